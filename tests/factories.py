@@ -1,0 +1,34 @@
+"""Small builders of domain objects for tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from inbox.domain.mention import Author, Direction, Mention
+from inbox.domain.network import Network
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def mention(
+    external_id: str,
+    *,
+    author: str = "u1",
+    minute: int = 0,
+    conversation: str | None = None,
+    reply_to: str | None = None,
+    text: str | None = None,
+    network: Network = Network.X,
+    direction: Direction = Direction.INBOUND,
+) -> Mention:
+    return Mention(
+        network=network,
+        external_id=external_id,
+        author=Author(external_id=author, handle=f"handle_{author}", display_name=author.upper()),
+        text=text if text is not None else f"message {external_id}",
+        created_at=T0 + timedelta(minutes=minute),
+        direction=direction,
+        conversation_key=conversation,
+        in_reply_to=reply_to,
+        raw={"id": external_id},
+    )

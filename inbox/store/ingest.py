@@ -16,6 +16,8 @@ from inbox.store.database import Connection, Database
 
 # pg_notify payloads are capped at 8000 bytes; past this a listener is told to reload instead.
 NOTIFY_PAYLOAD_LIMIT = 7900
+# Bounds the chase of conversation keys through a batch; only malformed reply cycles reach it.
+MAX_KEY_HOPS = 32
 
 
 def first_of_each(mentions: Sequence[Mention]) -> list[int]:
@@ -108,6 +110,9 @@ class PgIngestTransaction:
             )
             await conn.execute(sql.DROP_KNOWN, workspace_id)
             await conn.execute(sql.RESOLVE, workspace_id)
+            for _ in range(MAX_KEY_HOPS):
+                if _count(await conn.execute(sql.FOLLOW_KEYS_IN_BATCH)) == 0:
+                    break
             rekeyed = await self._apply_rekeys(workspace_id)
             customers = _count(await conn.execute(sql.NEW_CUSTOMERS, workspace_id))
             for row in await conn.fetch(sql.UPSERT_THREADS, workspace_id):

@@ -87,6 +87,16 @@ UPDATE ingest_staging s SET
         THEN 'outbound' ELSE s.direction END
 """
 
+# A message of the batch filed under the id of another message of the batch that itself
+# belongs to a further conversation takes that conversation. Repeated until nothing changes:
+# each pass shortens every such chain by one link.
+FOLLOW_KEYS_IN_BATCH = """
+UPDATE ingest_staging s SET thread_key = p.thread_key
+FROM ingest_staging p
+WHERE p.network = s.network AND s.thread_key = p.external_id
+  AND p.thread_key <> p.external_id AND s.thread_key <> p.thread_key
+"""
+
 # Threads or unthreaded posts that were filed under the id of a message that has just arrived
 # and turns out to belong to another conversation (replies seen before their parents).
 PENDING_REKEYS = """
@@ -139,6 +149,8 @@ UPDATE thread t SET
     last_outbound_at = a.last_out,
     message_count    = a.n,
     customer_id      = coalesce(a.first_customer, t.customer_id),
+    status           = CASE WHEN t.status = 'new' AND a.last_out >= a.first_in THEN 'open'
+                            ELSE t.status END,
     updated_at       = now()
 FROM (
     SELECT min(created_at) FILTER (WHERE direction = 'inbound') AS first_in,
@@ -224,7 +236,12 @@ WITH grouped AS (
             WHEN t.status IN ('resolved', 'pending')
                  AND excluded.last_inbound_at > coalesce(t.resolved_at, '-infinity')
                 THEN 'open'
-            WHEN t.status = 'new' AND excluded.last_outbound_at >= t.opened_at THEN 'open'
+            -- answered: some brand message follows the customer's first one, whichever
+            -- batch each came in
+            WHEN t.status = 'new'
+                 AND greatest(t.last_outbound_at, excluded.last_outbound_at)
+                     >= least(t.opened_at, excluded.opened_at)
+                THEN 'open'
             ELSE t.status END,
         resolved_at = CASE
             WHEN t.status = 'resolved'

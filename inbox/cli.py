@@ -1,0 +1,177 @@
+"""The `inbox` command: serve, migrate, ingest, and small admin tasks."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import errno
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from inbox.bootstrap import open_database, open_runtime
+from inbox.domain.errors import ConfigurationError, InboxError
+from inbox.domain.ingestion import IngestResult
+from inbox.domain.network import Network
+from inbox.domain.people import Role
+from inbox.logs import configure_logging
+from inbox.settings import Settings
+
+EXIT_ERROR = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="inbox", description="Social-media customer-service inbox."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the web app and workers (migrates first)")
+    serve.add_argument("--host", help="address to listen on (default INBOX_HOST, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default INBOX_PORT, 8080)")
+
+    commands.add_parser("migrate", help="apply pending database migrations and exit")
+
+    ingest = commands.add_parser(
+        "ingest", help="import X API v2 response pages (JSON Lines, one page a line)"
+    )
+    ingest.add_argument("file", type=Path)
+    ingest.add_argument("--batch", type=int, default=1000, help="mentions per transaction")
+
+    token = commands.add_parser("token", help="API tokens")
+    token_commands = token.add_subparsers(dest="token_command", required=True)
+    create = token_commands.add_parser("create", help="issue a token; it is shown once")
+    create.add_argument("--name", required=True)
+    create.add_argument("--role", choices=[r.value for r in Role], default=Role.AGENT.value)
+
+    account = commands.add_parser("account", help="the brand's own accounts on networks")
+    account_commands = account.add_subparsers(dest="account_command", required=True)
+    add = account_commands.add_parser(
+        "add", help="register an account: its messages become outbound"
+    )
+    add.add_argument("network", choices=[n.value for n in Network])
+    add.add_argument("external_id", help="the account's user id on the network")
+    add.add_argument("handle")
+    return parser
+
+
+async def _serve(settings: Settings, host: str, port: int) -> None:
+    from aiohttp import web
+
+    from web.app import create_app
+
+    async with open_runtime(settings) as runtime:
+        runner = web.AppRunner(create_app(runtime.services), access_log=None)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, host, port)
+            try:
+                await site.start()
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    raise ConfigurationError(
+                        "INBOX_PORT",
+                        f"port {port} on {host} is already in use; "
+                        "choose another with --port or INBOX_PORT",
+                    ) from exc
+                raise ConfigurationError("INBOX_HOST", f"cannot listen on {host}:{port}: {exc}")
+            print(f"inbox serving on http://{host}:{port}", flush=True)
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            await stop.wait()
+        finally:
+            await runner.cleanup()
+
+
+async def _migrate(settings: Settings) -> None:
+    async with open_database(settings, apply_migrations=True):
+        print("database schema is up to date")
+
+
+async def _ingest(settings: Settings, path: Path, batch_size: int) -> None:
+    from connectors.x.file_import import read_batches
+
+    if not path.is_file():
+        raise ConfigurationError("file", f"{path} does not exist or is not a file")
+    if batch_size < 1:
+        raise ConfigurationError("--batch", "must be at least 1")
+    totals = IngestResult(0, 0, 0, 0, 0, 0)
+    async with open_runtime(settings) as runtime:
+        for batch in read_batches(path, batch_size=batch_size):
+            result = await runtime.services.ingest(runtime.default_workspace_id, batch)
+            totals = IngestResult(
+                totals.mentions_added + result.mentions_added,
+                totals.duplicates + result.duplicates,
+                totals.quarantined + result.quarantined,
+                totals.threads_created + result.threads_created,
+                totals.threads_reopened + result.threads_reopened,
+                totals.customers_created + result.customers_created,
+            )
+    print(
+        f"{path.name}: {totals.mentions_added} mentions added, {totals.duplicates} already "
+        f"stored, {totals.quarantined} quarantined, {totals.threads_created} threads and "
+        f"{totals.customers_created} customers created"
+    )
+
+
+async def _create_token(settings: Settings, name: str, role: Role) -> None:
+    async with open_runtime(settings) as runtime:
+        token = await runtime.services.tokens.issue(runtime.default_workspace_id, name, role)
+    print(token)
+
+
+async def _add_account(settings: Settings, network: Network, external_id: str, handle: str) -> None:
+    async with open_runtime(settings) as runtime:
+        account = await runtime.workspaces.add_account(
+            runtime.default_workspace_id, network, external_id, handle
+        )
+    print(f"account {account.network.value}:{account.handle} ({account.external_id}) registered")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigurationError("settings", problems) from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = _settings()
+        configure_logging(settings.log_level)
+        match args.command:
+            case "serve":
+                asyncio.run(
+                    _serve(settings, args.host or settings.host, args.port or settings.port)
+                )
+            case "migrate":
+                asyncio.run(_migrate(settings))
+            case "ingest":
+                asyncio.run(_ingest(settings, args.file, args.batch))
+            case "token":
+                asyncio.run(_create_token(settings, args.name, Role(args.role)))
+            case "account":
+                asyncio.run(
+                    _add_account(settings, Network(args.network), args.external_id, args.handle)
+                )
+    except InboxError as exc:
+        print(f"inbox: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        sys.exit(main())

@@ -1,0 +1,18 @@
+"""Everything the entry points may call, assembled by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from inbox.usecases.health import CheckHealth
+from inbox.usecases.ingest import IngestMentions
+from inbox.usecases.threads import ListThreads
+from inbox.usecases.tokens import ApiTokens
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    ingest: IngestMentions
+    list_threads: ListThreads
+    tokens: ApiTokens
+    health: CheckHealth

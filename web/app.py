@@ -1,0 +1,131 @@
+"""The aiohttp application: health, the JSON API, one error middleware.
+
+Handlers only parse, call a use case and serialise; the use cases come from the composition
+root through `SERVICES`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from inbox.domain.errors import (
+    AuthenticationError,
+    DatabaseUnavailableError,
+    InboxError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from inbox.domain.people import Role
+from inbox.domain.thread import ThreadStatus
+from inbox.usecases.services import Services
+from inbox.usecases.tokens import Caller
+
+log = logging.getLogger(__name__)
+
+SERVICES = web.AppKey("services", Services)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+STAFF = (Role.AGENT, Role.LEAD, Role.OPS, Role.ADMIN)
+
+
+class BadRequestError(InboxError):
+    def __init__(self, parameter: str, reason: str) -> None:
+        super().__init__(f"{parameter}: {reason}")
+        self.parameter = parameter
+
+
+def _error(status: int, code: str, message: str) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message}}, status=status)
+
+
+@web.middleware
+async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except BadRequestError as exc:
+        return _error(400, "bad_request", str(exc))
+    except AuthenticationError as exc:
+        response = _error(401, "unauthenticated", str(exc))
+        response.headers["WWW-Authenticate"] = 'Bearer realm="inbox"'
+        return response
+    except PermissionDeniedError as exc:
+        return _error(403, "forbidden", str(exc))
+    except NotFoundError as exc:
+        return _error(404, "not_found", str(exc))
+    except DatabaseUnavailableError:
+        log.exception("database unavailable", extra={"action": "http_error"})
+        return _error(503, "unavailable", "the database is unavailable")
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    response = await handler(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+async def caller_of(request: web.Request) -> Caller:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationError("send an API token as 'Authorization: Bearer <token>'")
+    return await request.app[SERVICES].tokens.authenticate(token.strip())
+
+
+async def healthz(request: web.Request) -> web.Response:
+    try:
+        await request.app[SERVICES].health()
+    except DatabaseUnavailableError:
+        return web.json_response({"status": "unavailable", "database": "down"}, status=503)
+    return web.json_response({"status": "ok", "database": "ok"})
+
+
+def _statuses(raw: str | None) -> list[ThreadStatus]:
+    if not raw:
+        return list(ThreadStatus)
+    try:
+        return [ThreadStatus(part.strip()) for part in raw.split(",") if part.strip()]
+    except ValueError as exc:
+        allowed = ", ".join(s.value for s in ThreadStatus)
+        raise BadRequestError("status", f"expected a comma-separated list of {allowed}") from exc
+
+
+def _int_param(request: web.Request, name: str, default: int | None) -> int | None:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise BadRequestError(name, f"expected an integer, got {raw[:40]!r}") from exc
+
+
+async def list_threads(request: web.Request) -> web.Response:
+    caller = await caller_of(request)
+    caller.require(*STAFF)
+    limit = _int_param(request, "limit", 50)
+    assert limit is not None
+    threads = await request.app[SERVICES].list_threads(
+        caller.workspace_id,
+        statuses=_statuses(request.query.get("status")),
+        limit=limit,
+        before_id=_int_param(request, "before", None),
+    )
+    items = [t.model_dump(mode="json") for t in threads]
+    next_before = threads[-1].id if len(threads) == limit and threads else None
+    return web.json_response({"items": items, "next_before": next_before})
+
+
+def create_app(services: Services) -> web.Application:
+    app = web.Application(middlewares=[security_headers, errors_middleware])
+    app[SERVICES] = services
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/api/v1/threads", list_threads)
+    return app

@@ -78,7 +78,9 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
                         f"port {port} on {host} is already in use; "
                         "choose another with --port or INBOX_PORT",
                     ) from exc
-                raise ConfigurationError("INBOX_HOST", f"cannot listen on {host}:{port}: {exc}")
+                raise ConfigurationError(
+                    "INBOX_HOST", f"cannot listen on {host}:{port}: {exc}"
+                ) from exc
             print(f"inbox serving on http://{host}:{port}", flush=True)
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
@@ -97,10 +99,6 @@ async def _migrate(settings: Settings) -> None:
 async def _ingest(settings: Settings, path: Path, batch_size: int) -> None:
     from connectors.x.file_import import read_batches
 
-    if not path.is_file():
-        raise ConfigurationError("file", f"{path} does not exist or is not a file")
-    if batch_size < 1:
-        raise ConfigurationError("--batch", "must be at least 1")
     totals = IngestResult(0, 0, 0, 0, 0, 0)
     async with open_runtime(settings) as runtime:
         for batch in read_batches(path, batch_size=batch_size):
@@ -157,6 +155,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             case "migrate":
                 asyncio.run(_migrate(settings))
             case "ingest":
+                if not args.file.is_file():
+                    raise ConfigurationError("file", f"{args.file} does not exist or is not a file")
+                if args.batch < 1:
+                    raise ConfigurationError("--batch", "must be at least 1")
                 asyncio.run(_ingest(settings, args.file, args.batch))
             case "token":
                 asyncio.run(_create_token(settings, args.name, Role(args.role)))

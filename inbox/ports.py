@@ -45,7 +45,9 @@ class IngestTransaction(Protocol):
         classifications: Sequence[MentionClassification] | None = None,
     ) -> IngestResult: ...
 
-    async def notify_threads_changed(self, workspace_id: int, thread_ids: frozenset[int]) -> None: ...
+    async def notify_threads_changed(
+        self, workspace_id: int, thread_ids: frozenset[int]
+    ) -> None: ...
 
 
 class AfterIngestHook(Protocol):
@@ -61,8 +63,9 @@ class AfterIngestHook(Protocol):
 
 
 class IngestStore(Protocol):
-    def batch_transaction(self, workspace_id: int) -> AbstractAsyncContextManager[IngestTransaction]:
-        ...
+    def batch_transaction(
+        self, workspace_id: int
+    ) -> AbstractAsyncContextManager[IngestTransaction]: ...
 
 
 class ThreadQuery(Protocol):

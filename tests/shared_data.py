@@ -20,9 +20,7 @@ def require_shared_data(*parts: str) -> Path:
     """The path below the shared data folder, or skip the test saying why."""
     base = shared_data_dir()
     if base is None:
-        pytest.skip(
-            "recorded data not found: set INBOX_SHARED_DATA or place it at ../shared/data"
-        )
+        pytest.skip("recorded data not found: set INBOX_SHARED_DATA or place it at ../shared/data")
     path = base.joinpath(*parts)
     if not path.exists():
         pytest.skip(f"recorded data file missing: {'/'.join(parts)}")

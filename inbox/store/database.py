@@ -11,14 +11,11 @@ import asyncpg
 
 from inbox.domain.errors import ConfigurationError, DatabaseUnavailableError
 
-
 if TYPE_CHECKING:
     from asyncpg.pool import PoolConnectionProxy
 
     # A connection borrowed from the pool, or a bare one (tests, migrations at start).
-    Connection: TypeAlias = (
-        PoolConnectionProxy[asyncpg.Record] | asyncpg.Connection[asyncpg.Record]
-    )
+    Connection: TypeAlias = PoolConnectionProxy[asyncpg.Record] | asyncpg.Connection[asyncpg.Record]
 else:
     Connection = asyncpg.Connection
 
@@ -44,7 +41,7 @@ class Database:
                 max_size=size,
                 server_settings={"application_name": "inbox", **server_settings},
             )
-        except (OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError) as exc:
             raise DatabaseUnavailableError(
                 f"cannot reach the PostgreSQL server: {exc.__class__.__name__}: {exc}"
             ) from exc

@@ -62,7 +62,11 @@ async def migrate(conn: Connection) -> list[int]:
                 )
             log.info(
                 "migration applied",
-                extra={"action": "migrate", "version": migration.version, "name": migration.name},
+                extra={
+                    "action": "migrate",
+                    "version": migration.version,
+                    "migration": migration.name,
+                },
             )
             applied_now.append(migration.version)
     finally:

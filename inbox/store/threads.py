@@ -7,15 +7,11 @@ from collections.abc import Sequence
 from inbox.domain.thread import Thread, ThreadStatus
 from inbox.store.database import Database
 
-THREAD_COLUMNS = """
-workspace_id, id, network, thread_key, status, priority, kind, customer_id, team_id,
-assignee_id, opened_at, last_inbound_at, last_outbound_at, message_count, resolved_at,
-excerpt, created_at, updated_at
-"""
-
 # Newest first by id: a stable keyset for paging while new threads keep arriving.
-LIST_THREADS = f"""
-SELECT {THREAD_COLUMNS}
+LIST_THREADS = """
+SELECT workspace_id, id, network, thread_key, status, priority, kind, customer_id, team_id,
+       assignee_id, opened_at, last_inbound_at, last_outbound_at, message_count, resolved_at,
+       excerpt, created_at, updated_at
 FROM thread
 WHERE workspace_id = $1
   AND status = ANY($2::text[])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -49,8 +48,14 @@ async def db_fetch(db: Database, query: str, *args: Any) -> list[Any]:
         return list(await conn.fetch(query, *args))
 
 
+COUNT_ROWS = {
+    table: f"SELECT count(*) FROM {table} WHERE workspace_id = $1"  # noqa: S608 (fixed names)
+    for table in ("mention", "thread", "customer", "identity", "connector_cursor", "quarantine")
+}
+
+
 async def count(db: Database, table: str, workspace_id: int) -> int:
-    return int(await db.fetchval(f"SELECT count(*) FROM {table} WHERE workspace_id = $1", workspace_id))  # noqa: S608
+    return int(await db.fetchval(COUNT_ROWS[table], workspace_id))
 
 
 async def test_new_authors_get_a_customer_and_each_conversation_a_thread(
@@ -92,9 +97,7 @@ async def test_duplicates_within_and_across_batches_are_stored_once(
 
 
 async def test_same_ids_on_two_networks_are_two_mentions(db: Database, workspace_id: int) -> None:
-    result = await ingest(
-        db, workspace_id, mention("1"), mention("1", network=Network.MASTODON)
-    )
+    result = await ingest(db, workspace_id, mention("1"), mention("1", network=Network.MASTODON))
     assert result.mentions_added == 2
 
 
@@ -255,8 +258,3 @@ async def test_workspaces_do_not_share_mentions_or_customers(db: Database) -> No
     await ingest(db, first, mention("1", author="alice"))
     result = await ingest(db, second, mention("1", author="alice"))
     assert (result.mentions_added, result.customers_created) == (1, 1)
-
-
-def batches(mentions: Sequence[Mention], cuts: Sequence[int]) -> list[list[Mention]]:
-    bounds = sorted({c % (len(mentions) + 1) for c in cuts} | {0, len(mentions)})
-    return [list(mentions[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -34,8 +35,10 @@ def conversations(draw: st.DrawFn) -> list[Mention]:
         for position in range(draw(st.integers(1, 4))):
             external_id = f"c{conversation}m{position}"
             parent = draw(st.sampled_from(ids)) if ids else None
-            author = BRAND if ids and draw(st.integers(0, 3)) == 0 else draw(
-                st.sampled_from(["ann", "bob", "cyd"])
+            author = (
+                BRAND
+                if ids and draw(st.integers(0, 3)) == 0
+                else draw(st.sampled_from(["ann", "bob", "cyd"]))
             )
             minute += 1
             mentions.append(
@@ -59,7 +62,7 @@ def deliveries(draw: st.DrawFn) -> tuple[list[Mention], list[list[Mention]]]:
     shuffled = draw(st.permutations(repeated))
     cuts = sorted(draw(st.lists(st.integers(0, len(shuffled)), max_size=4)))
     bounds = [0, *cuts, len(shuffled)]
-    batches = [shuffled[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+    batches = [shuffled[a:b] for a, b in itertools.pairwise(bounds) if b > a]
     return original, batches
 
 

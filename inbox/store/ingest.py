@@ -9,6 +9,7 @@ from typing import Any
 
 from inbox.domain.ingestion import IngestBatch, IngestResult
 from inbox.domain.mention import Mention
+from inbox.domain.text import is_storable, storable_json
 from inbox.domain.threading import place_in_threads
 from inbox.ports import MentionClassification
 from inbox.store import ingest_sql as sql
@@ -30,6 +31,14 @@ def first_of_each(mentions: Sequence[Mention]) -> list[int]:
             seen.add(key)
             keep.append(index)
     return keep
+
+
+def raw_json(raw: dict[str, Any]) -> str:
+    """The payload as jsonb accepts it (it refuses \\u0000 and unpaired surrogates)."""
+    text = json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+    if "\\u0000" in text or not is_storable(text):
+        text = json.dumps(storable_json(raw), ensure_ascii=False, separators=(",", ":"))
+    return text
 
 
 def staging_records(
@@ -57,7 +66,7 @@ def staging_records(
                 mention.url,
                 mention.edit_of,
                 mention.created_at,
-                json.dumps(mention.raw, ensure_ascii=False, separators=(",", ":")),
+                raw_json(mention.raw),
                 decided.kind.value if decided else None,
                 decided.priority.value if decided else None,
             )

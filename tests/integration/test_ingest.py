@@ -258,3 +258,17 @@ async def test_workspaces_do_not_share_mentions_or_customers(db: Database) -> No
     await ingest(db, first, mention("1", author="alice"))
     result = await ingest(db, second, mention("1", author="alice"))
     assert (result.mentions_added, result.customers_created) == (1, 1)
+
+
+async def test_payloads_with_nul_and_lone_surrogates_are_stored_not_refused(
+    db: Database, workspace_id: int
+) -> None:
+    hostile = mention("h1", text="a\x00b \ud800").model_copy(
+        update={"raw": {"text\x00": "a\x00b", "emoji": "\ud83d", "ok": "é"}}
+    )
+    result = await ingest(db, workspace_id, hostile, mention("h2"))
+    assert result.mentions_added == 2
+    raw = await db.fetchval(
+        "SELECT raw FROM mention WHERE workspace_id = $1 AND external_id = 'h1'", workspace_id
+    )
+    assert json.loads(raw) == {"text": "ab", "emoji": "\ufffd", "ok": "é"}

@@ -1,0 +1,1 @@
+"""The X connector: API v2 pages into mentions."""

@@ -1,0 +1,176 @@
+"""X API v2 response pages into mentions.
+
+A page is what one call returns: `data` (a list of tweets from a timeline or a search, or one
+tweet from the filtered stream), `includes.users` (the authors, from `expansions=author_id`)
+and maybe `errors`. Each tweet becomes a mention or, when it is malformed, a reject that keeps
+its payload and names the problem. Nothing here raises on bad input.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+from inbox.domain.ingestion import RejectedPayload
+from inbox.domain.mention import Author, Mention
+from inbox.domain.network import Network
+
+# Codes X puts in `lang` when it could not tell a language (undetermined, hashtags, mentions,
+# media or cashtags only, very short text...): they are not languages and must not route.
+X_PSEUDO_LANGUAGES = frozenset({"und", "zxx", "art", "qam", "qct", "qht", "qme", "qst"})
+
+
+class _Reference(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    type: str
+    id: str = Field(min_length=1)
+
+
+class _NoteTweet(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    text: str
+
+
+class _Tweet(BaseModel):
+    """The fields of a v2 tweet object the inbox reads; the rest stays in the raw payload."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[0-9]+$")
+    text: str
+    author_id: str = Field(min_length=1, max_length=64)
+    created_at: AwareDatetime
+    conversation_id: str | None = Field(default=None, min_length=1, max_length=64)
+    lang: str | None = None
+    referenced_tweets: list[_Reference] = Field(default_factory=list)
+    edit_history_tweet_ids: list[str] = Field(default_factory=list)
+    note_tweet: _NoteTweet | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NormalisedPage:
+    mentions: list[Mention]
+    rejected: list[RejectedPayload]
+    # Entries of the page's `errors` (deleted or protected tweets...): reported, not stored.
+    skipped_errors: int = 0
+
+
+def _encode(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode(
+        "utf-8", "surrogatepass"
+    )
+
+
+def _describe(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors(include_url=False, include_input=False)[:3]:
+        where = ".".join(str(p) for p in item["loc"]) or "tweet"
+        parts.append(f"{where}: {item['msg']}")
+    return "; ".join(parts)
+
+
+def _users_by_id(page: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    includes = page.get("includes")
+    users = includes.get("users") if isinstance(includes, dict) else None
+    if not isinstance(users, list):
+        return {}
+    return {str(user["id"]): user for user in users if isinstance(user, dict) and "id" in user}
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def tweet_url(tweet_id: str, username: str | None) -> str:
+    if username:
+        return f"https://x.com/{username}/status/{tweet_id}"
+    return f"https://x.com/i/web/status/{tweet_id}"
+
+
+def normalise_tweet(tweet: dict[str, Any], users: Mapping[str, dict[str, Any]]) -> Mention:
+    """One tweet object as a mention; raises ValidationError when it is malformed."""
+    parsed = _Tweet.model_validate(tweet)
+    user = users.get(parsed.author_id, {})
+    username = _text_or_none(user.get("username"))
+    replied_to = next((r.id for r in parsed.referenced_tweets if r.type == "replied_to"), None)
+    history = parsed.edit_history_tweet_ids
+    edit_of = history[0] if len(history) > 1 and history[0] != parsed.id else None
+    raw: dict[str, Any] = {"data": tweet}
+    if user:
+        raw["includes"] = {"users": [user]}
+    return Mention(
+        network=Network.X,
+        external_id=parsed.id,
+        author=Author(
+            external_id=parsed.author_id,
+            handle=username,
+            display_name=_text_or_none(user.get("name")),
+        ),
+        # Long posts arrive cut in `text`; the whole of it is in `note_tweet`.
+        text=parsed.note_tweet.text if parsed.note_tweet else parsed.text,
+        created_at=parsed.created_at,
+        conversation_key=parsed.conversation_id,
+        in_reply_to=replied_to,
+        language=None if parsed.lang in X_PSEUDO_LANGUAGES else parsed.lang,
+        url=tweet_url(parsed.id, username),
+        edit_of=edit_of,
+        raw=raw,
+    )
+
+
+def _not_tweets(items: Sequence[Any]) -> str | None:
+    """Why a list of objects is some other kind of page (counts, users), if it is one."""
+    objects = [item for item in items if isinstance(item, dict)]
+    if objects and all("tweet_count" in item and "text" not in item for item in objects):
+        return "a tweet counts page, not tweets"
+    if objects and all("username" in item and "text" not in item for item in objects):
+        return "a users page, not tweets"
+    return None
+
+
+def normalise_page(page: Any, *, source: str) -> NormalisedPage:
+    """Every tweet of one response page, as mentions and rejects."""
+    try:
+        return _normalise_page(page, source)
+    except Exception as exc:
+        return NormalisedPage([], [RejectedPayload(source, _encode(page), f"unreadable: {exc!r}")])
+
+
+def _normalise_page(page: Any, source: str) -> NormalisedPage:
+    if not isinstance(page, dict):
+        return NormalisedPage([], [RejectedPayload(source, _encode(page), "not a JSON object")])
+    errors = page.get("errors")
+    skipped = len(errors) if isinstance(errors, list) else 0
+    data = page.get("data")
+    if data is None:
+        if skipped:
+            return NormalisedPage([], [], skipped)
+        return NormalisedPage([], [RejectedPayload(source, _encode(page), "no 'data' in the page")])
+    tweets = [data] if isinstance(data, dict) else data
+    if not isinstance(tweets, list):
+        reason = f"'data' is a JSON {type(data).__name__}, not tweets"
+        return NormalisedPage([], [RejectedPayload(source, _encode(page), reason)])
+    other_kind = _not_tweets(tweets)
+    if other_kind is not None:
+        return NormalisedPage([], [RejectedPayload(source, _encode(page), other_kind)], skipped)
+    users = _users_by_id(page)
+    mentions: list[Mention] = []
+    rejected: list[RejectedPayload] = []
+    for position, tweet in enumerate(tweets):
+        if not isinstance(tweet, dict):
+            error = f"tweet {position}: a JSON {type(tweet).__name__}, not an object"
+            rejected.append(RejectedPayload(source, _encode(tweet), error))
+            continue
+        try:
+            mentions.append(normalise_tweet(tweet, users))
+        except ValidationError as exc:
+            label = tweet.get("id") if isinstance(tweet.get("id"), str) else position
+            error = f"tweet {label}: {_describe(exc)}"
+            rejected.append(RejectedPayload(source, _encode(tweet), error))
+    return NormalisedPage(mentions, rejected, skipped)

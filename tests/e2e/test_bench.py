@@ -1,0 +1,33 @@
+"""The benchmarks run to the end and print their figures last (their values are not judged)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.shared_data import PROJECT_ROOT
+
+pytestmark = pytest.mark.integration
+
+
+def test_the_ingest_benchmark_prints_its_three_figures_last(database_dsn: str) -> None:
+    result = subprocess.run(  # noqa: S603
+        [
+            sys.executable,
+            str(PROJECT_ROOT / "bench" / "ingest.py"),
+            *("--mentions", "300", "--batch", "50", "--rounds", "2", "--profile"),
+            *("--database-url", database_dsn),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    last = result.stdout.strip().splitlines()[-3:]
+    names = [line.split(":")[0] for line in last]
+    assert names == ["ingest_mentions_per_s", "raw_upsert_rows_per_s", "ingest_ratio"]
+    assert all(float(line.split(":")[1]) > 0 for line in last)
+    assert "UPSERT_THREADS" in result.stdout

@@ -9,14 +9,17 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import asyncpg
+import platformdirs
 
-from inbox.domain.errors import DatabaseUnavailableError
+from inbox.domain.errors import ConfigurationError, DatabaseUnavailableError
 from inbox.settings import Settings
+from inbox.store.credentials import PgCredentialStore
 from inbox.store.database import Database
-from inbox.store.embedded import EmbeddedPostgres, default_data_dir
+from inbox.store.embedded import APP_NAME, EmbeddedPostgres, default_data_dir
 from inbox.store.health import PgHealthCheck
 from inbox.store.ingest import PgIngestStore
 from inbox.store.migrate import migrate
+from inbox.store.secret_box import SecretBox, load_or_create_key
 from inbox.store.threads import PgThreadQuery
 from inbox.store.tokens import PgTokenStore
 from inbox.store.workspaces import PgWorkspaceStore
@@ -99,3 +102,20 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         workspaces = PgWorkspaceStore(db)
         workspace_id = await workspaces.ensure_workspace(settings.workspace, settings.workspace)
         yield Runtime(settings, db, build_services(db), workspaces, workspace_id)
+
+
+def secret_box(settings: Settings) -> SecretBox:
+    """The key that seals stored credentials: INBOX_SECRET_KEY, else the key file."""
+    if settings.secret_key is not None:
+        return SecretBox(settings.secret_key)
+    key_file = settings.secret_key_file or platformdirs.user_data_path(APP_NAME) / "secret.key"
+    try:
+        return SecretBox(load_or_create_key(key_file))
+    except OSError as exc:
+        raise ConfigurationError(
+            "INBOX_SECRET_KEY_FILE", f"cannot read or create {key_file}: {exc.strerror}"
+        ) from exc
+
+
+def credential_store(settings: Settings, db: Database) -> PgCredentialStore:
+    return PgCredentialStore(db, secret_box(settings))

@@ -6,14 +6,15 @@ import argparse
 import asyncio
 import contextlib
 import errno
+import os
 import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
-from inbox.bootstrap import open_database, open_runtime
+from inbox.bootstrap import credential_store, open_database, open_runtime
 from inbox.domain.errors import ConfigurationError, InboxError
 from inbox.domain.ingestion import IngestResult
 from inbox.domain.network import Network
@@ -56,7 +57,35 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("network", choices=[n.value for n in Network])
     add.add_argument("external_id", help="the account's user id on the network")
     add.add_argument("handle")
+
+    connect = commands.add_parser("connect", help="connect a brand account on a network")
+    networks = connect.add_subparsers(dest="network", required=True)
+    x = networks.add_parser(
+        "x",
+        help="an X account; credentials are read from X_BEARER_TOKEN, X_CONSUMER_KEY, "
+        "X_CONSUMER_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET (never from arguments)",
+    )
+    x.add_argument("--user-id", required=True, help="the account's numeric X user id")
+    x.add_argument("--handle", required=True, help="the account's @name, without @")
+    x.add_argument(
+        "--search",
+        action="append",
+        default=[],
+        metavar="TERM",
+        help="also search for this term (repeatable): brand name, product, hashtag",
+    )
+    x.add_argument("--reads-per-day", type=int, help="cap on posts read per day")
+    x.add_argument("--reads-per-month", type=int, help="cap on posts read per month")
     return parser
+
+
+X_CREDENTIAL_VARIABLES = {
+    "bearer_token": "X_BEARER_TOKEN",
+    "consumer_key": "X_CONSUMER_KEY",
+    "consumer_secret": "X_CONSUMER_SECRET",
+    "access_token": "X_ACCESS_TOKEN",
+    "access_token_secret": "X_ACCESS_TOKEN_SECRET",
+}
 
 
 async def _serve(settings: Settings, host: str, port: int) -> None:
@@ -132,6 +161,51 @@ async def _add_account(settings: Settings, network: Network, external_id: str, h
     print(f"account {account.network.value}:{account.handle} ({account.external_id}) registered")
 
 
+async def _connect_x(settings: Settings, args: argparse.Namespace) -> None:
+    from connectors.x.api import XCredentials
+    from connectors.x.poller import search_query
+
+    credentials = XCredentials.from_mapping(
+        {
+            name: SecretStr(os.environ[variable])
+            for name, variable in X_CREDENTIAL_VARIABLES.items()
+            if os.environ.get(variable)
+        }
+    )
+    if not credentials.can_read:
+        raise ConfigurationError(
+            "X credentials",
+            "set X_BEARER_TOKEN (reads) and X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN, "
+            "X_ACCESS_TOKEN_SECRET (replies) in the environment",
+        )
+    if not args.user_id.isdigit():
+        raise ConfigurationError("--user-id", "an X user id is a number")
+    handle = args.handle.removeprefix("@")
+    if args.search:
+        search_query(args.search, handle)  # refuses a query X would refuse
+    for option in ("reads_per_day", "reads_per_month"):
+        value = getattr(args, option)
+        if value is not None and value < 0:
+            raise ConfigurationError(f"--{option.replace('_', '-')}", "cannot be negative")
+    account_settings = {
+        "search_terms": args.search,
+        "reads_per_day": args.reads_per_day,
+        "reads_per_month": args.reads_per_month,
+    }
+    async with open_runtime(settings) as runtime:
+        store = credential_store(settings, runtime.db)
+        account_id = await runtime.workspaces.configure_account(
+            runtime.default_workspace_id, Network.X, args.user_id, handle, account_settings
+        )
+        await store.replace(runtime.default_workspace_id, account_id, credentials.as_mapping())
+    can = "read mentions and post replies" if credentials.can_post else "read mentions only"
+    print(f"x account @{handle} ({args.user_id}) connected: it can {can}")
+    if not credentials.can_post:
+        print(
+            "replies need X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET"
+        )
+
+
 def _settings() -> Settings:
     try:
         return Settings()
@@ -162,6 +236,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 asyncio.run(_ingest(settings, args.file, args.batch))
             case "token":
                 asyncio.run(_create_token(settings, args.name, Role(args.role)))
+            case "connect":
+                asyncio.run(_connect_x(settings, args))
             case "account":
                 asyncio.run(
                     _add_account(settings, Network(args.network), args.external_id, args.handle)

@@ -26,6 +26,14 @@ class Settings(BaseSettings):
     pool_size: int = Field(default=10, ge=1, le=200)
     workspace: str = Field(default="default", pattern=r"^[a-z0-9][a-z0-9_-]*$")
     log_level: str = "INFO"
+    # Seals stored network credentials. Unset: a key file made on first use (secret_key_file,
+    # default beside the embedded database in the user's data folder).
+    secret_key: SecretStr | None = None
+    secret_key_file: Path | None = None
+    # Where requests for api.twitter.com go instead (host:port) and the CA that signs its
+    # certificate: for a test double of the X API such as `inbox fake-x`. Unset in production.
+    x_api_address: str | None = Field(default=None, pattern=r"^[A-Za-z0-9.\-]+:[0-9]{1,5}$")
+    x_api_ca_file: Path | None = None
 
     @field_validator("database_url")
     @classmethod

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from typing import Any
+
 from inbox.domain.network import Network, NetworkAccount
 from inbox.store.database import Database
 
@@ -26,6 +30,30 @@ ON CONFLICT (workspace_id, network, external_id)
 DO UPDATE SET handle = excluded.handle, display_name = excluded.display_name
 RETURNING workspace_id, id, network, external_id, handle, display_name, created_at
 """
+
+CONFIGURE_ACCOUNT = """
+INSERT INTO network_account (workspace_id, network, external_id, handle, settings)
+VALUES ($1, $2, $3, $4, $5::jsonb)
+ON CONFLICT (workspace_id, network, external_id)
+DO UPDATE SET handle = excluded.handle, settings = excluded.settings, enabled = true
+RETURNING id
+"""
+
+ENABLED_ACCOUNTS = """
+SELECT workspace_id, id, external_id, handle, settings
+FROM network_account
+WHERE network = $1 AND enabled
+ORDER BY workspace_id, id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class ConfiguredAccount:
+    workspace_id: int
+    account_id: int
+    external_id: str
+    handle: str
+    settings: dict[str, Any]
 
 
 class PgWorkspaceStore:
@@ -54,3 +82,35 @@ class PgWorkspaceStore:
             )
         assert row is not None
         return NetworkAccount(**dict(row))
+
+    async def configure_account(
+        self,
+        workspace_id: int,
+        network: Network,
+        external_id: str,
+        handle: str,
+        settings: dict[str, Any],
+    ) -> int:
+        value = await self._db.fetchval(
+            CONFIGURE_ACCOUNT,
+            workspace_id,
+            network.value,
+            external_id,
+            handle,
+            json.dumps(settings),
+        )
+        return int(value)
+
+    async def enabled_accounts(self, network: Network) -> list[ConfiguredAccount]:
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(ENABLED_ACCOUNTS, network.value)
+        return [
+            ConfiguredAccount(
+                row["workspace_id"],
+                row["id"],
+                row["external_id"],
+                row["handle"],
+                dict(json.loads(row["settings"])),
+            )
+            for row in rows
+        ]

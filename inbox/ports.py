@@ -6,12 +6,14 @@ nothing else. Classification, SLA clocks and routing plug in here as their engin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Protocol
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
 
 from inbox.domain.ingestion import IngestBatch, IngestResult
 from inbox.domain.mention import Mention
+from inbox.domain.outbox import OutboxItem, OutboxKind
 from inbox.domain.people import Role
 from inbox.domain.thread import Priority, Thread, ThreadKind, ThreadStatus
 
@@ -98,4 +100,85 @@ class WorkspaceStore(Protocol):
 class HealthCheck(Protocol):
     async def ping(self) -> None:
         """Raises DatabaseUnavailableError when the database does not answer."""
+        ...
+
+
+class ConnectorState(Protocol):
+    """What a connector reads back between polls: its cursors and which posts are stored."""
+
+    async def cursor(self, workspace_id: int, connector: str) -> str | None: ...
+
+    async def known_external_ids(
+        self, workspace_id: int, network: str, external_ids: Sequence[str]
+    ) -> set[str]: ...
+
+
+class ApiUsageLedger(Protocol):
+    """Requests and posts read per account and day (what a network bills)."""
+
+    async def record(
+        self, workspace_id: int, account_id: int, day: date, requests: int, reads: int
+    ) -> None: ...
+
+    async def reads(
+        self, workspace_id: int, account_id: int, day: date, month_start: date
+    ) -> tuple[int, int]:
+        """Posts read on `day` and since `month_start` (inclusive)."""
+        ...
+
+
+class ChannelHealthStore(Protocol):
+    async def save(
+        self,
+        workspace_id: int,
+        account_id: int,
+        health: Mapping[str, Any],
+        events: Sequence[tuple[str, str, datetime]],
+    ) -> None:
+        """The channel's latest health; events (kind, reason, at) are stored and notified."""
+        ...
+
+    async def load(self, workspace_id: int, account_id: int) -> dict[str, Any] | None: ...
+
+
+class OutboxStore(Protocol):
+    async def enqueue(
+        self,
+        workspace_id: int,
+        thread_id: int,
+        kind: OutboxKind,
+        idempotency_key: str,
+        body: str,
+        *,
+        in_reply_to: str | None = None,
+        account_id: int | None = None,
+        recipient_id: str | None = None,
+    ) -> OutboxItem: ...
+
+    async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxItem]:
+        """Due items, marked sending under a lease; `attempts` already counts this one."""
+        ...
+
+    async def mark_sent(self, item: OutboxItem, external_id: str) -> None: ...
+
+    async def mark_failed(self, item: OutboxItem, reason: str) -> None: ...
+
+    async def retry_later(self, item: OutboxItem, reason: str, at: datetime) -> None: ...
+
+
+class OutboundChannel(Protocol):
+    """Posts for one connected account. Raises DeliveryError, permanent or not."""
+
+    async def send(self, item: OutboxItem) -> Mention:
+        """Post the item; the answer is the message as posted, an outbound mention."""
+        ...
+
+    async def find_sent(self, item: OutboxItem) -> Mention | None:
+        """The message if an earlier attempt posted it (looked up on the network)."""
+        ...
+
+
+class OutboundChannels(Protocol):
+    async def for_account(self, workspace_id: int, account_id: int | None) -> OutboundChannel:
+        """Raises DeliveryError(permanent=True) when the account cannot post."""
         ...

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from inbox.domain.errors import InboxError
 from inbox.domain.network import Network
 
 
@@ -36,9 +37,21 @@ class OutboxItem(BaseModel):
     idempotency_key: str
     body: str
     in_reply_to: str | None
+    account_id: int | None
+    recipient_id: str | None
+    thread_key: str
     status: OutboxStatus
     attempts: int
     last_error: str | None
     sent_external_id: str | None
     created_at: datetime
     updated_at: datetime
+
+
+class DeliveryError(InboxError):
+    """A send that failed. Permanent: retrying cannot help (deleted post, blocked, duplicate)."""
+
+    def __init__(self, reason: str, *, permanent: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent

@@ -1,0 +1,209 @@
+"""One poll of a brand account's mentions or searches, into one ingested batch.
+
+A poll reads every page newer than the cursor (`since_id`), newest first, normalises them,
+fetches in batch lookups the parents that replies point to and that the inbox does not have,
+and hands all of it to ingestion as ONE batch that carries the new cursor. If anything fails
+before that batch commits, the cursor has not moved and the next poll reads the same posts
+again (ingestion drops what it already has): nothing is lost and nothing is stored twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from connectors.x.api import ApiAnswer, XApi
+from connectors.x.normalise import NormalisedPage, normalise_page
+from inbox.domain.errors import ConfigurationError
+from inbox.domain.ingestion import (
+    ConnectorCursor,
+    IngestBatch,
+    IngestResult,
+    RejectedPayload,
+)
+from inbox.domain.mention import Mention
+from inbox.domain.network import Network
+from inbox.ports import ConnectorState
+
+log = logging.getLogger(__name__)
+
+Ingest = Callable[[int, IngestBatch], Awaitable[IngestResult]]
+
+# X returns at most 800 mentions through since_id pagination; past that a gap is reported.
+MAX_PAGES = 8
+# On the first poll of an account, only the newest page: older history costs reads.
+FIRST_POLL_PAGES = 1
+PARENT_LOOKUP_ROUNDS = 3
+MAX_QUERY_LENGTH = 512
+
+
+@dataclass(frozen=True, slots=True)
+class XAccount:
+    workspace_id: int
+    account_id: int
+    user_id: str
+    handle: str
+    search_terms: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class PollOutcome:
+    requests: int = 0
+    reads: int = 0
+    added: int = 0
+    quarantined: int = 0
+    newest_item_at: datetime | None = None
+    truncated: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def search_query(terms: Sequence[str], handle: str) -> str:
+    """X search syntax for any of the terms, leaving out retweets and the brand's own posts."""
+    cleaned = [t.replace('"', "").strip() for t in terms]
+    parts = [f'"{t}"' if " " in t else t for t in cleaned if t]
+    if not parts:
+        raise ConfigurationError("search terms", "no usable term")
+    query = f"({' OR '.join(parts)}) -is:retweet -from:{handle}"
+    if len(query) > MAX_QUERY_LENGTH:
+        raise ConfigurationError(
+            "search terms", f"the query is {len(query)} characters; X accepts {MAX_QUERY_LENGTH}"
+        )
+    return query
+
+
+def cursor_name(account: XAccount, stream: str, query: str | None = None) -> str:
+    if query is None:
+        return f"x:{account.user_id}:{stream}"
+    # A new set of terms is a new search: it starts from its own cursor.
+    digest = hashlib.sha256(query.encode()).hexdigest()[:12]
+    return f"x:{account.user_id}:{stream}:{digest}"
+
+
+def _meta(answer: ApiAnswer) -> dict[str, Any]:
+    meta = answer.body.get("meta") if isinstance(answer.body, dict) else None
+    return meta if isinstance(meta, dict) else {}
+
+
+def _newest(current: str | None, candidate: Any) -> str | None:
+    if not isinstance(candidate, str) or not candidate.isdigit():
+        return current
+    if current is None or int(candidate) > int(current):
+        return candidate
+    return current
+
+
+class XPoller:
+    def __init__(
+        self,
+        account: XAccount,
+        api: XApi,
+        ingest: Ingest,
+        state: ConnectorState,
+    ) -> None:
+        self.account = account
+        self._api = api
+        self._ingest = ingest
+        self._state = state
+        self._source = f"x:{account.handle}"
+
+    async def poll_mentions(self) -> PollOutcome:
+        name = cursor_name(self.account, "mentions")
+        since = await self._state.cursor(self.account.workspace_id, name)
+
+        async def page(token: str | None) -> ApiAnswer:
+            return await self._api.mentions(
+                self.account.user_id, since_id=since, pagination_token=token
+            )
+
+        return await self._poll(name, since, page)
+
+    async def poll_search(self) -> PollOutcome:
+        if not self.account.search_terms:
+            return PollOutcome()
+        query = search_query(self.account.search_terms, self.account.handle)
+        name = cursor_name(self.account, "search", query)
+        since = await self._state.cursor(self.account.workspace_id, name)
+
+        async def page(token: str | None) -> ApiAnswer:
+            return await self._api.search_recent(query, since_id=since, next_token=token)
+
+        return await self._poll(name, since, page)
+
+    async def _poll(
+        self,
+        cursor: str,
+        since: str | None,
+        fetch: Callable[[str | None], Awaitable[ApiAnswer]],
+    ) -> PollOutcome:
+        outcome = PollOutcome()
+        mentions: list[Mention] = []
+        rejected: list[RejectedPayload] = []
+        newest: str | None = since
+        token: str | None = None
+        limit = MAX_PAGES if since is not None else FIRST_POLL_PAGES
+        for number in range(limit):
+            answer = await fetch(token)
+            outcome.requests += 1
+            page = self._read(answer, outcome)
+            mentions.extend(page.mentions)
+            rejected.extend(page.rejected)
+            meta = _meta(answer)
+            newest = _newest(newest, meta.get("newest_id"))
+            token = meta.get("next_token") if isinstance(meta.get("next_token"), str) else None
+            if token is None:
+                break
+            if number == limit - 1 and since is not None:
+                outcome.truncated = True
+                outcome.notes.append(f"more than {limit} pages since {since}: older ones skipped")
+        mentions.extend(await self._missing_parents(mentions, rejected, outcome))
+        position = ConnectorCursor(connector=cursor, position=newest) if newest else None
+        if position is None and not mentions and not rejected:
+            return outcome
+        result = await self._ingest(
+            self.account.workspace_id, IngestBatch(mentions, rejected, position)
+        )
+        outcome.added = result.mentions_added
+        outcome.quarantined = result.quarantined
+        outcome.newest_item_at = max((m.created_at for m in mentions), default=None)
+        return outcome
+
+    def _read(self, answer: ApiAnswer, outcome: PollOutcome) -> NormalisedPage:
+        if not answer.parses:
+            return NormalisedPage(
+                [], [RejectedPayload(self._source, answer.raw, "the page is not valid JSON")]
+            )
+        page = normalise_page(answer.body, source=self._source)
+        outcome.reads += len(page.mentions) + sum(1 for _ in page.rejected)
+        return page
+
+    async def _missing_parents(
+        self, mentions: list[Mention], rejected: list[RejectedPayload], outcome: PollOutcome
+    ) -> list[Mention]:
+        """Posts that replies answer and that neither the batch nor the inbox holds."""
+        found: list[Mention] = []
+        have = {m.external_id for m in mentions}
+        wanted = {m.in_reply_to for m in mentions if m.in_reply_to}
+        for _ in range(PARENT_LOOKUP_ROUNDS):
+            missing = sorted(wanted - have)
+            if not missing:
+                break
+            stored = await self._state.known_external_ids(
+                self.account.workspace_id, Network.X.value, missing
+            )
+            to_fetch = [i for i in missing if i not in stored]
+            have.update(missing)
+            if not to_fetch:
+                break
+            wanted = set()
+            for start in range(0, len(to_fetch), 100):
+                answer = await self._api.lookup(to_fetch[start : start + 100])
+                outcome.requests += 1
+                page = self._read(answer, outcome)
+                rejected.extend(page.rejected)
+                found.extend(page.mentions)
+                wanted.update(m.in_reply_to for m in page.mentions if m.in_reply_to)
+        return found

@@ -3,28 +3,46 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 import platformdirs
 
-from inbox.domain.errors import ConfigurationError, DatabaseUnavailableError
+from connectors.x.api import XApi, XCredentials
+from connectors.x.budget import PollingPlan, ReadBudget
+from connectors.x.outbound import XOutboundChannel
+from connectors.x.poller import XAccount, XPoller
+from connectors.x.runner import XAccountRunner
+from connectors.x.session import parse_address, x_api_session
+from inbox.domain.errors import ConfigurationError, DatabaseUnavailableError, InboxError
+from inbox.domain.network import Network
+from inbox.domain.outbox import DeliveryError
 from inbox.settings import Settings
+from inbox.store.connector_state import (
+    PgApiUsageLedger,
+    PgChannelHealthStore,
+    PgConnectorState,
+)
 from inbox.store.credentials import PgCredentialStore
 from inbox.store.database import Database
 from inbox.store.embedded import APP_NAME, EmbeddedPostgres, default_data_dir
 from inbox.store.health import PgHealthCheck
 from inbox.store.ingest import PgIngestStore
 from inbox.store.migrate import migrate
+from inbox.store.outbox import PgOutboxStore
 from inbox.store.secret_box import SecretBox, load_or_create_key
 from inbox.store.threads import PgThreadQuery
 from inbox.store.tokens import PgTokenStore
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.health import CheckHealth
 from inbox.usecases.ingest import IngestMentions
+from inbox.usecases.outbox import SendOutbox
 from inbox.usecases.services import Services
 from inbox.usecases.threads import ListThreads
 from inbox.usecases.tokens import ApiTokens
@@ -119,3 +137,101 @@ def secret_box(settings: Settings) -> SecretBox:
 
 def credential_store(settings: Settings, db: Database) -> PgCredentialStore:
     return PgCredentialStore(db, secret_box(settings))
+
+
+class ChannelDirectory:
+    """The OutboundChannels port over the channels the worker built for its accounts."""
+
+    def __init__(self, channels: dict[tuple[int, int], XOutboundChannel]) -> None:
+        self._channels = channels
+
+    async def for_account(self, workspace_id: int, account_id: int | None) -> XOutboundChannel:
+        channel = self._channels.get((workspace_id, account_id or 0))
+        if channel is None:
+            raise DeliveryError(
+                "no connected account with posting credentials for this thread's network",
+                permanent=True,
+            )
+        return channel
+
+
+def _polling_plan(account_settings: dict[str, Any]) -> PollingPlan:
+    mentions = float(account_settings.get("poll_mentions_seconds") or 60)
+    search = float(account_settings.get("poll_search_seconds") or 300)
+    return PollingPlan(
+        mentions_base_seconds=mentions,
+        search_base_seconds=max(search, mentions),
+        min_seconds=min(15.0, mentions),
+        max_seconds=max(3600.0, search),
+    )
+
+
+async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: float = 1.0) -> None:
+    """The X connectors of every enabled account and the outbox sender, until `stop` is set."""
+    settings = runtime.settings
+    pinned = parse_address(settings.x_api_address) if settings.x_api_address else None
+    session = x_api_session(pinned_address=pinned, ca_file=settings.x_api_ca_file)
+    try:
+        credentials = credential_store(settings, runtime.db)
+        state = PgConnectorState(runtime.db)
+        ledger = PgApiUsageLedger(runtime.db)
+        health = PgChannelHealthStore(runtime.db)
+        runners: list[XAccountRunner] = []
+        channels: dict[tuple[int, int], XOutboundChannel] = {}
+        for configured in await runtime.workspaces.enabled_accounts(Network.X):
+            keys = XCredentials.from_mapping(
+                await credentials.load(configured.workspace_id, configured.account_id)
+            )
+            if not keys.can_read:
+                log.warning(
+                    "x account has no credentials; run inbox connect x",
+                    extra={"action": "x_no_credentials", "account": configured.handle},
+                )
+                continue
+            account = XAccount(
+                configured.workspace_id,
+                configured.account_id,
+                configured.external_id,
+                configured.handle,
+                tuple(configured.settings.get("search_terms") or ()),
+            )
+            api = XApi(keys, session, clock=utc_now)
+            poller = XPoller(account, api, runtime.services.ingest, state)
+            budget = ReadBudget(
+                reads_per_day=configured.settings.get("reads_per_day"),
+                reads_per_month=configured.settings.get("reads_per_month"),
+            )
+            plan = _polling_plan(configured.settings)
+            runners.append(
+                XAccountRunner(poller, api, ledger, health, budget=budget, plan=plan, clock=utc_now)
+            )
+            if keys.can_post:
+                channels[(account.workspace_id, account.account_id)] = XOutboundChannel(
+                    account, api, utc_now
+                )
+        sender = SendOutbox(
+            PgOutboxStore(runtime.db),
+            ChannelDirectory(channels),
+            runtime.services.ingest,
+            clock=utc_now,
+        )
+        log.info("workers running", extra={"action": "workers_start", "x_accounts": len(runners)})
+        await asyncio.gather(
+            *(runner.run(stop) for runner in runners), _send_outbox(sender, stop, outbox_every)
+        )
+    finally:
+        await session.close()
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _send_outbox(sender: SendOutbox, stop: asyncio.Event, every: float) -> None:
+    while not stop.is_set():
+        try:
+            await sender.run_once()
+        except InboxError as error:
+            log.error("outbox pass failed", extra={"action": "outbox_error", "error": str(error)})
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=every)

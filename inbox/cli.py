@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pydantic import SecretStr, ValidationError
 
-from inbox.bootstrap import credential_store, open_database, open_runtime
+from inbox.bootstrap import credential_store, open_database, open_runtime, run_workers
 from inbox.domain.errors import ConfigurationError, InboxError
 from inbox.domain.ingestion import IngestResult
 from inbox.domain.network import Network
@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port to listen on (default INBOX_PORT, 8080)")
 
     commands.add_parser("migrate", help="apply pending database migrations and exit")
+    commands.add_parser(
+        "worker", help="run the network connectors and the outbox sender (no web server)"
+    )
 
     ingest = commands.add_parser(
         "ingest", help="import X API v2 response pages (JSON Lines, one page a line)"
@@ -111,13 +114,25 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
                     "INBOX_HOST", f"cannot listen on {host}:{port}: {exc}"
                 ) from exc
             print(f"inbox serving on http://{host}:{port}", flush=True)
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, stop.set)
-            await stop.wait()
+            stop = _stop_on_signals()
+            await run_workers(runtime, stop)
         finally:
             await runner.cleanup()
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def _worker(settings: Settings) -> None:
+    async with open_runtime(settings) as runtime:
+        stop = _stop_on_signals()
+        print("inbox worker running", flush=True)
+        await run_workers(runtime, stop)
 
 
 async def _migrate(settings: Settings) -> None:
@@ -226,6 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 asyncio.run(
                     _serve(settings, args.host or settings.host, args.port or settings.port)
                 )
+            case "worker":
+                asyncio.run(_worker(settings))
             case "migrate":
                 asyncio.run(_migrate(settings))
             case "ingest":

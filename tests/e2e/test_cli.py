@@ -140,3 +140,26 @@ def test_ingest_of_a_missing_file_says_so(database_dsn: str, tmp_path: Path) -> 
     result = run("ingest", str(tmp_path / "nope.jsonl"), env=env_with(DATABASE_URL=database_dsn))
     assert result.returncode == 2
     assert "nope.jsonl does not exist" in result.stderr
+
+
+def test_connect_x_reads_credentials_from_the_environment_and_never_prints_them(
+    database_dsn: str, tmp_path: Path
+) -> None:
+    env = env_with(
+        DATABASE_URL=database_dsn,
+        INBOX_SECRET_KEY_FILE=str(tmp_path / "secret.key"),
+        X_BEARER_TOKEN="bearer-s3cret",
+    )
+    args = ("connect", "x", "--user-id", "783214", "--handle", "@AcmeSupport", "--search", "acme")
+    result = run(*args, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "x account @AcmeSupport (783214) connected: it can read mentions only" in result.stdout
+    assert "bearer-s3cret" not in result.stdout + result.stderr
+
+
+def test_connect_x_without_credentials_names_the_variables(database_dsn: str) -> None:
+    result = run(
+        "connect", "x", "--user-id", "1", "--handle", "a", env=env_with(DATABASE_URL=database_dsn)
+    )
+    assert result.returncode == 2
+    assert "X_BEARER_TOKEN" in result.stderr

@@ -8,7 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -42,7 +42,7 @@ from inbox.store.tokens import PgTokenStore
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.health import CheckHealth
 from inbox.usecases.ingest import IngestMentions
-from inbox.usecases.outbox import SendOutbox
+from inbox.usecases.outbox import SendOutbox, SendPolicy
 from inbox.usecases.services import Services
 from inbox.usecases.threads import ListThreads
 from inbox.usecases.tokens import ApiTokens
@@ -214,6 +214,7 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
             ChannelDirectory(channels),
             runtime.services.ingest,
             clock=utc_now,
+            policy=SendPolicy(lease=timedelta(seconds=settings.outbox_lease_seconds)),
         )
         log.info("workers running", extra={"action": "workers_start", "x_accounts": len(runners)})
         await asyncio.gather(

@@ -285,10 +285,11 @@ class XApi:
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
     def _wait(self, state: RetryCallState) -> float:
-        """Until the reset after a 429; exponential backoff with jitter otherwise."""
+        """Exponential backoff with jitter; after a 429 with a reset, no extra wait here:
+        the next attempt waits for the reset in `_respect_limit`."""
         error = state.outcome.exception() if state.outcome else None
         if isinstance(error, RateLimited) and error.reset_at is not None:
-            return max(0.0, (error.reset_at - self._clock()).total_seconds()) + 1.0
+            return 0.0
         backoff = wait_exponential_jitter(initial=1, max=self._max_backoff)
         return float(backoff(state))
 
@@ -330,7 +331,9 @@ class XApi:
         rate = rate_limit_from(response.headers)
         if rate is not None:
             self.limits[endpoint] = rate
-        raw = await response.read()
+        # tweepy has read the body and released the connection; aiohttp then refuses read()
+        # but still decodes the kept body. surrogateescape gives back its exact bytes.
+        raw = (await response.text("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
         try:
             body = json.loads(raw)
         except (ValueError, RecursionError):

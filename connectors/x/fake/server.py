@@ -612,6 +612,8 @@ class FakeXApi:
         except Refusal as refusal:
             body = problem(refusal.status, refusal.title, refusal.detail, refusal.problem_type)
             return json_response(refusal.status, body, headers)
+        if (hold := fake.hold_for(endpoint)) > 0:
+            await asyncio.sleep(hold)
         if isinstance(outcome, Answer):
             return self._deliver(endpoint, outcome, headers)
         return outcome

@@ -490,6 +490,7 @@ class FakeX:
         self._storms: dict[str, _Storm] = {}
         self._failures: dict[str, _Failure] = {}
         self._delays: dict[str, float] = {}
+        self._holds: dict[str, float] = {}
         self._malformations: dict[str, Malformation] = {}
         self._stream_cut: _StreamCut | None = None
 
@@ -1001,6 +1002,18 @@ class FakeX:
 
     def delay_for(self, endpoint: str) -> float:
         return self._delays.get(endpoint, 0.0)
+
+    def hold_answer(self, endpoint: str, seconds: float) -> None:
+        """Calls to `endpoint` take effect at once but are answered `seconds` later (0 to
+        stop): the window in which a client can die after a post and before it hears of it."""
+        _check_endpoint(endpoint)
+        if seconds > 0:
+            self._holds[endpoint] = seconds
+        else:
+            self._holds.pop(endpoint, None)
+
+    def hold_for(self, endpoint: str) -> float:
+        return self._holds.get(endpoint, 0.0)
 
     def malformed_next(self, endpoint: str, kind: Malformation = "missing_created_at") -> None:
         """The next answer with tweets loses its first tweet's `created_at` (when it was asked

@@ -1,0 +1,93 @@
+"""A small X world on the fake X API, and the inbox's side of the same brand account."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from pydantic import SecretStr
+
+from connectors.x.api import XApi, XCredentials
+from connectors.x.fake import FakeX, FakeXServer, fake_x_session
+from connectors.x.poller import XAccount, XPoller
+from inbox.domain.network import Network
+from inbox.store.connector_state import PgConnectorState
+from inbox.store.database import Database
+from inbox.store.ingest import PgIngestStore
+from inbox.store.workspaces import PgWorkspaceStore
+from inbox.usecases.ingest import IngestMentions
+
+BRAND_ID = "1000"
+BRAND = "acme"
+CUSTOMERS = ("2001", "2002", "2003")
+BEARER = "test-bearer"
+CONSUMER_KEY = "test-consumer-key"
+CONSUMER_SECRET = "test-consumer-secret"
+ACCESS_TOKEN = f"{BRAND_ID}-test-access-token"
+ACCESS_SECRET = "test-access-secret"
+
+CREDENTIALS = XCredentials(
+    bearer_token=SecretStr(BEARER),
+    consumer_key=SecretStr(CONSUMER_KEY),
+    consumer_secret=SecretStr(CONSUMER_SECRET),
+    access_token=SecretStr(ACCESS_TOKEN),
+    access_token_secret=SecretStr(ACCESS_SECRET),
+)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_world() -> FakeX:
+    fake = FakeX(keepalive_seconds=0.2)
+    fake.add_user(BRAND_ID, BRAND, "Acme Telecom")
+    for number, user_id in enumerate(CUSTOMERS):
+        fake.add_user(user_id, f"customer{number}", f"Customer {number}")
+    return fake
+
+
+@dataclass
+class Sleeps:
+    """Records the waits asked for and yields without waiting: tests stay fast."""
+
+    seconds: list[float] = field(default_factory=list)
+
+    async def __call__(self, seconds: float) -> None:
+        self.seconds.append(seconds)
+        await asyncio.sleep(0)
+
+
+@dataclass
+class Connected:
+    fake: FakeX
+    server: FakeXServer
+    api: XApi
+    account: XAccount
+    poller: XPoller
+    sleeps: Sleeps
+
+
+@asynccontextmanager
+async def connected(
+    db: Database, workspace_id: int, *, search_terms: tuple[str, ...] = ()
+) -> AsyncIterator[Connected]:
+    fake = build_world()
+    async with FakeXServer(
+        fake, bearer_token=BEARER, consumer_key=CONSUMER_KEY, access_token=ACCESS_TOKEN
+    ) as server:
+        session = fake_x_session(server)
+        try:
+            account_id = await PgWorkspaceStore(db).configure_account(
+                workspace_id, Network.X, BRAND_ID, BRAND, {"search_terms": list(search_terms)}
+            )
+            account = XAccount(workspace_id, account_id, BRAND_ID, BRAND, search_terms)
+            sleeps = Sleeps()
+            api = XApi(CREDENTIALS, session, clock=utc_now, sleep=sleeps)
+            poller = XPoller(account, api, IngestMentions(PgIngestStore(db)), PgConnectorState(db))
+            yield Connected(fake, server, api, account, poller, sleeps)
+        finally:
+            await session.close()

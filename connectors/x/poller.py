@@ -9,6 +9,8 @@ again (ingestion drops what it already has): nothing is lost and nothing is stor
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -48,6 +50,18 @@ class XAccount:
     user_id: str
     handle: str
     search_terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _EndOfPages:
+    newest: str | None
+
+
+def _drain(queue: asyncio.Queue[Any]) -> list[Any]:
+    items = []
+    while not queue.empty():
+        items.append(queue.get_nowait())
+    return items
 
 
 @dataclass(slots=True)
@@ -139,37 +153,81 @@ class XPoller:
         since: str | None,
         fetch: Callable[[str | None], Awaitable[ApiAnswer]],
     ) -> PollOutcome:
+        """Pages are ingested while the next ones are fetched; only the last batch carries
+        the cursor, so a failure part-way leaves it where it was (re-reading is harmless)."""
         outcome = PollOutcome()
-        mentions: list[Mention] = []
-        rejected: list[RejectedPayload] = []
-        newest: str | None = since
+        pages: asyncio.Queue[NormalisedPage | _EndOfPages | BaseException] = asyncio.Queue()
+        fetcher = asyncio.create_task(self._fetch_pages(since, fetch, pages, outcome))
+        seen: set[str] = set()
+        wanted: set[str] = set()
+        try:
+            finished: _EndOfPages | None = None
+            while finished is None:
+                mentions: list[Mention] = []
+                rejected: list[RejectedPayload] = []
+                # Whatever has arrived while the previous batch was being written.
+                for item in [await pages.get(), *_drain(pages)]:
+                    if isinstance(item, BaseException):
+                        raise item
+                    if isinstance(item, _EndOfPages):
+                        finished = item
+                    else:
+                        mentions.extend(item.mentions)
+                        rejected.extend(item.rejected)
+                seen.update(m.external_id for m in mentions)
+                wanted.update(m.in_reply_to for m in mentions if m.in_reply_to)
+                position = None
+                if finished is not None:
+                    # Parents are looked up last: on a later page they would come for free.
+                    mentions.extend(await self._missing_parents(wanted, seen, rejected, outcome))
+                    if finished.newest is not None:
+                        position = ConnectorCursor(connector=cursor, position=finished.newest)
+                if mentions or rejected or (position is not None and position.position != since):
+                    await self._write(IngestBatch(mentions, rejected, position), outcome)
+        finally:
+            fetcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await fetcher
+        return outcome
+
+    async def _write(self, batch: IngestBatch, outcome: PollOutcome) -> None:
+        result = await self._ingest(self.account.workspace_id, batch)
+        outcome.added += result.mentions_added
+        outcome.quarantined += result.quarantined
+        newest = max((m.created_at for m in batch.mentions), default=None)
+        if newest is not None and (
+            outcome.newest_item_at is None or newest > outcome.newest_item_at
+        ):
+            outcome.newest_item_at = newest
+
+    async def _fetch_pages(
+        self,
+        since: str | None,
+        fetch: Callable[[str | None], Awaitable[ApiAnswer]],
+        pages: asyncio.Queue[NormalisedPage | _EndOfPages | BaseException],
+        outcome: PollOutcome,
+    ) -> None:
+        newest = since
         token: str | None = None
         limit = MAX_PAGES if since is not None else FIRST_POLL_PAGES
-        for number in range(limit):
-            answer = await fetch(token)
-            outcome.requests += 1
-            page = self._read(answer, outcome)
-            mentions.extend(page.mentions)
-            rejected.extend(page.rejected)
-            meta = _meta(answer)
-            newest = _newest(newest, meta.get("newest_id"))
-            token = meta.get("next_token") if isinstance(meta.get("next_token"), str) else None
-            if token is None:
-                break
-            if number == limit - 1 and since is not None:
-                outcome.truncated = True
-                outcome.notes.append(f"more than {limit} pages since {since}: older ones skipped")
-        mentions.extend(await self._missing_parents(mentions, rejected, outcome))
-        position = ConnectorCursor(connector=cursor, position=newest) if newest else None
-        if position is None and not mentions and not rejected:
-            return outcome
-        result = await self._ingest(
-            self.account.workspace_id, IngestBatch(mentions, rejected, position)
-        )
-        outcome.added = result.mentions_added
-        outcome.quarantined = result.quarantined
-        outcome.newest_item_at = max((m.created_at for m in mentions), default=None)
-        return outcome
+        try:
+            for number in range(limit):
+                answer = await fetch(token)
+                outcome.requests += 1
+                await pages.put(self._read(answer, outcome))
+                meta = _meta(answer)
+                newest = _newest(newest, meta.get("newest_id"))
+                next_token = meta.get("next_token")
+                token = next_token if isinstance(next_token, str) else None
+                if token is None:
+                    break
+                if number == limit - 1 and since is not None:
+                    outcome.truncated = True
+                    outcome.notes.append(f"more than {limit} pages since {since}: older skipped")
+        except Exception as error:  # handed to the consumer, which raises it
+            await pages.put(error)
+            return
+        await pages.put(_EndOfPages(newest))
 
     def _read(self, answer: ApiAnswer, outcome: PollOutcome) -> NormalisedPage:
         if not answer.parses:
@@ -181,12 +239,15 @@ class XPoller:
         return page
 
     async def _missing_parents(
-        self, mentions: list[Mention], rejected: list[RejectedPayload], outcome: PollOutcome
+        self,
+        wanted: set[str],
+        have: set[str],
+        rejected: list[RejectedPayload],
+        outcome: PollOutcome,
     ) -> list[Mention]:
-        """Posts that replies answer and that neither the batch nor the inbox holds."""
+        """Posts that replies answer and that neither this poll nor the inbox holds."""
         found: list[Mention] = []
-        have = {m.external_id for m in mentions}
-        wanted = {m.in_reply_to for m in mentions if m.in_reply_to}
+        have = set(have)
         for _ in range(PARENT_LOOKUP_ROUNDS):
             missing = sorted(wanted - have)
             if not missing:

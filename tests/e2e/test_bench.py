@@ -31,3 +31,27 @@ def test_the_ingest_benchmark_prints_its_three_figures_last(database_dsn: str) -
     assert names == ["ingest_mentions_per_s", "raw_upsert_rows_per_s", "ingest_ratio"]
     assert all(float(line.split(":")[1]) > 0 for line in last)
     assert "UPSERT_THREADS" in result.stdout
+
+
+def test_the_x_connector_benchmark_prints_its_three_figures_last(database_dsn: str) -> None:
+    result = subprocess.run(  # noqa: S603
+        [
+            sys.executable,
+            str(PROJECT_ROOT / "bench" / "x_connector.py"),
+            *("--rounds", "2", "--per-round", "120", "--customers", "20"),
+            *("--database-url", database_dsn),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    last = result.stdout.strip().splitlines()[-3:]
+    names = [line.split(":")[0] for line in last]
+    assert names == [
+        "x_connector_mentions_per_s",
+        "ingest_ceiling_mentions_per_s",
+        "x_connector_ratio",
+    ]
+    assert "240 mentions added by the connector" in result.stdout

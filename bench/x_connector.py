@@ -1,0 +1,236 @@
+"""The X connector's throughput, against the ingest ceiling measured in the same run.
+
+    python bench/x_connector.py [--rounds 10] [--per-round 800] [--customers 400]
+
+The fake X API runs in a child process (as X would, on another machine), serving over
+loopback TLS. Each round, the child publishes `--per-round` new posts that mention the brand
+(about 70% new complaints, 30% follow-ups in earlier conversations, from repeat customers);
+the connector then polls: tweepy fetches every page since its cursor, the pages are
+normalised, missing parents are looked up, and one batch is ingested with its cursor.
+The same batch is then ingested again, into another workspace, straight from its
+normalised mentions: that is the ceiling the connector's transport and parsing eat into.
+
+The last three lines are the figures: x_connector_mentions_per_s,
+ingest_ceiling_mentions_per_s, x_connector_ratio (the first over the second).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import random
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from multiprocessing.connection import Connection as Pipe
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from pydantic import SecretStr
+
+from bench.ingest import bench_database
+from connectors.x.api import XApi, XCredentials
+from connectors.x.fake import FakeX, FakeXServer
+from connectors.x.poller import XAccount, XPoller
+from connectors.x.session import x_api_session
+from inbox.domain.ingestion import IngestBatch, IngestResult
+from inbox.domain.network import Network
+from inbox.store.connector_state import PgConnectorState
+from inbox.store.ingest import PgIngestStore
+from inbox.store.migrate import migrate
+from inbox.store.workspaces import PgWorkspaceStore
+from inbox.usecases.ingest import IngestMentions
+
+BRAND_ID = "1000"
+BRAND = "acme"
+BEARER = "bench-bearer"
+CONSUMER_KEY = "bench-consumer-key"
+ACCESS_TOKEN = f"{BRAND_ID}-bench-access-token"
+COMPLAINTS = [
+    "@{brand} my fibre has been down since this morning, any news?",
+    "@{brand} third time this week the 4G drops. Fix it or I leave.",
+    "@{brand} billed twice for March, nobody answers the phone",
+    "@{brand} bonjour, plus d'internet depuis hier soir à Nantes",
+    "@{brand} is there an outage in Bordeaux? TV and internet both gone",
+]
+FOLLOW_UPS = ["@{brand} still nothing here", "@{brand} any update?", "@{brand} toujours rien"]
+
+
+# -- the child process: the fake X API ------------------------------------------------------
+
+
+def publish(
+    fake: FakeX, rng: random.Random, customers: list[str], roots: list[str], n: int
+) -> None:
+    for _ in range(n):
+        author = rng.choice(customers)
+        if roots and rng.random() < 0.3:
+            parent = rng.choice(roots[-2000:])
+            fake.post(author, rng.choice(FOLLOW_UPS).format(brand=BRAND), reply_to=parent)
+        else:
+            roots.append(fake.post(author, rng.choice(COMPLAINTS).format(brand=BRAND)))
+
+
+async def serve_fake(pipe: Pipe, customers_count: int, seed: int) -> None:
+    fake = FakeX()
+    fake.add_user(BRAND_ID, BRAND, "Acme Telecom")
+    customers = [str(5000 + n) for n in range(customers_count)]
+    for user_id in customers:
+        fake.add_user(user_id, f"customer{user_id}", f"Customer {user_id}")
+    for endpoint in ("mentions", "lookup"):
+        fake.set_rate_limit(endpoint, 1_000_000)
+    rng = random.Random(seed)
+    roots: list[str] = []
+    loop = asyncio.get_running_loop()
+    async with FakeXServer(
+        fake, bearer_token=BEARER, consumer_key=CONSUMER_KEY, access_token=ACCESS_TOKEN
+    ) as server:
+        pipe.send((server.port, server.ca.cert_pem.bytes()))
+        while True:
+            command, count = await loop.run_in_executor(None, pipe.recv)
+            if command == "stop":
+                break
+            if command == "cpu":
+                pipe.send(time.process_time())
+                continue
+            publish(fake, rng, customers, roots, count)
+            pipe.send(fake.reads)
+
+
+def run_fake(pipe: Pipe, customers_count: int, seed: int) -> None:
+    asyncio.run(serve_fake(pipe, customers_count, seed))
+
+
+# -- the parent: the connector and the ceiling -------------------------------------------------
+
+
+class TimedIngest:
+    """Ingests like the connector would and keeps the batches for the ceiling run."""
+
+    def __init__(self, ingest: IngestMentions) -> None:
+        self._ingest = ingest
+        self.batches: list[IngestBatch] = []
+        self.seconds = 0.0
+
+    async def __call__(self, workspace_id: int, batch: IngestBatch) -> IngestResult:
+        started = time.perf_counter()
+        try:
+            return await self._ingest(workspace_id, batch)
+        finally:
+            self.seconds += time.perf_counter() - started
+            self.batches.append(batch)
+
+
+async def ask(pipe: Pipe, message: tuple[str, int]) -> Any:
+    pipe.send(message)
+    return await asyncio.get_running_loop().run_in_executor(None, pipe.recv)
+
+
+async def main(args: argparse.Namespace) -> None:
+    parent_end, child_end = multiprocessing.Pipe()
+    child = multiprocessing.Process(
+        target=run_fake, args=(child_end, args.customers, args.seed), daemon=True
+    )
+    child.start()
+    port, ca_pem = parent_end.recv()
+    session = x_api_session(pinned_address=("127.0.0.1", port), ca_pem=ca_pem)
+    try:
+        async with bench_database(args.database_url) as db:
+            async with db.connection() as conn:
+                await migrate(conn)
+            workspaces = PgWorkspaceStore(db)
+            stamp = int(time.time())
+            connector_ws = await workspaces.ensure_workspace(f"bench-x-{stamp}", "x connector")
+            ceiling_ws = await workspaces.ensure_workspace(f"bench-x-{stamp}-ceiling", "ceiling")
+            account_id = await workspaces.configure_account(
+                connector_ws, Network.X, BRAND_ID, BRAND, {}
+            )
+            ingest = IngestMentions(PgIngestStore(db))
+            timed = TimedIngest(ingest)
+            api = XApi(XCredentials(bearer_token=SecretStr(BEARER)), session, clock=_utc_now)
+            poller = XPoller(
+                XAccount(connector_ws, account_id, BRAND_ID, BRAND),
+                api,
+                timed,
+                PgConnectorState(db),
+            )
+            await ask(parent_end, ("publish", 1))
+            await poller.poll_mentions()  # the first poll sets the cursor
+            timed.batches.clear()
+            timed.seconds = 0.0
+            connector_rates: list[float] = []
+            ceiling_rates: list[float] = []
+            polled = ingested = 0
+            connector_total = 0.0
+            fake_cpu = 0.0
+            for number in range(args.rounds):
+                await ask(parent_end, ("publish", args.per_round))
+                first_batch = len(timed.batches)
+                fake_cpu_before = await ask(parent_end, ("cpu", 0))
+                started = time.perf_counter()
+                outcome = await poller.poll_mentions()
+                connector_seconds = time.perf_counter() - started
+                fake_cpu += await ask(parent_end, ("cpu", 0)) - fake_cpu_before
+                connector_total += connector_seconds
+                # The connector writes pages while fetching the next ones; the ceiling writes
+                # the whole round at once, its best batch size.
+                batches = timed.batches[first_batch:]
+                mentions = [m for b in batches for m in b.mentions]
+                started = time.perf_counter()
+                await ingest(ceiling_ws, IngestBatch(mentions))
+                ceiling_seconds = time.perf_counter() - started
+                count = len(mentions)
+                polled += outcome.added
+                ingested += count
+                connector_rates.append(count / connector_seconds)
+                ceiling_rates.append(count / ceiling_seconds)
+                print(
+                    f"round {number + 1}: {count} mentions in {outcome.requests} requests, "
+                    f"{len(batches)} batches; "
+                    f"connector {connector_seconds:.3f} s, ceiling {ceiling_seconds:.3f} s"
+                )
+    finally:
+        await session.close()
+        parent_end.send(("stop", 0))
+        child.join(timeout=10)
+
+    print(f"{polled} mentions added by the connector, {ingested} in the ceiling workspace")
+    print(
+        f"connector wall time {connector_total:.2f} s; inside ingestion {timed.seconds:.2f} s "
+        f"(overlapping the next pages' fetches); the fake X server's own CPU {fake_cpu:.2f} s "
+        "(rendering pages, TLS), which shares this machine's cores with the connector and "
+        "PostgreSQL"
+    )
+    connector = statistics.median(connector_rates)
+    ceiling = statistics.median(ceiling_rates)
+    print(f"x_connector_mentions_per_s: {connector:.0f}")
+    print(f"ingest_ceiling_mentions_per_s: {ceiling:.0f}")
+    print(f"x_connector_ratio: {connector / ceiling:.3f}")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument(
+        "--per-round", type=int, default=800, help="posts a round (X pages 800 at most per poll)"
+    )
+    parser.add_argument("--customers", type=int, default=400)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--database-url", help="a PostgreSQL server to use instead")
+    arguments = parser.parse_args(argv)
+    if not 1 <= arguments.per_round <= 800 or arguments.rounds < 1 or arguments.customers < 1:
+        parser.error("--per-round must be 1..800; --rounds and --customers at least 1")
+    return arguments
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse_args()))

@@ -19,7 +19,8 @@ from connectors.x.budget import PollingPlan, ReadBudget
 from connectors.x.outbound import XOutboundChannel
 from connectors.x.poller import XAccount, XPoller
 from connectors.x.runner import XAccountRunner
-from connectors.x.session import parse_address, x_api_session
+from connectors.x.session import parse_address, stream_timeout, x_api_session
+from connectors.x.stream import XStream, desired_rules
 from inbox.domain.errors import ConfigurationError, DatabaseUnavailableError, InboxError
 from inbox.domain.network import Network
 from inbox.domain.outbox import DeliveryError
@@ -155,8 +156,14 @@ class ChannelDirectory:
         return channel
 
 
+# With the stream on, REST polls are a safety net: they close gaps the stream's backfill
+# cannot, so they run rarely.
+STREAMED_POLL_SECONDS = 900.0
+
+
 def _polling_plan(account_settings: dict[str, Any]) -> PollingPlan:
-    mentions = float(account_settings.get("poll_mentions_seconds") or 60)
+    default = STREAMED_POLL_SECONDS if account_settings.get("stream") else 60.0
+    mentions = float(account_settings.get("poll_mentions_seconds") or default)
     search = float(account_settings.get("poll_search_seconds") or 300)
     return PollingPlan(
         mentions_base_seconds=mentions,
@@ -177,6 +184,7 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
         ledger = PgApiUsageLedger(runtime.db)
         health = PgChannelHealthStore(runtime.db)
         runners: list[XAccountRunner] = []
+        streams: list[XStream] = []
         channels: dict[tuple[int, int], XOutboundChannel] = {}
         for configured in await runtime.workspaces.enabled_accounts(Network.X):
             keys = XCredentials.from_mapping(
@@ -202,9 +210,14 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
                 reads_per_month=configured.settings.get("reads_per_month"),
             )
             plan = _polling_plan(configured.settings)
-            runners.append(
-                XAccountRunner(poller, api, ledger, health, budget=budget, plan=plan, clock=utc_now)
+            runner = XAccountRunner(
+                poller, api, ledger, health, budget=budget, plan=plan, clock=utc_now
             )
+            runners.append(runner)
+            if configured.settings.get("stream") and keys.bearer_token is not None:
+                streams.append(
+                    _x_stream(runner, keys.bearer_token.get_secret_value(), settings, pinned)
+                )
             if keys.can_post:
                 channels[(account.workspace_id, account.account_id)] = XOutboundChannel(
                     account, api, utc_now
@@ -217,11 +230,34 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
             policy=SendPolicy(lease=timedelta(seconds=settings.outbox_lease_seconds)),
         )
         log.info("workers running", extra={"action": "workers_start", "x_accounts": len(runners)})
+        for stream in streams:
+            await stream.sync_rules(desired_rules(stream.account))
         await asyncio.gather(
-            *(runner.run(stop) for runner in runners), _send_outbox(sender, stop, outbox_every)
+            *(runner.run(stop) for runner in runners),
+            *(stream.run(stop) for stream in streams),
+            _send_outbox(sender, stop, outbox_every),
         )
     finally:
         await session.close()
+
+
+def _x_stream(
+    runner: XAccountRunner, bearer_token: str, settings: Settings, pinned: tuple[str, int] | None
+) -> XStream:
+    async def catch_up() -> None:
+        # After a reconnection: poll now; the REST cursors close whatever the backfill missed.
+        for stream_kind in list(runner.next_at):
+            await runner.tick(stream_kind)
+
+    return XStream(
+        runner.account,
+        bearer_token,
+        lambda: x_api_session(
+            pinned_address=pinned, ca_file=settings.x_api_ca_file, timeout=stream_timeout(30)
+        ),
+        runner.ingest,
+        on_reconnect=catch_up,
+    )
 
 
 def utc_now() -> datetime:

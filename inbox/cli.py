@@ -77,6 +77,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="TERM",
         help="also search for this term (repeatable): brand name, product, hashtag",
     )
+    x.add_argument(
+        "--stream",
+        action="store_true",
+        help="also use the filtered stream (an access level that includes it is needed)",
+    )
     x.add_argument("--reads-per-day", type=int, help="cap on posts read per day")
     x.add_argument("--reads-per-month", type=int, help="cap on posts read per month")
     return parser
@@ -206,6 +211,7 @@ async def _connect_x(settings: Settings, args: argparse.Namespace) -> None:
         "search_terms": args.search,
         "reads_per_day": args.reads_per_day,
         "reads_per_month": args.reads_per_month,
+        "stream": args.stream,
     }
     async with open_runtime(settings) as runtime:
         store = credential_store(settings, runtime.db)

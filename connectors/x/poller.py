@@ -120,7 +120,7 @@ class XPoller:
     ) -> None:
         self.account = account
         self._api = api
-        self._ingest = ingest
+        self.ingest = ingest
         self._state = state
         self._source = f"x:{account.handle}"
 
@@ -191,7 +191,7 @@ class XPoller:
         return outcome
 
     async def _write(self, batch: IngestBatch, outcome: PollOutcome) -> None:
-        result = await self._ingest(self.account.workspace_id, batch)
+        result = await self.ingest(self.account.workspace_id, batch)
         outcome.added += result.mentions_added
         outcome.quarantined += result.quarantined
         newest = max((m.created_at for m in batch.mentions), default=None)

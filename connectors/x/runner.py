@@ -49,6 +49,7 @@ class XAccountRunner:
         gap_policy: GapPolicy | None = None,
     ) -> None:
         self.account = poller.account
+        self.ingest = poller.ingest
         self._poller = poller
         self._api = api
         self._ledger = ledger
@@ -58,6 +59,9 @@ class XAccountRunner:
         self._clock = clock
         self._gap_policy = gap_policy or GapPolicy()
         self.health = ChannelHealth()
+        # The stream's catch-up and the schedule may ask for the same poll at once: one
+        # at a time, so that no page is read (and billed) twice.
+        self._polling = asyncio.Lock()
         self._yield: dict[Stream, float | None] = {Stream.MENTIONS: None, Stream.SEARCH: None}
         now = clock()
         self.next_at: dict[Stream, datetime] = {Stream.MENTIONS: now}
@@ -101,6 +105,10 @@ class XAccountRunner:
 
     async def tick(self, stream: Stream) -> PollOutcome | None:
         """One poll of one stream if the budget allows, then the time of the next one."""
+        async with self._polling:
+            return await self._tick(stream)
+
+    async def _tick(self, stream: Stream) -> PollOutcome | None:
         now = self._clock()
         usage = await self.usage()
         decision = next_poll_delay(

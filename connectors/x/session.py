@@ -51,19 +51,26 @@ def parse_address(address: str) -> tuple[str, int]:
     return host, int(port)
 
 
+def stream_timeout(read_seconds: float) -> aiohttp.ClientTimeout:
+    """A stream never ends: no total limit, but silence longer than X's keep-alive period
+    (20 s) plus margin means the connection is dead."""
+    return aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=read_seconds)
+
+
 def x_api_session(
     *,
     pinned_address: tuple[str, int] | None = None,
     ca_file: Path | None = None,
     ca_pem: bytes | None = None,
+    timeout: aiohttp.ClientTimeout = REQUEST_TIMEOUT,
 ) -> aiohttp.ClientSession:
     """A session for tweepy; pinned to a test double when `pinned_address` is given."""
     if pinned_address is None:
-        return aiohttp.ClientSession(timeout=REQUEST_TIMEOUT)
+        return aiohttp.ClientSession(timeout=timeout)
     context = ssl.create_default_context()
     if ca_file is not None:
         context.load_verify_locations(cafile=str(ca_file))
     if ca_pem is not None:
         context.load_verify_locations(cadata=ca_pem.decode("ascii"))
     connector = aiohttp.TCPConnector(resolver=PinnedResolver(*pinned_address), ssl=context)
-    return aiohttp.ClientSession(connector=connector, timeout=REQUEST_TIMEOUT)
+    return aiohttp.ClientSession(connector=connector, timeout=timeout)

@@ -28,6 +28,7 @@ from inbox.settings import Settings
 from inbox.store.connector_state import (
     PgApiUsageLedger,
     PgChannelHealthStore,
+    PgChannelQuery,
     PgConnectorState,
 )
 from inbox.store.credentials import PgCredentialStore
@@ -41,6 +42,7 @@ from inbox.store.secret_box import SecretBox, load_or_create_key
 from inbox.store.threads import PgThreadQuery
 from inbox.store.tokens import PgTokenStore
 from inbox.store.workspaces import PgWorkspaceStore
+from inbox.usecases.channels import ListChannels
 from inbox.usecases.health import CheckHealth
 from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.outbox import SendOutbox, SendPolicy
@@ -68,6 +70,7 @@ def build_services(db: Database) -> Services:
         list_threads=ListThreads(PgThreadQuery(db)),
         tokens=ApiTokens(PgTokenStore(db)),
         health=CheckHealth(PgHealthCheck(db)),
+        list_channels=ListChannels(PgChannelQuery(db)),
     )
 
 

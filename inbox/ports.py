@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from inbox.domain.ingestion import IngestBatch, IngestResult
 from inbox.domain.mention import Mention
+from inbox.domain.network import ChannelStatus
 from inbox.domain.outbox import OutboxItem, OutboxKind
 from inbox.domain.people import Role
 from inbox.domain.thread import Priority, Thread, ThreadKind, ThreadStatus
@@ -182,3 +183,7 @@ class OutboundChannels(Protocol):
     async def for_account(self, workspace_id: int, account_id: int | None) -> OutboundChannel:
         """Raises DeliveryError(permanent=True) when the account cannot post."""
         ...
+
+
+class ChannelQuery(Protocol):
+    async def list_channels(self, workspace_id: int) -> list[ChannelStatus]: ...

@@ -22,6 +22,7 @@ from inbox.domain.people import Role
 from inbox.domain.thread import ThreadStatus
 from inbox.usecases.services import Services
 from inbox.usecases.tokens import Caller
+from web import metrics
 
 log = logging.getLogger(__name__)
 
@@ -123,9 +124,34 @@ async def list_threads(request: web.Request) -> web.Response:
     return web.json_response({"items": items, "next_before": next_before})
 
 
+MONITORS = (Role.LEAD, Role.OPS, Role.ADMIN)
+
+
+async def list_channels(request: web.Request) -> web.Response:
+    """Connected accounts: health, lag, reads and budget. Credentials are never part of it."""
+    caller = await caller_of(request)
+    caller.require(*MONITORS)
+    channels = await request.app[SERVICES].list_channels(caller.workspace_id)
+    return web.json_response({"items": [c.model_dump(mode="json") for c in channels]})
+
+
+async def prometheus_metrics(request: web.Request) -> web.Response:
+    caller = await caller_of(request)
+    caller.require(Role.OPS, Role.ADMIN)
+    channels = await request.app[SERVICES].list_channels(caller.workspace_id)
+    return web.Response(
+        text=metrics.render(channels),
+        content_type="text/plain",
+        charset="utf-8",
+        headers={"X-Prometheus-Format": "0.0.4"},
+    )
+
+
 def create_app(services: Services) -> web.Application:
     app = web.Application(middlewares=[security_headers, errors_middleware])
     app[SERVICES] = services
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/api/v1/threads", list_threads)
+    app.router.add_get("/api/v1/channels", list_channels)
+    app.router.add_get("/metrics", prometheus_metrics)
     return app

@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from connectors.x.api import XApi, XApiError
 from connectors.x.budget import (
@@ -70,8 +71,8 @@ class XAccountRunner:
 
     async def run(self, stop: asyncio.Event) -> None:
         stored = await self._health_store.load(self.account.workspace_id, self.account.account_id)
-        if stored:
-            self.health = ChannelHealth.model_validate(stored)
+        if stored and isinstance(stored.get("health"), dict):
+            self.health = ChannelHealth.model_validate(stored["health"])
         while not stop.is_set():
             stream = min(self.next_at, key=lambda s: self.next_at[s])
             wait = (self.next_at[stream] - self._clock()).total_seconds()
@@ -178,17 +179,20 @@ class XAccountRunner:
         await self._health_store.save(
             self.account.workspace_id,
             self.account.account_id,
-            self.health.model_dump(mode="json"),
+            await self.status(),
             [(event.kind, event.reason, event.at) for event in events],
         )
 
-    async def status(self) -> dict[str, object]:
+    async def status(self) -> dict[str, Any]:
         """What the API and metrics show of this channel: health, lag and budget."""
         usage = await self.usage()
         day_left, month_left = remaining(self._budget, usage)
         return {
             "account": self.account.handle,
             "health": self.health.model_dump(mode="json"),
+            "reads_per_day": self._budget.reads_per_day,
+            "reads_per_month": self._budget.reads_per_month,
+            "next_polls": {s.value: t.isoformat() for s, t in self.next_at.items()},
             "lag_seconds": lag(self.health, self._clock()),
             "reads_today": usage.reads_today,
             "reads_this_month": usage.reads_this_month,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -43,3 +44,17 @@ class NetworkAccount(BaseModel):
     handle: str
     display_name: str | None = None
     created_at: datetime
+
+
+class ChannelStatus(BaseModel):
+    """A connected account as its connector last reported it: health, lag, read budget."""
+
+    model_config = ConfigDict(frozen=True)
+
+    account_id: int
+    network: Network
+    handle: str
+    enabled: bool
+    status: dict[str, Any] | None
+    updated_at: datetime | None
+    degraded_events: int

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from inbox.domain.network import ChannelStatus
 from inbox.store.database import Database
 
 CURSOR = "SELECT position FROM connector_cursor WHERE workspace_id = $1 AND connector = $2"
@@ -106,3 +107,39 @@ class PgChannelHealthStore:
     async def load(self, workspace_id: int, account_id: int) -> dict[str, Any] | None:
         value = await self._db.fetchval(LOAD_HEALTH, workspace_id, account_id)
         return None if value is None else dict(json.loads(value))
+
+
+LIST_CHANNELS = """
+SELECT a.id AS account_id, a.network, a.handle, a.enabled, h.health AS status,
+       h.updated_at,
+       (SELECT count(*) FROM channel_event e
+        WHERE e.workspace_id = a.workspace_id AND e.account_id = a.id
+          AND e.kind = 'channel_degraded') AS degraded_events
+FROM network_account a
+LEFT JOIN channel_health h ON h.workspace_id = a.workspace_id AND h.account_id = a.id
+WHERE a.workspace_id = $1
+ORDER BY a.network, a.handle
+"""
+
+
+class PgChannelQuery:
+    """Connected accounts with the latest status their connector reported (no secrets)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def list_channels(self, workspace_id: int) -> list[ChannelStatus]:
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(LIST_CHANNELS, workspace_id)
+        return [
+            ChannelStatus(
+                account_id=row["account_id"],
+                network=row["network"],
+                handle=row["handle"],
+                enabled=row["enabled"],
+                status=json.loads(row["status"]) if row["status"] else None,
+                updated_at=row["updated_at"],
+                degraded_events=row["degraded_events"],
+            )
+            for row in rows
+        ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from inbox.usecases.channels import ListChannels
 from inbox.usecases.health import CheckHealth
 from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.threads import ListThreads
@@ -16,3 +17,4 @@ class Services:
     list_threads: ListThreads
     tokens: ApiTokens
     health: CheckHealth
+    list_channels: ListChannels

@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 
-from inbox.bootstrap import build_services
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.people import Role
-from inbox.store.database import Database
 from inbox.usecases.services import Services
 from tests.factories import mention
-from web.app import create_app
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def services(db: Database) -> Services:
-    return build_services(db)
-
-
-@pytest.fixture
-async def client(services: Services) -> AsyncIterator[tuple[aiohttp.ClientSession, str]]:
-    server = TestServer(create_app(services), host="127.0.0.1", port=0)
-    await server.start_server()
-    async with aiohttp.ClientSession() as session:
-        yield session, str(server.make_url(""))
-    await server.close()
 
 
 async def test_healthz_reports_the_database(

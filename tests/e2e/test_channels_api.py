@@ -1,0 +1,77 @@
+"""Channel health and read budgets in the JSON API and the Prometheus metrics."""
+
+from __future__ import annotations
+
+import json
+
+import aiohttp
+import pytest
+from pydantic import SecretStr
+
+from connectors.x.budget import PollingPlan, ReadBudget, Stream
+from connectors.x.runner import XAccountRunner
+from inbox.domain.people import Role
+from inbox.store.connector_state import PgApiUsageLedger, PgChannelHealthStore
+from inbox.store.credentials import PgCredentialStore
+from inbox.store.database import Database
+from inbox.store.secret_box import SecretBox
+from inbox.usecases.services import Services
+from tests.x_world import BRAND, BRAND_ID, CREDENTIALS, CUSTOMERS, connected, utc_now
+
+pytestmark = pytest.mark.integration
+
+
+async def test_leads_see_channel_health_and_budget_and_ops_scrape_metrics(
+    client: tuple[aiohttp.ClientSession, str],
+    services: Services,
+    db: Database,
+    workspace_id: int,
+) -> None:
+    session, base = client
+    async with connected(db, workspace_id) as x:
+        await PgCredentialStore(db, SecretBox(SecretStr(SecretBox.new_key()))).replace(
+            workspace_id, x.account.account_id, CREDENTIALS.as_mapping()
+        )
+        x.fake.steady(list(CUSTOMERS), BRAND_ID, 25)
+        runner = XAccountRunner(
+            x.poller,
+            x.api,
+            PgApiUsageLedger(db),
+            PgChannelHealthStore(db),
+            budget=ReadBudget(reads_per_month=10_000),
+            plan=PollingPlan(),
+            clock=utc_now,
+        )
+        await runner.tick(Stream.MENTIONS)
+
+    lead = await services.tokens.issue(workspace_id, "lead", Role.LEAD)
+    async with session.get(
+        f"{base}/api/v1/channels", headers={"Authorization": f"Bearer {lead}"}
+    ) as response:
+        assert response.status == 200
+        body = await response.text()
+    assert "test-bearer" not in body
+    assert "test-access" not in body
+    (channel,) = json.loads(body)["items"]
+    assert channel["handle"] == BRAND
+    assert channel["status"]["reads_this_month"] == 25
+    assert channel["status"]["reads_left_this_month"] == 9_975
+    assert channel["status"]["health"]["degraded"] is False
+    assert channel["status"]["projected_month_end_reads"] >= 25
+
+    agent = await services.tokens.issue(workspace_id, "agent", Role.AGENT)
+    async with session.get(
+        f"{base}/api/v1/channels", headers={"Authorization": f"Bearer {agent}"}
+    ) as response:
+        assert response.status == 403
+
+    ops = await services.tokens.issue(workspace_id, "ops", Role.OPS)
+    async with session.get(
+        f"{base}/metrics", headers={"Authorization": f"Bearer {ops}"}
+    ) as response:
+        assert response.status == 200
+        text = await response.text()
+    assert f'inbox_channel_reads_this_month{{network="x",account="{BRAND}"}} 25' in text
+    assert f'inbox_channel_degraded{{network="x",account="{BRAND}"}} 0' in text
+    async with session.get(f"{base}/metrics") as response:
+        assert response.status == 401

@@ -1,0 +1,56 @@
+"""Prometheus text exposition of the channels' health and read budgets."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from inbox.domain.network import ChannelStatus
+
+# name, help, key in the connector's status snapshot (None: computed here)
+GAUGES = (
+    ("inbox_channel_degraded", "1 while the channel is degraded", None),
+    ("inbox_channel_lag_seconds", "seconds since the last successful poll", "lag_seconds"),
+    ("inbox_channel_reads_today", "posts read today", "reads_today"),
+    ("inbox_channel_reads_this_month", "posts read this month", "reads_this_month"),
+    ("inbox_channel_reads_left_today", "posts left in today's budget", "reads_left_today"),
+    (
+        "inbox_channel_reads_left_this_month",
+        "posts left in this month's budget",
+        "reads_left_this_month",
+    ),
+    (
+        "inbox_channel_projected_month_end_reads",
+        "posts read by the end of the month at this month's pace",
+        "projected_month_end_reads",
+    ),
+)
+
+
+def _label(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _value(channel: ChannelStatus, key: str | None) -> float | None:
+    status = channel.status or {}
+    if key is None:
+        health = status.get("health")
+        return 1.0 if isinstance(health, dict) and health.get("degraded") else 0.0
+    value = status.get(key)
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def render(channels: Sequence[ChannelStatus]) -> str:
+    lines: list[str] = []
+    for name, help_text, key in GAUGES:
+        lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge"]
+        for channel in channels:
+            value = _value(channel, key)
+            if value is not None:
+                labels = f'network="{channel.network.value}",account="{_label(channel.handle)}"'
+                lines.append(f"{name}{{{labels}}} {value:g}")
+    name = "inbox_channel_degraded_events_total"
+    lines += [f"# HELP {name} channel degraded events so far", f"# TYPE {name} counter"]
+    for channel in channels:
+        labels = f'network="{channel.network.value}",account="{_label(channel.handle)}"'
+        lines.append(f"{name}{{{labels}}} {channel.degraded_events}")
+    return "\n".join(lines) + "\n"

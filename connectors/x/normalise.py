@@ -37,20 +37,37 @@ class _NoteTweet(BaseModel):
     text: str
 
 
-class _Tweet(BaseModel):
-    """The fields of a v2 tweet object the inbox reads; the rest stays in the raw payload."""
+class XTweet(BaseModel):
+    """A v2 tweet object as X sends it: only `id` and `text` are always there."""
 
     model_config = ConfigDict(extra="ignore")
 
     id: str = Field(min_length=1, max_length=64, pattern=r"^[0-9]+$")
     text: str
-    author_id: str = Field(min_length=1, max_length=64)
-    created_at: AwareDatetime
+    author_id: str | None = Field(default=None, min_length=1, max_length=64)
+    created_at: AwareDatetime | None = None
     conversation_id: str | None = Field(default=None, min_length=1, max_length=64)
     lang: str | None = None
     referenced_tweets: list[_Reference] = Field(default_factory=list)
     edit_history_tweet_ids: list[str] = Field(default_factory=list)
     note_tweet: _NoteTweet | None = None
+
+
+class XUser(BaseModel):
+    """A v2 user object (from `includes.users`, `users/me`, user lookups)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[0-9]+$")
+    username: str = Field(min_length=1, max_length=64)
+    name: str
+
+
+class _Tweet(XTweet):
+    """What a mention needs: the author and the time (requested with tweet.fields)."""
+
+    author_id: str = Field(min_length=1, max_length=64)
+    created_at: AwareDatetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ same object. Time comes from an injectable clock so tests can move it.
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import itertools
 import re
@@ -435,9 +436,14 @@ def compile_query(query: str, usernames: Callable[[str], str | None]) -> Predica
 # --- the world ----------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=65536)
 def format_time(moment: datetime) -> str:
-    """X's timestamp form: always milliseconds, always UTC, e.g. 2026-03-02T09:15:00.000Z."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    """X's timestamp form: always milliseconds, always UTC, e.g. 2026-03-02T09:15:00.000Z.
+
+    Cached: a page renders the same instants again and again, and strftime was most of the
+    fake's cost per page."""
+    utc = moment.astimezone(UTC).replace(microsecond=0)
+    return utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _as_utc(moment: datetime) -> datetime:

@@ -196,3 +196,34 @@ class _Only:
 
     async def for_account(self, workspace_id: int, account_id: int | None) -> XOutboundChannel:
         return self._channel
+
+
+async def test_failing_polls_raise_channel_degraded_once_and_recovery_once(
+    db: Database, workspace_id: int
+) -> None:
+    async with connected(db, workspace_id) as x:
+        runner = XAccountRunner(
+            x.poller,
+            x.api,
+            PgApiUsageLedger(db),
+            PgChannelHealthStore(db),
+            budget=ReadBudget(),
+            plan=PollingPlan(),
+            clock=utc_now,
+        )
+        x.fake.fail_next("mentions", 403, 6)
+        for _ in range(6):
+            await runner.tick(Stream.MENTIONS)
+        await runner.tick(Stream.MENTIONS)
+    events = await db_events(db, workspace_id)
+    assert [kind for kind, _ in events] == ["channel_degraded", "channel_recovered"]
+    assert "5 polls failed in a row" in events[0][1]
+
+
+async def db_events(db: Database, workspace_id: int) -> list[tuple[str, str]]:
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            "SELECT kind, reason FROM channel_event WHERE workspace_id = $1 ORDER BY id",
+            workspace_id,
+        )
+    return [(row["kind"], row["reason"]) for row in rows]

@@ -11,10 +11,16 @@ from datetime import UTC, datetime
 from pydantic import SecretStr
 
 from connectors.x.api import XApi, XCredentials
+from connectors.x.budget import PollingPlan, ReadBudget
 from connectors.x.fake import FakeX, FakeXServer, fake_x_session
 from connectors.x.poller import XAccount, XPoller
+from connectors.x.runner import XAccountRunner
 from inbox.domain.network import Network
-from inbox.store.connector_state import PgConnectorState
+from inbox.store.connector_state import (
+    PgApiUsageLedger,
+    PgChannelHealthStore,
+    PgConnectorState,
+)
 from inbox.store.database import Database
 from inbox.store.ingest import PgIngestStore
 from inbox.store.workspaces import PgWorkspaceStore
@@ -91,3 +97,15 @@ async def connected(
             yield Connected(fake, server, api, account, poller, sleeps)
         finally:
             await session.close()
+
+
+def runner_for(x: Connected, db: Database, budget: ReadBudget | None = None) -> XAccountRunner:
+    return XAccountRunner(
+        x.poller,
+        x.api,
+        PgApiUsageLedger(db),
+        PgChannelHealthStore(db),
+        budget=budget or ReadBudget(),
+        plan=PollingPlan(),
+        clock=utc_now,
+    )

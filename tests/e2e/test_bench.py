@@ -12,44 +12,44 @@ from tests.shared_data import PROJECT_ROOT
 pytestmark = pytest.mark.integration
 
 
-def test_the_ingest_benchmark_prints_its_three_figures_last(database_dsn: str) -> None:
+def run_bench(script: str, *args: str) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(  # noqa: S603
-        [
-            sys.executable,
-            str(PROJECT_ROOT / "bench" / "ingest.py"),
-            *("--mentions", "300", "--batch", "50", "--rounds", "2", "--profile"),
-            *("--database-url", database_dsn),
-        ],
+        [sys.executable, str(PROJECT_ROOT / "bench" / script), *args],
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    last = result.stdout.strip().splitlines()[-3:]
-    names = [line.split(":")[0] for line in last]
-    assert names == ["ingest_mentions_per_s", "raw_upsert_rows_per_s", "ingest_ratio"]
-    assert all(float(line.split(":")[1]) > 0 for line in last)
+    return result
+
+
+def last_figures(output: str) -> list[str]:
+    return [line.split(":")[0] for line in output.strip().splitlines()[-3:]]
+
+
+def test_the_ingest_benchmark_prints_its_three_figures_last(database_dsn: str) -> None:
+    result = run_bench(
+        "ingest.py",
+        *("--mentions", "300", "--batch", "50", "--rounds", "2", "--profile"),
+        *("--database-url", database_dsn),
+    )
+    assert last_figures(result.stdout) == [
+        "ingest_mentions_per_s",
+        "raw_upsert_rows_per_s",
+        "ingest_ratio",
+    ]
+    assert all(float(line.split(":")[1]) > 0 for line in result.stdout.splitlines()[-3:])
     assert "UPSERT_THREADS" in result.stdout
 
 
 def test_the_x_connector_benchmark_prints_its_three_figures_last(database_dsn: str) -> None:
-    result = subprocess.run(  # noqa: S603
-        [
-            sys.executable,
-            str(PROJECT_ROOT / "bench" / "x_connector.py"),
-            *("--rounds", "2", "--per-round", "120", "--customers", "20"),
-            *("--database-url", database_dsn),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    result = run_bench(
+        "x_connector.py",
+        *("--rounds", "2", "--per-round", "120", "--customers", "20"),
+        *("--database-url", database_dsn),
     )
-    assert result.returncode == 0, result.stderr
-    last = result.stdout.strip().splitlines()[-3:]
-    names = [line.split(":")[0] for line in last]
-    assert names == [
+    assert last_figures(result.stdout) == [
         "x_connector_mentions_per_s",
         "ingest_ceiling_mentions_per_s",
         "x_connector_ratio",

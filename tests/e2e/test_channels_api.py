@@ -8,15 +8,13 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
-from connectors.x.budget import PollingPlan, ReadBudget, Stream
-from connectors.x.runner import XAccountRunner
+from connectors.x.budget import ReadBudget, Stream
 from inbox.domain.people import Role
-from inbox.store.connector_state import PgApiUsageLedger, PgChannelHealthStore
 from inbox.store.credentials import PgCredentialStore
 from inbox.store.database import Database
 from inbox.store.secret_box import SecretBox
 from inbox.usecases.services import Services
-from tests.x_world import BRAND, BRAND_ID, CREDENTIALS, CUSTOMERS, connected, utc_now
+from tests.x_world import BRAND, BRAND_ID, CREDENTIALS, CUSTOMERS, connected, runner_for
 
 pytestmark = pytest.mark.integration
 
@@ -33,15 +31,7 @@ async def test_leads_see_channel_health_and_budget_and_ops_scrape_metrics(
             workspace_id, x.account.account_id, CREDENTIALS.as_mapping()
         )
         x.fake.steady(list(CUSTOMERS), BRAND_ID, 25)
-        runner = XAccountRunner(
-            x.poller,
-            x.api,
-            PgApiUsageLedger(db),
-            PgChannelHealthStore(db),
-            budget=ReadBudget(reads_per_month=10_000),
-            plan=PollingPlan(),
-            clock=utc_now,
-        )
+        runner = runner_for(x, db, ReadBudget(reads_per_month=10_000))
         await runner.tick(Stream.MENTIONS)
 
     lead = await services.tokens.issue(workspace_id, "lead", Role.LEAD)

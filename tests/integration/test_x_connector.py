@@ -6,17 +6,15 @@ from datetime import timedelta
 
 import pytest
 
-from connectors.x.budget import PollingPlan, ReadBudget, Stream
+from connectors.x.budget import ReadBudget, Stream
 from connectors.x.outbound import XOutboundChannel
-from connectors.x.runner import XAccountRunner
 from inbox.domain.outbox import DeliveryError, OutboxKind
-from inbox.store.connector_state import PgApiUsageLedger, PgChannelHealthStore
 from inbox.store.database import Database
 from inbox.store.ingest import PgIngestStore
 from inbox.store.outbox import PgOutboxStore
 from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.outbox import SendOutbox
-from tests.x_world import BRAND, BRAND_ID, CUSTOMERS, connected, utc_now
+from tests.x_world import BRAND, BRAND_ID, CUSTOMERS, connected, runner_for, utc_now
 
 pytestmark = pytest.mark.integration
 
@@ -117,15 +115,7 @@ async def test_a_page_that_is_not_json_is_quarantined_and_read_again(
 async def test_the_runner_books_reads_and_keeps_health(db: Database, workspace_id: int) -> None:
     async with connected(db, workspace_id) as x:
         x.fake.steady(list(CUSTOMERS), BRAND_ID, 12)
-        runner = XAccountRunner(
-            x.poller,
-            x.api,
-            PgApiUsageLedger(db),
-            PgChannelHealthStore(db),
-            budget=ReadBudget(reads_per_day=1000),
-            plan=PollingPlan(),
-            clock=utc_now,
-        )
+        runner = runner_for(x, db, ReadBudget(reads_per_day=1000))
         await runner.tick(Stream.MENTIONS)
         status = await runner.status()
         x.fake.fail_next("mentions", 401, 1)
@@ -202,15 +192,7 @@ async def test_failing_polls_raise_channel_degraded_once_and_recovery_once(
     db: Database, workspace_id: int
 ) -> None:
     async with connected(db, workspace_id) as x:
-        runner = XAccountRunner(
-            x.poller,
-            x.api,
-            PgApiUsageLedger(db),
-            PgChannelHealthStore(db),
-            budget=ReadBudget(),
-            plan=PollingPlan(),
-            clock=utc_now,
-        )
+        runner = runner_for(x, db, ReadBudget())
         x.fake.fail_next("mentions", 403, 6)
         for _ in range(6):
             await runner.tick(Stream.MENTIONS)

@@ -12,9 +12,8 @@ import socket
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
-from aiohttp.abc import AbstractResolver, ResolveResult
 
-from connectors.x.fake.server import X_HOSTS
+from connectors.x.session import PinnedResolver
 
 if TYPE_CHECKING:
     from connectors.x.fake.server import FakeXServer
@@ -22,33 +21,6 @@ if TYPE_CHECKING:
 LOOPBACK = "127.0.0.1"
 # What aiohttp's socket factory receives: family, type, proto, canonical name, address.
 AddressInfo = tuple[int, int, int, str, tuple[Any, ...]]
-
-
-class FakeXResolver(AbstractResolver):
-    """Resolves api.twitter.com and api.x.com (any port) to the fake; refuses everything else."""
-
-    def __init__(self, server: FakeXServer) -> None:
-        self._server = server
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        if host.lower().rstrip(".") not in X_HOSTS:
-            raise OSError(f"the fake X session resolves only {', '.join(X_HOSTS)}, not {host!r}")
-        # aiohttp connects to the port the resolver returns, so 443 becomes the fake's port.
-        return [
-            ResolveResult(
-                hostname=host,
-                host=LOOPBACK,
-                port=self._server.port,
-                family=socket.AF_INET,
-                proto=0,
-                flags=socket.AI_NUMERICHOST,
-            )
-        ]
-
-    async def close(self) -> None:
-        return None
 
 
 def _loopback_only(server: FakeXServer) -> aiohttp.connector.SocketFactoryType:
@@ -68,7 +40,7 @@ def fake_x_session(
     """A ClientSession for tweepy's `client.session` (or raw calls). Create it in a coroutine
     and close it when done."""
     connector = aiohttp.TCPConnector(
-        resolver=FakeXResolver(server),
+        resolver=PinnedResolver(LOOPBACK, server.port),
         ssl=server.client_ssl_context(),
         socket_factory=_loopback_only(server),
     )

@@ -1,0 +1,303 @@
+"""Business calendars: when a team is open, as real instants, and time counted inside them.
+
+A calendar is an IANA time zone, weekly windows of local wall-clock time (`[start, end)`,
+several a day, `24:00` allowed as an end; a window whose end is at or before its start crosses
+midnight and its part after midnight belongs to the next date), holidays (whole local dates:
+they remove every segment lying on them) and per-date overrides (they replace the weekly
+windows that start on that date). Unions of calendars (follow-the-sun) count overlapping time
+once.
+
+Local boundaries become instants with PEP 495 `fold=0`: an ambiguous time is its first
+occurrence, a time skipped by spring-forward is pushed later by the gap (zoneinfo does both).
+Days are stepped as dates, never by adding 24 hours, and all arithmetic is on UTC instants, so
+an hour across a DST change is 60 real minutes.
+
+Everything here jumps from open interval to open interval; nothing steps minute by minute.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+Interval = tuple[datetime, datetime]
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MINUTES_PER_DAY = 24 * 60
+# A calendar open for no time at all within this many days is refused, not looped over.
+MAX_CLOSED_DAYS = 5 * 366
+
+
+class CalendarError(ValueError):
+    """A calendar that cannot be used; the message says what is wrong."""
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Local `[start, end)` in minutes after midnight; `end <= start` crosses midnight."""
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.start < MINUTES_PER_DAY and 0 <= self.end <= MINUTES_PER_DAY):
+            raise CalendarError(f"window {self} is outside 00:00-24:00")
+
+    @property
+    def crosses_midnight(self) -> bool:
+        return self.end <= self.start
+
+    @classmethod
+    def parse(cls, start: str, end: str) -> Window:
+        return cls(_minutes(start, allow_24=False), _minutes(end, allow_24=True))
+
+
+def _minutes(text: str, *, allow_24: bool) -> int:
+    try:
+        hours, minutes = (int(part) for part in text.split(":"))
+    except ValueError as exc:
+        raise CalendarError(f"{text!r} is not a time in HH:MM form") from exc
+    if hours == 24 and minutes == 0 and allow_24:
+        return MINUTES_PER_DAY
+    if not (0 <= hours < 24 and 0 <= minutes < 60):
+        raise CalendarError(f"{text!r} is not a time of day")
+    return hours * 60 + minutes
+
+
+def _instant(day: date, minutes: int, zone: ZoneInfo) -> datetime:
+    """The instant of a local wall-clock time, fold=0 (see the module docstring)."""
+    if minutes == MINUTES_PER_DAY:
+        day, minutes = day + timedelta(days=1), 0
+    local = datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=zone)
+    return local.astimezone(UTC)
+
+
+def _merge(intervals: Iterable[Interval]) -> Iterator[Interval]:
+    """Sorted intervals, overlapping or touching ones joined."""
+    current: Interval | None = None
+    for start, end in intervals:
+        if end <= start:
+            continue
+        if current is None:
+            current = (start, end)
+        elif start <= current[1]:
+            current = (current[0], max(current[1], end))
+        else:
+            yield current
+            current = (start, end)
+    if current is not None:
+        yield current
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyCalendar:
+    tz: str
+    weekly: Mapping[int, tuple[Window, ...]]  # 0 = Monday
+    holidays: frozenset[date] = frozenset()
+    overrides: Mapping[date, tuple[Window, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        try:
+            ZoneInfo(self.tz)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise CalendarError(f"unknown time zone {self.tz!r}") from exc
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.tz)
+
+    def windows_starting(self, day: date) -> tuple[Window, ...]:
+        if day in self.overrides:
+            return self.overrides[day]
+        return self.weekly.get(day.weekday(), ())
+
+    def segments_of(self, day: date) -> list[Interval]:
+        """The open instants lying on local date `day` (after holidays), sorted, merged."""
+        if day in self.holidays:
+            return []
+        zone = self.zone
+        pieces: list[Interval] = []
+        for window in self.windows_starting(day):
+            end = MINUTES_PER_DAY if window.crosses_midnight else window.end
+            pieces.append((_instant(day, window.start, zone), _instant(day, end, zone)))
+        for window in self.windows_starting(day - timedelta(days=1)):
+            if window.crosses_midnight and window.end > 0:
+                pieces.append((_instant(day, 0, zone), _instant(day, window.end, zone)))
+        return list(_merge(sorted(pieces)))
+
+    def open_intervals(self, start: datetime) -> Iterator[Interval]:
+        """Open intervals from `start` on, in order; clipped to begin no earlier than it."""
+        day = start.astimezone(self.zone).date() - timedelta(days=1)
+        closed_days = 0
+        while True:
+            segments = self.segments_of(day)
+            closed_days = 0 if segments else closed_days + 1
+            if closed_days > MAX_CLOSED_DAYS:
+                raise CalendarError(f"the calendar is closed for {MAX_CLOSED_DAYS} days in a row")
+            for opens, closes in segments:
+                if closes > start:
+                    yield max(opens, start), closes
+            day += timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class UnionCalendar:
+    """Open whenever any member is open (teams in several zones); overlaps count once."""
+
+    members: tuple[WeeklyCalendar, ...]
+
+    def __post_init__(self) -> None:
+        if not self.members:
+            raise CalendarError("a union needs at least one calendar")
+
+    def open_intervals(self, start: datetime) -> Iterator[Interval]:
+        return _merge(heapq.merge(*(m.open_intervals(start) for m in self.members)))
+
+
+Calendar = WeeklyCalendar | UnionCalendar
+
+
+def calendar_from_config(config: Mapping[str, object]) -> Calendar:
+    """A calendar from its JSON form (the form admins edit and the golden cases use):
+    `{"tz", "weekly": {"mon": [["09:00", "19:00"]], ...}, "holidays": [...],
+    "overrides": {"2024-12-24": [["09:00", "12:00"]]}}` or `{"union": [calendar, ...]}`."""
+    if "union" in config:
+        members = config["union"]
+        if not isinstance(members, list):
+            raise CalendarError("'union' must be a list of calendars")
+        parsed = [calendar_from_config(m) for m in members]
+        return UnionCalendar(tuple(_flatten(parsed)))
+    weekly_config = config.get("weekly")
+    if not isinstance(weekly_config, dict):
+        raise CalendarError("'weekly' must map mon..sun to lists of windows")
+    unknown = set(weekly_config) - set(WEEKDAYS)
+    if unknown:
+        raise CalendarError(f"unknown weekdays {sorted(unknown)}; use {', '.join(WEEKDAYS)}")
+    weekly = {
+        WEEKDAYS.index(name): _windows(windows, name) for name, windows in weekly_config.items()
+    }
+    holidays = frozenset(_date(d) for d in _list(config.get("holidays", []), "holidays"))
+    overrides_config = config.get("overrides", {})
+    if not isinstance(overrides_config, dict):
+        raise CalendarError("'overrides' must map dates to lists of windows")
+    overrides = {_date(d): _windows(w, d) for d, w in overrides_config.items()}
+    return WeeklyCalendar(str(config.get("tz", "UTC")), weekly, holidays, overrides)
+
+
+def _flatten(calendars: Sequence[Calendar]) -> Iterator[WeeklyCalendar]:
+    for calendar in calendars:
+        if isinstance(calendar, UnionCalendar):
+            yield from calendar.members
+        else:
+            yield calendar
+
+
+def _list(value: object, what: str) -> list[object]:
+    if not isinstance(value, list):
+        raise CalendarError(f"'{what}' must be a list")
+    return value
+
+
+def _date(value: object) -> date:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise CalendarError(f"{value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def _windows(value: object, where: object) -> tuple[Window, ...]:
+    windows = []
+    for item in _list(value, str(where)):
+        if not (isinstance(item, list | tuple) and len(item) == 2):
+            raise CalendarError(f"{where}: a window is a pair [start, end], not {item!r}")
+        windows.append(Window.parse(str(item[0]), str(item[1])))
+    return tuple(windows)
+
+
+# -- arithmetic ------------------------------------------------------------------------------
+
+
+def _minus_pauses(
+    opens: datetime, closes: datetime, pauses: Sequence[Interval]
+) -> Iterator[Interval]:
+    """One open interval minus the pauses (sorted, merged)."""
+    cursor = opens
+    for pause_start, pause_end in pauses:
+        if pause_end <= cursor or pause_start >= closes:
+            continue
+        if pause_start > cursor:
+            yield cursor, pause_start
+        cursor = max(cursor, pause_end)
+        if cursor >= closes:
+            return
+    if cursor < closes:
+        yield cursor, closes
+
+
+FOREVER = datetime.max.replace(tzinfo=UTC)
+
+
+def normalise_pauses(pauses: Iterable[tuple[datetime, datetime | None]]) -> list[Interval]:
+    """Pauses as sorted, merged intervals; an open pause (no end) lasts forever."""
+    closed = sorted((start, end if end is not None else FOREVER) for start, end in pauses)
+    return list(_merge(closed))
+
+
+def business_time(
+    calendar: Calendar,
+    start: datetime,
+    end: datetime,
+    pauses: Iterable[tuple[datetime, datetime | None]] = (),
+) -> timedelta:
+    """Open time in `[start, end)`, pauses excluded."""
+    total = timedelta()
+    paused = normalise_pauses(pauses)
+    for opens, closes in calendar.open_intervals(start):
+        if opens >= end:
+            break
+        for counted_from, counted_to in _minus_pauses(opens, min(closes, end), paused):
+            total += counted_to - counted_from
+    return total
+
+
+def deadline(
+    calendar: Calendar,
+    start: datetime,
+    budget: timedelta,
+    pauses: Iterable[tuple[datetime, datetime | None]] = (),
+) -> datetime | None:
+    """The earliest instant at which `budget` of open time (pauses excluded) has passed since
+    `start`. Running out exactly at a closing gives that closing. None while an open-ended
+    pause holds the clock before the budget is spent."""
+    if budget <= timedelta():
+        return start
+    paused = normalise_pauses(pauses)
+    held_from = paused[-1][0] if paused and paused[-1][1] == FOREVER else None
+    left = budget
+    for opens, closes in calendar.open_intervals(start):
+        if held_from is not None and opens >= held_from:
+            return None
+        for counted_from, counted_to in _minus_pauses(opens, closes, paused):
+            if counted_to - counted_from >= left:
+                return counted_from + left
+            left -= counted_to - counted_from
+    return None  # pragma: no cover - open_intervals is endless or raises
+
+
+def next_opening(calendar: Calendar, at: datetime) -> datetime:
+    """`at` itself when open, else when the calendar next opens."""
+    opens, _ = next(iter(calendar.open_intervals(at)))
+    return opens
+
+
+def next_closing(calendar: Calendar, at: datetime) -> datetime:
+    """When the open interval containing `at`, or the next one, closes."""
+    _, closes = next(iter(calendar.open_intervals(at)))
+    return closes
+
+
+def is_open(calendar: Calendar, at: datetime) -> bool:
+    return next_opening(calendar, at) == at

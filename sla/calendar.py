@@ -17,11 +17,14 @@ Everything here jumps from open interval to open interval; nothing steps minute 
 
 from __future__ import annotations
 
+import functools
 import heapq
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
 
 Interval = tuple[datetime, datetime]
 
@@ -92,18 +95,42 @@ def _merge(intervals: Iterable[Interval]) -> Iterator[Interval]:
         yield current
 
 
+@functools.lru_cache(maxsize=256)
+def public_holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
+    """A country's (and region's) public holidays in a year, from the `holidays` library."""
+    try:
+        found = holidays.country_holidays(country, subdiv=subdivision, years=year)
+    except NotImplementedError as exc:
+        raise CalendarError(f"no holiday list for country {country!r}") from exc
+    return frozenset(found)
+
+
 @dataclass(frozen=True, slots=True)
 class WeeklyCalendar:
     tz: str
     weekly: Mapping[int, tuple[Window, ...]]  # 0 = Monday
     holidays: frozenset[date] = frozenset()
     overrides: Mapping[date, tuple[Window, ...]] = field(default_factory=dict)
+    # A national list (ISO country code, optional subdivision), on top of `holidays`;
+    # `not_holidays` takes dates off it (a bank holiday the team works).
+    country: str | None = None
+    subdivision: str | None = None
+    not_holidays: frozenset[date] = frozenset()
+
+    def is_holiday(self, day: date) -> bool:
+        if day in self.holidays:
+            return True
+        if self.country is None or day in self.not_holidays:
+            return False
+        return day in public_holidays(self.country, self.subdivision, day.year)
 
     def __post_init__(self) -> None:
         try:
             ZoneInfo(self.tz)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise CalendarError(f"unknown time zone {self.tz!r}") from exc
+        if self.country is not None:
+            public_holidays(self.country, self.subdivision, 2000)  # refuses an unknown country
 
     @property
     def zone(self) -> ZoneInfo:
@@ -116,7 +143,7 @@ class WeeklyCalendar:
 
     def segments_of(self, day: date) -> list[Interval]:
         """The open instants lying on local date `day` (after holidays), sorted, merged."""
-        if day in self.holidays:
+        if self.is_holiday(day):
             return []
         zone = self.zone
         pieces: list[Interval] = []
@@ -184,7 +211,20 @@ def calendar_from_config(config: Mapping[str, object]) -> Calendar:
     if not isinstance(overrides_config, dict):
         raise CalendarError("'overrides' must map dates to lists of windows")
     overrides = {_date(d): _windows(w, d) for d, w in overrides_config.items()}
-    return WeeklyCalendar(str(config.get("tz", "UTC")), weekly, holidays, overrides)
+    country = config.get("country")
+    subdivision = config.get("subdivision")
+    not_holidays = frozenset(
+        _date(d) for d in _list(config.get("not_holidays", []), "not_holidays")
+    )
+    return WeeklyCalendar(
+        str(config.get("tz", "UTC")),
+        weekly,
+        holidays,
+        overrides,
+        country=str(country) if country else None,
+        subdivision=str(subdivision) if subdivision else None,
+        not_holidays=not_holidays,
+    )
 
 
 def _flatten(calendars: Sequence[Calendar]) -> Iterator[WeeklyCalendar]:

@@ -122,7 +122,7 @@ def test_a_calendar_that_never_opens_is_refused_not_looped_over() -> None:
 def reference_is_open(calendar: WeeklyCalendar, instant: datetime) -> bool:
     local = instant.astimezone(calendar.zone)
     day, minute = local.date(), local.hour * 60 + local.minute
-    if day in calendar.holidays:
+    if calendar.is_holiday(day):
         return False
     for window in calendar.windows_starting(day):
         if window.crosses_midnight and minute >= window.start:
@@ -195,3 +195,21 @@ def test_deadlines_are_monotonic_in_start_and_budget(
     assert later_start >= base
     assert bigger is not None
     assert bigger >= base
+
+
+def test_national_and_regional_holiday_lists_and_a_worked_bank_holiday() -> None:
+    france = calendar_from_config({**WEEKDAYS_9_TO_19, "country": "FR"})
+    moselle = calendar_from_config({**WEEKDAYS_9_TO_19, "country": "FR", "subdivision": "57"})
+    worked = calendar_from_config(
+        {**WEEKDAYS_9_TO_19, "country": "FR", "not_holidays": ["2026-05-01"]}
+    )
+    may_day = paris(2026, 5, 1, 10, 0)  # a Friday, Labour Day
+    assert next_opening(france, may_day) == paris(2026, 5, 4, 9, 0)
+    assert is_open(worked, may_day)
+    assert is_open(france, paris(2025, 12, 26, 10, 0))
+    assert not is_open(moselle, paris(2025, 12, 26, 10, 0))
+
+
+def test_an_unknown_country_is_refused() -> None:
+    with pytest.raises(CalendarError, match="no holiday list"):
+        calendar_from_config({**WEEKDAYS_9_TO_19, "country": "XX"})

@@ -1,0 +1,165 @@
+"""SLA policies: targets, the calendar they count in, and which policy a thread gets.
+
+A policy has targets for the first response, each next response and optionally the
+resolution, with per-priority overrides; the calendar (by name) its business clock counts in;
+whether approved community answers stop the clock; and the share of the budget at which a
+warning fires (75% by default). Policies are chosen by ordered rules, first match wins, on the
+thread's kind, priority, network, team and the customer's VIP flag; a workspace always has a
+default.
+
+Pure: no clock, no I/O. The instants come from `sla.calendar`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from inbox.domain.network import Network
+from inbox.domain.thread import Priority, ThreadKind
+from sla.calendar import Calendar, deadline
+
+
+class ClockKind(StrEnum):
+    FIRST_RESPONSE = "first_response"
+    NEXT_RESPONSE = "next_response"
+    RESOLUTION = "resolution"
+
+
+class Targets(BaseModel):
+    """Budgets in business minutes; no resolution target unless set."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    first_response: int = Field(default=60, gt=0)
+    next_response: int = Field(default=60, gt=0)
+    resolution: int | None = Field(default=None, gt=0)
+
+    def minutes(self, kind: ClockKind) -> int | None:
+        match kind:
+            case ClockKind.FIRST_RESPONSE:
+                return self.first_response
+            case ClockKind.NEXT_RESPONSE:
+                return self.next_response
+            case ClockKind.RESOLUTION:
+                return self.resolution
+
+
+class SlaPolicy(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    calendar: str = Field(min_length=1, description="the name of a calendar of the workspace")
+    targets: Targets = Targets()
+    by_priority: dict[Priority, Targets] = Field(default_factory=dict)
+    warn_at: float = Field(default=0.75, gt=0, lt=1)
+    community_answers_count: bool = False
+    out_of_hours_acknowledgement: bool = False
+
+    def targets_for(self, priority: Priority) -> Targets:
+        return self.by_priority.get(priority, self.targets)
+
+    def budget(self, kind: ClockKind, priority: Priority) -> timedelta | None:
+        minutes = self.targets_for(priority).minutes(kind)
+        return None if minutes is None else timedelta(minutes=minutes)
+
+
+class ThreadFacts(BaseModel):
+    """What policy selection looks at."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: ThreadKind = ThreadKind.UNCLASSIFIED
+    priority: Priority = Priority.NORMAL
+    network: Network
+    team_id: int | None = None
+    vip: bool = False
+
+
+class Condition(BaseModel):
+    """Every field given must match; an empty condition matches every thread."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kinds: frozenset[ThreadKind] | None = None
+    priorities: frozenset[Priority] | None = None
+    networks: frozenset[Network] | None = None
+    team_ids: frozenset[int] | None = None
+    vip: bool | None = None
+
+    def matches(self, facts: ThreadFacts) -> bool:
+        return (
+            (self.kinds is None or facts.kind in self.kinds)
+            and (self.priorities is None or facts.priority in self.priorities)
+            and (self.networks is None or facts.network in self.networks)
+            and (self.team_ids is None or facts.team_id in self.team_ids)
+            and (self.vip is None or facts.vip == self.vip)
+        )
+
+
+class PolicyRule(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    when: Condition
+    policy: str
+
+
+class PolicyBook(BaseModel):
+    """A workspace's policies and the ordered rules that pick one; `default` when none match."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    policies: dict[str, SlaPolicy]
+    rules: tuple[PolicyRule, ...] = ()
+    default: str
+
+    @model_validator(mode="after")
+    def _names_resolve(self) -> PolicyBook:
+        named = {self.default, *(rule.policy for rule in self.rules)}
+        missing = sorted(named - set(self.policies))
+        if missing:
+            raise ValueError(f"rules name policies that do not exist: {', '.join(missing)}")
+        return self
+
+    def select(self, facts: ThreadFacts) -> tuple[SlaPolicy, str]:
+        """The policy for the thread and why (which rule, or the default)."""
+        for number, rule in enumerate(self.rules, start=1):
+            if rule.when.matches(facts):
+                return self.policies[rule.policy], f"rule {number} matched"
+        return self.policies[self.default], "no rule matched: the default policy"
+
+
+@dataclass(frozen=True, slots=True)
+class ClockPlan:
+    """When a running clock warns and breaches, on the business clock."""
+
+    deadline: datetime | None
+    warn_at: datetime | None
+    budget: timedelta
+
+
+def plan_clock(
+    policy: SlaPolicy,
+    calendar: Calendar,
+    kind: ClockKind,
+    priority: Priority,
+    started_at: datetime,
+    pauses: Iterable[tuple[datetime, datetime | None]] = (),
+) -> ClockPlan | None:
+    """The deadline and warning instant of a clock, or None when the policy sets no target.
+
+    A change of policy or priority calls this again with the same start and pauses: the
+    elapsed time is kept and only the deadline moves."""
+    budget = policy.budget(kind, priority)
+    if budget is None:
+        return None
+    held: Sequence[tuple[datetime, datetime | None]] = list(pauses)
+    return ClockPlan(
+        deadline=deadline(calendar, started_at, budget, held),
+        warn_at=deadline(calendar, started_at, budget * policy.warn_at, held),
+        budget=budget,
+    )

@@ -44,6 +44,7 @@ from inbox.store.ingest import PgIngestStore, PgIngestTransaction, raw_json
 from inbox.store.migrate import migrate
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.ingest import IngestMentions
+from inbox.usecases.sla import KeepClocks
 
 BRAND_ID = "900000000000000001"
 BRAND_HANDLE = "AcmeTelecom"
@@ -349,7 +350,8 @@ async def main(args: argparse.Namespace) -> None:
         workspaces = PgWorkspaceStore(db)
         times = StatementTimes()
         store = ProfiledIngestStore(db, times) if args.profile else PgIngestStore(db)
-        ingest = IngestMentions(store)
+        # The product's ingestion, SLA clocks included.
+        ingest = IngestMentions(store, hooks=[KeepClocks()])
         ingest_rates: list[float] = []
         raw_rates: list[float] = []
         stamp = int(time.time())

@@ -47,6 +47,7 @@ from inbox.usecases.health import CheckHealth
 from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.outbox import SendOutbox, SendPolicy
 from inbox.usecases.services import Services
+from inbox.usecases.sla import KeepClocks
 from inbox.usecases.threads import ListThreads
 from inbox.usecases.tokens import ApiTokens
 
@@ -66,7 +67,7 @@ class Runtime:
 
 def build_services(db: Database) -> Services:
     return Services(
-        ingest=IngestMentions(PgIngestStore(db)),
+        ingest=IngestMentions(PgIngestStore(db), hooks=[KeepClocks()]),
         list_threads=ListThreads(PgThreadQuery(db)),
         tokens=ApiTokens(PgTokenStore(db)),
         health=CheckHealth(PgHealthCheck(db)),

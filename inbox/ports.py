@@ -16,6 +16,7 @@ from inbox.domain.mention import Mention
 from inbox.domain.network import ChannelStatus
 from inbox.domain.outbox import OutboxItem, OutboxKind
 from inbox.domain.people import Role
+from inbox.domain.sla import SlaSettings, StoredClock, ThreadTimeline
 from inbox.domain.thread import Priority, Thread, ThreadKind, ThreadStatus
 
 
@@ -51,6 +52,9 @@ class IngestTransaction(Protocol):
     async def notify_threads_changed(
         self, workspace_id: int, thread_ids: frozenset[int]
     ) -> None: ...
+
+    @property
+    def clocks(self) -> ClockWriter: ...
 
 
 class AfterIngestHook(Protocol):
@@ -187,3 +191,26 @@ class OutboundChannels(Protocol):
 
 class ChannelQuery(Protocol):
     async def list_channels(self, workspace_id: int) -> list[ChannelStatus]: ...
+
+
+class ClockWriter(Protocol):
+    """SLA clocks, inside the batch transaction that wrote the messages they follow."""
+
+    async def sla_settings(self, workspace_id: int) -> SlaSettings | None: ...
+
+    async def timelines(
+        self, workspace_id: int, thread_ids: Sequence[int]
+    ) -> list[ThreadTimeline]: ...
+
+    async def clocks_of(
+        self, workspace_id: int, thread_ids: Sequence[int]
+    ) -> list[StoredClock]: ...
+
+    async def save_clocks(
+        self,
+        workspace_id: int,
+        clocks: Sequence[StoredClock],
+        stale: Sequence[StoredClock] = (),
+    ) -> None:
+        """Insert or update `clocks`; delete `stale` ones (clocks closed by hand are kept)."""
+        ...

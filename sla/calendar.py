@@ -116,6 +116,22 @@ class WeeklyCalendar:
     country: str | None = None
     subdivision: str | None = None
     not_holidays: frozenset[date] = frozenset()
+    # Segments per local date, computed once: deadlines of a busy day all cross the same days.
+    _segments: dict[date, list[Interval]] = field(default_factory=dict, compare=False, repr=False)
+    _always_open: list[bool] = field(default_factory=list, compare=False, repr=False)
+
+    @property
+    def always_open(self) -> bool:
+        """Open around the clock, every day: deadlines are then plain additions."""
+        if not self._always_open:
+            full_day = (Window(0, MINUTES_PER_DAY),)
+            self._always_open.append(
+                not self.holidays
+                and self.country is None
+                and not self.overrides
+                and all(tuple(self.weekly.get(day, ())) == full_day for day in range(7))
+            )
+        return self._always_open[0]
 
     def is_holiday(self, day: date) -> bool:
         if day in self.holidays:
@@ -143,6 +159,14 @@ class WeeklyCalendar:
 
     def segments_of(self, day: date) -> list[Interval]:
         """The open instants lying on local date `day` (after holidays), sorted, merged."""
+        cached = self._segments.get(day)
+        if cached is None:
+            if len(self._segments) > 20_000:
+                self._segments.clear()
+            cached = self._segments[day] = self._compute_segments(day)
+        return cached
+
+    def _compute_segments(self, day: date) -> list[Interval]:
         if self.is_holiday(day):
             return []
         zone = self.zone
@@ -312,19 +336,48 @@ def deadline(
     """The earliest instant at which `budget` of open time (pauses excluded) has passed since
     `start`. Running out exactly at a closing gives that closing. None while an open-ended
     pause holds the clock before the budget is spent."""
-    if budget <= timedelta():
-        return start
-    paused = normalise_pauses(pauses)
+    return deadlines(calendar, start, (budget,), pauses)[0]
+
+
+def deadlines(
+    calendar: Calendar,
+    start: datetime,
+    budgets: Sequence[timedelta],
+    pauses: Iterable[tuple[datetime, datetime | None]] = (),
+) -> list[datetime | None]:
+    """`deadline` for several budgets (a warning and a breach) in one pass over the calendar."""
+    paused = normalise_pauses(pauses) if pauses else []
+    if not paused and is_always_open(calendar):
+        # Around the clock (the default policy): no calendar to walk.
+        return [start + max(budget, timedelta()) for budget in budgets]
+    results: list[datetime | None] = [None] * len(budgets)
+    pending = sorted(range(len(budgets)), key=lambda i: budgets[i])
+    for index in list(pending):
+        if budgets[index] <= timedelta():
+            results[index] = start
+            pending.remove(index)
+    if not pending:
+        return results
     held_from = paused[-1][0] if paused and paused[-1][1] == FOREVER else None
-    left = budget
+    spent = timedelta()
     for opens, closes in calendar.open_intervals(start):
         if held_from is not None and opens >= held_from:
-            return None
+            return results
         for counted_from, counted_to in _minus_pauses(opens, closes, paused):
-            if counted_to - counted_from >= left:
-                return counted_from + left
-            left -= counted_to - counted_from
-    return None  # pragma: no cover - open_intervals is endless or raises
+            length = counted_to - counted_from
+            while pending and budgets[pending[0]] - spent <= length:
+                results[pending[0]] = counted_from + (budgets[pending[0]] - spent)
+                pending.pop(0)
+            if not pending:
+                return results
+            spent += length
+    return results  # pragma: no cover - open_intervals is endless or raises
+
+
+def is_always_open(calendar: Calendar) -> bool:
+    if isinstance(calendar, UnionCalendar):
+        return any(member.always_open for member in calendar.members)
+    return calendar.always_open
 
 
 def next_opening(calendar: Calendar, at: datetime) -> datetime:

@@ -12,7 +12,7 @@ Pure: no clock, no I/O. The instants come from `sla.calendar`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from inbox.domain.network import Network
 from inbox.domain.thread import Priority, ThreadKind
-from sla.calendar import Calendar, deadline
+from sla.calendar import Calendar, deadlines
 
 
 class ClockKind(StrEnum):
@@ -157,9 +157,6 @@ def plan_clock(
     budget = policy.budget(kind, priority)
     if budget is None:
         return None
-    held: Sequence[tuple[datetime, datetime | None]] = list(pauses)
-    return ClockPlan(
-        deadline=deadline(calendar, started_at, budget, held),
-        warn_at=deadline(calendar, started_at, budget * policy.warn_at, held),
-        budget=budget,
-    )
+    warning = timedelta(seconds=round(budget.total_seconds() * policy.warn_at))
+    warn_at, due = deadlines(calendar, started_at, (warning, budget), pauses)
+    return ClockPlan(deadline=due, warn_at=warn_at, budget=budget)

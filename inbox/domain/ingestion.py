@@ -59,3 +59,5 @@ class IngestResult:
     threads_reopened: int
     customers_created: int
     changed_thread_ids: frozenset[int] = field(default_factory=frozenset)
+    # Of those, the threads this batch created (they have no history: no clocks to look up).
+    created_thread_ids: frozenset[int] = field(default_factory=frozenset)

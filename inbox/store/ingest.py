@@ -14,6 +14,7 @@ from inbox.domain.threading import place_in_threads
 from inbox.ports import MentionClassification
 from inbox.store import ingest_sql as sql
 from inbox.store.database import Connection, Database
+from inbox.store.sla_clocks import PgClockWriter
 
 # pg_notify payloads are capped at 8000 bytes; past this a listener is told to reload instead.
 NOTIFY_PAYLOAD_LIMIT = 7900
@@ -88,6 +89,11 @@ class PgIngestTransaction:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self._clocks = PgClockWriter(conn)
+
+    @property
+    def clocks(self) -> PgClockWriter:
+        return self._clocks
 
     async def write_batch(
         self,
@@ -144,6 +150,9 @@ class PgIngestTransaction:
             threads_reopened=sum(1 for _, r in result_threads.values() if r),
             customers_created=customers,
             changed_thread_ids=frozenset(result_threads),
+            created_thread_ids=frozenset(
+                t for t, (created, _) in result_threads.items() if created
+            ),
         )
 
     async def _apply_rekeys(self, workspace_id: int) -> bool:

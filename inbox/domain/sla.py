@@ -1,0 +1,53 @@
+"""SLA clocks as stored: the shapes the store and the SLA use cases exchange."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from inbox.domain.network import Network
+from inbox.domain.thread import Priority, ThreadKind
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    at: datetime  # the network's timestamp
+    inbound: bool
+    qualifying: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadTimeline:
+    """What clocks are derived from: the thread's facts and its messages."""
+
+    thread_id: int
+    network: Network
+    kind: ThreadKind
+    priority: Priority
+    team_id: int | None
+    vip: bool
+    messages: list[TimelineEntry] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredClock:
+    thread_id: int
+    kind: str
+    started_at: datetime
+    stopped_at: datetime | None
+    policy: str
+    calendar: str
+    config_version: int
+    budget_seconds: int
+    deadline: datetime | None
+    warn_at: datetime | None
+    outcome: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SlaSettings:
+    """A workspace's calendars and policy book, as stored (JSON), with their version."""
+
+    version: int
+    calendars: dict[str, object]
+    policies: dict[str, object]

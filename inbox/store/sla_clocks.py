@@ -1,0 +1,138 @@
+"""SLA clocks in PostgreSQL, written inside the ingestion batch's transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from inbox.domain.network import Network
+from inbox.domain.sla import SlaSettings, StoredClock, ThreadTimeline, TimelineEntry
+from inbox.domain.thread import Priority, ThreadKind
+from inbox.store.database import Connection
+
+SETTINGS = "SELECT version, calendars, policies FROM sla_config WHERE workspace_id = $1"
+
+# Every message of the changed threads, oldest first, with the facts policies select on.
+TIMELINES = """
+SELECT t.id, t.network, t.kind, t.priority, t.team_id,
+       m.direction = 'inbound' AS inbound, m.created_at
+FROM thread t
+JOIN mention m ON m.workspace_id = t.workspace_id AND m.thread_id = t.id
+WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[])
+ORDER BY t.id, m.created_at
+"""
+
+CLOCKS_OF = """
+SELECT thread_id, kind, started_at, stopped_at, policy, calendar, config_version,
+       budget_seconds, deadline, warn_at, outcome
+FROM sla_clock
+WHERE workspace_id = $1 AND thread_id = ANY($2::bigint[])
+"""
+
+SAVE_CLOCKS = """
+INSERT INTO sla_clock AS c (workspace_id, thread_id, kind, started_at, stopped_at, policy,
+                            calendar, config_version, budget_seconds, deadline, warn_at,
+                            outcome)
+SELECT $1, d.thread_id, d.kind, d.started_at, d.stopped_at, d.policy, d.calendar,
+       d.config_version, d.budget_seconds, d.deadline, d.warn_at,
+       CASE WHEN d.stopped_at IS NULL THEN NULL
+            WHEN d.deadline IS NULL OR d.stopped_at <= d.deadline THEN 'met'
+            ELSE 'breached' END
+FROM unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[],
+            $7::text[], $8::integer[], $9::integer[], $10::timestamptz[], $11::timestamptz[])
+     AS d (thread_id, kind, started_at, stopped_at, policy, calendar, config_version,
+           budget_seconds, deadline, warn_at)
+ON CONFLICT (workspace_id, thread_id, kind, started_at) DO UPDATE SET
+    stopped_at = excluded.stopped_at,
+    outcome = excluded.outcome,
+    deadline = excluded.deadline,
+    warn_at = excluded.warn_at,
+    policy = excluded.policy,
+    calendar = excluded.calendar,
+    config_version = excluded.config_version,
+    budget_seconds = excluded.budget_seconds
+WHERE c.outcome IS DISTINCT FROM 'excluded'
+  AND (c.stopped_at IS DISTINCT FROM excluded.stopped_at
+       OR c.deadline IS DISTINCT FROM excluded.deadline
+       OR c.config_version IS DISTINCT FROM excluded.config_version)
+"""
+
+# Clocks the messages no longer imply (a backfilled answer that came earlier than thought).
+DROP_STALE = """
+DELETE FROM sla_clock c
+USING unnest($2::bigint[], $3::text[], $4::timestamptz[]) AS d (t, k, s)
+WHERE c.workspace_id = $1 AND c.thread_id = d.t AND c.kind = d.k AND c.started_at = d.s
+  AND c.outcome IS DISTINCT FROM 'excluded'
+"""
+
+# Wakes the timer when a running clock may now fall due before what it sleeps towards.
+NOTIFY_DEADLINES = "SELECT pg_notify('inbox_sla', $1)"
+
+
+class PgClockWriter:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def sla_settings(self, workspace_id: int) -> SlaSettings | None:
+        row = await self._conn.fetchrow(SETTINGS, workspace_id)
+        if row is None:
+            return None
+        return SlaSettings(
+            row["version"], dict(json.loads(row["calendars"])), dict(json.loads(row["policies"]))
+        )
+
+    async def timelines(self, workspace_id: int, thread_ids: Sequence[int]) -> list[ThreadTimeline]:
+        rows = await self._conn.fetch(TIMELINES, workspace_id, list(thread_ids))
+        timelines: dict[int, ThreadTimeline] = {}
+        for row in rows:
+            timeline = timelines.get(row["id"])
+            if timeline is None:
+                timeline = timelines[row["id"]] = ThreadTimeline(
+                    thread_id=row["id"],
+                    network=Network(row["network"]),
+                    kind=ThreadKind(row["kind"]),
+                    priority=Priority(row["priority"]),
+                    team_id=row["team_id"],
+                    vip=False,
+                )
+            timeline.messages.append(TimelineEntry(row["created_at"], row["inbound"]))
+        return list(timelines.values())
+
+    async def clocks_of(self, workspace_id: int, thread_ids: Sequence[int]) -> list[StoredClock]:
+        rows = await self._conn.fetch(CLOCKS_OF, workspace_id, list(thread_ids))
+        return [StoredClock(**dict(row)) for row in rows]
+
+    async def save_clocks(
+        self,
+        workspace_id: int,
+        clocks: Sequence[StoredClock],
+        stale: Sequence[StoredClock] = (),
+    ) -> None:
+        if stale:
+            await self._conn.execute(
+                DROP_STALE,
+                workspace_id,
+                [c.thread_id for c in stale],
+                [c.kind for c in stale],
+                [c.started_at for c in stale],
+            )
+        if not clocks:
+            return
+        await self._conn.execute(
+            SAVE_CLOCKS,
+            workspace_id,
+            [c.thread_id for c in clocks],
+            [c.kind for c in clocks],
+            [c.started_at for c in clocks],
+            [c.stopped_at for c in clocks],
+            [c.policy for c in clocks],
+            [c.calendar for c in clocks],
+            [c.config_version for c in clocks],
+            [c.budget_seconds for c in clocks],
+            [c.deadline for c in clocks],
+            [c.warn_at for c in clocks],
+        )
+        running = [c.deadline for c in clocks if c.stopped_at is None and c.deadline]
+        if running:
+            payload = {"workspace_id": workspace_id, "earliest": min(running).isoformat()}
+            await self._conn.execute(NOTIFY_DEADLINES, json.dumps(payload))

@@ -1,0 +1,186 @@
+"""Keeping every thread's SLA clocks in step with its messages, inside the batch transaction.
+
+After a batch is written, the clocks of the threads it changed are derived again from their
+whole message history (sla.clocks), planned under the policy the thread's facts select
+(sla.policy) and the policy's calendar (sla.calendar), and saved: new clocks start, answered
+ones stop, and clocks whose policy, priority or configuration changed get a new deadline
+while keeping their start. Clocks already planned under the same configuration are not
+planned again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from pydantic import ValidationError
+
+from inbox.domain.errors import ConfigurationError
+from inbox.domain.ingestion import IngestResult
+from inbox.domain.sla import SlaSettings, StoredClock, ThreadTimeline
+from inbox.ports import IngestTransaction
+from sla.calendar import WEEKDAYS, Calendar, CalendarError, calendar_from_config
+from sla.clocks import TimelineMessage, response_spans
+from sla.policy import PolicyBook, SlaPolicy, ThreadFacts, plan_clock
+
+log = logging.getLogger(__name__)
+
+# Without settings of its own, a workspace answers within one hour, around the clock.
+DEFAULT_SETTINGS = SlaSettings(
+    version=0,
+    calendars={"always": {"tz": "UTC", "weekly": {day: [["00:00", "24:00"]] for day in WEEKDAYS}}},
+    policies={
+        "policies": {"one hour": {"name": "one hour", "calendar": "always"}},
+        "default": "one hour",
+    },
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SlaRules:
+    version: int
+    calendars: dict[str, Calendar]
+    book: PolicyBook
+    # Threads share a handful of fact combinations: select each policy once.
+    _selected: dict[tuple[object, ...], SlaPolicy] = field(default_factory=dict)
+
+    def policy_for(self, timeline: ThreadTimeline) -> SlaPolicy:
+        key = (timeline.kind, timeline.priority, timeline.network, timeline.team_id, timeline.vip)
+        policy = self._selected.get(key)
+        if policy is None:
+            facts = ThreadFacts(
+                kind=timeline.kind,
+                priority=timeline.priority,
+                network=timeline.network,
+                team_id=timeline.team_id,
+                vip=timeline.vip,
+            )
+            policy = self._selected[key] = self.book.select(facts)[0]
+        return policy
+
+    @classmethod
+    def parse(cls, settings: SlaSettings) -> SlaRules:
+        try:
+            calendars = {
+                name: calendar_from_config(_mapping(config, f"calendar {name}"))
+                for name, config in settings.calendars.items()
+            }
+            book = PolicyBook.model_validate(settings.policies)
+        except (CalendarError, ValidationError) as exc:
+            raise ConfigurationError("SLA settings", str(exc)) from exc
+        missing = sorted({p.calendar for p in book.policies.values()} - set(calendars))
+        if missing:
+            raise ConfigurationError("SLA settings", f"unknown calendars: {', '.join(missing)}")
+        return cls(settings.version, calendars, book)
+
+
+def _mapping(value: object, what: str) -> dict[str, object]:
+    if not isinstance(value, dict):
+        raise ConfigurationError("SLA settings", f"{what} must be an object")
+    return value
+
+
+class KeepClocks:
+    """The AfterIngestHook that starts, stops and re-plans SLA clocks."""
+
+    def __init__(self) -> None:
+        self._rules: dict[tuple[int, int], SlaRules] = {}
+
+    def rules_for(self, workspace_id: int, settings: SlaSettings | None) -> SlaRules:
+        settings = settings or DEFAULT_SETTINGS
+        key = (workspace_id, settings.version)
+        rules = self._rules.get(key)
+        if rules is None:
+            try:
+                rules = SlaRules.parse(settings)
+            except ConfigurationError as error:
+                # Settings are validated when saved; should a bad one slip through, messages
+                # must still be stored: clocks fall back to the default and the error is loud.
+                log.error(
+                    "SLA settings unusable; default policy applied",
+                    extra={
+                        "action": "sla_settings_error",
+                        "workspace_id": workspace_id,
+                        "error": str(error),
+                    },
+                )
+                rules = SlaRules.parse(DEFAULT_SETTINGS)
+            self._rules[key] = rules
+        return rules
+
+    async def __call__(
+        self, tx: IngestTransaction, workspace_id: int, result: IngestResult
+    ) -> None:
+        thread_ids = sorted(result.changed_thread_ids)
+        if not thread_ids:
+            return
+        writer = tx.clocks
+        rules = self.rules_for(workspace_id, await writer.sla_settings(workspace_id))
+        with_history = [t for t in thread_ids if t not in result.created_thread_ids]
+        existing = (
+            {_key(c): c for c in await writer.clocks_of(workspace_id, with_history)}
+            if with_history
+            else {}
+        )
+        derived: list[StoredClock] = []
+        for timeline in await writer.timelines(workspace_id, thread_ids):
+            derived.extend(_clocks_of(timeline, rules, existing))
+        # Only what changed goes back: most clocks of a busy thread are already as derived.
+        changed = [c for c in derived if _differs(existing.get(_key(c)), c)]
+        kept = {_key(c) for c in derived}
+        stale = [c for key, c in existing.items() if key not in kept and c.outcome != "excluded"]
+        if changed or stale:
+            await writer.save_clocks(workspace_id, changed, stale)
+
+
+def _clocks_of(
+    timeline: ThreadTimeline,
+    rules: SlaRules,
+    existing: dict[tuple[int, str, datetime], StoredClock],
+) -> list[StoredClock]:
+    policy = rules.policy_for(timeline)
+    calendar = rules.calendars[policy.calendar]
+    messages = (TimelineMessage(m.at, m.inbound, m.qualifying) for m in timeline.messages)
+    clocks = []
+    for span in response_spans(messages):
+        budget = policy.budget(span.kind, timeline.priority)
+        if budget is None:
+            continue
+        stored = existing.get((timeline.thread_id, span.kind.value, span.started_at))
+        if stored is not None and _still_planned(stored, policy, rules.version, budget):
+            clocks.append(replace(stored, stopped_at=span.stopped_at))
+            continue
+        plan = plan_clock(policy, calendar, span.kind, timeline.priority, span.started_at)
+        assert plan is not None
+        clocks.append(
+            StoredClock(
+                thread_id=timeline.thread_id,
+                kind=span.kind.value,
+                started_at=span.started_at,
+                stopped_at=span.stopped_at,
+                policy=policy.name,
+                calendar=policy.calendar,
+                config_version=rules.version,
+                budget_seconds=int(plan.budget.total_seconds()),
+                deadline=plan.deadline,
+                warn_at=plan.warn_at,
+            )
+        )
+    return clocks
+
+
+def _key(clock: StoredClock) -> tuple[int, str, datetime]:
+    return clock.thread_id, clock.kind, clock.started_at
+
+
+def _differs(stored: StoredClock | None, derived: StoredClock) -> bool:
+    return stored is None or replace(stored, outcome=None) != replace(derived, outcome=None)
+
+
+def _still_planned(stored: StoredClock, policy: SlaPolicy, version: int, budget: timedelta) -> bool:
+    return (
+        stored.config_version == version
+        and stored.policy == policy.name
+        and stored.budget_seconds == int(budget.total_seconds())
+    )

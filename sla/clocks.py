@@ -1,0 +1,54 @@
+"""Which response clocks a thread has, derived from its messages alone.
+
+A first-response clock starts at the customer's first message; once answered, the next
+customer message (the oldest one not yet answered: later ones do not move it) starts a
+next-response clock, and so on. A clock stops at the first qualifying response at or after
+its start. Deriving the clocks from the whole message history, rather than from the order in
+which messages happened to arrive, makes them the same whatever order and batches the
+network delivered them in (backfills included).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sla.policy import ClockKind
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineMessage:
+    at: datetime
+    inbound: bool
+    # Outbound only: a human answer visible to the customer (not an automatic
+    # acknowledgement, not a note). Replies by other users are inbound-side and never qualify.
+    qualifying: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ClockSpan:
+    kind: ClockKind
+    started_at: datetime
+    stopped_at: datetime | None
+
+
+def response_spans(messages: Iterable[TimelineMessage]) -> list[ClockSpan]:
+    spans: list[ClockSpan] = []
+    waiting_since: datetime | None = None
+    # Inbound before outbound at the same instant: an answer posted in the same second as
+    # the question still answers it.
+    for message in sorted(messages, key=lambda m: (m.at, not m.inbound)):
+        if message.inbound:
+            if waiting_since is None:
+                waiting_since = message.at
+        elif message.qualifying and waiting_since is not None:
+            spans.append(ClockSpan(_kind(spans), waiting_since, message.at))
+            waiting_since = None
+    if waiting_since is not None:
+        spans.append(ClockSpan(_kind(spans), waiting_since, None))
+    return spans
+
+
+def _kind(earlier: list[ClockSpan]) -> ClockKind:
+    return ClockKind.NEXT_RESPONSE if earlier else ClockKind.FIRST_RESPONSE

@@ -1,0 +1,134 @@
+"""SLA clocks kept by ingestion, in the batch's transaction, against the real database."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from inbox.bootstrap import build_services
+from inbox.domain.ingestion import IngestBatch
+from inbox.domain.mention import Direction, Mention
+from inbox.domain.network import Network
+from inbox.store.database import Database
+from inbox.store.workspaces import PgWorkspaceStore
+from tests.factories import T0, mention
+
+pytestmark = pytest.mark.integration
+
+
+def reply(external_id: str, minute: int, conversation: str) -> Mention:
+    return mention(
+        external_id,
+        author="brand",
+        minute=minute,
+        conversation=conversation,
+        direction=Direction.OUTBOUND,
+    )
+
+
+async def ingest(db: Database, workspace_id: int, *mentions: Mention) -> None:
+    await build_services(db).ingest(workspace_id, IngestBatch(mentions))
+
+
+async def clocks(db: Database, workspace_id: int) -> list[dict[str, Any]]:
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            """SELECT kind, started_at, stopped_at, deadline, warn_at, outcome, policy
+               FROM sla_clock WHERE workspace_id = $1 ORDER BY started_at, kind""",
+            workspace_id,
+        )
+    return [dict(r) for r in rows]
+
+
+def minute(n: int) -> datetime:
+    return T0 + timedelta(minutes=n)
+
+
+async def test_a_customer_message_starts_a_one_hour_clock_by_default(
+    db: Database, workspace_id: int
+) -> None:
+    await ingest(db, workspace_id, mention("1", conversation="1"))
+    (clock,) = await clocks(db, workspace_id)
+    assert clock["kind"] == "first_response"
+    assert clock["started_at"] == minute(0)
+    assert clock["deadline"] == minute(60)
+    assert clock["warn_at"] == minute(45)
+    assert clock["stopped_at"] is None
+
+
+async def test_answers_stop_clocks_met_or_breached_and_follow_ups_start_next_ones(
+    db: Database, workspace_id: int
+) -> None:
+    await PgWorkspaceStore(db).add_account(workspace_id, Network.X, "brand", "acme")
+    await ingest(db, workspace_id, mention("1", conversation="1"))
+    await ingest(db, workspace_id, reply("2", 30, "1"), mention("3", minute=40, conversation="1"))
+    await ingest(db, workspace_id, reply("4", 130, "1"))
+    assert [(c["kind"], c["stopped_at"], c["outcome"]) for c in await clocks(db, workspace_id)] == [
+        ("first_response", minute(30), "met"),
+        ("next_response", minute(130), "breached"),
+    ]
+
+
+async def test_clocks_do_not_depend_on_the_order_messages_arrive_in(
+    db: Database, workspace_id: int
+) -> None:
+    await PgWorkspaceStore(db).add_account(workspace_id, Network.X, "brand", "acme")
+    messages = [
+        mention("1", conversation="1"),
+        reply("2", 20, "1"),
+        mention("3", minute=25, conversation="1"),
+    ]
+    await ingest(db, workspace_id, messages[2])
+    await ingest(db, workspace_id, messages[1])
+    await ingest(db, workspace_id, messages[0])
+    in_reverse = await clocks(db, workspace_id)
+    assert [(c["kind"], c["started_at"], c["stopped_at"]) for c in in_reverse] == [
+        ("first_response", minute(0), minute(20)),
+        ("next_response", minute(25), None),
+    ]
+
+
+async def test_a_workspace_calendar_and_policy_rules_apply(db: Database, workspace_id: int) -> None:
+    office = {
+        "tz": "Europe/Paris",
+        "weekly": {d: [["09:00", "19:00"]] for d in ("mon", "tue", "wed", "thu", "fri")},
+    }
+    policies = {
+        "policies": {
+            "office": {"name": "office", "calendar": "office"},
+            "urgent": {"name": "urgent", "calendar": "office", "targets": {"first_response": 15}},
+        },
+        "rules": [{"when": {"priorities": ["urgent"]}, "policy": "urgent"}],
+        "default": "office",
+    }
+    async with db.connection() as conn:
+        await conn.execute(
+            "INSERT INTO sla_config (workspace_id, calendars, policies) VALUES ($1, $2, $3)",
+            workspace_id,
+            json.dumps({"office": office}),
+            json.dumps(policies),
+        )
+    friday_evening = datetime(2026, 3, 6, 17, 30, tzinfo=UTC)  # 18:30 in Paris
+    late = mention("9", conversation="9").model_copy(update={"created_at": friday_evening})
+    await ingest(db, workspace_id, late)
+    (clock,) = await clocks(db, workspace_id)
+    assert clock["policy"] == "office"
+    assert clock["deadline"] == datetime(2026, 3, 9, 8, 30, tzinfo=UTC)  # Monday 09:30 Paris
+
+
+async def test_unusable_settings_never_stop_messages_from_being_stored(
+    db: Database, workspace_id: int
+) -> None:
+    async with db.connection() as conn:
+        await conn.execute(
+            "INSERT INTO sla_config (workspace_id, calendars, policies) VALUES ($1, $2, $3)",
+            workspace_id,
+            json.dumps({"broken": {"tz": "Nowhere/City", "weekly": {}}}),
+            json.dumps({"policies": {}, "default": "missing"}),
+        )
+    await ingest(db, workspace_id, mention("1", conversation="1"))
+    (clock,) = await clocks(db, workspace_id)
+    assert clock["policy"] == "one hour"

@@ -32,12 +32,13 @@ WHERE workspace_id = $1 AND thread_id = ANY($2::bigint[])
 SAVE_CLOCKS = """
 INSERT INTO sla_clock AS c (workspace_id, thread_id, kind, started_at, stopped_at, policy,
                             calendar, config_version, budget_seconds, deadline, warn_at,
-                            outcome)
+                            outcome, next_due_at)
 SELECT $1, d.thread_id, d.kind, d.started_at, d.stopped_at, d.policy, d.calendar,
        d.config_version, d.budget_seconds, d.deadline, d.warn_at,
        CASE WHEN d.stopped_at IS NULL THEN NULL
             WHEN d.deadline IS NULL OR d.stopped_at <= d.deadline THEN 'met'
-            ELSE 'breached' END
+            ELSE 'breached' END,
+       CASE WHEN d.stopped_at IS NULL THEN coalesce(d.warn_at, d.deadline) END
 FROM unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[],
             $7::text[], $8::integer[], $9::integer[], $10::timestamptz[], $11::timestamptz[])
      AS d (thread_id, kind, started_at, stopped_at, policy, calendar, config_version,
@@ -45,6 +46,12 @@ FROM unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::
 ON CONFLICT (workspace_id, thread_id, kind, started_at) DO UPDATE SET
     stopped_at = excluded.stopped_at,
     outcome = excluded.outcome,
+    -- events already fired are not due again
+    next_due_at = CASE
+        WHEN excluded.stopped_at IS NOT NULL THEN NULL
+        WHEN c.warned_at IS NULL THEN excluded.warn_at
+        WHEN c.breached_at IS NULL THEN excluded.deadline
+        END,
     deadline = excluded.deadline,
     warn_at = excluded.warn_at,
     policy = excluded.policy,

@@ -26,14 +26,14 @@ CREATE TABLE sla_clock (
     outcome        text CHECK (outcome IN ('met', 'breached', 'excluded')),
     warned_at      timestamptz,                   -- when the warning event fired, once
     breached_at    timestamptz,                   -- when the breach event fired, once
+    -- The instant of this clock's next event (its warning, then its breach) while it runs:
+    -- the timer sleeps until the smallest one, through one partial index.
+    next_due_at    timestamptz,
     created_at     timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (workspace_id, id),
     UNIQUE (workspace_id, thread_id, kind, started_at)
 );
-CREATE INDEX sla_clock_running_deadline ON sla_clock (deadline)
-    WHERE stopped_at IS NULL AND breached_at IS NULL;
-CREATE INDEX sla_clock_running_warning ON sla_clock (warn_at)
-    WHERE stopped_at IS NULL AND warned_at IS NULL;
+CREATE INDEX sla_clock_due ON sla_clock (next_due_at) WHERE next_due_at IS NOT NULL;
 
 CREATE TABLE sla_event (
     workspace_id bigint NOT NULL,

@@ -39,6 +39,7 @@ from inbox.store.ingest import PgIngestStore
 from inbox.store.migrate import migrate
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.secret_box import SecretBox, load_or_create_key
+from inbox.store.sla_timer import PgSlaTimerStore
 from inbox.store.threads import PgThreadQuery
 from inbox.store.tokens import PgTokenStore
 from inbox.store.workspaces import PgWorkspaceStore
@@ -48,6 +49,7 @@ from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.outbox import SendOutbox, SendPolicy
 from inbox.usecases.services import Services
 from inbox.usecases.sla import KeepClocks
+from inbox.usecases.sla_timer import SlaTimer
 from inbox.usecases.threads import ListThreads
 from inbox.usecases.tokens import ApiTokens
 
@@ -236,10 +238,12 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
         log.info("workers running", extra={"action": "workers_start", "x_accounts": len(runners)})
         for stream in streams:
             await stream.sync_rules(desired_rules(stream.account))
+        timer = SlaTimer(PgSlaTimerStore(runtime.db), clock=utc_now)
         await asyncio.gather(
             *(runner.run(stop) for runner in runners),
             *(stream.run(stop) for stream in streams),
             _send_outbox(sender, stop, outbox_every),
+            timer.run(stop),
         )
     finally:
         await session.close()

@@ -6,7 +6,7 @@ nothing else. Classification, SLA clocks and routing plug in here as their engin
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -16,7 +16,7 @@ from inbox.domain.mention import Mention
 from inbox.domain.network import ChannelStatus
 from inbox.domain.outbox import OutboxItem, OutboxKind
 from inbox.domain.people import Role
-from inbox.domain.sla import SlaSettings, StoredClock, ThreadTimeline
+from inbox.domain.sla import SlaEvent, SlaSettings, StoredClock, ThreadTimeline
 from inbox.domain.thread import Priority, Thread, ThreadKind, ThreadStatus
 
 
@@ -213,4 +213,19 @@ class ClockWriter(Protocol):
         stale: Sequence[StoredClock] = (),
     ) -> None:
         """Insert or update `clocks`; delete `stale` ones (clocks closed by hand are kept)."""
+        ...
+
+
+class SlaTimerStore(Protocol):
+    async def next_due(self) -> datetime | None: ...
+
+    async def fire_due(self, now: datetime, limit: int = 500) -> list[SlaEvent]:
+        """Fire the events due at `now`, each exactly once whoever else tries."""
+        ...
+
+    def leadership(
+        self, on_deadline_change: Callable[[], None]
+    ) -> AbstractAsyncContextManager[bool]:
+        """True while this process is the one timer; calls back when a nearer deadline
+        may have appeared."""
         ...

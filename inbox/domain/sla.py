@@ -51,3 +51,16 @@ class SlaSettings:
     version: int
     calendars: dict[str, object]
     policies: dict[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class SlaEvent:
+    """A warning or a breach, fired once per clock."""
+
+    workspace_id: int
+    id: int
+    clock_id: int
+    thread_id: int
+    kind: str  # "warning" | "breach"
+    due_at: datetime
+    fired_at: datetime

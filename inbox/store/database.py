@@ -27,10 +27,11 @@ class Database:
     waiters starve for seconds. The semaphore queues them fairly (FIFO) instead.
     """
 
-    def __init__(self, pool: asyncpg.Pool, size: int) -> None:
+    def __init__(self, pool: asyncpg.Pool, size: int, dsn: str | None = None) -> None:
         self._pool = pool
         self._slots = asyncio.Semaphore(size)
         self.size = size
+        self._dsn = dsn  # a secret: never logged, only used to open dedicated connections
 
     @classmethod
     async def connect(cls, dsn: str, *, size: int = 10, **server_settings: str) -> Database:
@@ -55,7 +56,7 @@ class Database:
             # asyncpg raises ValueError for a DSN it cannot parse; its text may contain the DSN.
             raise ConfigurationError("DATABASE_URL", "not a valid PostgreSQL URL") from exc
         assert pool is not None
-        return cls(pool, size)
+        return cls(pool, size, dsn)
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Connection]:
@@ -70,6 +71,22 @@ class Database:
     async def fetchval(self, query: str, *args: Any) -> Any:
         async with self.connection() as conn:
             return await conn.fetchval(query, *args)
+
+    @asynccontextmanager
+    async def dedicated(self) -> AsyncIterator[asyncpg.Connection[asyncpg.Record]]:
+        """A connection outside the pool, for session state (advisory locks, LISTEN)."""
+        if self._dsn is None:
+            raise DatabaseUnavailableError("no address to open a dedicated connection")
+        try:
+            conn = await asyncpg.connect(self._dsn)
+        except (OSError, asyncpg.PostgresError) as exc:
+            raise DatabaseUnavailableError(
+                f"cannot open a connection: {exc.__class__.__name__}"
+            ) from exc
+        try:
+            yield conn
+        finally:
+            await conn.close()
 
     async def close(self) -> None:
         await self._pool.close()

@@ -1,0 +1,88 @@
+"""The SLA timer's side of the database: due clocks, events fired exactly once, leadership."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from inbox.domain.sla import SlaEvent
+from inbox.store.database import Database
+
+# Any constant of the inbox's own; two timers never run at once while one holds it.
+TIMER_LOCK_KEY = 0x1B0C5_0002
+
+NEXT_DUE = "SELECT min(next_due_at) FROM sla_clock WHERE next_due_at IS NOT NULL"
+
+# Claims due clocks (another timer's claims are skipped, never waited for), records their
+# events (the unique key makes each fire once, whoever tries) and moves each clock to its
+# next event. A breach that is due makes a warning not yet sent pointless: it is skipped.
+FIRE_DUE = """
+WITH due AS (
+    SELECT workspace_id, id, thread_id, warn_at, deadline, warned_at, breached_at
+    FROM sla_clock
+    WHERE next_due_at IS NOT NULL AND next_due_at <= $1
+    ORDER BY next_due_at
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+), decided AS (
+    SELECT *,
+           (breached_at IS NULL AND deadline IS NOT NULL AND deadline <= $1) AS breach_now,
+           (warned_at IS NULL AND warn_at IS NOT NULL AND warn_at <= $1
+            AND NOT (deadline IS NOT NULL AND deadline <= $1)) AS warn_now
+    FROM due
+), fired AS (
+    INSERT INTO sla_event (workspace_id, clock_id, thread_id, kind, due_at)
+    SELECT workspace_id, id, thread_id, 'breach', deadline FROM decided WHERE breach_now
+    UNION ALL
+    SELECT workspace_id, id, thread_id, 'warning', warn_at FROM decided WHERE warn_now
+    ON CONFLICT (workspace_id, clock_id, kind) DO NOTHING
+    RETURNING workspace_id, id, clock_id, thread_id, kind, due_at, fired_at
+), moved AS (
+    UPDATE sla_clock c
+    SET warned_at = CASE WHEN d.warn_now OR d.breach_now THEN coalesce(c.warned_at, $1)
+                         ELSE c.warned_at END,
+        breached_at = CASE WHEN d.breach_now THEN $1 ELSE c.breached_at END,
+        next_due_at = CASE
+            WHEN d.breach_now OR c.breached_at IS NOT NULL THEN NULL
+            WHEN d.warn_now THEN c.deadline
+            ELSE c.next_due_at END
+    FROM decided d
+    WHERE c.workspace_id = d.workspace_id AND c.id = d.id
+)
+SELECT * FROM fired
+"""
+
+NOTIFY_EVENTS = "SELECT pg_notify('inbox_sla_events', $1)"
+
+
+class PgSlaTimerStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def next_due(self) -> datetime | None:
+        value = await self._db.fetchval(NEXT_DUE)
+        return value if isinstance(value, datetime) else None
+
+    async def fire_due(self, now: datetime, limit: int = 500) -> list[SlaEvent]:
+        async with self._db.transaction() as conn:
+            rows = await conn.fetch(FIRE_DUE, now, limit)
+            events = [SlaEvent(**dict(row)) for row in rows]
+            if events:
+                payload = [
+                    {"workspace_id": e.workspace_id, "thread_id": e.thread_id, "kind": e.kind}
+                    for e in events[:100]
+                ]
+                await conn.execute(NOTIFY_EVENTS, json.dumps(payload))
+        return events
+
+    @asynccontextmanager
+    async def leadership(self, on_deadline_change: Callable[[], None]) -> AsyncIterator[bool]:
+        """True while this process is the one timer: a session advisory lock held on a
+        connection of its own, which also listens for nearer deadlines."""
+        async with self._db.dedicated() as conn:
+            leader = bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", TIMER_LOCK_KEY))
+            if leader:
+                await conn.add_listener("inbox_sla", lambda *_: on_deadline_change())
+            yield leader

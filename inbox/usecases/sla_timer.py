@@ -1,0 +1,106 @@
+"""The SLA timer: warnings and breaches fired at their instants, once, across restarts.
+
+One worker leads (a PostgreSQL advisory lock); the others wait to take over. The leader
+keeps one APScheduler job at the nearest due instant (`next_due_at` of the running clocks)
+and is woken early by NOTIFY when ingestion plans a nearer one. On start it fires at once
+whatever fell due while no timer ran. Each event is recorded under a unique key, so even
+two timers racing could not fire one twice. A slow safety pass runs too, in case a wake-up
+was missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from inbox.domain.sla import SlaEvent
+from inbox.ports import SlaTimerStore
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+OnEvents = Callable[[Sequence[SlaEvent]], Awaitable[None]]
+
+
+async def _ignore(events: Sequence[SlaEvent]) -> None:
+    return None
+
+
+class SlaTimer:
+    def __init__(
+        self,
+        store: SlaTimerStore,
+        *,
+        clock: Clock,
+        on_events: OnEvents = _ignore,
+        safety_seconds: float = 60.0,
+        leadership_retry_seconds: float = 10.0,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._on_events = on_events
+        self._safety_seconds = safety_seconds
+        self._retry_seconds = leadership_retry_seconds
+        self._firing = asyncio.Lock()
+        self._scheduler: AsyncIOScheduler | None = None
+        self.fired = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            async with self._store.leadership(self._wake) as leader:
+                if leader:
+                    await self._lead(stop)
+                    return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self._retry_seconds)
+
+    async def _lead(self, stop: asyncio.Event) -> None:
+        scheduler = AsyncIOScheduler(
+            timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True}
+        )
+        self._scheduler = scheduler
+        scheduler.start()
+        scheduler.add_job(self.fire, IntervalTrigger(seconds=self._safety_seconds), id="sla-safety")
+        log.info("sla timer leading", extra={"action": "sla_timer_lead"})
+        try:
+            await self.fire()  # what fell due while no timer ran
+            await stop.wait()
+        finally:
+            scheduler.shutdown(wait=False)
+            self._scheduler = None
+
+    def _wake(self) -> None:
+        """A nearer deadline may exist: look again now (called from the LISTEN callback)."""
+        if self._scheduler is not None:
+            self._scheduler.add_job(self.fire, id="sla-wake", replace_existing=True)
+
+    async def fire(self) -> list[SlaEvent]:
+        """Fire everything due, then sleep (one job) until the next instant."""
+        fired: list[SlaEvent] = []
+        async with self._firing:
+            while batch := await self._store.fire_due(self._clock()):
+                fired.extend(batch)
+                await self._on_events(batch)
+            upcoming = await self._store.next_due()
+            if upcoming is not None and self._scheduler is not None:
+                self._scheduler.add_job(
+                    self.fire, DateTrigger(run_date=upcoming), id="sla-next", replace_existing=True
+                )
+        if fired:
+            self.fired += len(fired)
+            log.info(
+                "sla events fired",
+                extra={
+                    "action": "sla_fire",
+                    "warnings": sum(1 for e in fired if e.kind == "warning"),
+                    "breaches": sum(1 for e in fired if e.kind == "breach"),
+                },
+            )
+        return fired

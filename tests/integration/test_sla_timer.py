@@ -1,0 +1,112 @@
+"""The SLA timer against the real database: on time, once, across restarts and rivals."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from inbox.bootstrap import build_services
+from inbox.domain.ingestion import IngestBatch
+from inbox.store.database import Database
+from inbox.store.sla_timer import PgSlaTimerStore
+from inbox.usecases.sla_timer import SlaTimer
+from tests.factories import mention
+
+pytestmark = pytest.mark.integration
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def complaint_at(db: Database, workspace_id: int, external_id: str, at: datetime) -> None:
+    message = mention(external_id, conversation=external_id).model_copy(update={"created_at": at})
+    await build_services(db).ingest(workspace_id, IngestBatch([message]))
+
+
+async def events(db: Database, workspace_id: int) -> list[dict[str, Any]]:
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            "SELECT kind, due_at, fired_at FROM sla_event WHERE workspace_id = $1 ORDER BY id",
+            workspace_id,
+        )
+    return [dict(r) for r in rows]
+
+
+def timer(db: Database, clock: Any = now) -> SlaTimer:
+    return SlaTimer(PgSlaTimerStore(db), clock=clock, leadership_retry_seconds=0.2)
+
+
+async def test_a_warning_then_a_breach_each_fire_once(db: Database, workspace_id: int) -> None:
+    start = now() - timedelta(minutes=50)  # warning (45 min) due, breach (60 min) not yet
+    await complaint_at(db, workspace_id, "1", start)
+    sla = timer(db)
+    assert [e.kind for e in await sla.fire()] == ["warning"]
+    assert await sla.fire() == []
+    later = SlaTimer(PgSlaTimerStore(db), clock=lambda: start + timedelta(minutes=61))
+    assert [e.kind for e in await later.fire()] == ["breach"]
+    assert await later.fire() == []
+    assert [e["kind"] for e in await events(db, workspace_id)] == ["warning", "breach"]
+
+
+async def test_a_breach_missed_while_no_timer_ran_fires_once_on_start_without_its_warning(
+    db: Database, workspace_id: int
+) -> None:
+    await complaint_at(db, workspace_id, "1", now() - timedelta(hours=3))
+    stop = asyncio.Event()
+    running = asyncio.create_task(timer(db).run(stop))
+    try:
+        for _ in range(100):
+            if await events(db, workspace_id):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await running
+    restarted_stop = asyncio.Event()
+    restarted = asyncio.create_task(timer(db).run(restarted_stop))
+    await asyncio.sleep(0.5)
+    restarted_stop.set()
+    await restarted
+    assert [e["kind"] for e in await events(db, workspace_id)] == ["breach"]
+
+
+async def test_two_timers_racing_never_fire_an_event_twice(db: Database, workspace_id: int) -> None:
+    for number in range(40):
+        await complaint_at(db, workspace_id, f"m{number}", now() - timedelta(hours=2))
+    first, second = await asyncio.gather(timer(db).fire(), timer(db).fire())
+    assert len(first) + len(second) == 40
+    assert len(await events(db, workspace_id)) == 40
+
+
+async def test_only_one_worker_leads(db: Database, workspace_id: int) -> None:
+    store = PgSlaTimerStore(db)
+    async with (
+        store.leadership(lambda: None) as leads,
+        store.leadership(lambda: None) as also_leads,
+    ):
+        assert (leads, also_leads) == (True, False)
+
+
+async def test_a_deadline_seconds_ahead_fires_by_itself_after_its_instant(
+    db: Database, workspace_id: int
+) -> None:
+    stop = asyncio.Event()
+    sla = timer(db)
+    running = asyncio.create_task(sla.run(stop))
+    try:
+        await asyncio.sleep(0.3)  # leading, sleeping: the deadline below arrives by NOTIFY
+        due = now() + timedelta(seconds=2)
+        await complaint_at(db, workspace_id, "1", due - timedelta(minutes=60))
+        for _ in range(200):
+            if any(e["kind"] == "breach" for e in await events(db, workspace_id)):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await running
+    breach = next(e for e in await events(db, workspace_id) if e["kind"] == "breach")
+    assert breach["fired_at"] >= breach["due_at"]

@@ -55,3 +55,21 @@ def test_the_x_connector_benchmark_prints_its_three_figures_last(database_dsn: s
         "x_connector_ratio",
     ]
     assert "240 mentions added by the connector" in result.stdout
+
+
+def test_the_sla_benchmark_prints_its_figures_last(database_dsn: str) -> None:
+    result = run_bench(
+        "sla.py",
+        *("--deadlines", "200", "--naive", "20", "--clocks", "1000", "3000"),
+        *("--database-url", database_dsn),
+    )
+    names = [line.split(":")[0] for line in result.stdout.strip().splitlines()[-7:]]
+    assert names == [
+        "deadlines_per_s",
+        "naive_deadlines_per_s",
+        "deadline_speedup_ratio",
+        "breach_scan_next_due_ms_1k",
+        "breach_scan_fire_1000_ms_1k",
+        "breach_scan_next_due_ms_3k",
+        "breach_scan_fire_1000_ms_3k",
+    ]

@@ -39,6 +39,7 @@ from inbox.store.ingest import PgIngestStore
 from inbox.store.migrate import migrate
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.secret_box import SecretBox, load_or_create_key
+from inbox.store.sla_reports import PgSlaReports
 from inbox.store.sla_timer import PgSlaTimerStore
 from inbox.store.threads import PgThreadQuery
 from inbox.store.tokens import PgTokenStore
@@ -49,6 +50,7 @@ from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.outbox import SendOutbox, SendPolicy
 from inbox.usecases.services import Services
 from inbox.usecases.sla import KeepClocks
+from inbox.usecases.sla_reports import SlaReport
 from inbox.usecases.sla_timer import SlaTimer
 from inbox.usecases.threads import ListThreads
 from inbox.usecases.tokens import ApiTokens
@@ -74,6 +76,7 @@ def build_services(db: Database) -> Services:
         tokens=ApiTokens(PgTokenStore(db)),
         health=CheckHealth(PgHealthCheck(db)),
         list_channels=ListChannels(PgChannelQuery(db)),
+        sla_report=SlaReport(PgSlaReports(db), clock=utc_now),
     )
 
 

@@ -16,7 +16,7 @@ from inbox.domain.mention import Mention
 from inbox.domain.network import ChannelStatus
 from inbox.domain.outbox import OutboxItem, OutboxKind
 from inbox.domain.people import Role
-from inbox.domain.sla import SlaEvent, SlaSettings, StoredClock, ThreadTimeline
+from inbox.domain.sla import SlaEvent, SlaReportRow, SlaSettings, StoredClock, ThreadTimeline
 from inbox.domain.thread import Priority, Thread, ThreadKind, ThreadStatus
 
 
@@ -229,3 +229,15 @@ class SlaTimerStore(Protocol):
         """True while this process is the one timer; calls back when a nearer deadline
         may have appeared."""
         ...
+
+
+class SlaReports(Protocol):
+    async def report(
+        self,
+        workspace_id: int,
+        dimension: str,
+        since: datetime,
+        until: datetime,
+        time_zone: str,
+        now: datetime,
+    ) -> list[SlaReportRow]: ...

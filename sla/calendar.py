@@ -318,7 +318,9 @@ def business_time(
 ) -> timedelta:
     """Open time in `[start, end)`, pauses excluded."""
     total = timedelta()
-    paused = normalise_pauses(pauses)
+    paused = normalise_pauses(pauses) if pauses else []
+    if not paused and is_always_open(calendar):
+        return max(end - start, total)
     for opens, closes in calendar.open_intervals(start):
         if opens >= end:
             break
@@ -393,4 +395,4 @@ def next_closing(calendar: Calendar, at: datetime) -> datetime:
 
 
 def is_open(calendar: Calendar, at: datetime) -> bool:
-    return next_opening(calendar, at) == at
+    return is_always_open(calendar) or next_opening(calendar, at) == at

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from datetime import UTC, date, datetime, time, timedelta
 
 from aiohttp import web
 
@@ -21,6 +23,7 @@ from inbox.domain.errors import (
 from inbox.domain.people import Role
 from inbox.domain.thread import ThreadStatus
 from inbox.usecases.services import Services
+from inbox.usecases.sla_reports import ReportRequestError
 from inbox.usecases.tokens import Caller
 from web import metrics
 
@@ -147,6 +150,37 @@ async def prometheus_metrics(request: web.Request) -> web.Response:
     )
 
 
+def _day(request: web.Request, name: str, default: date) -> datetime:
+    raw = request.query.get(name)
+    try:
+        day = date.fromisoformat(raw) if raw else default
+    except ValueError as exc:
+        raise BadRequestError(
+            name, f"expected a date YYYY-MM-DD, got {(raw or '')[:40]!r}"
+        ) from exc
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+async def sla_report(request: web.Request) -> web.Response:
+    """Both clocks per day, network or team: GET /api/v1/reports/sla?by=day&from=&to=&tz="""
+    caller = await caller_of(request)
+    caller.require(Role.LEAD, Role.ADMIN)
+    today = datetime.now(UTC).date()
+    since = _day(request, "from", today - timedelta(days=30))
+    until = _day(request, "to", today + timedelta(days=1))
+    try:
+        rows = await request.app[SERVICES].sla_report(
+            caller.workspace_id,
+            by=request.query.get("by", "day"),
+            since=since,
+            until=until,
+            time_zone=request.query.get("tz", "UTC"),
+        )
+    except ReportRequestError as exc:
+        raise BadRequestError(exc.parameter, str(exc)) from exc
+    return web.json_response({"items": [asdict(row) for row in rows]})
+
+
 def create_app(services: Services) -> web.Application:
     app = web.Application(middlewares=[security_headers, errors_middleware])
     app[SERVICES] = services
@@ -154,4 +188,5 @@ def create_app(services: Services) -> web.Application:
     app.router.add_get("/api/v1/threads", list_threads)
     app.router.add_get("/api/v1/channels", list_channels)
     app.router.add_get("/metrics", prometheus_metrics)
+    app.router.add_get("/api/v1/reports/sla", sla_report)
     return app

@@ -42,6 +42,8 @@ class StoredClock:
     deadline: datetime | None
     warn_at: datetime | None
     outcome: str | None = None
+    business_seconds: int | None = None  # business time run, once stopped
+    arrived_in_hours: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,3 +66,27 @@ class SlaEvent:
     kind: str  # "warning" | "breach"
     due_at: datetime
     fired_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SlaReportRow:
+    """Response clocks of one group: the team's contract and the customers' real wait."""
+
+    key: str
+    clocks: int
+    answered: int
+    met: int
+    breached: int
+    running: int
+    within_hour: int
+    arrived_in_hours: int
+    within_hour_in_hours: int
+    arrived_out_of_hours: int
+    within_hour_out_of_hours: int
+    business_median_s: float | None
+    business_p90_s: float | None
+    wait_median_s: float | None
+    wait_p90_s: float | None
+
+
+REPORT_DIMENSIONS = ("day", "network", "team", "total")

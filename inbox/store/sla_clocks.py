@@ -24,7 +24,7 @@ ORDER BY t.id, m.created_at
 
 CLOCKS_OF = """
 SELECT thread_id, kind, started_at, stopped_at, policy, calendar, config_version,
-       budget_seconds, deadline, warn_at, outcome
+       budget_seconds, deadline, warn_at, outcome, business_seconds, arrived_in_hours
 FROM sla_clock
 WHERE workspace_id = $1 AND thread_id = ANY($2::bigint[])
 """
@@ -32,20 +32,24 @@ WHERE workspace_id = $1 AND thread_id = ANY($2::bigint[])
 SAVE_CLOCKS = """
 INSERT INTO sla_clock AS c (workspace_id, thread_id, kind, started_at, stopped_at, policy,
                             calendar, config_version, budget_seconds, deadline, warn_at,
-                            outcome, next_due_at)
+                            business_seconds, arrived_in_hours, outcome, next_due_at)
 SELECT $1, d.thread_id, d.kind, d.started_at, d.stopped_at, d.policy, d.calendar,
-       d.config_version, d.budget_seconds, d.deadline, d.warn_at,
+       d.config_version, d.budget_seconds, d.deadline, d.warn_at, d.business_seconds,
+       d.arrived_in_hours,
        CASE WHEN d.stopped_at IS NULL THEN NULL
             WHEN d.deadline IS NULL OR d.stopped_at <= d.deadline THEN 'met'
             ELSE 'breached' END,
        CASE WHEN d.stopped_at IS NULL THEN coalesce(d.warn_at, d.deadline) END
 FROM unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[],
-            $7::text[], $8::integer[], $9::integer[], $10::timestamptz[], $11::timestamptz[])
+            $7::text[], $8::integer[], $9::integer[], $10::timestamptz[], $11::timestamptz[],
+            $12::integer[], $13::boolean[])
      AS d (thread_id, kind, started_at, stopped_at, policy, calendar, config_version,
-           budget_seconds, deadline, warn_at)
+           budget_seconds, deadline, warn_at, business_seconds, arrived_in_hours)
 ON CONFLICT (workspace_id, thread_id, kind, started_at) DO UPDATE SET
     stopped_at = excluded.stopped_at,
     outcome = excluded.outcome,
+    business_seconds = excluded.business_seconds,
+    arrived_in_hours = excluded.arrived_in_hours,
     -- events already fired are not due again
     next_due_at = CASE
         WHEN excluded.stopped_at IS NOT NULL THEN NULL
@@ -138,6 +142,8 @@ class PgClockWriter:
             [c.budget_seconds for c in clocks],
             [c.deadline for c in clocks],
             [c.warn_at for c in clocks],
+            [c.business_seconds for c in clocks],
+            [c.arrived_in_hours for c in clocks],
         )
         running = [c.deadline for c in clocks if c.stopped_at is None and c.deadline]
         if running:

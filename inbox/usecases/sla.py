@@ -20,7 +20,14 @@ from inbox.domain.errors import ConfigurationError
 from inbox.domain.ingestion import IngestResult
 from inbox.domain.sla import SlaSettings, StoredClock, ThreadTimeline
 from inbox.ports import IngestTransaction
-from sla.calendar import WEEKDAYS, Calendar, CalendarError, calendar_from_config
+from sla.calendar import (
+    WEEKDAYS,
+    Calendar,
+    CalendarError,
+    business_time,
+    calendar_from_config,
+    is_open,
+)
 from sla.clocks import TimelineMessage, response_spans
 from sla.policy import PolicyBook, SlaPolicy, ThreadFacts, plan_clock
 
@@ -149,7 +156,13 @@ def _clocks_of(
             continue
         stored = existing.get((timeline.thread_id, span.kind.value, span.started_at))
         if stored is not None and _still_planned(stored, policy, rules.version, budget):
-            clocks.append(replace(stored, stopped_at=span.stopped_at))
+            if stored.stopped_at != span.stopped_at:
+                stored = replace(
+                    stored,
+                    stopped_at=span.stopped_at,
+                    business_seconds=_business_seconds(calendar, span.started_at, span.stopped_at),
+                )
+            clocks.append(stored)
             continue
         plan = plan_clock(policy, calendar, span.kind, timeline.priority, span.started_at)
         assert plan is not None
@@ -165,9 +178,17 @@ def _clocks_of(
                 budget_seconds=int(plan.budget.total_seconds()),
                 deadline=plan.deadline,
                 warn_at=plan.warn_at,
+                business_seconds=_business_seconds(calendar, span.started_at, span.stopped_at),
+                arrived_in_hours=is_open(calendar, span.started_at),
             )
         )
     return clocks
+
+
+def _business_seconds(calendar: Calendar, start: datetime, stop: datetime | None) -> int | None:
+    if stop is None:
+        return None
+    return int(business_time(calendar, start, stop).total_seconds())
 
 
 def _key(clock: StoredClock) -> tuple[int, str, datetime]:

@@ -1,0 +1,46 @@
+"""SLA reports: checked parameters, then one SQL aggregate over the clocks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from inbox.domain.errors import InboxError
+from inbox.domain.sla import REPORT_DIMENSIONS, SlaReportRow
+from inbox.ports import SlaReports
+
+MAX_RANGE = timedelta(days=366)
+
+
+class ReportRequestError(InboxError):
+    def __init__(self, parameter: str, reason: str) -> None:
+        super().__init__(f"{parameter}: {reason}")
+        self.parameter = parameter
+
+
+class SlaReport:
+    def __init__(self, reports: SlaReports, *, clock: Callable[[], datetime]) -> None:
+        self._reports = reports
+        self._clock = clock
+
+    async def __call__(
+        self,
+        workspace_id: int,
+        *,
+        by: str,
+        since: datetime,
+        until: datetime,
+        time_zone: str = "UTC",
+    ) -> list[SlaReportRow]:
+        if by not in REPORT_DIMENSIONS:
+            raise ReportRequestError("by", f"one of {', '.join(REPORT_DIMENSIONS)}")
+        try:
+            ZoneInfo(time_zone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ReportRequestError("tz", f"unknown time zone {time_zone[:60]!r}") from exc
+        if until <= since:
+            raise ReportRequestError("to", "must be after from")
+        if until - since > MAX_RANGE:
+            raise ReportRequestError("to", "a report covers at most 366 days")
+        return await self._reports.report(workspace_id, by, since, until, time_zone, self._clock())

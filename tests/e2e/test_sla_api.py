@@ -1,0 +1,59 @@
+"""The SLA report over HTTP: both clocks per day, roles enforced, bad parameters named."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import aiohttp
+import pytest
+
+from inbox.domain.ingestion import IngestBatch
+from inbox.domain.mention import Direction
+from inbox.domain.network import Network
+from inbox.domain.people import Role
+from inbox.store.database import Database
+from inbox.store.workspaces import PgWorkspaceStore
+from inbox.usecases.services import Services
+from tests.factories import mention
+
+pytestmark = pytest.mark.integration
+
+
+async def test_a_lead_reads_the_report_and_an_agent_cannot(
+    client: tuple[aiohttp.ClientSession, str],
+    services: Services,
+    db: Database,
+    workspace_id: int,
+) -> None:
+    session, base = client
+    await PgWorkspaceStore(db).add_account(workspace_id, Network.X, "brand", "acme")
+    day = datetime(2026, 3, 2, tzinfo=UTC)
+    messages = [
+        mention("1", conversation="1"),
+        mention("2", author="brand", minute=30, conversation="1", direction=Direction.OUTBOUND),
+        mention("3", author="u2", minute=10, conversation="3"),
+        mention("4", author="brand", minute=100, conversation="3", direction=Direction.OUTBOUND),
+    ]
+    await services.ingest(workspace_id, IngestBatch(messages))
+    lead = await services.tokens.issue(workspace_id, "lead", Role.LEAD)
+    query = f"by=day&from={day.date()}&to={(day + timedelta(days=1)).date()}&tz=Europe/Paris"
+    async with session.get(
+        f"{base}/api/v1/reports/sla?{query}", headers={"Authorization": f"Bearer {lead}"}
+    ) as response:
+        assert response.status == 200
+        (row,) = (await response.json())["items"]
+    assert row["key"] == "2026-03-02"
+    assert (row["clocks"], row["met"], row["breached"], row["within_hour"]) == (2, 1, 1, 1)
+    assert row["wait_median_s"] == pytest.approx((30 + 90) * 60 / 2)
+
+    agent = await services.tokens.issue(workspace_id, "agent", Role.AGENT)
+    async with session.get(
+        f"{base}/api/v1/reports/sla", headers={"Authorization": f"Bearer {agent}"}
+    ) as response:
+        assert response.status == 403
+    for bad, parameter in (("by=week", "by"), ("tz=Mars/Base", "tz"), ("from=yesterday", "from")):
+        async with session.get(
+            f"{base}/api/v1/reports/sla?{bad}", headers={"Authorization": f"Bearer {lead}"}
+        ) as response:
+            assert response.status == 400
+            assert (await response.json())["error"]["message"].startswith(parameter)

@@ -78,8 +78,13 @@ def _instant(day: date, minutes: int, zone: ZoneInfo) -> datetime:
     return local.astimezone(UTC)
 
 
+# Touching intervals are joined up to this length, so that a union open around the clock
+# still yields intervals (an endless one would never be handed out).
+MAX_MERGED = timedelta(days=1)
+
+
 def _merge(intervals: Iterable[Interval]) -> Iterator[Interval]:
-    """Sorted intervals, overlapping or touching ones joined."""
+    """Sorted intervals, overlapping or touching ones joined (up to MAX_MERGED long)."""
     current: Interval | None = None
     for start, end in intervals:
         if end <= start:
@@ -87,7 +92,13 @@ def _merge(intervals: Iterable[Interval]) -> Iterator[Interval]:
         if current is None:
             current = (start, end)
         elif start <= current[1]:
-            current = (current[0], max(current[1], end))
+            if end <= current[1]:
+                continue
+            if current[1] - current[0] >= MAX_MERGED:
+                yield current
+                current = (current[1], end)
+            else:
+                current = (current[0], end)
         else:
             yield current
             current = (start, end)
@@ -389,8 +400,16 @@ def next_opening(calendar: Calendar, at: datetime) -> datetime:
 
 
 def next_closing(calendar: Calendar, at: datetime) -> datetime:
-    """When the open interval containing `at`, or the next one, closes."""
-    _, closes = next(iter(calendar.open_intervals(at)))
+    """When the open interval containing `at`, or the next one, closes (touching intervals
+    are one opening; a calendar that never closes gives a year later)."""
+    closes: datetime | None = None
+    for opens, end in calendar.open_intervals(at):
+        if closes is not None and opens > closes:
+            break
+        closes = end
+        if closes - at > timedelta(days=366):
+            break
+    assert closes is not None
     return closes
 
 

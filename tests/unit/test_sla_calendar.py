@@ -213,3 +213,14 @@ def test_national_and_regional_holiday_lists_and_a_worked_bank_holiday() -> None
 def test_an_unknown_country_is_refused() -> None:
     with pytest.raises(CalendarError, match="no holiday list"):
         calendar_from_config({**WEEKDAYS_9_TO_19, "country": "XX"})
+
+
+def test_a_union_open_around_the_clock_still_counts_and_ends() -> None:
+    every_day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    mornings = {"tz": "UTC", "weekly": {d: [["00:00", "12:00"]] for d in every_day}}
+    afternoons = {"tz": "UTC", "weekly": {d: [["12:00", "24:00"]] for d in every_day}}
+    calendar = calendar_from_config({"union": [mornings, afternoons]})
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    assert deadline(calendar, start, timedelta(days=10)) == start + timedelta(days=10)
+    assert business_time(calendar, start, start + timedelta(days=3)) == timedelta(days=3)
+    assert next_closing(calendar, start) > start + timedelta(days=365)

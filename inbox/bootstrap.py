@@ -39,6 +39,7 @@ from inbox.store.ingest import PgIngestStore
 from inbox.store.migrate import migrate
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.secret_box import SecretBox, load_or_create_key
+from inbox.store.sla_clocks import PgSlaQuery
 from inbox.store.sla_reports import PgSlaReports
 from inbox.store.sla_timer import PgSlaTimerStore
 from inbox.store.threads import PgThreadQuery
@@ -50,6 +51,7 @@ from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.outbox import SendOutbox, SendPolicy
 from inbox.usecases.services import Services
 from inbox.usecases.sla import KeepClocks
+from inbox.usecases.sla_explain import ExplainThreadSla
 from inbox.usecases.sla_reports import SlaReport
 from inbox.usecases.sla_timer import SlaTimer
 from inbox.usecases.threads import ListThreads
@@ -70,13 +72,15 @@ class Runtime:
 
 
 def build_services(db: Database) -> Services:
+    clocks = KeepClocks()
     return Services(
-        ingest=IngestMentions(PgIngestStore(db), hooks=[KeepClocks()]),
+        ingest=IngestMentions(PgIngestStore(db), hooks=[clocks]),
         list_threads=ListThreads(PgThreadQuery(db)),
         tokens=ApiTokens(PgTokenStore(db)),
         health=CheckHealth(PgHealthCheck(db)),
         list_channels=ListChannels(PgChannelQuery(db)),
         sla_report=SlaReport(PgSlaReports(db), clock=utc_now),
+        explain_sla=ExplainThreadSla(PgSlaQuery(db), clocks, clock=utc_now),
     )
 
 

@@ -241,3 +241,9 @@ class SlaReports(Protocol):
         time_zone: str,
         now: datetime,
     ) -> list[SlaReportRow]: ...
+
+
+class SlaQuery(Protocol):
+    async def sla_settings(self, workspace_id: int) -> SlaSettings | None: ...
+
+    async def thread_clocks(self, workspace_id: int, thread_id: int) -> list[StoredClock]: ...

@@ -181,6 +181,18 @@ async def sla_report(request: web.Request) -> web.Response:
     return web.json_response({"items": [asdict(row) for row in rows]})
 
 
+async def explain_thread_sla(request: web.Request) -> web.Response:
+    """How each SLA clock of a thread was computed: GET /api/v1/threads/{id}/sla"""
+    caller = await caller_of(request)
+    caller.require(*STAFF)
+    try:
+        thread_id = int(request.match_info["thread_id"])
+    except ValueError as exc:
+        raise BadRequestError("thread id", "expected an integer") from exc
+    clocks = await request.app[SERVICES].explain_sla(caller.workspace_id, thread_id)
+    return web.json_response({"thread_id": thread_id, "clocks": clocks})
+
+
 def create_app(services: Services) -> web.Application:
     app = web.Application(middlewares=[security_headers, errors_middleware])
     app[SERVICES] = services
@@ -189,4 +201,5 @@ def create_app(services: Services) -> web.Application:
     app.router.add_get("/api/v1/channels", list_channels)
     app.router.add_get("/metrics", prometheus_metrics)
     app.router.add_get("/api/v1/reports/sla", sla_report)
+    app.router.add_get("/api/v1/threads/{thread_id}/sla", explain_thread_sla)
     return app

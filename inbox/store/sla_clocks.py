@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from inbox.domain.network import Network
 from inbox.domain.sla import SlaSettings, StoredClock, ThreadTimeline, TimelineEntry
 from inbox.domain.thread import Priority, ThreadKind
-from inbox.store.database import Connection
+from inbox.store.database import Connection, Database
 
 SETTINGS = "SELECT version, calendars, policies FROM sla_config WHERE workspace_id = $1"
 
@@ -149,3 +149,19 @@ class PgClockWriter:
         if running:
             payload = {"workspace_id": workspace_id, "earliest": min(running).isoformat()}
             await self._conn.execute(NOTIFY_DEADLINES, json.dumps(payload))
+
+
+class PgSlaQuery:
+    """Reads for the API: a workspace's SLA settings and one thread's clocks."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def sla_settings(self, workspace_id: int) -> SlaSettings | None:
+        async with self._db.connection() as conn:
+            return await PgClockWriter(conn).sla_settings(workspace_id)
+
+    async def thread_clocks(self, workspace_id: int, thread_id: int) -> list[StoredClock]:
+        async with self._db.connection() as conn:
+            clocks = await PgClockWriter(conn).clocks_of(workspace_id, [thread_id])
+        return sorted(clocks, key=lambda c: c.started_at)

@@ -57,3 +57,24 @@ async def test_a_lead_reads_the_report_and_an_agent_cannot(
         ) as response:
             assert response.status == 400
             assert (await response.json())["error"]["message"].startswith(parameter)
+
+
+async def test_a_thread_explains_its_clocks(
+    client: tuple[aiohttp.ClientSession, str],
+    services: Services,
+    workspace_id: int,
+) -> None:
+    session, base = client
+    result = await services.ingest(workspace_id, IngestBatch([mention("1", conversation="1")]))
+    (thread_id,) = result.changed_thread_ids
+    agent = await services.tokens.issue(workspace_id, "agent", Role.AGENT)
+    headers = {"Authorization": f"Bearer {agent}"}
+    async with session.get(f"{base}/api/v1/threads/{thread_id}/sla", headers=headers) as response:
+        assert response.status == 200
+        (clock,) = (await response.json())["clocks"]
+    assert clock["kind"] == "first_response"
+    assert clock["policy"] == "one hour"
+    assert clock["target_minutes"] == 60
+    assert clock["summary"].startswith("Started Mon 02 Mar 09:00 (open)")
+    async with session.get(f"{base}/api/v1/threads/999999/sla", headers=headers) as response:
+        assert response.status == 404

@@ -1,0 +1,60 @@
+"""Explaining a thread's SLA clocks: for the thread view and the API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from inbox.domain.errors import NotFoundError
+from inbox.ports import SlaQuery
+from inbox.usecases.sla import KeepClocks
+from sla.explain import explain
+
+
+class ExplainThreadSla:
+    def __init__(
+        self, query: SlaQuery, rules: KeepClocks, *, clock: Callable[[], datetime]
+    ) -> None:
+        self._query = query
+        self._rules = rules
+        self._clock = clock
+
+    async def __call__(self, workspace_id: int, thread_id: int) -> list[dict[str, Any]]:
+        clocks = await self._query.thread_clocks(workspace_id, thread_id)
+        if not clocks:
+            raise NotFoundError("SLA clocks of thread", thread_id)
+        rules = self._rules.rules_for(workspace_id, await self._query.sla_settings(workspace_id))
+        now = self._clock()
+        explained = []
+        for clock in clocks:
+            calendar = rules.calendars.get(clock.calendar)
+            if calendar is None:  # the calendar was renamed since: explain what is stored
+                calendar = next(iter(rules.calendars.values()))
+            why = explain(
+                calendar,
+                started_at=clock.started_at,
+                deadline=clock.deadline,
+                stopped_at=clock.stopped_at,
+                budget=timedelta(seconds=clock.budget_seconds),
+                now=now,
+            )
+            explained.append(
+                {
+                    "kind": clock.kind,
+                    "policy": clock.policy,
+                    "calendar": clock.calendar,
+                    "state": why.state,
+                    "started_at": clock.started_at.isoformat(),
+                    "deadline": clock.deadline.isoformat() if clock.deadline else None,
+                    "warn_at": clock.warn_at.isoformat() if clock.warn_at else None,
+                    "stopped_at": clock.stopped_at.isoformat() if clock.stopped_at else None,
+                    "target_minutes": clock.budget_seconds // 60,
+                    "business_minutes": round(why.business_elapsed.total_seconds() / 60, 1),
+                    "customer_wait_minutes": round(why.wall_elapsed.total_seconds() / 60, 1),
+                    "windows": [[a.isoformat(), b.isoformat()] for a, b in why.windows],
+                    "holidays": [d.isoformat() for d in why.holidays],
+                    "summary": why.summary,
+                }
+            )
+        return explained

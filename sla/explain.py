@@ -1,0 +1,131 @@
+"""Why a clock says what it says: the windows and holidays it crossed, and both clocks.
+
+An agent or a lead must be able to answer "why is this red?" without guessing: the
+explanation lists the open windows the business clock counted in (in the calendar's local
+time), the holidays and closed days in between, the elapsed time on both clocks, and a
+sentence that puts it together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sla.calendar import Calendar, UnionCalendar, WeeklyCalendar, business_time
+
+MAX_WINDOWS = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    started_at: datetime
+    deadline: datetime | None
+    stopped_at: datetime | None
+    business_elapsed: timedelta
+    wall_elapsed: timedelta
+    budget: timedelta
+    windows: list[tuple[datetime, datetime]] = field(default_factory=list)
+    holidays: list[date] = field(default_factory=list)
+    state: str = "running"  # running | met | breached | late (running past its deadline)
+    summary: str = ""
+
+
+def _zone_of(calendar: Calendar) -> WeeklyCalendar:
+    return calendar.members[0] if isinstance(calendar, UnionCalendar) else calendar
+
+
+def _holidays(calendar: Calendar, first: date, last: date) -> list[date]:
+    members = calendar.members if isinstance(calendar, UnionCalendar) else (calendar,)
+    days: list[date] = []
+    day = first
+    while day <= last and len(days) < 366:
+        if all(member.is_holiday(day) for member in members):
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def _minutes(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    if minutes < 120:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+
+
+def explain(
+    calendar: Calendar,
+    *,
+    started_at: datetime,
+    deadline: datetime | None,
+    stopped_at: datetime | None,
+    budget: timedelta,
+    now: datetime,
+) -> Explanation:
+    end = stopped_at or now
+    horizon = max(t for t in (end, deadline or end) if t is not None)
+    windows: list[tuple[datetime, datetime]] = []
+    for opens, closes in calendar.open_intervals(started_at):
+        if opens >= horizon or len(windows) >= MAX_WINDOWS:
+            break
+        windows.append((opens, min(closes, horizon)))
+    zone = _zone_of(calendar).zone
+    local = started_at.astimezone(zone)
+    holidays = _holidays(calendar, local.date(), horizon.astimezone(zone).date())
+    business = business_time(calendar, started_at, end)
+    wall = end - started_at
+    if stopped_at is not None:
+        state = "met" if deadline is None or stopped_at <= deadline else "breached"
+    else:
+        state = "late" if deadline is not None and now > deadline else "running"
+    return Explanation(
+        started_at=started_at,
+        deadline=deadline,
+        stopped_at=stopped_at,
+        business_elapsed=business,
+        wall_elapsed=wall,
+        budget=budget,
+        windows=windows,
+        holidays=holidays,
+        state=state,
+        summary=_summary(
+            zone, started_at, deadline, stopped_at, budget, business, wall, state, windows, holidays
+        ),
+    )
+
+
+def _summary(
+    zone: object,
+    started_at: datetime,
+    deadline: datetime | None,
+    stopped_at: datetime | None,
+    budget: timedelta,
+    business: timedelta,
+    wall: timedelta,
+    state: str,
+    windows: list[tuple[datetime, datetime]],
+    holidays: list[date],
+) -> str:
+    def at(moment: datetime) -> str:
+        return moment.astimezone(zone).strftime("%a %d %b %H:%M")  # type: ignore[arg-type]
+
+    opened_at_start = bool(windows) and windows[0][0] == started_at
+    parts = [
+        f"Started {at(started_at)} ({'open' if opened_at_start else 'closed'}); "
+        f"target {_minutes(budget)} of business time."
+    ]
+    if holidays:
+        parts.append("Holidays crossed: " + ", ".join(d.isoformat() for d in holidays) + ".")
+    if deadline is None:
+        parts.append("No deadline while the clock is paused.")
+    else:
+        parts.append(f"Due {at(deadline)}.")
+    if stopped_at is not None:
+        parts.append(f"Answered {at(stopped_at)}: {state}.")
+    elif state == "late":
+        parts.append("Not answered and past its deadline.")
+    parts.append(
+        f"Business clock {_minutes(business)}; the customer "
+        f"{'waited' if stopped_at else 'has waited'} {_minutes(wall)}."
+    )
+    return " ".join(parts)

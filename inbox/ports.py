@@ -215,6 +215,12 @@ class ClockWriter(Protocol):
         """Insert or update `clocks`; delete `stale` ones (clocks closed by hand are kept)."""
         ...
 
+    async def queue_acknowledgements(
+        self, workspace_id: int, acknowledgements: Sequence[tuple[int, str, str]]
+    ) -> None:
+        """(thread id, idempotency key, text) for the outbox, once per key."""
+        ...
+
 
 class SlaTimerStore(Protocol):
     async def next_due(self) -> datetime | None: ...

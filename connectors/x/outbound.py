@@ -103,4 +103,5 @@ class XOutboundChannel:
             if external_id.startswith("dm:")
             else tweet_url(external_id, self._account.handle),
             raw={"data": data, "outbox_item": item.id},
+            automated=item.kind is OutboxKind.ACKNOWLEDGEMENT,
         )

@@ -62,6 +62,8 @@ class Mention(BaseModel):
     url: str | None = None
     edit_of: str | None = None
     raw: dict[str, Any] = Field(default_factory=dict)
+    # Posted by automation (an out-of-hours acknowledgement): never an answer for SLA clocks.
+    automated: bool = False
 
     @field_validator("text", "language", "url")
     @classmethod

@@ -27,6 +27,7 @@ class ThreadTimeline:
     team_id: int | None
     vip: bool
     messages: list[TimelineEntry] = field(default_factory=list)
+    language: str | None = None  # of the customer's messages, when known
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,6 +70,7 @@ def staging_records(
                 raw_json(mention.raw),
                 decided.kind.value if decided else None,
                 decided.priority.value if decided else None,
+                mention.automated,
             )
         )
     return records

@@ -26,6 +26,7 @@ STAGING_COLUMNS = (
     "raw",
     "kind",
     "priority",
+    "automated",
 )
 
 CREATE_STAGING = """
@@ -47,7 +48,8 @@ CREATE TEMP TABLE IF NOT EXISTS ingest_staging (
     created_at           timestamptz NOT NULL,
     raw                  jsonb NOT NULL,
     kind                 text,
-    priority             text
+    priority             text,
+    automated            boolean NOT NULL
 ) ON COMMIT DELETE ROWS
 """
 
@@ -279,10 +281,10 @@ LEFT JOIN prior p ON p.network = w.network AND p.thread_key = w.thread_key
 INSERT_MENTIONS = """
 INSERT INTO mention (workspace_id, network, external_id, thread_id, thread_key, direction,
                      author_external_id, author_handle, author_name, customer_id, body,
-                     language, in_reply_to, url, edit_of, created_at, raw)
+                     language, in_reply_to, url, edit_of, created_at, raw, automated)
 SELECT $1, s.network, s.external_id, t.id, s.thread_key, s.direction,
        s.author_external_id, s.author_handle, s.author_name, i.customer_id, s.body,
-       s.language, s.in_reply_to, s.url, s.edit_of, s.created_at, s.raw
+       s.language, s.in_reply_to, s.url, s.edit_of, s.created_at, s.raw, s.automated
 FROM ingest_staging s
 LEFT JOIN thread t
        ON t.workspace_id = $1 AND t.network = s.network AND t.thread_key = s.thread_key

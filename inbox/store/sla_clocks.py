@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 
 from inbox.domain.network import Network
 from inbox.domain.sla import SlaSettings, StoredClock, ThreadTimeline, TimelineEntry
@@ -15,7 +16,8 @@ SETTINGS = "SELECT version, calendars, policies FROM sla_config WHERE workspace_
 # Every message of the changed threads, oldest first, with the facts policies select on.
 TIMELINES = """
 SELECT t.id, t.network, t.kind, t.priority, t.team_id,
-       m.direction = 'inbound' AS inbound, m.created_at
+       m.direction = 'inbound' AS inbound, m.created_at, NOT m.automated AS qualifying,
+       m.language
 FROM thread t
 JOIN mention m ON m.workspace_id = t.workspace_id AND m.thread_id = t.id
 WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[])
@@ -76,6 +78,23 @@ WHERE c.workspace_id = $1 AND c.thread_id = d.t AND c.kind = d.k AND c.started_a
   AND c.outcome IS DISTINCT FROM 'excluded'
 """
 
+# Out-of-hours acknowledgements, queued in the outbox with the clocks that asked for them;
+# the idempotency key makes a replayed batch queue nothing twice.
+QUEUE_ACKNOWLEDGEMENTS = """
+INSERT INTO outbox_item (workspace_id, thread_id, network, kind, idempotency_key, body,
+                         in_reply_to, account_id)
+SELECT $1, t.id, t.network, 'acknowledgement', a.key, a.body,
+       (SELECT m.external_id FROM mention m
+        WHERE m.workspace_id = $1 AND m.thread_id = t.id AND m.direction = 'inbound'
+        ORDER BY m.created_at DESC LIMIT 1),
+       (SELECT n.id FROM network_account n
+        WHERE n.workspace_id = $1 AND n.network = t.network AND n.enabled
+        ORDER BY n.id LIMIT 1)
+FROM unnest($2::bigint[], $3::text[], $4::text[]) AS a (thread_id, key, body)
+JOIN thread t ON t.workspace_id = $1 AND t.id = a.thread_id
+ON CONFLICT (workspace_id, idempotency_key) DO NOTHING
+"""
+
 # Wakes the timer when a running clock may now fall due before what it sleeps towards.
 NOTIFY_DEADLINES = "SELECT pg_notify('inbox_sla', $1)"
 
@@ -106,8 +125,24 @@ class PgClockWriter:
                     team_id=row["team_id"],
                     vip=False,
                 )
-            timeline.messages.append(TimelineEntry(row["created_at"], row["inbound"]))
+            timeline.messages.append(
+                TimelineEntry(row["created_at"], row["inbound"], row["qualifying"])
+            )
+            if row["inbound"] and row["language"] and timeline.language is None:
+                timelines[row["id"]] = replace(timeline, language=row["language"])
         return list(timelines.values())
+
+    async def queue_acknowledgements(
+        self, workspace_id: int, acknowledgements: Sequence[tuple[int, str, str]]
+    ) -> None:
+        if acknowledgements:
+            await self._conn.execute(
+                QUEUE_ACKNOWLEDGEMENTS,
+                workspace_id,
+                [thread_id for thread_id, _, _ in acknowledgements],
+                [key for _, key, _ in acknowledgements],
+                [body for _, _, body in acknowledgements],
+            )
 
     async def clocks_of(self, workspace_id: int, thread_ids: Sequence[int]) -> list[StoredClock]:
         rows = await self._conn.fetch(CLOCKS_OF, workspace_id, list(thread_ids))

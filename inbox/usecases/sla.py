@@ -11,8 +11,9 @@ planned again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from pydantic import ValidationError
 
@@ -20,13 +21,16 @@ from inbox.domain.errors import ConfigurationError
 from inbox.domain.ingestion import IngestResult
 from inbox.domain.sla import SlaSettings, StoredClock, ThreadTimeline
 from inbox.ports import IngestTransaction
+from sla.acknowledge import acknowledgement
 from sla.calendar import (
     WEEKDAYS,
     Calendar,
     CalendarError,
+    UnionCalendar,
     business_time,
     calendar_from_config,
     is_open,
+    next_opening,
 )
 from sla.clocks import TimelineMessage, response_spans
 from sla.policy import PolicyBook, SlaPolicy, ThreadFacts, plan_clock
@@ -91,8 +95,9 @@ def _mapping(value: object, what: str) -> dict[str, object]:
 class KeepClocks:
     """The AfterIngestHook that starts, stops and re-plans SLA clocks."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._rules: dict[tuple[int, int], SlaRules] = {}
+        self._clock = clock
 
     def rules_for(self, workspace_id: int, settings: SlaSettings | None) -> SlaRules:
         settings = settings or DEFAULT_SETTINGS
@@ -131,8 +136,13 @@ class KeepClocks:
             else {}
         )
         derived: list[StoredClock] = []
+        acknowledgements: list[tuple[int, str, str]] = []
+        now = self._clock()
         for timeline in await writer.timelines(workspace_id, thread_ids):
-            derived.extend(_clocks_of(timeline, rules, existing))
+            clocks = _clocks_of(timeline, rules, existing)
+            derived.extend(clocks)
+            acknowledgements.extend(_acknowledgements(timeline, clocks, existing, rules, now))
+        await writer.queue_acknowledgements(workspace_id, acknowledgements)
         # Only what changed goes back: most clocks of a busy thread are already as derived.
         changed = [c for c in derived if _differs(existing.get(_key(c)), c)]
         kept = {_key(c) for c in derived}
@@ -189,6 +199,35 @@ def _business_seconds(calendar: Calendar, start: datetime, stop: datetime | None
     if stop is None:
         return None
     return int(business_time(calendar, start, stop).total_seconds())
+
+
+# Only messages this recent are acknowledged: a backfill of old ones must not send any.
+ACKNOWLEDGE_WITHIN = timedelta(hours=2)
+
+
+def _acknowledgements(
+    timeline: ThreadTimeline,
+    clocks: list[StoredClock],
+    existing: dict[tuple[int, str, datetime], StoredClock],
+    rules: SlaRules,
+    now: datetime,
+) -> list[tuple[int, str, str]]:
+    """Out-of-hours acknowledgements for clocks that start now, when the policy wants them.
+    They never stop a clock (they are posted as automated)."""
+    policy = rules.policy_for(timeline)
+    if not policy.out_of_hours_acknowledgement:
+        return []
+    calendar = rules.calendars[policy.calendar]
+    zone = calendar.members[0].zone if isinstance(calendar, UnionCalendar) else calendar.zone
+    found = []
+    for clock in clocks:
+        fresh = _key(clock) not in existing and now - clock.started_at <= ACKNOWLEDGE_WITHIN
+        if fresh and clock.stopped_at is None and clock.arrived_in_hours is False:
+            back = next_opening(calendar, clock.started_at).astimezone(zone)
+            arrived = clock.started_at.astimezone(zone).date()
+            key = f"ooh:{clock.thread_id}:{clock.kind}:{clock.started_at.isoformat()}"
+            found.append((clock.thread_id, key, acknowledgement(timeline.language, arrived, back)))
+    return found
 
 
 def _key(clock: StoredClock) -> tuple[int, str, datetime]:

@@ -13,7 +13,10 @@ from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Direction, Mention
 from inbox.domain.network import Network
 from inbox.store.database import Database
+from inbox.store.ingest import PgIngestStore
 from inbox.store.workspaces import PgWorkspaceStore
+from inbox.usecases.ingest import IngestMentions
+from inbox.usecases.sla import KeepClocks
 from tests.factories import T0, mention
 
 pytestmark = pytest.mark.integration
@@ -132,3 +135,48 @@ async def test_unusable_settings_never_stop_messages_from_being_stored(
     await ingest(db, workspace_id, mention("1", conversation="1"))
     (clock,) = await clocks(db, workspace_id)
     assert clock["policy"] == "one hour"
+
+
+async def test_out_of_hours_messages_are_acknowledged_once_and_the_ack_stops_no_clock(
+    db: Database, workspace_id: int
+) -> None:
+    office = {
+        "tz": "Europe/Paris",
+        "weekly": {d: [["09:00", "19:00"]] for d in ("mon", "tue", "wed", "thu", "fri")},
+    }
+    policies = {
+        "policies": {
+            "office": {"name": "office", "calendar": "office", "out_of_hours_acknowledgement": True}
+        },
+        "default": "office",
+    }
+    async with db.connection() as conn:
+        await conn.execute(
+            "INSERT INTO sla_config (workspace_id, calendars, policies) VALUES ($1, $2, $3)",
+            workspace_id,
+            json.dumps({"office": office}),
+            json.dumps(policies),
+        )
+    await PgWorkspaceStore(db).add_account(workspace_id, Network.X, "brand", "acme")
+    friday_night = datetime(2026, 3, 6, 21, 0, tzinfo=UTC)  # 22:00 in Paris
+    ingest_at_night = IngestMentions(
+        PgIngestStore(db), hooks=[KeepClocks(clock=lambda: friday_night + timedelta(minutes=1))]
+    )
+    complaint = mention("1", conversation="1").model_copy(
+        update={"created_at": friday_night, "language": "fr"}
+    )
+    await ingest_at_night(workspace_id, IngestBatch([complaint]))
+    await ingest_at_night(workspace_id, IngestBatch([complaint]))  # a replay queues nothing
+    async with db.connection() as conn:
+        queued = await conn.fetch(
+            "SELECT kind, body, in_reply_to FROM outbox_item WHERE workspace_id = $1", workspace_id
+        )
+    assert [(q["kind"], q["in_reply_to"]) for q in queued] == [("acknowledgement", "1")]
+    assert queued[0]["body"].endswith("vous répondra lundi à 09:00.")
+
+    automated = reply("ack-1", 0, "1").model_copy(
+        update={"created_at": friday_night + timedelta(minutes=2), "automated": True}
+    )
+    await ingest_at_night(workspace_id, IngestBatch([automated]))
+    (clock,) = await clocks(db, workspace_id)
+    assert clock["stopped_at"] is None

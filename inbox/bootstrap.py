@@ -39,7 +39,7 @@ from inbox.store.ingest import PgIngestStore
 from inbox.store.migrate import migrate
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.secret_box import SecretBox, load_or_create_key
-from inbox.store.sla_clocks import PgSlaQuery
+from inbox.store.sla_clocks import PgSlaQuery, PgSlaSettingsStore
 from inbox.store.sla_reports import PgSlaReports
 from inbox.store.sla_timer import PgSlaTimerStore
 from inbox.store.threads import PgThreadQuery
@@ -50,7 +50,7 @@ from inbox.usecases.health import CheckHealth
 from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.outbox import SendOutbox, SendPolicy
 from inbox.usecases.services import Services
-from inbox.usecases.sla import KeepClocks
+from inbox.usecases.sla import KeepClocks, SaveSlaSettings
 from inbox.usecases.sla_explain import ExplainThreadSla
 from inbox.usecases.sla_reports import SlaReport
 from inbox.usecases.sla_timer import SlaTimer
@@ -81,6 +81,7 @@ def build_services(db: Database) -> Services:
         list_channels=ListChannels(PgChannelQuery(db)),
         sla_report=SlaReport(PgSlaReports(db), clock=utc_now),
         explain_sla=ExplainThreadSla(PgSlaQuery(db), clocks, clock=utc_now),
+        sla_settings=SaveSlaSettings(PgSlaSettingsStore(db), clocks),
     )
 
 

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import errno
+import json
 import os
 import signal
 import sys
@@ -60,6 +61,14 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("network", choices=[n.value for n in Network])
     add.add_argument("external_id", help="the account's user id on the network")
     add.add_argument("handle")
+
+    sla = commands.add_parser("sla", help="the workspace's SLA calendars and policies")
+    sla_commands = sla.add_subparsers(dest="sla_command", required=True)
+    sla_commands.add_parser("show", help="print the settings in force (JSON)")
+    sla_set = sla_commands.add_parser(
+        "set", help="validate and store settings from a JSON file, re-planning running clocks"
+    )
+    sla_set.add_argument("file", type=Path, help='{"calendars": {...}, "policies": {...}}')
 
     connect = commands.add_parser("connect", help="connect a brand account on a network")
     networks = connect.add_subparsers(dest="network", required=True)
@@ -227,6 +236,45 @@ async def _connect_x(settings: Settings, args: argparse.Namespace) -> None:
         )
 
 
+def _sla_document(path: Path) -> dict[str, dict[str, object]]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(str(path), f"not a readable JSON file: {exc}") from exc
+    if not isinstance(document, dict) or not all(
+        isinstance(document.get(key), dict) for key in ("calendars", "policies")
+    ):
+        raise ConfigurationError(str(path), 'expected {"calendars": {...}, "policies": {...}}')
+    return {"calendars": document["calendars"], "policies": document["policies"]}
+
+
+async def _sla(
+    settings: Settings, command: str, document: dict[str, dict[str, object]] | None
+) -> None:
+    async with open_runtime(settings) as runtime:
+        service = runtime.services.sla_settings
+        workspace_id = runtime.default_workspace_id
+        if command == "show":
+            current = await service.current(workspace_id)
+            print(
+                json.dumps(
+                    {
+                        "version": current.version,
+                        "calendars": current.calendars,
+                        "policies": current.policies,
+                    },
+                    indent=2,
+                    ensure_ascii=False,
+                )
+            )
+            return
+        assert document is not None
+        version, replanned = await service(
+            workspace_id, document["calendars"], document["policies"]
+        )
+    print(f"SLA settings version {version} saved; {replanned} threads' running clocks re-planned")
+
+
 def _settings() -> Settings:
     try:
         return Settings()
@@ -259,6 +307,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 asyncio.run(_ingest(settings, args.file, args.batch))
             case "token":
                 asyncio.run(_create_token(settings, args.name, Role(args.role)))
+            case "sla":
+                document = _sla_document(args.file) if args.sla_command == "set" else None
+                asyncio.run(_sla(settings, args.sla_command, document))
             case "connect":
                 asyncio.run(_connect_x(settings, args))
             case "account":

@@ -253,3 +253,21 @@ class SlaQuery(Protocol):
     async def sla_settings(self, workspace_id: int) -> SlaSettings | None: ...
 
     async def thread_clocks(self, workspace_id: int, thread_id: int) -> list[StoredClock]: ...
+
+
+class SlaSettingsStore(Protocol):
+    async def load(self, workspace_id: int) -> SlaSettings | None: ...
+
+    async def save(
+        self, workspace_id: int, calendars: dict[str, object], policies: dict[str, object]
+    ) -> int:
+        """Store them as the next version; returns it."""
+        ...
+
+    async def threads_with_running_clocks(self, workspace_id: int) -> list[list[int]]:
+        """Thread ids in chunks, each small enough for one transaction."""
+        ...
+
+    def clock_transaction(self, workspace_id: int) -> AbstractAsyncContextManager[ClockWriter]:
+        """A transaction that ingestion of the workspace waits for."""
+        ...

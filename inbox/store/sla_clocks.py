@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import replace
 
 from inbox.domain.network import Network
 from inbox.domain.sla import SlaSettings, StoredClock, ThreadTimeline, TimelineEntry
 from inbox.domain.thread import Priority, ThreadKind
 from inbox.store.database import Connection, Database
+from inbox.store.ingest_sql import LOCK_WORKSPACE
 
 SETTINGS = "SELECT version, calendars, policies FROM sla_config WHERE workspace_id = $1"
 
@@ -200,3 +202,46 @@ class PgSlaQuery:
         async with self._db.connection() as conn:
             clocks = await PgClockWriter(conn).clocks_of(workspace_id, [thread_id])
         return sorted(clocks, key=lambda c: c.started_at)
+
+
+SAVE_SETTINGS = """
+INSERT INTO sla_config (workspace_id, calendars, policies) VALUES ($1, $2::jsonb, $3::jsonb)
+ON CONFLICT (workspace_id) DO UPDATE SET
+    calendars = excluded.calendars, policies = excluded.policies,
+    version = sla_config.version + 1, updated_at = now()
+RETURNING version
+"""
+RUNNING_THREADS = """
+SELECT DISTINCT thread_id FROM sla_clock
+WHERE workspace_id = $1 AND stopped_at IS NULL
+ORDER BY thread_id
+"""
+REPLAN_CHUNK = 1000
+
+
+class PgSlaSettingsStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def load(self, workspace_id: int) -> SlaSettings | None:
+        async with self._db.connection() as conn:
+            return await PgClockWriter(conn).sla_settings(workspace_id)
+
+    async def save(
+        self, workspace_id: int, calendars: dict[str, object], policies: dict[str, object]
+    ) -> int:
+        value = await self._db.fetchval(
+            SAVE_SETTINGS, workspace_id, json.dumps(calendars), json.dumps(policies)
+        )
+        return int(value)
+
+    async def threads_with_running_clocks(self, workspace_id: int) -> list[list[int]]:
+        async with self._db.connection() as conn:
+            ids = [row["thread_id"] for row in await conn.fetch(RUNNING_THREADS, workspace_id)]
+        return [ids[i : i + REPLAN_CHUNK] for i in range(0, len(ids), REPLAN_CHUNK)]
+
+    @asynccontextmanager
+    async def clock_transaction(self, workspace_id: int) -> AsyncIterator[PgClockWriter]:
+        async with self._db.transaction() as conn:
+            await conn.execute(LOCK_WORKSPACE, workspace_id)
+            yield PgClockWriter(conn)

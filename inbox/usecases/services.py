@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from inbox.usecases.channels import ListChannels
 from inbox.usecases.health import CheckHealth
 from inbox.usecases.ingest import IngestMentions
+from inbox.usecases.sla import SaveSlaSettings
 from inbox.usecases.sla_explain import ExplainThreadSla
 from inbox.usecases.sla_reports import SlaReport
 from inbox.usecases.threads import ListThreads
@@ -22,3 +23,4 @@ class Services:
     list_channels: ListChannels
     sla_report: SlaReport
     explain_sla: ExplainThreadSla
+    sla_settings: SaveSlaSettings

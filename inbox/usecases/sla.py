@@ -11,7 +11,7 @@ planned again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.ingestion import IngestResult
 from inbox.domain.sla import SlaSettings, StoredClock, ThreadTimeline
-from inbox.ports import IngestTransaction
+from inbox.ports import ClockWriter, IngestTransaction, SlaSettingsStore
 from sla.acknowledge import acknowledgement
 from sla.calendar import (
     WEEKDAYS,
@@ -125,11 +125,19 @@ class KeepClocks:
         self, tx: IngestTransaction, workspace_id: int, result: IngestResult
     ) -> None:
         thread_ids = sorted(result.changed_thread_ids)
-        if not thread_ids:
-            return
-        writer = tx.clocks
+        if thread_ids:
+            await self.keep(tx.clocks, workspace_id, thread_ids, result.created_thread_ids)
+
+    async def keep(
+        self,
+        writer: ClockWriter,
+        workspace_id: int,
+        thread_ids: Sequence[int],
+        created: frozenset[int] = frozenset(),
+    ) -> None:
+        """Bring these threads' clocks in line with their messages and the settings."""
         rules = self.rules_for(workspace_id, await writer.sla_settings(workspace_id))
-        with_history = [t for t in thread_ids if t not in result.created_thread_ids]
+        with_history = [t for t in thread_ids if t not in created]
         existing = (
             {_key(c): c for c in await writer.clocks_of(workspace_id, with_history)}
             if with_history
@@ -161,10 +169,18 @@ def _clocks_of(
     messages = (TimelineMessage(m.at, m.inbound, m.qualifying) for m in timeline.messages)
     clocks = []
     for span in response_spans(messages):
+        stored = existing.get((timeline.thread_id, span.kind.value, span.started_at))
+        if (
+            stored is not None
+            and stored.stopped_at is not None
+            and (stored.stopped_at == span.stopped_at)
+        ):
+            # Finished clocks keep the plan they ran under, whatever changed since.
+            clocks.append(stored)
+            continue
         budget = policy.budget(span.kind, timeline.priority)
         if budget is None:
             continue
-        stored = existing.get((timeline.thread_id, span.kind.value, span.started_at))
         if stored is not None and _still_planned(stored, policy, rules.version, budget):
             if stored.stopped_at != span.stopped_at:
                 stored = replace(
@@ -244,3 +260,28 @@ def _still_planned(stored: StoredClock, policy: SlaPolicy, version: int, budget:
         and stored.policy == policy.name
         and stored.budget_seconds == int(budget.total_seconds())
     )
+
+
+class SaveSlaSettings:
+    """Validate and store a workspace's calendars and policies, then re-plan its running
+    clocks (finished clocks keep the plan they ran under)."""
+
+    def __init__(self, store: SlaSettingsStore, clocks: KeepClocks) -> None:
+        self._store = store
+        self._clocks = clocks
+
+    async def __call__(
+        self, workspace_id: int, calendars: dict[str, object], policies: dict[str, object]
+    ) -> tuple[int, int]:
+        """(the new settings version, running clocks re-planned)."""
+        SlaRules.parse(SlaSettings(0, calendars, policies))  # names what is wrong, or passes
+        version = await self._store.save(workspace_id, calendars, policies)
+        replanned = 0
+        for thread_ids in await self._store.threads_with_running_clocks(workspace_id):
+            async with self._store.clock_transaction(workspace_id) as writer:
+                await self._clocks.keep(writer, workspace_id, thread_ids)
+            replanned += len(thread_ids)
+        return version, replanned
+
+    async def current(self, workspace_id: int) -> SlaSettings:
+        return await self._store.load(workspace_id) or DEFAULT_SETTINGS

@@ -163,3 +163,23 @@ def test_connect_x_without_credentials_names_the_variables(database_dsn: str) ->
     )
     assert result.returncode == 2
     assert "X_BEARER_TOKEN" in result.stderr
+
+
+def test_sla_settings_are_set_from_a_file_and_shown(database_dsn: str, tmp_path: Path) -> None:
+    env = env_with(DATABASE_URL=database_dsn)
+    settings = tmp_path / "sla.json"
+    settings.write_text(
+        '{"calendars": {"office": {"tz": "Europe/Paris", "weekly": {"mon": [["09:00", "19:00"]]}}},'
+        ' "policies": {"policies": {"office": {"name": "office", "calendar": "office"}},'
+        ' "default": "office"}}',
+        encoding="utf-8",
+    )
+    saved = run("sla", "set", str(settings), env=env)
+    assert saved.returncode == 0, saved.stderr
+    assert "SLA settings version 1 saved" in saved.stdout
+    shown = run("sla", "show", env=env)
+    assert '"tz": "Europe/Paris"' in shown.stdout
+    settings.write_text('{"calendars": {"x": {"tz": "Mars/Base", "weekly": {}}}, "policies": {}}')
+    refused = run("sla", "set", str(settings), env=env)
+    assert refused.returncode == 2
+    assert "unknown time zone 'Mars/Base'" in refused.stderr

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from inbox.bootstrap import build_services
+from inbox.domain.errors import ConfigurationError
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Direction, Mention
 from inbox.domain.network import Network
@@ -180,3 +181,48 @@ async def test_out_of_hours_messages_are_acknowledged_once_and_the_ack_stops_no_
     await ingest_at_night(workspace_id, IngestBatch([automated]))
     (clock,) = await clocks(db, workspace_id)
     assert clock["stopped_at"] is None
+
+
+async def test_new_settings_replan_running_clocks_and_leave_finished_ones(
+    db: Database, workspace_id: int
+) -> None:
+    await PgWorkspaceStore(db).add_account(workspace_id, Network.X, "brand", "acme")
+    await ingest(
+        db,
+        workspace_id,
+        mention("1", conversation="1"),
+        reply("2", 30, "1"),
+        mention("3", author="u2", minute=5, conversation="3"),
+    )
+    before = {c["started_at"]: c for c in await clocks(db, workspace_id)}
+    settings = build_services(db).sla_settings
+    calendars = {
+        "quick": {
+            "tz": "UTC",
+            "weekly": {
+                d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+            },
+        }
+    }
+    policies = {
+        "policies": {
+            "quick": {"name": "quick", "calendar": "quick", "targets": {"first_response": 20}}
+        },
+        "default": "quick",
+    }
+    version, replanned = await settings(workspace_id, calendars, policies)
+    assert (version, replanned) == (1, 1)
+    after = await clocks(db, workspace_id)
+    finished = next(c for c in after if c["stopped_at"] is not None)
+    running = next(c for c in after if c["stopped_at"] is None)
+    assert finished == before[finished["started_at"]]  # kept as it ran
+    assert running["policy"] == "quick"
+    assert running["deadline"] == running["started_at"] + timedelta(minutes=20)
+
+    with pytest.raises(ConfigurationError, match="unknown calendars: office"):
+        await settings(
+            workspace_id,
+            calendars,
+            {"policies": {"p": {"name": "p", "calendar": "office"}}, "default": "p"},
+        )
+    assert (await settings.current(workspace_id)).version == 1

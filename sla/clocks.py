@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sla.policy import ClockKind
 
@@ -26,6 +27,17 @@ class TimelineMessage:
     qualifying: bool = True
 
 
+class Message(Protocol):
+    @property
+    def at(self) -> datetime: ...
+
+    @property
+    def inbound(self) -> bool: ...
+
+    @property
+    def qualifying(self) -> bool: ...
+
+
 @dataclass(frozen=True, slots=True)
 class ClockSpan:
     kind: ClockKind
@@ -33,12 +45,16 @@ class ClockSpan:
     stopped_at: datetime | None
 
 
-def response_spans(messages: Iterable[TimelineMessage]) -> list[ClockSpan]:
+def response_spans(messages: Iterable[Message]) -> list[ClockSpan]:
+    listed = list(messages)
+    if len(listed) == 1:  # most threads of a batch: one customer message, nothing else
+        only = listed[0]
+        return [ClockSpan(ClockKind.FIRST_RESPONSE, only.at, None)] if only.inbound else []
     spans: list[ClockSpan] = []
     waiting_since: datetime | None = None
     # Inbound before outbound at the same instant: an answer posted in the same second as
     # the question still answers it.
-    for message in sorted(messages, key=lambda m: (m.at, not m.inbound)):
+    for message in sorted(listed, key=lambda m: (m.at, not m.inbound)):
         if message.inbound:
             if waiting_since is None:
                 waiting_since = message.at

@@ -32,7 +32,7 @@ from sla.calendar import (
     is_open,
     next_opening,
 )
-from sla.clocks import TimelineMessage, response_spans
+from sla.clocks import response_spans
 from sla.policy import PolicyBook, SlaPolicy, ThreadFacts, plan_clock
 
 log = logging.getLogger(__name__)
@@ -166,9 +166,8 @@ def _clocks_of(
 ) -> list[StoredClock]:
     policy = rules.policy_for(timeline)
     calendar = rules.calendars[policy.calendar]
-    messages = (TimelineMessage(m.at, m.inbound, m.qualifying) for m in timeline.messages)
     clocks = []
-    for span in response_spans(messages):
+    for span in response_spans(timeline.messages):
         stored = existing.get((timeline.thread_id, span.kind.value, span.started_at))
         if (
             stored is not None

@@ -50,7 +50,7 @@ from inbox.usecases.health import CheckHealth
 from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.outbox import SendOutbox, SendPolicy
 from inbox.usecases.services import Services
-from inbox.usecases.sla import KeepClocks, SaveSlaSettings
+from inbox.usecases.sla import CloseWithoutReply, KeepClocks, SaveSlaSettings
 from inbox.usecases.sla_explain import ExplainThreadSla
 from inbox.usecases.sla_reports import SlaReport
 from inbox.usecases.sla_timer import SlaTimer
@@ -82,6 +82,7 @@ def build_services(db: Database) -> Services:
         sla_report=SlaReport(PgSlaReports(db), clock=utc_now),
         explain_sla=ExplainThreadSla(PgSlaQuery(db), clocks, clock=utc_now),
         sla_settings=SaveSlaSettings(PgSlaSettingsStore(db), clocks),
+        close_without_reply=CloseWithoutReply(PgSlaSettingsStore(db), clocks, clock=utc_now),
     )
 
 

@@ -215,6 +215,12 @@ class ClockWriter(Protocol):
         """Insert or update `clocks`; delete `stale` ones (clocks closed by hand are kept)."""
         ...
 
+    async def record_closure(
+        self, workspace_id: int, thread_id: int, at: datetime, reason: str, closed_by: str
+    ) -> bool:
+        """Resolve the thread without an answer; False when it does not exist."""
+        ...
+
     async def queue_acknowledgements(
         self, workspace_id: int, acknowledgements: Sequence[tuple[int, str, str]]
     ) -> None:

@@ -25,6 +25,7 @@ class TimelineMessage:
     # Outbound only: a human answer visible to the customer (not an automatic
     # acknowledgement, not a note). Replies by other users are inbound-side and never qualify.
     qualifying: bool = True
+    closes: bool = False
 
 
 class Message(Protocol):
@@ -37,25 +38,36 @@ class Message(Protocol):
     @property
     def qualifying(self) -> bool: ...
 
+    @property
+    def closes(self) -> bool: ...
+
 
 @dataclass(frozen=True, slots=True)
 class ClockSpan:
     kind: ClockKind
     started_at: datetime
     stopped_at: datetime | None
+    # Closed without an answer ("no reply needed", deleted, hidden): out of the figures.
+    excluded: bool = False
 
 
 def response_spans(messages: Iterable[Message]) -> list[ClockSpan]:
     listed = list(messages)
     if len(listed) == 1:  # most threads of a batch: one customer message, nothing else
         only = listed[0]
-        return [ClockSpan(ClockKind.FIRST_RESPONSE, only.at, None)] if only.inbound else []
+        if only.inbound:
+            return [ClockSpan(ClockKind.FIRST_RESPONSE, only.at, None)]
+        return []
     spans: list[ClockSpan] = []
     waiting_since: datetime | None = None
     # Inbound before outbound at the same instant: an answer posted in the same second as
     # the question still answers it.
     for message in sorted(listed, key=lambda m: (m.at, not m.inbound)):
-        if message.inbound:
+        if message.closes:
+            if waiting_since is not None:
+                spans.append(ClockSpan(_kind(spans), waiting_since, message.at, excluded=True))
+                waiting_since = None
+        elif message.inbound:
             if waiting_since is None:
                 waiting_since = message.at
         elif message.qualifying and waiting_since is not None:

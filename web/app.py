@@ -15,6 +15,7 @@ from aiohttp import web
 
 from inbox.domain.errors import (
     AuthenticationError,
+    ConfigurationError,
     DatabaseUnavailableError,
     InboxError,
     NotFoundError,
@@ -193,6 +194,27 @@ async def explain_thread_sla(request: web.Request) -> web.Response:
     return web.json_response({"thread_id": thread_id, "clocks": clocks})
 
 
+async def close_thread(request: web.Request) -> web.Response:
+    """Close without an answer: POST /api/v1/threads/{id}/close {"reason": "no_reply_needed"}"""
+    caller = await caller_of(request)
+    caller.require(*STAFF)
+    try:
+        thread_id = int(request.match_info["thread_id"])
+        body = await request.json()
+    except ValueError as exc:
+        raise BadRequestError("request", "a thread id and a JSON body are expected") from exc
+    reason = body.get("reason") if isinstance(body, dict) else None
+    if not isinstance(reason, str):
+        raise BadRequestError("reason", "no_reply_needed, deleted or hidden")
+    try:
+        await request.app[SERVICES].close_without_reply(
+            caller.workspace_id, thread_id, reason, f"token:{caller.token_id}"
+        )
+    except ConfigurationError as exc:
+        raise BadRequestError("reason", str(exc)) from exc
+    return web.json_response({"thread_id": thread_id, "status": "resolved", "reason": reason})
+
+
 def create_app(services: Services) -> web.Application:
     app = web.Application(middlewares=[security_headers, errors_middleware])
     app[SERVICES] = services
@@ -202,4 +224,5 @@ def create_app(services: Services) -> web.Application:
     app.router.add_get("/metrics", prometheus_metrics)
     app.router.add_get("/api/v1/reports/sla", sla_report)
     app.router.add_get("/api/v1/threads/{thread_id}/sla", explain_thread_sla)
+    app.router.add_post("/api/v1/threads/{thread_id}/close", close_thread)
     return app

@@ -14,6 +14,7 @@ class TimelineEntry:
     at: datetime  # the network's timestamp
     inbound: bool
     qualifying: bool = True
+    closes: bool = False  # a closure without answer, not a message
 
 
 @dataclass(frozen=True, slots=True)

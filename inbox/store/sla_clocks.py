@@ -6,6 +6,7 @@ import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from datetime import datetime
 
 from inbox.domain.network import Network
 from inbox.domain.sla import SlaSettings, StoredClock, ThreadTimeline, TimelineEntry
@@ -19,11 +20,17 @@ SETTINGS = "SELECT version, calendars, policies FROM sla_config WHERE workspace_
 TIMELINES = """
 SELECT t.id, t.network, t.kind, t.priority, t.team_id,
        m.direction = 'inbound' AS inbound, m.created_at, NOT m.automated AS qualifying,
-       m.language
+       m.language, false AS closes
 FROM thread t
 JOIN mention m ON m.workspace_id = t.workspace_id AND m.thread_id = t.id
 WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[])
-ORDER BY t.id, m.created_at
+UNION ALL
+SELECT t.id, t.network, t.kind, t.priority, t.team_id,
+       false, c.at, false, NULL, true
+FROM thread t
+JOIN thread_closure c ON c.workspace_id = t.workspace_id AND c.thread_id = t.id
+WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[])
+ORDER BY 1, 7
 """
 
 CLOCKS_OF = """
@@ -40,15 +47,16 @@ INSERT INTO sla_clock AS c (workspace_id, thread_id, kind, started_at, stopped_a
 SELECT $1, d.thread_id, d.kind, d.started_at, d.stopped_at, d.policy, d.calendar,
        d.config_version, d.budget_seconds, d.deadline, d.warn_at, d.business_seconds,
        d.arrived_in_hours,
-       CASE WHEN d.stopped_at IS NULL THEN NULL
+       CASE WHEN d.excluded THEN 'excluded'
+            WHEN d.stopped_at IS NULL THEN NULL
             WHEN d.deadline IS NULL OR d.stopped_at <= d.deadline THEN 'met'
             ELSE 'breached' END,
        CASE WHEN d.stopped_at IS NULL THEN coalesce(d.warn_at, d.deadline) END
 FROM unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[],
             $7::text[], $8::integer[], $9::integer[], $10::timestamptz[], $11::timestamptz[],
-            $12::integer[], $13::boolean[])
+            $12::integer[], $13::boolean[], $14::boolean[])
      AS d (thread_id, kind, started_at, stopped_at, policy, calendar, config_version,
-           budget_seconds, deadline, warn_at, business_seconds, arrived_in_hours)
+           budget_seconds, deadline, warn_at, business_seconds, arrived_in_hours, excluded)
 ON CONFLICT (workspace_id, thread_id, kind, started_at) DO UPDATE SET
     stopped_at = excluded.stopped_at,
     outcome = excluded.outcome,
@@ -97,6 +105,18 @@ JOIN thread t ON t.workspace_id = $1 AND t.id = a.thread_id
 ON CONFLICT (workspace_id, idempotency_key) DO NOTHING
 """
 
+# Closing without an answer resolves the thread; a customer writing again reopens it.
+RECORD_CLOSURE = """
+WITH closed AS (
+    UPDATE thread SET status = 'resolved', resolved_at = $3, updated_at = now()
+    WHERE workspace_id = $1 AND id = $2
+    RETURNING id
+)
+INSERT INTO thread_closure (workspace_id, thread_id, at, reason, closed_by)
+SELECT $1, id, $3, $4, $5 FROM closed
+RETURNING id
+"""
+
 # Wakes the timer when a running clock may now fall due before what it sleeps towards.
 NOTIFY_DEADLINES = "SELECT pg_notify('inbox_sla', $1)"
 
@@ -128,11 +148,19 @@ class PgClockWriter:
                     vip=False,
                 )
             timeline.messages.append(
-                TimelineEntry(row["created_at"], row["inbound"], row["qualifying"])
+                TimelineEntry(row["created_at"], row["inbound"], row["qualifying"], row["closes"])
             )
             if row["inbound"] and row["language"] and timeline.language is None:
                 timelines[row["id"]] = replace(timeline, language=row["language"])
         return list(timelines.values())
+
+    async def record_closure(
+        self, workspace_id: int, thread_id: int, at: datetime, reason: str, closed_by: str
+    ) -> bool:
+        found = await self._conn.fetchval(
+            RECORD_CLOSURE, workspace_id, thread_id, at, reason, closed_by
+        )
+        return found is not None
 
     async def queue_acknowledgements(
         self, workspace_id: int, acknowledgements: Sequence[tuple[int, str, str]]
@@ -181,6 +209,7 @@ class PgClockWriter:
             [c.warn_at for c in clocks],
             [c.business_seconds for c in clocks],
             [c.arrived_in_hours for c in clocks],
+            [c.outcome == "excluded" for c in clocks],
         )
         running = [c.deadline for c in clocks if c.stopped_at is None and c.deadline]
         if running:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from inbox.usecases.channels import ListChannels
 from inbox.usecases.health import CheckHealth
 from inbox.usecases.ingest import IngestMentions
-from inbox.usecases.sla import SaveSlaSettings
+from inbox.usecases.sla import CloseWithoutReply, SaveSlaSettings
 from inbox.usecases.sla_explain import ExplainThreadSla
 from inbox.usecases.sla_reports import SlaReport
 from inbox.usecases.threads import ListThreads
@@ -24,3 +24,4 @@ class Services:
     sla_report: SlaReport
     explain_sla: ExplainThreadSla
     sla_settings: SaveSlaSettings
+    close_without_reply: CloseWithoutReply

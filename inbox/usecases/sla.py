@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import ValidationError
 
-from inbox.domain.errors import ConfigurationError
+from inbox.domain.errors import ConfigurationError, NotFoundError
 from inbox.domain.ingestion import IngestResult
 from inbox.domain.sla import SlaSettings, StoredClock, ThreadTimeline
 from inbox.ports import ClockWriter, IngestTransaction, SlaSettingsStore
@@ -186,6 +186,7 @@ def _clocks_of(
                     stored,
                     stopped_at=span.stopped_at,
                     business_seconds=_business_seconds(calendar, span.started_at, span.stopped_at),
+                    outcome="excluded" if span.excluded else None,
                 )
             clocks.append(stored)
             continue
@@ -205,6 +206,7 @@ def _clocks_of(
                 warn_at=plan.warn_at,
                 business_seconds=_business_seconds(calendar, span.started_at, span.stopped_at),
                 arrived_in_hours=is_open(calendar, span.started_at),
+                outcome="excluded" if span.excluded else None,
             )
         )
     return clocks
@@ -284,3 +286,35 @@ class SaveSlaSettings:
 
     async def current(self, workspace_id: int) -> SlaSettings:
         return await self._store.load(workspace_id) or DEFAULT_SETTINGS
+
+
+CLOSURE_REASONS = ("no_reply_needed", "deleted", "hidden")
+
+
+class CloseWithoutReply:
+    """ "No reply needed" (spam, praise), a post deleted by its author, a hidden comment: the
+    thread is resolved and its waiting clock ends excluded from the figures, in one
+    transaction. A later customer message reopens the thread and starts a new clock."""
+
+    def __init__(
+        self,
+        store: SlaSettingsStore,
+        clocks: KeepClocks,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._store = store
+        self._clocks = clocks
+        self._clock = clock
+
+    async def __call__(
+        self, workspace_id: int, thread_id: int, reason: str, closed_by: str
+    ) -> None:
+        if reason not in CLOSURE_REASONS:
+            raise ConfigurationError("reason", f"one of {', '.join(CLOSURE_REASONS)}")
+        async with self._store.clock_transaction(workspace_id) as writer:
+            if not await writer.record_closure(
+                workspace_id, thread_id, self._clock(), reason, closed_by
+            ):
+                raise NotFoundError("thread", thread_id)
+            await self._clocks.keep(writer, workspace_id, [thread_id])

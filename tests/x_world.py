@@ -25,6 +25,7 @@ from inbox.store.database import Database
 from inbox.store.ingest import PgIngestStore
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.ingest import IngestMentions
+from inbox.usecases.sla import KeepClocks
 
 BRAND_ID = "1000"
 BRAND = "acme"
@@ -93,7 +94,8 @@ async def connected(
             account = XAccount(workspace_id, account_id, BRAND_ID, BRAND, search_terms)
             sleeps = Sleeps()
             api = XApi(CREDENTIALS, session, clock=utc_now, sleep=sleeps)
-            poller = XPoller(account, api, IngestMentions(PgIngestStore(db)), PgConnectorState(db))
+            ingest = IngestMentions(PgIngestStore(db), hooks=[KeepClocks()])
+            poller = XPoller(account, api, ingest, PgConnectorState(db))
             yield Connected(fake, server, api, account, poller, sleeps)
         finally:
             await session.close()

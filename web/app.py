@@ -142,9 +142,11 @@ async def list_channels(request: web.Request) -> web.Response:
 async def prometheus_metrics(request: web.Request) -> web.Response:
     caller = await caller_of(request)
     caller.require(Role.OPS, Role.ADMIN)
-    channels = await request.app[SERVICES].list_channels(caller.workspace_id)
+    services = request.app[SERVICES]
+    channels = await services.list_channels(caller.workspace_id)
+    sla = await services.sla_now(caller.workspace_id)
     return web.Response(
-        text=metrics.render(channels),
+        text=metrics.render(channels, sla),
         content_type="text/plain",
         charset="utf-8",
         headers={"X-Prometheus-Format": "0.0.4"},

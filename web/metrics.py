@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from inbox.domain.network import ChannelStatus
 
@@ -39,8 +39,29 @@ def _value(channel: ChannelStatus, key: str | None) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def render(channels: Sequence[ChannelStatus]) -> str:
+SLA_METRICS = (
+    ("inbox_sla_running_clocks", "gauge", "response clocks waiting for an answer", "running"),
+    (
+        "inbox_sla_at_risk_clocks",
+        "gauge",
+        "running clocks due in the next 15 minutes",
+        "at_risk_15m",
+    ),
+    ("inbox_sla_overdue_clocks", "gauge", "running clocks past their deadline", "overdue"),
+    ("inbox_sla_warnings_total", "counter", "SLA warnings fired", "warnings_fired"),
+    ("inbox_sla_breaches_total", "counter", "SLA breaches fired", "breaches_fired"),
+)
+
+
+def _sla_lines(sla: Mapping[str, int]) -> list[str]:
     lines: list[str] = []
+    for metric, kind, help_text, key in SLA_METRICS:
+        lines += [f"# HELP {metric} {help_text}", f"# TYPE {metric} {kind}", f"{metric} {sla[key]}"]
+    return lines
+
+
+def render(channels: Sequence[ChannelStatus], sla: Mapping[str, int] | None = None) -> str:
+    lines = _sla_lines(sla) if sla is not None else []
     for name, help_text, key in GAUGES:
         lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge"]
         for channel in channels:

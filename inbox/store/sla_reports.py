@@ -63,3 +63,36 @@ class PgSlaReports:
         async with self._db.connection() as conn:
             rows = await conn.fetch(query, workspace_id, since, until, time_zone, now)
         return [SlaReportRow(**dict(row)) for row in rows]
+
+
+GAUGES = """
+SELECT count(*) FILTER (WHERE stopped_at IS NULL) AS running,
+       count(*) FILTER (WHERE stopped_at IS NULL AND deadline > $2
+                          AND deadline <= $2 + interval '15 minutes') AS at_risk_15m,
+       count(*) FILTER (WHERE stopped_at IS NULL AND deadline <= $2) AS overdue
+FROM sla_clock
+WHERE workspace_id = $1 AND stopped_at IS NULL
+"""
+EVENTS = """
+SELECT kind, count(*) AS n FROM sla_event WHERE workspace_id = $1 GROUP BY kind
+"""
+
+
+class PgSlaGauges:
+    """What the metrics show of the SLA right now."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def gauges(self, workspace_id: int, now: datetime) -> dict[str, int]:
+        async with self._db.connection() as conn:
+            row = await conn.fetchrow(GAUGES, workspace_id, now)
+            events = {r["kind"]: r["n"] for r in await conn.fetch(EVENTS, workspace_id)}
+        assert row is not None
+        return {
+            "running": row["running"],
+            "at_risk_15m": row["at_risk_15m"],
+            "overdue": row["overdue"],
+            "warnings_fired": events.get("warning", 0),
+            "breaches_fired": events.get("breach", 0),
+        }

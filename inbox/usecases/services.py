@@ -9,7 +9,7 @@ from inbox.usecases.health import CheckHealth
 from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.sla import CloseWithoutReply, SaveSlaSettings
 from inbox.usecases.sla_explain import ExplainThreadSla
-from inbox.usecases.sla_reports import SlaReport
+from inbox.usecases.sla_reports import SlaNow, SlaReport
 from inbox.usecases.threads import ListThreads
 from inbox.usecases.tokens import ApiTokens
 
@@ -22,6 +22,7 @@ class Services:
     health: CheckHealth
     list_channels: ListChannels
     sla_report: SlaReport
+    sla_now: SlaNow
     explain_sla: ExplainThreadSla
     sla_settings: SaveSlaSettings
     close_without_reply: CloseWithoutReply

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from inbox.domain.errors import InboxError
 from inbox.domain.sla import REPORT_DIMENSIONS, SlaReportRow
-from inbox.ports import SlaReports
+from inbox.ports import SlaGauges, SlaReports
 
 MAX_RANGE = timedelta(days=366)
 
@@ -44,3 +44,14 @@ class SlaReport:
         if until - since > MAX_RANGE:
             raise ReportRequestError("to", "a report covers at most 366 days")
         return await self._reports.report(workspace_id, by, since, until, time_zone, self._clock())
+
+
+class SlaNow:
+    """Running clocks, those at risk in the next 15 minutes, overdue ones, events fired."""
+
+    def __init__(self, gauges: SlaGauges, *, clock: Callable[[], datetime]) -> None:
+        self._gauges = gauges
+        self._clock = clock
+
+    async def __call__(self, workspace_id: int) -> dict[str, int]:
+        return await self._gauges.gauges(workspace_id, self._clock())

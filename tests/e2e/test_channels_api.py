@@ -63,5 +63,7 @@ async def test_leads_see_channel_health_and_budget_and_ops_scrape_metrics(
         text = await response.text()
     assert f'inbox_channel_reads_this_month{{network="x",account="{BRAND}"}} 25' in text
     assert f'inbox_channel_degraded{{network="x",account="{BRAND}"}} 0' in text
+    assert "inbox_sla_running_clocks 25" in text
+    assert "# TYPE inbox_sla_breaches_total counter" in text
     async with session.get(f"{base}/metrics") as response:
         assert response.status == 401

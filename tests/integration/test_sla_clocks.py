@@ -47,6 +47,19 @@ async def clocks(db: Database, workspace_id: int) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
+async def store_settings(
+    db: Database, workspace_id: int, calendars: dict[str, Any], policies: dict[str, Any]
+) -> None:
+    """Straight into the table, as a bad or old setting could be (no validation here)."""
+    async with db.connection() as conn:
+        await conn.execute(
+            "INSERT INTO sla_config (workspace_id, calendars, policies) VALUES ($1, $2, $3)",
+            workspace_id,
+            json.dumps(calendars),
+            json.dumps(policies),
+        )
+
+
 def minute(n: int) -> datetime:
     return T0 + timedelta(minutes=n)
 
@@ -108,13 +121,7 @@ async def test_a_workspace_calendar_and_policy_rules_apply(db: Database, workspa
         "rules": [{"when": {"priorities": ["urgent"]}, "policy": "urgent"}],
         "default": "office",
     }
-    async with db.connection() as conn:
-        await conn.execute(
-            "INSERT INTO sla_config (workspace_id, calendars, policies) VALUES ($1, $2, $3)",
-            workspace_id,
-            json.dumps({"office": office}),
-            json.dumps(policies),
-        )
+    await store_settings(db, workspace_id, {"office": office}, policies)
     friday_evening = datetime(2026, 3, 6, 17, 30, tzinfo=UTC)  # 18:30 in Paris
     late = mention("9", conversation="9").model_copy(update={"created_at": friday_evening})
     await ingest(db, workspace_id, late)
@@ -126,13 +133,12 @@ async def test_a_workspace_calendar_and_policy_rules_apply(db: Database, workspa
 async def test_unusable_settings_never_stop_messages_from_being_stored(
     db: Database, workspace_id: int
 ) -> None:
-    async with db.connection() as conn:
-        await conn.execute(
-            "INSERT INTO sla_config (workspace_id, calendars, policies) VALUES ($1, $2, $3)",
-            workspace_id,
-            json.dumps({"broken": {"tz": "Nowhere/City", "weekly": {}}}),
-            json.dumps({"policies": {}, "default": "missing"}),
-        )
+    await store_settings(
+        db,
+        workspace_id,
+        {"broken": {"tz": "Nowhere/City", "weekly": {}}},
+        {"policies": {}, "default": "missing"},
+    )
     await ingest(db, workspace_id, mention("1", conversation="1"))
     (clock,) = await clocks(db, workspace_id)
     assert clock["policy"] == "one hour"
@@ -151,13 +157,7 @@ async def test_out_of_hours_messages_are_acknowledged_once_and_the_ack_stops_no_
         },
         "default": "office",
     }
-    async with db.connection() as conn:
-        await conn.execute(
-            "INSERT INTO sla_config (workspace_id, calendars, policies) VALUES ($1, $2, $3)",
-            workspace_id,
-            json.dumps({"office": office}),
-            json.dumps(policies),
-        )
+    await store_settings(db, workspace_id, {"office": office}, policies)
     await PgWorkspaceStore(db).add_account(workspace_id, Network.X, "brand", "acme")
     friday_night = datetime(2026, 3, 6, 21, 0, tzinfo=UTC)  # 22:00 in Paris
     ingest_at_night = IngestMentions(

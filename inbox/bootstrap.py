@@ -41,7 +41,7 @@ from inbox.store.outbox import PgOutboxStore
 from inbox.store.secret_box import SecretBox, load_or_create_key
 from inbox.store.sla_clocks import PgSlaQuery, PgSlaSettingsStore
 from inbox.store.sla_reports import PgSlaGauges, PgSlaReports
-from inbox.store.sla_timer import PgSlaTimerStore
+from inbox.store.sla_timer import PgShiftReports, PgSlaTimerStore
 from inbox.store.threads import PgThreadQuery
 from inbox.store.tokens import PgTokenStore
 from inbox.store.workspaces import PgWorkspaceStore
@@ -248,7 +248,12 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
         log.info("workers running", extra={"action": "workers_start", "x_accounts": len(runners)})
         for stream in streams:
             await stream.sync_rules(desired_rules(stream.account))
-        timer = SlaTimer(PgSlaTimerStore(runtime.db), clock=utc_now)
+        timer = SlaTimer(
+            PgSlaTimerStore(runtime.db),
+            clock=utc_now,
+            shifts=PgShiftReports(runtime.db),
+            rules=KeepClocks(),
+        )
         await asyncio.gather(
             *(runner.run(stop) for runner in runners),
             *(stream.run(stop) for stream in streams),

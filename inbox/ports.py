@@ -281,3 +281,11 @@ class SlaSettingsStore(Protocol):
 
 class SlaGauges(Protocol):
     async def gauges(self, workspace_id: int, now: datetime) -> dict[str, int]: ...
+
+
+class ShiftReports(Protocol):
+    async def all_settings(self) -> list[tuple[int, SlaSettings]]: ...
+
+    async def record(self, workspace_id: int, calendar: str, closes_at: datetime) -> int | None:
+        """List the calendar's running clocks for this closing, once; None if already done."""
+        ...

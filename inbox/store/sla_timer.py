@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-from inbox.domain.sla import SlaEvent
+from inbox.domain.sla import SlaEvent, SlaSettings
 from inbox.store.database import Database
 
 # Any constant of the inbox's own; two timers never run at once while one holds it.
@@ -86,3 +86,66 @@ class PgSlaTimerStore:
             if leader:
                 await conn.add_listener("inbox_sla", lambda *_: on_deadline_change())
             yield leader
+
+
+ALL_SETTINGS = "SELECT workspace_id, version, calendars, policies FROM sla_config"
+RUNNING_IN_CALENDAR = """
+SELECT thread_id, kind, started_at, deadline
+FROM sla_clock
+WHERE workspace_id = $1 AND calendar = $2 AND stopped_at IS NULL
+ORDER BY deadline NULLS LAST
+LIMIT 500
+"""
+RECORD_SHIFT = """
+INSERT INTO sla_shift_report (workspace_id, calendar, closes_at, running)
+VALUES ($1, $2, $3, $4::jsonb)
+ON CONFLICT DO NOTHING
+RETURNING closes_at
+"""
+
+
+class PgShiftReports:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def all_settings(self) -> list[tuple[int, SlaSettings]]:
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(ALL_SETTINGS)
+        return [
+            (
+                row["workspace_id"],
+                SlaSettings(
+                    row["version"],
+                    dict(json.loads(row["calendars"])),
+                    dict(json.loads(row["policies"])),
+                ),
+            )
+            for row in rows
+        ]
+
+    async def record(self, workspace_id: int, calendar: str, closes_at: datetime) -> int | None:
+        """The running clocks' count if this closing's list is new; None if already made."""
+        async with self._db.transaction() as conn:
+            rows = await conn.fetch(RUNNING_IN_CALENDAR, workspace_id, calendar)
+            running = [
+                {
+                    "thread_id": r["thread_id"],
+                    "kind": r["kind"],
+                    "started_at": r["started_at"].isoformat(),
+                    "deadline": r["deadline"].isoformat() if r["deadline"] else None,
+                }
+                for r in rows
+            ]
+            made = await conn.fetchval(
+                RECORD_SHIFT, workspace_id, calendar, closes_at, json.dumps(running)
+            )
+            if made is None:
+                return None
+            payload = {
+                "workspace_id": workspace_id,
+                "kind": "end_of_shift",
+                "calendar": calendar,
+                "running": len(running),
+            }
+            await conn.execute(NOTIFY_EVENTS, json.dumps([payload]))
+        return len(running)

@@ -14,16 +14,20 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from inbox.domain.sla import SlaEvent
-from inbox.ports import SlaTimerStore
+from inbox.ports import ShiftReports, SlaTimerStore
+from inbox.usecases.sla import KeepClocks
+from sla.calendar import is_always_open, is_open, next_closing
 
 log = logging.getLogger(__name__)
+
+END_OF_SHIFT_NOTICE = timedelta(minutes=15)
 
 Clock = Callable[[], datetime]
 OnEvents = Callable[[Sequence[SlaEvent]], Awaitable[None]]
@@ -42,8 +46,12 @@ class SlaTimer:
         on_events: OnEvents = _ignore,
         safety_seconds: float = 60.0,
         leadership_retry_seconds: float = 10.0,
+        shifts: ShiftReports | None = None,
+        rules: KeepClocks | None = None,
     ) -> None:
         self._store = store
+        self._shifts = shifts
+        self._rules = rules
         self._clock = clock
         self._on_events = on_events
         self._safety_seconds = safety_seconds
@@ -80,6 +88,34 @@ class SlaTimer:
         """A nearer deadline may exist: look again now (called from the LISTEN callback)."""
         if self._scheduler is not None:
             self._scheduler.add_job(self.fire, id="sla-wake", replace_existing=True)
+
+    async def end_of_shift(self) -> int:
+        """At closing minus 15 minutes, list each calendar's running clocks (once per
+        closing): a mention at 18:30 on Friday must not wait the weekend unseen."""
+        if self._shifts is None or self._rules is None:
+            return 0
+        now = self._clock()
+        made = 0
+        for workspace_id, settings in await self._shifts.all_settings():
+            rules = self._rules.rules_for(workspace_id, settings)
+            for name, calendar in rules.calendars.items():
+                if is_always_open(calendar) or not is_open(calendar, now):
+                    continue
+                closes = next_closing(calendar, now)
+                if closes - END_OF_SHIFT_NOTICE <= now:
+                    count = await self._shifts.record(workspace_id, name, closes)
+                    if count is not None:
+                        made += 1
+                        log.info(
+                            "end of shift: running clocks listed",
+                            extra={
+                                "action": "sla_end_of_shift",
+                                "workspace_id": workspace_id,
+                                "calendar": name,
+                                "running": count,
+                            },
+                        )
+        return made
 
     async def fire(self) -> list[SlaEvent]:
         """Fire everything due, then sleep (one job) until the next instant."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,7 +12,8 @@ import pytest
 from inbox.bootstrap import build_services
 from inbox.domain.ingestion import IngestBatch
 from inbox.store.database import Database
-from inbox.store.sla_timer import PgSlaTimerStore
+from inbox.store.sla_timer import PgShiftReports, PgSlaTimerStore
+from inbox.usecases.sla import KeepClocks
 from inbox.usecases.sla_timer import SlaTimer
 from tests.factories import mention
 
@@ -110,3 +112,32 @@ async def test_a_deadline_seconds_ahead_fires_by_itself_after_its_instant(
         await running
     breach = next(e for e in await events(db, workspace_id) if e["kind"] == "breach")
     assert breach["fired_at"] >= breach["due_at"]
+
+
+async def test_at_closing_minus_15_minutes_running_clocks_are_listed_once(
+    db: Database, workspace_id: int
+) -> None:
+    office = {
+        "tz": "Europe/Paris",
+        "weekly": {d: [["09:00", "19:00"]] for d in ("mon", "tue", "wed", "thu", "fri")},
+    }
+    await build_services(db).sla_settings(
+        workspace_id,
+        {"office": office},
+        {"policies": {"office": {"name": "office", "calendar": "office"}}, "default": "office"},
+    )
+    friday = datetime(2026, 3, 6, 17, 0, tzinfo=UTC)  # 18:00 in Paris
+    await complaint_at(db, workspace_id, "1", friday)
+    rules = KeepClocks()
+    shifts = PgShiftReports(db)
+
+    def at(moment: datetime) -> SlaTimer:
+        return SlaTimer(PgSlaTimerStore(db), clock=lambda: moment, shifts=shifts, rules=rules)
+
+    assert await at(friday + timedelta(minutes=30)).end_of_shift() == 0  # 18:30: too early
+    assert await at(friday + timedelta(minutes=50)).end_of_shift() == 1  # 18:50
+    assert await at(friday + timedelta(minutes=52)).end_of_shift() == 0  # already listed
+    async with db.connection() as conn:
+        report = await conn.fetchrow("SELECT closes_at, running FROM sla_shift_report")
+    assert report["closes_at"] == friday + timedelta(hours=1)
+    assert [c["kind"] for c in json.loads(report["running"])] == ["first_response"]

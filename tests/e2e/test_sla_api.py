@@ -59,16 +59,21 @@ async def test_a_lead_reads_the_report_and_an_agent_cannot(
             assert (await response.json())["error"]["message"].startswith(parameter)
 
 
+async def complaint_and_agent(services: Services, workspace_id: int) -> tuple[int, dict[str, str]]:
+    """A thread with one customer message, and an agent's authorization header."""
+    result = await services.ingest(workspace_id, IngestBatch([mention("1", conversation="1")]))
+    (thread_id,) = result.changed_thread_ids
+    agent = await services.tokens.issue(workspace_id, "agent", Role.AGENT)
+    return thread_id, {"Authorization": f"Bearer {agent}"}
+
+
 async def test_a_thread_explains_its_clocks(
     client: tuple[aiohttp.ClientSession, str],
     services: Services,
     workspace_id: int,
 ) -> None:
     session, base = client
-    result = await services.ingest(workspace_id, IngestBatch([mention("1", conversation="1")]))
-    (thread_id,) = result.changed_thread_ids
-    agent = await services.tokens.issue(workspace_id, "agent", Role.AGENT)
-    headers = {"Authorization": f"Bearer {agent}"}
+    thread_id, headers = await complaint_and_agent(services, workspace_id)
     async with session.get(f"{base}/api/v1/threads/{thread_id}/sla", headers=headers) as response:
         assert response.status == 200
         (clock,) = (await response.json())["clocks"]
@@ -87,10 +92,7 @@ async def test_closing_without_a_reply_excludes_the_clock_and_a_new_message_star
     workspace_id: int,
 ) -> None:
     session, base = client
-    result = await services.ingest(workspace_id, IngestBatch([mention("1", conversation="1")]))
-    (thread_id,) = result.changed_thread_ids
-    agent = await services.tokens.issue(workspace_id, "agent", Role.AGENT)
-    headers = {"Authorization": f"Bearer {agent}"}
+    thread_id, headers = await complaint_and_agent(services, workspace_id)
     url = f"{base}/api/v1/threads/{thread_id}/close"
     async with session.post(url, json={"reason": "praise"}, headers=headers) as response:
         assert response.status == 400

@@ -80,6 +80,16 @@ async def thread_with_a_complaint(db: Database, workspace_id: int) -> int:
     return int(await db.fetchval("SELECT id FROM thread WHERE workspace_id = $1", workspace_id))
 
 
+async def queued_reply(
+    db: Database, workspace_id: int
+) -> tuple[PgOutboxStore, OutboxItem, RecordingChannel, Clock]:
+    """A complaint's thread with one reply queued, a channel that records, a test clock."""
+    thread_id = await thread_with_a_complaint(db, workspace_id)
+    store = PgOutboxStore(db)
+    item = await store.enqueue(workspace_id, thread_id, OutboxKind.REPLY, "k1", "On it")
+    return store, item, RecordingChannel(), Clock()
+
+
 def sender(db: Database, channel: RecordingChannel, clock: Clock) -> SendOutbox:
     return SendOutbox(
         PgOutboxStore(db),
@@ -125,10 +135,7 @@ async def test_a_reply_is_sent_once_and_recorded_on_its_thread(
 async def test_a_crash_after_posting_is_reconciled_not_posted_again(
     db: Database, workspace_id: int
 ) -> None:
-    thread_id = await thread_with_a_complaint(db, workspace_id)
-    store = PgOutboxStore(db)
-    item = await store.enqueue(workspace_id, thread_id, OutboxKind.REPLY, "k1", "On it")
-    channel, clock = RecordingChannel(), Clock()
+    store, item, channel, clock = await queued_reply(db, workspace_id)
     channel.crash_after_post = True
     with pytest.raises(SystemExit):
         await sender(db, channel, clock).run_once()
@@ -147,10 +154,7 @@ async def test_a_crash_after_posting_is_reconciled_not_posted_again(
 async def test_transient_failures_back_off_and_permanent_ones_fail_with_the_reason(
     db: Database, workspace_id: int
 ) -> None:
-    thread_id = await thread_with_a_complaint(db, workspace_id)
-    store = PgOutboxStore(db)
-    item = await store.enqueue(workspace_id, thread_id, OutboxKind.REPLY, "k1", "On it")
-    channel, clock = RecordingChannel(), Clock()
+    store, item, channel, clock = await queued_reply(db, workspace_id)
     channel.fail = DeliveryError("x: HTTP 503", permanent=False)
     assert (await sender(db, channel, clock).run_once()).retried == 1
     assert (await sender(db, channel, clock).run_once()).retried == 0  # not due yet

@@ -69,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
         "set", help="validate and store settings from a JSON file, re-planning running clocks"
     )
     sla_set.add_argument("file", type=Path, help='{"calendars": {...}, "policies": {...}}')
+    sla_check = sla_commands.add_parser(
+        "check",
+        help="evaluate expected-outcome cases (deadline, elapsed minutes, breach) with the "
+        "engine; one PASS/FAIL line a case, exit code 1 if any failed",
+    )
+    sla_check.add_argument("file", type=Path, help='{"cases": [...]}')
 
     connect = commands.add_parser("connect", help="connect a brand account on a network")
     networks = connect.add_subparsers(dest="network", required=True)
@@ -275,6 +281,28 @@ async def _sla(
     print(f"SLA settings version {version} saved; {replanned} threads' running clocks re-planned")
 
 
+EXIT_FAILED_CASES = 1
+
+
+def _sla_check(path: Path) -> int:
+    """Needs no database: the cases carry their calendars."""
+    from sla.cases import CaseError, check_all
+
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(str(path), f"not a readable JSON file: {exc}") from exc
+    try:
+        verdicts = check_all(document)
+    except CaseError as exc:
+        raise ConfigurationError(str(path), str(exc)) from exc
+    for verdict in verdicts:
+        print(verdict.line())
+    failed = sum(not verdict.passed for verdict in verdicts)
+    print(f"{len(verdicts) - failed} passed, {failed} failed")
+    return EXIT_FAILED_CASES if failed else 0
+
+
 def _settings() -> Settings:
     try:
         return Settings()
@@ -288,6 +316,8 @@ def _settings() -> Settings:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command == "sla" and args.sla_command == "check":
+            return _sla_check(args.file)
         settings = _settings()
         configure_logging(settings.log_level)
         match args.command:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -183,3 +184,56 @@ def test_sla_settings_are_set_from_a_file_and_shown(database_dsn: str, tmp_path:
     refused = run("sla", "set", str(settings), env=env)
     assert refused.returncode == 2
     assert "unknown time zone 'Mars/Base'" in refused.stderr
+
+
+def test_sla_check_passes_the_recorded_golden_cases() -> None:
+    cases = require_shared_data("sla", "cases.json")
+    result = run("sla", "check", str(cases), env=env_with())
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0, result.stdout
+    assert lines[-1] == "41 passed, 0 failed"
+    assert len(lines) == 42
+    assert all(line.startswith("PASS ") for line in lines[:-1])
+
+
+def test_sla_check_fails_a_wrong_expectation_with_exit_code_1(tmp_path: Path) -> None:
+    office = {"tz": "Europe/Paris", "weekly": {"mon": [["09:00", "18:00"]]}}
+    cases = tmp_path / "cases.json"
+    cases.write_text(
+        json.dumps(
+            {
+                "cases": [
+                    {
+                        "id": "monday-morning",
+                        "calendar": office,
+                        "arrived_at": "2024-01-15T09:00:00+01:00",
+                        "target_minutes": 60,
+                        "expected_deadline": "2024-01-15T09:00:00Z",
+                    },
+                    {
+                        "id": "wrong",
+                        "calendar": office,
+                        "arrived_at": "2024-01-15T09:00:00+01:00",
+                        "target_minutes": 60,
+                        "expected_deadline": "2024-01-15T10:00:00Z",
+                    },
+                ]
+            }
+        )
+    )
+    result = run("sla", "check", str(cases), env=env_with())
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        "PASS monday-morning",
+        "FAIL wrong: expected deadline 2024-01-15T10:00:00Z, got 2024-01-15T09:00:00Z",
+        "1 passed, 1 failed",
+    ]
+
+
+def test_sla_check_names_an_unreadable_file(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.json"
+    cases.write_text("{not json")
+    result = run("sla", "check", str(cases), env=env_with())
+    assert result.returncode == 2
+    assert "cases.json" in result.stderr
+    assert "not a readable JSON file" in result.stderr

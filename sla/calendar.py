@@ -246,6 +246,9 @@ def calendar_from_config(config: Mapping[str, object]) -> Calendar:
     if not isinstance(overrides_config, dict):
         raise CalendarError("'overrides' must map dates to lists of windows")
     overrides = {_date(d): _windows(w, d) for d, w in overrides_config.items()}
+    on_call = config.get("on_call", [])
+    if not (isinstance(on_call, list) and all(isinstance(e, str) and "@" in e for e in on_call)):
+        raise CalendarError("'on_call' must be a list of agents' e-mail addresses")
     country = config.get("country")
     subdivision = config.get("subdivision")
     not_holidays = frozenset(

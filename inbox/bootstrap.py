@@ -14,6 +14,7 @@ from typing import Any
 import asyncpg
 import platformdirs
 
+from connectors.webhooks.outbound import AiohttpWebhookPoster, webhook_session
 from connectors.x.api import XApi, XCredentials
 from connectors.x.budget import PollingPlan, ReadBudget
 from connectors.x.outbound import XOutboundChannel
@@ -39,11 +40,13 @@ from inbox.store.ingest import PgIngestStore
 from inbox.store.migrate import migrate
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.secret_box import SecretBox, load_or_create_key
+from inbox.store.sla_alerts import PgSlaDispatchStore
 from inbox.store.sla_clocks import PgSlaQuery, PgSlaSettingsStore
 from inbox.store.sla_reports import PgSlaGauges, PgSlaReports
 from inbox.store.sla_timer import PgShiftReports, PgSlaTimerStore
 from inbox.store.threads import PgThreadQuery
 from inbox.store.tokens import PgTokenStore
+from inbox.store.webhooks import PgWebhookStore
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.channels import ListChannels
 from inbox.usecases.health import CheckHealth
@@ -51,11 +54,13 @@ from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.outbox import SendOutbox, SendPolicy
 from inbox.usecases.services import Services
 from inbox.usecases.sla import CloseWithoutReply, KeepClocks, SaveSlaSettings
+from inbox.usecases.sla_alerts import DispatchSlaEvents
 from inbox.usecases.sla_explain import ExplainThreadSla
 from inbox.usecases.sla_reports import SlaNow, SlaReport
 from inbox.usecases.sla_timer import SlaTimer
 from inbox.usecases.threads import ListThreads
 from inbox.usecases.tokens import ApiTokens
+from inbox.usecases.webhooks import DeliverWebhooks, ManageWebhooks
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +161,14 @@ def credential_store(settings: Settings, db: Database) -> PgCredentialStore:
     return PgCredentialStore(db, secret_box(settings))
 
 
+def webhook_store(settings: Settings, db: Database) -> PgWebhookStore:
+    return PgWebhookStore(db, secret_box(settings))
+
+
+def manage_webhooks(settings: Settings, db: Database) -> ManageWebhooks:
+    return ManageWebhooks(webhook_store(settings, db))
+
+
 class ChannelDirectory:
     """The OutboundChannels port over the channels the worker built for its accounts."""
 
@@ -194,6 +207,7 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
     settings = runtime.settings
     pinned = parse_address(settings.x_api_address) if settings.x_api_address else None
     session = x_api_session(pinned_address=pinned, ca_file=settings.x_api_ca_file)
+    hooks_session = webhook_session()
     try:
         credentials = credential_store(settings, runtime.db)
         state = PgConnectorState(runtime.db)
@@ -248,20 +262,29 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
         log.info("workers running", extra={"action": "workers_start", "x_accounts": len(runners)})
         for stream in streams:
             await stream.sync_rules(desired_rules(stream.account))
+        rules = KeepClocks()
         timer = SlaTimer(
             PgSlaTimerStore(runtime.db),
             clock=utc_now,
             shifts=PgShiftReports(runtime.db),
-            rules=KeepClocks(),
+            rules=rules,
+            dispatch=DispatchSlaEvents(
+                PgSlaDispatchStore(runtime.db), PgSlaQuery(runtime.db), rules
+            ),
+        )
+        webhooks = DeliverWebhooks(
+            webhook_store(settings, runtime.db), AiohttpWebhookPoster(hooks_session), clock=utc_now
         )
         await asyncio.gather(
             *(runner.run(stop) for runner in runners),
             *(stream.run(stop) for stream in streams),
             _send_outbox(sender, stop, outbox_every),
             timer.run(stop),
+            _deliver_webhooks(webhooks, stop, outbox_every),
         )
     finally:
         await session.close()
+        await hooks_session.close()
 
 
 def _x_stream(
@@ -285,6 +308,16 @@ def _x_stream(
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+async def _deliver_webhooks(deliver: DeliverWebhooks, stop: asyncio.Event, every: float) -> None:
+    while not stop.is_set():
+        try:
+            await deliver.run_once()
+        except InboxError as error:
+            log.error("webhook pass failed", extra={"action": "webhook_error", "error": str(error)})
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=every)
 
 
 async def _send_outbox(sender: SendOutbox, stop: asyncio.Event, every: float) -> None:

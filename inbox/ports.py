@@ -11,13 +11,18 @@ from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
+from pydantic import SecretStr
+
 from inbox.domain.ingestion import IngestBatch, IngestResult
 from inbox.domain.mention import Mention
 from inbox.domain.network import ChannelStatus
 from inbox.domain.outbox import OutboxItem, OutboxKind
 from inbox.domain.people import Role
 from inbox.domain.sla import SlaEvent, SlaReportRow, SlaSettings, StoredClock, ThreadTimeline
+from inbox.domain.sla_alerts import PendingShiftReport, PendingSlaEvent, SlaDispatch
 from inbox.domain.thread import Priority, Thread, ThreadKind, ThreadStatus
+from inbox.domain.webhooks import DeliveryJob, Webhook
+from sla.alerts import Person
 
 
 class MentionClassification(Protocol):
@@ -288,4 +293,46 @@ class ShiftReports(Protocol):
 
     async def record(self, workspace_id: int, calendar: str, closes_at: datetime) -> int | None:
         """List the calendar's running clocks for this closing, once; None if already done."""
+        ...
+
+
+class SlaDispatchStore(Protocol):
+    async def pending_events(self, limit: int = 500) -> list[PendingSlaEvent]: ...
+
+    async def pending_shift_reports(self, limit: int = 100) -> list[PendingShiftReport]: ...
+
+    async def people(self, workspace_id: int) -> list[Person]: ...
+
+    async def record(
+        self, events: Sequence[SlaDispatch], shift_reports: Sequence[SlaDispatch] = ()
+    ) -> None:
+        """Alerts, webhook deliveries and dispatched marks together; a repeat adds nothing."""
+        ...
+
+
+class WebhookStore(Protocol):
+    async def add(
+        self, workspace_id: int, url: str, events: tuple[str, ...], secret: SecretStr
+    ) -> Webhook: ...
+
+    async def all(self, workspace_id: int) -> list[Webhook]: ...
+
+    async def remove(self, workspace_id: int, webhook_id: int) -> bool: ...
+
+    async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[DeliveryJob]:
+        """Due deliveries, each held under a lease so that no other sender posts it."""
+        ...
+
+    async def delivered(self, job: DeliveryJob, status: int, at: datetime) -> None: ...
+
+    async def failed(self, job: DeliveryJob, reason: str, status: int | None) -> None: ...
+
+    async def retry_later(
+        self, job: DeliveryJob, reason: str, status: int | None, at: datetime
+    ) -> None: ...
+
+
+class WebhookPoster(Protocol):
+    async def post(self, url: str, headers: Mapping[str, str], body: bytes) -> int:
+        """The receiver's HTTP status; raises WebhookUnreachable when none came back."""
         ...

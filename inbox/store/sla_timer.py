@@ -33,10 +33,10 @@ WITH due AS (
             AND NOT (deadline IS NOT NULL AND deadline <= $1)) AS warn_now
     FROM due
 ), fired AS (
-    INSERT INTO sla_event (workspace_id, clock_id, thread_id, kind, due_at)
-    SELECT workspace_id, id, thread_id, 'breach', deadline FROM decided WHERE breach_now
+    INSERT INTO sla_event (workspace_id, clock_id, thread_id, kind, due_at, fired_at)
+    SELECT workspace_id, id, thread_id, 'breach', deadline, $1 FROM decided WHERE breach_now
     UNION ALL
-    SELECT workspace_id, id, thread_id, 'warning', warn_at FROM decided WHERE warn_now
+    SELECT workspace_id, id, thread_id, 'warning', warn_at, $1 FROM decided WHERE warn_now
     ON CONFLICT (workspace_id, clock_id, kind) DO NOTHING
     RETURNING workspace_id, id, clock_id, thread_id, kind, due_at, fired_at
 ), moved AS (

@@ -29,12 +29,19 @@ log = logging.getLogger(__name__)
 
 END_OF_SHIFT_NOTICE = timedelta(minutes=15)
 
+END_OF_SHIFT_CHECK_SECONDS = 30.0
+
 Clock = Callable[[], datetime]
 OnEvents = Callable[[Sequence[SlaEvent]], Awaitable[None]]
+Dispatch = Callable[[], Awaitable[int]]
 
 
 async def _ignore(events: Sequence[SlaEvent]) -> None:
     return None
+
+
+async def _nothing_to_dispatch() -> int:
+    return 0
 
 
 class SlaTimer:
@@ -48,12 +55,14 @@ class SlaTimer:
         leadership_retry_seconds: float = 10.0,
         shifts: ShiftReports | None = None,
         rules: KeepClocks | None = None,
+        dispatch: Dispatch = _nothing_to_dispatch,
     ) -> None:
         self._store = store
         self._shifts = shifts
         self._rules = rules
         self._clock = clock
         self._on_events = on_events
+        self._dispatch = dispatch
         self._safety_seconds = safety_seconds
         self._retry_seconds = leadership_retry_seconds
         self._firing = asyncio.Lock()
@@ -76,6 +85,12 @@ class SlaTimer:
         self._scheduler = scheduler
         scheduler.start()
         scheduler.add_job(self.fire, IntervalTrigger(seconds=self._safety_seconds), id="sla-safety")
+        if self._shifts is not None:
+            scheduler.add_job(
+                self._end_of_shift_then_dispatch,
+                IntervalTrigger(seconds=END_OF_SHIFT_CHECK_SECONDS),
+                id="sla-end-of-shift",
+            )
         log.info("sla timer leading", extra={"action": "sla_timer_lead"})
         try:
             await self.fire()  # what fell due while no timer ran
@@ -88,6 +103,21 @@ class SlaTimer:
         """A nearer deadline may exist: look again now (called from the LISTEN callback)."""
         if self._scheduler is not None:
             self._scheduler.add_job(self.fire, id="sla-wake", replace_existing=True)
+
+    async def _end_of_shift_then_dispatch(self) -> None:
+        if await self.end_of_shift():
+            await self._dispatch_safely()
+
+    async def _dispatch_safely(self) -> None:
+        """Alerts and webhooks after events were recorded; a failure here loses nothing (the
+        events stay undispatched and the next pass takes them) and must not stop the timer."""
+        try:
+            await self._dispatch()
+        except Exception as error:  # whatever it is, the timer must keep firing
+            log.error(
+                "sla dispatch failed; retried on the next pass",
+                extra={"action": "sla_dispatch_error", "error": f"{type(error).__name__}: {error}"},
+            )
 
     async def end_of_shift(self) -> int:
         """At closing minus 15 minutes, list each calendar's running clocks (once per
@@ -124,6 +154,7 @@ class SlaTimer:
             while batch := await self._store.fire_due(self._clock()):
                 fired.extend(batch)
                 await self._on_events(batch)
+            await self._dispatch_safely()
             upcoming = await self._store.next_due()
             if upcoming is not None and self._scheduler is not None:
                 self._scheduler.add_job(

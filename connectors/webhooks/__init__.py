@@ -1,0 +1,1 @@
+"""Webhooks: events posted out of the inbox to receivers the workspace subscribed."""

@@ -1,0 +1,123 @@
+"""Outbound webhooks: subscribing, and posting each queued event, signed, until delivered."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pydantic import SecretStr
+
+from inbox.domain.errors import NotFoundError
+from inbox.domain.webhooks import (
+    MAX_ATTEMPTS,
+    DeliveryJob,
+    Webhook,
+    WebhookUnreachable,
+    event_filters,
+    permanent_refusal,
+    redacted_url,
+    retry_delay,
+    signed_headers,
+    validate_url,
+)
+from inbox.ports import WebhookPoster, WebhookStore
+
+log = logging.getLogger(__name__)
+
+
+class ManageWebhooks:
+    def __init__(self, store: WebhookStore) -> None:
+        self._store = store
+
+    async def add(
+        self, workspace_id: int, url: str, events: list[str]
+    ) -> tuple[Webhook, SecretStr]:
+        """The webhook and its signing secret, which is shown this once."""
+        secret = SecretStr(secrets.token_urlsafe(32))
+        webhook = await self._store.add(
+            workspace_id, validate_url(url), event_filters(events), secret
+        )
+        return webhook, secret
+
+    async def all(self, workspace_id: int) -> list[Webhook]:
+        return await self._store.all(workspace_id)
+
+    async def remove(self, workspace_id: int, webhook_id: int) -> None:
+        if not await self._store.remove(workspace_id, webhook_id):
+            raise NotFoundError("webhook", webhook_id)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryPolicy:
+    batch: int = 50
+    concurrency: int = 8
+    lease: timedelta = timedelta(seconds=60)
+    max_attempts: int = MAX_ATTEMPTS
+
+
+class DeliverWebhooks:
+    def __init__(
+        self,
+        store: WebhookStore,
+        poster: WebhookPoster,
+        *,
+        clock: Callable[[], datetime],
+        policy: DeliveryPolicy = DeliveryPolicy(),
+    ) -> None:
+        self._store = store
+        self._poster = poster
+        self._clock = clock
+        self._policy = policy
+        self._slots = asyncio.Semaphore(policy.concurrency)
+
+    async def run_once(self) -> int:
+        """Post every due delivery (a batch at a time); returns how many were attempted."""
+        attempted = 0
+        while jobs := await self._store.claim_due(
+            self._clock(), self._policy.batch, self._policy.lease
+        ):
+            await asyncio.gather(*(self._deliver(job) for job in jobs))
+            attempted += len(jobs)
+        return attempted
+
+    async def _deliver(self, job: DeliveryJob) -> None:
+        async with self._slots:
+            now = self._clock()
+            status: int | None = None
+            try:
+                status = await self._poster.post(
+                    job.url, signed_headers(job, now), job.payload.encode()
+                )
+            except WebhookUnreachable as error:
+                reason = str(error)
+            else:
+                if 200 <= status < 300:
+                    await self._store.delivered(job, status, self._clock())
+                    return
+                reason = f"the receiver answered HTTP {status}"
+                if permanent_refusal(status):
+                    await self._give_up(job, reason, status)
+                    return
+            if job.attempts >= self._policy.max_attempts:
+                await self._give_up(job, f"{reason} (after {job.attempts} attempts)", status)
+                return
+            await self._store.retry_later(
+                job, reason, status, self._clock() + retry_delay(job.attempts)
+            )
+
+    async def _give_up(self, job: DeliveryJob, reason: str, status: int | None) -> None:
+        await self._store.failed(job, reason, status)
+        log.warning(
+            "webhook delivery failed",
+            extra={
+                "action": "webhook_failed",
+                "webhook_id": job.webhook_id,
+                "url": redacted_url(job.url),
+                "event": job.event_key,
+                "error": reason,
+            },
+        )

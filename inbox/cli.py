@@ -15,7 +15,13 @@ from pathlib import Path
 
 from pydantic import SecretStr, ValidationError
 
-from inbox.bootstrap import credential_store, open_database, open_runtime, run_workers
+from inbox.bootstrap import (
+    credential_store,
+    manage_webhooks,
+    open_database,
+    open_runtime,
+    run_workers,
+)
 from inbox.domain.errors import ConfigurationError, InboxError
 from inbox.domain.ingestion import IngestResult
 from inbox.domain.network import Network
@@ -61,6 +67,37 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("network", choices=[n.value for n in Network])
     add.add_argument("external_id", help="the account's user id on the network")
     add.add_argument("handle")
+
+    agent = commands.add_parser("agent", help="the people who work the inbox")
+    agent_commands = agent.add_subparsers(dest="agent_command", required=True)
+    agent_add = agent_commands.add_parser(
+        "add", help="create or update an agent (by e-mail) with these roles and teams"
+    )
+    agent_add.add_argument("email")
+    agent_add.add_argument("--name", required=True, help="the name colleagues see")
+    agent_add.add_argument(
+        "--role",
+        action="append",
+        choices=[r.value for r in Role],
+        help="repeatable; default agent. Leads receive breach escalations",
+    )
+    agent_add.add_argument("--team", action="append", default=[], help="repeatable")
+
+    webhook = commands.add_parser("webhook", help="outbound webhooks: events posted, signed")
+    webhook_commands = webhook.add_subparsers(dest="webhook_command", required=True)
+    webhook_add = webhook_commands.add_parser(
+        "add", help="subscribe a URL; its signing secret is printed once"
+    )
+    webhook_add.add_argument("url")
+    webhook_add.add_argument(
+        "--event",
+        action="append",
+        default=[],
+        help="repeatable: sla.warning, sla.breach, sla.end_of_shift, sla.* (default: all)",
+    )
+    webhook_commands.add_parser("list", help="the webhooks, with pending and failed deliveries")
+    webhook_remove = webhook_commands.add_parser("remove", help="stop posting to a webhook")
+    webhook_remove.add_argument("id", type=int)
 
     sla = commands.add_parser("sla", help="the workspace's SLA calendars and policies")
     sla_commands = sla.add_subparsers(dest="sla_command", required=True)
@@ -242,6 +279,45 @@ async def _connect_x(settings: Settings, args: argparse.Namespace) -> None:
         )
 
 
+async def _agent_add(settings: Settings, args: argparse.Namespace) -> None:
+    from inbox.store.people import PgPeopleStore
+
+    email = args.email.strip()
+    if "@" not in email or any(c.isspace() for c in email):
+        raise ConfigurationError("email", f"{email!r} is not an e-mail address")
+    roles = [Role(r) for r in dict.fromkeys(args.role or [Role.AGENT.value])]
+    teams = [t.strip() for t in args.team if t.strip()]
+    async with open_runtime(settings) as runtime:
+        agent_id = await PgPeopleStore(runtime.db).save_agent(
+            runtime.default_workspace_id, email, args.name, roles, teams
+        )
+    print(
+        f"agent {email.lower()} (id {agent_id}) saved: roles {', '.join(roles)}"
+        + (f"; teams {', '.join(teams)}" if teams else "")
+    )
+
+
+async def _webhook(settings: Settings, args: argparse.Namespace) -> None:
+    async with open_runtime(settings) as runtime:
+        webhooks = manage_webhooks(settings, runtime.db)
+        workspace_id = runtime.default_workspace_id
+        match args.webhook_command:
+            case "add":
+                hook, secret = await webhooks.add(workspace_id, args.url, args.event)
+                print(f"webhook {hook.id} posts {', '.join(hook.events)} to {hook.shown_url}")
+                print(f"signing secret (shown once): {secret.get_secret_value()}")
+            case "list":
+                for hook in await webhooks.all(workspace_id):
+                    state = "active" if hook.active else "inactive"
+                    print(
+                        f"{hook.id}\t{hook.shown_url}\t{','.join(hook.events)}\t{state}\t"
+                        f"{hook.pending} pending\t{hook.failed} failed"
+                    )
+            case "remove":
+                await webhooks.remove(workspace_id, args.id)
+                print(f"webhook {args.id} removed")
+
+
 def _sla_document(path: Path) -> dict[str, dict[str, object]]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
@@ -342,6 +418,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 asyncio.run(_sla(settings, args.sla_command, document))
             case "connect":
                 asyncio.run(_connect_x(settings, args))
+            case "agent":
+                asyncio.run(_agent_add(settings, args))
+            case "webhook":
+                asyncio.run(_webhook(settings, args))
             case "account":
                 asyncio.run(
                     _add_account(settings, Network(args.network), args.external_id, args.handle)

@@ -237,3 +237,47 @@ def test_sla_check_names_an_unreadable_file(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "cases.json" in result.stderr
     assert "not a readable JSON file" in result.stderr
+
+
+def test_agents_and_webhooks_are_managed_and_a_webhook_secret_is_shown_once(
+    database_dsn: str, tmp_path: Path
+) -> None:
+    env = env_with(DATABASE_URL=database_dsn, INBOX_SECRET_KEY_FILE=str(tmp_path / "key"))
+    saved = run(
+        "agent",
+        "add",
+        "Lea@Example.com",
+        "--name",
+        "Léa",
+        "--role",
+        "lead",
+        "--team",
+        "care",
+        env=env,
+    )
+    assert saved.returncode == 0, saved.stderr
+    assert "lea@example.com" in saved.stdout
+    assert "teams care" in saved.stdout
+    bad = run("agent", "add", "not-an-address", "--name", "X", env=env)
+    assert bad.returncode == 2
+    assert "not an e-mail address" in bad.stderr
+
+    added = run(
+        "webhook",
+        "add",
+        "https://hooks.example.com/T0/s3cret-path",
+        "--event",
+        "sla.breach",
+        env=env,
+    )
+    assert added.returncode == 0, added.stderr
+    secret = added.stdout.split("signing secret (shown once): ")[1].strip()
+    assert "s3cret-path" not in added.stdout
+    listed = run("webhook", "list", env=env)
+    assert listed.stdout.split("\t")[:3] == ["1", "https://hooks.example.com/…", "sla.breach"]
+    assert secret not in listed.stdout
+    refused = run("webhook", "add", "ftp://example.com", env=env)
+    assert refused.returncode == 2
+    assert "http" in refused.stderr
+    assert run("webhook", "remove", "1", env=env).returncode == 0
+    assert run("webhook", "remove", "1", env=env).returncode == 2

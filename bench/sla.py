@@ -7,6 +7,9 @@
    against a naive implementation that steps minute by minute, in the same run.
 2. The timer's scan with 100,000 and then 1,000,000 running clocks in PostgreSQL: the time
    to find the next due instant, and to fire the clocks due now (1,000 of them).
+3. The timer's punctuality: a leading timer sleeps; customer messages arrive whose breaches
+   fall due 2 to 4 seconds later; how long after each instant its breach fired (median and
+   worst), next to how late a bare `asyncio.sleep` to the same instants wakes in this run.
 
 The last lines are the figures, one a line.
 """
@@ -25,9 +28,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.ingest import bench_database
+from inbox.bootstrap import build_services
+from inbox.domain.ingestion import IngestBatch
+from inbox.domain.mention import Author, Mention
+from inbox.domain.network import Network
+from inbox.store.database import Database
 from inbox.store.migrate import migrate
 from inbox.store.sla_timer import PgSlaTimerStore
 from inbox.store.workspaces import PgWorkspaceStore
+from inbox.usecases.sla_timer import SlaTimer
 from sla.calendar import WeeklyCalendar, calendar_from_config, deadline
 
 HOLIDAYS_2026 = [
@@ -112,11 +121,81 @@ WHERE workspace_id = $1 AND thread_id <= $3 AND thread_id > $3 - 1000
 """
 
 
-async def scan_times(args: argparse.Namespace) -> list[tuple[int, float, float]]:
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def complaint(number: int, breach_at: datetime) -> Mention:
+    """A customer message whose one-hour clock (the default policy) breaches at `breach_at`."""
+    return Mention(
+        network=Network.X,
+        external_id=f"punctual-{number}",
+        author=Author(external_id=f"9{number}", handle=f"customer_{number}"),
+        text="still no answer?",
+        created_at=breach_at - timedelta(hours=1),
+        conversation_key=f"punctual-{number}",
+        raw={"id": f"punctual-{number}"},
+    )
+
+
+async def sleep_lateness(instants: Sequence[datetime]) -> list[float]:
+    late = []
+    for instant in instants:
+        await asyncio.sleep(max((instant - utc_now()).total_seconds(), 0))
+        late.append((utc_now() - instant).total_seconds() * 1000)
+    return late
+
+
+async def timer_lateness(db: Database, count: int) -> tuple[list[float], list[float]]:
+    """Milliseconds between each breach instant and its firing, and the bare sleep's."""
+    workspace_id = await PgWorkspaceStore(db).ensure_workspace(
+        f"bench-timer-{int(time.time())}", "timer bench"
+    )
+    timer = SlaTimer(PgSlaTimerStore(db), clock=utc_now, leadership_retry_seconds=0.2)
+    stop = asyncio.Event()
+    running = asyncio.create_task(timer.run(stop))
+    try:
+        await asyncio.sleep(0.5)  # leading and asleep: each deadline below comes by NOTIFY
+        first = utc_now() + timedelta(seconds=2)
+        instants = [first + timedelta(milliseconds=100 * n) for n in range(count)]
+        ingest = build_services(db).ingest
+        for number, instant in enumerate(instants):
+            await ingest(workspace_id, IngestBatch([complaint(number, instant)]))
+        bare = await sleep_lateness([i + timedelta(seconds=3) for i in instants])
+        for _ in range(200):
+            late = await db.fetchval(BREACHES_FIRED, workspace_id)
+            if late is not None and len(late) == count:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await running
+    return [1000 * float(x) for x in late or []], bare
+
+
+BREACHES_FIRED = """
+SELECT array_agg(extract(epoch FROM fired_at - due_at)) FROM sla_event
+WHERE workspace_id = $1 AND kind = 'breach'
+"""
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(int(share * len(ordered)), len(ordered) - 1)]
+
+
+async def scan_times(
+    args: argparse.Namespace,
+) -> tuple[list[tuple[int, float, float]], tuple[list[float], list[float]]]:
     figures = []
     async with bench_database(args.database_url) as db:
         async with db.connection() as conn:
             await migrate(conn)
+        lateness = await timer_lateness(db, args.punctual)
+        print(
+            f"{len(lateness[0])} of {args.punctual} breaches fired by a sleeping timer; "
+            f"median {percentile(lateness[0], 0.5):.1f} ms after their instants"
+        )
         workspace_id = await PgWorkspaceStore(db).ensure_workspace(
             f"bench-sla-{int(time.time())}", "sla bench"
         )
@@ -140,13 +219,13 @@ async def scan_times(args: argparse.Namespace) -> list[tuple[int, float, float]]
                 f"{len(fired)} due clocks fired in {fire_ms:.1f} ms"
             )
             figures.append((size, next_due_ms, fire_ms))
-    return figures
+    return figures, lateness
 
 
 async def main(args: argparse.Namespace) -> None:
     fast, naive = deadline_rates(args)
     print(f"{args.deadlines} deadlines by interval arithmetic, {args.naive} by minute stepping")
-    scans = await scan_times(args)
+    scans, (late, bare) = await scan_times(args)
     print(f"deadlines_per_s: {fast:.0f}")
     print(f"naive_deadlines_per_s: {naive:.0f}")
     print(f"deadline_speedup_ratio: {fast / naive:.1f}")
@@ -154,6 +233,9 @@ async def main(args: argparse.Namespace) -> None:
         label = f"{size // 1000}k" if size < 1_000_000 else f"{size // 1_000_000}m"
         print(f"breach_scan_next_due_ms_{label}: {next_due_ms:.2f}")
         print(f"breach_scan_fire_1000_ms_{label}: {fire_ms:.1f}")
+    print(f"timer_breach_lateness_ms_p50: {percentile(late, 0.5):.1f}")
+    print(f"timer_breach_lateness_ms_max: {max(late):.1f}")
+    print(f"bare_sleep_lateness_ms_p50: {percentile(bare, 0.5):.2f}")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -164,6 +246,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--clocks", type=int, nargs="+", default=[100_000, 1_000_000], help="running clocks"
     )
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument(
+        "--punctual", type=int, default=20, help="breaches timed for the timer's punctuality"
+    )
     parser.add_argument("--database-url", help="a PostgreSQL server to use instead")
     arguments = parser.parse_args(argv)
     if arguments.deadlines < 1 or not 1 <= arguments.naive <= arguments.deadlines:

@@ -1,0 +1,313 @@
+"""What a customer's message is: kind, language, urgency, topics, personal data, and why.
+
+Pure and explainable: every decision lists the cues that made it, so an agent sees why a
+message is a complaint and corrects it in one action. Rules, in order:
+
+- spam cues without a grievance make it `other`;
+- a grievance (problem words, anger, negated praise; cues inside an "if ..." clause count a
+  quarter) of weight 2 or more makes it a `complaint`, even phrased as a question or wrapped in
+  sarcastic thanks, unless the customer says it is resolved and thanks outweigh it;
+- otherwise a question cue makes it a `question`, praise makes it `praise`, a lone grievance
+  hint a `complaint`, and nothing at all `other`.
+Urgency: safety is urgent; an outage, a threat to leave, legal words, repeated messages or a
+large audience make it high; praise and noise are low.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from inbox.domain.mention import Direction, Mention
+from inbox.domain.thread import Priority, ThreadKind
+from routing.cues import Hit, fold, tokens
+from routing.language import Guess, detect, guess, guess_many, network_language
+from routing.lexicon import Lexicon, LexiconExtension
+from routing.personal_data import PersonalData, find_personal_data
+
+CONDITIONAL_DISCOUNT = 0.25
+NEGATION_REACH = 2  # tokens before a praise word where a negator turns it around
+CLAUSE_ENDS = frozenset({".", ",", ";", ":", "?", "!"})
+URGENCY_GROUPS = ("safety", "outage", "churn", "legal")
+_CAPITAL = re.compile(r"[A-ZÀ-ÖØ-Þ]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    decision: str  # kind, language, urgency, topics, personal_data
+    cue: str  # what matched (words, a rule)
+    effect: str  # what it did, in words an agent reads
+
+    def as_dict(self) -> dict[str, str]:
+        return {"decision": self.decision, "cue": self.cue, "effect": self.effect}
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    kind: ThreadKind
+    language: str | None
+    priority: Priority  # the urgency, as the thread's priority
+    topics: tuple[str, ...] = ()
+    personal_data: tuple[PersonalData, ...] = ()
+    reasons: tuple[Reason, ...] = ()
+
+    @property
+    def suggest_private_message(self) -> bool:
+        return bool(self.personal_data)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind.value,
+            "language": self.language,
+            "urgency": self.priority.value,
+            "topics": list(self.topics),
+            "personal_data": [{"kind": p.kind, "masked": p.masked} for p in self.personal_data],
+            "suggest_private_message": self.suggest_private_message,
+            "reasons": [r.as_dict() for r in self.reasons],
+        }
+
+
+@dataclass
+class _Scores:
+    complaint: float = 0.0
+    question: float = 0.0
+    praise: float = 0.0
+    spam: float = 0.0
+    resolved: bool = False
+    because: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, group: str, weight: float, why: str) -> None:
+        setattr(self, group, getattr(self, group) + weight)
+        self.because.setdefault(group, []).append(why)
+
+
+_UNCLASSIFIED_OUTBOUND = Classification(ThreadKind.UNCLASSIFIED, None, Priority.NORMAL)
+
+
+class Classifier:
+    def __init__(self, extension: LexiconExtension | None = None) -> None:
+        self.lexicon = Lexicon(extension)
+
+    def classify(
+        self,
+        text: str,
+        *,
+        language: str | None = None,
+        followers: int | None = None,
+        earlier_unanswered: int = 0,
+        guessed: Guess | Literal[False] = False,
+    ) -> Classification:
+        """`language` is the network's tag or the caller's hint; `followers` the author's
+        audience; `earlier_unanswered` the customer's messages still waiting in the thread;
+        `guessed` lingua's guess when the caller made it already (for a whole batch)."""
+        words = tokens(fold(text))
+        reasons: list[Reason] = []
+        chosen, why = self._language(text, words, language, guessed)
+        reasons.append(Reason("language", chosen or "unknown", why))
+        hits = self.lexicon.index(chosen).find(words)
+        scores = _score(words, hits)
+        _anger(text, words, scores)
+        kind = _kind(scores)
+        reasons.extend(_kind_reasons(kind, scores))
+        topics = _topics(hits)
+        reasons.extend(
+            Reason("topics", ", ".join(t.words for t in hits if t.cue.group == f"topic:{name}"),
+                   f"topic {name}")
+            for name in topics
+        )  # fmt: skip
+        priority = self._urgency(kind, hits, followers, earlier_unanswered, reasons)
+        personal = tuple(find_personal_data(text))
+        reasons.extend(
+            Reason(
+                "personal_data",
+                f"{p.kind} {p.masked}",
+                "exposed in public: invite the customer to a private message",
+            )
+            for p in personal
+        )
+        return Classification(kind, chosen, priority, topics, personal, tuple(reasons))
+
+    def classify_many(self, mentions: Sequence[Mention]) -> list[Classification]:
+        """The ingestion port: one answer per mention; the brand's own posts are left as they
+        are (their kind does not matter and they must not raise a thread's priority)."""
+        untagged = [
+            i
+            for i, m in enumerate(mentions)
+            if m.direction is Direction.INBOUND and network_language(m.language) is None
+        ]
+        guesses = dict(zip(untagged, guess_many([mentions[i].text for i in untagged]), strict=True))
+        return [
+            self.classify(m.text, language=m.language, guessed=guesses.get(i, False))
+            if m.direction is Direction.INBOUND
+            else _UNCLASSIFIED_OUTBOUND
+            for i, m in enumerate(mentions)
+        ]
+
+    def classify_texts(self, items: Sequence[tuple[str, str | None]]) -> list[Classification]:
+        """Texts with an optional language each, guessed together where it is missing."""
+        untagged = [i for i, (_, lang) in enumerate(items) if network_language(lang) is None]
+        guesses = dict(zip(untagged, guess_many([items[i][0] for i in untagged]), strict=True))
+        return [
+            self.classify(text, language=lang, guessed=guesses.get(i, False))
+            for i, (text, lang) in enumerate(items)
+        ]
+
+    def _language(
+        self, text: str, words: Sequence[str], hint: str | None, guessed: Guess | Literal[False]
+    ) -> tuple[str | None, str]:
+        tagged = network_language(hint)
+        if tagged is not None:
+            return tagged, "tagged by the network or the caller"
+        votes = {
+            language: sum(
+                h.cue.weight for h in self.lexicon.language_index(language).find(words)
+                if not h.cue.group.startswith("topic:") and h.words not in ("?", "!")
+            )
+            for language in self.lexicon.languages
+        }  # fmt: skip
+        return detect(guess(text) if guessed is False else guessed, votes)
+
+    def _urgency(
+        self,
+        kind: ThreadKind,
+        hits: Sequence[Hit],
+        followers: int | None,
+        earlier_unanswered: int,
+        reasons: list[Reason],
+    ) -> Priority:
+        found = {group: [h.words for h in hits if h.cue.group == group] for group in URGENCY_GROUPS}
+        extension = self.lexicon.extension
+        if found["safety"]:
+            reasons.append(Reason("urgency", ", ".join(found["safety"]), "safety: urgent"))
+            return Priority.URGENT
+        raised: list[Reason] = []
+        if found["outage"] and kind is ThreadKind.COMPLAINT:
+            raised.append(Reason("urgency", ", ".join(found["outage"]), "outage words"))
+        for group, effect in (("churn", "threat to leave"), ("legal", "legal or regulator")):
+            if found[group]:
+                raised.append(Reason("urgency", ", ".join(found[group]), effect))
+        if earlier_unanswered >= 2:
+            raised.append(
+                Reason("urgency", f"{earlier_unanswered} earlier messages", "repeated messages")
+            )
+        if followers is not None and followers >= extension.large_audience:
+            raised.append(Reason("urgency", f"{followers} followers", "large audience"))
+        if (
+            followers is not None
+            and followers >= extension.very_large_audience
+            and kind is ThreadKind.COMPLAINT
+        ):
+            reasons.extend(raised)
+            reasons.append(
+                Reason(
+                    "urgency",
+                    f"{followers} followers",
+                    "complaint to a very large audience: urgent",
+                )
+            )
+            return Priority.URGENT
+        if raised:
+            reasons.extend(raised)
+            return Priority.HIGH
+        if kind in (ThreadKind.PRAISE, ThreadKind.OTHER):
+            return Priority.LOW
+        return Priority.NORMAL
+
+
+def _score(words: Sequence[str], hits: Sequence[Hit]) -> _Scores:
+    scores = _Scores()
+    conditional = _conditional_spans(words, hits)
+    negators = sorted(h.end for h in hits if h.cue.group == "negator")
+    grievances = [(h.start, h.end) for h in hits if h.cue.group == "complaint"]
+    for hit in hits:
+        group = hit.cue.group
+        if group == "resolved":
+            scores.resolved = True
+            continue
+        if group not in ("complaint", "question", "praise", "spam"):
+            continue
+        weight = hit.cue.weight
+        why = hit.words
+        if group == "praise" and any(s <= hit.start and hit.end <= e for s, e in grievances):
+            continue  # the praise word of a grievance ("pas top") counts once, as a grievance
+        if group == "praise" and _negated(hit, negators):
+            group, why = "complaint", f"{why} (negated)"
+        if group == "complaint" and any(s <= hit.start < e for s, e in conditional):
+            weight *= CONDITIONAL_DISCOUNT
+            why = f"{why} (only if)"
+        scores.add(group, weight, why)
+    return scores
+
+
+def _negated(hit: Hit, negator_ends: Sequence[int]) -> bool:
+    """ "not great", "pas top"; a phrase that holds its own negator ("not bad") is not."""
+    return any(hit.start - NEGATION_REACH <= end <= hit.start for end in negator_ends)
+
+
+def _conditional_spans(words: Sequence[str], hits: Sequence[Hit]) -> list[tuple[int, int]]:
+    spans = []
+    for hit in hits:
+        if hit.cue.group == "conditional":
+            end = next(
+                (i for i in range(hit.end, len(words)) if words[i] in CLAUSE_ENDS), len(words)
+            )
+            spans.append((hit.start, end))
+    return spans
+
+
+def _anger(text: str, words: Sequence[str], scores: _Scores) -> None:
+    capitals = len(_CAPITAL.findall(text))
+    if capitals >= 8:  # fewer cannot be 60% of the dozen letters needed (cheap test first)
+        letters = len(_LETTER.findall(text))
+        if letters >= 12 and capitals / letters >= 0.6:
+            scores.add("complaint", 1.0, "written in capitals")
+    if scores.complaint > 0:
+        marks = sum(1 for w in words if w in ("!", "?"))
+        if marks >= 3:
+            scores.add("complaint", 0.5, "repeated ! and ?")
+
+
+def _kind(scores: _Scores) -> ThreadKind:
+    if scores.spam >= 2 and scores.complaint < 2:
+        return ThreadKind.OTHER
+    if scores.complaint >= 2 and not (scores.resolved and scores.praise >= scores.complaint):
+        return ThreadKind.COMPLAINT
+    if scores.question >= 1 and not (scores.praise >= 2 and scores.question <= 1):
+        return ThreadKind.QUESTION
+    if scores.praise >= 1:
+        return ThreadKind.PRAISE
+    if scores.complaint >= 1:
+        return ThreadKind.COMPLAINT
+    return ThreadKind.OTHER
+
+
+def _kind_reasons(kind: ThreadKind, scores: _Scores) -> list[Reason]:
+    group = {
+        ThreadKind.COMPLAINT: "complaint",
+        ThreadKind.QUESTION: "question",
+        ThreadKind.PRAISE: "praise",
+        ThreadKind.OTHER: "spam",
+    }[kind]
+    matched = scores.because.get(group, [])
+    if not matched:
+        return [Reason("kind", "no cue", f"{kind.value}: nothing suggests another kind")]
+    reasons = [
+        Reason("kind", ", ".join(matched), f"{kind.value} (weight {getattr(scores, group):g})")
+    ]
+    if kind is ThreadKind.COMPLAINT and scores.praise:
+        reasons.append(
+            Reason("kind", ", ".join(scores.because["praise"]), "thanks outweighed by a grievance")
+        )
+    return reasons
+
+
+def _topics(hits: Sequence[Hit]) -> tuple[str, ...]:
+    counts: dict[str, int] = {}
+    for hit in hits:
+        if hit.cue.group.startswith("topic:"):
+            name = hit.cue.group.removeprefix("topic:")
+            counts[name] = counts.get(name, 0) + 1
+    return tuple(sorted(counts, key=lambda name: (-counts[name], name)))

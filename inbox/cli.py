@@ -12,6 +12,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr, ValidationError
 
@@ -28,6 +29,9 @@ from inbox.domain.network import Network
 from inbox.domain.people import Role
 from inbox.logs import configure_logging
 from inbox.settings import Settings
+
+if TYPE_CHECKING:
+    from routing.classify import Classifier
 
 EXIT_ERROR = 2
 
@@ -67,6 +71,18 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("network", choices=[n.value for n in Network])
     add.add_argument("external_id", help="the account's user id on the network")
     add.add_argument("handle")
+
+    classify = commands.add_parser(
+        "classify",
+        help="classify texts: JSON lines with a 'text' (and optional 'lang') in, one JSON "
+        "line out each (kind, language, urgency, topics, personal_data, reasons)",
+    )
+    classify.add_argument(
+        "file", nargs="?", type=Path, help="JSON Lines to read (default: standard input)"
+    )
+    classify.add_argument(
+        "--lexicon", type=Path, help="a workspace's lexicon additions (JSON), see the README"
+    )
 
     agent = commands.add_parser("agent", help="the people who work the inbox")
     agent_commands = agent.add_subparsers(dest="agent_command", required=True)
@@ -358,6 +374,70 @@ async def _sla(
 
 
 EXIT_FAILED_CASES = 1
+CLASSIFY_CHUNK = 1000
+
+
+def _classify(path: Path | None, lexicon_path: Path | None) -> int:
+    """Needs no database. A line that cannot be read gets an error line of its own, at its
+    place, so that output line N always answers input line N."""
+    from routing.classify import Classifier
+    from routing.lexicon import LexiconExtension
+
+    extension = None
+    if lexicon_path is not None:
+        try:
+            extension = LexiconExtension.model_validate_json(lexicon_path.read_bytes())
+        except OSError as exc:
+            raise ConfigurationError(str(lexicon_path), f"cannot read it: {exc.strerror}") from exc
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'lexicon'}: {e['msg']}"
+                for e in exc.errors()
+            )
+            raise ConfigurationError(str(lexicon_path), problems) from None
+    classifier = Classifier(extension)
+    if path is not None and not path.is_file():
+        raise ConfigurationError("file", f"{path} does not exist or is not a file")
+    source = path.open(encoding="utf-8", errors="replace") if path else sys.stdin
+    failed = 0
+    with source:
+        pending: list[tuple[int, str, str | None] | tuple[int, str]] = []
+        for number, line in enumerate(source, start=1):
+            pending.append(_classify_input(number, line))
+            if len(pending) >= CLASSIFY_CHUNK:
+                failed += _classify_chunk(classifier, pending)
+                pending = []
+        failed += _classify_chunk(classifier, pending)
+    if failed:
+        print(f"inbox: {failed} lines could not be classified", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _classify_input(number: int, line: str) -> tuple[int, str, str | None] | tuple[int, str]:
+    """(line, text, lang) or (line, error)."""
+    try:
+        item = json.loads(line)
+    except ValueError as exc:
+        return number, f"line {number} is not JSON: {exc}"
+    if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+        return number, f"line {number} has no 'text' string"
+    lang = item.get("lang")
+    return number, item["text"], lang if isinstance(lang, str) else None
+
+
+def _classify_chunk(
+    classifier: Classifier, pending: list[tuple[int, str, str | None] | tuple[int, str]]
+) -> int:
+    readable = [(p[1], p[2]) for p in pending if len(p) == 3]
+    results = iter(classifier.classify_texts(readable))
+    failed = 0
+    for item in pending:
+        if len(item) == 3:
+            print(json.dumps(next(results).as_dict(), ensure_ascii=False))
+        else:
+            failed += 1
+            print(json.dumps({"error": item[1]}, ensure_ascii=False))
+    return failed
 
 
 def _sla_check(path: Path) -> int:
@@ -394,6 +474,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "sla" and args.sla_command == "check":
             return _sla_check(args.file)
+        if args.command == "classify":
+            return _classify(args.file, args.lexicon)
         settings = _settings()
         configure_logging(settings.log_level)
         match args.command:

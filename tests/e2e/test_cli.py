@@ -281,3 +281,51 @@ def test_agents_and_webhooks_are_managed_and_a_webhook_secret_is_shown_once(
     assert "http" in refused.stderr
     assert run("webhook", "remove", "1", env=env).returncode == 0
     assert run("webhook", "remove", "1", env=env).returncode == 2
+
+
+def test_classify_answers_each_json_line_in_order_and_names_unreadable_ones(
+    tmp_path: Path,
+) -> None:
+    lines = [
+        json.dumps({"text": "@Fibrea toujours pas de connexion, c'est inadmissible"}),
+        "{not json",
+        json.dumps({"text": "thank you so much for the quick fix", "lang": "en"}),
+        json.dumps({"message": "no text field"}),
+    ]
+    source = tmp_path / "texts.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run("classify", str(source), env=env_with())
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.returncode == 1
+    assert "2 lines could not be classified" in result.stderr
+    assert [a.get("kind") for a in answers] == ["complaint", None, "praise", None]
+    assert answers[0]["language"] == "fr"
+    assert set(answers[0]) == {
+        "kind", "language", "urgency", "topics", "personal_data", "suggest_private_message",
+        "reasons",
+    }  # fmt: skip
+    assert answers[1]["error"].startswith("line 2 is not JSON")
+    assert answers[3]["error"] == "line 4 has no 'text' string"
+
+
+def test_classify_reads_standard_input_with_a_workspace_lexicon(tmp_path: Path) -> None:
+    lexicon = tmp_path / "lexicon.json"
+    lexicon.write_text(json.dumps({"topics": {"roaming": ["roaming"]}}), encoding="utf-8")
+    result = subprocess.run(  # noqa: S603
+        [*INBOX, "classify", "--lexicon", str(lexicon)],
+        input=json.dumps({"text": "@Fibrea roaming charges are a rip-off", "lang": "en"}),
+        env=env_with(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["kind"] == "complaint"
+    assert "roaming" in answer["topics"]
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"cues": {"en": {"anger": ["grr"]}}}), encoding="utf-8")
+    refused = run("classify", "--lexicon", str(bad), env=env_with())
+    assert refused.returncode == 2
+    assert "unknown groups" in refused.stderr

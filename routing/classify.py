@@ -28,6 +28,8 @@ from routing.lexicon import Lexicon, LexiconExtension
 from routing.personal_data import PersonalData, find_personal_data
 
 CONDITIONAL_DISCOUNT = 0.25
+LONE_GRIEVANCE = 1.0
+RHETORICAL_GRIEVANCE = 1.5  # grievance weight that makes a complaint with no other signal
 NEGATION_REACH = 2  # tokens before a praise word where a negator turns it around
 CLAUSE_ENDS = frozenset({".", ",", ";", ":", "?", "!"})
 URGENCY_GROUPS = ("safety", "outage", "churn", "legal")
@@ -74,13 +76,17 @@ class Classification:
 class _Scores:
     complaint: float = 0.0
     question: float = 0.0
+    question_words: float = 0.0  # question cues other than a bare "?"
     praise: float = 0.0
     spam: float = 0.0
     resolved: bool = False
+    strong_grievance: bool = False  # a cue that alone says something went wrong
     because: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, group: str, weight: float, why: str) -> None:
         setattr(self, group, getattr(self, group) + weight)
+        if group == "question" and why != "?":
+            self.question_words += weight
         self.because.setdefault(group, []).append(why)
 
 
@@ -221,7 +227,7 @@ def _score(words: Sequence[str], hits: Sequence[Hit]) -> _Scores:
     scores = _Scores()
     conditional = _conditional_spans(words, hits)
     negators = sorted(h.end for h in hits if h.cue.group == "negator")
-    grievances = [(h.start, h.end) for h in hits if h.cue.group == "complaint"]
+    opinions = [h for h in hits if h.cue.group in ("complaint", "praise")]
     for hit in hits:
         group = hit.cue.group
         if group == "resolved":
@@ -229,22 +235,44 @@ def _score(words: Sequence[str], hits: Sequence[Hit]) -> _Scores:
             continue
         if group not in ("complaint", "question", "praise", "spam"):
             continue
+        if group in ("complaint", "praise") and _inside_longer(hit, opinions):
+            continue  # "not bad", "pas top": the phrase decides, not the word inside it
         weight = hit.cue.weight
         why = hit.words
-        if group == "praise" and any(s <= hit.start and hit.end <= e for s, e in grievances):
-            continue  # the praise word of a grievance ("pas top") counts once, as a grievance
-        if group == "praise" and _negated(hit, negators):
-            group, why = "complaint", f"{why} (negated)"
+        if _negated(hit, negators, words):
+            if group == "praise":
+                group, why = "complaint", f"{why} (negated)"
+            elif group == "complaint" and weight >= 2 and hit.end - hit.start == 1:
+                # "pas deçu", "without a single outage": a grievance word denied.
+                group, weight, why = "praise", 1.0, f"{why} (negated)"
         if group == "complaint" and any(s <= hit.start < e for s, e in conditional):
             weight *= CONDITIONAL_DISCOUNT
             why = f"{why} (only if)"
+        if group == "complaint" and weight >= 2:
+            scores.strong_grievance = True
         scores.add(group, weight, why)
     return scores
 
 
-def _negated(hit: Hit, negator_ends: Sequence[int]) -> bool:
-    """ "not great", "pas top"; a phrase that holds its own negator ("not bad") is not."""
-    return any(hit.start - NEGATION_REACH <= end <= hit.start for end in negator_ends)
+def _inside_longer(hit: Hit, opinions: Sequence[Hit]) -> bool:
+    return any(
+        o is not hit
+        and o.cue.group != hit.cue.group
+        and o.start <= hit.start
+        and hit.end <= o.end
+        and o.end - o.start > hit.end - hit.start
+        for o in opinions
+    )
+
+
+def _negated(hit: Hit, negator_ends: Sequence[int], words: Sequence[str]) -> bool:
+    """ "not great", "pas top": a negator shortly before, in the same clause. A phrase that
+    holds its own negator ("not bad") is not negated by it."""
+    return any(
+        hit.start - NEGATION_REACH <= end <= hit.start
+        and not any(w in CLAUSE_ENDS for w in words[end : hit.start])
+        for end in negator_ends
+    )
 
 
 def _conditional_spans(words: Sequence[str], hits: Sequence[Hit]) -> list[tuple[int, int]]:
@@ -273,15 +301,29 @@ def _anger(text: str, words: Sequence[str], scores: _Scores) -> None:
 def _kind(scores: _Scores) -> ThreadKind:
     if scores.spam >= 2 and scores.complaint < 2:
         return ThreadKind.OTHER
-    if scores.complaint >= 2 and not (scores.resolved and scores.praise >= scores.complaint):
+    if scores.complaint >= 2 and not _thanks_prevail(scores):
         return ThreadKind.COMPLAINT
+    if scores.question_words == 0 and scores.praise < 1:
+        # A grievance alone; with only a "?" beside it, a stronger one (rhetorical question).
+        needed = LONE_GRIEVANCE if scores.question == 0 else RHETORICAL_GRIEVANCE
+        if scores.complaint >= needed:
+            return ThreadKind.COMPLAINT
     if scores.question >= 1 and not (scores.praise >= 2 and scores.question <= 1):
         return ThreadKind.QUESTION
     if scores.praise >= 1:
         return ThreadKind.PRAISE
-    if scores.complaint >= 1:
-        return ThreadKind.COMPLAINT
     return ThreadKind.OTHER
+
+
+def _thanks_prevail(scores: _Scores) -> bool:
+    """Thanks after a problem that was put right are praise; thanks next to a problem still
+    there are sarcasm. A resolution said in words tips it, else only clearly more praise
+    than grievance and no strong grievance word does."""
+    if scores.praise < 2:
+        return False
+    if scores.resolved:
+        return scores.praise >= 0.75 * scores.complaint
+    return not scores.strong_grievance and scores.praise > scores.complaint
 
 
 def _kind_reasons(kind: ThreadKind, scores: _Scores) -> list[Reason]:

@@ -27,7 +27,7 @@ _ELISION = re.compile(r"\b(l|d|j|n|c|qu|s|m|t|jusqu|lorsqu|puisqu)'(?=\w)")
 _MENTION_OR_LINK = re.compile(r"https?://\S+|www\.\S+|(?<!\w)@\w+")
 _TOKEN = re.compile(
     r"\w+(?:'\w+)*'?"  # words, with inner apostrophes (don't) or an elision mark (l')
-    r"|[?!.,;:]"
+    r"|[?!.,;:£$€]"
     r"|[\u2600-\u27bf\U0001f300-\U0001faff]"  # pictographs and emoji
 )
 

@@ -20,7 +20,7 @@ CLASSIFIER = Classifier()
     [
         ("@Fibrea no internet since yesterday morning, nobody answers the phone", "complaint"),
         ("@Fibrea WHY IS MY CONNECTION DROPPING EVERY EVENING", "complaint"),
-        ("lovely, my bag is lost again. thanks @AirNord 👏", "complaint"),
+        ("lovely, my bag is lost again and nobody answers. thanks @AirNord 👏", "complaint"),
         ("@Fibrea if my router breaks while abroad, do you ship a new one?", "question"),
         ("@Fibrea what are the opening hours of the Leeds shop?", "question"),
         ("@AirNord not bad at all, boarding took ten minutes", "praise"),

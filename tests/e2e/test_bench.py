@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -76,3 +77,33 @@ def test_the_sla_benchmark_prints_its_figures_last(database_dsn: str) -> None:
         "timer_breach_lateness_ms_max",
         "bare_sleep_lateness_ms_p50",
     ]
+
+
+def test_the_classifier_benchmark_prints_its_figures_last() -> None:
+    result = run_bench("classify.py", "--texts", "200")
+    names = [line.split(":")[0] for line in result.stdout.strip().splitlines()[-11:]]
+    assert names == [
+        "classify_texts_per_s_language_guessed",
+        "classify_texts_per_s_language_given",
+        "tokenise_texts_per_s",
+        "classify_to_tokenise_ratio",
+        "complaint_precision",
+        "complaint_recall",
+        "complaint_f1",
+        "complaint_f1_en",
+        "complaint_f1_fr",
+        "keyword_baseline_f1",
+        "language_accuracy",
+    ]
+
+
+def test_the_labelled_set_is_balanced_enough_to_measure() -> None:
+    rows = [
+        json.loads(line)
+        for line in (PROJECT_ROOT / "tests" / "data" / "brand_messages.jsonl")
+        .read_text()
+        .splitlines()
+    ]
+    assert len(rows) >= 300
+    assert {r["lang"] for r in rows} == {"en", "fr"}
+    assert all(r["complaint"] == (r["kind"] == "complaint") for r in rows)

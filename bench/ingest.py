@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Author, Direction, Mention
 from inbox.domain.network import Network
-from inbox.store import ingest_sql
+from inbox.store import ingest_sql, sla_clocks
 from inbox.store.database import Connection, Database
 from inbox.store.embedded import EmbeddedPostgres
 from inbox.store.ingest import PgIngestStore, PgIngestTransaction, raw_json
@@ -238,11 +238,15 @@ async def raw_upsert(db: Database, workspace_id: int, batch: Sequence[Mention]) 
 
 
 class StatementTimes:
-    """Time spent per ingestion statement, named after its constant in ingest_sql."""
+    """Time spent per ingestion statement, named after its constant in ingest_sql or
+    sla_clocks."""
 
     def __init__(self) -> None:
         self.names = {
-            value: name for name, value in vars(ingest_sql).items() if isinstance(value, str)
+            value: name
+            for module in (ingest_sql, sla_clocks)
+            for name, value in vars(module).items()
+            if isinstance(value, str)
         }
         self.seconds: dict[str, float] = defaultdict(float)
         self.calls: dict[str, int] = defaultdict(int)
@@ -268,7 +272,7 @@ class TimedConnection:
             first = args[0] if args else ""
             name = self._times.names.get(first, f"{attribute} {str(first)[:30]!r}")
             if attribute == "copy_records_to_table":
-                name = "COPY ingest_staging"
+                name = f"COPY {first}"
             started = time.perf_counter()
             try:
                 return await target(*args, **kwargs)

@@ -103,6 +103,8 @@ class PgIngestTransaction:
         classifications: Sequence[MentionClassification] | None = None,
     ) -> IngestResult:
         conn = self.conn
+        # What an earlier batch of this transaction left held may be stale after this one.
+        self._clocks.forget_all()
         await conn.execute(sql.LOCK_WORKSPACE, workspace_id)
         if batch.rejected:
             await conn.execute(
@@ -133,12 +135,16 @@ class PgIngestTransaction:
             customers = _count(await conn.execute(sql.NEW_CUSTOMERS, workspace_id))
             for row in await conn.fetch(sql.UPSERT_THREADS, workspace_id):
                 result_threads[row["id"]] = (row["created"], bool(row["reopened"]))
-            added = _count(await conn.execute(sql.INSERT_MENTIONS, workspace_id))
+            inserted = await conn.fetch(sql.INSERT_MENTIONS, workspace_id)
+            added = len(inserted)
+            created = {tid for tid, (new, _) in result_threads.items() if new}
+            self._clocks.remember_new_threads(workspace_id, inserted, created)
             # Unthreaded posts wait under a conversation key: only a thread created now, or
             # one whose key was just re-filed, can have some to take in.
             candidates = [tid for tid, (new, _) in result_threads.items() if new or rekeyed]
             if candidates:
-                await conn.execute(sql.ATTACH_UNTHREADED, workspace_id, candidates)
+                attached = await conn.fetch(sql.ATTACH_UNTHREADED, workspace_id, candidates)
+                self._clocks.forget(row["id"] for row in attached)
         if batch.cursor is not None:
             await conn.execute(
                 sql.SAVE_CURSOR, workspace_id, batch.cursor.connector, batch.cursor.position

@@ -278,6 +278,8 @@ FROM written w
 LEFT JOIN prior p ON p.network = w.network AND p.thread_key = w.thread_key
 """
 
+# Returns each message written, shaped like a row of sla_clocks.TIMELINES: the timelines of the
+# threads created by the batch are then known without reading them back.
 INSERT_MENTIONS = """
 INSERT INTO mention (workspace_id, network, external_id, thread_id, thread_key, direction,
                      author_external_id, author_handle, author_name, customer_id, body,
@@ -292,10 +294,13 @@ LEFT JOIN identity i
        ON s.direction = 'inbound' AND i.workspace_id = $1 AND i.network = s.network
       AND i.external_user_id = s.author_external_id
 ON CONFLICT DO NOTHING
+RETURNING thread_id, direction = 'inbound' AS inbound, created_at, NOT automated AS qualifying,
+          language, false AS closes, external_id
 """
 
 # Brand posts stored earlier without a thread join the thread a customer has just opened in
-# their conversation; an answer that came after the customer's first message opens it.
+# their conversation; an answer that came after the customer's first message opens it. Returns
+# the threads that took some in.
 ATTACH_UNTHREADED = """
 WITH attached AS (
     UPDATE mention m SET thread_id = t.id
@@ -314,6 +319,7 @@ UPDATE thread t SET
 FROM (SELECT thread_id, count(*) AS n, max(created_at) AS last_out
       FROM attached GROUP BY thread_id) a
 WHERE t.workspace_id = $1 AND t.id = a.thread_id
+RETURNING t.id
 """
 
 SAVE_CURSOR = """

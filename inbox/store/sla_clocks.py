@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import replace
 from datetime import datetime
+from itertools import groupby
+from operator import itemgetter
+
+from asyncpg import Record
 
 from inbox.domain.network import Network
 from inbox.domain.sla import SlaSettings, StoredClock, ThreadTimeline, TimelineEntry
@@ -16,47 +19,72 @@ from inbox.store.ingest_sql import LOCK_WORKSPACE
 
 SETTINGS = "SELECT version, calendars, policies FROM sla_config WHERE workspace_id = $1"
 
-# Every message of the changed threads, oldest first, with the facts policies select on.
+# Every message of the threads in $2, oldest first, with the facts policies select on; of the
+# threads in $3 (the writer holds their messages) the facts alone, in one row without any.
+# Messages of the same instant come in a fixed order, that of their ids in the "C" collation
+# (Python's order of strings), so that the language of a thread is the same whichever way
+# its timeline was put together.
 TIMELINES = """
 SELECT t.id, t.network, t.kind, t.priority, t.team_id,
        m.direction = 'inbound' AS inbound, m.created_at, NOT m.automated AS qualifying,
-       m.language, false AS closes
+       m.language, false AS closes, m.external_id COLLATE "C" AS external_id
 FROM thread t
 JOIN mention m ON m.workspace_id = t.workspace_id AND m.thread_id = t.id
 WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[])
 UNION ALL
 SELECT t.id, t.network, t.kind, t.priority, t.team_id,
-       false, c.at, false, NULL, true
+       false, c.at, false, NULL, true, NULL
 FROM thread t
 JOIN thread_closure c ON c.workspace_id = t.workspace_id AND c.thread_id = t.id
 WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[])
-ORDER BY 1, 7
+UNION ALL
+SELECT t.id, t.network, t.kind, t.priority, t.team_id, NULL, NULL, NULL, NULL, NULL, NULL
+FROM thread t
+WHERE t.workspace_id = $1 AND t.id = ANY($3::bigint[])
+ORDER BY 1, 7, 11
 """
 
+# Looked up thread by thread through the unique index, the subquery kept apart (OFFSET 0): with
+# statistics that lag a fast-growing workspace (a backlog being ingested), the planner would
+# otherwise read every clock of the workspace through sla_clock_report, more at each batch.
 CLOCKS_OF = """
-SELECT thread_id, kind, started_at, stopped_at, policy, calendar, config_version,
-       budget_seconds, deadline, warn_at, outcome, business_seconds, arrived_in_hours
-FROM sla_clock
-WHERE workspace_id = $1 AND thread_id = ANY($2::bigint[])
+SELECT c.thread_id, c.kind, c.started_at, c.stopped_at, c.policy, c.calendar, c.config_version,
+       c.budget_seconds, c.deadline, c.warn_at, c.outcome, c.business_seconds,
+       c.arrived_in_hours
+FROM (SELECT DISTINCT unnest($2::bigint[]) AS id) t
+CROSS JOIN LATERAL (
+    SELECT * FROM sla_clock s WHERE s.workspace_id = $1 AND s.thread_id = t.id OFFSET 0
+) c
 """
+
+# A clock row as written: StoredClock's fields, then the outcome and the instant of its next
+# event, both worked out by _row.
+CLOCK_COLUMNS = (
+    "workspace_id",
+    "thread_id",
+    "kind",
+    "started_at",
+    "stopped_at",
+    "policy",
+    "calendar",
+    "config_version",
+    "budget_seconds",
+    "deadline",
+    "warn_at",
+    "business_seconds",
+    "arrived_in_hours",
+    "outcome",
+    "next_due_at",
+)
 
 SAVE_CLOCKS = """
 INSERT INTO sla_clock AS c (workspace_id, thread_id, kind, started_at, stopped_at, policy,
                             calendar, config_version, budget_seconds, deadline, warn_at,
                             business_seconds, arrived_in_hours, outcome, next_due_at)
-SELECT $1, d.thread_id, d.kind, d.started_at, d.stopped_at, d.policy, d.calendar,
-       d.config_version, d.budget_seconds, d.deadline, d.warn_at, d.business_seconds,
-       d.arrived_in_hours,
-       CASE WHEN d.excluded THEN 'excluded'
-            WHEN d.stopped_at IS NULL THEN NULL
-            WHEN d.deadline IS NULL OR d.stopped_at <= d.deadline THEN 'met'
-            ELSE 'breached' END,
-       CASE WHEN d.stopped_at IS NULL THEN coalesce(d.warn_at, d.deadline) END
+SELECT $1, *
 FROM unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[],
             $7::text[], $8::integer[], $9::integer[], $10::timestamptz[], $11::timestamptz[],
-            $12::integer[], $13::boolean[], $14::boolean[])
-     AS d (thread_id, kind, started_at, stopped_at, policy, calendar, config_version,
-           budget_seconds, deadline, warn_at, business_seconds, arrived_in_hours, excluded)
+            $12::integer[], $13::boolean[], $14::text[], $15::timestamptz[])
 ON CONFLICT (workspace_id, thread_id, kind, started_at) DO UPDATE SET
     stopped_at = excluded.stopped_at,
     outcome = excluded.outcome,
@@ -124,6 +152,46 @@ NOTIFY_DEADLINES = "SELECT pg_notify('inbox_sla', $1)"
 class PgClockWriter:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        # The timelines of the threads this transaction created, from the messages it inserted
+        # into them: nothing else can have written to a thread that did not exist before the
+        # workspace lock was taken, so these need no reading back. Thread facts are still read,
+        # as anything may change those.
+        self._held_workspace: int | None = None
+        self._held: dict[int, _Messages] = {}
+        # Of the threads it created, those whose clocks it has not written yet.
+        self._clockless: set[int] = set()
+
+    def remember_new_threads(
+        self, workspace_id: int, inserted: Iterable[Record], created: Collection[int]
+    ) -> None:
+        """Hold what INSERT_MENTIONS returned of the threads it filled that were just created."""
+        rows: dict[int, list[Record]] = {}
+        for row in inserted:
+            thread_id = row["thread_id"]
+            if thread_id in created:
+                listed = rows.get(thread_id)
+                if listed is None:
+                    rows[thread_id] = [row]
+                else:
+                    listed.append(row)
+        held = {}
+        for thread_id, listed in rows.items():
+            if len(listed) > 1:
+                listed.sort(key=_timeline_order)
+            held[thread_id] = _messages(listed, RETURNED_INBOUND)
+        self._held_workspace = workspace_id
+        self._held = held
+        self._clockless = set(created)
+
+    def forget_all(self) -> None:
+        self._held_workspace = None
+        self._held = {}
+        self._clockless = set()
+
+    def forget(self, thread_ids: Iterable[int]) -> None:
+        """These threads were written to otherwise: their timelines are read back again."""
+        for thread_id in thread_ids:
+            self._held.pop(thread_id, None)
 
     async def sla_settings(self, workspace_id: int) -> SlaSettings | None:
         row = await self._conn.fetchrow(SETTINGS, workspace_id)
@@ -134,29 +202,34 @@ class PgClockWriter:
         )
 
     async def timelines(self, workspace_id: int, thread_ids: Sequence[int]) -> list[ThreadTimeline]:
-        rows = await self._conn.fetch(TIMELINES, workspace_id, list(thread_ids))
-        timelines: dict[int, ThreadTimeline] = {}
-        for row in rows:
-            timeline = timelines.get(row["id"])
-            if timeline is None:
-                timeline = timelines[row["id"]] = ThreadTimeline(
-                    thread_id=row["id"],
-                    network=Network(row["network"]),
-                    kind=ThreadKind(row["kind"]),
-                    priority=Priority(row["priority"]),
-                    team_id=row["team_id"],
-                    vip=False,
+        held = self._held if workspace_id == self._held_workspace else {}
+        read = [t for t in thread_ids if t not in held]
+        known = [t for t in thread_ids if t in held]
+        rows = await self._conn.fetch(TIMELINES, workspace_id, read, known)
+        timelines = []
+        for thread_id, group in groupby(rows, key=itemgetter(0)):
+            messages = held.get(thread_id)
+            if messages is None:
+                listed = list(group)
+                facts = listed[0]
+                messages = _messages(listed, TIMELINES_INBOUND)
+            else:
+                facts = next(group)
+            timelines.append(
+                ThreadTimeline(
+                    thread_id,
+                    *_facts(facts[1], facts[2], facts[3]),
+                    facts[4],
+                    False,
+                    *messages,
                 )
-            timeline.messages.append(
-                TimelineEntry(row["created_at"], row["inbound"], row["qualifying"], row["closes"])
             )
-            if row["inbound"] and row["language"] and timeline.language is None:
-                timelines[row["id"]] = replace(timeline, language=row["language"])
-        return list(timelines.values())
+        return timelines
 
     async def record_closure(
         self, workspace_id: int, thread_id: int, at: datetime, reason: str, closed_by: str
     ) -> bool:
+        self.forget([thread_id])
         found = await self._conn.fetchval(
             RECORD_CLOSURE, workspace_id, thread_id, at, reason, closed_by
         )
@@ -194,27 +267,92 @@ class PgClockWriter:
             )
         if not clocks:
             return
-        await self._conn.execute(
-            SAVE_CLOCKS,
-            workspace_id,
-            [c.thread_id for c in clocks],
-            [c.kind for c in clocks],
-            [c.started_at for c in clocks],
-            [c.stopped_at for c in clocks],
-            [c.policy for c in clocks],
-            [c.calendar for c in clocks],
-            [c.config_version for c in clocks],
-            [c.budget_seconds for c in clocks],
-            [c.deadline for c in clocks],
-            [c.warn_at for c in clocks],
-            [c.business_seconds for c in clocks],
-            [c.arrived_in_hours for c in clocks],
-            [c.outcome == "excluded" for c in clocks],
-        )
+        # Threads this transaction created have no clock yet: theirs are copied in, cheaper
+        # than the upsert, which the others take.
+        clockless = self._clockless if workspace_id == self._held_workspace else set()
+        copied = [_row(workspace_id, c) for c in clocks if c.thread_id in clockless]
+        upserted = [_row(workspace_id, c) for c in clocks if c.thread_id not in clockless]
+        if copied:
+            await self._conn.copy_records_to_table(
+                "sla_clock", records=copied, columns=CLOCK_COLUMNS
+            )
+            clockless.difference_update(row[1] for row in copied)
+        if upserted:
+            _, *columns = zip(*upserted, strict=True)
+            await self._conn.execute(SAVE_CLOCKS, workspace_id, *columns)
         running = [c.deadline for c in clocks if c.stopped_at is None and c.deadline]
         if running:
             payload = {"workspace_id": workspace_id, "earliest": min(running).isoformat()}
             await self._conn.execute(NOTIFY_DEADLINES, json.dumps(payload))
+
+
+def _row(workspace_id: int, clock: StoredClock) -> tuple[object, ...]:
+    """The clock as written (CLOCK_COLUMNS)."""
+    if clock.outcome == "excluded":
+        outcome: str | None = "excluded"
+    elif clock.stopped_at is None:
+        outcome = None
+    elif clock.deadline is None or clock.stopped_at <= clock.deadline:
+        outcome = "met"
+    else:
+        outcome = "breached"
+    next_due_at = None
+    if clock.stopped_at is None:
+        next_due_at = clock.warn_at if clock.warn_at is not None else clock.deadline
+    return (
+        workspace_id,
+        clock.thread_id,
+        clock.kind,
+        clock.started_at,
+        clock.stopped_at,
+        clock.policy,
+        clock.calendar,
+        clock.config_version,
+        clock.budget_seconds,
+        clock.deadline,
+        clock.warn_at,
+        clock.business_seconds,
+        clock.arrived_in_hours,
+        outcome,
+        next_due_at,
+    )
+
+
+def _timeline_order(row: Record) -> tuple[datetime, str]:
+    return row["created_at"], row["external_id"]
+
+
+# A thread's messages as a timeline holds them, and the language of its customer's messages.
+_Messages = tuple[list[TimelineEntry], str | None]
+
+# Where `inbound, created_at, qualifying, language, closes` start in a row of TIMELINES and in
+# one returned by INSERT_MENTIONS (read by position: this runs for every message of a batch).
+TIMELINES_INBOUND = 5
+RETURNED_INBOUND = 1
+
+
+def _messages(rows: Iterable[Record], first: int) -> _Messages:
+    """Entries of rows that are oldest first; the language is the first a customer wrote in."""
+    entries = []
+    language = None
+    for row in rows:
+        inbound, at, qualifying, row_language, closes = row[first : first + 5]
+        entries.append(TimelineEntry(at, inbound, qualifying, closes))
+        if language is None and inbound and row_language:
+            language = row_language
+    return entries, language
+
+
+# A handful of combinations: each converted to the domain's types once.
+_FACTS: dict[tuple[str, str, str], tuple[Network, ThreadKind, Priority]] = {}
+
+
+def _facts(network: str, kind: str, priority: str) -> tuple[Network, ThreadKind, Priority]:
+    key = (network, kind, priority)
+    found = _FACTS.get(key)
+    if found is None:
+        found = _FACTS[key] = (Network(network), ThreadKind(kind), Priority(priority))
+    return found
 
 
 class PgSlaQuery:

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from inbox.domain.errors import ConfigurationError, NotFoundError
 from inbox.domain.ingestion import IngestResult
 from inbox.domain.sla import SlaSettings, StoredClock, ThreadTimeline
+from inbox.domain.thread import Priority
 from inbox.ports import ClockWriter, IngestTransaction, SlaSettingsStore
 from sla.acknowledge import acknowledgement
 from sla.calendar import (
@@ -29,11 +30,12 @@ from sla.calendar import (
     UnionCalendar,
     business_time,
     calendar_from_config,
+    is_always_open,
     is_open,
     next_opening,
 )
-from sla.clocks import response_spans
-from sla.policy import PolicyBook, SlaPolicy, ThreadFacts, plan_clock
+from sla.clocks import ClockSpan, response_spans
+from sla.policy import ClockKind, PolicyBook, SlaPolicy, ThreadFacts, plan_clock
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +51,54 @@ DEFAULT_SETTINGS = SlaSettings(
 
 
 @dataclass(frozen=True, slots=True)
+class Target:
+    """What a policy sets for one kind of clock at one priority, worked out once per rules.
+
+    `warn_after` and `due_after` are set when the policy's calendar is open around the clock:
+    a clock's instants are then its start plus these, whatever the start."""
+
+    budget_seconds: int
+    warn_after: timedelta | None
+    due_after: timedelta | None
+
+
+# Any instant does: around the clock, plan_clock's instants are the start plus constants.
+_REFERENCE = datetime(2000, 1, 3, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
 class SlaRules:
     version: int
     calendars: dict[str, Calendar]
     book: PolicyBook
     # Threads share a handful of fact combinations: select each policy once.
     _selected: dict[tuple[object, ...], SlaPolicy] = field(default_factory=dict)
+    # And a handful of (policy, kind, priority): work out each target once (None: no target).
+    # Keyed by identity: two policies of a book may share a name. The book keeps them alive.
+    _targets: dict[tuple[int, ClockKind, Priority], Target | None] = field(default_factory=dict)
+
+    def target(self, policy: SlaPolicy, kind: ClockKind, priority: Priority) -> Target | None:
+        key = (id(policy), kind, priority)
+        try:
+            return self._targets[key]
+        except KeyError:
+            pass
+        target = None
+        budget = policy.budget(kind, priority)
+        if budget is not None:
+            calendar = self.calendars[policy.calendar]
+            warn_after = due_after = None
+            if is_always_open(calendar):
+                # Offsets taken from plan_clock itself, so that the shortcut cannot drift from
+                # it: around the clock its instants are the start plus constants.
+                plan = plan_clock(policy, calendar, kind, priority, _REFERENCE)
+                assert plan is not None
+                assert plan.deadline is not None
+                assert plan.warn_at is not None
+                warn_after, due_after = plan.warn_at - _REFERENCE, plan.deadline - _REFERENCE
+            target = Target(int(budget.total_seconds()), warn_after, due_after)
+        self._targets[key] = target
+        return target
 
     def policy_for(self, timeline: ThreadTimeline) -> SlaPolicy:
         key = (timeline.kind, timeline.priority, timeline.network, timeline.team_id, timeline.vip)
@@ -143,31 +187,74 @@ class KeepClocks:
             if with_history
             else {}
         )
-        derived: list[StoredClock] = []
+        changed: list[StoredClock] = []
+        kept: set[tuple[int, str, datetime]] = set()
         acknowledgements: list[tuple[int, str, str]] = []
         now = self._clock()
         for timeline in await writer.timelines(workspace_id, thread_ids):
-            clocks = _clocks_of(timeline, rules, existing)
-            derived.extend(clocks)
-            acknowledgements.extend(_acknowledgements(timeline, clocks, existing, rules, now))
+            policy = rules.policy_for(timeline)
+            clocks = _clocks_of(timeline, policy, rules, existing)
+            if timeline.thread_id in created or not existing:
+                changed.extend(clocks)  # nothing stored to compare with
+            else:
+                # Only what changed goes back: most clocks of a busy thread are already as
+                # derived.
+                for clock in clocks:
+                    key = _key(clock)
+                    kept.add(key)
+                    if _differs(existing.get(key), clock):
+                        changed.append(clock)
+            if policy.out_of_hours_acknowledgement:
+                acknowledgements.extend(
+                    _acknowledgements(timeline, policy, clocks, existing, rules, now)
+                )
         await writer.queue_acknowledgements(workspace_id, acknowledgements)
-        # Only what changed goes back: most clocks of a busy thread are already as derived.
-        changed = [c for c in derived if _differs(existing.get(_key(c)), c)]
-        kept = {_key(c) for c in derived}
         stale = [c for key, c in existing.items() if key not in kept and c.outcome != "excluded"]
         if changed or stale:
             await writer.save_clocks(workspace_id, changed, stale)
 
 
+FIRST_RESPONSE = ClockKind.FIRST_RESPONSE.value
+
+
 def _clocks_of(
     timeline: ThreadTimeline,
+    policy: SlaPolicy,
     rules: SlaRules,
     existing: dict[tuple[int, str, datetime], StoredClock],
 ) -> list[StoredClock]:
-    policy = rules.policy_for(timeline)
+    messages = timeline.messages
+    if len(messages) == 1 and messages[0].inbound:
+        # Most threads of a batch: one customer message, its clock not stored yet. The span
+        # is the one response_spans gives such a thread, planned as _new_clock would.
+        started_at = messages[0].at
+        if (timeline.thread_id, FIRST_RESPONSE, started_at) not in existing:
+            target = rules.target(policy, ClockKind.FIRST_RESPONSE, timeline.priority)
+            if target is None:
+                return []
+            if target.due_after is None or target.warn_after is None:
+                span = ClockSpan(ClockKind.FIRST_RESPONSE, started_at, None)
+                return [_new_clock(timeline, policy, rules, target, span)]
+            # Around the clock: nothing to work out but two additions.
+            return [
+                StoredClock(
+                    thread_id=timeline.thread_id,
+                    kind=FIRST_RESPONSE,
+                    started_at=started_at,
+                    stopped_at=None,
+                    policy=policy.name,
+                    calendar=policy.calendar,
+                    config_version=rules.version,
+                    budget_seconds=target.budget_seconds,
+                    deadline=started_at + target.due_after,
+                    warn_at=started_at + target.warn_after,
+                    business_seconds=None,
+                    arrived_in_hours=True,
+                )
+            ]
     calendar = rules.calendars[policy.calendar]
     clocks = []
-    for span in response_spans(timeline.messages):
+    for span in response_spans(messages):
         stored = existing.get((timeline.thread_id, span.kind.value, span.started_at))
         if (
             stored is not None
@@ -177,10 +264,10 @@ def _clocks_of(
             # Finished clocks keep the plan they ran under, whatever changed since.
             clocks.append(stored)
             continue
-        budget = policy.budget(span.kind, timeline.priority)
-        if budget is None:
+        target = rules.target(policy, span.kind, timeline.priority)
+        if target is None:
             continue
-        if stored is not None and _still_planned(stored, policy, rules.version, budget):
+        if stored is not None and _still_planned(stored, policy, rules.version, target):
             if stored.stopped_at != span.stopped_at:
                 stored = replace(
                     stored,
@@ -190,26 +277,41 @@ def _clocks_of(
                 )
             clocks.append(stored)
             continue
-        plan = plan_clock(policy, calendar, span.kind, timeline.priority, span.started_at)
-        assert plan is not None
-        clocks.append(
-            StoredClock(
-                thread_id=timeline.thread_id,
-                kind=span.kind.value,
-                started_at=span.started_at,
-                stopped_at=span.stopped_at,
-                policy=policy.name,
-                calendar=policy.calendar,
-                config_version=rules.version,
-                budget_seconds=int(plan.budget.total_seconds()),
-                deadline=plan.deadline,
-                warn_at=plan.warn_at,
-                business_seconds=_business_seconds(calendar, span.started_at, span.stopped_at),
-                arrived_in_hours=is_open(calendar, span.started_at),
-                outcome="excluded" if span.excluded else None,
-            )
-        )
+        clocks.append(_new_clock(timeline, policy, rules, target, span))
     return clocks
+
+
+def _new_clock(
+    timeline: ThreadTimeline, policy: SlaPolicy, rules: SlaRules, target: Target, span: ClockSpan
+) -> StoredClock:
+    """The clock of a span planned afresh under the policy."""
+    calendar = rules.calendars[policy.calendar]
+    start = span.started_at
+    if target.due_after is not None and target.warn_after is not None:
+        # Around the clock (the default policy): no calendar to walk.
+        deadline: datetime | None = start + target.due_after
+        warn_at: datetime | None = start + target.warn_after
+        arrived_in_hours = True
+    else:
+        plan = plan_clock(policy, calendar, span.kind, timeline.priority, start)
+        assert plan is not None
+        deadline, warn_at = plan.deadline, plan.warn_at
+        arrived_in_hours = is_open(calendar, start)
+    return StoredClock(
+        thread_id=timeline.thread_id,
+        kind=span.kind.value,
+        started_at=start,
+        stopped_at=span.stopped_at,
+        policy=policy.name,
+        calendar=policy.calendar,
+        config_version=rules.version,
+        budget_seconds=target.budget_seconds,
+        deadline=deadline,
+        warn_at=warn_at,
+        business_seconds=_business_seconds(calendar, start, span.stopped_at),
+        arrived_in_hours=arrived_in_hours,
+        outcome="excluded" if span.excluded else None,
+    )
 
 
 def _business_seconds(calendar: Calendar, start: datetime, stop: datetime | None) -> int | None:
@@ -224,6 +326,7 @@ ACKNOWLEDGE_WITHIN = timedelta(hours=2)
 
 def _acknowledgements(
     timeline: ThreadTimeline,
+    policy: SlaPolicy,
     clocks: list[StoredClock],
     existing: dict[tuple[int, str, datetime], StoredClock],
     rules: SlaRules,
@@ -231,7 +334,6 @@ def _acknowledgements(
 ) -> list[tuple[int, str, str]]:
     """Out-of-hours acknowledgements for clocks that start now, when the policy wants them.
     They never stop a clock (they are posted as automated)."""
-    policy = rules.policy_for(timeline)
     if not policy.out_of_hours_acknowledgement:
         return []
     calendar = rules.calendars[policy.calendar]
@@ -252,14 +354,21 @@ def _key(clock: StoredClock) -> tuple[int, str, datetime]:
 
 
 def _differs(stored: StoredClock | None, derived: StoredClock) -> bool:
-    return stored is None or replace(stored, outcome=None) != replace(derived, outcome=None)
+    """Whether anything but the outcome (the store works it out) differs."""
+    if stored is None:
+        return True
+    if stored == derived:
+        return False
+    if stored.outcome == derived.outcome:
+        return True
+    return replace(stored, outcome=None) != replace(derived, outcome=None)
 
 
-def _still_planned(stored: StoredClock, policy: SlaPolicy, version: int, budget: timedelta) -> bool:
+def _still_planned(stored: StoredClock, policy: SlaPolicy, version: int, target: Target) -> bool:
     return (
         stored.config_version == version
         and stored.policy == policy.name
-        and stored.budget_seconds == int(budget.total_seconds())
+        and stored.budget_seconds == target.budget_seconds
     )
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from inbox.bootstrap import build_services
 from inbox.domain.errors import ConfigurationError
@@ -15,6 +18,7 @@ from inbox.domain.mention import Direction, Mention
 from inbox.domain.network import Network
 from inbox.store.database import Database
 from inbox.store.ingest import PgIngestStore
+from inbox.store.sla_clocks import PgClockWriter
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.sla import KeepClocks
@@ -226,3 +230,140 @@ async def test_new_settings_replan_running_clocks_and_leave_finished_ones(
             {"policies": {"p": {"name": "p", "calendar": "office"}}, "default": "p"},
         )
     assert (await settings.current(workspace_id)).version == 1
+
+
+async def test_a_brand_answer_stored_before_the_question_stops_the_new_threads_clock(
+    db: Database, workspace_id: int
+) -> None:
+    await PgWorkspaceStore(db).add_account(workspace_id, Network.X, "brand", "acme")
+    # Seen first, the answer has no customer message to belong to: it waits unthreaded, and
+    # the thread the question opens takes it in.
+    await ingest(db, workspace_id, reply("2", 20, "1"))
+    await ingest(db, workspace_id, mention("1", conversation="1"))
+    assert [(c["stopped_at"], c["outcome"]) for c in await clocks(db, workspace_id)] == [
+        (minute(20), "met")
+    ]
+
+
+async def test_a_batch_kept_twice_or_two_batches_in_one_transaction_keep_one_clock_each(
+    db: Database, workspace_id: int
+) -> None:
+    await PgWorkspaceStore(db).add_account(workspace_id, Network.X, "brand", "acme")
+    keep = KeepClocks()
+    async with PgIngestStore(db).batch_transaction(workspace_id) as tx:
+        first = await tx.write_batch(workspace_id, IngestBatch([mention("1", conversation="1")]))
+        await keep(tx, workspace_id, first)
+        await keep(tx, workspace_id, first)
+        second = await tx.write_batch(
+            workspace_id,
+            IngestBatch([reply("2", 30, "1"), mention("3", author="u2", minute=5)]),
+        )
+        await keep(tx, workspace_id, second)
+    assert [(c["started_at"], c["stopped_at"]) for c in await clocks(db, workspace_id)] == [
+        (minute(0), minute(30)),
+        (minute(5), None),
+    ]
+
+
+# -- what the batch's writer holds is what the database holds ---------------------------------
+
+LANGUAGES = [None, "en", "fr"]
+
+
+@st.composite
+def traffic(draw: st.DrawFn) -> list[list[Mention]]:
+    """Batches of a few conversations: customers and the brand writing, automated posts,
+    several messages in the same second, in several languages, brand posts seen first."""
+    batches = []
+    external_ids = itertools.count()
+    for _ in range(draw(st.integers(1, 3))):
+        batch = []
+        for _ in range(draw(st.integers(1, 6))):
+            conversation = str(draw(st.integers(0, 4)))
+            brand = draw(st.integers(0, 2)) == 0
+            made = mention(
+                f"m{next(external_ids)}",
+                author="brand" if brand else draw(st.sampled_from(["ann", "bob"])),
+                minute=draw(st.integers(0, 3)),
+                conversation=conversation,
+            )
+            batch.append(
+                made.model_copy(
+                    update={
+                        "language": draw(st.sampled_from(LANGUAGES)),
+                        "automated": brand and draw(st.booleans()),
+                    }
+                )
+            )
+        batches.append(batch)
+    return batches
+
+
+_workspaces = itertools.count(1)
+
+
+async def brand_workspace(db: Database) -> int:
+    workspaces = PgWorkspaceStore(db)
+    workspace_id = await workspaces.ensure_workspace(f"p{next(_workspaces)}", "p")
+    await workspaces.add_account(workspace_id, Network.X, "brand", "acme")
+    return workspace_id
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(batches=traffic())
+async def test_timelines_of_new_threads_held_by_the_batch_are_those_read_back(
+    db: Database, batches: list[list[Mention]]
+) -> None:
+    workspace_id = await brand_workspace(db)
+    *earlier, last = batches
+    for batch in earlier:
+        await ingest(db, workspace_id, *batch)
+    async with PgIngestStore(db).batch_transaction(workspace_id) as tx:
+        result = await tx.write_batch(workspace_id, IngestBatch(last))
+        thread_ids = sorted(result.changed_thread_ids)
+        held = await tx.clocks.timelines(workspace_id, thread_ids)
+        read_back = await PgClockWriter(tx.conn).timelines(workspace_id, thread_ids)
+    assert held == read_back
+
+
+async def clocks_by_conversation(db: Database, workspace_id: int) -> dict[tuple[str, ...], Any]:
+    """Each thread's clocks, under the ids of its messages (thread ids differ by workspace)."""
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            """SELECT (SELECT array_agg(m.external_id ORDER BY m.external_id) FROM mention m
+                       WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id) AS ids,
+                      c.kind, c.started_at, c.stopped_at, c.policy, c.calendar,
+                      c.config_version, c.budget_seconds, c.deadline, c.warn_at, c.outcome,
+                      c.business_seconds, c.arrived_in_hours, c.next_due_at
+               FROM sla_clock c
+               JOIN thread t ON t.workspace_id = c.workspace_id AND t.id = c.thread_id
+               WHERE c.workspace_id = $1""",
+            workspace_id,
+        )
+    found: dict[tuple[str, ...], Any] = {}
+    for row in rows:
+        clock = dict(row)
+        found.setdefault(tuple(clock.pop("ids")), []).append(clock)
+    return {ids: sorted(listed, key=lambda c: c["started_at"]) for ids, listed in found.items()}
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(batches=traffic())
+async def test_clocks_are_the_same_in_one_batch_or_in_several(
+    db: Database, batches: list[list[Mention]]
+) -> None:
+    # One batch writes every clock new (copied in); several update them (upserted).
+    whole = await brand_workspace(db)
+    await ingest(db, whole, *[m for batch in batches for m in batch])
+    in_parts = await brand_workspace(db)
+    for batch in batches:
+        await ingest(db, in_parts, *batch)
+    assert await clocks_by_conversation(db, in_parts) == await clocks_by_conversation(db, whole)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from inbox.domain.network import Network
+from inbox.domain.sla import SlaSettings, StoredClock, ThreadTimeline, TimelineEntry
+from inbox.domain.thread import Priority, ThreadKind
+from inbox.usecases.sla import KeepClocks
+from sla.calendar import WEEKDAYS, business_time, calendar_from_config, is_open
 from sla.clocks import ClockSpan, TimelineMessage, response_spans
-from sla.policy import ClockKind
+from sla.policy import ClockKind, SlaPolicy, plan_clock
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -65,3 +71,170 @@ def test_spans_do_not_depend_on_arrival_order(history: list[TimelineMessage], rn
     assert all(s.stopped_at is None or s.stopped_at >= s.started_at for s in spans)
     assert sum(1 for s in spans if s.stopped_at is None) <= 1
     assert [s.kind for s in spans][:1] in ([], [ClockKind.FIRST_RESPONSE])
+
+
+# -- planning: the shortcuts give exactly the clocks of the long way -------------------------
+
+ALWAYS = {"tz": "UTC", "weekly": {day: [["00:00", "24:00"]] for day in WEEKDAYS}}
+ALWAYS_IN_PARIS = {"tz": "Europe/Paris", "weekly": {day: [["00:00", "24:00"]] for day in WEEKDAYS}}
+OFFICE = {
+    "tz": "Europe/Paris",
+    "weekly": {day: [["09:00", "19:00"]] for day in WEEKDAYS[:5]},
+    "holidays": ["2026-05-01"],
+}
+NIGHTS = {"tz": "America/New_York", "weekly": {day: [["22:00", "06:00"]] for day in WEEKDAYS}}
+CALENDARS: list[dict[str, object]] = [
+    ALWAYS,
+    ALWAYS_IN_PARIS,
+    OFFICE,
+    NIGHTS,
+    {"union": [OFFICE, ALWAYS]},
+    {"union": [OFFICE, NIGHTS]},
+]
+
+targets = st.fixed_dictionaries(
+    {
+        "first_response": st.integers(1, 3000),
+        "next_response": st.integers(1, 3000),
+        "resolution": st.none() | st.integers(1, 5000),
+    }
+)
+policies = st.fixed_dictionaries(
+    {
+        "name": st.just("p"),
+        "calendar": st.just("c"),
+        "targets": targets,
+        "by_priority": st.dictionaries(st.sampled_from([p.value for p in Priority]), targets),
+        "warn_at": st.sampled_from([0.5, 0.75, 0.9, 1 / 3, 0.999]),
+    }
+)
+# Across a year, so that daylight saving changes and holidays are crossed; to the microsecond.
+instants = st.integers(0, 365 * 24 * 3600 * 10**6).map(
+    lambda us: datetime(2026, 1, 1, tzinfo=UTC) + timedelta(microseconds=us)
+)
+
+
+@st.composite
+def timelines(draw: st.DrawFn, thread_id: int) -> ThreadTimeline:
+    start = draw(instants)
+    if draw(st.booleans()):  # the commonest thread: one customer message
+        entries = [TimelineEntry(start, inbound=True)]
+    else:
+        offsets = draw(st.lists(st.integers(0, 3 * 24 * 60), min_size=1, max_size=5))
+        entries = [
+            TimelineEntry(
+                start + timedelta(minutes=offset),
+                inbound=draw(st.booleans()),
+                qualifying=draw(st.booleans()),
+                closes=draw(st.integers(0, 5)) == 0,
+            )
+            for offset in offsets
+        ]
+    return ThreadTimeline(
+        thread_id=thread_id,
+        network=Network.X,
+        kind=ThreadKind.UNCLASSIFIED,
+        priority=draw(st.sampled_from(list(Priority))),
+        team_id=None,
+        vip=False,
+        messages=entries,
+    )
+
+
+def planned_the_long_way(
+    timeline: ThreadTimeline, calendar_config: dict[str, object], policy_config: dict[str, object]
+) -> list[StoredClock]:
+    """What clocks a thread with nothing stored gets: each span planned by plan_clock."""
+    calendar = calendar_from_config(calendar_config)
+    policy = SlaPolicy.model_validate(policy_config)
+    clocks = []
+    for span in response_spans(timeline.messages):
+        plan = plan_clock(policy, calendar, span.kind, timeline.priority, span.started_at)
+        if plan is None:
+            continue
+        stop = span.stopped_at
+        clocks.append(
+            StoredClock(
+                thread_id=timeline.thread_id,
+                kind=span.kind.value,
+                started_at=span.started_at,
+                stopped_at=stop,
+                policy=policy.name,
+                calendar=policy.calendar,
+                config_version=VERSION,
+                budget_seconds=int(plan.budget.total_seconds()),
+                deadline=plan.deadline,
+                warn_at=plan.warn_at,
+                outcome="excluded" if span.excluded else None,
+                business_seconds=None
+                if stop is None
+                else int(business_time(calendar, span.started_at, stop).total_seconds()),
+                arrived_in_hours=is_open(calendar, span.started_at),
+            )
+        )
+    return clocks
+
+
+VERSION = 3
+
+
+class FakeWriter:
+    """A ClockWriter holding timelines in memory and keeping what is saved."""
+
+    def __init__(self, settings: SlaSettings, timelines: list[ThreadTimeline]) -> None:
+        self.settings = settings
+        self.held = timelines
+        self.saved: list[StoredClock] = []
+
+    async def sla_settings(self, workspace_id: int) -> SlaSettings | None:
+        return self.settings
+
+    async def timelines(self, workspace_id: int, thread_ids: Sequence[int]) -> list[ThreadTimeline]:
+        return [t for t in self.held if t.thread_id in thread_ids]
+
+    async def clocks_of(self, workspace_id: int, thread_ids: Sequence[int]) -> list[StoredClock]:
+        return []
+
+    async def save_clocks(
+        self, workspace_id: int, clocks: Sequence[StoredClock], stale: Sequence[StoredClock] = ()
+    ) -> None:
+        self.saved.extend(clocks)
+
+    async def record_closure(
+        self, workspace_id: int, thread_id: int, at: datetime, reason: str, closed_by: str
+    ) -> bool:
+        raise NotImplementedError
+
+    async def queue_acknowledgements(
+        self, workspace_id: int, acknowledgements: Sequence[tuple[int, str, str]]
+    ) -> None:
+        pass
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    calendar_config=st.sampled_from(CALENDARS),
+    policy_config=policies,
+    threads=st.lists(st.integers(1, 10**6), min_size=1, max_size=6, unique=True).flatmap(
+        lambda ids: st.tuples(*(timelines(thread_id) for thread_id in sorted(ids)))
+    ),
+    created=st.booleans(),
+)
+async def test_clocks_planned_by_the_shortcuts_are_those_of_plan_clock(
+    calendar_config: dict[str, object],
+    policy_config: dict[str, object],
+    threads: tuple[ThreadTimeline, ...],
+    created: bool,
+) -> None:
+    settings_ = SlaSettings(
+        VERSION, {"c": calendar_config}, {"policies": {"p": policy_config}, "default": "p"}
+    )
+    writer = FakeWriter(settings_, list(threads))
+    ids = [t.thread_id for t in threads]
+    await KeepClocks().keep(writer, 1, ids, frozenset(ids) if created else frozenset())
+    expected = [
+        clock
+        for timeline in threads
+        for clock in planned_the_long_way(timeline, calendar_config, policy_config)
+    ]
+    assert writer.saved == expected

@@ -39,6 +39,7 @@ from inbox.store.health import PgHealthCheck
 from inbox.store.ingest import PgIngestStore
 from inbox.store.migrate import migrate
 from inbox.store.outbox import PgOutboxStore
+from inbox.store.routing import PgRoutingStore, PgThreadEdits
 from inbox.store.secret_box import SecretBox, load_or_create_key
 from inbox.store.sla_alerts import PgSlaDispatchStore
 from inbox.store.sla_clocks import PgSlaQuery, PgSlaSettingsStore
@@ -52,6 +53,14 @@ from inbox.usecases.channels import ListChannels
 from inbox.usecases.health import CheckHealth
 from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.outbox import SendOutbox, SendPolicy
+from inbox.usecases.routing import (
+    ClaimNext,
+    ClassifyMentions,
+    CorrectClassification,
+    RouteThreads,
+    RoutingConfigs,
+    RoutingSettings,
+)
 from inbox.usecases.services import Services
 from inbox.usecases.sla import CloseWithoutReply, KeepClocks, SaveSlaSettings
 from inbox.usecases.sla_alerts import DispatchSlaEvents
@@ -78,8 +87,15 @@ class Runtime:
 
 def build_services(db: Database) -> Services:
     clocks = KeepClocks()
+    routing = RoutingConfigs()
     return Services(
-        ingest=IngestMentions(PgIngestStore(db), hooks=[clocks]),
+        # Rules and assignment first: a rule's priority or "no reply needed" is what the
+        # clocks then see, in the same transaction.
+        ingest=IngestMentions(
+            PgIngestStore(db),
+            classifier=ClassifyMentions(PgRoutingStore(db), routing),
+            hooks=[RouteThreads(routing, clock=utc_now), clocks],
+        ),
         list_threads=ListThreads(PgThreadQuery(db)),
         tokens=ApiTokens(PgTokenStore(db)),
         health=CheckHealth(PgHealthCheck(db)),
@@ -89,6 +105,9 @@ def build_services(db: Database) -> Services:
         explain_sla=ExplainThreadSla(PgSlaQuery(db), clocks, clock=utc_now),
         sla_settings=SaveSlaSettings(PgSlaSettingsStore(db), clocks),
         close_without_reply=CloseWithoutReply(PgSlaSettingsStore(db), clocks, clock=utc_now),
+        correct_classification=CorrectClassification(PgThreadEdits(db), clocks),
+        claim_next=ClaimNext(PgRoutingStore(db), clock=utc_now),
+        routing_settings=RoutingSettings(PgRoutingStore(db)),
     )
 
 

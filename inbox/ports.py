@@ -18,15 +18,18 @@ from inbox.domain.mention import Mention
 from inbox.domain.network import ChannelStatus
 from inbox.domain.outbox import OutboxItem, OutboxKind
 from inbox.domain.people import Role
+from inbox.domain.routing import ClaimedThread, RoutingConfig
 from inbox.domain.sla import SlaEvent, SlaReportRow, SlaSettings, StoredClock, ThreadTimeline
 from inbox.domain.sla_alerts import PendingShiftReport, PendingSlaEvent, SlaDispatch
 from inbox.domain.thread import Priority, Thread, ThreadKind, ThreadStatus
 from inbox.domain.webhooks import DeliveryJob, Webhook
+from routing.rules import RuleOutcome, RuleSubject
+from routing.snapshot import AssignedThread, Assignment, Snapshot, ThreadToRoute
 from sla.alerts import Person
 
 
 class MentionClassification(Protocol):
-    """What a classifier decides about one inbound mention (kind, language, priority)."""
+    """What a classifier decides about one inbound mention, and why."""
 
     @property
     def kind(self) -> ThreadKind: ...
@@ -37,11 +40,23 @@ class MentionClassification(Protocol):
     @property
     def priority(self) -> Priority: ...
 
+    @property
+    def topics(self) -> tuple[str, ...]: ...
+
+    @property
+    def suggest_private_message(self) -> bool: ...
+
+    def as_dict(self) -> dict[str, object]:
+        """Everything decided, with the reasons, as stored (personal data masked)."""
+        ...
+
 
 class MentionClassifier(Protocol):
-    """Pure and fast: runs before the batch transaction opens, one answer per mention."""
+    """Runs before the batch transaction opens, one answer per mention."""
 
-    def classify(self, mentions: Sequence[Mention]) -> Sequence[MentionClassification]: ...
+    async def classify(
+        self, workspace_id: int, mentions: Sequence[Mention]
+    ) -> Sequence[MentionClassification]: ...
 
 
 class IngestTransaction(Protocol):
@@ -60,6 +75,9 @@ class IngestTransaction(Protocol):
 
     @property
     def clocks(self) -> ClockWriter: ...
+
+    @property
+    def routing(self) -> RoutingWriter: ...
 
 
 class AfterIngestHook(Protocol):
@@ -92,13 +110,22 @@ class ThreadQuery(Protocol):
 
 
 class TokenStore(Protocol):
-    async def find_token(self, workspace_id: int, token_hash: bytes) -> tuple[int, Role] | None:
-        """The token's id and role, if it exists and is not revoked."""
+    async def find_token(
+        self, workspace_id: int, token_hash: bytes
+    ) -> tuple[int, Role, int | None] | None:
+        """The token's id, role and agent, if it exists and is not revoked."""
         ...
 
     async def create_token(
-        self, workspace_id: int, name: str, role: Role, token_hash: bytes
-    ) -> int: ...
+        self,
+        workspace_id: int,
+        name: str,
+        role: Role,
+        token_hash: bytes,
+        agent_email: str | None = None,
+    ) -> int:
+        """Raises NotFoundError when `agent_email` names no agent of the workspace."""
+        ...
 
 
 class WorkspaceStore(Protocol):
@@ -336,3 +363,79 @@ class WebhookPoster(Protocol):
     async def post(self, url: str, headers: Mapping[str, str], body: bytes) -> int:
         """The receiver's HTTP status; raises WebhookUnreachable when none came back."""
         ...
+
+
+class RoutingWriter(Protocol):
+    """Routing on one open transaction (an ingestion batch's, or one of its own)."""
+
+    async def config(self, workspace_id: int) -> RoutingConfig | None: ...
+
+    async def snapshot(self, workspace_id: int, now: datetime, window: timedelta) -> Snapshot: ...
+
+    async def to_route(
+        self, workspace_id: int, thread_ids: Sequence[int]
+    ) -> list[tuple[ThreadToRoute, int | None]]:
+        """Threads waiting for someone, with who holds them now (None: the queue)."""
+        ...
+
+    async def rule_subjects(
+        self, workspace_id: int, thread_ids: Sequence[int]
+    ) -> list[RuleSubject]: ...
+
+    async def apply_rules(
+        self, workspace_id: int, outcomes: Sequence[tuple[int, RuleOutcome]]
+    ) -> None: ...
+
+    async def agents_by_email(self, workspace_id: int, emails: Sequence[str]) -> dict[str, int]: ...
+
+    async def apply(
+        self,
+        workspace_id: int,
+        assignments: Sequence[Assignment],
+        at: datetime,
+        source: str,
+        holders: Sequence[int | None] | None = None,
+    ) -> None:
+        """Write the decisions of threads still held as the decision saw them."""
+        ...
+
+    async def stale(
+        self, workspace_id: int, assigned_before: datetime, limit: int = 500
+    ) -> list[AssignedThread]: ...
+
+    async def count_rules(self, workspace_id: int, fired: dict[str, int], at: datetime) -> None: ...
+
+
+class RoutingStore(Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[RoutingWriter]: ...
+
+    async def claim(
+        self, workspace_id: int, agent_id: int, limit: int, at: datetime
+    ) -> list[ClaimedThread]: ...
+
+    async def rule_counts(self, workspace_id: int) -> dict[str, int]: ...
+
+    async def load_config(self, workspace_id: int) -> RoutingConfig | None: ...
+
+    async def save_config(
+        self,
+        workspace_id: int,
+        settings: dict[str, object],
+        lexicon: dict[str, object],
+        rules: dict[str, object],
+    ) -> int: ...
+
+
+class ThreadEditor(Protocol):
+    @property
+    def clocks(self) -> ClockWriter: ...
+
+    async def correct(
+        self, workspace_id: int, thread_id: int, field: str, value: object, corrected_by: str
+    ) -> object:
+        """Set the field, record the correction; the old value. NotFoundError if no thread."""
+        ...
+
+
+class ThreadEditStore(Protocol):
+    def edit(self) -> AbstractAsyncContextManager[ThreadEditor]: ...

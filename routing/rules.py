@@ -719,3 +719,13 @@ _PLAIN = {
     "model_attributes_type": "must be an object",
     "dict_type": "must be an object",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSubject:
+    """A thread the rules look at: its facts, and whether someone already holds it (then a
+    rule's team or assignee no longer applies)."""
+
+    thread_id: int
+    assigned: bool
+    facts: RuleFacts

@@ -8,12 +8,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from inbox.domain.ingestion import IngestBatch, IngestResult
-from inbox.domain.mention import Mention
+from inbox.domain.mention import Direction, Mention
 from inbox.domain.text import is_storable, storable_json
 from inbox.domain.threading import place_in_threads
 from inbox.ports import MentionClassification
 from inbox.store import ingest_sql as sql
 from inbox.store.database import Connection, Database
+from inbox.store.routing import PgRoutingWriter
 from inbox.store.sla_clocks import PgClockWriter
 
 # pg_notify payloads are capped at 8000 bytes; past this a listener is told to reload instead.
@@ -71,6 +72,8 @@ def staging_records(
                 decided.kind.value if decided else None,
                 decided.priority.value if decided else None,
                 mention.automated,
+                list(decided.topics) if decided else None,
+                decided.suggest_private_message if decided else None,
             )
         )
     return records
@@ -95,6 +98,10 @@ class PgIngestTransaction:
     @property
     def clocks(self) -> PgClockWriter:
         return self._clocks
+
+    @property
+    def routing(self) -> PgRoutingWriter:
+        return PgRoutingWriter(self.conn)
 
     async def write_batch(
         self,
@@ -139,6 +146,8 @@ class PgIngestTransaction:
             added = len(inserted)
             created = {tid for tid, (new, _) in result_threads.items() if new}
             self._clocks.remember_new_threads(workspace_id, inserted, created)
+            if kept_classes is not None:
+                await self._store_classifications(workspace_id, mentions, kept_classes, inserted)
             # Unthreaded posts wait under a conversation key: only a thread created now, or
             # one whose key was just re-filed, can have some to take in.
             candidates = [tid for tid, (new, _) in result_threads.items() if new or rekeyed]
@@ -160,6 +169,40 @@ class PgIngestTransaction:
             created_thread_ids=frozenset(
                 t for t, (created, _) in result_threads.items() if created
             ),
+        )
+
+    async def _store_classifications(
+        self,
+        workspace_id: int,
+        mentions: Sequence[Mention],
+        classifications: Sequence[MentionClassification],
+        inserted: Sequence[Any],
+    ) -> None:
+        """Each written customer message's classification, matched by network and id."""
+        decided = {
+            (m.network.value, m.external_id): c
+            for m, c in zip(mentions, classifications, strict=True)
+            if m.direction is Direction.INBOUND
+        }
+        rows = [
+            (row["network"], row["external_id"], row["thread_id"])
+            for row in inserted
+            if row["inbound"]
+            and row["thread_id"] is not None
+            and (row["network"], row["external_id"]) in decided
+        ]
+        if not rows:
+            return
+        await self.conn.execute(
+            sql.STORE_CLASSIFICATIONS,
+            workspace_id,
+            [network for network, _, _ in rows],
+            [external_id for _, external_id, _ in rows],
+            [thread_id for _, _, thread_id in rows],
+            [decided[(n, e)].kind.value for n, e, _ in rows],
+            [decided[(n, e)].language for n, e, _ in rows],
+            [decided[(n, e)].priority.value for n, e, _ in rows],
+            [json.dumps(decided[(n, e)].as_dict(), ensure_ascii=False) for n, e, _ in rows],
         )
 
     async def _apply_rekeys(self, workspace_id: int) -> bool:

@@ -27,6 +27,8 @@ STAGING_COLUMNS = (
     "kind",
     "priority",
     "automated",
+    "topics",
+    "personal_data",
 )
 
 CREATE_STAGING = """
@@ -49,7 +51,9 @@ CREATE TEMP TABLE IF NOT EXISTS ingest_staging (
     raw                  jsonb NOT NULL,
     kind                 text,
     priority             text,
-    automated            boolean NOT NULL
+    automated            boolean NOT NULL,
+    topics               text[],
+    personal_data        boolean
 ) ON COMMIT DELETE ROWS
 """
 
@@ -207,11 +211,21 @@ WITH grouped AS (
            (array_agg(s.kind ORDER BY s.created_at, s.external_id)
                FILTER (WHERE s.direction = 'inbound' AND s.kind IS NOT NULL))[1] AS kind,
            max(array_position(ARRAY['low', 'normal', 'high', 'urgent'], s.priority))
-               FILTER (WHERE s.direction = 'inbound') AS priority_rank
+               FILTER (WHERE s.direction = 'inbound') AS priority_rank,
+           (array_agg(s.language ORDER BY s.created_at, s.external_id)
+               FILTER (WHERE s.direction = 'inbound' AND s.language IS NOT NULL))[1]
+               AS language,
+           coalesce(bool_or(s.personal_data) FILTER (WHERE s.direction = 'inbound'), false)
+               AS personal_data
     FROM ingest_staging s
     LEFT JOIN identity i
            ON s.direction = 'inbound' AND i.workspace_id = $1 AND i.network = s.network
           AND i.external_user_id = s.author_external_id
+    GROUP BY s.network, s.thread_key
+), topics AS (
+    SELECT s.network, s.thread_key, array_agg(DISTINCT topic ORDER BY topic) AS topics
+    FROM ingest_staging s, unnest(s.topics) AS topic
+    WHERE s.direction = 'inbound'
     GROUP BY s.network, s.thread_key
 ), prior AS (
     SELECT t.network, t.thread_key, t.status
@@ -220,14 +234,15 @@ WITH grouped AS (
 ), written AS (
     INSERT INTO thread AS t (workspace_id, network, thread_key, status, priority, kind,
                              customer_id, opened_at, last_inbound_at, last_outbound_at,
-                             message_count, excerpt)
+                             message_count, excerpt, language, topics, personal_data)
     SELECT $1, g.network, g.thread_key,
            CASE WHEN g.last_out >= g.first_in THEN 'open' ELSE 'new' END,
            (ARRAY['low', 'normal', 'high', 'urgent'])[coalesce(g.priority_rank, 2)],
            coalesce(g.kind, 'unclassified'),
            g.first_customer, coalesce(g.first_in, 'infinity'), g.last_in, g.last_out, g.n,
-           coalesce(g.excerpt, '')
+           coalesce(g.excerpt, ''), g.language, coalesce(tp.topics, '{}'), g.personal_data
     FROM grouped g
+    LEFT JOIN topics tp USING (network, thread_key)
     WHERE g.first_in IS NOT NULL
        OR EXISTS (SELECT 1 FROM prior p
                    WHERE p.network = g.network AND p.thread_key = g.thread_key)
@@ -264,6 +279,11 @@ WITH grouped AS (
                  AND excluded.last_inbound_at IS NOT NULL
                 THEN excluded.priority
             ELSE t.priority END,
+        language = coalesce(t.language, excluded.language),
+        topics = CASE WHEN excluded.topics = '{}' THEN t.topics
+                      ELSE ARRAY(SELECT DISTINCT unnest(t.topics || excluded.topics) ORDER BY 1)
+                 END,
+        personal_data = t.personal_data OR excluded.personal_data,
         -- the thread belongs to whoever wrote first, whatever order messages arrive in
         customer_id = CASE
             WHEN excluded.opened_at < t.opened_at AND excluded.customer_id IS NOT NULL
@@ -295,7 +315,20 @@ LEFT JOIN identity i
       AND i.external_user_id = s.author_external_id
 ON CONFLICT DO NOTHING
 RETURNING thread_id, direction = 'inbound' AS inbound, created_at, NOT automated AS qualifying,
-          language, false AS closes, external_id
+          language, false AS closes, external_id, network
+"""
+
+# What the classifier decided about each customer message written, with its reasons.
+STORE_CLASSIFICATIONS = """
+INSERT INTO mention_classification (workspace_id, network, external_id, thread_id, kind,
+                                    language, urgency, topics, personal_data, reasons)
+SELECT $1, c.network, c.external_id, c.thread_id, c.kind, c.language, c.urgency,
+       ARRAY(SELECT jsonb_array_elements_text(c.decided->'topics')),
+       c.decided->'personal_data', c.decided->'reasons'
+FROM unnest($2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[],
+            $8::jsonb[])
+     AS c(network, external_id, thread_id, kind, language, urgency, decided)
+ON CONFLICT DO NOTHING
 """
 
 # Brand posts stored earlier without a thread join the thread a customer has just opened in

@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 class IngestMentions:
     """One transaction per batch: mentions, quarantine, cursor, hooks and one notification.
 
-    The classifier runs before the transaction opens (it is pure and needs no lock); hooks run
+    The classifier runs before the transaction opens (it takes no lock); hooks run
     inside it, so SLA clocks and assignments commit with the mentions or not at all.
     """
 
@@ -31,7 +31,9 @@ class IngestMentions:
 
     async def __call__(self, workspace_id: int, batch: IngestBatch) -> IngestResult:
         classifications = (
-            self._classifier.classify(batch.mentions) if self._classifier is not None else None
+            await self._classifier.classify(workspace_id, batch.mentions)
+            if self._classifier is not None
+            else None
         )
         async with self._store.batch_transaction(workspace_id) as tx:
             result = await tx.write_batch(workspace_id, batch, classifications)

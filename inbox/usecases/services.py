@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from inbox.usecases.channels import ListChannels
 from inbox.usecases.health import CheckHealth
 from inbox.usecases.ingest import IngestMentions
+from inbox.usecases.routing import ClaimNext, CorrectClassification, RoutingSettings
 from inbox.usecases.sla import CloseWithoutReply, SaveSlaSettings
 from inbox.usecases.sla_explain import ExplainThreadSla
 from inbox.usecases.sla_reports import SlaNow, SlaReport
@@ -26,3 +27,6 @@ class Services:
     explain_sla: ExplainThreadSla
     sla_settings: SaveSlaSettings
     close_without_reply: CloseWithoutReply
+    correct_classification: CorrectClassification
+    claim_next: ClaimNext
+    routing_settings: RoutingSettings

@@ -1,0 +1,506 @@
+"""Routing in PostgreSQL: snapshots for the pure decisions, set-based assignment writes, the
+queue claimed with SKIP LOCKED, stale assignments, rule counts, presence and corrections."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from inbox.domain.errors import NotFoundError
+from inbox.domain.routing import ClaimedThread, RoutingConfig
+from inbox.store.database import Connection, Database
+from inbox.store.sla_clocks import PgClockWriter
+from routing.rules import RuleFacts, RuleOutcome, RuleSubject
+from routing.snapshot import (
+    AgentState,
+    AssignedThread,
+    Assignment,
+    Snapshot,
+    TeamState,
+    ThreadToRoute,
+)
+
+STAFF_ROLES = ("agent", "lead", "admin")
+
+AGENTS = """
+SELECT a.id, a.display_name, a.roles, a.active, a.capacity, a.languages, a.networks, a.topics,
+       a.on_shift, a.away, a.last_assigned_at,
+       coalesce((SELECT array_agg(m.team_id) FROM team_member m
+                 WHERE m.workspace_id = a.workspace_id AND m.agent_id = a.id), '{}') AS team_ids,
+       (SELECT count(*) FROM thread t
+        WHERE t.workspace_id = a.workspace_id AND t.assignee_id = a.id
+          AND t.status IN ('new', 'open', 'pending')) AS open_threads,
+       (SELECT count(*) FROM assignment s
+        WHERE s.workspace_id = a.workspace_id AND s.agent_id = a.id AND s.at > $2)
+           AS assigned_recently
+FROM agent a
+WHERE a.workspace_id = $1 AND a.active
+"""
+TEAMS = "SELECT id, name, languages, networks, skills, vip FROM team WHERE workspace_id = $1"
+
+THREAD_FACTS = """
+SELECT t.id, t.network, t.language, t.topics, t.kind, t.priority, t.personal_data, t.team_id,
+       coalesce(c.vip, false) AS vip, c.owner_agent_id,
+       (SELECT min(m.team_id) FROM team_member m
+        WHERE m.workspace_id = t.workspace_id AND m.agent_id = c.owner_agent_id) AS owner_team_id,
+       (SELECT s.agent_id FROM assignment s
+        WHERE s.workspace_id = t.workspace_id AND s.thread_id = t.id AND s.agent_id IS NOT NULL
+        ORDER BY s.at DESC, s.id DESC LIMIT 1) AS previous_assignee_id
+FROM thread t
+LEFT JOIN customer c ON c.workspace_id = t.workspace_id AND c.id = t.customer_id
+WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[])
+"""
+# Waiting for someone: nobody holds it, or its holder is gone (off shift, away, inactive).
+TO_ROUTE = """
+SELECT t.assignee_id AS holder, t.id, t.network, t.language, t.topics, t.kind, t.priority,
+       t.personal_data, t.team_id, coalesce(c.vip, false) AS vip, c.owner_agent_id,
+       (SELECT min(m.team_id) FROM team_member m
+        WHERE m.workspace_id = t.workspace_id AND m.agent_id = c.owner_agent_id) AS owner_team_id,
+       (SELECT s.agent_id FROM assignment s
+        WHERE s.workspace_id = t.workspace_id AND s.thread_id = t.id AND s.agent_id IS NOT NULL
+        ORDER BY s.at DESC, s.id DESC LIMIT 1) AS previous_assignee_id
+FROM thread t
+LEFT JOIN customer c ON c.workspace_id = t.workspace_id AND c.id = t.customer_id
+WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[]) AND t.status IN ('new', 'open')
+  AND (t.assignee_id IS NULL OR NOT EXISTS (
+        SELECT 1 FROM agent a WHERE a.workspace_id = t.workspace_id AND a.id = t.assignee_id
+          AND a.active AND a.on_shift AND NOT a.away))
+"""
+
+# What rules look at: the thread's classification and its latest customer message.
+RULE_SUBJECTS = """
+SELECT t.id, t.network, t.kind, t.language, t.topics, t.priority, t.personal_data,
+       t.assignee_id IS NOT NULL AS assigned, coalesce(c.vip, false) AS vip,
+       last.body, last.created_at
+FROM thread t
+LEFT JOIN customer c ON c.workspace_id = t.workspace_id AND c.id = t.customer_id
+JOIN LATERAL (
+    SELECT m.body, m.created_at FROM mention m
+    WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id AND m.direction = 'inbound'
+    ORDER BY m.created_at DESC LIMIT 1
+) last ON true
+WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[]) AND t.status IN ('new', 'open')
+"""
+APPLY_RULES = """
+UPDATE thread t
+SET team_id = coalesce(tm.id, t.team_id),
+    priority = coalesce(d.priority, t.priority),
+    tags = ARRAY(SELECT DISTINCT unnest(t.tags || d.tags)),
+    updated_at = now()
+FROM (SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[])
+          AS d(thread_id, team, priority, tags_json)) raw
+CROSS JOIN LATERAL (
+    SELECT raw.thread_id, raw.team, raw.priority,
+           ARRAY(SELECT jsonb_array_elements_text(raw.tags_json::jsonb)) AS tags
+) d
+LEFT JOIN team tm ON tm.workspace_id = $1 AND tm.name = d.team
+WHERE t.workspace_id = $1 AND t.id = d.thread_id
+"""
+AGENTS_BY_EMAIL = """
+SELECT email, id FROM agent WHERE workspace_id = $1 AND email = ANY($2::text[]) AND active
+"""
+
+# Only threads still in the state the decision saw are written ($9: the holder it saw, or
+# NULL for the queue), so a claim racing the router never loses.
+APPLY = """
+WITH d AS (
+    SELECT * FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::boolean[], $6::text[],
+                         $9::bigint[])
+        AS d(thread_id, agent_id, team_id, community, reasons, holder)
+), written AS (
+    UPDATE thread t
+    SET assignee_id = d.agent_id, team_id = coalesce(d.team_id, t.team_id),
+        community = d.community,
+        assigned_at = CASE WHEN d.agent_id IS NULL THEN NULL ELSE $7::timestamptz END,
+        updated_at = now()
+    FROM d
+    WHERE t.workspace_id = $1 AND t.id = d.thread_id
+      AND t.assignee_id IS NOT DISTINCT FROM d.holder
+    RETURNING t.id
+), logged AS (
+    INSERT INTO assignment (workspace_id, thread_id, agent_id, team_id, community, source,
+                            reasons, at)
+    SELECT $1, d.thread_id, d.agent_id, d.team_id, d.community, $8, d.reasons::jsonb, $7
+    FROM d JOIN written w ON w.id = d.thread_id
+    RETURNING agent_id
+)
+UPDATE agent a SET last_assigned_at = $7
+FROM (SELECT DISTINCT agent_id FROM logged WHERE agent_id IS NOT NULL) x
+WHERE a.workspace_id = $1 AND a.id = x.agent_id
+"""
+
+# The next threads of an agent's queue (their teams' and the unteamed), most pressing first,
+# then the nearest SLA deadline; rows another claimer holds are skipped, never waited for.
+CLAIM = """
+WITH mine AS (
+    SELECT coalesce(array_agg(team_id), '{}') AS teams FROM team_member
+    WHERE workspace_id = $1 AND agent_id = $2
+), picked AS (
+    SELECT t.id FROM thread t, mine
+    WHERE t.workspace_id = $1 AND t.assignee_id IS NULL AND t.status IN ('new', 'open')
+      AND (t.team_id IS NULL OR t.team_id = ANY(mine.teams))
+    ORDER BY array_position(ARRAY['urgent', 'high', 'normal', 'low'], t.priority),
+             t.sla_due_at NULLS LAST, t.id
+    LIMIT $3
+    FOR UPDATE OF t SKIP LOCKED
+), claimed AS (
+    UPDATE thread t SET assignee_id = $2, assigned_at = $4, updated_at = now()
+    FROM picked WHERE t.workspace_id = $1 AND t.id = picked.id
+    RETURNING t.id, t.priority, t.sla_due_at, t.team_id
+), logged AS (
+    INSERT INTO assignment (workspace_id, thread_id, agent_id, team_id, source, reasons, at)
+    SELECT $1, id, $2, team_id, 'claim', '["claimed from the queue"]'::jsonb, $4 FROM claimed
+)
+SELECT id, priority, sla_due_at FROM claimed
+ORDER BY array_position(ARRAY['urgent', 'high', 'normal', 'low'], priority),
+         sla_due_at NULLS LAST, id
+"""
+# Serialises an agent's own claims (two tabs), so capacity holds.
+LOCK_AGENT = """
+SELECT a.capacity,
+       (SELECT count(*) FROM thread t
+        WHERE t.workspace_id = a.workspace_id AND t.assignee_id = a.id
+          AND t.status IN ('new', 'open', 'pending')) AS open_threads
+FROM agent a WHERE a.workspace_id = $1 AND a.id = $2 AND a.active
+FOR UPDATE
+"""
+
+STALE = """
+SELECT t.id, t.assignee_id, t.team_id, t.assigned_at
+FROM thread t
+WHERE t.workspace_id = $1 AND t.assignee_id IS NOT NULL AND t.status IN ('new', 'open')
+  AND t.assigned_at < $2
+  AND (t.last_outbound_at IS NULL OR t.last_outbound_at < t.assigned_at)
+ORDER BY t.assigned_at
+LIMIT $3
+FOR UPDATE OF t SKIP LOCKED
+"""
+
+COUNT_RULES = """
+INSERT INTO routing_rule_count AS r (workspace_id, rule, fired, last_fired_at)
+SELECT $1, rule, fired, $4 FROM unnest($2::text[], $3::bigint[]) AS x(rule, fired)
+ON CONFLICT (workspace_id, rule)
+DO UPDATE SET fired = r.fired + excluded.fired, last_fired_at = excluded.last_fired_at
+"""
+RULE_COUNTS = "SELECT rule, fired FROM routing_rule_count WHERE workspace_id = $1"
+
+LOAD_CONFIG = """
+SELECT settings, lexicon, rules, version FROM routing_config WHERE workspace_id = $1
+"""
+SAVE_CONFIG = """
+INSERT INTO routing_config AS c (workspace_id, settings, lexicon, rules)
+VALUES ($1, $2::jsonb, $3::jsonb, $4::jsonb)
+ON CONFLICT (workspace_id) DO UPDATE
+SET settings = excluded.settings, lexicon = excluded.lexicon, rules = excluded.rules,
+    version = c.version + 1, updated_at = now()
+RETURNING version
+"""
+
+
+def _states(rows: Sequence[Any]) -> tuple[AgentState, ...]:
+    return tuple(
+        AgentState(
+            agent_id=row["id"],
+            team_ids=frozenset(row["team_ids"]),
+            languages=frozenset(row["languages"]),
+            networks=frozenset(row["networks"]),
+            topics=frozenset(row["topics"]),
+            on_shift=row["on_shift"],
+            away=row["away"],
+            capacity=row["capacity"],
+            open_threads=row["open_threads"],
+            assigned_recently=row["assigned_recently"],
+            last_assigned_at=row["last_assigned_at"],
+            community="community" in row["roles"]
+            and not any(role in row["roles"] for role in STAFF_ROLES),
+            active=row["active"],
+            name=row["display_name"],
+        )
+        for row in rows
+    )
+
+
+def _facts(row: Any) -> ThreadToRoute:
+    return ThreadToRoute(
+        thread_id=row["id"],
+        network=row["network"],
+        language=row["language"],
+        topics=frozenset(row["topics"]),
+        kind=row["kind"],
+        priority=row["priority"],
+        vip=row["vip"],
+        owner_agent_id=row["owner_agent_id"],
+        owner_team_id=row["owner_team_id"],
+        previous_assignee_id=row["previous_assignee_id"],
+        personal_data=row["personal_data"],
+        team_id=row["team_id"],
+    )
+
+
+def _config(row: Any) -> RoutingConfig | None:
+    if row is None:
+        return None
+    return RoutingConfig(
+        version=row["version"],
+        settings=json.loads(row["settings"]),
+        lexicon=json.loads(row["lexicon"]),
+        rules=json.loads(row["rules"]),
+    )
+
+
+class PgRoutingWriter:
+    """Routing on one open connection: inside an ingestion batch, or a transaction of its own."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def snapshot(self, workspace_id: int, now: datetime, window: timedelta) -> Snapshot:
+        agents = await self._conn.fetch(AGENTS, workspace_id, now - window)
+        teams = await self._conn.fetch(TEAMS, workspace_id)
+        return Snapshot(
+            agents=_states(agents),
+            teams=tuple(
+                TeamState(
+                    team_id=row["id"],
+                    name=row["name"],
+                    languages=frozenset(row["languages"]),
+                    networks=frozenset(row["networks"]),
+                    topics=frozenset(row["skills"]),
+                    vip=row["vip"],
+                )
+                for row in teams
+            ),
+            now=now,
+        )
+
+    async def config(self, workspace_id: int) -> RoutingConfig | None:
+        return _config(await self._conn.fetchrow(LOAD_CONFIG, workspace_id))
+
+    async def to_route(
+        self, workspace_id: int, thread_ids: Sequence[int]
+    ) -> list[tuple[ThreadToRoute, int | None]]:
+        """Threads waiting for someone, with who holds them now (None: the queue)."""
+        rows = await self._conn.fetch(TO_ROUTE, workspace_id, list(thread_ids))
+        routed = []
+        for row in rows:
+            facts = _facts(row)
+            if row["holder"] is not None:
+                facts = replace(facts, previous_assignee_id=row["holder"])
+            routed.append((facts, row["holder"]))
+        return routed
+
+    async def rule_subjects(
+        self, workspace_id: int, thread_ids: Sequence[int]
+    ) -> list[RuleSubject]:
+        rows = await self._conn.fetch(RULE_SUBJECTS, workspace_id, list(thread_ids))
+        return [
+            RuleSubject(
+                thread_id=row["id"],
+                assigned=row["assigned"],
+                facts=RuleFacts(
+                    kind=row["kind"] if row["kind"] != "unclassified" else "other",
+                    language=row["language"],
+                    topics=frozenset(row["topics"]),
+                    urgency=row["priority"],
+                    network=row["network"],
+                    customer_vip=row["vip"],
+                    followers=None,
+                    personal_data=row["personal_data"],
+                    text=row["body"],
+                    at=row["created_at"],
+                ),
+            )
+            for row in rows
+        ]
+
+    async def apply_rules(
+        self, workspace_id: int, outcomes: Sequence[tuple[int, RuleOutcome]]
+    ) -> None:
+        changing = [
+            (thread_id, o)
+            for thread_id, o in outcomes
+            if o.team is not None or o.priority is not None or o.tags
+        ]
+        if not changing:
+            return
+        await self._conn.execute(
+            APPLY_RULES,
+            workspace_id,
+            [thread_id for thread_id, _ in changing],
+            [o.team for _, o in changing],
+            [o.priority for _, o in changing],
+            [json.dumps(sorted(o.tags)) for _, o in changing],
+        )
+
+    async def agents_by_email(self, workspace_id: int, emails: Sequence[str]) -> dict[str, int]:
+        rows = await self._conn.fetch(AGENTS_BY_EMAIL, workspace_id, [e.lower() for e in emails])
+        return {row["email"]: row["id"] for row in rows}
+
+    async def apply(
+        self,
+        workspace_id: int,
+        assignments: Sequence[Assignment],
+        at: datetime,
+        source: str,
+        holders: Sequence[int | None] | None = None,
+    ) -> None:
+        if not assignments:
+            return
+        await self._conn.execute(
+            APPLY,
+            workspace_id,
+            [a.thread_id for a in assignments],
+            [a.agent_id for a in assignments],
+            [a.team_id for a in assignments],
+            [a.community for a in assignments],
+            [json.dumps(list(a.reasons), ensure_ascii=False) for a in assignments],
+            at,
+            source,
+            list(holders) if holders is not None else [None] * len(assignments),
+        )
+
+    async def stale(
+        self, workspace_id: int, assigned_before: datetime, limit: int = 500
+    ) -> list[AssignedThread]:
+        """Assigned before that instant and not answered since, locked until the transaction
+        ends (another worker skips them)."""
+        held = await self._conn.fetch(STALE, workspace_id, assigned_before, limit)
+        if not held:
+            return []
+        facts = {
+            row["id"]: _facts(row)
+            for row in await self._conn.fetch(THREAD_FACTS, workspace_id, [r["id"] for r in held])
+        }
+        return [
+            AssignedThread(
+                thread=facts[row["id"]],
+                agent_id=row["assignee_id"],
+                team_id=row["team_id"],
+                assigned_at=row["assigned_at"],
+                answered=False,
+            )
+            for row in held
+        ]
+
+    async def count_rules(self, workspace_id: int, fired: dict[str, int], at: datetime) -> None:
+        if fired:
+            names = sorted(fired)
+            await self._conn.execute(
+                COUNT_RULES, workspace_id, names, [fired[n] for n in names], at
+            )
+
+
+class PgRoutingStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[PgRoutingWriter]:
+        async with self._db.transaction() as conn:
+            yield PgRoutingWriter(conn)
+
+    async def claim(
+        self, workspace_id: int, agent_id: int, limit: int, at: datetime
+    ) -> list[ClaimedThread]:
+        """Up to `limit` threads from the agent's queue, never beyond their capacity."""
+        async with self._db.transaction() as conn:
+            agent = await conn.fetchrow(LOCK_AGENT, workspace_id, agent_id)
+            if agent is None:
+                return []
+            room = min(limit, agent["capacity"] - agent["open_threads"])
+            if room <= 0:
+                return []
+            rows = await conn.fetch(CLAIM, workspace_id, agent_id, room, at)
+        return [ClaimedThread(row["id"], row["priority"], row["sla_due_at"]) for row in rows]
+
+    async def rule_counts(self, workspace_id: int) -> dict[str, int]:
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(RULE_COUNTS, workspace_id)
+        return {row["rule"]: row["fired"] for row in rows}
+
+    async def load_config(self, workspace_id: int) -> RoutingConfig | None:
+        async with self._db.connection() as conn:
+            return _config(await conn.fetchrow(LOAD_CONFIG, workspace_id))
+
+    async def save_config(
+        self,
+        workspace_id: int,
+        settings: dict[str, object],
+        lexicon: dict[str, object],
+        rules: dict[str, object],
+    ) -> int:
+        async with self._db.connection() as conn:
+            version = await conn.fetchval(
+                SAVE_CONFIG,
+                workspace_id,
+                json.dumps(settings),
+                json.dumps(lexicon),
+                json.dumps(rules),
+            )
+        return int(version)
+
+
+CORRECTED_COLUMNS = {
+    "kind": "kind",
+    "language": "language",
+    "urgency": "priority",
+    "topics": "topics",
+}
+# The field names are checked against CORRECTED_COLUMNS before they reach the SQL.
+CORRECT = """
+WITH old AS (
+    SELECT t.id, to_jsonb(t.{column}) AS value,
+           (SELECT m.body FROM mention m
+            WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id
+              AND m.direction = 'inbound'
+            ORDER BY m.created_at DESC LIMIT 1) AS text
+    FROM thread t WHERE t.workspace_id = $1 AND t.id = $2 FOR UPDATE
+), logged AS (
+    INSERT INTO classification_correction (workspace_id, thread_id, field, old_value, new_value,
+                                           text, corrected_by)
+    SELECT $1, id, $3, value, $4::jsonb, coalesce(text, ''), $5 FROM old
+)
+UPDATE thread t SET {column} = {value}, updated_at = now()
+FROM old WHERE t.workspace_id = $1 AND t.id = old.id
+RETURNING old.value::text
+"""
+
+
+class PgThreadEditor:
+    """Changes to a thread's classification, with the SLA clocks of the same transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self.clocks = PgClockWriter(conn)
+
+    async def correct(
+        self, workspace_id: int, thread_id: int, field: str, value: object, corrected_by: str
+    ) -> object:
+        """The old value; NotFoundError when there is no such thread."""
+        column = CORRECTED_COLUMNS[field]
+        cast = (
+            "ARRAY(SELECT jsonb_array_elements_text($4::jsonb))"
+            if field == "topics"
+            else "$4::jsonb #>> '{}'"
+        )
+        sql = CORRECT.format(column=column, value=cast)
+        old = await self._conn.fetchval(
+            sql, workspace_id, thread_id, field, json.dumps(value), corrected_by
+        )
+        if old is None:
+            raise NotFoundError("thread", thread_id)
+        return json.loads(old)
+
+
+class PgThreadEdits:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    @asynccontextmanager
+    async def edit(self) -> AsyncIterator[PgThreadEditor]:
+        async with self._db.transaction() as conn:
+            yield PgThreadEditor(conn)

@@ -1,0 +1,334 @@
+"""Routing in the inbox: classify each batch, run the workspace's rules, assign, claim,
+reassign what nobody answered, and keep the routing settings.
+
+Classification runs before the batch transaction (pure, no lock). Rules and assignment run
+inside it, before the SLA clocks are kept, so that a rule's priority or "no reply needed" is
+what the clocks see, and a crash never leaves a message without its assignment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from pydantic import ValidationError
+
+from inbox.domain.errors import ConfigurationError
+from inbox.domain.ingestion import IngestResult
+from inbox.domain.mention import Mention
+from inbox.domain.routing import ClaimedThread, RoutingConfig
+from inbox.domain.thread import Priority, ThreadKind
+from inbox.ports import IngestTransaction, RoutingStore, RoutingWriter, ThreadEditStore
+from inbox.usecases.sla import KeepClocks
+from routing.assign import assign, reassign_stale
+from routing.classify import Classification, Classifier
+from routing.lexicon import LexiconExtension
+from routing.rules import RuleBook, RuleError, RuleOutcome, apply_rules_many, fired_counts
+from routing.settings import WorkspaceRouting
+from routing.snapshot import Assignment
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+ACKNOWLEDGEMENT_KEY = "rule-ack:{thread_id}:{at}"
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedConfig:
+    version: int
+    settings: WorkspaceRouting
+    rules: RuleBook
+    classifier: Classifier
+    acknowledgements: dict[str, str]
+
+
+def parse_config(config: RoutingConfig) -> ParsedConfig:
+    """Every part checked, the problem named: `ConfigurationError` otherwise."""
+    try:
+        settings_doc = dict(config.settings)
+        acknowledgements = settings_doc.pop("acknowledgements", {})
+        if not isinstance(acknowledgements, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and v.strip()
+            for k, v in acknowledgements.items()
+        ):
+            raise ConfigurationError(
+                "routing settings", "'acknowledgements' maps template names to texts"
+            )
+        settings = WorkspaceRouting.model_validate(settings_doc)
+        lexicon = LexiconExtension.model_validate(config.lexicon)
+        rules = RuleBook.parse(config.rules)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'document'}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigurationError("routing settings", problems) from None
+    except RuleError as exc:
+        raise ConfigurationError("routing rules", str(exc)) from None
+    missing = {
+        rule.then.auto_acknowledge
+        for rule in rules.rules
+        if rule.then.auto_acknowledge and rule.then.auto_acknowledge not in acknowledgements
+    }
+    if missing:
+        raise ConfigurationError(
+            "routing rules",
+            f"acknowledgement templates {sorted(missing)} are not in settings.acknowledgements",
+        )
+    return ParsedConfig(
+        config.version, settings, rules, Classifier(lexicon), dict(acknowledgements)
+    )
+
+
+DEFAULT_CONFIG = parse_config(RoutingConfig())
+
+
+class RoutingConfigs:
+    """Parsed configurations by workspace and version: a workspace's classifier (its lexicon
+    compiled) is built once per version, not per batch."""
+
+    def __init__(self) -> None:
+        self._parsed: dict[tuple[int, int], ParsedConfig] = {}
+
+    def parsed(self, workspace_id: int, config: RoutingConfig | None) -> ParsedConfig:
+        if config is None:
+            return DEFAULT_CONFIG
+        key = (workspace_id, config.version)
+        found = self._parsed.get(key)
+        if found is None:
+            try:
+                found = parse_config(config)
+            except ConfigurationError as error:
+                # Saved settings were checked; should a bad one slip through, messages must
+                # still be stored and routed: defaults apply and the error is loud.
+                log.error(
+                    "routing settings unusable; defaults applied",
+                    extra={"action": "routing_config_error", "error": str(error)},
+                )
+                found = DEFAULT_CONFIG
+            self._parsed = {k: v for k, v in self._parsed.items() if k[0] != workspace_id}
+            self._parsed[key] = found
+        return found
+
+
+class ClassifyMentions:
+    """The ingestion port: one classification per mention, with the workspace's lexicon."""
+
+    def __init__(self, store: RoutingStore, configs: RoutingConfigs) -> None:
+        self._store = store
+        self._configs = configs
+
+    async def classify(
+        self, workspace_id: int, mentions: Sequence[Mention]
+    ) -> Sequence[Classification]:
+        config = self._configs.parsed(workspace_id, await self._store.load_config(workspace_id))
+        if len(mentions) < 64:
+            return config.classifier.classify_many(mentions)
+        # A big batch: off the event loop, so that other connectors and the web keep going.
+        return await asyncio.to_thread(config.classifier.classify_many, mentions)
+
+
+class RouteThreads:
+    """After a batch is written: rules on the threads it touched, then assignment of those
+    nobody holds, in the batch's transaction, set-based."""
+
+    def __init__(self, configs: RoutingConfigs, *, clock: Clock = lambda: datetime.now(UTC)):
+        self._configs = configs
+        self._clock = clock
+
+    async def __call__(
+        self, tx: IngestTransaction, workspace_id: int, result: IngestResult
+    ) -> None:
+        if not result.changed_thread_ids:
+            return
+        writer = tx.routing
+        config = self._configs.parsed(workspace_id, await writer.config(workspace_id))
+        now = self._clock()
+        thread_ids = sorted(result.changed_thread_ids)
+        if config.rules.rules:
+            await self._apply_rules(tx, writer, workspace_id, thread_ids, config, now)
+        routed = await writer.to_route(workspace_id, thread_ids)
+        if not routed:
+            return
+        snapshot = await writer.snapshot(workspace_id, now, config.settings.fair_window)
+        decisions = assign([facts for facts, _ in routed], snapshot, config.settings.decisions())
+        await writer.apply(
+            workspace_id, decisions, now, "routing", holders=[holder for _, holder in routed]
+        )
+
+    async def _apply_rules(
+        self,
+        tx: IngestTransaction,
+        writer: RoutingWriter,
+        workspace_id: int,
+        thread_ids: Sequence[int],
+        config: ParsedConfig,
+        now: datetime,
+    ) -> None:
+        subjects = await writer.rule_subjects(workspace_id, thread_ids)
+        outcomes = apply_rules_many(config.rules, [s.facts for s in subjects])
+        fired = {name: n for name, n in fired_counts(outcomes).items() if n}
+        if not fired:
+            return
+        await writer.count_rules(workspace_id, fired, now)
+        applied: list[tuple[int, RuleOutcome]] = []
+        assigned = []
+        emails = {o.assign_to for o in outcomes if o.assign_to}
+        agents = await writer.agents_by_email(workspace_id, sorted(emails)) if emails else {}
+        acknowledgements = []
+        for subject, outcome in zip(subjects, outcomes, strict=True):
+            if not outcome.fired:
+                continue
+            # Someone already holds the thread: a rule no longer moves it.
+            team = None if subject.assigned else outcome.team
+            applied.append((subject.thread_id, _with_team(outcome, team)))
+            if outcome.no_reply_needed:
+                await tx.clocks.record_closure(
+                    workspace_id, subject.thread_id, now, "no_reply_needed", "rule"
+                )
+            agent_id = agents.get(outcome.assign_to.lower()) if outcome.assign_to else None
+            if agent_id is not None and not subject.assigned:
+                assigned.append((subject.thread_id, agent_id, outcome.reasons))
+            template = outcome.auto_acknowledge
+            if template is not None:
+                key = ACKNOWLEDGEMENT_KEY.format(
+                    thread_id=subject.thread_id, at=subject.facts.at.isoformat()
+                )
+                acknowledgements.append((subject.thread_id, key, config.acknowledgements[template]))
+        await writer.apply_rules(workspace_id, applied)
+        if assigned:
+            await writer.apply(
+                workspace_id,
+                [Assignment(t, agent, None, False, tuple(why)) for t, agent, why in assigned],
+                now,
+                "rule",
+            )
+        if acknowledgements:
+            await tx.clocks.queue_acknowledgements(workspace_id, acknowledgements)
+
+
+def _with_team(outcome: RuleOutcome, team: str | None) -> RuleOutcome:
+    return outcome if outcome.team == team else replace(outcome, team=team)
+
+
+class ClaimNext:
+    """An agent takes the next threads of their queue: most pressing first, then the nearest
+    deadline; rows others are claiming are skipped, never waited for."""
+
+    def __init__(self, store: RoutingStore, *, clock: Clock = lambda: datetime.now(UTC)):
+        self._store = store
+        self._clock = clock
+
+    async def __call__(
+        self, workspace_id: int, agent_id: int, count: int = 1
+    ) -> list[ClaimedThread]:
+        if not 1 <= count <= 50:
+            raise ConfigurationError("count", "claim between 1 and 50 threads at once")
+        return await self._store.claim(workspace_id, agent_id, count, self._clock())
+
+
+class ReassignStale:
+    """Threads assigned but not answered in time go to the next agent of their team, or back
+    to its queue (the worker runs this every minute)."""
+
+    def __init__(self, store: RoutingStore, configs: RoutingConfigs, *, clock: Clock):
+        self._store = store
+        self._configs = configs
+        self._clock = clock
+
+    async def __call__(self, workspace_id: int) -> int:
+        config = self._configs.parsed(workspace_id, await self._store.load_config(workspace_id))
+        timeout = config.settings.reassign_after
+        if timeout is None:
+            return 0
+        now = self._clock()
+        async with self._store.transaction() as writer:
+            stale = await writer.stale(workspace_id, now - timeout)
+            if not stale:
+                return 0
+            snapshot = await writer.snapshot(workspace_id, now, config.settings.fair_window)
+            decisions = reassign_stale(stale, snapshot, timeout, config.settings.decisions())
+            await writer.apply(
+                workspace_id, decisions, now, "reassign", holders=[s.agent_id for s in stale]
+            )
+        return len(decisions)
+
+
+class RoutingSettings:
+    """A workspace's routing settings, lexicon additions and rules: checked, then stored."""
+
+    def __init__(self, store: RoutingStore) -> None:
+        self._store = store
+
+    async def current(self, workspace_id: int) -> RoutingConfig:
+        return await self._store.load_config(workspace_id) or RoutingConfig()
+
+    async def save(
+        self,
+        workspace_id: int,
+        settings: dict[str, object],
+        lexicon: dict[str, object],
+        rules: dict[str, object],
+    ) -> int:
+        parse_config(RoutingConfig(0, settings, lexicon, rules))  # names what is wrong
+        return await self._store.save_config(workspace_id, settings, lexicon, rules)
+
+    async def rule_counts(self, workspace_id: int) -> dict[str, int]:
+        return await self._store.rule_counts(workspace_id)
+
+
+CORRECTABLE = ("kind", "language", "urgency", "topics")
+
+
+class CorrectClassification:
+    """An agent corrects what the classifier decided, in one action: the thread changes at
+    once (a new kind or urgency re-plans its SLA clocks: a different policy or priority may
+    apply) and the correction is kept, with the text, for later learning."""
+
+    def __init__(self, store: ThreadEditStore, clocks: KeepClocks) -> None:
+        self._store = store
+        self._clocks = clocks
+
+    async def __call__(
+        self, workspace_id: int, thread_id: int, field: str, value: object, corrected_by: str
+    ) -> object:
+        """The value it replaced."""
+        checked = _checked_correction(field, value)
+        async with self._store.edit() as editor:
+            old = await editor.correct(workspace_id, thread_id, field, checked, corrected_by)
+            if field in ("kind", "urgency"):
+                await self._clocks.keep(editor.clocks, workspace_id, [thread_id])
+        log.info(
+            "classification corrected",
+            extra={"action": "classification_corrected", "thread_id": thread_id, "field": field},
+        )
+        return old
+
+
+def _checked_correction(field: str, value: object) -> object:
+    if field == "kind":
+        kinds = [k.value for k in ThreadKind if k is not ThreadKind.UNCLASSIFIED]
+        if value not in kinds:
+            raise ConfigurationError("value", f"a kind is one of {', '.join(kinds)}")
+    elif field == "urgency":
+        if value not in [p.value for p in Priority]:
+            raise ConfigurationError("value", "urgency is one of low, normal, high, urgent")
+    elif field == "language":
+        if value is not None and not (
+            isinstance(value, str) and value.isalpha() and len(value) in (2, 3)
+        ):
+            raise ConfigurationError("value", "a language is a 2 or 3 letter code, or null")
+        return value.lower() if isinstance(value, str) else None
+    elif field == "topics":
+        if not (
+            isinstance(value, list)
+            and len(value) <= 20
+            and all(isinstance(t, str) and 0 < len(t.strip()) <= 40 for t in value)
+        ):
+            raise ConfigurationError("value", "topics are a list of up to 20 short names")
+        return sorted({t.strip() for t in value})
+    else:
+        raise ConfigurationError("field", f"one of {', '.join(CORRECTABLE)}")
+    return value

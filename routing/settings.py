@@ -1,0 +1,46 @@
+"""A workspace's routing settings as admins write them (JSON), validated.
+
+{"fair_window_max": 5, "fair_window_minutes": 60, "reassign_after_minutes": 30,
+ "community": {"enabled": true, "topics": ["app", "delivery"]}}
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from routing.snapshot import RoutingSettings
+
+
+class CommunitySettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = False
+    topics: tuple[str, ...] = ()
+
+
+class WorkspaceRouting(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    fair_window_max: int = Field(default=5, ge=1)
+    fair_window_minutes: int = Field(default=60, ge=1)
+    # An assigned thread nobody answered within this time goes to someone else (None: never).
+    reassign_after_minutes: int | None = Field(default=30, ge=1)
+    community: CommunitySettings = CommunitySettings()
+
+    @property
+    def fair_window(self) -> timedelta:
+        return timedelta(minutes=self.fair_window_minutes)
+
+    @property
+    def reassign_after(self) -> timedelta | None:
+        minutes = self.reassign_after_minutes
+        return None if minutes is None else timedelta(minutes=minutes)
+
+    def decisions(self) -> RoutingSettings:
+        return RoutingSettings(
+            fair_window_max=self.fair_window_max,
+            community_topics=frozenset(self.community.topics),
+            community_enabled=self.community.enabled,
+        )

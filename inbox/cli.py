@@ -62,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     create = token_commands.add_parser("create", help="issue a token; it is shown once")
     create.add_argument("--name", required=True)
     create.add_argument("--role", choices=[r.value for r in Role], default=Role.AGENT.value)
+    create.add_argument(
+        "--agent", metavar="EMAIL", help="the agent the token acts for (claims, replies, answers)"
+    )
 
     account = commands.add_parser("account", help="the brand's own accounts on networks")
     account_commands = account.add_subparsers(dest="account_command", required=True)
@@ -235,9 +238,9 @@ async def _ingest(settings: Settings, path: Path, batch_size: int) -> None:
     )
 
 
-async def _create_token(settings: Settings, name: str, role: Role) -> None:
+async def _create_token(settings: Settings, name: str, role: Role, agent: str | None) -> None:
     async with open_runtime(settings) as runtime:
-        token = await runtime.services.tokens.issue(runtime.default_workspace_id, name, role)
+        token = await runtime.services.tokens.issue(runtime.default_workspace_id, name, role, agent)
     print(token)
 
 
@@ -494,7 +497,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     raise ConfigurationError("--batch", "must be at least 1")
                 asyncio.run(_ingest(settings, args.file, args.batch))
             case "token":
-                asyncio.run(_create_token(settings, args.name, Role(args.role)))
+                asyncio.run(_create_token(settings, args.name, Role(args.role), args.agent))
             case "sla":
                 document = _sla_document(args.file) if args.sla_command == "set" else None
                 asyncio.run(_sla(settings, args.sla_command, document))

@@ -217,6 +217,117 @@ async def close_thread(request: web.Request) -> web.Response:
     return web.json_response({"thread_id": thread_id, "status": "resolved", "reason": reason})
 
 
+def _thread_id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["thread_id"])
+    except ValueError as exc:
+        raise BadRequestError("thread id", "expected an integer") from exc
+
+
+async def _json_object(request: web.Request) -> dict[str, object]:
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise BadRequestError("body", "expected a JSON object") from exc
+    if not isinstance(body, dict):
+        raise BadRequestError("body", "expected a JSON object")
+    return body
+
+
+EDITORS = (Role.AGENT, Role.LEAD, Role.ADMIN)
+
+
+async def correct_classification(request: web.Request) -> web.Response:
+    """One-action correction: POST /api/v1/threads/{id}/classification
+    {"field": "kind" | "language" | "urgency" | "topics", "value": ...}"""
+    caller = await caller_of(request)
+    caller.require(*EDITORS)
+    thread_id = _thread_id(request)
+    body = await _json_object(request)
+    field = body.get("field")
+    if not isinstance(field, str):
+        raise BadRequestError("field", "kind, language, urgency or topics")
+    try:
+        old = await request.app[SERVICES].correct_classification(
+            caller.workspace_id, thread_id, field, body.get("value"), f"token:{caller.token_id}"
+        )
+    except ConfigurationError as exc:
+        raise BadRequestError(exc.setting, exc.reason) from exc
+    return web.json_response(
+        {"thread_id": thread_id, "field": field, "old": old, "new": body.get("value")}
+    )
+
+
+async def claim_threads(request: web.Request) -> web.Response:
+    """The next threads of my queue: POST /api/v1/queue/claim {"count": 1}"""
+    caller = await caller_of(request)
+    caller.require(*EDITORS)
+    agent_id = caller.require_agent()
+    body = await _json_object(request)
+    count = body.get("count", 1)
+    if not isinstance(count, int) or isinstance(count, bool):
+        raise BadRequestError("count", "expected an integer")
+    try:
+        claimed = await request.app[SERVICES].claim_next(caller.workspace_id, agent_id, count)
+    except ConfigurationError as exc:
+        raise BadRequestError(exc.setting, exc.reason) from exc
+    return web.json_response(
+        {
+            "items": [
+                {
+                    "thread_id": c.thread_id,
+                    "priority": c.priority,
+                    "sla_due_at": c.sla_due_at.isoformat() if c.sla_due_at else None,
+                }
+                for c in claimed
+            ]
+        }
+    )
+
+
+async def get_routing(request: web.Request) -> web.Response:
+    """The routing settings, lexicon additions, rules and how often each rule fired."""
+    caller = await caller_of(request)
+    caller.require(Role.LEAD, Role.ADMIN)
+    service = request.app[SERVICES].routing_settings
+    config = await service.current(caller.workspace_id)
+    counts = await service.rule_counts(caller.workspace_id)
+    return web.json_response(
+        {
+            "version": config.version,
+            "settings": config.settings,
+            "lexicon": config.lexicon,
+            "rules": config.rules,
+            "rule_counts": counts,
+        }
+    )
+
+
+async def put_routing(request: web.Request) -> web.Response:
+    """Replace them: PUT /api/v1/routing {"settings": {}, "lexicon": {}, "rules": {"rules": []}}"""
+    caller = await caller_of(request)
+    caller.require(Role.ADMIN)
+    body = await _json_object(request)
+    parts: dict[str, dict[str, object]] = {}
+    defaults: tuple[tuple[str, dict[str, object]], ...] = (
+        ("settings", {}),
+        ("lexicon", {}),
+        ("rules", {"rules": []}),
+    )
+    for name, default in defaults:
+        value = body.get(name, default)
+        if not isinstance(value, dict):
+            raise BadRequestError(name, "expected a JSON object")
+        parts[name] = value
+    try:
+        version = await request.app[SERVICES].routing_settings.save(
+            caller.workspace_id, parts["settings"], parts["lexicon"], parts["rules"]
+        )
+    except ConfigurationError as exc:
+        raise BadRequestError(exc.setting, exc.reason) from exc
+    return web.json_response({"version": version})
+
+
 def create_app(services: Services) -> web.Application:
     app = web.Application(middlewares=[security_headers, errors_middleware])
     app[SERVICES] = services
@@ -227,4 +338,8 @@ def create_app(services: Services) -> web.Application:
     app.router.add_get("/api/v1/reports/sla", sla_report)
     app.router.add_get("/api/v1/threads/{thread_id}/sla", explain_thread_sla)
     app.router.add_post("/api/v1/threads/{thread_id}/close", close_thread)
+    app.router.add_post("/api/v1/threads/{thread_id}/classification", correct_classification)
+    app.router.add_post("/api/v1/queue/claim", claim_threads)
+    app.router.add_get("/api/v1/routing", get_routing)
+    app.router.add_put("/api/v1/routing", put_routing)
     return app

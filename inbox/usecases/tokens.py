@@ -23,6 +23,14 @@ class Caller:
     workspace_id: int
     token_id: int
     role: Role
+    agent_id: int | None = None  # the agent the token acts for, when it is someone's
+
+    def require_agent(self) -> int:
+        if self.agent_id is None:
+            raise PermissionDeniedError(
+                "this acts as an agent: use a token made with `inbox token create --agent EMAIL`"
+            )
+        return self.agent_id
 
     def require(self, *roles: Role) -> None:
         if self.role not in roles:
@@ -38,9 +46,11 @@ class ApiTokens:
     def __init__(self, store: TokenStore) -> None:
         self._store = store
 
-    async def issue(self, workspace_id: int, name: str, role: Role) -> str:
+    async def issue(
+        self, workspace_id: int, name: str, role: Role, agent_email: str | None = None
+    ) -> str:
         token = f"inb_{workspace_id}_{secrets.token_urlsafe(32)}"
-        await self._store.create_token(workspace_id, name, role, _digest(token))
+        await self._store.create_token(workspace_id, name, role, _digest(token), agent_email)
         return token
 
     async def authenticate(self, token: str) -> Caller:
@@ -51,5 +61,5 @@ class ApiTokens:
         found = await self._store.find_token(workspace_id, _digest(token))
         if found is None:
             raise AuthenticationError("unknown or revoked API token")
-        token_id, role = found
-        return Caller(workspace_id, token_id, role)
+        token_id, role, agent_id = found
+        return Caller(workspace_id, token_id, role, agent_id)

@@ -11,15 +11,23 @@ from inbox.usecases.tokens import ApiTokens, Caller
 
 class InMemoryTokens:
     def __init__(self) -> None:
-        self.rows: dict[tuple[int, bytes], tuple[int, Role]] = {}
+        self.rows: dict[tuple[int, bytes], tuple[int, Role, int | None]] = {}
 
-    async def find_token(self, workspace_id: int, token_hash: bytes) -> tuple[int, Role] | None:
+    async def find_token(
+        self, workspace_id: int, token_hash: bytes
+    ) -> tuple[int, Role, int | None] | None:
         return self.rows.get((workspace_id, token_hash))
 
     async def create_token(
-        self, workspace_id: int, name: str, role: Role, token_hash: bytes
+        self,
+        workspace_id: int,
+        name: str,
+        role: Role,
+        token_hash: bytes,
+        agent_email: str | None = None,
     ) -> int:
-        self.rows[(workspace_id, token_hash)] = (len(self.rows) + 1, role)
+        agent_id = None if agent_email is None else 42
+        self.rows[(workspace_id, token_hash)] = (len(self.rows) + 1, role, agent_id)
         return len(self.rows)
 
 
@@ -51,3 +59,12 @@ def test_a_caller_without_the_role_is_denied() -> None:
     with pytest.raises(PermissionDeniedError, match="agent"):
         caller.require(Role.AGENT, Role.LEAD)
     caller.require(Role.COMMUNITY)
+
+
+async def test_a_token_can_act_for_an_agent_and_says_so_when_it_cannot() -> None:
+    tokens = ApiTokens(InMemoryTokens())
+    ana = await tokens.authenticate(await tokens.issue(7, "ana", Role.AGENT, "ana@example.com"))
+    assert ana.require_agent() == 42
+    robot = await tokens.authenticate(await tokens.issue(7, "crm", Role.AGENT))
+    with pytest.raises(PermissionDeniedError, match="--agent"):
+        robot.require_agent()

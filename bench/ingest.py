@@ -317,9 +317,11 @@ async def run_raw(db: Database, workspace_id: int, batches: Sequence[Sequence[Me
 
 
 @asynccontextmanager
-async def bench_database(database_url: str | None) -> AsyncIterator[Database]:
+async def bench_database(
+    database_url: str | None, *, pool_size: int = 2
+) -> AsyncIterator[Database]:
     if database_url:
-        db = await Database.connect(database_url, size=2)
+        db = await Database.connect(database_url, size=pool_size)
         try:
             yield db
         finally:
@@ -329,7 +331,7 @@ async def bench_database(database_url: str | None) -> AsyncIterator[Database]:
         server = EmbeddedPostgres(Path(folder) / "postgres", delete_on_stop=True)
         dsn = await asyncio.to_thread(server.start)
         try:
-            db = await Database.connect(dsn, size=2)
+            db = await Database.connect(dsn, size=pool_size)
             try:
                 yield db
             finally:

@@ -57,6 +57,7 @@ from inbox.usecases.routing import (
     ClaimNext,
     ClassifyMentions,
     CorrectClassification,
+    ReassignStale,
     RouteThreads,
     RoutingConfigs,
     RoutingSettings,
@@ -300,6 +301,11 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
             _send_outbox(sender, stop, outbox_every),
             timer.run(stop),
             _deliver_webhooks(webhooks, stop, outbox_every),
+            _reassign_stale(
+                ReassignStale(PgRoutingStore(runtime.db), RoutingConfigs(), clock=utc_now),
+                runtime.workspaces,
+                stop,
+            ),
         )
     finally:
         await session.close()
@@ -327,6 +333,30 @@ def _x_stream(
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+REASSIGN_EVERY_SECONDS = 60.0
+
+
+async def _reassign_stale(
+    reassign: ReassignStale, workspaces: PgWorkspaceStore, stop: asyncio.Event
+) -> None:
+    """Threads assigned but not answered in time go to someone else, checked every minute."""
+    while not stop.is_set():
+        try:
+            for workspace_id in await workspaces.all_ids():
+                moved = await reassign(workspace_id)
+                if moved:
+                    log.info(
+                        "unanswered threads reassigned",
+                        extra={"action": "reassign", "workspace_id": workspace_id, "moved": moved},
+                    )
+        except InboxError as error:
+            log.error(
+                "reassignment failed", extra={"action": "reassign_error", "error": str(error)}
+            )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=REASSIGN_EVERY_SECONDS)
 
 
 async def _deliver_webhooks(deliver: DeliverWebhooks, stop: asyncio.Event, every: float) -> None:

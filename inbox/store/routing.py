@@ -136,16 +136,23 @@ WHERE a.workspace_id = $1 AND a.id = x.agent_id
 # The next threads of an agent's queue (their teams' and the unteamed), most pressing first,
 # then the nearest SLA deadline; rows another claimer holds are skipped, never waited for.
 CLAIM = """
-WITH mine AS (
-    SELECT coalesce(array_agg(team_id), '{}') AS teams FROM team_member
-    WHERE workspace_id = $1 AND agent_id = $2
+WITH me AS (
+    -- The agent's row is locked: two claims of one agent (two tabs) queue here, so the room
+    -- left under capacity is counted once.
+    SELECT a.capacity - (SELECT count(*) FROM thread t
+                         WHERE t.workspace_id = a.workspace_id AND t.assignee_id = a.id
+                           AND t.status IN ('new', 'open', 'pending')) AS room,
+           coalesce((SELECT array_agg(m.team_id) FROM team_member m
+                     WHERE m.workspace_id = a.workspace_id AND m.agent_id = a.id), '{}') AS teams
+    FROM agent a WHERE a.workspace_id = $1 AND a.id = $2 AND a.active
+    FOR UPDATE
 ), picked AS (
-    SELECT t.id FROM thread t, mine
+    SELECT t.id FROM thread t, me
     WHERE t.workspace_id = $1 AND t.assignee_id IS NULL AND t.status IN ('new', 'open')
-      AND (t.team_id IS NULL OR t.team_id = ANY(mine.teams))
+      AND (t.team_id IS NULL OR t.team_id = ANY(me.teams))
     ORDER BY array_position(ARRAY['urgent', 'high', 'normal', 'low'], t.priority),
              t.sla_due_at NULLS LAST, t.id
-    LIMIT $3
+    LIMIT least($3, greatest((SELECT room FROM me), 0))
     FOR UPDATE OF t SKIP LOCKED
 ), claimed AS (
     UPDATE thread t SET assignee_id = $2, assigned_at = $4, updated_at = now()
@@ -158,15 +165,6 @@ WITH mine AS (
 SELECT id, priority, sla_due_at FROM claimed
 ORDER BY array_position(ARRAY['urgent', 'high', 'normal', 'low'], priority),
          sla_due_at NULLS LAST, id
-"""
-# Serialises an agent's own claims (two tabs), so capacity holds.
-LOCK_AGENT = """
-SELECT a.capacity,
-       (SELECT count(*) FROM thread t
-        WHERE t.workspace_id = a.workspace_id AND t.assignee_id = a.id
-          AND t.status IN ('new', 'open', 'pending')) AS open_threads
-FROM agent a WHERE a.workspace_id = $1 AND a.id = $2 AND a.active
-FOR UPDATE
 """
 
 STALE = """
@@ -408,13 +406,7 @@ class PgRoutingStore:
     ) -> list[ClaimedThread]:
         """Up to `limit` threads from the agent's queue, never beyond their capacity."""
         async with self._db.transaction() as conn:
-            agent = await conn.fetchrow(LOCK_AGENT, workspace_id, agent_id)
-            if agent is None:
-                return []
-            room = min(limit, agent["capacity"] - agent["open_threads"])
-            if room <= 0:
-                return []
-            rows = await conn.fetch(CLAIM, workspace_id, agent_id, room, at)
+            rows = await conn.fetch(CLAIM, workspace_id, agent_id, limit, at)
         return [ClaimedThread(row["id"], row["priority"], row["sla_due_at"]) for row in rows]
 
     async def rule_counts(self, workspace_id: int) -> dict[str, int]:

@@ -109,6 +109,23 @@ WHERE c.outcome IS DISTINCT FROM 'excluded'
 """
 
 # Clocks the messages no longer imply (a backfilled answer that came earlier than thought).
+# The queue is claimed by priority then by the nearest deadline: each thread keeps its own.
+THREAD_DUE = """
+UPDATE thread t SET sla_due_at = (
+    SELECT min(c.deadline) FROM sla_clock c
+    WHERE c.workspace_id = t.workspace_id AND c.thread_id = t.id AND c.stopped_at IS NULL)
+WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[])
+  AND t.sla_due_at IS DISTINCT FROM (
+    SELECT min(c.deadline) FROM sla_clock c
+    WHERE c.workspace_id = t.workspace_id AND c.thread_id = t.id AND c.stopped_at IS NULL)
+"""
+
+SET_THREAD_DUE = """
+UPDATE thread t SET sla_due_at = d.due
+FROM unnest($2::bigint[], $3::timestamptz[]) AS d(thread_id, due)
+WHERE t.workspace_id = $1 AND t.id = d.thread_id
+"""
+
 DROP_STALE = """
 DELETE FROM sla_clock c
 USING unnest($2::bigint[], $3::text[], $4::timestamptz[]) AS d (t, k, s)
@@ -266,24 +283,49 @@ class PgClockWriter:
                 [c.started_at for c in stale],
             )
         if not clocks:
+            await self._keep_thread_due(workspace_id, (), stale, set())
             return
         # Threads this transaction created have no clock yet: theirs are copied in, cheaper
         # than the upsert, which the others take.
         clockless = self._clockless if workspace_id == self._held_workspace else set()
         copied = [_row(workspace_id, c) for c in clocks if c.thread_id in clockless]
         upserted = [_row(workspace_id, c) for c in clocks if c.thread_id not in clockless]
+        copied_threads = {c.thread_id for c in clocks if c.thread_id in clockless}
         if copied:
             await self._conn.copy_records_to_table(
                 "sla_clock", records=copied, columns=CLOCK_COLUMNS
             )
-            clockless.difference_update(row[1] for row in copied)
+            clockless.difference_update(copied_threads)
         if upserted:
             _, *columns = zip(*upserted, strict=True)
             await self._conn.execute(SAVE_CLOCKS, workspace_id, *columns)
+        await self._keep_thread_due(workspace_id, clocks, stale, set(copied_threads))
         running = [c.deadline for c in clocks if c.stopped_at is None and c.deadline]
         if running:
             payload = {"workspace_id": workspace_id, "earliest": min(running).isoformat()}
             await self._conn.execute(NOTIFY_DEADLINES, json.dumps(payload))
+
+    async def _keep_thread_due(
+        self,
+        workspace_id: int,
+        clocks: Sequence[StoredClock],
+        stale: Sequence[StoredClock],
+        complete: set[int],
+    ) -> None:
+        """Each thread's nearest running deadline (the queue's order). Threads whose every
+        clock is in hand (created by this transaction) get it from them; others from SQL."""
+        known: dict[int, datetime | None] = dict.fromkeys(complete)
+        for clock in clocks:
+            if clock.thread_id in complete and clock.stopped_at is None and clock.deadline:
+                due = known[clock.thread_id]
+                known[clock.thread_id] = clock.deadline if due is None else min(due, clock.deadline)
+        if any(due is not None for due in known.values()):
+            ids = [t for t, due in known.items() if due is not None]
+            await self._conn.execute(SET_THREAD_DUE, workspace_id, ids, [known[t] for t in ids])
+        others = {c.thread_id for c in clocks if c.thread_id not in complete}
+        others.update(c.thread_id for c in stale)
+        if others:
+            await self._conn.execute(THREAD_DUE, workspace_id, sorted(others))
 
 
 def _row(workspace_id: int, clock: StoredClock) -> tuple[object, ...]:

@@ -64,6 +64,11 @@ class PgWorkspaceStore:
         value = await self._db.fetchval(ENSURE_WORKSPACE, slug, name)
         return int(value)
 
+    async def all_ids(self) -> list[int]:
+        async with self._db.connection() as conn:
+            rows = await conn.fetch("SELECT id FROM workspace ORDER BY id")
+        return [int(row["id"]) for row in rows]
+
     async def workspace_id(self, slug: str) -> int | None:
         value = await self._db.fetchval(WORKSPACE_ID, slug)
         return None if value is None else int(value)

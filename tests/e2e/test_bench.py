@@ -107,3 +107,22 @@ def test_the_labelled_set_is_balanced_enough_to_measure() -> None:
     assert len(rows) >= 300
     assert {r["lang"] for r in rows} == {"en", "fr"}
     assert all(r["complaint"] == (r["kind"] == "complaint") for r in rows)
+
+
+def test_the_routing_benchmark_prints_its_figures_last(database_dsn: str) -> None:
+    result = run_bench(
+        "routing.py",
+        *("--threads", "200", "--claimers", "2", "--decision-batches", "1"),
+        *("--database-url", database_dsn),
+    )
+    names = [line.split(":")[0] for line in result.stdout.strip().splitlines()[-8:]]
+    assert names == [
+        "routing_decisions_per_s",
+        "claims_per_s_single",
+        "claims_per_s_batched_10",
+        "bare_skip_locked_per_s_single",
+        "bare_skip_locked_per_s_batched_10",
+        "claim_ratio_single",
+        "claim_ratio_batched_10",
+        "fairness_max_over_min_simulated_day",
+    ]

@@ -155,3 +155,18 @@ async def test_routing_settings_are_checked_before_they_are_stored(
     current = await service.current(workspace_id)
     assert current.settings["reassign_after_minutes"] == 20
     assert current.lexicon == {"topics": {"roaming": ["roaming"]}}
+
+
+async def test_each_thread_keeps_its_nearest_running_deadline_for_the_queue(
+    db: Database, workspace_id: int
+) -> None:
+    await threads(db, workspace_id, 1)
+    async with db.connection() as conn:
+        row = await conn.fetchrow(
+            """SELECT t.sla_due_at, min(c.deadline) AS nearest FROM thread t
+               JOIN sla_clock c ON c.workspace_id = t.workspace_id AND c.thread_id = t.id
+               WHERE t.workspace_id = $1 GROUP BY t.sla_due_at""",
+            workspace_id,
+        )
+    assert row["sla_due_at"] is not None
+    assert row["sla_due_at"] == row["nearest"]

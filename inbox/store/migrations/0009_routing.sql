@@ -28,8 +28,8 @@ ALTER TABLE thread
     ADD COLUMN community     boolean NOT NULL DEFAULT false,  -- offered to a community member
     -- The earliest running SLA deadline: the queue is claimed by priority, then by it.
     ADD COLUMN sla_due_at    timestamptz;
--- The unassigned queue, in claim order.
-CREATE INDEX thread_claim_queue ON thread (workspace_id, team_id,
+-- The queue in claim order: a claim reads it from the top and skips other teams' threads.
+CREATE INDEX thread_claim_queue ON thread (workspace_id,
     (array_position(ARRAY['urgent', 'high', 'normal', 'low'], priority)), sla_due_at, id)
     WHERE assignee_id IS NULL AND status IN ('new', 'open');
 CREATE INDEX thread_assignee_open ON thread (workspace_id, assignee_id)

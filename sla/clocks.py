@@ -80,3 +80,43 @@ def response_spans(messages: Iterable[Message]) -> list[ClockSpan]:
 
 def _kind(earlier: list[ClockSpan]) -> ClockKind:
     return ClockKind.NEXT_RESPONSE if earlier else ClockKind.FIRST_RESPONSE
+
+
+@dataclass(frozen=True, slots=True)
+class ResolutionSpan:
+    """From the customer's first message to the thread's closing, paused while the thread
+    waits on the customer (from an answer to their next message)."""
+
+    started_at: datetime
+    stopped_at: datetime | None
+    pauses: tuple[tuple[datetime, datetime | None], ...] = ()
+    # Closed with no answer at all (dismissed, deleted): out of the figures.
+    excluded: bool = False
+
+
+def resolution_spans(messages: Iterable[Message]) -> list[ResolutionSpan]:
+    spans: list[ResolutionSpan] = []
+    opened: datetime | None = None
+    answered = False
+    pauses: list[tuple[datetime, datetime | None]] = []
+    for message in sorted(messages, key=lambda m: (m.at, not m.inbound)):
+        if message.closes:
+            if opened is not None:
+                if pauses and pauses[-1][1] is None:
+                    pauses[-1] = (pauses[-1][0], message.at)
+                spans.append(
+                    ResolutionSpan(opened, message.at, tuple(pauses), excluded=not answered)
+                )
+                opened, answered, pauses = None, False, []
+        elif message.inbound:
+            if opened is None:
+                opened = message.at
+            elif pauses and pauses[-1][1] is None:
+                pauses[-1] = (pauses[-1][0], message.at)  # the customer wrote back
+        elif message.qualifying and opened is not None:
+            answered = True
+            if not pauses or pauses[-1][1] is not None:
+                pauses.append((message.at, None))  # now waiting on the customer
+    if opened is not None:
+        spans.append(ResolutionSpan(opened, None, tuple(pauses)))
+    return spans

@@ -34,7 +34,7 @@ from sla.calendar import (
     is_open,
     next_opening,
 )
-from sla.clocks import ClockSpan, response_spans
+from sla.clocks import ClockSpan, resolution_spans, response_spans
 from sla.policy import ClockKind, PolicyBook, SlaPolicy, ThreadFacts, plan_clock
 
 log = logging.getLogger(__name__)
@@ -215,9 +215,77 @@ class KeepClocks:
 
 
 FIRST_RESPONSE = ClockKind.FIRST_RESPONSE.value
+RESOLUTION = ClockKind.RESOLUTION.value
 
 
 def _clocks_of(
+    timeline: ThreadTimeline,
+    policy: SlaPolicy,
+    rules: SlaRules,
+    existing: dict[tuple[int, str, datetime], StoredClock],
+) -> list[StoredClock]:
+    clocks = _response_clocks(timeline, policy, rules, existing)
+    resolution = rules.target(policy, ClockKind.RESOLUTION, timeline.priority)
+    if resolution is not None:
+        clocks.extend(_resolution_clocks(timeline, policy, rules, resolution, existing))
+    return clocks
+
+
+def _resolution_clocks(
+    timeline: ThreadTimeline,
+    policy: SlaPolicy,
+    rules: SlaRules,
+    target: Target,
+    existing: dict[tuple[int, str, datetime], StoredClock],
+) -> list[StoredClock]:
+    """Where the policy sets a resolution target: one clock per opening of the thread, paused
+    while it waits on the customer. Planned afresh each time (its pauses move it); finished
+    clocks keep their plan."""
+    calendar = rules.calendars[policy.calendar]
+    clocks = []
+    for span in resolution_spans(timeline.messages):
+        stored = existing.get((timeline.thread_id, RESOLUTION, span.started_at))
+        if (
+            stored is not None
+            and stored.stopped_at is not None
+            and stored.stopped_at == span.stopped_at
+        ):
+            clocks.append(stored)
+            continue
+        plan = plan_clock(
+            policy, calendar, ClockKind.RESOLUTION, timeline.priority, span.started_at,
+            span.pauses,
+        )  # fmt: skip
+        assert plan is not None
+        business = (
+            None
+            if span.stopped_at is None
+            else int(
+                business_time(calendar, span.started_at, span.stopped_at, span.pauses)
+                .total_seconds()
+            )
+        )  # fmt: skip
+        clocks.append(
+            StoredClock(
+                thread_id=timeline.thread_id,
+                kind=RESOLUTION,
+                started_at=span.started_at,
+                stopped_at=span.stopped_at,
+                policy=policy.name,
+                calendar=policy.calendar,
+                config_version=rules.version,
+                budget_seconds=target.budget_seconds,
+                deadline=plan.deadline,
+                warn_at=plan.warn_at,
+                business_seconds=business,
+                arrived_in_hours=is_open(calendar, span.started_at),
+                outcome="excluded" if span.excluded else None,
+            )
+        )
+    return clocks
+
+
+def _response_clocks(
     timeline: ThreadTimeline,
     policy: SlaPolicy,
     rules: SlaRules,

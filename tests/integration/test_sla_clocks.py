@@ -22,6 +22,7 @@ from inbox.store.sla_clocks import PgClockWriter
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.sla import KeepClocks
+from sla.calendar import WEEKDAYS
 from tests.factories import T0, mention
 
 pytestmark = pytest.mark.integration
@@ -367,3 +368,27 @@ async def test_clocks_are_the_same_in_one_batch_or_in_several(
     for batch in batches:
         await ingest(db, in_parts, *batch)
     assert await clocks_by_conversation(db, in_parts) == await clocks_by_conversation(db, whole)
+
+
+async def test_a_resolution_clock_pauses_while_the_thread_waits_on_the_customer(
+    db: Database, workspace_id: int
+) -> None:
+    always = {"tz": "UTC", "weekly": {d: [["00:00", "24:00"]] for d in WEEKDAYS}}
+    policies = {
+        "policies": {
+            "care": {"name": "care", "calendar": "always",
+                     "targets": {"first_response": 60, "resolution": 240}},
+        },
+        "default": "care",
+    }  # fmt: skip
+    await store_settings(db, workspace_id, {"always": always}, policies)
+    await ingest(db, workspace_id, mention("1", conversation="1"))
+    resolution = [c for c in await clocks(db, workspace_id) if c["kind"] == "resolution"]
+    assert [c["deadline"] for c in resolution] == [minute(240)]
+    await ingest(db, workspace_id, reply("2", 10, "1"))  # now waiting on the customer
+    (held,) = [c for c in await clocks(db, workspace_id) if c["kind"] == "resolution"]
+    assert held["deadline"] is None
+    await ingest(db, workspace_id, mention("3", minute=40, conversation="1"))
+    (resumed,) = [c for c in await clocks(db, workspace_id) if c["kind"] == "resolution"]
+    assert resumed["deadline"] == minute(240 + 30)
+    assert resumed["stopped_at"] is None

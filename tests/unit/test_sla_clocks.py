@@ -13,7 +13,7 @@ from inbox.domain.sla import SlaSettings, StoredClock, ThreadTimeline, TimelineE
 from inbox.domain.thread import Priority, ThreadKind
 from inbox.usecases.sla import KeepClocks
 from sla.calendar import WEEKDAYS, business_time, calendar_from_config, is_open
-from sla.clocks import ClockSpan, TimelineMessage, response_spans
+from sla.clocks import ClockSpan, ResolutionSpan, TimelineMessage, resolution_spans, response_spans
 from sla.policy import ClockKind, SlaPolicy, plan_clock
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -172,6 +172,37 @@ def planned_the_long_way(
                 arrived_in_hours=is_open(calendar, span.started_at),
             )
         )
+    for lasting in resolution_spans(timeline.messages):
+        plan = plan_clock(
+            policy, calendar, ClockKind.RESOLUTION, timeline.priority, lasting.started_at,
+            lasting.pauses,
+        )  # fmt: skip
+        if plan is None:
+            continue
+        stop = lasting.stopped_at
+        clocks.append(
+            StoredClock(
+                thread_id=timeline.thread_id,
+                kind=ClockKind.RESOLUTION.value,
+                started_at=lasting.started_at,
+                stopped_at=stop,
+                policy=policy.name,
+                calendar=policy.calendar,
+                config_version=VERSION,
+                budget_seconds=int(plan.budget.total_seconds()),
+                deadline=plan.deadline,
+                warn_at=plan.warn_at,
+                outcome="excluded" if lasting.excluded else None,
+                business_seconds=None
+                if stop is None
+                else int(
+                    business_time(
+                        calendar, lasting.started_at, stop, lasting.pauses
+                    ).total_seconds()
+                ),
+                arrived_in_hours=is_open(calendar, lasting.started_at),
+            )
+        )
     return clocks
 
 
@@ -238,3 +269,37 @@ async def test_clocks_planned_by_the_shortcuts_are_those_of_plan_clock(
         for clock in planned_the_long_way(timeline, calendar_config, policy_config)
     ]
     assert writer.saved == expected
+
+
+RESOLUTION_BASE = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def _m(
+    minute: int, inbound: bool, *, closes: bool = False, qualifying: bool = True
+) -> TimelineMessage:
+    return TimelineMessage(RESOLUTION_BASE + timedelta(minutes=minute), inbound, qualifying, closes)
+
+
+def test_a_resolution_clock_pauses_while_the_thread_waits_on_the_customer() -> None:
+    spans = resolution_spans(
+        [
+            _m(0, True),
+            _m(10, False),
+            _m(40, True),
+            _m(50, False),
+            _m(55, False),
+            _m(90, True, closes=True),
+        ]
+    )
+    at = [RESOLUTION_BASE + timedelta(minutes=n) for n in (0, 10, 40, 50, 90)]
+    assert spans == [ResolutionSpan(at[0], at[4], ((at[1], at[2]), (at[3], at[4])))]
+
+
+def test_a_running_resolution_clock_held_by_an_open_pause_and_a_dismissed_one() -> None:
+    waiting = resolution_spans([_m(0, True), _m(5, False)])
+    start = RESOLUTION_BASE
+    assert waiting == [ResolutionSpan(start, None, ((start + timedelta(minutes=5), None),))]
+    dismissed = resolution_spans([_m(0, True), _m(5, True, closes=True)])
+    assert dismissed == [ResolutionSpan(start, start + timedelta(minutes=5), (), excluded=True)]
+    acknowledged_only = resolution_spans([_m(0, True), _m(1, False, qualifying=False)])
+    assert acknowledged_only == [ResolutionSpan(start, None, ())]

@@ -39,7 +39,7 @@ from inbox.store.health import PgHealthCheck
 from inbox.store.ingest import PgIngestStore
 from inbox.store.migrate import migrate
 from inbox.store.outbox import PgOutboxStore
-from inbox.store.routing import PgRoutingStore, PgThreadEdits
+from inbox.store.routing import PgReplyDesk, PgRoutingStore, PgThreadEdits
 from inbox.store.secret_box import SecretBox, load_or_create_key
 from inbox.store.sla_alerts import PgSlaDispatchStore
 from inbox.store.sla_clocks import PgSlaQuery, PgSlaSettingsStore
@@ -53,6 +53,7 @@ from inbox.usecases.channels import ListChannels
 from inbox.usecases.health import CheckHealth
 from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.outbox import SendOutbox, SendPolicy
+from inbox.usecases.replies import CommunityAnswers, Replies
 from inbox.usecases.routing import (
     ClaimNext,
     ClassifyMentions,
@@ -109,6 +110,8 @@ def build_services(db: Database) -> Services:
         correct_classification=CorrectClassification(PgThreadEdits(db), clocks),
         claim_next=ClaimNext(PgRoutingStore(db), clock=utc_now),
         routing_settings=RoutingSettings(PgRoutingStore(db)),
+        replies=Replies(PgReplyDesk(db), PgOutboxStore(db), utc_now),
+        community_answers=CommunityAnswers(PgReplyDesk(db), PgOutboxStore(db), utc_now),
     )
 
 
@@ -351,9 +354,10 @@ async def _reassign_stale(
                         "unanswered threads reassigned",
                         extra={"action": "reassign", "workspace_id": workspace_id, "moved": moved},
                     )
-        except InboxError as error:
+        except Exception as error:  # a failed pass is retried; it must not stop the workers
             log.error(
-                "reassignment failed", extra={"action": "reassign_error", "error": str(error)}
+                "reassignment failed",
+                extra={"action": "reassign_error", "error": f"{type(error).__name__}: {error}"},
             )
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=REASSIGN_EVERY_SECONDS)

@@ -439,3 +439,32 @@ class ThreadEditor(Protocol):
 
 class ThreadEditStore(Protocol):
     def edit(self) -> AbstractAsyncContextManager[ThreadEditor]: ...
+
+
+class ReplyDesk(Protocol):
+    async def mark_replying(
+        self, workspace_id: int, thread_id: int, agent_id: int, at: datetime, since: datetime
+    ) -> list[int]: ...
+
+    async def done_replying(self, workspace_id: int, thread_id: int, agent_id: int) -> None: ...
+
+    async def submit_answer(
+        self, workspace_id: int, thread_id: int, member_id: int, body: str
+    ) -> int | None: ...
+
+    async def pending_answers(self, workspace_id: int) -> list[dict[str, Any]]: ...
+
+    async def review_answer(
+        self,
+        workspace_id: int,
+        answer_id: int,
+        status: str,
+        posted_body: str | None,
+        reviewer_id: int,
+        at: datetime,
+        note: str | None,
+    ) -> tuple[int, int, str] | None: ...
+
+    async def link_outbox(self, workspace_id: int, answer_id: int, item_id: int) -> None: ...
+
+    async def contributions(self, workspace_id: int, member_id: int) -> dict[str, int]: ...

@@ -23,6 +23,7 @@ from inbox.domain.errors import (
 )
 from inbox.domain.people import Role
 from inbox.domain.thread import ThreadStatus
+from inbox.usecases.replies import ReplyCollisionError
 from inbox.usecases.services import Services
 from inbox.usecases.sla_reports import ReportRequestError
 from inbox.usecases.tokens import Caller
@@ -328,6 +329,103 @@ async def put_routing(request: web.Request) -> web.Response:
     return web.json_response({"version": version})
 
 
+async def start_replying(request: web.Request) -> web.Response:
+    """I am replying: POST /api/v1/threads/{id}/replying -> who else is, right now."""
+    caller = await caller_of(request)
+    caller.require(*EDITORS)
+    others = await request.app[SERVICES].replies.start(
+        caller.workspace_id, _thread_id(request), caller.require_agent()
+    )
+    return web.json_response({"others_replying": others})
+
+
+async def send_reply(request: web.Request) -> web.Response:
+    """POST /api/v1/threads/{id}/replies {"body": "...", "key": "...", "override": false}:
+    queued for posting; 409 when another agent is replying, unless overridden."""
+    caller = await caller_of(request)
+    caller.require(*EDITORS)
+    agent_id = caller.require_agent()
+    thread_id = _thread_id(request)
+    body = await _json_object(request)
+    key = body.get("key")
+    if not isinstance(key, str) or not 0 < len(key) <= 100:
+        raise BadRequestError("key", "an idempotency key (1 to 100 characters) per reply")
+    try:
+        item = await request.app[SERVICES].replies.send(
+            caller.workspace_id,
+            thread_id,
+            agent_id,
+            body.get("body"),
+            key=key,
+            override=body.get("override") is True,
+        )
+    except ConfigurationError as exc:
+        raise BadRequestError(exc.setting, exc.reason) from exc
+    except ReplyCollisionError as exc:
+        return web.json_response(
+            {"error": {"code": "collision", "message": str(exc), "others_replying": exc.others}},
+            status=409,
+        )
+    return web.json_response({"outbox_id": item.id, "status": item.status.value}, status=202)
+
+
+async def submit_community_answer(request: web.Request) -> web.Response:
+    """A community member answers a thread offered to them; it waits for an agent."""
+    caller = await caller_of(request)
+    caller.require(Role.COMMUNITY)
+    body = await _json_object(request)
+    try:
+        answer_id = await request.app[SERVICES].community_answers.submit(
+            caller.workspace_id, _thread_id(request), caller.require_agent(), body.get("body")
+        )
+    except ConfigurationError as exc:
+        raise BadRequestError(exc.setting, exc.reason) from exc
+    return web.json_response({"id": answer_id, "status": "pending"}, status=201)
+
+
+async def pending_community_answers(request: web.Request) -> web.Response:
+    caller = await caller_of(request)
+    caller.require(*EDITORS)
+    pending = await request.app[SERVICES].community_answers.pending(caller.workspace_id)
+    items = [{**answer, "created_at": answer["created_at"].isoformat()} for answer in pending]
+    return web.json_response({"items": items})
+
+
+async def review_community_answer(request: web.Request) -> web.Response:
+    """POST /api/v1/community-answers/{id}/review {"decision": "approve"|"edit"|"reject",
+    "body": "edited text", "note": "..."}"""
+    caller = await caller_of(request)
+    caller.require(*EDITORS)
+    try:
+        answer_id = int(request.match_info["answer_id"])
+    except ValueError as exc:
+        raise BadRequestError("answer id", "expected an integer") from exc
+    body = await _json_object(request)
+    try:
+        item = await request.app[SERVICES].community_answers.review(
+            caller.workspace_id,
+            answer_id,
+            caller.require_agent(),
+            body.get("decision"),
+            body.get("body"),
+            body.get("note"),
+        )
+    except ConfigurationError as exc:
+        raise BadRequestError(exc.setting, exc.reason) from exc
+    return web.json_response(
+        {"id": answer_id, "decision": body.get("decision"), "outbox_id": item.id if item else None}
+    )
+
+
+async def my_contributions(request: web.Request) -> web.Response:
+    caller = await caller_of(request)
+    caller.require(Role.COMMUNITY)
+    counts = await request.app[SERVICES].community_answers.contributions(
+        caller.workspace_id, caller.require_agent()
+    )
+    return web.json_response(counts)
+
+
 def create_app(services: Services) -> web.Application:
     app = web.Application(middlewares=[security_headers, errors_middleware])
     app[SERVICES] = services
@@ -342,4 +440,10 @@ def create_app(services: Services) -> web.Application:
     app.router.add_post("/api/v1/queue/claim", claim_threads)
     app.router.add_get("/api/v1/routing", get_routing)
     app.router.add_put("/api/v1/routing", put_routing)
+    app.router.add_post("/api/v1/threads/{thread_id}/replying", start_replying)
+    app.router.add_post("/api/v1/threads/{thread_id}/replies", send_reply)
+    app.router.add_post("/api/v1/threads/{thread_id}/community-answers", submit_community_answer)
+    app.router.add_get("/api/v1/community-answers", pending_community_answers)
+    app.router.add_post("/api/v1/community-answers/{answer_id}/review", review_community_answer)
+    app.router.add_get("/api/v1/community/me", my_contributions)
     return app

@@ -66,8 +66,8 @@ class PgWorkspaceStore:
 
     async def all_ids(self) -> list[int]:
         async with self._db.connection() as conn:
-            rows = await conn.fetch("SELECT id FROM workspace ORDER BY id")
-        return [int(row["id"]) for row in rows]
+            rows = await conn.fetch("SELECT workspace_id FROM workspace ORDER BY workspace_id")
+        return [int(row["workspace_id"]) for row in rows]
 
     async def workspace_id(self, slug: str) -> int | None:
         value = await self._db.fetchval(WORKSPACE_ID, slug)

@@ -154,8 +154,21 @@ class RouteThreads:
             return
         snapshot = await writer.snapshot(workspace_id, now, config.settings.fair_window)
         decisions = assign([facts for facts, _ in routed], snapshot, config.settings.decisions())
+        # A thread left where it was (no agent, same team, nobody to take it from) is not
+        # rewritten: with no one on shift, a batch costs no extra write per thread.
+        changes = [
+            (decision, holder)
+            for decision, (facts, holder) in zip(decisions, routed, strict=True)
+            if decision.agent_id is not None
+            or holder is not None
+            or (decision.team_id is not None and decision.team_id != facts.team_id)
+        ]
         await writer.apply(
-            workspace_id, decisions, now, "routing", holders=[holder for _, holder in routed]
+            workspace_id,
+            [decision for decision, _ in changes],
+            now,
+            "routing",
+            holders=[holder for _, holder in changes],
         )
 
     async def _apply_rules(

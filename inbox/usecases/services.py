@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from inbox.usecases.channels import ListChannels
 from inbox.usecases.health import CheckHealth
 from inbox.usecases.ingest import IngestMentions
+from inbox.usecases.replies import CommunityAnswers, Replies
 from inbox.usecases.routing import ClaimNext, CorrectClassification, RoutingSettings
 from inbox.usecases.sla import CloseWithoutReply, SaveSlaSettings
 from inbox.usecases.sla_explain import ExplainThreadSla
@@ -30,3 +31,5 @@ class Services:
     correct_classification: CorrectClassification
     claim_next: ClaimNext
     routing_settings: RoutingSettings
+    replies: Replies
+    community_answers: CommunityAnswers

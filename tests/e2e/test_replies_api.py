@@ -1,0 +1,125 @@
+"""Replies with a collision guard, and community answers approved by an agent, over HTTP."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+
+from inbox.domain.ingestion import IngestBatch
+from inbox.domain.people import Role
+from inbox.store.database import Database
+from inbox.store.people import PgPeopleStore
+from inbox.usecases.services import Services
+from tests.factories import mention
+
+pytestmark = pytest.mark.integration
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def person(services: Services, db: Database, workspace_id: int, name: str, role: Role) -> str:
+    await PgPeopleStore(db).save_agent(workspace_id, f"{name}@example.com", name, [role], ["care"])
+    return await services.tokens.issue(workspace_id, name, role, f"{name}@example.com")
+
+
+async def thread_of(db: Database, workspace_id: int, key: str) -> int:
+    async with db.connection() as conn:
+        return int(
+            await conn.fetchval(
+                "SELECT id FROM thread WHERE workspace_id = $1 AND thread_key = $2",
+                workspace_id,
+                key,
+            )
+        )
+
+
+async def test_a_second_reply_while_someone_replies_needs_an_override(
+    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
+) -> None:
+    session, base = client
+    ana = await person(services, db, workspace_id, "ana", Role.AGENT)
+    ben = await person(services, db, workspace_id, "ben", Role.AGENT)
+    await services.ingest(workspace_id, IngestBatch([mention("1", conversation="c1")]))
+    thread_id = await thread_of(db, workspace_id, "c1")
+    url = f"{base}/api/v1/threads/{thread_id}"
+    async with session.post(f"{url}/replying", headers=bearer(ana)) as r:
+        assert await r.json() == {"others_replying": []}
+    reply = {"body": "Hello, we are on it.", "key": "k1"}
+    async with session.post(f"{url}/replies", json=reply, headers=bearer(ben)) as r:
+        assert r.status == 409
+        assert (await r.json())["error"]["code"] == "collision"
+    async with session.post(
+        f"{url}/replies", json={**reply, "override": True}, headers=bearer(ben)
+    ) as r:
+        assert r.status == 202
+    async with session.post(
+        f"{url}/replies", json={**reply, "body": " "}, headers=bearer(ana)
+    ) as r:
+        assert r.status == 400
+    async with db.connection() as conn:
+        queued = await conn.fetchval(
+            "SELECT count(*) FROM outbox_item WHERE workspace_id = $1", workspace_id
+        )
+    assert queued == 1
+
+
+async def test_a_community_answer_waits_for_an_agent_and_is_credited(
+    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
+) -> None:
+    session, base = client
+    await services.routing_settings.save(
+        workspace_id, {"community": {"enabled": True, "topics": ["app"]}}, {}, {"rules": []}
+    )
+    member = await person(services, db, workspace_id, "max", Role.COMMUNITY)
+    agent = await person(services, db, workspace_id, "ana", Role.AGENT)
+    await services.ingest(
+        workspace_id,
+        IngestBatch(
+            [
+                mention("1", conversation="q", text="@acme how do I update the app?"),
+                mention("2", author="u2", conversation="c",
+                        text="@acme the app keeps crashing, useless"),
+            ]
+        ),
+    )  # fmt: skip
+    question = await thread_of(db, workspace_id, "q")
+    complaint = await thread_of(db, workspace_id, "c")
+    async with db.connection() as conn:
+        offered = await conn.fetch(
+            "SELECT thread_key, community FROM thread WHERE workspace_id = $1 ORDER BY thread_key",
+            workspace_id,
+        )
+    assert [(r["thread_key"], r["community"]) for r in offered] == [("c", False), ("q", True)]
+    answer = {"body": "Settings > About > Update: it takes a minute."}
+    async with session.post(
+        f"{base}/api/v1/threads/{complaint}/community-answers", json=answer, headers=bearer(member)
+    ) as r:
+        assert r.status == 404  # complaints are never theirs
+    async with session.post(
+        f"{base}/api/v1/threads/{question}/community-answers", json=answer, headers=bearer(member)
+    ) as r:
+        assert r.status == 201
+        answer_id = (await r.json())["id"]
+    async with session.get(f"{base}/api/v1/threads", headers=bearer(member)) as r:
+        assert r.status == 403  # a member sees only what is offered to them
+    async with session.get(f"{base}/api/v1/community-answers", headers=bearer(agent)) as r:
+        assert [a["id"] for a in (await r.json())["items"]] == [answer_id]
+    edited = {"decision": "edit", "body": "Go to Settings > About > Update."}
+    async with session.post(
+        f"{base}/api/v1/community-answers/{answer_id}/review", json=edited, headers=bearer(agent)
+    ) as r:
+        assert r.status == 200
+        assert (await r.json())["outbox_id"] is not None
+    async with session.post(
+        f"{base}/api/v1/community-answers/{answer_id}/review", json=edited, headers=bearer(agent)
+    ) as r:
+        assert r.status == 404  # reviewed once
+    async with session.get(f"{base}/api/v1/community/me", headers=bearer(member)) as r:
+        assert await r.json() == {"answers": 1, "accepted": 1, "pending": 0, "rejected": 0}
+    async with db.connection() as conn:
+        posted = await conn.fetchval(
+            "SELECT body FROM outbox_item WHERE workspace_id = $1", workspace_id
+        )
+    assert posted == "Go to Settings > About > Update."

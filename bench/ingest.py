@@ -42,8 +42,10 @@ from inbox.store.database import Connection, Database
 from inbox.store.embedded import EmbeddedPostgres
 from inbox.store.ingest import PgIngestStore, PgIngestTransaction, raw_json
 from inbox.store.migrate import migrate
+from inbox.store.routing import PgRoutingStore
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.ingest import IngestMentions
+from inbox.usecases.routing import ClassifyMentions, RouteThreads, RoutingConfigs
 from inbox.usecases.sla import KeepClocks
 
 BRAND_ID = "900000000000000001"
@@ -356,8 +358,13 @@ async def main(args: argparse.Namespace) -> None:
         workspaces = PgWorkspaceStore(db)
         times = StatementTimes()
         store = ProfiledIngestStore(db, times) if args.profile else PgIngestStore(db)
-        # The product's ingestion, SLA clocks included.
-        ingest = IngestMentions(store, hooks=[KeepClocks()])
+        # The product's ingestion: classification, rules and assignment, SLA clocks.
+        configs = RoutingConfigs()
+        ingest = IngestMentions(
+            store,
+            classifier=ClassifyMentions(PgRoutingStore(db), configs),
+            hooks=[RouteThreads(configs), KeepClocks()],
+        )
         ingest_rates: list[float] = []
         raw_rates: list[float] = []
         stamp = int(time.time())

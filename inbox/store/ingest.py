@@ -79,6 +79,15 @@ def staging_records(
     return records
 
 
+def _decision_json(decided: MentionClassification) -> tuple[str, str]:
+    """The personal data found (masked) and the reasons, as JSON for their jsonb columns."""
+    whole = decided.as_dict()
+    return (
+        json.dumps(whole["personal_data"], ensure_ascii=False),
+        json.dumps(whole["reasons"], ensure_ascii=False),
+    )
+
+
 def notify_payload(workspace_id: int, thread_ids: frozenset[int]) -> str:
     payload = json.dumps({"workspace_id": workspace_id, "thread_ids": sorted(thread_ids)})
     if len(payload) > NOTIFY_PAYLOAD_LIMIT:
@@ -193,17 +202,17 @@ class PgIngestTransaction:
         ]
         if not rows:
             return
-        await self.conn.execute(
-            sql.STORE_CLASSIFICATIONS,
-            workspace_id,
-            [network for network, _, _ in rows],
-            [external_id for _, external_id, _ in rows],
-            [thread_id for _, _, thread_id in rows],
-            [decided[(n, e)].kind.value for n, e, _ in rows],
-            [decided[(n, e)].language for n, e, _ in rows],
-            [decided[(n, e)].priority.value for n, e, _ in rows],
-            [json.dumps(decided[(n, e)].as_dict(), ensure_ascii=False) for n, e, _ in rows],
-        )
+        # Copied, not inserted: these messages were written just now, so none has one yet.
+        await self.conn.copy_records_to_table(
+            "mention_classification",
+            records=[
+                (workspace_id, network, external_id, thread_id, c.kind.value, c.language,
+                 c.priority.value, list(c.topics), *_decision_json(c))
+                for network, external_id, thread_id in rows
+                for c in (decided[(network, external_id)],)
+            ],
+            columns=sql.CLASSIFICATION_COLUMNS,
+        )  # fmt: skip
 
     async def _apply_rekeys(self, workspace_id: int) -> bool:
         """Re-file threads and posts kept under the id of a message that has now arrived.

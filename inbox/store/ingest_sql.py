@@ -319,17 +319,18 @@ RETURNING thread_id, direction = 'inbound' AS inbound, created_at, NOT automated
 """
 
 # What the classifier decided about each customer message written, with its reasons.
-STORE_CLASSIFICATIONS = """
-INSERT INTO mention_classification (workspace_id, network, external_id, thread_id, kind,
-                                    language, urgency, topics, personal_data, reasons)
-SELECT $1, c.network, c.external_id, c.thread_id, c.kind, c.language, c.urgency,
-       ARRAY(SELECT jsonb_array_elements_text(c.decided->'topics')),
-       c.decided->'personal_data', c.decided->'reasons'
-FROM unnest($2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[],
-            $8::jsonb[])
-     AS c(network, external_id, thread_id, kind, language, urgency, decided)
-ON CONFLICT DO NOTHING
-"""
+CLASSIFICATION_COLUMNS = (
+    "workspace_id",
+    "network",
+    "external_id",
+    "thread_id",
+    "kind",
+    "language",
+    "urgency",
+    "topics",
+    "personal_data",
+    "reasons",
+)
 
 # Brand posts stored earlier without a thread join the thread a customer has just opened in
 # their conversation; an answer that came after the customer's first message opens it. Returns

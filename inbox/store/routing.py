@@ -42,20 +42,9 @@ WHERE a.workspace_id = $1 AND a.active
 """
 TEAMS = "SELECT id, name, languages, networks, skills, vip FROM team WHERE workspace_id = $1"
 
+# A thread's routing facts, with who holds it. With $3 true, only threads waiting for
+# someone: nobody holds them, or their holder is gone (off shift, away, inactive).
 THREAD_FACTS = """
-SELECT t.id, t.network, t.language, t.topics, t.kind, t.priority, t.personal_data, t.team_id,
-       coalesce(c.vip, false) AS vip, c.owner_agent_id,
-       (SELECT min(m.team_id) FROM team_member m
-        WHERE m.workspace_id = t.workspace_id AND m.agent_id = c.owner_agent_id) AS owner_team_id,
-       (SELECT s.agent_id FROM assignment s
-        WHERE s.workspace_id = t.workspace_id AND s.thread_id = t.id AND s.agent_id IS NOT NULL
-        ORDER BY s.at DESC, s.id DESC LIMIT 1) AS previous_assignee_id
-FROM thread t
-LEFT JOIN customer c ON c.workspace_id = t.workspace_id AND c.id = t.customer_id
-WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[])
-"""
-# Waiting for someone: nobody holds it, or its holder is gone (off shift, away, inactive).
-TO_ROUTE = """
 SELECT t.assignee_id AS holder, t.id, t.network, t.language, t.topics, t.kind, t.priority,
        t.personal_data, t.team_id, coalesce(c.vip, false) AS vip, c.owner_agent_id,
        (SELECT min(m.team_id) FROM team_member m
@@ -65,10 +54,13 @@ SELECT t.assignee_id AS holder, t.id, t.network, t.language, t.topics, t.kind, t
         ORDER BY s.at DESC, s.id DESC LIMIT 1) AS previous_assignee_id
 FROM thread t
 LEFT JOIN customer c ON c.workspace_id = t.workspace_id AND c.id = t.customer_id
-WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[]) AND t.status IN ('new', 'open')
-  AND (t.assignee_id IS NULL OR NOT EXISTS (
-        SELECT 1 FROM agent a WHERE a.workspace_id = t.workspace_id AND a.id = t.assignee_id
-          AND a.active AND a.on_shift AND NOT a.away))
+WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[])
+  AND (NOT $3::boolean OR (
+        t.status IN ('new', 'open')
+        AND (t.assignee_id IS NULL OR NOT EXISTS (
+              SELECT 1 FROM agent a
+              WHERE a.workspace_id = t.workspace_id AND a.id = t.assignee_id
+                AND a.active AND a.on_shift AND NOT a.away))))
 """
 
 # What rules look at: the thread's classification and its latest customer message.
@@ -282,7 +274,7 @@ class PgRoutingWriter:
         self, workspace_id: int, thread_ids: Sequence[int]
     ) -> list[tuple[ThreadToRoute, int | None]]:
         """Threads waiting for someone, with who holds them now (None: the queue)."""
-        rows = await self._conn.fetch(TO_ROUTE, workspace_id, list(thread_ids))
+        rows = await self._conn.fetch(THREAD_FACTS, workspace_id, list(thread_ids), True)
         routed = []
         for row in rows:
             facts = _facts(row)
@@ -371,7 +363,9 @@ class PgRoutingWriter:
             return []
         facts = {
             row["id"]: _facts(row)
-            for row in await self._conn.fetch(THREAD_FACTS, workspace_id, [r["id"] for r in held])
+            for row in await self._conn.fetch(
+                THREAD_FACTS, workspace_id, [r["id"] for r in held], False
+            )
         }
         return [
             AssignedThread(

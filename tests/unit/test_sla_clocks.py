@@ -147,17 +147,24 @@ def planned_the_long_way(
     """What clocks a thread with nothing stored gets: each span planned by plan_clock."""
     calendar = calendar_from_config(calendar_config)
     policy = SlaPolicy.model_validate(policy_config)
+    spans: list[tuple[ClockKind, datetime, datetime | None, Pauses, bool]] = [
+        (span.kind, span.started_at, span.stopped_at, (), span.excluded)
+        for span in response_spans(timeline.messages)
+    ]
+    spans.extend(
+        (ClockKind.RESOLUTION, span.started_at, span.stopped_at, span.pauses, span.excluded)
+        for span in resolution_spans(timeline.messages)
+    )
     clocks = []
-    for span in response_spans(timeline.messages):
-        plan = plan_clock(policy, calendar, span.kind, timeline.priority, span.started_at)
+    for kind, start, stop, pauses, excluded in spans:
+        plan = plan_clock(policy, calendar, kind, timeline.priority, start, pauses)
         if plan is None:
             continue
-        stop = span.stopped_at
         clocks.append(
             StoredClock(
                 thread_id=timeline.thread_id,
-                kind=span.kind.value,
-                started_at=span.started_at,
+                kind=kind.value,
+                started_at=start,
                 stopped_at=stop,
                 policy=policy.name,
                 calendar=policy.calendar,
@@ -165,45 +172,17 @@ def planned_the_long_way(
                 budget_seconds=int(plan.budget.total_seconds()),
                 deadline=plan.deadline,
                 warn_at=plan.warn_at,
-                outcome="excluded" if span.excluded else None,
+                outcome="excluded" if excluded else None,
                 business_seconds=None
                 if stop is None
-                else int(business_time(calendar, span.started_at, stop).total_seconds()),
-                arrived_in_hours=is_open(calendar, span.started_at),
-            )
-        )
-    for lasting in resolution_spans(timeline.messages):
-        plan = plan_clock(
-            policy, calendar, ClockKind.RESOLUTION, timeline.priority, lasting.started_at,
-            lasting.pauses,
-        )  # fmt: skip
-        if plan is None:
-            continue
-        stop = lasting.stopped_at
-        clocks.append(
-            StoredClock(
-                thread_id=timeline.thread_id,
-                kind=ClockKind.RESOLUTION.value,
-                started_at=lasting.started_at,
-                stopped_at=stop,
-                policy=policy.name,
-                calendar=policy.calendar,
-                config_version=VERSION,
-                budget_seconds=int(plan.budget.total_seconds()),
-                deadline=plan.deadline,
-                warn_at=plan.warn_at,
-                outcome="excluded" if lasting.excluded else None,
-                business_seconds=None
-                if stop is None
-                else int(
-                    business_time(
-                        calendar, lasting.started_at, stop, lasting.pauses
-                    ).total_seconds()
-                ),
-                arrived_in_hours=is_open(calendar, lasting.started_at),
+                else int(business_time(calendar, start, stop, pauses).total_seconds()),
+                arrived_in_hours=is_open(calendar, start),
             )
         )
     return clocks
+
+
+Pauses = tuple[tuple[datetime, datetime | None], ...]
 
 
 VERSION = 3

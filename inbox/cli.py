@@ -118,6 +118,18 @@ def _parser() -> argparse.ArgumentParser:
     webhook_remove = webhook_commands.add_parser("remove", help="stop posting to a webhook")
     webhook_remove.add_argument("id", type=int)
 
+    routing = commands.add_parser("routing", help="the workspace's routing settings and rules")
+    routing_commands = routing.add_subparsers(dest="routing_command", required=True)
+    routing_commands.add_parser(
+        "show", help="print the settings, lexicon additions, rules and rule counts (JSON)"
+    )
+    routing_set = routing_commands.add_parser(
+        "set", help="check and store a routing document from a JSON or YAML file"
+    )
+    routing_set.add_argument(
+        "file", type=Path, help='{"settings": {...}, "lexicon": {...}, "rules": {"rules": [...]}}'
+    )
+
     sla = commands.add_parser("sla", help="the workspace's SLA calendars and policies")
     sla_commands = sla.add_subparsers(dest="sla_command", required=True)
     sla_commands.add_parser("show", help="print the settings in force (JSON)")
@@ -337,6 +349,62 @@ async def _webhook(settings: Settings, args: argparse.Namespace) -> None:
                 print(f"webhook {args.id} removed")
 
 
+def _routing_document(path: Path) -> dict[str, dict[str, object]]:
+    """JSON, or YAML for files ending in .yaml/.yml (safe loading: data only)."""
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+        if path.suffix.lower() in (".yaml", ".yml"):
+            document = yaml.safe_load(text)
+        else:
+            document = json.loads(text)
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        raise ConfigurationError(str(path), f"not a readable JSON or YAML file: {exc}") from exc
+    if not isinstance(document, dict):
+        raise ConfigurationError(str(path), 'expected {"settings", "lexicon", "rules"}')
+    unknown = set(document) - {"settings", "lexicon", "rules"}
+    if unknown:
+        raise ConfigurationError(str(path), f"unknown parts {sorted(unknown)}")
+    parts: dict[str, dict[str, object]] = {}
+    defaults: dict[str, dict[str, object]] = {
+        "settings": {},
+        "lexicon": {},
+        "rules": {"rules": []},
+    }
+    for name, default in defaults.items():
+        value = document.get(name, default)
+        if isinstance(value, list) and name == "rules":
+            value = {"rules": value}
+        if not isinstance(value, dict):
+            raise ConfigurationError(str(path), f"'{name}' must be an object")
+        parts[name] = value
+    return parts
+
+
+async def _routing(
+    settings: Settings, command: str, document: dict[str, dict[str, object]] | None
+) -> None:
+    async with open_runtime(settings) as runtime:
+        service = runtime.services.routing_settings
+        workspace_id = runtime.default_workspace_id
+        if document is None:
+            current = await service.current(workspace_id)
+            shown = {
+                "version": current.version,
+                "settings": current.settings,
+                "lexicon": current.lexicon,
+                "rules": current.rules,
+                "rule_counts": await service.rule_counts(workspace_id),
+            }
+            print(json.dumps(shown, indent=2, ensure_ascii=False))
+            return
+        version = await service.save(
+            workspace_id, document["settings"], document["lexicon"], document["rules"]
+        )
+    print(f"routing version {version} saved")
+
+
 def _sla_document(path: Path) -> dict[str, dict[str, object]]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
@@ -503,6 +571,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 asyncio.run(_sla(settings, args.sla_command, document))
             case "connect":
                 asyncio.run(_connect_x(settings, args))
+            case "routing":
+                routing_document = (
+                    _routing_document(args.file) if args.routing_command == "set" else None
+                )
+                asyncio.run(_routing(settings, args.routing_command, routing_document))
             case "agent":
                 asyncio.run(_agent_add(settings, args))
             case "webhook":

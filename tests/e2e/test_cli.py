@@ -329,3 +329,28 @@ def test_classify_reads_standard_input_with_a_workspace_lexicon(tmp_path: Path) 
     refused = run("classify", "--lexicon", str(bad), env=env_with())
     assert refused.returncode == 2
     assert "unknown groups" in refused.stderr
+
+
+def test_routing_is_set_from_yaml_and_a_typo_is_named(database_dsn: str, tmp_path: Path) -> None:
+    env = env_with(DATABASE_URL=database_dsn)
+    document = tmp_path / "routing.yaml"
+    document.write_text(
+        "settings:\n"
+        "  reassign_after_minutes: 20\n"
+        "rules:\n"
+        "  - name: billing\n"
+        "    when: {topics_any: [billing]}\n"
+        "    then: {team: Finance, tags: [billing]}\n",
+        encoding="utf-8",
+    )
+    saved = run("routing", "set", str(document), env=env)
+    assert saved.returncode == 0, saved.stderr
+    assert "routing version 1 saved" in saved.stdout
+    shown = json.loads(run("routing", "show", env=env).stdout)
+    assert shown["rules"]["rules"][0]["name"] == "billing"
+    assert shown["settings"] == {"reassign_after_minutes": 20}
+    document.write_text("rules:\n  - name: billing\n    when: {topic_any: [billing]}\n")
+    refused = run("routing", "set", str(document), env=env)
+    assert refused.returncode == 2
+    assert "rule 1 ('billing')" in refused.stderr
+    assert "topics_any" in refused.stderr  # the likely intended field is suggested

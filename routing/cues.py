@@ -58,8 +58,10 @@ def fold(text: str) -> str:
 
 
 def tokens(folded: str) -> list[str]:
-    split = _ELISION.sub(r"\1' ", folded)
-    return [_NO_APOSTROPHE.get(t, t) for t in _TOKEN.findall(split)]
+    split = _ELISION.sub(r"\1' ", folded) if "'" in folded else folded
+    found = _TOKEN.findall(split)
+    get = _NO_APOSTROPHE.get
+    return [get(t, t) for t in found]
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,13 +124,20 @@ class CueIndex:
             if candidates is None:
                 candidates = self._candidates(word)
             for compiled in candidates:
-                if taken.get(compiled.cue.group, 0) > index:
+                group = compiled.cue.group
+                if taken.get(group, 0) > index:
                     continue
-                end = index + len(compiled.words)
+                length = len(compiled.words)
+                if length == 1:
+                    # The word itself was the key (or starts with the prefix): it matches.
+                    hits.append(Hit(compiled.cue, index, index + 1, word))
+                    taken[group] = index + 1
+                    continue
+                end = index + length
                 if end > len(words) or not _matches(compiled, words, index):
                     continue
                 hits.append(Hit(compiled.cue, index, end, " ".join(words[index:end])))
-                taken[compiled.cue.group] = end
+                taken[group] = end
         return hits
 
 

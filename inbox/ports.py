@@ -388,6 +388,12 @@ class RoutingWriter(Protocol):
 
     async def agents_by_email(self, workspace_id: int, emails: Sequence[str]) -> dict[str, int]: ...
 
+    async def raise_repeated(
+        self, workspace_id: int, thread_ids: Sequence[int], unanswered: int
+    ) -> list[int]:
+        """Make high the threads whose customer wrote `unanswered` times without an answer."""
+        ...
+
     async def apply(
         self,
         workspace_id: int,

@@ -145,8 +145,15 @@ class Classifier:
             if m.direction is Direction.INBOUND and network_language(m.language) is None
         ]
         guesses = dict(zip(untagged, guess_many([mentions[i].text for i in untagged]), strict=True))
+        earlier = _earlier_in_batch(mentions)
         return [
-            self.classify(m.text, language=m.language, guessed=guesses.get(i, False))
+            self.classify(
+                m.text,
+                language=m.language,
+                guessed=guesses.get(i, False),
+                followers=m.author.followers,
+                earlier_unanswered=earlier[i],
+            )
             if m.direction is Direction.INBOUND
             else _UNCLASSIFIED_OUTBOUND
             for i, m in enumerate(mentions)
@@ -221,6 +228,25 @@ class Classifier:
         if kind in (ThreadKind.PRAISE, ThreadKind.OTHER):
             return Priority.LOW
         return Priority.NORMAL
+
+
+def _earlier_in_batch(mentions: Sequence[Mention]) -> list[int]:
+    """For each message, the same customer's earlier messages of its conversation in this
+    batch not answered since (a brand post in the conversation answers them all). Across
+    batches the routing step counts them in the thread."""
+    order = sorted(range(len(mentions)), key=lambda i: mentions[i].created_at)
+    waiting: dict[tuple[str, str], dict[str, int]] = {}
+    earlier = [0] * len(mentions)
+    for index in order:
+        mention = mentions[index]
+        conversation = (mention.network.value, mention.conversation_key or mention.external_id)
+        if mention.direction is not Direction.INBOUND:
+            waiting.pop(conversation, None)
+            continue
+        authors = waiting.setdefault(conversation, {})
+        earlier[index] = authors.get(mention.author.external_id, 0)
+        authors[mention.author.external_id] = earlier[index] + 1
+    return earlier
 
 
 def _score(words: Sequence[str], hits: Sequence[Hit]) -> _Scores:

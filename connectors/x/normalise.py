@@ -100,6 +100,13 @@ def _users_by_id(page: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return {str(user["id"]): user for user in users if isinstance(user, dict) and "id" in user}
 
 
+def _followers(user: Mapping[str, Any]) -> int | None:
+    """`public_metrics.followers_count` when X sent it (user.fields=public_metrics)."""
+    metrics = user.get("public_metrics")
+    count = metrics.get("followers_count") if isinstance(metrics, dict) else None
+    return count if isinstance(count, int) and not isinstance(count, bool) and count >= 0 else None
+
+
 def _text_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
@@ -128,6 +135,7 @@ def normalise_tweet(tweet: dict[str, Any], users: Mapping[str, dict[str, Any]]) 
             external_id=parsed.author_id,
             handle=username,
             display_name=_text_or_none(user.get("name")),
+            followers=_followers(user),
         ),
         # Long posts arrive cut in `text`; the whole of it is in `note_tweet`.
         text=parsed.note_tweet.text if parsed.note_tweet else parsed.text,

@@ -24,6 +24,8 @@ class Author(BaseModel):
     external_id: str = Field(min_length=1)
     handle: str | None = None
     display_name: str | None = None
+    # The author's audience when the network says (a complaint to many is more urgent).
+    followers: int | None = Field(default=None, ge=0)
 
     @field_validator("external_id")
     @classmethod

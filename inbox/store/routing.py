@@ -92,6 +92,19 @@ CROSS JOIN LATERAL (
 LEFT JOIN team tm ON tm.workspace_id = $1 AND tm.name = d.team
 WHERE t.workspace_id = $1 AND t.id = d.thread_id
 """
+# A customer who wrote again and again without an answer is waiting too long, whatever
+# each message said: the thread becomes high priority.
+RAISE_REPEATED = """
+UPDATE thread t SET priority = 'high', updated_at = now()
+WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[]) AND t.message_count >= $3
+  AND t.priority IN ('low', 'normal') AND t.status IN ('new', 'open')
+  AND (SELECT count(*) FROM mention m
+       WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id
+         AND m.direction = 'inbound'
+         AND m.created_at > coalesce(t.last_outbound_at, '-infinity')) >= $3
+RETURNING t.id
+"""
+
 AGENTS_BY_EMAIL = """
 SELECT email, id FROM agent WHERE workspace_id = $1 AND email = ANY($2::text[]) AND active
 """
@@ -325,6 +338,12 @@ class PgRoutingWriter:
             [o.priority for _, o in changing],
             [json.dumps(sorted(o.tags)) for _, o in changing],
         )
+
+    async def raise_repeated(
+        self, workspace_id: int, thread_ids: Sequence[int], unanswered: int
+    ) -> list[int]:
+        rows = await self._conn.fetch(RAISE_REPEATED, workspace_id, list(thread_ids), unanswered)
+        return [row["id"] for row in rows]
 
     async def agents_by_email(self, workspace_id: int, emails: Sequence[str]) -> dict[str, int]:
         rows = await self._conn.fetch(AGENTS_BY_EMAIL, workspace_id, [e.lower() for e in emails])

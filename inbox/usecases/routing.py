@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 ACKNOWLEDGEMENT_KEY = "rule-ack:{thread_id}:{at}"
+REPEATED_MESSAGES = 3  # unanswered messages of one thread that make it high priority
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +148,7 @@ class RouteThreads:
         config = self._configs.parsed(workspace_id, await writer.config(workspace_id))
         now = self._clock()
         thread_ids = sorted(result.changed_thread_ids)
+        await writer.raise_repeated(workspace_id, thread_ids, REPEATED_MESSAGES)
         if config.rules.rules:
             await self._apply_rules(tx, writer, workspace_id, thread_ids, config, now)
         routed = await writer.to_route(workspace_id, thread_ids)

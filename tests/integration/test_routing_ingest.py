@@ -156,3 +156,19 @@ async def test_a_reopened_thread_whose_agent_is_off_shift_goes_to_the_team(
             "SELECT assignee_id FROM thread WHERE workspace_id = $1", workspace_id
         )
     assert {holder, now_held} == {ana, ben}
+
+
+async def test_a_customer_writing_three_times_unanswered_makes_the_thread_high(
+    db: Database, workspace_id: int
+) -> None:
+    services = build_services(db)
+    for n in range(3):
+        again = mention(f"r{n}", author="u9", conversation="c9", text="@acme hello?").model_copy(
+            update={"created_at": datetime.now(UTC) - timedelta(minutes=30 - n)}
+        )
+        await services.ingest(workspace_id, IngestBatch([again]))
+        async with db.connection() as conn:
+            priority = await conn.fetchval(
+                "SELECT priority FROM thread WHERE workspace_id = $1", workspace_id
+            )
+        assert priority == ("high" if n == 2 else "normal")

@@ -171,3 +171,28 @@ def test_folding_matches_the_ways_people_type() -> None:
         "ca", "ne", "marche", "pas", ",", "j'", "en", "ai", "marre", "!", "!",
     ]  # fmt: skip
     assert tokens(fold("@Brand it doesnt work https://t.co/x")) == ["it", "doesn't", "work"]
+
+
+def test_in_a_batch_a_customer_writing_again_unanswered_and_a_large_audience_raise_urgency() -> (
+    None
+):
+    from inbox.domain.mention import Author
+
+    again = [
+        mention(str(n), minute=n, conversation="c", text="@Fibrea still no reply") for n in range(3)
+    ]
+    answered = mention(
+        "a", author="brand", minute=1, conversation="c", direction=Direction.OUTBOUND
+    )
+    famous = mention("f", conversation="f", text="@Fibrea still waiting for my refund")
+    famous = famous.model_copy(
+        update={"author": Author(external_id="9", handle="star", followers=250_000)}
+    )
+    first, second, third = CLASSIFIER.classify_many(again)
+    assert [c.priority for c in (first, second, third)] == [
+        Priority.NORMAL, Priority.NORMAL, Priority.HIGH,
+    ]  # fmt: skip
+    *_, after_answer = CLASSIFIER.classify_many([again[0], answered, again[1], again[2]])
+    assert after_answer.priority is Priority.NORMAL  # the answer reset the count
+    (loud,) = CLASSIFIER.classify_many([famous])
+    assert loud.priority is Priority.URGENT

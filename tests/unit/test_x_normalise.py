@@ -170,3 +170,23 @@ def test_any_page_gives_mentions_or_rejects_and_never_raises(data: Any, includes
         assert accounted == len(data) or (accounted == 1 and not result.mentions)
     else:
         assert accounted == 1
+
+
+def test_the_authors_audience_comes_from_public_metrics_when_it_is_a_count() -> None:
+    def page(metrics: object) -> dict[str, Any]:
+        return {
+            "data": [{"id": "1", "text": "hi", "author_id": "7",
+                      "created_at": "2026-03-02T09:00:00.000Z"}],
+            "includes": {"users": [{"id": "7", "username": "ana", "name": "Ana",
+                                    "public_metrics": metrics}]},
+        }  # fmt: skip
+
+    counted = normalise_page(page({"followers_count": 12345}), source="test").mentions[0]
+    assert counted.author.followers == 12345
+    for odd in (
+        {"followers_count": -1},
+        {"followers_count": "many"},
+        None,
+        {"followers_count": True},
+    ):
+        assert normalise_page(page(odd), source="test").mentions[0].author.followers is None

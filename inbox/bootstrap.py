@@ -36,9 +36,11 @@ from inbox.store.credentials import PgCredentialStore
 from inbox.store.database import Database
 from inbox.store.embedded import APP_NAME, EmbeddedPostgres, default_data_dir
 from inbox.store.health import PgHealthCheck
+from inbox.store.inbox_pages import PgInboxPages
 from inbox.store.ingest import PgIngestStore
 from inbox.store.migrate import migrate
 from inbox.store.outbox import PgOutboxStore
+from inbox.store.passwords import Argon2Passwords
 from inbox.store.routing import PgReplyDesk, PgRoutingStore, PgThreadEdits
 from inbox.store.secret_box import SecretBox, load_or_create_key
 from inbox.store.sla_alerts import PgSlaDispatchStore
@@ -47,6 +49,7 @@ from inbox.store.sla_reports import PgSlaGauges, PgSlaReports
 from inbox.store.sla_timer import PgShiftReports, PgSlaTimerStore
 from inbox.store.threads import PgThreadQuery
 from inbox.store.tokens import PgTokenStore
+from inbox.store.web_sessions import PgWebSessions
 from inbox.store.webhooks import PgWebhookStore
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.channels import ListChannels
@@ -71,6 +74,8 @@ from inbox.usecases.sla_reports import SlaNow, SlaReport
 from inbox.usecases.sla_timer import SlaTimer
 from inbox.usecases.threads import ListThreads
 from inbox.usecases.tokens import ApiTokens
+from inbox.usecases.web_auth import WebLogins
+from inbox.usecases.web_pages import InboxPages
 from inbox.usecases.webhooks import DeliverWebhooks, ManageWebhooks
 
 log = logging.getLogger(__name__)
@@ -112,6 +117,8 @@ def build_services(db: Database) -> Services:
         routing_settings=RoutingSettings(PgRoutingStore(db)),
         replies=Replies(PgReplyDesk(db), PgOutboxStore(db), utc_now),
         community_answers=CommunityAnswers(PgReplyDesk(db), PgOutboxStore(db), utc_now),
+        web_logins=WebLogins(PgWebSessions(db), Argon2Passwords(), clock=utc_now),
+        inbox_pages=InboxPages(PgInboxPages(db)),
     )
 
 

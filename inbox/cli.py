@@ -101,6 +101,11 @@ def _parser() -> argparse.ArgumentParser:
         help="repeatable; default agent. Leads receive breach escalations",
     )
     agent_add.add_argument("--team", action="append", default=[], help="repeatable")
+    agent_add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read a web login password (12 characters or more) from standard input",
+    )
 
     webhook = commands.add_parser("webhook", help="outbound webhooks: events posted, signed")
     webhook_commands = webhook.add_subparsers(dest="webhook_command", required=True)
@@ -185,7 +190,9 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
     from web.app import create_app
 
     async with open_runtime(settings) as runtime:
-        runner = web.AppRunner(create_app(runtime.services), access_log=None)
+        runner = web.AppRunner(
+            create_app(runtime.services, runtime.default_workspace_id), access_log=None
+        )
         await runner.setup()
         try:
             site = web.TCPSite(runner, host, port)
@@ -318,10 +325,17 @@ async def _agent_add(settings: Settings, args: argparse.Namespace) -> None:
         raise ConfigurationError("email", f"{email!r} is not an e-mail address")
     roles = [Role(r) for r in dict.fromkeys(args.role or [Role.AGENT.value])]
     teams = [t.strip() for t in args.team if t.strip()]
+    password = None
+    if args.password_stdin:
+        password = SecretStr(sys.stdin.readline().rstrip("\r\n"))
     async with open_runtime(settings) as runtime:
         agent_id = await PgPeopleStore(runtime.db).save_agent(
             runtime.default_workspace_id, email, args.name, roles, teams
         )
+        if password is not None:
+            await runtime.services.web_logins.set_password(
+                runtime.default_workspace_id, email, password
+            )
     print(
         f"agent {email.lower()} (id {agent_id}) saved: roles {', '.join(roles)}"
         + (f"; teams {', '.join(teams)}" if teams else "")

@@ -22,6 +22,7 @@ from inbox.domain.routing import ClaimedThread, RoutingConfig
 from inbox.domain.sla import SlaEvent, SlaReportRow, SlaSettings, StoredClock, ThreadTimeline
 from inbox.domain.sla_alerts import PendingShiftReport, PendingSlaEvent, SlaDispatch
 from inbox.domain.thread import Priority, Thread, ThreadKind, ThreadStatus
+from inbox.domain.web import AgentLogin, InboxRow, ThreadPage, WebSession
 from inbox.domain.webhooks import DeliveryJob, Webhook
 from routing.rules import RuleOutcome, RuleSubject
 from routing.snapshot import AssignedThread, Assignment, Snapshot, ThreadToRoute
@@ -474,3 +475,42 @@ class ReplyDesk(Protocol):
     async def link_outbox(self, workspace_id: int, answer_id: int, item_id: int) -> None: ...
 
     async def contributions(self, workspace_id: int, member_id: int) -> dict[str, int]: ...
+
+
+class PasswordCheck(Protocol):
+    def hash(self, password: SecretStr) -> str: ...
+
+    def verify(self, stored: str | None, password: SecretStr) -> bool:
+        """False for a wrong password or no stored hash, in about the same time."""
+        ...
+
+
+class WebSessionStore(Protocol):
+    async def login_of(self, workspace_id: int, email: str) -> AgentLogin | None: ...
+
+    async def set_password(self, workspace_id: int, email: str, password_hash: str) -> bool: ...
+
+    async def create(
+        self,
+        token_hash: bytes,
+        workspace_id: int,
+        agent_id: int,
+        csrf_token: str,
+        expires_at: datetime,
+    ) -> None: ...
+
+    async def find(self, token_hash: bytes, now: datetime) -> WebSession | None: ...
+
+    async def delete(self, token_hash: bytes) -> None: ...
+
+    async def record_failure(self, email: str, address: str, at: datetime) -> None: ...
+
+    async def recent_failures(self, email: str, address: str, since: datetime) -> int: ...
+
+
+class InboxPageQuery(Protocol):
+    async def inbox(
+        self, workspace_id: int, view: str, agent_id: int, limit: int
+    ) -> list[InboxRow]: ...
+
+    async def thread(self, workspace_id: int, thread_id: int) -> ThreadPage | None: ...

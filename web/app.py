@@ -28,10 +28,11 @@ from inbox.usecases.services import Services
 from inbox.usecases.sla_reports import ReportRequestError
 from inbox.usecases.tokens import Caller
 from web import metrics
+from web.keys import SERVICES
+from web.pages import add_pages
 
 log = logging.getLogger(__name__)
 
-SERVICES = web.AppKey("services", Services)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -426,9 +427,12 @@ async def my_contributions(request: web.Request) -> web.Response:
     return web.json_response(counts)
 
 
-def create_app(services: Services) -> web.Application:
+def create_app(services: Services, default_workspace: int | None = None) -> web.Application:
+    """The JSON API; with the instance's workspace, the agent pages too."""
     app = web.Application(middlewares=[security_headers, errors_middleware])
     app[SERVICES] = services
+    if default_workspace is not None:
+        add_pages(app, default_workspace)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/api/v1/threads", list_threads)
     app.router.add_get("/api/v1/channels", list_channels)

@@ -14,6 +14,8 @@ from inbox.usecases.sla_explain import ExplainThreadSla
 from inbox.usecases.sla_reports import SlaNow, SlaReport
 from inbox.usecases.threads import ListThreads
 from inbox.usecases.tokens import ApiTokens
+from inbox.usecases.web_auth import WebLogins
+from inbox.usecases.web_pages import InboxPages
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,3 +35,5 @@ class Services:
     routing_settings: RoutingSettings
     replies: Replies
     community_answers: CommunityAnswers
+    web_logins: WebLogins
+    inbox_pages: InboxPages

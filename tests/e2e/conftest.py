@@ -20,9 +20,12 @@ def services(db: Database) -> Services:
 
 
 @pytest.fixture
-async def client(services: Services) -> AsyncIterator[tuple[aiohttp.ClientSession, str]]:
-    server = TestServer(create_app(services), host="127.0.0.1", port=0)
+async def client(
+    services: Services, workspace_id: int
+) -> AsyncIterator[tuple[aiohttp.ClientSession, str]]:
+    server = TestServer(create_app(services, workspace_id), host="127.0.0.1", port=0)
     await server.start_server()
-    async with aiohttp.ClientSession() as session:
+    # unsafe: keep cookies of an IP-address host (the loopback server) as a browser does.
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
         yield session, str(server.make_url(""))
     await server.close()

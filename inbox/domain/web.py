@@ -1,0 +1,73 @@
+"""Who is logged in to the web app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from inbox.domain.people import Role
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLogin:
+    workspace_id: int
+    agent_id: int
+    name: str
+    roles: frozenset[Role]
+    password_hash: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class WebSession:
+    workspace_id: int
+    agent_id: int
+    name: str
+    roles: frozenset[Role]
+    csrf_token: str
+
+    def has(self, *roles: Role) -> bool:
+        return bool(self.roles & set(roles))
+
+
+@dataclass(frozen=True, slots=True)
+class InboxRow:
+    thread_id: int
+    network: str
+    status: str
+    priority: str
+    kind: str
+    language: str | None
+    topics: tuple[str, ...]
+    excerpt: str
+    sla_due_at: datetime | None
+    last_inbound_at: datetime | None
+    answered: bool
+    assignee: str | None
+    author: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PageMessage:
+    inbound: bool
+    author: str
+    text: str
+    at: datetime
+    url: str | None
+    automated: bool
+    reasons: tuple[tuple[str, str, str], ...]  # (decision, cue, effect)
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadPage:
+    thread_id: int
+    network: str
+    status: str
+    priority: str
+    kind: str
+    language: str | None
+    topics: tuple[str, ...]
+    tags: tuple[str, ...]
+    personal_data: bool
+    sla_due_at: datetime | None
+    assignee: str | None
+    messages: tuple[PageMessage, ...]

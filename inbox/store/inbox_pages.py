@@ -1,0 +1,125 @@
+"""What the web pages show: the inbox list and a thread with its conversation."""
+
+from __future__ import annotations
+
+import json
+
+from inbox.domain.web import InboxRow, PageMessage, ThreadPage
+from inbox.store.database import Database
+
+# Views: mine, unassigned, all. Most urgent deadline first; threads without one after, newest
+# first. One query, the author from the thread's latest customer message.
+INBOX = """
+SELECT t.id, t.network, t.status, t.priority, t.kind, t.language, t.topics, t.excerpt,
+       t.sla_due_at, t.last_inbound_at, t.last_outbound_at, t.assignee_id,
+       a.display_name AS assignee, who.author_handle, who.author_name
+FROM thread t
+LEFT JOIN agent a ON a.workspace_id = t.workspace_id AND a.id = t.assignee_id
+LEFT JOIN LATERAL (
+    SELECT m.author_handle, m.author_name FROM mention m
+    WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id AND m.direction = 'inbound'
+    ORDER BY m.created_at DESC LIMIT 1
+) who ON true
+WHERE t.workspace_id = $1 AND t.status IN ('new', 'open', 'pending')
+  AND ($2 <> 'mine' OR t.assignee_id = $3)
+  AND ($2 <> 'unassigned' OR t.assignee_id IS NULL)
+ORDER BY t.sla_due_at NULLS LAST, t.last_inbound_at DESC NULLS LAST, t.id DESC
+LIMIT $4
+"""
+THREAD = """
+SELECT t.id, t.network, t.status, t.priority, t.kind, t.language, t.topics, t.tags,
+       t.personal_data, t.sla_due_at, a.display_name AS assignee
+FROM thread t LEFT JOIN agent a ON a.workspace_id = t.workspace_id AND a.id = t.assignee_id
+WHERE t.workspace_id = $1 AND t.id = $2
+"""
+MESSAGES = """
+SELECT m.direction, m.author_handle, m.author_name, m.body, m.created_at, m.url, m.automated,
+       c.reasons
+FROM mention m
+LEFT JOIN mention_classification c
+       ON c.workspace_id = m.workspace_id AND c.network = m.network
+      AND c.external_id = m.external_id
+WHERE m.workspace_id = $1 AND m.thread_id = $2
+ORDER BY m.created_at, m.external_id
+LIMIT 500
+"""
+
+
+class PgInboxPages:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def inbox(
+        self, workspace_id: int, view: str, agent_id: int, limit: int
+    ) -> list[InboxRow]:
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(INBOX, workspace_id, view, agent_id, limit)
+        return [
+            InboxRow(
+                thread_id=row["id"],
+                network=row["network"],
+                status=row["status"],
+                priority=row["priority"],
+                kind=row["kind"],
+                language=row["language"],
+                topics=tuple(row["topics"]),
+                excerpt=row["excerpt"],
+                sla_due_at=row["sla_due_at"],
+                last_inbound_at=row["last_inbound_at"],
+                answered=row["last_outbound_at"] is not None
+                and row["last_inbound_at"] is not None
+                and row["last_outbound_at"] >= row["last_inbound_at"],
+                assignee=row["assignee"],
+                author=row["author_handle"] or row["author_name"],
+            )
+            for row in rows
+        ]
+
+    async def thread(self, workspace_id: int, thread_id: int) -> ThreadPage | None:
+        async with self._db.connection() as conn:
+            thread = await conn.fetchrow(THREAD, workspace_id, thread_id)
+            if thread is None:
+                return None
+            messages = await conn.fetch(MESSAGES, workspace_id, thread_id)
+        return ThreadPage(
+            thread_id=thread["id"],
+            network=thread["network"],
+            status=thread["status"],
+            priority=thread["priority"],
+            kind=thread["kind"],
+            language=thread["language"],
+            topics=tuple(thread["topics"]),
+            tags=tuple(thread["tags"]),
+            personal_data=thread["personal_data"],
+            sla_due_at=thread["sla_due_at"],
+            assignee=thread["assignee"],
+            messages=tuple(
+                PageMessage(
+                    inbound=row["direction"] == "inbound",
+                    author=row["author_handle"] or row["author_name"] or "",
+                    text=row["body"],
+                    at=row["created_at"],
+                    url=row["url"],
+                    automated=row["automated"],
+                    reasons=tuple(
+                        (
+                            str(r.get("decision", "")),
+                            str(r.get("cue", "")),
+                            str(r.get("effect", "")),
+                        )
+                        for r in json.loads(row["reasons"] or "[]")
+                        if isinstance(r, dict)
+                    ),
+                )
+                for row in messages
+            ),
+        )
+
+
+def _reasons(stored: str | None) -> tuple[tuple[str, str, str], ...]:
+    decoded = json.loads(stored or "[]")
+    return tuple(
+        (str(r.get("decision", "")), str(r.get("cue", "")), str(r.get("effect", "")))
+        for r in decoded
+        if isinstance(r, dict)
+    )

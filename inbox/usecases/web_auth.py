@@ -1,0 +1,81 @@
+"""Logging in to the web app: argon2 password hashes, sessions kept as hashes of their
+tokens, a CSRF token per session, and a limit on failed attempts per e-mail and address."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from pydantic import SecretStr
+
+from inbox.domain.errors import ConfigurationError, InboxError, NotFoundError
+from inbox.domain.web import WebSession
+from inbox.ports import PasswordCheck, WebSessionStore
+
+SESSION_LIFETIME = timedelta(hours=12)
+FAILURE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES = 5
+SHORTEST_PASSWORD = 12
+
+
+class LoginRefusedError(InboxError):
+    """Wrong e-mail or password: the message never says which."""
+
+
+class TooManyAttemptsError(InboxError):
+    """Too many failed logins for this e-mail or address lately."""
+
+
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+class WebLogins:
+    def __init__(
+        self,
+        store: WebSessionStore,
+        passwords: PasswordCheck,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._store = store
+        self._passwords = passwords
+        self._clock = clock
+
+    async def login(
+        self, workspace_id: int, email: str, password: SecretStr, address: str
+    ) -> tuple[str, WebSession]:
+        """The session token (for the cookie, never stored) and the session."""
+        now = self._clock()
+        if await self._store.recent_failures(email, address, now - FAILURE_WINDOW) >= MAX_FAILURES:
+            raise TooManyAttemptsError(
+                "too many failed logins: wait a quarter of an hour, or ask an admin"
+            )
+        login = await self._store.login_of(workspace_id, email)
+        # Verified even when the e-mail is unknown, so that timing says nothing.
+        valid = self._passwords.verify(login.password_hash if login else None, password)
+        if login is None or not valid:
+            await self._store.record_failure(email, address, now)
+            raise LoginRefusedError("wrong e-mail or password")
+        token = secrets.token_urlsafe(32)
+        csrf = secrets.token_urlsafe(32)
+        await self._store.create(
+            _digest(token), login.workspace_id, login.agent_id, csrf, now + SESSION_LIFETIME
+        )
+        return token, WebSession(login.workspace_id, login.agent_id, login.name, login.roles, csrf)
+
+    async def session(self, token: str) -> WebSession | None:
+        if not token or len(token) > 100:
+            return None
+        return await self._store.find(_digest(token), self._clock())
+
+    async def logout(self, token: str) -> None:
+        await self._store.delete(_digest(token))
+
+    async def set_password(self, workspace_id: int, email: str, password: SecretStr) -> None:
+        if len(password.get_secret_value()) < SHORTEST_PASSWORD:
+            raise ConfigurationError("password", f"at least {SHORTEST_PASSWORD} characters")
+        if not await self._store.set_password(workspace_id, email, self._passwords.hash(password)):
+            raise NotFoundError("agent", email)

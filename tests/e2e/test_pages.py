@@ -1,0 +1,137 @@
+"""The agent pages over real HTTP: login with argon2 hashes, sessions, CSRF, escaping, replies."""
+
+from __future__ import annotations
+
+import re
+
+import aiohttp
+import pytest
+from pydantic import SecretStr
+
+from inbox.domain.ingestion import IngestBatch
+from inbox.domain.people import Role
+from inbox.store.database import Database
+from inbox.store.people import PgPeopleStore
+from inbox.usecases.services import Services
+from tests.factories import mention
+
+pytestmark = pytest.mark.integration
+
+PASSWORD = "correct horse battery"
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+async def agent(
+    services: Services, db: Database, workspace_id: int, email: str, role: Role
+) -> None:
+    await PgPeopleStore(db).save_agent(workspace_id, email, email.split("@")[0], [role], ["care"])
+    await services.web_logins.set_password(workspace_id, email, SecretStr(PASSWORD))
+
+
+async def log_in(
+    session: aiohttp.ClientSession, base: str, email: str, password: str = PASSWORD
+) -> aiohttp.ClientResponse:
+    return await session.post(
+        f"{base}/login", data={"email": email, "password": password}, allow_redirects=False
+    )
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found is not None
+    return found.group(1)
+
+
+async def test_an_agent_logs_in_sees_the_inbox_escaped_and_replies(
+    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
+) -> None:
+    session, base = client
+    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await services.ingest(workspace_id, IngestBatch([mention("1", conversation="c1", text=XSS)]))
+    async with session.get(f"{base}/inbox", allow_redirects=False) as r:
+        assert r.status == 303
+        assert r.headers["Location"] == "/login"
+    async with await log_in(session, base, "ana@example.com") as r:
+        assert r.status == 303
+        cookie = r.cookies["inbox_session"]
+        assert cookie["httponly"]
+        assert cookie["samesite"] == "Lax"
+    async with session.get(f"{base}/inbox?view=all") as r:
+        html = await r.text()
+        assert r.status == 200
+        assert "Content-Security-Policy" in r.headers
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert" in html
+    thread_id = re.search(r'href="/threads/(\d+)"', html)
+    assert thread_id is not None
+    url = f"{base}/threads/{thread_id.group(1)}"
+    async with session.get(url) as r:
+        page = await r.text()
+    assert "onerror=alert" not in page.replace("&lt;img src=x onerror=alert(1)&gt;", "")
+    form = {"csrf": csrf_of(page), "key": "k1", "body": "Sorry about that, looking now."}
+    async with session.post(
+        f"{url}/reply", data={**form, "csrf": "forged"}, allow_redirects=False
+    ) as r:
+        assert r.status == 403
+    async with session.post(f"{url}/reply", data=form, allow_redirects=False) as r:
+        assert r.status == 303
+        assert r.headers["Location"].endswith("?notice=sent")
+    async with db.connection() as conn:
+        body = await conn.fetchval(
+            "SELECT body FROM outbox_item WHERE workspace_id = $1", workspace_id
+        )
+    assert body == "Sorry about that, looking now."
+
+
+async def test_wrong_passwords_are_refused_alike_and_then_rate_limited(
+    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
+) -> None:
+    session, base = client
+    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    async with await log_in(session, base, "ana@example.com", "wrong password!") as r:
+        wrong_password = (r.status, await r.text())
+    async with await log_in(session, base, "nobody@example.com") as r:
+        unknown = (r.status, await r.text())
+    assert wrong_password[0] == unknown[0] == 401
+    assert "wrong e-mail or password" in wrong_password[1]
+    assert "wrong e-mail or password" in unknown[1]
+    for _ in range(4):
+        async with await log_in(session, base, "ana@example.com", "still wrong!!") as r:
+            pass
+    async with await log_in(session, base, "ana@example.com") as r:
+        assert r.status == 429  # even the right password waits now
+
+
+async def test_a_login_from_another_site_and_a_logout_without_its_token_are_refused(
+    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
+) -> None:
+    session, base = client
+    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    async with session.post(
+        f"{base}/login",
+        data={"email": "ana@example.com", "password": PASSWORD},
+        headers={"Origin": "https://evil.example"},
+        allow_redirects=False,
+    ) as r:
+        assert r.status == 403
+    async with await log_in(session, base, "ana@example.com"):
+        pass
+    async with session.post(f"{base}/logout", data={}, allow_redirects=False) as r:
+        assert r.status == 403
+    async with session.get(f"{base}/inbox") as r:
+        csrf = csrf_of(await r.text())
+    async with session.post(f"{base}/logout", data={"csrf": csrf}, allow_redirects=False) as r:
+        assert r.status == 303
+    async with session.get(f"{base}/inbox", allow_redirects=False) as r:
+        assert r.status == 303  # the session is gone
+
+
+async def test_a_community_member_cannot_open_the_inbox(
+    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
+) -> None:
+    session, base = client
+    await agent(services, db, workspace_id, "max@example.com", Role.COMMUNITY)
+    async with await log_in(session, base, "max@example.com"):
+        pass
+    async with session.get(f"{base}/inbox") as r:
+        assert r.status == 403

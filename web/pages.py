@@ -1,0 +1,202 @@
+"""The agent's pages: log in, the inbox, a thread with its reply box.
+
+Server-rendered with Jinja2, every value escaped (network text is untrusted). Sessions live in
+an HttpOnly cookie; every form that changes something carries the session's CSRF token, and
+the login form is refused from another origin. No inline script: the Content-Security-Policy
+allows only this site's files.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import secrets
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from aiohttp import web
+from pydantic import SecretStr
+
+from inbox.domain.errors import ConfigurationError, NotFoundError, PermissionDeniedError
+from inbox.domain.web import WebSession
+from inbox.usecases.replies import ReplyCollisionError
+from inbox.usecases.services import Services
+from inbox.usecases.web_auth import LoginRefusedError, TooManyAttemptsError
+from web.keys import SERVICES, WORKSPACE
+
+COOKIE = "inbox_session"
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("web", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+STATIC = Path(__file__).resolve().parent / "static"
+CSP = "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+
+
+def render(template: str, status: int = 200, **context: Any) -> web.Response:
+    context.setdefault("session", None)
+    html = TEMPLATES.get_template(template).render(**context)
+    response = web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
+    response.headers["Content-Security-Policy"] = CSP
+    return response
+
+
+def _services(request: web.Request) -> Services:
+    return request.app[SERVICES]
+
+
+async def current_session(request: web.Request) -> WebSession | None:
+    token = request.cookies.get(COOKIE, "")
+    return await _services(request).web_logins.session(token) if token else None
+
+
+async def _required_session(request: web.Request) -> WebSession:
+    session = await current_session(request)
+    if session is None:
+        raise web.HTTPSeeOther("/login")
+    return session
+
+
+async def _checked_form(request: web.Request, session: WebSession) -> Any:
+    form = await request.post()
+    sent = str(form.get("csrf", ""))
+    if not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
+        raise web.HTTPForbidden(text="the form has expired or came from elsewhere; reload it")
+    return form
+
+
+def _loopback(request: web.Request) -> bool:
+    host = (request.host or "").rsplit(":", 1)[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _same_origin(request: web.Request) -> bool:
+    origin = request.headers.get("Origin")
+    if origin is None or origin == "null":
+        return origin is None
+    return origin.split("://", 1)[-1] == request.host
+
+
+async def login_page(request: web.Request) -> web.Response:
+    return render("login.html", error=None, email="")
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    if not _same_origin(request):
+        raise web.HTTPForbidden(text="log in from this site's own page")
+    form = await request.post()
+    email = str(form.get("email", ""))[:254]
+    password = SecretStr(str(form.get("password", ""))[:1024])
+    address = request.remote or "unknown"
+    try:
+        token, _ = await _services(request).web_logins.login(
+            request.app[WORKSPACE], email, password, address
+        )
+    except LoginRefusedError as exc:
+        return render("login.html", status=401, error=str(exc), email=email)
+    except TooManyAttemptsError as exc:
+        return render("login.html", status=429, error=str(exc), email=email)
+    response = web.HTTPSeeOther("/inbox")
+    response.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="Lax",
+        secure=request.secure or not _loopback(request),
+        path="/",
+        max_age=12 * 3600,
+    )
+    raise response
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    session = await _required_session(request)
+    await _checked_form(request, session)
+    await _services(request).web_logins.logout(request.cookies.get(COOKIE, ""))
+    response = web.HTTPSeeOther("/login")
+    response.del_cookie(COOKIE, path="/")
+    raise response
+
+
+async def home(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPSeeOther("/inbox")
+
+
+async def inbox_page(request: web.Request) -> web.Response:
+    session = await _required_session(request)
+    view = request.query.get("view", "mine")
+    try:
+        rows = await _services(request).inbox_pages.inbox(session, view)
+    except PermissionDeniedError as exc:
+        raise web.HTTPForbidden(text=str(exc)) from exc
+    view = view if view in ("mine", "unassigned", "all") else "mine"
+    return render("inbox.html", session=session, rows=rows, view=view)
+
+
+def _thread_id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["thread_id"])
+    except ValueError as exc:
+        raise web.HTTPNotFound() from exc
+
+
+async def thread_page(request: web.Request, notice: str | None = None) -> web.Response:
+    session = await _required_session(request)
+    try:
+        page = await _services(request).inbox_pages.thread(session, _thread_id(request))
+    except NotFoundError as exc:
+        raise web.HTTPNotFound(text=str(exc)) from exc
+    except PermissionDeniedError as exc:
+        raise web.HTTPForbidden(text=str(exc)) from exc
+    notices = {
+        "sent": "Reply queued: it leaves through the connected account.",
+        "collision": "A colleague is replying to this thread: tick the box to send anyway.",
+    }
+    return render(
+        "thread.html",
+        session=session,
+        page=page,
+        reply_key=secrets.token_urlsafe(16),
+        notice=notices.get(request.query.get("notice", "")),
+    )
+
+
+async def reply(request: web.Request) -> web.StreamResponse:
+    session = await _required_session(request)
+    form = await _checked_form(request, session)
+    thread_id = _thread_id(request)
+    try:
+        await _services(request).replies.send(
+            session.workspace_id,
+            thread_id,
+            session.agent_id,
+            str(form.get("body", "")),
+            key=str(form.get("key", ""))[:100] or secrets.token_urlsafe(16),
+            override=form.get("override") == "1",
+        )
+    except ReplyCollisionError:
+        raise web.HTTPSeeOther(f"/threads/{thread_id}?notice=collision") from None
+    except ConfigurationError as exc:
+        raise web.HTTPBadRequest(text=str(exc)) from exc
+    except NotFoundError as exc:
+        raise web.HTTPNotFound(text=str(exc)) from exc
+    raise web.HTTPSeeOther(f"/threads/{thread_id}?notice=sent")
+
+
+def add_pages(app: web.Application, default_workspace: int) -> None:
+    app[WORKSPACE] = default_workspace
+    app.router.add_get("/", home)
+    app.router.add_get("/login", login_page)
+    app.router.add_post("/login", login)
+    app.router.add_post("/logout", logout)
+    app.router.add_get("/inbox", inbox_page)
+    app.router.add_get("/threads/{thread_id}", thread_page)
+    app.router.add_post("/threads/{thread_id}/reply", reply)
+    app.router.add_static("/static", str(STATIC), show_index=False)

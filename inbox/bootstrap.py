@@ -38,6 +38,7 @@ from inbox.store.embedded import APP_NAME, EmbeddedPostgres, default_data_dir
 from inbox.store.health import PgHealthCheck
 from inbox.store.inbox_pages import PgInboxPages
 from inbox.store.ingest import PgIngestStore
+from inbox.store.live import PgChangeFeed
 from inbox.store.migrate import migrate
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.passwords import Argon2Passwords
@@ -55,6 +56,7 @@ from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.channels import ListChannels
 from inbox.usecases.health import CheckHealth
 from inbox.usecases.ingest import IngestMentions
+from inbox.usecases.live import LiveUpdates
 from inbox.usecases.outbox import SendOutbox, SendPolicy
 from inbox.usecases.replies import CommunityAnswers, Replies
 from inbox.usecases.routing import (
@@ -119,6 +121,7 @@ def build_services(db: Database) -> Services:
         community_answers=CommunityAnswers(PgReplyDesk(db), PgOutboxStore(db), utc_now),
         web_logins=WebLogins(PgWebSessions(db), Argon2Passwords(), clock=utc_now),
         inbox_pages=InboxPages(PgInboxPages(db)),
+        live=LiveUpdates(PgChangeFeed(db)),
     )
 
 

@@ -514,3 +514,11 @@ class InboxPageQuery(Protocol):
     ) -> list[InboxRow]: ...
 
     async def thread(self, workspace_id: int, thread_id: int) -> ThreadPage | None: ...
+
+
+class ChangeFeed(Protocol):
+    def listening(
+        self, deliver: Callable[[str, dict[str, Any] | list[Any]], None]
+    ) -> AbstractAsyncContextManager[None]:
+        """Calls `deliver(channel, payload)` for each change announced while it is open."""
+        ...

@@ -8,9 +8,13 @@ allows only this site's files.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import ipaddress
+import json
+import logging
 import secrets
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +22,19 @@ import jinja2
 from aiohttp import web
 from pydantic import SecretStr
 
-from inbox.domain.errors import ConfigurationError, NotFoundError, PermissionDeniedError
+from inbox.domain.errors import (
+    ConfigurationError,
+    DatabaseUnavailableError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from inbox.domain.web import WebSession
 from inbox.usecases.replies import ReplyCollisionError
 from inbox.usecases.services import Services
 from inbox.usecases.web_auth import LoginRefusedError, TooManyAttemptsError
 from web.keys import SERVICES, WORKSPACE
+
+log = logging.getLogger(__name__)
 
 COOKIE = "inbox_session"
 TEMPLATES = jinja2.Environment(
@@ -130,6 +141,7 @@ async def home(request: web.Request) -> web.StreamResponse:
 
 
 async def inbox_page(request: web.Request) -> web.Response:
+    """The view; with `partial=1`, only its rows (what the page swaps in on a live update)."""
     session = await _required_session(request)
     view = request.query.get("view", "mine")
     try:
@@ -137,7 +149,45 @@ async def inbox_page(request: web.Request) -> web.Response:
     except PermissionDeniedError as exc:
         raise web.HTTPForbidden(text=str(exc)) from exc
     view = view if view in ("mine", "unassigned", "all") else "mine"
-    return render("inbox.html", session=session, rows=rows, view=view)
+    template = "inbox_rows.html" if request.query.get("partial") == "1" else "inbox.html"
+    return render(template, session=session, rows=rows, view=view)
+
+
+KEEPALIVE_SECONDS = 15.0
+
+
+async def live_events(request: web.Request) -> web.StreamResponse:
+    """Server-sent events: a line per change of the session's workspace (threads written,
+    SLA events, alerts), fed by LISTEN/NOTIFY through one listener per process."""
+    session = await _required_session(request)
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/event-stream",
+            "Cache-Control": "no-cache",
+            "X-Accel-Buffering": "no",
+        }
+    )
+    await response.prepare(request)
+    async with _services(request).live.subscribe(session.workspace_id) as queue:
+        await response.write(b"retry: 3000\n\n")
+        while True:
+            try:
+                event = await asyncio.wait_for(queue.get(), timeout=KEEPALIVE_SECONDS)
+            except TimeoutError:
+                await response.write(b": keepalive\n\n")
+                continue
+            data = json.dumps(event, separators=(",", ":"))
+            await response.write(f"event: change\ndata: {data}\n\n".encode())
+
+
+async def _live_listener(app: web.Application) -> AsyncIterator[None]:
+    """The process's one listener, for as long as the app runs; pages work without it."""
+    try:
+        async with app[SERVICES].live.running():
+            yield
+    except DatabaseUnavailableError as exc:
+        log.warning("live updates off", extra={"action": "live_off", "error": str(exc)})
+        yield
 
 
 def _thread_id(request: web.Request) -> int:
@@ -199,4 +249,6 @@ def add_pages(app: web.Application, default_workspace: int) -> None:
     app.router.add_get("/inbox", inbox_page)
     app.router.add_get("/threads/{thread_id}", thread_page)
     app.router.add_post("/threads/{thread_id}/reply", reply)
+    app.router.add_get("/events", live_events)
+    app.cleanup_ctx.append(_live_listener)
     app.router.add_static("/static", str(STATIC), show_index=False)

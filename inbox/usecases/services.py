@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from inbox.usecases.channels import ListChannels
 from inbox.usecases.health import CheckHealth
 from inbox.usecases.ingest import IngestMentions
+from inbox.usecases.live import LiveUpdates
 from inbox.usecases.replies import CommunityAnswers, Replies
 from inbox.usecases.routing import ClaimNext, CorrectClassification, RoutingSettings
 from inbox.usecases.sla import CloseWithoutReply, SaveSlaSettings
@@ -37,3 +38,4 @@ class Services:
     community_answers: CommunityAnswers
     web_logins: WebLogins
     inbox_pages: InboxPages
+    live: LiveUpdates

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 
 import aiohttp
@@ -135,3 +137,31 @@ async def test_a_community_member_cannot_open_the_inbox(
         pass
     async with session.get(f"{base}/inbox") as r:
         assert r.status == 403
+
+
+async def test_an_open_page_hears_of_a_new_thread_and_gets_its_rows(
+    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
+) -> None:
+    session, base = client
+    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    async with await log_in(session, base, "ana@example.com"):
+        pass
+
+    async def first_change(stream: aiohttp.ClientResponse) -> dict[str, object]:
+        async for line in stream.content:
+            if line.startswith(b"data: "):
+                return dict(json.loads(line[6:]))
+        raise AssertionError("the stream ended")
+
+    async with session.get(f"{base}/events") as stream:
+        assert stream.headers["Content-Type"] == "text/event-stream"
+        await stream.content.readline()  # the retry line: subscribed
+        await services.ingest(workspace_id, IngestBatch([mention("9", conversation="c9")]))
+        # A guard against hanging, not a measure: the change arrives or the test fails.
+        change = await asyncio.wait_for(first_change(stream), timeout=30)
+    assert change["channel"] == "inbox_threads"
+    assert change["thread_ids"]
+    async with session.get(f"{base}/inbox?view=all&partial=1") as r:
+        partial = await r.text()
+    assert "<html" not in partial
+    assert "message 9" in partial

@@ -15,6 +15,7 @@ import json
 import logging
 import secrets
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from inbox.domain.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from inbox.domain.people import Role
 from inbox.domain.web import WebSession
 from inbox.usecases.replies import ReplyCollisionError
 from inbox.usecases.services import Services
@@ -153,6 +155,43 @@ async def inbox_page(request: web.Request) -> web.Response:
     return render(template, session=session, rows=rows, view=view)
 
 
+def _share(part: int, whole: int) -> str:
+    return "–" if whole == 0 else f"{100 * part / whole:.0f}%"
+
+
+def _minutes(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds / 60:.0f} min"
+
+
+def _bar(part: int, whole: int) -> int:
+    return 0 if whole == 0 else round(120 * part / whole)
+
+
+async def dashboard(request: web.Request) -> web.Response:
+    """The lead's view: the SLA now, and both clocks per day (or `?by=network|team`)."""
+    session = await _required_session(request)
+    if not session.has(Role.LEAD, Role.OPS, Role.ADMIN):
+        raise web.HTTPForbidden(text="the SLA dashboard is for leads, ops and admins")
+    by = request.query.get("by", "day")
+    by = by if by in ("day", "network", "team") else "day"
+    services = _services(request)
+    today = datetime.now(UTC).date()
+    since = datetime.combine(today - timedelta(days=6), time(), tzinfo=UTC)
+    until = datetime.combine(today + timedelta(days=1), time(), tzinfo=UTC)
+    rows = await services.sla_report(session.workspace_id, by=by, since=since, until=until)
+    now = await services.sla_now(session.workspace_id)
+    return render(
+        "dashboard.html",
+        session=session,
+        rows=rows,
+        now=now,
+        label={"day": "Day", "network": "Network", "team": "Team"}[by],
+        share=_share,
+        minutes=_minutes,
+        bar=_bar,
+    )
+
+
 KEEPALIVE_SECONDS = 15.0
 
 
@@ -250,5 +289,6 @@ def add_pages(app: web.Application, default_workspace: int) -> None:
     app.router.add_get("/threads/{thread_id}", thread_page)
     app.router.add_post("/threads/{thread_id}/reply", reply)
     app.router.add_get("/events", live_events)
+    app.router.add_get("/dashboard", dashboard)
     app.cleanup_ctx.append(_live_listener)
     app.router.add_static("/static", str(STATIC), show_index=False)

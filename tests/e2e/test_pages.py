@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
@@ -165,3 +166,27 @@ async def test_an_open_page_hears_of_a_new_thread_and_gets_its_rows(
         partial = await r.text()
     assert "<html" not in partial
     assert "message 9" in partial
+
+
+async def test_a_lead_reads_the_sla_figures_and_an_agent_cannot(
+    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
+) -> None:
+    session, base = client
+    await agent(services, db, workspace_id, "lea@example.com", Role.LEAD)
+    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    recent = mention("1", conversation="c1").model_copy(
+        update={"created_at": datetime.now(UTC) - timedelta(minutes=5)}
+    )
+    await services.ingest(workspace_id, IngestBatch([recent]))
+    async with await log_in(session, base, "ana@example.com"):
+        pass
+    async with session.get(f"{base}/dashboard") as r:
+        assert r.status == 403
+    session.cookie_jar.clear()
+    async with await log_in(session, base, "lea@example.com"):
+        pass
+    async with session.get(f"{base}/dashboard") as r:
+        html = await r.text()
+        assert r.status == 200
+    assert "1 clocks running" in html
+    assert datetime.now(UTC).date().isoformat() in html

@@ -27,7 +27,7 @@ from inbox.usecases.replies import ReplyCollisionError
 from inbox.usecases.services import Services
 from inbox.usecases.sla_reports import ReportRequestError
 from inbox.usecases.tokens import Caller
-from web import metrics
+from web import metrics, openapi
 from web.keys import SERVICES
 from web.pages import add_pages
 
@@ -427,6 +427,11 @@ async def my_contributions(request: web.Request) -> web.Response:
     return web.json_response(counts)
 
 
+async def openapi_document(request: web.Request) -> web.Response:
+    """The API's OpenAPI document; public, like the API's shape itself."""
+    return web.json_response(openapi.document())
+
+
 def create_app(services: Services, default_workspace: int | None = None) -> web.Application:
     """The JSON API; with the instance's workspace, the agent pages too."""
     app = web.Application(middlewares=[security_headers, errors_middleware])
@@ -450,4 +455,5 @@ def create_app(services: Services, default_workspace: int | None = None) -> web.
     app.router.add_get("/api/v1/community-answers", pending_community_answers)
     app.router.add_post("/api/v1/community-answers/{answer_id}/review", review_community_answer)
     app.router.add_get("/api/v1/community/me", my_contributions)
+    app.router.add_get("/api/v1/openapi.json", openapi_document)
     return app

@@ -84,3 +84,28 @@ async def test_a_bad_filter_is_named_in_the_error(
     async with session.get(f"{base}/api/v1/threads?limit=ten", headers=headers) as response:
         assert response.status == 400
         assert "limit" in (await response.json())["error"]["message"]
+
+
+async def test_the_openapi_document_describes_every_api_route(
+    client: tuple[aiohttp.ClientSession, str], services: Services
+) -> None:
+    from web.app import create_app
+
+    session, base = client
+    async with session.get(f"{base}/api/v1/openapi.json") as answer:
+        document = await answer.json()
+    assert document["openapi"].startswith("3.")
+    app = create_app(services)
+    routes = {
+        (resource.canonical, route.method.lower())
+        for resource in app.router.resources()
+        for route in resource
+        if resource.canonical.startswith("/api/v1/") and route.method != "HEAD"
+    }
+    described = {
+        (path, method) for path, operations in document["paths"].items() for method in operations
+    }
+    assert routes - {("/api/v1/openapi.json", "get")} == described
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            assert operation["description"].startswith("Roles: ")

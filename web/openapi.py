@@ -1,0 +1,211 @@
+"""The OpenAPI document of the JSON API, served at /api/v1/openapi.json.
+
+Written by hand next to the handlers; a test checks that every route the app registers under
+/api/v1 is described here, with the roles that may call it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+JSON_OBJECT: dict[str, Any] = {"type": "object"}
+ERROR = {
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            "required": ["code", "message"],
+        }
+    },
+}
+THREAD_ID = {"name": "thread_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def _operation(
+    summary: str,
+    roles: str,
+    *,
+    body: dict[str, Any] | None = None,
+    parameters: list[dict[str, Any]] | None = None,
+    ok: int = 200,
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "description": f"Roles: {roles}.",
+        "security": [{"bearer": []}],
+        "parameters": parameters or [],
+        "responses": {
+            str(ok): _answer("done", JSON_OBJECT),
+            "400": _answer("bad input, named", ERROR),
+            "401": _answer("no or unknown token", ERROR),
+            "403": _answer("role not allowed", ERROR),
+            "404": _answer("not found", ERROR),
+        },
+    }
+    if body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": body}},
+        }
+    return operation
+
+
+def _answer(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema}
+
+
+STAFF = "agent, lead, ops, admin"
+EDITORS = "agent, lead, admin (claims, replies and reviews: a token acting for an agent)"
+
+PATHS: dict[str, dict[str, Any]] = {
+    "/api/v1/threads": {
+        "get": _operation(
+            "Threads of the workspace, newest first",
+            STAFF,
+            parameters=[
+                _query("status", {"type": "string"}),
+                _query("limit", {"type": "integer", "minimum": 1}),
+                _query("before", {"type": "integer"}),
+            ],
+        )
+    },
+    "/api/v1/channels": {
+        "get": _operation("Connected accounts: health, lag, reads, budget", "lead, ops, admin")
+    },
+    "/api/v1/reports/sla": {
+        "get": _operation(
+            "Both SLA clocks per day, network, team or in total",
+            "lead, admin",
+            parameters=[
+                _query("by", {"type": "string", "enum": ["day", "network", "team", "total"]}),
+                _query("from", {"type": "string", "format": "date"}),
+                _query("to", {"type": "string", "format": "date"}),
+                _query("tz", {"type": "string"}),
+            ],
+        )
+    },
+    "/api/v1/threads/{thread_id}/sla": {
+        "get": _operation("How each SLA clock was computed", STAFF, parameters=[THREAD_ID])
+    },
+    "/api/v1/threads/{thread_id}/close": {
+        "post": _operation(
+            "Close without an answer (clock excluded)",
+            STAFF,
+            parameters=[THREAD_ID],
+            body={
+                "type": "object",
+                "properties": {
+                    "reason": {"type": "string", "enum": ["no_reply_needed", "deleted", "hidden"]}
+                },
+                "required": ["reason"],
+            },
+        )
+    },
+    "/api/v1/threads/{thread_id}/classification": {
+        "post": _operation(
+            "Correct the classification in one action",
+            "agent, lead, admin",
+            parameters=[THREAD_ID],
+            body={
+                "type": "object",
+                "properties": {
+                    "field": {"type": "string", "enum": ["kind", "language", "urgency", "topics"]},
+                    "value": {},
+                },
+                "required": ["field", "value"],
+            },
+        )
+    },
+    "/api/v1/queue/claim": {
+        "post": _operation(
+            "Claim the next threads of my queue",
+            EDITORS,
+            body={
+                "type": "object",
+                "properties": {"count": {"type": "integer", "minimum": 1, "maximum": 50}},
+            },
+        )
+    },
+    "/api/v1/routing": {
+        "get": _operation("Routing settings, lexicon, rules and rule counts", "lead, admin"),
+        "put": _operation(
+            "Replace the routing settings, lexicon and rules",
+            "admin",
+            body={
+                "type": "object",
+                "properties": {
+                    "settings": JSON_OBJECT,
+                    "lexicon": JSON_OBJECT,
+                    "rules": JSON_OBJECT,
+                },
+            },
+        ),
+    },
+    "/api/v1/threads/{thread_id}/replying": {
+        "post": _operation("I am replying: who else is", EDITORS, parameters=[THREAD_ID])
+    },
+    "/api/v1/threads/{thread_id}/replies": {
+        "post": _operation(
+            "Queue a reply (409 while a colleague replies, unless overridden)",
+            EDITORS,
+            parameters=[THREAD_ID],
+            ok=202,
+            body={
+                "type": "object",
+                "properties": {
+                    "body": {"type": "string", "maxLength": 5000},
+                    "key": {"type": "string", "minLength": 1, "maxLength": 100},
+                    "override": {"type": "boolean"},
+                },
+                "required": ["body", "key"],
+            },
+        )
+    },
+    "/api/v1/threads/{thread_id}/community-answers": {
+        "post": _operation(
+            "A community member's answer, held for approval",
+            "community (acting for the member)",
+            parameters=[THREAD_ID],
+            ok=201,
+            body={"type": "object", "properties": {"body": {"type": "string"}}},
+        )
+    },
+    "/api/v1/community-answers": {
+        "get": _operation("Community answers awaiting review", "agent, lead, admin")
+    },
+    "/api/v1/community-answers/{answer_id}/review": {
+        "post": _operation(
+            "Approve, edit or reject a community answer",
+            EDITORS,
+            parameters=[
+                {"name": "answer_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+            ],
+            body={
+                "type": "object",
+                "properties": {
+                    "decision": {"type": "string", "enum": ["approve", "edit", "reject"]},
+                    "body": {"type": "string"},
+                    "note": {"type": "string"},
+                },
+                "required": ["decision"],
+            },
+        )
+    },
+    "/api/v1/community/me": {
+        "get": _operation("My contributions as a community member", "community")
+    },
+}
+
+
+def document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Social inbox API", "version": "1"},
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "paths": PATHS,
+    }

@@ -24,7 +24,7 @@ THREAD_ID = {"name": "thread_id", "in": "path", "required": True, "schema": {"ty
 
 def _operation(
     summary: str,
-    roles: str,
+    roles: tuple[str, ...],
     *,
     body: dict[str, Any] | None = None,
     parameters: list[dict[str, Any]] | None = None,
@@ -32,7 +32,9 @@ def _operation(
 ) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "summary": summary,
-        "description": f"Roles: {roles}.",
+        "description": f"Roles: {', '.join(roles)}.",
+        # Who may call it: the role matrix test holds the handlers to this.
+        "x-roles": list(roles),
         "security": [{"bearer": []}],
         "parameters": parameters or [],
         "responses": {
@@ -59,8 +61,10 @@ def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": False, "schema": schema}
 
 
-STAFF = "agent, lead, ops, admin"
-EDITORS = "agent, lead, admin (claims, replies and reviews: a token acting for an agent)"
+STAFF = ("agent", "lead", "ops", "admin")
+EDITORS = ("agent", "lead", "admin")
+MONITORS = ("lead", "ops", "admin")
+LEADS = ("lead", "admin")
 
 PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/threads": {
@@ -75,12 +79,12 @@ PATHS: dict[str, dict[str, Any]] = {
         )
     },
     "/api/v1/channels": {
-        "get": _operation("Connected accounts: health, lag, reads, budget", "lead, ops, admin")
+        "get": _operation("Connected accounts: health, lag, reads, budget", MONITORS)
     },
     "/api/v1/reports/sla": {
         "get": _operation(
             "Both SLA clocks per day, network, team or in total",
-            "lead, admin",
+            LEADS,
             parameters=[
                 _query("by", {"type": "string", "enum": ["day", "network", "team", "total"]}),
                 _query("from", {"type": "string", "format": "date"}),
@@ -109,7 +113,7 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/threads/{thread_id}/classification": {
         "post": _operation(
             "Correct the classification in one action",
-            "agent, lead, admin",
+            EDITORS,
             parameters=[THREAD_ID],
             body={
                 "type": "object",
@@ -132,10 +136,10 @@ PATHS: dict[str, dict[str, Any]] = {
         )
     },
     "/api/v1/routing": {
-        "get": _operation("Routing settings, lexicon, rules and rule counts", "lead, admin"),
+        "get": _operation("Routing settings, lexicon, rules and rule counts", LEADS),
         "put": _operation(
             "Replace the routing settings, lexicon and rules",
-            "admin",
+            ("admin",),
             body={
                 "type": "object",
                 "properties": {
@@ -169,14 +173,14 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/threads/{thread_id}/community-answers": {
         "post": _operation(
             "A community member's answer, held for approval",
-            "community (acting for the member)",
+            ("community",),
             parameters=[THREAD_ID],
             ok=201,
             body={"type": "object", "properties": {"body": {"type": "string"}}},
         )
     },
     "/api/v1/community-answers": {
-        "get": _operation("Community answers awaiting review", "agent, lead, admin")
+        "get": _operation("Community answers awaiting review", EDITORS)
     },
     "/api/v1/community-answers/{answer_id}/review": {
         "post": _operation(
@@ -197,7 +201,7 @@ PATHS: dict[str, dict[str, Any]] = {
         )
     },
     "/api/v1/community/me": {
-        "get": _operation("My contributions as a community member", "community")
+        "get": _operation("My contributions as a community member", ("community",))
     },
 }
 

@@ -515,6 +515,14 @@ class InboxPageQuery(Protocol):
 
     async def thread(self, workspace_id: int, thread_id: int) -> ThreadPage | None: ...
 
+    async def take(self, workspace_id: int, thread_id: int, agent_id: int, at: datetime) -> bool:
+        """Assign an open thread to the agent; False when there is no such open thread."""
+        ...
+
+    async def add_note(
+        self, workspace_id: int, thread_id: int, agent_id: int, body: str
+    ) -> bool: ...
+
 
 class ChangeFeed(Protocol):
     def listening(

@@ -179,9 +179,7 @@ PATHS: dict[str, dict[str, Any]] = {
             body={"type": "object", "properties": {"body": {"type": "string"}}},
         )
     },
-    "/api/v1/community-answers": {
-        "get": _operation("Community answers awaiting review", EDITORS)
-    },
+    "/api/v1/community-answers": {"get": _operation("Community answers awaiting review", EDITORS)},
     "/api/v1/community-answers/{answer_id}/review": {
         "post": _operation(
             "Approve, edit or reject a community answer",

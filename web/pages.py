@@ -247,6 +247,9 @@ async def thread_page(request: web.Request, notice: str | None = None) -> web.Re
     notices = {
         "sent": "Reply queued: it leaves through the connected account.",
         "collision": "A colleague is replying to this thread: tick the box to send anyway.",
+        "taken": "The thread is yours.",
+        "closed": "Closed: no reply needed. A new message from the customer reopens it.",
+        "noted": "Note added (colleagues only).",
     }
     return render(
         "thread.html",
@@ -279,6 +282,50 @@ async def reply(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"/threads/{thread_id}?notice=sent")
 
 
+async def take_thread(request: web.Request) -> web.StreamResponse:
+    session = await _required_session(request)
+    await _checked_form(request, session)
+    thread_id = _thread_id(request)
+    try:
+        await _services(request).inbox_pages.take(session, thread_id)
+    except NotFoundError as exc:
+        raise web.HTTPNotFound(text=str(exc)) from exc
+    except PermissionDeniedError as exc:
+        raise web.HTTPForbidden(text=str(exc)) from exc
+    raise web.HTTPSeeOther(f"/threads/{thread_id}?notice=taken")
+
+
+async def close_thread(request: web.Request) -> web.StreamResponse:
+    """No reply needed: resolved, its waiting clock excluded from the figures."""
+    session = await _required_session(request)
+    await _checked_form(request, session)
+    thread_id = _thread_id(request)
+    if not session.has(Role.AGENT, Role.LEAD, Role.ADMIN):
+        raise web.HTTPForbidden(text="closing a thread is for agents, leads and admins")
+    try:
+        await _services(request).close_without_reply(
+            session.workspace_id, thread_id, "no_reply_needed", f"agent:{session.agent_id}"
+        )
+    except NotFoundError as exc:
+        raise web.HTTPNotFound(text=str(exc)) from exc
+    raise web.HTTPSeeOther(f"/threads/{thread_id}?notice=closed")
+
+
+async def add_note(request: web.Request) -> web.StreamResponse:
+    session = await _required_session(request)
+    form = await _checked_form(request, session)
+    thread_id = _thread_id(request)
+    try:
+        await _services(request).inbox_pages.add_note(session, thread_id, str(form.get("body", "")))
+    except ConfigurationError as exc:
+        raise web.HTTPBadRequest(text=str(exc)) from exc
+    except NotFoundError as exc:
+        raise web.HTTPNotFound(text=str(exc)) from exc
+    except PermissionDeniedError as exc:
+        raise web.HTTPForbidden(text=str(exc)) from exc
+    raise web.HTTPSeeOther(f"/threads/{thread_id}?notice=noted")
+
+
 def add_pages(app: web.Application, default_workspace: int) -> None:
     app[WORKSPACE] = default_workspace
     app.router.add_get("/", home)
@@ -288,6 +335,9 @@ def add_pages(app: web.Application, default_workspace: int) -> None:
     app.router.add_get("/inbox", inbox_page)
     app.router.add_get("/threads/{thread_id}", thread_page)
     app.router.add_post("/threads/{thread_id}/reply", reply)
+    app.router.add_post("/threads/{thread_id}/take", take_thread)
+    app.router.add_post("/threads/{thread_id}/close", close_thread)
+    app.router.add_post("/threads/{thread_id}/notes", add_note)
     app.router.add_get("/events", live_events)
     app.router.add_get("/dashboard", dashboard)
     app.cleanup_ctx.append(_live_listener)

@@ -58,6 +58,15 @@ class PageMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class PageNote:
+    """An internal note: never visible to the customer."""
+
+    author: str
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class ThreadPage:
     thread_id: int
     network: str
@@ -71,3 +80,4 @@ class ThreadPage:
     sla_due_at: datetime | None
     assignee: str | None
     messages: tuple[PageMessage, ...]
+    notes: tuple[PageNote, ...] = ()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
-from inbox.domain.web import InboxRow, PageMessage, ThreadPage
+from inbox.domain.web import InboxRow, PageMessage, PageNote, ThreadPage
 from inbox.store.database import Database
 
 # Views: mine, unassigned, all. Most urgent deadline first; threads without one after, newest
@@ -45,6 +46,30 @@ LIMIT 500
 """
 
 
+TAKE = """
+WITH taken AS (
+    UPDATE thread SET assignee_id = $3, assigned_at = $4, community = false, updated_at = now()
+    WHERE workspace_id = $1 AND id = $2 AND status IN ('new', 'open', 'pending')
+    RETURNING id, team_id
+)
+INSERT INTO assignment (workspace_id, thread_id, agent_id, team_id, source, reasons, at)
+SELECT $1, id, $3, team_id, 'manual', '["taken by hand"]'::jsonb, $4 FROM taken
+RETURNING thread_id
+"""
+ADD_NOTE = """
+INSERT INTO note (workspace_id, thread_id, author_agent_id, body)
+SELECT $1, id, $3, $4 FROM thread WHERE workspace_id = $1 AND id = $2
+RETURNING id
+"""
+NOTES = """
+SELECT n.body, n.created_at, a.display_name AS author
+FROM note n LEFT JOIN agent a ON a.workspace_id = n.workspace_id AND a.id = n.author_agent_id
+WHERE n.workspace_id = $1 AND n.thread_id = $2
+ORDER BY n.created_at, n.id
+LIMIT 200
+"""
+
+
 class PgInboxPages:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -75,12 +100,23 @@ class PgInboxPages:
             for row in rows
         ]
 
+    async def take(self, workspace_id: int, thread_id: int, agent_id: int, at: datetime) -> bool:
+        async with self._db.transaction() as conn:
+            taken = await conn.fetchval(TAKE, workspace_id, thread_id, agent_id, at)
+        return taken is not None
+
+    async def add_note(self, workspace_id: int, thread_id: int, agent_id: int, body: str) -> bool:
+        async with self._db.connection() as conn:
+            added = await conn.fetchval(ADD_NOTE, workspace_id, thread_id, agent_id, body)
+        return added is not None
+
     async def thread(self, workspace_id: int, thread_id: int) -> ThreadPage | None:
         async with self._db.connection() as conn:
             thread = await conn.fetchrow(THREAD, workspace_id, thread_id)
             if thread is None:
                 return None
             messages = await conn.fetch(MESSAGES, workspace_id, thread_id)
+            notes = await conn.fetch(NOTES, workspace_id, thread_id)
         return ThreadPage(
             thread_id=thread["id"],
             network=thread["network"],
@@ -93,6 +129,10 @@ class PgInboxPages:
             personal_data=thread["personal_data"],
             sla_due_at=thread["sla_due_at"],
             assignee=thread["assignee"],
+            notes=tuple(
+                PageNote(author=row["author"] or "", text=row["body"], at=row["created_at"])
+                for row in notes
+            ),
             messages=tuple(
                 PageMessage(
                     inbound=row["direction"] == "inbound",

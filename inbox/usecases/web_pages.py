@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from inbox.domain.errors import NotFoundError, PermissionDeniedError
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from inbox.domain.errors import ConfigurationError, NotFoundError, PermissionDeniedError
 from inbox.domain.people import Role
+from inbox.domain.text import is_storable
 from inbox.domain.web import InboxRow, ThreadPage, WebSession
 from inbox.ports import InboxPageQuery
 
 VIEWS = ("mine", "unassigned", "all")
+LONGEST_NOTE = 5000
 STAFF = (Role.AGENT, Role.LEAD, Role.OPS, Role.ADMIN)
 
 
 class InboxPages:
-    def __init__(self, query: InboxPageQuery) -> None:
+    def __init__(
+        self, query: InboxPageQuery, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
         self._query = query
+        self._clock = clock
 
     async def inbox(self, session: WebSession, view: str, limit: int = 100) -> list[InboxRow]:
         _staff(session)
@@ -27,6 +35,21 @@ class InboxPages:
         if page is None:
             raise NotFoundError("thread", thread_id)
         return page
+
+    async def take(self, session: WebSession, thread_id: int) -> None:
+        _staff(session)
+        if not await self._query.take(
+            session.workspace_id, thread_id, session.agent_id, self._clock()
+        ):
+            raise NotFoundError("open thread", thread_id)
+
+    async def add_note(self, session: WebSession, thread_id: int, body: str) -> None:
+        _staff(session)
+        text = body.strip()
+        if not text or len(text) > LONGEST_NOTE or not is_storable(text):
+            raise ConfigurationError("note", f"1 to {LONGEST_NOTE} characters of plain text")
+        if not await self._query.add_note(session.workspace_id, thread_id, session.agent_id, text):
+            raise NotFoundError("thread", thread_id)
 
 
 def _staff(session: WebSession) -> None:

@@ -190,3 +190,36 @@ async def test_a_lead_reads_the_sla_figures_and_an_agent_cannot(
         assert r.status == 200
     assert "1 clocks running" in html
     assert datetime.now(UTC).date().isoformat() in html
+
+
+async def test_an_agent_takes_a_thread_notes_it_and_closes_it(
+    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
+) -> None:
+    session, base = client
+    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await services.ingest(workspace_id, IngestBatch([mention("1", conversation="c1")]))
+    async with db.connection() as conn:
+        thread_id = await conn.fetchval(
+            "SELECT id FROM thread WHERE workspace_id = $1", workspace_id
+        )
+    async with await log_in(session, base, "ana@example.com"):
+        pass
+    url = f"{base}/threads/{thread_id}"
+    async with session.get(url) as r:
+        csrf = csrf_of(await r.text())
+    for action, data in (("take", {}), ("notes", {"body": "<b>VIP</b>, call back"}), ("close", {})):
+        async with session.post(
+            f"{url}/{action}", data={"csrf": csrf, **data}, allow_redirects=False
+        ) as r:
+            assert r.status == 303, action
+    async with session.get(url) as r:
+        page = await r.text()
+    assert "&lt;b&gt;VIP&lt;/b&gt;, call back" in page
+    async with db.connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT t.status, a.email FROM thread t JOIN agent a"
+            " ON a.workspace_id = t.workspace_id AND a.id = t.assignee_id"
+            " WHERE t.workspace_id = $1",
+            workspace_id,
+        )
+    assert (row["status"], row["email"]) == ("resolved", "ana@example.com")

@@ -67,6 +67,18 @@ class PageNote:
 
 
 @dataclass(frozen=True, slots=True)
+class PageCustomer:
+    name: str | None
+    vip: bool
+    owner: str | None
+    crm_id: str | None
+    identities: tuple[str, ...]  # "network:handle"
+    other_threads: tuple[
+        tuple[int, str, str, str, datetime], ...
+    ]  # id, network, status, excerpt, opened
+
+
+@dataclass(frozen=True, slots=True)
 class ThreadPage:
     thread_id: int
     network: str
@@ -81,3 +93,4 @@ class ThreadPage:
     assignee: str | None
     messages: tuple[PageMessage, ...]
     notes: tuple[PageNote, ...] = ()
+    customer: PageCustomer | None = None

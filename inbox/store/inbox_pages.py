@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from inbox.domain.web import InboxRow, PageMessage, PageNote, ThreadPage
+from inbox.domain.web import InboxRow, PageCustomer, PageMessage, PageNote, ThreadPage
 from inbox.store.database import Database
 
 # Views: mine, unassigned, all. Most urgent deadline first; threads without one after, newest
@@ -60,6 +60,25 @@ ADD_NOTE = """
 INSERT INTO note (workspace_id, thread_id, author_agent_id, body)
 SELECT $1, id, $3, $4 FROM thread WHERE workspace_id = $1 AND id = $2
 RETURNING id
+"""
+# The customer behind a thread: identities on every network, owner, their other threads.
+CUSTOMER = """
+SELECT c.id, c.display_name, c.crm_external_id, c.vip, o.display_name AS owner,
+       coalesce((SELECT array_agg(i.network || ':' || coalesce(i.handle, i.external_user_id)
+                                  ORDER BY i.network, i.handle)
+                 FROM identity i WHERE i.workspace_id = c.workspace_id AND i.customer_id = c.id),
+                '{}') AS identities
+FROM thread t
+JOIN customer c ON c.workspace_id = t.workspace_id AND c.id = t.customer_id
+LEFT JOIN agent o ON o.workspace_id = c.workspace_id AND o.id = c.owner_agent_id
+WHERE t.workspace_id = $1 AND t.id = $2
+"""
+OTHER_THREADS = """
+SELECT o.id, o.network, o.status, o.excerpt, o.opened_at
+FROM thread t JOIN thread o ON o.workspace_id = t.workspace_id AND o.customer_id = t.customer_id
+WHERE t.workspace_id = $1 AND t.id = $2 AND o.id <> t.id
+ORDER BY o.opened_at DESC
+LIMIT 50
 """
 NOTES = """
 SELECT n.body, n.created_at, a.display_name AS author
@@ -117,6 +136,8 @@ class PgInboxPages:
                 return None
             messages = await conn.fetch(MESSAGES, workspace_id, thread_id)
             notes = await conn.fetch(NOTES, workspace_id, thread_id)
+            customer = await conn.fetchrow(CUSTOMER, workspace_id, thread_id)
+            others = await conn.fetch(OTHER_THREADS, workspace_id, thread_id)
         return ThreadPage(
             thread_id=thread["id"],
             network=thread["network"],
@@ -129,6 +150,19 @@ class PgInboxPages:
             personal_data=thread["personal_data"],
             sla_due_at=thread["sla_due_at"],
             assignee=thread["assignee"],
+            customer=None
+            if customer is None
+            else PageCustomer(
+                name=customer["display_name"],
+                vip=customer["vip"],
+                owner=customer["owner"],
+                crm_id=customer["crm_external_id"],
+                identities=tuple(customer["identities"]),
+                other_threads=tuple(
+                    (row["id"], row["network"], row["status"], row["excerpt"], row["opened_at"])
+                    for row in others
+                ),
+            ),
             notes=tuple(
                 PageNote(author=row["author"] or "", text=row["body"], at=row["created_at"])
                 for row in notes

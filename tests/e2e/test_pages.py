@@ -223,3 +223,23 @@ async def test_an_agent_takes_a_thread_notes_it_and_closes_it(
             workspace_id,
         )
     assert (row["status"], row["email"]) == ("resolved", "ana@example.com")
+
+
+async def test_the_thread_page_shows_the_customer_and_their_other_threads(
+    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
+) -> None:
+    session, base = client
+    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    earlier = mention("1", author="u7", conversation="old", text="my earlier question")
+    later = mention("2", author="u7", minute=60, conversation="new", text="back again")
+    await services.ingest(workspace_id, IngestBatch([earlier, later]))
+    async with db.connection() as conn:
+        newest = await conn.fetchval(
+            "SELECT id FROM thread WHERE workspace_id = $1 AND thread_key = 'new'", workspace_id
+        )
+    async with await log_in(session, base, "ana@example.com"):
+        pass
+    async with session.get(f"{base}/threads/{newest}") as r:
+        page = await r.text()
+    assert "x:handle_u7" in page
+    assert "my earlier question" in page

@@ -23,6 +23,18 @@ def _comparable(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
+def addressed(item: OutboxItem) -> str:
+    """A public reply starts with the customer's @handle, as replies on X do: it is addressed
+    to them, and two customers given the same words (an acknowledgement) are not refused as
+    duplicate posts."""
+    handle = item.reply_to_handle
+    if item.kind is OutboxKind.DIRECT_MESSAGE or not handle:
+        return item.body
+    if item.body.casefold().startswith(f"@{handle}".casefold()):
+        return item.body
+    return f"@{handle} {item.body}"
+
+
 def _delivery_error(error: XApiError) -> DeliveryError:
     if isinstance(error, PermanentApiError):
         return DeliveryError(str(error), permanent=True)
@@ -41,7 +53,7 @@ class XOutboundChannel:
         try:
             if item.kind is OutboxKind.DIRECT_MESSAGE:
                 return await self._send_direct_message(item)
-            answer = await self._api.create_reply(item.body, item.in_reply_to)
+            answer = await self._api.create_reply(addressed(item), item.in_reply_to)
         except XApiError as error:
             raise _delivery_error(error) from None
         data = answer.body.get("data") if isinstance(answer.body, dict) else None
@@ -86,14 +98,18 @@ class XOutboundChannel:
         }
         same_target = item.in_reply_to is None or item.in_reply_to in replied_to
         text = tweet.get("text")
-        return same_target and isinstance(text, str) and _comparable(text) == _comparable(item.body)
+        return (
+            same_target
+            and isinstance(text, str)
+            and _comparable(text) == _comparable(addressed(item))
+        )
 
     def _as_mention(self, item: OutboxItem, external_id: str, data: dict[str, Any]) -> Mention:
         return Mention(
             network=Network.X,
             external_id=external_id,
             author=Author(external_id=self._account.user_id, handle=self._account.handle),
-            text=item.body,
+            text=addressed(item) if item.kind is not OutboxKind.DIRECT_MESSAGE else item.body,
             created_at=self._clock(),
             direction=Direction.OUTBOUND,
             # The thread's key, so that the message lands on its thread at once.

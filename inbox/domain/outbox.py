@@ -40,6 +40,8 @@ class OutboxItem(BaseModel):
     account_id: int | None
     recipient_id: str | None
     thread_key: str
+    # The @handle of the message replied to, when known (a reply on X is addressed to it).
+    reply_to_handle: str | None = None
     status: OutboxStatus
     attempts: int
     last_error: str | None

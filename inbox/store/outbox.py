@@ -11,7 +11,10 @@ from inbox.store.database import Database
 
 ITEM_COLUMNS = """o.workspace_id, o.id, o.thread_id, o.network, o.kind, o.idempotency_key, o.body,
        o.in_reply_to, o.account_id, o.recipient_id, t.thread_key, o.status, o.attempts,
-       o.last_error, o.sent_external_id, o.created_at, o.updated_at"""
+       o.last_error, o.sent_external_id, o.created_at, o.updated_at,
+       (SELECT r.author_handle FROM mention r
+        WHERE r.workspace_id = o.workspace_id AND r.network = o.network
+          AND r.external_id = o.in_reply_to) AS reply_to_handle"""
 
 # The reply goes to the thread's latest customer message, from the workspace's account on the
 # thread's network, unless the caller names them. A repeated key returns the first item.

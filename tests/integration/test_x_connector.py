@@ -209,3 +209,33 @@ async def db_events(db: Database, workspace_id: int) -> list[tuple[str, str]]:
             workspace_id,
         )
     return [(row["kind"], row["reason"]) for row in rows]
+
+
+async def test_replies_are_addressed_so_the_same_words_reach_two_customers(
+    db: Database, workspace_id: int
+) -> None:
+    async with connected(db, workspace_id) as x:
+        for customer in CUSTOMERS[:2]:
+            x.fake.post(customer, f"@{BRAND} no signal since this morning")
+        await x.poller.poll_mentions()
+        store = PgOutboxStore(db)
+        async with db.connection() as conn:
+            threads = [r["id"] for r in await conn.fetch(
+                "SELECT id FROM thread WHERE workspace_id = $1 ORDER BY id", workspace_id
+            )]  # fmt: skip
+        for number, thread_id in enumerate(threads):
+            await store.enqueue(
+                workspace_id, thread_id, OutboxKind.REPLY, f"same-{number}", "We are on it."
+            )
+        sender = SendOutbox(
+            store,
+            _Only(XOutboundChannel(x.account, x.api, utc_now)),
+            IngestMentions(PgIngestStore(db)),
+            clock=lambda: utc_now() + timedelta(seconds=1),
+        )
+        report = await sender.run_once()
+        assert report.sent == 2  # X refuses duplicate posts: each reply names its customer
+        assert sorted(p.text for p in x.fake.posted) == [
+            "@customer0 We are on it.",
+            "@customer1 We are on it.",
+        ]

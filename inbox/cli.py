@@ -46,6 +46,17 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (default INBOX_HOST, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default INBOX_PORT, 8080)")
 
+    demo = commands.add_parser(
+        "demo",
+        help="the whole product on a fake X with a scripted day: embedded database, seeded "
+        "workspace (logins printed), live inbox",
+    )
+    demo.add_argument("--host", help="address to listen on (default INBOX_HOST, 127.0.0.1)")
+    demo.add_argument("--port", type=int, help="port to listen on (default INBOX_PORT, 8080)")
+    demo.add_argument(
+        "--speed", type=float, default=1.0, help="how much faster than the script to play"
+    )
+
     commands.add_parser("migrate", help="apply pending database migrations and exit")
     commands.add_parser(
         "worker", help="run the network connectors and the outbox sender (no web server)"
@@ -567,6 +578,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             case "serve":
                 asyncio.run(
                     _serve(settings, args.host or settings.host, args.port or settings.port)
+                )
+            case "demo":
+                from inbox.demo import run_demo
+
+                if args.speed <= 0:
+                    raise ConfigurationError("--speed", "must be more than 0")
+                asyncio.run(
+                    run_demo(
+                        settings, args.host or settings.host, args.port or settings.port, args.speed
+                    )
                 )
             case "worker":
                 asyncio.run(_worker(settings))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -354,3 +357,52 @@ def test_routing_is_set_from_yaml_and_a_typo_is_named(database_dsn: str, tmp_pat
     assert refused.returncode == 2
     assert "rule 1 ('billing')" in refused.stderr
     assert "topics_any" in refused.stderr  # the likely intended field is suggested
+
+
+def test_the_demo_fills_the_inbox_live_from_the_fake_x(tmp_path: Path) -> None:
+    port = free_port()
+    env = env_with(INBOX_LOG_LEVEL="WARNING", TMPDIR=str(tmp_path))
+    log = (tmp_path / "demo.log").open("w")
+    process = subprocess.Popen(  # noqa: S603
+        [*INBOX, "demo", "--port", str(port), "--speed", "20"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+    )
+    try:
+        wait_for_health(port, process, deadline_s=120)
+        assert process.stdout is not None
+        logins = {}
+        while len(logins) < 8:
+            line = process.stdout.readline()
+            assert line, "the demo stopped before printing its logins"
+            found = re.match(r"\s+(\S+@demo\.example)\s+(\S+)", line)
+            if found:
+                logins[found.group(1)] = found.group(2)
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        form = urllib.parse.urlencode(
+            {"email": "sam@demo.example", "password": logins["sam@demo.example"]}
+        ).encode()
+        opener.open(f"http://127.0.0.1:{port}/login", data=form, timeout=10).read()
+        deadline = time.monotonic() + 90  # a guard against hanging, not a measure
+        page = ""
+        while time.monotonic() < deadline:
+            with opener.open(f"http://127.0.0.1:{port}/inbox?view=all", timeout=10) as answer:
+                page = answer.read().decode()
+            if page.count('href="/threads/') >= 3:
+                break
+            time.sleep(0.5)
+        assert page.count('href="/threads/') >= 3, "no threads reached the inbox"
+        assert "camille_lyon" in page or "sarah_k" in page
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+        log.close()

@@ -53,6 +53,9 @@ def render(template: str, status: int = 200, **context: Any) -> web.Response:
     html = TEMPLATES.get_template(template).render(**context)
     response = web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
     response.headers["Content-Security-Policy"] = CSP
+    # Not "no-referrer": with it, browsers send `Origin: null` on this site's own forms,
+    # and the login's origin check could not tell them from another site's.
+    response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -193,6 +196,8 @@ async def dashboard(request: web.Request) -> web.Response:
 
 
 KEEPALIVE_SECONDS = 15.0
+LIVE_STREAMS = web.AppKey("live_streams", set[asyncio.Task[Any]])
+STOPPING = web.AppKey("stopping", asyncio.Event)
 
 
 async def live_events(request: web.Request) -> web.StreamResponse:
@@ -207,6 +212,21 @@ async def live_events(request: web.Request) -> web.StreamResponse:
         }
     )
     await response.prepare(request)
+    streams = request.app[LIVE_STREAMS]
+    task = asyncio.current_task()
+    assert task is not None
+    streams.add(task)
+    try:
+        await _stream(request, response, session)
+    except asyncio.CancelledError:
+        if not request.app[STOPPING].is_set():
+            raise
+    finally:
+        streams.discard(task)
+    return response
+
+
+async def _stream(request: web.Request, response: web.StreamResponse, session: WebSession) -> None:
     async with _services(request).live.subscribe(session.workspace_id) as queue:
         await response.write(b"retry: 3000\n\n")
         while True:
@@ -217,6 +237,14 @@ async def live_events(request: web.Request) -> web.StreamResponse:
                 continue
             data = json.dumps(event, separators=(",", ":"))
             await response.write(f"event: change\ndata: {data}\n\n".encode())
+
+
+async def _end_streams(app: web.Application) -> None:
+    """On shutdown, open event streams end at once: the server does not wait on pages."""
+    app[STOPPING].set()
+    streams: set[asyncio.Task[Any]] = app[LIVE_STREAMS]
+    for task in tuple(streams):
+        task.cancel()
 
 
 async def _live_listener(app: web.Application) -> AsyncIterator[None]:
@@ -339,6 +367,9 @@ def add_pages(app: web.Application, default_workspace: int) -> None:
     app.router.add_post("/threads/{thread_id}/close", close_thread)
     app.router.add_post("/threads/{thread_id}/notes", add_note)
     app.router.add_get("/events", live_events)
+    app[LIVE_STREAMS] = set()
+    app[STOPPING] = asyncio.Event()
+    app.on_shutdown.append(_end_streams)
     app.router.add_get("/dashboard", dashboard)
     app.cleanup_ctx.append(_live_listener)
     app.router.add_static("/static", str(STATIC), show_index=False)

@@ -1,0 +1,166 @@
+"""The pages in a real browser: Debian's Chromium driven by Playwright. Skipped, with the
+reason, where no Chromium is installed (`.ci/run` installs it with apt-get).
+
+Set INBOX_SCREENSHOTS=docs/screenshots to refresh the README's screenshots."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+from pydantic import SecretStr
+
+from inbox.domain.ingestion import IngestBatch
+from inbox.domain.people import Role
+from inbox.store.database import Database
+from inbox.store.people import PgPeopleStore
+from inbox.usecases.services import Services
+from tests.factories import mention
+
+pytestmark = pytest.mark.integration
+
+playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+PASSWORD = "correct horse battery"
+# Flags a headless Chromium needs here: root, no GPU, and no calls home on a closed network.
+FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+XSS_CORPUS = (
+    "<script>window.__xss = 1</script>",
+    '<img src=x onerror="window.__xss = 1">',
+    '<svg onload="window.__xss = 1"></svg>',
+    '"><script>window.__xss = 1</script>',
+    '<iframe src="javascript:window.__xss = 1"></iframe>',
+    '<a href="javascript:window.__xss = 1">click</a>',
+    "<body onload=window.__xss=1>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=window.__xss=1>",
+    "'';!--\"<XSS>=&{()}",
+    "{{ 7 * 7 }} {% if true %}template{% endif %}",
+    "<style>body { display: none }</style>",
+    "javascript:/*--></title></style></textarea></script><svg/onload='window.__xss=1'>",
+)
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    if CHROMIUM is None:
+        pytest.skip("no Chromium here: install Debian's chromium package")
+    async with playwright_api.async_playwright() as driver:
+        launched = await driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+async def person(
+    services: Services, db: Database, workspace_id: int, email: str, role: Role
+) -> None:
+    await PgPeopleStore(db).save_agent(workspace_id, email, email.split("@")[0], [role], ["care"])
+    await services.web_logins.set_password(workspace_id, email, SecretStr(PASSWORD))
+
+
+async def logged_in(browser: Any, base: str, email: str) -> Any:
+    page = await browser.new_page()
+    await page.goto(f"{base}/login")
+    await page.fill("input[name=email]", email)
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{base}/inbox")
+    return page
+
+
+async def screenshot(page: Any, name: str) -> None:
+    folder = os.environ.get("INBOX_SCREENSHOTS")
+    if folder:
+        await page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
+
+
+async def test_an_agent_sees_a_mention_arrive_live_opens_it_and_replies(
+    browser: Any,
+    client: tuple[aiohttp.ClientSession, str],
+    services: Services,
+    db: Database,
+    workspace_id: int,
+) -> None:
+    _, base = client
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await services.ingest(
+        workspace_id,
+        IngestBatch([mention("1", conversation="c1", text="@acme where is my parcel?")]),
+    )
+    page = await logged_in(browser, base, "ana@example.com")
+    await page.goto(f"{base}/inbox?view=all")
+    await page.wait_for_selector("text=where is my parcel")
+    arrival = mention("2", author="u2", conversation="c2", text="@acme my fibre is down, live test")
+    await services.ingest(workspace_id, IngestBatch([arrival]))
+    # No reload: the row comes by the event stream.
+    await page.wait_for_selector("text=my fibre is down, live test", timeout=20_000)
+    await screenshot(page, "inbox")
+    await page.click("text=my fibre is down, live test")
+    reply_box = "form[action$='/reply'] textarea[name=body]"
+    await page.wait_for_selector(reply_box)
+    await page.fill(reply_box, "So sorry, an engineer is on it.")
+    await page.click("form[action$='/reply'] button[type=submit]")
+    await page.wait_for_selector("text=Reply queued")
+    await screenshot(page, "thread")
+    async with db.connection() as conn:
+        body = await conn.fetchval(
+            "SELECT body FROM outbox_item WHERE workspace_id = $1", workspace_id
+        )
+    assert body == "So sorry, an engineer is on it."
+
+
+async def test_a_lead_reads_the_sla_figures(
+    browser: Any,
+    client: tuple[aiohttp.ClientSession, str],
+    services: Services,
+    db: Database,
+    workspace_id: int,
+) -> None:
+    _, base = client
+    await person(services, db, workspace_id, "lea@example.com", Role.LEAD)
+    await services.ingest(workspace_id, IngestBatch([mention("1", conversation="c1")]))
+    page = await logged_in(browser, base, "lea@example.com")
+    await page.goto(f"{base}/dashboard")
+    text = await page.inner_text("main")
+    assert "clocks running" in text
+    await screenshot(page, "dashboard")
+
+
+async def test_no_payload_of_the_xss_corpus_runs_on_any_page(
+    browser: Any,
+    client: tuple[aiohttp.ClientSession, str],
+    services: Services,
+    db: Database,
+    workspace_id: int,
+) -> None:
+    _, base = client
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    messages = [
+        mention(str(n), author=f"u{n}", conversation=f"x{n}", text=payload)
+        for n, payload in enumerate(XSS_CORPUS)
+    ]
+    await services.ingest(workspace_id, IngestBatch(messages))
+    page = await logged_in(browser, base, "ana@example.com")
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: dialogs.append(dialog.message))
+    await page.goto(f"{base}/inbox?view=all")
+    links = await page.eval_on_selector_all(
+        "#rows a", "links => links.map(link => link.getAttribute('href'))"
+    )
+    assert len(links) == len(XSS_CORPUS)
+    assert await page.evaluate("window.__xss") is None
+    for href in links:
+        await page.goto(f"{base}{href}")
+        assert await page.evaluate("window.__xss") is None
+    await page.goto(f"{base}/inbox?view=all")
+    assert "{{ 7 * 7 }}" in await page.inner_text("main")  # shown as written, not evaluated
+    assert dialogs == []

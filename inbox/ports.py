@@ -22,7 +22,7 @@ from inbox.domain.routing import ClaimedThread, RoutingConfig
 from inbox.domain.sla import SlaEvent, SlaReportRow, SlaSettings, StoredClock, ThreadTimeline
 from inbox.domain.sla_alerts import PendingShiftReport, PendingSlaEvent, SlaDispatch
 from inbox.domain.thread import Priority, Thread, ThreadKind, ThreadStatus
-from inbox.domain.web import AgentLogin, InboxRow, ThreadPage, WebSession
+from inbox.domain.web import AgentLogin, InboxFilters, InboxRow, ThreadPage, WebSession
 from inbox.domain.webhooks import DeliveryJob, Webhook
 from routing.rules import RuleOutcome, RuleSubject
 from routing.snapshot import AssignedThread, Assignment, Snapshot, ThreadToRoute
@@ -510,7 +510,12 @@ class WebSessionStore(Protocol):
 
 class InboxPageQuery(Protocol):
     async def inbox(
-        self, workspace_id: int, view: str, agent_id: int, limit: int
+        self,
+        workspace_id: int,
+        view: str,
+        agent_id: int,
+        limit: int,
+        filters: InboxFilters = ...,
     ) -> list[InboxRow]: ...
 
     async def thread(self, workspace_id: int, thread_id: int) -> ThreadPage | None: ...

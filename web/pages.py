@@ -30,10 +30,11 @@ from inbox.domain.errors import (
     PermissionDeniedError,
 )
 from inbox.domain.people import Role
-from inbox.domain.web import WebSession
+from inbox.domain.web import InboxFilters, WebSession
 from inbox.usecases.replies import ReplyCollisionError
 from inbox.usecases.services import Services
 from inbox.usecases.web_auth import LoginRefusedError, TooManyAttemptsError
+from inbox.usecases.web_pages import VIEWS
 from web.keys import SERVICES, WORKSPACE
 
 log = logging.getLogger(__name__)
@@ -149,11 +150,17 @@ async def inbox_page(request: web.Request) -> web.Response:
     """The view; with `partial=1`, only its rows (what the page swaps in on a live update)."""
     session = await _required_session(request)
     view = request.query.get("view", "mine")
+    filters = InboxFilters(
+        **{
+            name: (request.query.get(name) or None)
+            for name in ("network", "kind", "priority", "language")
+        }
+    )
     try:
-        rows = await _services(request).inbox_pages.inbox(session, view)
+        rows = await _services(request).inbox_pages.inbox(session, view, filters=filters)
     except PermissionDeniedError as exc:
         raise web.HTTPForbidden(text=str(exc)) from exc
-    view = view if view in ("mine", "unassigned", "all") else "mine"
+    view = view if view in VIEWS else "mine"
     template = "inbox_rows.html" if request.query.get("partial") == "1" else "inbox.html"
     return render(template, session=session, rows=rows, view=view)
 

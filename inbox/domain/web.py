@@ -30,6 +30,19 @@ class WebSession:
 
 
 @dataclass(frozen=True, slots=True)
+class InboxFilters:
+    """Narrowing a view; None means any."""
+
+    network: str | None = None
+    kind: str | None = None
+    priority: str | None = None
+    language: str | None = None
+
+
+ANY = InboxFilters()
+
+
+@dataclass(frozen=True, slots=True)
 class InboxRow:
     thread_id: int
     network: str

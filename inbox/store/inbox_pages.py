@@ -5,7 +5,15 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from inbox.domain.web import InboxRow, PageCustomer, PageMessage, PageNote, ThreadPage
+from inbox.domain.web import (
+    ANY,
+    InboxFilters,
+    InboxRow,
+    PageCustomer,
+    PageMessage,
+    PageNote,
+    ThreadPage,
+)
 from inbox.store.database import Database
 
 # Views: mine, unassigned, all. Most urgent deadline first; threads without one after, newest
@@ -24,6 +32,15 @@ LEFT JOIN LATERAL (
 WHERE t.workspace_id = $1 AND t.status IN ('new', 'open', 'pending')
   AND ($2 <> 'mine' OR t.assignee_id = $3)
   AND ($2 <> 'unassigned' OR t.assignee_id IS NULL)
+  AND ($2 <> 'team' OR t.team_id IN (SELECT m.team_id FROM team_member m
+                                      WHERE m.workspace_id = $1 AND m.agent_id = $3))
+  AND ($2 <> 'waiting' OR (t.last_outbound_at IS NOT NULL
+                           AND t.last_outbound_at >= coalesce(t.last_inbound_at, '-infinity')))
+  AND ($2 <> 'community' OR t.community)
+  AND ($5::text IS NULL OR t.network = $5)
+  AND ($6::text IS NULL OR t.kind = $6)
+  AND ($7::text IS NULL OR t.priority = $7)
+  AND ($8::text IS NULL OR t.language = $8)
 ORDER BY t.sla_due_at NULLS LAST, t.last_inbound_at DESC NULLS LAST, t.id DESC
 LIMIT $4
 """
@@ -94,10 +111,25 @@ class PgInboxPages:
         self._db = db
 
     async def inbox(
-        self, workspace_id: int, view: str, agent_id: int, limit: int
+        self,
+        workspace_id: int,
+        view: str,
+        agent_id: int,
+        limit: int,
+        filters: InboxFilters = ANY,
     ) -> list[InboxRow]:
         async with self._db.connection() as conn:
-            rows = await conn.fetch(INBOX, workspace_id, view, agent_id, limit)
+            rows = await conn.fetch(
+                INBOX,
+                workspace_id,
+                view,
+                agent_id,
+                limit,
+                filters.network,
+                filters.kind,
+                filters.priority,
+                filters.language,
+            )
         return [
             InboxRow(
                 thread_id=row["id"],

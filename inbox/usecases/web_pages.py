@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from inbox.domain.errors import ConfigurationError, NotFoundError, PermissionDeniedError
 from inbox.domain.people import Role
 from inbox.domain.text import is_storable
-from inbox.domain.web import InboxRow, ThreadPage, WebSession
+from inbox.domain.web import ANY, InboxFilters, InboxRow, ThreadPage, WebSession
 from inbox.ports import InboxPageQuery
 
-VIEWS = ("mine", "unassigned", "all")
+VIEWS = ("mine", "team", "unassigned", "waiting", "community", "all")
 LONGEST_NOTE = 5000
 STAFF = (Role.AGENT, Role.LEAD, Role.OPS, Role.ADMIN)
 
@@ -23,11 +23,17 @@ class InboxPages:
         self._query = query
         self._clock = clock
 
-    async def inbox(self, session: WebSession, view: str, limit: int = 100) -> list[InboxRow]:
+    async def inbox(
+        self,
+        session: WebSession,
+        view: str,
+        limit: int = 100,
+        filters: InboxFilters = ANY,
+    ) -> list[InboxRow]:
         _staff(session)
         if view not in VIEWS:
             view = "mine"
-        return await self._query.inbox(session.workspace_id, view, session.agent_id, limit)
+        return await self._query.inbox(session.workspace_id, view, session.agent_id, limit, filters)
 
     async def thread(self, session: WebSession, thread_id: int) -> ThreadPage:
         _staff(session)

@@ -243,3 +243,31 @@ async def test_the_thread_page_shows_the_customer_and_their_other_threads(
         page = await r.text()
     assert "x:handle_u7" in page
     assert "my earlier question" in page
+
+
+async def test_views_and_filters_narrow_the_inbox(
+    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
+) -> None:
+    session, base = client
+    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await services.ingest(
+        workspace_id,
+        IngestBatch(
+            [
+                mention("1", conversation="c1", text="@acme my internet is down again"),
+                mention("2", author="u2", conversation="c2", text="@acme merci beaucoup !"),
+            ]
+        ),
+    )
+    async with await log_in(session, base, "ana@example.com"):
+        pass
+
+    async def shown(query: str) -> int:
+        async with session.get(f"{base}/inbox?{query}") as r:
+            return (await r.text()).count('href="/threads/')
+
+    assert await shown("view=all") == 2
+    assert await shown("view=all&kind=complaint") == 1
+    assert await shown("view=all&language=fr") == 1
+    assert await shown("view=waiting") == 0
+    assert await shown("view=community") == 0

@@ -9,12 +9,13 @@ allows only this site's files.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import ipaddress
 import json
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -156,10 +157,7 @@ async def inbox_page(request: web.Request) -> web.Response:
             for name in ("network", "kind", "priority", "language")
         }
     )
-    try:
-        rows = await _services(request).inbox_pages.inbox(session, view, filters=filters)
-    except PermissionDeniedError as exc:
-        raise web.HTTPForbidden(text=str(exc)) from exc
+    rows = await _services(request).inbox_pages.inbox(session, view, filters=filters)
     view = view if view in VIEWS else "mine"
     template = "inbox_rows.html" if request.query.get("partial") == "1" else "inbox.html"
     return render(template, session=session, rows=rows, view=view)
@@ -264,6 +262,27 @@ async def _live_listener(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def translated(handler: Handler) -> Handler:
+    """A page handler whose domain errors become their HTTP answers (the JSON API has its
+    own middleware for this)."""
+
+    @functools.wraps(handler)
+    async def answer(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except NotFoundError as exc:
+            raise web.HTTPNotFound(text=str(exc)) from exc
+        except PermissionDeniedError as exc:
+            raise web.HTTPForbidden(text=str(exc)) from exc
+        except ConfigurationError as exc:
+            raise web.HTTPBadRequest(text=str(exc)) from exc
+
+    return answer
+
+
 def _thread_id(request: web.Request) -> int:
     try:
         return int(request.match_info["thread_id"])
@@ -273,12 +292,7 @@ def _thread_id(request: web.Request) -> int:
 
 async def thread_page(request: web.Request, notice: str | None = None) -> web.Response:
     session = await _required_session(request)
-    try:
-        page = await _services(request).inbox_pages.thread(session, _thread_id(request))
-    except NotFoundError as exc:
-        raise web.HTTPNotFound(text=str(exc)) from exc
-    except PermissionDeniedError as exc:
-        raise web.HTTPForbidden(text=str(exc)) from exc
+    page = await _services(request).inbox_pages.thread(session, _thread_id(request))
     notices = {
         "sent": "Reply queued: it leaves through the connected account.",
         "collision": "A colleague is replying to this thread: tick the box to send anyway.",
@@ -310,10 +324,6 @@ async def reply(request: web.Request) -> web.StreamResponse:
         )
     except ReplyCollisionError:
         raise web.HTTPSeeOther(f"/threads/{thread_id}?notice=collision") from None
-    except ConfigurationError as exc:
-        raise web.HTTPBadRequest(text=str(exc)) from exc
-    except NotFoundError as exc:
-        raise web.HTTPNotFound(text=str(exc)) from exc
     raise web.HTTPSeeOther(f"/threads/{thread_id}?notice=sent")
 
 
@@ -321,12 +331,7 @@ async def take_thread(request: web.Request) -> web.StreamResponse:
     session = await _required_session(request)
     await _checked_form(request, session)
     thread_id = _thread_id(request)
-    try:
-        await _services(request).inbox_pages.take(session, thread_id)
-    except NotFoundError as exc:
-        raise web.HTTPNotFound(text=str(exc)) from exc
-    except PermissionDeniedError as exc:
-        raise web.HTTPForbidden(text=str(exc)) from exc
+    await _services(request).inbox_pages.take(session, thread_id)
     raise web.HTTPSeeOther(f"/threads/{thread_id}?notice=taken")
 
 
@@ -337,12 +342,9 @@ async def close_thread(request: web.Request) -> web.StreamResponse:
     thread_id = _thread_id(request)
     if not session.has(Role.AGENT, Role.LEAD, Role.ADMIN):
         raise web.HTTPForbidden(text="closing a thread is for agents, leads and admins")
-    try:
-        await _services(request).close_without_reply(
-            session.workspace_id, thread_id, "no_reply_needed", f"agent:{session.agent_id}"
-        )
-    except NotFoundError as exc:
-        raise web.HTTPNotFound(text=str(exc)) from exc
+    await _services(request).close_without_reply(
+        session.workspace_id, thread_id, "no_reply_needed", f"agent:{session.agent_id}"
+    )
     raise web.HTTPSeeOther(f"/threads/{thread_id}?notice=closed")
 
 
@@ -350,14 +352,7 @@ async def add_note(request: web.Request) -> web.StreamResponse:
     session = await _required_session(request)
     form = await _checked_form(request, session)
     thread_id = _thread_id(request)
-    try:
-        await _services(request).inbox_pages.add_note(session, thread_id, str(form.get("body", "")))
-    except ConfigurationError as exc:
-        raise web.HTTPBadRequest(text=str(exc)) from exc
-    except NotFoundError as exc:
-        raise web.HTTPNotFound(text=str(exc)) from exc
-    except PermissionDeniedError as exc:
-        raise web.HTTPForbidden(text=str(exc)) from exc
+    await _services(request).inbox_pages.add_note(session, thread_id, str(form.get("body", "")))
     raise web.HTTPSeeOther(f"/threads/{thread_id}?notice=noted")
 
 
@@ -367,12 +362,12 @@ def add_pages(app: web.Application, default_workspace: int) -> None:
     app.router.add_get("/login", login_page)
     app.router.add_post("/login", login)
     app.router.add_post("/logout", logout)
-    app.router.add_get("/inbox", inbox_page)
-    app.router.add_get("/threads/{thread_id}", thread_page)
-    app.router.add_post("/threads/{thread_id}/reply", reply)
-    app.router.add_post("/threads/{thread_id}/take", take_thread)
-    app.router.add_post("/threads/{thread_id}/close", close_thread)
-    app.router.add_post("/threads/{thread_id}/notes", add_note)
+    app.router.add_get("/inbox", translated(inbox_page))
+    app.router.add_get("/threads/{thread_id}", translated(thread_page))
+    app.router.add_post("/threads/{thread_id}/reply", translated(reply))
+    app.router.add_post("/threads/{thread_id}/take", translated(take_thread))
+    app.router.add_post("/threads/{thread_id}/close", translated(close_thread))
+    app.router.add_post("/threads/{thread_id}/notes", translated(add_note))
     app.router.add_get("/events", live_events)
     app[LIVE_STREAMS] = set()
     app[STOPPING] = asyncio.Event()

@@ -520,6 +520,10 @@ class InboxPageQuery(Protocol):
 
     async def thread(self, workspace_id: int, thread_id: int) -> ThreadPage | None: ...
 
+    async def my_figures(
+        self, workspace_id: int, agent_id: int, now: datetime
+    ) -> dict[str, int]: ...
+
     async def take(self, workspace_id: int, thread_id: int, agent_id: int, at: datetime) -> bool:
         """Assign an open thread to the agent; False when there is no such open thread."""
         ...

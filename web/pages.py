@@ -200,6 +200,15 @@ async def dashboard(request: web.Request) -> web.Response:
     )
 
 
+async def my_dashboard(request: web.Request) -> web.Response:
+    """Every agent's own page: their figures only, and their threads nearest their deadline."""
+    session = await _required_session(request)
+    pages = _services(request).inbox_pages
+    figures = await pages.my_figures(session)
+    mine = await pages.inbox(session, "mine", limit=10)
+    return render("me.html", session=session, figures=figures, rows=mine)
+
+
 KEEPALIVE_SECONDS = 15.0
 LIVE_STREAMS = web.AppKey("live_streams", set[asyncio.Task[Any]])
 STOPPING = web.AppKey("stopping", asyncio.Event)
@@ -373,5 +382,6 @@ def add_pages(app: web.Application, default_workspace: int) -> None:
     app[STOPPING] = asyncio.Event()
     app.on_shutdown.append(_end_streams)
     app.router.add_get("/dashboard", dashboard)
+    app.router.add_get("/me", translated(my_dashboard))
     app.cleanup_ctx.append(_live_listener)
     app.router.add_static("/static", str(STATIC), show_index=False)

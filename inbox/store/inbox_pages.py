@@ -106,6 +106,23 @@ LIMIT 200
 """
 
 
+# An agent's own figures: only theirs, never colleagues'.
+MY_FIGURES = """
+SELECT
+  (SELECT count(*) FROM thread WHERE workspace_id = $1 AND assignee_id = $2
+     AND status IN ('new', 'open', 'pending')) AS open_threads,
+  (SELECT count(*) FROM thread WHERE workspace_id = $1 AND assignee_id = $2
+     AND status IN ('new', 'open') AND sla_due_at BETWEEN $3 AND $3 + interval '15 minutes')
+     AS at_risk,
+  (SELECT count(*) FROM thread WHERE workspace_id = $1 AND assignee_id = $2
+     AND status IN ('new', 'open') AND sla_due_at < $3) AS overdue,
+  (SELECT count(*) FROM assignment WHERE workspace_id = $1 AND agent_id = $2
+     AND at >= date_trunc('day', $3)) AS assigned_today,
+  (SELECT count(*) FROM community_answer WHERE workspace_id = $1 AND reviewed_by = $2
+     AND status IN ('approved', 'edited')) AS community_approved
+"""
+
+
 class PgInboxPages:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -150,6 +167,12 @@ class PgInboxPages:
             )
             for row in rows
         ]
+
+    async def my_figures(self, workspace_id: int, agent_id: int, now: datetime) -> dict[str, int]:
+        async with self._db.connection() as conn:
+            row = await conn.fetchrow(MY_FIGURES, workspace_id, agent_id, now)
+        assert row is not None  # scalar subqueries always answer one row
+        return {key: int(value) for key, value in dict(row).items()}
 
     async def take(self, workspace_id: int, thread_id: int, agent_id: int, at: datetime) -> bool:
         async with self._db.transaction() as conn:

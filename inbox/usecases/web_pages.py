@@ -42,6 +42,10 @@ class InboxPages:
             raise NotFoundError("thread", thread_id)
         return page
 
+    async def my_figures(self, session: WebSession) -> dict[str, int]:
+        """The agent's own figures and nobody else's."""
+        return await self._query.my_figures(session.workspace_id, session.agent_id, self._clock())
+
     async def take(self, session: WebSession, thread_id: int) -> None:
         _staff(session)
         if not await self._query.take(

@@ -271,3 +271,17 @@ async def test_views_and_filters_narrow_the_inbox(
     assert await shown("view=all&language=fr") == 1
     assert await shown("view=waiting") == 0
     assert await shown("view=community") == 0
+
+
+async def test_an_agent_sees_their_own_figures_and_threads(
+    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
+) -> None:
+    session, base = client
+    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await services.ingest(workspace_id, IngestBatch([mention("1", conversation="c1")]))
+    async with await log_in(session, base, "ana@example.com"):
+        pass
+    async with session.get(f"{base}/me") as r:
+        html = await r.text()
+    assert "1 open threads" in html  # routed to ana, the only agent on shift
+    assert "1 assigned to me today" in html

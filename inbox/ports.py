@@ -22,7 +22,14 @@ from inbox.domain.routing import ClaimedThread, RoutingConfig
 from inbox.domain.sla import SlaEvent, SlaReportRow, SlaSettings, StoredClock, ThreadTimeline
 from inbox.domain.sla_alerts import PendingShiftReport, PendingSlaEvent, SlaDispatch
 from inbox.domain.thread import Priority, Thread, ThreadKind, ThreadStatus
-from inbox.domain.web import AgentLogin, InboxFilters, InboxRow, ThreadPage, WebSession
+from inbox.domain.web import (
+    AgentLogin,
+    InboxFilters,
+    InboxRow,
+    SearchResults,
+    ThreadPage,
+    WebSession,
+)
 from inbox.domain.webhooks import DeliveryJob, Webhook
 from routing.rules import RuleOutcome, RuleSubject
 from routing.snapshot import AssignedThread, Assignment, Snapshot, ThreadToRoute
@@ -523,6 +530,8 @@ class InboxPageQuery(Protocol):
     async def my_figures(
         self, workspace_id: int, agent_id: int, now: datetime
     ) -> dict[str, int]: ...
+
+    async def search(self, workspace_id: int, words: str, limit: int) -> SearchResults: ...
 
     async def take(self, workspace_id: int, thread_id: int, agent_id: int, at: datetime) -> bool:
         """Assign an open thread to the agent; False when there is no such open thread."""

@@ -200,6 +200,13 @@ async def dashboard(request: web.Request) -> web.Response:
     )
 
 
+async def search_page(request: web.Request) -> web.Response:
+    session = await _required_session(request)
+    words = request.query.get("q", "")
+    found = await _services(request).inbox_pages.search(session, words)
+    return render("search.html", session=session, words=words, found=found)
+
+
 async def my_dashboard(request: web.Request) -> web.Response:
     """Every agent's own page: their figures only, and their threads nearest their deadline."""
     session = await _required_session(request)
@@ -383,5 +390,6 @@ def add_pages(app: web.Application, default_workspace: int) -> None:
     app.on_shutdown.append(_end_streams)
     app.router.add_get("/dashboard", dashboard)
     app.router.add_get("/me", translated(my_dashboard))
+    app.router.add_get("/search", translated(search_page))
     app.cleanup_ctx.append(_live_listener)
     app.router.add_static("/static", str(STATIC), show_index=False)

@@ -71,6 +71,12 @@ class PageMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class SearchResults:
+    threads: tuple[tuple[int, str, str, str], ...]  # id, network, status, excerpt
+    customers: tuple[tuple[str, tuple[str, ...], int | None], ...]  # name, identities, thread
+
+
+@dataclass(frozen=True, slots=True)
 class PageNote:
     """An internal note: never visible to the customer."""
 

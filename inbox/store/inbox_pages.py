@@ -12,6 +12,7 @@ from inbox.domain.web import (
     PageCustomer,
     PageMessage,
     PageNote,
+    SearchResults,
     ThreadPage,
 )
 from inbox.store.database import Database
@@ -123,6 +124,33 @@ SELECT
 """
 
 
+# Words in any message of a thread (newest match first per thread), and customers by name
+# or by handle on any network.
+SEARCH_THREADS = """
+SELECT t.id, t.network, t.status, t.excerpt, max(m.created_at) AS latest
+FROM mention m JOIN thread t ON t.workspace_id = m.workspace_id AND t.id = m.thread_id
+WHERE m.workspace_id = $1 AND to_tsvector('simple', m.body) @@ plainto_tsquery('simple', $2)
+GROUP BY t.id, t.network, t.status, t.excerpt
+ORDER BY latest DESC
+LIMIT $3
+"""
+SEARCH_CUSTOMERS = """
+SELECT c.id, c.display_name,
+       (SELECT array_agg(i2.network || ':' || coalesce(i2.handle, i2.external_user_id))
+        FROM identity i2 WHERE i2.workspace_id = c.workspace_id AND i2.customer_id = c.id)
+           AS identities,
+       (SELECT max(t.id) FROM thread t
+        WHERE t.workspace_id = c.workspace_id AND t.customer_id = c.id) AS latest_thread
+FROM customer c
+WHERE c.workspace_id = $1
+  AND (to_tsvector('simple', coalesce(c.display_name, '')) @@ plainto_tsquery('simple', $2)
+       OR EXISTS (SELECT 1 FROM identity i
+                  WHERE i.workspace_id = c.workspace_id AND i.customer_id = c.id
+                    AND lower(i.handle) = lower(ltrim($2, '@'))))
+LIMIT $3
+"""
+
+
 class PgInboxPages:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -167,6 +195,20 @@ class PgInboxPages:
             )
             for row in rows
         ]
+
+    async def search(self, workspace_id: int, words: str, limit: int) -> SearchResults:
+        async with self._db.connection() as conn:
+            threads = await conn.fetch(SEARCH_THREADS, workspace_id, words, limit)
+            customers = await conn.fetch(SEARCH_CUSTOMERS, workspace_id, words, limit)
+        return SearchResults(
+            threads=tuple(
+                (row["id"], row["network"], row["status"], row["excerpt"]) for row in threads
+            ),
+            customers=tuple(
+                (row["display_name"] or "", tuple(row["identities"] or ()), row["latest_thread"])
+                for row in customers
+            ),
+        )
 
     async def my_figures(self, workspace_id: int, agent_id: int, now: datetime) -> dict[str, int]:
         async with self._db.connection() as conn:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from inbox.domain.errors import ConfigurationError, NotFoundError, PermissionDeniedError
 from inbox.domain.people import Role
 from inbox.domain.text import is_storable
-from inbox.domain.web import ANY, InboxFilters, InboxRow, ThreadPage, WebSession
+from inbox.domain.web import ANY, InboxFilters, InboxRow, SearchResults, ThreadPage, WebSession
 from inbox.ports import InboxPageQuery
 
 VIEWS = ("mine", "team", "unassigned", "waiting", "community", "all")
@@ -41,6 +41,14 @@ class InboxPages:
         if page is None:
             raise NotFoundError("thread", thread_id)
         return page
+
+    async def search(self, session: WebSession, words: str) -> SearchResults:
+        """Threads whose messages hold the words, and customers by name or @handle."""
+        _staff(session)
+        words = " ".join(words.split())[:200]
+        if not words:
+            return SearchResults((), ())
+        return await self._query.search(session.workspace_id, words, 50)
 
     async def my_figures(self, session: WebSession) -> dict[str, int]:
         """The agent's own figures and nobody else's."""

@@ -285,3 +285,31 @@ async def test_an_agent_sees_their_own_figures_and_threads(
         html = await r.text()
     assert "1 open threads" in html  # routed to ana, the only agent on shift
     assert "1 assigned to me today" in html
+
+
+async def test_search_finds_threads_by_their_words_and_customers_by_handle(
+    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
+) -> None:
+    session, base = client
+    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await services.ingest(
+        workspace_id,
+        IngestBatch(
+            [
+                mention("1", conversation="c1", text="@acme ma facture de novembre est fausse"),
+                mention("2", author="u2", conversation="c2", text="@acme router blinking orange"),
+            ]
+        ),
+    )
+    async with await log_in(session, base, "ana@example.com"):
+        pass
+    async with session.get(f"{base}/search", params={"q": "facture novembre"}) as r:
+        page = await r.text()
+    assert "ma facture de novembre est fausse" in page
+    assert "router blinking" not in page
+    async with session.get(f"{base}/search", params={"q": "@handle_u2"}) as r:
+        page = await r.text()
+    assert "x:handle_u2" in page
+    async with session.get(f"{base}/search", params={"q": "<script>alert(1)</script>"}) as r:
+        page = await r.text()
+    assert "<script>alert(1)</script>" not in page

@@ -32,6 +32,9 @@
       all[Math.min(at + 1, all.length - 1)].focus();
     } else if (event.key === "k" && all.length) {
       all[Math.max(at - 1, 0)].focus();
+    } else if (event.key === "/") {
+      const search = document.querySelector("input[name=q]");
+      if (search) { event.preventDefault(); search.focus(); }
     } else if (event.key === "r") {
       const box = document.querySelector("form.reply textarea");
       if (box) { event.preventDefault(); box.focus(); }

@@ -21,12 +21,17 @@ CREATE = """
 INSERT INTO web_session (token_hash, workspace_id, agent_id, csrf_token, expires_at)
 VALUES ($1, $2, $3, $4, $5)
 """
+# Every page asks: a read, and a write only every few minutes (a write per request would
+# flush the WAL on every page view).
 FIND = """
-UPDATE web_session s SET last_seen_at = $2
-FROM agent a
+WITH touched AS (
+    UPDATE web_session SET last_seen_at = $2
+    WHERE token_hash = $1 AND last_seen_at < $2::timestamptz - interval '5 minutes'
+)
+SELECT s.workspace_id, s.agent_id, s.csrf_token, a.display_name, a.roles
+FROM web_session s
+JOIN agent a ON a.workspace_id = s.workspace_id AND a.id = s.agent_id AND a.active
 WHERE s.token_hash = $1 AND s.expires_at > $2
-  AND a.workspace_id = s.workspace_id AND a.id = s.agent_id AND a.active
-RETURNING s.workspace_id, s.agent_id, s.csrf_token, a.display_name, a.roles
 """
 DELETE = "DELETE FROM web_session WHERE token_hash = $1"
 RECORD_FAILURE = "INSERT INTO login_failure (email, address, at) VALUES (lower($1), $2, $3)"

@@ -126,3 +126,23 @@ def test_the_routing_benchmark_prints_its_figures_last(database_dsn: str) -> Non
         "claim_ratio_batched_10",
         "fairness_max_over_min_simulated_day",
     ]
+
+
+def test_the_web_benchmark_prints_its_figures_last(database_dsn: str) -> None:
+    result = run_bench(
+        "web.py",
+        *("--threads", "300", "--agents", "3", "--requests", "2", "--live-batches", "2"),
+        *("--database-url", database_dsn),
+    )
+    names = [line.split(":")[0] for line in result.stdout.strip().splitlines()[-9:]]
+    assert names == [
+        "inbox_list_p50_ms",
+        "inbox_list_p99_ms",
+        "inbox_list_requests_per_s",
+        "bare_query_p50_ms",
+        "bare_query_p99_ms",
+        "bare_query_requests_per_s",
+        "inbox_to_bare_p99_ratio",
+        "ingest_to_page_p50_ms",
+        "ingest_to_page_p99_ms",
+    ]

@@ -1,0 +1,225 @@
+"""Web figures: the inbox page under 100 concurrent agents over 100,000 threads, against a bare
+aiohttp + asyncpg endpoint doing one query in the same run; ingestion-to-page latency.
+
+    python bench/web.py [--threads 100000] [--agents 100] [--requests 20]
+
+1. The inbox list (`/inbox?view=all`, server-rendered, session checked, 100 rows with their
+   authors) requested by `--agents` logged-in clients at once, `--requests` each: p50 and p99
+   latency and requests per second. The baseline is a bare endpoint of the same server
+   process reading the same 100 rows with one query and answering JSON, under the same load.
+2. Live updates: pages listening on `/events` while batches are ingested; the time from the
+   start of an ingestion call to the arrival of its change on a page, p50 and p99.
+
+The last lines are the figures, one a line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+from pydantic import SecretStr
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.ingest import bench_database
+from inbox.bootstrap import build_services
+from inbox.domain.ingestion import IngestBatch
+from inbox.domain.mention import Author, Mention
+from inbox.domain.network import Network
+from inbox.domain.people import Role
+from inbox.store.database import Database
+from inbox.store.migrate import migrate
+from inbox.store.people import PgPeopleStore
+from inbox.store.workspaces import PgWorkspaceStore
+from web.app import create_app
+
+LOGIN_WORDS = "a benchmark passphrase"
+FILL_THREADS = """
+INSERT INTO thread (workspace_id, network, thread_key, status, priority, kind, opened_at,
+                    last_inbound_at, sla_due_at, excerpt, assignee_id)
+SELECT $1, 'x', 'bench-' || n, 'open', (ARRAY['low', 'normal', 'high', 'urgent'])[1 + n % 4],
+       'complaint', $2::timestamptz, $2::timestamptz,
+       $2::timestamptz + (n % 5000) * interval '1 minute',
+       'message number ' || n || ' about a slow connection',
+       (SELECT id FROM agent WHERE workspace_id = $1 ORDER BY id OFFSET n % $4 LIMIT 1)
+FROM generate_series(1, $3) AS n
+"""
+FILL_MENTIONS = """
+INSERT INTO mention (workspace_id, network, external_id, thread_id, thread_key, direction,
+                     author_external_id, author_handle, body, created_at, raw)
+SELECT t.workspace_id, 'x', 'm-' || t.id, t.id, t.thread_key, 'inbound', 'u' || t.id,
+       'customer_' || t.id, t.excerpt, t.opened_at, '{}'
+FROM thread t WHERE t.workspace_id = $1
+"""
+BARE = """
+SELECT id, excerpt, priority, sla_due_at FROM thread
+WHERE workspace_id = $1 AND status IN ('new', 'open', 'pending')
+ORDER BY sla_due_at NULLS LAST, id LIMIT 100
+"""
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(int(share * len(ordered)), len(ordered) - 1)]
+
+
+async def seed(db: Database, args: argparse.Namespace) -> tuple[int, list[str]]:
+    workspace_id = await PgWorkspaceStore(db).ensure_workspace(
+        f"bench-web-{time.time_ns()}", "web bench"
+    )
+    services = build_services(db)
+    people = PgPeopleStore(db)
+    emails = [f"agent{n}@bench.example" for n in range(args.agents)]
+    for email in emails:
+        await people.save_agent(workspace_id, email, email, [Role.AGENT], [])
+        await services.web_logins.set_password(workspace_id, email, SecretStr(LOGIN_WORDS))
+    async with db.connection() as conn:
+        now = datetime.now(UTC)
+        await conn.execute(FILL_THREADS, workspace_id, now, args.threads, args.agents)
+        await conn.execute(FILL_MENTIONS, workspace_id)
+        await conn.execute("ANALYZE thread")
+        await conn.execute("ANALYZE mention")
+    return workspace_id, emails
+
+
+async def load(
+    base: str, path: str, sessions: Sequence[aiohttp.ClientSession], requests: int
+) -> tuple[list[float], float]:
+    latencies: list[float] = []
+
+    async def agent(session: aiohttp.ClientSession) -> None:
+        for _ in range(requests):
+            started = time.perf_counter()
+            async with session.get(base + path) as answer:
+                await answer.read()
+                assert answer.status == 200, answer.status
+            latencies.append(1000 * (time.perf_counter() - started))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(agent(s) for s in sessions))
+    return latencies, len(latencies) / (time.perf_counter() - started)
+
+
+async def logged_in(
+    base: str, emails: Sequence[str], connector: aiohttp.TCPConnector
+) -> list[aiohttp.ClientSession]:
+    sessions = []
+    for email in emails:
+        session = aiohttp.ClientSession(
+            cookie_jar=aiohttp.CookieJar(unsafe=True), connector=connector, connector_owner=False
+        )
+        async with session.post(
+            f"{base}/login", data={"email": email, "password": LOGIN_WORDS}, allow_redirects=False
+        ) as answer:
+            assert answer.status == 303, await answer.text()
+        sessions.append(session)
+    return sessions
+
+
+def _live_message(number: int) -> Mention:
+    return Mention(
+        network=Network.X,
+        external_id=f"live-{number}",
+        author=Author(external_id=f"live{number}", handle=f"live{number}"),
+        text="@acme still no signal",
+        created_at=datetime.now(UTC),
+        raw={"id": f"live-{number}"},
+    )
+
+
+async def sse_latencies(
+    db: Database, workspace_id: int, base: str, session: aiohttp.ClientSession, batches: int
+) -> list[float]:
+    ingest = build_services(db).ingest
+    latencies: list[float] = []
+    await ingest(workspace_id, IngestBatch([_live_message(-1)]))  # loads the language models
+    async with session.get(f"{base}/events") as stream:
+        await stream.content.readline()  # subscribed
+        for number in range(batches):
+            message = _live_message(number)
+            started = time.perf_counter()
+            await ingest(workspace_id, IngestBatch([message]))
+            while True:
+                line = await asyncio.wait_for(stream.content.readline(), timeout=30)
+                if line.startswith(b"data: ") and b"inbox_threads" in line:
+                    break
+            latencies.append(1000 * (time.perf_counter() - started))
+    return latencies
+
+
+async def main(args: argparse.Namespace) -> None:
+    async with bench_database(args.database_url, pool_size=20) as db:
+        async with db.connection() as conn:
+            await migrate(conn)
+        workspace_id, emails = await seed(db, args)
+        app = create_app(build_services(db), workspace_id)
+
+        async def bare(request: web.Request) -> web.Response:
+            async with db.connection() as conn:
+                rows = await conn.fetch(BARE, workspace_id)
+            return web.json_response(
+                [
+                    {"id": r["id"], "excerpt": r["excerpt"], "priority": r["priority"],
+                     "due": r["sla_due_at"].isoformat() if r["sla_due_at"] else None}
+                    for r in rows
+                ]
+            )  # fmt: skip
+
+        app.router.add_get("/bench/bare", bare)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        connector = aiohttp.TCPConnector(limit=0)
+        sessions = await logged_in(base, emails, connector)
+        try:
+            await load(base, "/bench/bare", sessions[:5], 2)  # warm both paths
+            await load(base, "/inbox?view=all", sessions[:5], 2)
+            bare_ms, bare_rate = await load(base, "/bench/bare", sessions, args.requests)
+            page_ms, page_rate = await load(base, "/inbox?view=all", sessions, args.requests)
+            live_ms = await sse_latencies(db, workspace_id, base, sessions[0], args.live_batches)
+        finally:
+            for session in sessions:
+                await session.close()
+            await connector.close()
+            await runner.cleanup()
+    print(
+        f"{args.agents} agents x {args.requests} requests over {args.threads} threads; "
+        f"{args.live_batches} batches watched live"
+    )
+    print(f"inbox_list_p50_ms: {percentile(page_ms, 0.5):.1f}")
+    print(f"inbox_list_p99_ms: {percentile(page_ms, 0.99):.1f}")
+    print(f"inbox_list_requests_per_s: {page_rate:.0f}")
+    print(f"bare_query_p50_ms: {percentile(bare_ms, 0.5):.1f}")
+    print(f"bare_query_p99_ms: {percentile(bare_ms, 0.99):.1f}")
+    print(f"bare_query_requests_per_s: {bare_rate:.0f}")
+    print(f"inbox_to_bare_p99_ratio: {percentile(page_ms, 0.99) / percentile(bare_ms, 0.99):.2f}")
+    print(f"ingest_to_page_p50_ms: {statistics.median(live_ms):.1f}")
+    print(f"ingest_to_page_p99_ms: {percentile(live_ms, 0.99):.1f}")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--threads", type=int, default=100_000)
+    parser.add_argument("--agents", type=int, default=100)
+    parser.add_argument("--requests", type=int, default=20, help="requests per agent")
+    parser.add_argument("--live-batches", type=int, default=50)
+    parser.add_argument("--database-url", help="a PostgreSQL server to use instead")
+    arguments = parser.parse_args(argv)
+    if min(arguments.threads, arguments.agents, arguments.requests, arguments.live_batches) < 1:
+        parser.error("every count must be at least 1")
+    return arguments
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse_args()))

@@ -548,3 +548,11 @@ class ChangeFeed(Protocol):
     ) -> AbstractAsyncContextManager[None]:
         """Calls `deliver(channel, payload)` for each change announced while it is open."""
         ...
+
+
+class CannedStore(Protocol):
+    async def all(self, workspace_id: int) -> list[tuple[str, str, str | None]]: ...
+
+    async def replace(
+        self, workspace_id: int, responses: Sequence[tuple[str, str, str | None]]
+    ) -> None: ...

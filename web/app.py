@@ -427,6 +427,27 @@ async def my_contributions(request: web.Request) -> web.Response:
     return web.json_response(counts)
 
 
+async def get_canned(request: web.Request) -> web.Response:
+    caller = await caller_of(request)
+    caller.require(*EDITORS)
+    responses = await request.app[SERVICES].canned.all(caller.workspace_id)
+    return web.json_response(
+        {"items": [{"name": r.name, "body": r.body, "language": r.language} for r in responses]}
+    )
+
+
+async def put_canned(request: web.Request) -> web.Response:
+    """Replace them: PUT /api/v1/canned-responses {"items": [{"name", "body", "language"}]}"""
+    caller = await caller_of(request)
+    caller.require(Role.LEAD, Role.ADMIN)
+    body = await _json_object(request)
+    try:
+        count = await request.app[SERVICES].canned.replace(caller.workspace_id, body.get("items"))
+    except ConfigurationError as exc:
+        raise BadRequestError(exc.setting, exc.reason) from exc
+    return web.json_response({"saved": count})
+
+
 async def openapi_document(request: web.Request) -> web.Response:
     """The API's OpenAPI document; public, like the API's shape itself."""
     return web.json_response(openapi.document())
@@ -456,4 +477,6 @@ def create_app(services: Services, default_workspace: int | None = None) -> web.
     app.router.add_post("/api/v1/community-answers/{answer_id}/review", review_community_answer)
     app.router.add_get("/api/v1/community/me", my_contributions)
     app.router.add_get("/api/v1/openapi.json", openapi_document)
+    app.router.add_get("/api/v1/canned-responses", get_canned)
+    app.router.add_put("/api/v1/canned-responses", put_canned)
     return app

@@ -198,6 +198,31 @@ PATHS: dict[str, dict[str, Any]] = {
             },
         )
     },
+    "/api/v1/canned-responses": {
+        "get": _operation("The workspace's canned responses", EDITORS),
+        "put": _operation(
+            "Replace the canned responses ({customer}, {agent}, {thread} placeholders)",
+            LEADS,
+            body={
+                "type": "object",
+                "properties": {
+                    "items": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "name": {"type": "string"},
+                                "body": {"type": "string"},
+                                "language": {"type": "string"},
+                            },
+                            "required": ["name", "body"],
+                        },
+                    }
+                },
+                "required": ["items"],
+            },
+        ),
+    },
     "/api/v1/community/me": {
         "get": _operation("My contributions as a community member", ("community",))
     },

@@ -216,6 +216,8 @@ async def my_dashboard(request: web.Request) -> web.Response:
     return render("me.html", session=session, figures=figures, rows=mine)
 
 
+# What a post may hold on each network; the reply box counts down from it.
+CHARACTER_LIMITS = {"x": 280, "mastodon": 500, "bluesky": 300}
 KEEPALIVE_SECONDS = 15.0
 LIVE_STREAMS = web.AppKey("live_streams", set[asyncio.Task[Any]])
 STOPPING = web.AppKey("stopping", asyncio.Event)
@@ -316,10 +318,18 @@ async def thread_page(request: web.Request, notice: str | None = None) -> web.Re
         "closed": "Closed: no reply needed. A new message from the customer reopens it.",
         "noted": "Note added (colleagues only).",
     }
+    customer = next((m.author for m in reversed(page.messages) if m.inbound), "")
+    canned = [
+        (r.name, r.filled(customer=f"@{customer}" if customer else "", agent=session.name,
+                          thread=page.thread_id))
+        for r in await _services(request).canned.all(session.workspace_id)
+    ]  # fmt: skip
     return render(
         "thread.html",
         session=session,
         page=page,
+        canned=canned,
+        limit=CHARACTER_LIMITS.get(page.network, 5000),
         reply_key=secrets.token_urlsafe(16),
         notice=notices.get(request.query.get("notice", "")),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from inbox.usecases.canned import CannedResponses
 from inbox.usecases.channels import ListChannels
 from inbox.usecases.health import CheckHealth
 from inbox.usecases.ingest import IngestMentions
@@ -39,3 +40,4 @@ class Services:
     web_logins: WebLogins
     inbox_pages: InboxPages
     live: LiveUpdates
+    canned: CannedResponses

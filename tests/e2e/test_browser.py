@@ -164,3 +164,28 @@ async def test_no_payload_of_the_xss_corpus_runs_on_any_page(
     await page.goto(f"{base}/inbox?view=all")
     assert "{{ 7 * 7 }}" in await page.inner_text("main")  # shown as written, not evaluated
     assert dialogs == []
+
+
+async def test_a_canned_response_fills_the_reply_box_and_the_count_follows(
+    browser: Any,
+    client: tuple[aiohttp.ClientSession, str],
+    services: Services,
+    db: Database,
+    workspace_id: int,
+) -> None:
+    _, base = client
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await services.canned.replace(
+        workspace_id, [{"name": "sorry", "body": "Sorry {customer}, we are looking into it."}]
+    )
+    await services.ingest(workspace_id, IngestBatch([mention("1", conversation="c1")]))
+    async with db.connection() as conn:
+        thread_id = await conn.fetchval(
+            "SELECT id FROM thread WHERE workspace_id = $1", workspace_id
+        )
+    page = await logged_in(browser, base, "ana@example.com")
+    await page.goto(f"{base}/threads/{thread_id}")
+    await page.select_option("#canned", label="sorry")
+    text = "Sorry @handle_u1, we are looking into it."
+    assert await page.input_value("#reply") == text
+    assert await page.inner_text("#count") == str(280 - len(text))

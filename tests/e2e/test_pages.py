@@ -313,3 +313,29 @@ async def test_search_finds_threads_by_their_words_and_customers_by_handle(
     async with session.get(f"{base}/search", params={"q": "<script>alert(1)</script>"}) as r:
         page = await r.text()
     assert "<script>alert(1)</script>" not in page
+
+
+async def test_canned_responses_are_offered_filled_for_the_thread(
+    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
+) -> None:
+    session, base = client
+    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    lead = await services.tokens.issue(workspace_id, "lead", Role.LEAD)
+    items = [{"name": "sorry", "body": "Hi {customer}, {agent} here <b>on it</b>."}]
+    async with session.put(
+        f"{base}/api/v1/canned-responses",
+        json={"items": items},
+        headers={"Authorization": f"Bearer {lead}"},
+    ) as r:
+        assert r.status == 200
+    await services.ingest(workspace_id, IngestBatch([mention("1", conversation="c1")]))
+    async with db.connection() as conn:
+        thread_id = await conn.fetchval(
+            "SELECT id FROM thread WHERE workspace_id = $1", workspace_id
+        )
+    async with await log_in(session, base, "ana@example.com"):
+        pass
+    async with session.get(f"{base}/threads/{thread_id}") as r:
+        page = await r.text()
+    assert 'data-text="Hi @handle_u1, ana here &lt;b&gt;on it&lt;/b&gt;."' in page
+    assert 'data-limit="280"' in page

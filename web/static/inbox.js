@@ -22,6 +22,25 @@
     });
   }
 
+  const reply = document.getElementById("reply");
+  const count = document.getElementById("count");
+  if (reply && count) {
+    const limit = Number(reply.dataset.limit || "5000");
+    const show = () => {
+      const left = limit - Array.from(reply.value).length;
+      count.textContent = String(left);
+      count.classList.toggle("over", left < 0);
+    };
+    reply.addEventListener("input", show);
+    const canned = document.getElementById("canned");
+    if (canned) {
+      canned.addEventListener("change", () => {
+        const chosen = canned.selectedOptions[0];
+        if (chosen && chosen.dataset.text) { reply.value = chosen.dataset.text; show(); reply.focus(); }
+      });
+    }
+  }
+
   const links = () => Array.from(document.querySelectorAll("#rows a"));
   document.addEventListener("keydown", (event) => {
     const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName);

@@ -261,6 +261,17 @@ class ClockWriter(Protocol):
         """Resolve the thread without an answer; False when it does not exist."""
         ...
 
+    async def record_closures(
+        self,
+        workspace_id: int,
+        thread_ids: Sequence[int],
+        at: datetime,
+        reason: str,
+        closed_by: str,
+    ) -> list[int]:
+        """`record_closure` for many threads in one statement; the ids of those closed."""
+        ...
+
     async def queue_acknowledgements(
         self, workspace_id: int, acknowledgements: Sequence[tuple[int, str, str]]
     ) -> None:

@@ -151,15 +151,15 @@ ON CONFLICT (workspace_id, idempotency_key) DO NOTHING
 """
 
 # Closing without an answer resolves the thread; a customer writing again reopens it.
-RECORD_CLOSURE = """
+RECORD_CLOSURES = """
 WITH closed AS (
     UPDATE thread SET status = 'resolved', resolved_at = $3, updated_at = now()
-    WHERE workspace_id = $1 AND id = $2
+    WHERE workspace_id = $1 AND id = ANY($2::bigint[])
     RETURNING id
 )
 INSERT INTO thread_closure (workspace_id, thread_id, at, reason, closed_by)
 SELECT $1, id, $3, $4, $5 FROM closed
-RETURNING id
+RETURNING thread_id
 """
 
 # Wakes the timer when a running clock may now fall due before what it sleeps towards.
@@ -246,11 +246,22 @@ class PgClockWriter:
     async def record_closure(
         self, workspace_id: int, thread_id: int, at: datetime, reason: str, closed_by: str
     ) -> bool:
-        self.forget([thread_id])
-        found = await self._conn.fetchval(
-            RECORD_CLOSURE, workspace_id, thread_id, at, reason, closed_by
+        closed = await self.record_closures(workspace_id, [thread_id], at, reason, closed_by)
+        return bool(closed)
+
+    async def record_closures(
+        self,
+        workspace_id: int,
+        thread_ids: Sequence[int],
+        at: datetime,
+        reason: str,
+        closed_by: str,
+    ) -> list[int]:
+        self.forget(thread_ids)
+        rows = await self._conn.fetch(
+            RECORD_CLOSURES, workspace_id, list(thread_ids), at, reason, closed_by
         )
-        return found is not None
+        return [row["thread_id"] for row in rows]
 
     async def queue_acknowledgements(
         self, workspace_id: int, acknowledgements: Sequence[tuple[int, str, str]]

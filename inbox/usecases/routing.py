@@ -193,6 +193,7 @@ class RouteThreads:
         emails = {o.assign_to for o in outcomes if o.assign_to}
         agents = await writer.agents_by_email(workspace_id, sorted(emails)) if emails else {}
         acknowledgements = []
+        dismissed = []
         for subject, outcome in zip(subjects, outcomes, strict=True):
             if not outcome.fired:
                 continue
@@ -200,9 +201,7 @@ class RouteThreads:
             team = None if subject.assigned else outcome.team
             applied.append((subject.thread_id, _with_team(outcome, team)))
             if outcome.no_reply_needed:
-                await tx.clocks.record_closure(
-                    workspace_id, subject.thread_id, now, "no_reply_needed", "rule"
-                )
+                dismissed.append(subject.thread_id)
             agent_id = agents.get(outcome.assign_to.lower()) if outcome.assign_to else None
             if agent_id is not None and not subject.assigned:
                 assigned.append((subject.thread_id, agent_id, outcome.reasons))
@@ -212,6 +211,8 @@ class RouteThreads:
                     thread_id=subject.thread_id, at=subject.facts.at.isoformat()
                 )
                 acknowledgements.append((subject.thread_id, key, config.acknowledgements[template]))
+        if dismissed:
+            await tx.clocks.record_closures(workspace_id, dismissed, now, "no_reply_needed", "rule")
         await writer.apply_rules(workspace_id, applied)
         if assigned:
             await writer.apply(

@@ -26,6 +26,7 @@ from inbox.domain.errors import ConfigurationError, DatabaseUnavailableError, In
 from inbox.domain.network import Network
 from inbox.domain.outbox import DeliveryError
 from inbox.settings import Settings
+from inbox.store.admin_workspaces import PgWorkspacePreferences
 from inbox.store.canned import PgCannedStore
 from inbox.store.connector_state import (
     PgApiUsageLedger,
@@ -54,6 +55,7 @@ from inbox.store.tokens import PgTokenStore
 from inbox.store.web_sessions import PgWebSessions
 from inbox.store.webhooks import PgWebhookStore
 from inbox.store.workspaces import PgWorkspaceStore
+from inbox.usecases.admin_preferences import ManageWorkspacePreferences
 from inbox.usecases.canned import CannedResponses
 from inbox.usecases.channels import ListChannels
 from inbox.usecases.health import CheckHealth
@@ -125,6 +127,7 @@ def build_services(db: Database) -> Services:
         inbox_pages=InboxPages(PgInboxPages(db)),
         live=LiveUpdates(PgChangeFeed(db)),
         canned=CannedResponses(PgCannedStore(db)),
+        workspace_preferences=ManageWorkspacePreferences(PgWorkspacePreferences(db)),
     )
 
 

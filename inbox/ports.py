@@ -31,6 +31,13 @@ from inbox.domain.web import (
     WebSession,
 )
 from inbox.domain.webhooks import DeliveryJob, Webhook
+from inbox.domain.workspace_settings import (
+    PersonRecord,
+    TeamProfile,
+    WorkProfile,
+    WorkspacePreferences,
+    WorkspaceSummary,
+)
 from routing.rules import RuleOutcome, RuleSubject
 from routing.snapshot import AssignedThread, Assignment, Snapshot, ThreadToRoute
 from sla.alerts import Person
@@ -567,3 +574,89 @@ class CannedStore(Protocol):
     async def replace(
         self, workspace_id: int, responses: Sequence[tuple[str, str, str | None]]
     ) -> None: ...
+
+class WorkspacePreferencesStore(Protocol):
+    async def load(self, workspace_id: int) -> WorkspacePreferences | None:
+        """None until an admin saved some."""
+        ...
+
+    async def save(self, workspace_id: int, preferences: WorkspacePreferences) -> None: ...
+
+
+class WorkspaceDirectory(Protocol):
+    """Every workspace of the instance."""
+
+    async def all(self) -> list[WorkspaceSummary]: ...
+
+    async def create(self, slug: str, name: str) -> int:
+        """The new workspace's id; ConfigurationError("slug") when the slug is taken."""
+        ...
+
+
+class PeopleAdminStore(Protocol):
+    async def people(self, workspace_id: int) -> list[PersonRecord]: ...
+
+    async def person(self, workspace_id: int, agent_id: int) -> PersonRecord | None: ...
+
+    async def add(
+        self,
+        workspace_id: int,
+        email: str,
+        name: str,
+        roles: frozenset[Role],
+        work: WorkProfile,
+        password_hash: str,
+    ) -> int:
+        """The new person's id; ConfigurationError("email") when someone has the address."""
+        ...
+
+    async def save_work(
+        self, workspace_id: int, agent_id: int, name: str, work: WorkProfile
+    ) -> bool:
+        """Name, teams, capacity, languages, networks, topics, shift; False if nobody."""
+        ...
+
+    async def save_roles(
+        self, workspace_id: int, agent_id: int, roles: frozenset[Role]
+    ) -> bool: ...
+
+    async def set_active(self, workspace_id: int, agent_id: int, active: bool) -> bool:
+        """Deactivating ends the person's web sessions and revokes their API tokens, in the
+        same transaction; their threads, notes and history stay."""
+        ...
+
+    async def set_password_hash(self, workspace_id: int, agent_id: int, password_hash: str) -> bool:
+        """A new password ends the person's web sessions."""
+        ...
+
+
+class TeamAdminStore(Protocol):
+    async def teams(self, workspace_id: int) -> list[TeamProfile]: ...
+
+    async def create(self, workspace_id: int, team: TeamProfile) -> int:
+        """ConfigurationError("name") when a team has the name already."""
+        ...
+
+    async def save(self, workspace_id: int, team: TeamProfile) -> bool:
+        """Rename and re-profile the team `team.team_id`; False when it does not exist."""
+        ...
+
+
+class AccountAdminStore(Protocol):
+    """Connected accounts as admins manage them. Secrets go in and never come back out:
+    only the names of those set are read."""
+
+    async def credential_names(self, workspace_id: int) -> dict[int, tuple[str, ...]]: ...
+
+    async def add_account(
+        self, workspace_id: int, network: str, external_id: str, handle: str
+    ) -> int: ...
+
+    async def set_credentials(
+        self, workspace_id: int, account_id: int, secrets: Mapping[str, SecretStr]
+    ) -> bool:
+        """Store these secrets (others the account has are kept); False if no account."""
+        ...
+
+    async def set_enabled(self, workspace_id: int, account_id: int, enabled: bool) -> bool: ...
+

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from inbox.usecases.admin_preferences import ManageWorkspacePreferences
 from inbox.usecases.canned import CannedResponses
 from inbox.usecases.channels import ListChannels
 from inbox.usecases.health import CheckHealth
@@ -41,3 +42,5 @@ class Services:
     inbox_pages: InboxPages
     live: LiveUpdates
     canned: CannedResponses
+    # What an admin set for the workspace: the CRM link, per-person comparisons.
+    workspace_preferences: ManageWorkspacePreferences

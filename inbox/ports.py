@@ -26,6 +26,7 @@ from inbox.domain.web import (
     AgentLogin,
     InboxFilters,
     InboxRow,
+    PageNotification,
     SearchResults,
     ThreadPage,
     WebSession,
@@ -265,8 +266,11 @@ class ClockWriter(Protocol):
     async def record_closure(
         self, workspace_id: int, thread_id: int, at: datetime, reason: str, closed_by: str
     ) -> bool:
-        """Resolve the thread without an answer; False when it does not exist."""
+        """Resolve the thread without an answer (or, for "resolved", after one); False when
+        it does not exist or, for "resolved", when a customer message is still unanswered."""
         ...
+
+    async def thread_exists(self, workspace_id: int, thread_id: int) -> bool: ...
 
     async def record_closures(
         self,
@@ -541,9 +545,15 @@ class InboxPageQuery(Protocol):
         agent_id: int,
         limit: int,
         filters: InboxFilters = ...,
-    ) -> list[InboxRow]: ...
+        now: datetime | None = None,
+    ) -> list[InboxRow]:
+        """The view's open threads; snoozed ones only in the "snoozed" view, until `now`
+        passes their time."""
+        ...
 
-    async def thread(self, workspace_id: int, thread_id: int) -> ThreadPage | None: ...
+    async def thread(
+        self, workspace_id: int, thread_id: int, viewer_id: int = 0, now: datetime | None = None
+    ) -> ThreadPage | None: ...
 
     async def my_figures(
         self, workspace_id: int, agent_id: int, now: datetime
@@ -556,8 +566,37 @@ class InboxPageQuery(Protocol):
         ...
 
     async def add_note(
-        self, workspace_id: int, thread_id: int, agent_id: int, body: str
-    ) -> bool: ...
+        self,
+        workspace_id: int,
+        thread_id: int,
+        agent_id: int,
+        body: str,
+        named: frozenset[str] = frozenset(),
+    ) -> list[int] | None:
+        """Add the note and tell the active colleagues it names (by their handle); the ids of
+        those told, or None when the thread does not exist."""
+        ...
+
+    async def assign(
+        self,
+        workspace_id: int,
+        thread_id: int,
+        agent_id: int | None,
+        team_id: int | None,
+        by_agent_id: int,
+        at: datetime,
+    ) -> bool:
+        """Give an open thread to an active colleague or a team (its agent then cleared);
+        False when the thread, the person or the team is not there."""
+        ...
+
+    async def snooze(self, workspace_id: int, thread_id: int, until: datetime | None) -> bool: ...
+
+    async def notifications(
+        self, workspace_id: int, agent_id: int, limit: int
+    ) -> list[PageNotification]: ...
+
+    async def mark_read(self, workspace_id: int, agent_id: int, at: datetime) -> None: ...
 
 
 class ChangeFeed(Protocol):

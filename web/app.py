@@ -16,6 +16,7 @@ from aiohttp import web
 from inbox.domain.errors import (
     AuthenticationError,
     ConfigurationError,
+    ConflictError,
     DatabaseUnavailableError,
     InboxError,
     NotFoundError,
@@ -63,6 +64,10 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         return _error(403, "forbidden", str(exc))
     except NotFoundError as exc:
         return _error(404, "not_found", str(exc))
+    except ConflictError as exc:
+        return _error(409, "conflict", str(exc))
+    except ConfigurationError as exc:
+        return _error(400, "invalid", str(exc))
     except DatabaseUnavailableError:
         log.exception("database unavailable", extra={"action": "http_error"})
         return _error(503, "unavailable", "the database is unavailable")

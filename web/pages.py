@@ -26,11 +26,13 @@ from pydantic import SecretStr
 
 from inbox.domain.errors import (
     ConfigurationError,
+    ConflictError,
     DatabaseUnavailableError,
     NotFoundError,
     PermissionDeniedError,
 )
 from inbox.domain.people import Role
+from inbox.domain.thread import Priority, ThreadKind
 from inbox.domain.web import InboxFilters, WebSession
 from inbox.usecases.replies import ReplyCollisionError
 from inbox.usecases.services import Services
@@ -153,14 +155,46 @@ async def inbox_page(request: web.Request) -> web.Response:
     view = request.query.get("view", "mine")
     filters = InboxFilters(
         **{
-            name: (request.query.get(name) or None)
-            for name in ("network", "kind", "priority", "language")
+            name: (request.query.get(name, "")[:64] or None)
+            for name in ("network", "kind", "priority", "language", "topic", "sla")
         }
     )
     rows = await _services(request).inbox_pages.inbox(session, view, filters=filters)
     view = view if view in VIEWS else "mine"
     template = "inbox_rows.html" if request.query.get("partial") == "1" else "inbox.html"
-    return render(template, session=session, rows=rows, view=view)
+    return render(
+        template,
+        session=session,
+        rows=rows,
+        view=view,
+        filters=filters,
+        now=datetime.now(UTC),
+        until=_until,
+        waited=_waited,
+    )
+
+
+def _span(seconds: float) -> str:
+    minutes = int(abs(seconds) // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes:02d}"
+    return f"{hours // 24} d {hours % 24} h"
+
+
+def _until(deadline: datetime | None, now: datetime) -> str:
+    """The response deadline as a row says it: how long is left, or how late it is."""
+    if deadline is None:
+        return ""
+    left = (deadline - now).total_seconds()
+    return f"{_span(left)} left" if left >= 0 else f"late by {_span(left)}"
+
+
+def _waited(since: datetime | None, now: datetime) -> str:
+    """The customer's real wait, whatever the calendar says."""
+    return "" if since is None else f"waiting {_span((now - since).total_seconds())}"
 
 
 def _share(part: int, whole: int) -> str:
@@ -208,14 +242,29 @@ async def search_page(request: web.Request) -> web.Response:
 
 
 async def my_dashboard(request: web.Request) -> web.Response:
-    """Every agent's own page: their figures only, and their threads nearest their deadline."""
+    """Every agent's own page: their figures only, their threads nearest their deadline, and
+    what colleagues told them (notes that name them)."""
     session = await _required_session(request)
     pages = _services(request).inbox_pages
     figures = await pages.my_figures(session)
-    mine = await pages.inbox(session, "mine", limit=10)
-    return render("me.html", session=session, figures=figures, rows=mine)
+    # A community member has no queue of their own here: their answers are on the thread.
+    staff = session.has(Role.AGENT, Role.LEAD, Role.OPS, Role.ADMIN)
+    mine = await pages.inbox(session, "mine", limit=10) if staff else []
+    told = await pages.notifications(session)
+    return render(
+        "me.html",
+        session=session,
+        figures=figures,
+        rows=mine,
+        notifications=told,
+        now=datetime.now(UTC),
+        until=_until,
+        waited=_waited,
+    )
 
 
+THREAD_KINDS = tuple(k.value for k in ThreadKind if k is not ThreadKind.UNCLASSIFIED)
+URGENCIES = tuple(p.value for p in Priority)
 # What a post may hold on each network; the reply box counts down from it.
 CHARACTER_LIMITS = {"x": 280, "mastodon": 500, "bluesky": 300}
 KEEPALIVE_SECONDS = 15.0
@@ -258,6 +307,14 @@ async def _stream(request: web.Request, response: web.StreamResponse, session: W
             except TimeoutError:
                 await response.write(b": keepalive\n\n")
                 continue
+            if event.get("channel") == "inbox_notifications":
+                # Told to the people named only, as its own kind of event.
+                if session.agent_id not in event.get("for_agents", ()):
+                    continue
+                told = {"thread_id": event.get("thread_id"), "kind": event.get("kind")}
+                data = json.dumps(told, separators=(",", ":"))
+                await response.write(f"event: notice\ndata: {data}\n\n".encode())
+                continue
             data = json.dumps(event, separators=(",", ":"))
             await response.write(f"event: change\ndata: {data}\n\n".encode())
 
@@ -297,6 +354,8 @@ def translated(handler: Handler) -> Handler:
             raise web.HTTPForbidden(text=str(exc)) from exc
         except ConfigurationError as exc:
             raise web.HTTPBadRequest(text=str(exc)) from exc
+        except ConflictError as exc:
+            raise web.HTTPConflict(text=str(exc)) from exc
 
     return answer
 
@@ -310,14 +369,24 @@ def _thread_id(request: web.Request) -> int:
 
 async def thread_page(request: web.Request, notice: str | None = None) -> web.Response:
     session = await _required_session(request)
-    page = await _services(request).inbox_pages.thread(session, _thread_id(request))
+    services = _services(request)
+    page = await services.inbox_pages.thread(session, _thread_id(request))
     notices = {
         "sent": "Reply queued: it leaves through the connected account.",
         "collision": "A colleague is replying to this thread: tick the box to send anyway.",
         "taken": "The thread is yours.",
+        "assigned": "Assigned.",
         "closed": "Closed: no reply needed. A new message from the customer reopens it.",
+        "resolved": "Resolved. A new message from the customer reopens it.",
+        "snoozed": "Snoozed: it comes back on its own, or when the customer writes.",
+        "woken": "Back in its views.",
+        "corrected": "Classification corrected; the SLA deadline follows it.",
         "noted": "Note added (colleagues only).",
     }
+    try:
+        clocks = await services.explain_sla(session.workspace_id, page.thread_id)
+    except NotFoundError:
+        clocks = []
     customer = next((m.author for m in reversed(page.messages) if m.inbound), "")
     canned = [
         (r.name, r.filled(customer=f"@{customer}" if customer else "", agent=session.name,
@@ -332,6 +401,10 @@ async def thread_page(request: web.Request, notice: str | None = None) -> web.Re
         limit=CHARACTER_LIMITS.get(page.network, 5000),
         reply_key=secrets.token_urlsafe(16),
         notice=notices.get(request.query.get("notice", "")),
+        clocks=clocks,
+        kinds=THREAD_KINDS,
+        urgencies=URGENCIES,
+        told=request.query.get("told", "")[:200],
     )
 
 
@@ -378,8 +451,91 @@ async def add_note(request: web.Request) -> web.StreamResponse:
     session = await _required_session(request)
     form = await _checked_form(request, session)
     thread_id = _thread_id(request)
-    await _services(request).inbox_pages.add_note(session, thread_id, str(form.get("body", "")))
-    raise web.HTTPSeeOther(f"/threads/{thread_id}?notice=noted")
+    told = await _services(request).inbox_pages.add_note(
+        session, thread_id, str(form.get("body", ""))
+    )
+    suffix = f"&told={len(told)}" if told else ""
+    raise web.HTTPSeeOther(f"/threads/{thread_id}?notice=noted{suffix}")
+
+
+def _optional_id(value: object) -> int | None:
+    text = str(value or "").strip()
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise web.HTTPBadRequest(text="assignee: not a known colleague or team") from None
+
+
+async def assign_thread(request: web.Request) -> web.StreamResponse:
+    """To a colleague ("agent:ID") or to a team's queue ("team:ID")."""
+    session = await _required_session(request)
+    form = await _checked_form(request, session)
+    thread_id = _thread_id(request)
+    kind, _, key = str(form.get("to", "")).partition(":")
+    agent_id = _optional_id(key) if kind == "agent" else None
+    team_id = _optional_id(key) if kind == "team" else None
+    await _services(request).inbox_pages.assign(session, thread_id, agent_id, team_id)
+    raise web.HTTPSeeOther(f"/threads/{thread_id}?notice=assigned")
+
+
+async def resolve_thread(request: web.Request) -> web.StreamResponse:
+    """An answered thread is done: resolved, its resolution clock stopped."""
+    session = await _required_session(request)
+    await _checked_form(request, session)
+    thread_id = _thread_id(request)
+    if not session.has(Role.AGENT, Role.LEAD, Role.ADMIN):
+        raise web.HTTPForbidden(text="resolving a thread is for agents, leads and admins")
+    await _services(request).close_without_reply(
+        session.workspace_id, thread_id, "resolved", f"agent:{session.agent_id}"
+    )
+    raise web.HTTPSeeOther(f"/threads/{thread_id}?notice=resolved")
+
+
+SNOOZES = {"1h": 1.0, "4h": 4.0, "1d": 24.0, "3d": 72.0, "1w": 168.0}
+
+
+async def snooze_thread(request: web.Request) -> web.StreamResponse:
+    session = await _required_session(request)
+    form = await _checked_form(request, session)
+    thread_id = _thread_id(request)
+    choice = str(form.get("for", ""))
+    if choice != "wake" and choice not in SNOOZES:
+        raise web.HTTPBadRequest(text=f"snooze: one of {', '.join(SNOOZES)} or wake")
+    hours = None if choice == "wake" else SNOOZES[choice]
+    await _services(request).inbox_pages.snooze(session, thread_id, hours)
+    raise web.HTTPSeeOther(f"/threads/{thread_id}?notice={'woken' if hours is None else 'snoozed'}")
+
+
+async def correct_thread(request: web.Request) -> web.StreamResponse:
+    """One click from the classification shown to its correction: kind or urgency."""
+    session = await _required_session(request)
+    form = await _checked_form(request, session)
+    thread_id = _thread_id(request)
+    if not session.has(Role.AGENT, Role.LEAD, Role.ADMIN):
+        raise web.HTTPForbidden(text="correcting a classification is for agents, leads, admins")
+    field = str(form.get("field", ""))
+    if field not in ("kind", "urgency"):
+        raise web.HTTPBadRequest(text="field: kind or urgency")
+    await _services(request).correct_classification(
+        session.workspace_id, thread_id, field, str(form.get("value", "")),
+        f"agent:{session.agent_id}",
+    )  # fmt: skip
+    raise web.HTTPSeeOther(f"/threads/{thread_id}?notice=corrected")
+
+
+async def start_replying(request: web.Request) -> web.Response:
+    """The page says the agent opened the reply box: colleagues see it, and the collision
+    guard warns whoever sends second."""
+    session = await _required_session(request)
+    await _checked_form(request, session)
+    if not session.has(Role.AGENT, Role.LEAD, Role.ADMIN):
+        raise web.HTTPForbidden(text="replying is for agents, leads and admins")
+    others = await _services(request).replies.start(
+        session.workspace_id, _thread_id(request), session.agent_id
+    )
+    return web.json_response({"others_replying": len(others)})
 
 
 def add_pages(app: web.Application, default_workspace: int) -> None:
@@ -394,6 +550,11 @@ def add_pages(app: web.Application, default_workspace: int) -> None:
     app.router.add_post("/threads/{thread_id}/take", translated(take_thread))
     app.router.add_post("/threads/{thread_id}/close", translated(close_thread))
     app.router.add_post("/threads/{thread_id}/notes", translated(add_note))
+    app.router.add_post("/threads/{thread_id}/assign", translated(assign_thread))
+    app.router.add_post("/threads/{thread_id}/resolve", translated(resolve_thread))
+    app.router.add_post("/threads/{thread_id}/snooze", translated(snooze_thread))
+    app.router.add_post("/threads/{thread_id}/classification", translated(correct_thread))
+    app.router.add_post("/threads/{thread_id}/replying", translated(start_replying))
     app.router.add_get("/events", live_events)
     app[LIVE_STREAMS] = set()
     app[STOPPING] = asyncio.Event()

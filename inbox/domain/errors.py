@@ -38,6 +38,10 @@ class NotFoundError(InboxError):
         self.key = key
 
 
+class ConflictError(InboxError):
+    """The action does not fit the entity's current state; the message says why."""
+
+
 class AuthenticationError(InboxError):
     """The caller is not who they claim, or did not say."""
 

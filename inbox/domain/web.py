@@ -37,7 +37,12 @@ class InboxFilters:
     kind: str | None = None
     priority: str | None = None
     language: str | None = None
+    topic: str | None = None
+    sla: str | None = None  # one of SLA_STATES
 
+
+# A thread's response deadline as a row shows it: gone by, within 15 minutes, later, or none.
+SLA_STATES = ("breached", "at_risk", "on_time", "none")
 
 ANY = InboxFilters()
 
@@ -57,6 +62,7 @@ class InboxRow:
     answered: bool
     assignee: str | None
     author: str | None
+    waiting_since: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,3 +119,24 @@ class ThreadPage:
     messages: tuple[PageMessage, ...]
     notes: tuple[PageNote, ...] = ()
     customer: PageCustomer | None = None
+    team: str | None = None
+    snoozed_until: datetime | None = None
+    answered: bool = False
+    # Colleagues with the reply box open on this thread now, by name.
+    replying: tuple[str, ...] = ()
+    # Who and what the thread may be assigned to: (id, name).
+    colleagues: tuple[tuple[int, str], ...] = ()
+    teams: tuple[tuple[int, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PageNotification:
+    """Something a person was told: a colleague named them in a note on a thread."""
+
+    id: int
+    kind: str
+    thread_id: int
+    by: str
+    excerpt: str
+    at: datetime
+    read: bool

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 from inbox.domain.web import (
     ANY,
@@ -12,17 +12,27 @@ from inbox.domain.web import (
     PageCustomer,
     PageMessage,
     PageNote,
+    PageNotification,
     SearchResults,
     ThreadPage,
 )
 from inbox.store.database import Database
 
-# Views: mine, unassigned, all. Most urgent deadline first; threads without one after, newest
-# first. One query, the author from the thread's latest customer message.
+# Views: mine, team, unassigned, waiting, community, snoozed, all. Most urgent deadline
+# first; threads without one after, newest first. One query, the author from the thread's
+# latest customer message.
 INBOX = """
 SELECT t.id, t.network, t.status, t.priority, t.kind, t.language, t.topics, t.excerpt,
        t.sla_due_at, t.last_inbound_at, t.last_outbound_at, t.assignee_id,
-       a.display_name AS assignee, who.author_handle, who.author_name
+       a.display_name AS assignee, who.author_handle, who.author_name,
+       -- the customer's real wait: from their oldest message the brand has not answered
+       CASE WHEN t.last_inbound_at IS NULL THEN NULL
+            WHEN t.last_outbound_at IS NULL THEN t.opened_at
+            WHEN t.last_outbound_at >= t.last_inbound_at THEN NULL
+            ELSE (SELECT min(m.created_at) FROM mention m
+                  WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id
+                    AND m.direction = 'inbound' AND m.created_at > t.last_outbound_at)
+       END AS waiting_since
 FROM thread t
 LEFT JOIN agent a ON a.workspace_id = t.workspace_id AND a.id = t.assignee_id
 LEFT JOIN LATERAL (
@@ -42,14 +52,65 @@ WHERE t.workspace_id = $1 AND t.status IN ('new', 'open', 'pending')
   AND ($6::text IS NULL OR t.kind = $6)
   AND ($7::text IS NULL OR t.priority = $7)
   AND ($8::text IS NULL OR t.language = $8)
+  AND ($9::text IS NULL OR $9 = ANY (t.topics))
+  AND ($10::text IS NULL
+       OR ($10 = 'breached' AND t.sla_due_at < $11::timestamptz)
+       OR ($10 = 'at_risk' AND t.sla_due_at >= $11 AND t.sla_due_at < $11 + interval '15 minutes')
+       OR ($10 = 'on_time' AND t.sla_due_at >= $11 + interval '15 minutes')
+       OR ($10 = 'none' AND t.sla_due_at IS NULL))
+  -- a snoozed thread shows only in the snoozed view until its time comes
+  AND (($2 = 'snoozed') = coalesce(t.snoozed_until > $11, false))
 ORDER BY t.sla_due_at NULLS LAST, t.last_inbound_at DESC NULLS LAST, t.id DESC
 LIMIT $4
 """
 THREAD = """
 SELECT t.id, t.network, t.status, t.priority, t.kind, t.language, t.topics, t.tags,
-       t.personal_data, t.sla_due_at, a.display_name AS assignee
-FROM thread t LEFT JOIN agent a ON a.workspace_id = t.workspace_id AND a.id = t.assignee_id
+       t.personal_data, t.sla_due_at, a.display_name AS assignee, tm.name AS team,
+       t.snoozed_until,
+       coalesce(t.last_outbound_at >= t.last_inbound_at, false) AS answered
+FROM thread t
+LEFT JOIN agent a ON a.workspace_id = t.workspace_id AND a.id = t.assignee_id
+LEFT JOIN team tm ON tm.workspace_id = t.workspace_id AND tm.id = t.team_id
 WHERE t.workspace_id = $1 AND t.id = $2
+"""
+# Colleagues with the reply box open on the thread in the last two minutes, the viewer aside.
+REPLYING = """
+SELECT a.display_name FROM thread_presence p
+JOIN agent a ON a.workspace_id = p.workspace_id AND a.id = p.agent_id
+WHERE p.workspace_id = $1 AND p.thread_id = $2 AND p.agent_id <> $3
+  AND p.replying_at > $4::timestamptz - interval '2 minutes'
+ORDER BY p.replying_at
+"""
+COLLEAGUES = """
+SELECT id, display_name FROM agent
+WHERE workspace_id = $1 AND active AND roles && ARRAY['agent', 'lead']::text[]
+ORDER BY display_name, id
+"""
+TEAMS = "SELECT id, name FROM team WHERE workspace_id = $1 ORDER BY name, id"
+ASSIGN = """
+WITH target AS (
+    SELECT (SELECT id FROM agent WHERE workspace_id = $1 AND id = $3 AND active) AS agent_id,
+           (SELECT id FROM team WHERE workspace_id = $1 AND id = $4) AS team_id
+), given AS (
+    UPDATE thread t
+    SET assignee_id = target.agent_id,
+        team_id = coalesce(target.team_id, t.team_id),
+        assigned_at = $6, community = false, updated_at = now()
+    FROM target
+    WHERE t.workspace_id = $1 AND t.id = $2 AND t.status IN ('new', 'open', 'pending')
+      AND ($3::bigint IS NULL OR target.agent_id IS NOT NULL)
+      AND ($4::bigint IS NULL OR target.team_id IS NOT NULL)
+    RETURNING t.id, t.assignee_id, t.team_id
+)
+INSERT INTO assignment (workspace_id, thread_id, agent_id, team_id, source, reasons, at)
+SELECT $1, id, assignee_id, team_id, 'manual', jsonb_build_array('assigned by agent ' || $5), $6
+FROM given
+RETURNING thread_id
+"""
+SNOOZE = """
+UPDATE thread SET snoozed_until = $3, updated_at = now()
+WHERE workspace_id = $1 AND id = $2 AND status IN ('new', 'open', 'pending')
+RETURNING id
 """
 MESSAGES = """
 SELECT m.direction, m.author_handle, m.author_name, m.body, m.created_at, m.url, m.automated,
@@ -78,6 +139,28 @@ ADD_NOTE = """
 INSERT INTO note (workspace_id, thread_id, author_agent_id, body)
 SELECT $1, id, $3, $4 FROM thread WHERE workspace_id = $1 AND id = $2
 RETURNING id
+"""
+# Everyone active the note names by handle (their e-mail's local part), the writer aside.
+NOTIFY_NAMED = """
+INSERT INTO agent_notification (workspace_id, agent_id, kind, thread_id, note_id, by_agent_id)
+SELECT $1, a.id, 'note_mention', $2, $3, $4 FROM agent a
+WHERE a.workspace_id = $1 AND a.active AND a.id <> $4
+  AND lower(split_part(a.email, '@', 1)) = ANY ($5::text[])
+RETURNING agent_id
+"""
+NOTIFICATIONS = """
+SELECT n.id, n.kind, n.thread_id, coalesce(b.display_name, '') AS by,
+       coalesce(left(nt.body, 140), '') AS excerpt, n.created_at, n.read_at IS NOT NULL AS read
+FROM agent_notification n
+LEFT JOIN agent b ON b.workspace_id = n.workspace_id AND b.id = n.by_agent_id
+LEFT JOIN note nt ON nt.workspace_id = n.workspace_id AND nt.id = n.note_id
+WHERE n.workspace_id = $1 AND n.agent_id = $2
+ORDER BY n.id DESC
+LIMIT $3
+"""
+MARK_READ = """
+UPDATE agent_notification SET read_at = $3
+WHERE workspace_id = $1 AND agent_id = $2 AND read_at IS NULL
 """
 # The customer behind a thread: identities on every network, owner, their other threads.
 CUSTOMER = """
@@ -162,7 +245,9 @@ class PgInboxPages:
         agent_id: int,
         limit: int,
         filters: InboxFilters = ANY,
+        now: datetime | None = None,
     ) -> list[InboxRow]:
+        now = now or datetime.now(UTC)
         async with self._db.connection() as conn:
             rows = await conn.fetch(
                 INBOX,
@@ -174,6 +259,9 @@ class PgInboxPages:
                 filters.kind,
                 filters.priority,
                 filters.language,
+                filters.topic,
+                filters.sla,
+                now,
             )
         return [
             InboxRow(
@@ -192,6 +280,7 @@ class PgInboxPages:
                 and row["last_outbound_at"] >= row["last_inbound_at"],
                 assignee=row["assignee"],
                 author=row["author_handle"] or row["author_name"],
+                waiting_since=row["waiting_since"],
             )
             for row in rows
         ]
@@ -221,12 +310,83 @@ class PgInboxPages:
             taken = await conn.fetchval(TAKE, workspace_id, thread_id, agent_id, at)
         return taken is not None
 
-    async def add_note(self, workspace_id: int, thread_id: int, agent_id: int, body: str) -> bool:
-        async with self._db.connection() as conn:
-            added = await conn.fetchval(ADD_NOTE, workspace_id, thread_id, agent_id, body)
-        return added is not None
+    async def add_note(
+        self,
+        workspace_id: int,
+        thread_id: int,
+        agent_id: int,
+        body: str,
+        named: frozenset[str] = frozenset(),
+    ) -> list[int] | None:
+        async with self._db.transaction() as conn:
+            note_id = await conn.fetchval(ADD_NOTE, workspace_id, thread_id, agent_id, body)
+            if note_id is None:
+                return None
+            if not named:
+                return []
+            rows = await conn.fetch(
+                NOTIFY_NAMED, workspace_id, thread_id, note_id, agent_id, sorted(named)
+            )
+            told = [row["agent_id"] for row in rows]
+            if told:
+                # Delivered to the pages at commit, to the people named only.
+                payload = {
+                    "workspace_id": workspace_id,
+                    "for_agents": told,
+                    "thread_id": thread_id,
+                    "kind": "note_mention",
+                }
+                await conn.execute(
+                    "SELECT pg_notify('inbox_notifications', $1)", json.dumps(payload)
+                )
+        return told
 
-    async def thread(self, workspace_id: int, thread_id: int) -> ThreadPage | None:
+    async def assign(
+        self,
+        workspace_id: int,
+        thread_id: int,
+        agent_id: int | None,
+        team_id: int | None,
+        by_agent_id: int,
+        at: datetime,
+    ) -> bool:
+        async with self._db.transaction() as conn:
+            done = await conn.fetchval(
+                ASSIGN, workspace_id, thread_id, agent_id, team_id, str(by_agent_id), at
+            )
+        return done is not None
+
+    async def snooze(self, workspace_id: int, thread_id: int, until: datetime | None) -> bool:
+        async with self._db.connection() as conn:
+            done = await conn.fetchval(SNOOZE, workspace_id, thread_id, until)
+        return done is not None
+
+    async def notifications(
+        self, workspace_id: int, agent_id: int, limit: int
+    ) -> list[PageNotification]:
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(NOTIFICATIONS, workspace_id, agent_id, limit)
+        return [
+            PageNotification(
+                id=row["id"],
+                kind=row["kind"],
+                thread_id=row["thread_id"],
+                by=row["by"],
+                excerpt=row["excerpt"],
+                at=row["created_at"],
+                read=row["read"],
+            )
+            for row in rows
+        ]
+
+    async def mark_read(self, workspace_id: int, agent_id: int, at: datetime) -> None:
+        async with self._db.connection() as conn:
+            await conn.execute(MARK_READ, workspace_id, agent_id, at)
+
+    async def thread(
+        self, workspace_id: int, thread_id: int, viewer_id: int = 0, now: datetime | None = None
+    ) -> ThreadPage | None:
+        now = now or datetime.now(UTC)
         async with self._db.connection() as conn:
             thread = await conn.fetchrow(THREAD, workspace_id, thread_id)
             if thread is None:
@@ -235,7 +395,16 @@ class PgInboxPages:
             notes = await conn.fetch(NOTES, workspace_id, thread_id)
             customer = await conn.fetchrow(CUSTOMER, workspace_id, thread_id)
             others = await conn.fetch(OTHER_THREADS, workspace_id, thread_id)
+            replying = await conn.fetch(REPLYING, workspace_id, thread_id, viewer_id, now)
+            colleagues = await conn.fetch(COLLEAGUES, workspace_id)
+            teams = await conn.fetch(TEAMS, workspace_id)
         return ThreadPage(
+            team=thread["team"],
+            snoozed_until=thread["snoozed_until"],
+            answered=thread["answered"],
+            replying=tuple(row["display_name"] for row in replying),
+            colleagues=tuple((row["id"], row["display_name"]) for row in colleagues),
+            teams=tuple((row["id"], row["name"]) for row in teams),
             thread_id=thread["id"],
             network=thread["network"],
             status=thread["status"],

@@ -284,6 +284,10 @@ WITH grouped AS (
                       ELSE ARRAY(SELECT DISTINCT unnest(t.topics || excluded.topics) ORDER BY 1)
                  END,
         personal_data = t.personal_data OR excluded.personal_data,
+        -- the customer writing again brings a snoozed thread back
+        snoozed_until = CASE
+            WHEN excluded.last_inbound_at > coalesce(t.last_inbound_at, '-infinity') THEN NULL
+            ELSE t.snoozed_until END,
         -- the thread belongs to whoever wrote first, whatever order messages arrive in
         customer_id = CASE
             WHEN excluded.opened_at < t.opened_at AND excluded.customer_id IS NOT NULL

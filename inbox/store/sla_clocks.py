@@ -151,10 +151,14 @@ ON CONFLICT (workspace_id, idempotency_key) DO NOTHING
 """
 
 # Closing without an answer resolves the thread; a customer writing again reopens it.
+# "resolved" is for an answered thread only: resolving would otherwise hide a waiting customer.
 RECORD_CLOSURES = """
 WITH closed AS (
-    UPDATE thread SET status = 'resolved', resolved_at = $3, updated_at = now()
+    UPDATE thread SET status = 'resolved', resolved_at = $3, snoozed_until = NULL,
+                      updated_at = now()
     WHERE workspace_id = $1 AND id = ANY($2::bigint[])
+      AND ($4 <> 'resolved'
+           OR coalesce(last_outbound_at, '-infinity') >= coalesce(last_inbound_at, 'infinity'))
     RETURNING id
 )
 INSERT INTO thread_closure (workspace_id, thread_id, at, reason, closed_by)
@@ -248,6 +252,12 @@ class PgClockWriter:
     ) -> bool:
         closed = await self.record_closures(workspace_id, [thread_id], at, reason, closed_by)
         return bool(closed)
+
+    async def thread_exists(self, workspace_id: int, thread_id: int) -> bool:
+        found = await self._conn.fetchval(
+            "SELECT true FROM thread WHERE workspace_id = $1 AND id = $2", workspace_id, thread_id
+        )
+        return bool(found)
 
     async def record_closures(
         self,

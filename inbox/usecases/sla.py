@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import ValidationError
 
-from inbox.domain.errors import ConfigurationError, NotFoundError
+from inbox.domain.errors import ConfigurationError, ConflictError, NotFoundError
 from inbox.domain.ingestion import IngestResult
 from inbox.domain.sla import SlaSettings, StoredClock, ThreadTimeline
 from inbox.domain.thread import Priority
@@ -465,7 +465,7 @@ class SaveSlaSettings:
         return await self._store.load(workspace_id) or DEFAULT_SETTINGS
 
 
-CLOSURE_REASONS = ("no_reply_needed", "deleted", "hidden")
+CLOSURE_REASONS = ("no_reply_needed", "deleted", "hidden", "resolved")
 
 
 class CloseWithoutReply:
@@ -493,5 +493,10 @@ class CloseWithoutReply:
             if not await writer.record_closure(
                 workspace_id, thread_id, self._clock(), reason, closed_by
             ):
+                if reason == "resolved" and await writer.thread_exists(workspace_id, thread_id):
+                    raise ConflictError(
+                        "the customer is still waiting for an answer: reply, or close the "
+                        "thread as needing no reply"
+                    )
                 raise NotFoundError("thread", thread_id)
             await self._clocks.keep(writer, workspace_id, [thread_id])

@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 from inbox.domain.errors import ConfigurationError, NotFoundError, PermissionDeniedError
+from inbox.domain.notes import named_in
 from inbox.domain.people import Role
 from inbox.domain.text import is_storable
-from inbox.domain.web import ANY, InboxFilters, InboxRow, SearchResults, ThreadPage, WebSession
+from inbox.domain.web import (
+    ANY,
+    SLA_STATES,
+    InboxFilters,
+    InboxRow,
+    PageNotification,
+    SearchResults,
+    ThreadPage,
+    WebSession,
+)
 from inbox.ports import InboxPageQuery
 
-VIEWS = ("mine", "team", "unassigned", "waiting", "community", "all")
+VIEWS = ("mine", "team", "unassigned", "waiting", "community", "snoozed", "all")
 LONGEST_NOTE = 5000
+# Set aside for at most a month: longer is a closure, not a snooze.
+LONGEST_SNOOZE = timedelta(days=31)
 STAFF = (Role.AGENT, Role.LEAD, Role.OPS, Role.ADMIN)
 
 
@@ -33,11 +46,17 @@ class InboxPages:
         _staff(session)
         if view not in VIEWS:
             view = "mine"
-        return await self._query.inbox(session.workspace_id, view, session.agent_id, limit, filters)
+        if filters.sla is not None and filters.sla not in SLA_STATES:
+            filters = replace(filters, sla=None)  # an unknown state filters nothing out
+        return await self._query.inbox(
+            session.workspace_id, view, session.agent_id, limit, filters, self._clock()
+        )
 
     async def thread(self, session: WebSession, thread_id: int) -> ThreadPage:
         _staff(session)
-        page = await self._query.thread(session.workspace_id, thread_id)
+        page = await self._query.thread(
+            session.workspace_id, thread_id, session.agent_id, self._clock()
+        )
         if page is None:
             raise NotFoundError("thread", thread_id)
         return page
@@ -61,13 +80,49 @@ class InboxPages:
         ):
             raise NotFoundError("open thread", thread_id)
 
-    async def add_note(self, session: WebSession, thread_id: int, body: str) -> None:
+    async def add_note(self, session: WebSession, thread_id: int, body: str) -> list[int]:
+        """The note, and the ids of the colleagues it names (@handle) who were told."""
         _staff(session)
         text = body.strip()
         if not text or len(text) > LONGEST_NOTE or not is_storable(text):
             raise ConfigurationError("note", f"1 to {LONGEST_NOTE} characters of plain text")
-        if not await self._query.add_note(session.workspace_id, thread_id, session.agent_id, text):
+        told = await self._query.add_note(
+            session.workspace_id, thread_id, session.agent_id, text, named_in(text)
+        )
+        if told is None:
             raise NotFoundError("thread", thread_id)
+        return told
+
+    async def assign(
+        self, session: WebSession, thread_id: int, agent_id: int | None, team_id: int | None
+    ) -> None:
+        """Give the thread to a colleague, or to a team's queue (nobody in it yet)."""
+        if not session.has(Role.AGENT, Role.LEAD, Role.ADMIN):
+            raise PermissionDeniedError("assigning threads is for agents, leads and admins")
+        if (agent_id is None) == (team_id is None):
+            raise ConfigurationError("assignee", "choose one colleague or one team")
+        if not await self._query.assign(
+            session.workspace_id, thread_id, agent_id, team_id, session.agent_id, self._clock()
+        ):
+            raise NotFoundError("open thread, colleague or team", thread_id)
+
+    async def snooze(self, session: WebSession, thread_id: int, hours: float | None) -> None:
+        """Set the thread aside for some hours (None wakes it now). Its clocks keep running."""
+        _staff(session)
+        until = None
+        if hours is not None:
+            if not 0 < hours <= LONGEST_SNOOZE.total_seconds() / 3600:
+                raise ConfigurationError("snooze", "between a few minutes and 31 days")
+            until = self._clock() + timedelta(hours=hours)
+        if not await self._query.snooze(session.workspace_id, thread_id, until):
+            raise NotFoundError("open thread", thread_id)
+
+    async def notifications(self, session: WebSession, limit: int = 50) -> list[PageNotification]:
+        """What the person was told, newest first; reading them marks them read."""
+        found = await self._query.notifications(session.workspace_id, session.agent_id, limit)
+        if any(not n.read for n in found):
+            await self._query.mark_read(session.workspace_id, session.agent_id, self._clock())
+        return found
 
 
 def _staff(session: WebSession) -> None:

@@ -4,21 +4,41 @@
 
 (function () {
   const rows = document.getElementById("rows");
-  if (rows && window.EventSource) {
-    let pending = null;
-    const refresh = () => {
-      pending = null;
-      const url = new URL(window.location.href);
-      url.searchParams.set("view", rows.dataset.view || "mine");
-      url.searchParams.set("partial", "1");
-      fetch(url, { credentials: "same-origin" })
-        .then((answer) => (answer.ok ? answer.text() : null))
-        .then((html) => { if (html !== null) { rows.innerHTML = html; } });
-    };
+  const loggedIn = document.querySelector("header nav") !== null;
+  if (loggedIn && window.EventSource) {
     const events = new EventSource("/events");
-    events.addEventListener("change", () => {
-      // Bursts of changes cost one reload.
-      if (pending === null) { pending = window.setTimeout(refresh, 250); }
+    if (rows) {
+      let pending = null;
+      const refresh = () => {
+        pending = null;
+        const url = new URL(window.location.href);
+        url.searchParams.set("view", rows.dataset.view || "mine");
+        url.searchParams.set("partial", "1");
+        fetch(url, { credentials: "same-origin" })
+          .then((answer) => (answer.ok ? answer.text() : null))
+          .then((html) => { if (html !== null) { rows.innerHTML = html; } });
+      };
+      events.addEventListener("change", () => {
+        // Bursts of changes cost one reload.
+        if (pending === null) { pending = window.setTimeout(refresh, 250); }
+      });
+    }
+    // A colleague named this person in a note: say so, with a link, wherever they are.
+    events.addEventListener("notice", (event) => {
+      let told = null;
+      try { told = JSON.parse(event.data); } catch (error) { return; }
+      if (!told || typeof told.thread_id !== "number") { return; }
+      let toast = document.getElementById("toast");
+      if (!toast) {
+        toast = document.createElement("div");
+        toast.id = "toast";
+        toast.setAttribute("role", "status");
+        document.body.appendChild(toast);
+      }
+      const link = document.createElement("a");
+      link.href = "/threads/" + String(told.thread_id);
+      link.textContent = "A colleague named you on thread " + String(told.thread_id);
+      toast.replaceChildren(link);
     });
   }
 
@@ -32,6 +52,16 @@
       count.classList.toggle("over", left < 0);
     };
     reply.addEventListener("input", show);
+    // Colleagues see who has the reply box open; the first keystroke says so, once.
+    const form = document.getElementById("reply-form");
+    let announced = false;
+    reply.addEventListener("input", () => {
+      if (announced || !form || !form.dataset.replying) { return; }
+      announced = true;
+      const body = new URLSearchParams();
+      body.set("csrf", form.querySelector("input[name=csrf]").value);
+      fetch(form.dataset.replying, { method: "POST", body: body, credentials: "same-origin" });
+    });
     const canned = document.getElementById("canned");
     if (canned) {
       canned.addEventListener("change", () => {
@@ -55,8 +85,19 @@
       const search = document.querySelector("input[name=q]");
       if (search) { event.preventDefault(); search.focus(); }
     } else if (event.key === "r") {
-      const box = document.querySelector("form.reply textarea");
+      const box = document.getElementById("reply");
       if (box) { event.preventDefault(); box.focus(); }
+    } else if (event.key === "n") {
+      const note = document.getElementById("note");
+      if (note) { event.preventDefault(); note.focus(); }
+    } else if (event.key === "a") {
+      const to = document.getElementById("assign-to");
+      if (to) { event.preventDefault(); to.focus(); }
+    } else if (event.key === "e") {
+      // Resolve an answered thread; one waiting on us is closed only as "no reply needed",
+      // a choice the agent makes with the button, not a key.
+      const resolve = document.querySelector("#resolve button");
+      if (resolve) { event.preventDefault(); resolve.click(); }
     }
   });
 })();

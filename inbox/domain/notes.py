@@ -1,0 +1,19 @@
+"""Internal notes: who a note names with @, so that they are told."""
+
+from __future__ import annotations
+
+import re
+
+# "@marie" or "@marie.dupont", not an e-mail address ("x@y") and not "@@".
+_NAMED = re.compile(r"(?<![\w@.])@([A-Za-z0-9][A-Za-z0-9._-]{0,63})")
+
+
+def named_in(text: str) -> frozenset[str]:
+    """The lower-cased names a note calls with @, trailing punctuation dropped."""
+    return frozenset(match.rstrip("._-").lower() for match in _NAMED.findall(text))
+
+
+def handle_of(email: str, display_name: str) -> str:
+    """How colleagues call a person in a note: their e-mail's local part."""
+    local = email.split("@", 1)[0] if "@" in email else display_name.replace(" ", "")
+    return local.lower()

@@ -1,0 +1,297 @@
+"""The desk around a thread, over real HTTP: notes that name colleagues (and tell them, live),
+assigning, snoozing, resolving, correcting the classification, who is replying, filters."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from inbox.domain.ingestion import IngestBatch
+from inbox.domain.mention import Direction
+from inbox.domain.people import Role
+from inbox.store.database import Database
+from inbox.usecases.services import Services
+from tests.e2e.test_pages import agent, csrf_of, log_in
+from tests.factories import mention
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def second(
+    client: tuple[aiohttp.ClientSession, str],
+) -> AsyncIterator[aiohttp.ClientSession]:
+    """A second browser: another person logged in beside the first."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        yield session
+
+
+async def _thread(services: Services, workspace_id: int, external_id: str = "1") -> int:
+    await services.ingest(workspace_id, IngestBatch([mention(external_id, conversation="c1")]))
+    rows = await services.list_threads(workspace_id)
+    return rows[0].id
+
+
+async def _page(session: aiohttp.ClientSession, url: str) -> str:
+    async with session.get(url) as r:
+        assert r.status == 200, await r.text()
+        return await r.text()
+
+
+async def _post(
+    session: aiohttp.ClientSession, url: str, page: str, **fields: str
+) -> aiohttp.ClientResponse:
+    return await session.post(url, data={"csrf": csrf_of(page), **fields}, allow_redirects=False)
+
+
+async def test_a_note_naming_a_colleague_tells_them_live_and_on_their_page(
+    client: tuple[aiohttp.ClientSession, str],
+    second: aiohttp.ClientSession,
+    services: Services,
+    db: Database,
+    workspace_id: int,
+) -> None:
+    ana, base = client
+    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await agent(services, db, workspace_id, "bob@example.com", Role.AGENT)
+    await agent(services, db, workspace_id, "cy@example.com", Role.AGENT)
+    thread_id = await _thread(services, workspace_id)
+    async with await log_in(ana, base, "ana@example.com"):
+        pass
+    async with await log_in(second, base, "bob@example.com"):
+        pass
+    url = f"{base}/threads/{thread_id}"
+    page = await _page(ana, url)
+
+    async with second.get(f"{base}/events") as stream:
+        assert stream.status == 200
+        await stream.content.readuntil(b"\n\n")  # the retry line: subscribed
+        body = "@bob can you check the <b>invoice</b>? cc @ana @nobody, and a@b.example"
+        async with await _post(ana, f"{url}/notes", page, body=body) as r:
+            assert r.status == 303
+            assert r.headers["Location"].endswith("notice=noted&told=1")
+        seen = b""
+        while b"event: notice" not in seen:
+            seen += await asyncio.wait_for(stream.content.readuntil(b"\n\n"), 10)
+    assert f'"thread_id":{thread_id}'.encode() in seen
+
+    me = await _page(second, f"{base}/me")
+    assert f"named you on thread {thread_id}" in me
+    assert "&lt;b&gt;invoice&lt;/b&gt;" in me
+    assert "<b>invoice" not in me
+    assert 'class="unread"' in me
+    assert 'class="unread"' not in await _page(second, f"{base}/me")  # read once seen
+    async with db.connection() as conn:
+        told = await conn.fetch(
+            "SELECT a.email FROM agent_notification n JOIN agent a"
+            " ON a.workspace_id = n.workspace_id AND a.id = n.agent_id"
+            " WHERE n.workspace_id = $1",
+            workspace_id,
+        )
+    # The writer naming themselves, unknown names and e-mail addresses tell nobody.
+    assert [row["email"] for row in told] == ["bob@example.com"]
+
+
+async def test_assign_to_a_colleague_or_a_team_and_community_may_not(
+    client: tuple[aiohttp.ClientSession, str],
+    second: aiohttp.ClientSession,
+    services: Services,
+    db: Database,
+    workspace_id: int,
+) -> None:
+    ana, base = client
+    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await agent(services, db, workspace_id, "bob@example.com", Role.AGENT)
+    await agent(services, db, workspace_id, "kim@example.com", Role.COMMUNITY)
+    async with db.connection() as conn:
+        bob = await conn.fetchval("SELECT id FROM agent WHERE email = 'bob@example.com'")
+        team = await conn.fetchval(
+            "INSERT INTO team (workspace_id, name) VALUES ($1, 'Billing FR') RETURNING id",
+            workspace_id,
+        )
+    thread_id = await _thread(services, workspace_id)
+    async with await log_in(ana, base, "ana@example.com"):
+        pass
+    url = f"{base}/threads/{thread_id}"
+    page = await _page(ana, url)
+    assert "Billing FR" in page
+    async with await _post(ana, f"{url}/assign", page, to=f"agent:{bob}") as r:
+        assert r.status == 303
+    assert "Assigned to bob." in await _page(ana, url)
+    async with await _post(ana, f"{url}/assign", page, to=f"team:{team}") as r:
+        assert r.status == 303
+    page = await _page(ana, url)
+    assert "In the queue." in page
+    assert "Team Billing FR." in page
+    async with await _post(ana, f"{url}/assign", page, to="agent:999999") as r:
+        assert r.status == 404
+    async with await _post(ana, f"{url}/assign", page, to="agent:x") as r:
+        assert r.status == 400
+    async with db.connection() as conn:
+        sources = await conn.fetch(
+            "SELECT source, agent_id, team_id FROM assignment WHERE workspace_id = $1"
+            " AND thread_id = $2 ORDER BY id",
+            workspace_id,
+            thread_id,
+        )
+    # Given to bob, the thread keeps its team; given to a team, nobody holds it.
+    assert [(r["source"], r["agent_id"]) for r in sources][-2:] == [
+        ("manual", bob),
+        ("manual", None),
+    ]
+    assert sources[-1]["team_id"] == team
+
+    async with await log_in(second, base, "kim@example.com"):
+        pass
+    own_page = await _page(second, f"{base}/me")  # a valid form token of their own
+    async with await _post(second, f"{url}/assign", own_page, to=f"agent:{bob}") as r:
+        assert r.status == 403
+
+
+async def test_snooze_hides_a_thread_until_the_customer_writes_again(
+    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
+) -> None:
+    ana, base = client
+    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    thread_id = await _thread(services, workspace_id)
+    async with await log_in(ana, base, "ana@example.com"):
+        pass
+    url = f"{base}/threads/{thread_id}"
+    page = await _page(ana, url)
+    async with await _post(ana, f"{url}/snooze", page, **{"for": "4h"}) as r:
+        assert r.status == 303
+    assert "Snoozed until" in await _page(ana, url)
+    assert f"/threads/{thread_id}" not in await _page(ana, f"{base}/inbox?view=all")
+    assert f"/threads/{thread_id}" in await _page(ana, f"{base}/inbox?view=snoozed")
+    async with await _post(ana, f"{url}/snooze", page, **{"for": "forever"}) as r:
+        assert r.status == 400
+
+    # The customer writes again: the thread is back.
+    await services.ingest(
+        workspace_id, IngestBatch([mention("2", conversation="c1", reply_to="1", minute=5)])
+    )
+    assert f"/threads/{thread_id}" in await _page(ana, f"{base}/inbox?view=all")
+
+
+async def test_resolve_needs_an_answer_first(
+    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
+) -> None:
+    ana, base = client
+    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    thread_id = await _thread(services, workspace_id)
+    async with await log_in(ana, base, "ana@example.com"):
+        pass
+    url = f"{base}/threads/{thread_id}"
+    page = await _page(ana, url)
+    assert 'id="resolve"' not in page  # nothing to resolve while the customer waits
+    async with await _post(ana, f"{url}/resolve", page) as r:
+        assert r.status == 409
+        assert "still waiting" in await r.text()
+
+    brand = mention("9", conversation="c1", reply_to="1", minute=3, direction=Direction.OUTBOUND)
+    await services.ingest(workspace_id, IngestBatch([brand]))
+    page = await _page(ana, url)
+    assert 'id="resolve"' in page
+    async with await _post(ana, f"{url}/resolve", page) as r:
+        assert r.status == 303
+    async with db.connection() as conn:
+        closed = await conn.fetchrow(
+            "SELECT t.status, c.reason FROM thread t JOIN thread_closure c"
+            " ON c.workspace_id = t.workspace_id AND c.thread_id = t.id"
+            " WHERE t.workspace_id = $1 AND t.id = $2",
+            workspace_id,
+            thread_id,
+        )
+    assert closed is not None
+    assert (closed["status"], closed["reason"]) == ("resolved", "resolved")
+
+
+async def test_one_click_corrects_the_urgency_and_the_sla_is_explained(
+    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
+) -> None:
+    ana, base = client
+    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    thread_id = await _thread(services, workspace_id)
+    async with await log_in(ana, base, "ana@example.com"):
+        pass
+    url = f"{base}/threads/{thread_id}"
+    page = await _page(ana, url)
+    async with await _post(
+        ana, f"{url}/classification", page, field="urgency", value="urgent"
+    ) as r:
+        assert r.status == 303
+    page = await _page(ana, url)
+    assert "· urgent" in page
+    async with await _post(ana, f"{url}/classification", page, field="owner", value="x") as r:
+        assert r.status == 400
+    async with await _post(ana, f"{url}/classification", page, field="kind", value="??") as r:
+        assert r.status == 400
+
+
+async def test_colleagues_see_who_is_replying(
+    client: tuple[aiohttp.ClientSession, str],
+    second: aiohttp.ClientSession,
+    services: Services,
+    db: Database,
+    workspace_id: int,
+) -> None:
+    ana, base = client
+    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await agent(services, db, workspace_id, "bob@example.com", Role.AGENT)
+    thread_id = await _thread(services, workspace_id)
+    async with await log_in(ana, base, "ana@example.com"):
+        pass
+    async with await log_in(second, base, "bob@example.com"):
+        pass
+    url = f"{base}/threads/{thread_id}"
+    bob_page = await _page(second, url)
+    async with await _post(second, f"{url}/replying", bob_page) as r:
+        assert r.status == 200
+    assert "Replying now: bob." in await _page(ana, url)
+    assert "Replying now" not in await _page(second, url)  # not told about oneself
+
+
+async def test_rows_show_both_clocks_and_filter_by_deadline_and_topic(
+    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
+) -> None:
+    ana, base = client
+    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await services.ingest(
+        workspace_id,
+        IngestBatch(
+            [
+                mention("1", conversation="c1", text="no internet since this morning"),
+                mention("2", conversation="c2", author="u2", text="how do I change my plan?"),
+            ]
+        ),
+    )
+    async with db.connection() as conn:
+        await conn.execute(
+            "UPDATE thread SET sla_due_at = now() - interval '5 minutes',"
+            " topics = '{outage}' WHERE workspace_id = $1 AND thread_key = 'c1'",
+            workspace_id,
+        )
+        await conn.execute(
+            "UPDATE thread SET sla_due_at = now() + interval '2 hours', topics = '{billing}'"
+            " WHERE workspace_id = $1 AND thread_key = 'c2'",
+            workspace_id,
+        )
+    async with await log_in(ana, base, "ana@example.com"):
+        pass
+    everything = await _page(ana, f"{base}/inbox?view=all")
+    assert re.search(r"late by \d+ min", everything)
+    assert re.search(r"1 h \d\d left", everything)
+    assert "waiting " in everything
+    breached = await _page(ana, f"{base}/inbox?view=all&sla=breached")
+    assert "no internet" in breached
+    assert "change my plan" not in breached
+    assert "<option selected>breached</option>" in breached
+    on_time = await _page(ana, f"{base}/inbox?view=all&sla=on_time&topic=billing")
+    assert "change my plan" in on_time
+    assert "no internet" not in on_time
+    nothing = await _page(ana, f"{base}/inbox?view=all&sla=on_time&topic=outage")
+    assert "Nothing waiting here." in nothing

@@ -178,10 +178,17 @@ async def sla_report(request: web.Request) -> web.Response:
     today = datetime.now(UTC).date()
     since = _day(request, "from", today - timedelta(days=30))
     until = _day(request, "to", today + timedelta(days=1))
+    by = request.query.get("by", "day")
+    if by == "agent":
+        preferences = await request.app[SERVICES].workspace_preferences.load(caller.workspace_id)
+        if not preferences.agent_comparisons:
+            raise PermissionDeniedError(
+                "per-person comparisons are off in this workspace; an admin may turn them on"
+            )
     try:
         rows = await request.app[SERVICES].sla_report(
             caller.workspace_id,
-            by=request.query.get("by", "day"),
+            by=by,
             since=since,
             until=until,
             time_zone=request.query.get("tz", "UTC"),

@@ -32,6 +32,7 @@ from inbox.domain.errors import (
     PermissionDeniedError,
 )
 from inbox.domain.people import Role
+from inbox.domain.sla import person_key
 from inbox.domain.thread import Priority, ThreadKind
 from inbox.domain.web import InboxFilters, WebSession
 from inbox.usecases.replies import ReplyCollisionError
@@ -214,12 +215,15 @@ async def dashboard(request: web.Request) -> web.Response:
     session = await _required_session(request)
     if not session.has(Role.LEAD, Role.OPS, Role.ADMIN):
         raise web.HTTPForbidden(text="the SLA dashboard is for leads, ops and admins")
-    by = request.query.get("by", "day")
-    by = by if by in ("day", "network", "team") else "day"
     services = _services(request)
-    today = datetime.now(UTC).date()
-    since = datetime.combine(today - timedelta(days=6), time(), tzinfo=UTC)
-    until = datetime.combine(today + timedelta(days=1), time(), tzinfo=UTC)
+    preferences = await services.workspace_preferences.load(session.workspace_id)
+    # Per-person figures only where the workspace chose them (and then everyone sees their own).
+    dimensions = {"day": "Day", "network": "Network", "team": "Team"}
+    if preferences.agent_comparisons:
+        dimensions["agent"] = "Person"
+    by = request.query.get("by", "day")
+    by = by if by in dimensions else "day"
+    since, until = _last_week()
     rows = await services.sla_report(session.workspace_id, by=by, since=since, until=until)
     now = await services.sla_now(session.workspace_id)
     return render(
@@ -227,11 +231,19 @@ async def dashboard(request: web.Request) -> web.Response:
         session=session,
         rows=rows,
         now=now,
-        label={"day": "Day", "network": "Network", "team": "Team"}[by],
+        by=by,
+        dimensions=dimensions,
+        label=dimensions[by],
         share=_share,
         minutes=_minutes,
         bar=_bar,
     )
+
+
+def _last_week() -> tuple[datetime, datetime]:
+    today = datetime.now(UTC).date()
+    since = datetime.combine(today - timedelta(days=6), time(), tzinfo=UTC)
+    return since, datetime.combine(today + timedelta(days=1), time(), tzinfo=UTC)
 
 
 async def search_page(request: web.Request) -> web.Response:
@@ -251,10 +263,25 @@ async def my_dashboard(request: web.Request) -> web.Response:
     staff = session.has(Role.AGENT, Role.LEAD, Role.OPS, Role.ADMIN)
     mine = await pages.inbox(session, "mine", limit=10) if staff else []
     told = await pages.notifications(session)
+    services = _services(request)
+    preferences = await services.workspace_preferences.load(session.workspace_id)
+    seen_by_lead: list[Any] = []
+    if preferences.agent_comparisons:
+        since, until = _last_week()
+        everyone = await services.sla_report(
+            session.workspace_id, by="agent", since=since, until=until
+        )
+        mine_key = person_key(session.name, session.agent_id)
+        seen_by_lead = [row for row in everyone if row.key == mine_key]
     return render(
         "me.html",
         session=session,
         figures=figures,
+        seen_by_lead=seen_by_lead,
+        comparisons=preferences.agent_comparisons,
+        share=_share,
+        minutes=_minutes,
+        bar=_bar,
         rows=mine,
         notifications=told,
         now=datetime.now(UTC),
@@ -387,6 +414,8 @@ async def thread_page(request: web.Request, notice: str | None = None) -> web.Re
         clocks = await services.explain_sla(session.workspace_id, page.thread_id)
     except NotFoundError:
         clocks = []
+    preferences = await services.workspace_preferences.load(session.workspace_id)
+    crm_url = preferences.crm_url(page.customer.crm_id if page.customer else None)
     customer = next((m.author for m in reversed(page.messages) if m.inbound), "")
     canned = [
         (r.name, r.filled(customer=f"@{customer}" if customer else "", agent=session.name,
@@ -402,6 +431,7 @@ async def thread_page(request: web.Request, notice: str | None = None) -> web.Re
         reply_key=secrets.token_urlsafe(16),
         notice=notices.get(request.query.get("notice", "")),
         clocks=clocks,
+        crm_url=crm_url,
         kinds=THREAD_KINDS,
         urgencies=URGENCIES,
         told=request.query.get("told", "")[:200],

@@ -91,4 +91,9 @@ class SlaReportRow:
     wait_p90_s: float | None
 
 
-REPORT_DIMENSIONS = ("day", "network", "team", "total")
+REPORT_DIMENSIONS = ("day", "network", "team", "agent", "total")
+
+
+def person_key(name: str, agent_id: int) -> str:
+    """How the "agent" dimension of a report names a person."""
+    return f"{name} (#{agent_id})"

@@ -13,6 +13,9 @@ DIMENSIONS = {
     "day": "(c.started_at AT TIME ZONE $4)::date::text",
     "network": "t.network",
     "team": "coalesce(t.team_id::text, 'none')",
+    # The person holding the thread, named and numbered (two people may share a name).
+    "agent": "coalesce((SELECT a.display_name || ' (#' || a.id || ')' FROM agent a"
+    " WHERE a.workspace_id = t.workspace_id AND a.id = t.assignee_id), 'unassigned')",
     "total": "'all'",
 }
 
@@ -73,6 +76,23 @@ SELECT count(*) FILTER (WHERE stopped_at IS NULL) AS running,
 FROM sla_clock
 WHERE workspace_id = $1 AND stopped_at IS NULL
 """
+# Queue health: customers waiting for an answer by how long they have waited (their running
+# response clocks, whatever the calendar), and open threads nobody holds.
+QUEUE = """
+SELECT count(*) FILTER (WHERE age < interval '15 minutes') AS waiting_under_15m,
+       count(*) FILTER (WHERE age >= interval '15 minutes' AND age < interval '1 hour')
+           AS waiting_15m_to_1h,
+       count(*) FILTER (WHERE age >= interval '1 hour' AND age < interval '4 hours')
+           AS waiting_1h_to_4h,
+       count(*) FILTER (WHERE age >= interval '4 hours' AND age < interval '1 day')
+           AS waiting_4h_to_1d,
+       count(*) FILTER (WHERE age >= interval '1 day') AS waiting_over_1d,
+       (SELECT count(*) FROM thread WHERE workspace_id = $1 AND assignee_id IS NULL
+          AND status IN ('new', 'open')) AS unassigned
+FROM (SELECT $2::timestamptz - started_at AS age FROM sla_clock
+      WHERE workspace_id = $1 AND stopped_at IS NULL
+        AND kind IN ('first_response', 'next_response')) waiting
+"""
 EVENTS = """
 SELECT kind, count(*) AS n FROM sla_event WHERE workspace_id = $1 GROUP BY kind
 """
@@ -87,9 +107,12 @@ class PgSlaGauges:
     async def gauges(self, workspace_id: int, now: datetime) -> dict[str, int]:
         async with self._db.connection() as conn:
             row = await conn.fetchrow(GAUGES, workspace_id, now)
+            queue = await conn.fetchrow(QUEUE, workspace_id, now)
             events = {r["kind"]: r["n"] for r in await conn.fetch(EVENTS, workspace_id)}
         assert row is not None
+        assert queue is not None
         return {
+            **{key: int(value) for key, value in dict(queue).items()},
             "running": row["running"],
             "at_risk_15m": row["at_risk_15m"],
             "overdue": row["overdue"],

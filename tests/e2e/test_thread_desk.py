@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
@@ -295,3 +296,74 @@ async def test_rows_show_both_clocks_and_filter_by_deadline_and_topic(
     assert "no internet" not in on_time
     nothing = await _page(ana, f"{base}/inbox?view=all&sla=on_time&topic=outage")
     assert "Nothing waiting here." in nothing
+
+
+async def test_the_customer_panel_links_to_the_crm_record(
+    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
+) -> None:
+    ana, base = client
+    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    thread_id = await _thread(services, workspace_id)
+    async with db.connection() as conn:
+        await conn.execute(
+            "UPDATE customer SET crm_external_id = 'C 42/\"x' WHERE workspace_id = $1",
+            workspace_id,
+        )
+    async with await log_in(ana, base, "ana@example.com"):
+        pass
+    url = f"{base}/threads/{thread_id}"
+    assert "crm.example.com" not in await _page(ana, url)  # no template: the id alone
+    await services.workspace_preferences.save(
+        workspace_id,
+        crm_url_template="https://crm.example.com/customers/{crm_id}",
+        agent_comparisons=False,
+        roles=[Role.ADMIN],
+    )
+    page = await _page(ana, url)
+    assert 'href="https://crm.example.com/customers/C%2042%2F%22x"' in page
+
+
+async def test_per_person_figures_only_when_the_workspace_turns_them_on(
+    client: tuple[aiohttp.ClientSession, str],
+    second: aiohttp.ClientSession,
+    services: Services,
+    db: Database,
+    workspace_id: int,
+) -> None:
+    lead, base = client
+    await agent(services, db, workspace_id, "lea@example.com", Role.LEAD)
+    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    recent = mention("1", conversation="c1").model_copy(
+        update={"created_at": datetime.now(UTC) - timedelta(minutes=20)}
+    )
+    await services.ingest(workspace_id, IngestBatch([recent]))
+    thread_id = (await services.list_threads(workspace_id))[0].id
+    async with db.connection() as conn:
+        ana = await conn.fetchval("SELECT id FROM agent WHERE email = 'ana@example.com'")
+        await conn.execute(
+            "UPDATE thread SET assignee_id = $2 WHERE workspace_id = $1 AND id = $3",
+            workspace_id,
+            ana,
+            thread_id,
+        )
+    async with await log_in(lead, base, "lea@example.com"):
+        pass
+    async with await log_in(second, base, "ana@example.com"):
+        pass
+    board = await _page(lead, f"{base}/dashboard?by=agent")
+    assert "by=agent" not in board  # off: no per-person view offered, the daily one shown
+    assert "Queue health" in board
+    assert "open threads unassigned" in board
+    assert "What the lead sees about me" not in await _page(second, f"{base}/me")
+
+    await services.workspace_preferences.save(
+        workspace_id, crm_url_template=None, agent_comparisons=True, roles=[Role.ADMIN]
+    )
+    board = await _page(lead, f"{base}/dashboard?by=agent")
+    lead_row = re.search(r"<td>ana \(#\d+\)</td>\s*<td>(\d+)</td>", board)
+    assert lead_row is not None
+    mine = await _page(second, f"{base}/me")
+    assert "What the lead sees about me" in mine
+    own_row = re.search(r"<td>ana \(#\d+\)</td>\s*<td>(\d+)</td>", mine)
+    assert own_row is not None
+    assert own_row.group(1) == lead_row.group(1)  # exactly what the lead sees

@@ -1,0 +1,1 @@
+"""The Mastodon connector: mention notifications over REST and the user stream, replies."""

@@ -1,0 +1,362 @@
+"""The Mastodon REST calls the connector makes, on aiohttp, with retries and rate limits.
+
+One `MastodonApi` speaks for one account on one instance, with the account's access token.
+Every answer keeps its exact bytes (a page that does not parse is quarantined whole), its
+rate-limit headers (`X-RateLimit-Limit`, `-Remaining`, `-Reset`, the reset an ISO 8601
+instant) and its `Link` header. Failures come in three kinds: rate limited (429: wait for the
+reset, then try again), transient (5xx, timeouts, broken connections: back off with jitter)
+and permanent (other 4xx). Waits are `await`s on the account's own task, so one rate-limited
+account never holds up another. POSTs are never retried here: the outbox decides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
+
+import aiohttp
+from pydantic import SecretStr
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from inbox.domain.errors import ConfigurationError
+
+log = logging.getLogger(__name__)
+
+# Mastodon serves at most 80 notifications and 40 statuses a page.
+NOTIFICATIONS_PAGE = 80
+STATUSES_PAGE = 40
+# Ids go into URL paths: Mastodon's are numbers, other servers' (Pleroma, Akkoma) letters too.
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=30, sock_connect=10)
+
+Clock = Callable[[], datetime]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class MastodonApiError(Exception):
+    """A call that did not succeed. The message never contains the token."""
+
+
+class RateLimited(MastodonApiError):
+    def __init__(self, endpoint: str, reset_at: datetime | None) -> None:
+        super().__init__(f"{endpoint}: rate limited until {reset_at or 'unknown'}")
+        self.reset_at = reset_at
+
+
+class TransientApiError(MastodonApiError):
+    """5xx, timeouts, broken connections: worth retrying."""
+
+
+class PermanentApiError(MastodonApiError):
+    """4xx other than 429: the same call cannot succeed."""
+
+    def __init__(self, endpoint: str, status: int, detail: str) -> None:
+        super().__init__(f"{endpoint}: HTTP {status}: {detail}")
+        self.status = status
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    limit: int
+    remaining: int
+    reset_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ApiAnswer:
+    """A decoded body (None when it did not parse), its exact bytes, its limit and links."""
+
+    body: Any
+    raw: bytes
+    rate: RateLimit | None
+    # rel -> the query parameters of that link ("next": {"max_id": "..."}).
+    links: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    @property
+    def parses(self) -> bool:
+        return self.body is not None
+
+
+def instance_url(text: str) -> str:
+    """The instance's base URL, `https://host[:port]`; plain http only on loopback (a test
+    double), since the token travels with every request."""
+    parts = urlsplit(text.strip() if "://" in text else f"https://{text.strip()}")
+    host = parts.hostname
+    if parts.scheme not in ("https", "http") or not host:
+        raise ConfigurationError("--instance", "give the instance as https://host")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        raise ConfigurationError("--instance", "give the instance alone, without a path")
+    if parts.scheme == "http" and not _loopback(host):
+        raise ConfigurationError("--instance", "only https is accepted for a remote instance")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ConfigurationError("--instance", "the port is not a number") from None
+    shown_host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{shown_host}" + (f":{port}" if port else "")
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def checked_id(value: str) -> str:
+    if not _ID.match(value):
+        raise PermanentApiError("request", 400, "an id that is not a Mastodon id")
+    return quote(value, safe="")
+
+
+def rate_limit_from(headers: Mapping[str, str]) -> RateLimit | None:
+    try:
+        reset = headers["X-RateLimit-Reset"]
+        return RateLimit(
+            limit=int(headers["X-RateLimit-Limit"]),
+            remaining=int(headers["X-RateLimit-Remaining"]),
+            reset_at=_instant(reset),
+        )
+    except (KeyError, ValueError, OverflowError, OSError):
+        return None
+
+
+def _instant(value: str) -> datetime:
+    """Mastodon sends an ISO 8601 instant; some servers send seconds since the epoch."""
+    if value.isdigit():
+        return datetime.fromtimestamp(int(value), UTC)
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _links(response: aiohttp.ClientResponse) -> dict[str, dict[str, str]]:
+    """Only the query parameters of each link: the connector never follows a URL it was
+    given (it could point anywhere, and the token goes with every request)."""
+    found: dict[str, dict[str, str]] = {}
+    try:
+        links = response.links
+    except (ValueError, KeyError):
+        return found
+    for rel, link in links.items():
+        url = link.get("url")
+        if url is None:
+            continue
+        query = parse_qs(str(getattr(url, "query_string", "") or urlsplit(str(url)).query))
+        found[str(rel)] = {key: values[-1] for key, values in query.items() if values}
+    return found
+
+
+def _detail(raw: bytes) -> str:
+    """Mastodon explains a refusal in {"error": "..."}."""
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        return "no detail"
+    error = body.get("error") if isinstance(body, dict) else None
+    return str(error)[:300] if error else "no detail"
+
+
+class MastodonApi:
+    """One account's view of its instance. `session` is any aiohttp session."""
+
+    def __init__(
+        self,
+        instance: str,
+        token: SecretStr,
+        session: aiohttp.ClientSession,
+        *,
+        clock: Clock,
+        sleep: Sleep = asyncio.sleep,
+        max_attempts: int = 6,
+        max_backoff_seconds: float = 60.0,
+        timeout: aiohttp.ClientTimeout = REQUEST_TIMEOUT,
+    ) -> None:
+        self.instance = instance_url(instance)
+        self._timeout = timeout
+        self._token = token
+        self._session = session
+        self._clock = clock
+        self._sleep = sleep
+        self._max_attempts = max_attempts
+        self._max_backoff = max_backoff_seconds
+        self.limits: dict[str, RateLimit] = {}
+        self.requests = 0
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        return self._session
+
+    def authorization(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._token.get_secret_value()}"}
+
+    # -- reads --------------------------------------------------------------------------
+
+    async def verify_credentials(self) -> ApiAnswer:
+        return await self._call("verify_credentials", "GET", "/api/v1/accounts/verify_credentials")
+
+    async def instance_info(self) -> ApiAnswer:
+        return await self._call("instance", "GET", "/api/v2/instance")
+
+    async def mentions(
+        self,
+        *,
+        min_id: str | None = None,
+        max_id: str | None = None,
+        limit: int = NOTIFICATIONS_PAGE,
+    ) -> ApiAnswer:
+        """Mention notifications, newest first. With `min_id`: the page just above it."""
+        params: list[tuple[str, str]] = [("types[]", "mention"), ("limit", str(limit))]
+        if min_id is not None:
+            params.append(("min_id", min_id))
+        if max_id is not None:
+            params.append(("max_id", max_id))
+        return await self._call("notifications", "GET", "/api/v1/notifications", params=params)
+
+    async def status(self, status_id: str) -> ApiAnswer:
+        return await self._call("status", "GET", f"/api/v1/statuses/{checked_id(status_id)}")
+
+    async def context(self, status_id: str) -> ApiAnswer:
+        """The status's ancestors (oldest first) and descendants."""
+        path = f"/api/v1/statuses/{checked_id(status_id)}/context"
+        return await self._call("context", "GET", path)
+
+    async def account_statuses(self, account_id: str, *, max_id: str | None = None) -> ApiAnswer:
+        """The account's own statuses, newest first: where a reply posted before a crash is."""
+        params = [("limit", str(STATUSES_PAGE)), ("exclude_reblogs", "true")]
+        if max_id is not None:
+            params.append(("max_id", max_id))
+        path = f"/api/v1/accounts/{checked_id(account_id)}/statuses"
+        return await self._call("account_statuses", "GET", path, params=params)
+
+    # -- writes -------------------------------------------------------------------------
+
+    async def post_status(
+        self,
+        text: str,
+        *,
+        in_reply_to_id: str | None,
+        visibility: str,
+        idempotency_key: str,
+    ) -> ApiAnswer:
+        """Mastodon keeps the Idempotency-Key an hour: the same key posts at most once."""
+        body: dict[str, Any] = {"status": text, "visibility": visibility}
+        if in_reply_to_id is not None:
+            body["in_reply_to_id"] = in_reply_to_id
+        return await self._call(
+            "post_status",
+            "POST",
+            "/api/v1/statuses",
+            json_body=body,
+            headers={"Idempotency-Key": idempotency_key},
+            retry=False,
+        )
+
+    # -- machinery ----------------------------------------------------------------------
+
+    async def _call(
+        self,
+        endpoint: str,
+        method: str,
+        path: str,
+        *,
+        params: list[tuple[str, str]] | None = None,
+        json_body: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        retry: bool = True,
+    ) -> ApiAnswer:
+        async def once() -> ApiAnswer:
+            return await self._once(endpoint, method, path, params, json_body, headers)
+
+        if not retry:
+            return await once()
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type((RateLimited, TransientApiError)),
+            wait=self._wait,
+            stop=stop_after_attempt(self._max_attempts),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await once()
+        raise AssertionError("unreachable: tenacity re-raises the last error")
+
+    def _wait(self, state: RetryCallState) -> float:
+        """Exponential backoff with jitter; after a 429 with a reset, no extra wait here:
+        the next attempt waits for the reset in `_respect_limit`."""
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, RateLimited) and error.reset_at is not None:
+            return 0.0
+        backoff = wait_exponential_jitter(initial=1, max=self._max_backoff)
+        return float(backoff(state))
+
+    async def _respect_limit(self, endpoint: str) -> None:
+        """Do not spend a request known to be refused: wait for the window to reset first."""
+        known = self.limits.get(endpoint)
+        if known is not None and known.remaining <= 0:
+            wait = (known.reset_at - self._clock()).total_seconds()
+            if wait > 0:
+                log.info(
+                    "mastodon rate limit reached, waiting for the reset",
+                    extra={"action": "mastodon_rate_wait", "endpoint": endpoint, "seconds": wait},
+                )
+                await self._sleep(wait + 1.0)
+            del self.limits[endpoint]
+
+    async def _once(
+        self,
+        endpoint: str,
+        method: str,
+        path: str,
+        params: list[tuple[str, str]] | None,
+        json_body: dict[str, Any] | None,
+        headers: dict[str, str] | None,
+    ) -> ApiAnswer:
+        await self._respect_limit(endpoint)
+        self.requests += 1
+        try:
+            async with self._session.request(
+                method,
+                self.instance + path,
+                params=params,
+                json=json_body,
+                headers={**self.authorization(), "Accept": "application/json", **(headers or {})},
+                allow_redirects=False,
+                timeout=self._timeout,
+            ) as response:
+                raw = await response.read()
+                rate = rate_limit_from(response.headers)
+                links = _links(response)
+                status = response.status
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise TransientApiError(f"{endpoint}: {exc.__class__.__name__}") from None
+        if rate is not None:
+            self.limits[endpoint] = rate
+        if status == 429:
+            raise RateLimited(endpoint, rate.reset_at if rate else None)
+        if status >= 500:
+            raise TransientApiError(f"{endpoint}: HTTP {status}")
+        if status >= 300:
+            raise PermanentApiError(endpoint, status, _detail(raw))
+        try:
+            body = json.loads(raw)
+        except (ValueError, RecursionError):
+            body = None
+        return ApiAnswer(body, raw, rate, links)

@@ -1,0 +1,200 @@
+"""One poll of an account's mention notifications, page by page from the saved cursor.
+
+The cursor is the newest notification id read. A poll asks for the page just above it
+(`min_id`), which Mastodon answers with the oldest notifications newer than the cursor; each
+page is ingested as one batch that carries the page's newest id as the new cursor, and the next
+page starts there. The cursor so moves forward with the mentions, in their transaction: a
+crash part-way keeps every page already written and re-reads none of them, and a poll capped
+at `max_pages` leaves the rest for the next one, skipping nothing.
+
+Replies whose parent neither the batch nor the inbox holds get their status context fetched
+(`/api/v1/statuses/:id/context`); its ancestors join the batch, so the thread is whole.
+The first poll of an account reads only the newest page: older history is not the inbox's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from connectors.mastodon.api import (
+    NOTIFICATIONS_PAGE,
+    ApiAnswer,
+    MastodonApi,
+    PermanentApiError,
+)
+from connectors.mastodon.normalise import (
+    NormalisedPage,
+    id_order,
+    normalise_notifications,
+    normalise_statuses,
+)
+from inbox.domain.ingestion import ConnectorCursor, IngestBatch, IngestResult, RejectedPayload
+from inbox.domain.mention import Mention
+from inbox.domain.network import Network
+from inbox.ports import ConnectorState
+
+log = logging.getLogger(__name__)
+
+Ingest = Callable[[int, IngestBatch], Awaitable[IngestResult]]
+
+MAX_PAGES = 10
+# Each missing parent costs one context request out of ~300 per five minutes.
+MAX_CONTEXT_LOOKUPS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class MastodonAccount:
+    """A connected account: `user_id` is its id on `instance`, `handle` its acct."""
+
+    workspace_id: int
+    account_id: int
+    instance: str
+    user_id: str
+    handle: str
+
+
+@dataclass(slots=True)
+class PollOutcome:
+    requests: int = 0
+    reads: int = 0
+    added: int = 0
+    quarantined: int = 0
+    skipped: int = 0
+    newest_item_at: datetime | None = None
+    # More pages were waiting when the poll stopped: the next poll should come soon.
+    truncated: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def cursor_name(account: MastodonAccount, stream: str = "mentions") -> str:
+    host = urlsplit(account.instance).netloc
+    return f"mastodon:{host}:{account.user_id}:{stream}"
+
+
+class MastodonPoller:
+    def __init__(
+        self,
+        account: MastodonAccount,
+        api: MastodonApi,
+        ingest: Ingest,
+        state: ConnectorState,
+        *,
+        max_pages: int = MAX_PAGES,
+        page_size: int = NOTIFICATIONS_PAGE,
+    ) -> None:
+        self.account = account
+        self.ingest = ingest
+        self._api = api
+        self._state = state
+        self._max_pages = max_pages
+        self._page_size = page_size
+        self.source = f"mastodon:{account.handle}"
+
+    async def poll_mentions(self) -> PollOutcome:
+        outcome = PollOutcome()
+        name = cursor_name(self.account)
+        position = await self._state.cursor(self.account.workspace_id, name)
+        first_poll = position is None
+        # The next page is fetched while the current one is written.
+        fetching = asyncio.create_task(self._fetch(position))
+        try:
+            for number in range(1 if first_poll else self._max_pages):
+                answer = await fetching
+                outcome.requests += 1
+                page = self._read(answer, outcome)
+                newest = page.newest_id
+                behind = newest is not None and position is not None
+                if behind and id_order(newest or "") <= id_order(position or ""):
+                    newest = None  # a server going backwards: never move the cursor back
+                full = answer.parses and isinstance(answer.body, list)
+                more = full and len(answer.body) >= self._page_size and newest is not None
+                if more and not first_poll and number + 1 < self._max_pages:
+                    fetching = asyncio.create_task(self._fetch(newest))
+                cursor = ConnectorCursor(connector=name, position=newest) if newest else None
+                mentions = page.mentions + await self._missing_parents(page, outcome)
+                if mentions or page.rejected or cursor is not None:
+                    await self._write(IngestBatch(mentions, page.rejected, cursor), outcome)
+                if not more:
+                    break
+                position = newest
+                if number + 1 == self._max_pages:
+                    outcome.truncated = True
+                    outcome.notes.append(f"more than {self._max_pages} pages waiting")
+        finally:
+            if not fetching.done():
+                fetching.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await fetching
+        return outcome
+
+    async def _fetch(self, position: str | None) -> ApiAnswer:
+        return await self._api.mentions(min_id=position, limit=self._page_size)
+
+    def _read(self, answer: ApiAnswer, outcome: PollOutcome) -> NormalisedPage:
+        if not answer.parses:
+            # The cursor stays: the same page is asked for again on the next poll.
+            return NormalisedPage(
+                [], [RejectedPayload(self.source, answer.raw, "the page is not valid JSON")]
+            )
+        page = normalise_notifications(answer.body, source=self.source)
+        outcome.reads += len(page.mentions) + len(page.rejected) + page.skipped
+        outcome.skipped += page.skipped
+        return page
+
+    async def _write(self, batch: IngestBatch, outcome: PollOutcome) -> None:
+        result = await self.ingest(self.account.workspace_id, batch)
+        outcome.added += result.mentions_added
+        outcome.quarantined += result.quarantined
+        newest = max((m.created_at for m in batch.mentions), default=None)
+        if newest is not None and (
+            outcome.newest_item_at is None or newest > outcome.newest_item_at
+        ):
+            outcome.newest_item_at = newest
+
+    async def _missing_parents(self, page: NormalisedPage, outcome: PollOutcome) -> list[Mention]:
+        """The ancestors of replies whose parent is neither on the page nor in the inbox."""
+        have = {m.external_id for m in page.mentions}
+        wanted = sorted({m.in_reply_to for m in page.mentions if m.in_reply_to} - have)
+        if not wanted:
+            return []
+        stored = await self._state.known_external_ids(
+            self.account.workspace_id, Network.MASTODON.value, wanted
+        )
+        missing = set(wanted) - stored
+        found: list[Mention] = []
+        lookups = 0
+        for reply in page.mentions:
+            if reply.in_reply_to not in missing:
+                continue
+            if lookups == MAX_CONTEXT_LOOKUPS:
+                outcome.notes.append(f"parents of more than {lookups} replies left to later")
+                break
+            lookups += 1
+            ancestors = await self._ancestors(reply.external_id, outcome)
+            found.extend(m for m in ancestors.mentions if m.external_id not in have)
+            page.rejected.extend(ancestors.rejected)
+            have.update(m.external_id for m in ancestors.mentions)
+            missing -= have
+        return found
+
+    async def _ancestors(self, status_id: str, outcome: PollOutcome) -> NormalisedPage:
+        try:
+            answer = await self._api.context(status_id)
+        except PermanentApiError as error:
+            # Deleted since, or not visible: the reply still threads under its parent's id.
+            outcome.notes.append(f"no context for status {status_id}: {error.detail}")
+            return NormalisedPage([], [])
+        finally:
+            outcome.requests += 1
+        body = answer.body
+        ancestors = body.get("ancestors") if isinstance(body, dict) else None
+        if not isinstance(ancestors, list):
+            reason = f"context of status {status_id}: no list of ancestors"
+            return NormalisedPage([], [RejectedPayload(self.source, answer.raw, reason)])
+        return normalise_statuses(ancestors, source=self.source)

@@ -1,0 +1,1 @@
+"""The Bluesky (AT Protocol) connector: notifications in, replies out, over XRPC on aiohttp."""

@@ -1,0 +1,467 @@
+"""The XRPC calls the Bluesky connector makes: its session, retries and rate limits.
+
+A brand account signs in with its handle and an app password (`createSession`) and gets two
+JWTs: a short-lived access token for every call and a refresh token. The access token is
+renewed before it expires (its `exp` claim) and again whenever a server answers
+`ExpiredToken`; a refused refresh falls back to a new sign-in. Only the app password is
+stored; the tokens live in memory, so a restart signs in again.
+
+Answers are sorted into three kinds, as for X: rate limited (429: wait for `ratelimit-reset`),
+transient (5xx, timeouts: back off with jitter) and permanent (other 4xx, with the XRPC error
+name and message). Reads are retried; writes never are, because a retried POST could post
+twice: the outbox decides, after looking for the earlier attempt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import ipaddress
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+from pydantic import SecretStr
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from inbox.domain.errors import ConfigurationError
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+Sleep = Callable[[float], Awaitable[None]]
+Params = Sequence[tuple[str, str]]
+
+CREATE_SESSION = "com.atproto.server.createSession"
+REFRESH_SESSION = "com.atproto.server.refreshSession"
+LIST_NOTIFICATIONS = "app.bsky.notification.listNotifications"
+GET_POST_THREAD = "app.bsky.feed.getPostThread"
+CREATE_RECORD = "com.atproto.repo.createRecord"
+GET_RECORD = "com.atproto.repo.getRecord"
+POST_COLLECTION = "app.bsky.feed.post"
+# Renew the access token this long before its `exp`: a call in flight must not outlive it.
+REFRESH_MARGIN = timedelta(seconds=60)
+DETAIL_MAX_CHARS = 300
+REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=30, sock_connect=10)
+# Error names with which servers say the access token is no longer good.
+TOKEN_ERRORS = frozenset({"ExpiredToken", "InvalidToken"})
+
+
+class BlueskyApiError(Exception):
+    """A call that did not succeed. The message never contains a credential."""
+
+
+class RateLimited(BlueskyApiError):
+    def __init__(self, endpoint: str, reset_at: datetime | None) -> None:
+        super().__init__(f"{endpoint}: rate limited until {reset_at or 'unknown'}")
+        self.reset_at = reset_at
+
+
+class TransientApiError(BlueskyApiError):
+    """5xx, timeouts, broken connections: worth retrying."""
+
+
+class PermanentApiError(BlueskyApiError):
+    """4xx other than 429: retrying the same call cannot succeed."""
+
+    def __init__(self, endpoint: str, status: int, error: str, detail: str) -> None:
+        super().__init__(f"{endpoint}: HTTP {status} {error}: {detail}")
+        self.status = status
+        self.error = error
+        self.detail = detail
+
+
+class AuthenticationFailed(PermanentApiError):
+    """The handle and app password were refused (revoked, mistyped, account taken down)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    limit: int
+    remaining: int
+    reset_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ApiAnswer:
+    """A decoded body (None when it did not parse), its exact bytes and the endpoint's limit."""
+
+    body: Any
+    raw: bytes
+    rate: RateLimit | None
+
+    @property
+    def parses(self) -> bool:
+        return self.body is not None
+
+
+@dataclass(frozen=True, slots=True)
+class BlueskyCredentials:
+    """What is stored for an account: the app password (the handle is the account's own)."""
+
+    app_password: SecretStr
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, SecretStr]) -> BlueskyCredentials | None:
+        password = values.get("app_password")
+        return None if password is None else cls(password)
+
+    def as_mapping(self) -> dict[str, SecretStr]:
+        return {"app_password": self.app_password}
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """The account as the server knows it after a sign-in."""
+
+    did: str
+    handle: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Tokens:
+    access: SecretStr
+    refresh: SecretStr
+    access_expires_at: datetime | None
+
+
+def check_service_url(url: str) -> str:
+    """The service URL without a trailing slash. Plain http only to this machine (a fake
+    server): an app password must never cross a network in clear."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ConfigurationError("Bluesky service", f"{url!r} is not an http(s) URL")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ConfigurationError(
+            "Bluesky service", "only https is accepted, except on this machine (127.0.0.1)"
+        )
+    if parts.query or parts.fragment:
+        raise ConfigurationError("Bluesky service", "a service URL has no query or fragment")
+    return url.rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def rate_limit_from(headers: Mapping[str, str]) -> RateLimit | None:
+    """The `ratelimit-*` headers a PDS sends (reset in epoch seconds)."""
+    try:
+        return RateLimit(
+            limit=int(headers["ratelimit-limit"]),
+            remaining=int(headers["ratelimit-remaining"]),
+            reset_at=datetime.fromtimestamp(int(headers["ratelimit-reset"]), UTC),
+        )
+    except (KeyError, ValueError, OverflowError, OSError):
+        return None
+
+
+def jwt_expiry(token: str) -> datetime | None:
+    """The `exp` claim of a JWT, read without verifying it (the server verifies; we only
+    want to know when to renew). None when the token is not a readable JWT."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        expiry = claims["exp"]
+        if not isinstance(expiry, int | float) or isinstance(expiry, bool):
+            return None
+        return datetime.fromtimestamp(expiry, UTC)
+    except (IndexError, ValueError, KeyError, TypeError, binascii.Error, OverflowError, OSError):
+        return None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _error_of(raw: bytes) -> tuple[str, str]:
+    """(error name, message) of an XRPC error body `{"error": ..., "message": ...}`."""
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        return "Unknown", "an error answer that is not JSON"
+    if not isinstance(body, dict):
+        return "Unknown", "an error answer that is not a JSON object"
+    error = body.get("error")
+    message = body.get("message")
+    name = error if isinstance(error, str) and error else "Unknown"
+    detail = message if isinstance(message, str) and message else "no detail"
+    # Network text: bounded, and on one line so that it cannot forge log lines.
+    return name[:100], " ".join(detail.split())[:DETAIL_MAX_CHARS]
+
+
+class BlueskyApi:
+    """One account's XRPC client. `session` is any aiohttp session (the fake's in tests)."""
+
+    def __init__(
+        self,
+        service: str,
+        handle: str,
+        credentials: BlueskyCredentials,
+        session: aiohttp.ClientSession,
+        *,
+        clock: Clock,
+        sleep: Sleep = asyncio.sleep,
+        max_attempts: int = 6,
+        max_backoff_seconds: float = 60.0,
+    ) -> None:
+        self.service = check_service_url(service)
+        self._handle = handle
+        self._credentials = credentials
+        self._session = session
+        self._clock = clock
+        self._sleep = sleep
+        self._max_attempts = max_attempts
+        self._max_backoff = max_backoff_seconds
+        self._tokens: _Tokens | None = None
+        self._signed_in: SignedIn | None = None
+        # Several calls may find the token expired at once: one renewal serves them all.
+        self._auth_lock = asyncio.Lock()
+        self.limits: dict[str, RateLimit] = {}
+        self.requests = 0
+        self.sign_ins = 0
+        self.refreshes = 0
+
+    # -- the session --------------------------------------------------------------------
+
+    async def sign_in(self) -> SignedIn:
+        """The account's DID and handle, signing in if no session is open yet."""
+        async with self._auth_lock:
+            if self._signed_in is None:
+                await self._create_session()
+            assert self._signed_in is not None
+            return self._signed_in
+
+    async def _create_session(self) -> None:
+        body = {
+            "identifier": self._handle,
+            "password": self._credentials.app_password.get_secret_value(),
+        }
+        answer = await self._send("POST", CREATE_SESSION, json_body=body, token=None)
+        self.sign_ins += 1
+        self._accept_session(CREATE_SESSION, answer)
+        log.info(
+            "bluesky session created",
+            extra={"action": "bluesky_sign_in", "account": self._handle},
+        )
+
+    async def _refresh_session(self) -> None:
+        assert self._tokens is not None
+        answer = await self._send(
+            "POST", REFRESH_SESSION, token=self._tokens.refresh.get_secret_value()
+        )
+        self.refreshes += 1
+        self._accept_session(REFRESH_SESSION, answer)
+
+    def _accept_session(self, endpoint: str, answer: ApiAnswer) -> None:
+        body = answer.body if isinstance(answer.body, dict) else {}
+        access, refresh = _text(body.get("accessJwt")), _text(body.get("refreshJwt"))
+        did, handle = _text(body.get("did")), _text(body.get("handle"))
+        if access is None or refresh is None or did is None or handle is None:
+            raise TransientApiError(f"{endpoint}: the answer has no tokens, did or handle")
+        self._tokens = _Tokens(SecretStr(access), SecretStr(refresh), jwt_expiry(access))
+        self._signed_in = SignedIn(did, handle)
+
+    async def _access_token(self) -> str:
+        async with self._auth_lock:
+            if self._tokens is None:
+                await self._create_session()
+            elif self._expiring(self._tokens):
+                await self._renew()
+            assert self._tokens is not None
+            return self._tokens.access.get_secret_value()
+
+    def _expiring(self, tokens: _Tokens) -> bool:
+        expires = tokens.access_expires_at
+        return expires is not None and expires - REFRESH_MARGIN <= self._clock()
+
+    async def _renew_after_refusal(self, refused: str) -> None:
+        async with self._auth_lock:
+            current = self._tokens
+            if current is not None and current.access.get_secret_value() != refused:
+                return  # another call renewed it while this one waited
+            await self._renew()
+
+    async def _renew(self) -> None:
+        """Refresh; when the refresh token is refused too, sign in again."""
+        if self._tokens is not None:
+            try:
+                await self._refresh_session()
+                return
+            except PermanentApiError as error:
+                log.info(
+                    "bluesky refresh refused; signing in again",
+                    extra={"action": "bluesky_refresh_refused", "error": error.error},
+                )
+        await self._create_session()
+
+    # -- the endpoints the connector uses ----------------------------------------------
+
+    async def notifications(
+        self, *, cursor: str | None, reasons: Sequence[str], limit: int = 100
+    ) -> ApiAnswer:
+        params = [("limit", str(limit)), *(("reasons", reason) for reason in reasons)]
+        if cursor is not None:
+            params.append(("cursor", cursor))
+        return await self.query(LIST_NOTIFICATIONS, params)
+
+    async def post_thread(self, uri: str, *, parent_height: int, depth: int = 0) -> ApiAnswer:
+        params = [("uri", uri), ("depth", str(depth)), ("parentHeight", str(parent_height))]
+        return await self.query(GET_POST_THREAD, params)
+
+    async def create_post(self, repo: str, rkey: str, record: Mapping[str, Any]) -> ApiAnswer:
+        body = {"repo": repo, "collection": POST_COLLECTION, "rkey": rkey, "record": record}
+        return await self.procedure(CREATE_RECORD, body)
+
+    async def get_post_record(self, repo: str, rkey: str) -> ApiAnswer:
+        params = [("repo", repo), ("collection", POST_COLLECTION), ("rkey", rkey)]
+        return await self.query(GET_RECORD, params)
+
+    # -- calls --------------------------------------------------------------------------
+
+    async def query(self, nsid: str, params: Params) -> ApiAnswer:
+        """A GET call (XRPC query), retried on 429 and transient failures."""
+        return await self._retried(nsid, lambda: self._authorised("GET", nsid, params=params))
+
+    async def procedure(self, nsid: str, body: Mapping[str, Any]) -> ApiAnswer:
+        """A POST call (XRPC procedure), tried once: the caller decides about a retry."""
+        return await self._authorised("POST", nsid, json_body=body)
+
+    async def _authorised(
+        self,
+        method: str,
+        nsid: str,
+        *,
+        params: Params = (),
+        json_body: Mapping[str, Any] | None = None,
+    ) -> ApiAnswer:
+        token = await self._access_token()
+        try:
+            return await self._send(method, nsid, params=params, json_body=json_body, token=token)
+        except PermanentApiError as error:
+            if error.error not in TOKEN_ERRORS and error.status != 401:
+                raise
+            # Expired or revoked early: renew once and repeat; a second refusal is final.
+            await self._renew_after_refusal(token)
+            token = await self._access_token()
+            try:
+                return await self._send(
+                    method, nsid, params=params, json_body=json_body, token=token
+                )
+            except PermanentApiError as again:
+                if again.error in TOKEN_ERRORS or again.status == 401:
+                    raise AuthenticationFailed(
+                        nsid, again.status, again.error, again.detail
+                    ) from None
+                raise
+
+    async def _retried(self, nsid: str, call: Callable[[], Awaitable[ApiAnswer]]) -> ApiAnswer:
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type((RateLimited, TransientApiError)),
+            wait=self._wait,
+            stop=stop_after_attempt(self._max_attempts),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await call()
+        raise AssertionError("unreachable: tenacity re-raises the last error")
+
+    def _wait(self, state: RetryCallState) -> float:
+        """Exponential backoff with jitter; after a 429 with a known reset, no extra wait
+        here: the next attempt waits for the reset in `_respect_limit`."""
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, RateLimited) and error.reset_at is not None:
+            return 0.0
+        backoff = wait_exponential_jitter(initial=1, max=self._max_backoff)
+        return float(backoff(state))
+
+    async def _respect_limit(self, nsid: str) -> None:
+        """Do not spend a request known to be refused: wait for the window to reset first."""
+        known = self.limits.get(nsid)
+        if known is not None and known.remaining <= 0:
+            wait = (known.reset_at - self._clock()).total_seconds()
+            if wait > 0:
+                log.info(
+                    "bluesky rate limit reached, waiting for the reset",
+                    extra={"action": "bluesky_rate_wait", "endpoint": nsid, "seconds": wait},
+                )
+                await self._sleep(wait + 1.0)
+            del self.limits[nsid]
+
+    async def _send(
+        self,
+        method: str,
+        nsid: str,
+        *,
+        params: Params = (),
+        json_body: Mapping[str, Any] | None = None,
+        token: str | None,
+    ) -> ApiAnswer:
+        await self._respect_limit(nsid)
+        headers = {"Accept": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        self.requests += 1
+        try:
+            async with self._session.request(
+                method,
+                f"{self.service}/xrpc/{nsid}",
+                params=list(params),
+                json=json_body,
+                headers=headers,
+                allow_redirects=False,
+            ) as response:
+                raw = await response.read()
+                status = response.status
+                rate = rate_limit_from(response.headers)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise TransientApiError(f"{nsid}: {exc.__class__.__name__}") from None
+        if rate is not None:
+            self.limits[nsid] = rate
+        if status == 429:
+            raise RateLimited(nsid, rate.reset_at if rate else None)
+        if status >= 500:
+            error, detail = _error_of(raw)
+            raise TransientApiError(f"{nsid}: HTTP {status} {error}: {detail}")
+        if status >= 300:
+            error, detail = _error_of(raw)
+            if nsid == CREATE_SESSION and status in (400, 401):
+                raise AuthenticationFailed(nsid, status, error, detail)
+            raise PermanentApiError(nsid, status, error, detail)
+        try:
+            body = json.loads(raw)
+        except (ValueError, RecursionError):
+            body = None
+        return ApiAnswer(body, raw, rate)
+
+
+async def sign_in_once(
+    service: str, handle: str, credentials: BlueskyCredentials, *, clock: Clock
+) -> SignedIn:
+    """Check a handle and app password against the service (`inbox connect bluesky`)."""
+    async with aiohttp.ClientSession(timeout=REQUEST_TIMEOUT, trust_env=False) as session:
+        return await BlueskyApi(service, handle, credentials, session, clock=clock).sign_in()
+
+
+def bluesky_session() -> aiohttp.ClientSession:
+    """The HTTP session every Bluesky account of a worker shares."""
+    return aiohttp.ClientSession(timeout=REQUEST_TIMEOUT)

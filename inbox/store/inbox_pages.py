@@ -212,7 +212,9 @@ SELECT
 SEARCH_THREADS = """
 SELECT t.id, t.network, t.status, t.excerpt, max(m.created_at) AS latest
 FROM mention m JOIN thread t ON t.workspace_id = m.workspace_id AND t.id = m.thread_id
-WHERE m.workspace_id = $1 AND to_tsvector('simple', m.body) @@ plainto_tsquery('simple', $2)
+WHERE m.workspace_id = $1
+  AND (to_tsvector('inbox_fr'::regconfig, m.body) || to_tsvector('inbox_en'::regconfig, m.body))
+      @@ (plainto_tsquery('inbox_fr'::regconfig, $2) || plainto_tsquery('inbox_en'::regconfig, $2))
 GROUP BY t.id, t.network, t.status, t.excerpt
 ORDER BY latest DESC
 LIMIT $3
@@ -226,7 +228,8 @@ SELECT c.id, c.display_name,
         WHERE t.workspace_id = c.workspace_id AND t.customer_id = c.id) AS latest_thread
 FROM customer c
 WHERE c.workspace_id = $1
-  AND (to_tsvector('simple', coalesce(c.display_name, '')) @@ plainto_tsquery('simple', $2)
+  AND (to_tsvector('inbox_names'::regconfig, coalesce(c.display_name, ''))
+       @@ plainto_tsquery('inbox_names'::regconfig, $2)
        OR EXISTS (SELECT 1 FROM identity i
                   WHERE i.workspace_id = c.workspace_id AND i.customer_id = c.id
                     AND lower(i.handle) = lower(ltrim($2, '@'))))

@@ -315,6 +315,36 @@ async def test_search_finds_threads_by_their_words_and_customers_by_handle(
     assert "<script>alert(1)</script>" not in page
 
 
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Je veux être remboursé de ma facture", "rembourser factures"),  # French stems
+        ("Le café du hall est fermé", "cafe ferme"),  # accents folded
+        ("Still waiting for my refund on these charges", "refunds charged"),  # English stems
+    ],
+)
+async def test_search_reads_french_and_english(
+    client: tuple[aiohttp.ClientSession, str],
+    services: Services,
+    db: Database,
+    workspace_id: int,
+    text: str,
+    words: str,
+) -> None:
+    session, base = client
+    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    others = mention("2", author="u2", conversation="c2", text="router blinking orange")
+    await services.ingest(
+        workspace_id, IngestBatch([mention("1", conversation="c1", text=text), others])
+    )
+    async with await log_in(session, base, "ana@example.com"):
+        pass
+    async with session.get(f"{base}/search", params={"q": words}) as r:
+        page = await r.text()
+    assert text in page
+    assert "router blinking" not in page
+
+
 async def test_canned_responses_are_offered_filled_for_the_thread(
     client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
 ) -> None:

@@ -13,9 +13,10 @@ from typing import Any, Protocol
 
 from pydantic import SecretStr
 
+from inbox.domain.inbound_webhooks import InboundSource, ParsedDelivery, SourceKind, SourceSummary
 from inbox.domain.ingestion import IngestBatch, IngestResult
 from inbox.domain.mention import Mention
-from inbox.domain.network import ChannelStatus
+from inbox.domain.network import ChannelStatus, Network
 from inbox.domain.outbox import OutboxItem, OutboxKind
 from inbox.domain.people import Role
 from inbox.domain.routing import ClaimedThread, RoutingConfig
@@ -614,6 +615,7 @@ class CannedStore(Protocol):
         self, workspace_id: int, responses: Sequence[tuple[str, str, str | None]]
     ) -> None: ...
 
+
 class WorkspacePreferencesStore(Protocol):
     async def load(self, workspace_id: int) -> WorkspacePreferences | None:
         """None until an admin saved some."""
@@ -699,3 +701,41 @@ class AccountAdminStore(Protocol):
 
     async def set_enabled(self, workspace_id: int, account_id: int, enabled: bool) -> bool: ...
 
+
+class InboundSourceStore(Protocol):
+    """Sources that push events to the inbox, with their secrets unsealed."""
+
+    async def find(self, workspace_slug: str, name: str) -> InboundSource | None: ...
+
+    async def add(
+        self,
+        workspace_id: int,
+        name: str,
+        kind: SourceKind,
+        secret: SecretStr,
+        *,
+        verify_token: SecretStr | None = None,
+        access_token: SecretStr | None = None,
+        settings: dict[str, Any] | None = None,
+        accounts: dict[Network, tuple[str, str]] | None = None,
+    ) -> InboundSource | None:
+        """None when the workspace already has a source of that name."""
+        ...
+
+    async def all(self, workspace_id: int) -> list[SourceSummary]: ...
+
+    async def remove(self, workspace_id: int, name: str) -> bool: ...
+
+
+class InboundFormat(Protocol):
+    """How one kind of source signs its deliveries and what they contain."""
+
+    def verify(
+        self, source: InboundSource, body: bytes, headers: Mapping[str, str], now: datetime
+    ) -> None:
+        """Raises SignatureRejected; runs before anything of the body is read."""
+        ...
+
+    async def parse(self, source: InboundSource, body: bytes) -> ParsedDelivery:
+        """Mentions and rejects; never raises on bad input."""
+        ...

@@ -1,0 +1,1 @@
+"""The Meta connector: Facebook Page and Instagram comments pushed by Graph webhooks."""

@@ -8,6 +8,7 @@ import contextlib
 import errno
 import json
 import os
+import re
 import signal
 import sys
 from collections.abc import Sequence
@@ -183,8 +184,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     x.add_argument("--reads-per-day", type=int, help="cap on posts read per day")
     x.add_argument("--reads-per-month", type=int, help="cap on posts read per month")
+    bluesky = networks.add_parser(
+        "bluesky",
+        help="a Bluesky account; its app password is read from standard input (never from "
+        "arguments), checked by signing in, and stored sealed",
+    )
+    bluesky.add_argument("--handle", required=True, help="the account's handle, without @")
+    bluesky.add_argument(
+        "--service",
+        help="the account's PDS or entryway (default INBOX_BLUESKY_SERVICE, https://bsky.social)",
+    )
+    bluesky.add_argument(
+        "--poll-seconds", type=float, help="seconds between notification polls (default 30)"
+    )
     return parser
 
+
+# What Bluesky's settings give as an app password; anything else may be the main password.
+BLUESKY_APP_PASSWORD = re.compile(r"^[a-z0-9]{4}(-[a-z0-9]{4}){3}$")
 
 X_CREDENTIAL_VARIABLES = {
     "bearer_token": "X_BEARER_TOKEN",
@@ -326,6 +343,52 @@ async def _connect_x(settings: Settings, args: argparse.Namespace) -> None:
         print(
             "replies need X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET"
         )
+
+
+async def _connect_bluesky(settings: Settings, args: argparse.Namespace) -> None:
+    from connectors.bluesky.xrpc import (
+        BlueskyApiError,
+        BlueskyCredentials,
+        check_service_url,
+        sign_in_once,
+    )
+    from inbox.bootstrap import utc_now
+
+    handle = args.handle.strip().removeprefix("@").lower()
+    if not handle or "." not in handle or any(c.isspace() for c in handle):
+        raise ConfigurationError("--handle", "a Bluesky handle looks like name.bsky.social")
+    service = check_service_url(args.service or settings.bluesky_service)
+    if args.poll_seconds is not None and args.poll_seconds < 5:
+        raise ConfigurationError("--poll-seconds", "must be at least 5")
+    password = sys.stdin.readline().strip()
+    if not password:
+        raise ConfigurationError("standard input", "the account's app password, on one line")
+    if not BLUESKY_APP_PASSWORD.match(password):
+        print(
+            "inbox: warning: this does not look like an app password (xxxx-xxxx-xxxx-xxxx); "
+            "create one in Bluesky's settings rather than giving the account's password",
+            file=sys.stderr,
+        )
+    credentials = BlueskyCredentials(SecretStr(password))
+    try:
+        signed_in = await sign_in_once(service, handle, credentials, clock=utc_now)
+    except BlueskyApiError as error:
+        raise ConfigurationError("Bluesky sign-in", str(error)) from None
+    account_settings = {"service": service, "poll_seconds": args.poll_seconds}
+    async with open_runtime(settings) as runtime:
+        store = credential_store(settings, runtime.db)
+        account_id = await runtime.workspaces.configure_account(
+            runtime.default_workspace_id,
+            Network.BLUESKY,
+            signed_in.did,
+            signed_in.handle,
+            account_settings,
+        )
+        await store.replace(runtime.default_workspace_id, account_id, credentials.as_mapping())
+    print(
+        f"bluesky account @{signed_in.handle} ({signed_in.did}) connected: it can read "
+        "mentions, replies and quotes and post replies"
+    )
 
 
 async def _agent_add(settings: Settings, args: argparse.Namespace) -> None:
@@ -604,6 +667,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             case "sla":
                 document = _sla_document(args.file) if args.sla_command == "set" else None
                 asyncio.run(_sla(settings, args.sla_command, document))
+            case "connect" if args.network == "bluesky":
+                asyncio.run(_connect_bluesky(settings, args))
             case "connect":
                 asyncio.run(_connect_x(settings, args))
             case "routing":

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     # certificate: for a test double of the X API such as `inbox fake-x`. Unset in production.
     x_api_address: str | None = Field(default=None, pattern=r"^[A-Za-z0-9.\-]+:[0-9]{1,5}$")
     x_api_ca_file: Path | None = None
+    # The PDS (or entryway) `inbox connect bluesky` signs in to when no --service is given.
+    bluesky_service: str = "https://bsky.social"
     # How long a claimed outbox item is left to its sender before another pass reconciles it.
     outbox_lease_seconds: float = Field(default=120.0, gt=0, le=3600)
 

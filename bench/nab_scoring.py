@@ -21,6 +21,7 @@ row): 100 * (raw - null) / (perfect - null).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -73,7 +74,9 @@ class FileScore:
 
 
 def probation_rows(file_rows: int) -> int:
-    return int(min(math.floor(PROBATION_PERCENT * file_rows), PROBATION_PERCENT * PROBATION_CAP_ROWS))
+    return int(
+        min(math.floor(PROBATION_PERCENT * file_rows), PROBATION_PERCENT * PROBATION_CAP_ROWS)
+    )
 
 
 def scaled_sigmoid(position: float) -> float:
@@ -151,7 +154,9 @@ def score_by_threshold(
     rows = _rows(len(scores), windows, cost)
     order = sorted(range(len(scores)), key=lambda i: scores[i], reverse=True)
     # A window wholly inside the probationary period is not scored at all.
-    window_parts = {row.window: -cost.fn for row in rows if row.window is not None and row.window >= 0}
+    window_parts = {
+        row.window: -cost.fn for row in rows if row.window is not None and row.window >= 0
+    }
     false_positives = 0.0
     tp = fp = 0
     tn = sum(1 for row in rows if row.window is None)
@@ -172,7 +177,9 @@ def score_by_threshold(
             tp += 1
             fn -= 1
             window_parts[row.window] = max(window_parts[row.window], row.reward)
-    table.append(FileScore(threshold, false_positives + math.fsum(window_parts.values()), tp, tn, fp, fn))
+    table.append(
+        FileScore(threshold, false_positives + math.fsum(window_parts.values()), tp, tn, fp, fn)
+    )
     return table
 
 
@@ -214,7 +221,7 @@ def best_threshold(
     for scores, windows in files:
         table = score_by_threshold(scores, windows, cost)
         base += table[0].score
-        for before, after in zip(table, table[1:], strict=False):
+        for before, after in itertools.pairwise(table):
             changes[after.threshold] = changes.get(after.threshold, 0.0) + (
                 after.score - before.score
             )

@@ -11,9 +11,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiohttp
 import asyncpg
 import platformdirs
 
+from connectors.bluesky.outbound import BlueskyOutboundChannel
+from connectors.bluesky.poller import BlueskyAccount, BlueskyPoller
+from connectors.bluesky.runner import BlueskyAccountRunner
+from connectors.bluesky.xrpc import BlueskyApi, BlueskyCredentials, bluesky_session
 from connectors.webhooks.outbound import AiohttpWebhookPoster, webhook_session
 from connectors.x.api import XApi, XCredentials
 from connectors.x.budget import PollingPlan, ReadBudget
@@ -25,6 +30,7 @@ from connectors.x.stream import XStream, desired_rules
 from inbox.domain.errors import ConfigurationError, DatabaseUnavailableError, InboxError
 from inbox.domain.network import Network
 from inbox.domain.outbox import DeliveryError
+from inbox.ports import OutboundChannel
 from inbox.settings import Settings
 from inbox.store.admin_workspaces import PgWorkspacePreferences
 from inbox.store.canned import PgCannedStore
@@ -211,10 +217,10 @@ def manage_webhooks(settings: Settings, db: Database) -> ManageWebhooks:
 class ChannelDirectory:
     """The OutboundChannels port over the channels the worker built for its accounts."""
 
-    def __init__(self, channels: dict[tuple[int, int], XOutboundChannel]) -> None:
+    def __init__(self, channels: dict[tuple[int, int], OutboundChannel]) -> None:
         self._channels = channels
 
-    async def for_account(self, workspace_id: int, account_id: int | None) -> XOutboundChannel:
+    async def for_account(self, workspace_id: int, account_id: int | None) -> OutboundChannel:
         channel = self._channels.get((workspace_id, account_id or 0))
         if channel is None:
             raise DeliveryError(
@@ -247,6 +253,7 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
     pinned = parse_address(settings.x_api_address) if settings.x_api_address else None
     session = x_api_session(pinned_address=pinned, ca_file=settings.x_api_ca_file)
     hooks_session = webhook_session()
+    bluesky_http = bluesky_session()
     try:
         credentials = credential_store(settings, runtime.db)
         state = PgConnectorState(runtime.db)
@@ -254,7 +261,7 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
         health = PgChannelHealthStore(runtime.db)
         runners: list[XAccountRunner] = []
         streams: list[XStream] = []
-        channels: dict[tuple[int, int], XOutboundChannel] = {}
+        channels: dict[tuple[int, int], OutboundChannel] = {}
         for configured in await runtime.workspaces.enabled_accounts(Network.X):
             keys = XCredentials.from_mapping(
                 await credentials.load(configured.workspace_id, configured.account_id)
@@ -291,6 +298,8 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
                 channels[(account.workspace_id, account.account_id)] = XOutboundChannel(
                     account, api, utc_now
                 )
+        bluesky_runners, bluesky_channels = await _bluesky_accounts(runtime, bluesky_http)
+        channels.update(bluesky_channels)
         sender = SendOutbox(
             PgOutboxStore(runtime.db),
             ChannelDirectory(channels),
@@ -317,6 +326,7 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
         await asyncio.gather(
             *(runner.run(stop) for runner in runners),
             *(stream.run(stop) for stream in streams),
+            *(runner.run(stop) for runner in bluesky_runners),
             _send_outbox(sender, stop, outbox_every),
             timer.run(stop),
             _deliver_webhooks(webhooks, stop, outbox_every),
@@ -329,6 +339,56 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
     finally:
         await session.close()
         await hooks_session.close()
+        await bluesky_http.close()
+
+
+async def _bluesky_accounts(
+    runtime: Runtime, session: aiohttp.ClientSession
+) -> tuple[list[BlueskyAccountRunner], dict[tuple[int, int], OutboundChannel]]:
+    """A runner and an outbound channel for every enabled Bluesky account."""
+    credentials = credential_store(runtime.settings, runtime.db)
+    state = PgConnectorState(runtime.db)
+    ledger = PgApiUsageLedger(runtime.db)
+    health = PgChannelHealthStore(runtime.db)
+    runners: list[BlueskyAccountRunner] = []
+    channels: dict[tuple[int, int], OutboundChannel] = {}
+    for configured in await runtime.workspaces.enabled_accounts(Network.BLUESKY):
+        secrets = BlueskyCredentials.from_mapping(
+            await credentials.load(configured.workspace_id, configured.account_id)
+        )
+        if secrets is None:
+            log.warning(
+                "bluesky account has no app password; run inbox connect bluesky",
+                extra={"action": "bluesky_no_credentials", "account": configured.handle},
+            )
+            continue
+        service = configured.settings.get("service") or runtime.settings.bluesky_service
+        try:
+            api = BlueskyApi(str(service), configured.handle, secrets, session, clock=utc_now)
+        except ConfigurationError as error:
+            log.error(
+                "bluesky account not started",
+                extra={"action": "bluesky_bad_service", "account": configured.handle,
+                       "error": str(error)},
+            )  # fmt: skip
+            continue
+        account = BlueskyAccount(
+            configured.workspace_id,
+            configured.account_id,
+            configured.external_id,
+            configured.handle,
+        )
+        poller = BlueskyPoller(account, api, runtime.services.ingest, state)
+        poll_seconds = float(configured.settings.get("poll_seconds") or 30.0)
+        runners.append(
+            BlueskyAccountRunner(
+                poller, api, ledger, health, clock=utc_now, poll_seconds=poll_seconds
+            )
+        )
+        channels[(account.workspace_id, account.account_id)] = BlueskyOutboundChannel(
+            account, api, utc_now
+        )
+    return runners, channels
 
 
 def _x_stream(

@@ -24,11 +24,15 @@ from inbox.domain.errors import (
 )
 from inbox.domain.people import Role
 from inbox.domain.thread import ThreadStatus
+from inbox.usecases.inbound_webhooks import ReceiveWebhooks
 from inbox.usecases.replies import ReplyCollisionError
 from inbox.usecases.services import Services
 from inbox.usecases.sla_reports import ReportRequestError
 from inbox.usecases.tokens import Caller
 from web import metrics, openapi
+from web.admin import add_admin_pages
+from web.admin.api import add_admin_api
+from web.inbound_webhooks import add_inbound_webhooks
 from web.keys import SERVICES
 from web.pages import add_pages
 
@@ -109,14 +113,33 @@ def _statuses(raw: str | None) -> list[ThreadStatus]:
         raise BadRequestError("status", f"expected a comma-separated list of {allowed}") from exc
 
 
+# Ids are PostgreSQL bigints: anything outside names nothing and must not reach the driver.
+LARGEST_ID = 2**63 - 1
+
+
 def _int_param(request: web.Request, name: str, default: int | None) -> int | None:
     raw = request.query.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as exc:
         raise BadRequestError(name, f"expected an integer, got {raw[:40]!r}") from exc
+    if not -LARGEST_ID <= value <= LARGEST_ID:
+        raise BadRequestError(name, "out of range")
+    return value
+
+
+def _path_id(request: web.Request, name: str) -> int:
+    """A positive id from the path, or a 400 naming it."""
+    raw = request.match_info[name]
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise BadRequestError(name, f"expected an integer, got {raw[:40]!r}") from exc
+    if not 1 <= value <= LARGEST_ID:
+        raise BadRequestError(name, f"an id between 1 and {LARGEST_ID}")
+    return value
 
 
 async def list_threads(request: web.Request) -> web.Response:
@@ -202,10 +225,7 @@ async def explain_thread_sla(request: web.Request) -> web.Response:
     """How each SLA clock of a thread was computed: GET /api/v1/threads/{id}/sla"""
     caller = await caller_of(request)
     caller.require(*STAFF)
-    try:
-        thread_id = int(request.match_info["thread_id"])
-    except ValueError as exc:
-        raise BadRequestError("thread id", "expected an integer") from exc
+    thread_id = _path_id(request, "thread_id")
     clocks = await request.app[SERVICES].explain_sla(caller.workspace_id, thread_id)
     return web.json_response({"thread_id": thread_id, "clocks": clocks})
 
@@ -214,8 +234,8 @@ async def close_thread(request: web.Request) -> web.Response:
     """Close without an answer: POST /api/v1/threads/{id}/close {"reason": "no_reply_needed"}"""
     caller = await caller_of(request)
     caller.require(*STAFF)
+    thread_id = _path_id(request, "thread_id")
     try:
-        thread_id = int(request.match_info["thread_id"])
         body = await request.json()
     except ValueError as exc:
         raise BadRequestError("request", "a thread id and a JSON body are expected") from exc
@@ -232,10 +252,7 @@ async def close_thread(request: web.Request) -> web.Response:
 
 
 def _thread_id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["thread_id"])
-    except ValueError as exc:
-        raise BadRequestError("thread id", "expected an integer") from exc
+    return _path_id(request, "thread_id")
 
 
 async def _json_object(request: web.Request) -> dict[str, object]:
@@ -409,10 +426,7 @@ async def review_community_answer(request: web.Request) -> web.Response:
     "body": "edited text", "note": "..."}"""
     caller = await caller_of(request)
     caller.require(*EDITORS)
-    try:
-        answer_id = int(request.match_info["answer_id"])
-    except ValueError as exc:
-        raise BadRequestError("answer id", "expected an integer") from exc
+    answer_id = _path_id(request, "answer_id")
     body = await _json_object(request)
     try:
         item = await request.app[SERVICES].community_answers.review(
@@ -465,13 +479,22 @@ async def openapi_document(request: web.Request) -> web.Response:
     return web.json_response(openapi.document())
 
 
-def create_app(services: Services, default_workspace: int | None = None) -> web.Application:
-    """The JSON API; with the instance's workspace, the agent pages too."""
+def create_app(
+    services: Services,
+    default_workspace: int | None = None,
+    *,
+    inbound: ReceiveWebhooks | None = None,
+) -> web.Application:
+    """The JSON API; with the instance's workspace, the agent pages too; with a receiver, the
+    signed inbound webhooks."""
     app = web.Application(middlewares=[security_headers, errors_middleware])
     app[SERVICES] = services
+    add_inbound_webhooks(app, inbound)
     if default_workspace is not None:
         add_pages(app, default_workspace)
+        add_admin_pages(app)
     app.router.add_get("/healthz", healthz)
+    add_admin_api(app, caller_of)
     app.router.add_get("/api/v1/threads", list_threads)
     app.router.add_get("/api/v1/channels", list_channels)
     app.router.add_get("/metrics", prometheus_metrics)

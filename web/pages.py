@@ -389,9 +389,12 @@ def translated(handler: Handler) -> Handler:
 
 def _thread_id(request: web.Request) -> int:
     try:
-        return int(request.match_info["thread_id"])
+        thread_id = int(request.match_info["thread_id"])
     except ValueError as exc:
         raise web.HTTPNotFound() from exc
+    if not 1 <= thread_id < 2**63:  # a bigint, or no thread at all
+        raise web.HTTPNotFound()
+    return thread_id
 
 
 async def thread_page(request: web.Request, notice: str | None = None) -> web.Response:
@@ -493,9 +496,12 @@ def _optional_id(value: object) -> int | None:
     if not text:
         return None
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
-        raise web.HTTPBadRequest(text="assignee: not a known colleague or team") from None
+        value = 0
+    if not 1 <= value < 2**63:
+        raise web.HTTPBadRequest(text="assignee: not a known colleague or team")
+    return value
 
 
 async def assign_thread(request: web.Request) -> web.StreamResponse:

@@ -19,6 +19,11 @@ from connectors.bluesky.outbound import BlueskyOutboundChannel
 from connectors.bluesky.poller import BlueskyAccount, BlueskyPoller
 from connectors.bluesky.runner import BlueskyAccountRunner
 from connectors.bluesky.xrpc import BlueskyApi, BlueskyCredentials, bluesky_session
+from connectors.mastodon.api import MastodonApi, mastodon_session
+from connectors.mastodon.outbound import MastodonOutboundChannel
+from connectors.mastodon.poller import MastodonAccount, MastodonPoller
+from connectors.mastodon.runner import MastodonAccountRunner
+from connectors.mastodon.stream import MastodonStream
 from connectors.webhooks.outbound import AiohttpWebhookPoster, webhook_session
 from connectors.x.api import XApi, XCredentials
 from connectors.x.budget import PollingPlan, ReadBudget
@@ -253,6 +258,7 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
     pinned = parse_address(settings.x_api_address) if settings.x_api_address else None
     session = x_api_session(pinned_address=pinned, ca_file=settings.x_api_ca_file)
     hooks_session = webhook_session()
+    mastodon_http = mastodon_session()
     bluesky_http = bluesky_session()
     try:
         credentials = credential_store(settings, runtime.db)
@@ -300,6 +306,8 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
                 )
         bluesky_runners, bluesky_channels = await _bluesky_accounts(runtime, bluesky_http)
         channels.update(bluesky_channels)
+        mastodon = await mastodon_workers(runtime, mastodon_http)
+        channels.update(mastodon.channels)
         sender = SendOutbox(
             PgOutboxStore(runtime.db),
             ChannelDirectory(channels),
@@ -326,6 +334,8 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
         await asyncio.gather(
             *(runner.run(stop) for runner in runners),
             *(stream.run(stop) for stream in streams),
+            *(runner.run(stop) for runner in mastodon.runners),
+            *(stream.run(stop) for stream in mastodon.streams),
             *(runner.run(stop) for runner in bluesky_runners),
             _send_outbox(sender, stop, outbox_every),
             timer.run(stop),
@@ -340,6 +350,7 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
         await session.close()
         await hooks_session.close()
         await bluesky_http.close()
+        await mastodon_http.close()
 
 
 async def _bluesky_accounts(
@@ -408,6 +419,60 @@ def _x_stream(
         runner.ingest,
         on_reconnect=catch_up,
     )
+
+
+@dataclass(slots=True)
+class MastodonWorkers:
+    runners: list[MastodonAccountRunner]
+    streams: list[MastodonStream]
+    channels: dict[tuple[int, int], MastodonOutboundChannel]
+
+
+# With the user stream on, REST polls are its safety net: they run rarely.
+MASTODON_STREAMED_POLL_SECONDS = 600.0
+
+
+async def mastodon_workers(runtime: Runtime, session: aiohttp.ClientSession) -> MastodonWorkers:
+    """A runner, a channel and, when asked for, a user stream per enabled Mastodon account."""
+    credentials = credential_store(runtime.settings, runtime.db)
+    state = PgConnectorState(runtime.db)
+    ledger = PgApiUsageLedger(runtime.db)
+    health = PgChannelHealthStore(runtime.db)
+    workers = MastodonWorkers([], [], {})
+    for configured in await runtime.workspaces.enabled_accounts(Network.MASTODON):
+        ids = (configured.workspace_id, configured.account_id)
+        token = (await credentials.load(*ids)).get("access_token")
+        instance = configured.settings.get("instance")
+        if token is None or not isinstance(instance, str):
+            log.warning(
+                "mastodon account has no token or instance; run inbox connect mastodon",
+                extra={"action": "mastodon_no_credentials", "account": configured.handle},
+            )
+            continue
+        account = MastodonAccount(*ids, instance, configured.external_id, configured.handle)
+        try:
+            api = MastodonApi(instance, token, session, clock=utc_now)
+        except ConfigurationError as error:
+            log.error(
+                "mastodon account not started",
+                extra={"action": "mastodon_bad_instance", "account": configured.handle,
+                       "error": str(error)},
+            )  # fmt: skip
+            continue
+        streamed = bool(configured.settings.get("stream"))
+        default = MASTODON_STREAMED_POLL_SECONDS if streamed else 60.0
+        poll_seconds = float(configured.settings.get("poll_seconds") or default)
+        poller = MastodonPoller(account, api, runtime.services.ingest, state)
+        runner = MastodonAccountRunner(
+            poller, api, ledger, health, clock=utc_now, poll_seconds=poll_seconds
+        )
+        workers.runners.append(runner)
+        if streamed:
+            workers.streams.append(
+                MastodonStream(account, api, runner.ingest, on_reconnect=runner.tick)
+            )
+        workers.channels[ids] = MastodonOutboundChannel(account, api, utc_now)
+    return workers
 
 
 def utc_now() -> datetime:

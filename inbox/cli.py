@@ -184,6 +184,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     x.add_argument("--reads-per-day", type=int, help="cap on posts read per day")
     x.add_argument("--reads-per-month", type=int, help="cap on posts read per month")
+    mastodon = networks.add_parser(
+        "mastodon",
+        help="a Mastodon account; its access token (scopes read and write:statuses) is read "
+        "from standard input, never from arguments",
+    )
+    mastodon.add_argument("--instance", required=True, help="the instance, https://host")
+    mastodon.add_argument("--handle", required=True, help="the account's username, without @")
+    mastodon.add_argument(
+        "--stream", action="store_true", help="also listen to the user stream (live mentions)"
+    )
+    mastodon.add_argument("--poll-seconds", type=float, help="REST poll interval (default 60)")
     bluesky = networks.add_parser(
         "bluesky",
         help="a Bluesky account; its app password is read from standard input (never from "
@@ -388,6 +399,36 @@ async def _connect_bluesky(settings: Settings, args: argparse.Namespace) -> None
     print(
         f"bluesky account @{signed_in.handle} ({signed_in.did}) connected: it can read "
         "mentions, replies and quotes and post replies"
+    )
+
+
+async def _connect_mastodon(settings: Settings, args: argparse.Namespace) -> None:
+    from connectors.mastodon.connect import MastodonIdentity, verify_account
+
+    token = SecretStr(sys.stdin.readline().strip())
+    if not token.get_secret_value():
+        raise ConfigurationError("standard input", "the account's access token, on one line")
+    if args.poll_seconds is not None and args.poll_seconds < 5:
+        raise ConfigurationError("--poll-seconds", "at least 5")
+    me: MastodonIdentity = await verify_account(args.instance, args.handle, token)
+    account_settings = {
+        "instance": me.instance,
+        "stream": args.stream,
+        "poll_seconds": args.poll_seconds,
+    }
+    async with open_runtime(settings) as runtime:
+        store = credential_store(settings, runtime.db)
+        account_id = await runtime.workspaces.configure_account(
+            runtime.default_workspace_id,
+            Network.MASTODON,
+            me.user_id,
+            me.username,
+            account_settings,
+        )
+        await store.replace(runtime.default_workspace_id, account_id, {"access_token": token})
+    print(
+        f"mastodon account @{me.username} on {me.instance} ({me.user_id}) connected: "
+        "it can read mentions and post replies"
     )
 
 
@@ -667,6 +708,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             case "sla":
                 document = _sla_document(args.file) if args.sla_command == "set" else None
                 asyncio.run(_sla(settings, args.sla_command, document))
+            case "connect" if args.network == "mastodon":
+                asyncio.run(_connect_mastodon(settings, args))
             case "connect" if args.network == "bluesky":
                 asyncio.run(_connect_bluesky(settings, args))
             case "connect":

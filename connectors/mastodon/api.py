@@ -92,6 +92,12 @@ class ApiAnswer:
         return self.body is not None
 
 
+def mastodon_session() -> aiohttp.ClientSession:
+    """One session for every account's instance; never through a proxy of the environment
+    (the token goes with every request)."""
+    return aiohttp.ClientSession(timeout=REQUEST_TIMEOUT, trust_env=False)
+
+
 def instance_url(text: str) -> str:
     """The instance's base URL, `https://host[:port]`; plain http only on loopback (a test
     double), since the token travels with every request."""

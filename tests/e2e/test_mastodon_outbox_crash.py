@@ -1,0 +1,142 @@
+"""A Mastodon reply is posted exactly once even when the sending process is killed mid-send.
+
+A real `inbox worker` process sends through the fake Mastodon instance (HTTP on loopback). The
+fake makes the status at once but holds its answer; the test SIGKILLs the worker in that
+window, so Mastodon has the reply and the database still says "sending". The instance then
+forgets the Idempotency-Key (it keeps them an hour), so only the look-up can save us: a second
+worker must find the reply among the account's statuses and record it, not post it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+
+import pytest
+from pydantic import SecretStr
+
+from connectors.mastodon.fake import FakeMastodon, FakeMastodonServer
+from inbox.domain.ingestion import IngestBatch
+from inbox.domain.mention import Author, Mention
+from inbox.domain.network import Network
+from inbox.domain.outbox import OutboxKind
+from inbox.store.credentials import PgCredentialStore
+from inbox.store.database import Database
+from inbox.store.ingest import PgIngestStore
+from inbox.store.outbox import PgOutboxStore
+from inbox.store.secret_box import SecretBox
+from inbox.store.workspaces import PgWorkspaceStore
+from inbox.usecases.ingest import IngestMentions
+from tests.integration.test_mastodon_connector import utc_now
+
+pytestmark = pytest.mark.integration
+
+TOKEN = "brand-token"
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], what: str, seconds: float = 60) -> None:
+    for _ in range(int(seconds * 10)):
+        if await check():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def start_worker(env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "inbox.cli",
+        "worker",
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+
+
+async def test_a_worker_killed_between_post_and_update_never_posts_twice(
+    db: Database, database_dsn: str
+) -> None:
+    fake = FakeMastodon()
+    brand = fake.add_account("acme", "Acme", token=TOKEN)
+    customer = fake.add_account("ann", domain="other.example")
+    complaint = fake.post(customer, "@acme my fibre is down")
+    key = SecretBox.new_key()
+    async with FakeMastodonServer(fake) as server:
+        workspaces = PgWorkspaceStore(db)
+        workspace_id = await workspaces.ensure_workspace("default", "default")
+        account_id = await workspaces.configure_account(
+            workspace_id, Network.MASTODON, brand, "acme",
+            {"instance": server.url, "poll_seconds": 600},
+        )  # fmt: skip
+        await PgCredentialStore(db, SecretBox(SecretStr(key))).replace(
+            workspace_id, account_id, {"access_token": SecretStr(TOKEN)}
+        )
+        await IngestMentions(PgIngestStore(db))(
+            workspace_id,
+            IngestBatch(
+                [
+                    Mention(
+                        network=Network.MASTODON,
+                        external_id=complaint,
+                        author=Author(external_id=customer, handle="ann@other.example"),
+                        text="@acme my fibre is down",
+                        created_at=utc_now(),
+                    )
+                ]
+            ),
+        )
+        thread_id = int(
+            await db.fetchval("SELECT id FROM thread WHERE workspace_id = $1", workspace_id)
+        )
+        store = PgOutboxStore(db)
+        item = await store.enqueue(workspace_id, thread_id, OutboxKind.REPLY, "r1", "Sorry, DM us")
+
+        env = {k: v for k, v in os.environ.items() if not k.startswith("INBOX_")}
+        env.update(
+            DATABASE_URL=database_dsn, INBOX_SECRET_KEY=key, INBOX_OUTBOX_LEASE_SECONDS="1"
+        )
+        fake.hold_answer("post_status", 60)
+        first = await start_worker(env)
+        try:
+
+            async def posted() -> bool:
+                return len(fake.posted) == 1
+
+            await eventually(posted, "the worker to post the reply")
+        finally:
+            first.send_signal(signal.SIGKILL)
+            await first.wait()
+        fake.hold_answer("post_status", 0)
+        fake.idempotency.clear()  # more than an hour later, as far as the instance knows
+        claimed = await store.get(workspace_id, item.id)
+        assert claimed is not None
+        assert claimed.status.value == "sending"
+
+        second = await start_worker(env)
+        try:
+
+            async def sent() -> bool:
+                current = await store.get(workspace_id, item.id)
+                return current is not None and current.status.value == "sent"
+
+            await eventually(sent, "the second worker to reconcile the reply")
+        finally:
+            second.send_signal(signal.SIGTERM)
+            await second.wait()
+
+    (reply,) = fake.posted
+    assert reply.text == "@ann@other.example Sorry, DM us"
+    done = await store.get(workspace_id, item.id)
+    assert done is not None
+    assert done.sent_external_id == reply.id
+    outbound = await db.fetchval(
+        "SELECT count(*) FROM mention WHERE workspace_id = $1 AND thread_id = $2 "
+        "AND direction = 'outbound'",
+        workspace_id,
+        thread_id,
+    )
+    assert outbound == 1

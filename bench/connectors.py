@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -107,8 +108,119 @@ def utc_now() -> datetime:
 # -- Mastodon -----------------------------------------------------------------------------------
 
 
+MASTODON_TOKEN = "bench-token"  # noqa: S105 (the bench's own fake instance)
+MASTODON_COMPLAINTS = [
+    "@acme my fibre has been down since this morning, any news?",
+    "@acme third time this week the 4G drops. Fix it or I leave.",
+    "@acme billed twice for March, nobody answers the phone",
+    "@acme bonjour, plus d'internet depuis hier soir à Nantes",
+]
+MASTODON_FOLLOW_UPS = ["@acme still nothing here", "@acme any update?", "@acme toujours rien"]
+
+
+async def _serve_fake_mastodon(pipe: Any, customers_count: int, seed: int) -> None:
+    """The fake instance, in a child process as a real one would be on another machine."""
+    import random
+
+    from connectors.mastodon.fake import FakeMastodon, FakeMastodonServer
+
+    world = FakeMastodon(rate_limit=1_000_000)
+    brand = world.add_account("acme", "Acme Telecom", token=MASTODON_TOKEN)
+    customers = [
+        world.add_account(f"customer{n}", f"Customer {n}", domain=f"host{n % 7}.example")
+        for n in range(customers_count)
+    ]
+    rng = random.Random(seed)
+    roots: list[str] = []
+    loop = asyncio.get_running_loop()
+    async with FakeMastodonServer(world) as server:
+        pipe.send((server.url, brand))
+        while True:
+            command, count = await loop.run_in_executor(None, pipe.recv)
+            if command == "stop":
+                break
+            for _ in range(count):
+                author = rng.choice(customers)
+                if roots and rng.random() < 0.3:
+                    parent = rng.choice(roots[-2000:])
+                    world.post(author, rng.choice(MASTODON_FOLLOW_UPS), reply_to=parent)
+                else:
+                    roots.append(world.post(author, rng.choice(MASTODON_COMPLAINTS)))
+            pipe.send(world.reads)
+
+
+def _run_fake_mastodon(pipe: Any, customers_count: int, seed: int) -> None:
+    asyncio.run(_serve_fake_mastodon(pipe, customers_count, seed))
+
+
 async def bench_mastodon(db: Database, args: argparse.Namespace) -> list[Figure]:
-    raise NotImplementedError("the Mastodon section is being written")
+    """Mention notifications polled from the fake instance (JSON pages over loopback HTTP,
+    followed by `min_id`, HTML to text, parents checked) and ingested with their cursor; the
+    ceiling ingests the same normalised mentions in one batch."""
+    import multiprocessing
+
+    from pydantic import SecretStr
+
+    from connectors.mastodon.api import NOTIFICATIONS_PAGE, MastodonApi, mastodon_session
+    from connectors.mastodon.poller import MastodonAccount, MastodonPoller
+    from inbox.domain.network import Network
+    from inbox.store.connector_state import PgConnectorState
+    from inbox.store.ingest import PgIngestStore
+
+    parent, child = multiprocessing.Pipe()
+    fake = multiprocessing.Process(
+        target=_run_fake_mastodon, args=(child, args.customers, args.seed), daemon=True
+    )
+    fake.start()
+    loop = asyncio.get_running_loop()
+
+    async def ask(command: str, count: int) -> Any:
+        parent.send((command, count))
+        return await loop.run_in_executor(None, parent.recv)
+
+    connector_rates: list[float] = []
+    ceiling_rates: list[float] = []
+    try:
+        url, brand = await loop.run_in_executor(None, parent.recv)
+        connector_ws, ceiling_ws = await workspaces_for(db, "mastodon")
+        account_id = await PgWorkspaceStore(db).configure_account(
+            connector_ws, Network.MASTODON, brand, "acme", {"instance": url}
+        )
+        ingest = IngestMentions(PgIngestStore(db))
+        timed = TimedIngest(ingest)
+        async with mastodon_session() as session:
+            api = MastodonApi(url, SecretStr(MASTODON_TOKEN), session, clock=utc_now)
+            poller = MastodonPoller(
+                MastodonAccount(connector_ws, account_id, url, brand, "acme"),
+                api,
+                timed,
+                PgConnectorState(db),
+                max_pages=args.per_round // NOTIFICATIONS_PAGE + 2,
+            )
+            await ask("publish", 1)
+            await poller.poll_mentions()  # the first poll sets the cursor
+            added = 0
+            for number in range(args.rounds):
+                await ask("publish", args.per_round)
+                first_batch = len(timed.batches)
+                started = time.perf_counter()
+                outcome = await poller.poll_mentions()
+                connector_seconds = time.perf_counter() - started
+                mentions = timed.mentions_since(first_batch)
+                ceiling = await ceiling_rate(ingest, ceiling_ws, mentions)
+                added += outcome.added
+                connector_rates.append(len(mentions) / connector_seconds)
+                ceiling_rates.append(ceiling)
+                print(
+                    f"round {number + 1}: {len(mentions)} mentions in {outcome.requests} "
+                    f"requests; connector {connector_seconds:.3f} s, "
+                    f"ceiling {len(mentions) / ceiling:.3f} s"
+                )
+        print(f"{added} mentions added by the Mastodon connector")
+    finally:
+        parent.send(("stop", 0))
+        fake.join(timeout=10)
+    return ratio_figures("mastodon", connector_rates, ceiling_rates)
 
 
 # -- running ----------------------------------------------------------------------------------

@@ -104,9 +104,12 @@ class FakeGraphServer:
         if not isinstance(message, str) or not message.strip():
             return _error("(#100) The parameter message is required", 100)
         posted = self.fake.reply(network, comment.id, message)
-        if self.fake.hold_seconds:
-            # Taken, not yet answered: a client that dies now has posted without knowing it.
-            await asyncio.sleep(self.fake.hold_seconds)
+        # Taken, not yet answered: a client that dies now has posted without knowing it. The
+        # hold ends early when the test sets it back to 0.
+        waited = 0.0
+        while waited < self.fake.hold_seconds:
+            await asyncio.sleep(0.05)
+            waited += 0.05
         return web.json_response({"id": posted.id})
 
     async def _list(self, request: web.Request) -> web.Response:

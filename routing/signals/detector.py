@@ -93,6 +93,8 @@ class DetectorSettings:
     # with the run's age, so that one outage is one alert, not one every bucket.
     settle_score: float = 0.25
     freshness: timedelta = timedelta(minutes=5)
+    # A series younger than this has no baseline worth comparing with: it learns, silent.
+    warmup: timedelta = timedelta(days=1)
 
 
 @dataclass(slots=True)
@@ -129,6 +131,7 @@ class SignalDetector:
     recent: list[DecayedSums] = field(init=False)
     dispersion: _Dispersion = field(init=False)
     tail: EvidenceTail = field(init=False)
+    first: datetime | None = None
     last: datetime | None = None
     abnormal_since: datetime | None = None
 
@@ -172,6 +175,10 @@ class SignalDetector:
                 stretch = (sums.time_constant, sums.observed, sums.expected)
         horizon = settings.rarity_horizon / settings.baseline.bucket
         strength = math.exp(-horizon * self.tail.exceedance(evidence))
+        if self.first is None:
+            self.first = at
+        if at - self.first < settings.warmup:
+            strength = 0.0
         self.tail.add(at, evidence)
         if self.abnormal_since is None and strength >= settings.alert_score:
             self.abnormal_since = at

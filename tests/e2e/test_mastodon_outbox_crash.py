@@ -96,9 +96,7 @@ async def test_a_worker_killed_between_post_and_update_never_posts_twice(
         item = await store.enqueue(workspace_id, thread_id, OutboxKind.REPLY, "r1", "Sorry, DM us")
 
         env = {k: v for k, v in os.environ.items() if not k.startswith("INBOX_")}
-        env.update(
-            DATABASE_URL=database_dsn, INBOX_SECRET_KEY=key, INBOX_OUTBOX_LEASE_SECONDS="1"
-        )
+        env.update(DATABASE_URL=database_dsn, INBOX_SECRET_KEY=key, INBOX_OUTBOX_LEASE_SECONDS="1")
         fake.hold_answer("post_status", 60)
         first = await start_worker(env)
         try:

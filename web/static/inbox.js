@@ -16,7 +16,12 @@
         url.searchParams.set("partial", "1");
         fetch(url, { credentials: "same-origin" })
           .then((answer) => (answer.ok ? answer.text() : null))
-          .then((html) => { if (html !== null) { rows.innerHTML = html; } });
+          .then((html) => {
+            if (html === null) { return; }
+            rows.innerHTML = html;
+            const count = document.getElementById("thread-count");
+            if (count) { count.textContent = String(rows.querySelectorAll("tr[data-thread]").length); }
+          });
       };
       events.addEventListener("change", () => {
         // Bursts of changes cost one reload.

@@ -8,6 +8,7 @@ with the status a PDS gives; every answer carries `ratelimit-limit`, `ratelimit-
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -80,6 +81,7 @@ class FakeBlueskyServer:
         self.port = int(self._runner.addresses[0][1])
 
     async def stop(self) -> None:
+        self.fake.faults.release_all()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -118,9 +120,7 @@ class FakeBlueskyServer:
             return web.json_response(limited.body(), status=429, headers=limited.headers)
         except XrpcError as error:
             return web.json_response(error.body(), status=error.status, headers=headers)
-        hold = fake.faults.hold_seconds.get(nsid, 0.0)
-        if hold > 0:
-            await asyncio.sleep(hold)  # the work is done; only its answer is late
+        await self._hold(nsid)  # the work is done; only its answer is late
         if fake.faults.not_json[nsid] > 0:
             fake.faults.not_json[nsid] -= 1
             text = json.dumps(body)
@@ -128,6 +128,15 @@ class FakeBlueskyServer:
                 text=text[: len(text) // 2], content_type="application/json", headers=headers
             )
         return web.json_response(body, headers=headers)
+
+    async def _hold(self, nsid: str) -> None:
+        """Until the hold is lifted (`hold_answer(nsid, 0)`), its time is up, or the server
+        stops: a held answer must not keep the server from shutting down."""
+        seconds = self.fake.faults.hold_seconds.get(nsid, 0.0)
+        if seconds <= 0:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.fake.faults.released(nsid).wait(), timeout=seconds)
 
     def _rate_limit(self, nsid: str, caller: str) -> dict[str, str]:
         """The rate-limit headers of this request; raises the 429 of a storm (its headers

@@ -9,6 +9,7 @@ derived the real way: clients must treat them as opaque, as they must with the n
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
@@ -95,6 +96,22 @@ class Faults:
     rate_limited: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     not_json: Counter[str] = field(default_factory=Counter)
     hold_seconds: dict[str, float] = field(default_factory=dict)
+    _releases: dict[str, asyncio.Event] = field(default_factory=dict)
+
+    def hold(self, nsid: str, seconds: float) -> None:
+        self.hold_seconds[nsid] = seconds
+        if seconds <= 0:
+            self.released(nsid).set()
+        else:
+            self._releases[nsid] = asyncio.Event()
+
+    def released(self, nsid: str) -> asyncio.Event:
+        return self._releases.setdefault(nsid, asyncio.Event())
+
+    def release_all(self) -> None:
+        self.hold_seconds.clear()
+        for event in self._releases.values():
+            event.set()
 
 
 class FakeBluesky:
@@ -263,8 +280,9 @@ class FakeBluesky:
         self.faults.not_json[nsid] += count
 
     def hold_answer(self, nsid: str, seconds: float) -> None:
-        """Do the work of each call at once, but hold its answer this long (0: no longer)."""
-        self.faults.hold_seconds[nsid] = seconds
+        """Do the work of each call at once, but hold its answer this long (0: no longer,
+        and answers held now go out)."""
+        self.faults.hold(nsid, seconds)
 
     def expire_access_tokens(self) -> int:
         return self.sessions.expire_access_tokens()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 import platformdirs
+from pydantic import SecretStr
 
 from connectors.bluesky.outbound import BlueskyOutboundChannel
 from connectors.bluesky.poller import BlueskyAccount, BlueskyPoller
@@ -37,7 +39,10 @@ from inbox.domain.network import Network
 from inbox.domain.outbox import DeliveryError
 from inbox.ports import OutboundChannel
 from inbox.settings import Settings
-from inbox.store.admin_workspaces import PgWorkspacePreferences
+from inbox.store.admin_accounts import PgAccountAdmin
+from inbox.store.admin_people import PgPeopleAdmin, PgTeamAdmin
+from inbox.store.admin_webhooks import KeyOnFirstUseWebhookStore
+from inbox.store.admin_workspaces import PgWorkspaceDirectory, PgWorkspacePreferences
 from inbox.store.canned import PgCannedStore
 from inbox.store.connector_state import (
     PgApiUsageLedger,
@@ -66,7 +71,17 @@ from inbox.store.tokens import PgTokenStore
 from inbox.store.web_sessions import PgWebSessions
 from inbox.store.webhooks import PgWebhookStore
 from inbox.store.workspaces import PgWorkspaceStore
+from inbox.usecases.admin import AdminServices
+from inbox.usecases.admin_accounts import ManageAccounts
+from inbox.usecases.admin_calendars import ManageCalendars
+from inbox.usecases.admin_canned import ManageCanned
+from inbox.usecases.admin_people import ManagePeople
 from inbox.usecases.admin_preferences import ManageWorkspacePreferences
+from inbox.usecases.admin_routing import ManageRouting
+from inbox.usecases.admin_sla import ManageSlaPolicies
+from inbox.usecases.admin_teams import ManageTeams
+from inbox.usecases.admin_webhooks import AdminWebhooks
+from inbox.usecases.admin_workspaces import ManageWorkspaces
 from inbox.usecases.canned import CannedResponses
 from inbox.usecases.channels import ListChannels
 from inbox.usecases.health import CheckHealth
@@ -109,7 +124,9 @@ class Runtime:
     default_workspace_id: int
 
 
-def build_services(db: Database) -> Services:
+def build_services(db: Database, keys: Callable[[], SecretBox] | None = None) -> Services:
+    """`keys` gives the box that seals stored secrets, asked for when one is first sealed or
+    opened; without it (tests, benchmarks) secrets are sealed with a key of this process only."""
     clocks = KeepClocks()
     routing = RoutingConfigs()
     return Services(
@@ -139,7 +156,30 @@ def build_services(db: Database) -> Services:
         live=LiveUpdates(PgChangeFeed(db)),
         canned=CannedResponses(PgCannedStore(db)),
         workspace_preferences=ManageWorkspacePreferences(PgWorkspacePreferences(db)),
+        admin=_admin_services(db, clocks, keys or _process_key()),
     )
+
+
+def _admin_services(
+    db: Database, clocks: KeepClocks, keys: Callable[[], SecretBox]
+) -> AdminServices:
+    sla = SaveSlaSettings(PgSlaSettingsStore(db), clocks)
+    teams = PgTeamAdmin(db)
+    return AdminServices(
+        workspaces=ManageWorkspaces(PgWorkspaceDirectory(db)),
+        people=ManagePeople(PgPeopleAdmin(db), teams, Argon2Passwords()),
+        teams=ManageTeams(teams),
+        calendars=ManageCalendars(sla),
+        sla=ManageSlaPolicies(sla),
+        routing=ManageRouting(RoutingSettings(PgRoutingStore(db))),
+        canned=ManageCanned(CannedResponses(PgCannedStore(db))),
+        accounts=ManageAccounts(ListChannels(PgChannelQuery(db)), PgAccountAdmin(db, keys)),
+        webhooks=AdminWebhooks(ManageWebhooks(KeyOnFirstUseWebhookStore(db, keys))),
+    )
+
+
+def _process_key() -> Callable[[], SecretBox]:
+    return functools.cache(lambda: SecretBox(SecretStr(SecretBox.new_key())))
 
 
 async def _ensure_embedded_database(server: EmbeddedPostgres, admin_dsn: str) -> str:
@@ -191,7 +231,8 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     async with open_database(settings, apply_migrations=True) as db:
         workspaces = PgWorkspaceStore(db)
         workspace_id = await workspaces.ensure_workspace(settings.workspace, settings.workspace)
-        yield Runtime(settings, db, build_services(db), workspaces, workspace_id)
+        keys = functools.cache(lambda: secret_box(settings))
+        yield Runtime(settings, db, build_services(db, keys), workspaces, workspace_id)
 
 
 def secret_box(settings: Settings) -> SecretBox:

@@ -226,6 +226,20 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/community/me": {
         "get": _operation("My contributions as a community member", ("community",))
     },
+    "/api/v1/admin/workspace-preferences": {
+        "get": _operation("The workspace's preferences: CRM link template, comparisons", LEADS),
+        "put": _operation(
+            "Replace the workspace's preferences (https URL holding {crm_id}; comparisons)",
+            ("admin",),
+            body={
+                "type": "object",
+                "properties": {
+                    "crm_url_template": {"type": ["string", "null"], "maxLength": 500},
+                    "agent_comparisons": {"type": "boolean"},
+                },
+            },
+        ),
+    },
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from inbox.usecases.admin import AdminServices
 from inbox.usecases.admin_preferences import ManageWorkspacePreferences
 from inbox.usecases.canned import CannedResponses
 from inbox.usecases.channels import ListChannels
@@ -44,3 +45,5 @@ class Services:
     canned: CannedResponses
     # What an admin set for the workspace: the CRM link, per-person comparisons.
     workspace_preferences: ManageWorkspacePreferences
+    # The admin pages' use cases (workspaces, people, teams, calendars, SLA, routing...).
+    admin: AdminServices

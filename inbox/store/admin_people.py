@@ -1,0 +1,231 @@
+"""People and teams as admins and leads edit them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import asyncpg
+
+from inbox.domain.errors import ConfigurationError
+from inbox.domain.people import Role
+from inbox.domain.workspace_settings import PersonRecord, TeamProfile, WorkProfile
+from inbox.store.database import Connection, Database
+
+PEOPLE = """
+SELECT a.id, a.email, a.display_name, a.roles, a.active, a.capacity, a.languages, a.networks,
+       a.topics, a.on_shift, a.away, a.password_hash IS NOT NULL AS has_password,
+       coalesce(array_agg(t.name ORDER BY t.name) FILTER (WHERE t.name IS NOT NULL), '{}')
+           AS teams
+FROM agent a
+LEFT JOIN team_member m ON m.workspace_id = a.workspace_id AND m.agent_id = a.id
+LEFT JOIN team t ON t.workspace_id = m.workspace_id AND t.id = m.team_id
+WHERE a.workspace_id = $1 AND ($2::bigint IS NULL OR a.id = $2)
+GROUP BY a.workspace_id, a.id
+ORDER BY a.active DESC, lower(a.display_name), a.id
+"""
+ADD_PERSON = """
+INSERT INTO agent (workspace_id, email, display_name, roles, capacity, languages, networks,
+                   topics, on_shift, away, password_hash)
+VALUES ($1, lower($2), $3, $4, $5, $6, $7, $8, $9, $10, $11)
+RETURNING id
+"""
+SAVE_WORK = """
+UPDATE agent SET display_name = $3, capacity = $4, languages = $5, networks = $6, topics = $7,
+                 on_shift = $8, away = $9
+WHERE workspace_id = $1 AND id = $2
+RETURNING id
+"""
+LEAVE_TEAMS = "DELETE FROM team_member WHERE workspace_id = $1 AND agent_id = $2"
+JOIN_TEAMS = """
+INSERT INTO team_member (workspace_id, team_id, agent_id)
+SELECT $1, t.id, $2 FROM team t WHERE t.workspace_id = $1 AND t.name = ANY($3::text[])
+"""
+SAVE_ROLES = "UPDATE agent SET roles = $3 WHERE workspace_id = $1 AND id = $2 RETURNING id"
+SET_ACTIVE = "UPDATE agent SET active = $3 WHERE workspace_id = $1 AND id = $2 RETURNING id"
+SET_HASH = """
+UPDATE agent SET password_hash = $3 WHERE workspace_id = $1 AND id = $2 RETURNING id
+"""
+END_SESSIONS = "DELETE FROM web_session WHERE workspace_id = $1 AND agent_id = $2"
+REVOKE_TOKENS = """
+UPDATE api_token SET revoked_at = now()
+WHERE workspace_id = $1 AND agent_id = $2 AND revoked_at IS NULL
+"""
+
+TEAMS = """
+SELECT t.id, t.name, t.skills, t.languages, t.networks, t.vip,
+       (SELECT count(*) FROM team_member m JOIN agent a
+            ON a.workspace_id = m.workspace_id AND a.id = m.agent_id AND a.active
+        WHERE m.workspace_id = t.workspace_id AND m.team_id = t.id) AS members
+FROM team t WHERE t.workspace_id = $1
+ORDER BY lower(t.name)
+"""
+CREATE_TEAM = """
+INSERT INTO team (workspace_id, name, skills, languages, networks, vip)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING id
+"""
+SAVE_TEAM = """
+UPDATE team SET name = $3, skills = $4, languages = $5, networks = $6, vip = $7
+WHERE workspace_id = $1 AND id = $2
+RETURNING id
+"""
+
+
+def _person(row: asyncpg.Record) -> PersonRecord:
+    return PersonRecord(
+        agent_id=row["id"],
+        email=row["email"],
+        name=row["display_name"],
+        roles=frozenset(Role(r) for r in row["roles"] if r in Role.__members__.values()),
+        active=row["active"],
+        work=WorkProfile(
+            teams=tuple(row["teams"]),
+            capacity=row["capacity"],
+            languages=tuple(row["languages"]),
+            networks=tuple(row["networks"]),
+            topics=tuple(row["topics"]),
+            on_shift=row["on_shift"],
+            away=row["away"],
+        ),
+        has_password=row["has_password"],
+    )
+
+
+async def _join_teams(
+    conn: Connection, workspace_id: int, agent_id: int, teams: Sequence[str]
+) -> None:
+    await conn.execute(LEAVE_TEAMS, workspace_id, agent_id)
+    await conn.execute(JOIN_TEAMS, workspace_id, agent_id, list(teams))
+
+
+class PgPeopleAdmin:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def people(self, workspace_id: int) -> list[PersonRecord]:
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(PEOPLE, workspace_id, None)
+        return [_person(row) for row in rows]
+
+    async def person(self, workspace_id: int, agent_id: int) -> PersonRecord | None:
+        async with self._db.connection() as conn:
+            row = await conn.fetchrow(PEOPLE, workspace_id, agent_id)
+        return None if row is None else _person(row)
+
+    async def add(
+        self,
+        workspace_id: int,
+        email: str,
+        name: str,
+        roles: frozenset[Role],
+        work: WorkProfile,
+        password_hash: str,
+    ) -> int:
+        try:
+            async with self._db.transaction() as conn:
+                agent_id = int(
+                    await conn.fetchval(
+                        ADD_PERSON,
+                        workspace_id,
+                        email,
+                        name,
+                        sorted(r.value for r in roles),
+                        work.capacity,
+                        list(work.languages),
+                        list(work.networks),
+                        list(work.topics),
+                        work.on_shift,
+                        work.away,
+                        password_hash,
+                    )
+                )
+                await _join_teams(conn, workspace_id, agent_id, work.teams)
+        except asyncpg.UniqueViolationError as exc:
+            raise ConfigurationError("email", f"{email} has an account already") from exc
+        return agent_id
+
+    async def save_work(
+        self, workspace_id: int, agent_id: int, name: str, work: WorkProfile
+    ) -> bool:
+        async with self._db.transaction() as conn:
+            found = await conn.fetchval(
+                SAVE_WORK,
+                workspace_id,
+                agent_id,
+                name,
+                work.capacity,
+                list(work.languages),
+                list(work.networks),
+                list(work.topics),
+                work.on_shift,
+                work.away,
+            )
+            if found is None:
+                return False
+            await _join_teams(conn, workspace_id, agent_id, work.teams)
+        return True
+
+    async def save_roles(self, workspace_id: int, agent_id: int, roles: frozenset[Role]) -> bool:
+        async with self._db.connection() as conn:
+            found = await conn.fetchval(
+                SAVE_ROLES, workspace_id, agent_id, sorted(r.value for r in roles)
+            )
+        return found is not None
+
+    async def set_active(self, workspace_id: int, agent_id: int, active: bool) -> bool:
+        async with self._db.transaction() as conn:
+            found = await conn.fetchval(SET_ACTIVE, workspace_id, agent_id, active)
+            if found is not None and not active:
+                await conn.execute(END_SESSIONS, workspace_id, agent_id)
+                await conn.execute(REVOKE_TOKENS, workspace_id, agent_id)
+        return found is not None
+
+    async def set_password_hash(self, workspace_id: int, agent_id: int, password_hash: str) -> bool:
+        async with self._db.transaction() as conn:
+            found = await conn.fetchval(SET_HASH, workspace_id, agent_id, password_hash)
+            if found is not None:
+                await conn.execute(END_SESSIONS, workspace_id, agent_id)
+        return found is not None
+
+
+class PgTeamAdmin:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def teams(self, workspace_id: int) -> list[TeamProfile]:
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(TEAMS, workspace_id)
+        return [
+            TeamProfile(
+                team_id=row["id"],
+                name=row["name"],
+                topics=tuple(sorted(row["skills"])),
+                languages=tuple(row["languages"]),
+                networks=tuple(row["networks"]),
+                vip=row["vip"],
+                members=row["members"],
+            )
+            for row in rows
+        ]
+
+    async def create(self, workspace_id: int, team: TeamProfile) -> int:
+        try:
+            async with self._db.connection() as conn:
+                value = await conn.fetchval(CREATE_TEAM, workspace_id, *_team_columns(team))
+        except asyncpg.UniqueViolationError as exc:
+            raise ConfigurationError("name", f"a team is named {team.name!r} already") from exc
+        return int(value)
+
+    async def save(self, workspace_id: int, team: TeamProfile) -> bool:
+        try:
+            async with self._db.connection() as conn:
+                found = await conn.fetchval(
+                    SAVE_TEAM, workspace_id, team.team_id, *_team_columns(team)
+                )
+        except asyncpg.UniqueViolationError as exc:
+            raise ConfigurationError("name", f"a team is named {team.name!r} already") from exc
+        return found is not None
+
+
+def _team_columns(team: TeamProfile) -> tuple[object, ...]:
+    return team.name, list(team.topics), list(team.languages), list(team.networks), team.vip

@@ -1,0 +1,92 @@
+"""The routing document as leads edit it: settings, lexicon additions and the ordered rules,
+in YAML (or JSON, which YAML reads too), checked before it is stored; a refusal names the rule
+and the field. Each rule's firing count is shown beside it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import yaml
+
+from inbox.domain.errors import ConfigurationError
+from inbox.domain.web import WebSession
+from inbox.usecases.admin_access import Section, require_section
+from inbox.usecases.routing import RoutingSettings
+
+LONGEST_DOCUMENT = 200_000
+PARTS = ("settings", "lexicon", "rules")
+
+
+@dataclass(frozen=True, slots=True)
+class RuleCount:
+    name: str
+    enabled: bool
+    fired: int
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingPage:
+    document: str
+    rules: tuple[RuleCount, ...]
+    version: int
+
+
+class ManageRouting:
+    def __init__(self, routing: RoutingSettings) -> None:
+        self._routing = routing
+
+    async def page(self, session: WebSession) -> RoutingPage:
+        require_section(session, Section.ROUTING)
+        config = await self._routing.current(session.workspace_id)
+        counts = await self._routing.rule_counts(session.workspace_id)
+        listed = config.rules.get("rules")
+        rules = listed if isinstance(listed, list) else []
+        document = {"settings": config.settings, "lexicon": config.lexicon, "rules": rules}
+        text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+        return RoutingPage(
+            text,
+            tuple(
+                RuleCount(
+                    str(rule.get("name", "")),
+                    rule.get("enabled", True) is not False,
+                    counts.get(str(rule.get("name", "")), 0),
+                )
+                for rule in rules
+                if isinstance(rule, dict)
+            ),
+            config.version,
+        )
+
+    async def save(self, session: WebSession, text: str) -> int:
+        """The new version; ConfigurationError names the line, or the rule and field."""
+        require_section(session, Section.ROUTING)
+        parts = routing_document(text)
+        return await self._routing.save(
+            session.workspace_id, parts["settings"], parts["lexicon"], parts["rules"]
+        )
+
+
+def routing_document(text: str) -> dict[str, dict[str, object]]:
+    if len(text) > LONGEST_DOCUMENT:
+        raise ConfigurationError("routing document", f"at most {LONGEST_DOCUMENT} characters")
+    try:
+        document = yaml.safe_load(text) if text.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "routing document"
+        problem = getattr(exc, "problem", None) or "not YAML or JSON"
+        raise ConfigurationError(where, str(problem)) from exc
+    if not isinstance(document, dict):
+        raise ConfigurationError("routing document", "a mapping of settings, lexicon and rules")
+    unknown = sorted(str(key) for key in set(document) - set(PARTS))
+    if unknown:
+        raise ConfigurationError("routing document", f"unknown parts {unknown}; use {PARTS}")
+    settings = document.get("settings") or {}
+    lexicon = document.get("lexicon") or {}
+    rules = document.get("rules") or []
+    if isinstance(rules, list):
+        rules = {"rules": rules}
+    for name, value in (("settings", settings), ("lexicon", lexicon), ("rules", rules)):
+        if not isinstance(value, dict):
+            raise ConfigurationError(name, "a mapping")
+    return {"settings": settings, "lexicon": lexicon, "rules": rules}

@@ -1,0 +1,34 @@
+"""Outbound webhooks on the admin pages: listed with their pending and failed deliveries,
+added (the signing secret is shown once), removed. Admins only."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+
+from inbox.domain.web import WebSession
+from inbox.domain.webhooks import EVENT_KINDS, Webhook
+from inbox.usecases.admin_access import Section, require_section
+from inbox.usecases.webhooks import ManageWebhooks
+
+
+class AdminWebhooks:
+    def __init__(self, webhooks: ManageWebhooks) -> None:
+        self._webhooks = webhooks
+
+    @property
+    def event_kinds(self) -> tuple[str, ...]:
+        return EVENT_KINDS
+
+    async def all(self, session: WebSession) -> list[Webhook]:
+        require_section(session, Section.WEBHOOKS)
+        return await self._webhooks.all(session.workspace_id)
+
+    async def add(
+        self, session: WebSession, url: str, events: list[str]
+    ) -> tuple[Webhook, SecretStr]:
+        require_section(session, Section.WEBHOOKS)
+        return await self._webhooks.add(session.workspace_id, url, events)
+
+    async def remove(self, session: WebSession, webhook_id: int) -> None:
+        require_section(session, Section.WEBHOOKS)
+        await self._webhooks.remove(session.workspace_id, webhook_id)

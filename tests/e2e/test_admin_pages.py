@@ -1,0 +1,600 @@
+"""The admin pages over real HTTP on loopback: who may open what, CSRF, Post/Redirect/Get,
+refusals that name the field, secrets that never come back, escaping, and that what is saved
+takes effect (a new person logs in, a deactivated one is logged out, holidays re-plan clocks)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+import aiohttp
+import pytest
+from pydantic import SecretStr
+
+from inbox.domain.ingestion import IngestBatch
+from inbox.domain.people import Role
+from inbox.store.database import Database
+from inbox.store.people import PgPeopleStore
+from inbox.usecases.services import Services
+from tests.factories import mention
+from web.admin import ROUTES
+
+pytestmark = pytest.mark.integration
+
+PASSWORD = "correct horse battery"
+XSS = "<script>alert(1)</script>"
+SCRIPT_TAG = '<script src="/static/inbox.js" defer></script>'
+Client = tuple[aiohttp.ClientSession, str]
+Browser = Callable[[str], Awaitable[aiohttp.ClientSession]]
+
+
+async def person(
+    services: Services, db: Database, workspace_id: int, email: str, *roles: Role
+) -> int:
+    agent_id = await PgPeopleStore(db).save_agent(
+        workspace_id, email, email.split("@")[0], list(roles), []
+    )
+    await services.web_logins.set_password(workspace_id, email, SecretStr(PASSWORD))
+    return agent_id
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found is not None
+    return found.group(1)
+
+
+@asynccontextmanager
+async def logged_in(base: str, email: str, password: str = PASSWORD) -> AsyncIterator[Browser]:
+    """A browser of its own (its own cookies) logged in as `email`."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
+        async with browser.post(
+            f"{base}/login", data={"email": email, "password": password}, allow_redirects=False
+        ) as answer:
+            assert answer.status == 303, await answer.text()
+
+        async def open_as(_: str) -> aiohttp.ClientSession:
+            return browser
+
+        yield open_as
+
+
+async def page(browser: aiohttp.ClientSession, url: str) -> tuple[int, str]:
+    async with browser.get(url, allow_redirects=False) as answer:
+        return answer.status, await answer.text()
+
+
+async def post(
+    browser: aiohttp.ClientSession, url: str, form: Mapping[str, str | list[str]], csrf_from: str
+) -> tuple[int, str, str]:
+    """Post the form with the CSRF token of the page at `csrf_from`: (status, Location, body)."""
+    _, html = await page(browser, csrf_from)
+    data = aiohttp.FormData()
+    data.add_field("csrf", csrf_of(html))
+    for name, value in form.items():
+        for item in value if isinstance(value, list) else [value]:
+            data.add_field(name, item)
+    async with browser.post(url, data=data, allow_redirects=False) as answer:
+        return answer.status, answer.headers.get("Location", ""), await answer.text()
+
+
+@pytest.fixture
+async def admin_id(services: Services, db: Database, workspace_id: int) -> int:
+    return await person(services, db, workspace_id, "ada@example.com", Role.ADMIN)
+
+
+def _concrete(path: str, ids: dict[str, int]) -> str:
+    return re.sub(r"\{([a-z_]+)\}", lambda m: str(ids[m.group(1)]), path)
+
+
+async def test_every_admin_page_renders_for_an_admin(
+    client: Client, services: Services, db: Database, workspace_id: int, admin_id: int
+) -> None:
+    _, base = client
+    ids = {"agent_id": admin_id}
+    async with logged_in(base, "ada@example.com") as open_as:
+        browser = await open_as("admin")
+        _, inbox = await page(browser, f"{base}/inbox")
+        assert 'href="/admin"' in inbox
+        for method, path, _ in ROUTES:
+            if method != "GET":
+                continue
+            status, html = await page(browser, base + _concrete(path, ids))
+            assert status == 200, (path, html[:300])
+            assert "<h1>" in html
+            assert "<script>" not in html.replace(SCRIPT_TAG, "")
+
+
+async def test_leads_run_the_team_but_not_roles_accounts_webhooks_or_workspaces(
+    client: Client, services: Services, db: Database, workspace_id: int, admin_id: int
+) -> None:
+    _, base = client
+    await person(services, db, workspace_id, "lea@example.com", Role.LEAD)
+    ana = await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    async with logged_in(base, "lea@example.com") as open_as:
+        lead = await open_as("lead")
+        _, inbox = await page(lead, f"{base}/inbox")
+        assert 'href="/admin"' in inbox
+        for section in ("people", "teams", "calendars", "sla", "routing", "canned"):
+            assert (await page(lead, f"{base}/admin/{section}"))[0] == 200, section
+        for section in ("workspaces", "accounts", "webhooks"):
+            assert (await page(lead, f"{base}/admin/{section}"))[0] == 403, section
+        _, overview = await page(lead, f"{base}/admin")
+        assert 'href="/admin/webhooks"' not in overview
+        people = f"{base}/admin/people"
+        status, where, _ = await post(
+            lead, f"{people}/{ana}", {"name": "Ana", "capacity": "3", "on_shift": "1"}, people
+        )
+        assert (status, where) == (303, f"/admin/people/{ana}?notice=saved")
+        for action, form in (
+            ("roles", {"roles": "admin"}),
+            ("password", {}),
+            ("deactivate", {}),
+        ):
+            status, _, _ = await post(lead, f"{people}/{ana}/{action}", form, people)
+            assert status == 403, action
+        status, _, _ = await post(lead, people, {"email": "x@example.com", "name": "X"}, people)
+        assert status == 403
+    async with db.connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT capacity, roles, active FROM agent WHERE workspace_id = $1 AND id = $2",
+            workspace_id,
+            ana,
+        )
+    assert row is not None
+    assert (row["capacity"], list(row["roles"]), row["active"]) == (3, ["agent"], True)
+
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.COMMUNITY, Role.OPS])
+async def test_agents_community_and_ops_get_403_on_every_admin_route(
+    client: Client, services: Services, db: Database, workspace_id: int, role: Role
+) -> None:
+    _, base = client
+    agent_id = await person(services, db, workspace_id, f"{role.value}@example.com", role)
+    ids = {"agent_id": agent_id, "team_id": 1, "account_id": 1, "webhook_id": 1}
+    async with logged_in(base, f"{role.value}@example.com") as open_as:
+        browser = await open_as(role.value)
+        _, inbox = await page(browser, f"{base}/me")
+        assert 'href="/admin"' not in inbox
+        token = csrf_of(inbox)
+        for method, path, _ in ROUTES:
+            async with browser.request(
+                method,
+                base + _concrete(path, ids),
+                data={"csrf": token, "name": "x", "document": "{}"},
+                allow_redirects=False,
+            ) as answer:
+                assert answer.status == 403, (method, path, answer.status)
+
+
+async def test_a_post_without_the_session_csrf_token_is_refused(
+    client: Client, services: Services, db: Database, workspace_id: int, admin_id: int
+) -> None:
+    _, base = client
+    async with logged_in(base, "ada@example.com") as open_as:
+        browser = await open_as("admin")
+        for data in ({"name": "Care"}, {"name": "Care", "csrf": "forged"}):
+            async with browser.post(
+                f"{base}/admin/teams", data=data, allow_redirects=False
+            ) as answer:
+                assert answer.status == 403
+        assert "Care" not in (await page(browser, f"{base}/admin/teams"))[1]
+    async with (
+        aiohttp.ClientSession() as stranger,
+        stranger.get(f"{base}/admin/teams", allow_redirects=False) as answer,
+    ):
+        assert (answer.status, answer.headers["Location"]) == (303, "/login")
+
+
+async def test_a_person_added_here_logs_in_with_the_password_shown_once(
+    client: Client, services: Services, db: Database, workspace_id: int, admin_id: int
+) -> None:
+    _, base = client
+    people = f"{base}/admin/people"
+    async with logged_in(base, "ada@example.com") as open_as:
+        admin = await open_as("admin")
+        status, _, _ = await post(
+            admin, f"{base}/admin/teams", {"name": "Care"}, f"{base}/admin/teams"
+        )
+        assert status == 303
+        status, _, shown = await post(
+            admin,
+            people,
+            {"email": "Ben@Example.com", "name": "Ben", "roles": ["agent", "lead"],
+             "teams": "Care", "capacity": "5", "languages": "fr, en", "on_shift": "1"},
+            people,
+        )  # fmt: skip
+        assert status == 200
+        found = re.search(r'<code class="secret">([^<]+)</code>', shown)
+        assert found is not None
+        password = found.group(1)
+        _, listed = await page(admin, people)
+        assert "ben@example.com" in listed
+        assert password not in listed
+        status, _, refused = await post(
+            admin,
+            people,
+            {"email": "ben@example.com", "name": "Ben", "roles": "agent", "capacity": "8"},
+            people,
+        )
+        assert status == 400
+        assert "<strong>email</strong>" in refused
+        assert "has an account already" in refused
+    async with logged_in(base, "ben@example.com", password) as open_as:
+        ben = await open_as("ben")
+        status, html = await page(ben, f"{base}/admin/teams")
+        assert status == 200  # a lead
+        assert "Care" in html
+    async with db.connection() as conn:
+        teams = await conn.fetchval(
+            "SELECT array_agg(t.name) FROM team_member m JOIN team t"
+            " ON t.workspace_id = m.workspace_id AND t.id = m.team_id"
+            " JOIN agent a ON a.workspace_id = m.workspace_id AND a.id = m.agent_id"
+            " WHERE a.email = 'ben@example.com'"
+        )
+    assert teams == ["Care"]
+
+
+async def test_deactivating_someone_logs_them_out_and_keeps_them_listed(
+    client: Client, services: Services, db: Database, workspace_id: int, admin_id: int
+) -> None:
+    _, base = client
+    ana = await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    async with (
+        logged_in(base, "ana@example.com") as open_ana,
+        logged_in(base, "ada@example.com") as open_admin,
+    ):
+        agent = await open_ana("ana")
+        assert (await page(agent, f"{base}/inbox"))[0] == 200
+        admin = await open_admin("admin")
+        where = f"{base}/admin/people/{ana}"
+        status, location, _ = await post(admin, f"{where}/deactivate", {}, where)
+        assert (status, location) == (303, f"/admin/people/{ana}?notice=deactivated")
+        status, _ = await page(agent, f"{base}/inbox")
+        assert status == 303  # to the login page: the session is gone
+        _, listed = await page(admin, f"{base}/admin/people")
+        assert "ana@example.com" in listed
+        assert "deactivated" in listed
+    async with (
+        aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as again,
+        again.post(
+            f"{base}/login",
+            data={"email": "ana@example.com", "password": PASSWORD},
+            allow_redirects=False,
+        ) as answer,
+    ):
+        assert answer.status == 401
+    async with db.connection() as conn:
+        sessions = await conn.fetchval(
+            "SELECT count(*) FROM web_session WHERE workspace_id = $1 AND agent_id = $2",
+            workspace_id,
+            ana,
+        )
+    assert sessions == 0
+
+
+async def test_an_admin_cannot_take_away_their_own_admin_role_or_deactivate_themselves(
+    client: Client, services: Services, db: Database, workspace_id: int, admin_id: int
+) -> None:
+    _, base = client
+    where = f"{base}/admin/people/{admin_id}"
+    async with logged_in(base, "ada@example.com") as open_as:
+        admin = await open_as("admin")
+        status, _, html = await post(admin, f"{where}/roles", {"roles": "agent"}, where)
+        assert status == 400
+        assert "<strong>roles</strong>" in html
+        status, _, html = await post(admin, f"{where}/deactivate", {}, where)
+        assert status == 400
+        assert "<strong>active</strong>" in html
+        assert (await page(admin, f"{base}/admin/workspaces"))[0] == 200
+
+
+async def test_french_holidays_fill_a_calendar_and_a_clock_on_a_holiday_is_replanned(
+    client: Client, services: Services, db: Database, workspace_id: int, admin_id: int
+) -> None:
+    _, base = client
+    office = {
+        "tz": "Europe/Paris",
+        "weekly": {day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")},
+    }
+    policies: dict[str, object] = {
+        "policies": {"office": {"name": "office", "calendar": "office"}},
+        "default": "office",
+    }
+    await services.sla_settings(workspace_id, {"office": office}, policies)
+    # Tuesday 13 July 2027, 17:30 in Paris: 30 minutes today, 30 tomorrow, 14 July.
+    evening = mention("1", conversation="c1").model_copy(
+        update={"created_at": datetime(2027, 7, 13, 15, 30, tzinfo=UTC)}
+    )
+    await services.ingest(workspace_id, IngestBatch([evening]))
+
+    async def deadline() -> datetime:
+        async with db.connection() as conn:
+            value = await conn.fetchval(
+                "SELECT deadline FROM sla_clock WHERE workspace_id = $1 AND stopped_at IS NULL",
+                workspace_id,
+            )
+        assert isinstance(value, datetime)
+        return value
+
+    assert await deadline() == datetime(2027, 7, 14, 7, 30, tzinfo=UTC)
+    calendars = f"{base}/admin/calendars"
+    async with logged_in(base, "ada@example.com") as open_as:
+        admin = await open_as("admin")
+        status, location, _ = await post(
+            admin,
+            f"{calendars}/holidays/fill",
+            {"calendar": "office", "country": "FR", "subdivision": "", "years": "2027"},
+            calendars,
+        )
+        assert (status, location) == (303, "/admin/calendars?notice=replanned")
+        _, html = await page(admin, base + location)
+        assert "running SLA clocks were re-planned" in html
+        assert "2027-07-14 Fête nationale" in html or "2027-07-14 National Day" in html
+        assert "2027-12-25" in html
+        status, _, refused = await post(
+            admin,
+            f"{calendars}/holidays/fill",
+            {"calendar": "office", "country": "ZZ", "years": "2027"},
+            calendars,
+        )
+        assert status == 400
+        assert "<strong>country</strong>" in refused
+    # The Fête nationale is off: the second half hour runs on Thursday morning.
+    assert await deadline() == datetime(2027, 7, 15, 7, 30, tzinfo=UTC)
+    async with logged_in(base, "ada@example.com") as open_as:
+        admin = await open_as("admin")
+        _, html = await page(admin, calendars)
+        edited = "\n".join(
+            line for line in _textarea(html, "holidays").splitlines() if "2027-07-14" not in line
+        )
+        status, _, _ = await post(
+            admin, f"{calendars}/holidays", {"calendar": "office", "holidays": edited}, calendars
+        )
+        assert status == 303
+    assert await deadline() == datetime(2027, 7, 14, 7, 30, tzinfo=UTC)
+
+
+def _textarea(html: str, name: str) -> str:
+    found = re.search(rf'<textarea name="{name}"[^>]*>([^<]*)</textarea>', html)
+    assert found is not None
+    return found.group(1)
+
+
+async def test_a_bad_routing_document_is_refused_naming_the_rule_and_field(
+    client: Client, services: Services, db: Database, workspace_id: int, admin_id: int
+) -> None:
+    _, base = client
+    routing = f"{base}/admin/routing"
+    document = (
+        "rules:\n"
+        "  - name: vip first\n"
+        "    when: {customer_vip: true}\n"
+        "    then: {priority: high}\n"
+        "  - name: refunds\n"
+        "    when: {text_contains_any: [refund]}\n"
+        "    then: {priority: sky-high}\n"
+    )
+    async with logged_in(base, "ada@example.com") as open_as:
+        admin = await open_as("admin")
+        status, _, html = await post(admin, routing, {"document": document}, routing)
+        assert status == 400
+        assert "rule 2" in html
+        assert "refunds" in html
+        assert "priority" in html
+        assert "sky-high" in _textarea(html, "document")  # the text typed is kept
+        fixed = document.replace("sky-high", "urgent")
+        status, location, _ = await post(admin, routing, {"document": fixed}, routing)
+        assert (status, location) == (303, "/admin/routing?notice=saved")
+        _, html = await page(admin, routing)
+        assert "<td>refunds</td>" in html
+        status, _, html = await post(admin, routing, {"document": "rules: [\n"}, routing)
+        assert status == 400
+        assert "<strong>line" in html
+    assert (await services.routing_settings.current(workspace_id)).version >= 1
+
+
+async def test_credentials_and_webhook_secrets_never_appear_in_any_admin_page(
+    client: Client, services: Services, db: Database, workspace_id: int, admin_id: int
+) -> None:
+    _, base = client
+    secret = "s3cr3t-bearer-token-that-must-stay-hidden"
+    accounts = f"{base}/admin/accounts"
+    async with logged_in(base, "ada@example.com") as open_as:
+        admin = await open_as("admin")
+        status, _, _ = await post(
+            admin,
+            accounts,
+            {"network": "x", "external_id": "12345", "handle": "@acme_care",
+             "secret_bearer_token": secret},
+            accounts,
+        )  # fmt: skip
+        assert status == 303
+        _, html = await page(admin, accounts)
+        assert "@acme_care" in html
+        assert "Bearer token (reads): set" in html
+        assert "API key (posting): not set" in html
+        account_id = re.search(r"/admin/accounts/(\d+)/credentials", html)
+        assert account_id is not None
+        status, _, refused = await post(
+            admin,
+            accounts,
+            {"network": "x", "external_id": "not-a-number", "handle": "acme",
+             "secret_consumer_key": secret},
+            accounts,
+        )  # fmt: skip
+        assert status == 400
+        assert secret not in refused
+        status, _, _ = await post(
+            admin,
+            f"{accounts}/{account_id.group(1)}/credentials",
+            {"network": "x", "secret_consumer_key": secret + "-key"},
+            accounts,
+        )
+        assert status == 303
+        status, _, _ = await post(admin, f"{accounts}/{account_id.group(1)}/disable", {}, accounts)
+        assert status == 303
+        webhooks = f"{base}/admin/webhooks"
+        status, _, shown = await post(
+            admin, webhooks, {"url": "https://hooks.example.com/in?token=abc"}, webhooks
+        )
+        assert status == 200
+        found = re.search(r'<code class="secret">([^<]+)</code>', shown)
+        assert found is not None
+        hook_secret = found.group(1)
+        for method, path, _ in ROUTES:
+            if method == "GET":
+                _, html = await page(admin, base + _concrete(path, {"agent_id": admin_id}))
+                assert secret not in html, path
+                assert hook_secret not in html, path
+                assert "token=abc" not in html, path
+        _, html = await page(admin, accounts)
+        assert "disabled" in html
+    stored = await _credential_names(db, workspace_id)
+    assert stored == ["bearer_token", "consumer_key"]
+
+
+async def _credential_names(db: Database, workspace_id: int) -> list[str]:
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            "SELECT name, ciphertext FROM account_credential WHERE workspace_id = $1 ORDER BY name",
+            workspace_id,
+        )
+    assert all(b"s3cr3t" not in bytes(row["ciphertext"]) for row in rows)
+    return [row["name"] for row in rows]
+
+
+async def test_a_team_named_like_a_script_is_escaped_everywhere_it_is_shown(
+    client: Client, services: Services, db: Database, workspace_id: int, admin_id: int
+) -> None:
+    _, base = client
+    teams = f"{base}/admin/teams"
+    async with logged_in(base, "ada@example.com") as open_as:
+        admin = await open_as("admin")
+        status, _, _ = await post(admin, teams, {"name": XSS, "topics": "billing"}, teams)
+        assert status == 303
+        for url in (teams, f"{base}/admin/people", f"{base}/admin/people/{admin_id}"):
+            _, html = await page(admin, url)
+            assert XSS not in html, url
+            assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, url
+        status, _, html = await post(admin, teams, {"name": XSS.upper()}, teams)
+        assert status == 400
+        assert "<strong>name</strong>" in html
+        assert XSS.upper() not in html
+
+
+async def test_workspaces_and_preferences_are_saved_or_refused_naming_the_field(
+    client: Client, services: Services, db: Database, workspace_id: int, admin_id: int
+) -> None:
+    _, base = client
+    where = f"{base}/admin/workspaces"
+    async with logged_in(base, "ada@example.com") as open_as:
+        admin = await open_as("admin")
+        status, _, html = await post(
+            admin,
+            f"{where}/preferences",
+            {"crm_url_template": "http://crm.example.com/{crm_id}", "agent_comparisons": "1"},
+            where,
+        )
+        assert status == 400
+        assert "<strong>crm_url_template</strong>" in html
+        assert 'value="http://crm.example.com/{crm_id}"' in html
+        template = "https://crm.example.com/c/{crm_id}"
+        status, location, _ = await post(
+            admin,
+            f"{where}/preferences",
+            {"crm_url_template": template, "agent_comparisons": "1"},
+            where,
+        )
+        assert (status, location) == (303, "/admin/workspaces?notice=saved")
+        status, _, _ = await post(admin, where, {"slug": "globex", "name": "Globex"}, where)
+        assert status == 303
+        status, _, html = await post(admin, where, {"slug": "globex", "name": "Again"}, where)
+        assert status == 400
+        assert "<strong>slug</strong>" in html
+        _, html = await page(admin, where)
+        assert "globex" in html
+    preferences = await services.workspace_preferences.load(workspace_id)
+    assert preferences.crm_url("a b") == "https://crm.example.com/c/a%20b"
+    assert preferences.agent_comparisons
+
+
+async def test_canned_responses_are_added_edited_and_deleted_with_placeholders_checked(
+    client: Client, services: Services, db: Database, workspace_id: int, admin_id: int
+) -> None:
+    _, base = client
+    canned = f"{base}/admin/canned"
+    async with logged_in(base, "ada@example.com") as open_as:
+        admin = await open_as("admin")
+        status, _, html = await post(
+            admin, canned, {"name": "sorry", "body": "Sorry {customr}!"}, canned
+        )
+        assert status == 400
+        assert "<strong>body</strong>" in html
+        assert "customr" in html
+        status, _, _ = await post(
+            admin, canned, {"name": "sorry", "body": "Sorry {customer}!"}, canned
+        )
+        assert status == 303
+        status, _, _ = await post(
+            admin,
+            f"{canned}/edit",
+            {"original": "sorry", "name": "apology", "body": "So sorry {customer}.",
+             "language": "en"},
+            canned,
+        )  # fmt: skip
+        assert status == 303
+        assert [(r.name, r.language) for r in await services.canned.all(workspace_id)] == [
+            ("apology", "en")
+        ]
+        status, _, _ = await post(admin, f"{canned}/delete", {"original": "apology"}, canned)
+        assert status == 303
+    assert await services.canned.all(workspace_id) == []
+
+
+async def test_sla_policies_are_refused_naming_the_field_then_saved(
+    client: Client, services: Services, db: Database, workspace_id: int, admin_id: int
+) -> None:
+    _, base = client
+    sla = f"{base}/admin/sla"
+    bad = (
+        '{"policies": {"p": {"name": "p", "calendar": "always",'
+        ' "targets": {"first_response": 0}}}, "default": "p"}'
+    )
+    async with logged_in(base, "ada@example.com") as open_as:
+        admin = await open_as("admin")
+        status, _, html = await post(admin, sla, {"document": bad}, sla)
+        assert status == 400
+        assert "policies.p.targets.first_response" in html
+        status, _, html = await post(
+            admin, sla, {"document": bad.replace('"always"', '"nowhere"').replace("0}", "30}")}, sla
+        )
+        assert status == 400
+        assert "policies.p.calendar" in html
+        status, _, _ = await post(admin, sla, {"document": bad.replace("0}", "30}")}, sla)
+        assert status == 303
+        _, html = await page(admin, sla)
+        assert "<td>30 min</td>" in html
+    assert (await services.sla_settings.current(workspace_id)).policies["default"] == "p"
+
+
+async def test_the_preferences_api_reads_for_leads_and_writes_for_admins(
+    client: Client, services: Services, db: Database, workspace_id: int
+) -> None:
+    session, base = client
+    url = f"{base}/api/v1/admin/workspace-preferences"
+    await PgPeopleStore(db).save_agent(workspace_id, "ada@example.com", "Ada", [Role.ADMIN], [])
+    token = await services.tokens.issue(workspace_id, "admin", Role.ADMIN, "ada@example.com")
+    headers = {"Authorization": f"Bearer {token}"}
+    async with session.get(url, headers=headers) as answer:
+        assert await answer.json() == {"crm_url_template": None, "agent_comparisons": False}
+    async with session.put(
+        url, headers=headers, json={"crm_url_template": "ftp://x/{crm_id}"}
+    ) as answer:
+        assert answer.status == 400
+        assert "crm_url_template" in (await answer.json())["error"]["message"]
+    body = {"crm_url_template": "https://crm.example.com/{crm_id}", "agent_comparisons": True}
+    async with session.put(url, headers=headers, json=body) as answer:
+        assert (answer.status, await answer.json()) == (200, body)

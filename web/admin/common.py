@@ -1,0 +1,117 @@
+"""What every admin page shares: the session and its section check, the CSRF-checked form,
+rendering inside the admin layout, and the fixed notices shown after a redirect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from multidict import MultiDictProxy
+
+from inbox.domain.errors import ConfigurationError, NotFoundError
+from inbox.domain.web import WebSession
+from inbox.usecases.admin import AdminServices
+from inbox.usecases.admin_access import Section, require_section, sections_for
+from web.keys import SERVICES
+from web.pages import _checked_form, _required_session, render
+
+LONGEST_FIELD = 10_000
+# After a redirect the page says what happened; only these texts, never the query's own.
+NOTICES = {
+    "saved": "Saved.",
+    "created": "Created.",
+    "added": "Added.",
+    "removed": "Removed.",
+    "deleted": "Deleted.",
+    "enabled": "Enabled.",
+    "disabled": "Disabled: it is no longer read or posted from.",
+    "deactivated": "Deactivated: their sessions and API tokens ended; their history stays.",
+    "reactivated": "Reactivated: they can log in again with a new password.",
+    "password": "Password set: their open sessions ended.",
+    "replanned": "Saved: running SLA clocks were re-planned.",
+}
+
+SECTIONS = {
+    "workspaces": ("Workspaces", "The workspaces, and this one's CRM link and comparisons."),
+    "people": ("People", "Who works the inbox: roles, teams, capacity, languages, passwords."),
+    "teams": ("Teams and skills", "What routing sends each team: topics, languages, VIPs."),
+    "calendars": ("Calendars", "Opening hours, time zones, public holidays, who is on call."),
+    "sla": ("SLA policies", "Targets per priority and kind, warnings, resolution targets."),
+    "routing": ("Routing rules", "The ordered rules, with how often each fired."),
+    "canned": ("Canned responses", "Answers written once, filled in per thread."),
+    "accounts": ("Network accounts", "Connected accounts, their health and credentials."),
+    "webhooks": ("Webhooks", "Where events are posted, signed; pending and failed deliveries."),
+}
+
+
+def admin(request: web.Request) -> AdminServices:
+    return request.app[SERVICES].admin
+
+
+async def admin_session(request: web.Request, section: Section) -> WebSession:
+    """The logged-in person, if their role opens the section (PermissionDeniedError: 403)."""
+    session = await _required_session(request)
+    require_section(session, section)
+    return session
+
+
+async def checked_form(request: web.Request, session: WebSession) -> MultiDictProxy[Any]:
+    form: MultiDictProxy[Any] = await _checked_form(request, session)
+    return form
+
+
+def text(form: MultiDictProxy[Any], name: str, longest: int = LONGEST_FIELD) -> str:
+    value = form.get(name, "")
+    return value[:longest] if isinstance(value, str) else ""
+
+
+def texts(form: MultiDictProxy[Any], name: str) -> list[str]:
+    return [v[:200] for v in form.getall(name, []) if isinstance(v, str)][:50]
+
+
+def ticked(form: MultiDictProxy[Any], name: str) -> bool:
+    return form.get(name) in ("1", "on", "true")
+
+
+def number(request: web.Request, name: str) -> int:
+    try:
+        return int(request.match_info[name])
+    except ValueError as exc:
+        raise NotFoundError(name, request.match_info[name][:20]) from exc
+
+
+def done(path: str, notice: str) -> web.HTTPSeeOther:
+    """Post/Redirect/Get: the page again, saying what happened."""
+    return web.HTTPSeeOther(f"{path}?notice={notice}")
+
+
+def page(
+    request: web.Request,
+    template: str,
+    session: WebSession,
+    section: Section | None,
+    *,
+    status: int = 200,
+    error: ConfigurationError | None = None,
+    typed: dict[str, Any] | None = None,
+    **context: Any,
+) -> web.Response:
+    return render(
+        template,
+        status=status,
+        session=session,
+        sections=[(s.value, *SECTIONS[s.value]) for s in sections_for(session)],
+        current=section.value if section else "",
+        notice=NOTICES.get(request.query.get("notice", "")),
+        error=error,
+        typed=typed or {},
+        **context,
+    )
+
+
+def shown_once(
+    request: web.Request, session: WebSession, *, what: str, secret: str, back: str
+) -> web.Response:
+    """A secret shown this once, answering the POST itself: it never goes into a URL (where
+    logs and history would keep it) and is never stored in the clear."""
+    return page(request, "admin_secret.html", session, None, what=what, secret=secret, back=back)

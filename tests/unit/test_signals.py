@@ -184,4 +184,4 @@ def test_buckets_out_of_order_are_refused() -> None:
     with pytest.raises(ValueError, match="is not after"):
         detector.update(START, 1)
     with pytest.raises(ValueError, match="time zone"):
-        detector.update(datetime(2027, 1, 1), 1)  # noqa: DTZ001
+        detector.update(datetime(2027, 1, 1), 1)

@@ -99,6 +99,22 @@ def _parser() -> argparse.ArgumentParser:
         "--lexicon", type=Path, help="a workspace's lexicon additions (JSON), see the README"
     )
 
+    signals = commands.add_parser("signals", help="outage signals in count series")
+    signals_commands = signals.add_subparsers(dest="signals_command", required=True)
+    signals_score = signals_commands.add_parser(
+        "score",
+        help="anomaly scores (0 to 1) of a timestamp,value CSV, bucket by bucket, online; "
+        "writes timestamp,anomaly_score",
+    )
+    signals_score.add_argument("file", type=Path)
+    signals_score.add_argument("--out", type=Path, help="CSV to write (default: standard output)")
+    signals_score.add_argument(
+        "--bucket-minutes",
+        type=float,
+        help="sum rows into buckets of N minutes (empty ones count zero); "
+        "default: each row is a bucket",
+    )
+
     agent = commands.add_parser("agent", help="the people who work the inbox")
     agent_commands = agent.add_subparsers(dest="agent_command", required=True)
     agent_add = agent_commands.add_parser(
@@ -676,6 +692,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _sla_check(args.file)
         if args.command == "classify":
             return _classify(args.file, args.lexicon)
+        if args.command == "signals":
+            from inbox.signals_cli import run_score
+
+            return run_score(args.file, args.out, args.bucket_minutes)
         settings = _settings()
         configure_logging(settings.log_level)
         match args.command:

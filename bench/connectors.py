@@ -223,9 +223,134 @@ async def bench_mastodon(db: Database, args: argparse.Namespace) -> list[Figure]
     return ratio_figures("mastodon", connector_rates, ceiling_rates)
 
 
+# -- Bluesky ------------------------------------------------------------------------------------
+
+BLUESKY_BRAND = "acme.bsky.social"
+BLUESKY_PASSWORD = "benc-hpas-swor-d000"  # noqa: S105 (the bench's own fake PDS)
+BLUESKY_COMPLAINTS = [
+    "@acme.bsky.social my fibre has been down since this morning, any news? 😡",
+    "@acme.bsky.social third time this week the 4G drops. Fix it or I leave.",
+    "@acme.bsky.social billed twice for March, nobody answers the phone",
+    "@acme.bsky.social bonjour, plus d'internet depuis hier soir à Nantes",
+]
+BLUESKY_FOLLOW_UPS = [
+    "@acme.bsky.social still nothing here",
+    "@acme.bsky.social any update?",
+    "@acme.bsky.social toujours rien",
+]
+
+
+async def _serve_fake_bluesky(pipe: Any, customers_count: int, seed: int) -> None:
+    """The fake PDS, in a child process as the real one is on another machine."""
+    import random
+
+    from connectors.bluesky.fake import FakeBluesky, FakeBlueskyServer
+
+    world = FakeBluesky(rate_limit=1_000_000)
+    world.add_account(BLUESKY_BRAND, "Acme Telecom", app_password=BLUESKY_PASSWORD)
+    customers = [
+        world.add_account(f"customer{n}.bsky.social", f"Customer {n}")
+        for n in range(customers_count)
+    ]
+    rng = random.Random(seed)
+    roots: list[str] = []
+    loop = asyncio.get_running_loop()
+    async with FakeBlueskyServer(world) as server:
+        pipe.send((server.url, world.did_of(BLUESKY_BRAND)))
+        while True:
+            command, count = await loop.run_in_executor(None, pipe.recv)
+            if command == "stop":
+                break
+            for _ in range(count):
+                author = rng.choice(customers)
+                if roots and rng.random() < 0.3:
+                    parent = rng.choice(roots[-2000:])
+                    world.post(author, rng.choice(BLUESKY_FOLLOW_UPS), reply_to=parent)
+                else:
+                    roots.append(world.post(author, rng.choice(BLUESKY_COMPLAINTS)))
+            pipe.send(sum(world.requests.values()))
+
+
+def _run_fake_bluesky(pipe: Any, customers_count: int, seed: int) -> None:
+    asyncio.run(_serve_fake_bluesky(pipe, customers_count, seed))
+
+
+async def bench_bluesky(db: Database, args: argparse.Namespace) -> list[Figure]:
+    """Notifications polled from the fake PDS (XRPC pages over loopback HTTP, newest first
+    down to the saved position, a signed-in session) and ingested in one batch with the new
+    position; the ceiling ingests the same normalised mentions in one batch."""
+    import multiprocessing
+
+    import aiohttp
+    from pydantic import SecretStr
+
+    from connectors.bluesky.poller import PAGE_SIZE, BlueskyAccount, BlueskyPoller
+    from connectors.bluesky.xrpc import BlueskyApi, BlueskyCredentials
+    from inbox.domain.network import Network
+    from inbox.store.connector_state import PgConnectorState
+    from inbox.store.ingest import PgIngestStore
+
+    parent, child = multiprocessing.Pipe()
+    fake = multiprocessing.Process(
+        target=_run_fake_bluesky, args=(child, args.customers, args.seed), daemon=True
+    )
+    fake.start()
+    loop = asyncio.get_running_loop()
+
+    async def ask(command: str, count: int) -> Any:
+        parent.send((command, count))
+        return await loop.run_in_executor(None, parent.recv)
+
+    connector_rates: list[float] = []
+    ceiling_rates: list[float] = []
+    try:
+        url, brand_did = await loop.run_in_executor(None, parent.recv)
+        connector_ws, ceiling_ws = await workspaces_for(db, "bluesky")
+        account_id = await PgWorkspaceStore(db).configure_account(
+            connector_ws, Network.BLUESKY, brand_did, BLUESKY_BRAND, {"service": url}
+        )
+        ingest = IngestMentions(PgIngestStore(db))
+        timed = TimedIngest(ingest)
+        credentials = BlueskyCredentials(SecretStr(BLUESKY_PASSWORD))
+        async with aiohttp.ClientSession() as session:
+            api = BlueskyApi(url, BLUESKY_BRAND, credentials, session, clock=utc_now)
+            poller = BlueskyPoller(
+                BlueskyAccount(connector_ws, account_id, brand_did, BLUESKY_BRAND),
+                api,
+                timed,
+                PgConnectorState(db),
+                max_pages=args.per_round // PAGE_SIZE + 2,
+            )
+            await ask("publish", 1)
+            await poller.poll()  # the first poll signs in and sets the position
+            added = 0
+            for number in range(args.rounds):
+                await ask("publish", args.per_round)
+                first_batch = len(timed.batches)
+                started = time.perf_counter()
+                outcome = await poller.poll()
+                connector_seconds = time.perf_counter() - started
+                mentions = timed.mentions_since(first_batch)
+                ceiling = await ceiling_rate(ingest, ceiling_ws, mentions)
+                added += outcome.added
+                connector_rates.append(len(mentions) / connector_seconds)
+                ceiling_rates.append(ceiling)
+                print(
+                    f"round {number + 1}: {len(mentions)} mentions in {outcome.requests} "
+                    f"requests; connector {connector_seconds:.3f} s, "
+                    f"ceiling {len(mentions) / ceiling:.3f} s"
+                )
+        print(f"{added} mentions added by the Bluesky connector")
+    finally:
+        parent.send(("stop", 0))
+        fake.join(timeout=10)
+    return ratio_figures("bluesky", connector_rates, ceiling_rates)
+
+
 # -- running ----------------------------------------------------------------------------------
 
 SECTIONS: dict[str, Section] = {
+    "bluesky": bench_bluesky,
     "mastodon": bench_mastodon,
 }
 

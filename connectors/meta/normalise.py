@@ -5,9 +5,9 @@ A notification is `{"object": "page" | "instagram", "entry": [{"id", "time", "ch
 concerns. The inbox reads:
 
 - Page `feed` changes whose `item` is `comment` and `verb` is `add`: a comment on a Page post,
-  or a reply to one. Facebook nests comments one level deep, so a top-level comment and its
-  replies are one conversation, keyed by the top-level comment's id.
-- Instagram `comments` (and `live_comments`): the same, keyed by the top-level comment.
+  or a reply to one. Each top-level comment starts a conversation (keyed by its id); a reply
+  names its parent and joins the parent's conversation.
+- Instagram `comments` (and `live_comments`): the same.
 - Instagram `mentions`: the notification names only the comment (or the media, for a caption)
   that @mentions the account; its text and author are looked up on the Graph API, so these
   come back here as `MentionLookup`s.
@@ -146,7 +146,6 @@ def facebook_comment(value: Mapping[str, Any], page_id: str) -> Mention:
     """Raises ValidationError when the comment is malformed."""
     comment = FeedComment.model_validate(value)
     is_reply = comment.parent_id is not None and comment.parent_id != comment.post_id
-    top_level = comment.parent_id if is_reply and comment.parent_id else comment.comment_id
     return Mention(
         network=Network.FACEBOOK,
         external_id=comment.comment_id,
@@ -154,7 +153,9 @@ def facebook_comment(value: Mapping[str, Any], page_id: str) -> Mention:
         text=comment.message,
         created_at=comment.created_time,
         direction=Direction.OUTBOUND if comment.author.id == page_id else Direction.INBOUND,
-        conversation_key=top_level,
+        # A reply follows its parent's thread (ingestion looks it up), whatever depth Meta
+        # gives it; a top-level comment starts one.
+        conversation_key=None if is_reply else comment.comment_id,
         in_reply_to=comment.parent_id if is_reply else None,
         url=f"https://www.facebook.com/{comment.comment_id}",
         raw={"object": "page", "entry_id": page_id, "field": "feed", "value": dict(value)},
@@ -174,7 +175,7 @@ def instagram_comment(
         text=comment.text,
         created_at=received,
         direction=Direction.OUTBOUND if ours else Direction.INBOUND,
-        conversation_key=comment.parent_id or comment.id,
+        conversation_key=None if comment.parent_id else comment.id,
         in_reply_to=comment.parent_id,
         raw={
             "object": "instagram",

@@ -22,7 +22,7 @@ def fake() -> FakeMeta:
     return FakeMeta(clock=lambda: T0)
 
 
-def test_a_facebook_comment_and_its_replies_share_the_top_level_comment_as_key() -> None:
+def test_a_facebook_comment_starts_a_conversation_and_its_replies_name_their_parent() -> None:
     meta = fake()
     first = meta.facebook_comment("5001", "Jane Doe", "My fibre is down since 8")
     again = meta.facebook_comment("5001", "Jane Doe", "Still down", reply_to=first.id)
@@ -32,7 +32,7 @@ def test_a_facebook_comment_and_its_replies_share_the_top_level_comment_as_key()
     assert found.lookups == []
     top, reply, answer = found.mentions
     assert (top.external_id, top.conversation_key, top.in_reply_to) == (first.id, first.id, None)
-    assert (reply.conversation_key, reply.in_reply_to) == (first.id, first.id)
+    assert (reply.conversation_key, reply.in_reply_to) == (None, first.id)
     assert top.network is Network.FACEBOOK
     assert top.author.display_name == "Jane Doe"
     assert top.created_at == T0
@@ -51,7 +51,7 @@ def test_an_instagram_comment_takes_the_notification_time() -> None:
     assert first.author.handle == "jane.d"
     assert first.created_at == T0
     assert first.conversation_key == comment.id
-    assert (second.conversation_key, second.in_reply_to) == (comment.id, comment.id)
+    assert (second.conversation_key, second.in_reply_to) == (None, comment.id)
 
 
 def test_an_instagram_mention_is_left_to_look_up() -> None:

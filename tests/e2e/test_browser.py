@@ -189,3 +189,31 @@ async def test_a_canned_response_fills_the_reply_box_and_the_count_follows(
     text = "Sorry @handle_u1, we are looking into it."
     assert await page.input_value("#reply") == text
     assert await page.inner_text("#count") == str(280 - len(text))
+
+
+async def test_an_admin_fills_a_calendar_with_public_holidays_from_the_admin_menu(
+    browser: Any,
+    client: tuple[aiohttp.ClientSession, str],
+    services: Services,
+    db: Database,
+    workspace_id: int,
+) -> None:
+    _, base = client
+    await person(services, db, workspace_id, "ada@example.com", Role.ADMIN)
+    weekdays = ("mon", "tue", "wed", "thu", "fri")
+    office = {"tz": "Europe/Paris", "weekly": {day: [["09:00", "18:00"]] for day in weekdays}}
+    await services.sla_settings(
+        workspace_id,
+        {"office": office},
+        {"policies": {"office": {"name": "office", "calendar": "office"}}, "default": "office"},
+    )
+    page = await logged_in(browser, base, "ada@example.com")
+    await page.click("header nav a[href='/admin']")
+    await page.click("nav.admin-menu a[href='/admin/calendars']")
+    fill = "form[action='/admin/calendars/holidays/fill']"
+    await page.fill(f"{fill} input[name=country]", "FR")
+    await page.fill(f"{fill} input[name=years]", "2027")
+    await page.click(f"{fill} button[type=submit]")
+    await page.wait_for_selector("text=running SLA clocks were re-planned")
+    assert "2027-07-14" in await page.input_value("textarea[name=holidays]")
+    await screenshot(page, "admin")

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.shared_data import PROJECT_ROOT
+from tests.shared_data import PROJECT_ROOT, require_shared_data
 
 pytestmark = pytest.mark.integration
 
@@ -146,3 +146,12 @@ def test_the_web_benchmark_prints_its_figures_last(database_dsn: str) -> None:
         "ingest_to_page_p50_ms",
         "ingest_to_page_p99_ms",
     ]
+
+
+def test_the_nab_benchmark_reproduces_the_published_scores_and_prints_ours() -> None:
+    data = require_shared_data("nab")
+    result = run_bench("nab.py", "--data", str(data))
+    figures = dict(line.split(": ") for line in result.stdout.strip().splitlines()[-12:])
+    assert float(figures["nab_reproduction_worst_difference"]) <= 1e-6
+    assert "nab_standard_ratio_to_best_published" in figures
+    assert float(figures["detector_buckets_per_s"]) > 0

@@ -15,6 +15,8 @@ from typing import Any
 import aiohttp
 import asyncpg
 import platformdirs
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 from pydantic import SecretStr
 
 from connectors.bluesky.outbound import BlueskyOutboundChannel
@@ -55,6 +57,7 @@ from inbox.store.database import Database
 from inbox.store.embedded import APP_NAME, EmbeddedPostgres, default_data_dir
 from inbox.store.health import PgHealthCheck
 from inbox.store.inbox_pages import PgInboxPages
+from inbox.store.incidents import PgIncidentIngestLink, PgIncidentStore
 from inbox.store.ingest import PgIngestStore
 from inbox.store.live import PgChangeFeed
 from inbox.store.migrate import migrate
@@ -85,6 +88,8 @@ from inbox.usecases.admin_workspaces import ManageWorkspaces
 from inbox.usecases.canned import CannedResponses
 from inbox.usecases.channels import ListChannels
 from inbox.usecases.health import CheckHealth
+from inbox.usecases.incidents import Incidents, IncidentTimer, WatchComplaints
+from inbox.usecases.incidents_watch import ComplaintWatcher
 from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.live import LiveUpdates
 from inbox.usecases.outbox import SendOutbox, SendPolicy
@@ -129,13 +134,18 @@ def build_services(db: Database, keys: Callable[[], SecretBox] | None = None) ->
     opened; without it (tests, benchmarks) secrets are sealed with a key of this process only."""
     clocks = KeepClocks()
     routing = RoutingConfigs()
+    watcher = ComplaintWatcher()  # this process's complaint counts; the worker's timer reads it
     return Services(
         # Rules and assignment first: a rule's priority or "no reply needed" is what the
         # clocks then see, in the same transaction.
         ingest=IngestMentions(
             PgIngestStore(db),
             classifier=ClassifyMentions(PgRoutingStore(db), routing),
-            hooks=[RouteThreads(routing, clock=utc_now), clocks],
+            hooks=[
+                RouteThreads(routing, clock=utc_now),
+                clocks,
+                WatchComplaints(PgIncidentIngestLink(), watcher),
+            ],
         ),
         list_threads=ListThreads(PgThreadQuery(db)),
         tokens=ApiTokens(PgTokenStore(db)),
@@ -157,6 +167,7 @@ def build_services(db: Database, keys: Callable[[], SecretBox] | None = None) ->
         canned=CannedResponses(PgCannedStore(db)),
         workspace_preferences=ManageWorkspacePreferences(PgWorkspacePreferences(db)),
         admin=_admin_services(db, clocks, keys or _process_key()),
+        incidents=Incidents(PgIncidentStore(db), watcher, clock=utc_now),
     )
 
 
@@ -381,6 +392,12 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
             _send_outbox(sender, stop, outbox_every),
             timer.run(stop),
             _deliver_webhooks(webhooks, stop, outbox_every),
+            _watch_incidents(
+                IncidentTimer(
+                    PgIncidentStore(runtime.db), runtime.services.incidents.watcher, clock=utc_now
+                ),
+                stop,
+            ),
             _reassign_stale(
                 ReassignStale(PgRoutingStore(runtime.db), RoutingConfigs(), clock=utc_now),
                 runtime.workspaces,
@@ -543,6 +560,41 @@ async def _reassign_stale(
             )
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=REASSIGN_EVERY_SECONDS)
+
+
+INCIDENT_TICK_SECONDS = 60.0
+
+
+async def _watch_incidents(timer: IncidentTimer, stop: asyncio.Event) -> None:
+    """Relearn the complaint baseline, then close buckets every minute (APScheduler keeps the
+    beat; a failed tick is logged and the next one tries again)."""
+    try:
+        await timer.start()
+    except Exception as error:  # the watcher then starts empty; detection resumes after warmup
+        log.error(
+            "incident baseline not relearned",
+            extra={"action": "incident_relearn_error", "error": f"{type(error).__name__}: {error}"},
+        )
+
+    async def tick() -> None:
+        try:
+            await timer.tick()
+        except Exception as error:  # one failed tick must not stop the detector
+            log.error(
+                "incident tick failed",
+                extra={
+                    "action": "incident_tick_error",
+                    "error": f"{type(error).__name__}: {error}",
+                },
+            )
+
+    scheduler = AsyncIOScheduler(timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1})
+    scheduler.add_job(tick, IntervalTrigger(seconds=INCIDENT_TICK_SECONDS), id="incident-tick")
+    scheduler.start()
+    try:
+        await stop.wait()
+    finally:
+        scheduler.shutdown(wait=False)
 
 
 async def _deliver_webhooks(deliver: DeliverWebhooks, stop: asyncio.Event, every: float) -> None:

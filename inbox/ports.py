@@ -739,3 +739,113 @@ class InboundFormat(Protocol):
     async def parse(self, source: InboundSource, body: bytes) -> ParsedDelivery:
         """Mentions and rejects; never raises on bad input."""
         ...
+
+
+# Incidents (outage signals) ------------------------------------------------------------------
+# Imported here, not at the top, so that this block stays one appended piece.
+from inbox.domain.incidents import (  # noqa: E402
+    BulkMessage,
+    ComplaintCount,
+    Detection,
+    Incident,
+    IncidentBanner,
+    IncidentDetail,
+    IncidentPoint,
+    IncidentSettings,
+)
+
+
+class IncidentIngestWriter(Protocol):
+    """Incident work on an ingestion batch's open transaction."""
+
+    async def new_complaints(
+        self, workspace_id: int, thread_ids: Sequence[int]
+    ) -> list[ComplaintCount]:
+        """The customer complaints this transaction wrote on these threads."""
+        ...
+
+    async def link_new(self, workspace_id: int, thread_ids: Sequence[int]) -> int:
+        """Link this transaction's complaints to the open incidents they match."""
+        ...
+
+
+class IncidentIngestLink(Protocol):
+    def within(self, tx: IngestTransaction) -> IncidentIngestWriter: ...
+
+
+class IncidentStore(Protocol):
+    async def complaint_history(self, since: datetime, until: datetime) -> list[ComplaintCount]:
+        """Complaints per workspace, minute and slice: one row per group, in time order."""
+        ...
+
+    async def all_settings(self) -> dict[int, IncidentSettings]:
+        """Every workspace's settings (defaults where none were saved)."""
+        ...
+
+    async def settings(self, workspace_id: int) -> IncidentSettings: ...
+
+    async def save_settings(self, workspace_id: int, settings: IncidentSettings) -> None: ...
+
+    async def open_detected(
+        self, workspace_id: int, detection: Detection
+    ) -> tuple[Incident, bool]:
+        """Open the workspace's detector incident, or join the open one (False); threads
+        matching it are linked, and an opening is announced (webhooks, live pages)."""
+        ...
+
+    async def open_detected_incidents(self) -> list[Incident]: ...
+
+    async def add_points(
+        self, workspace_id: int, incident_id: int, points: Sequence[IncidentPoint]
+    ) -> None: ...
+
+    async def set_normal(
+        self, workspace_id: int, incident_id: int, normal: bool, now: datetime
+    ) -> datetime | None:
+        """Record whether every series is normal; the answer is since when it has been."""
+        ...
+
+    async def refresh_facts(self, workspace_id: int, incident_id: int) -> None:
+        """Recompute the keywords and places its linked messages share."""
+        ...
+
+    async def open_manual(
+        self,
+        workspace_id: int,
+        agent_id: int,
+        *,
+        title: str,
+        topics: Sequence[str],
+        keywords: Sequence[str],
+        places: Sequence[str],
+        major: bool,
+        started_at: datetime,
+        now: datetime,
+    ) -> Incident: ...
+
+    async def close(
+        self, workspace_id: int, incident_id: int, now: datetime, agent_id: int | None
+    ) -> Incident | None:
+        """Close it if open (announced once); None when it was not open."""
+        ...
+
+    async def merge(
+        self, workspace_id: int, incident_id: int, into_id: int, now: datetime, agent_id: int
+    ) -> Incident:
+        """Move its threads to `into_id` and mark it merged; the answer is the target."""
+        ...
+
+    async def recent(self, workspace_id: int, limit: int) -> list[Incident]: ...
+
+    async def count_open(self, workspace_id: int) -> int: ...
+
+    async def detail(self, workspace_id: int, incident_id: int) -> IncidentDetail | None: ...
+
+    async def for_thread(self, workspace_id: int, thread_id: int) -> list[IncidentBanner]: ...
+
+    async def enqueue_bulk(
+        self, workspace_id: int, incident_id: int, message: BulkMessage, body: str, now: datetime
+    ) -> int:
+        """One outbox item per linked author (their latest linked thread), keyed so that a
+        repeat queues nothing new; the answer is how many were queued now."""
+        ...

@@ -9,6 +9,7 @@ from inbox.usecases.admin_preferences import ManageWorkspacePreferences
 from inbox.usecases.canned import CannedResponses
 from inbox.usecases.channels import ListChannels
 from inbox.usecases.health import CheckHealth
+from inbox.usecases.incidents import Incidents
 from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.live import LiveUpdates
 from inbox.usecases.replies import CommunityAnswers, Replies
@@ -47,3 +48,5 @@ class Services:
     workspace_preferences: ManageWorkspacePreferences
     # The admin pages' use cases (workspaces, people, teams, calendars, SLA, routing...).
     admin: AdminServices
+    # Outage incidents: the pages' use case, over this process's complaint watcher.
+    incidents: Incidents

@@ -1,0 +1,372 @@
+"""The PostgreSQL side of incidents: detection, links, bulk messages and their announcements."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from inbox.domain.errors import ConflictError, NotFoundError
+from inbox.domain.incidents import (
+    DEFAULT_ACK_TEMPLATE,
+    DEFAULT_FOLLOWUP_TEMPLATE,
+    BulkMessage,
+    ComplaintCount,
+    Detection,
+    Incident,
+    IncidentBanner,
+    IncidentDetail,
+    IncidentPoint,
+    IncidentSettings,
+    LinkedThread,
+)
+from inbox.ports import IngestTransaction
+from inbox.store import incidents_sql as sql
+from inbox.store.database import Connection, Database
+from inbox.store.ingest import PgIngestTransaction
+
+# The classifier's urgency reasons that name a keyword group (see routing/classify.py): the
+# slices the detector counts besides topics.
+KEYWORD_GROUP_EFFECTS = {
+    "outage words": "outage",
+    "threat to leave": "churn",
+    "legal or regulator": "legal",
+    "safety: urgent": "safety",
+}
+_EFFECTS = list(KEYWORD_GROUP_EFFECTS)
+_GROUPS = list(KEYWORD_GROUP_EFFECTS.values())
+
+
+def _incident(row: Any) -> Incident:
+    return Incident(
+        workspace_id=row["workspace_id"],
+        id=row["id"],
+        status=row["status"],
+        source=row["source"],
+        major=row["major"],
+        title=row["title"],
+        topics=tuple(row["topics"]),
+        keyword_groups=tuple(row["keyword_groups"]),
+        series=tuple(row["series"]),
+        keywords=tuple(row["keywords"]),
+        places=tuple(row["places"]),
+        started_at=row["started_at"],
+        opened_at=row["opened_at"],
+        closed_at=row["closed_at"],
+        explanation=row["explanation"],
+        peak_score=row["peak_score"],
+        merged_into=row["merged_into"],
+        linked=row["linked"],
+        acknowledged=row["acknowledged"],
+        followed_up=row["followed_up"],
+    )
+
+
+def _settings(row: Any) -> IncidentSettings:
+    return IncidentSettings(
+        threshold=row["threshold"],
+        quiet=timedelta(seconds=row["quiet_seconds"]),
+        status_url=row["status_url"],
+        ack_template=row["ack_template"] or DEFAULT_ACK_TEMPLATE,
+        followup_template=row["followup_template"] or DEFAULT_FOLLOWUP_TEMPLATE,
+    )
+
+
+def _complaint(workspace_id: int, row: Any, count: int = 1) -> ComplaintCount:
+    return ComplaintCount(
+        workspace_id=workspace_id,
+        at=row["at"] if "at" in row else row["created_at"],
+        topics=tuple(row["topics"]),
+        keyword_groups=tuple(row["groups"]),
+        count=count,
+    )
+
+
+class PgIncidentIngestWriter:
+    """Incident statements on an ingestion batch's connection, inside its transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def new_complaints(
+        self, workspace_id: int, thread_ids: Sequence[int]
+    ) -> list[ComplaintCount]:
+        rows = await self._conn.fetch(
+            sql.NEW_COMPLAINTS, workspace_id, list(thread_ids), _EFFECTS, _GROUPS
+        )
+        return [_complaint(workspace_id, row) for row in rows]
+
+    async def link_new(self, workspace_id: int, thread_ids: Sequence[int]) -> int:
+        status = await self._conn.execute(
+            sql.LINK_NEW, workspace_id, list(thread_ids), _EFFECTS, _GROUPS
+        )
+        return int(status.rsplit(" ", 1)[-1])
+
+
+class PgIncidentIngestLink:
+    """Reaches the connection of the store's own ingestion transaction (the port hides it)."""
+
+    def within(self, tx: IngestTransaction) -> PgIncidentIngestWriter:
+        if not isinstance(tx, PgIngestTransaction):
+            raise TypeError("incident linking runs on the PostgreSQL ingestion transaction")
+        return PgIncidentIngestWriter(tx.conn)
+
+
+class PgIncidentStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def complaint_history(self, since: datetime, until: datetime) -> list[ComplaintCount]:
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(sql.COMPLAINT_HISTORY, since, until, _EFFECTS, _GROUPS)
+        return [_complaint(row["workspace_id"], row, row["count"]) for row in rows]
+
+    async def all_settings(self) -> dict[int, IncidentSettings]:
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(sql.ALL_SETTINGS)
+        return {row["workspace_id"]: _settings(row) for row in rows}
+
+    async def settings(self, workspace_id: int) -> IncidentSettings:
+        async with self._db.connection() as conn:
+            row = await conn.fetchrow(sql.SETTINGS, workspace_id)
+        return IncidentSettings() if row is None else _settings(row)
+
+    async def save_settings(self, workspace_id: int, settings: IncidentSettings) -> None:
+        async with self._db.connection() as conn:
+            await conn.execute(
+                sql.SAVE_SETTINGS,
+                workspace_id,
+                settings.threshold,
+                int(settings.quiet.total_seconds()),
+                settings.status_url,
+                settings.ack_template,
+                settings.followup_template,
+            )
+
+    async def open_detected(self, workspace_id: int, detection: Detection) -> tuple[Incident, bool]:
+        async with self._db.transaction() as conn:
+            incident_id = await conn.fetchval(
+                sql.OPEN_DETECTED,
+                workspace_id,
+                detection.title,
+                list(detection.topics),
+                list(detection.keyword_groups),
+                list(detection.series),
+                detection.started_at,
+                detection.opened_at,
+                detection.explanation,
+                detection.score,
+            )
+            created = incident_id is not None
+            if not created:
+                incident_id = await conn.fetchval(
+                    sql.JOIN_DETECTED,
+                    workspace_id,
+                    list(detection.topics),
+                    list(detection.keyword_groups),
+                    list(detection.series),
+                    detection.score,
+                )
+            if incident_id is None:  # closed between the two statements: try again later
+                raise ConflictError("the workspace's detector incident changed meanwhile")
+            if created:
+                await _add_points(conn, workspace_id, incident_id, detection.points)
+            await conn.execute(
+                sql.LINK_SINCE_START,
+                workspace_id,
+                incident_id,
+                detection.opened_at,
+                _EFFECTS,
+                _GROUPS,
+            )
+            await conn.execute(sql.REFRESH_FACTS, workspace_id, incident_id, sql.PLACE_PATTERN)
+            incident = await _one(conn, workspace_id, incident_id)
+            if created:
+                await _announce(conn, incident, "incident.opened", detection.opened_at)
+        return incident, created
+
+    async def open_detected_incidents(self) -> list[Incident]:
+        async with self._db.connection() as conn:
+            return [_incident(row) for row in await conn.fetch(sql.OPEN_DETECTED_INCIDENTS)]
+
+    async def add_points(
+        self, workspace_id: int, incident_id: int, points: Sequence[IncidentPoint]
+    ) -> None:
+        async with self._db.transaction() as conn:
+            await _add_points(conn, workspace_id, incident_id, points)
+
+    async def set_normal(
+        self, workspace_id: int, incident_id: int, normal: bool, now: datetime
+    ) -> datetime | None:
+        async with self._db.connection() as conn:
+            since: datetime | None = await conn.fetchval(
+                sql.SET_NORMAL, workspace_id, incident_id, normal, now
+            )
+        return since
+
+    async def refresh_facts(self, workspace_id: int, incident_id: int) -> None:
+        async with self._db.connection() as conn:
+            await conn.execute(sql.REFRESH_FACTS, workspace_id, incident_id, sql.PLACE_PATTERN)
+
+    async def open_manual(
+        self,
+        workspace_id: int,
+        agent_id: int,
+        *,
+        title: str,
+        topics: Sequence[str],
+        keywords: Sequence[str],
+        places: Sequence[str],
+        major: bool,
+        started_at: datetime,
+        now: datetime,
+    ) -> Incident:
+        async with self._db.transaction() as conn:
+            incident_id = await conn.fetchval(
+                sql.OPEN_MANUAL,
+                workspace_id,
+                title,
+                list(topics),
+                list(keywords),
+                list(places),
+                major,
+                started_at,
+                now,
+                agent_id,
+            )
+            await conn.execute(
+                sql.LINK_SINCE_START, workspace_id, incident_id, now, _EFFECTS, _GROUPS
+            )
+            incident = await _one(conn, workspace_id, incident_id)
+            await _announce(conn, incident, "incident.opened", now)
+        return incident
+
+    async def close(
+        self, workspace_id: int, incident_id: int, now: datetime, agent_id: int | None
+    ) -> Incident | None:
+        async with self._db.transaction() as conn:
+            closed = await conn.fetchval(sql.CLOSE, workspace_id, incident_id, now, agent_id)
+            if closed is None:
+                return None
+            incident = await _one(conn, workspace_id, incident_id)
+            await _announce(conn, incident, "incident.closed", now)
+        return incident
+
+    async def merge(
+        self, workspace_id: int, incident_id: int, into_id: int, now: datetime, agent_id: int
+    ) -> Incident:
+        async with self._db.transaction() as conn:
+            locked = {
+                row["id"]
+                for row in await conn.fetch(sql.LOCK_OPEN, workspace_id, [incident_id, into_id])
+            }
+            for wanted in (incident_id, into_id):
+                if wanted not in locked:
+                    raise NotFoundError("open incident", wanted)
+            await conn.execute(sql.MOVE_THREADS, workspace_id, incident_id, into_id)
+            await conn.execute(sql.WIDEN_TARGET, workspace_id, incident_id, into_id)
+            await conn.execute(sql.MARK_MERGED, workspace_id, incident_id, into_id, now, agent_id)
+            merged = await _one(conn, workspace_id, incident_id)
+            await _announce(conn, merged, "incident.closed", now)
+            return await _one(conn, workspace_id, into_id)
+
+    async def recent(self, workspace_id: int, limit: int) -> list[Incident]:
+        async with self._db.connection() as conn:
+            return [_incident(r) for r in await conn.fetch(sql.RECENT, workspace_id, limit)]
+
+    async def count_open(self, workspace_id: int) -> int:
+        async with self._db.connection() as conn:
+            return int(await conn.fetchval(sql.COUNT_OPEN, workspace_id))
+
+    async def detail(self, workspace_id: int, incident_id: int) -> IncidentDetail | None:
+        async with self._db.connection() as conn:
+            row = await conn.fetchrow(sql.ONE, workspace_id, incident_id)
+            if row is None:
+                return None
+            points = await conn.fetch(sql.POINTS, workspace_id, incident_id)
+            threads = await conn.fetch(sql.THREADS, workspace_id, incident_id)
+        return IncidentDetail(
+            incident=_incident(row),
+            points=tuple(IncidentPoint(**dict(p)) for p in points),
+            threads=tuple(LinkedThread(**dict(t)) for t in threads),
+        )
+
+    async def for_thread(self, workspace_id: int, thread_id: int) -> list[IncidentBanner]:
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(sql.FOR_THREAD, workspace_id, thread_id)
+        return [IncidentBanner(**dict(row)) for row in rows]
+
+    async def enqueue_bulk(
+        self, workspace_id: int, incident_id: int, message: BulkMessage, body: str, now: datetime
+    ) -> int:
+        mark = sql.MARK_ACKNOWLEDGED if message is BulkMessage.ACK else sql.MARK_FOLLOWED_UP
+        async with self._db.transaction() as conn:
+            queued = int(
+                await conn.fetchval(
+                    sql.ENQUEUE_BULK, workspace_id, incident_id, message.value, body, now
+                )
+            )
+            await conn.execute(mark, workspace_id, incident_id, now)
+        return queued
+
+
+async def _one(conn: Connection, workspace_id: int, incident_id: int) -> Incident:
+    row = await conn.fetchrow(sql.ONE, workspace_id, incident_id)
+    if row is None:
+        raise NotFoundError("incident", incident_id)
+    return _incident(row)
+
+
+async def _add_points(
+    conn: Connection, workspace_id: int, incident_id: int, points: Sequence[IncidentPoint]
+) -> None:
+    if not points:
+        return
+    await conn.execute(
+        sql.ADD_POINTS,
+        workspace_id,
+        incident_id,
+        [p.bucket for p in points],
+        [p.observed for p in points],
+        [p.expected for p in points],
+        [p.score for p in points],
+    )
+    await conn.execute(sql.PEAK, workspace_id, incident_id, max(p.score for p in points))
+
+
+async def _announce(conn: Connection, incident: Incident, kind: str, at: datetime) -> None:
+    """Webhooks (signed and retried by the webhook sender) and the live pages, in the same
+    transaction as the change: announced once, or not at all."""
+    key = f"{kind}:{incident.workspace_id}:{incident.id}"
+    payload = {
+        "id": key,
+        "kind": kind,
+        "workspace_id": incident.workspace_id,
+        "occurred_at": at.isoformat(),
+        "data": {
+            "incident_id": incident.id,
+            "title": incident.title,
+            "source": incident.source.value,
+            "major": incident.major,
+            "topics": list(incident.topics),
+            "keyword_groups": list(incident.keyword_groups),
+            "keywords": list(incident.keywords),
+            "places": list(incident.places),
+            "started_at": incident.started_at.isoformat(),
+            "closed_at": incident.closed_at.isoformat() if incident.closed_at else None,
+            "explanation": incident.explanation,
+            "linked_threads": incident.linked,
+            "merged_into": incident.merged_into,
+        },
+    }
+    await conn.execute(
+        sql.QUEUE_WEBHOOKS,
+        incident.workspace_id,
+        key,
+        kind,
+        json.dumps(payload, ensure_ascii=False),
+    )
+    await conn.execute(sql.NOTIFY_WEBHOOKS)
+    notice = {"workspace_id": incident.workspace_id, "incident_id": incident.id, "kind": kind}
+    await conn.execute(sql.NOTIFY_INCIDENTS, json.dumps(notice))

@@ -1,0 +1,301 @@
+"""The incidents' SQL, in named statements."""
+
+from __future__ import annotations
+
+# Keyword groups of a classified message, read from its reasons: the classifier says which
+# urgency cues it found ("outage words" ...). $E and $G are parallel arrays (effect, group),
+# substituted with the statement's parameter numbers.
+_GROUPS = """ARRAY(SELECT DISTINCT g.grp FROM jsonb_array_elements(mc.reasons) AS r
+       JOIN unnest({effects}::text[], {groups}::text[]) AS g(effect, grp)
+         ON g.effect = r->>'effect'
+       WHERE r->>'decision' = 'urgency')"""
+
+
+def keyword_groups(effects: str, groups: str) -> str:
+    return _GROUPS.format(effects=effects, groups=groups)
+
+
+# An incident with no slice links every complaint; else those sharing a topic or a group.
+_MATCHES = """((cardinality(i.topics) = 0 AND cardinality(i.keyword_groups) = 0)
+        OR mc.topics && i.topics OR {groups} && i.keyword_groups)"""
+
+
+def matches(effects: str, groups: str) -> str:
+    return _MATCHES.format(groups=keyword_groups(effects, groups))
+
+
+NEW_COMPLAINTS = f"""
+SELECT m.created_at, mc.topics, {keyword_groups("$3", "$4")} AS groups
+FROM mention m
+JOIN mention_classification mc
+  ON mc.workspace_id = m.workspace_id AND mc.network = m.network
+ AND mc.external_id = m.external_id
+WHERE m.workspace_id = $1 AND m.thread_id = ANY($2::bigint[]) AND m.direction = 'inbound'
+  AND m.ingested_at = now()   -- written by this transaction: now() is its start
+  AND mc.kind = 'complaint'
+"""  # noqa: S608 (constants only)
+
+LINK_NEW = f"""
+INSERT INTO incident_thread (workspace_id, incident_id, thread_id, linked_at)
+SELECT DISTINCT i.workspace_id, i.id, m.thread_id, now()
+FROM incident i
+JOIN mention m ON m.workspace_id = i.workspace_id AND m.thread_id = ANY($2::bigint[])
+ AND m.direction = 'inbound' AND m.ingested_at = now()
+JOIN mention_classification mc
+  ON mc.workspace_id = m.workspace_id AND mc.network = m.network
+ AND mc.external_id = m.external_id AND mc.kind = 'complaint'
+WHERE i.workspace_id = $1 AND i.status = 'open' AND {matches("$3", "$4")}
+ON CONFLICT DO NOTHING
+"""  # noqa: S608
+
+# Complaints since the incident began (a bucket's margin before), through their threads'
+# latest inbound instant, which the queue index serves.
+LINK_SINCE_START = f"""
+INSERT INTO incident_thread (workspace_id, incident_id, thread_id, linked_at)
+SELECT DISTINCT i.workspace_id, i.id, t.id, $3::timestamptz
+FROM incident i
+JOIN thread t ON t.workspace_id = i.workspace_id
+ AND t.last_inbound_at >= i.started_at - interval '5 minutes'
+JOIN mention_classification mc
+  ON mc.workspace_id = t.workspace_id AND mc.thread_id = t.id AND mc.kind = 'complaint'
+JOIN mention m ON m.workspace_id = mc.workspace_id AND m.network = mc.network
+ AND m.external_id = mc.external_id AND m.created_at >= i.started_at - interval '5 minutes'
+WHERE i.workspace_id = $1 AND i.id = $2 AND {matches("$4", "$5")}
+ON CONFLICT DO NOTHING
+"""  # noqa: S608
+
+COMPLAINT_HISTORY = f"""
+SELECT m.workspace_id, date_trunc('minute', m.created_at) AS at, mc.topics,
+       {keyword_groups("$3", "$4")} AS groups, count(*) AS count
+FROM mention m
+JOIN mention_classification mc
+  ON mc.workspace_id = m.workspace_id AND mc.network = m.network
+ AND mc.external_id = m.external_id AND mc.kind = 'complaint'
+WHERE m.direction = 'inbound' AND m.created_at >= $1 AND m.created_at < $2
+GROUP BY 1, 2, 3, 4
+ORDER BY 2, 1
+"""  # noqa: S608
+
+SETTINGS_COLUMNS = """workspace_id, threshold, quiet_seconds, status_url, ack_template,
+       followup_template"""
+ALL_SETTINGS = f"SELECT {SETTINGS_COLUMNS} FROM incident_settings"  # noqa: S608
+SETTINGS = f"SELECT {SETTINGS_COLUMNS} FROM incident_settings WHERE workspace_id = $1"  # noqa: S608
+SAVE_SETTINGS = """
+INSERT INTO incident_settings (workspace_id, threshold, quiet_seconds, status_url, ack_template,
+                               followup_template)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (workspace_id) DO UPDATE SET
+    threshold = excluded.threshold, quiet_seconds = excluded.quiet_seconds,
+    status_url = excluded.status_url, ack_template = excluded.ack_template,
+    followup_template = excluded.followup_template, updated_at = now()
+"""
+
+INCIDENT_COLUMNS = """i.workspace_id, i.id, i.status, i.source, i.major, i.title, i.topics,
+       i.keyword_groups, i.series, i.keywords, i.places, i.started_at, i.opened_at, i.closed_at,
+       i.explanation, i.peak_score, i.merged_into,
+       (SELECT count(*) FROM incident_thread l
+        WHERE l.workspace_id = i.workspace_id AND l.incident_id = i.id) AS linked,
+       (SELECT count(*) FROM outbox_item o
+        WHERE o.workspace_id = i.workspace_id
+          AND o.idempotency_key LIKE 'incident:' || i.id || ':ack:%') AS acknowledged,
+       (SELECT count(*) FROM outbox_item o
+        WHERE o.workspace_id = i.workspace_id
+          AND o.idempotency_key LIKE 'incident:' || i.id || ':followup:%') AS followed_up"""
+
+OPEN_DETECTED = """
+INSERT INTO incident (workspace_id, source, title, topics, keyword_groups, series, started_at,
+                      opened_at, explanation, peak_score)
+VALUES ($1, 'detector', $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (workspace_id) WHERE status = 'open' AND source = 'detector' DO NOTHING
+RETURNING id
+"""
+
+# A slice that crosses while the workspace's detector incident is open joins it.
+JOIN_DETECTED = """
+UPDATE incident SET
+    topics = ARRAY(SELECT DISTINCT unnest(topics || $2::text[]) ORDER BY 1),
+    keyword_groups = ARRAY(SELECT DISTINCT unnest(keyword_groups || $3::text[]) ORDER BY 1),
+    series = series || ARRAY(SELECT s FROM unnest($4::text[]) AS s WHERE s <> ALL(series)),
+    peak_score = greatest(peak_score, $5), normal_since = NULL
+WHERE workspace_id = $1 AND status = 'open' AND source = 'detector'
+RETURNING id
+"""
+
+OPEN_MANUAL = """
+INSERT INTO incident (workspace_id, source, title, topics, keywords, places, major, started_at,
+                      opened_at, opened_by, explanation)
+VALUES ($1, 'manual', $2, $3, $4, $5, $6, $7, $8, $9, 'declared by hand')
+RETURNING id
+"""
+
+OPEN_DETECTED_INCIDENTS = f"""
+SELECT {INCIDENT_COLUMNS} FROM incident i
+WHERE i.status = 'open' AND i.source = 'detector'
+"""  # noqa: S608
+
+ADD_POINTS = """
+INSERT INTO incident_point (workspace_id, incident_id, bucket, observed, expected, score)
+SELECT $1, $2, * FROM unnest($3::timestamptz[], $4::float8[], $5::float8[], $6::float8[])
+ON CONFLICT DO NOTHING
+"""
+PEAK = """
+UPDATE incident SET peak_score = greatest(peak_score, $3) WHERE workspace_id = $1 AND id = $2
+"""
+
+SET_NORMAL = """
+UPDATE incident
+SET normal_since = CASE WHEN $3 THEN coalesce(normal_since, $4) END
+WHERE workspace_id = $1 AND id = $2
+RETURNING normal_since
+"""
+
+# A place: a capitalised word after a preposition of place ("down in Lyon", "panne à Lyon").
+PLACE_PATTERN = r"(?:^|\s)(?:in|at|near|à|a|au|vers)\s+([[:upper:]][[:alnum:]-]{1,40})"
+
+# Keywords: the cue words of the linked complaints' reasons (topics and urgency), the most
+# frequent first. Places: capitalised words after "in", "at", "à", "near" in their messages.
+REFRESH_FACTS = r"""
+WITH linked AS (
+    SELECT mc.network, mc.external_id, mc.reasons
+    FROM incident_thread l
+    JOIN mention_classification mc
+      ON mc.workspace_id = l.workspace_id AND mc.thread_id = l.thread_id AND mc.kind = 'complaint'
+    WHERE l.workspace_id = $1 AND l.incident_id = $2
+    LIMIT 2000
+), cue_words AS (
+    SELECT lower(trim(w)) AS word, count(*) AS n
+    FROM linked, jsonb_array_elements(linked.reasons) AS r,
+         unnest(string_to_array(r->>'cue', ',')) AS w
+    WHERE r->>'decision' IN ('topics', 'urgency') AND trim(w) <> ''
+    GROUP BY 1 ORDER BY n DESC, word LIMIT 10
+), place_words AS (
+    SELECT p[1] AS place, count(*) AS n
+    FROM linked
+    JOIN mention m ON m.workspace_id = $1 AND m.network = linked.network
+     AND m.external_id = linked.external_id,
+         regexp_matches(m.body, $3, 'g') AS p
+    GROUP BY 1 ORDER BY n DESC, place LIMIT 10
+)
+UPDATE incident SET
+    keywords = CASE WHEN source = 'manual' AND cardinality(keywords) > 0 THEN keywords
+                    ELSE ARRAY(SELECT word FROM cue_words ORDER BY n DESC, word) END,
+    places = CASE WHEN source = 'manual' AND cardinality(places) > 0 THEN places
+                  ELSE ARRAY(SELECT place FROM place_words ORDER BY n DESC, place) END
+WHERE workspace_id = $1 AND id = $2
+"""
+
+CLOSE = """
+UPDATE incident SET status = 'closed', closed_at = $3, closed_by = $4
+WHERE workspace_id = $1 AND id = $2 AND status = 'open'
+RETURNING id
+"""
+
+LOCK_OPEN = """
+SELECT id FROM incident WHERE workspace_id = $1 AND id = ANY($2::bigint[]) AND status = 'open'
+FOR UPDATE
+"""
+MOVE_THREADS = """
+INSERT INTO incident_thread (workspace_id, incident_id, thread_id, linked_at)
+SELECT workspace_id, $3, thread_id, linked_at FROM incident_thread
+WHERE workspace_id = $1 AND incident_id = $2
+ON CONFLICT DO NOTHING
+"""
+MARK_MERGED = """
+UPDATE incident SET status = 'merged', merged_into = $3, closed_at = $4, closed_by = $5
+WHERE workspace_id = $1 AND id = $2
+"""
+WIDEN_TARGET = """
+UPDATE incident t SET
+    topics = ARRAY(SELECT DISTINCT unnest(t.topics || s.topics) ORDER BY 1),
+    keyword_groups = ARRAY(SELECT DISTINCT unnest(t.keyword_groups || s.keyword_groups) ORDER BY 1),
+    started_at = least(t.started_at, s.started_at), major = t.major OR s.major
+FROM incident s
+WHERE t.workspace_id = $1 AND t.id = $3 AND s.workspace_id = $1 AND s.id = $2
+"""
+
+RECENT = f"""
+SELECT {INCIDENT_COLUMNS} FROM incident i
+WHERE i.workspace_id = $1
+ORDER BY (i.status = 'open') DESC, i.opened_at DESC
+LIMIT $2
+"""  # noqa: S608
+ONE = f"SELECT {INCIDENT_COLUMNS} FROM incident i WHERE i.workspace_id = $1 AND i.id = $2"  # noqa: S608
+COUNT_OPEN = "SELECT count(*) FROM incident WHERE workspace_id = $1 AND status = 'open'"
+
+POINTS = """
+SELECT bucket, observed, expected, score FROM incident_point
+WHERE workspace_id = $1 AND incident_id = $2 ORDER BY bucket
+"""
+THREADS = """
+SELECT t.id AS thread_id, t.network, t.status, t.excerpt, l.linked_at,
+       coalesce((SELECT coalesce(m.author_handle, m.author_name, m.author_external_id)
+                 FROM mention m
+                 WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id
+                   AND m.direction = 'inbound'
+                 ORDER BY m.created_at LIMIT 1), '') AS author
+FROM incident_thread l
+JOIN thread t ON t.workspace_id = l.workspace_id AND t.id = l.thread_id
+WHERE l.workspace_id = $1 AND l.incident_id = $2
+ORDER BY l.linked_at DESC, t.id DESC
+LIMIT 500
+"""
+
+FOR_THREAD = """
+SELECT i.id, i.title, i.started_at, i.major, i.acknowledged_at IS NOT NULL AS acknowledged
+FROM incident_thread l
+JOIN incident i ON i.workspace_id = l.workspace_id AND i.id = l.incident_id
+WHERE l.workspace_id = $1 AND l.thread_id = $2 AND i.status = 'open'
+ORDER BY i.id
+"""
+
+# One message per linked customer, on their latest linked thread, replying to its latest
+# inbound message from the workspace's account on that network. A key seen before queues
+# nothing: twice clicked, retried or raced, each author gets it once.
+ENQUEUE_BULK = """
+WITH authors AS (
+    SELECT DISTINCT ON (t.customer_id) t.workspace_id, t.id, t.network, t.customer_id
+    FROM incident_thread l
+    JOIN thread t ON t.workspace_id = l.workspace_id AND t.id = l.thread_id
+    WHERE l.workspace_id = $1 AND l.incident_id = $2 AND t.customer_id IS NOT NULL
+    ORDER BY t.customer_id, t.last_inbound_at DESC NULLS LAST, t.id DESC
+), inserted AS (
+    INSERT INTO outbox_item (workspace_id, thread_id, network, kind, idempotency_key, body,
+                             in_reply_to, account_id, next_attempt_at)
+    SELECT a.workspace_id, a.id, a.network, 'acknowledgement',
+           'incident:' || $2 || ':' || $3 || ':' || a.customer_id, $4,
+           (SELECT m.external_id FROM mention m
+            WHERE m.workspace_id = a.workspace_id AND m.thread_id = a.id
+              AND m.direction = 'inbound'
+            ORDER BY m.created_at DESC LIMIT 1),
+           (SELECT n.id FROM network_account n
+            WHERE n.workspace_id = a.workspace_id AND n.network = a.network AND n.enabled
+            ORDER BY n.id LIMIT 1),
+           $5::timestamptz
+    FROM authors a
+    ON CONFLICT (workspace_id, idempotency_key) DO NOTHING
+    RETURNING 1
+)
+SELECT count(*) FROM inserted
+"""
+MARK_ACKNOWLEDGED = """
+UPDATE incident SET acknowledged_at = coalesce(acknowledged_at, $3)
+WHERE workspace_id = $1 AND id = $2
+"""
+MARK_FOLLOWED_UP = """
+UPDATE incident SET followed_up_at = coalesce(followed_up_at, $3)
+WHERE workspace_id = $1 AND id = $2
+"""
+
+# Each event goes to every active webhook of the workspace subscribed to its kind, its family
+# or everything; signed and retried by the webhook sender like every other event.
+QUEUE_WEBHOOKS = """
+INSERT INTO webhook_delivery (workspace_id, webhook_id, event_key, event_kind, payload,
+                              next_attempt_at)
+SELECT w.workspace_id, w.id, $2, $3, $4::jsonb, '-infinity'::timestamptz
+FROM webhook w
+WHERE w.workspace_id = $1 AND w.active
+  AND ($3 = ANY(w.events) OR '*' = ANY(w.events) OR 'incident.*' = ANY(w.events))
+ON CONFLICT (workspace_id, webhook_id, event_key) DO NOTHING
+"""
+NOTIFY_WEBHOOKS = "SELECT pg_notify('inbox_webhooks', '')"
+NOTIFY_INCIDENTS = "SELECT pg_notify('inbox_incidents', $1)"

@@ -1,0 +1,345 @@
+"""Incidents: opened by the outage detector or by ops, threads linked, authors acknowledged.
+
+Three entry points share one per-process `ComplaintWatcher`:
+- `WatchComplaints`, an after-ingest hook: counts each batch's new complaints and links them
+  to the open incidents they match, in the batch's transaction, set-based;
+- `IncidentTimer`, the worker's job every minute: closes buckets, opens (or joins) an incident
+  when a series crosses the workspace's threshold, charts it, and closes it once every series
+  has been normal for the quiet period; `start` relearns the baseline from the database;
+- `Incidents`, for the pages: list, detail, open/merge/close by hand, bulk messages, banners.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+from inbox.domain.errors import ConfigurationError, NotFoundError, PermissionDeniedError
+from inbox.domain.incidents import (
+    BulkMessage,
+    Detection,
+    Incident,
+    IncidentBanner,
+    IncidentDetail,
+    IncidentPoint,
+    IncidentSettings,
+    explanation,
+    fill_template,
+    title_for,
+)
+from inbox.domain.ingestion import IngestResult
+from inbox.domain.people import Role
+from inbox.domain.web import WebSession
+from inbox.ports import IncidentIngestLink, IncidentStore, IngestTransaction
+from inbox.usecases.incidents_watch import ComplaintWatcher, Tick, series_key, series_name
+from routing.signals import Crossing, CrossingKind, SeriesKey, Signal, bucket_start
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+INCIDENT_ROLES = (Role.OPS, Role.LEAD, Role.ADMIN)
+# How far back the baseline is relearned on start: the weekly profile's memory.
+RELEARN = timedelta(days=21)
+MAX_TEXT = 200
+MAX_ITEMS = 20
+
+
+class WatchComplaints:
+    """After-ingest hook: the batch's complaints go to the watcher and to open incidents."""
+
+    def __init__(self, link: IncidentIngestLink, watcher: ComplaintWatcher) -> None:
+        self._link = link
+        self._watcher = watcher
+
+    async def __call__(
+        self, tx: IngestTransaction, workspace_id: int, result: IngestResult
+    ) -> None:
+        if not result.mentions_added or not result.changed_thread_ids:
+            return
+        writer = self._link.within(tx)
+        thread_ids = sorted(result.changed_thread_ids)
+        complaints = await writer.new_complaints(workspace_id, thread_ids)
+        if not complaints:
+            return
+        self._watcher.add(complaints)
+        await writer.link_new(workspace_id, thread_ids)
+
+
+class IncidentTimer:
+    """The minute job. Every worker runs one over its own watcher; the store keeps one open
+    detector incident per workspace, so two workers that see one burst open one incident."""
+
+    def __init__(
+        self,
+        store: IncidentStore,
+        watcher: ComplaintWatcher,
+        *,
+        clock: Clock,
+        relearn: timedelta = RELEARN,
+    ) -> None:
+        self._store = store
+        self._watcher = watcher
+        self._clock = clock
+        self._relearn = relearn
+        self._settings: dict[int, IncidentSettings] = {}
+
+    async def start(self) -> None:
+        """Relearn the baseline from the complaints of the last weeks (one query)."""
+        self._watcher.begin_relearning()
+        until = bucket_start(self._clock(), min(self._watcher.widths))
+        try:
+            await self._load_settings()
+            history = await self._store.complaint_history(until - self._relearn, until)
+            state = await asyncio.to_thread(self._watcher.relearned, history, until)
+        except BaseException:
+            self._watcher.finish_relearning(self._watcher.relearned((), until), until)
+            raise
+        self._watcher.finish_relearning(state, until)
+        log.info(
+            "incident baseline relearned",
+            extra={"action": "incident_relearn", "groups": len(history)},
+        )
+
+    async def _load_settings(self) -> None:
+        self._settings = await self._store.all_settings()
+        self._watcher.set_thresholds({w: s.threshold for w, s in self._settings.items()})
+
+    def _settings_of(self, workspace_id: int) -> IncidentSettings:
+        return self._settings.get(workspace_id) or IncidentSettings()
+
+    async def tick(self) -> list[Incident]:
+        """Close buckets up to now; answer the incidents opened or closed by this tick."""
+        now = self._clock()
+        await self._load_settings()
+        tick = self._watcher.close_until(now)
+        changed: list[Incident] = []
+        for workspace_id, crossings in _fresh_openings(tick, now).items():
+            incident, created = await self._store.open_detected(
+                workspace_id, self._detection(crossings, now)
+            )
+            if created:
+                changed.append(incident)
+                log.info(
+                    "incident opened",
+                    extra={"action": "incident_open", "workspace_id": workspace_id,
+                           "incident_id": incident.id, "series": list(incident.series)},
+                )  # fmt: skip
+        for incident in await self._store.open_detected_incidents():
+            closed = await self._follow(incident, tick, now)
+            if closed is not None:
+                changed.append(closed)
+        return changed
+
+    async def _follow(self, incident: Incident, tick: Tick, now: datetime) -> Incident | None:
+        workspace_id = incident.workspace_id
+        keys = [series_key(workspace_id, name) for name in incident.series]
+        if keys:
+            charted = keys[0]
+            width = min(self._watcher.widths)
+            points = [
+                _point(s.signal) for s in tick.signals if s.key == charted and s.width == width
+            ]
+            if points:
+                await self._store.add_points(workspace_id, incident.id, points)
+        normal = all(self._watcher.back_to_baseline(key) for key in keys)
+        normal_since = await self._store.set_normal(workspace_id, incident.id, normal, now)
+        await self._store.refresh_facts(workspace_id, incident.id)
+        quiet = self._settings_of(workspace_id).quiet
+        if normal_since is None or now - normal_since < quiet:
+            return None
+        closed = await self._store.close(workspace_id, incident.id, now, None)
+        if closed is not None:
+            log.info(
+                "incident closed: volume back to baseline",
+                extra={"action": "incident_close", "workspace_id": workspace_id,
+                       "incident_id": incident.id},
+            )  # fmt: skip
+        return closed
+
+    def _detection(self, crossings: Sequence[Crossing], now: datetime) -> Detection:
+        ordered = sorted(crossings, key=_specificity)
+        first = ordered[0]
+        key, width = _watch_key(first)
+        signal = first.signal
+        series = tuple(dict.fromkeys(series_name(_watch_key(c)[0]) for c in ordered))
+        keys = [_watch_key(c)[0] for c in ordered]
+        topics = tuple(sorted({k.value for k in keys if k.kind == "topic"}))
+        groups = tuple(sorted({k.value for k in keys if k.kind == "keywords"}))
+        since = min(c.since for c in ordered)
+        return Detection(
+            title=title_for(topics, groups),
+            topics=topics,
+            keyword_groups=groups,
+            series=series,
+            started_at=since,
+            opened_at=now,
+            score=max(c.signal.score for c in ordered),
+            explanation=explanation(
+                signal.stretch_expected, signal.stretch_observed, since, signal.explain()
+            ),
+            points=tuple(_point(s) for s in self._watcher.recent(key, width)),
+        )
+
+
+def _watch_key(crossing: Crossing) -> tuple[SeriesKey, timedelta]:
+    # The watcher keys its alerts by (series, width).
+    found = crossing.key
+    if not (isinstance(found, tuple) and len(found) == 2):
+        raise TypeError(f"not a watcher's alert key: {found!r}")
+    key, width = found
+    if not (isinstance(key, SeriesKey) and isinstance(width, timedelta)):
+        raise TypeError(f"not a watcher's alert key: {found!r}")
+    return key, width
+
+
+_KIND_ORDER = {"topic": 0, "keywords": 1, "region": 2, "all": 3}
+
+
+def _specificity(crossing: Crossing) -> tuple[int, timedelta, str]:
+    """The slice an incident is charted by: the most specific, at the finest width."""
+    key, width = _watch_key(crossing)
+    return (_KIND_ORDER.get(key.kind, 4), width, key.value)
+
+
+def _fresh_openings(tick: Tick, now: datetime) -> dict[int, list[Crossing]]:
+    """Openings per workspace, leaving out buckets long past (a series that had not been
+    closed since before a restart must not open an incident about old news)."""
+    found: dict[int, list[Crossing]] = {}
+    for crossing in tick.crossings:
+        if crossing.kind is not CrossingKind.OPENED:
+            continue
+        key, width = _watch_key(crossing)
+        if crossing.at + 3 * width < now:
+            continue
+        found.setdefault(key.workspace_id, []).append(crossing)
+    return found
+
+
+def _point(signal: Signal) -> IncidentPoint:
+    return IncidentPoint(
+        bucket=signal.at, observed=signal.observed, expected=signal.expected, score=signal.score
+    )
+
+
+def _require_ops(session: WebSession) -> None:
+    if not session.has(*INCIDENT_ROLES):
+        raise PermissionDeniedError("incidents are for ops, leads and admins")
+
+
+def _words(values: Sequence[str]) -> list[str]:
+    cleaned = [v.strip()[:MAX_TEXT] for v in values if v.strip()]
+    return list(dict.fromkeys(cleaned))[:MAX_ITEMS]
+
+
+class Incidents:
+    """What the pages ask of incidents. Every call checks the caller's role."""
+
+    def __init__(self, store: IncidentStore, watcher: ComplaintWatcher, *, clock: Clock) -> None:
+        self._store = store
+        self._watcher = watcher
+        self._clock = clock
+
+    async def recent(self, session: WebSession, limit: int = 50) -> list[Incident]:
+        _require_ops(session)
+        return await self._store.recent(session.workspace_id, limit)
+
+    async def detail(self, session: WebSession, incident_id: int) -> IncidentDetail:
+        _require_ops(session)
+        found = await self._store.detail(session.workspace_id, incident_id)
+        if found is None:
+            raise NotFoundError("incident", incident_id)
+        return found
+
+    async def banners(self, session: WebSession, thread_id: int) -> list[IncidentBanner]:
+        """The open incidents a thread is linked to (any staff member sees them)."""
+        return await self._store.for_thread(session.workspace_id, thread_id)
+
+    async def open(
+        self,
+        session: WebSession,
+        *,
+        title: str,
+        topics: Sequence[str] = (),
+        keywords: Sequence[str] = (),
+        places: Sequence[str] = (),
+        major: bool = False,
+        started_at: datetime | None = None,
+    ) -> Incident:
+        _require_ops(session)
+        title = title.strip()[:MAX_TEXT]
+        if not title:
+            raise ConfigurationError("title", "an incident needs a title")
+        now = self._clock()
+        return await self._store.open_manual(
+            session.workspace_id,
+            session.agent_id,
+            title=title,
+            topics=_words(topics),
+            keywords=_words(keywords),
+            places=_words(places),
+            major=major,
+            started_at=min(started_at or now, now),
+            now=now,
+        )
+
+    async def close(self, session: WebSession, incident_id: int) -> Incident:
+        _require_ops(session)
+        closed = await self._store.close(
+            session.workspace_id, incident_id, self._clock(), session.agent_id
+        )
+        if closed is None:
+            raise NotFoundError("open incident", incident_id)
+        return closed
+
+    async def merge(self, session: WebSession, incident_id: int, into_id: int) -> Incident:
+        _require_ops(session)
+        if incident_id == into_id:
+            raise ConfigurationError("into", "an incident cannot be merged into itself")
+        return await self._store.merge(
+            session.workspace_id, incident_id, into_id, self._clock(), session.agent_id
+        )
+
+    async def send_bulk(self, session: WebSession, incident_id: int, message: BulkMessage) -> int:
+        """Queue the acknowledgement (or the follow-up) to every linked author once; the
+        answer is how many were queued by this call (0 when all had it already)."""
+        _require_ops(session)
+        detail = await self.detail(session, incident_id)
+        settings = await self._store.settings(session.workspace_id)
+        if message is BulkMessage.FOLLOWUP and detail.incident.is_open:
+            raise ConfigurationError("follow-up", "close the incident before following up")
+        template = (
+            settings.ack_template if message is BulkMessage.ACK else settings.followup_template
+        )
+        body = fill_template(template, settings.status_url)
+        queued = await self._store.enqueue_bulk(
+            session.workspace_id, incident_id, message, body, self._clock()
+        )
+        log.info(
+            "incident bulk message queued",
+            extra={"action": f"incident_{message.value}", "workspace_id": session.workspace_id,
+                   "incident_id": incident_id, "queued": queued},
+        )  # fmt: skip
+        return queued
+
+    async def settings(self, session: WebSession) -> IncidentSettings:
+        _require_ops(session)
+        return await self._store.settings(session.workspace_id)
+
+    async def save_settings(self, session: WebSession, settings: IncidentSettings) -> None:
+        if not session.has(Role.ADMIN, Role.OPS):
+            raise PermissionDeniedError("incident settings are for ops and admins")
+        await self._store.save_settings(session.workspace_id, settings)
+
+    async def open_count(self, workspace_id: int) -> int:
+        return await self._store.count_open(workspace_id)
+
+    def latest_scores(self, workspace_id: int) -> dict[tuple[str, str, timedelta], float]:
+        return self._watcher.latest_scores(workspace_id)
+
+    @property
+    def watcher(self) -> ComplaintWatcher:
+        """This process's watcher: the worker's timer job runs over the same one."""
+        return self._watcher

@@ -1,0 +1,230 @@
+"""The per-process complaint watcher: counts complaints per slice and turns buckets into crossings.
+
+It owns one `BucketCounter` (one detector per workspace, slice and bucket width) and one
+`AlertWatch` per workspace (its threshold). Ingestion adds complaints as they are written; the
+timer job closes buckets every minute. No I/O and no clock: instants come in with the calls.
+
+On start it relearns from the database's history (the caller hands it the counts), so a restart
+does not forget what normal looks like. While relearning, complaints ingested meanwhile wait
+and are counted afterwards.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from inbox.domain.incidents import ComplaintCount
+from routing.signals import (
+    AlertWatch,
+    BucketCounter,
+    Crossing,
+    DetectorSettings,
+    SeriesKey,
+    SeriesSignal,
+    Signal,
+    complaint_keys,
+)
+
+WIDTHS = (timedelta(minutes=1), timedelta(minutes=5))
+DEFAULT_THRESHOLD = 0.5
+# Recent buckets kept per series: the chart of a new incident starts before its onset.
+HISTORY = 30
+MAX_UNREPORTED = 10_000
+
+WatchKey = tuple[SeriesKey, timedelta]
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """What closing the buckets up to an instant showed."""
+
+    signals: list[SeriesSignal]
+    crossings: list[Crossing]
+
+
+def within_band(signal: Signal) -> bool:
+    """A count the baseline could have produced: at most two deviations above what it expected
+    (counted as at least one, so that a lone complaint in a quiet slice is not an outage)."""
+    return signal.observed <= signal.expected + 2 * math.sqrt(max(signal.expected, 1.0))
+
+
+def series_name(key: SeriesKey) -> str:
+    return f"{key.kind}:{key.value}"
+
+
+def series_key(workspace_id: int, name: str) -> SeriesKey:
+    kind, _, value = name.partition(":")
+    return SeriesKey(workspace_id, kind, value)
+
+
+class ComplaintWatcher:
+    def __init__(
+        self,
+        *,
+        widths: tuple[timedelta, ...] = WIDTHS,
+        settings: DetectorSettings | None = None,
+        max_series: int = 10_000,
+    ) -> None:
+        self._widths = widths
+        self._settings = settings or DetectorSettings()
+        self._max_series = max_series
+        self._counter = self._new_counter()
+        self._thresholds: dict[int, float] = {}
+        self._watches: dict[int, AlertWatch] = {}
+        self._recent: dict[WatchKey, deque[Signal]] = {}
+        self._relearning = False
+        self._waiting: list[ComplaintCount] = []
+        # Buckets an event closed before the tick did: the next tick reports them.
+        self._unreported: list[SeriesSignal] = []
+        self._unreported_crossings: list[Crossing] = []
+
+    @property
+    def widths(self) -> tuple[timedelta, ...]:
+        return self._widths
+
+    def _new_counter(self) -> BucketCounter:
+        return BucketCounter(self._widths, self._max_series, self._settings)
+
+    def set_thresholds(self, thresholds: Mapping[int, float]) -> None:
+        """Each workspace's alert threshold; a changed one starts its watch afresh (its open
+        incidents then close after their quiet period unless the burst crosses again)."""
+        for workspace_id, threshold in thresholds.items():
+            if self._thresholds.get(workspace_id) != threshold:
+                self._thresholds[workspace_id] = threshold
+                self._watches[workspace_id] = AlertWatch(threshold)
+
+    def _watch(self, workspace_id: int) -> AlertWatch:
+        watch = self._watches.get(workspace_id)
+        if watch is None:
+            threshold = self._thresholds.get(workspace_id, DEFAULT_THRESHOLD)
+            watch = self._watches[workspace_id] = AlertWatch(threshold)
+        return watch
+
+    def add(self, complaints: Iterable[ComplaintCount]) -> None:
+        """Count complaints in every series they fall in (buckets they show over are scored at
+        the next tick, like every other: the order of closing does not depend on traffic)."""
+        if self._relearning:
+            self._waiting.extend(complaints)
+            return
+        for complaint in complaints:
+            keys = complaint_keys(
+                complaint.workspace_id, complaint.topics, complaint.keyword_groups
+            )
+            closed = self._counter.add(keys, complaint.at, complaint.count)
+            self._unreported.extend(closed)
+            self._unreported_crossings.extend(self._observe(closed))
+        # A process that ingests but runs no timer (a web process) must not grow without end.
+        del self._unreported[:-MAX_UNREPORTED]
+        del self._unreported_crossings[:-MAX_UNREPORTED]
+
+    def close_until(self, now: datetime) -> Tick:
+        signals = self._counter.close_until(now)
+        crossings = self._observe(signals)
+        self._forget_stale(now)
+        tick = Tick(self._unreported + signals, self._unreported_crossings + crossings)
+        self._unreported, self._unreported_crossings = [], []
+        return tick
+
+    def _observe(self, signals: Iterable[SeriesSignal]) -> list[Crossing]:
+        crossings = []
+        for closed in signals:
+            recent = self._recent.get((closed.key, closed.width))
+            if recent is None:
+                recent = self._recent[(closed.key, closed.width)] = deque(maxlen=HISTORY)
+            recent.append(closed.signal)
+            crossing = self._watch(closed.key.workspace_id).observe(
+                (closed.key, closed.width), closed.signal
+            )
+            if crossing is not None:
+                crossings.append(crossing)
+        return crossings
+
+    def _forget_stale(self, now: datetime) -> None:
+        """Series the counter evicted get no signal any more: forget their alerts too, so that
+        an incident is not held open by a series nobody counts."""
+        for key, recent in list(self._recent.items()):
+            series, width = key
+            if recent and recent[-1].at < now - 3 * width:
+                del self._recent[key]
+                self._watch(series.workspace_id).forget(key)
+
+    def is_open(self, key: SeriesKey) -> bool:
+        """Whether the series has an open alert at any bucket width."""
+        watch = self._watches.get(key.workspace_id)
+        return watch is not None and any(watch.is_open((key, width)) for width in self._widths)
+
+    def back_to_baseline(self, key: SeriesKey) -> bool:
+        """Whether the series' latest bucket, at every width, is within the baseline's band.
+
+        Not the detector's own verdict: it calls a series abnormal while the evidence of the
+        last hours stands out, which outlasts the outage itself by hours. Volume back to what
+        the baseline expects is what ends an incident."""
+        for width in self._widths:
+            recent = self._recent.get((key, width))
+            if recent and not within_band(recent[-1]):
+                return False
+        return True
+
+    def recent(self, key: SeriesKey, width: timedelta) -> list[Signal]:
+        return list(self._recent.get((key, width), ()))
+
+    def latest_scores(self, workspace_id: int) -> dict[tuple[str, str, timedelta], float]:
+        """The latest score of every watched series of the workspace (for the metrics)."""
+        return {
+            (series.kind, series.value, width): recent[-1].score
+            for (series, width), recent in self._recent.items()
+            if series.workspace_id == workspace_id and recent
+        }
+
+    # Relearning on start -------------------------------------------------------------------
+
+    def begin_relearning(self) -> None:
+        """From now on complaints wait until `finish_relearning`."""
+        self._relearning = True
+
+    def relearned(self, history: Iterable[ComplaintCount], until: datetime) -> RelearnedState:
+        """Replay history (in time order, before `until`) into a fresh counter and watches.
+
+        CPU-bound and touching nothing of this watcher: it may run in another thread while the
+        process keeps ingesting."""
+        counter = self._new_counter()
+        watches = {w: AlertWatch(t) for w, t in self._thresholds.items()}
+        recent: dict[WatchKey, deque[Signal]] = {}
+
+        def observe(signals: Iterable[SeriesSignal]) -> None:
+            for closed in signals:
+                key = (closed.key, closed.width)
+                recent.setdefault(key, deque(maxlen=HISTORY)).append(closed.signal)
+                workspace_id = closed.key.workspace_id
+                if workspace_id not in watches:
+                    watches[workspace_id] = AlertWatch(DEFAULT_THRESHOLD)
+                watches[workspace_id].observe(key, closed.signal)
+
+        for complaint in history:
+            keys = complaint_keys(
+                complaint.workspace_id, complaint.topics, complaint.keyword_groups
+            )
+            observe(counter.add(keys, complaint.at, complaint.count))
+        observe(counter.close_until(until))
+        return RelearnedState(counter, watches, recent)
+
+    def finish_relearning(self, state: RelearnedState, until: datetime) -> None:
+        """Take the relearned state; count what waited (what came before `until` was in the
+        history already)."""
+        self._counter = state.counter
+        self._watches = state.watches
+        self._recent = state.recent
+        self._relearning = False
+        waiting, self._waiting = self._waiting, []
+        self.add(c for c in waiting if c.at >= until)
+
+
+@dataclass(frozen=True, slots=True)
+class RelearnedState:
+    counter: BucketCounter
+    watches: dict[int, AlertWatch]
+    recent: dict[WatchKey, deque[Signal]]

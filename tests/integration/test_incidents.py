@@ -1,0 +1,205 @@
+"""Incidents end to end: the fake X API, the real X connector and ingestion, the detector's
+timer driven by hand over an injected clock, real PostgreSQL, replies through the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from connectors.x.api import XApi
+from connectors.x.fake import FakeX, FakeXServer, fake_x_session
+from connectors.x.outbound import XOutboundChannel
+from connectors.x.poller import XAccount, XPoller
+from inbox.bootstrap import ChannelDirectory, build_services
+from inbox.domain.incidents import BulkMessage, IncidentSource, IncidentStatus
+from inbox.domain.ingestion import IngestBatch
+from inbox.domain.mention import Author, Mention
+from inbox.domain.network import Network
+from inbox.domain.people import Role
+from inbox.domain.web import WebSession
+from inbox.store.connector_state import PgConnectorState
+from inbox.store.database import Database
+from inbox.store.incidents import PgIncidentStore
+from inbox.store.outbox import PgOutboxStore
+from inbox.store.workspaces import PgWorkspaceStore
+from inbox.usecases.incidents import Incidents, IncidentTimer
+from inbox.usecases.outbox import SendOutbox
+from inbox.usecases.services import Services
+from tests.x_world import ACCESS_TOKEN, BEARER, BRAND, BRAND_ID, CONSUMER_KEY, CREDENTIALS
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)  # a Wednesday morning
+BASELINE_TEXTS = (
+    "@acme no signal again this morning, the network is down",
+    "@acme my bill is wrong again, overcharged twice",
+    "@acme the 4G keeps dropping, nothing works",
+)
+
+
+@dataclass
+class Clock:
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class World:
+    fake: FakeX
+    poller: XPoller
+    services: Services
+    timer: IncidentTimer
+    incidents: Incidents
+    clock: Clock
+    sender: SendOutbox
+    workspace_id: int
+
+
+def ops_session(workspace_id: int, agent_id: int = 1) -> WebSession:
+    return WebSession(workspace_id, agent_id, "Omar", frozenset({Role.OPS}), "csrf")
+
+
+def complaint(number: int, at: datetime, text: str, author: str | None = None) -> Mention:
+    who = author or f"regular{number % 40}"
+    return Mention(
+        network=Network.X,
+        external_id=f"history-{number}",
+        author=Author(external_id=who, handle=who, display_name=who),
+        text=text,
+        created_at=at,
+        raw={"id": f"history-{number}"},
+    )
+
+
+async def ingest_history(
+    services: Services, workspace_id: int, mentions: list[Mention], batch: int = 500
+) -> None:
+    for start in range(0, len(mentions), batch):
+        await services.ingest(workspace_id, IngestBatch(mentions[start : start + batch]))
+
+
+def steady_history(days: int, every: timedelta) -> list[Mention]:
+    """Complaints at a steady pace for `days` before NOW, the same few words."""
+    mentions = []
+    at, number = NOW - timedelta(days=days), 0
+    while at < NOW - every:
+        mentions.append(complaint(number, at, BASELINE_TEXTS[number % len(BASELINE_TEXTS)]))
+        at += every
+        number += 1
+    return mentions
+
+
+@asynccontextmanager
+async def x_world(db: Database, workspace_id: int, clock: Clock) -> AsyncIterator[World]:
+    fake = FakeX(clock=lambda: clock.now.timestamp(), keepalive_seconds=0.2)
+    fake.add_user(BRAND_ID, BRAND, "Acme Telecom")
+    services = build_services(db)
+    async with FakeXServer(
+        fake, bearer_token=BEARER, consumer_key=CONSUMER_KEY, access_token=ACCESS_TOKEN
+    ) as server:
+        session = fake_x_session(server)
+        try:
+            account_id = await PgWorkspaceStore(db).configure_account(
+                workspace_id, Network.X, BRAND_ID, BRAND, {}
+            )
+            account = XAccount(workspace_id, account_id, BRAND_ID, BRAND, ())
+            api = XApi(CREDENTIALS, session, clock=clock)
+            poller = XPoller(account, api, services.ingest, PgConnectorState(db))
+            timer = IncidentTimer(
+                PgIncidentStore(db),
+                services.incidents.watcher,
+                clock=clock,
+                relearn=timedelta(days=4),
+            )
+            channels = {(workspace_id, account_id): XOutboundChannel(account, api, clock)}
+            sender = SendOutbox(
+                PgOutboxStore(db), ChannelDirectory(dict(channels)), services.ingest, clock=clock
+            )
+            incidents = Incidents(PgIncidentStore(db), services.incidents.watcher, clock=clock)
+            yield World(fake, poller, services, timer, incidents, clock, sender, workspace_id)
+        finally:
+            await session.close()
+
+
+def brand_posts(fake: FakeX) -> list[str]:
+    return [t.text for t in fake.recent_tweets(NOW - timedelta(days=1)) if t.author_id == BRAND_ID]
+
+
+async def send_everything(world: World) -> None:
+    while (await world.sender.run_once()).sent:
+        pass
+
+
+async def test_a_burst_opens_one_incident_links_its_threads_and_each_author_is_acknowledged_once(
+    db: Database, workspace_id: int
+) -> None:
+    clock = Clock(NOW)
+    async with x_world(db, workspace_id, clock) as world:
+        await ingest_history(world.services, workspace_id, steady_history(2, timedelta(minutes=20)))
+        await world.timer.start()  # relearns the baseline from the database
+        authors = [
+            world.fake.add_user(str(3000 + n), f"lyon_customer{n}", f"Lyon {n}") for n in range(6)
+        ]
+        clock.now = NOW + timedelta(seconds=20)
+        world.fake.burst(
+            12,
+            BRAND_ID,
+            author_ids=authors,
+            text="@{brand} no signal at all in Lyon, is the network down? ({n})",
+        )
+        assert (await world.poller.poll_mentions()).added == 12
+        opened = []
+        for minute in (1, 2):
+            clock.now = NOW + timedelta(minutes=minute)
+            opened += await world.timer.tick()
+
+        assert len(opened) == 1, "one burst, one incident"
+        incident = opened[0]
+        assert incident.source is IncidentSource.DETECTOR
+        assert incident.opened_at - NOW <= timedelta(minutes=2)
+        assert incident.started_at == NOW
+        assert "network" in incident.topics
+        assert "outage" in incident.keyword_groups
+        assert "Lyon" in incident.places
+        assert "expected" in incident.explanation
+        assert "observed 12" in incident.explanation
+        detail = await world.incidents.detail(ops_session(workspace_id), incident.id)
+        assert len(detail.threads) == 12
+        assert any(p.observed == 12 for p in detail.points)
+
+        # Another complaint while it lasts is linked as it is ingested.
+        clock.now = NOW + timedelta(minutes=2, seconds=30)
+        world.fake.post(authors[0], f"@{BRAND} still no network in Lyon, nothing works")
+        assert (await world.poller.poll_mentions()).added == 1
+        detail = await world.incidents.detail(ops_session(workspace_id), incident.id)
+        assert len(detail.threads) == 13
+
+        ops = ops_session(workspace_id)
+        assert await world.incidents.send_bulk(ops, incident.id, BulkMessage.ACK) == 6
+        assert await world.incidents.send_bulk(ops, incident.id, BulkMessage.ACK) == 0
+        await send_everything(world)
+        await send_everything(world)
+        acknowledgements = brand_posts(world.fake)
+        assert len(acknowledgements) == 6, "exactly one reply per author"
+        assert {text.split()[0] for text in acknowledgements} == {
+            f"@lyon_customer{n}" for n in range(6)
+        }
+
+        # Volume back to baseline for the quiet period: it closes on its own, once.
+        closed = []
+        for minute in range(3, 60):
+            clock.now = NOW + timedelta(minutes=minute)
+            closed += await world.timer.tick()
+        assert [c.id for c in closed] == [incident.id]
+        assert closed[0].status is IncidentStatus.CLOSED
+        assert await world.incidents.send_bulk(ops, incident.id, BulkMessage.FOLLOWUP) == 6
+        await send_everything(world)
+        assert len(brand_posts(world.fake)) == 12
+        recent = await world.incidents.recent(ops)
+        assert [i.id for i in recent] == [incident.id]

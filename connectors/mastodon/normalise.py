@@ -8,8 +8,8 @@ skipped, like a notification of another type from a server that ignored `types[]
 
 Threading: Mastodon gives statuses no conversation id, so `conversation_key` stays empty and
 threads follow `in_reply_to_id` (the poller fetches missing parents from the status context).
-Privacy: visibility `direct` is a private mention; the mention's raw payload says so in
-`private` and `visibility` (the domain has no field of its own for it yet).
+Privacy: visibility `direct` is a private mention (`Mention.private`); the raw payload keeps
+`visibility` too.
 Nothing here raises on bad input.
 """
 
@@ -142,6 +142,7 @@ def normalise_status(
         language=parsed.language or None,
         url=parsed.url or parsed.uri,
         raw=payload,
+        private=parsed.visibility in PRIVATE_VISIBILITIES,
     )
 
 

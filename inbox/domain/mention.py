@@ -66,6 +66,9 @@ class Mention(BaseModel):
     raw: dict[str, Any] = Field(default_factory=dict)
     # Posted by automation (an out-of-hours acknowledgement): never an answer for SLA clocks.
     automated: bool = False
+    # A direct (private) message rather than a public post: its thread is never offered to
+    # the community, and answers to it stay private.
+    private: bool = False
 
     @field_validator("text", "language", "url")
     @classmethod

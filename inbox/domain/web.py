@@ -121,6 +121,7 @@ class ThreadPage:
     customer: PageCustomer | None = None
     team: str | None = None
     snoozed_until: datetime | None = None
+    private: bool = False  # a direct message: answers stay private
     answered: bool = False
     # Colleagues with the reply box open on this thread now, by name.
     replying: tuple[str, ...] = ()

@@ -66,7 +66,7 @@ LIMIT $4
 THREAD = """
 SELECT t.id, t.network, t.status, t.priority, t.kind, t.language, t.topics, t.tags,
        t.personal_data, t.sla_due_at, a.display_name AS assignee, tm.name AS team,
-       t.snoozed_until,
+       t.snoozed_until, t.private,
        coalesce(t.last_outbound_at >= t.last_inbound_at, false) AS answered
 FROM thread t
 LEFT JOIN agent a ON a.workspace_id = t.workspace_id AND a.id = t.assignee_id
@@ -404,6 +404,7 @@ class PgInboxPages:
         return ThreadPage(
             team=thread["team"],
             snoozed_until=thread["snoozed_until"],
+            private=thread["private"],
             answered=thread["answered"],
             replying=tuple(row["display_name"] for row in replying),
             colleagues=tuple((row["id"], row["display_name"]) for row in colleagues),

@@ -74,6 +74,7 @@ def staging_records(
                 mention.automated,
                 list(decided.topics) if decided else None,
                 decided.suggest_private_message if decided else None,
+                mention.private,
             )
         )
     return records

@@ -29,6 +29,7 @@ STAGING_COLUMNS = (
     "automated",
     "topics",
     "personal_data",
+    "private",
 )
 
 CREATE_STAGING = """
@@ -53,7 +54,8 @@ CREATE TEMP TABLE IF NOT EXISTS ingest_staging (
     priority             text,
     automated            boolean NOT NULL,
     topics               text[],
-    personal_data        boolean
+    personal_data        boolean,
+    private              boolean NOT NULL
 ) ON COMMIT DELETE ROWS
 """
 
@@ -216,7 +218,9 @@ WITH grouped AS (
                FILTER (WHERE s.direction = 'inbound' AND s.language IS NOT NULL))[1]
                AS language,
            coalesce(bool_or(s.personal_data) FILTER (WHERE s.direction = 'inbound'), false)
-               AS personal_data
+               AS personal_data,
+           coalesce(bool_or(s.private) FILTER (WHERE s.direction = 'inbound'), false)
+               AS private
     FROM ingest_staging s
     LEFT JOIN identity i
            ON s.direction = 'inbound' AND i.workspace_id = $1 AND i.network = s.network
@@ -234,13 +238,15 @@ WITH grouped AS (
 ), written AS (
     INSERT INTO thread AS t (workspace_id, network, thread_key, status, priority, kind,
                              customer_id, opened_at, last_inbound_at, last_outbound_at,
-                             message_count, excerpt, language, topics, personal_data)
+                             message_count, excerpt, language, topics, personal_data,
+                             private)
     SELECT $1, g.network, g.thread_key,
            CASE WHEN g.last_out >= g.first_in THEN 'open' ELSE 'new' END,
            (ARRAY['low', 'normal', 'high', 'urgent'])[coalesce(g.priority_rank, 2)],
            coalesce(g.kind, 'unclassified'),
            g.first_customer, coalesce(g.first_in, 'infinity'), g.last_in, g.last_out, g.n,
-           coalesce(g.excerpt, ''), g.language, coalesce(tp.topics, '{}'), g.personal_data
+           coalesce(g.excerpt, ''), g.language, coalesce(tp.topics, '{}'), g.personal_data,
+           g.private
     FROM grouped g
     LEFT JOIN topics tp USING (network, thread_key)
     WHERE g.first_in IS NOT NULL
@@ -284,6 +290,7 @@ WITH grouped AS (
                       ELSE ARRAY(SELECT DISTINCT unnest(t.topics || excluded.topics) ORDER BY 1)
                  END,
         personal_data = t.personal_data OR excluded.personal_data,
+        private = t.private OR excluded.private,
         -- the customer writing again brings a snoozed thread back
         snoozed_until = CASE
             WHEN excluded.last_inbound_at > coalesce(t.last_inbound_at, '-infinity') THEN NULL
@@ -307,10 +314,12 @@ LEFT JOIN prior p ON p.network = w.network AND p.thread_key = w.thread_key
 INSERT_MENTIONS = """
 INSERT INTO mention (workspace_id, network, external_id, thread_id, thread_key, direction,
                      author_external_id, author_handle, author_name, customer_id, body,
-                     language, in_reply_to, url, edit_of, created_at, raw, automated)
+                     language, in_reply_to, url, edit_of, created_at, raw, automated,
+                     private)
 SELECT $1, s.network, s.external_id, t.id, s.thread_key, s.direction,
        s.author_external_id, s.author_handle, s.author_name, i.customer_id, s.body,
-       s.language, s.in_reply_to, s.url, s.edit_of, s.created_at, s.raw, s.automated
+       s.language, s.in_reply_to, s.url, s.edit_of, s.created_at, s.raw, s.automated,
+       s.private
 FROM ingest_staging s
 LEFT JOIN thread t
        ON t.workspace_id = $1 AND t.network = s.network AND t.thread_key = s.thread_key

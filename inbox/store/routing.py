@@ -46,7 +46,7 @@ TEAMS = "SELECT id, name, languages, networks, skills, vip FROM team WHERE works
 # someone: nobody holds them, or their holder is gone (off shift, away, inactive).
 THREAD_FACTS = """
 SELECT t.assignee_id AS holder, t.id, t.network, t.language, t.topics, t.kind, t.priority,
-       t.personal_data, t.team_id, coalesce(c.vip, false) AS vip, c.owner_agent_id,
+       t.personal_data, t.private, t.team_id, coalesce(c.vip, false) AS vip, c.owner_agent_id,
        (SELECT min(m.team_id) FROM team_member m
         WHERE m.workspace_id = t.workspace_id AND m.agent_id = c.owner_agent_id) AS owner_team_id,
        (SELECT s.agent_id FROM assignment s
@@ -240,6 +240,7 @@ def _facts(row: Any) -> ThreadToRoute:
         owner_team_id=row["owner_team_id"],
         previous_assignee_id=row["previous_assignee_id"],
         personal_data=row["personal_data"],
+        private=row["private"],
         team_id=row["team_id"],
     )
 

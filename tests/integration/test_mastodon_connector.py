@@ -196,12 +196,15 @@ async def test_html_is_stored_as_plain_text_and_direct_mentions_are_private(
         await m.poller.poll_mentions()
     async with db.connection() as conn:
         row = await conn.fetchrow(
-            "SELECT body, raw ->> 'private' AS private FROM mention WHERE workspace_id = $1",
+            "SELECT m.body, m.private, t.private AS private_thread FROM mention m"
+            " JOIN thread t ON t.workspace_id = m.workspace_id AND t.id = m.thread_id"
+            " WHERE m.workspace_id = $1",
             workspace_id,
         )
     assert row is not None
     assert row["body"] == f"@{BRAND} <b>bill</b> & fees\nsee https://example.com/a"
-    assert row["private"] == "true"
+    assert row["private"] is True
+    assert row["private_thread"] is True  # never offered to the community
 
 
 async def test_a_429_storm_waits_for_the_reset_and_loses_nothing(

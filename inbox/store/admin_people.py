@@ -76,7 +76,7 @@ def _person(row: asyncpg.Record) -> PersonRecord:
         agent_id=row["id"],
         email=row["email"],
         name=row["display_name"],
-        roles=frozenset(Role(r) for r in row["roles"] if r in Role.__members__.values()),
+        roles=frozenset(Role(r) for r in row["roles"]),
         active=row["active"],
         work=WorkProfile(
             teams=tuple(row["teams"]),

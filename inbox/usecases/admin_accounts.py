@@ -7,6 +7,7 @@ network asks for come from ACCOUNT_FORMS; a new connector adds its row there.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from inbox.domain.web import WebSession
 from inbox.ports import AccountAdminStore
 from inbox.usecases.admin_access import Section, require_section
 from inbox.usecases.channels import ListChannels
+
+log = logging.getLogger(__name__)
 
 LONGEST_SECRET = 2000
 
@@ -83,7 +86,7 @@ class ManageAccounts:
                 enabled=c.enabled,
                 health=health_summary(c),
                 credentials_set=names.get(c.account_id, ()),
-                fields=_form(c.network.value).credentials if c.network in ACCOUNT_FORMS else (),
+                fields=ACCOUNT_FORMS[c.network].credentials if c.network in ACCOUNT_FORMS else (),
             )
             for c in channels
         ]
@@ -107,6 +110,7 @@ class ManageAccounts:
         secrets = _secrets(form, credentials)
         account_id = await self._store.add_account(session.workspace_id, network, account, name)
         await self._store.set_credentials(session.workspace_id, account_id, secrets)
+        _log("account_added", session, account_id, sorted(secrets))
         return account_id
 
     async def set_credentials(
@@ -117,12 +121,28 @@ class ManageAccounts:
         secrets = _secrets(_form(network), credentials)
         if not await self._store.set_credentials(session.workspace_id, account_id, secrets):
             raise NotFoundError("account", account_id)
+        _log("account_credentials_set", session, account_id, sorted(secrets))
         return len(secrets)
 
     async def set_enabled(self, session: WebSession, account_id: int, enabled: bool) -> None:
         require_section(session, Section.ACCOUNTS)
         if not await self._store.set_enabled(session.workspace_id, account_id, enabled):
             raise NotFoundError("account", account_id)
+        _log("account_enabled" if enabled else "account_disabled", session, account_id, [])
+
+
+def _log(action: str, session: WebSession, account_id: int, names: list[str]) -> None:
+    """Who changed which account, and the names of the credentials set: never their values."""
+    log.info(
+        "network account changed",
+        extra={
+            "action": action,
+            "workspace_id": session.workspace_id,
+            "by_agent_id": session.agent_id,
+            "account_id": account_id,
+            "credentials": names,
+        },
+    )
 
 
 def health_summary(channel: ChannelStatus) -> str:

@@ -9,6 +9,7 @@ never locks its last admin out by a slip.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ from inbox.domain.workspace_settings import (
 from inbox.ports import PasswordCheck, PeopleAdminStore, TeamAdminStore
 from inbox.usecases.admin_access import Section, require_admin, require_section
 from inbox.usecases.web_auth import SHORTEST_PASSWORD
+
+log = logging.getLogger(__name__)
 
 LONGEST_PASSWORD = 1024
 
@@ -99,6 +102,7 @@ class ManagePeople:
             profile,
             self._passwords.hash(initial),
         )
+        _log("person_added", session, agent_id, roles=sorted(chosen))
         return agent_id, generated
 
     async def save_work(self, session: WebSession, agent_id: int, work: WorkForm) -> None:
@@ -117,6 +121,7 @@ class ManagePeople:
             )
         if not await self._people.save_roles(session.workspace_id, agent_id, chosen):
             raise NotFoundError("person", agent_id)
+        _log("roles_changed", session, agent_id, roles=sorted(chosen))
 
     async def set_active(self, session: WebSession, agent_id: int, active: bool) -> None:
         require_admin(session, "deactivating people")
@@ -124,6 +129,7 @@ class ManagePeople:
             raise ConfigurationError("active", "you cannot deactivate yourself: ask another admin")
         if not await self._people.set_active(session.workspace_id, agent_id, active):
             raise NotFoundError("person", agent_id)
+        _log("person_reactivated" if active else "person_deactivated", session, agent_id)
 
     async def reset_password(
         self, session: WebSession, agent_id: int, password: str = ""
@@ -136,6 +142,7 @@ class ManagePeople:
             session.workspace_id, agent_id, self._passwords.hash(new)
         ):
             raise NotFoundError("person", agent_id)
+        _log("password_reset", session, agent_id)
         return generated
 
     async def _checked_work(self, session: WebSession, work: WorkForm) -> WorkProfile:
@@ -149,6 +156,19 @@ class ManagePeople:
             on_shift=work.on_shift,
             away=work.away,
         )
+
+
+def _log(action: str, session: WebSession, agent_id: int, **details: object) -> None:
+    log.info(
+        "person changed",
+        extra={
+            "action": action,
+            "workspace_id": session.workspace_id,
+            "by_agent_id": session.agent_id,
+            "agent_id": agent_id,
+            **details,
+        },
+    )
 
 
 def _initial_password(typed: str) -> tuple[SecretStr, SecretStr | None]:

@@ -26,7 +26,7 @@ NOTICES = {
     "enabled": "Enabled.",
     "disabled": "Disabled: it is no longer read or posted from.",
     "deactivated": "Deactivated: their sessions and API tokens ended; their history stays.",
-    "reactivated": "Reactivated: they can log in again with a new password.",
+    "reactivated": "Reactivated: they can log in again.",
     "password": "Password set: their open sessions ended.",
     "replanned": "Saved: running SLA clocks were re-planned.",
 }

@@ -158,7 +158,9 @@ class BlueskyPoller:
     async def poll(self) -> PollOutcome:
         outcome = PollOutcome()
         before = await self.position()
-        first = before is None or before.seen is None
+        # Only the very first poll skips history; after it, everything that arrives is new
+        # (even for an account that had no notification then).
+        first = before is None
         budget = FIRST_POLL_PAGES if first else self._max_pages
         floor = None if before is None else before.seen
         skip = frozenset(before.seen_uris) if before is not None else frozenset()

@@ -190,6 +190,23 @@ async def test_a_burst_larger_than_one_poll_is_caught_up_without_loss(
     assert await count(db, MENTIONS, workspace_id) == 67
 
 
+async def test_an_account_without_notifications_at_first_reads_all_that_arrive_later(
+    db: Database, workspace_id: int
+) -> None:
+    fake = build_world()
+    async with connected(db, workspace_id, fake, page_size=10, max_pages=2) as bsky:
+        empty = await bsky.poller.poll()
+        mention_brand(fake, 35)
+        outcome = await bsky.poller.poll()
+        for _ in range(10):
+            if not outcome.behind:
+                break
+            outcome = await bsky.poller.poll()
+    assert empty.added == 0
+    assert not outcome.behind
+    assert await count(db, MENTIONS, workspace_id) == 35
+
+
 async def test_a_reply_brings_its_missing_ancestors_into_one_thread(
     db: Database, workspace_id: int
 ) -> None:

@@ -28,6 +28,10 @@ from connectors.mastodon.outbound import MastodonOutboundChannel
 from connectors.mastodon.poller import MastodonAccount, MastodonPoller
 from connectors.mastodon.runner import MastodonAccountRunner
 from connectors.mastodon.stream import MastodonStream
+from connectors.meta.graph import GRAPH_URL, GraphApi, graph_session
+from connectors.meta.inbound import MetaFormat
+from connectors.meta.outbound import MetaOutboundChannel
+from connectors.webhooks.inbound_generic import GenericFormat
 from connectors.webhooks.outbound import AiohttpWebhookPoster, webhook_session
 from connectors.x.api import XApi, XCredentials
 from connectors.x.budget import PollingPlan, ReadBudget
@@ -37,6 +41,7 @@ from connectors.x.runner import XAccountRunner
 from connectors.x.session import parse_address, stream_timeout, x_api_session
 from connectors.x.stream import XStream, desired_rules
 from inbox.domain.errors import ConfigurationError, DatabaseUnavailableError, InboxError
+from inbox.domain.inbound_webhooks import SourceKind
 from inbox.domain.network import Network
 from inbox.domain.outbox import DeliveryError
 from inbox.ports import OutboundChannel
@@ -56,6 +61,7 @@ from inbox.store.credentials import PgCredentialStore
 from inbox.store.database import Database
 from inbox.store.embedded import APP_NAME, EmbeddedPostgres, default_data_dir
 from inbox.store.health import PgHealthCheck
+from inbox.store.inbound_webhooks import PgInboundSourceStore
 from inbox.store.inbox_pages import PgInboxPages
 from inbox.store.incidents import PgIncidentIngestLink, PgIncidentStore
 from inbox.store.ingest import PgIngestStore
@@ -88,6 +94,7 @@ from inbox.usecases.admin_workspaces import ManageWorkspaces
 from inbox.usecases.canned import CannedResponses
 from inbox.usecases.channels import ListChannels
 from inbox.usecases.health import CheckHealth
+from inbox.usecases.inbound_webhooks import ManageWebhookSources, ReceiveWebhooks
 from inbox.usecases.incidents import Incidents, IncidentTimer, WatchComplaints
 from inbox.usecases.incidents_watch import ComplaintWatcher
 from inbox.usecases.ingest import IngestMentions
@@ -271,6 +278,48 @@ def manage_webhooks(settings: Settings, db: Database) -> ManageWebhooks:
     return ManageWebhooks(webhook_store(settings, db))
 
 
+def manage_webhook_sources(settings: Settings, db: Database) -> ManageWebhookSources:
+    return ManageWebhookSources(PgInboundSourceStore(db, secret_box(settings)))
+
+
+@asynccontextmanager
+async def inbound_webhooks(settings: Settings, runtime: Runtime) -> AsyncIterator[ReceiveWebhooks]:
+    """The receiver of signed webhook deliveries, with the session its Meta look-ups use."""
+    session = graph_session()
+    try:
+        yield ReceiveWebhooks(
+            PgInboundSourceStore(runtime.db, secret_box(settings)),
+            {SourceKind.META: MetaFormat(session), SourceKind.GENERIC: GenericFormat()},
+            runtime.services.ingest,
+            clock=utc_now,
+        )
+    finally:
+        await session.close()
+
+
+async def _meta_channels(
+    settings: Settings, db: Database, session: aiohttp.ClientSession
+) -> dict[tuple[int, int], OutboundChannel]:
+    """A channel per Page or Instagram account of every Meta source with a Page token."""
+    channels: dict[tuple[int, int], OutboundChannel] = {}
+    for source in await PgInboundSourceStore(db, secret_box(settings)).replying():
+        if source.access_token is None:
+            continue
+        url = str(source.settings.get("graph_url") or GRAPH_URL)
+        api = GraphApi(session, url, source.access_token)
+        for network, account_id in (
+            (Network.FACEBOOK, source.facebook_account_id),
+            (Network.INSTAGRAM, source.instagram_account_id),
+        ):
+            external_id = source.settings.get(f"{network.value}_id")
+            if account_id is not None and external_id:
+                handle = str(source.settings.get(f"{network.value}_handle") or "")
+                channels[(source.workspace_id, account_id)] = MetaOutboundChannel(
+                    network, str(external_id), handle, api, utc_now
+                )
+    return channels
+
+
 class ChannelDirectory:
     """The OutboundChannels port over the channels the worker built for its accounts."""
 
@@ -310,8 +359,8 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
     pinned = parse_address(settings.x_api_address) if settings.x_api_address else None
     session = x_api_session(pinned_address=pinned, ca_file=settings.x_api_ca_file)
     hooks_session = webhook_session()
-    mastodon_http = mastodon_session()
     bluesky_http = bluesky_session()
+    mastodon_http = mastodon_session()
     try:
         credentials = credential_store(settings, runtime.db)
         state = PgConnectorState(runtime.db)
@@ -356,10 +405,11 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
                 channels[(account.workspace_id, account.account_id)] = XOutboundChannel(
                     account, api, utc_now
                 )
-        bluesky_runners, bluesky_channels = await _bluesky_accounts(runtime, bluesky_http)
-        channels.update(bluesky_channels)
+        channels.update(await _meta_channels(settings, runtime.db, hooks_session))
         mastodon = await mastodon_workers(runtime, mastodon_http)
         channels.update(mastodon.channels)
+        bluesky_runners, bluesky_channels = await _bluesky_accounts(runtime, bluesky_http)
+        channels.update(bluesky_channels)
         sender = SendOutbox(
             PgOutboxStore(runtime.db),
             ChannelDirectory(channels),
@@ -386,9 +436,9 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
         await asyncio.gather(
             *(runner.run(stop) for runner in runners),
             *(stream.run(stop) for stream in streams),
+            *(runner.run(stop) for runner in bluesky_runners),
             *(runner.run(stop) for runner in mastodon.runners),
             *(stream.run(stop) for stream in mastodon.streams),
-            *(runner.run(stop) for runner in bluesky_runners),
             _send_outbox(sender, stop, outbox_every),
             timer.run(stop),
             _deliver_webhooks(webhooks, stop, outbox_every),

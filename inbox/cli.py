@@ -19,6 +19,8 @@ from pydantic import SecretStr, ValidationError
 
 from inbox.bootstrap import (
     credential_store,
+    inbound_webhooks,
+    manage_webhook_sources,
     manage_webhooks,
     open_database,
     open_runtime,
@@ -151,6 +153,27 @@ def _parser() -> argparse.ArgumentParser:
     webhook_remove = webhook_commands.add_parser("remove", help="stop posting to a webhook")
     webhook_remove.add_argument("id", type=int)
 
+    source = commands.add_parser(
+        "webhook-source", help="inbound webhooks: senders that push messages, signed"
+    )
+    source_commands = source.add_subparsers(dest="source_command", required=True)
+    source_add = source_commands.add_parser(
+        "add",
+        help="generic: a signing secret is printed once; meta: reads the app secret, the "
+        "verify token and optionally a Page access token (for replies and Instagram "
+        "mentions) from standard input, one a line",
+    )
+    source_add.add_argument("name", help="the last part of the URL: a-z, 0-9, - and _")
+    source_add.add_argument("--kind", choices=["meta", "generic"], required=True)
+    source_add.add_argument("--page-id", help="meta: the Facebook Page's id")
+    source_add.add_argument("--page-name", help="meta: the Page's name")
+    source_add.add_argument("--instagram-id", help="meta: the Instagram professional account id")
+    source_add.add_argument("--instagram-username", help="meta: its username, without @")
+    source_add.add_argument("--graph-url", help="meta: the Graph API base URL (version included)")
+    source_commands.add_parser("list", help="the sources and their URLs (no secrets)")
+    source_remove = source_commands.add_parser("remove", help="stop accepting a source")
+    source_remove.add_argument("name")
+
     routing = commands.add_parser("routing", help="the workspace's routing settings and rules")
     routing_commands = routing.add_subparsers(dest="routing_command", required=True)
     routing_commands.add_parser(
@@ -244,9 +267,10 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
 
     from web.app import create_app
 
-    async with open_runtime(settings) as runtime:
+    async with open_runtime(settings) as runtime, inbound_webhooks(settings, runtime) as inbound:
         runner = web.AppRunner(
-            create_app(runtime.services, runtime.default_workspace_id), access_log=None
+            create_app(runtime.services, runtime.default_workspace_id, inbound=inbound),
+            access_log=None,
         )
         await runner.setup()
         try:
@@ -372,6 +396,36 @@ async def _connect_x(settings: Settings, args: argparse.Namespace) -> None:
         )
 
 
+async def _connect_mastodon(settings: Settings, args: argparse.Namespace) -> None:
+    from connectors.mastodon.connect import MastodonIdentity, verify_account
+
+    token = SecretStr(sys.stdin.readline().strip())
+    if not token.get_secret_value():
+        raise ConfigurationError("standard input", "the account's access token, on one line")
+    if args.poll_seconds is not None and args.poll_seconds < 5:
+        raise ConfigurationError("--poll-seconds", "at least 5")
+    me: MastodonIdentity = await verify_account(args.instance, args.handle, token)
+    account_settings = {
+        "instance": me.instance,
+        "stream": args.stream,
+        "poll_seconds": args.poll_seconds,
+    }
+    async with open_runtime(settings) as runtime:
+        store = credential_store(settings, runtime.db)
+        account_id = await runtime.workspaces.configure_account(
+            runtime.default_workspace_id,
+            Network.MASTODON,
+            me.user_id,
+            me.username,
+            account_settings,
+        )
+        await store.replace(runtime.default_workspace_id, account_id, {"access_token": token})
+    print(
+        f"mastodon account @{me.username} on {me.instance} ({me.user_id}) connected: "
+        "it can read mentions and post replies"
+    )
+
+
 async def _connect_bluesky(settings: Settings, args: argparse.Namespace) -> None:
     from connectors.bluesky.xrpc import (
         BlueskyApiError,
@@ -415,36 +469,6 @@ async def _connect_bluesky(settings: Settings, args: argparse.Namespace) -> None
     print(
         f"bluesky account @{signed_in.handle} ({signed_in.did}) connected: it can read "
         "mentions, replies and quotes and post replies"
-    )
-
-
-async def _connect_mastodon(settings: Settings, args: argparse.Namespace) -> None:
-    from connectors.mastodon.connect import MastodonIdentity, verify_account
-
-    token = SecretStr(sys.stdin.readline().strip())
-    if not token.get_secret_value():
-        raise ConfigurationError("standard input", "the account's access token, on one line")
-    if args.poll_seconds is not None and args.poll_seconds < 5:
-        raise ConfigurationError("--poll-seconds", "at least 5")
-    me: MastodonIdentity = await verify_account(args.instance, args.handle, token)
-    account_settings = {
-        "instance": me.instance,
-        "stream": args.stream,
-        "poll_seconds": args.poll_seconds,
-    }
-    async with open_runtime(settings) as runtime:
-        store = credential_store(settings, runtime.db)
-        account_id = await runtime.workspaces.configure_account(
-            runtime.default_workspace_id,
-            Network.MASTODON,
-            me.user_id,
-            me.username,
-            account_settings,
-        )
-        await store.replace(runtime.default_workspace_id, account_id, {"access_token": token})
-    print(
-        f"mastodon account @{me.username} on {me.instance} ({me.user_id}) connected: "
-        "it can read mentions and post replies"
     )
 
 
@@ -492,6 +516,62 @@ async def _webhook(settings: Settings, args: argparse.Namespace) -> None:
             case "remove":
                 await webhooks.remove(workspace_id, args.id)
                 print(f"webhook {args.id} removed")
+
+
+def _meta_secrets() -> tuple[SecretStr, SecretStr, SecretStr | None]:
+    lines = [sys.stdin.readline().strip() for _ in range(3)]
+    if not lines[0] or not lines[1]:
+        raise ConfigurationError(
+            "standard input", "the app secret, then the verify token, each on its own line"
+        )
+    return SecretStr(lines[0]), SecretStr(lines[1]), SecretStr(lines[2]) if lines[2] else None
+
+
+def _meta_account(account_id: str | None, name: str | None, option: str) -> tuple[str, str] | None:
+    if account_id is None:
+        return None
+    if not name:
+        raise ConfigurationError(option, f"needed with the {option.split('-')[2]} id")
+    return account_id, name.removeprefix("@")
+
+
+async def _webhook_source(settings: Settings, args: argparse.Namespace) -> None:
+    from connectors.meta.graph import GRAPH_URL
+
+    secrets = _meta_secrets() if args.source_command == "add" and args.kind == "meta" else None
+    async with open_runtime(settings) as runtime:
+        sources = manage_webhook_sources(settings, runtime.db)
+        workspace_id = runtime.default_workspace_id
+        path = f"/api/v1/inbound/{settings.workspace}"
+        match args.source_command:
+            case "add" if secrets is not None:
+                app_secret, verify_token, access_token = secrets
+                await sources.add_meta(
+                    workspace_id,
+                    args.name,
+                    app_secret=app_secret,
+                    verify_token=verify_token,
+                    access_token=access_token,
+                    graph_url=args.graph_url or GRAPH_URL,
+                    page=_meta_account(args.page_id, args.page_name, "--page-name"),
+                    instagram=_meta_account(
+                        args.instagram_id, args.instagram_username, "--instagram-username"
+                    ),
+                )
+                print(f"meta source {args.name}: callback URL path {path}/{args.name}")
+                if access_token is None:
+                    print("no Page access token: receive only (no replies, no IG mentions)")
+            case "add":
+                _, secret = await sources.add_generic(workspace_id, args.name)
+                print(f"generic source {args.name}: URL path {path}/{args.name}")
+                print(f"signing secret (shown once): {secret.get_secret_value()}")
+            case "list":
+                for item in await sources.all(workspace_id):
+                    replies = "replies" if item.can_reply else "receive only"
+                    print(f"{item.name}\t{item.kind.value}\t{path}/{item.name}\t{replies}")
+            case "remove":
+                await sources.remove(workspace_id, args.name)
+                print(f"source {args.name} removed")
 
 
 def _routing_document(path: Path) -> dict[str, dict[str, object]]:
@@ -743,6 +823,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 asyncio.run(_agent_add(settings, args))
             case "webhook":
                 asyncio.run(_webhook(settings, args))
+            case "webhook-source":
+                asyncio.run(_webhook_source(settings, args))
             case "account":
                 asyncio.run(
                     _add_account(settings, Network(args.network), args.external_id, args.handle)

@@ -243,10 +243,68 @@ PATHS: dict[str, dict[str, Any]] = {
 }
 
 
+# Public routes that prove each call by its signature, not by a token: outside PATHS, which
+# the role matrix walks with tokens.
+_SOURCE = [
+    {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+    for name in ("workspace", "source")
+]
+_SIGNED = ("signature",)
+SIGNATURE_SCHEMES = {
+    "metaSignature": {"type": "apiKey", "in": "header", "name": "X-Hub-Signature-256"},
+    "inboxSignature": {"type": "apiKey", "in": "header", "name": "X-Inbox-Signature"},
+}
+SIGNED_PATHS: dict[str, dict[str, Any]] = {
+    "/api/v1/inbound/{workspace}/{source}": {
+        "post": {
+            "summary": "A webhook delivery: Meta notification or generic messages (signed)",
+            "description": "Roles: signature (X-Hub-Signature-256 for Meta sources, "
+            "X-Inbox-Signature for generic ones). 401 and nothing stored when it is wrong; "
+            "200 with malformed parts quarantined when it is right.",
+            "x-roles": list(_SIGNED),
+            "security": [{"metaSignature": []}, {"inboxSignature": []}],
+            "parameters": _SOURCE,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {}}}},
+            "responses": {
+                "200": _answer("added, duplicates, quarantined, ignored", JSON_OBJECT),
+                "401": _answer("missing, wrong or stale signature", ERROR),
+                "404": _answer("no such source", ERROR),
+                "413": _answer("body over 1 MiB", ERROR),
+            },
+        },
+        "get": {
+            "summary": "Meta's subscription handshake: echoes hub.challenge",
+            "description": "Roles: signature (the source's verify token, hub.verify_token).",
+            "x-roles": list(_SIGNED),
+            "security": [],
+            "parameters": [
+                *_SOURCE,
+                _query("hub.mode", {"type": "string", "enum": ["subscribe"]}),
+                _query("hub.verify_token", {"type": "string"}),
+                _query("hub.challenge", {"type": "string"}),
+            ],
+            "responses": {
+                "200": {
+                    "description": "the challenge",
+                    "content": {"text/plain": {"schema": {"type": "string"}}},
+                },
+                "403": _answer("wrong verify token", ERROR),
+                "404": _answer("no such Meta source", ERROR),
+            },
+        },
+    }
+}
+
+
 def document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "Social inbox API", "version": "1"},
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
-        "paths": PATHS,
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                **SIGNATURE_SCHEMES,
+            }
+        },
+        "paths": {**PATHS, **SIGNED_PATHS},
     }

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.network import Network
 from inbox.domain.people import Role
+from inbox.domain.text import is_storable
 
 CRM_ID = "{crm_id}"
 LONGEST_URL = 500
@@ -61,7 +62,7 @@ def checked_crm_url_template(value: str | None) -> str | None:
         raise ConfigurationError(field, f"must contain {CRM_ID}, where the customer's id goes")
     if "{" in text.replace(CRM_ID, "") or "}" in text.replace(CRM_ID, ""):
         raise ConfigurationError(field, f"the only placeholder is {CRM_ID}")
-    if any(c.isspace() or ord(c) < 32 for c in text):
+    if any(c.isspace() or ord(c) < 32 for c in text) or not is_storable(text):
         raise ConfigurationError(field, "must not contain spaces or control characters")
     parts = urlsplit(text.replace(CRM_ID, _PROBE))
     if _PROBE in parts.netloc or _PROBE in parts.scheme:
@@ -113,7 +114,7 @@ def checked_name(value: str, field: str = "name", longest: int = 100) -> str:
     name = " ".join(value.split())
     if not name or len(name) > longest:
         raise ConfigurationError(field, f"1 to {longest} characters")
-    if any(ord(c) < 32 for c in name):
+    if any(ord(c) < 32 for c in name) or not is_storable(name):
         raise ConfigurationError(field, "must not contain control characters")
     return name
 
@@ -166,7 +167,7 @@ class TeamProfile:
 
 def checked_email(value: str) -> str:
     email = value.strip().lower()
-    if len(email) > 254 or not _EMAIL.fullmatch(email):
+    if len(email) > 254 or not _EMAIL.fullmatch(email) or not email.isprintable():
         raise ConfigurationError("email", f"{value.strip()[:60]!r} is not an e-mail address")
     return email
 
@@ -211,7 +212,7 @@ def checked_networks(values: Iterable[str]) -> tuple[str, ...]:
 def checked_topics(values: Iterable[str], field: str = "topics") -> tuple[str, ...]:
     found = sorted({" ".join(v.split()).lower() for v in values if v.strip()})
     for topic in found:
-        if len(topic) > LONGEST_TOPIC or any(ord(c) < 32 for c in topic):
+        if len(topic) > LONGEST_TOPIC or any(ord(c) < 32 for c in topic) or not is_storable(topic):
             raise ConfigurationError(field, f"a topic is 1 to {LONGEST_TOPIC} characters")
     return _bounded(field, found)
 

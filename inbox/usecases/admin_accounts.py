@@ -178,7 +178,7 @@ def _secrets(form: AccountForm, typed: Mapping[str, str]) -> dict[str, SecretStr
         value = typed.get(field.name, "").strip()
         if not value:
             continue
-        if len(value) > LONGEST_SECRET or any(c.isspace() for c in value):
+        if len(value) > LONGEST_SECRET or not value.isprintable() or " " in value:
             raise ConfigurationError(field.name, f"at most {LONGEST_SECRET} characters, no spaces")
         secrets[field.name] = SecretStr(value)
     return secrets

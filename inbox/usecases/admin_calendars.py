@@ -130,8 +130,9 @@ class ManageCalendars:
                     f"holidays line {number}", f"{day[:20]!r} is not a date (YYYY-MM-DD)"
                 ) from exc
             dates[day] = None
-            if holiday.strip():
-                names[day] = " ".join(holiday.split())[:100]
+            name = "".join(c for c in " ".join(holiday.split()) if c.isprintable())
+            if name:
+                names[day] = name[:100]
         if len(dates) > MOST_HOLIDAYS:
             raise ConfigurationError("holidays", f"at most {MOST_HOLIDAYS} dates")
         _set_holidays(config, dates, names)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from inbox.domain.errors import ConfigurationError, NotFoundError
+from inbox.domain.text import is_storable
 from inbox.domain.web import WebSession
 from inbox.usecases.admin_access import Section, require_section
 from inbox.usecases.canned import CannedResponse, CannedResponses, checked
@@ -74,6 +75,8 @@ def _item(response: CannedResponse) -> dict[str, object]:
 
 def _check_one(form: CannedForm) -> None:
     """The response alone, so that a refusal names its field rather than its position."""
+    if not (form.name.isprintable() and is_storable(form.name)):
+        raise ConfigurationError("name", "printable characters only")
     try:
         checked([form.as_item()])
     except ConfigurationError as exc:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import yaml
 
 from inbox.domain.errors import ConfigurationError
+from inbox.domain.text import storable_json
 from inbox.domain.web import WebSession
 from inbox.usecases.admin_access import Section, require_section
 from inbox.usecases.routing import RoutingSettings
@@ -78,6 +79,8 @@ def routing_document(text: str) -> dict[str, dict[str, object]]:
         raise ConfigurationError(where, str(problem)) from exc
     if not isinstance(document, dict):
         raise ConfigurationError("routing document", "a mapping of settings, lexicon and rules")
+    if storable_json(document) != document:
+        raise ConfigurationError("routing document", "no NUL characters or lone surrogates")
     unknown = sorted(str(key) for key in set(document) - set(PARTS))
     if unknown:
         raise ConfigurationError("routing document", f"unknown parts {unknown}; use {PARTS}")

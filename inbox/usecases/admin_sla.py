@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from inbox.domain.errors import ConfigurationError
+from inbox.domain.text import storable_json
 from inbox.domain.thread import Priority
 from inbox.domain.web import WebSession
 from inbox.usecases.admin_access import Section, require_section
@@ -81,6 +82,8 @@ def checked_policies(text: str) -> dict[str, object]:
         raise ConfigurationError("policies", f"not JSON: {exc}") from exc
     if not isinstance(document, dict):
         raise ConfigurationError("policies", 'an object {"policies", "rules", "default"}')
+    if storable_json(document) != document:
+        raise ConfigurationError("policies", "no NUL characters or lone surrogates")
     try:
         PolicyBook.model_validate(document)
     except ValidationError as exc:

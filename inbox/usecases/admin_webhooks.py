@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pydantic import SecretStr
 
+from inbox.domain.errors import ConfigurationError
 from inbox.domain.web import WebSession
 from inbox.domain.webhooks import EVENT_KINDS, Webhook
 from inbox.usecases.admin_access import Section, require_section
@@ -27,6 +28,8 @@ class AdminWebhooks:
         self, session: WebSession, url: str, events: list[str]
     ) -> tuple[Webhook, SecretStr]:
         require_section(session, Section.WEBHOOKS)
+        if not url.isprintable():
+            raise ConfigurationError("webhook url", "printable characters only")
         return await self._webhooks.add(session.workspace_id, url, events)
 
     async def remove(self, session: WebSession, webhook_id: int) -> None:

@@ -598,3 +598,25 @@ async def test_the_preferences_api_reads_for_leads_and_writes_for_admins(
     body = {"crm_url_template": "https://crm.example.com/{crm_id}", "agent_comparisons": True}
     async with session.put(url, headers=headers, json=body) as answer:
         assert (answer.status, await answer.json()) == (200, body)
+
+
+async def test_text_postgres_cannot_store_is_refused_naming_the_field_not_a_server_error(
+    client: Client, services: Services, db: Database, workspace_id: int, admin_id: int
+) -> None:
+    _, base = client
+    nul = "bad\x00name"
+    forms: list[tuple[str, dict[str, str | list[str]], str]] = [
+        ("/admin/teams", {"name": nul}, "name"),
+        ("/admin/canned", {"name": nul, "body": "hello"}, "name"),
+        ("/admin/people", {"email": f"{nul}@example.com", "name": "x", "roles": "agent"}, "email"),
+        ("/admin/workspaces", {"slug": "ok", "name": nul}, "name"),
+        ("/admin/routing", {"document": '{"rules": [{"name": "a\\u0000b"}]}'}, "routing"),
+        ("/admin/sla", {"document": '{"policies": {}, "default": "\\u0000"}'}, "policies"),
+        ("/admin/webhooks", {"url": f"https://hooks.example.com/{nul}"}, "webhook url"),
+    ]
+    async with logged_in(base, "ada@example.com") as open_as:
+        admin = await open_as("admin")
+        for path, form, field in forms:
+            status, _, html = await post(admin, base + path, form, base + path)
+            assert status == 400, (path, status)
+            assert f"<strong>{field}" in html, path

@@ -34,6 +34,7 @@ def test_the_crm_id_is_url_encoded_into_the_template() -> None:
         ("https://user:pw@crm.example.com/{crm_id}", "user or password"),
         ("https://crm.example.com/{crm_id}/{other}", "only placeholder"),
         ("https://crm.example.com/ {crm_id}", "spaces"),
+        ("https://crm.example.com/\ud800{crm_id}", "control characters"),
     ],
 )
 def test_a_bad_crm_template_is_refused_naming_the_field(template: str, reason: str) -> None:

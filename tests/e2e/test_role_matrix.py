@@ -33,12 +33,12 @@ async def test_each_endpoint_lets_in_exactly_its_roles(
         url = base + re.sub(r"\{[a-z_]+\}", "999999", path)
         for method, operation in operations.items():
             allowed = set(operation["x-roles"])
-            for role, token in tokens.items():
+            for name, token in tokens.items():
                 async with session.request(
                     method.upper(), url, json={}, headers={"Authorization": f"Bearer {token}"}
                 ) as answer:
                     denied = answer.status == 403
-                assert denied is (role not in allowed), (method, path, role, answer.status)
+                assert denied is (name not in allowed), (method, path, name, answer.status)
                 checked += 1
     assert checked == len(Role) * sum(len(ops) for ops in PATHS.values())
 

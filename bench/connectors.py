@@ -223,6 +223,132 @@ async def bench_mastodon(db: Database, args: argparse.Namespace) -> list[Figure]
     return ratio_figures("mastodon", connector_rates, ceiling_rates)
 
 
+# -- inbound webhooks ---------------------------------------------------------------------------
+
+WEBHOOK_CONCURRENCY = 8
+
+
+async def bench_webhooks(db: Database, args: argparse.Namespace) -> list[Figure]:
+    """Signed deliveries (one mention each, Meta and generic alternately) POSTed to the real
+    endpoint over loopback; baselines: the same mentions ingested in one batch (the ceiling)
+    and one batch per mention at the same concurrency (what a delivery cannot beat)."""
+    import json
+    import random
+
+    import aiohttp
+    from aiohttp import web
+    from pydantic import SecretStr
+
+    from connectors.meta.fake import FakeMeta, MetaSender
+    from connectors.meta.fake.sender import encoded
+    from connectors.meta.inbound import MetaFormat
+    from connectors.meta.normalise import facebook_comment
+    from connectors.webhooks.inbound_generic import GenericFormat, normalise_message, signed_headers
+    from inbox.bootstrap import build_services
+    from inbox.domain.inbound_webhooks import SourceKind
+    from inbox.store.inbound_webhooks import PgInboundSourceStore
+    from inbox.store.secret_box import SecretBox
+    from inbox.usecases.inbound_webhooks import ManageWebhookSources, ReceiveWebhooks
+    from web.app import create_app
+
+    app_secret = "0123456789abcdef0123456789abcdef"  # noqa: S105 (the bench's own fake)
+    connector_ws, ceiling_ws = await workspaces_for(db, "webhooks")
+    _, single_ws = await workspaces_for(db, "webhooks-single")
+    slug = await db.fetchval("SELECT slug FROM workspace WHERE workspace_id = $1", connector_ws)
+    store = PgInboundSourceStore(db, SecretBox(SecretStr(SecretBox.new_key())))
+    sources = ManageWebhookSources(store)
+    fake = FakeMeta(clock=utc_now)
+    await sources.add_meta(
+        connector_ws,
+        "meta",
+        app_secret=SecretStr(app_secret),
+        verify_token=SecretStr("bench-verify-token"),
+        access_token=None,
+        graph_url="http://127.0.0.1:9/v21.0",
+        page=(fake.page_id, fake.page_name),
+        instagram=None,
+    )
+    _, secret = await sources.add_generic(connector_ws, "shop")
+    ingest = build_services(db).ingest
+    rng = random.Random(args.seed)
+    rates: tuple[list[float], list[float], list[float]] = ([], [], [])
+    async with aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=WEBHOOK_CONCURRENCY)
+    ) as session:
+        receiver = ReceiveWebhooks(
+            store,
+            {SourceKind.META: MetaFormat(session), SourceKind.GENERIC: GenericFormat()},
+            ingest,
+            clock=utc_now,
+        )
+        runner = web.AppRunner(create_app(build_services(db), inbound=receiver), access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        base = f"http://127.0.0.1:{runner.addresses[0][1]}/api/v1/inbound/{slug}"
+        meta = MetaSender(session, f"{base}/meta", app_secret)
+        gate = asyncio.Semaphore(WEBHOOK_CONCURRENCY)
+
+        async def post(url: str, body: bytes, headers: dict[str, str]) -> None:
+            async with gate, session.post(url, data=body, headers=headers) as answer:
+                if answer.status != 200:
+                    raise RuntimeError(f"delivery refused: {answer.status} {await answer.text()}")
+
+        try:
+            for round_number in range(args.rounds):
+                deliveries: list[tuple[str, bytes, bool]] = []
+                mentions: list[Mention] = []
+                for n in range(args.per_round):
+                    customer = rng.randrange(args.customers)
+                    text = f"round {round_number} message {n}: my service is down"
+                    if n % 2:
+                        comment = fake.facebook_comment(str(9000 + customer), f"C{customer}", text)
+                        notification = fake.notification(comment)
+                        value = notification["entry"][0]["changes"][0]["value"]
+                        mentions.append(facebook_comment(value, fake.page_id))
+                        deliveries.append((meta.url, encoded(notification), True))
+                    else:
+                        message = {
+                            "id": f"{round_number}-{n}",
+                            "author": {"id": str(customer), "handle": f"c{customer}"},
+                            "text": text,
+                            "created_at": utc_now().isoformat(),
+                        }
+                        mentions.append(normalise_message(message, "shop"))
+                        deliveries.append((f"{base}/shop", json.dumps(message).encode(), False))
+                started = time.perf_counter()
+                await asyncio.gather(
+                    *(
+                        post(
+                            url,
+                            body,
+                            meta.headers(body)
+                            if is_meta
+                            else signed_headers(secret, body, utc_now()),
+                        )
+                        for url, body, is_meta in deliveries
+                    )
+                )
+                rates[0].append(len(deliveries) / (time.perf_counter() - started))
+                rates[1].append(await ceiling_rate(ingest, ceiling_ws, mentions))
+                started = time.perf_counter()
+
+                async def one(mention: Mention) -> None:
+                    async with gate:
+                        await ingest(single_ws, IngestBatch([mention]))
+
+                await asyncio.gather(*(one(m) for m in mentions))
+                rates[2].append(len(mentions) / (time.perf_counter() - started))
+        finally:
+            await runner.cleanup()
+    deliveries_rate, single = statistics.median(rates[0]), statistics.median(rates[2])
+    return [
+        *ratio_figures("webhooks", rates[0], rates[1]),
+        Figure("webhooks_single_mention_batches_per_s", single),
+        Figure("webhooks_delivery_vs_single_batch_ratio", deliveries_rate / single, 3),
+    ]
+
+
 # -- Bluesky ------------------------------------------------------------------------------------
 
 BLUESKY_BRAND = "acme.bsky.social"
@@ -352,6 +478,7 @@ async def bench_bluesky(db: Database, args: argparse.Namespace) -> list[Figure]:
 SECTIONS: dict[str, Section] = {
     "bluesky": bench_bluesky,
     "mastodon": bench_mastodon,
+    "webhooks": bench_webhooks,
 }
 
 

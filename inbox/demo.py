@@ -1,10 +1,11 @@
-"""`inbox demo`: the whole product on a fake X, a working day compressed into minutes.
+"""`inbox demo`: the whole product on fake networks, a working day compressed into minutes.
 
 It starts the embedded database in a fresh folder, seeds a workspace (two teams, French and
 English, an office calendar with French holidays, SLA policies, agents, a lead, ops, a
-community member; their logins are printed), starts the fake X API on loopback TLS, connects
-the real X connector to it, and serves the pages. Then a scripted day plays: questions,
-complaints, a VIP, out-of-hours mentions, an outage burst, replies inside threads. The
+community member; their logins are printed), starts the fake X API on loopback TLS and a
+fake Mastodon instance and Bluesky service on loopback, connects the real connectors to
+them, and serves the pages. Then a scripted day plays: questions, complaints, a VIP,
+out-of-hours mentions, an outage burst, replies inside threads, a direct message. The
 scenario's texts are the project's own.
 """
 
@@ -22,6 +23,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from connectors.x.fake import FakeX, FakeXServer
+from inbox import demo_networks
 from inbox.bootstrap import Runtime, credential_store, open_runtime, run_workers
 from inbox.domain.network import Network
 from inbox.domain.people import Role
@@ -225,9 +227,13 @@ async def run_demo(settings: Settings, host: str, port: int, speed: float) -> No
                 "secret_key": SecretStr(SecretBox.new_key()),
             }
         )
-        async with open_runtime(demo_settings) as runtime:
+        async with (
+            open_runtime(demo_settings) as runtime,
+            demo_networks.other_networks() as others,
+        ):
             logins = _seed_people()
             await _seed(runtime, logins)
+            await demo_networks.connect_accounts(runtime, runtime.default_workspace_id, others)
             runner = web.AppRunner(
                 create_app(runtime.services, runtime.default_workspace_id), access_log=None
             )
@@ -239,7 +245,11 @@ async def run_demo(settings: Settings, host: str, port: int, speed: float) -> No
                 loop = asyncio.get_running_loop()
                 for sig in (signal.SIGINT, signal.SIGTERM):
                     loop.add_signal_handler(sig, stop.set)
-                await asyncio.gather(run_workers(runtime, stop), _play(fake, stop, speed))
+                await asyncio.gather(
+                    run_workers(runtime, stop),
+                    _play(fake, stop, speed),
+                    demo_networks.play(others, stop, speed),
+                )
             finally:
                 await runner.cleanup()
 

@@ -359,7 +359,7 @@ def test_routing_is_set_from_yaml_and_a_typo_is_named(database_dsn: str, tmp_pat
     assert "topics_any" in refused.stderr  # the likely intended field is suggested
 
 
-def test_the_demo_fills_the_inbox_live_from_the_fake_x(tmp_path: Path) -> None:
+def test_the_demo_fills_the_inbox_live_from_the_fake_networks(tmp_path: Path) -> None:
     port = free_port()
     env = env_with(INBOX_LOG_LEVEL="WARNING", TMPDIR=str(tmp_path))
     log = (tmp_path / "demo.log").open("w")
@@ -391,11 +391,16 @@ def test_the_demo_fills_the_inbox_live_from_the_fake_x(tmp_path: Path) -> None:
         while time.monotonic() < deadline:
             with opener.open(f"http://127.0.0.1:{port}/inbox?view=all", timeout=10) as answer:
                 page = answer.read().decode()
-            if page.count('href="/threads/') >= 3:
+            if page.count('href="/threads/') >= 3 and all(
+                f"<td>{network}</td>" in page for network in ("x", "mastodon", "bluesky")
+            ):
                 break
             time.sleep(0.5)
         assert page.count('href="/threads/') >= 3, "no threads reached the inbox"
         assert "camille_lyon" in page or "sarah_k" in page
+        # The fake Mastodon instance and Bluesky service feed the same inbox.
+        assert "<td>mastodon</td>" in page
+        assert "<td>bluesky</td>" in page
     finally:
         process.send_signal(signal.SIGINT)
         try:

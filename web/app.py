@@ -175,8 +175,12 @@ async def prometheus_metrics(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     channels = await services.list_channels(caller.workspace_id)
     sla = await services.sla_now(caller.workspace_id)
+    incidents = metrics.incident_lines(
+        await services.incidents.open_count(caller.workspace_id),
+        services.incidents.latest_scores(caller.workspace_id),
+    )
     return web.Response(
-        text=metrics.render(channels, sla),
+        text=metrics.render(channels, sla, incidents),
         content_type="text/plain",
         charset="utf-8",
         headers={"X-Prometheus-Format": "0.0.4"},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 
 from inbox.domain.network import ChannelStatus
 
@@ -60,8 +61,33 @@ def _sla_lines(sla: Mapping[str, int]) -> list[str]:
     return lines
 
 
-def render(channels: Sequence[ChannelStatus], sla: Mapping[str, int] | None = None) -> str:
+def incident_lines(
+    open_incidents: int, scores: Mapping[tuple[str, str, timedelta], float]
+) -> list[str]:
+    """Open incidents, and the detector's latest score per watched slice of this process."""
+    lines = [
+        "# HELP inbox_incidents_open incidents open now",
+        "# TYPE inbox_incidents_open gauge",
+        f"inbox_incidents_open {open_incidents}",
+        "# HELP inbox_outage_score the outage detector's latest score per slice, in [0, 1]",
+        "# TYPE inbox_outage_score gauge",
+    ]
+    for (kind, value, width), score in sorted(scores.items()):
+        labels = (
+            f'slice="{_label(kind)}",value="{_label(value)}",'
+            f'bucket_seconds="{int(width.total_seconds())}"'
+        )
+        lines.append(f"inbox_outage_score{{{labels}}} {score:.4g}")
+    return lines
+
+
+def render(
+    channels: Sequence[ChannelStatus],
+    sla: Mapping[str, int] | None = None,
+    incidents: Sequence[str] = (),
+) -> str:
     lines = _sla_lines(sla) if sla is not None else []
+    lines += incidents
     for name, help_text, key in GAUGES:
         lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge"]
         for channel in channels:

@@ -425,10 +425,12 @@ async def thread_page(request: web.Request, notice: str | None = None) -> web.Re
                           thread=page.thread_id))
         for r in await _services(request).canned.all(session.workspace_id)
     ]  # fmt: skip
+    incidents = await services.incidents.banners(session, page.thread_id)
     return render(
         "thread.html",
         session=session,
         page=page,
+        incidents=incidents,
         canned=canned,
         limit=CHARACTER_LIMITS.get(page.network, 5000),
         reply_key=secrets.token_urlsafe(16),
@@ -598,5 +600,8 @@ def add_pages(app: web.Application, default_workspace: int) -> None:
     app.router.add_get("/dashboard", dashboard)
     app.router.add_get("/me", translated(my_dashboard))
     app.router.add_get("/search", translated(search_page))
+    from web.incidents import add_incident_pages  # here: web.incidents builds on this module
+
+    add_incident_pages(app)
     app.cleanup_ctx.append(_live_listener)
     app.router.add_static("/static", str(STATIC), show_index=False)

@@ -9,7 +9,13 @@ from typing import Any
 
 from inbox.store.database import Database
 
-CHANNELS = ("inbox_threads", "inbox_sla_events", "inbox_sla_alerts", "inbox_notifications")
+CHANNELS = (
+    "inbox_threads",
+    "inbox_sla_events",
+    "inbox_sla_alerts",
+    "inbox_notifications",
+    "inbox_incidents",
+)
 
 
 class PgChangeFeed:

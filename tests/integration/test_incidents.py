@@ -15,7 +15,7 @@ from connectors.x.fake import FakeX, FakeXServer, fake_x_session
 from connectors.x.outbound import XOutboundChannel
 from connectors.x.poller import XAccount, XPoller
 from inbox.bootstrap import ChannelDirectory, build_services
-from inbox.domain.incidents import BulkMessage, IncidentSource, IncidentStatus
+from inbox.domain.incidents import BulkMessage, Incident, IncidentSource, IncidentStatus
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Author, Mention
 from inbox.domain.network import Network
@@ -203,3 +203,53 @@ async def test_a_burst_opens_one_incident_links_its_threads_and_each_author_is_a
         assert len(brand_posts(world.fake)) == 12
         recent = await world.incidents.recent(ops)
         assert [i.id for i in recent] == [incident.id]
+
+
+def weekday_history(days: int, *, peaks: bool = True) -> list[Mention]:
+    """`days` days before today: a quiet pace (a complaint every 20 minutes) and, from 9:00 to
+    10:00, the morning peak (a complaint a minute); then today until 8:30."""
+    mentions: list[Mention] = []
+    today = NOW.replace(hour=0)
+    for minute in range(-days * 24 * 60, 8 * 60 + 30):
+        in_peak = peaks and 9 * 60 <= minute % (24 * 60) < 10 * 60
+        if in_peak or minute % 20 == 0:
+            text = BASELINE_TEXTS[len(mentions) % len(BASELINE_TEXTS)]
+            mentions.append(complaint(len(mentions), today + timedelta(minutes=minute), text))
+    return mentions
+
+
+async def peak_morning(db: Database, workspace_id: int, history: list[Mention]) -> list[Incident]:
+    """Today's 9:00 peak, ticked minute by minute after relearning `history`."""
+    today = NOW.replace(hour=0)
+    clock = Clock(today + timedelta(hours=8, minutes=30))
+    services = build_services(db)
+    await ingest_history(services, workspace_id, history)
+    timer = IncidentTimer(
+        PgIncidentStore(db), services.incidents.watcher, clock=clock, relearn=timedelta(days=7)
+    )
+    await timer.start()
+    opened = []
+    for minute in range(8 * 60 + 30, 11 * 60):
+        at = today + timedelta(minutes=minute)
+        if 9 * 60 <= minute < 10 * 60 or minute % 20 == 0:
+            text = BASELINE_TEXTS[minute % len(BASELINE_TEXTS)]
+            batch = IngestBatch([complaint(1_000_000 + minute, at, text)])
+            await services.ingest(workspace_id, batch)
+        clock.now = at + timedelta(minutes=1)
+        opened += await timer.tick()
+    return opened
+
+
+async def test_the_usual_weekday_peak_learned_over_previous_days_opens_nothing(
+    db: Database, workspace_id: int
+) -> None:
+    assert await peak_morning(db, workspace_id, weekday_history(5)) == []
+    assert await PgIncidentStore(db).count_open(workspace_id) == 0
+
+
+async def test_the_same_peak_on_a_series_that_never_had_one_opens_an_incident(
+    db: Database, workspace_id: int
+) -> None:
+    opened = await peak_morning(db, workspace_id, weekday_history(5, peaks=False))
+    assert opened, "the control: the peak alone is enough to alarm a series that never had it"
+    assert opened[0].started_at < NOW.replace(hour=9, minute=10)

@@ -17,7 +17,13 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 from inbox.domain.errors import ConfigurationError, InboxError
 
 # The events that can leave today. Subscriptions name kinds, a family (`sla.*`) or all (`*`).
-EVENT_KINDS = ("sla.warning", "sla.breach", "sla.end_of_shift")
+EVENT_KINDS = (
+    "sla.warning",
+    "sla.breach",
+    "sla.end_of_shift",
+    "incident.opened",
+    "incident.closed",
+)
 
 MAX_ATTEMPTS = 10
 FIRST_RETRY = timedelta(seconds=10)

@@ -248,6 +248,7 @@ async def bench_webhooks(db: Database, args: argparse.Namespace) -> list[Figure]
     from inbox.domain.inbound_webhooks import SourceKind
     from inbox.store.inbound_webhooks import PgInboundSourceStore
     from inbox.store.secret_box import SecretBox
+    from inbox.usecases.group_commit import GroupCommit
     from inbox.usecases.inbound_webhooks import ManageWebhookSources, ReceiveWebhooks
     from web.app import create_app
 
@@ -278,7 +279,7 @@ async def bench_webhooks(db: Database, args: argparse.Namespace) -> list[Figure]
         receiver = ReceiveWebhooks(
             store,
             {SourceKind.META: MetaFormat(session), SourceKind.GENERIC: GenericFormat()},
-            ingest,
+            GroupCommit(ingest),  # as the composition root wires it
             clock=utc_now,
         )
         runner = web.AppRunner(create_app(build_services(db), inbound=receiver), access_log=None)

@@ -93,6 +93,7 @@ from inbox.usecases.admin_webhooks import AdminWebhooks
 from inbox.usecases.admin_workspaces import ManageWorkspaces
 from inbox.usecases.canned import CannedResponses
 from inbox.usecases.channels import ListChannels
+from inbox.usecases.group_commit import GroupCommit
 from inbox.usecases.health import CheckHealth
 from inbox.usecases.inbound_webhooks import ManageWebhookSources, ReceiveWebhooks
 from inbox.usecases.incidents import Incidents, IncidentTimer, WatchComplaints
@@ -290,7 +291,8 @@ async def inbound_webhooks(settings: Settings, runtime: Runtime) -> AsyncIterato
         yield ReceiveWebhooks(
             PgInboundSourceStore(runtime.db, secret_box(settings)),
             {SourceKind.META: MetaFormat(session), SourceKind.GENERIC: GenericFormat()},
-            runtime.services.ingest,
+            # Deliveries that arrive together share a transaction.
+            GroupCommit(runtime.services.ingest),
             clock=utc_now,
         )
     finally:

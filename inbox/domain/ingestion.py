@@ -61,3 +61,6 @@ class IngestResult:
     changed_thread_ids: frozenset[int] = field(default_factory=frozenset)
     # Of those, the threads this batch created (they have no history: no clocks to look up).
     created_thread_ids: frozenset[int] = field(default_factory=frozenset)
+    # The (network, external id) of each message written now: whose they were, when batches
+    # of several callers were written together.
+    added_keys: frozenset[tuple[str, str]] = field(default_factory=frozenset)

@@ -136,6 +136,7 @@ class PgIngestTransaction:
         kept_classes = [classifications[i] for i in keep] if classifications is not None else None
         result_threads: dict[int, tuple[bool, bool]] = {}
         added = customers = 0
+        added_keys: frozenset[tuple[str, str]] = frozenset()
         if mentions:
             await conn.execute(sql.CREATE_STAGING)
             await conn.copy_records_to_table(
@@ -154,6 +155,7 @@ class PgIngestTransaction:
                 result_threads[row["id"]] = (row["created"], bool(row["reopened"]))
             inserted = await conn.fetch(sql.INSERT_MENTIONS, workspace_id)
             added = len(inserted)
+            added_keys = frozenset((row["network"], row["external_id"]) for row in inserted)
             created = {tid for tid, (new, _) in result_threads.items() if new}
             self._clocks.remember_new_threads(workspace_id, inserted, created)
             if kept_classes is not None:
@@ -179,6 +181,7 @@ class PgIngestTransaction:
             created_thread_ids=frozenset(
                 t for t, (created, _) in result_threads.items() if created
             ),
+            added_keys=added_keys,
         )
 
     async def _store_classifications(

@@ -32,7 +32,7 @@ from inbox.domain.inbound_webhooks import (
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.network import Network
 from inbox.ports import InboundFormat, InboundSourceStore
-from inbox.usecases.ingest import IngestMentions
+from inbox.usecases.group_commit import Ingest
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class ReceiveWebhooks:
         self,
         sources: InboundSourceStore,
         formats: Mapping[SourceKind, InboundFormat],
-        ingest: IngestMentions,
+        ingest: Ingest,
         *,
         clock: Clock,
     ) -> None:

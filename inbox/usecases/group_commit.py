@@ -1,0 +1,114 @@
+"""Group commit for pushed deliveries: many small batches of one workspace, one transaction.
+
+A webhook delivery holds one or a few messages, and its sender waits for our answer. Ingested
+one by one, deliveries would cost a transaction each (a durable commit, the workspace lock,
+the fixed statements of a batch). Here the first delivery of a workspace is written at once;
+those that arrive while it commits wait, and are then written together in the next
+transaction. A lone delivery waits for nothing; under load, each commit carries everything
+that came in during the one before. Each caller is answered only once its messages are
+committed, with its own counts, and shares the failure if the transaction fails (nothing is
+acknowledged that was not stored).
+
+Only batches without a connector cursor are merged: a cursor belongs to one batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from inbox.domain.ingestion import IngestBatch, IngestResult
+
+Ingest = Callable[[int, IngestBatch], Awaitable[IngestResult]]
+
+# A merged batch stops growing here: the next callers go into the following transaction.
+MAX_MERGED_MENTIONS = 1000
+
+
+@dataclass
+class _Waiting:
+    batch: IngestBatch
+    answer: asyncio.Future[IngestResult] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+class GroupCommit:
+    def __init__(self, ingest: Ingest, *, max_mentions: int = MAX_MERGED_MENTIONS) -> None:
+        self._ingest = ingest
+        self._max = max_mentions
+        self._queues: dict[int, list[_Waiting]] = {}
+        self._writers: dict[int, asyncio.Task[None]] = {}
+
+    async def __call__(self, workspace_id: int, batch: IngestBatch) -> IngestResult:
+        if batch.cursor is not None:
+            return await self._ingest(workspace_id, batch)
+        waiting = _Waiting(batch)
+        self._queues.setdefault(workspace_id, []).append(waiting)
+        if workspace_id not in self._writers:
+            self._writers[workspace_id] = asyncio.create_task(self._write(workspace_id))
+        # The caller going away does not withdraw its messages: they are written anyway.
+        return await asyncio.shield(waiting.answer)
+
+    async def _write(self, workspace_id: int) -> None:
+        try:
+            while self._queues.get(workspace_id):
+                taken = _take(self._queues[workspace_id], self._max)
+                await self._write_together(workspace_id, taken)
+        finally:
+            # No await since the loop's last check: nobody can have queued in between.
+            del self._writers[workspace_id]
+            for waiting in self._queues.pop(workspace_id, []):  # left only if cancelled
+                waiting.answer.set_exception(asyncio.CancelledError())
+
+    async def _write_together(self, workspace_id: int, taken: list[_Waiting]) -> None:
+        merged = IngestBatch(
+            [m for w in taken for m in w.batch.mentions],
+            [r for w in taken for r in w.batch.rejected],
+        )
+        try:
+            result = await self._ingest(workspace_id, merged)
+        except Exception as error:  # every caller learns its messages were not stored
+            for waiting in taken:
+                if not waiting.answer.done():
+                    waiting.answer.set_exception(error)
+            return
+        claimed: set[tuple[str, str]] = set()
+        for waiting in taken:
+            if not waiting.answer.done():
+                waiting.answer.set_result(_share(result, waiting.batch, claimed))
+
+
+def _take(queue: list[_Waiting], limit: int) -> list[_Waiting]:
+    """The oldest callers, up to `limit` mentions (at least one caller, whatever its size)."""
+    taken: list[_Waiting] = []
+    size = 0
+    while queue and (not taken or size + len(queue[0].batch.mentions) <= limit):
+        waiting = queue.pop(0)
+        taken.append(waiting)
+        size += len(waiting.batch.mentions)
+    return taken
+
+
+def _share(result: IngestResult, batch: IngestBatch, claimed: set[tuple[str, str]]) -> IngestResult:
+    """One caller's part of a merged result: its messages written now (a message sent by two
+    callers counts for the first), its duplicates and its quarantined payloads. Thread and
+    customer figures are the merged transaction's."""
+    added = 0
+    for mention in batch.mentions:
+        key = (mention.network.value, mention.external_id)
+        if key in result.added_keys and key not in claimed:
+            claimed.add(key)
+            added += 1
+    return IngestResult(
+        mentions_added=added,
+        duplicates=len(batch.mentions) - added,
+        quarantined=len(batch.rejected),
+        threads_created=result.threads_created,
+        threads_reopened=result.threads_reopened,
+        customers_created=result.customers_created,
+        changed_thread_ids=result.changed_thread_ids,
+        created_thread_ids=result.created_thread_ids,
+        added_keys=frozenset(),
+    )

@@ -145,14 +145,15 @@ def build_services(db: Database, keys: Callable[[], SecretBox] | None = None) ->
     watcher = ComplaintWatcher()  # this process's complaint counts; the worker's timer reads it
     return Services(
         # Rules and assignment first: a rule's priority or "no reply needed" is what the
-        # clocks then see, in the same transaction.
+        # clocks then see, in the same transaction. Incident links before the clocks too: a
+        # thread linked to a major incident starts suspended where its policy says so.
         ingest=IngestMentions(
             PgIngestStore(db),
             classifier=ClassifyMentions(PgRoutingStore(db), routing),
             hooks=[
                 RouteThreads(routing, clock=utc_now),
-                clocks,
                 WatchComplaints(PgIncidentIngestLink(), watcher),
+                clocks,
             ],
         ),
         list_threads=ListThreads(PgThreadQuery(db)),
@@ -175,7 +176,7 @@ def build_services(db: Database, keys: Callable[[], SecretBox] | None = None) ->
         canned=CannedResponses(PgCannedStore(db)),
         workspace_preferences=ManageWorkspacePreferences(PgWorkspacePreferences(db)),
         admin=_admin_services(db, clocks, keys or _process_key()),
-        incidents=Incidents(PgIncidentStore(db), watcher, clock=utc_now),
+        incidents=Incidents(PgIncidentStore(db), watcher, clock=utc_now, clocks=clocks),
     )
 
 

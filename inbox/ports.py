@@ -6,7 +6,7 @@ nothing else. Classification, SLA clocks and routing plug in here as their engin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -20,7 +20,14 @@ from inbox.domain.network import ChannelStatus, Network
 from inbox.domain.outbox import OutboxItem, OutboxKind
 from inbox.domain.people import Role
 from inbox.domain.routing import ClaimedThread, RoutingConfig
-from inbox.domain.sla import SlaEvent, SlaReportRow, SlaSettings, StoredClock, ThreadTimeline
+from inbox.domain.sla import (
+    MajorIncidentWindow,
+    SlaEvent,
+    SlaReportRow,
+    SlaSettings,
+    StoredClock,
+    ThreadTimeline,
+)
 from inbox.domain.sla_alerts import PendingShiftReport, PendingSlaEvent, SlaDispatch
 from inbox.domain.thread import Priority, Thread, ThreadKind, ThreadStatus
 from inbox.domain.web import (
@@ -255,6 +262,12 @@ class ClockWriter(Protocol):
         self, workspace_id: int, thread_ids: Sequence[int]
     ) -> list[StoredClock]: ...
 
+    async def major_incident_windows(
+        self, workspace_id: int, thread_ids: Sequence[int]
+    ) -> list[MajorIncidentWindow]:
+        """The major periods of the incidents these threads are linked to, in one read."""
+        ...
+
     async def save_clocks(
         self,
         workspace_id: int,
@@ -322,6 +335,10 @@ class SlaQuery(Protocol):
     async def sla_settings(self, workspace_id: int) -> SlaSettings | None: ...
 
     async def thread_clocks(self, workspace_id: int, thread_id: int) -> list[StoredClock]: ...
+
+    async def major_incident_windows(
+        self, workspace_id: int, thread_ids: Sequence[int]
+    ) -> list[MajorIncidentWindow]: ...
 
 
 class SlaSettingsStore(Protocol):
@@ -754,6 +771,10 @@ from inbox.domain.incidents import (  # noqa: E402
     IncidentSettings,
 )
 
+# Re-plans the SLA clocks of these threads on the writer of the transaction that changed what
+# they count (KeepClocks.keep): a major incident's window opened, closed, or gained threads.
+ReplanClocks = Callable[[ClockWriter, int, Sequence[int]], Awaitable[None]]
+
 
 class IncidentIngestWriter(Protocol):
     """Incident work on an ingestion batch's open transaction."""
@@ -787,10 +808,11 @@ class IncidentStore(Protocol):
     async def save_settings(self, workspace_id: int, settings: IncidentSettings) -> None: ...
 
     async def open_detected(
-        self, workspace_id: int, detection: Detection
+        self, workspace_id: int, detection: Detection, replan: ReplanClocks | None = None
     ) -> tuple[Incident, bool]:
         """Open the workspace's detector incident, or join the open one (False); threads
-        matching it are linked, and an opening is announced (webhooks, live pages)."""
+        matching it are linked, and an opening is announced (webhooks, live pages). Threads
+        newly linked to a major incident get their clocks re-planned by `replan`."""
         ...
 
     async def open_detected_incidents(self) -> list[Incident]: ...
@@ -821,18 +843,47 @@ class IncidentStore(Protocol):
         major: bool,
         started_at: datetime,
         now: datetime,
+        replan: ReplanClocks | None = None,
     ) -> Incident: ...
 
     async def close(
-        self, workspace_id: int, incident_id: int, now: datetime, agent_id: int | None
+        self,
+        workspace_id: int,
+        incident_id: int,
+        now: datetime,
+        agent_id: int | None,
+        replan: ReplanClocks | None = None,
     ) -> Incident | None:
-        """Close it if open (announced once); None when it was not open."""
+        """Close it if open (announced once), ending its major period; None when it was not
+        open."""
         ...
 
     async def merge(
-        self, workspace_id: int, incident_id: int, into_id: int, now: datetime, agent_id: int
+        self,
+        workspace_id: int,
+        incident_id: int,
+        into_id: int,
+        now: datetime,
+        agent_id: int,
+        replan: ReplanClocks | None = None,
     ) -> Incident:
         """Move its threads to `into_id` and mark it merged; the answer is the target."""
+        ...
+
+    async def set_major(
+        self,
+        workspace_id: int,
+        incident_id: int,
+        major: bool,
+        now: datetime,
+        replan: ReplanClocks | None = None,
+    ) -> Incident | None:
+        """Declare an open incident major from `now` (or no longer major); its linked
+        threads' clocks are re-planned in the same transaction. None when it is not open."""
+        ...
+
+    async def sla_settings(self, workspace_id: int) -> SlaSettings | None:
+        """The workspace's SLA settings: whether its policies suspend clocks."""
         ...
 
     async def recent(self, workspace_id: int, limit: int) -> list[Incident]: ...

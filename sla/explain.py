@@ -2,18 +2,29 @@
 
 An agent or a lead must be able to answer "why is this red?" without guessing: the
 explanation lists the open windows the business clock counted in (in the calendar's local
-time), the holidays and closed days in between, the elapsed time on both clocks, and a
+time), the holidays and closed days in between, the suspensions by major incidents (the
+business clock stops, the customer's wait does not), the elapsed time on both clocks, and a
 sentence that puts it together.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sla.calendar import Calendar, UnionCalendar, WeeklyCalendar, business_time
 
 MAX_WINDOWS = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Suspension:
+    """A major incident's window over a clock; no end while the incident is still major."""
+
+    incident_id: int
+    started_at: datetime
+    ended_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +37,7 @@ class Explanation:
     budget: timedelta
     windows: list[tuple[datetime, datetime]] = field(default_factory=list)
     holidays: list[date] = field(default_factory=list)
+    suspensions: list[Suspension] = field(default_factory=list)
     state: str = "running"  # running | met | breached | late (running past its deadline)
     summary: str = ""
 
@@ -61,8 +73,15 @@ def explain(
     stopped_at: datetime | None,
     budget: timedelta,
     now: datetime,
+    suspensions: Sequence[Suspension] = (),
 ) -> Explanation:
     end = stopped_at or now
+    # Only those that overlap the clock's run say anything about it.
+    crossed = [
+        s
+        for s in sorted(suspensions, key=lambda s: s.started_at)
+        if s.started_at < end and (s.ended_at is None or s.ended_at > started_at)
+    ]
     horizon = max(t for t in (end, deadline or end) if t is not None)
     windows: list[tuple[datetime, datetime]] = []
     for opens, closes in calendar.open_intervals(started_at):
@@ -72,8 +91,10 @@ def explain(
     zone = _zone_of(calendar).zone
     local = started_at.astimezone(zone)
     holidays = _holidays(calendar, local.date(), horizon.astimezone(zone).date())
-    business = business_time(calendar, started_at, end)
-    wall = end - started_at
+    business = business_time(
+        calendar, started_at, end, [(s.started_at, s.ended_at) for s in crossed]
+    )
+    wall = end - started_at  # the customer's wait: never suspended
     if stopped_at is not None:
         state = "met" if deadline is None or stopped_at <= deadline else "breached"
     else:
@@ -87,10 +108,12 @@ def explain(
         budget=budget,
         windows=windows,
         holidays=holidays,
+        suspensions=crossed,
         state=state,
         summary=_summary(
             zone, started_at, deadline, stopped_at, budget, business, wall, state, windows, holidays
-        ),
+        )
+        + _suspended(zone, crossed),
     )
 
 
@@ -129,3 +152,16 @@ def _summary(
         f"{'waited' if stopped_at else 'has waited'} {_minutes(wall)}."
     )
     return " ".join(parts)
+
+
+def _suspended(zone: object, suspensions: Sequence[Suspension]) -> str:
+    def at(moment: datetime) -> str:
+        return moment.astimezone(zone).strftime("%a %d %b %H:%M")  # type: ignore[arg-type]
+
+    return "".join(
+        f" Suspended from {at(s.started_at)} "
+        + (f"to {at(s.ended_at)}" if s.ended_at is not None else "(still suspended)")
+        + f" by major incident #{s.incident_id}: the business clock stopped, the customer's"
+        " wait did not."
+        for s in suspensions
+    )

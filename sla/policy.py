@@ -2,10 +2,11 @@
 
 A policy has targets for the first response, each next response and optionally the
 resolution, with per-priority overrides; the calendar (by name) its business clock counts in;
-whether approved community answers stop the clock; and the share of the budget at which a
-warning fires (75% by default). Policies are chosen by ordered rules, first match wins, on the
-thread's kind, priority, network, team and the customer's VIP flag; a workspace always has a
-default.
+whether approved community answers stop the clock; the share of the budget at which a
+warning fires (75% by default); and whether a declared major incident suspends the business
+clocks of the threads linked to it (off by default: the customer is the one waiting).
+Policies are chosen by ordered rules, first match wins, on the thread's kind, priority,
+network, team and the customer's VIP flag; a workspace always has a default.
 
 Pure: no clock, no I/O. The instants come from `sla.calendar`.
 """
@@ -59,6 +60,9 @@ class SlaPolicy(BaseModel):
     warn_at: float = Field(default=0.75, gt=0, lt=1)
     community_answers_count: bool = False
     out_of_hours_acknowledgement: bool = False
+    # While a linked incident is declared major, the team cannot answer on the merits: the
+    # business clocks pause (the customer's own wait never does).
+    suspend_during_major_incidents: bool = False
 
     def targets_for(self, priority: Priority) -> Targets:
         return self.by_priority.get(priority, self.targets)
@@ -131,6 +135,21 @@ class PolicyBook(BaseModel):
             if rule.when.matches(facts):
                 return self.policies[rule.policy], f"rule {number} matched"
         return self.policies[self.default], "no rule matched: the default policy"
+
+
+Pause = tuple[datetime, datetime | None]
+
+
+def clock_pauses(
+    policy: SlaPolicy, own: Iterable[Pause] = (), major_incidents: Iterable[Pause] = ()
+) -> tuple[Pause, ...]:
+    """The pauses a business clock counts under the policy: its own (a resolution clock
+    waiting on the customer) and, where the policy says so, the major incidents' windows
+    (an open one, still in force, has no end)."""
+    pauses = tuple(own)
+    if policy.suspend_during_major_incidents:
+        pauses += tuple(major_incidents)
+    return pauses
 
 
 @dataclass(frozen=True, slots=True)

@@ -154,12 +154,25 @@ class LinkedThread(BaseModel):
     linked_at: datetime
 
 
+class MajorPeriod(BaseModel):
+    """From its declaration as major (or its opening as major) until it closed or was no
+    longer major; no end while it lasts."""
+
+    model_config = ConfigDict(frozen=True)
+
+    started_at: datetime
+    ended_at: datetime | None
+
+
 class IncidentDetail(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     incident: Incident
     points: tuple[IncidentPoint, ...]
     threads: tuple[LinkedThread, ...]
+    major_periods: tuple[MajorPeriod, ...] = ()
+    # Whether the workspace's SLA policies suspend the linked threads' clocks while it is major.
+    suspends_clocks: bool = False
 
 
 class IncidentBanner(BaseModel):

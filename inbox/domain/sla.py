@@ -32,6 +32,17 @@ class ThreadTimeline:
 
 
 @dataclass(frozen=True, slots=True)
+class MajorIncidentWindow:
+    """While an incident a thread is linked to was declared major: from its declaration (or
+    its opening as major) until it closed or was no longer major; no end while in force."""
+
+    thread_id: int
+    incident_id: int
+    started_at: datetime
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class StoredClock:
     thread_id: int
     kind: str

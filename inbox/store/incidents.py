@@ -20,11 +20,15 @@ from inbox.domain.incidents import (
     IncidentPoint,
     IncidentSettings,
     LinkedThread,
+    MajorPeriod,
 )
-from inbox.ports import IngestTransaction
+from inbox.domain.sla import SlaSettings
+from inbox.ports import IngestTransaction, ReplanClocks
 from inbox.store import incidents_sql as sql
 from inbox.store.database import Connection, Database
 from inbox.store.ingest import PgIngestTransaction
+from inbox.store.ingest_sql import LOCK_WORKSPACE
+from inbox.store.sla_clocks import PgClockWriter
 
 # The classifier's urgency reasons that name a keyword group (see routing/classify.py): the
 # slices the detector counts besides topics.
@@ -144,8 +148,11 @@ class PgIncidentStore:
                 settings.followup_template,
             )
 
-    async def open_detected(self, workspace_id: int, detection: Detection) -> tuple[Incident, bool]:
+    async def open_detected(
+        self, workspace_id: int, detection: Detection, replan: ReplanClocks | None = None
+    ) -> tuple[Incident, bool]:
         async with self._db.transaction() as conn:
+            await _lock_clocks(conn, workspace_id, replan)
             incident_id = await conn.fetchval(
                 sql.OPEN_DETECTED,
                 workspace_id,
@@ -180,6 +187,7 @@ class PgIncidentStore:
                 _EFFECTS,
                 _GROUPS,
             )
+            await _replan(conn, workspace_id, [incident_id], replan)
             await conn.execute(sql.REFRESH_FACTS, workspace_id, incident_id, sql.PLACE_PATTERN)
             incident = await _one(conn, workspace_id, incident_id)
             if created:
@@ -221,8 +229,10 @@ class PgIncidentStore:
         major: bool,
         started_at: datetime,
         now: datetime,
+        replan: ReplanClocks | None = None,
     ) -> Incident:
         async with self._db.transaction() as conn:
+            await _lock_clocks(conn, workspace_id, replan)
             incident_id = await conn.fetchval(
                 sql.OPEN_MANUAL,
                 workspace_id,
@@ -235,28 +245,46 @@ class PgIncidentStore:
                 now,
                 agent_id,
             )
+            # Opened as major: major from its opening, not from the outage's start.
+            await conn.execute(sql.OPEN_MAJOR_PERIOD, workspace_id, [incident_id], now)
             await conn.execute(
                 sql.LINK_SINCE_START, workspace_id, incident_id, now, _EFFECTS, _GROUPS
             )
+            await _replan(conn, workspace_id, [incident_id], replan)
             incident = await _one(conn, workspace_id, incident_id)
             await _announce(conn, incident, "incident.opened", now)
         return incident
 
     async def close(
-        self, workspace_id: int, incident_id: int, now: datetime, agent_id: int | None
+        self,
+        workspace_id: int,
+        incident_id: int,
+        now: datetime,
+        agent_id: int | None,
+        replan: ReplanClocks | None = None,
     ) -> Incident | None:
         async with self._db.transaction() as conn:
+            await _lock_clocks(conn, workspace_id, replan)
             closed = await conn.fetchval(sql.CLOSE, workspace_id, incident_id, now, agent_id)
             if closed is None:
                 return None
+            await conn.execute(sql.END_MAJOR_PERIOD, workspace_id, [incident_id], now)
+            await _replan(conn, workspace_id, [incident_id], replan)
             incident = await _one(conn, workspace_id, incident_id)
             await _announce(conn, incident, "incident.closed", now)
         return incident
 
     async def merge(
-        self, workspace_id: int, incident_id: int, into_id: int, now: datetime, agent_id: int
+        self,
+        workspace_id: int,
+        incident_id: int,
+        into_id: int,
+        now: datetime,
+        agent_id: int,
+        replan: ReplanClocks | None = None,
     ) -> Incident:
         async with self._db.transaction() as conn:
+            await _lock_clocks(conn, workspace_id, replan)
             locked = {
                 row["id"]
                 for row in await conn.fetch(sql.LOCK_OPEN, workspace_id, [incident_id, into_id])
@@ -267,9 +295,36 @@ class PgIncidentStore:
             await conn.execute(sql.MOVE_THREADS, workspace_id, incident_id, into_id)
             await conn.execute(sql.WIDEN_TARGET, workspace_id, incident_id, into_id)
             await conn.execute(sql.MARK_MERGED, workspace_id, incident_id, into_id, now, agent_id)
+            # A major incident merged into another makes it major from now.
+            await conn.execute(sql.END_MAJOR_PERIOD, workspace_id, [incident_id], now)
+            await conn.execute(sql.OPEN_MAJOR_PERIOD, workspace_id, [into_id], now)
+            await _replan(conn, workspace_id, [incident_id, into_id], replan)
             merged = await _one(conn, workspace_id, incident_id)
             await _announce(conn, merged, "incident.closed", now)
             return await _one(conn, workspace_id, into_id)
+
+    async def set_major(
+        self,
+        workspace_id: int,
+        incident_id: int,
+        major: bool,
+        now: datetime,
+        replan: ReplanClocks | None = None,
+    ) -> Incident | None:
+        async with self._db.transaction() as conn:
+            await _lock_clocks(conn, workspace_id, replan)
+            if await conn.fetchval(sql.SET_MAJOR, workspace_id, incident_id, major) is None:
+                return None
+            period = sql.OPEN_MAJOR_PERIOD if major else sql.END_MAJOR_PERIOD
+            await conn.execute(period, workspace_id, [incident_id], now)
+            await _replan(conn, workspace_id, [incident_id], replan)
+            notice = {"workspace_id": workspace_id, "incident_id": incident_id, "kind": "major"}
+            await conn.execute(sql.NOTIFY_INCIDENTS, json.dumps(notice))
+            return await _one(conn, workspace_id, incident_id)
+
+    async def sla_settings(self, workspace_id: int) -> SlaSettings | None:
+        async with self._db.connection() as conn:
+            return await PgClockWriter(conn).sla_settings(workspace_id)
 
     async def recent(self, workspace_id: int, limit: int) -> list[Incident]:
         async with self._db.connection() as conn:
@@ -286,10 +341,12 @@ class PgIncidentStore:
                 return None
             points = await conn.fetch(sql.POINTS, workspace_id, incident_id)
             threads = await conn.fetch(sql.THREADS, workspace_id, incident_id)
+            periods = await conn.fetch(sql.MAJOR_PERIODS, workspace_id, incident_id)
         return IncidentDetail(
             incident=_incident(row),
             points=tuple(IncidentPoint(**dict(p)) for p in points),
             threads=tuple(LinkedThread(**dict(t)) for t in threads),
+            major_periods=tuple(MajorPeriod(**dict(p)) for p in periods),
         )
 
     async def for_thread(self, workspace_id: int, thread_id: int) -> list[IncidentBanner]:
@@ -309,6 +366,25 @@ class PgIncidentStore:
             )
             await conn.execute(mark, workspace_id, incident_id, now)
         return queued
+
+
+async def _lock_clocks(conn: Connection, workspace_id: int, replan: ReplanClocks | None) -> None:
+    """Clocks are re-planned under the lock ingestion takes, so that a batch writing the same
+    threads' clocks waits (taken first: the batch takes it before touching incidents)."""
+    if replan is not None:
+        await conn.execute(LOCK_WORKSPACE, workspace_id)
+
+
+async def _replan(
+    conn: Connection, workspace_id: int, incident_ids: Sequence[int], replan: ReplanClocks | None
+) -> None:
+    """Re-plan, in this transaction, the running clocks of the threads linked to incidents
+    that are or were major: their pauses changed."""
+    if replan is None:
+        return
+    rows = await conn.fetch(sql.REPLAN_THREADS, workspace_id, list(incident_ids))
+    if rows:
+        await replan(PgClockWriter(conn), workspace_id, [row["thread_id"] for row in rows])
 
 
 async def _one(conn: Connection, workspace_id: int, incident_id: int) -> Incident:

@@ -190,6 +190,40 @@ WHERE workspace_id = $1 AND id = $2 AND status = 'open'
 RETURNING id
 """
 
+# Major periods. One opens for each open incident that is major and has none in force
+# (declared major, opened as major, made major by a merge); closing, merging or standing down
+# ends it. SLA policies that say so pause the linked threads' clocks for these windows.
+OPEN_MAJOR_PERIOD = """
+INSERT INTO incident_major_period (workspace_id, incident_id, started_at)
+SELECT workspace_id, id, $3 FROM incident
+WHERE workspace_id = $1 AND id = ANY($2::bigint[]) AND major AND status = 'open'
+ON CONFLICT DO NOTHING
+"""
+END_MAJOR_PERIOD = """
+UPDATE incident_major_period SET ended_at = greatest($3, started_at)
+WHERE workspace_id = $1 AND incident_id = ANY($2::bigint[]) AND ended_at IS NULL
+"""
+SET_MAJOR = """
+UPDATE incident SET major = $3 WHERE workspace_id = $1 AND id = $2 AND status = 'open'
+RETURNING id
+"""
+MAJOR_PERIODS = """
+SELECT started_at, ended_at FROM incident_major_period
+WHERE workspace_id = $1 AND incident_id = $2 ORDER BY started_at
+"""
+# The linked threads whose running clocks a major window of these incidents may move.
+REPLAN_THREADS = """
+SELECT DISTINCT l.thread_id
+FROM incident_thread l
+WHERE l.workspace_id = $1 AND l.incident_id = ANY($2::bigint[])
+  AND EXISTS (SELECT 1 FROM incident_major_period p
+              WHERE p.workspace_id = l.workspace_id AND p.incident_id = l.incident_id)
+  AND EXISTS (SELECT 1 FROM sla_clock c
+              WHERE c.workspace_id = l.workspace_id AND c.thread_id = l.thread_id
+                AND c.stopped_at IS NULL)
+ORDER BY 1
+"""
+
 LOCK_OPEN = """
 SELECT id FROM incident WHERE workspace_id = $1 AND id = ANY($2::bigint[]) AND status = 'open'
 FOR UPDATE

@@ -12,7 +12,13 @@ from operator import itemgetter
 from asyncpg import Record
 
 from inbox.domain.network import Network
-from inbox.domain.sla import SlaSettings, StoredClock, ThreadTimeline, TimelineEntry
+from inbox.domain.sla import (
+    MajorIncidentWindow,
+    SlaSettings,
+    StoredClock,
+    ThreadTimeline,
+    TimelineEntry,
+)
 from inbox.domain.thread import Priority, ThreadKind
 from inbox.store.database import Connection, Database
 from inbox.store.ingest_sql import LOCK_WORKSPACE
@@ -55,6 +61,16 @@ FROM (SELECT DISTINCT unnest($2::bigint[]) AS id) t
 CROSS JOIN LATERAL (
     SELECT * FROM sla_clock s WHERE s.workspace_id = $1 AND s.thread_id = t.id OFFSET 0
 ) c
+"""
+
+# The major periods of every incident the threads are linked to, found through the links'
+# by-thread index: one read for a whole batch.
+MAJOR_WINDOWS = """
+SELECT l.thread_id, p.incident_id, p.started_at, p.ended_at
+FROM incident_thread l
+JOIN incident_major_period p ON p.workspace_id = l.workspace_id AND p.incident_id = l.incident_id
+WHERE l.workspace_id = $1 AND l.thread_id = ANY($2::bigint[])
+ORDER BY l.thread_id, p.started_at, p.incident_id
 """
 
 # A clock row as written: StoredClock's fields, then the outcome and the instant of its next
@@ -289,6 +305,12 @@ class PgClockWriter:
         rows = await self._conn.fetch(CLOCKS_OF, workspace_id, list(thread_ids))
         return [StoredClock(**dict(row)) for row in rows]
 
+    async def major_incident_windows(
+        self, workspace_id: int, thread_ids: Sequence[int]
+    ) -> list[MajorIncidentWindow]:
+        rows = await self._conn.fetch(MAJOR_WINDOWS, workspace_id, list(thread_ids))
+        return [MajorIncidentWindow(*row) for row in rows]
+
     async def save_clocks(
         self,
         workspace_id: int,
@@ -432,6 +454,12 @@ class PgSlaQuery:
         async with self._db.connection() as conn:
             clocks = await PgClockWriter(conn).clocks_of(workspace_id, [thread_id])
         return sorted(clocks, key=lambda c: c.started_at)
+
+    async def major_incident_windows(
+        self, workspace_id: int, thread_ids: Sequence[int]
+    ) -> list[MajorIncidentWindow]:
+        async with self._db.connection() as conn:
+            return await PgClockWriter(conn).major_incident_windows(workspace_id, thread_ids)
 
 
 SAVE_SETTINGS = """

@@ -6,7 +6,12 @@ Three entry points share one per-process `ComplaintWatcher`:
 - `IncidentTimer`, the worker's job every minute: closes buckets, opens (or joins) an incident
   when a series crosses the workspace's threshold, charts it, and closes it once every series
   has been normal for the quiet period; `start` relearns the baseline from the database;
-- `Incidents`, for the pages: list, detail, open/merge/close by hand, bulk messages, banners.
+- `Incidents`, for the pages: list, detail, open/merge/close by hand, declare major, bulk
+  messages, banners.
+
+While an incident is major, SLA policies that say so suspend the business clocks of its linked
+threads: declaring it major, linking threads to it, standing it down, merging or closing it
+re-plan their running clocks (KeepClocks) in the same transaction.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from inbox.domain.people import Role
 from inbox.domain.web import WebSession
 from inbox.ports import IncidentIngestLink, IncidentStore, IngestTransaction
 from inbox.usecases.incidents_watch import ComplaintWatcher, Tick, series_key, series_name
+from inbox.usecases.sla import KeepClocks
 from routing.signals import Crossing, CrossingKind, SeriesKey, Signal, bucket_start
 
 log = logging.getLogger(__name__)
@@ -79,11 +85,13 @@ class IncidentTimer:
         *,
         clock: Clock,
         relearn: timedelta = RELEARN,
+        clocks: KeepClocks | None = None,
     ) -> None:
         self._store = store
         self._watcher = watcher
         self._clock = clock
         self._relearn = relearn
+        self._replan = (clocks or KeepClocks(clock=clock)).keep
         self._settings: dict[int, IncidentSettings] = {}
 
     async def start(self) -> None:
@@ -118,7 +126,7 @@ class IncidentTimer:
         changed: list[Incident] = []
         for workspace_id, crossings in _fresh_openings(tick, now).items():
             incident, created = await self._store.open_detected(
-                workspace_id, self._detection(crossings, now)
+                workspace_id, self._detection(crossings, now), self._replan
             )
             if created:
                 changed.append(incident)
@@ -150,7 +158,7 @@ class IncidentTimer:
         quiet = self._settings_of(workspace_id).quiet
         if normal_since is None or now - normal_since < quiet:
             return None
-        closed = await self._store.close(workspace_id, incident.id, now, None)
+        closed = await self._store.close(workspace_id, incident.id, now, None, self._replan)
         if closed is not None:
             log.info(
                 "incident closed: volume back to baseline",
@@ -237,10 +245,18 @@ def _words(values: Sequence[str]) -> list[str]:
 class Incidents:
     """What the pages ask of incidents. Every call checks the caller's role."""
 
-    def __init__(self, store: IncidentStore, watcher: ComplaintWatcher, *, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: IncidentStore,
+        watcher: ComplaintWatcher,
+        *,
+        clock: Clock,
+        clocks: KeepClocks | None = None,
+    ) -> None:
         self._store = store
         self._watcher = watcher
         self._clock = clock
+        self._clocks = clocks or KeepClocks(clock=clock)
 
     async def recent(self, session: WebSession, limit: int = 50) -> list[Incident]:
         _require_ops(session)
@@ -251,6 +267,10 @@ class Incidents:
         found = await self._store.detail(session.workspace_id, incident_id)
         if found is None:
             raise NotFoundError("incident", incident_id)
+        if found.major_periods:
+            settings = await self._store.sla_settings(session.workspace_id)
+            rules = self._clocks.rules_for(session.workspace_id, settings)
+            found = found.model_copy(update={"suspends_clocks": rules.suspends})
         return found
 
     async def banners(self, session: WebSession, thread_id: int) -> list[IncidentBanner]:
@@ -283,23 +303,47 @@ class Incidents:
             major=major,
             started_at=min(started_at or now, now),
             now=now,
+            replan=self._clocks.keep,
         )
 
     async def close(self, session: WebSession, incident_id: int) -> Incident:
         _require_ops(session)
         closed = await self._store.close(
-            session.workspace_id, incident_id, self._clock(), session.agent_id
+            session.workspace_id, incident_id, self._clock(), session.agent_id, self._clocks.keep
         )
         if closed is None:
             raise NotFoundError("open incident", incident_id)
         return closed
+
+    async def declare_major(
+        self, session: WebSession, incident_id: int, major: bool = True
+    ) -> Incident:
+        """Major from now (or no longer): policies that suspend clocks during major incidents
+        pause the linked threads' business clocks for as long as it lasts."""
+        _require_ops(session)
+        changed = await self._store.set_major(
+            session.workspace_id, incident_id, major, self._clock(), self._clocks.keep
+        )
+        if changed is None:
+            raise NotFoundError("open incident", incident_id)
+        log.info(
+            "incident declared major" if major else "incident no longer major",
+            extra={"action": "incident_major", "workspace_id": session.workspace_id,
+                   "incident_id": incident_id, "major": major},
+        )  # fmt: skip
+        return changed
 
     async def merge(self, session: WebSession, incident_id: int, into_id: int) -> Incident:
         _require_ops(session)
         if incident_id == into_id:
             raise ConfigurationError("into", "an incident cannot be merged into itself")
         return await self._store.merge(
-            session.workspace_id, incident_id, into_id, self._clock(), session.agent_id
+            session.workspace_id,
+            incident_id,
+            into_id,
+            self._clock(),
+            session.agent_id,
+            self._clocks.keep,
         )
 
     async def send_bulk(self, session: WebSession, incident_id: int, message: BulkMessage) -> int:

@@ -5,7 +5,9 @@ whole message history (sla.clocks), planned under the policy the thread's facts 
 (sla.policy) and the policy's calendar (sla.calendar), and saved: new clocks start, answered
 ones stop, and clocks whose policy, priority or configuration changed get a new deadline
 while keeping their start. Clocks already planned under the same configuration are not
-planned again.
+planned again, except those of threads linked to a major incident under a policy that suspends
+them: their pauses (the incident's major windows) move their deadlines, so they are planned
+afresh each time and saved when something changed.
 """
 
 from __future__ import annotations
@@ -35,7 +37,15 @@ from sla.calendar import (
     next_opening,
 )
 from sla.clocks import ClockSpan, resolution_spans, response_spans
-from sla.policy import ClockKind, PolicyBook, SlaPolicy, ThreadFacts, plan_clock
+from sla.policy import (
+    ClockKind,
+    Pause,
+    PolicyBook,
+    SlaPolicy,
+    ThreadFacts,
+    clock_pauses,
+    plan_clock,
+)
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +86,9 @@ class SlaRules:
     # And a handful of (policy, kind, priority): work out each target once (None: no target).
     # Keyed by identity: two policies of a book may share a name. The book keeps them alive.
     _targets: dict[tuple[int, ClockKind, Priority], Target | None] = field(default_factory=dict)
+    # Whether any policy suspends clocks during major incidents: if none does, the incidents'
+    # windows are not even read.
+    suspends: bool = False
 
     def target(self, policy: SlaPolicy, kind: ClockKind, priority: Priority) -> Target | None:
         key = (id(policy), kind, priority)
@@ -127,7 +140,8 @@ class SlaRules:
         missing = sorted({p.calendar for p in book.policies.values()} - set(calendars))
         if missing:
             raise ConfigurationError("SLA settings", f"unknown calendars: {', '.join(missing)}")
-        return cls(settings.version, calendars, book)
+        suspends = any(p.suspend_during_major_incidents for p in book.policies.values())
+        return cls(settings.version, calendars, book, suspends=suspends)
 
 
 def _mapping(value: object, what: str) -> dict[str, object]:
@@ -191,9 +205,16 @@ class KeepClocks:
         kept: set[tuple[int, str, datetime]] = set()
         acknowledgements: list[tuple[int, str, str]] = []
         now = self._clock()
+        windows: dict[int, list[Pause]] = {}
+        if rules.suspends:
+            for window in await writer.major_incident_windows(workspace_id, thread_ids):
+                windows.setdefault(window.thread_id, []).append(
+                    (window.started_at, window.ended_at)
+                )
         for timeline in await writer.timelines(workspace_id, thread_ids):
             policy = rules.policy_for(timeline)
-            clocks = _clocks_of(timeline, policy, rules, existing)
+            suspended = clock_pauses(policy, major_incidents=windows.get(timeline.thread_id, ()))
+            clocks = _clocks_of(timeline, policy, rules, existing, suspended)
             if timeline.thread_id in created or not existing:
                 changed.extend(clocks)  # nothing stored to compare with
             else:
@@ -223,11 +244,13 @@ def _clocks_of(
     policy: SlaPolicy,
     rules: SlaRules,
     existing: dict[tuple[int, str, datetime], StoredClock],
+    suspended: tuple[Pause, ...] = (),
 ) -> list[StoredClock]:
-    clocks = _response_clocks(timeline, policy, rules, existing)
+    """`suspended`: the major incidents' windows the policy pauses the thread's clocks for."""
+    clocks = _response_clocks(timeline, policy, rules, existing, suspended)
     resolution = rules.target(policy, ClockKind.RESOLUTION, timeline.priority)
     if resolution is not None:
-        clocks.extend(_resolution_clocks(timeline, policy, rules, resolution, existing))
+        clocks.extend(_resolution_clocks(timeline, policy, rules, resolution, existing, suspended))
     return clocks
 
 
@@ -237,10 +260,11 @@ def _resolution_clocks(
     rules: SlaRules,
     target: Target,
     existing: dict[tuple[int, str, datetime], StoredClock],
+    suspended: tuple[Pause, ...] = (),
 ) -> list[StoredClock]:
     """Where the policy sets a resolution target: one clock per opening of the thread, paused
-    while it waits on the customer. Planned afresh each time (its pauses move it); finished
-    clocks keep their plan."""
+    while it waits on the customer (and while a major incident suspends it). Planned afresh
+    each time (its pauses move it); finished clocks keep their plan."""
     calendar = rules.calendars[policy.calendar]
     clocks = []
     for span in resolution_spans(timeline.messages):
@@ -252,16 +276,16 @@ def _resolution_clocks(
         ):
             clocks.append(stored)
             continue
+        pauses = span.pauses + suspended
         plan = plan_clock(
-            policy, calendar, ClockKind.RESOLUTION, timeline.priority, span.started_at,
-            span.pauses,
-        )  # fmt: skip
+            policy, calendar, ClockKind.RESOLUTION, timeline.priority, span.started_at, pauses
+        )
         assert plan is not None
         business = (
             None
             if span.stopped_at is None
             else int(
-                business_time(calendar, span.started_at, span.stopped_at, span.pauses)
+                business_time(calendar, span.started_at, span.stopped_at, pauses)
                 .total_seconds()
             )
         )  # fmt: skip
@@ -290,9 +314,10 @@ def _response_clocks(
     policy: SlaPolicy,
     rules: SlaRules,
     existing: dict[tuple[int, str, datetime], StoredClock],
+    suspended: tuple[Pause, ...] = (),
 ) -> list[StoredClock]:
     messages = timeline.messages
-    if len(messages) == 1 and messages[0].inbound:
+    if len(messages) == 1 and messages[0].inbound and not suspended:
         # Most threads of a batch: one customer message, its clock not stored yet. The span
         # is the one response_spans gives such a thread, planned as _new_clock would.
         started_at = messages[0].at
@@ -335,6 +360,10 @@ def _response_clocks(
         target = rules.target(policy, span.kind, timeline.priority)
         if target is None:
             continue
+        if suspended:
+            # Planned under the same settings, yet its pauses may have moved since.
+            clocks.append(_new_clock(timeline, policy, rules, target, span, suspended))
+            continue
         if stored is not None and _still_planned(stored, policy, rules.version, target):
             if stored.stopped_at != span.stopped_at:
                 stored = replace(
@@ -350,18 +379,24 @@ def _response_clocks(
 
 
 def _new_clock(
-    timeline: ThreadTimeline, policy: SlaPolicy, rules: SlaRules, target: Target, span: ClockSpan
+    timeline: ThreadTimeline,
+    policy: SlaPolicy,
+    rules: SlaRules,
+    target: Target,
+    span: ClockSpan,
+    pauses: tuple[Pause, ...] = (),
 ) -> StoredClock:
-    """The clock of a span planned afresh under the policy."""
+    """The clock of a span planned afresh under the policy, paused for `pauses` (a major
+    incident's window without an end leaves it without a deadline)."""
     calendar = rules.calendars[policy.calendar]
     start = span.started_at
-    if target.due_after is not None and target.warn_after is not None:
-        # Around the clock (the default policy): no calendar to walk.
+    if not pauses and target.due_after is not None and target.warn_after is not None:
+        # Around the clock (the default policy) and nothing paused: no calendar to walk.
         deadline: datetime | None = start + target.due_after
         warn_at: datetime | None = start + target.warn_after
         arrived_in_hours = True
     else:
-        plan = plan_clock(policy, calendar, span.kind, timeline.priority, start)
+        plan = plan_clock(policy, calendar, span.kind, timeline.priority, start, pauses)
         assert plan is not None
         deadline, warn_at = plan.deadline, plan.warn_at
         arrived_in_hours = is_open(calendar, start)
@@ -376,16 +411,18 @@ def _new_clock(
         budget_seconds=target.budget_seconds,
         deadline=deadline,
         warn_at=warn_at,
-        business_seconds=_business_seconds(calendar, start, span.stopped_at),
+        business_seconds=_business_seconds(calendar, start, span.stopped_at, pauses),
         arrived_in_hours=arrived_in_hours,
         outcome="excluded" if span.excluded else None,
     )
 
 
-def _business_seconds(calendar: Calendar, start: datetime, stop: datetime | None) -> int | None:
+def _business_seconds(
+    calendar: Calendar, start: datetime, stop: datetime | None, pauses: tuple[Pause, ...] = ()
+) -> int | None:
     if stop is None:
         return None
-    return int(business_time(calendar, start, stop).total_seconds())
+    return int(business_time(calendar, start, stop, pauses).total_seconds())
 
 
 # Only messages this recent are acknowledged: a backfill of old ones must not send any.

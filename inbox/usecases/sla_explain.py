@@ -9,7 +9,7 @@ from typing import Any
 from inbox.domain.errors import NotFoundError
 from inbox.ports import SlaQuery
 from inbox.usecases.sla import KeepClocks
-from sla.explain import explain
+from sla.explain import Suspension, explain
 
 
 class ExplainThreadSla:
@@ -26,6 +26,18 @@ class ExplainThreadSla:
             raise NotFoundError("SLA clocks of thread", thread_id)
         rules = self._rules.rules_for(workspace_id, await self._query.sla_settings(workspace_id))
         now = self._clock()
+        windows = (
+            [
+                Suspension(w.incident_id, w.started_at, w.ended_at)
+                for w in await self._query.major_incident_windows(workspace_id, [thread_id])
+            ]
+            if rules.suspends
+            else []
+        )
+        # By name, as stored: the policy each clock ran under says whether it was suspended.
+        suspending = {
+            p.name for p in rules.book.policies.values() if p.suspend_during_major_incidents
+        }
         explained = []
         for clock in clocks:
             calendar = rules.calendars.get(clock.calendar)
@@ -38,6 +50,7 @@ class ExplainThreadSla:
                 stopped_at=clock.stopped_at,
                 budget=timedelta(seconds=clock.budget_seconds),
                 now=now,
+                suspensions=windows if clock.policy in suspending else (),
             )
             explained.append(
                 {
@@ -54,6 +67,14 @@ class ExplainThreadSla:
                     "customer_wait_minutes": round(why.wall_elapsed.total_seconds() / 60, 1),
                     "windows": [[a.isoformat(), b.isoformat()] for a, b in why.windows],
                     "holidays": [d.isoformat() for d in why.holidays],
+                    "suspensions": [
+                        {
+                            "incident_id": s.incident_id,
+                            "from": s.started_at.isoformat(),
+                            "to": s.ended_at.isoformat() if s.ended_at else None,
+                        }
+                        for s in why.suspensions
+                    ],
                     "summary": why.summary,
                 }
             )

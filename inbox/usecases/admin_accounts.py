@@ -40,6 +40,10 @@ class AccountForm:
     external_id_label: str
     external_id_pattern: str
     credentials: tuple[CredentialField, ...]
+    # Networks whose accounts are checked against the network when connected (who the token
+    # speaks for, on which server) are connected with `inbox connect`; here their credentials
+    # are replaced.
+    connect_command: str | None = None
 
 
 ACCOUNT_FORMS: dict[str, AccountForm] = {
@@ -54,6 +58,20 @@ ACCOUNT_FORMS: dict[str, AccountForm] = {
             CredentialField("access_token", "Access token (posting)"),
             CredentialField("access_token_secret", "Access token secret (posting)"),
         ),
+    ),
+    "mastodon": AccountForm(
+        label="Mastodon",
+        external_id_label="Mastodon account id",
+        external_id_pattern=r"\d{1,20}",
+        credentials=(CredentialField("access_token", "Access token (read, write:statuses)"),),
+        connect_command="inbox connect mastodon --instance URL --handle NAME < token.txt",
+    ),
+    "bluesky": AccountForm(
+        label="Bluesky",
+        external_id_label="Bluesky DID",
+        external_id_pattern=r"did:[a-z]+:[A-Za-z0-9._:%-]{1,200}",
+        credentials=(CredentialField("app_password", "App password"),),
+        connect_command="inbox connect bluesky --handle NAME < app-password.txt",
     ),
 }
 
@@ -101,6 +119,10 @@ class ManageAccounts:
     ) -> int:
         require_section(session, Section.ACCOUNTS)
         form = _form(network)
+        if form.connect_command is not None:
+            raise ConfigurationError(
+                "network", f"{form.label} accounts are connected with: {form.connect_command}"
+            )
         account = external_id.strip()
         if not re.fullmatch(form.external_id_pattern, account):
             raise ConfigurationError("external_id", f"{form.external_id_label}")

@@ -14,9 +14,11 @@ import pytest
 from pydantic import SecretStr
 
 from inbox.domain.ingestion import IngestBatch
+from inbox.domain.network import Network
 from inbox.domain.people import Role
 from inbox.store.database import Database
 from inbox.store.people import PgPeopleStore
+from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.services import Services
 from tests.factories import mention
 from web.admin import ROUTES
@@ -620,3 +622,37 @@ async def test_text_postgres_cannot_store_is_refused_naming_the_field_not_a_serv
             status, _, html = await post(admin, base + path, form, base + path)
             assert status == 400, (path, status)
             assert f"<strong>{field}" in html, path
+
+
+async def test_mastodon_and_bluesky_accounts_are_connected_by_command_and_rekeyed_here(
+    client: Client, services: Services, db: Database, workspace_id: int, admin_id: int
+) -> None:
+    _, base = client
+    accounts = f"{base}/admin/accounts"
+    await PgWorkspaceStore(db).configure_account(
+        workspace_id, Network.MASTODON, "1042", "acme", {"instance": "https://fake.social"}
+    )
+    async with logged_in(base, "ada@example.com") as open_as:
+        admin = await open_as("admin")
+        _, html = await page(admin, accounts)
+        assert "inbox connect mastodon --instance URL" in html
+        assert "inbox connect bluesky --handle NAME" in html
+        assert "Credentials of @acme (mastodon)" in html
+        status, _, refused = await post(
+            admin,
+            accounts,
+            {"network": "mastodon", "external_id": "7", "handle": "other"},
+            accounts,
+        )
+        assert status == 400
+        assert "inbox connect mastodon" in refused
+        account_id = re.search(r"/admin/accounts/(\d+)/credentials", html)
+        assert account_id is not None
+        status, _, _ = await post(
+            admin,
+            f"{accounts}/{account_id.group(1)}/credentials",
+            {"network": "mastodon", "secret_access_token": "s3cr3t-new-token"},
+            accounts,
+        )
+        assert status == 303
+    assert await _credential_names(db, workspace_id) == ["access_token"]

@@ -176,6 +176,24 @@ class WindowsWriter:
     ) -> None:
         pass
 
+    async def record_closure(
+        self, workspace_id: int, thread_id: int, at: datetime, reason: str, closed_by: str
+    ) -> bool:
+        raise NotImplementedError
+
+    async def thread_exists(self, workspace_id: int, thread_id: int) -> bool:
+        raise NotImplementedError
+
+    async def record_closures(
+        self,
+        workspace_id: int,
+        thread_ids: Sequence[int],
+        at: datetime,
+        reason: str,
+        closed_by: str,
+    ) -> list[int]:
+        raise NotImplementedError
+
 
 def office_settings(*, suspend: bool, resolution: int | None = None) -> SlaSettings:
     policy: dict[str, object] = {

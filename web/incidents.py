@@ -120,6 +120,8 @@ async def incident_page(request: web.Request) -> web.Response:
         "opened": "Incident opened.",
         "closed": "Closed: incident.closed sent to the webhooks.",
         "merged": "Merged into this incident: its threads are linked here.",
+        "major": "Declared major.",
+        "not-major": "No longer major.",
     }
     notice = notices.get(request.query.get("notice", ""))
     queued = request.query.get("queued")
@@ -145,6 +147,16 @@ async def close_incident(request: web.Request) -> web.StreamResponse:
     incident_id = _incident_id(request)
     await pages._services(request).incidents.close(session, incident_id)
     raise web.HTTPSeeOther(f"/incidents/{incident_id}?notice=closed")
+
+
+async def declare_major(request: web.Request) -> web.StreamResponse:
+    """Major from now (`major=1`), or no longer (`major=0`)."""
+    session = await _ops_session(request)
+    form = await pages._checked_form(request, session)
+    incident_id = _incident_id(request)
+    major = form.get("major", "1") != "0"
+    await pages._services(request).incidents.declare_major(session, incident_id, major)
+    raise web.HTTPSeeOther(f"/incidents/{incident_id}?notice={'major' if major else 'not-major'}")
 
 
 async def merge_incident(request: web.Request) -> web.StreamResponse:
@@ -182,5 +194,6 @@ def add_incident_pages(app: web.Application) -> None:
     app.router.add_get("/incidents/{incident_id}", translated(incident_page))
     app.router.add_post("/incidents/{incident_id}/close", translated(close_incident))
     app.router.add_post("/incidents/{incident_id}/merge", translated(merge_incident))
+    app.router.add_post("/incidents/{incident_id}/major", translated(declare_major))
     app.router.add_post("/incidents/{incident_id}/acknowledge", translated(acknowledge))
     app.router.add_post("/incidents/{incident_id}/follow-up", translated(follow_up))

@@ -14,7 +14,6 @@ import hmac
 import ipaddress
 import json
 import logging
-import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -33,9 +32,7 @@ from inbox.domain.errors import (
 )
 from inbox.domain.people import Role
 from inbox.domain.sla import person_key
-from inbox.domain.thread import Priority, ThreadKind
 from inbox.domain.web import InboxFilters, WebSession
-from inbox.usecases.replies import ReplyCollisionError
 from inbox.usecases.services import Services
 from inbox.usecases.web_auth import LoginRefusedError, TooManyAttemptsError
 from inbox.usecases.web_pages import VIEWS
@@ -290,10 +287,6 @@ async def my_dashboard(request: web.Request) -> web.Response:
     )
 
 
-THREAD_KINDS = tuple(k.value for k in ThreadKind if k is not ThreadKind.UNCLASSIFIED)
-URGENCIES = tuple(p.value for p in Priority)
-# What a post may hold on each network; the reply box counts down from it.
-CHARACTER_LIMITS = {"x": 280, "mastodon": 500, "bluesky": 300}
 KEEPALIVE_SECONDS = 15.0
 LIVE_STREAMS = web.AppKey("live_streams", set[asyncio.Task[Any]])
 STOPPING = web.AppKey("stopping", asyncio.Event)
@@ -387,195 +380,6 @@ def translated(handler: Handler) -> Handler:
     return answer
 
 
-def _thread_id(request: web.Request) -> int:
-    try:
-        thread_id = int(request.match_info["thread_id"])
-    except ValueError as exc:
-        raise web.HTTPNotFound() from exc
-    if not 1 <= thread_id < 2**63:  # a bigint, or no thread at all
-        raise web.HTTPNotFound()
-    return thread_id
-
-
-async def thread_page(request: web.Request, notice: str | None = None) -> web.Response:
-    session = await _required_session(request)
-    services = _services(request)
-    page = await services.inbox_pages.thread(session, _thread_id(request))
-    notices = {
-        "sent": "Reply queued: it leaves through the connected account.",
-        "collision": "A colleague is replying to this thread: tick the box to send anyway.",
-        "taken": "The thread is yours.",
-        "assigned": "Assigned.",
-        "closed": "Closed: no reply needed. A new message from the customer reopens it.",
-        "resolved": "Resolved. A new message from the customer reopens it.",
-        "snoozed": "Snoozed: it comes back on its own, or when the customer writes.",
-        "woken": "Back in its views.",
-        "corrected": "Classification corrected; the SLA deadline follows it.",
-        "noted": "Note added (colleagues only).",
-    }
-    try:
-        clocks = await services.explain_sla(session.workspace_id, page.thread_id)
-    except NotFoundError:
-        clocks = []
-    preferences = await services.workspace_preferences.load(session.workspace_id)
-    crm_url = preferences.crm_url(page.customer.crm_id if page.customer else None)
-    customer = next((m.author for m in reversed(page.messages) if m.inbound), "")
-    canned = [
-        (r.name, r.filled(customer=f"@{customer}" if customer else "", agent=session.name,
-                          thread=page.thread_id))
-        for r in await _services(request).canned.all(session.workspace_id)
-    ]  # fmt: skip
-    incidents = await services.incidents.banners(session, page.thread_id)
-    return render(
-        "thread.html",
-        session=session,
-        page=page,
-        incidents=incidents,
-        canned=canned,
-        limit=CHARACTER_LIMITS.get(page.network, 5000),
-        reply_key=secrets.token_urlsafe(16),
-        notice=notices.get(request.query.get("notice", "")),
-        clocks=clocks,
-        crm_url=crm_url,
-        kinds=THREAD_KINDS,
-        urgencies=URGENCIES,
-        told=request.query.get("told", "")[:200],
-    )
-
-
-async def reply(request: web.Request) -> web.StreamResponse:
-    session = await _required_session(request)
-    form = await _checked_form(request, session)
-    thread_id = _thread_id(request)
-    try:
-        await _services(request).replies.send(
-            session.workspace_id,
-            thread_id,
-            session.agent_id,
-            str(form.get("body", "")),
-            key=str(form.get("key", ""))[:100] or secrets.token_urlsafe(16),
-            override=form.get("override") == "1",
-        )
-    except ReplyCollisionError:
-        raise web.HTTPSeeOther(f"/threads/{thread_id}?notice=collision") from None
-    raise web.HTTPSeeOther(f"/threads/{thread_id}?notice=sent")
-
-
-async def take_thread(request: web.Request) -> web.StreamResponse:
-    session = await _required_session(request)
-    await _checked_form(request, session)
-    thread_id = _thread_id(request)
-    await _services(request).inbox_pages.take(session, thread_id)
-    raise web.HTTPSeeOther(f"/threads/{thread_id}?notice=taken")
-
-
-async def close_thread(request: web.Request) -> web.StreamResponse:
-    """No reply needed: resolved, its waiting clock excluded from the figures."""
-    session = await _required_session(request)
-    await _checked_form(request, session)
-    thread_id = _thread_id(request)
-    if not session.has(Role.AGENT, Role.LEAD, Role.ADMIN):
-        raise web.HTTPForbidden(text="closing a thread is for agents, leads and admins")
-    await _services(request).close_without_reply(
-        session.workspace_id, thread_id, "no_reply_needed", f"agent:{session.agent_id}"
-    )
-    raise web.HTTPSeeOther(f"/threads/{thread_id}?notice=closed")
-
-
-async def add_note(request: web.Request) -> web.StreamResponse:
-    session = await _required_session(request)
-    form = await _checked_form(request, session)
-    thread_id = _thread_id(request)
-    told = await _services(request).inbox_pages.add_note(
-        session, thread_id, str(form.get("body", ""))
-    )
-    suffix = f"&told={len(told)}" if told else ""
-    raise web.HTTPSeeOther(f"/threads/{thread_id}?notice=noted{suffix}")
-
-
-def _optional_id(value: object) -> int | None:
-    text = str(value or "").strip()
-    if not text:
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if not 1 <= value < 2**63:
-        raise web.HTTPBadRequest(text="assignee: not a known colleague or team")
-    return value
-
-
-async def assign_thread(request: web.Request) -> web.StreamResponse:
-    """To a colleague ("agent:ID") or to a team's queue ("team:ID")."""
-    session = await _required_session(request)
-    form = await _checked_form(request, session)
-    thread_id = _thread_id(request)
-    kind, _, key = str(form.get("to", "")).partition(":")
-    agent_id = _optional_id(key) if kind == "agent" else None
-    team_id = _optional_id(key) if kind == "team" else None
-    await _services(request).inbox_pages.assign(session, thread_id, agent_id, team_id)
-    raise web.HTTPSeeOther(f"/threads/{thread_id}?notice=assigned")
-
-
-async def resolve_thread(request: web.Request) -> web.StreamResponse:
-    """An answered thread is done: resolved, its resolution clock stopped."""
-    session = await _required_session(request)
-    await _checked_form(request, session)
-    thread_id = _thread_id(request)
-    if not session.has(Role.AGENT, Role.LEAD, Role.ADMIN):
-        raise web.HTTPForbidden(text="resolving a thread is for agents, leads and admins")
-    await _services(request).close_without_reply(
-        session.workspace_id, thread_id, "resolved", f"agent:{session.agent_id}"
-    )
-    raise web.HTTPSeeOther(f"/threads/{thread_id}?notice=resolved")
-
-
-SNOOZES = {"1h": 1.0, "4h": 4.0, "1d": 24.0, "3d": 72.0, "1w": 168.0}
-
-
-async def snooze_thread(request: web.Request) -> web.StreamResponse:
-    session = await _required_session(request)
-    form = await _checked_form(request, session)
-    thread_id = _thread_id(request)
-    choice = str(form.get("for", ""))
-    if choice != "wake" and choice not in SNOOZES:
-        raise web.HTTPBadRequest(text=f"snooze: one of {', '.join(SNOOZES)} or wake")
-    hours = None if choice == "wake" else SNOOZES[choice]
-    await _services(request).inbox_pages.snooze(session, thread_id, hours)
-    raise web.HTTPSeeOther(f"/threads/{thread_id}?notice={'woken' if hours is None else 'snoozed'}")
-
-
-async def correct_thread(request: web.Request) -> web.StreamResponse:
-    """One click from the classification shown to its correction: kind or urgency."""
-    session = await _required_session(request)
-    form = await _checked_form(request, session)
-    thread_id = _thread_id(request)
-    if not session.has(Role.AGENT, Role.LEAD, Role.ADMIN):
-        raise web.HTTPForbidden(text="correcting a classification is for agents, leads, admins")
-    field = str(form.get("field", ""))
-    if field not in ("kind", "urgency"):
-        raise web.HTTPBadRequest(text="field: kind or urgency")
-    await _services(request).correct_classification(
-        session.workspace_id, thread_id, field, str(form.get("value", "")),
-        f"agent:{session.agent_id}",
-    )  # fmt: skip
-    raise web.HTTPSeeOther(f"/threads/{thread_id}?notice=corrected")
-
-
-async def start_replying(request: web.Request) -> web.Response:
-    """The page says the agent opened the reply box: colleagues see it, and the collision
-    guard warns whoever sends second."""
-    session = await _required_session(request)
-    await _checked_form(request, session)
-    if not session.has(Role.AGENT, Role.LEAD, Role.ADMIN):
-        raise web.HTTPForbidden(text="replying is for agents, leads and admins")
-    others = await _services(request).replies.start(
-        session.workspace_id, _thread_id(request), session.agent_id
-    )
-    return web.json_response({"others_replying": len(others)})
-
-
 def add_pages(app: web.Application, default_workspace: int) -> None:
     app[WORKSPACE] = default_workspace
     app.router.add_get("/", home)
@@ -583,16 +387,11 @@ def add_pages(app: web.Application, default_workspace: int) -> None:
     app.router.add_post("/login", login)
     app.router.add_post("/logout", logout)
     app.router.add_get("/inbox", translated(inbox_page))
-    app.router.add_get("/threads/{thread_id}", translated(thread_page))
-    app.router.add_post("/threads/{thread_id}/reply", translated(reply))
-    app.router.add_post("/threads/{thread_id}/take", translated(take_thread))
-    app.router.add_post("/threads/{thread_id}/close", translated(close_thread))
-    app.router.add_post("/threads/{thread_id}/notes", translated(add_note))
-    app.router.add_post("/threads/{thread_id}/assign", translated(assign_thread))
-    app.router.add_post("/threads/{thread_id}/resolve", translated(resolve_thread))
-    app.router.add_post("/threads/{thread_id}/snooze", translated(snooze_thread))
-    app.router.add_post("/threads/{thread_id}/classification", translated(correct_thread))
-    app.router.add_post("/threads/{thread_id}/replying", translated(start_replying))
+    # Here, not at the top: these modules build on this one.
+    from web.incidents import add_incident_pages
+    from web.thread_pages import add_thread_pages
+
+    add_thread_pages(app)
     app.router.add_get("/events", live_events)
     app[LIVE_STREAMS] = set()
     app[STOPPING] = asyncio.Event()
@@ -600,8 +399,6 @@ def add_pages(app: web.Application, default_workspace: int) -> None:
     app.router.add_get("/dashboard", dashboard)
     app.router.add_get("/me", translated(my_dashboard))
     app.router.add_get("/search", translated(search_page))
-    from web.incidents import add_incident_pages  # here: web.incidents builds on this module
-
     add_incident_pages(app)
     app.cleanup_ctx.append(_live_listener)
     app.router.add_static("/static", str(STATIC), show_index=False)

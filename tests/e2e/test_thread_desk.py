@@ -149,8 +149,14 @@ async def test_assign_to_a_colleague_or_a_team_and_community_may_not(
     async with await log_in(second, base, "kim@example.com"):
         pass
     own_page = await _page(second, f"{base}/me")  # a valid form token of their own
-    async with await _post(second, f"{url}/assign", own_page, to=f"agent:{bob}") as r:
-        assert r.status == 403
+    for action, fields in (
+        ("assign", {"to": f"agent:{bob}"}),
+        ("reply", {"body": "posted by the community", "key": "k"}),
+        ("resolve", {}),
+        ("replying", {}),
+    ):
+        async with await _post(second, f"{url}/{action}", own_page, **fields) as r:
+            assert r.status == 403, action
 
 
 async def test_snooze_hides_a_thread_until_the_customer_writes_again(

@@ -37,6 +37,17 @@ async def _thread(services: Services, workspace_id: int, external_id: str = "1")
     return rows[0].id
 
 
+async def _agent_on_a_thread(
+    session: aiohttp.ClientSession, base: str, services: Services, db: Database, workspace_id: int
+) -> tuple[int, str]:
+    """Ana, an agent, logged in beside a customer's new thread: its id and its page's URL."""
+    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    thread_id = await _thread(services, workspace_id)
+    async with await log_in(session, base, "ana@example.com"):
+        pass
+    return thread_id, f"{base}/threads/{thread_id}"
+
+
 async def _page(session: aiohttp.ClientSession, url: str) -> str:
     async with session.get(url) as r:
         assert r.status == 200, await r.text()
@@ -163,11 +174,7 @@ async def test_snooze_hides_a_thread_until_the_customer_writes_again(
     client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
 ) -> None:
     ana, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
-    thread_id = await _thread(services, workspace_id)
-    async with await log_in(ana, base, "ana@example.com"):
-        pass
-    url = f"{base}/threads/{thread_id}"
+    thread_id, url = await _agent_on_a_thread(ana, base, services, db, workspace_id)
     page = await _page(ana, url)
     async with await _post(ana, f"{url}/snooze", page, **{"for": "4h"}) as r:
         assert r.status == 303
@@ -188,11 +195,7 @@ async def test_resolve_needs_an_answer_first(
     client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
 ) -> None:
     ana, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
-    thread_id = await _thread(services, workspace_id)
-    async with await log_in(ana, base, "ana@example.com"):
-        pass
-    url = f"{base}/threads/{thread_id}"
+    thread_id, url = await _agent_on_a_thread(ana, base, services, db, workspace_id)
     page = await _page(ana, url)
     assert 'id="resolve"' not in page  # nothing to resolve while the customer waits
     async with await _post(ana, f"{url}/resolve", page) as r:
@@ -221,11 +224,7 @@ async def test_one_click_corrects_the_urgency_and_the_sla_is_explained(
     client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
 ) -> None:
     ana, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
-    thread_id = await _thread(services, workspace_id)
-    async with await log_in(ana, base, "ana@example.com"):
-        pass
-    url = f"{base}/threads/{thread_id}"
+    _, url = await _agent_on_a_thread(ana, base, services, db, workspace_id)
     page = await _page(ana, url)
     async with await _post(
         ana, f"{url}/classification", page, field="urgency", value="urgent"

@@ -9,12 +9,11 @@ from dataclasses import dataclass
 import yaml
 
 from inbox.domain.errors import ConfigurationError
-from inbox.domain.text import storable_json
 from inbox.domain.web import WebSession
 from inbox.usecases.admin_access import Section, require_section
+from inbox.usecases.admin_documents import check_length, check_storable
 from inbox.usecases.routing import RoutingSettings
 
-LONGEST_DOCUMENT = 200_000
 PARTS = ("settings", "lexicon", "rules")
 
 
@@ -68,8 +67,7 @@ class ManageRouting:
 
 
 def routing_document(text: str) -> dict[str, dict[str, object]]:
-    if len(text) > LONGEST_DOCUMENT:
-        raise ConfigurationError("routing document", f"at most {LONGEST_DOCUMENT} characters")
+    check_length(text, "routing document")
     try:
         document = yaml.safe_load(text) if text.strip() else {}
     except yaml.YAMLError as exc:
@@ -79,8 +77,7 @@ def routing_document(text: str) -> dict[str, dict[str, object]]:
         raise ConfigurationError(where, str(problem)) from exc
     if not isinstance(document, dict):
         raise ConfigurationError("routing document", "a mapping of settings, lexicon and rules")
-    if storable_json(document) != document:
-        raise ConfigurationError("routing document", "no NUL characters or lone surrogates")
+    check_storable(document, "routing document")
     unknown = sorted(str(key) for key in set(document) - set(PARTS))
     if unknown:
         raise ConfigurationError("routing document", f"unknown parts {unknown}; use {PARTS}")

@@ -11,14 +11,12 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from inbox.domain.errors import ConfigurationError
-from inbox.domain.text import storable_json
 from inbox.domain.thread import Priority
 from inbox.domain.web import WebSession
 from inbox.usecases.admin_access import Section, require_section
+from inbox.usecases.admin_documents import check_length, check_storable
 from inbox.usecases.sla import SaveSlaSettings
 from sla.policy import PolicyBook
-
-LONGEST_DOCUMENT = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,16 +72,14 @@ class ManageSlaPolicies:
 
 def checked_policies(text: str) -> dict[str, object]:
     """The document parsed and validated; errors name the line or the field."""
-    if len(text) > LONGEST_DOCUMENT:
-        raise ConfigurationError("policies", f"at most {LONGEST_DOCUMENT} characters")
+    check_length(text, "policies")
     try:
         document = json.loads(text)
     except ValueError as exc:
         raise ConfigurationError("policies", f"not JSON: {exc}") from exc
     if not isinstance(document, dict):
         raise ConfigurationError("policies", 'an object {"policies", "rules", "default"}')
-    if storable_json(document) != document:
-        raise ConfigurationError("policies", "no NUL characters or lone surrogates")
+    check_storable(document, "policies")
     try:
         PolicyBook.model_validate(document)
     except ValidationError as exc:

@@ -1,8 +1,12 @@
 """What every admin page shares: the session and its section check, the CSRF-checked form,
-rendering inside the admin layout, and the fixed notices shown after a redirect."""
+rendering inside the admin layout, the fixed notices shown after a redirect, and `AdminPage`,
+which shows a section's page and answers its forms (Post/Redirect/Get, or the page again with
+the refusal)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -65,6 +69,11 @@ def text(form: MultiDictProxy[Any], name: str, longest: int = LONGEST_FIELD) -> 
     return value[:longest] if isinstance(value, str) else ""
 
 
+def fields(form: MultiDictProxy[Any], **longest: int) -> dict[str, str]:
+    """Several text fields at once, each cut to its longest: {name: value}."""
+    return {name: text(form, name, most) for name, most in longest.items()}
+
+
 def texts(form: MultiDictProxy[Any], name: str) -> list[str]:
     return [v[:200] for v in form.getall(name, []) if isinstance(v, str)][:50]
 
@@ -115,3 +124,65 @@ def shown_once(
     """A secret shown this once, answering the POST itself: it never goes into a URL (where
     logs and history would keep it) and is never stored in the clear."""
     return page(request, "admin_secret.html", session, None, what=what, secret=secret, back=back)
+
+
+# What a page shows beside the layout, read afresh each time it is shown.
+PageContext = Callable[[web.Request, WebSession], Awaitable[dict[str, Any]]]
+
+
+@dataclass(frozen=True, slots=True)
+class AdminPage:
+    """One admin page: its section (who may open it), where it lives, its template and what
+    it shows. The same page answers GET and is shown again when one of its forms is refused,
+    so that the refusal stands beside the form it is about."""
+
+    section: Section
+    path: str
+    template: str
+    context: PageContext
+
+    async def show(
+        self,
+        request: web.Request,
+        session: WebSession,
+        *,
+        error: ConfigurationError | None = None,
+        typed: Mapping[str, Any] | None = None,
+    ) -> web.Response:
+        """The page; with a refusal (400), the error naming its field and what was typed."""
+        return page(
+            request,
+            self.template,
+            session,
+            self.section,
+            status=200 if error is None else 400,
+            error=error,
+            typed=dict(typed or {}),
+            **await self.context(request, session),
+        )
+
+    async def get(self, request: web.Request) -> web.StreamResponse:
+        return await self.show(request, await admin_session(request, self.section))
+
+    async def posted(self, request: web.Request) -> tuple[WebSession, MultiDictProxy[Any]]:
+        """The session, if it may open the section, and the form it posted with its token."""
+        session = await admin_session(request, self.section)
+        return session, await checked_form(request, session)
+
+    async def submit(
+        self,
+        request: web.Request,
+        session: WebSession,
+        change: Awaitable[object],
+        *,
+        notice: str,
+        typed: Mapping[str, Any] | None = None,
+        then: str | None = None,
+    ) -> web.StreamResponse:
+        """Make the change, then redirect to `then` (this page by default) saying `notice`;
+        a ConfigurationError shows this page again with it, and with what was typed."""
+        try:
+            await change
+        except ConfigurationError as exc:
+            return await self.show(request, session, error=exc, typed=typed)
+        raise done(then or self.path, notice)

@@ -7,83 +7,42 @@ from typing import Any
 
 from aiohttp import web
 
-from inbox.domain.errors import ConfigurationError
 from inbox.domain.web import WebSession
 from inbox.usecases.admin_access import Section
-from web.admin.common import admin, admin_session, checked_form, done, page, text
-
-SLA_PATH = "/admin/sla"
-ROUTING_PATH = "/admin/routing"
-LONGEST_DOCUMENT = 200_000
+from inbox.usecases.admin_documents import LONGEST_DOCUMENT
+from web.admin.common import AdminPage, admin, fields
 
 
-async def show_sla(
-    request: web.Request,
-    session: WebSession,
-    *,
-    status: int = 200,
-    error: ConfigurationError | None = None,
-    typed: dict[str, Any] | None = None,
-) -> web.Response:
-    return page(
-        request,
-        "admin_sla.html",
-        session,
-        Section.SLA,
-        status=status,
-        error=error,
-        typed=typed,
-        policies=await admin(request).sla.page(session),
-    )
+async def _sla_context(request: web.Request, session: WebSession) -> dict[str, Any]:
+    return {"policies": await admin(request).sla.page(session)}
+
+
+async def _routing_context(request: web.Request, session: WebSession) -> dict[str, Any]:
+    return {"routing": await admin(request).routing.page(session)}
+
+
+SLA = AdminPage(Section.SLA, "/admin/sla", "admin_sla.html", _sla_context)
+ROUTING = AdminPage(Section.ROUTING, "/admin/routing", "admin_routing.html", _routing_context)
 
 
 async def sla_page(request: web.Request) -> web.StreamResponse:
-    return await show_sla(request, await admin_session(request, Section.SLA))
-
-
-async def save_sla(request: web.Request) -> web.StreamResponse:
-    session = await admin_session(request, Section.SLA)
-    form = await checked_form(request, session)
-    document = text(form, "document", LONGEST_DOCUMENT + 1)
-    try:
-        await admin(request).sla.save(session, document)
-    except ConfigurationError as exc:
-        typed = {"document": document}
-        return await show_sla(request, session, status=400, error=exc, typed=typed)
-    raise done(SLA_PATH, "replanned")
-
-
-async def show_routing(
-    request: web.Request,
-    session: WebSession,
-    *,
-    status: int = 200,
-    error: ConfigurationError | None = None,
-    typed: dict[str, Any] | None = None,
-) -> web.Response:
-    return page(
-        request,
-        "admin_routing.html",
-        session,
-        Section.ROUTING,
-        status=status,
-        error=error,
-        typed=typed,
-        routing=await admin(request).routing.page(session),
-    )
+    return await SLA.get(request)
 
 
 async def routing_page(request: web.Request) -> web.StreamResponse:
-    return await show_routing(request, await admin_session(request, Section.ROUTING))
+    return await ROUTING.get(request)
+
+
+async def save_sla(request: web.Request) -> web.StreamResponse:
+    session, form = await SLA.posted(request)
+    # One character over the longest, so that the use case refuses it rather than cutting it.
+    typed = fields(form, document=LONGEST_DOCUMENT + 1)
+    change = admin(request).sla.save(session, typed["document"])
+    return await SLA.submit(request, session, change, notice="replanned", typed=typed)
 
 
 async def save_routing(request: web.Request) -> web.StreamResponse:
-    session = await admin_session(request, Section.ROUTING)
-    form = await checked_form(request, session)
-    document = text(form, "document", LONGEST_DOCUMENT + 1)
-    try:
-        await admin(request).routing.save(session, document)
-    except ConfigurationError as exc:
-        typed = {"document": document}
-        return await show_routing(request, session, status=400, error=exc, typed=typed)
-    raise done(ROUTING_PATH, "saved")
+    session, form = await ROUTING.posted(request)
+    typed = fields(form, document=LONGEST_DOCUMENT + 1)
+    change = admin(request).routing.save(session, typed["document"])
+    return await ROUTING.submit(request, session, change, notice="saved", typed=typed)

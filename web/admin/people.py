@@ -14,18 +14,7 @@ from inbox.domain.people import Role
 from inbox.domain.web import WebSession
 from inbox.usecases.admin_access import Section
 from inbox.usecases.admin_people import WorkForm
-from web.admin.common import (
-    admin,
-    admin_session,
-    checked_form,
-    done,
-    number,
-    page,
-    shown_once,
-    text,
-    texts,
-    ticked,
-)
+from web.admin.common import AdminPage, admin, done, number, shown_once, text, texts, ticked
 
 PATH = "/admin/people"
 ROLES = tuple(r.value for r in Role)
@@ -45,65 +34,45 @@ def _work(form: MultiDictProxy[Any]) -> WorkForm:
     )
 
 
-async def show_list(
-    request: web.Request,
-    session: WebSession,
-    *,
-    status: int = 200,
-    error: ConfigurationError | None = None,
-    typed: dict[str, Any] | None = None,
-) -> web.Response:
+async def _list_context(request: web.Request, session: WebSession) -> dict[str, Any]:
     people = admin(request).people
-    return page(
-        request,
-        "admin_people.html",
-        session,
-        Section.PEOPLE,
-        status=status,
-        error=error,
-        typed=typed,
-        people=await people.all(session),
-        teams=await people.team_names(session),
-        roles=ROLES,
-        networks=NETWORKS,
-    )
+    return {
+        "people": await people.all(session),
+        "teams": await people.team_names(session),
+        "roles": ROLES,
+        "networks": NETWORKS,
+    }
 
 
-async def show_person(
-    request: web.Request,
-    session: WebSession,
-    *,
-    status: int = 200,
-    error: ConfigurationError | None = None,
-) -> web.Response:
-    agent_id = number(request, "agent_id")
+async def _person_context(request: web.Request, session: WebSession) -> dict[str, Any]:
     people = admin(request).people
-    person = await people.person(session, agent_id)
-    return page(
-        request,
-        "admin_person.html",
-        session,
-        Section.PEOPLE,
-        status=status,
-        error=error,
-        person=person,
-        teams=await people.team_names(session),
-        roles=ROLES,
-        networks=NETWORKS,
-    )
+    return {
+        "person": await people.person(session, number(request, "agent_id")),
+        "teams": await people.team_names(session),
+        "roles": ROLES,
+        "networks": NETWORKS,
+    }
+
+
+PEOPLE = AdminPage(Section.PEOPLE, PATH, "admin_people.html", _list_context)
+# One person's page: its forms redirect to the person's own address, given as `then`.
+PERSON = AdminPage(Section.PEOPLE, PATH, "admin_person.html", _person_context)
+
+
+def _person_path(agent_id: int) -> str:
+    return f"{PATH}/{agent_id}"
 
 
 async def people_page(request: web.Request) -> web.StreamResponse:
-    return await show_list(request, await admin_session(request, Section.PEOPLE))
+    return await PEOPLE.get(request)
 
 
 async def person_page(request: web.Request) -> web.StreamResponse:
-    return await show_person(request, await admin_session(request, Section.PEOPLE))
+    return await PERSON.get(request)
 
 
 async def add_person(request: web.Request) -> web.StreamResponse:
-    session = await admin_session(request, Section.PEOPLE)
-    form = await checked_form(request, session)
+    session, form = await PEOPLE.posted(request)
     work = _work(form)
     email = text(form, "email", 300)
     try:
@@ -115,8 +84,9 @@ async def add_person(request: web.Request) -> web.StreamResponse:
             password=text(form, "password", 2000),
         )
     except ConfigurationError as exc:
+        # Never the password: what was typed goes back into the page.
         typed = {"email": email, "name": work.name, "languages": work.languages}
-        return await show_list(request, session, status=400, error=exc, typed=typed)
+        return await PEOPLE.show(request, session, error=exc, typed=typed)
     if generated is not None:
         return shown_once(
             request,
@@ -129,46 +99,41 @@ async def add_person(request: web.Request) -> web.StreamResponse:
 
 
 async def save_work(request: web.Request) -> web.StreamResponse:
-    session = await admin_session(request, Section.PEOPLE)
-    form = await checked_form(request, session)
+    session, form = await PERSON.posted(request)
     agent_id = number(request, "agent_id")
-    try:
-        await admin(request).people.save_work(session, agent_id, _work(form))
-    except ConfigurationError as exc:
-        return await show_person(request, session, status=400, error=exc)
-    raise done(f"{PATH}/{agent_id}", "saved")
+    change = admin(request).people.save_work(session, agent_id, _work(form))
+    return await PERSON.submit(
+        request, session, change, notice="saved", then=_person_path(agent_id)
+    )
 
 
 async def save_roles(request: web.Request) -> web.StreamResponse:
-    session = await admin_session(request, Section.PEOPLE)
-    form = await checked_form(request, session)
+    session, form = await PERSON.posted(request)
     agent_id = number(request, "agent_id")
-    try:
-        await admin(request).people.save_roles(session, agent_id, texts(form, "roles"))
-    except ConfigurationError as exc:
-        return await show_person(request, session, status=400, error=exc)
-    raise done(f"{PATH}/{agent_id}", "saved")
+    change = admin(request).people.save_roles(session, agent_id, texts(form, "roles"))
+    return await PERSON.submit(
+        request, session, change, notice="saved", then=_person_path(agent_id)
+    )
 
 
 async def reset_password(request: web.Request) -> web.StreamResponse:
-    session = await admin_session(request, Section.PEOPLE)
-    form = await checked_form(request, session)
+    session, form = await PERSON.posted(request)
     agent_id = number(request, "agent_id")
     try:
         generated = await admin(request).people.reset_password(
             session, agent_id, text(form, "password", 2000)
         )
     except ConfigurationError as exc:
-        return await show_person(request, session, status=400, error=exc)
+        return await PERSON.show(request, session, error=exc)
     if generated is not None:
         return shown_once(
             request,
             session,
             what="The new password",
             secret=generated.get_secret_value(),
-            back=f"{PATH}/{agent_id}",
+            back=_person_path(agent_id),
         )
-    raise done(f"{PATH}/{agent_id}", "password")
+    raise done(_person_path(agent_id), "password")
 
 
 async def deactivate(request: web.Request) -> web.StreamResponse:
@@ -180,11 +145,8 @@ async def reactivate(request: web.Request) -> web.StreamResponse:
 
 
 async def _set_active(request: web.Request, *, active: bool) -> web.StreamResponse:
-    session = await admin_session(request, Section.PEOPLE)
-    await checked_form(request, session)
+    session, _ = await PERSON.posted(request)
     agent_id = number(request, "agent_id")
-    try:
-        await admin(request).people.set_active(session, agent_id, active)
-    except ConfigurationError as exc:
-        return await show_person(request, session, status=400, error=exc)
-    raise done(f"{PATH}/{agent_id}", "reactivated" if active else "deactivated")
+    change = admin(request).people.set_active(session, agent_id, active)
+    notice = "reactivated" if active else "deactivated"
+    return await PERSON.submit(request, session, change, notice=notice, then=_person_path(agent_id))

@@ -6,66 +6,41 @@ from typing import Any
 
 from aiohttp import web
 
-from inbox.domain.errors import ConfigurationError
 from inbox.domain.web import WebSession
 from inbox.usecases.admin_access import Section
-from web.admin.common import admin, admin_session, checked_form, done, page, text, ticked
+from web.admin.common import AdminPage, admin, fields, text, ticked
 from web.keys import SERVICES
 
-PATH = "/admin/workspaces"
 
-
-async def show(
-    request: web.Request,
-    session: WebSession,
-    *,
-    status: int = 200,
-    error: ConfigurationError | None = None,
-    typed: dict[str, Any] | None = None,
-) -> web.Response:
+async def _context(request: web.Request, session: WebSession) -> dict[str, Any]:
     workspaces = await admin(request).workspaces.all(session)
     preferences = await request.app[SERVICES].workspace_preferences.load(session.workspace_id)
-    return page(
-        request,
-        "admin_workspaces.html",
-        session,
-        Section.WORKSPACES,
-        status=status,
-        error=error,
-        typed=typed,
-        workspaces=workspaces,
-        preferences=preferences,
-    )
+    return {"workspaces": workspaces, "preferences": preferences}
+
+
+WORKSPACES = AdminPage(Section.WORKSPACES, "/admin/workspaces", "admin_workspaces.html", _context)
 
 
 async def workspaces_page(request: web.Request) -> web.StreamResponse:
-    return await show(request, await admin_session(request, Section.WORKSPACES))
+    return await WORKSPACES.get(request)
 
 
 async def create_workspace(request: web.Request) -> web.StreamResponse:
-    session = await admin_session(request, Section.WORKSPACES)
-    form = await checked_form(request, session)
-    typed = {"slug": text(form, "slug", 100), "name": text(form, "name", 200)}
-    try:
-        await admin(request).workspaces.create(session, typed["slug"], typed["name"])
-    except ConfigurationError as exc:
-        return await show(request, session, status=400, error=exc, typed=typed)
-    raise done(PATH, "created")
+    session, form = await WORKSPACES.posted(request)
+    typed = fields(form, slug=100, name=200)
+    change = admin(request).workspaces.create(session, typed["slug"], typed["name"])
+    return await WORKSPACES.submit(request, session, change, notice="created", typed=typed)
 
 
 async def save_preferences(request: web.Request) -> web.StreamResponse:
-    session = await admin_session(request, Section.WORKSPACES)
-    form = await checked_form(request, session)
+    session, form = await WORKSPACES.posted(request)
     template = text(form, "crm_url_template", 1000)
     comparisons = ticked(form, "agent_comparisons")
     typed = {"crm_url_template": template, "agent_comparisons": comparisons}
-    try:
-        await request.app[SERVICES].workspace_preferences.save(
-            session.workspace_id,
-            crm_url_template=template,
-            agent_comparisons=comparisons,
-            roles=session.roles,
-        )
-    except ConfigurationError as exc:
-        return await show(request, session, status=400, error=exc, typed=typed)
-    raise done(PATH, "saved")
+    change = request.app[SERVICES].workspace_preferences.save(
+        session.workspace_id,
+        crm_url_template=template,
+        agent_comparisons=comparisons,
+        roles=session.roles,
+    )
+    return await WORKSPACES.submit(request, session, change, notice="saved", typed=typed)

@@ -18,7 +18,7 @@ from typing import Any
 
 from connectors.bluesky.poller import BlueskyPoller, PollOutcome
 from connectors.bluesky.xrpc import AuthenticationFailed, BlueskyApi, BlueskyApiError, RateLimited
-from connectors.x.health import ChannelHealth, GapPolicy, evaluate, lag, on_error, on_success
+from connectors.common.health import ChannelHealth, GapPolicy, evaluate, lag, on_error, on_success
 from inbox.domain.errors import InboxError
 from inbox.ports import ApiUsageLedger, ChannelHealthStore
 

@@ -20,7 +20,7 @@ import binascii
 import ipaddress
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,20 +28,38 @@ from urllib.parse import urlsplit
 
 import aiohttp
 from pydantic import SecretStr
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential_jitter,
-)
 
+from connectors.common import http_api
+from connectors.common.http_api import (
+    ApiAnswer,
+    ApiError,
+    Clock,
+    RateLimit,
+    RateLimited,
+    RetryingApi,
+    Sleep,
+    TransientApiError,
+    decoded,
+    rate_limit_in,
+)
 from inbox.domain.errors import ConfigurationError
+
+__all__ = [
+    "ApiAnswer",
+    "AuthenticationFailed",
+    "BlueskyApi",
+    "BlueskyApiError",
+    "BlueskyCredentials",
+    "PermanentApiError",
+    "RateLimit",
+    "RateLimited",
+    "SignedIn",
+    "TransientApiError",
+    "rate_limit_from",
+]
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
-Sleep = Callable[[float], Awaitable[None]]
 Params = Sequence[tuple[str, str]]
 
 CREATE_SESSION = "com.atproto.server.createSession"
@@ -59,52 +77,21 @@ REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=30, sock_connect=10)
 TOKEN_ERRORS = frozenset({"ExpiredToken", "InvalidToken"})
 
 
-class BlueskyApiError(Exception):
-    """A call that did not succeed. The message never contains a credential."""
+# Every XRPC call fails with one of the kinds every network shares.
+BlueskyApiError = ApiError
 
 
-class RateLimited(BlueskyApiError):
-    def __init__(self, endpoint: str, reset_at: datetime | None) -> None:
-        super().__init__(f"{endpoint}: rate limited until {reset_at or 'unknown'}")
-        self.reset_at = reset_at
-
-
-class TransientApiError(BlueskyApiError):
-    """5xx, timeouts, broken connections: worth retrying."""
-
-
-class PermanentApiError(BlueskyApiError):
-    """4xx other than 429: retrying the same call cannot succeed."""
+class PermanentApiError(http_api.PermanentApiError):
+    """4xx other than 429, with the XRPC error name (`error`): it tells an expired token
+    (`ExpiredToken`) from a request the server will never accept."""
 
     def __init__(self, endpoint: str, status: int, error: str, detail: str) -> None:
-        super().__init__(f"{endpoint}: HTTP {status} {error}: {detail}")
-        self.status = status
+        super().__init__(endpoint, status, detail, error=error)
         self.error = error
-        self.detail = detail
 
 
 class AuthenticationFailed(PermanentApiError):
     """The handle and app password were refused (revoked, mistyped, account taken down)."""
-
-
-@dataclass(frozen=True, slots=True)
-class RateLimit:
-    limit: int
-    remaining: int
-    reset_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class ApiAnswer:
-    """A decoded body (None when it did not parse), its exact bytes and the endpoint's limit."""
-
-    body: Any
-    raw: bytes
-    rate: RateLimit | None
-
-    @property
-    def parses(self) -> bool:
-        return self.body is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,14 +150,9 @@ def _is_loopback(host: str) -> bool:
 
 def rate_limit_from(headers: Mapping[str, str]) -> RateLimit | None:
     """The `ratelimit-*` headers a PDS sends (reset in epoch seconds)."""
-    try:
-        return RateLimit(
-            limit=int(headers["ratelimit-limit"]),
-            remaining=int(headers["ratelimit-remaining"]),
-            reset_at=datetime.fromtimestamp(int(headers["ratelimit-reset"]), UTC),
-        )
-    except (KeyError, ValueError, OverflowError, OSError):
-        return None
+    return rate_limit_in(
+        headers, limit="ratelimit-limit", remaining="ratelimit-remaining", reset="ratelimit-reset"
+    )
 
 
 def jwt_expiry(token: str) -> datetime | None:
@@ -207,8 +189,10 @@ def _error_of(raw: bytes) -> tuple[str, str]:
     return name[:100], " ".join(detail.split())[:DETAIL_MAX_CHARS]
 
 
-class BlueskyApi:
+class BlueskyApi(RetryingApi):
     """One account's XRPC client. `session` is any aiohttp session (the fake's in tests)."""
+
+    network = "bluesky"
 
     def __init__(
         self,
@@ -222,20 +206,20 @@ class BlueskyApi:
         max_attempts: int = 6,
         max_backoff_seconds: float = 60.0,
     ) -> None:
+        super().__init__(
+            clock=clock,
+            sleep=sleep,
+            max_attempts=max_attempts,
+            max_backoff_seconds=max_backoff_seconds,
+        )
         self.service = check_service_url(service)
         self._handle = handle
         self._credentials = credentials
         self._session = session
-        self._clock = clock
-        self._sleep = sleep
-        self._max_attempts = max_attempts
-        self._max_backoff = max_backoff_seconds
         self._tokens: _Tokens | None = None
         self._signed_in: SignedIn | None = None
         # Several calls may find the token expired at once: one renewal serves them all.
         self._auth_lock = asyncio.Lock()
-        self.limits: dict[str, RateLimit] = {}
-        self.requests = 0
         self.sign_ins = 0
         self.refreshes = 0
 
@@ -338,7 +322,7 @@ class BlueskyApi:
 
     async def query(self, nsid: str, params: Params) -> ApiAnswer:
         """A GET call (XRPC query), retried on 429 and transient failures."""
-        return await self._retried(nsid, lambda: self._authorised("GET", nsid, params=params))
+        return await self._retried(lambda: self._authorised("GET", nsid, params=params))
 
     async def procedure(self, nsid: str, body: Mapping[str, Any]) -> ApiAnswer:
         """A POST call (XRPC procedure), tried once: the caller decides about a retry."""
@@ -372,41 +356,6 @@ class BlueskyApi:
                     ) from None
                 raise
 
-    async def _retried(self, nsid: str, call: Callable[[], Awaitable[ApiAnswer]]) -> ApiAnswer:
-        retrying = AsyncRetrying(
-            retry=retry_if_exception_type((RateLimited, TransientApiError)),
-            wait=self._wait,
-            stop=stop_after_attempt(self._max_attempts),
-            sleep=self._sleep,
-            reraise=True,
-        )
-        async for attempt in retrying:
-            with attempt:
-                return await call()
-        raise AssertionError("unreachable: tenacity re-raises the last error")
-
-    def _wait(self, state: RetryCallState) -> float:
-        """Exponential backoff with jitter; after a 429 with a known reset, no extra wait
-        here: the next attempt waits for the reset in `_respect_limit`."""
-        error = state.outcome.exception() if state.outcome else None
-        if isinstance(error, RateLimited) and error.reset_at is not None:
-            return 0.0
-        backoff = wait_exponential_jitter(initial=1, max=self._max_backoff)
-        return float(backoff(state))
-
-    async def _respect_limit(self, nsid: str) -> None:
-        """Do not spend a request known to be refused: wait for the window to reset first."""
-        known = self.limits.get(nsid)
-        if known is not None and known.remaining <= 0:
-            wait = (known.reset_at - self._clock()).total_seconds()
-            if wait > 0:
-                log.info(
-                    "bluesky rate limit reached, waiting for the reset",
-                    extra={"action": "bluesky_rate_wait", "endpoint": nsid, "seconds": wait},
-                )
-                await self._sleep(wait + 1.0)
-            del self.limits[nsid]
-
     async def _send(
         self,
         method: str,
@@ -435,8 +384,7 @@ class BlueskyApi:
                 rate = rate_limit_from(response.headers)
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise TransientApiError(f"{nsid}: {exc.__class__.__name__}") from None
-        if rate is not None:
-            self.limits[nsid] = rate
+        self._remember_limit(nsid, rate)
         if status == 429:
             raise RateLimited(nsid, rate.reset_at if rate else None)
         if status >= 500:
@@ -447,11 +395,7 @@ class BlueskyApi:
             if nsid == CREATE_SESSION and status in (400, 401):
                 raise AuthenticationFailed(nsid, status, error, detail)
             raise PermanentApiError(nsid, status, error, detail)
-        try:
-            body = json.loads(raw)
-        except (ValueError, RecursionError):
-            body = None
-        return ApiAnswer(body, raw, rate)
+        return ApiAnswer(decoded(raw), raw, rate)
 
 
 async def sign_in_once(

@@ -1,4 +1,4 @@
-"""Health of one polled X channel (a brand's mentions timeline or one search query).
+"""Health of one polled channel (an account's mentions or notifications, an X search query).
 
 Everything here is pure: the poller records each outcome with `on_success` / `on_error`, then
 asks `evaluate` whether the channel is degraded; "now" is always a parameter.

@@ -14,9 +14,8 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import json
-import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -24,17 +23,33 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import aiohttp
 from pydantic import SecretStr
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential_jitter,
-)
 
+from connectors.common.http_api import (
+    ApiAnswer,
+    ApiError,
+    Clock,
+    PermanentApiError,
+    RateLimit,
+    RateLimited,
+    RetryingApi,
+    Sleep,
+    TransientApiError,
+    decoded,
+    rate_limit_in,
+)
 from inbox.domain.errors import ConfigurationError
 
-log = logging.getLogger(__name__)
+__all__ = [
+    "ApiAnswer",
+    "LinkedAnswer",
+    "MastodonApi",
+    "MastodonApiError",
+    "PermanentApiError",
+    "RateLimit",
+    "RateLimited",
+    "TransientApiError",
+    "rate_limit_from",
+]
 
 # Mastodon serves at most 80 notifications and 40 statuses a page.
 NOTIFICATIONS_PAGE = 80
@@ -43,53 +58,16 @@ STATUSES_PAGE = 40
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=30, sock_connect=10)
 
-Clock = Callable[[], datetime]
-Sleep = Callable[[float], Awaitable[None]]
-
-
-class MastodonApiError(Exception):
-    """A call that did not succeed. The message never contains the token."""
-
-
-class RateLimited(MastodonApiError):
-    def __init__(self, endpoint: str, reset_at: datetime | None) -> None:
-        super().__init__(f"{endpoint}: rate limited until {reset_at or 'unknown'}")
-        self.reset_at = reset_at
-
-
-class TransientApiError(MastodonApiError):
-    """5xx, timeouts, broken connections: worth retrying."""
-
-
-class PermanentApiError(MastodonApiError):
-    """4xx other than 429: the same call cannot succeed."""
-
-    def __init__(self, endpoint: str, status: int, detail: str) -> None:
-        super().__init__(f"{endpoint}: HTTP {status}: {detail}")
-        self.status = status
-        self.detail = detail
+# Every Mastodon call fails with one of the kinds every network shares.
+MastodonApiError = ApiError
 
 
 @dataclass(frozen=True, slots=True)
-class RateLimit:
-    limit: int
-    remaining: int
-    reset_at: datetime
+class LinkedAnswer(ApiAnswer):
+    """An answer with its `Link` header: rel -> the query parameters of that link
+    ("next": {"max_id": "..."})."""
 
-
-@dataclass(frozen=True, slots=True)
-class ApiAnswer:
-    """A decoded body (None when it did not parse), its exact bytes, its limit and links."""
-
-    body: Any
-    raw: bytes
-    rate: RateLimit | None
-    # rel -> the query parameters of that link ("next": {"max_id": "..."}).
     links: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-
-    @property
-    def parses(self) -> bool:
-        return self.body is not None
 
 
 def mastodon_session() -> aiohttp.ClientSession:
@@ -133,15 +111,13 @@ def checked_id(value: str) -> str:
 
 
 def rate_limit_from(headers: Mapping[str, str]) -> RateLimit | None:
-    try:
-        reset = headers["X-RateLimit-Reset"]
-        return RateLimit(
-            limit=int(headers["X-RateLimit-Limit"]),
-            remaining=int(headers["X-RateLimit-Remaining"]),
-            reset_at=_instant(reset),
-        )
-    except (KeyError, ValueError, OverflowError, OSError):
-        return None
+    return rate_limit_in(
+        headers,
+        limit="X-RateLimit-Limit",
+        remaining="X-RateLimit-Remaining",
+        reset="X-RateLimit-Reset",
+        reset_instant=_instant,
+    )
 
 
 def _instant(value: str) -> datetime:
@@ -179,8 +155,10 @@ def _detail(raw: bytes) -> str:
     return str(error)[:300] if error else "no detail"
 
 
-class MastodonApi:
+class MastodonApi(RetryingApi):
     """One account's view of its instance. `session` is any aiohttp session."""
+
+    network = "mastodon"
 
     def __init__(
         self,
@@ -194,16 +172,16 @@ class MastodonApi:
         max_backoff_seconds: float = 60.0,
         timeout: aiohttp.ClientTimeout = REQUEST_TIMEOUT,
     ) -> None:
+        super().__init__(
+            clock=clock,
+            sleep=sleep,
+            max_attempts=max_attempts,
+            max_backoff_seconds=max_backoff_seconds,
+        )
         self.instance = instance_url(instance)
         self._timeout = timeout
         self._token = token
         self._session = session
-        self._clock = clock
-        self._sleep = sleep
-        self._max_attempts = max_attempts
-        self._max_backoff = max_backoff_seconds
-        self.limits: dict[str, RateLimit] = {}
-        self.requests = 0
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -292,39 +270,7 @@ class MastodonApi:
 
         if not retry:
             return await once()
-        retrying = AsyncRetrying(
-            retry=retry_if_exception_type((RateLimited, TransientApiError)),
-            wait=self._wait,
-            stop=stop_after_attempt(self._max_attempts),
-            sleep=self._sleep,
-            reraise=True,
-        )
-        async for attempt in retrying:
-            with attempt:
-                return await once()
-        raise AssertionError("unreachable: tenacity re-raises the last error")
-
-    def _wait(self, state: RetryCallState) -> float:
-        """Exponential backoff with jitter; after a 429 with a reset, no extra wait here:
-        the next attempt waits for the reset in `_respect_limit`."""
-        error = state.outcome.exception() if state.outcome else None
-        if isinstance(error, RateLimited) and error.reset_at is not None:
-            return 0.0
-        backoff = wait_exponential_jitter(initial=1, max=self._max_backoff)
-        return float(backoff(state))
-
-    async def _respect_limit(self, endpoint: str) -> None:
-        """Do not spend a request known to be refused: wait for the window to reset first."""
-        known = self.limits.get(endpoint)
-        if known is not None and known.remaining <= 0:
-            wait = (known.reset_at - self._clock()).total_seconds()
-            if wait > 0:
-                log.info(
-                    "mastodon rate limit reached, waiting for the reset",
-                    extra={"action": "mastodon_rate_wait", "endpoint": endpoint, "seconds": wait},
-                )
-                await self._sleep(wait + 1.0)
-            del self.limits[endpoint]
+        return await self._retried(once)
 
     async def _once(
         self,
@@ -353,16 +299,11 @@ class MastodonApi:
                 status = response.status
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise TransientApiError(f"{endpoint}: {exc.__class__.__name__}") from None
-        if rate is not None:
-            self.limits[endpoint] = rate
+        self._remember_limit(endpoint, rate)
         if status == 429:
             raise RateLimited(endpoint, rate.reset_at if rate else None)
         if status >= 500:
             raise TransientApiError(f"{endpoint}: HTTP {status}")
         if status >= 300:
             raise PermanentApiError(endpoint, status, _detail(raw))
-        try:
-            body = json.loads(raw)
-        except (ValueError, RecursionError):
-            body = None
-        return ApiAnswer(body, raw, rate, links)
+        return LinkedAnswer(decoded(raw), raw, rate, links)

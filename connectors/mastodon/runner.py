@@ -3,7 +3,7 @@
 Each account polls on its own task, so one waiting out its rate-limit window never delays
 another. Polls come every `poll_seconds` (rarely when the user stream is on: they are its
 safety net), at once again while pages are still waiting, and further apart after failures.
-Health is kept with the same rules as every polled channel (`connectors.x.health`, pure):
+Health is kept with the same rules as every polled channel (`connectors.common.health`, pure):
 "channel degraded" when polls keep failing, when none succeeded for too long, or when a
 normally busy account goes abnormally quiet.
 """
@@ -16,9 +16,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from connectors.common.health import ChannelHealth, GapPolicy, evaluate, lag, on_error, on_success
 from connectors.mastodon.api import MastodonApi, MastodonApiError
 from connectors.mastodon.poller import MastodonPoller, PollOutcome
-from connectors.x.health import ChannelHealth, GapPolicy, evaluate, lag, on_error, on_success
 from inbox.domain.errors import InboxError
 from inbox.ports import ApiUsageLedger, ChannelHealthStore
 

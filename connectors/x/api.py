@@ -11,25 +11,41 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import aiohttp
 import tweepy.errors
 from pydantic import SecretStr
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential_jitter,
-)
 from tweepy.asynchronous import AsyncClient
 
-log = logging.getLogger(__name__)
+from connectors.common.http_api import (
+    ApiAnswer,
+    ApiError,
+    Clock,
+    PermanentApiError,
+    RateLimit,
+    RateLimited,
+    RetryingApi,
+    Sleep,
+    TransientApiError,
+    decoded,
+    rate_limit_in,
+)
+
+__all__ = [
+    "ApiAnswer",
+    "PermanentApiError",
+    "RateLimit",
+    "RateLimited",
+    "TransientApiError",
+    "XApi",
+    "XApiError",
+    "XCredentials",
+    "rate_limit_from",
+]
 
 TWEET_FIELDS = [
     "author_id",
@@ -47,51 +63,8 @@ EXPANSIONS = ["author_id", "referenced_tweets.id", "in_reply_to_user_id"]
 USER_FIELDS = ["username", "name", "verified", "public_metrics", "created_at"]
 PAGE_SIZE = 100
 
-Clock = Callable[[], datetime]
-Sleep = Callable[[float], Awaitable[None]]
-
-
-class XApiError(Exception):
-    """A call that did not succeed. The message never contains a credential."""
-
-
-class RateLimited(XApiError):
-    def __init__(self, endpoint: str, reset_at: datetime | None) -> None:
-        super().__init__(f"{endpoint}: rate limited until {reset_at or 'unknown'}")
-        self.reset_at = reset_at
-
-
-class TransientApiError(XApiError):
-    """5xx, timeouts, broken connections: worth retrying."""
-
-
-class PermanentApiError(XApiError):
-    """4xx other than 429: retrying the same call cannot succeed."""
-
-    def __init__(self, endpoint: str, status: int, detail: str) -> None:
-        super().__init__(f"{endpoint}: HTTP {status}: {detail}")
-        self.status = status
-        self.detail = detail
-
-
-@dataclass(frozen=True, slots=True)
-class RateLimit:
-    limit: int
-    remaining: int
-    reset_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class ApiAnswer:
-    """A decoded body (None when it did not parse), its exact bytes and the endpoint's limit."""
-
-    body: Any
-    raw: bytes
-    rate: RateLimit | None
-
-    @property
-    def parses(self) -> bool:
-        return self.body is not None
+# Every X call fails with one of the kinds every network shares.
+XApiError = ApiError
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,14 +110,13 @@ def _reveal(secret: SecretStr | None) -> str | None:
 
 
 def rate_limit_from(headers: Mapping[str, str]) -> RateLimit | None:
-    try:
-        return RateLimit(
-            limit=int(headers["x-rate-limit-limit"]),
-            remaining=int(headers["x-rate-limit-remaining"]),
-            reset_at=datetime.fromtimestamp(int(headers["x-rate-limit-reset"]), UTC),
-        )
-    except (KeyError, ValueError, OverflowError, OSError):
-        return None
+    """X's `x-rate-limit-*` headers (reset in epoch seconds)."""
+    return rate_limit_in(
+        headers,
+        limit="x-rate-limit-limit",
+        remaining="x-rate-limit-remaining",
+        reset="x-rate-limit-reset",
+    )
 
 
 def _detail(error: tweepy.errors.HTTPException) -> str:
@@ -155,8 +127,10 @@ def _detail(error: tweepy.errors.HTTPException) -> str:
     return str(getattr(error.response, "reason", "") or "no detail")
 
 
-class XApi:
+class XApi(RetryingApi):
     """One account's view of the API. `session` is any aiohttp session (the fake's in tests)."""
+
+    network = "x"
 
     def __init__(
         self,
@@ -168,6 +142,12 @@ class XApi:
         max_attempts: int = 6,
         max_backoff_seconds: float = 60.0,
     ) -> None:
+        super().__init__(
+            clock=clock,
+            sleep=sleep,
+            max_attempts=max_attempts,
+            max_backoff_seconds=max_backoff_seconds,
+        )
         self._client = AsyncClient(
             bearer_token=_reveal(credentials.bearer_token),
             consumer_key=_reveal(credentials.consumer_key),
@@ -178,12 +158,6 @@ class XApi:
         )
         self._client.session = session
         self._reads_as_user = credentials.bearer_token is None
-        self._clock = clock
-        self._sleep = sleep
-        self._max_attempts = max_attempts
-        self._max_backoff = max_backoff_seconds
-        self.limits: dict[str, RateLimit] = {}
-        self.requests = 0
 
     # -- reads --------------------------------------------------------------------------
 
@@ -272,39 +246,7 @@ class XApi:
     ) -> ApiAnswer:
         if not retry:
             return await self._once(endpoint, request)
-        retrying = AsyncRetrying(
-            retry=retry_if_exception_type((RateLimited, TransientApiError)),
-            wait=self._wait,
-            stop=stop_after_attempt(self._max_attempts),
-            sleep=self._sleep,
-            reraise=True,
-        )
-        async for attempt in retrying:
-            with attempt:
-                return await self._once(endpoint, request)
-        raise AssertionError("unreachable: tenacity re-raises the last error")
-
-    def _wait(self, state: RetryCallState) -> float:
-        """Exponential backoff with jitter; after a 429 with a reset, no extra wait here:
-        the next attempt waits for the reset in `_respect_limit`."""
-        error = state.outcome.exception() if state.outcome else None
-        if isinstance(error, RateLimited) and error.reset_at is not None:
-            return 0.0
-        backoff = wait_exponential_jitter(initial=1, max=self._max_backoff)
-        return float(backoff(state))
-
-    async def _respect_limit(self, endpoint: str) -> None:
-        """Do not spend a request known to be refused: wait for the window to reset first."""
-        known = self.limits.get(endpoint)
-        if known is not None and known.remaining <= 0:
-            wait = (known.reset_at - self._clock()).total_seconds()
-            if wait > 0:
-                log.info(
-                    "x rate limit reached, waiting for the reset",
-                    extra={"action": "x_rate_wait", "endpoint": endpoint, "seconds": wait},
-                )
-                await self._sleep(wait + 1.0)
-            del self.limits[endpoint]
+        return await self._retried(lambda: self._once(endpoint, request))
 
     async def _once(
         self, endpoint: str, request: Callable[[], Coroutine[Any, Any, Any]]
@@ -315,8 +257,7 @@ class XApi:
             response: aiohttp.ClientResponse = await request()
         except tweepy.errors.TooManyRequests as exc:
             rate = rate_limit_from(exc.response.headers)
-            if rate is not None:
-                self.limits[endpoint] = rate
+            self._remember_limit(endpoint, rate)
             raise RateLimited(endpoint, rate.reset_at if rate else None) from None
         except tweepy.errors.TwitterServerError as exc:
             raise TransientApiError(f"{endpoint}: HTTP {exc.response.status}") from None
@@ -329,13 +270,8 @@ class XApi:
             # tweepy decodes error bodies; one that is not JSON is the server's failure.
             raise TransientApiError(f"{endpoint}: an error answer that is not JSON") from None
         rate = rate_limit_from(response.headers)
-        if rate is not None:
-            self.limits[endpoint] = rate
+        self._remember_limit(endpoint, rate)
         # tweepy has read the body and released the connection; aiohttp then refuses read()
         # but still decodes the kept body. surrogateescape gives back its exact bytes.
         raw = (await response.text("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
-        try:
-            body = json.loads(raw)
-        except (ValueError, RecursionError):
-            body = None
-        return ApiAnswer(body, raw, rate)
+        return ApiAnswer(decoded(raw), raw, rate)

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from connectors.common.health import ChannelHealth, GapPolicy, evaluate, lag, on_error, on_success
 from connectors.x.api import XApi, XApiError
 from connectors.x.budget import (
     PollingPlan,
@@ -25,7 +26,6 @@ from connectors.x.budget import (
     projected_month_end,
     remaining,
 )
-from connectors.x.health import ChannelHealth, GapPolicy, evaluate, lag, on_error, on_success
 from connectors.x.poller import PollOutcome, XPoller
 from inbox.domain.errors import InboxError
 from inbox.ports import ApiUsageLedger, ChannelHealthStore

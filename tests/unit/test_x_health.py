@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connectors.x.health import (
+from connectors.common.health import (
     ChannelHealth,
     GapPolicy,
     HealthEvent,

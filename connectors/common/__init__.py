@@ -1,0 +1,1 @@
+"""What the network connectors share: API errors and retries, channel health, the account loop."""

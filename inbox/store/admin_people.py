@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import asyncpg
 
@@ -91,6 +92,18 @@ def _person(row: asyncpg.Record) -> PersonRecord:
     )
 
 
+def _work_columns(work: WorkProfile) -> tuple[object, ...]:
+    """The agent's work columns, in the order ADD_PERSON and SAVE_WORK list them."""
+    return (
+        work.capacity,
+        list(work.languages),
+        list(work.networks),
+        list(work.topics),
+        work.on_shift,
+        work.away,
+    )
+
+
 async def _join_teams(
     conn: Connection, workspace_id: int, agent_id: int, teams: Sequence[str]
 ) -> None:
@@ -130,12 +143,7 @@ class PgPeopleAdmin:
                         email,
                         name,
                         sorted(r.value for r in roles),
-                        work.capacity,
-                        list(work.languages),
-                        list(work.networks),
-                        list(work.topics),
-                        work.on_shift,
-                        work.away,
+                        *_work_columns(work),
                         password_hash,
                     )
                 )
@@ -149,16 +157,7 @@ class PgPeopleAdmin:
     ) -> bool:
         async with self._db.transaction() as conn:
             found = await conn.fetchval(
-                SAVE_WORK,
-                workspace_id,
-                agent_id,
-                name,
-                work.capacity,
-                list(work.languages),
-                list(work.networks),
-                list(work.topics),
-                work.on_shift,
-                work.away,
+                SAVE_WORK, workspace_id, agent_id, name, *_work_columns(work)
             )
             if found is None:
                 return False
@@ -209,22 +208,28 @@ class PgTeamAdmin:
         ]
 
     async def create(self, workspace_id: int, team: TeamProfile) -> int:
-        try:
+        with _name_taken_refused(team):
             async with self._db.connection() as conn:
                 value = await conn.fetchval(CREATE_TEAM, workspace_id, *_team_columns(team))
-        except asyncpg.UniqueViolationError as exc:
-            raise ConfigurationError("name", f"a team is named {team.name!r} already") from exc
         return int(value)
 
     async def save(self, workspace_id: int, team: TeamProfile) -> bool:
-        try:
+        with _name_taken_refused(team):
             async with self._db.connection() as conn:
                 found = await conn.fetchval(
                     SAVE_TEAM, workspace_id, team.team_id, *_team_columns(team)
                 )
-        except asyncpg.UniqueViolationError as exc:
-            raise ConfigurationError("name", f"a team is named {team.name!r} already") from exc
         return found is not None
+
+
+@contextmanager
+def _name_taken_refused(team: TeamProfile) -> Iterator[None]:
+    """A team saved under another's name: refused naming the field, not a server error (the
+    use case checks first; this catches a team named between its check and the write)."""
+    try:
+        yield
+    except asyncpg.UniqueViolationError as exc:
+        raise ConfigurationError("name", f"a team is named {team.name!r} already") from exc
 
 
 def _team_columns(team: TeamProfile) -> tuple[object, ...]:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from connectors.common.health import ChannelHealth, GapPolicy, evaluate, lag, on_error, on_success
+from connectors.common.account_runner import AccountRunner
+from connectors.common.health import GapPolicy, lag
+from connectors.common.http_api import Clock
 from connectors.x.api import XApi, XApiError
 from connectors.x.budget import (
     PollingPlan,
@@ -26,17 +27,15 @@ from connectors.x.budget import (
     projected_month_end,
     remaining,
 )
-from connectors.x.poller import PollOutcome, XPoller
-from inbox.domain.errors import InboxError
+from connectors.x.poller import PollOutcome, XAccount, XPoller
 from inbox.ports import ApiUsageLedger, ChannelHealthStore
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
-Sleep = Callable[[float], Awaitable[None]]
 
+class XAccountRunner(AccountRunner[XAccount, Stream]):
+    network = "x"
 
-class XAccountRunner:
     def __init__(
         self,
         poller: XPoller,
@@ -49,17 +48,13 @@ class XAccountRunner:
         clock: Clock,
         gap_policy: GapPolicy | None = None,
     ) -> None:
-        self.account = poller.account
+        super().__init__(
+            poller.account, api, ledger, health_store, clock=clock, gap_policy=gap_policy
+        )
         self.ingest = poller.ingest
         self._poller = poller
-        self._api = api
-        self._ledger = ledger
-        self._health_store = health_store
         self._budget = budget
         self._plan = plan
-        self._clock = clock
-        self._gap_policy = gap_policy or GapPolicy()
-        self.health = ChannelHealth()
         # The stream's catch-up and the schedule may ask for the same poll at once: one
         # at a time, so that no page is read (and billed) twice.
         self._polling = asyncio.Lock()
@@ -69,32 +64,15 @@ class XAccountRunner:
         if self.account.search_terms:
             self.next_at[Stream.SEARCH] = now
 
-    async def run(self, stop: asyncio.Event) -> None:
-        stored = await self._health_store.load(self.account.workspace_id, self.account.account_id)
-        if stored and isinstance(stored.get("health"), dict):
-            self.health = ChannelHealth.model_validate(stored["health"])
-        while not stop.is_set():
-            stream = min(self.next_at, key=lambda s: self.next_at[s])
-            wait = (self.next_at[stream] - self._clock()).total_seconds()
-            if wait > 0:
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=wait)
-                    return
-                except TimeoutError:
-                    pass
-            try:
-                await self.tick(stream)
-            except InboxError as error:
-                # The database is down or misconfigured: try again later, do not die.
-                log.error(
-                    "x account poll could not be recorded",
-                    extra={
-                        "action": "x_poll_error",
-                        "account": self.account.handle,
-                        "error": str(error),
-                    },
-                )
-                self.next_at[stream] = self._clock() + timedelta(seconds=self._plan.min_seconds)
+    def _next_due(self) -> tuple[Stream, datetime]:
+        stream = min(self.next_at, key=lambda s: self.next_at[s])
+        return stream, self.next_at[stream]
+
+    async def _poll(self, due: Stream) -> PollOutcome | None:
+        return await self.tick(due)
+
+    def _retry_later(self, due: Stream) -> None:
+        self.next_at[due] = self._clock() + timedelta(seconds=self._plan.min_seconds)
 
     async def usage(self) -> ReadUsage:
         now = self._clock()
@@ -135,53 +113,23 @@ class XAccountRunner:
             else:
                 outcome = await self._poller.poll_search()
         except XApiError as error:
-            self.health = on_error(self.health, self._clock(), str(error))
-            log.warning(
-                "x poll failed",
-                extra={
-                    "action": "x_poll_failed",
-                    "account": self.account.handle,
-                    "stream": stream.value,
-                    "error": str(error),
-                },
-            )
+            self._note_failure(str(error), stream=stream.value)
         else:
-            self.health = on_success(
-                self.health, self._clock(), outcome.newest_item_at, outcome.added
-            )
+            self._note_success(outcome.newest_item_at, outcome.added)
             requests = max(1, self._api.requests - requests_before)
             self._yield[stream] = outcome.reads / requests
-        await self._ledger.record(
-            self.account.workspace_id,
-            self.account.account_id,
+        await self._book(
             now.astimezone(self._budget.zone).date(),
-            self._api.requests - requests_before,
+            requests_before,
             outcome.reads if outcome else 0,
         )
-        await self._save_health()
-        return outcome
-
-    async def _save_health(self) -> None:
         # A poller slowed down by its budget is not stale: judge it against its own pace.
         slowest = max((t - self._clock()).total_seconds() for t in self.next_at.values())
-        stale_after = max(self._gap_policy.stale_after, timedelta(seconds=3 * slowest))
-        policy = self._gap_policy.model_copy(update={"stale_after": stale_after})
-        self.health, events = evaluate(self.health, self._clock(), policy)
-        for event in events:
-            log.warning(
-                event.kind.replace("_", " "),
-                extra={
-                    "action": event.kind,
-                    "account": self.account.handle,
-                    "reason": event.reason,
-                },
-            )
-        await self._health_store.save(
-            self.account.workspace_id,
-            self.account.account_id,
-            await self.status(),
-            [(event.kind, event.reason, event.at) for event in events],
-        )
+        await self._save_health(slowest)
+        return outcome
+
+    async def _channel_status(self) -> dict[str, Any]:
+        return await self.status()
 
     async def status(self) -> dict[str, Any]:
         """What the API and metrics show of this channel: health, lag and budget."""

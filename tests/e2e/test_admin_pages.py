@@ -5,7 +5,7 @@ takes effect (a new person logs in, a deactivated one is logged out, holidays re
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
@@ -26,10 +26,10 @@ from web.admin import ROUTES
 pytestmark = pytest.mark.integration
 
 PASSWORD = "correct horse battery"
+ADMIN = "ada@example.com"
 XSS = "<script>alert(1)</script>"
 SCRIPT_TAG = '<script src="/static/inbox.js" defer></script>'
 Client = tuple[aiohttp.ClientSession, str]
-Browser = Callable[[str], Awaitable[aiohttp.ClientSession]]
 
 
 async def person(
@@ -49,23 +49,29 @@ def csrf_of(html: str) -> str:
 
 
 @asynccontextmanager
-async def logged_in(base: str, email: str, password: str = PASSWORD) -> AsyncIterator[Browser]:
+async def logged_in(
+    base: str, email: str, password: str = PASSWORD
+) -> AsyncIterator[aiohttp.ClientSession]:
     """A browser of its own (its own cookies) logged in as `email`."""
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
         async with browser.post(
             f"{base}/login", data={"email": email, "password": password}, allow_redirects=False
         ) as answer:
             assert answer.status == 303, await answer.text()
-
-        async def open_as(_: str) -> aiohttp.ClientSession:
-            return browser
-
-        yield open_as
+        yield browser
 
 
 async def page(browser: aiohttp.ClientSession, url: str) -> tuple[int, str]:
     async with browser.get(url, allow_redirects=False) as answer:
         return answer.status, await answer.text()
+
+
+def refused(answer: tuple[int, str, str], field: str) -> str:
+    """The page shown again for a refused form, naming the field: its HTML."""
+    status, _, html = answer
+    assert status == 400, html[:300]
+    assert f"<strong>{field}</strong>" in html
+    return html
 
 
 async def post(
@@ -83,21 +89,23 @@ async def post(
 
 
 @pytest.fixture
+def base(client: Client) -> str:
+    """The app's address; each test logs in with a browser of its own."""
+    return client[1]
+
+
+@pytest.fixture
 async def admin_id(services: Services, db: Database, workspace_id: int) -> int:
-    return await person(services, db, workspace_id, "ada@example.com", Role.ADMIN)
+    return await person(services, db, workspace_id, ADMIN, Role.ADMIN)
 
 
 def _concrete(path: str, ids: dict[str, int]) -> str:
     return re.sub(r"\{([a-z_]+)\}", lambda m: str(ids[m.group(1)]), path)
 
 
-async def test_every_admin_page_renders_for_an_admin(
-    client: Client, services: Services, db: Database, workspace_id: int, admin_id: int
-) -> None:
-    _, base = client
+async def test_every_admin_page_renders_for_an_admin(base: str, admin_id: int) -> None:
     ids = {"agent_id": admin_id}
-    async with logged_in(base, "ada@example.com") as open_as:
-        browser = await open_as("admin")
+    async with logged_in(base, ADMIN) as browser:
         _, inbox = await page(browser, f"{base}/inbox")
         assert 'href="/admin"' in inbox
         for method, path, _ in ROUTES:
@@ -110,13 +118,11 @@ async def test_every_admin_page_renders_for_an_admin(
 
 
 async def test_leads_run_the_team_but_not_roles_accounts_webhooks_or_workspaces(
-    client: Client, services: Services, db: Database, workspace_id: int, admin_id: int
+    base: str, services: Services, db: Database, workspace_id: int, admin_id: int
 ) -> None:
-    _, base = client
     await person(services, db, workspace_id, "lea@example.com", Role.LEAD)
     ana = await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
-    async with logged_in(base, "lea@example.com") as open_as:
-        lead = await open_as("lead")
+    async with logged_in(base, "lea@example.com") as lead:
         _, inbox = await page(lead, f"{base}/inbox")
         assert 'href="/admin"' in inbox
         for section in ("people", "teams", "calendars", "sla", "routing", "canned"):
@@ -151,13 +157,11 @@ async def test_leads_run_the_team_but_not_roles_accounts_webhooks_or_workspaces(
 
 @pytest.mark.parametrize("role", [Role.AGENT, Role.COMMUNITY, Role.OPS])
 async def test_agents_community_and_ops_get_403_on_every_admin_route(
-    client: Client, services: Services, db: Database, workspace_id: int, role: Role
+    base: str, services: Services, db: Database, workspace_id: int, role: Role
 ) -> None:
-    _, base = client
     agent_id = await person(services, db, workspace_id, f"{role.value}@example.com", role)
     ids = {"agent_id": agent_id, "team_id": 1, "account_id": 1, "webhook_id": 1}
-    async with logged_in(base, f"{role.value}@example.com") as open_as:
-        browser = await open_as(role.value)
+    async with logged_in(base, f"{role.value}@example.com") as browser:
         _, inbox = await page(browser, f"{base}/me")
         assert 'href="/admin"' not in inbox
         token = csrf_of(inbox)
@@ -171,12 +175,8 @@ async def test_agents_community_and_ops_get_403_on_every_admin_route(
                 assert answer.status == 403, (method, path, answer.status)
 
 
-async def test_a_post_without_the_session_csrf_token_is_refused(
-    client: Client, services: Services, db: Database, workspace_id: int, admin_id: int
-) -> None:
-    _, base = client
-    async with logged_in(base, "ada@example.com") as open_as:
-        browser = await open_as("admin")
+async def test_a_post_without_the_session_csrf_token_is_refused(base: str, admin_id: int) -> None:
+    async with logged_in(base, ADMIN) as browser:
         for data in ({"name": "Care"}, {"name": "Care", "csrf": "forged"}):
             async with browser.post(
                 f"{base}/admin/teams", data=data, allow_redirects=False
@@ -191,12 +191,10 @@ async def test_a_post_without_the_session_csrf_token_is_refused(
 
 
 async def test_a_person_added_here_logs_in_with_the_password_shown_once(
-    client: Client, services: Services, db: Database, workspace_id: int, admin_id: int
+    base: str, db: Database, admin_id: int
 ) -> None:
-    _, base = client
     people = f"{base}/admin/people"
-    async with logged_in(base, "ada@example.com") as open_as:
-        admin = await open_as("admin")
+    async with logged_in(base, ADMIN) as admin:
         status, _, _ = await post(
             admin, f"{base}/admin/teams", {"name": "Care"}, f"{base}/admin/teams"
         )
@@ -215,17 +213,10 @@ async def test_a_person_added_here_logs_in_with_the_password_shown_once(
         _, listed = await page(admin, people)
         assert "ben@example.com" in listed
         assert password not in listed
-        status, _, refused = await post(
-            admin,
-            people,
-            {"email": "ben@example.com", "name": "Ben", "roles": "agent", "capacity": "8"},
-            people,
-        )
-        assert status == 400
-        assert "<strong>email</strong>" in refused
-        assert "has an account already" in refused
-    async with logged_in(base, "ben@example.com", password) as open_as:
-        ben = await open_as("ben")
+        again = {"email": "ben@example.com", "name": "Ben", "roles": "agent", "capacity": "8"}
+        html = refused(await post(admin, people, again, people), "email")
+        assert "has an account already" in html
+    async with logged_in(base, "ben@example.com", password) as ben:
         status, html = await page(ben, f"{base}/admin/teams")
         assert status == 200  # a lead
         assert "Care" in html
@@ -240,17 +231,14 @@ async def test_a_person_added_here_logs_in_with_the_password_shown_once(
 
 
 async def test_deactivating_someone_logs_them_out_and_keeps_them_listed(
-    client: Client, services: Services, db: Database, workspace_id: int, admin_id: int
+    base: str, services: Services, db: Database, workspace_id: int, admin_id: int
 ) -> None:
-    _, base = client
     ana = await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     async with (
-        logged_in(base, "ana@example.com") as open_ana,
-        logged_in(base, "ada@example.com") as open_admin,
+        logged_in(base, "ana@example.com") as agent,
+        logged_in(base, ADMIN) as admin,
     ):
-        agent = await open_ana("ana")
         assert (await page(agent, f"{base}/inbox"))[0] == 200
-        admin = await open_admin("admin")
         where = f"{base}/admin/people/{ana}"
         status, location, _ = await post(admin, f"{where}/deactivate", {}, where)
         assert (status, location) == (303, f"/admin/people/{ana}?notice=deactivated")
@@ -278,25 +266,18 @@ async def test_deactivating_someone_logs_them_out_and_keeps_them_listed(
 
 
 async def test_an_admin_cannot_take_away_their_own_admin_role_or_deactivate_themselves(
-    client: Client, services: Services, db: Database, workspace_id: int, admin_id: int
+    base: str, admin_id: int
 ) -> None:
-    _, base = client
     where = f"{base}/admin/people/{admin_id}"
-    async with logged_in(base, "ada@example.com") as open_as:
-        admin = await open_as("admin")
-        status, _, html = await post(admin, f"{where}/roles", {"roles": "agent"}, where)
-        assert status == 400
-        assert "<strong>roles</strong>" in html
-        status, _, html = await post(admin, f"{where}/deactivate", {}, where)
-        assert status == 400
-        assert "<strong>active</strong>" in html
+    async with logged_in(base, ADMIN) as admin:
+        refused(await post(admin, f"{where}/roles", {"roles": "agent"}, where), "roles")
+        refused(await post(admin, f"{where}/deactivate", {}, where), "active")
         assert (await page(admin, f"{base}/admin/workspaces"))[0] == 200
 
 
 async def test_french_holidays_fill_a_calendar_and_a_clock_on_a_holiday_is_replanned(
-    client: Client, services: Services, db: Database, workspace_id: int, admin_id: int
+    base: str, services: Services, db: Database, workspace_id: int, admin_id: int
 ) -> None:
-    _, base = client
     office = {
         "tz": "Europe/Paris",
         "weekly": {day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")},
@@ -323,8 +304,7 @@ async def test_french_holidays_fill_a_calendar_and_a_clock_on_a_holiday_is_repla
 
     assert await deadline() == datetime(2027, 7, 14, 7, 30, tzinfo=UTC)
     calendars = f"{base}/admin/calendars"
-    async with logged_in(base, "ada@example.com") as open_as:
-        admin = await open_as("admin")
+    async with logged_in(base, ADMIN) as admin:
         status, location, _ = await post(
             admin,
             f"{calendars}/holidays/fill",
@@ -336,18 +316,11 @@ async def test_french_holidays_fill_a_calendar_and_a_clock_on_a_holiday_is_repla
         assert "running SLA clocks were re-planned" in html
         assert "2027-07-14 Fête nationale" in html or "2027-07-14 National Day" in html
         assert "2027-12-25" in html
-        status, _, refused = await post(
-            admin,
-            f"{calendars}/holidays/fill",
-            {"calendar": "office", "country": "ZZ", "years": "2027"},
-            calendars,
-        )
-        assert status == 400
-        assert "<strong>country</strong>" in refused
+        unknown = {"calendar": "office", "country": "ZZ", "years": "2027"}
+        refused(await post(admin, f"{calendars}/holidays/fill", unknown, calendars), "country")
     # The Fête nationale is off: the second half hour runs on Thursday morning.
     assert await deadline() == datetime(2027, 7, 15, 7, 30, tzinfo=UTC)
-    async with logged_in(base, "ada@example.com") as open_as:
-        admin = await open_as("admin")
+    async with logged_in(base, ADMIN) as admin:
         _, html = await page(admin, calendars)
         edited = "\n".join(
             line for line in _textarea(html, "holidays").splitlines() if "2027-07-14" not in line
@@ -366,9 +339,8 @@ def _textarea(html: str, name: str) -> str:
 
 
 async def test_a_bad_routing_document_is_refused_naming_the_rule_and_field(
-    client: Client, services: Services, db: Database, workspace_id: int, admin_id: int
+    base: str, services: Services, workspace_id: int, admin_id: int
 ) -> None:
-    _, base = client
     routing = f"{base}/admin/routing"
     document = (
         "rules:\n"
@@ -379,8 +351,7 @@ async def test_a_bad_routing_document_is_refused_naming_the_rule_and_field(
         "    when: {text_contains_any: [refund]}\n"
         "    then: {priority: sky-high}\n"
     )
-    async with logged_in(base, "ada@example.com") as open_as:
-        admin = await open_as("admin")
+    async with logged_in(base, ADMIN) as admin:
         status, _, html = await post(admin, routing, {"document": document}, routing)
         assert status == 400
         assert "rule 2" in html
@@ -399,13 +370,11 @@ async def test_a_bad_routing_document_is_refused_naming_the_rule_and_field(
 
 
 async def test_credentials_and_webhook_secrets_never_appear_in_any_admin_page(
-    client: Client, services: Services, db: Database, workspace_id: int, admin_id: int
+    base: str, db: Database, workspace_id: int, admin_id: int
 ) -> None:
-    _, base = client
     secret = "s3cr3t-bearer-token-that-must-stay-hidden"
     accounts = f"{base}/admin/accounts"
-    async with logged_in(base, "ada@example.com") as open_as:
-        admin = await open_as("admin")
+    async with logged_in(base, ADMIN) as admin:
         status, _, _ = await post(
             admin,
             accounts,
@@ -469,39 +438,32 @@ async def _credential_names(db: Database, workspace_id: int) -> list[str]:
 
 
 async def test_a_team_named_like_a_script_is_escaped_everywhere_it_is_shown(
-    client: Client, services: Services, db: Database, workspace_id: int, admin_id: int
+    base: str, admin_id: int
 ) -> None:
-    _, base = client
     teams = f"{base}/admin/teams"
-    async with logged_in(base, "ada@example.com") as open_as:
-        admin = await open_as("admin")
+    async with logged_in(base, ADMIN) as admin:
         status, _, _ = await post(admin, teams, {"name": XSS, "topics": "billing"}, teams)
         assert status == 303
         for url in (teams, f"{base}/admin/people", f"{base}/admin/people/{admin_id}"):
             _, html = await page(admin, url)
             assert XSS not in html, url
             assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, url
-        status, _, html = await post(admin, teams, {"name": XSS.upper()}, teams)
-        assert status == 400
-        assert "<strong>name</strong>" in html
+        html = refused(await post(admin, teams, {"name": XSS.upper()}, teams), "name")
         assert XSS.upper() not in html
 
 
 async def test_workspaces_and_preferences_are_saved_or_refused_naming_the_field(
-    client: Client, services: Services, db: Database, workspace_id: int, admin_id: int
+    base: str, services: Services, workspace_id: int, admin_id: int
 ) -> None:
-    _, base = client
     where = f"{base}/admin/workspaces"
-    async with logged_in(base, "ada@example.com") as open_as:
-        admin = await open_as("admin")
-        status, _, html = await post(
-            admin,
-            f"{where}/preferences",
-            {"crm_url_template": "http://crm.example.com/{crm_id}", "agent_comparisons": "1"},
-            where,
+    async with logged_in(base, ADMIN) as admin:
+        plain_http = {
+            "crm_url_template": "http://crm.example.com/{crm_id}",
+            "agent_comparisons": "1",
+        }
+        html = refused(
+            await post(admin, f"{where}/preferences", plain_http, where), "crm_url_template"
         )
-        assert status == 400
-        assert "<strong>crm_url_template</strong>" in html
         assert 'value="http://crm.example.com/{crm_id}"' in html
         template = "https://crm.example.com/c/{crm_id}"
         status, location, _ = await post(
@@ -513,9 +475,7 @@ async def test_workspaces_and_preferences_are_saved_or_refused_naming_the_field(
         assert (status, location) == (303, "/admin/workspaces?notice=saved")
         status, _, _ = await post(admin, where, {"slug": "globex", "name": "Globex"}, where)
         assert status == 303
-        status, _, html = await post(admin, where, {"slug": "globex", "name": "Again"}, where)
-        assert status == 400
-        assert "<strong>slug</strong>" in html
+        refused(await post(admin, where, {"slug": "globex", "name": "Again"}, where), "slug")
         _, html = await page(admin, where)
         assert "globex" in html
     preferences = await services.workspace_preferences.load(workspace_id)
@@ -524,18 +484,12 @@ async def test_workspaces_and_preferences_are_saved_or_refused_naming_the_field(
 
 
 async def test_canned_responses_are_added_edited_and_deleted_with_placeholders_checked(
-    client: Client, services: Services, db: Database, workspace_id: int, admin_id: int
+    base: str, services: Services, workspace_id: int, admin_id: int
 ) -> None:
-    _, base = client
     canned = f"{base}/admin/canned"
-    async with logged_in(base, "ada@example.com") as open_as:
-        admin = await open_as("admin")
-        status, _, html = await post(
-            admin, canned, {"name": "sorry", "body": "Sorry {customr}!"}, canned
-        )
-        assert status == 400
-        assert "<strong>body</strong>" in html
-        assert "customr" in html
+    async with logged_in(base, ADMIN) as admin:
+        typo = {"name": "sorry", "body": "Sorry {customr}!"}
+        assert "customr" in refused(await post(admin, canned, typo, canned), "body")
         status, _, _ = await post(
             admin, canned, {"name": "sorry", "body": "Sorry {customer}!"}, canned
         )
@@ -557,16 +511,14 @@ async def test_canned_responses_are_added_edited_and_deleted_with_placeholders_c
 
 
 async def test_sla_policies_are_refused_naming_the_field_then_saved(
-    client: Client, services: Services, db: Database, workspace_id: int, admin_id: int
+    base: str, services: Services, workspace_id: int, admin_id: int
 ) -> None:
-    _, base = client
     sla = f"{base}/admin/sla"
     bad = (
         '{"policies": {"p": {"name": "p", "calendar": "always",'
         ' "targets": {"first_response": 0}}}, "default": "p"}'
     )
-    async with logged_in(base, "ada@example.com") as open_as:
-        admin = await open_as("admin")
+    async with logged_in(base, ADMIN) as admin:
         status, _, html = await post(admin, sla, {"document": bad}, sla)
         assert status == 400
         assert "policies.p.targets.first_response" in html
@@ -587,8 +539,8 @@ async def test_the_preferences_api_reads_for_leads_and_writes_for_admins(
 ) -> None:
     session, base = client
     url = f"{base}/api/v1/admin/workspace-preferences"
-    await PgPeopleStore(db).save_agent(workspace_id, "ada@example.com", "Ada", [Role.ADMIN], [])
-    token = await services.tokens.issue(workspace_id, "admin", Role.ADMIN, "ada@example.com")
+    await PgPeopleStore(db).save_agent(workspace_id, ADMIN, "Ada", [Role.ADMIN], [])
+    token = await services.tokens.issue(workspace_id, "admin", Role.ADMIN, ADMIN)
     headers = {"Authorization": f"Bearer {token}"}
     async with session.get(url, headers=headers) as answer:
         assert await answer.json() == {"crm_url_template": None, "agent_comparisons": False}
@@ -603,9 +555,8 @@ async def test_the_preferences_api_reads_for_leads_and_writes_for_admins(
 
 
 async def test_text_postgres_cannot_store_is_refused_naming_the_field_not_a_server_error(
-    client: Client, services: Services, db: Database, workspace_id: int, admin_id: int
+    base: str, admin_id: int
 ) -> None:
-    _, base = client
     nul = "bad\x00name"
     forms: list[tuple[str, dict[str, str | list[str]], str]] = [
         ("/admin/teams", {"name": nul}, "name"),
@@ -616,8 +567,7 @@ async def test_text_postgres_cannot_store_is_refused_naming_the_field_not_a_serv
         ("/admin/sla", {"document": '{"policies": {}, "default": "\\u0000"}'}, "policies"),
         ("/admin/webhooks", {"url": f"https://hooks.example.com/{nul}"}, "webhook url"),
     ]
-    async with logged_in(base, "ada@example.com") as open_as:
-        admin = await open_as("admin")
+    async with logged_in(base, ADMIN) as admin:
         for path, form, field in forms:
             status, _, html = await post(admin, base + path, form, base + path)
             assert status == 400, (path, status)
@@ -625,15 +575,13 @@ async def test_text_postgres_cannot_store_is_refused_naming_the_field_not_a_serv
 
 
 async def test_mastodon_and_bluesky_accounts_are_connected_by_command_and_rekeyed_here(
-    client: Client, services: Services, db: Database, workspace_id: int, admin_id: int
+    base: str, db: Database, workspace_id: int, admin_id: int
 ) -> None:
-    _, base = client
     accounts = f"{base}/admin/accounts"
     await PgWorkspaceStore(db).configure_account(
         workspace_id, Network.MASTODON, "1042", "acme", {"instance": "https://fake.social"}
     )
-    async with logged_in(base, "ada@example.com") as open_as:
-        admin = await open_as("admin")
+    async with logged_in(base, ADMIN) as admin:
         _, html = await page(admin, accounts)
         assert "inbox connect mastodon --instance URL" in html
         assert "inbox connect bluesky --handle NAME" in html

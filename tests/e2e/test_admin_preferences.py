@@ -55,13 +55,15 @@ async def test_preferences_default_off_and_only_admins_change_them(
     services: Services, workspace_id: int
 ) -> None:
     preferences = services.workspace_preferences
+
+    async def save_as(role: Role) -> WorkspacePreferences:
+        return await preferences.save(
+            workspace_id, crm_url_template=TEMPLATE, agent_comparisons=True, roles={role}
+        )
+
     assert await preferences.load(workspace_id) == WorkspacePreferences(None, False)
     with pytest.raises(PermissionDeniedError):
-        await preferences.save(
-            workspace_id, crm_url_template=TEMPLATE, agent_comparisons=True, roles={Role.LEAD}
-        )
-    await preferences.save(
-        workspace_id, crm_url_template=TEMPLATE, agent_comparisons=True, roles={Role.ADMIN}
-    )
+        await save_as(Role.LEAD)
+    assert await save_as(Role.ADMIN) == WorkspacePreferences(TEMPLATE, True)
     assert await preferences.load(workspace_id) == WorkspacePreferences(TEMPLATE, True)
     assert await preferences.load(workspace_id + 1) == WorkspacePreferences()

@@ -9,11 +9,7 @@ the reply under the item's record key and record it, not post it again.
 
 from __future__ import annotations
 
-import asyncio
-import os
 import signal
-import sys
-from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -22,6 +18,14 @@ from inbox.domain.outbox import OutboxKind
 from inbox.store.database import Database
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.secret_box import SecretBox
+from tests.e2e.worker_process import (
+    eventually,
+    outbound_mentions,
+    run_inbox,
+    running_worker,
+    until_sent,
+    worker_env,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -31,42 +35,6 @@ PASSWORD = "abcd-efgh-ijkl-mnop"
 CREATE_RECORD = "com.atproto.repo.createRecord"
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], what: str, seconds: float = 60) -> None:
-    for _ in range(int(seconds * 10)):
-        if await check():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-async def inbox(env: dict[str, str], *args: str, stdin: bytes | None = None) -> str:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "inbox.cli",
-        *args,
-        env=env,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await process.communicate(stdin)
-    assert process.returncode == 0, err.decode()
-    return out.decode()
-
-
-async def start_worker(env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "inbox.cli",
-        "worker",
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-
-
 async def test_a_worker_killed_between_post_and_update_never_posts_twice(
     db: Database, database_dsn: str
 ) -> None:
@@ -74,14 +42,9 @@ async def test_a_worker_killed_between_post_and_update_never_posts_twice(
     fake.add_account(BRAND, "Acme Telecom", app_password=PASSWORD)
     fake.add_account(CUSTOMER, "Jo")
     complaint = fake.post(CUSTOMER, f"@{BRAND} my fibre is down")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INBOX_")}
-    env.update(
-        DATABASE_URL=database_dsn,
-        INBOX_SECRET_KEY=SecretBox.new_key(),
-        INBOX_OUTBOX_LEASE_SECONDS="1",
-    )
+    env = worker_env(database_dsn, SecretBox.new_key())
     async with FakeBlueskyServer(fake) as server:
-        connected = await inbox(
+        connected = await run_inbox(
             env,
             "connect",
             "bluesky",
@@ -95,9 +58,8 @@ async def test_a_worker_killed_between_post_and_update_never_posts_twice(
         assert PASSWORD not in connected
 
         fake.hold_answer(CREATE_RECORD, 60)
-        first = await start_worker(env)
         store = PgOutboxStore(db)
-        try:
+        async with running_worker(env, stopped_by=signal.SIGKILL):
 
             async def complaint_read() -> bool:
                 return bool(
@@ -116,25 +78,13 @@ async def test_a_worker_killed_between_post_and_update_never_posts_twice(
                 return len(fake.posted) == 1
 
             await eventually(posted, "the worker to post the reply")
-        finally:
-            first.send_signal(signal.SIGKILL)
-            await first.wait()
         fake.hold_answer(CREATE_RECORD, 0)
         claimed = await store.get(workspace_id, item.id)
         assert claimed is not None
         assert claimed.status.value == "sending"
 
-        second = await start_worker(env)
-        try:
-
-            async def sent() -> bool:
-                current = await store.get(workspace_id, item.id)
-                return current is not None and current.status.value == "sent"
-
-            await eventually(sent, "the second worker to reconcile the reply")
-        finally:
-            second.send_signal(signal.SIGTERM)
-            await second.wait()
+        async with running_worker(env):
+            await until_sent(store, workspace_id, item.id, "the second worker to reconcile it")
 
     (reply,) = fake.posted
     assert fake.requests[CREATE_RECORD] == 1  # the second worker looked, it did not post
@@ -142,13 +92,7 @@ async def test_a_worker_killed_between_post_and_update_never_posts_twice(
     done = await store.get(workspace_id, item.id)
     assert done is not None
     assert done.sent_external_id == reply.uri
-    outbound = await db.fetchval(
-        "SELECT count(*) FROM mention WHERE workspace_id = $1 AND thread_id = $2 "
-        "AND direction = 'outbound'",
-        workspace_id,
-        thread_id,
-    )
-    assert outbound == 1
+    assert await outbound_mentions(db, workspace_id, thread_id) == 1
 
 
 async def _thread(db: Database, thread_key: str) -> tuple[int, int]:

@@ -8,11 +8,7 @@ among the comment's replies and record it, not post it again.
 
 from __future__ import annotations
 
-import asyncio
-import os
 import signal
-import sys
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -30,28 +26,15 @@ from inbox.store.secret_box import SecretBox
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.inbound_webhooks import ManageWebhookSources
 from inbox.usecases.ingest import IngestMentions
+from tests.e2e.worker_process import (
+    eventually,
+    outbound_mentions,
+    running_worker,
+    until_sent,
+    worker_env,
+)
 
 pytestmark = pytest.mark.integration
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], what: str, seconds: float = 60) -> None:
-    for _ in range(int(seconds * 10)):
-        if await check():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-async def start_worker(env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "inbox.cli",
-        "worker",
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
 
 
 async def test_a_worker_killed_between_post_and_record_never_replies_twice(
@@ -87,35 +70,21 @@ async def test_a_worker_killed_between_post_and_record_never_replies_twice(
         )
         assert item.account_id == source.facebook_account_id
 
-        env = {k: v for k, v in os.environ.items() if not k.startswith("INBOX_")}
-        env.update(DATABASE_URL=database_dsn, INBOX_SECRET_KEY=key, INBOX_OUTBOX_LEASE_SECONDS="1")
+        env = worker_env(database_dsn, key)
         fake.hold_seconds = 60
-        first = await start_worker(env)
-        try:
+        async with running_worker(env, stopped_by=signal.SIGKILL):
 
             async def posted() -> bool:
                 return len(fake.posted) == 1
 
             await eventually(posted, "the worker to post the reply")
-        finally:
-            first.send_signal(signal.SIGKILL)
-            await first.wait()
         fake.hold_seconds = 0
         claimed = await store.get(workspace_id, item.id)
         assert claimed is not None
         assert claimed.status.value == "sending"
 
-        second = await start_worker(env)
-        try:
-
-            async def sent() -> bool:
-                current = await store.get(workspace_id, item.id)
-                return current is not None and current.status.value == "sent"
-
-            await eventually(sent, "the second worker to reconcile the reply")
-        finally:
-            second.send_signal(signal.SIGTERM)
-            await second.wait()
+        async with running_worker(env):
+            await until_sent(store, workspace_id, item.id, "the second worker to reconcile it")
 
     (reply,) = fake.posted
     assert reply.top_level == comment.id
@@ -123,10 +92,4 @@ async def test_a_worker_killed_between_post_and_record_never_replies_twice(
     done = await store.get(workspace_id, item.id)
     assert done is not None
     assert done.sent_external_id == reply.id
-    outbound = await db.fetchval(
-        "SELECT count(*) FROM mention WHERE workspace_id = $1 AND thread_id = $2 "
-        "AND direction = 'outbound'",
-        workspace_id,
-        thread_id,
-    )
-    assert outbound == 1
+    assert await outbound_mentions(db, workspace_id, thread_id) == 1

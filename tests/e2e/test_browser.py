@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -15,9 +16,12 @@ import pytest
 from pydantic import SecretStr
 
 from inbox.domain.ingestion import IngestBatch
+from inbox.domain.mention import Direction, Mention
+from inbox.domain.network import Network
 from inbox.domain.people import Role
 from inbox.store.database import Database
 from inbox.store.people import PgPeopleStore
+from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.services import Services
 from tests.factories import mention
 
@@ -77,6 +81,13 @@ async def logged_in(browser: Any, base: str, email: str) -> Any:
     return page
 
 
+def recent(message: Mention, minutes_ago: float) -> Mention:
+    """The message as if written that long ago (the pages show waits and deadlines from now)."""
+    return message.model_copy(
+        update={"created_at": datetime.now(UTC) - timedelta(minutes=minutes_ago)}
+    )
+
+
 async def screenshot(page: Any, name: str) -> None:
     folder = os.environ.get("INBOX_SCREENSHOTS")
     if folder:
@@ -94,12 +105,16 @@ async def test_an_agent_sees_a_mention_arrive_live_opens_it_and_replies(
     await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     await services.ingest(
         workspace_id,
-        IngestBatch([mention("1", conversation="c1", text="@acme where is my parcel?")]),
+        IngestBatch(
+            [recent(mention("1", conversation="c1", text="@acme where is my parcel?"), 12)]
+        ),
     )
     page = await logged_in(browser, base, "ana@example.com")
     await page.goto(f"{base}/inbox?view=all")
     await page.wait_for_selector("text=where is my parcel")
-    arrival = mention("2", author="u2", conversation="c2", text="@acme my fibre is down, live test")
+    arrival = recent(
+        mention("2", author="u2", conversation="c2", text="@acme my fibre is down, live test"), 1
+    )
     await services.ingest(workspace_id, IngestBatch([arrival]))
     # No reload: the row comes by the event stream.
     await page.wait_for_selector("text=my fibre is down, live test", timeout=20_000)
@@ -127,11 +142,24 @@ async def test_a_lead_reads_the_sla_figures(
 ) -> None:
     _, base = client
     await person(services, db, workspace_id, "lea@example.com", Role.LEAD)
-    await services.ingest(workspace_id, IngestBatch([mention("1", conversation="c1")]))
+    # Six customers over the last hours; the brand answered four of them, two late.
+    waits = {1: 20, 2: 45, 3: 90, 4: 150, 5: None, 6: None}
+    messages = []
+    for n, waited in waits.items():
+        asked = 40 * n
+        messages.append(recent(mention(str(n), author=f"u{n}", conversation=f"c{n}"), asked))
+        if waited is not None:
+            answer = mention(
+                f"r{n}", author="brand", conversation=f"c{n}", direction=Direction.OUTBOUND
+            )
+            messages.append(recent(answer, asked - waited))
+    await PgWorkspaceStore(db).add_account(workspace_id, Network.X, "brand", "acme")
+    await services.ingest(workspace_id, IngestBatch(messages))
     page = await logged_in(browser, base, "lea@example.com")
     await page.goto(f"{base}/dashboard")
     text = await page.inner_text("main")
     assert "clocks running" in text
+    assert "No clocks in these days" not in text
     await screenshot(page, "dashboard")
 
 

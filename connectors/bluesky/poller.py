@@ -19,7 +19,7 @@ before the commit leaves it where it was and the next poll reads the same notifi
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -35,14 +35,14 @@ from connectors.bluesky.normalise import (
     thread_ancestors,
 )
 from connectors.bluesky.xrpc import ApiAnswer, BlueskyApi, PermanentApiError
-from inbox.domain.ingestion import ConnectorCursor, IngestBatch, IngestResult, RejectedPayload
+from connectors.common import polling
+from connectors.common.polling import Ingest
+from inbox.domain.ingestion import ConnectorCursor, IngestBatch, RejectedPayload
 from inbox.domain.mention import Mention
 from inbox.domain.network import Network
 from inbox.ports import ConnectorState
 
 log = logging.getLogger(__name__)
-
-Ingest = Callable[[int, IngestBatch], Awaitable[IngestResult]]
 
 READ_REASONS = ("mention", "reply", "quote")
 PAGE_SIZE = 100
@@ -78,15 +78,9 @@ class ReadPosition(BaseModel):
 
 
 @dataclass(slots=True)
-class PollOutcome:
-    requests: int = 0
-    reads: int = 0
-    added: int = 0
-    quarantined: int = 0
-    newest_item_at: datetime | None = None
+class PollOutcome(polling.PollOutcome):
     # The catch-up is not finished: the runner polls again soon.
     behind: bool = False
-    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -312,13 +306,7 @@ class BlueskyPoller:
     async def _write(self, batch: IngestBatch, outcome: PollOutcome) -> None:
         result = await self.ingest(self.account.workspace_id, batch)
         outcome.reads += len(batch.mentions) + len(batch.rejected)
-        outcome.added += result.mentions_added
-        outcome.quarantined += result.quarantined
-        newest = max((m.created_at for m in batch.mentions), default=None)
-        if newest is not None and (
-            outcome.newest_item_at is None or newest > outcome.newest_item_at
-        ):
-            outcome.newest_item_at = newest
+        outcome.count_ingested(batch, result)
 
     async def _missing_ancestors(
         self, mentions: list[Mention], rejected: list[RejectedPayload], outcome: PollOutcome

@@ -17,11 +17,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from connectors.common import polling
+from connectors.common.polling import Ingest
 from connectors.mastodon.api import (
     NOTIFICATIONS_PAGE,
     ApiAnswer,
@@ -34,14 +34,12 @@ from connectors.mastodon.normalise import (
     normalise_notifications,
     normalise_statuses,
 )
-from inbox.domain.ingestion import ConnectorCursor, IngestBatch, IngestResult, RejectedPayload
+from inbox.domain.ingestion import ConnectorCursor, IngestBatch, RejectedPayload
 from inbox.domain.mention import Mention
 from inbox.domain.network import Network
 from inbox.ports import ConnectorState
 
 log = logging.getLogger(__name__)
-
-Ingest = Callable[[int, IngestBatch], Awaitable[IngestResult]]
 
 MAX_PAGES = 10
 # Each missing parent costs one context request out of ~300 per five minutes.
@@ -60,16 +58,10 @@ class MastodonAccount:
 
 
 @dataclass(slots=True)
-class PollOutcome:
-    requests: int = 0
-    reads: int = 0
-    added: int = 0
-    quarantined: int = 0
+class PollOutcome(polling.PollOutcome):
     skipped: int = 0
-    newest_item_at: datetime | None = None
     # More pages were waiting when the poll stopped: the next poll should come soon.
     truncated: bool = False
-    notes: list[str] = field(default_factory=list)
 
 
 def cursor_name(account: MastodonAccount, stream: str = "mentions") -> str:
@@ -149,13 +141,7 @@ class MastodonPoller:
 
     async def _write(self, batch: IngestBatch, outcome: PollOutcome) -> None:
         result = await self.ingest(self.account.workspace_id, batch)
-        outcome.added += result.mentions_added
-        outcome.quarantined += result.quarantined
-        newest = max((m.created_at for m in batch.mentions), default=None)
-        if newest is not None and (
-            outcome.newest_item_at is None or newest > outcome.newest_item_at
-        ):
-            outcome.newest_item_at = newest
+        outcome.count_ingested(batch, result)
 
     async def _missing_parents(self, page: NormalisedPage, outcome: PollOutcome) -> list[Mention]:
         """The ancestors of replies whose parent is neither on the page nor in the inbox."""

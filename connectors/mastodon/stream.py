@@ -24,9 +24,10 @@ from typing import Any
 
 import aiohttp
 
+from connectors.common.polling import Ingest
 from connectors.mastodon.api import MastodonApi, MastodonApiError, instance_url
 from connectors.mastodon.normalise import newer, normalise_notification
-from connectors.mastodon.poller import Ingest, MastodonAccount, cursor_name
+from connectors.mastodon.poller import MastodonAccount, cursor_name
 from connectors.mastodon.sse import EventParser, ServerEvent
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.ingestion import ConnectorCursor, IngestBatch, RejectedPayload

@@ -14,17 +14,17 @@ import contextlib
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Any
 
+from connectors.common import polling
+from connectors.common.polling import Ingest
 from connectors.x.api import ApiAnswer, XApi
 from connectors.x.normalise import NormalisedPage, normalise_page
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.ingestion import (
     ConnectorCursor,
     IngestBatch,
-    IngestResult,
     RejectedPayload,
 )
 from inbox.domain.mention import Mention
@@ -32,8 +32,6 @@ from inbox.domain.network import Network
 from inbox.ports import ConnectorState
 
 log = logging.getLogger(__name__)
-
-Ingest = Callable[[int, IngestBatch], Awaitable[IngestResult]]
 
 # X returns at most 800 mentions through since_id pagination; past that a gap is reported.
 MAX_PAGES = 8
@@ -65,14 +63,8 @@ def _drain(queue: asyncio.Queue[Any]) -> list[Any]:
 
 
 @dataclass(slots=True)
-class PollOutcome:
-    requests: int = 0
-    reads: int = 0
-    added: int = 0
-    quarantined: int = 0
-    newest_item_at: datetime | None = None
+class PollOutcome(polling.PollOutcome):
     truncated: bool = False
-    notes: list[str] = field(default_factory=list)
 
 
 def search_query(terms: Sequence[str], handle: str) -> str:
@@ -192,13 +184,7 @@ class XPoller:
 
     async def _write(self, batch: IngestBatch, outcome: PollOutcome) -> None:
         result = await self.ingest(self.account.workspace_id, batch)
-        outcome.added += result.mentions_added
-        outcome.quarantined += result.quarantined
-        newest = max((m.created_at for m in batch.mentions), default=None)
-        if newest is not None and (
-            outcome.newest_item_at is None or newest > outcome.newest_item_at
-        ):
-            outcome.newest_item_at = newest
+        outcome.count_ingested(batch, result)
 
     async def _fetch_pages(
         self,

@@ -21,10 +21,11 @@ import aiohttp
 from tweepy import StreamRule
 from tweepy.asynchronous import AsyncStreamingClient
 
+from connectors.common.polling import Ingest
 from connectors.jsonl import JsonLine, parse_line
 from connectors.x.api import EXPANSIONS, TWEET_FIELDS, USER_FIELDS
 from connectors.x.normalise import normalise_page
-from connectors.x.poller import Ingest, XAccount, search_query
+from connectors.x.poller import XAccount, search_query
 from inbox.domain.ingestion import ConnectorCursor, IngestBatch, RejectedPayload
 from inbox.domain.mention import Mention
 

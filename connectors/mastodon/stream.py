@@ -15,23 +15,21 @@ heartbeats) means the connection is dead.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import random
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 
+from connectors.common.live_stream import CatchUp, StreamBatches
 from connectors.common.polling import Ingest
 from connectors.mastodon.api import MastodonApi, MastodonApiError, instance_url
 from connectors.mastodon.normalise import newer, normalise_notification
 from connectors.mastodon.poller import MastodonAccount, cursor_name
 from connectors.mastodon.sse import EventParser, ServerEvent
 from inbox.domain.errors import ConfigurationError
-from inbox.domain.ingestion import ConnectorCursor, IngestBatch, RejectedPayload
-from inbox.domain.mention import Mention
+from inbox.domain.ingestion import RejectedPayload
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +64,7 @@ class MastodonStream:
         api: MastodonApi,
         ingest: Ingest,
         *,
-        on_reconnect: Callable[[], Coroutine[Any, Any, object]] | None = None,
+        on_reconnect: CatchUp | None = None,
         flush_seconds: float = 0.5,
         read_timeout: float = 50.0,
         max_backoff_seconds: float = 60.0,
@@ -74,54 +72,40 @@ class MastodonStream:
     ) -> None:
         self.account = account
         self._api = api
-        self._ingest = ingest
-        self._on_reconnect = on_reconnect
         self._flush_seconds = flush_seconds
         self._read_timeout = read_timeout
         self._max_backoff = max_backoff_seconds
         self._sleep = sleep
-        self._mentions: list[Mention] = []
-        self._rejected: list[RejectedPayload] = []
-        self._newest: str | None = None
+        self._batches = StreamBatches(
+            ingest,
+            account.workspace_id,
+            cursor_name(account, "stream"),
+            network="mastodon",
+            handle=account.handle,
+            on_reconnect=on_reconnect,
+        )
         self._source = f"mastodon-stream:{account.handle}"
         self._base: str | None = None
-        self.connections = 0
         self.breaks = 0
-        self.ingested = 0
         self.events: dict[str, int] = {}
-        self.catch_ups: list[asyncio.Task[object]] = []
+
+    @property
+    def connections(self) -> int:
+        return self._batches.connections
+
+    @property
+    def ingested(self) -> int:
+        return self._batches.ingested
 
     async def run(self, stop: asyncio.Event) -> None:
         """Stream until `stop` is set, writing what arrives every `flush_seconds`."""
         listening = asyncio.create_task(self._listen(stop))
-        try:
-            while not stop.is_set() and not listening.done():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self._flush_seconds)
-                await self.flush()
-        finally:
-            listening.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listening
-            await self.flush()
-            for catch_up in self.catch_ups:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await catch_up
+        await self._batches.write_while_running(
+            stop, listening, every_seconds=self._flush_seconds, halt=listening.cancel
+        )
 
     async def flush(self) -> None:
-        if not self._mentions and not self._rejected:
-            return
-        mentions, self._mentions = self._mentions, []
-        rejected, self._rejected = self._rejected, []
-        cursor = (
-            ConnectorCursor(connector=cursor_name(self.account, "stream"), position=self._newest)
-            if self._newest
-            else None
-        )
-        result = await self._ingest(
-            self.account.workspace_id, IngestBatch(mentions, rejected, cursor)
-        )
-        self.ingested += result.mentions_added
+        await self._batches.flush()
 
     # -- the connection ---------------------------------------------------------------------
 
@@ -174,7 +158,7 @@ class MastodonStream:
             if response.status != 200:
                 detail = (await response.read())[:200].decode("utf-8", "replace")
                 raise MastodonApiError(f"stream: HTTP {response.status}: {detail}")
-            self._connected()
+            self._batches.connected()
             parser = EventParser()
             delivered = False
             try:
@@ -190,23 +174,8 @@ class MastodonStream:
                 cut = parser.pending()
                 if cut is not None:
                     error = "the stream broke in the middle of an event"
-                    self._rejected.append(RejectedPayload(self._source, cut, error))
+                    self._batches.rejected.append(RejectedPayload(self._source, cut, error))
             return delivered
-
-    def _connected(self) -> None:
-        self.connections += 1
-        log.info(
-            "mastodon stream connected",
-            extra={
-                "action": "mastodon_stream_connect",
-                "account": self.account.handle,
-                "connections": self.connections,
-            },
-        )
-        if self.connections > 1 and self._on_reconnect is not None:
-            # Subscribed again first, then the REST poll: whatever arrived in the break is
-            # either in the poll's pages or on the stream from now on.
-            self.catch_ups.append(asyncio.create_task(self._on_reconnect()))
 
     # -- events -------------------------------------------------------------------------------
 
@@ -218,12 +187,12 @@ class MastodonStream:
             value = json.loads(event.data)
         except (ValueError, RecursionError) as exc:
             error = f"notification event: not valid JSON ({exc})"
-            self._rejected.append(RejectedPayload(self._source, event.raw, error))
+            self._batches.rejected.append(RejectedPayload(self._source, event.raw, error))
             return
         result = normalise_notification(value, source=self._source)
         if result.mention is not None:
-            self._mentions.append(result.mention)
+            self._batches.mentions.append(result.mention)
         if result.rejected is not None:
-            self._rejected.append(result.rejected)
+            self._batches.rejected.append(result.rejected)
         if result.mention is not None or result.rejected is not None:
-            self._newest = newer(self._newest, result.notification_id)
+            self._batches.newest = newer(self._batches.newest, result.notification_id)

@@ -12,22 +12,20 @@ overlap are dropped by ingestion.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import aiohttp
 from tweepy import StreamRule
 from tweepy.asynchronous import AsyncStreamingClient
 
+from connectors.common.live_stream import CatchUp, StreamBatches
 from connectors.common.polling import Ingest
 from connectors.jsonl import JsonLine, parse_line
 from connectors.x.api import EXPANSIONS, TWEET_FIELDS, USER_FIELDS
 from connectors.x.normalise import normalise_page
 from connectors.x.poller import XAccount, search_query
-from inbox.domain.ingestion import ConnectorCursor, IngestBatch, RejectedPayload
-from inbox.domain.mention import Mention
 
 log = logging.getLogger(__name__)
 
@@ -52,25 +50,34 @@ class XStream(AsyncStreamingClient):  # type: ignore[misc]  # tweepy ships no ty
         session_factory: Callable[[], aiohttp.ClientSession],
         ingest: Ingest,
         *,
-        on_reconnect: Callable[[], Coroutine[Any, Any, object]] | None = None,
+        on_reconnect: CatchUp | None = None,
         flush_seconds: float = 0.5,
         backfill_minutes: int | None = 2,
     ) -> None:
         super().__init__(bearer_token, return_type=dict)
         self.account = account
         self._session_factory = session_factory
-        self._ingest = ingest
-        self._on_reconnect = on_reconnect
         self._flush_seconds = flush_seconds
         self._backfill_minutes = backfill_minutes
-        self._mentions: list[Mention] = []
-        self._rejected: list[RejectedPayload] = []
-        self._newest: str | None = None
+        # The backfill covers a few minutes; the REST polls (`on_reconnect`) any longer gap.
+        self._batches = StreamBatches(
+            ingest,
+            account.workspace_id,
+            f"x:{account.user_id}:stream",
+            network="x",
+            handle=account.handle,
+            on_reconnect=on_reconnect,
+        )
         self._lines = 0
         self._source = f"x-stream:{account.handle}"
-        self.connections = 0
-        self.ingested = 0
-        self.catch_ups: list[asyncio.Task[object]] = []
+
+    @property
+    def connections(self) -> int:
+        return self._batches.connections
+
+    @property
+    def ingested(self) -> int:
+        return self._batches.ingested
 
     # -- rules ------------------------------------------------------------------------------
 
@@ -105,65 +112,33 @@ class XStream(AsyncStreamingClient):  # type: ignore[misc]  # tweepy ships no ty
             tweet_fields=TWEET_FIELDS,
             user_fields=USER_FIELDS,
         )
-        try:
-            while not stop.is_set() and not task.done():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self._flush_seconds)
-                await self.flush()
-        finally:
-            self.disconnect()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            await self.flush()
-            for catch_up in self.catch_ups:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await catch_up
+        await self._batches.write_while_running(
+            stop, task, every_seconds=self._flush_seconds, halt=self.disconnect
+        )
 
     async def flush(self) -> None:
-        if not self._mentions and not self._rejected:
-            return
-        mentions, self._mentions = self._mentions, []
-        rejected, self._rejected = self._rejected, []
-        cursor = (
-            ConnectorCursor(connector=f"x:{self.account.user_id}:stream", position=self._newest)
-            if self._newest
-            else None
-        )
-        result = await self._ingest(
-            self.account.workspace_id, IngestBatch(mentions, rejected, cursor)
-        )
-        self.ingested += result.mentions_added
+        await self._batches.flush()
 
     # -- tweepy's callbacks -----------------------------------------------------------------
 
     async def on_connect(self) -> None:
-        self.connections += 1
-        log.info(
-            "x stream connected",
-            extra={
-                "action": "x_stream_connect",
-                "account": self.account.handle,
-                "connections": self.connections,
-            },
-        )
-        if self.connections > 1 and self._on_reconnect is not None:
-            # The backfill covers a few minutes; the REST polls cover any longer gap.
-            self.catch_ups.append(asyncio.create_task(self._on_reconnect()))
+        self._batches.connected()
 
     async def on_data(self, raw_data: bytes) -> None:
         self._lines += 1
         line = parse_line(self._lines, raw_data, source=self._source)
         if not isinstance(line, JsonLine):
-            self._rejected.append(line)
+            self._batches.rejected.append(line)
             return
         if not self._is_for_this_account(line.value):
             return
         page = normalise_page(line.value, source=self._source)
-        self._mentions.extend(page.mentions)
-        self._rejected.extend(page.rejected)
+        self._batches.mentions.extend(page.mentions)
+        self._batches.rejected.extend(page.rejected)
         for mention in page.mentions:
-            if self._newest is None or int(mention.external_id) > int(self._newest):
-                self._newest = mention.external_id
+            newest = self._batches.newest
+            if newest is None or int(mention.external_id) > int(newest):
+                self._batches.newest = mention.external_id
 
     def _is_for_this_account(self, value: dict[str, Any]) -> bool:
         rules = value.get("matching_rules")

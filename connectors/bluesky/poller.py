@@ -34,8 +34,9 @@ from connectors.bluesky.normalise import (
     post_view_mention,
     thread_ancestors,
 )
-from connectors.bluesky.xrpc import ApiAnswer, BlueskyApi, PermanentApiError
+from connectors.bluesky.xrpc import BlueskyApi, PermanentApiError
 from connectors.common import polling
+from connectors.common.http_api import ApiAnswer
 from connectors.common.polling import Ingest
 from inbox.domain.ingestion import ConnectorCursor, IngestBatch, RejectedPayload
 from inbox.domain.mention import Mention

@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from connectors.bluesky.poller import BlueskyAccount, BlueskyPoller, PollOutcome
-from connectors.bluesky.xrpc import AuthenticationFailed, BlueskyApi, BlueskyApiError, RateLimited
+from connectors.bluesky.xrpc import AuthenticationFailed, BlueskyApi, BlueskyApiError
 from connectors.common.account_runner import AccountRunner
 from connectors.common.health import GapPolicy, lag
-from connectors.common.http_api import Clock
+from connectors.common.http_api import Clock, RateLimited
 from inbox.ports import ApiUsageLedger, ChannelHealthStore
 
 log = logging.getLogger(__name__)

@@ -44,20 +44,6 @@ from connectors.common.http_api import (
 )
 from inbox.domain.errors import ConfigurationError
 
-__all__ = [
-    "ApiAnswer",
-    "AuthenticationFailed",
-    "BlueskyApi",
-    "BlueskyApiError",
-    "BlueskyCredentials",
-    "PermanentApiError",
-    "RateLimit",
-    "RateLimited",
-    "SignedIn",
-    "TransientApiError",
-    "rate_limit_from",
-]
-
 log = logging.getLogger(__name__)
 
 Params = Sequence[tuple[str, str]]

@@ -39,18 +39,6 @@ from connectors.common.http_api import (
 )
 from inbox.domain.errors import ConfigurationError
 
-__all__ = [
-    "ApiAnswer",
-    "LinkedAnswer",
-    "MastodonApi",
-    "MastodonApiError",
-    "PermanentApiError",
-    "RateLimit",
-    "RateLimited",
-    "TransientApiError",
-    "rate_limit_from",
-]
-
 # Mastodon serves at most 80 notifications and 40 statuses a page.
 NOTIFICATIONS_PAGE = 80
 STATUSES_PAGE = 40

@@ -19,11 +19,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from connectors.mastodon.api import (
-    MastodonApi,
-    MastodonApiError,
-    PermanentApiError,
-)
+from connectors.common.http_api import PermanentApiError
+from connectors.mastodon.api import MastodonApi, MastodonApiError
 from connectors.mastodon.html_text import html_to_text
 from connectors.mastodon.normalise import id_order
 from connectors.mastodon.poller import MastodonAccount

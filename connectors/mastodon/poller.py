@@ -21,13 +21,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from connectors.common import polling
+from connectors.common.http_api import ApiAnswer, PermanentApiError
 from connectors.common.polling import Ingest
-from connectors.mastodon.api import (
-    NOTIFICATIONS_PAGE,
-    ApiAnswer,
-    MastodonApi,
-    PermanentApiError,
-)
+from connectors.mastodon.api import NOTIFICATIONS_PAGE, MastodonApi
 from connectors.mastodon.normalise import (
     NormalisedPage,
     id_order,

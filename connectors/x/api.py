@@ -35,18 +35,6 @@ from connectors.common.http_api import (
     rate_limit_in,
 )
 
-__all__ = [
-    "ApiAnswer",
-    "PermanentApiError",
-    "RateLimit",
-    "RateLimited",
-    "TransientApiError",
-    "XApi",
-    "XApiError",
-    "XCredentials",
-    "rate_limit_from",
-]
-
 TWEET_FIELDS = [
     "author_id",
     "created_at",

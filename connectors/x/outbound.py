@@ -7,7 +7,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from connectors.x.api import PermanentApiError, RateLimited, TransientApiError, XApi, XApiError
+from connectors.common.http_api import PermanentApiError, RateLimited, TransientApiError
+from connectors.x.api import XApi, XApiError
 from connectors.x.normalise import tweet_url
 from connectors.x.poller import XAccount
 from inbox.domain.mention import Author, Direction, Mention

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.common import polling
+from connectors.common.http_api import ApiAnswer
 from connectors.common.polling import Ingest
-from connectors.x.api import ApiAnswer, XApi
+from connectors.x.api import XApi
 from connectors.x.normalise import NormalisedPage, normalise_page
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.ingestion import (

@@ -36,6 +36,7 @@ from inbox.domain.web import InboxFilters, WebSession
 from inbox.usecases.services import Services
 from inbox.usecases.web_auth import LoginRefusedError, TooManyAttemptsError
 from inbox.usecases.web_pages import VIEWS
+from web.inbox_rows import rows_html
 from web.keys import SERVICES, WORKSPACE
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,10 @@ CSP = "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 
 
 def render(template: str, status: int = 200, **context: Any) -> web.Response:
     context.setdefault("session", None)
-    html = TEMPLATES.get_template(template).render(**context)
+    return html_response(TEMPLATES.get_template(template).render(**context), status)
+
+
+def html_response(html: str, status: int = 200) -> web.Response:
     response = web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
     response.headers["Content-Security-Policy"] = CSP
     # Not "no-referrer": with it, browsers send `Origin: null` on this site's own forms,
@@ -159,40 +163,12 @@ async def inbox_page(request: web.Request) -> web.Response:
     )
     rows = await _services(request).inbox_pages.inbox(session, view, filters=filters)
     view = view if view in VIEWS else "mine"
-    template = "inbox_rows.html" if request.query.get("partial") == "1" else "inbox.html"
+    html = rows_html(rows, datetime.now(UTC))
+    if request.query.get("partial") == "1":
+        return html_response(str(html))
     return render(
-        template,
-        session=session,
-        rows=rows,
-        view=view,
-        filters=filters,
-        now=datetime.now(UTC),
-        until=_until,
-        waited=_waited,
+        "inbox.html", session=session, rows=html, count=len(rows), view=view, filters=filters
     )
-
-
-def _span(seconds: float) -> str:
-    minutes = int(abs(seconds) // 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes:02d}"
-    return f"{hours // 24} d {hours % 24} h"
-
-
-def _until(deadline: datetime | None, now: datetime) -> str:
-    """The response deadline as a row says it: how long is left, or how late it is."""
-    if deadline is None:
-        return ""
-    left = (deadline - now).total_seconds()
-    return f"{_span(left)} left" if left >= 0 else f"late by {_span(left)}"
-
-
-def _waited(since: datetime | None, now: datetime) -> str:
-    """The customer's real wait, whatever the calendar says."""
-    return "" if since is None else f"waiting {_span((now - since).total_seconds())}"
 
 
 def _share(part: int, whole: int) -> str:
@@ -279,11 +255,8 @@ async def my_dashboard(request: web.Request) -> web.Response:
         share=_share,
         minutes=_minutes,
         bar=_bar,
-        rows=mine,
+        rows=rows_html(mine, datetime.now(UTC)),
         notifications=told,
-        now=datetime.now(UTC),
-        until=_until,
-        waited=_waited,
     )
 
 

@@ -101,6 +101,40 @@ def ratio_figures(
     ]
 
 
+async def polled_rounds(
+    name: str,
+    args: argparse.Namespace,
+    publish: Callable[[int], Awaitable[Any]],
+    poll: Callable[[], Awaitable[Any]],
+    timed: TimedIngest,
+    ingest: IngestMentions,
+    ceiling_ws: int,
+) -> list[Figure]:
+    """Each round the fake publishes new mentions and the connector polls them all; the same
+    mentions are then ingested straight into the ceiling's workspace, timed alike."""
+    connector_rates: list[float] = []
+    ceiling_rates: list[float] = []
+    added = 0
+    for number in range(args.rounds):
+        await publish(args.per_round)
+        first_batch = len(timed.batches)
+        started = time.perf_counter()
+        outcome = await poll()
+        connector_seconds = time.perf_counter() - started
+        mentions = timed.mentions_since(first_batch)
+        ceiling = await ceiling_rate(ingest, ceiling_ws, mentions)
+        added += outcome.added
+        connector_rates.append(len(mentions) / connector_seconds)
+        ceiling_rates.append(ceiling)
+        print(
+            f"round {number + 1}: {len(mentions)} mentions in {outcome.requests} "
+            f"requests; connector {connector_seconds:.3f} s, "
+            f"ceiling {len(mentions) / ceiling:.3f} s"
+        )
+    print(f"{added} mentions added by the {name} connector")
+    return ratio_figures(name.lower(), connector_rates, ceiling_rates)
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -178,8 +212,6 @@ async def bench_mastodon(db: Database, args: argparse.Namespace) -> list[Figure]
         parent.send((command, count))
         return await loop.run_in_executor(None, parent.recv)
 
-    connector_rates: list[float] = []
-    ceiling_rates: list[float] = []
     try:
         url, brand = await loop.run_in_executor(None, parent.recv)
         connector_ws, ceiling_ws = await workspaces_for(db, "mastodon")
@@ -199,28 +231,18 @@ async def bench_mastodon(db: Database, args: argparse.Namespace) -> list[Figure]
             )
             await ask("publish", 1)
             await poller.poll_mentions()  # the first poll sets the cursor
-            added = 0
-            for number in range(args.rounds):
-                await ask("publish", args.per_round)
-                first_batch = len(timed.batches)
-                started = time.perf_counter()
-                outcome = await poller.poll_mentions()
-                connector_seconds = time.perf_counter() - started
-                mentions = timed.mentions_since(first_batch)
-                ceiling = await ceiling_rate(ingest, ceiling_ws, mentions)
-                added += outcome.added
-                connector_rates.append(len(mentions) / connector_seconds)
-                ceiling_rates.append(ceiling)
-                print(
-                    f"round {number + 1}: {len(mentions)} mentions in {outcome.requests} "
-                    f"requests; connector {connector_seconds:.3f} s, "
-                    f"ceiling {len(mentions) / ceiling:.3f} s"
-                )
-        print(f"{added} mentions added by the Mastodon connector")
+            return await polled_rounds(
+                "Mastodon",
+                args,
+                lambda count: ask("publish", count),
+                poller.poll_mentions,
+                timed,
+                ingest,
+                ceiling_ws,
+            )
     finally:
         parent.send(("stop", 0))
         fake.join(timeout=10)
-    return ratio_figures("mastodon", connector_rates, ceiling_rates)
 
 
 # -- inbound webhooks ---------------------------------------------------------------------------
@@ -428,8 +450,6 @@ async def bench_bluesky(db: Database, args: argparse.Namespace) -> list[Figure]:
         parent.send((command, count))
         return await loop.run_in_executor(None, parent.recv)
 
-    connector_rates: list[float] = []
-    ceiling_rates: list[float] = []
     try:
         url, brand_did = await loop.run_in_executor(None, parent.recv)
         connector_ws, ceiling_ws = await workspaces_for(db, "bluesky")
@@ -450,28 +470,18 @@ async def bench_bluesky(db: Database, args: argparse.Namespace) -> list[Figure]:
             )
             await ask("publish", 1)
             await poller.poll()  # the first poll signs in and sets the position
-            added = 0
-            for number in range(args.rounds):
-                await ask("publish", args.per_round)
-                first_batch = len(timed.batches)
-                started = time.perf_counter()
-                outcome = await poller.poll()
-                connector_seconds = time.perf_counter() - started
-                mentions = timed.mentions_since(first_batch)
-                ceiling = await ceiling_rate(ingest, ceiling_ws, mentions)
-                added += outcome.added
-                connector_rates.append(len(mentions) / connector_seconds)
-                ceiling_rates.append(ceiling)
-                print(
-                    f"round {number + 1}: {len(mentions)} mentions in {outcome.requests} "
-                    f"requests; connector {connector_seconds:.3f} s, "
-                    f"ceiling {len(mentions) / ceiling:.3f} s"
-                )
-        print(f"{added} mentions added by the Bluesky connector")
+            return await polled_rounds(
+                "Bluesky",
+                args,
+                lambda count: ask("publish", count),
+                poller.poll,
+                timed,
+                ingest,
+                ceiling_ws,
+            )
     finally:
         parent.send(("stop", 0))
         fake.join(timeout=10)
-    return ratio_figures("bluesky", connector_rates, ceiling_rates)
 
 
 # -- running ----------------------------------------------------------------------------------

@@ -595,6 +595,12 @@ class InboxPageQuery(Protocol):
         those told, or None when the thread does not exist."""
         ...
 
+    async def add_customer_note(
+        self, workspace_id: int, thread_id: int, agent_id: int, body: str
+    ) -> bool:
+        """A note about the thread's customer; False without such a thread or customer."""
+        ...
+
     async def assign(
         self,
         workspace_id: int,

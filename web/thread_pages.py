@@ -37,6 +37,7 @@ NOTICES = {
     "woken": "Back in its views.",
     "corrected": "Classification corrected; the SLA deadline follows it.",
     "noted": "Note added (colleagues only).",
+    "customer_noted": "Note about the customer added: it shows on all their threads.",
 }
 
 
@@ -145,6 +146,14 @@ async def add_note(request: web.Request) -> web.StreamResponse:
     raise _back(thread_id, "noted", f"&told={len(told)}" if told else "")
 
 
+async def add_customer_note(request: web.Request) -> web.StreamResponse:
+    session, form, thread_id = await _action(request)
+    await _services(request).inbox_pages.add_customer_note(
+        session, thread_id, str(form.get("body", ""))
+    )
+    raise _back(thread_id, "customer_noted")
+
+
 def _optional_id(value: object) -> int | None:
     text = str(value or "").strip()
     if not text:
@@ -208,6 +217,7 @@ def add_thread_pages(app: web.Application) -> None:
         ("take", take_thread),
         ("close", close_thread),
         ("notes", add_note),
+        ("customer-notes", add_customer_note),
         ("assign", assign_thread),
         ("resolve", resolve_thread),
         ("snooze", snooze_thread),

@@ -101,6 +101,7 @@ class PageCustomer:
     other_threads: tuple[
         tuple[int, str, str, str, datetime], ...
     ]  # id, network, status, excerpt, opened
+    notes: tuple[PageNote, ...] = ()  # about the customer, on every thread of theirs
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from inbox.domain.web import (
     ANY,
@@ -181,6 +183,22 @@ WHERE t.workspace_id = $1 AND t.id = $2 AND o.id <> t.id
 ORDER BY o.opened_at DESC
 LIMIT 50
 """
+# Notes about the thread's customer, and adding one (through the thread: its customer).
+CUSTOMER_NOTES = """
+SELECT n.body, n.created_at, a.display_name AS author
+FROM thread t
+JOIN customer_note n ON n.workspace_id = t.workspace_id AND n.customer_id = t.customer_id
+LEFT JOIN agent a ON a.workspace_id = n.workspace_id AND a.id = n.author_agent_id
+WHERE t.workspace_id = $1 AND t.id = $2
+ORDER BY n.created_at, n.id
+LIMIT 200
+"""
+ADD_CUSTOMER_NOTE = """
+INSERT INTO customer_note (workspace_id, customer_id, author_agent_id, body)
+SELECT $1, customer_id, $3, $4 FROM thread
+WHERE workspace_id = $1 AND id = $2 AND customer_id IS NOT NULL
+RETURNING id
+"""
 NOTES = """
 SELECT n.body, n.created_at, a.display_name AS author
 FROM note n LEFT JOIN agent a ON a.workspace_id = n.workspace_id AND a.id = n.author_agent_id
@@ -344,6 +362,13 @@ class PgInboxPages:
                 )
         return told
 
+    async def add_customer_note(
+        self, workspace_id: int, thread_id: int, agent_id: int, body: str
+    ) -> bool:
+        async with self._db.connection() as conn:
+            added = await conn.fetchval(ADD_CUSTOMER_NOTE, workspace_id, thread_id, agent_id, body)
+        return added is not None
+
     async def assign(
         self,
         workspace_id: int,
@@ -398,6 +423,7 @@ class PgInboxPages:
             notes = await conn.fetch(NOTES, workspace_id, thread_id)
             customer = await conn.fetchrow(CUSTOMER, workspace_id, thread_id)
             others = await conn.fetch(OTHER_THREADS, workspace_id, thread_id)
+            about = await conn.fetch(CUSTOMER_NOTES, workspace_id, thread_id)
             replying = await conn.fetch(REPLYING, workspace_id, thread_id, viewer_id, now)
             colleagues = await conn.fetch(COLLEAGUES, workspace_id)
             teams = await conn.fetch(TEAMS, workspace_id)
@@ -432,11 +458,9 @@ class PgInboxPages:
                     (row["id"], row["network"], row["status"], row["excerpt"], row["opened_at"])
                     for row in others
                 ),
+                notes=_notes(about),
             ),
-            notes=tuple(
-                PageNote(author=row["author"] or "", text=row["body"], at=row["created_at"])
-                for row in notes
-            ),
+            notes=_notes(notes),
             messages=tuple(
                 PageMessage(
                     inbound=row["direction"] == "inbound",
@@ -466,4 +490,10 @@ def _reasons(stored: str | None) -> tuple[tuple[str, str, str], ...]:
         (str(r.get("decision", "")), str(r.get("cue", "")), str(r.get("effect", "")))
         for r in decoded
         if isinstance(r, dict)
+    )
+
+
+def _notes(rows: Sequence[Any]) -> tuple[PageNote, ...]:
+    return tuple(
+        PageNote(author=row["author"] or "", text=row["body"], at=row["created_at"]) for row in rows
     )

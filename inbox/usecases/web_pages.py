@@ -83,15 +83,22 @@ class InboxPages:
     async def add_note(self, session: WebSession, thread_id: int, body: str) -> list[int]:
         """The note, and the ids of the colleagues it names (@handle) who were told."""
         _staff(session)
-        text = body.strip()
-        if not text or len(text) > LONGEST_NOTE or not is_storable(text):
-            raise ConfigurationError("note", f"1 to {LONGEST_NOTE} characters of plain text")
+        text = _note_text(body)
         told = await self._query.add_note(
             session.workspace_id, thread_id, session.agent_id, text, named_in(text)
         )
         if told is None:
             raise NotFoundError("thread", thread_id)
         return told
+
+    async def add_customer_note(self, session: WebSession, thread_id: int, body: str) -> None:
+        """A note about the thread's customer, shown on every thread of theirs."""
+        _staff(session)
+        text = _note_text(body)
+        if not await self._query.add_customer_note(
+            session.workspace_id, thread_id, session.agent_id, text
+        ):
+            raise NotFoundError("customer of thread", thread_id)
 
     async def assign(
         self, session: WebSession, thread_id: int, agent_id: int | None, team_id: int | None
@@ -123,6 +130,13 @@ class InboxPages:
         if any(not n.read for n in found):
             await self._query.mark_read(session.workspace_id, session.agent_id, self._clock())
         return found
+
+
+def _note_text(body: str) -> str:
+    text = body.strip()
+    if not text or len(text) > LONGEST_NOTE or not is_storable(text):
+        raise ConfigurationError("note", f"1 to {LONGEST_NOTE} characters of plain text")
+    return text
 
 
 def _staff(session: WebSession) -> None:

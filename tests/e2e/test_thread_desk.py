@@ -372,3 +372,25 @@ async def test_per_person_figures_only_when_the_workspace_turns_them_on(
     own_row = re.search(r"<td>ana \(#\d+\)</td>\s*<td>(\d+)</td>", mine)
     assert own_row is not None
     assert own_row.group(1) == lead_row.group(1)  # exactly what the lead sees
+
+
+async def test_a_note_about_the_customer_shows_on_all_their_threads(
+    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
+) -> None:
+    ana, base = client
+    thread_id, url = await _agent_on_a_thread(ana, base, services, db, workspace_id)
+    page = await _page(ana, url)
+    body = "Prefers e-mail <b>after 6pm</b>; disputed the November bill"
+    async with await _post(ana, f"{url}/customer-notes", page, body=body) as r:
+        assert r.status == 303
+    # The same customer writes again in another conversation, on the same network.
+    await services.ingest(workspace_id, IngestBatch([mention("5", conversation="c5", minute=9)]))
+    async with db.connection() as conn:
+        other = await conn.fetchval(
+            "SELECT id FROM thread WHERE workspace_id = $1 AND thread_key = 'c5'", workspace_id
+        )
+    assert other != thread_id
+    shown = await _page(ana, f"{base}/threads/{other}")
+    assert "Prefers e-mail &lt;b&gt;after 6pm&lt;/b&gt;" in shown
+    async with await _post(ana, f"{url}/customer-notes", page, body="   ") as r:
+        assert r.status == 400

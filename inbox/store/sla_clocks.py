@@ -151,10 +151,13 @@ WHERE c.workspace_id = $1 AND c.thread_id = d.t AND c.kind = d.k AND c.started_a
 
 # Out-of-hours acknowledgements, queued in the outbox with the clocks that asked for them;
 # the idempotency key makes a replayed batch queue nothing twice.
+# One acknowledgement per customer in 12 hours, whatever their number of threads: a second
+# one says nothing new, and networks refuse the same words posted twice.
 QUEUE_ACKNOWLEDGEMENTS = """
 INSERT INTO outbox_item (workspace_id, thread_id, network, kind, idempotency_key, body,
                          in_reply_to, account_id)
-SELECT $1, t.id, t.network, 'acknowledgement', a.key, a.body,
+SELECT DISTINCT ON (coalesce(t.customer_id, -t.id))
+       $1, t.id, t.network, 'acknowledgement', a.key, a.body,
        (SELECT m.external_id FROM mention m
         WHERE m.workspace_id = $1 AND m.thread_id = t.id AND m.direction = 'inbound'
         ORDER BY m.created_at DESC LIMIT 1),
@@ -163,6 +166,12 @@ SELECT $1, t.id, t.network, 'acknowledgement', a.key, a.body,
         ORDER BY n.id LIMIT 1)
 FROM unnest($2::bigint[], $3::text[], $4::text[]) AS a (thread_id, key, body)
 JOIN thread t ON t.workspace_id = $1 AND t.id = a.thread_id
+WHERE NOT EXISTS (
+    SELECT 1 FROM outbox_item o
+    JOIN thread p ON p.workspace_id = o.workspace_id AND p.id = o.thread_id
+    WHERE o.workspace_id = $1 AND o.kind = 'acknowledgement'
+      AND p.customer_id = t.customer_id AND o.created_at > now() - interval '12 hours')
+ORDER BY coalesce(t.customer_id, -t.id), t.id
 ON CONFLICT (workspace_id, idempotency_key) DO NOTHING
 """
 

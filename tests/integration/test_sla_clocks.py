@@ -187,6 +187,26 @@ async def test_out_of_hours_messages_are_acknowledged_once_and_the_ack_stops_no_
     (clock,) = await clocks(db, workspace_id)
     assert clock["stopped_at"] is None
 
+    # The same customer again that night, in two new conversations (one batch, then another),
+    # and someone else: one acknowledgement a customer, not one a thread.
+    later = [
+        mention(str(n), conversation=str(n)).model_copy(
+            update={"created_at": friday_night + timedelta(minutes=n), "language": "fr"}
+        )
+        for n in (5, 6)
+    ]
+    other = mention("7", author="u2", conversation="7").model_copy(
+        update={"created_at": friday_night + timedelta(minutes=7), "language": "fr"}
+    )
+    await ingest_at_night(workspace_id, IngestBatch(later))
+    await ingest_at_night(workspace_id, IngestBatch([other]))
+    async with db.connection() as conn:
+        answered = await conn.fetch(
+            "SELECT in_reply_to FROM outbox_item WHERE workspace_id = $1 ORDER BY id",
+            workspace_id,
+        )
+    assert [q["in_reply_to"] for q in answered] == ["1", "7"]
+
 
 async def test_new_settings_replan_running_clocks_and_leave_finished_ones(
     db: Database, workspace_id: int

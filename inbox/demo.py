@@ -23,7 +23,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from connectors.x.fake import FakeX, FakeXServer
-from inbox import demo_networks
+from inbox import demo_history, demo_networks
 from inbox.bootstrap import Runtime, credential_store, open_runtime, run_workers
 from inbox.domain.network import Network
 from inbox.domain.people import Role
@@ -233,6 +233,13 @@ async def run_demo(settings: Settings, host: str, port: int, speed: float) -> No
         ):
             logins = _seed_people()
             await _seed(runtime, logins)
+            await demo_history.play_past_week(
+                runtime.services,
+                runtime.default_workspace_id,
+                datetime.now(UTC),
+                tuple((user_id, handle) for user_id, handle, _ in CUSTOMERS),
+                (BRAND_ID, BRAND),
+            )
             await demo_networks.connect_accounts(runtime, runtime.default_workspace_id, others)
             runner = web.AppRunner(
                 create_app(runtime.services, runtime.default_workspace_id), access_log=None

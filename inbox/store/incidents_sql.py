@@ -167,6 +167,8 @@ WITH linked AS (
     FROM linked, jsonb_array_elements(linked.reasons) AS r,
          unnest(string_to_array(r->>'cue', ',')) AS w
     WHERE r->>'decision' IN ('topics', 'urgency') AND trim(w) <> ''
+      -- cues that are counts ("250000 followers", "3 messages"), not words of the complaint
+      AND trim(w) !~ '^[0-9]+ '
     GROUP BY 1 ORDER BY n DESC, word LIMIT 10
 ), place_words AS (
     SELECT p[1] AS place, count(*) AS n

@@ -188,7 +188,8 @@ class IncidentBanner(BaseModel):
 
 
 class ComplaintCount(BaseModel):
-    """Complaints of one workspace at one instant (or minute) sharing topics and keyword groups."""
+    """Complaints of one workspace at one instant (or minute) sharing topics, keyword groups
+    and the places they name."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -197,6 +198,7 @@ class ComplaintCount(BaseModel):
     topics: tuple[str, ...]
     keyword_groups: tuple[str, ...]
     count: int = 1
+    regions: tuple[str, ...] = ()
 
 
 class Detection(BaseModel):

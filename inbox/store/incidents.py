@@ -83,6 +83,7 @@ def _complaint(workspace_id: int, row: Any, count: int = 1) -> ComplaintCount:
         at=row["at"] if "at" in row else row["created_at"],
         topics=tuple(row["topics"]),
         keyword_groups=tuple(row["groups"]),
+        regions=tuple(row["regions"]),
         count=count,
     )
 
@@ -97,8 +98,9 @@ class PgIncidentIngestWriter:
         self, workspace_id: int, thread_ids: Sequence[int]
     ) -> list[ComplaintCount]:
         rows = await self._conn.fetch(
-            sql.NEW_COMPLAINTS, workspace_id, list(thread_ids), _EFFECTS, _GROUPS
-        )
+            sql.NEW_COMPLAINTS, workspace_id, list(thread_ids), _EFFECTS, _GROUPS,
+            sql.PLACE_PATTERN,
+        )  # fmt: skip
         return [_complaint(workspace_id, row) for row in rows]
 
     async def link_new(self, workspace_id: int, thread_ids: Sequence[int]) -> int:
@@ -123,7 +125,9 @@ class PgIncidentStore:
 
     async def complaint_history(self, since: datetime, until: datetime) -> list[ComplaintCount]:
         async with self._db.connection() as conn:
-            rows = await conn.fetch(sql.COMPLAINT_HISTORY, since, until, _EFFECTS, _GROUPS)
+            rows = await conn.fetch(
+                sql.COMPLAINT_HISTORY, since, until, _EFFECTS, _GROUPS, sql.PLACE_PATTERN
+            )
         return [_complaint(row["workspace_id"], row, row["count"]) for row in rows]
 
     async def all_settings(self) -> dict[int, IncidentSettings]:

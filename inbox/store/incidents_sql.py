@@ -24,8 +24,16 @@ def matches(effects: str, groups: str) -> str:
     return _MATCHES.format(groups=keyword_groups(effects, groups))
 
 
+# The places a message names (see PLACE_PATTERN), each a region series of its own.
+_REGIONS = "ARRAY(SELECT DISTINCT p[1] FROM regexp_matches(m.body, {pattern}, 'g') AS p)"
+
+
+def regions(pattern: str) -> str:
+    return _REGIONS.format(pattern=pattern)
+
+
 NEW_COMPLAINTS = f"""
-SELECT m.created_at, mc.topics, {keyword_groups("$3", "$4")} AS groups
+SELECT m.created_at, mc.topics, {keyword_groups("$3", "$4")} AS groups, {regions("$5")} AS regions
 FROM mention m
 JOIN mention_classification mc
   ON mc.workspace_id = m.workspace_id AND mc.network = m.network
@@ -66,13 +74,13 @@ ON CONFLICT DO NOTHING
 
 COMPLAINT_HISTORY = f"""
 SELECT m.workspace_id, date_trunc('minute', m.created_at) AS at, mc.topics,
-       {keyword_groups("$3", "$4")} AS groups, count(*) AS count
+       {keyword_groups("$3", "$4")} AS groups, {regions("$5")} AS regions, count(*) AS count
 FROM mention m
 JOIN mention_classification mc
   ON mc.workspace_id = m.workspace_id AND mc.network = m.network
  AND mc.external_id = m.external_id AND mc.kind = 'complaint'
 WHERE m.direction = 'inbound' AND m.created_at >= $1 AND m.created_at < $2
-GROUP BY 1, 2, 3, 4
+GROUP BY 1, 2, 3, 4, 5
 ORDER BY 2, 1
 """  # noqa: S608
 

@@ -112,7 +112,10 @@ class ComplaintWatcher:
             return
         for complaint in complaints:
             keys = complaint_keys(
-                complaint.workspace_id, complaint.topics, complaint.keyword_groups
+                complaint.workspace_id,
+                complaint.topics,
+                complaint.keyword_groups,
+                complaint.regions,
             )
             closed = self._counter.add(keys, complaint.at, complaint.count)
             self._unreported.extend(closed)
@@ -206,7 +209,10 @@ class ComplaintWatcher:
 
         for complaint in history:
             keys = complaint_keys(
-                complaint.workspace_id, complaint.topics, complaint.keyword_groups
+                complaint.workspace_id,
+                complaint.topics,
+                complaint.keyword_groups,
+                complaint.regions,
             )
             observe(counter.add(keys, complaint.at, complaint.count))
         observe(counter.close_until(until))

@@ -253,3 +253,30 @@ async def test_the_same_peak_on_a_series_that_never_had_one_opens_an_incident(
     opened = await peak_morning(db, workspace_id, weekday_history(5, peaks=False))
     assert opened, "the control: the peak alone is enough to alarm a series that never had it"
     assert opened[0].started_at < NOW.replace(hour=9, minute=10)
+
+
+async def test_complaints_naming_a_place_are_counted_in_its_region_series(
+    db: Database, workspace_id: int
+) -> None:
+    services = build_services(db)
+    at = NOW - timedelta(minutes=3)
+    await services.ingest(
+        workspace_id,
+        IngestBatch(
+            [
+                complaint(1, at, "@acme no network at all in Lyon, panne totale"),
+                complaint(2, at, "@acme plus de réseau à Lyon depuis midi, c'est une panne"),
+                complaint(3, at, "@acme internet down near Grenoble since this morning"),
+            ]
+        ),
+    )
+    tick = services.incidents.watcher.close_until(NOW)
+    regions = {
+        (s.key.value, s.signal.observed)
+        for s in tick.signals
+        if s.key.kind == "region" and s.width == timedelta(minutes=1)
+    }
+    assert ("Lyon", 2) in regions
+    assert ("Grenoble", 1) in regions
+    history = await PgIncidentStore(db).complaint_history(NOW - timedelta(hours=1), NOW)
+    assert sorted(r for c in history for r in c.regions) == ["Grenoble", "Lyon", "Lyon"]

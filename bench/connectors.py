@@ -20,7 +20,8 @@ import asyncio
 import statistics
 import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -135,6 +136,35 @@ async def polled_rounds(
     return ratio_figures(name.lower(), connector_rates, ceiling_rates)
 
 
+Ask = Callable[[str, int], Awaitable[Any]]
+
+
+@asynccontextmanager
+async def fake_in_child(
+    target: Callable[[Any, int, int], None], args: argparse.Namespace
+) -> AsyncIterator[tuple[Ask, Any]]:
+    """A fake network server in a child process (its CPU apart from the connector's), asked
+    over a pipe; with what it first says (its address and the brand's account)."""
+    import multiprocessing
+
+    parent, child = multiprocessing.Pipe()
+    fake = multiprocessing.Process(
+        target=target, args=(child, args.customers, args.seed), daemon=True
+    )
+    fake.start()
+    loop = asyncio.get_running_loop()
+
+    async def ask(command: str, count: int) -> Any:
+        parent.send((command, count))
+        return await loop.run_in_executor(None, parent.recv)
+
+    try:
+        yield ask, await loop.run_in_executor(None, parent.recv)
+    finally:
+        parent.send(("stop", 0))
+        fake.join(timeout=10)
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -191,8 +221,6 @@ async def bench_mastodon(db: Database, args: argparse.Namespace) -> list[Figure]
     """Mention notifications polled from the fake instance (JSON pages over loopback HTTP,
     followed by `min_id`, HTML to text, parents checked) and ingested with their cursor; the
     ceiling ingests the same normalised mentions in one batch."""
-    import multiprocessing
-
     from pydantic import SecretStr
 
     from connectors.mastodon.api import NOTIFICATIONS_PAGE, MastodonApi, mastodon_session
@@ -201,19 +229,7 @@ async def bench_mastodon(db: Database, args: argparse.Namespace) -> list[Figure]
     from inbox.store.connector_state import PgConnectorState
     from inbox.store.ingest import PgIngestStore
 
-    parent, child = multiprocessing.Pipe()
-    fake = multiprocessing.Process(
-        target=_run_fake_mastodon, args=(child, args.customers, args.seed), daemon=True
-    )
-    fake.start()
-    loop = asyncio.get_running_loop()
-
-    async def ask(command: str, count: int) -> Any:
-        parent.send((command, count))
-        return await loop.run_in_executor(None, parent.recv)
-
-    try:
-        url, brand = await loop.run_in_executor(None, parent.recv)
+    async with fake_in_child(_run_fake_mastodon, args) as (ask, (url, brand)):
         connector_ws, ceiling_ws = await workspaces_for(db, "mastodon")
         account_id = await PgWorkspaceStore(db).configure_account(
             connector_ws, Network.MASTODON, brand, "acme", {"instance": url}
@@ -240,9 +256,6 @@ async def bench_mastodon(db: Database, args: argparse.Namespace) -> list[Figure]
                 ingest,
                 ceiling_ws,
             )
-    finally:
-        parent.send(("stop", 0))
-        fake.join(timeout=10)
 
 
 # -- inbound webhooks ---------------------------------------------------------------------------
@@ -428,8 +441,6 @@ async def bench_bluesky(db: Database, args: argparse.Namespace) -> list[Figure]:
     """Notifications polled from the fake PDS (XRPC pages over loopback HTTP, newest first
     down to the saved position, a signed-in session) and ingested in one batch with the new
     position; the ceiling ingests the same normalised mentions in one batch."""
-    import multiprocessing
-
     import aiohttp
     from pydantic import SecretStr
 
@@ -439,19 +450,7 @@ async def bench_bluesky(db: Database, args: argparse.Namespace) -> list[Figure]:
     from inbox.store.connector_state import PgConnectorState
     from inbox.store.ingest import PgIngestStore
 
-    parent, child = multiprocessing.Pipe()
-    fake = multiprocessing.Process(
-        target=_run_fake_bluesky, args=(child, args.customers, args.seed), daemon=True
-    )
-    fake.start()
-    loop = asyncio.get_running_loop()
-
-    async def ask(command: str, count: int) -> Any:
-        parent.send((command, count))
-        return await loop.run_in_executor(None, parent.recv)
-
-    try:
-        url, brand_did = await loop.run_in_executor(None, parent.recv)
+    async with fake_in_child(_run_fake_bluesky, args) as (ask, (url, brand_did)):
         connector_ws, ceiling_ws = await workspaces_for(db, "bluesky")
         account_id = await PgWorkspaceStore(db).configure_account(
             connector_ws, Network.BLUESKY, brand_did, BLUESKY_BRAND, {"service": url}
@@ -479,9 +478,6 @@ async def bench_bluesky(db: Database, args: argparse.Namespace) -> list[Figure]:
                 ingest,
                 ceiling_ws,
             )
-    finally:
-        parent.send(("stop", 0))
-        fake.join(timeout=10)
 
 
 # -- running ----------------------------------------------------------------------------------

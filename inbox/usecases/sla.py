@@ -505,6 +505,11 @@ class SaveSlaSettings:
 CLOSURE_REASONS = ("no_reply_needed", "deleted", "hidden", "resolved")
 
 
+def _checked_reason(reason: str) -> None:
+    if reason not in CLOSURE_REASONS:
+        raise ConfigurationError("reason", f"one of {', '.join(CLOSURE_REASONS)}")
+
+
 class CloseWithoutReply:
     """ "No reply needed" (spam, praise), a post deleted by its author, a hidden comment: the
     thread is resolved and its waiting clock ends excluded from the figures, in one
@@ -521,11 +526,22 @@ class CloseWithoutReply:
         self._clocks = clocks
         self._clock = clock
 
+    async def many(
+        self, workspace_id: int, thread_ids: Sequence[int], reason: str, closed_by: str
+    ) -> list[int]:
+        """Close many threads in one transaction (set-based); those actually closed."""
+        _checked_reason(reason)
+        async with self._store.clock_transaction(workspace_id) as writer:
+            closed = await writer.record_closures(
+                workspace_id, thread_ids, self._clock(), reason, closed_by
+            )
+            await self._clocks.keep(writer, workspace_id, closed)
+        return closed
+
     async def __call__(
         self, workspace_id: int, thread_id: int, reason: str, closed_by: str
     ) -> None:
-        if reason not in CLOSURE_REASONS:
-            raise ConfigurationError("reason", f"one of {', '.join(CLOSURE_REASONS)}")
+        _checked_reason(reason)
         async with self._store.clock_transaction(workspace_id) as writer:
             if not await writer.record_closure(
                 workspace_id, thread_id, self._clock(), reason, closed_by

@@ -412,3 +412,29 @@ async def test_a_resolution_clock_pauses_while_the_thread_waits_on_the_customer(
     (resumed,) = [c for c in await clocks(db, workspace_id) if c["kind"] == "resolution"]
     assert resumed["deadline"] == minute(240 + 30)
     assert resumed["stopped_at"] is None
+
+
+async def test_answered_threads_are_resolved_together_and_a_waiting_one_is_not(
+    db: Database, workspace_id: int
+) -> None:
+    await PgWorkspaceStore(db).add_account(workspace_id, Network.X, "brand", "acme")
+    await ingest(
+        db,
+        workspace_id,
+        mention("1", conversation="1"),
+        reply("2", 10, "1"),
+        mention("3", author="u2", minute=5, conversation="3"),
+        reply("4", 20, "3"),
+        mention("5", author="u3", minute=6, conversation="5"),
+    )
+    services = build_services(db)
+    async with db.connection() as conn:
+        ids = [r["id"] for r in await conn.fetch("SELECT id FROM thread ORDER BY thread_key")]
+    closed = await services.close_without_reply.many(workspace_id, ids, "resolved", "test")
+    assert sorted(closed) == sorted(ids[:2])  # the customer of "5" still waits
+    async with db.connection() as conn:
+        statuses = [
+            r["status"] for r in await conn.fetch("SELECT status FROM thread ORDER BY thread_key")
+        ]
+    assert statuses[:2] == ["resolved", "resolved"]
+    assert statuses[2] != "resolved"

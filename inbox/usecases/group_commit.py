@@ -15,6 +15,7 @@ Only batches without a connector cursor are merged: a cursor belongs to one batc
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -38,14 +39,14 @@ class GroupCommit:
     def __init__(self, ingest: Ingest, *, max_mentions: int = MAX_MERGED_MENTIONS) -> None:
         self._ingest = ingest
         self._max = max_mentions
-        self._queues: dict[int, list[_Waiting]] = {}
+        self._queues: dict[int, deque[_Waiting]] = {}
         self._writers: dict[int, asyncio.Task[None]] = {}
 
     async def __call__(self, workspace_id: int, batch: IngestBatch) -> IngestResult:
         if batch.cursor is not None:
             return await self._ingest(workspace_id, batch)
         waiting = _Waiting(batch)
-        self._queues.setdefault(workspace_id, []).append(waiting)
+        self._queues.setdefault(workspace_id, deque()).append(waiting)
         if workspace_id not in self._writers:
             self._writers[workspace_id] = asyncio.create_task(self._write(workspace_id))
         # The caller going away does not withdraw its messages: they are written anyway.
@@ -59,7 +60,7 @@ class GroupCommit:
         finally:
             # No await since the loop's last check: nobody can have queued in between.
             del self._writers[workspace_id]
-            for waiting in self._queues.pop(workspace_id, []):  # left only if cancelled
+            for waiting in self._queues.pop(workspace_id, deque()):  # left only if cancelled
                 waiting.answer.set_exception(asyncio.CancelledError())
 
     async def _write_together(self, workspace_id: int, taken: list[_Waiting]) -> None:
@@ -80,12 +81,12 @@ class GroupCommit:
                 waiting.answer.set_result(_share(result, waiting.batch, claimed))
 
 
-def _take(queue: list[_Waiting], limit: int) -> list[_Waiting]:
+def _take(queue: deque[_Waiting], limit: int) -> list[_Waiting]:
     """The oldest callers, up to `limit` mentions (at least one caller, whatever its size)."""
     taken: list[_Waiting] = []
     size = 0
     while queue and (not taken or size + len(queue[0].batch.mentions) <= limit):
-        waiting = queue.pop(0)
+        waiting = queue.popleft()
         taken.append(waiting)
         size += len(waiting.batch.mentions)
     return taken

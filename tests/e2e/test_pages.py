@@ -39,6 +39,12 @@ async def log_in(
     )
 
 
+async def signed_in(session: aiohttp.ClientSession, base: str, email: str) -> None:
+    """Log in (the session keeps the cookie) and check it worked."""
+    async with await log_in(session, base, email) as answer:
+        assert answer.status == 303, await answer.text()
+
+
 def csrf_of(html: str) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', html)
     assert found is not None
@@ -117,8 +123,7 @@ async def test_a_login_from_another_site_and_a_logout_without_its_token_are_refu
         allow_redirects=False,
     ) as r:
         assert r.status == 403
-    async with await log_in(session, base, "ana@example.com"):
-        pass
+    await signed_in(session, base, "ana@example.com")
     async with session.post(f"{base}/logout", data={}, allow_redirects=False) as r:
         assert r.status == 403
     async with session.get(f"{base}/inbox") as r:
@@ -134,8 +139,7 @@ async def test_a_community_member_cannot_open_the_inbox(
 ) -> None:
     session, base = client
     await agent(services, db, workspace_id, "max@example.com", Role.COMMUNITY)
-    async with await log_in(session, base, "max@example.com"):
-        pass
+    await signed_in(session, base, "max@example.com")
     async with session.get(f"{base}/inbox") as r:
         assert r.status == 403
 
@@ -145,8 +149,7 @@ async def test_an_open_page_hears_of_a_new_thread_and_gets_its_rows(
 ) -> None:
     session, base = client
     await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
-    async with await log_in(session, base, "ana@example.com"):
-        pass
+    await signed_in(session, base, "ana@example.com")
 
     async def first_change(stream: aiohttp.ClientResponse) -> dict[str, object]:
         async for line in stream.content:
@@ -178,13 +181,11 @@ async def test_a_lead_reads_the_sla_figures_and_an_agent_cannot(
         update={"created_at": datetime.now(UTC) - timedelta(minutes=5)}
     )
     await services.ingest(workspace_id, IngestBatch([recent]))
-    async with await log_in(session, base, "ana@example.com"):
-        pass
+    await signed_in(session, base, "ana@example.com")
     async with session.get(f"{base}/dashboard") as r:
         assert r.status == 403
     session.cookie_jar.clear()
-    async with await log_in(session, base, "lea@example.com"):
-        pass
+    await signed_in(session, base, "lea@example.com")
     async with session.get(f"{base}/dashboard") as r:
         html = await r.text()
         assert r.status == 200
@@ -202,8 +203,7 @@ async def test_an_agent_takes_a_thread_notes_it_and_closes_it(
         thread_id = await conn.fetchval(
             "SELECT id FROM thread WHERE workspace_id = $1", workspace_id
         )
-    async with await log_in(session, base, "ana@example.com"):
-        pass
+    await signed_in(session, base, "ana@example.com")
     url = f"{base}/threads/{thread_id}"
     async with session.get(url) as r:
         csrf = csrf_of(await r.text())
@@ -237,8 +237,7 @@ async def test_the_thread_page_shows_the_customer_and_their_other_threads(
         newest = await conn.fetchval(
             "SELECT id FROM thread WHERE workspace_id = $1 AND thread_key = 'new'", workspace_id
         )
-    async with await log_in(session, base, "ana@example.com"):
-        pass
+    await signed_in(session, base, "ana@example.com")
     async with session.get(f"{base}/threads/{newest}") as r:
         page = await r.text()
     assert "x:handle_u7" in page
@@ -259,8 +258,7 @@ async def test_views_and_filters_narrow_the_inbox(
             ]
         ),
     )
-    async with await log_in(session, base, "ana@example.com"):
-        pass
+    await signed_in(session, base, "ana@example.com")
 
     async def shown(query: str) -> int:
         async with session.get(f"{base}/inbox?{query}") as r:
@@ -279,8 +277,7 @@ async def test_an_agent_sees_their_own_figures_and_threads(
     session, base = client
     await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
     await services.ingest(workspace_id, IngestBatch([mention("1", conversation="c1")]))
-    async with await log_in(session, base, "ana@example.com"):
-        pass
+    await signed_in(session, base, "ana@example.com")
     async with session.get(f"{base}/me") as r:
         html = await r.text()
     assert "1 open threads" in html  # routed to ana, the only agent on shift
@@ -301,8 +298,7 @@ async def test_search_finds_threads_by_their_words_and_customers_by_handle(
             ]
         ),
     )
-    async with await log_in(session, base, "ana@example.com"):
-        pass
+    await signed_in(session, base, "ana@example.com")
     async with session.get(f"{base}/search", params={"q": "facture novembre"}) as r:
         page = await r.text()
     assert "ma facture de novembre est fausse" in page
@@ -337,8 +333,7 @@ async def test_search_reads_french_and_english(
     await services.ingest(
         workspace_id, IngestBatch([mention("1", conversation="c1", text=text), others])
     )
-    async with await log_in(session, base, "ana@example.com"):
-        pass
+    await signed_in(session, base, "ana@example.com")
     async with session.get(f"{base}/search", params={"q": words}) as r:
         page = await r.text()
     assert text in page
@@ -363,8 +358,7 @@ async def test_canned_responses_are_offered_filled_for_the_thread(
         thread_id = await conn.fetchval(
             "SELECT id FROM thread WHERE workspace_id = $1", workspace_id
         )
-    async with await log_in(session, base, "ana@example.com"):
-        pass
+    await signed_in(session, base, "ana@example.com")
     async with session.get(f"{base}/threads/{thread_id}") as r:
         page = await r.text()
     assert 'data-text="Hi @handle_u1, ana here &lt;b&gt;on it&lt;/b&gt;."' in page

@@ -16,7 +16,7 @@ from inbox.domain.mention import Direction
 from inbox.domain.people import Role
 from inbox.store.database import Database
 from inbox.usecases.services import Services
-from tests.e2e.test_pages import agent, csrf_of, log_in
+from tests.e2e.test_pages import agent, csrf_of, signed_in
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
@@ -43,8 +43,7 @@ async def _agent_on_a_thread(
     """Ana, an agent, logged in beside a customer's new thread: its id and its page's URL."""
     await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
     thread_id = await _thread(services, workspace_id)
-    async with await log_in(session, base, "ana@example.com"):
-        pass
+    await signed_in(session, base, "ana@example.com")
     return thread_id, f"{base}/threads/{thread_id}"
 
 
@@ -72,10 +71,8 @@ async def test_a_note_naming_a_colleague_tells_them_live_and_on_their_page(
     await agent(services, db, workspace_id, "bob@example.com", Role.AGENT)
     await agent(services, db, workspace_id, "cy@example.com", Role.AGENT)
     thread_id = await _thread(services, workspace_id)
-    async with await log_in(ana, base, "ana@example.com"):
-        pass
-    async with await log_in(second, base, "bob@example.com"):
-        pass
+    await signed_in(ana, base, "ana@example.com")
+    await signed_in(second, base, "bob@example.com")
     url = f"{base}/threads/{thread_id}"
     page = await _page(ana, url)
 
@@ -126,8 +123,7 @@ async def test_assign_to_a_colleague_or_a_team_and_community_may_not(
             workspace_id,
         )
     thread_id = await _thread(services, workspace_id)
-    async with await log_in(ana, base, "ana@example.com"):
-        pass
+    await signed_in(ana, base, "ana@example.com")
     url = f"{base}/threads/{thread_id}"
     page = await _page(ana, url)
     assert "Billing FR" in page
@@ -157,8 +153,7 @@ async def test_assign_to_a_colleague_or_a_team_and_community_may_not(
     ]
     assert sources[-1]["team_id"] == team
 
-    async with await log_in(second, base, "kim@example.com"):
-        pass
+    await signed_in(second, base, "kim@example.com")
     own_page = await _page(second, f"{base}/me")  # a valid form token of their own
     for action, fields in (
         ("assign", {"to": f"agent:{bob}"}),
@@ -249,10 +244,8 @@ async def test_colleagues_see_who_is_replying(
     await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
     await agent(services, db, workspace_id, "bob@example.com", Role.AGENT)
     thread_id = await _thread(services, workspace_id)
-    async with await log_in(ana, base, "ana@example.com"):
-        pass
-    async with await log_in(second, base, "bob@example.com"):
-        pass
+    await signed_in(ana, base, "ana@example.com")
+    await signed_in(second, base, "bob@example.com")
     url = f"{base}/threads/{thread_id}"
     bob_page = await _page(second, url)
     async with await _post(second, f"{url}/replying", bob_page) as r:
@@ -286,8 +279,7 @@ async def test_rows_show_both_clocks_and_filter_by_deadline_and_topic(
             " WHERE workspace_id = $1 AND thread_key = 'c2'",
             workspace_id,
         )
-    async with await log_in(ana, base, "ana@example.com"):
-        pass
+    await signed_in(ana, base, "ana@example.com")
     everything = await _page(ana, f"{base}/inbox?view=all")
     assert re.search(r"late by \d+ min", everything)
     assert re.search(r"1 h \d\d left", everything)
@@ -314,8 +306,7 @@ async def test_the_customer_panel_links_to_the_crm_record(
             "UPDATE customer SET crm_external_id = 'C 42/\"x' WHERE workspace_id = $1",
             workspace_id,
         )
-    async with await log_in(ana, base, "ana@example.com"):
-        pass
+    await signed_in(ana, base, "ana@example.com")
     url = f"{base}/threads/{thread_id}"
     assert "crm.example.com" not in await _page(ana, url)  # no template: the id alone
     await services.workspace_preferences.save(
@@ -351,10 +342,8 @@ async def test_per_person_figures_only_when_the_workspace_turns_them_on(
             ana,
             thread_id,
         )
-    async with await log_in(lead, base, "lea@example.com"):
-        pass
-    async with await log_in(second, base, "ana@example.com"):
-        pass
+    await signed_in(lead, base, "lea@example.com")
+    await signed_in(second, base, "ana@example.com")
     board = await _page(lead, f"{base}/dashboard?by=agent")
     assert "by=agent" not in board  # off: no per-person view offered, the daily one shown
     assert "Queue health" in board

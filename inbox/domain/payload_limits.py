@@ -58,6 +58,16 @@ _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _MAX_PATHS_NAMED = 3
 
 
+# What a normaliser may still meet in a shape no model foresaw (a ValidationError is a
+# ValueError, caught before with the field named): the item is kept aside with this reason,
+# the rest of its page goes on.
+UNFORESEEN = (ValueError, TypeError, OverflowError, RecursionError)
+
+
+def unforeseen(error: BaseException) -> str:
+    return f"unreadable ({type(error).__name__}: {str(error)[:200]})"
+
+
 def network_birth(network: Network) -> datetime:
     return NETWORK_BIRTH.get(network, NETWORK_BIRTH[Network.WEBHOOK])
 

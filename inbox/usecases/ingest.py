@@ -98,23 +98,10 @@ class IngestMentions:
             if screened.rejected is not None:
                 rejected.append(screened.rejected)
                 quarantined.add(_key(mention))
-            if screened.changes or screened.rejected is not None:
-                log.warning(
-                    "mention quarantined at the edge"
-                    if screened.rejected is not None
-                    else "mention repaired at the edge",
-                    extra={
-                        "action": "ingest_quarantine" if screened.rejected else "ingest_repair",
-                        "workspace_id": workspace_id,
-                        "network": mention.network.value,
-                        "external_id": mention.external_id,
-                        "reason": (
-                            screened.rejected.error
-                            if screened.rejected is not None
-                            else "; ".join(screened.changes)
-                        ),
-                    },
-                )
+            if screened.rejected is not None:
+                _log_screened(workspace_id, mention, "quarantined", screened.rejected.error)
+            elif screened.changes:
+                _log_screened(workspace_id, mention, "repaired", "; ".join(screened.changes))
         return _Screened(mentions, rejected, frozenset(quarantined))
 
     async def _write(
@@ -195,6 +182,19 @@ class IngestMentions:
             },
         )
         return RejectedPayload(mention.network.value, payload_bytes(mention.raw), error)
+
+
+def _log_screened(workspace_id: int, mention: Mention, outcome: str, reason: str) -> None:
+    log.warning(
+        f"mention {outcome} at the edge",
+        extra={
+            "action": f"ingest_{'quarantine' if outcome == 'quarantined' else 'repair'}",
+            "workspace_id": workspace_id,
+            "network": mention.network.value,
+            "external_id": mention.external_id,
+            "reason": reason,
+        },
+    )
 
 
 def _key(mention: Mention) -> tuple[str, str]:

@@ -66,7 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     ingest = commands.add_parser(
-        "ingest", help="import X API v2 response pages (JSON Lines, one page a line)"
+        "ingest",
+        help="import X API v2 response pages (JSON Lines, one page a line); a file imported "
+        "before is resumed where the last import stopped",
     )
     ingest.add_argument("file", type=Path)
     ingest.add_argument("--batch", type=int, default=1000, help="mentions per transaction")
@@ -315,12 +317,27 @@ async def _migrate(settings: Settings) -> None:
 
 
 async def _ingest(settings: Settings, path: Path, batch_size: int) -> None:
-    from connectors.x.file_import import read_batches
+    from connectors.x.file_import import ImportPosition, cursor_name, read_batches, still_valid
+    from inbox.store.connector_state import PgConnectorState
 
     totals = IngestResult(0, 0, 0, 0, 0, 0)
+    cursor = cursor_name(path)
     async with open_runtime(settings) as runtime:
-        for batch in read_batches(path, batch_size=batch_size):
-            result = await runtime.services.ingest(runtime.default_workspace_id, batch)
+        workspace_id = runtime.default_workspace_id
+        saved = (
+            ImportPosition.decode(await PgConnectorState(runtime.db).cursor(workspace_id, cursor))
+            if cursor is not None
+            else None
+        )
+        start = saved if saved is not None and still_valid(path, saved) else None
+        if saved is not None and start is None:
+            print(f"{path.name}: changed since it was last imported: read again from the top")
+        elif start is not None:
+            print(f"{path.name}: imported before up to line {start.line}: resuming there")
+        batches = 0
+        for batch in read_batches(path, batch_size=batch_size, cursor=cursor, start=start):
+            batches += 1
+            result = await runtime.services.ingest(workspace_id, batch)
             totals = IngestResult(
                 totals.mentions_added + result.mentions_added,
                 totals.duplicates + result.duplicates,
@@ -329,6 +346,8 @@ async def _ingest(settings: Settings, path: Path, batch_size: int) -> None:
                 totals.threads_reopened + result.threads_reopened,
                 totals.customers_created + result.customers_created,
             )
+    if start is not None and batches == 0:
+        print(f"{path.name}: nothing new after line {start.line}")
     print(
         f"{path.name}: {totals.mentions_added} mentions added, {totals.duplicates} already "
         f"stored, {totals.quarantined} quarantined, {totals.threads_created} threads and "

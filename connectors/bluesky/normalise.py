@@ -112,7 +112,9 @@ def post_url(uri: str, handle: str | None) -> str:
 
 
 def posted_at(declared: datetime, indexed: datetime) -> datetime:
-    if indexed - MAX_INDEXING_DELAY <= declared <= indexed:
+    # A difference, not `indexed - MAX_INDEXING_DELAY`: that overflows for an indexedAt in
+    # the first minutes of year 1, and a hostile service may send one.
+    if declared <= indexed and indexed - declared <= MAX_INDEXING_DELAY:
         return declared
     return indexed
 

@@ -27,6 +27,7 @@ from connectors.mastodon.html_text import html_to_text
 from inbox.domain.ingestion import RejectedPayload
 from inbox.domain.mention import Author, Direction, Mention
 from inbox.domain.network import Network
+from inbox.domain.payload_limits import UNFORESEEN, unforeseen
 
 _ID = r"^[A-Za-z0-9_-]{1,64}$"
 _ID_PATTERN = re.compile(_ID)
@@ -170,12 +171,18 @@ def normalise_notification(notification: Any, *, source: str, label: str = "") -
     except ValidationError as exc:
         error = f"{where}: {describe(exc, 'notification')}"
         return Normalised(None, RejectedPayload(source, encode(notification), error), known_id)
+    except UNFORESEEN as exc:
+        error = f"{where}: {unforeseen(exc)}"
+        return Normalised(None, RejectedPayload(source, encode(notification), error), known_id)
     if parsed.type != "mention" or parsed.status is None:
         return Normalised(None, None, parsed.id)
     try:
         mention = normalise_status(parsed.status, raw={"notification": notification})
     except ValidationError as exc:
         error = f"{where}: status.{describe(exc, 'status')}"
+        return Normalised(None, RejectedPayload(source, encode(notification), error), parsed.id)
+    except UNFORESEEN as exc:
+        error = f"{where}: status: {unforeseen(exc)}"
         return Normalised(None, RejectedPayload(source, encode(notification), error), parsed.id)
     return Normalised(mention, None, parsed.id)
 
@@ -224,10 +231,13 @@ def normalise_statuses(statuses: Sequence[Any], *, source: str) -> NormalisedPag
             error = f"status {position}: a JSON {type(status).__name__}, not an object"
             rejected.append(RejectedPayload(source, encode(status), error))
             continue
+        label = status.get("id") if isinstance(status.get("id"), str) else position
         try:
             mentions.append(normalise_status(status))
         except ValidationError as exc:
-            label = status.get("id") if isinstance(status.get("id"), str) else position
             error = f"status {label}: {describe(exc, 'status')}"
+            rejected.append(RejectedPayload(source, encode(status), error))
+        except UNFORESEEN as exc:
+            error = f"status {label}: {unforeseen(exc)}"
             rejected.append(RejectedPayload(source, encode(status), error))
     return NormalisedPage(mentions, rejected)

@@ -27,9 +27,11 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from connectors.jsonl import unreadable_json
 from inbox.domain.ingestion import RejectedPayload
 from inbox.domain.mention import Author, Direction, Mention
 from inbox.domain.network import Network
+from inbox.domain.payload_limits import UNFORESEEN, unforeseen
 
 GraphId = str
 INSTAGRAM_COMMENT_FIELDS = frozenset({"comments", "live_comments"})
@@ -134,12 +136,16 @@ def describe(error: ValidationError, prefix: str = "value") -> str:
 
 
 def entry_time(entry: Mapping[str, Any]) -> datetime | None:
-    """`entry.time`: seconds, though some Meta notifications count milliseconds."""
+    """`entry.time`: seconds, though some Meta notifications count milliseconds; None when
+    missing or beyond the dates that exist."""
     value = entry.get("time")
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         return None
     seconds = value / 1000 if value > 100_000_000_000 else value
-    return datetime.fromtimestamp(seconds, UTC)
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, ValueError, OSError):  # beyond the dates a clock can hold
+        return None
 
 
 def facebook_comment(value: Mapping[str, Any], page_id: str) -> Mention:
@@ -215,8 +221,9 @@ def normalise_notification(body: bytes, *, source: str) -> Notification:
     origin = f"meta:{source}"
     try:
         document = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        return Notification(rejected=[RejectedPayload(origin, body, f"body: not JSON ({exc})")])
+    except (ValueError, RecursionError) as exc:
+        reason = f"body: {unreadable_json(body, exc)}"
+        return Notification(rejected=[RejectedPayload(origin, body, reason)])
     try:
         return _normalise(document, origin)
     except Exception as exc:  # a shape no check foresaw must still not lose the body
@@ -285,7 +292,10 @@ def _change(
             out.mentions.append(facebook_comment(value, account))
         elif kind == "instagram" and name in INSTAGRAM_COMMENT_FIELDS:
             if received is None:
-                reason = f"{at}: the entry has no 'time', and Instagram sends no other"
+                reason = (
+                    f"{at}: the entry's 'time' is missing or out of range, and Instagram "
+                    "sends no other"
+                )
                 out.rejected.append(RejectedPayload(origin, encode(raw), reason))
                 return
             out.mentions.append(instagram_comment(value, account, received, str(name)))
@@ -295,9 +305,18 @@ def _change(
         else:
             out.ignored += 1
     except ValidationError as exc:
-        label = value.get("comment_id") or value.get("id")
-        named = f" ({str(label)[:64]})" if isinstance(label, str) else ""
-        out.rejected.append(RejectedPayload(origin, encode(raw), f"{at}{named}: {describe(exc)}"))
+        out.rejected.append(
+            RejectedPayload(origin, encode(raw), f"{at}{_named(value)}: {describe(exc)}")
+        )
+    except UNFORESEEN as exc:
+        out.rejected.append(
+            RejectedPayload(origin, encode(raw), f"{at}{_named(value)}: {unforeseen(exc)}")
+        )
+
+
+def _named(value: Mapping[str, Any]) -> str:
+    label = value.get("comment_id") or value.get("id")
+    return f" ({label[:64]})" if isinstance(label, str) else ""
 
 
 def rejected_lookup(lookup: MentionLookup, origin: str, reason: str) -> RejectedPayload:

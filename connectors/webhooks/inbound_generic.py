@@ -32,6 +32,7 @@ from pydantic import (
     field_validator,
 )
 
+from connectors.jsonl import unreadable_json
 from inbox.domain.inbound_webhooks import (
     GENERIC_SIGNATURE_HEADER,
     InboundSource,
@@ -43,6 +44,7 @@ from inbox.domain.inbound_webhooks import (
 from inbox.domain.ingestion import RejectedPayload
 from inbox.domain.mention import Author, Mention
 from inbox.domain.network import Network
+from inbox.domain.payload_limits import UNFORESEEN, unforeseen
 
 MAX_MESSAGES = 100
 # The source name (64) and a colon fit with it in a mention id (256).
@@ -129,8 +131,9 @@ def normalise_delivery(body: bytes, source: str) -> ParsedDelivery:
     origin = f"webhook:{source}"
     try:
         document = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        return ParsedDelivery([], [RejectedPayload(origin, body, f"body: not JSON ({exc})")])
+    except (ValueError, RecursionError) as exc:
+        reason = f"body: {unreadable_json(body, exc)}"
+        return ParsedDelivery([], [RejectedPayload(origin, body, reason)])
     items = document if isinstance(document, list) else [document]
     if len(items) > MAX_MESSAGES:
         reason = f"body: {len(items)} messages in one delivery; at most {MAX_MESSAGES}"
@@ -142,11 +145,14 @@ def normalise_delivery(body: bytes, source: str) -> ParsedDelivery:
             error = f"message {position}: a JSON {type(item).__name__}, not an object"
             rejected.append(RejectedPayload(origin, _encode(item), error))
             continue
+        label = item.get("id") if isinstance(item.get("id"), str) else position
         try:
             mentions.append(normalise_message(item, source))
         except ValidationError as exc:
-            label = item.get("id") if isinstance(item.get("id"), str) else position
             error = f"message {str(label)[:80]}: {_describe(exc)}"
+            rejected.append(RejectedPayload(origin, _encode(item), error))
+        except UNFORESEEN as exc:
+            error = f"message {str(label)[:80]}: {unforeseen(exc)}"
             rejected.append(RejectedPayload(origin, _encode(item), error))
     return ParsedDelivery(mentions, rejected)
 

@@ -3,7 +3,8 @@
 A page is what one call returns: `data` (a list of tweets from a timeline or a search, or one
 tweet from the filtered stream), `includes.users` (the authors, from `expansions=author_id`)
 and maybe `errors`. Each tweet becomes a mention or, when it is malformed, a reject that keeps
-its payload and names the problem. Nothing here raises on bad input.
+its payload and names the problem. A page that says nothing is new (`meta.result_count` 0, no
+`data`) holds nothing to store or to quarantine. Nothing here raises on bad input.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from inbox.domain.ingestion import RejectedPayload
 from inbox.domain.mention import Author, Mention
 from inbox.domain.network import Network
+from inbox.domain.payload_limits import UNFORESEEN, unforeseen
 
 # Codes X puts in `lang` when it could not tell a language (undetermined, hashtags, mentions,
 # media or cashtags only, very short text...): they are not languages and must not route.
@@ -159,6 +161,13 @@ def _not_tweets(items: Sequence[Any]) -> str | None:
     return None
 
 
+def is_empty_page(page: Mapping[str, Any]) -> bool:
+    """X's answer when nothing is new: `{"meta": {"result_count": 0}}`, without `data`."""
+    meta = page.get("meta")
+    count = meta.get("result_count") if isinstance(meta, dict) else None
+    return type(count) is int and count == 0 and "data" not in page
+
+
 def normalise_page(page: Any, *, source: str) -> NormalisedPage:
     """Every tweet of one response page, as mentions and rejects."""
     try:
@@ -174,7 +183,7 @@ def _normalise_page(page: Any, source: str) -> NormalisedPage:
     skipped = len(errors) if isinstance(errors, list) else 0
     data = page.get("data")
     if data is None:
-        if skipped:
+        if skipped or is_empty_page(page):
             return NormalisedPage([], [], skipped)
         return NormalisedPage([], [RejectedPayload(source, _encode(page), "no 'data' in the page")])
     tweets = [data] if isinstance(data, dict) else data
@@ -192,10 +201,13 @@ def _normalise_page(page: Any, source: str) -> NormalisedPage:
             error = f"tweet {position}: a JSON {type(tweet).__name__}, not an object"
             rejected.append(RejectedPayload(source, _encode(tweet), error))
             continue
+        label = tweet.get("id") if isinstance(tweet.get("id"), str) else position
         try:
             mentions.append(normalise_tweet(tweet, users))
         except ValidationError as exc:
-            label = tweet.get("id") if isinstance(tweet.get("id"), str) else position
             error = f"tweet {label}: {_describe(exc)}"
+            rejected.append(RejectedPayload(source, _encode(tweet), error))
+        except UNFORESEEN as exc:
+            error = f"tweet {label}: {unforeseen(exc)}"
             rejected.append(RejectedPayload(source, _encode(tweet), error))
     return NormalisedPage(mentions, rejected, skipped)

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from inbox.domain.errors import InboxError
 from inbox.domain.mention import Mention
 
 
@@ -28,6 +29,16 @@ class RejectedPayload:
     source: str
     raw: bytes
     error: str
+
+
+class UnstorableBatchError(InboxError):
+    """The database refused a batch for a value in it (the DataError family: a number, a date
+    or a text it cannot hold). Ingestion then splits the batch to find the message at fault;
+    `reason` is the database's own message, kept as that message's quarantine error."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"the database cannot store a value of this batch: {reason}")
+        self.reason = reason
 
 
 class QuarantinedPayload(BaseModel):
@@ -64,3 +75,6 @@ class IngestResult:
     # The (network, external id) of each message written now: whose they were, when batches
     # of several callers were written together.
     added_keys: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    # The (network, external id) of each message of the batch quarantined rather than stored
+    # (it broke a payload limit, or the database refused it); counted in `quarantined`.
+    quarantined_keys: frozenset[tuple[str, str]] = field(default_factory=frozenset)

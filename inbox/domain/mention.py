@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -44,6 +45,9 @@ class Mention(BaseModel):
     """A message as every connector hands it to ingestion.
 
     `created_at` is the network's own timestamp (SLA clocks start there, not at ingestion).
+    When that claim cannot be believed (far ahead of its arrival, or older than the network),
+    ingestion puts the arrival time in its place and keeps the claim in `claimed_at` (see
+    inbox/domain/payload_limits.py); `claimed_at` is None when the claim was believed.
     `conversation_key` groups a conversation when the network says so (X `conversation_id`,
     a Bluesky reply root); otherwise threading follows `in_reply_to` links.
     `direction` is what the connector knows; ingestion also marks as outbound any message
@@ -57,6 +61,7 @@ class Mention(BaseModel):
     author: Author
     text: str
     created_at: AwareDatetime
+    claimed_at: AwareDatetime | None = None
     direction: Direction = Direction.INBOUND
     conversation_key: str | None = Field(default=None, min_length=1, max_length=256)
     in_reply_to: str | None = Field(default=None, min_length=1, max_length=256)
@@ -69,6 +74,20 @@ class Mention(BaseModel):
     # A direct (private) message rather than a public post: its thread is never offered to
     # the community, and answers to it stay private.
     private: bool = False
+
+    @field_validator("created_at", "claimed_at")
+    @classmethod
+    def _an_instant(cls, value: datetime | None) -> datetime | None:
+        # Stored as timestamptz, that is in UTC: a date whose offset takes it past year 1 or
+        # 9999 once in UTC (0001-01-01T00:00+05:00) cannot be written, nor compared safely.
+        if value is not None:
+            try:
+                value.astimezone(UTC)
+            except OverflowError:
+                raise ValueError(
+                    "lies outside the dates that can be stored (years 1 to 9999 in UTC)"
+                ) from None
+        return value
 
     @field_validator("text", "language", "url")
     @classmethod

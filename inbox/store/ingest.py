@@ -7,7 +7,9 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from inbox.domain.ingestion import IngestBatch, IngestResult
+import asyncpg
+
+from inbox.domain.ingestion import IngestBatch, IngestResult, UnstorableBatchError
 from inbox.domain.mention import Direction, Mention
 from inbox.domain.text import is_storable, storable_json
 from inbox.domain.threading import place_in_threads
@@ -75,6 +77,7 @@ def staging_records(
                 list(decided.topics) if decided else None,
                 decided.suggest_private_message if decided else None,
                 mention.private,
+                mention.claimed_at,
             )
         )
     return records
@@ -139,11 +142,16 @@ class PgIngestTransaction:
         added_keys: frozenset[tuple[str, str]] = frozenset()
         if mentions:
             await conn.execute(sql.CREATE_STAGING)
-            await conn.copy_records_to_table(
-                "ingest_staging",
-                records=staging_records(mentions, kept_classes),
-                columns=sql.STAGING_COLUMNS,
-            )
+            try:
+                await conn.copy_records_to_table(
+                    "ingest_staging",
+                    records=staging_records(mentions, kept_classes),
+                    columns=sql.STAGING_COLUMNS,
+                )
+            except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+                # Raised while encoding the batch's own values (a payload json cannot write,
+                # a date beyond what the driver converts): the data's fault, not the code's.
+                raise UnstorableBatchError(f"{type(exc).__name__}: {exc}") from exc
             await conn.execute(sql.DROP_KNOWN, workspace_id)
             await conn.execute(sql.RESOLVE, workspace_id)
             for _ in range(MAX_KEY_HOPS):
@@ -260,5 +268,15 @@ class PgIngestStore:
 
     @asynccontextmanager
     async def batch_transaction(self, workspace_id: int) -> AsyncIterator[PgIngestTransaction]:
-        async with self._db.transaction() as conn:
-            yield PgIngestTransaction(conn)
+        """One transaction; a value the database refuses (its DataError family, whichever
+        statement or hook wrote it) comes out as UnstorableBatchError, which ingestion answers
+        by isolating the message at fault."""
+        try:
+            async with self._db.transaction() as conn:
+                yield PgIngestTransaction(conn)
+        except asyncpg.DataError as exc:
+            raise UnstorableBatchError(_first_line(str(exc))) from exc
+
+
+def _first_line(message: str) -> str:
+    return message.strip().splitlines()[0][:500] if message.strip() else "no reason given"

@@ -30,6 +30,7 @@ STAGING_COLUMNS = (
     "topics",
     "personal_data",
     "private",
+    "claimed_at",
 )
 
 CREATE_STAGING = """
@@ -55,7 +56,8 @@ CREATE TEMP TABLE IF NOT EXISTS ingest_staging (
     automated            boolean NOT NULL,
     topics               text[],
     personal_data        boolean,
-    private              boolean NOT NULL
+    private              boolean NOT NULL,
+    claimed_at           timestamptz
 ) ON COMMIT DELETE ROWS
 """
 
@@ -315,11 +317,11 @@ INSERT_MENTIONS = """
 INSERT INTO mention (workspace_id, network, external_id, thread_id, thread_key, direction,
                      author_external_id, author_handle, author_name, customer_id, body,
                      language, in_reply_to, url, edit_of, created_at, raw, automated,
-                     private)
+                     private, claimed_at)
 SELECT $1, s.network, s.external_id, t.id, s.thread_key, s.direction,
        s.author_external_id, s.author_handle, s.author_name, i.customer_id, s.body,
        s.language, s.in_reply_to, s.url, s.edit_of, s.created_at, s.raw, s.automated,
-       s.private
+       s.private, s.claimed_at
 FROM ingest_staging s
 LEFT JOIN thread t
        ON t.workspace_id = $1 AND t.network = s.network AND t.thread_key = s.thread_key

@@ -6,8 +6,12 @@ the fixed statements of a batch). Here the first delivery of a workspace is writ
 those that arrive while it commits wait, and are then written together in the next
 transaction. A lone delivery waits for nothing; under load, each commit carries everything
 that came in during the one before. Each caller is answered only once its messages are
-committed, with its own counts, and shares the failure if the transaction fails (nothing is
-acknowledged that was not stored).
+committed, with its own counts (nothing is acknowledged that was not stored).
+
+Members are isolated: ingestion already quarantines a message it cannot store rather than
+fail its batch, but should a merged transaction fail anyway, each caller's batch is written
+again alone, so that a delivery that cannot be stored fails by itself (its sender gets the
+error) and the others commit. Only a database that cannot be reached fails them all at once.
 
 Only batches without a connector cursor are merged: a cursor belongs to one batch.
 """
@@ -15,11 +19,15 @@ Only batches without a connector cursor are merged: a cursor belongs to one batc
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from inbox.domain.errors import DatabaseUnavailableError
 from inbox.domain.ingestion import IngestBatch, IngestResult
+
+log = logging.getLogger(__name__)
 
 Ingest = Callable[[int, IngestBatch], Awaitable[IngestResult]]
 
@@ -70,15 +78,51 @@ class GroupCommit:
         )
         try:
             result = await self._ingest(workspace_id, merged)
-        except Exception as error:  # every caller learns its messages were not stored
+        except DatabaseUnavailableError as error:  # nobody's fault but the server's
             for waiting in taken:
-                if not waiting.answer.done():
-                    waiting.answer.set_exception(error)
+                _answer(waiting, error=error)
+            return
+        except Exception as error:
+            if len(taken) == 1:
+                _answer(taken[0], error=error)
+                return
+            await self._write_each_alone(workspace_id, taken, error)
             return
         claimed: set[tuple[str, str]] = set()
         for waiting in taken:
-            if not waiting.answer.done():
-                waiting.answer.set_result(_share(result, waiting.batch, claimed))
+            _answer(waiting, result=_share(result, waiting.batch, claimed))
+
+    async def _write_each_alone(
+        self, workspace_id: int, taken: list[_Waiting], merged_error: Exception
+    ) -> None:
+        """The merged transaction failed: each caller's batch in a transaction of its own."""
+        log.warning(
+            "group commit failed: writing each delivery alone",
+            extra={
+                "action": "group_commit_isolate",
+                "workspace_id": workspace_id,
+                "deliveries": len(taken),
+                "error": f"{type(merged_error).__name__}: {merged_error}",
+            },
+        )
+        for waiting in taken:
+            try:
+                result = await self._ingest(workspace_id, waiting.batch)
+            except Exception as error:  # this caller's own failure, and only its
+                _answer(waiting, error=error)
+            else:
+                _answer(waiting, result=result)
+
+
+def _answer(
+    waiting: _Waiting, *, result: IngestResult | None = None, error: Exception | None = None
+) -> None:
+    if waiting.answer.done():  # pragma: no cover - only a cancelled writer leaves one done
+        return
+    if error is not None:
+        waiting.answer.set_exception(error)
+    elif result is not None:
+        waiting.answer.set_result(result)
 
 
 def _take(queue: deque[_Waiting], limit: int) -> list[_Waiting]:
@@ -94,18 +138,21 @@ def _take(queue: deque[_Waiting], limit: int) -> list[_Waiting]:
 
 def _share(result: IngestResult, batch: IngestBatch, claimed: set[tuple[str, str]]) -> IngestResult:
     """One caller's part of a merged result: its messages written now (a message sent by two
-    callers counts for the first), its duplicates and its quarantined payloads. Thread and
-    customer figures are the merged transaction's."""
-    added = 0
+    callers counts for the first), its duplicates and its quarantined payloads (its rejects,
+    and its messages quarantined by ingestion). Thread and customer figures are the merged
+    transaction's."""
+    added = quarantined = 0
     for mention in batch.mentions:
         key = (mention.network.value, mention.external_id)
         if key in result.added_keys and key not in claimed:
             claimed.add(key)
             added += 1
+        elif key in result.quarantined_keys:
+            quarantined += 1
     return IngestResult(
         mentions_added=added,
-        duplicates=len(batch.mentions) - added,
-        quarantined=len(batch.rejected),
+        duplicates=len(batch.mentions) - added - quarantined,
+        quarantined=len(batch.rejected) + quarantined,
         threads_created=result.threads_created,
         threads_reopened=result.threads_reopened,
         customers_created=result.customers_created,

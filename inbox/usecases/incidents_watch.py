@@ -2,7 +2,10 @@
 
 It owns one `BucketCounter` (one detector per workspace, slice and bucket width) and one
 `AlertWatch` per workspace (its threshold). Ingestion adds complaints as they are written; the
-timer job closes buckets every minute. No I/O and no clock: instants come in with the calls.
+timer job closes buckets every minute. No I/O and no clock: instants come in with the calls,
+and the timer's instant is the present against which a complaint dated too far ahead is left
+uncounted (the counter's `early_events`): nothing a payload claims makes it work through
+buckets of a future that has not come.
 
 On start it relearns from the database's history (the caller hands it the counts), so a restart
 does not forget what normal looks like. While relearning, complaints ingested meanwhile wait
@@ -193,8 +196,11 @@ class ComplaintWatcher:
         """Replay history (in time order, before `until`) into a fresh counter and watches.
 
         CPU-bound and touching nothing of this watcher: it may run in another thread while the
-        process keeps ingesting."""
+        process keeps ingesting. The history is replayed bucket by bucket, quiet gaps included
+        (its span is the relearning window, not a date of a payload); live counting then
+        bounds its catch-up after a gap."""
         counter = self._new_counter()
+        live_catch_up, counter.catch_up = counter.catch_up, None
         watches = {w: AlertWatch(t) for w, t in self._thresholds.items()}
         recent: dict[WatchKey, deque[Signal]] = {}
 
@@ -216,6 +222,7 @@ class ComplaintWatcher:
             )
             observe(counter.add(keys, complaint.at, complaint.count))
         observe(counter.close_until(until))
+        counter.catch_up = live_catch_up
         return RelearnedState(counter, watches, recent)
 
     def finish_relearning(self, state: RelearnedState, until: datetime) -> None:

@@ -3,19 +3,42 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
-from inbox.domain.ingestion import IngestBatch, IngestResult
-from inbox.ports import AfterIngestHook, IngestStore, MentionClassifier
+from inbox.domain.ingestion import (
+    IngestBatch,
+    IngestResult,
+    RejectedPayload,
+    UnstorableBatchError,
+)
+from inbox.domain.mention import Mention
+from inbox.domain.payload_limits import payload_bytes, screen_mention
+from inbox.ports import AfterIngestHook, IngestStore, MentionClassification, MentionClassifier
 
 log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class _Screened:
+    mentions: list[Mention]
+    rejected: list[RejectedPayload]
+    quarantined_keys: frozenset[tuple[str, str]]
 
 
 class IngestMentions:
     """One transaction per batch: mentions, quarantine, cursor, hooks and one notification.
 
-    The classifier runs before the transaction opens (it takes no lock); hooks run
-    inside it, so SLA clocks and assignments commit with the mentions or not at all.
+    Each mention is first screened alone against the payload limits (dates, numbers, depth,
+    length: inbox/domain/payload_limits.py): repaired, or turned into a reject of the same
+    batch. The classifier then runs before the transaction opens (it takes no lock); hooks
+    run inside it, so SLA clocks and assignments commit with the mentions or not at all.
+    Should the database still refuse a value of the batch, the batch is split until the
+    message at fault stands alone: it is quarantined with the database's reason and the
+    others are stored; the cursor commits last, with the quarantine.
     """
 
     def __init__(
@@ -24,22 +47,31 @@ class IngestMentions:
         *,
         classifier: MentionClassifier | None = None,
         hooks: Sequence[AfterIngestHook] = (),
+        clock: Clock = lambda: datetime.now(UTC),
     ) -> None:
         self._store = store
         self._classifier = classifier
         self._hooks = tuple(hooks)
+        self._clock = clock
 
     async def __call__(self, workspace_id: int, batch: IngestBatch) -> IngestResult:
+        screened = self._screen(workspace_id, batch)
+        batch = IngestBatch(screened.mentions, screened.rejected, batch.cursor)
         classifications = (
-            await self._classifier.classify(workspace_id, batch.mentions)
-            if self._classifier is not None
+            list(await self._classifier.classify(workspace_id, batch.mentions))
+            if self._classifier is not None and batch.mentions
             else None
         )
-        async with self._store.batch_transaction(workspace_id) as tx:
-            result = await tx.write_batch(workspace_id, batch, classifications)
-            for hook in self._hooks:
-                await hook(tx, workspace_id, result)
-            await tx.notify_threads_changed(workspace_id, result.changed_thread_ids)
+        try:
+            result = await self._write(workspace_id, batch, classifications)
+        except UnstorableBatchError as error:
+            if not batch.mentions:
+                raise  # only rejects and a cursor: nothing of the network's to isolate
+            result = await self._isolate(workspace_id, batch, classifications, error)
+        if screened.quarantined_keys:
+            result = replace(
+                result, quarantined_keys=result.quarantined_keys | screened.quarantined_keys
+            )
         log.info(
             "batch ingested",
             extra={
@@ -53,3 +85,134 @@ class IngestMentions:
             },
         )
         return result
+
+    def _screen(self, workspace_id: int, batch: IngestBatch) -> _Screened:
+        arrived = self._clock()
+        mentions: list[Mention] = []
+        rejected = list(batch.rejected)
+        quarantined: set[tuple[str, str]] = set()
+        for mention in batch.mentions:
+            screened = screen_mention(mention, arrived)
+            if screened.mention is not None:
+                mentions.append(screened.mention)
+            if screened.rejected is not None:
+                rejected.append(screened.rejected)
+                quarantined.add(_key(mention))
+            if screened.rejected is not None:
+                _log_screened(workspace_id, mention, "quarantined", screened.rejected.error)
+            elif screened.changes:
+                _log_screened(workspace_id, mention, "repaired", "; ".join(screened.changes))
+        return _Screened(mentions, rejected, frozenset(quarantined))
+
+    async def _write(
+        self,
+        workspace_id: int,
+        batch: IngestBatch,
+        classifications: Sequence[MentionClassification] | None,
+    ) -> IngestResult:
+        async with self._store.batch_transaction(workspace_id) as tx:
+            result = await tx.write_batch(workspace_id, batch, classifications)
+            for hook in self._hooks:
+                await hook(tx, workspace_id, result)
+            await tx.notify_threads_changed(workspace_id, result.changed_thread_ids)
+        return result
+
+    async def _isolate(
+        self,
+        workspace_id: int,
+        batch: IngestBatch,
+        classifications: Sequence[MentionClassification] | None,
+        error: UnstorableBatchError,
+    ) -> IngestResult:
+        """Halves of the batch are written apart, and halves of a half that fails, until each
+        message that cannot be stored stands alone; those are quarantined with the database's
+        reason, together with the batch's rejects and its cursor (written last: after a crash
+        part-way, the batch is read again and what was stored is dropped as known)."""
+        log.warning(
+            "batch refused by the database: isolating the message at fault",
+            extra={
+                "action": "ingest_isolate",
+                "workspace_id": workspace_id,
+                "mentions": len(batch.mentions),
+                "error": error.reason,
+            },
+        )
+        written: list[IngestResult] = []
+        poisoned: list[RejectedPayload] = []
+        poisoned_keys: set[tuple[str, str]] = set()
+
+        async def attempt(indexes: list[int], known_failure: str | None) -> None:
+            if known_failure is None:
+                part = IngestBatch([batch.mentions[i] for i in indexes])
+                classes = (
+                    [classifications[i] for i in indexes] if classifications is not None else None
+                )
+                try:
+                    written.append(await self._write(workspace_id, part, classes))
+                    return
+                except UnstorableBatchError as failure:
+                    known_failure = failure.reason
+            if len(indexes) == 1:
+                alone = batch.mentions[indexes[0]]
+                poisoned.append(self._poisoned(workspace_id, alone, known_failure))
+                poisoned_keys.add(_key(alone))
+                return
+            middle = len(indexes) // 2
+            await attempt(indexes[:middle], None)
+            await attempt(indexes[middle:], None)
+
+        await attempt(list(range(len(batch.mentions))), error.reason)
+        last = IngestBatch([], [*batch.rejected, *poisoned], batch.cursor)
+        written.append(await self._write(workspace_id, last, None))
+        return replace(
+            _combined(written, len(batch.mentions) - len(poisoned)),
+            quarantined_keys=frozenset(poisoned_keys),
+        )
+
+    def _poisoned(self, workspace_id: int, mention: Mention, reason: str) -> RejectedPayload:
+        error = f"{mention.network.value} {mention.external_id}: not storable: {reason}"
+        log.warning(
+            "mention quarantined: the database refused it",
+            extra={
+                "action": "ingest_quarantine",
+                "workspace_id": workspace_id,
+                "network": mention.network.value,
+                "external_id": mention.external_id,
+                "reason": reason,
+            },
+        )
+        return RejectedPayload(mention.network.value, payload_bytes(mention.raw), error)
+
+
+def _log_screened(workspace_id: int, mention: Mention, outcome: str, reason: str) -> None:
+    log.warning(
+        f"mention {outcome} at the edge",
+        extra={
+            "action": f"ingest_{'quarantine' if outcome == 'quarantined' else 'repair'}",
+            "workspace_id": workspace_id,
+            "network": mention.network.value,
+            "external_id": mention.external_id,
+            "reason": reason,
+        },
+    )
+
+
+def _key(mention: Mention) -> tuple[str, str]:
+    return (mention.network.value, mention.external_id)
+
+
+def _combined(parts: Sequence[IngestResult], stored: int) -> IngestResult:
+    """The result of a batch written in several transactions, as if written in one; `stored`
+    counts the mentions that were not quarantined (written now, or already known)."""
+    added = sum(p.mentions_added for p in parts)
+    return IngestResult(
+        mentions_added=added,
+        duplicates=stored - added,
+        quarantined=sum(p.quarantined for p in parts),
+        threads_created=sum(p.threads_created for p in parts),
+        threads_reopened=sum(p.threads_reopened for p in parts),
+        customers_created=sum(p.customers_created for p in parts),
+        changed_thread_ids=frozenset().union(*(p.changed_thread_ids for p in parts)),
+        created_thread_ids=frozenset().union(*(p.created_thread_ids for p in parts)),
+        added_keys=frozenset().union(*(p.added_keys for p in parts)),
+    )

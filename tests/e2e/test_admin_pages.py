@@ -287,9 +287,9 @@ async def test_french_holidays_fill_a_calendar_and_a_clock_on_a_holiday_is_repla
         "default": "office",
     }
     await services.sla_settings(workspace_id, {"office": office}, policies)
-    # Tuesday 13 July 2027, 17:30 in Paris: 30 minutes today, 30 tomorrow, 14 July.
+    # Monday 13 July 2026, 17:30 in Paris: 30 minutes today, 30 tomorrow, 14 July.
     evening = mention("1", conversation="c1").model_copy(
-        update={"created_at": datetime(2027, 7, 13, 15, 30, tzinfo=UTC)}
+        update={"created_at": datetime(2026, 7, 13, 15, 30, tzinfo=UTC)}
     )
     await services.ingest(workspace_id, IngestBatch([evening]))
 
@@ -302,34 +302,34 @@ async def test_french_holidays_fill_a_calendar_and_a_clock_on_a_holiday_is_repla
         assert isinstance(value, datetime)
         return value
 
-    assert await deadline() == datetime(2027, 7, 14, 7, 30, tzinfo=UTC)
+    assert await deadline() == datetime(2026, 7, 14, 7, 30, tzinfo=UTC)
     calendars = f"{base}/admin/calendars"
     async with logged_in(base, ADMIN) as admin:
         status, location, _ = await post(
             admin,
             f"{calendars}/holidays/fill",
-            {"calendar": "office", "country": "FR", "subdivision": "", "years": "2027"},
+            {"calendar": "office", "country": "FR", "subdivision": "", "years": "2026"},
             calendars,
         )
         assert (status, location) == (303, "/admin/calendars?notice=replanned")
         _, html = await page(admin, base + location)
         assert "running SLA clocks were re-planned" in html
-        assert "2027-07-14 Fête nationale" in html or "2027-07-14 National Day" in html
-        assert "2027-12-25" in html
-        unknown = {"calendar": "office", "country": "ZZ", "years": "2027"}
+        assert "2026-07-14 Fête nationale" in html or "2026-07-14 National Day" in html
+        assert "2026-12-25" in html
+        unknown = {"calendar": "office", "country": "ZZ", "years": "2026"}
         refused(await post(admin, f"{calendars}/holidays/fill", unknown, calendars), "country")
     # The Fête nationale is off: the second half hour runs on Thursday morning.
-    assert await deadline() == datetime(2027, 7, 15, 7, 30, tzinfo=UTC)
+    assert await deadline() == datetime(2026, 7, 15, 7, 30, tzinfo=UTC)
     async with logged_in(base, ADMIN) as admin:
         _, html = await page(admin, calendars)
         edited = "\n".join(
-            line for line in _textarea(html, "holidays").splitlines() if "2027-07-14" not in line
+            line for line in _textarea(html, "holidays").splitlines() if "2026-07-14" not in line
         )
         status, _, _ = await post(
             admin, f"{calendars}/holidays", {"calendar": "office", "holidays": edited}, calendars
         )
         assert status == 303
-    assert await deadline() == datetime(2027, 7, 14, 7, 30, tzinfo=UTC)
+    assert await deadline() == datetime(2026, 7, 14, 7, 30, tzinfo=UTC)
 
 
 def _textarea(html: str, name: str) -> str:

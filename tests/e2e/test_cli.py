@@ -126,7 +126,8 @@ def test_ingest_stores_every_tweet_of_a_page_file_once(database_dsn: str) -> Non
     assert "brexit.jsonl: 100 mentions added, 0 already stored, 0 quarantined" in first.stdout
     second = run("ingest", str(brexit), env=env)
     assert second.returncode == 0, second.stderr
-    assert "0 mentions added, 100 already stored" in second.stdout
+    assert "brexit.jsonl: nothing new after line" in second.stdout
+    assert "0 mentions added, 0 already stored" in second.stdout
 
 
 def test_ingest_quarantines_a_truncated_stream_line_and_keeps_the_rest(

@@ -239,3 +239,19 @@ async def test_replies_are_addressed_so_the_same_words_reach_two_customers(
             "@customer0 We are on it.",
             "@customer1 We are on it.",
         ]
+
+
+async def test_a_poll_with_nothing_new_is_neither_quarantined_nor_billed(
+    db: Database, workspace_id: int
+) -> None:
+    async with connected(db, workspace_id) as x:
+        x.fake.steady(list(CUSTOMERS), BRAND_ID, 3)
+        runner = runner_for(x, db, ReadBudget(reads_per_day=1000))
+        await runner.tick(Stream.MENTIONS)
+        for _ in range(3):  # X answers {"meta": {"result_count": 0}}
+            outcome = await runner.tick(Stream.MENTIONS)
+            assert outcome is not None
+            assert (outcome.reads, outcome.added, outcome.quarantined) == (0, 0, 0)
+        status = await runner.status()
+    assert status["reads_today"] == 3, "only the posts read are billed"
+    assert await count(db, QUARANTINED, workspace_id) == 0

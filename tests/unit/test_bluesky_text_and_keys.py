@@ -202,3 +202,10 @@ def test_a_thread_walk_stops_at_a_deleted_ancestor() -> None:
     views, stopped = thread_ancestors(body)
     assert [v["uri"] for v in views] == ["at://a/app.bsky.feed.post/1"]
     assert stopped == "at://b/app.bsky.feed.post/2 was deleted or is not visible"
+
+
+def test_an_indexing_time_at_the_start_of_year_one_is_judged_without_overflowing() -> None:
+    mention = notification_mention(
+        _notification(indexedAt="0001-01-01T00:01:00Z", record=_notification()["record"])
+    )
+    assert mention.created_at == datetime(1, 1, 1, 0, 1, tzinfo=UTC)

@@ -61,8 +61,27 @@ def test_each_field_is_checked_and_named() -> None:
 
 def test_a_body_that_is_not_json_or_too_long_is_rejected_whole() -> None:
     (bad,) = normalise_delivery(b"\xff{", "s").rejected
-    assert bad.error.startswith("body: not JSON")
+    assert bad.error.startswith("body: not UTF-8 text")
     assert bad.raw == b"\xff{"
     many = json.dumps([message(id=str(n)) for n in range(MAX_MESSAGES + 1)]).encode()
     (too_many,) = normalise_delivery(many, "s").rejected
     assert "at most 100" in too_many.error
+
+
+def test_a_body_nested_too_deeply_is_quarantined_not_an_error() -> None:
+    (rejected,) = normalise_delivery(b"[" * 200_000, "shop").rejected
+    assert rejected.error == "body: JSON nested too deeply"
+
+
+def test_a_number_too_long_to_read_is_named_with_its_column() -> None:
+    raw = b'{"id": "m-1", "n": ' + b"1" * 5000 + b"}"
+    (rejected,) = normalise_delivery(raw, "shop").rejected
+    assert rejected.error.startswith("body: a number of 5,000 digits at column 20")
+
+
+def test_a_date_beyond_utc_names_the_field_and_the_others_are_kept() -> None:
+    items = [message(id="a", created_at="0001-01-01T00:00:00+05:00"), message(id="b")]
+    found = normalise_delivery(json.dumps(items).encode(), "shop")
+    assert [m.external_id for m in found.mentions] == ["shop:b"]
+    (rejected,) = found.rejected
+    assert rejected.error.startswith("message a: created_at: ")

@@ -22,3 +22,15 @@ def test_good_blank_and_bad_lines(tmp_path: Path) -> None:
     assert rejects[1].raw == b'{"b": '
     assert "not valid JSON" in rejects[1].error
     assert rejects[2].raw == b"\xff\xfe{}"
+
+
+def test_a_number_too_long_for_python_is_a_reject_naming_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "pages.jsonl"
+    path.write_bytes(b'{"a": 1}\n{"data": {"id": ' + b"4" * 5000 + b'}}\n{"b": 2}\n')
+    items = list(iter_jsonl(path, source="s"))
+    assert [isinstance(i, JsonLine) for i in items] == [True, False, True]
+    reject = items[1]
+    assert isinstance(reject, RejectedPayload)
+    assert reject.error == (
+        "line 2: a number of 5,000 digits at column 17: more than 4,300 cannot be read"
+    )

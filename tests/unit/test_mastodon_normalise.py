@@ -187,3 +187,11 @@ def test_rate_limit_headers_carry_an_iso_reset() -> None:
     assert (limit.limit, limit.remaining) == (300, 12)
     assert limit.reset_at == datetime(2026, 5, 22, 20, 55, tzinfo=UTC)
     assert rate_limit_from({"X-RateLimit-Limit": "300"}) is None
+
+
+def test_a_status_dated_beyond_utc_is_rejected_naming_the_field_and_the_page_goes_on() -> None:
+    bad = notification(id="56", status=status(id="111", created_at="0001-01-01T00:00:00+05:00"))
+    page = normalise_notifications([bad, notification()], source="m")
+    assert [m.external_id for m in page.mentions] == ["110"]
+    (rejected,) = page.rejected
+    assert rejected.error.startswith("notification 56: status.created_at: ")

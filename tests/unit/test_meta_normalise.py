@@ -121,7 +121,7 @@ def test_a_malformed_comment_is_rejected_with_where_and_which_field() -> None:
 
 def test_bodies_that_are_not_notifications_are_rejected_whole() -> None:
     for raw, reason in [
-        (b"{not json", "body: not JSON"),
+        (b"{not json", "body: not valid JSON"),
         (b"[1, 2]", "body: not a JSON object"),
         (b'{"object": "page"}', "entry: expected a list"),
         (b'{"object": "page", "entry": [{"changes": []}]}', "entry[0].id: missing"),
@@ -136,4 +136,25 @@ def test_an_instagram_comment_without_a_time_is_rejected() -> None:
     document = meta.notification(meta.instagram_comment("6001", "jane.d", "hi"))
     del document["entry"][0]["time"]
     (rejected,) = normalise_notification(body(document), source="ig").rejected
-    assert "no 'time'" in rejected.error
+    assert "'time' is missing or out of range" in rejected.error
+
+
+def test_an_instagram_comment_whose_time_no_clock_can_hold_is_rejected_alone() -> None:
+    meta = fake()
+    document = meta.notification(meta.instagram_comment("6001", "jane.d", "hi"))
+    document["entry"][0]["time"] = 10**30
+    found = normalise_notification(body(document), source="ig")
+    (rejected,) = found.rejected
+    assert rejected.error.startswith("entry[0].changes[0]: the entry's 'time' is missing or out")
+
+
+def test_a_body_too_deep_or_with_a_number_too_long_to_read_is_rejected_with_the_reason() -> None:
+    deep = normalise_notification(b"[" * 100_000, source="ig").rejected[0]
+    assert deep.error == "body: JSON nested too deeply"
+    huge = b'{"object": "page", "entry": [{"id": "1", "time": ' + b"9" * 5000 + b"}]}"
+    (rejected,) = normalise_notification(huge, source="ig").rejected
+    assert (
+        rejected.error
+        == "body: a number of 5,000 digits at column 50: more than 4,300 cannot be read"
+    )
+    assert rejected.raw == huge

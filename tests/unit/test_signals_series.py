@@ -13,6 +13,7 @@ from routing.signals import (
     BucketCounter,
     CrossingKind,
     SeriesKey,
+    SeriesSignal,
     Signal,
     bucket_start,
     complaint_keys,
@@ -143,3 +144,115 @@ def test_alerts_are_kept_per_series() -> None:
     assert watch.is_open("a")
     assert not watch.is_open("b")
     assert watch.observe("a", signal(1, 0.9, 0)) is None
+
+
+# Bounded by the time that really passed -------------------------------------------------
+
+FAR_FUTURE = datetime(9999, 12, 31, 23, 59, tzinfo=UTC)
+
+
+def test_an_event_dated_far_ahead_of_the_present_is_tallied_not_counted_into_the_future() -> None:
+    counter = BucketCounter(widths=(MINUTE, FIVE))
+    counter.close_until(NOON)
+    assert counter.add([WORKSPACE], FAR_FUTURE) == []
+    assert counter.add([WORKSPACE], NOON + timedelta(days=365)) == []
+    assert counter.early_events == 2
+    counter.add([WORKSPACE], NOON + timedelta(seconds=30))
+    closed = counter.close_until(NOON + MINUTE)
+    assert [(s.width, s.signal.at, s.signal.observed) for s in closed] == [(MINUTE, NOON, 1)]
+
+
+def test_a_few_minutes_ahead_of_the_present_still_counts() -> None:
+    counter = BucketCounter(widths=(MINUTE,))
+    counter.close_until(NOON)
+    counter.add([WORKSPACE], NOON + timedelta(minutes=6))
+    assert counter.early_events == 0
+    closed = counter.close_until(NOON + 7 * MINUTE)
+    assert [s.signal.observed for s in closed][-1] == 1
+
+
+def test_the_present_may_come_with_the_event() -> None:
+    counter = BucketCounter(widths=(MINUTE,))
+    assert counter.add([WORKSPACE], FAR_FUTURE, now=NOON) == []
+    assert (counter.early_events, counter.present) == (1, NOON)
+
+
+def test_a_far_future_event_before_any_present_is_known_returns_at_once_and_heals() -> None:
+    counter = BucketCounter(widths=(MINUTE,))
+    counter.add([WORKSPACE], NOON)
+    scored = counter.add([WORKSPACE], FAR_FUTURE)
+    assert len(scored) <= 1 + 15, "the open bucket, then at most the catch-up"
+    assert counter.skipped_buckets > 1_000_000
+    counter.close_until(NOON + MINUTE)  # the series is back in the present
+    assert counter.restarted_series == 1
+    counter.add([WORKSPACE], NOON + timedelta(minutes=1, seconds=10))
+    closed = counter.close_until(NOON + 2 * MINUTE)
+    assert [(s.signal.at, s.signal.observed) for s in closed] == [(NOON + MINUTE, 1)]
+
+
+def test_a_long_real_gap_scores_the_open_bucket_and_a_bounded_catch_up_per_series() -> None:
+    counter = BucketCounter(widths=(MINUTE, FIVE))
+    keys = [SeriesKey(1, "region", str(n)) for n in range(20)]
+    counter.add(keys, NOON)
+    closed = counter.close_until(NOON + timedelta(days=1))  # the process slept a day
+    per_series: dict[tuple[SeriesKey, timedelta], list[Signal]] = {}
+    for s in closed:
+        per_series.setdefault((s.key, s.width), []).append(s.signal)
+    assert len(per_series) == 40
+    for (_, width), signals in per_series.items():
+        assert len(signals) == 1 + 15 * MINUTE // width
+        assert signals[0].at == NOON
+        assert signals[0].observed == 1
+        assert signals[-1].at == NOON + timedelta(days=1) - width
+    # The skipped stretch is a gap to the detector, which goes on from there.
+    counter.add([keys[0]], NOON + timedelta(days=1, seconds=5))
+    after = counter.close_until(NOON + timedelta(days=1) + MINUTE)
+    assert [s.signal.observed for s in after if s.key == keys[0] and s.width == MINUTE] == [1]
+
+
+def test_without_a_catch_up_bound_every_bucket_is_scored() -> None:
+    counter = BucketCounter(widths=(MINUTE,), catch_up=None)
+    counter.add([WORKSPACE], NOON)
+    assert len(counter.close_until(NOON + timedelta(hours=3))) == 180
+
+
+Operation = tuple[str, int]
+
+
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("tick"), st.integers(1, 3)),  # minutes forward, then close
+        st.tuples(st.just("sleep"), st.integers(20, 3000)),  # minutes forward, no close
+        st.tuples(st.just("event"), st.integers(-3, 4)),  # minutes from the present
+        st.tuples(st.just("forged"), st.integers(1, 3)),  # a date far ahead
+    ),
+    max_size=60,
+)
+
+
+def _run(ops: list[Operation]) -> list[tuple[str, timedelta, datetime, float, float]]:
+    counter = BucketCounter(widths=(MINUTE, FIVE))
+    present = NOON
+    counter.close_until(present)
+    emitted: list[SeriesSignal] = []
+    for kind, amount in ops:
+        if kind in ("tick", "sleep"):
+            present += amount * MINUTE
+            if kind == "tick":
+                emitted.extend(counter.close_until(present))
+        elif kind == "event":
+            emitted.extend(counter.add([WORKSPACE], present + amount * MINUTE))
+        else:
+            emitted.extend(counter.add([WORKSPACE], FAR_FUTURE - amount * MINUTE))
+    return [(s.key.kind, s.width, s.signal.at, s.signal.observed, s.signal.score) for s in emitted]
+
+
+@settings(max_examples=60, deadline=None)
+@given(ops=operations, cut=st.integers(0, 60))
+def test_the_counter_is_online_what_comes_later_never_changes_what_was_scored(
+    ops: list[Operation], cut: int
+) -> None:
+    whole = _run(ops)
+    prefix = _run(ops[:cut])
+    assert whole[: len(prefix)] == prefix
+    assert all(at.year < 9999 for _, _, at, _, _ in whole), "nothing scored in a forged future"

@@ -134,6 +134,19 @@ def test_a_page_without_data_is_quarantined() -> None:
     assert result.rejected[0].error == "no 'data' in the page"
 
 
+def test_the_nothing_new_page_is_neither_stored_nor_quarantined() -> None:
+    result = normalise_page({"meta": {"result_count": 0}}, source="t")
+    assert (result.mentions, result.rejected, result.skipped_errors) == ([], [], 0)
+    assert normalise_page({"meta": {"result_count": False}}, source="t").rejected
+
+
+def test_a_tweet_dated_beyond_utc_is_rejected_naming_the_field() -> None:
+    page = {"data": [tweet(created_at="0001-01-01T00:00:00+05:00"), tweet(id="7")]}
+    result = normalise_page(page, source="t")
+    assert [m.external_id for m in result.mentions] == ["7"]
+    assert "created_at" in result.rejected[0].error
+
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),

@@ -30,10 +30,9 @@ def utc_now() -> datetime:
 
 
 def iso(instant: datetime) -> str:
-    return (
-        instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.")
-        + f"{instant.microsecond // 1000:03d}Z"
-    )
+    # Four-digit years whatever the platform's strftime does with years before 1000.
+    utc = instant.astimezone(UTC)
+    return f"{utc.year:04d}-" + utc.strftime("%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
 @dataclass

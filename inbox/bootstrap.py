@@ -451,9 +451,12 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
                 PgSlaDispatchStore(runtime.db), PgSlaQuery(runtime.db), rules
             ),
         )
-        webhooks = DeliverWebhooks(
-            webhook_store(settings, runtime.db), AiohttpWebhookPoster(hooks_session), clock=utc_now
-        )
+        hooks = webhook_store(settings, runtime.db)
+        if sealed := await hooks.seal_clear_urls():
+            log.info(
+                "webhook URLs sealed", extra={"action": "webhook_urls_sealed", "count": sealed}
+            )
+        webhooks = DeliverWebhooks(hooks, AiohttpWebhookPoster(hooks_session), clock=utc_now)
         await asyncio.gather(
             *(runner.run(stop) for runner in runners),
             *(stream.run(stop) for stream in streams),

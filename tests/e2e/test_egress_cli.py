@@ -1,15 +1,18 @@
 """Outbound addresses typed on the command line: internal ones refused with the reason (exit
-2), named internal receivers accepted through INBOX_ALLOWED_INTERNAL_HOSTS."""
+2), named internal receivers accepted through INBOX_ALLOWED_INTERNAL_HOSTS, webhook URLs
+stored sealed."""
 
 from __future__ import annotations
 
 import subprocess
 
 import pytest
+from pydantic import SecretStr
 
 from inbox.store.database import Database
 from inbox.store.secret_box import SecretBox
 from tests.e2e.test_cli import INBOX, env_with
+from tests.e2e.worker_process import eventually, running_worker, worker_env
 
 pytestmark = pytest.mark.integration
 
@@ -39,7 +42,7 @@ async def test_a_webhook_to_an_internal_address_is_refused_naming_the_reason(
     assert await db.fetchval("SELECT count(*) FROM webhook") == 0
 
 
-async def test_a_named_internal_receiver_is_accepted_and_no_other_port(
+async def test_a_named_internal_receiver_is_accepted_and_its_url_stored_sealed(
     db: Database, database_dsn: str
 ) -> None:
     env = env_with(
@@ -52,6 +55,10 @@ async def test_a_named_internal_receiver_is_accepted_and_no_other_port(
     assert "to http://127.0.0.1:5432/…" in added.stdout
     other_port = inbox("webhook", "add", "http://127.0.0.1:5433/hooks/s3cret", env=env)
     assert other_port.returncode == 2
+    async with db.connection() as conn:
+        (row,) = await conn.fetch("SELECT url, url_sealed FROM webhook")
+    assert row["url"] is None
+    assert b"s3cret" not in row["url_sealed"]
     listed = inbox("webhook", "list", env=env)
     assert listed.stdout.split("\t")[1] == "http://127.0.0.1:5432/…"
 
@@ -83,3 +90,23 @@ async def test_a_graph_api_url_in_clear_is_refused_before_the_page_token_is_stor
     assert "inbox: error: --graph-url: must use https" in refused.stderr
     assert "the-page-token" not in refused.stderr
     assert await db.fetchval("SELECT count(*) FROM inbound_source") == 0
+
+
+async def test_a_worker_seals_the_webhook_urls_stored_in_clear_before_the_upgrade(
+    db: Database, database_dsn: str, workspace_id: int
+) -> None:
+    key = SecretBox.new_key()
+    await db.fetchval(
+        "INSERT INTO webhook (workspace_id, url, events, secret_sealed)"
+        " VALUES ($1, 'https://hooks.example.com/old/s3cret', '{*}', $2) RETURNING id",
+        workspace_id,
+        SecretBox(SecretStr(key)).seal(SecretStr("secret")),
+    )
+
+    async def sealed() -> bool:
+        return await db.fetchval("SELECT url IS NULL FROM webhook") is True
+
+    async with running_worker(worker_env(database_dsn, key)):
+        await eventually(sealed, "the worker to seal the clear URL")
+    shown = await db.fetchval("SELECT url_shown FROM webhook")
+    assert shown == "https://hooks.example.com/…"

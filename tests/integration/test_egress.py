@@ -9,8 +9,9 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+import asyncpg
 import pytest
 from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -24,6 +25,7 @@ from connectors.webhooks.outbound import POST_TIMEOUT, AiohttpWebhookPoster, web
 from inbox.domain.egress import PUBLIC_ONLY, EgressPolicy, ForbiddenDestination
 from inbox.domain.network import Network
 from inbox.store.database import Database
+from inbox.store.migrate import available_migrations, migrate
 from inbox.store.secret_box import SecretBox
 from inbox.store.webhooks import PgWebhookStore
 from inbox.usecases.webhooks import DeliverWebhooks, ManageWebhooks
@@ -274,3 +276,84 @@ async def test_a_name_that_does_not_resolve_yet_is_accepted_and_checked_when_con
     )
     hook, _ = await webhooks.add(workspace_id, "https://hooks.example.net/hooks/s3cret", [])
     assert hook.shown_url == "https://hooks.example.net/…"
+
+
+# -- sealed at rest -----------------------------------------------------------------------
+
+
+async def test_webhook_urls_are_sealed_in_the_database_and_listed_by_host_only(
+    db: Database, workspace_id: int
+) -> None:
+    names = NameTable({"hooks.example.com": PUBLIC_ADDRESS})
+    webhooks = ManageWebhooks(PgWebhookStore(db, BOX), CheckedDestinations(PUBLIC_ONLY, names))
+    await webhooks.add(workspace_id, "https://hooks.example.com/T0/B0/s3cret-path?token=t0k", [])
+    async with db.connection() as conn:
+        row = await conn.fetchrow("SELECT * FROM webhook WHERE workspace_id = $1", workspace_id)
+    assert row is not None
+    assert row["url"] is None
+    stored = b"".join(
+        value if isinstance(value, bytes) else str(value).encode() for value in row.values()
+    )
+    assert b"s3cret-path" not in stored
+    assert b"t0k" not in stored
+    (listed,) = await webhooks.all(workspace_id)
+    assert listed.shown_url == "https://hooks.example.com/…"
+    assert "s3cret" not in listed.model_dump_json()  # a listing never carries the sealed URL
+
+
+async def test_a_webhook_stored_in_clear_before_the_migration_keeps_working_and_is_sealed(
+    postgres_admin_dsn: str,
+) -> None:
+    name = "inbox_sealing_upgrade"
+    admin = await asyncpg.connect(postgres_admin_dsn)
+    await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    await admin.execute(f"CREATE DATABASE {name}")
+    base, _, query = postgres_admin_dsn.partition("?")
+    dsn = f"{base.rpartition('/')[0]}/{name}" + (f"?{query}" if query else "")
+    try:
+        conn = await asyncpg.connect(dsn)
+        try:
+            # The database as the last release left it: every migration before sealing...
+            await conn.execute(
+                "CREATE TABLE schema_migration (version integer PRIMARY KEY, name text NOT NULL,"
+                " applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            for migration in available_migrations():
+                if migration.version < SEALED_MIGRATION:
+                    await conn.execute(migration.sql)
+                    await conn.execute(
+                        "INSERT INTO schema_migration (version, name) VALUES ($1, $2)",
+                        migration.version,
+                        migration.name,
+                    )
+            # ...and a webhook stored then, its URL in clear.
+            workspace_id = await conn.fetchval(
+                "INSERT INTO workspace (slug, name) VALUES ('acme', 'Acme') RETURNING workspace_id"
+            )
+            await conn.execute(
+                "INSERT INTO webhook (workspace_id, url, events, secret_sealed)"
+                " VALUES ($1, 'https://hooks.example.com/old/s3cret', '{*}', $2)",
+                workspace_id,
+                BOX.seal(SecretStr("secret")),
+            )
+            assert SEALED_MIGRATION in await migrate(conn)
+        finally:
+            await conn.close()
+        db = await Database.connect(dsn, size=2)
+        try:
+            store = PgWebhookStore(db, BOX)
+            (before,) = await store.all(workspace_id)
+            assert before.shown_url == "https://hooks.example.com/…"
+            assert await store.seal_clear_urls() == 1
+            assert await store.seal_clear_urls() == 0
+            assert await store.all(workspace_id) == [before]
+            clear = await db.fetchval("SELECT count(*) FROM webhook WHERE url IS NOT NULL")
+            assert clear == 0
+            await queue_delivery(db, workspace_id, before.id)
+            (job,) = await store.claim_due(utc_now(), 10, timedelta(seconds=60))
+            assert job.url == "https://hooks.example.com/old/s3cret"
+        finally:
+            await db.close()
+    finally:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await admin.close()

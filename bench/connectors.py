@@ -26,10 +26,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.ingest import bench_database
+from connectors.common.egress import CheckedDestinations
+from inbox.domain.egress import EgressPolicy
 from inbox.domain.ingestion import IngestBatch, IngestResult
 from inbox.domain.mention import Mention
 from inbox.store.database import Database
@@ -236,7 +239,8 @@ async def bench_mastodon(db: Database, args: argparse.Namespace) -> list[Figure]
         )
         ingest = IngestMentions(PgIngestStore(db))
         timed = TimedIngest(ingest)
-        async with mastodon_session() as session:
+        # The fake listens on loopback: named, as INBOX_ALLOWED_INTERNAL_HOSTS would name it.
+        async with mastodon_session(EgressPolicy.from_setting(urlsplit(url).netloc)) as session:
             api = MastodonApi(url, SecretStr(MASTODON_TOKEN), session, clock=utc_now)
             poller = MastodonPoller(
                 MastodonAccount(connector_ws, account_id, url, brand, "acme"),
@@ -292,7 +296,11 @@ async def bench_webhooks(db: Database, args: argparse.Namespace) -> list[Figure]
     _, single_ws = await workspaces_for(db, "webhooks-single")
     slug = await db.fetchval("SELECT slug FROM workspace WHERE workspace_id = $1", connector_ws)
     store = PgInboundSourceStore(db, SecretBox(SecretStr(SecretBox.new_key())))
-    sources = ManageWebhookSources(store)
+    # No Page token: the Graph URL (nobody listens on port 9) is never called.
+    graph_url = "http://127.0.0.1:9/v21.0"
+    sources = ManageWebhookSources(
+        store, CheckedDestinations(EgressPolicy.from_setting(urlsplit(graph_url).netloc))
+    )
     fake = FakeMeta(clock=utc_now)
     await sources.add_meta(
         connector_ws,
@@ -300,7 +308,7 @@ async def bench_webhooks(db: Database, args: argparse.Namespace) -> list[Figure]
         app_secret=SecretStr(app_secret),
         verify_token=SecretStr("bench-verify-token"),
         access_token=None,
-        graph_url="http://127.0.0.1:9/v21.0",
+        graph_url=graph_url,
         page=(fake.page_id, fake.page_name),
         instagram=None,
     )
@@ -441,11 +449,10 @@ async def bench_bluesky(db: Database, args: argparse.Namespace) -> list[Figure]:
     """Notifications polled from the fake PDS (XRPC pages over loopback HTTP, newest first
     down to the saved position, a signed-in session) and ingested in one batch with the new
     position; the ceiling ingests the same normalised mentions in one batch."""
-    import aiohttp
     from pydantic import SecretStr
 
     from connectors.bluesky.poller import PAGE_SIZE, BlueskyAccount, BlueskyPoller
-    from connectors.bluesky.xrpc import BlueskyApi, BlueskyCredentials
+    from connectors.bluesky.xrpc import BlueskyApi, BlueskyCredentials, bluesky_session
     from inbox.domain.network import Network
     from inbox.store.connector_state import PgConnectorState
     from inbox.store.ingest import PgIngestStore
@@ -458,7 +465,7 @@ async def bench_bluesky(db: Database, args: argparse.Namespace) -> list[Figure]:
         ingest = IngestMentions(PgIngestStore(db))
         timed = TimedIngest(ingest)
         credentials = BlueskyCredentials(SecretStr(BLUESKY_PASSWORD))
-        async with aiohttp.ClientSession() as session:
+        async with bluesky_session(EgressPolicy.from_setting(urlsplit(url).netloc)) as session:
             api = BlueskyApi(url, BLUESKY_BRAND, credentials, session, clock=utc_now)
             poller = BlueskyPoller(
                 BlueskyAccount(connector_ws, account_id, brand_did, BLUESKY_BRAND),

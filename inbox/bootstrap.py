@@ -23,6 +23,7 @@ from connectors.bluesky.outbound import BlueskyOutboundChannel
 from connectors.bluesky.poller import BlueskyAccount, BlueskyPoller
 from connectors.bluesky.runner import BlueskyAccountRunner
 from connectors.bluesky.xrpc import BlueskyApi, BlueskyCredentials, bluesky_session
+from connectors.common.egress import CheckedDestinations
 from connectors.mastodon.api import MastodonApi, mastodon_session
 from connectors.mastodon.outbound import MastodonOutboundChannel
 from connectors.mastodon.poller import MastodonAccount, MastodonPoller
@@ -40,6 +41,7 @@ from connectors.x.poller import XAccount, XPoller
 from connectors.x.runner import XAccountRunner
 from connectors.x.session import parse_address, stream_timeout, x_api_session
 from connectors.x.stream import XStream, desired_rules
+from inbox.domain.egress import PUBLIC_ONLY, EgressPolicy
 from inbox.domain.errors import ConfigurationError, DatabaseUnavailableError, InboxError
 from inbox.domain.inbound_webhooks import SourceKind
 from inbox.domain.network import Network
@@ -137,9 +139,16 @@ class Runtime:
     default_workspace_id: int
 
 
-def build_services(db: Database, keys: Callable[[], SecretBox] | None = None) -> Services:
+def build_services(
+    db: Database,
+    keys: Callable[[], SecretBox] | None = None,
+    *,
+    egress: EgressPolicy = PUBLIC_ONLY,
+) -> Services:
     """`keys` gives the box that seals stored secrets, asked for when one is first sealed or
-    opened; without it (tests, benchmarks) secrets are sealed with a key of this process only."""
+    opened; without it (tests, benchmarks) secrets are sealed with a key of this process only.
+    `egress` says where addresses typed into the admin pages may lead (no internal address by
+    default)."""
     clocks = KeepClocks()
     routing = RoutingConfigs()
     watcher = ComplaintWatcher()  # this process's complaint counts; the worker's timer reads it
@@ -175,13 +184,13 @@ def build_services(db: Database, keys: Callable[[], SecretBox] | None = None) ->
         live=LiveUpdates(PgChangeFeed(db)),
         canned=CannedResponses(PgCannedStore(db)),
         workspace_preferences=ManageWorkspacePreferences(PgWorkspacePreferences(db)),
-        admin=_admin_services(db, clocks, keys or _process_key()),
+        admin=_admin_services(db, clocks, keys or _process_key(), egress),
         incidents=Incidents(PgIncidentStore(db), watcher, clock=utc_now, clocks=clocks),
     )
 
 
 def _admin_services(
-    db: Database, clocks: KeepClocks, keys: Callable[[], SecretBox]
+    db: Database, clocks: KeepClocks, keys: Callable[[], SecretBox], egress: EgressPolicy
 ) -> AdminServices:
     sla = SaveSlaSettings(PgSlaSettingsStore(db), clocks)
     teams = PgTeamAdmin(db)
@@ -194,7 +203,9 @@ def _admin_services(
         routing=ManageRouting(RoutingSettings(PgRoutingStore(db))),
         canned=ManageCanned(CannedResponses(PgCannedStore(db))),
         accounts=ManageAccounts(ListChannels(PgChannelQuery(db)), PgAccountAdmin(db, keys)),
-        webhooks=AdminWebhooks(ManageWebhooks(KeyOnFirstUseWebhookStore(db, keys))),
+        webhooks=AdminWebhooks(
+            ManageWebhooks(KeyOnFirstUseWebhookStore(db, keys), CheckedDestinations(egress))
+        ),
     )
 
 
@@ -252,7 +263,8 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         workspaces = PgWorkspaceStore(db)
         workspace_id = await workspaces.ensure_workspace(settings.workspace, settings.workspace)
         keys = functools.cache(lambda: secret_box(settings))
-        yield Runtime(settings, db, build_services(db, keys), workspaces, workspace_id)
+        services = build_services(db, keys, egress=settings.egress_policy())
+        yield Runtime(settings, db, services, workspaces, workspace_id)
 
 
 def secret_box(settings: Settings) -> SecretBox:
@@ -277,17 +289,21 @@ def webhook_store(settings: Settings, db: Database) -> PgWebhookStore:
 
 
 def manage_webhooks(settings: Settings, db: Database) -> ManageWebhooks:
-    return ManageWebhooks(webhook_store(settings, db))
+    destinations = CheckedDestinations(settings.egress_policy())
+    return ManageWebhooks(webhook_store(settings, db), destinations)
 
 
 def manage_webhook_sources(settings: Settings, db: Database) -> ManageWebhookSources:
-    return ManageWebhookSources(PgInboundSourceStore(db, secret_box(settings)))
+    return ManageWebhookSources(
+        PgInboundSourceStore(db, secret_box(settings)),
+        CheckedDestinations(settings.egress_policy()),
+    )
 
 
 @asynccontextmanager
 async def inbound_webhooks(settings: Settings, runtime: Runtime) -> AsyncIterator[ReceiveWebhooks]:
     """The receiver of signed webhook deliveries, with the session its Meta look-ups use."""
-    session = graph_session()
+    session = graph_session(settings.egress_policy())
     try:
         yield ReceiveWebhooks(
             PgInboundSourceStore(runtime.db, secret_box(settings)),
@@ -361,9 +377,11 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
     settings = runtime.settings
     pinned = parse_address(settings.x_api_address) if settings.x_api_address else None
     session = x_api_session(pinned_address=pinned, ca_file=settings.x_api_ca_file)
-    hooks_session = webhook_session()
-    bluesky_http = bluesky_session()
-    mastodon_http = mastodon_session()
+    egress = settings.egress_policy()
+    hooks_session = webhook_session(egress)
+    graph_http = graph_session(egress)
+    bluesky_http = bluesky_session(egress)
+    mastodon_http = mastodon_session(egress)
     try:
         credentials = credential_store(settings, runtime.db)
         state = PgConnectorState(runtime.db)
@@ -408,7 +426,7 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
                 channels[(account.workspace_id, account.account_id)] = XOutboundChannel(
                     account, api, utc_now
                 )
-        channels.update(await _meta_channels(settings, runtime.db, hooks_session))
+        channels.update(await _meta_channels(settings, runtime.db, graph_http))
         mastodon = await mastodon_workers(runtime, mastodon_http)
         channels.update(mastodon.channels)
         bluesky_runners, bluesky_channels = await _bluesky_accounts(runtime, bluesky_http)
@@ -433,9 +451,12 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
                 PgSlaDispatchStore(runtime.db), PgSlaQuery(runtime.db), rules
             ),
         )
-        webhooks = DeliverWebhooks(
-            webhook_store(settings, runtime.db), AiohttpWebhookPoster(hooks_session), clock=utc_now
-        )
+        hooks = webhook_store(settings, runtime.db)
+        if sealed := await hooks.seal_clear_urls():
+            log.info(
+                "webhook URLs sealed", extra={"action": "webhook_urls_sealed", "count": sealed}
+            )
+        webhooks = DeliverWebhooks(hooks, AiohttpWebhookPoster(hooks_session), clock=utc_now)
         await asyncio.gather(
             *(runner.run(stop) for runner in runners),
             *(stream.run(stop) for stream in streams),
@@ -460,6 +481,7 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
     finally:
         await session.close()
         await hooks_session.close()
+        await graph_http.close()
         await bluesky_http.close()
         await mastodon_http.close()
 

@@ -423,7 +423,9 @@ async def _connect_mastodon(settings: Settings, args: argparse.Namespace) -> Non
         raise ConfigurationError("standard input", "the account's access token, on one line")
     if args.poll_seconds is not None and args.poll_seconds < 5:
         raise ConfigurationError("--poll-seconds", "at least 5")
-    me: MastodonIdentity = await verify_account(args.instance, args.handle, token)
+    me: MastodonIdentity = await verify_account(
+        args.instance, args.handle, token, policy=settings.egress_policy()
+    )
     account_settings = {
         "instance": me.instance,
         "stream": args.stream,
@@ -471,7 +473,9 @@ async def _connect_bluesky(settings: Settings, args: argparse.Namespace) -> None
         )
     credentials = BlueskyCredentials(SecretStr(password))
     try:
-        signed_in = await sign_in_once(service, handle, credentials, clock=utc_now)
+        signed_in = await sign_in_once(
+            service, handle, credentials, clock=utc_now, policy=settings.egress_policy()
+        )
     except BlueskyApiError as error:
         raise ConfigurationError("Bluesky sign-in", str(error)) from None
     account_settings = {"service": service, "poll_seconds": args.poll_seconds}

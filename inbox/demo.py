@@ -218,47 +218,48 @@ async def run_demo(settings: Settings, host: str, port: int, speed: float) -> No
     ) as xserver:
         ca_file = folder / "fake-x-ca.pem"
         xserver.ca.cert_pem.write_to_path(str(ca_file))
-        demo_settings = settings.model_copy(
-            update={
-                "database_url": None,
-                "data_dir": folder / "postgres",
-                "x_api_address": f"127.0.0.1:{xserver.port}",
-                "x_api_ca_file": ca_file,
-                "secret_key": SecretStr(SecretBox.new_key()),
-            }
-        )
-        async with (
-            open_runtime(demo_settings) as runtime,
-            demo_networks.other_networks() as others,
-        ):
-            logins = _seed_people()
-            await _seed(runtime, logins)
-            await demo_history.play_past_week(
-                runtime.services,
-                runtime.default_workspace_id,
-                datetime.now(UTC),
-                tuple((user_id, handle) for user_id, handle, _ in CUSTOMERS),
-                (BRAND_ID, BRAND),
+        async with demo_networks.other_networks() as others:
+            demo_settings = settings.model_copy(
+                update={
+                    "database_url": None,
+                    "data_dir": folder / "postgres",
+                    "x_api_address": f"127.0.0.1:{xserver.port}",
+                    "x_api_ca_file": ca_file,
+                    "secret_key": SecretStr(SecretBox.new_key()),
+                    # The fake Mastodon and Bluesky listen on loopback, where outbound
+                    # requests go only when the destination is named.
+                    "allowed_internal_hosts": demo_networks.allowed_hosts(others),
+                }
             )
-            await demo_networks.connect_accounts(runtime, runtime.default_workspace_id, others)
-            runner = web.AppRunner(
-                create_app(runtime.services, runtime.default_workspace_id), access_log=None
-            )
-            await runner.setup()
-            try:
-                await web.TCPSite(runner, host, port).start()
-                _announce(host, port, logins, folder)
-                stop = asyncio.Event()
-                loop = asyncio.get_running_loop()
-                for sig in (signal.SIGINT, signal.SIGTERM):
-                    loop.add_signal_handler(sig, stop.set)
-                await asyncio.gather(
-                    run_workers(runtime, stop),
-                    _play(fake, stop, speed),
-                    demo_networks.play(others, stop, speed),
+            async with open_runtime(demo_settings) as runtime:
+                logins = _seed_people()
+                await _seed(runtime, logins)
+                await demo_history.play_past_week(
+                    runtime.services,
+                    runtime.default_workspace_id,
+                    datetime.now(UTC),
+                    tuple((user_id, handle) for user_id, handle, _ in CUSTOMERS),
+                    (BRAND_ID, BRAND),
                 )
-            finally:
-                await runner.cleanup()
+                await demo_networks.connect_accounts(runtime, runtime.default_workspace_id, others)
+                runner = web.AppRunner(
+                    create_app(runtime.services, runtime.default_workspace_id), access_log=None
+                )
+                await runner.setup()
+                try:
+                    await web.TCPSite(runner, host, port).start()
+                    _announce(host, port, logins, folder)
+                    stop = asyncio.Event()
+                    loop = asyncio.get_running_loop()
+                    for sig in (signal.SIGINT, signal.SIGTERM):
+                        loop.add_signal_handler(sig, stop.set)
+                    await asyncio.gather(
+                        run_workers(runtime, stop),
+                        _play(fake, stop, speed),
+                        demo_networks.play(others, stop, speed),
+                    )
+                finally:
+                    await runner.cleanup()
 
 
 def _announce(host: str, port: int, logins: Sequence[tuple[str, str, str]], folder: Path) -> None:

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
@@ -74,6 +75,11 @@ async def other_networks() -> AsyncIterator[OtherNetworks]:
         bluesky.add_account(handle, handle.split(".")[0].title())
     async with FakeMastodonServer(mastodon) as mserver, FakeBlueskyServer(bluesky) as bserver:
         yield OtherNetworks(mastodon, mserver.url, brand_id, bluesky, bserver.url, brand_did)
+
+
+def allowed_hosts(others: OtherNetworks) -> str:
+    """INBOX_ALLOWED_INTERNAL_HOSTS for the fake services: their loopback address and port."""
+    return ",".join(urlsplit(url).netloc for url in (others.mastodon_url, others.bluesky_url))
 
 
 async def connect_accounts(runtime: Runtime, workspace_id: int, others: OtherNetworks) -> None:

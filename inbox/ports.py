@@ -409,7 +409,17 @@ class WebhookStore(Protocol):
 
 class WebhookPoster(Protocol):
     async def post(self, url: str, headers: Mapping[str, str], body: bytes) -> int:
-        """The receiver's HTTP status; raises WebhookUnreachable when none came back."""
+        """The receiver's HTTP status; raises WebhookUnreachable when none came back, and
+        ForbiddenDestination when the egress policy refused the receiver's address."""
+        ...
+
+
+class OutboundDestinations(Protocol):
+    """The egress policy applied to an address typed in (inbox.domain.egress)."""
+
+    async def check(self, url: str, setting: str) -> None:
+        """Raises ForbiddenDestination naming `setting` when `url` may not be sent to: its
+        scheme, its host, or any address its name resolves to now."""
         ...
 
 

@@ -7,6 +7,9 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from inbox.domain.egress import EgressPolicy, parse_allowed
+from inbox.domain.errors import ConfigurationError
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -38,6 +41,10 @@ class Settings(BaseSettings):
     bluesky_service: str = "https://bsky.social"
     # How long a claimed outbox item is left to its sender before another pass reconciles it.
     outbox_lease_seconds: float = Field(default=120.0, gt=0, le=3600)
+    # Internal destinations outbound requests may reach (on-premise receivers, test doubles
+    # on this machine): names, addresses or CIDR ranges, each with an optional port, separated
+    # by commas. Empty: only public addresses, over https (docs/outbound-requests.md).
+    allowed_internal_hosts: str = ""
 
     @field_validator("database_url")
     @classmethod
@@ -49,3 +56,16 @@ class Settings(BaseSettings):
             # Never echo the URL: it may carry a password.
             raise ValueError(f"must start with postgresql:// (got a {scheme!r} URL)")
         return value
+
+    @field_validator("allowed_internal_hosts")
+    @classmethod
+    def _readable_destinations(cls, value: str) -> str:
+        try:
+            parse_allowed(value)
+        except ConfigurationError as exc:
+            raise ValueError(exc.reason) from None
+        return value
+
+    def egress_policy(self) -> EgressPolicy:
+        """Where outbound requests may go: public addresses, and the destinations allowed."""
+        return EgressPolicy.from_setting(self.allowed_internal_hosts)

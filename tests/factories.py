@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
+from inbox.domain.egress import EgressPolicy
 from inbox.domain.mention import Author, Direction, Mention
 from inbox.domain.network import Network
 
@@ -32,3 +34,13 @@ def mention(
         in_reply_to=reply_to,
         raw={"id": external_id},
     )
+
+
+def allowed_hosts(*urls: str) -> str:
+    """INBOX_ALLOWED_INTERNAL_HOSTS naming the fake services (on loopback) at `urls`."""
+    return ",".join(urlsplit(url).netloc for url in urls)
+
+
+def allowing(*urls: str) -> EgressPolicy:
+    """The egress policy of a test that reaches fake services on loopback at `urls`."""
+    return EgressPolicy.from_setting(allowed_hosts(*urls))

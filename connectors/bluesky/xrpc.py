@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import ipaddress
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -30,6 +29,7 @@ import aiohttp
 from pydantic import SecretStr
 
 from connectors.common import http_api
+from connectors.common.egress import CheckedDestinations, RefusedDestination, guarded_session
 from connectors.common.http_api import (
     ApiAnswer,
     ApiError,
@@ -42,6 +42,7 @@ from connectors.common.http_api import (
     decoded,
     rate_limit_in,
 )
+from inbox.domain.egress import EgressPolicy, is_loopback_host
 from inbox.domain.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,17 @@ class PermanentApiError(http_api.PermanentApiError):
     def __init__(self, endpoint: str, status: int, error: str, detail: str) -> None:
         super().__init__(endpoint, status, detail, error=error)
         self.error = error
+
+
+class RefusedService(PermanentApiError):
+    """A call not made: the egress policy refuses the service's address. Retrying cannot
+    help until the service or the setting changes."""
+
+    def __init__(self, endpoint: str, refused: RefusedDestination) -> None:
+        ApiError.__init__(self, f"{endpoint}: {refused.refusal}")
+        self.status = 0  # no HTTP exchange took place
+        self.error = "RefusedDestination"
+        self.detail = refused.refusal.reason
 
 
 class AuthenticationFailed(PermanentApiError):
@@ -116,22 +128,13 @@ def check_service_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise ConfigurationError("Bluesky service", f"{url!r} is not an http(s) URL")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         raise ConfigurationError(
             "Bluesky service", "only https is accepted, except on this machine (127.0.0.1)"
         )
     if parts.query or parts.fragment:
         raise ConfigurationError("Bluesky service", "a service URL has no query or fragment")
     return url.rstrip("/")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def rate_limit_from(headers: Mapping[str, str]) -> RateLimit | None:
@@ -368,6 +371,8 @@ class BlueskyApi(RetryingApi):
                 raw = await response.read()
                 status = response.status
                 rate = rate_limit_from(response.headers)
+        except RefusedDestination as refused:
+            raise RefusedService(nsid, refused) from None
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise TransientApiError(f"{nsid}: {exc.__class__.__name__}") from None
         self._remember_limit(nsid, rate)
@@ -385,13 +390,24 @@ class BlueskyApi(RetryingApi):
 
 
 async def sign_in_once(
-    service: str, handle: str, credentials: BlueskyCredentials, *, clock: Clock
+    service: str,
+    handle: str,
+    credentials: BlueskyCredentials,
+    *,
+    clock: Clock,
+    policy: EgressPolicy,
 ) -> SignedIn:
-    """Check a handle and app password against the service (`inbox connect bluesky`)."""
-    async with aiohttp.ClientSession(timeout=REQUEST_TIMEOUT, trust_env=False) as session:
-        return await BlueskyApi(service, handle, credentials, session, clock=clock).sign_in()
+    """Check a handle and app password against the service (`inbox connect bluesky`); a
+    service whose address `policy` refuses is named before the password is sent anywhere."""
+    await CheckedDestinations(policy).check(service, "Bluesky service")
+    async with bluesky_session(policy) as session:
+        try:
+            return await BlueskyApi(service, handle, credentials, session, clock=clock).sign_in()
+        except RefusedService as refused:
+            raise ConfigurationError("Bluesky service", refused.detail) from None
 
 
-def bluesky_session() -> aiohttp.ClientSession:
-    """The HTTP session every Bluesky account of a worker shares."""
-    return aiohttp.ClientSession(timeout=REQUEST_TIMEOUT)
+def bluesky_session(policy: EgressPolicy) -> aiohttp.ClientSession:
+    """The HTTP session every Bluesky account of a worker shares, to the addresses `policy`
+    allows. Create it in a coroutine."""
+    return guarded_session(policy, timeout=REQUEST_TIMEOUT)

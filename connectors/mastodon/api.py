@@ -12,7 +12,6 @@ account never holds up another. POSTs are never retried here: the outbox decides
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import re
 from collections.abc import Mapping
@@ -24,6 +23,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import aiohttp
 from pydantic import SecretStr
 
+from connectors.common.egress import RefusedDestination, guarded_session
 from connectors.common.http_api import (
     ApiAnswer,
     ApiError,
@@ -37,6 +37,7 @@ from connectors.common.http_api import (
     decoded,
     rate_limit_in,
 )
+from inbox.domain.egress import EgressPolicy, is_loopback_host
 from inbox.domain.errors import ConfigurationError
 
 # Mastodon serves at most 80 notifications and 40 statuses a page.
@@ -58,10 +59,10 @@ class LinkedAnswer(ApiAnswer):
     links: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
-def mastodon_session() -> aiohttp.ClientSession:
-    """One session for every account's instance; never through a proxy of the environment
-    (the token goes with every request)."""
-    return aiohttp.ClientSession(timeout=REQUEST_TIMEOUT, trust_env=False)
+def mastodon_session(policy: EgressPolicy) -> aiohttp.ClientSession:
+    """One session for every account's instance, to the addresses `policy` allows; never
+    through a proxy of the environment (the token goes with every request)."""
+    return guarded_session(policy, timeout=REQUEST_TIMEOUT)
 
 
 def instance_url(text: str) -> str:
@@ -73,7 +74,7 @@ def instance_url(text: str) -> str:
         raise ConfigurationError("--instance", "give the instance as https://host")
     if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
         raise ConfigurationError("--instance", "give the instance alone, without a path")
-    if parts.scheme == "http" and not _loopback(host):
+    if parts.scheme == "http" and not is_loopback_host(host):
         raise ConfigurationError("--instance", "only https is accepted for a remote instance")
     try:
         port = parts.port
@@ -81,15 +82,6 @@ def instance_url(text: str) -> str:
         raise ConfigurationError("--instance", "the port is not a number") from None
     shown_host = f"[{host}]" if ":" in host else host
     return f"{parts.scheme}://{shown_host}" + (f":{port}" if port else "")
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def checked_id(value: str) -> str:
@@ -141,6 +133,16 @@ def _detail(raw: bytes) -> str:
         return "no detail"
     error = body.get("error") if isinstance(body, dict) else None
     return str(error)[:300] if error else "no detail"
+
+
+class RefusedInstance(PermanentApiError):
+    """A call not made: the egress policy refuses the instance's address. Retrying cannot
+    help until the instance or the setting changes."""
+
+    def __init__(self, endpoint: str, refused: RefusedDestination) -> None:
+        ApiError.__init__(self, f"{endpoint}: {refused.refusal}")
+        self.status = 0  # no HTTP exchange took place
+        self.detail = refused.refusal.reason
 
 
 class MastodonApi(RetryingApi):
@@ -285,6 +287,8 @@ class MastodonApi(RetryingApi):
                 rate = rate_limit_from(response.headers)
                 links = _links(response)
                 status = response.status
+        except RefusedDestination as refused:
+            raise RefusedInstance(endpoint, refused) from None
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise TransientApiError(f"{endpoint}: {exc.__class__.__name__}") from None
         self._remember_limit(endpoint, rate)

@@ -5,10 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import aiohttp
 from pydantic import SecretStr
 
-from connectors.mastodon.api import MastodonApi, MastodonApiError, instance_url
+from connectors.common.egress import CheckedDestinations
+from connectors.mastodon.api import (
+    MastodonApi,
+    MastodonApiError,
+    RefusedInstance,
+    instance_url,
+    mastodon_session,
+)
+from inbox.domain.egress import EgressPolicy
 from inbox.domain.errors import ConfigurationError
 
 
@@ -19,14 +26,20 @@ class MastodonIdentity:
     username: str
 
 
-async def verify_account(instance: str, handle: str, token: SecretStr) -> MastodonIdentity:
-    """Who the token speaks for on `instance`; refuses a token of another account."""
+async def verify_account(
+    instance: str, handle: str, token: SecretStr, *, policy: EgressPolicy
+) -> MastodonIdentity:
+    """Who the token speaks for on `instance`; refuses a token of another account, and an
+    instance whose address `policy` refuses (before the token is sent anywhere)."""
     base = instance_url(instance)
+    await CheckedDestinations(policy).check(base, "--instance")
     wanted = handle.strip().removeprefix("@").split("@")[0]
-    async with aiohttp.ClientSession() as session:
+    async with mastodon_session(policy) as session:
         api = MastodonApi(base, token, session, clock=lambda: datetime.now(UTC), max_attempts=2)
         try:
             answer = await api.verify_credentials()
+        except RefusedInstance as refused:
+            raise ConfigurationError("--instance", refused.detail) from None
         except MastodonApiError as error:
             raise ConfigurationError("--instance", f"the instance refused: {error}") from None
     me = answer.body if isinstance(answer.body, dict) else {}

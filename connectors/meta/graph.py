@@ -2,9 +2,11 @@
 look up the comment or caption in which an Instagram account was @mentioned.
 
 The Page access token travels in the Authorization header, never in a URL (URLs end up in
-proxies' logs). Graph errors come back as `{"error": {"message", "type", "code", ...}}`,
-usually with status 400; they are sorted into transient (throttling, Meta's own failures,
-timeouts: retrying may succeed) and permanent (a deleted comment, a bad token).
+proxies' logs), and only over https to an address the egress policy allows (the session is
+guarded; a refused address is a permanent failure). Graph errors come back as
+`{"error": {"message", "type", "code", ...}}`, usually with status 400; they are sorted into
+transient (throttling, Meta's own failures, timeouts: retrying may succeed) and permanent (a
+deleted comment, a bad token).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any
 import aiohttp
 from pydantic import SecretStr
 
+from connectors.common.egress import RefusedDestination, guarded_session
+from inbox.domain.egress import EgressPolicy
 from inbox.domain.network import Network
 
 GRAPH_URL = "https://graph.facebook.com/v21.0"
@@ -85,6 +89,8 @@ class GraphApi:
                     body = None
                 if answer.status >= 400:
                     raise _graph_error(answer.status, body)
+        except RefusedDestination as refused:
+            raise GraphError(str(refused.refusal), transient=False) from None
         except TimeoutError as exc:
             raise GraphError("the Graph API did not answer in time", transient=True) from exc
         except (aiohttp.ClientError, asyncio.IncompleteReadError) as exc:
@@ -134,7 +140,9 @@ class GraphApi:
         return found
 
 
-def graph_session() -> aiohttp.ClientSession:
-    return aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=16), headers={"Accept": "application/json"}
+def graph_session(policy: EgressPolicy) -> aiohttp.ClientSession:
+    """The session Graph calls share, to the addresses `policy` allows. Create it in a
+    coroutine."""
+    return guarded_session(
+        policy, timeout=CALL_TIMEOUT, headers={"Accept": "application/json"}, limit=16
     )

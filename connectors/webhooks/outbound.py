@@ -1,8 +1,9 @@
 """Posting a signed event to a receiver over HTTP.
 
 Redirects are not followed (a receiver that moved says so with its status, and the signed
-body never goes where the admin did not send it). Error reasons carry no URL: receivers
-often keep a secret in the path.
+body never goes where the admin did not send it). The session is guarded by the egress
+policy: a receiver whose address is refused fails for good, with the reason. Error reasons
+carry no URL: receivers often keep a secret in the path.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Mapping
 
 import aiohttp
 
+from connectors.common.egress import RefusedDestination, guarded_session
+from inbox.domain.egress import EgressPolicy
 from inbox.domain.webhooks import WebhookUnreachable
 
 POST_TIMEOUT = aiohttp.ClientTimeout(total=10, connect=5)
@@ -30,6 +33,8 @@ class AiohttpWebhookPoster:
                 # Read a little, so the connection can be reused, and no more.
                 await answer.content.read(4096)
                 return answer.status
+        except RefusedDestination as refused:
+            raise refused.refusal from None
         except TimeoutError as exc:
             raise WebhookUnreachable("the receiver did not answer within 10 s") from exc
         except aiohttp.ClientSSLError as exc:
@@ -43,7 +48,6 @@ class AiohttpWebhookPoster:
             raise WebhookUnreachable(f"the exchange failed: {type(exc).__name__}") from exc
 
 
-def webhook_session() -> aiohttp.ClientSession:
-    return aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=32), headers={"Accept": "*/*"}
-    )
+def webhook_session(policy: EgressPolicy) -> aiohttp.ClientSession:
+    """The session every webhook delivery of a process shares. Create it in a coroutine."""
+    return guarded_session(policy, timeout=POST_TIMEOUT, headers={"Accept": "*/*"}, limit=32)

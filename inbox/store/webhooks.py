@@ -1,4 +1,11 @@
-"""Outbound webhooks and their deliveries: subscriptions with sealed secrets, leased claims."""
+"""Outbound webhooks and their deliveries: subscriptions with sealed secrets and sealed URLs
+(receivers often keep a secret in the path or query), leased claims.
+
+A URL is stored twice: sealed (`url_sealed`), opened only for a claimed delivery, and as it
+is shown (`url_shown`: scheme, host and port), which is all a listing carries: the full URL
+never leaves the store but to be posted to, and listings need no key. A row stored before
+URLs were sealed has its URL in clear in `url` until `seal_clear_urls` (run when the workers
+start) seals it (migration 0022); it is delivered and listed from there until then."""
 
 from __future__ import annotations
 
@@ -7,17 +14,17 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from inbox.domain.webhooks import DeliveryJob, Webhook
+from inbox.domain.webhooks import DeliveryJob, Webhook, redacted_url
 from inbox.store.database import Database
 from inbox.store.secret_box import SecretBox
 
 ADD = """
-INSERT INTO webhook (workspace_id, url, events, secret_sealed)
-VALUES ($1, $2, $3, $4)
-RETURNING workspace_id, id, url, events, active, created_at
+INSERT INTO webhook (workspace_id, url_sealed, url_shown, events, secret_sealed)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING workspace_id, id, url, url_shown, events, active, created_at
 """
 LIST = """
-SELECT w.workspace_id, w.id, w.url, w.events, w.active, w.created_at,
+SELECT w.workspace_id, w.id, w.url, w.url_shown, w.events, w.active, w.created_at,
        count(*) FILTER (WHERE d.status IN ('pending', 'sending')) AS pending,
        count(*) FILTER (WHERE d.status = 'failed') AS failed
 FROM webhook w
@@ -43,7 +50,8 @@ WITH due AS (
     FROM due WHERE d.workspace_id = due.workspace_id AND d.id = due.id
     RETURNING d.*
 )
-SELECT c.workspace_id, c.id, c.webhook_id, w.url, w.secret_sealed, c.event_key, c.event_kind,
+SELECT c.workspace_id, c.id, c.webhook_id, w.url, w.url_sealed, w.secret_sealed, c.event_key,
+       c.event_kind,
        c.payload::text AS payload, c.attempts
 FROM claimed c JOIN webhook w ON w.workspace_id = c.workspace_id AND w.id = c.webhook_id
 """
@@ -56,6 +64,13 @@ FAILED = """
 UPDATE webhook_delivery SET status = 'failed', last_error = $3, last_status = $4
 WHERE workspace_id = $1 AND id = $2
 """
+# Rows from before URLs were sealed. The update only takes a row whose clear URL is still the
+# one read: two workers sealing at once do not both write.
+IN_CLEAR = "SELECT workspace_id, id, url FROM webhook WHERE url IS NOT NULL"
+SEAL_URL = """
+UPDATE webhook SET url_sealed = $3, url_shown = $4, url = NULL
+WHERE workspace_id = $1 AND id = $2 AND url = $5
+"""
 RETRY_LATER = """
 UPDATE webhook_delivery SET status = 'pending', last_error = $3, last_status = $4,
                             next_attempt_at = $5
@@ -63,26 +78,64 @@ WHERE workspace_id = $1 AND id = $2
 """
 
 
-def _webhook(row: Any) -> Webhook:
-    return Webhook(**{**dict(row), "events": tuple(row["events"])})
-
-
 class PgWebhookStore:
     def __init__(self, db: Database, box: SecretBox) -> None:
         self._db = db
         self._box = box
 
+    def _url(self, row: Any) -> str:
+        if row["url"] is not None:
+            return str(row["url"])
+        return self._box.open(row["url_sealed"], what="webhook URL").get_secret_value()
+
+    @staticmethod
+    def _webhook(row: Any) -> Webhook:
+        """A listed webhook: its `url` is the shown form, never the sealed URL."""
+        values = dict(row)
+        return Webhook(
+            workspace_id=values["workspace_id"],
+            id=values["id"],
+            url=values["url_shown"] or redacted_url(values["url"]),
+            events=tuple(values["events"]),
+            active=values["active"],
+            created_at=values["created_at"],
+            pending=values.get("pending", 0),
+            failed=values.get("failed", 0),
+        )
+
     async def add(
         self, workspace_id: int, url: str, events: tuple[str, ...], secret: SecretStr
     ) -> Webhook:
+        sealed_url, sealed_secret = self._box.seal(SecretStr(url)), self._box.seal(secret)
         async with self._db.connection() as conn:
-            row = await conn.fetchrow(ADD, workspace_id, url, list(events), self._box.seal(secret))
-        return _webhook(row)
+            row = await conn.fetchrow(
+                ADD, workspace_id, sealed_url, redacted_url(url), list(events), sealed_secret
+            )
+        return self._webhook(row)
 
     async def all(self, workspace_id: int) -> list[Webhook]:
         async with self._db.connection() as conn:
             rows = await conn.fetch(LIST, workspace_id)
-        return [_webhook(row) for row in rows]
+        return [self._webhook(row) for row in rows]
+
+    async def seal_clear_urls(self) -> int:
+        """Seal the URLs still stored in clear (rows from before they were sealed); how many."""
+        async with self._db.transaction() as conn:
+            rows = await conn.fetch(IN_CLEAR)
+            await conn.executemany(
+                SEAL_URL,
+                [
+                    (
+                        row["workspace_id"],
+                        row["id"],
+                        self._box.seal(SecretStr(row["url"])),
+                        redacted_url(row["url"]),
+                        row["url"],
+                    )
+                    for row in rows
+                ],
+            )
+        return len(rows)
 
     async def remove(self, workspace_id: int, webhook_id: int) -> bool:
         async with self._db.connection() as conn:
@@ -97,7 +150,7 @@ class PgWebhookStore:
                 workspace_id=row["workspace_id"],
                 id=row["id"],
                 webhook_id=row["webhook_id"],
-                url=row["url"],
+                url=self._url(row),
                 secret=self._box.open(row["secret_sealed"], what="webhook secret"),
                 event_key=row["event_key"],
                 event_kind=row["event_kind"],

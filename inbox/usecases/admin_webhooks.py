@@ -1,5 +1,6 @@
 """Outbound webhooks on the admin pages: listed with their pending and failed deliveries,
-added (the signing secret is shown once), removed. Admins only."""
+added (the signing secret is shown once; an address the egress policy refuses is named in
+the form's error), removed. Admins only."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from inbox.domain.errors import ConfigurationError
 from inbox.domain.web import WebSession
 from inbox.domain.webhooks import EVENT_KINDS, Webhook
 from inbox.usecases.admin_access import Section, require_section
-from inbox.usecases.webhooks import ManageWebhooks
+from inbox.usecases.webhooks import URL_FIELD, ManageWebhooks
 
 
 class AdminWebhooks:
@@ -29,7 +30,7 @@ class AdminWebhooks:
     ) -> tuple[Webhook, SecretStr]:
         require_section(session, Section.WEBHOOKS)
         if not url.isprintable():
-            raise ConfigurationError("webhook url", "printable characters only")
+            raise ConfigurationError(URL_FIELD, "printable characters only")
         return await self._webhooks.add(session.workspace_id, url, events)
 
     async def remove(self, session: WebSession, webhook_id: int) -> None:

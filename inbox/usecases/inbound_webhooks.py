@@ -31,7 +31,7 @@ from inbox.domain.inbound_webhooks import (
 )
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.network import Network
-from inbox.ports import InboundFormat, InboundSourceStore
+from inbox.ports import InboundFormat, InboundSourceStore, OutboundDestinations
 from inbox.usecases.group_commit import Ingest
 
 log = logging.getLogger(__name__)
@@ -123,8 +123,9 @@ def _taken(name: str) -> ConfigurationError:
 class ManageWebhookSources:
     """Adding, listing and removing sources; a generic source's secret is made here."""
 
-    def __init__(self, sources: InboundSourceStore) -> None:
+    def __init__(self, sources: InboundSourceStore, destinations: OutboundDestinations) -> None:
         self._sources = sources
+        self._destinations = destinations
 
     async def add_generic(self, workspace_id: int, name: str) -> tuple[InboundSource, SecretStr]:
         secret = SecretStr("whsec_" + secrets.token_urlsafe(32))
@@ -152,8 +153,8 @@ class ManageWebhookSources:
             raise ConfigurationError("app secret", "Meta app secrets are 32 hex digits")
         if len(verify_token.get_secret_value()) < 8:
             raise ConfigurationError("verify token", "at least 8 characters")
-        if not graph_url.startswith(("https://", "http://")):
-            raise ConfigurationError("--graph-url", "an http(s) address")
+        # The Page token goes with every Graph call: https, to an address the policy allows.
+        await self._destinations.check(graph_url, "--graph-url")
         accounts: dict[Network, tuple[str, str]] = {}
         for network, account in ((Network.FACEBOOK, page), (Network.INSTAGRAM, instagram)):
             if account is not None:

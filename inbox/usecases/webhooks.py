@@ -1,4 +1,8 @@
-"""Outbound webhooks: subscribing, and posting each queued event, signed, until delivered."""
+"""Outbound webhooks: subscribing, and posting each queued event, signed, until delivered.
+
+A receiver's address is held to the egress policy twice: when the webhook is added (its name
+resolved then) and at every connection (resolved again, each address checked). A delivery
+whose receiver the policy refuses fails at once, for good, with the reason."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from datetime import datetime, timedelta
 
 from pydantic import SecretStr
 
+from inbox.domain.egress import ForbiddenDestination
 from inbox.domain.errors import NotFoundError
 from inbox.domain.webhooks import (
     MAX_ATTEMPTS,
@@ -24,23 +29,28 @@ from inbox.domain.webhooks import (
     signed_headers,
     validate_url,
 )
-from inbox.ports import WebhookPoster, WebhookStore
+from inbox.ports import OutboundDestinations, WebhookPoster, WebhookStore
 
 log = logging.getLogger(__name__)
 
 
+URL_FIELD = "webhook url"
+
+
 class ManageWebhooks:
-    def __init__(self, store: WebhookStore) -> None:
+    def __init__(self, store: WebhookStore, destinations: OutboundDestinations) -> None:
         self._store = store
+        self._destinations = destinations
 
     async def add(
         self, workspace_id: int, url: str, events: list[str]
     ) -> tuple[Webhook, SecretStr]:
         """The webhook and its signing secret, which is shown this once."""
+        checked = validate_url(url)
+        filters = event_filters(events)
+        await self._destinations.check(checked, URL_FIELD)
         secret = SecretStr(secrets.token_urlsafe(32))
-        webhook = await self._store.add(
-            workspace_id, validate_url(url), event_filters(events), secret
-        )
+        webhook = await self._store.add(workspace_id, checked, filters, secret)
         return webhook, secret
 
     async def all(self, workspace_id: int) -> list[Webhook]:
@@ -92,6 +102,9 @@ class DeliverWebhooks:
                 status = await self._poster.post(
                     job.url, signed_headers(job, now), job.payload.encode()
                 )
+            except ForbiddenDestination as refusal:
+                await self._give_up(job, f"refused: {refusal}", None)
+                return
             except WebhookUnreachable as error:
                 reason = str(error)
             else:

@@ -604,3 +604,19 @@ async def test_mastodon_and_bluesky_accounts_are_connected_by_command_and_rekeye
         )
         assert status == 303
     assert await _credential_names(db, workspace_id) == ["access_token"]
+
+
+async def test_a_webhook_to_an_internal_address_is_refused_on_the_form_naming_the_field(
+    base: str, db: Database, workspace_id: int, admin_id: int
+) -> None:
+    webhooks = f"{base}/admin/webhooks"
+    async with logged_in(base, ADMIN) as admin:
+        for url, reason in (
+            ("http://127.0.0.1:5432/x", "points to a loopback address (127.0.0.1)"),
+            ("https://10.0.0.5/hooks", "points to a private address (10.0.0.5)"),
+            ("https://[::ffff:169.254.169.254]/", "points to a link-local address"),
+        ):
+            html = refused(await post(admin, webhooks, {"url": url}, webhooks), "webhook url")
+            assert reason in html, url
+            assert f'value="{url}"' in html  # what was typed stays in the form
+    assert await db.fetchval("SELECT count(*) FROM webhook") == 0

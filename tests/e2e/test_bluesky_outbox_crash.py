@@ -26,6 +26,7 @@ from tests.e2e.worker_process import (
     until_sent,
     worker_env,
 )
+from tests.factories import allowed_hosts
 
 pytestmark = pytest.mark.integration
 
@@ -42,8 +43,12 @@ async def test_a_worker_killed_between_post_and_update_never_posts_twice(
     fake.add_account(BRAND, "Acme Telecom", app_password=PASSWORD)
     fake.add_account(CUSTOMER, "Jo")
     complaint = fake.post(CUSTOMER, f"@{BRAND} my fibre is down")
-    env = worker_env(database_dsn, SecretBox.new_key())
     async with FakeBlueskyServer(fake) as server:
+        env = worker_env(
+            database_dsn,
+            SecretBox.new_key(),
+            INBOX_ALLOWED_INTERNAL_HOSTS=allowed_hosts(server.url),
+        )
         connected = await run_inbox(
             env,
             "connect",

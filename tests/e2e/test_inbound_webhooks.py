@@ -18,8 +18,9 @@ import pytest
 from aiohttp.test_utils import TestServer
 from pydantic import SecretStr
 
+from connectors.common.egress import CheckedDestinations
 from connectors.meta.fake import FakeGraphServer, FakeMeta, MetaSender
-from connectors.meta.graph import GraphApi
+from connectors.meta.graph import GraphApi, graph_session
 from connectors.meta.inbound import MetaFormat
 from connectors.meta.outbound import MetaOutboundChannel
 from connectors.webhooks.inbound_generic import GenericFormat, signed_headers
@@ -33,6 +34,7 @@ from inbox.store.outbox import PgOutboxStore
 from inbox.store.secret_box import SecretBox
 from inbox.usecases.inbound_webhooks import ManageWebhookSources, ReceiveWebhooks
 from inbox.usecases.outbox import SendOutbox
+from tests.factories import allowing
 from web.app import create_app
 
 pytestmark = pytest.mark.integration
@@ -47,6 +49,7 @@ class World:
     workspace_id: int
     base: str
     session: aiohttp.ClientSession
+    graph_http: aiohttp.ClientSession  # the product's own, to the fake Graph API
     fake: FakeMeta
     graph: FakeGraphServer
     meta: InboundSource
@@ -80,12 +83,13 @@ async def world(db: Database, workspace_id: int) -> AsyncIterator[World]:
     fake = FakeMeta()
     box = SecretBox(SecretStr(SecretBox.new_key()))
     store = PgInboundSourceStore(db, box)
-    sources = ManageWebhookSources(store)
     services = build_services(db)
     async with (
         FakeGraphServer(fake) as graph,
         aiohttp.ClientSession() as session,
+        graph_session(allowing(graph.base_url)) as graph_http,
     ):
+        sources = ManageWebhookSources(store, CheckedDestinations(allowing(graph.base_url)))
         meta = await sources.add_meta(
             workspace_id,
             "meta",
@@ -99,7 +103,7 @@ async def world(db: Database, workspace_id: int) -> AsyncIterator[World]:
         generic, secret = await sources.add_generic(workspace_id, "shop")
         receiver = ReceiveWebhooks(
             store,
-            {SourceKind.META: MetaFormat(session), SourceKind.GENERIC: GenericFormat()},
+            {SourceKind.META: MetaFormat(graph_http), SourceKind.GENERIC: GenericFormat()},
             services.ingest,
             clock=lambda: datetime.now(UTC),
         )
@@ -113,6 +117,7 @@ async def world(db: Database, workspace_id: int) -> AsyncIterator[World]:
                 workspace_id,
                 str(server.make_url("")).rstrip("/"),
                 session,
+                graph_http,
                 fake,
                 graph,
                 meta,
@@ -338,7 +343,7 @@ async def test_a_reply_to_a_facebook_comment_is_posted_once(world: World) -> Non
         Network.FACEBOOK,
         fake.page_id,
         fake.page_name,
-        GraphApi(world.session, world.graph.base_url, SecretStr(fake.access_token)),
+        GraphApi(world.graph_http, world.graph.base_url, SecretStr(fake.access_token)),
         lambda: datetime.now(UTC),
     )
     sender = SendOutbox(

@@ -13,6 +13,7 @@ from connectors.mastodon.fake import FakeMastodon, FakeMastodonServer
 from inbox.store.credentials import PgCredentialStore
 from inbox.store.database import Database
 from inbox.store.secret_box import SecretBox
+from tests.factories import allowed_hosts
 
 pytestmark = pytest.mark.integration
 
@@ -39,6 +40,7 @@ async def test_connect_stores_the_account_and_seals_the_token(
     env = {k: v for k, v in os.environ.items() if not k.startswith("INBOX_")}
     env.update(DATABASE_URL=database_dsn, INBOX_SECRET_KEY=key)
     async with FakeMastodonServer(world) as server:
+        env.update(INBOX_ALLOWED_INTERNAL_HOSTS=allowed_hosts(server.url))
         code, out, err = await connect(
             env, "--instance", server.url, "--handle", "@acme", "--stream"
         )
@@ -60,3 +62,19 @@ async def test_connect_stores_the_account_and_seals_the_token(
         row["workspace_id"], row["id"]
     )
     assert secrets["access_token"].get_secret_value() == TOKEN
+
+
+async def test_an_instance_on_this_machine_not_named_in_the_allow_setting_is_never_called(
+    db: Database, database_dsn: str
+) -> None:
+    world = FakeMastodon()
+    world.add_account("acme", "Acme", token=TOKEN)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INBOX_")}
+    env.update(DATABASE_URL=database_dsn, INBOX_SECRET_KEY=SecretBox.new_key())
+    async with FakeMastodonServer(world) as server:
+        code, _, err = await connect(env, "--instance", server.url, "--handle", "acme")
+    assert code == 2
+    assert "--instance: points to a loopback address (127.0.0.1)" in err
+    assert TOKEN not in err
+    assert world.requests == {}
+    assert await db.fetchval("SELECT count(*) FROM network_account") == 0

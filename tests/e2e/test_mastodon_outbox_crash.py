@@ -33,6 +33,7 @@ from tests.e2e.worker_process import (
     until_sent,
     worker_env,
 )
+from tests.factories import allowed_hosts
 from tests.integration.test_mastodon_connector import utc_now
 
 pytestmark = pytest.mark.integration
@@ -78,7 +79,7 @@ async def test_a_worker_killed_between_post_and_update_never_posts_twice(
         store = PgOutboxStore(db)
         item = await store.enqueue(workspace_id, thread_id, OutboxKind.REPLY, "r1", "Sorry, DM us")
 
-        env = worker_env(database_dsn, key)
+        env = worker_env(database_dsn, key, INBOX_ALLOWED_INTERNAL_HOSTS=allowed_hosts(server.url))
         fake.hold_answer("post_status", 60)
         async with running_worker(env, stopped_by=signal.SIGKILL):
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import SecretStr
 
+from connectors.common.egress import CheckedDestinations
 from connectors.meta.fake import FakeGraphServer, FakeMeta
 from connectors.meta.normalise import facebook_comment
 from inbox.domain.ingestion import IngestBatch
@@ -33,6 +34,7 @@ from tests.e2e.worker_process import (
     until_sent,
     worker_env,
 )
+from tests.factories import allowed_hosts, allowing
 
 pytestmark = pytest.mark.integration
 
@@ -46,7 +48,8 @@ async def test_a_worker_killed_between_post_and_record_never_replies_twice(
     async with FakeGraphServer(fake) as graph:
         workspace_id = await PgWorkspaceStore(db).ensure_workspace("default", "default")
         source = await ManageWebhookSources(
-            PgInboundSourceStore(db, SecretBox(SecretStr(key)))
+            PgInboundSourceStore(db, SecretBox(SecretStr(key))),
+            CheckedDestinations(allowing(graph.base_url)),
         ).add_meta(
             workspace_id,
             "meta",
@@ -70,7 +73,9 @@ async def test_a_worker_killed_between_post_and_record_never_replies_twice(
         )
         assert item.account_id == source.facebook_account_id
 
-        env = worker_env(database_dsn, key)
+        env = worker_env(
+            database_dsn, key, INBOX_ALLOWED_INTERNAL_HOSTS=allowed_hosts(graph.base_url)
+        )
         fake.hold_seconds = 60
         async with running_worker(env, stopped_by=signal.SIGKILL):
 

@@ -17,7 +17,12 @@ from connectors.bluesky.fake import FakeBluesky, FakeBlueskyServer
 from connectors.bluesky.outbound import BlueskyOutboundChannel
 from connectors.bluesky.poller import BlueskyAccount, BlueskyPoller
 from connectors.bluesky.runner import BlueskyAccountRunner
-from connectors.bluesky.xrpc import AuthenticationFailed, BlueskyApi, BlueskyCredentials
+from connectors.bluesky.xrpc import (
+    AuthenticationFailed,
+    BlueskyApi,
+    BlueskyCredentials,
+    bluesky_session,
+)
 from inbox.domain.network import Network
 from inbox.domain.outbox import DeliveryError, OutboxKind
 from inbox.store.connector_state import PgApiUsageLedger, PgChannelHealthStore, PgConnectorState
@@ -28,6 +33,7 @@ from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.outbox import SendOutbox
 from inbox.usecases.sla import KeepClocks
+from tests.factories import allowing
 
 pytestmark = pytest.mark.integration
 
@@ -75,7 +81,10 @@ class Connected:
 async def serving(
     fake: FakeBluesky,
 ) -> AsyncIterator[tuple[FakeBlueskyServer, aiohttp.ClientSession]]:
-    async with FakeBlueskyServer(fake) as server, aiohttp.ClientSession() as session:
+    async with (
+        FakeBlueskyServer(fake) as server,
+        bluesky_session(allowing(server.url)) as session,
+    ):
         yield server, session
 
 

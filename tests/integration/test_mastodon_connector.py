@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
-from connectors.mastodon.api import MastodonApi
+from connectors.mastodon.api import MastodonApi, mastodon_session
 from connectors.mastodon.fake import FakeMastodon, FakeMastodonServer
 from connectors.mastodon.outbound import MastodonOutboundChannel
 from connectors.mastodon.poller import MastodonAccount, MastodonPoller
@@ -27,6 +27,7 @@ from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.outbox import SendOutbox
 from inbox.usecases.sla import KeepClocks
+from tests.factories import allowing
 
 pytestmark = pytest.mark.integration
 
@@ -89,7 +90,10 @@ async def connected(
     db: Database, workspace_id: int, world: World | None = None, *, page_size: int = 80
 ) -> AsyncIterator[Connected]:
     world = world or build_world()
-    async with FakeMastodonServer(world.fake) as server, aiohttp.ClientSession() as session:
+    async with (
+        FakeMastodonServer(world.fake) as server,
+        mastodon_session(allowing(server.url)) as session,
+    ):
         account_id = await PgWorkspaceStore(db).configure_account(
             workspace_id, Network.MASTODON, world.brand, BRAND, {"instance": server.url}
         )

@@ -14,8 +14,10 @@ import pytest
 from aiohttp import web
 from pydantic import SecretStr
 
-from connectors.webhooks.outbound import AiohttpWebhookPoster
+from connectors.common.egress import CheckedDestinations
+from connectors.webhooks.outbound import AiohttpWebhookPoster, webhook_session
 from inbox.bootstrap import build_services
+from inbox.domain.egress import EgressPolicy
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.people import Role
 from inbox.store.database import Database
@@ -49,6 +51,8 @@ class Receiver:
     """A webhook receiver on loopback that answers with the statuses it is given."""
 
     url: str = ""
+    # INBOX_ALLOWED_INTERNAL_HOSTS naming this receiver, and port 9 where nobody listens.
+    allowed: str = ""
     statuses: list[int] = field(default_factory=list)
     received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
 
@@ -68,6 +72,7 @@ async def receiver() -> AsyncIterator[Receiver]:
     await site.start()
     port = runner.addresses[0][1]
     state.url = f"http://127.0.0.1:{port}/hooks/path-secret"
+    state.allowed = f"127.0.0.1:{port},127.0.0.1:9"
     yield state
     await runner.cleanup()
 
@@ -122,6 +127,15 @@ async def alerts(db: Database, workspace_id: int) -> list[tuple[str, int, str, b
     return [tuple(r) for r in rows]
 
 
+def managed(db: Database, receiver: Receiver) -> ManageWebhooks:
+    policy = EgressPolicy.from_setting(receiver.allowed)
+    return ManageWebhooks(PgWebhookStore(db, BOX), CheckedDestinations(policy))
+
+
+def session_to(receiver: Receiver) -> aiohttp.ClientSession:
+    return webhook_session(EgressPolicy.from_setting(receiver.allowed))
+
+
 def deliverer(
     db: Database, session: aiohttp.ClientSession, at: Callable[[], datetime]
 ) -> DeliverWebhooks:
@@ -173,16 +187,14 @@ async def test_events_left_undispatched_by_a_crash_are_dispatched_once_later(
 async def test_each_event_is_posted_once_signed_and_retried_through_a_server_error(
     db: Database, workspace_id: int, people: dict[str, int], receiver: Receiver
 ) -> None:
-    hook, secret = await ManageWebhooks(PgWebhookStore(db, BOX)).add(
-        workspace_id, receiver.url, ["sla.breach"]
-    )
+    hook, secret = await managed(db, receiver).add(workspace_id, receiver.url, ["sla.breach"])
     await setup(db, workspace_id, people["ana"])
     at = TUESDAY_10_PARIS + timedelta(minutes=61)
     await timer_at(db, at - timedelta(minutes=20)).fire()  # the warning: not subscribed
     await timer_at(db, at).fire()
     receiver.statuses = [503]
     now = [at]
-    async with aiohttp.ClientSession() as session:
+    async with session_to(receiver) as session:
         send = deliverer(db, session, lambda: now[0])
         assert await send.run_once() == 1  # 503: retried later
         assert await send.run_once() == 0  # not due yet
@@ -203,7 +215,7 @@ async def test_each_event_is_posted_once_signed_and_retried_through_a_server_err
         {"agent_id": people["ana"], "reason": "assignee"},
         {"agent_id": people["lea"], "reason": "lead"},
     ]
-    (listed,) = await ManageWebhooks(PgWebhookStore(db, BOX)).all(workspace_id)
+    (listed,) = await managed(db, receiver).all(workspace_id)
     assert (listed.id, listed.pending, listed.failed) == (hook.id, 0, 0)
     assert listed.shown_url.endswith("/…")
 
@@ -211,7 +223,7 @@ async def test_each_event_is_posted_once_signed_and_retried_through_a_server_err
 async def test_a_refusal_is_final_and_an_unreachable_receiver_gives_up_after_its_attempts(
     db: Database, workspace_id: int, people: dict[str, int], receiver: Receiver
 ) -> None:
-    webhooks = ManageWebhooks(PgWebhookStore(db, BOX))
+    webhooks = managed(db, receiver)
     await webhooks.add(workspace_id, receiver.url, [])
     await webhooks.add(workspace_id, "http://127.0.0.1:9/unreachable", [])
     await setup(db, workspace_id, people["ana"])
@@ -219,7 +231,7 @@ async def test_a_refusal_is_final_and_an_unreachable_receiver_gives_up_after_its
     await timer_at(db, at).fire()
     receiver.statuses = [400]
     now = [at]
-    async with aiohttp.ClientSession() as session:
+    async with session_to(receiver) as session:
         send = deliverer(db, session, lambda: now[0])
         for _ in range(5):
             await send.run_once()
@@ -241,15 +253,13 @@ async def test_a_refusal_is_final_and_an_unreachable_receiver_gives_up_after_its
 async def test_an_end_of_shift_list_is_posted_to_subscribed_webhooks(
     db: Database, workspace_id: int, receiver: Receiver
 ) -> None:
-    await ManageWebhooks(PgWebhookStore(db, BOX)).add(
-        workspace_id, receiver.url, ["sla.end_of_shift"]
-    )
+    await managed(db, receiver).add(workspace_id, receiver.url, ["sla.end_of_shift"])
     await setup(db, workspace_id, None)
     closes = datetime(2026, 3, 6, 17, 0, tzinfo=UTC)  # Friday 18:00 in Paris
     assert await PgShiftReports(db).record(workspace_id, "office", closes) == 2  # both threads
     dispatch = DispatchSlaEvents(PgSlaDispatchStore(db), PgSlaQuery(db), KeepClocks())
     assert await dispatch() == 1
-    async with aiohttp.ClientSession() as session:
+    async with session_to(receiver) as session:
         assert await deliverer(db, session, lambda: closes).run_once() == 1
     ((headers, body),) = receiver.received
     event = json.loads(body)

@@ -29,3 +29,24 @@ def test_the_database_url_is_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://u:pw@localhost/inbox")
     settings = Settings(_env_file=None)
     assert "pw" not in repr(settings)
+
+
+def test_outbound_requests_reach_no_internal_destination_unless_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("INBOX_ALLOWED_INTERNAL_HOSTS", raising=False)
+    assert Settings(_env_file=None).egress_policy().allowed == ()
+    monkeypatch.setenv("INBOX_ALLOWED_INTERNAL_HOSTS", "hooks.internal:8443, 10.0.0.0/24")
+    policy = Settings(_env_file=None).egress_policy()
+    assert policy.destination("https://hooks.internal:8443/x", "url").port == 8443
+    assert policy.destination("https://10.0.0.7/x", "url").host == "10.0.0.7"
+
+
+def test_an_unreadable_list_of_internal_destinations_is_refused_naming_the_entry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("INBOX_ALLOWED_INTERNAL_HOSTS", "hooks.internal, 0x7f.1")
+    with pytest.raises(ValidationError) as caught:
+        Settings(_env_file=None)
+    assert "allowed_internal_hosts" in str(caught.value)
+    assert "'0x7f.1': write the address as 127.0.0.1" in str(caught.value)

@@ -221,6 +221,20 @@ class Tab:
         """This tree's script: the view's own stream, its changed rows, one fetch a second."""
         query = self.view + "&" + urlencode({"shown": ",".join(map(str, self.shown[:200]))})
         last_fetch = 0.0
+
+        async def now_and_then() -> None:
+            # The script reads the whole view again every minute (times move on).
+            while True:
+                await asyncio.sleep(60)
+                await self.fetch(f"{self.view}&partial=1&stream={self.stream_token}")
+
+        reread = asyncio.create_task(now_and_then())
+        try:
+            await self.listen(query, last_fetch)
+        finally:
+            reread.cancel()
+
+    async def listen(self, query: str, last_fetch: float) -> None:
         async with self.session.get(f"{self.base}/events?{query}") as stream:
             kind = b""
             async for line in stream.content:

@@ -88,7 +88,8 @@
     const extra = Array.from(rows.querySelectorAll("tr[data-thread]")).slice(VIEW_ROWS);
     extra.forEach((row) => { if (!was || row.dataset.thread !== was.thread) { row.remove(); } });
     refocus(was);
-    return full && counted() < VIEW_ROWS;
+    const shown = counted();
+    return full && shown < VIEW_ROWS;
   };
   const replaceRows = (html) => {
     const was = focusedRow();

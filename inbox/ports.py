@@ -15,6 +15,7 @@ from pydantic import SecretStr
 
 from inbox.domain.inbound_webhooks import InboundSource, ParsedDelivery, SourceKind, SourceSummary
 from inbox.domain.ingestion import IngestBatch, IngestResult
+from inbox.domain.live import LiveChange
 from inbox.domain.mention import Mention
 from inbox.domain.network import ChannelStatus, Network
 from inbox.domain.outbox import OutboxItem, OutboxKind
@@ -574,9 +575,14 @@ class InboxPageQuery(Protocol):
         limit: int,
         filters: InboxFilters = ...,
         now: datetime | None = None,
+        threads: frozenset[int] | None = None,
     ) -> list[InboxRow]:
         """The view's open threads; snoozed ones only in the "snoozed" view, until `now`
-        passes their time."""
+        passes their time. With `threads`, only those of them the view holds."""
+        ...
+
+    async def teams_of(self, workspace_id: int, agent_id: int) -> frozenset[int]:
+        """The teams the agent belongs to (what their "team" view shows)."""
         ...
 
     async def thread(
@@ -633,11 +639,18 @@ class InboxPageQuery(Protocol):
     async def mark_read(self, workspace_id: int, agent_id: int, at: datetime) -> None: ...
 
 
+class ListeningConnection(Protocol):
+    async def closed(self) -> str:
+        """Returns, with the reason, once the connection is gone (however it went)."""
+        ...
+
+
 class ChangeFeed(Protocol):
     def listening(
-        self, deliver: Callable[[str, dict[str, Any] | list[Any]], None]
-    ) -> AbstractAsyncContextManager[None]:
-        """Calls `deliver(channel, payload)` for each change announced while it is open."""
+        self, deliver: Callable[[LiveChange], None]
+    ) -> AbstractAsyncContextManager[ListeningConnection]:
+        """Opens a connection that calls `deliver(change)` for each change announced while it
+        lasts; raises DatabaseUnavailableError (or any error of the driver) when it cannot."""
         ...
 
 

@@ -56,12 +56,35 @@ def _wait(row: InboxRow, now: datetime) -> str:
     )
 
 
+# Fixed widths, so that comparing two keys as text compares the rows' places.
+_INSTANT_WIDTH = 16
+_LATEST: int = 10**_INSTANT_WIDTH - 1
+_ID_WIDTH = 19
+
+
+def _millis(instant: datetime) -> int:
+    millis = int(instant.timestamp() * 1000)
+    return max(0, min(_LATEST, millis))
+
+
+def order_key(row: InboxRow) -> str:
+    """The row's place in its list as text: the list's order (nearest deadline first, none
+    last; then the latest customer message first; then the newest thread), so that a page
+    inserting a row it was sent puts it where the whole list would have it."""
+    due = "1" if row.sla_due_at is None else f"0{_millis(row.sla_due_at):0{_INSTANT_WIDTH}d}"
+    latest = row.last_inbound_at
+    later_first = "1" if latest is None else f"0{_LATEST - _millis(latest):0{_INSTANT_WIDTH}d}"
+    newest_first = f"{10**_ID_WIDTH - 1 - row.thread_id:0{_ID_WIDTH}d}"
+    return f"{due:<{_INSTANT_WIDTH + 1}}{later_first:<{_INSTANT_WIDTH + 1}}{newest_first}"
+
+
 def _row(row: InboxRow, now: datetime) -> str:
     kind = escape(row.kind)
     if row.language:
         kind = kind + " · " + escape(row.language)
     return (
-        f'<tr class="priority-{escape(row.priority)}" data-thread="{row.thread_id}">'
+        f'<tr class="priority-{escape(row.priority)}" data-thread="{row.thread_id}"'
+        f' data-order="{order_key(row)}">'
         f"<td>{escape(row.author or '')}</td>"
         f"<td>{escape(row.network)}</td>"
         f'<td><a href="/threads/{row.thread_id}">{escape(row.excerpt)}</a></td>'
@@ -74,7 +97,9 @@ def _row(row: InboxRow, now: datetime) -> str:
     )
 
 
-def rows_html(rows: Sequence[InboxRow], now: datetime) -> Markup:
+def rows_html(rows: Sequence[InboxRow], now: datetime, *, whole: bool = True) -> Markup:
+    """The rows; an empty `whole` view says so in a row, some rows of a view (a live
+    update) are only what was found."""
     if not rows:
-        return NOTHING
+        return NOTHING if whole else Markup("")
     return Markup("".join(_row(row, now) for row in rows))  # noqa: S704 - every value escaped

@@ -26,10 +26,10 @@ from pydantic import SecretStr
 from inbox.domain.errors import (
     ConfigurationError,
     ConflictError,
-    DatabaseUnavailableError,
     NotFoundError,
     PermissionDeniedError,
 )
+from inbox.domain.live import LivePage, PageUpdate
 from inbox.domain.people import Role
 from inbox.domain.sla import person_key
 from inbox.domain.web import InboxFilters, WebSession
@@ -152,23 +152,48 @@ async def home(request: web.Request) -> web.StreamResponse:
 
 
 async def inbox_page(request: web.Request) -> web.Response:
-    """The view; with `partial=1`, only its rows (what the page swaps in on a live update)."""
+    """The view; with `partial=1`, only its rows (what the page swaps in on a live update),
+    and with `threads=1,2,3` too, only those of them the view holds (the page removes the
+    others). `stream` names the page's event stream, which learns what the page shows."""
     session = await _required_session(request)
     view = request.query.get("view", "mine")
-    filters = InboxFilters(
+    filters = _filters(request)
+    threads = _ids(request.query.get("threads"), most=MOST_ROWS_ASKED)
+    pages = _services(request).inbox_pages
+    rows = await pages.inbox(session, view, filters=filters, threads=threads)
+    view = view if view in VIEWS else "mine"
+    if request.query.get("partial") == "1":
+        stream = request.query.get("stream", "")
+        if stream:
+            shown = frozenset(row.thread_id for row in rows)
+            _services(request).live.showing(
+                stream, session.workspace_id, session.agent_id, shown, threads
+            )
+        return html_response(str(rows_html(rows, datetime.now(UTC), whole=threads is None)))
+    html = rows_html(rows, datetime.now(UTC))
+    return render(
+        "inbox.html", session=session, rows=html, count=len(rows), view=view, filters=filters
+    )
+
+
+# A live update asks for at most this many rows; the page reloads its view past it.
+MOST_ROWS_ASKED = 100
+
+
+def _filters(request: web.Request) -> InboxFilters:
+    return InboxFilters(
         **{
             name: (request.query.get(name, "")[:64] or None)
             for name in ("network", "kind", "priority", "language", "topic", "sla")
         }
     )
-    rows = await _services(request).inbox_pages.inbox(session, view, filters=filters)
-    view = view if view in VIEWS else "mine"
-    html = rows_html(rows, datetime.now(UTC))
-    if request.query.get("partial") == "1":
-        return html_response(str(html))
-    return render(
-        "inbox.html", session=session, rows=html, count=len(rows), view=view, filters=filters
-    )
+
+
+def _ids(listed: str | None, most: int) -> frozenset[int] | None:
+    """Thread ids from `1,2,3` (at most `most` of them, the rest ignored); None if absent."""
+    if listed is None:
+        return None
+    return frozenset(int(part) for part in listed.split(",")[:most] if part.isdigit())
 
 
 def _share(part: int, whole: int) -> str:
@@ -263,12 +288,26 @@ async def my_dashboard(request: web.Request) -> web.Response:
 KEEPALIVE_SECONDS = 15.0
 LIVE_STREAMS = web.AppKey("live_streams", set[asyncio.Task[Any]])
 STOPPING = web.AppKey("stopping", asyncio.Event)
+# The threads a page says it shows when it opens its stream: a view's rows, and some slack.
+MOST_SHOWN_AT_OPEN = 200
 
 
 async def live_events(request: web.Request) -> web.StreamResponse:
-    """Server-sent events: a line per change of the session's workspace (threads written,
-    SLA events, alerts), fed by LISTEN/NOTIFY through one listener per process."""
+    """Server-sent events for one open page, which names what it shows: an inbox view
+    (`view` and its filters, `shown` the threads on it), a thread (`thread`), the incident
+    list (`page=incidents`) or another page (`page=notices`). It hears only what concerns
+    it, at most one event a second (docs/live-updates.md); naming nothing, every change of
+    the session's workspace."""
     session = await _required_session(request)
+    thread = request.query.get("thread", "")
+    page = await _services(request).inbox_pages.live_page(
+        session,
+        view=request.query.get("view"),
+        filters=_filters(request),
+        thread_id=int(thread) if thread.isdigit() else None,
+        page=request.query.get("page"),
+    )
+    shown = _ids(request.query.get("shown"), most=MOST_SHOWN_AT_OPEN) or frozenset()
     response = web.StreamResponse(
         headers={
             "Content-Type": "text/event-stream",
@@ -276,40 +315,65 @@ async def live_events(request: web.Request) -> web.StreamResponse:
             "X-Accel-Buffering": "no",
         }
     )
-    await response.prepare(request)
     streams = request.app[LIVE_STREAMS]
     task = asyncio.current_task()
     assert task is not None
     streams.add(task)
     try:
-        await _stream(request, response, session)
+        await response.prepare(request)
+        await _stream(request, response, session, page, shown)
+    except ConnectionResetError:
+        pass  # the page was closed or went away: nothing to report
     except asyncio.CancelledError:
-        if not request.app[STOPPING].is_set():
+        if not request.app[STOPPING].is_set() and not _gone(request):
             raise
     finally:
         streams.discard(task)
     return response
 
 
-async def _stream(request: web.Request, response: web.StreamResponse, session: WebSession) -> None:
-    async with _services(request).live.subscribe(session.workspace_id) as queue:
-        await response.write(b"retry: 3000\n\n")
+def _gone(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
+
+
+async def _stream(
+    request: web.Request,
+    response: web.StreamResponse,
+    session: WebSession,
+    page: LivePage,
+    shown: frozenset[int],
+) -> None:
+    live = _services(request).live
+    async with live.subscribe(session.workspace_id, page, shown) as subscription:
+        hello = _event("hello", {"stream": subscription.token})
+        await response.write(b"retry: 3000\n\n" + hello)
         while True:
-            try:
-                event = await asyncio.wait_for(queue.get(), timeout=KEEPALIVE_SECONDS)
-            except TimeoutError:
+            update = await subscription.next(quiet_seconds=KEEPALIVE_SECONDS)
+            if update is None:
                 await response.write(b": keepalive\n\n")
-                continue
-            if event.get("channel") == "inbox_notifications":
-                # Told to the people named only, as its own kind of event.
-                if session.agent_id not in event.get("for_agents", ()):
-                    continue
-                told = {"thread_id": event.get("thread_id"), "kind": event.get("kind")}
-                data = json.dumps(told, separators=(",", ":"))
-                await response.write(f"event: notice\ndata: {data}\n\n".encode())
-                continue
-            data = json.dumps(event, separators=(",", ":"))
-            await response.write(f"event: change\ndata: {data}\n\n".encode())
+            else:
+                await response.write(_events(update))
+
+
+def _events(update: PageUpdate) -> bytes:
+    """One flush: what was told to the person, then one change (or one resync)."""
+    told = [_event("notice", notice) for notice in update.notices]
+    told += [_event("alert", alert) for alert in update.alerts]
+    if update.reload:
+        told.append(_event("resync", {}))
+    elif update.threads or update.incidents:
+        change: dict[str, list[int]] = {}
+        if update.threads:
+            change["threads"] = sorted(update.threads)
+        if update.incidents:
+            change["incidents"] = sorted(update.incidents)
+        told.append(_event("change", change))
+    return b"".join(told)
+
+
+def _event(name: str, data: object) -> bytes:
+    return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
 
 
 async def _end_streams(app: web.Application) -> None:
@@ -321,12 +385,9 @@ async def _end_streams(app: web.Application) -> None:
 
 
 async def _live_listener(app: web.Application) -> AsyncIterator[None]:
-    """The process's one listener, for as long as the app runs; pages work without it."""
-    try:
-        async with app[SERVICES].live.running():
-            yield
-    except DatabaseUnavailableError as exc:
-        log.warning("live updates off", extra={"action": "live_off", "error": str(exc)})
+    """The process's one listener, listening again after every loss while the app runs;
+    the pages work without it meanwhile."""
+    async with app[SERVICES].live.running():
         yield
 
 

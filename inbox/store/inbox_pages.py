@@ -18,12 +18,14 @@ from inbox.domain.web import (
     SearchResults,
     ThreadPage,
 )
+from inbox.store import live_sql
 from inbox.store.database import Database
 
 # Views: mine, team, unassigned, waiting, community, snoozed, all. Most urgent deadline
 # first; threads without one after, newest first. One query, the author from the thread's
-# latest customer message.
-INBOX = """
+# latest customer message. `{only}`: nothing for the view's first rows; for a live update,
+# the changed threads' rows (a statement of its own, so that its plan starts from their ids).
+_INBOX = """
 SELECT t.id, t.network, t.status, t.priority, t.kind, t.language, t.topics, t.excerpt,
        t.sla_due_at, t.last_inbound_at, t.last_outbound_at, t.assignee_id,
        a.display_name AS assignee, who.author_handle, who.author_name,
@@ -62,9 +64,12 @@ WHERE t.workspace_id = $1 AND t.status IN ('new', 'open', 'pending')
        OR ($10 = 'none' AND t.sla_due_at IS NULL))
   -- a snoozed thread shows only in the snoozed view until its time comes
   AND (($2 = 'snoozed') = coalesce(t.snoozed_until > $11, false))
+  {only}
 ORDER BY t.sla_due_at NULLS LAST, t.last_inbound_at DESC NULLS LAST, t.id DESC
 LIMIT $4
 """
+INBOX = _INBOX.format(only="")
+INBOX_ROWS = _INBOX.format(only="AND t.id = ANY ($12::bigint[])")
 THREAD = """
 SELECT t.id, t.network, t.status, t.priority, t.kind, t.language, t.topics, t.tags,
        t.personal_data, t.sla_due_at, a.display_name AS assignee, tm.name AS team,
@@ -89,7 +94,9 @@ WHERE workspace_id = $1 AND active AND roles && ARRAY['agent', 'lead']::text[]
 ORDER BY display_name, id
 """
 TEAMS = "SELECT id, name FROM team WHERE workspace_id = $1 ORDER BY name, id"
-ASSIGN = """
+TEAMS_OF = "SELECT team_id FROM team_member WHERE workspace_id = $1 AND agent_id = $2"
+# Each change a person makes to a thread is announced to the pages in its own statement.
+ASSIGN = f"""
 WITH target AS (
     SELECT (SELECT id FROM agent WHERE workspace_id = $1 AND id = $3 AND active) AS agent_id,
            (SELECT id FROM team WHERE workspace_id = $1 AND id = $4) AS team_id
@@ -102,18 +109,25 @@ WITH target AS (
     WHERE t.workspace_id = $1 AND t.id = $2 AND t.status IN ('new', 'open', 'pending')
       AND ($3::bigint IS NULL OR target.agent_id IS NOT NULL)
       AND ($4::bigint IS NULL OR target.team_id IS NOT NULL)
-    RETURNING t.id, t.assignee_id, t.team_id
+    RETURNING t.*
+), recorded AS (
+    INSERT INTO assignment (workspace_id, thread_id, agent_id, team_id, source, reasons, at)
+    SELECT $1, id, assignee_id, team_id, 'manual',
+           jsonb_build_array('assigned by agent ' || $5), $6
+    FROM given
+    RETURNING thread_id
 )
-INSERT INTO assignment (workspace_id, thread_id, agent_id, team_id, source, reasons, at)
-SELECT $1, id, assignee_id, team_id, 'manual', jsonb_build_array('assigned by agent ' || $5), $6
-FROM given
-RETURNING thread_id
-"""
-SNOOZE = """
-UPDATE thread SET snoozed_until = $3, updated_at = now()
-WHERE workspace_id = $1 AND id = $2 AND status IN ('new', 'open', 'pending')
-RETURNING id
-"""
+SELECT r.thread_id, {live_sql.NOTIFY_ONE_THREAD}
+FROM recorded r JOIN given t ON t.id = r.thread_id
+"""  # noqa: S608 (constants only)
+SNOOZE = f"""
+WITH snoozed AS (
+    UPDATE thread SET snoozed_until = $3, updated_at = now()
+    WHERE workspace_id = $1 AND id = $2 AND status IN ('new', 'open', 'pending')
+    RETURNING *
+)
+SELECT t.id, {live_sql.NOTIFY_ONE_THREAD} FROM snoozed t
+"""  # noqa: S608 (constants only)
 MESSAGES = """
 SELECT m.direction, m.author_handle, m.author_name, m.body, m.created_at, m.url, m.automated,
        c.reasons
@@ -127,16 +141,19 @@ LIMIT 500
 """
 
 
-TAKE = """
+TAKE = f"""
 WITH taken AS (
     UPDATE thread SET assignee_id = $3, assigned_at = $4, community = false, updated_at = now()
     WHERE workspace_id = $1 AND id = $2 AND status IN ('new', 'open', 'pending')
-    RETURNING id, team_id
+    RETURNING *
+), recorded AS (
+    INSERT INTO assignment (workspace_id, thread_id, agent_id, team_id, source, reasons, at)
+    SELECT $1, id, $3, team_id, 'manual', '["taken by hand"]'::jsonb, $4 FROM taken
+    RETURNING thread_id
 )
-INSERT INTO assignment (workspace_id, thread_id, agent_id, team_id, source, reasons, at)
-SELECT $1, id, $3, team_id, 'manual', '["taken by hand"]'::jsonb, $4 FROM taken
-RETURNING thread_id
-"""
+SELECT r.thread_id, {live_sql.NOTIFY_ONE_THREAD}
+FROM recorded r JOIN taken t ON t.id = r.thread_id
+"""  # noqa: S608 (constants only)
 ADD_NOTE = """
 INSERT INTO note (workspace_id, thread_id, author_agent_id, body)
 SELECT $1, id, $3, $4 FROM thread WHERE workspace_id = $1 AND id = $2
@@ -267,11 +284,12 @@ class PgInboxPages:
         limit: int,
         filters: InboxFilters = ANY,
         now: datetime | None = None,
+        threads: frozenset[int] | None = None,
     ) -> list[InboxRow]:
         now = now or datetime.now(UTC)
         async with self._db.connection() as conn:
             rows = await conn.fetch(
-                INBOX,
+                INBOX if threads is None else INBOX_ROWS,
                 workspace_id,
                 view,
                 agent_id,
@@ -283,6 +301,7 @@ class PgInboxPages:
                 filters.topic,
                 filters.sla,
                 now,
+                *(() if threads is None else (sorted(threads),)),
             )
         return [
             InboxRow(
@@ -305,6 +324,11 @@ class PgInboxPages:
             )
             for row in rows
         ]
+
+    async def teams_of(self, workspace_id: int, agent_id: int) -> frozenset[int]:
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(TEAMS_OF, workspace_id, agent_id)
+        return frozenset(row["team_id"] for row in rows)
 
     async def search(self, workspace_id: int, words: str, limit: int) -> SearchResults:
         async with self._db.connection() as conn:

@@ -7,6 +7,8 @@ the workspace id.
 
 from __future__ import annotations
 
+from inbox.store import live_sql
+
 STAGING_COLUMNS = (
     "ord",
     "network",
@@ -378,4 +380,5 @@ ON CONFLICT (workspace_id, connector)
 DO UPDATE SET position = excluded.position, updated_at = now()
 """
 
-NOTIFY = "SELECT pg_notify('inbox_threads', $1)"
+# The changed threads with what the pages' views select on (see inbox/store/live_sql.py).
+NOTIFY = live_sql.NOTIFY_THREADS_CHANGED

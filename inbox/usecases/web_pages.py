@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from inbox.domain.errors import ConfigurationError, NotFoundError, PermissionDeniedError
+from inbox.domain.live import LivePage, PageKind
 from inbox.domain.notes import named_in
 from inbox.domain.people import Role
 from inbox.domain.text import is_storable
@@ -42,15 +43,52 @@ class InboxPages:
         view: str,
         limit: int = 100,
         filters: InboxFilters = ANY,
+        threads: frozenset[int] | None = None,
     ) -> list[InboxRow]:
+        """The view's first `limit` rows; with `threads` (a live update), only those of
+        them the view holds."""
         _staff(session)
-        if view not in VIEWS:
-            view = "mine"
-        if filters.sla is not None and filters.sla not in SLA_STATES:
-            filters = replace(filters, sla=None)  # an unknown state filters nothing out
         return await self._query.inbox(
-            session.workspace_id, view, session.agent_id, limit, filters, self._clock()
+            session.workspace_id,
+            _view(view),
+            session.agent_id,
+            limit,
+            _known_states(filters),
+            self._clock(),
+            threads,
         )
+
+    async def live_page(
+        self,
+        session: WebSession,
+        *,
+        view: str | None = None,
+        filters: InboxFilters = ANY,
+        thread_id: int | None = None,
+        page: str | None = None,
+    ) -> LivePage:
+        """What an open page shows, for its stream of live updates: an inbox view with its
+        filters, a thread, the incident list; any other page hears only what is told to its
+        person. A page naming nothing hears every change of the workspace (staff only)."""
+        staff = session.has(*STAFF)
+        agent_id = session.agent_id
+        if staff and thread_id is not None:
+            return LivePage(PageKind.THREAD, agent_id, thread_id=thread_id)
+        if staff and view is not None:
+            view = _view(view)
+            teams = (
+                await self._query.teams_of(session.workspace_id, agent_id)
+                if view == "team"
+                else frozenset()
+            )
+            return LivePage(
+                PageKind.INBOX, agent_id, view=view, team_ids=teams, filters=_known_states(filters)
+            )
+        if page == "incidents" and session.has(Role.OPS, Role.LEAD, Role.ADMIN):
+            return LivePage(PageKind.INCIDENTS, agent_id)
+        if staff and page is None:
+            return LivePage(PageKind.WORKSPACE, agent_id)
+        return LivePage(PageKind.NOTICES, agent_id)
 
     async def thread(self, session: WebSession, thread_id: int) -> ThreadPage:
         _staff(session)
@@ -130,6 +168,16 @@ class InboxPages:
         if any(not n.read for n in found):
             await self._query.mark_read(session.workspace_id, session.agent_id, self._clock())
         return found
+
+
+def _view(view: str) -> str:
+    return view if view in VIEWS else "mine"
+
+
+def _known_states(filters: InboxFilters) -> InboxFilters:
+    if filters.sla is not None and filters.sla not in SLA_STATES:
+        return replace(filters, sla=None)  # an unknown state filters nothing out
+    return filters
 
 
 def _note_text(body: str) -> str:

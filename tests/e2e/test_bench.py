@@ -148,6 +148,26 @@ def test_the_web_benchmark_prints_its_figures_last(database_dsn: str) -> None:
     ]
 
 
+def test_the_live_benchmark_prints_its_figures_last(database_dsn: str) -> None:
+    result = run_bench(
+        "live.py",
+        *("--clients", "6", "--agents", "3", "--threads", "300", "--rate", "20"),
+        *("--batch", "5", "--seconds", "2", "--database-url", database_dsn),
+    )
+    names = [line.split(":")[0] for line in result.stdout.strip().splitlines()[-9:]]
+    assert names == [
+        "page_quiet_p50_ms",
+        "page_p50_ms",
+        "page_p99_ms",
+        "fetches_per_client_per_min",
+        "ingest_baseline_mentions_per_s",
+        "ingest_mentions_per_s",
+        "ingest_rate_ratio",
+        "ingest_baseline_batch_p99_ms",
+        "ingest_batch_p99_ms",
+    ]
+
+
 def test_the_nab_benchmark_reproduces_the_published_scores_and_prints_ours() -> None:
     data = require_shared_data("nab")
     result = run_bench("nab.py", "--data", str(data))

@@ -133,6 +133,39 @@ async def test_an_agent_sees_a_mention_arrive_live_opens_it_and_replies(
     assert body == "So sorry, an engineer is on it."
 
 
+async def test_a_new_row_comes_in_live_and_the_focus_stays_on_the_agents_row(
+    browser: Any,
+    client: tuple[aiohttp.ClientSession, str],
+    services: Services,
+    db: Database,
+    workspace_id: int,
+) -> None:
+    _, base = client
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    earlier = [
+        recent(mention(str(n), author=f"u{n}", conversation=f"c{n}", text=f"@acme issue {n}"), 30)
+        for n in (1, 2, 3)
+    ]
+    await services.ingest(workspace_id, IngestBatch(earlier))
+    page = await logged_in(browser, base, "ana@example.com")
+    await page.goto(f"{base}/inbox?view=all")
+    await page.wait_for_selector("text=issue 3")
+    focused_row = "(document.activeElement.closest('tr') || {dataset: {}}).dataset.thread || null"
+    await page.keyboard.press("j")
+    await page.keyboard.press("j")
+    chosen = await page.evaluate(focused_row)
+    assert chosen is not None
+
+    arrival = recent(mention("4", author="u4", conversation="c4", text="@acme fibre cut, live"), 1)
+    await services.ingest(workspace_id, IngestBatch([arrival]))
+    # No reload: the row comes by the event stream, and the focus stays where it was.
+    await page.wait_for_selector("text=fibre cut, live", timeout=20_000)
+    assert await page.evaluate(focused_row) == chosen
+    assert await page.inner_text("#thread-count") == "4"
+    await page.keyboard.press("j")  # the keys still move from the focused row
+    assert await page.evaluate(focused_row) not in (None, chosen)
+
+
 async def test_a_lead_reads_the_sla_figures(
     browser: Any,
     client: tuple[aiohttp.ClientSession, str],

@@ -153,19 +153,21 @@ async def test_an_open_page_hears_of_a_new_thread_and_gets_its_rows(
 
     async def first_change(stream: aiohttp.ClientResponse) -> dict[str, object]:
         async for line in stream.content:
-            if line.startswith(b"data: "):
-                return dict(json.loads(line[6:]))
+            if line.startswith(b"event: change"):
+                data = await stream.content.readline()
+                return dict(json.loads(data[6:]))
         raise AssertionError("the stream ended")
 
-    async with session.get(f"{base}/events") as stream:
+    async with session.get(f"{base}/events?view=all") as stream:
         assert stream.headers["Content-Type"] == "text/event-stream"
         await stream.content.readline()  # the retry line: subscribed
         await services.ingest(workspace_id, IngestBatch([mention("9", conversation="c9")]))
         # A guard against hanging, not a measure: the change arrives or the test fails.
         change = await asyncio.wait_for(first_change(stream), timeout=30)
-    assert change["channel"] == "inbox_threads"
-    assert change["thread_ids"]
-    async with session.get(f"{base}/inbox?view=all&partial=1") as r:
+    threads = change["threads"]
+    assert isinstance(threads, list)
+    assert len(threads) == 1
+    async with session.get(f"{base}/inbox?view=all&partial=1&threads={threads[0]}") as r:
         partial = await r.text()
     assert "<html" not in partial
     assert "message 9" in partial

@@ -244,10 +244,9 @@ async def test_one_notification_per_batch_names_the_changed_threads(
         assert received.empty()
     finally:
         await listener.close()
-    assert payload == {
-        "workspace_id": workspace_id,
-        "thread_ids": sorted(result.changed_thread_ids),
-    }
+    assert payload["workspace_id"] == workspace_id
+    # Each thread with its state (inbox/store/live_sql.py), its id first.
+    assert [state[0] for state in payload["threads"]] == sorted(result.changed_thread_ids)
     assert len(result.changed_thread_ids) == 3
 
 

@@ -5,29 +5,179 @@
 (function () {
   const rows = document.getElementById("rows");
   const loggedIn = document.querySelector("header nav") !== null;
-  if (loggedIn && window.EventSource) {
-    const events = new EventSource("/events");
-    if (rows) {
-      let pending = null;
-      const refresh = () => {
-        pending = null;
-        const url = new URL(window.location.href);
-        url.searchParams.set("view", rows.dataset.view || "mine");
-        url.searchParams.set("partial", "1");
-        fetch(url, { credentials: "same-origin" })
-          .then((answer) => (answer.ok ? answer.text() : null))
-          .then((html) => {
-            if (html === null) { return; }
-            rows.innerHTML = html;
-            const count = document.getElementById("thread-count");
-            if (count) { count.textContent = String(rows.querySelectorAll("tr[data-thread]").length); }
-          });
-      };
-      events.addEventListener("change", () => {
-        // Bursts of changes cost one reload.
-        if (pending === null) { pending = window.setTimeout(refresh, 250); }
-      });
+  const onThread = window.location.pathname.match(/^\/threads\/(\d+)$/);
+  // The server's view holds this many rows; a page that shows fewer than a full list after a
+  // row left asks for the whole list again, to show the next one.
+  const VIEW_ROWS = 100;
+  const FILTERS = ["network", "kind", "priority", "language", "topic", "sla"];
+  const shownIds = () =>
+    Array.from(rows.querySelectorAll("tr[data-thread]"), (row) => row.dataset.thread);
+
+  // The stream names what this page shows, so that the server sends only what concerns it.
+  const streamUrl = () => {
+    const params = new URLSearchParams();
+    const here = new URLSearchParams(window.location.search);
+    if (rows && rows.dataset.view === "incidents") {
+      params.set("page", "incidents");
+    } else if (rows) {
+      params.set("view", rows.dataset.view || "mine");
+      FILTERS.forEach((name) => { if (here.get(name)) { params.set(name, here.get(name)); } });
+      params.set("shown", shownIds().slice(0, 200).join(","));
+    } else if (onThread) {
+      params.set("thread", onThread[1]);
+    } else {
+      params.set("page", "notices");
     }
+    return "/events?" + params.toString();
+  };
+
+  // Where the agent is in the list, to put them back there after the rows change. Only the
+  // focus the agent had in the list is restored: a live update never moves it elsewhere.
+  const focusedRow = () => {
+    const active = document.activeElement;
+    if (!rows || !active || !rows.contains(active)) { return null; }
+    const row = active.closest("tr[data-thread]");
+    if (!row) { return null; }
+    return { thread: row.dataset.thread, index: Array.from(rows.children).indexOf(row) };
+  };
+  const refocus = (was) => {
+    if (!was) { return; }
+    let row = rows.querySelector('tr[data-thread="' + was.thread + '"]');
+    if (!row) {
+      const all = rows.querySelectorAll("tr[data-thread]");
+      row = all[Math.min(was.index, all.length - 1)] || null;
+    }
+    const link = row ? row.querySelector("a") : null;
+    if (link && document.activeElement !== link) { link.focus({ preventScroll: true }); }
+  };
+  const counted = () => {
+    if (rows.dataset.view === "incidents") { return 0; }
+    const shown = rows.querySelectorAll("tr[data-thread]").length;
+    const count = document.getElementById("thread-count");
+    if (count) { count.textContent = String(shown); }
+    const nothing = rows.querySelector("tr:not([data-thread])");
+    if (shown && nothing) { nothing.remove(); }
+    if (!shown && !nothing) {
+      const row = document.createElement("tr");
+      const cell = document.createElement("td");
+      cell.colSpan = 8;
+      cell.textContent = "Nothing waiting here.";
+      row.appendChild(cell);
+      rows.appendChild(row);
+    }
+    return shown;
+  };
+  // Rows carry their place in the list (data-order): a row comes in where the list has it.
+  const placeRow = (row) => {
+    const after = Array.from(rows.querySelectorAll("tr[data-thread]"))
+      .find((other) => other.dataset.order > row.dataset.order);
+    rows.insertBefore(row, after || null);
+  };
+  const patchRows = (html, asked) => {
+    const was = focusedRow();
+    const full = rows.querySelectorAll("tr[data-thread]").length >= VIEW_ROWS;
+    const answer = document.createElement("tbody");
+    answer.innerHTML = html;
+    const fresh = new Map();
+    answer.querySelectorAll("tr[data-thread]").forEach((row) => fresh.set(row.dataset.thread, row));
+    asked.forEach((id) => {
+      const old = rows.querySelector('tr[data-thread="' + id + '"]');
+      if (old) { old.remove(); }
+      if (fresh.has(id)) { placeRow(fresh.get(id)); }
+    });
+    const extra = Array.from(rows.querySelectorAll("tr[data-thread]")).slice(VIEW_ROWS);
+    extra.forEach((row) => { if (!was || row.dataset.thread !== was.thread) { row.remove(); } });
+    refocus(was);
+    const shown = counted();
+    return full && shown < VIEW_ROWS;
+  };
+  const replaceRows = (html) => {
+    const was = focusedRow();
+    rows.innerHTML = html;
+    counted();
+    refocus(was);
+  };
+
+  if (loggedIn && window.EventSource) {
+    let stream = "";
+    let heard = 0;
+    // What to fetch next: changed threads, or the whole view; at most one fetch a second.
+    let wanted = new Set();
+    let whole = false;
+    let lastFetch = 0;
+    let timer = null;
+    let fetching = false;
+    const schedule = () => {
+      if (!rows || timer !== null || fetching || (!whole && wanted.size === 0)) { return; }
+      timer = window.setTimeout(fetchRows, Math.max(0, lastFetch + 1000 - Date.now()));
+    };
+    const fetchRows = () => {
+      timer = null;
+      fetching = true;
+      lastFetch = Date.now();
+      const url = new URL(window.location.href);
+      url.searchParams.set("view", rows.dataset.view || "mine");
+      url.searchParams.set("partial", "1");
+      if (stream) { url.searchParams.set("stream", stream); }
+      const some = rows.dataset.view !== "incidents" && !whole && wanted.size <= VIEW_ROWS;
+      const asked = some ? Array.from(wanted) : null;
+      if (asked) { url.searchParams.set("threads", asked.join(",")); }
+      wanted = new Set();
+      whole = false;
+      fetch(url, { credentials: "same-origin" })
+        .then((answer) => (answer.ok ? answer.text() : null))
+        .then((html) => {
+          if (html === null) { return; }
+          if (asked) {
+            whole = patchRows(html, asked) || whole;
+          } else {
+            replaceRows(html);
+          }
+        })
+        .catch(() => { whole = true; })
+        .finally(() => { fetching = false; schedule(); });
+    };
+    const events = new EventSource(streamUrl());
+    events.addEventListener("hello", (event) => {
+      let said = null;
+      try { said = JSON.parse(event.data); } catch (error) { return; }
+      stream = said && typeof said.stream === "string" ? said.stream : "";
+      // A stream opened again (the server restarted, the network came back): what changed
+      // meanwhile reached nobody, so the whole view once.
+      heard += 1;
+      if (heard > 1) { whole = true; schedule(); }
+    });
+    events.addEventListener("change", (event) => {
+      let changed = null;
+      try { changed = JSON.parse(event.data); } catch (error) { return; }
+      if (onThread) {
+        let note = document.getElementById("changed");
+        if (!note) {
+          note = document.createElement("p");
+          note.id = "changed";
+          note.className = "notice";
+          note.setAttribute("role", "status");
+          const link = document.createElement("a");
+          link.href = window.location.pathname;
+          link.textContent = "This thread has changed since the page was opened: reload it.";
+          note.appendChild(link);
+          const title = document.querySelector("main h1");
+          if (title) { title.after(note); }
+        }
+        return;
+      }
+      if (changed && Array.isArray(changed.threads)) {
+        changed.threads.forEach((id) => wanted.add(String(id)));
+      } else {
+        whole = true;
+      }
+      schedule();
+    });
+    events.addEventListener("resync", () => { whole = true; schedule(); });
+    // Rows say "12 min left": read again now and then, with whatever changed unannounced.
+    window.setInterval(() => {
+      if (document.visibilityState === "visible") { whole = true; schedule(); }
+    }, 60000);
     // A colleague named this person in a note: say so, with a link, wherever they are.
     events.addEventListener("notice", (event) => {
       let told = null;

@@ -1,0 +1,429 @@
+"""Live updates under a crowd of browsers: 200 open inbox pages while ingestion runs steadily.
+
+    python bench/live.py [--clients 200] [--agents 20] [--threads 20000] [--rate 100]
+                         [--batch 10] [--seconds 30] [--script current|legacy]
+
+The server is a child process serving the real app (`create_app` over `build_services`, one
+LISTEN connection, the pool of `inbox serve`) while it ingests generated X mentions at a
+steady rate (`--rate` mentions a second in batches of `--batch`, as a connector would), in
+the same event loop as the pages, as `inbox serve` does. A batch's latency runs from the
+instant it was due to its commit, so a server that falls behind shows it.
+
+Each client is a browser tab of a logged-in agent (a view among mine, team, unassigned,
+waiting and all, some with a filter): it loads its page, holds an `/events` stream and does
+what the page's script does on each event:
+- `current`: the script of this tree (web/static/inbox.js): the stream names the view, the
+  server sends at most one event a second with the changed threads, and the page fetches
+  those rows (`?partial=1&threads=...`), the whole list only after a `resync`, never more
+  than once a second;
+- `legacy`: the script before per-view streams: every change of the workspace reaches every
+  page, which fetches its whole list 250 ms after the first change of a burst.
+
+Measured in one run: ingestion alone (no clients: the baseline), then the same ingestion
+with the clients connected. Printed last, one figure a line: the pages' fetch latency p50
+and p99, the fetches per client and minute, and the ingestion rate and p99 batch latency
+with clients against the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+from aiohttp import web
+from pydantic import SecretStr
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.ingest import Generator
+from inbox.bootstrap import build_services
+from inbox.domain.ingestion import IngestBatch
+from inbox.domain.people import Role
+from inbox.store.database import Database
+from inbox.store.embedded import EmbeddedPostgres
+from inbox.store.migrate import migrate
+from inbox.store.people import PgPeopleStore
+from inbox.store.workspaces import PgWorkspaceStore
+from web.app import create_app
+
+LOGIN_WORDS = "a benchmark passphrase"
+TEAMS = ("care", "network")
+# Threads already open, spread over the agents and their teams: the lists have rows to show.
+FILL_THREADS = """
+INSERT INTO thread (workspace_id, network, thread_key, status, priority, kind, opened_at,
+                    last_inbound_at, sla_due_at, excerpt, assignee_id, team_id)
+SELECT $1, 'x', 'bench-' || n, 'open', (ARRAY['low', 'normal', 'high', 'urgent'])[1 + n % 4],
+       'complaint', $2::timestamptz, $2::timestamptz,
+       $2::timestamptz + (n % 5000) * interval '1 minute',
+       'message number ' || n || ' about a slow connection',
+       CASE WHEN n % 10 = 0 THEN NULL ELSE a.id END, a.team_id
+FROM generate_series(1, $3) AS n
+JOIN LATERAL (
+    SELECT ag.id, (SELECT tm.team_id FROM team_member tm
+                   WHERE tm.workspace_id = $1 AND tm.agent_id = ag.id LIMIT 1) AS team_id
+    FROM agent ag WHERE ag.workspace_id = $1 ORDER BY ag.id OFFSET n % $4 LIMIT 1
+) a ON true
+"""
+FILL_MENTIONS = """
+INSERT INTO mention (workspace_id, network, external_id, thread_id, thread_key, direction,
+                     author_external_id, author_handle, body, created_at, raw)
+SELECT t.workspace_id, 'x', 'm-' || t.id, t.id, t.thread_key, 'inbound', 'u' || t.id,
+       'customer_' || t.id, t.excerpt, t.opened_at, '{}'
+FROM thread t WHERE t.workspace_id = $1
+"""
+# Tabs per view, as a team uses them: mostly their own list.
+VIEWS = (
+    *(["view=mine"] * 10),
+    "view=team",
+    "view=team&priority=high",
+    "view=unassigned",
+    "view=waiting",
+    "view=all",
+)
+SHOWN = re.compile(rb'data-thread="(\d+)"')
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(int(share * len(ordered)), len(ordered) - 1)] if ordered else 0.0
+
+
+# ---------------------------------------------------------------------------------------
+# The server process: the app and a steady ingestion, in one event loop.
+
+
+async def serve(args: argparse.Namespace) -> None:
+    db = await Database.connect(args.serve, size=10)
+    services = build_services(db)
+    runner = web.AppRunner(
+        create_app(services, args.workspace_id), access_log=None, shutdown_timeout=1
+    )
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    print(f"port {runner.addresses[0][1]}", flush=True)
+    generator = Generator(seed=7)
+    per_phase = args.rate * args.seconds
+    phases = [generator.batches(per_phase, args.batch) for _ in range(2)]
+    await services.ingest(args.workspace_id, IngestBatch(phases[0][0][:1]))  # loads models
+    reader = asyncio.StreamReader()
+    loop = asyncio.get_running_loop()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    try:
+        for batches in phases:
+            command = (await reader.readline()).decode().strip()
+            if command != "ingest":
+                break
+            stats = await steady_ingestion(services, args.workspace_id, batches, args)
+            print("stats " + json.dumps(stats), flush=True)
+        await reader.readline()  # "quit", or the parent went away
+    finally:
+        await runner.cleanup()
+        await db.close()
+
+
+async def steady_ingestion(
+    services: Any, workspace_id: int, batches: Sequence[Any], args: argparse.Namespace
+) -> dict[str, float]:
+    interval = args.batch / args.rate
+    latencies: list[float] = []
+    mentions = 0
+    started = time.perf_counter()
+    for number, batch in enumerate(batches):
+        due = started + number * interval
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        await services.ingest(workspace_id, IngestBatch(batch))
+        latencies.append(1000 * (time.perf_counter() - due))
+        mentions += len(batch)
+    elapsed = time.perf_counter() - started
+    return {
+        "mentions_per_s": mentions / elapsed,
+        "batch_p50_ms": percentile(latencies, 0.5),
+        "batch_p99_ms": percentile(latencies, 0.99),
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# The browsers.
+
+
+class Tab:
+    """One open inbox page and what its script fetches, with each fetch's latency."""
+
+    def __init__(self, session: aiohttp.ClientSession, base: str, view: str, script: str):
+        self.session = session
+        self.base = base
+        self.view = view
+        self.script = script
+        self.latencies: list[tuple[float, float]] = []  # (finished at, milliseconds)
+        self.subscribed = asyncio.Event()
+        self.shown: list[int] = []
+        self.stream_token = ""
+
+    async def fetch(self, query: str) -> bytes:
+        started = time.perf_counter()
+        async with self.session.get(f"{self.base}/inbox?{query}") as answer:
+            body = await answer.read()
+            assert answer.status == 200, answer.status
+        finished = time.perf_counter()
+        self.latencies.append((finished, 1000 * (finished - started)))
+        return body
+
+    async def run(self) -> None:
+        page = await self.fetch(self.view)
+        self.shown = [int(n) for n in SHOWN.findall(page)]
+        if self.script == "legacy":
+            await self.legacy()
+        else:
+            await self.current()
+
+    async def legacy(self) -> None:
+        """The old script: any change, the whole list again 250 ms later."""
+        refreshing: set[asyncio.Task[None]] = set()
+        waiting = False
+
+        async def refresh() -> None:
+            nonlocal waiting
+            await asyncio.sleep(0.25)
+            waiting = False
+            await self.fetch(self.view + "&partial=1")
+
+        try:
+            async with self.session.get(f"{self.base}/events") as stream:
+                await stream.content.readline()
+                self.subscribed.set()
+                async for line in stream.content:
+                    if line.startswith(b"event: change") and not waiting:
+                        waiting = True
+                        task = asyncio.create_task(refresh())
+                        refreshing.add(task)
+                        task.add_done_callback(refreshing.discard)
+        finally:
+            for task in tuple(refreshing):
+                task.cancel()
+
+    async def current(self) -> None:
+        """This tree's script: the view's own stream, its changed rows, one fetch a second."""
+        query = self.view + "&" + urlencode({"shown": ",".join(map(str, self.shown[:200]))})
+        last_fetch = 0.0
+
+        async def now_and_then() -> None:
+            # The script reads the whole view again every minute (times move on).
+            while True:
+                await asyncio.sleep(60)
+                await self.fetch(f"{self.view}&partial=1&stream={self.stream_token}")
+
+        reread = asyncio.create_task(now_and_then())
+        try:
+            await self.listen(query, last_fetch)
+        finally:
+            reread.cancel()
+
+    async def listen(self, query: str, last_fetch: float) -> None:
+        async with self.session.get(f"{self.base}/events?{query}") as stream:
+            kind = b""
+            async for line in stream.content:
+                if line.startswith(b"event: "):
+                    kind = line[7:].strip()
+                    continue
+                if not line.startswith(b"data: "):
+                    continue
+                data = json.loads(line[6:])
+                if kind == b"hello":
+                    self.stream_token = data["stream"]
+                    self.subscribed.set()
+                    continue
+                if kind not in (b"change", b"resync"):
+                    continue
+                wait = last_fetch + 1.0 - time.perf_counter()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                last_fetch = time.perf_counter()
+                threads = data.get("threads") if kind == b"change" else None
+                common = f"{self.view}&partial=1&stream={self.stream_token}"
+                if threads:
+                    await self.fetch(f"{common}&threads={','.join(map(str, threads))}")
+                else:
+                    await self.fetch(common)
+
+
+async def logged_in(
+    base: str, email: str, connector: aiohttp.TCPConnector
+) -> aiohttp.ClientSession:
+    session = aiohttp.ClientSession(
+        cookie_jar=aiohttp.CookieJar(unsafe=True), connector=connector, connector_owner=False
+    )
+    async with session.post(
+        f"{base}/login", data={"email": email, "password": LOGIN_WORDS}, allow_redirects=False
+    ) as answer:
+        assert answer.status == 303, await answer.text()
+    return session
+
+
+# ---------------------------------------------------------------------------------------
+# The run.
+
+
+@asynccontextmanager
+async def database(url: str | None) -> AsyncIterator[str]:
+    if url:
+        yield url
+        return
+    with tempfile.TemporaryDirectory(prefix="inbox-bench-") as folder:
+        server = EmbeddedPostgres(Path(folder) / "postgres", delete_on_stop=True)
+        dsn = await asyncio.to_thread(server.start)
+        try:
+            yield dsn
+        finally:
+            await asyncio.to_thread(server.stop)
+
+
+async def seed(dsn: str, args: argparse.Namespace) -> tuple[int, list[str]]:
+    db = await Database.connect(dsn, size=2)
+    try:
+        async with db.connection() as conn:
+            await migrate(conn)
+        workspace_id = await PgWorkspaceStore(db).ensure_workspace(
+            f"bench-live-{time.time_ns()}", "live bench"
+        )
+        services = build_services(db)
+        people = PgPeopleStore(db)
+        emails = [f"agent{n}@bench.example" for n in range(args.agents)]
+        for number, email in enumerate(emails):
+            team = TEAMS[number % len(TEAMS)]
+            await people.save_agent(workspace_id, email, email, [Role.AGENT], [team])
+            await services.web_logins.set_password(workspace_id, email, SecretStr(LOGIN_WORDS))
+        async with db.connection() as conn:
+            await conn.execute(
+                "UPDATE agent SET capacity = 1000000 WHERE workspace_id = $1", workspace_id
+            )
+            await conn.execute(
+                FILL_THREADS, workspace_id, datetime.now(UTC), args.threads, args.agents
+            )
+            await conn.execute(FILL_MENTIONS, workspace_id)
+            await conn.execute("ANALYZE thread")
+            await conn.execute("ANALYZE mention")
+        return workspace_id, emails
+    finally:
+        await db.close()
+
+
+async def command(child: asyncio.subprocess.Process, line: str) -> dict[str, float]:
+    assert child.stdin is not None
+    assert child.stdout is not None
+    child.stdin.write(line.encode() + b"\n")
+    await child.stdin.drain()
+    while True:
+        answer = await child.stdout.readline()
+        if not answer:
+            raise RuntimeError("the server process ended")
+        if answer.startswith(b"stats "):
+            return dict(json.loads(answer[6:]))
+
+
+async def main(args: argparse.Namespace) -> None:
+    async with database(args.database_url) as dsn:
+        workspace_id, emails = await seed(dsn, args)
+        child = await asyncio.create_subprocess_exec(
+            sys.executable,
+            __file__,
+            *("--serve", dsn, "--workspace-id", str(workspace_id)),
+            *("--rate", str(args.rate), "--batch", str(args.batch)),
+            *("--seconds", str(args.seconds)),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert child.stdout is not None
+        line = await child.stdout.readline()
+        base = f"http://127.0.0.1:{int(line.split()[1])}"
+        connector = aiohttp.TCPConnector(limit=0)
+        sessions: list[aiohttp.ClientSession] = []
+        tasks: list[asyncio.Task[None]] = []
+        try:
+            sessions = [await logged_in(base, email, connector) for email in emails]
+            quiet = Tab(sessions[0], base, "view=mine", args.script)
+            for _ in range(20):
+                await quiet.fetch("view=mine&partial=1")
+            baseline = await command(child, "ingest")
+            tabs = [
+                Tab(sessions[n % len(sessions)], base, VIEWS[n % len(VIEWS)], args.script)
+                for n in range(args.clients)
+            ]
+            tasks = [asyncio.create_task(tab.run()) for tab in tabs]
+            await asyncio.wait_for(
+                asyncio.gather(*(tab.subscribed.wait() for tab in tabs)), timeout=120
+            )
+            started = time.perf_counter()
+            crowded = await command(child, "ingest")
+            ended = time.perf_counter()
+            failed = [t for t in tasks if t.done() and t.exception() is not None]
+            if failed:
+                raise RuntimeError(f"a client failed: {failed[0].exception()!r}")
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for session in sessions:
+                await session.close()
+            await connector.close()
+            if child.returncode is None:
+                assert child.stdin is not None
+                child.stdin.write(b"quit\n")
+                await child.stdin.drain()
+                await child.wait()
+    during = [ms for tab in tabs for at, ms in tab.latencies if started <= at <= ended]
+    quiet_ms = [ms for _, ms in quiet.latencies]
+    minutes = (ended - started) / 60
+    print(
+        f"{args.clients} clients ({args.script} script) over {args.threads} threads, "
+        f"{args.agents} agents; ingestion {args.rate} mentions/s in batches of {args.batch} "
+        f"for {args.seconds} s; {len(during)} page fetches during it"
+    )
+    print(f"page_quiet_p50_ms: {statistics.median(quiet_ms):.1f}")
+    print(f"page_p50_ms: {percentile(during, 0.5):.1f}")
+    print(f"page_p99_ms: {percentile(during, 0.99):.1f}")
+    print(f"fetches_per_client_per_min: {len(during) / args.clients / minutes:.1f}")
+    print(f"ingest_baseline_mentions_per_s: {baseline['mentions_per_s']:.1f}")
+    print(f"ingest_mentions_per_s: {crowded['mentions_per_s']:.1f}")
+    print(f"ingest_rate_ratio: {crowded['mentions_per_s'] / baseline['mentions_per_s']:.2f}")
+    print(f"ingest_baseline_batch_p99_ms: {baseline['batch_p99_ms']:.1f}")
+    print(f"ingest_batch_p99_ms: {crowded['batch_p99_ms']:.1f}")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--agents", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=20_000)
+    parser.add_argument("--rate", type=int, default=100, help="mentions a second")
+    parser.add_argument("--batch", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=30, help="of ingestion, each phase")
+    parser.add_argument("--script", choices=("current", "legacy"), default="current")
+    parser.add_argument("--database-url", help="a PostgreSQL server to use instead")
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
+    parser.add_argument("--workspace-id", type=int, help=argparse.SUPPRESS)
+    arguments = parser.parse_args(argv)
+    counts = (arguments.clients, arguments.agents, arguments.threads, arguments.rate)
+    if min(*counts, arguments.batch, arguments.seconds) < 1:
+        parser.error("every count must be at least 1")
+    return arguments
+
+
+if __name__ == "__main__":
+    parsed = parse_args()
+    asyncio.run(serve(parsed) if parsed.serve else main(parsed))

@@ -1,0 +1,313 @@
+"""Live updates, decided without I/O: which announced change concerns which open page, and how
+a burst of changes becomes at most one event a second for a page, losing nothing.
+
+A page says what it shows (an inbox view with its filters, one thread, the incident list);
+each change carries what the views select on (a thread's assignee, team, status, ...: see
+`ThreadState`), so one comparison decides whether a thread may enter or stay in a view. A
+thread may also leave a view: the page is told about every thread it is known to show
+(`PageWatch.shown`, kept from what the page fetched and from earlier changes), whatever its
+new state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from inbox.domain.web import ANY, InboxFilters
+
+OPEN_STATUSES = frozenset({"new", "open", "pending"})
+# A view's rows are at most this many; a page that shows more is told to reload instead.
+MOST_SHOWN = 1000
+# Past this many changed threads in one second, a page reloads its view: one list is cheaper
+# than that many rows, and the set a slow page accumulates stays bounded.
+MOST_THREADS_AN_EVENT = 100
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadState:
+    """A thread as the inbox views select it, right after a change. `status` None: the
+    thread is gone (merged into another)."""
+
+    thread_id: int
+    status: str | None
+    assignee_id: int | None = None
+    team_id: int | None = None
+    community: bool = False
+    waiting_on_customer: bool = False
+    snoozed_until: datetime | None = None
+    sla_due_at: datetime | None = None
+    network: str = ""
+    kind: str = ""
+    priority: str = ""
+    language: str | None = None
+    topics: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadsChanged:
+    """Threads written in one transaction. `unknown`: ids announced without their state
+    (any page may show them); `everything`: too many to name, every view reloads."""
+
+    workspace_id: int
+    threads: tuple[ThreadState, ...] = ()
+    unknown: tuple[int, ...] = ()
+    everything: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SlaEventFired:
+    """A warning or breach of a thread's clock (`thread_id`), or an end-of-shift list."""
+
+    workspace_id: int
+    thread_id: int | None
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRaised:
+    """An SLA alert recorded for one person."""
+
+    workspace_id: int
+    agent_id: int
+    event_id: int | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PeopleTold:
+    """Colleagues named in a note on a thread."""
+
+    workspace_id: int
+    agent_ids: frozenset[int]
+    thread_id: int | None
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentChanged:
+    workspace_id: int
+    incident_id: int | None
+    kind: str
+
+
+LiveChange = ThreadsChanged | SlaEventFired | AlertRaised | PeopleTold | IncidentChanged
+
+
+class PageKind(StrEnum):
+    INBOX = "inbox"  # one view of the inbox, with its filters
+    THREAD = "thread"  # one thread's page
+    INCIDENTS = "incidents"  # the incident list
+    NOTICES = "notices"  # any other page: only what is told to the person
+    WORKSPACE = "workspace"  # no page named: every change of the workspace, as ids
+
+
+@dataclass(frozen=True, slots=True)
+class LivePage:
+    """What an open page shows, as its event stream was opened for it."""
+
+    kind: PageKind
+    agent_id: int
+    view: str = "all"
+    team_ids: frozenset[int] = frozenset()
+    filters: InboxFilters = ANY
+    thread_id: int | None = None
+
+
+@dataclass(slots=True)
+class PageUpdate:
+    """What a page is to hear: changed threads and incidents (it fetches those), a reload of
+    its whole view, and what was told to its person."""
+
+    threads: set[int] = field(default_factory=set)
+    incidents: set[int] = field(default_factory=set)
+    reload: bool = False
+    notices: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.threads or self.incidents or self.reload or self.notices or self.alerts)
+
+    def merge(self, other: PageUpdate) -> None:
+        self.threads |= other.threads
+        self.incidents |= other.incidents
+        self.reload = self.reload or other.reload
+        self.notices.extend(other.notices)
+        self.alerts.extend(other.alerts)
+
+
+def in_view(page: LivePage, thread: ThreadState, now: datetime) -> bool:
+    """Whether the thread may be a row of the page's inbox view: the conditions of the
+    view's query (inbox/store/inbox_pages.py, INBOX), evaluated on the announced state. The
+    deadline filter only asks whether there is a deadline: which side of `now` it falls on
+    changes with time, not with an announcement, and the rows fetched say it exactly."""
+    if thread.status not in OPEN_STATUSES:
+        return False
+    view = page.view
+    if view == "mine" and thread.assignee_id != page.agent_id:
+        return False
+    if view == "unassigned" and thread.assignee_id is not None:
+        return False
+    if view == "team" and thread.team_id not in page.team_ids:
+        return False
+    if view == "waiting" and not thread.waiting_on_customer:
+        return False
+    if view == "community" and not thread.community:
+        return False
+    snoozed = thread.snoozed_until is not None and thread.snoozed_until > now
+    if (view == "snoozed") != snoozed:
+        return False
+    return _filtered_in(page.filters, thread)
+
+
+def _filtered_in(filters: InboxFilters, thread: ThreadState) -> bool:
+    if filters.network is not None and thread.network != filters.network:
+        return False
+    if filters.kind is not None and thread.kind != filters.kind:
+        return False
+    if filters.priority is not None and thread.priority != filters.priority:
+        return False
+    if filters.language is not None and thread.language != filters.language:
+        return False
+    if filters.topic is not None and filters.topic not in thread.topics:
+        return False
+    if filters.sla == "none":
+        return thread.sla_due_at is None
+    return filters.sla is None or thread.sla_due_at is not None
+
+
+class PageWatch:
+    """One open page's filter: which changes concern it. Keeps the ids of the threads the
+    page may show (`shown`), so that a thread leaving the view reaches the page too."""
+
+    def __init__(self, page: LivePage, shown: frozenset[int] = frozenset()) -> None:
+        self.page = page
+        self.shown: set[int] = set(shown)
+        self.overflowed = False
+
+    def showing(self, thread_ids: frozenset[int], asked: frozenset[int] | None) -> None:
+        """The page fetched rows: `asked` None for its whole view (its rows are now exactly
+        `thread_ids`), else the rows of the `asked` threads (those not returned are gone)."""
+        if asked is None:
+            self.shown = set(thread_ids)
+        else:
+            self.shown -= asked - thread_ids
+            self.shown |= thread_ids
+        self._bound()
+
+    def consider(self, change: LiveChange, now: datetime) -> PageUpdate | None:
+        """What the change means to this page; None when nothing."""
+        update = self._update(change, now)
+        return update if update else None
+
+    def _update(self, change: LiveChange, now: datetime) -> PageUpdate:
+        page = self.page
+        update = PageUpdate()
+        match change:
+            case ThreadsChanged():
+                self._threads(change, now, update)
+            case SlaEventFired(thread_id=thread_id) if thread_id is not None:
+                if page.kind is PageKind.THREAD:
+                    update.threads.update({thread_id} & {page.thread_id})
+                elif page.kind is PageKind.INBOX:
+                    # A breach moves a thread into the "breached" filter's rows.
+                    if thread_id in self.shown or page.filters.sla is not None:
+                        update.threads.add(thread_id)
+                elif page.kind is PageKind.WORKSPACE:
+                    update.threads.add(thread_id)
+            case AlertRaised() if change.agent_id == page.agent_id:
+                update.alerts.append({"event_id": change.event_id, "reason": change.reason})
+            case PeopleTold() if page.agent_id in change.agent_ids:
+                update.notices.append({"thread_id": change.thread_id, "kind": change.kind})
+            case IncidentChanged(incident_id=incident_id):
+                if page.kind in (PageKind.INCIDENTS, PageKind.WORKSPACE) and incident_id:
+                    update.incidents.add(incident_id)
+        return update
+
+    def _threads(self, change: ThreadsChanged, now: datetime, update: PageUpdate) -> None:
+        page = self.page
+        if page.kind is PageKind.THREAD:
+            changed = {t.thread_id for t in change.threads} | set(change.unknown)
+            if change.everything or page.thread_id in changed:
+                assert page.thread_id is not None
+                update.threads.add(page.thread_id)
+        elif page.kind is PageKind.INCIDENTS:
+            # The list counts each incident's linked threads, and ingestion links them
+            # without announcing the incident: any thread change may change a count.
+            update.reload = True
+        elif page.kind is PageKind.WORKSPACE:
+            update.reload = change.everything
+            update.threads.update(t.thread_id for t in change.threads)
+            update.threads.update(change.unknown)
+        elif page.kind is PageKind.INBOX:
+            if change.everything:
+                update.reload = True
+                return
+            for thread in change.threads:
+                inside = in_view(page, thread, now)
+                if inside or thread.thread_id in self.shown:
+                    update.threads.add(thread.thread_id)
+                if inside:
+                    self.shown.add(thread.thread_id)
+                else:
+                    self.shown.discard(thread.thread_id)
+            # Announced without their state: the page asks for them, its rows tell.
+            update.threads.update(change.unknown)
+            self._bound()
+            if self.overflowed:
+                update.reload = True
+
+    def _bound(self) -> None:
+        # A page that shows more than a view has rows is not one this filter understands:
+        # it reloads, and its next whole-view fetch tells what it shows.
+        self.overflowed = len(self.shown) > MOST_SHOWN
+        if self.overflowed:
+            self.shown.clear()
+
+
+class Coalescer:
+    """One page's pending update: what arrives is merged (the union of changed threads),
+    and taken at most once per `interval` seconds. The first change after a quiet interval
+    goes at once; a burst waits for the interval's end and goes as one event. Times are
+    monotonic seconds, passed in."""
+
+    def __init__(self, interval: float = 1.0, most_threads: int = MOST_THREADS_AN_EVENT) -> None:
+        self._interval = interval
+        self._most_threads = most_threads
+        self._pending = PageUpdate()
+        self._last_taken: float | None = None
+
+    def add(self, update: PageUpdate) -> None:
+        self._pending.merge(update)
+        if self._pending.reload or len(self._pending.threads) > self._most_threads:
+            # The whole view covers every thread: nothing is lost by forgetting them.
+            self._pending.reload = True
+            self._pending.threads.clear()
+
+    def resync(self) -> None:
+        self.add(PageUpdate(reload=True))
+
+    def due_at(self) -> float | None:
+        """When the pending update may go; None when there is none."""
+        if not self._pending:
+            return None
+        return 0.0 if self._last_taken is None else self._last_taken + self._interval
+
+    def take(self, now: float) -> PageUpdate | None:
+        due = self.due_at()
+        if due is None or now < due:
+            return None
+        taken, self._pending = self._pending, PageUpdate()
+        self._last_taken = now
+        return taken
+
+
+@dataclass(frozen=True, slots=True)
+class ListenerStatus:
+    """The process's listener: listening or not, since when, and the last error seen."""
+
+    listening: bool
+    since: datetime | None
+    last_error: str | None = None

@@ -1,0 +1,63 @@
+"""How a thread change is announced on `inbox_threads`: each thread with what the inbox views
+select on, built in the statement that writes it (no query per event, none per page).
+
+The state of a thread `t` is a JSON array, decoded by `inbox.store.live`:
+`[id, status, assignee_id, team_id, community, waiting_on_customer, snoozed_until (epoch s),
+sla_due_at (epoch s), network, kind, priority, language, topics]`; `[id]` alone for a thread
+that no longer exists. A payload is `{"workspace_id", "threads": [state, ...]}`, or, when the
+states would not fit, `{"workspace_id", "thread_ids": [...]}`; `"thread_ids": null` means
+too many threads to name.
+"""
+
+from __future__ import annotations
+
+THREAD_STATE = """json_build_array(
+    t.id, t.status, t.assignee_id, t.team_id, t.community,
+    coalesce(t.last_outbound_at >= coalesce(t.last_inbound_at, '-infinity'), false),
+    floor(extract(epoch FROM t.snoozed_until))::bigint,
+    floor(extract(epoch FROM t.sla_due_at))::bigint,
+    t.network, t.kind, t.priority, t.language, t.topics)"""
+
+# pg_notify refuses payloads of 8000 bytes or more.
+PAYLOAD_LIMIT = 7900
+# States per notification: about 120 bytes each, so a part stays well under the limit; a
+# part that does not (long topic names) goes as ids only.
+STATES_A_NOTIFICATION = 40
+
+# `$1` is the ingestion's announcement, `{"workspace_id", "thread_ids": [...] | null}`: sent
+# as one notification per part of the threads, each with their states, after the batch's
+# routing and clocks (its last statement), so the states are those the batch commits.
+NOTIFY_THREADS_CHANGED = f"""
+WITH sent AS (SELECT $1::jsonb AS p),
+changed AS (
+    SELECT (s.p ->> 'workspace_id')::bigint AS workspace_id, x.id::bigint AS id,
+           (x.n - 1) / {STATES_A_NOTIFICATION} AS part
+    FROM sent s,
+         jsonb_array_elements_text(CASE WHEN jsonb_typeof(s.p -> 'thread_ids') = 'array'
+                                        THEN s.p -> 'thread_ids' ELSE '[]' END)
+             WITH ORDINALITY AS x (id, n)
+),
+parts AS (
+    SELECT c.workspace_id,
+           json_build_object('workspace_id', c.workspace_id, 'threads', json_agg(
+               CASE WHEN t.id IS NULL THEN json_build_array(c.id) ELSE {THREAD_STATE} END
+               ORDER BY c.id))::text AS described,
+           json_build_object('workspace_id', c.workspace_id,
+                             'thread_ids', json_agg(c.id ORDER BY c.id))::text AS named
+    FROM changed c
+    LEFT JOIN thread t ON t.workspace_id = c.workspace_id AND t.id = c.id
+    GROUP BY c.workspace_id, c.part
+)
+SELECT pg_notify('inbox_threads',
+                 CASE WHEN octet_length(described) <= {PAYLOAD_LIMIT} THEN described
+                      ELSE named END)
+FROM parts
+UNION ALL
+SELECT pg_notify('inbox_threads', p::text) FROM sent
+WHERE jsonb_typeof(p -> 'thread_ids') IS DISTINCT FROM 'array'
+"""  # noqa: S608 (constants only)
+
+# The select list of a statement whose thread row `t` (one, as an update returns it) was
+# just changed by a person: announces it in the same statement.
+NOTIFY_ONE_THREAD = f"""pg_notify('inbox_threads', json_build_object(
+    'workspace_id', t.workspace_id, 'threads', json_build_array({THREAD_STATE}))::text)"""

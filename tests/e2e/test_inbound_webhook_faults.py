@@ -15,6 +15,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 from pydantic import SecretStr
 
+from connectors.common.egress import CheckedDestinations
 from connectors.webhooks.inbound_generic import GenericFormat, signed_headers
 from inbox.bootstrap import build_services
 from inbox.domain.inbound_webhooks import SourceKind
@@ -23,6 +24,7 @@ from inbox.store.inbound_webhooks import PgInboundSourceStore
 from inbox.store.secret_box import SecretBox
 from inbox.usecases.group_commit import GroupCommit
 from inbox.usecases.inbound_webhooks import ManageWebhookSources, ReceiveWebhooks
+from tests.factories import allowing
 from web.app import create_app
 
 pytestmark = pytest.mark.integration
@@ -49,7 +51,9 @@ class Sender:
 @pytest.fixture
 async def sender(db: Database, workspace_id: int) -> AsyncIterator[Sender]:
     store = PgInboundSourceStore(db, SecretBox(SecretStr(SecretBox.new_key())))
-    _, secret = await ManageWebhookSources(store).add_generic(workspace_id, "shop")
+    _, secret = await ManageWebhookSources(store, CheckedDestinations(allowing())).add_generic(
+        workspace_id, "shop"
+    )
     services = build_services(db)
     receiver = ReceiveWebhooks(
         store,

@@ -13,16 +13,23 @@ Pure: no clock, no I/O. The instants come from `sla.calendar`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from inbox.domain.errors import ConfigurationError
 from inbox.domain.network import Network
 from inbox.domain.thread import Priority, ThreadKind
-from sla.calendar import Calendar, deadlines
+from sla.calendar import Calendar, business_time, deadlines, first_long_closure
+
+# A target is at least a minute and at most 90 days of business time: a clock's budget in
+# seconds then fits the 32-bit column that stores it, and its deadline stays within reach.
+MAX_TARGET_MINUTES = 90 * 24 * 60
+MAX_POLICIES = 50
+MAX_POLICY_RULES = 200
 
 
 class ClockKind(StrEnum):
@@ -36,9 +43,9 @@ class Targets(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    first_response: int = Field(default=60, gt=0)
-    next_response: int = Field(default=60, gt=0)
-    resolution: int | None = Field(default=None, gt=0)
+    first_response: int = Field(default=60, ge=1, le=MAX_TARGET_MINUTES)
+    next_response: int = Field(default=60, ge=1, le=MAX_TARGET_MINUTES)
+    resolution: int | None = Field(default=None, ge=1, le=MAX_TARGET_MINUTES)
 
     def minutes(self, kind: ClockKind) -> int | None:
         match kind:
@@ -54,7 +61,9 @@ class SlaPolicy(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str = Field(min_length=1, max_length=100)
-    calendar: str = Field(min_length=1, description="the name of a calendar of the workspace")
+    calendar: str = Field(
+        min_length=1, max_length=100, description="the name of a calendar of the workspace"
+    )
     targets: Targets = Targets()
     by_priority: dict[Priority, Targets] = Field(default_factory=dict)
     warn_at: float = Field(default=0.75, gt=0, lt=1)
@@ -117,8 +126,8 @@ class PolicyBook(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    policies: dict[str, SlaPolicy]
-    rules: tuple[PolicyRule, ...] = ()
+    policies: dict[str, SlaPolicy] = Field(max_length=MAX_POLICIES)
+    rules: tuple[PolicyRule, ...] = Field(default=(), max_length=MAX_POLICY_RULES)
     default: str
 
     @model_validator(mode="after")
@@ -179,3 +188,81 @@ def plan_clock(
     warning = timedelta(seconds=round(budget.total_seconds() * policy.warn_at))
     warn_at, due = deadlines(calendar, started_at, (warning, budget), pauses)
     return ClockPlan(deadline=due, warn_at=warn_at, budget=budget)
+
+
+# -- whether a book's clocks can fall due -------------------------------------------------------
+
+# A calendar a policy counts in must open at least once in every stretch this long...
+LONGEST_CLOSURE = timedelta(days=366)
+# ...and each of the policy's targets must be used up within this long of a clock's start.
+DUE_WITHIN = timedelta(days=2 * 366)
+_WEEK = timedelta(days=7)
+
+
+def check_clocks_can_fall_due(
+    book: PolicyBook, calendars: Mapping[str, Calendar], now: datetime
+) -> None:
+    """Refuse, with a ConfigurationError naming the calendar or the target, a book under which
+    a clock could never fall due: a policy counting in a calendar that stays closed for more
+    than LONGEST_CLOSURE (no opening hours at all, or closed days over a long stretch), or a
+    target not used up within DUE_WITHIN of a clock's start.
+
+    The calendar is walked from `now` (or a week before the first date it lists, if earlier)
+    to LONGEST_CLOSURE past the last date it lists: beyond its listed dates it repeats week
+    after week. Targets are tried from `now` and from a week after the last listed date.
+    Calendars no policy counts in are not looked at: an unused calendar may be kept.
+    Time-dependent, so checked when settings are saved, never when stored ones are read."""
+    open_time: dict[tuple[str, datetime], timedelta] = {}
+    for name, policy in sorted(book.policies.items()):
+        calendar = calendars[policy.calendar]
+        first, last = _listed_span(calendar, now)
+        # Past LONGEST_CLOSURE after `last`, so that a calendar closed from there on is seen.
+        end = last + LONGEST_CLOSURE + _WEEK
+        closed_from = first_long_closure(calendar, first, end, LONGEST_CLOSURE)
+        if closed_from is not None:
+            raise ConfigurationError(
+                f"calendars.{policy.calendar}",
+                f"not open at any time in the {LONGEST_CLOSURE.days} days from "
+                f"{closed_from:%Y-%m-%d}, yet the policy '{name}' counts in it: give it "
+                "opening hours (or fewer closed days), or have the policy use another calendar",
+            )
+        field, minutes = max(_targets(name, policy), key=lambda target: target[1])
+        for start in sorted({now, max(now, last)}):
+            key = (policy.calendar, start)
+            if key not in open_time:
+                open_time[key] = business_time(calendar, start, start + DUE_WITHIN)
+            if open_time[key] < timedelta(minutes=minutes):
+                raise ConfigurationError(
+                    field,
+                    f"{minutes} business minutes would not be used up within "
+                    f"{DUE_WITHIN.days} days on the calendar '{policy.calendar}' (open "
+                    f"{open_time[key].total_seconds() / 3600:.0f} hours in the "
+                    f"{DUE_WITHIN.days} days from {start:%Y-%m-%d}): set a smaller target",
+                )
+
+
+def _listed_span(calendar: Calendar, now: datetime) -> tuple[datetime, datetime]:
+    """From a week before the first date the calendar lists (or `now`, if earlier) to a week
+    after the last (or `now`, if later)."""
+    listed = calendar.listed_dates()
+    if not listed:
+        return now, now
+    return (
+        min(now, _midnight(min(listed)) - _WEEK),
+        max(now, _midnight(max(listed)) + _WEEK),
+    )
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def _targets(name: str, policy: SlaPolicy) -> Iterator[tuple[str, int]]:
+    """(the field, the minutes) of every target the policy sets."""
+    sets = [("targets", policy.targets)]
+    sets += [(f"by_priority.{p.value}", t) for p, t in policy.by_priority.items()]
+    for prefix, targets in sets:
+        for kind in ClockKind:
+            minutes = targets.minutes(kind)
+            if minutes is not None:
+                yield f"policies.{name}.{prefix}.{kind.value}", minutes

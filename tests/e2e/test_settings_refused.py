@@ -136,3 +136,31 @@ async def test_the_sla_page_refuses_bad_policies_naming_the_field_and_saves_noth
         assert "Not saved." in html
         assert '<textarea name="document"' in html
     assert await in_force(services, db, workspace_id) == before
+
+
+ROUTING_REFUSED = {
+    "a NaN weight": (
+        "lexicon:\n  cues:\n    fr:\n      complaint:\n        panne: .nan\n",
+        "routing document.lexicon.cues.fr.complaint.panne",
+    ),
+    "an infinite audience": (
+        "lexicon:\n  large_audience: .inf\n",
+        "routing document.lexicon.large_audience",
+    ),
+    "nesting 3,000 deep": ("rules: " + DEEP, "routing document"),
+    "a fairness window of 190,000 years": (
+        "settings:\n  fair_window_minutes: 99999999999\n",
+        "routing settings",
+    ),
+}
+
+
+@pytest.mark.usefixtures("office")
+@pytest.mark.parametrize(("document", "field"), ROUTING_REFUSED.values(), ids=ROUTING_REFUSED)
+async def test_the_routing_page_refuses_bad_documents_naming_the_field_and_saves_nothing(
+    base: str, services: Services, workspace_id: int, document: str, field: str
+) -> None:
+    routing = f"{base}/admin/routing"
+    async with logged_in(base, ADMIN) as admin:
+        refused(await post(admin, routing, {"document": document}, routing), field)
+    assert (await services.routing_settings.current(workspace_id)).version == 0

@@ -7,6 +7,7 @@ import pytest
 
 from inbox.domain.documents import MAX_DEPTH, check_document, read_json
 from inbox.domain.errors import ConfigurationError
+from inbox.usecases.admin_routing import read_yaml, routing_document
 
 
 def refusal(text: str | bytes) -> str:
@@ -49,3 +50,26 @@ def test_malformed_text_and_huge_integers_are_refused_as_not_json() -> None:
 def test_a_document_of_too_many_values_is_refused() -> None:
     with pytest.raises(ConfigurationError, match="more than 10 values"):
         check_document({"a": list(range(20))}, "doc", max_values=10)
+
+
+def test_yaml_non_finite_numbers_deep_nesting_and_alias_bombs_are_refused() -> None:
+    with pytest.raises(ConfigurationError, match=r"doc\.weight: nan is not a finite number"):
+        read_yaml("weight: .nan\n", "doc")
+    with pytest.raises(ConfigurationError, match="inf is not a finite number"):
+        read_yaml("weights: [1, .inf]\n", "doc")
+    with pytest.raises(ConfigurationError, match="levels deep"):
+        read_yaml("[" * 3000 + "]" * 3000, "doc")
+    # Nine aliases of nine aliases...: a few lines standing for 9**9 values.
+    bomb = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    bomb += [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]" for n in range(1, 9)]
+    with pytest.raises(ConfigurationError, match="more than 100000 values"):
+        read_yaml("\n".join(bomb), "doc")
+
+
+def test_a_routing_document_with_a_nan_weight_is_refused_naming_the_weight() -> None:
+    text = "lexicon:\n  cues:\n    fr:\n      complaint:\n        panne: .nan\n"
+    with pytest.raises(ConfigurationError) as refused:
+        routing_document(text)
+    assert str(refused.value).startswith(
+        "routing document.lexicon.cues.fr.complaint.panne: nan is not a finite number"
+    )

@@ -472,14 +472,8 @@ def is_open(calendar: Calendar, at: datetime) -> bool:
     return is_always_open(calendar) or next_opening(calendar, at) == at
 
 
-def first_long_closure(
-    calendar: Calendar, start: datetime, end: datetime, longest: timedelta
-) -> datetime | None:
-    """When, within `[start, end)`, the calendar first closes for longer than `longest` (a
-    closure still running at `end` counts for what lies before it); None if it never does."""
-    closed_from = start
-    for opens, closes in calendar.open_intervals(start, until=end):
-        if opens - closed_from > longest:
-            return closed_from
-        closed_from = max(closed_from, closes)
-    return closed_from if end - closed_from > longest else None
+def opens_within(calendar: Calendar, at: datetime, within: timedelta) -> datetime | None:
+    """`next_opening(calendar, at)` if it comes before `at + within`; None if the calendar
+    stays closed that long (walked no further: a calendar closed for good costs `within`)."""
+    first = next(iter(calendar.open_intervals(at, until=at + within)), None)
+    return None if first is None else first[0]

@@ -23,7 +23,14 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.network import Network
 from inbox.domain.thread import Priority, ThreadKind
-from sla.calendar import Calendar, business_time, deadlines, first_long_closure
+from sla.calendar import (
+    Calendar,
+    UnionCalendar,
+    WeeklyCalendar,
+    business_time,
+    deadlines,
+    opens_within,
+)
 
 # A target is at least a minute and at most 90 days of business time: a clock's budget in
 # seconds then fits the 32-bit column that stores it, and its deadline stays within reach.
@@ -192,10 +199,11 @@ def plan_clock(
 
 # -- whether a book's clocks can fall due -------------------------------------------------------
 
-# A calendar a policy counts in must open at least once in every stretch this long...
+# A calendar a policy counts in must open within this long of any instant...
 LONGEST_CLOSURE = timedelta(days=366)
 # ...and each of the policy's targets must be used up within this long of a clock's start.
 DUE_WITHIN = timedelta(days=2 * 366)
+_DAY = timedelta(days=1)
 _WEEK = timedelta(days=7)
 
 
@@ -203,54 +211,73 @@ def check_clocks_can_fall_due(
     book: PolicyBook, calendars: Mapping[str, Calendar], now: datetime
 ) -> None:
     """Refuse, with a ConfigurationError naming the calendar or the target, a book under which
-    a clock could never fall due: a policy counting in a calendar that stays closed for more
-    than LONGEST_CLOSURE (no opening hours at all, or closed days over a long stretch), or a
-    target not used up within DUE_WITHIN of a clock's start.
+    a clock could never fall due: a policy counting in a calendar (or a calendar of a union)
+    that stays closed for LONGEST_CLOSURE (no opening hours at all, or closed days over a long
+    stretch), or a target not used up within DUE_WITHIN of a clock's start.
 
-    The calendar is walked from `now` (or a week before the first date it lists, if earlier)
-    to LONGEST_CLOSURE past the last date it lists: beyond its listed dates it repeats week
-    after week. Targets are tried from `now` and from a week after the last listed date.
     Calendars no policy counts in are not looked at: an unused calendar may be kept.
     Time-dependent, so checked when settings are saved, never when stored ones are read."""
-    open_time: dict[tuple[str, datetime], timedelta] = {}
+    checked: set[str] = set()
     for name, policy in sorted(book.policies.items()):
         calendar = calendars[policy.calendar]
-        first, last = _listed_span(calendar, now)
-        # Past LONGEST_CLOSURE after `last`, so that a calendar closed from there on is seen.
-        end = last + LONGEST_CLOSURE + _WEEK
-        closed_from = first_long_closure(calendar, first, end, LONGEST_CLOSURE)
+        if policy.calendar not in checked:
+            _check_opens(policy.calendar, calendar, name, now)
+            checked.add(policy.calendar)
+        _check_targets(name, policy, calendar, now)
+
+
+def _check_opens(named: str, calendar: Calendar, policy: str, now: datetime) -> None:
+    """Every calendar of a union must open on its own: a member closed for good would stop
+    the union's walk (see `sla.calendar`) whatever the others do."""
+    members = calendar.members if isinstance(calendar, UnionCalendar) else (calendar,)
+    for number, member in enumerate(members, start=1):
+        closed_from = _long_closure(member, now)
         if closed_from is not None:
+            which = f"union member {number} ({member.tz}): " if len(members) > 1 else ""
             raise ConfigurationError(
-                f"calendars.{policy.calendar}",
-                f"not open at any time in the {LONGEST_CLOSURE.days} days from "
-                f"{closed_from:%Y-%m-%d}, yet the policy '{name}' counts in it: give it "
+                f"calendars.{named}",
+                f"{which}not open at any time in the {LONGEST_CLOSURE.days} days from "
+                f"{closed_from:%Y-%m-%d}, yet the policy '{policy}' counts in it: give it "
                 "opening hours (or fewer closed days), or have the policy use another calendar",
             )
-        field, minutes = max(_targets(name, policy), key=lambda target: target[1])
-        for start in sorted({now, max(now, last)}):
-            key = (policy.calendar, start)
-            if key not in open_time:
-                open_time[key] = business_time(calendar, start, start + DUE_WITHIN)
-            if open_time[key] < timedelta(minutes=minutes):
-                raise ConfigurationError(
-                    field,
-                    f"{minutes} business minutes would not be used up within "
-                    f"{DUE_WITHIN.days} days on the calendar '{policy.calendar}' (open "
-                    f"{open_time[key].total_seconds() / 3600:.0f} hours in the "
-                    f"{DUE_WITHIN.days} days from {start:%Y-%m-%d}): set a smaller target",
-                )
 
 
-def _listed_span(calendar: Calendar, now: datetime) -> tuple[datetime, datetime]:
-    """From a week before the first date the calendar lists (or `now`, if earlier) to a week
-    after the last (or `now`, if later)."""
+def _long_closure(calendar: WeeklyCalendar, now: datetime) -> datetime | None:
+    """An instant from which the calendar stays closed for LONGEST_CLOSURE, or None.
+
+    Tried from `now` and from each date the calendar lists and the day after: away from its
+    listed dates a calendar with opening hours repeats week after week (public holidays close
+    a few days a year), so a long closure begins at one of these or has already begun at
+    `now`; and without opening hours it is closed from `now`. A start inside a closure already
+    walked is skipped, so each closed stretch is walked once."""
     listed = calendar.listed_dates()
-    if not listed:
-        return now, now
-    return (
-        min(now, _midnight(min(listed)) - _WEEK),
-        max(now, _midnight(max(listed)) + _WEEK),
-    )
+    starts = {now} | {_midnight(day) + offset for day in listed for offset in (timedelta(), _DAY)}
+    opening: datetime | None = None
+    for start in sorted(starts):
+        if opening is not None and start <= opening:
+            continue  # closed from an earlier start until `opening`: opens sooner from here
+        opening = opens_within(calendar, start, LONGEST_CLOSURE)
+        if opening is None:
+            return start
+    return None
+
+
+def _check_targets(name: str, policy: SlaPolicy, calendar: Calendar, now: datetime) -> None:
+    """The policy's largest target, started now and a week after the calendar's last listed
+    date (from there on it repeats), is used up within DUE_WITHIN."""
+    field, minutes = max(_targets(name, policy), key=lambda target: target[1])
+    listed = calendar.listed_dates()
+    after_listed = _midnight(max(listed)) + _WEEK if listed else now
+    for start in sorted({now, max(now, after_listed)}):
+        open_time = business_time(calendar, start, start + DUE_WITHIN)
+        if open_time < timedelta(minutes=minutes):
+            raise ConfigurationError(
+                field,
+                f"{minutes} business minutes would not be used up within {DUE_WITHIN.days} "
+                f"days on the calendar '{policy.calendar}' (open "
+                f"{open_time.total_seconds() / 3600:.0f} hours in the {DUE_WITHIN.days} days "
+                f"from {start:%Y-%m-%d}): set a smaller target",
+            )
 
 
 def _midnight(day: date) -> datetime:

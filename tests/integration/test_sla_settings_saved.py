@@ -101,7 +101,7 @@ REFUSED = {
     "a union of calendars that never open": (
         {"office": {"union": [{**OFFICE, "weekly": {}}, {"tz": "UTC", "weekly": {"mon": []}}]}},
         book(),
-        "calendars.office: not open",
+        "calendars.office: union member 1 (Europe/Paris): not open",
     ),
     "a warning share that is not a number": (
         {"office": OFFICE},

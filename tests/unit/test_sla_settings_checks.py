@@ -21,7 +21,8 @@ from sla.calendar import (
     CalendarError,
     business_time,
     calendar_from_config,
-    first_long_closure,
+    next_opening,
+    opens_within,
 )
 from sla.policy import MAX_POLICIES, MAX_TARGET_MINUTES
 
@@ -171,7 +172,7 @@ def test_a_calendar_closed_by_holidays_for_over_a_year_is_refused() -> None:
     every_monday = [str(date(2027, 1, 4) + timedelta(weeks=n)) for n in range(60)]
     reason = refusal({"office": {**mondays, "holidays": every_monday}})
     assert reason.startswith(
-        "calendars.office: not open at any time in the 366 days from 2026-12-28"
+        "calendars.office: not open at any time in the 366 days from 2027-01-04"
     )
     admitted({"office": {**mondays, "holidays": every_monday[:40]}})
 
@@ -179,7 +180,7 @@ def test_a_calendar_closed_by_holidays_for_over_a_year_is_refused() -> None:
 def test_a_calendar_open_only_on_listed_days_is_refused_once_they_are_past() -> None:
     days_only = office(weekly={}, overrides={"2026-05-05": [["09:00", "18:00"]]})
     assert refusal({"office": days_only}).startswith(
-        "calendars.office: not open at any time in the 366 days from 2026-05-05"
+        "calendars.office: not open at any time in the 366 days from 2026-05-06"
     )
 
 
@@ -191,14 +192,25 @@ def test_a_target_the_calendar_cannot_use_up_within_two_years_is_refused_naming_
     assert "within 732 days on the calendar 'office'" in reason
 
 
-def test_the_checks_walk_the_calendar_code_within_bounds() -> None:
+def test_a_union_with_a_calendar_that_never_opens_is_refused_naming_it() -> None:
+    tokyo = {"tz": "Asia/Tokyo", "weekly": {}}
+    reason = refusal({"sun": {"union": [office(), tokyo]}}, policies("sun"))
+    assert reason.startswith(
+        "calendars.sun: union member 2 (Asia/Tokyo): not open at any time in the 366 days"
+    )
+
+
+def test_opening_is_looked_for_with_the_calendar_code_within_bounds() -> None:
     closed = calendar_from_config(office(weekly={}))
     ten_years = NOW + timedelta(days=3653)
     # Bounded by `until`, a calendar closed for ever yields nothing rather than raising.
     assert list(closed.open_intervals(NOW, until=ten_years)) == []
     assert business_time(closed, NOW, ten_years) == timedelta()
-    assert first_long_closure(closed, NOW, ten_years, timedelta(days=366)) == NOW
+    assert opens_within(closed, NOW, timedelta(days=366)) is None
     open_one = calendar_from_config(office())
-    assert first_long_closure(open_one, NOW, ten_years, timedelta(days=3)) is None
+    saturday, monday_morning = NOW + timedelta(days=5), datetime(2026, 5, 11, 7, 0, tzinfo=UTC)
+    assert opens_within(open_one, saturday, timedelta(days=2)) == monday_morning
+    assert next_opening(open_one, saturday) == monday_morning
+    assert opens_within(open_one, saturday, timedelta(days=1)) is None
     with pytest.raises(CalendarError, match="closed for 1830 days"):
         next(iter(closed.open_intervals(NOW)))

@@ -26,6 +26,7 @@ from inbox.bootstrap import (
     open_runtime,
     run_workers,
 )
+from inbox.domain.documents import read_json
 from inbox.domain.errors import ConfigurationError, InboxError
 from inbox.domain.ingestion import IngestResult
 from inbox.domain.network import Network
@@ -598,36 +599,21 @@ async def _webhook_source(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def _routing_document(path: Path) -> dict[str, dict[str, object]]:
-    """JSON, or YAML for files ending in .yaml/.yml (safe loading: data only)."""
-    import yaml
+    """JSON, or YAML for files ending in .yaml/.yml (safe loading: data only), read as the
+    admin page reads it."""
+    from inbox.usecases.admin_routing import read_yaml, routing_parts
 
+    text = _document_text(path, "JSON or YAML")
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return routing_parts(read_yaml(text, str(path)))
+    return routing_parts(read_json(text, str(path)))
+
+
+def _document_text(path: Path, kind: str) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
-        if path.suffix.lower() in (".yaml", ".yml"):
-            document = yaml.safe_load(text)
-        else:
-            document = json.loads(text)
-    except (OSError, ValueError, yaml.YAMLError) as exc:
-        raise ConfigurationError(str(path), f"not a readable JSON or YAML file: {exc}") from exc
-    if not isinstance(document, dict):
-        raise ConfigurationError(str(path), 'expected {"settings", "lexicon", "rules"}')
-    unknown = set(document) - {"settings", "lexicon", "rules"}
-    if unknown:
-        raise ConfigurationError(str(path), f"unknown parts {sorted(unknown)}")
-    parts: dict[str, dict[str, object]] = {}
-    defaults: dict[str, dict[str, object]] = {
-        "settings": {},
-        "lexicon": {},
-        "rules": {"rules": []},
-    }
-    for name, default in defaults.items():
-        value = document.get(name, default)
-        if isinstance(value, list) and name == "rules":
-            value = {"rules": value}
-        if not isinstance(value, dict):
-            raise ConfigurationError(str(path), f"'{name}' must be an object")
-        parts[name] = value
-    return parts
+        return path.read_text(encoding="utf-8")
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(str(path), f"not a readable {kind} file: {exc}") from exc
 
 
 async def _routing(
@@ -654,10 +640,7 @@ async def _routing(
 
 
 def _sla_document(path: Path) -> dict[str, dict[str, object]]:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigurationError(str(path), f"not a readable JSON file: {exc}") from exc
+    document = read_json(_document_text(path, "JSON"), str(path))
     if not isinstance(document, dict) or not all(
         isinstance(document.get(key), dict) for key in ("calendars", "policies")
     ):

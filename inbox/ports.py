@@ -342,17 +342,28 @@ class SlaQuery(Protocol):
     ) -> list[MajorIncidentWindow]: ...
 
 
-class SlaSettingsStore(Protocol):
-    async def load(self, workspace_id: int) -> SlaSettings | None: ...
+class SlaSettingsWriter(ClockWriter, Protocol):
+    """New SLA settings and the clocks re-planned under them, in one transaction."""
 
-    async def save(
+    async def save_settings(
         self, workspace_id: int, calendars: dict[str, object], policies: dict[str, object]
     ) -> int:
         """Store them as the next version; returns it."""
         ...
 
     async def threads_with_running_clocks(self, workspace_id: int) -> list[list[int]]:
-        """Thread ids in chunks, each small enough for one transaction."""
+        """Thread ids in chunks, each re-planned in one go."""
+        ...
+
+
+class SlaSettingsStore(Protocol):
+    async def load(self, workspace_id: int) -> SlaSettings | None: ...
+
+    def settings_transaction(
+        self, workspace_id: int
+    ) -> AbstractAsyncContextManager[SlaSettingsWriter]:
+        """A transaction that ingestion of the workspace waits for, in which settings are
+        saved and clocks re-planned: all of it commits, or none."""
         ...
 
     def clock_transaction(self, workspace_id: int) -> AbstractAsyncContextManager[ClockWriter]:

@@ -214,12 +214,16 @@ class Rule(BaseModel):
     stop: bool = False  # when the rule fires, no later rule is evaluated
 
 
+# Every rule is looked at for every inbound message: a few dozen is typical.
+MAX_RULES = 500
+
+
 class RuleBook(BaseModel):
     """A workspace's rules, in the order they are evaluated."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    rules: tuple[Rule, ...] = ()
+    rules: tuple[Rule, ...] = Field(default=(), max_length=MAX_RULES)
 
     @model_validator(mode="after")
     def _unique_names(self) -> RuleBook:
@@ -693,6 +697,8 @@ def _message(detail: ErrorDetails, path: tuple[str, ...], *, top_level: bool) ->
         return f"must be one of {', '.join(options)}"
     if kind == "value_error":
         return str(context.get("error", detail["msg"]))
+    if kind == "too_long":
+        return f"at most {context.get('max_length')} of them"
     if kind == "string_type" and isinstance(detail["input"], bool):
         return "must be text (YAML reads yes, no, on and off unquoted as true or false: quote it)"
     return _PLAIN.get(kind, detail["msg"])

@@ -12,21 +12,26 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from routing.snapshot import RoutingSettings
 
+# Upper bounds far beyond any team's use, so that the windows they make stay durations a
+# clock can add (a week, thirty days) rather than overflow.
+MAX_FAIR_WINDOW_MINUTES = 7 * 24 * 60
+MAX_REASSIGN_AFTER_MINUTES = 30 * 24 * 60
+
 
 class CommunitySettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: bool = False
-    topics: tuple[str, ...] = ()
+    topics: tuple[str, ...] = Field(default=(), max_length=100)
 
 
 class WorkspaceRouting(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    fair_window_max: int = Field(default=5, ge=1)
-    fair_window_minutes: int = Field(default=60, ge=1)
+    fair_window_max: int = Field(default=5, ge=1, le=1000)
+    fair_window_minutes: int = Field(default=60, ge=1, le=MAX_FAIR_WINDOW_MINUTES)
     # An assigned thread nobody answered within this time goes to someone else (None: never).
-    reassign_after_minutes: int | None = Field(default=30, ge=1)
+    reassign_after_minutes: int | None = Field(default=30, ge=1, le=MAX_REASSIGN_AFTER_MINUTES)
     community: CommunitySettings = CommunitySettings()
 
     @property

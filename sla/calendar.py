@@ -33,6 +33,18 @@ MINUTES_PER_DAY = 24 * 60
 # A calendar open for no time at all within this many days is refused, not looped over.
 MAX_CLOSED_DAYS = 5 * 366
 
+# What one calendar may hold. Generous for any team (split shifts have two or three windows a
+# day; a country lists about a dozen public holidays a year), small enough that reading and
+# checking a calendar stays cheap and nothing recurses deep.
+MAX_WINDOWS_PER_DAY = 12
+MAX_HOLIDAYS = 1000  # and as many worked holidays (`not_holidays`), and as many overrides
+MAX_ON_CALL = 50
+MAX_UNION_DEPTH = 8  # a union inside a union...: follow-the-sun needs one level
+MAX_UNION_MEMBERS = 16  # weekly calendars joined by a union, once nested unions are flattened
+# Listed dates (holidays, overrides) lie within these: the years the admin pages offer.
+FIRST_DATE = date(1970, 1, 1)
+LAST_DATE = date(2100, 12, 31)
+
 
 class CalendarError(ValueError):
     """A calendar that cannot be used; the message says what is wrong."""
@@ -190,19 +202,32 @@ class WeeklyCalendar:
                 pieces.append((_instant(day, 0, zone), _instant(day, window.end, zone)))
         return list(_merge(sorted(pieces)))
 
-    def open_intervals(self, start: datetime) -> Iterator[Interval]:
-        """Open intervals from `start` on, in order; clipped to begin no earlier than it."""
-        day = start.astimezone(self.zone).date() - timedelta(days=1)
+    def open_intervals(self, start: datetime, until: datetime | None = None) -> Iterator[Interval]:
+        """Open intervals from `start` on, in order; clipped to begin no earlier than it.
+
+        Endless, unless `until` is given: then only those opening before it. Without it, a
+        calendar closed for MAX_CLOSED_DAYS in a row raises CalendarError rather than walk on;
+        with it, the walk is bounded anyway and a long closure simply yields nothing."""
+        zone = self.zone
+        day = start.astimezone(zone).date() - timedelta(days=1)
+        # Every segment lying on a later local date opens at or after `until`.
+        last_day = None if until is None else until.astimezone(zone).date()
         closed_days = 0
-        while True:
+        while last_day is None or day <= last_day:
             segments = self.segments_of(day)
             closed_days = 0 if segments else closed_days + 1
-            if closed_days > MAX_CLOSED_DAYS:
+            if last_day is None and closed_days > MAX_CLOSED_DAYS:
                 raise CalendarError(f"the calendar is closed for {MAX_CLOSED_DAYS} days in a row")
             for opens, closes in segments:
+                if until is not None and opens >= until:
+                    return
                 if closes > start:
                     yield max(opens, start), closes
             day += timedelta(days=1)
+
+    def listed_dates(self) -> list[date]:
+        """The dates this calendar names one by one (holidays, worked holidays, overrides)."""
+        return [*self.holidays, *self.not_holidays, *self.overrides]
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,23 +240,26 @@ class UnionCalendar:
         if not self.members:
             raise CalendarError("a union needs at least one calendar")
 
-    def open_intervals(self, start: datetime) -> Iterator[Interval]:
-        return _merge(heapq.merge(*(m.open_intervals(start) for m in self.members)))
+    def open_intervals(self, start: datetime, until: datetime | None = None) -> Iterator[Interval]:
+        return _merge(heapq.merge(*(m.open_intervals(start, until) for m in self.members)))
+
+    def listed_dates(self) -> list[date]:
+        return [day for member in self.members for day in member.listed_dates()]
 
 
 Calendar = WeeklyCalendar | UnionCalendar
 
 
-def calendar_from_config(config: Mapping[str, object]) -> Calendar:
+def calendar_from_config(config: Mapping[str, object], *, _depth: int = 0) -> Calendar:
     """A calendar from its JSON form (the form admins edit and the golden cases use):
     `{"tz", "weekly": {"mon": [["09:00", "19:00"]], ...}, "holidays": [...],
-    "overrides": {"2024-12-24": [["09:00", "12:00"]]}}` or `{"union": [calendar, ...]}`."""
+    "overrides": {"2024-12-24": [["09:00", "12:00"]]}}` or `{"union": [calendar, ...]}`.
+
+    Held to the bounds above (MAX_...), each refusal naming the part of the calendar."""
+    if not isinstance(config, Mapping):
+        raise CalendarError(f"a calendar is an object, not {type(config).__name__}")
     if "union" in config:
-        members = config["union"]
-        if not isinstance(members, list):
-            raise CalendarError("'union' must be a list of calendars")
-        parsed = [calendar_from_config(m) for m in members]
-        return UnionCalendar(tuple(_flatten(parsed)))
+        return _union_from_config(config["union"], _depth)
     weekly_config = config.get("weekly")
     if not isinstance(weekly_config, dict):
         raise CalendarError("'weekly' must map mon..sun to lists of windows")
@@ -241,19 +269,21 @@ def calendar_from_config(config: Mapping[str, object]) -> Calendar:
     weekly = {
         WEEKDAYS.index(name): _windows(windows, name) for name, windows in weekly_config.items()
     }
-    holidays = frozenset(_date(d) for d in _list(config.get("holidays", []), "holidays"))
+    holidays = _dates(config.get("holidays", []), "holidays")
     overrides_config = config.get("overrides", {})
     if not isinstance(overrides_config, dict):
         raise CalendarError("'overrides' must map dates to lists of windows")
-    overrides = {_date(d): _windows(w, d) for d, w in overrides_config.items()}
+    if len(overrides_config) > MAX_HOLIDAYS:
+        raise CalendarError(f"'overrides': at most {MAX_HOLIDAYS} dates")
+    overrides = {_date(d, "overrides"): _windows(w, d) for d, w in overrides_config.items()}
     on_call = config.get("on_call", [])
     if not (isinstance(on_call, list) and all(isinstance(e, str) and "@" in e for e in on_call)):
         raise CalendarError("'on_call' must be a list of agents' e-mail addresses")
+    if len(on_call) > MAX_ON_CALL:
+        raise CalendarError(f"'on_call': at most {MAX_ON_CALL} people")
     country = config.get("country")
     subdivision = config.get("subdivision")
-    not_holidays = frozenset(
-        _date(d) for d in _list(config.get("not_holidays", []), "not_holidays")
-    )
+    not_holidays = _dates(config.get("not_holidays", []), "not_holidays")
     return WeeklyCalendar(
         str(config.get("tz", "UTC")),
         weekly,
@@ -265,12 +295,23 @@ def calendar_from_config(config: Mapping[str, object]) -> Calendar:
     )
 
 
-def _flatten(calendars: Sequence[Calendar]) -> Iterator[WeeklyCalendar]:
-    for calendar in calendars:
-        if isinstance(calendar, UnionCalendar):
-            yield from calendar.members
-        else:
-            yield calendar
+def _union_from_config(members: object, depth: int) -> UnionCalendar:
+    if not isinstance(members, list):
+        raise CalendarError("'union' must be a list of calendars")
+    if depth >= MAX_UNION_DEPTH:
+        raise CalendarError(f"'union': unions nested more than {MAX_UNION_DEPTH} deep")
+    if len(members) > MAX_UNION_MEMBERS:
+        raise CalendarError(f"'union': at most {MAX_UNION_MEMBERS} calendars")
+    joined: list[WeeklyCalendar] = []
+    for member in members:
+        if not isinstance(member, Mapping):
+            raise CalendarError("'union' must be a list of calendars")
+        parsed = calendar_from_config(member, _depth=depth + 1)
+        joined.extend(parsed.members if isinstance(parsed, UnionCalendar) else (parsed,))
+        # Counted as they come: nested unions can never multiply the work.
+        if len(joined) > MAX_UNION_MEMBERS:
+            raise CalendarError(f"'union': at most {MAX_UNION_MEMBERS} calendars in all")
+    return UnionCalendar(tuple(joined))
 
 
 def _list(value: object, what: str) -> list[object]:
@@ -279,16 +320,29 @@ def _list(value: object, what: str) -> list[object]:
     return value
 
 
-def _date(value: object) -> date:
+def _dates(value: object, what: str) -> frozenset[date]:
+    listed = _list(value, what)
+    if len(listed) > MAX_HOLIDAYS:
+        raise CalendarError(f"'{what}': at most {MAX_HOLIDAYS} dates, not {len(listed)}")
+    return frozenset(_date(d, what) for d in listed)
+
+
+def _date(value: object, what: str = "date") -> date:
     try:
-        return date.fromisoformat(str(value))
+        day = date.fromisoformat(str(value))
     except ValueError as exc:
-        raise CalendarError(f"{value!r} is not a date (YYYY-MM-DD)") from exc
+        raise CalendarError(f"'{what}': {str(value)[:40]!r} is not a date (YYYY-MM-DD)") from exc
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise CalendarError(f"'{what}': {day} is not between {FIRST_DATE} and {LAST_DATE}")
+    return day
 
 
 def _windows(value: object, where: object) -> tuple[Window, ...]:
+    listed = _list(value, str(where))
+    if len(listed) > MAX_WINDOWS_PER_DAY:
+        raise CalendarError(f"{where}: at most {MAX_WINDOWS_PER_DAY} windows a day")
     windows = []
-    for item in _list(value, str(where)):
+    for item in listed:
         if not (isinstance(item, list | tuple) and len(item) == 2):
             raise CalendarError(f"{where}: a window is a pair [start, end], not {item!r}")
         windows.append(Window.parse(str(item[0]), str(item[1])))
@@ -335,9 +389,7 @@ def business_time(
     paused = normalise_pauses(pauses) if pauses else []
     if not paused and is_always_open(calendar):
         return max(end - start, total)
-    for opens, closes in calendar.open_intervals(start):
-        if opens >= end:
-            break
+    for opens, closes in calendar.open_intervals(start, until=end):
         for counted_from, counted_to in _minus_pauses(opens, min(closes, end), paused):
             total += counted_to - counted_from
     return total
@@ -418,3 +470,10 @@ def next_closing(calendar: Calendar, at: datetime) -> datetime:
 
 def is_open(calendar: Calendar, at: datetime) -> bool:
     return is_always_open(calendar) or next_opening(calendar, at) == at
+
+
+def opens_within(calendar: Calendar, at: datetime, within: timedelta) -> datetime | None:
+    """`next_opening(calendar, at)` if it comes before `at + within`; None if the calendar
+    stays closed that long (walked no further: a calendar closed for good costs `within`)."""
+    first = next(iter(calendar.open_intervals(at, until=at + within)), None)
+    return None if first is None else first[0]

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from aiohttp import web
 
+from inbox.domain.documents import read_json
 from inbox.domain.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -239,11 +240,8 @@ async def close_thread(request: web.Request) -> web.Response:
     caller = await caller_of(request)
     caller.require(*STAFF)
     thread_id = _path_id(request, "thread_id")
-    try:
-        body = await request.json()
-    except ValueError as exc:
-        raise BadRequestError("request", "a thread id and a JSON body are expected") from exc
-    reason = body.get("reason") if isinstance(body, dict) else None
+    body = await _json_object(request)
+    reason = body.get("reason")
     if not isinstance(reason, str):
         raise BadRequestError("reason", "no_reply_needed, deleted or hidden")
     try:
@@ -260,10 +258,12 @@ def _thread_id(request: web.Request) -> int:
 
 
 async def _json_object(request: web.Request) -> dict[str, object]:
+    """The request's JSON object; 400 naming the problem for anything else (malformed, too
+    deeply nested, NaN or Infinity, not an object)."""
     try:
-        body = await request.json()
-    except ValueError as exc:
-        raise BadRequestError("body", "expected a JSON object") from exc
+        body = read_json(await request.read(), "body")
+    except ConfigurationError as exc:
+        raise BadRequestError(exc.setting, exc.reason) from exc
     if not isinstance(body, dict):
         raise BadRequestError("body", "expected a JSON object")
     return body

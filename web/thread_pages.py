@@ -115,7 +115,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
 
 
 async def take_thread(request: web.Request) -> web.StreamResponse:
-    session, _, thread_id = await _action(request)
+    session, _, thread_id = await _action(request, *DESK, doing="taking a thread")
     await _services(request).inbox_pages.take(session, thread_id)
     raise _back(thread_id, "taken")
 
@@ -178,7 +178,7 @@ async def assign_thread(request: web.Request) -> web.StreamResponse:
 
 
 async def snooze_thread(request: web.Request) -> web.StreamResponse:
-    session, form, thread_id = await _action(request)
+    session, form, thread_id = await _action(request, *DESK, doing="snoozing a thread")
     choice = str(form.get("for", ""))
     if choice != "wake" and choice not in SNOOZES:
         raise web.HTTPBadRequest(text=f"snooze: one of {', '.join(SNOOZES)} or wake")

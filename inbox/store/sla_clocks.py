@@ -486,6 +486,23 @@ ORDER BY thread_id
 REPLAN_CHUNK = 1000
 
 
+class PgSlaSettingsWriter(PgClockWriter):
+    """The clock writer of a settings transaction, which also saves the settings."""
+
+    async def save_settings(
+        self, workspace_id: int, calendars: dict[str, object], policies: dict[str, object]
+    ) -> int:
+        value = await self._conn.fetchval(
+            SAVE_SETTINGS, workspace_id, json.dumps(calendars), json.dumps(policies)
+        )
+        return int(value)
+
+    async def threads_with_running_clocks(self, workspace_id: int) -> list[list[int]]:
+        # Read under the workspace lock: no batch can start a clock before the re-plan ends.
+        ids = [row["thread_id"] for row in await self._conn.fetch(RUNNING_THREADS, workspace_id)]
+        return [ids[i : i + REPLAN_CHUNK] for i in range(0, len(ids), REPLAN_CHUNK)]
+
+
 class PgSlaSettingsStore:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -494,18 +511,11 @@ class PgSlaSettingsStore:
         async with self._db.connection() as conn:
             return await PgClockWriter(conn).sla_settings(workspace_id)
 
-    async def save(
-        self, workspace_id: int, calendars: dict[str, object], policies: dict[str, object]
-    ) -> int:
-        value = await self._db.fetchval(
-            SAVE_SETTINGS, workspace_id, json.dumps(calendars), json.dumps(policies)
-        )
-        return int(value)
-
-    async def threads_with_running_clocks(self, workspace_id: int) -> list[list[int]]:
-        async with self._db.connection() as conn:
-            ids = [row["thread_id"] for row in await conn.fetch(RUNNING_THREADS, workspace_id)]
-        return [ids[i : i + REPLAN_CHUNK] for i in range(0, len(ids), REPLAN_CHUNK)]
+    @asynccontextmanager
+    async def settings_transaction(self, workspace_id: int) -> AsyncIterator[PgSlaSettingsWriter]:
+        async with self._db.transaction() as conn:
+            await conn.execute(LOCK_WORKSPACE, workspace_id)
+            yield PgSlaSettingsWriter(conn)
 
     @asynccontextmanager
     async def clock_transaction(self, workspace_id: int) -> AsyncIterator[PgClockWriter]:

@@ -22,10 +22,19 @@ from inbox.domain.web import WebSession
 from inbox.domain.workspace_settings import checked_email, checked_name, split_list
 from inbox.usecases.admin_access import Section, require_section
 from inbox.usecases.sla import SaveSlaSettings
-from sla.calendar import WEEKDAYS, CalendarError, Window
+from sla.calendar import (
+    FIRST_DATE,
+    LAST_DATE,
+    MAX_HOLIDAYS,
+    MAX_WINDOWS_PER_DAY,
+    WEEKDAYS,
+    CalendarError,
+    Window,
+)
 
 MOST_YEARS = 5
-MOST_HOLIDAYS = 400
+# The holiday list as typed, one `YYYY-MM-DD name` a line: MAX_HOLIDAYS lines of a long name.
+LONGEST_HOLIDAYS = MAX_HOLIDAYS * 120
 _COUNTRY = re.compile(r"[A-Z]{2,3}")
 _YEARS = re.compile(r"(\d{4})(?:\s*-\s*(\d{4}))?")
 OFFICE_HOURS = [["09:00", "18:00"]]
@@ -115,6 +124,10 @@ class ManageCalendars:
     async def save_holidays(self, session: WebSession, name: str, text: str) -> tuple[int, int]:
         """The list as edited: one `YYYY-MM-DD name` a line."""
         require_section(session, Section.CALENDARS)
+        if len(text) > LONGEST_HOLIDAYS:
+            raise ConfigurationError(
+                "holidays", f"at most {LONGEST_HOLIDAYS} characters ({MAX_HOLIDAYS} dates)"
+            )
         calendars, policies = await self._settings(session)
         config = _editable(calendars, name)
         dates: dict[str, None] = {}
@@ -124,17 +137,21 @@ class ManageCalendars:
                 continue
             day, _, holiday = line.strip().partition(" ")
             try:
-                date.fromisoformat(day)
+                listed = date.fromisoformat(day)
             except ValueError as exc:
                 raise ConfigurationError(
                     f"holidays line {number}", f"{day[:20]!r} is not a date (YYYY-MM-DD)"
                 ) from exc
+            if not FIRST_DATE <= listed <= LAST_DATE:
+                raise ConfigurationError(
+                    f"holidays line {number}", f"a date from {FIRST_DATE} to {LAST_DATE}"
+                )
             dates[day] = None
             name = "".join(c for c in " ".join(holiday.split()) if c.isprintable())
             if name:
                 names[day] = name[:100]
-        if len(dates) > MOST_HOLIDAYS:
-            raise ConfigurationError("holidays", f"at most {MOST_HOLIDAYS} dates")
+        if len(dates) > MAX_HOLIDAYS:
+            raise ConfigurationError("holidays", f"at most {MAX_HOLIDAYS} dates")
         _set_holidays(config, dates, names)
         return await self._save(session, calendars, policies)
 
@@ -176,8 +193,11 @@ def _years(text: str) -> list[int]:
             raise ConfigurationError("years", "years such as 2027, or a range 2027-2028")
         first = int(matched[1])
         last = int(matched[2] or first)
-        if not (1970 <= first <= last <= 2100):
-            raise ConfigurationError("years", "from 1970 to 2100, the first before the last")
+        if not (FIRST_DATE.year <= first <= last <= LAST_DATE.year):
+            raise ConfigurationError(
+                "years",
+                f"from {FIRST_DATE.year} to {LAST_DATE.year}, the first before the last",
+            )
         years.update(range(first, last + 1))
     if not years or len(years) > MOST_YEARS:
         raise ConfigurationError("years", f"1 to {MOST_YEARS} years")
@@ -197,8 +217,11 @@ def _windows(day: str, text: str) -> list[list[str]]:
     """ "09:00-12:00, 13:00-18:00" as windows; empty (or "closed") when closed all day."""
     if text.strip().lower() in ("", "closed"):
         return []
+    parts = split_list(text)
+    if len(parts) > MAX_WINDOWS_PER_DAY:
+        raise ConfigurationError(f"hours {day}", f"at most {MAX_WINDOWS_PER_DAY} windows a day")
     windows = []
-    for part in split_list(text):
+    for part in parts:
         start, separator, end = part.partition("-")
         try:
             if not separator:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import yaml
 
+from inbox.domain.documents import MAX_DEPTH, check_document
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.web import WebSession
 from inbox.usecases.admin_access import Section, require_section
@@ -67,14 +68,30 @@ class ManageRouting:
 
 
 def routing_document(text: str) -> dict[str, dict[str, object]]:
+    """The document as typed on the page, in YAML or JSON, split into its parts."""
     check_length(text, "routing document")
+    return routing_parts(read_yaml(text, "routing document"))
+
+
+def read_yaml(text: str, field: str) -> object:
+    """The YAML (or JSON) value of `text`, held to `check_document`'s bounds; a syntax error
+    names its line."""
     try:
         document = yaml.safe_load(text) if text.strip() else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "routing document"
+        where = f"line {mark.line + 1}" if mark is not None else field
         problem = getattr(exc, "problem", None) or "not YAML or JSON"
         raise ConfigurationError(where, str(problem)) from exc
+    except RecursionError:  # PyYAML builds nested values recursively
+        raise ConfigurationError(field, f"nested more than {MAX_DEPTH} levels deep") from None
+    check_document(document, field)
+    return document
+
+
+def routing_parts(document: object) -> dict[str, dict[str, object]]:
+    """`settings`, `lexicon` and `rules` of a routing document (rules may be given as the
+    list alone); each refusal names the part."""
     if not isinstance(document, dict):
         raise ConfigurationError("routing document", "a mapping of settings, lexicon and rules")
     check_storable(document, "routing document")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from inbox.domain.documents import read_json
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.thread import Priority
 from inbox.domain.web import WebSession
@@ -73,10 +74,7 @@ class ManageSlaPolicies:
 def checked_policies(text: str) -> dict[str, object]:
     """The document parsed and validated; errors name the line or the field."""
     check_length(text, "policies")
-    try:
-        document = json.loads(text)
-    except ValueError as exc:
-        raise ConfigurationError("policies", f"not JSON: {exc}") from exc
+    document = read_json(text, "policies")
     if not isinstance(document, dict):
         raise ConfigurationError("policies", 'an object {"policies", "rules", "default"}')
     check_storable(document, "policies")

@@ -9,6 +9,7 @@ what the clocks see, and a crash never leaves a message without its assignment.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -16,6 +17,7 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
+from inbox.domain.documents import check_document
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.ingestion import IngestResult
 from inbox.domain.mention import Mention
@@ -275,6 +277,9 @@ class ReassignStale:
 class RoutingSettings:
     """A workspace's routing settings, lexicon additions and rules: checked, then stored."""
 
+    # The whole document as JSON: hundreds of rules and lexicon additions fit in far less.
+    LONGEST_DOCUMENT = 500_000
+
     def __init__(self, store: RoutingStore) -> None:
         self._store = store
 
@@ -288,7 +293,14 @@ class RoutingSettings:
         lexicon: dict[str, object],
         rules: dict[str, object],
     ) -> int:
-        parse_config(RoutingConfig(0, settings, lexicon, rules))  # names what is wrong
+        for name, part in (("settings", settings), ("lexicon", lexicon), ("rules", rules)):
+            check_document(part, name)  # bounded nesting and size, finite numbers
+        if len(json.dumps([settings, lexicon, rules])) > self.LONGEST_DOCUMENT:
+            raise ConfigurationError(
+                "routing document", f"at most {self.LONGEST_DOCUMENT} characters"
+            )
+        # Compiling the lexicon and the rules is CPU work: off the event loop.
+        await asyncio.to_thread(parse_config, RoutingConfig(0, settings, lexicon, rules))
         return await self._store.save_config(workspace_id, settings, lexicon, rules)
 
     async def rule_counts(self, workspace_id: int) -> dict[str, int]:

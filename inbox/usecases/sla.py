@@ -12,6 +12,8 @@ afresh each time and saved when something changed.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -19,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import ValidationError
 
+from inbox.domain.documents import check_document
 from inbox.domain.errors import ConfigurationError, ConflictError, NotFoundError
 from inbox.domain.ingestion import IngestResult
 from inbox.domain.sla import SlaSettings, StoredClock, ThreadTimeline
@@ -43,11 +46,17 @@ from sla.policy import (
     PolicyBook,
     SlaPolicy,
     ThreadFacts,
+    check_clocks_can_fall_due,
     clock_pauses,
     plan_clock,
 )
 
 log = logging.getLogger(__name__)
+
+MAX_CALENDARS = 50
+# Calendars and policies together, as JSON: fifty calendars of a thousand named holidays.
+LONGEST_SETTINGS = 2_000_000
+MAX_SETTINGS_VALUES = 1_000_000
 
 # Without settings of its own, a workspace answers within one hour, around the clock.
 DEFAULT_SETTINGS = SlaSettings(
@@ -129,25 +138,41 @@ class SlaRules:
 
     @classmethod
     def parse(cls, settings: SlaSettings) -> SlaRules:
+        """The settings read and checked (ConfigurationError naming the calendar or the
+        policy's field otherwise). Not whether clocks can fall due: see `admitted`."""
+        if len(settings.calendars) > MAX_CALENDARS:
+            raise ConfigurationError("calendars", f"at most {MAX_CALENDARS} calendars")
+        calendars = {}
+        for name, config in settings.calendars.items():
+            if not isinstance(config, dict):
+                raise ConfigurationError(f"calendars.{name}", "a calendar is an object")
+            try:
+                calendars[name] = calendar_from_config(config)
+            except CalendarError as exc:
+                raise ConfigurationError(f"calendars.{name}", str(exc)) from exc
         try:
-            calendars = {
-                name: calendar_from_config(_mapping(config, f"calendar {name}"))
-                for name, config in settings.calendars.items()
-            }
             book = PolicyBook.model_validate(settings.policies)
-        except (CalendarError, ValidationError) as exc:
-            raise ConfigurationError("SLA settings", str(exc)) from exc
-        missing = sorted({p.calendar for p in book.policies.values()} - set(calendars))
-        if missing:
-            raise ConfigurationError("SLA settings", f"unknown calendars: {', '.join(missing)}")
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise ConfigurationError(where or "policies", first["msg"]) from exc
+        for name, policy in sorted(book.policies.items()):
+            if policy.calendar not in calendars:
+                known = ", ".join(sorted(calendars)) or "none"
+                raise ConfigurationError(
+                    f"policies.{name}.calendar",
+                    f"unknown calendars: {policy.calendar}; the calendars are {known}",
+                )
         suspends = any(p.suspend_during_major_incidents for p in book.policies.values())
         return cls(settings.version, calendars, book, suspends=suspends)
 
-
-def _mapping(value: object, what: str) -> dict[str, object]:
-    if not isinstance(value, dict):
-        raise ConfigurationError("SLA settings", f"{what} must be an object")
-    return value
+    @classmethod
+    def admitted(cls, settings: SlaSettings, now: datetime) -> SlaRules:
+        """`parse`, and refused unless every policy's clocks can fall due (see
+        `check_clocks_can_fall_due`): what settings must pass to be saved at `now`."""
+        rules = cls.parse(settings)
+        check_clocks_can_fall_due(rules.book, rules.calendars, now)
+        return rules
 
 
 class KeepClocks:
@@ -156,6 +181,10 @@ class KeepClocks:
     def __init__(self, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._rules: dict[tuple[int, int], SlaRules] = {}
         self._clock = clock
+
+    def remember(self, workspace_id: int, rules: SlaRules) -> None:
+        """Rules just saved (and committed) as their version: not parsed again."""
+        self._rules[(workspace_id, rules.version)] = rules
 
     def rules_for(self, workspace_id: int, settings: SlaSettings | None) -> SlaRules:
         settings = settings or DEFAULT_SETTINGS
@@ -192,9 +221,14 @@ class KeepClocks:
         workspace_id: int,
         thread_ids: Sequence[int],
         created: frozenset[int] = frozenset(),
+        *,
+        rules: SlaRules | None = None,
     ) -> None:
-        """Bring these threads' clocks in line with their messages and the settings."""
-        rules = self.rules_for(workspace_id, await writer.sla_settings(workspace_id))
+        """Bring these threads' clocks in line with their messages and the settings (the
+        stored ones, or `rules` when given: settings being saved in the writer's
+        transaction, which must not be remembered before it commits)."""
+        if rules is None:
+            rules = self.rules_for(workspace_id, await writer.sla_settings(workspace_id))
         with_history = [t for t in thread_ids if t not in created]
         existing = (
             {_key(c): c for c in await writer.clocks_of(workspace_id, with_history)}
@@ -478,28 +512,74 @@ def _still_planned(stored: StoredClock, policy: SlaPolicy, version: int, target:
 
 
 class SaveSlaSettings:
-    """Validate and store a workspace's calendars and policies, then re-plan its running
-    clocks (finished clocks keep the plan they ran under)."""
+    """Check a workspace's calendars and policies whole, then store them and re-plan its
+    running clocks in one transaction (finished clocks keep the plan they ran under).
 
-    def __init__(self, store: SlaSettingsStore, clocks: KeepClocks) -> None:
+    Anything wrong is refused with a ConfigurationError naming the calendar or the field,
+    and then nothing has changed: neither the settings nor any clock. Ingestion of the
+    workspace waits for the transaction, so no batch is planned under half-saved settings.
+    """
+
+    def __init__(
+        self,
+        store: SlaSettingsStore,
+        clocks: KeepClocks,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self._store = store
         self._clocks = clocks
+        self._clock = clock
 
     async def __call__(
         self, workspace_id: int, calendars: dict[str, object], policies: dict[str, object]
     ) -> tuple[int, int]:
-        """(the new settings version, running clocks re-planned)."""
-        SlaRules.parse(SlaSettings(0, calendars, policies))  # names what is wrong, or passes
-        version = await self._store.save(workspace_id, calendars, policies)
-        replanned = 0
-        for thread_ids in await self._store.threads_with_running_clocks(workspace_id):
-            async with self._store.clock_transaction(workspace_id) as writer:
-                await self._clocks.keep(writer, workspace_id, thread_ids)
-            replanned += len(thread_ids)
+        """(the new settings version, threads whose running clocks were re-planned)."""
+        # Reading calendars and walking them is CPU work: off the event loop.
+        checked = await asyncio.to_thread(_checked_settings, calendars, policies, self._clock())
+        try:
+            async with self._store.settings_transaction(workspace_id) as writer:
+                version = await writer.save_settings(workspace_id, calendars, policies)
+                rules = replace(checked, version=version)
+                replanned = 0
+                for thread_ids in await writer.threads_with_running_clocks(workspace_id):
+                    await self._clocks.keep(writer, workspace_id, thread_ids, rules=rules)
+                    replanned += len(thread_ids)
+        except (CalendarError, OverflowError) as exc:
+            # A running clock whose start lies where the checks do not look (a backfilled
+            # message from long ago); the transaction has been rolled back.
+            raise ConfigurationError(
+                "SLA settings", f"the running clocks cannot be re-planned under them: {exc}"
+            ) from exc
+        self._clocks.remember(workspace_id, rules)
+        log.info(
+            "SLA settings saved",
+            extra={
+                "action": "sla_settings_saved",
+                "workspace_id": workspace_id,
+                "version": version,
+                "replanned_threads": replanned,
+            },
+        )
         return version, replanned
 
     async def current(self, workspace_id: int) -> SlaSettings:
         return await self._store.load(workspace_id) or DEFAULT_SETTINGS
+
+
+def _checked_settings(
+    calendars: dict[str, object], policies: dict[str, object], now: datetime
+) -> SlaRules:
+    """Everything settings must pass to be saved at `now`, the field named otherwise."""
+    # Depth and finite numbers first, so that nothing below meets a document it could choke
+    # on; the count bound is loose, for the engine's own bounds to name what is too long.
+    check_document(calendars, "calendars", max_values=MAX_SETTINGS_VALUES)
+    check_document(policies, "policies", max_values=MAX_SETTINGS_VALUES)
+    rules = SlaRules.admitted(SlaSettings(0, calendars, policies), now)
+    # What the engine does not read (holiday names) is bounded by the document's size.
+    if len(json.dumps([calendars, policies])) > LONGEST_SETTINGS:
+        raise ConfigurationError("SLA settings", f"at most {LONGEST_SETTINGS} characters")
+    return rules
 
 
 CLOSURE_REASONS = ("no_reply_needed", "deleted", "hidden", "resolved")

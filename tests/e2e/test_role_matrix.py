@@ -9,11 +9,13 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
+from inbox.domain.ingestion import IngestBatch
 from inbox.domain.people import Role
 from inbox.store.database import Database
 from inbox.store.people import PgPeopleStore
 from inbox.usecases.admin_access import SECTION_ROLES
 from inbox.usecases.services import Services
+from tests.factories import mention
 from web.openapi import PATHS
 
 pytestmark = pytest.mark.integration
@@ -65,3 +67,86 @@ async def test_each_admin_page_lets_in_exactly_its_roles(
                 async with browser.get(url, allow_redirects=False) as answer:
                     assert (answer.status == 200) is (role in allowed), (section, role)
                     assert (answer.status == 403) is (role not in allowed), (section, role)
+
+
+# Who may post each action of a thread's page (docs/admin.md, "Who may do what"): the desk's
+# actions change a thread's state and are for agents, leads and admins; notes are for every
+# staff member (ops write what they know of an outage). Community members answer through
+# their own flow, and get none of these.
+DESK = {Role.AGENT, Role.LEAD, Role.ADMIN}
+STAFF = DESK | {Role.OPS}
+THREAD_ACTIONS = {
+    "take": DESK,
+    "snooze": DESK,
+    "assign": DESK,
+    "reply": DESK,
+    "replying": DESK,
+    "close": DESK,
+    "resolve": DESK,
+    "classification": DESK,
+    "notes": STAFF,
+    "customer-notes": STAFF,
+}
+
+
+async def _browser_of(
+    base: str, services: Services, db: Database, workspace_id: int, role: Role
+) -> tuple[aiohttp.ClientSession, str]:
+    """A browser logged in with this role alone, and its session's CSRF token."""
+    email = f"{role.value}@example.com"
+    await PgPeopleStore(db).save_agent(workspace_id, email, role.value, [role], [])
+    await services.web_logins.set_password(workspace_id, email, SecretStr("a long password"))
+    browser = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+    async with browser.post(
+        f"{base}/login",
+        data={"email": email, "password": "a long password"},
+        allow_redirects=False,
+    ) as answer:
+        assert answer.status == 303
+    async with browser.get(f"{base}/me") as answer:
+        found = re.search(r'name="csrf" value="([^"]+)"', await answer.text())
+    assert found is not None
+    return browser, found.group(1)
+
+
+async def test_each_thread_action_lets_in_exactly_its_roles(
+    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
+) -> None:
+    _, base = client
+    await services.ingest(workspace_id, IngestBatch([mention("1", conversation="c1")]))
+    url = f"{base}/threads/{{thread_id}}/{{action}}"
+    thread_id = (await services.list_threads(workspace_id, statuses=[], limit=1))[0].id
+    for role in Role:
+        browser, csrf = await _browser_of(base, services, db, workspace_id, role)
+        async with browser:
+            for action, allowed in THREAD_ACTIONS.items():
+                form = {"csrf": csrf, "for": "1h", "body": "a note", "to": "team:1"}
+                async with browser.post(
+                    url.format(thread_id=thread_id, action=action), data=form,
+                    allow_redirects=False,
+                ) as answer:  # fmt: skip
+                    denied = answer.status == 403
+                assert denied is (role not in allowed), (action, role, answer.status)
+
+
+async def test_ops_may_neither_take_nor_snooze_a_thread(
+    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
+) -> None:
+    _, base = client
+    await services.ingest(workspace_id, IngestBatch([mention("1", conversation="c1")]))
+    (thread,) = await services.list_threads(workspace_id, statuses=[], limit=1)
+    browser, csrf = await _browser_of(base, services, db, workspace_id, Role.OPS)
+    async with browser:
+        for action in ("take", "snooze"):
+            async with browser.post(
+                f"{base}/threads/{thread.id}/{action}",
+                data={"csrf": csrf, "for": "1d"},
+                allow_redirects=False,
+            ) as answer:
+                assert answer.status == 403
+                assert "agents, leads and admins" in await answer.text()
+    async with db.connection() as conn:
+        held = await conn.fetchrow(
+            "SELECT assignee_id, snoozed_until, updated_at FROM thread WHERE id = $1", thread.id
+        )
+    assert tuple(held) == (None, None, thread.updated_at)

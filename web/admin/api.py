@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from inbox.domain.documents import read_json
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.people import Role
 from inbox.domain.workspace_settings import WorkspacePreferences
@@ -47,9 +48,9 @@ def add_admin_api(app: web.Application, caller_of: Authenticate) -> None:
         caller = await caller_of(request)
         caller.require(Role.ADMIN)
         try:
-            body = await request.json()
-        except ValueError:
-            return _bad_request("body", "expected a JSON object")
+            body = read_json(await request.read(), "body")
+        except ConfigurationError as exc:  # malformed, too deep, NaN or Infinity
+            return _bad_request(exc.setting, exc.reason)
         if not isinstance(body, dict):
             return _bad_request("body", "expected a JSON object")
         template = body.get("crm_url_template")

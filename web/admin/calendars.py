@@ -9,7 +9,7 @@ from aiohttp import web
 
 from inbox.domain.web import WebSession
 from inbox.usecases.admin_access import Section
-from inbox.usecases.admin_calendars import HoursForm, supported_countries
+from inbox.usecases.admin_calendars import LONGEST_HOLIDAYS, HoursForm, supported_countries
 from sla.calendar import WEEKDAYS
 from web.admin.common import AdminPage, admin, fields, text
 
@@ -38,13 +38,17 @@ async def add_calendar(request: web.Request) -> web.StreamResponse:
 
 async def save_hours(request: web.Request) -> web.StreamResponse:
     session, form = await CALENDARS.posted(request)
-    hours = HoursForm(
-        tz=text(form, "tz", 100),
-        hours={day: text(form, f"hours_{day}", 200) for day in WEEKDAYS},
-        on_call=text(form, "on_call", 5000),
+    typed = fields(
+        form, calendar=200, tz=100, on_call=5000, **{f"hours_{d}": 200 for d in WEEKDAYS}
     )
-    change = admin(request).calendars.save_hours(session, text(form, "calendar", 200), hours)
-    return await CALENDARS.submit(request, session, change, notice="replanned")
+    hours = HoursForm(
+        tz=typed["tz"],
+        hours={day: typed[f"hours_{day}"] for day in WEEKDAYS},
+        on_call=typed["on_call"],
+    )
+    change = admin(request).calendars.save_hours(session, typed["calendar"], hours)
+    # A refusal shows the calendar's form again as typed (the page reads `typed` for it).
+    return await CALENDARS.submit(request, session, change, notice="replanned", typed=typed)
 
 
 async def fill_holidays(request: web.Request) -> web.StreamResponse:
@@ -53,15 +57,15 @@ async def fill_holidays(request: web.Request) -> web.StreamResponse:
     change = admin(request).calendars.fill_holidays(
         session, where["calendar"], where["country"], where["subdivision"], where["years"]
     )
-    return await CALENDARS.submit(request, session, change, notice="replanned")
+    return await CALENDARS.submit(request, session, change, notice="replanned", typed=where)
 
 
 async def save_holidays(request: web.Request) -> web.StreamResponse:
     session, form = await CALENDARS.posted(request)
-    change = admin(request).calendars.save_holidays(
-        session, text(form, "calendar", 200), text(form, "holidays", 50_000)
-    )
-    return await CALENDARS.submit(request, session, change, notice="replanned")
+    # One character over the longest list, so that the use case refuses it rather than cut it.
+    typed = fields(form, calendar=200, holidays=LONGEST_HOLIDAYS + 1)
+    change = admin(request).calendars.save_holidays(session, typed["calendar"], typed["holidays"])
+    return await CALENDARS.submit(request, session, change, notice="replanned", typed=typed)
 
 
 async def remove_calendar(request: web.Request) -> web.StreamResponse:

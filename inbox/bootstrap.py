@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,14 +14,13 @@ from typing import Any
 import aiohttp
 import asyncpg
 import platformdirs
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.interval import IntervalTrigger
 from pydantic import SecretStr
 
 from connectors.bluesky.outbound import BlueskyOutboundChannel
 from connectors.bluesky.poller import BlueskyAccount, BlueskyPoller
 from connectors.bluesky.runner import BlueskyAccountRunner
 from connectors.bluesky.xrpc import BlueskyApi, BlueskyCredentials, bluesky_session
+from connectors.common.account_runner import AccountRunner
 from connectors.common.egress import CheckedDestinations
 from connectors.mastodon.api import MastodonApi, mastodon_session
 from connectors.mastodon.outbound import MastodonOutboundChannel
@@ -42,7 +40,7 @@ from connectors.x.runner import XAccountRunner
 from connectors.x.session import parse_address, stream_timeout, x_api_session
 from connectors.x.stream import XStream, desired_rules
 from inbox.domain.egress import PUBLIC_ONLY, EgressPolicy
-from inbox.domain.errors import ConfigurationError, DatabaseUnavailableError, InboxError
+from inbox.domain.errors import ConfigurationError, DatabaseUnavailableError
 from inbox.domain.inbound_webhooks import SourceKind
 from inbox.domain.network import Network
 from inbox.domain.outbox import DeliveryError
@@ -82,6 +80,7 @@ from inbox.store.tokens import PgTokenStore
 from inbox.store.web_sessions import PgWebSessions
 from inbox.store.webhooks import PgWebhookStore
 from inbox.store.workspaces import PgWorkspaceStore
+from inbox.supervise import Supervisor
 from inbox.usecases.admin import AdminServices
 from inbox.usecases.admin_accounts import ManageAccounts
 from inbox.usecases.admin_calendars import ManageCalendars
@@ -96,7 +95,7 @@ from inbox.usecases.admin_workspaces import ManageWorkspaces
 from inbox.usecases.canned import CannedResponses
 from inbox.usecases.channels import ListChannels
 from inbox.usecases.group_commit import GroupCommit
-from inbox.usecases.health import CheckHealth
+from inbox.usecases.health import CheckHealth, HealthBoard
 from inbox.usecases.inbound_webhooks import ManageWebhookSources, ReceiveWebhooks
 from inbox.usecases.incidents import Incidents, IncidentTimer, WatchComplaints
 from inbox.usecases.incidents_watch import ComplaintWatcher
@@ -152,6 +151,9 @@ def build_services(
     clocks = KeepClocks()
     routing = RoutingConfigs()
     watcher = ComplaintWatcher()  # this process's complaint counts; the worker's timer reads it
+    board = HealthBoard()  # this process's parts report here; /healthz and run_workers read it
+    live = LiveUpdates(PgChangeFeed(db))
+    board.watch("listener", live.health)
     return Services(
         # Rules and assignment first: a rule's priority or "no reply needed" is what the
         # clocks then see, in the same transaction. Incident links before the clocks too: a
@@ -167,7 +169,7 @@ def build_services(
         ),
         list_threads=ListThreads(PgThreadQuery(db)),
         tokens=ApiTokens(PgTokenStore(db)),
-        health=CheckHealth(PgHealthCheck(db)),
+        health=CheckHealth(PgHealthCheck(db), board),
         list_channels=ListChannels(PgChannelQuery(db)),
         sla_report=SlaReport(PgSlaReports(db), clock=utc_now),
         sla_now=SlaNow(PgSlaGauges(db), clock=utc_now),
@@ -181,7 +183,7 @@ def build_services(
         community_answers=CommunityAnswers(PgReplyDesk(db), PgOutboxStore(db), utc_now),
         web_logins=WebLogins(PgWebSessions(db), Argon2Passwords(), clock=utc_now),
         inbox_pages=InboxPages(PgInboxPages(db)),
-        live=LiveUpdates(PgChangeFeed(db)),
+        live=live,
         canned=CannedResponses(PgCannedStore(db)),
         workspace_preferences=ManageWorkspacePreferences(PgWorkspacePreferences(db)),
         admin=_admin_services(db, clocks, keys or _process_key(), egress),
@@ -373,7 +375,10 @@ def _polling_plan(account_settings: dict[str, Any]) -> PollingPlan:
 
 
 async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: float = 1.0) -> None:
-    """The X connectors of every enabled account and the outbox sender, until `stop` is set."""
+    """The connectors of every enabled account, the outbox sender, the webhook deliveries,
+    the SLA timer, the incident watch and reassignment, until `stop` is set. Each runs under
+    the supervisor: a part that fails (the database away) is started again, never the end of
+    the process; each says how it is on the process's health board."""
     settings = runtime.settings
     pinned = parse_address(settings.x_api_address) if settings.x_api_address else None
     session = x_api_session(pinned_address=pinned, ca_file=settings.x_api_ca_file)
@@ -439,8 +444,8 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
             policy=SendPolicy(lease=timedelta(seconds=settings.outbox_lease_seconds)),
         )
         log.info("workers running", extra={"action": "workers_start", "x_accounts": len(runners)})
-        for stream in streams:
-            await stream.sync_rules(desired_rules(stream.account))
+        board = runtime.services.health.board
+        supervisor = Supervisor(board, stop)
         rules = KeepClocks()
         timer = SlaTimer(
             PgSlaTimerStore(runtime.db),
@@ -450,6 +455,7 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
             dispatch=DispatchSlaEvents(
                 PgSlaDispatchStore(runtime.db), PgSlaQuery(runtime.db), rules
             ),
+            report=functools.partial(board.report, "timer"),
         )
         hooks = webhook_store(settings, runtime.db)
         if sealed := await hooks.seal_clear_urls():
@@ -457,25 +463,44 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
                 "webhook URLs sealed", extra={"action": "webhook_urls_sealed", "count": sealed}
             )
         webhooks = DeliverWebhooks(hooks, AiohttpWebhookPoster(hooks_session), clock=utc_now)
+        incidents = IncidentTimer(
+            PgIncidentStore(runtime.db), runtime.services.incidents.watcher, clock=utc_now
+        )
+        reassign = ReassignStale(PgRoutingStore(runtime.db), RoutingConfigs(), clock=utc_now)
+        accounts: list[AccountRunner[Any, Any]] = [*runners, *bluesky_runners, *mastodon.runners]
+        # Parts are named by network and account id, not handle: /healthz needs no login.
         await asyncio.gather(
-            *(runner.run(stop) for runner in runners),
-            *(stream.run(stop) for stream in streams),
-            *(runner.run(stop) for runner in bluesky_runners),
-            *(runner.run(stop) for runner in mastodon.runners),
-            *(stream.run(stop) for stream in mastodon.streams),
-            _send_outbox(sender, stop, outbox_every),
-            timer.run(stop),
-            _deliver_webhooks(webhooks, stop, outbox_every),
-            _watch_incidents(
-                IncidentTimer(
-                    PgIncidentStore(runtime.db), runtime.services.incidents.watcher, clock=utc_now
-                ),
-                stop,
+            *(
+                supervisor.keep_running(
+                    f"{runner.network}:{runner.account.account_id}",
+                    functools.partial(runner.run, stop),
+                )
+                for runner in accounts
             ),
-            _reassign_stale(
-                ReassignStale(PgRoutingStore(runtime.db), RoutingConfigs(), clock=utc_now),
-                runtime.workspaces,
-                stop,
+            *(
+                supervisor.keep_running(
+                    f"x:{stream.account.account_id}:stream",
+                    functools.partial(_x_streaming, stream, stop),
+                )
+                for stream in streams
+            ),
+            *(
+                supervisor.keep_running(
+                    f"mastodon:{stream.account.account_id}:stream",
+                    functools.partial(stream.run, stop),
+                )
+                for stream in mastodon.streams
+            ),
+            supervisor.every("outbox", outbox_every, sender.run_once),
+            supervisor.keep_running(
+                "timer", functools.partial(timer.run, stop), reports_itself=True
+            ),
+            supervisor.every("webhooks", outbox_every, webhooks.run_once),
+            supervisor.every("incidents", INCIDENT_TICK_SECONDS, _incident_watch(incidents)),
+            supervisor.every(
+                "reassignment",
+                REASSIGN_EVERY_SECONDS,
+                functools.partial(_reassign_stale, reassign, runtime.workspaces),
             ),
         )
     finally:
@@ -533,6 +558,13 @@ async def _bluesky_accounts(
             account, api, utc_now
         )
     return runners, channels
+
+
+async def _x_streaming(stream: XStream, stop: asyncio.Event) -> None:
+    """The account's stream rules made right (again after a failure: they may have been
+    it), then the stream."""
+    await stream.sync_rules(desired_rules(stream.account))
+    await stream.run(stop)
 
 
 def _x_stream(
@@ -615,78 +647,30 @@ def utc_now() -> datetime:
 REASSIGN_EVERY_SECONDS = 60.0
 
 
-async def _reassign_stale(
-    reassign: ReassignStale, workspaces: PgWorkspaceStore, stop: asyncio.Event
-) -> None:
-    """Threads assigned but not answered in time go to someone else, checked every minute."""
-    while not stop.is_set():
-        try:
-            for workspace_id in await workspaces.all_ids():
-                moved = await reassign(workspace_id)
-                if moved:
-                    log.info(
-                        "unanswered threads reassigned",
-                        extra={"action": "reassign", "workspace_id": workspace_id, "moved": moved},
-                    )
-        except Exception as error:  # a failed pass is retried; it must not stop the workers
-            log.error(
-                "reassignment failed",
-                extra={"action": "reassign_error", "error": f"{type(error).__name__}: {error}"},
+async def _reassign_stale(reassign: ReassignStale, workspaces: PgWorkspaceStore) -> None:
+    """Threads assigned but not answered in time go to someone else (run every minute)."""
+    for workspace_id in await workspaces.all_ids():
+        moved = await reassign(workspace_id)
+        if moved:
+            log.info(
+                "unanswered threads reassigned",
+                extra={"action": "reassign", "workspace_id": workspace_id, "moved": moved},
             )
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=REASSIGN_EVERY_SECONDS)
 
 
 INCIDENT_TICK_SECONDS = 60.0
 
 
-async def _watch_incidents(timer: IncidentTimer, stop: asyncio.Event) -> None:
-    """Relearn the complaint baseline, then close buckets every minute (APScheduler keeps the
-    beat; a failed tick is logged and the next one tries again)."""
-    try:
-        await timer.start()
-    except Exception as error:  # the watcher then starts empty; detection resumes after warmup
-        log.error(
-            "incident baseline not relearned",
-            extra={"action": "incident_relearn_error", "error": f"{type(error).__name__}: {error}"},
-        )
+def _incident_watch(timer: IncidentTimer) -> Callable[[], Awaitable[object]]:
+    """A pass of the incident watch: the complaint baseline relearned first (until that
+    succeeds), then the minute's buckets closed at every pass."""
+    relearned = False
 
-    async def tick() -> None:
-        try:
-            await timer.tick()
-        except Exception as error:  # one failed tick must not stop the detector
-            log.error(
-                "incident tick failed",
-                extra={
-                    "action": "incident_tick_error",
-                    "error": f"{type(error).__name__}: {error}",
-                },
-            )
+    async def watch() -> object:
+        nonlocal relearned
+        if not relearned:
+            await timer.start()
+            relearned = True
+        return await timer.tick()
 
-    scheduler = AsyncIOScheduler(timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1})
-    scheduler.add_job(tick, IntervalTrigger(seconds=INCIDENT_TICK_SECONDS), id="incident-tick")
-    scheduler.start()
-    try:
-        await stop.wait()
-    finally:
-        scheduler.shutdown(wait=False)
-
-
-async def _deliver_webhooks(deliver: DeliverWebhooks, stop: asyncio.Event, every: float) -> None:
-    while not stop.is_set():
-        try:
-            await deliver.run_once()
-        except InboxError as error:
-            log.error("webhook pass failed", extra={"action": "webhook_error", "error": str(error)})
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=every)
-
-
-async def _send_outbox(sender: SendOutbox, stop: asyncio.Event, every: float) -> None:
-    while not stop.is_set():
-        try:
-            await sender.run_once()
-        except InboxError as error:
-            log.error("outbox pass failed", extra={"action": "outbox_error", "error": str(error)})
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=every)
+    return watch

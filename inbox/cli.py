@@ -15,9 +15,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from aiohttp import web
 from pydantic import SecretStr, ValidationError
 
 from inbox.bootstrap import (
+    Runtime,
     credential_store,
     inbound_webhooks,
     manage_webhook_sources,
@@ -62,9 +64,15 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     commands.add_parser("migrate", help="apply pending database migrations and exit")
-    commands.add_parser(
+    worker = commands.add_parser(
         "worker", help="run the network connectors and the outbox sender (no web server)"
     )
+    worker.add_argument(
+        "--health-port",
+        type=int,
+        help="also answer GET /healthz on this port (for a process supervisor); off by default",
+    )
+    worker.add_argument("--host", help="address /healthz listens on (default INBOX_HOST)")
 
     ingest = commands.add_parser(
         "ingest",
@@ -266,8 +274,6 @@ X_CREDENTIAL_VARIABLES = {
 
 
 async def _serve(settings: Settings, host: str, port: int) -> None:
-    from aiohttp import web
-
     from web.app import create_app
 
     async with open_runtime(settings) as runtime, inbound_webhooks(settings, runtime) as inbound:
@@ -277,24 +283,26 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
         )
         await runner.setup()
         try:
-            site = web.TCPSite(runner, host, port)
-            try:
-                await site.start()
-            except OSError as exc:
-                if exc.errno == errno.EADDRINUSE:
-                    raise ConfigurationError(
-                        "INBOX_PORT",
-                        f"port {port} on {host} is already in use; "
-                        "choose another with --port or INBOX_PORT",
-                    ) from exc
-                raise ConfigurationError(
-                    "INBOX_HOST", f"cannot listen on {host}:{port}: {exc}"
-                ) from exc
+            await _listen(runner, host, port, "INBOX_PORT", "--port or INBOX_PORT")
             print(f"inbox serving on http://{host}:{port}", flush=True)
             stop = _stop_on_signals()
             await run_workers(runtime, stop)
         finally:
             await runner.cleanup()
+
+
+async def _listen(
+    runner: web.AppRunner, host: str, port: int, setting: str, choose_with: str
+) -> None:
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigurationError(
+                setting,
+                f"port {port} on {host} is already in use; choose another with {choose_with}",
+            ) from exc
+        raise ConfigurationError("INBOX_HOST", f"cannot listen on {host}:{port}: {exc}") from exc
 
 
 def _stop_on_signals() -> asyncio.Event:
@@ -305,11 +313,34 @@ def _stop_on_signals() -> asyncio.Event:
     return stop
 
 
-async def _worker(settings: Settings) -> None:
+async def _worker(settings: Settings, host: str, health_port: int | None) -> None:
     async with open_runtime(settings) as runtime:
         stop = _stop_on_signals()
-        print("inbox worker running", flush=True)
-        await run_workers(runtime, stop)
+        health = None if health_port is None else await _health_only(runtime, host, health_port)
+        try:
+            print("inbox worker running", flush=True)
+            await run_workers(runtime, stop)
+        finally:
+            if health is not None:
+                await health.cleanup()
+
+
+async def _health_only(runtime: Runtime, host: str, port: int) -> web.AppRunner:
+    """/healthz alone: the worker's parts, for whatever restarts it or routes around it."""
+    from web.app import healthz
+    from web.keys import SERVICES
+
+    app = web.Application()
+    app[SERVICES] = runtime.services
+    app.router.add_get("/healthz", healthz)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        await _listen(runner, host, port, "--health-port", "--health-port")
+    except BaseException:
+        await runner.cleanup()
+        raise
+    return runner
 
 
 async def _migrate(settings: Settings) -> None:
@@ -800,7 +831,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     )
                 )
             case "worker":
-                asyncio.run(_worker(settings))
+                asyncio.run(_worker(settings, args.host or settings.host, args.health_port))
             case "migrate":
                 asyncio.run(_migrate(settings))
             case "ingest":

@@ -305,6 +305,17 @@ class ClockWriter(Protocol):
         ...
 
 
+class Leadership(Protocol):
+    """One attempt at being the SLA timer, for as long as the lock's connection lives."""
+
+    @property
+    def leader(self) -> bool: ...
+
+    async def lost(self) -> None:
+        """Returns when the lock's connection is gone, and leadership with it."""
+        ...
+
+
 class SlaTimerStore(Protocol):
     async def next_due(self) -> datetime | None: ...
 
@@ -314,8 +325,8 @@ class SlaTimerStore(Protocol):
 
     def leadership(
         self, on_deadline_change: Callable[[], None]
-    ) -> AbstractAsyncContextManager[bool]:
-        """True while this process is the one timer; calls back when a nearer deadline
+    ) -> AbstractAsyncContextManager[Leadership]:
+        """Leader while this process is the one timer; calls back when a nearer deadline
         may have appeared."""
         ...
 

@@ -97,11 +97,16 @@ async def caller_of(request: web.Request) -> Caller:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    try:
-        await request.app[SERVICES].health()
-    except DatabaseUnavailableError:
-        return web.json_response({"status": "unavailable", "database": "down"}, status=503)
-    return web.json_response({"status": "ok", "database": "ok"})
+    """Each part of this process, "ok" or "down" with a short detail; 503 while any is down.
+    No login: the details say states and error classes, nothing else."""
+    report = await request.app[SERVICES].health()
+    parts = {
+        name: {"status": "ok" if part.ok else "down", "detail": part.detail}
+        for name, part in report.parts.items()
+    }
+    if not report.ok:
+        return web.json_response({"status": "unavailable", "parts": parts}, status=503)
+    return web.json_response({"status": "ok", "parts": parts})
 
 
 def _statuses(raw: str | None) -> list[ThreadStatus]:

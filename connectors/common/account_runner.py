@@ -18,7 +18,6 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from connectors.common.health import ChannelHealth, GapPolicy, evaluate, on_error, on_success
 from connectors.common.http_api import RetryingApi
-from inbox.domain.errors import InboxError
 from inbox.ports import ApiUsageLedger, ChannelHealthStore
 
 log = logging.getLogger(__name__)
@@ -67,7 +66,11 @@ class AccountRunner(ABC, Generic[Account, Due]):
         self.health = ChannelHealth()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Poll whenever one is due, until `stop` is set."""
+        """Poll whenever one is due, until `stop` is set.
+
+        The network's failures are the channel's health (kept, and retried on the runner's
+        own schedule); anything else (the database away) leaves `run`, and the supervisor
+        that runs it starts it again: the stored health and cursors carry on from there."""
         stored = await self._health_store.load(self.account.workspace_id, self.account.account_id)
         if stored and isinstance(stored.get("health"), dict):
             self.health = ChannelHealth.model_validate(stored["health"])
@@ -80,19 +83,7 @@ class AccountRunner(ABC, Generic[Account, Due]):
                     return
                 except TimeoutError:
                     pass
-            try:
-                await self._poll(due)
-            except InboxError as error:
-                # The database is down or misconfigured: try again later, do not die.
-                log.error(
-                    f"{self.network} poll could not be recorded",
-                    extra={
-                        "action": f"{self.network}_poll_error",
-                        "account": self.account.handle,
-                        "error": str(error),
-                    },
-                )
-                self._retry_later(due)
+            await self._poll(due)
 
     @abstractmethod
     def _next_due(self) -> tuple[Due, datetime]:
@@ -101,10 +92,6 @@ class AccountRunner(ABC, Generic[Account, Due]):
     @abstractmethod
     async def _poll(self, due: Due) -> object:
         """One poll of `due` with its books and health (the runner's `tick`)."""
-
-    @abstractmethod
-    def _retry_later(self, due: Due) -> None:
-        """Put `due` off after a poll that could not be recorded."""
 
     @abstractmethod
     async def _channel_status(self) -> dict[str, Any]:

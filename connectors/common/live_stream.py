@@ -64,7 +64,14 @@ class StreamBatches:
             if self.newest
             else None
         )
-        result = await self._ingest(self._workspace_id, IngestBatch(mentions, rejected, cursor))
+        try:
+            result = await self._ingest(self._workspace_id, IngestBatch(mentions, rejected, cursor))
+        except BaseException:
+            # Not written (the database away): kept, ahead of what arrives meanwhile, for
+            # the next flush, so that nothing the stream delivered is lost.
+            self.mentions[:0] = mentions
+            self.rejected[:0] = rejected
+            raise
         self.ingested += result.mentions_added
 
     def connected(self) -> None:
@@ -91,7 +98,9 @@ class StreamBatches:
         halt: Callable[[], object],
     ) -> None:
         """Write every `every_seconds` until `stop` is set or the stream's task ends; then
-        `halt` it, write what is left and let the catch-ups finish."""
+        `halt` it, write what is left and let the catch-ups finish. A write that fails (the
+        database away) ends the stream too, with the error: its supervisor starts it again,
+        and the reconnection's catch-up closes the gap."""
         try:
             while not stop.is_set() and not running.done():
                 with contextlib.suppress(TimeoutError):
@@ -101,7 +110,10 @@ class StreamBatches:
             halt()
             with contextlib.suppress(asyncio.CancelledError):
                 await running
-            await self.flush()
-            for catch_up in self.catch_ups:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await catch_up
+            try:
+                await self.flush()
+            finally:
+                catch_ups, self.catch_ups = self.catch_ups, []
+                for catch_up in catch_ups:
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await catch_up

@@ -56,9 +56,6 @@ class MastodonAccountRunner(AccountRunner[MastodonAccount, None]):
     async def _poll(self, due: None) -> PollOutcome | None:
         return await self.tick()
 
-    def _retry_later(self, due: None) -> None:
-        self.next_at = self._clock() + timedelta(seconds=self._poll_seconds)
-
     async def tick(self) -> PollOutcome | None:
         """One poll, then the time of the next one."""
         async with self._polling:

@@ -71,9 +71,6 @@ class XAccountRunner(AccountRunner[XAccount, Stream]):
     async def _poll(self, due: Stream) -> PollOutcome | None:
         return await self.tick(due)
 
-    def _retry_later(self, due: Stream) -> None:
-        self.next_at[due] = self._clock() + timedelta(seconds=self._plan.min_seconds)
-
     async def usage(self) -> ReadUsage:
         now = self._clock()
         day = now.astimezone(self._budget.zone).date()

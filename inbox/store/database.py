@@ -19,6 +19,30 @@ if TYPE_CHECKING:
 else:
     Connection = asyncpg.Connection
 
+# What a server that stopped, crashed, restarts or refuses clients raises, on connecting or
+# in the middle of a statement: the driver's socket errors (OSError, TimeoutError), a
+# connection that broke (class 08), and the server's own "shutting down", "crashed" and
+# "starting up / in recovery" (57P01-57P03). Not QueryCanceledError, the other 57: a
+# cancelled statement is not an outage.
+CONNECTION_LOST: tuple[type[Exception], ...] = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+)
+
+# What the driver itself raises about a connection's state: an outage when the connection
+# turns out closed.
+DRIVER_STATE: tuple[type[Exception], ...] = (asyncpg.InterfaceError, asyncpg.InternalClientError)
+
+# ...and on a dedicated connection, whose death is its owner's to notice: the driver's "the
+# connection is closed" as well.
+CONNECTION_GONE: tuple[type[Exception], ...] = (*CONNECTION_LOST, *DRIVER_STATE)
+
+CLOSE_TIMEOUT_S = 5.0
+
 
 class Database:
     """An asyncpg pool behind a semaphore of the pool's size.
@@ -60,8 +84,22 @@ class Database:
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Connection]:
-        async with self._slots, self._pool.acquire() as conn:
-            yield conn
+        """A pooled connection. A lost server raises DatabaseUnavailableError, whether
+        borrowing the connection or using it (the API answers 503, the loops retry); the pool
+        opens fresh connections once the server is back."""
+        async with self._slots:
+            try:
+                async with self._pool.acquire() as conn:
+                    try:
+                        yield conn
+                    except DRIVER_STATE as exc:
+                        # "connection is closed", or the driver caught mid-statement by the
+                        # server's end: the server went away; otherwise a bug, left as is.
+                        if conn.is_closed():
+                            raise _unavailable(exc) from exc
+                        raise
+            except CONNECTION_LOST as exc:
+                raise _unavailable(exc) from exc
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
@@ -86,7 +124,16 @@ class Database:
         try:
             yield conn
         finally:
-            await conn.close()
+            # A server gone silent (a network cut) must not hold up the process's stop.
+            try:
+                await asyncio.wait_for(conn.close(), CLOSE_TIMEOUT_S)
+            except CONNECTION_GONE:
+                conn.terminate()
 
     async def close(self) -> None:
         await self._pool.close()
+
+
+def _unavailable(exc: Exception) -> DatabaseUnavailableError:
+    # The class only: a driver's message may name the server's address.
+    return DatabaseUnavailableError(f"the database connection failed: {exc.__class__.__name__}")

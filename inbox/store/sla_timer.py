@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any
+
+import asyncpg
 
 from inbox.domain.sla import SlaEvent, SlaSettings
-from inbox.store.database import Database
+from inbox.store.database import CONNECTION_GONE, Database
 
 # Any constant of the inbox's own; two timers never run at once while one holds it.
 TIMER_LOCK_KEY = 0x1B0C5_0002
@@ -78,14 +83,44 @@ class PgSlaTimerStore:
         return events
 
     @asynccontextmanager
-    async def leadership(self, on_deadline_change: Callable[[], None]) -> AsyncIterator[bool]:
-        """True while this process is the one timer: a session advisory lock held on a
-        connection of its own, which also listens for nearer deadlines."""
+    async def leadership(
+        self, on_deadline_change: Callable[[], None]
+    ) -> AsyncIterator[PgLeadership]:
+        """Leader while this process is the one timer: a session advisory lock held on a
+        connection of its own, which also listens for nearer deadlines. The lock lives as
+        long as that connection: when it drops, `lost()` returns and the timer must take
+        the lock again on a new one."""
         async with self._db.dedicated() as conn:
             leader = bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", TIMER_LOCK_KEY))
+            held = PgLeadership(conn, leader)
             if leader:
                 await conn.add_listener("inbox_sla", lambda *_: on_deadline_change())
-            yield leader
+            yield held
+
+
+# How often the leader checks that its lock's connection still answers. A server that
+# terminates the session is noticed at once; a connection cut silently (a network partition)
+# only by asking.
+LEADERSHIP_PROBE_SECONDS = 10.0
+PROBE_TIMEOUT_S = 5.0
+
+
+class PgLeadership:
+    def __init__(self, conn: asyncpg.Connection[Any], leader: bool) -> None:
+        self._conn = conn
+        self.leader = leader
+        self._closed = asyncio.Event()
+        conn.add_termination_listener(lambda _conn: self._closed.set())
+
+    async def lost(self) -> None:
+        while not self._conn.is_closed():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closed.wait(), LEADERSHIP_PROBE_SECONDS)
+                return
+            try:
+                await asyncio.wait_for(self._conn.fetchval("SELECT 1"), PROBE_TIMEOUT_S)
+            except CONNECTION_GONE:
+                return
 
 
 ALL_SETTINGS = "SELECT workspace_id, version, calendars, policies FROM sla_config"

@@ -6,6 +6,12 @@ and is woken early by NOTIFY when ingestion plans a nearer one. On start it fire
 whatever fell due while no timer ran. Each event is recorded under a unique key, so even
 two timers racing could not fire one twice. A slow safety pass runs too, in case a wake-up
 was missed.
+
+The lock lives on one connection: when that connection drops (the server restarts, the
+session is terminated), the leader stops leading at once and tries for the lock again on a
+new connection; whoever takes it fires what fell due in between. The timer says where it
+stands through `report`: leading, following, or down while leadership is lost. Errors (the
+database away) leave `run`; the supervisor that runs it starts it again.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from inbox.domain.sla import SlaEvent
-from inbox.ports import ShiftReports, SlaTimerStore
+from inbox.ports import Leadership, ShiftReports, SlaTimerStore
 from inbox.usecases.sla import KeepClocks
 from sla.calendar import is_always_open, is_open, next_closing
 
@@ -34,6 +40,8 @@ END_OF_SHIFT_CHECK_SECONDS = 30.0
 Clock = Callable[[], datetime]
 OnEvents = Callable[[Sequence[SlaEvent]], Awaitable[None]]
 Dispatch = Callable[[], Awaitable[int]]
+# (ok, detail): where the timer stands, for the process's health.
+Report = Callable[[bool, str], None]
 
 
 async def _ignore(events: Sequence[SlaEvent]) -> None:
@@ -42,6 +50,10 @@ async def _ignore(events: Sequence[SlaEvent]) -> None:
 
 async def _nothing_to_dispatch() -> int:
     return 0
+
+
+def _unreported(ok: bool, detail: str) -> None:
+    return None
 
 
 class SlaTimer:
@@ -56,6 +68,7 @@ class SlaTimer:
         shifts: ShiftReports | None = None,
         rules: KeepClocks | None = None,
         dispatch: Dispatch = _nothing_to_dispatch,
+        report: Report = _unreported,
     ) -> None:
         self._store = store
         self._shifts = shifts
@@ -63,6 +76,7 @@ class SlaTimer:
         self._clock = clock
         self._on_events = on_events
         self._dispatch = dispatch
+        self._report = report
         self._safety_seconds = safety_seconds
         self._retry_seconds = leadership_retry_seconds
         self._firing = asyncio.Lock()
@@ -70,15 +84,20 @@ class SlaTimer:
         self.fired = 0
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Lead or follow until `stop` is set; a lost leadership is sought again at once."""
         while not stop.is_set():
-            async with self._store.leadership(self._wake) as leader:
-                if leader:
-                    await self._lead(stop)
+            async with self._store.leadership(self._wake) as held:
+                if held.leader:
+                    self._report(True, "leading")
+                    if await self._lead(stop, held):
+                        continue
                     return
+                self._report(True, "following")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=self._retry_seconds)
 
-    async def _lead(self, stop: asyncio.Event) -> None:
+    async def _lead(self, stop: asyncio.Event, held: Leadership) -> bool:
+        """Fire on time until `stop` is set (False) or the lock's connection drops (True)."""
         scheduler = AsyncIOScheduler(
             timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True}
         )
@@ -92,12 +111,21 @@ class SlaTimer:
                 id="sla-end-of-shift",
             )
         log.info("sla timer leading", extra={"action": "sla_timer_lead"})
+        stopping = asyncio.ensure_future(stop.wait())
+        losing = asyncio.ensure_future(held.lost())
         try:
             await self.fire()  # what fell due while no timer ran
-            await stop.wait()
+            await asyncio.wait((stopping, losing), return_when=asyncio.FIRST_COMPLETED)
         finally:
+            stopping.cancel()
+            losing.cancel()
             scheduler.shutdown(wait=False)
             self._scheduler = None
+        if stop.is_set():
+            return False
+        self._report(False, "leadership lost; taking it again")
+        log.warning("sla timer lost its lock's connection", extra={"action": "sla_timer_lost"})
+        return True
 
     def _wake(self) -> None:
         """A nearer deadline may exist: look again now (called from the LISTEN callback)."""

@@ -19,7 +19,10 @@ async def test_healthz_reports_the_database(
     session, base = client
     async with session.get(f"{base}/healthz") as response:
         assert response.status == 200
-        assert await response.json() == {"status": "ok", "database": "ok"}
+        assert await response.json() == {
+            "status": "ok",
+            "parts": {"database": {"status": "ok", "detail": "ok"}},
+        }
         assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 

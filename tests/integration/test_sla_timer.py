@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 from inbox.bootstrap import build_services
 from inbox.domain.ingestion import IngestBatch
 from inbox.store.database import Database
-from inbox.store.sla_timer import PgShiftReports, PgSlaTimerStore
+from inbox.store.sla_timer import TIMER_LOCK_KEY, PgShiftReports, PgSlaTimerStore
 from inbox.usecases.sla import KeepClocks
 from inbox.usecases.sla_timer import SlaTimer
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
+
+T = TypeVar("T")
 
 
 def now() -> datetime:
@@ -90,7 +93,7 @@ async def test_only_one_worker_leads(db: Database, workspace_id: int) -> None:
         store.leadership(lambda: None) as leads,
         store.leadership(lambda: None) as also_leads,
     ):
-        assert (leads, also_leads) == (True, False)
+        assert (leads.leader, also_leads.leader) == (True, False)
 
 
 async def test_a_deadline_seconds_ahead_fires_by_itself_after_its_instant(
@@ -141,3 +144,66 @@ async def test_at_closing_minus_15_minutes_running_clocks_are_listed_once(
         report = await conn.fetchrow("SELECT closes_at, running FROM sla_shift_report")
     assert report["closes_at"] == friday + timedelta(hours=1)
     assert [c["kind"] for c in json.loads(report["running"])] == ["first_response"]
+
+
+LOCK_HOLDER = """
+SELECT pid FROM pg_locks
+WHERE locktype = 'advisory' AND granted AND objsubid = 1
+  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND ((classid::bigint << 32) | objid::bigint) = $1
+"""
+
+
+async def test_a_timer_whose_lock_connection_is_terminated_leads_again_and_fires_what_fell_due(
+    db: Database, workspace_id: int
+) -> None:
+    reports: list[tuple[bool, str]] = []
+    stop = asyncio.Event()
+    sla = SlaTimer(
+        PgSlaTimerStore(db),
+        clock=now,
+        leadership_retry_seconds=0.2,
+        report=lambda ok, detail: reports.append((ok, detail)),
+    )
+    running = asyncio.create_task(sla.run(stop))
+
+    async def lock_holder() -> int | None:
+        pid = await db.fetchval(LOCK_HOLDER, TIMER_LOCK_KEY)
+        return int(pid) if pid is not None else None
+
+    try:
+        first = await eventually(lock_holder, "the timer to take the lock")
+        assert await db.fetchval("SELECT pg_terminate_backend($1)", first)
+        # Due long ago: whoever leads next fires it, whether at its start or on NOTIFY.
+        await complaint_at(db, workspace_id, "1", now() - timedelta(hours=3))
+
+        async def new_holder() -> int | None:
+            pid = await lock_holder()
+            return pid if pid not in (None, first) else None
+
+        await eventually(new_holder, "the timer to take the lock on a new connection")
+        await eventually(
+            lambda: _breaches(db, workspace_id), "the breach that fell due to be fired"
+        )
+    finally:
+        stop.set()
+        await running
+    assert reports[0] == (True, "leading")
+    assert (False, "leadership lost; taking it again") in reports
+    assert reports[-1] == (True, "leading")
+    assert [e["kind"] for e in await events(db, workspace_id)] == ["breach"]
+
+
+async def _breaches(db: Database, workspace_id: int) -> int | None:
+    fired = [e for e in await events(db, workspace_id) if e["kind"] == "breach"]
+    return len(fired) or None
+
+
+async def eventually(check: Callable[[], Awaitable[T | None]], what: str) -> T:
+    """`check()` until it answers something, for up to 30 seconds."""
+    for _ in range(300):
+        answer = await check()
+        if answer is not None:
+            return answer
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -97,6 +97,16 @@ class LiveUpdates:
         last error that cost it the listener (kept once back, for the record)."""
         return self._status
 
+    def health(self) -> tuple[bool, str] | None:
+        """The listener as the process's health board shows it: None in a process that never
+        listened (a worker serves no pages), else whether it hears changes now."""
+        status = self._status
+        if status.since is None:
+            return None
+        if status.listening:
+            return True, "listening"
+        return False, f"listening again soon ({status.last_error or 'stopped'})"
+
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         """Listens, and listens again after every loss, for as long as it is open; never

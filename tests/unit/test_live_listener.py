@@ -113,3 +113,20 @@ async def test_a_change_reaches_only_the_pages_it_concerns() -> None:
             assert update is not None
             assert update.threads == {5}
             assert ben.pending.due_at() is None  # delivery is synchronous: nothing came
+
+
+async def test_the_health_board_sees_no_listener_where_none_runs_then_its_state() -> None:
+    feed = FakeFeed(failures=1)
+    live = LiveUpdates(feed, clock=Clock(), jitter=lambda: 0.0)
+    assert live.health() is None  # a worker process never listens: not shown at all
+    async with live.running():
+        connection = await asyncio.wait_for(feed.opened.get(), timeout=30)
+        assert live.health() == (True, "listening")
+        connection.lost.set()
+        deadline = asyncio.get_running_loop().time() + 30
+        while (health := live.health()) == (True, "listening"):
+            assert asyncio.get_running_loop().time() < deadline, "the loss was never seen"
+            await asyncio.sleep(0.01)
+        assert health is not None
+        assert not health[0]
+        assert "terminated" in health[1]

@@ -525,9 +525,12 @@ class ReplyDesk(Protocol):
 
 
 class PasswordCheck(Protocol):
-    def hash(self, password: SecretStr) -> str: ...
+    """Slow on purpose (that is what makes guessing costly): implementations keep the work
+    off the event loop and bound how much of it runs at once."""
 
-    def verify(self, stored: str | None, password: SecretStr) -> bool:
+    async def hash(self, password: SecretStr) -> str: ...
+
+    async def verify(self, stored: str | None, password: SecretStr) -> bool:
         """False for a wrong password or no stored hash, in about the same time."""
         ...
 

@@ -55,7 +55,7 @@ class WebLogins:
             )
         login = await self._store.login_of(workspace_id, email)
         # Verified even when the e-mail is unknown, so that timing says nothing.
-        valid = self._passwords.verify(login.password_hash if login else None, password)
+        valid = await self._passwords.verify(login.password_hash if login else None, password)
         if login is None or not valid:
             await self._store.record_failure(email, address, now)
             raise LoginRefusedError("wrong e-mail or password")
@@ -77,5 +77,6 @@ class WebLogins:
     async def set_password(self, workspace_id: int, email: str, password: SecretStr) -> None:
         if len(password.get_secret_value()) < SHORTEST_PASSWORD:
             raise ConfigurationError("password", f"at least {SHORTEST_PASSWORD} characters")
-        if not await self._store.set_password(workspace_id, email, self._passwords.hash(password)):
+        hashed = await self._passwords.hash(password)
+        if not await self._store.set_password(workspace_id, email, hashed):
             raise NotFoundError("agent", email)

@@ -15,6 +15,7 @@ from pydantic import SecretStr
 
 from inbox.domain.inbound_webhooks import InboundSource, ParsedDelivery, SourceKind, SourceSummary
 from inbox.domain.ingestion import IngestBatch, IngestResult
+from inbox.domain.login_throttle import LoginAttempt, LoginThrottle
 from inbox.domain.mention import Mention
 from inbox.domain.network import ChannelStatus, Network
 from inbox.domain.outbox import OutboxItem, OutboxKind
@@ -553,9 +554,18 @@ class WebSessionStore(Protocol):
 
     async def delete(self, token_hash: bytes) -> None: ...
 
-    async def record_failure(self, email: str, address: str, at: datetime) -> None: ...
+    async def count_attempt(
+        self, workspace_id: int, email: str, address: str, now: datetime, throttle: LoginThrottle
+    ) -> LoginAttempt:
+        """Counts the attempt before its password is checked, atomically: of concurrent
+        attempts, only as many as the throttle allows get a number."""
+        ...
 
-    async def recent_failures(self, email: str, address: str, since: datetime) -> int: ...
+    async def login_succeeded(
+        self, workspace_id: int, email: str, address: str, now: datetime, throttle: LoginThrottle
+    ) -> None:
+        """Clears the address's count and makes the address the person's own."""
+        ...
 
 
 class InboxPageQuery(Protocol):

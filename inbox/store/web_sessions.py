@@ -50,19 +50,19 @@ WITH own AS (
     FROM login_attempt WHERE workspace_id = $1 AND email = lower($2) AND address = $3
 ),
 by_email AS (
-    INSERT INTO login_email_gate AS g (workspace_id, email, reserved, window_start, next_try_at)
-    SELECT $1, lower($2), 1, $4, $4 FROM own WHERE NOT own.address
+    INSERT INTO login_email_gate AS g (workspace_id, email, reserved, window_start)
+    SELECT $1, lower($2), 1, $4 FROM own WHERE NOT own.address
     ON CONFLICT (workspace_id, email) DO UPDATE SET
         reserved = CASE WHEN g.window_start > $4::timestamptz - $5::interval
                         THEN g.reserved + 1 ELSE 1 END,
         next_try_at = CASE
-            WHEN g.window_start <= $4::timestamptz - $5::interval OR g.reserved < $7 THEN $4
+            WHEN g.window_start <= $4::timestamptz - $5::interval OR g.reserved < $7 THEN NULL
             ELSE $4::timestamptz
                  + least($9::interval, $8::interval * power(2, least(g.reserved - $7, 20)))
         END,
         window_start = CASE WHEN g.window_start > $4::timestamptz - $5::interval
                             THEN g.window_start ELSE $4 END
-    WHERE g.next_try_at <= $4
+    WHERE g.next_try_at IS NULL OR g.next_try_at <= $4
     RETURNING reserved
 ),
 by_address AS (
@@ -95,7 +95,8 @@ WHERE workspace_id = $1 AND window_start <= $2::timestamptz - $3::interval
 """
 FORGET_STALE_GATES = """
 DELETE FROM login_email_gate
-WHERE workspace_id = $1 AND window_start <= $2::timestamptz - $3::interval AND next_try_at <= $2
+WHERE workspace_id = $1 AND window_start <= $2::timestamptz - $3::interval
+  AND (next_try_at IS NULL OR next_try_at <= $2)
 """
 
 

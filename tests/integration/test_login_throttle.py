@@ -178,3 +178,14 @@ async def test_a_crowd_of_strangers_never_keeps_the_person_out_of_their_own_addr
     assert refused.value.retry_after <= THROTTLE.longest_delay.total_seconds()
     clock.advance(timedelta(seconds=refused.value.retry_after))
     assert await attempt(logins, workspace_id, "192.0.2.44", RIGHT) == "in"
+
+
+async def test_free_attempts_are_let_through_whatever_order_their_clocks_arrive_in(
+    logins: WebLogins, workspace_id: int, clock: Clock
+) -> None:
+    """Two servers, or two requests of one, read the time a moment apart and reach the
+    database in the other order."""
+    clock.advance(timedelta(milliseconds=3))
+    assert await attempt(logins, workspace_id, "203.0.113.1") == "wrong"
+    clock.advance(timedelta(milliseconds=-3))
+    assert await attempt(logins, workspace_id, "203.0.113.2") == "wrong"

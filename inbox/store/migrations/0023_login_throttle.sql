@@ -18,7 +18,7 @@ CREATE TABLE login_email_gate (
     email        text NOT NULL,
     reserved     integer NOT NULL,   -- attempts let through from other addresses, in the window
     window_start timestamptz NOT NULL,
-    next_try_at  timestamptz NOT NULL,
+    next_try_at  timestamptz,        -- NULL while attempts are free, else when the next may come
     PRIMARY KEY (workspace_id, email)
 );
 CREATE INDEX login_email_gate_stale ON login_email_gate (workspace_id, window_start);

@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from inbox.domain.inbound_webhooks import InboundSource, ParsedDelivery, SourceKind, SourceSummary
 from inbox.domain.ingestion import IngestBatch, IngestResult
 from inbox.domain.live import LiveChange
+from inbox.domain.login_throttle import LoginAttempt, LoginThrottle
 from inbox.domain.mention import Mention
 from inbox.domain.network import ChannelStatus, Network
 from inbox.domain.outbox import OutboxItem, OutboxKind
@@ -558,9 +559,12 @@ class ReplyDesk(Protocol):
 
 
 class PasswordCheck(Protocol):
-    def hash(self, password: SecretStr) -> str: ...
+    """Slow on purpose (that is what makes guessing costly): implementations keep the work
+    off the event loop and bound how much of it runs at once."""
 
-    def verify(self, stored: str | None, password: SecretStr) -> bool:
+    async def hash(self, password: SecretStr) -> str: ...
+
+    async def verify(self, stored: str | None, password: SecretStr) -> bool:
         """False for a wrong password or no stored hash, in about the same time."""
         ...
 
@@ -583,9 +587,18 @@ class WebSessionStore(Protocol):
 
     async def delete(self, token_hash: bytes) -> None: ...
 
-    async def record_failure(self, email: str, address: str, at: datetime) -> None: ...
+    async def count_attempt(
+        self, workspace_id: int, email: str, address: str, now: datetime, throttle: LoginThrottle
+    ) -> LoginAttempt:
+        """Counts the attempt before its password is checked, atomically: of concurrent
+        attempts, only as many as the throttle allows get a number."""
+        ...
 
-    async def recent_failures(self, email: str, address: str, since: datetime) -> int: ...
+    async def login_succeeded(
+        self, workspace_id: int, email: str, address: str, now: datetime, throttle: LoginThrottle
+    ) -> None:
+        """Clears the address's count and makes the address the person's own."""
+        ...
 
 
 class InboxPageQuery(Protocol):

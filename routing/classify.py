@@ -11,13 +11,19 @@ message is a complaint and corrects it in one action. Rules, in order:
   hint a `complaint`, and nothing at all `other`.
 Urgency: safety is urgent; an outage, a threat to leave, legal words, repeated messages or a
 large audience make it high; praise and noise are low.
+
+Cost: linear in the text, which is read up to `READ_AT_MOST` characters (more than any network
+allows in a post), so that whatever a payload holds, a message costs at most a few
+milliseconds; the language is guessed on a shorter prefix (see routing.language).
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Literal
 
 from inbox.domain.mention import Direction, Mention
@@ -33,6 +39,7 @@ RHETORICAL_GRIEVANCE = 1.5  # grievance weight that makes a complaint with no ot
 NEGATION_REACH = 2  # tokens before a praise word where a negator turns it around
 CLAUSE_ENDS = frozenset({".", ",", ";", ":", "?", "!"})
 URGENCY_GROUPS = ("safety", "outage", "churn", "legal")
+READ_AT_MOST = 30_000  # characters; X's long posts stop at 25,000, generic webhooks at 20,000
 _CAPITAL = re.compile(r"[A-ZÀ-ÖØ-Þ]")
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -109,6 +116,7 @@ class Classifier:
         """`language` is the network's tag or the caller's hint; `followers` the author's
         audience; `earlier_unanswered` the customer's messages still waiting in the thread;
         `guessed` lingua's guess when the caller made it already (for a whole batch)."""
+        text = text[:READ_AT_MOST]
         words = tokens(fold(text))
         reasons: list[Reason] = []
         chosen, why = self._language(text, words, language, guessed)
@@ -251,9 +259,9 @@ def _earlier_in_batch(mentions: Sequence[Mention]) -> list[int]:
 
 def _score(words: Sequence[str], hits: Sequence[Hit]) -> _Scores:
     scores = _Scores()
-    conditional = _conditional_spans(words, hits)
-    negators = sorted(h.end for h in hits if h.cue.group == "negator")
-    opinions = [h for h in hits if h.cue.group in ("complaint", "praise")]
+    conditional = _conditional_tokens(words, hits)
+    negator_ends = sorted(h.end for h in hits if h.cue.group == "negator")
+    opinions = _Opinions([h for h in hits if h.cue.group in ("complaint", "praise")])
     for hit in hits:
         group = hit.cue.group
         if group == "resolved":
@@ -261,17 +269,17 @@ def _score(words: Sequence[str], hits: Sequence[Hit]) -> _Scores:
             continue
         if group not in ("complaint", "question", "praise", "spam"):
             continue
-        if group in ("complaint", "praise") and _inside_longer(hit, opinions):
+        if group in ("complaint", "praise") and opinions.inside_longer(hit):
             continue  # "not bad", "pas top": the phrase decides, not the word inside it
         weight = hit.cue.weight
         why = hit.words
-        if _negated(hit, negators, words):
+        if _negated(hit, negator_ends, words):
             if group == "praise":
                 group, why = "complaint", f"{why} (negated)"
             elif group == "complaint" and weight >= 2 and hit.end - hit.start == 1:
                 # "pas deçu", "without a single outage": a grievance word denied.
                 group, weight, why = "praise", 1.0, f"{why} (negated)"
-        if group == "complaint" and any(s <= hit.start < e for s, e in conditional):
+        if group == "complaint" and conditional[hit.start]:
             weight *= CONDITIONAL_DISCOUNT
             why = f"{why} (only if)"
         if group == "complaint" and weight >= 2:
@@ -280,36 +288,52 @@ def _score(words: Sequence[str], hits: Sequence[Hit]) -> _Scores:
     return scores
 
 
-def _inside_longer(hit: Hit, opinions: Sequence[Hit]) -> bool:
-    return any(
-        o is not hit
-        and o.cue.group != hit.cue.group
-        and o.start <= hit.start
-        and hit.end <= o.end
-        and o.end - o.start > hit.end - hit.start
-        for o in opinions
-    )
+class _Opinions:
+    """Complaint and praise hits, in the order of the text, to find the longer phrase of the
+    other group around a hit by looking only at the hits that may hold it."""
+
+    def __init__(self, opinions: Sequence[Hit]) -> None:
+        self._opinions = opinions
+        self._starts = [o.start for o in opinions]
+        self._longest = max((o.end - o.start for o in opinions), default=0)
+
+    def inside_longer(self, hit: Hit) -> bool:
+        # A phrase holding the hit starts at most `longest` tokens before the hit's end.
+        first = bisect_left(self._starts, hit.end - self._longest)
+        last = bisect_right(self._starts, hit.start)
+        return any(
+            o is not hit
+            and o.cue.group != hit.cue.group
+            and o.start <= hit.start
+            and hit.end <= o.end
+            and o.end - o.start > hit.end - hit.start
+            for o in self._opinions[first:last]
+        )
 
 
 def _negated(hit: Hit, negator_ends: Sequence[int], words: Sequence[str]) -> bool:
     """ "not great", "pas top": a negator shortly before, in the same clause. A phrase that
     holds its own negator ("not bad") is not negated by it."""
+    first = bisect_left(negator_ends, hit.start - NEGATION_REACH)
+    last = bisect_right(negator_ends, hit.start)
     return any(
-        hit.start - NEGATION_REACH <= end <= hit.start
-        and not any(w in CLAUSE_ENDS for w in words[end : hit.start])
-        for end in negator_ends
+        not any(w in CLAUSE_ENDS for w in words[end : hit.start])
+        for end in negator_ends[first:last]
     )
 
 
-def _conditional_spans(words: Sequence[str], hits: Sequence[Hit]) -> list[tuple[int, int]]:
-    spans = []
+def _conditional_tokens(words: Sequence[str], hits: Sequence[Hit]) -> list[bool]:
+    """For each token, whether it lies in an "if ..." clause: from a conditional cue to the
+    end of its clause. Counted with a running depth, so that many conditionals in one long
+    clause cost no more than one."""
+    clause_ends = [i for i, w in enumerate(words) if w in CLAUSE_ENDS]
+    depth = [0] * (len(words) + 1)
     for hit in hits:
         if hit.cue.group == "conditional":
-            end = next(
-                (i for i in range(hit.end, len(words)) if words[i] in CLAUSE_ENDS), len(words)
-            )
-            spans.append((hit.start, end))
-    return spans
+            following = bisect_left(clause_ends, hit.end)
+            depth[hit.start] += 1
+            depth[clause_ends[following] if following < len(clause_ends) else len(words)] -= 1
+    return [open_clauses > 0 for open_clauses in accumulate(depth[:-1])]
 
 
 def _anger(text: str, words: Sequence[str], scores: _Scores) -> None:

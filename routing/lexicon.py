@@ -8,13 +8,25 @@ A workspace extends them in JSON:
 
 A list gives its phrases a weight of 2 (a workspace adds a cue because it means something);
 an object gives each phrase its own weight. Topics apply whatever the language.
+
+Additions are bounded (phrases of at most `MAX_PHRASE_CHARACTERS`, `MAX_ADDED_PHRASES` in all,
+finite weights): each phrase is a candidate wherever its first word appears, so the cost of
+reading a message grows with them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from routing import lexicon_en, lexicon_fr
 from routing.cues import Cue, CueIndex
@@ -28,13 +40,19 @@ GROUPS = frozenset(
      "safety", "legal", "resolved"}
 )  # fmt: skip
 WORKSPACE_WEIGHT = 2.0
+MAX_PHRASE_CHARACTERS = 100  # the longest shipped phrase has 29
+MAX_ADDED_PHRASES = 2_000  # about the size of the shipped lexicons together
+MAX_WEIGHT = 10.0  # shipped cues weigh 0.5 to 2
+
+Phrase = Annotated[str, StringConstraints(max_length=MAX_PHRASE_CHARACTERS)]
+Weight = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_WEIGHT, le=MAX_WEIGHT)]
 
 
 class LexiconExtension(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    cues: dict[str, dict[str, list[str] | dict[str, float]]] = Field(default_factory=dict)
-    topics: dict[str, list[str]] = Field(default_factory=dict)
+    cues: dict[str, dict[str, list[Phrase] | dict[Phrase, Weight]]] = Field(default_factory=dict)
+    topics: dict[str, list[Phrase]] = Field(default_factory=dict)
     large_audience: int = Field(default=10_000, ge=1)
     very_large_audience: int = Field(default=100_000, ge=1)
 
@@ -60,6 +78,14 @@ class LexiconExtension(BaseModel):
             if not name.strip() or ":" in name:
                 raise ValueError(f"topic name {name!r} must be a non-empty word without ':'")
         return value
+
+    @model_validator(mode="after")
+    def _bounded(self) -> LexiconExtension:
+        added = sum(len(phrases) for groups in self.cues.values() for phrases in groups.values())
+        added += sum(len(phrases) for phrases in self.topics.values())
+        if added > MAX_ADDED_PHRASES:
+            raise ValueError(f"{added} phrases added; at most {MAX_ADDED_PHRASES}")
+        return self
 
 
 class Lexicon:

@@ -32,7 +32,9 @@ REFERENCE = re.compile(
     r"membership|abonné|abonne|numéro|numero|n°|no\.?|nº|#)"
     r"(?:\s+(?:number|no\.?|num|n°|nº|id|#|de|d'|du|client))?"
     r"(?:\s+(?:is|was|est|:))?"
-    r"\s*[:#n°º.]?\s*([A-Z0-9][A-Z0-9-]{3,}\d[A-Z0-9-]*|\d{5,})",
+    # Not `\s*[:#n°º.]?\s*`: two runs of spaces side by side split a long run of spaces in
+    # every possible way, and the search grows with the square of its length.
+    r"\s*(?:[:#n°º.]\s*)?([A-Z0-9][A-Z0-9-]{3,}\d[A-Z0-9-]*|\d{5,})",
     re.IGNORECASE,
 )
 

@@ -124,7 +124,9 @@ async def login(request: web.Request) -> web.StreamResponse:
     except LoginRefusedError as exc:
         return render("login.html", status=401, error=str(exc), email=email)
     except TooManyAttemptsError as exc:
-        return render("login.html", status=429, error=str(exc), email=email)
+        refused = render("login.html", status=429, error=str(exc), email=email)
+        refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
     response = web.HTTPSeeOther("/inbox")
     response.set_cookie(
         COOKIE,

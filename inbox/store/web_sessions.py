@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from inbox.domain.login_throttle import LoginAttempt, LoginThrottle
 from inbox.domain.people import Role
 from inbox.domain.web import AgentLogin, WebSession
 from inbox.store.database import Database
@@ -34,10 +35,68 @@ JOIN agent a ON a.workspace_id = s.workspace_id AND a.id = s.agent_id AND a.acti
 WHERE s.token_hash = $1 AND s.expires_at > $2
 """
 DELETE = "DELETE FROM web_session WHERE token_hash = $1"
-RECORD_FAILURE = "INSERT INTO login_failure (email, address, at) VALUES (lower($1), $2, $3)"
-RECENT_FAILURES = """
-SELECT (SELECT count(*) FROM login_failure WHERE email = lower($1) AND at > $3) AS by_email,
-       (SELECT count(*) FROM login_failure WHERE address = $2 AND at > $3) AS by_address
+# One statement, so that concurrent attempts are counted one after the other (each upsert waits
+# for the row lock of the one before it and sees its count):
+# 1. `own`: has this address logged in to this e-mail lately?
+# 2. `by_email`: if not, the e-mail's gate lets the attempt through when its next slot is due,
+#    and sets the next one (free for the first attempts of a window, then doubling delays); a
+#    refused attempt changes nothing.
+# 3. `by_address`: an attempt the gate let through is counted for its e-mail and address, up
+#    to the limit; beyond it nothing is written and no number comes back.
+# The last two selects read the limits that refused an attempt, for its Retry-After.
+COUNT_ATTEMPT = """
+WITH own AS (
+    SELECT coalesce(bool_or(succeeded_at > $4::timestamptz - $10::interval), false) AS address
+    FROM login_attempt WHERE workspace_id = $1 AND email = lower($2) AND address = $3
+),
+by_email AS (
+    INSERT INTO login_email_gate AS g (workspace_id, email, reserved, window_start)
+    SELECT $1, lower($2), 1, $4 FROM own WHERE NOT own.address
+    ON CONFLICT (workspace_id, email) DO UPDATE SET
+        reserved = CASE WHEN g.window_start > $4::timestamptz - $5::interval
+                        THEN g.reserved + 1 ELSE 1 END,
+        next_try_at = CASE
+            WHEN g.window_start <= $4::timestamptz - $5::interval OR g.reserved < $7 THEN NULL
+            ELSE $4::timestamptz
+                 + least($9::interval, $8::interval * power(2, least(g.reserved - $7, 20)))
+        END,
+        window_start = CASE WHEN g.window_start > $4::timestamptz - $5::interval
+                            THEN g.window_start ELSE $4 END
+    WHERE g.next_try_at IS NULL OR g.next_try_at <= $4
+    RETURNING reserved
+),
+by_address AS (
+    INSERT INTO login_attempt AS a (workspace_id, email, address, attempts, window_start)
+    SELECT $1, lower($2), $3, 1, $4 FROM own WHERE own.address OR EXISTS (SELECT FROM by_email)
+    ON CONFLICT (workspace_id, email, address) DO UPDATE SET
+        attempts = CASE WHEN a.window_start > $4::timestamptz - $5::interval
+                        THEN a.attempts + 1 ELSE 1 END,
+        window_start = CASE WHEN a.window_start > $4::timestamptz - $5::interval
+                            THEN a.window_start ELSE $4 END
+    WHERE a.attempts < $6 OR a.window_start <= $4::timestamptz - $5::interval
+    RETURNING attempts
+)
+SELECT (SELECT attempts FROM by_address) AS number,
+       (SELECT address FROM own) OR EXISTS (SELECT FROM by_email) AS passed_email_gate,
+       (SELECT next_try_at FROM login_email_gate
+        WHERE workspace_id = $1 AND email = lower($2)) AS email_next_try_at,
+       (SELECT window_start + $5::interval FROM login_attempt
+        WHERE workspace_id = $1 AND email = lower($2) AND address = $3) AS address_window_end
+"""
+LOGIN_SUCCEEDED = """
+UPDATE login_attempt SET attempts = 0, succeeded_at = $4
+WHERE workspace_id = $1 AND email = lower($2) AND address = $3
+"""
+# Counts whose window is over and addresses no longer the person's own are kept no longer.
+FORGET_STALE_ATTEMPTS = """
+DELETE FROM login_attempt
+WHERE workspace_id = $1 AND window_start <= $2::timestamptz - $3::interval
+  AND (succeeded_at IS NULL OR succeeded_at <= $2::timestamptz - $4::interval)
+"""
+FORGET_STALE_GATES = """
+DELETE FROM login_email_gate
+WHERE workspace_id = $1 AND window_start <= $2::timestamptz - $3::interval
+  AND (next_try_at IS NULL OR next_try_at <= $2)
 """
 
 
@@ -91,12 +150,37 @@ class PgWebSessions:
         async with self._db.connection() as conn:
             await conn.execute(DELETE, token_hash)
 
-    async def record_failure(self, email: str, address: str, at: datetime) -> None:
+    async def count_attempt(
+        self, workspace_id: int, email: str, address: str, now: datetime, throttle: LoginThrottle
+    ) -> LoginAttempt:
         async with self._db.connection() as conn:
-            await conn.execute(RECORD_FAILURE, email, address, at)
-
-    async def recent_failures(self, email: str, address: str, since: datetime) -> int:
-        async with self._db.connection() as conn:
-            row = await conn.fetchrow(RECENT_FAILURES, email, address, since)
+            row = await conn.fetchrow(
+                COUNT_ATTEMPT,
+                workspace_id,
+                email,
+                address,
+                now,
+                throttle.window,
+                throttle.per_address,
+                throttle.free_per_email,
+                throttle.first_delay,
+                throttle.longest_delay,
+                throttle.own_address_for,
+            )
         assert row is not None
-        return max(int(row["by_email"]), int(row["by_address"]))
+        if row["number"] is not None:
+            return LoginAttempt(row["number"])
+        # Read as the statement began, not under the lock that refused the attempt: at worst a
+        # little early, and the person is told to come back a little too soon.
+        refused_by = "address_window_end" if row["passed_email_gate"] else "email_next_try_at"
+        return LoginAttempt(None, row[refused_by] or now)
+
+    async def login_succeeded(
+        self, workspace_id: int, email: str, address: str, now: datetime, throttle: LoginThrottle
+    ) -> None:
+        async with self._db.connection() as conn:
+            await conn.execute(LOGIN_SUCCEEDED, workspace_id, email, address, now)
+            await conn.execute(
+                FORGET_STALE_ATTEMPTS, workspace_id, now, throttle.window, throttle.own_address_for
+            )
+            await conn.execute(FORGET_STALE_GATES, workspace_id, now, throttle.window)

@@ -100,7 +100,7 @@ class ManagePeople:
             checked_name(work.name),
             chosen,
             profile,
-            self._passwords.hash(initial),
+            await self._passwords.hash(initial),
         )
         _log("person_added", session, agent_id, roles=sorted(chosen))
         return agent_id, generated
@@ -139,7 +139,7 @@ class ManagePeople:
         require_admin(session, "resetting passwords")
         new, generated = _initial_password(password)
         if not await self._people.set_password_hash(
-            session.workspace_id, agent_id, self._passwords.hash(new)
+            session.workspace_id, agent_id, await self._passwords.hash(new)
         ):
             raise NotFoundError("person", agent_id)
         _log("password_reset", session, agent_id)

@@ -1,9 +1,11 @@
 """Logging in to the web app: argon2 password hashes, sessions kept as hashes of their
-tokens, a CSRF token per session, and a limit on failed attempts per e-mail and address."""
+tokens, a CSRF token per session, and attempts held back per e-mail and address, and per
+e-mail from addresses not the person's own (see inbox.domain.login_throttle)."""
 
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -11,12 +13,12 @@ from datetime import UTC, datetime, timedelta
 from pydantic import SecretStr
 
 from inbox.domain.errors import ConfigurationError, InboxError, NotFoundError
+from inbox.domain.login_throttle import LoginThrottle
 from inbox.domain.web import WebSession
 from inbox.ports import PasswordCheck, WebSessionStore
 
 SESSION_LIFETIME = timedelta(hours=12)
-FAILURE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES = 5
+THROTTLE = LoginThrottle()
 SHORTEST_PASSWORD = 12
 
 
@@ -25,7 +27,15 @@ class LoginRefusedError(InboxError):
 
 
 class TooManyAttemptsError(InboxError):
-    """Too many failed logins for this e-mail or address lately."""
+    """Too many failed logins for this e-mail lately; `retry_after` whole seconds to wait."""
+
+    def __init__(self, retry_after: int) -> None:
+        if retry_after < 90:
+            wait = f"{retry_after} second{'s' if retry_after > 1 else ''}"
+        else:
+            wait = f"{math.ceil(retry_after / 60)} minutes"
+        super().__init__(f"too many failed logins: try again in {wait}")
+        self.retry_after = retry_after
 
 
 def _digest(token: str) -> bytes:
@@ -39,26 +49,29 @@ class WebLogins:
         passwords: PasswordCheck,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        throttle: LoginThrottle = THROTTLE,
     ) -> None:
         self._store = store
         self._passwords = passwords
         self._clock = clock
+        self._throttle = throttle
 
     async def login(
         self, workspace_id: int, email: str, password: SecretStr, address: str
     ) -> tuple[str, WebSession]:
         """The session token (for the cookie, never stored) and the session."""
         now = self._clock()
-        if await self._store.recent_failures(email, address, now - FAILURE_WINDOW) >= MAX_FAILURES:
-            raise TooManyAttemptsError(
-                "too many failed logins: wait a quarter of an hour, or ask an admin"
-            )
+        # Counted before the check, so that concurrent guesses cannot all be checked.
+        attempt = await self._store.count_attempt(workspace_id, email, address, now, self._throttle)
+        if attempt.number is None:
+            wait = (attempt.try_again_at or now) - now
+            raise TooManyAttemptsError(max(1, math.ceil(wait.total_seconds())))
         login = await self._store.login_of(workspace_id, email)
         # Verified even when the e-mail is unknown, so that timing says nothing.
-        valid = self._passwords.verify(login.password_hash if login else None, password)
+        valid = await self._passwords.verify(login.password_hash if login else None, password)
         if login is None or not valid:
-            await self._store.record_failure(email, address, now)
             raise LoginRefusedError("wrong e-mail or password")
+        await self._store.login_succeeded(workspace_id, email, address, now, self._throttle)
         token = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(32)
         await self._store.create(
@@ -77,5 +90,6 @@ class WebLogins:
     async def set_password(self, workspace_id: int, email: str, password: SecretStr) -> None:
         if len(password.get_secret_value()) < SHORTEST_PASSWORD:
             raise ConfigurationError("password", f"at least {SHORTEST_PASSWORD} characters")
-        if not await self._store.set_password(workspace_id, email, self._passwords.hash(password)):
+        hashed = await self._passwords.hash(password)
+        if not await self._store.set_password(workspace_id, email, hashed):
             raise NotFoundError("agent", email)

@@ -154,6 +154,8 @@ def build_services(
     board = HealthBoard()  # this process's parts report here; /healthz and run_workers read it
     live = LiveUpdates(PgChangeFeed(db))
     board.watch("listener", live.health)
+    # One hasher for the process: it holds the bound on how many argon2 runs go at once.
+    passwords = Argon2Passwords()
     return Services(
         # Rules and assignment first: a rule's priority or "no reply needed" is what the
         # clocks then see, in the same transaction. Incident links before the clocks too: a
@@ -181,24 +183,28 @@ def build_services(
         routing_settings=RoutingSettings(PgRoutingStore(db)),
         replies=Replies(PgReplyDesk(db), PgOutboxStore(db), utc_now),
         community_answers=CommunityAnswers(PgReplyDesk(db), PgOutboxStore(db), utc_now),
-        web_logins=WebLogins(PgWebSessions(db), Argon2Passwords(), clock=utc_now),
+        web_logins=WebLogins(PgWebSessions(db), passwords, clock=utc_now),
         inbox_pages=InboxPages(PgInboxPages(db)),
         live=live,
         canned=CannedResponses(PgCannedStore(db)),
         workspace_preferences=ManageWorkspacePreferences(PgWorkspacePreferences(db)),
-        admin=_admin_services(db, clocks, keys or _process_key(), egress),
+        admin=_admin_services(db, clocks, keys or _process_key(), egress, passwords),
         incidents=Incidents(PgIncidentStore(db), watcher, clock=utc_now, clocks=clocks),
     )
 
 
 def _admin_services(
-    db: Database, clocks: KeepClocks, keys: Callable[[], SecretBox], egress: EgressPolicy
+    db: Database,
+    clocks: KeepClocks,
+    keys: Callable[[], SecretBox],
+    egress: EgressPolicy,
+    passwords: Argon2Passwords,
 ) -> AdminServices:
     sla = SaveSlaSettings(PgSlaSettingsStore(db), clocks)
     teams = PgTeamAdmin(db)
     return AdminServices(
         workspaces=ManageWorkspaces(PgWorkspaceDirectory(db)),
-        people=ManagePeople(PgPeopleAdmin(db), teams, Argon2Passwords()),
+        people=ManagePeople(PgPeopleAdmin(db), teams, passwords),
         teams=ManageTeams(teams),
         calendars=ManageCalendars(sla),
         sla=ManageSlaPolicies(sla),

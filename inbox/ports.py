@@ -106,16 +106,24 @@ class IngestTransaction(Protocol):
     def routing(self) -> RoutingWriter: ...
 
 
+# What a hook has ingestion do once its batch has committed: no I/O, nothing that can fail
+# for the batch's sake (the batch is stored by then).
+AfterCommit = Callable[[], None]
+
+
 class AfterIngestHook(Protocol):
     """Runs inside the batch transaction after the mentions are written.
 
     SLA clocks start here and routing writes its assignments here, so that a crash never leaves
-    a mention without its clock or its assignment.
+    a mention without its clock or its assignment. What must follow only a stored batch (the
+    in-memory counts of the outage detector) is returned as an `AfterCommit`: ingestion runs
+    it once the transaction has committed, and never for a transaction that rolled back (a
+    batch retried, split or refused would otherwise be counted again, or counted unstored).
     """
 
     async def __call__(
         self, tx: IngestTransaction, workspace_id: int, result: IngestResult
-    ) -> None: ...
+    ) -> AfterCommit | None: ...
 
 
 class IngestStore(Protocol):

@@ -35,7 +35,7 @@ from web.admin import add_admin_pages
 from web.admin.api import add_admin_api
 from web.inbound_webhooks import add_inbound_webhooks
 from web.keys import SERVICES
-from web.pages import add_pages
+from web.pages import TEMPLATES, add_pages, html_response
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,39 @@ class BadRequestError(InboxError):
 
 def _error(status: int, code: str, message: str) -> web.Response:
     return web.json_response({"error": {"code": code, "message": message}}, status=status)
+
+
+# How long a client is asked to wait before trying again while the database is away: the
+# pool opens connections again within a second or two of the server accepting them.
+RETRY_AFTER_SECONDS = 5
+UNAVAILABLE_PAGE = TEMPLATES.from_string(
+    """{% extends "base.html" %}
+{% block title %}Database unavailable · Inbox{% endblock %}
+{% block main %}
+<h1>The database is unavailable</h1>
+<p role="alert">The inbox cannot reach its database just now. Nothing already saved is lost,
+and the inbox reconnects by itself.</p>
+{% if again %}<p><a href="">Try again</a> in a moment.</p>
+{% else %}<p>Go back and send it again in a moment.</p>{% endif %}
+{% endblock %}"""
+)
+
+
+def _unavailable(request: web.Request) -> web.Response:
+    """A person's browser gets a page saying so; the API and its clients, JSON."""
+    if _wants_a_page(request):
+        # An empty link is this very address: a page read again, never a form sent again.
+        again = request.method in ("GET", "HEAD")
+        response = html_response(UNAVAILABLE_PAGE.render(session=None, again=again), 503)
+    else:
+        response = _error(503, "unavailable", "the database is unavailable")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _wants_a_page(request: web.Request) -> bool:
+    """Pages and their forms, as a browser asks for them; never /api/, whatever it accepts."""
+    return not request.path.startswith("/api/") and "text/html" in request.headers.get("Accept", "")
 
 
 @web.middleware
@@ -73,9 +106,14 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         return _error(409, "conflict", str(exc))
     except ConfigurationError as exc:
         return _error(400, "invalid", str(exc))
-    except DatabaseUnavailableError:
-        log.exception("database unavailable", extra={"action": "http_error"})
-        return _error(503, "unavailable", "the database is unavailable")
+    except DatabaseUnavailableError as exc:
+        # Every request meets it while the server is away: one line each, no traceback.
+        log.warning(
+            "database unavailable",
+            extra={"action": "http_unavailable", "path": request.path,
+                   "error": type(exc.__cause__ or exc).__name__},
+        )  # fmt: skip
+        return _unavailable(request)
 
 
 @web.middleware

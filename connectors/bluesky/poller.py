@@ -307,7 +307,7 @@ class BlueskyPoller:
     async def _write(self, batch: IngestBatch, outcome: PollOutcome) -> None:
         result = await self.ingest(self.account.workspace_id, batch)
         outcome.reads += len(batch.mentions) + len(batch.rejected)
-        outcome.count_ingested(batch, result)
+        outcome.count_ingested(result)
 
     async def _missing_ancestors(
         self, mentions: list[Mention], rejected: list[RejectedPayload], outcome: PollOutcome

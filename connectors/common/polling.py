@@ -15,7 +15,7 @@ Ingest = Callable[[int, IngestBatch], Awaitable[IngestResult]]
 @dataclass(slots=True)
 class PollOutcome:
     """One poll: requests sent, posts read, what ingestion added and quarantined, the
-    newest post's time (for the channel's health) and notes for the log."""
+    newest post's time as stored (for the channel's health) and notes for the log."""
 
     requests: int = 0
     reads: int = 0
@@ -24,9 +24,12 @@ class PollOutcome:
     newest_item_at: datetime | None = None
     notes: list[str] = field(default_factory=list)
 
-    def count_ingested(self, batch: IngestBatch, result: IngestResult) -> None:
+    def count_ingested(self, result: IngestResult) -> None:
+        """Counts what ingestion wrote. The newest post's time is the one stored, not the
+        network's claim: a post dated 9999 (stored at its arrival) would otherwise put the
+        channel's last post in the far future and blind its gap detection for good."""
         self.added += result.mentions_added
         self.quarantined += result.quarantined
-        newest = max((m.created_at for m in batch.mentions), default=None)
+        newest = result.newest_added_at
         if newest is not None and (self.newest_item_at is None or newest > self.newest_item_at):
             self.newest_item_at = newest

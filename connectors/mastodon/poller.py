@@ -137,7 +137,7 @@ class MastodonPoller:
 
     async def _write(self, batch: IngestBatch, outcome: PollOutcome) -> None:
         result = await self.ingest(self.account.workspace_id, batch)
-        outcome.count_ingested(batch, result)
+        outcome.count_ingested(result)
 
     async def _missing_parents(self, page: NormalisedPage, outcome: PollOutcome) -> list[Mention]:
         """The ancestors of replies whose parent is neither on the page nor in the inbox."""

@@ -185,7 +185,7 @@ class XPoller:
 
     async def _write(self, batch: IngestBatch, outcome: PollOutcome) -> None:
         result = await self.ingest(self.account.workspace_id, batch)
-        outcome.count_ingested(batch, result)
+        outcome.count_ingested(result)
 
     async def _fetch_pages(
         self,

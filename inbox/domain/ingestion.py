@@ -78,3 +78,7 @@ class IngestResult:
     # The (network, external id) of each message of the batch quarantined rather than stored
     # (it broke a payload limit, or the database refused it); counted in `quarantined`.
     quarantined_keys: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    # The newest `created_at` of the messages written now, as stored: a date the payload
+    # limits did not believe is the arrival's. What a channel's health reads (never the
+    # network's claim, which a forged post sets to any year). None when none was written.
+    newest_added_at: datetime | None = None

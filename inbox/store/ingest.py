@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -140,6 +141,7 @@ class PgIngestTransaction:
         result_threads: dict[int, tuple[bool, bool]] = {}
         added = customers = 0
         added_keys: frozenset[tuple[str, str]] = frozenset()
+        newest_added_at: datetime | None = None
         if mentions:
             await conn.execute(sql.CREATE_STAGING)
             try:
@@ -164,6 +166,7 @@ class PgIngestTransaction:
             inserted = await conn.fetch(sql.INSERT_MENTIONS, workspace_id)
             added = len(inserted)
             added_keys = frozenset((row["network"], row["external_id"]) for row in inserted)
+            newest_added_at = max((row["created_at"] for row in inserted), default=None)
             created = {tid for tid, (new, _) in result_threads.items() if new}
             self._clocks.remember_new_threads(workspace_id, inserted, created)
             if kept_classes is not None:
@@ -190,6 +193,7 @@ class PgIngestTransaction:
                 t for t, (created, _) in result_threads.items() if created
             ),
             added_keys=added_keys,
+            newest_added_at=newest_added_at,
         )
 
     async def _store_classifications(

@@ -139,8 +139,8 @@ def _take(queue: deque[_Waiting], limit: int) -> list[_Waiting]:
 def _share(result: IngestResult, batch: IngestBatch, claimed: set[tuple[str, str]]) -> IngestResult:
     """One caller's part of a merged result: its messages written now (a message sent by two
     callers counts for the first), its duplicates and its quarantined payloads (its rejects,
-    and its messages quarantined by ingestion). Thread and customer figures are the merged
-    transaction's."""
+    and its messages quarantined by ingestion). Thread and customer figures, and the newest
+    date written, are the merged transaction's."""
     added = quarantined = 0
     for mention in batch.mentions:
         key = (mention.network.value, mention.external_id)
@@ -159,4 +159,5 @@ def _share(result: IngestResult, batch: IngestBatch, claimed: set[tuple[str, str
         changed_thread_ids=result.changed_thread_ids,
         created_thread_ids=result.created_thread_ids,
         added_keys=frozenset(),
+        newest_added_at=result.newest_added_at if added else None,
     )

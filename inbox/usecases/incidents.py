@@ -1,8 +1,9 @@
 """Incidents: opened by the outage detector or by ops, threads linked, authors acknowledged.
 
 Three entry points share one per-process `ComplaintWatcher`:
-- `WatchComplaints`, an after-ingest hook: counts each batch's new complaints and links them
-  to the open incidents they match, in the batch's transaction, set-based;
+- `WatchComplaints`, an after-ingest hook: links each batch's new complaints to the open
+  incidents they match, in the batch's transaction, set-based, and counts them once the
+  batch has committed;
 - `IncidentTimer`, the worker's job every minute: closes buckets, opens (or joins) an incident
   when a series crosses the workspace's threshold, charts it, and closes it once every series
   has been normal for the quiet period; `start` relearns the baseline from the database;
@@ -17,6 +18,7 @@ re-plan their running clocks (KeepClocks) in the same transaction.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -37,7 +39,7 @@ from inbox.domain.incidents import (
 from inbox.domain.ingestion import IngestResult
 from inbox.domain.people import Role
 from inbox.domain.web import WebSession
-from inbox.ports import IncidentIngestLink, IncidentStore, IngestTransaction
+from inbox.ports import AfterCommit, IncidentIngestLink, IncidentStore, IngestTransaction
 from inbox.usecases.incidents_watch import ComplaintWatcher, Tick, series_key, series_name
 from inbox.usecases.sla import KeepClocks
 from routing.signals import Crossing, CrossingKind, SeriesKey, Signal, bucket_start
@@ -54,7 +56,9 @@ MAX_ITEMS = 20
 
 
 class WatchComplaints:
-    """After-ingest hook: the batch's complaints go to the watcher and to open incidents."""
+    """After-ingest hook: the batch's complaints are linked to open incidents in its
+    transaction, and counted by the watcher once that transaction has committed (a batch
+    rolled back, then retried or split, is counted once, for what was stored)."""
 
     def __init__(self, link: IncidentIngestLink, watcher: ComplaintWatcher) -> None:
         self._link = link
@@ -62,16 +66,16 @@ class WatchComplaints:
 
     async def __call__(
         self, tx: IngestTransaction, workspace_id: int, result: IngestResult
-    ) -> None:
+    ) -> AfterCommit | None:
         if not result.mentions_added or not result.changed_thread_ids:
-            return
+            return None
         writer = self._link.within(tx)
         thread_ids = sorted(result.changed_thread_ids)
         complaints = await writer.new_complaints(workspace_id, thread_ids)
         if not complaints:
-            return
-        self._watcher.add(complaints)
+            return None
         await writer.link_new(workspace_id, thread_ids)
+        return functools.partial(self._watcher.add, complaints)
 
 
 class IncidentTimer:

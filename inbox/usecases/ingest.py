@@ -15,7 +15,13 @@ from inbox.domain.ingestion import (
 )
 from inbox.domain.mention import Mention
 from inbox.domain.payload_limits import payload_bytes, screen_mention
-from inbox.ports import AfterIngestHook, IngestStore, MentionClassification, MentionClassifier
+from inbox.ports import (
+    AfterCommit,
+    AfterIngestHook,
+    IngestStore,
+    MentionClassification,
+    MentionClassifier,
+)
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +41,8 @@ class IngestMentions:
     Each mention is first screened alone against the payload limits (dates, numbers, depth,
     length: inbox/domain/payload_limits.py): repaired, or turned into a reject of the same
     batch. The classifier then runs before the transaction opens (it takes no lock); hooks
-    run inside it, so SLA clocks and assignments commit with the mentions or not at all.
+    run inside it, so SLA clocks and assignments commit with the mentions or not at all, and
+    what a hook leaves for after the commit runs once that transaction has committed.
     Should the database still refuse a value of the batch, the batch is split until the
     message at fault stands alone: it is quarantined with the database's reason and the
     others are stored; the cursor commits last, with the quarantine.
@@ -110,11 +117,17 @@ class IngestMentions:
         batch: IngestBatch,
         classifications: Sequence[MentionClassification] | None,
     ) -> IngestResult:
+        after_commit: list[AfterCommit] = []
         async with self._store.batch_transaction(workspace_id) as tx:
             result = await tx.write_batch(workspace_id, batch, classifications)
             for hook in self._hooks:
-                await hook(tx, workspace_id, result)
+                then = await hook(tx, workspace_id, result)
+                if then is not None:
+                    after_commit.append(then)
             await tx.notify_threads_changed(workspace_id, result.changed_thread_ids)
+        # Committed: each stored part of a batch reaches here once, whatever was retried.
+        for then in after_commit:
+            _run_after_commit(then, workspace_id)
         return result
 
     async def _isolate(
@@ -184,6 +197,18 @@ class IngestMentions:
         return RejectedPayload(mention.network.value, payload_bytes(mention.raw), error)
 
 
+def _run_after_commit(then: AfterCommit, workspace_id: int) -> None:
+    """The batch is stored: a follower failing must not answer its caller an error that would
+    have the batch sent again for nothing."""
+    try:
+        then()
+    except Exception:
+        log.exception(
+            "after-commit step of an ingested batch failed",
+            extra={"action": "ingest_after_commit_failed", "workspace_id": workspace_id},
+        )
+
+
 def _log_screened(workspace_id: int, mention: Mention, outcome: str, reason: str) -> None:
     log.warning(
         f"mention {outcome} at the edge",
@@ -215,4 +240,7 @@ def _combined(parts: Sequence[IngestResult], stored: int) -> IngestResult:
         changed_thread_ids=frozenset().union(*(p.changed_thread_ids for p in parts)),
         created_thread_ids=frozenset().union(*(p.created_thread_ids for p in parts)),
         added_keys=frozenset().union(*(p.added_keys for p in parts)),
+        newest_added_at=max(
+            (p.newest_added_at for p in parts if p.newest_added_at is not None), default=None
+        ),
     )

@@ -16,7 +16,7 @@ import signal
 import socket
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,11 +39,14 @@ from inbox.store.outbox import PgOutboxStore
 from inbox.store.secret_box import SecretBox
 from inbox.store.workspaces import PgWorkspaceStore
 from tests.controlled_postgres import ControlledPostgres, controlled_postgres
+from tests.factories import allowed_hosts
 
 pytestmark = pytest.mark.integration
 
 INBOX = [sys.executable, "-m", "inbox.cli"]
 TOKEN = "brand-token"
+AGENT = "agent@example.com"
+PASSWORD = "correct horse battery"
 # Generous: a part that failed waits up to 30 s before it starts again, on a busy machine.
 DEADLINE_S = 120.0
 _databases = itertools.count(1)
@@ -170,12 +173,14 @@ async def health(url: str) -> tuple[int, dict[str, Any]] | None:
         return None  # not listening yet
 
 
-async def until_health(url: str, status: int) -> dict[str, Any]:
+async def until_health(url: str, status: int, naming: Collection[str] = ()) -> dict[str, Any]:
+    """The first answer of /healthz with `status` that names each of the parts `naming` (a
+    part joins the answer once it has started)."""
     deadline = asyncio.get_running_loop().time() + DEADLINE_S
     seen: tuple[int, dict[str, Any]] | None = None
     while asyncio.get_running_loop().time() < deadline:
         seen = await health(url)
-        if seen is not None and seen[0] == status:
+        if seen is not None and seen[0] == status and set(naming) <= set(seen[1]["parts"]):
             return seen[1]
         await asyncio.sleep(0.2)
     raise AssertionError(f"/healthz did not answer {status} in time; last seen {seen}")
@@ -192,6 +197,72 @@ async def eventually(check: Callable[[], Awaitable[bool]], what: str) -> None:
 
 def down_parts(body: dict[str, Any]) -> set[str]:
     return {name for name, part in body["parts"].items() if part["status"] == "down"}
+
+
+async def inbox_command(env: dict[str, str], *args: str, stdin: str = "") -> str:
+    process = await asyncio.create_subprocess_exec(
+        *INBOX, *args, env=env, stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await process.communicate(stdin.encode())
+    assert process.returncode == 0, err.decode()
+    return out.decode()
+
+
+@asynccontextmanager
+async def signed_in(base: str) -> AsyncIterator[aiohttp.ClientSession]:
+    """A browser's session of the agent, logged in through the login form."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        form = {"email": AGENT, "password": PASSWORD}
+        async with session.post(f"{base}/login", data=form, allow_redirects=False) as answer:
+            assert answer.status == 303, await answer.text()
+        yield session
+
+
+class OpenStream:
+    """An open `/events` stream (every change of the workspace), read as it comes, as a
+    page's EventSource reads it; it must stay open through the outage."""
+
+    def __init__(self, answer: aiohttp.ClientResponse) -> None:
+        self._answer = answer
+        self.events: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
+        self._reading = asyncio.create_task(self._read())
+
+    @classmethod
+    @asynccontextmanager
+    async def opened(cls, session: aiohttp.ClientSession, base: str) -> AsyncIterator[OpenStream]:
+        timeout = aiohttp.ClientTimeout(total=None, sock_read=None)
+        async with session.get(f"{base}/events", timeout=timeout) as answer:
+            assert answer.headers["Content-Type"] == "text/event-stream"
+            stream = cls(answer)
+            try:
+                name, _ = await stream.next()
+                assert name == "hello"
+                yield stream
+            finally:
+                stream._reading.cancel()
+                await asyncio.gather(stream._reading, return_exceptions=True)
+
+    async def _read(self) -> None:
+        name = ""
+        async for raw in self._answer.content:
+            line = raw.decode().rstrip("\n")
+            if line.startswith("event: "):
+                name = line[len("event: ") :]
+            elif line.startswith("data: "):
+                self.events.put_nowait((name, json.loads(line[len("data: ") :])))
+        self.events.put_nowait(("ended", {}))
+
+    async def next(self) -> tuple[str, dict[str, Any]]:
+        name, data = await asyncio.wait_for(self.events.get(), DEADLINE_S)
+        assert name != "ended", "the stream ended"
+        return name, data
+
+    async def until_change_of(self, thread_id: int) -> None:
+        while True:
+            name, data = await self.next()
+            if name == "change" and thread_id in data.get("threads", []):
+                return
 
 
 # -- the pool ------------------------------------------------------------------------------
@@ -233,11 +304,17 @@ async def test_inbox_serve_outlives_its_database_and_takes_deliveries_again(
     found = re.search(r"signing secret \(shown once\): (\S+)", out.decode())
     assert found is not None
     secret = SecretStr(found[1])
+    await inbox_command(
+        env, "agent", "add", AGENT, "--name", "Ann", "--password-stdin", stdin=PASSWORD
+    )
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     health_url = f"{base}/healthz"
 
-    async def deliver(number: int) -> tuple[int, dict[str, Any]]:
+    async def deliver(
+        number: int, accept: str = "application/json"
+    ) -> tuple[int, dict[str, Any], str | None]:
+        """The answer's status, body and Retry-After."""
         body = json.dumps(
             {
                 "id": f"m-{number}",
@@ -251,29 +328,84 @@ async def test_inbox_serve_outlives_its_database_and_takes_deliveries_again(
             session.post(
                 f"{base}/api/v1/inbound/default/shop",
                 data=body,
-                headers=signed_headers(secret, body, datetime.now(UTC)),
+                headers={**signed_headers(secret, body, datetime.now(UTC)), "Accept": accept},
             ) as answer,
         ):
-            return answer.status, await answer.json()
+            return answer.status, await answer.json(), answer.headers.get("Retry-After")
 
-    async with inbox_process(
-        env, "serve", "--port", str(port), log=tmp_path / "serve.log"
-    ) as serve:
-        ready = await until_health(health_url, 200)
+    async def thread_of(message_id: str) -> int:
+        """The thread of a delivered message (its external id is prefixed by its source)."""
+        conn = await asyncpg.connect(outage_dsn)
+        try:
+            found = await conn.fetchval(
+                "SELECT thread_id FROM mention WHERE external_id LIKE '%:' || $1", message_id
+            )
+        finally:
+            await conn.close()
+        assert found is not None
+        return int(found)
+
+    log = tmp_path / "serve.log"
+    async with inbox_process(env, "serve", "--port", str(port), log=log) as serve:
+        ready = await until_health(
+            health_url, 200, naming={"database", "listener", "timer", "outbox", "webhooks"}
+        )
         assert down_parts(ready) == set()
-        assert {"database", "timer", "outbox", "webhooks"} <= set(ready["parts"])
-        assert (await deliver(1))[1]["added"] == 1
+        async with signed_in(base) as browser, OpenStream.opened(browser, base) as page:
+            assert (await deliver(1))[1]["added"] == 1
+            await page.until_change_of(await thread_of("m-1"))
 
-        async def refused_for_now() -> None:
-            status, answer = await deliver(2)
-            assert status == 503, answer  # the sender retries later; not a server error
+            async def refused_for_now() -> None:
+                # The sender retries later (not a server error): JSON, whatever it accepts.
+                status, answer, retry_after = await deliver(2, accept="text/html, */*")
+                assert (status, answer["error"]["code"]) == (503, "unavailable")
+                assert retry_after is not None
+                await until_listener_down(health_url)
+                await page_says_unavailable(browser, base)
 
-        await go_through(outage, postgres, health_url, while_down=refused_for_now)
-        back = await until_health(health_url, 200)
-        assert back["status"] == "ok"
-        assert serve.returncode is None, "the process outlived its database"
-        status, answer = await deliver(3)
-        assert (status, answer["added"]) == (200, 1)
+            await go_through(outage, postgres, health_url, while_down=refused_for_now)
+            back = await until_health(health_url, 200)
+            assert back["status"] == "ok"
+            assert back["parts"]["listener"] == {"status": "ok", "detail": "listening"}
+            assert serve.returncode is None, "the process outlived its database"
+            status, answer, _ = await deliver(3)
+            assert (status, answer["added"]) == (200, 1)
+            await page.until_change_of(await thread_of("m-3"))
+    assert_quiet_about_the_outage(log, postgres)
+
+
+async def until_listener_down(health_url: str) -> None:
+    """/healthz names the live updates' listener down while the database is (it notices the
+    loss of its connection at once, or within its probe's 15 s)."""
+
+    async def named() -> bool:
+        seen = await health(health_url)
+        return seen is not None and "listener" in down_parts(seen[1])
+
+    await eventually(named, "/healthz to name the listener down")
+
+
+async def page_says_unavailable(browser: aiohttp.ClientSession, base: str) -> None:
+    """A page asked for during the outage: a short page saying so, to retry in a moment."""
+    async with browser.get(f"{base}/inbox", headers={"Accept": "text/html"}) as answer:
+        text = await answer.text()
+        assert answer.status == 503
+        assert answer.content_type == "text/html"
+        assert int(answer.headers["Retry-After"]) > 0
+        assert "The database is unavailable" in text
+        assert "Try again" in text
+
+
+def assert_quiet_about_the_outage(log: Path, postgres: ControlledPostgres) -> None:
+    """Every line of the process's log is a JSON object; what the outage made it log names
+    the error's class, with no traceback and not where the server listens."""
+    socket_folder = postgres.control.dsn("postgres").split("host=")[1].split("&")[0]
+    for line in log.read_text().splitlines():
+        entry = json.loads(line)
+        if entry.get("logger") == "asyncpg.pool":
+            assert entry["action"] == "database_pool_retry", entry
+            assert "Traceback" not in line, entry
+        assert socket_folder not in line, entry
 
 
 # -- inbox worker ---------------------------------------------------------------------------
@@ -303,11 +435,13 @@ async def test_inbox_worker_outlives_its_database_then_polls_and_sends_again(
             port = free_port()
             health_url = f"http://127.0.0.1:{port}/healthz"
             env = inbox_env(outage_dsn, key)
+            env["INBOX_ALLOWED_INTERNAL_HOSTS"] = allowed_hosts(server.url)  # on loopback
             args = ("worker", "--health-port", str(port))
             async with inbox_process(env, *args, log=tmp_path / "worker.log") as worker:
-                ready = await until_health(health_url, 200)
                 connector = f"mastodon:{account_id}"
-                assert {"database", connector, "outbox", "timer"} <= set(ready["parts"])
+                ready = await until_health(
+                    health_url, 200, naming={"database", connector, "outbox", "timer"}
+                )
                 assert ready["parts"]["timer"]["detail"] == "leading"
                 await eventually(lambda: _mentions_stored(db, 1), "the first mention")
 

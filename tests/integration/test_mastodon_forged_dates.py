@@ -4,6 +4,7 @@ there, and the claimed date is kept."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from inbox.bootstrap import build_services
 from inbox.store.database import Database
 from routing.signals import SeriesKey
-from tests.integration.test_mastodon_connector import BRAND, build_world, connected
+from tests.integration.test_mastodon_connector import BRAND, build_world, connected, runner_for
 
 pytestmark = pytest.mark.integration
 
@@ -64,3 +65,34 @@ async def test_mentions_dated_far_ahead_or_in_year_one_are_stored_at_their_arriv
         if s.key == SeriesKey(workspace_id) and s.width == timedelta(minutes=1)
     )
     assert counted == 4, "every complaint counted in the present, none in a forged future"
+
+
+async def test_a_post_dated_9999_does_not_move_the_channels_last_post_into_the_future(
+    db: Database, workspace_id: int
+) -> None:
+    world = build_world()
+    fake, customers = world.fake, world.customers
+    fake.clock = lambda: datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+    fake.post(customers[0], f"@{BRAND} the network is down (dated 9999)")
+    fake.clock = lambda: datetime.now(UTC)
+    fake.post(customers[1], f"@{BRAND} the network is down here too")
+
+    async with connected(db, workspace_id, world) as m:
+        m.poller.ingest = build_services(db).ingest
+        runner = runner_for(m, db)
+        before = datetime.now(UTC)
+        outcome = await runner.tick()
+        after = datetime.now(UTC)
+
+    assert outcome is not None
+    assert outcome.added == 2
+    last = runner.health.last_item_at
+    assert last is not None
+    assert before - timedelta(minutes=1) <= last <= after, (
+        "the channel's newest post is the newest stored, dated by its arrival"
+    )
+    stored = await db.fetchval(
+        "SELECT health FROM channel_health WHERE workspace_id = $1", workspace_id
+    )
+    saved = datetime.fromisoformat(json.loads(stored)["health"]["last_item_at"])
+    assert saved == last, "and so is what the channels API and the next start read"

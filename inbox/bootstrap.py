@@ -65,7 +65,7 @@ from inbox.store.inbound_webhooks import PgInboundSourceStore
 from inbox.store.inbox_pages import PgInboxPages
 from inbox.store.incidents import PgIncidentIngestLink, PgIncidentStore
 from inbox.store.ingest import PgIngestStore
-from inbox.store.live import PgChangeFeed
+from inbox.store.live import PgChangeFeed, PgLiveRows
 from inbox.store.migrate import migrate
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.passwords import Argon2Passwords
@@ -152,7 +152,7 @@ def build_services(
     routing = RoutingConfigs()
     watcher = ComplaintWatcher()  # this process's complaint counts; the worker's timer reads it
     board = HealthBoard()  # this process's parts report here; /healthz and run_workers read it
-    live = LiveUpdates(PgChangeFeed(db))
+    live = LiveUpdates(PgChangeFeed(db), PgLiveRows(db))
     board.watch("listener", live.health)
     # One hasher for the process: it holds the bound on how many argon2 runs go at once.
     passwords = Argon2Passwords()

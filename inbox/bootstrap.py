@@ -508,6 +508,11 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
                 REASSIGN_EVERY_SECONDS,
                 functools.partial(_reassign_stale, reassign, runtime.workspaces),
             ),
+            supervisor.every(
+                "snoozes",
+                WAKE_EVERY_SECONDS,
+                functools.partial(_wake_snoozed, runtime.services.inbox_pages, runtime.workspaces),
+            ),
         )
     finally:
         await session.close()
@@ -662,6 +667,15 @@ async def _reassign_stale(reassign: ReassignStale, workspaces: PgWorkspaceStore)
                 "unanswered threads reassigned",
                 extra={"action": "reassign", "workspace_id": workspace_id, "moved": moved},
             )
+
+
+# A snoozed thread comes back to the open pages within this much of its time.
+WAKE_EVERY_SECONDS = 10.0
+
+
+async def _wake_snoozed(pages: InboxPages, workspaces: PgWorkspaceStore) -> None:
+    for workspace_id in await workspaces.all_ids():
+        await pages.wake_snoozed(workspace_id)
 
 
 INCIDENT_TICK_SECONDS = 60.0

@@ -667,6 +667,10 @@ class InboxPageQuery(Protocol):
 
     async def snooze(self, workspace_id: int, thread_id: int, until: datetime | None) -> bool: ...
 
+    async def wake_snoozed(self, workspace_id: int, now: datetime) -> list[int]:
+        """Ends the snoozes whose time has come (announcing the threads); their ids."""
+        ...
+
     async def notifications(
         self, workspace_id: int, agent_id: int, limit: int
     ) -> list[PageNotification]: ...

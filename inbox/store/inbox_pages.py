@@ -133,6 +133,12 @@ WITH snoozed AS (
 )
 SELECT t.id, {live_sql.NOTIFY_ONE_THREAD} FROM snoozed t
 """  # noqa: S608 (constants only)
+# A snooze whose time has come ends: the thread is back in its views, announced with it.
+WAKE_SNOOZED = """
+UPDATE thread SET snoozed_until = NULL, updated_at = now()
+WHERE workspace_id = $1 AND status IN ('new', 'open', 'pending') AND snoozed_until <= $2
+RETURNING id
+"""
 MESSAGES = """
 SELECT m.direction, m.author_handle, m.author_name, m.body, m.created_at, m.url, m.automated,
        c.reasons
@@ -419,6 +425,12 @@ class PgInboxPages:
         async with self._db.connection() as conn:
             done = await conn.fetchval(SNOOZE, workspace_id, thread_id, until)
         return done is not None
+
+    async def wake_snoozed(self, workspace_id: int, now: datetime) -> list[int]:
+        async with self._db.transaction() as conn:
+            woken = [row["id"] for row in await conn.fetch(WAKE_SNOOZED, workspace_id, now)]
+            await live_sql.announce_threads(conn, workspace_id, woken)
+        return woken
 
     async def notifications(
         self, workspace_id: int, agent_id: int, limit: int

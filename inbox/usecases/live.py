@@ -52,6 +52,10 @@ PAGES_A_SLICE = 50
 # Past this many changed threads in a pass, their rows are not read: every page would be
 # told to reload its view anyway (MOST_THREADS_AN_EVENT).
 MOST_ROWS_READ = 500
+# Pages that heard of a change together would all be due again at the same instant, a second
+# later, and write in one turn of the event loop; each waits up to this much longer (its own
+# share, drawn once), so that their writes spread and other work goes on between them.
+SPREAD_SECONDS = 0.2
 
 RowRenderer = Callable[[InboxRow, datetime], str]
 
@@ -67,12 +71,15 @@ def retry_delay(failures: int, jitter: float) -> float:
 class Subscription:
     """One open page's stream: its filter, its pending update, and a way to wait for it."""
 
-    def __init__(self, workspace_id: int, page: LivePage, watch: PageWatch) -> None:
+    def __init__(
+        self, workspace_id: int, page: LivePage, watch: PageWatch, spread: float = 0.0
+    ) -> None:
         self.token = secrets.token_urlsafe(16)
         self.workspace_id = workspace_id
         self.page = page
         self.watch = watch
         self.pending = Coalescer()
+        self._spread = spread
         self._wake = asyncio.Event()
 
     def add(self, update: PageUpdate) -> None:
@@ -93,8 +100,8 @@ class Subscription:
                 except TimeoutError:
                     return None
                 continue
-            if loop.time() < due:
-                await asyncio.sleep(due - loop.time())
+            if loop.time() < due + self._spread:
+                await asyncio.sleep(due + self._spread - loop.time())
             taken = self.pending.take(loop.time())
             if taken is not None:
                 return taken
@@ -263,7 +270,9 @@ class LiveUpdates:
         self, workspace_id: int, page: LivePage, shown: frozenset[int] = frozenset()
     ) -> AsyncIterator[Subscription]:
         """A stream for one open page that shows `page` (and the threads `shown`)."""
-        subscription = Subscription(workspace_id, page, PageWatch(page, shown))
+        subscription = Subscription(
+            workspace_id, page, PageWatch(page, shown), spread=SPREAD_SECONDS * self._jitter()
+        )
         subscribers = self._subscribers.setdefault(workspace_id, {})
         subscribers[subscription.token] = subscription
         try:

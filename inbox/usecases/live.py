@@ -52,6 +52,9 @@ PAGES_A_SLICE = 50
 # Past this many changed threads in a pass, their rows are not read: every page would be
 # told to reload its view anyway (MOST_THREADS_AN_EVENT).
 MOST_ROWS_READ = 500
+# Changes queued for the fan-out at most; past this (the fan-out stuck on a slow database),
+# they are dropped and every page reloads its view once instead.
+MOST_QUEUED = 10_000
 # Pages that heard of a change together would all be due again at the same instant, a second
 # later, and write in one turn of the event loop; each waits up to this much longer (its own
 # share, drawn once), so that their writes spread and other work goes on between them.
@@ -192,9 +195,13 @@ class LiveUpdates:
 
     def _deliver(self, change: LiveChange) -> None:
         """The listener's callback: only queues, the fan-out does the work."""
-        if change.workspace_id in self._subscribers:
-            self._heard.append(change)
-            self._heard_something.set()
+        if change.workspace_id not in self._subscribers:
+            return
+        if len(self._heard) >= MOST_QUEUED:
+            self._heard.clear()
+            self._resync_everyone()
+        self._heard.append(change)
+        self._heard_something.set()
 
     async def _keep_fanning_out(self) -> None:
         while True:

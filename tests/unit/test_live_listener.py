@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from inbox.domain.errors import DatabaseUnavailableError
 from inbox.domain.live import LiveChange, LivePage, PageKind, ThreadsChanged, ThreadState
 from inbox.domain.web import InboxRow
-from inbox.usecases.live import LAST_RETRY_SECONDS, LiveUpdates, retry_delay
+from inbox.usecases.live import LAST_RETRY_SECONDS, MOST_QUEUED, LiveUpdates, retry_delay
 
 WS = 7
 START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -221,3 +221,38 @@ async def test_no_rows_are_read_for_a_workspace_without_an_open_inbox_page() -> 
             assert update is not None
             assert update.threads == {5}
     assert rows.reads == []
+
+
+class StuckRows(FakeRows):
+    """A database that does not answer the read until told."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reading = asyncio.Event()
+        self.answer = asyncio.Event()
+
+    async def rows(
+        self, workspace_id: int, thread_ids: Sequence[int]
+    ) -> list[tuple[ThreadState, InboxRow]]:
+        self.reading.set()
+        await self.answer.wait()
+        return await super().rows(workspace_id, thread_ids)
+
+
+async def test_pages_reload_rather_than_changes_queue_without_end_behind_a_stuck_read() -> None:
+    feed = FakeFeed(failures=0)
+    rows = StuckRows()
+    live = LiveUpdates(feed, rows)
+    async with live.running(render_row=Renderer()):
+        await asyncio.wait_for(feed.opened.get(), timeout=30)
+        assert feed.deliver is not None
+        async with live.subscribe(WS, LivePage(PageKind.INBOX, 1, view="mine")) as page:
+            feed.deliver(ThreadsChanged(WS, threads=(ThreadState(1, "open", assignee_id=1),)))
+            await asyncio.wait_for(rows.reading.wait(), timeout=30)
+            for thread_id in range(2, MOST_QUEUED + 3):
+                state = ThreadState(thread_id, "open", assignee_id=1)
+                feed.deliver(ThreadsChanged(WS, threads=(state,)))
+            update = await page.next(quiet_seconds=30)
+            assert update is not None
+            assert update.reload
+            rows.answer.set()

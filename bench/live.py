@@ -1,7 +1,8 @@
 """Live updates under a crowd of browsers: 200 open inbox pages while ingestion runs steadily.
 
     python bench/live.py [--clients 200] [--agents 20] [--threads 20000] [--rate 100]
-                         [--batch 10] [--seconds 30] [--script current|legacy]
+                         [--batch 10] [--seconds 30] [--script current|fetch|legacy]
+                         [--profile]
 
 The server is a child process serving the real app (`create_app` over `build_services`, one
 LISTEN connection, the pool of `inbox serve`) while it ingests generated X mentions at a
@@ -13,23 +14,31 @@ Each client is a browser tab of a logged-in agent (a view among mine, team, unas
 waiting and all, some with a filter): it loads its page, holds an `/events` stream and does
 what the page's script does on each event:
 - `current`: the script of this tree (web/static/inbox.js): the stream names the view, the
-  server sends at most one event a second with the changed threads, and the page fetches
-  those rows (`?partial=1&threads=...`), the whole list only after a `resync`, never more
-  than once a second;
+  server sends at most one event a second with the changed rows themselves; the page puts
+  them in place (the first 100 of the view, by `data-order`) and fetches only what was not
+  sent (`?partial=1&threads=...`), the whole list after a `resync` or when a row left a full
+  list, never more than once a second;
+- `fetch`: the script before the rows were sent: the same stream, but the page fetches every
+  changed thread's row;
 - `legacy`: the script before per-view streams: every change of the workspace reaches every
   page, which fetches its whole list 250 ms after the first change of a burst.
 
 Measured in one run: ingestion alone (no clients: the baseline), then the same ingestion
 with the clients connected. Printed last, one figure a line: the pages' fetch latency p50
-and p99, the fetches per client and minute, and the ingestion rate and p99 batch latency
-with clients against the baseline.
+and p99, the fetches and the rows sent per client and minute, the time from a batch's
+commit to its rows on the pages (sent or fetched) p50 and p99, the server process's CPU
+(seconds a second, its event loop's share) and the ingestion rate and p99 batch latency
+with clients, each beside the baseline and as a ratio to it.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
+import cProfile
 import json
+import pstats
 import re
 import statistics
 import sys
@@ -94,6 +103,9 @@ VIEWS = (
     "view=all",
 )
 SHOWN = re.compile(rb'data-thread="(\d+)"')
+ROW_PLACE = re.compile(r'data-thread="(\d+)" data-order="([^"]*)"')
+# The rows of a view a page shows (web/static/inbox.js, VIEW_ROWS).
+VIEW_ROWS = 100
 
 
 def percentile(values: Sequence[float], share: float) -> float:
@@ -123,11 +135,17 @@ async def serve(args: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     try:
-        for batches in phases:
+        for phase, batches in enumerate(phases):
             command = (await reader.readline()).decode().strip()
             if command != "ingest":
                 break
+            profiler = cProfile.Profile() if args.profile and phase == 1 else None
+            if profiler is not None:
+                profiler.enable()
             stats = await steady_ingestion(services, args.workspace_id, batches, args)
+            if profiler is not None:
+                profiler.disable()
+                pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(30)
             print("stats " + json.dumps(stats), flush=True)
         await reader.readline()  # "quit", or the parent went away
     finally:
@@ -137,24 +155,30 @@ async def serve(args: argparse.Namespace) -> None:
 
 async def steady_ingestion(
     services: Any, workspace_id: int, batches: Sequence[Any], args: argparse.Namespace
-) -> dict[str, float]:
+) -> dict[str, Any]:
     interval = args.batch / args.rate
     latencies: list[float] = []
+    commits: list[tuple[float, list[int]]] = []  # (wall clock at commit, threads changed)
     mentions = 0
     started = time.perf_counter()
+    cpu = time.process_time()
     for number, batch in enumerate(batches):
         due = started + number * interval
         delay = due - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        await services.ingest(workspace_id, IngestBatch(batch))
+        result = await services.ingest(workspace_id, IngestBatch(batch))
+        commits.append((time.time(), sorted(result.changed_thread_ids)))
         latencies.append(1000 * (time.perf_counter() - due))
         mentions += len(batch)
     elapsed = time.perf_counter() - started
     return {
         "mentions_per_s": mentions / elapsed,
+        # The server process's own CPU (its event loop), PostgreSQL's aside.
+        "cpu_share": (time.process_time() - cpu) / elapsed,
         "batch_p50_ms": percentile(latencies, 0.5),
         "batch_p99_ms": percentile(latencies, 0.99),
+        "commits": commits,
     }
 
 
@@ -163,7 +187,8 @@ async def steady_ingestion(
 
 
 class Tab:
-    """One open inbox page and what its script fetches, with each fetch's latency."""
+    """One open inbox page and what its script does, with each fetch's latency and the
+    instant each changed row reached the page."""
 
     def __init__(self, session: aiohttp.ClientSession, base: str, view: str, script: str):
         self.session = session
@@ -171,14 +196,16 @@ class Tab:
         self.view = view
         self.script = script
         self.latencies: list[tuple[float, float]] = []  # (finished at, milliseconds)
+        self.arrivals: list[tuple[float, int]] = []  # (wall clock, thread) of a changed row
+        self.rows_sent = 0
         self.subscribed = asyncio.Event()
-        self.shown: list[int] = []
+        self.shown: dict[int, str] = {}  # thread -> its place in the list (data-order)
         self.stream_token = ""
 
-    async def fetch(self, query: str) -> bytes:
+    async def fetch(self, query: str) -> str:
         started = time.perf_counter()
         async with self.session.get(f"{self.base}/inbox?{query}") as answer:
-            body = await answer.read()
+            body = await answer.text()
             assert answer.status == 200, answer.status
         finished = time.perf_counter()
         self.latencies.append((finished, 1000 * (finished - started)))
@@ -186,7 +213,7 @@ class Tab:
 
     async def run(self) -> None:
         page = await self.fetch(self.view)
-        self.shown = [int(n) for n in SHOWN.findall(page)]
+        self.shown = {int(n): order for n, order in ROW_PLACE.findall(page)}
         if self.script == "legacy":
             await self.legacy()
         else:
@@ -218,23 +245,46 @@ class Tab:
                 task.cancel()
 
     async def current(self) -> None:
-        """This tree's script: the view's own stream, its changed rows, one fetch a second."""
-        query = self.view + "&" + urlencode({"shown": ",".join(map(str, self.shown[:200]))})
-        last_fetch = 0.0
+        """The view's own stream; the rows it sends put in place (`current`) or fetched
+        (`fetch`), the rest fetched, one fetch a second."""
+        shown = ",".join(map(str, list(self.shown)[:200]))
+        query = self.view + "&" + urlencode({"shown": shown})
 
         async def now_and_then() -> None:
             # The script reads the whole view again every minute (times move on).
             while True:
                 await asyncio.sleep(60)
-                await self.fetch(f"{self.view}&partial=1&stream={self.stream_token}")
+                await self.whole()
 
         reread = asyncio.create_task(now_and_then())
         try:
-            await self.listen(query, last_fetch)
+            await self.listen(query)
         finally:
             reread.cancel()
 
-    async def listen(self, query: str, last_fetch: float) -> None:
+    async def whole(self) -> None:
+        page = await self.fetch(f"{self.view}&partial=1&stream={self.stream_token}")
+        self.shown = {int(n): order for n, order in ROW_PLACE.findall(page)}
+
+    def put(self, rows: dict[int, str], asked: set[int]) -> bool:
+        """The rows in place, the asked threads without a row taken out, the list cut to a
+        view's length; True when a full list lost a row (the script then reads it whole)."""
+        full = len(self.shown) >= VIEW_ROWS
+        now = time.time()
+        for thread_id in asked:
+            self.shown.pop(thread_id, None)
+            row = rows.get(thread_id)
+            if row is not None:
+                place = ROW_PLACE.search(row)
+                self.shown[thread_id] = place.group(2) if place else ""
+                self.arrivals.append((now, thread_id))
+        if len(self.shown) > VIEW_ROWS:
+            kept = sorted(self.shown.items(), key=lambda item: item[1])[:VIEW_ROWS]
+            self.shown = dict(kept)
+        return full and len(self.shown) < VIEW_ROWS
+
+    async def listen(self, query: str) -> None:
+        last_fetch = 0.0
         async with self.session.get(f"{self.base}/events?{query}") as stream:
             kind = b""
             async for line in stream.content:
@@ -250,16 +300,56 @@ class Tab:
                     continue
                 if kind not in (b"change", b"resync"):
                     continue
+                wanted: set[int] = set()
+                whole = kind == b"resync" or "threads" not in data
+                if not whole:
+                    wanted = {int(t) for t in data["threads"]}
+                    if self.script == "current":
+                        sent = {int(t): row for t, row in data.get("rows", {}).items()}
+                        asked = set(sent) | {int(t) for t in data.get("gone", ())}
+                        self.rows_sent += len(sent)
+                        whole = self.put(sent, asked)
+                        wanted -= asked
+                if not whole and not wanted:
+                    continue
                 wait = last_fetch + 1.0 - time.perf_counter()
                 if wait > 0:
                     await asyncio.sleep(wait)
                 last_fetch = time.perf_counter()
-                threads = data.get("threads") if kind == b"change" else None
+                if whole:
+                    await self.whole()
+                    continue
                 common = f"{self.view}&partial=1&stream={self.stream_token}"
-                if threads:
-                    await self.fetch(f"{common}&threads={','.join(map(str, threads))}")
-                else:
-                    await self.fetch(common)
+                answer = await self.fetch(f"{common}&threads={','.join(map(str, wanted))}")
+                self.put({int(n): row for n, row in _rows_of(answer)}, wanted)
+
+
+def _rows_of(html: str) -> list[tuple[str, str]]:
+    return [(found.group(1), found.group(0)) for found in ROW_PLACE.finditer(html)]
+
+
+def delivery_latencies(
+    tabs: Sequence[Tab], commits: Sequence[tuple[float, list[int]]]
+) -> list[float]:
+    """Milliseconds from the commit that changed a thread to its row on a page showing it:
+    each row arriving, against the latest commit of its thread before it (once a commit)."""
+    by_thread: dict[int, list[float]] = {}
+    for at, threads in commits:
+        for thread_id in threads:
+            by_thread.setdefault(thread_id, []).append(at)
+    latencies = []
+    for tab in tabs:
+        counted: set[tuple[int, float]] = set()
+        for arrived, thread_id in tab.arrivals:
+            times = by_thread.get(thread_id)
+            if not times:
+                continue
+            index = bisect.bisect_right(times, arrived) - 1
+            if index < 0 or (thread_id, times[index]) in counted:
+                continue
+            counted.add((thread_id, times[index]))
+            latencies.append(1000 * (arrived - times[index]))
+    return latencies
 
 
 async def logged_in(
@@ -323,7 +413,7 @@ async def seed(dsn: str, args: argparse.Namespace) -> tuple[int, list[str]]:
         await db.close()
 
 
-async def command(child: asyncio.subprocess.Process, line: str) -> dict[str, float]:
+async def command(child: asyncio.subprocess.Process, line: str) -> dict[str, Any]:
     assert child.stdin is not None
     assert child.stdout is not None
     child.stdin.write(line.encode() + b"\n")
@@ -345,6 +435,7 @@ async def main(args: argparse.Namespace) -> None:
             *("--serve", dsn, "--workspace-id", str(workspace_id)),
             *("--rate", str(args.rate), "--batch", str(args.batch)),
             *("--seconds", str(args.seconds)),
+            *(("--profile",) if args.profile else ()),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
         )
@@ -387,22 +478,36 @@ async def main(args: argparse.Namespace) -> None:
                 await child.stdin.drain()
                 await child.wait()
     during = [ms for tab in tabs for at, ms in tab.latencies if started <= at <= ended]
+    delivered = delivery_latencies(tabs, crowded["commits"])
     quiet_ms = [ms for _, ms in quiet.latencies]
     minutes = (ended - started) / 60
     print(
         f"{args.clients} clients ({args.script} script) over {args.threads} threads, "
         f"{args.agents} agents; ingestion {args.rate} mentions/s in batches of {args.batch} "
-        f"for {args.seconds} s; {len(during)} page fetches during it"
+        f"for {args.seconds} s; {len(during)} page fetches and "
+        f"{sum(tab.rows_sent for tab in tabs)} rows sent during it"
     )
-    print(f"page_quiet_p50_ms: {statistics.median(quiet_ms):.1f}")
-    print(f"page_p50_ms: {percentile(during, 0.5):.1f}")
-    print(f"page_p99_ms: {percentile(during, 0.99):.1f}")
-    print(f"fetches_per_client_per_min: {len(during) / args.clients / minutes:.1f}")
-    print(f"ingest_baseline_mentions_per_s: {baseline['mentions_per_s']:.1f}")
-    print(f"ingest_mentions_per_s: {crowded['mentions_per_s']:.1f}")
-    print(f"ingest_rate_ratio: {crowded['mentions_per_s'] / baseline['mentions_per_s']:.2f}")
-    print(f"ingest_baseline_batch_p99_ms: {baseline['batch_p99_ms']:.1f}")
-    print(f"ingest_batch_p99_ms: {crowded['batch_p99_ms']:.1f}")
+    figures = {
+        "page_quiet_p50_ms": statistics.median(quiet_ms),
+        "page_p50_ms": percentile(during, 0.5),
+        "page_p99_ms": percentile(during, 0.99),
+        "fetches_per_client_per_min": len(during) / args.clients / minutes,
+        "rows_sent_per_client_per_min": sum(t.rows_sent for t in tabs) / args.clients / minutes,
+        "commit_to_row_p50_ms": percentile(delivered, 0.5),
+        "commit_to_row_p99_ms": percentile(delivered, 0.99),
+        "server_cpu_baseline_share": baseline["cpu_share"],
+        "server_cpu_share": crowded["cpu_share"],
+        "server_cpu_ratio": crowded["cpu_share"] / baseline["cpu_share"],
+        "ingest_baseline_mentions_per_s": baseline["mentions_per_s"],
+        "ingest_mentions_per_s": crowded["mentions_per_s"],
+        "ingest_rate_ratio": crowded["mentions_per_s"] / baseline["mentions_per_s"],
+        "ingest_baseline_batch_p99_ms": baseline["batch_p99_ms"],
+        "ingest_batch_p99_ms": crowded["batch_p99_ms"],
+        "ingest_batch_p99_ratio": crowded["batch_p99_ms"] / baseline["batch_p99_ms"],
+    }
+    for name, value in figures.items():
+        exact = name.endswith(("ratio", "share"))
+        print(f"{name}: {value:.2f}" if exact else f"{name}: {value:.1f}")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -413,8 +518,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rate", type=int, default=100, help="mentions a second")
     parser.add_argument("--batch", type=int, default=10)
     parser.add_argument("--seconds", type=int, default=30, help="of ingestion, each phase")
-    parser.add_argument("--script", choices=("current", "legacy"), default="current")
+    parser.add_argument("--script", choices=("current", "fetch", "legacy"), default="current")
     parser.add_argument("--database-url", help="a PostgreSQL server to use instead")
+    parser.add_argument(
+        "--profile", action="store_true", help="the server's busiest functions with the clients"
+    )
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--workspace-id", type=int, help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)

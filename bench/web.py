@@ -8,7 +8,8 @@ aiohttp + asyncpg endpoint doing one query in the same run; ingestion-to-page la
    latency and requests per second. The baseline is a bare endpoint of the same server
    process reading the same 100 rows with one query and answering JSON, under the same load.
 2. Live updates: pages listening on `/events` while batches are ingested; the time from the
-   start of an ingestion call to the arrival of its change on a page, p50 and p99.
+   start of an ingestion call to the arrival of its change on a page (the change carries the
+   new row: the page has it then), p50 and p99.
 
 The last lines are the figures, one a line.
 """

@@ -65,7 +65,7 @@ from inbox.store.inbound_webhooks import PgInboundSourceStore
 from inbox.store.inbox_pages import PgInboxPages
 from inbox.store.incidents import PgIncidentIngestLink, PgIncidentStore
 from inbox.store.ingest import PgIngestStore
-from inbox.store.live import PgChangeFeed
+from inbox.store.live import PgChangeFeed, PgLiveRows
 from inbox.store.migrate import migrate
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.passwords import Argon2Passwords
@@ -152,7 +152,7 @@ def build_services(
     routing = RoutingConfigs()
     watcher = ComplaintWatcher()  # this process's complaint counts; the worker's timer reads it
     board = HealthBoard()  # this process's parts report here; /healthz and run_workers read it
-    live = LiveUpdates(PgChangeFeed(db))
+    live = LiveUpdates(PgChangeFeed(db), PgLiveRows(db))
     board.watch("listener", live.health)
     # One hasher for the process: it holds the bound on how many argon2 runs go at once.
     passwords = Argon2Passwords()
@@ -508,6 +508,11 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
                 REASSIGN_EVERY_SECONDS,
                 functools.partial(_reassign_stale, reassign, runtime.workspaces),
             ),
+            supervisor.every(
+                "snoozes",
+                WAKE_EVERY_SECONDS,
+                functools.partial(_wake_snoozed, runtime.services.inbox_pages, runtime.workspaces),
+            ),
         )
     finally:
         await session.close()
@@ -662,6 +667,15 @@ async def _reassign_stale(reassign: ReassignStale, workspaces: PgWorkspaceStore)
                 "unanswered threads reassigned",
                 extra={"action": "reassign", "workspace_id": workspace_id, "moved": moved},
             )
+
+
+# A snoozed thread comes back to the open pages within this much of its time.
+WAKE_EVERY_SECONDS = 10.0
+
+
+async def _wake_snoozed(pages: InboxPages, workspaces: PgWorkspaceStore) -> None:
+    for workspace_id in await workspaces.all_ids():
+        await pages.wake_snoozed(workspace_id)
 
 
 INCIDENT_TICK_SECONDS = 60.0

@@ -15,7 +15,7 @@ from pydantic import SecretStr
 
 from inbox.domain.inbound_webhooks import InboundSource, ParsedDelivery, SourceKind, SourceSummary
 from inbox.domain.ingestion import IngestBatch, IngestResult
-from inbox.domain.live import LiveChange
+from inbox.domain.live import LiveChange, ThreadState
 from inbox.domain.login_throttle import LoginAttempt, LoginThrottle
 from inbox.domain.mention import Mention
 from inbox.domain.network import ChannelStatus, Network
@@ -675,6 +675,10 @@ class InboxPageQuery(Protocol):
 
     async def snooze(self, workspace_id: int, thread_id: int, until: datetime | None) -> bool: ...
 
+    async def wake_snoozed(self, workspace_id: int, now: datetime) -> list[int]:
+        """Ends the snoozes whose time has come (announcing the threads); their ids."""
+        ...
+
     async def notifications(
         self, workspace_id: int, agent_id: int, limit: int
     ) -> list[PageNotification]: ...
@@ -694,6 +698,15 @@ class ChangeFeed(Protocol):
     ) -> AbstractAsyncContextManager[ListeningConnection]:
         """Opens a connection that calls `deliver(change)` for each change announced while it
         lasts; raises DatabaseUnavailableError (or any error of the driver) when it cannot."""
+        ...
+
+
+class LiveRows(Protocol):
+    async def rows(
+        self, workspace_id: int, thread_ids: Sequence[int]
+    ) -> list[tuple[ThreadState, InboxRow]]:
+        """The threads as the inbox views select them and as their rows show them, read now
+        in one query; a thread that no longer exists is left out."""
         ...
 
 

@@ -78,7 +78,8 @@ def order_key(row: InboxRow) -> str:
     return f"{due:<{_INSTANT_WIDTH + 1}}{later_first:<{_INSTANT_WIDTH + 1}}{newest_first}"
 
 
-def _row(row: InboxRow, now: datetime) -> str:
+def row_html(row: InboxRow, now: datetime) -> str:
+    """One row, every value escaped: what a page is sent when the thread changes."""
     kind = escape(row.kind)
     if row.language:
         kind = kind + " · " + escape(row.language)
@@ -102,4 +103,4 @@ def rows_html(rows: Sequence[InboxRow], now: datetime, *, whole: bool = True) ->
     update) are only what was found."""
     if not rows:
         return NOTHING if whole else Markup("")
-    return Markup("".join(_row(row, now) for row in rows))  # noqa: S704 - every value escaped
+    return Markup("".join(row_html(row, now) for row in rows))  # noqa: S704 - every value escaped

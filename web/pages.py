@@ -36,7 +36,7 @@ from inbox.domain.web import InboxFilters, WebSession
 from inbox.usecases.services import Services
 from inbox.usecases.web_auth import LoginRefusedError, TooManyAttemptsError
 from inbox.usecases.web_pages import VIEWS
-from web.inbox_rows import rows_html
+from web.inbox_rows import row_html, rows_html
 from web.keys import SERVICES, WORKSPACE
 
 log = logging.getLogger(__name__)
@@ -359,15 +359,21 @@ async def _stream(
 
 
 def _events(update: PageUpdate) -> bytes:
-    """One flush: what was told to the person, then one change (or one resync)."""
+    """One flush: what was told to the person, then one change (or one resync). A change
+    names every thread that changed (`threads`); of those, the rows it carries (`rows`, by
+    thread) are put in place and the threads `gone` taken out; the page fetches the rest."""
     told = [_event("notice", notice) for notice in update.notices]
     told += [_event("alert", alert) for alert in update.alerts]
     if update.reload:
         told.append(_event("resync", {}))
-    elif update.threads or update.incidents:
-        change: dict[str, list[int]] = {}
-        if update.threads:
-            change["threads"] = sorted(update.threads)
+    elif (threads := update.changed()) or update.incidents:
+        change: dict[str, object] = {}
+        if threads:
+            change["threads"] = sorted(threads)
+        if update.rows:
+            change["rows"] = {str(thread_id): row for thread_id, row in update.rows.items()}
+        if update.gone:
+            change["gone"] = sorted(update.gone)
         if update.incidents:
             change["incidents"] = sorted(update.incidents)
         told.append(_event("change", change))
@@ -389,7 +395,7 @@ async def _end_streams(app: web.Application) -> None:
 async def _live_listener(app: web.Application) -> AsyncIterator[None]:
     """The process's one listener, listening again after every loss while the app runs;
     the pages work without it meanwhile."""
-    async with app[SERVICES].live.running():
+    async with app[SERVICES].live.running(render_row=row_html):
         yield
 
 

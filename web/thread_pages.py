@@ -95,6 +95,8 @@ async def thread_page(request: web.Request) -> web.Response:
         kinds=THREAD_KINDS,
         urgencies=URGENCIES,
         told=request.query.get("told", "")[:200],
+        # Only the actions the person may take are offered: ops read and write notes.
+        can_act=session.has(*DESK),
     )
 
 

@@ -7,12 +7,17 @@ each change carries what the views select on (a thread's assignee, team, status,
 thread may also leave a view: the page is told about every thread it is known to show
 (`PageWatch.shown`, kept from what the page fetched and from earlier changes), whatever its
 new state.
+
+When the process has read the changed threads' rows (`ThreadsChanged.rows`, rendered once for
+every page), an inbox page is sent the rows themselves: the row to put in place, or the
+thread to take out. It fetches only what it could not be sent.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -24,6 +29,8 @@ MOST_SHOWN = 1000
 # Past this many changed threads in one second, a page reloads its view: one list is cheaper
 # than that many rows, and the set a slow page accumulates stays bounded.
 MOST_THREADS_AN_EVENT = 100
+# A deadline this near is "at risk" (inbox/store/inbox_pages.py, INBOX).
+AT_RISK = timedelta(minutes=15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,12 +56,18 @@ class ThreadState:
 @dataclass(frozen=True, slots=True)
 class ThreadsChanged:
     """Threads written in one transaction. `unknown`: ids announced without their state
-    (any page may show them); `everything`: too many to name, every view reloads."""
+    (any page may show them); `everything`: too many to name, every view reloads.
+
+    `rows`, once the process has read the threads again: each open thread's inbox row as
+    every page shows it (no row differs by viewer), rendered once for all of them; the
+    states are then those read with the rows, and whether a thread is in a view is decided
+    exactly, its deadline included. None: not read (pages fetch what concerns them)."""
 
     workspace_id: int
     threads: tuple[ThreadState, ...] = ()
     unknown: tuple[int, ...] = ()
     everything: bool = False
+    rows: Mapping[int, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,31 +131,73 @@ class LivePage:
 
 @dataclass(slots=True)
 class PageUpdate:
-    """What a page is to hear: changed threads and incidents (it fetches those), a reload of
-    its whole view, and what was told to its person."""
+    """What a page is to hear: changed threads and incidents, a reload of its whole view,
+    and what was told to its person. A changed thread comes as its new row (`rows`, to put
+    in place), as one to take out (`gone`), or as an id to fetch (`threads`): each thread in
+    one of the three, the latest news winning."""
 
     threads: set[int] = field(default_factory=set)
     incidents: set[int] = field(default_factory=set)
     reload: bool = False
     notices: list[dict[str, Any]] = field(default_factory=list)
     alerts: list[dict[str, Any]] = field(default_factory=list)
+    rows: dict[int, str] = field(default_factory=dict)
+    gone: set[int] = field(default_factory=set)
 
     def __bool__(self) -> bool:
-        return bool(self.threads or self.incidents or self.reload or self.notices or self.alerts)
+        return bool(
+            self.threads
+            or self.rows
+            or self.gone
+            or self.incidents
+            or self.reload
+            or self.notices
+            or self.alerts
+        )
+
+    def changed(self) -> set[int]:
+        """Every thread the update speaks of, however it comes."""
+        return self.threads | self.rows.keys() | self.gone
+
+    def put(self, thread_id: int, row: str) -> None:
+        self.threads.discard(thread_id)
+        self.gone.discard(thread_id)
+        self.rows[thread_id] = row
+
+    def remove(self, thread_id: int) -> None:
+        self.threads.discard(thread_id)
+        self.rows.pop(thread_id, None)
+        self.gone.add(thread_id)
+
+    def fetch(self, thread_id: int) -> None:
+        self.rows.pop(thread_id, None)
+        self.gone.discard(thread_id)
+        self.threads.add(thread_id)
 
     def merge(self, other: PageUpdate) -> None:
-        self.threads |= other.threads
+        for thread_id in other.threads:
+            self.fetch(thread_id)
+        for thread_id, row in other.rows.items():
+            self.put(thread_id, row)
+        for thread_id in other.gone:
+            self.remove(thread_id)
         self.incidents |= other.incidents
         self.reload = self.reload or other.reload
         self.notices.extend(other.notices)
         self.alerts.extend(other.alerts)
 
+    def forget_threads(self) -> None:
+        self.threads.clear()
+        self.rows.clear()
+        self.gone.clear()
 
-def in_view(page: LivePage, thread: ThreadState, now: datetime) -> bool:
+
+def in_view(page: LivePage, thread: ThreadState, now: datetime, *, exact: bool = False) -> bool:
     """Whether the thread may be a row of the page's inbox view: the conditions of the
     view's query (inbox/store/inbox_pages.py, INBOX), evaluated on the announced state. The
     deadline filter only asks whether there is a deadline: which side of `now` it falls on
-    changes with time, not with an announcement, and the rows fetched say it exactly."""
+    changes with time, not with an announcement, and the rows fetched say it exactly. With
+    `exact` (a state read just now, whose row the page is sent), it is decided at `now`."""
     if thread.status not in OPEN_STATUSES:
         return False
     view = page.view
@@ -159,10 +214,10 @@ def in_view(page: LivePage, thread: ThreadState, now: datetime) -> bool:
     snoozed = thread.snoozed_until is not None and thread.snoozed_until > now
     if (view == "snoozed") != snoozed:
         return False
-    return _filtered_in(page.filters, thread)
+    return _filtered_in(page.filters, thread, now if exact else None)
 
 
-def _filtered_in(filters: InboxFilters, thread: ThreadState) -> bool:
+def _filtered_in(filters: InboxFilters, thread: ThreadState, now: datetime | None) -> bool:
     if filters.network is not None and thread.network != filters.network:
         return False
     if filters.kind is not None and thread.kind != filters.kind:
@@ -173,9 +228,18 @@ def _filtered_in(filters: InboxFilters, thread: ThreadState) -> bool:
         return False
     if filters.topic is not None and filters.topic not in thread.topics:
         return False
-    if filters.sla == "none":
-        return thread.sla_due_at is None
-    return filters.sla is None or thread.sla_due_at is not None
+    due = thread.sla_due_at
+    if filters.sla is None:
+        return True
+    if filters.sla == "none" or due is None:
+        return filters.sla == "none" and due is None
+    if now is None:
+        return True
+    if filters.sla == "breached":
+        return due < now
+    if filters.sla == "at_risk":
+        return now <= due < now + AT_RISK
+    return due >= now + AT_RISK  # on_time
 
 
 class PageWatch:
@@ -245,16 +309,25 @@ class PageWatch:
             if change.everything:
                 update.reload = True
                 return
+            rows = change.rows
             for thread in change.threads:
-                inside = in_view(page, thread, now)
-                if inside or thread.thread_id in self.shown:
-                    update.threads.add(thread.thread_id)
-                if inside:
-                    self.shown.add(thread.thread_id)
-                else:
-                    self.shown.discard(thread.thread_id)
+                thread_id = thread.thread_id
+                if in_view(page, thread, now, exact=rows is not None):
+                    row = None if rows is None else rows.get(thread_id)
+                    if row is None:
+                        update.fetch(thread_id)
+                    else:
+                        update.put(thread_id, row)
+                    self.shown.add(thread_id)
+                elif thread_id in self.shown:
+                    if rows is None:
+                        update.fetch(thread_id)  # the page asks, and removes what is gone
+                    else:
+                        update.remove(thread_id)
+                    self.shown.discard(thread_id)
             # Announced without their state: the page asks for them, its rows tell.
-            update.threads.update(change.unknown)
+            for thread_id in change.unknown:
+                update.fetch(thread_id)
             self._bound()
             if self.overflowed:
                 update.reload = True
@@ -280,11 +353,14 @@ class Coalescer:
         self._last_taken: float | None = None
 
     def add(self, update: PageUpdate) -> None:
-        self._pending.merge(update)
-        if self._pending.reload or len(self._pending.threads) > self._most_threads:
+        pending = self._pending
+        pending.merge(update)
+        if pending.reload or len(pending.threads) + len(pending.rows) + len(pending.gone) > (
+            self._most_threads
+        ):
             # The whole view covers every thread: nothing is lost by forgetting them.
-            self._pending.reload = True
-            self._pending.threads.clear()
+            pending.reload = True
+            pending.forget_threads()
 
     def resync(self) -> None:
         self.add(PageUpdate(reload=True))

@@ -21,12 +21,10 @@ from inbox.domain.web import (
 from inbox.store import live_sql
 from inbox.store.database import Database
 
-# Views: mine, team, unassigned, waiting, community, snoozed, all. Most urgent deadline
-# first; threads without one after, newest first. One query, the author from the thread's
-# latest customer message. `{only}`: nothing for the view's first rows; for a live update,
-# the changed threads' rows (a statement of its own, so that its plan starts from their ids).
-_INBOX = """
-SELECT t.id, t.network, t.status, t.priority, t.kind, t.language, t.topics, t.excerpt,
+# What an inbox row shows of a thread `t` (see `inbox_row`): the author from the thread's
+# latest customer message, and the customer's real wait.
+ROW_COLUMNS = """
+       t.id, t.network, t.status, t.priority, t.kind, t.language, t.topics, t.excerpt,
        t.sla_due_at, t.last_inbound_at, t.last_outbound_at, t.assignee_id,
        a.display_name AS assignee, who.author_handle, who.author_name,
        -- the customer's real wait: from their oldest message the brand has not answered
@@ -36,14 +34,21 @@ SELECT t.id, t.network, t.status, t.priority, t.kind, t.language, t.topics, t.ex
             ELSE (SELECT min(m.created_at) FROM mention m
                   WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id
                     AND m.direction = 'inbound' AND m.created_at > t.last_outbound_at)
-       END AS waiting_since
-FROM thread t
+       END AS waiting_since"""
+ROW_JOINS = """
 LEFT JOIN agent a ON a.workspace_id = t.workspace_id AND a.id = t.assignee_id
 LEFT JOIN LATERAL (
     SELECT m.author_handle, m.author_name FROM mention m
     WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id AND m.direction = 'inbound'
     ORDER BY m.created_at DESC LIMIT 1
-) who ON true
+) who ON true"""
+# Views: mine, team, unassigned, waiting, community, snoozed, all. Most urgent deadline
+# first; threads without one after, newest first. One query. `{only}`: nothing for the
+# view's first rows; for a live update, the changed threads' rows (a statement of its own,
+# so that its plan starts from their ids).
+_INBOX = f"""
+SELECT {ROW_COLUMNS}
+FROM thread t {ROW_JOINS}
 WHERE t.workspace_id = $1 AND t.status IN ('new', 'open', 'pending')
   AND ($2 <> 'mine' OR t.assignee_id = $3)
   AND ($2 <> 'unassigned' OR t.assignee_id IS NULL)
@@ -64,10 +69,10 @@ WHERE t.workspace_id = $1 AND t.status IN ('new', 'open', 'pending')
        OR ($10 = 'none' AND t.sla_due_at IS NULL))
   -- a snoozed thread shows only in the snoozed view until its time comes
   AND (($2 = 'snoozed') = coalesce(t.snoozed_until > $11, false))
-  {only}
+  {{only}}
 ORDER BY t.sla_due_at NULLS LAST, t.last_inbound_at DESC NULLS LAST, t.id DESC
 LIMIT $4
-"""
+"""  # noqa: S608 (constants only)
 INBOX = _INBOX.format(only="")
 INBOX_ROWS = _INBOX.format(only="AND t.id = ANY ($12::bigint[])")
 THREAD = """
@@ -128,6 +133,12 @@ WITH snoozed AS (
 )
 SELECT t.id, {live_sql.NOTIFY_ONE_THREAD} FROM snoozed t
 """  # noqa: S608 (constants only)
+# A snooze whose time has come ends: the thread is back in its views, announced with it.
+WAKE_SNOOZED = """
+UPDATE thread SET snoozed_until = NULL, updated_at = now()
+WHERE workspace_id = $1 AND status IN ('new', 'open', 'pending') AND snoozed_until <= $2
+RETURNING id
+"""
 MESSAGES = """
 SELECT m.direction, m.author_handle, m.author_name, m.body, m.created_at, m.url, m.automated,
        c.reasons
@@ -272,6 +283,28 @@ LIMIT $3
 """
 
 
+def inbox_row(row: Any) -> InboxRow:
+    """A row read with ROW_COLUMNS."""
+    return InboxRow(
+        thread_id=row["id"],
+        network=row["network"],
+        status=row["status"],
+        priority=row["priority"],
+        kind=row["kind"],
+        language=row["language"],
+        topics=tuple(row["topics"]),
+        excerpt=row["excerpt"],
+        sla_due_at=row["sla_due_at"],
+        last_inbound_at=row["last_inbound_at"],
+        answered=row["last_outbound_at"] is not None
+        and row["last_inbound_at"] is not None
+        and row["last_outbound_at"] >= row["last_inbound_at"],
+        assignee=row["assignee"],
+        author=row["author_handle"] or row["author_name"],
+        waiting_since=row["waiting_since"],
+    )
+
+
 class PgInboxPages:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -303,27 +336,7 @@ class PgInboxPages:
                 now,
                 *(() if threads is None else (sorted(threads),)),
             )
-        return [
-            InboxRow(
-                thread_id=row["id"],
-                network=row["network"],
-                status=row["status"],
-                priority=row["priority"],
-                kind=row["kind"],
-                language=row["language"],
-                topics=tuple(row["topics"]),
-                excerpt=row["excerpt"],
-                sla_due_at=row["sla_due_at"],
-                last_inbound_at=row["last_inbound_at"],
-                answered=row["last_outbound_at"] is not None
-                and row["last_inbound_at"] is not None
-                and row["last_outbound_at"] >= row["last_inbound_at"],
-                assignee=row["assignee"],
-                author=row["author_handle"] or row["author_name"],
-                waiting_since=row["waiting_since"],
-            )
-            for row in rows
-        ]
+        return [inbox_row(row) for row in rows]
 
     async def teams_of(self, workspace_id: int, agent_id: int) -> frozenset[int]:
         async with self._db.connection() as conn:
@@ -412,6 +425,12 @@ class PgInboxPages:
         async with self._db.connection() as conn:
             done = await conn.fetchval(SNOOZE, workspace_id, thread_id, until)
         return done is not None
+
+    async def wake_snoozed(self, workspace_id: int, now: datetime) -> list[int]:
+        async with self._db.transaction() as conn:
+            woken = [row["id"] for row in await conn.fetch(WAKE_SNOOZED, workspace_id, now)]
+            await live_sql.announce_threads(conn, workspace_id, woken)
+        return woken
 
     async def notifications(
         self, workspace_id: int, agent_id: int, limit: int

@@ -17,11 +17,10 @@ from inbox.domain.threading import place_in_threads
 from inbox.ports import MentionClassification
 from inbox.store import ingest_sql as sql
 from inbox.store.database import Connection, Database
+from inbox.store.live_sql import announce_threads
 from inbox.store.routing import PgRoutingWriter
 from inbox.store.sla_clocks import PgClockWriter
 
-# pg_notify payloads are capped at 8000 bytes; past this a listener is told to reload instead.
-NOTIFY_PAYLOAD_LIMIT = 7900
 # Bounds the chase of conversation keys through a batch; only malformed reply cycles reach it.
 MAX_KEY_HOPS = 32
 
@@ -91,15 +90,6 @@ def _decision_json(decided: MentionClassification) -> tuple[str, str]:
         json.dumps(whole["personal_data"], ensure_ascii=False),
         json.dumps(whole["reasons"], ensure_ascii=False),
     )
-
-
-def notify_payload(workspace_id: int, thread_ids: frozenset[int]) -> str:
-    payload = json.dumps({"workspace_id": workspace_id, "thread_ids": sorted(thread_ids)})
-    if len(payload) > NOTIFY_PAYLOAD_LIMIT:
-        payload = json.dumps(
-            {"workspace_id": workspace_id, "thread_ids": None, "count": len(thread_ids)}
-        )
-    return payload
 
 
 class PgIngestTransaction:
@@ -257,8 +247,7 @@ class PgIngestTransaction:
         return bool(pending)
 
     async def notify_threads_changed(self, workspace_id: int, thread_ids: frozenset[int]) -> None:
-        if thread_ids:
-            await self.conn.execute(sql.NOTIFY, notify_payload(workspace_id, thread_ids))
+        await announce_threads(self.conn, workspace_id, thread_ids)
 
 
 def _count(status: str) -> int:

@@ -7,8 +7,6 @@ the workspace id.
 
 from __future__ import annotations
 
-from inbox.store import live_sql
-
 STAGING_COLUMNS = (
     "ord",
     "network",
@@ -379,6 +377,3 @@ VALUES ($1, $2, $3)
 ON CONFLICT (workspace_id, connector)
 DO UPDATE SET position = excluded.position, updated_at = now()
 """
-
-# The changed threads with what the pages' views select on (see inbox/store/live_sql.py).
-NOTIFY = live_sql.NOTIFY_THREADS_CHANGED

@@ -1,5 +1,6 @@
 """Changes announced by PostgreSQL (LISTEN), for the pages' live updates: one dedicated
-connection per process, its notifications decoded into `inbox.domain.live` changes.
+connection per process, its notifications decoded into `inbox.domain.live` changes; and the
+changed threads' rows, read once for every open page.
 
 A connection ends without telling a listener that merely waits (a terminated backend, a
 failover, a network that drops packets): `Listening.closed` returns when asyncpg sees it go
@@ -12,7 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,7 +28,9 @@ from inbox.domain.live import (
     ThreadsChanged,
     ThreadState,
 )
+from inbox.domain.web import InboxRow
 from inbox.store.database import Database
+from inbox.store.inbox_pages import ROW_COLUMNS, ROW_JOINS, inbox_row
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +98,48 @@ class PgChangeFeed:
                 # A lost connection would make a polite close wait on the network.
                 if not conn.is_closed():
                     conn.terminate()
+
+
+# The changed threads, whatever their status, with what their inbox rows show and what the
+# views select on (as `live_sql.THREAD_STATE` announces it).
+ROWS = f"""
+SELECT {ROW_COLUMNS}, t.team_id, t.community, t.snoozed_until
+FROM thread t {ROW_JOINS}
+WHERE t.workspace_id = $1 AND t.id = ANY ($2::bigint[])
+"""  # noqa: S608 (constants only)
+
+
+class PgLiveRows:
+    """Implements the LiveRows port: the rows of the threads that changed, in one query."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def rows(
+        self, workspace_id: int, thread_ids: Sequence[int]
+    ) -> list[tuple[ThreadState, InboxRow]]:
+        async with self._db.connection() as conn:
+            found = await conn.fetch(ROWS, workspace_id, list(thread_ids))
+        return [(_read_state(row), inbox_row(row)) for row in found]
+
+
+def _read_state(row: Any) -> ThreadState:
+    inbound, outbound = row["last_inbound_at"], row["last_outbound_at"]
+    return ThreadState(
+        thread_id=row["id"],
+        status=row["status"],
+        assignee_id=row["assignee_id"],
+        team_id=row["team_id"],
+        community=row["community"],
+        waiting_on_customer=outbound is not None and (inbound is None or outbound >= inbound),
+        snoozed_until=row["snoozed_until"],
+        sla_due_at=row["sla_due_at"],
+        network=row["network"],
+        kind=row["kind"],
+        priority=row["priority"],
+        language=row["language"],
+        topics=tuple(row["topics"]),
+    )
 
 
 def changes(channel: str, payload: Any) -> Iterator[LiveChange]:

@@ -11,6 +11,11 @@ too many threads to name.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Collection
+
+from inbox.store.database import Connection
+
 THREAD_STATE = """json_build_array(
     t.id, t.status, t.assignee_id, t.team_id, t.community,
     coalesce(t.last_outbound_at >= coalesce(t.last_inbound_at, '-infinity'), false),
@@ -20,6 +25,7 @@ THREAD_STATE = """json_build_array(
 
 # pg_notify refuses payloads of 8000 bytes or more.
 PAYLOAD_LIMIT = 7900
+NOTIFY_PAYLOAD_LIMIT = PAYLOAD_LIMIT
 # States per notification: about 120 bytes each, so a part stays well under the limit; a
 # part that does not (long topic names) goes as ids only.
 STATES_A_NOTIFICATION = 40
@@ -61,3 +67,22 @@ WHERE jsonb_typeof(p -> 'thread_ids') IS DISTINCT FROM 'array'
 # just changed by a person: announces it in the same statement.
 NOTIFY_ONE_THREAD = f"""pg_notify('inbox_threads', json_build_object(
     'workspace_id', t.workspace_id, 'threads', json_build_array({THREAD_STATE}))::text)"""
+
+
+def notify_payload(workspace_id: int, thread_ids: Collection[int]) -> str:
+    """`$1` of NOTIFY_THREADS_CHANGED; past the size of a notification, "too many to name"."""
+    payload = json.dumps({"workspace_id": workspace_id, "thread_ids": sorted(thread_ids)})
+    if len(payload) > NOTIFY_PAYLOAD_LIMIT:
+        payload = json.dumps(
+            {"workspace_id": workspace_id, "thread_ids": None, "count": len(thread_ids)}
+        )
+    return payload
+
+
+async def announce_threads(
+    conn: Connection, workspace_id: int, thread_ids: Collection[int]
+) -> None:
+    """Announces the threads a transaction changed, with their states as it leaves them: its
+    last statement, so that the pages hear of the change once it commits, or never."""
+    if thread_ids:
+        await conn.execute(NOTIFY_THREADS_CHANGED, notify_payload(workspace_id, thread_ids))

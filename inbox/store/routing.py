@@ -13,6 +13,7 @@ from typing import Any
 from inbox.domain.errors import NotFoundError
 from inbox.domain.routing import ClaimedThread, RoutingConfig
 from inbox.store.database import Connection, Database
+from inbox.store.live_sql import announce_threads
 from inbox.store.sla_clocks import PgClockWriter
 from routing.rules import RuleFacts, RuleOutcome, RuleSubject
 from routing.snapshot import (
@@ -261,6 +262,9 @@ class PgRoutingWriter:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        # The threads it assigned, by workspace: a transaction of its own announces them as
+        # it ends (an ingestion batch announces all of its threads itself).
+        self.assigned: dict[int, set[int]] = {}
 
     async def snapshot(self, workspace_id: int, now: datetime, window: timedelta) -> Snapshot:
         agents = await self._conn.fetch(AGENTS, workspace_id, now - window)
@@ -360,6 +364,7 @@ class PgRoutingWriter:
     ) -> None:
         if not assignments:
             return
+        self.assigned.setdefault(workspace_id, set()).update(a.thread_id for a in assignments)
         await self._conn.execute(
             APPLY,
             workspace_id,
@@ -413,7 +418,11 @@ class PgRoutingStore:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PgRoutingWriter]:
         async with self._db.transaction() as conn:
-            yield PgRoutingWriter(conn)
+            writer = PgRoutingWriter(conn)
+            yield writer
+            # Threads it gave to someone else change views: announced with their final state.
+            for workspace_id, thread_ids in writer.assigned.items():
+                await announce_threads(conn, workspace_id, thread_ids)
 
     async def claim(
         self, workspace_id: int, agent_id: int, limit: int, at: datetime
@@ -421,6 +430,7 @@ class PgRoutingStore:
         """Up to `limit` threads from the agent's queue, never beyond their capacity."""
         async with self._db.transaction() as conn:
             rows = await conn.fetch(CLAIM, workspace_id, agent_id, limit, at)
+            await announce_threads(conn, workspace_id, [row["id"] for row in rows])
         return [ClaimedThread(row["id"], row["priority"], row["sla_due_at"]) for row in rows]
 
     async def rule_counts(self, workspace_id: int) -> dict[str, int]:
@@ -482,6 +492,7 @@ class PgThreadEditor:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self.clocks = PgClockWriter(conn)
+        self.corrected: dict[int, set[int]] = {}  # by workspace, announced as `edit` ends
 
     async def correct(
         self, workspace_id: int, thread_id: int, field: str, value: object, corrected_by: str
@@ -499,6 +510,7 @@ class PgThreadEditor:
         )
         if old is None:
             raise NotFoundError("thread", thread_id)
+        self.corrected.setdefault(workspace_id, set()).add(thread_id)
         return json.loads(old)
 
 
@@ -509,7 +521,11 @@ class PgThreadEdits:
     @asynccontextmanager
     async def edit(self) -> AsyncIterator[PgThreadEditor]:
         async with self._db.transaction() as conn:
-            yield PgThreadEditor(conn)
+            editor = PgThreadEditor(conn)
+            yield editor
+            # After the clocks it re-planned: the deadline the rows show is the new one.
+            for workspace_id, thread_ids in editor.corrected.items():
+                await announce_threads(conn, workspace_id, thread_ids)
 
 
 # -- collision guard and community answers ---------------------------------------------------

@@ -22,6 +22,7 @@ from inbox.domain.sla import (
 from inbox.domain.thread import Priority, ThreadKind
 from inbox.store.database import Connection, Database
 from inbox.store.ingest_sql import LOCK_WORKSPACE
+from inbox.store.live_sql import announce_threads
 
 SETTINGS = "SELECT version, calendars, policies FROM sla_config WHERE workspace_id = $1"
 
@@ -206,6 +207,8 @@ class PgClockWriter:
         self._held: dict[int, _Messages] = {}
         # Of the threads it created, those whose clocks it has not written yet.
         self._clockless: set[int] = set()
+        # The threads it closed: a transaction of its own announces them as it ends.
+        self.closed: set[int] = set()
 
     def remember_new_threads(
         self, workspace_id: int, inserted: Iterable[Record], created: Collection[int]
@@ -296,7 +299,9 @@ class PgClockWriter:
         rows = await self._conn.fetch(
             RECORD_CLOSURES, workspace_id, list(thread_ids), at, reason, closed_by
         )
-        return [row["thread_id"] for row in rows]
+        closed = [row["thread_id"] for row in rows]
+        self.closed.update(closed)
+        return closed
 
     async def queue_acknowledgements(
         self, workspace_id: int, acknowledgements: Sequence[tuple[int, str, str]]
@@ -521,4 +526,7 @@ class PgSlaSettingsStore:
     async def clock_transaction(self, workspace_id: int) -> AsyncIterator[PgClockWriter]:
         async with self._db.transaction() as conn:
             await conn.execute(LOCK_WORKSPACE, workspace_id)
-            yield PgClockWriter(conn)
+            writer = PgClockWriter(conn)
+            yield writer
+            # The threads it closed leave the pages' views: announced with their final state.
+            await announce_threads(conn, workspace_id, writer.closed)

@@ -162,6 +162,11 @@ class InboxPages:
         if not await self._query.snooze(session.workspace_id, thread_id, until):
             raise NotFoundError("open thread", thread_id)
 
+    async def wake_snoozed(self, workspace_id: int) -> list[int]:
+        """Threads whose snooze has passed come back to their views, and the open pages hear
+        of it (the worker's pass, every few seconds); the threads woken."""
+        return await self._query.wake_snoozed(workspace_id, self._clock())
+
     async def notifications(self, session: WebSession, limit: int = 50) -> list[PageNotification]:
         """What the person was told, newest first; reading them marks them read."""
         found = await self._query.notifications(session.workspace_id, session.agent_id, limit)

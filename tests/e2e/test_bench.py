@@ -154,17 +154,24 @@ def test_the_live_benchmark_prints_its_figures_last(database_dsn: str) -> None:
         *("--clients", "6", "--agents", "3", "--threads", "300", "--rate", "20"),
         *("--batch", "5", "--seconds", "2", "--database-url", database_dsn),
     )
-    names = [line.split(":")[0] for line in result.stdout.strip().splitlines()[-9:]]
+    names = [line.split(":")[0] for line in result.stdout.strip().splitlines()[-16:]]
     assert names == [
         "page_quiet_p50_ms",
         "page_p50_ms",
         "page_p99_ms",
         "fetches_per_client_per_min",
+        "rows_sent_per_client_per_min",
+        "commit_to_row_p50_ms",
+        "commit_to_row_p99_ms",
+        "server_cpu_baseline_share",
+        "server_cpu_share",
+        "server_cpu_ratio",
         "ingest_baseline_mentions_per_s",
         "ingest_mentions_per_s",
         "ingest_rate_ratio",
         "ingest_baseline_batch_p99_ms",
         "ingest_batch_p99_ms",
+        "ingest_batch_p99_ratio",
     ]
 
 

@@ -166,6 +166,39 @@ async def test_a_new_row_comes_in_live_and_the_focus_stays_on_the_agents_row(
     assert await page.evaluate(focused_row) not in (None, chosen)
 
 
+async def test_rows_come_and_go_with_their_changes_and_the_page_fetches_nothing(
+    browser: Any,
+    client: tuple[aiohttp.ClientSession, str],
+    services: Services,
+    db: Database,
+    workspace_id: int,
+) -> None:
+    _, base = client
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    answered = [
+        recent(mention("1", conversation="c1", text="@acme thanks, all good now"), 30),
+        recent(mention("r1", author="brand", conversation="c1", direction=Direction.OUTBOUND), 20),
+    ]
+    await services.ingest(workspace_id, IngestBatch(answered))
+    async with db.connection() as conn:
+        thread_id = await conn.fetchval(
+            "SELECT id FROM thread WHERE workspace_id = $1", workspace_id
+        )
+    page = await logged_in(browser, base, "ana@example.com")
+    await page.goto(f"{base}/inbox?view=all")
+    await page.wait_for_selector("text=all good now")
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+
+    arrival = recent(mention("2", author="u2", conversation="c2", text="@acme sent live"), 1)
+    await services.ingest(workspace_id, IngestBatch([arrival]))
+    await page.wait_for_selector("text=sent live", timeout=20_000)
+    await services.close_without_reply(workspace_id, thread_id, "resolved", "agent:test")
+    await page.wait_for_selector("text=all good now", state="detached", timeout=20_000)
+    assert await page.inner_text("#thread-count") == "1"
+    assert [url for url in fetched if "/inbox" in url] == []
+
+
 async def test_a_lead_reads_the_sla_figures(
     browser: Any,
     client: tuple[aiohttp.ClientSession, str],

@@ -383,3 +383,28 @@ async def test_a_note_about_the_customer_shows_on_all_their_threads(
     assert "Prefers e-mail &lt;b&gt;after 6pm&lt;/b&gt;" in shown
     async with await _post(ana, f"{url}/customer-notes", page, body="   ") as r:
         assert r.status == 400
+
+
+async def test_a_thread_page_offers_only_the_actions_the_persons_roles_allow(
+    client: tuple[aiohttp.ClientSession, str],
+    second: aiohttp.ClientSession,
+    services: Services,
+    db: Database,
+    workspace_id: int,
+) -> None:
+    ana, base = client
+    thread_id, url = await _agent_on_a_thread(ana, base, services, db, workspace_id)
+    await agent(services, db, workspace_id, "oscar@example.com", Role.OPS)
+    await signed_in(second, base, "oscar@example.com")
+    acting = ("take", "snooze", "assign", "close", "classification", "reply")
+
+    agents_page = await _page(ana, url)
+    for action in acting:
+        assert f'action="/threads/{thread_id}/{action}"' in agents_page, action
+
+    ops_page = await _page(second, url)
+    for action in acting:
+        assert f'action="/threads/{thread_id}/{action}"' not in ops_page, action
+    # What ops may do on a thread stays: notes for colleagues and about the customer.
+    assert f'action="/threads/{thread_id}/notes"' in ops_page
+    assert f'action="/threads/{thread_id}/customer-notes"' in ops_page

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from inbox.domain.network import Network
-from inbox.store.ingest import NOTIFY_PAYLOAD_LIMIT, first_of_each, notify_payload
+from inbox.store.ingest import first_of_each
+from inbox.store.live_sql import NOTIFY_PAYLOAD_LIMIT, notify_payload
 from tests.factories import mention
 
 

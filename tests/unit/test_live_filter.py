@@ -284,3 +284,73 @@ def test_notices_are_kept_beside_the_changes() -> None:
     assert taken is not None
     assert taken.notices == [{"thread_id": 1}]
     assert taken.reload
+
+
+# --- rows sent with the change -------------------------------------------------------------
+
+
+def read(*states: ThreadState) -> ThreadsChanged:
+    """Threads read again by the process, each open one with its row rendered."""
+    rendered = {s.thread_id: f"<tr>{s.thread_id}</tr>" for s in states if s.status == "open"}
+    return ThreadsChanged(WS, threads=states, rows=rendered)
+
+
+def test_a_page_is_sent_the_rows_of_its_view_and_told_which_left_it() -> None:
+    watch = PageWatch(inbox("mine"), shown=frozenset({100}))
+    update = heard(
+        watch, read(thread(100, assignee_id=BEN), thread(200), thread(300, assignee_id=BEN))
+    )
+    assert update is not None
+    assert update.rows == {200: "<tr>200</tr>"}
+    assert update.gone == {100}
+    assert update.threads == set()  # nothing to fetch
+    assert watch.shown == {200}
+
+
+def test_a_closed_thread_a_page_showed_is_taken_out_of_it() -> None:
+    watch = PageWatch(inbox("all"), shown=frozenset({100}))
+    update = heard(watch, read(thread(100, status="resolved")))
+    assert update is not None
+    assert (update.rows, update.gone) == ({}, {100})
+
+
+def test_with_its_row_a_thread_is_placed_by_its_deadline_exactly() -> None:
+    breached = PageWatch(inbox("all", filters=InboxFilters(sla="breached")))
+    at_risk = PageWatch(inbox("all", filters=InboxFilters(sla="at_risk")))
+    late = thread(1, sla_due_at=NOW - timedelta(minutes=5))
+    soon = thread(2, sla_due_at=NOW + timedelta(minutes=10))
+    later = thread(3, sla_due_at=NOW + timedelta(hours=2))
+    to_breached = heard(breached, read(late, soon, later))
+    to_at_risk = heard(at_risk, read(late, soon, later))
+    assert to_breached is not None
+    assert to_at_risk is not None
+    assert set(to_breached.rows) == {1}
+    assert set(to_at_risk.rows) == {2}
+
+
+def test_the_latest_news_of_a_thread_wins_in_a_burst() -> None:
+    pending = Coalescer(interval=1.0)
+    pending.add(PageUpdate(rows={1: "<tr>old</tr>"}, gone={2}))
+    assert pending.take(now=1.0) is not None
+    pending.add(PageUpdate(rows={1: "<tr>older</tr>"}))
+    pending.add(PageUpdate(gone={1}, rows={2: "<tr>back</tr>"}))
+    pending.add(PageUpdate(threads={3}))
+    pending.add(PageUpdate(rows={3: "<tr>sent</tr>"}))
+    taken = pending.take(now=2.0)
+    assert taken is not None
+    assert (taken.rows, taken.gone, taken.threads) == (
+        {2: "<tr>back</tr>", 3: "<tr>sent</tr>"},
+        {1},
+        set(),
+    )
+    assert taken.changed() == {1, 2, 3}
+
+
+def test_rows_count_towards_the_reload_of_a_page_that_fell_behind() -> None:
+    pending = Coalescer(interval=1.0)
+    pending.add(PageUpdate(rows=dict.fromkeys(range(MOST_THREADS_AN_EVENT), "<tr></tr>")))
+    pending.add(PageUpdate(gone={-1}))
+    taken = pending.take(now=1.0)
+    assert taken is not None
+    assert taken.reload
+    assert taken.changed() == set()

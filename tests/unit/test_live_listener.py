@@ -1,16 +1,18 @@
 """The process's listener, driven through a hand-written feed: it listens again after every
-loss, tells the open pages to reload once it is back, and says how it is doing."""
+loss, tells the open pages to reload once it is back, says how it is doing, and hands the
+changed rows to the pages, read and rendered once for all of them."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from inbox.domain.errors import DatabaseUnavailableError
 from inbox.domain.live import LiveChange, LivePage, PageKind, ThreadsChanged, ThreadState
-from inbox.usecases.live import LAST_RETRY_SECONDS, LiveUpdates, retry_delay
+from inbox.domain.web import InboxRow
+from inbox.usecases.live import LAST_RETRY_SECONDS, MOST_QUEUED, LiveUpdates, retry_delay
 
 WS = 7
 START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -130,3 +132,127 @@ async def test_the_health_board_sees_no_listener_where_none_runs_then_its_state(
         assert health is not None
         assert not health[0]
         assert "terminated" in health[1]
+
+
+class FakeRows:
+    """The threads as the database has them now; counts the reads."""
+
+    def __init__(self, *states: ThreadState) -> None:
+        self.states = {state.thread_id: state for state in states}
+        self.reads: list[list[int]] = []
+        self.fail = False
+
+    async def rows(
+        self, workspace_id: int, thread_ids: Sequence[int]
+    ) -> list[tuple[ThreadState, InboxRow]]:
+        self.reads.append(list(thread_ids))
+        if self.fail:
+            raise DatabaseUnavailableError("the database is away")
+        return [(self.states[t], _row(t)) for t in thread_ids if t in self.states]
+
+
+def _row(thread_id: int) -> InboxRow:
+    return InboxRow(thread_id, "x", "open", "normal", "complaint", None, (), "hello", None, None,
+                    False, None, None)  # fmt: skip
+
+
+class Renderer:
+    def __init__(self) -> None:
+        self.rendered: list[int] = []
+
+    def __call__(self, row: InboxRow, now: datetime) -> str:
+        self.rendered.append(row.thread_id)
+        return f"<tr>{row.thread_id}</tr>"
+
+
+async def test_changed_rows_are_read_and_rendered_once_for_every_page_that_shows_them() -> None:
+    feed = FakeFeed(failures=0)
+    # Announced as Ana's, read as Ben's now: the pages go by what was read.
+    rows = FakeRows(ThreadState(5, "open", assignee_id=2), ThreadState(6, "resolved"))
+    render = Renderer()
+    live = LiveUpdates(feed, rows)
+    async with live.running(render_row=render):
+        await asyncio.wait_for(feed.opened.get(), timeout=30)
+        assert feed.deliver is not None
+        bens = [LivePage(PageKind.INBOX, 2, view="mine") for _ in range(120)]
+        anas = LivePage(PageKind.INBOX, 1, view="mine")
+        async with contextlib.AsyncExitStack() as pages:
+            ben_pages = [await pages.enter_async_context(live.subscribe(WS, p)) for p in bens]
+            ana = await pages.enter_async_context(live.subscribe(WS, anas, frozenset({5})))
+            feed.deliver(
+                ThreadsChanged(WS, threads=(ThreadState(5, "open", assignee_id=1),), unknown=(6,))
+            )
+            for page in ben_pages:
+                update = await page.next(quiet_seconds=30)
+                assert update is not None
+                assert update.rows == {5: "<tr>5</tr>"}
+            taken_out = await ana.next(quiet_seconds=30)
+            assert taken_out is not None
+            assert (taken_out.gone, taken_out.rows, taken_out.threads) == ({5}, {}, set())
+    assert rows.reads == [[5, 6]]
+    assert render.rendered == [5]  # once for 120 pages, and never a closed thread's row
+
+
+async def test_pages_fetch_what_changed_when_the_rows_cannot_be_read() -> None:
+    feed = FakeFeed(failures=0)
+    rows = FakeRows()
+    rows.fail = True
+    live = LiveUpdates(feed, rows)
+    async with live.running(render_row=Renderer()):
+        await asyncio.wait_for(feed.opened.get(), timeout=30)
+        assert feed.deliver is not None
+        async with live.subscribe(WS, LivePage(PageKind.INBOX, 1, view="mine")) as page:
+            feed.deliver(ThreadsChanged(WS, threads=(ThreadState(5, "open", assignee_id=1),)))
+            update = await page.next(quiet_seconds=30)
+            assert update is not None
+            assert (update.threads, update.rows) == ({5}, {})
+
+
+async def test_no_rows_are_read_for_a_workspace_without_an_open_inbox_page() -> None:
+    feed = FakeFeed(failures=0)
+    rows = FakeRows(ThreadState(5, "open", assignee_id=1))
+    live = LiveUpdates(feed, rows)
+    async with live.running(render_row=Renderer()):
+        await asyncio.wait_for(feed.opened.get(), timeout=30)
+        assert feed.deliver is not None
+        async with live.subscribe(WS, LivePage(PageKind.THREAD, 1, thread_id=5)) as page:
+            feed.deliver(ThreadsChanged(WS, threads=(ThreadState(5, "open", assignee_id=1),)))
+            update = await page.next(quiet_seconds=30)
+            assert update is not None
+            assert update.threads == {5}
+    assert rows.reads == []
+
+
+class StuckRows(FakeRows):
+    """A database that does not answer the read until told."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reading = asyncio.Event()
+        self.answer = asyncio.Event()
+
+    async def rows(
+        self, workspace_id: int, thread_ids: Sequence[int]
+    ) -> list[tuple[ThreadState, InboxRow]]:
+        self.reading.set()
+        await self.answer.wait()
+        return await super().rows(workspace_id, thread_ids)
+
+
+async def test_pages_reload_rather_than_changes_queue_without_end_behind_a_stuck_read() -> None:
+    feed = FakeFeed(failures=0)
+    rows = StuckRows()
+    live = LiveUpdates(feed, rows)
+    async with live.running(render_row=Renderer()):
+        await asyncio.wait_for(feed.opened.get(), timeout=30)
+        assert feed.deliver is not None
+        async with live.subscribe(WS, LivePage(PageKind.INBOX, 1, view="mine")) as page:
+            feed.deliver(ThreadsChanged(WS, threads=(ThreadState(1, "open", assignee_id=1),)))
+            await asyncio.wait_for(rows.reading.wait(), timeout=30)
+            for thread_id in range(2, MOST_QUEUED + 3):
+                state = ThreadState(thread_id, "open", assignee_id=1)
+                feed.deliver(ThreadsChanged(WS, threads=(state,)))
+            update = await page.next(quiet_seconds=30)
+            assert update is not None
+            assert update.reload
+            rows.answer.set()

@@ -1,5 +1,6 @@
-// Live updates and keyboard moves for the inbox. No framework: the server renders the rows;
-// this only asks for them again when something changed, and moves the focus.
+// Live updates and keyboard moves for the inbox. No framework: the server renders the rows,
+// and sends those that changed with the change (or this asks for them); this puts them in
+// place, and moves the focus.
 "use strict";
 
 (function () {
@@ -107,6 +108,13 @@
     let lastFetch = 0;
     let timer = null;
     let fetching = false;
+    // Rows sent while a fetch was on its way ("" for a row taken out): newer than its answer,
+    // so put back once the answer is in.
+    let sentMeanwhile = new Map();
+    const putSent = (sent) => {
+      const html = Array.from(sent.values()).join("");
+      whole = patchRows(html, Array.from(sent.keys())) || whole;
+    };
     const schedule = () => {
       if (!rows || timer !== null || fetching || (!whole && wanted.size === 0)) { return; }
       timer = window.setTimeout(fetchRows, Math.max(0, lastFetch + 1000 - Date.now()));
@@ -133,9 +141,10 @@
           } else {
             replaceRows(html);
           }
+          if (sentMeanwhile.size) { putSent(sentMeanwhile); }
         })
         .catch(() => { whole = true; })
-        .finally(() => { fetching = false; schedule(); });
+        .finally(() => { fetching = false; sentMeanwhile = new Map(); schedule(); });
     };
     const events = new EventSource(streamUrl());
     events.addEventListener("hello", (event) => {
@@ -167,7 +176,23 @@
         return;
       }
       if (changed && Array.isArray(changed.threads)) {
-        changed.threads.forEach((id) => wanted.add(String(id)));
+        // The rows sent are put in place and the threads gone taken out at once; only the
+        // others are fetched.
+        const sent = new Map();
+        if (rows && changed.rows && typeof changed.rows === "object") {
+          Object.entries(changed.rows).forEach(([id, html]) => sent.set(id, String(html)));
+        }
+        if (rows && Array.isArray(changed.gone)) {
+          changed.gone.forEach((id) => sent.set(String(id), ""));
+        }
+        if (sent.size) {
+          putSent(sent);
+          sent.forEach((html, id) => {
+            wanted.delete(id);
+            if (fetching) { sentMeanwhile.set(id, html); }
+          });
+        }
+        changed.threads.forEach((id) => { if (!sent.has(String(id))) { wanted.add(String(id)); } });
       } else {
         whole = true;
       }

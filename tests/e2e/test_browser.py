@@ -5,6 +5,7 @@ Set INBOX_SCREENSHOTS=docs/screenshots to refresh the README's screenshots."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -164,6 +165,40 @@ async def test_a_new_row_comes_in_live_and_the_focus_stays_on_the_agents_row(
     assert await page.inner_text("#thread-count") == "4"
     await page.keyboard.press("j")  # the keys still move from the focused row
     assert await page.evaluate(focused_row) not in (None, chosen)
+
+
+async def test_a_stream_refused_once_is_opened_again_and_rows_still_come_live(
+    browser: Any,
+    client: tuple[aiohttp.ClientSession, str],
+    services: Services,
+    db: Database,
+    workspace_id: int,
+) -> None:
+    # An answer other than 200 (the database down, a restart) ends an EventSource for good:
+    # the page must open its stream again by itself.
+    _, base = client
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    page = await logged_in(browser, base, "ana@example.com")
+    streams: list[str] = []
+
+    async def refuse_the_first(route: Any) -> None:
+        streams.append(route.request.url)
+        if len(streams) == 1:
+            await route.fulfill(status=503, body="the database is unavailable")
+        else:
+            await route.continue_()
+
+    await page.route("**/events*", refuse_the_first)
+    await page.goto(f"{base}/inbox?view=all")
+    await page.wait_for_function("document.readyState === 'complete'")
+    deadline = asyncio.get_running_loop().time() + 20
+    while len(streams) < 2:
+        assert asyncio.get_running_loop().time() < deadline, "the stream was not opened again"
+        await asyncio.sleep(0.05)
+
+    arrival = recent(mention("1", author="u1", conversation="c1", text="@acme back online"), 1)
+    await services.ingest(workspace_id, IngestBatch([arrival]))
+    await page.wait_for_selector("text=back online", timeout=20_000)
 
 
 async def test_rows_come_and_go_with_their_changes_and_the_page_fetches_nothing(

@@ -146,7 +146,26 @@
         .catch(() => { whole = true; })
         .finally(() => { fetching = false; sentMeanwhile = new Map(); schedule(); });
     };
-    const events = new EventSource(streamUrl());
+    // The page listens on `events`, which outlives each EventSource: the browser reconnects a
+    // dropped stream by itself, but an answer other than 200 (the database down, the server
+    // restarting) closes it for good, so a new one is opened after a growing wait.
+    const events = new EventTarget();
+    let retryMs = 1000;
+    const connect = () => {
+      const source = new EventSource(streamUrl());
+      ["hello", "change", "resync", "notice", "alert"].forEach((kind) => {
+        source.addEventListener(kind, (event) => {
+          events.dispatchEvent(new MessageEvent(kind, { data: event.data }));
+        });
+      });
+      source.addEventListener("hello", () => { retryMs = 1000; });
+      source.addEventListener("error", () => {
+        if (source.readyState !== EventSource.CLOSED) { return; }
+        window.setTimeout(connect, retryMs);
+        retryMs = Math.min(retryMs * 2, 30000);
+      });
+    };
+    connect();
     events.addEventListener("hello", (event) => {
       let said = null;
       try { said = JSON.parse(event.data); } catch (error) { return; }

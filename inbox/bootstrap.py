@@ -206,7 +206,7 @@ def _admin_services(
         workspaces=ManageWorkspaces(PgWorkspaceDirectory(db)),
         people=ManagePeople(PgPeopleAdmin(db), teams, passwords),
         teams=ManageTeams(teams),
-        calendars=ManageCalendars(sla),
+        calendars=ManageCalendars(sla, clock=utc_now),
         sla=ManageSlaPolicies(sla),
         routing=ManageRouting(RoutingSettings(PgRoutingStore(db))),
         canned=ManageCanned(CannedResponses(PgCannedStore(db))),

@@ -207,7 +207,7 @@ def _admin_services(
         people=ManagePeople(PgPeopleAdmin(db), teams, passwords),
         teams=ManageTeams(teams),
         calendars=ManageCalendars(sla, clock=utc_now),
-        sla=ManageSlaPolicies(sla),
+        sla=ManageSlaPolicies(sla, teams),
         routing=ManageRouting(RoutingSettings(PgRoutingStore(db))),
         canned=ManageCanned(CannedResponses(PgCannedStore(db))),
         accounts=ManageAccounts(ListChannels(PgChannelQuery(db)), PgAccountAdmin(db, keys)),

@@ -103,7 +103,7 @@ async def test_policies_are_listed_with_their_targets_calendar_warning_and_rules
     # Targets of its own are whole: no resolution target at that priority unless set there.
     assert "urgent (its own) 15 min 20 min none" in words
     assert "high 30 min 45 min 480 min" in words
-    assert "normal 60 min 60 min none" in words  # standard: the defaults
+    assert "every priority 60 min 60 min none" in words  # standard: the defaults
     assert "Acknowledges messages that arrive out of hours." in words
     assert "When priority high or urgent: urgent." in words
     assert "When on x, team Billing, VIP customers: urgent." in words

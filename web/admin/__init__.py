@@ -12,7 +12,16 @@ from __future__ import annotations
 from aiohttp import web
 
 from inbox.usecases.admin_access import sections_for
-from web.admin import calendars, canned, documents, integrations, people, teams, workspaces
+from web.admin import (
+    calendars,
+    canned,
+    documents,
+    integrations,
+    people,
+    policies,
+    teams,
+    workspaces,
+)
 from web.admin.common import page
 from web.pages import Handler, _required_session, translated
 
@@ -50,6 +59,10 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("POST", "/admin/calendars/remove", calendars.remove_calendar),
     ("GET", "/admin/sla", documents.sla_page),
     ("POST", "/admin/sla", documents.save_sla),
+    ("POST", "/admin/sla/policies", policies.save_policy),
+    ("POST", "/admin/sla/policies/remove", policies.remove_policy),
+    ("POST", "/admin/sla/rules", policies.save_rule),
+    ("POST", "/admin/sla/rules/remove", policies.remove_rule),
     ("GET", "/admin/routing", documents.routing_page),
     ("POST", "/admin/routing", documents.save_routing),
     ("GET", "/admin/canned", canned.canned_page),

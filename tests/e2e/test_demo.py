@@ -24,6 +24,8 @@ from typing import Any
 
 import pytest
 
+from inbox.demo_day import SCRIPT
+
 pytestmark = pytest.mark.integration
 
 INBOX = [sys.executable, "-m", "inbox.cli"]
@@ -279,6 +281,17 @@ def test_the_demos_first_minutes_show_risk_a_breach_an_out_of_hours_answer_and_a
             seen.add("incident")
         time.sleep(0.5)
     assert seen == promised, f"not shown in the first minutes: {sorted(promised - seen)}"
+
+
+def test_the_day_plays_again_and_again_each_time_with_new_posts(demo: Demo) -> None:
+    answered = {post.reply_to for post in SCRIPT}
+    alone = next(post.text for n, post in enumerate(SCRIPT) if n not in answered)
+    deadline = time.monotonic() + FIRST_MINUTES_S
+    while len(played := [t for t in _open_threads(demo) if t["excerpt"] == alone]) < 2:
+        assert time.monotonic() < deadline, "the day did not play a second time"
+        time.sleep(0.5)
+    # Each time a thread of its own, holding that post once.
+    assert all(thread["message_count"] == 1 for thread in played)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])

@@ -26,7 +26,7 @@ from pydantic import SecretStr
 
 from connectors.x.fake import FakeX, FakeXServer
 from inbox import demo_calendar, demo_day, demo_history, demo_networks, demo_workspace
-from inbox.bootstrap import open_runtime, run_workers
+from inbox.bootstrap import Runtime, open_runtime, run_workers
 from inbox.domain.people import Role
 from inbox.logs import logging_to_file
 from inbox.settings import Settings
@@ -106,9 +106,7 @@ async def run_demo(
                     try:
                         await listen(runner, host, port)
                         print(announce(_url(host, port), access, folder, start), flush=True)
-                        async with asyncio.TaskGroup() as tasks:
-                            tasks.create_task(run_workers(runtime, stop))
-                            tasks.create_task(_play_days(fake, others, stop, speed))
+                        await _run_until_stopped(runtime, fake, others, stop, speed)
                     finally:
                         await runner.cleanup()
 
@@ -122,6 +120,24 @@ def _scratch_folder() -> Iterator[Path]:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+async def _run_until_stopped(
+    runtime: Runtime,
+    fake: FakeX,
+    others: demo_networks.OtherNetworks,
+    stop: asyncio.Event,
+    speed: float,
+) -> None:
+    """The workers and the scripted day, until `stop`; should either end first (an error),
+    the other is stopped too and the error raised as it is."""
+    playing = asyncio.create_task(_play_days(fake, others, stop, speed))
+    playing.add_done_callback(lambda _: stop.set())
+    try:
+        await run_workers(runtime, stop)
+    finally:
+        stop.set()
+        await playing
 
 
 async def _play_days(

@@ -7,7 +7,6 @@ root through `SERVICES`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -34,13 +33,15 @@ from web import metrics, openapi
 from web.admin import add_admin_pages
 from web.admin.api import add_admin_api
 from web.inbound_webhooks import add_inbound_webhooks
-from web.keys import SERVICES
-from web.pages import TEMPLATES, add_pages, html_response
+from web.incidents import add_incident_pages
+from web.keys import SERVICES, Handler
+from web.live import add_live_events
+from web.login import add_login_pages
+from web.pages import add_pages
+from web.rendering import STATIC, TEMPLATES, html_response
+from web.thread_pages import add_thread_pages
 
 log = logging.getLogger(__name__)
-
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 STAFF = (Role.AGENT, Role.LEAD, Role.OPS, Role.ADMIN)
 
@@ -526,6 +527,17 @@ async def openapi_document(request: web.Request) -> web.Response:
     return web.json_response(openapi.document())
 
 
+def _add_pages(app: web.Application, default_workspace: int) -> None:
+    """Every page family, each registering its own routes."""
+    add_login_pages(app, default_workspace)
+    add_pages(app)
+    add_thread_pages(app)
+    add_incident_pages(app)
+    add_live_events(app)
+    add_admin_pages(app)
+    app.router.add_static("/static", str(STATIC), show_index=False)
+
+
 def create_app(
     services: Services,
     default_workspace: int | None = None,
@@ -538,8 +550,7 @@ def create_app(
     app[SERVICES] = services
     add_inbound_webhooks(app, inbound)
     if default_workspace is not None:
-        add_pages(app, default_workspace)
-        add_admin_pages(app)
+        _add_pages(app, default_workspace)
     app.router.add_get("/healthz", healthz)
     add_admin_api(app, caller_of)
     app.router.add_get("/api/v1/threads", list_threads)

@@ -17,7 +17,10 @@ from inbox.domain.people import Role
 from inbox.domain.thread import Priority, ThreadKind
 from inbox.domain.web import WebSession
 from inbox.usecases.replies import ReplyCollisionError
-from web.pages import _checked_form, _required_session, _services, render, translated
+from web.errors import translated
+from web.keys import services_of
+from web.rendering import render
+from web.session import checked_form, required_session
 
 THREAD_KINDS = tuple(k.value for k in ThreadKind if k is not ThreadKind.UNCLASSIFIED)
 URGENCIES = tuple(p.value for p in Priority)
@@ -55,8 +58,8 @@ async def _action(
     request: web.Request, *roles: Role, doing: str = "this"
 ) -> tuple[WebSession, Any, int]:
     """The session, its checked form and the thread of a posted action; 403 without a role."""
-    session = await _required_session(request)
-    form = await _checked_form(request, session)
+    session = await required_session(request)
+    form = await checked_form(request, session)
     if roles and not session.has(*roles):
         raise web.HTTPForbidden(text=f"{doing} is for agents, leads and admins")
     return session, form, _thread_id(request)
@@ -67,8 +70,8 @@ def _back(thread_id: int, notice: str, extra: str = "") -> web.HTTPSeeOther:
 
 
 async def thread_page(request: web.Request) -> web.Response:
-    session = await _required_session(request)
-    services = _services(request)
+    session = await required_session(request)
+    services = services_of(request)
     page = await services.inbox_pages.thread(session, _thread_id(request))
     try:
         clocks = await services.explain_sla(session.workspace_id, page.thread_id)
@@ -103,7 +106,7 @@ async def thread_page(request: web.Request) -> web.Response:
 async def reply(request: web.Request) -> web.StreamResponse:
     session, form, thread_id = await _action(request, *DESK, doing="replying")
     try:
-        await _services(request).replies.send(
+        await services_of(request).replies.send(
             session.workspace_id,
             thread_id,
             session.agent_id,
@@ -118,7 +121,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
 
 async def take_thread(request: web.Request) -> web.StreamResponse:
     session, _, thread_id = await _action(request, *DESK, doing="taking a thread")
-    await _services(request).inbox_pages.take(session, thread_id)
+    await services_of(request).inbox_pages.take(session, thread_id)
     raise _back(thread_id, "taken")
 
 
@@ -134,7 +137,7 @@ async def resolve_thread(request: web.Request) -> web.StreamResponse:
 
 async def _close(request: web.Request, reason: str, notice: str, doing: str) -> web.StreamResponse:
     session, _, thread_id = await _action(request, *DESK, doing=doing)
-    await _services(request).close_without_reply(
+    await services_of(request).close_without_reply(
         session.workspace_id, thread_id, reason, f"agent:{session.agent_id}"
     )
     raise _back(thread_id, notice)
@@ -142,7 +145,7 @@ async def _close(request: web.Request, reason: str, notice: str, doing: str) -> 
 
 async def add_note(request: web.Request) -> web.StreamResponse:
     session, form, thread_id = await _action(request)
-    told = await _services(request).inbox_pages.add_note(
+    told = await services_of(request).inbox_pages.add_note(
         session, thread_id, str(form.get("body", ""))
     )
     raise _back(thread_id, "noted", f"&told={len(told)}" if told else "")
@@ -150,7 +153,7 @@ async def add_note(request: web.Request) -> web.StreamResponse:
 
 async def add_customer_note(request: web.Request) -> web.StreamResponse:
     session, form, thread_id = await _action(request)
-    await _services(request).inbox_pages.add_customer_note(
+    await services_of(request).inbox_pages.add_customer_note(
         session, thread_id, str(form.get("body", ""))
     )
     raise _back(thread_id, "customer_noted")
@@ -175,7 +178,7 @@ async def assign_thread(request: web.Request) -> web.StreamResponse:
     kind, _, key = str(form.get("to", "")).partition(":")
     agent_id = _optional_id(key) if kind == "agent" else None
     team_id = _optional_id(key) if kind == "team" else None
-    await _services(request).inbox_pages.assign(session, thread_id, agent_id, team_id)
+    await services_of(request).inbox_pages.assign(session, thread_id, agent_id, team_id)
     raise _back(thread_id, "assigned")
 
 
@@ -185,7 +188,7 @@ async def snooze_thread(request: web.Request) -> web.StreamResponse:
     if choice != "wake" and choice not in SNOOZES:
         raise web.HTTPBadRequest(text=f"snooze: one of {', '.join(SNOOZES)} or wake")
     hours = None if choice == "wake" else SNOOZES[choice]
-    await _services(request).inbox_pages.snooze(session, thread_id, hours)
+    await services_of(request).inbox_pages.snooze(session, thread_id, hours)
     raise _back(thread_id, "woken" if hours is None else "snoozed")
 
 
@@ -195,7 +198,7 @@ async def correct_thread(request: web.Request) -> web.StreamResponse:
     field = str(form.get("field", ""))
     if field not in ("kind", "urgency"):
         raise web.HTTPBadRequest(text="field: kind or urgency")
-    await _services(request).correct_classification(
+    await services_of(request).correct_classification(
         session.workspace_id, thread_id, field, str(form.get("value", "")),
         f"agent:{session.agent_id}",
     )  # fmt: skip
@@ -206,7 +209,7 @@ async def start_replying(request: web.Request) -> web.Response:
     """The page says the agent opened the reply box: colleagues see it, and the collision
     guard warns whoever sends second."""
     session, _, thread_id = await _action(request, *DESK, doing="replying")
-    others = await _services(request).replies.start(
+    others = await services_of(request).replies.start(
         session.workspace_id, thread_id, session.agent_id
     )
     return web.json_response({"others_replying": len(others)})

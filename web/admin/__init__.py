@@ -14,11 +14,13 @@ from aiohttp import web
 from inbox.usecases.admin_access import sections_for
 from web.admin import calendars, canned, documents, integrations, people, teams, workspaces
 from web.admin.common import page
-from web.pages import Handler, _required_session, translated
+from web.errors import translated
+from web.keys import Handler
+from web.session import required_session
 
 
 async def admin_index(request: web.Request) -> web.StreamResponse:
-    session = await _required_session(request)
+    session = await required_session(request)
     sections = sections_for(session)
     if not sections:
         raise web.HTTPForbidden(text="the admin pages are for admins and leads")

@@ -16,8 +16,9 @@ from inbox.domain.errors import ConfigurationError, NotFoundError
 from inbox.domain.web import WebSession
 from inbox.usecases.admin import AdminServices
 from inbox.usecases.admin_access import Section, require_section, sections_for
-from web.keys import SERVICES
-from web.pages import _checked_form, _required_session, render
+from web.keys import services_of
+from web.rendering import render
+from web.session import checked_form, required_session
 
 LONGEST_FIELD = 10_000
 # After a redirect the page says what happened; only these texts, never the query's own.
@@ -49,19 +50,14 @@ SECTIONS = {
 
 
 def admin(request: web.Request) -> AdminServices:
-    return request.app[SERVICES].admin
+    return services_of(request).admin
 
 
 async def admin_session(request: web.Request, section: Section) -> WebSession:
     """The logged-in person, if their role opens the section (PermissionDeniedError: 403)."""
-    session = await _required_session(request)
+    session = await required_session(request)
     require_section(session, section)
     return session
-
-
-async def checked_form(request: web.Request, session: WebSession) -> MultiDictProxy[Any]:
-    form: MultiDictProxy[Any] = await _checked_form(request, session)
-    return form
 
 
 def text(form: MultiDictProxy[Any], name: str, longest: int = LONGEST_FIELD) -> str:

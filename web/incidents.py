@@ -14,11 +14,13 @@ from typing import Any
 
 from aiohttp import web
 
+from inbox.domain.errors import PermissionDeniedError
 from inbox.domain.incidents import BulkMessage, IncidentPoint
 from inbox.domain.web import WebSession
 from inbox.usecases.incidents import INCIDENT_ROLES
-from web.errors import translated
+from web.errors import BadRequestError
 from web.keys import services_of
+from web.params import page_id
 from web.rendering import render
 from web.session import checked_form, required_session
 
@@ -70,18 +72,12 @@ def chart(points: Sequence[IncidentPoint]) -> Chart:
 async def _ops_session(request: web.Request) -> WebSession:
     session = await required_session(request)
     if not session.has(*INCIDENT_ROLES):
-        raise web.HTTPForbidden(text="incidents are for ops, leads and admins")
+        raise PermissionDeniedError("incidents are for ops, leads and admins")
     return session
 
 
-def _incident_id(request: web.Request, name: str = "incident_id") -> int:
-    try:
-        value = int(request.match_info[name])
-    except ValueError as exc:
-        raise web.HTTPNotFound() from exc
-    if not 1 <= value < 2**63:
-        raise web.HTTPNotFound()
-    return value
+def _incident_id(request: web.Request) -> int:
+    return page_id(request, "incident_id", "incident")
 
 
 def _words(raw: Any) -> list[str]:
@@ -167,7 +163,7 @@ async def merge_incident(request: web.Request) -> web.StreamResponse:
     form = await checked_form(request, session)
     raw = str(form.get("into", "")).strip().lstrip("#")
     if not raw.isdigit() or not 1 <= int(raw) < 2**63:
-        raise web.HTTPBadRequest(text="into: the number of an open incident")
+        raise BadRequestError("into", "the number of an open incident")
     target = await services_of(request).incidents.merge(session, _incident_id(request), int(raw))
     raise web.HTTPSeeOther(f"/incidents/{target.id}?notice=merged")
 
@@ -189,11 +185,11 @@ async def follow_up(request: web.Request) -> web.StreamResponse:
 
 
 def add_incident_pages(app: web.Application) -> None:
-    app.router.add_get("/incidents", translated(incidents_page))
-    app.router.add_post("/incidents", translated(open_incident))
-    app.router.add_get("/incidents/{incident_id}", translated(incident_page))
-    app.router.add_post("/incidents/{incident_id}/close", translated(close_incident))
-    app.router.add_post("/incidents/{incident_id}/merge", translated(merge_incident))
-    app.router.add_post("/incidents/{incident_id}/major", translated(declare_major))
-    app.router.add_post("/incidents/{incident_id}/acknowledge", translated(acknowledge))
-    app.router.add_post("/incidents/{incident_id}/follow-up", translated(follow_up))
+    app.router.add_get("/incidents", incidents_page)
+    app.router.add_post("/incidents", open_incident)
+    app.router.add_get("/incidents/{incident_id}", incident_page)
+    app.router.add_post("/incidents/{incident_id}/close", close_incident)
+    app.router.add_post("/incidents/{incident_id}/merge", merge_incident)
+    app.router.add_post("/incidents/{incident_id}/major", declare_major)
+    app.router.add_post("/incidents/{incident_id}/acknowledge", acknowledge)
+    app.router.add_post("/incidents/{incident_id}/follow-up", follow_up)

@@ -11,6 +11,7 @@ import ipaddress
 from aiohttp import web
 from pydantic import SecretStr
 
+from inbox.domain.errors import PermissionDeniedError
 from inbox.usecases.web_auth import LoginRefusedError, TooManyAttemptsError
 from web.keys import WORKSPACE, services_of
 from web.rendering import render
@@ -42,7 +43,7 @@ async def login_page(request: web.Request) -> web.Response:
 
 async def login(request: web.Request) -> web.StreamResponse:
     if not _same_origin(request):
-        raise web.HTTPForbidden(text="log in from this site's own page")
+        raise PermissionDeniedError("log in from this site's own page")
     form = await request.post()
     email = str(form.get("email", ""))[:254]
     password = SecretStr(str(form.get("password", ""))[:1024])

@@ -8,10 +8,10 @@ from typing import Any
 
 from aiohttp import web
 
+from inbox.domain.errors import PermissionDeniedError
 from inbox.domain.people import Role
 from inbox.domain.sla import person_key
 from inbox.usecases.web_pages import VIEWS
-from web.errors import translated
 from web.inbox_rows import rows_html
 from web.keys import services_of
 from web.rendering import html_response, render
@@ -64,7 +64,7 @@ async def dashboard(request: web.Request) -> web.Response:
     """The lead's view: the SLA now, and both clocks per day (or `?by=network|team`)."""
     session = await required_session(request)
     if not session.has(Role.LEAD, Role.OPS, Role.ADMIN):
-        raise web.HTTPForbidden(text="the SLA dashboard is for leads, ops and admins")
+        raise PermissionDeniedError("the SLA dashboard is for leads, ops and admins")
     services = services_of(request)
     preferences = await services.workspace_preferences.load(session.workspace_id)
     # Per-person figures only where the workspace chose them (and then everyone sees their own).
@@ -138,7 +138,7 @@ async def my_dashboard(request: web.Request) -> web.Response:
 
 
 def add_pages(app: web.Application) -> None:
-    app.router.add_get("/inbox", translated(inbox_page))
+    app.router.add_get("/inbox", inbox_page)
     app.router.add_get("/dashboard", dashboard)
-    app.router.add_get("/me", translated(my_dashboard))
-    app.router.add_get("/search", translated(search_page))
+    app.router.add_get("/me", my_dashboard)
+    app.router.add_get("/search", search_page)

@@ -12,10 +12,13 @@ from typing import Any
 from aiohttp import web
 from multidict import MultiDictProxy
 
+from inbox.domain.errors import PermissionDeniedError
 from inbox.domain.web import WebSession
 from web.keys import services_of
 
 COOKIE = "inbox_session"
+# The session a request was found to carry, for its error page (which offers a way out).
+SESSION = web.RequestKey("session", WebSession)
 
 
 async def current_session(request: web.Request) -> WebSession | None:
@@ -28,6 +31,7 @@ async def required_session(request: web.Request) -> WebSession:
     session = await current_session(request)
     if session is None:
         raise web.HTTPSeeOther("/login")
+    request[SESSION] = session
     return session
 
 
@@ -36,5 +40,5 @@ async def checked_form(request: web.Request, session: WebSession) -> MultiDictPr
     form = await request.post()
     sent = str(form.get("csrf", ""))
     if not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
-        raise web.HTTPForbidden(text="the form has expired or came from elsewhere; reload it")
+        raise PermissionDeniedError("the form has expired or came from elsewhere; reload it")
     return form

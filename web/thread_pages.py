@@ -1,8 +1,8 @@
 """A thread's page and what an agent does on it: reply, note, assign, snooze, resolve, correct.
 
 Every action is a form posted with the session's CSRF token and answered by a redirect back
-to the thread with a notice (Post/Redirect/Get); domain errors become their HTTP answers
-through `translated`.
+to the thread with a notice (Post/Redirect/Get); errors become their pages in the pages'
+middleware (`web.errors`).
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ from typing import Any
 
 from aiohttp import web
 
-from inbox.domain.errors import NotFoundError
+from inbox.domain.errors import NotFoundError, PermissionDeniedError
 from inbox.domain.people import Role
 from inbox.domain.thread import Priority, ThreadKind
 from inbox.domain.web import WebSession
 from inbox.usecases.replies import ReplyCollisionError
-from web.errors import translated
+from web.errors import BadRequestError
 from web.keys import services_of
+from web.params import page_id
 from web.rendering import render
 from web.session import checked_form, required_session
 
@@ -45,13 +46,7 @@ NOTICES = {
 
 
 def _thread_id(request: web.Request) -> int:
-    try:
-        thread_id = int(request.match_info["thread_id"])
-    except ValueError as exc:
-        raise web.HTTPNotFound() from exc
-    if not 1 <= thread_id < 2**63:  # a bigint, or no thread at all
-        raise web.HTTPNotFound()
-    return thread_id
+    return page_id(request, "thread_id", "thread")
 
 
 async def _action(
@@ -61,7 +56,7 @@ async def _action(
     session = await required_session(request)
     form = await checked_form(request, session)
     if roles and not session.has(*roles):
-        raise web.HTTPForbidden(text=f"{doing} is for agents, leads and admins")
+        raise PermissionDeniedError(f"{doing} is for agents, leads and admins")
     return session, form, _thread_id(request)
 
 
@@ -168,7 +163,7 @@ def _optional_id(value: object) -> int | None:
     except ValueError:
         number = 0
     if not 1 <= number < 2**63:
-        raise web.HTTPBadRequest(text="assignee: not a known colleague or team")
+        raise BadRequestError("assignee", "not a known colleague or team")
     return number
 
 
@@ -186,7 +181,7 @@ async def snooze_thread(request: web.Request) -> web.StreamResponse:
     session, form, thread_id = await _action(request, *DESK, doing="snoozing a thread")
     choice = str(form.get("for", ""))
     if choice != "wake" and choice not in SNOOZES:
-        raise web.HTTPBadRequest(text=f"snooze: one of {', '.join(SNOOZES)} or wake")
+        raise BadRequestError("snooze", f"one of {', '.join(SNOOZES)} or wake")
     hours = None if choice == "wake" else SNOOZES[choice]
     await services_of(request).inbox_pages.snooze(session, thread_id, hours)
     raise _back(thread_id, "woken" if hours is None else "snoozed")
@@ -197,7 +192,7 @@ async def correct_thread(request: web.Request) -> web.StreamResponse:
     session, form, thread_id = await _action(request, *DESK, doing="correcting a classification")
     field = str(form.get("field", ""))
     if field not in ("kind", "urgency"):
-        raise web.HTTPBadRequest(text="field: kind or urgency")
+        raise BadRequestError("field", "kind or urgency")
     await services_of(request).correct_classification(
         session.workspace_id, thread_id, field, str(form.get("value", "")),
         f"agent:{session.agent_id}",
@@ -216,7 +211,7 @@ async def start_replying(request: web.Request) -> web.Response:
 
 
 def add_thread_pages(app: web.Application) -> None:
-    app.router.add_get("/threads/{thread_id}", translated(thread_page))
+    app.router.add_get("/threads/{thread_id}", thread_page)
     for action, handler in (
         ("reply", reply),
         ("take", take_thread),
@@ -229,4 +224,4 @@ def add_thread_pages(app: web.Application) -> None:
         ("classification", correct_thread),
         ("replying", start_replying),
     ):
-        app.router.add_post(f"/threads/{{thread_id}}/{action}", translated(handler))
+        app.router.add_post(f"/threads/{{thread_id}}/{action}", handler)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from inbox.domain.errors import PermissionDeniedError
 from inbox.usecases.admin_access import sections_for
 from web.admin import calendars, canned, documents, integrations, people, teams, workspaces
 from web.admin.common import page
-from web.errors import translated
 from web.keys import Handler
 from web.session import required_session
 
@@ -23,7 +23,7 @@ async def admin_index(request: web.Request) -> web.StreamResponse:
     session = await required_session(request)
     sections = sections_for(session)
     if not sections:
-        raise web.HTTPForbidden(text="the admin pages are for admins and leads")
+        raise PermissionDeniedError("the admin pages are for admins and leads")
     return page(request, "admin_index.html", session, None)
 
 
@@ -71,7 +71,7 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
 
 def add_admin_pages(app: web.Application) -> None:
     for method, path, handler in ROUTES:
-        app.router.add_route(method, path, translated(handler))
+        app.router.add_route(method, path, handler)
 
 
 __all__ = ["ROUTES", "add_admin_pages"]

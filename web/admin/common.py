@@ -12,11 +12,12 @@ from typing import Any
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from inbox.domain.errors import ConfigurationError, NotFoundError
+from inbox.domain.errors import ConfigurationError
 from inbox.domain.web import WebSession
 from inbox.usecases.admin import AdminServices
 from inbox.usecases.admin_access import Section, require_section, sections_for
 from web.keys import services_of
+from web.params import page_id
 from web.rendering import render
 from web.session import checked_form, required_session
 
@@ -79,10 +80,7 @@ def ticked(form: MultiDictProxy[Any], name: str) -> bool:
 
 
 def number(request: web.Request, name: str) -> int:
-    try:
-        return int(request.match_info[name])
-    except ValueError as exc:
-        raise NotFoundError(name, request.match_info[name][:20]) from exc
+    return page_id(request, name, name)
 
 
 def done(path: str, notice: str) -> web.HTTPSeeOther:

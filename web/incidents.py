@@ -13,16 +13,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
+from pydantic import BaseModel, field_validator
 
 from inbox.domain.errors import PermissionDeniedError
 from inbox.domain.incidents import BulkMessage, IncidentPoint
 from inbox.domain.web import WebSession
 from inbox.usecases.incidents import INCIDENT_ROLES
-from web.errors import BadRequestError
 from web.keys import services_of
-from web.params import page_id
+from web.params import LARGEST_ID, page_id
 from web.rendering import render
 from web.session import checked_form, required_session
+from web.validation import validated_form
 
 CHART_WIDTH = 640
 CHART_HEIGHT = 160
@@ -158,13 +159,23 @@ async def declare_major(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"/incidents/{incident_id}?notice={'major' if major else 'not-major'}")
 
 
+class MergeForm(BaseModel):
+    into: int
+
+    @field_validator("into", mode="before")
+    @classmethod
+    def _number(cls, typed: object) -> int:
+        """An incident's number as people write it: `12` or `#12`."""
+        raw = str(typed).strip().lstrip("#")
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= LARGEST_ID:
+            raise ValueError("the number of an open incident")
+        return int(raw)
+
+
 async def merge_incident(request: web.Request) -> web.StreamResponse:
     session = await _ops_session(request)
-    form = await checked_form(request, session)
-    raw = str(form.get("into", "")).strip().lstrip("#")
-    if not raw.isdigit() or not 1 <= int(raw) < 2**63:
-        raise BadRequestError("into", "the number of an open incident")
-    target = await services_of(request).incidents.merge(session, _incident_id(request), int(raw))
+    into = validated_form(MergeForm, await checked_form(request, session)).into
+    target = await services_of(request).incidents.merge(session, _incident_id(request), into)
     raise web.HTTPSeeOther(f"/incidents/{target.id}?notice=merged")
 
 

@@ -8,9 +8,10 @@ middleware (`web.errors`).
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
+from pydantic import BaseModel, Field, StrictStr, field_validator
 
 from inbox.domain.errors import NotFoundError, PermissionDeniedError
 from inbox.domain.people import Role
@@ -22,6 +23,7 @@ from web.keys import services_of
 from web.params import page_id
 from web.rendering import render
 from web.session import checked_form, required_session
+from web.validation import validated_form
 
 THREAD_KINDS = tuple(k.value for k in ThreadKind if k is not ThreadKind.UNCLASSIFIED)
 URGENCIES = tuple(p.value for p in Priority)
@@ -177,12 +179,33 @@ async def assign_thread(request: web.Request) -> web.StreamResponse:
     raise _back(thread_id, "assigned")
 
 
+class SnoozeForm(BaseModel):
+    """`for`: how long (one of SNOOZES), or `wake` to bring the thread back now."""
+
+    choice: StrictStr = Field(alias="for")
+
+    @field_validator("choice")
+    @classmethod
+    def _offered(cls, choice: str) -> str:
+        if choice != "wake" and choice not in SNOOZES:
+            raise ValueError(f"one of {', '.join(SNOOZES)} or wake")
+        return choice
+
+    @property
+    def hours(self) -> float | None:
+        return None if self.choice == "wake" else SNOOZES[self.choice]
+
+
+class CorrectionForm(BaseModel):
+    """What the page corrects in one click; the use case checks the value against it."""
+
+    field: Literal["kind", "urgency"]
+    value: StrictStr = ""
+
+
 async def snooze_thread(request: web.Request) -> web.StreamResponse:
     session, form, thread_id = await _action(request, *DESK, doing="snoozing a thread")
-    choice = str(form.get("for", ""))
-    if choice != "wake" and choice not in SNOOZES:
-        raise BadRequestError("snooze", f"one of {', '.join(SNOOZES)} or wake")
-    hours = None if choice == "wake" else SNOOZES[choice]
+    hours = validated_form(SnoozeForm, form).hours
     await services_of(request).inbox_pages.snooze(session, thread_id, hours)
     raise _back(thread_id, "woken" if hours is None else "snoozed")
 
@@ -190,11 +213,9 @@ async def snooze_thread(request: web.Request) -> web.StreamResponse:
 async def correct_thread(request: web.Request) -> web.StreamResponse:
     """One click from the classification shown to its correction: kind or urgency."""
     session, form, thread_id = await _action(request, *DESK, doing="correcting a classification")
-    field = str(form.get("field", ""))
-    if field not in ("kind", "urgency"):
-        raise BadRequestError("field", "kind or urgency")
+    correction = validated_form(CorrectionForm, form)
     await services_of(request).correct_classification(
-        session.workspace_id, thread_id, field, str(form.get("value", "")),
+        session.workspace_id, thread_id, correction.field, correction.value,
         f"agent:{session.agent_id}",
     )  # fmt: skip
     raise _back(thread_id, "corrected")

@@ -113,3 +113,49 @@ async def test_a_malformed_form_is_a_400_page_naming_the_field(
         assert answer.status == 400
         assert answer.content_type == "text/html"
         assert "into: " in await answer.text()
+
+
+MALFORMED_BODIES = {
+    "close": ("POST", "/threads/1/close", "agent", {"reason": 5}, "reason: "),
+    "classification": ("POST", "/threads/1/classification", "agent", {"value": 1}, "field: "),
+    "claim": ("POST", "/queue/claim", "agent", {"count": "two"}, "count: "),
+    "routing": ("PUT", "/routing", "admin", {"rules": []}, "rules: "),
+    "reply": ("POST", "/threads/1/replies", "agent", {"body": "hi"}, "key: "),
+    "community answer": ("POST", "/threads/1/community-answers", "community", {}, "body: "),
+    "review": ("POST", "/community-answers/1/review", "agent", {"decision": "ok"}, "decision: "),
+    "canned": ("PUT", "/canned-responses", "lead", {"items": [{"name": "x"}]}, "items[0].body: "),
+    "preferences": (
+        "PUT",
+        "/admin/workspace-preferences",
+        "admin",
+        {"agent_comparisons": "yes"},
+        "agent_comparisons: ",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "role", "body", "named"), MALFORMED_BODIES.values(), ids=MALFORMED_BODIES
+)
+async def test_a_malformed_body_is_refused_naming_its_field(
+    client: Client,
+    services: Services,
+    db: Database,
+    workspace_id: int,
+    method: str,
+    path: str,
+    role: str,
+    body: dict[str, object],
+    named: str,
+) -> None:
+    session, base = client
+    email = f"{role}@example.com"
+    await agent(services, db, workspace_id, email, Role(role))
+    token = await services.tokens.issue(workspace_id, role, Role(role), email)
+    async with session.request(
+        method, f"{base}/api/v1{path}", json=body, headers={"Authorization": f"Bearer {token}"}
+    ) as answer:
+        assert answer.status == 400
+        error = (await answer.json())["error"]
+    assert error["code"] == "bad_request"
+    assert error["message"].startswith(named), error["message"]

@@ -13,9 +13,8 @@ from aiohttp import web
 
 from inbox.domain.people import Role
 from inbox.domain.workspace_settings import WorkspacePreferences
-from web.api.bodies import json_object
+from web.api.bodies import PreferencesBody, read_body
 from web.caller import caller_of
-from web.errors import BadRequestError
 from web.keys import services_of
 
 PREFERENCES = "/admin/workspace-preferences"
@@ -38,17 +37,11 @@ async def get_preferences(request: web.Request) -> web.Response:
 async def put_preferences(request: web.Request) -> web.Response:
     caller = await caller_of(request)
     caller.require(Role.ADMIN)
-    body = await json_object(request)
-    template = body.get("crm_url_template")
-    comparisons = body.get("agent_comparisons", False)
-    if template is not None and not isinstance(template, str):
-        raise BadRequestError("crm_url_template", "a string, or null for no CRM link")
-    if not isinstance(comparisons, bool):
-        raise BadRequestError("agent_comparisons", "true or false")
+    body = await read_body(request, PreferencesBody)
     saved = await services_of(request).workspace_preferences.save(
         caller.workspace_id,
-        crm_url_template=template,
-        agent_comparisons=comparisons,
+        crm_url_template=body.crm_url_template,
+        agent_comparisons=body.agent_comparisons,
         roles={caller.role},
     )
     return web.json_response(_as_json(saved))

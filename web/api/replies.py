@@ -7,10 +7,10 @@ from aiohttp import web
 
 from inbox.domain.people import Role
 from inbox.usecases.replies import ReplyCollisionError
-from web.api.bodies import json_object
+from web.api.bodies import CommunityAnswerBody, ReplyBody, ReviewBody, read_body
 from web.api.roles import EDITORS
 from web.caller import caller_of
-from web.errors import BadRequestError, json_error
+from web.errors import json_error
 from web.keys import services_of
 from web.params import path_id
 
@@ -32,18 +32,15 @@ async def send_reply(request: web.Request) -> web.Response:
     caller.require(*EDITORS)
     agent_id = caller.require_agent()
     thread_id = path_id(request, "thread_id")
-    body = await json_object(request)
-    key = body.get("key")
-    if not isinstance(key, str) or not 0 < len(key) <= 100:
-        raise BadRequestError("key", "an idempotency key (1 to 100 characters) per reply")
+    reply = await read_body(request, ReplyBody)
     try:
         item = await services_of(request).replies.send(
             caller.workspace_id,
             thread_id,
             agent_id,
-            body.get("body"),
-            key=key,
-            override=body.get("override") is True,
+            reply.body,
+            key=reply.key,
+            override=reply.override,
         )
     except ReplyCollisionError as exc:
         # More than a refusal: the answer says who is replying, for the client to show.
@@ -55,9 +52,9 @@ async def submit_community_answer(request: web.Request) -> web.Response:
     """A community member answers a thread offered to them; it waits for an agent."""
     caller = await caller_of(request)
     caller.require(Role.COMMUNITY)
-    body = await json_object(request)
+    answer = await read_body(request, CommunityAnswerBody)
     answer_id = await services_of(request).community_answers.submit(
-        caller.workspace_id, path_id(request, "thread_id"), caller.require_agent(), body.get("body")
+        caller.workspace_id, path_id(request, "thread_id"), caller.require_agent(), answer.body
     )
     return web.json_response({"id": answer_id, "status": "pending"}, status=201)
 
@@ -76,17 +73,17 @@ async def review_community_answer(request: web.Request) -> web.Response:
     caller = await caller_of(request)
     caller.require(*EDITORS)
     answer_id = path_id(request, "answer_id")
-    body = await json_object(request)
+    review = await read_body(request, ReviewBody)
     item = await services_of(request).community_answers.review(
         caller.workspace_id,
         answer_id,
         caller.require_agent(),
-        body.get("decision"),
-        body.get("body"),
-        body.get("note"),
+        review.decision,
+        review.body,
+        review.note,
     )
     return web.json_response(
-        {"id": answer_id, "decision": body.get("decision"), "outbox_id": item.id if item else None}
+        {"id": answer_id, "decision": review.decision, "outbox_id": item.id if item else None}
     )
 
 

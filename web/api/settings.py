@@ -6,10 +6,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from inbox.domain.people import Role
-from web.api.bodies import json_object
+from web.api.bodies import CannedBody, RoutingBody, read_body
 from web.api.roles import EDITORS, LEADS
 from web.caller import caller_of
-from web.errors import BadRequestError
 from web.keys import services_of
 
 
@@ -35,20 +34,9 @@ async def put_routing(request: web.Request) -> web.Response:
     """Replace them: PUT /api/v1/routing {"settings": {}, "lexicon": {}, "rules": {"rules": []}}"""
     caller = await caller_of(request)
     caller.require(Role.ADMIN)
-    body = await json_object(request)
-    parts: dict[str, dict[str, object]] = {}
-    defaults: tuple[tuple[str, dict[str, object]], ...] = (
-        ("settings", {}),
-        ("lexicon", {}),
-        ("rules", {"rules": []}),
-    )
-    for name, default in defaults:
-        value = body.get(name, default)
-        if not isinstance(value, dict):
-            raise BadRequestError(name, "expected a JSON object")
-        parts[name] = value
+    body = await read_body(request, RoutingBody)
     version = await services_of(request).routing_settings.save(
-        caller.workspace_id, parts["settings"], parts["lexicon"], parts["rules"]
+        caller.workspace_id, body.settings, body.lexicon, body.rules
     )
     return web.json_response({"version": version})
 
@@ -66,8 +54,10 @@ async def put_canned(request: web.Request) -> web.Response:
     """Replace them: PUT /api/v1/canned-responses {"items": [{"name", "body", "language"}]}"""
     caller = await caller_of(request)
     caller.require(*LEADS)
-    body = await json_object(request)
-    count = await services_of(request).canned.replace(caller.workspace_id, body.get("items"))
+    items = (await read_body(request, CannedBody)).items
+    count = await services_of(request).canned.replace(
+        caller.workspace_id, [item.model_dump() for item in items]
+    )
     return web.json_response({"saved": count})
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from inbox.domain.thread import ThreadStatus
-from web.api.bodies import json_object
+from web.api.bodies import ClaimBody, ClassificationBody, CloseBody, read_body
 from web.api.roles import EDITORS, STAFF
 from web.caller import caller_of
 from web.errors import BadRequestError
@@ -54,10 +54,7 @@ async def close_thread(request: web.Request) -> web.Response:
     caller = await caller_of(request)
     caller.require(*STAFF)
     thread_id = path_id(request, "thread_id")
-    body = await json_object(request)
-    reason = body.get("reason")
-    if not isinstance(reason, str):
-        raise BadRequestError("reason", "no_reply_needed, deleted or hidden")
+    reason = (await read_body(request, CloseBody)).reason
     await services_of(request).close_without_reply(
         caller.workspace_id, thread_id, reason, f"token:{caller.token_id}"
     )
@@ -70,15 +67,12 @@ async def correct_classification(request: web.Request) -> web.Response:
     caller = await caller_of(request)
     caller.require(*EDITORS)
     thread_id = path_id(request, "thread_id")
-    body = await json_object(request)
-    field = body.get("field")
-    if not isinstance(field, str):
-        raise BadRequestError("field", "kind, language, urgency or topics")
+    body = await read_body(request, ClassificationBody)
     old = await services_of(request).correct_classification(
-        caller.workspace_id, thread_id, field, body.get("value"), f"token:{caller.token_id}"
+        caller.workspace_id, thread_id, body.field, body.value, f"token:{caller.token_id}"
     )
     return web.json_response(
-        {"thread_id": thread_id, "field": field, "old": old, "new": body.get("value")}
+        {"thread_id": thread_id, "field": body.field, "old": old, "new": body.value}
     )
 
 
@@ -87,10 +81,7 @@ async def claim_threads(request: web.Request) -> web.Response:
     caller = await caller_of(request)
     caller.require(*EDITORS)
     agent_id = caller.require_agent()
-    body = await json_object(request)
-    count = body.get("count", 1)
-    if not isinstance(count, int) or isinstance(count, bool):
-        raise BadRequestError("count", "expected an integer")
+    count = (await read_body(request, ClaimBody)).count
     claimed = await services_of(request).claim_next(caller.workspace_id, agent_id, count)
     return web.json_response(
         {

@@ -1,0 +1,39 @@
+"""Request bodies and forms read into pydantic models: a model that refuses them becomes a
+400 naming the first field it refused, and why."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from multidict import MultiDictProxy
+from pydantic import BaseModel, ValidationError
+
+from web.errors import BadRequestError
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def _where(location: tuple[int | str, ...]) -> str:
+    """`items[2].name` for ("items", 2, "name")."""
+    where = ""
+    for part in location:
+        where += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return where.lstrip(".") or "body"
+
+
+def validated(model: type[Model], data: object) -> Model:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        # A validator's own refusal is said as it wrote it, without pydantic's preamble.
+        refusal = first.get("ctx", {}).get("error") if first["type"] == "value_error" else None
+        reason = str(refusal or first["msg"])
+        raise BadRequestError(_where(first["loc"]), reason[:1].lower() + reason[1:]) from None
+
+
+def validated_form(model: type[Model], form: MultiDictProxy[Any]) -> Model:
+    """The form's fields the model names (by alias where it has one); a field sent twice is
+    read once, as the first value."""
+    names = (field.alias or name for name, field in model.model_fields.items())
+    return validated(model, {name: form[name] for name in names if name in form})

@@ -27,7 +27,7 @@ from web.errors import api_errors, page_errors
 from web.inbound_webhooks import PREFIX as INBOUND_PREFIX
 from web.inbound_webhooks import inbound_app
 from web.incidents import add_incident_pages
-from web.keys import SERVICES, Handler
+from web.keys import CLOCK, SERVICES, Handler
 from web.live import add_live_events
 from web.login import add_login_pages
 from web.monitoring import healthz, metrics_app
@@ -82,6 +82,7 @@ def create_app(
     signed inbound webhooks."""
     app = web.Application(middlewares=[security_headers, page_errors])
     app[SERVICES] = services
+    app[CLOCK] = services.clock
     app.router.add_get("/healthz", healthz)
     if default_workspace is not None:
         _add_pages(app, default_workspace)

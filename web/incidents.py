@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -19,7 +19,7 @@ from inbox.domain.errors import PermissionDeniedError
 from inbox.domain.incidents import BulkMessage, IncidentPoint
 from inbox.domain.web import WebSession
 from inbox.usecases.incidents import INCIDENT_ROLES
-from web.keys import services_of
+from web.keys import now, services_of
 from web.params import LARGEST_ID, page_id
 from web.rendering import render
 from web.session import checked_form, required_session
@@ -137,7 +137,7 @@ async def incident_page(request: web.Request) -> web.Response:
         height=CHART_HEIGHT,
         margin=CHART_MARGIN,
         notice=notice,
-        now=datetime.now(UTC),
+        now=now(request),
     )
 
 

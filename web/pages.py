@@ -13,7 +13,7 @@ from inbox.domain.people import Role
 from inbox.domain.sla import person_key
 from inbox.usecases.web_pages import VIEWS
 from web.inbox_rows import rows_html
-from web.keys import services_of
+from web.keys import now, services_of
 from web.rendering import html_response, render
 from web.session import required_session
 from web.view_params import thread_ids, view_filters
@@ -37,8 +37,8 @@ async def inbox_page(request: web.Request) -> web.Response:
             services_of(request).live.showing(
                 stream, session.workspace_id, session.agent_id, shown, threads
             )
-        return html_response(str(rows_html(rows, datetime.now(UTC), whole=threads is None)))
-    html = rows_html(rows, datetime.now(UTC))
+        return html_response(str(rows_html(rows, now(request), whole=threads is None)))
+    html = rows_html(rows, now(request))
     return render(
         "inbox.html", session=session, rows=html, count=len(rows), view=view, filters=filters
     )
@@ -73,14 +73,14 @@ async def dashboard(request: web.Request) -> web.Response:
         dimensions["agent"] = "Person"
     by = request.query.get("by", "day")
     by = by if by in dimensions else "day"
-    since, until = _last_week()
+    since, until = _last_week(now(request))
     rows = await services.sla_report(session.workspace_id, by=by, since=since, until=until)
-    now = await services.sla_now(session.workspace_id)
+    gauges = await services.sla_now(session.workspace_id)
     return render(
         "dashboard.html",
         session=session,
         rows=rows,
-        now=now,
+        now=gauges,
         by=by,
         dimensions=dimensions,
         label=dimensions[by],
@@ -90,8 +90,9 @@ async def dashboard(request: web.Request) -> web.Response:
     )
 
 
-def _last_week() -> tuple[datetime, datetime]:
-    today = datetime.now(UTC).date()
+def _last_week(instant: datetime) -> tuple[datetime, datetime]:
+    """Midnight UTC six days before `instant`'s day, and the midnight that ends it."""
+    today = instant.date()
     since = datetime.combine(today - timedelta(days=6), time(), tzinfo=UTC)
     return since, datetime.combine(today + timedelta(days=1), time(), tzinfo=UTC)
 
@@ -117,7 +118,7 @@ async def my_dashboard(request: web.Request) -> web.Response:
     preferences = await services.workspace_preferences.load(session.workspace_id)
     seen_by_lead: list[Any] = []
     if preferences.agent_comparisons:
-        since, until = _last_week()
+        since, until = _last_week(now(request))
         everyone = await services.sla_report(
             session.workspace_id, by="agent", since=since, until=until
         )
@@ -132,7 +133,7 @@ async def my_dashboard(request: web.Request) -> web.Response:
         share=_share,
         minutes=_minutes,
         bar=_bar,
-        rows=rows_html(mine, datetime.now(UTC)),
+        rows=rows_html(mine, now(request)),
         notifications=told,
     )
 

@@ -4,14 +4,14 @@ on both clocks."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from aiohttp import web
 
 from inbox.domain.errors import PermissionDeniedError
 from web.api.roles import LEADS, MONITORS
 from web.caller import caller_of
-from web.keys import services_of
+from web.keys import now, services_of
 from web.params import day_param
 
 
@@ -28,7 +28,7 @@ async def sla_report(request: web.Request) -> web.Response:
     caller = await caller_of(request)
     caller.require(*LEADS)
     services = services_of(request)
-    today = datetime.now(UTC).date()
+    today = now(request).date()
     since = day_param(request, "from", today - timedelta(days=30))
     until = day_param(request, "to", today + timedelta(days=1))
     by = request.query.get("by", "day")

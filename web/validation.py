@@ -1,16 +1,29 @@
 """Request bodies and forms read into pydantic models: a model that refuses them becomes a
-400 naming the first field it refused, and why."""
+400 naming the first field it refused, and why.
+
+A JSON body is first read as bounded JSON (`inbox.domain.documents.read_json`: no NaN or
+Infinity, no nesting past its depth) and must be an object, before its model sees it.
+"""
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from aiohttp import web
 from multidict import MultiDictProxy
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
+from inbox.domain.documents import read_json
 from web.errors import BadRequestError
 
 Model = TypeVar("Model", bound=BaseModel)
+
+
+class RequestBody(BaseModel):
+    """A JSON request body. Fields the model does not name are ignored, as a JSON API's
+    clients expect."""
+
+    model_config = ConfigDict(frozen=True)
 
 
 def _where(location: tuple[int | str, ...]) -> str:
@@ -37,3 +50,12 @@ def validated_form(model: type[Model], form: MultiDictProxy[Any]) -> Model:
     read once, as the first value."""
     names = (field.alias or name for name, field in model.model_fields.items())
     return validated(model, {name: form[name] for name in names if name in form})
+
+
+async def read_body(request: web.Request, model: type[Model]) -> Model:
+    """The request's JSON object as `model`; 400 naming the problem for anything else
+    (malformed, too deeply nested, NaN or Infinity, not an object, a field refused)."""
+    body = read_json(await request.read(), "body")
+    if not isinstance(body, dict):
+        raise BadRequestError("body", "expected a JSON object")
+    return validated(model, body)

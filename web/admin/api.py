@@ -10,14 +10,21 @@ Registered on the API's sub-application: its errors are answered as JSON there.
 from __future__ import annotations
 
 from aiohttp import web
+from pydantic import StrictBool, StrictStr
 
 from inbox.domain.people import Role
 from inbox.domain.workspace_settings import WorkspacePreferences
-from web.api.bodies import PreferencesBody, read_body
 from web.caller import caller_of
 from web.keys import services_of
+from web.validation import RequestBody, read_body
 
 PREFERENCES = "/admin/workspace-preferences"
+
+
+class PreferencesBody(RequestBody):
+    # None: no CRM link.
+    crm_url_template: StrictStr | None = None
+    agent_comparisons: StrictBool = False
 
 
 def _as_json(preferences: WorkspacePreferences) -> dict[str, object]:

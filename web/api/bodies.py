@@ -1,39 +1,16 @@
-"""Request bodies of the JSON API, as pydantic models.
+"""Request bodies of the JSON API, as pydantic models, read by `web.validation.read_body`.
 
-The body is first read as bounded JSON (`inbox.domain.documents.read_json`: no NaN or
-Infinity, no nesting past its depth), then must be an object, then is validated by the
-route's model; each step refuses with a 400 naming the field. The models hold the types;
-the use cases keep the rules of the domain (which reasons close a thread, what a reply may
-say), and name the field too when they refuse.
+The models hold the types; the use cases keep the rules of the domain (which reasons close a
+thread, what a reply may say), and name the field too when they refuse.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Literal
 
-from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from inbox.domain.documents import read_json
-from web.errors import BadRequestError
-from web.validation import validated
-
-Body = TypeVar("Body", bound=BaseModel)
-
-
-async def read_body(request: web.Request, model: type[Body]) -> Body:
-    """The request's JSON object as `model`; 400 naming the problem for anything else
-    (malformed, too deeply nested, NaN or Infinity, not an object, a field refused)."""
-    body = read_json(await request.read(), "body")
-    if not isinstance(body, dict):
-        raise BadRequestError("body", "expected a JSON object")
-    return validated(model, body)
-
-
-class RequestBody(BaseModel):
-    """Fields the model does not name are ignored, as a JSON API's clients expect."""
-
-    model_config = ConfigDict(frozen=True)
+from web.validation import RequestBody
 
 
 class CloseBody(RequestBody):
@@ -92,9 +69,3 @@ class CannedItem(BaseModel):
 
 class CannedBody(RequestBody):
     items: list[CannedItem]
-
-
-class PreferencesBody(RequestBody):
-    # None: no CRM link.
-    crm_url_template: StrictStr | None = None
-    agent_comparisons: StrictBool = False

@@ -7,12 +7,13 @@ from aiohttp import web
 
 from inbox.domain.people import Role
 from inbox.usecases.replies import ReplyCollisionError
-from web.api.bodies import CommunityAnswerBody, ReplyBody, ReviewBody, read_body
+from web.api.bodies import CommunityAnswerBody, ReplyBody, ReviewBody
 from web.api.roles import EDITORS
 from web.caller import caller_of
 from web.errors import json_error
 from web.keys import services_of
 from web.params import path_id
+from web.validation import read_body
 
 
 async def start_replying(request: web.Request) -> web.Response:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from inbox.domain.people import Role
-from web.api.bodies import CannedBody, RoutingBody, read_body
+from web.api.bodies import CannedBody, RoutingBody
 from web.api.roles import EDITORS, LEADS
 from web.caller import caller_of
 from web.keys import services_of
+from web.validation import read_body
 
 
 async def get_routing(request: web.Request) -> web.Response:

@@ -6,12 +6,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from inbox.domain.thread import ThreadStatus
-from web.api.bodies import ClaimBody, ClassificationBody, CloseBody, read_body
+from web.api.bodies import ClaimBody, ClassificationBody, CloseBody
 from web.api.roles import EDITORS, STAFF
 from web.caller import caller_of
 from web.errors import BadRequestError
 from web.keys import services_of
 from web.params import int_param, path_id
+from web.validation import read_body
 
 
 def _statuses(raw: str | None) -> list[ThreadStatus]:

@@ -24,8 +24,7 @@ from web.api.reports import add_report_api
 from web.api.settings import add_settings_api
 from web.api.threads import add_thread_api
 from web.errors import api_errors, page_errors
-from web.inbound_webhooks import PREFIX as INBOUND_PREFIX
-from web.inbound_webhooks import inbound_app
+from web.inbound_webhooks import add_inbound_webhooks
 from web.incidents import add_incident_pages
 from web.keys import CLOCK, SERVICES, Handler
 from web.live import add_live_events
@@ -49,7 +48,7 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     return response
 
 
-def api_app(inbound: ReceiveWebhooks | None) -> web.Application:
+def _api_app(inbound: ReceiveWebhooks | None) -> web.Application:
     api = web.Application(middlewares=[api_errors])
     add_thread_api(api)
     add_reply_api(api)
@@ -57,7 +56,7 @@ def api_app(inbound: ReceiveWebhooks | None) -> web.Application:
     add_report_api(api)
     add_admin_api(api)
     add_openapi(api)
-    api.add_subapp(INBOUND_PREFIX, inbound_app(inbound))
+    add_inbound_webhooks(api, inbound)
     return api
 
 
@@ -87,5 +86,5 @@ def create_app(
     if default_workspace is not None:
         _add_pages(app, default_workspace)
     app.add_subapp("/metrics", metrics_app())
-    app.add_subapp(API_PREFIX, api_app(inbound))
+    app.add_subapp(API_PREFIX, _api_app(inbound))
     return app

@@ -92,11 +92,12 @@ async def handshake(request: web.Request) -> web.Response:
     return web.Response(text=challenge, content_type="text/plain")
 
 
-def inbound_app(receiver: ReceiveWebhooks | None) -> web.Application:
-    """The routes always exist; without a receiver they answer 404 like an unknown source."""
-    app = web.Application(middlewares=[delivery_errors])
+def add_inbound_webhooks(api: web.Application, receiver: ReceiveWebhooks | None) -> None:
+    """Under the API, as a sub-application of its own. The routes always exist; without a
+    receiver they answer 404 like an unknown source."""
+    inbound = web.Application(middlewares=[delivery_errors])
     if receiver is not None:
-        app[INBOUND_WEBHOOKS] = receiver
-    app.router.add_post(PATH, receive)
-    app.router.add_get(PATH, handshake)
-    return app
+        inbound[INBOUND_WEBHOOKS] = receiver
+    inbound.router.add_post(PATH, receive)
+    inbound.router.add_get(PATH, handshake)
+    api.add_subapp(PREFIX, inbound)

@@ -20,7 +20,7 @@ from inbox.domain.web import WebSession
 from inbox.usecases.replies import ReplyCollisionError
 from web.errors import BadRequestError
 from web.keys import services_of
-from web.params import page_id
+from web.params import LARGEST_ID, page_id
 from web.rendering import render
 from web.session import checked_form, required_session
 from web.validation import validated_form
@@ -164,7 +164,7 @@ def _optional_id(value: object) -> int | None:
         number = int(text)
     except ValueError:
         number = 0
-    if not 1 <= number < 2**63:
+    if not 1 <= number <= LARGEST_ID:
         raise BadRequestError("assignee", "not a known colleague or team")
     return number
 

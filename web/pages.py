@@ -108,6 +108,7 @@ async def my_dashboard(request: web.Request) -> web.Response:
     """Every agent's own page: their figures only, their threads nearest their deadline, and
     what colleagues told them (notes that name them)."""
     session = await required_session(request)
+    instant = now(request)
     pages = services_of(request).inbox_pages
     figures = await pages.my_figures(session)
     # A community member has no queue of their own here: their answers are on the thread.
@@ -118,7 +119,7 @@ async def my_dashboard(request: web.Request) -> web.Response:
     preferences = await services.workspace_preferences.load(session.workspace_id)
     seen_by_lead: list[Any] = []
     if preferences.agent_comparisons:
-        since, until = _last_week(now(request))
+        since, until = _last_week(instant)
         everyone = await services.sla_report(
             session.workspace_id, by="agent", since=since, until=until
         )
@@ -133,7 +134,7 @@ async def my_dashboard(request: web.Request) -> web.Response:
         share=_share,
         minutes=_minutes,
         bar=_bar,
-        rows=rows_html(mine, now(request)),
+        rows=rows_html(mine, instant),
         notifications=told,
     )
 

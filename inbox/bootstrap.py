@@ -190,6 +190,7 @@ def build_services(
         workspace_preferences=ManageWorkspacePreferences(PgWorkspacePreferences(db)),
         admin=_admin_services(db, clocks, keys or _process_key(), egress, passwords),
         incidents=Incidents(PgIncidentStore(db), watcher, clock=utc_now, clocks=clocks),
+        clock=utc_now,
     )
 
 

@@ -343,8 +343,8 @@ async def _worker(settings: Settings, host: str, health_port: int | None) -> Non
 
 async def _health_only(runtime: Runtime, host: str, port: int) -> web.AppRunner:
     """/healthz alone: the worker's parts, for whatever restarts it or routes around it."""
-    from web.app import healthz
     from web.keys import SERVICES
+    from web.monitoring import healthz
 
     app = web.Application()
     app[SERVICES] = runtime.services

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from inbox.domain.errors import PermissionDeniedError
 from inbox.usecases.admin_access import sections_for
 from web.admin import (
     calendars,
@@ -23,14 +24,15 @@ from web.admin import (
     workspaces,
 )
 from web.admin.common import page
-from web.pages import Handler, _required_session, translated
+from web.keys import Handler
+from web.session import required_session
 
 
 async def admin_index(request: web.Request) -> web.StreamResponse:
-    session = await _required_session(request)
+    session = await required_session(request)
     sections = sections_for(session)
     if not sections:
-        raise web.HTTPForbidden(text="the admin pages are for admins and leads")
+        raise PermissionDeniedError("the admin pages are for admins and leads")
     return page(request, "admin_index.html", session, None)
 
 
@@ -82,7 +84,7 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
 
 def add_admin_pages(app: web.Application) -> None:
     for method, path, handler in ROUTES:
-        app.router.add_route(method, path, translated(handler))
+        app.router.add_route(method, path, handler)
 
 
 __all__ = ["ROUTES", "add_admin_pages"]

@@ -69,6 +69,9 @@ class InboxRow:
     assignee: str | None
     author: str | None
     waiting_since: datetime | None = None
+    # The running clock whose deadline is `sla_due_at`: when it started and when it warns.
+    sla_started_at: datetime | None = None
+    sla_warn_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,11 +15,9 @@ import ipaddress
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
 
-import jinja2
 from aiohttp import web
 from pydantic import SecretStr
 
@@ -36,23 +34,21 @@ from inbox.domain.web import InboxFilters, WebSession
 from inbox.usecases.services import Services
 from inbox.usecases.web_auth import LoginRefusedError, TooManyAttemptsError
 from inbox.usecases.web_pages import VIEWS
+from web.assets import add_assets
 from web.inbox_rows import row_html, rows_html
 from web.keys import SERVICES, WORKSPACE
+from web.templating import environment, page_times
 
 log = logging.getLogger(__name__)
 
 COOKIE = "inbox_session"
-TEMPLATES = jinja2.Environment(
-    loader=jinja2.PackageLoader("web", "templates"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-)
-STATIC = Path(__file__).resolve().parent / "static"
+TEMPLATES = environment()
 CSP = "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 
 
 def render(template: str, status: int = 200, **context: Any) -> web.Response:
     context.setdefault("session", None)
+    context.setdefault("times", page_times(context["session"]))
     return html_response(TEMPLATES.get_template(template).render(**context), status)
 
 
@@ -171,8 +167,9 @@ async def inbox_page(request: web.Request) -> web.Response:
             _services(request).live.showing(
                 stream, session.workspace_id, session.agent_id, shown, threads
             )
-        return html_response(str(rows_html(rows, datetime.now(UTC), whole=threads is None)))
-    html = rows_html(rows, datetime.now(UTC))
+        html = rows_html(rows, datetime.now(UTC), whole=threads is None, zone=session.time_zone)
+        return html_response(str(html))
+    html = rows_html(rows, datetime.now(UTC), zone=session.time_zone)
     return render(
         "inbox.html", session=session, rows=html, count=len(rows), view=view, filters=filters
     )
@@ -223,8 +220,10 @@ async def dashboard(request: web.Request) -> web.Response:
         dimensions["agent"] = "Person"
     by = request.query.get("by", "day")
     by = by if by in dimensions else "day"
-    since, until = _last_week()
-    rows = await services.sla_report(session.workspace_id, by=by, since=since, until=until)
+    since, until = page_times(session).last_days(7)
+    rows = await services.sla_report(
+        session.workspace_id, by=by, since=since, until=until, time_zone=session.time_zone
+    )
     now = await services.sla_now(session.workspace_id)
     return render(
         "dashboard.html",
@@ -238,12 +237,6 @@ async def dashboard(request: web.Request) -> web.Response:
         minutes=_minutes,
         bar=_bar,
     )
-
-
-def _last_week() -> tuple[datetime, datetime]:
-    today = datetime.now(UTC).date()
-    since = datetime.combine(today - timedelta(days=6), time(), tzinfo=UTC)
-    return since, datetime.combine(today + timedelta(days=1), time(), tzinfo=UTC)
 
 
 async def search_page(request: web.Request) -> web.Response:
@@ -267,7 +260,7 @@ async def my_dashboard(request: web.Request) -> web.Response:
     preferences = await services.workspace_preferences.load(session.workspace_id)
     seen_by_lead: list[Any] = []
     if preferences.agent_comparisons:
-        since, until = _last_week()
+        since, until = page_times(session).last_days(7)
         everyone = await services.sla_report(
             session.workspace_id, by="agent", since=since, until=until
         )
@@ -282,8 +275,9 @@ async def my_dashboard(request: web.Request) -> web.Response:
         share=_share,
         minutes=_minutes,
         bar=_bar,
-        rows=rows_html(mine, datetime.now(UTC)),
+        rows=rows_html(mine, datetime.now(UTC), zone=session.time_zone),
         notifications=told,
+        saved=request.query.get("saved", ""),
     )
 
 
@@ -431,6 +425,7 @@ def add_pages(app: web.Application, default_workspace: int) -> None:
     app.router.add_get("/inbox", translated(inbox_page))
     # Here, not at the top: these modules build on this one.
     from web.incidents import add_incident_pages
+    from web.profile import add_profile_pages
     from web.thread_pages import add_thread_pages
 
     add_thread_pages(app)
@@ -440,7 +435,8 @@ def add_pages(app: web.Application, default_workspace: int) -> None:
     app.on_shutdown.append(_end_streams)
     app.router.add_get("/dashboard", dashboard)
     app.router.add_get("/me", translated(my_dashboard))
+    add_profile_pages(app)
     app.router.add_get("/search", translated(search_page))
     add_incident_pages(app)
     app.cleanup_ctx.append(_live_listener)
-    app.router.add_static("/static", str(STATIC), show_index=False)
+    add_assets(app)

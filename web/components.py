@@ -20,7 +20,9 @@ from web.timefmt import LocalTimes
 # for white initials.
 AVATAR_HUES = 12
 
-# Original drawings on a 24-unit grid, stroked or filled with the text colour.
+# Original drawings on a 24-unit grid, stroked in the text colour (`.icon` in the
+# stylesheet). Defined once a page (`icon_sprite`, in base.html) and used by reference, so
+# that a list of a hundred rows does not carry a hundred copies.
 _ICONS = {
     "x": '<path d="M5.5 4.5l13 15M18.5 4.5l-13 15" stroke-width="2.6"/>',
     "mastodon": (
@@ -28,10 +30,11 @@ _ICONS = {
         'a3 3 0 0 1 3-3z"/><path d="M8 14v-3.5a2 2 0 0 1 4 0V14m0-3.5a2 2 0 0 1 4 0V14"/>'
     ),
     "bluesky": (
-        '<ellipse cx="8" cy="9" rx="4.5" ry="3.5" transform="rotate(-25 8 9)"/>'
-        '<ellipse cx="16" cy="9" rx="4.5" ry="3.5" transform="rotate(25 16 9)"/>'
-        '<ellipse cx="9" cy="15.5" rx="3" ry="2.4" transform="rotate(30 9 15.5)"/>'
-        '<ellipse cx="15" cy="15.5" rx="3" ry="2.4" transform="rotate(-30 15 15.5)"/>'
+        '<g fill="currentColor" stroke="none">'
+        '<ellipse cx="7.6" cy="9" rx="4.6" ry="3.4" transform="rotate(-25 7.6 9)"/>'
+        '<ellipse cx="16.4" cy="9" rx="4.6" ry="3.4" transform="rotate(25 16.4 9)"/>'
+        '<ellipse cx="9" cy="15.6" rx="3" ry="2.3" transform="rotate(35 9 15.6)"/>'
+        '<ellipse cx="15" cy="15.6" rx="3" ry="2.3" transform="rotate(-35 15 15.6)"/></g>'
     ),
     "facebook": (
         '<circle cx="12" cy="12" r="9"/><path d="M13 21v-9.5a2.5 2.5 0 0 1 2.5-2.5H17'
@@ -47,7 +50,7 @@ _ICONS = {
         'M8 17.5h8"/>'
     ),
 }
-_UNKNOWN_ICON = '<circle cx="12" cy="12" r="8"/><path d="M4 12h16M12 4c3 3 3 13 0 16"/>'
+_ICONS["other"] = '<circle cx="12" cy="12" r="8"/><path d="M4 12h16M12 4c3 3 3 13 0 16"/>'
 NETWORK_NAMES = {
     "x": "X",
     "mastodon": "Mastodon",
@@ -78,23 +81,29 @@ def hue(name: str | None) -> int:
 
 def avatar(name: str | None, *, size: str = "md") -> Markup:
     """Initials on a colour of the name's own; decorative (the name is written beside it)."""
-    size = size if size in ("sm", "md", "lg") else "md"
+    sized = f" avatar-{size}" if size in ("sm", "lg") else ""  # md: the avatar's own size
     return Markup(  # noqa: S704 - the initials are escaped
-        f'<span class="avatar avatar-{size} hue-{hue(name)}" aria-hidden="true">'
+        f'<span class="avatar{sized} hue-{hue(name)}" aria-hidden="true">'
         f"{escape(initials(name))}</span>"
     )
 
 
+def icon_sprite() -> Markup:
+    """Every icon's drawing, once a page, for `network_icon` to refer to."""
+    symbols = "".join(
+        f'<symbol id="i-{key}" viewBox="0 0 24 24">{drawing}</symbol>'
+        for key, drawing in _ICONS.items()
+    )
+    return Markup(f'<svg class="sprite" aria-hidden="true">{symbols}</svg>')  # noqa: S704
+
+
 def network_icon(network: str) -> Markup:
     """The network's icon with its name for screen readers (and on hover)."""
-    key = network if network in _ICONS else ""
+    key = network if network in _ICONS else "other"
     name = NETWORK_NAMES.get(network, network)
-    drawing = _ICONS.get(key, _UNKNOWN_ICON)
-    return Markup(  # noqa: S704 - fixed drawings; the name is escaped
-        f'<span class="net net-{key or "other"}" title="{escape(name)}">'
-        '<svg class="icon" viewBox="0 0 24 24" width="16" height="16" aria-hidden="true"'
-        ' focusable="false" fill="none" stroke="currentColor" stroke-width="1.8"'
-        f' stroke-linecap="round" stroke-linejoin="round">{drawing}</svg>'
+    return Markup(  # noqa: S704 - a fixed reference; the name is escaped
+        f'<span class="net net-{key}" title="{escape(name)}">'
+        f'<svg class="icon" aria-hidden="true"><use href="#i-{key}"/></svg>'
         f'<span class="visually-hidden">{escape(name)}</span></span>'
     )
 
@@ -189,8 +198,8 @@ def sla_bar(
     return Markup(  # noqa: S704 - numbers, fixed words and an escaped time
         f'<span class="sla sla-{meter.state}">'
         '<svg class="sla-track" viewBox="0 0 100 6" preserveAspectRatio="none"'
-        ' aria-hidden="true" focusable="false"><rect class="sla-rail" width="100" height="6"'
-        f' rx="3"/><rect class="sla-fill" width="{width}" height="6" rx="3"/></svg>'
+        ' aria-hidden="true"><rect class="sla-rail" width="100" height="6" rx="3"/>'
+        f'<rect class="sla-fill" width="{width}" height="6" rx="3"/></svg>'
         f'<span class="visually-hidden">{words}: </span>'
         f"{time_tag(due, text, times, 'sla-left')}</span>"
     )

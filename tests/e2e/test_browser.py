@@ -376,6 +376,8 @@ async def test_question_mark_opens_the_shortcuts_overlay_which_holds_the_focus_u
     await page.click("a[data-opens=shortcuts]")  # the rail's link opens it too
     await overlay.wait_for(state="visible")
     await screenshot(page, "shortcuts")
+    await page.click("[data-closes=shortcuts]")
+    await overlay.wait_for(state="hidden")
 
 
 async def test_a_row_sent_live_shows_its_times_in_the_readers_zone(

@@ -316,6 +316,11 @@
   document.querySelectorAll("[data-opens=shortcuts]").forEach((link) => {
     link.addEventListener("click", (event) => { if (openShortcuts()) { event.preventDefault(); } });
   });
+  document.querySelectorAll("[data-closes=shortcuts]").forEach((link) => {
+    link.addEventListener("click", (event) => {
+      if (shortcuts && shortcuts.open) { event.preventDefault(); shortcuts.close(); }
+    });
+  });
   // The rest of the page is inert while it is open; Tab also goes round inside it rather
   // than out to the browser's own controls.
   if (shortcuts) {

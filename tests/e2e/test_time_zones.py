@@ -194,7 +194,7 @@ async def test_a_row_carries_its_chips_its_sla_bar_and_its_priority_edge(
     assert '<span class="chip chip-lang">en</span>' in shown
     # Written in March 2026, due an hour later: overdue, the bar full and red.
     assert '<span class="sla sla-overdue">' in shown
-    assert '<rect class="sla-fill" width="100.0"' in shown
+    assert '<span class="sla-track fill-100"></span>' in shown
     assert re.search(r">late by \d+ d \d+ h</time>", shown)
     assert 'title="Mon 02 Mar 2026 11:00 CET"' in shown or "Mon 02 Mar 11:00 CET" in shown
     assert 'aria-hidden="true">HU</span>' in shown  # the author's initials (handle_u1)

@@ -9,10 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from inbox.domain.web import InboxRow
+from web.assets import STATIC
 from web.components import (
     AVATAR_HUES,
     avatar,
     chip,
+    fill_class,
     hue,
     initials,
     network_icon,
@@ -25,6 +27,7 @@ from web.inbox_rows import row_html, rows_html
 from web.timefmt import LocalTimes
 
 NOW = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+STYLESHEET = (STATIC / "inbox.css").read_text()
 XSS = '<script>alert(1)</script>"><img src=x onerror=alert(1)>'
 
 
@@ -114,7 +117,7 @@ def test_the_bar_is_coloured_by_state_with_the_time_left_and_the_deadline_on_hov
     meter = sla_meter(DUE, NOW, started=START, warn_at=WARN)
     html = sla_bar(meter, due=DUE, text=paris.until(DUE), times=paris)
     assert html.startswith('<span class="sla sla-on-time">')
-    assert '<rect class="sla-fill" width="66.7"' in html  # 40 of 45 minutes to the warning
+    assert '<span class="sla-track fill-65"></span>' in html  # 40 of 45 min to the warning
     assert 'title="Mon 07 Dec 09:20 CET"' in html
     assert ">20 min left</time>" in html
     none = sla_bar(sla_meter(None, NOW), due=None, text="", times=paris)
@@ -173,3 +176,13 @@ def test_a_row_escapes_everything_the_customer_wrote_or_the_store_holds() -> Non
 def test_an_empty_view_says_so_and_a_live_update_adds_nothing() -> None:
     assert "Nothing waiting here." in rows_html([], NOW)
     assert rows_html([], NOW, whole=False) == ""
+
+
+@pytest.mark.parametrize(
+    ("used", "fill"),
+    [(-1.0, "fill-0"), (0.02, "fill-0"), (0.026, "fill-5"), (0.5, "fill-50"),
+     (0.999, "fill-100"), (3.0, "fill-100")],
+)  # fmt: skip
+def test_the_bars_fill_goes_in_steps_the_stylesheet_knows(used: float, fill: str) -> None:
+    assert fill_class(used) == fill
+    assert f".{fill} {{ --fill: " in STYLESHEET

@@ -119,6 +119,7 @@ from inbox.usecases.sla_explain import ExplainThreadSla
 from inbox.usecases.sla_reports import SlaNow, SlaReport
 from inbox.usecases.sla_timer import SlaTimer
 from inbox.usecases.threads import ListThreads
+from inbox.usecases.time_zones import TeamTimeZones
 from inbox.usecases.tokens import ApiTokens
 from inbox.usecases.web_auth import WebLogins
 from inbox.usecases.web_pages import InboxPages
@@ -183,7 +184,9 @@ def build_services(
         routing_settings=RoutingSettings(PgRoutingStore(db)),
         replies=Replies(PgReplyDesk(db), PgOutboxStore(db), utc_now),
         community_answers=CommunityAnswers(PgReplyDesk(db), PgOutboxStore(db), utc_now),
-        web_logins=WebLogins(PgWebSessions(db), passwords, clock=utc_now),
+        web_logins=WebLogins(
+            PgWebSessions(db), passwords, clock=utc_now, zones=TeamTimeZones(PgSlaQuery(db), clocks)
+        ),
         inbox_pages=InboxPages(PgInboxPages(db)),
         live=live,
         canned=CannedResponses(PgCannedStore(db)),

@@ -23,6 +23,7 @@ from web.api.replies import add_reply_api
 from web.api.reports import add_report_api
 from web.api.settings import add_settings_api
 from web.api.threads import add_thread_api
+from web.assets import add_assets
 from web.errors import api_errors, page_errors
 from web.inbound_webhooks import add_inbound_webhooks
 from web.incidents import add_incident_pages
@@ -32,7 +33,7 @@ from web.login import add_login_pages
 from web.monitoring import healthz, metrics_app
 from web.openapi import add_openapi
 from web.pages import add_pages
-from web.rendering import STATIC, favicon
+from web.profile import add_profile_pages
 from web.thread_pages import add_thread_pages
 
 API_PREFIX = "/api/v1"
@@ -68,8 +69,8 @@ def _add_pages(app: web.Application, default_workspace: int) -> None:
     add_incident_pages(app)
     add_live_events(app)
     add_admin_pages(app)
-    app.router.add_get("/favicon.ico", favicon)
-    app.router.add_static("/static", str(STATIC), show_index=False)
+    add_profile_pages(app)
+    add_assets(app)
 
 
 def create_app(

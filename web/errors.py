@@ -29,9 +29,10 @@ from inbox.domain.errors import (
 )
 from inbox.domain.people import Role
 from inbox.domain.web import WebSession
-from web.keys import Handler
+from web.keys import Handler, now
 from web.rendering import TEMPLATES, html_response
 from web.session import SESSION
+from web.templating import page_times
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +149,7 @@ def _error_page(
     session = request.get(SESSION)
     html = ERROR_PAGE.render(
         session=session,
+        times=page_times(session, now(request)),
         title=title,
         reason=reason,
         advice=advice,
@@ -171,7 +173,11 @@ def _unavailable(request: web.Request) -> web.Response:
     if _wants_a_page(request):
         # An empty link is this very address: a page read again, never a form sent again.
         again = request.method in ("GET", "HEAD")
-        return _retry_later(html_response(UNAVAILABLE_PAGE.render(session=None, again=again), 503))
+        return _retry_later(
+            html_response(
+                UNAVAILABLE_PAGE.render(session=None, times=page_times(None), again=again), 503
+            )
+        )
     return _retry_later(json_error(503, "unavailable", "the database is unavailable"))
 
 

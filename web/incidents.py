@@ -93,6 +93,7 @@ async def incidents_page(request: web.Request) -> web.Response:
     notices = {"merged": "Merged.", "closed": "Closed."}
     return render(
         template,
+        instant=now(request),
         session=session,
         incidents=incidents,
         notice=notices.get(request.query.get("notice", "")),
@@ -129,6 +130,7 @@ async def incident_page(request: web.Request) -> web.Response:
         notice = f"{int(queued)} message(s) queued; authors who had it already are skipped."
     return render(
         "incident.html",
+        instant=now(request),
         session=session,
         detail=detail,
         incident=detail.incident,

@@ -3,7 +3,6 @@ SLA dashboard."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -16,6 +15,7 @@ from web.inbox_rows import rows_html
 from web.keys import now, services_of
 from web.rendering import html_response, render
 from web.session import required_session
+from web.templating import page_times
 from web.view_params import thread_ids, view_filters
 
 
@@ -37,10 +37,18 @@ async def inbox_page(request: web.Request) -> web.Response:
             services_of(request).live.showing(
                 stream, session.workspace_id, session.agent_id, shown, threads
             )
-        return html_response(str(rows_html(rows, now(request), whole=threads is None)))
-    html = rows_html(rows, now(request))
+        html = rows_html(rows, now(request), whole=threads is None, zone=session.time_zone)
+        return html_response(str(html))
+    instant = now(request)
+    html = rows_html(rows, instant, zone=session.time_zone)
     return render(
-        "inbox.html", session=session, rows=html, count=len(rows), view=view, filters=filters
+        "inbox.html",
+        instant=instant,
+        session=session,
+        rows=html,
+        count=len(rows),
+        view=view,
+        filters=filters,
     )
 
 
@@ -73,11 +81,15 @@ async def dashboard(request: web.Request) -> web.Response:
         dimensions["agent"] = "Person"
     asked = request.query.get("by", "day")
     by = asked if asked in dimensions else "day"
-    since, until = _last_week(now(request))
-    rows = await services.sla_report(session.workspace_id, by=by, since=since, until=until)
+    instant = now(request)
+    since, until = page_times(session, instant).last_days(7)
+    rows = await services.sla_report(
+        session.workspace_id, by=by, since=since, until=until, time_zone=session.time_zone
+    )
     gauges = await services.sla_now(session.workspace_id)
     return render(
         "dashboard.html",
+        instant=instant,
         session=session,
         rows=rows,
         now=gauges,
@@ -92,18 +104,11 @@ async def dashboard(request: web.Request) -> web.Response:
     )
 
 
-def _last_week(instant: datetime) -> tuple[datetime, datetime]:
-    """Midnight UTC six days before `instant`'s day, and the midnight that ends it."""
-    today = instant.date()
-    since = datetime.combine(today - timedelta(days=6), time(), tzinfo=UTC)
-    return since, datetime.combine(today + timedelta(days=1), time(), tzinfo=UTC)
-
-
 async def search_page(request: web.Request) -> web.Response:
     session = await required_session(request)
     words = request.query.get("q", "")
     found = await services_of(request).inbox_pages.search(session, words)
-    return render("search.html", session=session, words=words, found=found)
+    return render("search.html", instant=now(request), session=session, words=words, found=found)
 
 
 async def my_dashboard(request: web.Request) -> web.Response:
@@ -121,7 +126,7 @@ async def my_dashboard(request: web.Request) -> web.Response:
     preferences = await services.workspace_preferences.load(session.workspace_id)
     seen_by_lead: list[Any] = []
     if preferences.agent_comparisons:
-        since, until = _last_week(instant)
+        since, until = page_times(session, instant).last_days(7)
         everyone = await services.sla_report(
             session.workspace_id, by="agent", since=since, until=until
         )
@@ -129,6 +134,7 @@ async def my_dashboard(request: web.Request) -> web.Response:
         seen_by_lead = [row for row in everyone if row.key == mine_key]
     return render(
         "me.html",
+        instant=instant,
         session=session,
         figures=figures,
         seen_by_lead=seen_by_lead,
@@ -136,8 +142,9 @@ async def my_dashboard(request: web.Request) -> web.Response:
         share=_share,
         minutes=_minutes,
         bar=_bar,
-        rows=rows_html(mine, instant),
+        rows=rows_html(mine, instant, zone=session.time_zone),
         notifications=told,
+        saved=request.query.get("saved", ""),
     )
 
 

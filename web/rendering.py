@@ -7,27 +7,24 @@ Content-Security-Policy allows only this site's files.
 
 from __future__ import annotations
 
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
-import jinja2
 from aiohttp import web
 
-TEMPLATES = jinja2.Environment(
-    loader=jinja2.PackageLoader("web", "templates"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-)
-STATIC = Path(__file__).resolve().parent / "static"
-# static/favicon.svg drawn at 16, 32 and 48 px. Browsers ask for it at an address that carries
-# no version, so it is cached for a month rather than for ever.
-FAVICON = STATIC / "favicon.ico"
-FAVICON_CACHE = "public, max-age=2592000"
+from web.templating import environment, page_times
+
+TEMPLATES = environment()
 CSP = "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 
 
-def render(template: str, status: int = 200, **context: Any) -> web.Response:
+def render(
+    template: str, status: int = 200, *, instant: datetime | None = None, **context: Any
+) -> web.Response:
+    """`instant`: the present by the application's clock, for pages that show times (the
+    reader's `times` in the template); pages without times may leave it out."""
     context.setdefault("session", None)
+    context.setdefault("times", page_times(context["session"], instant))
     return html_response(TEMPLATES.get_template(template).render(**context), status)
 
 
@@ -38,7 +35,3 @@ def html_response(html: str, status: int = 200) -> web.Response:
     # and the login's origin check could not tell them from another site's.
     response.headers["Referrer-Policy"] = "same-origin"
     return response
-
-
-async def favicon(request: web.Request) -> web.FileResponse:
-    return web.FileResponse(FAVICON, headers={"Cache-Control": FAVICON_CACHE})

@@ -19,7 +19,7 @@ from inbox.domain.thread import Priority, ThreadKind
 from inbox.domain.web import WebSession
 from inbox.usecases.replies import ReplyCollisionError
 from web.errors import BadRequestError
-from web.keys import services_of
+from web.keys import now, services_of
 from web.params import LARGEST_ID, page_id
 from web.rendering import render
 from web.session import checked_form, required_session
@@ -83,6 +83,7 @@ async def thread_page(request: web.Request) -> web.Response:
     ]  # fmt: skip
     return render(
         "thread.html",
+        instant=now(request),
         session=session,
         page=page,
         incidents=await services.incidents.banners(session, page.thread_id),

@@ -36,14 +36,22 @@ ROW_COLUMNS = """
             ELSE (SELECT min(m.created_at) FROM mention m
                   WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id
                     AND m.direction = 'inbound' AND m.created_at > t.last_answered_at)
-       END AS waiting_since"""
+       END AS waiting_since,
+       clock.started_at AS sla_started_at, clock.warn_at AS sla_warn_at"""
 ROW_JOINS = """
 LEFT JOIN agent a ON a.workspace_id = t.workspace_id AND a.id = t.assignee_id
 LEFT JOIN LATERAL (
     SELECT m.author_handle, m.author_name FROM mention m
     WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id AND m.direction = 'inbound'
     ORDER BY m.created_at DESC LIMIT 1
-) who ON true"""
+) who ON true
+-- the running clock the row's SLA bar measures: the one due at the thread's deadline
+LEFT JOIN LATERAL (
+    SELECT c.started_at, c.warn_at FROM sla_clock c
+    WHERE c.workspace_id = t.workspace_id AND c.thread_id = t.id AND c.stopped_at IS NULL
+      AND c.deadline = t.sla_due_at
+    ORDER BY c.started_at LIMIT 1
+) clock ON true"""
 # Views: mine, team, unassigned, waiting, community, snoozed, all. Most urgent deadline
 # first; threads without one after, newest first. One query. `{only}`: nothing for the
 # view's first rows; for a live update, the changed threads' rows (a statement of its own,
@@ -304,6 +312,8 @@ def inbox_row(row: Any) -> InboxRow:
         assignee=row["assignee"],
         author=row["author_handle"] or row["author_name"],
         waiting_since=row["waiting_since"],
+        sla_started_at=row["sla_started_at"],
+        sla_warn_at=row["sla_warn_at"],
     )
 
 

@@ -22,6 +22,7 @@ from connectors.bluesky.runner import BlueskyAccountRunner
 from connectors.bluesky.xrpc import BlueskyApi, BlueskyCredentials, bluesky_session
 from connectors.common.account_runner import AccountRunner
 from connectors.common.egress import CheckedDestinations
+from connectors.common.image_fetch import GuardedImageFetcher
 from connectors.mastodon.api import MastodonApi, mastodon_session
 from connectors.mastodon.outbound import MastodonOutboundChannel
 from connectors.mastodon.poller import MastodonAccount, MastodonPoller
@@ -66,6 +67,7 @@ from inbox.store.inbox_pages import PgInboxPages
 from inbox.store.incidents import PgIncidentIngestLink, PgIncidentStore
 from inbox.store.ingest import PgIngestStore
 from inbox.store.live import PgChangeFeed, PgLiveRows
+from inbox.store.media import PgMediaLookup
 from inbox.store.migrate import migrate
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.passwords import Argon2Passwords
@@ -101,6 +103,7 @@ from inbox.usecases.incidents import Incidents, IncidentTimer, WatchComplaints
 from inbox.usecases.incidents_watch import ComplaintWatcher
 from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.live import LiveUpdates
+from inbox.usecases.media import MediaLinks, MediaProxy
 from inbox.usecases.outbox import SendOutbox, SendPolicy
 from inbox.usecases.replies import CommunityAnswers, Replies
 from inbox.usecases.routing import (
@@ -147,9 +150,12 @@ def build_services(
 ) -> Services:
     """`keys` gives the box that seals stored secrets, asked for when one is first sealed or
     opened; without it (tests, benchmarks) secrets are sealed with a key of this process only.
-    `egress` says where addresses typed into the admin pages may lead (no internal address by
-    default)."""
+    `egress` says where addresses typed into the admin pages, and the image proxy, may lead
+    (no internal address by default)."""
     clocks = KeepClocks()
+    box = keys or _process_key()
+    media_key = functools.cache(lambda: box().derived_key("media links"))
+    media_links = MediaLinks(media_key, clock=utc_now)
     routing = RoutingConfigs()
     watcher = ComplaintWatcher()  # this process's complaint counts; the worker's timer reads it
     board = HealthBoard()  # this process's parts report here; /healthz and run_workers read it
@@ -187,12 +193,15 @@ def build_services(
         web_logins=WebLogins(
             PgWebSessions(db), passwords, clock=utc_now, zones=TeamTimeZones(PgSlaQuery(db), clocks)
         ),
-        inbox_pages=InboxPages(PgInboxPages(db)),
+        inbox_pages=InboxPages(PgInboxPages(db), media=media_links),
         live=live,
         canned=CannedResponses(PgCannedStore(db)),
         workspace_preferences=ManageWorkspacePreferences(PgWorkspacePreferences(db)),
-        admin=_admin_services(db, clocks, keys or _process_key(), egress, passwords),
+        admin=_admin_services(db, clocks, box, egress, passwords),
         incidents=Incidents(PgIncidentStore(db), watcher, clock=utc_now, clocks=clocks),
+        media=MediaProxy(
+            media_links, PgMediaLookup(db), GuardedImageFetcher(egress), clock=utc_now
+        ),
         clock=utc_now,
     )
 

@@ -17,6 +17,8 @@ from inbox.domain.inbound_webhooks import InboundSource, ParsedDelivery, SourceK
 from inbox.domain.ingestion import IngestBatch, IngestResult
 from inbox.domain.live import LiveChange, ThreadState
 from inbox.domain.login_throttle import LoginAttempt, LoginThrottle
+from inbox.domain.media import MediaAttachment
+from inbox.domain.media_proxy import FetchedImage
 from inbox.domain.mention import Mention
 from inbox.domain.network import ChannelStatus, Network
 from inbox.domain.outbox import OutboxItem, OutboxKind
@@ -992,4 +994,27 @@ class IncidentStore(Protocol):
     ) -> int:
         """One outbox item per linked author (their latest linked thread), keyed so that a
         repeat queues nothing new; the answer is how many were queued now."""
+        ...
+
+
+class MediaLookup(Protocol):
+    async def attachment(
+        self, workspace_id: int, network: str, external_id: str, index: int
+    ) -> MediaAttachment | None:
+        """One stored attachment of a message, by its index; None when the message or the
+        attachment is not there (erased, or never was)."""
+        ...
+
+
+class ImageFetcher(Protocol):
+    """Fetches a picture for the image proxy, from where the egress policy allows only."""
+
+    def running(self) -> AbstractAsyncContextManager[None]:
+        """Holds the fetcher's connections while the application serves."""
+        ...
+
+    async def fetch(self, url: str) -> FetchedImage:
+        """The picture at `url`: an accepted image (by its bytes), within the proxy's bounds of
+        size, time and redirects (inbox/domain/media_proxy.py); MediaUnavailableError
+        otherwise, saying why."""
         ...

@@ -3,6 +3,7 @@ sub-applications, each with one error middleware (`web.errors`).
 
     /                 pages (HTML errors): login, inbox, threads, incidents, admin, /events,
                       /static; and /healthz
+    /media            the image proxy (short text errors, for images)
     /api/v1           the JSON API (JSON errors), its admin endpoints, the OpenAPI document,
                       and /api/v1/inbound, the signed webhook deliveries (their own answers)
     /metrics          Prometheus (JSON errors, like the API it shares tokens with)
@@ -30,6 +31,7 @@ from web.incidents import add_incident_pages
 from web.keys import CLOCK, SERVICES, Handler
 from web.live import add_live_events
 from web.login import add_login_pages
+from web.media import add_media_proxy
 from web.monitoring import healthz, metrics_app
 from web.openapi import add_openapi
 from web.pages import add_pages
@@ -71,6 +73,7 @@ def _add_pages(app: web.Application, default_workspace: int) -> None:
     add_admin_pages(app)
     add_profile_pages(app)
     add_assets(app)
+    add_media_proxy(app)
 
 
 def create_app(

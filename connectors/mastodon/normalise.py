@@ -10,6 +10,9 @@ Threading: Mastodon gives statuses no conversation id, so `conversation_key` sta
 threads follow `in_reply_to_id` (the poller fetches missing parents from the status context).
 Privacy: visibility `direct` is a private mention (`Mention.private`); the raw payload keeps
 `visibility` too.
+Media: a status's `media_attachments` (image, gifv, video, audio; `unknown` when the instance
+could not fetch a remote file) become the mention's attachments: the file, its preview, the
+author's description and the original's size.
 Nothing here raises on bad input.
 """
 
@@ -25,6 +28,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from connectors.mastodon.html_text import html_to_text
 from inbox.domain.ingestion import RejectedPayload
+from inbox.domain.media import MediaAttachment, MediaKind, attachment, kept
 from inbox.domain.mention import Author, Direction, Mention
 from inbox.domain.network import Network
 from inbox.domain.payload_limits import UNFORESEEN, unforeseen
@@ -118,6 +122,36 @@ def _text(status: MastodonStatus) -> str:
     return f"CW: {warning}\n\n{text}" if warning else text
 
 
+_MASTODON_MEDIA_KINDS = {
+    "image": MediaKind.IMAGE,
+    "gifv": MediaKind.GIF,
+    "video": MediaKind.VIDEO,
+}
+
+
+def status_media(found: Any) -> tuple[MediaAttachment, ...]:
+    """A status's `media_attachments`, read as sent: one that cannot be kept is left out,
+    never the status."""
+    if not isinstance(found, list):
+        return ()
+    return kept(_attachment(item) for item in found if isinstance(item, dict))
+
+
+def _attachment(item: dict[str, Any]) -> MediaAttachment | None:
+    meta = item.get("meta")
+    original = meta.get("original") if isinstance(meta, dict) else None
+    size = original if isinstance(original, dict) else {}
+    return attachment(
+        _MASTODON_MEDIA_KINDS.get(str(item.get("type")), MediaKind.OTHER),
+        # A remote file the instance has not copied has only the origin's address.
+        item.get("url") or item.get("remote_url"),
+        preview_url=item.get("preview_url"),
+        alt_text=item.get("description"),
+        width=size.get("width"),
+        height=size.get("height"),
+    )
+
+
 def normalise_status(
     status: dict[str, Any], *, raw: dict[str, Any] | None = None, direction: Direction | None = None
 ) -> Mention:
@@ -144,6 +178,7 @@ def normalise_status(
         url=parsed.url or parsed.uri,
         raw=payload,
         private=parsed.visibility in PRIVATE_VISIBILITIES,
+        media=status_media(status.get("media_attachments")),
     )
 
 

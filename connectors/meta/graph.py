@@ -130,7 +130,8 @@ class GraphApi:
             edge = f"mentioned_comment.comment_id({comment_id}){{id,text,timestamp}}"
             key = "mentioned_comment"
         else:
-            fields = "id,caption,timestamp,username,permalink"
+            # media_type and media_url: the picture (or video) the caption goes with.
+            fields = "id,caption,timestamp,username,permalink,media_type,media_url"
             edge = f"mentioned_media.media_id({media_id}){{{fields}}}"
             key = "mentioned_media"
         body = await self._call("GET", instagram_id, params={"fields": edge})

@@ -12,6 +12,12 @@ concerns. The inbox reads:
   that @mentions the account; its text and author are looked up on the Graph API, so these
   come back here as `MentionLookup`s.
 
+Media: a Page comment's webhook value names an attached `photo` or `video` by its address;
+a comment read from the Graph API carries an `attachment` (a photo, a sticker, a video, an
+animation or a shared link, with `media.image` its picture). An Instagram caption found by
+the mentions API carries its `media_type` and `media_url`. Each becomes the mention's
+attachments; one that cannot be read is left out, never its comment.
+
 Other well-formed changes (likes, reactions, edits, removals, posts) are counted as ignored.
 A malformed change is rejected whole, with an error naming where it was and which field.
 Nothing here raises on bad input.
@@ -29,6 +35,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from connectors.jsonl import unreadable_json
 from inbox.domain.ingestion import RejectedPayload
+from inbox.domain.media import MediaAttachment, MediaKind, attachment, kept
 from inbox.domain.mention import Author, Direction, Mention
 from inbox.domain.network import Network
 from inbox.domain.payload_limits import UNFORESEEN, unforeseen
@@ -148,6 +155,58 @@ def entry_time(entry: Mapping[str, Any]) -> datetime | None:
         return None
 
 
+# Graph's attachment types (StoryAttachment.type) by what the page shows of them.
+_GRAPH_KINDS = {
+    "photo": MediaKind.IMAGE,
+    "sticker": MediaKind.IMAGE,
+    "video_inline": MediaKind.VIDEO,
+    "video_autoplay": MediaKind.VIDEO,
+    "video": MediaKind.VIDEO,
+    "animated_image_share": MediaKind.GIF,
+    "animated_image_video": MediaKind.GIF,
+    "animated_image_autoplay": MediaKind.GIF,
+    "share": MediaKind.LINK,
+}
+# A carousel's media_url is its first picture.
+_INSTAGRAM_KINDS = {
+    "IMAGE": MediaKind.IMAGE,
+    "CAROUSEL_ALBUM": MediaKind.IMAGE,
+    "VIDEO": MediaKind.VIDEO,
+}
+
+
+def graph_attachment(found: Any) -> MediaAttachment | None:
+    """A Graph `attachment` object: an image (or sticker) is its picture; anything else is
+    a link to its page on Facebook, with its picture as the preview."""
+    if not isinstance(found, dict):
+        return None
+    kind = _GRAPH_KINDS.get(str(found.get("type")), MediaKind.OTHER)
+    media = found.get("media")
+    image = media.get("image") if isinstance(media, dict) else None
+    picture: Mapping[str, Any] = image if isinstance(image, dict) else {}
+    target = found.get("target")
+    page = found.get("url") or (target.get("url") if isinstance(target, dict) else None)
+    size = {"width": picture.get("width"), "height": picture.get("height")}
+    if kind is MediaKind.IMAGE:
+        alt = found.get("description") or ("Sticker" if found.get("type") == "sticker" else None)
+        return attachment(kind, picture.get("src"), alt_text=alt, **size)
+    return attachment(
+        kind, page, preview_url=picture.get("src"), alt_text=found.get("title"), **size
+    )
+
+
+def comment_media(value: Mapping[str, Any]) -> tuple[MediaAttachment, ...]:
+    """What a Page comment carries: `photo` and `video` in a webhook value, `attachment` as
+    the Graph API gives it."""
+    return kept(
+        [
+            attachment(MediaKind.IMAGE, value.get("photo")),
+            attachment(MediaKind.VIDEO, value.get("video")),
+            graph_attachment(value.get("attachment")),
+        ]
+    )
+
+
 def facebook_comment(value: Mapping[str, Any], page_id: str) -> Mention:
     """Raises ValidationError when the comment is malformed."""
     comment = FeedComment.model_validate(value)
@@ -165,6 +224,7 @@ def facebook_comment(value: Mapping[str, Any], page_id: str) -> Mention:
         in_reply_to=comment.parent_id if is_reply else None,
         url=f"https://www.facebook.com/{comment.comment_id}",
         raw={"object": "page", "entry_id": page_id, "field": "feed", "value": dict(value)},
+        media=comment_media(value),
     )
 
 
@@ -204,6 +264,10 @@ def _mention_author(found: MentionedComment) -> Author:
 def looked_up_mention(lookup: MentionLookup, answer: Mapping[str, Any]) -> Mention:
     """The mention a lookup found; raises ValidationError when the answer lacks a field."""
     found = MentionedComment.model_validate(answer)
+    media_kind = _INSTAGRAM_KINDS.get(str(answer.get("media_type")), MediaKind.OTHER)
+    # A video's `media_url` is the file; the caption's page is where it plays.
+    media_url = answer.get("media_url") if media_kind is MediaKind.IMAGE else found.permalink
+    shown = attachment(media_kind, media_url) if "media_type" in answer else None
     return Mention(
         network=Network.INSTAGRAM,
         external_id=found.id,
@@ -213,6 +277,7 @@ def looked_up_mention(lookup: MentionLookup, answer: Mapping[str, Any]) -> Menti
         conversation_key=found.id,
         url=found.permalink,
         raw={**lookup.raw, "looked_up": dict(answer)},
+        media=kept([shown]),
     )
 
 

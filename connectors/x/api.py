@@ -46,9 +46,12 @@ TWEET_FIELDS = [
     "public_metrics",
     "edit_history_tweet_ids",
     "note_tweet",
+    "attachments",
 ]
-EXPANSIONS = ["author_id", "referenced_tweets.id", "in_reply_to_user_id"]
+EXPANSIONS = ["author_id", "referenced_tweets.id", "in_reply_to_user_id", "attachments.media_keys"]
 USER_FIELDS = ["username", "name", "verified", "public_metrics", "created_at"]
+# What a message's pictures and videos are shown with (`includes.media`).
+MEDIA_FIELDS = ["url", "preview_image_url", "type", "width", "height", "alt_text"]
 PAGE_SIZE = 100
 
 # Every X call fails with one of the kinds every network shares.
@@ -222,6 +225,7 @@ class XApi(RetryingApi):
             "expansions": EXPANSIONS,
             "tweet_fields": TWEET_FIELDS,
             "user_fields": USER_FIELDS,
+            "media_fields": MEDIA_FIELDS,
             "user_auth": self._reads_as_user,
         }
 

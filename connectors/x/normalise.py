@@ -1,8 +1,9 @@
 """X API v2 response pages into mentions.
 
 A page is what one call returns: `data` (a list of tweets from a timeline or a search, or one
-tweet from the filtered stream), `includes.users` (the authors, from `expansions=author_id`)
-and maybe `errors`. Each tweet becomes a mention or, when it is malformed, a reject that keeps
+tweet from the filtered stream), `includes.users` (the authors, from `expansions=author_id`),
+`includes.media` (the pictures and videos the tweets' `attachments.media_keys` name) and
+maybe `errors`. Each tweet becomes a mention or, when it is malformed, a reject that keeps
 its payload and names the problem. A page that says nothing is new (`meta.result_count` 0, no
 `data`) holds nothing to store or to quarantine. Nothing here raises on bad input.
 """
@@ -17,6 +18,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from inbox.domain.ingestion import RejectedPayload
+from inbox.domain.media import MediaAttachment, MediaKind, attachment, kept
 from inbox.domain.mention import Author, Mention
 from inbox.domain.network import Network
 from inbox.domain.payload_limits import UNFORESEEN, unforeseen
@@ -102,6 +104,64 @@ def _users_by_id(page: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return {str(user["id"]): user for user in users if isinstance(user, dict) and "id" in user}
 
 
+def _media_by_key(page: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    includes = page.get("includes")
+    media = includes.get("media") if isinstance(includes, dict) else None
+    if not isinstance(media, list):
+        return {}
+    return {
+        item["media_key"]: item
+        for item in media
+        if isinstance(item, dict) and isinstance(item.get("media_key"), str)
+    }
+
+
+# X's media types; a video or an animation has no address of its own in the API (only its
+# variants, not asked for): the tweet's page is where it plays.
+_X_MEDIA_KINDS = {
+    "photo": MediaKind.IMAGE,
+    "animated_gif": MediaKind.GIF,
+    "video": MediaKind.VIDEO,
+}
+
+
+def _x_preview(url: str) -> str | None:
+    """The small rendition X's image host serves of a photo (`?name=small`, 680 px at most)."""
+    if url.startswith("https://pbs.twimg.com/media/") and "?" not in url:
+        return f"{url}?name=small"
+    return None
+
+
+def _attachment(item: Mapping[str, Any], page_url: str) -> MediaAttachment | None:
+    kind = _X_MEDIA_KINDS.get(str(item.get("type")), MediaKind.OTHER)
+    url = item.get("url")
+    preview = item.get("preview_image_url")
+    if kind is MediaKind.IMAGE and isinstance(url, str):
+        preview = _x_preview(url)
+    else:
+        url = page_url
+    return attachment(
+        kind,
+        url,
+        preview_url=preview,
+        alt_text=item.get("alt_text"),
+        width=item.get("width"),
+        height=item.get("height"),
+    )
+
+
+def _included_media(
+    tweet: Mapping[str, Any], media: Mapping[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The media objects a tweet's `attachments.media_keys` name, in its order. Read from
+    the tweet as sent: a malformed attachment costs the tweet its media, never the tweet."""
+    attachments = tweet.get("attachments")
+    keys = attachments.get("media_keys") if isinstance(attachments, dict) else None
+    if not isinstance(keys, list):
+        return []
+    return [media[key] for key in keys if isinstance(key, str) and key in media]
+
+
 def _followers(user: Mapping[str, Any]) -> int | None:
     """`public_metrics.followers_count` when X sent it (user.fields=public_metrics)."""
     metrics = user.get("public_metrics")
@@ -119,17 +179,26 @@ def tweet_url(tweet_id: str, username: str | None) -> str:
     return f"https://x.com/i/web/status/{tweet_id}"
 
 
-def normalise_tweet(tweet: dict[str, Any], users: Mapping[str, dict[str, Any]]) -> Mention:
-    """One tweet object as a mention; raises ValidationError when it is malformed."""
+def normalise_tweet(
+    tweet: dict[str, Any],
+    users: Mapping[str, dict[str, Any]],
+    media: Mapping[str, dict[str, Any]] | None = None,
+) -> Mention:
+    """One tweet object as a mention; raises ValidationError when it is malformed. `media`:
+    the page's `includes.media` by media key."""
     parsed = _Tweet.model_validate(tweet)
     user = users.get(parsed.author_id, {})
     username = _text_or_none(user.get("username"))
     replied_to = next((r.id for r in parsed.referenced_tweets if r.type == "replied_to"), None)
     history = parsed.edit_history_tweet_ids
     edit_of = history[0] if len(history) > 1 and history[0] != parsed.id else None
+    page_url = tweet_url(parsed.id, username)
+    included = _included_media(tweet, media or {})
     raw: dict[str, Any] = {"data": tweet}
     if user:
         raw["includes"] = {"users": [user]}
+    if included:
+        raw.setdefault("includes", {})["media"] = included
     return Mention(
         network=Network.X,
         external_id=parsed.id,
@@ -145,9 +214,10 @@ def normalise_tweet(tweet: dict[str, Any], users: Mapping[str, dict[str, Any]]) 
         conversation_key=parsed.conversation_id,
         in_reply_to=replied_to,
         language=None if parsed.lang in X_PSEUDO_LANGUAGES else parsed.lang,
-        url=tweet_url(parsed.id, username),
+        url=page_url,
         edit_of=edit_of,
         raw=raw,
+        media=kept(_attachment(item, page_url) for item in included),
     )
 
 
@@ -194,6 +264,7 @@ def _normalise_page(page: Any, source: str) -> NormalisedPage:
     if other_kind is not None:
         return NormalisedPage([], [RejectedPayload(source, _encode(page), other_kind)], skipped)
     users = _users_by_id(page)
+    media = _media_by_key(page)
     mentions: list[Mention] = []
     rejected: list[RejectedPayload] = []
     for position, tweet in enumerate(tweets):
@@ -203,7 +274,7 @@ def _normalise_page(page: Any, source: str) -> NormalisedPage:
             continue
         label = tweet.get("id") if isinstance(tweet.get("id"), str) else position
         try:
-            mentions.append(normalise_tweet(tweet, users))
+            mentions.append(normalise_tweet(tweet, users, media))
         except ValidationError as exc:
             error = f"tweet {label}: {_describe(exc)}"
             rejected.append(RejectedPayload(source, _encode(tweet), error))

@@ -23,7 +23,7 @@ from tweepy.asynchronous import AsyncStreamingClient
 from connectors.common.live_stream import CatchUp, StreamBatches
 from connectors.common.polling import Ingest
 from connectors.jsonl import JsonLine, parse_line
-from connectors.x.api import EXPANSIONS, TWEET_FIELDS, USER_FIELDS
+from connectors.x.api import EXPANSIONS, MEDIA_FIELDS, TWEET_FIELDS, USER_FIELDS
 from connectors.x.normalise import normalise_page
 from connectors.x.poller import XAccount, search_query
 
@@ -111,6 +111,7 @@ class XStream(AsyncStreamingClient):  # type: ignore[misc]  # tweepy ships no ty
             expansions=EXPANSIONS,
             tweet_fields=TWEET_FIELDS,
             user_fields=USER_FIELDS,
+            media_fields=MEDIA_FIELDS,
         )
         await self._batches.write_while_running(
             stop, task, every_seconds=self._flush_seconds, halt=self.disconnect

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from inbox.domain.media import MediaAttachment
 from inbox.domain.network import Network
 from inbox.domain.text import is_storable, storable
 
@@ -74,6 +75,9 @@ class Mention(BaseModel):
     # A direct (private) message rather than a public post: its thread is never offered to
     # the community, and answers to it stay private.
     private: bool = False
+    # Pictures, videos and links the message carries, in the network's order (bounded at
+    # ingestion, see inbox/domain/payload_limits.py).
+    media: tuple[MediaAttachment, ...] = ()
 
     @field_validator("created_at", "claimed_at")
     @classmethod

@@ -23,6 +23,11 @@ other messages of the batch are untouched: one hostile payload never fails its b
 - **Text.** A mention's text is cut at `MAX_TEXT_CHARS` (X's longest posts are 25,000
   characters; Mastodon instances may raise their limit without end), with a marker saying how
   long it was. The whole text stays in `raw`, as the network sent it.
+- **Media.** A message keeps at most `MAX_ATTACHMENTS` attachments (X allows 4 pictures,
+  Mastodon 4, Bluesky 4, a Meta comment 1: more is no network's doing), the first ones. An
+  attachment whose address is longer than `MAX_MEDIA_URL_CHARS` is left out (a cut address
+  leads nowhere); a description longer than `MAX_ALT_TEXT_CHARS` (Mastodon's own limit for
+  descriptions is 1,500) is cut, saying so. The payload keeps them all, as sent.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from inbox.domain.ingestion import RejectedPayload
+from inbox.domain.media import MediaAttachment
 from inbox.domain.mention import Mention
 from inbox.domain.network import Network
 
@@ -52,6 +58,11 @@ NETWORK_BIRTH: Mapping[Network, datetime] = {
 }
 MAX_RAW_DEPTH = 64
 MAX_TEXT_CHARS = 25_000
+MAX_ATTACHMENTS = 10
+# Browsers and CDNs handle addresses of a few thousand characters; a network's media address
+# is a few hundred.
+MAX_MEDIA_URL_CHARS = 2048
+MAX_ALT_TEXT_CHARS = 1500
 # Signed 64-bit: what every consumer of the payload can hold exactly (PostgreSQL bigint).
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 # Paths named in a log line or an error: enough to find the problem, not a flood.
@@ -222,9 +233,43 @@ def screen_mention(mention: Mention, arrived: datetime) -> Screened:
     if len(mention.text) > MAX_TEXT_CHARS:
         update["text"] = truncated_text(mention.text)
         changes.append(f"text: {len(mention.text):,} characters, cut at {MAX_TEXT_CHARS:,}")
+    if mention.media:
+        media, media_changes = screened_media(mention.media)
+        if media_changes:
+            update["media"] = media
+            changes.extend(media_changes)
     if not update:
         return Screened(mention)
     return Screened(mention.model_copy(update=update), None, tuple(changes))
+
+
+def screened_media(
+    media: tuple[MediaAttachment, ...],
+) -> tuple[tuple[MediaAttachment, ...], tuple[str, ...]]:
+    """The attachments within the bounds (see the module's doc), and what was changed."""
+    changes: list[str] = []
+    kept: list[MediaAttachment] = []
+    for index, item in enumerate(media[:MAX_ATTACHMENTS]):
+        if len(item.url) > MAX_MEDIA_URL_CHARS:
+            changes.append(
+                f"media[{index}].url: {len(item.url):,} characters, more than "
+                f"{MAX_MEDIA_URL_CHARS:,}: left out"
+            )
+            continue
+        update: dict[str, Any] = {}
+        if item.preview_url is not None and len(item.preview_url) > MAX_MEDIA_URL_CHARS:
+            update["preview_url"] = None
+            changes.append(f"media[{index}].preview_url: longer than {MAX_MEDIA_URL_CHARS:,}")
+        if item.alt_text is not None and len(item.alt_text) > MAX_ALT_TEXT_CHARS:
+            update["alt_text"] = f"{item.alt_text[:MAX_ALT_TEXT_CHARS]}…"
+            changes.append(
+                f"media[{index}].alt_text: {len(item.alt_text):,} characters, cut at "
+                f"{MAX_ALT_TEXT_CHARS:,}"
+            )
+        kept.append(item.model_copy(update=update) if update else item)
+    if len(media) > MAX_ATTACHMENTS:
+        changes.append(f"media: {len(media)} attachments, the first {MAX_ATTACHMENTS} kept")
+    return tuple(kept), tuple(changes)
 
 
 def _minutes(span: timedelta) -> str:

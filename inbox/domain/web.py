@@ -75,6 +75,27 @@ class InboxRow:
 
 
 @dataclass(frozen=True, slots=True)
+class PageAttachment:
+    """One attachment of a message as a page shows it (inbox/domain/media.py says what each
+    field holds). `network`, `external_id` and `index` name it for the image proxy;
+    `image` and `thumbnail` are the proxy's signed addresses (`/media/...`) of the original
+    picture and of the one drawn in the page, set when the page is read (None: shown as a
+    link only)."""
+
+    kind: str
+    url: str
+    preview_url: str | None
+    alt_text: str | None
+    width: int | None
+    height: int | None
+    network: str
+    external_id: str
+    index: int
+    image: str | None = None
+    thumbnail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PageMessage:
     inbound: bool
     author: str
@@ -83,6 +104,8 @@ class PageMessage:
     url: str | None
     automated: bool
     reasons: tuple[tuple[str, str, str], ...]  # (decision, cue, effect)
+    # Pictures, videos and links, in the network's order.
+    attachments: tuple[PageAttachment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

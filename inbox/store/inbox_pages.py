@@ -7,10 +7,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import ValidationError
+
+from inbox.domain.media import MediaAttachment
 from inbox.domain.web import (
     ANY,
     InboxFilters,
     InboxRow,
+    PageAttachment,
     PageCustomer,
     PageMessage,
     PageNote,
@@ -151,7 +155,7 @@ RETURNING id
 """
 MESSAGES = """
 SELECT m.direction, m.author_handle, m.author_name, m.body, m.created_at, m.url, m.automated,
-       c.reasons
+       c.reasons, m.network, m.external_id, m.media
 FROM mention m
 LEFT JOIN mention_classification c
        ON c.workspace_id = m.workspace_id AND c.network = m.network
@@ -533,10 +537,39 @@ class PgInboxPages:
                         for r in json.loads(row["reasons"] or "[]")
                         if isinstance(r, dict)
                     ),
+                    attachments=page_attachments(row["network"], row["external_id"], row["media"]),
                 )
                 for row in messages
             ),
         )
+
+
+def page_attachments(
+    network: str, external_id: str, stored: str | None
+) -> tuple[PageAttachment, ...]:
+    """A message's stored attachments (its `media` column), as the page shows them. An
+    entry that no longer reads as an attachment is left out; its index is kept for the
+    others, which is how the image proxy names them."""
+    shown = []
+    for index, item in enumerate(json.loads(stored) if stored else ()):
+        try:
+            media = MediaAttachment.model_validate(item)
+        except ValidationError:
+            continue
+        shown.append(
+            PageAttachment(
+                kind=media.kind.value,
+                url=media.url,
+                preview_url=media.preview_url,
+                alt_text=media.alt_text,
+                width=media.width,
+                height=media.height,
+                network=network,
+                external_id=external_id,
+                index=index,
+            )
+        )
+    return tuple(shown)
 
 
 def _reasons(stored: str | None) -> tuple[tuple[str, str, str], ...]:

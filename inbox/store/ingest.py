@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 
 from inbox.domain.ingestion import IngestBatch, IngestResult, UnstorableBatchError
+from inbox.domain.media import MediaAttachment
 from inbox.domain.mention import Direction, Mention
 from inbox.domain.text import is_storable, storable_json
 from inbox.domain.threading import place_in_threads
@@ -43,6 +44,17 @@ def raw_json(raw: dict[str, Any]) -> str:
     if "\\u0000" in text or not is_storable(text):
         text = json.dumps(storable_json(raw), ensure_ascii=False, separators=(",", ":"))
     return text
+
+
+def media_json(media: Sequence[MediaAttachment]) -> str | None:
+    """The attachments as their jsonb column holds them; None (NULL) when there are none."""
+    if not media:
+        return None
+    return json.dumps(
+        [item.model_dump(mode="json", exclude_none=True) for item in media],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
 
 
 def staging_records(
@@ -78,6 +90,7 @@ def staging_records(
                 decided.suggest_private_message if decided else None,
                 mention.private,
                 mention.claimed_at,
+                media_json(mention.media),
             )
         )
     return records

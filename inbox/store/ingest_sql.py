@@ -31,6 +31,7 @@ STAGING_COLUMNS = (
     "personal_data",
     "private",
     "claimed_at",
+    "media",
 )
 
 CREATE_STAGING = """
@@ -57,7 +58,8 @@ CREATE TEMP TABLE IF NOT EXISTS ingest_staging (
     topics               text[],
     personal_data        boolean,
     private              boolean NOT NULL,
-    claimed_at           timestamptz
+    claimed_at           timestamptz,
+    media                jsonb
 ) ON COMMIT DELETE ROWS
 """
 
@@ -325,11 +327,11 @@ INSERT_MENTIONS = """
 INSERT INTO mention (workspace_id, network, external_id, thread_id, thread_key, direction,
                      author_external_id, author_handle, author_name, customer_id, body,
                      language, in_reply_to, url, edit_of, created_at, raw, automated,
-                     private, claimed_at)
+                     private, claimed_at, media)
 SELECT $1, s.network, s.external_id, t.id, s.thread_key, s.direction,
        s.author_external_id, s.author_handle, s.author_name, i.customer_id, s.body,
        s.language, s.in_reply_to, s.url, s.edit_of, s.created_at, s.raw, s.automated,
-       s.private, s.claimed_at
+       s.private, s.claimed_at, s.media
 FROM ingest_staging s
 LEFT JOIN thread t
        ON t.workspace_id = $1 AND t.network = s.network AND t.thread_key = s.thread_key

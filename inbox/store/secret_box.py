@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import SecretStr
 
 from inbox.domain.errors import ConfigurationError
@@ -19,12 +21,20 @@ from inbox.domain.errors import ConfigurationError
 class SecretBox:
     def __init__(self, key: SecretStr) -> None:
         try:
-            self._fernet = Fernet(key.get_secret_value().encode("ascii"))
+            material = key.get_secret_value().encode("ascii")
+            self._fernet = Fernet(material)
         except (ValueError, UnicodeEncodeError) as exc:
             raise ConfigurationError(
                 "INBOX_SECRET_KEY",
                 "not a key made by `inbox secret-key` (32 url-safe base64 bytes)",
             ) from exc
+        self._material = material
+
+    def derived_key(self, purpose: str) -> bytes:
+        """A key of its own for another use of the instance key (signing the image proxy's
+        links): HKDF-SHA256 keyed by the instance key, with the purpose as its info, so
+        that neither key tells anything of the other and every process derives the same."""
+        return HKDF(SHA256(), length=32, salt=None, info=purpose.encode()).derive(self._material)
 
     @staticmethod
     def new_key() -> str:

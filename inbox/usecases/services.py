@@ -14,6 +14,7 @@ from inbox.usecases.health import CheckHealth
 from inbox.usecases.incidents import Incidents
 from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.live import LiveUpdates
+from inbox.usecases.media import MediaProxy
 from inbox.usecases.replies import CommunityAnswers, Replies
 from inbox.usecases.routing import ClaimNext, CorrectClassification, RoutingSettings
 from inbox.usecases.sla import CloseWithoutReply, SaveSlaSettings
@@ -52,5 +53,7 @@ class Services:
     admin: AdminServices
     # Outage incidents: the pages' use case, over this process's complaint watcher.
     incidents: Incidents
+    # Messages' pictures, through the image proxy's signed links.
+    media: MediaProxy
     # The time as the use cases read it: what an entry point shows "now" against.
     clock: Callable[[], datetime]

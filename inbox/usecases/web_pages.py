@@ -22,6 +22,7 @@ from inbox.domain.web import (
     WebSession,
 )
 from inbox.ports import InboxPageQuery
+from inbox.usecases.media import MediaLinks
 
 VIEWS = ("mine", "team", "unassigned", "waiting", "community", "snoozed", "all")
 LONGEST_NOTE = 5000
@@ -32,10 +33,15 @@ STAFF = (Role.AGENT, Role.LEAD, Role.OPS, Role.ADMIN)
 
 class InboxPages:
     def __init__(
-        self, query: InboxPageQuery, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self,
+        query: InboxPageQuery,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        media: MediaLinks | None = None,
     ) -> None:
         self._query = query
         self._clock = clock
+        self._media = media
 
     async def inbox(
         self,
@@ -97,7 +103,8 @@ class InboxPages:
         )
         if page is None:
             raise NotFoundError("thread", thread_id)
-        return page
+        # Pictures are shown through the image proxy, by links signed for this workspace.
+        return page if self._media is None else self._media.signed(session.workspace_id, page)
 
     async def search(self, session: WebSession, words: str) -> SearchResults:
         """Threads whose messages hold the words, and customers by name or @handle."""

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import functools
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
 
+from inbox.domain.web import PageAttachment
 from web.timefmt import LocalTimes
 
 # Avatars take one of this many colours (`.hue-0` ... in the stylesheet), each dark enough
@@ -52,6 +55,16 @@ _ICONS = {
     ),
 }
 _ICONS["other"] = '<circle cx="12" cy="12" r="8"/><path d="M4 12h16M12 4c3 3 3 13 0 16"/>'
+# The signs on an attachment shown as a link: what plays (a video, an animation), a link, a
+# file of another kind.
+_MEDIA_ICONS = {
+    "media-play": '<rect x="3" y="5" width="18" height="14" rx="3"/><path d="M10 9.5v5l4.5-2.5z"/>',
+    "media-link": (
+        '<path d="M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1"/>'
+        '<path d="M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1"/>'
+    ),
+    "media-file": '<path d="M6 3h8l4 4v14H6z"/><path d="M14 3v4h4"/>',
+}
 NETWORK_NAMES = {
     "x": "X",
     "mastodon": "Mastodon",
@@ -98,7 +111,7 @@ def icon_sprite() -> Markup:
     """Every icon's drawing, once a page, for `network_icon` to refer to."""
     symbols = "".join(
         f'<symbol id="i-{key}" viewBox="0 0 24 24">{drawing}</symbol>'
-        for key, drawing in _ICONS.items()
+        for key, drawing in (*_ICONS.items(), *_MEDIA_ICONS.items())
     )
     return Markup(f'<svg class="sprite" aria-hidden="true">{symbols}</svg>')  # noqa: S704
 
@@ -218,3 +231,92 @@ def sla_bar(
         f'<span class="visually-hidden">{words}: </span>'
         f"{time_tag(due, text, times, 'sla-left')}</span>"
     )
+
+
+# The box a thumbnail fits in, in CSS pixels: a picture is shown whole, never cropped, and
+# its width and height are given so that the page does not move as it arrives.
+THUMBNAIL_BOX = (240, 180)
+# A picture whose size the network did not say is drawn in this box, cropped to fill it.
+UNKNOWN_SIZE = (160, 120)
+_MEDIA_KINDS = frozenset({"image", "video", "gif", "link", "other"})
+_MEDIA_WORDS = {"video": "Video", "gif": "GIF", "link": "Link", "image": "Image"}
+_MEDIA_ICON = {"video": "media-play", "gif": "media-play", "link": "media-link"}
+# A description shown beside a link, before it is cut (the whole of it on hover).
+_LINK_TEXT_CHARS = 120
+
+
+def thumbnail_size(width: int | None, height: int | None) -> tuple[int, int] | None:
+    """The size a picture is drawn at in the page: its own, scaled down to fit the box;
+    None when the network did not say it."""
+    if not width or not height:
+        return None
+    scale = min(1.0, THUMBNAIL_BOX[0] / width, THUMBNAIL_BOX[1] / height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def attachments(items: Sequence[PageAttachment]) -> Markup:
+    """A message's attachments: each picture as a thumbnail through the image proxy, a
+    link to the whole picture (also through the proxy); videos, animations and links as
+    links to the original on the network, with a thumbnail when they have a preview."""
+    if not items:
+        return Markup("")
+    count = len(items)
+    pieces = [_attachment(item, position, count) for position, item in enumerate(items, 1)]
+    return Markup(  # noqa: S704 - every piece escaped
+        f'<div class="attachments">{"".join(pieces)}</div>'
+    )
+
+
+def _attachment(item: PageAttachment, position: int, count: int) -> str:
+    described = item.alt_text or ""
+    if item.image is not None:
+        alt = described or _unnamed("Image", position, count)
+        return (
+            f'<a class="attachment attachment-image" href="{escape(item.image)}" '
+            f'target="_blank" rel="noopener" title="Open the whole image">'
+            f"{_thumbnail(item.thumbnail or item.image, alt, item)}</a>"
+        )
+    kind = item.kind if item.kind in _MEDIA_KINDS else "other"
+    words = _MEDIA_WORDS.get(kind, "Attachment")
+    picture = ""
+    if item.thumbnail:
+        picture = _thumbnail(item.thumbnail, described or _unnamed(words, position, count), item)
+    host = _host(item.url)
+    text = described[:_LINK_TEXT_CHARS] + ("…" if len(described) > _LINK_TEXT_CHARS else "")
+    label = (
+        f'<span class="attachment-label"><svg class="icon" aria-hidden="true">'
+        f'<use href="#i-{_MEDIA_ICON.get(kind, "media-file")}"/></svg>{escape(words)}'
+        + (f'<span class="attachment-host">{escape(host)}</span>' if host else "")
+        + "</span>"
+        + (f'<span class="attachment-text">{escape(text)}</span>' if text else "")
+    )
+    if not item.url.startswith("https://"):  # the model keeps https only: never a link else
+        return f'<span class="attachment attachment-{kind}">{picture}{label}</span>'
+    title = f' title="{escape(described)}"' if text != described else ""
+    return (
+        f'<a class="attachment attachment-{kind}" href="{escape(item.url)}" '
+        f'target="_blank" rel="noopener noreferrer"{title}>{picture}{label}</a>'
+    )
+
+
+def _thumbnail(src: str, alt: str, item: PageAttachment) -> str:
+    size = thumbnail_size(item.width, item.height)
+    width, height = size or UNKNOWN_SIZE
+    fit = "" if size else " thumbnail-cropped"
+    return (
+        f'<img class="thumbnail{fit}" src="{escape(src)}" alt="{escape(alt)}" '
+        f'width="{width}" height="{height}" loading="lazy" decoding="async">'
+    )
+
+
+def _unnamed(words: str, position: int, count: int) -> str:
+    """What a picture without a description is called for those who cannot see it."""
+    of = f" {position} of {count}" if count > 1 else ""
+    return f"{words}{of}, without a description"
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").removeprefix("www.")
+    except ValueError:
+        return ""

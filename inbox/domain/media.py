@@ -7,10 +7,13 @@ the image proxy, everything else as a link to the original.
 
 Every address here is the network's, and untrusted: it is kept only when it is an https
 address with a host (no credentials, no spaces or control characters), so that it can stand
-in a link or be fetched by the image proxy. An attachment whose own address cannot be kept is
-left out, never its message (`attachment`): the customer's words are what must reach an
-agent, and the payload keeps the rest. The bounds on how many and how long are applied at
-ingestion with every other limit (`inbox.domain.payload_limits`).
+in a link or be fetched by the image proxy. Plain http is kept only to this machine (a
+network's test double, as for Mastodon instances and Bluesky services): the proxy still
+fetches it only where the egress policy allows, and the page never links to it. An
+attachment whose own address cannot be kept is left out, never its message (`attachment`):
+the customer's words are what must reach an agent, and the payload keeps the rest. The
+bounds on how many and how long are applied at ingestion with every other limit
+(`inbox.domain.payload_limits`).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from inbox.domain.egress import is_loopback_host
 from inbox.domain.text import storable
 
 # Pixels no picture a network serves comes near; beyond it a size is noise, not a size.
@@ -44,9 +48,9 @@ class MediaKind(StrEnum):
 PICTURED = frozenset({MediaKind.IMAGE})
 
 
-def https_address(value: str) -> str:
-    """`value` when it is an https URL with a host and nothing that could break out of a link
-    or an attribute; ValueError saying why otherwise."""
+def media_address(value: str) -> str:
+    """`value` when it is an https URL with a host (or http to this machine) and nothing that
+    could break out of a link or an attribute; ValueError saying why otherwise."""
     if len(value) == 0 or _UNSAFE_IN_URL.search(value):
         raise ValueError("is empty or holds spaces, control characters or quotes")
     try:
@@ -54,10 +58,11 @@ def https_address(value: str) -> str:
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
     except ValueError:
         raise ValueError("is not a URL") from None
-    if parts.scheme.lower() != "https":
-        raise ValueError("must be an https:// address")
     if not parts.hostname:
         raise ValueError("has no host")
+    scheme = parts.scheme.lower()
+    if scheme != "https" and not (scheme == "http" and is_loopback_host(parts.hostname)):
+        raise ValueError("must be an https:// address")
     if parts.username is not None or parts.password is not None:
         raise ValueError("must not carry a user name or password")
     return value
@@ -85,18 +90,13 @@ class MediaAttachment(BaseModel):
     @field_validator("url", "preview_url")
     @classmethod
     def _https(cls, value: str | None) -> str | None:
-        return None if value is None else https_address(value)
+        return None if value is None else media_address(value)
 
     @field_validator("alt_text")
     @classmethod
     def _storable(cls, value: str | None) -> str | None:
         text = None if value is None else storable(value).strip()
         return text or None
-
-    @property
-    def pictured(self) -> bool:
-        """Whether the page draws it: an image, or anything with a preview picture."""
-        return self.kind in PICTURED or self.preview_url is not None
 
 
 def attachment(
@@ -130,7 +130,7 @@ def _kept_address(value: Any) -> bool:
     if not isinstance(value, str):
         return False
     try:
-        https_address(value)
+        media_address(value)
     except ValueError:
         return False
     return True

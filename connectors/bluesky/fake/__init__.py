@@ -12,6 +12,6 @@ Typical use::
 
 from connectors.bluesky.fake.errors import XrpcError
 from connectors.bluesky.fake.server import FakeBlueskyServer
-from connectors.bluesky.fake.state import FakeBluesky
+from connectors.bluesky.fake.state import FakeBluesky, FakeImage, FakeLinkCard
 
-__all__ = ["FakeBluesky", "FakeBlueskyServer", "XrpcError"]
+__all__ = ["FakeBluesky", "FakeBlueskyServer", "FakeImage", "FakeLinkCard", "XrpcError"]

@@ -59,6 +59,30 @@ class FakeAccount:
     created_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class FakeImage:
+    """A picture attached to a post: stored as a blob of the author's repository, served by
+    the AppView at Bluesky's image CDN."""
+
+    alt: str = ""
+    width: int = 1200
+    height: int = 800
+    mime_type: str = "image/jpeg"
+    size: int = 48_000
+
+
+@dataclass(frozen=True, slots=True)
+class FakeLinkCard:
+    """A link card (`app.bsky.embed.external`)."""
+
+    uri: str
+    title: str
+    description: str = ""
+
+
+IMAGE_CDN = "https://cdn.bsky.app/img"
+
+
 @dataclass(slots=True)
 class FakePost:
     uri: str
@@ -165,9 +189,12 @@ class FakeBluesky:
         quote: str | None = None,
         langs: Sequence[str] = ("en",),
         created_at: datetime | None = None,
+        images: Sequence[FakeImage] = (),
+        link: FakeLinkCard | None = None,
     ) -> str:
         """A post by `author` (DID or handle), as a client makes it: @handles of known
-        accounts become mention facets, a reply names its parent and root. Its URI."""
+        accounts become mention facets, a reply names its parent and root, pictures are
+        blobs in an images embed (beside a quote: recordWithMedia). Its URI."""
         did = self.did_of(author)
         record: dict[str, Any] = {
             "$type": POST,
@@ -180,8 +207,18 @@ class FakeBluesky:
             reply = parent.record.get("reply")
             root = reply["root"] if isinstance(reply, dict) else parent.ref()
             record["reply"] = {"root": dict(root), "parent": parent.ref()}
+        media = _media_embed(images, link, seed=f"{did}{text}{len(self.posts)}")
         if quote is not None:
-            record["embed"] = {"$type": "app.bsky.embed.record", "record": self.posts[quote].ref()}
+            quoted = {"$type": "app.bsky.embed.record", "record": self.posts[quote].ref()}
+            record["embed"] = quoted
+            if media is not None:
+                record["embed"] = {
+                    "$type": "app.bsky.embed.recordWithMedia",
+                    "record": quoted,
+                    "media": media,
+                }
+        elif media is not None:
+            record["embed"] = media
         facets = self._mention_facets(text)
         if facets:
             record["facets"] = facets
@@ -234,6 +271,8 @@ class FakeBluesky:
                 if target is not None:
                     reasons.setdefault(target.author, ("reply", ref["uri"]))
         embed = post.record.get("embed")
+        if isinstance(embed, dict) and embed.get("$type") == "app.bsky.embed.recordWithMedia":
+            embed = embed["record"]
         if isinstance(embed, dict) and embed.get("$type") == "app.bsky.embed.record":
             quoted = self.posts.get(embed["record"]["uri"])
             if quoted is not None:
@@ -470,7 +509,7 @@ class FakeBluesky:
             and isinstance(other.record.get("reply"), dict)
             and other.record["reply"]["parent"]["uri"] == post.uri
         )
-        return {
+        view: dict[str, Any] = {
             "uri": post.uri,
             "cid": post.cid,
             "author": self._profile(post.author, basic=True),
@@ -483,6 +522,51 @@ class FakeBluesky:
             "viewer": {"threadMuted": False, "embeddingDisabled": False},
             "labels": [],
         }
+        embed = self._embed_view(post.author, post.record.get("embed"))
+        if embed is not None:
+            view["embed"] = embed
+        return view
+
+    def _embed_view(self, did: str, embed: Any) -> dict[str, Any] | None:
+        """An embed as the AppView renders it: pictures at the CDN, a quoted post as a
+        viewRecord; a plain quote is left out, as the fake always did."""
+        if not isinstance(embed, dict):
+            return None
+        kind = embed.get("$type")
+        if kind == "app.bsky.embed.images":
+            return {
+                "$type": "app.bsky.embed.images#view",
+                "images": [
+                    {
+                        "thumb": f"{IMAGE_CDN}/feed_thumbnail/plain/{did}/{cid}@jpeg",
+                        "fullsize": f"{IMAGE_CDN}/feed_fullsize/plain/{did}/{cid}@jpeg",
+                        "alt": image["alt"],
+                        "aspectRatio": image["aspectRatio"],
+                    }
+                    for image in embed["images"]
+                    for cid in (image["image"]["ref"]["$link"],)
+                ],
+            }
+        if kind == "app.bsky.embed.external":
+            return {"$type": "app.bsky.embed.external#view", "external": dict(embed["external"])}
+        if kind == "app.bsky.embed.recordWithMedia":
+            quoted = self.posts.get(embed["record"]["record"]["uri"])
+            record: dict[str, Any] = {"$type": "app.bsky.embed.record#viewNotFound"}
+            if quoted is not None:
+                record = {
+                    "$type": "app.bsky.embed.record#viewRecord",
+                    "uri": quoted.uri,
+                    "cid": quoted.cid,
+                    "author": self._profile(quoted.author, basic=True),
+                    "value": quoted.record,
+                    "indexedAt": timestamp(quoted.indexed_at),
+                }
+            return {
+                "$type": "app.bsky.embed.recordWithMedia#view",
+                "record": {"record": record},
+                "media": self._embed_view(did, embed["media"]),
+            }
+        return None
 
     def _thread_view(self, post: FakePost, depth: int, parent_height: int) -> dict[str, Any]:
         view: dict[str, Any] = {
@@ -526,6 +610,40 @@ class FakeBluesky:
         if notification.reason_subject is not None:
             view["reasonSubject"] = notification.reason_subject
         return _broken(view, notification.broken)
+
+
+def _media_embed(
+    images: Sequence[FakeImage], link: FakeLinkCard | None, *, seed: str
+) -> dict[str, Any] | None:
+    """The record's embed for its pictures (blobs) or its link card, if any."""
+    if images:
+        return {
+            "$type": "app.bsky.embed.images",
+            "images": [
+                {
+                    "alt": image.alt,
+                    "image": {
+                        "$type": "blob",
+                        "ref": {"$link": _blob_cid(f"{seed}/{number}")},
+                        "mimeType": image.mime_type,
+                        "size": image.size,
+                    },
+                    "aspectRatio": {"width": image.width, "height": image.height},
+                }
+                for number, image in enumerate(images)
+            ],
+        }
+    if link is not None:
+        return {
+            "$type": "app.bsky.embed.external",
+            "external": {"uri": link.uri, "title": link.title, "description": link.description},
+        }
+    return None
+
+
+def _blob_cid(seed: str) -> str:
+    """A blob's content id as repositories write them (raw codec: `bafkrei...`)."""
+    return "bafkrei" + _base32(hashlib.sha256(seed.encode()).digest())[:52]
 
 
 def _broken(view: dict[str, Any], how: str | None) -> Any:

@@ -11,6 +11,6 @@ Typical use::
 """
 
 from connectors.mastodon.fake.server import FakeMastodonServer
-from connectors.mastodon.fake.state import FakeMastodon
+from connectors.mastodon.fake.state import FakeMastodon, FakeMedia
 
-__all__ = ["FakeMastodon", "FakeMastodonServer"]
+__all__ = ["FakeMastodon", "FakeMastodonServer", "FakeMedia"]

@@ -12,7 +12,7 @@ import asyncio
 import html
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -49,6 +49,19 @@ class FakeAccount:
         return self.username if self.domain is None else f"{self.username}@{self.domain}"
 
 
+@dataclass(frozen=True)
+class FakeMedia:
+    """A media attachment of a status: `type` image, gifv, video or audio; `url` the file,
+    `preview_url` its small picture."""
+
+    type: str
+    url: str
+    preview_url: str | None = None
+    description: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+
 @dataclass
 class FakeStatus:
     id: str
@@ -62,6 +75,7 @@ class FakeStatus:
     mentions: list[str]
     spoiler_text: str = ""
     deleted: bool = False
+    media: tuple[FakeMedia, ...] = ()
 
 
 @dataclass
@@ -156,6 +170,7 @@ class FakeMastodon:
         visibility: str = "public",
         language: str | None = "en",
         spoiler_text: str = "",
+        media: Sequence[FakeMedia] = (),
     ) -> str:
         """A status; each account it @mentions gets a mention notification (and its stream)."""
         self._next_status += 1 + len(self.statuses) % 7
@@ -177,6 +192,7 @@ class FakeMastodon:
             parent.account_id if parent else None,
             list(dict.fromkeys(mentioned)),
             spoiler_text,
+            media=tuple(media),
         )
         self.statuses[status_id] = status
         self._publish(author_id, "update", self.status_json(status))
@@ -350,7 +366,10 @@ class FakeMastodon:
             "filtered": [],
             "reblog": None,
             "account": self.account_json(author),
-            "media_attachments": [],
+            "media_attachments": [
+                self.media_json(status.id, number, media)
+                for number, media in enumerate(status.media)
+            ],
             "mentions": [
                 {
                     "id": a.id,
@@ -367,6 +386,29 @@ class FakeMastodon:
             "card": None,
             "poll": None,
             "quote_approval": {"automatic": [], "manual": [], "current_user": "denied"},
+        }
+
+    def media_json(self, status_id: str, number: int, media: FakeMedia) -> dict[str, Any]:
+        """A media attachment in Mastodon's shape (as mastodon.social sends one)."""
+        size: dict[str, Any] = {}
+        if media.width and media.height:
+            size = {
+                "width": media.width,
+                "height": media.height,
+                "size": f"{media.width}x{media.height}",
+                "aspect": media.width / media.height,
+            }
+        return {
+            "id": f"{status_id}{number:03d}",
+            "type": media.type,
+            "url": media.url,
+            "preview_url": media.preview_url,
+            "remote_url": None,
+            "preview_remote_url": None,
+            "text_url": None,
+            "meta": {"original": size, "small": size} if size else {},
+            "description": media.description,
+            "blurhash": None,
         }
 
     def notification_json(self, notification: FakeNotification) -> dict[str, Any]:

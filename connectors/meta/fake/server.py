@@ -18,8 +18,14 @@ from connectors.meta.fake.state import FACEBOOK, INSTAGRAM, FakeComment, FakeMet
 from inbox.domain.network import Network
 
 VERSION = "v21.0"
-_MENTIONED = re.compile(r"^mentioned_(comment)\.comment_id\(([0-9_]+)\)(\{[a-z_,]*\})?$")
+_MENTIONED = re.compile(
+    r"^mentioned_(comment|media)\.(?:comment|media)_id\(([0-9_]+)\)(\{[a-z_,]*\})?$"
+)
 _MENTIONED_COMMENT_FIELDS = frozenset({"id", "text", "timestamp", "like_count", "media"})
+_MENTIONED_MEDIA_FIELDS = frozenset(
+    {"id", "caption", "timestamp", "username", "permalink", "media_type", "media_url",
+     "like_count", "comments_count"}
+)  # fmt: skip
 
 
 def _error(message: str, code: int, kind: str = "GraphMethodException") -> web.Response:
@@ -129,23 +135,40 @@ class FakeGraphServer:
             return _unknown(object_id)
         match = _MENTIONED.match(request.query.get("fields", ""))
         if match is None:
-            return _error("(#100) fields: only mentioned_comment.comment_id(...) is faked", 100)
-        wanted = (match[3] or "{id,text,timestamp}").strip("{}").split(",")
-        if not set(wanted) <= _MENTIONED_COMMENT_FIELDS:
-            extra = ", ".join(sorted(set(wanted) - _MENTIONED_COMMENT_FIELDS))
+            return _error(
+                "(#100) fields: only mentioned_comment.comment_id(...) and "
+                "mentioned_media.media_id(...) are faked",
+                100,
+            )
+        caption = match[1] == "media"
+        known = _MENTIONED_MEDIA_FIELDS if caption else _MENTIONED_COMMENT_FIELDS
+        default = "{id,caption,timestamp}" if caption else "{id,text,timestamp}"
+        wanted = (match[3] or default).strip("{}").split(",")
+        if not set(wanted) <= known:
+            extra = ", ".join(sorted(set(wanted) - known))
             return _error(f"(#100) Tried accessing nonexisting field ({extra})", 100)
         found = self.fake.comments.get(match[2])
-        if found is None or not found.mention:
+        if found is None or not found.mention or found.caption != caption:
             return _unknown(match[2])
-        full = {
+        full: dict[str, Any] = {
             "id": found.id,
-            "text": found.text,
             "timestamp": graph_time(found.created_at),
             "like_count": 0,
-            "media": {"id": found.post_id},
         }
-        answer = {name: full[name] for name in wanted}
-        return web.json_response({"mentioned_comment": answer, "id": object_id})
+        if caption:
+            full |= {
+                "caption": found.text,
+                "username": found.author_name,
+                "permalink": f"https://www.instagram.com/p/{found.id}/",
+                "media_type": found.media_type,
+                "media_url": found.media_url,
+                "comments_count": 0,
+            }
+        else:
+            full |= {"text": found.text, "media": {"id": found.post_id}}
+        answer = {name: full[name] for name in wanted if full.get(name) is not None}
+        key = "mentioned_media" if caption else "mentioned_comment"
+        return web.json_response({key: answer, "id": object_id})
 
 
 def _facebook_comment(comment: FakeComment) -> dict[str, Any]:

@@ -37,6 +37,14 @@ class FakeComment:
     created_at: datetime
     # An @mention of the brand on someone else's media (found by the mentions API only).
     mention: bool = False
+    # What a Page comment carries: the address of its photo or its video, as Meta names it.
+    photo: str | None = None
+    video: str | None = None
+    # A caption (the media itself, `id` its media id) rather than a comment: its media type
+    # (IMAGE, VIDEO, CAROUSEL_ALBUM) and the address of its picture or video.
+    caption: bool = False
+    media_type: str | None = None
+    media_url: str | None = None
 
     @property
     def is_reply(self) -> bool:
@@ -69,8 +77,11 @@ class FakeMeta:
         *,
         reply_to: str | None = None,
         post_id: str | None = None,
+        photo: str | None = None,
+        video: str | None = None,
     ) -> FakeComment:
-        """A comment on a Page post, or a reply to one of its comments."""
+        """A comment on a Page post, or a reply to one of its comments; with a photo or a
+        video (their addresses)."""
         parent = self.comments[reply_to] if reply_to else None
         post = parent.post_id if parent else (post_id or f"{self.page_id}_{self._next()}")
         number = self._next()
@@ -84,9 +95,40 @@ class FakeMeta:
             author_name,
             text,
             self.clock(),
+            photo=photo,
+            video=video,
         )
         self.comments[comment_id] = comment
         return comment
+
+    def instagram_caption(
+        self,
+        author_id: str,
+        username: str,
+        caption: str,
+        *,
+        media_type: str = "IMAGE",
+        media_url: str | None = None,
+    ) -> FakeComment:
+        """Someone's post whose caption @mentions the brand: the mentions API finds it by its
+        media id."""
+        media_id = f"1790000000{self._next()}"
+        found = FakeComment(
+            media_id,
+            INSTAGRAM,
+            media_id,
+            media_id,
+            author_id,
+            username,
+            caption,
+            self.clock(),
+            mention=True,
+            caption=True,
+            media_type=media_type,
+            media_url=media_url,
+        )
+        self.comments[media_id] = found
+        return found
 
     def instagram_comment(
         self,
@@ -162,9 +204,13 @@ class FakeMeta:
             "item": "comment",
             "parent_id": comment.top_level if comment.is_reply else comment.post_id,
             "verb": "add",
+            **({"photo": comment.photo} if comment.photo else {}),
+            **({"video": comment.video} if comment.video else {}),
         }
 
     def _instagram_change(self, comment: FakeComment) -> dict[str, Any]:
+        if comment.caption:
+            return {"field": "mentions", "value": {"media_id": comment.post_id}}
         if comment.mention:
             return {
                 "field": "mentions",

@@ -11,7 +11,7 @@ Typical use, with a tweepy AsyncClient `client`::
 """
 
 from connectors.x.fake.server import FakeXServer
-from connectors.x.fake.state import FakeX
+from connectors.x.fake.state import FakeX, Media
 from connectors.x.fake.transport import fake_x_session
 
-__all__ = ["FakeX", "FakeXServer", "fake_x_session"]
+__all__ = ["FakeX", "FakeXServer", "Media", "fake_x_session"]

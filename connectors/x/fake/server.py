@@ -30,6 +30,7 @@ from connectors.x.fake.state import (
     MAX_QUERY_LENGTH,
     AuthKind,
     FakeX,
+    Media,
     PageCursor,
     PageSelection,
     PageWindow,
@@ -300,17 +301,18 @@ class Fields:
     tweet: frozenset[str] = frozenset()
     user: frozenset[str] = frozenset()
     expansions: frozenset[str] = frozenset()
+    media: frozenset[str] = frozenset()
 
     @classmethod
     def read(cls, params: Params, expansions: frozenset[str] = TWEET_EXPANSIONS) -> Fields:
-        # Media, places and polls are never modelled, but their fields are still validated.
-        params.choices("media.fields", MEDIA_FIELDS)
+        # Places and polls are never modelled, but their fields are still validated.
         params.choices("place.fields", PLACE_FIELDS)
         params.choices("poll.fields", POLL_FIELDS)
         return cls(
             tweet=params.choices("tweet.fields", TWEET_FIELDS),
             user=params.choices("user.fields", USER_FIELDS),
             expansions=params.choices("expansions", expansions),
+            media=params.choices("media.fields", MEDIA_FIELDS),
         )
 
 
@@ -361,13 +363,30 @@ class Renderer:
             return [{"type": ref.type, "id": ref.id} for ref in tweet.referenced]
         if name == "entities":
             return _entities(tweet)
+        if name == "attachments" and tweet.media:
+            return {"media_keys": [media.media_key for media in tweet.media]}
         if name == "edit_controls":
             return {
                 "edits_remaining": 5,
                 "is_edit_eligible": True,
                 "editable_until": format_time(tweet.created_at + timedelta(hours=1)),
             }
-        return None  # fields X has but the fake does not model (geo, attachments...)
+        return None  # fields X has but the fake does not model (geo, polls...)
+
+    def media(self, media: Media) -> JsonObject:
+        """A media object: its key and type always, then only the asked fields X has."""
+        out: JsonObject = {"media_key": media.media_key, "type": media.type}
+        values: dict[str, object] = {
+            "url": media.url,
+            "preview_image_url": media.preview_image_url,
+            "width": media.width,
+            "height": media.height,
+            "alt_text": media.alt_text,
+        }
+        for name in sorted(self._fields.media):
+            if values.get(name) is not None:
+                out[name] = values[name]
+        return out
 
     def user(self, user: User) -> JsonObject:
         out: JsonObject = {"id": user.id, "name": user.name, "username": user.username}
@@ -419,6 +438,10 @@ class Renderer:
             includes["users"] = [self.user(user) for user in users]
         if included:
             includes["tweets"] = [self.tweet(tweet) for tweet in included.values()]
+        if "attachments.media_keys" in expansions:
+            media = {m.media_key: m for tweet in tweets for m in tweet.media}
+            if media:
+                includes["media"] = [self.media(item) for item in media.values()]
         return includes, errors
 
     def _expanded_user_ids(self, tweets: list[Tweet], included: list[Tweet]) -> dict[str, None]:

@@ -125,6 +125,20 @@ class ReferencedTweet:
     id: str
 
 
+@dataclass(frozen=True, slots=True)
+class Media:
+    """A picture, video or animation attached to a tweet, as X's media object describes it:
+    `url` for a photo only, `preview_image_url` for a video or an animation."""
+
+    media_key: str
+    type: Literal["photo", "video", "animated_gif"]
+    width: int
+    height: int
+    url: str | None = None
+    preview_image_url: str | None = None
+    alt_text: str | None = None
+
+
 @dataclass(slots=True)
 class Tweet:
     id: str
@@ -138,6 +152,7 @@ class Tweet:
     referenced: tuple[ReferencedTweet, ...] = ()
     mentions: tuple[MentionEntity, ...] = ()
     hashtags: tuple[HashtagEntity, ...] = ()
+    media: tuple[Media, ...] = ()
     deleted: bool = False
     reply_count: int = 0
     retweet_count: int = 0
@@ -555,10 +570,12 @@ class FakeX:
         created_at: datetime | None = None,
         lang: str = "en",
         tweet_id: str | None = None,
+        media: Sequence[Media] = (),
     ) -> str:
         """Publish a tweet as `author_id`; returns its id. Replies follow the conversation.
 
         `tweet_id` pins the id (to replay recorded tweets); otherwise ids grow like snowflakes.
+        `media`: its attachments (X allows four pictures, or one video or animation).
         """
         author = self._require_user(author_id)
         replied = self._require_tweet(reply_to) if reply_to is not None else None
@@ -582,6 +599,7 @@ class FakeX:
             referenced=tuple(references),
             mentions=self._mentions_in(text),
             hashtags=_hashtags_in(text),
+            media=tuple(media),
         )
         self._store(tweet)
         return tweet.id

@@ -39,6 +39,9 @@ KEYWORD_GROUP_EFFECTS = {
     "safety: urgent": "safety",
 }
 _EFFECTS = list(KEYWORD_GROUP_EFFECTS)
+# Bounds on the texts an incident's keywords are drawn from (its burst, its baseline).
+MAX_BURST_TEXTS = 2000
+MAX_BASELINE_TEXTS = 5000
 _GROUPS = list(KEYWORD_GROUP_EFFECTS.values())
 
 
@@ -168,6 +171,7 @@ class PgIncidentStore:
                 detection.opened_at,
                 detection.explanation,
                 detection.score,
+                list(detection.regions),
             )
             created = incident_id is not None
             if not created:
@@ -178,6 +182,7 @@ class PgIncidentStore:
                     list(detection.keyword_groups),
                     list(detection.series),
                     detection.score,
+                    list(detection.regions),
                 )
             if incident_id is None:  # closed between the two statements: try again later
                 raise ConflictError("the workspace's detector incident changed meanwhile")
@@ -192,7 +197,6 @@ class PgIncidentStore:
                 _GROUPS,
             )
             await _replan(conn, workspace_id, [incident_id], replan)
-            await conn.execute(sql.REFRESH_FACTS, workspace_id, incident_id, sql.PLACE_PATTERN)
             incident = await _one(conn, workspace_id, incident_id)
             if created:
                 await _announce(conn, incident, "incident.opened", detection.opened_at)
@@ -217,9 +221,21 @@ class PgIncidentStore:
             )
         return since
 
-    async def refresh_facts(self, workspace_id: int, incident_id: int) -> None:
+    async def keyword_texts(
+        self, workspace_id: int, incident_id: int, baseline: timedelta
+    ) -> tuple[list[str], list[str]]:
         async with self._db.connection() as conn:
-            await conn.execute(sql.REFRESH_FACTS, workspace_id, incident_id, sql.PLACE_PATTERN)
+            burst = await conn.fetch(sql.BURST_TEXTS, workspace_id, incident_id, MAX_BURST_TEXTS)
+            before = await conn.fetch(
+                sql.BASELINE_TEXTS, workspace_id, incident_id, baseline, MAX_BASELINE_TEXTS
+            )
+        return [row["body"] for row in burst], [row["body"] for row in before]
+
+    async def save_keywords(
+        self, workspace_id: int, incident_id: int, keywords: Sequence[str]
+    ) -> None:
+        async with self._db.connection() as conn:
+            await conn.execute(sql.SAVE_KEYWORDS, workspace_id, incident_id, list(keywords))
 
     async def open_manual(
         self,

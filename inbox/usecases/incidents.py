@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
@@ -43,6 +44,7 @@ from inbox.ports import AfterCommit, IncidentIngestLink, IncidentStore, IngestTr
 from inbox.usecases.incidents_watch import ComplaintWatcher, Tick, series_key, series_name
 from inbox.usecases.sla import KeepClocks
 from routing.signals import Crossing, CrossingKind, SeriesKey, Signal, bucket_start
+from routing.signals.keywords import document_counts, over_represented
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,9 @@ Clock = Callable[[], datetime]
 INCIDENT_ROLES = (Role.OPS, Role.LEAD, Role.ADMIN)
 # How far back the baseline is relearned on start: the weekly profile's memory.
 RELEARN = timedelta(days=21)
+# What complaints usually say, against which an incident's keywords stand out: the week
+# before it began.
+KEYWORD_BASELINE = timedelta(days=7)
 MAX_TEXT = 200
 MAX_ITEMS = 20
 
@@ -97,6 +102,10 @@ class IncidentTimer:
         self._relearn = relearn
         self._replan = (clocks or KeepClocks(clock=clock)).keep
         self._settings: dict[int, IncidentSettings] = {}
+        # Per open incident: its baseline's word counts (fixed: the days before it began) and
+        # how many threads it had linked when its keywords were last drawn.
+        self._baselines: dict[int, Counter[str]] = {}
+        self._keywords_drawn_at: dict[int, int] = {}
 
     async def start(self) -> None:
         """Relearn the baseline from the complaints of the last weeks (one query)."""
@@ -139,10 +148,16 @@ class IncidentTimer:
                     extra={"action": "incident_open", "workspace_id": workspace_id,
                            "incident_id": incident.id, "series": list(incident.series)},
                 )  # fmt: skip
+        still_open = set()
         for incident in await self._store.open_detected_incidents():
             closed = await self._follow(incident, tick, now)
             if closed is not None:
                 changed.append(closed)
+            else:
+                still_open.add(incident.id)
+        for forgotten in set(self._baselines) - still_open:
+            del self._baselines[forgotten]
+            self._keywords_drawn_at.pop(forgotten, None)
         return changed
 
     async def _follow(self, incident: Incident, tick: Tick, now: datetime) -> Incident | None:
@@ -158,7 +173,7 @@ class IncidentTimer:
                 await self._store.add_points(workspace_id, incident.id, points)
         normal = all(self._watcher.back_to_baseline(key) for key in keys)
         normal_since = await self._store.set_normal(workspace_id, incident.id, normal, now)
-        await self._store.refresh_facts(workspace_id, incident.id)
+        await self._draw_keywords(incident)
         quiet = self._settings_of(workspace_id).quiet
         if normal_since is None or now - normal_since < quiet:
             return None
@@ -171,6 +186,22 @@ class IncidentTimer:
             )  # fmt: skip
         return closed
 
+    async def _draw_keywords(self, incident: Incident) -> None:
+        """The words its burst says more than the week before it did, redrawn when threads
+        were linked since."""
+        if self._keywords_drawn_at.get(incident.id) == incident.linked:
+            return
+        burst_texts, baseline_texts = await self._store.keyword_texts(
+            incident.workspace_id, incident.id, KEYWORD_BASELINE
+        )
+        baseline = self._baselines.get(incident.id)
+        if baseline is None:
+            baseline = self._baselines[incident.id] = document_counts(baseline_texts)[0]
+        burst, _ = document_counts(burst_texts)
+        words = [word for word, _ in over_represented(burst, baseline)]
+        await self._store.save_keywords(incident.workspace_id, incident.id, words)
+        self._keywords_drawn_at[incident.id] = incident.linked
+
     def _detection(self, crossings: Sequence[Crossing], now: datetime) -> Detection:
         ordered = sorted(crossings, key=_specificity)
         first = ordered[0]
@@ -180,12 +211,14 @@ class IncidentTimer:
         keys = [_watch_key(c)[0] for c in ordered]
         topics = tuple(sorted({k.value for k in keys if k.kind == "topic"}))
         groups = tuple(sorted({k.value for k in keys if k.kind == "keywords"}))
+        regions = tuple(sorted({k.value for k in keys if k.kind == "region"}))
         since = min(c.since for c in ordered)
         return Detection(
             title=title_for(topics, groups),
             topics=topics,
             keyword_groups=groups,
             series=series,
+            regions=regions,
             started_at=since,
             opened_at=now,
             score=max(c.signal.score for c in ordered),

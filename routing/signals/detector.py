@@ -166,6 +166,13 @@ class SignalDetector:
             prior_peaks=self.settings.prior_peaks,
         )
 
+    def assume_empty_since(self, at: datetime) -> None:
+        """The series held nothing since `at`, before its first bucket came: it needs no
+        warm-up of its own (a slice of complaints counted from its first one, in a workspace
+        watched since `at`). What it expects stays the floor until it has learned more."""
+        if self.first is None or at < self.first:
+            self.first = at
+
     @property
     def buckets_per_day(self) -> float:
         return 24 * self.settings.baseline.buckets_per_hour

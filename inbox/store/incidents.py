@@ -21,6 +21,7 @@ from inbox.domain.incidents import (
     IncidentSettings,
     LinkedThread,
     MajorPeriod,
+    title_for,
 )
 from inbox.domain.sla import SlaSettings
 from inbox.ports import IngestTransaction, ReplanClocks
@@ -39,6 +40,8 @@ KEYWORD_GROUP_EFFECTS = {
     "safety: urgent": "safety",
 }
 _EFFECTS = list(KEYWORD_GROUP_EFFECTS)
+# A declared incident also holds the complaints of the minutes before ops declared it.
+DECLARED_LOOKBACK = timedelta(minutes=5)
 # Bounds on the texts an incident's keywords are drawn from (its burst, its baseline).
 MAX_BURST_TEXTS = 2000
 MAX_BASELINE_TEXTS = 5000
@@ -175,7 +178,7 @@ class PgIncidentStore:
             )
             created = incident_id is not None
             if not created:
-                incident_id = await conn.fetchval(
+                joined = await conn.fetchrow(
                     sql.JOIN_DETECTED,
                     workspace_id,
                     list(detection.topics),
@@ -184,10 +187,15 @@ class PgIncidentStore:
                     detection.score,
                     list(detection.regions),
                 )
-            if incident_id is None:  # closed between the two statements: try again later
-                raise ConflictError("the workspace's detector incident changed meanwhile")
+                if joined is None:  # closed between the two statements: try again later
+                    raise ConflictError("the workspace's detector incident changed meanwhile")
+                incident_id = joined["id"]
+                title = title_for(tuple(joined["topics"]), tuple(joined["keyword_groups"]))
+                await conn.execute(sql.RETITLE, workspace_id, incident_id, title)
             if created:
                 await _add_points(conn, workspace_id, incident_id, detection.points)
+            # Each slice's complaints from when it began to burst (a slice joining later
+            # brings its own start: what came before in it was not this outage).
             await conn.execute(
                 sql.LINK_SINCE_START,
                 workspace_id,
@@ -195,6 +203,7 @@ class PgIncidentStore:
                 detection.opened_at,
                 _EFFECTS,
                 _GROUPS,
+                detection.started_at,
             )
             await _replan(conn, workspace_id, [incident_id], replan)
             incident = await _one(conn, workspace_id, incident_id)
@@ -267,8 +276,11 @@ class PgIncidentStore:
             )
             # Opened as major: major from its opening, not from the outage's start.
             await conn.execute(sql.OPEN_MAJOR_PERIOD, workspace_id, [incident_id], now)
+            # The complaints that made ops declare it came in the minutes before.
             await conn.execute(
-                sql.LINK_SINCE_START, workspace_id, incident_id, now, _EFFECTS, _GROUPS
+                sql.LINK_SINCE_START,
+                *(workspace_id, incident_id, now, _EFFECTS, _GROUPS),
+                started_at - DECLARED_LOOKBACK,
             )
             await _replan(conn, workspace_id, [incident_id], replan)
             incident = await _one(conn, workspace_id, incident_id)

@@ -88,17 +88,18 @@ WHERE i.workspace_id = $1 AND i.status = 'open' AND {matches("$3", "$4")}
 ON CONFLICT DO NOTHING
 """  # noqa: S608
 
-# Complaints since the incident began (its first abnormal bucket), through their threads'
-# latest inbound instant, which the queue index serves.
+# Complaints since a slice of the incident began to burst ($6: the incident's start when it
+# opens, a joining slice's own start when it joins), through their threads' latest inbound
+# instant, which the queue index serves.
 LINK_SINCE_START = f"""
 INSERT INTO incident_thread (workspace_id, incident_id, thread_id, linked_at)
 SELECT DISTINCT i.workspace_id, i.id, t.id, $3::timestamptz
 FROM incident i
-JOIN thread t ON t.workspace_id = i.workspace_id AND t.last_inbound_at >= i.started_at
+JOIN thread t ON t.workspace_id = i.workspace_id AND t.last_inbound_at >= $6::timestamptz
 JOIN mention_classification mc
   ON mc.workspace_id = t.workspace_id AND mc.thread_id = t.id AND mc.kind = 'complaint'
 JOIN mention m ON m.workspace_id = mc.workspace_id AND m.network = mc.network
- AND m.external_id = mc.external_id AND m.created_at >= i.started_at
+ AND m.external_id = mc.external_id AND m.created_at >= $6::timestamptz
  AND m.direction = 'inbound'
 WHERE i.workspace_id = $1 AND i.id = $2 AND {matches("$4", "$5")}
 ON CONFLICT DO NOTHING
@@ -159,8 +160,10 @@ UPDATE incident SET
     places = places || ARRAY(SELECT p FROM unnest($6::text[]) AS p WHERE p <> ALL(places)),
     peak_score = greatest(peak_score, $5), normal_since = NULL
 WHERE workspace_id = $1 AND status = 'open' AND source = 'detector'
-RETURNING id
+RETURNING id, topics, keyword_groups
 """
+# A detected incident's title names what burst: it follows the slices that join it.
+RETITLE = "UPDATE incident SET title = $3 WHERE workspace_id = $1 AND id = $2"
 
 OPEN_MANUAL = """
 INSERT INTO incident (workspace_id, source, title, topics, keywords, places, major, started_at,

@@ -137,7 +137,18 @@ class IncidentTimer:
         await self._load_settings()
         tick = self._watcher.close_until(now)
         changed: list[Incident] = []
-        for workspace_id, crossings in _fresh_openings(tick, now).items():
+        openings = _fresh_openings(tick, now)
+        if openings:
+            # A slice already in the workspace's open incident has been linked from its own
+            # onset; crossing again (at the coarser width, whose bucket starts earlier) it
+            # brings nothing new.
+            known = {i.workspace_id: i.series for i in await self._store.open_detected_incidents()}
+            openings = {
+                workspace_id: fresh
+                for workspace_id, crossings in openings.items()
+                if (fresh := _new_slices(crossings, known.get(workspace_id, ())))
+            }
+        for workspace_id, crossings in openings.items():
             incident, created = await self._store.open_detected(
                 workspace_id, self._detection(crossings, now), self._replan
             )
@@ -212,7 +223,12 @@ class IncidentTimer:
         topics = tuple(sorted({k.value for k in keys if k.kind == "topic"}))
         groups = tuple(sorted({k.value for k in keys if k.kind == "keywords"}))
         regions = tuple(sorted({k.value for k in keys if k.kind == "region"}))
-        since = min(c.since for c in ordered)
+        # Each slice began to burst at its finest width's onset (a five-minute bucket also
+        # holds the minutes before the burst); the incident, at its earliest slice's.
+        onsets: dict[SeriesKey, datetime] = {}
+        for crossing in sorted(ordered, key=lambda c: _watch_key(c)[1], reverse=True):
+            onsets[_watch_key(crossing)[0]] = crossing.since
+        since = min(onsets.values())
         return Detection(
             title=title_for(topics, groups),
             topics=topics,
@@ -261,6 +277,10 @@ def _fresh_openings(tick: Tick, now: datetime) -> dict[int, list[Crossing]]:
             continue
         found.setdefault(key.workspace_id, []).append(crossing)
     return found
+
+
+def _new_slices(crossings: Sequence[Crossing], known: Sequence[str]) -> list[Crossing]:
+    return [c for c in crossings if series_name(_watch_key(c)[0]) not in known]
 
 
 def _point(signal: Signal) -> IncidentPoint:

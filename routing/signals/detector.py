@@ -152,6 +152,7 @@ class SignalDetector:
     last: datetime | None = None
     abnormal_since: datetime | None = None
     reported_rung: int = -1  # the highest rung the current run has reported
+    empty_until: datetime | None = None  # assumed empty from `first` until the first bucket
 
     def __post_init__(self) -> None:
         self.baseline = SeasonalBaseline(self.settings.baseline)
@@ -169,9 +170,12 @@ class SignalDetector:
     def assume_empty_since(self, at: datetime) -> None:
         """The series held nothing since `at`, before its first bucket came: it needs no
         warm-up of its own (a slice of complaints counted from its first one, in a workspace
-        watched since `at`). What it expects stays the floor until it has learned more."""
-        if self.first is None or at < self.first:
-            self.first = at
+        watched since `at`), and its baseline learns that silence when the first bucket
+        comes (before: it would take its first count for its usual level)."""
+        if self.first is not None:
+            return
+        self.first = at
+        self.empty_until = at
 
     @property
     def buckets_per_day(self) -> float:
@@ -187,6 +191,9 @@ class SignalDetector:
             raise ValueError(f"a bucket's count must be finite and not negative: {observed!r}")
         if self.first is None:
             self.first = at
+        if self.empty_until is not None:
+            self.baseline.assume_empty(self.first, at)
+            self.empty_until = None
         expected = self.expected(at)
         dispersion = self.dispersion_at(expected)
         evidence, stretch = self.evidence(at, observed, expected, dispersion)

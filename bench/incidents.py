@@ -301,7 +301,8 @@ async def outcome(
     day_ids = {p.mention.external_id: p for p in replay.day}
     async with db.connection() as conn:
         rows = await conn.fetch(
-            """SELECT m.external_id, m.thread_id, coalesce(mc.kind = 'complaint', false) AS complaint
+            """SELECT m.external_id, m.thread_id,
+                      coalesce(mc.kind = 'complaint', false) AS complaint
                FROM mention m
                LEFT JOIN mention_classification mc
                  ON mc.workspace_id = m.workspace_id AND mc.network = m.network
@@ -346,14 +347,18 @@ async def run(replays: Sequence[Replay], database_url: str | None) -> list[Outco
 
 def report(outcomes: Sequence[Outcome]) -> None:
     for result in outcomes:
-        print(f"\n{result.name}: {result.threads} threads in the day, {len(result.outage)} ", end="")
-        print(f"of the outage ({len(result.outage_complaints)} holding a complaint)")
+        print(
+            f"\n{result.name}: {result.threads} threads in the day, {len(result.outage)} of the "
+            f"outage ({len(result.outage_complaints)} holding a complaint)"
+        )
         for incident in result.incidents:
             print(f"  incident #{incident.id} {incident.title!r}: series {list(incident.series)}")
             print(f"    places {list(incident.places)}, keywords {list(incident.keywords)}")
-            print(f"    started {incident.started_at:%H:%M}, opened {incident.opened_at:%H:%M}, ", end="")
             closed = f"{incident.closed_at:%H:%M}" if incident.closed_at else "still open"
-            print(f"closed {closed}, {incident.linked} threads linked")
+            print(
+                f"    started {incident.started_at:%H:%M}, opened {incident.opened_at:%H:%M}, "
+                f"closed {closed}, {incident.linked} threads linked"
+            )
         print(f"  linked {len(result.linked)}, of which the outage's {result.true_links}")
     print()
     linked = sum(len(r.linked) for r in outcomes)

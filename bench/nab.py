@@ -44,6 +44,7 @@ from bench.nab_protocol import (
     plateau_loss,
     sweep,
     tabled,
+    windows_of,
 )
 from bench.nab_scoring import score_file
 from inbox.signals_cli import score_lines
@@ -135,10 +136,13 @@ def main(arguments: argparse.Namespace) -> None:
 
     ours_scores, buckets_per_s, left_out = run_ours(every)
     print(f"{OURS}: {left_out} rows repeat an earlier timestamp: not fed to the detector, 0")
-    ours = tabled(ours_scores, every, corpus.profiles)
+    windows = windows_of(every)
+    ours = tabled(ours_scores, windows, corpus.profiles)
     detectors = sorted({p.detector for p in corpus.published})
     published = {
-        d: tabled({n: by_detector[d] for n, by_detector in columns.items()}, every, corpus.profiles)
+        d: tabled(
+            {n: by_detector[d] for n, by_detector in columns.items()}, windows, corpus.profiles
+        )
         for d in detectors
     }
 

@@ -29,7 +29,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.nab_corpus import SeriesFile, default_corpus_dir, load_corpus
-from bench.nab_protocol import Tabled, choose, leave_one_out, plateau, plateau_loss, tabled
+from bench.nab_protocol import (
+    Tabled,
+    choose,
+    leave_one_out,
+    plateau,
+    plateau_loss,
+    tabled,
+    windows_of,
+)
 from routing.signals import BaselineSettings, DetectorSettings, SignalDetector
 from routing.signals.baseline import SeasonalBaseline
 from routing.signals.decay import retention
@@ -204,7 +212,7 @@ def main(arguments: argparse.Namespace) -> None:
     results: dict[str, tuple[Tabled, dict[str, float]]] = {}
     started = time.perf_counter()
     for variant in VARIANTS:
-        scored = tabled(run(variant, counts), counts, corpus.profiles)
+        scored = tabled(run(variant, counts), windows_of(counts), corpus.profiles)
         loo = leave_one_out(scored, names, plateau).figures
         dev_loo = leave_one_out(scored, dev, plateau).figures["standard"]
         threshold = choose(scored, names, plateau)["standard"]

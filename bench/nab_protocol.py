@@ -26,6 +26,7 @@ from bench.nab_corpus import SeriesFile
 from bench.nab_scoring import (
     CostMatrix,
     FileScore,
+    Window,
     best_of_tables,
     normalised,
     score_at,
@@ -71,14 +72,19 @@ class Tabled:
 
 def tabled(
     scores: Mapping[str, Sequence[float]],
-    series: Sequence[SeriesFile],
+    windows: Mapping[str, Sequence[Window]],
     profiles: Mapping[str, CostMatrix],
 ) -> Tabled:
+    """`scores` and `windows` by series name."""
     tables = {
-        profile: {s.name: score_by_threshold(scores[s.name], s.windows, cost) for s in series}
+        profile: {n: score_by_threshold(scores[n], w, cost) for n, w in windows.items()}
         for profile, cost in profiles.items()
     }
-    return Tabled(profiles, tables, {s.name: len(s.windows) for s in series})
+    return Tabled(profiles, tables, {n: len(w) for n, w in windows.items()})
+
+
+def windows_of(series: Sequence[SeriesFile]) -> dict[str, Sequence[Window]]:
+    return {s.name: s.windows for s in series}
 
 
 def nab_best(tables: Sequence[Table], cost: CostMatrix, windows: int) -> float:

@@ -104,7 +104,7 @@ class IncidentTimer:
         self._settings: dict[int, IncidentSettings] = {}
         # Per open incident: its baseline's word counts (fixed: the days before it began) and
         # how many threads it had linked when its keywords were last drawn.
-        self._baselines: dict[int, Counter[str]] = {}
+        self._baselines: dict[int, tuple[Counter[str], int]] = {}
         self._keywords_drawn_at: dict[int, int] = {}
 
     async def start(self) -> None:
@@ -207,9 +207,9 @@ class IncidentTimer:
         )
         baseline = self._baselines.get(incident.id)
         if baseline is None:
-            baseline = self._baselines[incident.id] = document_counts(baseline_texts)[0]
-        burst, _ = document_counts(burst_texts)
-        words = [word for word, _ in over_represented(burst, baseline)]
+            baseline = self._baselines[incident.id] = document_counts(baseline_texts)
+        burst = document_counts(burst_texts)
+        words = [word for word, _ in over_represented(*burst, *baseline)]
         await self._store.save_keywords(incident.workspace_id, incident.id, words)
         self._keywords_drawn_at[incident.id] = incident.linked
 

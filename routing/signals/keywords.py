@@ -1,12 +1,14 @@
 """An incident's keywords: the words its burst says more often than complaints usually do.
 
 The burst's messages are compared with the baseline's (the workspace's complaints over the
-days before it) by the log-odds ratio of each word, with an informative Dirichlet prior
-(Monroe, Colaresi and Quinn 2008, "Fightin' Words"): a word's z-score is its log-odds in the
-burst minus its log-odds in the baseline, over the estimate's standard deviation, the prior
-being the word's frequency in both together. A word common everywhere ("internet" in a
-telecom's complaints) is not over-represented; a word of one message (a restaurant's
-"booking") is not either: a keyword is shared by at least two of the burst's messages.
+days before it) word by word with Dunning's log-likelihood ratio (G², "Accurate methods for the
+statistics of surprise and coincidence", 1993), the keyness statistic of corpus linguistics:
+how unlikely the share of the burst's messages that say a word is, had they said it as
+often as the baseline's. It holds for small counts, where a chi-square does not. A word common
+everywhere ("internet" in a telecom's complaints) is not over-represented; a word of one
+message (a restaurant's "booking") is no keyword either: a keyword is shared by at least two
+of the burst's messages. Without a baseline (a new workspace) the burst's most shared words
+are its keywords.
 
 Each message counts a word once. Stop words (English and French lists of the `stop-words`
 package), handles, links and anything holding a digit ("250000", "4g", "7e") are left out.
@@ -57,40 +59,47 @@ def document_counts(texts: Iterable[str]) -> tuple[Counter[str], int]:
 
 @dataclass(frozen=True, slots=True)
 class KeywordSettings:
-    prior_strength: float = 100.0  # the Dirichlet prior weighs as much as this many words
-    min_z: float = 1.96  # over-represented at about the 5% level, one-sided 2.5%
+    min_g2: float = 6.63  # over-represented at the 1% level (chi-square, one degree of freedom)
     min_messages: int = 2  # a keyword is shared by at least this many of the burst's messages
     limit: int = 10
 
 
 def over_represented(
     burst: Counter[str],
+    burst_messages: int,
     baseline: Counter[str],
+    baseline_messages: int,
     settings: KeywordSettings = KeywordSettings(),
 ) -> list[tuple[str, float]]:
-    """(word, z-score) of the burst's over-represented words, strongest first."""
-    burst_total = sum(burst.values())
-    baseline_total = sum(baseline.values())
-    both_total = burst_total + baseline_total
-    if burst_total == 0:
-        return []
-    prior = settings.prior_strength
+    """(word, G²) of the burst's over-represented words, strongest first; without a baseline,
+    (word, messages saying it) of its most shared words."""
+    shared = [(w, n) for w, n in burst.items() if n >= settings.min_messages]
+    if baseline_messages == 0:
+        ranked = sorted(((w, float(n)) for w, n in shared), key=lambda item: (-item[1], item[0]))
+        return ranked[: settings.limit]
     found = []
-    for word, in_burst in burst.items():
-        if in_burst < settings.min_messages:
-            continue
+    for word, in_burst in shared:
         in_baseline = baseline.get(word, 0)
-        alpha = prior * (in_burst + in_baseline) / both_total
-        log_odds_burst = math.log((in_burst + alpha) / (burst_total + prior - in_burst - alpha))
-        log_odds_baseline = math.log(
-            (in_baseline + alpha) / (baseline_total + prior - in_baseline - alpha)
-        )
-        variance = 1.0 / (in_burst + alpha) + 1.0 / (in_baseline + alpha)
-        z = (log_odds_burst - log_odds_baseline) / math.sqrt(variance)
-        if z >= settings.min_z:
-            found.append((word, z))
+        if in_burst * baseline_messages <= in_baseline * burst_messages:
+            continue  # not said more often in the burst
+        g2 = _g2(in_burst, burst_messages, in_baseline, baseline_messages)
+        if g2 >= settings.min_g2:
+            found.append((word, g2))
     found.sort(key=lambda item: (-item[1], item[0]))
     return found[: settings.limit]
+
+
+def _g2(in_burst: int, burst: int, in_baseline: int, baseline: int) -> float:
+    """Dunning's G² of the 2x2 table (says the word or not, burst or baseline)."""
+    total = burst + baseline
+    saying = in_burst + in_baseline
+    cells = (
+        (in_burst, burst * saying / total),
+        (burst - in_burst, burst * (total - saying) / total),
+        (in_baseline, baseline * saying / total),
+        (baseline - in_baseline, baseline * (total - saying) / total),
+    )
+    return 2.0 * sum(o * math.log(o / e) for o, e in cells if o > 0)
 
 
 def keywords(
@@ -99,6 +108,7 @@ def keywords(
     settings: KeywordSettings = KeywordSettings(),
 ) -> list[str]:
     """The burst's keywords against the baseline, strongest first."""
-    burst, _ = document_counts(burst_texts)
-    baseline, _ = document_counts(baseline_texts)
-    return [word for word, _ in over_represented(burst, baseline, settings)]
+    burst, burst_messages = document_counts(burst_texts)
+    baseline, baseline_messages = document_counts(baseline_texts)
+    found = over_represented(burst, burst_messages, baseline, baseline_messages, settings)
+    return [word for word, _ in found]

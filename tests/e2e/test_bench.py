@@ -192,3 +192,12 @@ def test_the_nab_benchmark_reproduces_the_published_scores_and_prints_ours() -> 
 
 def _first_figure(lines: list[str]) -> str:
     return next(line for line in lines if line.startswith("nab_dev_threshold_"))
+
+
+def test_the_incidents_benchmark_prints_linking_precision_and_recall_last(
+    database_dsn: str,
+) -> None:
+    result = run_bench("incidents.py", "--database-url", database_dsn)
+    figures = dict(line.split(": ") for line in result.stdout.strip().splitlines()[-10:])
+    assert list(figures)[-2:] == ["incidents_linking_precision", "incidents_linking_recall"]
+    assert all(0.0 <= float(value) <= 1.0 for name, value in figures.items() if "linking" in name)

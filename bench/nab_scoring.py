@@ -187,13 +187,21 @@ def score_file(
     scores: Sequence[float], windows: Sequence[Window], cost: CostMatrix, threshold: float
 ) -> FileScore:
     """The file's score when every anomaly score >= threshold is a detection."""
-    chosen = None
-    for row in score_by_threshold(scores, windows, cost):
-        if row.threshold < threshold:
-            break
-        chosen = row
-    assert chosen is not None  # the first row's threshold is infinite
-    return FileScore(threshold, chosen.score, chosen.tp, chosen.tn, chosen.fp, chosen.fn)
+    return score_at(score_by_threshold(scores, windows, cost), threshold)
+
+
+def score_at(table: Sequence[FileScore], threshold: float) -> FileScore:
+    """From a file's `score_by_threshold` table: its score at `threshold` (the last row whose
+    threshold is at or above it, found by bisection)."""
+    low, high = 0, len(table)  # table[0] (infinite threshold) always qualifies
+    while high - low > 1:
+        middle = (low + high) // 2
+        if table[middle].threshold >= threshold:
+            low = middle
+        else:
+            high = middle
+    row = table[low]
+    return FileScore(threshold, row.score, row.tp, row.tn, row.fp, row.fn)
 
 
 def null_score(windows_per_file: Iterable[int], cost: CostMatrix) -> float:
@@ -216,10 +224,14 @@ def best_threshold(
 ) -> tuple[float, float]:
     """(threshold, summed raw score) maximising the corpus score, searched exactly over every
     distinct anomaly score of every file (NAB itself climbs towards it)."""
+    return best_of_tables([score_by_threshold(s, w, cost) for s, w in files])
+
+
+def best_of_tables(tables: Iterable[Sequence[FileScore]]) -> tuple[float, float]:
+    """`best_threshold` over files already tabled by `score_by_threshold`."""
     changes: dict[float, float] = {}
     base = 0.0
-    for scores, windows in files:
-        table = score_by_threshold(scores, windows, cost)
+    for table in tables:
         base += table[0].score
         for before, after in itertools.pairwise(table):
             changes[after.threshold] = changes.get(after.threshold, 0.0) + (

@@ -922,8 +922,17 @@ class IncidentStore(Protocol):
         """Record whether every series is normal; the answer is since when it has been."""
         ...
 
-    async def refresh_facts(self, workspace_id: int, incident_id: int) -> None:
-        """Recompute the keywords and places its linked messages share."""
+    async def keyword_texts(
+        self, workspace_id: int, incident_id: int, baseline: timedelta
+    ) -> tuple[list[str], list[str]]:
+        """The texts of its linked complaints since it began, and of the workspace's
+        complaints over `baseline` before it (both bounded)."""
+        ...
+
+    async def save_keywords(
+        self, workspace_id: int, incident_id: int, keywords: Sequence[str]
+    ) -> None:
+        """A detected incident's keywords (a declared one keeps the words ops gave)."""
         ...
 
     async def open_manual(

@@ -125,7 +125,8 @@ class Incident(BaseModel):
     topics: tuple[str, ...]
     keyword_groups: tuple[str, ...]
     series: tuple[str, ...]  # "kind:value" of each slice that crossed, the charted one first
-    # What its messages share, refreshed while it lasts.
+    # Detected: the words its burst says more than complaints usually do (refreshed while it
+    # lasts) and the places whose series burst; declared: the words and places ops named.
     keywords: tuple[str, ...]
     places: tuple[str, ...]
     started_at: datetime
@@ -213,6 +214,7 @@ class Detection(BaseModel):
     started_at: datetime
     opened_at: datetime
     score: float
+    regions: tuple[str, ...] = ()  # the places whose series crossed
     explanation: str
     points: tuple[IncidentPoint, ...]
 

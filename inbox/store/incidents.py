@@ -21,6 +21,7 @@ from inbox.domain.incidents import (
     IncidentSettings,
     LinkedThread,
     MajorPeriod,
+    title_for,
 )
 from inbox.domain.sla import SlaSettings
 from inbox.ports import IngestTransaction, ReplanClocks
@@ -39,6 +40,11 @@ KEYWORD_GROUP_EFFECTS = {
     "safety: urgent": "safety",
 }
 _EFFECTS = list(KEYWORD_GROUP_EFFECTS)
+# A declared incident also holds the complaints of the minutes before ops declared it.
+DECLARED_LOOKBACK = timedelta(minutes=5)
+# Bounds on the texts an incident's keywords are drawn from (its burst, its baseline).
+MAX_BURST_TEXTS = 2000
+MAX_BASELINE_TEXTS = 5000
 _GROUPS = list(KEYWORD_GROUP_EFFECTS.values())
 
 
@@ -168,21 +174,28 @@ class PgIncidentStore:
                 detection.opened_at,
                 detection.explanation,
                 detection.score,
+                list(detection.regions),
             )
             created = incident_id is not None
             if not created:
-                incident_id = await conn.fetchval(
+                joined = await conn.fetchrow(
                     sql.JOIN_DETECTED,
                     workspace_id,
                     list(detection.topics),
                     list(detection.keyword_groups),
                     list(detection.series),
                     detection.score,
+                    list(detection.regions),
                 )
-            if incident_id is None:  # closed between the two statements: try again later
-                raise ConflictError("the workspace's detector incident changed meanwhile")
+                if joined is None:  # closed between the two statements: try again later
+                    raise ConflictError("the workspace's detector incident changed meanwhile")
+                incident_id = joined["id"]
+                title = title_for(tuple(joined["topics"]), tuple(joined["keyword_groups"]))
+                await conn.execute(sql.RETITLE, workspace_id, incident_id, title)
             if created:
                 await _add_points(conn, workspace_id, incident_id, detection.points)
+            # Each slice's complaints from when it began to burst (a slice joining later
+            # brings its own start: what came before in it was not this outage).
             await conn.execute(
                 sql.LINK_SINCE_START,
                 workspace_id,
@@ -190,9 +203,9 @@ class PgIncidentStore:
                 detection.opened_at,
                 _EFFECTS,
                 _GROUPS,
+                detection.started_at,
             )
             await _replan(conn, workspace_id, [incident_id], replan)
-            await conn.execute(sql.REFRESH_FACTS, workspace_id, incident_id, sql.PLACE_PATTERN)
             incident = await _one(conn, workspace_id, incident_id)
             if created:
                 await _announce(conn, incident, "incident.opened", detection.opened_at)
@@ -217,9 +230,21 @@ class PgIncidentStore:
             )
         return since
 
-    async def refresh_facts(self, workspace_id: int, incident_id: int) -> None:
+    async def keyword_texts(
+        self, workspace_id: int, incident_id: int, baseline: timedelta
+    ) -> tuple[list[str], list[str]]:
         async with self._db.connection() as conn:
-            await conn.execute(sql.REFRESH_FACTS, workspace_id, incident_id, sql.PLACE_PATTERN)
+            burst = await conn.fetch(sql.BURST_TEXTS, workspace_id, incident_id, MAX_BURST_TEXTS)
+            before = await conn.fetch(
+                sql.BASELINE_TEXTS, workspace_id, incident_id, baseline, MAX_BASELINE_TEXTS
+            )
+        return [row["body"] for row in burst], [row["body"] for row in before]
+
+    async def save_keywords(
+        self, workspace_id: int, incident_id: int, keywords: Sequence[str]
+    ) -> None:
+        async with self._db.connection() as conn:
+            await conn.execute(sql.SAVE_KEYWORDS, workspace_id, incident_id, list(keywords))
 
     async def open_manual(
         self,
@@ -251,8 +276,11 @@ class PgIncidentStore:
             )
             # Opened as major: major from its opening, not from the outage's start.
             await conn.execute(sql.OPEN_MAJOR_PERIOD, workspace_id, [incident_id], now)
+            # The complaints that made ops declare it came in the minutes before.
             await conn.execute(
-                sql.LINK_SINCE_START, workspace_id, incident_id, now, _EFFECTS, _GROUPS
+                sql.LINK_SINCE_START,
+                *(workspace_id, incident_id, now, _EFFECTS, _GROUPS),
+                started_at - DECLARED_LOOKBACK,
             )
             await _replan(conn, workspace_id, [incident_id], replan)
             incident = await _one(conn, workspace_id, incident_id)

@@ -15,13 +15,45 @@ def keyword_groups(effects: str, groups: str) -> str:
     return _GROUPS.format(effects=effects, groups=groups)
 
 
-# An incident with no slice links every complaint; else those sharing a topic or a group.
-_MATCHES = """((cardinality(i.topics) = 0 AND cardinality(i.keyword_groups) = 0)
-        OR mc.topics && i.topics OR {groups} && i.keyword_groups)"""
+# A text as its words in lower case, each between single spaces: a place or a word is searched
+# for whole inside it ("lyon" in "... à lyon 3e", not in "lyonnais"), with no pattern built
+# from what a message or ops typed.
+def _spaced(expression: str) -> str:
+    return f"(' ' || btrim(regexp_replace(lower({expression}), '[^[:alnum:]]+', ' ', 'g')) || ' ')"
+
+
+def _names_any(values: str) -> str:
+    return f"""EXISTS (SELECT 1 FROM unnest({values}) AS named(value)
+        WHERE {_spaced("named.value")} <> '  '
+          AND position({_spaced("named.value")} IN {_spaced("m.body")}) > 0)"""  # noqa: S608
+
+
+# Which complaints belong to an incident (m: the message, mc: its classification).
+# - Detected: the complaint falls in one of the series that burst: it names one of the places
+#   that burst, or its urgency cues are of a keyword group that burst; the topics that burst
+#   count only when no place and no keyword group did (a topic holds every complaint about
+#   it, most of them about something else). An incident whose only burst was the workspace's
+#   whole volume links nothing: no slice says which complaints it is about.
+# - Declared by hand: a complaint sharing one of its topics, naming one of its places or
+#   saying one of its keywords; one declared with none of them holds every complaint since
+#   its start (ops said so).
+_MATCHES = """((i.source = 'detector' AND (
+            {names_place}
+         OR {groups} && i.keyword_groups
+         OR (cardinality(i.places) = 0 AND cardinality(i.keyword_groups) = 0
+             AND mc.topics && i.topics)))
+     OR (i.source = 'manual' AND (
+            (cardinality(i.topics) = 0 AND cardinality(i.keywords) = 0
+             AND cardinality(i.places) = 0)
+         OR mc.topics && i.topics OR {names_place} OR {says_keyword})))"""
 
 
 def matches(effects: str, groups: str) -> str:
-    return _MATCHES.format(groups=keyword_groups(effects, groups))
+    return _MATCHES.format(
+        names_place=_names_any("i.places"),
+        says_keyword=_names_any("i.keywords"),
+        groups=keyword_groups(effects, groups),
+    )
 
 
 # The places a message names (see PLACE_PATTERN), each a region series of its own.
@@ -56,18 +88,19 @@ WHERE i.workspace_id = $1 AND i.status = 'open' AND {matches("$3", "$4")}
 ON CONFLICT DO NOTHING
 """  # noqa: S608
 
-# Complaints since the incident began (a bucket's margin before), through their threads'
-# latest inbound instant, which the queue index serves.
+# Complaints since a slice of the incident began to burst ($6: the incident's start when it
+# opens, a joining slice's own start when it joins), through their threads' latest inbound
+# instant, which the queue index serves.
 LINK_SINCE_START = f"""
 INSERT INTO incident_thread (workspace_id, incident_id, thread_id, linked_at)
 SELECT DISTINCT i.workspace_id, i.id, t.id, $3::timestamptz
 FROM incident i
-JOIN thread t ON t.workspace_id = i.workspace_id
- AND t.last_inbound_at >= i.started_at - interval '5 minutes'
+JOIN thread t ON t.workspace_id = i.workspace_id AND t.last_inbound_at >= $6::timestamptz
 JOIN mention_classification mc
   ON mc.workspace_id = t.workspace_id AND mc.thread_id = t.id AND mc.kind = 'complaint'
 JOIN mention m ON m.workspace_id = mc.workspace_id AND m.network = mc.network
- AND m.external_id = mc.external_id AND m.created_at >= i.started_at - interval '5 minutes'
+ AND m.external_id = mc.external_id AND m.created_at >= $6::timestamptz
+ AND m.direction = 'inbound'
 WHERE i.workspace_id = $1 AND i.id = $2 AND {matches("$4", "$5")}
 ON CONFLICT DO NOTHING
 """  # noqa: S608
@@ -112,8 +145,8 @@ INCIDENT_COLUMNS = """i.workspace_id, i.id, i.status, i.source, i.major, i.title
 
 OPEN_DETECTED = """
 INSERT INTO incident (workspace_id, source, title, topics, keyword_groups, series, started_at,
-                      opened_at, explanation, peak_score)
-VALUES ($1, 'detector', $2, $3, $4, $5, $6, $7, $8, $9)
+                      opened_at, explanation, peak_score, places)
+VALUES ($1, 'detector', $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT (workspace_id) WHERE status = 'open' AND source = 'detector' DO NOTHING
 RETURNING id
 """
@@ -124,10 +157,13 @@ UPDATE incident SET
     topics = ARRAY(SELECT DISTINCT unnest(topics || $2::text[]) ORDER BY 1),
     keyword_groups = ARRAY(SELECT DISTINCT unnest(keyword_groups || $3::text[]) ORDER BY 1),
     series = series || ARRAY(SELECT s FROM unnest($4::text[]) AS s WHERE s <> ALL(series)),
+    places = places || ARRAY(SELECT p FROM unnest($6::text[]) AS p WHERE p <> ALL(places)),
     peak_score = greatest(peak_score, $5), normal_since = NULL
 WHERE workspace_id = $1 AND status = 'open' AND source = 'detector'
-RETURNING id
+RETURNING id, topics, keyword_groups
 """
+# A detected incident's title names what burst: it follows the slices that join it.
+RETITLE = "UPDATE incident SET title = $3 WHERE workspace_id = $1 AND id = $2"
 
 OPEN_MANUAL = """
 INSERT INTO incident (workspace_id, source, title, topics, keywords, places, major, started_at,
@@ -160,38 +196,36 @@ RETURNING normal_since
 # A place: a capitalised word after a preposition of place ("down in Lyon", "panne à Lyon").
 PLACE_PATTERN = r"(?:^|\s)(?:in|at|near|à|a|au|vers)\s+([[:upper:]][[:alnum:]-]{1,40})"
 
-# Keywords: the cue words of the linked complaints' reasons (topics and urgency), the most
-# frequent first. Places: capitalised words after "in", "at", "à", "near" in their messages.
-REFRESH_FACTS = r"""
-WITH linked AS (
-    SELECT mc.network, mc.external_id, mc.reasons
-    FROM incident_thread l
-    JOIN mention_classification mc
-      ON mc.workspace_id = l.workspace_id AND mc.thread_id = l.thread_id AND mc.kind = 'complaint'
-    WHERE l.workspace_id = $1 AND l.incident_id = $2
-    LIMIT 2000
-), cue_words AS (
-    SELECT lower(trim(w)) AS word, count(*) AS n
-    FROM linked, jsonb_array_elements(linked.reasons) AS r,
-         unnest(string_to_array(r->>'cue', ',')) AS w
-    WHERE r->>'decision' IN ('topics', 'urgency') AND trim(w) <> ''
-      -- cues that are counts ("250000 followers", "3 messages"), not words of the complaint
-      AND trim(w) !~ '^[0-9]+ '
-    GROUP BY 1 ORDER BY n DESC, word LIMIT 10
-), place_words AS (
-    SELECT p[1] AS place, count(*) AS n
-    FROM linked
-    JOIN mention m ON m.workspace_id = $1 AND m.network = linked.network
-     AND m.external_id = linked.external_id,
-         regexp_matches(m.body, $3, 'g') AS p
-    GROUP BY 1 ORDER BY n DESC, place LIMIT 10
-)
-UPDATE incident SET
-    keywords = CASE WHEN source = 'manual' AND cardinality(keywords) > 0 THEN keywords
-                    ELSE ARRAY(SELECT word FROM cue_words ORDER BY n DESC, word) END,
-    places = CASE WHEN source = 'manual' AND cardinality(places) > 0 THEN places
-                  ELSE ARRAY(SELECT place FROM place_words ORDER BY n DESC, place) END
-WHERE workspace_id = $1 AND id = $2
+# The texts an incident's keywords are drawn from: its linked complaints since it began (the
+# burst), and the workspace's complaints over the days before it (the baseline), newest first.
+BURST_TEXTS = """
+SELECT m.body
+FROM incident_thread l
+JOIN incident i ON i.workspace_id = l.workspace_id AND i.id = l.incident_id
+JOIN mention m ON m.workspace_id = l.workspace_id AND m.thread_id = l.thread_id
+ AND m.direction = 'inbound' AND m.created_at >= i.started_at
+JOIN mention_classification mc
+  ON mc.workspace_id = m.workspace_id AND mc.network = m.network
+ AND mc.external_id = m.external_id AND mc.kind = 'complaint'
+WHERE l.workspace_id = $1 AND l.incident_id = $2
+ORDER BY m.created_at
+LIMIT $3
+"""
+BASELINE_TEXTS = """
+SELECT m.body
+FROM incident i
+JOIN mention m ON m.workspace_id = i.workspace_id AND m.direction = 'inbound'
+ AND m.created_at >= i.started_at - $3::interval AND m.created_at < i.started_at
+JOIN mention_classification mc
+  ON mc.workspace_id = m.workspace_id AND mc.network = m.network
+ AND mc.external_id = m.external_id AND mc.kind = 'complaint'
+WHERE i.workspace_id = $1 AND i.id = $2
+ORDER BY m.created_at DESC
+LIMIT $4
+"""
+SAVE_KEYWORDS = """
+UPDATE incident SET keywords = $3
+WHERE workspace_id = $1 AND id = $2 AND source = 'detector' AND keywords IS DISTINCT FROM $3
 """
 
 CLOSE = """

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
@@ -43,6 +44,7 @@ from inbox.ports import AfterCommit, IncidentIngestLink, IncidentStore, IngestTr
 from inbox.usecases.incidents_watch import ComplaintWatcher, Tick, series_key, series_name
 from inbox.usecases.sla import KeepClocks
 from routing.signals import Crossing, CrossingKind, SeriesKey, Signal, bucket_start
+from routing.signals.keywords import document_counts, over_represented
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,9 @@ Clock = Callable[[], datetime]
 INCIDENT_ROLES = (Role.OPS, Role.LEAD, Role.ADMIN)
 # How far back the baseline is relearned on start: the weekly profile's memory.
 RELEARN = timedelta(days=21)
+# What complaints usually say, against which an incident's keywords stand out: the week
+# before it began.
+KEYWORD_BASELINE = timedelta(days=7)
 MAX_TEXT = 200
 MAX_ITEMS = 20
 
@@ -97,6 +102,10 @@ class IncidentTimer:
         self._relearn = relearn
         self._replan = (clocks or KeepClocks(clock=clock)).keep
         self._settings: dict[int, IncidentSettings] = {}
+        # Per open incident: its baseline's word counts (fixed: the days before it began) and
+        # how many threads it had linked when its keywords were last drawn.
+        self._baselines: dict[int, tuple[Counter[str], int]] = {}
+        self._keywords_drawn_at: dict[int, int] = {}
 
     async def start(self) -> None:
         """Relearn the baseline from the complaints of the last weeks (one query)."""
@@ -128,7 +137,18 @@ class IncidentTimer:
         await self._load_settings()
         tick = self._watcher.close_until(now)
         changed: list[Incident] = []
-        for workspace_id, crossings in _fresh_openings(tick, now).items():
+        openings = _fresh_openings(tick, now)
+        if openings:
+            # A slice already in the workspace's open incident has been linked from its own
+            # onset; crossing again (at the coarser width, whose bucket starts earlier) it
+            # brings nothing new.
+            known = {i.workspace_id: i.series for i in await self._store.open_detected_incidents()}
+            openings = {
+                workspace_id: fresh
+                for workspace_id, crossings in openings.items()
+                if (fresh := _new_slices(crossings, known.get(workspace_id, ())))
+            }
+        for workspace_id, crossings in openings.items():
             incident, created = await self._store.open_detected(
                 workspace_id, self._detection(crossings, now), self._replan
             )
@@ -139,10 +159,16 @@ class IncidentTimer:
                     extra={"action": "incident_open", "workspace_id": workspace_id,
                            "incident_id": incident.id, "series": list(incident.series)},
                 )  # fmt: skip
+        still_open = set()
         for incident in await self._store.open_detected_incidents():
             closed = await self._follow(incident, tick, now)
             if closed is not None:
                 changed.append(closed)
+            else:
+                still_open.add(incident.id)
+        for forgotten in set(self._baselines) - still_open:
+            del self._baselines[forgotten]
+            self._keywords_drawn_at.pop(forgotten, None)
         return changed
 
     async def _follow(self, incident: Incident, tick: Tick, now: datetime) -> Incident | None:
@@ -158,7 +184,7 @@ class IncidentTimer:
                 await self._store.add_points(workspace_id, incident.id, points)
         normal = all(self._watcher.back_to_baseline(key) for key in keys)
         normal_since = await self._store.set_normal(workspace_id, incident.id, normal, now)
-        await self._store.refresh_facts(workspace_id, incident.id)
+        await self._draw_keywords(incident)
         quiet = self._settings_of(workspace_id).quiet
         if normal_since is None or now - normal_since < quiet:
             return None
@@ -171,6 +197,22 @@ class IncidentTimer:
             )  # fmt: skip
         return closed
 
+    async def _draw_keywords(self, incident: Incident) -> None:
+        """The words its burst says more than the week before it did, redrawn when threads
+        were linked since."""
+        if self._keywords_drawn_at.get(incident.id) == incident.linked:
+            return
+        burst_texts, baseline_texts = await self._store.keyword_texts(
+            incident.workspace_id, incident.id, KEYWORD_BASELINE
+        )
+        baseline = self._baselines.get(incident.id)
+        if baseline is None:
+            baseline = self._baselines[incident.id] = document_counts(baseline_texts)
+        burst = document_counts(burst_texts)
+        words = [word for word, _ in over_represented(*burst, *baseline)]
+        await self._store.save_keywords(incident.workspace_id, incident.id, words)
+        self._keywords_drawn_at[incident.id] = incident.linked
+
     def _detection(self, crossings: Sequence[Crossing], now: datetime) -> Detection:
         ordered = sorted(crossings, key=_specificity)
         first = ordered[0]
@@ -180,12 +222,19 @@ class IncidentTimer:
         keys = [_watch_key(c)[0] for c in ordered]
         topics = tuple(sorted({k.value for k in keys if k.kind == "topic"}))
         groups = tuple(sorted({k.value for k in keys if k.kind == "keywords"}))
-        since = min(c.since for c in ordered)
+        regions = tuple(sorted({k.value for k in keys if k.kind == "region"}))
+        # Each slice began to burst at its finest width's onset (a five-minute bucket also
+        # holds the minutes before the burst); the incident, at its earliest slice's.
+        onsets: dict[SeriesKey, datetime] = {}
+        for crossing in sorted(ordered, key=lambda c: _watch_key(c)[1], reverse=True):
+            onsets[_watch_key(crossing)[0]] = crossing.since
+        since = min(onsets.values())
         return Detection(
             title=title_for(topics, groups),
             topics=topics,
             keyword_groups=groups,
             series=series,
+            regions=regions,
             started_at=since,
             opened_at=now,
             score=max(c.signal.score for c in ordered),
@@ -228,6 +277,10 @@ def _fresh_openings(tick: Tick, now: datetime) -> dict[int, list[Crossing]]:
             continue
         found.setdefault(key.workspace_id, []).append(crossing)
     return found
+
+
+def _new_slices(crossings: Sequence[Crossing], known: Sequence[str]) -> list[Crossing]:
+    return [c for c in crossings if series_name(_watch_key(c)[0]) not in known]
 
 
 def _point(signal: Signal) -> IncidentPoint:

@@ -22,12 +22,14 @@ class Signal:
       `stretch_observed` counts were seen against `stretch_expected`.
     - `strength` in [0, 1]: the chance that a normal month of this series holds no evidence
       this strong (its own past evidence tells how often strong evidence comes by chance).
-    - `score` in [0, 1]: the strength as news. The first bucket of an abnormal run carries it
-      whole; later buckets of the same run carry it fading within minutes, so that one outage
-      raises one alert. An alert threshold of 0.5 is the natural one.
+    - `score` in [0, 1]: the strength as news. A run of abnormal buckets reports its strength
+      on the bucket where it first climbs into each quarter of the scale (0.25, 0.5, 0.75);
+      its other buckets score 0. Whatever the threshold, the first bucket of a run whose
+      strength reaches it is reported (within a quarter), and an outage raises at most a few
+      alerts, not one every bucket.
     - `abnormal_since`: the first bucket of the abnormal run this bucket belongs to (its
-      strength reached the alert level then and has not fallen below the settle level since),
-      None when the series is normal.
+      strength reached the run level, a quarter, and has not fallen below it since), None
+      when the series is normal.
     """
 
     at: datetime
@@ -79,22 +81,32 @@ class DetectorSettings:
     # The strength is the chance that this long a stretch of normal buckets holds no evidence
     # as strong, judged from the series' own evidence over about `tail_memory`.
     rarity_horizon: timedelta = timedelta(days=30)
-    tail_memory: timedelta = timedelta(days=30)
+    # The evidence's tail is learned from about the last two weeks: long enough to hold a few
+    # dozen peaks, short enough that the first days (learned against a baseline still
+    # forming) are forgotten soon (bench/nab_choices.py: "tail memory").
+    tail_memory: timedelta = timedelta(days=14)
     peak_level: float = 3.0  # nats; runs of evidence above it are the peaks the tail is fit on
     prior_peaks: float = 3.0  # the assumed tail counts as this many peaks over a day
-    alert_score: float = 0.5
     dispersion_memory: timedelta = timedelta(days=7)
     # Until the series has shown its own, counts wander as much as a rate known within 30%.
     prior_dispersion: float = 0.1
     # A bucket beyond this many standard deviations above expected is learned as if it held
     # only that much: an outage must not teach the baseline that outages are normal.
     learn_clip_sd: float = 4.0
-    # An abnormal run lasts while the strength stays above this; the score it reports fades
-    # with the run's age, so that one outage is one alert, not one every bucket.
-    settle_score: float = 0.25
-    freshness: timedelta = timedelta(minutes=5)
+    # A run of abnormal buckets lasts while the strength stays at or above this level; it
+    # reports its strength once per rung of the scale it climbs to (quarters: 0.25, 0.5,
+    # 0.75), so an alert threshold anywhere between two rungs sees the run when its strength
+    # gets there, and one outage is a few alerts at most, not one every bucket.
+    run_level: float = 0.25
+    rungs: int = 4
     # A series younger than this has no baseline worth comparing with: it learns, silent.
     warmup: timedelta = timedelta(days=1)
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.run_level < 1.0:
+            raise ValueError("the run level is a strength in (0, 1)")
+        if self.rungs < 1:
+            raise ValueError("the score needs at least one rung")
 
 
 @dataclass(slots=True)
@@ -124,6 +136,11 @@ class SignalDetector:
 
     A bucket's signal depends only on that bucket and those before it. Buckets that never
     came (a gap in the timestamps) are not assumed empty: the past just fades with the time.
+
+    `update` runs four steps, each a method: `expected` (the baseline), `evidence` (how much
+    more than expected, over the bucket and the recent stretches), `strength` (how rare that
+    evidence is for this series) and `report` (the strength as news). The benchmark that
+    validates each choice (bench/nab_choices.py) swaps one step at a time.
     """
 
     settings: DetectorSettings = field(default_factory=DetectorSettings)
@@ -134,6 +151,8 @@ class SignalDetector:
     first: datetime | None = None
     last: datetime | None = None
     abnormal_since: datetime | None = None
+    reported_rung: int = -1  # the highest rung the current run has reported
+    empty_until: datetime | None = None  # assumed empty from `first` until the first bucket
 
     def __post_init__(self) -> None:
         self.baseline = SeasonalBaseline(self.settings.baseline)
@@ -141,13 +160,26 @@ class SignalDetector:
         self.dispersion = _Dispersion(
             self.settings.dispersion_memory, self.settings.prior_dispersion
         )
-        per_day = 24 * self.settings.baseline.buckets_per_hour
         self.tail = EvidenceTail(
             self.settings.tail_memory,
             self.settings.peak_level,
-            prior_buckets=per_day,
+            prior_buckets=self.buckets_per_day,
             prior_peaks=self.settings.prior_peaks,
         )
+
+    def assume_empty_since(self, at: datetime) -> None:
+        """The series held nothing since `at`, before its first bucket came: it needs no
+        warm-up of its own (a slice of complaints counted from its first one, in a workspace
+        watched since `at`), and its baseline learns that silence when the first bucket
+        comes (before: it would take its first count for its usual level)."""
+        if self.first is not None:
+            return
+        self.first = at
+        self.empty_until = at
+
+    @property
+    def buckets_per_day(self) -> float:
+        return 24 * self.settings.baseline.buckets_per_hour
 
     def update(self, at: datetime, observed: float) -> Signal:
         if self.last is not None:
@@ -157,13 +189,39 @@ class SignalDetector:
                 raise ValueError(f"bucket {at.isoformat()} is not after {self.last.isoformat()}")
         if not math.isfinite(observed) or observed < 0:
             raise ValueError(f"a bucket's count must be finite and not negative: {observed!r}")
-        settings = self.settings
-        buckets_per_day = 24 * settings.baseline.buckets_per_hour
-        # Never expect less than one event a day: the first complaint after a silent week is
-        # worth noting, not an alarm on its own.
-        expected = max(self.baseline.expected(at), 1.0 / buckets_per_day)
+        if self.first is None:
+            self.first = at
+        if self.empty_until is not None:
+            self.baseline.assume_empty(self.first, at)
+            self.empty_until = None
+        expected = self.expected(at)
+        dispersion = self.dispersion_at(expected)
+        evidence, stretch = self.evidence(at, observed, expected, dispersion)
+        strength = self.strength(evidence) if at - self.first >= self.settings.warmup else 0.0
+        self.tail.add(at, evidence)
+        score = self.report(at, strength)
+        spread = math.sqrt(expected + dispersion * expected**2)
+        learned = min(observed, expected + self.settings.learn_clip_sd * spread)
+        self.dispersion.add(at, learned, expected)
+        self.baseline.learn(at, learned)
+        self.last = at
+        return Signal(
+            at, observed, expected, evidence, *stretch, strength, score, self.abnormal_since
+        )
+
+    def expected(self, at: datetime) -> float:
+        """What the bucket should hold. Never less than one event a day: the first complaint
+        after a silent week is worth noting, not an alarm on its own."""
+        return max(self.baseline.expected(at), 1.0 / self.buckets_per_day)
+
+    def dispersion_at(self, expected: float) -> float:
         # The assumed dispersion weighs as much as a day of buckets at this level.
-        dispersion = self.dispersion.value(prior_weight=buckets_per_day * expected**2)
+        return self.dispersion.value(prior_weight=self.buckets_per_day * expected**2)
+
+    def evidence(
+        self, at: datetime, observed: float, expected: float, dispersion: float
+    ) -> tuple[float, tuple[timedelta | None, float, float]]:
+        """The strongest evidence over the bucket alone and the recent stretches, and where."""
         evidence = excess_evidence(observed, expected, dispersion)
         stretch: tuple[timedelta | None, float, float] = (None, observed, expected)
         for sums in self.recent:
@@ -173,25 +231,24 @@ class SignalDetector:
             if over_stretch > evidence:
                 evidence = over_stretch
                 stretch = (sums.time_constant, sums.observed, sums.expected)
-        horizon = settings.rarity_horizon / settings.baseline.bucket
-        strength = math.exp(-horizon * self.tail.exceedance(evidence))
-        if self.first is None:
-            self.first = at
-        if at - self.first < settings.warmup:
-            strength = 0.0
-        self.tail.add(at, evidence)
-        if self.abnormal_since is None and strength >= settings.alert_score:
-            self.abnormal_since = at
-        elif self.abnormal_since is not None and strength < settings.settle_score:
+        return evidence, stretch
+
+    def strength(self, evidence: float) -> float:
+        """The chance that `rarity_horizon` of normal buckets holds no evidence as strong."""
+        horizon = self.settings.rarity_horizon / self.settings.baseline.bucket
+        return math.exp(-horizon * self.tail.exceedance(evidence))
+
+    def report(self, at: datetime, strength: float) -> float:
+        """The score: the strength on the buckets where the run climbs to a new rung."""
+        settings = self.settings
+        if strength < settings.run_level:
             self.abnormal_since = None
-        score = strength
-        if self.abnormal_since is not None:
-            score = strength * retention(at - self.abnormal_since, settings.freshness)
-        spread = math.sqrt(expected + dispersion * expected**2)
-        learned = min(observed, expected + settings.learn_clip_sd * spread)
-        self.dispersion.add(at, learned, expected)
-        self.baseline.learn(at, learned)
-        self.last = at
-        return Signal(
-            at, observed, expected, evidence, *stretch, strength, score, self.abnormal_since
-        )
+            return strength
+        if self.abnormal_since is None:
+            self.abnormal_since = at
+            self.reported_rung = -1
+        rung = min(math.floor(strength * settings.rungs), settings.rungs - 1)
+        if rung <= self.reported_rung:
+            return 0.0
+        self.reported_rung = rung
+        return strength

@@ -164,6 +164,11 @@ class BucketCounter:
                 self._series.popitem(last=False)
                 self.evicted += 1
             series = self._series[(key, width)] = self._new_series(width, start)
+            workspace = self._series.get((SeriesKey(key.workspace_id), width))
+            if key.kind != WHOLE_WORKSPACE and workspace is not None:
+                # A slice is counted from its first complaint on, but it was watched, empty,
+                # for as long as its workspace: a place no one named before can burst at once.
+                series.detector.assume_empty_since(workspace.detector.first or start)
         else:
             self._series.move_to_end((key, width))
         return series

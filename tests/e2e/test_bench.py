@@ -178,7 +178,26 @@ def test_the_live_benchmark_prints_its_figures_last(database_dsn: str) -> None:
 def test_the_nab_benchmark_reproduces_the_published_scores_and_prints_ours() -> None:
     data = require_shared_data("nab")
     result = run_bench("nab.py", "--data", str(data))
-    figures = dict(line.split(": ") for line in result.stdout.strip().splitlines()[-12:])
+    lines = result.stdout.strip().splitlines()
+    figures = dict(line.split(": ") for line in lines[lines.index(_first_figure(lines)) :])
     assert float(figures["nab_reproduction_worst_difference"]) <= 1e-6
-    assert "nab_standard_ratio_to_best_published" in figures
+    assert float(figures["nab_dev_plateau_worst_loss"]) >= 0
+    for profile in ("standard", "reward_low_FP_rate", "reward_low_FN_rate"):
+        assert f"nab_loo_ours_{profile}" in figures
+        assert f"nab_loo_{profile}_ratio_to_best_published" in figures
+        assert f"nab_extra_counts_ours_{profile}" in figures
+    assert list(figures)[-1] == "detector_buckets_per_s"
     assert float(figures["detector_buckets_per_s"]) > 0
+
+
+def _first_figure(lines: list[str]) -> str:
+    return next(line for line in lines if line.startswith("nab_dev_threshold_"))
+
+
+def test_the_incidents_benchmark_prints_linking_precision_and_recall_last(
+    database_dsn: str,
+) -> None:
+    result = run_bench("incidents.py", "--database-url", database_dsn)
+    figures = dict(line.split(": ") for line in result.stdout.strip().splitlines()[-10:])
+    assert list(figures)[-2:] == ["incidents_linking_precision", "incidents_linking_recall"]
+    assert all(0.0 <= float(value) <= 1.0 for name, value in figures.items() if "linking" in name)

@@ -280,3 +280,67 @@ async def test_complaints_naming_a_place_are_counted_in_its_region_series(
     assert ("Grenoble", 1) in regions
     history = await PgIncidentStore(db).complaint_history(NOW - timedelta(hours=1), NOW)
     assert sorted(r for c in history for r in c.regions) == ["Grenoble", "Lyon", "Lyon"]
+
+
+async def test_an_incident_links_only_the_threads_of_the_series_that_burst(
+    db: Database, workspace_id: int
+) -> None:
+    services = build_services(db)
+    await ingest_history(services, workspace_id, steady_history(2, timedelta(minutes=20)))
+    clock = Clock(NOW)
+    timer = IncidentTimer(
+        PgIncidentStore(db), services.incidents.watcher, clock=clock, relearn=timedelta(days=4)
+    )
+    await timer.start()
+    outage = [
+        complaint(10_100 + n, NOW + timedelta(seconds=5 * n), text, author=f"lyon{n}")
+        for n, text in enumerate(
+            [
+                "@acme no signal at all in Lyon, is the network down?",
+                "@acme panne réseau à Lyon depuis ce matin",
+                "@acme network down again, nothing works",
+                "@acme Lyon 7e: plus rien ne marche, c'est nul",
+            ]
+            * 3
+        )
+    ]
+    unrelated = [
+        complaint(10_200, NOW + timedelta(seconds=7), "@acme my bill is wrong again, overcharged"),
+        complaint(
+            10_201, NOW + timedelta(seconds=9), "@acme the app keeps logging me out, annoying"
+        ),
+        complaint(
+            10_202, NOW + timedelta(seconds=11), "@acme internet so slow in Paris, ridiculous"
+        ),
+        complaint(10_203, NOW + timedelta(seconds=13), "@acme still no refund after three weeks!"),
+    ]
+    await services.ingest(workspace_id, IngestBatch([*outage, *unrelated]))
+    opened = []
+    for minute in (1, 2, 3, 6):
+        clock.now = NOW + timedelta(minutes=minute)
+        opened += await timer.tick()
+    late = complaint(10_300, clock.now, "@acme still no network in Lyon, and my bill is wrong")
+    other = complaint(10_301, clock.now, "@acme my bill is wrong again, charged twice this month")
+    await services.ingest(workspace_id, IngestBatch([late, other]))
+
+    (incident,) = opened
+    detail = await Incidents(PgIncidentStore(db), services.incidents.watcher, clock=clock).detail(
+        ops_session(workspace_id), incident.id
+    )
+    fresh = await PgIncidentStore(db).detail(workspace_id, incident.id)
+    assert fresh is not None
+    assert "Lyon" in fresh.incident.places
+    assert "outage" in fresh.incident.keyword_groups
+    linked = {t.thread_id for t in detail.threads}
+    async with db.connection() as conn:
+        threads = {
+            row["external_id"]: row["thread_id"]
+            for row in await conn.fetch(
+                "SELECT external_id, thread_id FROM mention WHERE workspace_id = $1", workspace_id
+            )
+        }
+    belongs = {threads[m.external_id] for m in [*outage, late]}
+    assert linked == belongs
+    assert not linked & {threads[m.external_id] for m in [*unrelated, other]}
+    assert "lyon" in fresh.incident.keywords
+    assert not {"bill", "app", "refund", "paris"} & set(fresh.incident.keywords)

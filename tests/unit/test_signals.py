@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from routing.signals import Signal, SignalDetector
+from routing.signals import BaselineSettings, DetectorSettings, Signal, SignalDetector, crossings
 
 START = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
 FIVE_MINUTES = timedelta(minutes=5)
@@ -185,3 +185,41 @@ def test_buckets_out_of_order_are_refused() -> None:
         detector.update(START, 1)
     with pytest.raises(ValueError, match="time zone"):
         detector.update(datetime(2027, 1, 1), 1)
+
+
+def test_a_run_reports_its_strength_on_the_bucket_where_it_first_reaches_each_quarter() -> None:
+    detector = SignalDetector()
+    stamps = [START + i * FIVE_MINUTES for i in range(10)]
+    strengths = [0.1, 0.3, 0.4, 0.6, 0.7, 0.8, 0.99, 0.2, 0.6, 0.55]
+    scores = [detector.report(at, s) for at, s in zip(stamps, strengths, strict=True)]
+    # Below the run level a bucket reports its strength; in a run, only a new quarter does.
+    assert scores == [0.1, 0.3, 0.0, 0.6, 0.0, 0.8, 0.0, 0.2, 0.6, 0.0]
+    assert detector.abnormal_since == stamps[8]
+
+
+def test_a_burst_that_swells_alerts_whatever_the_threshold_from_a_third_to_three_quarters() -> None:
+    values = daily_series(8, office_hours)
+    start = 7 * PER_DAY + 11 * 12
+    for step in range(36):
+        values[start + step] += round(step / 2)  # a swelling over three hours, not a step
+    signals = run(values)
+    for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.75):
+        opened = [c for c in crossings(signals[PER_DAY:], threshold) if c.kind == "opened"]
+        assert [c.at for c in opened if c.at >= signals[start].at][:1], threshold
+        assert all(c.at >= signals[start].at for c in opened), "no false alarm before it"
+
+
+def test_a_series_watched_empty_needs_no_warm_up_and_one_event_stays_quiet() -> None:
+    minute = timedelta(minutes=1)
+    settings = DetectorSettings(baseline=BaselineSettings(bucket=minute))
+    lone = SignalDetector(settings)
+    lone.assume_empty_since(START - timedelta(days=7))
+    assert lone.update(START, 1).score < 0.25
+    assert lone.update(START + minute, 0).score < 0.25
+
+    burst = SignalDetector(settings)
+    burst.assume_empty_since(START - timedelta(days=7))
+    first = burst.update(START, 5)
+    assert first.score > 0.75
+    assert first.abnormal_since == START
+    assert first.expected < 0.01, "the week of silence is its baseline, not its first count"

@@ -256,3 +256,18 @@ def test_the_counter_is_online_what_comes_later_never_changes_what_was_scored(
     prefix = _run(ops[:cut])
     assert whole[: len(prefix)] == prefix
     assert all(at.year < 9999 for _, _, at, _, _ in whole), "nothing scored in a forged future"
+
+
+def test_a_slice_first_seen_in_a_watched_workspace_can_burst_at_once() -> None:
+    counter = BucketCounter(widths=(MINUTE,))
+    start = NOON - timedelta(days=2)
+    for n in range(2 * 24 * 3):  # the workspace, watched for two days: a complaint in 20 min
+        counter.add([WORKSPACE], start + n * timedelta(minutes=20))
+    lyon = SeriesKey(7, "region", "Lyon")
+    lone = SeriesKey(7, "region", "Grenoble")
+    for second in range(0, 60, 10):
+        counter.add([WORKSPACE, lyon], NOON + timedelta(seconds=second))
+    counter.add([WORKSPACE, lone], NOON + timedelta(seconds=30))
+    closed = {s.key: s.signal for s in counter.close_until(NOON + MINUTE) if s.signal.at == NOON}
+    assert closed[lyon].score > 0.5, "six complaints naming a place nobody named before"
+    assert closed[lone].score < 0.25, "one complaint naming a new place is no burst"

@@ -1,12 +1,11 @@
 """Who is logged in, and the forms they post.
 
 A session lives in an HttpOnly cookie; every form that changes something carries the
-session's CSRF token, compared in constant time.
+session's CSRF token (masked in each page, see web.csrf), compared in constant time.
 """
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from aiohttp import web
@@ -14,6 +13,7 @@ from multidict import MultiDictProxy
 
 from inbox.domain.errors import PermissionDeniedError
 from inbox.domain.web import WebSession
+from web.csrf import matches
 from web.keys import services_of
 
 COOKIE = "inbox_session"
@@ -39,6 +39,6 @@ async def checked_form(request: web.Request, session: WebSession) -> MultiDictPr
     """The posted form, if it carries the session's CSRF token."""
     form = await request.post()
     sent = str(form.get("csrf", ""))
-    if not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
+    if not matches(sent, session.csrf_token):
         raise PermissionDeniedError("the form has expired or came from elsewhere; reload it")
     return form

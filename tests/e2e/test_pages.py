@@ -365,3 +365,23 @@ async def test_canned_responses_are_offered_filled_for_the_thread(
         page = await r.text()
     assert 'data-text="Hi @handle_u1, ana here &lt;b&gt;on it&lt;/b&gt;."' in page
     assert 'data-limit="280"' in page
+
+
+async def test_pages_are_compressed_and_never_show_the_session_token_itself(
+    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
+) -> None:
+    session, base = client
+    await agent(services, db, workspace_id, "gzip@example.com", Role.AGENT)
+    await services.ingest(workspace_id, IngestBatch([mention("9", conversation="c9")]))
+    await signed_in(session, base, "gzip@example.com")
+    tokens = set()
+    for _ in range(2):
+        async with session.get(f"{base}/me", headers={"Accept-Encoding": "gzip"}) as answer:
+            assert answer.status == 200
+            assert answer.headers["Content-Encoding"] == "gzip"
+            tokens.add(csrf_of(await answer.text()))
+    assert len(tokens) == 2, "each response masks the token afresh"
+    async with session.post(
+        f"{base}/logout", data={"csrf": tokens.pop()}, allow_redirects=False
+    ) as answer:
+        assert answer.status == 303

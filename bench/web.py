@@ -7,7 +7,11 @@ aiohttp + asyncpg endpoint doing one query in the same run; ingestion-to-page la
    authors) requested by `--agents` logged-in clients at once, `--requests` each: p50 and p99
    latency and requests per second. The baseline is a bare endpoint of the same server
    process reading the same 100 rows with one query and answering JSON, under the same load.
-2. Live updates: pages listening on `/events` while batches are ingested; the time from the
+2. The thread page (`/threads/{id}`, each request a different thread with its customer,
+   messages, SLA and history) under the same load: p50 and p99.
+3. What each page weighs on the wire, compressed as a browser asks for it, and its size
+   uncompressed (inbox, thread, search, /me, dashboard, incidents, login).
+4. Live updates: pages listening on `/events` while batches are ingested; the time from the
    start of an ingestion call to the arrival of its change on a page (the change carries the
    new row: the page has it then), p50 and p99.
 
@@ -18,10 +22,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import statistics
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,6 +49,8 @@ from inbox.store.workspaces import PgWorkspaceStore
 from web.app import create_app
 
 LOGIN_WORDS = "a benchmark passphrase"
+VIEWER = "lead@bench.example"
+WEIGHED = ("inbox", "thread", "search", "me", "dashboard", "incidents", "login")
 FILL_THREADS = """
 INSERT INTO thread (workspace_id, network, thread_key, status, priority, kind, opened_at,
                     last_inbound_at, sla_due_at, excerpt, assignee_id)
@@ -83,6 +90,9 @@ async def seed(db: Database, args: argparse.Namespace) -> tuple[int, list[str]]:
     for email in emails:
         await people.save_agent(workspace_id, email, email, [Role.AGENT], [])
         await services.web_logins.set_password(workspace_id, email, SecretStr(LOGIN_WORDS))
+    # Sees every page, to weigh them.
+    await people.save_agent(workspace_id, VIEWER, VIEWER, [Role.LEAD, Role.OPS, Role.ADMIN], [])
+    await services.web_logins.set_password(workspace_id, VIEWER, SecretStr(LOGIN_WORDS))
     async with db.connection() as conn:
         now = datetime.now(UTC)
         await conn.execute(FILL_THREADS, workspace_id, now, args.threads, args.agents)
@@ -93,14 +103,20 @@ async def seed(db: Database, args: argparse.Namespace) -> tuple[int, list[str]]:
 
 
 async def load(
-    base: str, path: str, sessions: Sequence[aiohttp.ClientSession], requests: int
+    base: str,
+    path: str | Callable[[int], str],
+    sessions: Sequence[aiohttp.ClientSession],
+    requests: int,
 ) -> tuple[list[float], float]:
+    """`path`: one address, or the address of the n-th request of the run."""
     latencies: list[float] = []
+    address = path if callable(path) else lambda _: path
+    count = itertools.count()
 
     async def agent(session: aiohttp.ClientSession) -> None:
         for _ in range(requests):
             started = time.perf_counter()
-            async with session.get(base + path) as answer:
+            async with session.get(base + address(next(count))) as answer:
                 await answer.read()
                 assert answer.status == 200, answer.status
             latencies.append(1000 * (time.perf_counter() - started))
@@ -111,12 +127,19 @@ async def load(
 
 
 async def logged_in(
-    base: str, emails: Sequence[str], connector: aiohttp.TCPConnector
+    base: str,
+    emails: Sequence[str],
+    connector: aiohttp.TCPConnector,
+    *,
+    auto_decompress: bool = True,
 ) -> list[aiohttp.ClientSession]:
     sessions = []
     for email in emails:
         session = aiohttp.ClientSession(
-            cookie_jar=aiohttp.CookieJar(unsafe=True), connector=connector, connector_owner=False
+            cookie_jar=aiohttp.CookieJar(unsafe=True),
+            connector=connector,
+            connector_owner=False,
+            auto_decompress=auto_decompress,
         )
         async with session.post(
             f"{base}/login", data={"email": email, "password": LOGIN_WORDS}, allow_redirects=False
@@ -124,6 +147,32 @@ async def logged_in(
             assert answer.status == 303, await answer.text()
         sessions.append(session)
     return sessions
+
+
+async def page_weights(
+    base: str, viewer: aiohttp.ClientSession, thread_id: int
+) -> dict[str, tuple[int, int]]:
+    """Each page's bytes on the wire, gzip as browsers ask, and plain."""
+    paths = {
+        "inbox": "/inbox?view=all",
+        "thread": f"/threads/{thread_id}",
+        "search": "/search?q=slow",
+        "me": "/me",
+        "dashboard": "/dashboard",
+        "incidents": "/incidents",
+        "login": "/login",
+    }
+    weights = {}
+    for name in WEIGHED:
+        sizes = []
+        for encoding in ("gzip, deflate, br", "identity"):
+            async with viewer.get(
+                base + paths[name], headers={"Accept-Encoding": encoding}, allow_redirects=False
+            ) as answer:
+                assert answer.status == 200, (name, answer.status)
+                sizes.append(len(await answer.read()))
+        weights[name] = (sizes[0], sizes[1])
+    return weights
 
 
 def _live_message(number: int) -> Mention:
@@ -185,14 +234,33 @@ async def main(args: argparse.Namespace) -> None:
         base = f"http://127.0.0.1:{runner.addresses[0][1]}"
         connector = aiohttp.TCPConnector(limit=0)
         sessions = await logged_in(base, emails, connector)
+        # Without decompressing: the body read is what crossed the wire.
+        (viewer,) = await logged_in(base, [VIEWER], connector, auto_decompress=False)
+        async with db.connection() as conn:
+            thread_ids = [
+                r["id"]
+                for r in await conn.fetch(
+                    "SELECT id FROM thread WHERE workspace_id = $1 ORDER BY random() LIMIT $2",
+                    workspace_id,
+                    args.agents * args.requests,
+                )
+            ]
         try:
             await load(base, "/bench/bare", sessions[:5], 2)  # warm both paths
             await load(base, "/inbox?view=all", sessions[:5], 2)
             bare_ms, bare_rate = await load(base, "/bench/bare", sessions, args.requests)
             page_ms, page_rate = await load(base, "/inbox?view=all", sessions, args.requests)
+            await load(base, f"/threads/{thread_ids[0]}", sessions[:5], 2)
+            thread_ms, thread_rate = await load(
+                base,
+                lambda n: f"/threads/{thread_ids[n % len(thread_ids)]}",
+                sessions,
+                args.requests,
+            )
+            weights = await page_weights(base, viewer, thread_ids[0])
             live_ms = await sse_latencies(db, workspace_id, base, sessions[0], args.live_batches)
         finally:
-            for session in sessions:
+            for session in [*sessions, viewer]:
                 await session.close()
             await connector.close()
             await runner.cleanup()
@@ -207,6 +275,15 @@ async def main(args: argparse.Namespace) -> None:
     print(f"bare_query_p99_ms: {percentile(bare_ms, 0.99):.1f}")
     print(f"bare_query_requests_per_s: {bare_rate:.0f}")
     print(f"inbox_to_bare_p99_ratio: {percentile(page_ms, 0.99) / percentile(bare_ms, 0.99):.2f}")
+    print(f"thread_page_p50_ms: {percentile(thread_ms, 0.5):.1f}")
+    print(f"thread_page_p99_ms: {percentile(thread_ms, 0.99):.1f}")
+    print(f"thread_page_requests_per_s: {thread_rate:.0f}")
+    print(
+        f"thread_to_bare_p99_ratio: {percentile(thread_ms, 0.99) / percentile(bare_ms, 0.99):.2f}"
+    )
+    for name, (wire, plain) in weights.items():
+        print(f"{name}_page_bytes_gzip: {wire}")
+        print(f"{name}_page_bytes_plain: {plain}")
     print(f"ingest_to_page_p50_ms: {statistics.median(live_ms):.1f}")
     print(f"ingest_to_page_p99_ms: {percentile(live_ms, 0.99):.1f}")
 

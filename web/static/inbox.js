@@ -374,4 +374,20 @@
       if (resolve) { event.preventDefault(); resolve.click(); }
     }
   });
+
+  // A table wider than a phone scrolls sideways; a keyboard can scroll it only if it can
+  // take the focus, and a screen reader names it from its caption or the page's heading.
+  const scrollables = () => {
+    document.querySelectorAll(".table-wrap, .admin-body table, .page > table").forEach((box) => {
+      const scrolls = box.scrollWidth > box.clientWidth;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.tabIndex = 0;
+        if (box.tagName !== "TABLE") { box.setAttribute("role", "region"); }  // a table stays one
+        const named = box.querySelector("caption") || document.querySelector("h1");
+        box.setAttribute("aria-label", named ? named.textContent.trim() : "Table");
+      }
+    });
+  };
+  scrollables();
+  window.addEventListener("resize", scrollables);
 })();

@@ -393,15 +393,15 @@ def test_the_demo_fills_the_inbox_live_from_the_fake_networks(tmp_path: Path) ->
             with opener.open(f"http://127.0.0.1:{port}/inbox?view=all", timeout=10) as answer:
                 page = answer.read().decode()
             if page.count('href="/threads/') >= 3 and all(
-                f"<td>{network}</td>" in page for network in ("x", "mastodon", "bluesky")
+                f'class="net net-{network}"' in page for network in ("x", "mastodon", "bluesky")
             ):
                 break
             time.sleep(0.5)
         assert page.count('href="/threads/') >= 3, "no threads reached the inbox"
         assert "camille_lyon" in page or "sarah_k" in page
         # The fake Mastodon instance and Bluesky service feed the same inbox.
-        assert "<td>mastodon</td>" in page
-        assert "<td>bluesky</td>" in page
+        assert 'class="net net-mastodon"' in page
+        assert 'class="net net-bluesky"' in page
     finally:
         process.send_signal(signal.SIGINT)
         try:

@@ -1,15 +1,21 @@
-"""Every page, as each role that uses it, at desktop and phone widths, checked by axe-core in
-Chromium: no serious or critical violation. Skipped, with the reason, without Chromium or
-without the axe package."""
+"""Every page, as each role that uses it, at desktop and phone widths, in Chromium: checked by
+axe-core (no serious or critical violation) and never wider than the screen. Skipped, with
+the reason, without Chromium or without the axe package.
+
+The same tour takes the README's screenshots:
+`INBOX_SCREENSHOTS=docs/screenshots pytest tests/e2e/test_accessibility.py`."""
 
 from __future__ import annotations
 
+import os
+import re
 from typing import Any
 
 import aiohttp
 import pytest
 
 from inbox.domain.ingestion import IngestBatch
+from inbox.domain.network import Network
 from inbox.domain.people import Role
 from inbox.store.database import Database
 from inbox.usecases.services import Services
@@ -47,13 +53,35 @@ def blocking_violations(results: Any, address: str, width: str) -> list[str]:
     return found
 
 
+# A morning's queue: what the pages and their screenshots show.
+QUEUE = (
+    ("u1", Network.X, 50, "@acme my fibre has been down since 7am, I work from home. Any news?"),
+    ("u1", Network.X, 44, "@acme still nothing, and the status page says all is fine"),
+    ("u2", Network.MASTODON, 35, "@acme@social.example is there an outage in Lyon? no internet"),
+    ("u3", Network.BLUESKY, 28, "@acme.bsky.social how do I change the name on my contract?"),
+    ("u4", Network.X, 21, "@acme mon numéro ne capte plus depuis ce matin, c'est une panne ?"),
+    ("u5", Network.X, 12, "@acme thanks, the engineer came and it works again 👍"),
+    (
+        "u6",
+        Network.MASTODON,
+        6,
+        "@acme@social.example 4 hours without internet, switching provider",
+    ),
+    ("u7", Network.X, 2, "@acme where is my parcel? order 55 was due yesterday"),
+)
+
+
 async def seeded_thread(services: Services, db: Database, workspace_id: int) -> int:
+    """The queue above, ingested; the thread of its first customer."""
     await services.ingest(
         workspace_id,
         IngestBatch(
             [
-                recent(mention("1", conversation="c1", text="@acme where is my parcel?"), 30),
-                recent(mention("2", author="u2", conversation="c2", text="@acme no signal"), 5),
+                recent(
+                    mention(str(n), author=author, network=network, conversation=author, text=text),
+                    minutes_ago,
+                )
+                for n, (author, network, minutes_ago, text) in enumerate(QUEUE)
             ]
         ),
     )
@@ -76,9 +104,17 @@ async def chromium() -> Any:
             await launched.close()
 
 
-async def audit(chromium: Any, base: str, email: str | None, addresses: list[str]) -> list[str]:
+def shot_name(role: str, address: str, width: str) -> str:
+    page = re.sub(r"[^a-z]+", "-", address.split("?")[0].strip("/").lower()).strip("-")
+    return f"{role}-{page or 'home'}-{width}.png"
+
+
+async def audit(
+    chromium: Any, base: str, email: str | None, addresses: list[str], role: str
+) -> list[str]:
     axe = axe_api.Axe()
     page = await logged_in(chromium, base, email) if email else await chromium.new_page()
+    folder = os.environ.get("INBOX_SCREENSHOTS")
     problems = []
     for width, (wide, high) in WIDTHS.items():
         await page.set_viewport_size({"width": wide, "height": high})
@@ -87,6 +123,14 @@ async def audit(chromium: Any, base: str, email: str | None, addresses: list[str
             assert answer is not None
             assert answer.status == 200, (address, answer.status)
             problems += blocking_violations(await axe.run(page), address, width)
+            overflow = await page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            if overflow > 0:
+                problems.append(f"{width} {address}: {overflow} px wider than the screen")
+            if folder:
+                path = os.path.join(folder, shot_name(role, address, width))
+                await page.screenshot(path=path, full_page=width == "desktop")
     await page.close()
     return problems
 
@@ -105,7 +149,7 @@ async def test_each_roles_pages_have_no_serious_accessibility_violation(
     email = f"{role}@example.com"
     await person(services, db, workspace_id, email, role)
     addresses = [thread if address == THREAD else address for address in PAGES[role]]
-    problems = await audit(chromium, base, email, addresses)
+    problems = await audit(chromium, base, email, addresses, str(role))
     assert not problems, "\n".join(problems)
 
 
@@ -113,5 +157,5 @@ async def test_the_login_page_has_no_serious_accessibility_violation(
     chromium: Any, client: tuple[aiohttp.ClientSession, str]
 ) -> None:
     _, base = client
-    problems = await audit(chromium, base, None, ["/login"])
+    problems = await audit(chromium, base, None, ["/login"], "anyone")
     assert not problems, "\n".join(problems)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -26,6 +26,7 @@ from markupsafe import Markup, escape
 # The tones a series or a bar may take (`.tone-…` in the stylesheet).
 TONES = frozenset({"1", "2", "3", "4", "5", "6", "muted", "alert"})
 PLOT_HEIGHT = 180
+ZERO_HEIGHT = 1.5
 ROW_HEIGHT = 28
 # A bar list's longest bar leaves this much of the width to the value written after it.
 ROW_BAR_SHARE = 0.8
@@ -72,10 +73,10 @@ def percent(value: float) -> str:
 
 
 def nice_ticks(top: float, most: int = 5) -> list[float]:
-    """Round tick values from 0 to at least `top`, at most `most` steps: 0, 5, 10, 15."""
+    """Round tick values from 0 to at least `top`, at most `most` of them: 0, 5, 10, 15."""
     if top <= 0:
         return [0.0, 1.0]
-    raw = top / most
+    raw = top / (most - 1)
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     if magnitude >= 1 and step < 1:
@@ -100,13 +101,19 @@ def column_chart(
     highlight_label: str = "",
     table_head: str = "",
     height: int = PLOT_HEIGHT,
+    quiet_rows: Callable[[int], str] | None = None,
+    zero_marks: bool = True,
 ) -> Markup:
     """Columns per category (one per bar series, side by side) and lines over them, on a
     value axis from 0 (0–100% with `as_percent`). `labels` names the categories under the
     axis (None leaves one unnamed; the categories by default), `sublabels` a second line
     (a denominator: "17 clocks"). `highlight` shades categories `first..last` (an outage's
     burst), named `highlight_label` in the legend. `key` makes the chart's ids (a page
-    holding several charts gives each its own)."""
+    holding several charts gives each its own). With `quiet_rows`, the figures table leaves
+    out the categories where every bar is 0 and says so in the sentence it makes of their
+    count (hours of nothing before an outage are not rows worth reading). `zero_marks` draws
+    a zero as a sliver on the axis (a day whose clocks all missed); off where most columns
+    are zero and the slivers would read as one more line."""
     _check_key(key)
     count = len(categories)
     for series in (*bars, *lines):
@@ -139,11 +146,8 @@ def column_chart(
             f' text-anchor="end">{escape(fmt(tick))}</text>'
         )
     if y_label:
-        parts.append(
-            f'<text class="chart-axis-label" x="-8" y="-10" text-anchor="end">'
-            f"{escape(y_label)}</text>"
-        )
-    parts.append(_columns(bars, categories, band, y, highlight))
+        parts.append(f'<text class="chart-axis-label" x="0" y="-10">{escape(y_label)}</text>')
+    parts.append(_columns(bars, categories, band, y, highlight, zero_marks))
     parts.append(_lines(lines, categories, band, y))
     parts.append(
         f'<line class="chart-axis" x1="0" x2="100%" y1="{height}" y2="{height}"/>'
@@ -156,8 +160,20 @@ def column_chart(
         f'<desc id="{key}-desc">{escape(summary)}</desc>{"".join(parts)}</svg>'
     )
     legend = _legend(bars, lines, highlight_label if highlight is not None else "")
-    table = _table(key, title, table_head, categories, (*bars, *lines))
-    return _figure(key, title, summary, legend, svg, table, "chart-columns")
+    quiet = (
+        {i for i in range(count) if all(b.values[i] == 0 for b in bars)} if quiet_rows else set()
+    )
+    table = _table(key, title, table_head, categories, (*bars, *lines), quiet)
+    if quiet and quiet_rows is not None:
+        note = f'<p class="chart-summary">{escape(quiet_rows(len(quiet)))}</p>'
+        table = table.replace("</div></details>", f"</div>{note}</details>")
+    named = list(labels) if labels is not None else list(categories)
+    lines_below = max((label.count("\n") + 1 for label in named if label), default=0)
+    lines_below += 1 if any(sublabels) else 0
+    # Room under the axis for as many lines of labels (`.below-N` in the stylesheet; one
+    # line is the plot's own padding).
+    below = f" below-{min(lines_below, 4)}" if lines_below > 1 else ""
+    return _figure(key, title, summary, legend, svg, table, f"chart-columns{below}")
 
 
 def bar_list(key: str, *, title: str, summary: str, rows: Sequence[Bar], head: str = "") -> Markup:
@@ -216,6 +232,7 @@ def _columns(
     band: float,
     y: _Scale,
     highlight: tuple[int, int] | None,
+    zero_marks: bool,
 ) -> str:
     if not bars:
         return ""
@@ -229,7 +246,9 @@ def _columns(
         for index, value in enumerate(series.values):
             if value is None:
                 continue
-            top = y(value)
+            # A zero is drawn as a sliver on the axis: there was something to count, and it
+            # came to nothing (no value at all draws nothing).
+            top = min(y(value), bottom - ZERO_HEIGHT) if zero_marks else y(value)
             inside = highlight is not None and highlight[0] <= index <= highlight[1]
             x = index * band + (band - inner) / 2 + number_ * width
             parts.append(
@@ -273,21 +292,33 @@ def _category_labels(
     band: float,
     height: int,
 ) -> str:
+    """Each category's name under the axis (one line per "\n" of it), then its sublabel:
+    whole on a wide screen, its first word alone on a narrow one (the stylesheet shows one
+    or the other), so that seven days fit a phone."""
     named = list(labels) if labels is not None else list(categories)
     parts = []
     for index, label in enumerate(named):
         if label is None:
             continue
         x = _pc((index + 0.5) * band)
+        lines = label.split("\n")
+        spans = "".join(
+            f'<tspan x="{x}" dy="{"0" if n == 0 else "1.2em"}">{escape(line)}</tspan>'
+            for n, line in enumerate(lines)
+        )
         parts.append(
             f'<line class="chart-tick-mark" x1="{x}" x2="{x}" y1="{height}" y2="{height + 4}"/>'
             f'<text class="chart-label" x="{x}" y="{height + 18}" text-anchor="middle">'
-            f"{escape(label)}</text>"
+            f"{spans}</text>"
         )
         if index < len(sublabels) and sublabels[index]:
+            below = height + 18 + 15 * len(lines)
+            whole = sublabels[index]
             parts.append(
-                f'<text class="chart-sublabel" x="{x}" y="{height + 33}" text-anchor="middle">'
-                f"{escape(sublabels[index])}</text>"
+                f'<text class="chart-sublabel chart-wide" x="{x}" y="{below}"'
+                f' text-anchor="middle">{escape(whole)}</text>'
+                f'<text class="chart-sublabel chart-narrow" x="{x}" y="{below}"'
+                f' text-anchor="middle">{escape(whole.split(" ", 1)[0])}</text>'
             )
     return "".join(parts)
 
@@ -314,7 +345,12 @@ def _legend(bars: Sequence[Series], lines: Sequence[Series], highlighted: str) -
 
 
 def _table(
-    key: str, title: str, head: str, categories: Sequence[str], series: Sequence[Series]
+    key: str,
+    title: str,
+    head: str,
+    categories: Sequence[str],
+    series: Sequence[Series],
+    left_out: Set[int] = frozenset(),
 ) -> str:
     heads = "".join(f'<th scope="col">{escape(s.name)}</th>' for s in series)
     body = "".join(
@@ -322,6 +358,7 @@ def _table(
         + "".join(f"<td>{escape(s.said(index))}</td>" for s in series)
         + "</tr>"
         for index, category in enumerate(categories)
+        if index not in left_out
     )
     return (
         f'<details class="chart-figures"><summary>The figures</summary>'

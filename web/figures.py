@@ -119,18 +119,17 @@ def clocks_per_day(
         return Series(name, values, words, tone)
 
     categories = [f"{day:%a %d %b}" for day in days]
-    totals = ClockTotals.of(rows)
     summary = (
-        f"Over these days, met on the business clock: {totals.met_words}; answered within"
-        f" 60 minutes: {totals.within_words} (arrived in hours {totals.in_hours_words},"
-        f" out of hours {totals.out_of_hours_words})."
+        "Each day's share of its clocks met on the business clock, and answered within 60"
+        " minutes of the customer's wait for those who wrote in hours and out of hours;"
+        " under each day, how many clocks it had."
     )
     return column_chart(
         key,
-        title=f"Both clocks, day by day{whose}",
+        title=f"Day by day{whose}",
         summary=summary,
         categories=categories,
-        labels=[f"{day:%a %d}" for day in days],
+        labels=[f"{day:%a}\n{day:%d}" for day in days],
         sublabels=[_clocks(row) for row in found],
         bars=(
             series("Met on the business clock", "1", "met", "decided"),

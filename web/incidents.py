@@ -92,9 +92,9 @@ def incident_chart(history: IncidentHistory, times: LocalTimes, *, is_open: bool
     return column_chart(
         "incident-history",
         title=f"Complaints per {width.removeprefix('1 ')}, against the usual level",
-        summary=f"{incident_sentence(history)} From {at(window.start)} to"
-        f" {'now' if is_open else at(window.end)} {times.abbreviation()}, in buckets of"
-        f" {width}; the burst from {at(window.bucket_start(first))}.",
+        summary=f"From {at(window.start)} to {'now' if is_open else at(window.end)}"
+        f" {times.abbreviation()}, in buckets of {width}; the burst shaded, from"
+        f" {at(window.bucket_start(first))}.",
         categories=[f"{at(s)}–{times.clock(s + window.width)}" for s in starts],
         labels=labels,
         bars=(observed,),
@@ -103,6 +103,10 @@ def incident_chart(history: IncidentHistory, times: LocalTimes, *, is_open: bool
         highlight=(first, last),
         highlight_label="The burst",
         table_head=f"{width.capitalize()} from ({times.abbreviation()})",
+        zero_marks=False,
+        quiet_rows=lambda n: (
+            f"Not listed: {n} period{'s' if n != 1 else ''} of {width} without a complaint."
+        ),
     )
 
 

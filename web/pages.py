@@ -124,8 +124,9 @@ async def dashboard(request: web.Request) -> web.Response:
         queue_chart=figures.waiting_by_age("waiting-by-age", gauges),
         adoption=adoption,
         active_chart=figures.active_people("active-people", adoption) if adoption else None,
+        # No public answer at all yet: an empty state says so rather than an empty chart.
         answers_chart=figures.answers_through_inbox("answers-through-inbox", adoption)
-        if adoption
+        if adoption and adoption.answers_on()[1]
         else None,
         by=by,
         dimensions=dimensions,
@@ -176,7 +177,7 @@ async def my_dashboard(request: web.Request) -> web.Response:
         )
         totals = figures.ClockTotals.of(my_days)
         clocks_chart = figures.clocks_per_day(
-            "my-clocks-per-day", my_days, days, whose=" on my threads"
+            "my-clocks-per-day", my_days, days, whose=", on my threads"
         )
         waiting = await services.sla_now.waiting_on(session.workspace_id, session.agent_id, instant)
         queue_chart = figures.waiting_by_age("my-waiting-by-age", waiting, whose=" on my threads")

@@ -51,6 +51,7 @@ from inbox.store.admin_accounts import PgAccountAdmin
 from inbox.store.admin_people import PgPeopleAdmin, PgTeamAdmin
 from inbox.store.admin_webhooks import KeyOnFirstUseWebhookStore
 from inbox.store.admin_workspaces import PgWorkspaceDirectory, PgWorkspacePreferences
+from inbox.store.adoption import PgAdoptionQuery
 from inbox.store.canned import PgCannedStore
 from inbox.store.connector_state import (
     PgApiUsageLedger,
@@ -64,6 +65,7 @@ from inbox.store.embedded import APP_NAME, EmbeddedPostgres, default_data_dir
 from inbox.store.health import PgHealthCheck
 from inbox.store.inbound_webhooks import PgInboundSourceStore
 from inbox.store.inbox_pages import PgInboxPages
+from inbox.store.incident_history import PgIncidentHistory
 from inbox.store.incidents import PgIncidentIngestLink, PgIncidentStore
 from inbox.store.ingest import PgIngestStore
 from inbox.store.live import PgChangeFeed, PgLiveRows
@@ -94,11 +96,13 @@ from inbox.usecases.admin_sla import ManageSlaPolicies
 from inbox.usecases.admin_teams import ManageTeams
 from inbox.usecases.admin_webhooks import AdminWebhooks
 from inbox.usecases.admin_workspaces import ManageWorkspaces
+from inbox.usecases.adoption import Adoption
 from inbox.usecases.canned import CannedResponses
 from inbox.usecases.channels import ListChannels
 from inbox.usecases.group_commit import GroupCommit
 from inbox.usecases.health import CheckHealth, HealthBoard
 from inbox.usecases.inbound_webhooks import ManageWebhookSources, ReceiveWebhooks
+from inbox.usecases.incident_pages import IncidentPages
 from inbox.usecases.incidents import Incidents, IncidentTimer, WatchComplaints
 from inbox.usecases.incidents_watch import ComplaintWatcher
 from inbox.usecases.ingest import IngestMentions
@@ -202,6 +206,8 @@ def build_services(
         media=MediaProxy(
             media_links, PgMediaLookup(db), GuardedImageFetcher(egress), clock=utc_now
         ),
+        incident_pages=IncidentPages(PgIncidentHistory(db)),
+        adoption=Adoption(PgAdoptionQuery(db), PgWorkspacePreferences(db)),
         clock=utc_now,
     )
 

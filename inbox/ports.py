@@ -351,7 +351,10 @@ class SlaReports(Protocol):
         until: datetime,
         time_zone: str,
         now: datetime,
-    ) -> list[SlaReportRow]: ...
+        assignee_id: int | None = None,
+    ) -> list[SlaReportRow]:
+        """Only the threads `assignee_id` holds, if given."""
+        ...
 
 
 class SlaQuery(Protocol):
@@ -395,6 +398,10 @@ class SlaSettingsStore(Protocol):
 
 class SlaGauges(Protocol):
     async def gauges(self, workspace_id: int, now: datetime) -> dict[str, int]: ...
+
+    async def waiting_on(self, workspace_id: int, now: datetime, agent_id: int) -> dict[str, int]:
+        """The customers waiting on one person's threads, by how long they have waited."""
+        ...
 
 
 class ShiftReports(Protocol):
@@ -1026,4 +1033,66 @@ class ImageFetcher(Protocol):
         """The picture at `url`: an accepted image (by its bytes), within the proxy's bounds of
         size, time and redirects (inbox/domain/media_proxy.py); MediaUnavailableError
         otherwise, saying why."""
+# Adoption (whether the inbox is used, by team) -------------------------------------------------
+from inbox.domain.adoption import AnswerWeek, PersonWeeks, Team, TeamWeek  # noqa: E402
+
+
+class AdoptionQuery(Protocol):
+    """Who acted on threads through the inbox, and how the brand's answers were posted,
+    week by week in the reader's zone (see inbox/domain/adoption.py)."""
+
+    async def started(self, workspace_id: int) -> datetime | None:
+        """Its creation, or its first customer message if that is earlier."""
+        ...
+
+    async def teams(self, workspace_id: int) -> list[Team]: ...
+
+    async def active_by_team(
+        self, workspace_id: int, since: datetime, until: datetime, time_zone: str
+    ) -> list[TeamWeek]: ...
+
+    async def weeks_by_person(
+        self,
+        workspace_id: int,
+        since: datetime,
+        until: datetime,
+        time_zone: str,
+        agent_id: int | None = None,
+    ) -> list[PersonWeeks]:
+        """Each person's active weeks (one person's with `agent_id`)."""
+        ...
+
+    async def answers(
+        self, workspace_id: int, since: datetime, until: datetime, time_zone: str
+    ) -> list[AnswerWeek]: ...
+
+
+# The incident pages' reading (history, shared facts, linked threads) ---------------------------
+from inbox.domain.incident_history import IncidentFacts  # noqa: E402
+
+
+class IncidentHistoryQuery(Protocol):
+    async def complaint_counts(
+        self,
+        workspace_id: int,
+        incident_id: int,
+        start: datetime,
+        end: datetime,
+        width: timedelta,
+        days_before: int,
+    ) -> dict[int, int]:
+        """The complaints the incident matches per bucket of `width` from `start` (negative
+        indexes: the `days_before` days before it) until `end`."""
+        ...
+
+    async def known_since(self, workspace_id: int) -> datetime | None:
+        """Since when the workspace has history."""
+        ...
+
+    async def facts(
+        self, workspace_id: int, incident_ids: Sequence[int]
+    ) -> dict[int, IncidentFacts]: ...
+
+    async def linked_rows(self, workspace_id: int, incident_id: int, limit: int) -> list[InboxRow]:
+        """Its linked threads as the inbox shows them, those still open first."""
         ...

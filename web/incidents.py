@@ -1,73 +1,113 @@
-"""The incident pages: the live list, one incident with its chart, and the ops' actions.
+"""The incident pages: the live list, one incident read at a glance, and the ops' actions.
 
-Only ops, leads and admins reach them (the use case checks too); every form carries the
+An incident says what it is in words: a title from its topics and places, a sentence ("14
+complaints in 10 minutes; usually about 1"), how unusual the detector found it; the
+detector's own figures are on demand. Its chart (web/charts.py) shows the complaints from
+hours before the burst to now against their usual level, the burst shaded.
+
+Only ops, leads and admins reach them (the use cases check too); every form carries the
 session's CSRF token. Keywords and places come from customers' messages: escaped like all
-network text. The chart is SVG drawn here, no script.
+network text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
+from markupsafe import Markup
 from pydantic import BaseModel, field_validator
 
 from inbox.domain.errors import PermissionDeniedError
-from inbox.domain.incidents import BulkMessage, IncidentPoint
+from inbox.domain.incident_history import (
+    IncidentFacts,
+    IncidentHistory,
+    incident_sentence,
+    incident_title,
+    strength_words,
+)
+from inbox.domain.incidents import BulkMessage
 from inbox.domain.web import WebSession
 from inbox.usecases.incidents import INCIDENT_ROLES
+from web.charts import Series, column_chart
+from web.inbox_rows import rows_html
 from web.keys import now, services_of
 from web.params import LARGEST_ID, page_id
 from web.rendering import render
 from web.session import checked_form, required_session
+from web.templating import page_times
+from web.timefmt import LocalTimes
 from web.validation import validated_form
 
-CHART_WIDTH = 640
-CHART_HEIGHT = 160
-CHART_MARGIN = 24
+# Labels along the time axis of an incident's chart, about this many.
+AXIS_LABELS = 6
 
 
-@dataclass(frozen=True, slots=True)
-class Chart:
-    """Polylines in the SVG's own units: observed counts, the baseline, and the axis labels."""
-
-    observed: str
-    expected: str
-    peak: float
-    first: datetime | None
-    last: datetime | None
-    bars: tuple[tuple[float, float, float, float], ...]  # x, y, width, height per bucket
+def _width_words(width: timedelta) -> str:
+    """A bucket's width: "1 minute", "5 minutes", "1 hour", "3 hours", "1 day"."""
+    minutes = int(width.total_seconds() // 60)
+    for unit, size in (("day", 1440), ("hour", 60)):
+        if minutes >= size and minutes % size == 0:
+            count = minutes // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
-def chart(points: Sequence[IncidentPoint]) -> Chart:
-    if not points:
-        return Chart("", "", 0.0, None, None, ())
-    peak = max(max(p.observed, p.expected) for p in points) or 1.0
-    inner_w = CHART_WIDTH - 2 * CHART_MARGIN
-    inner_h = CHART_HEIGHT - 2 * CHART_MARGIN
-    step = inner_w / max(len(points), 1)
+def incident_chart(history: IncidentHistory, times: LocalTimes, *, is_open: bool) -> Markup:
+    """Complaints per bucket (columns) against their usual level (a line), from hours
+    before the burst to now, the burst shaded."""
+    window = history.window
+    count = window.buckets
+    starts = [window.bucket_start(i) for i in range(count)]
+    long = window.end - window.start > timedelta(days=1)
 
-    def x(index: int) -> float:
-        return round(CHART_MARGIN + step * (index + 0.5), 1)
+    def at(instant: datetime) -> str:
+        return f"{times.local(instant):%a %H:%M}" if long else times.clock(instant)
 
-    def y(value: float) -> float:
-        return round(CHART_HEIGHT - CHART_MARGIN - inner_h * value / peak, 1)
-
-    observed = " ".join(f"{x(i)},{y(p.observed)}" for i, p in enumerate(points))
-    expected = " ".join(f"{x(i)},{y(p.expected)}" for i, p in enumerate(points))
-    bars = tuple(
-        (
-            round(CHART_MARGIN + step * i, 1),
-            y(p.observed),
-            round(max(step - 1, 1), 1),
-            round(CHART_HEIGHT - CHART_MARGIN - y(p.observed), 1),
-        )
-        for i, p in enumerate(points)
+    every = max(1, -(-count // AXIS_LABELS))
+    labels: list[str | None] = [
+        at(start) if (count - 1 - i) % every == 0 else None for i, start in enumerate(starts)
+    ]
+    if is_open:
+        labels[-1] = "now"
+    width = _width_words(window.width)
+    observed = Series(
+        "Complaints",
+        history.observed,
+        [f"{n} complaint{'s' if n != 1 else ''}" for n in history.observed],
+        "1",
     )
-    return Chart(observed, expected, peak, points[0].bucket, points[-1].bucket, bars)
+    lines: tuple[Series, ...] = ()
+    if history.usual is not None:
+        lines = (
+            Series(
+                f"Usual at this time of day (last {history.days_known} days)",
+                history.usual,
+                [f"usually {u:.1f}" for u in history.usual],
+                "muted",
+            ),
+        )
+    first, last = window.burst
+    return column_chart(
+        "incident-history",
+        title=f"Complaints per {width.removeprefix('1 ')}, against the usual level",
+        summary=f"From {at(window.start)} to {'now' if is_open else at(window.end)}"
+        f" {times.abbreviation()}, in buckets of {width}; the burst shaded, from"
+        f" {at(window.bucket_start(first))}.",
+        categories=[f"{at(s)}–{times.clock(s + window.width)}" for s in starts],
+        labels=labels,
+        bars=(observed,),
+        lines=lines,
+        y_label="complaints",
+        highlight=(first, last),
+        highlight_label="The burst",
+        table_head=f"{width.capitalize()} from ({times.abbreviation()})",
+        zero_marks=False,
+        quiet_rows=lambda n: (
+            f"Not listed: {n} period{'s' if n != 1 else ''} of {width} without a complaint."
+        ),
+    )
 
 
 async def _ops_session(request: web.Request) -> WebSession:
@@ -88,7 +128,9 @@ def _words(raw: Any) -> list[str]:
 async def incidents_page(request: web.Request) -> web.Response:
     """Open and recent incidents; with `partial=1` only the rows (the live refresh)."""
     session = await _ops_session(request)
-    incidents = await services_of(request).incidents.recent(session)
+    services = services_of(request)
+    incidents = await services.incidents.recent(session)
+    facts = await services.incident_pages.facts(session, incidents)
     template = "incident_rows.html" if request.query.get("partial") == "1" else "incidents.html"
     notices = {"merged": "Merged.", "closed": "Closed."}
     return render(
@@ -96,6 +138,9 @@ async def incidents_page(request: web.Request) -> web.Response:
         instant=now(request),
         session=session,
         incidents=incidents,
+        titles={i.id: incident_title(i, facts.get(i.id)) for i in incidents},
+        facts=facts,
+        no_facts=IncidentFacts(),
         notice=notices.get(request.query.get("notice", "")),
     )
 
@@ -115,8 +160,21 @@ async def open_incident(request: web.Request) -> web.StreamResponse:
 
 
 async def incident_page(request: web.Request) -> web.Response:
+    """One incident: its title and a sentence in plain words, its history as a chart, the
+    places its complaints name, its linked threads with their SLA, and the actions."""
     session = await _ops_session(request)
-    detail = await services_of(request).incidents.detail(session, _incident_id(request))
+    services = services_of(request)
+    instant = now(request)
+    detail = await services.incidents.detail(session, _incident_id(request))
+    incident = detail.incident
+    history = await services.incident_pages.history(session, incident, instant)
+    facts = (await services.incident_pages.facts(session, [incident])).get(incident.id)
+    linked = await services.incident_pages.linked(session, incident.id)
+    others = []
+    if incident.is_open:
+        others = [
+            i for i in await services.incidents.recent(session) if i.is_open and i.id != incident.id
+        ]
     notices = {
         "opened": "Incident opened.",
         "closed": "Closed: incident.closed sent to the webhooks.",
@@ -128,18 +186,28 @@ async def incident_page(request: web.Request) -> web.Response:
     queued = request.query.get("queued")
     if queued is not None and queued.isdigit():
         notice = f"{int(queued)} message(s) queued; authors who had it already are skipped."
+    times = page_times(session, instant)
+    still_open = [row for row in linked if row.status != "resolved"]
     return render(
         "incident.html",
-        instant=now(request),
+        instant=instant,
         session=session,
         detail=detail,
-        incident=detail.incident,
-        chart=chart(detail.points),
-        width=CHART_WIDTH,
-        height=CHART_HEIGHT,
-        margin=CHART_MARGIN,
+        incident=incident,
+        title=incident_title(incident, facts),
+        sentence=incident_sentence(history),
+        strength=strength_words(incident),
+        facts=facts or IncidentFacts(),
+        chart=incident_chart(history, times, is_open=incident.is_open),
+        open_rows=rows_html(still_open, instant, zone=session.time_zone),
+        open_count=len(still_open),
+        resolved_rows=rows_html(
+            [row for row in linked if row.status == "resolved"], instant, zone=session.time_zone
+        ),
+        resolved_count=len(linked) - len(still_open),
+        shown=len(linked),
+        others=others,
         notice=notice,
-        now=now(request),
     )
 
 

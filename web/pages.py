@@ -3,6 +3,7 @@ SLA dashboard."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -10,12 +11,15 @@ from aiohttp import web
 from inbox.domain.errors import PermissionDeniedError
 from inbox.domain.people import Role
 from inbox.domain.sla import person_key
+from inbox.usecases.adoption import ADOPTION_ROLES
 from inbox.usecases.web_pages import VIEWS
+from web import figures
 from web.inbox_rows import rows_html
 from web.keys import now, services_of
 from web.rendering import html_response, render
 from web.session import required_session
 from web.templating import page_times
+from web.timefmt import LocalTimes
 from web.view_params import thread_ids, view_filters
 
 
@@ -68,8 +72,20 @@ def _bar(part: int, whole: int) -> int:
     return 0 if whole == 0 else round(120 * part / whole)
 
 
+# The days the SLA figures cover, the reader's own (today the last).
+REPORT_DAYS = 7
+
+
+def _days(times: LocalTimes) -> tuple[datetime, datetime, list[date]]:
+    since, until = times.last_days(REPORT_DAYS)
+    first = times.local(since).date()
+    return since, until, [first + timedelta(days=n) for n in range(REPORT_DAYS)]
+
+
 async def dashboard(request: web.Request) -> web.Response:
-    """The lead's view: the SLA now, and both clocks per day (or `?by=network|team`)."""
+    """The lead's view: the SLA now, both clocks per day and the queue by age as charts in
+    the reader's zone, adoption by team (leads and admins), and the figures as a table by
+    day, network or team (`?by=`)."""
     session = await required_session(request)
     if not session.has(Role.LEAD, Role.OPS, Role.ADMIN):
         raise PermissionDeniedError("the SLA dashboard is for leads, ops and admins")
@@ -82,23 +98,44 @@ async def dashboard(request: web.Request) -> web.Response:
     asked = request.query.get("by", "day")
     by = asked if asked in dimensions else "day"
     instant = now(request)
-    since, until = page_times(session, instant).last_days(7)
-    rows = await services.sla_report(
-        session.workspace_id, by=by, since=since, until=until, time_zone=session.time_zone
+    times = page_times(session, instant)
+    since, until, days = _days(times)
+    zone = session.time_zone
+    per_day = await services.sla_report(
+        session.workspace_id, by="day", since=since, until=until, time_zone=zone
     )
+    rows = per_day
+    if by != "day":
+        rows = await services.sla_report(
+            session.workspace_id, by=by, since=since, until=until, time_zone=zone
+        )
     gauges = await services.sla_now(session.workspace_id)
+    adoption = None
+    if session.has(*ADOPTION_ROLES):
+        adoption = await services.adoption.report(session, instant)
     return render(
         "dashboard.html",
         instant=instant,
         session=session,
         rows=rows,
         now=gauges,
+        totals=figures.ClockTotals.of(per_day),
+        clocks_chart=figures.clocks_per_day("clocks-per-day", per_day, days),
+        queue_chart=figures.waiting_by_age("waiting-by-age", gauges),
+        adoption=adoption,
+        active_chart=figures.active_people("active-people", adoption) if adoption else None,
+        # No public answer at all yet: an empty state says so rather than an empty chart.
+        answers_chart=figures.answers_through_inbox("answers-through-inbox", adoption)
+        if adoption and adoption.answers_on()[1]
+        else None,
         by=by,
         dimensions=dimensions,
         label=dimensions[by],
         # Asked for per person where the workspace keeps them off: said, not silently ignored.
         per_person_off=asked == "agent" and by != "agent",
         share=_share,
+        share_words=figures.share_words,
+        day_label=figures.day_label,
         minutes=_minutes,
         bar=_bar,
     )
@@ -112,34 +149,59 @@ async def search_page(request: web.Request) -> web.Response:
 
 
 async def my_dashboard(request: web.Request) -> web.Response:
-    """Every agent's own page: their figures only, their threads nearest their deadline, and
-    what colleagues told them (notes that name them)."""
+    """Every agent's own page: their figures only (their threads' clocks per day and their
+    customers waiting, as charts), their threads nearest their deadline, and what
+    colleagues told them (notes that name them). Where the workspace turned comparisons on,
+    exactly what the lead sees about them."""
     session = await required_session(request)
     instant = now(request)
-    pages = services_of(request).inbox_pages
-    figures = await pages.my_figures(session)
+    services = services_of(request)
+    pages = services.inbox_pages
+    figures_now = await pages.my_figures(session)
     # A community member has no queue of their own here: their answers are on the thread.
     staff = session.has(Role.AGENT, Role.LEAD, Role.OPS, Role.ADMIN)
     mine = await pages.inbox(session, "mine", limit=10) if staff else []
     told = await pages.notifications(session)
-    services = services_of(request)
     preferences = await services.workspace_preferences.load(session.workspace_id)
+    since, until, days = _days(page_times(session, instant))
+    clocks_chart = queue_chart = None
+    totals = None
+    if staff:
+        my_days = await services.sla_report(
+            session.workspace_id,
+            by="day",
+            since=since,
+            until=until,
+            time_zone=session.time_zone,
+            assignee_id=session.agent_id,
+        )
+        totals = figures.ClockTotals.of(my_days)
+        clocks_chart = figures.clocks_per_day(
+            "my-clocks-per-day", my_days, days, whose=", on my threads"
+        )
+        waiting = await services.sla_now.waiting_on(session.workspace_id, session.agent_id, instant)
+        queue_chart = figures.waiting_by_age("my-waiting-by-age", waiting, whose=" on my threads")
     seen_by_lead: list[Any] = []
     if preferences.agent_comparisons:
-        since, until = page_times(session, instant).last_days(7)
         everyone = await services.sla_report(
             session.workspace_id, by="agent", since=since, until=until
         )
         mine_key = person_key(session.name, session.agent_id)
         seen_by_lead = [row for row in everyone if row.key == mine_key]
+    my_weeks = await services.adoption.mine(session, instant) if staff else None
     return render(
         "me.html",
         instant=instant,
         session=session,
-        figures=figures,
+        figures=figures_now,
+        totals=totals,
+        clocks_chart=clocks_chart,
+        queue_chart=queue_chart,
         seen_by_lead=seen_by_lead,
+        my_weeks=my_weeks,
         comparisons=preferences.agent_comparisons,
         share=_share,
+        day_label=figures.day_label,
         minutes=_minutes,
         bar=_bar,
         rows=rows_html(mine, instant, zone=session.time_zone),

@@ -44,6 +44,7 @@ WHERE c.workspace_id = $1 AND c.started_at >= $2 AND c.started_at < $3
   AND c.kind IN ('first_response', 'next_response')
   AND c.outcome IS DISTINCT FROM 'excluded'
   AND $4::text IS NOT NULL  -- the zone is used by the day grouping only; typed for the rest
+  AND ($6::bigint IS NULL OR t.assignee_id = $6)  -- one person's threads (their own page)
 GROUP BY 1
 ORDER BY 1
 """
@@ -61,10 +62,11 @@ class PgSlaReports:
         until: datetime,
         time_zone: str,
         now: datetime,
+        assignee_id: int | None = None,
     ) -> list[SlaReportRow]:
         query = REPORT.format(dimension=DIMENSIONS[dimension], wait=WAIT)
         async with self._db.connection() as conn:
-            rows = await conn.fetch(query, workspace_id, since, until, time_zone, now)
+            rows = await conn.fetch(query, workspace_id, since, until, time_zone, now, assignee_id)
         return [SlaReportRow(**dict(row)) for row in rows]
 
 
@@ -78,21 +80,31 @@ WHERE workspace_id = $1 AND stopped_at IS NULL
 """
 # Queue health: customers waiting for an answer by how long they have waited (their running
 # response clocks, whatever the calendar), and open threads nobody holds.
-QUEUE = """
-SELECT count(*) FILTER (WHERE age < interval '15 minutes') AS waiting_under_15m,
+AGES = """
+count(*) FILTER (WHERE age < interval '15 minutes') AS waiting_under_15m,
        count(*) FILTER (WHERE age >= interval '15 minutes' AND age < interval '1 hour')
            AS waiting_15m_to_1h,
        count(*) FILTER (WHERE age >= interval '1 hour' AND age < interval '4 hours')
            AS waiting_1h_to_4h,
        count(*) FILTER (WHERE age >= interval '4 hours' AND age < interval '1 day')
            AS waiting_4h_to_1d,
-       count(*) FILTER (WHERE age >= interval '1 day') AS waiting_over_1d,
+       count(*) FILTER (WHERE age >= interval '1 day') AS waiting_over_1d"""
+QUEUE = f"""
+SELECT {AGES},
        (SELECT count(*) FROM thread WHERE workspace_id = $1 AND assignee_id IS NULL
           AND status IN ('new', 'open')) AS unassigned
 FROM (SELECT $2::timestamptz - started_at AS age FROM sla_clock
       WHERE workspace_id = $1 AND stopped_at IS NULL
         AND kind IN ('first_response', 'next_response')) waiting
-"""
+"""  # noqa: S608 (constants only)
+# The same for the customers waiting on one person's threads (their own page).
+WAITING_ON = f"""
+SELECT {AGES}
+FROM (SELECT $2::timestamptz - c.started_at AS age FROM sla_clock c
+      JOIN thread t ON t.workspace_id = c.workspace_id AND t.id = c.thread_id
+      WHERE c.workspace_id = $1 AND c.stopped_at IS NULL
+        AND c.kind IN ('first_response', 'next_response') AND t.assignee_id = $3) waiting
+"""  # noqa: S608 (constants only)
 EVENTS = """
 SELECT kind, count(*) AS n FROM sla_event WHERE workspace_id = $1 GROUP BY kind
 """
@@ -119,3 +131,10 @@ class PgSlaGauges:
             "warnings_fired": events.get("warning", 0),
             "breaches_fired": events.get("breach", 0),
         }
+
+    async def waiting_on(self, workspace_id: int, now: datetime, agent_id: int) -> dict[str, int]:
+        """The customers waiting on one person's threads, by how long they have waited."""
+        async with self._db.connection() as conn:
+            row = await conn.fetchrow(WAITING_ON, workspace_id, now, agent_id)
+        assert row is not None
+        return {key: int(value) for key, value in dict(row).items()}

@@ -8,9 +8,11 @@ from datetime import datetime
 
 from inbox.usecases.admin import AdminServices
 from inbox.usecases.admin_preferences import ManageWorkspacePreferences
+from inbox.usecases.adoption import Adoption
 from inbox.usecases.canned import CannedResponses
 from inbox.usecases.channels import ListChannels
 from inbox.usecases.health import CheckHealth
+from inbox.usecases.incident_pages import IncidentPages
 from inbox.usecases.incidents import Incidents
 from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.live import LiveUpdates
@@ -55,5 +57,9 @@ class Services:
     incidents: Incidents
     # Messages' pictures, through the image proxy's signed links.
     media: MediaProxy
+    # What the incident pages read besides: history from the database, shared facts, rows.
+    incident_pages: IncidentPages
+    # The adoption panel: people active per week by team, answers through the inbox.
+    adoption: Adoption
     # The time as the use cases read it: what an entry point shows "now" against.
     clock: Callable[[], datetime]

@@ -34,7 +34,11 @@ class SlaReport:
         since: datetime,
         until: datetime,
         time_zone: str = "UTC",
+        assignee_id: int | None = None,
     ) -> list[SlaReportRow]:
+        """The clocks started between `since` and `until`, grouped `by` a dimension (days
+        in `time_zone`); only those of the threads `assignee_id` holds, if given (a
+        person's own figures)."""
         if by not in REPORT_DIMENSIONS:
             raise ReportRequestError("by", f"one of {', '.join(REPORT_DIMENSIONS)}")
         try:
@@ -45,7 +49,9 @@ class SlaReport:
             raise ReportRequestError("to", "must be after from")
         if until - since > MAX_RANGE:
             raise ReportRequestError("to", "a report covers at most 366 days")
-        return await self._reports.report(workspace_id, by, since, until, time_zone, self._clock())
+        return await self._reports.report(
+            workspace_id, by, since, until, time_zone, self._clock(), assignee_id
+        )
 
 
 class SlaNow:
@@ -57,3 +63,10 @@ class SlaNow:
 
     async def __call__(self, workspace_id: int) -> dict[str, int]:
         return await self._gauges.gauges(workspace_id, self._clock())
+
+    async def waiting_on(
+        self, workspace_id: int, agent_id: int, now: datetime | None = None
+    ) -> dict[str, int]:
+        """The customers waiting on one person's threads, by how long they have waited (at
+        `now`, the caller's present; this use case's clock by default)."""
+        return await self._gauges.waiting_on(workspace_id, now or self._clock(), agent_id)

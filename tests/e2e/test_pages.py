@@ -191,7 +191,7 @@ async def test_a_lead_reads_the_sla_figures_and_an_agent_cannot(
     async with session.get(f"{base}/dashboard") as r:
         html = await r.text()
         assert r.status == 200
-    assert "1 clocks running" in html
+    assert "1 clocks running" in re.sub(r"<[^>]+>", "", html)  # the words, whatever their markup
     assert datetime.now(UTC).date().isoformat() in html
 
 

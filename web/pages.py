@@ -10,7 +10,7 @@ from aiohttp import web
 from inbox.domain.errors import PermissionDeniedError
 from inbox.domain.people import Role
 from inbox.domain.sla import person_key
-from inbox.usecases.web_pages import VIEWS
+from inbox.usecases.web_pages import STAFF, VIEWS
 from web.inbox_rows import rows_html
 from web.keys import now, services_of
 from web.rendering import html_response, render
@@ -115,12 +115,12 @@ async def my_dashboard(request: web.Request) -> web.Response:
     """Every agent's own page: their figures only, their threads nearest their deadline, and
     what colleagues told them (notes that name them)."""
     session = await required_session(request)
+    if not session.has(*STAFF):
+        raise web.HTTPSeeOther("/community")  # a community member's own page is theirs
     instant = now(request)
     pages = services_of(request).inbox_pages
     figures = await pages.my_figures(session)
-    # A community member has no queue of their own here: their answers are on the thread.
-    staff = session.has(Role.AGENT, Role.LEAD, Role.OPS, Role.ADMIN)
-    mine = await pages.inbox(session, "mine", limit=10) if staff else []
+    mine = await pages.inbox(session, "mine", limit=10)
     told = await pages.notifications(session)
     services = services_of(request)
     preferences = await services.workspace_preferences.load(session.workspace_id)

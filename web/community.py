@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from inbox.domain.community import AnswerStatus, MemberAnswer
 from inbox.usecases.replies import Draft
 from routing.reply_checks import NETWORK_NAMES, post_limit
 from web.keys import now, services_of
@@ -19,9 +20,7 @@ from web.rendering import render
 from web.session import checked_form, required_session
 from web.templating import page_times
 
-MEMBER_NOTICES = {
-    "sent": "Sent for review: someone of the team reads it before it is posted.",
-}
+SENT_NOTICE = "Sent for review: someone of the team reads it before it is posted."
 REVIEW_NOTICES = {
     "approve": "Approved: the answer is queued for posting and credited to its author.",
     "edit": "Approved with your edits: queued for posting and credited to its author.",
@@ -53,8 +52,16 @@ async def _member_page(
         held_text=text,
         limit_of=post_limit,
         network_names=NETWORK_NAMES,
-        notice=MEMBER_NOTICES.get(request.query.get("notice", "")),
+        notice=SENT_NOTICE if _still_pending(portal.answers, request.query.get("sent")) else None,
     )
+
+
+def _still_pending(answers: list[MemberAnswer], sent: str | None) -> bool:
+    """Whether the answer the redirect names still waits: reloaded after its review, the
+    page must not say it was just sent."""
+    if sent is None or not sent.isdigit():
+        return False
+    return any(a.id == int(sent) and a.status is AnswerStatus.PENDING for a in answers)
 
 
 async def submit_draft(request: web.Request) -> web.StreamResponse:
@@ -72,7 +79,7 @@ async def submit_draft(request: web.Request) -> web.StreamResponse:
     if draft.answer_id is None:
         status = 400 if draft.check.refused else 200
         return await _member_page(request, draft, str(body), status)
-    raise web.HTTPSeeOther(f"/community?notice=sent#answer-{draft.answer_id}")
+    raise web.HTTPSeeOther(f"/community?sent={draft.answer_id}#answer-{draft.answer_id}")
 
 
 async def review_page(request: web.Request) -> web.Response:

@@ -32,7 +32,9 @@ ANSWER = "Settings > About > Update: it takes a minute."
 Client = tuple[aiohttp.ClientSession, str]
 
 
-async def person(services: Services, db: Database, workspace_id: int, email: str, role: Role) -> int:
+async def person(
+    services: Services, db: Database, workspace_id: int, email: str, role: Role
+) -> int:
     agent_id = await PgPeopleStore(db).save_agent(
         workspace_id, email, email.split("@")[0].capitalize(), [role], ["care"]
     )
@@ -180,7 +182,8 @@ async def test_a_member_logs_in_to_their_page_and_sees_the_question_offered_to_t
     assert f'action="/community/questions/{world["question"]}/answers"' in page
     # The rail: their page and log out, nothing of the desk.
     rail = page.split('<main id="main"', 1)[0]
-    assert 'href="/community"' in rail and 'action="/logout"' in rail
+    assert 'href="/community"' in rail
+    assert 'action="/logout"' in rail
     for desk in ("/inbox", "/me", "/search", "/dashboard", "/incidents", "/admin", "#shortcuts"):
         assert f'href="{desk}' not in page, desk
 
@@ -211,7 +214,9 @@ async def test_a_draft_with_personal_data_is_warned_about_and_sent_only_once_con
         assert 'name="confirm" value="1"' in page
         assert await answers(db, workspace_id) == []
         status, location, _ = await draft(member, base, world["question"], text, confirm="1")
-        assert (status, location.split("#")[0]) == (303, "/community?notice=sent")
+        (sent,) = await answers(db, workspace_id)
+        assert (status, location) == (303, f"/community?sent={sent['id']}#answer-{sent['id']}")
+        assert "Sent for review" in await html(member, base + location.split("#")[0])
         # The same form sent again (a double click) adds no second draft.
         status, _, page = await draft(member, base, world["question"], text, confirm="1")
         assert status == 409
@@ -262,7 +267,12 @@ async def test_an_agent_approves_an_answer_the_outbox_posts_it_once_and_the_memb
     assert approved["outbox_item_id"] == queued[0]["id"]
     async with browser_of(base, MEMBER) as member:
         page = await html(member, f"{base}/community")
-    assert "chip-status-approved" in page and ">Approved<" in page
+        # The page the member was sent to after writing, reloaded: no "Sent for review" now.
+        reloaded = await html(member, f"{base}/community?sent={answer['id']}")
+    assert "Sent for review" not in reloaded
+    assert "chip-status-approved" in reloaded
+    assert "chip-status-approved" in page
+    assert ">Approved<" in page
     assert re.search(r"<strong>1</strong> <span>answer approved in \w+ \d{4}</span>", page)
     assert "Thank you, Max: 1 customer got an answer from you." in page
     # Answered: the question is no longer waiting for them.
@@ -289,8 +299,10 @@ async def test_an_edited_answer_shows_what_was_posted_beside_the_members_words(
     async with browser_of(base, MEMBER) as member:
         page = main_of(await html(member, f"{base}/community"))
     assert ">Approved with edits<" in page
-    assert "You wrote" in page and ANSWER.replace(">", "&gt;") in page
-    assert "Posted, as the team edited it" in page and edited.replace(">", "&gt;") in page
+    assert "You wrote" in page
+    assert ANSWER.replace(">", "&gt;") in page
+    assert "Posted, as the team edited it" in page
+    assert edited.replace(">", "&gt;") in page
     assert "Shorter, same steps." in page
 
 
@@ -311,7 +323,8 @@ async def test_a_rejected_answer_shows_the_note_and_the_question_waits_again(
         assert await conn.fetchval("SELECT count(*) FROM outbox_item") == 0
     async with browser_of(base, MEMBER) as member:
         page = main_of(await html(member, f"{base}/community"))
-    assert ">Not posted<" in page and "chip-status-rejected" in page
+    assert ">Not posted<" in page
+    assert "chip-status-rejected" in page
     assert "The team's note:</strong> " + note.replace(">", "&gt;") in page
     assert f'action="/community/questions/{world["question"]}/answers"' in page
     assert "<strong>0</strong> <span>approved in all</span>" in page
@@ -337,14 +350,16 @@ async def test_a_member_is_refused_every_other_page_with_the_way_back_to_their_o
         {
             (route.method, route.resource.canonical)
             for route in app.router.routes()
-            if route.resource is not None and route.method in ("GET", "POST")
+            if route.resource is not None
+            and route.method in ("GET", "POST")
             # The JSON API and /metrics take tokens, held to their roles by the role matrix.
             and not route.resource.canonical.startswith(("/api/", "/metrics"))
         }
     )
     ids = {"thread_id": world["question"], "answer_id": 1}
     refused = [(m, p) for m, p in routes if (m, p) not in MEMBERS_ROUTES]
-    assert ("GET", "/inbox") in refused and ("GET", "/community/review") in refused
+    assert ("GET", "/inbox") in refused
+    assert ("GET", "/community/review") in refused
     async with browser_of(base, MEMBER) as member:
         token = csrf_of(await html(member, f"{base}/community"))
         for method, path in refused:
@@ -388,7 +403,8 @@ async def test_a_member_sees_neither_another_members_drafts_nor_another_workspac
                 {"csrf": csrf_of(page), "body": "mine now"},
             )
             assert status == 404, thread_id
-    assert "dark mode" not in page and "Settings &gt; Display." not in page
+    assert "dark mode" not in page
+    assert "Settings &gt; Display." not in page
     assert "@other app?" not in page
     assert [(a["member_id"], a["body"]) for a in await answers(db, workspace_id)] == [
         (zoe, "Settings > Display.")

@@ -98,6 +98,13 @@ async def test_a_member_answers_in_the_browser_and_an_agent_approves_it(
     member = await logged_in(chromium, base, MEMBER, "/community")
     await member.wait_for_selector("text=The store shows nothing new")
     await looked_at(member, "community")
+    # The desk is not theirs: the refusal says so and leads back to their page.
+    refused = await member.goto(f"{base}/inbox")
+    assert refused is not None
+    assert refused.status == 403
+    await looked_at(member, "community-refusal")
+    await member.locator("main a[href='/community']").first.click()
+    await member.wait_for_url(f"{base}/community")
 
     box = member.locator("textarea[name=body]")
     await box.fill("Open the store, search for the app and tap Update. " * 6)

@@ -53,6 +53,7 @@ from inbox.store.admin_webhooks import KeyOnFirstUseWebhookStore
 from inbox.store.admin_workspaces import PgWorkspaceDirectory, PgWorkspacePreferences
 from inbox.store.adoption import PgAdoptionQuery
 from inbox.store.canned import PgCannedStore
+from inbox.store.community import PgCommunityAnswers
 from inbox.store.connector_state import (
     PgApiUsageLedger,
     PgChannelHealthStore,
@@ -193,7 +194,7 @@ def build_services(
         claim_next=ClaimNext(PgRoutingStore(db), clock=utc_now),
         routing_settings=RoutingSettings(PgRoutingStore(db)),
         replies=Replies(PgReplyDesk(db), PgOutboxStore(db), utc_now),
-        community_answers=CommunityAnswers(PgReplyDesk(db), PgOutboxStore(db), utc_now),
+        community_answers=CommunityAnswers(PgCommunityAnswers(db), utc_now),
         web_logins=WebLogins(
             PgWebSessions(db), passwords, clock=utc_now, zones=TeamTimeZones(PgSlaQuery(db), clocks)
         ),

@@ -13,6 +13,14 @@ from typing import Any, Protocol
 
 from pydantic import SecretStr
 
+from inbox.domain.community import (
+    AnswerForReview,
+    AnswerStatus,
+    Credit,
+    MemberAnswer,
+    OfferedQuestion,
+    ReviewedAnswer,
+)
 from inbox.domain.inbound_webhooks import InboundSource, ParsedDelivery, SourceKind, SourceSummary
 from inbox.domain.ingestion import IngestBatch, IngestResult
 from inbox.domain.live import LiveChange, ThreadState
@@ -553,26 +561,44 @@ class ReplyDesk(Protocol):
 
     async def done_replying(self, workspace_id: int, thread_id: int, agent_id: int) -> None: ...
 
-    async def submit_answer(
-        self, workspace_id: int, thread_id: int, member_id: int, body: str
+
+class CommunityAnswerStore(Protocol):
+    """The community's answers; every member's read names the member (see
+    inbox.store.community)."""
+
+    async def offered(
+        self, workspace_id: int, member_id: int, thread_id: int | None = None
+    ) -> list[OfferedQuestion]: ...
+
+    async def submit(
+        self, workspace_id: int, member_id: int, thread_id: int, body: str
     ) -> int | None: ...
 
-    async def pending_answers(self, workspace_id: int) -> list[dict[str, Any]]: ...
+    async def answers_of(
+        self, workspace_id: int, member_id: int, limit: int
+    ) -> list[MemberAnswer]: ...
 
-    async def review_answer(
+    async def credit(self, workspace_id: int, member_id: int, since: datetime) -> Credit: ...
+
+    async def for_review(
+        self, workspace_id: int, answer_id: int | None = None, limit: int = 200
+    ) -> list[AnswerForReview]: ...
+
+    async def pending_count(self, workspace_id: int) -> int: ...
+
+    async def review(
         self,
         workspace_id: int,
         answer_id: int,
-        status: str,
-        posted_body: str | None,
+        status: AnswerStatus,
+        edited: str | None,
         reviewer_id: int,
         at: datetime,
         note: str | None,
-    ) -> tuple[int, int, str] | None: ...
-
-    async def link_outbox(self, workspace_id: int, answer_id: int, item_id: int) -> None: ...
-
-    async def contributions(self, workspace_id: int, member_id: int) -> dict[str, int]: ...
+    ) -> tuple[ReviewedAnswer, OutboxItem | None] | None:
+        """Reviewed and, unless rejected, queued in the outbox in one transaction; None when
+        the answer is not pending."""
+        ...
 
 
 class PasswordCheck(Protocol):

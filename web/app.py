@@ -1,8 +1,8 @@
 """The web application, assembled: the pages at the root, the JSON API and /metrics as
 sub-applications, each with one error middleware (`web.errors`).
 
-    /                 pages (HTML errors): login, inbox, threads, incidents, admin, /events,
-                      /static; and /healthz
+    /                 pages (HTML errors): login, inbox, threads, incidents, admin, community,
+                      /events, /static; and /healthz
     /media            the image proxy (short text errors, for images)
     /api/v1           the JSON API (JSON errors), its admin endpoints, the OpenAPI document,
                       and /api/v1/inbound, the signed webhook deliveries (their own answers)
@@ -25,6 +25,7 @@ from web.api.reports import add_report_api
 from web.api.settings import add_settings_api
 from web.api.threads import add_thread_api
 from web.assets import add_assets
+from web.community import add_community_pages
 from web.errors import api_errors, page_errors
 from web.inbound_webhooks import add_inbound_webhooks
 from web.incidents import add_incident_pages
@@ -72,6 +73,7 @@ def _add_pages(app: web.Application, default_workspace: int) -> None:
     add_live_events(app)
     add_admin_pages(app)
     add_profile_pages(app)
+    add_community_pages(app)
     add_assets(app)
     add_media_proxy(app)
 

@@ -75,6 +75,8 @@ NETWORK_NAMES = {
 }
 CHIP_KINDS = frozenset({"complaint", "question", "praise", "other", "unclassified"})
 PRIORITIES = ("urgent", "high", "normal", "low")
+# What became of a community answer (inbox.domain.community.AnswerStatus).
+ANSWER_STATES = frozenset({"pending", "approved", "edited", "rejected"})
 
 
 def initials(name: str | None) -> str:
@@ -130,14 +132,17 @@ def network_icon(network: str) -> Markup:
 
 @_CACHED
 def chip(text: str, kind: str, value: str | None = None) -> Markup:
-    """A label: `kind` one of kind, priority, lang, topic, tag; `value` picks its colour
-    among the known ones (a complaint, an urgent thread), others look plain."""
+    """A label: `kind` one of kind, priority, lang, topic, tag, status; `value` picks its
+    colour among the known ones (a complaint, an urgent thread, a rejected answer), others
+    look plain."""
     variant = ""
     if kind == "kind" and value in CHIP_KINDS:
         variant = f" chip-kind-{value}"
     elif kind == "priority" and value in PRIORITIES:
         variant = f" chip-priority-{value}"
-    family = kind if kind in ("kind", "priority", "lang", "topic", "tag") else "plain"
+    elif kind == "status" and value in ANSWER_STATES:
+        variant = f" chip-status-{value}"
+    family = kind if kind in ("kind", "priority", "lang", "topic", "tag", "status") else "plain"
     return Markup(  # noqa: S704 - classes from fixed sets, the text escaped
         f'<span class="chip chip-{family}{variant}">{escape(text)}</span>'
     )

@@ -27,11 +27,10 @@ from inbox.domain.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from inbox.domain.people import Role
 from inbox.domain.web import WebSession
 from web.keys import Handler, now
 from web.rendering import TEMPLATES, html_response
-from web.session import SESSION
+from web.session import SESSION, home_of
 from web.templating import page_times
 
 log = logging.getLogger(__name__)
@@ -132,9 +131,8 @@ def _home(session: WebSession | None) -> tuple[str, str]:
     member, the login page for someone not logged in."""
     if session is None:
         return "/login", "Log in"
-    if session.has(Role.AGENT, Role.LEAD, Role.OPS, Role.ADMIN):
-        return "/inbox", "Back to the inbox"
-    return "/me", "Your page"
+    home = home_of(session)
+    return home, "Back to the inbox" if home == "/inbox" else "Back to your community page"
 
 
 def _error_page(

@@ -15,7 +15,7 @@ from inbox.domain.errors import PermissionDeniedError
 from inbox.usecases.web_auth import LoginRefusedError, TooManyAttemptsError
 from web.keys import WORKSPACE, services_of
 from web.rendering import render
-from web.session import COOKIE, checked_form, required_session
+from web.session import COOKIE, checked_form, home_of, required_session
 
 SESSION_HOURS = 12
 
@@ -50,7 +50,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     address = request.remote or "unknown"
     # A refused login is the form again, saying why: not an error page.
     try:
-        token, _ = await services_of(request).web_logins.login(
+        token, session = await services_of(request).web_logins.login(
             request.config_dict[WORKSPACE], email, password, address
         )
     except LoginRefusedError as exc:
@@ -59,7 +59,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         refused = render("login.html", status=429, error=str(exc), email=email)
         refused.headers["Retry-After"] = str(exc.retry_after)
         return refused
-    response = web.HTTPSeeOther("/inbox")
+    response = web.HTTPSeeOther(home_of(session))
     response.set_cookie(
         COOKIE,
         token,
@@ -82,7 +82,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 
 async def home(request: web.Request) -> web.StreamResponse:
-    raise web.HTTPSeeOther("/inbox")
+    raise web.HTTPSeeOther(home_of(await required_session(request)))
 
 
 def add_login_pages(app: web.Application, default_workspace: int) -> None:

@@ -12,7 +12,7 @@ from inbox.domain.errors import PermissionDeniedError
 from inbox.domain.people import Role
 from inbox.domain.sla import person_key
 from inbox.usecases.adoption import ADOPTION_ROLES
-from inbox.usecases.web_pages import VIEWS
+from inbox.usecases.web_pages import STAFF, VIEWS
 from web import figures
 from web.inbox_rows import rows_html
 from web.keys import now, services_of
@@ -154,33 +154,30 @@ async def my_dashboard(request: web.Request) -> web.Response:
     colleagues told them (notes that name them). Where the workspace turned comparisons on,
     exactly what the lead sees about them."""
     session = await required_session(request)
+    if not session.has(*STAFF):
+        raise web.HTTPSeeOther("/community")  # a community member's own page is theirs
     instant = now(request)
     services = services_of(request)
     pages = services.inbox_pages
     figures_now = await pages.my_figures(session)
-    # A community member has no queue of their own here: their answers are on the thread.
-    staff = session.has(Role.AGENT, Role.LEAD, Role.OPS, Role.ADMIN)
-    mine = await pages.inbox(session, "mine", limit=10) if staff else []
+    mine = await pages.inbox(session, "mine", limit=10)
     told = await pages.notifications(session)
     preferences = await services.workspace_preferences.load(session.workspace_id)
     since, until, days = _days(page_times(session, instant))
-    clocks_chart = queue_chart = None
-    totals = None
-    if staff:
-        my_days = await services.sla_report(
-            session.workspace_id,
-            by="day",
-            since=since,
-            until=until,
-            time_zone=session.time_zone,
-            assignee_id=session.agent_id,
-        )
-        totals = figures.ClockTotals.of(my_days)
-        clocks_chart = figures.clocks_per_day(
-            "my-clocks-per-day", my_days, days, whose=", on my threads"
-        )
-        waiting = await services.sla_now.waiting_on(session.workspace_id, session.agent_id, instant)
-        queue_chart = figures.waiting_by_age("my-waiting-by-age", waiting, whose=" on my threads")
+    my_days = await services.sla_report(
+        session.workspace_id,
+        by="day",
+        since=since,
+        until=until,
+        time_zone=session.time_zone,
+        assignee_id=session.agent_id,
+    )
+    totals = figures.ClockTotals.of(my_days)
+    clocks_chart = figures.clocks_per_day(
+        "my-clocks-per-day", my_days, days, whose=", on my threads"
+    )
+    waiting = await services.sla_now.waiting_on(session.workspace_id, session.agent_id, instant)
+    queue_chart = figures.waiting_by_age("my-waiting-by-age", waiting, whose=" on my threads")
     seen_by_lead: list[Any] = []
     if preferences.agent_comparisons:
         everyone = await services.sla_report(
@@ -188,7 +185,7 @@ async def my_dashboard(request: web.Request) -> web.Response:
         )
         mine_key = person_key(session.name, session.agent_id)
         seen_by_lead = [row for row in everyone if row.key == mine_key]
-    my_weeks = await services.adoption.mine(session, instant) if staff else None
+    my_weeks = await services.adoption.mine(session, instant)
     return render(
         "me.html",
         instant=instant,

@@ -13,6 +13,7 @@ from multidict import MultiDictProxy
 
 from inbox.domain.errors import PermissionDeniedError
 from inbox.domain.web import WebSession
+from inbox.usecases.web_pages import STAFF
 from web.csrf import matches
 from web.keys import services_of
 
@@ -33,6 +34,12 @@ async def required_session(request: web.Request) -> WebSession:
         raise web.HTTPSeeOther("/login")
     request[SESSION] = session
     return session
+
+
+def home_of(session: WebSession) -> str:
+    """Where a person lands (after logging in, on `/`): the inbox for staff, their own page
+    for a community member."""
+    return "/inbox" if session.has(*STAFF) else "/community"
 
 
 async def checked_form(request: web.Request, session: WebSession) -> MultiDictProxy[Any]:

@@ -23,8 +23,11 @@ STAFF = (Role.AGENT, Role.LEAD, Role.OPS, Role.ADMIN)
 PAGES = (
     ("/incidents", "Incidents", (Role.OPS, Role.LEAD, Role.ADMIN)),
     ("/dashboard", "Dashboard", (Role.LEAD, Role.OPS, Role.ADMIN)),
-    ("/me", "Me", tuple(Role)),
+    ("/me", "Me", STAFF),
     ("/admin", "Admin", (Role.LEAD, Role.ADMIN)),
+    # A community member's one page; staff review the community's answers on theirs.
+    ("/community", "Community", (Role.COMMUNITY,)),
+    ("/community/review", "Community answers", (Role.AGENT, Role.LEAD, Role.ADMIN)),
 )
 VIEW_LABELS = (
     ("mine", "Mine"),

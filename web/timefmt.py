@@ -130,6 +130,14 @@ class LocalTimes:
         report shows, as instants."""
         return last_days(self.zone, self.now, days)
 
+    def month_start(self) -> datetime:
+        """The reader's local midnight on the first of this month, as an instant."""
+        return _midnight(self.local(self.now).date().replace(day=1), self.zone)
+
+    def month_name(self) -> str:
+        """This month in the reader's zone: "December 2026"."""
+        return f"{self.local(self.now):%B %Y}"
+
 
 def last_days(zone: ZoneInfo, now: datetime, days: int) -> tuple[datetime, datetime]:
     today = now.astimezone(zone).date()

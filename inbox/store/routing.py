@@ -528,7 +528,7 @@ class PgThreadEdits:
                 await announce_threads(conn, workspace_id, thread_ids)
 
 
-# -- collision guard and community answers ---------------------------------------------------
+# -- collision guard: who is replying to a thread ---------------------------------------------
 
 MARK_REPLYING = """
 WITH mark AS (
@@ -546,39 +546,9 @@ CLEAR_REPLYING = """
 DELETE FROM thread_presence WHERE workspace_id = $1 AND thread_id = $2 AND agent_id = $3
 """
 
-SUBMIT_ANSWER = """
-INSERT INTO community_answer (workspace_id, thread_id, member_id, body)
-SELECT $1, t.id, $3, $4 FROM thread t
-WHERE t.workspace_id = $1 AND t.id = $2 AND t.assignee_id = $3 AND t.community
-  AND t.status IN ('new', 'open')
-RETURNING id
-"""
-PENDING_ANSWERS = """
-SELECT a.id, a.thread_id, a.member_id, a.body, a.status, a.created_at, t.excerpt
-FROM community_answer a JOIN thread t ON t.workspace_id = a.workspace_id AND t.id = a.thread_id
-WHERE a.workspace_id = $1 AND a.status = 'pending'
-ORDER BY a.created_at LIMIT 200
-"""
-REVIEW_ANSWER = """
-UPDATE community_answer SET status = $3, posted_body = $4, reviewed_by = $5, reviewed_at = $6,
-                            review_note = $7
-WHERE workspace_id = $1 AND id = $2 AND status = 'pending'
-RETURNING thread_id, member_id, body
-"""
-LINK_OUTBOX = """
-UPDATE community_answer SET outbox_item_id = $3 WHERE workspace_id = $1 AND id = $2
-"""
-CONTRIBUTIONS = """
-SELECT count(*) AS answers,
-       count(*) FILTER (WHERE status IN ('approved', 'edited')) AS accepted,
-       count(*) FILTER (WHERE status = 'pending') AS pending,
-       count(*) FILTER (WHERE status = 'rejected') AS rejected
-FROM community_answer WHERE workspace_id = $1 AND member_id = $2
-"""
-
 
 class PgReplyDesk:
-    """Who is replying to a thread, and the community's answers awaiting approval."""
+    """Who is replying to a thread (the community's answers: inbox.store.community)."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -596,43 +566,3 @@ class PgReplyDesk:
     async def done_replying(self, workspace_id: int, thread_id: int, agent_id: int) -> None:
         async with self._db.connection() as conn:
             await conn.execute(CLEAR_REPLYING, workspace_id, thread_id, agent_id)
-
-    async def submit_answer(
-        self, workspace_id: int, thread_id: int, member_id: int, body: str
-    ) -> int | None:
-        """The answer's id; None when the thread is not one offered to this member."""
-        async with self._db.connection() as conn:
-            value = await conn.fetchval(SUBMIT_ANSWER, workspace_id, thread_id, member_id, body)
-        return None if value is None else int(value)
-
-    async def pending_answers(self, workspace_id: int) -> list[dict[str, Any]]:
-        async with self._db.connection() as conn:
-            rows = await conn.fetch(PENDING_ANSWERS, workspace_id)
-        return [dict(row) for row in rows]
-
-    async def review_answer(
-        self,
-        workspace_id: int,
-        answer_id: int,
-        status: str,
-        posted_body: str | None,
-        reviewer_id: int,
-        at: datetime,
-        note: str | None,
-    ) -> tuple[int, int, str] | None:
-        """(thread, member, submitted body) of the answer, if it was still pending."""
-        async with self._db.connection() as conn:
-            row = await conn.fetchrow(
-                REVIEW_ANSWER, workspace_id, answer_id, status, posted_body, reviewer_id, at, note
-            )
-        return None if row is None else (row["thread_id"], row["member_id"], row["body"])
-
-    async def link_outbox(self, workspace_id: int, answer_id: int, item_id: int) -> None:
-        async with self._db.connection() as conn:
-            await conn.execute(LINK_OUTBOX, workspace_id, answer_id, item_id)
-
-    async def contributions(self, workspace_id: int, member_id: int) -> dict[str, int]:
-        async with self._db.connection() as conn:
-            row = await conn.fetchrow(CONTRIBUTIONS, workspace_id, member_id)
-        assert row is not None  # an aggregate always answers one row
-        return {key: int(row[key]) for key in ("answers", "accepted", "pending", "rejected")}

@@ -162,7 +162,8 @@ async def test_agents_community_and_ops_get_403_on_every_admin_route(
     agent_id = await person(services, db, workspace_id, f"{role.value}@example.com", role)
     ids = {"agent_id": agent_id, "team_id": 1, "account_id": 1, "webhook_id": 1}
     async with logged_in(base, f"{role.value}@example.com") as browser:
-        _, inbox = await page(browser, f"{base}/me")
+        own_page = "/community" if role is Role.COMMUNITY else "/me"
+        _, inbox = await page(browser, f"{base}{own_page}")
         assert 'href="/admin"' not in inbox
         token = csrf_of(inbox)
         for method, path, _ in ROUTES:

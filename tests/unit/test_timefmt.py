@@ -90,3 +90,12 @@ def test_the_last_days_hold_today_whatever_the_zone(moment: datetime, zone: str)
     since, until_ = last_days(ZoneInfo(zone), now, 7)
     assert since <= now < until_
     assert timedelta(days=6, hours=22) <= until_ - since <= timedelta(days=7, hours=2)
+
+
+def test_this_month_starts_at_the_readers_local_midnight_on_the_first() -> None:
+    # 1 December 2026, 00:30 in Paris is still 30 November in UTC.
+    early = LocalTimes.of("Europe/Paris", datetime(2026, 11, 30, 23, 30, tzinfo=UTC))
+    assert early.month_start() == datetime(2026, 11, 30, 23, 0, tzinfo=UTC)
+    assert early.month_name() == "December 2026"
+    assert PARIS.month_start() == datetime(2026, 11, 30, 23, 0, tzinfo=UTC)
+    assert LocalTimes.of("UTC", NOW).month_start() == datetime(2026, 12, 1, tzinfo=UTC)

@@ -390,4 +390,35 @@
   };
   scrollables();
   window.addEventListener("resize", scrollables);
+  // Counters of answers being written (the community's forms): each box names the <output>
+  // it counts down in, and counts as its network does (graphemes on Bluesky).
+  const graphemes = typeof Intl.Segmenter === "function" ? new Intl.Segmenter() : null;
+  const lengthOn = (text, network) => (network === "bluesky" && graphemes
+    ? Array.from(graphemes.segment(text)).length
+    : Array.from(text).length);
+  document.querySelectorAll("textarea[data-counter]").forEach((box) => {
+    const output = document.getElementById(box.dataset.counter);
+    if (!output) { return; }
+    const limit = Number(box.dataset.limit || "5000");
+    const show = () => {
+      const left = limit - lengthOn(box.value.trim(), box.dataset.network || "");
+      output.textContent = String(left);
+      output.classList.toggle("over", left < 0);
+    };
+    box.addEventListener("input", show);
+    show();
+  });
+
+  // The rail's count of community answers waiting for review, asked once the page is shown.
+  const pendingAnswers = document.querySelector("[data-pending-answers]");
+  if (pendingAnswers) {
+    fetch("/community/review/count", { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((answer) => (answer.ok ? answer.json() : null))
+      .then((found) => {
+        if (found && typeof found.pending === "number" && found.pending > 0) {
+          pendingAnswers.textContent = String(found.pending);
+        }
+      })
+      .catch(() => {});
+  }
 })();

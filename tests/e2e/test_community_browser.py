@@ -1,0 +1,144 @@
+"""The community portal in a real browser (Debian's Chromium driven by Playwright), at a
+desktop's and a phone's width, checked with axe-core: a member answers, an agent approves.
+
+Skipped, with the reason, where no Chromium or no axe-core is installed. Set
+INBOX_SCREENSHOTS=docs/screenshots to save what the pages look like."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+
+from inbox.domain.ingestion import IngestBatch
+from inbox.domain.people import Role
+from inbox.store.database import Database
+from inbox.usecases.services import Services
+from tests.e2e.test_browser import CHROMIUM, FLAGS, recent
+from tests.e2e.test_community_portal import AGENT, MEMBER, PASSWORD, person
+from tests.factories import mention
+
+pytestmark = pytest.mark.integration
+
+playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
+axe_api = pytest.importorskip("axe_playwright_python.async_playwright", reason="no axe-core")
+
+DESKTOP = {"width": 1440, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+async def chromium() -> AsyncIterator[Any]:
+    if CHROMIUM is None:
+        pytest.skip("no Chromium here: install Debian's chromium package")
+    async with playwright_api.async_playwright() as driver:
+        launched = await driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+async def logged_in(chromium: Any, base: str, email: str, lands_on: str) -> Any:
+    page = await chromium.new_page(viewport=DESKTOP)
+    await page.goto(f"{base}/login")
+    await page.fill("input[name=email]", email)
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{base}{lands_on}")
+    return page
+
+
+async def serious_violations(page: Any) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now."""
+    results = await axe_api.Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+async def looked_at(page: Any, name: str) -> None:
+    """At a desktop's and a phone's width: nothing wider than the screen, no serious
+    accessibility finding; a screenshot of each where asked for."""
+    for size, label in ((DESKTOP, "desktop"), (PHONE, "phone")):
+        await page.set_viewport_size(size)
+        assert await serious_violations(page) == [], (name, label)
+        overflow = await page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, (name, label, overflow)
+        folder = os.environ.get("INBOX_SCREENSHOTS")
+        if folder:
+            await page.screenshot(path=os.path.join(folder, f"{name}-{label}.png"), full_page=True)
+    await page.set_viewport_size(DESKTOP)
+
+
+async def test_a_member_answers_in_the_browser_and_an_agent_approves_it(
+    chromium: Any,
+    client: tuple[aiohttp.ClientSession, str],
+    services: Services,
+    db: Database,
+    workspace_id: int,
+) -> None:
+    _, base = client
+    await services.routing_settings.save(
+        workspace_id, {"community": {"enabled": True, "topics": ["app"]}}, {}, {"rules": []}
+    )
+    await person(services, db, workspace_id, MEMBER, Role.COMMUNITY)
+    await person(services, db, workspace_id, AGENT, Role.AGENT)
+    question = "@acme how do I update the app on my phone? The store shows nothing new."
+    await services.ingest(
+        workspace_id, IngestBatch([recent(mention("1", conversation="q", text=question), 25)])
+    )
+    member = await logged_in(chromium, base, MEMBER, "/community")
+    await member.wait_for_selector("text=The store shows nothing new")
+    await looked_at(member, "community")
+    # The desk is not theirs: the refusal says so and leads back to their page.
+    refused = await member.goto(f"{base}/inbox")
+    assert refused is not None
+    assert refused.status == 403
+    await looked_at(member, "community-refusal")
+    await member.locator("main a[href='/community']").first.click()
+    await member.wait_for_url(f"{base}/community")
+
+    box = member.locator("textarea[name=body]")
+    await box.fill("Open the store, search for the app and tap Update. " * 6)
+    counter = member.locator("output.over")
+    await counter.wait_for()  # the count goes below zero as the member types
+    assert int(await counter.inner_text()) < 0
+    await member.click("text=Send for review")
+    await member.wait_for_selector("text=Not sent: the answer is")
+    await looked_at(member, "community-refused")
+
+    await member.locator("textarea[name=body]").fill("Store > search the app > Update.")
+    await member.click("text=Send for review")
+    await member.wait_for_selector("text=Sent for review")
+    await member.wait_for_selector(".chip-status-pending")
+    await looked_at(member, "community-sent")
+
+    agent = await logged_in(chromium, base, AGENT, "/inbox")
+    count = agent.locator("[data-pending-answers]")
+    await count.wait_for(state="visible")  # filled by the page's script
+    assert await count.inner_text() == "1"
+    await agent.click("a[href='/community/review']")
+    await agent.wait_for_selector("text=Store > search the app > Update.")
+    await looked_at(agent, "community-review")
+    await agent.click("text=Approve and post")
+    await agent.wait_for_selector("text=Approved: the answer is queued for posting")
+    await agent.wait_for_selector("text=Nothing to review")
+
+    await member.reload()
+    await member.wait_for_selector(".chip-status-approved")
+    await member.wait_for_selector("text=Thank you")
+    assert await member.locator("text=Sent for review").count() == 0  # reviewed since
+    await looked_at(member, "community-approved")
+    async with db.connection() as conn:
+        posted = await conn.fetchval(
+            "SELECT body FROM outbox_item WHERE workspace_id = $1", workspace_id
+        )
+    assert posted == "Store > search the app > Update."

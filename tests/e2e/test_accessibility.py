@@ -19,7 +19,7 @@ from inbox.domain.network import Network
 from inbox.domain.people import Role
 from inbox.store.database import Database
 from inbox.usecases.services import Services
-from tests.e2e.test_browser import CHROMIUM, FLAGS, logged_in, person, recent
+from tests.e2e.test_browser import CHROMIUM, FLAGS, PASSWORD, person, recent
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
@@ -33,9 +33,12 @@ WIDTHS = {"desktop": (1440, 900), "phone": (390, 844)}
 BLOCKING = {"serious", "critical"}
 THREAD = "{thread}"  # replaced by the seeded thread's address
 PAGES = {
-    Role.AGENT: ["/inbox", "/inbox?view=all", THREAD, "/search?q=parcel", "/me"],
+    Role.AGENT: [
+        "/inbox", "/inbox?view=all", THREAD, "/search?q=parcel", "/me", "/community/review",
+    ],
     Role.LEAD: ["/dashboard", "/inbox?view=all", THREAD],
     Role.OPS: ["/incidents", "/inbox?view=all"],
+    Role.COMMUNITY: ["/community"],
     Role.ADMIN: [
         "/admin", "/admin/people", "/admin/teams", "/admin/calendars", "/admin/sla",
         "/admin/routing", "/admin/canned", "/admin/accounts", "/admin/webhooks",
@@ -102,6 +105,17 @@ async def chromium() -> Any:
             yield launched
         finally:
             await launched.close()
+
+
+async def logged_in(browser: Any, base: str, email: str) -> Any:
+    """A page logged in as `email`, wherever their role lands them."""
+    page = await browser.new_page()
+    await page.goto(f"{base}/login")
+    await page.fill("input[name=email]", email)
+    await page.fill("input[name=password]", PASSWORD)
+    async with page.expect_navigation():
+        await page.click("button[type=submit]")
+    return page
 
 
 def shot_name(role: str, address: str, width: str) -> str:

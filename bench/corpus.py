@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -57,8 +57,6 @@ Source = Literal["customer-care", "x", "mastodon", "bluesky", "written-fr"]
 Kind = Literal["complaint", "question", "praise", "other"]
 Urgency = Literal["urgent", "high", "normal", "low"]
 Split = Literal["train", "dev", "test"]
-KINDS: tuple[Kind, ...] = ("complaint", "question", "praise", "other")
-URGENCIES: tuple[Urgency, ...] = ("urgent", "high", "normal", "low")
 TOPICS: tuple[str, ...] = tuple(sorted(SHIPPED_TOPICS))
 SPLITS: tuple[Split, ...] = ("train", "dev", "test")
 SPLIT_SEED = "inbox-corpus-1"
@@ -199,14 +197,19 @@ def _objects(value: Any) -> Iterator[dict[str, Any]]:
 
 def _is_tweet(item: Mapping[str, Any]) -> bool:
     text = item.get("full_text", item.get("text"))
-    return isinstance(text, str) and isinstance(item.get("id"), str | int) and "username" not in item
+    return (
+        isinstance(text, str) and isinstance(item.get("id"), str | int) and "username" not in item
+    )
 
 
 def x_messages(folder: Path) -> Iterator[RecordedMessage]:
     """The tweets of the twarc pages and of tweepy's recordings (API v2 and v1.1)."""
     groups = _Groups()
     tweets: dict[str, tuple[str, str | None]] = {}
-    bodies = [*_twarc_pages(folder), *_cassette_bodies((folder / "tweepy-cassettes").glob("*.json"))]
+    bodies = [
+        *_twarc_pages(folder),
+        *_cassette_bodies((folder / "tweepy-cassettes").glob("*.json")),
+    ]
     for tweet in (item for body in bodies for item in _objects(body) if _is_tweet(item)):
         tweet_id = str(tweet.get("id_str") or tweet["id"])
         references = tweet.get("referenced_tweets") or []
@@ -219,7 +222,9 @@ def x_messages(folder: Path) -> Iterator[RecordedMessage]:
         text = note["text"] if isinstance(note, dict) else tweet.get("full_text", tweet["text"])
         if reposted or text.startswith("RT @") or not text.strip():
             continue
-        linked = [str(tweet[k]) for k in ("conversation_id", "in_reply_to_status_id_str") if tweet.get(k)]
+        linked = [
+            str(tweet[k]) for k in ("conversation_id", "in_reply_to_status_id_str") if tweet.get(k)
+        ]
         linked += [r["id"] for r in references if r.get("type") == "replied_to"]
         linked += [str(i) for i in tweet.get("edit_history_tweet_ids") or []]
         groups.link(tweet_id, *linked)
@@ -307,12 +312,15 @@ class LabelRecord(BaseModel):
     split: Split
     text: str | None = None  # only in the file of messages the project wrote
 
-    def model_post_init(self, context: Any, /) -> None:
-        unknown = sorted(set(self.topics) - set(TOPICS))
+    @field_validator("topics")
+    @classmethod
+    def _known_topics(cls, topics: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(topics) - set(TOPICS))
         if unknown:
-            raise ValueError(f"topics: unknown {unknown}, expected some of {list(TOPICS)}")
-        if len(set(self.topics)) != len(self.topics):
-            raise ValueError("topics: listed twice")
+            raise ValueError(f"unknown {unknown}, expected some of {list(TOPICS)}")
+        if len(set(topics)) != len(topics):
+            raise ValueError("a topic listed twice")
+        return topics
 
 
 class ExcludedRecord(BaseModel):
@@ -371,11 +379,14 @@ def split_of(source: str, conversation: str, seed: str = SPLIT_SEED) -> Split:
 class Example:
     label: LabelRecord
     text: str
-    network_language: str | None
+    network_language: str | None  # as the network tagged it (X does; the others may not)
 
     def as_dict(self) -> dict[str, object]:
+        """The exported line: the label's fields, the text, and `complaint` as a boolean,
+        the shape `bench/classify.py --labelled` reads."""
         row = self.label.model_dump(exclude={"text"})
         row["topics"] = list(self.label.topics)
+        row["complaint"] = self.label.kind == "complaint"
         return {**row, "text": self.text, "network_language": self.network_language}
 
 
@@ -400,11 +411,13 @@ def load(
         else:
             examples.append(Example(label, message.text, message.language))
     if written:
-        examples += [Example(r, r.text or "", r.lang) for r in written_labels(labels_dir)]
+        examples += [Example(r, r.text or "", None) for r in written_labels(labels_dir)]
     return Corpus(examples, missing)
 
 
-def unlabelled(labels_dir: Path = LABELS_DIR, data_dir: Path | None = None) -> list[RecordedMessage]:
+def unlabelled(
+    labels_dir: Path = LABELS_DIR, data_dir: Path | None = None
+) -> list[RecordedMessage]:
     """Recorded messages that are neither labelled nor excluded with a reason."""
     known = {(r.source, r.id) for r in real_labels(labels_dir)}
     known |= {(r.source, r.id) for r in excluded(labels_dir)}
@@ -455,11 +468,22 @@ def summary(labels_dir: Path = LABELS_DIR) -> None:
     print(f"written_french_messages {len(written)}")
     if pairs:
         print(f"blind_relabelled {len(pairs)}")
-        print(f"kappa_kind {cohen_kappa([(a.kind, b.kind) for a, b in pairs]):.3f}")
-        print(f"kappa_complaint {cohen_kappa([(str(a.kind == 'complaint'), str(b.kind == 'complaint')) for a, b in pairs]):.3f}")
-        print(f"kappa_urgency {cohen_kappa([(a.urgency, b.urgency) for a, b in pairs]):.3f}")
-        same_topics = sum(set(a.topics) == set(b.topics) for a, b in pairs) / len(pairs)
-        print(f"topics_identical_share {same_topics:.3f}")
+        for name, value in agreement(pairs).items():
+            print(f"{name} {value:.3f}")
+
+
+def agreement(pairs: Sequence[tuple[LabelRecord, LabelRecord]]) -> dict[str, float]:
+    """How two labellings of the same messages agree: kappa for kind, for complaint or not
+    (the classifier's main decision) and for urgency; the share with the same topics."""
+    return {
+        "kappa_kind": cohen_kappa([(a.kind, b.kind) for a, b in pairs]),
+        "kappa_complaint": cohen_kappa(
+            [(str(a.kind == "complaint"), str(b.kind == "complaint")) for a, b in pairs]
+        ),
+        "kappa_urgency": cohen_kappa([(a.urgency, b.urgency) for a, b in pairs]),
+        "topics_identical_share": sum(set(a.topics) == set(b.topics) for a, b in pairs)
+        / len(pairs),
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -481,8 +505,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             with args.out.open("w", encoding="utf-8") as out:
                 for example in rows:
                     out.write(json.dumps(example.as_dict(), ensure_ascii=False) + "\n")
-            print(f"{len(rows)} messages written to {args.out}; {len(corpus.missing)} labelled "
-                  "messages not found in the recorded data")
+            print(
+                f"{len(rows)} messages written to {args.out}; {len(corpus.missing)} labelled "
+                "messages not found in the recorded data"
+            )
         else:
             for message in unlabelled():
                 print(json.dumps({"source": message.source, "id": message.id}))

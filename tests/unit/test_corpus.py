@@ -13,6 +13,7 @@ from bench.corpus import (
     BLIND_FILE,
     LABELS_DIR,
     SPLIT_SEED,
+    SPLITS,
     LabelFileError,
     RecordedDataMissingError,
     cohen_kappa,
@@ -77,7 +78,7 @@ def test_no_conversation_has_messages_on_two_sides() -> None:
 def test_conversations_fall_about_sixty_twenty_twenty() -> None:
     conversations = {(r.source, r.conversation) for r in EVERY_LABEL}
     shares = Counter(split_of(source, key) for source, key in conversations)
-    for part, expected in (("train", 0.6), ("dev", 0.2), ("test", 0.2)):
+    for part, expected in zip(SPLITS, (0.6, 0.2, 0.2), strict=True):
         assert abs(shares[part] / len(conversations) - expected) < 0.05
 
 

@@ -119,6 +119,7 @@ from inbox.usecases.sla_explain import ExplainThreadSla
 from inbox.usecases.sla_reports import SlaNow, SlaReport
 from inbox.usecases.sla_timer import SlaTimer
 from inbox.usecases.threads import ListThreads
+from inbox.usecases.time_zones import TeamTimeZones
 from inbox.usecases.tokens import ApiTokens
 from inbox.usecases.web_auth import WebLogins
 from inbox.usecases.web_pages import InboxPages
@@ -183,13 +184,16 @@ def build_services(
         routing_settings=RoutingSettings(PgRoutingStore(db)),
         replies=Replies(PgReplyDesk(db), PgOutboxStore(db), utc_now),
         community_answers=CommunityAnswers(PgReplyDesk(db), PgOutboxStore(db), utc_now),
-        web_logins=WebLogins(PgWebSessions(db), passwords, clock=utc_now),
+        web_logins=WebLogins(
+            PgWebSessions(db), passwords, clock=utc_now, zones=TeamTimeZones(PgSlaQuery(db), clocks)
+        ),
         inbox_pages=InboxPages(PgInboxPages(db)),
         live=live,
         canned=CannedResponses(PgCannedStore(db)),
         workspace_preferences=ManageWorkspacePreferences(PgWorkspacePreferences(db)),
         admin=_admin_services(db, clocks, keys or _process_key(), egress, passwords),
         incidents=Incidents(PgIncidentStore(db), watcher, clock=utc_now, clocks=clocks),
+        clock=utc_now,
     )
 
 
@@ -206,8 +210,8 @@ def _admin_services(
         workspaces=ManageWorkspaces(PgWorkspaceDirectory(db)),
         people=ManagePeople(PgPeopleAdmin(db), teams, passwords),
         teams=ManageTeams(teams),
-        calendars=ManageCalendars(sla),
-        sla=ManageSlaPolicies(sla),
+        calendars=ManageCalendars(sla, clock=utc_now),
+        sla=ManageSlaPolicies(sla, teams),
         routing=ManageRouting(RoutingSettings(PgRoutingStore(db))),
         canned=ManageCanned(CannedResponses(PgCannedStore(db))),
         accounts=ManageAccounts(ListChannels(PgChannelQuery(db)), PgAccountAdmin(db, keys)),

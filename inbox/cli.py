@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import errno
+import functools
 import json
 import os
 import re
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
     from routing.classify import Classifier
 
 EXIT_ERROR = 2
+# Faster than this the scripted day would only flood the inbox (a day plays in a few seconds).
+MAX_DEMO_SPEED = 1000.0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -54,13 +57,17 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser(
         "demo",
-        help="the whole product on a fake X with a scripted day: embedded database, seeded "
-        "workspace (logins printed), live inbox",
+        help="the whole product on fake networks with a scripted day, in a scratch folder "
+        "removed on exit: embedded database, seeded workspace (logins and an API token "
+        "printed), live inbox",
     )
     demo.add_argument("--host", help="address to listen on (default INBOX_HOST, 127.0.0.1)")
     demo.add_argument("--port", type=int, help="port to listen on (default INBOX_PORT, 8080)")
     demo.add_argument(
-        "--speed", type=float, default=1.0, help="how much faster than the script to play"
+        "--speed",
+        type=float,
+        default=1.0,
+        help="how much faster the scripted day plays (again and again, until stopped)",
     )
 
     commands.add_parser("migrate", help="apply pending database migrations and exit")
@@ -291,6 +298,15 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
             await runner.cleanup()
 
 
+async def _demo(settings: Settings, host: str, port: int, speed: float) -> None:
+    from inbox.demo import run_demo
+
+    # Before anything is made: a signal while the demo sets up also ends it cleanly.
+    stop = _stop_on_signals()
+    listen = functools.partial(_listen, setting="INBOX_PORT", choose_with="--port or INBOX_PORT")
+    await run_demo(settings, host, port, speed, stop=stop, listen=listen)
+
+
 async def _listen(
     runner: web.AppRunner, host: str, port: int, setting: str, choose_with: str
 ) -> None:
@@ -327,8 +343,8 @@ async def _worker(settings: Settings, host: str, health_port: int | None) -> Non
 
 async def _health_only(runtime: Runtime, host: str, port: int) -> web.AppRunner:
     """/healthz alone: the worker's parts, for whatever restarts it or routes around it."""
-    from web.app import healthz
     from web.keys import SERVICES
+    from web.monitoring import healthz
 
     app = web.Application()
     app[SERVICES] = runtime.services
@@ -821,12 +837,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     _serve(settings, args.host or settings.host, args.port or settings.port)
                 )
             case "demo":
-                from inbox.demo import run_demo
-
-                if args.speed <= 0:
-                    raise ConfigurationError("--speed", "must be more than 0")
+                if not 0 < args.speed <= MAX_DEMO_SPEED:  # also refuses nan
+                    raise ConfigurationError(
+                        "--speed", f"must be more than 0, at most {MAX_DEMO_SPEED:g}"
+                    )
                 asyncio.run(
-                    run_demo(
+                    _demo(
                         settings, args.host or settings.host, args.port or settings.port, args.speed
                     )
                 )

@@ -1,6 +1,6 @@
 """The demo's other networks: a fake Mastodon instance and a fake Bluesky service on loopback,
 the brand's accounts on both connected through the real connectors, and a few customers
-writing there during the scripted day. The texts are the project's own."""
+writing there during the scripted day (each time it plays). The texts are the project's own."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from connectors.bluesky.fake import FakeBluesky, FakeBlueskyServer
 from connectors.bluesky.xrpc import BlueskyCredentials
 from connectors.mastodon.fake import FakeMastodon, FakeMastodonServer
 from inbox.bootstrap import Runtime, credential_store
+from inbox.demo_day import pause
 from inbox.domain.network import Network
 
 # Credentials of the fake services only: they mean nothing anywhere else.
@@ -105,13 +106,11 @@ async def connect_accounts(runtime: Runtime, workspace_id: int, others: OtherNet
 
 
 async def play(others: OtherNetworks, stop: asyncio.Event, speed: float) -> None:
+    """The script once, `speed` times faster; every post is new (new ids, new threads)."""
     posted: list[str] = []
     for toot in SCRIPT:
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=toot.after / speed)
+        if not await pause(stop, toot.after / speed):
             return
-        except TimeoutError:
-            pass
         reply_to = posted[toot.reply_to] if toot.reply_to is not None else None
         if toot.network is Network.MASTODON:
             author = others.mastodon.find(toot.author)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TextIO
 
 # Attributes every LogRecord has; anything else was passed through `extra=` and is logged.
@@ -64,3 +67,24 @@ def configure_logging(level: str, stream: TextIO | None = None) -> None:
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     # The SLA timer re-arms its job after every pass; the scheduler logs each at INFO.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+@contextlib.contextmanager
+def logging_to_file(path: Path, *, console_level: int = logging.WARNING) -> Iterator[None]:
+    """While inside, the log lines also go to `path` (JSON, at the configured level) and the
+    console keeps only `console_level` and above: where people read what a command prints,
+    the lines of a working process would bury it. The file is closed on the way out."""
+    root = logging.getLogger()
+    console = [(handler, handler.level) for handler in root.handlers]
+    to_file = logging.FileHandler(path, encoding="utf-8")
+    to_file.setFormatter(JsonFormatter())
+    for handler, level in console:
+        handler.setLevel(max(level, console_level))
+    root.addHandler(to_file)
+    try:
+        yield
+    finally:
+        root.removeHandler(to_file)
+        to_file.close()
+        for handler, level in console:
+            handler.setLevel(level)

@@ -589,11 +589,19 @@ class WebSessionStore(Protocol):
         agent_id: int,
         csrf_token: str,
         expires_at: datetime,
-    ) -> None: ...
+        default_time_zone: str = ...,
+    ) -> None:
+        """`default_time_zone`: the zone the session's times are shown in while the person
+        has chosen none."""
+        ...
 
     async def find(self, token_hash: bytes, now: datetime) -> WebSession | None: ...
 
     async def delete(self, token_hash: bytes) -> None: ...
+
+    async def set_time_zone(
+        self, workspace_id: int, agent_id: int, time_zone: str | None
+    ) -> None: ...
 
     async def count_attempt(
         self, workspace_id: int, email: str, address: str, now: datetime, throttle: LoginThrottle

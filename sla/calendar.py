@@ -119,13 +119,23 @@ def _merge(intervals: Iterable[Interval]) -> Iterator[Interval]:
 
 
 @functools.lru_cache(maxsize=256)
-def public_holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
-    """A country's (and region's) public holidays in a year, from the `holidays` library."""
+def named_public_holidays(
+    country: str, subdivision: str | None, year: int
+) -> tuple[tuple[date, str], ...]:
+    """A country's (and region's) public holidays in a year with their names, in date order,
+    from the `holidays` library."""
     try:
         found = holidays.country_holidays(country, subdiv=subdivision, years=year)
     except NotImplementedError as exc:
         raise CalendarError(f"no holiday list for country {country!r}") from exc
-    return frozenset(found)
+    return tuple(sorted((day, str(name)) for day, name in found.items()))
+
+
+@functools.lru_cache(maxsize=256)
+def public_holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
+    """A country's (and region's) public holidays in a year (the dates alone: what deadlines
+    ask, once per day they cross)."""
+    return frozenset(day for day, _ in named_public_holidays(country, subdivision, year))
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +172,18 @@ class WeeklyCalendar:
         if self.country is None or day in self.not_holidays:
             return False
         return day in public_holidays(self.country, self.subdivision, day.year)
+
+    def country_holidays(self, first: date, last: date) -> list[tuple[date, str]]:
+        """The days from `first` to `last` (both included) that the national list closes, with
+        their names: those `is_holiday` takes from `country`, not the dates listed one by one."""
+        if self.country is None:
+            return []
+        return [
+            (day, name)
+            for year in range(first.year, last.year + 1)
+            for day, name in named_public_holidays(self.country, self.subdivision, year)
+            if first <= day <= last and day not in self.not_holidays
+        ]
 
     def __post_init__(self) -> None:
         try:

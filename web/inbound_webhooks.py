@@ -1,4 +1,6 @@
-"""Public routes that receive signed webhook deliveries: /api/v1/inbound/{workspace}/{source}.
+"""Public routes that receive signed webhook deliveries: /api/v1/inbound/{workspace}/{source},
+a sub-application of the API with its own error middleware (the senders' protocol, not the
+API's: a bad signature is not a missing token).
 
 No session and no token: each delivery proves itself by its signature (the use case checks it
 before reading anything). The body is read up to the limit and no further. Answers are small
@@ -18,13 +20,27 @@ from inbox.domain.inbound_webhooks import (
     SignatureRejected,
 )
 from inbox.usecases.inbound_webhooks import ReceiveWebhooks
+from web.errors import json_error
+from web.keys import Handler
 
 INBOUND_WEBHOOKS = web.AppKey("inbound_webhooks", ReceiveWebhooks)
-PATH = "/api/v1/inbound/{workspace}/{source}"
+PREFIX = "/inbound"
+PATH = "/{workspace}/{source}"
 
 
-def _error(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": message}}, status=status)
+@web.middleware
+async def delivery_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except NotFoundError:
+        # The same answer whether the workspace or the source is unknown.
+        return json_error(404, "not_found", "no such webhook source")
+    except PayloadTooLarge as error:
+        return json_error(413, "too_large", str(error))
+    except SignatureRejected as error:
+        return json_error(401, "bad_signature", str(error))
+    except HandshakeRefused as error:
+        return json_error(403, "forbidden", str(error))
 
 
 def _receiver(request: web.Request) -> ReceiveWebhooks:
@@ -51,16 +67,9 @@ async def _body(request: web.Request) -> bytes:
 
 async def receive(request: web.Request) -> web.Response:
     workspace, source = request.match_info["workspace"], request.match_info["source"]
-    try:
-        receiver = _receiver(request)
-        body = await _body(request)
-        receipt = await receiver.deliver(workspace, source, body, request.headers)
-    except NotFoundError:
-        return _error(404, "not_found", "no such webhook source")
-    except PayloadTooLarge as error:
-        return _error(413, "too_large", str(error))
-    except SignatureRejected as error:
-        return _error(401, "bad_signature", str(error))
+    receiver = _receiver(request)
+    body = await _body(request)
+    receipt = await receiver.deliver(workspace, source, body, request.headers)
     return web.json_response(
         {
             "added": receipt.added,
@@ -73,24 +82,22 @@ async def receive(request: web.Request) -> web.Response:
 
 async def handshake(request: web.Request) -> web.Response:
     """Meta's subscription check: the challenge echoed as plain text, or 403."""
-    try:
-        challenge = await _receiver(request).handshake(
-            request.match_info["workspace"],
-            request.match_info["source"],
-            request.query.get("hub.mode"),
-            request.query.get("hub.verify_token"),
-            request.query.get("hub.challenge"),
-        )
-    except NotFoundError:
-        return _error(404, "not_found", "no such webhook source")
-    except HandshakeRefused as error:
-        return _error(403, "forbidden", str(error))
+    challenge = await _receiver(request).handshake(
+        request.match_info["workspace"],
+        request.match_info["source"],
+        request.query.get("hub.mode"),
+        request.query.get("hub.verify_token"),
+        request.query.get("hub.challenge"),
+    )
     return web.Response(text=challenge, content_type="text/plain")
 
 
-def add_inbound_webhooks(app: web.Application, receiver: ReceiveWebhooks | None) -> None:
-    """The routes always exist; without a receiver they answer 404 like an unknown source."""
+def add_inbound_webhooks(api: web.Application, receiver: ReceiveWebhooks | None) -> None:
+    """Under the API, as a sub-application of its own. The routes always exist; without a
+    receiver they answer 404 like an unknown source."""
+    inbound = web.Application(middlewares=[delivery_errors])
     if receiver is not None:
-        app[INBOUND_WEBHOOKS] = receiver
-    app.router.add_post(PATH, receive)
-    app.router.add_get(PATH, handshake)
+        inbound[INBOUND_WEBHOOKS] = receiver
+    inbound.router.add_post(PATH, receive)
+    inbound.router.add_get(PATH, handshake)
+    api.add_subapp(PREFIX, inbound)

@@ -1,6 +1,12 @@
 """The inbox's rows: the hottest HTML of the app (every agent's list, again at each live
 update), so built in Python rather than by the template engine, which spends most of a page
-on many small pieces per row. Every value is escaped here, as the templates would."""
+on many small pieces per row. Every value is escaped here, as the templates would, by the
+pieces of `web.components` the templates use too.
+
+A row is `<tr data-thread data-order>` with one cell and one link (the excerpt, stretched
+over the row): the page's script puts rows in place by those two attributes and moves the
+focus from link to link (j/k).
+"""
 
 from __future__ import annotations
 
@@ -10,49 +16,27 @@ from datetime import datetime
 from markupsafe import Markup, escape
 
 from inbox.domain.web import InboxRow
+from web.components import avatar, chip, network_icon, sla_bar, sla_meter, time_tag
+from web.timefmt import LocalTimes, relative, until, waited
 
-NOTHING = Markup('<tr><td colspan="8">Nothing waiting here.</td></tr>')
-
-
-def span(seconds: float) -> str:
-    minutes = int(abs(seconds) // 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes:02d}"
-    return f"{hours // 24} d {hours % 24} h"
+NOTHING = Markup(
+    '<tr class="nothing"><td><p class="empty-inline">Nothing waiting here.</p></td></tr>'
+)
 
 
-def until(deadline: datetime, now: datetime) -> str:
-    """The response deadline as a row says it: how long is left, or how late it is."""
-    left = (deadline - now).total_seconds()
-    return f"{span(left)} left" if left >= 0 else f"late by {span(left)}"
-
-
-def waited(since: datetime, now: datetime) -> str:
-    """The customer's real wait, whatever the calendar says."""
-    return f"waiting {span((now - since).total_seconds())}"
-
-
-def _deadline(row: InboxRow, now: datetime) -> str:
-    due = row.sla_due_at
-    if due is None:
-        return ""
-    late = ' class="late"' if due < now else ""
-    return (
-        f'<time datetime="{due.isoformat()}" title="{due:%a %d %b %H:%M} UTC"{late}>'
-        f"{until(due, now)}</time>"
-    )
-
-
-def _wait(row: InboxRow, now: datetime) -> str:
+def _wait(row: InboxRow, now: datetime, times: LocalTimes | None) -> str:
     since = row.waiting_since
     if since is None:
         return ""
+    return f'<span class="wait">{time_tag(since, waited(since, now), times)}</span>'
+
+
+def _assignee(row: InboxRow) -> str:
+    if row.assignee is None:
+        return '<span class="assignee assignee-none">Unassigned</span>'
     return (
-        f'<time datetime="{since.isoformat()}" title="since {since:%a %d %b %H:%M} UTC">'
-        f"{waited(since, now)}</time>"
+        f'<span class="assignee">{avatar(row.assignee, size="sm")}'
+        f'<span class="visually-hidden">Assigned to </span>{escape(row.assignee)}</span>'
     )
 
 
@@ -78,29 +62,49 @@ def order_key(row: InboxRow) -> str:
     return f"{due:<{_INSTANT_WIDTH + 1}}{later_first:<{_INSTANT_WIDTH + 1}}{newest_first}"
 
 
-def row_html(row: InboxRow, now: datetime) -> str:
-    """One row, every value escaped: what a page is sent when the thread changes."""
-    kind = escape(row.kind)
+def row_html(row: InboxRow, now: datetime, times: LocalTimes | None = None) -> str:
+    """One row, every value escaped: what a page is sent when the thread changes. Without
+    `times` (rendered once for every open page), its times carry no reader's zone."""
+    meter = sla_meter(
+        row.sla_due_at,
+        now,
+        started=row.sla_started_at or row.waiting_since,
+        warn_at=row.sla_warn_at,
+    )
+    due = row.sla_due_at
+    latest = row.last_inbound_at
+    chips = chip(row.kind, "kind", row.kind) + chip(row.priority, "priority", row.priority)
     if row.language:
-        kind = kind + " · " + escape(row.language)
+        chips += chip(row.language, "lang")
+    author = row.author or ""
+    when = ""
+    if latest is not None:
+        ago = times.relative(latest) if times is not None else relative(latest, now)
+        when = time_tag(latest, ago, times, "row-time")
+    deadline = sla_bar(meter, due=due, text=until(due, now) if due else "", times=times)
     return (
-        f'<tr class="priority-{escape(row.priority)}" data-thread="{row.thread_id}"'
-        f' data-order="{order_key(row)}">'
-        f"<td>{escape(row.author or '')}</td>"
-        f"<td>{escape(row.network)}</td>"
-        f'<td><a href="/threads/{row.thread_id}">{escape(row.excerpt)}</a></td>'
-        f"<td>{kind}</td>"
-        f"<td>{escape(row.priority)}</td>"
-        f"<td>{_deadline(row, now)}</td>"
-        f"<td>{_wait(row, now)}</td>"
-        f"<td>{escape(row.assignee or '')}</td>"
-        "</tr>\n"
+        f'<tr class="thread-row priority-{escape(row.priority)} sla-{meter.state}"'
+        f' data-thread="{row.thread_id}" data-order="{order_key(row)}"><td>'
+        f'<div class="row-card">{avatar(author)}<div class="row-body"><div class="row-head">'
+        f'<span class="handle">{escape(author)}</span>{network_icon(row.network)}{when}</div>'
+        f'<a class="row-link" href="/threads/{row.thread_id}">{escape(row.excerpt)}</a>'
+        f'<div class="row-meta"><span class="chips">{chips}</span>{deadline}'
+        f"{_wait(row, now, times)}{_assignee(row)}</div>"
+        "</div></div></td></tr>\n"
     )
 
 
-def rows_html(rows: Sequence[InboxRow], now: datetime, *, whole: bool = True) -> Markup:
-    """The rows; an empty `whole` view says so in a row, some rows of a view (a live
-    update) are only what was found."""
+def rows_html(
+    rows: Sequence[InboxRow],
+    now: datetime,
+    *,
+    whole: bool = True,
+    zone: str | None = None,
+) -> Markup:
+    """The rows, their times in the reader's `zone`; an empty `whole` view says so in a
+    row, some rows of a view (a live update) are only what was found."""
     if not rows:
         return NOTHING if whole else Markup("")
-    return Markup("".join(row_html(row, now) for row in rows))  # noqa: S704 - every value escaped
+    times = LocalTimes.of(zone, now)
+    # Every value escaped by the pieces that build a row.
+    return Markup("".join(row_html(row, now, times) for row in rows))  # noqa: S704

@@ -9,15 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
+from pydantic import BaseModel, field_validator
 
-import web.pages as pages
+from inbox.domain.errors import PermissionDeniedError
 from inbox.domain.incidents import BulkMessage, IncidentPoint
 from inbox.domain.web import WebSession
 from inbox.usecases.incidents import INCIDENT_ROLES
+from web.keys import now, services_of
+from web.params import LARGEST_ID, page_id
+from web.rendering import render
+from web.session import checked_form, required_session
+from web.validation import validated_form
 
 CHART_WIDTH = 640
 CHART_HEIGHT = 160
@@ -65,20 +71,14 @@ def chart(points: Sequence[IncidentPoint]) -> Chart:
 
 
 async def _ops_session(request: web.Request) -> WebSession:
-    session = await pages._required_session(request)
+    session = await required_session(request)
     if not session.has(*INCIDENT_ROLES):
-        raise web.HTTPForbidden(text="incidents are for ops, leads and admins")
+        raise PermissionDeniedError("incidents are for ops, leads and admins")
     return session
 
 
-def _incident_id(request: web.Request, name: str = "incident_id") -> int:
-    try:
-        value = int(request.match_info[name])
-    except ValueError as exc:
-        raise web.HTTPNotFound() from exc
-    if not 1 <= value < 2**63:
-        raise web.HTTPNotFound()
-    return value
+def _incident_id(request: web.Request) -> int:
+    return page_id(request, "incident_id", "incident")
 
 
 def _words(raw: Any) -> list[str]:
@@ -88,11 +88,12 @@ def _words(raw: Any) -> list[str]:
 async def incidents_page(request: web.Request) -> web.Response:
     """Open and recent incidents; with `partial=1` only the rows (the live refresh)."""
     session = await _ops_session(request)
-    incidents = await pages._services(request).incidents.recent(session)
+    incidents = await services_of(request).incidents.recent(session)
     template = "incident_rows.html" if request.query.get("partial") == "1" else "incidents.html"
     notices = {"merged": "Merged.", "closed": "Closed."}
-    return pages.render(
+    return render(
         template,
+        instant=now(request),
         session=session,
         incidents=incidents,
         notice=notices.get(request.query.get("notice", "")),
@@ -101,8 +102,8 @@ async def incidents_page(request: web.Request) -> web.Response:
 
 async def open_incident(request: web.Request) -> web.StreamResponse:
     session = await _ops_session(request)
-    form = await pages._checked_form(request, session)
-    incident = await pages._services(request).incidents.open(
+    form = await checked_form(request, session)
+    incident = await services_of(request).incidents.open(
         session,
         title=str(form.get("title", "")),
         topics=_words(form.get("topics")),
@@ -115,7 +116,7 @@ async def open_incident(request: web.Request) -> web.StreamResponse:
 
 async def incident_page(request: web.Request) -> web.Response:
     session = await _ops_session(request)
-    detail = await pages._services(request).incidents.detail(session, _incident_id(request))
+    detail = await services_of(request).incidents.detail(session, _incident_id(request))
     notices = {
         "opened": "Incident opened.",
         "closed": "Closed: incident.closed sent to the webhooks.",
@@ -127,8 +128,9 @@ async def incident_page(request: web.Request) -> web.Response:
     queued = request.query.get("queued")
     if queued is not None and queued.isdigit():
         notice = f"{int(queued)} message(s) queued; authors who had it already are skipped."
-    return pages.render(
+    return render(
         "incident.html",
+        instant=now(request),
         session=session,
         detail=detail,
         incident=detail.incident,
@@ -137,45 +139,53 @@ async def incident_page(request: web.Request) -> web.Response:
         height=CHART_HEIGHT,
         margin=CHART_MARGIN,
         notice=notice,
-        now=datetime.now(UTC),
+        now=now(request),
     )
 
 
 async def close_incident(request: web.Request) -> web.StreamResponse:
     session = await _ops_session(request)
-    await pages._checked_form(request, session)
+    await checked_form(request, session)
     incident_id = _incident_id(request)
-    await pages._services(request).incidents.close(session, incident_id)
+    await services_of(request).incidents.close(session, incident_id)
     raise web.HTTPSeeOther(f"/incidents/{incident_id}?notice=closed")
 
 
 async def declare_major(request: web.Request) -> web.StreamResponse:
     """Major from now (`major=1`), or no longer (`major=0`)."""
     session = await _ops_session(request)
-    form = await pages._checked_form(request, session)
+    form = await checked_form(request, session)
     incident_id = _incident_id(request)
     major = form.get("major", "1") != "0"
-    await pages._services(request).incidents.declare_major(session, incident_id, major)
+    await services_of(request).incidents.declare_major(session, incident_id, major)
     raise web.HTTPSeeOther(f"/incidents/{incident_id}?notice={'major' if major else 'not-major'}")
+
+
+class MergeForm(BaseModel):
+    into: int
+
+    @field_validator("into", mode="before")
+    @classmethod
+    def _number(cls, typed: object) -> int:
+        """An incident's number as people write it: `12` or `#12`."""
+        raw = str(typed).strip().lstrip("#")
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= LARGEST_ID:
+            raise ValueError("the number of an open incident")
+        return int(raw)
 
 
 async def merge_incident(request: web.Request) -> web.StreamResponse:
     session = await _ops_session(request)
-    form = await pages._checked_form(request, session)
-    raw = str(form.get("into", "")).strip().lstrip("#")
-    if not raw.isdigit() or not 1 <= int(raw) < 2**63:
-        raise web.HTTPBadRequest(text="into: the number of an open incident")
-    target = await pages._services(request).incidents.merge(
-        session, _incident_id(request), int(raw)
-    )
+    into = validated_form(MergeForm, await checked_form(request, session)).into
+    target = await services_of(request).incidents.merge(session, _incident_id(request), into)
     raise web.HTTPSeeOther(f"/incidents/{target.id}?notice=merged")
 
 
 async def _bulk(request: web.Request, message: BulkMessage) -> web.StreamResponse:
     session = await _ops_session(request)
-    await pages._checked_form(request, session)
+    await checked_form(request, session)
     incident_id = _incident_id(request)
-    queued = await pages._services(request).incidents.send_bulk(session, incident_id, message)
+    queued = await services_of(request).incidents.send_bulk(session, incident_id, message)
     raise web.HTTPSeeOther(f"/incidents/{incident_id}?queued={queued}")
 
 
@@ -188,12 +198,11 @@ async def follow_up(request: web.Request) -> web.StreamResponse:
 
 
 def add_incident_pages(app: web.Application) -> None:
-    translated = pages.translated
-    app.router.add_get("/incidents", translated(incidents_page))
-    app.router.add_post("/incidents", translated(open_incident))
-    app.router.add_get("/incidents/{incident_id}", translated(incident_page))
-    app.router.add_post("/incidents/{incident_id}/close", translated(close_incident))
-    app.router.add_post("/incidents/{incident_id}/merge", translated(merge_incident))
-    app.router.add_post("/incidents/{incident_id}/major", translated(declare_major))
-    app.router.add_post("/incidents/{incident_id}/acknowledge", translated(acknowledge))
-    app.router.add_post("/incidents/{incident_id}/follow-up", translated(follow_up))
+    app.router.add_get("/incidents", incidents_page)
+    app.router.add_post("/incidents", open_incident)
+    app.router.add_get("/incidents/{incident_id}", incident_page)
+    app.router.add_post("/incidents/{incident_id}/close", close_incident)
+    app.router.add_post("/incidents/{incident_id}/merge", merge_incident)
+    app.router.add_post("/incidents/{incident_id}/major", declare_major)
+    app.router.add_post("/incidents/{incident_id}/acknowledge", acknowledge)
+    app.router.add_post("/incidents/{incident_id}/follow-up", follow_up)

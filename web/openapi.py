@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiohttp import web
+
 JSON_OBJECT: dict[str, Any] = {"type": "object"}
 ERROR = {
     "type": "object",
@@ -308,3 +310,12 @@ def document() -> dict[str, Any]:
         },
         "paths": {**PATHS, **SIGNED_PATHS},
     }
+
+
+async def openapi_document(request: web.Request) -> web.Response:
+    """The API's OpenAPI document; public, like the API's shape itself."""
+    return web.json_response(document())
+
+
+def add_openapi(api: web.Application) -> None:
+    api.router.add_get("/openapi.json", openapi_document)

@@ -1,23 +1,29 @@
 """A thread's page and what an agent does on it: reply, note, assign, snooze, resolve, correct.
 
 Every action is a form posted with the session's CSRF token and answered by a redirect back
-to the thread with a notice (Post/Redirect/Get); domain errors become their HTTP answers
-through `translated`.
+to the thread with a notice (Post/Redirect/Get); errors become their pages in the pages'
+middleware (`web.errors`).
 """
 
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
+from pydantic import BaseModel, Field, StrictStr, field_validator
 
-from inbox.domain.errors import NotFoundError
+from inbox.domain.errors import NotFoundError, PermissionDeniedError
 from inbox.domain.people import Role
 from inbox.domain.thread import Priority, ThreadKind
 from inbox.domain.web import WebSession
 from inbox.usecases.replies import ReplyCollisionError
-from web.pages import _checked_form, _required_session, _services, render, translated
+from web.errors import BadRequestError
+from web.keys import now, services_of
+from web.params import LARGEST_ID, page_id
+from web.rendering import render
+from web.session import checked_form, required_session
+from web.validation import validated_form
 
 THREAD_KINDS = tuple(k.value for k in ThreadKind if k is not ThreadKind.UNCLASSIFIED)
 URGENCIES = tuple(p.value for p in Priority)
@@ -42,23 +48,17 @@ NOTICES = {
 
 
 def _thread_id(request: web.Request) -> int:
-    try:
-        thread_id = int(request.match_info["thread_id"])
-    except ValueError as exc:
-        raise web.HTTPNotFound() from exc
-    if not 1 <= thread_id < 2**63:  # a bigint, or no thread at all
-        raise web.HTTPNotFound()
-    return thread_id
+    return page_id(request, "thread_id", "thread")
 
 
 async def _action(
     request: web.Request, *roles: Role, doing: str = "this"
 ) -> tuple[WebSession, Any, int]:
     """The session, its checked form and the thread of a posted action; 403 without a role."""
-    session = await _required_session(request)
-    form = await _checked_form(request, session)
+    session = await required_session(request)
+    form = await checked_form(request, session)
     if roles and not session.has(*roles):
-        raise web.HTTPForbidden(text=f"{doing} is for agents, leads and admins")
+        raise PermissionDeniedError(f"{doing} is for agents, leads and admins")
     return session, form, _thread_id(request)
 
 
@@ -67,8 +67,8 @@ def _back(thread_id: int, notice: str, extra: str = "") -> web.HTTPSeeOther:
 
 
 async def thread_page(request: web.Request) -> web.Response:
-    session = await _required_session(request)
-    services = _services(request)
+    session = await required_session(request)
+    services = services_of(request)
     page = await services.inbox_pages.thread(session, _thread_id(request))
     try:
         clocks = await services.explain_sla(session.workspace_id, page.thread_id)
@@ -83,6 +83,7 @@ async def thread_page(request: web.Request) -> web.Response:
     ]  # fmt: skip
     return render(
         "thread.html",
+        instant=now(request),
         session=session,
         page=page,
         incidents=await services.incidents.banners(session, page.thread_id),
@@ -103,7 +104,7 @@ async def thread_page(request: web.Request) -> web.Response:
 async def reply(request: web.Request) -> web.StreamResponse:
     session, form, thread_id = await _action(request, *DESK, doing="replying")
     try:
-        await _services(request).replies.send(
+        await services_of(request).replies.send(
             session.workspace_id,
             thread_id,
             session.agent_id,
@@ -118,7 +119,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
 
 async def take_thread(request: web.Request) -> web.StreamResponse:
     session, _, thread_id = await _action(request, *DESK, doing="taking a thread")
-    await _services(request).inbox_pages.take(session, thread_id)
+    await services_of(request).inbox_pages.take(session, thread_id)
     raise _back(thread_id, "taken")
 
 
@@ -134,7 +135,7 @@ async def resolve_thread(request: web.Request) -> web.StreamResponse:
 
 async def _close(request: web.Request, reason: str, notice: str, doing: str) -> web.StreamResponse:
     session, _, thread_id = await _action(request, *DESK, doing=doing)
-    await _services(request).close_without_reply(
+    await services_of(request).close_without_reply(
         session.workspace_id, thread_id, reason, f"agent:{session.agent_id}"
     )
     raise _back(thread_id, notice)
@@ -142,7 +143,7 @@ async def _close(request: web.Request, reason: str, notice: str, doing: str) -> 
 
 async def add_note(request: web.Request) -> web.StreamResponse:
     session, form, thread_id = await _action(request)
-    told = await _services(request).inbox_pages.add_note(
+    told = await services_of(request).inbox_pages.add_note(
         session, thread_id, str(form.get("body", ""))
     )
     raise _back(thread_id, "noted", f"&told={len(told)}" if told else "")
@@ -150,7 +151,7 @@ async def add_note(request: web.Request) -> web.StreamResponse:
 
 async def add_customer_note(request: web.Request) -> web.StreamResponse:
     session, form, thread_id = await _action(request)
-    await _services(request).inbox_pages.add_customer_note(
+    await services_of(request).inbox_pages.add_customer_note(
         session, thread_id, str(form.get("body", ""))
     )
     raise _back(thread_id, "customer_noted")
@@ -164,8 +165,8 @@ def _optional_id(value: object) -> int | None:
         number = int(text)
     except ValueError:
         number = 0
-    if not 1 <= number < 2**63:
-        raise web.HTTPBadRequest(text="assignee: not a known colleague or team")
+    if not 1 <= number <= LARGEST_ID:
+        raise BadRequestError("assignee", "not a known colleague or team")
     return number
 
 
@@ -175,28 +176,47 @@ async def assign_thread(request: web.Request) -> web.StreamResponse:
     kind, _, key = str(form.get("to", "")).partition(":")
     agent_id = _optional_id(key) if kind == "agent" else None
     team_id = _optional_id(key) if kind == "team" else None
-    await _services(request).inbox_pages.assign(session, thread_id, agent_id, team_id)
+    await services_of(request).inbox_pages.assign(session, thread_id, agent_id, team_id)
     raise _back(thread_id, "assigned")
+
+
+class SnoozeForm(BaseModel):
+    """`for`: how long (one of SNOOZES), or `wake` to bring the thread back now."""
+
+    choice: StrictStr = Field(alias="for")
+
+    @field_validator("choice")
+    @classmethod
+    def _offered(cls, choice: str) -> str:
+        if choice != "wake" and choice not in SNOOZES:
+            raise ValueError(f"one of {', '.join(SNOOZES)} or wake")
+        return choice
+
+    @property
+    def hours(self) -> float | None:
+        return None if self.choice == "wake" else SNOOZES[self.choice]
+
+
+class CorrectionForm(BaseModel):
+    """What the page corrects in one click; the use case checks the value against it."""
+
+    field: Literal["kind", "urgency"]
+    value: StrictStr = ""
 
 
 async def snooze_thread(request: web.Request) -> web.StreamResponse:
     session, form, thread_id = await _action(request, *DESK, doing="snoozing a thread")
-    choice = str(form.get("for", ""))
-    if choice != "wake" and choice not in SNOOZES:
-        raise web.HTTPBadRequest(text=f"snooze: one of {', '.join(SNOOZES)} or wake")
-    hours = None if choice == "wake" else SNOOZES[choice]
-    await _services(request).inbox_pages.snooze(session, thread_id, hours)
+    hours = validated_form(SnoozeForm, form).hours
+    await services_of(request).inbox_pages.snooze(session, thread_id, hours)
     raise _back(thread_id, "woken" if hours is None else "snoozed")
 
 
 async def correct_thread(request: web.Request) -> web.StreamResponse:
     """One click from the classification shown to its correction: kind or urgency."""
     session, form, thread_id = await _action(request, *DESK, doing="correcting a classification")
-    field = str(form.get("field", ""))
-    if field not in ("kind", "urgency"):
-        raise web.HTTPBadRequest(text="field: kind or urgency")
-    await _services(request).correct_classification(
-        session.workspace_id, thread_id, field, str(form.get("value", "")),
+    correction = validated_form(CorrectionForm, form)
+    await services_of(request).correct_classification(
+        session.workspace_id, thread_id, correction.field, correction.value,
         f"agent:{session.agent_id}",
     )  # fmt: skip
     raise _back(thread_id, "corrected")
@@ -206,14 +226,14 @@ async def start_replying(request: web.Request) -> web.Response:
     """The page says the agent opened the reply box: colleagues see it, and the collision
     guard warns whoever sends second."""
     session, _, thread_id = await _action(request, *DESK, doing="replying")
-    others = await _services(request).replies.start(
+    others = await services_of(request).replies.start(
         session.workspace_id, thread_id, session.agent_id
     )
     return web.json_response({"others_replying": len(others)})
 
 
 def add_thread_pages(app: web.Application) -> None:
-    app.router.add_get("/threads/{thread_id}", translated(thread_page))
+    app.router.add_get("/threads/{thread_id}", thread_page)
     for action, handler in (
         ("reply", reply),
         ("take", take_thread),
@@ -226,4 +246,4 @@ def add_thread_pages(app: web.Application) -> None:
         ("classification", correct_thread),
         ("replying", start_replying),
     ):
-        app.router.add_post(f"/threads/{{thread_id}}/{action}", translated(handler))
+        app.router.add_post(f"/threads/{{thread_id}}/{action}", handler)

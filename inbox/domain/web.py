@@ -15,6 +15,8 @@ class AgentLogin:
     name: str
     roles: frozenset[Role]
     password_hash: str | None
+    time_zone: str | None = None  # their own choice; None: their team's calendar's
+    team_id: int | None = None  # their first team (the oldest), whose calendar sets the default
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +26,10 @@ class WebSession:
     name: str
     roles: frozenset[Role]
     csrf_token: str
+    # The IANA zone every time is shown in: the person's choice (`chosen_time_zone`), else
+    # their team's calendar's as it was when they logged in, else UTC.
+    time_zone: str = "UTC"
+    chosen_time_zone: str | None = None
 
     def has(self, *roles: Role) -> bool:
         return bool(self.roles & set(roles))
@@ -63,6 +69,9 @@ class InboxRow:
     assignee: str | None
     author: str | None
     waiting_since: datetime | None = None
+    # The running clock whose deadline is `sla_due_at`: when it started and when it warns.
+    sla_started_at: datetime | None = None
+    sla_warn_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,26 +22,36 @@ from inbox.store import live_sql
 from inbox.store.database import Database
 
 # What an inbox row shows of a thread `t` (see `inbox_row`): the author from the thread's
-# latest customer message, and the customer's real wait.
+# latest customer message, and the customer's real wait. "Answered" is always by a person
+# (`last_answered_at`): an automated acknowledgement leaves the customer waiting, as it
+# leaves their SLA clocks running.
 ROW_COLUMNS = """
        t.id, t.network, t.status, t.priority, t.kind, t.language, t.topics, t.excerpt,
-       t.sla_due_at, t.last_inbound_at, t.last_outbound_at, t.assignee_id,
+       t.sla_due_at, t.last_inbound_at, t.last_answered_at, t.assignee_id,
        a.display_name AS assignee, who.author_handle, who.author_name,
-       -- the customer's real wait: from their oldest message the brand has not answered
+       -- the customer's real wait: from their oldest message nobody has answered
        CASE WHEN t.last_inbound_at IS NULL THEN NULL
-            WHEN t.last_outbound_at IS NULL THEN t.opened_at
-            WHEN t.last_outbound_at >= t.last_inbound_at THEN NULL
+            WHEN t.last_answered_at IS NULL THEN t.opened_at
+            WHEN t.last_answered_at >= t.last_inbound_at THEN NULL
             ELSE (SELECT min(m.created_at) FROM mention m
                   WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id
-                    AND m.direction = 'inbound' AND m.created_at > t.last_outbound_at)
-       END AS waiting_since"""
+                    AND m.direction = 'inbound' AND m.created_at > t.last_answered_at)
+       END AS waiting_since,
+       clock.started_at AS sla_started_at, clock.warn_at AS sla_warn_at"""
 ROW_JOINS = """
 LEFT JOIN agent a ON a.workspace_id = t.workspace_id AND a.id = t.assignee_id
 LEFT JOIN LATERAL (
     SELECT m.author_handle, m.author_name FROM mention m
     WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id AND m.direction = 'inbound'
     ORDER BY m.created_at DESC LIMIT 1
-) who ON true"""
+) who ON true
+-- the running clock the row's SLA bar measures: the one due at the thread's deadline
+LEFT JOIN LATERAL (
+    SELECT c.started_at, c.warn_at FROM sla_clock c
+    WHERE c.workspace_id = t.workspace_id AND c.thread_id = t.id AND c.stopped_at IS NULL
+      AND c.deadline = t.sla_due_at
+    ORDER BY c.started_at LIMIT 1
+) clock ON true"""
 # Views: mine, team, unassigned, waiting, community, snoozed, all. Most urgent deadline
 # first; threads without one after, newest first. One query. `{only}`: nothing for the
 # view's first rows; for a live update, the changed threads' rows (a statement of its own,
@@ -54,8 +64,8 @@ WHERE t.workspace_id = $1 AND t.status IN ('new', 'open', 'pending')
   AND ($2 <> 'unassigned' OR t.assignee_id IS NULL)
   AND ($2 <> 'team' OR t.team_id IN (SELECT m.team_id FROM team_member m
                                       WHERE m.workspace_id = $1 AND m.agent_id = $3))
-  AND ($2 <> 'waiting' OR (t.last_outbound_at IS NOT NULL
-                           AND t.last_outbound_at >= coalesce(t.last_inbound_at, '-infinity')))
+  AND ($2 <> 'waiting' OR (t.last_answered_at IS NOT NULL
+                           AND t.last_answered_at >= coalesce(t.last_inbound_at, '-infinity')))
   AND ($2 <> 'community' OR t.community)
   AND ($5::text IS NULL OR t.network = $5)
   AND ($6::text IS NULL OR t.kind = $6)
@@ -79,7 +89,7 @@ THREAD = """
 SELECT t.id, t.network, t.status, t.priority, t.kind, t.language, t.topics, t.tags,
        t.personal_data, t.sla_due_at, a.display_name AS assignee, tm.name AS team,
        t.snoozed_until, t.private,
-       coalesce(t.last_outbound_at >= t.last_inbound_at, false) AS answered
+       coalesce(t.last_answered_at >= t.last_inbound_at, false) AS answered
 FROM thread t
 LEFT JOIN agent a ON a.workspace_id = t.workspace_id AND a.id = t.assignee_id
 LEFT JOIN team tm ON tm.workspace_id = t.workspace_id AND tm.id = t.team_id
@@ -296,12 +306,14 @@ def inbox_row(row: Any) -> InboxRow:
         excerpt=row["excerpt"],
         sla_due_at=row["sla_due_at"],
         last_inbound_at=row["last_inbound_at"],
-        answered=row["last_outbound_at"] is not None
+        answered=row["last_answered_at"] is not None
         and row["last_inbound_at"] is not None
-        and row["last_outbound_at"] >= row["last_inbound_at"],
+        and row["last_answered_at"] >= row["last_inbound_at"],
         assignee=row["assignee"],
         author=row["author_handle"] or row["author_name"],
         waiting_since=row["waiting_since"],
+        sla_started_at=row["sla_started_at"],
+        sla_warn_at=row["sla_warn_at"],
     )
 
 

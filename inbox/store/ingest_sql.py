@@ -157,6 +157,7 @@ UPDATE thread t SET
     opened_at        = coalesce(a.first_in, t.opened_at),
     last_inbound_at  = a.last_in,
     last_outbound_at = a.last_out,
+    last_answered_at = a.last_answer,
     message_count    = a.n,
     customer_id      = coalesce(a.first_customer, t.customer_id),
     status           = CASE WHEN t.status = 'new' AND a.last_out >= a.first_in THEN 'open'
@@ -166,6 +167,8 @@ FROM (
     SELECT min(created_at) FILTER (WHERE direction = 'inbound') AS first_in,
            max(created_at) FILTER (WHERE direction = 'inbound') AS last_in,
            max(created_at) FILTER (WHERE direction = 'outbound') AS last_out,
+           max(created_at) FILTER (WHERE direction = 'outbound' AND NOT automated)
+               AS last_answer,
            count(*) AS n,
            (array_agg(customer_id ORDER BY created_at, external_id)
                FILTER (WHERE direction = 'inbound'))[1] AS first_customer
@@ -207,6 +210,9 @@ WITH grouped AS (
            min(s.created_at) FILTER (WHERE s.direction = 'inbound') AS first_in,
            max(s.created_at) FILTER (WHERE s.direction = 'inbound') AS last_in,
            max(s.created_at) FILTER (WHERE s.direction = 'outbound') AS last_out,
+           -- a person's answer: an acknowledgement is outbound too, but answers nothing
+           max(s.created_at) FILTER (WHERE s.direction = 'outbound' AND NOT s.automated)
+               AS last_answer,
            count(*) AS n,
            (array_agg(i.customer_id ORDER BY s.created_at, s.external_id)
                FILTER (WHERE s.direction = 'inbound'))[1] AS first_customer,
@@ -240,13 +246,14 @@ WITH grouped AS (
 ), written AS (
     INSERT INTO thread AS t (workspace_id, network, thread_key, status, priority, kind,
                              customer_id, opened_at, last_inbound_at, last_outbound_at,
-                             message_count, excerpt, language, topics, personal_data,
-                             private)
+                             last_answered_at, message_count, excerpt, language, topics,
+                             personal_data, private)
     SELECT $1, g.network, g.thread_key,
            CASE WHEN g.last_out >= g.first_in THEN 'open' ELSE 'new' END,
            (ARRAY['low', 'normal', 'high', 'urgent'])[coalesce(g.priority_rank, 2)],
            coalesce(g.kind, 'unclassified'),
-           g.first_customer, coalesce(g.first_in, 'infinity'), g.last_in, g.last_out, g.n,
+           g.first_customer, coalesce(g.first_in, 'infinity'), g.last_in, g.last_out,
+           g.last_answer, g.n,
            coalesce(g.excerpt, ''), g.language, coalesce(tp.topics, '{}'), g.personal_data,
            g.private
     FROM grouped g
@@ -276,6 +283,7 @@ WITH grouped AS (
         opened_at = least(t.opened_at, excluded.opened_at),
         last_inbound_at = greatest(t.last_inbound_at, excluded.last_inbound_at),
         last_outbound_at = greatest(t.last_outbound_at, excluded.last_outbound_at),
+        last_answered_at = greatest(t.last_answered_at, excluded.last_answered_at),
         message_count = t.message_count + excluded.message_count,
         excerpt = CASE
             WHEN excluded.last_inbound_at >= coalesce(t.last_inbound_at, '-infinity')
@@ -357,15 +365,17 @@ WITH attached AS (
     WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[])
       AND m.workspace_id = $1 AND m.thread_id IS NULL
       AND m.network = t.network AND m.thread_key = t.thread_key
-    RETURNING m.thread_id, m.created_at
+    RETURNING m.thread_id, m.created_at, m.automated
 )
 UPDATE thread t SET
     message_count = t.message_count + a.n,
     last_outbound_at = greatest(t.last_outbound_at, a.last_out),
+    last_answered_at = greatest(t.last_answered_at, a.last_answer),
     status = CASE WHEN t.status = 'new' AND a.last_out >= t.opened_at THEN 'open'
                   ELSE t.status END,
     updated_at = now()
-FROM (SELECT thread_id, count(*) AS n, max(created_at) AS last_out
+FROM (SELECT thread_id, count(*) AS n, max(created_at) AS last_out,
+             max(created_at) FILTER (WHERE NOT automated) AS last_answer
       FROM attached GROUP BY thread_id) a
 WHERE t.workspace_id = $1 AND t.id = a.thread_id
 RETURNING t.id

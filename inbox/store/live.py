@@ -124,14 +124,14 @@ class PgLiveRows:
 
 
 def _read_state(row: Any) -> ThreadState:
-    inbound, outbound = row["last_inbound_at"], row["last_outbound_at"]
+    inbound, answered = row["last_inbound_at"], row["last_answered_at"]
     return ThreadState(
         thread_id=row["id"],
         status=row["status"],
         assignee_id=row["assignee_id"],
         team_id=row["team_id"],
         community=row["community"],
-        waiting_on_customer=outbound is not None and (inbound is None or outbound >= inbound),
+        waiting_on_customer=answered is not None and (inbound is None or answered >= inbound),
         snoozed_until=row["snoozed_until"],
         sla_due_at=row["sla_due_at"],
         network=row["network"],

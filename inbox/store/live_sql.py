@@ -18,7 +18,7 @@ from inbox.store.database import Connection
 
 THREAD_STATE = """json_build_array(
     t.id, t.status, t.assignee_id, t.team_id, t.community,
-    coalesce(t.last_outbound_at >= coalesce(t.last_inbound_at, '-infinity'), false),
+    coalesce(t.last_answered_at >= coalesce(t.last_inbound_at, '-infinity'), false),
     floor(extract(epoch FROM t.snoozed_until))::bigint,
     floor(extract(epoch FROM t.sla_due_at))::bigint,
     t.network, t.kind, t.priority, t.language, t.topics)"""

@@ -102,7 +102,7 @@ WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[]) AND t.message_count >= $3
   AND (SELECT count(*) FROM mention m
        WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id
          AND m.direction = 'inbound'
-         AND m.created_at > coalesce(t.last_outbound_at, '-infinity')) >= $3
+         AND m.created_at > coalesce(t.last_answered_at, '-infinity')) >= $3
 RETURNING t.id
 """
 
@@ -178,7 +178,7 @@ SELECT t.id, t.assignee_id, t.team_id, t.assigned_at
 FROM thread t
 WHERE t.workspace_id = $1 AND t.assignee_id IS NOT NULL AND t.status IN ('new', 'open')
   AND t.assigned_at < $2
-  AND (t.last_outbound_at IS NULL OR t.last_outbound_at < t.assigned_at)
+  AND (t.last_answered_at IS NULL OR t.last_answered_at < t.assigned_at)
 ORDER BY t.assigned_at
 LIMIT $3
 FOR UPDATE OF t SKIP LOCKED

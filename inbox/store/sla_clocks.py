@@ -177,14 +177,15 @@ ON CONFLICT (workspace_id, idempotency_key) DO NOTHING
 """
 
 # Closing without an answer resolves the thread; a customer writing again reopens it.
-# "resolved" is for an answered thread only: resolving would otherwise hide a waiting customer.
+# "resolved" is for a thread a person answered only (an acknowledgement answers nothing):
+# resolving would otherwise hide a waiting customer.
 RECORD_CLOSURES = """
 WITH closed AS (
     UPDATE thread SET status = 'resolved', resolved_at = $3, snoozed_until = NULL,
                       updated_at = now()
     WHERE workspace_id = $1 AND id = ANY($2::bigint[])
       AND ($4 <> 'resolved'
-           OR coalesce(last_outbound_at, '-infinity') >= coalesce(last_inbound_at, 'infinity'))
+           OR coalesce(last_answered_at, '-infinity') >= coalesce(last_inbound_at, 'infinity'))
     RETURNING id
 )
 INSERT INTO thread_closure (workspace_id, thread_id, at, reason, closed_by)

@@ -9,8 +9,12 @@ from inbox.domain.people import Role
 from inbox.domain.web import AgentLogin, WebSession
 from inbox.store.database import Database
 
+# With the person's own time zone and their first team (whose calendar's zone is theirs
+# when they chose none).
 FIND_LOGIN = """
-SELECT a.workspace_id, a.id, a.display_name, a.roles, a.password_hash
+SELECT a.workspace_id, a.id, a.display_name, a.roles, a.password_hash, a.time_zone,
+       (SELECT min(m.team_id) FROM team_member m
+        WHERE m.workspace_id = a.workspace_id AND m.agent_id = a.id) AS team_id
 FROM agent a JOIN workspace w ON w.workspace_id = a.workspace_id
 WHERE w.workspace_id = $1 AND a.email = lower($2) AND a.active
 """
@@ -19,8 +23,9 @@ UPDATE agent SET password_hash = $3 WHERE workspace_id = $1 AND email = lower($2
 RETURNING id
 """
 CREATE = """
-INSERT INTO web_session (token_hash, workspace_id, agent_id, csrf_token, expires_at)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO web_session (token_hash, workspace_id, agent_id, csrf_token, expires_at,
+                         default_time_zone)
+VALUES ($1, $2, $3, $4, $5, $6)
 """
 # Every page asks: a read, and a write only every few minutes (a write per request would
 # flush the WAL on every page view).
@@ -29,12 +34,14 @@ WITH touched AS (
     UPDATE web_session SET last_seen_at = $2
     WHERE token_hash = $1 AND last_seen_at < $2::timestamptz - interval '5 minutes'
 )
-SELECT s.workspace_id, s.agent_id, s.csrf_token, a.display_name, a.roles
+SELECT s.workspace_id, s.agent_id, s.csrf_token, a.display_name, a.roles,
+       coalesce(a.time_zone, s.default_time_zone) AS time_zone, a.time_zone AS chosen_time_zone
 FROM web_session s
 JOIN agent a ON a.workspace_id = s.workspace_id AND a.id = s.agent_id AND a.active
 WHERE s.token_hash = $1 AND s.expires_at > $2
 """
 DELETE = "DELETE FROM web_session WHERE token_hash = $1"
+SET_TIME_ZONE = "UPDATE agent SET time_zone = $3 WHERE workspace_id = $1 AND id = $2"
 # One statement, so that concurrent attempts are counted one after the other (each upsert waits
 # for the row lock of the one before it and sees its count):
 # 1. `own`: has this address logged in to this e-mail lately?
@@ -115,6 +122,8 @@ class PgWebSessions:
             name=row["display_name"],
             roles=frozenset(Role(r) for r in row["roles"]),
             password_hash=row["password_hash"],
+            time_zone=row["time_zone"],
+            team_id=row["team_id"],
         )
 
     async def set_password(self, workspace_id: int, email: str, password_hash: str) -> bool:
@@ -129,9 +138,18 @@ class PgWebSessions:
         agent_id: int,
         csrf_token: str,
         expires_at: datetime,
+        default_time_zone: str = "UTC",
     ) -> None:
         async with self._db.connection() as conn:
-            await conn.execute(CREATE, token_hash, workspace_id, agent_id, csrf_token, expires_at)
+            await conn.execute(
+                CREATE,
+                token_hash,
+                workspace_id,
+                agent_id,
+                csrf_token,
+                expires_at,
+                default_time_zone,
+            )
 
     async def find(self, token_hash: bytes, now: datetime) -> WebSession | None:
         async with self._db.connection() as conn:
@@ -144,11 +162,17 @@ class PgWebSessions:
             name=row["display_name"],
             roles=frozenset(Role(r) for r in row["roles"]),
             csrf_token=row["csrf_token"],
+            time_zone=row["time_zone"],
+            chosen_time_zone=row["chosen_time_zone"],
         )
 
     async def delete(self, token_hash: bytes) -> None:
         async with self._db.connection() as conn:
             await conn.execute(DELETE, token_hash)
+
+    async def set_time_zone(self, workspace_id: int, agent_id: int, time_zone: str | None) -> None:
+        async with self._db.connection() as conn:
+            await conn.execute(SET_TIME_ZONE, workspace_id, agent_id, time_zone)
 
     async def count_attempt(
         self, workspace_id: int, email: str, address: str, now: datetime, throttle: LoginThrottle

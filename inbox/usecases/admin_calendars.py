@@ -3,16 +3,18 @@
 on call. Saved through SaveSlaSettings, so running clocks are re-planned at once.
 
 A holiday's name is kept beside its date (`holiday_names`) for the page; the calendar itself
-reads only the dates.
+reads only the dates. A calendar may also follow a country's list (`country`, `subdivision`,
+set in the SLA settings document): those days close it without being listed, so the page
+shows the coming year of them beside the listed ones.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
@@ -29,7 +31,9 @@ from sla.calendar import (
     MAX_WINDOWS_PER_DAY,
     WEEKDAYS,
     CalendarError,
+    WeeklyCalendar,
     Window,
+    calendar_from_config,
 )
 
 MOST_YEARS = 5
@@ -41,6 +45,17 @@ OFFICE_HOURS = [["09:00", "18:00"]]
 
 
 @dataclass(frozen=True, slots=True)
+class ComingHoliday:
+    """A day the calendar is closed in the coming year, and where that comes from: the
+    country's list, the dates listed by hand (or filled), or both."""
+
+    day: date
+    name: str
+    from_country: bool
+    listed: bool
+
+
+@dataclass(frozen=True, slots=True)
 class CalendarView:
     name: str
     union: bool  # several calendars joined: edited as JSON on the SLA page
@@ -49,6 +64,9 @@ class CalendarView:
     holidays: tuple[tuple[str, str], ...]  # (YYYY-MM-DD, name)
     on_call: str
     used_by: tuple[str, ...]  # the policies counting in it
+    region: str = ""  # the country (and subdivision) whose public holidays close it: "FR-75"
+    coming: tuple[ComingHoliday, ...] = ()  # the next 12 months' closed days, both sources
+    coming_until: date | None = None  # the last day `coming` looks at
 
     @property
     def holidays_text(self) -> str:
@@ -63,13 +81,17 @@ class HoursForm:
 
 
 class ManageCalendars:
-    def __init__(self, sla: SaveSlaSettings) -> None:
+    def __init__(
+        self, sla: SaveSlaSettings, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
         self._sla = sla
+        self._clock = clock
 
     async def all(self, session: WebSession) -> list[CalendarView]:
         require_section(session, Section.CALENDARS)
         calendars, policies = await self._settings(session)
-        return [_view(name, config, policies) for name, config in sorted(calendars.items())]
+        now = self._clock()
+        return [_view(name, config, policies, now) for name, config in sorted(calendars.items())]
 
     async def add(self, session: WebSession, name: str, tz: str) -> tuple[int, int]:
         require_section(session, Section.CALENDARS)
@@ -273,7 +295,52 @@ def _hours_text(windows: object) -> str:
     )
 
 
-def _view(name: str, config: object, policies: Mapping[str, object]) -> CalendarView:
+def _a_year_on(day: date) -> date:
+    """The day before the same date next year (29 February: the 28th): a year of days."""
+    try:
+        return day.replace(year=day.year + 1) - timedelta(days=1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
+def _coming(
+    config: Mapping[str, object], names: Mapping[str, str], now: datetime
+) -> tuple[tuple[ComingHoliday, ...], date | None]:
+    """The closed days of the coming year (from today in the calendar's own zone), whichever
+    list closes them, in date order; and the last day looked at."""
+    try:
+        calendar = calendar_from_config(config)
+    except CalendarError:
+        return (), None  # stored settings are checked when saved; nothing to show otherwise
+    assert isinstance(calendar, WeeklyCalendar)  # unions are not shown here
+    first = now.astimezone(calendar.zone).date()
+    last = _a_year_on(first)
+    national = dict(calendar.country_holidays(first, last))
+    by_hand = {
+        day: names.get(day.isoformat(), "") for day in calendar.holidays if first <= day <= last
+    }
+    return tuple(
+        ComingHoliday(
+            day=day,
+            name=by_hand.get(day) or national.get(day, ""),
+            from_country=day in national,
+            listed=day in by_hand,
+        )
+        for day in sorted(national.keys() | by_hand.keys())
+    ), last
+
+
+def _region(config: Mapping[str, object]) -> str:
+    country = config.get("country")
+    if not country:
+        return ""
+    subdivision = config.get("subdivision")
+    return f"{country}-{subdivision}" if subdivision else str(country)
+
+
+def _view(
+    name: str, config: object, policies: Mapping[str, object], now: datetime | None = None
+) -> CalendarView:
     book = policies.get("policies")
     used_by = tuple(
         sorted(
@@ -290,6 +357,7 @@ def _view(name: str, config: object, policies: Mapping[str, object]) -> Calendar
     }
     dates, names = _holidays_of(config)
     on_call = config.get("on_call")
+    coming, coming_until = ((), None) if now is None else _coming(config, names, now)
     return CalendarView(
         name=name,
         union=False,
@@ -298,4 +366,7 @@ def _view(name: str, config: object, policies: Mapping[str, object]) -> Calendar
         holidays=tuple((day, names.get(day, "")) for day in sorted(dates)),
         on_call=", ".join(str(e) for e in on_call) if isinstance(on_call, list) else "",
         used_by=used_by,
+        region=_region(config),
+        coming=coming,
+        coming_until=coming_until,
     )

@@ -1,62 +1,82 @@
-"""SLA policies as leads edit them: the policy book as one JSON document (policies, the rules
-that pick one, the default), checked field by field, then saved through SaveSlaSettings so
-running clocks are re-planned. A table of each policy's targets per priority sits beside it.
+"""SLA policies as leads edit them: one policy at a time through its fields, the rules that
+choose a policy one at a time, or the whole policy book as one JSON document (as the API and
+the command line take it). Every change is saved through SaveSlaSettings, so the book passes
+the same checks whichever way it was edited, and running clocks are re-planned at once.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import ValidationError
 
 from inbox.domain.documents import read_json
-from inbox.domain.errors import ConfigurationError
-from inbox.domain.thread import Priority
+from inbox.domain.errors import ConfigurationError, NotFoundError
+from inbox.domain.sla import SlaSettings
 from inbox.domain.web import WebSession
+from inbox.ports import TeamAdminStore
 from inbox.usecases.admin_access import Section, require_section
 from inbox.usecases.admin_documents import check_length, check_storable
+from inbox.usecases.admin_sla_forms import (
+    KINDS,
+    NETWORKS,
+    PRIORITIES,
+    PolicyForm,
+    PolicyView,
+    RuleForm,
+    RuleView,
+    policy_document,
+    policy_views,
+    rule_document,
+    rule_position,
+    rule_views,
+)
 from inbox.usecases.sla import SaveSlaSettings
 from sla.policy import PolicyBook
 
 
 @dataclass(frozen=True, slots=True)
-class PolicyRow:
-    """One policy at one priority: budgets in business minutes (None: no target)."""
-
-    policy: str
-    calendar: str
-    priority: str
-    first_response: int
-    next_response: int
-    resolution: int | None
-    warn_at_percent: int
-
-
-@dataclass(frozen=True, slots=True)
 class PolicyPage:
     document: str
-    rows: tuple[PolicyRow, ...]
+    policies: tuple[PolicyView, ...]
+    rules: tuple[RuleView, ...]
+    default: str
     calendars: tuple[str, ...]
+    teams: tuple[tuple[int, str], ...]
     version: int
+    kinds: tuple[str, ...] = KINDS
+    priorities: tuple[str, ...] = PRIORITIES
+    networks: tuple[str, ...] = NETWORKS
 
 
 class ManageSlaPolicies:
-    def __init__(self, sla: SaveSlaSettings) -> None:
+    def __init__(self, sla: SaveSlaSettings, teams: TeamAdminStore) -> None:
         self._sla = sla
+        self._teams = teams
 
     async def page(self, session: WebSession) -> PolicyPage:
         require_section(session, Section.SLA)
         current = await self._sla.current(session.workspace_id)
+        teams = await self._team_names(session)
         document = json.dumps(current.policies, indent=2, ensure_ascii=False)
         try:
-            rows = _rows(PolicyBook.model_validate(current.policies))
-        except ValidationError:
-            rows = ()
-        return PolicyPage(document, rows, tuple(sorted(current.calendars)), current.version)
+            book = PolicyBook.model_validate(current.policies)
+        except ValidationError:  # checked when saved: nothing to list should one slip through
+            return PolicyPage(document, (), (), "", tuple(sorted(current.calendars)), (), 0)
+        return PolicyPage(
+            document=document,
+            policies=policy_views(book),
+            rules=rule_views(book, teams),
+            default=book.default,
+            calendars=tuple(sorted(current.calendars)),
+            teams=tuple(sorted(teams.items(), key=lambda team: team[1].casefold())),
+            version=current.version,
+        )
 
     async def save(self, session: WebSession, text: str) -> tuple[int, int]:
-        """(settings version, running clocks re-planned)."""
+        """The whole book as a JSON document: (settings version, running clocks re-planned)."""
         require_section(session, Section.SLA)
         policies = checked_policies(text)
         current = await self._sla.current(session.workspace_id)
@@ -69,6 +89,95 @@ class ManageSlaPolicies:
                     f"no calendar {policy.calendar!r}; the calendars are {known}",
                 )
         return await self._sla(session.workspace_id, dict(current.calendars), policies)
+
+    async def save_policy(self, session: WebSession, form: PolicyForm) -> tuple[int, int]:
+        """A new policy, or one edited (renamed: the rules and the default follow it)."""
+        require_section(session, Section.SLA)
+        current = await self._sla.current(session.workspace_id)
+        book = _copy(current)
+        policies: dict[str, Any] = book.setdefault("policies", {})
+        policy = policy_document(form)
+        if policy["calendar"] not in current.calendars:
+            raise ConfigurationError("calendar", f"no calendar {policy['calendar']!r}")
+        name = str(policy["name"])
+        original = form.original.strip()
+        if original and original not in policies:
+            raise NotFoundError("policy", original)
+        if name != original and name in policies:
+            raise ConfigurationError("name", f"a policy is named {name!r} already")
+        if original:
+            book["policies"] = {
+                (name if key == original else key): (policy if key == original else value)
+                for key, value in policies.items()
+            }
+            for rule in _rules(book):
+                if rule.get("policy") == original:
+                    rule["policy"] = name
+            if book.get("default") == original:
+                book["default"] = name
+        else:
+            policies[name] = policy
+        if form.default or not book.get("default"):
+            book["default"] = name
+        return await self._save(session, current, book)
+
+    async def remove_policy(self, session: WebSession, name: str) -> tuple[int, int]:
+        require_section(session, Section.SLA)
+        current = await self._sla.current(session.workspace_id)
+        book = _copy(current)
+        policies: dict[str, Any] = book.get("policies", {})
+        if name not in policies:
+            raise NotFoundError("policy", name)
+        if book.get("default") == name:
+            raise ConfigurationError(
+                "policy", f"{name!r} is the default policy: make another the default first"
+            )
+        choosing = [n for n, rule in enumerate(_rules(book), start=1) if rule.get("policy") == name]
+        if choosing:
+            rules = f"rule{'s' if len(choosing) > 1 else ''} {', '.join(map(str, choosing))}"
+            raise ConfigurationError(
+                "policy", f"{name!r} is chosen by {rules}: change or remove them first"
+            )
+        del policies[name]
+        return await self._save(session, current, book)
+
+    async def save_rule(self, session: WebSession, form: RuleForm) -> tuple[int, int]:
+        """A new rule, or one edited, at its place in the order (the first match wins)."""
+        require_section(session, Section.SLA)
+        current = await self._sla.current(session.workspace_id)
+        book = _copy(current)
+        rule = rule_document(form, frozenset(await self._team_names(session)))
+        if rule["policy"] not in book.get("policies", {}):
+            raise ConfigurationError("policy", f"no policy {rule['policy']!r}")
+        rules = _rules(book)
+        if form.number:
+            if not 1 <= form.number <= len(rules):
+                raise NotFoundError("rule", form.number)
+            rules.pop(form.number - 1)
+        place = rule_position(form.position, len(rules) + 1, form.number or len(rules) + 1)
+        rules.insert(place - 1, rule)
+        book["rules"] = rules
+        return await self._save(session, current, book)
+
+    async def remove_rule(self, session: WebSession, number: int) -> tuple[int, int]:
+        require_section(session, Section.SLA)
+        current = await self._sla.current(session.workspace_id)
+        book = _copy(current)
+        rules = _rules(book)
+        if not 1 <= number <= len(rules):
+            raise NotFoundError("rule", number)
+        rules.pop(number - 1)
+        book["rules"] = rules
+        return await self._save(session, current, book)
+
+    async def _team_names(self, session: WebSession) -> dict[int, str]:
+        return {team.team_id: team.name for team in await self._teams.teams(session.workspace_id)}
+
+    async def _save(
+        self, session: WebSession, current: SlaSettings, book: dict[str, Any]
+    ) -> tuple[int, int]:
+        check_storable(book, "policies")
+        return await self._sla(session.workspace_id, dict(current.calendars), book)
 
 
 def checked_policies(text: str) -> dict[str, object]:
@@ -87,20 +196,12 @@ def checked_policies(text: str) -> dict[str, object]:
     return document
 
 
-def _rows(book: PolicyBook) -> tuple[PolicyRow, ...]:
-    rows = []
-    for name, policy in sorted(book.policies.items()):
-        for priority in Priority:
-            targets = policy.targets_for(priority)
-            rows.append(
-                PolicyRow(
-                    policy=name,
-                    calendar=policy.calendar,
-                    priority=priority.value,
-                    first_response=targets.first_response,
-                    next_response=targets.next_response,
-                    resolution=targets.resolution,
-                    warn_at_percent=round(policy.warn_at * 100),
-                )
-            )
-    return tuple(rows)
+def _copy(current: SlaSettings) -> dict[str, Any]:
+    """The stored book, deep-copied: the stored settings are never changed in place."""
+    copied: dict[str, Any] = json.loads(json.dumps(current.policies))
+    return copied
+
+
+def _rules(book: dict[str, Any]) -> list[dict[str, Any]]:
+    rules = book.get("rules")
+    return [rule for rule in rules if isinstance(rule, dict)] if isinstance(rules, list) else []

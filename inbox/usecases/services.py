@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from inbox.usecases.admin import AdminServices
 from inbox.usecases.admin_preferences import ManageWorkspacePreferences
@@ -50,3 +52,5 @@ class Services:
     admin: AdminServices
     # Outage incidents: the pages' use case, over this process's complaint watcher.
     incidents: Incidents
+    # The time as the use cases read it: what an entry point shows "now" against.
+    clock: Callable[[], datetime]

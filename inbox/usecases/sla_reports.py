@@ -6,16 +6,18 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from inbox.domain.errors import InboxError
+from inbox.domain.errors import ConfigurationError
 from inbox.domain.sla import REPORT_DIMENSIONS, SlaReportRow
 from inbox.ports import SlaGauges, SlaReports
 
 MAX_RANGE = timedelta(days=366)
 
 
-class ReportRequestError(InboxError):
+class ReportRequestError(ConfigurationError):
+    """A report's parameter is malformed: bad input, like any other, naming it."""
+
     def __init__(self, parameter: str, reason: str) -> None:
-        super().__init__(f"{parameter}: {reason}")
+        super().__init__(parameter, reason)
         self.parameter = parameter
 
 

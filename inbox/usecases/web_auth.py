@@ -16,6 +16,7 @@ from inbox.domain.errors import ConfigurationError, InboxError, NotFoundError
 from inbox.domain.login_throttle import LoginThrottle
 from inbox.domain.web import WebSession
 from inbox.ports import PasswordCheck, WebSessionStore
+from inbox.usecases.time_zones import TeamTimeZones, checked_time_zone
 
 SESSION_LIFETIME = timedelta(hours=12)
 THROTTLE = LoginThrottle()
@@ -50,11 +51,13 @@ class WebLogins:
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         throttle: LoginThrottle = THROTTLE,
+        zones: TeamTimeZones | None = None,
     ) -> None:
         self._store = store
         self._passwords = passwords
         self._clock = clock
         self._throttle = throttle
+        self._zones = zones
 
     async def login(
         self, workspace_id: int, email: str, password: SecretStr, address: str
@@ -74,10 +77,28 @@ class WebLogins:
         await self._store.login_succeeded(workspace_id, email, address, now, self._throttle)
         token = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(32)
+        # Worked out once a session: the team's calendar then, for as long as it lasts.
+        team_zone = "UTC"
+        if self._zones is not None:
+            team_zone = await self._zones.of_team(login.workspace_id, login.team_id)
         await self._store.create(
-            _digest(token), login.workspace_id, login.agent_id, csrf, now + SESSION_LIFETIME
+            _digest(token),
+            login.workspace_id,
+            login.agent_id,
+            csrf,
+            now + SESSION_LIFETIME,
+            default_time_zone=team_zone,
         )
-        return token, WebSession(login.workspace_id, login.agent_id, login.name, login.roles, csrf)
+        session = WebSession(
+            login.workspace_id,
+            login.agent_id,
+            login.name,
+            login.roles,
+            csrf,
+            time_zone=login.time_zone or team_zone,
+            chosen_time_zone=login.time_zone,
+        )
+        return token, session
 
     async def session(self, token: str) -> WebSession | None:
         if not token or len(token) > 100:
@@ -86,6 +107,13 @@ class WebLogins:
 
     async def logout(self, token: str) -> None:
         await self._store.delete(_digest(token))
+
+    async def set_time_zone(self, session: WebSession, time_zone: str) -> str | None:
+        """The person's own zone for every page from their next one; empty: their team's
+        calendar's again. Returns what is stored."""
+        chosen = checked_time_zone(time_zone) if time_zone.strip() else None
+        await self._store.set_time_zone(session.workspace_id, session.agent_id, chosen)
+        return chosen
 
     async def set_password(self, workspace_id: int, email: str, password: SecretStr) -> None:
         if len(password.get_secret_value()) < SHORTEST_PASSWORD:

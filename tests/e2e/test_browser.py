@@ -11,6 +11,7 @@ import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -346,3 +347,60 @@ async def test_an_admin_fills_a_calendar_with_public_holidays_from_the_admin_men
     await page.wait_for_selector("text=running SLA clocks were re-planned")
     assert "2027-07-14" in await page.input_value("textarea[name=holidays]")
     await screenshot(page, "admin")
+
+
+async def test_question_mark_opens_the_shortcuts_overlay_which_holds_the_focus_until_escape(
+    browser: Any,
+    client: tuple[aiohttp.ClientSession, str],
+    services: Services,
+    db: Database,
+    workspace_id: int,
+) -> None:
+    _, base = client
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await services.ingest(workspace_id, IngestBatch([mention("1", conversation="c1")]))
+    page = await logged_in(browser, base, "ana@example.com")
+    await page.goto(f"{base}/inbox?view=all")
+    overlay = page.locator("dialog#shortcuts")
+    assert not await overlay.is_visible()
+    await page.keyboard.press("?")
+    await overlay.wait_for(state="visible")
+    focus_inside = "document.getElementById('shortcuts').contains(document.activeElement)"
+    assert await page.evaluate(focus_inside)
+    assert "Next, previous thread in the list" in await overlay.inner_text()
+    await page.keyboard.press("j")  # the list's keys wait while the overlay is open
+    await page.keyboard.press("Tab")
+    assert await page.evaluate(focus_inside)
+    await page.keyboard.press("Escape")
+    await overlay.wait_for(state="hidden")
+    await page.click("a[data-opens=shortcuts]")  # the rail's link opens it too
+    await overlay.wait_for(state="visible")
+    await screenshot(page, "shortcuts")
+    await page.click("[data-closes=shortcuts]")
+    await overlay.wait_for(state="hidden")
+
+
+async def test_a_row_sent_live_shows_its_times_in_the_readers_zone(
+    browser: Any,
+    client: tuple[aiohttp.ClientSession, str],
+    services: Services,
+    db: Database,
+    workspace_id: int,
+) -> None:
+    _, base = client
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    async with db.connection() as conn:
+        await conn.execute(
+            "UPDATE agent SET time_zone = 'Asia/Tokyo' WHERE workspace_id = $1", workspace_id
+        )
+    page = await logged_in(browser, base, "ana@example.com")
+    await page.goto(f"{base}/inbox?view=all")
+    arrival = recent(mention("1", author="u1", conversation="c1", text="@acme zone test"), 1)
+    await services.ingest(workspace_id, IngestBatch([arrival]))
+    # Rendered once for every open page, without a zone; the page gives its times one.
+    await page.wait_for_selector("text=zone test", timeout=20_000)
+    title = await page.get_attribute("#rows time.sla-left", "title")
+    due = (arrival.created_at + timedelta(hours=1)).astimezone(ZoneInfo("Asia/Tokyo"))
+    assert title is not None
+    assert f"{due:%d %b %H:%M}" in title  # the hour in Tokyo
+    assert title.endswith((" JST", " GMT+9"))  # labelled as the browser names the zone

@@ -23,7 +23,7 @@ from inbox.store.people import PgPeopleStore
 from inbox.usecases.services import Services
 from tests.factories import mention
 from web.app import create_app
-from web.pages import LIVE_STREAMS
+from web.live import LIVE_STREAMS
 
 pytestmark = pytest.mark.integration
 

@@ -11,17 +11,28 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from inbox.domain.errors import PermissionDeniedError
 from inbox.usecases.admin_access import sections_for
-from web.admin import calendars, canned, documents, integrations, people, teams, workspaces
+from web.admin import (
+    calendars,
+    canned,
+    documents,
+    integrations,
+    people,
+    policies,
+    teams,
+    workspaces,
+)
 from web.admin.common import page
-from web.pages import Handler, _required_session, translated
+from web.keys import Handler
+from web.session import required_session
 
 
 async def admin_index(request: web.Request) -> web.StreamResponse:
-    session = await _required_session(request)
+    session = await required_session(request)
     sections = sections_for(session)
     if not sections:
-        raise web.HTTPForbidden(text="the admin pages are for admins and leads")
+        raise PermissionDeniedError("the admin pages are for admins and leads")
     return page(request, "admin_index.html", session, None)
 
 
@@ -50,6 +61,10 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("POST", "/admin/calendars/remove", calendars.remove_calendar),
     ("GET", "/admin/sla", documents.sla_page),
     ("POST", "/admin/sla", documents.save_sla),
+    ("POST", "/admin/sla/policies", policies.save_policy),
+    ("POST", "/admin/sla/policies/remove", policies.remove_policy),
+    ("POST", "/admin/sla/rules", policies.save_rule),
+    ("POST", "/admin/sla/rules/remove", policies.remove_rule),
     ("GET", "/admin/routing", documents.routing_page),
     ("POST", "/admin/routing", documents.save_routing),
     ("GET", "/admin/canned", canned.canned_page),
@@ -69,7 +84,7 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
 
 def add_admin_pages(app: web.Application) -> None:
     for method, path, handler in ROUTES:
-        app.router.add_route(method, path, translated(handler))
+        app.router.add_route(method, path, handler)
 
 
 __all__ = ["ROUTES", "add_admin_pages"]

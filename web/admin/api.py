@@ -3,23 +3,28 @@
 GET  /api/v1/admin/workspace-preferences  (lead, admin)
 PUT  /api/v1/admin/workspace-preferences  {"crm_url_template": "...", "agent_comparisons": false}
      (admin)
+
+Registered on the API's sub-application: its errors are answered as JSON there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from aiohttp import web
+from pydantic import StrictBool, StrictStr
 
-from inbox.domain.documents import read_json
-from inbox.domain.errors import ConfigurationError
 from inbox.domain.people import Role
 from inbox.domain.workspace_settings import WorkspacePreferences
-from inbox.usecases.tokens import Caller
-from web.keys import SERVICES
+from web.caller import caller_of
+from web.keys import services_of
+from web.validation import RequestBody, read_body
 
-PREFERENCES = "/api/v1/admin/workspace-preferences"
-Authenticate = Callable[[web.Request], Awaitable[Caller]]
+PREFERENCES = "/admin/workspace-preferences"
+
+
+class PreferencesBody(RequestBody):
+    # None: no CRM link.
+    crm_url_template: StrictStr | None = None
+    agent_comparisons: StrictBool = False
 
 
 def _as_json(preferences: WorkspacePreferences) -> dict[str, object]:
@@ -29,46 +34,26 @@ def _as_json(preferences: WorkspacePreferences) -> dict[str, object]:
     }
 
 
-def _bad_request(field: str, reason: str) -> web.Response:
-    return web.json_response(
-        {"error": {"code": "bad_request", "message": f"{field}: {reason}"}}, status=400
+async def get_preferences(request: web.Request) -> web.Response:
+    caller = await caller_of(request)
+    caller.require(Role.LEAD, Role.ADMIN)
+    preferences = await services_of(request).workspace_preferences.load(caller.workspace_id)
+    return web.json_response(_as_json(preferences))
+
+
+async def put_preferences(request: web.Request) -> web.Response:
+    caller = await caller_of(request)
+    caller.require(Role.ADMIN)
+    body = await read_body(request, PreferencesBody)
+    saved = await services_of(request).workspace_preferences.save(
+        caller.workspace_id,
+        crm_url_template=body.crm_url_template,
+        agent_comparisons=body.agent_comparisons,
+        roles={caller.role},
     )
+    return web.json_response(_as_json(saved))
 
 
-def add_admin_api(app: web.Application, caller_of: Authenticate) -> None:
-    """The routes, with the app's way of knowing who calls (passed in: web.app owns it)."""
-
-    async def get_preferences(request: web.Request) -> web.Response:
-        caller = await caller_of(request)
-        caller.require(Role.LEAD, Role.ADMIN)
-        preferences = await request.app[SERVICES].workspace_preferences.load(caller.workspace_id)
-        return web.json_response(_as_json(preferences))
-
-    async def put_preferences(request: web.Request) -> web.Response:
-        caller = await caller_of(request)
-        caller.require(Role.ADMIN)
-        try:
-            body = read_json(await request.read(), "body")
-        except ConfigurationError as exc:  # malformed, too deep, NaN or Infinity
-            return _bad_request(exc.setting, exc.reason)
-        if not isinstance(body, dict):
-            return _bad_request("body", "expected a JSON object")
-        template = body.get("crm_url_template")
-        comparisons = body.get("agent_comparisons", False)
-        if template is not None and not isinstance(template, str):
-            return _bad_request("crm_url_template", "a string, or null for no CRM link")
-        if not isinstance(comparisons, bool):
-            return _bad_request("agent_comparisons", "true or false")
-        try:
-            saved = await request.app[SERVICES].workspace_preferences.save(
-                caller.workspace_id,
-                crm_url_template=template,
-                agent_comparisons=comparisons,
-                roles={caller.role},
-            )
-        except ConfigurationError as exc:
-            return _bad_request(exc.setting, exc.reason)
-        return web.json_response(_as_json(saved))
-
-    app.router.add_get(PREFERENCES, get_preferences)
-    app.router.add_put(PREFERENCES, put_preferences)
+def add_admin_api(api: web.Application) -> None:
+    api.router.add_get(PREFERENCES, get_preferences)
+    api.router.add_put(PREFERENCES, put_preferences)

@@ -12,12 +12,14 @@ from typing import Any
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from inbox.domain.errors import ConfigurationError, NotFoundError
+from inbox.domain.errors import ConfigurationError
 from inbox.domain.web import WebSession
 from inbox.usecases.admin import AdminServices
 from inbox.usecases.admin_access import Section, require_section, sections_for
-from web.keys import SERVICES
-from web.pages import _checked_form, _required_session, render
+from web.keys import services_of
+from web.params import page_id
+from web.rendering import render
+from web.session import checked_form, required_session
 
 LONGEST_FIELD = 10_000
 # After a redirect the page says what happened; only these texts, never the query's own.
@@ -49,19 +51,14 @@ SECTIONS = {
 
 
 def admin(request: web.Request) -> AdminServices:
-    return request.app[SERVICES].admin
+    return services_of(request).admin
 
 
 async def admin_session(request: web.Request, section: Section) -> WebSession:
     """The logged-in person, if their role opens the section (PermissionDeniedError: 403)."""
-    session = await _required_session(request)
+    session = await required_session(request)
     require_section(session, section)
     return session
-
-
-async def checked_form(request: web.Request, session: WebSession) -> MultiDictProxy[Any]:
-    form: MultiDictProxy[Any] = await _checked_form(request, session)
-    return form
 
 
 def text(form: MultiDictProxy[Any], name: str, longest: int = LONGEST_FIELD) -> str:
@@ -83,10 +80,7 @@ def ticked(form: MultiDictProxy[Any], name: str) -> bool:
 
 
 def number(request: web.Request, name: str) -> int:
-    try:
-        return int(request.match_info[name])
-    except ValueError as exc:
-        raise NotFoundError(name, request.match_info[name][:20]) from exc
+    return page_id(request, name, name)
 
 
 def done(path: str, notice: str) -> web.HTTPSeeOther:

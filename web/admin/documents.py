@@ -1,5 +1,6 @@
 """SLA policies and routing rules (leads and admins): each one document in a textarea,
-checked when saved; a refusal names the field (or the rule and field) and keeps the text."""
+checked when saved; a refusal names the field (or the rule and field) and keeps the text.
+The SLA page also edits one policy or rule at a time through fields (web.admin.policies)."""
 
 from __future__ import annotations
 

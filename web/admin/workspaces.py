@@ -9,12 +9,12 @@ from aiohttp import web
 from inbox.domain.web import WebSession
 from inbox.usecases.admin_access import Section
 from web.admin.common import AdminPage, admin, fields, text, ticked
-from web.keys import SERVICES
+from web.keys import services_of
 
 
 async def _context(request: web.Request, session: WebSession) -> dict[str, Any]:
     workspaces = await admin(request).workspaces.all(session)
-    preferences = await request.app[SERVICES].workspace_preferences.load(session.workspace_id)
+    preferences = await services_of(request).workspace_preferences.load(session.workspace_id)
     return {"workspaces": workspaces, "preferences": preferences}
 
 
@@ -37,7 +37,7 @@ async def save_preferences(request: web.Request) -> web.StreamResponse:
     template = text(form, "crm_url_template", 1000)
     comparisons = ticked(form, "agent_comparisons")
     typed = {"crm_url_template": template, "agent_comparisons": comparisons}
-    change = request.app[SERVICES].workspace_preferences.save(
+    change = services_of(request).workspace_preferences.save(
         session.workspace_id,
         crm_url_template=template,
         agent_comparisons=comparisons,

@@ -51,21 +51,56 @@
     const link = row ? row.querySelector("a") : null;
     if (link && document.activeElement !== link) { link.focus({ preventScroll: true }); }
   };
+  // A row rendered once for every open page (sent with a change) has its times without a
+  // title: give each the exact time in this reader's zone, as the server would have.
+  const zone = document.body.dataset.tz || "UTC";
+  const exactTime = (() => {
+    let format = null;
+    try {
+      format = new Intl.DateTimeFormat("en-GB", {
+        timeZone: zone, weekday: "short", day: "2-digit", month: "short", year: "numeric",
+        hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short",
+      });
+    } catch (error) { return null; }
+    const thisYear = new Date().getFullYear();
+    return (instant) => {
+      const part = {};
+      format.formatToParts(instant).forEach((p) => { part[p.type] = p.value; });
+      const year = Number(part.year) !== thisYear ? " " + part.year : "";
+      return part.weekday + " " + part.day + " " + part.month + year + " " +
+        part.hour + ":" + part.minute + " " + part.timeZoneName;
+    };
+  })();
+  const localise = (within) => {
+    if (!exactTime) { return; }
+    within.querySelectorAll("time[datetime]:not([title])").forEach((time) => {
+      const instant = new Date(time.getAttribute("datetime"));
+      if (!Number.isNaN(instant.getTime())) { time.title = exactTime(instant); }
+    });
+  };
   const counted = () => {
     if (rows.dataset.view === "incidents") { return 0; }
     const shown = rows.querySelectorAll("tr[data-thread]").length;
     const count = document.getElementById("thread-count");
     if (count) { count.textContent = String(shown); }
+    document.querySelectorAll("[data-view-count]").forEach((slot) => {
+      slot.textContent = String(shown);
+    });
     const nothing = rows.querySelector("tr:not([data-thread])");
     if (shown && nothing) { nothing.remove(); }
     if (!shown && !nothing) {
+      // As the server says it (web/inbox_rows.py NOTHING).
       const row = document.createElement("tr");
+      row.className = "nothing";
       const cell = document.createElement("td");
-      cell.colSpan = 8;
-      cell.textContent = "Nothing waiting here.";
+      const said = document.createElement("p");
+      said.className = "empty-inline";
+      said.textContent = "Nothing waiting here.";
+      cell.appendChild(said);
       row.appendChild(cell);
       rows.appendChild(row);
     }
+    localise(rows);
     return shown;
   };
   // Rows carry their place in the list (data-order): a row comes in where the list has it.
@@ -270,10 +305,50 @@
     }
   }
 
+  // The shortcuts overlay: a modal dialog (the browser keeps the focus in it and closes it
+  // on Escape), opened by "?" or the rail's link, giving the focus back where it was.
+  const shortcuts = document.getElementById("shortcuts");
+  const openShortcuts = () => {
+    if (!shortcuts || shortcuts.open || typeof shortcuts.showModal !== "function") { return false; }
+    shortcuts.showModal();
+    return true;
+  };
+  document.querySelectorAll("[data-opens=shortcuts]").forEach((link) => {
+    link.addEventListener("click", (event) => { if (openShortcuts()) { event.preventDefault(); } });
+  });
+  document.querySelectorAll("[data-closes=shortcuts]").forEach((link) => {
+    link.addEventListener("click", (event) => {
+      if (shortcuts && shortcuts.open) { event.preventDefault(); shortcuts.close(); }
+    });
+  });
+  // The rest of the page is inert while it is open; Tab also goes round inside it rather
+  // than out to the browser's own controls.
+  if (shortcuts) {
+    shortcuts.addEventListener("keydown", (event) => {
+      if (event.key !== "Tab") { return; }
+      const inside = Array.from(shortcuts.querySelectorAll("a[href], button, input, select, textarea"));
+      if (!inside.length) { return; }
+      const first = inside[0];
+      const last = inside[inside.length - 1];
+      if (event.shiftKey && document.activeElement === first) {
+        event.preventDefault();
+        last.focus();
+      } else if (!event.shiftKey && document.activeElement === last) {
+        event.preventDefault();
+        first.focus();
+      }
+    });
+  }
+
   const links = () => Array.from(document.querySelectorAll("#rows a"));
   document.addEventListener("keydown", (event) => {
     const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName);
     if (typing || event.ctrlKey || event.metaKey || event.altKey) { return; }
+    if (document.querySelector("dialog[open]")) { return; }  // its own keys while it is open
+    if (event.key === "?") {
+      if (openShortcuts()) { event.preventDefault(); }
+      return;
+    }
     const all = links();
     const at = all.indexOf(document.activeElement);
     if (event.key === "j" && all.length) {

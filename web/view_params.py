@@ -1,0 +1,20 @@
+"""What a page asks of an inbox view in its query string: the filters, and some thread ids."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from inbox.domain.web import InboxFilters
+
+FILTERS = ("network", "kind", "priority", "language", "topic", "sla")
+
+
+def view_filters(request: web.Request) -> InboxFilters:
+    return InboxFilters(**{name: (request.query.get(name, "")[:64] or None) for name in FILTERS})
+
+
+def thread_ids(listed: str | None, most: int) -> frozenset[int] | None:
+    """Thread ids from `1,2,3` (at most `most` of them, the rest ignored); None if absent."""
+    if listed is None:
+        return None
+    return frozenset(int(part) for part in listed.split(",")[:most] if part.isdigit())

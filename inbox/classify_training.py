@@ -23,7 +23,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -34,7 +34,7 @@ from routing.model import HEADS, LinearModel, ThresholdEffect, message_features
 SEED = 20261216
 FOLDS = 5
 C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
-MIN_DOCUMENTS = 2  # a feature seen in fewer training messages is left out
+MIN_DOCUMENTS = 3  # a feature seen in fewer training messages is left out (a smaller file, as good)
 DECIMALS = 4
 THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))
 PLATEAU = 1  # grid steps on each side of a threshold that its plateau score averages
@@ -46,10 +46,11 @@ class LabelledLine(BaseModel):
 
     text: str
     lang: str
-    kind: str
-    urgency: str
-    split: str
-    source: str = "unknown"
+    kind: Literal["complaint", "question", "praise", "other"]
+    # Absent: the message teaches kind only (the project's written set has no urgency).
+    urgency: Literal["urgent", "high", "normal", "low"] | None = None
+    split: Literal["train", "dev", "test"] = "train"
+    source: str = "written"
     conversation: str = ""
 
 
@@ -58,7 +59,7 @@ class LabelledMessage:
     text: str
     lang: str
     kind: str
-    urgency: str
+    urgency: str | None
     split: str
     source: str
     conversation: str
@@ -72,28 +73,34 @@ class LabelledMessage:
         if head == "complaint":
             return int(self.kind == "complaint")
         if head == "high":
-            return int(self.urgency in ("high", "urgent"))
+            return None if self.urgency is None else int(self.urgency in ("high", "urgent"))
         if self.kind == "complaint":
             return None  # question and praise tell apart what is not a complaint
         return int(self.kind == head)
 
 
-def read_corpus(path: Path) -> list[LabelledMessage]:
-    if not path.is_file():
-        raise ConfigurationError("corpus", f"{path} does not exist or is not a file")
+def read_corpus(paths: Sequence[Path]) -> list[LabelledMessage]:
+    """The labelled lines of every file, in order; a line without `split` is training
+    material, one without `urgency` teaches the kind only."""
     messages = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = LabelledLine.model_validate_json(line)
-        except ValidationError as exc:
-            first = exc.errors(include_url=False, include_input=False)[0]
-            where = ".".join(str(p) for p in first["loc"]) or "line"
-            raise ConfigurationError("corpus", f"line {number}: {where}: {first['msg']}") from None
-        messages.append(LabelledMessage(**row.model_dump()))
+    for path in paths:
+        if not path.is_file():
+            raise ConfigurationError("corpus", f"{path} does not exist or is not a file")
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = LabelledLine.model_validate_json(line)
+            except ValidationError as exc:
+                first = exc.errors(include_url=False, include_input=False)[0]
+                where = ".".join(str(p) for p in first["loc"]) or "line"
+                raise ConfigurationError(
+                    "corpus", f"{path.name} line {number}: {where}: {first['msg']}"
+                ) from None
+            messages.append(LabelledMessage(**row.model_dump()))
     if not any(m.split == "train" for m in messages):
-        raise ConfigurationError("corpus", f"{path} has no message of the 'train' split")
+        raise ConfigurationError("corpus", "no message of the 'train' split")
     return messages
 
 
@@ -146,7 +153,7 @@ def train(
         bias=tuple(_rounded(fits[h].bias) for h in HEADS),
         calibration=tuple(
             (_rounded(fits[h].calibration[0]), _rounded(fits[h].calibration[1])) for h in HEADS
-        ),  # fmt: skip
+        ),
         threshold=0.5,
         about={
             "seed": seed,
@@ -209,6 +216,7 @@ def _fit_head(
         loss = log_loss(y, _platt_probabilities(scores, y, seed))
         if loss < best_loss - 1e-9:
             best_c, best_loss, best_scores = c, loss, scores
+    assert best_scores is not None  # the grid is never empty
     fitted = model(best_c).fit(x, y)
     names = vectoriser.get_feature_names_out()
     weights = {str(n): float(w) for n, w in zip(names, fitted.coef_[0], strict=True) if w}

@@ -564,7 +564,6 @@ def _signals(
         signals.append(squashed_signal(f"lex {group}", found))
     signals.append(Signal("lex capitals", float(scores.capitals)))
     signals.append(Signal("lex marks", float(scores.marks)))
-    signals.append(Signal(f"lang {language if language in LANGUAGE_FEATURES else 'other'}", 1.0))
     if language == "en":
         negators = [h.end - 1 for h in hits if h.cue.group == "negator"]
         signals.extend(valence_signals(words, negators))

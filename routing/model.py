@@ -14,8 +14,9 @@ Features (one function, `message_features`, is the reference that training uses)
 - the lexicon's signals (`Signal`s: the cues of routing/lexicon_*.py as the rule classifier
   scores them, and the valence of English words in VADER's lexicon);
 - the language.
-The word, pair and n-gram counts are divided by the square root of the number of tokens, so
-that a long message does not score higher only for being long.
+Words and pairs count once however often they occur, and are divided by the square root of
+the number of distinct words, so that a long (or repeated) message does not score higher only
+for being long.
 
 Scoring is a sum over the features present in the message. Words repeat across messages,
 so each word's own evidence (its unigram and its n-grams) is summed once per model and kept
@@ -29,6 +30,7 @@ pushed the decision most, with their weight in log-odds ("'line is dead' +2.1").
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -142,17 +144,16 @@ def word_ngrams(word: str) -> list[str]:
 
 def message_features(tokens: Sequence[str], signals: Iterable[Signal]) -> dict[str, float]:
     """The reference feature vector (training uses it; scoring computes the same sum)."""
-    scale = _scale(len(tokens))
+    distinct = dict.fromkeys(tokens)
+    scale = _scale(len(distinct))
     found: dict[str, float] = {}
-    for index, token in enumerate(tokens):
-        name = f"w {token}"
-        found[name] = found.get(name, 0.0) + scale
-        if index + 1 < len(tokens):
-            pair = f"b {token} {tokens[index + 1]}"
-            found[pair] = found.get(pair, 0.0) + scale
+    for token in distinct:
+        found[f"w {token}"] = scale
         for gram in word_ngrams(token):
             name = f"c {gram}"
             found[name] = found.get(name, 0.0) + scale * CHAR_SCALE
+    for pair in dict.fromkeys(itertools.pairwise(tokens)):
+        found[f"b {pair[0]} {pair[1]}"] = scale
     for signal in signals:
         if signal.value:
             found[signal.name] = found.get(signal.name, 0.0) + signal.value
@@ -317,19 +318,30 @@ class LinearModel:
         adjustment: Adjustment | None = None,
     ) -> Scored:
         heads = range(len(HEADS))
-        scale = _scale(len(tokens))
+        # Presence, not counts: a word said a thousand times says what it says once. Its
+        # evidence is shared among its occurrences, for the explanation.
+        where: dict[str, list[int]] = {}
+        for index, token in enumerate(tokens):
+            where.setdefault(token, []).append(index)
+        scale = _scale(len(where))
         shares = [[0.0] * len(tokens) for _ in heads]
         whole: list[list[tuple[str, float]]] = [[] for _ in heads]
         get = self.weights.get
-        for index, token in enumerate(tokens):
+        for token, positions in where.items():
             own = self._word(token)
             for head in heads:
-                shares[head][index] += own[head] * scale
-            if index + 1 < len(tokens):
-                pair = get(f"b {token} {tokens[index + 1]}")
-                if pair is not None:
-                    for head in heads:
-                        half = pair[head] * scale / 2
+                part = own[head] * scale / len(positions)
+                for index in positions:
+                    shares[head][index] += part
+        pairs: dict[tuple[str, str], list[int]] = {}
+        for index in range(len(tokens) - 1):
+            pairs.setdefault((tokens[index], tokens[index + 1]), []).append(index)
+        for (first, second), positions in pairs.items():
+            pair = get(f"b {first} {second}")
+            if pair is not None:
+                for head in heads:
+                    half = pair[head] * scale / len(positions) / 2
+                    for index in positions:
                         shares[head][index] += half
                         shares[head][index + 1] += half
         for signal in signals:

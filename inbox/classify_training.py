@@ -137,6 +137,14 @@ def train(
     c_grid: Sequence[float] = C_GRID,
 ) -> LinearModel:
     training = [m for m in messages if m.split == "train"]
+    for head in HEADS:
+        targets = {m.target(head) for m in training} - {None}
+        if len(targets) < 2:
+            raise ConfigurationError(
+                "corpus",
+                f"the training part teaches the '{head}' head nothing: it needs "
+                "messages on both sides of it (urgency labels for 'high')",
+            )
     features = featurise(training, keep=keep)
     vocabulary = _vocabulary(features)
     fits = {

@@ -195,6 +195,14 @@ class Classifier:
         )
         return Classification(kind, chosen, priority, topics, personal, tuple(reasons))
 
+    def complaint_probability(self, text: str, language: str | None) -> float:
+        """The model's calibrated probability that the text is a complaint."""
+        if self.model is None:
+            raise ValueError("the lexicon classifier alone gives no probability")
+        evidence = self.evidence(text, language)
+        scored = self.model.score(evidence.tokens, evidence.signals, self.adjustment)
+        return scored.probability("complaint")
+
     def evidence(self, text: str, language: str | None) -> Evidence:
         """The tokens and the lexicon's signals, the language given (training reads the
         labelled language; it does not guess)."""

@@ -84,9 +84,8 @@ def parse_config(config: RoutingConfig) -> ParsedConfig:
             "routing rules",
             f"acknowledgement templates {sorted(missing)} are not in settings.acknowledgements",
         )
-    return ParsedConfig(
-        config.version, settings, rules, Classifier(lexicon), dict(acknowledgements)
-    )
+    classifier = Classifier(lexicon, complaint_threshold=settings.complaint_threshold)
+    return ParsedConfig(config.version, settings, rules, classifier, dict(acknowledgements))
 
 
 DEFAULT_CONFIG = parse_config(RoutingConfig())

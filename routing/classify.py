@@ -49,7 +49,6 @@ RHETORICAL_GRIEVANCE = 1.5  # grievance weight that makes a complaint with no ot
 NEGATION_REACH = 2  # tokens before a praise word where a negator turns it around
 CLAUSE_ENDS = frozenset({".", ",", ";", ":", "?", "!"})
 URGENCY_GROUPS = ("safety", "outage", "churn", "legal")
-LANGUAGE_FEATURES = ("en", "fr")
 # A message not a complaint is a question or praise when the model says so at least this
 # likely (those heads are calibrated: 0.5 is even odds), else other.
 KIND_PROBABILITY = 0.5
@@ -167,10 +166,9 @@ class Classifier:
         hits = self.lexicon.index(chosen).find(words)
         scores = _score(words, hits)
         _anger(text, words, scores)
-        rule_kind = _kind(scores)
         scored = None
         if self.model is None:
-            kind = rule_kind
+            kind = _kind(scores)
             reasons.extend(_kind_reasons(kind, scores))
         else:
             signals = _signals(words, hits, scores, chosen)
@@ -212,15 +210,7 @@ class Classifier:
         hits = self.lexicon.index(chosen).find(words)
         scores = _score(words, hits)
         _anger(text, words, scores)
-        rule_kind = _kind(scores)
-        return Evidence(
-            words,
-            chosen,
-            _signals(words, hits, scores, chosen),
-            hits,
-            scores,
-            rule_kind,
-        )
+        return Evidence(words, chosen, _signals(words, hits, scores, chosen))
 
     def classify_many(self, mentions: Sequence[Mention]) -> list[Classification]:
         """The ingestion port: one answer per mention; the brand's own posts are left as they
@@ -554,18 +544,17 @@ class Evidence:
     tokens: list[str]
     language: str | None
     signals: list[Signal]
-    hits: list[Hit]
-    scores: _Scores
-    rule_kind: ThreadKind  # what the lexicon rules alone decide
 
 
 def _signals(
     words: Sequence[str], hits: Sequence[Hit], scores: _Scores, language: str | None
 ) -> list[Signal]:
     """The lexicon's scores as the model's features: each group's weights (negation and
-    "if" clauses already applied), the urgency groups' cues, the anger marks, the language,
-    and VADER's valences for English. (The rules' own verdict as a feature scored no
-    better in cross-validation and would explain nothing: it is left out.)"""
+    "if" clauses already applied), the urgency groups' cues, the anger marks, and VADER's
+    valences for English. (The rules' own verdict as a feature scored no better in
+    cross-validation and would explain nothing: it is left out. So is the language: most
+    French training messages are the project's writing, and the model would learn where a
+    message came from rather than what it says.)"""
     signals = [squashed_signal(f"lex {g}", scores.spans.get(g, [])) for g in SIGNAL_GROUPS]
     for group in URGENCY_GROUPS:
         found = [(h.start, h.end, 1.0) for h in hits if h.cue.group == group]

@@ -12,8 +12,7 @@ Features (one function, `message_features`, is the reference that training uses)
 - character n-grams of 3 to 5 letters inside each word, padded with a space at each end, so
   that "disconnecting", "disconnected" and a typo share most of their evidence;
 - the lexicon's signals (`Signal`s: the cues of routing/lexicon_*.py as the rule classifier
-  scores them, and the valence of English words in VADER's lexicon);
-- the language.
+  scores them, and the valence of English words in VADER's lexicon).
 Words and pairs count once however often they occur, and are divided by the square root of
 the number of distinct words, so that a long (or repeated) message does not score higher only
 for being long.
@@ -30,6 +29,7 @@ pushed the decision most, with their weight in log-odds ("'line is dead' +2.1").
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import json
 import math
@@ -115,8 +115,10 @@ class Scored:
             if salient and start is None:
                 start = position
             elif not salient and start is not None:
-                words = " ".join(self.tokens[start:position])
-                runs.append(Phrase(words, sign * sum(shares[start:position])))
+                first, end = _trimmed(self.tokens, start, position)
+                words = " ".join(self.tokens[first:end])
+                if any(c.isalnum() or c in "?!" for c in words):  # a lone comma says nothing
+                    runs.append(Phrase(words, sign * sum(shares[first:end])))
                 start = None
         runs.extend(
             Phrase(SIGNAL_LABELS.get(name, name), weight, quoted=False)
@@ -125,6 +127,17 @@ class Scored:
         )
         runs.sort(key=lambda p: (-abs(p.weight), p.words))
         return runs[:REASONS_SHOWN]
+
+
+def _trimmed(tokens: Sequence[str], start: int, end: int) -> tuple[int, int]:
+    """The run without the punctuation at its edges ("nobody answers", not "nobody
+    answers ."), unless punctuation is all it is ("?")."""
+    first, last = start, end
+    while first < last and not any(c.isalnum() for c in tokens[first]):
+        first += 1
+    while last > first and not any(c.isalnum() for c in tokens[last - 1]):
+        last -= 1
+    return (first, last) if first < last else (start, end)
 
 
 # --- features ------------------------------------------------------------------------
@@ -468,8 +481,7 @@ def _feature_span(name: str, tokens: Sequence[str]) -> list[int]:
 
 
 def fingerprint(document_bytes: bytes) -> str:
-    import hashlib
-
+    """Which model an adjustment was learned on (an adjustment only fits its own model)."""
     return hashlib.sha256(document_bytes).hexdigest()[:16]
 
 

@@ -33,6 +33,7 @@ import hashlib
 import itertools
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -90,40 +91,72 @@ class Phrase:
         return f"{words} {self.weight:+.1f}"
 
 
-@dataclass(frozen=True, slots=True)
+# A piece of evidence for the explanation: the token positions it is shared among (none: a
+# property of the whole message) and what it adds to each head, before calibration.
+Part = tuple[tuple[int, ...], tuple[float, ...]]
+
+
+@dataclass(slots=True)
 class Scored:
-    """A message's probabilities by head, and what each token contributed to each head."""
+    """A message's probabilities by head, and what each token contributed to each head
+    (worked out only for the heads whose reasons are asked for: most are never shown)."""
 
     probabilities: dict[str, float]
     tokens: Sequence[str]
-    shares: list[list[float]]  # per head, per token: log-odds
-    whole: list[list[tuple[str, float]]]  # per head: signals tied to no span (capitals, ...)
+    parts: list[Part]
+    named: list[tuple[str, tuple[float, ...]]]  # signals tied to no span (capitals, ...)
+    slopes: tuple[float, ...]  # the calibration's, per head: shares in calibrated log-odds
+    adjusted: list[Part] = field(default_factory=list)  # already in calibrated log-odds
+    _shares: dict[int, list[float]] = field(default_factory=dict)
 
     def probability(self, head: str) -> float:
         return self.probabilities[head]
+
+    def shares(self, head: str) -> list[float]:
+        """Per token, its share of the head's score in calibrated log-odds."""
+        index = HEADS.index(head)
+        found = self._shares.get(index)
+        if found is None:
+            found = [0.0] * len(self.tokens)
+            slope = self.slopes[index]
+            for parts, scale in ((self.parts, slope), (self.adjusted, 1.0)):
+                for positions, weights in parts:
+                    if positions and weights[index]:
+                        each = weights[index] * scale / len(positions)
+                        for position in positions:
+                            found[position] += each
+            self._shares[index] = found
+        return found
+
+    def _run(self, shares: Sequence[float], start: int, end: int) -> list[Phrase]:
+        first, end = _trimmed(self.tokens, start, end)
+        words = " ".join(self.tokens[first:end])
+        if not _SAYS_SOMETHING.search(words):  # a lone comma says nothing
+            return []
+        return [Phrase(words, sum(shares[first:end]))]
 
     def phrases(self, head: str, *, against: bool = False) -> list[Phrase]:
         """The runs of adjacent tokens that pushed `head` up (or down, `against`) most,
         strongest first, at most `REASONS_SHOWN`."""
         index = HEADS.index(head)
         sign = -1.0 if against else 1.0
-        shares = [sign * s for s in self.shares[index]]
+        shares = self.shares(head)
         runs: list[Phrase] = []
         start = None
-        for position in range(len(shares) + 1):
-            salient = position < len(shares) and shares[position] >= SALIENT
-            if salient and start is None:
-                start = position
-            elif not salient and start is not None:
-                first, end = _trimmed(self.tokens, start, position)
-                words = " ".join(self.tokens[first:end])
-                if any(c.isalnum() or c in "?!" for c in words):  # a lone comma says nothing
-                    runs.append(Phrase(words, sign * sum(shares[first:end])))
+        for position, share in enumerate(shares):
+            if sign * share >= SALIENT:
+                if start is None:
+                    start = position
+            elif start is not None:
+                runs.extend(self._run(shares, start, position))
                 start = None
+        if start is not None:
+            runs.extend(self._run(shares, start, len(shares)))
+        slope = self.slopes[index]
         runs.extend(
-            Phrase(SIGNAL_LABELS.get(name, name), weight, quoted=False)
-            for name, weight in self.whole[index]
-            if sign * weight >= SALIENT
+            Phrase(SIGNAL_LABELS.get(name, name), slope * weights[index], quoted=False)
+            for name, weights in self.named
+            if sign * slope * weights[index] >= SALIENT
         )
         runs.sort(key=lambda p: (-abs(p.weight), p.words))
         return runs[:REASONS_SHOWN]
@@ -133,11 +166,15 @@ def _trimmed(tokens: Sequence[str], start: int, end: int) -> tuple[int, int]:
     """The run without the punctuation at its edges ("nobody answers", not "nobody
     answers ."), unless punctuation is all it is ("?")."""
     first, last = start, end
-    while first < last and not any(c.isalnum() for c in tokens[first]):
+    while first < last and not _WORDLIKE.search(tokens[first]):
         first += 1
-    while last > first and not any(c.isalnum() for c in tokens[last - 1]):
+    while last > first and not _WORDLIKE.search(tokens[last - 1]):
         last -= 1
     return (first, last) if first < last else (start, end)
+
+
+_WORDLIKE = re.compile(r"[^\W_]")
+_SAYS_SOMETHING = re.compile(r"[^\W_]|[?!]")
 
 
 # --- features ------------------------------------------------------------------------
@@ -330,67 +367,53 @@ class LinearModel:
         signals: Sequence[Signal],
         adjustment: Adjustment | None = None,
     ) -> Scored:
-        heads = range(len(HEADS))
         # Presence, not counts: a word said a thousand times says what it says once. Its
         # evidence is shared among its occurrences, for the explanation.
         where: dict[str, list[int]] = {}
         for index, token in enumerate(tokens):
             where.setdefault(token, []).append(index)
         scale = _scale(len(where))
-        shares = [[0.0] * len(tokens) for _ in heads]
-        whole: list[list[tuple[str, float]]] = [[] for _ in heads]
-        get = self.weights.get
+        parts: list[Part] = []
+        named: list[tuple[str, tuple[float, ...]]] = []
+        c, q, p, h = 0.0, 0.0, 0.0, 0.0  # the heads' sums (HEADS' order), unrolled for speed
+        known = self._words
         for token, positions in where.items():
-            own = self._word(token)
-            for head in heads:
-                part = own[head] * scale / len(positions)
-                for index in positions:
-                    shares[head][index] += part
-        pairs: dict[tuple[str, str], list[int]] = {}
-        for index in range(len(tokens) - 1):
-            pairs.setdefault((tokens[index], tokens[index + 1]), []).append(index)
-        for (first, second), positions in pairs.items():
-            pair = get(f"b {first} {second}")
+            own = known.get(token) or self._word(token)
+            if own[0] or own[1] or own[2] or own[3]:
+                weights = (own[0] * scale, own[1] * scale, own[2] * scale, own[3] * scale)
+                c, q, p, h = c + weights[0], q + weights[1], p + weights[2], h + weights[3]
+                parts.append((tuple(positions), weights))
+        get = self.weights.get
+        pairs: dict[str, list[int]] = {}
+        for index, name in enumerate(map("b {} {}".format, tokens, tokens[1:])):
+            pairs.setdefault(name, []).append(index)
+        for name, starts in pairs.items():
+            pair = get(name)
             if pair is not None:
-                for head in heads:
-                    half = pair[head] * scale / len(positions) / 2
-                    for index in positions:
-                        shares[head][index] += half
-                        shares[head][index + 1] += half
+                weights = (pair[0] * scale, pair[1] * scale, pair[2] * scale, pair[3] * scale)
+                c, q, p, h = c + weights[0], q + weights[1], p + weights[2], h + weights[3]
+                parts.append((tuple(i + k for i in starts for k in (0, 1)), weights))
         for signal in signals:
-            weights = get(signal.name)
-            if weights is None or not signal.value:
+            found = get(signal.name)
+            if found is None or not signal.value:
                 continue
-            for head in heads:
-                _spread(shares[head], whole[head], signal, weights[head] * signal.value)
-        raw = [
-            self.bias[head] + sum(shares[head]) + sum(w for _, w in whole[head]) for head in heads
+            added = tuple(w * signal.value for w in found)
+            c, q, p, h = c + added[0], q + added[1], p + added[2], h + added[3]
+            if not signal.parts:
+                named.append((signal.name, added))
+            for first, end, share in signal.parts:
+                span = tuple(range(first, min(end, len(tokens))))
+                parts.append((span, tuple(w * share for w in added)))
+        raw = (c, q, p, h)
+        logits = [
+            a * (bias + total) + b
+            for total, bias, (a, b) in zip(raw, self.bias, self.calibration, strict=True)
         ]
-        logits = [a * s + b for s, (a, b) in zip(raw, self.calibration, strict=True)]
-        # Shares are shown in calibrated log-odds, the units of the probability shown beside.
-        for head, (a, _) in enumerate(self.calibration):
-            shares[head] = [a * s for s in shares[head]]
-            whole[head] = [(name, a * w) for name, w in whole[head]]
+        scored = Scored({}, tokens, parts, named, tuple(a for a, _ in self.calibration))
         if adjustment is not None:
-            adjustment.apply(message_features(tokens, signals), tokens, logits, shares)
-        return Scored(
-            {name: _sigmoid(z) for name, z in zip(HEADS, logits, strict=True)},
-            tokens,
-            shares,
-            whole,
-        )
-
-
-def _spread(
-    shares: list[float], whole: list[tuple[str, float]], signal: Signal, contribution: float
-) -> None:
-    if not signal.parts:
-        whole.append((signal.name, contribution))
-        return
-    for start, end, share in signal.parts:
-        part = contribution * share / (end - start)
-        for index in range(start, min(end, len(shares))):
-            shares[index] += part
+            adjustment.apply(message_features(tokens, signals), tokens, logits, scored.adjusted)
+        scored.probabilities = {name: _sigmoid(z) for name, z in zip(HEADS, logits, strict=True)}
+        return scored
 
 
 def _sigmoid(z: float) -> float:
@@ -419,20 +442,19 @@ class Adjustment:
         features: Mapping[str, float],
         tokens: Sequence[str],
         logits: list[float],
-        shares: list[list[float]],
+        adjusted: list[Part],
     ) -> None:
+        """Adds to the calibrated log-odds, and to the explanation's parts."""
         for head in range(len(HEADS)):
             logits[head] += self.bias[head]
         for name, value in features.items():
             weights = self.weights.get(name)
             if weights is None:
                 continue
-            span = _feature_span(name, tokens)
+            contributions = tuple(w * value for w in weights)
             for head in range(len(HEADS)):
-                contribution = weights[head] * value
-                logits[head] += contribution
-                for index in span:
-                    shares[head][index] += contribution / len(span)
+                logits[head] += contributions[head]
+            adjusted.append((tuple(_feature_span(name, tokens)), contributions))
 
     def to_document(self) -> dict[str, Any]:
         return {

@@ -92,8 +92,11 @@ def test_the_classifier_benchmark_prints_its_figures_last() -> None:
         ]
     expected += [
         "classify_texts_per_s_language_given",
+        "classify_texts_per_cpu_s_language_given",
         "classify_texts_per_s_language_guessed",
         "lexicon_texts_per_s_language_given",
+        "lexicon_texts_per_cpu_s_language_given",
+        "model_to_lexicon_cpu_ratio",
         "tokenise_texts_per_s",
         "classify_to_tokenise_ratio",
     ]

@@ -60,6 +60,7 @@ from inbox.store.connector_state import (
     PgChannelQuery,
     PgConnectorState,
 )
+from inbox.store.corrections import PgCorrectionStore
 from inbox.store.credentials import PgCredentialStore
 from inbox.store.database import Database
 from inbox.store.embedded import APP_NAME, EmbeddedPostgres, default_data_dir
@@ -107,6 +108,7 @@ from inbox.usecases.incident_pages import IncidentPages
 from inbox.usecases.incidents import Incidents, IncidentTimer, WatchComplaints
 from inbox.usecases.incidents_watch import ComplaintWatcher
 from inbox.usecases.ingest import IngestMentions
+from inbox.usecases.learning import LearnFromCorrections
 from inbox.usecases.live import LiveUpdates
 from inbox.usecases.media import MediaLinks, MediaProxy
 from inbox.usecases.outbox import SendOutbox, SendPolicy
@@ -493,6 +495,7 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
             PgIncidentStore(runtime.db), runtime.services.incidents.watcher, clock=utc_now
         )
         reassign = ReassignStale(PgRoutingStore(runtime.db), RoutingConfigs(), clock=utc_now)
+        learn = LearnFromCorrections(PgCorrectionStore(runtime.db))
         accounts: list[AccountRunner[Any, Any]] = [*runners, *bluesky_runners, *mastodon.runners]
         # Parts are named by network and account id, not handle: /healthz needs no login.
         await asyncio.gather(
@@ -528,6 +531,7 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
                 REASSIGN_EVERY_SECONDS,
                 functools.partial(_reassign_stale, reassign, runtime.workspaces),
             ),
+            supervisor.every("learning", LEARN_EVERY_SECONDS, learn.run_once),
             supervisor.every(
                 "snoozes",
                 WAKE_EVERY_SECONDS,
@@ -676,6 +680,8 @@ def utc_now() -> datetime:
 
 
 REASSIGN_EVERY_SECONDS = 60.0
+# Each workspace's classifier relearns from its corrections (only those corrected since).
+LEARN_EVERY_SECONDS = 3600.0
 
 
 async def _reassign_stale(reassign: ReassignStale, workspaces: PgWorkspaceStore) -> None:

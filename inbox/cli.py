@@ -818,8 +818,52 @@ def _settings() -> Settings:
         raise ConfigurationError("settings", problems) from None
 
 
+def _train_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="inbox classify train",
+        description="Train the classifier's model on labelled JSON lines (text, lang, kind, "
+        "and optionally urgency, split, source); the same files and seed give the same bytes.",
+    )
+    parser.add_argument("corpus", nargs="+", type=Path, help="labelled JSON Lines files")
+    parser.add_argument("--out", type=Path, required=True, help="the model file to write")
+    parser.add_argument("--seed", type=int, default=None, help="default: the shipped model's")
+    return parser
+
+
+def _classify_train(argv: Sequence[str]) -> int:
+    """Needs no database; needs the `train` extra (scikit-learn)."""
+    args = _train_parser().parse_args(argv)
+    from inbox.classify_training import SEED, model_bytes, read_corpus, train
+
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        raise ConfigurationError(
+            "classify train", "needs scikit-learn: pip install 'social-inbox[train]'"
+        ) from None
+    messages = read_corpus(args.corpus)
+    model = train(messages, seed=SEED if args.seed is None else args.seed)
+    try:
+        args.out.write_bytes(model_bytes(model))
+    except OSError as exc:
+        raise ConfigurationError(str(args.out), f"cannot write it: {exc.strerror}") from exc
+    print(
+        f"model written to {args.out}: {model.about['features']} features from "
+        f"{model.about['training_messages']} training messages; complaint threshold "
+        f"{model.threshold:.2f}"
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:2] == ["classify", "train"]:
+        try:
+            return _classify_train(arguments[2:])
+        except InboxError as exc:
+            print(f"inbox: error: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+    args = _parser().parse_args(arguments)
     try:
         if args.command == "sla" and args.sla_command == "check":
             return _sla_check(args.file)

@@ -31,7 +31,7 @@ from inbox.domain.mention import Mention
 from inbox.domain.network import ChannelStatus, Network
 from inbox.domain.outbox import OutboxItem, OutboxKind
 from inbox.domain.people import Role
-from inbox.domain.routing import ClaimedThread, RoutingConfig
+from inbox.domain.routing import ClaimedThread, RoutingConfig, StoredCorrection
 from inbox.domain.sla import (
     MajorIncidentWindow,
     SlaEvent,
@@ -537,6 +537,22 @@ class RoutingStore(Protocol):
         lexicon: dict[str, object],
         rules: dict[str, object],
     ) -> int: ...
+
+
+class CorrectionStore(Protocol):
+    """What the worker reads and writes to learn each workspace's classifier adjustment."""
+
+    async def workspaces_to_learn(self) -> list[int]:
+        """Workspaces with a kind or urgency correction newer than their adjustment."""
+        ...
+
+    async def corrections(self, workspace_id: int) -> list[StoredCorrection]:
+        """The workspace's latest correction per thread and field, oldest first."""
+        ...
+
+    async def save_adjustment(
+        self, workspace_id: int, document: dict[str, object], last_correction: int
+    ) -> None: ...
 
 
 class ThreadEditor(Protocol):

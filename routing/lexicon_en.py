@@ -48,6 +48,10 @@ CUES: dict[str, dict[float, tuple[str, ...]]] = {
             "not good enough", "not acceptable", "not fixed", "hasn't been fixed",
             "still broken", "glitch", "bug", "buggy", "keeps logging me out",
             "won't let me", "wont let me", "doesn't let me", "can't even", "not even",
+            "line is dead", "line's dead", "dead line", "without internet", "without signal",
+            "without service", "without a connection", "losing customers", "losing business",
+            "losing money", "internet down", "wifi down", "broadband down", "network down",
+            "service down",
             "charged for", "down in", "down for", "🙃", "thanks for nothing",
             "thanks for wrecking", "thanks for ruining", "love that for me", "oh great",
             "oh wonderful", "oh brilliant", "just brilliant", "cheers for nothing",
@@ -168,7 +172,9 @@ CUES: dict[str, dict[float, tuple[str, ...]]] = {
             "anyone else", "anybody else", "no signal", "no service", "no internet",
             "no network", "network down", "service down", "offline", "blackout",
             "power cut", "not loading", "won't load", "site down", "app down",
-            "servers down",
+            "servers down", "line is dead", "line's dead", "dead line", "no dial tone",
+            "internet down", "wifi down", "broadband down",
+            "without internet", "without signal", "without service", "without a connection",
         ),
     },
     "churn": {
@@ -177,7 +183,9 @@ CUES: dict[str, dict[float, tuple[str, ...]]] = {
             "cancelling my", "canceling my", "switching to", "switch to", "moving to",
             "leaving you", "i'm leaving", "im leaving", "going elsewhere",
             "take my business", "never using", "never use you", "last time i use",
-            "done with you", "closing my account",
+            "done with you", "closing my account", "switching provider", "switching providers",
+            "change provider", "changing provider", "changing providers", "new provider",
+            "another provider",
         ),
     },
     "safety": {
@@ -232,7 +240,7 @@ TOPICS: dict[str, tuple[str, ...]] = {
     ),
     "travel": (
         "flight", "train", "bus", "delay", "delayed", "cancelled", "platform", "boarding",
-        "luggage", "baggage", "seat", "ticket", "booking", "gate", "airport", "station",
+        "luggage", "baggage", "seat", "ticket", "gate", "airport", "station",
     ),
 }
 # fmt: on

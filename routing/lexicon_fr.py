@@ -103,8 +103,17 @@ CUES: dict[str, dict[float, tuple[str, ...]]] = {
             "c' est possible", "modifiable", "faut-il", "est-ce", "suis-je",
             "je fais comment", "comment on fait", "vous transferez",
         ),
+        # "merci de" and a verb asks for something; it thanks nobody (see praise).
+        2.0: (
+            "merci de regarder", "merci de verifier", "merci de me", "merci de nous",
+            "merci de bien vouloir", "merci de faire", "merci de voir", "merci de m'",
+            "merci de rappeler", "merci de traiter", "merci de jeter",
+        ),
     },
     "praise": {
+        # Weightless: "merci de" and a verb is a request; as the longer phrase it keeps
+        # "merci" from counting as thanks.
+        0.0: ("merci de",),
         2.0: (
             "merci beaucoup", "merci mille fois", "mille mercis", "un grand merci",
             "grand merci", "merci infiniment", "bravo", "chapeau", "au top",

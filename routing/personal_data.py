@@ -31,10 +31,11 @@ REFERENCE = re.compile(
     r"reservation|réservation|dossier|ticket|case|ref|reference|référence|policy|police|"
     r"membership|abonné|abonne|numéro|numero|n°|no\.?|nº|#)"
     r"(?:\s+(?:number|no\.?|num|n°|nº|id|#|de|d'|du|client))?"
-    r"(?:\s+(?:is|was|est|:))?"
+    r"(?:\s+(?:is|was|est|:))?(?:\s+(?:le|la|the))?"
     # Not `\s*[:#n°º.]?\s*`: two runs of spaces side by side split a long run of spaces in
     # every possible way, and the search grows with the square of its length.
-    r"\s*(?:[:#n°º.]\s*)?([A-Z0-9][A-Z0-9-]{3,}\d[A-Z0-9-]*|\d{5,})",
+    # Digits may come in groups, as people read them out ("4412 3390").
+    r"\s*(?:[:#n°º.]\s*)?([A-Z0-9][A-Z0-9-]{3,}\d[A-Z0-9-]*|\d{5,}|\d{2,}(?: \d{2,}){1,3})",
     re.IGNORECASE,
 )
 

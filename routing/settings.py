@@ -1,7 +1,7 @@
 """A workspace's routing settings as admins write them (JSON), validated.
 
 {"fair_window_max": 5, "fair_window_minutes": 60, "reassign_after_minutes": 30,
- "community": {"enabled": true, "topics": ["app", "delivery"]}}
+ "community": {"enabled": true, "topics": ["app", "delivery"]}, "complaint_threshold": 0.5}
 """
 
 from __future__ import annotations
@@ -33,6 +33,9 @@ class WorkspaceRouting(BaseModel):
     # An assigned thread nobody answered within this time goes to someone else (None: never).
     reassign_after_minutes: int | None = Field(default=30, ge=1, le=MAX_REASSIGN_AFTER_MINUTES)
     community: CommunitySettings = CommunitySettings()
+    # The complaint probability from which a message is a complaint (None: the model's own,
+    # chosen on the development set). Lower finds more complaints and flags more in error.
+    complaint_threshold: float | None = Field(default=None, ge=0.05, le=0.95)
 
     @property
     def fair_window(self) -> timedelta:

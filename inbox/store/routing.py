@@ -193,7 +193,12 @@ DO UPDATE SET fired = r.fired + excluded.fired, last_fired_at = excluded.last_fi
 RULE_COUNTS = "SELECT rule, fired FROM routing_rule_count WHERE workspace_id = $1"
 
 LOAD_CONFIG = """
-SELECT settings, lexicon, rules, version FROM routing_config WHERE workspace_id = $1
+SELECT c.settings, c.lexicon, c.rules, coalesce(c.version, 0) AS version,
+       a.document AS adjustment, coalesce(a.version, 0) AS adjustment_version
+FROM (SELECT $1::bigint AS workspace_id) w
+LEFT JOIN routing_config c ON c.workspace_id = w.workspace_id
+LEFT JOIN classifier_adjustment a ON a.workspace_id = w.workspace_id
+WHERE c.workspace_id IS NOT NULL OR a.workspace_id IS NOT NULL
 """
 SAVE_CONFIG = """
 INSERT INTO routing_config AS c (workspace_id, settings, lexicon, rules)
@@ -249,11 +254,14 @@ def _facts(row: Any) -> ThreadToRoute:
 def _config(row: Any) -> RoutingConfig | None:
     if row is None:
         return None
+    defaults = RoutingConfig()
     return RoutingConfig(
         version=row["version"],
-        settings=json.loads(row["settings"]),
-        lexicon=json.loads(row["lexicon"]),
-        rules=json.loads(row["rules"]),
+        settings=json.loads(row["settings"]) if row["settings"] else defaults.settings,
+        lexicon=json.loads(row["lexicon"]) if row["lexicon"] else defaults.lexicon,
+        rules=json.loads(row["rules"]) if row["rules"] else defaults.rules,
+        adjustment=json.loads(row["adjustment"]) if row["adjustment"] else None,
+        adjustment_version=row["adjustment_version"],
     )
 
 

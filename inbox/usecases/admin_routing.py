@@ -14,6 +14,7 @@ from inbox.domain.web import WebSession
 from inbox.usecases.admin_access import Section, require_section
 from inbox.usecases.admin_documents import check_length, check_storable
 from inbox.usecases.routing import RoutingSettings
+from routing.model import shipped_model
 
 PARTS = ("settings", "lexicon", "rules")
 
@@ -26,10 +27,31 @@ class RuleCount:
 
 
 @dataclass(frozen=True, slots=True)
+class ThresholdRow:
+    """What a complaint threshold does on the shipped model's development set."""
+
+    threshold: float
+    precision: float
+    recall: float
+    current: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintThreshold:
+    threshold: float
+    workspace_set: bool  # else the model's own, chosen on the development set
+    rows: tuple[ThresholdRow, ...]
+    development_messages: int
+    development_complaints: int
+    learned_examples: int  # corrections the workspace's adjustment learned from (0: none)
+
+
+@dataclass(frozen=True, slots=True)
 class RoutingPage:
     document: str
     rules: tuple[RuleCount, ...]
     version: int
+    complaints: ComplaintThreshold | None = None
 
 
 class ManageRouting:
@@ -56,6 +78,7 @@ class ManageRouting:
                 if isinstance(rule, dict)
             ),
             config.version,
+            _complaint_threshold(config.settings, config.adjustment),
         )
 
     async def save(self, session: WebSession, text: str) -> int:
@@ -65,6 +88,31 @@ class ManageRouting:
         return await self._routing.save(
             session.workspace_id, parts["settings"], parts["lexicon"], parts["rules"]
         )
+
+
+def _complaint_threshold(
+    settings: dict[str, object], adjustment: dict[str, object] | None
+) -> ComplaintThreshold:
+    model = shipped_model()
+    chosen = settings.get("complaint_threshold")
+    threshold, workspace_set = model.threshold, False
+    if isinstance(chosen, int | float) and not isinstance(chosen, bool):
+        threshold, workspace_set = float(chosen), True
+    nearest = model.effect_at(threshold)
+    examples = adjustment.get("examples", 0) if adjustment else 0
+    return ComplaintThreshold(
+        threshold,
+        workspace_set,
+        # Tenths, and the threshold in effect: enough to see the trade, short enough to read.
+        tuple(
+            ThresholdRow(e.threshold, e.precision, e.recall, e is nearest)
+            for e in model.development
+            if e is nearest or round(e.threshold * 100) % 10 == 0
+        ),
+        model.development_messages,
+        model.development_complaints,
+        examples if isinstance(examples, int) else 0,
+    )
 
 
 def routing_document(text: str) -> dict[str, dict[str, object]]:

@@ -28,6 +28,7 @@ from inbox.usecases.sla import KeepClocks
 from routing.assign import assign, reassign_stale
 from routing.classify import Classification, Classifier
 from routing.lexicon import LexiconExtension
+from routing.model import Adjustment, ModelFileError, shipped_fingerprint
 from routing.rules import RuleBook, RuleError, RuleOutcome, apply_rules_many, fired_counts
 from routing.settings import WorkspaceRouting
 from routing.snapshot import Assignment
@@ -84,9 +85,28 @@ def parse_config(config: RoutingConfig) -> ParsedConfig:
             "routing rules",
             f"acknowledgement templates {sorted(missing)} are not in settings.acknowledgements",
         )
-    return ParsedConfig(
-        config.version, settings, rules, Classifier(lexicon), dict(acknowledgements)
+    classifier = Classifier(
+        lexicon,
+        complaint_threshold=settings.complaint_threshold,
+        adjustment=_adjustment(config.adjustment),
     )
+    return ParsedConfig(config.version, settings, rules, classifier, dict(acknowledgements))
+
+
+def _adjustment(document: dict[str, object] | None) -> Adjustment | None:
+    """The workspace's adjustment, when it was learned on the model this process ships (one
+    learned on another is ignored until the worker relearns it)."""
+    if document is None:
+        return None
+    try:
+        adjustment = Adjustment.from_document(document)
+    except ModelFileError as error:
+        log.error(
+            "classifier adjustment unusable; the shipped model alone applies",
+            extra={"action": "classifier_adjustment_error", "error": str(error)},
+        )
+        return None
+    return adjustment if adjustment.model == shipped_fingerprint() else None
 
 
 DEFAULT_CONFIG = parse_config(RoutingConfig())
@@ -94,15 +114,15 @@ DEFAULT_CONFIG = parse_config(RoutingConfig())
 
 class RoutingConfigs:
     """Parsed configurations by workspace and version: a workspace's classifier (its lexicon
-    compiled) is built once per version, not per batch."""
+    compiled, its adjustment read) is built once per version of either, not per batch."""
 
     def __init__(self) -> None:
-        self._parsed: dict[tuple[int, int], ParsedConfig] = {}
+        self._parsed: dict[tuple[int, int, int], ParsedConfig] = {}
 
     def parsed(self, workspace_id: int, config: RoutingConfig | None) -> ParsedConfig:
         if config is None:
             return DEFAULT_CONFIG
-        key = (workspace_id, config.version)
+        key = (workspace_id, config.version, config.adjustment_version)
         found = self._parsed.get(key)
         if found is None:
             try:

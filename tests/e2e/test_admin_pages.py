@@ -370,6 +370,23 @@ async def test_a_bad_routing_document_is_refused_naming_the_rule_and_field(
     assert (await services.routing_settings.current(workspace_id)).version >= 1
 
 
+async def test_the_routing_page_shows_what_the_complaint_threshold_does(
+    base: str, workspace_id: int, admin_id: int
+) -> None:
+    routing = f"{base}/admin/routing"
+    async with logged_in(base, ADMIN) as admin:
+        _, html = await page(admin, routing)
+        assert "the model&#39;s own" in html or "the model's own" in html
+        assert html.count("(in effect)") == 1
+        document = "settings: {complaint_threshold: 0.6}\n"
+        status, _, _ = await post(admin, routing, {"document": document}, routing)
+        assert status == 303
+        _, html = await page(admin, routing)
+        assert "<strong>0.60</strong>" in html
+        assert "set by this workspace" in html
+        assert "<strong>0.60 (in effect)</strong>" in html
+
+
 async def test_credentials_and_webhook_secrets_never_appear_in_any_admin_page(
     base: str, db: Database, workspace_id: int, admin_id: int
 ) -> None:

@@ -28,7 +28,10 @@ from sla.promises import Promise, promised_times
 
 # What a post may hold on each network (Bluesky counts graphemes; code points are close).
 CHARACTER_LIMITS = {"x": 280, "mastodon": 500, "bluesky": 300, "instagram": 2200, "facebook": 8000}
-# The connectors start a public reply with the customer's @handle on these networks.
+# A direct message may be longer on X than a post.
+DIRECT_LIMITS = {"x": 10000}
+# The connectors start a reply with the customer's @handle on these networks (a Mastodon
+# direct message too: it is a status addressed to them; an X direct message is not).
 ADDRESSED = frozenset({"x", "mastodon", "bluesky"})
 # A link counts as this many characters, whatever its length, on these networks.
 LINK_LENGTH = 23
@@ -68,13 +71,14 @@ class LinkedIncident:
 
 @dataclass(frozen=True, slots=True)
 class ReplyContext:
-    """What the checks read of the thread a reply goes to. `public`: everyone can read it
-    (not a direct message); `calendar`: the team's hours (the thread's SLA calendar), None
-    when unknown; `team`: its name for the words."""
+    """What the checks read of the thread a reply goes to. `public`: everyone can read it;
+    `direct`: it goes as a direct message; `calendar`: the team's hours (the thread's SLA
+    calendar), None when unknown; `team`: its name for the words."""
 
     network: str
     public: bool
     now: datetime
+    direct: bool = False
     customer_handle: str | None = None
     customer_texts: tuple[str, ...] = ()
     calendar: Calendar | None = None
@@ -91,33 +95,35 @@ class ReplyWarning:
     blocking: bool = False
 
 
-def character_limit(network: str) -> int | None:
+def character_limit(network: str, direct: bool = False) -> int | None:
+    if direct and network in DIRECT_LIMITS:
+        return DIRECT_LIMITS[network]
     return CHARACTER_LIMITS.get(network)
 
 
-def _address_cost(network: str, handle: str | None, public: bool) -> int:
+def _address_cost(network: str, handle: str | None, direct: bool) -> int:
     """What the connector's "@handle " costs: Mastodon counts a remote "@user@domain" as
     "@user"."""
-    if not handle or network not in ADDRESSED or not public:
+    if not handle or network not in ADDRESSED or (direct and network == "x"):
         return 0
     counted = handle.split("@")[0] if network == "mastodon" else handle
     return len(f"@{counted} ")
 
 
-def room(network: str, handle: str | None, public: bool) -> int | None:
+def room(network: str, handle: str | None, direct: bool = False) -> int | None:
     """How many characters the agent may type (the reply box counts down from it)."""
-    limit = character_limit(network)
-    return None if limit is None else limit - _address_cost(network, handle, public)
+    limit = character_limit(network, direct)
+    return None if limit is None else limit - _address_cost(network, handle, direct)
 
 
-def counted_length(text: str, network: str, handle: str | None, public: bool) -> int:
+def counted_length(text: str, network: str, handle: str | None, direct: bool = False) -> int:
     """The reply's length as the network counts what the connector posts."""
     length = len(text)
     if network in SHORTENED_LINKS:
         for link in _LINK.findall(text):
             length += LINK_LENGTH - len(link)
     starts_addressed = bool(handle) and text.casefold().startswith(f"@{handle}".casefold())
-    return length + (0 if starts_addressed else _address_cost(network, handle, public))
+    return length + (0 if starts_addressed else _address_cost(network, handle, direct))
 
 
 def check_reply(text: str, context: ReplyContext) -> list[ReplyWarning]:
@@ -131,10 +137,10 @@ def check_reply(text: str, context: ReplyContext) -> list[ReplyWarning]:
 
 
 def _too_long(text: str, context: ReplyContext) -> list[ReplyWarning]:
-    limit = character_limit(context.network)
+    limit = character_limit(context.network, context.direct)
     if limit is None:
         return []
-    length = counted_length(text, context.network, context.customer_handle, context.public)
+    length = counted_length(text, context.network, context.customer_handle, context.direct)
     if length <= limit:
         return []
     network = {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky"}.get(

@@ -99,6 +99,11 @@ class InboxPages:
             raise NotFoundError("thread", thread_id)
         return page
 
+    async def view_counts(self, session: WebSession) -> dict[str, int]:
+        """How many threads each view holds for the person now (the rail shows them)."""
+        _staff(session)
+        return await self._query.view_counts(session.workspace_id, session.agent_id, self._clock())
+
     async def search(self, session: WebSession, words: str) -> SearchResults:
         """Threads whose messages hold the words, and customers by name or @handle."""
         _staff(session)

@@ -71,12 +71,13 @@ def test_a_reply_longer_than_the_network_takes_is_refused_whatever_the_agent_say
 
 def test_the_length_counts_links_and_the_handle_as_the_network_does() -> None:
     link = "https://support.example.com/" + "x" * 100
-    assert counted_length(f"see {link}", "x", "sarah_k", True) == len("@sarah_k see ") + 23
-    assert counted_length("@sarah_k hi", "x", "sarah_k", True) == len("@sarah_k hi")
-    assert counted_length("hi", "x", "sarah_k", False) == 2  # a direct message has no @
-    assert counted_length("hi", "mastodon", "léa@piaille.fr", True) == len("@léa hi")
-    assert room("x", "sarah_k", True) == 280 - len("@sarah_k ")
-    assert room("webhook", None, True) is None
+    assert counted_length(f"see {link}", "x", "sarah_k") == len("@sarah_k see ") + 23
+    assert counted_length("@sarah_k hi", "x", "sarah_k") == len("@sarah_k hi")
+    assert counted_length("hi", "x", "sarah_k", direct=True) == 2  # a direct message has no @
+    assert counted_length("hi", "mastodon", "léa@piaille.fr", direct=True) == len("@léa hi")
+    assert room("x", "sarah_k") == 280 - len("@sarah_k ")
+    assert room("x", "sarah_k", direct=True) == 10000
+    assert room("webhook", None) is None
 
 
 def test_personal_data_in_a_public_reply_is_named_masked_and_said_to_be_the_customers() -> None:

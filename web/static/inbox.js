@@ -107,6 +107,8 @@
       rows.appendChild(row);
     }
     localise(rows);
+    // A row sent with a change is drawn for every page: mark the one open beside the list.
+    if (desk) { markOpen(openedId()); }
     return shown;
   };
   // Rows carry their place in the list (data-order): a row comes in where the list has it.
@@ -536,11 +538,19 @@
       return;
     }
     const all = links();
-    const at = all.indexOf(document.activeElement);
-    if (event.key === "j" && all.length) {
+    const focused = all.indexOf(document.activeElement);
+    // From the row in focus, else from the thread open beside the list.
+    const open = all.findIndex((link) => link.closest("tr.is-open"));
+    const at = focused >= 0 ? focused : open;
+    // The arrows move in the list only from it (or from nowhere): elsewhere they scroll.
+    const arrow = event.key === "ArrowDown" || event.key === "ArrowUp";
+    if (arrow && focused < 0 && document.activeElement !== document.body) { return; }
+    if ((event.key === "j" || event.key === "ArrowDown") && all.length) {
+      event.preventDefault();
       all[Math.min(at + 1, all.length - 1)].focus();
-    } else if (event.key === "k" && all.length) {
-      all[Math.max(at - 1, 0)].focus();
+    } else if ((event.key === "k" || event.key === "ArrowUp") && all.length) {
+      event.preventDefault();
+      all[Math.max(at < 0 ? 0 : at - 1, 0)].focus();
     } else if (event.key === "/") {
       const search = document.querySelector("input[name=q]");
       if (search) { event.preventDefault(); search.focus(); }

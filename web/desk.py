@@ -138,17 +138,32 @@ def clock_lines(clocks: Iterable[Mapping[str, Any]], times: LocalTimes) -> list[
         target = float(clock.get("target_minutes") or 0)
         used_minutes = float(clock.get("business_minutes") or 0)
         name = CLOCK_NAMES.get(str(clock.get("kind")), str(clock.get("kind")).replace("_", " "))
+        budget = _whole(_budget(target))
         if due is None:
-            words = f"paused · {span(used_minutes * 60)} used of {span(target * 60)}"
+            words = f"paused · {_whole(span(used_minutes * 60))} used of {budget}"
         elif times.now >= due:
-            late = span((times.now - due).total_seconds())
-            words = f"late by {late} · was due {times.short(due)}"
+            late = _whole(span((times.now - due).total_seconds()))
+            words = f"late by {late} · was due {_whole(times.short(due))}"
         else:
-            left = max(0.0, target - used_minutes)
-            words = f"{span(left * 60)} left of {span(target * 60)} · due {times.short(due)}"
+            left = _whole(span(max(0.0, target - used_minutes) * 60))
+            words = f"{left} left of {budget} · due {_whole(times.short(due))}"
         used = used_minutes / target if target else 1.0
         lines.append(ClockLine(name, due, used, words))
     return lines
+
+
+def _budget(minutes: float) -> str:
+    """A clock's target as a lead says it: "60 min", "4 h", "2 d 0 h"."""
+    if minutes < 180:
+        return f"{round(minutes)} min"
+    hours, rest = divmod(round(minutes), 60)
+    return f"{hours} h" if not rest and hours < 48 else span(minutes * 60)
+
+
+def _whole(words: str) -> str:
+    """A duration or a time kept on one line ("1 h 00", "Mon 02 Mar 11:00 CET"): a narrow
+    pane wraps the clock's words between them, never inside one."""
+    return words.replace(" ", "\u00a0")
 
 
 def _instant(value: str | datetime) -> datetime:

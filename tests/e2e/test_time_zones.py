@@ -77,7 +77,8 @@ def deadline_words(html: str) -> str:
         r'<time datetime="[^"]+" title="([^"]+)" class="sla-left">([^<]+)</time>', html
     )
     assert found is not None, "no deadline on the page"
-    return f"{found.group(2)} | {found.group(1)}"
+    # The words keep each time on one line (no-break spaces).
+    return f"{found.group(2)} | {found.group(1)}".replace("\xa0", " ")
 
 
 async def a_thread(services: Services, db: Database, workspace_id: int) -> int:

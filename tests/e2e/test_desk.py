@@ -340,3 +340,23 @@ async def test_the_rail_counts_each_view_as_its_list_holds_it(
         assert listed.count('data-thread="') == count, view
     assert counts["snoozed"] == 1
     assert counts["all"] == 1
+
+
+async def test_a_reply_promising_a_time_the_team_is_closed_is_held_back(
+    client: Client, services: Services, db: Database, workspace_id: int
+) -> None:
+    session, _ = client
+    every_day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    await services.sla_settings(
+        workspace_id,
+        {"office": {"tz": "UTC", "weekly": {day: [["09:00", "19:00"]] for day in every_day}}},
+        {"policies": {"office": {"name": "office", "calendar": "office"}}, "default": "office"},
+    )
+    thread_id, base = await _desk(client, services, db, workspace_id, text="@acme call me?")
+    page = await _get(session, f"{base}/threads/{thread_id}")
+    url = f"{base}/threads/{thread_id}/reply"
+    async with await _post(session, url, page, body="We will call you tomorrow at 3am") as answer:
+        assert answer.status == 409
+        assert 'data-check="closed_then"' in await answer.text()
+    async with await _post(session, url, page, body="We will call you tomorrow at 10am") as answer:
+        assert answer.status == 303

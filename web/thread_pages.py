@@ -79,8 +79,19 @@ async def thread_page(request: web.Request) -> web.Response:
         notice=request.query.get("notice", ""),
         told=request.query.get("told", ""),
     )
-    template = "thread_fragment.html" if fragment else "thread.html"
-    return render(template, instant=now(request), session=session, pane=pane)
+    if fragment:
+        return render("thread_fragment.html", instant=now(request), session=session, pane=pane)
+    return await _own_page(request, session, pane)
+
+
+async def _own_page(
+    request: web.Request, session: WebSession, pane: dict[str, Any], status: int = 200
+) -> web.Response:
+    """The thread on a page of its own, the rail counting every view as the desk does."""
+    counts = await services_of(request).inbox_pages.view_counts(session)
+    return render(
+        "thread.html", status, instant=now(request), session=session, pane=pane, counts=counts
+    )
 
 
 async def _not_sent(
@@ -107,7 +118,7 @@ async def _not_sent(
     )
     if place is not None:
         return await desk_page(request, session, place, pane, status=NOT_SENT)
-    return render("thread.html", NOT_SENT, instant=now(request), session=session, pane=pane)
+    return await _own_page(request, session, pane, NOT_SENT)
 
 
 async def reply(request: web.Request) -> web.StreamResponse:

@@ -129,6 +129,8 @@ async def test_the_threads_own_page_works_whole_without_the_list(
     assert '<span class="msg-author">SARAH</span>' in page
     assert 'href="https://x.com/handle_sarah/status/1"' in page
     assert '<a class="pane-back" href="/inbox" data-back>' in page
+    # The rail counts the views here too.
+    assert re.search(r'data-count-of="all">\s*1\s*</span>', page)
     await _get(session, f"{base}/threads/999999", status=404)
 
 

@@ -260,7 +260,7 @@
       if (document.visibilityState !== "visible") { return; }
       whole = true;
       schedule();
-      if (desk) { refreshCounts(); }
+      if (desk || onThread) { refreshCounts(); }
     }, 60000);
     // A colleague named this person in a note: say so, with a link, wherever they are.
     events.addEventListener("notice", (event) => {

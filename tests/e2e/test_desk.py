@@ -18,6 +18,8 @@ from inbox.store.database import Database
 from inbox.store.outbox import PgOutboxStore
 from inbox.usecases.services import Services
 from tests.e2e.test_pages import agent, csrf_of, signed_in
+from tests.e2e.test_replies_api import bearer, thread_of
+from tests.e2e.test_replies_api import person as api_person
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
@@ -362,3 +364,38 @@ async def test_a_reply_promising_a_time_the_team_is_closed_is_held_back(
         assert 'data-check="closed_then"' in await answer.text()
     async with await _post(session, url, page, body="We will call you tomorrow at 10am") as answer:
         assert answer.status == 303
+
+
+async def test_a_community_answer_says_who_wrote_it_and_who_approved_it(
+    client: Client, services: Services, db: Database, workspace_id: int
+) -> None:
+    session, base = client
+    await services.routing_settings.save(
+        workspace_id, {"community": {"enabled": True, "topics": ["app"]}}, {}, {"rules": []}
+    )
+    member = await api_person(services, db, workspace_id, "max", Role.COMMUNITY)
+    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    question = mention("1", conversation="q", text="@acme how do I update the app?")
+    await services.ingest(workspace_id, IngestBatch([question]))
+    thread_id = await thread_of(db, workspace_id, "q")
+    async with session.post(
+        f"{base}/api/v1/threads/{thread_id}/community-answers",
+        json={"body": "Settings > About > Update."},
+        headers=bearer(member),
+    ) as answer:
+        answer_id = (await answer.json())["id"]
+    await signed_in(session, base, "ana@example.com")
+    async with db.connection() as conn:
+        ana_id = await conn.fetchval(
+            "SELECT id FROM agent WHERE workspace_id = $1 AND display_name = 'ana'", workspace_id
+        )
+    item = await services.community_answers.review(workspace_id, answer_id, ana_id, "approve")
+    assert item is not None
+    await PgOutboxStore(db).mark_sent(item, "r1")
+    posted = mention(
+        "r1", author="acme", conversation="q", reply_to="1", minute=3,
+        text="Settings > About > Update.", direction=Direction.OUTBOUND,
+    )  # fmt: skip
+    await services.ingest(workspace_id, IngestBatch([posted]))
+    page = await _get(session, f"{base}/threads/{thread_id}")
+    assert "Community answer by max, approved by ana" in page

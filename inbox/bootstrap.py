@@ -112,7 +112,7 @@ from inbox.usecases.learning import LearnFromCorrections
 from inbox.usecases.live import LiveUpdates
 from inbox.usecases.media import MediaLinks, MediaProxy
 from inbox.usecases.outbox import SendOutbox, SendPolicy
-from inbox.usecases.replies import CommunityAnswers, Replies
+from inbox.usecases.replies import CommunityAnswers, Replies, ThreadCalendars
 from inbox.usecases.routing import (
     ClaimNext,
     ClassifyMentions,
@@ -195,7 +195,13 @@ def build_services(
         correct_classification=CorrectClassification(PgThreadEdits(db), clocks),
         claim_next=ClaimNext(PgRoutingStore(db), clock=utc_now),
         routing_settings=RoutingSettings(PgRoutingStore(db)),
-        replies=Replies(PgReplyDesk(db), PgOutboxStore(db), utc_now),
+        replies=Replies(
+            PgReplyDesk(db),
+            PgOutboxStore(db),
+            PgInboxPages(db),
+            ThreadCalendars(PgSlaQuery(db), clocks),
+            utc_now,
+        ),
         community_answers=CommunityAnswers(PgCommunityAnswers(db), utc_now),
         web_logins=WebLogins(
             PgWebSessions(db), passwords, clock=utc_now, zones=TeamTimeZones(PgSlaQuery(db), clocks)

@@ -31,6 +31,7 @@ from inbox.domain.mention import Mention
 from inbox.domain.network import ChannelStatus, Network
 from inbox.domain.outbox import OutboxItem, OutboxKind
 from inbox.domain.people import Role
+from inbox.domain.replies import ThreadReplyFacts
 from inbox.domain.routing import ClaimedThread, RoutingConfig, StoredCorrection
 from inbox.domain.sla import (
     MajorIncidentWindow,
@@ -234,7 +235,10 @@ class OutboxStore(Protocol):
         in_reply_to: str | None = None,
         account_id: int | None = None,
         recipient_id: str | None = None,
-    ) -> OutboxItem: ...
+        agent_id: int | None = None,
+    ) -> OutboxItem:
+        """`agent_id`: who sends it (a reply, a direct message, an approved answer)."""
+        ...
 
     async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxItem]:
         """Due items, marked sending under a lease; `attempts` already counts this one."""
@@ -744,6 +748,16 @@ class InboxPageQuery(Protocol):
 
     async def mark_read(self, workspace_id: int, agent_id: int, at: datetime) -> None: ...
 
+    async def view_counts(self, workspace_id: int, agent_id: int, now: datetime) -> dict[str, int]:
+        """How many threads each inbox view holds for the agent now, by the view's key."""
+        ...
+
+
+class ReplyFactsQuery(Protocol):
+    async def reply_facts(self, workspace_id: int, thread_id: int) -> ThreadReplyFacts | None:
+        """What a reply to the thread is checked against; None without such a thread."""
+        ...
+
 
 class ListeningConnection(Protocol):
     async def closed(self) -> str:
@@ -1075,6 +1089,8 @@ class ImageFetcher(Protocol):
         """The picture at `url`: an accepted image (by its bytes), within the proxy's bounds of
         size, time and redirects (inbox/domain/media_proxy.py); MediaUnavailableError
         otherwise, saying why."""
+
+
 # Adoption (whether the inbox is used, by team) -------------------------------------------------
 from inbox.domain.adoption import AnswerWeek, PersonWeeks, Team, TeamWeek  # noqa: E402
 

@@ -1,17 +1,19 @@
 """Why a clock says what it says: the windows and holidays it crossed, and both clocks.
 
 An agent or a lead must be able to answer "why is this red?" without guessing: the
-explanation lists the open windows the business clock counted in (in the calendar's local
-time), the holidays and closed days in between, the suspensions by major incidents (the
+explanation lists the open windows the business clock counted in, the holidays and closed
+days in between, the suspensions by major incidents (the
 business clock stops, the customer's wait does not), the elapsed time on both clocks, and a
-sentence that puts it together.
+sentence that puts it together. The sentence's times are in the calendar's zone, or in the
+reader's (`reader_zone`, labelled with its abbreviation) when a page shows it to them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sla.calendar import Calendar, UnionCalendar, WeeklyCalendar, business_time
 
@@ -74,6 +76,7 @@ def explain(
     budget: timedelta,
     now: datetime,
     suspensions: Sequence[Suspension] = (),
+    reader_zone: ZoneInfo | None = None,
 ) -> Explanation:
     end = stopped_at or now
     # Only those that overlap the clock's run say anything about it.
@@ -91,6 +94,7 @@ def explain(
     zone = _zone_of(calendar).zone
     local = started_at.astimezone(zone)
     holidays = _holidays(calendar, local.date(), horizon.astimezone(zone).date())
+    at = _local_times(reader_zone or zone, labelled=reader_zone is not None)
     business = business_time(
         calendar, started_at, end, [(s.started_at, s.ended_at) for s in crossed]
     )
@@ -111,14 +115,23 @@ def explain(
         suspensions=crossed,
         state=state,
         summary=_summary(
-            zone, started_at, deadline, stopped_at, budget, business, wall, state, windows, holidays
+            at, started_at, deadline, stopped_at, budget, business, wall, state, windows, holidays
         )
-        + _suspended(zone, crossed),
+        + _suspended(at, crossed),
     )
 
 
+def _local_times(zone: ZoneInfo, *, labelled: bool) -> Callable[[datetime], str]:
+    def at(moment: datetime) -> str:
+        local = moment.astimezone(zone)
+        said = local.strftime("%a %d %b %H:%M")
+        return f"{said} {local.tzname() or zone.key}" if labelled else said
+
+    return at
+
+
 def _summary(
-    zone: object,
+    at: Callable[[datetime], str],
     started_at: datetime,
     deadline: datetime | None,
     stopped_at: datetime | None,
@@ -129,9 +142,6 @@ def _summary(
     windows: list[tuple[datetime, datetime]],
     holidays: list[date],
 ) -> str:
-    def at(moment: datetime) -> str:
-        return moment.astimezone(zone).strftime("%a %d %b %H:%M")  # type: ignore[arg-type]
-
     opened_at_start = bool(windows) and windows[0][0] == started_at
     parts = [
         f"Started {at(started_at)} ({'open' if opened_at_start else 'closed'}); "
@@ -154,10 +164,7 @@ def _summary(
     return " ".join(parts)
 
 
-def _suspended(zone: object, suspensions: Sequence[Suspension]) -> str:
-    def at(moment: datetime) -> str:
-        return moment.astimezone(zone).strftime("%a %d %b %H:%M")  # type: ignore[arg-type]
-
+def _suspended(at: Callable[[datetime], str], suspensions: Sequence[Suspension]) -> str:
     return "".join(
         f" Suspended from {at(s.started_at)} "
         + (f"to {at(s.ended_at)}" if s.ended_at is not None else "(still suspended)")

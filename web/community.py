@@ -13,7 +13,8 @@ from aiohttp import web
 
 from inbox.domain.community import AnswerStatus, MemberAnswer
 from inbox.usecases.replies import Draft
-from routing.reply_checks import NETWORK_NAMES, post_limit
+from routing.reply_checks import post_limit
+from web.components import NETWORK_NAMES
 from web.keys import now, services_of
 from web.params import page_id
 from web.rendering import render

@@ -222,6 +222,13 @@ def fill_class(used: float) -> str:
     return f"fill-{steps * FILL_STEP}"
 
 
+def sla_paused(text: str) -> Markup:
+    """A clock with no deadline while a pause holds it: an empty track and the words."""
+    return Markup(  # noqa: S704 - a fixed class, the words escaped
+        f'<span class="sla sla-none"><span class="sla-track fill-0"></span>{escape(text)}</span>'
+    )
+
+
 def sla_bar(
     meter: SlaMeter, *, due: datetime | None, text: str, times: LocalTimes | None
 ) -> Markup:

@@ -62,9 +62,21 @@ def order_key(row: InboxRow) -> str:
     return f"{due:<{_INSTANT_WIDTH + 1}}{later_first:<{_INSTANT_WIDTH + 1}}{newest_first}"
 
 
-def row_html(row: InboxRow, now: datetime, times: LocalTimes | None = None) -> str:
+# Where a row's link leads, its thread's id after it: the thread's own page, unless the row
+# is drawn for one desk (`/inbox?view=…&thread=`), where it opens beside the list.
+THREAD_PAGE = "/threads/"
+
+
+def row_html(
+    row: InboxRow,
+    now: datetime,
+    times: LocalTimes | None = None,
+    link: str = THREAD_PAGE,
+    opened: bool = False,
+) -> str:
     """One row, every value escaped: what a page is sent when the thread changes. Without
-    `times` (rendered once for every open page), its times carry no reader's zone."""
+    `times` (rendered once for every open page), its times carry no reader's zone. `opened`:
+    the thread open beside the list."""
     meter = sla_meter(
         row.sla_due_at,
         now,
@@ -82,12 +94,15 @@ def row_html(row: InboxRow, now: datetime, times: LocalTimes | None = None) -> s
         ago = times.relative(latest) if times is not None else relative(latest, now)
         when = time_tag(latest, ago, times, "row-time")
     deadline = sla_bar(meter, due=due, text=until(due, now) if due else "", times=times)
+    is_open = ' is-open"' if opened else '"'
+    current = ' aria-current="true"' if opened else ""
     return (
-        f'<tr class="thread-row priority-{escape(row.priority)} sla-{meter.state}"'
+        f'<tr class="thread-row priority-{escape(row.priority)} sla-{meter.state}{is_open}'
         f' data-thread="{row.thread_id}" data-order="{order_key(row)}"><td>'
         f'<div class="row-card">{avatar(author)}<div class="row-body"><div class="row-head">'
         f'<span class="handle">{escape(author)}</span>{network_icon(row.network)}{when}</div>'
-        f'<a class="row-link" href="/threads/{row.thread_id}">{escape(row.excerpt)}</a>'
+        f'<a class="row-link" href="{escape(link)}{row.thread_id}"{current}>'
+        f"{escape(row.excerpt)}</a>"
         f'<div class="row-meta"><span class="chips">{chips}</span>{deadline}'
         f"{_wait(row, now, times)}{_assignee(row)}</div>"
         "</div></div></td></tr>\n"
@@ -100,11 +115,16 @@ def rows_html(
     *,
     whole: bool = True,
     zone: str | None = None,
+    link: str = THREAD_PAGE,
+    opened: int | None = None,
 ) -> Markup:
-    """The rows, their times in the reader's `zone`; an empty `whole` view says so in a
+    """The rows, their times in the reader's `zone`, their links starting with `link`, the
+    row of the thread `opened` beside the list marked; an empty `whole` view says so in a
     row, some rows of a view (a live update) are only what was found."""
     if not rows:
         return NOTHING if whole else Markup("")
     times = LocalTimes.of(zone, now)
     # Every value escaped by the pieces that build a row.
-    return Markup("".join(row_html(row, now, times) for row in rows))  # noqa: S704
+    return Markup(  # noqa: S704
+        "".join(row_html(row, now, times, link, row.thread_id == opened) for row in rows)
+    )

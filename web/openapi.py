@@ -157,7 +157,7 @@ PATHS: dict[str, dict[str, Any]] = {
     },
     "/api/v1/threads/{thread_id}/replies": {
         "post": _operation(
-            "Queue a reply (409 while a colleague replies, unless overridden)",
+            "Queue a reply (409 while a colleague replies or its checks warn, unless overridden)",
             EDITORS,
             parameters=[THREAD_ID],
             ok=202,

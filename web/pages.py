@@ -11,49 +11,67 @@ from aiohttp import web
 from inbox.domain.errors import PermissionDeniedError
 from inbox.domain.people import Role
 from inbox.domain.sla import person_key
+from inbox.domain.web import WebSession
 from inbox.usecases.adoption import ADOPTION_ROLES
-from inbox.usecases.web_pages import STAFF, VIEWS
+from inbox.usecases.web_pages import STAFF
 from web import figures
+from web.desk import DeskPlace, desk_page, thread_pane
 from web.inbox_rows import rows_html
 from web.keys import now, services_of
 from web.rendering import html_response, render
 from web.session import required_session
 from web.templating import page_times
 from web.timefmt import LocalTimes
-from web.view_params import thread_ids, view_filters
+from web.view_params import thread_ids
 
 
 async def inbox_page(request: web.Request) -> web.Response:
-    """The view; with `partial=1`, only its rows (what the page swaps in on a live update),
-    and with `threads=1,2,3` too, only those of them the view holds (the page removes the
-    others). `stream` names the page's event stream, which learns what the page shows."""
+    """The desk: the view's list and, with `thread=ID`, that thread open beside it. With
+    `partial=1`, only the list's rows (what the page swaps in on a live update), and with
+    `threads=1,2,3` too, only those of them the view holds (the page removes the others).
+    `stream` names the page's event stream, which learns what the page shows."""
     session = await required_session(request)
-    view = request.query.get("view", "mine")
-    filters = view_filters(request)
-    threads = thread_ids(request.query.get("threads"), most=MOST_ROWS_ASKED)
-    pages = services_of(request).inbox_pages
-    rows = await pages.inbox(session, view, filters=filters, threads=threads)
-    view = view if view in VIEWS else "mine"
+    place = DeskPlace.of(request.query)
     if request.query.get("partial") == "1":
-        stream = request.query.get("stream", "")
-        if stream:
-            shown = frozenset(row.thread_id for row in rows)
-            services_of(request).live.showing(
-                stream, session.workspace_id, session.agent_id, shown, threads
-            )
-        html = rows_html(rows, now(request), whole=threads is None, zone=session.time_zone)
-        return html_response(str(html))
-    instant = now(request)
-    html = rows_html(rows, instant, zone=session.time_zone)
-    return render(
-        "inbox.html",
-        instant=instant,
-        session=session,
-        rows=html,
-        count=len(rows),
-        view=view,
-        filters=filters,
+        return await _rows(request, session, place)
+    pane = None
+    if place.thread_id is not None:
+        pane = await thread_pane(
+            request,
+            session,
+            place.thread_id,
+            place=place,
+            notice=request.query.get("notice", ""),
+            told=request.query.get("told", ""),
+        )
+    return await desk_page(request, session, place, pane)
+
+
+async def _rows(request: web.Request, session: WebSession, place: DeskPlace) -> web.Response:
+    threads = thread_ids(request.query.get("threads"), most=MOST_ROWS_ASKED)
+    services = services_of(request)
+    rows = await services.inbox_pages.inbox(
+        session, place.view, filters=place.filters, threads=threads
     )
+    stream = request.query.get("stream", "")
+    if stream:
+        shown = frozenset(row.thread_id for row in rows)
+        services.live.showing(stream, session.workspace_id, session.agent_id, shown, threads)
+    html = rows_html(
+        rows,
+        now(request),
+        whole=threads is None,
+        zone=session.time_zone,
+        link=place.thread_link,
+        opened=place.thread_id,
+    )
+    return html_response(str(html))
+
+
+async def view_counts(request: web.Request) -> web.Response:
+    """How many threads each view holds now, for the rail's counts: {"mine": 12, ...}."""
+    session = await required_session(request)
+    return web.json_response(await services_of(request).inbox_pages.view_counts(session))
 
 
 # A live update asks for at most this many rows; the page reloads its view past it.
@@ -209,6 +227,7 @@ async def my_dashboard(request: web.Request) -> web.Response:
 
 def add_pages(app: web.Application) -> None:
     app.router.add_get("/inbox", inbox_page)
+    app.router.add_get("/inbox/counts", view_counts)
     app.router.add_get("/dashboard", dashboard)
     app.router.add_get("/me", my_dashboard)
     app.router.add_get("/search", search_page)

@@ -1,23 +1,38 @@
-"""A thread's page and what an agent does on it: reply, note, assign, snooze, resolve, correct.
+"""A thread's page and what an agent does on it: reply, move to a private message, note,
+assign, snooze, resolve, correct.
 
-Every action is a form posted with the session's CSRF token and answered by a redirect back
-to the thread with a notice (Post/Redirect/Get); errors become their pages in the pages'
-middleware (`web.errors`).
+The thread shows on the desk beside the list (`web.desk`), on its own page (`/threads/ID`:
+deep links, notifications) and as a fragment the desk's script swaps in
+(`/threads/ID?fragment=1&view=…`). Every action is a form posted with the session's CSRF
+token and answered by a redirect back where it was posted from, the desk or the thread's page,
+with a notice (Post/Redirect/Get). A reply that does not pass its checks is not sent: the page
+comes back with the text as written and the warnings, to correct or to send anyway. Errors
+become their pages in the pages' middleware (`web.errors`).
 """
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from typing import Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, Field, StrictStr, field_validator
 
-from inbox.domain.errors import NotFoundError, PermissionDeniedError
+from inbox.domain.errors import PermissionDeniedError
 from inbox.domain.people import Role
-from inbox.domain.thread import Priority, ThreadKind
 from inbox.domain.web import WebSession
-from inbox.usecases.replies import ReplyCollisionError
+from inbox.usecases.replies import ReplyChecksFailed, ReplyCollisionError
+from web.desk import (
+    DESK,
+    SNOOZES,
+    DeskPlace,
+    back_to,
+    desk_page,
+    posted_from,
+    thread_pane,
+    with_notice,
+)
 from web.errors import BadRequestError
 from web.keys import now, services_of
 from web.params import LARGEST_ID, page_id
@@ -25,26 +40,8 @@ from web.rendering import render
 from web.session import checked_form, required_session
 from web.validation import validated_form
 
-THREAD_KINDS = tuple(k.value for k in ThreadKind if k is not ThreadKind.UNCLASSIFIED)
-URGENCIES = tuple(p.value for p in Priority)
-# What a post may hold on each network; the reply box counts down from it.
-CHARACTER_LIMITS = {"x": 280, "mastodon": 500, "bluesky": 300}
-SNOOZES = {"1h": 1.0, "4h": 4.0, "1d": 24.0, "3d": 72.0, "1w": 168.0}
-# Who may change a thread's state (community members answer through their own flow).
-DESK = (Role.AGENT, Role.LEAD, Role.ADMIN)
-NOTICES = {
-    "sent": "Reply queued: it leaves through the connected account.",
-    "collision": "A colleague is replying to this thread: tick the box to send anyway.",
-    "taken": "The thread is yours.",
-    "assigned": "Assigned.",
-    "closed": "Closed: no reply needed. A new message from the customer reopens it.",
-    "resolved": "Resolved. A new message from the customer reopens it.",
-    "snoozed": "Snoozed: it comes back on its own, or when the customer writes.",
-    "woken": "Back in its views.",
-    "corrected": "Classification corrected; the SLA deadline follows it.",
-    "noted": "Note added (colleagues only).",
-    "customer_noted": "Note about the customer added: it shows on all their threads.",
-}
+# The answer to a reply its checks held back: it was not sent, the page says why.
+NOT_SENT = 409
 
 
 def _thread_id(request: web.Request) -> int:
@@ -62,43 +59,66 @@ async def _action(
     return session, form, _thread_id(request)
 
 
-def _back(thread_id: int, notice: str, extra: str = "") -> web.HTTPSeeOther:
-    return web.HTTPSeeOther(f"/threads/{thread_id}?notice={notice}{extra}")
+def _back(form: Any, thread_id: int, notice: str, told: int = 0) -> web.HTTPSeeOther:
+    """Back where the form was posted from (`back`: the desk or the thread's page)."""
+    where = back_to(str(form.get("back", "")), thread_id)
+    return web.HTTPSeeOther(with_notice(where, notice, told))
 
 
 async def thread_page(request: web.Request) -> web.Response:
+    """The thread on its own page; with `fragment=1`, its pane alone for the desk whose
+    view and filters the query names."""
     session = await required_session(request)
-    services = services_of(request)
-    page = await services.inbox_pages.thread(session, _thread_id(request))
-    try:
-        clocks = await services.explain_sla(session.workspace_id, page.thread_id)
-    except NotFoundError:
-        clocks = []
-    preferences = await services.workspace_preferences.load(session.workspace_id)
-    customer = next((m.author for m in reversed(page.messages) if m.inbound), "")
-    canned = [
-        (r.name, r.filled(customer=f"@{customer}" if customer else "", agent=session.name,
-                          thread=page.thread_id))
-        for r in await services.canned.all(session.workspace_id)
-    ]  # fmt: skip
-    return render(
-        "thread.html",
-        instant=now(request),
-        session=session,
-        page=page,
-        incidents=await services.incidents.banners(session, page.thread_id),
-        canned=canned,
-        limit=CHARACTER_LIMITS.get(page.network, 5000),
-        reply_key=secrets.token_urlsafe(16),
-        notice=NOTICES.get(request.query.get("notice", "")),
-        clocks=clocks,
-        crm_url=preferences.crm_url(page.customer.crm_id if page.customer else None),
-        kinds=THREAD_KINDS,
-        urgencies=URGENCIES,
-        told=request.query.get("told", "")[:200],
-        # Only the actions the person may take are offered: ops read and write notes.
-        can_act=session.has(*DESK),
+    thread_id = _thread_id(request)
+    fragment = request.query.get("fragment") == "1"
+    pane = await thread_pane(
+        request,
+        session,
+        thread_id,
+        place=DeskPlace.of(request.query) if fragment else None,
+        notice=request.query.get("notice", ""),
+        told=request.query.get("told", ""),
     )
+    if fragment:
+        return render("thread_fragment.html", instant=now(request), session=session, pane=pane)
+    return await _own_page(request, session, pane)
+
+
+async def _own_page(
+    request: web.Request, session: WebSession, pane: dict[str, Any], status: int = 200
+) -> web.Response:
+    """The thread on a page of its own, the rail counting every view as the desk does."""
+    counts = await services_of(request).inbox_pages.view_counts(session)
+    return render(
+        "thread.html", status, instant=now(request), session=session, pane=pane, counts=counts
+    )
+
+
+async def _not_sent(
+    request: web.Request,
+    session: WebSession,
+    form: Any,
+    thread_id: int,
+    *,
+    warnings: ReplyChecksFailed | None = None,
+    others: bool = False,
+) -> web.Response:
+    """The page the reply was written on again, with its text and what held it back."""
+    place = posted_from(str(form.get("back", "")))
+    if place is not None:
+        place = replace(place, thread_id=thread_id)
+    pane = await thread_pane(
+        request,
+        session,
+        thread_id,
+        place=place,
+        draft=str(form.get("body", ""))[:5000],
+        warnings=warnings.warnings if warnings else (),
+        others_replying=others or bool(warnings and warnings.others),
+    )
+    if place is not None:
+        return await desk_page(request, session, place, pane, status=NOT_SENT)
+    return await _own_page(request, session, pane, NOT_SENT)
 
 
 async def reply(request: web.Request) -> web.StreamResponse:
@@ -112,15 +132,37 @@ async def reply(request: web.Request) -> web.StreamResponse:
             key=str(form.get("key", ""))[:100] or secrets.token_urlsafe(16),
             override=form.get("override") == "1",
         )
+    except ReplyChecksFailed as held:
+        return await _not_sent(request, session, form, thread_id, warnings=held)
     except ReplyCollisionError:
-        raise _back(thread_id, "collision") from None
-    raise _back(thread_id, "sent")
+        return await _not_sent(request, session, form, thread_id, others=True)
+    raise _back(form, thread_id, "sent")
+
+
+async def move_to_private(request: web.Request) -> web.StreamResponse:
+    """The reply box's text as a direct message, and "we've written to you in private" in
+    public (once per thread)."""
+    session, form, thread_id = await _action(request, *DESK, doing="writing privately")
+    try:
+        await services_of(request).replies.move_to_private(
+            session.workspace_id,
+            thread_id,
+            session.agent_id,
+            str(form.get("body", "")),
+            key=str(form.get("key", ""))[:100] or secrets.token_urlsafe(16),
+            override=form.get("override") == "1",
+        )
+    except ReplyChecksFailed as held:
+        return await _not_sent(request, session, form, thread_id, warnings=held)
+    except ReplyCollisionError:
+        return await _not_sent(request, session, form, thread_id, others=True)
+    raise _back(form, thread_id, "private")
 
 
 async def take_thread(request: web.Request) -> web.StreamResponse:
-    session, _, thread_id = await _action(request, *DESK, doing="taking a thread")
+    session, form, thread_id = await _action(request, *DESK, doing="taking a thread")
     await services_of(request).inbox_pages.take(session, thread_id)
-    raise _back(thread_id, "taken")
+    raise _back(form, thread_id, "taken")
 
 
 async def close_thread(request: web.Request) -> web.StreamResponse:
@@ -134,11 +176,11 @@ async def resolve_thread(request: web.Request) -> web.StreamResponse:
 
 
 async def _close(request: web.Request, reason: str, notice: str, doing: str) -> web.StreamResponse:
-    session, _, thread_id = await _action(request, *DESK, doing=doing)
+    session, form, thread_id = await _action(request, *DESK, doing=doing)
     await services_of(request).close_without_reply(
         session.workspace_id, thread_id, reason, f"agent:{session.agent_id}"
     )
-    raise _back(thread_id, notice)
+    raise _back(form, thread_id, notice)
 
 
 async def add_note(request: web.Request) -> web.StreamResponse:
@@ -146,7 +188,7 @@ async def add_note(request: web.Request) -> web.StreamResponse:
     told = await services_of(request).inbox_pages.add_note(
         session, thread_id, str(form.get("body", ""))
     )
-    raise _back(thread_id, "noted", f"&told={len(told)}" if told else "")
+    raise _back(form, thread_id, "noted", len(told))
 
 
 async def add_customer_note(request: web.Request) -> web.StreamResponse:
@@ -154,7 +196,7 @@ async def add_customer_note(request: web.Request) -> web.StreamResponse:
     await services_of(request).inbox_pages.add_customer_note(
         session, thread_id, str(form.get("body", ""))
     )
-    raise _back(thread_id, "customer_noted")
+    raise _back(form, thread_id, "customer_noted")
 
 
 def _optional_id(value: object) -> int | None:
@@ -177,7 +219,7 @@ async def assign_thread(request: web.Request) -> web.StreamResponse:
     agent_id = _optional_id(key) if kind == "agent" else None
     team_id = _optional_id(key) if kind == "team" else None
     await services_of(request).inbox_pages.assign(session, thread_id, agent_id, team_id)
-    raise _back(thread_id, "assigned")
+    raise _back(form, thread_id, "assigned")
 
 
 class SnoozeForm(BaseModel):
@@ -208,7 +250,7 @@ async def snooze_thread(request: web.Request) -> web.StreamResponse:
     session, form, thread_id = await _action(request, *DESK, doing="snoozing a thread")
     hours = validated_form(SnoozeForm, form).hours
     await services_of(request).inbox_pages.snooze(session, thread_id, hours)
-    raise _back(thread_id, "woken" if hours is None else "snoozed")
+    raise _back(form, thread_id, "woken" if hours is None else "snoozed")
 
 
 async def correct_thread(request: web.Request) -> web.StreamResponse:
@@ -219,7 +261,7 @@ async def correct_thread(request: web.Request) -> web.StreamResponse:
         session.workspace_id, thread_id, correction.field, correction.value,
         f"agent:{session.agent_id}",
     )  # fmt: skip
-    raise _back(thread_id, "corrected")
+    raise _back(form, thread_id, "corrected")
 
 
 async def start_replying(request: web.Request) -> web.Response:
@@ -236,6 +278,7 @@ def add_thread_pages(app: web.Application) -> None:
     app.router.add_get("/threads/{thread_id}", thread_page)
     for action, handler in (
         ("reply", reply),
+        ("private", move_to_private),
         ("take", take_thread),
         ("close", close_thread),
         ("notes", add_note),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aiohttp import web
 
 from inbox.domain.web import InboxFilters
@@ -10,7 +12,12 @@ FILTERS = ("network", "kind", "priority", "language", "topic", "sla")
 
 
 def view_filters(request: web.Request) -> InboxFilters:
-    return InboxFilters(**{name: (request.query.get(name, "")[:64] or None) for name in FILTERS})
+    return filters_from(request.query)
+
+
+def filters_from(query: Mapping[str, str]) -> InboxFilters:
+    """The filters named in a query string (an address's, or a page's own)."""
+    return InboxFilters(**{name: (query.get(name, "")[:64] or None) for name in FILTERS})
 
 
 def thread_ids(listed: str | None, most: int) -> frozenset[int] | None:

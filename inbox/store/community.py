@@ -262,6 +262,7 @@ class PgCommunityAnswers:
                 None,
                 None,
                 None,
+                reviewer_id,  # who let it through, named on the thread
             ) or await conn.fetchrow(BY_KEY, workspace_id, key)
             assert item is not None  # the thread is there: the answer's row names it
             await conn.execute(LINK_OUTBOX, workspace_id, answer_id, item["id"])

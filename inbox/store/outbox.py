@@ -31,8 +31,9 @@ WITH thread_row AS (
     FROM thread t WHERE t.workspace_id = $1 AND t.id = $2
 ), inserted AS (
     INSERT INTO outbox_item (workspace_id, thread_id, network, kind, idempotency_key, body,
-                             in_reply_to, account_id, recipient_id)
-    SELECT workspace_id, id, network, $3, $4, $5, in_reply_to, account_id, $8 FROM thread_row
+                             in_reply_to, account_id, recipient_id, agent_id)
+    SELECT workspace_id, id, network, $3, $4, $5, in_reply_to, account_id, $8, $9
+    FROM thread_row
     ON CONFLICT (workspace_id, idempotency_key) DO NOTHING
     RETURNING *
 )
@@ -106,6 +107,7 @@ class PgOutboxStore:
         in_reply_to: str | None = None,
         account_id: int | None = None,
         recipient_id: str | None = None,
+        agent_id: int | None = None,
     ) -> OutboxItem:
         async with self._db.connection() as conn:
             row = await conn.fetchrow(
@@ -118,6 +120,7 @@ class PgOutboxStore:
                 in_reply_to,
                 account_id,
                 recipient_id,
+                agent_id,
             )
             if row is None:
                 row = await conn.fetchrow(BY_KEY, workspace_id, idempotency_key)

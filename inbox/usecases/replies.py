@@ -1,7 +1,11 @@
-"""Replies from agents, with a collision guard, and community answers held for approval.
+"""Replies from agents, with a collision guard and checks before sending, moving a thread
+to a private message, and community answers held for approval.
 
 When an agent starts replying, others opening the thread see who is on it; a second reply
 within that time needs an explicit override, so a customer does not get two answers at once.
+Every reply goes through the checks of `routing.reply_checks` (personal data echoed in
+public, a promise when the team is closed, an open incident left unsaid): warnings the agent
+overrides knowingly, and a text the network would refuse, which nothing overrides.
 A trusted community member's answer goes to an agent, who approves it, edits it or rejects
 it (saying why) before anything is posted; each member sees their own answers and credit.
 Both sides meet the same pure checks (routing.reply_checks): over the network's limit is
@@ -32,22 +36,40 @@ from inbox.domain.errors import (
 )
 from inbox.domain.outbox import OutboxItem, OutboxKind
 from inbox.domain.people import Role
+from inbox.domain.replies import ThreadReplyFacts
 from inbox.domain.text import is_storable
+from inbox.domain.thread import Priority, ThreadKind
 from inbox.domain.web import WebSession
-from inbox.ports import CommunityAnswerStore, OutboxStore, ReplyDesk
-from routing.reply_checks import ReplyCheck, check_reply
+from inbox.ports import CommunityAnswerStore, OutboxStore, ReplyDesk, ReplyFactsQuery, SlaQuery
+from inbox.usecases.sla import KeepClocks
+from routing.reply_checks import (
+    AnswerCheck,
+    LinkedIncident,
+    ReplyContext,
+    ReplyWarning,
+    check_answer,
+    check_reply,
+)
+from sla.calendar import Calendar
+from sla.policy import ThreadFacts
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 REPLYING_WINDOW = timedelta(minutes=2)
-LONGEST_REPLY = 5000  # the network's own limit is checked when it is posted
+LONGEST_REPLY = 5000  # beyond the checks' per-network limits: what the inbox stores at most
 REVIEW_DECISIONS = ("approve", "edit", "reject")
 # Who reviews the community's answers: those who may change a thread (ops watch and read).
 REVIEWERS = (Role.AGENT, Role.LEAD, Role.ADMIN)
 LONGEST_NOTE = 1000
 # A member's page lists their latest answers (the credit counts them all).
 MOST_ANSWERS_SHOWN = 50
+# What the thread says in public when the conversation moves to a direct message, in the
+# thread's language (English otherwise).
+PRIVATE_NOTICES = {
+    "en": "We've written to you in a private message.",
+    "fr": "Nous vous avons écrit en message privé.",
+}
 
 
 class ReplyCollisionError(InboxError):
@@ -61,6 +83,20 @@ class ReplyCollisionError(InboxError):
         self.others = others
 
 
+class ReplyChecksFailed(InboxError):
+    """The reply did not pass its checks: sent only with an override, and never when one of
+    the warnings is blocking (too long for the network)."""
+
+    def __init__(self, warnings: list[ReplyWarning], others: list[int]) -> None:
+        super().__init__("; ".join(w.message for w in warnings))
+        self.warnings = warnings
+        self.others = others  # colleagues replying now, if any, to be overridden as well
+
+    @property
+    def blocking(self) -> bool:
+        return any(w.blocking for w in self.warnings)
+
+
 def _checked_body(body: object) -> str:
     if not isinstance(body, str) or not body.strip():
         raise ConfigurationError("body", "a reply needs some text")
@@ -70,10 +106,38 @@ def _checked_body(body: object) -> str:
     return body.replace("\r\n", "\n").strip()
 
 
+class ThreadCalendars:
+    """The calendar a thread's team works by: the calendar of its latest SLA clock, else of
+    the policy its facts select now, under the SLA settings in force."""
+
+    def __init__(self, query: SlaQuery, clocks: KeepClocks) -> None:
+        self._query = query
+        self._clocks = clocks
+
+    async def of(self, workspace_id: int, facts: ThreadReplyFacts) -> Calendar | None:
+        rules = self._clocks.rules_for(workspace_id, await self._query.sla_settings(workspace_id))
+        name = facts.calendar
+        if name is None or name not in rules.calendars:
+            try:
+                selecting = ThreadFacts(
+                    kind=ThreadKind(facts.kind),
+                    priority=Priority(facts.priority),
+                    network=facts.network,
+                    team_id=facts.team_id,
+                    vip=facts.vip,
+                )
+            except ValueError:
+                return None
+            name = rules.book.select(selecting)[0].calendar
+        return rules.calendars.get(name)
+
+
 @dataclass(frozen=True, slots=True)
 class Replies:
     desk: ReplyDesk
     outbox: OutboxStore
+    facts: ReplyFactsQuery
+    calendars: ThreadCalendars
     clock: Clock = lambda: datetime.now(UTC)
 
     async def start(self, workspace_id: int, thread_id: int, agent_id: int) -> list[int]:
@@ -82,6 +146,14 @@ class Replies:
         return await self.desk.mark_replying(
             workspace_id, thread_id, agent_id, now, now - REPLYING_WINDOW
         )
+
+    async def check(
+        self, workspace_id: int, thread_id: int, body: object, *, direct: bool = False
+    ) -> list[ReplyWarning]:
+        """The warnings `body` would raise as a reply (or, `direct`, a direct message)."""
+        text = _checked_body(body)
+        facts = await self._facts(workspace_id, thread_id)
+        return await self._warnings(workspace_id, facts, text, direct=direct)
 
     async def send(
         self,
@@ -93,15 +165,106 @@ class Replies:
         key: str,
         override: bool = False,
     ) -> OutboxItem:
+        """Queue the reply. Raises ReplyChecksFailed when it raises warnings (unless
+        overridden; a blocking one, always), ReplyCollisionError when a colleague is replying
+        (unless overridden)."""
         text = _checked_body(body)
-        others = await self.start(workspace_id, thread_id, agent_id)
-        if others and not override:
-            raise ReplyCollisionError(others)
+        facts = await self._facts(workspace_id, thread_id)
+        await self._passed(workspace_id, thread_id, agent_id, facts, text, override=override)
         item = await self.outbox.enqueue(
-            workspace_id, thread_id, OutboxKind.REPLY, f"reply:{agent_id}:{key}", text
+            workspace_id,
+            thread_id,
+            OutboxKind.REPLY,
+            f"reply:{agent_id}:{key}",
+            text,
+            agent_id=agent_id,
         )
         await self.desk.done_replying(workspace_id, thread_id, agent_id)
         return item
+
+    async def move_to_private(
+        self,
+        workspace_id: int,
+        thread_id: int,
+        agent_id: int,
+        body: object,
+        *,
+        key: str,
+        override: bool = False,
+    ) -> tuple[OutboxItem, OutboxItem]:
+        """Write to the customer in a direct message (X) or a direct status (Mastodon) on the
+        same thread, and say so in public in the thread's language, once per thread however
+        many private messages follow. The direct message and the public notice, queued."""
+        text = _checked_body(body)
+        facts = await self._facts(workspace_id, thread_id)
+        if not facts.can_go_private:
+            raise ConfigurationError(
+                "private",
+                "only a public X or Mastodon thread with a customer message moves to a private "
+                "message",
+            )
+        await self._passed(
+            workspace_id, thread_id, agent_id, facts, text, override=override, direct=True
+        )
+        direct = await self.outbox.enqueue(
+            workspace_id,
+            thread_id,
+            OutboxKind.DIRECT_MESSAGE,
+            f"private:{agent_id}:{key}",
+            text,
+            recipient_id=facts.customer_id if facts.network == "x" else None,
+            agent_id=agent_id,
+        )
+        notice = await self.outbox.enqueue(
+            workspace_id,
+            thread_id,
+            OutboxKind.REPLY,
+            f"private-notice:{thread_id}",
+            PRIVATE_NOTICES.get(facts.language or "", PRIVATE_NOTICES["en"]),
+            agent_id=agent_id,
+        )
+        await self.desk.done_replying(workspace_id, thread_id, agent_id)
+        return direct, notice
+
+    async def _facts(self, workspace_id: int, thread_id: int) -> ThreadReplyFacts:
+        facts = await self.facts.reply_facts(workspace_id, thread_id)
+        if facts is None:
+            raise NotFoundError("thread", thread_id)
+        return facts
+
+    async def _warnings(
+        self, workspace_id: int, facts: ThreadReplyFacts, text: str, *, direct: bool
+    ) -> list[ReplyWarning]:
+        context = ReplyContext(
+            network=facts.network,
+            public=not (direct or facts.private),
+            direct=direct or facts.private,
+            now=self.clock(),
+            customer_handle=facts.customer_handle,
+            customer_texts=facts.customer_texts,
+            calendar=await self.calendars.of(workspace_id, facts),
+            team=facts.team,
+            incidents=tuple(LinkedIncident(i.title, i.keywords, i.places) for i in facts.incidents),
+        )
+        return check_reply(text, context)
+
+    async def _passed(
+        self,
+        workspace_id: int,
+        thread_id: int,
+        agent_id: int,
+        facts: ThreadReplyFacts,
+        text: str,
+        *,
+        override: bool,
+        direct: bool = False,
+    ) -> None:
+        warnings = await self._warnings(workspace_id, facts, text, direct=direct)
+        others = await self.start(workspace_id, thread_id, agent_id)
+        if any(w.blocking for w in warnings) or (warnings and not override):
+            raise ReplyChecksFailed(warnings, [] if override else others)
+        if others and not override:
+            raise ReplyCollisionError(others)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +283,7 @@ class Draft:
     otherwise the checks say why not (refused, or warnings not yet confirmed)."""
 
     question: OfferedQuestion
-    check: ReplyCheck
+    check: AnswerCheck
     answer_id: int | None = None
 
 
@@ -185,7 +348,7 @@ class CommunityAnswers:
         question = offered[0]
         if question.pending_answer_id is not None:
             raise ConflictError("your answer to this question is waiting for review already")
-        check = check_reply(text, question.network, question.customer_texts)
+        check = check_answer(text, question.network, self.clock(), question.customer_texts)
         if check.refused or (check.warnings and not despite_warnings):
             return Draft(question, check)
         answer_id = await self.store.submit(workspace_id, member_id, thread_id, text)
@@ -200,11 +363,12 @@ class CommunityAnswers:
 
     # -- staff --------------------------------------------------------------------------
 
-    async def for_review(self, session: WebSession) -> list[tuple[AnswerForReview, ReplyCheck]]:
+    async def for_review(self, session: WebSession) -> list[tuple[AnswerForReview, AnswerCheck]]:
         """Pending answers, oldest first, each with the checks its text meets."""
         _reviewer(session)
         pending = await self.store.for_review(session.workspace_id)
-        return [(a, check_reply(a.body, a.network, a.customer_texts)) for a in pending]
+        now = self.clock()
+        return [(a, check_answer(a.body, a.network, now, a.customer_texts)) for a in pending]
 
     async def pending_count(self, session: WebSession) -> int:
         _reviewer(session)
@@ -261,7 +425,9 @@ class CommunityAnswers:
         if decision == "edit" or (decision == "approve" and body is not None):
             edited = _checked_body(body)
         if decision != "reject":
-            check = check_reply(edited or answer.body, answer.network, answer.customer_texts)
+            check = check_answer(
+                edited or answer.body, answer.network, self.clock(), answer.customer_texts
+            )
             if check.refused:
                 raise ConfigurationError("body", "; ".join(check.refusals))
         status = AnswerStatus.REJECTED if decision == "reject" else (

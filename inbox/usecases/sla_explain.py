@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from inbox.domain.errors import NotFoundError
 from inbox.ports import SlaQuery
@@ -20,7 +21,11 @@ class ExplainThreadSla:
         self._rules = rules
         self._clock = clock
 
-    async def __call__(self, workspace_id: int, thread_id: int) -> list[dict[str, Any]]:
+    async def __call__(
+        self, workspace_id: int, thread_id: int, time_zone: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Each clock explained; its summary's times in `time_zone` (the reader's, labelled),
+        else in its calendar's."""
         clocks = await self._query.thread_clocks(workspace_id, thread_id)
         if not clocks:
             raise NotFoundError("SLA clocks of thread", thread_id)
@@ -38,6 +43,7 @@ class ExplainThreadSla:
         suspending = {
             p.name for p in rules.book.policies.values() if p.suspend_during_major_incidents
         }
+        reader_zone = _zone(time_zone)
         explained = []
         for clock in clocks:
             calendar = rules.calendars.get(clock.calendar)
@@ -51,6 +57,7 @@ class ExplainThreadSla:
                 budget=timedelta(seconds=clock.budget_seconds),
                 now=now,
                 suspensions=windows if clock.policy in suspending else (),
+                reader_zone=reader_zone,
             )
             explained.append(
                 {
@@ -79,3 +86,11 @@ class ExplainThreadSla:
                 }
             )
         return explained
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    """The reader's zone; None (the calendar's) when there is none or it cannot be read."""
+    try:
+        return ZoneInfo(name) if name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None

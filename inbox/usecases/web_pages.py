@@ -106,6 +106,11 @@ class InboxPages:
         # Pictures are shown through the image proxy, by links signed for this workspace.
         return page if self._media is None else self._media.signed(session.workspace_id, page)
 
+    async def view_counts(self, session: WebSession) -> dict[str, int]:
+        """How many threads each view holds for the person now (the rail shows them)."""
+        _staff(session)
+        return await self._query.view_counts(session.workspace_id, session.agent_id, self._clock())
+
     async def search(self, session: WebSession, words: str) -> SearchResults:
         """Threads whose messages hold the words, and customers by name or @handle."""
         _staff(session)

@@ -318,7 +318,8 @@ async def test_a_canned_response_fills_the_reply_box_and_the_count_follows(
     await page.select_option("#canned", label="sorry")
     text = "Sorry @handle_u1, we are looking into it."
     assert await page.input_value("#reply") == text
-    assert await page.inner_text("#count") == str(280 - len(text))
+    # What X takes, less the "@handle_u1 " the connector starts the reply with.
+    assert await page.inner_text("#count") == str(280 - len("@handle_u1 ") - len(text))
 
 
 async def test_an_admin_fills_a_calendar_with_public_holidays_from_the_admin_menu(

@@ -71,7 +71,7 @@ async def test_an_agent_logs_in_sees_the_inbox_escaped_and_replies(
         assert "Content-Security-Policy" in r.headers
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert" in html
-    thread_id = re.search(r'href="/threads/(\d+)"', html)
+    thread_id = re.search(r'data-thread="(\d+)"', html)
     assert thread_id is not None
     url = f"{base}/threads/{thread_id.group(1)}"
     async with session.get(url) as r:
@@ -242,7 +242,8 @@ async def test_the_thread_page_shows_the_customer_and_their_other_threads(
     await signed_in(session, base, "ana@example.com")
     async with session.get(f"{base}/threads/{newest}") as r:
         page = await r.text()
-    assert "x:handle_u7" in page
+    # Their identity links to their profile on the network.
+    assert '<a href="https://x.com/handle_u7" rel="noopener noreferrer" target="_blank">' in page
     assert "my earlier question" in page
 
 
@@ -264,7 +265,7 @@ async def test_views_and_filters_narrow_the_inbox(
 
     async def shown(query: str) -> int:
         async with session.get(f"{base}/inbox?{query}") as r:
-            return (await r.text()).count('href="/threads/')
+            return (await r.text()).count('data-thread="')
 
     assert await shown("view=all") == 2
     assert await shown("view=all&kind=complaint") == 1
@@ -364,7 +365,8 @@ async def test_canned_responses_are_offered_filled_for_the_thread(
     async with session.get(f"{base}/threads/{thread_id}") as r:
         page = await r.text()
     assert 'data-text="Hi @handle_u1, ana here &lt;b&gt;on it&lt;/b&gt;."' in page
-    assert 'data-limit="280"' in page
+    # What X takes, less the "@handle_u1 " the reply starts with when it is posted.
+    assert 'data-limit="269"' in page
 
 
 async def test_pages_are_compressed_and_never_show_the_session_token_itself(

@@ -65,6 +65,32 @@ async def test_a_second_reply_while_someone_replies_needs_an_override(
     assert queued == 1
 
 
+async def test_a_reply_the_checks_hold_back_says_why_and_whether_an_override_sends_it(
+    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
+) -> None:
+    session, base = client
+    ana = await person(services, db, workspace_id, "ana", Role.AGENT)
+    text = "@acme my order never came, write to sarah@example.com"
+    await services.ingest(workspace_id, IngestBatch([mention("1", conversation="c1", text=text)]))
+    url = f"{base}/api/v1/threads/{await thread_of(db, workspace_id, 'c1')}/replies"
+    echoing = {"body": "We wrote to sarah@example.com", "key": "k1"}
+    async with session.post(url, json=echoing, headers=bearer(ana)) as r:
+        assert r.status == 409
+        said = (await r.json())["error"]
+    assert said["code"] == "reply_checks"
+    assert said["overridable"] is True
+    assert [w["check"] for w in said["warnings"]] == ["personal_data"]
+    async with session.post(url, json={**echoing, "override": True}, headers=bearer(ana)) as r:
+        assert r.status == 202
+    # Too long for X: no override sends it.
+    too_long = {"body": "a" * 300, "key": "k2", "override": True}
+    async with session.post(url, json=too_long, headers=bearer(ana)) as r:
+        assert r.status == 409
+        said = (await r.json())["error"]
+    assert said["overridable"] is False
+    assert said["warnings"][0]["blocking"] is True
+
+
 async def test_a_community_answer_waits_for_an_agent_and_is_credited(
     client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
 ) -> None:

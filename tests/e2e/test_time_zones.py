@@ -72,10 +72,13 @@ def csrf_of(html: str) -> str:
 
 
 def deadline_words(html: str) -> str:
-    """What the thread page says its deadline is, with the time's hover text."""
-    found = re.search(r'Deadline <time datetime="[^"]+" title="([^"]+)">([^<]+)</time>', html)
+    """What the thread's SLA panel says its deadline is, with the time's hover text."""
+    found = re.search(
+        r'<time datetime="[^"]+" title="([^"]+)" class="sla-left">([^<]+)</time>', html
+    )
     assert found is not None, "no deadline on the page"
-    return f"{found.group(2)} | {found.group(1)}"
+    # The words keep each time on one line (no-break spaces).
+    return f"{found.group(2)} | {found.group(1)}".replace("\xa0", " ")
 
 
 async def a_thread(services: Services, db: Database, workspace_id: int) -> int:

@@ -53,3 +53,18 @@ def test_an_answer_after_the_deadline_is_breached_however_few_minutes_counted() 
     )
     assert why.state == "breached"
     assert why.business_elapsed == timedelta(hours=1)
+
+
+def test_the_sentence_speaks_the_readers_zone_and_labels_it() -> None:
+    start = datetime(2026, 4, 3, 18, 30, tzinfo=PARIS)
+    why = explain(
+        OFFICE,
+        started_at=start,
+        deadline=deadline(OFFICE, start, timedelta(hours=1)),
+        stopped_at=None,
+        budget=timedelta(hours=1),
+        now=datetime(2026, 4, 7, 10, 0, tzinfo=PARIS),
+        reader_zone=ZoneInfo("America/New_York"),
+    )
+    assert why.summary.startswith("Started Fri 03 Apr 12:30 EDT (open)")
+    assert "Due Tue 07 Apr 03:30 EDT." in why.summary

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from inbox.domain.people import Role
-from inbox.usecases.replies import ReplyCollisionError
+from inbox.usecases.replies import ReplyChecksFailed, ReplyCollisionError
 from web.api.bodies import CommunityAnswerBody, ReplyBody, ReviewBody
 from web.api.roles import EDITORS
 from web.caller import caller_of
@@ -28,7 +28,9 @@ async def start_replying(request: web.Request) -> web.Response:
 
 async def send_reply(request: web.Request) -> web.Response:
     """POST /api/v1/threads/{id}/replies {"body": "...", "key": "...", "override": false}:
-    queued for posting; 409 when another agent is replying, unless overridden."""
+    queued for posting; 409 when another agent is replying or the reply's checks warn
+    (personal data in public, a promise when the team is closed, an open incident unsaid),
+    unless overridden, and when it is too long for the network, whatever `override` says."""
     caller = await caller_of(request)
     caller.require(*EDITORS)
     agent_id = caller.require_agent()
@@ -46,6 +48,19 @@ async def send_reply(request: web.Request) -> web.Response:
     except ReplyCollisionError as exc:
         # More than a refusal: the answer says who is replying, for the client to show.
         return json_error(409, "collision", str(exc), others_replying=exc.others)
+    except ReplyChecksFailed as exc:
+        return json_error(
+            409,
+            "reply_checks",
+            str(exc),
+            # Whether sending again with "override": true would send it.
+            overridable=not exc.blocking,
+            warnings=[
+                {"check": w.check.value, "message": w.message, "blocking": w.blocking}
+                for w in exc.warnings
+            ],
+            others_replying=exc.others,
+        )
     return web.json_response({"outbox_id": item.id, "status": item.status.value}, status=202)
 
 

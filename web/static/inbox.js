@@ -1,12 +1,18 @@
-// Live updates and keyboard moves for the inbox. No framework: the server renders the rows,
-// and sends those that changed with the change (or this asks for them); this puts them in
-// place, and moves the focus.
+// Live updates, the desk and keyboard moves for the inbox. No framework: the server renders
+// the rows, and sends those that changed with the change (or this asks for them); this puts
+// them in place, and moves the focus. On the desk, a row opens its thread beside the list:
+// the server renders the thread's pane (`/threads/ID?fragment=1`), this swaps it in and keeps
+// the address (`/inbox?view=…&thread=ID`), so that the list and its live updates stay.
 "use strict";
 
 (function () {
   const rows = document.getElementById("rows");
   const loggedIn = document.querySelector("header nav") !== null;
   const onThread = window.location.pathname.match(/^\/threads\/(\d+)$/);
+  const desk = rows ? document.getElementById("desk") : null;
+  const pane = desk ? document.getElementById("desk-thread") : null;
+  // One pane at a time under this width (the stylesheet's breakpoint).
+  const narrow = window.matchMedia("(max-width: 60rem)");
   // The server's view holds this many rows; a page that shows fewer than a full list after a
   // row left asks for the whole list again, to show the next one.
   const VIEW_ROWS = 100;
@@ -101,6 +107,8 @@
       rows.appendChild(row);
     }
     localise(rows);
+    // A row sent with a change is drawn for every page: mark the one open beside the list.
+    if (desk) { markOpen(openedId()); }
     return shown;
   };
   // Rows carry their place in the list (data-order): a row comes in where the list has it.
@@ -214,20 +222,13 @@
       let changed = null;
       try { changed = JSON.parse(event.data); } catch (error) { return; }
       if (onThread) {
-        let note = document.getElementById("changed");
-        if (!note) {
-          note = document.createElement("p");
-          note.id = "changed";
-          note.className = "notice";
-          note.setAttribute("role", "status");
-          const link = document.createElement("a");
-          link.href = window.location.pathname;
-          link.textContent = "This thread has changed since the page was opened: reload it.";
-          note.appendChild(link);
-          const title = document.querySelector("main h1");
-          if (title) { title.after(note); }
-        }
+        threadChanged(window.location.pathname + window.location.search, null);
         return;
+      }
+      const open = openedId();
+      if (open && changed && Array.isArray(changed.threads) &&
+          changed.threads.some((id) => String(id) === open)) {
+        paneChanged(open);
       }
       if (changed && Array.isArray(changed.threads)) {
         // The rows sent are put in place and the threads gone taken out at once; only the
@@ -253,9 +254,13 @@
       schedule();
     });
     events.addEventListener("resync", () => { whole = true; schedule(); });
-    // Rows say "12 min left": read again now and then, with whatever changed unannounced.
+    // Rows say "12 min left": read again now and then, with whatever changed unannounced,
+    // and the other views' counts in the rail.
     window.setInterval(() => {
-      if (document.visibilityState === "visible") { whole = true; schedule(); }
+      if (document.visibilityState !== "visible") { return; }
+      whole = true;
+      schedule();
+      if (desk || onThread) { refreshCounts(); }
     }, 60000);
     // A colleague named this person in a note: say so, with a link, wherever they are.
     events.addEventListener("notice", (event) => {
@@ -276,18 +281,32 @@
     });
   }
 
-  const reply = document.getElementById("reply");
-  const count = document.getElementById("count");
-  if (reply && count) {
+  // The thread's reply box: the characters left as the network counts them (a link as
+  // `data-link-length` characters where it shortens links), canned responses, and telling
+  // colleagues, once, that this person is replying.
+  function setUpComposer(within) {
+    const reply = within.querySelector("#reply");
+    const count = within.querySelector("#count");
+    if (!reply || !count) { return; }
     const limit = Number(reply.dataset.limit || "5000");
+    const linkLength = Number(reply.dataset.linkLength || "0");
+    const counted = (text) => {
+      let length = Array.from(text).length;
+      if (linkLength) {
+        (text.match(/https?:\/\/\S+/gi) || []).forEach((link) => {
+          length += linkLength - Array.from(link).length;
+        });
+      }
+      return length;
+    };
     const show = () => {
-      const left = limit - Array.from(reply.value).length;
+      const left = limit - counted(reply.value);
       count.textContent = String(left);
       count.classList.toggle("over", left < 0);
     };
     reply.addEventListener("input", show);
-    // Colleagues see who has the reply box open; the first keystroke says so, once.
-    const form = document.getElementById("reply-form");
+    show();
+    const form = within.querySelector("#reply-form");
     let announced = false;
     reply.addEventListener("input", () => {
       if (announced || !form || !form.dataset.replying) { return; }
@@ -296,13 +315,182 @@
       body.set("csrf", form.querySelector("input[name=csrf]").value);
       fetch(form.dataset.replying, { method: "POST", body: body, credentials: "same-origin" });
     });
-    const canned = document.getElementById("canned");
+    const canned = within.querySelector("#canned");
     if (canned) {
       canned.addEventListener("change", () => {
         const chosen = canned.selectedOptions[0];
         if (chosen && chosen.dataset.text) { reply.value = chosen.dataset.text; show(); reply.focus(); }
       });
     }
+  }
+  setUpComposer(document);
+
+  // The open thread changed since it was shown: say so where it shows, with a way to see it.
+  function threadChanged(href, reload) {
+    const where = document.getElementById("thread-pane");
+    if (!where || document.getElementById("changed")) { return; }
+    const note = document.createElement("p");
+    note.id = "changed";
+    note.className = "notice";
+    note.setAttribute("role", "status");
+    const link = document.createElement("a");
+    link.href = href;
+    link.textContent = "This thread has changed since it was opened: show it again.";
+    if (reload) {
+      link.addEventListener("click", (event) => { event.preventDefault(); reload(); });
+    }
+    note.appendChild(link);
+    const head = where.querySelector(".pane-head");
+    if (head) { head.after(note); } else { where.prepend(note); }
+  }
+
+  // The desk. What the list shows (view and filters) goes with every address it makes.
+  function deskParams() {
+    const here = new URLSearchParams(window.location.search);
+    const params = new URLSearchParams();
+    params.set("view", (rows && rows.dataset.view) || "mine");
+    FILTERS.forEach((name) => { if (here.get(name)) { params.set(name, here.get(name)); } });
+    return params;
+  }
+  function openedId() {
+    const shown = pane ? pane.querySelector("#thread-pane") : null;
+    return shown && desk.classList.contains("has-thread") ? shown.dataset.thread : null;
+  }
+  function markOpen(id) {
+    rows.querySelectorAll("tr.is-open").forEach((row) => {
+      row.classList.remove("is-open");
+      const link = row.querySelector("a");
+      if (link) { link.removeAttribute("aria-current"); }
+    });
+    const row = id ? rows.querySelector('tr[data-thread="' + id + '"]') : null;
+    if (row) {
+      row.classList.add("is-open");
+      const link = row.querySelector("a");
+      if (link) { link.setAttribute("aria-current", "true"); }
+    }
+  }
+  let loading = null;
+  // Swap the thread's pane in; `push`: a new place in the history; `focus`: move the focus
+  // to the thread (a phone, where the list is gone); `quiet`: a live refresh of the thread
+  // already open, which keeps the reader where they were.
+  function openThread(id, how) {
+    const params = deskParams();
+    params.set("fragment", "1");
+    if (loading) { loading.abort(); }
+    const controller = new AbortController();
+    loading = controller;
+    const scrolled = pane.scrollTop;
+    if (!how.quiet) { pane.setAttribute("aria-busy", "true"); }
+    return fetch("/threads/" + encodeURIComponent(id) + "?" + params.toString(),
+      { credentials: "same-origin", signal: controller.signal })
+      .then((answer) => {
+        if (!answer.ok) { throw new Error("the thread did not come: " + answer.status); }
+        return answer.text();
+      })
+      .then((html) => {
+        pane.innerHTML = html;
+        desk.classList.add("has-thread");
+        markOpen(id);
+        if (how.push) {
+          const address = deskParams();
+          address.set("thread", id);
+          window.history.pushState({ thread: id }, "", "/inbox?" + address.toString());
+        }
+        const shown = pane.querySelector("#thread-pane");
+        if (shown && shown.dataset.title) { document.title = shown.dataset.title; }
+        setUpComposer(pane);
+        if (how.quiet) {
+          pane.scrollTop = scrolled;
+          return;
+        }
+        pane.scrollTop = 0;
+        const last = pane.querySelector(".conversation > li:last-child");
+        if (last) { last.scrollIntoView({ block: "nearest" }); }
+        if (how.focus) {
+          const title = pane.querySelector("#thread-title");
+          if (title) { title.focus({ preventScroll: !narrow.matches }); }
+        }
+      })
+      .catch((error) => {
+        if (error && error.name === "AbortError") { return; }
+        // The page itself can: the desk with the thread open, from the server.
+        const address = deskParams();
+        address.set("thread", id);
+        window.location.assign("/inbox?" + address.toString());
+      })
+      .finally(() => {
+        if (loading === controller) { loading = null; pane.removeAttribute("aria-busy"); }
+      });
+  }
+  function closeThread(how) {
+    const id = openedId();
+    desk.classList.remove("has-thread");
+    markOpen(null);
+    const empty = document.getElementById("desk-empty");
+    if (empty) { pane.innerHTML = empty.innerHTML; }
+    document.title = document.title.split(" · ").slice(-2).join(" · ");
+    if (how.push) {
+      window.history.pushState({}, "", "/inbox?" + deskParams().toString());
+    }
+    const link = id ? rows.querySelector('tr[data-thread="' + id + '"] a') : null;
+    if (link) { link.focus(); }
+  }
+  // A change to the open thread: shown at once when the agent is not in the middle of it
+  // (nothing typed, the focus elsewhere); otherwise said, with a way to show it.
+  function paneChanged(id) {
+    const reply = pane.querySelector("#reply");
+    const note = pane.querySelector("#note");
+    const busy = (reply && reply.value) || (note && note.value) ||
+      pane.contains(document.activeElement) || pane.querySelector("details[open].menu");
+    if (busy) {
+      threadChanged("/inbox?" + deskParams().toString() + "&thread=" + id,
+        () => openThread(id, { push: false, quiet: true }));
+    } else {
+      openThread(id, { push: false, quiet: true });
+    }
+  }
+  function refreshCounts() {
+    fetch("/inbox/counts", { credentials: "same-origin" })
+      .then((answer) => (answer.ok ? answer.json() : null))
+      .then((counts) => {
+        if (!counts) { return; }
+        document.querySelectorAll("[data-count-of]:not([data-view-count])").forEach((slot) => {
+          const count = counts[slot.dataset.countOf];
+          if (typeof count === "number") { slot.textContent = String(count); }
+        });
+      })
+      .catch(() => {});
+  }
+  if (desk && pane) {
+    rows.addEventListener("click", (event) => {
+      if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey ||
+          event.shiftKey || event.altKey) { return; }
+      const link = event.target.closest("a.row-link");
+      const row = link ? link.closest("tr[data-thread]") : null;
+      if (!row) { return; }
+      event.preventDefault();
+      openThread(row.dataset.thread, { push: true, focus: narrow.matches });
+    });
+    pane.addEventListener("click", (event) => {
+      const back = event.target.closest("[data-back]");
+      if (!back || event.metaKey || event.ctrlKey || event.shiftKey) { return; }
+      event.preventDefault();
+      closeThread({ push: true });
+    });
+    window.addEventListener("popstate", () => {
+      const id = new URLSearchParams(window.location.search).get("thread");
+      if (!id) {
+        closeThread({ push: false });
+      } else if (id !== openedId()) {
+        openThread(id, { push: false, focus: narrow.matches });
+      }
+    });
+  }
+  if (desk || onThread) {
+    // The notice of an action said once: not again when the page is reloaded or come back to.
+    const address = new URL(window.location.href);
+    ["notice", "told"].forEach((name) => address.searchParams.delete(name));
+    window.history.replaceState({ thread: desk ? openedId() : null }, "", address.toString());
   }
 
   // The shortcuts overlay: a modal dialog (the browser keeps the focus in it and closes it
@@ -350,11 +538,19 @@
       return;
     }
     const all = links();
-    const at = all.indexOf(document.activeElement);
-    if (event.key === "j" && all.length) {
+    const focused = all.indexOf(document.activeElement);
+    // From the row in focus, else from the thread open beside the list.
+    const open = all.findIndex((link) => link.closest("tr.is-open"));
+    const at = focused >= 0 ? focused : open;
+    // The arrows move in the list only from it (or from nowhere): elsewhere they scroll.
+    const arrow = event.key === "ArrowDown" || event.key === "ArrowUp";
+    if (arrow && focused < 0 && document.activeElement !== document.body) { return; }
+    if ((event.key === "j" || event.key === "ArrowDown") && all.length) {
+      event.preventDefault();
       all[Math.min(at + 1, all.length - 1)].focus();
-    } else if (event.key === "k" && all.length) {
-      all[Math.max(at - 1, 0)].focus();
+    } else if ((event.key === "k" || event.key === "ArrowUp") && all.length) {
+      event.preventDefault();
+      all[Math.max(at < 0 ? 0 : at - 1, 0)].focus();
     } else if (event.key === "/") {
       const search = document.querySelector("input[name=q]");
       if (search) { event.preventDefault(); search.focus(); }
@@ -363,10 +559,18 @@
       if (box) { event.preventDefault(); box.focus(); }
     } else if (event.key === "n") {
       const note = document.getElementById("note");
+      const box = document.getElementById("note-box");
+      if (box) { box.open = true; }
       if (note) { event.preventDefault(); note.focus(); }
     } else if (event.key === "a") {
       const to = document.getElementById("assign-to");
+      const menu = document.getElementById("assign-menu");
+      if (menu) { menu.open = true; }
       if (to) { event.preventDefault(); to.focus(); }
+    } else if (event.key === "Escape" && desk && narrow.matches && openedId()) {
+      // On a phone the list is behind the thread: back to it.
+      event.preventDefault();
+      closeThread({ push: true });
     } else if (event.key === "e") {
       // Resolve an answered thread; one waiting on us is closed only as "no reply needed",
       // a choice the agent makes with the button, not a key.

@@ -196,7 +196,7 @@ async def test_a_draft_over_the_networks_limit_is_refused_and_kept_in_its_form(
     async with browser_of(base, MEMBER) as member:
         status, _, page = await draft(member, base, world["question"], long_answer)
     assert status == 400
-    assert "Not sent: the answer is 309 characters; X takes 280: shorten it by 29." in page
+    assert "Not sent: 309 characters as X counts them; it takes 280. Shorten it by 29." in page
     assert f">{long_answer}</textarea>" in page  # nothing typed is lost
     assert 'class="over">-29</output>' in page
     assert await answers(db, workspace_id) == []
@@ -210,7 +210,10 @@ async def test_a_draft_with_personal_data_is_warned_about_and_sent_only_once_con
     async with browser_of(base, MEMBER) as member:
         status, _, page = await draft(member, base, world["question"], text)
         assert status == 200
-        assert "Look again: the answer holds an e-mail address (s***@acme-mail.com)" in page
+        assert (
+            "Look again: Personal data in a public reply: an e-mail address s***@acme-mail.com."
+            in page
+        )
         assert 'name="confirm" value="1"' in page
         assert await answers(db, workspace_id) == []
         status, location, _ = await draft(member, base, world["question"], text, confirm="1")

@@ -139,7 +139,7 @@ async def test_a_draft_over_the_limit_is_never_submitted_even_confirmed() -> Non
     held = await answers(store).draft(MEMBER, 7, "a" * 281, despite_warnings=True)
     assert held.answer_id is None
     assert held.check.refused
-    with pytest.raises(ConfigurationError, match="X takes 280"):
+    with pytest.raises(ConfigurationError, match="it takes 280"):
         await answers(store).submit(1, 7, 3, "a" * 281)  # the API's way in
     assert store.submitted == []
 
@@ -186,7 +186,7 @@ async def test_a_rejection_needs_a_note_and_ignores_the_text() -> None:
 
 async def test_an_approval_over_the_networks_limit_is_refused_before_anything_is_recorded() -> None:
     store = FakeCommunityAnswers(pending="Settings > Update.")
-    with pytest.raises(ConfigurationError, match="X takes 280"):
+    with pytest.raises(ConfigurationError, match="it takes 280"):
         await answers(store).review_by(AGENT, 1, "approve", "a" * 300)
     with pytest.raises(NotFoundError):
         await answers(store).review_by(AGENT, 2, "approve")

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from inbox.usecases.admin import AdminServices
 from inbox.usecases.admin_preferences import ManageWorkspacePreferences
+from inbox.usecases.bulk import BulkActions
 from inbox.usecases.canned import CannedResponses
 from inbox.usecases.channels import ListChannels
 from inbox.usecases.health import CheckHealth
@@ -15,7 +16,7 @@ from inbox.usecases.incidents import Incidents
 from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.live import LiveUpdates
 from inbox.usecases.replies import CommunityAnswers, Replies
-from inbox.usecases.routing import ClaimNext, CorrectClassification, RoutingSettings
+from inbox.usecases.routing import ClaimNext, CorrectClassification, RoutingSettings, SetStatus
 from inbox.usecases.sla import CloseWithoutReply, SaveSlaSettings
 from inbox.usecases.sla_explain import ExplainThreadSla
 from inbox.usecases.sla_reports import SlaNow, SlaReport
@@ -54,3 +55,6 @@ class Services:
     incidents: Incidents
     # The time as the use cases read it: what an entry point shows "now" against.
     clock: Callable[[], datetime]
+    # The agent's flow: several threads at once, and the status they set themselves.
+    bulk: BulkActions
+    set_status: SetStatus

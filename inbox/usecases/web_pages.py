@@ -21,7 +21,7 @@ from inbox.domain.web import (
     ThreadPage,
     WebSession,
 )
-from inbox.ports import InboxPageQuery
+from inbox.ports import InboxPageQuery, WaitingThreads
 
 VIEWS = ("mine", "team", "unassigned", "waiting", "community", "snoozed", "all")
 LONGEST_NOTE = 5000
@@ -32,10 +32,16 @@ STAFF = (Role.AGENT, Role.LEAD, Role.OPS, Role.ADMIN)
 
 class InboxPages:
     def __init__(
-        self, query: InboxPageQuery, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self,
+        query: InboxPageQuery,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        waiting: WaitingThreads | None = None,
     ) -> None:
         self._query = query
         self._clock = clock
+        # Told when a thread is handed over: its holder's seat may go to a waiting thread.
+        self._waiting = waiting
 
     async def inbox(
         self,
@@ -57,6 +63,11 @@ class InboxPages:
             self._clock(),
             threads,
         )
+
+    async def counts(self, session: WebSession) -> dict[str, int]:
+        """Every view's count for the person (the rail shows them), in one query."""
+        _staff(session)
+        return await self._query.view_counts(session.workspace_id, session.agent_id, self._clock())
 
     async def live_page(
         self,
@@ -150,6 +161,8 @@ class InboxPages:
             session.workspace_id, thread_id, agent_id, team_id, session.agent_id, self._clock()
         ):
             raise NotFoundError("open thread, colleague or team", thread_id)
+        if self._waiting is not None:
+            await self._waiting.seats_freed(session.workspace_id, [thread_id])
 
     async def snooze(self, session: WebSession, thread_id: int, hours: float | None) -> None:
         """Set the thread aside for some hours (None wakes it now). Its clocks keep running."""

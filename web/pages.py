@@ -10,9 +10,10 @@ from aiohttp import web
 from inbox.domain.errors import PermissionDeniedError
 from inbox.domain.people import Role
 from inbox.domain.sla import person_key
-from inbox.usecases.web_pages import VIEWS
+from inbox.usecases.web_pages import SNOOZES, VIEWS, snooze_words
 from web.inbox_rows import rows_html
 from web.keys import now, services_of
+from web.notices import said
 from web.rendering import html_response, render
 from web.session import required_session
 from web.templating import page_times
@@ -41,6 +42,10 @@ async def inbox_page(request: web.Request) -> web.Response:
         return html_response(str(html))
     instant = now(request)
     html = rows_html(rows, instant, zone=session.time_zone)
+    services = services_of(request)
+    # Who may act on threads gets the list's tools: Next, and the selection's toolbar.
+    can_act = session.has(Role.AGENT, Role.LEAD, Role.ADMIN)
+    colleagues, teams = await services.bulk.assignees(session) if can_act else ((), ())
     return render(
         "inbox.html",
         instant=instant,
@@ -49,6 +54,12 @@ async def inbox_page(request: web.Request) -> web.Response:
         count=len(rows),
         view=view,
         filters=filters,
+        view_counts=await pages.counts(session),
+        can_act=can_act,
+        colleagues=colleagues,
+        teams=teams,
+        snoozes=[(key, snooze_words(hours)) for key, hours in SNOOZES.items()],
+        said=said(request.query, session),
     )
 
 

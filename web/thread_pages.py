@@ -18,6 +18,7 @@ from inbox.domain.people import Role
 from inbox.domain.thread import Priority, ThreadKind
 from inbox.domain.web import WebSession
 from inbox.usecases.replies import ReplyCollisionError
+from inbox.usecases.web_pages import SNOOZES
 from web.errors import BadRequestError
 from web.keys import now, services_of
 from web.params import LARGEST_ID, page_id
@@ -29,7 +30,6 @@ THREAD_KINDS = tuple(k.value for k in ThreadKind if k is not ThreadKind.UNCLASSI
 URGENCIES = tuple(p.value for p in Priority)
 # What a post may hold on each network; the reply box counts down from it.
 CHARACTER_LIMITS = {"x": 280, "mastodon": 500, "bluesky": 300}
-SNOOZES = {"1h": 1.0, "4h": 4.0, "1d": 24.0, "3d": 72.0, "1w": 168.0}
 # Who may change a thread's state (community members answer through their own flow).
 DESK = (Role.AGENT, Role.LEAD, Role.ADMIN)
 NOTICES = {

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from inbox.domain.tags import checked_tag
 from inbox.domain.web import InboxFilters
 
-FILTERS = ("network", "kind", "priority", "language", "topic", "sla")
+FILTERS = ("network", "kind", "priority", "language", "topic", "sla", "tag")
 
 
 def view_filters(request: web.Request) -> InboxFilters:
-    return InboxFilters(**{name: (request.query.get(name, "")[:64] or None) for name in FILTERS})
+    asked = {name: (request.query.get(name, "")[:64] or None) for name in FILTERS}
+    if asked["tag"] is not None:
+        # Tags are kept in one spelling: "Billing " finds "billing".
+        asked["tag"] = checked_tag(asked["tag"])
+    return InboxFilters(**asked)
 
 
 def thread_ids(listed: str | None, most: int) -> frozenset[int] | None:

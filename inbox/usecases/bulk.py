@@ -21,7 +21,7 @@ from inbox.domain.web import WebSession
 from inbox.ports import BulkStore
 from inbox.usecases.routing import AssignWaiting
 from inbox.usecases.sla import CloseWithoutReply
-from inbox.usecases.web_pages import LONGEST_SNOOZE
+from inbox.usecases.web_pages import LONGEST_SNOOZE, snooze_words
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ class BulkActions:
         until = self._clock() + timedelta(hours=hours)
         async with self._store.transaction(session.workspace_id) as writer:
             done, skipped = await writer.snooze(session.workspace_id, ids, until)
-        return _outcome(session, BulkAction.SNOOZE, done, skipped, _duration(hours))
+        return _outcome(session, BulkAction.SNOOZE, done, skipped, snooze_words(hours))
 
     async def close(self, session: WebSession, thread_ids: Iterable[int]) -> BulkOutcome:
         """No reply needed: resolved, their waiting clocks excluded from the figures (the SLA
@@ -144,12 +144,3 @@ def _outcome(
                "skipped": sum(outcome.skipped.values())},
     )  # fmt: skip
     return outcome
-
-
-def _duration(hours: float) -> str:
-    if hours >= 24 and hours % 24 == 0:
-        days = int(hours // 24)
-        return "1 week" if days == 7 else f"{days} day{'s' if days > 1 else ''}"
-    if hours == int(hours):
-        return f"{int(hours)} hour{'s' if hours != 1 else ''}"
-    return f"{round(hours * 60)} minutes"

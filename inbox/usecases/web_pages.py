@@ -27,6 +27,22 @@ VIEWS = ("mine", "team", "unassigned", "waiting", "community", "snoozed", "all")
 LONGEST_NOTE = 5000
 # Set aside for at most a month: longer is a closure, not a snooze.
 LONGEST_SNOOZE = timedelta(days=31)
+# The snoozes the pages offer, in hours, by the key their forms send.
+SNOOZES = {"1h": 1.0, "4h": 4.0, "1d": 24.0, "3d": 72.0, "1w": 168.0}
+
+
+def snooze_words(hours: float) -> str:
+    """How long a snooze lasts, as the pages say it: "4 hours", "1 day", "1 week"."""
+    if hours == 168:
+        return "1 week"
+    if hours >= 24 and hours % 24 == 0:
+        days = int(hours // 24)
+        return f"{days} day{'s' if days > 1 else ''}"
+    if hours == int(hours):
+        return f"{int(hours)} hour{'s' if hours != 1 else ''}"
+    return f"{round(hours * 60)} minutes"
+
+
 STAFF = (Role.AGENT, Role.LEAD, Role.OPS, Role.ADMIN)
 
 

@@ -10,7 +10,7 @@
   // The server's view holds this many rows; a page that shows fewer than a full list after a
   // row left asks for the whole list again, to show the next one.
   const VIEW_ROWS = 100;
-  const FILTERS = ["network", "kind", "priority", "language", "topic", "sla"];
+  const FILTERS = ["network", "kind", "priority", "language", "topic", "sla", "tag"];
   const shownIds = () =>
     Array.from(rows.querySelectorAll("tr[data-thread]"), (row) => row.dataset.thread);
 
@@ -83,9 +83,6 @@
     const shown = rows.querySelectorAll("tr[data-thread]").length;
     const count = document.getElementById("thread-count");
     if (count) { count.textContent = String(shown); }
-    document.querySelectorAll("[data-view-count]").forEach((slot) => {
-      slot.textContent = String(shown);
-    });
     const nothing = rows.querySelector("tr:not([data-thread])");
     if (shown && nothing) { nothing.remove(); }
     if (!shown && !nothing) {
@@ -213,6 +210,8 @@
     events.addEventListener("change", (event) => {
       let changed = null;
       try { changed = JSON.parse(event.data); } catch (error) { return; }
+      // Other scripts of the page hear of it too (flow.js: the rail's counts).
+      document.dispatchEvent(new CustomEvent("inbox:changed"));
       if (onThread) {
         let note = document.getElementById("changed");
         if (!note) {
@@ -342,7 +341,10 @@
 
   const links = () => Array.from(document.querySelectorAll("#rows a"));
   document.addEventListener("keydown", (event) => {
-    const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName);
+    const active = document.activeElement;
+    // A row's box (flow.js) is not a place to type: j/k go on from its row.
+    const box = active.tagName === "INPUT" && active.type === "checkbox";
+    const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(active.tagName) && !box;
     if (typing || event.ctrlKey || event.metaKey || event.altKey) { return; }
     if (document.querySelector("dialog[open]")) { return; }  // its own keys while it is open
     if (event.key === "?") {
@@ -350,7 +352,8 @@
       return;
     }
     const all = links();
-    const at = all.indexOf(document.activeElement);
+    const row = active.closest ? active.closest("#rows tr[data-thread]") : null;
+    const at = all.indexOf(row ? row.querySelector("a") : active);
     if (event.key === "j" && all.length) {
       all[Math.min(at + 1, all.length - 1)].focus();
     } else if (event.key === "k" && all.length) {

@@ -153,7 +153,8 @@
       event.preventDefault();
       const body = new URLSearchParams(new FormData(bar, event.submitter));
       if (said) { said.textContent = "…"; }
-      fetch(bar.action, {
+      // Not `bar.action`: the buttons named "action" shadow the form's property.
+      fetch(bar.getAttribute("action"), {
         method: "POST", body: body, credentials: "same-origin",
         headers: { Accept: "application/json" },
       })

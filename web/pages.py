@@ -54,7 +54,7 @@ async def inbox_page(request: web.Request) -> web.Response:
         count=len(rows),
         view=view,
         filters=filters,
-        view_counts=await pages.counts(session),
+        view_counts=pages.kept_counts(session),
         can_act=can_act,
         colleagues=colleagues,
         teams=teams,

@@ -44,6 +44,11 @@ def snooze_words(hours: float) -> str:
 
 
 STAFF = (Role.AGENT, Role.LEAD, Role.OPS, Role.ADMIN)
+# The rail's counts, read again at most this often for one person: every page asks for them
+# and each read counts every open thread of the workspace. Live updates ask again on a change,
+# so a count is never more than a few seconds behind.
+COUNTS_FRESH_FOR = timedelta(seconds=3)
+COUNTS_KEPT = 10_000  # people whose counts one process keeps at once
 
 
 class InboxPages:
@@ -56,6 +61,8 @@ class InboxPages:
     ) -> None:
         self._query = query
         self._clock = clock
+        # (workspace, agent) -> (when read, the counts)
+        self._counts: dict[tuple[int, int], tuple[datetime, dict[str, int]]] = {}
         # Told when a thread is handed over: its holder's seat may go to a waiting thread.
         self._waiting = waiting
 
@@ -81,9 +88,26 @@ class InboxPages:
         )
 
     async def counts(self, session: WebSession) -> dict[str, int]:
-        """Every view's count for the person (the rail shows them), in one query."""
+        """Every view's count for the person (the rail shows them), in one query, read again
+        at most every COUNTS_FRESH_FOR."""
+        kept = self.kept_counts(session)
+        if kept is not None:
+            return kept
+        now = self._clock()
+        counts = await self._query.view_counts(session.workspace_id, session.agent_id, now)
+        if len(self._counts) >= COUNTS_KEPT:
+            self._counts.clear()  # a burst of people: start again rather than grow
+        self._counts[(session.workspace_id, session.agent_id)] = (now, counts)
+        return dict(counts)
+
+    def kept_counts(self, session: WebSession) -> dict[str, int] | None:
+        """The person's counts if read within COUNTS_FRESH_FOR, without reading them: a page
+        never waits for a count of every open thread (its script asks for them instead)."""
         _staff(session)
-        return await self._query.view_counts(session.workspace_id, session.agent_id, self._clock())
+        kept = self._counts.get((session.workspace_id, session.agent_id))
+        if kept is None or not timedelta(0) <= self._clock() - kept[0] < COUNTS_FRESH_FOR:
+            return None
+        return dict(kept[1])
 
     async def live_page(
         self,

@@ -15,12 +15,14 @@ from inbox.domain.people import Role
 from inbox.domain.presence import AgentStatus
 from inbox.domain.web import WebSession
 from inbox.store.database import Database
+from inbox.store.inbox_pages import PgInboxPages
 from inbox.store.people import PgPeopleStore
 from inbox.store.routing import PgRoutingStore
 from inbox.store.sla_clocks import PgSlaQuery
 from inbox.usecases.routing import AssignWaiting, FollowShifts, RoutingConfigs
 from inbox.usecases.services import Services
 from inbox.usecases.sla import KeepClocks
+from inbox.usecases.web_pages import COUNTS_FRESH_FOR, InboxPages
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
@@ -228,3 +230,25 @@ async def test_a_snoozed_thread_waits_until_it_wakes(db: Database, workspace_id:
         )  # fmt: skip
     await services.close_without_reply(workspace_id, first, "no_reply_needed", f"agent:{ana}")
     assert (await holders(db, workspace_id))[snoozed] is None
+
+
+async def test_the_rails_counts_are_counted_at_most_every_few_seconds_for_a_person(
+    db: Database, workspace_id: int
+) -> None:
+    services = build_services(db)
+    ana = await agent(db, workspace_id, "ana")
+    instant = [TUESDAY_09_PARIS]
+    pages = InboxPages(PgInboxPages(db), clock=lambda: instant[0])
+    session = session_of(workspace_id, ana)
+    assert pages.kept_counts(session) is None  # a page does not wait: its script asks
+    first = await pages.counts(session)
+
+    await new_threads(services, workspace_id, "one")
+    assert await pages.counts(session) == first  # read a moment ago
+    assert pages.kept_counts(session) == first
+
+    instant[0] += COUNTS_FRESH_FOR
+    assert pages.kept_counts(session) is None
+    fresh = await pages.counts(session)
+    assert fresh["all"] == first["all"] + 1
+    assert fresh["mine"] == first["mine"] + 1

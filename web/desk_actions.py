@@ -27,6 +27,7 @@ from web.keys import services_of
 from web.notices import notice_query
 from web.params import LARGEST_ID, page_id
 from web.session import checked_form, required_session
+from web.templating import ROUTED
 from web.validation import validated_form
 
 # Who may change threads (ops read them and write notes; community members answer theirs).
@@ -87,6 +88,8 @@ async def set_status(request: web.Request) -> web.StreamResponse:
     """Available, busy or away, from the rail of any page; back to that page."""
     session = await required_session(request)
     form = await checked_form(request, session)
+    if not session.has(*ROUTED):
+        raise PermissionDeniedError("a status is for those routing gives threads to")
     status = AgentStatus.parse(str(form.get("status", "")))
     await services_of(request).set_status(session.workspace_id, session.agent_id, status)
     if _wants_json(request):

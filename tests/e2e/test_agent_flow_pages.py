@@ -139,6 +139,8 @@ async def test_next_is_not_for_ops_and_needs_the_forms_token(
     await signed_in(session, base, "ops@example.com")
     async with await _post(client, "/inbox/next", []) as r:
         assert r.status == 403
+    async with await _post(client, "/me/status", [("status", "busy")]) as r:
+        assert r.status == 403  # ops are not routed threads: no status to set
     async with session.post(f"{base}/inbox/next", data={}, allow_redirects=False) as r:
         assert r.status in (400, 403)
     page = await _page(session, f"{base}/inbox?view=all")

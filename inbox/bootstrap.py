@@ -52,6 +52,7 @@ from inbox.store.admin_people import PgPeopleAdmin, PgTeamAdmin
 from inbox.store.admin_webhooks import KeyOnFirstUseWebhookStore
 from inbox.store.admin_workspaces import PgWorkspaceDirectory, PgWorkspacePreferences
 from inbox.store.adoption import PgAdoptionQuery
+from inbox.store.bulk import PgBulkStore
 from inbox.store.canned import PgCannedStore
 from inbox.store.community import PgCommunityAnswers
 from inbox.store.connector_state import (
@@ -99,6 +100,7 @@ from inbox.usecases.admin_teams import ManageTeams
 from inbox.usecases.admin_webhooks import AdminWebhooks
 from inbox.usecases.admin_workspaces import ManageWorkspaces
 from inbox.usecases.adoption import Adoption
+from inbox.usecases.bulk import BulkActions
 from inbox.usecases.canned import CannedResponses
 from inbox.usecases.channels import ListChannels
 from inbox.usecases.group_commit import GroupCommit
@@ -114,13 +116,16 @@ from inbox.usecases.media import MediaLinks, MediaProxy
 from inbox.usecases.outbox import SendOutbox, SendPolicy
 from inbox.usecases.replies import CommunityAnswers, Replies, ThreadCalendars
 from inbox.usecases.routing import (
+    AssignWaiting,
     ClaimNext,
     ClassifyMentions,
     CorrectClassification,
+    FollowShifts,
     ReassignStale,
     RouteThreads,
     RoutingConfigs,
     RoutingSettings,
+    SetStatus,
 )
 from inbox.usecases.services import Services
 from inbox.usecases.sla import CloseWithoutReply, KeepClocks, SaveSlaSettings
@@ -170,6 +175,9 @@ def build_services(
     board.watch("listener", live.health)
     # One hasher for the process: it holds the bound on how many argon2 runs go at once.
     passwords = Argon2Passwords()
+    # Seats freed (a thread closed or handed over, someone back) go to waiting threads.
+    waiting = AssignWaiting(PgRoutingStore(db), routing, clock=utc_now)
+    close = CloseWithoutReply(PgSlaSettingsStore(db), clocks, clock=utc_now, waiting=waiting)
     return Services(
         # Rules and assignment first: a rule's priority or "no reply needed" is what the
         # clocks then see, in the same transaction. Incident links before the clocks too: a
@@ -191,7 +199,7 @@ def build_services(
         sla_now=SlaNow(PgSlaGauges(db), clock=utc_now),
         explain_sla=ExplainThreadSla(PgSlaQuery(db), clocks, clock=utc_now),
         sla_settings=SaveSlaSettings(PgSlaSettingsStore(db), clocks),
-        close_without_reply=CloseWithoutReply(PgSlaSettingsStore(db), clocks, clock=utc_now),
+        close_without_reply=close,
         correct_classification=CorrectClassification(PgThreadEdits(db), clocks),
         claim_next=ClaimNext(PgRoutingStore(db), clock=utc_now),
         routing_settings=RoutingSettings(PgRoutingStore(db)),
@@ -206,7 +214,7 @@ def build_services(
         web_logins=WebLogins(
             PgWebSessions(db), passwords, clock=utc_now, zones=TeamTimeZones(PgSlaQuery(db), clocks)
         ),
-        inbox_pages=InboxPages(PgInboxPages(db), media=media_links),
+        inbox_pages=InboxPages(PgInboxPages(db), media=media_links, waiting=waiting),
         live=live,
         canned=CannedResponses(PgCannedStore(db)),
         workspace_preferences=ManageWorkspacePreferences(PgWorkspacePreferences(db)),
@@ -218,6 +226,8 @@ def build_services(
         incident_pages=IncidentPages(PgIncidentHistory(db)),
         adoption=Adoption(PgAdoptionQuery(db), PgWorkspacePreferences(db)),
         clock=utc_now,
+        bulk=BulkActions(PgBulkStore(db), close, waiting, clock=utc_now),
+        set_status=SetStatus(PgRoutingStore(db), waiting),
     )
 
 
@@ -502,6 +512,13 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
         )
         reassign = ReassignStale(PgRoutingStore(runtime.db), RoutingConfigs(), clock=utc_now)
         learn = LearnFromCorrections(PgCorrectionStore(runtime.db))
+        shifts = FollowShifts(
+            PgRoutingStore(runtime.db),
+            PgSlaQuery(runtime.db),
+            rules,
+            AssignWaiting(PgRoutingStore(runtime.db), RoutingConfigs(), clock=utc_now),
+            clock=utc_now,
+        )
         accounts: list[AccountRunner[Any, Any]] = [*runners, *bluesky_runners, *mastodon.runners]
         # Parts are named by network and account id, not handle: /healthz needs no login.
         await asyncio.gather(
@@ -538,6 +555,11 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
                 functools.partial(_reassign_stale, reassign, runtime.workspaces),
             ),
             supervisor.every("learning", LEARN_EVERY_SECONDS, learn.run_once),
+            supervisor.every(
+                "shifts",
+                SHIFTS_EVERY_SECONDS,
+                functools.partial(_follow_shifts, shifts, runtime.workspaces),
+            ),
             supervisor.every(
                 "snoozes",
                 WAKE_EVERY_SECONDS,
@@ -699,6 +721,16 @@ async def _reassign_stale(reassign: ReassignStale, workspaces: PgWorkspaceStore)
                 "unanswered threads reassigned",
                 extra={"action": "reassign", "workspace_id": workspace_id, "moved": moved},
             )
+
+
+# A team's shift starts (and its waiting threads are given out) within this much of its
+# calendar's opening.
+SHIFTS_EVERY_SECONDS = 60.0
+
+
+async def _follow_shifts(shifts: FollowShifts, workspaces: PgWorkspaceStore) -> None:
+    for workspace_id in await workspaces.all_ids():
+        await shifts(workspace_id)
 
 
 # A snoozed thread comes back to the open pages within this much of its time.

@@ -6,13 +6,14 @@ nothing else. Classification, SLA clocks and routing plug in here as their engin
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from pydantic import SecretStr
 
+from inbox.domain.bulk import AssignTarget, Skipped
 from inbox.domain.community import (
     AnswerForReview,
     AnswerStatus,
@@ -31,6 +32,7 @@ from inbox.domain.mention import Mention
 from inbox.domain.network import ChannelStatus, Network
 from inbox.domain.outbox import OutboxItem, OutboxKind
 from inbox.domain.people import Role
+from inbox.domain.presence import AgentStatus, Presence
 from inbox.domain.replies import ThreadReplyFacts
 from inbox.domain.routing import ClaimedThread, RoutingConfig, StoredCorrection
 from inbox.domain.sla import (
@@ -522,6 +524,90 @@ class RoutingWriter(Protocol):
 
     async def count_rules(self, workspace_id: int, fired: dict[str, int], at: datetime) -> None: ...
 
+    async def waiting(
+        self, workspace_id: int, team_ids: Collection[int] | None, now: datetime, limit: int
+    ) -> list[ThreadToRoute]:
+        """Threads nobody holds in the queues of these teams (None: every team), most pressing
+        first, locked until the transaction ends; one caller at a time per workspace."""
+        ...
+
+    async def teams_around(
+        self, workspace_id: int, thread_ids: Sequence[int] = (), agent_ids: Sequence[int] = ()
+    ) -> list[int]:
+        """The teams of these threads, of the agents holding them, and of these agents."""
+        ...
+
+    async def set_status(
+        self, workspace_id: int, agent_id: int, status: AgentStatus
+    ) -> Presence | None:
+        """The agent's presence once their status is set; None without such an active agent."""
+        ...
+
+    async def team_ids(self, workspace_id: int) -> list[int]: ...
+
+    async def set_shifts(self, workspace_id: int, open_now: Mapping[int, bool]) -> dict[int, bool]:
+        """Record which teams are on shift now; those that changed, with their new state."""
+        ...
+
+
+class BulkWriter(Protocol):
+    """Actions on several threads in one transaction, each checked against the workspace and
+    the thread's state; the threads changed are announced as it ends."""
+
+    @property
+    def routing(self) -> RoutingWriter:
+        """Routing on the same transaction."""
+        ...
+
+    async def assign(
+        self,
+        workspace_id: int,
+        thread_ids: Sequence[int],
+        target: AssignTarget,
+        at: datetime,
+        reason: str,
+    ) -> tuple[list[int], dict[int, Skipped], list[int]]:
+        """(done, skipped with why, the colleagues who held the threads given away)."""
+        ...
+
+    async def tag(
+        self, workspace_id: int, thread_ids: Sequence[int], tags: Sequence[str], most: int
+    ) -> tuple[list[int], dict[int, Skipped]]: ...
+
+    async def untag(
+        self, workspace_id: int, thread_ids: Sequence[int], tags: Sequence[str]
+    ) -> tuple[list[int], dict[int, Skipped]]: ...
+
+    async def snooze(
+        self, workspace_id: int, thread_ids: Sequence[int], until: datetime
+    ) -> tuple[list[int], dict[int, Skipped]]: ...
+
+    async def target_name(self, workspace_id: int, target: AssignTarget) -> str | None:
+        """The colleague's name or the team's ("team Support FR"); None if not there."""
+        ...
+
+
+class BulkStore(Protocol):
+    def transaction(self, workspace_id: int) -> AbstractAsyncContextManager[BulkWriter]: ...
+
+    async def statuses(self, workspace_id: int, thread_ids: Sequence[int]) -> dict[int, str]:
+        """The status of each thread named that is in the workspace."""
+        ...
+
+    async def assignees(
+        self, workspace_id: int
+    ) -> tuple[tuple[tuple[int, str], ...], tuple[tuple[int, str], ...]]:
+        """Whom threads may be given to: (colleagues, teams), each (id, name)."""
+        ...
+
+
+class WaitingThreads(Protocol):
+    """Routing of the threads waiting in team queues, told when seats may have come free."""
+
+    async def seats_freed(self, workspace_id: int, thread_ids: Sequence[int]) -> None:
+        """These threads were closed or handed over: their holders and teams may have room."""
+        ...
+
 
 class RoutingStore(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[RoutingWriter]: ...
@@ -691,6 +777,10 @@ class InboxPageQuery(Protocol):
         """The teams the agent belongs to (what their "team" view shows)."""
         ...
 
+    async def view_counts(self, workspace_id: int, agent_id: int, now: datetime) -> dict[str, int]:
+        """How many threads each view holds for the agent now, without filters."""
+        ...
+
     async def thread(
         self, workspace_id: int, thread_id: int, viewer_id: int = 0, now: datetime | None = None
     ) -> ThreadPage | None: ...
@@ -747,10 +837,6 @@ class InboxPageQuery(Protocol):
     ) -> list[PageNotification]: ...
 
     async def mark_read(self, workspace_id: int, agent_id: int, at: datetime) -> None: ...
-
-    async def view_counts(self, workspace_id: int, agent_id: int, now: datetime) -> dict[str, int]:
-        """How many threads each inbox view holds for the agent now, by the view's key."""
-        ...
 
 
 class ReplyFactsQuery(Protocol):

@@ -2,10 +2,11 @@
 
 For each thread, the first rule that applies:
 1. Owner first: the agent who owns the customer, if they are staff, active, on shift, not
-   away and under capacity; otherwise the owner's team (rule 4 within it).
+   away or busy and under capacity; otherwise the owner's team (rule 4 within it).
 2. Reopened: the previous assignee on the same terms; otherwise their team, unless a rule
    set the thread's team, which holds.
-3. The team a rule already set, else the team whose skills fit best (`routing.teams`).
+3. The team a rule already set (or whose queue the thread waits in), else the team whose
+   skills fit best (`routing.teams`).
 4. Within the team, the least loaded staff agent who can take it (`routing.pick`); when
    nobody can, the thread waits in the team's queue, and the reasons say why.
 5. Community: a low-risk question on a community topic is offered to a community member
@@ -145,7 +146,9 @@ class _Router:
             if team_id is not None:
                 return self._within_team(thread, team_id, reasons)
         if thread.team_id is not None:
-            reasons.append(f"{self._label(thread.team_id)} was set by a rule")
+            label = self._label(thread.team_id)
+            why = "waiting in the queue of {}" if thread.queued else "{} was set by a rule"
+            reasons.append(why.format(label))
             return self._within_team(thread, thread.team_id, reasons)
         choice = choose_team(thread, self._teams)
         reasons.extend(choice.reasons)

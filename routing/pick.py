@@ -98,6 +98,8 @@ def unavailable(agent: AgentState, ledger: Ledger) -> str | None:
         return "off shift"
     if agent.away:
         return "away"
+    if agent.busy:
+        return "busy"
     if not ledger.has_room(agent):
         return f"at capacity ({ledger.load(agent)})"
     return None

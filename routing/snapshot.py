@@ -31,6 +31,7 @@ class AgentState:
     topics: frozenset[str] = frozenset()
     on_shift: bool = True
     away: bool = False
+    busy: bool = False  # keeps their threads, takes no new ones
     capacity: int = 8  # the most open threads the agent holds at once
     open_threads: int = 0
     assigned_recently: int = 0  # assignments received in the current fair-distribution window
@@ -73,6 +74,8 @@ class ThreadToRoute:
     personal_data: bool = False
     private: bool = False  # a direct message
     team_id: int | None = None  # set by a rule: the thread stays in that team
+    # Waiting in its team's (`team_id`) queue for someone to have room: it stays in that team.
+    queued: bool = False
 
     def __post_init__(self) -> None:
         # A typo here would quietly lift the guard that keeps complaints from the community.

@@ -26,6 +26,7 @@ from web.api.settings import add_settings_api
 from web.api.threads import add_thread_api
 from web.assets import add_assets
 from web.community import add_community_pages
+from web.desk_actions import add_desk_actions
 from web.errors import api_errors, page_errors
 from web.inbound_webhooks import add_inbound_webhooks
 from web.incidents import add_incident_pages
@@ -68,6 +69,7 @@ def _add_pages(app: web.Application, default_workspace: int) -> None:
     """Every page family, each registering its own routes."""
     add_login_pages(app, default_workspace)
     add_pages(app)
+    add_desk_actions(app)
     add_thread_pages(app)
     add_incident_pages(app)
     add_live_events(app)

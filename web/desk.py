@@ -22,10 +22,11 @@ from inbox.domain.errors import NotFoundError
 from inbox.domain.people import Role
 from inbox.domain.thread import Priority, ThreadKind
 from inbox.domain.web import ANY, InboxFilters, ThreadPage, WebSession
-from inbox.usecases.web_pages import VIEWS
+from inbox.usecases.web_pages import SNOOZES, VIEWS, snooze_words
 from routing.reply_checks import LINK_LENGTH, SHORTENED_LINKS, ReplyWarning, room
 from web.inbox_rows import rows_html
 from web.keys import now, services_of
+from web.notices import said
 from web.params import LARGEST_ID
 from web.rendering import render
 from web.templating import page_times
@@ -34,9 +35,7 @@ from web.view_params import FILTERS, filters_from
 
 THREAD_KINDS = tuple(k.value for k in ThreadKind if k is not ThreadKind.UNCLASSIFIED)
 URGENCIES = tuple(p.value for p in Priority)
-SNOOZES = {"1h": 1.0, "4h": 4.0, "1d": 24.0, "3d": 72.0, "1w": 168.0}
-SNOOZE_LABELS = (("1h", "1 hour"), ("4h", "4 hours"), ("1d", "1 day"), ("3d", "3 days"),
-                 ("1w", "1 week"))  # fmt: skip
+SNOOZE_LABELS = tuple((key, snooze_words(hours)) for key, hours in SNOOZES.items())
 # Who may change a thread's state (community members answer through their own flow).
 DESK = (Role.AGENT, Role.LEAD, Role.ADMIN)
 # The length of a reply on a network that sets none (the inbox's own bound).
@@ -250,10 +249,13 @@ async def desk_page(
     status: int = 200,
 ) -> web.Response:
     """The inbox's view at `place`: its list, and the pane of the open thread beside it."""
-    pages = services_of(request).inbox_pages
+    services = services_of(request)
+    pages = services.inbox_pages
     rows = await pages.inbox(session, place.view, filters=place.filters)
-    counts = await pages.view_counts(session)
     instant = now(request)
+    # Who may act on threads gets the list's tools: Next, and the selection's toolbar.
+    can_act = session.has(*DESK)
+    colleagues, teams = await services.bulk.assignees(session) if can_act else ((), ())
     opened = place.thread_id if pane is not None else None
     html = rows_html(rows, instant, zone=session.time_zone, link=place.thread_link, opened=opened)
     return render(
@@ -263,10 +265,16 @@ async def desk_page(
         session=session,
         rows=html,
         count=len(rows),
-        counts=counts,
+        # The rail's counts when read in the last seconds; else the page's script asks.
+        view_counts=pages.kept_counts(session),
         view=place.view,
         filters=place.filters,
         filtered=sum(1 for name in FILTERS if getattr(place.filters, name)),
         place=place,
         pane=pane,
+        can_act=can_act,
+        colleagues=colleagues,
+        teams=teams,
+        snoozes=SNOOZE_LABELS,
+        said=said(request.query, session),
     )

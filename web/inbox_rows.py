@@ -5,7 +5,8 @@ pieces of `web.components` the templates use too.
 
 A row is `<tr data-thread data-order>` with one cell and one link (the excerpt, stretched
 over the row): the page's script puts rows in place by those two attributes and moves the
-focus from link to link (j/k).
+focus from link to link (j/k). Its checkbox (above the link) selects it for the list's
+toolbar (`form="selection"`); the script keeps it ticked when the row is sent again.
 """
 
 from __future__ import annotations
@@ -37,6 +38,15 @@ def _assignee(row: InboxRow) -> str:
     return (
         f'<span class="assignee">{avatar(row.assignee, size="sm")}'
         f'<span class="visually-hidden">Assigned to </span>{escape(row.assignee)}</span>'
+    )
+
+
+def _select(thread_id: int, author: str) -> str:
+    # In a label that takes a finger's tap around the box, above the row's stretched link.
+    return (
+        f'<label class="row-pick"><input type="checkbox" class="row-select" name="thread"'
+        f' value="{thread_id}" form="selection"'
+        f' aria-label="Select the thread of {escape(author or "a customer")}"></label>'
     )
 
 
@@ -88,6 +98,8 @@ def row_html(
     chips = chip(row.kind, "kind", row.kind) + chip(row.priority, "priority", row.priority)
     if row.language:
         chips += chip(row.language, "lang")
+    for tag in row.tags:
+        chips += chip(tag, "tag")
     author = row.author or ""
     when = ""
     if latest is not None:
@@ -99,7 +111,8 @@ def row_html(
     return (
         f'<tr class="thread-row priority-{escape(row.priority)} sla-{meter.state}{is_open}'
         f' data-thread="{row.thread_id}" data-order="{order_key(row)}"><td>'
-        f'<div class="row-card">{avatar(author)}<div class="row-body"><div class="row-head">'
+        f'<div class="row-card">{_select(row.thread_id, author)}{avatar(author)}'
+        '<div class="row-body"><div class="row-head">'
         f'<span class="handle">{escape(author)}</span>{network_icon(row.network)}{when}</div>'
         f'<a class="row-link" href="{escape(link)}{row.thread_id}"{current}>'
         f"{escape(row.excerpt)}</a>"

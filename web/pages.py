@@ -68,12 +68,6 @@ async def _rows(request: web.Request, session: WebSession, place: DeskPlace) -> 
     return html_response(str(html))
 
 
-async def view_counts(request: web.Request) -> web.Response:
-    """How many threads each view holds now, for the rail's counts: {"mine": 12, ...}."""
-    session = await required_session(request)
-    return web.json_response(await services_of(request).inbox_pages.view_counts(session))
-
-
 # A live update asks for at most this many rows; the page reloads its view past it.
 MOST_ROWS_ASKED = 100
 
@@ -227,7 +221,6 @@ async def my_dashboard(request: web.Request) -> web.Response:
 
 def add_pages(app: web.Application) -> None:
     app.router.add_get("/inbox", inbox_page)
-    app.router.add_get("/inbox/counts", view_counts)
     app.router.add_get("/dashboard", dashboard)
     app.router.add_get("/me", my_dashboard)
     app.router.add_get("/search", search_page)

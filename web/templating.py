@@ -20,6 +20,8 @@ from web.timefmt import LocalTimes
 
 # What a role may open, as the rail offers it (each page checks again).
 STAFF = (Role.AGENT, Role.LEAD, Role.OPS, Role.ADMIN)
+# Who routing gives threads to, and so who sets a status (available, busy, away).
+ROUTED = (Role.AGENT, Role.LEAD, Role.ADMIN, Role.COMMUNITY)
 PAGES = (
     ("/incidents", "Incidents", (Role.OPS, Role.LEAD, Role.ADMIN)),
     ("/dashboard", "Dashboard", (Role.LEAD, Role.OPS, Role.ADMIN)),
@@ -50,6 +52,7 @@ def environment() -> jinja2.Environment:
         asset=asset_url,
         components=components,
         staff=STAFF,
+        routed=ROUTED,
         rail_pages=PAGES,
         view_labels=VIEW_LABELS,
         time_zone_names=time_zone_names,

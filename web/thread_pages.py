@@ -23,9 +23,9 @@ from inbox.domain.errors import PermissionDeniedError
 from inbox.domain.people import Role
 from inbox.domain.web import WebSession
 from inbox.usecases.replies import ReplyChecksFailed, ReplyCollisionError
+from inbox.usecases.web_pages import SNOOZES
 from web.desk import (
     DESK,
-    SNOOZES,
     DeskPlace,
     back_to,
     desk_page,
@@ -88,9 +88,9 @@ async def _own_page(
     request: web.Request, session: WebSession, pane: dict[str, Any], status: int = 200
 ) -> web.Response:
     """The thread on a page of its own, the rail counting every view as the desk does."""
-    counts = await services_of(request).inbox_pages.view_counts(session)
+    counts = services_of(request).inbox_pages.kept_counts(session)
     return render(
-        "thread.html", status, instant=now(request), session=session, pane=pane, counts=counts
+        "thread.html", status, instant=now(request), session=session, pane=pane, view_counts=counts
     )
 
 

@@ -6,9 +6,10 @@ from collections.abc import Mapping
 
 from aiohttp import web
 
+from inbox.domain.tags import checked_tag
 from inbox.domain.web import InboxFilters
 
-FILTERS = ("network", "kind", "priority", "language", "topic", "sla")
+FILTERS = ("network", "kind", "priority", "language", "topic", "sla", "tag")
 
 
 def view_filters(request: web.Request) -> InboxFilters:
@@ -17,7 +18,11 @@ def view_filters(request: web.Request) -> InboxFilters:
 
 def filters_from(query: Mapping[str, str]) -> InboxFilters:
     """The filters named in a query string (an address's, or a page's own)."""
-    return InboxFilters(**{name: (query.get(name, "")[:64] or None) for name in FILTERS})
+    asked = {name: (query.get(name, "")[:64] or None) for name in FILTERS}
+    if asked["tag"] is not None:
+        # Tags are kept in one spelling: "Billing " finds "billing".
+        asked["tag"] = checked_tag(asked["tag"])
+    return InboxFilters(**asked)
 
 
 def thread_ids(listed: str | None, most: int) -> frozenset[int] | None:

@@ -51,6 +51,7 @@ class ThreadState:
     priority: str = ""
     language: str | None = None
     topics: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +228,8 @@ def _filtered_in(filters: InboxFilters, thread: ThreadState, now: datetime | Non
     if filters.language is not None and thread.language != filters.language:
         return False
     if filters.topic is not None and filters.topic not in thread.topics:
+        return False
+    if filters.tag is not None and filters.tag not in thread.tags:
         return False
     due = thread.sla_due_at
     if filters.sla is None:

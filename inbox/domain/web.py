@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
 from inbox.domain.people import Role
+from inbox.domain.presence import Presence
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,8 @@ class WebSession:
     # their team's calendar's as it was when they logged in, else UTC.
     time_zone: str = "UTC"
     chosen_time_zone: str | None = None
+    # Their status and shift as routing sees them now (the rail shows it).
+    presence: Presence = field(default_factory=Presence)
 
     def has(self, *roles: Role) -> bool:
         return bool(self.roles & set(roles))
@@ -48,6 +51,7 @@ class InboxFilters:
     language: str | None = None
     topic: str | None = None
     sla: str | None = None  # one of SLA_STATES
+    tag: str | None = None
 
 
 # A thread's response deadline as a row shows it: gone by, within 15 minutes, later, or none.
@@ -75,6 +79,7 @@ class InboxRow:
     # The running clock whose deadline is `sla_due_at`: when it started and when it warns.
     sla_started_at: datetime | None = None
     sla_warn_at: datetime | None = None
+    tags: tuple[str, ...] = ()
 
 
 class Sender(StrEnum):

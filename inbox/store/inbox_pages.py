@@ -40,7 +40,7 @@ from inbox.store.database import Database
 # (`last_answered_at`): an automated acknowledgement leaves the customer waiting, as it
 # leaves their SLA clocks running.
 ROW_COLUMNS = """
-       t.id, t.network, t.status, t.priority, t.kind, t.language, t.topics, t.excerpt,
+       t.id, t.network, t.status, t.priority, t.kind, t.language, t.topics, t.tags, t.excerpt,
        t.sla_due_at, t.last_inbound_at, t.last_answered_at, t.assignee_id,
        a.display_name AS assignee, who.author_handle, who.author_name,
        -- the customer's real wait: from their oldest message nobody has answered
@@ -91,6 +91,7 @@ WHERE t.workspace_id = $1 AND t.status IN ('new', 'open', 'pending')
        OR ($10 = 'at_risk' AND t.sla_due_at >= $11 AND t.sla_due_at < $11 + interval '15 minutes')
        OR ($10 = 'on_time' AND t.sla_due_at >= $11 + interval '15 minutes')
        OR ($10 = 'none' AND t.sla_due_at IS NULL))
+  AND ($12::text IS NULL OR t.tags @> ARRAY[$12])
   -- a snoozed thread shows only in the snoozed view until its time comes
   AND (($2 = 'snoozed') = coalesce(t.snoozed_until > $11, false))
   {{only}}
@@ -98,7 +99,7 @@ ORDER BY t.sla_due_at NULLS LAST, t.last_inbound_at DESC NULLS LAST, t.id DESC
 LIMIT $4
 """  # noqa: S608 (constants only)
 INBOX = _INBOX.format(only="")
-INBOX_ROWS = _INBOX.format(only="AND t.id = ANY ($12::bigint[])")
+INBOX_ROWS = _INBOX.format(only="AND t.id = ANY ($13::bigint[])")
 # The thread, its customer's real wait (as its row says it) and their latest message.
 _WAITING_SINCE = ROW_COLUMNS[ROW_COLUMNS.index("CASE WHEN") : ROW_COLUMNS.index("AS waiting_since")]
 THREAD = f"""
@@ -418,6 +419,7 @@ def inbox_row(row: Any) -> InboxRow:
         waiting_since=row["waiting_since"],
         sla_started_at=row["sla_started_at"],
         sla_warn_at=row["sla_warn_at"],
+        tags=tuple(row["tags"]),
     )
 
 
@@ -450,9 +452,16 @@ class PgInboxPages:
                 filters.topic,
                 filters.sla,
                 now,
+                filters.tag,
                 *(() if threads is None else (sorted(threads),)),
             )
         return [inbox_row(row) for row in rows]
+
+    async def view_counts(self, workspace_id: int, agent_id: int, now: datetime) -> dict[str, int]:
+        async with self._db.connection() as conn:
+            row = await conn.fetchrow(VIEW_COUNTS, workspace_id, agent_id, now)
+        assert row is not None  # an aggregate always answers one row
+        return {key: int(value) for key, value in dict(row).items()}
 
     async def teams_of(self, workspace_id: int, agent_id: int) -> frozenset[int]:
         async with self._db.connection() as conn:
@@ -649,12 +658,6 @@ class PgInboxPages:
                 for row in pending
             ),
         )
-
-    async def view_counts(self, workspace_id: int, agent_id: int, now: datetime) -> dict[str, int]:
-        async with self._db.connection() as conn:
-            row = await conn.fetchrow(VIEW_COUNTS, workspace_id, agent_id, now)
-        assert row is not None  # an aggregate always answers one row
-        return {key: int(value) for key, value in dict(row).items()}
 
     async def reply_facts(self, workspace_id: int, thread_id: int) -> ThreadReplyFacts | None:
         async with self._db.connection() as conn:

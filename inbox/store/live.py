@@ -139,6 +139,7 @@ def _read_state(row: Any) -> ThreadState:
         priority=row["priority"],
         language=row["language"],
         topics=tuple(row["topics"]),
+        tags=tuple(row["tags"]),
     )
 
 
@@ -203,6 +204,7 @@ def _state(row: list[Any]) -> ThreadState:
         return ThreadState(thread_id=int(row[0]), status=None)
     (thread_id, status, assignee, team, community, waiting, snoozed, due) = row[:8]
     network, kind, priority, language, topics = row[8:13]
+    tags = row[13] if len(row) > 13 else ()
     return ThreadState(
         thread_id=int(thread_id),
         status=str(status),
@@ -217,6 +219,7 @@ def _state(row: list[Any]) -> ThreadState:
         priority=str(priority),
         language=None if language is None else str(language),
         topics=tuple(str(t) for t in topics or ()),
+        tags=tuple(str(t) for t in tags or ()),
     )
 
 

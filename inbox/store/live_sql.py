@@ -3,7 +3,7 @@ select on, built in the statement that writes it (no query per event, none per p
 
 The state of a thread `t` is a JSON array, decoded by `inbox.store.live`:
 `[id, status, assignee_id, team_id, community, waiting_on_customer, snoozed_until (epoch s),
-sla_due_at (epoch s), network, kind, priority, language, topics]`; `[id]` alone for a thread
+sla_due_at (epoch s), network, kind, priority, language, topics, tags]`; `[id]` alone for a thread
 that no longer exists. A payload is `{"workspace_id", "threads": [state, ...]}`, or, when the
 states would not fit, `{"workspace_id", "thread_ids": [...]}`; `"thread_ids": null` means
 too many threads to name.
@@ -21,12 +21,12 @@ THREAD_STATE = """json_build_array(
     coalesce(t.last_answered_at >= coalesce(t.last_inbound_at, '-infinity'), false),
     floor(extract(epoch FROM t.snoozed_until))::bigint,
     floor(extract(epoch FROM t.sla_due_at))::bigint,
-    t.network, t.kind, t.priority, t.language, t.topics)"""
+    t.network, t.kind, t.priority, t.language, t.topics, t.tags)"""
 
 # pg_notify refuses payloads of 8000 bytes or more.
 PAYLOAD_LIMIT = 7900
 NOTIFY_PAYLOAD_LIMIT = PAYLOAD_LIMIT
-# States per notification: about 120 bytes each, so a part stays well under the limit; a
+# States per notification: about 130 bytes each, so a part stays well under the limit; a
 # part that does not (long topic names) goes as ids only.
 STATES_A_NOTIFICATION = 40
 

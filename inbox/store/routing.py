@@ -1,19 +1,22 @@
 """Routing in PostgreSQL: snapshots for the pure decisions, set-based assignment writes, the
-queue claimed with SKIP LOCKED, stale assignments, rule counts, presence and corrections."""
+queue claimed with SKIP LOCKED, threads waiting in team queues, stale assignments, rule
+counts, agents' status and teams' shifts, presence and corrections."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from inbox.domain.errors import NotFoundError
+from inbox.domain.presence import AgentStatus, Presence
 from inbox.domain.routing import ClaimedThread, RoutingConfig
 from inbox.store.database import Connection, Database
 from inbox.store.live_sql import announce_threads
+from inbox.store.presence_sql import ON_SHIFT, PRESENCE_COLUMNS, presence
 from inbox.store.sla_clocks import PgClockWriter
 from routing.rules import RuleFacts, RuleOutcome, RuleSubject
 from routing.snapshot import (
@@ -27,11 +30,11 @@ from routing.snapshot import (
 
 STAFF_ROLES = ("agent", "lead", "admin")
 
-AGENTS = """
+AGENTS = f"""
 SELECT a.id, a.display_name, a.roles, a.active, a.capacity, a.languages, a.networks, a.topics,
-       a.on_shift, a.away, a.last_assigned_at,
+       {ON_SHIFT} AS on_shift, a.away, a.busy, a.last_assigned_at,
        coalesce((SELECT array_agg(m.team_id) FROM team_member m
-                 WHERE m.workspace_id = a.workspace_id AND m.agent_id = a.id), '{}') AS team_ids,
+                 WHERE m.workspace_id = a.workspace_id AND m.agent_id = a.id), '{{}}') AS team_ids,
        (SELECT count(*) FROM thread t
         WHERE t.workspace_id = a.workspace_id AND t.assignee_id = a.id
           AND t.status IN ('new', 'open', 'pending')) AS open_threads,
@@ -40,16 +43,18 @@ SELECT a.id, a.display_name, a.roles, a.active, a.capacity, a.languages, a.netwo
            AS assigned_recently
 FROM agent a
 WHERE a.workspace_id = $1 AND a.active
-"""
+"""  # noqa: S608 (constants only)
 TEAMS = "SELECT id, name, languages, networks, skills, vip FROM team WHERE workspace_id = $1"
 
-# A thread's routing facts, with who holds it. With $3 true, only threads waiting for
-# someone: nobody holds them, or their holder is gone (off shift, away, inactive).
-THREAD_FACTS = """
-SELECT t.assignee_id AS holder, t.id, t.network, t.language, t.topics, t.kind, t.priority,
+# What routing reads of a thread `t` (with its customer `c`).
+FACTS_COLUMNS = """t.id, t.network, t.language, t.topics, t.kind, t.priority,
        t.personal_data, t.private, t.team_id, coalesce(c.vip, false) AS vip, c.owner_agent_id,
        (SELECT min(m.team_id) FROM team_member m
-        WHERE m.workspace_id = t.workspace_id AND m.agent_id = c.owner_agent_id) AS owner_team_id,
+        WHERE m.workspace_id = t.workspace_id AND m.agent_id = c.owner_agent_id) AS owner_team_id"""
+# A thread's routing facts, with who holds it. With $3 true, only threads waiting for
+# someone: nobody holds them, or their holder is gone (off shift, away, inactive).
+THREAD_FACTS = f"""
+SELECT t.assignee_id AS holder, {FACTS_COLUMNS},
        (SELECT s.agent_id FROM assignment s
         WHERE s.workspace_id = t.workspace_id AND s.thread_id = t.id AND s.agent_id IS NOT NULL
         ORDER BY s.at DESC, s.id DESC LIMIT 1) AS previous_assignee_id
@@ -61,7 +66,55 @@ WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[])
         AND (t.assignee_id IS NULL OR NOT EXISTS (
               SELECT 1 FROM agent a
               WHERE a.workspace_id = t.workspace_id AND a.id = t.assignee_id
-                AND a.active AND a.on_shift AND NOT a.away))))
+                AND a.active AND {ON_SHIFT} AND NOT a.away))))
+"""  # noqa: S608 (constants only)
+
+# Threads waiting in a team's queue (of `$2`, or of any team when NULL) in the claim's order,
+# the most pressing first; not those set aside (snoozed) nor those another transaction holds.
+WAITING = f"""
+SELECT {FACTS_COLUMNS}
+FROM thread t
+LEFT JOIN customer c ON c.workspace_id = t.workspace_id AND c.id = t.customer_id
+WHERE t.workspace_id = $1 AND t.assignee_id IS NULL AND t.status IN ('new', 'open')
+  AND t.team_id IS NOT NULL AND ($2::bigint[] IS NULL OR t.team_id = ANY ($2))
+  AND NOT coalesce(t.snoozed_until > $3, false)
+ORDER BY array_position(ARRAY['urgent', 'high', 'normal', 'low'], t.priority),
+         t.sla_due_at NULLS LAST, t.id
+LIMIT $4
+FOR UPDATE OF t SKIP LOCKED
+"""  # noqa: S608 (constants only)
+# One pass over a workspace's waiting threads at a time: two passes at once would each count
+# the same free seat. Held until the transaction ends.
+LOCK_WAITING = "SELECT pg_advisory_xact_lock(hashtextextended('inbox_waiting_threads', $1))"
+# The teams of these threads and of these agents, and of the agents holding these threads:
+# whose queues a change (a close, a hand-over, someone back) may let move.
+TEAMS_AROUND = """
+SELECT DISTINCT x.team_id FROM (
+    SELECT t.team_id FROM thread t WHERE t.workspace_id = $1 AND t.id = ANY ($2::bigint[])
+    UNION ALL
+    SELECT m.team_id FROM thread t
+    JOIN team_member m ON m.workspace_id = t.workspace_id AND m.agent_id = t.assignee_id
+    WHERE t.workspace_id = $1 AND t.id = ANY ($2::bigint[])
+    UNION ALL
+    SELECT m.team_id FROM team_member m
+    WHERE m.workspace_id = $1 AND m.agent_id = ANY ($3::bigint[])
+) x
+WHERE x.team_id IS NOT NULL
+ORDER BY x.team_id
+"""
+# An agent's own status: away and busy are one choice (available clears both).
+SET_STATUS = f"""
+UPDATE agent a SET away = ($3 = 'away'), busy = ($3 = 'busy')
+WHERE a.workspace_id = $1 AND a.id = $2 AND a.active
+RETURNING {PRESENCE_COLUMNS}
+"""  # noqa: S608 (constants only)
+TEAM_IDS = "SELECT id FROM team WHERE workspace_id = $1 ORDER BY id"
+# Teams whose calendar opened or closed since the last pass, with their new state.
+SET_SHIFTS = """
+UPDATE team tm SET shift_open = d.open
+FROM unnest($2::bigint[], $3::boolean[]) AS d (id, open)
+WHERE tm.workspace_id = $1 AND tm.id = d.id AND tm.shift_open IS DISTINCT FROM d.open
+RETURNING tm.id, d.open
 """
 
 # What rules look at: the thread's classification and its latest customer message.
@@ -88,7 +141,7 @@ FROM (SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[])
           AS d(thread_id, team, priority, tags_json)) raw
 CROSS JOIN LATERAL (
     SELECT raw.thread_id, raw.team, raw.priority,
-           ARRAY(SELECT jsonb_array_elements_text(raw.tags_json::jsonb)) AS tags
+           ARRAY(SELECT lower(x) FROM jsonb_array_elements_text(raw.tags_json::jsonb) x) AS tags
 ) d
 LEFT JOIN team tm ON tm.workspace_id = $1 AND tm.name = d.team
 WHERE t.workspace_id = $1 AND t.id = d.thread_id
@@ -220,6 +273,7 @@ def _states(rows: Sequence[Any]) -> tuple[AgentState, ...]:
             topics=frozenset(row["topics"]),
             on_shift=row["on_shift"],
             away=row["away"],
+            busy=row["busy"],
             capacity=row["capacity"],
             open_threads=row["open_threads"],
             assigned_recently=row["assigned_recently"],
@@ -233,7 +287,8 @@ def _states(rows: Sequence[Any]) -> tuple[AgentState, ...]:
     )
 
 
-def _facts(row: Any) -> ThreadToRoute:
+def _facts(row: Any, *, queued: bool = False) -> ThreadToRoute:
+    """A thread's facts as THREAD_FACTS (or WAITING, `queued`) reads them."""
     return ThreadToRoute(
         thread_id=row["id"],
         network=row["network"],
@@ -244,10 +299,11 @@ def _facts(row: Any) -> ThreadToRoute:
         vip=row["vip"],
         owner_agent_id=row["owner_agent_id"],
         owner_team_id=row["owner_team_id"],
-        previous_assignee_id=row["previous_assignee_id"],
+        previous_assignee_id=None if queued else row["previous_assignee_id"],
         personal_data=row["personal_data"],
         private=row["private"],
         team_id=row["team_id"],
+        queued=queued,
     )
 
 
@@ -410,6 +466,40 @@ class PgRoutingWriter:
             )
             for row in held
         ]
+
+    async def waiting(
+        self, workspace_id: int, team_ids: Collection[int] | None, now: datetime, limit: int
+    ) -> list[ThreadToRoute]:
+        """Threads waiting in the queues of these teams (None: every team), most pressing
+        first, locked until the transaction ends; one caller at a time per workspace."""
+        await self._conn.execute(LOCK_WAITING, workspace_id)
+        teams = None if team_ids is None else sorted(team_ids)
+        rows = await self._conn.fetch(WAITING, workspace_id, teams, now, limit)
+        return [_facts(row, queued=True) for row in rows]
+
+    async def teams_around(
+        self, workspace_id: int, thread_ids: Sequence[int] = (), agent_ids: Sequence[int] = ()
+    ) -> list[int]:
+        rows = await self._conn.fetch(TEAMS_AROUND, workspace_id, list(thread_ids), list(agent_ids))
+        return [row["team_id"] for row in rows]
+
+    async def set_status(
+        self, workspace_id: int, agent_id: int, status: AgentStatus
+    ) -> Presence | None:
+        """The agent's presence once set; None when there is no such active agent."""
+        row = await self._conn.fetchrow(SET_STATUS, workspace_id, agent_id, status.value)
+        return None if row is None else presence(row)
+
+    async def team_ids(self, workspace_id: int) -> list[int]:
+        return [row["id"] for row in await self._conn.fetch(TEAM_IDS, workspace_id)]
+
+    async def set_shifts(self, workspace_id: int, open_now: Mapping[int, bool]) -> dict[int, bool]:
+        """Record which teams are on shift; those that changed, with their new state."""
+        if not open_now:
+            return {}
+        teams = sorted(open_now)
+        rows = await self._conn.fetch(SET_SHIFTS, workspace_id, teams, [open_now[t] for t in teams])
+        return {row["id"]: row["open"] for row in rows}
 
     async def count_rules(self, workspace_id: int, fired: dict[str, int], at: datetime) -> None:
         if fired:

@@ -8,6 +8,7 @@ from inbox.domain.login_throttle import LoginAttempt, LoginThrottle
 from inbox.domain.people import Role
 from inbox.domain.web import AgentLogin, WebSession
 from inbox.store.database import Database
+from inbox.store.presence_sql import PRESENCE_COLUMNS, presence
 
 # With the person's own time zone and their first team (whose calendar's zone is theirs
 # when they chose none).
@@ -29,17 +30,18 @@ VALUES ($1, $2, $3, $4, $5, $6)
 """
 # Every page asks: a read, and a write only every few minutes (a write per request would
 # flush the WAL on every page view).
-FIND = """
+FIND = f"""
 WITH touched AS (
     UPDATE web_session SET last_seen_at = $2
     WHERE token_hash = $1 AND last_seen_at < $2::timestamptz - interval '5 minutes'
 )
 SELECT s.workspace_id, s.agent_id, s.csrf_token, a.display_name, a.roles,
-       coalesce(a.time_zone, s.default_time_zone) AS time_zone, a.time_zone AS chosen_time_zone
+       coalesce(a.time_zone, s.default_time_zone) AS time_zone, a.time_zone AS chosen_time_zone,
+       {PRESENCE_COLUMNS}
 FROM web_session s
 JOIN agent a ON a.workspace_id = s.workspace_id AND a.id = s.agent_id AND a.active
 WHERE s.token_hash = $1 AND s.expires_at > $2
-"""
+"""  # noqa: S608 (constants only)
 DELETE = "DELETE FROM web_session WHERE token_hash = $1"
 SET_TIME_ZONE = "UPDATE agent SET time_zone = $3 WHERE workspace_id = $1 AND id = $2"
 # One statement, so that concurrent attempts are counted one after the other (each upsert waits
@@ -164,6 +166,7 @@ class PgWebSessions:
             csrf_token=row["csrf_token"],
             time_zone=row["time_zone"],
             chosen_time_zone=row["chosen_time_zone"],
+            presence=presence(row),
         )
 
     async def delete(self, token_hash: bytes) -> None:

@@ -1,9 +1,15 @@
 """Routing in the inbox: classify each batch, run the workspace's rules, assign, claim,
-reassign what nobody answered, and keep the routing settings.
+reassign what nobody answered, give waiting threads to whoever frees up, follow people's
+status and their teams' shifts, and keep the routing settings.
 
 Classification runs before the batch transaction (pure, no lock). Rules and assignment run
 inside it, before the SLA clocks are kept, so that a rule's priority or "no reply needed" is
 what the clocks see, and a crash never leaves a message without its assignment.
+
+Threads left waiting in a team's queue (nobody could take them) move as soon as someone may
+have room: an agent back to available (in the same transaction), a thread closed or handed
+over (right after it commits), a team's shift starting (the worker's pass, every minute,
+which also catches up with anything a stopped process left waiting).
 """
 
 from __future__ import annotations
@@ -11,19 +17,20 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
 from inbox.domain.documents import check_document
-from inbox.domain.errors import ConfigurationError
+from inbox.domain.errors import ConfigurationError, NotFoundError
 from inbox.domain.ingestion import IngestResult
 from inbox.domain.mention import Mention
+from inbox.domain.presence import AgentStatus, Presence
 from inbox.domain.routing import ClaimedThread, RoutingConfig
 from inbox.domain.thread import Priority, ThreadKind
-from inbox.ports import IngestTransaction, RoutingStore, RoutingWriter, ThreadEditStore
+from inbox.ports import IngestTransaction, RoutingStore, RoutingWriter, SlaQuery, ThreadEditStore
 from inbox.usecases.sla import KeepClocks
 from routing.assign import assign, reassign_stale
 from routing.classify import Classification, Classifier
@@ -32,6 +39,8 @@ from routing.model import Adjustment, ModelFileError, shipped_fingerprint
 from routing.rules import RuleBook, RuleError, RuleOutcome, apply_rules_many, fired_counts
 from routing.settings import WorkspaceRouting
 from routing.snapshot import Assignment
+from sla.calendar import is_open
+from sla.team_zone import team_calendar
 
 log = logging.getLogger(__name__)
 
@@ -278,6 +287,139 @@ class ClaimNext:
         if not 1 <= count <= 50:
             raise ConfigurationError("count", "claim between 1 and 50 threads at once")
         return await self._store.claim(workspace_id, agent_id, count, self._clock())
+
+
+class AssignWaiting:
+    """Threads waiting in their teams' queues go to whoever can take them now, decided by the
+    routing rules and fairness as new threads are (owner first, then the least loaded agent
+    of the team), most pressing first, set-based. Those nobody can take stay where they are,
+    unwritten."""
+
+    # Threads decided in one pass: more than any team frees seats for at once.
+    MOST_AT_ONCE = 200
+
+    def __init__(
+        self,
+        store: RoutingStore,
+        configs: RoutingConfigs,
+        *,
+        clock: Clock = lambda: datetime.now(UTC),
+    ) -> None:
+        self._store = store
+        self._configs = configs
+        self._clock = clock
+
+    async def within(
+        self, writer: RoutingWriter, workspace_id: int, team_ids: Collection[int] | None
+    ) -> int:
+        """In the writer's transaction: the waiting threads of these teams (None: every team);
+        how many were given to someone."""
+        if team_ids is not None and not team_ids:
+            return 0
+        now = self._clock()
+        waiting = await writer.waiting(workspace_id, team_ids, now, self.MOST_AT_ONCE)
+        if not waiting:
+            return 0
+        config = self._configs.parsed(workspace_id, await writer.config(workspace_id))
+        snapshot = await writer.snapshot(workspace_id, now, config.settings.fair_window)
+        decisions = assign(waiting, snapshot, config.settings.decisions())
+        given = [d for d in decisions if d.agent_id is not None]
+        await writer.apply(workspace_id, given, now, "queue")
+        if given:
+            log.info(
+                "waiting threads assigned",
+                extra={"action": "queue_assigned", "workspace_id": workspace_id,
+                       "assigned": len(given), "waiting": len(waiting)},
+            )  # fmt: skip
+        return len(given)
+
+    async def __call__(self, workspace_id: int, team_ids: Collection[int] | None = None) -> int:
+        async with self._store.transaction() as writer:
+            return await self.within(writer, workspace_id, team_ids)
+
+    async def seats_freed(self, workspace_id: int, thread_ids: Sequence[int]) -> None:
+        """After threads were closed or handed over: the queues of their teams and of their
+        holders' teams move. The change itself is done and stays done: should this fail, the
+        worker's pass gives the threads out within a minute."""
+        if not thread_ids:
+            return
+        try:
+            async with self._store.transaction() as writer:
+                teams = await writer.teams_around(workspace_id, thread_ids)
+                await self.within(writer, workspace_id, teams)
+        except Exception as exc:  # the close or hand-over already committed: keep it so
+            log.warning(
+                "waiting threads not assigned after a change; the next pass will",
+                extra={"action": "queue_assign_failed", "workspace_id": workspace_id,
+                       "error": type(exc).__name__},
+            )  # fmt: skip
+
+
+class SetStatus:
+    """An agent sets their own status: available, busy (keeps their threads, gets no new
+    ones) or away (gets none; what they leave unanswered is reassigned after the workspace's
+    `reassign_after_minutes`). Back to available, the waiting threads of their teams are
+    given out at once, in the same transaction."""
+
+    def __init__(self, store: RoutingStore, waiting: AssignWaiting) -> None:
+        self._store = store
+        self._waiting = waiting
+
+    async def __call__(self, workspace_id: int, agent_id: int, status: AgentStatus) -> Presence:
+        async with self._store.transaction() as writer:
+            presence = await writer.set_status(workspace_id, agent_id, status)
+            if presence is None:
+                raise NotFoundError("agent", agent_id)
+            if presence.takes_new_threads:
+                teams = await writer.teams_around(workspace_id, agent_ids=[agent_id])
+                await self._waiting.within(writer, workspace_id, teams)
+        log.info(
+            "status set",
+            extra={"action": "agent_status", "workspace_id": workspace_id, "agent_id": agent_id,
+                   "status": status.value},
+        )  # fmt: skip
+        return presence
+
+
+class FollowShifts:
+    """Each team is on shift while its calendar (its SLA policy's, as for its time zone) is
+    open. The worker's pass, every minute: records which teams are open now, then gives out
+    whatever waits while someone can take it (a shift that started; anything a stopped
+    process left waiting)."""
+
+    def __init__(
+        self,
+        store: RoutingStore,
+        sla: SlaQuery,
+        clocks: KeepClocks,
+        waiting: AssignWaiting,
+        *,
+        clock: Clock,
+    ) -> None:
+        self._store = store
+        self._sla = sla
+        self._clocks = clocks
+        self._waiting = waiting
+        self._clock = clock
+
+    async def __call__(self, workspace_id: int) -> int:
+        """How many waiting threads were given to someone."""
+        rules = self._clocks.rules_for(workspace_id, await self._sla.sla_settings(workspace_id))
+        now = self._clock()
+        async with self._store.transaction() as writer:
+            open_now = {}
+            for team_id in await writer.team_ids(workspace_id):
+                calendar = team_calendar(rules.book, rules.calendars, team_id)
+                open_now[team_id] = calendar is None or is_open(calendar, now)
+            changed = await writer.set_shifts(workspace_id, open_now)
+            if changed:
+                log.info(
+                    "shifts changed",
+                    extra={"action": "shifts", "workspace_id": workspace_id,
+                           "started": sorted(t for t, on in changed.items() if on),
+                           "ended": sorted(t for t, on in changed.items() if not on)},
+                )  # fmt: skip
+            return await self._waiting.within(writer, workspace_id, None)
 
 
 class ReassignStale:

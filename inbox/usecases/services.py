@@ -9,6 +9,7 @@ from datetime import datetime
 from inbox.usecases.admin import AdminServices
 from inbox.usecases.admin_preferences import ManageWorkspacePreferences
 from inbox.usecases.adoption import Adoption
+from inbox.usecases.bulk import BulkActions
 from inbox.usecases.canned import CannedResponses
 from inbox.usecases.channels import ListChannels
 from inbox.usecases.health import CheckHealth
@@ -18,7 +19,7 @@ from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.live import LiveUpdates
 from inbox.usecases.media import MediaProxy
 from inbox.usecases.replies import CommunityAnswers, Replies
-from inbox.usecases.routing import ClaimNext, CorrectClassification, RoutingSettings
+from inbox.usecases.routing import ClaimNext, CorrectClassification, RoutingSettings, SetStatus
 from inbox.usecases.sla import CloseWithoutReply, SaveSlaSettings
 from inbox.usecases.sla_explain import ExplainThreadSla
 from inbox.usecases.sla_reports import SlaNow, SlaReport
@@ -63,3 +64,6 @@ class Services:
     adoption: Adoption
     # The time as the use cases read it: what an entry point shows "now" against.
     clock: Callable[[], datetime]
+    # The agent's flow: several threads at once, and the status they set themselves.
+    bulk: BulkActions
+    set_status: SetStatus

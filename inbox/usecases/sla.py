@@ -26,7 +26,7 @@ from inbox.domain.errors import ConfigurationError, ConflictError, NotFoundError
 from inbox.domain.ingestion import IngestResult
 from inbox.domain.sla import SlaSettings, StoredClock, ThreadTimeline
 from inbox.domain.thread import Priority
-from inbox.ports import ClockWriter, IngestTransaction, SlaSettingsStore
+from inbox.ports import ClockWriter, IngestTransaction, SlaSettingsStore, WaitingThreads
 from sla.acknowledge import acknowledgement
 from sla.calendar import (
     WEEKDAYS,
@@ -593,7 +593,8 @@ def _checked_reason(reason: str) -> None:
 class CloseWithoutReply:
     """ "No reply needed" (spam, praise), a post deleted by its author, a hidden comment: the
     thread is resolved and its waiting clock ends excluded from the figures, in one
-    transaction. A later customer message reopens the thread and starts a new clock."""
+    transaction. A later customer message reopens the thread and starts a new clock. Once
+    closed, the seats it frees go to threads waiting in the queues (`waiting`)."""
 
     def __init__(
         self,
@@ -601,10 +602,12 @@ class CloseWithoutReply:
         clocks: KeepClocks,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        waiting: WaitingThreads | None = None,
     ) -> None:
         self._store = store
         self._clocks = clocks
         self._clock = clock
+        self._waiting = waiting
 
     async def many(
         self, workspace_id: int, thread_ids: Sequence[int], reason: str, closed_by: str
@@ -616,6 +619,8 @@ class CloseWithoutReply:
                 workspace_id, thread_ids, self._clock(), reason, closed_by
             )
             await self._clocks.keep(writer, workspace_id, closed)
+        if self._waiting is not None:
+            await self._waiting.seats_freed(workspace_id, closed)
         return closed
 
     async def __call__(
@@ -633,3 +638,5 @@ class CloseWithoutReply:
                     )
                 raise NotFoundError("thread", thread_id)
             await self._clocks.keep(writer, workspace_id, [thread_id])
+        if self._waiting is not None:
+            await self._waiting.seats_freed(workspace_id, [thread_id])

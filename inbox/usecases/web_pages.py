@@ -21,14 +21,35 @@ from inbox.domain.web import (
     ThreadPage,
     WebSession,
 )
-from inbox.ports import InboxPageQuery
+from inbox.ports import InboxPageQuery, WaitingThreads
 from inbox.usecases.media import MediaLinks
 
 VIEWS = ("mine", "team", "unassigned", "waiting", "community", "snoozed", "all")
 LONGEST_NOTE = 5000
 # Set aside for at most a month: longer is a closure, not a snooze.
 LONGEST_SNOOZE = timedelta(days=31)
+# The snoozes the pages offer, in hours, by the key their forms send.
+SNOOZES = {"1h": 1.0, "4h": 4.0, "1d": 24.0, "3d": 72.0, "1w": 168.0}
+
+
+def snooze_words(hours: float) -> str:
+    """How long a snooze lasts, as the pages say it: "4 hours", "1 day", "1 week"."""
+    if hours == 168:
+        return "1 week"
+    if hours >= 24 and hours % 24 == 0:
+        days = int(hours // 24)
+        return f"{days} day{'s' if days > 1 else ''}"
+    if hours == int(hours):
+        return f"{int(hours)} hour{'s' if hours != 1 else ''}"
+    return f"{round(hours * 60)} minutes"
+
+
 STAFF = (Role.AGENT, Role.LEAD, Role.OPS, Role.ADMIN)
+# The rail's counts, read again at most this often for one person: every page asks for them
+# and each read counts every open thread of the workspace. Live updates ask again on a change,
+# so a count is never more than a few seconds behind.
+COUNTS_FRESH_FOR = timedelta(seconds=3)
+COUNTS_KEPT = 10_000  # people whose counts one process keeps at once
 
 
 class InboxPages:
@@ -38,10 +59,15 @@ class InboxPages:
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         media: MediaLinks | None = None,
+        waiting: WaitingThreads | None = None,
     ) -> None:
         self._query = query
         self._clock = clock
         self._media = media
+        # (workspace, agent) -> (when read, the counts)
+        self._counts: dict[tuple[int, int], tuple[datetime, dict[str, int]]] = {}
+        # Told when a thread is handed over: its holder's seat may go to a waiting thread.
+        self._waiting = waiting
 
     async def inbox(
         self,
@@ -63,6 +89,28 @@ class InboxPages:
             self._clock(),
             threads,
         )
+
+    async def counts(self, session: WebSession) -> dict[str, int]:
+        """Every view's count for the person (the rail shows them), in one query, read again
+        at most every COUNTS_FRESH_FOR."""
+        kept = self.kept_counts(session)
+        if kept is not None:
+            return kept
+        now = self._clock()
+        counts = await self._query.view_counts(session.workspace_id, session.agent_id, now)
+        if len(self._counts) >= COUNTS_KEPT:
+            self._counts.clear()  # a burst of people: start again rather than grow
+        self._counts[(session.workspace_id, session.agent_id)] = (now, counts)
+        return dict(counts)
+
+    def kept_counts(self, session: WebSession) -> dict[str, int] | None:
+        """The person's counts if read within COUNTS_FRESH_FOR, without reading them: a page
+        never waits for a count of every open thread (its script asks for them instead)."""
+        _staff(session)
+        kept = self._counts.get((session.workspace_id, session.agent_id))
+        if kept is None or not timedelta(0) <= self._clock() - kept[0] < COUNTS_FRESH_FOR:
+            return None
+        return dict(kept[1])
 
     async def live_page(
         self,
@@ -105,11 +153,6 @@ class InboxPages:
             raise NotFoundError("thread", thread_id)
         # Pictures are shown through the image proxy, by links signed for this workspace.
         return page if self._media is None else self._media.signed(session.workspace_id, page)
-
-    async def view_counts(self, session: WebSession) -> dict[str, int]:
-        """How many threads each view holds for the person now (the rail shows them)."""
-        _staff(session)
-        return await self._query.view_counts(session.workspace_id, session.agent_id, self._clock())
 
     async def search(self, session: WebSession, words: str) -> SearchResults:
         """Threads whose messages hold the words, and customers by name or @handle."""
@@ -162,6 +205,8 @@ class InboxPages:
             session.workspace_id, thread_id, agent_id, team_id, session.agent_id, self._clock()
         ):
             raise NotFoundError("open thread, colleague or team", thread_id)
+        if self._waiting is not None:
+            await self._waiting.seats_freed(session.workspace_id, [thread_id])
 
     async def snooze(self, session: WebSession, thread_id: int, hours: float | None) -> None:
         """Set the thread aside for some hours (None wakes it now). Its clocks keep running."""

@@ -90,6 +90,7 @@ def test_the_owner_gets_the_thread_when_on_shift_and_under_capacity() -> None:
     [
         ({"on_shift": False}, "owner a7 is off shift"),
         ({"away": True}, "owner a7 is away"),
+        ({"busy": True}, "owner a7 is busy"),
         ({"active": False}, "owner a7 is inactive"),
         ({"open_threads": 8, "capacity": 8}, "owner a7 is at capacity (8/8)"),
     ],
@@ -119,6 +120,17 @@ def test_with_nobody_free_in_the_owners_team_the_thread_waits_in_its_queue() -> 
     assert (decision.agent_id, decision.team_id) == (None, 1)
     assert "nobody in team Care can take it (all 3 off shift)" in decision.reasons
     assert decision.reasons[-1] == "left in the queue of team Care"
+
+
+def test_a_thread_waiting_in_a_queue_goes_to_a_free_agent_of_that_team_never_a_busy_one() -> None:
+    busy = agent(7, 3, busy=True)
+    decision = one(
+        thread(team_id=3, queued=True, language="fr"),
+        [busy, agent(2, 2), agent(3, 3, open_threads=2)],
+        teams=(FR, BILLING),
+    )
+    assert (decision.agent_id, decision.team_id) == (3, 3)
+    assert decision.reasons[0] == "waiting in the queue of team Billing"
 
 
 def test_a_community_member_never_gets_a_thread_as_its_owner() -> None:

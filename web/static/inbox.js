@@ -16,7 +16,7 @@
   // The server's view holds this many rows; a page that shows fewer than a full list after a
   // row left asks for the whole list again, to show the next one.
   const VIEW_ROWS = 100;
-  const FILTERS = ["network", "kind", "priority", "language", "topic", "sla"];
+  const FILTERS = ["network", "kind", "priority", "language", "topic", "sla", "tag"];
   const shownIds = () =>
     Array.from(rows.querySelectorAll("tr[data-thread]"), (row) => row.dataset.thread);
 
@@ -89,9 +89,6 @@
     const shown = rows.querySelectorAll("tr[data-thread]").length;
     const count = document.getElementById("thread-count");
     if (count) { count.textContent = String(shown); }
-    document.querySelectorAll("[data-view-count]").forEach((slot) => {
-      slot.textContent = String(shown);
-    });
     const nothing = rows.querySelector("tr:not([data-thread])");
     if (shown && nothing) { nothing.remove(); }
     if (!shown && !nothing) {
@@ -221,6 +218,8 @@
     events.addEventListener("change", (event) => {
       let changed = null;
       try { changed = JSON.parse(event.data); } catch (error) { return; }
+      // Other scripts of the page hear of it too (flow.js: the rail's counts).
+      document.dispatchEvent(new CustomEvent("inbox:changed"));
       if (onThread) {
         threadChanged(window.location.pathname + window.location.search, null);
         return;
@@ -260,7 +259,6 @@
       if (document.visibilityState !== "visible") { return; }
       whole = true;
       schedule();
-      if (desk || onThread) { refreshCounts(); }
     }, 60000);
     // A colleague named this person in a note: say so, with a link, wherever they are.
     events.addEventListener("notice", (event) => {
@@ -449,18 +447,6 @@
       openThread(id, { push: false, quiet: true });
     }
   }
-  function refreshCounts() {
-    fetch("/inbox/counts", { credentials: "same-origin" })
-      .then((answer) => (answer.ok ? answer.json() : null))
-      .then((counts) => {
-        if (!counts) { return; }
-        document.querySelectorAll("[data-count-of]:not([data-view-count])").forEach((slot) => {
-          const count = counts[slot.dataset.countOf];
-          if (typeof count === "number") { slot.textContent = String(count); }
-        });
-      })
-      .catch(() => {});
-  }
   if (desk && pane) {
     rows.addEventListener("click", (event) => {
       if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey ||
@@ -528,9 +514,12 @@
     });
   }
 
-  const links = () => Array.from(document.querySelectorAll("#rows a"));
+  const links = () => Array.from(document.querySelectorAll("#rows a.row-link"));
   document.addEventListener("keydown", (event) => {
-    const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName);
+    const active = document.activeElement;
+    // A row's box (flow.js) is not a place to type: j/k go on from its row.
+    const box = active.tagName === "INPUT" && active.type === "checkbox";
+    const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(active.tagName) && !box;
     if (typing || event.ctrlKey || event.metaKey || event.altKey) { return; }
     if (document.querySelector("dialog[open]")) { return; }  // its own keys while it is open
     if (event.key === "?") {
@@ -538,8 +527,9 @@
       return;
     }
     const all = links();
-    const focused = all.indexOf(document.activeElement);
-    // From the row in focus, else from the thread open beside the list.
+    const row = active.closest ? active.closest("#rows tr[data-thread]") : null;
+    // From the row in focus (its link, or its box), else from the thread open beside the list.
+    const focused = all.indexOf(row ? row.querySelector("a.row-link") : active);
     const open = all.findIndex((link) => link.closest("tr.is-open"));
     const at = focused >= 0 ? focused : open;
     // The arrows move in the list only from it (or from nowhere): elsewhere they scroll.

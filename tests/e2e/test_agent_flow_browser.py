@@ -139,5 +139,5 @@ async def test_on_a_phone_the_rows_boxes_and_next_take_a_finger_and_the_list_pas
     # Next, by its key: the oldest waiting thread becomes hers and opens.
     await page.locator("#rows a >> nth=0").focus()
     await page.keyboard.press("c")
-    await page.wait_for_url(f"{base}/threads/*", timeout=DEADLINE_MS)
+    await page.wait_for_url(f"{base}/inbox?*thread=*", timeout=DEADLINE_MS)
     await page.close()

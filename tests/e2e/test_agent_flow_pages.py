@@ -109,13 +109,14 @@ async def test_next_takes_the_oldest_waiting_thread_of_the_agents_teams_and_open
 
     async with await _post(client, "/inbox/next", [("view", "team")]) as r:
         assert r.status == 303
-        assert r.headers["Location"] == f"/threads/{older}"
+        # It opens on the desk, beside the list it was taken from.
+        assert r.headers["Location"] == f"/inbox?view=team&thread={older}"
     assert await _holders(db, workspace_id) == {older: ana, newer: None}
 
     # The page's script asks for JSON: where to go, without a redirect.
     async with await _post(client, "/inbox/next", [], json=True) as r:
         assert r.status == 200
-        assert await r.json() == {"thread_id": newer, "url": f"/threads/{newer}"}
+        assert await r.json() == {"thread_id": newer, "url": f"/inbox?view=mine&thread={newer}"}
 
 
 async def test_next_with_nothing_waiting_goes_back_to_the_view_and_says_so(

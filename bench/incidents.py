@@ -10,7 +10,7 @@ The threads every detected incident linked are compared with the threads that be
 outage by construction:
 
 1. The demo: the demo's past week (`inbox.demo_history`), then its scripted day
-   (`inbox.demo.SCRIPT`) at its own pace from a Wednesday 10:00. The outage is the burst of
+   (`inbox.demo_day.SCRIPT`) at its own pace from a Wednesday 10:00. The outage is the burst of
    posts the script writes one after another within seconds (Lyon).
 2. A generated day after three weeks of history: complaints about bills, the app and slow
    connections all day, single customers' lines down (outage words, unrelated to each other)
@@ -41,7 +41,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.ingest import bench_database
-from inbox import demo, demo_history
+from inbox import demo_day, demo_history
 from inbox.bootstrap import build_services
 from inbox.domain.incidents import Incident, IncidentSource
 from inbox.domain.ingestion import IngestBatch
@@ -140,15 +140,15 @@ DEMO_BURST = range(10, 15)
 
 def demo_replay() -> Replay:
     start = WEDNESDAY.replace(hour=10)
-    customers = tuple((user_id, handle) for user_id, handle, _ in demo.CUSTOMERS)
-    history = demo_history.past_week(start, customers, (demo.BRAND_ID, demo.BRAND))
+    customers = tuple((user_id, handle) for user_id, handle, _ in demo_day.CUSTOMERS)
+    history = demo_history.past_week(start, customers, (demo_day.BRAND_ID, demo_day.BRAND))
     day: list[Post] = []
     at = start
-    for number, post in enumerate(demo.SCRIPT):
+    for number, post in enumerate(demo_day.SCRIPT):
         at += timedelta(seconds=post.after)
         if number in DEMO_BURST and number > DEMO_BURST.start and post.after > 10:
             raise ValueError(f"the demo's burst is no longer a burst at post {number}")
-        who = (demo.BRAND_ID, demo.BRAND) if post.customer < 0 else customers[post.customer]
+        who = (demo_day.BRAND_ID, demo_day.BRAND) if post.customer < 0 else customers[post.customer]
         parent = day[post.reply_to].mention if post.reply_to is not None else None
         day.append(
             Post(

@@ -72,14 +72,15 @@ def percent(value: float) -> str:
     return f"{value:.0f}%"
 
 
-def nice_ticks(top: float, most: int = 5) -> list[float]:
-    """Round tick values from 0 to at least `top`, at most `most` of them: 0, 5, 10, 15."""
+def nice_ticks(top: float, most: int = 5, *, whole: bool = False) -> list[float]:
+    """Round tick values from 0 to at least `top`, at most `most` of them: 0, 5, 10, 15.
+    `whole`: the axis counts things (complaints, clocks), so no tick falls between two."""
     if top <= 0:
         return [0.0, 1.0]
     raw = top / (most - 1)
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
-    if magnitude >= 1 and step < 1:
+    if (magnitude >= 1 or whole) and step < 1:
         step = 1.0
     count = math.ceil(top / step - 1e-9)
     return [round(step * i, 10) for i in range(count + 1)]
@@ -122,7 +123,11 @@ def column_chart(
     if count == 0:
         raise ValueError("a chart needs at least one category")
     shown = [v for s in (*bars, *lines) for v in s.values if v is not None]
-    ticks = [0.0, 25.0, 50.0, 75.0, 100.0] if as_percent else nice_ticks(max(shown, default=0))
+    ticks = (
+        [0.0, 25.0, 50.0, 75.0, 100.0]
+        if as_percent
+        else nice_ticks(max(shown, default=0), whole=True)
+    )
     top = ticks[-1]
     fmt = percent if as_percent else number
     band = 100 / count

@@ -8,7 +8,7 @@ The same tour takes the README's screenshots:
 from __future__ import annotations
 
 import os
-import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -17,6 +17,7 @@ import pytest
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.network import Network
 from inbox.domain.people import Role
+from inbox.domain.web import WebSession
 from inbox.store.database import Database
 from inbox.usecases.services import Services
 from tests.e2e.test_browser import CHROMIUM, FLAGS, PASSWORD, person, recent
@@ -31,13 +32,16 @@ axe_api = pytest.importorskip(
 
 WIDTHS = {"desktop": (1440, 900), "phone": (390, 844)}
 BLOCKING = {"serious", "critical"}
-THREAD = "{thread}"  # replaced by the seeded thread's address
+# Addresses with the seeded thread's and incident's numbers filled in.
+THREAD = "/threads/{thread}"
+DESK = "/inbox?view=all&thread={thread}"
+INCIDENT = "/incidents/{incident}"
 PAGES = {
     Role.AGENT: [
-        "/inbox", "/inbox?view=all", THREAD, "/search?q=parcel", "/me", "/community/review",
+        "/inbox", DESK, THREAD, "/search?q=parcel", "/me", "/community/review",
     ],
     Role.LEAD: ["/dashboard", "/inbox?view=all", THREAD],
-    Role.OPS: ["/incidents", "/inbox?view=all"],
+    Role.OPS: ["/incidents", INCIDENT, "/inbox?view=all"],
     Role.COMMUNITY: ["/community"],
     Role.ADMIN: [
         "/admin", "/admin/people", "/admin/teams", "/admin/calendars", "/admin/sla",
@@ -74,8 +78,9 @@ QUEUE = (
 )
 
 
-async def seeded_thread(services: Services, db: Database, workspace_id: int) -> int:
-    """The queue above, ingested; the thread of its first customer."""
+async def seeded_workspace(services: Services, db: Database, workspace_id: int) -> dict[str, int]:
+    """The queue above, ingested, and an outage declared: the first customer's thread and the
+    incident, by their numbers."""
     await services.ingest(
         workspace_id,
         IngestBatch(
@@ -90,9 +95,19 @@ async def seeded_thread(services: Services, db: Database, workspace_id: int) -> 
     )
     async with db.connection() as conn:
         thread_id: int = await conn.fetchval(
-            "SELECT id FROM thread WHERE workspace_id = $1 ORDER BY id LIMIT 1", workspace_id
+            "SELECT thread_id FROM mention WHERE workspace_id = $1 AND author_handle = $2",
+            workspace_id,
+            "handle_u1",
         )
-    return thread_id
+    ops = WebSession(workspace_id, 1, "Omar", frozenset({Role.OPS}), "csrf")
+    incident = await services.incidents.open(
+        ops,
+        title="Network outage, Lyon",
+        keywords=["internet", "fibre"],
+        places=["Lyon"],
+        started_at=datetime.now(UTC) - timedelta(minutes=40),
+    )
+    return {"thread": thread_id, "incident": incident.id}
 
 
 @pytest.fixture
@@ -118,21 +133,27 @@ async def logged_in(browser: Any, base: str, email: str) -> Any:
     return page
 
 
-def shot_name(role: str, address: str, width: str) -> str:
-    page = re.sub(r"[^a-z]+", "-", address.split("?")[0].strip("/").lower()).strip("-")
-    return f"{role}-{page or 'home'}-{width}.png"
+# The screenshots the README shows (docs/screenshots/NAME-desktop.png and NAME-phone.png).
+SHOWN = {
+    (Role.AGENT, DESK): "desk",
+    (Role.LEAD, "/dashboard"): "dashboard",
+    (Role.OPS, INCIDENT): "incident",
+    (Role.COMMUNITY, "/community"): "community",
+    (Role.ADMIN, "/admin/sla"): "admin-sla",
+}
 
 
 async def audit(
-    chromium: Any, base: str, email: str | None, addresses: list[str], role: str
+    chromium: Any, base: str, email: str | None, addresses: dict[str, str | None]
 ) -> list[str]:
+    """Each address (its screenshot's name, if the README shows it) at both widths."""
     axe = axe_api.Axe()
     page = await logged_in(chromium, base, email) if email else await chromium.new_page()
     folder = os.environ.get("INBOX_SCREENSHOTS")
     problems = []
     for width, (wide, high) in WIDTHS.items():
         await page.set_viewport_size({"width": wide, "height": high})
-        for address in addresses:
+        for address, shown in addresses.items():
             answer = await page.goto(base + address)
             assert answer is not None
             assert answer.status == 200, (address, answer.status)
@@ -142,9 +163,9 @@ async def audit(
             )
             if overflow > 0:
                 problems.append(f"{width} {address}: {overflow} px wider than the screen")
-            if folder:
-                path = os.path.join(folder, shot_name(role, address, width))
-                await page.screenshot(path=path, full_page=width == "desktop")
+            if folder and shown:
+                path = os.path.join(folder, f"{shown}-{width}.png")
+                await page.screenshot(path=path)
     await page.close()
     return problems
 
@@ -159,11 +180,11 @@ async def test_each_roles_pages_have_no_serious_accessibility_violation(
     workspace_id: int,
 ) -> None:
     _, base = client
-    thread = f"/threads/{await seeded_thread(services, db, workspace_id)}"
+    numbers = await seeded_workspace(services, db, workspace_id)
     email = f"{role}@example.com"
     await person(services, db, workspace_id, email, role)
-    addresses = [thread if address == THREAD else address for address in PAGES[role]]
-    problems = await audit(chromium, base, email, addresses, str(role))
+    addresses = {address.format(**numbers): SHOWN.get((role, address)) for address in PAGES[role]}
+    problems = await audit(chromium, base, email, addresses)
     assert not problems, "\n".join(problems)
 
 
@@ -171,5 +192,5 @@ async def test_the_login_page_has_no_serious_accessibility_violation(
     chromium: Any, client: tuple[aiohttp.ClientSession, str]
 ) -> None:
     _, base = client
-    problems = await audit(chromium, base, None, ["/login"], "anyone")
+    problems = await audit(chromium, base, None, {"/login": None})
     assert not problems, "\n".join(problems)

@@ -224,6 +224,13 @@ def test_ticks_are_round_numbers_up_to_the_highest_value(top: float, ticks: list
     assert nice_ticks(top) == pytest.approx(ticks)
 
 
+@pytest.mark.parametrize(("top", "ticks"), [(1, [0, 1]), (0.3, [0, 1]), (3, [0, 1, 2, 3])])
+def test_an_axis_of_counts_has_no_tick_between_two_whole_numbers(
+    top: float, ticks: list[float]
+) -> None:
+    assert nice_ticks(top, whole=True) == pytest.approx(ticks)
+
+
 def test_a_chart_refuses_what_it_could_not_draw_honestly() -> None:
     with pytest.raises(ValueError, match="key"):
         column_chart("Bad Key", title="t", summary="s", categories=["a"])

@@ -1,7 +1,8 @@
 """The pages in a real browser: Debian's Chromium driven by Playwright. Skipped, with the
 reason, where no Chromium is installed (`.ci/run` installs it with apt-get).
 
-Set INBOX_SCREENSHOTS=docs/screenshots to refresh the README's screenshots."""
+Set INBOX_SCREENSHOTS to a folder to keep what the tests looked at (the README's screenshots come
+from tests/e2e/test_accessibility.py)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 desktop's and a phone's width, checked with axe-core: a member answers, an agent approves.
 
 Skipped, with the reason, where no Chromium or no axe-core is installed. Set
-INBOX_SCREENSHOTS=docs/screenshots to save what the pages look like."""
+INBOX_SCREENSHOTS to a folder to save what the pages look like."""
 
 from __future__ import annotations
 

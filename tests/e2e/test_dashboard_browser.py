@@ -3,7 +3,7 @@ Chromium driven by Playwright), at a desktop's and a phone's width, checked with
 nothing wider than the screen, the charts drawn, no serious accessibility finding.
 
 Skipped, with the reason, where no Chromium or no axe-core is installed. Set
-INBOX_SCREENSHOTS=docs/screenshots to save what the pages look like."""
+INBOX_SCREENSHOTS to a folder to save what the pages look like."""
 
 from __future__ import annotations
 

@@ -58,7 +58,14 @@ def past_week(
             key = f"demo-history-{number}"
             messages.append(_message(f"h{number}", key, (user_id, handle), text, lang, asked))
             answer = _message(f"h{number}r", key, brand, ANSWERS[lang], lang, answered)
-            messages.append(answer.model_copy(update={"direction": Direction.OUTBOUND}))
+            # Written on the network before the inbox was used: the adoption panel starts
+            # from them ("0% of 58 public answers through the inbox"), and grows as the
+            # demo's agents answer from the desk.
+            messages.append(
+                answer.model_copy(
+                    update={"direction": Direction.OUTBOUND, "in_reply_to": f"h{number}"}
+                )
+            )
     return sorted(messages, key=lambda m: m.created_at)
 
 

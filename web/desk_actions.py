@@ -148,6 +148,8 @@ async def act_on_selection(request: web.Request) -> web.StreamResponse:
     """The toolbar of the list: one action on the threads selected, in one transaction."""
     session = await required_session(request)
     form = await checked_form(request, session)
+    if not session.has(*DESK):  # who may not act is told so before what they sent is read
+        raise PermissionDeniedError("acting on threads is for agents, leads and admins")
     ids = _thread_ids(form)
     asked = validated_form(BulkForm, form)
     bulk = services_of(request).bulk

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -35,6 +36,9 @@ from inbox.domain.web import (
 from inbox.store import live_sql
 from inbox.store.database import Database
 
+# The states of a thread still open (waiting on us or on the customer).
+OPEN_STATUSES = "('new', 'open', 'pending')"
+
 # What an inbox row shows of a thread `t` (see `inbox_row`): the author from the thread's
 # latest customer message, and the customer's real wait. "Answered" is always by a person
 # (`last_answered_at`): an automated acknowledgement leaves the customer waiting, as it
@@ -67,39 +71,73 @@ LEFT JOIN LATERAL (
     ORDER BY c.started_at LIMIT 1
 ) clock ON true"""
 # Views: mine, team, unassigned, waiting, community, snoozed, all. Most urgent deadline
-# first; threads without one after, newest first. One query. `{only}`: nothing for the
-# view's first rows; for a live update, the changed threads' rows (a statement of its own,
-# so that its plan starts from their ids).
-_INBOX = f"""
+# first; threads without one after, newest first. One query, written for the view and the
+# filters asked (`inbox_query`): a statement with "$n IS NULL OR ..." for every filter gets,
+# once PostgreSQL plans it generically after five runs, a plan that reads every open thread
+# (1 ms became 90 ms at 20,000 threads). $1 workspace, $2 limit, $3 now, then the agent
+# when the view names them ($4), the filters' values in the order asked and, for a live
+# update, the changed threads' ids (their rows only, the plan starting from them).
+_VIEW_WHERE = {
+    "mine": "t.assignee_id = $4",
+    "unassigned": "t.assignee_id IS NULL",
+    "team": "t.team_id IN (SELECT m.team_id FROM team_member m"
+    " WHERE m.workspace_id = $1 AND m.agent_id = $4)",
+    "waiting": "t.last_answered_at IS NOT NULL"
+    " AND t.last_answered_at >= coalesce(t.last_inbound_at, '-infinity')",
+    "community": "t.community",
+    "snoozed": "",
+    "all": "",
+}
+_FILTER_WHERE = {
+    "network": "t.network = {}",
+    "kind": "t.kind = {}",
+    "priority": "t.priority = {}",
+    "language": "t.language = {}",
+    "topic": "{} = ANY (t.topics)",
+    "tag": "t.tags @> ARRAY[{}::text]",
+}
+# The views whose condition names the agent.
+_VIEWS_OF_AGENT = frozenset({"mine", "team"})
+_SLA_WHERE = {
+    "breached": "t.sla_due_at < $3",
+    "at_risk": "t.sla_due_at >= $3 AND t.sla_due_at < $3 + interval '15 minutes'",
+    "on_time": "t.sla_due_at >= $3 + interval '15 minutes'",
+    "none": "t.sla_due_at IS NULL",
+}
+
+
+@functools.lru_cache(maxsize=512)
+def inbox_query(view: str, filtered: tuple[str, ...], sla: str | None, by_ids: bool) -> str:
+    """The statement of one view with the filters named in `filtered` (their values are
+    passed in that order, after the agent if the view names them) and the SLA state `sla`;
+    `by_ids`: the changed threads' rows only (their ids the last parameter)."""
+    where = [
+        "t.workspace_id = $1",
+        f"t.status IN {OPEN_STATUSES}",
+        # a snoozed thread shows only in the snoozed view until its time comes
+        "coalesce(t.snoozed_until > $3, false)"
+        if view == "snoozed"
+        else "NOT coalesce(t.snoozed_until > $3, false)",
+    ]
+    if _VIEW_WHERE.get(view):
+        where.append(_VIEW_WHERE[view])
+    first = 5 if view in _VIEWS_OF_AGENT else 4
+    for number, name in enumerate(filtered, start=first):
+        where.append(_FILTER_WHERE[name].format(f"${number}"))
+    if sla is not None:
+        where.append(_SLA_WHERE[sla])
+    if by_ids:
+        where.append(f"t.id = ANY (${first + len(filtered)}::bigint[])")
+    conditions = "\n  AND ".join(where)
+    return f"""
 SELECT {ROW_COLUMNS}
 FROM thread t {ROW_JOINS}
-WHERE t.workspace_id = $1 AND t.status IN ('new', 'open', 'pending')
-  AND ($2 <> 'mine' OR t.assignee_id = $3)
-  AND ($2 <> 'unassigned' OR t.assignee_id IS NULL)
-  AND ($2 <> 'team' OR t.team_id IN (SELECT m.team_id FROM team_member m
-                                      WHERE m.workspace_id = $1 AND m.agent_id = $3))
-  AND ($2 <> 'waiting' OR (t.last_answered_at IS NOT NULL
-                           AND t.last_answered_at >= coalesce(t.last_inbound_at, '-infinity')))
-  AND ($2 <> 'community' OR t.community)
-  AND ($5::text IS NULL OR t.network = $5)
-  AND ($6::text IS NULL OR t.kind = $6)
-  AND ($7::text IS NULL OR t.priority = $7)
-  AND ($8::text IS NULL OR t.language = $8)
-  AND ($9::text IS NULL OR $9 = ANY (t.topics))
-  AND ($10::text IS NULL
-       OR ($10 = 'breached' AND t.sla_due_at < $11::timestamptz)
-       OR ($10 = 'at_risk' AND t.sla_due_at >= $11 AND t.sla_due_at < $11 + interval '15 minutes')
-       OR ($10 = 'on_time' AND t.sla_due_at >= $11 + interval '15 minutes')
-       OR ($10 = 'none' AND t.sla_due_at IS NULL))
-  AND ($12::text IS NULL OR t.tags @> ARRAY[$12])
-  -- a snoozed thread shows only in the snoozed view until its time comes
-  AND (($2 = 'snoozed') = coalesce(t.snoozed_until > $11, false))
-  {{only}}
+WHERE {conditions}
 ORDER BY t.sla_due_at NULLS LAST, t.last_inbound_at DESC NULLS LAST, t.id DESC
-LIMIT $4
-"""  # noqa: S608 (constants only)
-INBOX = _INBOX.format(only="")
-INBOX_ROWS = _INBOX.format(only="AND t.id = ANY ($13::bigint[])")
+LIMIT $2
+"""  # noqa: S608 (fixed fragments only; every value is a parameter)
+
+
 # The thread, its customer's real wait (as its row says it) and their latest message.
 _WAITING_SINCE = ROW_COLUMNS[ROW_COLUMNS.index("CASE WHEN") : ROW_COLUMNS.index("AS waiting_since")]
 THREAD = f"""
@@ -438,21 +476,25 @@ class PgInboxPages:
         threads: frozenset[int] | None = None,
     ) -> list[InboxRow]:
         now = now or datetime.now(UTC)
+        asked = [(name, getattr(filters, name)) for name in _FILTER_WHERE]
+        asked = [(name, value) for name, value in asked if value is not None]
+        if filters.sla is not None and filters.sla not in _SLA_WHERE:
+            return []  # no thread is in a state that does not exist
+        view = view if view in _VIEW_WHERE else "all"
+        statement = inbox_query(
+            view,
+            tuple(name for name, _ in asked),
+            filters.sla,
+            threads is not None,
+        )
         async with self._db.connection() as conn:
             rows = await conn.fetch(
-                INBOX if threads is None else INBOX_ROWS,
+                statement,
                 workspace_id,
-                view,
-                agent_id,
                 limit,
-                filters.network,
-                filters.kind,
-                filters.priority,
-                filters.language,
-                filters.topic,
-                filters.sla,
                 now,
-                filters.tag,
+                *((agent_id,) if view in _VIEWS_OF_AGENT else ()),
+                *(value for _, value in asked),
                 *(() if threads is None else (sorted(threads),)),
             )
         return [inbox_row(row) for row in rows]

@@ -338,6 +338,7 @@ async def test_a_rejected_answer_shows_the_note_and_the_question_waits_again(
 MEMBERS_ROUTES = {
     ("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"),
     ("GET", "/me"), ("POST", "/me/time-zone"),  # /me sends them to /community
+    ("POST", "/me/status"),  # routing offers them questions: away means none
     ("GET", "/events"),  # only what is told to them: nobody tells a member anything yet
     ("GET", "/community"), ("POST", "/community/questions/{thread_id}/answers"),
     ("GET", "/healthz"), ("GET", "/static/{name}"), ("GET", "/favicon.ico"),

@@ -10,6 +10,7 @@ time on hover always does.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -69,6 +70,15 @@ def known_zone(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+# Every row of every page says its times exactly on hover: the same few thousand instants,
+# formatted once each rather than on every page.
+@functools.lru_cache(maxsize=16_384)
+def _exact(instant: datetime, zone: ZoneInfo, this_year: int) -> str:
+    local = instant.astimezone(zone)
+    year = f" {local.year}" if local.year != this_year else ""
+    return f"{local:%a %d %b}{year} {local:%H:%M} {local.tzname() or zone.key}"
+
+
 @dataclass(frozen=True, slots=True)
 class LocalTimes:
     """Every time of one page, for one reader: their zone and the page's instant."""
@@ -94,9 +104,7 @@ class LocalTimes:
 
     def exact(self, instant: datetime) -> str:
         """The full local time, labelled: what a `title` shows on hover."""
-        local = self.local(instant)
-        year = f" {local.year}" if local.year != self.local(self.now).year else ""
-        return f"{local:%a %d %b}{year} {local:%H:%M} {self.abbreviation(instant)}"
+        return _exact(instant, self.zone, self.local(self.now).year)
 
     def short(self, instant: datetime) -> str:
         """The time in running text: "09:15" today; labelled with its day and zone on any

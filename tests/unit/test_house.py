@@ -59,7 +59,7 @@ def figures(output: str) -> dict[str, int]:
     return {name: int(value) for name, value in last}
 
 
-def test_the_benchmark_prints_a_tree_s_cycle_long_function_and_copies_as_figures_last(
+def test_the_benchmark_reports_a_planted_cycle_long_function_and_copies_in_its_last_lines(
     tree: Path,
 ) -> None:
     result = subprocess.run(  # noqa: S603

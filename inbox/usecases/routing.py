@@ -36,7 +36,8 @@ from routing.assign import assign, reassign_stale
 from routing.classify import Classification, Classifier
 from routing.lexicon import LexiconExtension
 from routing.model import Adjustment, ModelFileError, shipped_fingerprint
-from routing.rules import RuleBook, RuleError, RuleOutcome, apply_rules_many, fired_counts
+from routing.rules import RuleOutcome, apply_rules_many, fired_counts
+from routing.rules_document import RuleBook, RuleError
 from routing.settings import WorkspaceRouting
 from routing.snapshot import Assignment
 from sla.calendar import is_open

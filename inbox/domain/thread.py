@@ -17,6 +17,10 @@ class ThreadStatus(StrEnum):
     RESOLVED = "resolved"
 
 
+# A thread someone still has to deal with: every status but resolved.
+OPEN_STATUSES = frozenset({ThreadStatus.NEW, ThreadStatus.OPEN, ThreadStatus.PENDING})
+
+
 class Priority(StrEnum):
     LOW = "low"
     NORMAL = "normal"

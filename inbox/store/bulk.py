@@ -10,12 +10,12 @@ from datetime import datetime
 from typing import Any
 
 from inbox.domain.bulk import AssignTarget, Skipped
+from inbox.domain.thread import OPEN_STATUSES
 from inbox.store.database import Connection, Database
 from inbox.store.inbox_pages import COLLEAGUES, TEAMS
 from inbox.store.live_sql import announce_threads
 from inbox.store.routing import PgRoutingWriter
-
-OPEN = "('new', 'open', 'pending')"
+from inbox.store.thread_sql import OPEN_STATUSES_SQL
 
 # Each statement answers one row per thread asked: `found` (in the workspace), `done`, and
 # for those not done, enough to say why (their status).
@@ -39,7 +39,7 @@ changed AS (
     SET assignee_id = $3, team_id = coalesce($4, t.team_id), assigned_at = $5,
         community = false, updated_at = now()
     FROM found f
-    WHERE t.workspace_id = $1 AND t.id = f.id AND t.status IN {OPEN}
+    WHERE t.workspace_id = $1 AND t.id = f.id AND t.status IN {OPEN_STATUSES_SQL}
       AND ($3::bigint IS NULL OR t.assignee_id IS DISTINCT FROM $3)
     RETURNING t.id, t.team_id
 ),
@@ -78,7 +78,7 @@ WITH {ASKED},
 changed AS (
     UPDATE thread t SET snoozed_until = $3, updated_at = now()
     FROM found f
-    WHERE t.workspace_id = $1 AND t.id = f.id AND t.status IN {OPEN}
+    WHERE t.workspace_id = $1 AND t.id = f.id AND t.status IN {OPEN_STATUSES_SQL}
     RETURNING t.id
 )
 {ANSWER}"""  # noqa: S608 (constants only)
@@ -173,7 +173,7 @@ class PgBulkWriter:
 def _why(row: Any, *, already: bool = False) -> Skipped:
     if not row["found"]:
         return Skipped.NOT_FOUND
-    if row["status"] not in ("new", "open", "pending"):
+    if row["status"] not in OPEN_STATUSES:
         return Skipped.CLOSED
     return Skipped.ALREADY if already else Skipped.CLOSED
 

@@ -34,6 +34,7 @@ from inbox.domain.web import (
 )
 from inbox.store import live_sql
 from inbox.store.database import Database
+from inbox.store.thread_sql import OPEN_STATUSES_SQL
 
 # What an inbox row shows of a thread `t` (see `inbox_row`): the author from the thread's
 # latest customer message, and the customer's real wait. "Answered" is always by a person
@@ -73,7 +74,7 @@ LEFT JOIN LATERAL (
 _INBOX = f"""
 SELECT {ROW_COLUMNS}
 FROM thread t {ROW_JOINS}
-WHERE t.workspace_id = $1 AND t.status IN ('new', 'open', 'pending')
+WHERE t.workspace_id = $1 AND t.status IN {OPEN_STATUSES_SQL}
   AND ($2 <> 'mine' OR t.assignee_id = $3)
   AND ($2 <> 'unassigned' OR t.assignee_id IS NULL)
   AND ($2 <> 'team' OR t.team_id IN (SELECT m.team_id FROM team_member m
@@ -145,7 +146,7 @@ WITH target AS (
         team_id = coalesce(target.team_id, t.team_id),
         assigned_at = $6, community = false, updated_at = now()
     FROM target
-    WHERE t.workspace_id = $1 AND t.id = $2 AND t.status IN ('new', 'open', 'pending')
+    WHERE t.workspace_id = $1 AND t.id = $2 AND t.status IN {OPEN_STATUSES_SQL}
       AND ($3::bigint IS NULL OR target.agent_id IS NOT NULL)
       AND ($4::bigint IS NULL OR target.team_id IS NOT NULL)
     RETURNING t.*
@@ -162,17 +163,17 @@ FROM recorded r JOIN given t ON t.id = r.thread_id
 SNOOZE = f"""
 WITH snoozed AS (
     UPDATE thread SET snoozed_until = $3, updated_at = now()
-    WHERE workspace_id = $1 AND id = $2 AND status IN ('new', 'open', 'pending')
+    WHERE workspace_id = $1 AND id = $2 AND status IN {OPEN_STATUSES_SQL}
     RETURNING *
 )
 SELECT t.id, {live_sql.NOTIFY_ONE_THREAD} FROM snoozed t
 """  # noqa: S608 (constants only)
 # A snooze whose time has come ends: the thread is back in its views, announced with it.
-WAKE_SNOOZED = """
+WAKE_SNOOZED = f"""
 UPDATE thread SET snoozed_until = NULL, updated_at = now()
-WHERE workspace_id = $1 AND status IN ('new', 'open', 'pending') AND snoozed_until <= $2
+WHERE workspace_id = $1 AND status IN {OPEN_STATUSES_SQL} AND snoozed_until <= $2
 RETURNING id
-"""
+"""  # noqa: S608 (constants only)
 # The conversation: each message with the classifier's reading of it and, for the brand's,
 # the outbox item that sent it (who queued it; a community member's answer and who let it
 # through). A brand message no item sent was posted on the network itself.
@@ -214,7 +215,7 @@ LIMIT 20
 TAKE = f"""
 WITH taken AS (
     UPDATE thread SET assignee_id = $3, assigned_at = $4, community = false, updated_at = now()
-    WHERE workspace_id = $1 AND id = $2 AND status IN ('new', 'open', 'pending')
+    WHERE workspace_id = $1 AND id = $2 AND status IN {OPEN_STATUSES_SQL}
     RETURNING *
 ), recorded AS (
     INSERT INTO assignment (workspace_id, thread_id, agent_id, team_id, source, reasons, at)
@@ -301,7 +302,7 @@ LIMIT 200
 
 
 # How many open threads each view holds for the agent, as INBOX selects them (filters aside).
-VIEW_COUNTS = """
+VIEW_COUNTS = f"""
 SELECT count(*) FILTER (WHERE t.assignee_id = $2 AND NOT snoozed) AS mine,
        count(*) FILTER (WHERE t.team_id IN (SELECT m.team_id FROM team_member m
                                             WHERE m.workspace_id = $1 AND m.agent_id = $2)
@@ -315,8 +316,8 @@ SELECT count(*) FILTER (WHERE t.assignee_id = $2 AND NOT snoozed) AS mine,
        count(*) FILTER (WHERE NOT snoozed) AS "all"
 FROM thread t
 CROSS JOIN LATERAL (SELECT coalesce(t.snoozed_until > $3, false) AS snoozed) s
-WHERE t.workspace_id = $1 AND t.status IN ('new', 'open', 'pending')
-"""
+WHERE t.workspace_id = $1 AND t.status IN {OPEN_STATUSES_SQL}
+"""  # noqa: S608 (constants only)
 # What a reply to the thread is checked against: the facts selecting its SLA policy (and the
 # calendar of its latest clock), the customer's latest message and what they wrote.
 REPLY_FACTS = """
@@ -352,10 +353,10 @@ LIMIT 10
 
 
 # An agent's own figures: only theirs, never colleagues'.
-MY_FIGURES = """
+MY_FIGURES = f"""
 SELECT
   (SELECT count(*) FROM thread WHERE workspace_id = $1 AND assignee_id = $2
-     AND status IN ('new', 'open', 'pending')) AS open_threads,
+     AND status IN {OPEN_STATUSES_SQL}) AS open_threads,
   (SELECT count(*) FROM thread WHERE workspace_id = $1 AND assignee_id = $2
      AND status IN ('new', 'open') AND sla_due_at BETWEEN $3 AND $3 + interval '15 minutes')
      AS at_risk,
@@ -365,7 +366,7 @@ SELECT
      AND at >= date_trunc('day', $3)) AS assigned_today,
   (SELECT count(*) FROM community_answer WHERE workspace_id = $1 AND reviewed_by = $2
      AND status IN ('approved', 'edited')) AS community_approved
-"""
+"""  # noqa: S608 (constants only)
 
 
 # Words in any message of a thread (newest match first per thread), and customers by name

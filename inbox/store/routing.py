@@ -18,6 +18,7 @@ from inbox.store.database import Connection, Database
 from inbox.store.live_sql import announce_threads
 from inbox.store.presence_sql import ON_SHIFT, PRESENCE_COLUMNS, presence
 from inbox.store.sla_clocks import PgClockWriter
+from inbox.store.thread_sql import OPEN_STATUSES_SQL
 from routing.rules import RuleFacts, RuleOutcome, RuleSubject
 from routing.snapshot import (
     AgentState,
@@ -37,7 +38,7 @@ SELECT a.id, a.display_name, a.roles, a.active, a.capacity, a.languages, a.netwo
                  WHERE m.workspace_id = a.workspace_id AND m.agent_id = a.id), '{{}}') AS team_ids,
        (SELECT count(*) FROM thread t
         WHERE t.workspace_id = a.workspace_id AND t.assignee_id = a.id
-          AND t.status IN ('new', 'open', 'pending')) AS open_threads,
+          AND t.status IN {OPEN_STATUSES_SQL}) AS open_threads,
        (SELECT count(*) FROM assignment s
         WHERE s.workspace_id = a.workspace_id AND s.agent_id = a.id AND s.at > $2)
            AS assigned_recently
@@ -194,15 +195,15 @@ WHERE a.workspace_id = $1 AND a.id = x.agent_id
 
 # The next threads of an agent's queue (their teams' and the unteamed), most pressing first,
 # then the nearest SLA deadline; rows another claimer holds are skipped, never waited for.
-CLAIM = """
+CLAIM = f"""
 WITH me AS (
     -- The agent's row is locked: two claims of one agent (two tabs) queue here, so the room
     -- left under capacity is counted once.
     SELECT a.capacity - (SELECT count(*) FROM thread t
                          WHERE t.workspace_id = a.workspace_id AND t.assignee_id = a.id
-                           AND t.status IN ('new', 'open', 'pending')) AS room,
+                           AND t.status IN {OPEN_STATUSES_SQL}) AS room,
            coalesce((SELECT array_agg(m.team_id) FROM team_member m
-                     WHERE m.workspace_id = a.workspace_id AND m.agent_id = a.id), '{}') AS teams
+                     WHERE m.workspace_id = a.workspace_id AND m.agent_id = a.id), '{{}}') AS teams
     FROM agent a WHERE a.workspace_id = $1 AND a.id = $2 AND a.active
     FOR UPDATE
 ), picked AS (
@@ -224,7 +225,7 @@ WITH me AS (
 SELECT id, priority, sla_due_at FROM claimed
 ORDER BY array_position(ARRAY['urgent', 'high', 'normal', 'low'], priority),
          sla_due_at NULLS LAST, id
-"""
+"""  # noqa: S608 (constants only)
 
 STALE = """
 SELECT t.id, t.assignee_id, t.team_id, t.assigned_at

@@ -17,6 +17,7 @@ from inbox.domain.bulk import MOST_THREADS, AssignTarget, BulkAction, BulkOutcom
 from inbox.domain.errors import ConfigurationError, NotFoundError, PermissionDeniedError
 from inbox.domain.people import Role
 from inbox.domain.tags import MOST_TAGS, checked_tag
+from inbox.domain.thread import OPEN_STATUSES
 from inbox.domain.web import WebSession
 from inbox.ports import BulkStore
 from inbox.usecases.routing import AssignWaiting
@@ -27,7 +28,6 @@ log = logging.getLogger(__name__)
 
 # Who may change threads (ops read them and write notes; community members answer theirs).
 DESK = (Role.AGENT, Role.LEAD, Role.ADMIN)
-OPEN = frozenset({"new", "open", "pending"})
 
 
 class BulkActions:
@@ -97,7 +97,7 @@ class BulkActions:
         use case's transaction, which frees their holders' seats once it commits)."""
         ids = _checked(session, thread_ids)
         statuses = await self._store.statuses(session.workspace_id, ids)
-        still_open = [i for i in ids if statuses.get(i) in OPEN]
+        still_open = [i for i in ids if statuses.get(i) in OPEN_STATUSES]
         closed = await self._close.many(
             session.workspace_id, still_open, "no_reply_needed", f"agent:{session.agent_id}"
         )

@@ -33,6 +33,7 @@ from inbox.domain.web import (
     profile_url,
 )
 from inbox.store import live_sql
+from inbox.store.assignment import PgAssignmentWriter
 from inbox.store.database import Database
 from inbox.store.thread_sql import OPEN_STATUSES_SQL
 
@@ -136,30 +137,6 @@ ORDER BY display_name, id
 TEAMS = "SELECT id, name FROM team WHERE workspace_id = $1 ORDER BY name, id"
 TEAMS_OF = "SELECT team_id FROM team_member WHERE workspace_id = $1 AND agent_id = $2"
 # Each change a person makes to a thread is announced to the pages in its own statement.
-ASSIGN = f"""
-WITH target AS (
-    SELECT (SELECT id FROM agent WHERE workspace_id = $1 AND id = $3 AND active) AS agent_id,
-           (SELECT id FROM team WHERE workspace_id = $1 AND id = $4) AS team_id
-), given AS (
-    UPDATE thread t
-    SET assignee_id = target.agent_id,
-        team_id = coalesce(target.team_id, t.team_id),
-        assigned_at = $6, community = false, updated_at = now()
-    FROM target
-    WHERE t.workspace_id = $1 AND t.id = $2 AND t.status IN {OPEN_STATUSES_SQL}
-      AND ($3::bigint IS NULL OR target.agent_id IS NOT NULL)
-      AND ($4::bigint IS NULL OR target.team_id IS NOT NULL)
-    RETURNING t.*
-), recorded AS (
-    INSERT INTO assignment (workspace_id, thread_id, agent_id, team_id, source, reasons, at)
-    SELECT $1, id, assignee_id, team_id, 'manual',
-           jsonb_build_array('assigned by agent ' || $5), $6
-    FROM given
-    RETURNING thread_id
-)
-SELECT r.thread_id, {live_sql.NOTIFY_ONE_THREAD}
-FROM recorded r JOIN given t ON t.id = r.thread_id
-"""  # noqa: S608 (constants only)
 SNOOZE = f"""
 WITH snoozed AS (
     UPDATE thread SET snoozed_until = $3, updated_at = now()
@@ -212,19 +189,6 @@ LIMIT 20
 """
 
 
-TAKE = f"""
-WITH taken AS (
-    UPDATE thread SET assignee_id = $3, assigned_at = $4, community = false, updated_at = now()
-    WHERE workspace_id = $1 AND id = $2 AND status IN {OPEN_STATUSES_SQL}
-    RETURNING *
-), recorded AS (
-    INSERT INTO assignment (workspace_id, thread_id, agent_id, team_id, source, reasons, at)
-    SELECT $1, id, $3, team_id, 'manual', '["taken by hand"]'::jsonb, $4 FROM taken
-    RETURNING thread_id
-)
-SELECT r.thread_id, {live_sql.NOTIFY_ONE_THREAD}
-FROM recorded r JOIN taken t ON t.id = r.thread_id
-"""  # noqa: S608 (constants only)
 ADD_NOTE = """
 INSERT INTO note (workspace_id, thread_id, author_agent_id, body)
 SELECT $1, id, $3, $4 FROM thread WHERE workspace_id = $1 AND id = $2
@@ -491,8 +455,7 @@ class PgInboxPages:
 
     async def take(self, workspace_id: int, thread_id: int, agent_id: int, at: datetime) -> bool:
         async with self._db.transaction() as conn:
-            taken = await conn.fetchval(TAKE, workspace_id, thread_id, agent_id, at)
-        return taken is not None
+            return await PgAssignmentWriter(conn).take(workspace_id, thread_id, agent_id, at)
 
     async def add_note(
         self,
@@ -542,10 +505,9 @@ class PgInboxPages:
         at: datetime,
     ) -> bool:
         async with self._db.transaction() as conn:
-            done = await conn.fetchval(
-                ASSIGN, workspace_id, thread_id, agent_id, team_id, str(by_agent_id), at
+            return await PgAssignmentWriter(conn).assign_by_hand(
+                workspace_id, thread_id, agent_id, team_id, by_agent_id, at
             )
-        return done is not None
 
     async def snooze(self, workspace_id: int, thread_id: int, until: datetime | None) -> bool:
         async with self._db.connection() as conn:

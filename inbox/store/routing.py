@@ -1,6 +1,6 @@
-"""Routing in PostgreSQL: snapshots for the pure decisions, set-based assignment writes, the
-queue claimed with SKIP LOCKED, threads waiting in team queues, stale assignments, rule
-counts, agents' status and teams' shifts, presence and corrections."""
+"""Routing in PostgreSQL: snapshots for the pure decisions, threads waiting in team queues,
+stale assignments, rule counts, agents' status and teams' shifts, presence and corrections.
+The assignments themselves are written by `inbox.store.assignment`."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import Any
 from inbox.domain.errors import NotFoundError
 from inbox.domain.presence import AgentStatus, Presence
 from inbox.domain.routing import ClaimedThread, RoutingConfig
+from inbox.store.assignment import PgAssignmentWriter
 from inbox.store.database import Connection, Database
 from inbox.store.live_sql import announce_threads
 from inbox.store.presence_sql import ON_SHIFT, PRESENCE_COLUMNS, presence
@@ -164,68 +165,6 @@ AGENTS_BY_EMAIL = """
 SELECT email, id FROM agent WHERE workspace_id = $1 AND email = ANY($2::text[]) AND active
 """
 
-# Only threads still in the state the decision saw are written ($9: the holder it saw, or
-# NULL for the queue), so a claim racing the router never loses.
-APPLY = """
-WITH d AS (
-    SELECT * FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::boolean[], $6::text[],
-                         $9::bigint[])
-        AS d(thread_id, agent_id, team_id, community, reasons, holder)
-), written AS (
-    UPDATE thread t
-    SET assignee_id = d.agent_id, team_id = coalesce(d.team_id, t.team_id),
-        community = d.community,
-        assigned_at = CASE WHEN d.agent_id IS NULL THEN NULL ELSE $7::timestamptz END,
-        updated_at = now()
-    FROM d
-    WHERE t.workspace_id = $1 AND t.id = d.thread_id
-      AND t.assignee_id IS NOT DISTINCT FROM d.holder
-    RETURNING t.id
-), logged AS (
-    INSERT INTO assignment (workspace_id, thread_id, agent_id, team_id, community, source,
-                            reasons, at)
-    SELECT $1, d.thread_id, d.agent_id, d.team_id, d.community, $8, d.reasons::jsonb, $7
-    FROM d JOIN written w ON w.id = d.thread_id
-    RETURNING agent_id
-)
-UPDATE agent a SET last_assigned_at = $7
-FROM (SELECT DISTINCT agent_id FROM logged WHERE agent_id IS NOT NULL) x
-WHERE a.workspace_id = $1 AND a.id = x.agent_id
-"""
-
-# The next threads of an agent's queue (their teams' and the unteamed), most pressing first,
-# then the nearest SLA deadline; rows another claimer holds are skipped, never waited for.
-CLAIM = f"""
-WITH me AS (
-    -- The agent's row is locked: two claims of one agent (two tabs) queue here, so the room
-    -- left under capacity is counted once.
-    SELECT a.capacity - (SELECT count(*) FROM thread t
-                         WHERE t.workspace_id = a.workspace_id AND t.assignee_id = a.id
-                           AND t.status IN {OPEN_STATUSES_SQL}) AS room,
-           coalesce((SELECT array_agg(m.team_id) FROM team_member m
-                     WHERE m.workspace_id = a.workspace_id AND m.agent_id = a.id), '{{}}') AS teams
-    FROM agent a WHERE a.workspace_id = $1 AND a.id = $2 AND a.active
-    FOR UPDATE
-), picked AS (
-    SELECT t.id FROM thread t, me
-    WHERE t.workspace_id = $1 AND t.assignee_id IS NULL AND t.status IN ('new', 'open')
-      AND (t.team_id IS NULL OR t.team_id = ANY(me.teams))
-    ORDER BY array_position(ARRAY['urgent', 'high', 'normal', 'low'], t.priority),
-             t.sla_due_at NULLS LAST, t.id
-    LIMIT least($3, greatest((SELECT room FROM me), 0))
-    FOR UPDATE OF t SKIP LOCKED
-), claimed AS (
-    UPDATE thread t SET assignee_id = $2, assigned_at = $4, updated_at = now()
-    FROM picked WHERE t.workspace_id = $1 AND t.id = picked.id
-    RETURNING t.id, t.priority, t.sla_due_at, t.team_id
-), logged AS (
-    INSERT INTO assignment (workspace_id, thread_id, agent_id, team_id, source, reasons, at)
-    SELECT $1, id, $2, team_id, 'claim', '["claimed from the queue"]'::jsonb, $4 FROM claimed
-)
-SELECT id, priority, sla_due_at FROM claimed
-ORDER BY array_position(ARRAY['urgent', 'high', 'normal', 'low'], priority),
-         sla_due_at NULLS LAST, id
-"""  # noqa: S608 (constants only)
 
 STALE = """
 SELECT t.id, t.assignee_id, t.team_id, t.assigned_at
@@ -327,9 +266,9 @@ class PgRoutingWriter:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
-        # The threads it assigned, by workspace: a transaction of its own announces them as
-        # it ends (an ingestion batch announces all of its threads itself).
-        self.assigned: dict[int, set[int]] = {}
+        # Its assignments: a transaction of its own announces the threads they moved as it
+        # ends (an ingestion batch announces all of its threads itself).
+        self.assignments = PgAssignmentWriter(conn)
 
     async def snapshot(self, workspace_id: int, now: datetime, window: timedelta) -> Snapshot:
         agents = await self._conn.fetch(AGENTS, workspace_id, now - window)
@@ -427,21 +366,7 @@ class PgRoutingWriter:
         source: str,
         holders: Sequence[int | None] | None = None,
     ) -> None:
-        if not assignments:
-            return
-        self.assigned.setdefault(workspace_id, set()).update(a.thread_id for a in assignments)
-        await self._conn.execute(
-            APPLY,
-            workspace_id,
-            [a.thread_id for a in assignments],
-            [a.agent_id for a in assignments],
-            [a.team_id for a in assignments],
-            [a.community for a in assignments],
-            [json.dumps(list(a.reasons), ensure_ascii=False) for a in assignments],
-            at,
-            source,
-            list(holders) if holders is not None else [None] * len(assignments),
-        )
+        await self.assignments.apply(workspace_id, assignments, at, source, holders)
 
     async def stale(
         self, workspace_id: int, assigned_before: datetime, limit: int = 500
@@ -520,17 +445,15 @@ class PgRoutingStore:
             writer = PgRoutingWriter(conn)
             yield writer
             # Threads it gave to someone else change views: announced with their final state.
-            for workspace_id, thread_ids in writer.assigned.items():
+            for workspace_id, thread_ids in writer.assignments.assigned.items():
                 await announce_threads(conn, workspace_id, thread_ids)
 
     async def claim(
         self, workspace_id: int, agent_id: int, limit: int, at: datetime
     ) -> list[ClaimedThread]:
         """Up to `limit` threads from the agent's queue, never beyond their capacity."""
-        async with self._db.transaction() as conn:
-            rows = await conn.fetch(CLAIM, workspace_id, agent_id, limit, at)
-            await announce_threads(conn, workspace_id, [row["id"] for row in rows])
-        return [ClaimedThread(row["id"], row["priority"], row["sla_due_at"]) for row in rows]
+        async with self.transaction() as writer:
+            return await writer.assignments.claim(workspace_id, agent_id, limit, at)
 
     async def rule_counts(self, workspace_id: int) -> dict[str, int]:
         async with self._db.connection() as conn:

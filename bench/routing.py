@@ -33,7 +33,7 @@ from inbox.store.migrate import migrate
 from inbox.store.people import PgPeopleStore
 from inbox.store.routing import PgRoutingStore
 from inbox.store.workspaces import PgWorkspaceStore
-from inbox.usecases.routing import ClaimNext
+from inbox.usecases.assignment import ClaimNext
 from routing.assign import assign
 from routing.simulate import simulate_day
 from routing.snapshot import AgentState, RoutingSettings, Snapshot, TeamState, ThreadToRoute

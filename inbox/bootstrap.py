@@ -100,6 +100,7 @@ from inbox.usecases.admin_teams import ManageTeams
 from inbox.usecases.admin_webhooks import AdminWebhooks
 from inbox.usecases.admin_workspaces import ManageWorkspaces
 from inbox.usecases.adoption import Adoption
+from inbox.usecases.assignment import AssignWaiting, ClaimNext, ReassignStale
 from inbox.usecases.bulk import BulkActions
 from inbox.usecases.canned import CannedResponses
 from inbox.usecases.channels import ListChannels
@@ -116,17 +117,14 @@ from inbox.usecases.media import MediaLinks, MediaProxy
 from inbox.usecases.outbox import SendOutbox, SendPolicy
 from inbox.usecases.replies import CommunityAnswers, Replies, ThreadCalendars
 from inbox.usecases.routing import (
-    AssignWaiting,
-    ClaimNext,
     ClassifyMentions,
     CorrectClassification,
     FollowShifts,
-    ReassignStale,
     RouteThreads,
-    RoutingConfigs,
     RoutingSettings,
     SetStatus,
 )
+from inbox.usecases.routing_config import RoutingConfigs
 from inbox.usecases.services import Services
 from inbox.usecases.sla import CloseWithoutReply, KeepClocks, SaveSlaSettings
 from inbox.usecases.sla_alerts import DispatchSlaEvents
@@ -714,13 +712,7 @@ LEARN_EVERY_SECONDS = 3600.0
 
 async def _reassign_stale(reassign: ReassignStale, workspaces: PgWorkspaceStore) -> None:
     """Threads assigned but not answered in time go to someone else (run every minute)."""
-    for workspace_id in await workspaces.all_ids():
-        moved = await reassign(workspace_id)
-        if moved:
-            log.info(
-                "unanswered threads reassigned",
-                extra={"action": "reassign", "workspace_id": workspace_id, "moved": moved},
-            )
+    await reassign.everywhere(await workspaces.all_ids())
 
 
 # A team's shift starts (and its waiting threads are given out) within this much of its

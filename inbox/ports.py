@@ -758,7 +758,28 @@ class WebSessionStore(Protocol):
         ...
 
 
-class InboxPageQuery(Protocol):
+class HandAssignmentStore(Protocol):
+    """A person's own assignments of one thread, each in a transaction of its own."""
+
+    async def take(self, workspace_id: int, thread_id: int, agent_id: int, at: datetime) -> bool:
+        """Assign an open thread to the agent; False when there is no such open thread."""
+        ...
+
+    async def assign(
+        self,
+        workspace_id: int,
+        thread_id: int,
+        agent_id: int | None,
+        team_id: int | None,
+        by_agent_id: int,
+        at: datetime,
+    ) -> bool:
+        """Give an open thread to an active colleague or a team (its agent then cleared);
+        False when the thread, the person or the team is not there."""
+        ...
+
+
+class InboxPageQuery(HandAssignmentStore, Protocol):
     async def inbox(
         self,
         workspace_id: int,
@@ -791,10 +812,6 @@ class InboxPageQuery(Protocol):
 
     async def search(self, workspace_id: int, words: str, limit: int) -> SearchResults: ...
 
-    async def take(self, workspace_id: int, thread_id: int, agent_id: int, at: datetime) -> bool:
-        """Assign an open thread to the agent; False when there is no such open thread."""
-        ...
-
     async def add_note(
         self,
         workspace_id: int,
@@ -811,19 +828,6 @@ class InboxPageQuery(Protocol):
         self, workspace_id: int, thread_id: int, agent_id: int, body: str
     ) -> bool:
         """A note about the thread's customer; False without such a thread or customer."""
-        ...
-
-    async def assign(
-        self,
-        workspace_id: int,
-        thread_id: int,
-        agent_id: int | None,
-        team_id: int | None,
-        by_agent_id: int,
-        at: datetime,
-    ) -> bool:
-        """Give an open thread to an active colleague or a team (its agent then cleared);
-        False when the thread, the person or the team is not there."""
         ...
 
     async def snooze(self, workspace_id: int, thread_id: int, until: datetime | None) -> bool: ...

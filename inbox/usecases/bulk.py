@@ -3,7 +3,7 @@ needing no reply. One transaction per action, set-based; every thread checked ag
 person's workspace and its own state; the outcome says what was done and why some were not.
 
 Handing threads over frees their holders' seats: the waiting threads of their teams are
-given out in the same transaction, by routing.
+given out in the same transaction (`inbox.usecases.assignment`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from inbox.domain.tags import MOST_TAGS, checked_tag
 from inbox.domain.thread import OPEN_STATUSES
 from inbox.domain.web import WebSession
 from inbox.ports import BulkStore
-from inbox.usecases.routing import AssignWaiting
+from inbox.usecases.assignment import AssignSelection, AssignWaiting
 from inbox.usecases.sla import CloseWithoutReply
 from inbox.usecases.web_pages import LONGEST_SNOOZE, snooze_words
 
@@ -41,7 +41,7 @@ class BulkActions:
     ) -> None:
         self._store = store
         self._close = close
-        self._waiting = waiting
+        self._assign = AssignSelection(waiting, clock=clock)
         self._clock = clock
 
     async def assign(
@@ -52,16 +52,13 @@ class BulkActions:
             name = await writer.target_name(session.workspace_id, target)
             if name is None:
                 raise NotFoundError("colleague or team", target.agent_id or target.team_id)
-            done, skipped, holders = await writer.assign(
+            done, skipped = await self._assign(
+                writer,
                 session.workspace_id,
                 ids,
                 target,
-                self._clock(),
                 f"assigned by agent {session.agent_id} with the selection",
             )
-            if done:
-                teams = await writer.routing.teams_around(session.workspace_id, done, holders)
-                await self._waiting.within(writer.routing, session.workspace_id, teams)
         if target.agent_id == session.agent_id:
             name = "you"
         return _outcome(session, BulkAction.ASSIGN, done, skipped, name)

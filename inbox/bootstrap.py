@@ -61,7 +61,7 @@ from inbox.store.connector_state import (
     PgChannelQuery,
     PgConnectorState,
 )
-from inbox.store.corrections import PgCorrectionStore
+from inbox.store.corrections import PgCorrectionStore, PgThreadEdits
 from inbox.store.credentials import PgCredentialStore
 from inbox.store.database import Database
 from inbox.store.embedded import APP_NAME, EmbeddedPostgres, default_data_dir
@@ -76,7 +76,8 @@ from inbox.store.media import PgMediaLookup
 from inbox.store.migrate import migrate
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.passwords import Argon2Passwords
-from inbox.store.routing import PgReplyDesk, PgRoutingStore, PgThreadEdits
+from inbox.store.reply_desk import PgReplyDesk
+from inbox.store.routing import PgRoutingStore
 from inbox.store.secret_box import SecretBox, load_or_create_key
 from inbox.store.sla_alerts import PgSlaDispatchStore
 from inbox.store.sla_clocks import PgSlaQuery, PgSlaSettingsStore

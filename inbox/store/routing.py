@@ -1,6 +1,6 @@
 """Routing in PostgreSQL: snapshots for the pure decisions, threads waiting in team queues,
-stale assignments, rule counts, agents' status and teams' shifts, presence and corrections.
-The assignments themselves are written by `inbox.store.assignment`."""
+stale assignments, rules' subjects and counts, agents' status and teams' shifts, and the
+routing configuration. The assignments themselves are written by `inbox.store.assignment`."""
 
 from __future__ import annotations
 
@@ -11,14 +11,12 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from inbox.domain.errors import NotFoundError
 from inbox.domain.presence import AgentStatus, Presence
 from inbox.domain.routing import ClaimedThread, RoutingConfig
 from inbox.store.assignment import PgAssignmentWriter
 from inbox.store.database import Connection, Database
 from inbox.store.live_sql import announce_threads
 from inbox.store.presence_sql import ON_SHIFT, PRESENCE_COLUMNS, presence
-from inbox.store.sla_clocks import PgClockWriter
 from inbox.store.thread_sql import OPEN_STATUSES_SQL
 from routing.rules import RuleFacts, RuleOutcome, RuleSubject
 from routing.snapshot import (
@@ -480,111 +478,3 @@ class PgRoutingStore:
                 json.dumps(rules),
             )
         return int(version)
-
-
-CORRECTED_COLUMNS = {
-    "kind": "kind",
-    "language": "language",
-    "urgency": "priority",
-    "topics": "topics",
-}
-# The field names are checked against CORRECTED_COLUMNS before they reach the SQL.
-CORRECT = """
-WITH old AS (
-    SELECT t.id, to_jsonb(t.{column}) AS value,
-           (SELECT m.body FROM mention m
-            WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id
-              AND m.direction = 'inbound'
-            ORDER BY m.created_at DESC LIMIT 1) AS text
-    FROM thread t WHERE t.workspace_id = $1 AND t.id = $2 FOR UPDATE
-), logged AS (
-    INSERT INTO classification_correction (workspace_id, thread_id, field, old_value, new_value,
-                                           text, corrected_by)
-    SELECT $1, id, $3, value, $4::jsonb, coalesce(text, ''), $5 FROM old
-)
-UPDATE thread t SET {column} = {value}, updated_at = now()
-FROM old WHERE t.workspace_id = $1 AND t.id = old.id
-RETURNING old.value::text
-"""
-
-
-class PgThreadEditor:
-    """Changes to a thread's classification, with the SLA clocks of the same transaction."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-        self.clocks = PgClockWriter(conn)
-        self.corrected: dict[int, set[int]] = {}  # by workspace, announced as `edit` ends
-
-    async def correct(
-        self, workspace_id: int, thread_id: int, field: str, value: object, corrected_by: str
-    ) -> object:
-        """The old value; NotFoundError when there is no such thread."""
-        column = CORRECTED_COLUMNS[field]
-        cast = (
-            "ARRAY(SELECT jsonb_array_elements_text($4::jsonb))"
-            if field == "topics"
-            else "$4::jsonb #>> '{}'"
-        )
-        sql = CORRECT.format(column=column, value=cast)
-        old = await self._conn.fetchval(
-            sql, workspace_id, thread_id, field, json.dumps(value), corrected_by
-        )
-        if old is None:
-            raise NotFoundError("thread", thread_id)
-        self.corrected.setdefault(workspace_id, set()).add(thread_id)
-        return json.loads(old)
-
-
-class PgThreadEdits:
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    @asynccontextmanager
-    async def edit(self) -> AsyncIterator[PgThreadEditor]:
-        async with self._db.transaction() as conn:
-            editor = PgThreadEditor(conn)
-            yield editor
-            # After the clocks it re-planned: the deadline the rows show is the new one.
-            for workspace_id, thread_ids in editor.corrected.items():
-                await announce_threads(conn, workspace_id, thread_ids)
-
-
-# -- collision guard: who is replying to a thread ---------------------------------------------
-
-MARK_REPLYING = """
-WITH mark AS (
-    INSERT INTO thread_presence (workspace_id, thread_id, agent_id, replying_at)
-    SELECT $1, t.id, $3, $4 FROM thread t WHERE t.workspace_id = $1 AND t.id = $2
-    ON CONFLICT (workspace_id, thread_id, agent_id) DO UPDATE SET replying_at = $4
-    RETURNING thread_id
-)
-SELECT (SELECT count(*) FROM mark) AS found,
-       coalesce((SELECT array_agg(p.agent_id ORDER BY p.replying_at) FROM thread_presence p
-                 WHERE p.workspace_id = $1 AND p.thread_id = $2 AND p.agent_id <> $3
-                   AND p.replying_at > $5), '{}') AS others
-"""
-CLEAR_REPLYING = """
-DELETE FROM thread_presence WHERE workspace_id = $1 AND thread_id = $2 AND agent_id = $3
-"""
-
-
-class PgReplyDesk:
-    """Who is replying to a thread (the community's answers: inbox.store.community)."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    async def mark_replying(
-        self, workspace_id: int, thread_id: int, agent_id: int, at: datetime, since: datetime
-    ) -> list[int]:
-        """Record that the agent is replying; the other agents replying since `since`."""
-        async with self._db.connection() as conn:
-            row = await conn.fetchrow(MARK_REPLYING, workspace_id, thread_id, agent_id, at, since)
-        if row is None or not row["found"]:
-            raise NotFoundError("thread", thread_id)
-        return list(row["others"])
-
-    async def done_replying(self, workspace_id: int, thread_id: int, agent_id: int) -> None:
-        async with self._db.connection() as conn:
-            await conn.execute(CLEAR_REPLYING, workspace_id, thread_id, agent_id)

@@ -78,19 +78,6 @@ class PgBulkWriter:
         self.changed.update(row["id"] for row in rows if row["done"])
         return rows
 
-    async def assign(
-        self,
-        workspace_id: int,
-        thread_ids: Sequence[int],
-        target: AssignTarget,
-        at: datetime,
-        reason: str,
-    ) -> tuple[list[int], dict[int, Skipped], list[int]]:
-        """(done, skipped with why, the colleagues who held the threads given away)."""
-        return await self.routing.assignments.assign_selection(
-            workspace_id, thread_ids, target, at, reason
-        )
-
     async def tag(
         self, workspace_id: int, thread_ids: Sequence[int], tags: Sequence[str], most: int
     ) -> tuple[list[int], dict[int, Skipped]]:

@@ -22,7 +22,6 @@ from routing.rules import RuleFacts, RuleOutcome, RuleSubject
 from routing.snapshot import (
     AgentState,
     AssignedThread,
-    Assignment,
     Snapshot,
     TeamState,
     ThreadToRoute,
@@ -355,16 +354,6 @@ class PgRoutingWriter:
     async def agents_by_email(self, workspace_id: int, emails: Sequence[str]) -> dict[str, int]:
         rows = await self._conn.fetch(AGENTS_BY_EMAIL, workspace_id, [e.lower() for e in emails])
         return {row["email"]: row["id"] for row in rows}
-
-    async def apply(
-        self,
-        workspace_id: int,
-        assignments: Sequence[Assignment],
-        at: datetime,
-        source: str,
-        holders: Sequence[int | None] | None = None,
-    ) -> None:
-        await self.assignments.apply(workspace_id, assignments, at, source, holders)
 
     async def stale(
         self, workspace_id: int, assigned_before: datetime, limit: int = 500

@@ -60,7 +60,7 @@ async def assign_changed(
         or holder is not None
         or (decision.team_id is not None and decision.team_id != facts.team_id)
     ]
-    await writer.apply(
+    await writer.assignments.apply(
         workspace_id,
         [decision for decision, _ in changes],
         now,
@@ -77,7 +77,7 @@ async def assign_as_rules_say(
 ) -> None:
     """Threads nobody holds go to the agent a workspace rule named: (thread, agent, reasons)."""
     if assigned:
-        await writer.apply(
+        await writer.assignments.apply(
             workspace_id,
             [Assignment(t, agent, None, False, tuple(why)) for t, agent, why in assigned],
             now,
@@ -136,7 +136,7 @@ class AssignWaiting:
         snapshot = await writer.snapshot(workspace_id, now, config.settings.fair_window)
         decisions = assign(waiting, snapshot, config.settings.decisions())
         given = [d for d in decisions if d.agent_id is not None]
-        await writer.apply(workspace_id, given, now, "queue")
+        await writer.assignments.apply(workspace_id, given, now, "queue")
         if given:
             log.info(
                 "waiting threads assigned",
@@ -188,7 +188,7 @@ class ReassignStale:
                 return 0
             snapshot = await writer.snapshot(workspace_id, now, config.settings.fair_window)
             decisions = reassign_stale(stale, snapshot, timeout, config.settings.decisions())
-            await writer.apply(
+            await writer.assignments.apply(
                 workspace_id, decisions, now, "reassign", holders=[s.agent_id for s in stale]
             )
         return len(decisions)
@@ -264,7 +264,7 @@ class AssignSelection:
         reason: str,
     ) -> tuple[list[int], dict[int, Skipped]]:
         """(done, skipped with why)."""
-        done, skipped, holders = await writer.assign(
+        done, skipped, holders = await writer.routing.assignments.assign_selection(
             workspace_id, thread_ids, target, self._clock(), reason
         )
         if done:

@@ -76,6 +76,10 @@ class Writer:
         default_factory=list
     )
 
+    @property
+    def assignments(self) -> Writer:  # what it writes is recorded on itself
+        return self
+
     async def to_route(
         self, workspace_id: int, thread_ids: Sequence[int]
     ) -> list[tuple[ThreadToRoute, int | None]]:

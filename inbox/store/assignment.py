@@ -17,7 +17,13 @@ from inbox.domain.bulk import AssignTarget, Skipped
 from inbox.domain.routing import ClaimedThread
 from inbox.store import live_sql
 from inbox.store.database import Connection
-from inbox.store.thread_sql import ANSWER, OPEN_STATUSES_SQL, SELECTED, skipped_because
+from inbox.store.thread_sql import (
+    ANSWER,
+    AWAITING_ANSWER_SQL,
+    OPEN_STATUSES_SQL,
+    SELECTED,
+    skipped_because,
+)
 from routing.snapshot import Assignment
 
 # Routing's decisions. Only threads still in the state the decision saw are written ($9: the
@@ -64,7 +70,7 @@ WITH me AS (
     FOR UPDATE
 ), picked AS (
     SELECT t.id FROM thread t, me
-    WHERE t.workspace_id = $1 AND t.assignee_id IS NULL AND t.status IN ('new', 'open')
+    WHERE t.workspace_id = $1 AND t.assignee_id IS NULL AND t.status IN {AWAITING_ANSWER_SQL}
       AND (t.team_id IS NULL OR t.team_id = ANY(me.teams))
     ORDER BY array_position(ARRAY['urgent', 'high', 'normal', 'low'], t.priority),
              t.sla_due_at NULLS LAST, t.id

@@ -35,7 +35,7 @@ from inbox.domain.web import (
 from inbox.store import live_sql
 from inbox.store.assignment import PgAssignmentWriter
 from inbox.store.database import Database
-from inbox.store.thread_sql import OPEN_STATUSES_SQL
+from inbox.store.thread_sql import AWAITING_ANSWER_SQL, OPEN_STATUSES_SQL
 
 # What an inbox row shows of a thread `t` (see `inbox_row`): the author from the thread's
 # latest customer message, and the customer's real wait. "Answered" is always by a person
@@ -322,10 +322,10 @@ SELECT
   (SELECT count(*) FROM thread WHERE workspace_id = $1 AND assignee_id = $2
      AND status IN {OPEN_STATUSES_SQL}) AS open_threads,
   (SELECT count(*) FROM thread WHERE workspace_id = $1 AND assignee_id = $2
-     AND status IN ('new', 'open') AND sla_due_at BETWEEN $3 AND $3 + interval '15 minutes')
+     AND status IN {AWAITING_ANSWER_SQL} AND sla_due_at BETWEEN $3 AND $3 + interval '15 minutes')
      AS at_risk,
   (SELECT count(*) FROM thread WHERE workspace_id = $1 AND assignee_id = $2
-     AND status IN ('new', 'open') AND sla_due_at < $3) AS overdue,
+     AND status IN {AWAITING_ANSWER_SQL} AND sla_due_at < $3) AS overdue,
   (SELECT count(*) FROM assignment WHERE workspace_id = $1 AND agent_id = $2
      AND at >= date_trunc('day', $3)) AS assigned_today,
   (SELECT count(*) FROM community_answer WHERE workspace_id = $1 AND reviewed_by = $2

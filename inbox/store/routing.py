@@ -17,7 +17,7 @@ from inbox.store.assignment import PgAssignmentWriter
 from inbox.store.database import Connection, Database
 from inbox.store.live_sql import announce_threads
 from inbox.store.presence_sql import ON_SHIFT, PRESENCE_COLUMNS, presence
-from inbox.store.thread_sql import OPEN_STATUSES_SQL
+from inbox.store.thread_sql import AWAITING_ANSWER_SQL, OPEN_STATUSES_SQL
 from routing.rules import RuleFacts, RuleOutcome, RuleSubject
 from routing.snapshot import (
     AgentState,
@@ -61,7 +61,7 @@ FROM thread t
 LEFT JOIN customer c ON c.workspace_id = t.workspace_id AND c.id = t.customer_id
 WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[])
   AND (NOT $3::boolean OR (
-        t.status IN ('new', 'open')
+        t.status IN {AWAITING_ANSWER_SQL}
         AND (t.assignee_id IS NULL OR NOT EXISTS (
               SELECT 1 FROM agent a
               WHERE a.workspace_id = t.workspace_id AND a.id = t.assignee_id
@@ -74,7 +74,7 @@ WAITING = f"""
 SELECT {FACTS_COLUMNS}
 FROM thread t
 LEFT JOIN customer c ON c.workspace_id = t.workspace_id AND c.id = t.customer_id
-WHERE t.workspace_id = $1 AND t.assignee_id IS NULL AND t.status IN ('new', 'open')
+WHERE t.workspace_id = $1 AND t.assignee_id IS NULL AND t.status IN {AWAITING_ANSWER_SQL}
   AND t.team_id IS NOT NULL AND ($2::bigint[] IS NULL OR t.team_id = ANY ($2))
   AND NOT coalesce(t.snoozed_until > $3, false)
 ORDER BY array_position(ARRAY['urgent', 'high', 'normal', 'low'], t.priority),
@@ -117,7 +117,7 @@ RETURNING tm.id, d.open
 """
 
 # What rules look at: the thread's classification and its latest customer message.
-RULE_SUBJECTS = """
+RULE_SUBJECTS = f"""
 SELECT t.id, t.network, t.kind, t.language, t.topics, t.priority, t.personal_data,
        t.assignee_id IS NOT NULL AS assigned, coalesce(c.vip, false) AS vip,
        last.body, last.created_at
@@ -128,8 +128,8 @@ JOIN LATERAL (
     WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id AND m.direction = 'inbound'
     ORDER BY m.created_at DESC LIMIT 1
 ) last ON true
-WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[]) AND t.status IN ('new', 'open')
-"""
+WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[]) AND t.status IN {AWAITING_ANSWER_SQL}
+"""  # noqa: S608 (constants only)
 APPLY_RULES = """
 UPDATE thread t
 SET team_id = coalesce(tm.id, t.team_id),
@@ -147,32 +147,32 @@ WHERE t.workspace_id = $1 AND t.id = d.thread_id
 """
 # A customer who wrote again and again without an answer is waiting too long, whatever
 # each message said: the thread becomes high priority.
-RAISE_REPEATED = """
+RAISE_REPEATED = f"""
 UPDATE thread t SET priority = 'high', updated_at = now()
 WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[]) AND t.message_count >= $3
-  AND t.priority IN ('low', 'normal') AND t.status IN ('new', 'open')
+  AND t.priority IN ('low', 'normal') AND t.status IN {AWAITING_ANSWER_SQL}
   AND (SELECT count(*) FROM mention m
        WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id
          AND m.direction = 'inbound'
          AND m.created_at > coalesce(t.last_answered_at, '-infinity')) >= $3
 RETURNING t.id
-"""
+"""  # noqa: S608 (constants only)
 
 AGENTS_BY_EMAIL = """
 SELECT email, id FROM agent WHERE workspace_id = $1 AND email = ANY($2::text[]) AND active
 """
 
 
-STALE = """
+STALE = f"""
 SELECT t.id, t.assignee_id, t.team_id, t.assigned_at
 FROM thread t
-WHERE t.workspace_id = $1 AND t.assignee_id IS NOT NULL AND t.status IN ('new', 'open')
+WHERE t.workspace_id = $1 AND t.assignee_id IS NOT NULL AND t.status IN {AWAITING_ANSWER_SQL}
   AND t.assigned_at < $2
   AND (t.last_answered_at IS NULL OR t.last_answered_at < t.assigned_at)
 ORDER BY t.assigned_at
 LIMIT $3
 FOR UPDATE OF t SKIP LOCKED
-"""
+"""  # noqa: S608 (constants only)
 
 COUNT_RULES = """
 INSERT INTO routing_rule_count AS r (workspace_id, rule, fired, last_fired_at)

@@ -1,15 +1,18 @@
 """Predicates on threads that many statements share, named once so that they cannot drift:
-which statuses are open, and how a statement over a selection of threads answers for each."""
+which statuses are open or owed an answer, and how a statement over a selection of threads
+answers for each."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from inbox.domain.bulk import Skipped
-from inbox.domain.thread import OPEN_STATUSES
+from inbox.domain.thread import AWAITING_ANSWER, OPEN_STATUSES
 
 # The statuses of a thread someone still has to deal with, as an SQL list: `status IN {...}`.
 OPEN_STATUSES_SQL = "(" + ", ".join(f"'{status}'" for status in sorted(OPEN_STATUSES)) + ")"
+# Open and owed an answer (not pending on the customer), likewise.
+AWAITING_ANSWER_SQL = "(" + ", ".join(f"'{status}'" for status in sorted(AWAITING_ANSWER)) + ")"
 
 # A statement over a selection of threads ($2) starts `WITH {SELECTED}, changed AS (...)` and
 # ends with `{ANSWER}`: one row per thread asked, `found` (in the workspace $1), `done`, and

@@ -45,7 +45,8 @@ from inbox.store.migrate import migrate
 from inbox.store.routing import PgRoutingStore
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.ingest import IngestMentions
-from inbox.usecases.routing import ClassifyMentions, RouteThreads, RoutingConfigs
+from inbox.usecases.routing import ClassifyMentions, RouteThreads
+from inbox.usecases.routing_config import RoutingConfigs
 from inbox.usecases.sla import KeepClocks
 
 BRAND_ID = "900000000000000001"

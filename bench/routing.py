@@ -32,8 +32,9 @@ from inbox.store.database import Database
 from inbox.store.migrate import migrate
 from inbox.store.people import PgPeopleStore
 from inbox.store.routing import PgRoutingStore
+from inbox.store.thread_sql import AWAITING_ANSWER_SQL
 from inbox.store.workspaces import PgWorkspaceStore
-from inbox.usecases.routing import ClaimNext
+from inbox.usecases.assignment import ClaimNext
 from routing.assign import assign
 from routing.simulate import simulate_day
 from routing.snapshot import AgentState, RoutingSettings, Snapshot, TeamState, ThreadToRoute
@@ -46,14 +47,14 @@ SELECT $1, 'x', $2 || n, 'new',
        $3::timestamptz, $3::timestamptz, $3::timestamptz + (n % 997) * interval '1 minute'
 FROM generate_series(1, $4) AS n
 """
-BARE_CLAIM = """
+BARE_CLAIM = f"""
 UPDATE thread SET assignee_id = $2
 WHERE workspace_id = $1 AND id IN (
     SELECT id FROM thread
-    WHERE workspace_id = $1 AND assignee_id IS NULL AND status IN ('new', 'open')
+    WHERE workspace_id = $1 AND assignee_id IS NULL AND status IN {AWAITING_ANSWER_SQL}
     LIMIT $3 FOR UPDATE SKIP LOCKED)
 RETURNING id
-"""
+"""  # noqa: S608 (constants only)
 
 
 def decision_rate(batches: int, seed: int) -> float:

@@ -45,6 +45,7 @@ from inbox.domain.people import Role
 from inbox.store.database import Database
 from inbox.store.migrate import migrate
 from inbox.store.people import PgPeopleStore
+from inbox.store.thread_sql import OPEN_STATUSES_SQL
 from inbox.store.workspaces import PgWorkspaceStore
 from web.app import create_app
 
@@ -68,11 +69,11 @@ SELECT t.workspace_id, 'x', 'm-' || t.id, t.id, t.thread_key, 'inbound', 'u' || 
        'customer_' || t.id, t.excerpt, t.opened_at, '{}'
 FROM thread t WHERE t.workspace_id = $1
 """
-BARE = """
+BARE = f"""
 SELECT id, excerpt, priority, sla_due_at FROM thread
-WHERE workspace_id = $1 AND status IN ('new', 'open', 'pending')
+WHERE workspace_id = $1 AND status IN {OPEN_STATUSES_SQL}
 ORDER BY sla_due_at NULLS LAST, id LIMIT 100
-"""
+"""  # noqa: S608 (constants only)
 
 
 def percentile(values: Sequence[float], share: float) -> float:

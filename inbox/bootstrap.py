@@ -61,7 +61,7 @@ from inbox.store.connector_state import (
     PgChannelQuery,
     PgConnectorState,
 )
-from inbox.store.corrections import PgCorrectionStore
+from inbox.store.corrections import PgCorrectionStore, PgThreadEdits
 from inbox.store.credentials import PgCredentialStore
 from inbox.store.database import Database
 from inbox.store.embedded import APP_NAME, EmbeddedPostgres, default_data_dir
@@ -76,7 +76,8 @@ from inbox.store.media import PgMediaLookup
 from inbox.store.migrate import migrate
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.passwords import Argon2Passwords
-from inbox.store.routing import PgReplyDesk, PgRoutingStore, PgThreadEdits
+from inbox.store.reply_desk import PgReplyDesk
+from inbox.store.routing import PgRoutingStore
 from inbox.store.secret_box import SecretBox, load_or_create_key
 from inbox.store.sla_alerts import PgSlaDispatchStore
 from inbox.store.sla_clocks import PgSlaQuery, PgSlaSettingsStore
@@ -100,6 +101,7 @@ from inbox.usecases.admin_teams import ManageTeams
 from inbox.usecases.admin_webhooks import AdminWebhooks
 from inbox.usecases.admin_workspaces import ManageWorkspaces
 from inbox.usecases.adoption import Adoption
+from inbox.usecases.assignment import AssignWaiting, ClaimNext, ReassignStale
 from inbox.usecases.bulk import BulkActions
 from inbox.usecases.canned import CannedResponses
 from inbox.usecases.channels import ListChannels
@@ -116,17 +118,14 @@ from inbox.usecases.media import MediaLinks, MediaProxy
 from inbox.usecases.outbox import SendOutbox, SendPolicy
 from inbox.usecases.replies import CommunityAnswers, Replies, ThreadCalendars
 from inbox.usecases.routing import (
-    AssignWaiting,
-    ClaimNext,
     ClassifyMentions,
     CorrectClassification,
     FollowShifts,
-    ReassignStale,
     RouteThreads,
-    RoutingConfigs,
     RoutingSettings,
     SetStatus,
 )
+from inbox.usecases.routing_config import RoutingConfigs
 from inbox.usecases.services import Services
 from inbox.usecases.sla import CloseWithoutReply, KeepClocks, SaveSlaSettings
 from inbox.usecases.sla_alerts import DispatchSlaEvents
@@ -714,13 +713,7 @@ LEARN_EVERY_SECONDS = 3600.0
 
 async def _reassign_stale(reassign: ReassignStale, workspaces: PgWorkspaceStore) -> None:
     """Threads assigned but not answered in time go to someone else (run every minute)."""
-    for workspace_id in await workspaces.all_ids():
-        moved = await reassign(workspace_id)
-        if moved:
-            log.info(
-                "unanswered threads reassigned",
-                extra={"action": "reassign", "workspace_id": workspace_id, "moved": moved},
-            )
+    await reassign.everywhere(await workspaces.all_ids())
 
 
 # A team's shift starts (and its waiting threads are given out) within this much of its

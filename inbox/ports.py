@@ -478,8 +478,41 @@ class OutboundDestinations(Protocol):
         ...
 
 
+class AssignmentWriter(Protocol):
+    """Every change of who holds a thread, on a transaction its caller owns, each logged in
+    the thread's assignment history with its source and reasons."""
+
+    async def apply(
+        self,
+        workspace_id: int,
+        assignments: Sequence[Assignment],
+        at: datetime,
+        source: str,
+        holders: Sequence[int | None] | None = None,
+    ) -> None:
+        """Routing's decisions, for the threads still held as the decision saw them."""
+        ...
+
+    async def assign_selection(
+        self,
+        workspace_id: int,
+        thread_ids: Sequence[int],
+        target: AssignTarget,
+        at: datetime,
+        reason: str,
+    ) -> tuple[list[int], dict[int, Skipped], list[int]]:
+        """A selection to one colleague or one team's queue: (done, skipped with why, the
+        colleagues who held the threads given away)."""
+        ...
+
+
 class RoutingWriter(Protocol):
     """Routing on one open transaction (an ingestion batch's, or one of its own)."""
+
+    @property
+    def assignments(self) -> AssignmentWriter:
+        """The assignments routing writes, on the same transaction."""
+        ...
 
     async def config(self, workspace_id: int) -> RoutingConfig | None: ...
 
@@ -505,17 +538,6 @@ class RoutingWriter(Protocol):
         self, workspace_id: int, thread_ids: Sequence[int], unanswered: int
     ) -> list[int]:
         """Make high the threads whose customer wrote `unanswered` times without an answer."""
-        ...
-
-    async def apply(
-        self,
-        workspace_id: int,
-        assignments: Sequence[Assignment],
-        at: datetime,
-        source: str,
-        holders: Sequence[int | None] | None = None,
-    ) -> None:
-        """Write the decisions of threads still held as the decision saw them."""
         ...
 
     async def stale(
@@ -557,17 +579,6 @@ class BulkWriter(Protocol):
     @property
     def routing(self) -> RoutingWriter:
         """Routing on the same transaction."""
-        ...
-
-    async def assign(
-        self,
-        workspace_id: int,
-        thread_ids: Sequence[int],
-        target: AssignTarget,
-        at: datetime,
-        reason: str,
-    ) -> tuple[list[int], dict[int, Skipped], list[int]]:
-        """(done, skipped with why, the colleagues who held the threads given away)."""
         ...
 
     async def tag(
@@ -758,7 +769,28 @@ class WebSessionStore(Protocol):
         ...
 
 
-class InboxPageQuery(Protocol):
+class HandAssignmentStore(Protocol):
+    """A person's own assignments of one thread, each in a transaction of its own."""
+
+    async def take(self, workspace_id: int, thread_id: int, agent_id: int, at: datetime) -> bool:
+        """Assign an open thread to the agent; False when there is no such open thread."""
+        ...
+
+    async def assign(
+        self,
+        workspace_id: int,
+        thread_id: int,
+        agent_id: int | None,
+        team_id: int | None,
+        by_agent_id: int,
+        at: datetime,
+    ) -> bool:
+        """Give an open thread to an active colleague or a team (its agent then cleared);
+        False when the thread, the person or the team is not there."""
+        ...
+
+
+class InboxPageQuery(HandAssignmentStore, Protocol):
     async def inbox(
         self,
         workspace_id: int,
@@ -791,10 +823,6 @@ class InboxPageQuery(Protocol):
 
     async def search(self, workspace_id: int, words: str, limit: int) -> SearchResults: ...
 
-    async def take(self, workspace_id: int, thread_id: int, agent_id: int, at: datetime) -> bool:
-        """Assign an open thread to the agent; False when there is no such open thread."""
-        ...
-
     async def add_note(
         self,
         workspace_id: int,
@@ -811,19 +839,6 @@ class InboxPageQuery(Protocol):
         self, workspace_id: int, thread_id: int, agent_id: int, body: str
     ) -> bool:
         """A note about the thread's customer; False without such a thread or customer."""
-        ...
-
-    async def assign(
-        self,
-        workspace_id: int,
-        thread_id: int,
-        agent_id: int | None,
-        team_id: int | None,
-        by_agent_id: int,
-        at: datetime,
-    ) -> bool:
-        """Give an open thread to an active colleague or a team (its agent then cleared);
-        False when the thread, the person or the team is not there."""
         ...
 
     async def snooze(self, workspace_id: int, thread_id: int, until: datetime | None) -> bool: ...

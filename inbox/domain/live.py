@@ -21,9 +21,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from inbox.domain.thread import OPEN_STATUSES
 from inbox.domain.web import ANY, InboxFilters
 
-OPEN_STATUSES = frozenset({"new", "open", "pending"})
 # A view's rows are at most this many; a page that shows more is told to reload instead.
 MOST_SHOWN = 1000
 # Past this many changed threads in one second, a page reloads its view: one list is cheaper

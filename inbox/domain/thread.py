@@ -17,6 +17,13 @@ class ThreadStatus(StrEnum):
     RESOLVED = "resolved"
 
 
+# A thread someone still has to deal with: every status but resolved.
+OPEN_STATUSES = frozenset({ThreadStatus.NEW, ThreadStatus.OPEN, ThreadStatus.PENDING})
+# Open and owed an answer by the brand (a pending thread waits on the customer): what is
+# queued, claimed, routed and reassigned.
+AWAITING_ANSWER = frozenset({ThreadStatus.NEW, ThreadStatus.OPEN})
+
+
 class Priority(StrEnum):
     LOW = "low"
     NORMAL = "normal"

@@ -14,43 +14,11 @@ from inbox.store.database import Connection, Database
 from inbox.store.inbox_pages import COLLEAGUES, TEAMS
 from inbox.store.live_sql import announce_threads
 from inbox.store.routing import PgRoutingWriter
+from inbox.store.thread_sql import ANSWER, OPEN_STATUSES_SQL, SELECTED, skipped_because
 
-OPEN = "('new', 'open', 'pending')"
-
-# Each statement answers one row per thread asked: `found` (in the workspace), `done`, and
-# for those not done, enough to say why (their status).
-ASKED = """asked AS (SELECT DISTINCT unnest($2::bigint[]) AS id),
-found AS (
-    SELECT t.id, t.status, t.assignee_id, t.team_id, t.tags
-    FROM thread t JOIN asked USING (id) WHERE t.workspace_id = $1
-)"""
-ANSWER = """
-SELECT a.id, f.id IS NOT NULL AS found, f.status, d.id IS NOT NULL AS done, f.assignee_id AS was,
-       f.tags
-FROM asked a LEFT JOIN found f USING (id) LEFT JOIN changed d USING (id)
-"""
-
-# To one active colleague ($3) or one team's queue ($4): open threads only, and not one the
-# colleague already holds (its assignment clock would start again for nothing).
-ASSIGN = f"""
-WITH {ASKED},
-changed AS (
-    UPDATE thread t
-    SET assignee_id = $3, team_id = coalesce($4, t.team_id), assigned_at = $5,
-        community = false, updated_at = now()
-    FROM found f
-    WHERE t.workspace_id = $1 AND t.id = f.id AND t.status IN {OPEN}
-      AND ($3::bigint IS NULL OR t.assignee_id IS DISTINCT FROM $3)
-    RETURNING t.id, t.team_id
-),
-logged AS (
-    INSERT INTO assignment (workspace_id, thread_id, agent_id, team_id, source, reasons, at)
-    SELECT $1, c.id, $3, c.team_id, 'manual', jsonb_build_array($6::text), $5 FROM changed c
-)
-{ANSWER}"""  # noqa: S608 (constants only)
 # Tags added, each thread keeping at most $4 (one spelling each: they come checked).
 TAG = f"""
-WITH {ASKED},
+WITH {SELECTED},
 changed AS (
     UPDATE thread t
     SET tags = ARRAY(SELECT DISTINCT x FROM unnest(t.tags || $3::text[]) x ORDER BY x),
@@ -62,7 +30,7 @@ changed AS (
 )
 {ANSWER}"""  # noqa: S608 (constants only)
 UNTAG = f"""
-WITH {ASKED},
+WITH {SELECTED},
 changed AS (
     UPDATE thread t
     SET tags = ARRAY(SELECT x FROM unnest(t.tags) x WHERE x <> ALL ($3::text[]) ORDER BY x),
@@ -74,16 +42,16 @@ changed AS (
 {ANSWER}"""  # noqa: S608 (constants only)
 # Set aside until $3 (its clocks keep running; a customer message brings it back).
 SNOOZE = f"""
-WITH {ASKED},
+WITH {SELECTED},
 changed AS (
     UPDATE thread t SET snoozed_until = $3, updated_at = now()
     FROM found f
-    WHERE t.workspace_id = $1 AND t.id = f.id AND t.status IN {OPEN}
+    WHERE t.workspace_id = $1 AND t.id = f.id AND t.status IN {OPEN_STATUSES_SQL}
     RETURNING t.id
 )
 {ANSWER}"""  # noqa: S608 (constants only)
 STATUSES = f"""
-WITH {ASKED}, changed AS (SELECT NULL::bigint AS id WHERE false)
+WITH {SELECTED}, changed AS (SELECT NULL::bigint AS id WHERE false)
 {ANSWER}"""
 
 ASSIGNABLE_AGENT = """
@@ -109,27 +77,6 @@ class PgBulkWriter:
         rows = await self._conn.fetch(sql, workspace_id, list(thread_ids), *args)
         self.changed.update(row["id"] for row in rows if row["done"])
         return rows
-
-    async def assign(
-        self,
-        workspace_id: int,
-        thread_ids: Sequence[int],
-        target: AssignTarget,
-        at: datetime,
-        reason: str,
-    ) -> tuple[list[int], dict[int, Skipped], list[int]]:
-        """(done, skipped with why, the colleagues who held the threads given away)."""
-        rows = await self._run(
-            ASSIGN, workspace_id, thread_ids, target.agent_id, target.team_id, at, reason
-        )
-        done = [row["id"] for row in rows if row["done"]]
-        skipped = {
-            row["id"]: _why(row, already=target.agent_id is not None)
-            for row in rows
-            if not row["done"]
-        }
-        holders = sorted({row["was"] for row in rows if row["done"] and row["was"] is not None})
-        return done, skipped, holders
 
     async def tag(
         self, workspace_id: int, thread_ids: Sequence[int], tags: Sequence[str], most: int
@@ -159,7 +106,7 @@ class PgBulkWriter:
     ) -> tuple[list[int], dict[int, Skipped]]:
         rows = await self._run(SNOOZE, workspace_id, thread_ids, until)
         done = [row["id"] for row in rows if row["done"]]
-        return done, {row["id"]: _why(row) for row in rows if not row["done"]}
+        return done, {row["id"]: skipped_because(row) for row in rows if not row["done"]}
 
     async def target_name(self, workspace_id: int, target: AssignTarget) -> str | None:
         """The colleague's name or the team's ("team Support FR"); None if not there."""
@@ -168,14 +115,6 @@ class PgBulkWriter:
             return None if name is None else str(name)
         name = await self._conn.fetchval(TEAM_NAME, workspace_id, target.team_id)
         return None if name is None else f"team {name}"
-
-
-def _why(row: Any, *, already: bool = False) -> Skipped:
-    if not row["found"]:
-        return Skipped.NOT_FOUND
-    if row["status"] not in ("new", "open", "pending"):
-        return Skipped.CLOSED
-    return Skipped.ALREADY if already else Skipped.CLOSED
 
 
 class PgBulkStore:
@@ -188,7 +127,7 @@ class PgBulkStore:
             writer = PgBulkWriter(conn)
             yield writer
             # The threads acted on, and those routing then gave out, with their final state.
-            changed = writer.changed | writer.routing.assigned.get(workspace_id, set())
+            changed = writer.changed | writer.routing.assignments.assigned.get(workspace_id, set())
             await announce_threads(conn, workspace_id, changed)
 
     async def statuses(self, workspace_id: int, thread_ids: Sequence[int]) -> dict[int, str]:

@@ -23,6 +23,7 @@ from inbox.domain.community import (
 from inbox.domain.outbox import OutboxItem, OutboxKind
 from inbox.store.database import Database
 from inbox.store.outbox import BY_KEY, ENQUEUE
+from inbox.store.thread_sql import AWAITING_ANSWER_SQL
 
 # Routing offers only low-risk public questions; these hold at every read and write whatever
 # changed since it did: a follow-up exposing a phone number, a customer made VIP, a thread
@@ -31,8 +32,8 @@ SHOWABLE = """NOT t.private AND NOT t.personal_data AND t.kind <> 'complaint'
   AND NOT coalesce((SELECT c.vip FROM customer c
                     WHERE c.workspace_id = t.workspace_id AND c.id = t.customer_id), false)"""
 # Offered to member $2 of workspace $1, and still open.
-OFFERED_TO = """t.workspace_id = $1 AND t.assignee_id = $2 AND t.community
-  AND t.status IN ('new', 'open')"""
+OFFERED_TO = f"""t.workspace_id = $1 AND t.assignee_id = $2 AND t.community
+  AND t.status IN {AWAITING_ANSWER_SQL}"""
 
 # Questions waiting for this member (or only thread $3): those they answered since the
 # customer last wrote are done; a pending answer of theirs is shown with the question.

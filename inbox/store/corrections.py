@@ -1,12 +1,18 @@
-"""The agents' corrections as the worker learns from them, and the adjustments it learns:
-one workspace at a time, never one workspace's texts beside another's."""
+"""The agents' corrections of the classifier: made on a thread (with its SLA clocks re-planned
+in the same transaction), then read by the worker, which learns from them one workspace at
+a time, never one workspace's texts beside another's, and keeps the adjustments it learns."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+from inbox.domain.errors import NotFoundError
 from inbox.domain.routing import StoredCorrection
-from inbox.store.database import Database
+from inbox.store.database import Connection, Database
+from inbox.store.live_sql import announce_threads
+from inbox.store.sla_clocks import PgClockWriter
 
 # Corrections of kind and urgency newer than the workspace's adjustment (or it has none).
 WORKSPACES_TO_LEARN = """
@@ -60,3 +66,71 @@ class PgCorrectionStore:
     ) -> None:
         async with self._db.connection() as conn:
             await conn.execute(SAVE_ADJUSTMENT, workspace_id, json.dumps(document), last_correction)
+
+
+CORRECTED_COLUMNS = {
+    "kind": "kind",
+    "language": "language",
+    "urgency": "priority",
+    "topics": "topics",
+}
+# The field names are checked against CORRECTED_COLUMNS before they reach the SQL.
+CORRECT = """
+WITH old AS (
+    SELECT t.id, to_jsonb(t.{column}) AS value,
+           (SELECT m.body FROM mention m
+            WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id
+              AND m.direction = 'inbound'
+            ORDER BY m.created_at DESC LIMIT 1) AS text
+    FROM thread t WHERE t.workspace_id = $1 AND t.id = $2 FOR UPDATE
+), logged AS (
+    INSERT INTO classification_correction (workspace_id, thread_id, field, old_value, new_value,
+                                           text, corrected_by)
+    SELECT $1, id, $3, value, $4::jsonb, coalesce(text, ''), $5 FROM old
+)
+UPDATE thread t SET {column} = {value}, updated_at = now()
+FROM old WHERE t.workspace_id = $1 AND t.id = old.id
+RETURNING old.value::text
+"""
+
+
+class PgThreadEditor:
+    """Changes to a thread's classification, with the SLA clocks of the same transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self.clocks = PgClockWriter(conn)
+        self.corrected: dict[int, set[int]] = {}  # by workspace, announced as `edit` ends
+
+    async def correct(
+        self, workspace_id: int, thread_id: int, field: str, value: object, corrected_by: str
+    ) -> object:
+        """The old value; NotFoundError when there is no such thread."""
+        column = CORRECTED_COLUMNS[field]
+        cast = (
+            "ARRAY(SELECT jsonb_array_elements_text($4::jsonb))"
+            if field == "topics"
+            else "$4::jsonb #>> '{}'"
+        )
+        sql = CORRECT.format(column=column, value=cast)
+        old = await self._conn.fetchval(
+            sql, workspace_id, thread_id, field, json.dumps(value), corrected_by
+        )
+        if old is None:
+            raise NotFoundError("thread", thread_id)
+        self.corrected.setdefault(workspace_id, set()).add(thread_id)
+        return json.loads(old)
+
+
+class PgThreadEdits:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    @asynccontextmanager
+    async def edit(self) -> AsyncIterator[PgThreadEditor]:
+        async with self._db.transaction() as conn:
+            editor = PgThreadEditor(conn)
+            yield editor
+            # After the clocks it re-planned: the deadline the rows show is the new one.
+            for workspace_id, thread_ids in editor.corrected.items():
+                await announce_threads(conn, workspace_id, thread_ids)

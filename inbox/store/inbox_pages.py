@@ -34,10 +34,9 @@ from inbox.domain.web import (
     profile_url,
 )
 from inbox.store import live_sql
+from inbox.store.assignment import PgAssignmentWriter
 from inbox.store.database import Database
-
-# The states of a thread still open (waiting on us or on the customer).
-OPEN_STATUSES = "('new', 'open', 'pending')"
+from inbox.store.thread_sql import AWAITING_ANSWER_SQL, OPEN_STATUSES_SQL
 
 # What an inbox row shows of a thread `t` (see `inbox_row`): the author from the thread's
 # latest customer message, and the customer's real wait. "Answered" is always by a person
@@ -113,7 +112,7 @@ def inbox_query(view: str, filtered: tuple[str, ...], sla: str | None, by_ids: b
     `by_ids`: the changed threads' rows only (their ids the last parameter)."""
     where = [
         "t.workspace_id = $1",
-        f"t.status IN {OPEN_STATUSES}",
+        f"t.status IN {OPEN_STATUSES_SQL}",
         # a snoozed thread shows only in the snoozed view until its time comes
         "coalesce(t.snoozed_until > $3, false)"
         if view == "snoozed"
@@ -173,44 +172,20 @@ ORDER BY display_name, id
 TEAMS = "SELECT id, name FROM team WHERE workspace_id = $1 ORDER BY name, id"
 TEAMS_OF = "SELECT team_id FROM team_member WHERE workspace_id = $1 AND agent_id = $2"
 # Each change a person makes to a thread is announced to the pages in its own statement.
-ASSIGN = f"""
-WITH target AS (
-    SELECT (SELECT id FROM agent WHERE workspace_id = $1 AND id = $3 AND active) AS agent_id,
-           (SELECT id FROM team WHERE workspace_id = $1 AND id = $4) AS team_id
-), given AS (
-    UPDATE thread t
-    SET assignee_id = target.agent_id,
-        team_id = coalesce(target.team_id, t.team_id),
-        assigned_at = $6, community = false, updated_at = now()
-    FROM target
-    WHERE t.workspace_id = $1 AND t.id = $2 AND t.status IN ('new', 'open', 'pending')
-      AND ($3::bigint IS NULL OR target.agent_id IS NOT NULL)
-      AND ($4::bigint IS NULL OR target.team_id IS NOT NULL)
-    RETURNING t.*
-), recorded AS (
-    INSERT INTO assignment (workspace_id, thread_id, agent_id, team_id, source, reasons, at)
-    SELECT $1, id, assignee_id, team_id, 'manual',
-           jsonb_build_array('assigned by agent ' || $5), $6
-    FROM given
-    RETURNING thread_id
-)
-SELECT r.thread_id, {live_sql.NOTIFY_ONE_THREAD}
-FROM recorded r JOIN given t ON t.id = r.thread_id
-"""  # noqa: S608 (constants only)
 SNOOZE = f"""
 WITH snoozed AS (
     UPDATE thread SET snoozed_until = $3, updated_at = now()
-    WHERE workspace_id = $1 AND id = $2 AND status IN ('new', 'open', 'pending')
+    WHERE workspace_id = $1 AND id = $2 AND status IN {OPEN_STATUSES_SQL}
     RETURNING *
 )
 SELECT t.id, {live_sql.NOTIFY_ONE_THREAD} FROM snoozed t
 """  # noqa: S608 (constants only)
 # A snooze whose time has come ends: the thread is back in its views, announced with it.
-WAKE_SNOOZED = """
+WAKE_SNOOZED = f"""
 UPDATE thread SET snoozed_until = NULL, updated_at = now()
-WHERE workspace_id = $1 AND status IN ('new', 'open', 'pending') AND snoozed_until <= $2
+WHERE workspace_id = $1 AND status IN {OPEN_STATUSES_SQL} AND snoozed_until <= $2
 RETURNING id
-"""
+"""  # noqa: S608 (constants only)
 # The conversation: each message with the classifier's reading of it and, for the brand's,
 # the outbox item that sent it (who queued it; a community member's answer and who let it
 # through). A brand message no item sent was posted on the network itself.
@@ -249,19 +224,6 @@ LIMIT 20
 """
 
 
-TAKE = f"""
-WITH taken AS (
-    UPDATE thread SET assignee_id = $3, assigned_at = $4, community = false, updated_at = now()
-    WHERE workspace_id = $1 AND id = $2 AND status IN ('new', 'open', 'pending')
-    RETURNING *
-), recorded AS (
-    INSERT INTO assignment (workspace_id, thread_id, agent_id, team_id, source, reasons, at)
-    SELECT $1, id, $3, team_id, 'manual', '["taken by hand"]'::jsonb, $4 FROM taken
-    RETURNING thread_id
-)
-SELECT r.thread_id, {live_sql.NOTIFY_ONE_THREAD}
-FROM recorded r JOIN taken t ON t.id = r.thread_id
-"""  # noqa: S608 (constants only)
 ADD_NOTE = """
 INSERT INTO note (workspace_id, thread_id, author_agent_id, body)
 SELECT $1, id, $3, $4 FROM thread WHERE workspace_id = $1 AND id = $2
@@ -339,7 +301,7 @@ LIMIT 200
 
 
 # How many open threads each view holds for the agent, as INBOX selects them (filters aside).
-VIEW_COUNTS = """
+VIEW_COUNTS = f"""
 SELECT count(*) FILTER (WHERE t.assignee_id = $2 AND NOT snoozed) AS mine,
        count(*) FILTER (WHERE t.team_id IN (SELECT m.team_id FROM team_member m
                                             WHERE m.workspace_id = $1 AND m.agent_id = $2)
@@ -353,8 +315,8 @@ SELECT count(*) FILTER (WHERE t.assignee_id = $2 AND NOT snoozed) AS mine,
        count(*) FILTER (WHERE NOT snoozed) AS "all"
 FROM thread t
 CROSS JOIN LATERAL (SELECT coalesce(t.snoozed_until > $3, false) AS snoozed) s
-WHERE t.workspace_id = $1 AND t.status IN ('new', 'open', 'pending')
-"""
+WHERE t.workspace_id = $1 AND t.status IN {OPEN_STATUSES_SQL}
+"""  # noqa: S608 (constants only)
 # What a reply to the thread is checked against: the facts selecting its SLA policy (and the
 # calendar of its latest clock), the customer's latest message and what they wrote.
 REPLY_FACTS = """
@@ -390,20 +352,20 @@ LIMIT 10
 
 
 # An agent's own figures: only theirs, never colleagues'.
-MY_FIGURES = """
+MY_FIGURES = f"""
 SELECT
   (SELECT count(*) FROM thread WHERE workspace_id = $1 AND assignee_id = $2
-     AND status IN ('new', 'open', 'pending')) AS open_threads,
+     AND status IN {OPEN_STATUSES_SQL}) AS open_threads,
   (SELECT count(*) FROM thread WHERE workspace_id = $1 AND assignee_id = $2
-     AND status IN ('new', 'open') AND sla_due_at BETWEEN $3 AND $3 + interval '15 minutes')
+     AND status IN {AWAITING_ANSWER_SQL} AND sla_due_at BETWEEN $3 AND $3 + interval '15 minutes')
      AS at_risk,
   (SELECT count(*) FROM thread WHERE workspace_id = $1 AND assignee_id = $2
-     AND status IN ('new', 'open') AND sla_due_at < $3) AS overdue,
+     AND status IN {AWAITING_ANSWER_SQL} AND sla_due_at < $3) AS overdue,
   (SELECT count(*) FROM assignment WHERE workspace_id = $1 AND agent_id = $2
      AND at >= date_trunc('day', $3)) AS assigned_today,
   (SELECT count(*) FROM community_answer WHERE workspace_id = $1 AND reviewed_by = $2
      AND status IN ('approved', 'edited')) AS community_approved
-"""
+"""  # noqa: S608 (constants only)
 
 
 # Words in any message of a thread (newest match first per thread), and customers by name
@@ -532,8 +494,7 @@ class PgInboxPages:
 
     async def take(self, workspace_id: int, thread_id: int, agent_id: int, at: datetime) -> bool:
         async with self._db.transaction() as conn:
-            taken = await conn.fetchval(TAKE, workspace_id, thread_id, agent_id, at)
-        return taken is not None
+            return await PgAssignmentWriter(conn).take(workspace_id, thread_id, agent_id, at)
 
     async def add_note(
         self,
@@ -583,10 +544,9 @@ class PgInboxPages:
         at: datetime,
     ) -> bool:
         async with self._db.transaction() as conn:
-            done = await conn.fetchval(
-                ASSIGN, workspace_id, thread_id, agent_id, team_id, str(by_agent_id), at
+            return await PgAssignmentWriter(conn).assign_by_hand(
+                workspace_id, thread_id, agent_id, team_id, by_agent_id, at
             )
-        return done is not None
 
     async def snooze(self, workspace_id: int, thread_id: int, until: datetime | None) -> bool:
         async with self._db.connection() as conn:

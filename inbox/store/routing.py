@@ -1,6 +1,6 @@
-"""Routing in PostgreSQL: snapshots for the pure decisions, set-based assignment writes, the
-queue claimed with SKIP LOCKED, threads waiting in team queues, stale assignments, rule
-counts, agents' status and teams' shifts, presence and corrections."""
+"""Routing in PostgreSQL: snapshots for the pure decisions, threads waiting in team queues,
+stale assignments, rules' subjects and counts, agents' status and teams' shifts, and the
+routing configuration. The assignments themselves are written by `inbox.store.assignment`."""
 
 from __future__ import annotations
 
@@ -11,18 +11,17 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from inbox.domain.errors import NotFoundError
 from inbox.domain.presence import AgentStatus, Presence
 from inbox.domain.routing import ClaimedThread, RoutingConfig
+from inbox.store.assignment import PgAssignmentWriter
 from inbox.store.database import Connection, Database
 from inbox.store.live_sql import announce_threads
 from inbox.store.presence_sql import ON_SHIFT, PRESENCE_COLUMNS, presence
-from inbox.store.sla_clocks import PgClockWriter
+from inbox.store.thread_sql import AWAITING_ANSWER_SQL, OPEN_STATUSES_SQL
 from routing.rules import RuleFacts, RuleOutcome, RuleSubject
 from routing.snapshot import (
     AgentState,
     AssignedThread,
-    Assignment,
     Snapshot,
     TeamState,
     ThreadToRoute,
@@ -37,7 +36,7 @@ SELECT a.id, a.display_name, a.roles, a.active, a.capacity, a.languages, a.netwo
                  WHERE m.workspace_id = a.workspace_id AND m.agent_id = a.id), '{{}}') AS team_ids,
        (SELECT count(*) FROM thread t
         WHERE t.workspace_id = a.workspace_id AND t.assignee_id = a.id
-          AND t.status IN ('new', 'open', 'pending')) AS open_threads,
+          AND t.status IN {OPEN_STATUSES_SQL}) AS open_threads,
        (SELECT count(*) FROM assignment s
         WHERE s.workspace_id = a.workspace_id AND s.agent_id = a.id AND s.at > $2)
            AS assigned_recently
@@ -62,7 +61,7 @@ FROM thread t
 LEFT JOIN customer c ON c.workspace_id = t.workspace_id AND c.id = t.customer_id
 WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[])
   AND (NOT $3::boolean OR (
-        t.status IN ('new', 'open')
+        t.status IN {AWAITING_ANSWER_SQL}
         AND (t.assignee_id IS NULL OR NOT EXISTS (
               SELECT 1 FROM agent a
               WHERE a.workspace_id = t.workspace_id AND a.id = t.assignee_id
@@ -75,7 +74,7 @@ WAITING = f"""
 SELECT {FACTS_COLUMNS}
 FROM thread t
 LEFT JOIN customer c ON c.workspace_id = t.workspace_id AND c.id = t.customer_id
-WHERE t.workspace_id = $1 AND t.assignee_id IS NULL AND t.status IN ('new', 'open')
+WHERE t.workspace_id = $1 AND t.assignee_id IS NULL AND t.status IN {AWAITING_ANSWER_SQL}
   AND t.team_id IS NOT NULL AND ($2::bigint[] IS NULL OR t.team_id = ANY ($2))
   AND NOT coalesce(t.snoozed_until > $3, false)
 ORDER BY array_position(ARRAY['urgent', 'high', 'normal', 'low'], t.priority),
@@ -118,7 +117,7 @@ RETURNING tm.id, d.open
 """
 
 # What rules look at: the thread's classification and its latest customer message.
-RULE_SUBJECTS = """
+RULE_SUBJECTS = f"""
 SELECT t.id, t.network, t.kind, t.language, t.topics, t.priority, t.personal_data,
        t.assignee_id IS NOT NULL AS assigned, coalesce(c.vip, false) AS vip,
        last.body, last.created_at
@@ -129,8 +128,8 @@ JOIN LATERAL (
     WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id AND m.direction = 'inbound'
     ORDER BY m.created_at DESC LIMIT 1
 ) last ON true
-WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[]) AND t.status IN ('new', 'open')
-"""
+WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[]) AND t.status IN {AWAITING_ANSWER_SQL}
+"""  # noqa: S608 (constants only)
 APPLY_RULES = """
 UPDATE thread t
 SET team_id = coalesce(tm.id, t.team_id),
@@ -148,94 +147,32 @@ WHERE t.workspace_id = $1 AND t.id = d.thread_id
 """
 # A customer who wrote again and again without an answer is waiting too long, whatever
 # each message said: the thread becomes high priority.
-RAISE_REPEATED = """
+RAISE_REPEATED = f"""
 UPDATE thread t SET priority = 'high', updated_at = now()
 WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[]) AND t.message_count >= $3
-  AND t.priority IN ('low', 'normal') AND t.status IN ('new', 'open')
+  AND t.priority IN ('low', 'normal') AND t.status IN {AWAITING_ANSWER_SQL}
   AND (SELECT count(*) FROM mention m
        WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id
          AND m.direction = 'inbound'
          AND m.created_at > coalesce(t.last_answered_at, '-infinity')) >= $3
 RETURNING t.id
-"""
+"""  # noqa: S608 (constants only)
 
 AGENTS_BY_EMAIL = """
 SELECT email, id FROM agent WHERE workspace_id = $1 AND email = ANY($2::text[]) AND active
 """
 
-# Only threads still in the state the decision saw are written ($9: the holder it saw, or
-# NULL for the queue), so a claim racing the router never loses.
-APPLY = """
-WITH d AS (
-    SELECT * FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::boolean[], $6::text[],
-                         $9::bigint[])
-        AS d(thread_id, agent_id, team_id, community, reasons, holder)
-), written AS (
-    UPDATE thread t
-    SET assignee_id = d.agent_id, team_id = coalesce(d.team_id, t.team_id),
-        community = d.community,
-        assigned_at = CASE WHEN d.agent_id IS NULL THEN NULL ELSE $7::timestamptz END,
-        updated_at = now()
-    FROM d
-    WHERE t.workspace_id = $1 AND t.id = d.thread_id
-      AND t.assignee_id IS NOT DISTINCT FROM d.holder
-    RETURNING t.id
-), logged AS (
-    INSERT INTO assignment (workspace_id, thread_id, agent_id, team_id, community, source,
-                            reasons, at)
-    SELECT $1, d.thread_id, d.agent_id, d.team_id, d.community, $8, d.reasons::jsonb, $7
-    FROM d JOIN written w ON w.id = d.thread_id
-    RETURNING agent_id
-)
-UPDATE agent a SET last_assigned_at = $7
-FROM (SELECT DISTINCT agent_id FROM logged WHERE agent_id IS NOT NULL) x
-WHERE a.workspace_id = $1 AND a.id = x.agent_id
-"""
 
-# The next threads of an agent's queue (their teams' and the unteamed), most pressing first,
-# then the nearest SLA deadline; rows another claimer holds are skipped, never waited for.
-CLAIM = """
-WITH me AS (
-    -- The agent's row is locked: two claims of one agent (two tabs) queue here, so the room
-    -- left under capacity is counted once.
-    SELECT a.capacity - (SELECT count(*) FROM thread t
-                         WHERE t.workspace_id = a.workspace_id AND t.assignee_id = a.id
-                           AND t.status IN ('new', 'open', 'pending')) AS room,
-           coalesce((SELECT array_agg(m.team_id) FROM team_member m
-                     WHERE m.workspace_id = a.workspace_id AND m.agent_id = a.id), '{}') AS teams
-    FROM agent a WHERE a.workspace_id = $1 AND a.id = $2 AND a.active
-    FOR UPDATE
-), picked AS (
-    SELECT t.id FROM thread t, me
-    WHERE t.workspace_id = $1 AND t.assignee_id IS NULL AND t.status IN ('new', 'open')
-      AND (t.team_id IS NULL OR t.team_id = ANY(me.teams))
-    ORDER BY array_position(ARRAY['urgent', 'high', 'normal', 'low'], t.priority),
-             t.sla_due_at NULLS LAST, t.id
-    LIMIT least($3, greatest((SELECT room FROM me), 0))
-    FOR UPDATE OF t SKIP LOCKED
-), claimed AS (
-    UPDATE thread t SET assignee_id = $2, assigned_at = $4, updated_at = now()
-    FROM picked WHERE t.workspace_id = $1 AND t.id = picked.id
-    RETURNING t.id, t.priority, t.sla_due_at, t.team_id
-), logged AS (
-    INSERT INTO assignment (workspace_id, thread_id, agent_id, team_id, source, reasons, at)
-    SELECT $1, id, $2, team_id, 'claim', '["claimed from the queue"]'::jsonb, $4 FROM claimed
-)
-SELECT id, priority, sla_due_at FROM claimed
-ORDER BY array_position(ARRAY['urgent', 'high', 'normal', 'low'], priority),
-         sla_due_at NULLS LAST, id
-"""
-
-STALE = """
+STALE = f"""
 SELECT t.id, t.assignee_id, t.team_id, t.assigned_at
 FROM thread t
-WHERE t.workspace_id = $1 AND t.assignee_id IS NOT NULL AND t.status IN ('new', 'open')
+WHERE t.workspace_id = $1 AND t.assignee_id IS NOT NULL AND t.status IN {AWAITING_ANSWER_SQL}
   AND t.assigned_at < $2
   AND (t.last_answered_at IS NULL OR t.last_answered_at < t.assigned_at)
 ORDER BY t.assigned_at
 LIMIT $3
 FOR UPDATE OF t SKIP LOCKED
-"""
+"""  # noqa: S608 (constants only)
 
 COUNT_RULES = """
 INSERT INTO routing_rule_count AS r (workspace_id, rule, fired, last_fired_at)
@@ -326,9 +263,9 @@ class PgRoutingWriter:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
-        # The threads it assigned, by workspace: a transaction of its own announces them as
-        # it ends (an ingestion batch announces all of its threads itself).
-        self.assigned: dict[int, set[int]] = {}
+        # Its assignments: a transaction of its own announces the threads they moved as it
+        # ends (an ingestion batch announces all of its threads itself).
+        self.assignments = PgAssignmentWriter(conn)
 
     async def snapshot(self, workspace_id: int, now: datetime, window: timedelta) -> Snapshot:
         agents = await self._conn.fetch(AGENTS, workspace_id, now - window)
@@ -418,30 +355,6 @@ class PgRoutingWriter:
         rows = await self._conn.fetch(AGENTS_BY_EMAIL, workspace_id, [e.lower() for e in emails])
         return {row["email"]: row["id"] for row in rows}
 
-    async def apply(
-        self,
-        workspace_id: int,
-        assignments: Sequence[Assignment],
-        at: datetime,
-        source: str,
-        holders: Sequence[int | None] | None = None,
-    ) -> None:
-        if not assignments:
-            return
-        self.assigned.setdefault(workspace_id, set()).update(a.thread_id for a in assignments)
-        await self._conn.execute(
-            APPLY,
-            workspace_id,
-            [a.thread_id for a in assignments],
-            [a.agent_id for a in assignments],
-            [a.team_id for a in assignments],
-            [a.community for a in assignments],
-            [json.dumps(list(a.reasons), ensure_ascii=False) for a in assignments],
-            at,
-            source,
-            list(holders) if holders is not None else [None] * len(assignments),
-        )
-
     async def stale(
         self, workspace_id: int, assigned_before: datetime, limit: int = 500
     ) -> list[AssignedThread]:
@@ -519,17 +432,15 @@ class PgRoutingStore:
             writer = PgRoutingWriter(conn)
             yield writer
             # Threads it gave to someone else change views: announced with their final state.
-            for workspace_id, thread_ids in writer.assigned.items():
+            for workspace_id, thread_ids in writer.assignments.assigned.items():
                 await announce_threads(conn, workspace_id, thread_ids)
 
     async def claim(
         self, workspace_id: int, agent_id: int, limit: int, at: datetime
     ) -> list[ClaimedThread]:
         """Up to `limit` threads from the agent's queue, never beyond their capacity."""
-        async with self._db.transaction() as conn:
-            rows = await conn.fetch(CLAIM, workspace_id, agent_id, limit, at)
-            await announce_threads(conn, workspace_id, [row["id"] for row in rows])
-        return [ClaimedThread(row["id"], row["priority"], row["sla_due_at"]) for row in rows]
+        async with self.transaction() as writer:
+            return await writer.assignments.claim(workspace_id, agent_id, limit, at)
 
     async def rule_counts(self, workspace_id: int) -> dict[str, int]:
         async with self._db.connection() as conn:
@@ -556,111 +467,3 @@ class PgRoutingStore:
                 json.dumps(rules),
             )
         return int(version)
-
-
-CORRECTED_COLUMNS = {
-    "kind": "kind",
-    "language": "language",
-    "urgency": "priority",
-    "topics": "topics",
-}
-# The field names are checked against CORRECTED_COLUMNS before they reach the SQL.
-CORRECT = """
-WITH old AS (
-    SELECT t.id, to_jsonb(t.{column}) AS value,
-           (SELECT m.body FROM mention m
-            WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id
-              AND m.direction = 'inbound'
-            ORDER BY m.created_at DESC LIMIT 1) AS text
-    FROM thread t WHERE t.workspace_id = $1 AND t.id = $2 FOR UPDATE
-), logged AS (
-    INSERT INTO classification_correction (workspace_id, thread_id, field, old_value, new_value,
-                                           text, corrected_by)
-    SELECT $1, id, $3, value, $4::jsonb, coalesce(text, ''), $5 FROM old
-)
-UPDATE thread t SET {column} = {value}, updated_at = now()
-FROM old WHERE t.workspace_id = $1 AND t.id = old.id
-RETURNING old.value::text
-"""
-
-
-class PgThreadEditor:
-    """Changes to a thread's classification, with the SLA clocks of the same transaction."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-        self.clocks = PgClockWriter(conn)
-        self.corrected: dict[int, set[int]] = {}  # by workspace, announced as `edit` ends
-
-    async def correct(
-        self, workspace_id: int, thread_id: int, field: str, value: object, corrected_by: str
-    ) -> object:
-        """The old value; NotFoundError when there is no such thread."""
-        column = CORRECTED_COLUMNS[field]
-        cast = (
-            "ARRAY(SELECT jsonb_array_elements_text($4::jsonb))"
-            if field == "topics"
-            else "$4::jsonb #>> '{}'"
-        )
-        sql = CORRECT.format(column=column, value=cast)
-        old = await self._conn.fetchval(
-            sql, workspace_id, thread_id, field, json.dumps(value), corrected_by
-        )
-        if old is None:
-            raise NotFoundError("thread", thread_id)
-        self.corrected.setdefault(workspace_id, set()).add(thread_id)
-        return json.loads(old)
-
-
-class PgThreadEdits:
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    @asynccontextmanager
-    async def edit(self) -> AsyncIterator[PgThreadEditor]:
-        async with self._db.transaction() as conn:
-            editor = PgThreadEditor(conn)
-            yield editor
-            # After the clocks it re-planned: the deadline the rows show is the new one.
-            for workspace_id, thread_ids in editor.corrected.items():
-                await announce_threads(conn, workspace_id, thread_ids)
-
-
-# -- collision guard: who is replying to a thread ---------------------------------------------
-
-MARK_REPLYING = """
-WITH mark AS (
-    INSERT INTO thread_presence (workspace_id, thread_id, agent_id, replying_at)
-    SELECT $1, t.id, $3, $4 FROM thread t WHERE t.workspace_id = $1 AND t.id = $2
-    ON CONFLICT (workspace_id, thread_id, agent_id) DO UPDATE SET replying_at = $4
-    RETURNING thread_id
-)
-SELECT (SELECT count(*) FROM mark) AS found,
-       coalesce((SELECT array_agg(p.agent_id ORDER BY p.replying_at) FROM thread_presence p
-                 WHERE p.workspace_id = $1 AND p.thread_id = $2 AND p.agent_id <> $3
-                   AND p.replying_at > $5), '{}') AS others
-"""
-CLEAR_REPLYING = """
-DELETE FROM thread_presence WHERE workspace_id = $1 AND thread_id = $2 AND agent_id = $3
-"""
-
-
-class PgReplyDesk:
-    """Who is replying to a thread (the community's answers: inbox.store.community)."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    async def mark_replying(
-        self, workspace_id: int, thread_id: int, agent_id: int, at: datetime, since: datetime
-    ) -> list[int]:
-        """Record that the agent is replying; the other agents replying since `since`."""
-        async with self._db.connection() as conn:
-            row = await conn.fetchrow(MARK_REPLYING, workspace_id, thread_id, agent_id, at, since)
-        if row is None or not row["found"]:
-            raise NotFoundError("thread", thread_id)
-        return list(row["others"])
-
-    async def done_replying(self, workspace_id: int, thread_id: int, agent_id: int) -> None:
-        async with self._db.connection() as conn:
-            await conn.execute(CLEAR_REPLYING, workspace_id, thread_id, agent_id)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from inbox.domain.sla import SlaReportRow
 from inbox.store.database import Database
+from inbox.store.thread_sql import AWAITING_ANSWER_SQL
 
 # The grouping column of each report dimension (a fixed list: nothing from the request
 # reaches the SQL text).
@@ -92,7 +93,7 @@ count(*) FILTER (WHERE age < interval '15 minutes') AS waiting_under_15m,
 QUEUE = f"""
 SELECT {AGES},
        (SELECT count(*) FROM thread WHERE workspace_id = $1 AND assignee_id IS NULL
-          AND status IN ('new', 'open')) AS unassigned
+          AND status IN {AWAITING_ANSWER_SQL}) AS unassigned
 FROM (SELECT $2::timestamptz - started_at AS age FROM sla_clock
       WHERE workspace_id = $1 AND stopped_at IS NULL
         AND kind IN ('first_response', 'next_response')) waiting

@@ -3,7 +3,7 @@ needing no reply. One transaction per action, set-based; every thread checked ag
 person's workspace and its own state; the outcome says what was done and why some were not.
 
 Handing threads over frees their holders' seats: the waiting threads of their teams are
-given out in the same transaction, by routing.
+given out in the same transaction (`inbox.usecases.assignment`).
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from inbox.domain.bulk import MOST_THREADS, AssignTarget, BulkAction, BulkOutcom
 from inbox.domain.errors import ConfigurationError, NotFoundError, PermissionDeniedError
 from inbox.domain.people import Role
 from inbox.domain.tags import MOST_TAGS, checked_tag
+from inbox.domain.thread import OPEN_STATUSES
 from inbox.domain.web import WebSession
 from inbox.ports import BulkStore
-from inbox.usecases.routing import AssignWaiting
+from inbox.usecases.assignment import AssignSelection, AssignWaiting
 from inbox.usecases.sla import CloseWithoutReply
 from inbox.usecases.web_pages import LONGEST_SNOOZE, snooze_words
 
@@ -27,7 +28,6 @@ log = logging.getLogger(__name__)
 
 # Who may change threads (ops read them and write notes; community members answer theirs).
 DESK = (Role.AGENT, Role.LEAD, Role.ADMIN)
-OPEN = frozenset({"new", "open", "pending"})
 
 
 class BulkActions:
@@ -41,7 +41,7 @@ class BulkActions:
     ) -> None:
         self._store = store
         self._close = close
-        self._waiting = waiting
+        self._assign = AssignSelection(waiting, clock=clock)
         self._clock = clock
 
     async def assign(
@@ -52,16 +52,13 @@ class BulkActions:
             name = await writer.target_name(session.workspace_id, target)
             if name is None:
                 raise NotFoundError("colleague or team", target.agent_id or target.team_id)
-            done, skipped, holders = await writer.assign(
+            done, skipped = await self._assign(
+                writer,
                 session.workspace_id,
                 ids,
                 target,
-                self._clock(),
                 f"assigned by agent {session.agent_id} with the selection",
             )
-            if done:
-                teams = await writer.routing.teams_around(session.workspace_id, done, holders)
-                await self._waiting.within(writer.routing, session.workspace_id, teams)
         if target.agent_id == session.agent_id:
             name = "you"
         return _outcome(session, BulkAction.ASSIGN, done, skipped, name)
@@ -97,7 +94,7 @@ class BulkActions:
         use case's transaction, which frees their holders' seats once it commits)."""
         ids = _checked(session, thread_ids)
         statuses = await self._store.statuses(session.workspace_id, ids)
-        still_open = [i for i in ids if statuses.get(i) in OPEN]
+        still_open = [i for i in ids if statuses.get(i) in OPEN_STATUSES]
         closed = await self._close.many(
             session.workspace_id, still_open, "no_reply_needed", f"agent:{session.agent_id}"
         )

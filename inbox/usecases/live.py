@@ -25,7 +25,6 @@ from datetime import UTC, datetime
 
 from inbox.domain.errors import InboxError
 from inbox.domain.live import (
-    OPEN_STATUSES,
     Coalescer,
     ListenerStatus,
     LiveChange,
@@ -36,6 +35,7 @@ from inbox.domain.live import (
     ThreadsChanged,
     ThreadState,
 )
+from inbox.domain.thread import OPEN_STATUSES
 from inbox.domain.web import InboxRow
 from inbox.ports import ChangeFeed, LiveRows
 

@@ -1,6 +1,7 @@
-"""Routing in the inbox: classify each batch, run the workspace's rules, assign, claim,
-reassign what nobody answered, give waiting threads to whoever frees up, follow people's
-status and their teams' shifts, and keep the routing settings.
+"""Routing in the inbox: classify each batch, run the workspace's rules, then have its threads
+assigned (`inbox.usecases.assignment`, which also claims, reassigns and gives waiting threads
+out); follow people's status and their teams' shifts, keep the routing settings, correct
+the classifier.
 
 Classification runs before the batch transaction (pure, no lock). Rules and assignment run
 inside it, before the SLA clocks are kept, so that a rule's priority or "no reply needed" is
@@ -17,28 +18,23 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
-
-from pydantic import ValidationError
 
 from inbox.domain.documents import check_document
 from inbox.domain.errors import ConfigurationError, NotFoundError
 from inbox.domain.ingestion import IngestResult
 from inbox.domain.mention import Mention
 from inbox.domain.presence import AgentStatus, Presence
-from inbox.domain.routing import ClaimedThread, RoutingConfig
+from inbox.domain.routing import RoutingConfig
 from inbox.domain.thread import Priority, ThreadKind
 from inbox.ports import IngestTransaction, RoutingStore, RoutingWriter, SlaQuery, ThreadEditStore
+from inbox.usecases.assignment import AssignWaiting, assign_as_rules_say, assign_changed
+from inbox.usecases.routing_config import ParsedConfig, RoutingConfigs, parse_config
 from inbox.usecases.sla import KeepClocks
-from routing.assign import assign, reassign_stale
-from routing.classify import Classification, Classifier
-from routing.lexicon import LexiconExtension
-from routing.model import Adjustment, ModelFileError, shipped_fingerprint
-from routing.rules import RuleBook, RuleError, RuleOutcome, apply_rules_many, fired_counts
-from routing.settings import WorkspaceRouting
-from routing.snapshot import Assignment
+from routing.classify import Classification
+from routing.rules import RuleOutcome, apply_rules_many, fired_counts
 from sla.calendar import is_open
 from sla.team_zone import team_calendar
 
@@ -51,102 +47,6 @@ REPEATED_MESSAGES = 3  # unanswered messages of one thread that make it high pri
 # second thread adds little (8 deliveries of 50 long texts in 8.7 s against 9.0 s) and takes
 # turns at the interpreter from the event loop (`/healthz` p99 about twice as long).
 CLASSIFYING_AT_ONCE = 1
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedConfig:
-    version: int
-    settings: WorkspaceRouting
-    rules: RuleBook
-    classifier: Classifier
-    acknowledgements: dict[str, str]
-
-
-def parse_config(config: RoutingConfig) -> ParsedConfig:
-    """Every part checked, the problem named: `ConfigurationError` otherwise."""
-    try:
-        settings_doc = dict(config.settings)
-        acknowledgements = settings_doc.pop("acknowledgements", {})
-        if not isinstance(acknowledgements, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) and v.strip()
-            for k, v in acknowledgements.items()
-        ):
-            raise ConfigurationError(
-                "routing settings", "'acknowledgements' maps template names to texts"
-            )
-        settings = WorkspaceRouting.model_validate(settings_doc)
-        lexicon = LexiconExtension.model_validate(config.lexicon)
-        rules = RuleBook.parse(config.rules)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'document'}: {e['msg']}" for e in exc.errors()
-        )
-        raise ConfigurationError("routing settings", problems) from None
-    except RuleError as exc:
-        raise ConfigurationError("routing rules", str(exc)) from None
-    missing = {
-        rule.then.auto_acknowledge
-        for rule in rules.rules
-        if rule.then.auto_acknowledge and rule.then.auto_acknowledge not in acknowledgements
-    }
-    if missing:
-        raise ConfigurationError(
-            "routing rules",
-            f"acknowledgement templates {sorted(missing)} are not in settings.acknowledgements",
-        )
-    classifier = Classifier(
-        lexicon,
-        complaint_threshold=settings.complaint_threshold,
-        adjustment=_adjustment(config.adjustment),
-    )
-    return ParsedConfig(config.version, settings, rules, classifier, dict(acknowledgements))
-
-
-def _adjustment(document: dict[str, object] | None) -> Adjustment | None:
-    """The workspace's adjustment, when it was learned on the model this process ships (one
-    learned on another is ignored until the worker relearns it)."""
-    if document is None:
-        return None
-    try:
-        adjustment = Adjustment.from_document(document)
-    except ModelFileError as error:
-        log.error(
-            "classifier adjustment unusable; the shipped model alone applies",
-            extra={"action": "classifier_adjustment_error", "error": str(error)},
-        )
-        return None
-    return adjustment if adjustment.model == shipped_fingerprint() else None
-
-
-DEFAULT_CONFIG = parse_config(RoutingConfig())
-
-
-class RoutingConfigs:
-    """Parsed configurations by workspace and version: a workspace's classifier (its lexicon
-    compiled, its adjustment read) is built once per version of either, not per batch."""
-
-    def __init__(self) -> None:
-        self._parsed: dict[tuple[int, int, int], ParsedConfig] = {}
-
-    def parsed(self, workspace_id: int, config: RoutingConfig | None) -> ParsedConfig:
-        if config is None:
-            return DEFAULT_CONFIG
-        key = (workspace_id, config.version, config.adjustment_version)
-        found = self._parsed.get(key)
-        if found is None:
-            try:
-                found = parse_config(config)
-            except ConfigurationError as error:
-                # Saved settings were checked; should a bad one slip through, messages must
-                # still be stored and routed: defaults apply and the error is loud.
-                log.error(
-                    "routing settings unusable; defaults applied",
-                    extra={"action": "routing_config_error", "error": str(error)},
-                )
-                found = DEFAULT_CONFIG
-            self._parsed = {k: v for k, v in self._parsed.items() if k[0] != workspace_id}
-            self._parsed[key] = found
-        return found
 
 
 class ClassifyMentions:
@@ -195,27 +95,7 @@ class RouteThreads:
         await writer.raise_repeated(workspace_id, thread_ids, REPEATED_MESSAGES)
         if config.rules.rules:
             await self._apply_rules(tx, writer, workspace_id, thread_ids, config, now)
-        routed = await writer.to_route(workspace_id, thread_ids)
-        if not routed:
-            return
-        snapshot = await writer.snapshot(workspace_id, now, config.settings.fair_window)
-        decisions = assign([facts for facts, _ in routed], snapshot, config.settings.decisions())
-        # A thread left where it was (no agent, same team, nobody to take it from) is not
-        # rewritten: with no one on shift, a batch costs no extra write per thread.
-        changes = [
-            (decision, holder)
-            for decision, (facts, holder) in zip(decisions, routed, strict=True)
-            if decision.agent_id is not None
-            or holder is not None
-            or (decision.team_id is not None and decision.team_id != facts.team_id)
-        ]
-        await writer.apply(
-            workspace_id,
-            [decision for decision, _ in changes],
-            now,
-            "routing",
-            holders=[holder for _, holder in changes],
-        )
+        await assign_changed(writer, workspace_id, thread_ids, config.settings, now)
 
     async def _apply_rules(
         self,
@@ -258,101 +138,13 @@ class RouteThreads:
         if dismissed:
             await tx.clocks.record_closures(workspace_id, dismissed, now, "no_reply_needed", "rule")
         await writer.apply_rules(workspace_id, applied)
-        if assigned:
-            await writer.apply(
-                workspace_id,
-                [Assignment(t, agent, None, False, tuple(why)) for t, agent, why in assigned],
-                now,
-                "rule",
-            )
+        await assign_as_rules_say(writer, workspace_id, assigned, now)
         if acknowledgements:
             await tx.clocks.queue_acknowledgements(workspace_id, acknowledgements)
 
 
 def _with_team(outcome: RuleOutcome, team: str | None) -> RuleOutcome:
     return outcome if outcome.team == team else replace(outcome, team=team)
-
-
-class ClaimNext:
-    """An agent takes the next threads of their queue: most pressing first, then the nearest
-    deadline; rows others are claiming are skipped, never waited for."""
-
-    def __init__(self, store: RoutingStore, *, clock: Clock = lambda: datetime.now(UTC)):
-        self._store = store
-        self._clock = clock
-
-    async def __call__(
-        self, workspace_id: int, agent_id: int, count: int = 1
-    ) -> list[ClaimedThread]:
-        if not 1 <= count <= 50:
-            raise ConfigurationError("count", "claim between 1 and 50 threads at once")
-        return await self._store.claim(workspace_id, agent_id, count, self._clock())
-
-
-class AssignWaiting:
-    """Threads waiting in their teams' queues go to whoever can take them now, decided by the
-    routing rules and fairness as new threads are (owner first, then the least loaded agent
-    of the team), most pressing first, set-based. Those nobody can take stay where they are,
-    unwritten."""
-
-    # Threads decided in one pass: more than any team frees seats for at once.
-    MOST_AT_ONCE = 200
-
-    def __init__(
-        self,
-        store: RoutingStore,
-        configs: RoutingConfigs,
-        *,
-        clock: Clock = lambda: datetime.now(UTC),
-    ) -> None:
-        self._store = store
-        self._configs = configs
-        self._clock = clock
-
-    async def within(
-        self, writer: RoutingWriter, workspace_id: int, team_ids: Collection[int] | None
-    ) -> int:
-        """In the writer's transaction: the waiting threads of these teams (None: every team);
-        how many were given to someone."""
-        if team_ids is not None and not team_ids:
-            return 0
-        now = self._clock()
-        waiting = await writer.waiting(workspace_id, team_ids, now, self.MOST_AT_ONCE)
-        if not waiting:
-            return 0
-        config = self._configs.parsed(workspace_id, await writer.config(workspace_id))
-        snapshot = await writer.snapshot(workspace_id, now, config.settings.fair_window)
-        decisions = assign(waiting, snapshot, config.settings.decisions())
-        given = [d for d in decisions if d.agent_id is not None]
-        await writer.apply(workspace_id, given, now, "queue")
-        if given:
-            log.info(
-                "waiting threads assigned",
-                extra={"action": "queue_assigned", "workspace_id": workspace_id,
-                       "assigned": len(given), "waiting": len(waiting)},
-            )  # fmt: skip
-        return len(given)
-
-    async def __call__(self, workspace_id: int, team_ids: Collection[int] | None = None) -> int:
-        async with self._store.transaction() as writer:
-            return await self.within(writer, workspace_id, team_ids)
-
-    async def seats_freed(self, workspace_id: int, thread_ids: Sequence[int]) -> None:
-        """After threads were closed or handed over: the queues of their teams and of their
-        holders' teams move. The change itself is done and stays done: should this fail, the
-        worker's pass gives the threads out within a minute."""
-        if not thread_ids:
-            return
-        try:
-            async with self._store.transaction() as writer:
-                teams = await writer.teams_around(workspace_id, thread_ids)
-                await self.within(writer, workspace_id, teams)
-        except Exception as exc:  # the close or hand-over already committed: keep it so
-            log.warning(
-                "waiting threads not assigned after a change; the next pass will",
-                extra={"action": "queue_assign_failed", "workspace_id": workspace_id,
-                       "error": type(exc).__name__},
-            )  # fmt: skip
 
 
 class SetStatus:
@@ -420,33 +212,6 @@ class FollowShifts:
                            "ended": sorted(t for t, on in changed.items() if not on)},
                 )  # fmt: skip
             return await self._waiting.within(writer, workspace_id, None)
-
-
-class ReassignStale:
-    """Threads assigned but not answered in time go to the next agent of their team, or back
-    to its queue (the worker runs this every minute)."""
-
-    def __init__(self, store: RoutingStore, configs: RoutingConfigs, *, clock: Clock):
-        self._store = store
-        self._configs = configs
-        self._clock = clock
-
-    async def __call__(self, workspace_id: int) -> int:
-        config = self._configs.parsed(workspace_id, await self._store.load_config(workspace_id))
-        timeout = config.settings.reassign_after
-        if timeout is None:
-            return 0
-        now = self._clock()
-        async with self._store.transaction() as writer:
-            stale = await writer.stale(workspace_id, now - timeout)
-            if not stale:
-                return 0
-            snapshot = await writer.snapshot(workspace_id, now, config.settings.fair_window)
-            decisions = reassign_stale(stale, snapshot, timeout, config.settings.decisions())
-            await writer.apply(
-                workspace_id, decisions, now, "reassign", holders=[s.agent_id for s in stale]
-            )
-        return len(decisions)
 
 
 class RoutingSettings:

@@ -9,6 +9,7 @@ from datetime import datetime
 from inbox.usecases.admin import AdminServices
 from inbox.usecases.admin_preferences import ManageWorkspacePreferences
 from inbox.usecases.adoption import Adoption
+from inbox.usecases.assignment import ClaimNext
 from inbox.usecases.bulk import BulkActions
 from inbox.usecases.canned import CannedResponses
 from inbox.usecases.channels import ListChannels
@@ -19,7 +20,7 @@ from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.live import LiveUpdates
 from inbox.usecases.media import MediaProxy
 from inbox.usecases.replies import CommunityAnswers, Replies
-from inbox.usecases.routing import ClaimNext, CorrectClassification, RoutingSettings, SetStatus
+from inbox.usecases.routing import CorrectClassification, RoutingSettings, SetStatus
 from inbox.usecases.sla import CloseWithoutReply, SaveSlaSettings
 from inbox.usecases.sla_explain import ExplainThreadSla
 from inbox.usecases.sla_reports import SlaNow, SlaReport

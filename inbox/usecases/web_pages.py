@@ -22,6 +22,7 @@ from inbox.domain.web import (
     WebSession,
 )
 from inbox.ports import InboxPageQuery, WaitingThreads
+from inbox.usecases.assignment import AssignByHand
 from inbox.usecases.media import MediaLinks
 
 VIEWS = ("mine", "team", "unassigned", "waiting", "community", "snoozed", "all")
@@ -67,7 +68,7 @@ class InboxPages:
         # (workspace, agent) -> (when read, the counts)
         self._counts: dict[tuple[int, int], tuple[datetime, dict[str, int]]] = {}
         # Told when a thread is handed over: its holder's seat may go to a waiting thread.
-        self._waiting = waiting
+        self._by_hand = AssignByHand(query, clock=clock, waiting=waiting)
 
     async def inbox(
         self,
@@ -168,10 +169,7 @@ class InboxPages:
 
     async def take(self, session: WebSession, thread_id: int) -> None:
         _staff(session)
-        if not await self._query.take(
-            session.workspace_id, thread_id, session.agent_id, self._clock()
-        ):
-            raise NotFoundError("open thread", thread_id)
+        await self._by_hand.take(session.workspace_id, thread_id, session.agent_id)
 
     async def add_note(self, session: WebSession, thread_id: int, body: str) -> list[int]:
         """The note, and the ids of the colleagues it names (@handle) who were told."""
@@ -199,14 +197,9 @@ class InboxPages:
         """Give the thread to a colleague, or to a team's queue (nobody in it yet)."""
         if not session.has(Role.AGENT, Role.LEAD, Role.ADMIN):
             raise PermissionDeniedError("assigning threads is for agents, leads and admins")
-        if (agent_id is None) == (team_id is None):
-            raise ConfigurationError("assignee", "choose one colleague or one team")
-        if not await self._query.assign(
-            session.workspace_id, thread_id, agent_id, team_id, session.agent_id, self._clock()
-        ):
-            raise NotFoundError("open thread, colleague or team", thread_id)
-        if self._waiting is not None:
-            await self._waiting.seats_freed(session.workspace_id, [thread_id])
+        await self._by_hand.give(
+            session.workspace_id, thread_id, agent_id, team_id, session.agent_id
+        )
 
     async def snooze(self, session: WebSession, thread_id: int, hours: float | None) -> None:
         """Set the thread aside for some hours (None wakes it now). Its clocks keep running."""

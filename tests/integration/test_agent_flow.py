@@ -19,7 +19,9 @@ from inbox.store.inbox_pages import PgInboxPages
 from inbox.store.people import PgPeopleStore
 from inbox.store.routing import PgRoutingStore
 from inbox.store.sla_clocks import PgSlaQuery
-from inbox.usecases.routing import AssignWaiting, FollowShifts, RoutingConfigs
+from inbox.usecases.assignment import AssignWaiting
+from inbox.usecases.routing import FollowShifts
+from inbox.usecases.routing_config import RoutingConfigs
 from inbox.usecases.services import Services
 from inbox.usecases.sla import KeepClocks
 from inbox.usecases.web_pages import COUNTS_FRESH_FOR, InboxPages

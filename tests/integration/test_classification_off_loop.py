@@ -14,7 +14,8 @@ from inbox.domain.mention import Mention
 from inbox.domain.routing import RoutingConfig
 from inbox.store.database import Database
 from inbox.store.routing import PgRoutingStore
-from inbox.usecases.routing import DEFAULT_CONFIG, ClassifyMentions, ParsedConfig, RoutingConfigs
+from inbox.usecases.routing import ClassifyMentions
+from inbox.usecases.routing_config import DEFAULT_CONFIG, ParsedConfig, RoutingConfigs
 from routing.classify import Classification, Classifier
 from tests.factories import mention
 

@@ -14,7 +14,7 @@ from inbox.store.database import Database
 from inbox.store.routing import PgRoutingStore
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.learning import LearnFromCorrections
-from inbox.usecases.routing import RoutingConfigs
+from inbox.usecases.routing_config import RoutingConfigs
 from inbox.usecases.services import Services
 from routing.classify import Classifier
 from tests.factories import mention

@@ -22,7 +22,8 @@ from inbox.usecases.group_commit import GroupCommit
 from inbox.usecases.incidents import WatchComplaints
 from inbox.usecases.incidents_watch import ComplaintWatcher
 from inbox.usecases.ingest import IngestMentions
-from inbox.usecases.routing import ClassifyMentions, RoutingConfigs
+from inbox.usecases.routing import ClassifyMentions
+from inbox.usecases.routing_config import RoutingConfigs
 from routing.signals import SeriesKey
 from tests.integration.test_ingest_faults import complaint, refusing
 

@@ -26,9 +26,10 @@ from inbox.store.outbox import PgOutboxStore
 from inbox.store.people import PgPeopleStore
 from inbox.store.routing import PgRoutingStore
 from inbox.store.workspaces import PgWorkspaceStore
+from inbox.usecases.assignment import ReassignStale
 from inbox.usecases.live import Subscription
 from inbox.usecases.outbox import SendOutbox
-from inbox.usecases.routing import ReassignStale, RoutingConfigs
+from inbox.usecases.routing_config import RoutingConfigs
 from inbox.usecases.services import Services
 from tests.factories import mention
 from web.inbox_rows import row_html

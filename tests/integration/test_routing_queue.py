@@ -15,7 +15,9 @@ from inbox.domain.people import Role
 from inbox.store.database import Database
 from inbox.store.people import PgPeopleStore
 from inbox.store.routing import PgRoutingStore
-from inbox.usecases.routing import ClaimNext, ReassignStale, RoutingConfigs, RoutingSettings
+from inbox.usecases.assignment import ClaimNext, ReassignStale
+from inbox.usecases.routing import RoutingSettings
+from inbox.usecases.routing_config import RoutingConfigs
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration

@@ -14,7 +14,7 @@ from inbox.cli import main
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.routing import RoutingConfig
 from inbox.domain.thread import ThreadKind
-from inbox.usecases.routing import parse_config
+from inbox.usecases.routing_config import parse_config
 from routing.classify import Classifier
 from routing.model import LinearModel, message_features, shipped_model
 

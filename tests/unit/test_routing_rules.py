@@ -13,16 +13,8 @@ from hypothesis import strategies as st
 from inbox.domain.thread import Priority, ThreadKind
 from routing.classify import Classification
 from routing.personal_data import PersonalData
-from routing.rules import (
-    WEEKDAYS,
-    RuleBook,
-    RuleError,
-    RuleFacts,
-    RuleOutcome,
-    apply_rules,
-    apply_rules_many,
-    fired_counts,
-)
+from routing.rules import RuleFacts, RuleOutcome, apply_rules, apply_rules_many, fired_counts
+from routing.rules_document import WEEKDAYS, RuleBook, RuleError
 
 MONDAY_NOON = datetime(2024, 6, 3, 12, 0, tzinfo=UTC)
 PRIORITIES = ("low", "normal", "high", "urgent")

@@ -13,7 +13,6 @@ an attempt whose answer was lost is found with one `getRecord`, and a repeated
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -37,11 +36,11 @@ from connectors.bluesky.xrpc import (
     BlueskyApiError,
     PermanentApiError,
 )
+from inbox.domain.clock import Clock
 from inbox.domain.mention import Author, Direction, Mention
 from inbox.domain.network import Network
 from inbox.domain.outbox import DeliveryError, OutboxItem, OutboxKind
 
-Clock = Callable[[], datetime]
 _POST_URI_START = "at://"
 _POST_URI = re.compile(POST_URI)
 

@@ -18,7 +18,8 @@ from connectors.bluesky.poller import BlueskyAccount, BlueskyPoller, PollOutcome
 from connectors.bluesky.xrpc import AuthenticationFailed, BlueskyApi, BlueskyApiError
 from connectors.common.account_runner import AccountRunner
 from connectors.common.health import GapPolicy, lag
-from connectors.common.http_api import Clock, RateLimited
+from connectors.common.http_api import RateLimited
+from inbox.domain.clock import Clock
 from inbox.ports import ApiUsageLedger, ChannelHealthStore
 
 log = logging.getLogger(__name__)

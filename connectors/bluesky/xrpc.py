@@ -33,7 +33,6 @@ from connectors.common.egress import CheckedDestinations, RefusedDestination, gu
 from connectors.common.http_api import (
     ApiAnswer,
     ApiError,
-    Clock,
     RateLimit,
     RateLimited,
     RetryingApi,
@@ -42,6 +41,7 @@ from connectors.common.http_api import (
     decoded,
     rate_limit_in,
 )
+from inbox.domain.clock import Clock
 from inbox.domain.egress import EgressPolicy, is_loopback_host
 from inbox.domain.errors import ConfigurationError
 

@@ -12,17 +12,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from connectors.common.health import ChannelHealth, GapPolicy, evaluate, on_error, on_success
 from connectors.common.http_api import RetryingApi
+from inbox.domain.clock import Clock
 from inbox.ports import ApiUsageLedger, ChannelHealthStore
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
 
 
 class PolledAccount(Protocol):

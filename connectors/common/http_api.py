@@ -29,9 +29,10 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from inbox.domain.clock import Clock
+
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 Answer = TypeVar("Answer")
 

@@ -27,7 +27,6 @@ from connectors.common.egress import RefusedDestination, guarded_session
 from connectors.common.http_api import (
     ApiAnswer,
     ApiError,
-    Clock,
     PermanentApiError,
     RateLimit,
     RateLimited,
@@ -37,6 +36,7 @@ from connectors.common.http_api import (
     decoded,
     rate_limit_in,
 )
+from inbox.domain.clock import Clock
 from inbox.domain.egress import EgressPolicy, is_loopback_host
 from inbox.domain.errors import ConfigurationError
 

@@ -16,9 +16,9 @@ from typing import Any
 
 from connectors.common.account_runner import AccountRunner
 from connectors.common.health import GapPolicy, lag
-from connectors.common.http_api import Clock
 from connectors.mastodon.api import MastodonApi, MastodonApiError
 from connectors.mastodon.poller import MastodonAccount, MastodonPoller, PollOutcome
+from inbox.domain.clock import Clock
 from inbox.ports import ApiUsageLedger, ChannelHealthStore
 
 # Between catching-up polls, a pause that leaves room for the other calls' rate limit.

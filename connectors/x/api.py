@@ -24,7 +24,6 @@ from tweepy.asynchronous import AsyncClient
 from connectors.common.http_api import (
     ApiAnswer,
     ApiError,
-    Clock,
     PermanentApiError,
     RateLimit,
     RateLimited,
@@ -34,6 +33,7 @@ from connectors.common.http_api import (
     decoded,
     rate_limit_in,
 )
+from inbox.domain.clock import Clock
 
 TWEET_FIELDS = [
     "author_id",

@@ -17,12 +17,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pydantic import ValidationError
 
+from inbox.domain.clock import Clock, utc_now
 from inbox.domain.documents import check_document
 from inbox.domain.errors import ConfigurationError, NotFoundError
 from inbox.domain.ingestion import IngestResult
@@ -44,7 +45,6 @@ from sla.team_zone import team_calendar
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 ACKNOWLEDGEMENT_KEY = "rule-ack:{thread_id}:{at}"
 REPEATED_MESSAGES = 3  # unanswered messages of one thread that make it high priority
 # Batches classified together, each in a worker thread. The classifier is mostly Python, so a
@@ -179,7 +179,7 @@ class RouteThreads:
     """After a batch is written: rules on the threads it touched, then assignment of those
     nobody holds, in the batch's transaction, set-based."""
 
-    def __init__(self, configs: RoutingConfigs, *, clock: Clock = lambda: datetime.now(UTC)):
+    def __init__(self, configs: RoutingConfigs, *, clock: Clock = utc_now):
         self._configs = configs
         self._clock = clock
 
@@ -277,7 +277,7 @@ class ClaimNext:
     """An agent takes the next threads of their queue: most pressing first, then the nearest
     deadline; rows others are claiming are skipped, never waited for."""
 
-    def __init__(self, store: RoutingStore, *, clock: Clock = lambda: datetime.now(UTC)):
+    def __init__(self, store: RoutingStore, *, clock: Clock = utc_now):
         self._store = store
         self._clock = clock
 
@@ -303,7 +303,7 @@ class AssignWaiting:
         store: RoutingStore,
         configs: RoutingConfigs,
         *,
-        clock: Clock = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
     ) -> None:
         self._store = store
         self._configs = configs

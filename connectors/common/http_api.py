@@ -30,6 +30,7 @@ from tenacity import (
 )
 
 from inbox.domain.clock import Clock
+from inbox.domain.errors import InboxError
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ Sleep = Callable[[float], Awaitable[None]]
 Answer = TypeVar("Answer")
 
 
-class ApiError(Exception):
+class ApiError(InboxError):
     """A call that did not succeed. The message never contains a credential."""
 
 

@@ -23,7 +23,6 @@ from connectors.bluesky.normalise import (
     POST_URI,
     PostRecord,
     PostView,
-    describe,
     post_url,
     record_key,
 )
@@ -36,6 +35,7 @@ from connectors.bluesky.xrpc import (
     BlueskyApiError,
     PermanentApiError,
 )
+from connectors.common.rejected import validation_reason
 from inbox.domain.clock import Clock
 from inbox.domain.mention import Author, Direction, Mention
 from inbox.domain.network import Network
@@ -161,7 +161,8 @@ class BlueskyOutboundChannel:
             record = PostRecord.model_validate(post.record)
         except ValidationError as exc:
             raise DeliveryError(
-                f"the post replied to cannot be read: {describe(exc, 'post')}", permanent=True
+                f"the post replied to cannot be read: {validation_reason(exc, 'post')}",
+                permanent=True,
             ) from None
         parent = {"uri": post.uri, "cid": post.cid}
         root = parent

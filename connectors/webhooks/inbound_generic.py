@@ -32,6 +32,7 @@ from pydantic import (
     field_validator,
 )
 
+from connectors.common.rejected import quarantined, validation_reason
 from connectors.jsonl import unreadable_json
 from inbox.domain.inbound_webhooks import (
     GENERIC_SIGNATURE_HEADER,
@@ -88,20 +89,6 @@ def signed_headers(secret: SecretStr, body: bytes, now: datetime) -> dict[str, s
     }
 
 
-def _encode(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode(
-        "utf-8", "surrogatepass"
-    )
-
-
-def _describe(error: ValidationError) -> str:
-    parts = []
-    for item in error.errors(include_url=False, include_input=False)[:3]:
-        where = ".".join(str(p) for p in item["loc"]) or "message"
-        parts.append(f"{where}: {item['msg']}")
-    return "; ".join(parts)
-
-
 def normalise_message(item: Mapping[str, Any], source: str) -> Mention:
     """Raises ValidationError naming the field when the message is malformed."""
     message = GenericMessage.model_validate(item)
@@ -143,17 +130,17 @@ def normalise_delivery(body: bytes, source: str) -> ParsedDelivery:
     for position, item in enumerate(items):
         if not isinstance(item, dict):
             error = f"message {position}: a JSON {type(item).__name__}, not an object"
-            rejected.append(RejectedPayload(origin, _encode(item), error))
+            rejected.append(quarantined(origin, item, error))
             continue
         label = item.get("id") if isinstance(item.get("id"), str) else position
         try:
             mentions.append(normalise_message(item, source))
         except ValidationError as exc:
-            error = f"message {str(label)[:80]}: {_describe(exc)}"
-            rejected.append(RejectedPayload(origin, _encode(item), error))
+            error = f"message {str(label)[:80]}: {validation_reason(exc, 'message')}"
+            rejected.append(quarantined(origin, item, error))
         except UNFORESEEN as exc:
             error = f"message {str(label)[:80]}: {unforeseen(exc)}"
-            rejected.append(RejectedPayload(origin, _encode(item), error))
+            rejected.append(quarantined(origin, item, error))
     return ParsedDelivery(mentions, rejected)
 
 

@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from connectors.common.rejected import quarantined, validation_reason
+from connectors.common.rejected import normalised_each, quarantined, validation_reason
 from connectors.mastodon.html_text import html_to_text
 from inbox.domain.ingestion import RejectedPayload
 from inbox.domain.media import MediaAttachment, MediaKind, attachment, kept
@@ -245,20 +245,5 @@ def _normalise_notifications(page: Any, source: str) -> NormalisedPage:
 
 def normalise_statuses(statuses: Sequence[Any], *, source: str) -> NormalisedPage:
     """Statuses (a context's ancestors, an account's posts) as mentions and rejects."""
-    mentions: list[Mention] = []
-    rejected: list[RejectedPayload] = []
-    for position, status in enumerate(statuses):
-        if not isinstance(status, dict):
-            error = f"status {position}: a JSON {type(status).__name__}, not an object"
-            rejected.append(quarantined(source, status, error))
-            continue
-        label = status.get("id") if isinstance(status.get("id"), str) else position
-        try:
-            mentions.append(normalise_status(status))
-        except ValidationError as exc:
-            error = f"status {label}: {validation_reason(exc, 'status')}"
-            rejected.append(quarantined(source, status, error))
-        except UNFORESEEN as exc:
-            error = f"status {label}: {unforeseen(exc)}"
-            rejected.append(quarantined(source, status, error))
+    mentions, rejected = normalised_each(statuses, normalise_status, source=source, kind="status")
     return NormalisedPage(mentions, rejected)

@@ -14,14 +14,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from connectors.common.rejected import quarantined, validation_reason
+from connectors.common.rejected import normalised_each, quarantined
 from inbox.domain.ingestion import RejectedPayload
 from inbox.domain.media import MediaAttachment, MediaKind, attachment, kept
 from inbox.domain.mention import Author, Mention
 from inbox.domain.network import Network
-from inbox.domain.payload_limits import UNFORESEEN, unforeseen
 
 # Codes X puts in `lang` when it could not tell a language (undetermined, hashtags, mentions,
 # media or cashtags only, very short text...): they are not languages and must not route.
@@ -251,20 +250,7 @@ def _normalise_page(page: Any, source: str) -> NormalisedPage:
         return NormalisedPage([], [quarantined(source, page, other_kind)], skipped)
     users = _users_by_id(page)
     media = _media_by_key(page)
-    mentions: list[Mention] = []
-    rejected: list[RejectedPayload] = []
-    for position, tweet in enumerate(tweets):
-        if not isinstance(tweet, dict):
-            error = f"tweet {position}: a JSON {type(tweet).__name__}, not an object"
-            rejected.append(quarantined(source, tweet, error))
-            continue
-        label = tweet.get("id") if isinstance(tweet.get("id"), str) else position
-        try:
-            mentions.append(normalise_tweet(tweet, users, media))
-        except ValidationError as exc:
-            error = f"tweet {label}: {validation_reason(exc, 'tweet')}"
-            rejected.append(quarantined(source, tweet, error))
-        except UNFORESEEN as exc:
-            error = f"tweet {label}: {unforeseen(exc)}"
-            rejected.append(quarantined(source, tweet, error))
+    mentions, rejected = normalised_each(
+        tweets, lambda tweet: normalise_tweet(tweet, users, media), source=source, kind="tweet"
+    )
     return NormalisedPage(mentions, rejected, skipped)

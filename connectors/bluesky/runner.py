@@ -82,9 +82,6 @@ class BlueskyAccountRunner(SinglePollRunner[BlueskyAccount, PollOutcome]):
         # A poller slowed down by failures is judged against its own pace.
         return (self.next_at - self._clock()).total_seconds()
 
-    async def _channel_status(self) -> dict[str, Any]:
-        return self.status()
-
     def status(self) -> dict[str, Any]:
         """What the API and metrics show of this channel: health, lag, the next poll."""
         limits = {

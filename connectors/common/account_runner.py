@@ -216,9 +216,19 @@ class SinglePollRunner(AccountRunner[Account, None], Generic[Account, Outcome]):
 
     def _retry_at(self, error: ApiError) -> datetime:
         failures = max(1, self.health.consecutive_failures)
+        # The exponent is bounded: a week of failures must not overflow the float.
         backoff = self._poll_seconds * 2.0 ** min(failures - 1, 32)
         return self._clock() + timedelta(seconds=min(backoff, self._max_backoff))
 
     def _pace_seconds(self) -> float:
-        """The pace the channel's health is judged against (see `_save_health`)."""
+        """The pace the channel's health is judged against (see `_save_health`): its own
+        `poll_seconds`, so that a channel polled rarely on purpose (Mastodon's, while its
+        stream is on) is not stale."""
         return self._poll_seconds
+
+    async def _channel_status(self) -> dict[str, Any]:
+        return self.status()
+
+    @abstractmethod
+    def status(self) -> dict[str, Any]:
+        """What the API and metrics show of this channel."""

@@ -55,12 +55,6 @@ class MastodonAccountRunner(SinglePollRunner[MastodonAccount, PollOutcome]):
     def _more_waiting(self, outcome: PollOutcome) -> bool:
         return outcome.truncated
 
-    # A channel polled rarely (the stream is on) is not stale: it is judged by its own pace,
-    # `poll_seconds` (the default `_pace_seconds`).
-
-    async def _channel_status(self) -> dict[str, Any]:
-        return self.status()
-
     def status(self) -> dict[str, Any]:
         """What the API and metrics show of this channel: health, lag, rate limit."""
         limit = self._api.limits.get("notifications")

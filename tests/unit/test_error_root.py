@@ -10,6 +10,7 @@ from connectors.common.http_api import ApiError, PermanentApiError, RateLimited,
 from connectors.mastodon.api import RefusedInstance
 from connectors.meta.graph import GraphError
 from inbox.domain.errors import InboxError
+from inbox.supervise import PartEndedError
 from routing.model import ModelFileError
 from sla.calendar import CalendarError
 from sla.cases import CaseError
@@ -29,6 +30,7 @@ from sla.cases import CaseError
         CalendarError,
         CaseError,
         ModelFileError,
+        PartEndedError,
     ],
 )
 def test_the_connectors_and_decisions_errors_are_inbox_errors(error: type[Exception]) -> None:

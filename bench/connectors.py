@@ -23,7 +23,6 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.ingest import bench_database
 from connectors.common.egress import CheckedDestinations
+from inbox.domain.clock import utc_now
 from inbox.domain.egress import EgressPolicy
 from inbox.domain.ingestion import IngestBatch, IngestResult
 from inbox.domain.mention import Mention
@@ -166,10 +166,6 @@ async def fake_in_child(
     finally:
         parent.send(("stop", 0))
         fake.join(timeout=10)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 # -- Mastodon -----------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.ingest import bench_database
 from inbox.bootstrap import build_services
+from inbox.domain.clock import utc_now
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Author, Mention
 from inbox.domain.network import Network
@@ -119,10 +120,6 @@ UPDATE sla_clock SET next_due_at = $2::timestamptz - interval '1 second',
                      deadline = $2::timestamptz - interval '1 second'
 WHERE workspace_id = $1 AND thread_id <= $3 AND thread_id > $3 - 1000
 """
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def complaint(number: int, breach_at: datetime) -> Mention:

@@ -18,6 +18,7 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from inbox.domain.errors import InboxError
 from inbox.usecases.health import HealthBoard
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ class Backoff:
         return ceiling * random.uniform(0.5, 1.0)
 
 
-class PartEndedError(Exception):
+class PartEndedError(InboxError):
     """A part returned although the process is not stopping (a stream whose client gave up)."""
 
 

@@ -40,6 +40,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from inbox.domain.errors import InboxError
+
 HEADS = ("complaint", "question", "praise", "high")
 FORMAT = 1
 NGRAM_SIZES = (3, 4, 5)
@@ -260,7 +262,7 @@ def squashed_signal(name: str, parts: Sequence[tuple[int, int, float]]) -> Signa
 # --- the model -----------------------------------------------------------------------
 
 
-class ModelFileError(ValueError):
+class ModelFileError(InboxError, ValueError):
     """A model file that cannot be used: its format, its heads or a number is wrong."""
 
 

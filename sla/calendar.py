@@ -26,6 +26,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
+from inbox.domain.errors import InboxError
+
 Interval = tuple[datetime, datetime]
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -46,8 +48,9 @@ FIRST_DATE = date(1970, 1, 1)
 LAST_DATE = date(2100, 12, 31)
 
 
-class CalendarError(ValueError):
-    """A calendar that cannot be used; the message says what is wrong."""
+class CalendarError(InboxError, ValueError):
+    """A calendar that cannot be used; the message says what is wrong. Also a ValueError, as
+    it always was: a calendar is a value, and callers that catch bad values catch it too."""
 
 
 @dataclass(frozen=True, slots=True)

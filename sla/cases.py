@@ -15,12 +15,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from inbox.domain.errors import InboxError
 from sla.calendar import Calendar, CalendarError, business_time, calendar_from_config, deadline
 
 Pause = tuple[datetime, datetime | None]
 
 
-class CaseError(ValueError):
+class CaseError(InboxError, ValueError):
     """A case, or the document holding it, is not in the expected form."""
 
 

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from pydantic import SecretStr
 
@@ -15,6 +14,7 @@ from connectors.x.budget import PollingPlan, ReadBudget
 from connectors.x.fake import FakeX, FakeXServer, fake_x_session
 from connectors.x.poller import XAccount, XPoller
 from connectors.x.runner import XAccountRunner
+from inbox.domain.clock import utc_now
 from inbox.domain.network import Network
 from inbox.store.connector_state import (
     PgApiUsageLedger,
@@ -43,10 +43,6 @@ CREDENTIALS = XCredentials(
     access_token=SecretStr(ACCESS_TOKEN),
     access_token_secret=SecretStr(ACCESS_SECRET),
 )
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def build_world() -> FakeX:

@@ -12,10 +12,10 @@ from datetime import datetime
 
 from aiohttp import web
 
+from inbox.domain.clock import Clock
 from inbox.usecases.services import Services
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-Clock = Callable[[], datetime]
 
 SERVICES = web.AppKey("services", Services)
 # The workspace the login page logs into (the instance's own).

@@ -7,10 +7,11 @@ context is the reader's `web.timefmt.LocalTimes`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import jinja2
 
+from inbox.domain.clock import utc_now
 from inbox.domain.people import Role
 from inbox.domain.web import WebSession
 from inbox.usecases.time_zones import time_zone_names
@@ -62,4 +63,4 @@ def environment() -> jinja2.Environment:
 
 def page_times(session: WebSession | None, now: datetime | None = None) -> LocalTimes:
     """The reader's times for one page: their zone (UTC before logging in)."""
-    return LocalTimes.of(session.time_zone if session else None, now or datetime.now(UTC))
+    return LocalTimes.of(session.time_zone if session else None, now or utc_now())

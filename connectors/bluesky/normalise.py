@@ -17,12 +17,11 @@ quoted post (`embed.record`) is a post, not media: it carries none here.
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from inbox.domain.media import MediaAttachment, MediaKind, attachment, kept
 from inbox.domain.mention import Author, Mention
@@ -104,20 +103,6 @@ class PostView(BaseModel):
 
 class _PostNotification(Notification):
     uri: str = Field(pattern=POST_URI, max_length=256)
-
-
-def encode(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode(
-        "utf-8", "surrogatepass"
-    )
-
-
-def describe(error: ValidationError, what: str) -> str:
-    parts = []
-    for item in error.errors(include_url=False, include_input=False)[:3]:
-        where = ".".join(str(p) for p in item["loc"]) or what
-        parts.append(f"{where}: {item['msg']}")
-    return "; ".join(parts)
 
 
 def record_key(uri: str) -> str:

@@ -13,7 +13,6 @@ an attempt whose answer was lost is found with one `getRecord`, and a repeated
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +23,6 @@ from connectors.bluesky.normalise import (
     POST_URI,
     PostRecord,
     PostView,
-    describe,
     post_url,
     record_key,
 )
@@ -37,11 +35,12 @@ from connectors.bluesky.xrpc import (
     BlueskyApiError,
     PermanentApiError,
 )
+from connectors.common.rejected import validation_reason
+from inbox.domain.clock import Clock
 from inbox.domain.mention import Author, Direction, Mention
 from inbox.domain.network import Network
 from inbox.domain.outbox import DeliveryError, OutboxItem, OutboxKind
 
-Clock = Callable[[], datetime]
 _POST_URI_START = "at://"
 _POST_URI = re.compile(POST_URI)
 
@@ -162,7 +161,8 @@ class BlueskyOutboundChannel:
             record = PostRecord.model_validate(post.record)
         except ValidationError as exc:
             raise DeliveryError(
-                f"the post replied to cannot be read: {describe(exc, 'post')}", permanent=True
+                f"the post replied to cannot be read: {validation_reason(exc, 'post')}",
+                permanent=True,
             ) from None
         parent = {"uri": post.uri, "cid": post.cid}
         root = parent

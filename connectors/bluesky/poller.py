@@ -27,8 +27,6 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from connectors.bluesky.normalise import (
-    describe,
-    encode,
     is_post_notification,
     notification_mention,
     post_view_mention,
@@ -38,6 +36,7 @@ from connectors.bluesky.xrpc import BlueskyApi, PermanentApiError
 from connectors.common import polling
 from connectors.common.http_api import ApiAnswer
 from connectors.common.polling import Ingest
+from connectors.common.rejected import quarantined, validation_reason
 from inbox.domain.ingestion import ConnectorCursor, IngestBatch, RejectedPayload
 from inbox.domain.mention import Mention
 from inbox.domain.network import Network
@@ -292,7 +291,7 @@ class BlueskyPoller:
         for position, item in enumerate(items):
             if not isinstance(item, dict):
                 error = f"notification {position}: a JSON {type(item).__name__}, not an object"
-                rejected.append(RejectedPayload(self._source, encode(item), error))
+                rejected.append(quarantined(self._source, item, error))
                 continue
             if not is_post_notification(item):
                 continue  # a like or a follow the server sent anyway: nothing to answer
@@ -300,8 +299,8 @@ class BlueskyPoller:
                 mentions.append(notification_mention(item))
             except ValidationError as exc:
                 label = _uri(item) or position
-                error = f"notification {label}: {describe(exc, 'notification')}"
-                rejected.append(RejectedPayload(self._source, encode(item), error))
+                error = f"notification {label}: {validation_reason(exc, 'notification')}"
+                rejected.append(quarantined(self._source, item, error))
         return mentions, rejected
 
     async def _write(self, batch: IngestBatch, outcome: PollOutcome) -> None:
@@ -346,8 +345,8 @@ class BlueskyPoller:
                 try:
                     mention = post_view_mention(view)
                 except ValidationError as exc:
-                    reason = f"thread post {uri_of_view}: {describe(exc, 'post')}"
-                    rejected.append(RejectedPayload(self._source, encode(view), reason))
+                    reason = f"thread post {uri_of_view}: {validation_reason(exc, 'post')}"
+                    rejected.append(quarantined(self._source, view, reason))
                     break
                 have.add(mention.external_id)
                 found.append(mention)

@@ -11,23 +11,21 @@ account that is normally busy goes abnormally quiet.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from connectors.bluesky.poller import BlueskyAccount, BlueskyPoller, PollOutcome
-from connectors.bluesky.xrpc import AuthenticationFailed, BlueskyApi, BlueskyApiError
-from connectors.common.account_runner import AccountRunner
+from connectors.bluesky.xrpc import AuthenticationFailed, BlueskyApi
+from connectors.common.account_runner import SinglePollRunner
 from connectors.common.health import GapPolicy, lag
-from connectors.common.http_api import Clock, RateLimited
+from connectors.common.http_api import ApiError, RateLimited
+from inbox.domain.clock import Clock
 from inbox.ports import ApiUsageLedger, ChannelHealthStore
 
 log = logging.getLogger(__name__)
 
-# The pause between the polls of a catch-up: quick, but not a busy loop.
-CATCH_UP_SECONDS = 1.0
 
-
-class BlueskyAccountRunner(AccountRunner[BlueskyAccount, None]):
+class BlueskyAccountRunner(SinglePollRunner[BlueskyAccount, PollOutcome]):
     network = "bluesky"
 
     def __init__(
@@ -43,56 +41,46 @@ class BlueskyAccountRunner(AccountRunner[BlueskyAccount, None]):
         gap_policy: GapPolicy | None = None,
     ) -> None:
         super().__init__(
-            poller.account, api, ledger, health_store, clock=clock, gap_policy=gap_policy
+            poller.account,
+            api,
+            ledger,
+            health_store,
+            clock=clock,
+            poll_seconds=poll_seconds,
+            max_backoff_seconds=max(max_backoff_seconds, poll_seconds),
+            gap_policy=gap_policy,
         )
         self._poller = poller
-        self._poll_seconds = poll_seconds
-        self._max_backoff = max(max_backoff_seconds, poll_seconds)
-        self.next_at = clock()
 
-    def _next_due(self) -> tuple[None, datetime]:
-        return None, self.next_at
+    async def _poll_once(self) -> PollOutcome:
+        return await self._poller.poll()
 
-    async def _poll(self, due: None) -> PollOutcome | None:
-        return await self.tick()
+    def _more_waiting(self, outcome: PollOutcome) -> bool:
+        return outcome.behind
 
-    async def tick(self) -> PollOutcome | None:
-        """One poll, its books and health, and the time of the next one."""
-        started = self._clock()
-        requests_before = self._api.requests
-        outcome: PollOutcome | None = None
-        try:
-            outcome = await self._poller.poll()
-        except BlueskyApiError as error:
-            self._failed(error)
-        else:
-            self._note_success(outcome.newest_item_at, outcome.added)
-            delay = CATCH_UP_SECONDS if outcome.behind else self._poll_seconds
-            self.next_at = self._clock() + timedelta(seconds=delay)
-            for note in outcome.notes:
-                log.info(
-                    "bluesky poll note",
-                    extra={"action": "bluesky_poll_note", "account": self.account.handle,
-                           "note": note},
-                )  # fmt: skip
-        await self._book(started.date(), requests_before, outcome.reads if outcome else 0)
-        # A poller slowed down by failures is judged against its own pace.
-        await self._save_health((self.next_at - self._clock()).total_seconds())
-        return outcome
+    def _polled(self, outcome: PollOutcome) -> None:
+        for note in outcome.notes:
+            log.info(
+                "bluesky poll note",
+                extra={"action": "bluesky_poll_note", "account": self.account.handle,
+                       "note": note},
+            )  # fmt: skip
 
-    def _failed(self, error: BlueskyApiError) -> None:
-        reason = str(error)
+    def _failure_reason(self, error: ApiError) -> str:
         if isinstance(error, AuthenticationFailed):
-            reason = f"the app password was refused ({error.error}); run inbox connect bluesky"
-        self._note_failure(reason)
-        backoff = self._poll_seconds * 2 ** min(self.health.consecutive_failures - 1, 16)
-        next_at = self._clock() + timedelta(seconds=min(backoff, self._max_backoff))
+            return f"the app password was refused ({error.error}); run inbox connect bluesky"
+        return str(error)
+
+    def _retry_at(self, error: ApiError) -> datetime:
+        """Never before a known rate-limit reset."""
+        next_at = super()._retry_at(error)
         if isinstance(error, RateLimited) and error.reset_at is not None:
             next_at = max(next_at, error.reset_at)
-        self.next_at = next_at
+        return next_at
 
-    async def _channel_status(self) -> dict[str, Any]:
-        return self.status()
+    def _pace_seconds(self) -> float:
+        # A poller slowed down by failures is judged against its own pace.
+        return (self.next_at - self._clock()).total_seconds()
 
     def status(self) -> dict[str, Any]:
         """What the API and metrics show of this channel: health, lag, the next poll."""

@@ -22,7 +22,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -33,15 +33,15 @@ from connectors.common.egress import CheckedDestinations, RefusedDestination, gu
 from connectors.common.http_api import (
     ApiAnswer,
     ApiError,
-    Clock,
+    HttpRequest,
     RateLimit,
-    RateLimited,
     RetryingApi,
-    Sleep,
+    RetryOptions,
     TransientApiError,
     decoded,
     rate_limit_in,
 )
+from inbox.domain.clock import Clock
 from inbox.domain.egress import EgressPolicy, is_loopback_host
 from inbox.domain.errors import ConfigurationError
 
@@ -191,16 +191,9 @@ class BlueskyApi(RetryingApi):
         session: aiohttp.ClientSession,
         *,
         clock: Clock,
-        sleep: Sleep = asyncio.sleep,
-        max_attempts: int = 6,
-        max_backoff_seconds: float = 60.0,
+        **retry: Unpack[RetryOptions],
     ) -> None:
-        super().__init__(
-            clock=clock,
-            sleep=sleep,
-            max_attempts=max_attempts,
-            max_backoff_seconds=max_backoff_seconds,
-        )
+        super().__init__(clock=clock, **retry)
         self.service = check_service_url(service)
         self._handle = handle
         self._credentials = credentials
@@ -311,7 +304,7 @@ class BlueskyApi(RetryingApi):
 
     async def query(self, nsid: str, params: Params) -> ApiAnswer:
         """A GET call (XRPC query), retried on 429 and transient failures."""
-        return await self._retried(lambda: self._authorised("GET", nsid, params=params))
+        return await self._attempts(lambda: self._authorised("GET", nsid, params=params))
 
     async def procedure(self, nsid: str, body: Mapping[str, Any]) -> ApiAnswer:
         """A POST call (XRPC procedure), tried once: the caller decides about a retry."""
@@ -354,39 +347,24 @@ class BlueskyApi(RetryingApi):
         json_body: Mapping[str, Any] | None = None,
         token: str | None,
     ) -> ApiAnswer:
-        await self._respect_limit(nsid)
         headers = {"Accept": "application/json"}
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
-        self.requests += 1
-        try:
-            async with self._session.request(
-                method,
-                f"{self.service}/xrpc/{nsid}",
-                params=list(params),
-                json=json_body,
-                headers=headers,
-                allow_redirects=False,
-            ) as response:
-                raw = await response.read()
-                status = response.status
-                rate = rate_limit_from(response.headers)
-        except RefusedDestination as refused:
-            raise RefusedService(nsid, refused) from None
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise TransientApiError(f"{nsid}: {exc.__class__.__name__}") from None
-        self._remember_limit(nsid, rate)
-        if status == 429:
-            raise RateLimited(nsid, rate.reset_at if rate else None)
-        if status >= 500:
-            error, detail = _error_of(raw)
-            raise TransientApiError(f"{nsid}: HTTP {status} {error}: {detail}")
-        if status >= 300:
-            error, detail = _error_of(raw)
-            if nsid == CREATE_SESSION and status in (400, 401):
-                raise AuthenticationFailed(nsid, status, error, detail)
-            raise PermanentApiError(nsid, status, error, detail)
-        return ApiAnswer(decoded(raw), raw, rate)
+        request = HttpRequest(
+            method, f"{self.service}/xrpc/{nsid}", headers, params=params, json_body=json_body
+        )
+        answer = await self._exchange(
+            self._session, nsid, request, rate_from=rate_limit_from, refused=RefusedService
+        )
+        if answer.status >= 500:
+            error, detail = _error_of(answer.raw)
+            raise TransientApiError(f"{nsid}: HTTP {answer.status} {error}: {detail}")
+        if answer.status >= 300:
+            error, detail = _error_of(answer.raw)
+            if nsid == CREATE_SESSION and answer.status in (400, 401):
+                raise AuthenticationFailed(nsid, answer.status, error, detail)
+            raise PermanentApiError(nsid, answer.status, error, detail)
+        return ApiAnswer(decoded(answer.raw), answer.raw, answer.rate)
 
 
 async def sign_in_once(

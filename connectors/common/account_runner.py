@@ -12,17 +12,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from connectors.common.health import ChannelHealth, GapPolicy, evaluate, on_error, on_success
-from connectors.common.http_api import RetryingApi
+from connectors.common.http_api import ApiError, RetryingApi
+from connectors.common.polling import PollOutcome
+from inbox.domain.clock import Clock
 from inbox.ports import ApiUsageLedger, ChannelHealthStore
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
 
 
 class PolledAccount(Protocol):
@@ -41,6 +40,10 @@ class PolledAccount(Protocol):
 Account = TypeVar("Account", bound=PolledAccount)
 # What the runner polls when it wakes: X has two streams, the others a single poll (None).
 Due = TypeVar("Due")
+Outcome = TypeVar("Outcome", bound=PollOutcome)
+# The pause between the polls of a catch-up: quick, but not a busy loop, and room left for
+# the other calls' rate limit.
+CATCH_UP_SECONDS = 1.0
 
 
 class AccountRunner(ABC, Generic[Account, Due]):
@@ -145,3 +148,87 @@ class AccountRunner(ABC, Generic[Account, Due]):
             await self._channel_status(),
             [(event.kind, event.reason, event.at) for event in events],
         )
+
+
+class SinglePollRunner(AccountRunner[Account, None], Generic[Account, Outcome]):
+    """An account with one thing to poll (Mastodon's mentions, Bluesky's notifications):
+    every `poll_seconds`, at once again while more is waiting, and after a failure later
+    each time, doubling from `poll_seconds` up to `max_backoff_seconds`."""
+
+    def __init__(
+        self,
+        account: Account,
+        api: RetryingApi,
+        ledger: ApiUsageLedger,
+        health_store: ChannelHealthStore,
+        *,
+        clock: Clock,
+        poll_seconds: float,
+        max_backoff_seconds: float,
+        gap_policy: GapPolicy | None,
+    ) -> None:
+        super().__init__(account, api, ledger, health_store, clock=clock, gap_policy=gap_policy)
+        self._poll_seconds = poll_seconds
+        self._max_backoff = max_backoff_seconds
+        # A stream's catch-up and the schedule may ask for a poll at once: one at a time.
+        self._polling = asyncio.Lock()
+        self.next_at = clock()
+
+    def _next_due(self) -> tuple[None, datetime]:
+        return None, self.next_at
+
+    async def _poll(self, due: None) -> Outcome | None:
+        return await self.tick()
+
+    async def tick(self) -> Outcome | None:
+        """One poll, its books and health, and the time of the next one."""
+        async with self._polling:
+            started = self._clock()
+            requests_before = self._api.requests
+            outcome: Outcome | None = None
+            try:
+                outcome = await self._poll_once()
+            except ApiError as error:
+                self._note_failure(self._failure_reason(error))
+                self.next_at = self._retry_at(error)
+            else:
+                self._note_success(outcome.newest_item_at, outcome.added)
+                delay = CATCH_UP_SECONDS if self._more_waiting(outcome) else self._poll_seconds
+                self.next_at = self._clock() + timedelta(seconds=delay)
+                self._polled(outcome)
+            await self._book(started.date(), requests_before, outcome.reads if outcome else 0)
+            await self._save_health(self._pace_seconds())
+            return outcome
+
+    @abstractmethod
+    async def _poll_once(self) -> Outcome:
+        """The network's poll; its `ApiError`s are the channel's health."""
+
+    @abstractmethod
+    def _more_waiting(self, outcome: Outcome) -> bool:
+        """The poll stopped before the end: the next one comes at once."""
+
+    def _polled(self, outcome: Outcome) -> None:
+        """What a network does with a poll that succeeded, besides its health."""
+
+    def _failure_reason(self, error: ApiError) -> str:
+        return str(error)
+
+    def _retry_at(self, error: ApiError) -> datetime:
+        failures = max(1, self.health.consecutive_failures)
+        # The exponent is bounded: a week of failures must not overflow the float.
+        backoff = self._poll_seconds * 2.0 ** min(failures - 1, 32)
+        return self._clock() + timedelta(seconds=min(backoff, self._max_backoff))
+
+    def _pace_seconds(self) -> float:
+        """The pace the channel's health is judged against (see `_save_health`): its own
+        `poll_seconds`, so that a channel polled rarely on purpose (Mastodon's, while its
+        stream is on) is not stale."""
+        return self._poll_seconds
+
+    async def _channel_status(self) -> dict[str, Any]:
+        return self.status()
+
+    @abstractmethod
+    def status(self) -> dict[str, Any]:
+        """What the API and metrics show of this channel."""

@@ -2,10 +2,10 @@
 
 Every network's call ends in one of three failures: rate limited (429: wait for the window's
 reset, then try again), transient (5xx, timeouts, broken connections: back off with jitter)
-and permanent (other 4xx: the same call cannot succeed). `RetryingApi` retries the first two
-for reads; writes are never retried here, because a retried POST could post twice: the
-outbox decides. Every wait is an `await` on the account's own task, so a rate-limited account
-never stalls the others.
+and permanent (other 4xx: the same call cannot succeed). `RetryingApi` is the one retry
+policy of the X, Mastodon and Bluesky clients: it retries the first two for reads; writes are
+never retried here, because a retried POST could post twice: the outbox decides. Every wait
+is an `await` on the account's own task, so a rate-limited account never stalls the others.
 
 What differs by network stays in its package: the header names of the rate limit, the shape
 of an error body, pagination, authentication.
@@ -16,11 +16,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
+import aiohttp
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -29,14 +30,26 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from connectors.common.egress import RefusedDestination
+from inbox.domain.clock import Clock
+from inbox.domain.errors import InboxError
+
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 Answer = TypeVar("Answer")
 
 
-class ApiError(Exception):
+class RetryOptions(TypedDict, total=False):
+    """How a client waits and how long it insists (`RetryingApi`'s keywords, which every
+    network's client passes on unchanged): tests give a `sleep` that only records."""
+
+    sleep: Sleep
+    max_attempts: int
+    max_backoff_seconds: float
+
+
+class ApiError(InboxError):
     """A call that did not succeed. The message never contains a credential."""
 
 
@@ -119,6 +132,33 @@ def rate_limit_in(
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class HttpRequest:
+    """What one call sends; redirects are never followed (the token goes with the request).
+    Without a `timeout`, the session's own applies."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    params: Sequence[tuple[str, str]] = ()
+    json_body: Mapping[str, Any] | None = None
+    timeout: aiohttp.ClientTimeout | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HttpAnswer:
+    """An answer read whole: its response (released; headers and links stay readable), its
+    exact bytes and the limit it announced."""
+
+    response: aiohttp.ClientResponse
+    raw: bytes
+    rate: RateLimit | None
+
+    @property
+    def status(self) -> int:
+        return self.response.status
+
+
 class RetryingApi:
     """One account's client of one network: its known rate limits (by endpoint), the count of
     requests it sent (booked against the account's usage), and the retry loop.
@@ -144,6 +184,15 @@ class RetryingApi:
         self.limits: dict[str, RateLimit] = {}
         self.requests = 0
 
+    async def _attempts(
+        self, call: Callable[[], Awaitable[Answer]], *, retry: bool = True
+    ) -> Answer:
+        """A read (`retry`) is retried; a write is tried once, since a retried POST could
+        post twice: the outbox decides, after looking for the earlier attempt."""
+        if not retry:
+            return await call()
+        return await self._retried(call)
+
     async def _retried(self, call: Callable[[], Awaitable[Answer]]) -> Answer:
         """`call` until it succeeds, fails permanently, or has used up the attempts."""
         retrying = AsyncRetrying(
@@ -166,6 +215,48 @@ class RetryingApi:
             return 0.0
         backoff = wait_exponential_jitter(initial=1, max=self._max_backoff)
         return float(backoff(state))
+
+    async def _attempt_begins(self, endpoint: str) -> None:
+        """Before each attempt: wait out a known exhausted window, then count the request
+        (booked against the account's usage)."""
+        await self._respect_limit(endpoint)
+        self.requests += 1
+
+    async def _exchange(
+        self,
+        session: aiohttp.ClientSession,
+        endpoint: str,
+        request: HttpRequest,
+        *,
+        rate_from: Callable[[Mapping[str, str]], RateLimit | None],
+        refused: Callable[[str, RefusedDestination], ApiError],
+    ) -> HttpAnswer:
+        """One attempt of a call on aiohttp (Mastodon, Bluesky; X goes through tweepy): the
+        whole body, the limit the answer announced, a 429 as `RateLimited`, a broken
+        connection or a timeout as transient, an address the egress policy refuses as
+        `refused`. Other statuses are the network's own to sort: their bodies differ."""
+        await self._attempt_begins(endpoint)
+        options: dict[str, Any] = {} if request.timeout is None else {"timeout": request.timeout}
+        try:
+            async with session.request(
+                request.method,
+                request.url,
+                params=request.params,
+                json=request.json_body,
+                headers=request.headers,
+                allow_redirects=False,
+                **options,
+            ) as response:
+                raw = await response.read()
+        except RefusedDestination as refusal:
+            raise refused(endpoint, refusal) from None
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise TransientApiError(f"{endpoint}: {exc.__class__.__name__}") from None
+        rate = rate_from(response.headers)
+        self._remember_limit(endpoint, rate)
+        if response.status == 429:
+            raise RateLimited(endpoint, rate.reset_at if rate else None)
+        return HttpAnswer(response, raw, rate)
 
     async def _respect_limit(self, endpoint: str) -> None:
         """Do not spend a request known to be refused: wait for the window to reset first."""

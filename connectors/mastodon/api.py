@@ -11,13 +11,12 @@ account never holds up another. POSTs are never retried here: the outbox decides
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import parse_qs, quote, urlsplit
 
 import aiohttp
@@ -27,16 +26,16 @@ from connectors.common.egress import RefusedDestination, guarded_session
 from connectors.common.http_api import (
     ApiAnswer,
     ApiError,
-    Clock,
+    HttpRequest,
     PermanentApiError,
     RateLimit,
-    RateLimited,
     RetryingApi,
-    Sleep,
+    RetryOptions,
     TransientApiError,
     decoded,
     rate_limit_in,
 )
+from inbox.domain.clock import Clock
 from inbox.domain.egress import EgressPolicy, is_loopback_host
 from inbox.domain.errors import ConfigurationError
 
@@ -157,17 +156,10 @@ class MastodonApi(RetryingApi):
         session: aiohttp.ClientSession,
         *,
         clock: Clock,
-        sleep: Sleep = asyncio.sleep,
-        max_attempts: int = 6,
-        max_backoff_seconds: float = 60.0,
         timeout: aiohttp.ClientTimeout = REQUEST_TIMEOUT,
+        **retry: Unpack[RetryOptions],
     ) -> None:
-        super().__init__(
-            clock=clock,
-            sleep=sleep,
-            max_attempts=max_attempts,
-            max_backoff_seconds=max_backoff_seconds,
-        )
+        super().__init__(clock=clock, **retry)
         self.instance = instance_url(instance)
         self._timeout = timeout
         self._token = token
@@ -255,47 +247,26 @@ class MastodonApi(RetryingApi):
         headers: dict[str, str] | None = None,
         retry: bool = True,
     ) -> ApiAnswer:
-        async def once() -> ApiAnswer:
-            return await self._once(endpoint, method, path, params, json_body, headers)
+        request = HttpRequest(
+            method,
+            self.instance + path,
+            headers={**self.authorization(), "Accept": "application/json", **(headers or {})},
+            params=params or (),
+            json_body=json_body,
+            timeout=self._timeout,
+        )
+        return await self._attempts(lambda: self._once(endpoint, request), retry=retry)
 
-        if not retry:
-            return await once()
-        return await self._retried(once)
-
-    async def _once(
-        self,
-        endpoint: str,
-        method: str,
-        path: str,
-        params: list[tuple[str, str]] | None,
-        json_body: dict[str, Any] | None,
-        headers: dict[str, str] | None,
-    ) -> ApiAnswer:
-        await self._respect_limit(endpoint)
-        self.requests += 1
-        try:
-            async with self._session.request(
-                method,
-                self.instance + path,
-                params=params,
-                json=json_body,
-                headers={**self.authorization(), "Accept": "application/json", **(headers or {})},
-                allow_redirects=False,
-                timeout=self._timeout,
-            ) as response:
-                raw = await response.read()
-                rate = rate_limit_from(response.headers)
-                links = _links(response)
-                status = response.status
-        except RefusedDestination as refused:
-            raise RefusedInstance(endpoint, refused) from None
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise TransientApiError(f"{endpoint}: {exc.__class__.__name__}") from None
-        self._remember_limit(endpoint, rate)
-        if status == 429:
-            raise RateLimited(endpoint, rate.reset_at if rate else None)
-        if status >= 500:
-            raise TransientApiError(f"{endpoint}: HTTP {status}")
-        if status >= 300:
-            raise PermanentApiError(endpoint, status, _detail(raw))
-        return LinkedAnswer(decoded(raw), raw, rate, links)
+    async def _once(self, endpoint: str, request: HttpRequest) -> ApiAnswer:
+        answer = await self._exchange(
+            self._session,
+            endpoint,
+            request,
+            rate_from=rate_limit_from,
+            refused=RefusedInstance,
+        )
+        if answer.status >= 500:
+            raise TransientApiError(f"{endpoint}: HTTP {answer.status}")
+        if answer.status >= 300:
+            raise PermanentApiError(endpoint, answer.status, _detail(answer.raw))
+        return LinkedAnswer(decoded(answer.raw), answer.raw, answer.rate, _links(answer.response))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from pydantic import SecretStr
 
@@ -15,6 +14,7 @@ from connectors.mastodon.api import (
     instance_url,
     mastodon_session,
 )
+from inbox.domain.clock import utc_now
 from inbox.domain.egress import EgressPolicy
 from inbox.domain.errors import ConfigurationError
 
@@ -35,7 +35,7 @@ async def verify_account(
     await CheckedDestinations(policy).check(base, "--instance")
     wanted = handle.strip().removeprefix("@").split("@")[0]
     async with mastodon_session(policy) as session:
-        api = MastodonApi(base, token, session, clock=lambda: datetime.now(UTC), max_attempts=2)
+        api = MastodonApi(base, token, session, clock=utc_now, max_attempts=2)
         try:
             answer = await api.verify_credentials()
         except RefusedInstance as refused:

@@ -18,7 +18,6 @@ Nothing here raises on bad input.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from connectors.common.rejected import normalised_each, quarantined, validation_reason
 from connectors.mastodon.html_text import html_to_text
 from inbox.domain.ingestion import RejectedPayload
 from inbox.domain.media import MediaAttachment, MediaKind, attachment, kept
@@ -99,20 +99,6 @@ def newer(current: str | None, candidate: str | None) -> str | None:
     if current is None or id_order(candidate) > id_order(current):
         return candidate
     return current
-
-
-def encode(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode(
-        "utf-8", "surrogatepass"
-    )
-
-
-def describe(error: ValidationError, what: str) -> str:
-    parts = []
-    for item in error.errors(include_url=False, include_input=False)[:3]:
-        where = ".".join(str(p) for p in item["loc"]) or what
-        parts.append(f"{where}: {item['msg']}")
-    return "; ".join(parts)
 
 
 def _text(status: MastodonStatus) -> str:
@@ -197,28 +183,28 @@ def normalise_notification(notification: Any, *, source: str, label: str = "") -
     if not isinstance(notification, dict):
         kind = type(notification).__name__ if notification is not None else "null"
         error = f"{where}: a JSON {kind}, not an object"
-        return Normalised(None, RejectedPayload(source, encode(notification), error), None)
+        return Normalised(None, quarantined(source, notification, error), None)
     raw_id = notification.get("id")
     known_id = raw_id if isinstance(raw_id, str) and _valid_id(raw_id) else None
     where = f"notification {known_id or label}".strip()
     try:
         parsed = MastodonNotification.model_validate(notification)
     except ValidationError as exc:
-        error = f"{where}: {describe(exc, 'notification')}"
-        return Normalised(None, RejectedPayload(source, encode(notification), error), known_id)
+        error = f"{where}: {validation_reason(exc, 'notification')}"
+        return Normalised(None, quarantined(source, notification, error), known_id)
     except UNFORESEEN as exc:
         error = f"{where}: {unforeseen(exc)}"
-        return Normalised(None, RejectedPayload(source, encode(notification), error), known_id)
+        return Normalised(None, quarantined(source, notification, error), known_id)
     if parsed.type != "mention" or parsed.status is None:
         return Normalised(None, None, parsed.id)
     try:
         mention = normalise_status(parsed.status, raw={"notification": notification})
     except ValidationError as exc:
-        error = f"{where}: status.{describe(exc, 'status')}"
-        return Normalised(None, RejectedPayload(source, encode(notification), error), parsed.id)
+        error = f"{where}: status.{validation_reason(exc, 'status')}"
+        return Normalised(None, quarantined(source, notification, error), parsed.id)
     except UNFORESEEN as exc:
         error = f"{where}: status: {unforeseen(exc)}"
-        return Normalised(None, RejectedPayload(source, encode(notification), error), parsed.id)
+        return Normalised(None, quarantined(source, notification, error), parsed.id)
     return Normalised(mention, None, parsed.id)
 
 
@@ -231,7 +217,7 @@ def normalise_notifications(page: Any, *, source: str) -> NormalisedPage:
     try:
         return _normalise_notifications(page, source)
     except Exception as exc:
-        return NormalisedPage([], [RejectedPayload(source, encode(page), f"unreadable: {exc!r}")])
+        return NormalisedPage([], [quarantined(source, page, f"unreadable: {exc!r}")])
 
 
 def _normalise_notifications(page: Any, source: str) -> NormalisedPage:
@@ -240,7 +226,7 @@ def _normalise_notifications(page: Any, source: str) -> NormalisedPage:
         reason = f"a JSON {kind}, not a list of notifications"
         if isinstance(page, dict) and isinstance(page.get("error"), str):
             reason = f"an error instead of notifications: {page['error'][:200]}"
-        return NormalisedPage([], [RejectedPayload(source, encode(page), reason)])
+        return NormalisedPage([], [quarantined(source, page, reason)])
     mentions: list[Mention] = []
     rejected: list[RejectedPayload] = []
     skipped = 0
@@ -259,20 +245,5 @@ def _normalise_notifications(page: Any, source: str) -> NormalisedPage:
 
 def normalise_statuses(statuses: Sequence[Any], *, source: str) -> NormalisedPage:
     """Statuses (a context's ancestors, an account's posts) as mentions and rejects."""
-    mentions: list[Mention] = []
-    rejected: list[RejectedPayload] = []
-    for position, status in enumerate(statuses):
-        if not isinstance(status, dict):
-            error = f"status {position}: a JSON {type(status).__name__}, not an object"
-            rejected.append(RejectedPayload(source, encode(status), error))
-            continue
-        label = status.get("id") if isinstance(status.get("id"), str) else position
-        try:
-            mentions.append(normalise_status(status))
-        except ValidationError as exc:
-            error = f"status {label}: {describe(exc, 'status')}"
-            rejected.append(RejectedPayload(source, encode(status), error))
-        except UNFORESEEN as exc:
-            error = f"status {label}: {unforeseen(exc)}"
-            rejected.append(RejectedPayload(source, encode(status), error))
+    mentions, rejected = normalised_each(statuses, normalise_status, source=source, kind="status")
     return NormalisedPage(mentions, rejected)

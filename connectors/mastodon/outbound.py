@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +23,7 @@ from connectors.mastodon.api import MastodonApi, MastodonApiError
 from connectors.mastodon.html_text import html_to_text
 from connectors.mastodon.normalise import id_order
 from connectors.mastodon.poller import MastodonAccount
+from inbox.domain.clock import Clock
 from inbox.domain.mention import Author, Direction, Mention
 from inbox.domain.network import Network
 from inbox.domain.outbox import DeliveryError, OutboxItem, OutboxKind
@@ -67,9 +67,7 @@ def _delivery_error(error: MastodonApiError) -> DeliveryError:
 
 
 class MastodonOutboundChannel:
-    def __init__(
-        self, account: MastodonAccount, api: MastodonApi, clock: Callable[[], datetime]
-    ) -> None:
+    def __init__(self, account: MastodonAccount, api: MastodonApi, clock: Clock) -> None:
         self._account = account
         self._api = api
         self._clock = clock

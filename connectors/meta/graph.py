@@ -20,6 +20,7 @@ from pydantic import SecretStr
 
 from connectors.common.egress import RefusedDestination, guarded_session
 from inbox.domain.egress import EgressPolicy
+from inbox.domain.errors import InboxError
 from inbox.domain.network import Network
 
 GRAPH_URL = "https://graph.facebook.com/v21.0"
@@ -29,7 +30,7 @@ TRANSIENT_CODES = frozenset({1, 2, 4, 17, 32, 341, 368, 613, 80001, 80002, 80005
 LONGEST_REASON = 300
 
 
-class GraphError(Exception):
+class GraphError(InboxError):
     """A call that did not succeed. The message never contains the token."""
 
     def __init__(self, reason: str, *, transient: bool, code: int | None = None) -> None:

@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from connectors.common.rejected import quarantined
 from connectors.jsonl import unreadable_json
 from inbox.domain.ingestion import RejectedPayload
 from inbox.domain.media import MediaAttachment, MediaKind, attachment, kept
@@ -126,12 +127,6 @@ class Notification:
     rejected: list[RejectedPayload] = field(default_factory=list)
     lookups: list[MentionLookup] = field(default_factory=list)
     ignored: int = 0
-
-
-def encode(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode(
-        "utf-8", "surrogatepass"
-    )
 
 
 def describe(error: ValidationError, prefix: str = "value") -> str:
@@ -297,15 +292,11 @@ def normalise_notification(body: bytes, *, source: str) -> Notification:
 
 def _normalise(document: Any, origin: str) -> Notification:
     if not isinstance(document, dict):
-        return Notification(
-            rejected=[RejectedPayload(origin, encode(document), "body: not a JSON object")]
-        )
+        return Notification(rejected=[quarantined(origin, document, "body: not a JSON object")])
     kind = document.get("object")
     entries = document.get("entry")
     if not isinstance(entries, list):
-        return Notification(
-            rejected=[RejectedPayload(origin, encode(document), "entry: expected a list")]
-        )
+        return Notification(rejected=[quarantined(origin, document, "entry: expected a list")])
     if kind not in ("page", "instagram"):
         return Notification(ignored=len(entries))
     out = Notification()
@@ -317,7 +308,7 @@ def _normalise(document: Any, origin: str) -> Notification:
 def _entry(out: Notification, kind: str, entry: Any, where: str, origin: str) -> None:
     account = entry.get("id") if isinstance(entry, dict) else None
     if not isinstance(account, str | int) or isinstance(account, bool) or not str(account):
-        out.rejected.append(RejectedPayload(origin, encode(entry), f"{where}.id: missing"))
+        out.rejected.append(quarantined(origin, entry, f"{where}.id: missing"))
         return
     changes = entry.get("changes")
     if changes is None:
@@ -326,14 +317,14 @@ def _entry(out: Notification, kind: str, entry: Any, where: str, origin: str) ->
         return
     if not isinstance(changes, list):
         reason = f"{where}.changes: expected a list"
-        out.rejected.append(RejectedPayload(origin, encode(entry), reason))
+        out.rejected.append(quarantined(origin, entry, reason))
         return
     received = entry_time(entry)
     for position, change in enumerate(changes):
         at = f"{where}.changes[{position}]"
         if not isinstance(change, dict) or not isinstance(change.get("value"), dict):
             reason = f"{at}: expected an object with a 'field' and an object 'value'"
-            out.rejected.append(RejectedPayload(origin, encode(change), reason))
+            out.rejected.append(quarantined(origin, change, reason))
             continue
         _change(out, kind, str(account), received, change, at, origin)
 
@@ -361,7 +352,7 @@ def _change(
                     f"{at}: the entry's 'time' is missing or out of range, and Instagram "
                     "sends no other"
                 )
-                out.rejected.append(RejectedPayload(origin, encode(raw), reason))
+                out.rejected.append(quarantined(origin, raw, reason))
                 return
             out.mentions.append(instagram_comment(value, account, received, str(name)))
         elif kind == "instagram" and name == "mentions":
@@ -370,13 +361,9 @@ def _change(
         else:
             out.ignored += 1
     except ValidationError as exc:
-        out.rejected.append(
-            RejectedPayload(origin, encode(raw), f"{at}{_named(value)}: {describe(exc)}")
-        )
+        out.rejected.append(quarantined(origin, raw, f"{at}{_named(value)}: {describe(exc)}"))
     except UNFORESEEN as exc:
-        out.rejected.append(
-            RejectedPayload(origin, encode(raw), f"{at}{_named(value)}: {unforeseen(exc)}")
-        )
+        out.rejected.append(quarantined(origin, raw, f"{at}{_named(value)}: {unforeseen(exc)}"))
 
 
 def _named(value: Mapping[str, Any]) -> str:
@@ -386,4 +373,4 @@ def _named(value: Mapping[str, Any]) -> str:
 
 def rejected_lookup(lookup: MentionLookup, origin: str, reason: str) -> RejectedPayload:
     what = f"comment {lookup.comment_id}" if lookup.comment_id else f"media {lookup.media_id}"
-    return RejectedPayload(origin, encode(lookup.raw), f"{lookup.where} ({what}): {reason}")
+    return quarantined(origin, lookup.raw, f"{lookup.where} ({what}): {reason}")

@@ -8,11 +8,10 @@ privately (direct messages) is not offered here.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from connectors.meta.graph import GraphApi, GraphError
+from inbox.domain.clock import Clock
 from inbox.domain.mention import Author, Direction, Mention
 from inbox.domain.network import Network
 from inbox.domain.outbox import DeliveryError, OutboxItem, OutboxKind
@@ -36,7 +35,7 @@ class MetaOutboundChannel:
         account_id: str,
         handle: str,
         api: GraphApi,
-        clock: Callable[[], datetime],
+        clock: Clock,
     ) -> None:
         self._network = network
         self._account_id = account_id

@@ -28,10 +28,10 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
-    ValidationError,
     field_validator,
 )
 
+from connectors.common.rejected import normalised_each
 from connectors.jsonl import unreadable_json
 from inbox.domain.inbound_webhooks import (
     GENERIC_SIGNATURE_HEADER,
@@ -44,7 +44,6 @@ from inbox.domain.inbound_webhooks import (
 from inbox.domain.ingestion import RejectedPayload
 from inbox.domain.mention import Author, Mention
 from inbox.domain.network import Network
-from inbox.domain.payload_limits import UNFORESEEN, unforeseen
 
 MAX_MESSAGES = 100
 # The source name (64) and a colon fit with it in a mention id (256).
@@ -88,20 +87,6 @@ def signed_headers(secret: SecretStr, body: bytes, now: datetime) -> dict[str, s
     }
 
 
-def _encode(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode(
-        "utf-8", "surrogatepass"
-    )
-
-
-def _describe(error: ValidationError) -> str:
-    parts = []
-    for item in error.errors(include_url=False, include_input=False)[:3]:
-        where = ".".join(str(p) for p in item["loc"]) or "message"
-        parts.append(f"{where}: {item['msg']}")
-    return "; ".join(parts)
-
-
 def normalise_message(item: Mapping[str, Any], source: str) -> Mention:
     """Raises ValidationError naming the field when the message is malformed."""
     message = GenericMessage.model_validate(item)
@@ -138,22 +123,9 @@ def normalise_delivery(body: bytes, source: str) -> ParsedDelivery:
     if len(items) > MAX_MESSAGES:
         reason = f"body: {len(items)} messages in one delivery; at most {MAX_MESSAGES}"
         return ParsedDelivery([], [RejectedPayload(origin, body, reason)])
-    mentions: list[Mention] = []
-    rejected: list[RejectedPayload] = []
-    for position, item in enumerate(items):
-        if not isinstance(item, dict):
-            error = f"message {position}: a JSON {type(item).__name__}, not an object"
-            rejected.append(RejectedPayload(origin, _encode(item), error))
-            continue
-        label = item.get("id") if isinstance(item.get("id"), str) else position
-        try:
-            mentions.append(normalise_message(item, source))
-        except ValidationError as exc:
-            error = f"message {str(label)[:80]}: {_describe(exc)}"
-            rejected.append(RejectedPayload(origin, _encode(item), error))
-        except UNFORESEEN as exc:
-            error = f"message {str(label)[:80]}: {unforeseen(exc)}"
-            rejected.append(RejectedPayload(origin, _encode(item), error))
+    mentions, rejected = normalised_each(
+        items, lambda item: normalise_message(item, source), source=origin, kind="message"
+    )
     return ParsedDelivery(mentions, rejected)
 
 

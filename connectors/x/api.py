@@ -9,12 +9,11 @@ rate-limited account never stalls the others.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 import aiohttp
 import tweepy.errors
@@ -24,16 +23,16 @@ from tweepy.asynchronous import AsyncClient
 from connectors.common.http_api import (
     ApiAnswer,
     ApiError,
-    Clock,
     PermanentApiError,
     RateLimit,
     RateLimited,
     RetryingApi,
-    Sleep,
+    RetryOptions,
     TransientApiError,
     decoded,
     rate_limit_in,
 )
+from inbox.domain.clock import Clock
 
 TWEET_FIELDS = [
     "author_id",
@@ -129,16 +128,9 @@ class XApi(RetryingApi):
         session: aiohttp.ClientSession,
         *,
         clock: Clock,
-        sleep: Sleep = asyncio.sleep,
-        max_attempts: int = 6,
-        max_backoff_seconds: float = 60.0,
+        **retry: Unpack[RetryOptions],
     ) -> None:
-        super().__init__(
-            clock=clock,
-            sleep=sleep,
-            max_attempts=max_attempts,
-            max_backoff_seconds=max_backoff_seconds,
-        )
+        super().__init__(clock=clock, **retry)
         self._client = AsyncClient(
             bearer_token=_reveal(credentials.bearer_token),
             consumer_key=_reveal(credentials.consumer_key),
@@ -236,15 +228,12 @@ class XApi(RetryingApi):
         *,
         retry: bool = True,
     ) -> ApiAnswer:
-        if not retry:
-            return await self._once(endpoint, request)
-        return await self._retried(lambda: self._once(endpoint, request))
+        return await self._attempts(lambda: self._once(endpoint, request), retry=retry)
 
     async def _once(
         self, endpoint: str, request: Callable[[], Coroutine[Any, Any, Any]]
     ) -> ApiAnswer:
-        await self._respect_limit(endpoint)
-        self.requests += 1
+        await self._attempt_begins(endpoint)
         try:
             response: aiohttp.ClientResponse = await request()
         except tweepy.errors.TooManyRequests as exc:

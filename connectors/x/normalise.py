@@ -10,18 +10,17 @@ its payload and names the problem. A page that says nothing is new (`meta.result
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from connectors.common.rejected import normalised_each, quarantined
 from inbox.domain.ingestion import RejectedPayload
 from inbox.domain.media import MediaAttachment, MediaKind, attachment, kept
 from inbox.domain.mention import Author, Mention
 from inbox.domain.network import Network
-from inbox.domain.payload_limits import UNFORESEEN, unforeseen
 
 # Codes X puts in `lang` when it could not tell a language (undetermined, hashtags, mentions,
 # media or cashtags only, very short text...): they are not languages and must not route.
@@ -80,20 +79,6 @@ class NormalisedPage:
     rejected: list[RejectedPayload]
     # Entries of the page's `errors` (deleted or protected tweets...): reported, not stored.
     skipped_errors: int = 0
-
-
-def _encode(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode(
-        "utf-8", "surrogatepass"
-    )
-
-
-def _describe(error: ValidationError) -> str:
-    parts = []
-    for item in error.errors(include_url=False, include_input=False)[:3]:
-        where = ".".join(str(p) for p in item["loc"]) or "tweet"
-        parts.append(f"{where}: {item['msg']}")
-    return "; ".join(parts)
 
 
 def _users_by_id(page: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -243,42 +228,29 @@ def normalise_page(page: Any, *, source: str) -> NormalisedPage:
     try:
         return _normalise_page(page, source)
     except Exception as exc:
-        return NormalisedPage([], [RejectedPayload(source, _encode(page), f"unreadable: {exc!r}")])
+        return NormalisedPage([], [quarantined(source, page, f"unreadable: {exc!r}")])
 
 
 def _normalise_page(page: Any, source: str) -> NormalisedPage:
     if not isinstance(page, dict):
-        return NormalisedPage([], [RejectedPayload(source, _encode(page), "not a JSON object")])
+        return NormalisedPage([], [quarantined(source, page, "not a JSON object")])
     errors = page.get("errors")
     skipped = len(errors) if isinstance(errors, list) else 0
     data = page.get("data")
     if data is None:
         if skipped or is_empty_page(page):
             return NormalisedPage([], [], skipped)
-        return NormalisedPage([], [RejectedPayload(source, _encode(page), "no 'data' in the page")])
+        return NormalisedPage([], [quarantined(source, page, "no 'data' in the page")])
     tweets = [data] if isinstance(data, dict) else data
     if not isinstance(tweets, list):
         reason = f"'data' is a JSON {type(data).__name__}, not tweets"
-        return NormalisedPage([], [RejectedPayload(source, _encode(page), reason)])
+        return NormalisedPage([], [quarantined(source, page, reason)])
     other_kind = _not_tweets(tweets)
     if other_kind is not None:
-        return NormalisedPage([], [RejectedPayload(source, _encode(page), other_kind)], skipped)
+        return NormalisedPage([], [quarantined(source, page, other_kind)], skipped)
     users = _users_by_id(page)
     media = _media_by_key(page)
-    mentions: list[Mention] = []
-    rejected: list[RejectedPayload] = []
-    for position, tweet in enumerate(tweets):
-        if not isinstance(tweet, dict):
-            error = f"tweet {position}: a JSON {type(tweet).__name__}, not an object"
-            rejected.append(RejectedPayload(source, _encode(tweet), error))
-            continue
-        label = tweet.get("id") if isinstance(tweet.get("id"), str) else position
-        try:
-            mentions.append(normalise_tweet(tweet, users, media))
-        except ValidationError as exc:
-            error = f"tweet {label}: {_describe(exc)}"
-            rejected.append(RejectedPayload(source, _encode(tweet), error))
-        except UNFORESEEN as exc:
-            error = f"tweet {label}: {unforeseen(exc)}"
-            rejected.append(RejectedPayload(source, _encode(tweet), error))
+    mentions, rejected = normalised_each(
+        tweets, lambda tweet: normalise_tweet(tweet, users, media), source=source, kind="tweet"
+    )
     return NormalisedPage(mentions, rejected, skipped)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from connectors.common.http_api import PermanentApiError, RateLimited, TransientApiError
 from connectors.x.api import XApi, XApiError
 from connectors.x.normalise import tweet_url
 from connectors.x.poller import XAccount
+from inbox.domain.clock import Clock
 from inbox.domain.mention import Author, Direction, Mention
 from inbox.domain.network import Network
 from inbox.domain.outbox import DeliveryError, OutboxItem, OutboxKind
@@ -45,7 +45,7 @@ def _delivery_error(error: XApiError) -> DeliveryError:
 
 
 class XOutboundChannel:
-    def __init__(self, account: XAccount, api: XApi, clock: Callable[[], datetime]) -> None:
+    def __init__(self, account: XAccount, api: XApi, clock: Clock) -> None:
         self._account = account
         self._api = api
         self._clock = clock

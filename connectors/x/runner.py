@@ -16,7 +16,6 @@ from typing import Any
 
 from connectors.common.account_runner import AccountRunner
 from connectors.common.health import GapPolicy, lag
-from connectors.common.http_api import Clock
 from connectors.x.api import XApi, XApiError
 from connectors.x.budget import (
     PollingPlan,
@@ -28,6 +27,7 @@ from connectors.x.budget import (
     remaining,
 )
 from connectors.x.poller import PollOutcome, XAccount, XPoller
+from inbox.domain.clock import Clock
 from inbox.ports import ApiUsageLedger, ChannelHealthStore
 
 log = logging.getLogger(__name__)

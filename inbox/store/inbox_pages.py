@@ -5,11 +5,12 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 
+from inbox.domain.clock import utc_now
 from inbox.domain.media import MediaAttachment
 from inbox.domain.outbox import OutboxKind
 from inbox.domain.replies import ThreadIncident, ThreadReplyFacts
@@ -437,7 +438,7 @@ class PgInboxPages:
         now: datetime | None = None,
         threads: frozenset[int] | None = None,
     ) -> list[InboxRow]:
-        now = now or datetime.now(UTC)
+        now = now or utc_now()
         asked = [(name, getattr(filters, name)) for name in _FILTER_WHERE]
         asked = [(name, value) for name, value in asked if value is not None]
         if filters.sla is not None and filters.sla not in _SLA_WHERE:
@@ -584,7 +585,7 @@ class PgInboxPages:
     async def thread(
         self, workspace_id: int, thread_id: int, viewer_id: int = 0, now: datetime | None = None
     ) -> ThreadPage | None:
-        now = now or datetime.now(UTC)
+        now = now or utc_now()
         async with self._db.connection() as conn:
             thread = await conn.fetchrow(THREAD, workspace_id, thread_id)
             if thread is None:

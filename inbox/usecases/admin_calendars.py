@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
+from inbox.domain.clock import Clock, utc_now
 from inbox.domain.errors import ConfigurationError, NotFoundError
 from inbox.domain.web import WebSession
 from inbox.domain.workspace_settings import checked_email, checked_name, split_list
@@ -81,9 +82,7 @@ class HoursForm:
 
 
 class ManageCalendars:
-    def __init__(
-        self, sla: SaveSlaSettings, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-    ) -> None:
+    def __init__(self, sla: SaveSlaSettings, *, clock: Clock = utc_now) -> None:
         self._sla = sla
         self._clock = clock
 

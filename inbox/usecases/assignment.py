@@ -14,10 +14,11 @@ reassigned, in one place. The decisions are pure (`routing.assign`); the writes 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Iterable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime
 
 from inbox.domain.bulk import AssignTarget, Skipped
+from inbox.domain.clock import Clock, utc_now
 from inbox.domain.errors import ConfigurationError, NotFoundError
 from inbox.domain.routing import ClaimedThread
 from inbox.ports import (
@@ -33,8 +34,6 @@ from routing.settings import WorkspaceRouting
 from routing.snapshot import Assignment
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
 
 
 async def assign_changed(
@@ -89,7 +88,7 @@ class ClaimNext:
     """An agent takes the next threads of their queue: most pressing first, then the nearest
     deadline; rows others are claiming are skipped, never waited for."""
 
-    def __init__(self, store: RoutingStore, *, clock: Clock = lambda: datetime.now(UTC)):
+    def __init__(self, store: RoutingStore, *, clock: Clock = utc_now):
         self._store = store
         self._clock = clock
 
@@ -115,7 +114,7 @@ class AssignWaiting:
         store: RoutingStore,
         configs: RoutingConfigs,
         *,
-        clock: Clock = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
     ) -> None:
         self._store = store
         self._configs = configs
@@ -216,7 +215,7 @@ class AssignByHand:
         self,
         store: HandAssignmentStore,
         *,
-        clock: Clock = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
         waiting: WaitingThreads | None = None,
     ) -> None:
         self._store = store
@@ -251,7 +250,7 @@ class AssignSelection:
     selection's transaction; the seats their holders freed go to the threads waiting in the
     teams around them, in the same transaction."""
 
-    def __init__(self, waiting: AssignWaiting, *, clock: Clock = lambda: datetime.now(UTC)):
+    def __init__(self, waiting: AssignWaiting, *, clock: Clock = utc_now):
         self._waiting = waiting
         self._clock = clock
 

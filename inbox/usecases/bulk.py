@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
 
 from inbox.domain.bulk import MOST_THREADS, AssignTarget, BulkAction, BulkOutcome, Skipped
+from inbox.domain.clock import Clock, utc_now
 from inbox.domain.errors import ConfigurationError, NotFoundError, PermissionDeniedError
 from inbox.domain.people import Role
 from inbox.domain.tags import MOST_TAGS, checked_tag
@@ -37,7 +38,7 @@ class BulkActions:
         close: CloseWithoutReply,
         waiting: AssignWaiting,
         *,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
     ) -> None:
         self._store = store
         self._close = close

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable, Mapping
-from datetime import datetime
+from collections.abc import Mapping
 
 from pydantic import SecretStr
 
+from inbox.domain.clock import Clock
 from inbox.domain.errors import ConfigurationError, NotFoundError
 from inbox.domain.inbound_webhooks import (
     MAX_BODY_BYTES,
@@ -35,8 +35,6 @@ from inbox.ports import InboundFormat, InboundSourceStore, OutboundDestinations
 from inbox.usecases.group_commit import Ingest
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
 
 
 class ReceiveWebhooks:

@@ -21,9 +21,10 @@ import asyncio
 import functools
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from inbox.domain.clock import Clock
 from inbox.domain.errors import ConfigurationError, NotFoundError, PermissionDeniedError
 from inbox.domain.incidents import (
     BulkMessage,
@@ -47,8 +48,6 @@ from routing.signals import Crossing, CrossingKind, SeriesKey, Signal, bucket_st
 from routing.signals.keywords import document_counts, over_represented
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
 
 INCIDENT_ROLES = (Role.OPS, Role.LEAD, Role.ADMIN)
 # How far back the baseline is relearned on start: the weekly profile's memory.

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 
+from inbox.domain.clock import Clock, utc_now
 from inbox.domain.ingestion import (
     IngestBatch,
     IngestResult,
@@ -24,8 +24,6 @@ from inbox.ports import (
 )
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +52,7 @@ class IngestMentions:
         *,
         classifier: MentionClassifier | None = None,
         hooks: Sequence[AfterIngestHook] = (),
-        clock: Clock = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
     ) -> None:
         self._store = store
         self._classifier = classifier

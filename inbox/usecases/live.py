@@ -21,8 +21,9 @@ import logging
 import random
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
+from inbox.domain.clock import Clock, utc_now
 from inbox.domain.errors import InboxError
 from inbox.domain.live import (
     Coalescer,
@@ -116,7 +117,7 @@ class LiveUpdates:
         feed: ChangeFeed,
         rows: LiveRows | None = None,
         *,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
         jitter: Callable[[], float] = random.random,
     ) -> None:
         self._feed = feed

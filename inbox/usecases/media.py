@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 
+from inbox.domain.clock import Clock, utc_now
 from inbox.domain.errors import NotFoundError, PermissionDeniedError
 from inbox.domain.media import PICTURED, MediaKind
 from inbox.domain.media_proxy import (
@@ -40,7 +40,7 @@ class MediaLinks:
         self,
         key: Callable[[], bytes],
         *,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
     ) -> None:
         self._key = key
         self._clock = clock
@@ -98,7 +98,7 @@ class MediaProxy:
         lookup: MediaLookup,
         fetcher: ImageFetcher,
         *,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
     ) -> None:
         self._links = links
         self._lookup = lookup

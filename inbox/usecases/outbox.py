@@ -15,8 +15,9 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
+from inbox.domain.clock import Clock
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Mention
 from inbox.domain.outbox import DeliveryError, OutboxItem
@@ -24,8 +25,6 @@ from inbox.ports import OutboundChannels, OutboxStore
 from inbox.usecases.ingest import IngestMentions
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True, slots=True)

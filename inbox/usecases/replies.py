@@ -15,11 +15,11 @@ refused, personal data is warned about.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from inbox.domain.clock import Clock, utc_now
 from inbox.domain.community import (
     AnswerForReview,
     AnswerStatus,
@@ -55,7 +55,6 @@ from sla.policy import ThreadFacts
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 REPLYING_WINDOW = timedelta(minutes=2)
 LONGEST_REPLY = 5000  # beyond the checks' per-network limits: what the inbox stores at most
 REVIEW_DECISIONS = ("approve", "edit", "reject")
@@ -138,7 +137,7 @@ class Replies:
     outbox: OutboxStore
     facts: ReplyFactsQuery
     calendars: ThreadCalendars
-    clock: Clock = lambda: datetime.now(UTC)
+    clock: Clock = utc_now
 
     async def start(self, workspace_id: int, thread_id: int, agent_id: int) -> list[int]:
         """Mark the agent as replying; the other agents replying now."""
@@ -294,7 +293,7 @@ class CommunityAnswers:
     API's, whose callers were checked by their token."""
 
     store: CommunityAnswerStore
-    clock: Clock = lambda: datetime.now(UTC)
+    clock: Clock = utc_now
 
     # -- members ------------------------------------------------------------------------
 

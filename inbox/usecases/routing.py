@@ -18,10 +18,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 
+from inbox.domain.clock import Clock, utc_now
 from inbox.domain.documents import check_document
 from inbox.domain.errors import ConfigurationError, NotFoundError
 from inbox.domain.ingestion import IngestResult
@@ -40,7 +41,6 @@ from sla.team_zone import team_calendar
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 ACKNOWLEDGEMENT_KEY = "rule-ack:{thread_id}:{at}"
 REPEATED_MESSAGES = 3  # unanswered messages of one thread that make it high priority
 # Batches classified together, each in a worker thread. The classifier is mostly Python, so a
@@ -79,7 +79,7 @@ class RouteThreads:
     """After a batch is written: rules on the threads it touched, then assignment of those
     nobody holds, in the batch's transaction, set-based."""
 
-    def __init__(self, configs: RoutingConfigs, *, clock: Clock = lambda: datetime.now(UTC)):
+    def __init__(self, configs: RoutingConfigs, *, clock: Clock = utc_now):
         self._configs = configs
         self._clock = clock
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
+from inbox.domain.clock import Clock
 from inbox.usecases.admin import AdminServices
 from inbox.usecases.admin_preferences import ManageWorkspacePreferences
 from inbox.usecases.adoption import Adoption
@@ -64,7 +63,7 @@ class Services:
     # The adoption panel: people active per week by team, answers through the inbox.
     adoption: Adoption
     # The time as the use cases read it: what an entry point shows "now" against.
-    clock: Callable[[], datetime]
+    clock: Clock
     # The agent's flow: several threads at once, and the status they set themselves.
     bulk: BulkActions
     set_status: SetStatus

@@ -15,12 +15,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from pydantic import ValidationError
 
+from inbox.domain.clock import Clock, utc_now
 from inbox.domain.documents import check_document
 from inbox.domain.errors import ConfigurationError, ConflictError, NotFoundError
 from inbox.domain.ingestion import IngestResult
@@ -178,7 +179,7 @@ class SlaRules:
 class KeepClocks:
     """The AfterIngestHook that starts, stops and re-plans SLA clocks."""
 
-    def __init__(self, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(self, *, clock: Clock = utc_now) -> None:
         self._rules: dict[tuple[int, int], SlaRules] = {}
         self._clock = clock
 
@@ -525,7 +526,7 @@ class SaveSlaSettings:
         store: SlaSettingsStore,
         clocks: KeepClocks,
         *,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
     ) -> None:
         self._store = store
         self._clocks = clocks
@@ -601,7 +602,7 @@ class CloseWithoutReply:
         store: SlaSettingsStore,
         clocks: KeepClocks,
         *,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
         waiting: WaitingThreads | None = None,
     ) -> None:
         self._store = store

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from inbox.domain.clock import Clock
 from inbox.domain.errors import NotFoundError
 from inbox.ports import SlaQuery
 from inbox.usecases.sla import KeepClocks
@@ -14,9 +14,7 @@ from sla.explain import Suspension, explain
 
 
 class ExplainThreadSla:
-    def __init__(
-        self, query: SlaQuery, rules: KeepClocks, *, clock: Callable[[], datetime]
-    ) -> None:
+    def __init__(self, query: SlaQuery, rules: KeepClocks, *, clock: Clock) -> None:
         self._query = query
         self._rules = rules
         self._clock = clock

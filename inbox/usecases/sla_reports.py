@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from inbox.domain.clock import Clock
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.sla import REPORT_DIMENSIONS, SlaReportRow
 from inbox.ports import SlaGauges, SlaReports
@@ -22,7 +22,7 @@ class ReportRequestError(ConfigurationError):
 
 
 class SlaReport:
-    def __init__(self, reports: SlaReports, *, clock: Callable[[], datetime]) -> None:
+    def __init__(self, reports: SlaReports, *, clock: Clock) -> None:
         self._reports = reports
         self._clock = clock
 
@@ -57,7 +57,7 @@ class SlaReport:
 class SlaNow:
     """Running clocks, those at risk in the next 15 minutes, overdue ones, events fired."""
 
-    def __init__(self, gauges: SlaGauges, *, clock: Callable[[], datetime]) -> None:
+    def __init__(self, gauges: SlaGauges, *, clock: Clock) -> None:
         self._gauges = gauges
         self._clock = clock
 

@@ -20,12 +20,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from inbox.domain.clock import Clock
 from inbox.domain.sla import SlaEvent
 from inbox.ports import Leadership, ShiftReports, SlaTimerStore
 from inbox.usecases.sla import KeepClocks
@@ -37,7 +38,6 @@ END_OF_SHIFT_NOTICE = timedelta(minutes=15)
 
 END_OF_SHIFT_CHECK_SECONDS = 30.0
 
-Clock = Callable[[], datetime]
 OnEvents = Callable[[Sequence[SlaEvent]], Awaitable[None]]
 Dispatch = Callable[[], Awaitable[int]]
 # (ok, detail): where the timer stands, for the process's health.

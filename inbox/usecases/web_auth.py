@@ -7,11 +7,11 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from pydantic import SecretStr
 
+from inbox.domain.clock import Clock, utc_now
 from inbox.domain.errors import ConfigurationError, InboxError, NotFoundError
 from inbox.domain.login_throttle import LoginThrottle
 from inbox.domain.web import WebSession
@@ -49,7 +49,7 @@ class WebLogins:
         store: WebSessionStore,
         passwords: PasswordCheck,
         *,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
         throttle: LoginThrottle = THROTTLE,
         zones: TeamTimeZones | None = None,
     ) -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from inbox.domain.clock import Clock, utc_now
 from inbox.domain.errors import ConfigurationError, NotFoundError, PermissionDeniedError
 from inbox.domain.live import LivePage, PageKind
 from inbox.domain.notes import named_in
@@ -58,7 +58,7 @@ class InboxPages:
         self,
         query: InboxPageQuery,
         *,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
         media: MediaLinks | None = None,
         waiting: WaitingThreads | None = None,
     ) -> None:

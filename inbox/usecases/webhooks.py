@@ -9,12 +9,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from pydantic import SecretStr
 
+from inbox.domain.clock import Clock
 from inbox.domain.egress import ForbiddenDestination
 from inbox.domain.errors import NotFoundError
 from inbox.domain.webhooks import (
@@ -75,7 +75,7 @@ class DeliverWebhooks:
         store: WebhookStore,
         poster: WebhookPoster,
         *,
-        clock: Callable[[], datetime],
+        clock: Clock,
         policy: DeliveryPolicy = DeliveryPolicy(),
     ) -> None:
         self._store = store

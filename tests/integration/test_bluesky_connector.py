@@ -23,6 +23,7 @@ from connectors.bluesky.xrpc import (
     BlueskyCredentials,
     bluesky_session,
 )
+from inbox.domain.clock import utc_now
 from inbox.domain.network import Network
 from inbox.domain.outbox import DeliveryError, OutboxKind
 from inbox.store.connector_state import PgApiUsageLedger, PgChannelHealthStore, PgConnectorState
@@ -42,10 +43,6 @@ PASSWORD = "abcd-efgh-ijkl-mnop"
 CUSTOMERS = ("customer0.bsky.social", "customer1.bsky.social", "customer2.bsky.social")
 MENTIONS = "SELECT count(*) FROM mention WHERE workspace_id = $1"
 QUARANTINED = "SELECT count(*) FROM quarantine WHERE workspace_id = $1"
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass

@@ -9,7 +9,7 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import asyncpg
 import pytest
@@ -22,6 +22,7 @@ from connectors.common.egress import CheckedDestinations, guarded_session
 from connectors.mastodon.api import MastodonApi, RefusedInstance, mastodon_session
 from connectors.meta.graph import GraphApi, GraphError, graph_session
 from connectors.webhooks.outbound import POST_TIMEOUT, AiohttpWebhookPoster, webhook_session
+from inbox.domain.clock import utc_now
 from inbox.domain.egress import PUBLIC_ONLY, EgressPolicy, ForbiddenDestination
 from inbox.domain.network import Network
 from inbox.store.database import Database
@@ -35,10 +36,6 @@ pytestmark = pytest.mark.integration
 BOX = SecretBox(SecretStr(SecretBox.new_key()))
 PUBLIC_ADDRESS = "93.184.215.14"
 SEALED_MIGRATION = 22
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class NameTable(AbstractResolver):

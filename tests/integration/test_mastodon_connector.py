@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import aiohttp
 import pytest
@@ -17,6 +17,7 @@ from connectors.mastodon.fake import FakeMastodon, FakeMastodonServer
 from connectors.mastodon.outbound import MastodonOutboundChannel
 from connectors.mastodon.poller import MastodonAccount, MastodonPoller
 from connectors.mastodon.runner import MastodonAccountRunner
+from inbox.domain.clock import utc_now
 from inbox.domain.network import Network
 from inbox.domain.outbox import DeliveryError, OutboxKind
 from inbox.store.connector_state import PgApiUsageLedger, PgChannelHealthStore, PgConnectorState
@@ -35,10 +36,6 @@ BRAND = "acme"
 BRAND_TOKEN = "brand-token"
 MENTIONS = "SELECT count(*) FROM mention WHERE workspace_id = $1"
 QUARANTINED = "SELECT count(*) FROM quarantine WHERE workspace_id = $1"
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass

@@ -7,12 +7,12 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
 from connectors.bluesky.fake.errors import XrpcError
+from inbox.domain.clock import Clock
 
 TokenKind = Literal["access", "refresh"]
 SCOPES: dict[TokenKind, str] = {"access": "com.atproto.access", "refresh": "com.atproto.refresh"}
@@ -36,7 +36,7 @@ class FakeSessions:
 
     def __init__(
         self,
-        clock: Callable[[], datetime],
+        clock: Clock,
         *,
         access_ttl: timedelta,
         refresh_ttl: timedelta,

@@ -14,7 +14,7 @@ import base64
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,6 +24,7 @@ import regex
 from connectors.bluesky.fake.errors import XrpcError
 from connectors.bluesky.fake.sessions import FakeSessions
 from connectors.bluesky.record_key import encode_tid, is_tid
+from inbox.domain.clock import Clock, utc_now
 
 POST = "app.bsky.feed.post"
 MAX_GRAPHEMES = 300
@@ -31,10 +32,6 @@ MAX_BYTES = 3000
 _GRAPHEMES = regex.compile(r"\X")
 _MENTION = regex.compile(r"(?<![\w@])@([a-zA-Z0-9.-]+[a-zA-Z0-9])")
 BREAKAGES = ("missing_text", "missing_indexed_at", "bad_author", "not_a_post", "not_an_object")
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def timestamp(instant: datetime) -> str:
@@ -142,7 +139,7 @@ class FakeBluesky:
     def __init__(
         self,
         *,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Clock = utc_now,
         access_ttl: timedelta = timedelta(hours=2),
         refresh_ttl: timedelta = timedelta(days=60),
         rate_limit: int = 3000,

@@ -12,21 +12,18 @@ import asyncio
 import html
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-Clock = Callable[[], datetime]
+from inbox.domain.clock import Clock, utc_now
+
 MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_]+)(?:@([A-Za-z0-9.\-]+[A-Za-z0-9]))?")
 LINK = re.compile(r"https?://[^\s<]+")
 # Mastodon's ids are time-ordered 64-bit numbers; these only need to grow.
 FIRST_STATUS_ID = 113_000_000_000_000_000
 MALFORMED_KINDS = frozenset({"invalid_json", "missing_created_at", "bad_visibility", "not_a_list"})
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def iso(instant: datetime) -> str:

@@ -7,11 +7,11 @@ tests and benchmarks push exactly what the real sender pushes.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from inbox.domain.clock import Clock, utc_now
 from inbox.domain.network import Network
 
 FACEBOOK = Network.FACEBOOK
@@ -58,7 +58,7 @@ class FakeMeta:
     instagram_id: str = "17841400000000001"
     instagram_username: str = "acme_support"
     access_token: str = "fake-page-token"  # noqa: S105 (the fake's own, not a secret)
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    clock: Clock = utc_now
     comments: dict[str, FakeComment] = field(default_factory=dict)
     # Replies posted through the Graph API, in order.
     posted: list[FakeComment] = field(default_factory=list)

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal, NamedTuple
 
-Clock = Callable[[], float]
+# The fake X keeps its rate windows in epoch seconds, as X's headers give them.
+EpochClock = Callable[[], float]
 AuthKind = Literal["app", "user"]
 Malformation = Literal["missing_created_at", "invalid_json"]
 ReferenceType = Literal["replied_to", "quoted", "retweeted"]
@@ -483,7 +484,7 @@ class FakeX:
     loop's thread: only the hand-off of new tweets to open streams is thread-safe.
     """
 
-    def __init__(self, *, clock: Clock = time.time, keepalive_seconds: float = 20.0) -> None:
+    def __init__(self, *, clock: EpochClock = time.time, keepalive_seconds: float = 20.0) -> None:
         self.clock = clock
         self.keepalive_seconds = keepalive_seconds
         # What the fake observed, for tests and benchmarks to assert on.

@@ -44,7 +44,6 @@ from inbox.domain.egress import PUBLIC_ONLY, EgressPolicy
 from inbox.domain.errors import ConfigurationError, DatabaseUnavailableError
 from inbox.domain.inbound_webhooks import SourceKind
 from inbox.domain.network import Network
-from inbox.domain.outbox import DeliveryError
 from inbox.ports import OutboundChannel
 from inbox.settings import Settings
 from inbox.store.admin_accounts import PgAccountAdmin
@@ -64,7 +63,7 @@ from inbox.store.connector_state import (
 from inbox.store.corrections import PgCorrectionStore
 from inbox.store.credentials import PgCredentialStore
 from inbox.store.database import Database
-from inbox.store.embedded import APP_NAME, EmbeddedPostgres, default_data_dir
+from inbox.store.embedded import APP_NAME, EmbeddedPostgres, default_data_dir, ensure_database
 from inbox.store.health import PgHealthCheck
 from inbox.store.inbound_webhooks import PgInboundSourceStore
 from inbox.store.inbox_pages import PgInboxPages
@@ -74,6 +73,7 @@ from inbox.store.ingest import PgIngestStore
 from inbox.store.live import PgChangeFeed, PgLiveRows
 from inbox.store.media import PgMediaLookup
 from inbox.store.migrate import migrate
+from inbox.store.outbound_channels import ChannelDirectory
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.passwords import Argon2Passwords
 from inbox.store.routing import PgReplyDesk, PgRoutingStore, PgThreadEdits
@@ -259,19 +259,6 @@ def _process_key() -> Callable[[], SecretBox]:
     return functools.cache(lambda: SecretBox(SecretStr(SecretBox.new_key())))
 
 
-async def _ensure_embedded_database(server: EmbeddedPostgres, admin_dsn: str) -> str:
-    conn = await asyncpg.connect(admin_dsn)
-    try:
-        exists = await conn.fetchval(
-            "SELECT 1 FROM pg_database WHERE datname = $1", EMBEDDED_DATABASE
-        )
-        if not exists:
-            await conn.execute(f'CREATE DATABASE "{EMBEDDED_DATABASE}"')
-    finally:
-        await conn.close()
-    return server.dsn(EMBEDDED_DATABASE)
-
-
 @asynccontextmanager
 async def open_database(settings: Settings, *, apply_migrations: bool) -> AsyncIterator[Database]:
     """The configured database (embedded when no DATABASE_URL), migrated, closed on exit."""
@@ -280,7 +267,7 @@ async def open_database(settings: Settings, *, apply_migrations: bool) -> AsyncI
         embedded = EmbeddedPostgres(settings.data_dir or default_data_dir())
         admin_dsn = await asyncio.to_thread(embedded.start)
         try:
-            dsn = await _ensure_embedded_database(embedded, admin_dsn)
+            dsn = await ensure_database(embedded, admin_dsn, EMBEDDED_DATABASE)
         except (OSError, asyncpg.PostgresError) as exc:
             await asyncio.to_thread(embedded.stop)
             raise DatabaseUnavailableError(f"embedded PostgreSQL is not usable: {exc}") from exc
@@ -383,22 +370,6 @@ async def _meta_channels(
                     network, str(external_id), handle, api, utc_now
                 )
     return channels
-
-
-class ChannelDirectory:
-    """The OutboundChannels port over the channels the worker built for its accounts."""
-
-    def __init__(self, channels: dict[tuple[int, int], OutboundChannel]) -> None:
-        self._channels = channels
-
-    async def for_account(self, workspace_id: int, account_id: int | None) -> OutboundChannel:
-        channel = self._channels.get((workspace_id, account_id or 0))
-        if channel is None:
-            raise DeliveryError(
-                "no connected account with posting credentials for this thread's network",
-                permanent=True,
-            )
-        return channel
 
 
 # With the stream on, REST polls are a safety net: they close gaps the stream's backfill

@@ -9,42 +9,35 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import aiohttp
 import asyncpg
 import platformdirs
 from pydantic import SecretStr
 
-from connectors.bluesky.outbound import BlueskyOutboundChannel
-from connectors.bluesky.poller import BlueskyAccount, BlueskyPoller
-from connectors.bluesky.runner import BlueskyAccountRunner
-from connectors.bluesky.xrpc import BlueskyApi, BlueskyCredentials, bluesky_session
-from connectors.common.account_runner import AccountRunner
+from connectors.bluesky.wiring import BlueskyWiring
+from connectors.bluesky.xrpc import bluesky_session
 from connectors.common.egress import CheckedDestinations
 from connectors.common.image_fetch import GuardedImageFetcher
-from connectors.mastodon.api import MastodonApi, mastodon_session
-from connectors.mastodon.outbound import MastodonOutboundChannel
-from connectors.mastodon.poller import MastodonAccount, MastodonPoller
-from connectors.mastodon.runner import MastodonAccountRunner
-from connectors.mastodon.stream import MastodonStream
-from connectors.meta.graph import GRAPH_URL, GraphApi, graph_session
+from connectors.common.wiring import (
+    ConnectorPorts,
+    ConnectorWorkers,
+    EnabledAccount,
+    wire_accounts,
+)
+from connectors.mastodon.api import mastodon_session
+from connectors.mastodon.wiring import MastodonWiring
+from connectors.meta.graph import graph_session
 from connectors.meta.inbound import MetaFormat
-from connectors.meta.outbound import MetaOutboundChannel
+from connectors.meta.wiring import meta_channels
 from connectors.webhooks.inbound_generic import GenericFormat
 from connectors.webhooks.outbound import AiohttpWebhookPoster, webhook_session
-from connectors.x.api import XApi, XCredentials
-from connectors.x.budget import PollingPlan, ReadBudget
-from connectors.x.outbound import XOutboundChannel
-from connectors.x.poller import XAccount, XPoller
-from connectors.x.runner import XAccountRunner
-from connectors.x.session import parse_address, stream_timeout, x_api_session
-from connectors.x.stream import XStream, desired_rules
+from connectors.x.session import parse_address, x_api_session
+from connectors.x.wiring import XWiring
 from inbox.domain.egress import PUBLIC_ONLY, EgressPolicy
 from inbox.domain.errors import ConfigurationError, DatabaseUnavailableError
 from inbox.domain.inbound_webhooks import SourceKind
 from inbox.domain.network import Network
-from inbox.ports import OutboundChannel
 from inbox.settings import Settings
 from inbox.store.admin_accounts import PgAccountAdmin
 from inbox.store.admin_people import PgPeopleAdmin, PgTeamAdmin
@@ -349,44 +342,74 @@ async def inbound_webhooks(settings: Settings, runtime: Runtime) -> AsyncIterato
         await session.close()
 
 
-async def _meta_channels(
-    settings: Settings, db: Database, session: aiohttp.ClientSession
-) -> dict[tuple[int, int], OutboundChannel]:
-    """A channel per Page or Instagram account of every Meta source with a Page token."""
-    channels: dict[tuple[int, int], OutboundChannel] = {}
-    for source in await PgInboundSourceStore(db, secret_box(settings)).replying():
-        if source.access_token is None:
-            continue
-        url = str(source.settings.get("graph_url") or GRAPH_URL)
-        api = GraphApi(session, url, source.access_token)
-        for network, account_id in (
-            (Network.FACEBOOK, source.facebook_account_id),
-            (Network.INSTAGRAM, source.instagram_account_id),
-        ):
-            external_id = source.settings.get(f"{network.value}_id")
-            if account_id is not None and external_id:
-                handle = str(source.settings.get(f"{network.value}_handle") or "")
-                channels[(source.workspace_id, account_id)] = MetaOutboundChannel(
-                    network, str(external_id), handle, api, utc_now
-                )
-    return channels
+@dataclass(frozen=True, slots=True)
+class NetworkSessions:
+    """The HTTP sessions a worker's accounts share, one per network, each to the addresses the
+    egress policy allows (X's may be pinned to a test double)."""
+
+    x: aiohttp.ClientSession
+    webhooks: aiohttp.ClientSession
+    graph: aiohttp.ClientSession
+    bluesky: aiohttp.ClientSession
+    mastodon: aiohttp.ClientSession
 
 
-# With the stream on, REST polls are a safety net: they close gaps the stream's backfill
-# cannot, so they run rarely.
-STREAMED_POLL_SECONDS = 900.0
-
-
-def _polling_plan(account_settings: dict[str, Any]) -> PollingPlan:
-    default = STREAMED_POLL_SECONDS if account_settings.get("stream") else 60.0
-    mentions = float(account_settings.get("poll_mentions_seconds") or default)
-    search = float(account_settings.get("poll_search_seconds") or 300)
-    return PollingPlan(
-        mentions_base_seconds=mentions,
-        search_base_seconds=max(search, mentions),
-        min_seconds=min(15.0, mentions),
-        max_seconds=max(3600.0, search),
+@asynccontextmanager
+async def network_sessions(settings: Settings) -> AsyncIterator[NetworkSessions]:
+    pinned = parse_address(settings.x_api_address) if settings.x_api_address else None
+    egress = settings.egress_policy()
+    sessions = NetworkSessions(
+        x_api_session(pinned_address=pinned, ca_file=settings.x_api_ca_file),
+        webhook_session(egress),
+        graph_session(egress),
+        bluesky_session(egress),
+        mastodon_session(egress),
     )
+    try:
+        yield sessions
+    finally:
+        await sessions.x.close()
+        await sessions.webhooks.close()
+        await sessions.graph.close()
+        await sessions.bluesky.close()
+        await sessions.mastodon.close()
+
+
+async def connector_workers(runtime: Runtime, sessions: NetworkSessions) -> ConnectorWorkers:
+    """The runners, streams and channels of every enabled account, and Meta's channels."""
+    settings, db = runtime.settings, runtime.db
+    ports = ConnectorPorts(
+        runtime.services.ingest,
+        PgConnectorState(db),
+        PgApiUsageLedger(db),
+        PgChannelHealthStore(db),
+    )
+    pinned = parse_address(settings.x_api_address) if settings.x_api_address else None
+    x = XWiring(sessions.x, utc_now, pinned, settings.x_api_ca_file)
+    mastodon = MastodonWiring(sessions.mastodon, utc_now)
+    bluesky = BlueskyWiring(sessions.bluesky, utc_now, settings.bluesky_service)
+    workers = ConnectorWorkers()
+    workers.add(wire_accounts(x, await _enabled_accounts(runtime, Network.X), ports))
+    workers.add(wire_accounts(mastodon, await _enabled_accounts(runtime, Network.MASTODON), ports))
+    workers.add(wire_accounts(bluesky, await _enabled_accounts(runtime, Network.BLUESKY), ports))
+    sources = await PgInboundSourceStore(db, secret_box(settings)).replying()
+    workers.channels.update(meta_channels(sources, sessions.graph, utc_now))
+    return workers
+
+
+async def _enabled_accounts(runtime: Runtime, network: Network) -> list[EnabledAccount]:
+    credentials = credential_store(runtime.settings, runtime.db)
+    return [
+        EnabledAccount(
+            configured.workspace_id,
+            configured.account_id,
+            configured.external_id,
+            configured.handle,
+            configured.settings,
+            await credentials.load(configured.workspace_id, configured.account_id),
+        )
+        for configured in await runtime.workspaces.enabled_accounts(network)
+    ]
 
 
 async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: float = 1.0) -> None:
@@ -395,70 +418,20 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
     the supervisor: a part that fails (the database away) is started again, never the end of
     the process; each says how it is on the process's health board."""
     settings = runtime.settings
-    pinned = parse_address(settings.x_api_address) if settings.x_api_address else None
-    session = x_api_session(pinned_address=pinned, ca_file=settings.x_api_ca_file)
-    egress = settings.egress_policy()
-    hooks_session = webhook_session(egress)
-    graph_http = graph_session(egress)
-    bluesky_http = bluesky_session(egress)
-    mastodon_http = mastodon_session(egress)
-    try:
-        credentials = credential_store(settings, runtime.db)
-        state = PgConnectorState(runtime.db)
-        ledger = PgApiUsageLedger(runtime.db)
-        health = PgChannelHealthStore(runtime.db)
-        runners: list[XAccountRunner] = []
-        streams: list[XStream] = []
-        channels: dict[tuple[int, int], OutboundChannel] = {}
-        for configured in await runtime.workspaces.enabled_accounts(Network.X):
-            keys = XCredentials.from_mapping(
-                await credentials.load(configured.workspace_id, configured.account_id)
-            )
-            if not keys.can_read:
-                log.warning(
-                    "x account has no credentials; run inbox connect x",
-                    extra={"action": "x_no_credentials", "account": configured.handle},
-                )
-                continue
-            account = XAccount(
-                configured.workspace_id,
-                configured.account_id,
-                configured.external_id,
-                configured.handle,
-                tuple(configured.settings.get("search_terms") or ()),
-            )
-            api = XApi(keys, session, clock=utc_now)
-            poller = XPoller(account, api, runtime.services.ingest, state)
-            budget = ReadBudget(
-                reads_per_day=configured.settings.get("reads_per_day"),
-                reads_per_month=configured.settings.get("reads_per_month"),
-            )
-            plan = _polling_plan(configured.settings)
-            runner = XAccountRunner(
-                poller, api, ledger, health, budget=budget, plan=plan, clock=utc_now
-            )
-            runners.append(runner)
-            if configured.settings.get("stream") and keys.bearer_token is not None:
-                streams.append(
-                    _x_stream(runner, keys.bearer_token.get_secret_value(), settings, pinned)
-                )
-            if keys.can_post:
-                channels[(account.workspace_id, account.account_id)] = XOutboundChannel(
-                    account, api, utc_now
-                )
-        channels.update(await _meta_channels(settings, runtime.db, graph_http))
-        mastodon = await mastodon_workers(runtime, mastodon_http)
-        channels.update(mastodon.channels)
-        bluesky_runners, bluesky_channels = await _bluesky_accounts(runtime, bluesky_http)
-        channels.update(bluesky_channels)
+    async with network_sessions(settings) as sessions:
+        connectors = await connector_workers(runtime, sessions)
         sender = SendOutbox(
             PgOutboxStore(runtime.db),
-            ChannelDirectory(channels),
+            ChannelDirectory(connectors.channels),
             runtime.services.ingest,
             clock=utc_now,
             policy=SendPolicy(lease=timedelta(seconds=settings.outbox_lease_seconds)),
         )
-        log.info("workers running", extra={"action": "workers_start", "x_accounts": len(runners)})
+        log.info(
+            "workers running",
+            extra={"action": "workers_start", "x_accounts": sum(
+                1 for runner in connectors.runners if runner.network == "x")},
+        )  # fmt: skip
         board = runtime.services.health.board
         supervisor = Supervisor(board, stop)
         rules = KeepClocks()
@@ -477,7 +450,7 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
             log.info(
                 "webhook URLs sealed", extra={"action": "webhook_urls_sealed", "count": sealed}
             )
-        webhooks = DeliverWebhooks(hooks, AiohttpWebhookPoster(hooks_session), clock=utc_now)
+        webhooks = DeliverWebhooks(hooks, AiohttpWebhookPoster(sessions.webhooks), clock=utc_now)
         incidents = IncidentTimer(
             PgIncidentStore(runtime.db), runtime.services.incidents.watcher, clock=utc_now
         )
@@ -490,7 +463,6 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
             AssignWaiting(PgRoutingStore(runtime.db), RoutingConfigs(), clock=utc_now),
             clock=utc_now,
         )
-        accounts: list[AccountRunner[Any, Any]] = [*runners, *bluesky_runners, *mastodon.runners]
         # Parts are named by network and account id, not handle: /healthz needs no login.
         await asyncio.gather(
             *(
@@ -498,21 +470,11 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
                     f"{runner.network}:{runner.account.account_id}",
                     functools.partial(runner.run, stop),
                 )
-                for runner in accounts
+                for runner in connectors.runners
             ),
             *(
-                supervisor.keep_running(
-                    f"x:{stream.account.account_id}:stream",
-                    functools.partial(_x_streaming, stream, stop),
-                )
-                for stream in streams
-            ),
-            *(
-                supervisor.keep_running(
-                    f"mastodon:{stream.account.account_id}:stream",
-                    functools.partial(stream.run, stop),
-                )
-                for stream in mastodon.streams
+                supervisor.keep_running(stream.part, functools.partial(stream.run, stop))
+                for stream in connectors.streams
             ),
             supervisor.every("outbox", outbox_every, sender.run_once),
             supervisor.keep_running(
@@ -537,141 +499,6 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
                 functools.partial(_wake_snoozed, runtime.services.inbox_pages, runtime.workspaces),
             ),
         )
-    finally:
-        await session.close()
-        await hooks_session.close()
-        await graph_http.close()
-        await bluesky_http.close()
-        await mastodon_http.close()
-
-
-async def _bluesky_accounts(
-    runtime: Runtime, session: aiohttp.ClientSession
-) -> tuple[list[BlueskyAccountRunner], dict[tuple[int, int], OutboundChannel]]:
-    """A runner and an outbound channel for every enabled Bluesky account."""
-    credentials = credential_store(runtime.settings, runtime.db)
-    state = PgConnectorState(runtime.db)
-    ledger = PgApiUsageLedger(runtime.db)
-    health = PgChannelHealthStore(runtime.db)
-    runners: list[BlueskyAccountRunner] = []
-    channels: dict[tuple[int, int], OutboundChannel] = {}
-    for configured in await runtime.workspaces.enabled_accounts(Network.BLUESKY):
-        secrets = BlueskyCredentials.from_mapping(
-            await credentials.load(configured.workspace_id, configured.account_id)
-        )
-        if secrets is None:
-            log.warning(
-                "bluesky account has no app password; run inbox connect bluesky",
-                extra={"action": "bluesky_no_credentials", "account": configured.handle},
-            )
-            continue
-        service = configured.settings.get("service") or runtime.settings.bluesky_service
-        try:
-            api = BlueskyApi(str(service), configured.handle, secrets, session, clock=utc_now)
-        except ConfigurationError as error:
-            log.error(
-                "bluesky account not started",
-                extra={"action": "bluesky_bad_service", "account": configured.handle,
-                       "error": str(error)},
-            )  # fmt: skip
-            continue
-        account = BlueskyAccount(
-            configured.workspace_id,
-            configured.account_id,
-            configured.external_id,
-            configured.handle,
-        )
-        poller = BlueskyPoller(account, api, runtime.services.ingest, state)
-        poll_seconds = float(configured.settings.get("poll_seconds") or 30.0)
-        runners.append(
-            BlueskyAccountRunner(
-                poller, api, ledger, health, clock=utc_now, poll_seconds=poll_seconds
-            )
-        )
-        channels[(account.workspace_id, account.account_id)] = BlueskyOutboundChannel(
-            account, api, utc_now
-        )
-    return runners, channels
-
-
-async def _x_streaming(stream: XStream, stop: asyncio.Event) -> None:
-    """The account's stream rules made right (again after a failure: they may have been
-    it), then the stream."""
-    await stream.sync_rules(desired_rules(stream.account))
-    await stream.run(stop)
-
-
-def _x_stream(
-    runner: XAccountRunner, bearer_token: str, settings: Settings, pinned: tuple[str, int] | None
-) -> XStream:
-    async def catch_up() -> None:
-        # After a reconnection: poll now; the REST cursors close whatever the backfill missed.
-        for stream_kind in list(runner.next_at):
-            await runner.tick(stream_kind)
-
-    return XStream(
-        runner.account,
-        bearer_token,
-        lambda: x_api_session(
-            pinned_address=pinned, ca_file=settings.x_api_ca_file, timeout=stream_timeout(30)
-        ),
-        runner.ingest,
-        on_reconnect=catch_up,
-    )
-
-
-@dataclass(slots=True)
-class MastodonWorkers:
-    runners: list[MastodonAccountRunner]
-    streams: list[MastodonStream]
-    channels: dict[tuple[int, int], MastodonOutboundChannel]
-
-
-# With the user stream on, REST polls are its safety net: they run rarely.
-MASTODON_STREAMED_POLL_SECONDS = 600.0
-
-
-async def mastodon_workers(runtime: Runtime, session: aiohttp.ClientSession) -> MastodonWorkers:
-    """A runner, a channel and, when asked for, a user stream per enabled Mastodon account."""
-    credentials = credential_store(runtime.settings, runtime.db)
-    state = PgConnectorState(runtime.db)
-    ledger = PgApiUsageLedger(runtime.db)
-    health = PgChannelHealthStore(runtime.db)
-    workers = MastodonWorkers([], [], {})
-    for configured in await runtime.workspaces.enabled_accounts(Network.MASTODON):
-        ids = (configured.workspace_id, configured.account_id)
-        token = (await credentials.load(*ids)).get("access_token")
-        instance = configured.settings.get("instance")
-        if token is None or not isinstance(instance, str):
-            log.warning(
-                "mastodon account has no token or instance; run inbox connect mastodon",
-                extra={"action": "mastodon_no_credentials", "account": configured.handle},
-            )
-            continue
-        account = MastodonAccount(*ids, instance, configured.external_id, configured.handle)
-        try:
-            api = MastodonApi(instance, token, session, clock=utc_now)
-        except ConfigurationError as error:
-            log.error(
-                "mastodon account not started",
-                extra={"action": "mastodon_bad_instance", "account": configured.handle,
-                       "error": str(error)},
-            )  # fmt: skip
-            continue
-        streamed = bool(configured.settings.get("stream"))
-        default = MASTODON_STREAMED_POLL_SECONDS if streamed else 60.0
-        poll_seconds = float(configured.settings.get("poll_seconds") or default)
-        poller = MastodonPoller(account, api, runtime.services.ingest, state)
-        runner = MastodonAccountRunner(
-            poller, api, ledger, health, clock=utc_now, poll_seconds=poll_seconds
-        )
-        workers.runners.append(runner)
-        if streamed:
-            workers.streams.append(
-                MastodonStream(account, api, runner.ingest, on_reconnect=runner.tick)
-            )
-        workers.channels[ids] = MastodonOutboundChannel(account, api, utc_now)
-    return workers
 
 
 def utc_now() -> datetime:

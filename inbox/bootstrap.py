@@ -5,39 +5,34 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import aiohttp
 import asyncpg
 import platformdirs
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from pydantic import SecretStr
 
-from connectors.bluesky.wiring import BlueskyWiring
-from connectors.bluesky.xrpc import bluesky_session
 from connectors.common.egress import CheckedDestinations
 from connectors.common.image_fetch import GuardedImageFetcher
 from connectors.common.wiring import (
-    ConnectorPorts,
     ConnectorWorkers,
-    EnabledAccount,
-    wire_accounts,
 )
-from connectors.mastodon.api import mastodon_session
-from connectors.mastodon.wiring import MastodonWiring
 from connectors.meta.graph import graph_session
 from connectors.meta.inbound import MetaFormat
-from connectors.meta.wiring import meta_channels
 from connectors.webhooks.inbound_generic import GenericFormat
-from connectors.webhooks.outbound import AiohttpWebhookPoster, webhook_session
-from connectors.x.session import parse_address, x_api_session
-from connectors.x.wiring import XWiring
+from connectors.webhooks.outbound import AiohttpWebhookPoster
+from inbox.connector_wiring import (
+    ConnectorSources,
+    NetworkSessions,
+    connector_workers,
+    network_sessions,
+)
 from inbox.domain.egress import PUBLIC_ONLY, EgressPolicy
 from inbox.domain.errors import ConfigurationError, DatabaseUnavailableError
 from inbox.domain.inbound_webhooks import SourceKind
-from inbox.domain.network import Network
 from inbox.settings import Settings
 from inbox.store.admin_accounts import PgAccountAdmin
 from inbox.store.admin_people import PgPeopleAdmin, PgTeamAdmin
@@ -48,10 +43,7 @@ from inbox.store.bulk import PgBulkStore
 from inbox.store.canned import PgCannedStore
 from inbox.store.community import PgCommunityAnswers
 from inbox.store.connector_state import (
-    PgApiUsageLedger,
-    PgChannelHealthStore,
     PgChannelQuery,
-    PgConnectorState,
 )
 from inbox.store.corrections import PgCorrectionStore
 from inbox.store.credentials import PgCredentialStore
@@ -80,7 +72,6 @@ from inbox.store.tokens import PgTokenStore
 from inbox.store.web_sessions import PgWebSessions
 from inbox.store.webhooks import PgWebhookStore
 from inbox.store.workspaces import PgWorkspaceStore
-from inbox.supervise import Supervisor
 from inbox.usecases.admin import AdminServices
 from inbox.usecases.admin_accounts import ManageAccounts
 from inbox.usecases.admin_calendars import ManageCalendars
@@ -132,6 +123,7 @@ from inbox.usecases.tokens import ApiTokens
 from inbox.usecases.web_auth import WebLogins
 from inbox.usecases.web_pages import InboxPages
 from inbox.usecases.webhooks import DeliverWebhooks, ManageWebhooks
+from inbox.worker import LongRunning, Periodic, Worker, each_workspace, started_once
 
 log = logging.getLogger(__name__)
 
@@ -342,172 +334,124 @@ async def inbound_webhooks(settings: Settings, runtime: Runtime) -> AsyncIterato
         await session.close()
 
 
-@dataclass(frozen=True, slots=True)
-class NetworkSessions:
-    """The HTTP sessions a worker's accounts share, one per network, each to the addresses the
-    egress policy allows (X's may be pinned to a test double)."""
-
-    x: aiohttp.ClientSession
-    webhooks: aiohttp.ClientSession
-    graph: aiohttp.ClientSession
-    bluesky: aiohttp.ClientSession
-    mastodon: aiohttp.ClientSession
-
-
-@asynccontextmanager
-async def network_sessions(settings: Settings) -> AsyncIterator[NetworkSessions]:
-    pinned = parse_address(settings.x_api_address) if settings.x_api_address else None
-    egress = settings.egress_policy()
-    sessions = NetworkSessions(
-        x_api_session(pinned_address=pinned, ca_file=settings.x_api_ca_file),
-        webhook_session(egress),
-        graph_session(egress),
-        bluesky_session(egress),
-        mastodon_session(egress),
-    )
-    try:
-        yield sessions
-    finally:
-        await sessions.x.close()
-        await sessions.webhooks.close()
-        await sessions.graph.close()
-        await sessions.bluesky.close()
-        await sessions.mastodon.close()
-
-
-async def connector_workers(runtime: Runtime, sessions: NetworkSessions) -> ConnectorWorkers:
-    """The runners, streams and channels of every enabled account, and Meta's channels."""
-    settings, db = runtime.settings, runtime.db
-    ports = ConnectorPorts(
+async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: float = 1.0) -> None:
+    """This process's worker, built and run until `stop` is set: the connectors of every
+    enabled account, the outbox sender, the webhook deliveries, the SLA timer, the incident
+    watch, reassignment, learning, shifts and snoozes (see inbox.worker)."""
+    worker = Worker(runtime.services.health.board, stop)
+    sources = ConnectorSources(
+        runtime.settings,
+        runtime.db,
+        secret_box(runtime.settings),
         runtime.services.ingest,
-        PgConnectorState(db),
-        PgApiUsageLedger(db),
-        PgChannelHealthStore(db),
+        utc_now,
     )
-    pinned = parse_address(settings.x_api_address) if settings.x_api_address else None
-    x = XWiring(sessions.x, utc_now, pinned, settings.x_api_ca_file)
-    mastodon = MastodonWiring(sessions.mastodon, utc_now)
-    bluesky = BlueskyWiring(sessions.bluesky, utc_now, settings.bluesky_service)
-    workers = ConnectorWorkers()
-    workers.add(wire_accounts(x, await _enabled_accounts(runtime, Network.X), ports))
-    workers.add(wire_accounts(mastodon, await _enabled_accounts(runtime, Network.MASTODON), ports))
-    workers.add(wire_accounts(bluesky, await _enabled_accounts(runtime, Network.BLUESKY), ports))
-    sources = await PgInboundSourceStore(db, secret_box(settings)).replying()
-    workers.channels.update(meta_channels(sources, sessions.graph, utc_now))
-    return workers
-
-
-async def _enabled_accounts(runtime: Runtime, network: Network) -> list[EnabledAccount]:
-    credentials = credential_store(runtime.settings, runtime.db)
-    return [
-        EnabledAccount(
-            configured.workspace_id,
-            configured.account_id,
-            configured.external_id,
-            configured.handle,
-            configured.settings,
-            await credentials.load(configured.workspace_id, configured.account_id),
+    async with network_sessions(runtime.settings) as sessions:
+        connectors = await connector_workers(sources, sessions)
+        x_accounts = sum(1 for runner in connectors.runners if runner.network == "x")
+        log.info("workers running", extra={"action": "workers_start", "x_accounts": x_accounts})
+        await worker.run(
+            [*_connector_parts(connectors), _sla_timer(runtime, worker.scheduler)],
+            [
+                _outbox(runtime, connectors, outbox_every),
+                await _webhook_deliveries(runtime, sessions, outbox_every),
+                *_upkeep(runtime),
+            ],
         )
-        for configured in await runtime.workspaces.enabled_accounts(network)
+
+
+def _connector_parts(connectors: ConnectorWorkers) -> list[LongRunning]:
+    # Parts are named by network and account id, not handle: /healthz needs no login.
+    return [
+        *(
+            LongRunning(f"{runner.network}:{runner.account.account_id}", runner.run)
+            for runner in connectors.runners
+        ),
+        *(LongRunning(stream.part, stream.run) for stream in connectors.streams),
     ]
 
 
-async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: float = 1.0) -> None:
-    """The connectors of every enabled account, the outbox sender, the webhook deliveries,
-    the SLA timer, the incident watch and reassignment, until `stop` is set. Each runs under
-    the supervisor: a part that fails (the database away) is started again, never the end of
-    the process; each says how it is on the process's health board."""
-    settings = runtime.settings
-    async with network_sessions(settings) as sessions:
-        connectors = await connector_workers(runtime, sessions)
-        sender = SendOutbox(
-            PgOutboxStore(runtime.db),
-            ChannelDirectory(connectors.channels),
-            runtime.services.ingest,
-            clock=utc_now,
-            policy=SendPolicy(lease=timedelta(seconds=settings.outbox_lease_seconds)),
-        )
-        log.info(
-            "workers running",
-            extra={"action": "workers_start", "x_accounts": sum(
-                1 for runner in connectors.runners if runner.network == "x")},
-        )  # fmt: skip
-        board = runtime.services.health.board
-        supervisor = Supervisor(board, stop)
-        rules = KeepClocks()
-        timer = SlaTimer(
-            PgSlaTimerStore(runtime.db),
-            clock=utc_now,
-            shifts=PgShiftReports(runtime.db),
-            rules=rules,
-            dispatch=DispatchSlaEvents(
-                PgSlaDispatchStore(runtime.db), PgSlaQuery(runtime.db), rules
-            ),
-            report=functools.partial(board.report, "timer"),
-        )
-        hooks = webhook_store(settings, runtime.db)
-        if sealed := await hooks.seal_clear_urls():
-            log.info(
-                "webhook URLs sealed", extra={"action": "webhook_urls_sealed", "count": sealed}
-            )
-        webhooks = DeliverWebhooks(hooks, AiohttpWebhookPoster(sessions.webhooks), clock=utc_now)
-        incidents = IncidentTimer(
-            PgIncidentStore(runtime.db), runtime.services.incidents.watcher, clock=utc_now
-        )
-        reassign = ReassignStale(PgRoutingStore(runtime.db), RoutingConfigs(), clock=utc_now)
-        learn = LearnFromCorrections(PgCorrectionStore(runtime.db))
-        shifts = FollowShifts(
-            PgRoutingStore(runtime.db),
-            PgSlaQuery(runtime.db),
-            rules,
-            AssignWaiting(PgRoutingStore(runtime.db), RoutingConfigs(), clock=utc_now),
-            clock=utc_now,
-        )
-        # Parts are named by network and account id, not handle: /healthz needs no login.
-        await asyncio.gather(
-            *(
-                supervisor.keep_running(
-                    f"{runner.network}:{runner.account.account_id}",
-                    functools.partial(runner.run, stop),
-                )
-                for runner in connectors.runners
-            ),
-            *(
-                supervisor.keep_running(stream.part, functools.partial(stream.run, stop))
-                for stream in connectors.streams
-            ),
-            supervisor.every("outbox", outbox_every, sender.run_once),
-            supervisor.keep_running(
-                "timer", functools.partial(timer.run, stop), reports_itself=True
-            ),
-            supervisor.every("webhooks", outbox_every, webhooks.run_once),
-            supervisor.every("incidents", INCIDENT_TICK_SECONDS, _incident_watch(incidents)),
-            supervisor.every(
-                "reassignment",
-                REASSIGN_EVERY_SECONDS,
-                functools.partial(_reassign_stale, reassign, runtime.workspaces),
-            ),
-            supervisor.every("learning", LEARN_EVERY_SECONDS, learn.run_once),
-            supervisor.every(
-                "shifts",
-                SHIFTS_EVERY_SECONDS,
-                functools.partial(_follow_shifts, shifts, runtime.workspaces),
-            ),
-            supervisor.every(
-                "snoozes",
-                WAKE_EVERY_SECONDS,
-                functools.partial(_wake_snoozed, runtime.services.inbox_pages, runtime.workspaces),
-            ),
-        )
+def _sla_timer(runtime: Runtime, scheduler: AsyncIOScheduler) -> LongRunning:
+    board = runtime.services.health.board
+    rules = KeepClocks()
+    timer = SlaTimer(
+        PgSlaTimerStore(runtime.db),
+        clock=utc_now,
+        shifts=PgShiftReports(runtime.db),
+        rules=rules,
+        dispatch=DispatchSlaEvents(PgSlaDispatchStore(runtime.db), PgSlaQuery(runtime.db), rules),
+        report=functools.partial(board.report, "timer"),
+        scheduler=scheduler,
+    )
+    return LongRunning("timer", timer.run, reports_itself=True)
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+def _outbox(runtime: Runtime, connectors: ConnectorWorkers, seconds: float) -> Periodic:
+    sender = SendOutbox(
+        PgOutboxStore(runtime.db),
+        ChannelDirectory(connectors.channels),
+        runtime.services.ingest,
+        clock=utc_now,
+        policy=SendPolicy(lease=timedelta(seconds=runtime.settings.outbox_lease_seconds)),
+    )
+    return Periodic("outbox", seconds, sender.run_once)
+
+
+async def _webhook_deliveries(
+    runtime: Runtime, sessions: NetworkSessions, seconds: float
+) -> Periodic:
+    hooks = webhook_store(runtime.settings, runtime.db)
+    if sealed := await hooks.seal_clear_urls():
+        log.info("webhook URLs sealed", extra={"action": "webhook_urls_sealed", "count": sealed})
+    webhooks = DeliverWebhooks(hooks, AiohttpWebhookPoster(sessions.webhooks), clock=utc_now)
+    return Periodic("webhooks", seconds, webhooks.run_once)
 
 
 REASSIGN_EVERY_SECONDS = 60.0
 # Each workspace's classifier relearns from its corrections (only those corrected since).
 LEARN_EVERY_SECONDS = 3600.0
+# A team's shift starts (and its waiting threads are given out) within this much of its
+# calendar's opening.
+SHIFTS_EVERY_SECONDS = 60.0
+# A snoozed thread comes back to the open pages within this much of its time.
+WAKE_EVERY_SECONDS = 10.0
+INCIDENT_TICK_SECONDS = 60.0
+
+
+def _upkeep(runtime: Runtime) -> list[Periodic]:
+    """The passes that keep the queue moving: incidents, reassignment, learning, shifts and
+    snoozes."""
+    db, workspaces = runtime.db, runtime.workspaces
+    incidents = IncidentTimer(
+        PgIncidentStore(db), runtime.services.incidents.watcher, clock=utc_now
+    )
+    reassign = ReassignStale(PgRoutingStore(db), RoutingConfigs(), clock=utc_now)
+    shifts = FollowShifts(
+        PgRoutingStore(db),
+        PgSlaQuery(db),
+        KeepClocks(),
+        AssignWaiting(PgRoutingStore(db), RoutingConfigs(), clock=utc_now),
+        clock=utc_now,
+    )
+    return [
+        # The complaint baseline is relearned first (until that succeeds), then the minute's
+        # buckets are closed at every pass.
+        Periodic("incidents", INCIDENT_TICK_SECONDS, started_once(incidents.start, incidents.tick)),
+        Periodic(
+            "reassignment",
+            REASSIGN_EVERY_SECONDS,
+            functools.partial(_reassign_stale, reassign, workspaces),
+        ),
+        Periodic(
+            "learning", LEARN_EVERY_SECONDS, LearnFromCorrections(PgCorrectionStore(db)).run_once
+        ),
+        Periodic("shifts", SHIFTS_EVERY_SECONDS, each_workspace(workspaces.all_ids, shifts)),
+        Periodic(
+            "snoozes",
+            WAKE_EVERY_SECONDS,
+            each_workspace(workspaces.all_ids, runtime.services.inbox_pages.wake_snoozed),
+        ),
+    ]
 
 
 async def _reassign_stale(reassign: ReassignStale, workspaces: PgWorkspaceStore) -> None:
@@ -521,38 +465,5 @@ async def _reassign_stale(reassign: ReassignStale, workspaces: PgWorkspaceStore)
             )
 
 
-# A team's shift starts (and its waiting threads are given out) within this much of its
-# calendar's opening.
-SHIFTS_EVERY_SECONDS = 60.0
-
-
-async def _follow_shifts(shifts: FollowShifts, workspaces: PgWorkspaceStore) -> None:
-    for workspace_id in await workspaces.all_ids():
-        await shifts(workspace_id)
-
-
-# A snoozed thread comes back to the open pages within this much of its time.
-WAKE_EVERY_SECONDS = 10.0
-
-
-async def _wake_snoozed(pages: InboxPages, workspaces: PgWorkspaceStore) -> None:
-    for workspace_id in await workspaces.all_ids():
-        await pages.wake_snoozed(workspace_id)
-
-
-INCIDENT_TICK_SECONDS = 60.0
-
-
-def _incident_watch(timer: IncidentTimer) -> Callable[[], Awaitable[object]]:
-    """A pass of the incident watch: the complaint baseline relearned first (until that
-    succeeds), then the minute's buckets closed at every pass."""
-    relearned = False
-
-    async def watch() -> object:
-        nonlocal relearned
-        if not relearned:
-            await timer.start()
-            relearned = True
-        return await timer.tick()
-
-    return watch
+def utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -346,16 +346,18 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
         runtime.services.ingest,
         utc_now,
     )
+    # One cache of parsed SLA rules for the timer and the shifts.
+    rules = KeepClocks()
     async with network_sessions(runtime.settings) as sessions:
         connectors = await connector_workers(sources, sessions)
         x_accounts = sum(1 for runner in connectors.runners if runner.network == "x")
         log.info("workers running", extra={"action": "workers_start", "x_accounts": x_accounts})
         await worker.run(
-            [*_connector_parts(connectors), _sla_timer(runtime, worker.scheduler)],
+            [*_connector_parts(connectors), _sla_timer(runtime, rules, worker.scheduler)],
             [
                 _outbox(runtime, connectors, outbox_every),
                 await _webhook_deliveries(runtime, sessions, outbox_every),
-                *_upkeep(runtime),
+                *_upkeep(runtime, rules),
             ],
         )
 
@@ -371,9 +373,8 @@ def _connector_parts(connectors: ConnectorWorkers) -> list[LongRunning]:
     ]
 
 
-def _sla_timer(runtime: Runtime, scheduler: AsyncIOScheduler) -> LongRunning:
+def _sla_timer(runtime: Runtime, rules: KeepClocks, scheduler: AsyncIOScheduler) -> LongRunning:
     board = runtime.services.health.board
-    rules = KeepClocks()
     timer = SlaTimer(
         PgSlaTimerStore(runtime.db),
         clock=utc_now,
@@ -418,7 +419,7 @@ WAKE_EVERY_SECONDS = 10.0
 INCIDENT_TICK_SECONDS = 60.0
 
 
-def _upkeep(runtime: Runtime) -> list[Periodic]:
+def _upkeep(runtime: Runtime, rules: KeepClocks) -> list[Periodic]:
     """The passes that keep the queue moving: incidents, reassignment, learning, shifts and
     snoozes."""
     db, workspaces = runtime.db, runtime.workspaces
@@ -429,7 +430,7 @@ def _upkeep(runtime: Runtime) -> list[Periodic]:
     shifts = FollowShifts(
         PgRoutingStore(db),
         PgSlaQuery(db),
-        KeepClocks(),
+        rules,
         AssignWaiting(PgRoutingStore(db), RoutingConfigs(), clock=utc_now),
         clock=utc_now,
     )

@@ -1,4 +1,9 @@
-"""The composition root: the one place that builds adapters and wires them into use cases."""
+"""The composition root: the one place that builds adapters and wires them into use cases.
+
+The web process gets its services from `build_services`. `run_workers` builds a worker's parts
+and hands them to `inbox.worker`, which runs them (the connectors' accounts are wired in
+`inbox.connector_wiring`, each network by its own `connectors/<network>/wiring.py`).
+"""
 
 from __future__ import annotations
 
@@ -17,9 +22,7 @@ from pydantic import SecretStr
 
 from connectors.common.egress import CheckedDestinations
 from connectors.common.image_fetch import GuardedImageFetcher
-from connectors.common.wiring import (
-    ConnectorWorkers,
-)
+from connectors.common.wiring import ConnectorWorkers
 from connectors.meta.graph import graph_session
 from connectors.meta.inbound import MetaFormat
 from connectors.webhooks.inbound_generic import GenericFormat

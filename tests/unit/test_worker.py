@@ -93,6 +93,23 @@ async def test_a_failing_pass_is_shown_as_retrying_then_running_again() -> None:
     assert board.parts()["webhooks"].ok
 
 
+async def test_while_a_failed_pass_waits_to_run_again_it_is_down_and_stop_ends_the_wait() -> None:
+    stop = asyncio.Event()
+    board = HealthBoard()
+
+    async def failing() -> None:
+        raise OSError("postgresql://user:secret@db/inbox refused")
+
+    hour = Backoff(first_seconds=3600, max_seconds=3600)
+    running = asyncio.create_task(
+        Worker(board, stop, backoff=hour).run([], [Periodic("outbox", 1, failing)])
+    )
+    await until(lambda: not board.parts().get("outbox", PartHealth(True, "")).ok)
+    assert board.parts()["outbox"] == PartHealth(False, "retrying after OSError")
+    stop.set()
+    await asyncio.wait_for(running, 30)
+
+
 async def test_each_workspace_acts_on_every_workspace_in_turn() -> None:
     done: list[int] = []
 

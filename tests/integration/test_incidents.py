@@ -14,7 +14,7 @@ from connectors.x.api import XApi
 from connectors.x.fake import FakeX, FakeXServer, fake_x_session
 from connectors.x.outbound import XOutboundChannel
 from connectors.x.poller import XAccount, XPoller
-from inbox.bootstrap import ChannelDirectory, build_services
+from inbox.bootstrap import build_services
 from inbox.domain.incidents import BulkMessage, Incident, IncidentSource, IncidentStatus
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Author, Mention
@@ -24,6 +24,7 @@ from inbox.domain.web import WebSession
 from inbox.store.connector_state import PgConnectorState
 from inbox.store.database import Database
 from inbox.store.incidents import PgIncidentStore
+from inbox.store.outbound_channels import ChannelDirectory
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.incidents import Incidents, IncidentTimer

@@ -1,0 +1,151 @@
+"""Every network's accounts become a worker's parts the same way: the stored secrets read as
+the network's credentials, then a client, then a poller and its runner, with a stream where
+the account asks for one and a channel that posts the replies.
+
+What differs by network (which secrets, which client, which runner) is in its own
+`connectors/<network>/wiring.py`, a `NetworkWiring`; `wire_accounts` is the walk they share.
+An account that cannot start (no secrets yet, an address refused) is logged and left out: the
+others start regardless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from pydantic import SecretStr
+
+from connectors.common.account_runner import AccountRunner
+from connectors.common.polling import Ingest
+from inbox.domain.errors import ConfigurationError
+from inbox.ports import ApiUsageLedger, ChannelHealthStore, ConnectorState, OutboundChannel
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class EnabledAccount:
+    """An account the worker runs: its stored row and its secrets (open here: never logged)."""
+
+    workspace_id: int
+    account_id: int
+    external_id: str
+    handle: str
+    settings: Mapping[str, Any]
+    secrets: Mapping[str, SecretStr]
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorPorts:
+    """Where every account's runner writes: mentions, cursors, API use and channel health."""
+
+    ingest: Ingest
+    state: ConnectorState
+    ledger: ApiUsageLedger
+    health: ChannelHealthStore
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    """A long-running part beside an account's runner, named for the health board by network
+    and account id (never the handle: /healthz needs no login)."""
+
+    part: str
+    run: Callable[[asyncio.Event], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class AccountParts:
+    runner: AccountRunner[Any, Any]
+    # None when the account's secrets can read but not post.
+    channel: OutboundChannel | None = None
+    stream: Stream | None = None
+
+
+@dataclass(slots=True)
+class ConnectorWorkers:
+    """What a worker runs for the connected accounts, and the channels its outbox posts on."""
+
+    runners: list[AccountRunner[Any, Any]] = field(default_factory=list)
+    streams: list[Stream] = field(default_factory=list)
+    channels: dict[tuple[int, int], OutboundChannel] = field(default_factory=dict)
+
+    def add(self, other: ConnectorWorkers) -> None:
+        self.runners.extend(other.runners)
+        self.streams.extend(other.streams)
+        self.channels.update(other.channels)
+
+
+Credentials = TypeVar("Credentials")
+Client = TypeVar("Client")
+
+
+class NetworkWiring(Protocol[Credentials, Client]):
+    """One network's steps; `network` names it in log lines and their actions."""
+
+    @property
+    def network(self) -> str: ...
+
+    @property
+    def missing_credentials(self) -> str:
+        """The log line of an account without usable secrets, with the command that adds
+        them."""
+        ...
+
+    @property
+    def address_refused(self) -> str:
+        """The action of the log line of an account whose client refused its address."""
+        ...
+
+    def credentials(self, account: EnabledAccount) -> Credentials | None:
+        """The account's credentials, None when its secrets cannot read."""
+        ...
+
+    def client(self, account: EnabledAccount, credentials: Credentials) -> Client:
+        """Raises ConfigurationError when the account's address is refused."""
+        ...
+
+    def parts(
+        self,
+        account: EnabledAccount,
+        credentials: Credentials,
+        client: Client,
+        ports: ConnectorPorts,
+    ) -> AccountParts: ...
+
+
+def wire_accounts(
+    wiring: NetworkWiring[Credentials, Client],
+    accounts: Iterable[EnabledAccount],
+    ports: ConnectorPorts,
+) -> ConnectorWorkers:
+    """Credentials, client, poller and runner (and stream, and channel) for each account."""
+    workers = ConnectorWorkers()
+    network = wiring.network
+    for account in accounts:
+        credentials = wiring.credentials(account)
+        if credentials is None:
+            log.warning(
+                wiring.missing_credentials,
+                extra={"action": f"{network}_no_credentials", "account": account.handle},
+            )
+            continue
+        try:
+            client = wiring.client(account, credentials)
+        except ConfigurationError as error:
+            log.error(
+                f"{network} account not started",
+                extra={"action": wiring.address_refused, "account": account.handle,
+                       "error": str(error)},
+            )  # fmt: skip
+            continue
+        parts = wiring.parts(account, credentials, client, ports)
+        workers.runners.append(parts.runner)
+        if parts.stream is not None:
+            workers.streams.append(parts.stream)
+        if parts.channel is not None:
+            workers.channels[(account.workspace_id, account.account_id)] = parts.channel
+    return workers

@@ -76,6 +76,7 @@ from inbox.store.media import PgMediaLookup
 from inbox.store.migrate import migrate
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.passwords import Argon2Passwords
+from inbox.store.people import PgPeopleStore
 from inbox.store.routing import PgReplyDesk, PgRoutingStore, PgThreadEdits
 from inbox.store.secret_box import SecretBox, load_or_create_key
 from inbox.store.sla_alerts import PgSlaDispatchStore
@@ -88,6 +89,7 @@ from inbox.store.web_sessions import PgWebSessions
 from inbox.store.webhooks import PgWebhookStore
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.supervise import Supervisor
+from inbox.usecases.accounts import ConnectAccounts
 from inbox.usecases.admin import AdminServices
 from inbox.usecases.admin_accounts import ManageAccounts
 from inbox.usecases.admin_calendars import ManageCalendars
@@ -103,6 +105,7 @@ from inbox.usecases.adoption import Adoption
 from inbox.usecases.bulk import BulkActions
 from inbox.usecases.canned import CannedResponses
 from inbox.usecases.channels import ListChannels
+from inbox.usecases.file_import import ImportBatches
 from inbox.usecases.group_commit import GroupCommit
 from inbox.usecases.health import CheckHealth, HealthBoard
 from inbox.usecases.inbound_webhooks import ManageWebhookSources, ReceiveWebhooks
@@ -114,6 +117,7 @@ from inbox.usecases.learning import LearnFromCorrections
 from inbox.usecases.live import LiveUpdates
 from inbox.usecases.media import MediaLinks, MediaProxy
 from inbox.usecases.outbox import SendOutbox, SendPolicy
+from inbox.usecases.people import SaveAgents
 from inbox.usecases.replies import CommunityAnswers, Replies, ThreadCalendars
 from inbox.usecases.routing import (
     AssignWaiting,
@@ -128,6 +132,7 @@ from inbox.usecases.routing import (
     SetStatus,
 )
 from inbox.usecases.services import Services
+from inbox.usecases.setup import WorkspaceSetup
 from inbox.usecases.sla import CloseWithoutReply, KeepClocks, SaveSlaSettings
 from inbox.usecases.sla_alerts import DispatchSlaEvents
 from inbox.usecases.sla_explain import ExplainThreadSla
@@ -343,6 +348,18 @@ def manage_webhook_sources(settings: Settings, db: Database) -> ManageWebhookSou
     return ManageWebhookSources(
         PgInboundSourceStore(db, secret_box(settings)),
         CheckedDestinations(settings.egress_policy()),
+    )
+
+
+def workspace_setup(runtime: Runtime) -> WorkspaceSetup:
+    """The use cases the command line and the demo set the workspace up with."""
+    settings, db = runtime.settings, runtime.db
+    return WorkspaceSetup(
+        accounts=ConnectAccounts(
+            runtime.workspaces, functools.cache(lambda: credential_store(settings, db))
+        ),
+        agents=SaveAgents(PgPeopleStore(db), runtime.services.web_logins),
+        imports=ImportBatches(PgConnectorState(db), runtime.services.ingest),
     )
 
 

@@ -22,15 +22,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import SecretStr
-
 from connectors.x.fake import FakeX, FakeXServer
 from inbox import demo_calendar, demo_day, demo_history, demo_networks, demo_workspace
-from inbox.bootstrap import Runtime, open_runtime, run_workers
+from inbox.bootstrap import Runtime, open_runtime, run_workers, workspace_setup
 from inbox.domain.people import Role
 from inbox.logs import logging_to_file
 from inbox.settings import Settings
-from inbox.store.secret_box import SecretBox
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -78,14 +75,19 @@ async def run_demo(
                         "data_dir": folder / "postgres",
                         "x_api_address": f"127.0.0.1:{xserver.port}",
                         "x_api_ca_file": ca_file,
-                        "secret_key": SecretStr(SecretBox.new_key()),
+                        # A key of this run only, made on first use, removed with the folder.
+                        "secret_key": None,
+                        "secret_key_file": folder / "secret.key",
                         # The fake Mastodon and Bluesky listen on loopback, where outbound
                         # requests go only when the destination is named.
                         "allowed_internal_hosts": demo_networks.allowed_hosts(others),
                     }
                 )
                 async with open_runtime(demo_settings) as runtime:
-                    access = await demo_workspace.seed(runtime, start)
+                    setup = workspace_setup(runtime)
+                    access = await demo_workspace.seed(
+                        runtime.services, setup, runtime.default_workspace_id, start
+                    )
                     await demo_history.play_past_week(
                         runtime.services,
                         runtime.default_workspace_id,
@@ -94,7 +96,7 @@ async def run_demo(
                         (demo_day.BRAND_ID, demo_day.BRAND),
                     )
                     await demo_networks.connect_accounts(
-                        runtime, runtime.default_workspace_id, others
+                        setup.accounts, runtime.default_workspace_id, others
                     )
                     if stop.is_set():  # stopped while it was being set up
                         return

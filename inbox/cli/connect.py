@@ -11,7 +11,7 @@ import sys
 
 from pydantic import SecretStr
 
-from inbox.bootstrap import credential_store, open_runtime
+from inbox.bootstrap import open_runtime, workspace_setup
 from inbox.cli.common import Commands, online
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.network import Network
@@ -115,11 +115,14 @@ async def connect_x(settings: Settings, args: argparse.Namespace) -> None:
         "stream": args.stream,
     }
     async with open_runtime(settings) as runtime:
-        store = credential_store(settings, runtime.db)
-        account_id = await runtime.workspaces.configure_account(
-            runtime.default_workspace_id, Network.X, args.user_id, handle, account_settings
+        await workspace_setup(runtime).accounts.connect(
+            runtime.default_workspace_id,
+            Network.X,
+            args.user_id,
+            handle,
+            account_settings,
+            credentials.as_mapping(),
         )
-        await store.replace(runtime.default_workspace_id, account_id, credentials.as_mapping())
     can = "read mentions and post replies" if credentials.can_post else "read mentions only"
     print(f"x account @{handle} ({args.user_id}) connected: it can {can}")
     if not credentials.can_post:
@@ -145,15 +148,14 @@ async def connect_mastodon(settings: Settings, args: argparse.Namespace) -> None
         "poll_seconds": args.poll_seconds,
     }
     async with open_runtime(settings) as runtime:
-        store = credential_store(settings, runtime.db)
-        account_id = await runtime.workspaces.configure_account(
+        await workspace_setup(runtime).accounts.connect(
             runtime.default_workspace_id,
             Network.MASTODON,
             me.user_id,
             me.username,
             account_settings,
+            {"access_token": token},
         )
-        await store.replace(runtime.default_workspace_id, account_id, {"access_token": token})
     print(
         f"mastodon account @{me.username} on {me.instance} ({me.user_id}) connected: "
         "it can read mentions and post replies"
@@ -193,15 +195,14 @@ async def connect_bluesky(settings: Settings, args: argparse.Namespace) -> None:
         raise ConfigurationError("Bluesky sign-in", str(error)) from None
     account_settings = {"service": service, "poll_seconds": args.poll_seconds}
     async with open_runtime(settings) as runtime:
-        store = credential_store(settings, runtime.db)
-        account_id = await runtime.workspaces.configure_account(
+        await workspace_setup(runtime).accounts.connect(
             runtime.default_workspace_id,
             Network.BLUESKY,
             signed_in.did,
             signed_in.handle,
             account_settings,
+            credentials.as_mapping(),
         )
-        await store.replace(runtime.default_workspace_id, account_id, credentials.as_mapping())
     print(
         f"bluesky account @{signed_in.handle} ({signed_in.did}) connected: it can read "
         "mentions, replies and quotes and post replies"

@@ -6,10 +6,9 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from inbox.bootstrap import open_runtime
+from inbox.bootstrap import open_runtime, workspace_setup
 from inbox.cli.common import Commands, online
 from inbox.domain.errors import ConfigurationError
-from inbox.domain.ingestion import IngestResult
 from inbox.settings import Settings
 
 
@@ -34,14 +33,13 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> None:
 
 async def ingest(settings: Settings, path: Path, batch_size: int) -> None:
     from connectors.x.file_import import ImportPosition, cursor_name, read_batches, still_valid
-    from inbox.store.connector_state import PgConnectorState
 
-    totals = IngestResult(0, 0, 0, 0, 0, 0)
     cursor = cursor_name(path)
     async with open_runtime(settings) as runtime:
+        imports = workspace_setup(runtime).imports
         workspace_id = runtime.default_workspace_id
         saved = (
-            ImportPosition.decode(await PgConnectorState(runtime.db).cursor(workspace_id, cursor))
+            ImportPosition.decode(await imports.saved_cursor(workspace_id, cursor))
             if cursor is not None
             else None
         )
@@ -50,18 +48,9 @@ async def ingest(settings: Settings, path: Path, batch_size: int) -> None:
             print(f"{path.name}: changed since it was last imported: read again from the top")
         elif start is not None:
             print(f"{path.name}: imported before up to line {start.line}: resuming there")
-        batches = 0
-        for batch in read_batches(path, batch_size=batch_size, cursor=cursor, start=start):
-            batches += 1
-            result = await runtime.services.ingest(workspace_id, batch)
-            totals = IngestResult(
-                totals.mentions_added + result.mentions_added,
-                totals.duplicates + result.duplicates,
-                totals.quarantined + result.quarantined,
-                totals.threads_created + result.threads_created,
-                totals.threads_reopened + result.threads_reopened,
-                totals.customers_created + result.customers_created,
-            )
+        batches, totals = await imports(
+            workspace_id, read_batches(path, batch_size=batch_size, cursor=cursor, start=start)
+        )
     if start is not None and batches == 0:
         print(f"{path.name}: nothing new after line {start.line}")
     print(

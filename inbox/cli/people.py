@@ -9,9 +9,8 @@ import sys
 
 from pydantic import SecretStr
 
-from inbox.bootstrap import open_runtime
+from inbox.bootstrap import open_runtime, workspace_setup
 from inbox.cli.common import Commands, online
-from inbox.domain.errors import ConfigurationError
 from inbox.domain.network import Network
 from inbox.domain.people import Role
 from inbox.settings import Settings
@@ -82,7 +81,7 @@ async def _register_account(
     settings: Settings, network: Network, external_id: str, handle: str
 ) -> None:
     async with open_runtime(settings) as runtime:
-        account = await runtime.workspaces.add_account(
+        account = await workspace_setup(runtime).accounts.register(
             runtime.default_workspace_id, network, external_id, handle
         )
     print(f"account {account.network.value}:{account.handle} ({account.external_id}) registered")
@@ -93,25 +92,19 @@ def _agent_add(args: argparse.Namespace, settings: Settings) -> None:
 
 
 async def _save_agent(settings: Settings, args: argparse.Namespace) -> None:
-    from inbox.store.people import PgPeopleStore
-
-    email = args.email.strip()
-    if "@" not in email or any(c.isspace() for c in email):
-        raise ConfigurationError("email", f"{email!r} is not an e-mail address")
-    roles = [Role(r) for r in dict.fromkeys(args.role or [Role.AGENT.value])]
-    teams = [t.strip() for t in args.team if t.strip()]
     password = None
     if args.password_stdin:
         password = SecretStr(sys.stdin.readline().rstrip("\r\n"))
     async with open_runtime(settings) as runtime:
-        agent_id = await PgPeopleStore(runtime.db).save_agent(
-            runtime.default_workspace_id, email, args.name, roles, teams
+        saved = await workspace_setup(runtime).agents.save(
+            runtime.default_workspace_id,
+            args.email,
+            args.name,
+            [Role(r) for r in args.role or []],
+            args.team,
+            password=password,
         )
-        if password is not None:
-            await runtime.services.web_logins.set_password(
-                runtime.default_workspace_id, email, password
-            )
     print(
-        f"agent {email.lower()} (id {agent_id}) saved: roles {', '.join(roles)}"
-        + (f"; teams {', '.join(teams)}" if teams else "")
+        f"agent {saved.email} (id {saved.agent_id}) saved: roles {', '.join(saved.roles)}"
+        + (f"; teams {', '.join(saved.teams)}" if saved.teams else "")
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import sys
 
 from pydantic import SecretStr
@@ -16,17 +15,6 @@ from inbox.cli.common import Commands, online
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.network import Network
 from inbox.settings import Settings
-
-# What Bluesky's settings give as an app password; anything else may be the main password.
-BLUESKY_APP_PASSWORD = re.compile(r"^[a-z0-9]{4}(-[a-z0-9]{4}){3}$")
-
-X_CREDENTIAL_VARIABLES = {
-    "bearer_token": "X_BEARER_TOKEN",
-    "consumer_key": "X_CONSUMER_KEY",
-    "consumer_secret": "X_CONSUMER_SECRET",
-    "access_token": "X_ACCESS_TOKEN",
-    "access_token_secret": "X_ACCESS_TOKEN_SECRET",
-}
 
 
 def register(commands: Commands) -> None:
@@ -83,22 +71,10 @@ def register(commands: Commands) -> None:
 
 
 async def connect_x(settings: Settings, args: argparse.Namespace) -> None:
-    from connectors.x.api import XCredentials
+    from connectors.x.connect import credentials_from_environment
     from connectors.x.poller import search_query
 
-    credentials = XCredentials.from_mapping(
-        {
-            name: SecretStr(os.environ[variable])
-            for name, variable in X_CREDENTIAL_VARIABLES.items()
-            if os.environ.get(variable)
-        }
-    )
-    if not credentials.can_read:
-        raise ConfigurationError(
-            "X credentials",
-            "set X_BEARER_TOKEN (reads) and X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN, "
-            "X_ACCESS_TOKEN_SECRET (replies) in the environment",
-        )
+    credentials = credentials_from_environment(os.environ)
     if not args.user_id.isdigit():
         raise ConfigurationError("--user-id", "an X user id is a number")
     handle = args.handle.removeprefix("@")
@@ -163,36 +139,25 @@ async def connect_mastodon(settings: Settings, args: argparse.Namespace) -> None
 
 
 async def connect_bluesky(settings: Settings, args: argparse.Namespace) -> None:
-    from connectors.bluesky.xrpc import (
-        BlueskyApiError,
-        BlueskyCredentials,
-        check_service_url,
-        sign_in_once,
-    )
-    from inbox.bootstrap import utc_now
+    from connectors.bluesky.connect import checked_handle, looks_like_app_password, verify_account
+    from connectors.bluesky.xrpc import check_service_url
 
-    handle = args.handle.strip().removeprefix("@").lower()
-    if not handle or "." not in handle or any(c.isspace() for c in handle):
-        raise ConfigurationError("--handle", "a Bluesky handle looks like name.bsky.social")
+    handle = checked_handle(args.handle)
     service = check_service_url(args.service or settings.bluesky_service)
     if args.poll_seconds is not None and args.poll_seconds < 5:
         raise ConfigurationError("--poll-seconds", "must be at least 5")
     password = sys.stdin.readline().strip()
     if not password:
         raise ConfigurationError("standard input", "the account's app password, on one line")
-    if not BLUESKY_APP_PASSWORD.match(password):
+    if not looks_like_app_password(password):
         print(
             "inbox: warning: this does not look like an app password (xxxx-xxxx-xxxx-xxxx); "
             "create one in Bluesky's settings rather than giving the account's password",
             file=sys.stderr,
         )
-    credentials = BlueskyCredentials(SecretStr(password))
-    try:
-        signed_in = await sign_in_once(
-            service, handle, credentials, clock=utc_now, policy=settings.egress_policy()
-        )
-    except BlueskyApiError as error:
-        raise ConfigurationError("Bluesky sign-in", str(error)) from None
+    signed_in, credentials = await verify_account(
+        service, handle, SecretStr(password), policy=settings.egress_policy()
+    )
     account_settings = {"service": service, "poll_seconds": args.poll_seconds}
     async with open_runtime(settings) as runtime:
         await workspace_setup(runtime).accounts.connect(

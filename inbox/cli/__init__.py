@@ -10,14 +10,16 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from inbox.cli import (
+    accounts,
+    agents,
     classify,
     connect,
     ingest,
-    people,
     routing_settings,
     serve,
     signals,
     sla_settings,
+    tokens,
     webhooks,
 )
 from inbox.domain.errors import ConfigurationError, InboxError
@@ -36,10 +38,11 @@ def _parser() -> argparse.ArgumentParser:
     # In the order `inbox --help` lists them.
     serve.register(commands)
     ingest.register(commands)
-    people.register_token_and_account(commands)
+    tokens.register(commands)
+    accounts.register(commands)
     classify.register(commands)
     signals.register(commands)
-    people.register_agent(commands)
+    agents.register(commands)
     webhooks.register(commands)
     routing_settings.register(commands)
     sla_settings.register(commands)

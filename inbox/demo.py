@@ -69,35 +69,9 @@ async def run_demo(
             ca_file = folder / "fake-x-ca.pem"
             xserver.ca.cert_pem.write_to_path(str(ca_file))
             async with demo_networks.other_networks() as others:
-                demo_settings = settings.model_copy(
-                    update={
-                        "database_url": None,
-                        "data_dir": folder / "postgres",
-                        "x_api_address": f"127.0.0.1:{xserver.port}",
-                        "x_api_ca_file": ca_file,
-                        # A key of this run only, made on first use, removed with the folder.
-                        "secret_key": None,
-                        "secret_key_file": folder / "secret.key",
-                        # The fake Mastodon and Bluesky listen on loopback, where outbound
-                        # requests go only when the destination is named.
-                        "allowed_internal_hosts": demo_networks.allowed_hosts(others),
-                    }
-                )
+                demo_settings = _settings_for(settings, folder, xserver.port, ca_file, others)
                 async with open_runtime(demo_settings) as runtime:
-                    setup = workspace_setup(runtime)
-                    access = await demo_workspace.seed(
-                        runtime.services, setup, runtime.default_workspace_id, start
-                    )
-                    await demo_history.play_past_week(
-                        runtime.services,
-                        runtime.default_workspace_id,
-                        start,
-                        tuple((user_id, handle) for user_id, handle, _ in demo_day.CUSTOMERS),
-                        (demo_day.BRAND_ID, demo_day.BRAND),
-                    )
-                    await demo_networks.connect_accounts(
-                        setup.accounts, runtime.default_workspace_id, others
-                    )
+                    access = await _seed(runtime, start, others)
                     if stop.is_set():  # stopped while it was being set up
                         return
                     runner = web.AppRunner(
@@ -111,6 +85,48 @@ async def run_demo(
                         await _run_until_stopped(runtime, fake, others, stop, speed)
                     finally:
                         await runner.cleanup()
+
+
+def _settings_for(
+    settings: Settings,
+    folder: Path,
+    x_port: int,
+    ca_file: Path,
+    others: demo_networks.OtherNetworks,
+) -> Settings:
+    """The instance's settings, pointed at the scratch folder and the fake networks."""
+    return settings.model_copy(
+        update={
+            "database_url": None,
+            "data_dir": folder / "postgres",
+            "x_api_address": f"127.0.0.1:{x_port}",
+            "x_api_ca_file": ca_file,
+            # A key of this run only, made on first use, removed with the folder.
+            "secret_key": None,
+            "secret_key_file": folder / "secret.key",
+            # The fake Mastodon and Bluesky listen on loopback, where outbound
+            # requests go only when the destination is named.
+            "allowed_internal_hosts": demo_networks.allowed_hosts(others),
+        }
+    )
+
+
+async def _seed(
+    runtime: Runtime, start: datetime, others: demo_networks.OtherNetworks
+) -> demo_workspace.Access:
+    """The workspace, its past week, and the brand's accounts on every fake network."""
+    setup = workspace_setup(runtime)
+    workspace_id = runtime.default_workspace_id
+    access = await demo_workspace.seed(runtime.services, setup, workspace_id, start)
+    await demo_history.play_past_week(
+        runtime.services,
+        workspace_id,
+        start,
+        tuple((user_id, handle) for user_id, handle, _ in demo_day.CUSTOMERS),
+        (demo_day.BRAND_ID, demo_day.BRAND),
+    )
+    await demo_networks.connect_accounts(setup.accounts, workspace_id, others)
+    return access
 
 
 @contextlib.contextmanager

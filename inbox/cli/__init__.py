@@ -69,11 +69,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _failed(exc)
     args = _parser().parse_args(arguments)
     try:
-        if args.offline is not None:  # no database, no settings
-            return int(args.offline(args))
+        if args.standalone is not None:  # reads no settings, opens no database
+            return int(args.standalone(args))
         settings = _settings()
         configure_logging(settings.log_level)
-        args.online(args, settings)
+        args.configured(args, settings)
     except InboxError as exc:
         return _failed(exc)
     except KeyboardInterrupt:

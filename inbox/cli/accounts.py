@@ -7,7 +7,7 @@ import argparse
 import asyncio
 
 from inbox.bootstrap import open_runtime, workspace_setup
-from inbox.cli.common import Commands, online
+from inbox.cli.common import Commands, configured
 from inbox.domain.network import Network
 from inbox.settings import Settings
 
@@ -21,7 +21,7 @@ def register(commands: Commands) -> None:
     add.add_argument("network", choices=[n.value for n in Network])
     add.add_argument("external_id", help="the account's user id on the network")
     add.add_argument("handle")
-    online(add, _add)
+    configured(add, _add)
 
 
 def _add(args: argparse.Namespace, settings: Settings) -> None:

@@ -10,7 +10,7 @@ import sys
 from pydantic import SecretStr
 
 from inbox.bootstrap import open_runtime, workspace_setup
-from inbox.cli.common import Commands, online
+from inbox.cli.common import Commands, configured
 from inbox.domain.people import Role
 from inbox.settings import Settings
 
@@ -35,7 +35,7 @@ def register(commands: Commands) -> None:
         action="store_true",
         help="read a web login password (12 characters or more) from standard input",
     )
-    online(add, lambda args, settings: asyncio.run(_save(settings, args)))
+    configured(add, lambda args, settings: asyncio.run(_save(settings, args)))
 
 
 async def _save(settings: Settings, args: argparse.Namespace) -> None:

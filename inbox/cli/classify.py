@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from inbox.cli.common import Commands, offline
+from inbox.cli.common import Commands, standalone
 from inbox.domain.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def register(commands: Commands) -> None:
     classify.add_argument(
         "--lexicon", type=Path, help="a workspace's lexicon additions (JSON), see the README"
     )
-    offline(classify, lambda args: classify_lines(args.file, args.lexicon))
+    standalone(classify, lambda args: classify_lines(args.file, args.lexicon))
 
 
 def classify_lines(path: Path | None, lexicon_path: Path | None) -> int:

@@ -15,21 +15,22 @@ from aiohttp import web
 from inbox.domain.errors import ConfigurationError
 from inbox.settings import Settings
 
-# A command that needs no database: it returns its exit code.
-Offline = Callable[[argparse.Namespace], int]
-# A command on the configured database: an error is raised, success is exit code 0.
-Online = Callable[[argparse.Namespace, Settings], None]
+# A command that reads no settings and opens no database (classify, sla check, signals):
+# it returns its exit code.
+Standalone = Callable[[argparse.Namespace], int]
+# A command of the configured instance: an error is raised, success is exit code 0.
+Configured = Callable[[argparse.Namespace, Settings], None]
 
 # What each command module adds its parsers to.
 Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
-def offline(parser: argparse.ArgumentParser, run: Offline) -> None:
-    parser.set_defaults(offline=run, online=None)
+def standalone(parser: argparse.ArgumentParser, run: Standalone) -> None:
+    parser.set_defaults(standalone=run, configured=None)
 
 
-def online(parser: argparse.ArgumentParser, run: Online) -> None:
-    parser.set_defaults(offline=None, online=run)
+def configured(parser: argparse.ArgumentParser, run: Configured) -> None:
+    parser.set_defaults(standalone=None, configured=run)
 
 
 def stop_on_signals() -> asyncio.Event:

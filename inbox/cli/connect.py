@@ -11,7 +11,7 @@ import sys
 from pydantic import SecretStr
 
 from inbox.bootstrap import open_runtime, workspace_setup
-from inbox.cli.common import Commands, online
+from inbox.cli.common import Commands, configured
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.network import Network
 from inbox.settings import Settings
@@ -41,7 +41,7 @@ def register(commands: Commands) -> None:
     )
     x.add_argument("--reads-per-day", type=int, help="cap on posts read per day")
     x.add_argument("--reads-per-month", type=int, help="cap on posts read per month")
-    online(x, lambda args, settings: asyncio.run(connect_x(settings, args)))
+    configured(x, lambda args, settings: asyncio.run(connect_x(settings, args)))
     mastodon = networks.add_parser(
         "mastodon",
         help="a Mastodon account; its access token (scopes read and write:statuses) is read "
@@ -53,7 +53,7 @@ def register(commands: Commands) -> None:
         "--stream", action="store_true", help="also listen to the user stream (live mentions)"
     )
     mastodon.add_argument("--poll-seconds", type=float, help="REST poll interval (default 60)")
-    online(mastodon, lambda args, settings: asyncio.run(connect_mastodon(settings, args)))
+    configured(mastodon, lambda args, settings: asyncio.run(connect_mastodon(settings, args)))
     bluesky = networks.add_parser(
         "bluesky",
         help="a Bluesky account; its app password is read from standard input (never from "
@@ -67,7 +67,7 @@ def register(commands: Commands) -> None:
     bluesky.add_argument(
         "--poll-seconds", type=float, help="seconds between notification polls (default 30)"
     )
-    online(bluesky, lambda args, settings: asyncio.run(connect_bluesky(settings, args)))
+    configured(bluesky, lambda args, settings: asyncio.run(connect_bluesky(settings, args)))
 
 
 async def connect_x(settings: Settings, args: argparse.Namespace) -> None:

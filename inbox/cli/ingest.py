@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 
 from inbox.bootstrap import open_runtime, workspace_setup
-from inbox.cli.common import Commands, online
+from inbox.cli.common import Commands, configured
 from inbox.domain.errors import ConfigurationError
 from inbox.settings import Settings
 
@@ -20,7 +20,7 @@ def register(commands: Commands) -> None:
     )
     ingest.add_argument("file", type=Path)
     ingest.add_argument("--batch", type=int, default=1000, help="mentions per transaction")
-    online(ingest, _ingest)
+    configured(ingest, _ingest)
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> None:

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from inbox.bootstrap import open_runtime
-from inbox.cli.common import Commands, document_text, online
+from inbox.cli.common import Commands, configured, document_text
 from inbox.domain.documents import read_json
 from inbox.settings import Settings
 
@@ -21,14 +21,14 @@ def register(commands: Commands) -> None:
     show = routing_commands.add_parser(
         "show", help="print the settings, lexicon additions, rules and rule counts (JSON)"
     )
-    online(show, lambda args, settings: asyncio.run(_show(settings)))
+    configured(show, lambda args, settings: asyncio.run(_show(settings)))
     routing_set = routing_commands.add_parser(
         "set", help="check and store a routing document from a JSON or YAML file"
     )
     routing_set.add_argument(
         "file", type=Path, help='{"settings": {...}, "lexicon": {...}, "rules": {"rules": [...]}}'
     )
-    online(routing_set, _set)
+    configured(routing_set, _set)
 
 
 def _set(args: argparse.Namespace, settings: Settings) -> None:

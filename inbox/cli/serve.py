@@ -9,7 +9,7 @@ import functools
 from aiohttp import web
 
 from inbox.bootstrap import Runtime, inbound_webhooks, open_database, open_runtime, run_workers
-from inbox.cli.common import Commands, listen, online, stop_on_signals
+from inbox.cli.common import Commands, configured, listen, stop_on_signals
 from inbox.domain.errors import ConfigurationError
 from inbox.settings import Settings
 
@@ -24,7 +24,7 @@ def register(commands: Commands) -> None:
     serve = commands.add_parser("serve", help="run the web app and workers (migrates first)")
     serve.add_argument("--host", help=HOST_HELP)
     serve.add_argument("--port", type=int, help=PORT_HELP)
-    online(serve, _serve)
+    configured(serve, _serve)
 
     demo = commands.add_parser(
         "demo",
@@ -40,10 +40,10 @@ def register(commands: Commands) -> None:
         default=1.0,
         help="how much faster the scripted day plays (again and again, until stopped)",
     )
-    online(demo, _demo)
+    configured(demo, _demo)
 
     migrate = commands.add_parser("migrate", help="apply pending database migrations and exit")
-    online(migrate, _migrate)
+    configured(migrate, _migrate)
     worker = commands.add_parser(
         "worker", help="run the network connectors and the outbox sender (no web server)"
     )
@@ -53,7 +53,7 @@ def register(commands: Commands) -> None:
         help="also answer GET /healthz on this port (for a process supervisor); off by default",
     )
     worker.add_argument("--host", help="address /healthz listens on (default INBOX_HOST)")
-    online(worker, _worker)
+    configured(worker, _worker)
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from inbox.cli.common import Commands, offline
+from inbox.cli.common import Commands, standalone
 
 
 def register(commands: Commands) -> None:
@@ -24,7 +24,7 @@ def register(commands: Commands) -> None:
         help="sum rows into buckets of N minutes (empty ones count zero); "
         "default: each row is a bucket",
     )
-    offline(score, _score)
+    standalone(score, _score)
 
 
 def _score(args: argparse.Namespace) -> int:

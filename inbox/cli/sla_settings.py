@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from inbox.bootstrap import open_runtime
-from inbox.cli.common import Commands, document_text, offline, online
+from inbox.cli.common import Commands, configured, document_text, standalone
 from inbox.domain.documents import read_json
 from inbox.domain.errors import ConfigurationError
 from inbox.settings import Settings
@@ -21,19 +21,19 @@ def register(commands: Commands) -> None:
     sla = commands.add_parser("sla", help="the workspace's SLA calendars and policies")
     sla_commands = sla.add_subparsers(dest="sla_command", required=True)
     show = sla_commands.add_parser("show", help="print the settings in force (JSON)")
-    online(show, lambda args, settings: asyncio.run(_show(settings)))
+    configured(show, lambda args, settings: asyncio.run(_show(settings)))
     sla_set = sla_commands.add_parser(
         "set", help="validate and store settings from a JSON file, re-planning running clocks"
     )
     sla_set.add_argument("file", type=Path, help='{"calendars": {...}, "policies": {...}}')
-    online(sla_set, _set)
+    configured(sla_set, _set)
     sla_check = sla_commands.add_parser(
         "check",
         help="evaluate expected-outcome cases (deadline, elapsed minutes, breach) with the "
         "engine; one PASS/FAIL line a case, exit code 1 if any failed",
     )
     sla_check.add_argument("file", type=Path, help='{"cases": [...]}')
-    offline(sla_check, lambda args: check(args.file))
+    standalone(sla_check, lambda args: check(args.file))
 
 
 def _set(args: argparse.Namespace, settings: Settings) -> None:

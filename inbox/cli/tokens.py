@@ -6,7 +6,7 @@ import argparse
 import asyncio
 
 from inbox.bootstrap import open_runtime
-from inbox.cli.common import Commands, online
+from inbox.cli.common import Commands, configured
 from inbox.domain.people import Role
 from inbox.settings import Settings
 
@@ -20,7 +20,7 @@ def register(commands: Commands) -> None:
     create.add_argument(
         "--agent", metavar="EMAIL", help="the agent the token acts for (claims, replies, answers)"
     )
-    online(create, _create)
+    configured(create, _create)
 
 
 def _create(args: argparse.Namespace, settings: Settings) -> None:

@@ -10,7 +10,7 @@ import sys
 from pydantic import SecretStr
 
 from inbox.bootstrap import manage_webhook_sources, manage_webhooks, open_runtime
-from inbox.cli.common import Commands, online
+from inbox.cli.common import Commands, configured
 from inbox.domain.errors import ConfigurationError
 from inbox.settings import Settings
 
@@ -28,8 +28,8 @@ def register(commands: Commands) -> None:
         default=[],
         help="repeatable: sla.warning, sla.breach, sla.end_of_shift, sla.* (default: all)",
     )
-    online(webhook_add, _webhook)
-    online(
+    configured(webhook_add, _webhook)
+    configured(
         webhook_commands.add_parser(
             "list", help="the webhooks, with pending and failed deliveries"
         ),
@@ -37,7 +37,7 @@ def register(commands: Commands) -> None:
     )
     webhook_remove = webhook_commands.add_parser("remove", help="stop posting to a webhook")
     webhook_remove.add_argument("id", type=int)
-    online(webhook_remove, _webhook)
+    configured(webhook_remove, _webhook)
     _register_sources(commands)
 
 
@@ -59,12 +59,12 @@ def _register_sources(commands: Commands) -> None:
     source_add.add_argument("--instagram-id", help="meta: the Instagram professional account id")
     source_add.add_argument("--instagram-username", help="meta: its username, without @")
     source_add.add_argument("--graph-url", help="meta: the Graph API base URL (version included)")
-    online(source_add, _webhook_source)
-    online(source_commands.add_parser("list", help="the sources and their URLs (no secrets)"),
+    configured(source_add, _webhook_source)
+    configured(source_commands.add_parser("list", help="the sources and their URLs (no secrets)"),
            _webhook_source)  # fmt: skip
     source_remove = source_commands.add_parser("remove", help="stop accepting a source")
     source_remove.add_argument("name")
-    online(source_remove, _webhook_source)
+    configured(source_remove, _webhook_source)
 
 
 def _webhook(args: argparse.Namespace, settings: Settings) -> None:

@@ -46,9 +46,7 @@ from inbox.store.adoption import PgAdoptionQuery
 from inbox.store.bulk import PgBulkStore
 from inbox.store.canned import PgCannedStore
 from inbox.store.community import PgCommunityAnswers
-from inbox.store.connector_state import (
-    PgChannelQuery,
-)
+from inbox.store.connector_state import PgChannelQuery, PgConnectorState
 from inbox.store.corrections import PgCorrectionStore, PgThreadEdits
 from inbox.store.credentials import PgCredentialStore
 from inbox.store.database import Database
@@ -65,6 +63,7 @@ from inbox.store.migrate import migrate
 from inbox.store.outbound_channels import ChannelDirectory
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.passwords import Argon2Passwords
+from inbox.store.people import PgPeopleStore
 from inbox.store.reply_desk import PgReplyDesk
 from inbox.store.routing import PgRoutingStore
 from inbox.store.secret_box import SecretBox, load_or_create_key
@@ -77,6 +76,7 @@ from inbox.store.tokens import PgTokenStore
 from inbox.store.web_sessions import PgWebSessions
 from inbox.store.webhooks import PgWebhookStore
 from inbox.store.workspaces import PgWorkspaceStore
+from inbox.usecases.accounts import ConnectAccounts
 from inbox.usecases.admin import AdminServices
 from inbox.usecases.admin_accounts import ManageAccounts
 from inbox.usecases.admin_calendars import ManageCalendars
@@ -93,6 +93,7 @@ from inbox.usecases.assignment import AssignWaiting, ClaimNext, ReassignStale
 from inbox.usecases.bulk import BulkActions
 from inbox.usecases.canned import CannedResponses
 from inbox.usecases.channels import ListChannels
+from inbox.usecases.file_import import ImportBatches
 from inbox.usecases.group_commit import GroupCommit
 from inbox.usecases.health import CheckHealth, HealthBoard
 from inbox.usecases.inbound_webhooks import ManageWebhookSources, ReceiveWebhooks
@@ -104,6 +105,7 @@ from inbox.usecases.learning import LearnFromCorrections
 from inbox.usecases.live import LiveUpdates
 from inbox.usecases.media import MediaLinks, MediaProxy
 from inbox.usecases.outbox import SendOutbox, SendPolicy
+from inbox.usecases.people import SaveAgents
 from inbox.usecases.replies import CommunityAnswers, Replies, ThreadCalendars
 from inbox.usecases.routing import (
     ClassifyMentions,
@@ -115,6 +117,7 @@ from inbox.usecases.routing import (
 )
 from inbox.usecases.routing_config import RoutingConfigs
 from inbox.usecases.services import Services
+from inbox.usecases.setup import WorkspaceSetup
 from inbox.usecases.sla import CloseWithoutReply, KeepClocks, SaveSlaSettings
 from inbox.usecases.sla_alerts import DispatchSlaEvents
 from inbox.usecases.sla_explain import ExplainThreadSla
@@ -318,6 +321,18 @@ def manage_webhook_sources(settings: Settings, db: Database) -> ManageWebhookSou
     return ManageWebhookSources(
         PgInboundSourceStore(db, secret_box(settings)),
         CheckedDestinations(settings.egress_policy()),
+    )
+
+
+def workspace_setup(runtime: Runtime) -> WorkspaceSetup:
+    """The use cases the command line and the demo set the workspace up with."""
+    settings, db = runtime.settings, runtime.db
+    return WorkspaceSetup(
+        accounts=ConnectAccounts(
+            runtime.workspaces, functools.cache(lambda: credential_store(settings, db))
+        ),
+        agents=SaveAgents(PgPeopleStore(db), runtime.services.web_logins),
+        imports=ImportBatches(PgConnectorState(db), runtime.services.ingest),
     )
 
 

@@ -22,15 +22,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import SecretStr
-
 from connectors.x.fake import FakeX, FakeXServer
 from inbox import demo_calendar, demo_day, demo_history, demo_networks, demo_workspace
-from inbox.bootstrap import Runtime, open_runtime, run_workers
+from inbox.bootstrap import Runtime, open_runtime, run_workers, workspace_setup
 from inbox.domain.people import Role
 from inbox.logs import logging_to_file
 from inbox.settings import Settings
-from inbox.store.secret_box import SecretBox
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -72,30 +69,9 @@ async def run_demo(
             ca_file = folder / "fake-x-ca.pem"
             xserver.ca.cert_pem.write_to_path(str(ca_file))
             async with demo_networks.other_networks() as others:
-                demo_settings = settings.model_copy(
-                    update={
-                        "database_url": None,
-                        "data_dir": folder / "postgres",
-                        "x_api_address": f"127.0.0.1:{xserver.port}",
-                        "x_api_ca_file": ca_file,
-                        "secret_key": SecretStr(SecretBox.new_key()),
-                        # The fake Mastodon and Bluesky listen on loopback, where outbound
-                        # requests go only when the destination is named.
-                        "allowed_internal_hosts": demo_networks.allowed_hosts(others),
-                    }
-                )
+                demo_settings = _settings_for(settings, folder, xserver.port, ca_file, others)
                 async with open_runtime(demo_settings) as runtime:
-                    access = await demo_workspace.seed(runtime, start)
-                    await demo_history.play_past_week(
-                        runtime.services,
-                        runtime.default_workspace_id,
-                        start,
-                        tuple((user_id, handle) for user_id, handle, _ in demo_day.CUSTOMERS),
-                        (demo_day.BRAND_ID, demo_day.BRAND),
-                    )
-                    await demo_networks.connect_accounts(
-                        runtime, runtime.default_workspace_id, others
-                    )
+                    access = await _seed(runtime, start, others)
                     if stop.is_set():  # stopped while it was being set up
                         return
                     runner = web.AppRunner(
@@ -109,6 +85,48 @@ async def run_demo(
                         await _run_until_stopped(runtime, fake, others, stop, speed)
                     finally:
                         await runner.cleanup()
+
+
+def _settings_for(
+    settings: Settings,
+    folder: Path,
+    x_port: int,
+    ca_file: Path,
+    others: demo_networks.OtherNetworks,
+) -> Settings:
+    """The instance's settings, pointed at the scratch folder and the fake networks."""
+    return settings.model_copy(
+        update={
+            "database_url": None,
+            "data_dir": folder / "postgres",
+            "x_api_address": f"127.0.0.1:{x_port}",
+            "x_api_ca_file": ca_file,
+            # A key of this run only, made on first use, removed with the folder.
+            "secret_key": None,
+            "secret_key_file": folder / "secret.key",
+            # The fake Mastodon and Bluesky listen on loopback, where outbound
+            # requests go only when the destination is named.
+            "allowed_internal_hosts": demo_networks.allowed_hosts(others),
+        }
+    )
+
+
+async def _seed(
+    runtime: Runtime, start: datetime, others: demo_networks.OtherNetworks
+) -> demo_workspace.Access:
+    """The workspace, its past week, and the brand's accounts on every fake network."""
+    setup = workspace_setup(runtime)
+    workspace_id = runtime.default_workspace_id
+    access = await demo_workspace.seed(runtime.services, setup, workspace_id, start)
+    await demo_history.play_past_week(
+        runtime.services,
+        workspace_id,
+        start,
+        tuple((user_id, handle) for user_id, handle, _ in demo_day.CUSTOMERS),
+        (demo_day.BRAND_ID, demo_day.BRAND),
+    )
+    await demo_networks.connect_accounts(setup.accounts, workspace_id, others)
+    return access
 
 
 @contextlib.contextmanager

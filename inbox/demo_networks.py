@@ -15,9 +15,9 @@ from pydantic import SecretStr
 from connectors.bluesky.fake import FakeBluesky, FakeBlueskyServer
 from connectors.bluesky.xrpc import BlueskyCredentials
 from connectors.mastodon.fake import FakeMastodon, FakeMastodonServer
-from inbox.bootstrap import Runtime, credential_store
 from inbox.demo_day import pause
 from inbox.domain.network import Network
+from inbox.usecases.accounts import ConnectAccounts
 
 # Credentials of the fake services only: they mean nothing anywhere else.
 MASTODON_TOKEN = "demo-mastodon-token"  # noqa: S105
@@ -83,26 +83,27 @@ def allowed_hosts(others: OtherNetworks) -> str:
     return ",".join(urlsplit(url).netloc for url in (others.mastodon_url, others.bluesky_url))
 
 
-async def connect_accounts(runtime: Runtime, workspace_id: int, others: OtherNetworks) -> None:
+async def connect_accounts(
+    accounts: ConnectAccounts, workspace_id: int, others: OtherNetworks
+) -> None:
     """The brand's accounts, connected as `inbox connect mastodon|bluesky` would."""
-    store = credential_store(runtime.settings, runtime.db)
-    mastodon_account = await runtime.workspaces.configure_account(
+    await accounts.connect(
         workspace_id,
         Network.MASTODON,
         others.mastodon_brand_id,
         "acme",
         {"instance": others.mastodon_url, "stream": True, "poll_seconds": 5},
+        {"access_token": SecretStr(MASTODON_TOKEN)},
     )
-    await store.replace(workspace_id, mastodon_account, {"access_token": SecretStr(MASTODON_TOKEN)})
-    bluesky_account = await runtime.workspaces.configure_account(
+    credentials = BlueskyCredentials(SecretStr(BLUESKY_APP_PASSWORD))
+    await accounts.connect(
         workspace_id,
         Network.BLUESKY,
         others.bluesky_brand_did,
         BLUESKY_HANDLE,
         {"service": others.bluesky_url, "poll_seconds": 5},
+        credentials.as_mapping(),
     )
-    credentials = BlueskyCredentials(SecretStr(BLUESKY_APP_PASSWORD))
-    await store.replace(workspace_id, bluesky_account, credentials.as_mapping())
 
 
 async def play(others: OtherNetworks, stop: asyncio.Event, speed: float) -> None:

@@ -11,10 +11,10 @@ from datetime import datetime
 from pydantic import SecretStr
 
 from inbox import demo_calendar, demo_day
-from inbox.bootstrap import Runtime, credential_store
 from inbox.domain.network import Network
 from inbox.domain.people import Role
-from inbox.store.people import PgPeopleStore
+from inbox.usecases.services import Services
+from inbox.usecases.setup import WorkspaceSetup
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,32 +92,25 @@ class Access:
 TOKEN_ROLE = Role.OPS
 
 
-async def seed(runtime: Runtime, start: datetime) -> Access:
+async def seed(
+    services: Services, setup: WorkspaceSetup, workspace_id: int, start: datetime
+) -> Access:
     """Everything but the messages, for a demo that starts at `start`."""
-    workspace_id = runtime.default_workspace_id
-    services = runtime.services
     logins = tuple(Login(person, secrets.token_urlsafe(9)) for person in PEOPLE)
-    people = PgPeopleStore(runtime.db)
     for login in logins:
         person = login.person
-        await people.save_agent(
-            workspace_id, person.email, person.name, [person.role], list(person.teams)
-        )
-        await services.web_logins.set_password(
-            workspace_id, person.email, SecretStr(login.password)
-        )
-    async with runtime.db.connection() as conn:
-        for person in PEOPLE:
-            await conn.execute(
-                "UPDATE agent SET languages = $3 WHERE workspace_id = $1 AND email = $2",
-                workspace_id,
-                person.email,
-                list(person.languages),
-            )
-        await conn.execute(
-            "UPDATE team SET languages = ARRAY[lower(right(name, 2))] WHERE workspace_id = $1",
+        await setup.agents.save(
             workspace_id,
+            person.email,
+            person.name,
+            [person.role],
+            person.teams,
+            password=SecretStr(login.password),
+            languages=person.languages,
         )
+    # Each team answers in the language its name ends with ("Support FR": French).
+    teams = {team for person in PEOPLE for team in person.teams}
+    await setup.agents.set_team_languages(workspace_id, {t: [t[-2:].lower()] for t in teams})
     office = {**demo_calendar.office_calendar(start), "on_call": ON_CALL}
     policies: dict[str, object] = {
         "policies": {
@@ -147,15 +140,13 @@ async def seed(runtime: Runtime, start: datetime) -> Access:
         workspace_id,
         [{"name": name, "language": language, "body": body} for name, language, body in CANNED],
     )
-    account_id = await runtime.workspaces.configure_account(
+    await setup.accounts.connect(
         workspace_id,
         Network.X,
         demo_day.BRAND_ID,
         demo_day.BRAND,
         {"search_terms": [], "stream": True, "poll_mentions_seconds": 5},
-    )
-    await credential_store(runtime.settings, runtime.db).replace(
-        workspace_id, account_id, {k: SecretStr(v) for k, v in demo_day.KEYS.items()}
+        {k: SecretStr(v) for k, v in demo_day.KEYS.items()},
     )
     token = await services.tokens.issue(workspace_id, "demo", TOKEN_ROLE)
     return Access(logins, token, TOKEN_ROLE)

@@ -29,7 +29,7 @@ from inbox.domain.login_throttle import LoginAttempt, LoginThrottle
 from inbox.domain.media import MediaAttachment
 from inbox.domain.media_proxy import FetchedImage
 from inbox.domain.mention import Mention
-from inbox.domain.network import ChannelStatus, Network
+from inbox.domain.network import ChannelStatus, Network, NetworkAccount
 from inbox.domain.outbox import OutboxItem, OutboxKind
 from inbox.domain.people import Role
 from inbox.domain.presence import AgentStatus, Presence
@@ -179,6 +179,58 @@ class WorkspaceStore(Protocol):
     async def ensure_workspace(self, slug: str, name: str) -> int: ...
 
     async def workspace_id(self, slug: str) -> int | None: ...
+
+
+class AccountRegistry(Protocol):
+    """The brand's own accounts on networks, found again by (network, external id)."""
+
+    async def add_account(
+        self, workspace_id: int, network: Network, external_id: str, handle: str
+    ) -> NetworkAccount:
+        """Registered (or its handle updated): its messages become outbound."""
+        ...
+
+    async def configure_account(
+        self,
+        workspace_id: int,
+        network: Network,
+        external_id: str,
+        handle: str,
+        settings: dict[str, Any],
+    ) -> int:
+        """The account's id, created or updated with these settings, and enabled."""
+        ...
+
+
+class CredentialStore(Protocol):
+    async def replace(
+        self, workspace_id: int, account_id: int, secrets: Mapping[str, SecretStr]
+    ) -> None:
+        """Store these secrets, sealed, for the account and forget any other it had."""
+        ...
+
+
+class PeopleStore(Protocol):
+    async def save_agent(
+        self,
+        workspace_id: int,
+        email: str,
+        display_name: str,
+        roles: Sequence[Role],
+        teams: Sequence[str],
+    ) -> int:
+        """Create or update the agent (by e-mail) with exactly these roles and teams."""
+        ...
+
+    async def set_languages(self, workspace_id: int, email: str, languages: Sequence[str]) -> None:
+        """The languages the agent answers in (routing offers them those threads)."""
+        ...
+
+    async def set_team_languages(
+        self, workspace_id: int, languages: Mapping[str, Sequence[str]]
+    ) -> None:
+        """By team name: the languages each team answers in."""
+        ...
 
 
 class HealthCheck(Protocol):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from inbox.domain.people import Role
 from inbox.store.database import Database
@@ -23,6 +23,9 @@ JOIN_TEAMS = """
 INSERT INTO team_member (workspace_id, team_id, agent_id)
 SELECT $1, t.id, $2 FROM team t WHERE t.workspace_id = $1 AND t.name = ANY($3::text[])
 """
+
+SET_LANGUAGES = "UPDATE agent SET languages = $3 WHERE workspace_id = $1 AND email = lower($2)"
+SET_TEAM_LANGUAGES = "UPDATE team SET languages = $3 WHERE workspace_id = $1 AND name = $2"
 
 
 class PgPeopleStore:
@@ -48,3 +51,16 @@ class PgPeopleStore:
             await conn.execute(LEAVE_TEAMS, workspace_id, agent_id)
             await conn.execute(JOIN_TEAMS, workspace_id, agent_id, list(teams))
         return agent_id
+
+    async def set_languages(self, workspace_id: int, email: str, languages: Sequence[str]) -> None:
+        async with self._db.connection() as conn:
+            await conn.execute(SET_LANGUAGES, workspace_id, email, list(languages))
+
+    async def set_team_languages(
+        self, workspace_id: int, languages: Mapping[str, Sequence[str]]
+    ) -> None:
+        async with self._db.transaction() as conn:
+            await conn.executemany(
+                SET_TEAM_LANGUAGES,
+                [(workspace_id, name, list(spoken)) for name, spoken in languages.items()],
+            )

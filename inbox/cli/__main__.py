@@ -1,0 +1,7 @@
+import contextlib
+import sys
+
+from inbox.cli import main
+
+with contextlib.suppress(KeyboardInterrupt):
+    sys.exit(main())

@@ -11,6 +11,7 @@ toolbar (`form="selection"`); the script keeps it ticked when the row is sent ag
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -136,8 +137,17 @@ def rows_html(
     row, some rows of a view (a live update) are only what was found."""
     if not rows:
         return NOTHING if whole else Markup("")
-    times = LocalTimes.of(zone, now)
+    # Rows say their times to the minute ("9 min left"): drawn as of the minute, the same
+    # row is drawn once for every agent who sees it that minute, not once per page.
+    minute = now.replace(second=0, microsecond=0)
     # Every value escaped by the pieces that build a row.
     return Markup(  # noqa: S704
-        "".join(row_html(row, now, times, link, row.thread_id == opened) for row in rows)
+        "".join(_row_of_minute(row, minute, zone, link, row.thread_id == opened) for row in rows)
     )
+
+
+@functools.lru_cache(maxsize=8192)
+def _row_of_minute(
+    row: InboxRow, minute: datetime, zone: str | None, link: str, opened: bool
+) -> str:
+    return row_html(row, minute, LocalTimes.of(zone, minute), link, opened)

@@ -1,8 +1,10 @@
-"""An aiohttp server on loopback over the real services, for the API tests."""
+"""An aiohttp server on loopback over the real services, for the API tests; Debian's
+Chromium for the browser tests."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -11,6 +13,7 @@ from aiohttp.test_utils import TestServer
 from inbox.bootstrap import build_services
 from inbox.store.database import Database
 from inbox.usecases.services import Services
+from tests.e2e.browsing import CHROMIUM, FLAGS
 from web.app import create_app
 
 
@@ -29,3 +32,17 @@ async def client(
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
         yield session, str(server.make_url(""))
     await server.close()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    """A headless Chromium; skipped, saying why, where it or Playwright is missing."""
+    playwright_api = pytest.importorskip("playwright.async_api", reason="no playwright")
+    if CHROMIUM is None:
+        pytest.skip("no Chromium here: install Debian's chromium package")
+    async with playwright_api.async_playwright() as driver:
+        launched = await driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            yield launched
+        finally:
+            await launched.close()

@@ -1,13 +1,12 @@
 """Every page, as each role that uses it, at desktop and phone widths, in Chromium: checked by
 axe-core (no serious or critical violation) and never wider than the screen. Skipped, with
-the reason, without Chromium or without the axe package.
+the reason, without Chromium or without the axe package (tests/e2e/browsing.py).
 
 The same tour takes the README's screenshots:
 `INBOX_SCREENSHOTS=docs/screenshots pytest tests/e2e/test_accessibility.py`."""
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,18 +19,11 @@ from inbox.domain.people import Role
 from inbox.domain.web import WebSession
 from inbox.store.database import Database
 from inbox.usecases.services import Services
-from tests.e2e.test_browser import CHROMIUM, FLAGS, PASSWORD, person, recent
+from tests.e2e.browsing import WIDTHS, fit_and_accessible, logged_in, person, recent, screenshot
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
 
-playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
-axe_api = pytest.importorskip(
-    "axe_playwright_python.async_playwright", reason="axe-playwright-python is not installed"
-)
-
-WIDTHS = {"desktop": (1440, 900), "phone": (390, 844)}
-BLOCKING = {"serious", "critical"}
 # Addresses with the seeded thread's and incident's numbers filled in.
 THREAD = "/threads/{thread}"
 DESK = "/inbox?view=all&thread={thread}"
@@ -49,15 +41,6 @@ PAGES = {
         "/admin/workspaces",
     ],
 }  # fmt: skip
-
-
-def blocking_violations(results: Any, address: str, width: str) -> list[str]:
-    found = []
-    for violation in results.response["violations"]:
-        if violation["impact"] in BLOCKING:
-            targets = [", ".join(node["target"]) for node in violation["nodes"]][:3]
-            found.append(f"{width} {address}: {violation['id']} ({violation['impact']}) {targets}")
-    return found
 
 
 # A morning's queue: what the pages and their screenshots show.
@@ -110,29 +93,6 @@ async def seeded_workspace(services: Services, db: Database, workspace_id: int) 
     return {"thread": thread_id, "incident": incident.id}
 
 
-@pytest.fixture
-async def chromium() -> Any:
-    if CHROMIUM is None:
-        pytest.skip("no Chromium here: install Debian's chromium package")
-    async with playwright_api.async_playwright() as driver:
-        launched = await driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            yield launched
-        finally:
-            await launched.close()
-
-
-async def logged_in(browser: Any, base: str, email: str) -> Any:
-    """A page logged in as `email`, wherever their role lands them."""
-    page = await browser.new_page()
-    await page.goto(f"{base}/login")
-    await page.fill("input[name=email]", email)
-    await page.fill("input[name=password]", PASSWORD)
-    async with page.expect_navigation():
-        await page.click("button[type=submit]")
-    return page
-
-
 # The screenshots the README shows (docs/screenshots/NAME-desktop.png and NAME-phone.png).
 SHOWN = {
     (Role.AGENT, DESK): "desk",
@@ -144,28 +104,20 @@ SHOWN = {
 
 
 async def audit(
-    chromium: Any, base: str, email: str | None, addresses: dict[str, str | None]
+    browser: Any, base: str, email: str | None, addresses: dict[str, str | None]
 ) -> list[str]:
     """Each address (its screenshot's name, if the README shows it) at both widths."""
-    axe = axe_api.Axe()
-    page = await logged_in(chromium, base, email) if email else await chromium.new_page()
-    folder = os.environ.get("INBOX_SCREENSHOTS")
+    page = await logged_in(browser, base, email, None) if email else await browser.new_page()
     problems = []
-    for width, (wide, high) in WIDTHS.items():
-        await page.set_viewport_size({"width": wide, "height": high})
+    for width, size in WIDTHS.items():
+        await page.set_viewport_size(size)
         for address, shown in addresses.items():
             answer = await page.goto(base + address)
             assert answer is not None
             assert answer.status == 200, (address, answer.status)
-            problems += blocking_violations(await axe.run(page), address, width)
-            overflow = await page.evaluate(
-                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-            )
-            if overflow > 0:
-                problems.append(f"{width} {address}: {overflow} px wider than the screen")
-            if folder and shown:
-                path = os.path.join(folder, f"{shown}-{width}.png")
-                await page.screenshot(path=path)
+            problems += [f"{width} {address}: {found}" for found in await fit_and_accessible(page)]
+            if shown:
+                await screenshot(page, f"{shown}-{width}", full_page=False)
     await page.close()
     return problems
 
@@ -173,7 +125,7 @@ async def audit(
 @pytest.mark.parametrize("role", list(PAGES), ids=lambda role: str(role))
 async def test_each_roles_pages_have_no_serious_accessibility_violation(
     role: Role,
-    chromium: Any,
+    browser: Any,
     client: tuple[aiohttp.ClientSession, str],
     services: Services,
     db: Database,
@@ -184,13 +136,13 @@ async def test_each_roles_pages_have_no_serious_accessibility_violation(
     email = f"{role}@example.com"
     await person(services, db, workspace_id, email, role)
     addresses = {address.format(**numbers): SHOWN.get((role, address)) for address in PAGES[role]}
-    problems = await audit(chromium, base, email, addresses)
+    problems = await audit(browser, base, email, addresses)
     assert not problems, "\n".join(problems)
 
 
 async def test_the_login_page_has_no_serious_accessibility_violation(
-    chromium: Any, client: tuple[aiohttp.ClientSession, str]
+    browser: Any, client: tuple[aiohttp.ClientSession, str]
 ) -> None:
     _, base = client
-    problems = await audit(chromium, base, None, {"/login": None})
+    problems = await audit(browser, base, None, {"/login": None})
     assert not problems, "\n".join(problems)

@@ -14,12 +14,11 @@ from inbox.domain.people import Role
 from inbox.domain.presence import AgentStatus
 from inbox.store.database import Database
 from inbox.usecases.services import Services
-from tests.e2e.test_browser import browser, logged_in, person, recent, screenshot
+from tests.e2e.browsing import logged_in, person, recent, screenshot, serious_violations
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
 
-__all__ = ["browser"]  # the fixture, shared with the other browser tests
 
 DEADLINE_MS = 20_000
 
@@ -48,16 +47,6 @@ async def _ticked(page: Any) -> list[str]:
         "input.row-select:checked", "boxes => boxes.map(b => b.value)"
     )
     return found
-
-
-async def _serious(page: Any) -> list[str]:
-    axe = pytest.importorskip("axe_playwright_python.async_playwright", reason="no axe-core")
-    results = await axe.Axe().run(page)
-    return [
-        f"{v['id']}: {v['help']} {[node['target'] for node in v['nodes']]}"
-        for v in results.response["violations"]
-        if v.get("impact") in ("serious", "critical")
-    ]
 
 
 async def test_an_agent_ticks_rows_tags_them_and_closes_them_without_leaving_the_list(
@@ -134,7 +123,7 @@ async def test_on_a_phone_the_rows_boxes_and_next_take_a_finger_and_the_list_pas
     await page.check("input.row-select >> nth=0")
     await page.locator("#selection").wait_for(state="visible")
     await screenshot(page, "inbox-selection-phone")
-    assert await _serious(page) == []
+    assert await serious_violations(page) == []
 
     # Next, by its key: the oldest waiting thread becomes hers and opens.
     await page.locator("#rows a >> nth=0").focus()

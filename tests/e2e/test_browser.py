@@ -7,38 +7,27 @@ from tests/e2e/test_accessibility.py)."""
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
-from pydantic import SecretStr
 
 from inbox.domain.ingestion import IngestBatch
-from inbox.domain.mention import Direction, Mention
+from inbox.domain.mention import Direction
 from inbox.domain.network import Network
 from inbox.domain.people import Role
 from inbox.store.database import Database
-from inbox.store.people import PgPeopleStore
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.services import Services
+from tests.e2e.browsing import logged_in, person, recent, screenshot
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
 
 playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-PASSWORD = "correct horse battery"
-# Flags a headless Chromium needs here: root, no GPU, and no calls home on a closed network.
-FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 XSS_CORPUS = (
     "<script>window.__xss = 1</script>",
     '<img src=x onerror="window.__xss = 1">',
@@ -53,48 +42,6 @@ XSS_CORPUS = (
     "<style>body { display: none }</style>",
     "javascript:/*--></title></style></textarea></script><svg/onload='window.__xss=1'>",
 )
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    if CHROMIUM is None:
-        pytest.skip("no Chromium here: install Debian's chromium package")
-    async with playwright_api.async_playwright() as driver:
-        launched = await driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            yield launched
-        finally:
-            await launched.close()
-
-
-async def person(
-    services: Services, db: Database, workspace_id: int, email: str, role: Role
-) -> None:
-    await PgPeopleStore(db).save_agent(workspace_id, email, email.split("@")[0], [role], ["care"])
-    await services.web_logins.set_password(workspace_id, email, SecretStr(PASSWORD))
-
-
-async def logged_in(browser: Any, base: str, email: str) -> Any:
-    page = await browser.new_page()
-    await page.goto(f"{base}/login")
-    await page.fill("input[name=email]", email)
-    await page.fill("input[name=password]", PASSWORD)
-    await page.click("button[type=submit]")
-    await page.wait_for_url(f"{base}/inbox")
-    return page
-
-
-def recent(message: Mention, minutes_ago: float) -> Mention:
-    """The message as if written that long ago (the pages show waits and deadlines from now)."""
-    return message.model_copy(
-        update={"created_at": datetime.now(UTC) - timedelta(minutes=minutes_ago)}
-    )
-
-
-async def screenshot(page: Any, name: str) -> None:
-    folder = os.environ.get("INBOX_SCREENSHOTS")
-    if folder:
-        await page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
 
 
 async def test_an_agent_sees_a_mention_arrive_live_opens_it_and_replies(

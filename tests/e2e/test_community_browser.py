@@ -6,8 +6,6 @@ INBOX_SCREENSHOTS to a folder to save what the pages look like."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -17,69 +15,25 @@ from inbox.domain.ingestion import IngestBatch
 from inbox.domain.people import Role
 from inbox.store.database import Database
 from inbox.usecases.services import Services
-from tests.e2e.test_browser import CHROMIUM, FLAGS, recent
-from tests.e2e.test_community_portal import AGENT, MEMBER, PASSWORD, person
+from tests.e2e.browsing import DESKTOP, WIDTHS, fit_and_accessible, logged_in, recent, screenshot
+from tests.e2e.test_community_portal import AGENT, MEMBER, person
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
-
-playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
-axe_api = pytest.importorskip("axe_playwright_python.async_playwright", reason="no axe-core")
-
-DESKTOP = {"width": 1440, "height": 900}
-PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-async def chromium() -> AsyncIterator[Any]:
-    if CHROMIUM is None:
-        pytest.skip("no Chromium here: install Debian's chromium package")
-    async with playwright_api.async_playwright() as driver:
-        launched = await driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            yield launched
-        finally:
-            await launched.close()
-
-
-async def logged_in(chromium: Any, base: str, email: str, lands_on: str) -> Any:
-    page = await chromium.new_page(viewport=DESKTOP)
-    await page.goto(f"{base}/login")
-    await page.fill("input[name=email]", email)
-    await page.fill("input[name=password]", PASSWORD)
-    await page.click("button[type=submit]")
-    await page.wait_for_url(f"{base}{lands_on}")
-    return page
-
-
-async def serious_violations(page: Any) -> list[str]:
-    """axe-core's serious and critical findings on the page as it is now."""
-    results = await axe_api.Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 async def looked_at(page: Any, name: str) -> None:
     """At a desktop's and a phone's width: nothing wider than the screen, no serious
     accessibility finding; a screenshot of each where asked for."""
-    for size, label in ((DESKTOP, "desktop"), (PHONE, "phone")):
+    for label, size in WIDTHS.items():
         await page.set_viewport_size(size)
-        assert await serious_violations(page) == [], (name, label)
-        overflow = await page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
-        assert overflow <= 0, (name, label, overflow)
-        folder = os.environ.get("INBOX_SCREENSHOTS")
-        if folder:
-            await page.screenshot(path=os.path.join(folder, f"{name}-{label}.png"), full_page=True)
+        assert await fit_and_accessible(page) == [], (name, label)
+        await screenshot(page, f"{name}-{label}")
     await page.set_viewport_size(DESKTOP)
 
 
 async def test_a_member_answers_in_the_browser_and_an_agent_approves_it(
-    chromium: Any,
+    browser: Any,
     client: tuple[aiohttp.ClientSession, str],
     services: Services,
     db: Database,
@@ -95,7 +49,7 @@ async def test_a_member_answers_in_the_browser_and_an_agent_approves_it(
     await services.ingest(
         workspace_id, IngestBatch([recent(mention("1", conversation="q", text=question), 25)])
     )
-    member = await logged_in(chromium, base, MEMBER, "/community")
+    member = await logged_in(browser, base, MEMBER, "/community")
     await member.wait_for_selector("text=Is there a setting for it")
     await looked_at(member, "community")
     # The desk is not theirs: the refusal says so and leads back to their page.
@@ -121,7 +75,7 @@ async def test_a_member_answers_in_the_browser_and_an_agent_approves_it(
     await member.wait_for_selector(".chip-status-pending")
     await looked_at(member, "community-sent")
 
-    agent = await logged_in(chromium, base, AGENT, "/inbox")
+    agent = await logged_in(browser, base, AGENT, "/inbox")
     count = agent.locator("[data-pending-answers]")
     await count.wait_for(state="visible")  # filled by the page's script
     assert await count.inner_text() == "1"

@@ -7,7 +7,6 @@ INBOX_SCREENSHOTS to a folder to save what the pages look like."""
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,44 +21,25 @@ from inbox.domain.web import WebSession
 from inbox.store.database import Database
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.services import Services
-from tests.e2e.test_browser import PASSWORD, browser, person, recent
+from tests.e2e.browsing import (
+    DESKTOP,
+    WIDTHS,
+    fit_and_accessible,
+    logged_in,
+    person,
+    recent,
+    screenshot,
+)
 from tests.e2e.test_dashboard_pages import OUTAGE
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
 
-axe_api = pytest.importorskip("axe_playwright_python.async_playwright", reason="no axe-core")
-
-__all__ = ["browser"]  # the fixture, shared with the other browser tests
-
-DESKTOP = {"width": 1440, "height": 900}
-PHONE = {"width": 390, "height": 844}
-
-
-async def logged_in(browser: Any, base: str, email: str) -> Any:
-    page = await browser.new_page(viewport=DESKTOP)
-    await page.goto(f"{base}/login")
-    await page.fill("input[name=email]", email)
-    await page.fill("input[name=password]", PASSWORD)
-    await page.click("button[type=submit]")
-    await page.wait_for_load_state()
-    return page
-
-
-async def serious_violations(page: Any) -> list[str]:
-    """axe-core's serious and critical findings on the page as it is now."""
-    results = await axe_api.Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-
 
 async def looked_at(page: Any, url: str, name: str) -> None:
     """The page at a desktop's and a phone's width: its charts drawn, nothing wider than the
     screen, no serious accessibility finding; a screenshot of each where asked for."""
-    for size, label in ((DESKTOP, "desktop"), (PHONE, "phone")):
+    for label, size in WIDTHS.items():
         await page.set_viewport_size(size)
         await page.goto(url)
         charts = page.locator("figure.chart svg.chart-plot")
@@ -67,14 +47,8 @@ async def looked_at(page: Any, url: str, name: str) -> None:
         box = await charts.first.bounding_box()
         assert box is not None
         assert box["width"] > 0, (name, label)
-        overflow = await page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
-        assert overflow <= 0, (name, label, overflow)
-        assert await serious_violations(page) == [], (name, label)
-        folder = os.environ.get("INBOX_SCREENSHOTS")
-        if folder:
-            await page.screenshot(path=os.path.join(folder, f"{name}-{label}.png"), full_page=True)
+        assert await fit_and_accessible(page) == [], (name, label)
+        await screenshot(page, f"{name}-{label}")
 
 
 async def test_a_lead_an_agent_and_ops_read_their_charts_on_a_desk_and_a_phone(
@@ -114,15 +88,15 @@ async def test_a_lead_an_agent_and_ops_read_their_charts_on_a_desk_and_a_phone(
         started_at=datetime.now(UTC) - timedelta(minutes=8),
     )
 
-    lead = await logged_in(browser, base, "lea@example.com")
+    lead = await logged_in(browser, base, "lea@example.com", None)
     await looked_at(lead, f"{base}/dashboard", "dashboard")
     assert await lead.locator("#adoption-head").is_visible()
     # Both answers were written straight on the network: the share is drawn, 0% of 2.
     assert await lead.locator("#answers-through-inbox svg").is_visible()
     assert "0% of 2 public answers" in await lead.locator("#answers-through-inbox").inner_text()
-    agent = await logged_in(browser, base, "ana@example.com")
+    agent = await logged_in(browser, base, "ana@example.com", None)
     await looked_at(agent, f"{base}/me", "me")
-    operator = await logged_in(browser, base, "omar@example.com")
+    operator = await logged_in(browser, base, "omar@example.com", None)
     await looked_at(operator, f"{base}/incidents/{incident.id}", "incident")
     await operator.set_viewport_size(DESKTOP)
     assert await operator.locator("h1").inner_text() == "Fibre down, Lyon"

@@ -16,12 +16,11 @@ from inbox.domain.ingestion import IngestBatch
 from inbox.domain.people import Role
 from inbox.store.database import Database
 from inbox.usecases.services import Services
-from tests.e2e.test_browser import browser, logged_in, person, recent, screenshot
+from tests.e2e.browsing import logged_in, person, recent, screenshot, serious_violations
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
 
-__all__ = ["browser"]  # the fixture, used by name
 
 WIDE = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -164,19 +163,10 @@ async def test_axe_finds_nothing_serious_on_the_desk_with_a_thread_open(
     workspace_id: int,
     viewport: dict[str, int],
 ) -> None:
-    axe_playwright = pytest.importorskip(
-        "axe_playwright_python.async_playwright", reason="axe-playwright-python is not installed"
-    )
     _, base = client
     await _two_threads(services, db, workspace_id)
     page = await _desk(browser, base, viewport)
     await page.click("#rows a:has-text('where is my parcel')")
     await page.wait_for_selector("#desk-thread .conversation")
-    results = await axe_playwright.Axe().run(page)
-    serious = [
-        f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert serious == []
+    assert await serious_violations(page) == []
     await page.close()

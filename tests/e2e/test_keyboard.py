@@ -14,26 +14,12 @@ from inbox.domain.people import Role
 from inbox.domain.presence import AgentStatus
 from inbox.store.database import Database
 from inbox.usecases.services import Services
-from tests.e2e.test_browser import CHROMIUM, FLAGS, PASSWORD, person, recent
+from tests.e2e.browsing import PASSWORD, person, recent
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
 
-playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
-
 DEADLINE_MS = 30_000  # a guard against hanging, not a measure
-
-
-@pytest.fixture
-async def chromium() -> Any:
-    if CHROMIUM is None:
-        pytest.skip("no Chromium here: install Debian's chromium package")
-    async with playwright_api.async_playwright() as driver:
-        launched = await driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 async def _thread(db: Database, workspace_id: int) -> tuple[int, str, int | None]:
@@ -46,7 +32,7 @@ async def _thread(db: Database, workspace_id: int) -> tuple[int, str, int | None
 
 
 async def test_an_agent_takes_the_next_thread_replies_and_resolves_it_by_keyboard_alone(
-    chromium: Any,
+    browser: Any,
     client: tuple[aiohttp.ClientSession, str],
     services: Services,
     db: Database,
@@ -67,7 +53,7 @@ async def test_an_agent_takes_the_next_thread_replies_and_resolves_it_by_keyboar
     _, _, holder = await _thread(db, workspace_id)
     assert holder is None
 
-    page = await chromium.new_page()
+    page = await browser.new_page()
     await page.set_viewport_size({"width": 1440, "height": 900})
     await page.goto(f"{base}/login")
     await page.keyboard.type("ana@example.com")  # the e-mail field has the focus

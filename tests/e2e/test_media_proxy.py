@@ -37,7 +37,7 @@ from inbox.store.database import Database
 from inbox.store.secret_box import SecretBox
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.services import Services
-from tests.e2e.test_browser import CHROMIUM, FLAGS, logged_in, person, recent, screenshot
+from tests.e2e.browsing import CHROMIUM, FLAGS, logged_in, person, recent, screenshot
 from tests.e2e.test_pages import agent, signed_in
 from tests.factories import allowing, mention
 from web.app import create_app

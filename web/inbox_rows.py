@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from markupsafe import Markup, escape
 
@@ -138,8 +138,11 @@ def rows_html(
     if not rows:
         return NOTHING if whole else Markup("")
     # Rows say their times to the minute ("9 min left"): drawn as of the minute, the same
-    # row is drawn once for every agent who sees it that minute, not once per page.
+    # row is drawn once for every agent who sees it that minute, not once per page. The
+    # minute to come, not the one begun: a deadline never shows more time left than it has.
     minute = now.replace(second=0, microsecond=0)
+    if minute != now:
+        minute += timedelta(minutes=1)
     # Every value escaped by the pieces that build a row.
     return Markup(  # noqa: S704
         "".join(_row_of_minute(row, minute, zone, link, row.thread_id == opened) for row in rows)

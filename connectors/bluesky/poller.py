@@ -40,7 +40,7 @@ from connectors.common.rejected import quarantined, validation_reason
 from inbox.domain.ingestion import ConnectorCursor, IngestBatch, RejectedPayload
 from inbox.domain.mention import Mention
 from inbox.domain.network import Network
-from inbox.ports import ConnectorState
+from inbox.ports.connectors import ConnectorState
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from connectors.common.account_runner import SinglePollRunner
 from connectors.common.health import GapPolicy, lag
 from connectors.common.http_api import ApiError, RateLimited
 from inbox.domain.clock import Clock
-from inbox.ports import ApiUsageLedger, ChannelHealthStore
+from inbox.ports.connectors import ApiUsageLedger, ChannelHealthStore
 
 log = logging.getLogger(__name__)
 

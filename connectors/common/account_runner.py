@@ -19,7 +19,7 @@ from connectors.common.health import ChannelHealth, GapPolicy, evaluate, on_erro
 from connectors.common.http_api import ApiError, RetryingApi
 from connectors.common.polling import PollOutcome
 from inbox.domain.clock import Clock
-from inbox.ports import ApiUsageLedger, ChannelHealthStore
+from inbox.ports.connectors import ApiUsageLedger, ChannelHealthStore
 
 log = logging.getLogger(__name__)
 

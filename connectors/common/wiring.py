@@ -21,7 +21,12 @@ from pydantic import SecretStr
 from connectors.common.account_runner import AccountRunner
 from connectors.common.polling import Ingest
 from inbox.domain.errors import ConfigurationError
-from inbox.ports import ApiUsageLedger, ChannelHealthStore, ConnectorState, OutboundChannel
+from inbox.ports.connectors import (
+    ApiUsageLedger,
+    ChannelHealthStore,
+    ConnectorState,
+    OutboundChannel,
+)
 
 log = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ from connectors.mastodon.normalise import (
 from inbox.domain.ingestion import ConnectorCursor, IngestBatch, RejectedPayload
 from inbox.domain.mention import Mention
 from inbox.domain.network import Network
-from inbox.ports import ConnectorState
+from inbox.ports.connectors import ConnectorState
 
 log = logging.getLogger(__name__)
 

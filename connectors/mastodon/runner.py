@@ -17,7 +17,7 @@ from connectors.common.health import GapPolicy, lag
 from connectors.mastodon.api import MastodonApi
 from connectors.mastodon.poller import MastodonAccount, MastodonPoller, PollOutcome
 from inbox.domain.clock import Clock
-from inbox.ports import ApiUsageLedger, ChannelHealthStore
+from inbox.ports.connectors import ApiUsageLedger, ChannelHealthStore
 
 MAX_FAILURE_DELAY_SECONDS = 900.0
 

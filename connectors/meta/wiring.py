@@ -12,7 +12,7 @@ from connectors.meta.outbound import MetaOutboundChannel
 from inbox.domain.clock import Clock
 from inbox.domain.inbound_webhooks import InboundSource
 from inbox.domain.network import Network
-from inbox.ports import OutboundChannel
+from inbox.ports.connectors import OutboundChannel
 
 
 def meta_channels(

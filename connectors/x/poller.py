@@ -30,7 +30,7 @@ from inbox.domain.ingestion import (
 )
 from inbox.domain.mention import Mention
 from inbox.domain.network import Network
-from inbox.ports import ConnectorState
+from inbox.ports.connectors import ConnectorState
 
 log = logging.getLogger(__name__)
 

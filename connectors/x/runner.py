@@ -28,7 +28,7 @@ from connectors.x.budget import (
 )
 from connectors.x.poller import PollOutcome, XAccount, XPoller
 from inbox.domain.clock import Clock
-from inbox.ports import ApiUsageLedger, ChannelHealthStore
+from inbox.ports.connectors import ApiUsageLedger, ChannelHealthStore
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,8 @@ from inbox.domain.incidents import (
     title_for,
 )
 from inbox.domain.sla import SlaSettings
-from inbox.ports import IngestTransaction, ReplanClocks
+from inbox.ports.incidents import ReplanClocks
+from inbox.ports.ingest import IngestTransaction
 from inbox.store import incidents_sql as sql
 from inbox.store.database import Connection, Database
 from inbox.store.ingest import PgIngestTransaction

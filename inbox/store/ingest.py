@@ -15,7 +15,7 @@ from inbox.domain.media import MediaAttachment
 from inbox.domain.mention import Direction, Mention
 from inbox.domain.text import is_storable, storable_json
 from inbox.domain.threading import place_in_threads
-from inbox.ports import MentionClassification
+from inbox.ports.ingest import MentionClassification
 from inbox.store import ingest_sql as sql
 from inbox.store.database import Connection, Database
 from inbox.store.live_sql import announce_threads

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from inbox.domain.outbox import DeliveryError
-from inbox.ports import OutboundChannel
+from inbox.ports.connectors import OutboundChannel
 
 
 class ChannelDirectory:

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from inbox.domain.network import Network, NetworkAccount
-from inbox.ports import AccountRegistry, CredentialStore
+from inbox.ports.people import AccountRegistry, CredentialStore
 
 log = logging.getLogger(__name__)
 

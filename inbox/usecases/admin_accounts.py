@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from inbox.domain.errors import ConfigurationError, NotFoundError
 from inbox.domain.network import ChannelStatus
 from inbox.domain.web import WebSession
-from inbox.ports import AccountAdminStore
+from inbox.ports.people import AccountAdminStore
 from inbox.usecases.admin_access import Section, require_section
 from inbox.usecases.channels import ListChannels
 

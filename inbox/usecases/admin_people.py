@@ -32,7 +32,7 @@ from inbox.domain.workspace_settings import (
     checked_topics,
     split_list,
 )
-from inbox.ports import PasswordCheck, PeopleAdminStore, TeamAdminStore
+from inbox.ports.people import PasswordCheck, PeopleAdminStore, TeamAdminStore
 from inbox.usecases.admin_access import Section, require_admin, require_section
 from inbox.usecases.web_auth import SHORTEST_PASSWORD
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from inbox.domain.errors import PermissionDeniedError
 from inbox.domain.people import Role
 from inbox.domain.workspace_settings import WorkspacePreferences
-from inbox.ports import WorkspacePreferencesStore
+from inbox.ports.people import WorkspacePreferencesStore
 
 
 class ManageWorkspacePreferences:

@@ -16,7 +16,7 @@ from inbox.domain.documents import read_json
 from inbox.domain.errors import ConfigurationError, NotFoundError
 from inbox.domain.sla import SlaSettings
 from inbox.domain.web import WebSession
-from inbox.ports import TeamAdminStore
+from inbox.ports.people import TeamAdminStore
 from inbox.usecases.admin_access import Section, require_section
 from inbox.usecases.admin_documents import check_length, check_storable
 from inbox.usecases.admin_sla_forms import (

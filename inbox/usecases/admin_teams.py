@@ -14,7 +14,7 @@ from inbox.domain.workspace_settings import (
     checked_topics,
     split_list,
 )
-from inbox.ports import TeamAdminStore
+from inbox.ports.people import TeamAdminStore
 from inbox.usecases.admin_access import Section, require_section
 
 LONGEST_TEAM_NAME = 60

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from inbox.domain.web import WebSession
 from inbox.domain.workspace_settings import WorkspaceSummary, checked_name, checked_slug
-from inbox.ports import WorkspaceDirectory
+from inbox.ports.people import WorkspaceDirectory
 from inbox.usecases.admin_access import Section, require_section
 
 

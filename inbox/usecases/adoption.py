@@ -15,7 +15,8 @@ from inbox.domain.errors import PermissionDeniedError
 from inbox.domain.people import Role
 from inbox.domain.web import WebSession
 from inbox.domain.workspace_settings import WorkspacePreferences
-from inbox.ports import AdoptionQuery, WorkspacePreferencesStore
+from inbox.ports.pages import AdoptionQuery
+from inbox.ports.people import WorkspacePreferencesStore
 
 ADOPTION_ROLES = (Role.LEAD, Role.ADMIN)
 

@@ -21,7 +21,7 @@ from inbox.domain.bulk import AssignTarget, Skipped
 from inbox.domain.clock import Clock, utc_now
 from inbox.domain.errors import ConfigurationError, NotFoundError
 from inbox.domain.routing import ClaimedThread
-from inbox.ports import (
+from inbox.ports.routing import (
     BulkWriter,
     HandAssignmentStore,
     RoutingStore,

@@ -20,7 +20,7 @@ from inbox.domain.people import Role
 from inbox.domain.tags import MOST_TAGS, checked_tag
 from inbox.domain.thread import OPEN_STATUSES
 from inbox.domain.web import WebSession
-from inbox.ports import BulkStore
+from inbox.ports.routing import BulkStore
 from inbox.usecases.assignment import AssignSelection, AssignWaiting
 from inbox.usecases.sla import CloseWithoutReply
 from inbox.usecases.web_pages import LONGEST_SNOOZE, snooze_words

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.text import is_storable
-from inbox.ports import CannedStore
+from inbox.ports.replies import CannedStore
 
 PLACEHOLDERS = frozenset({"customer", "agent", "thread"})
 MAX_RESPONSES = 200

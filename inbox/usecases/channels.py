@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from inbox.domain.network import ChannelStatus
-from inbox.ports import ChannelQuery
+from inbox.ports.connectors import ChannelQuery
 
 
 class ListChannels:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 
 from inbox.domain.ingestion import IngestBatch, IngestResult
-from inbox.ports import ConnectorState
+from inbox.ports.connectors import ConnectorState
 
 # `IngestMentions`: each batch, its mentions and its cursor, in one transaction.
 Ingest = Callable[[int, IngestBatch], Awaitable[IngestResult]]

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from inbox.domain.errors import DatabaseUnavailableError
-from inbox.ports import HealthCheck
+from inbox.ports.connectors import HealthCheck
 
 DATABASE = "database"
 

@@ -31,7 +31,8 @@ from inbox.domain.inbound_webhooks import (
 )
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.network import Network
-from inbox.ports import InboundFormat, InboundSourceStore, OutboundDestinations
+from inbox.ports.connectors import InboundFormat, InboundSourceStore
+from inbox.ports.outbox import OutboundDestinations
 from inbox.usecases.group_commit import Ingest
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from inbox.domain.incident_history import (
 )
 from inbox.domain.incidents import Incident
 from inbox.domain.web import InboxRow, WebSession
-from inbox.ports import IncidentHistoryQuery
+from inbox.ports.pages import IncidentHistoryQuery
 from inbox.usecases.incidents import INCIDENT_ROLES
 
 # An incident page lists at most this many linked threads (the count says how many more).

@@ -41,7 +41,8 @@ from inbox.domain.incidents import (
 from inbox.domain.ingestion import IngestResult
 from inbox.domain.people import Role
 from inbox.domain.web import WebSession
-from inbox.ports import AfterCommit, IncidentIngestLink, IncidentStore, IngestTransaction
+from inbox.ports.incidents import IncidentIngestLink, IncidentStore
+from inbox.ports.ingest import AfterCommit, IngestTransaction
 from inbox.usecases.incidents_watch import ComplaintWatcher, Tick, series_key, series_name
 from inbox.usecases.sla import KeepClocks
 from routing.signals import Crossing, CrossingKind, SeriesKey, Signal, bucket_start

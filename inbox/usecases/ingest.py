@@ -15,7 +15,7 @@ from inbox.domain.ingestion import (
 )
 from inbox.domain.mention import Mention
 from inbox.domain.payload_limits import payload_bytes, screen_mention
-from inbox.ports import (
+from inbox.ports.ingest import (
     AfterCommit,
     AfterIngestHook,
     IngestStore,

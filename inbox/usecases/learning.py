@@ -14,7 +14,7 @@ import asyncio
 import logging
 
 from inbox.domain.routing import StoredCorrection
-from inbox.ports import CorrectionStore
+from inbox.ports.threads import CorrectionStore
 from routing.adjust import Correction, learn_adjustment
 from routing.classify import Classifier
 from routing.model import Adjustment, shipped_model

@@ -38,7 +38,7 @@ from inbox.domain.live import (
 )
 from inbox.domain.thread import OPEN_STATUSES
 from inbox.domain.web import InboxRow
-from inbox.ports import ChangeFeed, LiveRows
+from inbox.ports.pages import ChangeFeed, LiveRows
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from inbox.domain.media_proxy import (
     sign_link,
 )
 from inbox.domain.web import PageAttachment, PageMessage, ThreadPage, WebSession
-from inbox.ports import ImageFetcher, MediaLookup
+from inbox.ports.pages import ImageFetcher, MediaLookup
 
 # Where the web layer serves the proxy (web/media.py).
 PROXY_PATH = "/media/"

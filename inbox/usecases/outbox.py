@@ -21,7 +21,8 @@ from inbox.domain.clock import Clock
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Mention
 from inbox.domain.outbox import DeliveryError, OutboxItem
-from inbox.ports import OutboundChannels, OutboxStore
+from inbox.ports.connectors import OutboundChannels
+from inbox.ports.outbox import OutboxStore
 from inbox.usecases.ingest import IngestMentions
 
 log = logging.getLogger(__name__)

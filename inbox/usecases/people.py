@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.people import Role
-from inbox.ports import PeopleStore
+from inbox.ports.people import PeopleStore
 
 log = logging.getLogger(__name__)
 

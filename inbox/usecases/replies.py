@@ -40,7 +40,9 @@ from inbox.domain.replies import ThreadReplyFacts
 from inbox.domain.text import is_storable
 from inbox.domain.thread import Priority, ThreadKind
 from inbox.domain.web import WebSession
-from inbox.ports import CommunityAnswerStore, OutboxStore, ReplyDesk, ReplyFactsQuery, SlaQuery
+from inbox.ports.outbox import OutboxStore
+from inbox.ports.replies import CommunityAnswerStore, ReplyDesk, ReplyFactsQuery
+from inbox.ports.sla import SlaQuery
 from inbox.usecases.sla import KeepClocks
 from routing.reply_checks import (
     AnswerCheck,

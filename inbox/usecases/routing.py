@@ -30,7 +30,10 @@ from inbox.domain.mention import Mention
 from inbox.domain.presence import AgentStatus, Presence
 from inbox.domain.routing import RoutingConfig
 from inbox.domain.thread import Priority, ThreadKind
-from inbox.ports import IngestTransaction, RoutingStore, RoutingWriter, SlaQuery, ThreadEditStore
+from inbox.ports.ingest import IngestTransaction
+from inbox.ports.routing import RoutingStore, RoutingWriter
+from inbox.ports.sla import SlaQuery
+from inbox.ports.threads import ThreadEditStore
 from inbox.usecases.assignment import AssignWaiting, assign_as_rules_say, assign_changed
 from inbox.usecases.routing_config import ParsedConfig, RoutingConfigs, parse_config
 from inbox.usecases.sla import KeepClocks

@@ -27,7 +27,9 @@ from inbox.domain.errors import ConfigurationError, ConflictError, NotFoundError
 from inbox.domain.ingestion import IngestResult
 from inbox.domain.sla import SlaSettings, StoredClock, ThreadTimeline
 from inbox.domain.thread import Priority
-from inbox.ports import ClockWriter, IngestTransaction, SlaSettingsStore, WaitingThreads
+from inbox.ports.ingest import IngestTransaction
+from inbox.ports.routing import WaitingThreads
+from inbox.ports.sla import ClockWriter, SlaSettingsStore
 from sla.acknowledge import acknowledgement
 from sla.calendar import (
     WEEKDAYS,

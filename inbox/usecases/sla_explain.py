@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from inbox.domain.clock import Clock
 from inbox.domain.errors import NotFoundError
-from inbox.ports import SlaQuery
+from inbox.ports.sla import SlaQuery
 from inbox.usecases.sla import KeepClocks
 from sla.explain import Suspension, explain
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from inbox.domain.clock import Clock
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.sla import REPORT_DIMENSIONS, SlaReportRow
-from inbox.ports import SlaGauges, SlaReports
+from inbox.ports.sla import SlaGauges, SlaReports
 
 MAX_RANGE = timedelta(days=366)
 

@@ -29,7 +29,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from inbox.domain.clock import Clock
 from inbox.domain.sla import SlaEvent
-from inbox.ports import Leadership, ShiftReports, SlaTimerStore
+from inbox.ports.sla import Leadership, ShiftReports, SlaTimerStore
 from inbox.usecases.sla import KeepClocks
 from sla.calendar import is_always_open, is_open, next_closing
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from inbox.domain.thread import Thread, ThreadStatus
-from inbox.ports import ThreadQuery
+from inbox.ports.threads import ThreadQuery
 
 MAX_PAGE = 200
 

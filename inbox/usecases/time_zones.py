@@ -7,7 +7,7 @@ import functools
 import zoneinfo
 
 from inbox.domain.errors import ConfigurationError
-from inbox.ports import SlaQuery
+from inbox.ports.sla import SlaQuery
 from inbox.usecases.sla import KeepClocks
 from sla.team_zone import team_time_zone
 

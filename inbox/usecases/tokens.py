@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from inbox.domain.errors import AuthenticationError, PermissionDeniedError
 from inbox.domain.people import Role
-from inbox.ports import TokenStore
+from inbox.ports.people import TokenStore
 
 _TOKEN = re.compile(r"^inb_(\d{1,18})_([A-Za-z0-9_-]{43})$")
 

@@ -15,7 +15,7 @@ from inbox.domain.clock import Clock, utc_now
 from inbox.domain.errors import ConfigurationError, InboxError, NotFoundError
 from inbox.domain.login_throttle import LoginThrottle
 from inbox.domain.web import WebSession
-from inbox.ports import PasswordCheck, WebSessionStore
+from inbox.ports.people import PasswordCheck, WebSessionStore
 from inbox.usecases.time_zones import TeamTimeZones, checked_time_zone
 
 SESSION_LIFETIME = timedelta(hours=12)

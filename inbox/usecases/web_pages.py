@@ -21,7 +21,8 @@ from inbox.domain.web import (
     ThreadPage,
     WebSession,
 )
-from inbox.ports import InboxPageQuery, WaitingThreads
+from inbox.ports.pages import InboxPageQuery
+from inbox.ports.routing import WaitingThreads
 from inbox.usecases.assignment import AssignByHand
 from inbox.usecases.media import MediaLinks
 

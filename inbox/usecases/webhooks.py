@@ -29,7 +29,7 @@ from inbox.domain.webhooks import (
     signed_headers,
     validate_url,
 )
-from inbox.ports import OutboundDestinations, WebhookPoster, WebhookStore
+from inbox.ports.outbox import OutboundDestinations, WebhookPoster, WebhookStore
 
 log = logging.getLogger(__name__)
 

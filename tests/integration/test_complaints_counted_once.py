@@ -13,7 +13,7 @@ import pytest
 
 from inbox.domain.errors import DatabaseUnavailableError
 from inbox.domain.ingestion import IngestBatch, IngestResult
-from inbox.ports import IngestTransaction
+from inbox.ports.ingest import IngestTransaction
 from inbox.store.database import Database
 from inbox.store.incidents import PgIncidentIngestLink
 from inbox.store.ingest import PgIngestStore

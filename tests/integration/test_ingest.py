@@ -16,7 +16,7 @@ from inbox.domain.ingestion import (
 )
 from inbox.domain.mention import Mention
 from inbox.domain.network import Network
-from inbox.ports import IngestTransaction
+from inbox.ports.ingest import IngestTransaction
 from inbox.store.database import Database
 from inbox.store.ingest import PgIngestStore
 from inbox.store.workspaces import PgWorkspaceStore

@@ -13,7 +13,7 @@ from inbox.bootstrap import build_services
 from inbox.domain.ingestion import ConnectorCursor, IngestBatch, IngestResult
 from inbox.domain.mention import Author, Mention
 from inbox.domain.network import Network
-from inbox.ports import IngestTransaction
+from inbox.ports.ingest import IngestTransaction
 from inbox.store.database import Database
 from inbox.store.ingest import PgIngestStore, PgIngestTransaction
 from inbox.usecases.group_commit import GroupCommit

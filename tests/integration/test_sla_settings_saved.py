@@ -13,7 +13,7 @@ import pytest
 from inbox.bootstrap import build_services
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.ingestion import IngestBatch
-from inbox.ports import ClockWriter
+from inbox.ports.sla import ClockWriter
 from inbox.store.database import Database
 from inbox.store.sla_clocks import PgSlaSettingsStore
 from inbox.usecases.services import Services

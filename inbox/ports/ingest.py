@@ -1,0 +1,97 @@
+"""Ingestion: classifying a batch, its one transaction, what runs after it commits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING, Protocol
+
+from inbox.domain.ingestion import IngestBatch, IngestResult
+from inbox.domain.mention import Mention
+from inbox.domain.thread import Priority, ThreadKind
+
+if TYPE_CHECKING:
+    from inbox.ports.routing import (
+        RoutingWriter,
+    )
+    from inbox.ports.sla import (
+        ClockWriter,
+    )
+
+
+class MentionClassification(Protocol):
+    """What a classifier decides about one inbound mention, and why."""
+
+    @property
+    def kind(self) -> ThreadKind: ...
+
+    @property
+    def language(self) -> str | None: ...
+
+    @property
+    def priority(self) -> Priority: ...
+
+    @property
+    def topics(self) -> tuple[str, ...]: ...
+
+    @property
+    def suggest_private_message(self) -> bool: ...
+
+    def as_dict(self) -> dict[str, object]:
+        """Everything decided, with the reasons, as stored (personal data masked)."""
+        ...
+
+
+class MentionClassifier(Protocol):
+    """Runs before the batch transaction opens, one answer per mention."""
+
+    async def classify(
+        self, workspace_id: int, mentions: Sequence[Mention]
+    ) -> Sequence[MentionClassification]: ...
+
+
+class IngestTransaction(Protocol):
+    """One open batch transaction. Everything written through it commits or rolls back together."""
+
+    async def write_batch(
+        self,
+        workspace_id: int,
+        batch: IngestBatch,
+        classifications: Sequence[MentionClassification] | None = None,
+    ) -> IngestResult: ...
+
+    async def notify_threads_changed(
+        self, workspace_id: int, thread_ids: frozenset[int]
+    ) -> None: ...
+
+    @property
+    def clocks(self) -> ClockWriter: ...
+
+    @property
+    def routing(self) -> RoutingWriter: ...
+
+
+# What a hook has ingestion do once its batch has committed: no I/O, nothing that can fail
+# for the batch's sake (the batch is stored by then).
+AfterCommit = Callable[[], None]
+
+
+class AfterIngestHook(Protocol):
+    """Runs inside the batch transaction after the mentions are written.
+
+    SLA clocks start here and routing writes its assignments here, so that a crash never leaves
+    a mention without its clock or its assignment. What must follow only a stored batch (the
+    in-memory counts of the outage detector) is returned as an `AfterCommit`: ingestion runs
+    it once the transaction has committed, and never for a transaction that rolled back (a
+    batch retried, split or refused would otherwise be counted again, or counted unstored).
+    """
+
+    async def __call__(
+        self, tx: IngestTransaction, workspace_id: int, result: IngestResult
+    ) -> AfterCommit | None: ...
+
+
+class IngestStore(Protocol):
+    def batch_transaction(
+        self, workspace_id: int
+    ) -> AbstractAsyncContextManager[IngestTransaction]: ...

@@ -53,6 +53,22 @@ async def _desk(browser: Any, base: str, viewport: dict[str, int]) -> Any:
     return page
 
 
+async def _parcel_opened(
+    browser: Any,
+    base: str,
+    services: Services,
+    db: Database,
+    workspace_id: int,
+    viewport: dict[str, int],
+) -> Any:
+    """The desk with the parcel thread opened from the list by a click."""
+    await _two_threads(services, db, workspace_id)
+    page = await _desk(browser, base, viewport)
+    await page.click("#rows a:has-text('where is my parcel')")
+    await page.wait_for_selector("#desk-thread .conversation")
+    return page
+
+
 async def _still_the_same_document(page: Any) -> bool:
     return bool(await page.evaluate("window.__sameDocument === true"))
 
@@ -67,10 +83,7 @@ async def test_a_thread_opens_beside_the_list_without_leaving_it(
     viewport: dict[str, int],
 ) -> None:
     _, base = client
-    await _two_threads(services, db, workspace_id)
-    page = await _desk(browser, base, viewport)
-    await page.click("#rows a:has-text('where is my parcel')")
-    await page.wait_for_selector("#desk-thread .conversation")
+    page = await _parcel_opened(browser, base, services, db, workspace_id, viewport)
     assert await _still_the_same_document(page)
     assert "thread=" in page.url
     assert "/inbox?view=all" in page.url
@@ -164,9 +177,6 @@ async def test_axe_finds_nothing_serious_on_the_desk_with_a_thread_open(
     viewport: dict[str, int],
 ) -> None:
     _, base = client
-    await _two_threads(services, db, workspace_id)
-    page = await _desk(browser, base, viewport)
-    await page.click("#rows a:has-text('where is my parcel')")
-    await page.wait_for_selector("#desk-thread .conversation")
+    page = await _parcel_opened(browser, base, services, db, workspace_id, viewport)
     assert await serious_violations(page) == []
     await page.close()

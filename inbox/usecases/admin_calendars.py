@@ -24,7 +24,7 @@ from inbox.domain.errors import ConfigurationError, NotFoundError
 from inbox.domain.web import WebSession
 from inbox.domain.workspace_settings import checked_email, checked_name, split_list
 from inbox.usecases.admin_access import Section, require_section
-from inbox.usecases.sla import SaveSlaSettings
+from inbox.usecases.sla_settings import SaveSlaSettings
 from sla.calendar import (
     FIRST_DATE,
     LAST_DATE,

@@ -14,7 +14,8 @@ from datetime import datetime
 from inbox.domain.sla import SlaSettings
 from inbox.domain.sla_alerts import PendingShiftReport, PendingSlaEvent, SlaDispatch
 from inbox.ports.sla import SlaDispatchStore, SlaQuery
-from inbox.usecases.sla import DEFAULT_SETTINGS, KeepClocks
+from inbox.usecases.sla import KeepClocks
+from inbox.usecases.sla_rules import DEFAULT_SETTINGS
 from sla.alerts import AlertSubject, Person, on_call_of, plan_alert
 from sla.calendar import WEEKDAYS, Calendar, calendar_from_config
 

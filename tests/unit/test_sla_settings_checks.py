@@ -11,7 +11,7 @@ import pytest
 
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.sla import SlaSettings
-from inbox.usecases.sla import SlaRules
+from inbox.usecases.sla_rules import SlaRules
 from sla.calendar import (
     MAX_HOLIDAYS,
     MAX_ON_CALL,

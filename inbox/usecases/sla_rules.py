@@ -15,13 +15,8 @@ from pydantic import ValidationError
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.sla import SlaSettings, ThreadTimeline
 from inbox.domain.thread import Priority
-from sla.calendar import (
-    WEEKDAYS,
-    Calendar,
-    CalendarError,
-    calendar_from_config,
-    is_always_open,
-)
+from sla.calendar import WEEKDAYS, Calendar, CalendarError, is_always_open
+from sla.calendar_config import calendar_from_config
 from sla.policy import (
     ClockKind,
     PolicyBook,

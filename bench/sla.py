@@ -38,7 +38,8 @@ from inbox.store.migrate import migrate
 from inbox.store.sla_timer import PgSlaTimerStore
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.sla_timer import SlaTimer
-from sla.calendar import WeeklyCalendar, calendar_from_config, deadline
+from sla.calendar import WeeklyCalendar, deadline
+from sla.calendar_config import calendar_from_config
 
 HOLIDAYS_2026 = [
     "2026-01-01",

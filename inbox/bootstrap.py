@@ -118,10 +118,12 @@ from inbox.usecases.routing import (
 from inbox.usecases.routing_config import RoutingConfigs
 from inbox.usecases.services import Services
 from inbox.usecases.setup import WorkspaceSetup
-from inbox.usecases.sla import CloseWithoutReply, KeepClocks, SaveSlaSettings
+from inbox.usecases.sla import KeepClocks
 from inbox.usecases.sla_alerts import DispatchSlaEvents
+from inbox.usecases.sla_close import CloseWithoutReply
 from inbox.usecases.sla_explain import ExplainThreadSla
 from inbox.usecases.sla_reports import SlaNow, SlaReport
+from inbox.usecases.sla_settings import SaveSlaSettings
 from inbox.usecases.sla_timer import SlaTimer
 from inbox.usecases.threads import ListThreads
 from inbox.usecases.time_zones import TeamTimeZones

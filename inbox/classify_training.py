@@ -29,7 +29,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from inbox.domain.errors import ConfigurationError
 from routing.classify import Classifier
-from routing.model import HEADS, LinearModel, ThresholdEffect, message_features
+from routing.features import message_features
+from routing.model import LinearModel, ThresholdEffect
+from routing.scored import HEADS
 
 SEED = 20261216
 FOLDS = 5

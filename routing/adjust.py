@@ -19,13 +19,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from routing.classify import Classifier
-from routing.model import (
-    HEADS,
-    Adjustment,
-    LinearModel,
-    message_features,
-    shipped_fingerprint,
-)
+from routing.features import message_features
+from routing.model import Adjustment, LinearModel, shipped_fingerprint
+from routing.scored import HEADS
 
 # L2 pull toward the shipped model, per example: a single correction moves the workspace's
 # model a little, a pattern repeated by several corrections moves it a lot.

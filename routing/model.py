@@ -7,7 +7,7 @@ complaint is), and `high` (is it high or urgent). Its weights are a JSON file sh
 package (`routing/models/classifier.json`), written by `inbox classify train`; reading it
 needs neither numpy nor the training libraries, and nothing here reaches the network.
 
-Features (one function, `message_features`, is the reference that training uses):
+Features (routing.features; `message_features` is the reference that training uses):
 - words and pairs of adjacent words, after folding (see routing.cues);
 - character n-grams of 3 to 5 letters inside each word, padded with a space at each end, so
   that "disconnecting", "disconnected" and a typo share most of their evidence;
@@ -21,245 +21,28 @@ Scoring is a sum over the features present in the message. Words repeat across m
 so each word's own evidence (its unigram and its n-grams) is summed once per model and kept
 in a bounded cache; the exact sum is the same as `message_features` dotted with the weights.
 
-Explanations: every feature comes from a span of tokens (a word, a pair, a cue's phrase), so
-each token gets its share of a head's score; the reasons are the runs of adjacent tokens that
-pushed the decision most, with their weight in log-odds ("'line is dead' +2.1").
+Explanations: each token's share of a head's score, and the runs of tokens that pushed it
+most, are routing.scored's.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import itertools
 import json
 import math
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from inbox.domain.errors import InboxError
+from routing.features import CHAR_SCALE, Signal, feature_scale, message_features, word_ngrams
+from routing.scored import HEADS, Part, Scored
 
-HEADS = ("complaint", "question", "praise", "high")
 FORMAT = 1
-NGRAM_SIZES = (3, 4, 5)
-# An n-gram's value beside a word's: a word has a dozen n-grams, and at full value they
-# would take the evidence from the words and phrases that explain a decision best (chosen
-# by cross-validation on the training part: 0.5 scored as well as 1.0 or better).
-CHAR_SCALE = 0.5
-SHORTEST_NGRAM_WORD = 2  # letters; single letters and digits carry no n-gram of their own
 WORD_CACHE_SIZE = 100_000
 SHIPPED_MODEL = Path(__file__).resolve().parent / "models" / "classifier.json"
-# A token's share of a head's score below this (log-odds) is not worth an agent's attention.
-SALIENT = 0.15
-REASONS_SHOWN = 3
-# VADER's own scalar for a negated word ("not good" weighs -0.74 of "good").
-VADER_NEGATION = -0.74
-VADER_NEGATION_REACH = 3  # tokens before a word where a negator turns it around
-
-
-# How the signals tied to no words are named in the reasons an agent reads.
-SIGNAL_LABELS = {
-    "lex capitals": "written in capitals",
-    "lex marks": "repeated ! and ?",
-    "lang en": "written in English",
-    "lang fr": "written in French",
-    "lang other": "written in another language",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Signal:
-    """A named numeric feature from outside the n-grams (a lexicon's score), with the token
-    spans that made it and how much each contributed, for the explanation."""
-
-    name: str
-    value: float
-    parts: tuple[tuple[int, int, float], ...] = ()  # (start, end, share of the value)
-
-
-@dataclass(frozen=True, slots=True)
-class Phrase:
-    """A run of adjacent tokens and its weight toward a decision, in log-odds."""
-
-    words: str
-    weight: float
-    quoted: bool = True  # words of the message; else a property of it ("written in capitals")
-
-    def shown(self) -> str:
-        words = f"'{self.words}'" if self.quoted else self.words
-        return f"{words} {self.weight:+.1f}"
-
-
-# A piece of evidence for the explanation: the token positions it is shared among (none: a
-# property of the whole message) and what it adds to each head, before calibration.
-Part = tuple[tuple[int, ...], tuple[float, ...]]
-
-
-@dataclass(slots=True)
-class Scored:
-    """A message's probabilities by head, and what each token contributed to each head
-    (worked out only for the heads whose reasons are asked for: most are never shown)."""
-
-    probabilities: dict[str, float]
-    tokens: Sequence[str]
-    parts: list[Part]
-    named: list[tuple[str, tuple[float, ...]]]  # signals tied to no span (capitals, ...)
-    slopes: tuple[float, ...]  # the calibration's, per head: shares in calibrated log-odds
-    adjusted: list[Part] = field(default_factory=list)  # already in calibrated log-odds
-    _shares: dict[int, list[float]] = field(default_factory=dict)
-
-    def probability(self, head: str) -> float:
-        return self.probabilities[head]
-
-    def shares(self, head: str) -> list[float]:
-        """Per token, its share of the head's score in calibrated log-odds."""
-        index = HEADS.index(head)
-        found = self._shares.get(index)
-        if found is None:
-            found = [0.0] * len(self.tokens)
-            slope = self.slopes[index]
-            for parts, scale in ((self.parts, slope), (self.adjusted, 1.0)):
-                for positions, weights in parts:
-                    if positions and weights[index]:
-                        each = weights[index] * scale / len(positions)
-                        for position in positions:
-                            found[position] += each
-            self._shares[index] = found
-        return found
-
-    def _run(self, shares: Sequence[float], start: int, end: int) -> list[Phrase]:
-        first, end = _trimmed(self.tokens, start, end)
-        words = " ".join(self.tokens[first:end])
-        if not _SAYS_SOMETHING.search(words):  # a lone comma says nothing
-            return []
-        return [Phrase(words, sum(shares[first:end]))]
-
-    def phrases(self, head: str, *, against: bool = False) -> list[Phrase]:
-        """The runs of adjacent tokens that pushed `head` up (or down, `against`) most,
-        strongest first, at most `REASONS_SHOWN`."""
-        index = HEADS.index(head)
-        sign = -1.0 if against else 1.0
-        shares = self.shares(head)
-        runs: list[Phrase] = []
-        start = None
-        for position, share in enumerate(shares):
-            if sign * share >= SALIENT:
-                if start is None:
-                    start = position
-            elif start is not None:
-                runs.extend(self._run(shares, start, position))
-                start = None
-        if start is not None:
-            runs.extend(self._run(shares, start, len(shares)))
-        slope = self.slopes[index]
-        runs.extend(
-            Phrase(SIGNAL_LABELS.get(name, name), slope * weights[index], quoted=False)
-            for name, weights in self.named
-            if sign * slope * weights[index] >= SALIENT
-        )
-        runs.sort(key=lambda p: (-abs(p.weight), p.words))
-        return runs[:REASONS_SHOWN]
-
-
-def _trimmed(tokens: Sequence[str], start: int, end: int) -> tuple[int, int]:
-    """The run without the punctuation at its edges ("nobody answers", not "nobody
-    answers ."), unless punctuation is all it is ("?")."""
-    first, last = start, end
-    while first < last and not _WORDLIKE.search(tokens[first]):
-        first += 1
-    while last > first and not _WORDLIKE.search(tokens[last - 1]):
-        last -= 1
-    return (first, last) if first < last else (start, end)
-
-
-_WORDLIKE = re.compile(r"[^\W_]")
-_SAYS_SOMETHING = re.compile(r"[^\W_]|[?!]")
-
-
-# --- features ------------------------------------------------------------------------
-
-
-def _scale(token_count: int) -> float:
-    return 1.0 / math.sqrt(token_count + 1)
-
-
-def word_ngrams(word: str) -> list[str]:
-    """The character n-grams of one word, padded: " line " gives " li", "lin", "ine", ..."""
-    if len(word) < SHORTEST_NGRAM_WORD or not any(c.isalpha() for c in word):
-        return []
-    padded = f" {word} "
-    return [padded[i : i + size] for size in NGRAM_SIZES for i in range(len(padded) - size + 1)]
-
-
-def message_features(tokens: Sequence[str], signals: Iterable[Signal]) -> dict[str, float]:
-    """The reference feature vector (training uses it; scoring computes the same sum)."""
-    distinct = dict.fromkeys(tokens)
-    scale = _scale(len(distinct))
-    found: dict[str, float] = {}
-    for token in distinct:
-        found[f"w {token}"] = scale
-        for gram in word_ngrams(token):
-            name = f"c {gram}"
-            found[name] = found.get(name, 0.0) + scale * CHAR_SCALE
-    for pair in dict.fromkeys(itertools.pairwise(tokens)):
-        found[f"b {pair[0]} {pair[1]}"] = scale
-    for signal in signals:
-        if signal.value:
-            found[signal.name] = found.get(signal.name, 0.0) + signal.value
-    return found
-
-
-@functools.cache
-def vader_lexicon() -> dict[str, float]:
-    """VADER's English valences (-4 to +4), read from the file its package ships."""
-    text = resources.files("vaderSentiment").joinpath("vader_lexicon.txt").read_text("utf-8")
-    valences: dict[str, float] = {}
-    for line in text.splitlines():
-        parts = line.split("\t")
-        if len(parts) >= 2 and " " not in parts[0]:
-            valences[parts[0]] = float(parts[1])
-    return valences
-
-
-def valence_signals(tokens: Sequence[str], negator_ends: Sequence[int]) -> list[Signal]:
-    """The sum of negative and of positive valences of the English words, a word after a
-    negator counted the other way round (VADER's rule); squashed with log1p so that a long
-    rant does not outweigh everything else."""
-    valences = vader_lexicon()
-    negative: list[tuple[int, int, float]] = []
-    positive: list[tuple[int, int, float]] = []
-    for index, token in enumerate(tokens):
-        valence = valences.get(token)
-        if valence is None:
-            continue
-        if any(index - VADER_NEGATION_REACH <= end < index for end in negator_ends):
-            valence *= VADER_NEGATION
-        (negative if valence < 0 else positive).append((index, index + 1, abs(valence)))
-    return [
-        _squashed("vader negative", negative),
-        _squashed("vader positive", positive),
-    ]
-
-
-def _squashed(name: str, parts: list[tuple[int, int, float]]) -> Signal:
-    total = sum(p[2] for p in parts)
-    if not total:
-        return Signal(name, 0.0)
-    # Sign kept: a workspace may add cues of negative weight.
-    value = math.copysign(math.log1p(abs(total)), total)
-    return Signal(name, value, tuple((s, e, v / total) for s, e, v in parts))
-
-
-def squashed_signal(name: str, parts: Sequence[tuple[int, int, float]]) -> Signal:
-    """A lexicon group's score as a feature: log1p of its weights' sum, shared among the
-    phrases that made it in proportion to their weights."""
-    return _squashed(name, list(parts))
-
-
-# --- the model -----------------------------------------------------------------------
 
 
 class ModelFileError(InboxError, ValueError):
@@ -374,7 +157,7 @@ class LinearModel:
         where: dict[str, list[int]] = {}
         for index, token in enumerate(tokens):
             where.setdefault(token, []).append(index)
-        scale = _scale(len(where))
+        scale = feature_scale(len(where))
         parts: list[Part] = []
         named: list[tuple[str, tuple[float, ...]]] = []
         c, q, p, h = 0.0, 0.0, 0.0, 0.0  # the heads' sums (HEADS' order), unrolled for speed

@@ -44,7 +44,7 @@ from routing.rules_document import (
 )
 
 if TYPE_CHECKING:
-    from routing.classify import Classification
+    from routing.classification import Classification
 
 _RANK = {priority.value: rank for rank, priority in enumerate(PRIORITY_ORDER)}
 

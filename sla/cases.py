@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from inbox.domain.errors import InboxError
-from sla.calendar import Calendar, CalendarError, business_time, calendar_from_config, deadline
+from sla.calendar import Calendar, CalendarError, business_time, deadline
+from sla.calendar_config import calendar_from_config
 
 Pause = tuple[datetime, datetime | None]
 

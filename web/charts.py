@@ -117,29 +117,70 @@ def column_chart(
     are zero and the slivers would read as one more line."""
     _check_key(key)
     count = len(categories)
-    for series in (*bars, *lines):
-        if len(series.values) != count:
-            raise ValueError(f"series {series.name!r} has {len(series.values)} values for {count}")
-    if count == 0:
-        raise ValueError("a chart needs at least one category")
-    shown = [v for s in (*bars, *lines) for v in s.values if v is not None]
-    ticks = (
-        [0.0, 25.0, 50.0, 75.0, 100.0]
-        if as_percent
-        else nice_ticks(max(shown, default=0), whole=True)
-    )
-    top = ticks[-1]
-    fmt = percent if as_percent else number
-    band = 100 / count
-
-    def y(value: float) -> float:
-        return round(height - height * min(value, top) / top, 2)
-
-    parts: list[str] = []
+    ticks = _value_ticks(count, (*bars, *lines), as_percent=as_percent)
     if highlight is not None:
         first, last = highlight
         if not 0 <= first <= last < count:
             raise ValueError(f"highlight {highlight} outside 0..{count - 1}")
+    band = 100 / count
+    y = _value_scale(height, ticks[-1])
+    grid = _grid(ticks, y, band, height, y_label, highlight, as_percent=as_percent)
+    parts = [
+        grid,
+        _columns(bars, categories, band, y, highlight, zero_marks),
+        _lines(lines, categories, band, y),
+        f'<line class="chart-axis" x1="0" x2="100%" y1="{height}" y2="{height}"/>'
+        + _category_labels(categories, labels, sublabels, band, height),
+    ]
+    svg = (
+        f'<svg class="chart-plot" width="100%" height="{height}" overflow="visible"'
+        f' role="img" aria-labelledby="{key}-title {key}-desc">'
+        f'<title id="{key}-title">{escape(title)}</title>'
+        f'<desc id="{key}-desc">{escape(summary)}</desc>{"".join(parts)}</svg>'
+    )
+    legend = _legend(bars, lines, highlight_label if highlight is not None else "")
+    table = _columns_table(key, title, table_head, categories, bars, lines, quiet_rows)
+    below = _room_below(list(labels) if labels is not None else list(categories), sublabels)
+    return _figure(key, title, summary, legend, svg, table, f"chart-columns{below}")
+
+
+def _value_ticks(count: int, series: Sequence[Series], *, as_percent: bool) -> list[float]:
+    """The value axis' ticks: 0–100% for shares, else round counts up to the largest value.
+    Every series must have a value per category, and there must be a category."""
+    for one in series:
+        if len(one.values) != count:
+            raise ValueError(f"series {one.name!r} has {len(one.values)} values for {count}")
+    if count == 0:
+        raise ValueError("a chart needs at least one category")
+    if as_percent:
+        return [0.0, 25.0, 50.0, 75.0, 100.0]
+    shown = [v for one in series for v in one.values if v is not None]
+    return nice_ticks(max(shown, default=0), whole=True)
+
+
+def _value_scale(height: int, top: float) -> _Scale:
+    def y(value: float) -> float:
+        return round(height - height * min(value, top) / top, 2)
+
+    return y
+
+
+def _grid(
+    ticks: Sequence[float],
+    y: _Scale,
+    band: float,
+    height: int,
+    y_label: str,
+    highlight: tuple[int, int] | None,
+    *,
+    as_percent: bool,
+) -> str:
+    """Under the marks: the highlighted categories' shade, the ticks' lines and values, and
+    the axis' name."""
+    fmt = percent if as_percent else number
+    parts: list[str] = []
+    if highlight is not None:
+        first, last = highlight
         parts.append(
             f'<rect class="chart-highlight" x="{_pc(first * band)}" y="0"'
             f' width="{_pc((last - first + 1) * band)}" height="{height}"/>'
@@ -152,33 +193,38 @@ def column_chart(
         )
     if y_label:
         parts.append(f'<text class="chart-axis-label" x="0" y="-10">{escape(y_label)}</text>')
-    parts.append(_columns(bars, categories, band, y, highlight, zero_marks))
-    parts.append(_lines(lines, categories, band, y))
-    parts.append(
-        f'<line class="chart-axis" x1="0" x2="100%" y1="{height}" y2="{height}"/>'
-        + _category_labels(categories, labels, sublabels, band, height)
-    )
-    svg = (
-        f'<svg class="chart-plot" width="100%" height="{height}" overflow="visible"'
-        f' role="img" aria-labelledby="{key}-title {key}-desc">'
-        f'<title id="{key}-title">{escape(title)}</title>'
-        f'<desc id="{key}-desc">{escape(summary)}</desc>{"".join(parts)}</svg>'
-    )
-    legend = _legend(bars, lines, highlight_label if highlight is not None else "")
+    return "".join(parts)
+
+
+def _columns_table(
+    key: str,
+    title: str,
+    head: str,
+    categories: Sequence[str],
+    bars: Sequence[Series],
+    lines: Sequence[Series],
+    quiet_rows: Callable[[int], str] | None,
+) -> str:
+    """The figures table; with `quiet_rows`, without the categories where every bar is 0,
+    their count said in a sentence under it."""
     quiet = (
-        {i for i in range(count) if all(b.values[i] == 0 for b in bars)} if quiet_rows else set()
+        {i for i in range(len(categories)) if all(b.values[i] == 0 for b in bars)}
+        if quiet_rows
+        else set()
     )
-    table = _table(key, title, table_head, categories, (*bars, *lines), quiet)
+    table = _table(key, title, head, categories, (*bars, *lines), quiet)
     if quiet and quiet_rows is not None:
         note = f'<p class="chart-summary">{escape(quiet_rows(len(quiet)))}</p>'
         table = table.replace("</div></details>", f"</div>{note}</details>")
-    named = list(labels) if labels is not None else list(categories)
+    return table
+
+
+def _room_below(named: Sequence[str | None], sublabels: Sequence[str]) -> str:
+    """Room under the axis for as many lines of labels (`.below-N` in the stylesheet; one
+    line is the plot's own padding)."""
     lines_below = max((label.count("\n") + 1 for label in named if label), default=0)
     lines_below += 1 if any(sublabels) else 0
-    # Room under the axis for as many lines of labels (`.below-N` in the stylesheet; one
-    # line is the plot's own padding).
-    below = f" below-{min(lines_below, 4)}" if lines_below > 1 else ""
-    return _figure(key, title, summary, legend, svg, table, f"chart-columns{below}")
+    return f" below-{min(lines_below, 4)}" if lines_below > 1 else ""
 
 
 def bar_list(key: str, *, title: str, summary: str, rows: Sequence[Bar], head: str = "") -> Markup:

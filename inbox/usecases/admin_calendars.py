@@ -24,16 +24,13 @@ from inbox.domain.errors import ConfigurationError, NotFoundError
 from inbox.domain.web import WebSession
 from inbox.domain.workspace_settings import checked_email, checked_name, split_list
 from inbox.usecases.admin_access import Section, require_section
-from inbox.usecases.sla import SaveSlaSettings
-from sla.calendar import (
+from inbox.usecases.sla_settings import SaveSlaSettings
+from sla.calendar import WEEKDAYS, CalendarError, WeeklyCalendar, Window
+from sla.calendar_config import (
     FIRST_DATE,
     LAST_DATE,
     MAX_HOLIDAYS,
     MAX_WINDOWS_PER_DAY,
-    WEEKDAYS,
-    CalendarError,
-    WeeklyCalendar,
-    Window,
     calendar_from_config,
 )
 

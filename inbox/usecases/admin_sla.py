@@ -33,7 +33,7 @@ from inbox.usecases.admin_sla_forms import (
     rule_position,
     rule_views,
 )
-from inbox.usecases.sla import SaveSlaSettings
+from inbox.usecases.sla_settings import SaveSlaSettings
 from sla.policy import PolicyBook
 
 

@@ -22,7 +22,7 @@ from inbox.domain.thread import OPEN_STATUSES
 from inbox.domain.web import WebSession
 from inbox.ports.routing import BulkStore
 from inbox.usecases.assignment import AssignSelection, AssignWaiting
-from inbox.usecases.sla import CloseWithoutReply
+from inbox.usecases.sla_close import CloseWithoutReply
 from inbox.usecases.web_pages import LONGEST_SNOOZE, snooze_words
 
 log = logging.getLogger(__name__)

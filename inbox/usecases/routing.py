@@ -37,7 +37,7 @@ from inbox.ports.threads import ThreadEditStore
 from inbox.usecases.assignment import AssignWaiting, assign_as_rules_say, assign_changed
 from inbox.usecases.routing_config import ParsedConfig, RoutingConfigs, parse_config
 from inbox.usecases.sla import KeepClocks
-from routing.classify import Classification
+from routing.classification import Classification
 from routing.rules import RuleOutcome, apply_rules_many, fired_counts
 from sla.calendar import is_open
 from sla.team_zone import team_calendar

@@ -20,9 +20,10 @@ from inbox.usecases.live import LiveUpdates
 from inbox.usecases.media import MediaProxy
 from inbox.usecases.replies import CommunityAnswers, Replies
 from inbox.usecases.routing import CorrectClassification, RoutingSettings, SetStatus
-from inbox.usecases.sla import CloseWithoutReply, SaveSlaSettings
+from inbox.usecases.sla_close import CloseWithoutReply
 from inbox.usecases.sla_explain import ExplainThreadSla
 from inbox.usecases.sla_reports import SlaNow, SlaReport
+from inbox.usecases.sla_settings import SaveSlaSettings
 from inbox.usecases.threads import ListThreads
 from inbox.usecases.tokens import ApiTokens
 from inbox.usecases.web_auth import WebLogins

@@ -12,7 +12,8 @@ from inbox.domain.web import WebSession
 from inbox.store.database import Database
 from inbox.store.sla_clocks import PgSlaSettingsStore
 from inbox.usecases.admin_calendars import ComingHoliday, ManageCalendars
-from inbox.usecases.sla import KeepClocks, SaveSlaSettings
+from inbox.usecases.sla import KeepClocks
+from inbox.usecases.sla_settings import SaveSlaSettings
 
 pytestmark = pytest.mark.integration
 

@@ -16,7 +16,8 @@ from inbox.store.database import Database
 from inbox.store.routing import PgRoutingStore
 from inbox.usecases.routing import ClassifyMentions
 from inbox.usecases.routing_config import DEFAULT_CONFIG, ParsedConfig, RoutingConfigs
-from routing.classify import Classification, Classifier
+from routing.classification import Classification
+from routing.classify import Classifier
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration

@@ -17,7 +17,9 @@ from inbox.ports.sla import ClockWriter
 from inbox.store.database import Database
 from inbox.store.sla_clocks import PgSlaSettingsStore
 from inbox.usecases.services import Services
-from inbox.usecases.sla import KeepClocks, SaveSlaSettings, SlaRules
+from inbox.usecases.sla import KeepClocks
+from inbox.usecases.sla_rules import SlaRules
+from inbox.usecases.sla_settings import SaveSlaSettings
 from sla.calendar import CalendarError
 from tests.factories import T0, mention
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from inbox.domain.thread import ThreadKind
 from routing.adjust import Correction, learn_adjustment
 from routing.classify import Classifier
-from routing.model import message_features, shipped_model
+from routing.features import message_features
+from routing.model import shipped_model
 
 CLASSIFIER = Classifier()
 KIOSK = [

@@ -16,7 +16,8 @@ from inbox.domain.routing import RoutingConfig
 from inbox.domain.thread import ThreadKind
 from inbox.usecases.routing_config import parse_config
 from routing.classify import Classifier
-from routing.model import LinearModel, message_features, shipped_model
+from routing.features import message_features
+from routing.model import LinearModel, shipped_model
 
 PROJECT_WRITTEN = Path(__file__).resolve().parent.parent / "data" / "brand_messages.jsonl"
 CLASSIFIER = Classifier()

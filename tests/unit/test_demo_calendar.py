@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 from inbox.demo_calendar import ZONE, office_calendar, opening
 from inbox.demo_day import CUSTOMERS, EARLIER, Earlier
 from inbox.domain.thread import Priority
-from inbox.usecases.sla import ACKNOWLEDGE_WITHIN
+from inbox.usecases.sla_plan import ACKNOWLEDGE_WITHIN
 from routing.classify import Classifier
-from sla.calendar import business_time, calendar_from_config, deadline, is_open
+from sla.calendar import business_time, deadline, is_open
+from sla.calendar_config import calendar_from_config
 
 FIRST_RESPONSE = timedelta(minutes=60)
 HIGH_PRIORITY_FIRST_RESPONSE = timedelta(minutes=15)

@@ -18,7 +18,7 @@ from routing.reply_checks import (
     counted_length,
     room,
 )
-from sla.calendar import calendar_from_config
+from sla.calendar_config import calendar_from_config
 
 PARIS = ZoneInfo("Europe/Paris")
 OFFICE = calendar_from_config(

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from inbox.domain.thread import Priority, ThreadKind
-from routing.classify import Classification
+from routing.classification import Classification
 from routing.personal_data import PersonalData
 from routing.rules import RuleFacts, RuleOutcome, apply_rules, apply_rules_many, fired_counts
 from routing.rules_document import WEEKDAYS, RuleBook, RuleError

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sla.alerts import AlertSubject, Person, on_call_of, plan_alert
-from sla.calendar import calendar_from_config
+from sla.calendar_config import calendar_from_config
 
 OFFICE_CONFIG = {
     "tz": "Europe/Paris",

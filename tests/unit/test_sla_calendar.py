@@ -15,12 +15,12 @@ from sla.calendar import (
     WeeklyCalendar,
     Window,
     business_time,
-    calendar_from_config,
     deadline,
     is_open,
     next_closing,
     next_opening,
 )
+from sla.calendar_config import calendar_from_config
 
 PARIS = ZoneInfo("Europe/Paris")
 WEEKDAYS_9_TO_19 = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sla.calendar import calendar_from_config
+from sla.calendar_config import calendar_from_config
 
 OFFICE = {"tz": "Europe/Paris", "weekly": {"mon": [["09:00", "18:00"]]}}
 

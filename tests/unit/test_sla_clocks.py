@@ -12,7 +12,8 @@ from inbox.domain.network import Network
 from inbox.domain.sla import SlaSettings, StoredClock, ThreadTimeline, TimelineEntry
 from inbox.domain.thread import Priority, ThreadKind
 from inbox.usecases.sla import KeepClocks
-from sla.calendar import WEEKDAYS, business_time, calendar_from_config, is_open
+from sla.calendar import WEEKDAYS, business_time, is_open
+from sla.calendar_config import calendar_from_config
 from sla.clocks import ClockSpan, ResolutionSpan, TimelineMessage, resolution_spans, response_spans
 from sla.policy import ClockKind, SlaPolicy, plan_clock
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sla.calendar import calendar_from_config, deadline
+from sla.calendar import deadline
+from sla.calendar_config import calendar_from_config
 from sla.explain import explain
 
 PARIS = ZoneInfo("Europe/Paris")

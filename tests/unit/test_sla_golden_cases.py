@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from sla.calendar import business_time, calendar_from_config, deadline
+from sla.calendar import business_time, deadline
+from sla.calendar_config import calendar_from_config
 from tests.shared_data import require_shared_data
 
 

@@ -23,7 +23,8 @@ from inbox.domain.sla import (
 )
 from inbox.domain.thread import Priority, ThreadKind
 from inbox.usecases.sla import KeepClocks
-from sla.calendar import business_time, calendar_from_config, deadline
+from sla.calendar import business_time, deadline
+from sla.calendar_config import calendar_from_config
 from sla.explain import Suspension, explain
 from sla.policy import ClockKind, SlaPolicy, Targets, clock_pauses, plan_clock
 

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from inbox.domain.network import Network
 from inbox.domain.thread import Priority, ThreadKind
-from sla.calendar import calendar_from_config
+from sla.calendar_config import calendar_from_config
 from sla.policy import (
     ClockKind,
     Condition,

@@ -11,18 +11,15 @@ import pytest
 
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.sla import SlaSettings
-from inbox.usecases.sla import SlaRules
-from sla.calendar import (
+from inbox.usecases.sla_rules import SlaRules
+from sla.calendar import CalendarError, business_time, next_opening, opens_within
+from sla.calendar_config import (
     MAX_HOLIDAYS,
     MAX_ON_CALL,
     MAX_UNION_DEPTH,
     MAX_UNION_MEMBERS,
     MAX_WINDOWS_PER_DAY,
-    CalendarError,
-    business_time,
     calendar_from_config,
-    next_opening,
-    opens_within,
 )
 from sla.policy import MAX_POLICIES, MAX_TARGET_MINUTES
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sla.calendar import calendar_from_config
+from sla.calendar_config import calendar_from_config
 from sla.policy import PolicyBook
 from sla.team_zone import team_time_zone
 

@@ -1,0 +1,127 @@
+"""What the model says of one message: a calibrated probability per head, and the runs of
+adjacent tokens that pushed each head most, for the reasons an agent reads.
+
+Every feature comes from a span of tokens (a word, a pair, a cue's phrase), so each token
+gets its share of a head's score; the reasons are the runs that pushed the decision most,
+with their weight in log-odds ("'line is dead' +2.1").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+# The model's heads, in the order of every per-head tuple of weights, biases and parts.
+HEADS = ("complaint", "question", "praise", "high")
+# A token's share of a head's score below this (log-odds) is not worth an agent's attention.
+SALIENT = 0.15
+REASONS_SHOWN = 3
+
+# How the signals tied to no words are named in the reasons an agent reads.
+SIGNAL_LABELS = {
+    "lex capitals": "written in capitals",
+    "lex marks": "repeated ! and ?",
+    "lang en": "written in English",
+    "lang fr": "written in French",
+    "lang other": "written in another language",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """A run of adjacent tokens and its weight toward a decision, in log-odds."""
+
+    words: str
+    weight: float
+    quoted: bool = True  # words of the message; else a property of it ("written in capitals")
+
+    def shown(self) -> str:
+        words = f"'{self.words}'" if self.quoted else self.words
+        return f"{words} {self.weight:+.1f}"
+
+
+# A piece of evidence for the explanation: the token positions it is shared among (none: a
+# property of the whole message) and what it adds to each head, before calibration.
+Part = tuple[tuple[int, ...], tuple[float, ...]]
+
+
+@dataclass(slots=True)
+class Scored:
+    """A message's probabilities by head, and what each token contributed to each head
+    (worked out only for the heads whose reasons are asked for: most are never shown)."""
+
+    probabilities: dict[str, float]
+    tokens: Sequence[str]
+    parts: list[Part]
+    named: list[tuple[str, tuple[float, ...]]]  # signals tied to no span (capitals, ...)
+    slopes: tuple[float, ...]  # the calibration's, per head: shares in calibrated log-odds
+    adjusted: list[Part] = field(default_factory=list)  # already in calibrated log-odds
+    _shares: dict[int, list[float]] = field(default_factory=dict)
+
+    def probability(self, head: str) -> float:
+        return self.probabilities[head]
+
+    def shares(self, head: str) -> list[float]:
+        """Per token, its share of the head's score in calibrated log-odds."""
+        index = HEADS.index(head)
+        found = self._shares.get(index)
+        if found is None:
+            found = [0.0] * len(self.tokens)
+            slope = self.slopes[index]
+            for parts, scale in ((self.parts, slope), (self.adjusted, 1.0)):
+                for positions, weights in parts:
+                    if positions and weights[index]:
+                        each = weights[index] * scale / len(positions)
+                        for position in positions:
+                            found[position] += each
+            self._shares[index] = found
+        return found
+
+    def _run(self, shares: Sequence[float], start: int, end: int) -> list[Phrase]:
+        first, end = _trimmed(self.tokens, start, end)
+        words = " ".join(self.tokens[first:end])
+        if not _SAYS_SOMETHING.search(words):  # a lone comma says nothing
+            return []
+        return [Phrase(words, sum(shares[first:end]))]
+
+    def phrases(self, head: str, *, against: bool = False) -> list[Phrase]:
+        """The runs of adjacent tokens that pushed `head` up (or down, `against`) most,
+        strongest first, at most `REASONS_SHOWN`."""
+        index = HEADS.index(head)
+        sign = -1.0 if against else 1.0
+        shares = self.shares(head)
+        runs: list[Phrase] = []
+        start = None
+        for position, share in enumerate(shares):
+            if sign * share >= SALIENT:
+                if start is None:
+                    start = position
+            elif start is not None:
+                runs.extend(self._run(shares, start, position))
+                start = None
+        if start is not None:
+            runs.extend(self._run(shares, start, len(shares)))
+        slope = self.slopes[index]
+        runs.extend(
+            Phrase(SIGNAL_LABELS.get(name, name), slope * weights[index], quoted=False)
+            for name, weights in self.named
+            if sign * slope * weights[index] >= SALIENT
+        )
+        runs.sort(key=lambda p: (-abs(p.weight), p.words))
+        return runs[:REASONS_SHOWN]
+
+
+def _trimmed(tokens: Sequence[str], start: int, end: int) -> tuple[int, int]:
+    """The run without the punctuation at its edges ("nobody answers", not "nobody
+    answers ."), unless punctuation is all it is ("?")."""
+    first, last = start, end
+    while first < last and not _WORDLIKE.search(tokens[first]):
+        first += 1
+    while last > first and not _WORDLIKE.search(tokens[last - 1]):
+        last -= 1
+    return (first, last) if first < last else (start, end)
+
+
+_WORDLIKE = re.compile(r"[^\W_]")
+_SAYS_SOMETHING = re.compile(r"[^\W_]|[?!]")

@@ -227,6 +227,9 @@ async def _cancel(tasks: Iterable[asyncio.Task[None]]) -> None:
             await task
 
 
+WAKE_JOB = "accounts:changed"
+
+
 @dataclass(frozen=True, slots=True)
 class AccountOwnership:
     """The parts that run this worker's share of the connected accounts: the runners' parent,
@@ -259,7 +262,9 @@ class AccountOwnership:
             await self.runners.close()
 
     def _wake(self) -> None:
-        # A pass of its own, now; it waits for any pass under way (never two at once).
-        self.scheduler.add_job(
-            self.keep.reconcile, id="accounts:changed", replace_existing=True, max_instances=2
-        )
+        # A pass of its own, now, unless one that has not yet read the accounts is waiting
+        # or planned already: a burst of changes (an import) makes one or two passes.
+        if self.keep.waiting or self.scheduler.get_job(WAKE_JOB) is not None:
+            return
+        # Two instances: one under way, one waiting for it (passes never overlap).
+        self.scheduler.add_job(self.keep.reconcile, id=WAKE_JOB, max_instances=2)

@@ -101,7 +101,13 @@ class KeepAccountLeases:
         self._valid_until = 0.0
         # Passes from the scheduler and wake-ups from NOTIFY never overlap.
         self._lock = asyncio.Lock()
+        self._waiting = 0
         self._left = False
+
+    @property
+    def waiting(self) -> bool:
+        """A pass waits for the one under way: a change seen now will be seen by it."""
+        return self._waiting > 0
 
     @property
     def heartbeat_seconds(self) -> float:
@@ -111,7 +117,9 @@ class KeepAccountLeases:
         """Heartbeat, renew, then start, restart and stop runners as the leases and the
         accounts now say. When the database cannot be reached, the runners keep going while
         their leases surely hold, and stop before they could expire."""
+        self._waiting += 1
         async with self._lock:
+            self._waiting -= 1
             if self._left:  # a wake-up that came after the worker stopped
                 return
             started = self._monotonic()

@@ -80,7 +80,7 @@ from inbox.store.tokens import PgTokenStore
 from inbox.store.web_sessions import PgWebSessions
 from inbox.store.webhooks import PgWebhookStore
 from inbox.store.workspaces import PgWorkspaceStore
-from inbox.usecases.account_leases import KeepAccountLeases
+from inbox.usecases.account_leases import BEATS_PER_LEASE, KeepAccountLeases
 from inbox.usecases.accounts import ConnectAccounts
 from inbox.usecases.admin import AdminServices
 from inbox.usecases.admin_accounts import ManageAccounts
@@ -366,9 +366,10 @@ async def inbound_webhooks(settings: Settings, runtime: Runtime) -> AsyncIterato
 
 
 async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: float = 1.0) -> None:
-    """This process's worker, built and run until `stop` is set: the connectors of every
-    enabled account, the outbox sender, the webhook deliveries, the SLA timer, the incident
-    watch, reassignment, learning, shifts and snoozes (see inbox.worker)."""
+    """This process's worker, built and run until `stop` is set: its share of the connected
+    accounts (held by leases, so each runs on one worker of the cluster), the outbox sender,
+    the webhook deliveries, the SLA timer, the incident watch, reassignment, learning, shifts
+    and snoozes (see inbox.worker)."""
     worker = Worker(runtime.services.health.board, stop)
     sources = ConnectorSources(
         runtime.settings,
@@ -410,7 +411,8 @@ async def _account_ownership(
     catalog = await account_catalog(sources, sessions)
     board = runtime.services.health.board
     lease_seconds = runtime.settings.account_lease_seconds
-    runners = RunningAccounts(board, catalog, stop_grace_seconds=lease_seconds / 5)
+    # A runner stopping may finish its poll for up to a heartbeat.
+    runners = RunningAccounts(board, catalog, stop_grace_seconds=lease_seconds / BEATS_PER_LEASE)
     keep = KeepAccountLeases(
         PgAccountLeases(runtime.db), runners, worker_id=worker_id(), lease_seconds=lease_seconds
     )

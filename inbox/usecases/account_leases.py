@@ -130,9 +130,20 @@ class KeepAccountLeases:
                 await self._unsure(error)
                 return
             self._valid_until = started + self.lease_seconds
-            await self._follow(view, started)
+            try:
+                await self._follow(view)
+            except Exception as error:
+                # Never out of the pass: a failure here (the database gone after the
+                # heartbeat, one account that cannot be built) must not hold up the next
+                # heartbeat behind a retry's backoff while the runners go on. The next pass
+                # tries again.
+                log.warning(
+                    "accounts not reconciled",
+                    extra={"action": "lease_reconcile_failed", "error": type(error).__name__},
+                    exc_info=not isinstance(error, InboxError),
+                )
 
-    async def _follow(self, view: ClusterView, started: float) -> None:
+    async def _follow(self, view: ClusterView) -> None:
         runners = self._runners
         # Leases lost (expired while away, then taken; the account removed): stop at once.
         lost = set(runners.running()) - view.renewed
@@ -149,7 +160,6 @@ class KeepAccountLeases:
         taken: frozenset[AccountKey] = frozenset()
         if plan.take:
             taken = await self._leases.take(self.worker_id, plan.take, self.lease_seconds)
-            # A lease taken now runs from the take, later than `started`: still covered.
             for account in sorted(taken):
                 _log("account taken", "lease_taken", account)
         held = (view.renewed - plan.release) | taken

@@ -106,8 +106,8 @@ def test_a_worker_hands_over_what_now_belongs_to_a_new_worker_and_what_was_pause
 
     plan = plan_leases(me, view(me, live=[me, newcomer], accounts=accounts, holders=holders))
 
-    theirs = {account for account, owner in owners([me, newcomer], accounts).items()}
-    theirs = {account for account in theirs if owners([me, newcomer], [account])[account] != me}
+    wanted = owners([me, newcomer], accounts)
+    theirs = {account for account, owner in wanted.items() if owner == newcomer}
     assert plan.release == frozenset(theirs | {paused})
     assert plan.take == frozenset()
 
@@ -137,6 +137,8 @@ class FakeDatabase:
     leases: dict[AccountKey, Lease] = field(default_factory=dict)
     heartbeats: dict[str, float] = field(default_factory=dict)
     away: bool = False
+    # Takes that fail as if the database went away just after the heartbeat.
+    failing_takes: int = 0
 
     def holder(self, account: AccountKey) -> str | None:
         lease = self.leases.get(account)
@@ -168,6 +170,9 @@ class FakeLeases:
         self, worker_id: str, accounts: Collection[AccountKey], lease_seconds: float
     ) -> frozenset[AccountKey]:
         self._check()
+        if self.db.failing_takes:
+            self.db.failing_takes -= 1
+            raise DatabaseUnavailableError("the database connection failed: OSError")
         taken = set()
         for account in accounts:
             if account in self.db.accounts and self.db.holder(account) in (None, worker_id):
@@ -331,3 +336,15 @@ async def test_leaving_stops_the_runners_and_frees_every_lease_at_once() -> None
 
     assert runners.started == {}
     assert cluster.runs() == Counter(dict.fromkeys(cluster.db.accounts, 1))
+
+
+async def test_a_failure_after_the_heartbeat_is_logged_and_the_next_pass_carries_on() -> None:
+    cluster = cluster_of(WORKERS[0], accounts=3)
+    keep, runners = cluster.workers[WORKERS[0]]
+    cluster.db.failing_takes = 1
+
+    await keep.reconcile()
+    assert runners.started == {}
+    await keep.reconcile()
+
+    assert set(runners.started) == set(cluster.db.accounts)

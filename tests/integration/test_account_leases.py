@@ -155,6 +155,7 @@ async def test_every_change_to_an_account_or_its_secrets_wakes_the_listener(
 
 BRANDS = 16
 LEASE_SECONDS = 2.0
+SECRET_KEY = SecretBox.new_key()
 
 
 @dataclass
@@ -191,6 +192,18 @@ class Brands:
     url: str
     ids: list[str]
     customer: str
+
+
+def settings_for(database_dsn: str, fake_url: str) -> Settings:
+    return Settings.model_validate(
+        {
+            "DATABASE_URL": database_dsn,
+            "secret_key": SECRET_KEY,
+            "account_lease_seconds": LEASE_SECONDS,
+            "allowed_internal_hosts": urlsplit(fake_url).netloc,
+            "pool_size": 4,
+        }
+    )
 
 
 @contextlib.contextmanager
@@ -230,15 +243,7 @@ async def test_two_workers_run_each_account_once_and_follow_crashes_and_changes(
     async with AsyncExitStack() as stack:
         server = await stack.enter_async_context(FakeMastodonServer(fake))
         brands = Brands(fake, server.url, ids, customer)
-        settings = Settings.model_validate(
-            {
-                "DATABASE_URL": database_dsn,
-                "secret_key": SecretBox.new_key(),
-                "account_lease_seconds": LEASE_SECONDS,
-                "allowed_internal_hosts": urlsplit(server.url).netloc,
-                "pool_size": 4,
-            }
-        )
+        settings = settings_for(database_dsn, server.url)
         first = await stack.enter_async_context(worker(settings))
         accounts = {await connect(first.runtime, brands, n) for n in range(BRANDS)}
         for n in range(BRANDS):
@@ -288,3 +293,54 @@ async def test_two_workers_run_each_account_once_and_follow_crashes_and_changes(
             return first.accounts() == running
 
         await eventually(all_on_first, "the survivor runs every account once the leases expired")
+
+
+async def test_a_running_worker_uses_new_credentials_at_once_and_stops_a_removed_account(
+    database_dsn: str,
+) -> None:
+    fake = FakeMastodon()
+    ids = [fake.add_account(f"brand{n}", token=f"token-{n}") for n in range(2)]
+    customer = fake.add_account("ann", domain="other.example")
+    async with FakeMastodonServer(fake) as server:
+        brands = Brands(fake, server.url, ids, customer)
+        async with worker(settings_for(database_dsn, server.url)) as only:
+            db, workspace = only.runtime.db, only.runtime.default_workspace_id
+            kept, removed = [await connect(only.runtime, brands, n) for n in range(2)]
+            fake.post(customer, "@brand0 first")
+
+            def mentions(count: int) -> Callable[[], Awaitable[bool]]:
+                async def reached() -> bool:
+                    return int(await db.fetchval(MENTIONS, workspace)) == count
+
+                return reached
+
+            await eventually(mentions(1), "the first mention polled")
+
+            # The token is replaced and the old one revoked: a runner still on the old one
+            # would be refused from now on.
+            fake.tokens["token-0-new"] = fake.tokens.pop("token-0")
+            await workspace_setup(only.runtime).accounts.connect(
+                workspace,
+                Network.MASTODON,
+                ids[0],
+                "brand0",
+                {"instance": server.url, "poll_seconds": 1},
+                {"access_token": SecretStr("token-0-new")},
+            )
+            fake.post(customer, "@brand0 second")
+            await eventually(mentions(2), "the mention after the new token polled")
+
+            async def removed_runs() -> bool:
+                return removed in only.accounts()
+
+            await eventually(removed_runs, "the second account running")
+            await db.fetchval(
+                "DELETE FROM network_account WHERE workspace_id = $1 AND id = $2",
+                workspace,
+                removed,
+            )
+
+            async def removed_stopped() -> bool:
+                return only.accounts() == {kept}
+
+            await eventually(removed_stopped, "the removed account stopped")

@@ -10,7 +10,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import AsyncIterator, Callable
+import os
+import secrets
+import socket
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,7 +25,6 @@ from pydantic import SecretStr
 
 from connectors.common.egress import CheckedDestinations
 from connectors.common.image_fetch import GuardedImageFetcher
-from connectors.common.wiring import ConnectorWorkers
 from connectors.meta.graph import graph_session
 from connectors.meta.inbound import MetaFormat
 from connectors.webhooks.inbound_generic import GenericFormat
@@ -30,14 +32,16 @@ from connectors.webhooks.outbound import AiohttpWebhookPoster
 from inbox.connector_wiring import (
     ConnectorSources,
     NetworkSessions,
-    connector_workers,
+    account_catalog,
     network_sessions,
 )
 from inbox.domain.clock import utc_now
 from inbox.domain.egress import PUBLIC_ONLY, EgressPolicy
 from inbox.domain.errors import ConfigurationError, DatabaseUnavailableError
 from inbox.domain.inbound_webhooks import SourceKind
+from inbox.ports.connectors import OutboundChannel
 from inbox.settings import Settings
+from inbox.store.account_leases import PgAccountChanges, PgAccountLeases
 from inbox.store.admin_accounts import PgAccountAdmin
 from inbox.store.admin_people import PgPeopleAdmin, PgTeamAdmin
 from inbox.store.admin_webhooks import KeyOnFirstUseWebhookStore
@@ -76,6 +80,7 @@ from inbox.store.tokens import PgTokenStore
 from inbox.store.web_sessions import PgWebSessions
 from inbox.store.webhooks import PgWebhookStore
 from inbox.store.workspaces import PgWorkspaceStore
+from inbox.usecases.account_leases import BEATS_PER_LEASE, KeepAccountLeases
 from inbox.usecases.accounts import ConnectAccounts
 from inbox.usecases.admin import AdminServices
 from inbox.usecases.admin_accounts import ManageAccounts
@@ -131,7 +136,15 @@ from inbox.usecases.tokens import ApiTokens
 from inbox.usecases.web_auth import WebLogins
 from inbox.usecases.web_pages import InboxPages
 from inbox.usecases.webhooks import DeliverWebhooks, ManageWebhooks
-from inbox.worker import LongRunning, Periodic, Worker, each_workspace, started_once
+from inbox.worker import (
+    AccountOwnership,
+    LongRunning,
+    Periodic,
+    RunningAccounts,
+    Worker,
+    each_workspace,
+    started_once,
+)
 
 log = logging.getLogger(__name__)
 
@@ -355,9 +368,10 @@ async def inbound_webhooks(settings: Settings, runtime: Runtime) -> AsyncIterato
 
 
 async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: float = 1.0) -> None:
-    """This process's worker, built and run until `stop` is set: the connectors of every
-    enabled account, the outbox sender, the webhook deliveries, the SLA timer, the incident
-    watch, reassignment, learning, shifts and snoozes (see inbox.worker)."""
+    """This process's worker, built and run until `stop` is set: its share of the connected
+    accounts (held by leases, so each runs on one worker of the cluster), the outbox sender,
+    the webhook deliveries, the SLA timer, the incident watch, reassignment, learning, shifts
+    and snoozes (see inbox.worker)."""
     worker = Worker(runtime.services.health.board, stop)
     sources = ConnectorSources(
         runtime.settings,
@@ -369,28 +383,44 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
     # One cache of parsed SLA rules for the timer and the shifts.
     rules = KeepClocks()
     async with network_sessions(runtime.settings) as sessions:
-        connectors = await connector_workers(sources, sessions)
-        x_accounts = sum(1 for runner in connectors.runners if runner.network == "x")
-        log.info("workers running", extra={"action": "workers_start", "x_accounts": x_accounts})
+        accounts = await _account_ownership(runtime, sources, sessions, worker)
+        log.info(
+            "workers running",
+            extra={"action": "workers_start", "worker_id": accounts.keep.worker_id},
+        )
         await worker.run(
-            [*_connector_parts(connectors), _sla_timer(runtime, rules, worker.scheduler)],
+            [*accounts.long_running(), _sla_timer(runtime, rules, worker.scheduler)],
             [
-                _outbox(runtime, connectors, outbox_every),
+                accounts.periodic(),
+                _outbox(runtime, accounts.channels, outbox_every),
                 await _webhook_deliveries(runtime, sessions, outbox_every),
                 *_upkeep(runtime, rules),
             ],
         )
 
 
-def _connector_parts(connectors: ConnectorWorkers) -> list[LongRunning]:
-    # Parts are named by network and account id, not handle: /healthz needs no login.
-    return [
-        *(
-            LongRunning(f"{runner.network}:{runner.account.account_id}", runner.run)
-            for runner in connectors.runners
-        ),
-        *(LongRunning(stream.part, stream.run) for stream in connectors.streams),
-    ]
+def worker_id() -> str:
+    """This process in the worker registry: readable by an operator, unique even when a
+    process id is reused on another machine or after a restart."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+async def _account_ownership(
+    runtime: Runtime, sources: ConnectorSources, sessions: NetworkSessions, worker: Worker
+) -> AccountOwnership:
+    """This worker's share of the connected accounts, held by leases and followed as the
+    accounts change."""
+    catalog = await account_catalog(sources, sessions)
+    board = runtime.services.health.board
+    lease_seconds = runtime.settings.account_lease_seconds
+    # A runner stopping may finish its poll for up to a heartbeat.
+    runners = RunningAccounts(board, catalog, stop_grace_seconds=lease_seconds / BEATS_PER_LEASE)
+    keep = KeepAccountLeases(
+        PgAccountLeases(runtime.db), runners, worker_id=worker_id(), lease_seconds=lease_seconds
+    )
+    return AccountOwnership(
+        keep, runners, PgAccountChanges(runtime.db).listen, worker.scheduler, catalog.channels
+    )
 
 
 def _sla_timer(runtime: Runtime, rules: KeepClocks, scheduler: AsyncIOScheduler) -> LongRunning:
@@ -407,10 +437,12 @@ def _sla_timer(runtime: Runtime, rules: KeepClocks, scheduler: AsyncIOScheduler)
     return LongRunning("timer", timer.run, reports_itself=True)
 
 
-def _outbox(runtime: Runtime, connectors: ConnectorWorkers, seconds: float) -> Periodic:
+def _outbox(
+    runtime: Runtime, channels: Mapping[tuple[int, int], OutboundChannel], seconds: float
+) -> Periodic:
     sender = SendOutbox(
         PgOutboxStore(runtime.db),
-        ChannelDirectory(connectors.channels),
+        ChannelDirectory(channels),
         runtime.services.ingest,
         clock=utc_now,
         policy=SendPolicy(lease=timedelta(seconds=runtime.settings.outbox_lease_seconds)),

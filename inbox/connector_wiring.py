@@ -1,12 +1,18 @@
 """The worker's connectors, wired: every enabled account of every workspace, with its secrets
 from the store, through its network's wiring (`connectors/<network>/wiring.py`); and the
-HTTP sessions they share. Part of the composition root: only `inbox.bootstrap` imports it."""
+HTTP sessions they share. Part of the composition root: only `inbox.bootstrap` imports it.
+
+The accounts are followed, not read once: `AccountCatalog` builds an account's parts again
+whenever its version (its row and secrets) changes. Every worker keeps the channels of every
+account (its outbox may post any thread's reply); only the worker that holds an account's
+lease runs its runner and stream."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 
@@ -14,10 +20,11 @@ from connectors.bluesky.wiring import BlueskyWiring
 from connectors.bluesky.xrpc import bluesky_session
 from connectors.common.polling import Ingest
 from connectors.common.wiring import (
+    AccountParts,
     ConnectorPorts,
-    ConnectorWorkers,
     EnabledAccount,
-    wire_accounts,
+    NetworkWiring,
+    wire_account,
 )
 from connectors.mastodon.api import mastodon_session
 from connectors.mastodon.wiring import MastodonWiring
@@ -28,6 +35,8 @@ from connectors.x.session import parse_address, x_api_session
 from connectors.x.wiring import XWiring
 from inbox.domain.clock import Clock
 from inbox.domain.network import Network
+from inbox.ports.connectors import OutboundChannel
+from inbox.ports.leases import AccountKey
 from inbox.settings import Settings
 from inbox.store.connector_state import PgApiUsageLedger, PgChannelHealthStore, PgConnectorState
 from inbox.store.credentials import PgCredentialStore
@@ -35,6 +44,7 @@ from inbox.store.database import Database
 from inbox.store.inbound_webhooks import PgInboundSourceStore
 from inbox.store.secret_box import SecretBox
 from inbox.store.workspaces import PgWorkspaceStore
+from inbox.worker import LongRunning
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,36 +94,73 @@ class ConnectorSources:
     clock: Clock
 
 
-async def connector_workers(
-    sources: ConnectorSources, sessions: NetworkSessions
-) -> ConnectorWorkers:
-    """The runners, streams and channels of every enabled account, and Meta's channels."""
-    settings, db, clock = sources.settings, sources.db, sources.clock
-    ports = ConnectorPorts(
-        sources.ingest, PgConnectorState(db), PgApiUsageLedger(db), PgChannelHealthStore(db)
-    )
-    x = XWiring(sessions.x, clock, _x_pinned_address(settings), settings.x_api_ca_file)
-    mastodon = MastodonWiring(sessions.mastodon, clock)
-    bluesky = BlueskyWiring(sessions.bluesky, clock, settings.bluesky_service)
-    workers = ConnectorWorkers()
-    workers.add(wire_accounts(x, await _enabled_accounts(sources, Network.X), ports))
-    workers.add(wire_accounts(mastodon, await _enabled_accounts(sources, Network.MASTODON), ports))
-    workers.add(wire_accounts(bluesky, await _enabled_accounts(sources, Network.BLUESKY), ports))
-    replying = await PgInboundSourceStore(db, sources.box).replying()
-    workers.channels.update(meta_channels(replying, sessions.graph, clock))
-    return workers
+class AccountCatalog:
+    """Every enabled account's parts (implements the worker's AccountCatalog), and the
+    channels the outbox posts on: a live mapping, kept as accounts come, change and go."""
 
-
-async def _enabled_accounts(sources: ConnectorSources, network: Network) -> list[EnabledAccount]:
-    credentials = PgCredentialStore(sources.db, sources.box)
-    return [
-        EnabledAccount(
-            configured.workspace_id,
-            configured.account_id,
-            configured.external_id,
-            configured.handle,
-            configured.settings,
-            await credentials.load(configured.workspace_id, configured.account_id),
+    def __init__(self, sources: ConnectorSources, sessions: NetworkSessions) -> None:
+        settings, db, clock = sources.settings, sources.db, sources.clock
+        self._sources = sources
+        self._ports = ConnectorPorts(
+            sources.ingest, PgConnectorState(db), PgApiUsageLedger(db), PgChannelHealthStore(db)
         )
-        for configured in await PgWorkspaceStore(sources.db).enabled_accounts(network)
-    ]
+        self._wirings: dict[Network, NetworkWiring[Any, Any]] = {
+            Network.X: XWiring(
+                sessions.x, clock, _x_pinned_address(settings), settings.x_api_ca_file
+            ),
+            Network.MASTODON: MastodonWiring(sessions.mastodon, clock),
+            Network.BLUESKY: BlueskyWiring(sessions.bluesky, clock, settings.bluesky_service),
+        }
+        self._built: dict[AccountKey, tuple[str, AccountParts | None]] = {}
+        self.channels: dict[AccountKey, OutboundChannel] = {}
+
+    async def follow(self, accounts: Mapping[AccountKey, str]) -> None:
+        for gone in set(self._built) - set(accounts):
+            del self._built[gone]
+            self.channels.pop(gone, None)
+        changed = {
+            account
+            for account, version in accounts.items()
+            if account not in self._built or self._built[account][0] != version
+        }
+        if not changed:
+            return
+        credentials = PgCredentialStore(self._sources.db, self._sources.box)
+        for network, wiring in self._wirings.items():
+            for configured in await PgWorkspaceStore(self._sources.db).enabled_accounts(network):
+                key = (configured.workspace_id, configured.account_id)
+                if key not in changed:
+                    continue
+                account = EnabledAccount(
+                    configured.workspace_id,
+                    configured.account_id,
+                    configured.external_id,
+                    configured.handle,
+                    configured.settings,
+                    await credentials.load(configured.workspace_id, configured.account_id),
+                )
+                parts = wire_account(wiring, account, self._ports)
+                self._built[key] = (accounts[key], parts)
+                if parts is not None and parts.channel is not None:
+                    self.channels[key] = parts.channel
+                else:
+                    self.channels.pop(key, None)
+
+    def parts(self, account: AccountKey) -> list[LongRunning]:
+        _, parts = self._built.get(account, ("", None))
+        if parts is None:
+            return []
+        runner = parts.runner
+        # Named by network and account id, not handle: /healthz needs no login.
+        running = [LongRunning(f"{runner.network}:{runner.account.account_id}", runner.run)]
+        if parts.stream is not None:
+            running.append(LongRunning(parts.stream.part, parts.stream.run))
+        return running
+
+
+async def account_catalog(sources: ConnectorSources, sessions: NetworkSessions) -> AccountCatalog:
+    """The catalog, with Meta's channels (webhook sources that reply: no runner, no lease)."""
+    catalog = AccountCatalog(sources, sessions)
+    replying = await PgInboundSourceStore(sources.db, sources.box).replying()
+    catalog.channels.update(meta_channels(replying, sessions.graph, sources.clock))
+    return catalog

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     bluesky_service: str = "https://bsky.social"
     # How long a claimed outbox item is left to its sender before another pass reconciles it.
     outbox_lease_seconds: float = Field(default=120.0, gt=0, le=3600)
+    # How long a worker's hold on a connected account lasts without a heartbeat: when a
+    # worker dies, another runs its accounts within this and one heartbeat (a fifth of it).
+    account_lease_seconds: float = Field(default=20.0, ge=1, le=600)
     # Internal destinations outbound requests may reach (on-premise receivers, test doubles
     # on this machine): names, addresses or CIDR ranges, each with an optional port, separated
     # by commas. Empty: only public addresses, over https (docs/outbound-requests.md).

@@ -12,19 +12,31 @@ health board and started again after a backoff; it is never the end of the proce
 The worker knows what to run, not how it is built: the composition root hands it the parts.
 Durable state (deadlines, cursors, the outbox) lives in PostgreSQL, never only in the
 scheduler's memory, so a worker started again carries on where the last one stopped.
+
+Connected accounts are not a fixed list: `RunningAccounts` starts, restarts and stops their
+runners as the account leases decide (`inbox.usecases.account_leases`), each under a
+supervisor of its own so that one account can be stopped without touching the others.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from inbox.ports.connectors import OutboundChannel
+from inbox.ports.leases import AccountKey
 from inbox.supervise import Backoff, Run, Supervisor, new_scheduler
+from inbox.usecases.account_leases import KeepAccountLeases
 from inbox.usecases.health import HealthBoard
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,3 +114,157 @@ def started_once(start: Run, tick: Run) -> Run:
         return await tick()
 
     return step
+
+
+class AccountCatalog(Protocol):
+    """Every connected account's parts, built by the composition root."""
+
+    async def follow(self, accounts: Mapping[AccountKey, str]) -> None:
+        """Build the parts of accounts new or changed (by version); forget those gone."""
+        ...
+
+    def parts(self, account: AccountKey) -> list[LongRunning]:
+        """The account's runner and stream as last built; empty when it cannot run (no
+        secrets yet, an address refused: said in the log when it was built)."""
+        ...
+
+
+@dataclass(slots=True)
+class _Running:
+    version: str
+    stop: asyncio.Event
+    parts: list[str]
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+class RunningAccounts:
+    """The account runners of this process (implements the AccountRunners port), each
+    account's parts under a supervisor of its own: a part that fails is started again as
+    any other; stopping one account leaves the rest alone.
+
+    `close` ends them all: the worker's accounts part calls it when it ends, whether the
+    worker stops or its task is cancelled (as a crash would), so nothing outlives it."""
+
+    def __init__(
+        self,
+        board: HealthBoard,
+        catalog: AccountCatalog,
+        *,
+        backoff: Backoff | None = None,
+        stop_grace_seconds: float = 5.0,
+    ) -> None:
+        self._board = board
+        self._catalog = catalog
+        self._backoff = backoff
+        self._grace = stop_grace_seconds
+        self._accounts: dict[AccountKey, _Running] = {}
+        self._closed = False
+
+    def running(self) -> Mapping[AccountKey, str]:
+        return {account: running.version for account, running in self._accounts.items()}
+
+    async def follow(self, accounts: Mapping[AccountKey, str]) -> None:
+        await self._catalog.follow(accounts)
+
+    async def start(self, account: AccountKey, version: str) -> None:
+        await self.stop(account)
+        if self._closed:
+            return
+        parts = self._catalog.parts(account)
+        stop = asyncio.Event()
+        running = _Running(version, stop, [part.part for part in parts])
+        supervisor = Supervisor(self._board, stop, backoff=self._backoff)
+        running.tasks = [
+            asyncio.create_task(
+                supervisor.keep_running(
+                    part.part,
+                    functools.partial(part.run, stop),
+                    reports_itself=part.reports_itself,
+                ),
+                name=part.part,
+            )
+            for part in parts
+        ]
+        # Kept even with no part: the account is not built again until its version changes.
+        self._accounts[account] = running
+        log.info(
+            "account started",
+            extra={"action": "account_started", "workspace_id": account[0],
+                   "account_id": account[1], "parts": running.parts},
+        )  # fmt: skip
+
+    async def stop(self, account: AccountKey) -> None:
+        running = self._accounts.pop(account, None)
+        if running is None:
+            return
+        running.stop.set()
+        if running.tasks:
+            # A poll under way finishes (its batch and cursor commit together) within the
+            # grace; past it, the poll is cancelled: its transaction rolls back whole.
+            _, late = await asyncio.wait(running.tasks, timeout=self._grace)
+            await _cancel(late)
+        for part in running.parts:
+            self._board.forget(part)
+        log.info(
+            "account stopped",
+            extra={"action": "account_stopped", "workspace_id": account[0],
+                   "account_id": account[1]},
+        )  # fmt: skip
+
+    async def close(self) -> None:
+        """Cancel whatever still runs, at once; nothing starts afterwards."""
+        self._closed = True
+        accounts, self._accounts = self._accounts, {}
+        await _cancel([task for running in accounts.values() for task in running.tasks])
+
+
+async def _cancel(tasks: Iterable[asyncio.Task[None]]) -> None:
+    pending = list(tasks)
+    for task in pending:
+        task.cancel()
+    for task in pending:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+WAKE_JOB = "accounts:changed"
+
+
+@dataclass(frozen=True, slots=True)
+class AccountOwnership:
+    """The parts that run this worker's share of the connected accounts: the runners' parent,
+    the lease heartbeat (a periodic pass that also reconciles), and the listener that wakes
+    it when an account changes."""
+
+    keep: KeepAccountLeases
+    runners: RunningAccounts
+    listen: Callable[[Callable[[], object], asyncio.Event], Awaitable[None]]
+    scheduler: AsyncIOScheduler
+    # Every connected account's channel, whoever runs it: the outbox posts on them.
+    channels: Mapping[AccountKey, OutboundChannel]
+
+    def long_running(self) -> list[LongRunning]:
+        return [
+            LongRunning("accounts", self._own),
+            LongRunning("accounts:listener", functools.partial(self.listen, self._wake)),
+        ]
+
+    def periodic(self) -> Periodic:
+        return Periodic("accounts:leases", self.keep.heartbeat_seconds, self.keep.reconcile)
+
+    async def _own(self, stop: asyncio.Event) -> None:
+        try:
+            await stop.wait()
+            # A clean stop: the runners end their polls, then the accounts are handed over
+            # at once rather than when the leases expire.
+            await self.keep.leave()
+        finally:
+            await self.runners.close()
+
+    def _wake(self) -> None:
+        # A pass of its own, now, unless one that has not yet read the accounts is waiting
+        # or planned already: a burst of changes (an import) makes one or two passes.
+        if self.keep.waiting or self.scheduler.get_job(WAKE_JOB) is not None:
+            return
+        # Two instances: one under way, one waiting for it (passes never overlap).
+        self.scheduler.add_job(self.keep.reconcile, id=WAKE_JOB, max_instances=2)

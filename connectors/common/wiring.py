@@ -129,28 +129,37 @@ def wire_accounts(
 ) -> ConnectorWorkers:
     """Credentials, client, poller and runner (and stream, and channel) for each account."""
     workers = ConnectorWorkers()
-    network = wiring.network
     for account in accounts:
-        credentials = wiring.credentials(account)
-        if credentials is None:
-            log.warning(
-                wiring.missing_credentials,
-                extra={"action": f"{network}_no_credentials", "account": account.handle},
-            )
+        parts = wire_account(wiring, account, ports)
+        if parts is None:
             continue
-        try:
-            client = wiring.client(account, credentials)
-        except ConfigurationError as error:
-            log.error(
-                f"{network} account not started",
-                extra={"action": wiring.address_refused, "account": account.handle,
-                       "error": str(error)},
-            )  # fmt: skip
-            continue
-        parts = wiring.parts(account, credentials, client, ports)
         workers.runners.append(parts.runner)
         if parts.stream is not None:
             workers.streams.append(parts.stream)
         if parts.channel is not None:
             workers.channels[(account.workspace_id, account.account_id)] = parts.channel
     return workers
+
+
+def wire_account(
+    wiring: NetworkWiring[Credentials, Client], account: EnabledAccount, ports: ConnectorPorts
+) -> AccountParts | None:
+    """One account's parts; None (and a log line) when it cannot start."""
+    network = wiring.network
+    credentials = wiring.credentials(account)
+    if credentials is None:
+        log.warning(
+            wiring.missing_credentials,
+            extra={"action": f"{network}_no_credentials", "account": account.handle},
+        )
+        return None
+    try:
+        client = wiring.client(account, credentials)
+    except ConfigurationError as error:
+        log.error(
+            f"{network} account not started",
+            extra={"action": wiring.address_refused, "account": account.handle,
+                   "error": str(error)},
+        )  # fmt: skip
+        return None
+    return wiring.parts(account, credentials, client, ports)

@@ -43,7 +43,7 @@ class ConnectAccounts:
         secrets: Mapping[str, SecretStr],
     ) -> int:
         """The account's id: created or updated with these settings, enabled, and these
-        secrets in place of any it had. The connectors pick it up when they next start."""
+        secrets in place of any it had. Running workers pick the change up within seconds."""
         account_id = await self._accounts.configure_account(
             workspace_id, network, external_id, handle, settings
         )

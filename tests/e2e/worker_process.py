@@ -30,8 +30,9 @@ def worker_env(database_dsn: str, secret_key: str, **settings: str) -> dict[str,
         DATABASE_URL=database_dsn,
         INBOX_SECRET_KEY=secret_key,
         INBOX_OUTBOX_LEASE_SECONDS="1",
-        **settings,
+        INBOX_PORT="0",  # its /healthz on a free port: workers of parallel tests never collide
     )
+    env.update(settings)
     return env
 
 

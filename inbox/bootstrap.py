@@ -422,9 +422,12 @@ async def _account_ownership(
     lease_seconds = runtime.settings.account_lease_seconds
     # A runner stopping may finish its poll for up to a heartbeat.
     runners = RunningAccounts(board, catalog, stop_grace_seconds=lease_seconds / BEATS_PER_LEASE)
-    keep = KeepAccountLeases(
-        PgAccountLeases(runtime.db), runners, worker_id=worker_id(), lease_seconds=lease_seconds
-    )
+    leases, me = PgAccountLeases(runtime.db), worker_id()
+    # The outbox posts on any account's channel from its first pass, which comes before the
+    # first heartbeat: the accounts are read now, so a reply queued before the start is not
+    # failed for want of a channel.
+    await catalog.follow((await leases.beat(me, lease_seconds)).accounts)
+    keep = KeepAccountLeases(leases, runners, worker_id=me, lease_seconds=lease_seconds)
     return AccountOwnership(
         keep, runners, PgAccountChanges(runtime.db).listen, worker.scheduler, catalog.channels
     )

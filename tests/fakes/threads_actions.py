@@ -1,0 +1,246 @@
+"""In-memory fakes of the ports that act on threads already in the inbox: snooze one or
+several, tag them, close them as needing no reply. One board of threads stands for the
+database; each fake port reads and writes it as its store does in SQL (a thread of another
+workspace is not found, a resolved one is not snoozed, a closure resolves the thread and
+clears its snooze)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from inbox.domain.bulk import AssignTarget, Skipped
+from inbox.domain.sla import MajorIncidentWindow, SlaSettings, StoredClock, ThreadTimeline
+from inbox.domain.thread import OPEN_STATUSES, ThreadStatus
+
+
+@dataclass
+class DeskThread:
+    """What the actions read and change of one thread."""
+
+    workspace_id: int
+    status: ThreadStatus = ThreadStatus.OPEN
+    snoozed_until: datetime | None = None
+    tags: tuple[str, ...] = ()
+    # The brand answered after the customer's latest message: "resolved" may close it.
+    answered: bool = False
+
+    @property
+    def open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+@dataclass
+class Closure:
+    thread_id: int
+    at: datetime
+    reason: str
+    closed_by: str
+
+
+@dataclass
+class ThreadBoard:
+    """The threads of every workspace, by id, and what was recorded about them."""
+
+    threads: dict[int, DeskThread]
+    closures: list[Closure] = field(default_factory=list)
+    # Each transaction opened, by kind ("bulk", "clocks"), in order.
+    transactions: list[str] = field(default_factory=list)
+
+    def of(self, workspace_id: int, thread_id: int) -> DeskThread | None:
+        thread = self.threads.get(thread_id)
+        return thread if thread is not None and thread.workspace_id == workspace_id else None
+
+    def found_and_open(
+        self, workspace_id: int, thread_ids: Sequence[int]
+    ) -> tuple[dict[int, DeskThread], dict[int, Skipped]]:
+        """(the open threads of the workspace named, by id; why the others were skipped)."""
+        found, skipped = {}, {}
+        for thread_id in thread_ids:
+            thread = self.of(workspace_id, thread_id)
+            if thread is None:
+                skipped[thread_id] = Skipped.NOT_FOUND
+            elif not thread.open:
+                skipped[thread_id] = Skipped.CLOSED
+            else:
+                found[thread_id] = thread
+        return found, skipped
+
+
+@dataclass
+class FakeBulkWriter:
+    """The actions on one transaction of the board (no routing: see FakeBulkStore)."""
+
+    board: ThreadBoard
+    names: dict[AssignTarget, str]
+
+    async def tag(
+        self, workspace_id: int, thread_ids: Sequence[int], tags: Sequence[str], most: int
+    ) -> tuple[list[int], dict[int, Skipped]]:
+        done, skipped = [], {}
+        for thread_id in thread_ids:
+            thread = self.board.of(workspace_id, thread_id)
+            if thread is None:
+                skipped[thread_id] = Skipped.NOT_FOUND
+                continue
+            tagged = tuple(sorted({*thread.tags, *tags}))
+            if len(tagged) > most:
+                skipped[thread_id] = Skipped.TOO_MANY_TAGS
+                continue
+            thread.tags = tagged
+            done.append(thread_id)
+        return done, skipped
+
+    async def untag(
+        self, workspace_id: int, thread_ids: Sequence[int], tags: Sequence[str]
+    ) -> tuple[list[int], dict[int, Skipped]]:
+        done, skipped = [], {}
+        for thread_id in thread_ids:
+            thread = self.board.of(workspace_id, thread_id)
+            if thread is None:
+                skipped[thread_id] = Skipped.NOT_FOUND
+                continue
+            thread.tags = tuple(t for t in thread.tags if t not in tags)
+            done.append(thread_id)
+        return done, skipped
+
+    async def snooze(
+        self, workspace_id: int, thread_ids: Sequence[int], until: datetime
+    ) -> tuple[list[int], dict[int, Skipped]]:
+        found, skipped = self.board.found_and_open(workspace_id, thread_ids)
+        for thread in found.values():
+            thread.snoozed_until = until
+        return list(found), skipped
+
+    async def target_name(self, workspace_id: int, target: AssignTarget) -> str | None:
+        return self.names.get(target)
+
+
+@dataclass
+class FakeBulkStore:
+    """Whom threads may be given to, as (id, name), and the board its writers act on."""
+
+    board: ThreadBoard
+    colleagues: tuple[tuple[int, str], ...] = ()
+    teams: tuple[tuple[int, str], ...] = ()
+
+    @asynccontextmanager
+    async def transaction(self, workspace_id: int) -> AsyncIterator[FakeBulkWriter]:
+        self.board.transactions.append("bulk")
+        names = {AssignTarget(agent_id=i): name for i, name in self.colleagues}
+        names |= {AssignTarget(team_id=i): f"team {name}" for i, name in self.teams}
+        yield FakeBulkWriter(self.board, names)
+
+    async def statuses(self, workspace_id: int, thread_ids: Sequence[int]) -> dict[int, str]:
+        found = {i: self.board.of(workspace_id, i) for i in thread_ids}
+        return {i: thread.status.value for i, thread in found.items() if thread is not None}
+
+    async def assignees(
+        self, workspace_id: int
+    ) -> tuple[tuple[tuple[int, str], ...], tuple[tuple[int, str], ...]]:
+        return self.colleagues, self.teams
+
+
+@dataclass
+class FakeClosingWriter:
+    """The SLA clock writer's closures on the board; no clock is stored (no timeline), so
+    keeping the clocks only records which threads it was asked about."""
+
+    board: ThreadBoard
+    clocks_kept_for: list[list[int]] = field(default_factory=list)
+
+    async def sla_settings(self, workspace_id: int) -> SlaSettings | None:
+        return None
+
+    async def timelines(self, workspace_id: int, thread_ids: Sequence[int]) -> list[ThreadTimeline]:
+        self.clocks_kept_for.append(list(thread_ids))
+        return []
+
+    async def clocks_of(self, workspace_id: int, thread_ids: Sequence[int]) -> list[StoredClock]:
+        return []
+
+    async def major_incident_windows(
+        self, workspace_id: int, thread_ids: Sequence[int]
+    ) -> list[MajorIncidentWindow]:
+        return []
+
+    async def save_clocks(
+        self,
+        workspace_id: int,
+        clocks: Sequence[StoredClock],
+        stale: Sequence[StoredClock] = (),
+    ) -> None:
+        raise AssertionError("no clock is derived from an empty timeline")
+
+    async def queue_acknowledgements(
+        self, workspace_id: int, acknowledgements: Sequence[tuple[int, str, str]]
+    ) -> None:
+        assert not acknowledgements
+
+    async def record_closure(
+        self, workspace_id: int, thread_id: int, at: datetime, reason: str, closed_by: str
+    ) -> bool:
+        return bool(await self.record_closures(workspace_id, [thread_id], at, reason, closed_by))
+
+    async def thread_exists(self, workspace_id: int, thread_id: int) -> bool:
+        return self.board.of(workspace_id, thread_id) is not None
+
+    async def record_closures(
+        self,
+        workspace_id: int,
+        thread_ids: Sequence[int],
+        at: datetime,
+        reason: str,
+        closed_by: str,
+    ) -> list[int]:
+        closed = []
+        for thread_id in thread_ids:
+            thread = self.board.of(workspace_id, thread_id)
+            if thread is None or (reason == "resolved" and not thread.answered):
+                continue
+            thread.status, thread.snoozed_until = ThreadStatus.RESOLVED, None
+            self.board.closures.append(Closure(thread_id, at, reason, closed_by))
+            closed.append(thread_id)
+        return closed
+
+
+@dataclass
+class FakeClosingStore:
+    """The SLA settings store as closing threads uses it: its clock transaction."""
+
+    board: ThreadBoard
+    writers: list[FakeClosingWriter] = field(default_factory=list)
+
+    async def load(self, workspace_id: int) -> SlaSettings | None:
+        return None
+
+    @asynccontextmanager
+    async def clock_transaction(self, workspace_id: int) -> AsyncIterator[FakeClosingWriter]:
+        self.board.transactions.append("clocks")
+        writer = FakeClosingWriter(self.board)
+        self.writers.append(writer)
+        yield writer
+
+
+@dataclass
+class FakeSnoozeQuery:
+    """The inbox pages' query as one thread's snooze uses it."""
+
+    board: ThreadBoard
+
+    async def snooze(self, workspace_id: int, thread_id: int, until: datetime | None) -> bool:
+        found, _ = self.board.found_and_open(workspace_id, [thread_id])
+        for thread in found.values():
+            thread.snoozed_until = until
+        return bool(found)
+
+    async def wake_snoozed(self, workspace_id: int, now: datetime) -> list[int]:
+        woken = []
+        for thread_id, thread in self.board.threads.items():
+            due = thread.snoozed_until is not None and thread.snoozed_until <= now
+            if thread.workspace_id == workspace_id and thread.open and due:
+                thread.snoozed_until = None
+                woken.append(thread_id)
+        return woken

@@ -1,19 +1,21 @@
 """In-memory fakes of the ports that act on threads already in the inbox: snooze one or
-several, tag them, close them as needing no reply. One board of threads stands for the
-database; each fake port reads and writes it as its store does in SQL (a thread of another
-workspace is not found, a resolved one is not snoozed, a closure resolves the thread and
-clears its snooze)."""
+several, tag them, give them to someone, close them as needing no reply. One board of
+threads stands for the database; each fake port reads and writes it as its store does in
+SQL (a thread of another workspace is not found, a resolved one is neither snoozed nor
+given, a closure resolves the thread and clears its snooze)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from inbox.domain.bulk import AssignTarget, Skipped
+from inbox.domain.routing import RoutingConfig
 from inbox.domain.sla import MajorIncidentWindow, SlaSettings, StoredClock, ThreadTimeline
 from inbox.domain.thread import OPEN_STATUSES, ThreadStatus
+from routing.snapshot import Assignment, Snapshot, ThreadToRoute
 
 
 @dataclass
@@ -26,6 +28,8 @@ class DeskThread:
     tags: tuple[str, ...] = ()
     # The brand answered after the customer's latest message: "resolved" may close it.
     answered: bool = False
+    agent_id: int | None = None  # who holds it
+    team_id: int | None = None  # whose queue it is in
 
     @property
     def open(self) -> bool:
@@ -70,11 +74,90 @@ class ThreadBoard:
 
 
 @dataclass
+class FakeSelectionRouting:
+    """Routing on a selection's transaction: who holds the threads of the board, the teams
+    around them, the threads waiting in those teams' queues, and the workspace's people as
+    `snapshot_of` says; routing's decisions are applied to the board and recorded."""
+
+    board: ThreadBoard
+    snapshot_of: Snapshot
+    written: list[tuple[str, list[Assignment]]] = field(default_factory=list)
+
+    @property
+    def assignments(self) -> FakeSelectionRouting:  # what it writes is applied by itself
+        return self
+
+    async def assign_selection(
+        self,
+        workspace_id: int,
+        thread_ids: Sequence[int],
+        target: AssignTarget,
+        at: datetime,
+        reason: str,
+    ) -> tuple[list[int], dict[int, Skipped], list[int]]:
+        found, skipped = self.board.found_and_open(workspace_id, thread_ids)
+        done, holders = [], set()
+        for thread_id, thread in found.items():
+            if target.agent_id is not None and thread.agent_id == target.agent_id:
+                skipped[thread_id] = Skipped.ALREADY
+                continue
+            if thread.agent_id is not None:
+                holders.add(thread.agent_id)
+            thread.agent_id = target.agent_id  # a team's queue: nobody holds it yet
+            thread.team_id = target.team_id or thread.team_id
+            done.append(thread_id)
+        return done, skipped, sorted(holders)
+
+    async def teams_around(
+        self, workspace_id: int, thread_ids: Sequence[int] = (), agent_ids: Sequence[int] = ()
+    ) -> list[int]:
+        threads = [self.board.of(workspace_id, i) for i in thread_ids]
+        teams = {t.team_id for t in threads if t is not None and t.team_id is not None}
+        for agent in self.snapshot_of.agents:
+            if agent.agent_id in agent_ids:
+                teams |= agent.team_ids
+        return sorted(teams)
+
+    async def waiting(
+        self, workspace_id: int, team_ids: Collection[int] | None, now: datetime, limit: int
+    ) -> list[ThreadToRoute]:
+        return [
+            ThreadToRoute(thread_id, "x", team_id=thread.team_id, queued=True)
+            for thread_id, thread in self.board.threads.items()
+            if thread.workspace_id == workspace_id
+            and thread.open
+            and thread.agent_id is None
+            and thread.team_id is not None
+            and (team_ids is None or thread.team_id in team_ids)
+        ][:limit]
+
+    async def config(self, workspace_id: int) -> RoutingConfig | None:
+        return None
+
+    async def snapshot(self, workspace_id: int, now: datetime, window: timedelta) -> Snapshot:
+        return self.snapshot_of
+
+    async def apply(
+        self,
+        workspace_id: int,
+        assignments: Sequence[Assignment],
+        at: datetime,
+        source: str,
+        holders: Sequence[int | None] | None = None,
+    ) -> None:
+        for decision in assignments:
+            thread = self.board.threads[decision.thread_id]
+            thread.agent_id, thread.team_id = decision.agent_id, decision.team_id
+        self.written.append((source, list(assignments)))
+
+
+@dataclass
 class FakeBulkWriter:
-    """The actions on one transaction of the board (no routing: see FakeBulkStore)."""
+    """The actions on one transaction of the board; routing on the same one."""
 
     board: ThreadBoard
     names: dict[AssignTarget, str]
+    routing: FakeSelectionRouting
 
     async def tag(
         self, workspace_id: int, thread_ids: Sequence[int], tags: Sequence[str], most: int
@@ -120,18 +203,23 @@ class FakeBulkWriter:
 
 @dataclass
 class FakeBulkStore:
-    """Whom threads may be given to, as (id, name), and the board its writers act on."""
+    """Whom threads may be given to, as (id, name), and the board its writers act on; the
+    workspace's people as routing sees them (`snapshot_of`: its agents and teams)."""
 
     board: ThreadBoard
+    snapshot_of: Snapshot
     colleagues: tuple[tuple[int, str], ...] = ()
     teams: tuple[tuple[int, str], ...] = ()
+    routing: list[FakeSelectionRouting] = field(default_factory=list)
 
     @asynccontextmanager
     async def transaction(self, workspace_id: int) -> AsyncIterator[FakeBulkWriter]:
         self.board.transactions.append("bulk")
         names = {AssignTarget(agent_id=i): name for i, name in self.colleagues}
         names |= {AssignTarget(team_id=i): f"team {name}" for i, name in self.teams}
-        yield FakeBulkWriter(self.board, names)
+        routing = FakeSelectionRouting(self.board, self.snapshot_of)
+        self.routing.append(routing)
+        yield FakeBulkWriter(self.board, names, routing)
 
     async def statuses(self, workspace_id: int, thread_ids: Sequence[int]) -> dict[int, str]:
         found = {i: self.board.of(workspace_id, i) for i in thread_ids}

@@ -1,6 +1,7 @@
-"""Setting threads aside and closing them, on the fakes of their ports (no database): one
-thread snoozed from its page, a selection snoozed, tagged or closed as needing no reply, a
-thread closed by hand; who may, for how long, and what is skipped and why."""
+"""Setting threads aside, handing them over and closing them, on the fakes of their ports (no
+database): one thread snoozed from its page, a selection snoozed, tagged, given to someone or
+closed as needing no reply, a thread closed by hand; who may, for how long, and what is
+skipped and why."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from inbox.domain.bulk import MOST_THREADS, BulkAction, Skipped
+from inbox.domain.bulk import MOST_THREADS, AssignTarget, BulkAction, Skipped
 from inbox.domain.errors import (
     ConfigurationError,
     ConflictError,
@@ -26,6 +27,7 @@ from inbox.usecases.bulk import BulkActions
 from inbox.usecases.routing_config import RoutingConfigs
 from inbox.usecases.sla import CloseWithoutReply, KeepClocks
 from inbox.usecases.web_pages import InboxPages
+from routing.snapshot import AgentState, Snapshot, TeamState
 from tests.fakes.assignment import RoutingStore, Seats
 from tests.fakes.threads_actions import (
     Closure,
@@ -39,10 +41,25 @@ from tests.fakes.threads_actions import (
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 WORKSPACE, OTHER_WORKSPACE = 1, 2
 OPEN, PENDING, RESOLVED, ELSEWHERE, UNKNOWN = 1, 2, 3, 4, 99
+ME, LEA, SUPPORT = 7, 8, 3
+# Léa has room for one thread; the person acting takes no new ones (routing's view).
+ROOM_FOR_ONE = Snapshot(
+    agents=(
+        AgentState(ME, team_ids=frozenset({SUPPORT}), busy=True),
+        AgentState(LEA, team_ids=frozenset({SUPPORT}), capacity=1),
+    ),
+    teams=(TeamState(SUPPORT, name="Support FR"),),
+    now=NOW,
+)
+NO_ROOM = Snapshot(
+    agents=tuple(AgentState(a, team_ids=frozenset({SUPPORT}), busy=True) for a in (ME, LEA)),
+    teams=(TeamState(SUPPORT, name="Support FR"),),
+    now=NOW,
+)
 
 
 def session(*roles: Role) -> WebSession:
-    return WebSession(WORKSPACE, 7, "Léa", frozenset(roles), "csrf")
+    return WebSession(WORKSPACE, ME, "Max", frozenset(roles), "csrf")
 
 
 AGENT = session(Role.AGENT)
@@ -53,6 +70,7 @@ class Desk:
     """The use cases on one board of threads, and the fakes they wrote to."""
 
     board: ThreadBoard
+    bulk_store: FakeBulkStore
     closing: FakeClosingStore
     seats: Seats
     close: CloseWithoutReply
@@ -60,9 +78,9 @@ class Desk:
     pages: InboxPages
 
 
-def desk() -> Desk:
+def desk(people: Snapshot = NO_ROOM) -> Desk:
     """Threads 1 (open) and 2 (pending on the customer) of the workspace, 3 resolved, 4 of
-    another workspace; 99 is nowhere."""
+    another workspace; 99 is nowhere. Max (7, acting) and Léa (8) are in team Support FR."""
     board = ThreadBoard(
         {
             OPEN: DeskThread(WORKSPACE),
@@ -78,8 +96,12 @@ def desk() -> Desk:
 
     close = CloseWithoutReply(closing, KeepClocks(clock=clock), clock=clock, waiting=seats)
     waiting = AssignWaiting(RoutingStore(writers={}), RoutingConfigs(), clock=clock)
-    bulk = BulkActions(FakeBulkStore(board), close, waiting, clock=clock)
-    return Desk(board, closing, seats, close, bulk, InboxPages(FakeSnoozeQuery(board), clock=clock))
+    bulk_store = FakeBulkStore(
+        board, people, colleagues=((ME, "Max"), (LEA, "Léa")), teams=((SUPPORT, "Support FR"),)
+    )
+    bulk = BulkActions(bulk_store, close, waiting, clock=clock)
+    pages = InboxPages(FakeSnoozeQuery(board), clock=clock)
+    return Desk(board, bulk_store, closing, seats, close, bulk, pages)
 
 
 # -- one thread, from its page ------------------------------------------------------------
@@ -239,6 +261,68 @@ async def test_a_tag_is_taken_off_a_selection_whether_or_not_each_thread_had_it(
 
     assert (outcome.done, outcome.skipped) == ((OPEN, PENDING), Counter({Skipped.NOT_FOUND: 1}))
     assert d.board.threads[OPEN].tags == ("vip",)
+
+
+async def test_a_selection_given_to_a_colleague_skips_theirs_closed_and_unknown() -> None:
+    d = desk()
+    d.board.threads[PENDING].agent_id = LEA
+
+    outcome = await d.bulk.assign(AGENT, [OPEN, PENDING, RESOLVED, UNKNOWN], AssignTarget(LEA))
+
+    assert outcome.sentence() == (
+        "1 assigned to Léa; 3 skipped: 1 already resolved, 1 already theirs, 1 not found"
+    )
+    assert d.board.threads[OPEN].agent_id == LEA
+    assert d.board.threads[RESOLVED].agent_id is None
+
+
+async def test_a_selection_given_to_oneself_says_you() -> None:
+    outcome = await desk().bulk.assign(AGENT, [OPEN], AssignTarget(agent_id=ME))
+
+    assert outcome.sentence() == "1 assigned to you"
+
+
+async def test_a_selection_given_to_a_team_waits_in_its_queue_when_nobody_has_room() -> None:
+    d = desk(NO_ROOM)
+    d.board.threads[OPEN].agent_id = LEA
+
+    outcome = await d.bulk.assign(AGENT, [OPEN, PENDING], AssignTarget(team_id=SUPPORT))
+
+    assert outcome.sentence() == "2 assigned to team Support FR"
+    held = [(d.board.threads[i].agent_id, d.board.threads[i].team_id) for i in (OPEN, PENDING)]
+    assert held == [(None, SUPPORT), (None, SUPPORT)]
+
+
+async def test_the_seat_a_handover_frees_goes_to_a_thread_waiting_in_the_team_at_once() -> None:
+    d = desk(ROOM_FOR_ONE)
+    d.board.threads[OPEN].agent_id, d.board.threads[OPEN].team_id = LEA, SUPPORT
+    d.board.threads[PENDING].team_id = SUPPORT  # in the queue, nobody holds it
+
+    await d.bulk.assign(AGENT, [OPEN], AssignTarget(agent_id=ME))
+
+    assert (d.board.threads[OPEN].agent_id, d.board.threads[PENDING].agent_id) == (ME, LEA)
+    [routing] = d.bulk_store.routing  # in the selection's own transaction
+    [(source, [decision])] = routing.written
+    assert (source, decision.thread_id, decision.agent_id) == ("queue", PENDING, LEA)
+
+
+@pytest.mark.parametrize("target", [AssignTarget(agent_id=42), AssignTarget(team_id=42)])
+async def test_a_selection_given_to_nobody_known_is_refused_and_nothing_moves(
+    target: AssignTarget,
+) -> None:
+    d = desk()
+
+    with pytest.raises(NotFoundError):
+        await d.bulk.assign(AGENT, [OPEN], target)
+
+    assert d.board.threads[OPEN].agent_id is None
+
+
+async def test_the_people_a_selection_may_be_given_to_are_the_workspaces() -> None:
+    assert await desk().bulk.assignees(AGENT) == (
+        ((ME, "Max"), (LEA, "Léa")),
+        ((SUPPORT, "Support FR"),),
+    )
 
 
 # -- one thread closed by hand -------------------------------------------------------------

@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from inbox.domain.bulk import AssignTarget, Skipped
 from inbox.domain.routing import RoutingConfig
 from inbox.domain.sla import MajorIncidentWindow, SlaSettings, StoredClock, ThreadTimeline
 from inbox.domain.thread import OPEN_STATUSES, ThreadStatus
 from routing.snapshot import Assignment, Snapshot, ThreadToRoute
+from tests.fakes.assignment import Writer
 
 
 @dataclass
@@ -57,35 +58,30 @@ class ThreadBoard:
         thread = self.threads.get(thread_id)
         return thread if thread is not None and thread.workspace_id == workspace_id else None
 
+    def found(
+        self, workspace_id: int, thread_ids: Sequence[int]
+    ) -> tuple[dict[int, DeskThread], dict[int, Skipped]]:
+        """(the threads of the workspace named, by id; the others, skipped as not found)."""
+        found = {i: t for i in thread_ids if (t := self.of(workspace_id, i)) is not None}
+        return found, {i: Skipped.NOT_FOUND for i in thread_ids if i not in found}
+
     def found_and_open(
         self, workspace_id: int, thread_ids: Sequence[int]
     ) -> tuple[dict[int, DeskThread], dict[int, Skipped]]:
         """(the open threads of the workspace named, by id; why the others were skipped)."""
-        found, skipped = {}, {}
-        for thread_id in thread_ids:
-            thread = self.of(workspace_id, thread_id)
-            if thread is None:
-                skipped[thread_id] = Skipped.NOT_FOUND
-            elif not thread.open:
-                skipped[thread_id] = Skipped.CLOSED
-            else:
-                found[thread_id] = thread
-        return found, skipped
+        found, skipped = self.found(workspace_id, thread_ids)
+        skipped |= {i: Skipped.CLOSED for i, thread in found.items() if not thread.open}
+        return {i: t for i, t in found.items() if t.open}, skipped
 
 
 @dataclass
-class FakeSelectionRouting:
+class FakeSelectionRouting(Writer):
     """Routing on a selection's transaction: who holds the threads of the board, the teams
     around them, the threads waiting in those teams' queues, and the workspace's people as
-    `snapshot_of` says; routing's decisions are applied to the board and recorded."""
+    `snapshot_of` says; routing's decisions are recorded (`written`) and applied to the
+    board."""
 
-    board: ThreadBoard
-    snapshot_of: Snapshot
-    written: list[tuple[str, list[Assignment]]] = field(default_factory=list)
-
-    @property
-    def assignments(self) -> FakeSelectionRouting:  # what it writes is applied by itself
-        return self
+    board: ThreadBoard = field(kw_only=True)
 
     async def assign_selection(
         self,
@@ -134,9 +130,6 @@ class FakeSelectionRouting:
     async def config(self, workspace_id: int) -> RoutingConfig | None:
         return None
 
-    async def snapshot(self, workspace_id: int, now: datetime, window: timedelta) -> Snapshot:
-        return self.snapshot_of
-
     async def apply(
         self,
         workspace_id: int,
@@ -145,10 +138,10 @@ class FakeSelectionRouting:
         source: str,
         holders: Sequence[int | None] | None = None,
     ) -> None:
+        await super().apply(workspace_id, assignments, at, source, holders)
         for decision in assignments:
             thread = self.board.threads[decision.thread_id]
             thread.agent_id, thread.team_id = decision.agent_id, decision.team_id
-        self.written.append((source, list(assignments)))
 
 
 @dataclass
@@ -162,12 +155,9 @@ class FakeBulkWriter:
     async def tag(
         self, workspace_id: int, thread_ids: Sequence[int], tags: Sequence[str], most: int
     ) -> tuple[list[int], dict[int, Skipped]]:
-        done, skipped = [], {}
-        for thread_id in thread_ids:
-            thread = self.board.of(workspace_id, thread_id)
-            if thread is None:
-                skipped[thread_id] = Skipped.NOT_FOUND
-                continue
+        found, skipped = self.board.found(workspace_id, thread_ids)
+        done = []
+        for thread_id, thread in found.items():
             tagged = tuple(sorted({*thread.tags, *tags}))
             if len(tagged) > most:
                 skipped[thread_id] = Skipped.TOO_MANY_TAGS
@@ -179,15 +169,10 @@ class FakeBulkWriter:
     async def untag(
         self, workspace_id: int, thread_ids: Sequence[int], tags: Sequence[str]
     ) -> tuple[list[int], dict[int, Skipped]]:
-        done, skipped = [], {}
-        for thread_id in thread_ids:
-            thread = self.board.of(workspace_id, thread_id)
-            if thread is None:
-                skipped[thread_id] = Skipped.NOT_FOUND
-                continue
+        found, skipped = self.board.found(workspace_id, thread_ids)
+        for thread in found.values():
             thread.tags = tuple(t for t in thread.tags if t not in tags)
-            done.append(thread_id)
-        return done, skipped
+        return list(found), skipped
 
     async def snooze(
         self, workspace_id: int, thread_ids: Sequence[int], until: datetime
@@ -217,7 +202,7 @@ class FakeBulkStore:
         self.board.transactions.append("bulk")
         names = {AssignTarget(agent_id=i): name for i, name in self.colleagues}
         names |= {AssignTarget(team_id=i): f"team {name}" for i, name in self.teams}
-        routing = FakeSelectionRouting(self.board, self.snapshot_of)
+        routing = FakeSelectionRouting(self.snapshot_of, board=self.board)
         self.routing.append(routing)
         yield FakeBulkWriter(self.board, names, routing)
 

@@ -302,7 +302,7 @@ async def test_the_seat_a_handover_frees_goes_to_a_thread_waiting_in_the_team_at
 
     assert (d.board.threads[OPEN].agent_id, d.board.threads[PENDING].agent_id) == (ME, LEA)
     [routing] = d.bulk_store.routing  # in the selection's own transaction
-    [(source, [decision])] = routing.written
+    [(source, [decision], _)] = routing.written
     assert (source, decision.thread_id, decision.agent_id) == ("queue", PENDING, LEA)
 
 

@@ -1,39 +1,26 @@
-"""The community answers' use case over an in-memory store: who may do what, drafts held by
-the checks, and what a review asks the store to record."""
+"""The community answers' use case on the fake of its store (no database): who may do what,
+drafts held by the checks, and what a review asks the store to record."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
-from inbox.domain.community import (
-    AnswerForReview,
-    AnswerStatus,
-    Credit,
-    CustomerMessage,
-    MemberAnswer,
-    OfferedQuestion,
-    ReviewedAnswer,
-)
+from inbox.domain.community import AnswerStatus, Credit
 from inbox.domain.errors import (
     ConfigurationError,
     ConflictError,
     NotFoundError,
     PermissionDeniedError,
 )
-from inbox.domain.outbox import OutboxItem
 from inbox.domain.people import Role
 from inbox.domain.web import WebSession
 from inbox.usecases.replies import CommunityAnswers
+from tests.fakes.community import ASKED_AT, QUESTION, FakeCommunityAnswers
 
-NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
-QUESTION = OfferedQuestion(
-    thread_id=7,
-    network="x",
-    asked_at=NOW,
-    messages=(CustomerMessage("nico", "@acme how do I update the app?", NOW),),
-)
+NOW = ASKED_AT
 
 
 def session(*roles: Role, agent_id: int = 3) -> WebSession:
@@ -42,57 +29,6 @@ def session(*roles: Role, agent_id: int = 3) -> WebSession:
 
 MEMBER = session(Role.COMMUNITY)
 AGENT = session(Role.AGENT, agent_id=4)
-
-
-class FakeCommunityAnswers:
-    """Thread 7 offered to member 3; one answer (id 1) pending from them, if `pending`."""
-
-    def __init__(self, *, pending: str | None = None) -> None:
-        self.submitted: list[tuple[int, int, str]] = []
-        self.reviews: list[tuple[int, AnswerStatus, str | None, str | None]] = []
-        self.pending = pending
-
-    async def offered(
-        self, workspace_id: int, member_id: int, thread_id: int | None = None
-    ) -> list[OfferedQuestion]:
-        if member_id != 3 or thread_id not in (None, 7):
-            return []
-        return [QUESTION]
-
-    async def submit(self, workspace_id: int, member_id: int, thread_id: int, body: str) -> int:
-        self.submitted.append((member_id, thread_id, body))
-        return len(self.submitted)
-
-    async def answers_of(self, workspace_id: int, member_id: int, limit: int) -> list[MemberAnswer]:
-        return []
-
-    async def credit(self, workspace_id: int, member_id: int, since: datetime) -> Credit:
-        return Credit(answers=0, approved=0, approved_since=0, pending=0, rejected=0)
-
-    async def for_review(
-        self, workspace_id: int, answer_id: int | None = None, limit: int = 200
-    ) -> list[AnswerForReview]:
-        if self.pending is None or answer_id not in (None, 1):
-            return []
-        return [
-            AnswerForReview(1, 7, "x", 3, "Max", self.pending, NOW, QUESTION.messages),
-        ]
-
-    async def pending_count(self, workspace_id: int) -> int:
-        return 0 if self.pending is None else 1
-
-    async def review(
-        self,
-        workspace_id: int,
-        answer_id: int,
-        status: AnswerStatus,
-        edited: str | None,
-        reviewer_id: int,
-        at: datetime,
-        note: str | None,
-    ) -> tuple[ReviewedAnswer, OutboxItem | None] | None:
-        self.reviews.append((answer_id, status, edited, note))
-        return ReviewedAnswer(7, 3, status, None if status is AnswerStatus.REJECTED else "x"), None
 
 
 def answers(store: FakeCommunityAnswers) -> CommunityAnswers:
@@ -149,14 +85,9 @@ async def test_the_apis_submission_is_not_held_by_warnings_and_a_second_one_conf
     assert await answers(store).submit(1, 7, 3, "Mail max.dupont@gmail.com\r\nthanks") == 1
     assert store.submitted == [(3, 7, "Mail max.dupont@gmail.com\nthanks")]
 
-    class Waiting(FakeCommunityAnswers):
-        async def offered(
-            self, workspace_id: int, member_id: int, thread_id: int | None = None
-        ) -> list[OfferedQuestion]:
-            return [OfferedQuestion(7, "x", NOW, QUESTION.messages, pending_answer_id=1)]
-
+    waiting = FakeCommunityAnswers(question=replace(QUESTION, pending_answer_id=1))
     with pytest.raises(ConflictError):
-        await answers(Waiting()).draft(MEMBER, 7, "again", despite_warnings=True)
+        await answers(waiting).draft(MEMBER, 7, "again", despite_warnings=True)
 
 
 @pytest.mark.parametrize(
@@ -192,4 +123,54 @@ async def test_an_approval_over_the_networks_limit_is_refused_before_anything_is
         await answers(store).review_by(AGENT, 2, "approve")
     with pytest.raises(ConfigurationError, match="decision"):
         await answers(store).review_by(AGENT, 1, "post it")
+    assert store.reviews == []
+
+
+async def test_a_members_page_shows_their_questions_and_their_credit_since_the_month_began() -> (
+    None
+):
+    credit = Credit(answers=4, approved=2, approved_since=1, pending=1, rejected=1)
+    store = FakeCommunityAnswers(credit=credit)
+    month = NOW - timedelta(days=6)
+
+    portal = await answers(store).portal(MEMBER, month)
+
+    assert (portal.questions, portal.answers, portal.credit) == ([QUESTION], [], credit)
+    assert store.credit_asked == [(3, month)]
+
+
+async def test_the_apis_contributions_count_as_accepted_what_the_pages_call_approved() -> None:
+    credit = Credit(answers=4, approved=2, approved_since=1, pending=1, rejected=1)
+
+    counted = await answers(FakeCommunityAnswers(credit=credit)).contributions(1, 3)
+
+    assert counted == {"answers": 4, "accepted": 2, "pending": 1, "rejected": 1}
+
+
+async def test_a_question_taken_back_while_the_member_wrote_is_a_conflict_not_a_loss() -> None:
+    store = FakeCommunityAnswers(taken_back=True)
+    with pytest.raises(ConflictError, match="no longer waiting"):
+        await answers(store).draft(MEMBER, 7, "Settings > Update.", despite_warnings=False)
+
+
+async def test_each_answer_for_review_comes_with_the_checks_its_text_meets() -> None:
+    store = FakeCommunityAnswers(pending="Write to max.dupont@gmail.com")
+
+    [(answer, check)] = await answers(store).for_review(AGENT)
+
+    assert (answer.id, answer.body) == (1, "Write to max.dupont@gmail.com")
+    assert (check.refused, len(check.warnings)) == (False, 1)
+    assert await answers(store).pending_count(AGENT) == 1
+    [listed] = await answers(store).pending(1)  # the API's list
+    assert (listed["id"], listed["status"], listed["excerpt"]) == (
+        1,
+        "pending",
+        "@acme how do I update the app?",
+    )
+
+
+async def test_an_answer_another_reviewer_decided_first_is_not_found_for_the_second() -> None:
+    store = FakeCommunityAnswers(pending="Settings > Update.", reviewed_meanwhile=True)
+    with pytest.raises(NotFoundError):
+        await answers(store).review_by(AGENT, 1, "approve")
     assert store.reviews == []

@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from connectors.common.health import ChannelHealth, GapPolicy, evaluate, on_error, on_success
 from connectors.common.http_api import ApiError, RetryingApi
-from connectors.common.polling import PollOutcome
+from connectors.common.polling import Ingest, PollOutcome
 from inbox.domain.clock import Clock
 from inbox.ports.connectors import ApiUsageLedger, ChannelHealthStore
 
@@ -150,24 +150,49 @@ class AccountRunner(ABC, Generic[Account, Due]):
         )
 
 
-class SinglePollRunner(AccountRunner[Account, None], Generic[Account, Outcome]):
+class SinglePoller(Protocol):
+    """What a single-poll runner needs of its network's poller."""
+
+    @property
+    def account(self) -> Any: ...
+
+    @property
+    def ingest(self) -> Ingest: ...
+
+
+Poller = TypeVar("Poller", bound=SinglePoller)
+
+
+class SinglePollRunner(AccountRunner[Account, None], Generic[Poller, Account, Outcome]):
     """An account with one thing to poll (Mastodon's mentions, Bluesky's notifications):
     every `poll_seconds`, at once again while more is waiting, and after a failure later
-    each time, doubling from `poll_seconds` up to `max_backoff_seconds`."""
+    each time, doubling from `poll_seconds` up to `max_backoff_seconds`. A network's runner
+    names its own defaults of both."""
+
+    default_poll_seconds: ClassVar[float]
+    default_max_backoff_seconds: ClassVar[float] = 900.0
 
     def __init__(
         self,
-        account: Account,
+        poller: Poller,
         api: RetryingApi,
         ledger: ApiUsageLedger,
         health_store: ChannelHealthStore,
         *,
         clock: Clock,
-        poll_seconds: float,
-        max_backoff_seconds: float,
-        gap_policy: GapPolicy | None,
+        poll_seconds: float | None = None,
+        max_backoff_seconds: float | None = None,
+        gap_policy: GapPolicy | None = None,
     ) -> None:
-        super().__init__(account, api, ledger, health_store, clock=clock, gap_policy=gap_policy)
+        super().__init__(
+            poller.account, api, ledger, health_store, clock=clock, gap_policy=gap_policy
+        )
+        self.ingest = poller.ingest
+        self._poller = poller
+        if poll_seconds is None:
+            poll_seconds = self.default_poll_seconds
+        if max_backoff_seconds is None:
+            max_backoff_seconds = self.default_max_backoff_seconds
         self._poll_seconds = poll_seconds
         self._max_backoff = max_backoff_seconds
         # A stream's catch-up and the schedule may ask for a poll at once: one at a time.

@@ -13,8 +13,9 @@ become their pages in the pages' middleware (`web.errors`).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from aiohttp import web
 from pydantic import BaseModel, Field, StrictStr, field_validator
@@ -121,10 +122,29 @@ async def _not_sent(
     return await _own_page(request, session, pane, NOT_SENT)
 
 
-async def reply(request: web.Request) -> web.StreamResponse:
-    session, form, thread_id = await _action(request, *DESK, doing="replying")
+class _QueueReply(Protocol):
+    """How a reply leaves the desk: in public (`send`) or in private (`move_to_private`)."""
+
+    def __call__(
+        self,
+        workspace_id: int,
+        thread_id: int,
+        agent_id: int,
+        body: object,
+        *,
+        key: str,
+        override: bool = False,
+    ) -> Awaitable[object]: ...
+
+
+async def _queue_reply(
+    request: web.Request, doing: str, notice: str, queue: _QueueReply
+) -> web.StreamResponse:
+    """The reply box's text queued; the page again with the text and the reason when it is
+    held (warnings, a colleague replying)."""
+    session, form, thread_id = await _action(request, *DESK, doing=doing)
     try:
-        await services_of(request).replies.send(
+        await queue(
             session.workspace_id,
             thread_id,
             session.agent_id,
@@ -136,27 +156,18 @@ async def reply(request: web.Request) -> web.StreamResponse:
         return await _not_sent(request, session, form, thread_id, warnings=held)
     except ReplyCollisionError:
         return await _not_sent(request, session, form, thread_id, others=True)
-    raise _back(form, thread_id, "sent")
+    raise _back(form, thread_id, notice)
+
+
+async def reply(request: web.Request) -> web.StreamResponse:
+    return await _queue_reply(request, "replying", "sent", services_of(request).replies.send)
 
 
 async def move_to_private(request: web.Request) -> web.StreamResponse:
     """The reply box's text as a direct message, and "we've written to you in private" in
     public (once per thread)."""
-    session, form, thread_id = await _action(request, *DESK, doing="writing privately")
-    try:
-        await services_of(request).replies.move_to_private(
-            session.workspace_id,
-            thread_id,
-            session.agent_id,
-            str(form.get("body", "")),
-            key=str(form.get("key", ""))[:100] or secrets.token_urlsafe(16),
-            override=form.get("override") == "1",
-        )
-    except ReplyChecksFailed as held:
-        return await _not_sent(request, session, form, thread_id, warnings=held)
-    except ReplyCollisionError:
-        return await _not_sent(request, session, form, thread_id, others=True)
-    raise _back(form, thread_id, "private")
+    queue = services_of(request).replies.move_to_private
+    return await _queue_reply(request, "writing privately", "private", queue)
 
 
 async def take_thread(request: web.Request) -> web.StreamResponse:

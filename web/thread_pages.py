@@ -13,9 +13,8 @@ become their pages in the pages' middleware (`web.errors`).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable
 from dataclasses import replace
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, Field, StrictStr, field_validator
@@ -122,27 +121,13 @@ async def _not_sent(
     return await _own_page(request, session, pane, NOT_SENT)
 
 
-class _QueueReply(Protocol):
-    """How a reply leaves the desk: in public (`send`) or in private (`move_to_private`)."""
-
-    def __call__(
-        self,
-        workspace_id: int,
-        thread_id: int,
-        agent_id: int,
-        body: object,
-        *,
-        key: str,
-        override: bool = False,
-    ) -> Awaitable[object]: ...
-
-
-async def _queue_reply(
-    request: web.Request, doing: str, notice: str, queue: _QueueReply
-) -> web.StreamResponse:
-    """The reply box's text queued; the page again with the text and the reason when it is
-    held (warnings, a colleague replying)."""
+async def _queue_reply(request: web.Request, *, private: bool) -> web.StreamResponse:
+    """The reply box's text queued, in public or in private; the page again with the text
+    and the reason when it is held (warnings, a colleague replying)."""
+    doing, notice = ("writing privately", "private") if private else ("replying", "sent")
     session, form, thread_id = await _action(request, *DESK, doing=doing)
+    replies = services_of(request).replies
+    queue = replies.move_to_private if private else replies.send
     try:
         await queue(
             session.workspace_id,
@@ -160,14 +145,13 @@ async def _queue_reply(
 
 
 async def reply(request: web.Request) -> web.StreamResponse:
-    return await _queue_reply(request, "replying", "sent", services_of(request).replies.send)
+    return await _queue_reply(request, private=False)
 
 
 async def move_to_private(request: web.Request) -> web.StreamResponse:
     """The reply box's text as a direct message, and "we've written to you in private" in
     public (once per thread)."""
-    queue = services_of(request).replies.move_to_private
-    return await _queue_reply(request, "writing privately", "private", queue)
+    return await _queue_reply(request, private=True)
 
 
 async def take_thread(request: web.Request) -> web.StreamResponse:

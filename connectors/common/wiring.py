@@ -64,7 +64,7 @@ class Stream:
 
 @dataclass(frozen=True, slots=True)
 class AccountParts:
-    runner: AccountRunner[Any, Any]
+    runner: AccountRunner[Any, Any, Any]
     # None when the account's secrets can read but not post.
     channel: OutboundChannel | None = None
     stream: Stream | None = None
@@ -74,7 +74,7 @@ class AccountParts:
 class ConnectorWorkers:
     """What a worker runs for the connected accounts, and the channels its outbox posts on."""
 
-    runners: list[AccountRunner[Any, Any]] = field(default_factory=list)
+    runners: list[AccountRunner[Any, Any, Any]] = field(default_factory=list)
     streams: list[Stream] = field(default_factory=list)
     channels: dict[tuple[int, int], OutboundChannel] = field(default_factory=dict)
 

@@ -168,6 +168,38 @@ async def fake_in_child(
         fake.join(timeout=10)
 
 
+async def post_rounds(
+    pipe: Any,
+    post: Callable[..., str],
+    customers: Sequence[Any],
+    seed: int,
+    complaints: Sequence[str],
+    follow_ups: Sequence[str],
+    *,
+    reads: Callable[[], int],
+) -> None:
+    """A fake network's side of the rounds, until the pipe says "stop": each round's count
+    of posts by customers (three in ten follow up a recent one), then the fake's reads so
+    far, sent back."""
+    import random
+
+    rng = random.Random(seed)
+    roots: list[str] = []
+    loop = asyncio.get_running_loop()
+    while True:
+        command, count = await loop.run_in_executor(None, pipe.recv)
+        if command == "stop":
+            break
+        for _ in range(count):
+            author = rng.choice(customers)
+            if roots and rng.random() < 0.3:
+                parent = rng.choice(roots[-2000:])
+                post(author, rng.choice(follow_ups), reply_to=parent)
+            else:
+                roots.append(post(author, rng.choice(complaints)))
+        pipe.send(reads())
+
+
 # -- Mastodon -----------------------------------------------------------------------------------
 
 
@@ -183,8 +215,6 @@ MASTODON_FOLLOW_UPS = ["@acme still nothing here", "@acme any update?", "@acme t
 
 async def _serve_fake_mastodon(pipe: Any, customers_count: int, seed: int) -> None:
     """The fake instance, in a child process as a real one would be on another machine."""
-    import random
-
     from connectors.mastodon.fake import FakeMastodon, FakeMastodonServer
 
     world = FakeMastodon(rate_limit=1_000_000)
@@ -193,23 +223,12 @@ async def _serve_fake_mastodon(pipe: Any, customers_count: int, seed: int) -> No
         world.add_account(f"customer{n}", f"Customer {n}", domain=f"host{n % 7}.example")
         for n in range(customers_count)
     ]
-    rng = random.Random(seed)
-    roots: list[str] = []
-    loop = asyncio.get_running_loop()
     async with FakeMastodonServer(world) as server:
         pipe.send((server.url, brand))
-        while True:
-            command, count = await loop.run_in_executor(None, pipe.recv)
-            if command == "stop":
-                break
-            for _ in range(count):
-                author = rng.choice(customers)
-                if roots and rng.random() < 0.3:
-                    parent = rng.choice(roots[-2000:])
-                    world.post(author, rng.choice(MASTODON_FOLLOW_UPS), reply_to=parent)
-                else:
-                    roots.append(world.post(author, rng.choice(MASTODON_COMPLAINTS)))
-            pipe.send(world.reads)
+        await post_rounds(
+            pipe, world.post, customers, seed, MASTODON_COMPLAINTS, MASTODON_FOLLOW_UPS,
+            reads=lambda: world.reads,
+        )  # fmt: skip
 
 
 def _run_fake_mastodon(pipe: Any, customers_count: int, seed: int) -> None:
@@ -408,8 +427,6 @@ BLUESKY_FOLLOW_UPS = [
 
 async def _serve_fake_bluesky(pipe: Any, customers_count: int, seed: int) -> None:
     """The fake PDS, in a child process as the real one is on another machine."""
-    import random
-
     from connectors.bluesky.fake import FakeBluesky, FakeBlueskyServer
 
     world = FakeBluesky(rate_limit=1_000_000)
@@ -418,23 +435,12 @@ async def _serve_fake_bluesky(pipe: Any, customers_count: int, seed: int) -> Non
         world.add_account(f"customer{n}.bsky.social", f"Customer {n}")
         for n in range(customers_count)
     ]
-    rng = random.Random(seed)
-    roots: list[str] = []
-    loop = asyncio.get_running_loop()
     async with FakeBlueskyServer(world) as server:
         pipe.send((server.url, world.did_of(BLUESKY_BRAND)))
-        while True:
-            command, count = await loop.run_in_executor(None, pipe.recv)
-            if command == "stop":
-                break
-            for _ in range(count):
-                author = rng.choice(customers)
-                if roots and rng.random() < 0.3:
-                    parent = rng.choice(roots[-2000:])
-                    world.post(author, rng.choice(BLUESKY_FOLLOW_UPS), reply_to=parent)
-                else:
-                    roots.append(world.post(author, rng.choice(BLUESKY_COMPLAINTS)))
-            pipe.send(sum(world.requests.values()))
+        await post_rounds(
+            pipe, world.post, customers, seed, BLUESKY_COMPLAINTS, BLUESKY_FOLLOW_UPS,
+            reads=lambda: sum(world.requests.values()),
+        )  # fmt: skip
 
 
 def _run_fake_bluesky(pipe: Any, customers_count: int, seed: int) -> None:

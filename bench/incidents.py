@@ -45,8 +45,7 @@ from inbox import demo_day, demo_history
 from inbox.bootstrap import build_services
 from inbox.domain.incidents import Incident, IncidentSource
 from inbox.domain.ingestion import IngestBatch
-from inbox.domain.mention import Author, Direction, Mention
-from inbox.domain.network import Network
+from inbox.domain.mention import Direction, Mention
 from inbox.store.database import Database
 from inbox.store.incidents import PgIncidentStore
 from inbox.store.migrate import migrate
@@ -109,29 +108,6 @@ class Outcome:
         return found / len(self.outage_complaints) if self.outage_complaints else 0.0
 
 
-def mention(
-    external_id: str,
-    who: tuple[str, str],
-    text: str,
-    at: datetime,
-    *,
-    lang: str,
-    conversation: str | None = None,
-    in_reply_to: str | None = None,
-) -> Mention:
-    user_id, handle = who
-    return Mention(
-        network=Network.X,
-        external_id=external_id,
-        author=Author(external_id=user_id, handle=handle),
-        text=text,
-        created_at=at,
-        conversation_key=conversation or external_id,
-        in_reply_to=in_reply_to,
-        language=lang,
-    )
-
-
 # The demo ----------------------------------------------------------------------------------
 
 # The script's burst: five posts two seconds apart, the neighbourhood's outage.
@@ -152,7 +128,7 @@ def demo_replay() -> Replay:
         parent = day[post.reply_to].mention if post.reply_to is not None else None
         day.append(
             Post(
-                mention(
+                demo_history.x_mention(
                     f"demo-{number}",
                     who,
                     post.text,
@@ -225,7 +201,7 @@ def generated_replay(seed: int = 16, history_days: int = 21) -> Replay:
 
     def add(text: str, lang: str, at: datetime, *, outage: bool = False) -> None:
         number = len(history) + len(day)
-        message = mention(f"gen-{number}", rng.choice(people), text, at, lang=lang)
+        message = demo_history.x_mention(f"gen-{number}", rng.choice(people), text, at, lang=lang)
         if at < day_start:
             history.append(message)
         else:
@@ -234,37 +210,29 @@ def generated_replay(seed: int = 16, history_days: int = 21) -> Replay:
     for hour in range(-history_days * 24, 14):
         at_hour = day_start + timedelta(hours=hour)
         weekday = at_hour.weekday() < 5
-        for _ in range(_poisson(rng, HOURLY[at_hour.hour])):
+        for _ in range(demo_history.poisson(rng, HOURLY[at_hour.hour])):
             text, lang = rng.choice(rng.choice((BILLING, APP, SLOW)))
             add(text, lang, at_hour + timedelta(seconds=rng.randrange(3600)))
         for pool, per_day in ((LINE_DOWN, LINE_DOWN_PER_DAY), (IN_TOWN, TOWNS_PER_DAY)):
-            for _ in range(_poisson(rng, per_day / 24)):
+            for _ in range(demo_history.poisson(rng, per_day / 24)):
                 text, lang = rng.choice(pool)
                 text = text.format(town=rng.choice(TOWNS))
                 add(text, lang, at_hour + timedelta(seconds=rng.randrange(3600)))
         if weekday and at_hour.hour == 9:
             for minute in range(60):
-                for _ in range(_poisson(rng, PEAK_PER_MINUTE)):
+                for _ in range(demo_history.poisson(rng, PEAK_PER_MINUTE)):
                     text, lang = rng.choice(BILLING)
                     at = at_hour + timedelta(minutes=minute, seconds=rng.randrange(60))
                     add(text, lang, at)
     outage_start = day_start + OUTAGE_START
     for minute in range(OUTAGE_MINUTES):
-        for _ in range(_poisson(rng, OUTAGE_PER_MINUTE)):
+        for _ in range(demo_history.poisson(rng, OUTAGE_PER_MINUTE)):
             text, lang = rng.choice(OUTAGE)
             at = outage_start + timedelta(minutes=minute, seconds=rng.randrange(60))
             add(text.format(town=OUTAGE_TOWN), lang, at, outage=True)
     history.sort(key=lambda m: m.created_at)
     day.sort(key=lambda p: p.mention.created_at)
     return Replay("generated", history, day, day_start, relearn=timedelta(days=history_days))
-
-
-def _poisson(rng: random.Random, mean: float) -> int:
-    count, elapsed = 0, rng.expovariate(1.0)
-    while elapsed < mean:
-        count += 1
-        elapsed += rng.expovariate(1.0)
-    return count
 
 
 # Playing a replay --------------------------------------------------------------------------

@@ -58,6 +58,7 @@ from pydantic import SecretStr
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.ingest import Generator
+from bench.web import FILL_MENTIONS, LOGIN_WORDS
 from inbox.bootstrap import build_services
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.people import Role
@@ -68,7 +69,6 @@ from inbox.store.people import PgPeopleStore
 from inbox.store.workspaces import PgWorkspaceStore
 from web.app import create_app
 
-LOGIN_WORDS = "a benchmark passphrase"
 TEAMS = ("care", "network")
 # Threads already open, spread over the agents and their teams: the lists have rows to show.
 FILL_THREADS = """
@@ -85,13 +85,6 @@ JOIN LATERAL (
                    WHERE tm.workspace_id = $1 AND tm.agent_id = ag.id LIMIT 1) AS team_id
     FROM agent ag WHERE ag.workspace_id = $1 ORDER BY ag.id OFFSET n % $4 LIMIT 1
 ) a ON true
-"""
-FILL_MENTIONS = """
-INSERT INTO mention (workspace_id, network, external_id, thread_id, thread_key, direction,
-                     author_external_id, author_handle, body, created_at, raw)
-SELECT t.workspace_id, 'x', 'm-' || t.id, t.id, t.thread_key, 'inbound', 'u' || t.id,
-       'customer_' || t.id, t.excerpt, t.opened_at, '{}'
-FROM thread t WHERE t.workspace_id = $1
 """
 # Tabs per view, as a team uses them: mostly their own list.
 VIEWS = (

@@ -47,17 +47,21 @@ def past_week(
     messages: list[Mention] = []
     for hour in range(DAYS * 24):
         at_hour = start + timedelta(hours=hour)
-        for _ in range(_poisson(rng, HOURLY[at_hour.hour])):
+        for _ in range(poisson(rng, HOURLY[at_hour.hour])):
             asked = at_hour + timedelta(seconds=rng.randrange(3600))
             answered = asked + timedelta(minutes=rng.randrange(5, 90))
             if answered >= now:
                 continue
             number = len(messages)
-            user_id, handle = rng.choice(customers)
+            customer = rng.choice(customers)
             text, lang = rng.choice(COMPLAINTS)
             key = f"demo-history-{number}"
-            messages.append(_message(f"h{number}", key, (user_id, handle), text, lang, asked))
-            answer = _message(f"h{number}r", key, brand, ANSWERS[lang], lang, answered)
+            messages.append(
+                x_mention(f"h{number}", customer, text, asked, lang=lang, conversation=key)
+            )
+            answer = x_mention(
+                f"h{number}r", brand, ANSWERS[lang], answered, lang=lang, conversation=key
+            )
             # Written on the network before the inbox was used: the adoption panel starts
             # from them ("0% of 58 public answers through the inbox"), and grows as the
             # demo's agents answer from the desk.
@@ -84,9 +88,17 @@ async def play_past_week(
     return len(closed)
 
 
-def _message(
-    external_id: str, key: str, who: tuple[str, str], text: str, lang: str, at: datetime
+def x_mention(
+    external_id: str,
+    who: tuple[str, str],
+    text: str,
+    at: datetime,
+    *,
+    lang: str,
+    conversation: str | None = None,
+    in_reply_to: str | None = None,
 ) -> Mention:
+    """A post on X by `who` (user id, handle), its own conversation unless one is named."""
     user_id, handle = who
     return Mention(
         network=Network.X,
@@ -94,12 +106,13 @@ def _message(
         author=Author(external_id=user_id, handle=handle),
         text=text,
         created_at=at,
-        conversation_key=key,
+        conversation_key=conversation or external_id,
+        in_reply_to=in_reply_to,
         language=lang,
     )
 
 
-def _poisson(rng: random.Random, mean: float) -> int:
+def poisson(rng: random.Random, mean: float) -> int:
     """A Poisson draw by counting exponential gaps (small means only)."""
     count, elapsed = 0, rng.expovariate(1.0)
     while elapsed < mean:

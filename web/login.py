@@ -6,11 +6,10 @@ and Secure unless the site is served on loopback over plain HTTP.
 
 from __future__ import annotations
 
-import ipaddress
-
 from aiohttp import web
 from pydantic import SecretStr
 
+from inbox.domain.egress import is_loopback_host
 from inbox.domain.errors import PermissionDeniedError
 from inbox.usecases.web_auth import LoginRefusedError, TooManyAttemptsError
 from web.keys import WORKSPACE, services_of
@@ -21,13 +20,7 @@ SESSION_HOURS = 12
 
 
 def _loopback(request: web.Request) -> bool:
-    host = (request.host or "").rsplit(":", 1)[0].strip("[]")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback_host((request.host or "").rsplit(":", 1)[0].strip("[]"))
 
 
 def _same_origin(request: web.Request) -> bool:

@@ -121,10 +121,15 @@ async def _not_sent(
     return await _own_page(request, session, pane, NOT_SENT)
 
 
-async def reply(request: web.Request) -> web.StreamResponse:
-    session, form, thread_id = await _action(request, *DESK, doing="replying")
+async def _queue_reply(request: web.Request, *, private: bool) -> web.StreamResponse:
+    """The reply box's text queued, in public or in private; the page again with the text
+    and the reason when it is held (warnings, a colleague replying)."""
+    doing, notice = ("writing privately", "private") if private else ("replying", "sent")
+    session, form, thread_id = await _action(request, *DESK, doing=doing)
+    replies = services_of(request).replies
+    queue = replies.move_to_private if private else replies.send
     try:
-        await services_of(request).replies.send(
+        await queue(
             session.workspace_id,
             thread_id,
             session.agent_id,
@@ -136,27 +141,17 @@ async def reply(request: web.Request) -> web.StreamResponse:
         return await _not_sent(request, session, form, thread_id, warnings=held)
     except ReplyCollisionError:
         return await _not_sent(request, session, form, thread_id, others=True)
-    raise _back(form, thread_id, "sent")
+    raise _back(form, thread_id, notice)
+
+
+async def reply(request: web.Request) -> web.StreamResponse:
+    return await _queue_reply(request, private=False)
 
 
 async def move_to_private(request: web.Request) -> web.StreamResponse:
     """The reply box's text as a direct message, and "we've written to you in private" in
     public (once per thread)."""
-    session, form, thread_id = await _action(request, *DESK, doing="writing privately")
-    try:
-        await services_of(request).replies.move_to_private(
-            session.workspace_id,
-            thread_id,
-            session.agent_id,
-            str(form.get("body", "")),
-            key=str(form.get("key", ""))[:100] or secrets.token_urlsafe(16),
-            override=form.get("override") == "1",
-        )
-    except ReplyChecksFailed as held:
-        return await _not_sent(request, session, form, thread_id, warnings=held)
-    except ReplyCollisionError:
-        return await _not_sent(request, session, form, thread_id, others=True)
-    raise _back(form, thread_id, "private")
+    return await _queue_reply(request, private=True)
 
 
 async def take_thread(request: web.Request) -> web.StreamResponse:

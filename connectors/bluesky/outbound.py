@@ -35,6 +35,7 @@ from connectors.bluesky.xrpc import (
     BlueskyApiError,
     PermanentApiError,
 )
+from connectors.common.outbound import delivery_error
 from connectors.common.rejected import validation_reason
 from inbox.domain.clock import Clock
 from inbox.domain.mention import Author, Direction, Mention
@@ -65,10 +66,6 @@ def addressed(body: str, handle: str) -> str:
 
 def _timestamp(instant: datetime) -> str:
     return instant.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _delivery_error(error: BlueskyApiError) -> DeliveryError:
-    return DeliveryError(str(error), permanent=isinstance(error, PermanentApiError))
 
 
 class BlueskyOutboundChannel:
@@ -105,9 +102,9 @@ class BlueskyOutboundChannel:
             earlier = await self.find_sent(item)
             if earlier is not None:
                 return earlier
-            raise _delivery_error(error) from None
+            raise delivery_error(error) from None
         except BlueskyApiError as error:
-            raise _delivery_error(error) from None
+            raise delivery_error(error) from None
         body = answer.body if isinstance(answer.body, dict) else {}
         uri, cid = body.get("uri"), body.get("cid")
         if not isinstance(uri, str) or not isinstance(cid, str):
@@ -126,9 +123,9 @@ class BlueskyOutboundChannel:
         except PermanentApiError as error:
             if error.error == "RecordNotFound" or error.status == 404:
                 return None
-            raise _delivery_error(error) from None
+            raise delivery_error(error) from None
         except BlueskyApiError as error:
-            raise _delivery_error(error) from None
+            raise delivery_error(error) from None
         body = answer.body if isinstance(answer.body, dict) else {}
         uri = body.get("uri")
         if not isinstance(uri, str) or record_key(uri) != rkey:
@@ -146,9 +143,9 @@ class BlueskyOutboundChannel:
                 raise DeliveryError(
                     "the post replied to was deleted or is not visible", permanent=True
                 ) from None
-            raise _delivery_error(error) from None
+            raise delivery_error(error) from None
         except BlueskyApiError as error:
-            raise _delivery_error(error) from None
+            raise delivery_error(error) from None
         thread = answer.body.get("thread") if isinstance(answer.body, dict) else None
         if not isinstance(thread, dict):
             raise DeliveryError("getPostThread answered without a thread", permanent=False)

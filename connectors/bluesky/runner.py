@@ -11,46 +11,22 @@ account that is normally busy goes abnormally quiet.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from connectors.bluesky.poller import BlueskyAccount, BlueskyPoller, PollOutcome
-from connectors.bluesky.xrpc import AuthenticationFailed, BlueskyApi
+from connectors.bluesky.xrpc import AuthenticationFailed
 from connectors.common.account_runner import SinglePollRunner
-from connectors.common.health import GapPolicy, lag
+from connectors.common.health import lag
 from connectors.common.http_api import ApiError, RateLimited
-from inbox.domain.clock import Clock
-from inbox.ports.connectors import ApiUsageLedger, ChannelHealthStore
 
 log = logging.getLogger(__name__)
 
 
-class BlueskyAccountRunner(SinglePollRunner[BlueskyAccount, PollOutcome]):
+class BlueskyAccountRunner(SinglePollRunner[BlueskyPoller, BlueskyAccount, PollOutcome]):
     network = "bluesky"
 
-    def __init__(
-        self,
-        poller: BlueskyPoller,
-        api: BlueskyApi,
-        ledger: ApiUsageLedger,
-        health_store: ChannelHealthStore,
-        *,
-        clock: Clock,
-        poll_seconds: float = 30.0,
-        max_backoff_seconds: float = 900.0,
-        gap_policy: GapPolicy | None = None,
-    ) -> None:
-        super().__init__(
-            poller.account,
-            api,
-            ledger,
-            health_store,
-            clock=clock,
-            poll_seconds=poll_seconds,
-            max_backoff_seconds=max(max_backoff_seconds, poll_seconds),
-            gap_policy=gap_policy,
-        )
-        self._poller = poller
+    default_poll_seconds = 30.0
 
     async def _poll_once(self) -> PollOutcome:
         return await self._poller.poll()
@@ -72,8 +48,9 @@ class BlueskyAccountRunner(SinglePollRunner[BlueskyAccount, PollOutcome]):
         return str(error)
 
     def _retry_at(self, error: ApiError) -> datetime:
-        """Never before a known rate-limit reset."""
-        next_at = super()._retry_at(error)
+        """Never sooner than the usual pace, nor before a known rate-limit reset."""
+        usual = self._clock() + timedelta(seconds=self._poll_seconds)
+        next_at = max(super()._retry_at(error), usual)
         if isinstance(error, RateLimited) and error.reset_at is not None:
             next_at = max(next_at, error.reset_at)
         return next_at

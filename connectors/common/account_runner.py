@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from connectors.common.health import ChannelHealth, GapPolicy, evaluate, on_error, on_success
 from connectors.common.http_api import ApiError, RetryingApi
-from connectors.common.polling import PollOutcome
+from connectors.common.polling import Ingest, PollOutcome
 from inbox.domain.clock import Clock
 from inbox.ports.connectors import ApiUsageLedger, ChannelHealthStore
 
@@ -46,13 +46,27 @@ Outcome = TypeVar("Outcome", bound=PollOutcome)
 CATCH_UP_SECONDS = 1.0
 
 
-class AccountRunner(ABC, Generic[Account, Due]):
+class AccountPoller(Protocol):
+    """What a runner needs of its network's poller: the account it polls for, and where
+    its batches go (the account's streams write there too)."""
+
+    @property
+    def account(self) -> Any: ...
+
+    @property
+    def ingest(self) -> Ingest: ...
+
+
+Poller = TypeVar("Poller", bound=AccountPoller)
+
+
+class AccountRunner(ABC, Generic[Poller, Account, Due]):
     # In log lines and their actions: "x", "mastodon", "bluesky".
     network: ClassVar[str]
 
     def __init__(
         self,
-        account: Account,
+        poller: Poller,
         api: RetryingApi,
         ledger: ApiUsageLedger,
         health_store: ChannelHealthStore,
@@ -60,13 +74,18 @@ class AccountRunner(ABC, Generic[Account, Due]):
         clock: Clock,
         gap_policy: GapPolicy | None,
     ) -> None:
-        self.account = account
+        self.account: Account = poller.account
+        self.ingest = poller.ingest
+        self._poller = poller
         self._api = api
         self._ledger = ledger
         self._health_store = health_store
         self._clock = clock
         self._gap_policy = gap_policy or GapPolicy()
         self.health = ChannelHealth()
+        # A stream's catch-up and the schedule may ask for a poll at once: one at a time, so
+        # that no page is read (and, on X, billed) twice.
+        self._polling = asyncio.Lock()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Poll whenever one is due, until `stop` is set.
@@ -150,28 +169,34 @@ class AccountRunner(ABC, Generic[Account, Due]):
         )
 
 
-class SinglePollRunner(AccountRunner[Account, None], Generic[Account, Outcome]):
+class SinglePollRunner(AccountRunner[Poller, Account, None], Generic[Poller, Account, Outcome]):
     """An account with one thing to poll (Mastodon's mentions, Bluesky's notifications):
     every `poll_seconds`, at once again while more is waiting, and after a failure later
-    each time, doubling from `poll_seconds` up to `max_backoff_seconds`."""
+    each time, doubling from `poll_seconds` up to `max_backoff_seconds`. A network's runner
+    names its own defaults of both."""
+
+    default_poll_seconds: ClassVar[float]
+    default_max_backoff_seconds: ClassVar[float] = 900.0
 
     def __init__(
         self,
-        account: Account,
+        poller: Poller,
         api: RetryingApi,
         ledger: ApiUsageLedger,
         health_store: ChannelHealthStore,
         *,
         clock: Clock,
-        poll_seconds: float,
-        max_backoff_seconds: float,
-        gap_policy: GapPolicy | None,
+        poll_seconds: float | None = None,
+        max_backoff_seconds: float | None = None,
+        gap_policy: GapPolicy | None = None,
     ) -> None:
-        super().__init__(account, api, ledger, health_store, clock=clock, gap_policy=gap_policy)
+        super().__init__(poller, api, ledger, health_store, clock=clock, gap_policy=gap_policy)
+        if poll_seconds is None:
+            poll_seconds = self.default_poll_seconds
+        if max_backoff_seconds is None:
+            max_backoff_seconds = self.default_max_backoff_seconds
         self._poll_seconds = poll_seconds
         self._max_backoff = max_backoff_seconds
-        # A stream's catch-up and the schedule may ask for a poll at once: one at a time.
-        self._polling = asyncio.Lock()
         self.next_at = clock()
 
     def _next_due(self) -> tuple[None, datetime]:

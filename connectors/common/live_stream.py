@@ -117,3 +117,20 @@ class StreamBatches:
                 for catch_up in catch_ups:
                     with contextlib.suppress(asyncio.CancelledError, Exception):
                         await catch_up
+
+
+class BatchedStream:
+    """What a live stream shows and does with its `StreamBatches`, whatever its network."""
+
+    _batches: StreamBatches
+
+    @property
+    def connections(self) -> int:
+        return self._batches.connections
+
+    @property
+    def ingested(self) -> int:
+        return self._batches.ingested
+
+    async def flush(self) -> None:
+        await self._batches.flush()

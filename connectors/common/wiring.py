@@ -64,7 +64,7 @@ class Stream:
 
 @dataclass(frozen=True, slots=True)
 class AccountParts:
-    runner: AccountRunner[Any, Any]
+    runner: AccountRunner[Any, Any, Any]
     # None when the account's secrets can read but not post.
     channel: OutboundChannel | None = None
     stream: Stream | None = None

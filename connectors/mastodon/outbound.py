@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from connectors.common.http_api import PermanentApiError
+from connectors.common.outbound import delivery_error
 from connectors.mastodon.api import MastodonApi, MastodonApiError
 from connectors.mastodon.html_text import html_to_text
 from connectors.mastodon.normalise import id_order
@@ -60,10 +61,8 @@ def comparable(text: str) -> str:
     return " ".join(_REMOTE_MENTION.sub(r"@\1", text).split()).casefold()
 
 
-def _delivery_error(error: MastodonApiError) -> DeliveryError:
-    if isinstance(error, PermanentApiError):
-        return DeliveryError(str(error), permanent=error.status not in (408, 409))
-    return DeliveryError(str(error), permanent=False)
+# A timeout (408) or a conflict (409) does not refuse the post: it is tried again.
+RETRIED_STATUSES = (408, 409)
 
 
 class MastodonOutboundChannel:
@@ -82,7 +81,7 @@ class MastodonOutboundChannel:
                 idempotency_key=idempotency_key(item),
             )
         except MastodonApiError as error:
-            raise _delivery_error(error) from None
+            raise delivery_error(error, retried=RETRIED_STATUSES) from None
         status = answer.body if isinstance(answer.body, dict) else None
         if status is None or not isinstance(status.get("id"), str):
             # Posted or not, this answer cannot tell: the next attempt reconciles.
@@ -107,7 +106,7 @@ class MastodonOutboundChannel:
                     return None
                 max_id = oldest[0]
         except MastodonApiError as error:
-            raise _delivery_error(error) from None
+            raise delivery_error(error, retried=RETRIED_STATUSES) from None
         return None
 
     async def _audience(self, item: OutboxItem) -> tuple[str, str | None]:

@@ -13,41 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 from connectors.common.account_runner import SinglePollRunner
-from connectors.common.health import GapPolicy, lag
-from connectors.mastodon.api import MastodonApi
+from connectors.common.health import lag
 from connectors.mastodon.poller import MastodonAccount, MastodonPoller, PollOutcome
-from inbox.domain.clock import Clock
-from inbox.ports.connectors import ApiUsageLedger, ChannelHealthStore
-
-MAX_FAILURE_DELAY_SECONDS = 900.0
 
 
-class MastodonAccountRunner(SinglePollRunner[MastodonAccount, PollOutcome]):
+class MastodonAccountRunner(SinglePollRunner[MastodonPoller, MastodonAccount, PollOutcome]):
     network = "mastodon"
 
-    def __init__(
-        self,
-        poller: MastodonPoller,
-        api: MastodonApi,
-        ledger: ApiUsageLedger,
-        health_store: ChannelHealthStore,
-        *,
-        clock: Clock,
-        poll_seconds: float = 60.0,
-        gap_policy: GapPolicy | None = None,
-    ) -> None:
-        super().__init__(
-            poller.account,
-            api,
-            ledger,
-            health_store,
-            clock=clock,
-            poll_seconds=poll_seconds,
-            max_backoff_seconds=MAX_FAILURE_DELAY_SECONDS,
-            gap_policy=gap_policy,
-        )
-        self.ingest = poller.ingest
-        self._poller = poller
+    default_poll_seconds = 60.0
 
     async def _poll_once(self) -> PollOutcome:
         return await self._poller.poll_mentions()

@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable
 
 import aiohttp
 
-from connectors.common.live_stream import CatchUp, StreamBatches
+from connectors.common.live_stream import BatchedStream, CatchUp, StreamBatches
 from connectors.common.polling import Ingest
 from connectors.mastodon.api import MastodonApi, MastodonApiError, instance_url
 from connectors.mastodon.normalise import newer, normalise_notification
@@ -57,7 +57,7 @@ async def streaming_base(api: MastodonApi) -> str:
         return api.instance
 
 
-class MastodonStream:
+class MastodonStream(BatchedStream):
     def __init__(
         self,
         account: MastodonAccount,
@@ -89,23 +89,12 @@ class MastodonStream:
         self.breaks = 0
         self.events: dict[str, int] = {}
 
-    @property
-    def connections(self) -> int:
-        return self._batches.connections
-
-    @property
-    def ingested(self) -> int:
-        return self._batches.ingested
-
     async def run(self, stop: asyncio.Event) -> None:
         """Stream until `stop` is set, writing what arrives every `flush_seconds`."""
         listening = asyncio.create_task(self._listen(stop))
         await self._batches.write_while_running(
             stop, listening, every_seconds=self._flush_seconds, halt=listening.cancel
         )
-
-    async def flush(self) -> None:
-        await self._batches.flush()
 
     # -- the connection ---------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import unicodedata
 from datetime import timedelta
 from typing import Any
 
-from connectors.common.http_api import PermanentApiError, RateLimited, TransientApiError
+from connectors.common.outbound import delivery_error
 from connectors.x.api import XApi, XApiError
 from connectors.x.normalise import tweet_url
 from connectors.x.poller import XAccount
@@ -36,14 +36,6 @@ def addressed(item: OutboxItem) -> str:
     return f"@{handle} {item.body}"
 
 
-def _delivery_error(error: XApiError) -> DeliveryError:
-    if isinstance(error, PermanentApiError):
-        return DeliveryError(str(error), permanent=True)
-    if isinstance(error, RateLimited | TransientApiError):
-        return DeliveryError(str(error), permanent=False)
-    return DeliveryError(str(error), permanent=False)
-
-
 class XOutboundChannel:
     def __init__(self, account: XAccount, api: XApi, clock: Clock) -> None:
         self._account = account
@@ -56,7 +48,7 @@ class XOutboundChannel:
                 return await self._send_direct_message(item)
             answer = await self._api.create_reply(addressed(item), item.in_reply_to)
         except XApiError as error:
-            raise _delivery_error(error) from None
+            raise delivery_error(error) from None
         data = answer.body.get("data") if isinstance(answer.body, dict) else None
         if not isinstance(data, dict) or not isinstance(data.get("id"), str):
             # Posted or not, we cannot tell from this answer: the next attempt reconciles.
@@ -76,7 +68,7 @@ class XOutboundChannel:
                 self._account.user_id, start_time=item.created_at - RECONCILE_MARGIN
             )
         except XApiError as error:
-            raise _delivery_error(error) from None
+            raise delivery_error(error) from None
         tweets = answer.body.get("data") if isinstance(answer.body, dict) else None
         for tweet in tweets if isinstance(tweets, list) else []:
             if isinstance(tweet, dict) and self._is_reply_of(tweet, item):

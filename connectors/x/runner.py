@@ -9,7 +9,6 @@ keep failing or when an account that is normally busy goes abnormally quiet.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,7 +32,7 @@ from inbox.ports.connectors import ApiUsageLedger, ChannelHealthStore
 log = logging.getLogger(__name__)
 
 
-class XAccountRunner(AccountRunner[XAccount, Stream]):
+class XAccountRunner(AccountRunner[XPoller, XAccount, Stream]):
     network = "x"
 
     def __init__(
@@ -48,16 +47,9 @@ class XAccountRunner(AccountRunner[XAccount, Stream]):
         clock: Clock,
         gap_policy: GapPolicy | None = None,
     ) -> None:
-        super().__init__(
-            poller.account, api, ledger, health_store, clock=clock, gap_policy=gap_policy
-        )
-        self.ingest = poller.ingest
-        self._poller = poller
+        super().__init__(poller, api, ledger, health_store, clock=clock, gap_policy=gap_policy)
         self._budget = budget
         self._plan = plan
-        # The stream's catch-up and the schedule may ask for the same poll at once: one
-        # at a time, so that no page is read (and billed) twice.
-        self._polling = asyncio.Lock()
         self._yield: dict[Stream, float | None] = {Stream.MENTIONS: None, Stream.SEARCH: None}
         now = clock()
         self.next_at: dict[Stream, datetime] = {Stream.MENTIONS: now}

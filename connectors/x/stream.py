@@ -20,7 +20,7 @@ import aiohttp
 from tweepy import StreamRule
 from tweepy.asynchronous import AsyncStreamingClient
 
-from connectors.common.live_stream import CatchUp, StreamBatches
+from connectors.common.live_stream import BatchedStream, CatchUp, StreamBatches
 from connectors.common.polling import Ingest
 from connectors.jsonl import JsonLine, parse_line
 from connectors.x.api import EXPANSIONS, MEDIA_FIELDS, TWEET_FIELDS, USER_FIELDS
@@ -42,7 +42,7 @@ def rule_tag(account: XAccount) -> str:
     return f"inbox:{account.user_id}"
 
 
-class XStream(AsyncStreamingClient):  # type: ignore[misc]  # tweepy ships no types
+class XStream(BatchedStream, AsyncStreamingClient):  # type: ignore[misc]  # tweepy ships no types
     def __init__(
         self,
         account: XAccount,
@@ -70,14 +70,6 @@ class XStream(AsyncStreamingClient):  # type: ignore[misc]  # tweepy ships no ty
         )
         self._lines = 0
         self._source = f"x-stream:{account.handle}"
-
-    @property
-    def connections(self) -> int:
-        return self._batches.connections
-
-    @property
-    def ingested(self) -> int:
-        return self._batches.ingested
 
     # -- rules ------------------------------------------------------------------------------
 
@@ -116,9 +108,6 @@ class XStream(AsyncStreamingClient):  # type: ignore[misc]  # tweepy ships no ty
         await self._batches.write_while_running(
             stop, task, every_seconds=self._flush_seconds, halt=self.disconnect
         )
-
-    async def flush(self) -> None:
-        await self._batches.flush()
 
     # -- tweepy's callbacks -----------------------------------------------------------------
 

@@ -7,6 +7,8 @@ import argparse
 import asyncio
 import os
 import sys
+from collections.abc import Mapping
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -90,15 +92,9 @@ async def connect_x(settings: Settings, args: argparse.Namespace) -> None:
         "reads_per_month": args.reads_per_month,
         "stream": args.stream,
     }
-    async with open_runtime(settings) as runtime:
-        await workspace_setup(runtime).accounts.connect(
-            runtime.default_workspace_id,
-            Network.X,
-            args.user_id,
-            handle,
-            account_settings,
-            credentials.as_mapping(),
-        )
+    await _connect(
+        settings, Network.X, args.user_id, handle, account_settings, credentials.as_mapping()
+    )
     can = "read mentions and post replies" if credentials.can_post else "read mentions only"
     print(f"x account @{handle} ({args.user_id}) connected: it can {can}")
     if not credentials.can_post:
@@ -123,15 +119,14 @@ async def connect_mastodon(settings: Settings, args: argparse.Namespace) -> None
         "stream": args.stream,
         "poll_seconds": args.poll_seconds,
     }
-    async with open_runtime(settings) as runtime:
-        await workspace_setup(runtime).accounts.connect(
-            runtime.default_workspace_id,
-            Network.MASTODON,
-            me.user_id,
-            me.username,
-            account_settings,
-            {"access_token": token},
-        )
+    await _connect(
+        settings,
+        Network.MASTODON,
+        me.user_id,
+        me.username,
+        account_settings,
+        {"access_token": token},
+    )
     print(
         f"mastodon account @{me.username} on {me.instance} ({me.user_id}) connected: "
         "it can read mentions and post replies"
@@ -159,16 +154,30 @@ async def connect_bluesky(settings: Settings, args: argparse.Namespace) -> None:
         service, handle, SecretStr(password), policy=settings.egress_policy()
     )
     account_settings = {"service": service, "poll_seconds": args.poll_seconds}
-    async with open_runtime(settings) as runtime:
-        await workspace_setup(runtime).accounts.connect(
-            runtime.default_workspace_id,
-            Network.BLUESKY,
-            signed_in.did,
-            signed_in.handle,
-            account_settings,
-            credentials.as_mapping(),
-        )
+    await _connect(
+        settings,
+        Network.BLUESKY,
+        signed_in.did,
+        signed_in.handle,
+        account_settings,
+        credentials.as_mapping(),
+    )
     print(
         f"bluesky account @{signed_in.handle} ({signed_in.did}) connected: it can read "
         "mentions, replies and quotes and post replies"
     )
+
+
+async def _connect(
+    settings: Settings,
+    network: Network,
+    external_id: str,
+    handle: str,
+    account_settings: dict[str, Any],
+    secrets: Mapping[str, SecretStr],
+) -> None:
+    """The checked account, stored with its sealed secrets in the instance's workspace."""
+    async with open_runtime(settings) as runtime:
+        await workspace_setup(runtime).accounts.connect(
+            runtime.default_workspace_id, network, external_id, handle, account_settings, secrets
+        )

@@ -5,18 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from inbox.domain.sla import SlaEvent
+
 
 @dataclass(frozen=True, slots=True)
-class PendingSlaEvent:
+class PendingSlaEvent(SlaEvent):
     """A warning or breach that fired, with what deciding its recipients needs."""
 
-    workspace_id: int
-    id: int
-    clock_id: int
-    thread_id: int
-    kind: str  # "warning" | "breach"
-    due_at: datetime
-    fired_at: datetime
     clock_kind: str
     calendar: str
     policy: str

@@ -6,12 +6,12 @@ pages and the JSON API show that message as it is.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
+from inbox.domain.egress import is_loopback_host
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.network import Network
 from inbox.domain.people import Role
@@ -73,18 +73,9 @@ def checked_crm_url_template(value: str | None) -> str | None:
         raise ConfigurationError(field, "must not carry a user or password")
     if parts.scheme == "https":
         return text
-    if parts.scheme == "http" and _is_loopback(parts.hostname):
+    if parts.scheme == "http" and is_loopback_host(parts.hostname):
         return text
     raise ConfigurationError(field, "must start with https:// (http:// only on loopback)")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 # -- workspaces ------------------------------------------------------------------------------

@@ -92,9 +92,7 @@ class ManageSlaPolicies:
 
     async def save_policy(self, session: WebSession, form: PolicyForm) -> tuple[int, int]:
         """A new policy, or one edited (renamed: the rules and the default follow it)."""
-        require_section(session, Section.SLA)
-        current = await self._sla.current(session.workspace_id)
-        book = _copy(current)
+        current, book = await self._editing(session)
         policies: dict[str, Any] = book.setdefault("policies", {})
         policy = policy_document(form)
         if policy["calendar"] not in current.calendars:
@@ -122,9 +120,7 @@ class ManageSlaPolicies:
         return await self._save(session, current, book)
 
     async def remove_policy(self, session: WebSession, name: str) -> tuple[int, int]:
-        require_section(session, Section.SLA)
-        current = await self._sla.current(session.workspace_id)
-        book = _copy(current)
+        current, book = await self._editing(session)
         policies: dict[str, Any] = book.get("policies", {})
         if name not in policies:
             raise NotFoundError("policy", name)
@@ -143,9 +139,7 @@ class ManageSlaPolicies:
 
     async def save_rule(self, session: WebSession, form: RuleForm) -> tuple[int, int]:
         """A new rule, or one edited, at its place in the order (the first match wins)."""
-        require_section(session, Section.SLA)
-        current = await self._sla.current(session.workspace_id)
-        book = _copy(current)
+        current, book = await self._editing(session)
         rule = rule_document(form, frozenset(await self._team_names(session)))
         if rule["policy"] not in book.get("policies", {}):
             raise ConfigurationError("policy", f"no policy {rule['policy']!r}")
@@ -160,9 +154,7 @@ class ManageSlaPolicies:
         return await self._save(session, current, book)
 
     async def remove_rule(self, session: WebSession, number: int) -> tuple[int, int]:
-        require_section(session, Section.SLA)
-        current = await self._sla.current(session.workspace_id)
-        book = _copy(current)
+        current, book = await self._editing(session)
         rules = _rules(book)
         if not 1 <= number <= len(rules):
             raise NotFoundError("rule", number)
@@ -172,6 +164,12 @@ class ManageSlaPolicies:
 
     async def _team_names(self, session: WebSession) -> dict[int, str]:
         return {team.team_id: team.name for team in await self._teams.teams(session.workspace_id)}
+
+    async def _editing(self, session: WebSession) -> tuple[SlaSettings, dict[str, Any]]:
+        """The workspace's settings and a copy of their book to change, for one allowed to."""
+        require_section(session, Section.SLA)
+        current = await self._sla.current(session.workspace_id)
+        return current, _copy(current)
 
     async def _save(
         self, session: WebSession, current: SlaSettings, book: dict[str, Any]

@@ -114,13 +114,7 @@ class ComplaintWatcher:
             self._waiting.extend(complaints)
             return
         for complaint in complaints:
-            keys = complaint_keys(
-                complaint.workspace_id,
-                complaint.topics,
-                complaint.keyword_groups,
-                complaint.regions,
-            )
-            closed = self._counter.add(keys, complaint.at, complaint.count)
+            closed = self._counter.add(_series_of(complaint), complaint.at, complaint.count)
             self._unreported.extend(closed)
             self._unreported_crossings.extend(self._observe(closed))
         # A process that ingests but runs no timer (a web process) must not grow without end.
@@ -214,13 +208,7 @@ class ComplaintWatcher:
                 watches[workspace_id].observe(key, closed.signal)
 
         for complaint in history:
-            keys = complaint_keys(
-                complaint.workspace_id,
-                complaint.topics,
-                complaint.keyword_groups,
-                complaint.regions,
-            )
-            observe(counter.add(keys, complaint.at, complaint.count))
+            observe(counter.add(_series_of(complaint), complaint.at, complaint.count))
         observe(counter.close_until(until))
         counter.catch_up = live_catch_up
         return RelearnedState(counter, watches, recent)
@@ -241,3 +229,11 @@ class RelearnedState:
     counter: BucketCounter
     watches: dict[int, AlertWatch]
     recent: dict[WatchKey, deque[Signal]]
+
+
+def _series_of(complaint: ComplaintCount) -> list[SeriesKey]:
+    """The series a complaint counts in: the workspace's, and its topics', keyword groups'
+    and regions'."""
+    return complaint_keys(
+        complaint.workspace_id, complaint.topics, complaint.keyword_groups, complaint.regions
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime
+from typing import Any, TypedDict, Unpack
 
 from inbox.domain.sla import SlaSettings
 from inbox.domain.sla_alerts import PendingShiftReport, PendingSlaEvent, SlaDispatch
@@ -80,14 +81,12 @@ class DispatchSlaEvents:
             on_call_of(settings.calendars.get(event.calendar)),
             people,
         )
-        kind = f"sla.{event.kind}"
-        key = f"{kind}:{event.workspace_id}:{event.id}"
-        payload = {
-            "id": key,
-            "kind": kind,
-            "workspace_id": event.workspace_id,
-            "occurred_at": _iso(event.fired_at),
-            "data": {
+        return _dispatch(
+            event.workspace_id,
+            f"sla.{event.kind}",
+            str(event.id),
+            event.fired_at,
+            {
                 "thread_id": event.thread_id,
                 "clock_id": event.clock_id,
                 "clock": event.clock_kind,
@@ -100,12 +99,6 @@ class DispatchSlaEvents:
                 "out_of_hours": plan.out_of_hours,
                 "alerted": [{"agent_id": a, "reason": r} for a, r in plan.recipients],
             },
-        }
-        return SlaDispatch(
-            workspace_id=event.workspace_id,
-            event_key=key,
-            event_kind=kind,
-            payload=json.dumps(payload, ensure_ascii=False),
             event_id=event.id,
             out_of_hours=plan.out_of_hours,
             recipients=plan.recipients,
@@ -116,26 +109,53 @@ class DispatchSlaEvents:
 
 
 def _shift_report(report: PendingShiftReport) -> SlaDispatch:
-    kind = "sla.end_of_shift"
-    key = f"{kind}:{report.workspace_id}:{report.calendar}:{_iso(report.closes_at)}"
-    payload = {
-        "id": key,
-        "kind": kind,
-        "workspace_id": report.workspace_id,
-        "occurred_at": _iso(report.created_at),
-        "data": {
+    return _dispatch(
+        report.workspace_id,
+        "sla.end_of_shift",
+        f"{report.calendar}:{_iso(report.closes_at)}",
+        report.created_at,
+        {
             "calendar": report.calendar,
             "closes_at": _iso(report.closes_at),
             "running": report.running,
         },
+        calendar=report.calendar,
+        closes_at=report.closes_at,
+    )
+
+
+class _DispatchDetails(TypedDict, total=False):
+    event_id: int
+    out_of_hours: bool
+    recipients: tuple[tuple[int, str], ...]
+    calendar: str
+    closes_at: datetime | None
+
+
+def _dispatch(
+    workspace_id: int,
+    kind: str,
+    name: str,
+    occurred_at: datetime,
+    data: dict[str, Any],
+    **details: Unpack[_DispatchDetails],
+) -> SlaDispatch:
+    """The webhook envelope of `data`, keyed `kind:workspace:name` (one delivery per event),
+    and the dispatch's `details` (who is alerted, the shift's calendar)."""
+    key = f"{kind}:{workspace_id}:{name}"
+    payload = {
+        "id": key,
+        "kind": kind,
+        "workspace_id": workspace_id,
+        "occurred_at": _iso(occurred_at),
+        "data": data,
     }
     return SlaDispatch(
-        workspace_id=report.workspace_id,
+        workspace_id=workspace_id,
         event_key=key,
         event_kind=kind,
         payload=json.dumps(payload, ensure_ascii=False),
-        calendar=report.calendar,
-        closes_at=report.closes_at,
+        **details,
     )
 
 

@@ -12,15 +12,14 @@ import contextlib
 import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from types import TracebackType
 from typing import Any
 
 from aiohttp import web
 
 from connectors.bluesky.fake.errors import XrpcError
 from connectors.bluesky.fake.state import FakeBluesky
+from connectors.common.fake_server import LOOPBACK, LoopbackServer, serve
 
-LOOPBACK = "127.0.0.1"
 Handler = Callable[[web.Request, str | None], Awaitable[Any]]
 
 
@@ -50,7 +49,7 @@ def _required(request: web.Request, name: str) -> str:
     return value
 
 
-class FakeBlueskyServer:
+class FakeBlueskyServer(LoopbackServer):
     """Serves a FakeBluesky on 127.0.0.1 (an ephemeral port unless one is given)."""
 
     def __init__(self, fake: FakeBluesky, *, port: int = 0) -> None:
@@ -75,28 +74,13 @@ class FakeBlueskyServer:
     async def start(self) -> None:
         app = web.Application(client_max_size=1024 * 1024)
         app.router.add_route("*", "/xrpc/{nsid}", self._dispatch)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, LOOPBACK, self._port).start()
-        self.port = int(self._runner.addresses[0][1])
+        self._runner, self.port = await serve(app, self._port)
 
     async def stop(self) -> None:
         self.fake.faults.release_all()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-
-    async def __aenter__(self) -> FakeBlueskyServer:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     # -- the wire -----------------------------------------------------------------------
 

@@ -15,11 +15,11 @@ import contextlib
 import json
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from types import TracebackType
 from typing import Any
 
 from aiohttp import web
 
+from connectors.common.fake_server import LOOPBACK, LoopbackServer, serve
 from connectors.mastodon.fake.state import (
     FakeMastodon,
     FakeNotification,
@@ -28,7 +28,6 @@ from connectors.mastodon.fake.state import (
     iso,
 )
 
-LOOPBACK = "127.0.0.1"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ACCOUNT: web.RequestKey[str] = web.RequestKey("account", str)
 WORLD: web.AppKey[FakeMastodon] = web.AppKey("world", FakeMastodon)
@@ -374,7 +373,7 @@ def build_app(world: FakeMastodon) -> web.Application:
     return app
 
 
-class FakeMastodonServer:
+class FakeMastodonServer(LoopbackServer):
     """`async with FakeMastodonServer(world) as server:` serves at `server.url`."""
 
     def __init__(self, world: FakeMastodon, *, port: int = 0) -> None:
@@ -388,11 +387,7 @@ class FakeMastodonServer:
         return f"http://{LOOPBACK}:{self.port}"
 
     async def start(self) -> None:
-        self._runner = web.AppRunner(build_app(self.world), access_log=None, shutdown_timeout=1)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, LOOPBACK, self._port)
-        await site.start()
-        self.port = int(self._runner.addresses[0][1])
+        self._runner, self.port = await serve(build_app(self.world), self._port, shutdown_timeout=1)
 
     async def stop(self) -> None:
         self.world.break_streams()
@@ -400,15 +395,3 @@ class FakeMastodonServer:
             with contextlib.suppress(Exception):
                 await self._runner.cleanup()
             self._runner = None
-
-    async def __aenter__(self) -> FakeMastodonServer:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.stop()

@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import hmac
 import re
-from types import TracebackType
 from typing import Any
 
 from aiohttp import web
 
+from connectors.common.fake_server import LoopbackServer, serve
 from connectors.meta.fake.state import FACEBOOK, INSTAGRAM, FakeComment, FakeMeta, graph_time
 from inbox.domain.network import Network
 
@@ -41,7 +41,7 @@ def _unknown(object_id: str) -> web.Response:
     )
 
 
-class FakeGraphServer:
+class FakeGraphServer(LoopbackServer):
     """`async with FakeGraphServer(fake) as server:` then point clients at `server.base_url`."""
 
     def __init__(self, fake: FakeMeta, host: str = "127.0.0.1") -> None:
@@ -61,20 +61,10 @@ class FakeGraphServer:
         app.router.add_get(r"/{version:v[0-9.]+}/{object_id}", self._node)
         return app
 
-    async def __aenter__(self) -> FakeGraphServer:
-        self._runner = web.AppRunner(self.app(), access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self._host, 0)
-        await site.start()
-        self.port = int(self._runner.addresses[0][1])
-        return self
+    async def start(self) -> None:
+        self._runner, self.port = await serve(self.app(), host=self._host)
 
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
+    async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
 

@@ -19,13 +19,13 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
-from types import TracebackType
 from typing import Any, Final
 from urllib.parse import unquote
 
 import trustme
 from aiohttp import web
 
+from connectors.common.fake_server import LoopbackServer
 from connectors.x.fake.state import (
     MAX_QUERY_LENGTH,
     AuthKind,
@@ -1223,7 +1223,7 @@ def _user_id_of(access_token: str) -> str | None:
     return prefix if dash and prefix.isdigit() else None
 
 
-class FakeXServer:
+class FakeXServer(LoopbackServer):
     """Runs the fake on 127.0.0.1 (ephemeral port) over TLS for api.twitter.com / api.x.com."""
 
     def __init__(
@@ -1286,15 +1286,3 @@ class FakeXServer:
             return
         await self._api.close_streams()
         await runner.cleanup()
-
-    async def __aenter__(self) -> FakeXServer:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.stop()

@@ -1019,11 +1019,7 @@ class FakeX:
 
     def slow(self, endpoint: str, seconds: float) -> None:
         """Every call to `endpoint` waits `seconds` before answering (0 to stop)."""
-        _check_endpoint(endpoint)
-        if seconds > 0:
-            self._delays[endpoint] = seconds
-        else:
-            self._delays.pop(endpoint, None)
+        _set_seconds(self._delays, endpoint, seconds)
 
     def delay_for(self, endpoint: str) -> float:
         return self._delays.get(endpoint, 0.0)
@@ -1031,11 +1027,7 @@ class FakeX:
     def hold_answer(self, endpoint: str, seconds: float) -> None:
         """Calls to `endpoint` take effect at once but are answered `seconds` later (0 to
         stop): the window in which a client can die after a post and before it hears of it."""
-        _check_endpoint(endpoint)
-        if seconds > 0:
-            self._holds[endpoint] = seconds
-        else:
-            self._holds.pop(endpoint, None)
+        _set_seconds(self._holds, endpoint, seconds)
 
     def hold_for(self, endpoint: str) -> float:
         return self._holds.get(endpoint, 0.0)
@@ -1074,3 +1066,12 @@ def _hashtags_in(text: str) -> tuple[HashtagEntity, ...]:
 def _check_endpoint(endpoint: str) -> None:
     if endpoint not in ENDPOINTS:
         raise ValueError(f"unknown endpoint {endpoint!r}; one of {sorted(ENDPOINTS)}")
+
+
+def _set_seconds(per_endpoint: dict[str, float], endpoint: str, seconds: float) -> None:
+    """`seconds` for `endpoint` in `per_endpoint`; 0 or less removes it."""
+    _check_endpoint(endpoint)
+    if seconds > 0:
+        per_endpoint[endpoint] = seconds
+    else:
+        per_endpoint.pop(endpoint, None)

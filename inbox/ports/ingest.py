@@ -57,7 +57,8 @@ class BatchWriter(Protocol):
         classifications: Sequence[MentionClassification] | None = None,
     ) -> IngestResult:
         """The result also carries, as data, the timelines of the threads the batch created
-        (`IngestResult.new_thread_timelines`): what the clocks start from."""
+        (`IngestResult.new_thread_timelines`): what the clocks of the same unit of work start
+        from, until another batch writes in it."""
         ...
 
     async def notify_threads_changed(

@@ -220,18 +220,21 @@ class PgClockWriter:
         written: Mapping[int, NewThreadTimeline] | None = None,
     ) -> list[ThreadTimeline]:
         held = written or {}
-        read = [t for t in thread_ids if t not in held or t in self.closed]
-        known = [t for t in thread_ids if t in held and t not in self.closed]
+        if self.closed:  # a closure ends their timelines now: those are read back
+            held = {t: w for t, w in held.items() if t not in self.closed}
+        read = [t for t in thread_ids if t not in held]
+        known = [t for t in thread_ids if t in held]
         rows = await self._conn.fetch(TIMELINES, workspace_id, read, known)
         timelines = []
         for thread_id, group in groupby(rows, key=itemgetter(0)):
-            if thread_id in held and thread_id not in self.closed:
-                facts = next(group)
-                messages, language = held[thread_id].messages, held[thread_id].language
-            else:
+            given = held.get(thread_id)
+            if given is None:
                 listed = list(group)
                 facts = listed[0]
                 messages, language = _messages(listed, TIMELINES_INBOUND)
+            else:
+                facts = next(group)
+                messages, language = given.messages, given.language
             timelines.append(
                 ThreadTimeline(
                     thread_id,

@@ -50,7 +50,8 @@ class FakeAssignmentWriter:
         for assignment in assignments:
             thread = self._inbox.threads[assignment.thread_id]
             thread.assignee_id = assignment.agent_id
-            thread.team_id = assignment.team_id if assignment.team_id else thread.team_id
+            if assignment.team_id is not None:
+                thread.team_id = assignment.team_id
             self._inbox.assignments.append((source, assignment))
 
     async def assign_selection(
@@ -119,7 +120,8 @@ class FakeRoutingWriter:
             thread = self._inbox.threads[thread_id]
             thread.tags |= outcome.tags
             thread.priority = outcome.priority or thread.priority
-            thread.team_id = teams.get(outcome.team, thread.team_id) if outcome.team else None
+            if outcome.team:
+                thread.team_id = teams.get(outcome.team, thread.team_id)
 
     async def agents_by_email(self, workspace_id: int, emails: Sequence[str]) -> dict[str, int]:
         return {e: self._setup.emails[e] for e in emails if e in self._setup.emails}

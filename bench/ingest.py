@@ -40,7 +40,7 @@ from inbox.domain.network import Network
 from inbox.store import ingest_sql, sla_clocks
 from inbox.store.database import Connection, Database
 from inbox.store.embedded import EmbeddedPostgres
-from inbox.store.ingest import PgIngestStore, PgIngestTransaction, raw_json
+from inbox.store.ingest import PgIngestStore, PgIngestUnitOfWork, raw_json
 from inbox.store.migrate import migrate
 from inbox.store.routing import PgRoutingStore
 from inbox.store.workspaces import PgWorkspaceStore
@@ -292,10 +292,10 @@ class ProfiledIngestStore(PgIngestStore):
         self._times = times
 
     @asynccontextmanager
-    async def batch_transaction(self, workspace_id: int) -> AsyncIterator[PgIngestTransaction]:
+    async def batch_transaction(self, workspace_id: int) -> AsyncIterator[PgIngestUnitOfWork]:
         started = time.perf_counter()
         async with self._profiled_db.transaction() as conn:
-            yield PgIngestTransaction(TimedConnection(conn, self._times))  # type: ignore[arg-type]
+            yield PgIngestUnitOfWork(TimedConnection(conn, self._times))  # type: ignore[arg-type]
             commit_from = time.perf_counter()
         self._times.add("COMMIT", time.perf_counter() - commit_from)
         self._times.add("(whole batch)", time.perf_counter() - started)

@@ -59,7 +59,7 @@ from inbox.store.health import PgHealthCheck
 from inbox.store.inbound_webhooks import PgInboundSourceStore
 from inbox.store.inbox_pages import PgInboxPages
 from inbox.store.incident_history import PgIncidentHistory
-from inbox.store.incidents import PgIncidentIngestLink, PgIncidentStore
+from inbox.store.incidents import PgIncidentStore
 from inbox.store.ingest import PgIngestStore
 from inbox.store.live import PgChangeFeed, PgLiveRows
 from inbox.store.media import PgMediaLookup
@@ -72,8 +72,8 @@ from inbox.store.reply_desk import PgReplyDesk
 from inbox.store.routing import PgRoutingStore
 from inbox.store.secret_box import SecretBox, load_or_create_key
 from inbox.store.sla_alerts import PgSlaDispatchStore
-from inbox.store.sla_clocks import PgSlaQuery, PgSlaSettingsStore
 from inbox.store.sla_reports import PgSlaGauges, PgSlaReports
+from inbox.store.sla_settings import PgSlaQuery, PgSlaSettingsStore
 from inbox.store.sla_timer import PgShiftReports, PgSlaTimerStore
 from inbox.store.threads import PgThreadQuery
 from inbox.store.tokens import PgTokenStore
@@ -193,7 +193,7 @@ def build_services(
             classifier=ClassifyMentions(PgRoutingStore(db), routing),
             hooks=[
                 RouteThreads(routing, clock=utc_now),
-                WatchComplaints(PgIncidentIngestLink(), watcher),
+                WatchComplaints(watcher),
                 clocks,
             ],
         ),

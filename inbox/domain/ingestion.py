@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from inbox.domain.errors import InboxError
 from inbox.domain.mention import Mention
+from inbox.domain.sla import TimelineEntry
 
 
 class ConnectorCursor(BaseModel):
@@ -60,6 +61,17 @@ class IngestBatch:
 
 
 @dataclass(frozen=True, slots=True)
+class NewThreadTimeline:
+    """The messages a batch wrote into a thread it created, oldest first, and the language of
+    the first customer message among them: that thread's whole timeline, since nothing else
+    can have written to a thread that did not exist before the batch took the workspace's
+    lock. SLA clocks start from it without reading the messages back."""
+
+    messages: list[TimelineEntry]
+    language: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class IngestResult:
     """What one batch changed. Counts are of rows actually written (duplicates excluded)."""
 
@@ -82,3 +94,9 @@ class IngestResult:
     # limits did not believe is the arrival's. What a channel's health reads (never the
     # network's claim, which a forged post sets to any year). None when none was written.
     newest_added_at: datetime | None = None
+    # Of the threads this batch created, the timelines it wrote, for the clocks of its
+    # transaction; a thread that took in posts kept unthreaded is not among them (those are
+    # read back). Data for the batch's hooks, not a figure of the batch: left out of equality.
+    new_thread_timelines: Mapping[int, NewThreadTimeline] = field(
+        default_factory=dict, compare=False, repr=False
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from inbox.domain.incidents import (
     BulkMessage,
@@ -21,22 +21,14 @@ from inbox.domain.sla import (
 )
 from inbox.ports.sla import ClockWriter
 
-if TYPE_CHECKING:
-    from inbox.ports.ingest import (
-        IngestTransaction,
-    )
-    from inbox.ports.sla import (
-        ClockWriter,
-    )
-
-
 # Re-plans the SLA clocks of these threads on the writer of the transaction that changed what
 # they count (KeepClocks.keep): a major incident's window opened, closed, or gained threads.
 ReplanClocks = Callable[[ClockWriter, int, Sequence[int]], Awaitable[None]]
 
 
 class IncidentIngestWriter(Protocol):
-    """Incident work on an ingestion batch's open transaction."""
+    """Incident work on an ingestion batch's open transaction (its unit of work's
+    `incidents`)."""
 
     async def new_complaints(
         self, workspace_id: int, thread_ids: Sequence[int]
@@ -47,10 +39,6 @@ class IncidentIngestWriter(Protocol):
     async def link_new(self, workspace_id: int, thread_ids: Sequence[int]) -> int:
         """Link this transaction's complaints to the open incidents they match."""
         ...
-
-
-class IncidentIngestLink(Protocol):
-    def within(self, tx: IngestTransaction) -> IncidentIngestWriter: ...
 
 
 class IncidentStore(Protocol):

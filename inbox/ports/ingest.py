@@ -11,12 +11,9 @@ from inbox.domain.mention import Mention
 from inbox.domain.thread import Priority, ThreadKind
 
 if TYPE_CHECKING:
-    from inbox.ports.routing import (
-        RoutingWriter,
-    )
-    from inbox.ports.sla import (
-        ClockWriter,
-    )
+    from inbox.ports.incidents import IncidentIngestWriter
+    from inbox.ports.routing import RoutingWriter
+    from inbox.ports.sla import ClockWriter
 
 
 class MentionClassification(Protocol):
@@ -50,25 +47,40 @@ class MentionClassifier(Protocol):
     ) -> Sequence[MentionClassification]: ...
 
 
-class IngestTransaction(Protocol):
-    """One open batch transaction. Everything written through it commits or rolls back together."""
+class BatchWriter(Protocol):
+    """The threads of a batch: its messages written into them, and their change announced."""
 
     async def write_batch(
         self,
         workspace_id: int,
         batch: IngestBatch,
         classifications: Sequence[MentionClassification] | None = None,
-    ) -> IngestResult: ...
+    ) -> IngestResult:
+        """The result also carries, as data, the timelines of the threads the batch created
+        (`IngestResult.new_thread_timelines`): what the clocks of the same unit of work start
+        from, until another batch writes in it."""
+        ...
 
     async def notify_threads_changed(
         self, workspace_id: int, thread_ids: frozenset[int]
     ) -> None: ...
 
+
+class IngestUnitOfWork(Protocol):
+    """One open batch transaction and the repositories that write in it: everything written
+    through them commits or rolls back together, when the `batch_transaction` block ends."""
+
+    @property
+    def threads(self) -> BatchWriter: ...
+
+    @property
+    def routing(self) -> RoutingWriter: ...
+
     @property
     def clocks(self) -> ClockWriter: ...
 
     @property
-    def routing(self) -> RoutingWriter: ...
+    def incidents(self) -> IncidentIngestWriter: ...
 
 
 # What a hook has ingestion do once its batch has committed: no I/O, nothing that can fail
@@ -77,7 +89,7 @@ AfterCommit = Callable[[], None]
 
 
 class AfterIngestHook(Protocol):
-    """Runs inside the batch transaction after the mentions are written.
+    """Runs inside the batch transaction after the mentions are written, on its unit of work.
 
     SLA clocks start here and routing writes its assignments here, so that a crash never leaves
     a mention without its clock or its assignment. What must follow only a stored batch (the
@@ -87,11 +99,12 @@ class AfterIngestHook(Protocol):
     """
 
     async def __call__(
-        self, tx: IngestTransaction, workspace_id: int, result: IngestResult
+        self, uow: IngestUnitOfWork, workspace_id: int, result: IngestResult
     ) -> AfterCommit | None: ...
 
 
 class IngestStore(Protocol):
-    def batch_transaction(
-        self, workspace_id: int
-    ) -> AbstractAsyncContextManager[IngestTransaction]: ...
+    def batch_transaction(self, workspace_id: int) -> AbstractAsyncContextManager[IngestUnitOfWork]:
+        """`async with store.batch_transaction(workspace_id) as uow:` commits as the block
+        ends, and rolls back if it raises."""
+        ...

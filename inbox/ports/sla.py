@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
+from inbox.domain.ingestion import NewThreadTimeline
 from inbox.domain.sla import (
     MajorIncidentWindow,
     SlaEvent,
@@ -18,9 +19,6 @@ from inbox.domain.sla import (
 from inbox.domain.sla_alerts import PendingShiftReport, PendingSlaEvent, SlaDispatch
 from sla.alerts import Person
 
-if TYPE_CHECKING:
-    pass
-
 
 class ClockWriter(Protocol):
     """SLA clocks, inside the batch transaction that wrote the messages they follow."""
@@ -28,8 +26,15 @@ class ClockWriter(Protocol):
     async def sla_settings(self, workspace_id: int) -> SlaSettings | None: ...
 
     async def timelines(
-        self, workspace_id: int, thread_ids: Sequence[int]
-    ) -> list[ThreadTimeline]: ...
+        self,
+        workspace_id: int,
+        thread_ids: Sequence[int],
+        written: Mapping[int, NewThreadTimeline] | None = None,
+    ) -> list[ThreadTimeline]:
+        """Messages as `written` gives them for the threads it names (a batch's new threads,
+        `IngestResult.new_thread_timelines`) unless this writer has closed them since; the
+        others' read back."""
+        ...
 
     async def clocks_of(
         self, workspace_id: int, thread_ids: Sequence[int]
@@ -46,8 +51,10 @@ class ClockWriter(Protocol):
         workspace_id: int,
         clocks: Sequence[StoredClock],
         stale: Sequence[StoredClock] = (),
+        fresh: Collection[int] = frozenset(),
     ) -> None:
-        """Insert or update `clocks`; delete `stale` ones (clocks closed by hand are kept)."""
+        """Insert or update `clocks`; delete `stale` ones (clocks closed by hand are kept).
+        `fresh`: threads that had no clock stored before this transaction (created by it)."""
         ...
 
     async def record_closure(

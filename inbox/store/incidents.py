@@ -25,10 +25,8 @@ from inbox.domain.incidents import (
 )
 from inbox.domain.sla import SlaSettings
 from inbox.ports.incidents import ReplanClocks
-from inbox.ports.ingest import IngestTransaction
 from inbox.store import incidents_sql as sql
 from inbox.store.database import Connection, Database
-from inbox.store.ingest import PgIngestTransaction
 from inbox.store.ingest_sql import LOCK_WORKSPACE
 from inbox.store.sla_clocks import PgClockWriter
 
@@ -96,7 +94,8 @@ def _complaint(workspace_id: int, row: Any, count: int = 1) -> ComplaintCount:
 
 
 class PgIncidentIngestWriter:
-    """Incident statements on an ingestion batch's connection, inside its transaction."""
+    """Incident statements on an ingestion batch's connection, inside its transaction: the
+    `incidents` repository of its unit of work (inbox/store/ingest.py)."""
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -115,15 +114,6 @@ class PgIncidentIngestWriter:
             sql.LINK_NEW, workspace_id, list(thread_ids), _EFFECTS, _GROUPS
         )
         return int(status.rsplit(" ", 1)[-1])
-
-
-class PgIncidentIngestLink:
-    """Reaches the connection of the store's own ingestion transaction (the port hides it)."""
-
-    def within(self, tx: IngestTransaction) -> PgIncidentIngestWriter:
-        if not isinstance(tx, PgIngestTransaction):
-            raise TypeError("incident linking runs on the PostgreSQL ingestion transaction")
-        return PgIncidentIngestWriter(tx.conn)
 
 
 class PgIncidentStore:

@@ -10,7 +10,12 @@ from typing import Any
 
 import asyncpg
 
-from inbox.domain.ingestion import IngestBatch, IngestResult, UnstorableBatchError
+from inbox.domain.ingestion import (
+    IngestBatch,
+    IngestResult,
+    NewThreadTimeline,
+    UnstorableBatchError,
+)
 from inbox.domain.media import MediaAttachment
 from inbox.domain.mention import Direction, Mention
 from inbox.domain.text import is_storable, storable_json
@@ -18,9 +23,10 @@ from inbox.domain.threading import place_in_threads
 from inbox.ports.ingest import MentionClassification
 from inbox.store import ingest_sql as sql
 from inbox.store.database import Connection, Database
+from inbox.store.incidents import PgIncidentIngestWriter
 from inbox.store.live_sql import announce_threads
 from inbox.store.routing import PgRoutingWriter
-from inbox.store.sla_clocks import PgClockWriter
+from inbox.store.sla_clocks import PgClockWriter, new_thread_timelines
 
 # Bounds the chase of conversation keys through a batch; only malformed reply cycles reach it.
 MAX_KEY_HOPS = 32
@@ -105,20 +111,23 @@ def _decision_json(decided: MentionClassification) -> tuple[str, str]:
     )
 
 
-class PgIngestTransaction:
-    """Implements the IngestTransaction port on one connection inside one transaction."""
+class PgIngestUnitOfWork:
+    """The IngestUnitOfWork port: the repositories of one batch transaction, on its connection."""
+
+    def __init__(self, conn: Connection) -> None:
+        # Open for tests and benchmarks that put a statement of their own in the transaction.
+        self.conn = conn
+        self.threads = PgBatchWriter(conn)
+        self.routing = PgRoutingWriter(conn)
+        self.clocks = PgClockWriter(conn)
+        self.incidents = PgIncidentIngestWriter(conn)
+
+
+class PgBatchWriter:
+    """The batch's messages written into their threads: a fixed number of statements."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self._clocks = PgClockWriter(conn)
-
-    @property
-    def clocks(self) -> PgClockWriter:
-        return self._clocks
-
-    @property
-    def routing(self) -> PgRoutingWriter:
-        return PgRoutingWriter(self.conn)
 
     async def write_batch(
         self,
@@ -127,8 +136,6 @@ class PgIngestTransaction:
         classifications: Sequence[MentionClassification] | None = None,
     ) -> IngestResult:
         conn = self.conn
-        # What an earlier batch of this transaction left held may be stale after this one.
-        self._clocks.forget_all()
         await conn.execute(sql.LOCK_WORKSPACE, workspace_id)
         if batch.rejected:
             await conn.execute(
@@ -145,6 +152,7 @@ class PgIngestTransaction:
         added = customers = 0
         added_keys: frozenset[tuple[str, str]] = frozenset()
         newest_added_at: datetime | None = None
+        timelines: dict[int, NewThreadTimeline] = {}
         if mentions:
             await conn.execute(sql.CREATE_STAGING)
             try:
@@ -171,7 +179,7 @@ class PgIngestTransaction:
             added_keys = frozenset((row["network"], row["external_id"]) for row in inserted)
             newest_added_at = max((row["created_at"] for row in inserted), default=None)
             created = {tid for tid, (new, _) in result_threads.items() if new}
-            self._clocks.remember_new_threads(workspace_id, inserted, created)
+            timelines = new_thread_timelines(inserted, created)
             if kept_classes is not None:
                 await self._store_classifications(workspace_id, mentions, kept_classes, inserted)
             # Unthreaded posts wait under a conversation key: only a thread created now, or
@@ -179,7 +187,8 @@ class PgIngestTransaction:
             candidates = [tid for tid, (new, _) in result_threads.items() if new or rekeyed]
             if candidates:
                 attached = await conn.fetch(sql.ATTACH_UNTHREADED, workspace_id, candidates)
-                self._clocks.forget(row["id"] for row in attached)
+                for row in attached:  # their timelines now hold more than the batch wrote
+                    timelines.pop(row["id"], None)
         if batch.cursor is not None:
             await conn.execute(
                 sql.SAVE_CURSOR, workspace_id, batch.cursor.connector, batch.cursor.position
@@ -197,6 +206,7 @@ class PgIngestTransaction:
             ),
             added_keys=added_keys,
             newest_added_at=newest_added_at,
+            new_thread_timelines=timelines,
         )
 
     async def _store_classifications(
@@ -273,13 +283,13 @@ class PgIngestStore:
         self._db = db
 
     @asynccontextmanager
-    async def batch_transaction(self, workspace_id: int) -> AsyncIterator[PgIngestTransaction]:
+    async def batch_transaction(self, workspace_id: int) -> AsyncIterator[PgIngestUnitOfWork]:
         """One transaction; a value the database refuses (its DataError family, whichever
         statement or hook wrote it) comes out as UnstorableBatchError, which ingestion answers
         by isolating the message at fault."""
         try:
             async with self._db.transaction() as conn:
-                yield PgIngestTransaction(conn)
+                yield PgIngestUnitOfWork(conn)
         except asyncpg.DataError as exc:
             raise UnstorableBatchError(_first_line(str(exc))) from exc
 

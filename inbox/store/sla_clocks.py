@@ -1,16 +1,17 @@
-"""SLA clocks in PostgreSQL, written inside the ingestion batch's transaction."""
+"""SLA clocks in PostgreSQL: the clock writer, on the transaction that plans them (an
+ingestion batch's, a closure's, a settings re-plan's, an incident's)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Collection, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from itertools import groupby
 from operator import itemgetter
 
 from asyncpg import Record
 
+from inbox.domain.ingestion import NewThreadTimeline
 from inbox.domain.network import Network
 from inbox.domain.sla import (
     MajorIncidentWindow,
@@ -20,14 +21,12 @@ from inbox.domain.sla import (
     TimelineEntry,
 )
 from inbox.domain.thread import Priority, ThreadKind
-from inbox.store.database import Connection, Database
-from inbox.store.ingest_sql import LOCK_WORKSPACE
-from inbox.store.live_sql import announce_threads
+from inbox.store.database import Connection
 
 SETTINGS = "SELECT version, calendars, policies FROM sla_config WHERE workspace_id = $1"
 
 # Every message of the threads in $2, oldest first, with the facts policies select on; of the
-# threads in $3 (the writer holds their messages) the facts alone, in one row without any.
+# threads in $3 (their batch gave the writer their messages) the facts alone, one row each.
 # Messages of the same instant come in a fixed order, that of their ids in the "C" collation
 # (Python's order of strings), so that the language of a thread is the same whichever way
 # its timeline was put together.
@@ -200,48 +199,11 @@ NOTIFY_DEADLINES = "SELECT pg_notify('inbox_sla', $1)"
 class PgClockWriter:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
-        # The timelines of the threads this transaction created, from the messages it inserted
-        # into them: nothing else can have written to a thread that did not exist before the
-        # workspace lock was taken, so these need no reading back. Thread facts are still read,
-        # as anything may change those.
-        self._held_workspace: int | None = None
-        self._held: dict[int, _Messages] = {}
-        # Of the threads it created, those whose clocks it has not written yet.
-        self._clockless: set[int] = set()
-        # The threads it closed: a transaction of its own announces them as it ends.
+        # The threads it closed: their timelines now end in a closure, whatever a batch
+        # wrote into them; and a transaction of its own announces them as it ends.
         self.closed: set[int] = set()
-
-    def remember_new_threads(
-        self, workspace_id: int, inserted: Iterable[Record], created: Collection[int]
-    ) -> None:
-        """Hold what INSERT_MENTIONS returned of the threads it filled that were just created."""
-        rows: dict[int, list[Record]] = {}
-        for row in inserted:
-            thread_id = row["thread_id"]
-            if thread_id in created:
-                listed = rows.get(thread_id)
-                if listed is None:
-                    rows[thread_id] = [row]
-                else:
-                    listed.append(row)
-        held = {}
-        for thread_id, listed in rows.items():
-            if len(listed) > 1:
-                listed.sort(key=_timeline_order)
-            held[thread_id] = _messages(listed, RETURNED_INBOUND)
-        self._held_workspace = workspace_id
-        self._held = held
-        self._clockless = set(created)
-
-    def forget_all(self) -> None:
-        self._held_workspace = None
-        self._held = {}
-        self._clockless = set()
-
-    def forget(self, thread_ids: Iterable[int]) -> None:
-        """These threads were written to otherwise: their timelines are read back again."""
-        for thread_id in thread_ids:
-            self._held.pop(thread_id, None)
+        # The threads whose first clocks it copied in: written again, theirs are upserted.
+        self._copied: set[int] = set()
 
     async def sla_settings(self, workspace_id: int) -> SlaSettings | None:
         row = await self._conn.fetchrow(SETTINGS, workspace_id)
@@ -251,27 +213,36 @@ class PgClockWriter:
             row["version"], dict(json.loads(row["calendars"])), dict(json.loads(row["policies"]))
         )
 
-    async def timelines(self, workspace_id: int, thread_ids: Sequence[int]) -> list[ThreadTimeline]:
-        held = self._held if workspace_id == self._held_workspace else {}
+    async def timelines(
+        self,
+        workspace_id: int,
+        thread_ids: Sequence[int],
+        written: Mapping[int, NewThreadTimeline] | None = None,
+    ) -> list[ThreadTimeline]:
+        held = written or {}
+        if self.closed:  # a closure ends their timelines now: those are read back
+            held = {t: w for t, w in held.items() if t not in self.closed}
         read = [t for t in thread_ids if t not in held]
         known = [t for t in thread_ids if t in held]
         rows = await self._conn.fetch(TIMELINES, workspace_id, read, known)
         timelines = []
         for thread_id, group in groupby(rows, key=itemgetter(0)):
-            messages = held.get(thread_id)
-            if messages is None:
+            given = held.get(thread_id)
+            if given is None:
                 listed = list(group)
                 facts = listed[0]
-                messages = _messages(listed, TIMELINES_INBOUND)
+                messages, language = _messages(listed, TIMELINES_INBOUND)
             else:
                 facts = next(group)
+                messages, language = given.messages, given.language
             timelines.append(
                 ThreadTimeline(
                     thread_id,
                     *_facts(facts[1], facts[2], facts[3]),
                     facts[4],
                     False,
-                    *messages,
+                    messages,
+                    language,
                 )
             )
         return timelines
@@ -296,7 +267,6 @@ class PgClockWriter:
         reason: str,
         closed_by: str,
     ) -> list[int]:
-        self.forget(thread_ids)
         rows = await self._conn.fetch(
             RECORD_CLOSURES, workspace_id, list(thread_ids), at, reason, closed_by
         )
@@ -331,6 +301,7 @@ class PgClockWriter:
         workspace_id: int,
         clocks: Sequence[StoredClock],
         stale: Sequence[StoredClock] = (),
+        fresh: Collection[int] = frozenset(),
     ) -> None:
         if stale:
             await self._conn.execute(
@@ -343,21 +314,22 @@ class PgClockWriter:
         if not clocks:
             await self._keep_thread_due(workspace_id, (), stale, set())
             return
-        # Threads this transaction created have no clock yet: theirs are copied in, cheaper
-        # than the upsert, which the others take.
-        clockless = self._clockless if workspace_id == self._held_workspace else set()
-        copied = [_row(workspace_id, c) for c in clocks if c.thread_id in clockless]
-        upserted = [_row(workspace_id, c) for c in clocks if c.thread_id not in clockless]
-        copied_threads = {c.thread_id for c in clocks if c.thread_id in clockless}
+        # Fresh threads (created by this transaction) have no clock yet: theirs are copied
+        # in, cheaper than the upsert, which the others take.
+        copied_threads = {
+            c.thread_id for c in clocks if c.thread_id in fresh and c.thread_id not in self._copied
+        }
+        copied = [_row(workspace_id, c) for c in clocks if c.thread_id in copied_threads]
+        upserted = [_row(workspace_id, c) for c in clocks if c.thread_id not in copied_threads]
         if copied:
             await self._conn.copy_records_to_table(
                 "sla_clock", records=copied, columns=CLOCK_COLUMNS
             )
-            clockless.difference_update(copied_threads)
+            self._copied.update(copied_threads)
         if upserted:
             _, *columns = zip(*upserted, strict=True)
             await self._conn.execute(SAVE_CLOCKS, workspace_id, *columns)
-        await self._keep_thread_due(workspace_id, clocks, stale, set(copied_threads))
+        await self._keep_thread_due(workspace_id, clocks, stale, copied_threads)
         running = [c.deadline for c in clocks if c.stopped_at is None and c.deadline]
         if running:
             payload = {"workspace_id": workspace_id, "earliest": min(running).isoformat()}
@@ -422,16 +394,35 @@ def _timeline_order(row: Record) -> tuple[datetime, str]:
     return row["created_at"], row["external_id"]
 
 
-# A thread's messages as a timeline holds them, and the language of its customer's messages.
-_Messages = tuple[list[TimelineEntry], str | None]
-
 # Where `inbound, created_at, qualifying, language, closes` start in a row of TIMELINES and in
 # one returned by INSERT_MENTIONS (read by position: this runs for every message of a batch).
 TIMELINES_INBOUND = 5
 RETURNED_INBOUND = 1
 
 
-def _messages(rows: Iterable[Record], first: int) -> _Messages:
+def new_thread_timelines(
+    inserted: Iterable[Record], created: Collection[int]
+) -> dict[int, NewThreadTimeline]:
+    """The timelines of the threads in `created`, from what INSERT_MENTIONS returned of the
+    messages it wrote: all those threads hold (they did not exist before the batch)."""
+    rows: dict[int, list[Record]] = {}
+    for row in inserted:
+        thread_id = row["thread_id"]
+        if thread_id in created:
+            listed = rows.get(thread_id)
+            if listed is None:
+                rows[thread_id] = [row]
+            else:
+                listed.append(row)
+    timelines = {}
+    for thread_id, listed in rows.items():
+        if len(listed) > 1:
+            listed.sort(key=_timeline_order)
+        timelines[thread_id] = NewThreadTimeline(*_messages(listed, RETURNED_INBOUND))
+    return timelines
+
+
+def _messages(rows: Iterable[Record], first: int) -> tuple[list[TimelineEntry], str | None]:
     """Entries of rows that are oldest first; the language is the first a customer wrote in."""
     entries = []
     language = None
@@ -453,81 +444,3 @@ def _facts(network: str, kind: str, priority: str) -> tuple[Network, ThreadKind,
     if found is None:
         found = _FACTS[key] = (Network(network), ThreadKind(kind), Priority(priority))
     return found
-
-
-class PgSlaQuery:
-    """Reads for the API: a workspace's SLA settings and one thread's clocks."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    async def sla_settings(self, workspace_id: int) -> SlaSettings | None:
-        async with self._db.connection() as conn:
-            return await PgClockWriter(conn).sla_settings(workspace_id)
-
-    async def thread_clocks(self, workspace_id: int, thread_id: int) -> list[StoredClock]:
-        async with self._db.connection() as conn:
-            clocks = await PgClockWriter(conn).clocks_of(workspace_id, [thread_id])
-        return sorted(clocks, key=lambda c: c.started_at)
-
-    async def major_incident_windows(
-        self, workspace_id: int, thread_ids: Sequence[int]
-    ) -> list[MajorIncidentWindow]:
-        async with self._db.connection() as conn:
-            return await PgClockWriter(conn).major_incident_windows(workspace_id, thread_ids)
-
-
-SAVE_SETTINGS = """
-INSERT INTO sla_config (workspace_id, calendars, policies) VALUES ($1, $2::jsonb, $3::jsonb)
-ON CONFLICT (workspace_id) DO UPDATE SET
-    calendars = excluded.calendars, policies = excluded.policies,
-    version = sla_config.version + 1, updated_at = now()
-RETURNING version
-"""
-RUNNING_THREADS = """
-SELECT DISTINCT thread_id FROM sla_clock
-WHERE workspace_id = $1 AND stopped_at IS NULL
-ORDER BY thread_id
-"""
-REPLAN_CHUNK = 1000
-
-
-class PgSlaSettingsWriter(PgClockWriter):
-    """The clock writer of a settings transaction, which also saves the settings."""
-
-    async def save_settings(
-        self, workspace_id: int, calendars: dict[str, object], policies: dict[str, object]
-    ) -> int:
-        value = await self._conn.fetchval(
-            SAVE_SETTINGS, workspace_id, json.dumps(calendars), json.dumps(policies)
-        )
-        return int(value)
-
-    async def threads_with_running_clocks(self, workspace_id: int) -> list[list[int]]:
-        # Read under the workspace lock: no batch can start a clock before the re-plan ends.
-        ids = [row["thread_id"] for row in await self._conn.fetch(RUNNING_THREADS, workspace_id)]
-        return [ids[i : i + REPLAN_CHUNK] for i in range(0, len(ids), REPLAN_CHUNK)]
-
-
-class PgSlaSettingsStore:
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    async def load(self, workspace_id: int) -> SlaSettings | None:
-        async with self._db.connection() as conn:
-            return await PgClockWriter(conn).sla_settings(workspace_id)
-
-    @asynccontextmanager
-    async def settings_transaction(self, workspace_id: int) -> AsyncIterator[PgSlaSettingsWriter]:
-        async with self._db.transaction() as conn:
-            await conn.execute(LOCK_WORKSPACE, workspace_id)
-            yield PgSlaSettingsWriter(conn)
-
-    @asynccontextmanager
-    async def clock_transaction(self, workspace_id: int) -> AsyncIterator[PgClockWriter]:
-        async with self._db.transaction() as conn:
-            await conn.execute(LOCK_WORKSPACE, workspace_id)
-            writer = PgClockWriter(conn)
-            yield writer
-            # The threads it closed leave the pages' views: announced with their final state.
-            await announce_threads(conn, workspace_id, writer.closed)

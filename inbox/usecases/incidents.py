@@ -41,8 +41,8 @@ from inbox.domain.incidents import (
 from inbox.domain.ingestion import IngestResult
 from inbox.domain.people import Role
 from inbox.domain.web import WebSession
-from inbox.ports.incidents import IncidentIngestLink, IncidentStore
-from inbox.ports.ingest import AfterCommit, IngestTransaction
+from inbox.ports.incidents import IncidentStore
+from inbox.ports.ingest import AfterCommit, IngestUnitOfWork
 from inbox.usecases.incidents_watch import ComplaintWatcher, Tick, series_key, series_name
 from inbox.usecases.sla import KeepClocks
 from routing.signals import Crossing, CrossingKind, SeriesKey, Signal, bucket_start
@@ -65,16 +65,15 @@ class WatchComplaints:
     transaction, and counted by the watcher once that transaction has committed (a batch
     rolled back, then retried or split, is counted once, for what was stored)."""
 
-    def __init__(self, link: IncidentIngestLink, watcher: ComplaintWatcher) -> None:
-        self._link = link
+    def __init__(self, watcher: ComplaintWatcher) -> None:
         self._watcher = watcher
 
     async def __call__(
-        self, tx: IngestTransaction, workspace_id: int, result: IngestResult
+        self, uow: IngestUnitOfWork, workspace_id: int, result: IngestResult
     ) -> AfterCommit | None:
         if not result.mentions_added or not result.changed_thread_ids:
             return None
-        writer = self._link.within(tx)
+        writer = uow.incidents
         thread_ids = sorted(result.changed_thread_ids)
         complaints = await writer.new_complaints(workspace_id, thread_ids)
         if not complaints:

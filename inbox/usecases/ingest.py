@@ -116,13 +116,13 @@ class IngestMentions:
         classifications: Sequence[MentionClassification] | None,
     ) -> IngestResult:
         after_commit: list[AfterCommit] = []
-        async with self._store.batch_transaction(workspace_id) as tx:
-            result = await tx.write_batch(workspace_id, batch, classifications)
+        async with self._store.batch_transaction(workspace_id) as uow:
+            result = await uow.threads.write_batch(workspace_id, batch, classifications)
             for hook in self._hooks:
-                then = await hook(tx, workspace_id, result)
+                then = await hook(uow, workspace_id, result)
                 if then is not None:
                     after_commit.append(then)
-            await tx.notify_threads_changed(workspace_id, result.changed_thread_ids)
+            await uow.threads.notify_threads_changed(workspace_id, result.changed_thread_ids)
         # Committed: each stored part of a batch reaches here once, whatever was retried.
         for then in after_commit:
             _run_after_commit(then, workspace_id)
@@ -241,4 +241,5 @@ def _combined(parts: Sequence[IngestResult], stored: int) -> IngestResult:
         newest_added_at=max(
             (p.newest_added_at for p in parts if p.newest_added_at is not None), default=None
         ),
+        new_thread_timelines={t: w for p in parts for t, w in p.new_thread_timelines.items()},
     )

@@ -30,9 +30,9 @@ from inbox.domain.mention import Mention
 from inbox.domain.presence import AgentStatus, Presence
 from inbox.domain.routing import RoutingConfig
 from inbox.domain.thread import Priority, ThreadKind
-from inbox.ports.ingest import IngestTransaction
+from inbox.ports.ingest import IngestUnitOfWork
 from inbox.ports.routing import RoutingStore, RoutingWriter
-from inbox.ports.sla import SlaQuery
+from inbox.ports.sla import ClockWriter, SlaQuery
 from inbox.ports.threads import ThreadEditStore
 from inbox.usecases.assignment import AssignWaiting, assign_as_rules_say, assign_changed
 from inbox.usecases.routing_config import ParsedConfig, RoutingConfigs, parse_config
@@ -87,22 +87,22 @@ class RouteThreads:
         self._clock = clock
 
     async def __call__(
-        self, tx: IngestTransaction, workspace_id: int, result: IngestResult
+        self, uow: IngestUnitOfWork, workspace_id: int, result: IngestResult
     ) -> None:
         if not result.changed_thread_ids:
             return
-        writer = tx.routing
+        writer = uow.routing
         config = self._configs.parsed(workspace_id, await writer.config(workspace_id))
         now = self._clock()
         thread_ids = sorted(result.changed_thread_ids)
         await writer.raise_repeated(workspace_id, thread_ids, REPEATED_MESSAGES)
         if config.rules.rules:
-            await self._apply_rules(tx, writer, workspace_id, thread_ids, config, now)
+            await self._apply_rules(uow.clocks, writer, workspace_id, thread_ids, config, now)
         await assign_changed(writer, workspace_id, thread_ids, config.settings, now)
 
     async def _apply_rules(
         self,
-        tx: IngestTransaction,
+        clocks: ClockWriter,
         writer: RoutingWriter,
         workspace_id: int,
         thread_ids: Sequence[int],
@@ -139,11 +139,11 @@ class RouteThreads:
                 )
                 acknowledgements.append((subject.thread_id, key, config.acknowledgements[template]))
         if dismissed:
-            await tx.clocks.record_closures(workspace_id, dismissed, now, "no_reply_needed", "rule")
+            await clocks.record_closures(workspace_id, dismissed, now, "no_reply_needed", "rule")
         await writer.apply_rules(workspace_id, applied)
         await assign_as_rules_say(writer, workspace_id, assigned, now)
         if acknowledgements:
-            await tx.clocks.queue_acknowledgements(workspace_id, acknowledgements)
+            await clocks.queue_acknowledgements(workspace_id, acknowledgements)
 
 
 def _with_team(outcome: RuleOutcome, team: str | None) -> RuleOutcome:

@@ -16,14 +16,14 @@ the clocks derived in inbox.usecases.sla_plan.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from inbox.domain.clock import Clock, utc_now
 from inbox.domain.errors import ConfigurationError
-from inbox.domain.ingestion import IngestResult
+from inbox.domain.ingestion import IngestResult, NewThreadTimeline
 from inbox.domain.sla import SlaSettings, StoredClock
-from inbox.ports.ingest import IngestTransaction
+from inbox.ports.ingest import IngestUnitOfWork
 from inbox.ports.sla import ClockWriter
 from inbox.usecases.sla_plan import clock_key, clocks_of, differs, out_of_hours_acknowledgements
 from inbox.usecases.sla_rules import DEFAULT_SETTINGS, SlaRules
@@ -66,11 +66,12 @@ class KeepClocks:
         return rules
 
     async def __call__(
-        self, tx: IngestTransaction, workspace_id: int, result: IngestResult
+        self, uow: IngestUnitOfWork, workspace_id: int, result: IngestResult
     ) -> None:
         thread_ids = sorted(result.changed_thread_ids)
         if thread_ids:
-            await self.keep(tx.clocks, workspace_id, thread_ids, result.created_thread_ids)
+            created, written = result.created_thread_ids, result.new_thread_timelines
+            await self.keep(uow.clocks, workspace_id, thread_ids, created, written=written)
 
     async def keep(
         self,
@@ -80,10 +81,12 @@ class KeepClocks:
         created: frozenset[int] = frozenset(),
         *,
         rules: SlaRules | None = None,
+        written: Mapping[int, NewThreadTimeline] | None = None,
     ) -> None:
         """Bring these threads' clocks in line with their messages and the settings (the
         stored ones, or `rules` when given: settings being saved in the writer's
-        transaction, which must not be remembered before it commits)."""
+        transaction, which must not be remembered before it commits). `created`: threads
+        the writer's transaction created, `written` the timelines it wrote into them."""
         if rules is None:
             rules = self.rules_for(workspace_id, await writer.sla_settings(workspace_id))
         with_history = [t for t in thread_ids if t not in created]
@@ -102,7 +105,7 @@ class KeepClocks:
                 windows.setdefault(window.thread_id, []).append(
                     (window.started_at, window.ended_at)
                 )
-        for timeline in await writer.timelines(workspace_id, thread_ids):
+        for timeline in await writer.timelines(workspace_id, thread_ids, written):
             policy = rules.policy_for(timeline)
             suspended = clock_pauses(policy, major_incidents=windows.get(timeline.thread_id, ()))
             clocks = clocks_of(timeline, policy, rules, existing, suspended)
@@ -123,4 +126,4 @@ class KeepClocks:
         await writer.queue_acknowledgements(workspace_id, acknowledgements)
         stale = [c for key, c in existing.items() if key not in kept and c.outcome != "excluded"]
         if changed or stale:
-            await writer.save_clocks(workspace_id, changed, stale)
+            await writer.save_clocks(workspace_id, changed, stale, fresh=created)

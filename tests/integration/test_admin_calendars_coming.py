@@ -10,7 +10,7 @@ import pytest
 from inbox.domain.people import Role
 from inbox.domain.web import WebSession
 from inbox.store.database import Database
-from inbox.store.sla_clocks import PgSlaSettingsStore
+from inbox.store.sla_settings import PgSlaSettingsStore
 from inbox.usecases.admin_calendars import ComingHoliday, ManageCalendars
 from inbox.usecases.sla import KeepClocks
 from inbox.usecases.sla_settings import SaveSlaSettings

@@ -18,7 +18,7 @@ from inbox.store.database import Database
 from inbox.store.inbox_pages import PgInboxPages
 from inbox.store.people import PgPeopleStore
 from inbox.store.routing import PgRoutingStore
-from inbox.store.sla_clocks import PgSlaQuery
+from inbox.store.sla_settings import PgSlaQuery
 from inbox.usecases.assignment import AssignWaiting
 from inbox.usecases.routing import FollowShifts
 from inbox.usecases.routing_config import RoutingConfigs

@@ -13,9 +13,8 @@ import pytest
 
 from inbox.domain.errors import DatabaseUnavailableError
 from inbox.domain.ingestion import IngestBatch, IngestResult
-from inbox.ports.ingest import IngestTransaction
+from inbox.ports.ingest import IngestUnitOfWork
 from inbox.store.database import Database
-from inbox.store.incidents import PgIncidentIngestLink
 from inbox.store.ingest import PgIngestStore
 from inbox.store.routing import PgRoutingStore
 from inbox.usecases.group_commit import GroupCommit
@@ -38,7 +37,7 @@ def watched_ingest(db: Database, watcher: ComplaintWatcher, *after: Any) -> Inge
     return IngestMentions(
         PgIngestStore(db),
         classifier=ClassifyMentions(PgRoutingStore(db), RoutingConfigs()),
-        hooks=[WatchComplaints(PgIncidentIngestLink(), watcher), *after],
+        hooks=[WatchComplaints(watcher), *after],
     )
 
 
@@ -59,7 +58,7 @@ def failing_once() -> Any:
     would; the batch is then sent again, as its connector does."""
     failed: list[bool] = []
 
-    async def hook(tx: IngestTransaction, workspace_id: int, result: IngestResult) -> None:
+    async def hook(tx: IngestUnitOfWork, workspace_id: int, result: IngestResult) -> None:
         if not failed:
             failed.append(True)
             raise ConnectionResetError("the database went away")
@@ -121,7 +120,7 @@ async def test_a_step_failing_after_the_commit_leaves_the_batch_stored_and_answe
     def broken() -> None:
         raise RuntimeError("a follower's bug")
 
-    async def hook(tx: IngestTransaction, workspace_id: int, result: IngestResult) -> Any:
+    async def hook(tx: IngestUnitOfWork, workspace_id: int, result: IngestResult) -> Any:
         return broken
 
     ingest = IngestMentions(PgIngestStore(db), hooks=[hook])

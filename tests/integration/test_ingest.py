@@ -16,7 +16,7 @@ from inbox.domain.ingestion import (
 )
 from inbox.domain.mention import Mention
 from inbox.domain.network import Network
-from inbox.ports.ingest import IngestTransaction
+from inbox.ports.ingest import IngestUnitOfWork
 from inbox.store.database import Database
 from inbox.store.ingest import PgIngestStore
 from inbox.store.workspaces import PgWorkspaceStore
@@ -202,7 +202,7 @@ async def test_a_failed_batch_leaves_neither_mentions_nor_cursor(
 ) -> None:
     class Failing:
         async def __call__(
-            self, tx: IngestTransaction, workspace_id: int, result: IngestResult
+            self, tx: IngestUnitOfWork, workspace_id: int, result: IngestResult
         ) -> None:
             raise RuntimeError("crash after writing")
 

@@ -13,9 +13,9 @@ from inbox.bootstrap import build_services
 from inbox.domain.ingestion import ConnectorCursor, IngestBatch, IngestResult
 from inbox.domain.mention import Author, Mention
 from inbox.domain.network import Network
-from inbox.ports.ingest import IngestTransaction
+from inbox.ports.ingest import IngestUnitOfWork
 from inbox.store.database import Database
-from inbox.store.ingest import PgIngestStore, PgIngestTransaction
+from inbox.store.ingest import PgIngestStore, PgIngestUnitOfWork
 from inbox.usecases.group_commit import GroupCommit
 from inbox.usecases.ingest import IngestMentions
 from routing.signals import SeriesKey
@@ -142,11 +142,11 @@ def refusing(poisoned: str, *, data_error: bool) -> Any:
     """An after-ingest hook that fails the transaction when `poisoned` is in it: with an
     error of the database's DataError family, or with another error."""
 
-    async def hook(tx: IngestTransaction, workspace_id: int, result: IngestResult) -> None:
+    async def hook(tx: IngestUnitOfWork, workspace_id: int, result: IngestResult) -> None:
         if (Network.X.value, poisoned) not in result.added_keys:
             return
         if data_error:
-            assert isinstance(tx, PgIngestTransaction)
+            assert isinstance(tx, PgIngestUnitOfWork)
             await tx.conn.execute("SELECT 'not a number'::integer")
         raise RuntimeError(f"refused {poisoned}")
 

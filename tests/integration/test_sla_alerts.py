@@ -24,7 +24,7 @@ from inbox.store.database import Database
 from inbox.store.people import PgPeopleStore
 from inbox.store.secret_box import SecretBox
 from inbox.store.sla_alerts import PgSlaDispatchStore
-from inbox.store.sla_clocks import PgSlaQuery
+from inbox.store.sla_settings import PgSlaQuery
 from inbox.store.sla_timer import PgShiftReports, PgSlaTimerStore
 from inbox.store.webhooks import PgWebhookStore
 from inbox.usecases.sla import KeepClocks

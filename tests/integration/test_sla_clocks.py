@@ -272,10 +272,12 @@ async def test_a_batch_kept_twice_or_two_batches_in_one_transaction_keep_one_clo
     await PgWorkspaceStore(db).add_account(workspace_id, Network.X, "brand", "acme")
     keep = KeepClocks()
     async with PgIngestStore(db).batch_transaction(workspace_id) as tx:
-        first = await tx.write_batch(workspace_id, IngestBatch([mention("1", conversation="1")]))
+        first = await tx.threads.write_batch(
+            workspace_id, IngestBatch([mention("1", conversation="1")])
+        )
         await keep(tx, workspace_id, first)
         await keep(tx, workspace_id, first)
-        second = await tx.write_batch(
+        second = await tx.threads.write_batch(
             workspace_id,
             IngestBatch([reply("2", 30, "1"), mention("3", author="u2", minute=5)]),
         )
@@ -344,9 +346,9 @@ async def test_timelines_of_new_threads_held_by_the_batch_are_those_read_back(
     for batch in earlier:
         await ingest(db, workspace_id, *batch)
     async with PgIngestStore(db).batch_transaction(workspace_id) as tx:
-        result = await tx.write_batch(workspace_id, IngestBatch(last))
+        result = await tx.threads.write_batch(workspace_id, IngestBatch(last))
         thread_ids = sorted(result.changed_thread_ids)
-        held = await tx.clocks.timelines(workspace_id, thread_ids)
+        held = await tx.clocks.timelines(workspace_id, thread_ids, result.new_thread_timelines)
         read_back = await PgClockWriter(tx.conn).timelines(workspace_id, thread_ids)
     assert held == read_back
 

@@ -17,7 +17,7 @@ from inbox.domain.people import Role
 from inbox.domain.web import WebSession
 from inbox.store.database import Database
 from inbox.store.incidents import PgIncidentStore
-from inbox.store.sla_clocks import PgSlaQuery
+from inbox.store.sla_settings import PgSlaQuery
 from inbox.store.sla_timer import PgSlaTimerStore
 from inbox.usecases.incidents import Incidents
 from inbox.usecases.incidents_watch import ComplaintWatcher

@@ -15,7 +15,7 @@ from inbox.domain.errors import ConfigurationError
 from inbox.domain.ingestion import IngestBatch
 from inbox.ports.sla import ClockWriter
 from inbox.store.database import Database
-from inbox.store.sla_clocks import PgSlaSettingsStore
+from inbox.store.sla_settings import PgSlaSettingsStore
 from inbox.usecases.services import Services
 from inbox.usecases.sla import KeepClocks
 from inbox.usecases.sla_rules import SlaRules

@@ -6,12 +6,13 @@ given, a closure resolves the thread and clears its snooze)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from inbox.domain.bulk import AssignTarget, Skipped
+from inbox.domain.ingestion import NewThreadTimeline
 from inbox.domain.routing import RoutingConfig
 from inbox.domain.sla import MajorIncidentWindow, SlaSettings, StoredClock, ThreadTimeline
 from inbox.domain.thread import OPEN_STATUSES, ThreadStatus
@@ -227,7 +228,12 @@ class FakeClosingWriter:
     async def sla_settings(self, workspace_id: int) -> SlaSettings | None:
         return None
 
-    async def timelines(self, workspace_id: int, thread_ids: Sequence[int]) -> list[ThreadTimeline]:
+    async def timelines(
+        self,
+        workspace_id: int,
+        thread_ids: Sequence[int],
+        written: Mapping[int, NewThreadTimeline] | None = None,
+    ) -> list[ThreadTimeline]:
         self.clocks_kept_for.append(list(thread_ids))
         return []
 
@@ -244,6 +250,7 @@ class FakeClosingWriter:
         workspace_id: int,
         clocks: Sequence[StoredClock],
         stale: Sequence[StoredClock] = (),
+        fresh: Collection[int] = frozenset(),
     ) -> None:
         raise AssertionError("no clock is derived from an empty timeline")
 

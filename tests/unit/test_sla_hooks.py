@@ -14,7 +14,8 @@ from inbox.domain.mention import Direction, Mention
 from inbox.domain.sla import StoredClock
 from inbox.ports.ingest import AfterIngestHook, IngestUnitOfWork
 from inbox.usecases.ingest import IngestMentions
-from inbox.usecases.sla import CloseWithoutReply, KeepClocks
+from inbox.usecases.sla import KeepClocks
+from inbox.usecases.sla_close import CloseWithoutReply
 from tests.factories import T0, mention
 from tests.fakes.clocks import FakeSlaSettingsStore
 from tests.fakes.ingest import FakeIngestStore, InMemoryInbox

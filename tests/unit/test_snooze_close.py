@@ -25,7 +25,8 @@ from inbox.domain.web import WebSession
 from inbox.usecases.assignment import AssignWaiting
 from inbox.usecases.bulk import BulkActions
 from inbox.usecases.routing_config import RoutingConfigs
-from inbox.usecases.sla import CloseWithoutReply, KeepClocks
+from inbox.usecases.sla import KeepClocks
+from inbox.usecases.sla_close import CloseWithoutReply
 from inbox.usecases.web_pages import InboxPages
 from routing.snapshot import AgentState, Snapshot, TeamState
 from tests.fakes.assignment import RoutingStore, Seats

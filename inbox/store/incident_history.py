@@ -18,7 +18,7 @@ from inbox.domain.web import InboxRow
 from inbox.store import incidents_sql
 from inbox.store.adoption import STARTED
 from inbox.store.database import Database
-from inbox.store.inbox_pages import ROW_COLUMNS, ROW_JOINS, inbox_row
+from inbox.store.inbox_list import ROW_COLUMNS, ROW_JOINS, inbox_row
 from inbox.store.incidents import KEYWORD_GROUP_EFFECTS
 
 _EFFECTS = list(KEYWORD_GROUP_EFFECTS)

@@ -116,13 +116,11 @@ class PgPeopleAdmin:
         self._db = db
 
     async def people(self, workspace_id: int) -> list[PersonRecord]:
-        async with self._db.connection() as conn:
-            rows = await conn.fetch(PEOPLE, workspace_id, None)
+        rows = await self._db.fetch(PEOPLE, workspace_id, None)
         return [_person(row) for row in rows]
 
     async def person(self, workspace_id: int, agent_id: int) -> PersonRecord | None:
-        async with self._db.connection() as conn:
-            row = await conn.fetchrow(PEOPLE, workspace_id, agent_id)
+        row = await self._db.fetchrow(PEOPLE, workspace_id, agent_id)
         return None if row is None else _person(row)
 
     async def add(
@@ -192,8 +190,7 @@ class PgTeamAdmin:
         self._db = db
 
     async def teams(self, workspace_id: int) -> list[TeamProfile]:
-        async with self._db.connection() as conn:
-            rows = await conn.fetch(TEAMS, workspace_id)
+        rows = await self._db.fetch(TEAMS, workspace_id)
         return [
             TeamProfile(
                 team_id=row["id"],
@@ -209,8 +206,7 @@ class PgTeamAdmin:
 
     async def create(self, workspace_id: int, team: TeamProfile) -> int:
         with _name_taken_refused(team):
-            async with self._db.connection() as conn:
-                value = await conn.fetchval(CREATE_TEAM, workspace_id, *_team_columns(team))
+            value = await self._db.fetchval(CREATE_TEAM, workspace_id, *_team_columns(team))
         return int(value)
 
     async def save(self, workspace_id: int, team: TeamProfile) -> bool:

@@ -169,13 +169,11 @@ class PgCommunityAnswers:
     ) -> int | None:
         """The answer's id; None when the thread is not offered to the member or an answer
         of theirs to it is already pending."""
-        async with self._db.connection() as conn:
-            value = await conn.fetchval(SUBMIT, workspace_id, member_id, thread_id, body)
+        value = await self._db.fetchval(SUBMIT, workspace_id, member_id, thread_id, body)
         return None if value is None else int(value)
 
     async def answers_of(self, workspace_id: int, member_id: int, limit: int) -> list[MemberAnswer]:
-        async with self._db.connection() as conn:
-            rows = await conn.fetch(MEMBER_ANSWERS, workspace_id, member_id, limit)
+        rows = await self._db.fetch(MEMBER_ANSWERS, workspace_id, member_id, limit)
         return [
             MemberAnswer(
                 id=row["id"],
@@ -195,8 +193,7 @@ class PgCommunityAnswers:
         ]
 
     async def credit(self, workspace_id: int, member_id: int, since: datetime) -> Credit:
-        async with self._db.connection() as conn:
-            row = await conn.fetchrow(CREDIT, workspace_id, member_id, since)
+        row = await self._db.fetchrow(CREDIT, workspace_id, member_id, since)
         assert row is not None  # an aggregate always answers one row
         return Credit(**{key: int(value) for key, value in row.items()})
 

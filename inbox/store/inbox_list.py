@@ -254,8 +254,7 @@ class PgInboxList:
             return _counts(await conn.fetchrow(VIEW_COUNTS, workspace_id, agent_id, now))
 
     async def teams_of(self, workspace_id: int, agent_id: int) -> frozenset[int]:
-        async with self._db.connection() as conn:
-            rows = await conn.fetch(TEAMS_OF, workspace_id, agent_id)
+        rows = await self._db.fetch(TEAMS_OF, workspace_id, agent_id)
         return frozenset(row["team_id"] for row in rows)
 
     async def search(self, workspace_id: int, words: str, limit: int) -> SearchResults:

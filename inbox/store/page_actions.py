@@ -84,15 +84,13 @@ class PgPageActions:
     async def add_customer_note(
         self, workspace_id: int, thread_id: int, agent_id: int, body: str
     ) -> bool:
-        async with self._db.connection() as conn:
-            added = await conn.fetchval(ADD_CUSTOMER_NOTE, workspace_id, thread_id, agent_id, body)
+        added = await self._db.fetchval(ADD_CUSTOMER_NOTE, workspace_id, thread_id, agent_id, body)
         return added is not None
 
     async def notifications(
         self, workspace_id: int, agent_id: int, limit: int
     ) -> list[PageNotification]:
-        async with self._db.connection() as conn:
-            rows = await conn.fetch(NOTIFICATIONS, workspace_id, agent_id, limit)
+        rows = await self._db.fetch(NOTIFICATIONS, workspace_id, agent_id, limit)
         return [
             PageNotification(
                 id=row["id"],
@@ -107,12 +105,10 @@ class PgPageActions:
         ]
 
     async def mark_read(self, workspace_id: int, agent_id: int, at: datetime) -> None:
-        async with self._db.connection() as conn:
-            await conn.execute(MARK_READ, workspace_id, agent_id, at)
+        await self._db.execute(MARK_READ, workspace_id, agent_id, at)
 
     async def snooze(self, workspace_id: int, thread_id: int, until: datetime | None) -> bool:
-        async with self._db.connection() as conn:
-            done = await conn.fetchval(SNOOZE_ONE, workspace_id, thread_id, until)
+        done = await self._db.fetchval(SNOOZE_ONE, workspace_id, thread_id, until)
         return done is not None
 
     async def wake_snoozed(self, workspace_id: int, now: datetime) -> list[int]:

@@ -7,7 +7,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from inbox.domain.adoption import AnswerWeek, PersonWeeks, Team, TeamWeek
+from inbox.domain.adoption import AnswerWeek, PersonWeeks, Team, TeamWeek, WeekSpan
 from inbox.domain.incident_history import IncidentFacts
 from inbox.domain.live import LiveChange, ThreadState
 from inbox.domain.media import MediaAttachment
@@ -147,24 +147,15 @@ class AdoptionQuery(Protocol):
 
     async def teams(self, workspace_id: int) -> list[Team]: ...
 
-    async def active_by_team(
-        self, workspace_id: int, since: datetime, until: datetime, time_zone: str
-    ) -> list[TeamWeek]: ...
+    async def active_by_team(self, workspace_id: int, span: WeekSpan) -> list[TeamWeek]: ...
 
     async def weeks_by_person(
-        self,
-        workspace_id: int,
-        since: datetime,
-        until: datetime,
-        time_zone: str,
-        agent_id: int | None = None,
+        self, workspace_id: int, span: WeekSpan, agent_id: int | None = None
     ) -> list[PersonWeeks]:
         """Each person's active weeks (one person's with `agent_id`)."""
         ...
 
-    async def answers(
-        self, workspace_id: int, since: datetime, until: datetime, time_zone: str
-    ) -> list[AnswerWeek]: ...
+    async def answers(self, workspace_id: int, span: WeekSpan) -> list[AnswerWeek]: ...
 
 
 class IncidentHistoryQuery(Protocol):

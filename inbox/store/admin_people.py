@@ -9,7 +9,7 @@ import asyncpg
 
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.people import Role
-from inbox.domain.workspace_settings import PersonRecord, TeamProfile, WorkProfile
+from inbox.domain.workspace_settings import NewPerson, PersonRecord, TeamProfile, WorkProfile
 from inbox.store.database import Connection, Database
 
 PEOPLE = """
@@ -123,31 +123,23 @@ class PgPeopleAdmin:
         row = await self._db.fetchrow(PEOPLE, workspace_id, agent_id)
         return None if row is None else _person(row)
 
-    async def add(
-        self,
-        workspace_id: int,
-        email: str,
-        name: str,
-        roles: frozenset[Role],
-        work: WorkProfile,
-        password_hash: str,
-    ) -> int:
+    async def add(self, workspace_id: int, person: NewPerson) -> int:
         try:
             async with self._db.transaction() as conn:
                 agent_id = int(
                     await conn.fetchval(
                         ADD_PERSON,
                         workspace_id,
-                        email,
-                        name,
-                        sorted(r.value for r in roles),
-                        *_work_columns(work),
-                        password_hash,
+                        person.email,
+                        person.name,
+                        sorted(r.value for r in person.roles),
+                        *_work_columns(person.work),
+                        person.password_hash,
                     )
                 )
-                await _join_teams(conn, workspace_id, agent_id, work.teams)
+                await _join_teams(conn, workspace_id, agent_id, person.work.teams)
         except asyncpg.UniqueViolationError as exc:
-            raise ConfigurationError("email", f"{email} has an account already") from exc
+            raise ConfigurationError("email", f"{person.email} has an account already") from exc
         return agent_id
 
     async def save_work(

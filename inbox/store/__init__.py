@@ -9,5 +9,5 @@ Named statements, one convention for every store:
   `live_sql` (announcing changes), `presence_sql`. A store whose statements would take it
   past 500 lines keeps them beside it the same way (`ingest_sql`, `incidents_sql`).
 - A predicate or fragment used by two statements is named once, in the module of its aggregate,
-  and spliced in (`OPEN_STATUSES_SQL`, `LATEST_INBOUND`), never spelled again.
+  and spliced in (`OPEN_STATUSES_SQL`, `latest_inbound`), never spelled again.
 """

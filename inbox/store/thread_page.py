@@ -30,8 +30,13 @@ from inbox.domain.web import (
     profile_url,
 )
 from inbox.store.database import Database
-from inbox.store.inbox_list import LATEST_INBOUND, WAITING_SINCE
+from inbox.store.inbox_list import WAITING_SINCE, latest_inbound
 
+# One thread `t` with its team `tm` and its customer's latest message `who`: a statement adds
+# its own joins, then `WHERE t.workspace_id = $1 AND t.id = $2`.
+ONE_THREAD = f"""FROM thread t
+LEFT JOIN team tm ON tm.workspace_id = t.workspace_id AND tm.id = t.team_id
+{latest_inbound("author_handle", "author_external_id", "external_id")}"""
 # The thread, its customer's real wait (as its row says it) and their latest message.
 THREAD = f"""
 SELECT t.id, t.network, t.status, t.priority, t.kind, t.language, t.topics, t.tags,
@@ -40,12 +45,10 @@ SELECT t.id, t.network, t.status, t.priority, t.kind, t.language, t.topics, t.ta
        coalesce(t.last_answered_at >= t.last_inbound_at, false) AS answered,
        {WAITING_SINCE} AS waiting_since,
        who.author_handle, who.author_external_id, who.external_id AS latest_inbound
-FROM thread t
+{ONE_THREAD}
 LEFT JOIN agent a ON a.workspace_id = t.workspace_id AND a.id = t.assignee_id
-LEFT JOIN team tm ON tm.workspace_id = t.workspace_id AND tm.id = t.team_id
-{LATEST_INBOUND}
 WHERE t.workspace_id = $1 AND t.id = $2
-"""  # noqa: S608 (constants only)
+"""
 # Colleagues with the reply box open on the thread in the last two minutes, the viewer aside.
 REPLYING = """
 SELECT a.display_name FROM thread_presence p
@@ -151,10 +154,8 @@ SELECT t.network, t.private, t.language, t.kind, t.priority, t.team_id, tm.name 
                     WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id
                       AND m.direction = 'inbound'
                     ORDER BY m.created_at DESC LIMIT 20) w), '{{}}') AS customer_texts
-FROM thread t
-LEFT JOIN team tm ON tm.workspace_id = t.workspace_id AND tm.id = t.team_id
+{ONE_THREAD}
 LEFT JOIN customer c ON c.workspace_id = t.workspace_id AND c.id = t.customer_id
-{LATEST_INBOUND}
 WHERE t.workspace_id = $1 AND t.id = $2
 """  # noqa: S608 (constants only)
 OPEN_INCIDENTS = """

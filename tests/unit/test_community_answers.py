@@ -14,6 +14,7 @@ from inbox.domain.community import (
     CustomerMessage,
     MemberAnswer,
     OfferedQuestion,
+    Review,
     ReviewedAnswer,
 )
 from inbox.domain.errors import (
@@ -82,16 +83,10 @@ class FakeCommunityAnswers:
         return 0 if self.pending is None else 1
 
     async def review(
-        self,
-        workspace_id: int,
-        answer_id: int,
-        status: AnswerStatus,
-        edited: str | None,
-        reviewer_id: int,
-        at: datetime,
-        note: str | None,
+        self, workspace_id: int, review: Review
     ) -> tuple[ReviewedAnswer, OutboxItem | None] | None:
-        self.reviews.append((answer_id, status, edited, note))
+        self.reviews.append((review.answer_id, review.status, review.edited, review.note))
+        status = review.status
         return ReviewedAnswer(7, 3, status, None if status is AnswerStatus.REJECTED else "x"), None
 
 

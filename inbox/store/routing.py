@@ -82,7 +82,7 @@ FROM thread t
 LEFT JOIN customer c ON c.workspace_id = t.workspace_id AND c.id = t.customer_id
 WHERE t.workspace_id = $1 AND t.assignee_id IS NULL AND t.status IN {AWAITING_ANSWER_SQL}
   AND t.team_id IS NOT NULL AND ($2::bigint[] IS NULL OR t.team_id = ANY ($2))
-  AND NOT {snoozed('$3')}
+  AND NOT {snoozed("$3")}
 ORDER BY array_position(ARRAY['urgent', 'high', 'normal', 'low'], t.priority),
          t.sla_due_at NULLS LAST, t.id
 LIMIT $4

@@ -22,10 +22,20 @@ comparisons on, and then each person sees their own.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 # At most this many weeks are shown (the last ones).
 MOST_WEEKS = 52
+
+
+@dataclass(frozen=True, slots=True)
+class WeekSpan:
+    """The weeks a report covers: from `since` to `until` (instants, local Monday midnights),
+    counted in the reader's zone."""
+
+    since: datetime
+    until: datetime
+    time_zone: str
 
 
 def week_of(day: date) -> date:

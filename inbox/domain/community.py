@@ -104,6 +104,19 @@ class AnswerForReview:
 
 
 @dataclass(frozen=True, slots=True)
+class Review:
+    """A reviewer's decision on a pending answer: `edited` is the text posted instead of the
+    member's (EDITED only), `note` what the member learns (required to reject)."""
+
+    answer_id: int
+    status: AnswerStatus
+    reviewer_id: int
+    at: datetime
+    edited: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ReviewedAnswer:
     thread_id: int
     member_id: int

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 from inbox.domain.errors import ConfigurationError, InboxError
 from inbox.domain.ingestion import RejectedPayload
 from inbox.domain.mention import Mention
+from inbox.domain.network import Network
 
 META_SIGNATURE_HEADER = "X-Hub-Signature-256"
 GENERIC_SIGNATURE_HEADER = "X-Inbox-Signature"
@@ -96,6 +97,21 @@ class InboundSource(BaseModel):
     facebook_account_id: int | None = None
     instagram_account_id: int | None = None
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class NewSource:
+    """A source to add, its secrets still open. Meta's carries the subscription's verify
+    token, the Page access token that replies, its settings and the brand's own accounts
+    (network: external id, handle)."""
+
+    name: str
+    kind: SourceKind
+    secret: SecretStr
+    verify_token: SecretStr | None = None
+    access_token: SecretStr | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    accounts: Mapping[Network, tuple[str, str]] = field(default_factory=dict)
 
 
 class SourceSummary(BaseModel):

@@ -133,6 +133,18 @@ class WorkProfile:
 
 
 @dataclass(frozen=True, slots=True)
+class NewPerson:
+    """Someone an admin adds: checked address, name and roles, their work, their password's
+    hash."""
+
+    email: str
+    name: str
+    roles: frozenset[Role]
+    work: WorkProfile
+    password_hash: str
+
+
+@dataclass(frozen=True, slots=True)
 class PersonRecord:
     agent_id: int
     email: str

@@ -6,11 +6,14 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pydantic import SecretStr
-
-from inbox.domain.inbound_webhooks import InboundSource, ParsedDelivery, SourceKind, SourceSummary
+from inbox.domain.inbound_webhooks import (
+    InboundSource,
+    NewSource,
+    ParsedDelivery,
+    SourceSummary,
+)
 from inbox.domain.mention import Mention
-from inbox.domain.network import ChannelStatus, Network
+from inbox.domain.network import ChannelStatus
 from inbox.domain.outbox import OutboxItem
 
 if TYPE_CHECKING:
@@ -88,18 +91,7 @@ class InboundSourceStore(Protocol):
 
     async def find(self, workspace_slug: str, name: str) -> InboundSource | None: ...
 
-    async def add(
-        self,
-        workspace_id: int,
-        name: str,
-        kind: SourceKind,
-        secret: SecretStr,
-        *,
-        verify_token: SecretStr | None = None,
-        access_token: SecretStr | None = None,
-        settings: dict[str, Any] | None = None,
-        accounts: dict[Network, tuple[str, str]] | None = None,
-    ) -> InboundSource | None:
+    async def add(self, workspace_id: int, source: NewSource) -> InboundSource | None:
         """None when the workspace already has a source of that name."""
         ...
 

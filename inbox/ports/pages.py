@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from inbox.domain.adoption import AnswerWeek, PersonWeeks, Team, TeamWeek
-from inbox.domain.incident_history import IncidentFacts
+from inbox.domain.adoption import AnswerWeek, PersonWeeks, Team, TeamWeek, WeekSpan
+from inbox.domain.incident_history import ChartWindow, IncidentFacts
 from inbox.domain.live import LiveChange, ThreadState
 from inbox.domain.media import MediaAttachment
 from inbox.domain.media_proxy import FetchedImage
@@ -147,38 +147,23 @@ class AdoptionQuery(Protocol):
 
     async def teams(self, workspace_id: int) -> list[Team]: ...
 
-    async def active_by_team(
-        self, workspace_id: int, since: datetime, until: datetime, time_zone: str
-    ) -> list[TeamWeek]: ...
+    async def active_by_team(self, workspace_id: int, span: WeekSpan) -> list[TeamWeek]: ...
 
     async def weeks_by_person(
-        self,
-        workspace_id: int,
-        since: datetime,
-        until: datetime,
-        time_zone: str,
-        agent_id: int | None = None,
+        self, workspace_id: int, span: WeekSpan, agent_id: int | None = None
     ) -> list[PersonWeeks]:
         """Each person's active weeks (one person's with `agent_id`)."""
         ...
 
-    async def answers(
-        self, workspace_id: int, since: datetime, until: datetime, time_zone: str
-    ) -> list[AnswerWeek]: ...
+    async def answers(self, workspace_id: int, span: WeekSpan) -> list[AnswerWeek]: ...
 
 
 class IncidentHistoryQuery(Protocol):
     async def complaint_counts(
-        self,
-        workspace_id: int,
-        incident_id: int,
-        start: datetime,
-        end: datetime,
-        width: timedelta,
-        days_before: int,
+        self, workspace_id: int, incident_id: int, window: ChartWindow, days_before: int
     ) -> dict[int, int]:
-        """The complaints the incident matches per bucket of `width` from `start` (negative
-        indexes: the `days_before` days before it) until `end`."""
+        """The complaints the incident matches per bucket of the window's width from its
+        start (negative indexes: the `days_before` days before it) until its end."""
         ...
 
     async def known_since(self, workspace_id: int) -> datetime | None:

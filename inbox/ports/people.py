@@ -16,6 +16,7 @@ from inbox.domain.web import (
     WebSession,
 )
 from inbox.domain.workspace_settings import (
+    NewPerson,
     PersonRecord,
     TeamProfile,
     WorkProfile,
@@ -178,15 +179,7 @@ class PeopleAdminStore(Protocol):
 
     async def person(self, workspace_id: int, agent_id: int) -> PersonRecord | None: ...
 
-    async def add(
-        self,
-        workspace_id: int,
-        email: str,
-        name: str,
-        roles: frozenset[Role],
-        work: WorkProfile,
-        password_hash: str,
-    ) -> int:
+    async def add(self, workspace_id: int, person: NewPerson) -> int:
         """The new person's id; ConfigurationError("email") when someone has the address."""
         ...
 

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Protocol
 
 from inbox.domain.community import (
     AnswerForReview,
-    AnswerStatus,
     Credit,
     MemberAnswer,
     OfferedQuestion,
+    Review,
     ReviewedAnswer,
 )
 from inbox.domain.outbox import OutboxItem
@@ -55,14 +55,7 @@ class CommunityAnswerStore(Protocol):
     async def pending_count(self, workspace_id: int) -> int: ...
 
     async def review(
-        self,
-        workspace_id: int,
-        answer_id: int,
-        status: AnswerStatus,
-        edited: str | None,
-        reviewer_id: int,
-        at: datetime,
-        note: str | None,
+        self, workspace_id: int, review: Review
     ) -> tuple[ReviewedAnswer, OutboxItem | None] | None:
         """Reviewed and, unless rejected, queued in the outbox in one transaction; None when
         the answer is not pending."""

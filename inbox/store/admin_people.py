@@ -9,7 +9,7 @@ import asyncpg
 
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.people import Role
-from inbox.domain.workspace_settings import PersonRecord, TeamProfile, WorkProfile
+from inbox.domain.workspace_settings import NewPerson, PersonRecord, TeamProfile, WorkProfile
 from inbox.store.database import Connection, Database
 
 PEOPLE = """
@@ -116,40 +116,30 @@ class PgPeopleAdmin:
         self._db = db
 
     async def people(self, workspace_id: int) -> list[PersonRecord]:
-        async with self._db.connection() as conn:
-            rows = await conn.fetch(PEOPLE, workspace_id, None)
+        rows = await self._db.fetch(PEOPLE, workspace_id, None)
         return [_person(row) for row in rows]
 
     async def person(self, workspace_id: int, agent_id: int) -> PersonRecord | None:
-        async with self._db.connection() as conn:
-            row = await conn.fetchrow(PEOPLE, workspace_id, agent_id)
+        row = await self._db.fetchrow(PEOPLE, workspace_id, agent_id)
         return None if row is None else _person(row)
 
-    async def add(
-        self,
-        workspace_id: int,
-        email: str,
-        name: str,
-        roles: frozenset[Role],
-        work: WorkProfile,
-        password_hash: str,
-    ) -> int:
+    async def add(self, workspace_id: int, person: NewPerson) -> int:
         try:
             async with self._db.transaction() as conn:
                 agent_id = int(
                     await conn.fetchval(
                         ADD_PERSON,
                         workspace_id,
-                        email,
-                        name,
-                        sorted(r.value for r in roles),
-                        *_work_columns(work),
-                        password_hash,
+                        person.email,
+                        person.name,
+                        sorted(r.value for r in person.roles),
+                        *_work_columns(person.work),
+                        person.password_hash,
                     )
                 )
-                await _join_teams(conn, workspace_id, agent_id, work.teams)
+                await _join_teams(conn, workspace_id, agent_id, person.work.teams)
         except asyncpg.UniqueViolationError as exc:
-            raise ConfigurationError("email", f"{email} has an account already") from exc
+            raise ConfigurationError("email", f"{person.email} has an account already") from exc
         return agent_id
 
     async def save_work(
@@ -192,8 +182,7 @@ class PgTeamAdmin:
         self._db = db
 
     async def teams(self, workspace_id: int) -> list[TeamProfile]:
-        async with self._db.connection() as conn:
-            rows = await conn.fetch(TEAMS, workspace_id)
+        rows = await self._db.fetch(TEAMS, workspace_id)
         return [
             TeamProfile(
                 team_id=row["id"],
@@ -209,8 +198,7 @@ class PgTeamAdmin:
 
     async def create(self, workspace_id: int, team: TeamProfile) -> int:
         with _name_taken_refused(team):
-            async with self._db.connection() as conn:
-                value = await conn.fetchval(CREATE_TEAM, workspace_id, *_team_columns(team))
+            value = await self._db.fetchval(CREATE_TEAM, workspace_id, *_team_columns(team))
         return int(value)
 
     async def save(self, workspace_id: int, team: TeamProfile) -> bool:

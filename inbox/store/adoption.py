@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from inbox.domain.adoption import AnswerWeek, PersonWeeks, Team, TeamWeek
+from inbox.domain.adoption import AnswerWeek, PersonWeeks, Team, TeamWeek, WeekSpan
 from inbox.store.database import Database
 
 # The roles of the people counted: those who work threads (community members answer through
@@ -124,6 +124,11 @@ FROM workspace w WHERE w.workspace_id = $1
 """
 
 
+def _bounds(span: WeekSpan) -> tuple[datetime, datetime, str]:
+    """$2, $3 and $4 of the weekly statements."""
+    return span.since, span.until, span.time_zone
+
+
 class PgAdoptionQuery:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -138,30 +143,18 @@ class PgAdoptionQuery:
             rows = await conn.fetch(TEAMS, workspace_id, STAFF_ROLES)
         return [Team(r["team_id"], r["name"], r["members"]) for r in rows]
 
-    async def active_by_team(
-        self, workspace_id: int, since: datetime, until: datetime, time_zone: str
-    ) -> list[TeamWeek]:
-        async with self._db.connection() as conn:
-            rows = await conn.fetch(ACTIVE_BY_TEAM, workspace_id, since, until, time_zone)
+    async def active_by_team(self, workspace_id: int, span: WeekSpan) -> list[TeamWeek]:
+        rows = await self._db.fetch(ACTIVE_BY_TEAM, workspace_id, *_bounds(span))
         return [TeamWeek(r["team_id"], r["week"], r["active"], r["departed"]) for r in rows]
 
     async def weeks_by_person(
-        self,
-        workspace_id: int,
-        since: datetime,
-        until: datetime,
-        time_zone: str,
-        agent_id: int | None = None,
+        self, workspace_id: int, span: WeekSpan, agent_id: int | None = None
     ) -> list[PersonWeeks]:
-        async with self._db.connection() as conn:
-            rows = await conn.fetch(
-                WEEKS_BY_PERSON, workspace_id, since, until, time_zone, STAFF_ROLES, agent_id
-            )
+        rows = await self._db.fetch(
+            WEEKS_BY_PERSON, workspace_id, *_bounds(span), STAFF_ROLES, agent_id
+        )
         return [PersonWeeks(r["agent_id"], r["name"], frozenset(r["weeks"])) for r in rows]
 
-    async def answers(
-        self, workspace_id: int, since: datetime, until: datetime, time_zone: str
-    ) -> list[AnswerWeek]:
-        async with self._db.connection() as conn:
-            rows = await conn.fetch(ANSWERS, workspace_id, since, until, time_zone)
+    async def answers(self, workspace_id: int, span: WeekSpan) -> list[AnswerWeek]:
+        rows = await self._db.fetch(ANSWERS, workspace_id, *_bounds(span))
         return [AnswerWeek(r["week"], r["network"], r["answers"], r["through_inbox"]) for r in rows]

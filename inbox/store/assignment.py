@@ -16,7 +16,7 @@ from datetime import datetime
 from inbox.domain.bulk import AssignTarget, Skipped
 from inbox.domain.routing import ClaimedThread
 from inbox.store import live_sql
-from inbox.store.database import Connection
+from inbox.store.database import Connection, Database
 from inbox.store.thread_sql import (
     ANSWER,
     AWAITING_ANSWER_SQL,
@@ -26,6 +26,7 @@ from inbox.store.thread_sql import (
 )
 from routing.snapshot import Assignment
 
+# Writes `thread` here, not in thread_sql: the move and its log are one statement, so they agree.
 # Routing's decisions. Only threads still in the state the decision saw are written ($9: the
 # holder it saw, or NULL for the queue), so a claim racing the router never loses.
 APPLY_DECISIONS = """
@@ -55,6 +56,7 @@ FROM (SELECT DISTINCT agent_id FROM logged WHERE agent_id IS NOT NULL) x
 WHERE a.workspace_id = $1 AND a.id = x.agent_id
 """
 
+# Writes `thread` here, not in thread_sql: the move and its log are one statement, so they agree.
 # The next threads of an agent's queue (their teams' and the unteamed), most pressing first,
 # then the nearest SLA deadline; rows another claimer holds are skipped, never waited for.
 CLAIM = f"""
@@ -89,6 +91,7 @@ ORDER BY array_position(ARRAY['urgent', 'high', 'normal', 'low'], priority),
          sla_due_at NULLS LAST, id
 """  # noqa: S608 (constants only)
 
+# Writes `thread` here, not in thread_sql: the move and its log are one statement, so they agree.
 # An agent takes one open thread themselves; announced to the pages in the same statement.
 TAKE = f"""
 WITH taken AS (
@@ -104,6 +107,7 @@ SELECT r.thread_id, {live_sql.NOTIFY_ONE_THREAD}
 FROM recorded r JOIN taken t ON t.id = r.thread_id
 """  # noqa: S608 (constants only)
 
+# Writes `thread` here, not in thread_sql: the move and its log are one statement, so they agree.
 # A person gives one open thread to an active colleague ($3) or a team ($4), announced to the
 # pages in the same statement.
 ASSIGN_BY_HAND = f"""
@@ -131,6 +135,7 @@ SELECT r.thread_id, {live_sql.NOTIFY_ONE_THREAD}
 FROM recorded r JOIN given t ON t.id = r.thread_id
 """  # noqa: S608 (constants only)
 
+# Writes `thread` here, not in thread_sql: the move and its log are one statement, so they agree.
 # A selection of threads to one active colleague ($3) or one team's queue ($4): open threads
 # only, and not one the colleague already holds (its assignment clock would start again for
 # nothing).
@@ -154,8 +159,7 @@ logged AS (
 
 class PgAssignmentWriter:
     """Every change of who holds a thread, on one open connection whose transaction the caller
-    owns. The threads it moved, by workspace, are in `assigned` for the caller to announce
-    (TAKE and ASSIGN_BY_HAND announce theirs themselves)."""
+    owns. The threads it moved, by workspace, are in `assigned` for the caller to announce."""
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -194,25 +198,6 @@ class PgAssignmentWriter:
         self._remember(workspace_id, [row["id"] for row in rows])
         return [ClaimedThread(row["id"], row["priority"], row["sla_due_at"]) for row in rows]
 
-    async def take(self, workspace_id: int, thread_id: int, agent_id: int, at: datetime) -> bool:
-        """False when there is no such open thread."""
-        return await self._conn.fetchval(TAKE, workspace_id, thread_id, agent_id, at) is not None
-
-    async def assign_by_hand(
-        self,
-        workspace_id: int,
-        thread_id: int,
-        agent_id: int | None,
-        team_id: int | None,
-        by_agent_id: int,
-        at: datetime,
-    ) -> bool:
-        """False when the thread is not open, or the colleague or team is not there."""
-        done = await self._conn.fetchval(
-            ASSIGN_BY_HAND, workspace_id, thread_id, agent_id, team_id, str(by_agent_id), at
-        )
-        return done is not None
-
     async def assign_selection(
         self,
         workspace_id: int,
@@ -243,3 +228,32 @@ class PgAssignmentWriter:
 
     def _remember(self, workspace_id: int, thread_ids: Sequence[int]) -> None:
         self.assigned.setdefault(workspace_id, set()).update(thread_ids)
+
+
+class PgHandAssignments:
+    """A person's own assignments of one thread, each in a transaction of its own and
+    announced to the pages by its statement."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def take(self, workspace_id: int, thread_id: int, agent_id: int, at: datetime) -> bool:
+        """False when there is no such open thread."""
+        async with self._db.transaction() as conn:
+            return await conn.fetchval(TAKE, workspace_id, thread_id, agent_id, at) is not None
+
+    async def assign(
+        self,
+        workspace_id: int,
+        thread_id: int,
+        agent_id: int | None,
+        team_id: int | None,
+        by_agent_id: int,
+        at: datetime,
+    ) -> bool:
+        """False when the thread is not open, or the colleague or team is not there."""
+        async with self._db.transaction() as conn:
+            done = await conn.fetchval(
+                ASSIGN_BY_HAND, workspace_id, thread_id, agent_id, team_id, str(by_agent_id), at
+            )
+        return done is not None

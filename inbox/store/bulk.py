@@ -11,45 +11,18 @@ from typing import Any
 
 from inbox.domain.bulk import AssignTarget, Skipped
 from inbox.store.database import Connection, Database
-from inbox.store.inbox_pages import COLLEAGUES, TEAMS
 from inbox.store.live_sql import announce_threads
 from inbox.store.routing import PgRoutingWriter
-from inbox.store.thread_sql import ANSWER, OPEN_STATUSES_SQL, SELECTED, skipped_because
+from inbox.store.thread_page import COLLEAGUES, TEAMS
+from inbox.store.thread_sql import (
+    ANSWER,
+    SELECTED,
+    SNOOZE_SELECTION,
+    TAG,
+    UNTAG,
+    skipped_because,
+)
 
-# Tags added, each thread keeping at most $4 (one spelling each: they come checked).
-TAG = f"""
-WITH {SELECTED},
-changed AS (
-    UPDATE thread t
-    SET tags = ARRAY(SELECT DISTINCT x FROM unnest(t.tags || $3::text[]) x ORDER BY x),
-        updated_at = now()
-    FROM found f
-    WHERE t.workspace_id = $1 AND t.id = f.id AND NOT t.tags @> $3::text[]
-      AND cardinality(ARRAY(SELECT DISTINCT x FROM unnest(t.tags || $3::text[]) x)) <= $4
-    RETURNING t.id
-)
-{ANSWER}"""  # noqa: S608 (constants only)
-UNTAG = f"""
-WITH {SELECTED},
-changed AS (
-    UPDATE thread t
-    SET tags = ARRAY(SELECT x FROM unnest(t.tags) x WHERE x <> ALL ($3::text[]) ORDER BY x),
-        updated_at = now()
-    FROM found f
-    WHERE t.workspace_id = $1 AND t.id = f.id AND t.tags && $3::text[]
-    RETURNING t.id
-)
-{ANSWER}"""  # noqa: S608 (constants only)
-# Set aside until $3 (its clocks keep running; a customer message brings it back).
-SNOOZE = f"""
-WITH {SELECTED},
-changed AS (
-    UPDATE thread t SET snoozed_until = $3, updated_at = now()
-    FROM found f
-    WHERE t.workspace_id = $1 AND t.id = f.id AND t.status IN {OPEN_STATUSES_SQL}
-    RETURNING t.id
-)
-{ANSWER}"""  # noqa: S608 (constants only)
 STATUSES = f"""
 WITH {SELECTED}, changed AS (SELECT NULL::bigint AS id WHERE false)
 {ANSWER}"""
@@ -104,7 +77,7 @@ class PgBulkWriter:
     async def snooze(
         self, workspace_id: int, thread_ids: Sequence[int], until: datetime
     ) -> tuple[list[int], dict[int, Skipped]]:
-        rows = await self._run(SNOOZE, workspace_id, thread_ids, until)
+        rows = await self._run(SNOOZE_SELECTION, workspace_id, thread_ids, until)
         done = [row["id"] for row in rows if row["done"]]
         return done, {row["id"]: skipped_because(row) for row in rows if not row["done"]}
 

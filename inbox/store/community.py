@@ -18,6 +18,7 @@ from inbox.domain.community import (
     CustomerMessage,
     MemberAnswer,
     OfferedQuestion,
+    Review,
     ReviewedAnswer,
 )
 from inbox.domain.outbox import OutboxItem, OutboxKind
@@ -169,13 +170,11 @@ class PgCommunityAnswers:
     ) -> int | None:
         """The answer's id; None when the thread is not offered to the member or an answer
         of theirs to it is already pending."""
-        async with self._db.connection() as conn:
-            value = await conn.fetchval(SUBMIT, workspace_id, member_id, thread_id, body)
+        value = await self._db.fetchval(SUBMIT, workspace_id, member_id, thread_id, body)
         return None if value is None else int(value)
 
     async def answers_of(self, workspace_id: int, member_id: int, limit: int) -> list[MemberAnswer]:
-        async with self._db.connection() as conn:
-            rows = await conn.fetch(MEMBER_ANSWERS, workspace_id, member_id, limit)
+        rows = await self._db.fetch(MEMBER_ANSWERS, workspace_id, member_id, limit)
         return [
             MemberAnswer(
                 id=row["id"],
@@ -195,8 +194,7 @@ class PgCommunityAnswers:
         ]
 
     async def credit(self, workspace_id: int, member_id: int, since: datetime) -> Credit:
-        async with self._db.connection() as conn:
-            row = await conn.fetchrow(CREDIT, workspace_id, member_id, since)
+        row = await self._db.fetchrow(CREDIT, workspace_id, member_id, since)
         assert row is not None  # an aggregate always answers one row
         return Credit(**{key: int(value) for key, value in row.items()})
 
@@ -226,21 +224,21 @@ class PgCommunityAnswers:
             return int(await conn.fetchval(PENDING_COUNT, workspace_id))
 
     async def review(
-        self,
-        workspace_id: int,
-        answer_id: int,
-        status: AnswerStatus,
-        edited: str | None,
-        reviewer_id: int,
-        at: datetime,
-        note: str | None,
+        self, workspace_id: int, review: Review
     ) -> tuple[ReviewedAnswer, OutboxItem | None] | None:
         """The answer as reviewed and, unless rejected, its reply queued in the outbox (key
         `community:<id>`), in one transaction: an approved answer is never left unqueued.
         None when the answer is not pending (reviewed already, or no such answer)."""
         async with self._db.transaction() as conn:
             row = await conn.fetchrow(
-                REVIEW, workspace_id, answer_id, status.value, edited, reviewer_id, at, note
+                REVIEW,
+                workspace_id,
+                review.answer_id,
+                review.status.value,
+                review.edited,
+                review.reviewer_id,
+                review.at,
+                review.note,
             )
             if row is None:
                 return None
@@ -252,7 +250,7 @@ class PgCommunityAnswers:
             )
             if reviewed.posted_text is None:
                 return reviewed, None
-            key = f"community:{answer_id}"
+            key = f"community:{review.answer_id}"
             item = await conn.fetchrow(
                 ENQUEUE,
                 workspace_id,
@@ -263,8 +261,8 @@ class PgCommunityAnswers:
                 None,
                 None,
                 None,
-                reviewer_id,  # who let it through, named on the thread
+                review.reviewer_id,  # who let it through, named on the thread
             ) or await conn.fetchrow(BY_KEY, workspace_id, key)
             assert item is not None  # the thread is there: the answer's row names it
-            await conn.execute(LINK_OUTBOX, workspace_id, answer_id, item["id"])
+            await conn.execute(LINK_OUTBOX, workspace_id, review.answer_id, item["id"])
         return reviewed, OutboxItem.model_validate(dict(item))

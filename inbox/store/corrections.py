@@ -13,6 +13,7 @@ from inbox.domain.routing import StoredCorrection
 from inbox.store.database import Connection, Database
 from inbox.store.live_sql import announce_threads
 from inbox.store.sla_clocks import PgClockWriter
+from inbox.store.thread_sql import CORRECT
 
 # Corrections of kind and urgency newer than the workspace's adjustment (or it has none).
 WORKSPACES_TO_LEARN = """
@@ -74,24 +75,6 @@ CORRECTED_COLUMNS = {
     "urgency": "priority",
     "topics": "topics",
 }
-# The field names are checked against CORRECTED_COLUMNS before they reach the SQL.
-CORRECT = """
-WITH old AS (
-    SELECT t.id, to_jsonb(t.{column}) AS value,
-           (SELECT m.body FROM mention m
-            WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id
-              AND m.direction = 'inbound'
-            ORDER BY m.created_at DESC LIMIT 1) AS text
-    FROM thread t WHERE t.workspace_id = $1 AND t.id = $2 FOR UPDATE
-), logged AS (
-    INSERT INTO classification_correction (workspace_id, thread_id, field, old_value, new_value,
-                                           text, corrected_by)
-    SELECT $1, id, $3, value, $4::jsonb, coalesce(text, ''), $5 FROM old
-)
-UPDATE thread t SET {column} = {value}, updated_at = now()
-FROM old WHERE t.workspace_id = $1 AND t.id = old.id
-RETURNING old.value::text
-"""
 
 
 class PgThreadEditor:

@@ -106,9 +106,22 @@ class Database:
         async with self.connection() as conn, conn.transaction():
             yield conn
 
+    # One statement on a connection of its own, for the stores' single reads and writes.
     async def fetchval(self, query: str, *args: Any) -> Any:
         async with self.connection() as conn:
             return await conn.fetchval(query, *args)
+
+    async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
+        async with self.connection() as conn:
+            return await conn.fetchrow(query, *args)
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        async with self.connection() as conn:
+            return await conn.fetch(query, *args)
+
+    async def execute(self, query: str, *args: Any) -> str:
+        async with self.connection() as conn:
+            return await conn.execute(query, *args)
 
     @asynccontextmanager
     async def dedicated(self) -> AsyncIterator[asyncpg.Connection[asyncpg.Record]]:

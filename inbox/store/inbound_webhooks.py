@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from inbox.domain.inbound_webhooks import InboundSource, SourceKind, SourceSummary
+from inbox.domain.inbound_webhooks import InboundSource, NewSource, SourceKind, SourceSummary
 from inbox.domain.network import Network
 from inbox.store.database import Connection, Database
 from inbox.store.secret_box import SecretBox
@@ -82,37 +82,26 @@ class PgInboundSourceStore:
             created_at=row["created_at"],
         )
 
-    async def add(
-        self,
-        workspace_id: int,
-        name: str,
-        kind: SourceKind,
-        secret: SecretStr,
-        *,
-        verify_token: SecretStr | None = None,
-        access_token: SecretStr | None = None,
-        settings: dict[str, Any] | None = None,
-        accounts: dict[Network, tuple[str, str]] | None = None,
-    ) -> InboundSource | None:
-        """The new source with its accounts (network: external id, handle), or None when
-        the workspace already has a source of that name."""
-        settings = settings or {}
+    async def add(self, workspace_id: int, source: NewSource) -> InboundSource | None:
+        """The new source with its accounts, or None when the workspace already has a source
+        of that name."""
+        name = source.name
         async with self._db.transaction() as conn:
             if await conn.fetchval(EXISTS, workspace_id, name):
                 return None
             account_ids = {
                 network: await _configure_account(conn, workspace_id, network, ids, name)
-                for network, ids in (accounts or {}).items()
+                for network, ids in source.accounts.items()
             }
             row = await conn.fetchrow(
                 ADD,
                 workspace_id,
                 name,
-                kind.value,
-                self._box.seal(secret),
-                self._seal(verify_token),
-                self._seal(access_token),
-                json.dumps(settings),
+                source.kind.value,
+                self._box.seal(source.secret),
+                self._seal(source.verify_token),
+                self._seal(source.access_token),
+                json.dumps(dict(source.settings)),
                 account_ids.get(Network.FACEBOOK),
                 account_ids.get(Network.INSTAGRAM),
             )

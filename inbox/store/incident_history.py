@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from inbox.domain.incident_history import Counted, IncidentFacts
+from inbox.domain.incident_history import ChartWindow, Counted, IncidentFacts
 from inbox.domain.web import InboxRow
 from inbox.store import incidents_sql
 from inbox.store.adoption import STARTED
 from inbox.store.database import Database
-from inbox.store.inbox_pages import ROW_COLUMNS, ROW_JOINS, inbox_row
+from inbox.store.inbox_list import ROW_COLUMNS, ROW_JOINS, inbox_row
 from inbox.store.incidents import KEYWORD_GROUP_EFFECTS
 
 _EFFECTS = list(KEYWORD_GROUP_EFFECTS)
@@ -96,19 +96,12 @@ class PgIncidentHistory:
         self._db = db
 
     async def complaint_counts(
-        self,
-        workspace_id: int,
-        incident_id: int,
-        start: datetime,
-        end: datetime,
-        width: timedelta,
-        days_before: int,
+        self, workspace_id: int, incident_id: int, window: ChartWindow, days_before: int
     ) -> dict[int, int]:
-        async with self._db.connection() as conn:
-            rows = await conn.fetch(
-                COUNTS, workspace_id, incident_id, start, end, width.total_seconds(),
-                days_before, _EFFECTS, _GROUPS,
-            )  # fmt: skip
+        rows = await self._db.fetch(
+            COUNTS, workspace_id, incident_id, window.start, window.end,
+            window.width.total_seconds(), days_before, _EFFECTS, _GROUPS,
+        )  # fmt: skip
         return {int(r["bucket"]): int(r["count"]) for r in rows}
 
     async def known_since(self, workspace_id: int) -> datetime | None:

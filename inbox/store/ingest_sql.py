@@ -7,6 +7,13 @@ the workspace id.
 
 from __future__ import annotations
 
+# The batch's writes of `thread` live with every other one; `ingest.py` runs each statement
+# of the batch from this module.
+from inbox.store.thread_sql import DELETE_THREAD as DELETE_THREAD
+from inbox.store.thread_sql import RECOUNT_THREAD as RECOUNT_THREAD
+from inbox.store.thread_sql import RENAME_THREAD as RENAME_THREAD
+from inbox.store.thread_sql import UPSERT_THREADS as UPSERT_THREADS
+
 STAGING_COLUMNS = (
     "ord",
     "network",
@@ -130,13 +137,6 @@ THREAD_ID_BY_KEY = """
 SELECT id FROM thread WHERE workspace_id = $1 AND network = $2 AND thread_key = $3
 """
 
-RENAME_THREAD = """
-WITH renamed AS (
-    UPDATE thread SET thread_key = $3, updated_at = now()
-    WHERE workspace_id = $1 AND id = $2
-)
-UPDATE mention SET thread_key = $3 WHERE workspace_id = $1 AND thread_id = $2
-"""
 
 MERGE_THREAD_MENTIONS = """
 UPDATE mention SET thread_id = $3, thread_key = $4
@@ -146,38 +146,12 @@ MERGE_THREAD_NOTES = "UPDATE note SET thread_id = $3 WHERE workspace_id = $1 AND
 MERGE_THREAD_OUTBOX = (
     "UPDATE outbox_item SET thread_id = $3 WHERE workspace_id = $1 AND thread_id = $2"
 )
-DELETE_THREAD = "DELETE FROM thread WHERE workspace_id = $1 AND id = $2"
 
 REKEY_UNTHREADED = """
 UPDATE mention SET thread_key = $4
 WHERE workspace_id = $1 AND network = $2 AND thread_key = $3 AND thread_id IS NULL
 """
 
-# Recomputes a thread's figures from its messages: used after a merge, the rare path.
-RECOUNT_THREAD = """
-UPDATE thread t SET
-    opened_at        = coalesce(a.first_in, t.opened_at),
-    last_inbound_at  = a.last_in,
-    last_outbound_at = a.last_out,
-    last_answered_at = a.last_answer,
-    message_count    = a.n,
-    customer_id      = coalesce(a.first_customer, t.customer_id),
-    status           = CASE WHEN t.status = 'new' AND a.last_out >= a.first_in THEN 'open'
-                            ELSE t.status END,
-    updated_at       = now()
-FROM (
-    SELECT min(created_at) FILTER (WHERE direction = 'inbound') AS first_in,
-           max(created_at) FILTER (WHERE direction = 'inbound') AS last_in,
-           max(created_at) FILTER (WHERE direction = 'outbound') AS last_out,
-           max(created_at) FILTER (WHERE direction = 'outbound' AND NOT automated)
-               AS last_answer,
-           count(*) AS n,
-           (array_agg(customer_id ORDER BY created_at, external_id)
-               FILTER (WHERE direction = 'inbound'))[1] AS first_customer
-    FROM mention WHERE workspace_id = $1 AND thread_id = $2
-) a
-WHERE t.workspace_id = $1 AND t.id = $2
-"""
 
 # One customer and one identity for every inbound author never seen before. Customer ids are
 # drawn first so that each identity row knows its customer without a per-row round trip.
@@ -202,124 +176,6 @@ INSERT INTO identity (workspace_id, customer_id, network, external_user_id, hand
 SELECT $1, customer_id, network, author_external_id, author_handle, author_name FROM allocated
 """
 
-# Creates the threads of new conversations and updates the others, in one pass. A conversation
-# with only outbound messages gets no thread (a brand post nobody answered is not work); its
-# messages wait unthreaded until a customer writes in it. 'infinity' never reaches a row: such
-# groups are only selected when their thread exists, so they always take the UPDATE branch.
-UPSERT_THREADS = """
-WITH grouped AS (
-    SELECT s.network, s.thread_key,
-           min(s.created_at) FILTER (WHERE s.direction = 'inbound') AS first_in,
-           max(s.created_at) FILTER (WHERE s.direction = 'inbound') AS last_in,
-           max(s.created_at) FILTER (WHERE s.direction = 'outbound') AS last_out,
-           -- a person's answer: an acknowledgement is outbound too, but answers nothing
-           max(s.created_at) FILTER (WHERE s.direction = 'outbound' AND NOT s.automated)
-               AS last_answer,
-           count(*) AS n,
-           (array_agg(i.customer_id ORDER BY s.created_at, s.external_id)
-               FILTER (WHERE s.direction = 'inbound'))[1] AS first_customer,
-           (array_agg(left(s.body, 280) ORDER BY s.created_at DESC, s.external_id DESC)
-               FILTER (WHERE s.direction = 'inbound'))[1] AS excerpt,
-           (array_agg(s.kind ORDER BY s.created_at, s.external_id)
-               FILTER (WHERE s.direction = 'inbound' AND s.kind IS NOT NULL))[1] AS kind,
-           max(array_position(ARRAY['low', 'normal', 'high', 'urgent'], s.priority))
-               FILTER (WHERE s.direction = 'inbound') AS priority_rank,
-           (array_agg(s.language ORDER BY s.created_at, s.external_id)
-               FILTER (WHERE s.direction = 'inbound' AND s.language IS NOT NULL))[1]
-               AS language,
-           coalesce(bool_or(s.personal_data) FILTER (WHERE s.direction = 'inbound'), false)
-               AS personal_data,
-           coalesce(bool_or(s.private) FILTER (WHERE s.direction = 'inbound'), false)
-               AS private
-    FROM ingest_staging s
-    LEFT JOIN identity i
-           ON s.direction = 'inbound' AND i.workspace_id = $1 AND i.network = s.network
-          AND i.external_user_id = s.author_external_id
-    GROUP BY s.network, s.thread_key
-), topics AS (
-    SELECT s.network, s.thread_key, array_agg(DISTINCT topic ORDER BY topic) AS topics
-    FROM ingest_staging s, unnest(s.topics) AS topic
-    WHERE s.direction = 'inbound'
-    GROUP BY s.network, s.thread_key
-), prior AS (
-    SELECT t.network, t.thread_key, t.status
-    FROM thread t JOIN grouped g USING (network, thread_key)
-    WHERE t.workspace_id = $1
-), written AS (
-    INSERT INTO thread AS t (workspace_id, network, thread_key, status, priority, kind,
-                             customer_id, opened_at, last_inbound_at, last_outbound_at,
-                             last_answered_at, message_count, excerpt, language, topics,
-                             personal_data, private)
-    SELECT $1, g.network, g.thread_key,
-           CASE WHEN g.last_out >= g.first_in THEN 'open' ELSE 'new' END,
-           (ARRAY['low', 'normal', 'high', 'urgent'])[coalesce(g.priority_rank, 2)],
-           coalesce(g.kind, 'unclassified'),
-           g.first_customer, coalesce(g.first_in, 'infinity'), g.last_in, g.last_out,
-           g.last_answer, g.n,
-           coalesce(g.excerpt, ''), g.language, coalesce(tp.topics, '{}'), g.personal_data,
-           g.private
-    FROM grouped g
-    LEFT JOIN topics tp USING (network, thread_key)
-    WHERE g.first_in IS NOT NULL
-       OR EXISTS (SELECT 1 FROM prior p
-                   WHERE p.network = g.network AND p.thread_key = g.thread_key)
-    ON CONFLICT (workspace_id, network, thread_key) DO UPDATE SET
-        status = CASE
-            -- a customer writing after the resolution reopens; a late backfill of older
-            -- messages does not
-            WHEN t.status IN ('resolved', 'pending')
-                 AND excluded.last_inbound_at > coalesce(t.resolved_at, '-infinity')
-                THEN 'open'
-            -- answered: some brand message follows the customer's first one, whichever
-            -- batch each came in
-            WHEN t.status = 'new'
-                 AND greatest(t.last_outbound_at, excluded.last_outbound_at)
-                     >= least(t.opened_at, excluded.opened_at)
-                THEN 'open'
-            ELSE t.status END,
-        resolved_at = CASE
-            WHEN t.status = 'resolved'
-                 AND excluded.last_inbound_at > coalesce(t.resolved_at, '-infinity')
-                THEN NULL
-            ELSE t.resolved_at END,
-        opened_at = least(t.opened_at, excluded.opened_at),
-        last_inbound_at = greatest(t.last_inbound_at, excluded.last_inbound_at),
-        last_outbound_at = greatest(t.last_outbound_at, excluded.last_outbound_at),
-        last_answered_at = greatest(t.last_answered_at, excluded.last_answered_at),
-        message_count = t.message_count + excluded.message_count,
-        excerpt = CASE
-            WHEN excluded.last_inbound_at >= coalesce(t.last_inbound_at, '-infinity')
-                THEN excluded.excerpt
-            ELSE t.excerpt END,
-        priority = CASE
-            WHEN array_position(ARRAY['low', 'normal', 'high', 'urgent'], excluded.priority)
-                 > array_position(ARRAY['low', 'normal', 'high', 'urgent'], t.priority)
-                 AND excluded.last_inbound_at IS NOT NULL
-                THEN excluded.priority
-            ELSE t.priority END,
-        language = coalesce(t.language, excluded.language),
-        topics = CASE WHEN excluded.topics = '{}' THEN t.topics
-                      ELSE ARRAY(SELECT DISTINCT unnest(t.topics || excluded.topics) ORDER BY 1)
-                 END,
-        personal_data = t.personal_data OR excluded.personal_data,
-        private = t.private OR excluded.private,
-        -- the customer writing again brings a snoozed thread back
-        snoozed_until = CASE
-            WHEN excluded.last_inbound_at > coalesce(t.last_inbound_at, '-infinity') THEN NULL
-            ELSE t.snoozed_until END,
-        -- the thread belongs to whoever wrote first, whatever order messages arrive in
-        customer_id = CASE
-            WHEN excluded.opened_at < t.opened_at AND excluded.customer_id IS NOT NULL
-                THEN excluded.customer_id
-            ELSE coalesce(t.customer_id, excluded.customer_id) END,
-        updated_at = now()
-    RETURNING t.id, t.network, t.thread_key, t.status, (t.xmax = 0) AS created
-)
-SELECT w.id, w.created,
-       (p.status = 'resolved' AND w.status = 'open') AS reopened
-FROM written w
-LEFT JOIN prior p ON p.network = w.network AND p.thread_key = w.thread_key
-"""
 
 # Returns each message written, shaped like a row of sla_clocks.TIMELINES: the timelines of the
 # threads created by the batch are then known without reading them back.
@@ -359,7 +215,8 @@ CLASSIFICATION_COLUMNS = (
 
 # Brand posts stored earlier without a thread join the thread a customer has just opened in
 # their conversation; an answer that came after the customer's first message opens it. Returns
-# the threads that took some in.
+# the threads that took some in. Writes `thread` here: its counts follow the messages attached
+# in the same statement, one round trip per batch.
 ATTACH_UNTHREADED = """
 WITH attached AS (
     UPDATE mention m SET thread_id = t.id

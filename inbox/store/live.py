@@ -30,7 +30,7 @@ from inbox.domain.live import (
 )
 from inbox.domain.web import InboxRow
 from inbox.store.database import Database
-from inbox.store.inbox_pages import ROW_COLUMNS, ROW_JOINS, inbox_row
+from inbox.store.inbox_list import ROW_COLUMNS, ROW_JOINS, inbox_row
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,13 @@ from inbox.store.assignment import PgAssignmentWriter
 from inbox.store.database import Connection, Database
 from inbox.store.live_sql import announce_threads
 from inbox.store.presence_sql import ON_SHIFT, PRESENCE_COLUMNS, presence
-from inbox.store.thread_sql import AWAITING_ANSWER_SQL, OPEN_STATUSES_SQL
+from inbox.store.thread_sql import (
+    APPLY_RULES,
+    AWAITING_ANSWER_SQL,
+    OPEN_STATUSES_SQL,
+    RAISE_REPEATED,
+    snoozed,
+)
 from routing.rules import RuleFacts, RuleOutcome, RuleSubject
 from routing.snapshot import (
     AgentState,
@@ -76,7 +82,7 @@ FROM thread t
 LEFT JOIN customer c ON c.workspace_id = t.workspace_id AND c.id = t.customer_id
 WHERE t.workspace_id = $1 AND t.assignee_id IS NULL AND t.status IN {AWAITING_ANSWER_SQL}
   AND t.team_id IS NOT NULL AND ($2::bigint[] IS NULL OR t.team_id = ANY ($2))
-  AND NOT coalesce(t.snoozed_until > $3, false)
+  AND NOT {snoozed("$3")}
 ORDER BY array_position(ARRAY['urgent', 'high', 'normal', 'low'], t.priority),
          t.sla_due_at NULLS LAST, t.id
 LIMIT $4
@@ -129,33 +135,6 @@ JOIN LATERAL (
     ORDER BY m.created_at DESC LIMIT 1
 ) last ON true
 WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[]) AND t.status IN {AWAITING_ANSWER_SQL}
-"""  # noqa: S608 (constants only)
-APPLY_RULES = """
-UPDATE thread t
-SET team_id = coalesce(tm.id, t.team_id),
-    priority = coalesce(d.priority, t.priority),
-    tags = ARRAY(SELECT DISTINCT unnest(t.tags || d.tags)),
-    updated_at = now()
-FROM (SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[])
-          AS d(thread_id, team, priority, tags_json)) raw
-CROSS JOIN LATERAL (
-    SELECT raw.thread_id, raw.team, raw.priority,
-           ARRAY(SELECT lower(x) FROM jsonb_array_elements_text(raw.tags_json::jsonb) x) AS tags
-) d
-LEFT JOIN team tm ON tm.workspace_id = $1 AND tm.name = d.team
-WHERE t.workspace_id = $1 AND t.id = d.thread_id
-"""
-# A customer who wrote again and again without an answer is waiting too long, whatever
-# each message said: the thread becomes high priority.
-RAISE_REPEATED = f"""
-UPDATE thread t SET priority = 'high', updated_at = now()
-WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[]) AND t.message_count >= $3
-  AND t.priority IN ('low', 'normal') AND t.status IN {AWAITING_ANSWER_SQL}
-  AND (SELECT count(*) FROM mention m
-       WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id
-         AND m.direction = 'inbound'
-         AND m.created_at > coalesce(t.last_answered_at, '-infinity')) >= $3
-RETURNING t.id
 """  # noqa: S608 (constants only)
 
 AGENTS_BY_EMAIL = """

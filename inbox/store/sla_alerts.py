@@ -78,13 +78,11 @@ class PgSlaDispatchStore:
         self._db = db
 
     async def pending_events(self, limit: int = 500) -> list[PendingSlaEvent]:
-        async with self._db.connection() as conn:
-            rows = await conn.fetch(PENDING_EVENTS, limit)
+        rows = await self._db.fetch(PENDING_EVENTS, limit)
         return [PendingSlaEvent(**dict(row)) for row in rows]
 
     async def pending_shift_reports(self, limit: int = 100) -> list[PendingShiftReport]:
-        async with self._db.connection() as conn:
-            rows = await conn.fetch(PENDING_SHIFT_REPORTS, limit)
+        rows = await self._db.fetch(PENDING_SHIFT_REPORTS, limit)
         return [
             PendingShiftReport(
                 workspace_id=row["workspace_id"],
@@ -97,8 +95,7 @@ class PgSlaDispatchStore:
         ]
 
     async def people(self, workspace_id: int) -> list[Person]:
-        async with self._db.connection() as conn:
-            rows = await conn.fetch(PEOPLE, workspace_id)
+        rows = await self._db.fetch(PEOPLE, workspace_id)
         return [
             Person(
                 agent_id=row["id"],

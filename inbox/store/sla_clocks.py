@@ -22,6 +22,7 @@ from inbox.domain.sla import (
 )
 from inbox.domain.thread import Priority, ThreadKind
 from inbox.store.database import Connection
+from inbox.store.thread_sql import RECORD_CLOSURES, SET_THREAD_DUE, THREAD_DUE
 
 SETTINGS = "SELECT version, calendars, policies FROM sla_config WHERE workspace_id = $1"
 
@@ -124,23 +125,6 @@ WHERE c.outcome IS DISTINCT FROM 'excluded'
        OR c.config_version IS DISTINCT FROM excluded.config_version)
 """
 
-# Clocks the messages no longer imply (a backfilled answer that came earlier than thought).
-# The queue is claimed by priority then by the nearest deadline: each thread keeps its own.
-THREAD_DUE = """
-UPDATE thread t SET sla_due_at = (
-    SELECT min(c.deadline) FROM sla_clock c
-    WHERE c.workspace_id = t.workspace_id AND c.thread_id = t.id AND c.stopped_at IS NULL)
-WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[])
-  AND t.sla_due_at IS DISTINCT FROM (
-    SELECT min(c.deadline) FROM sla_clock c
-    WHERE c.workspace_id = t.workspace_id AND c.thread_id = t.id AND c.stopped_at IS NULL)
-"""
-
-SET_THREAD_DUE = """
-UPDATE thread t SET sla_due_at = d.due
-FROM unnest($2::bigint[], $3::timestamptz[]) AS d(thread_id, due)
-WHERE t.workspace_id = $1 AND t.id = d.thread_id
-"""
 
 DROP_STALE = """
 DELETE FROM sla_clock c
@@ -175,22 +159,6 @@ ORDER BY coalesce(t.customer_id, -t.id), t.id
 ON CONFLICT (workspace_id, idempotency_key) DO NOTHING
 """
 
-# Closing without an answer resolves the thread; a customer writing again reopens it.
-# "resolved" is for a thread a person answered only (an acknowledgement answers nothing):
-# resolving would otherwise hide a waiting customer.
-RECORD_CLOSURES = """
-WITH closed AS (
-    UPDATE thread SET status = 'resolved', resolved_at = $3, snoozed_until = NULL,
-                      updated_at = now()
-    WHERE workspace_id = $1 AND id = ANY($2::bigint[])
-      AND ($4 <> 'resolved'
-           OR coalesce(last_answered_at, '-infinity') >= coalesce(last_inbound_at, 'infinity'))
-    RETURNING id
-)
-INSERT INTO thread_closure (workspace_id, thread_id, at, reason, closed_by)
-SELECT $1, id, $3, $4, $5 FROM closed
-RETURNING thread_id
-"""
 
 # Wakes the timer when a running clock may now fall due before what it sleeps towards.
 NOTIFY_DEADLINES = "SELECT pg_notify('inbox_sla', $1)"

@@ -114,8 +114,7 @@ class PgWebSessions:
         self._db = db
 
     async def login_of(self, workspace_id: int, email: str) -> AgentLogin | None:
-        async with self._db.connection() as conn:
-            row = await conn.fetchrow(FIND_LOGIN, workspace_id, email)
+        row = await self._db.fetchrow(FIND_LOGIN, workspace_id, email)
         if row is None:
             return None
         return AgentLogin(
@@ -129,8 +128,7 @@ class PgWebSessions:
         )
 
     async def set_password(self, workspace_id: int, email: str, password_hash: str) -> bool:
-        async with self._db.connection() as conn:
-            agent_id = await conn.fetchval(UPDATE_AGENT_HASH, workspace_id, email, password_hash)
+        agent_id = await self._db.fetchval(UPDATE_AGENT_HASH, workspace_id, email, password_hash)
         return agent_id is not None
 
     async def create(
@@ -154,8 +152,7 @@ class PgWebSessions:
             )
 
     async def find(self, token_hash: bytes, now: datetime) -> WebSession | None:
-        async with self._db.connection() as conn:
-            row = await conn.fetchrow(FIND, token_hash, now)
+        row = await self._db.fetchrow(FIND, token_hash, now)
         if row is None:
             return None
         return WebSession(
@@ -170,12 +167,10 @@ class PgWebSessions:
         )
 
     async def delete(self, token_hash: bytes) -> None:
-        async with self._db.connection() as conn:
-            await conn.execute(DELETE, token_hash)
+        await self._db.execute(DELETE, token_hash)
 
     async def set_time_zone(self, workspace_id: int, agent_id: int, time_zone: str | None) -> None:
-        async with self._db.connection() as conn:
-            await conn.execute(SET_TIME_ZONE, workspace_id, agent_id, time_zone)
+        await self._db.execute(SET_TIME_ZONE, workspace_id, agent_id, time_zone)
 
     async def count_attempt(
         self, workspace_id: int, email: str, address: str, now: datetime, throttle: LoginThrottle

@@ -20,6 +20,7 @@ from inbox.domain.errors import ConfigurationError, NotFoundError
 from inbox.domain.people import Role
 from inbox.domain.web import WebSession
 from inbox.domain.workspace_settings import (
+    NewPerson,
     PersonRecord,
     WorkProfile,
     checked_capacity,
@@ -94,14 +95,10 @@ class ManagePeople:
         chosen = checked_roles(roles)
         profile = await self._checked_work(session, work)
         initial, generated = _initial_password(password)
-        agent_id = await self._people.add(
-            session.workspace_id,
-            address,
-            checked_name(work.name),
-            chosen,
-            profile,
-            await self._passwords.hash(initial),
+        person = NewPerson(
+            address, checked_name(work.name), chosen, profile, await self._passwords.hash(initial)
         )
+        agent_id = await self._people.add(session.workspace_id, person)
         _log("person_added", session, agent_id, roles=sorted(chosen))
         return agent_id, generated
 

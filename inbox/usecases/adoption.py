@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from inbox.domain.adoption import AdoptionReport, PersonWeeks, week_of, weeks_between
+from inbox.domain.adoption import AdoptionReport, PersonWeeks, WeekSpan, week_of, weeks_between
 from inbox.domain.errors import PermissionDeniedError
 from inbox.domain.people import Role
 from inbox.domain.web import WebSession
@@ -43,9 +43,9 @@ class Adoption:
 
     async def _weeks(
         self, session: WebSession, now: datetime
-    ) -> tuple[tuple[date, ...], datetime, datetime, bool, ZoneInfo]:
+    ) -> tuple[tuple[date, ...], WeekSpan, bool]:
         """The reader's weeks since the workspace started (the last MOST_WEEKS), as local
-        Mondays, and the instants they span."""
+        Mondays, the instants they span and whether older weeks were left out."""
         zone = _zone(session.time_zone)
         today = now.astimezone(zone).date()
         started = await self._query.started(session.workspace_id) or now
@@ -54,22 +54,22 @@ class Adoption:
         capped = weeks[0] > week_of(first)
         since = _midnight(weeks[0], zone)
         until = _midnight(weeks[-1] + timedelta(days=7), zone)
-        return weeks, since, until, capped, zone
+        return weeks, WeekSpan(since, until, zone.key), capped
 
     async def report(self, session: WebSession, now: datetime) -> AdoptionReport:
         """By team; by person too where the workspace turned comparisons on."""
         if not session.has(*ADOPTION_ROLES):
             raise PermissionDeniedError("the adoption figures are for leads and admins")
         workspace_id = session.workspace_id
-        weeks, since, until, capped, zone = await self._weeks(session, now)
+        weeks, span, capped = await self._weeks(session, now)
         people = None
         if await self._comparisons(workspace_id):
-            people = tuple(await self._query.weeks_by_person(workspace_id, since, until, zone.key))
+            people = tuple(await self._query.weeks_by_person(workspace_id, span))
         return AdoptionReport(
             weeks=weeks,
             teams=tuple(await self._query.teams(workspace_id)),
-            active=tuple(await self._query.active_by_team(workspace_id, since, until, zone.key)),
-            answers=tuple(await self._query.answers(workspace_id, since, until, zone.key)),
+            active=tuple(await self._query.active_by_team(workspace_id, span)),
+            answers=tuple(await self._query.answers(workspace_id, span)),
             people=people,
             capped=capped,
         )
@@ -81,9 +81,7 @@ class Adoption:
         turned comparisons on; None where it keeps them off."""
         if not await self._comparisons(session.workspace_id):
             return None
-        weeks, since, until, _, zone = await self._weeks(session, now)
-        found = await self._query.weeks_by_person(
-            session.workspace_id, since, until, zone.key, session.agent_id
-        )
+        weeks, span, _ = await self._weeks(session, now)
+        found = await self._query.weeks_by_person(session.workspace_id, span, session.agent_id)
         mine = found[0] if found else PersonWeeks(session.agent_id, session.name, frozenset())
         return weeks, mine

@@ -22,6 +22,7 @@ from inbox.domain.inbound_webhooks import (
     SOURCE_NAME,
     DeliveryReceipt,
     InboundSource,
+    NewSource,
     PayloadTooLarge,
     SignatureRejected,
     SourceKind,
@@ -129,7 +130,7 @@ class ManageWebhookSources:
     async def add_generic(self, workspace_id: int, name: str) -> tuple[InboundSource, SecretStr]:
         secret = SecretStr("whsec_" + secrets.token_urlsafe(32))
         source = await self._sources.add(
-            workspace_id, checked_name(name), SourceKind.GENERIC, secret
+            workspace_id, NewSource(checked_name(name), SourceKind.GENERIC, secret)
         )
         if source is None:
             raise _taken(name)
@@ -166,13 +167,15 @@ class ManageWebhookSources:
             settings[f"{network.value}_handle"] = handle
         source = await self._sources.add(
             workspace_id,
-            checked_name(name),
-            SourceKind.META,
-            app_secret,
-            verify_token=verify_token,
-            access_token=access_token,
-            settings=settings,
-            accounts=accounts,
+            NewSource(
+                checked_name(name),
+                SourceKind.META,
+                app_secret,
+                verify_token=verify_token,
+                access_token=access_token,
+                settings=settings,
+                accounts=accounts,
+            ),
         )
         if source is None:
             raise _taken(name)

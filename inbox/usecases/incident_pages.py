@@ -40,7 +40,7 @@ class IncidentPages:
         _require(session)
         window = chart_window(incident.started_at, incident.closed_at, now)
         counts = await self._query.complaint_counts(
-            session.workspace_id, incident.id, window.start, window.end, window.width, USUAL_DAYS
+            session.workspace_id, incident.id, window, USUAL_DAYS
         )
         known_since = await self._query.known_since(session.workspace_id)
         return history(window, counts, known_since)

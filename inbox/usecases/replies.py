@@ -26,6 +26,7 @@ from inbox.domain.community import (
     Credit,
     MemberAnswer,
     OfferedQuestion,
+    Review,
 )
 from inbox.domain.errors import (
     ConfigurationError,
@@ -435,7 +436,7 @@ class CommunityAnswers:
             AnswerStatus.EDITED if edited is not None else AnswerStatus.APPROVED
         )  # fmt: skip
         reviewed = await self.store.review(
-            workspace_id, answer_id, status, edited, reviewer_id, self.clock(), reason
+            workspace_id, Review(answer_id, status, reviewer_id, self.clock(), edited, reason)
         )
         if reviewed is None:
             raise NotFoundError("pending community answer", answer_id)

@@ -13,6 +13,7 @@ from inbox.domain.community import (
     CustomerMessage,
     MemberAnswer,
     OfferedQuestion,
+    Review,
     ReviewedAnswer,
 )
 from inbox.domain.outbox import OutboxItem
@@ -99,17 +100,11 @@ class FakeCommunityAnswers:
         return 0 if self.pending is None else 1
 
     async def review(
-        self,
-        workspace_id: int,
-        answer_id: int,
-        status: AnswerStatus,
-        edited: str | None,
-        reviewer_id: int,
-        at: datetime,
-        note: str | None,
+        self, workspace_id: int, review: Review
     ) -> tuple[ReviewedAnswer, OutboxItem | None] | None:
         if self.reviewed_meanwhile:
             return None
-        self.reviews.append((answer_id, status, edited, note))
+        self.reviews.append((review.answer_id, review.status, review.edited, review.note))
+        status = review.status
         posted = None if status is AnswerStatus.REJECTED else self.question.network
         return ReviewedAnswer(self.question.thread_id, MEMBER_ID, status, posted), None

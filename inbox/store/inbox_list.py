@@ -1,0 +1,283 @@
+"""The inbox list in PostgreSQL: the statement of each view and its filters, what a row shows,
+how many threads each view holds, an agent's own figures and the search."""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+from typing import Any
+
+from inbox.domain.clock import utc_now
+from inbox.domain.web import ANY, InboxFilters, InboxRow, SearchResults
+from inbox.store.database import Database
+from inbox.store.thread_sql import (
+    AWAITING_ANSWER_SQL,
+    OPEN_STATUSES_SQL,
+    WAITING_ON_CUSTOMER,
+    snoozed,
+)
+
+# The customer's real wait, from their oldest message nobody has answered. "Answered" is
+# always by a person (`last_answered_at`): an automated acknowledgement leaves the customer
+# waiting, as it leaves their SLA clocks running.
+WAITING_SINCE = """CASE WHEN t.last_inbound_at IS NULL THEN NULL
+            WHEN t.last_answered_at IS NULL THEN t.opened_at
+            WHEN t.last_answered_at >= t.last_inbound_at THEN NULL
+            ELSE (SELECT min(m.created_at) FROM mention m
+                  WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id
+                    AND m.direction = 'inbound' AND m.created_at > t.last_answered_at)
+       END"""
+
+
+def latest_inbound(*columns: str) -> str:
+    """A join of the thread `t`'s latest customer message as `who`, with these of its columns
+    (only those the statement reads: the inbox list is read at every page and live change)."""
+    chosen = ", ".join(f"m.{column}" for column in columns)
+    return f"""LEFT JOIN LATERAL (
+    SELECT {chosen} FROM mention m
+    WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id AND m.direction = 'inbound'
+    ORDER BY m.created_at DESC LIMIT 1
+) who ON true"""  # noqa: S608 (column names from the code, never input)
+
+
+# What an inbox row shows of a thread `t` (see `inbox_row`): the author from the thread's
+# latest customer message, and the customer's real wait.
+ROW_COLUMNS = f"""
+       t.id, t.network, t.status, t.priority, t.kind, t.language, t.topics, t.tags, t.excerpt,
+       t.sla_due_at, t.last_inbound_at, t.last_answered_at, t.assignee_id,
+       a.display_name AS assignee, who.author_handle, who.author_name,
+       {WAITING_SINCE} AS waiting_since,
+       clock.started_at AS sla_started_at, clock.warn_at AS sla_warn_at"""
+ROW_JOINS = f"""
+LEFT JOIN agent a ON a.workspace_id = t.workspace_id AND a.id = t.assignee_id
+{latest_inbound("author_handle", "author_name")}
+-- the running clock the row's SLA bar measures: the one due at the thread's deadline
+LEFT JOIN LATERAL (
+    SELECT c.started_at, c.warn_at FROM sla_clock c
+    WHERE c.workspace_id = t.workspace_id AND c.thread_id = t.id AND c.stopped_at IS NULL
+      AND c.deadline = t.sla_due_at
+    ORDER BY c.started_at LIMIT 1
+) clock ON true"""  # noqa: S608 (constants only)
+# Views: mine, team, unassigned, waiting, community, snoozed, all. Most urgent deadline
+# first; threads without one after, newest first. One query, written for the view and the
+# filters asked (`inbox_query`): a statement with "$n IS NULL OR ..." for every filter gets,
+# once PostgreSQL plans it generically after five runs, a plan that reads every open thread
+# (1 ms became 90 ms at 20,000 threads). $1 workspace, $2 limit, $3 now, then the agent
+# when the view names them ($4), the filters' values in the order asked and, for a live
+# update, the changed threads' ids (their rows only, the plan starting from them).
+_VIEW_WHERE = {
+    "mine": "t.assignee_id = $4",
+    "unassigned": "t.assignee_id IS NULL",
+    "team": "t.team_id IN (SELECT m.team_id FROM team_member m"
+    " WHERE m.workspace_id = $1 AND m.agent_id = $4)",
+    "waiting": WAITING_ON_CUSTOMER,
+    "community": "t.community",
+    "snoozed": "",
+    "all": "",
+}
+_FILTER_WHERE = {
+    "network": "t.network = {}",
+    "kind": "t.kind = {}",
+    "priority": "t.priority = {}",
+    "language": "t.language = {}",
+    "topic": "{} = ANY (t.topics)",
+    "tag": "t.tags @> ARRAY[{}::text]",
+}
+# The views whose condition names the agent.
+_VIEWS_OF_AGENT = frozenset({"mine", "team"})
+_SLA_WHERE = {
+    "breached": "t.sla_due_at < $3",
+    "at_risk": "t.sla_due_at >= $3 AND t.sla_due_at < $3 + interval '15 minutes'",
+    "on_time": "t.sla_due_at >= $3 + interval '15 minutes'",
+    "none": "t.sla_due_at IS NULL",
+}
+
+
+@functools.lru_cache(maxsize=512)
+def inbox_query(view: str, filtered: tuple[str, ...], sla: str | None, by_ids: bool) -> str:
+    """The statement of one view with the filters named in `filtered` (their values are
+    passed in that order, after the agent if the view names them) and the SLA state `sla`;
+    `by_ids`: the changed threads' rows only (their ids the last parameter)."""
+    where = [
+        "t.workspace_id = $1",
+        f"t.status IN {OPEN_STATUSES_SQL}",
+        # a snoozed thread shows only in the snoozed view until its time comes
+        snoozed("$3") if view == "snoozed" else f"NOT {snoozed('$3')}",
+    ]
+    if _VIEW_WHERE.get(view):
+        where.append(_VIEW_WHERE[view])
+    first = 5 if view in _VIEWS_OF_AGENT else 4
+    for number, name in enumerate(filtered, start=first):
+        where.append(_FILTER_WHERE[name].format(f"${number}"))
+    if sla is not None:
+        where.append(_SLA_WHERE[sla])
+    if by_ids:
+        where.append(f"t.id = ANY (${first + len(filtered)}::bigint[])")
+    conditions = "\n  AND ".join(where)
+    return f"""
+SELECT {ROW_COLUMNS}
+FROM thread t {ROW_JOINS}
+WHERE {conditions}
+ORDER BY t.sla_due_at NULLS LAST, t.last_inbound_at DESC NULLS LAST, t.id DESC
+LIMIT $2
+"""  # noqa: S608 (fixed fragments only; every value is a parameter)
+
+
+# How many open threads each view holds for the agent, as INBOX selects them (filters aside).
+VIEW_COUNTS = f"""
+SELECT count(*) FILTER (WHERE t.assignee_id = $2 AND NOT snoozed) AS mine,
+       count(*) FILTER (WHERE t.team_id IN (SELECT m.team_id FROM team_member m
+                                            WHERE m.workspace_id = $1 AND m.agent_id = $2)
+                        AND NOT snoozed) AS team,
+       count(*) FILTER (WHERE t.assignee_id IS NULL AND NOT snoozed) AS unassigned,
+       count(*) FILTER (WHERE {WAITING_ON_CUSTOMER} AND NOT snoozed) AS waiting,
+       count(*) FILTER (WHERE t.community AND NOT snoozed) AS community,
+       count(*) FILTER (WHERE snoozed) AS snoozed,
+       count(*) FILTER (WHERE NOT snoozed) AS "all"
+FROM thread t
+CROSS JOIN LATERAL (SELECT {snoozed("$3")} AS snoozed) s
+WHERE t.workspace_id = $1 AND t.status IN {OPEN_STATUSES_SQL}
+"""  # noqa: S608 (constants only)
+TEAMS_OF = "SELECT team_id FROM team_member WHERE workspace_id = $1 AND agent_id = $2"
+
+# An agent's own figures: only theirs, never colleagues'.
+MY_FIGURES = f"""
+SELECT
+  (SELECT count(*) FROM thread WHERE workspace_id = $1 AND assignee_id = $2
+     AND status IN {OPEN_STATUSES_SQL}) AS open_threads,
+  (SELECT count(*) FROM thread WHERE workspace_id = $1 AND assignee_id = $2
+     AND status IN {AWAITING_ANSWER_SQL} AND sla_due_at BETWEEN $3 AND $3 + interval '15 minutes')
+     AS at_risk,
+  (SELECT count(*) FROM thread WHERE workspace_id = $1 AND assignee_id = $2
+     AND status IN {AWAITING_ANSWER_SQL} AND sla_due_at < $3) AS overdue,
+  (SELECT count(*) FROM assignment WHERE workspace_id = $1 AND agent_id = $2
+     AND at >= date_trunc('day', $3)) AS assigned_today,
+  (SELECT count(*) FROM community_answer WHERE workspace_id = $1 AND reviewed_by = $2
+     AND status IN ('approved', 'edited')) AS community_approved
+"""  # noqa: S608 (constants only)
+
+# Words in any message of a thread (newest match first per thread), and customers by name
+# or by handle on any network.
+SEARCH_THREADS = """
+SELECT t.id, t.network, t.status, t.excerpt, max(m.created_at) AS latest
+FROM mention m JOIN thread t ON t.workspace_id = m.workspace_id AND t.id = m.thread_id
+WHERE m.workspace_id = $1
+  AND (to_tsvector('inbox_fr'::regconfig, m.body) || to_tsvector('inbox_en'::regconfig, m.body))
+      @@ (plainto_tsquery('inbox_fr'::regconfig, $2) || plainto_tsquery('inbox_en'::regconfig, $2))
+GROUP BY t.id, t.network, t.status, t.excerpt
+ORDER BY latest DESC
+LIMIT $3
+"""
+SEARCH_CUSTOMERS = """
+SELECT c.id, c.display_name,
+       (SELECT array_agg(i2.network || ':' || coalesce(i2.handle, i2.external_user_id))
+        FROM identity i2 WHERE i2.workspace_id = c.workspace_id AND i2.customer_id = c.id)
+           AS identities,
+       (SELECT max(t.id) FROM thread t
+        WHERE t.workspace_id = c.workspace_id AND t.customer_id = c.id) AS latest_thread
+FROM customer c
+WHERE c.workspace_id = $1
+  AND (to_tsvector('inbox_names'::regconfig, coalesce(c.display_name, ''))
+       @@ plainto_tsquery('inbox_names'::regconfig, $2)
+       OR EXISTS (SELECT 1 FROM identity i
+                  WHERE i.workspace_id = c.workspace_id AND i.customer_id = c.id
+                    AND lower(i.handle) = lower(ltrim($2, '@'))))
+LIMIT $3
+"""
+
+
+def inbox_row(row: Any) -> InboxRow:
+    """A row read with ROW_COLUMNS."""
+    return InboxRow(
+        thread_id=row["id"],
+        network=row["network"],
+        status=row["status"],
+        priority=row["priority"],
+        kind=row["kind"],
+        language=row["language"],
+        topics=tuple(row["topics"]),
+        excerpt=row["excerpt"],
+        sla_due_at=row["sla_due_at"],
+        last_inbound_at=row["last_inbound_at"],
+        answered=row["last_answered_at"] is not None
+        and row["last_inbound_at"] is not None
+        and row["last_answered_at"] >= row["last_inbound_at"],
+        assignee=row["assignee"],
+        author=row["author_handle"] or row["author_name"],
+        waiting_since=row["waiting_since"],
+        sla_started_at=row["sla_started_at"],
+        sla_warn_at=row["sla_warn_at"],
+        tags=tuple(row["tags"]),
+    )
+
+
+def _counts(row: Any) -> dict[str, int]:
+    assert row is not None  # an aggregate, or scalar subqueries, always answer one row
+    return {key: int(value) for key, value in dict(row).items()}
+
+
+class PgInboxList:
+    """The inbox list and what stands around it: counts, figures, search."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def inbox(
+        self,
+        workspace_id: int,
+        view: str,
+        agent_id: int,
+        limit: int,
+        filters: InboxFilters = ANY,
+        now: datetime | None = None,
+        threads: frozenset[int] | None = None,
+    ) -> list[InboxRow]:
+        now = now or utc_now()
+        asked = [(name, getattr(filters, name)) for name in _FILTER_WHERE]
+        asked = [(name, value) for name, value in asked if value is not None]
+        if filters.sla is not None and filters.sla not in _SLA_WHERE:
+            return []  # no thread is in a state that does not exist
+        view = view if view in _VIEW_WHERE else "all"
+        statement = inbox_query(
+            view,
+            tuple(name for name, _ in asked),
+            filters.sla,
+            threads is not None,
+        )
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(
+                statement,
+                workspace_id,
+                limit,
+                now,
+                *((agent_id,) if view in _VIEWS_OF_AGENT else ()),
+                *(value for _, value in asked),
+                *(() if threads is None else (sorted(threads),)),
+            )
+        return [inbox_row(row) for row in rows]
+
+    async def view_counts(self, workspace_id: int, agent_id: int, now: datetime) -> dict[str, int]:
+        async with self._db.connection() as conn:
+            return _counts(await conn.fetchrow(VIEW_COUNTS, workspace_id, agent_id, now))
+
+    async def teams_of(self, workspace_id: int, agent_id: int) -> frozenset[int]:
+        rows = await self._db.fetch(TEAMS_OF, workspace_id, agent_id)
+        return frozenset(row["team_id"] for row in rows)
+
+    async def search(self, workspace_id: int, words: str, limit: int) -> SearchResults:
+        async with self._db.connection() as conn:
+            threads = await conn.fetch(SEARCH_THREADS, workspace_id, words, limit)
+            customers = await conn.fetch(SEARCH_CUSTOMERS, workspace_id, words, limit)
+        return SearchResults(
+            threads=tuple(
+                (row["id"], row["network"], row["status"], row["excerpt"]) for row in threads
+            ),
+            customers=tuple(
+                (row["display_name"] or "", tuple(row["identities"] or ()), row["latest_thread"])
+                for row in customers
+            ),
+        )
+
+    async def my_figures(self, workspace_id: int, agent_id: int, now: datetime) -> dict[str, int]:
+        async with self._db.connection() as conn:
+            return _counts(await conn.fetchrow(MY_FIGURES, workspace_id, agent_id, now))

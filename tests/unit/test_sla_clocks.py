@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from inbox.domain.ingestion import NewThreadTimeline
 from inbox.domain.network import Network
 from inbox.domain.sla import SlaSettings, StoredClock, ThreadTimeline, TimelineEntry
 from inbox.domain.thread import Priority, ThreadKind
@@ -200,14 +201,23 @@ class FakeWriter:
     async def sla_settings(self, workspace_id: int) -> SlaSettings | None:
         return self.settings
 
-    async def timelines(self, workspace_id: int, thread_ids: Sequence[int]) -> list[ThreadTimeline]:
+    async def timelines(
+        self,
+        workspace_id: int,
+        thread_ids: Sequence[int],
+        written: Mapping[int, NewThreadTimeline] | None = None,
+    ) -> list[ThreadTimeline]:
         return [t for t in self.held if t.thread_id in thread_ids]
 
     async def clocks_of(self, workspace_id: int, thread_ids: Sequence[int]) -> list[StoredClock]:
         return []
 
     async def save_clocks(
-        self, workspace_id: int, clocks: Sequence[StoredClock], stale: Sequence[StoredClock] = ()
+        self,
+        workspace_id: int,
+        clocks: Sequence[StoredClock],
+        stale: Sequence[StoredClock] = (),
+        fresh: Collection[int] = frozenset(),
     ) -> None:
         self.saved.extend(clocks)
 

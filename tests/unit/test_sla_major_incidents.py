@@ -4,7 +4,7 @@ and the customer's wait never paused."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from inbox.domain.ingestion import NewThreadTimeline
 from inbox.domain.network import Network
 from inbox.domain.sla import (
     MajorIncidentWindow,
@@ -153,7 +154,12 @@ class WindowsWriter:
     async def sla_settings(self, workspace_id: int) -> SlaSettings | None:
         return self.settings
 
-    async def timelines(self, workspace_id: int, thread_ids: Sequence[int]) -> list[ThreadTimeline]:
+    async def timelines(
+        self,
+        workspace_id: int,
+        thread_ids: Sequence[int],
+        written: Mapping[int, NewThreadTimeline] | None = None,
+    ) -> list[ThreadTimeline]:
         return [self.timeline]
 
     async def clocks_of(self, workspace_id: int, thread_ids: Sequence[int]) -> list[StoredClock]:
@@ -166,7 +172,11 @@ class WindowsWriter:
         return [w for w in self.windows if w.thread_id in thread_ids]
 
     async def save_clocks(
-        self, workspace_id: int, clocks: Sequence[StoredClock], stale: Sequence[StoredClock] = ()
+        self,
+        workspace_id: int,
+        clocks: Sequence[StoredClock],
+        stale: Sequence[StoredClock] = (),
+        fresh: Collection[int] = frozenset(),
     ) -> None:
         kept = {(c.kind, c.started_at): c for c in self.saved}
         kept.update({(c.kind, c.started_at): c for c in clocks})

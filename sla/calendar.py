@@ -13,6 +13,8 @@ Days are stepped as dates, never by adding 24 hours, and all arithmetic is on UT
 an hour across a DST change is 60 real minutes.
 
 Everything here jumps from open interval to open interval; nothing steps minute by minute.
+Deadlines without pauses on a weekly calendar go further: a binary search over its open time
+kept as arrays (sla.open_time), which answers exactly as the walk (`walked_deadlines`) does.
 A calendar is read from its JSON document by sla.calendar_config.
 """
 

@@ -16,6 +16,8 @@
    (as for untagged posts), of wall-clock and of CPU time, next to the lexicon classifier and
    to the floor every classifier pays, folding and tokenising the same texts, in the same
    run.
+3. With the language guessed rather than given: the share of test messages whose guessed
+   language is the labelled one, and the model's quality figures (`model_language_guessed`).
 
 The last lines are the figures, one a line.
 """
@@ -31,9 +33,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import Example, RecordedDataMissingError, load
+from routing.classification import Classification
 from routing.classify import Classifier
 from routing.cues import fold, tokens
-from routing.language import warm_up
+from routing.language import network_language, warm_up
 
 KINDS = ("complaint", "question", "praise", "other")
 OBVIOUS = frozenset(
@@ -69,6 +72,17 @@ def kind_scores(truth: Sequence[str], predicted: Sequence[str]) -> dict[str, flo
     return found
 
 
+def language_accuracy(examples: Sequence[Example], guessed: Sequence[Classification]) -> float:
+    """The share of messages whose guessed language is the labelled one (`und` labels, for
+    which no language is right, left out)."""
+    pairs = [
+        (e.label.lang, c.language)
+        for e, c in zip(examples, guessed, strict=True)
+        if network_language(e.label.lang) is not None
+    ]
+    return sum(label == language for label, language in pairs) / len(pairs)
+
+
 PASSES = 3
 
 
@@ -102,12 +116,15 @@ def main(args: argparse.Namespace) -> int:
     for part, examples in parts.items():
         truth = [e.label.kind for e in examples]
         texts = [(e.text, e.label.lang) for e in examples]
+        untold = model.classify_texts([(text, None) for text, _ in texts])
         predictions = {
             "model": [c.kind.value for c in model.classify_texts(texts)],
+            "model_language_guessed": [c.kind.value for c in untold],
             "lexicon": [c.kind.value for c in lexicon.classify_texts(texts)],
             "keywords": [keyword_baseline(e.text) for e in examples],
         }
         figures.append((f"test_messages_{part}", len(examples)))
+        figures.append((f"language_accuracy_{part}", language_accuracy(examples, untold)))
         for name, predicted in predictions.items():
             for figure, value in kind_scores(truth, predicted).items():
                 figures.append((f"{figure}_{part}_{name}", value))
@@ -131,6 +148,7 @@ def main(args: argparse.Namespace) -> int:
     print(f"model_to_lexicon_cpu_ratio {given_cpu / rules_cpu:.3f}")
     print(f"tokenise_texts_per_s {floor:.0f}")
     print(f"classify_to_tokenise_ratio {given / floor:.3f}")
+    print(f"classify_language_guessed_to_tokenise_ratio {guessed / floor:.3f}")
     return 0
 
 

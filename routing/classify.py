@@ -34,7 +34,15 @@ from routing.cue_scores import lexicon_signals, score_cues, topics
 from routing.cues import fold, tokens
 from routing.features import Signal
 from routing.kind import model_kind, model_kind_reasons, rules_kind, rules_kind_reasons
-from routing.language import Guess, detect, guess, guess_many, network_language
+from routing.language import (
+    CONFIDENT,
+    Guess,
+    common_words_language,
+    detect,
+    guess,
+    guess_many,
+    network_language,
+)
 from routing.lexicon import Lexicon, LexiconExtension
 from routing.model import Adjustment, LinearModel, shipped_model
 from routing.personal_data import find_personal_data
@@ -84,7 +92,19 @@ class Classifier:
         audience; `earlier_unanswered` the customer's messages still waiting in the thread;
         `guessed` lingua's guess when the caller made it already (for a whole batch)."""
         text = text[:READ_AT_MOST]
-        words = tokens(fold(text))
+        return self._classify(
+            text, tokens(fold(text)), language, followers, earlier_unanswered, guessed
+        )
+
+    def _classify(
+        self,
+        text: str,
+        words: list[str],
+        language: str | None,
+        followers: int | None,
+        earlier_unanswered: int,
+        guessed: Guess | Literal[False],
+    ) -> Classification:
         reasons: list[Reason] = []
         chosen, why = self._language(text, words, language, guessed)
         reasons.append(Reason("language", chosen or "unknown", why))
@@ -139,34 +159,48 @@ class Classifier:
     def classify_many(self, mentions: Sequence[Mention]) -> list[Classification]:
         """The ingestion port: one answer per mention; the brand's own posts are left as they
         are (their kind does not matter and they must not raise a thread's priority)."""
-        untagged = [
-            i
-            for i, m in enumerate(mentions)
-            if m.direction is Direction.INBOUND and network_language(m.language) is None
-        ]
-        guesses = dict(zip(untagged, guess_many([mentions[i].text for i in untagged]), strict=True))
+        inbound = [m.direction is Direction.INBOUND for m in mentions]
+        texts = [m.text[:READ_AT_MOST] if inbound[i] else "" for i, m in enumerate(mentions)]
+        words, guesses = self._read([(t, m.language) for t, m in zip(texts, mentions, strict=True)])
         earlier = _earlier_in_batch(mentions)
         return [
-            self.classify(
-                m.text,
-                language=m.language,
-                guessed=guesses.get(i, False),
-                followers=m.author.followers,
-                earlier_unanswered=earlier[i],
+            self._classify(
+                texts[i],
+                words[i],
+                m.language,
+                m.author.followers,
+                earlier[i],
+                guesses.get(i, False),
             )
-            if m.direction is Direction.INBOUND
+            if inbound[i]
             else _UNCLASSIFIED_OUTBOUND
             for i, m in enumerate(mentions)
         ]
 
     def classify_texts(self, items: Sequence[tuple[str, str | None]]) -> list[Classification]:
         """Texts with an optional language each, guessed together where it is missing."""
-        untagged = [i for i, (_, lang) in enumerate(items) if network_language(lang) is None]
-        guesses = dict(zip(untagged, guess_many([items[i][0] for i in untagged]), strict=True))
+        texts = [(text[:READ_AT_MOST], language) for text, language in items]
+        words, guesses = self._read(texts)
         return [
-            self.classify(text, language=lang, guessed=guesses.get(i, False))
-            for i, (text, lang) in enumerate(items)
+            self._classify(text, words[i], language, None, 0, guesses.get(i, False))
+            for i, (text, language) in enumerate(texts)
         ]
+
+    def _read(
+        self, items: Sequence[tuple[str, str | None]]
+    ) -> tuple[list[list[str]], dict[int, Guess]]:
+        """Each text's tokens, and lingua's guesses, made together, for the texts with no
+        language tag whose commonest words do not tell their language."""
+        words = [tokens(fold(text)) if text else [] for text, _ in items]
+        unsure = [
+            i
+            for i, (text, language) in enumerate(items)
+            if text
+            and network_language(language) is None
+            and common_words_language(words[i]) is None
+        ]
+        guesses = dict(zip(unsure, guess_many([items[i][0] for i in unsure]), strict=True))
+        return words, guesses
 
     def _language(
         self, text: str, words: Sequence[str], hint: str | None, guessed: Guess | Literal[False]
@@ -174,6 +208,12 @@ class Classifier:
         tagged = network_language(hint)
         if tagged is not None:
             return tagged, "tagged by the network or the caller"
+        common = common_words_language(words)
+        if common is not None:
+            return common, "its commonest words"
+        guessed = guess(text) if guessed is False else guessed
+        if guessed is not None and guessed[1] >= CONFIDENT:
+            return detect(guessed, {})
         votes = {
             language: sum(
                 h.cue.weight for h in self.lexicon.language_index(language).find(words)
@@ -181,7 +221,7 @@ class Classifier:
             )
             for language in self.lexicon.languages
         }  # fmt: skip
-        return detect(guess(text) if guessed is False else guessed, votes)
+        return detect(guessed, votes)
 
 
 def _earlier_in_batch(mentions: Sequence[Mention]) -> list[int]:

@@ -72,6 +72,15 @@ class LinearModel:
     development_complaints: int = 0
     about: dict[str, Any] = field(default_factory=dict)
     _words: dict[str, tuple[float, ...]] = field(default_factory=dict, repr=False)
+    _pair_firsts: frozenset[str] = field(default=frozenset(), repr=False)
+
+    def _index_pairs(self) -> frozenset[str]:
+        """The first words of the pairs the model weighs (weights are not changed once
+        scoring starts, as the word cache assumes too)."""
+        self._pair_firsts = frozenset(
+            name.split(" ")[1] for name in self.weights if name.startswith("b ")
+        )
+        return self._pair_firsts
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any]) -> LinearModel:
@@ -169,26 +178,34 @@ class LinearModel:
                 c, q, p, h = c + weights[0], q + weights[1], p + weights[2], h + weights[3]
                 parts.append((tuple(positions), weights))
         get = self.weights.get
+        # Pairs the model knows, by their first word: most adjacent pairs are not among them,
+        # and are not worth a name.
         pairs: dict[str, list[int]] = {}
-        for index, name in enumerate(map("b {} {}".format, tokens, tokens[1:])):
-            pairs.setdefault(name, []).append(index)
+        pair_firsts = self._pair_firsts or self._index_pairs()
+        for index in range(len(tokens) - 1):
+            if tokens[index] in pair_firsts:
+                name = f"b {tokens[index]} {tokens[index + 1]}"
+                if name in self.weights:
+                    pairs.setdefault(name, []).append(index)
         for name, starts in pairs.items():
-            pair = get(name)
-            if pair is not None:
-                weights = (pair[0] * scale, pair[1] * scale, pair[2] * scale, pair[3] * scale)
-                c, q, p, h = c + weights[0], q + weights[1], p + weights[2], h + weights[3]
-                parts.append((tuple(i + k for i in starts for k in (0, 1)), weights))
+            pair = self.weights[name]
+            weights = (pair[0] * scale, pair[1] * scale, pair[2] * scale, pair[3] * scale)
+            c, q, p, h = c + weights[0], q + weights[1], p + weights[2], h + weights[3]
+            parts.append((tuple(i + k for i in starts for k in (0, 1)), weights))
         for signal in signals:
             found = get(signal.name)
-            if found is None or not signal.value:
+            value = signal.value
+            if found is None or not value:
                 continue
-            added = tuple(w * signal.value for w in found)
+            added = (found[0] * value, found[1] * value, found[2] * value, found[3] * value)
             c, q, p, h = c + added[0], q + added[1], p + added[2], h + added[3]
             if not signal.parts:
                 named.append((signal.name, added))
             for first, end, share in signal.parts:
                 span = tuple(range(first, min(end, len(tokens))))
-                parts.append((span, tuple(w * share for w in added)))
+                parts.append(
+                    (span, (added[0] * share, added[1] * share, added[2] * share, added[3] * share))
+                )
         raw = (c, q, p, h)
         logits = [
             a * (bias + total) + b

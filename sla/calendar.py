@@ -13,6 +13,8 @@ Days are stepped as dates, never by adding 24 hours, and all arithmetic is on UT
 an hour across a DST change is 60 real minutes.
 
 Everything here jumps from open interval to open interval; nothing steps minute by minute.
+Deadlines without pauses on a weekly calendar go further: a binary search over its open time
+kept as arrays (sla.open_time), which answers exactly as the walk (`walked_deadlines`) does.
 A calendar is read from its JSON document by sla.calendar_config.
 """
 
@@ -28,6 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 
 from inbox.domain.errors import InboxError
+from sla.open_time import OpenTimeIndex
 
 Interval = tuple[datetime, datetime]
 
@@ -144,6 +147,7 @@ class WeeklyCalendar:
     # Segments per local date, computed once: deadlines of a busy day all cross the same days.
     _segments: dict[date, list[Interval]] = field(default_factory=dict, compare=False, repr=False)
     _always_open: list[bool] = field(default_factory=list, compare=False, repr=False)
+    _index: list[OpenTimeIndex] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def always_open(self) -> bool:
@@ -193,6 +197,14 @@ class WeeklyCalendar:
         if day in self.overrides:
             return self.overrides[day]
         return self.weekly.get(day.weekday(), ())
+
+    @property
+    def open_time(self) -> OpenTimeIndex:
+        """The calendar's open time as arrays: deadlines without pauses by binary search."""
+        if not self._index:
+            index = OpenTimeIndex(self.zone, self._compute_segments, self.always_open)
+            self._index.append(index)
+        return self._index[0]
 
     def segments_of(self, day: date) -> list[Interval]:
         """The open instants lying on local date `day` (after holidays), sorted, merged."""
@@ -285,6 +297,7 @@ def _minus_pauses(
 
 
 FOREVER = datetime.max.replace(tzinfo=UTC)
+_NO_TIME = timedelta()
 
 
 def normalise_pauses(pauses: Iterable[tuple[datetime, datetime | None]]) -> list[Interval]:
@@ -319,6 +332,10 @@ def deadline(
     """The earliest instant at which `budget` of open time (pauses excluded) has passed since
     `start`. Running out exactly at a closing gives that closing. None while an open-ended
     pause holds the clock before the budget is spent."""
+    if not pauses and type(calendar) is WeeklyCalendar and budget > _NO_TIME:
+        found = calendar.open_time.deadline(start, budget)
+        if found is not None:
+            return found
     return deadlines(calendar, start, (budget,), pauses)[0]
 
 
@@ -333,6 +350,23 @@ def deadlines(
     if not paused and is_always_open(calendar):
         # Around the clock (the default policy): no calendar to walk.
         return [start + max(budget, timedelta()) for budget in budgets]
+    if not paused and type(calendar) is WeeklyCalendar and budgets and min(budgets) > _NO_TIME:
+        index = calendar.open_time
+        found = [index.deadline(start, budget) for budget in budgets]
+        if None not in found:
+            return found
+    return walked_deadlines(calendar, start, budgets, paused)
+
+
+def walked_deadlines(
+    calendar: Calendar,
+    start: datetime,
+    budgets: Sequence[timedelta],
+    paused: Sequence[Interval] = (),
+) -> list[datetime | None]:
+    """`deadlines` by walking the open intervals one by one, `paused` normalised: the
+    definition the binary search of sla.open_time answers as, and the way for pauses and
+    unions."""
     results: list[datetime | None] = [None] * len(budgets)
     pending = sorted(range(len(budgets)), key=lambda i: budgets[i])
     for index in list(pending):

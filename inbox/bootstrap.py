@@ -280,11 +280,18 @@ async def open_database(settings: Settings, *, apply_migrations: bool) -> AsyncI
         log.info("embedded postgres ready", extra={"action": "database_ready", "embedded": True})
     else:
         dsn = settings.database_url.get_secret_value()
+    direct = settings.direct_database_url
     try:
-        db = await Database.connect(dsn, size=settings.pool_size)
+        db = await Database.connect(
+            dsn,
+            size=settings.pool_size,
+            direct_dsn=direct.get_secret_value() if direct is not None else None,
+            statement_cache_size=settings.statement_cache_size,
+        )
         try:
             if apply_migrations:
-                async with db.connection() as conn:
+                # The migration lock is a session's: on the server itself, not a pooler.
+                async with db.dedicated() as conn:
                     applied = await migrate(conn)
                 if applied:
                     log.info("schema migrated", extra={"action": "migrate", "versions": applied})

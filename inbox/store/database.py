@@ -43,6 +43,9 @@ CONNECTION_GONE: tuple[type[Exception], ...] = (*CONNECTION_LOST, *DRIVER_STATE)
 
 CLOSE_TIMEOUT_S = 5.0
 
+# asyncpg's own default: each pooled connection keeps its 100 most used statements prepared.
+DEFAULT_STATEMENT_CACHE_SIZE = 100
+
 
 class Database:
     """An asyncpg pool behind a semaphore of the pool's size.
@@ -55,15 +58,33 @@ class Database:
         self._pool = pool
         self._slots = asyncio.Semaphore(size)
         self.size = size
-        self._dsn = dsn  # a secret: never logged, only used to open dedicated connections
+        # A secret: never logged, only used to open dedicated connections. The server itself,
+        # never a pooler in transaction mode: those connections keep session state.
+        self._dsn = dsn
 
     @classmethod
-    async def connect(cls, dsn: str, *, size: int = 10, **server_settings: str) -> Database:
+    async def connect(
+        cls,
+        dsn: str,
+        *,
+        size: int = 10,
+        direct_dsn: str | None = None,
+        statement_cache_size: int = DEFAULT_STATEMENT_CACHE_SIZE,
+        **server_settings: str,
+    ) -> Database:
+        """A pool on `dsn`, which may be a pooler in transaction mode (PgBouncer): a pooled
+        connection carries no session state past its transaction. `direct_dsn` (default
+        `dsn`) reaches the server itself, for the connections that keep session state.
+        `statement_cache_size` 0 turns asyncpg's named prepared statements off, for a pooler
+        that does not keep them from one transaction to the next (PgBouncer before 1.21, or
+        without `max_prepared_statements`): each statement is then parsed unnamed, within
+        the one exchange PgBouncer keeps on one server."""
         try:
             pool = await asyncpg.create_pool(
                 dsn,
                 min_size=1,
                 max_size=size,
+                statement_cache_size=statement_cache_size,
                 server_settings={"application_name": "inbox", **server_settings},
             )
         except (TimeoutError, OSError) as exc:
@@ -80,7 +101,7 @@ class Database:
             # asyncpg raises ValueError for a DSN it cannot parse; its text may contain the DSN.
             raise ConfigurationError("DATABASE_URL", "not a valid PostgreSQL URL") from exc
         assert pool is not None
-        return cls(pool, size, dsn)
+        return cls(pool, size, direct_dsn or dsn)
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Connection]:
@@ -112,11 +133,17 @@ class Database:
 
     @asynccontextmanager
     async def dedicated(self) -> AsyncIterator[asyncpg.Connection[asyncpg.Record]]:
-        """A connection outside the pool, for session state (advisory locks, LISTEN)."""
+        """A connection outside the pool, straight to the server (the direct address), for
+        session state: advisory locks held across transactions, LISTEN, migrations."""
         if self._dsn is None:
             raise DatabaseUnavailableError("no address to open a dedicated connection")
         try:
             conn = await asyncpg.connect(self._dsn)
+        except ValueError as exc:
+            # Its text may contain the URL.
+            raise ConfigurationError(
+                "INBOX_DIRECT_DATABASE_URL", "not a valid PostgreSQL URL"
+            ) from exc
         except (OSError, asyncpg.PostgresError) as exc:
             raise DatabaseUnavailableError(
                 f"cannot open a connection: {exc.__class__.__name__}"

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     # transaction mode that does not keep them across transactions (PgBouncer before 1.21, or
     # without `max_prepared_statements`).
     statement_cache_size: int = Field(default=100, ge=0, le=10_000)
+    # A streaming read replica: dashboards, reports, incident history and search read there
+    # while it is at most replica_max_lag_seconds behind, and from the primary otherwise.
+    read_database_url: SecretStr | None = None
+    replica_max_lag_seconds: float = Field(default=30.0, gt=0, le=86_400)
     data_dir: Path | None = None  # the embedded server's home; default: the user's data folder
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
@@ -59,7 +63,7 @@ class Settings(BaseSettings):
     # by commas. Empty: only public addresses, over https (docs/outbound-requests.md).
     allowed_internal_hosts: str = ""
 
-    @field_validator("database_url", "direct_database_url")
+    @field_validator("database_url", "direct_database_url", "read_database_url")
     @classmethod
     def _postgres_scheme(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not value.get_secret_value():
@@ -80,12 +84,16 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _direct_beside_database_url(self) -> Settings:
-        if self.direct_database_url is not None and self.database_url is None:
-            raise ValueError(
-                "INBOX_DIRECT_DATABASE_URL is set without DATABASE_URL: the embedded server "
-                "needs neither; with an external server set DATABASE_URL too"
-            )
+    def _beside_database_url(self) -> Settings:
+        for name, value in (
+            ("INBOX_DIRECT_DATABASE_URL", self.direct_database_url),
+            ("INBOX_READ_DATABASE_URL", self.read_database_url),
+        ):
+            if value is not None and self.database_url is None:
+                raise ValueError(
+                    f"{name} is set without DATABASE_URL: the embedded server needs neither; "
+                    "with an external server set DATABASE_URL too"
+                )
         return self
 
     def require_lasting_secret_key(self) -> None:

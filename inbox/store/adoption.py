@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from inbox.domain.adoption import AnswerWeek, PersonWeeks, Team, TeamWeek
-from inbox.store.database import Database
+from inbox.store.database import Reads
 
 # The roles of the people counted: those who work threads (community members answer through
 # staff, who review every answer).
@@ -125,7 +125,7 @@ FROM workspace w WHERE w.workspace_id = $1
 
 
 class PgAdoptionQuery:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Reads) -> None:
         self._db = db
 
     async def started(self, workspace_id: int) -> datetime | None:

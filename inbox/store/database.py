@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, TypeAlias
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 import asyncpg
 
@@ -47,6 +47,13 @@ CLOSE_TIMEOUT_S = 5.0
 DEFAULT_STATEMENT_CACHE_SIZE = 100
 
 
+class Reads(Protocol):
+    """Where a store that only reads borrows its connection: the pool (a `Database`), or
+    reads that may be a moment behind, sent to a read replica (`store.replica`)."""
+
+    def connection(self) -> AbstractAsyncContextManager[Connection]: ...
+
+
 class Database:
     """An asyncpg pool behind a semaphore of the pool's size.
 
@@ -68,6 +75,7 @@ class Database:
         dsn: str,
         *,
         size: int = 10,
+        min_size: int = 1,
         direct_dsn: str | None = None,
         statement_cache_size: int = DEFAULT_STATEMENT_CACHE_SIZE,
         **server_settings: str,
@@ -82,7 +90,7 @@ class Database:
         try:
             pool = await asyncpg.create_pool(
                 dsn,
-                min_size=1,
+                min_size=min_size,
                 max_size=size,
                 statement_cache_size=statement_cache_size,
                 server_settings={"application_name": "inbox", **server_settings},

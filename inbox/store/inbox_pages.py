@@ -36,7 +36,7 @@ from inbox.domain.web import (
 )
 from inbox.store import live_sql
 from inbox.store.assignment import PgAssignmentWriter
-from inbox.store.database import Database
+from inbox.store.database import Database, Reads
 from inbox.store.thread_sql import AWAITING_ANSWER_SQL, OPEN_STATUSES_SQL
 
 # What an inbox row shows of a thread `t` (see `inbox_row`): the author from the thread's
@@ -425,8 +425,9 @@ def inbox_row(row: Any) -> InboxRow:
 
 
 class PgInboxPages:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, reads: Reads | None = None) -> None:
         self._db = db
+        self._reads = reads or db  # search may read a moment behind: a replica's
 
     async def inbox(
         self,
@@ -474,7 +475,7 @@ class PgInboxPages:
         return frozenset(row["team_id"] for row in rows)
 
     async def search(self, workspace_id: int, words: str, limit: int) -> SearchResults:
-        async with self._db.connection() as conn:
+        async with self._reads.connection() as conn:
             threads = await conn.fetch(SEARCH_THREADS, workspace_id, words, limit)
             customers = await conn.fetch(SEARCH_CUSTOMERS, workspace_id, words, limit)
         return SearchResults(

@@ -58,3 +58,19 @@ def test_the_statement_cache_may_be_turned_off_for_a_pooler(
     monkeypatch.setenv("DATABASE_URL", POOLER)
     monkeypatch.setenv("INBOX_STATEMENT_CACHE_SIZE", "0")
     assert Settings(_env_file=None).statement_cache_size == 0
+
+
+def test_a_read_replica_url_needs_a_database_url_and_a_positive_lag_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("INBOX_READ_DATABASE_URL", "postgresql://inbox:secret-pw@replica/inbox")
+    with pytest.raises(ValidationError) as caught:
+        Settings(_env_file=None)
+    assert "INBOX_READ_DATABASE_URL is set without DATABASE_URL" in str(caught.value)
+    assert "secret-pw" not in str(caught.value)
+    monkeypatch.setenv("DATABASE_URL", SERVER)
+    assert Settings(_env_file=None).replica_max_lag_seconds == 30.0
+    monkeypatch.setenv("INBOX_REPLICA_MAX_LAG_SECONDS", "0")
+    with pytest.raises(ValidationError, match="replica_max_lag_seconds"):
+        Settings(_env_file=None)

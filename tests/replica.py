@@ -28,9 +28,14 @@ TIMEOUT_S = 120.0
 class Replica:
     data_dir: Path
     control: PostgresControl
+    user: str | None
 
     def dsn(self, database: str) -> str:
         return self.control.dsn(database)
+
+    def promote(self) -> None:
+        """Make it a primary (a failover): it stops following and takes writes."""
+        _binary("pg_ctl", "-D", str(self.data_dir), "-w", "promote", user=self.user)
 
     async def pause_replay(self) -> None:
         await self._run("SELECT pg_wal_replay_pause()")
@@ -82,7 +87,7 @@ def streaming_replica(primary: ControlledPostgres, data_dir: Path) -> Iterator[R
         raise RuntimeError(f"{exc}; {log.read_text()[-2000:] if log.exists() else ''}") from exc
     control = PostgresControl(data_dir)
     try:
-        yield Replica(data_dir, control)
+        yield Replica(data_dir, control, user)
     finally:
         if control.running():
             control.stop()

@@ -23,7 +23,8 @@ else:
 # in the middle of a statement: the driver's socket errors (OSError, TimeoutError), a
 # connection that broke (class 08), and the server's own "shutting down", "crashed" and
 # "starting up / in recovery" (57P01-57P03). Not QueryCanceledError, the other 57: a
-# cancelled statement is not an outage.
+# cancelled statement is not an outage. And, with several hosts and
+# `target_session_attrs=read-write`, none of them a primary yet (a failover under way).
 CONNECTION_LOST: tuple[type[Exception], ...] = (
     OSError,
     asyncpg.PostgresConnectionError,
@@ -31,6 +32,7 @@ CONNECTION_LOST: tuple[type[Exception], ...] = (
     asyncpg.CrashShutdownError,
     asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
+    asyncpg.TargetServerAttributeNotMatched,
 )
 
 # What the driver itself raises about a connection's state: an outage when the connection
@@ -99,6 +101,10 @@ class Database:
             raise DatabaseUnavailableError(
                 f"cannot reach the PostgreSQL server: {exc.__class__.__name__}: {exc}"
             ) from exc
+        except asyncpg.TargetServerAttributeNotMatched as exc:
+            raise DatabaseUnavailableError(
+                "none of the servers the URL lists is a primary taking writes"
+            ) from exc
         except asyncpg.InvalidCatalogNameError as exc:
             raise DatabaseUnavailableError(f"the database does not exist: {exc}") from exc
         except asyncpg.InvalidAuthorizationSpecificationError as exc:
@@ -152,7 +158,7 @@ class Database:
             raise ConfigurationError(
                 "INBOX_DIRECT_DATABASE_URL", "not a valid PostgreSQL URL"
             ) from exc
-        except (OSError, asyncpg.PostgresError) as exc:
+        except (OSError, asyncpg.PostgresError, asyncpg.TargetServerAttributeNotMatched) as exc:
             raise DatabaseUnavailableError(
                 f"cannot open a connection: {exc.__class__.__name__}"
             ) from exc

@@ -33,6 +33,7 @@ from inbox.store.migrate import available_migrations, migrate
 from inbox.store.secret_box import SecretBox
 from inbox.store.sla_timer import TIMER_LOCK_KEY
 from inbox.store.workspaces import PgWorkspaceStore
+from tests.e2e.test_bench import run_bench
 from tests.e2e.test_database_outages import (
     AGENT,
     PASSWORD,
@@ -47,7 +48,7 @@ from tests.e2e.test_database_outages import (
     until_health,
 )
 from tests.factories import allowed_hosts
-from tests.pgbouncer import RunningPgBouncer, running_pgbouncer
+from tests.pgbouncer import RunningPgBouncer, require_pgbouncer, running_pgbouncer
 
 pytestmark = pytest.mark.integration
 
@@ -57,6 +58,7 @@ _databases = iter(range(1, 1_000_000))
 
 @pytest.fixture(scope="module")
 def bouncer(postgres_admin_dsn: str) -> Iterator[RunningPgBouncer]:
+    require_pgbouncer()
     if "host=/" not in postgres_admin_dsn:
         pytest.skip("PgBouncer is started in front of the embedded test server only")
     # Not under pytest's temporary folder: PgBouncer may run as the embedded server's user.
@@ -282,3 +284,14 @@ async def _advisory_locks_held(db: Database, key: int | None = None) -> int:
         key,
     )
     return int(held)
+
+
+def test_the_pgbouncer_benchmark_prints_its_ratios_last() -> None:
+    require_pgbouncer()
+    result = run_bench("pgbouncer.py", "--seconds", "0.5", "--rounds", "1", "--clients", "4")
+    last = result.stdout.strip().splitlines()[-2:]
+    assert [line.split()[0] for line in last] == [
+        "pgbouncer_page_ratio",
+        "pgbouncer_mentions_ratio",
+    ]
+    assert all(float(line.split()[1]) > 0 for line in last)

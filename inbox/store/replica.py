@@ -14,7 +14,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from inbox.domain.errors import DatabaseUnavailableError
 from inbox.domain.replica import ReplicaState
@@ -58,8 +58,17 @@ class ReplicaReads:
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Connection]:
-        source = self._replica if (await self.state()).reads_from_replica else self._primary
-        async with source.connection() as conn:
+        async with AsyncExitStack() as stack:
+            conn: Connection | None = None
+            if (await self.state()).reads_from_replica:
+                try:
+                    conn = await stack.enter_async_context(self._replica.connection())
+                except DatabaseUnavailableError:
+                    # Gone since it was measured: this read goes to the primary, and the
+                    # next one measures again.
+                    self._measured_at = None
+            if conn is None:
+                conn = await stack.enter_async_context(self._primary.connection())
             yield conn
 
     async def state(self) -> ReplicaState:

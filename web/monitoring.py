@@ -35,6 +35,8 @@ async def prometheus_metrics(request: web.Request) -> web.Response:
         await services.incidents.open_count(caller.workspace_id),
         services.incidents.latest_scores(caller.workspace_id),
     )
+    if services.replica is not None:
+        incidents += metrics.replica_lines(await services.replica())
     return web.Response(
         text=metrics.render(channels, sla, incidents),
         content_type="text/plain",

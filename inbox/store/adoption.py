@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from inbox.domain.adoption import AnswerWeek, PersonWeeks, Team, TeamWeek, WeekSpan
-from inbox.store.database import Database
+from inbox.store.database import Reads
 
 # The roles of the people counted: those who work threads (community members answer through
 # staff, who review every answer).
@@ -130,7 +130,7 @@ def _bounds(span: WeekSpan) -> tuple[datetime, datetime, str]:
 
 
 class PgAdoptionQuery:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Reads) -> None:
         self._db = db
 
     async def started(self, workspace_id: int) -> datetime | None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, TypeAlias
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 import asyncpg
 
@@ -23,7 +23,8 @@ else:
 # in the middle of a statement: the driver's socket errors (OSError, TimeoutError), a
 # connection that broke (class 08), and the server's own "shutting down", "crashed" and
 # "starting up / in recovery" (57P01-57P03). Not QueryCanceledError, the other 57: a
-# cancelled statement is not an outage.
+# cancelled statement is not an outage. And, with several hosts and
+# `target_session_attrs=read-write`, none of them a primary yet (a failover under way).
 CONNECTION_LOST: tuple[type[Exception], ...] = (
     OSError,
     asyncpg.PostgresConnectionError,
@@ -31,6 +32,7 @@ CONNECTION_LOST: tuple[type[Exception], ...] = (
     asyncpg.CrashShutdownError,
     asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
+    asyncpg.TargetServerAttributeNotMatched,
 )
 
 # What the driver itself raises about a connection's state: an outage when the connection
@@ -42,6 +44,16 @@ DRIVER_STATE: tuple[type[Exception], ...] = (asyncpg.InterfaceError, asyncpg.Int
 CONNECTION_GONE: tuple[type[Exception], ...] = (*CONNECTION_LOST, *DRIVER_STATE)
 
 CLOSE_TIMEOUT_S = 5.0
+
+# asyncpg's own default: each pooled connection keeps its 100 most used statements prepared.
+DEFAULT_STATEMENT_CACHE_SIZE = 100
+
+
+class Reads(Protocol):
+    """Where a store that only reads borrows its connection: the pool (a `Database`), or
+    reads that may be a moment behind, sent to a read replica (`store.replica`)."""
+
+    def connection(self) -> AbstractAsyncContextManager[Connection]: ...
 
 
 class Database:
@@ -55,20 +67,43 @@ class Database:
         self._pool = pool
         self._slots = asyncio.Semaphore(size)
         self.size = size
-        self._dsn = dsn  # a secret: never logged, only used to open dedicated connections
+        # A secret: never logged, only used to open dedicated connections. The server itself,
+        # never a pooler in transaction mode: those connections keep session state.
+        self._dsn = dsn
 
     @classmethod
-    async def connect(cls, dsn: str, *, size: int = 10, **server_settings: str) -> Database:
+    async def connect(
+        cls,
+        dsn: str,
+        *,
+        size: int = 10,
+        min_size: int = 1,
+        direct_dsn: str | None = None,
+        statement_cache_size: int = DEFAULT_STATEMENT_CACHE_SIZE,
+        **server_settings: str,
+    ) -> Database:
+        """A pool on `dsn`, which may be a pooler in transaction mode (PgBouncer): a pooled
+        connection carries no session state past its transaction. `direct_dsn` (default
+        `dsn`) reaches the server itself, for the connections that keep session state.
+        `statement_cache_size` 0 turns asyncpg's named prepared statements off, for a pooler
+        that does not keep them from one transaction to the next (PgBouncer before 1.21, or
+        without `max_prepared_statements`): each statement is then parsed unnamed, within
+        the one exchange PgBouncer keeps on one server."""
         try:
             pool = await asyncpg.create_pool(
                 dsn,
-                min_size=1,
+                min_size=min_size,
                 max_size=size,
+                statement_cache_size=statement_cache_size,
                 server_settings={"application_name": "inbox", **server_settings},
             )
         except (TimeoutError, OSError) as exc:
             raise DatabaseUnavailableError(
                 f"cannot reach the PostgreSQL server: {exc.__class__.__name__}: {exc}"
+            ) from exc
+        except asyncpg.TargetServerAttributeNotMatched as exc:
+            raise DatabaseUnavailableError(
+                "none of the servers the URL lists is a primary taking writes"
             ) from exc
         except asyncpg.InvalidCatalogNameError as exc:
             raise DatabaseUnavailableError(f"the database does not exist: {exc}") from exc
@@ -80,7 +115,7 @@ class Database:
             # asyncpg raises ValueError for a DSN it cannot parse; its text may contain the DSN.
             raise ConfigurationError("DATABASE_URL", "not a valid PostgreSQL URL") from exc
         assert pool is not None
-        return cls(pool, size, dsn)
+        return cls(pool, size, direct_dsn or dsn)
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Connection]:
@@ -125,12 +160,18 @@ class Database:
 
     @asynccontextmanager
     async def dedicated(self) -> AsyncIterator[asyncpg.Connection[asyncpg.Record]]:
-        """A connection outside the pool, for session state (advisory locks, LISTEN)."""
+        """A connection outside the pool, straight to the server (the direct address), for
+        session state: advisory locks held across transactions, LISTEN, migrations."""
         if self._dsn is None:
             raise DatabaseUnavailableError("no address to open a dedicated connection")
         try:
             conn = await asyncpg.connect(self._dsn)
-        except (OSError, asyncpg.PostgresError) as exc:
+        except ValueError as exc:
+            # Its text may contain the URL.
+            raise ConfigurationError(
+                "INBOX_DIRECT_DATABASE_URL", "not a valid PostgreSQL URL"
+            ) from exc
+        except (OSError, asyncpg.PostgresError, asyncpg.TargetServerAttributeNotMatched) as exc:
             raise DatabaseUnavailableError(
                 f"cannot open a connection: {exc.__class__.__name__}"
             ) from exc

@@ -9,7 +9,7 @@ from typing import Any
 
 from inbox.domain.clock import utc_now
 from inbox.domain.web import ANY, InboxFilters, InboxRow, SearchResults
-from inbox.store.database import Database
+from inbox.store.database import Database, Reads
 from inbox.store.thread_sql import (
     AWAITING_ANSWER_SQL,
     OPEN_STATUSES_SQL,
@@ -219,8 +219,9 @@ def _counts(row: Any) -> dict[str, int]:
 class PgInboxList:
     """The inbox list and what stands around it: counts, figures, search."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, reads: Reads | None = None) -> None:
         self._db = db
+        self._reads = reads or db  # search may read a moment behind: a replica's
 
     async def inbox(
         self,
@@ -265,7 +266,7 @@ class PgInboxList:
         return frozenset(row["team_id"] for row in rows)
 
     async def search(self, workspace_id: int, words: str, limit: int) -> SearchResults:
-        async with self._db.connection() as conn:
+        async with self._reads.connection() as conn:
             threads = await conn.fetch(SEARCH_THREADS, workspace_id, words, limit)
             customers = await conn.fetch(SEARCH_CUSTOMERS, workspace_id, words, limit)
         return SearchResults(

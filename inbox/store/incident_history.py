@@ -17,7 +17,7 @@ from inbox.domain.incident_history import ChartWindow, Counted, IncidentFacts
 from inbox.domain.web import InboxRow
 from inbox.store import incidents_sql
 from inbox.store.adoption import STARTED
-from inbox.store.database import Database
+from inbox.store.database import Reads
 from inbox.store.inbox_list import ROW_COLUMNS, ROW_JOINS, inbox_row
 from inbox.store.incidents import KEYWORD_GROUP_EFFECTS
 
@@ -92,7 +92,7 @@ LIMIT $3
 
 
 class PgIncidentHistory:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Reads) -> None:
         self._db = db
 
     async def complaint_counts(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from inbox.domain.sla import SlaReportRow
-from inbox.store.database import Database
+from inbox.store.database import Reads
 from inbox.store.thread_sql import AWAITING_ANSWER_SQL
 
 # The grouping column of each report dimension (a fixed list: nothing from the request
@@ -52,7 +52,7 @@ ORDER BY 1
 
 
 class PgSlaReports:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Reads) -> None:
         self._db = db
 
     async def report(
@@ -114,7 +114,7 @@ SELECT kind, count(*) AS n FROM sla_event WHERE workspace_id = $1 GROUP BY kind
 class PgSlaGauges:
     """What the metrics show of the SLA right now."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Reads) -> None:
         self._db = db
 
     async def gauges(self, workspace_id: int, now: datetime) -> dict[str, int]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from inbox.domain.clock import Clock
+from inbox.domain.replica import ReplicaState
 from inbox.usecases.admin import AdminServices
 from inbox.usecases.admin_preferences import ManageWorkspacePreferences
 from inbox.usecases.adoption import Adoption
@@ -68,3 +70,6 @@ class Services:
     # The agent's flow: several threads at once, and the status they set themselves.
     bulk: BulkActions
     set_status: SetStatus
+    # The read replica's lag and where reads that may be a moment behind go (for /metrics);
+    # None without a replica.
+    replica: Callable[[], Awaitable[ReplicaState]] | None = None

@@ -54,6 +54,19 @@ def test_the_cluster_has_a_database_a_pooler_a_proxy_two_web_processes_and_two_w
     assert services["pgbouncer"]["environment"]["POOL_MODE"] == "transaction"
 
 
+def test_the_pool_goes_through_pgbouncer_and_sessions_straight_to_postgresql(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    for name in INBOX_SERVICES:
+        environment = services[name]["environment"]
+        assert "@pgbouncer:6432/" in environment["DATABASE_URL"], name
+        assert "@postgres:5432/" in environment["INBOX_DIRECT_DATABASE_URL"], name
+        # PgBouncer in transaction mode keeps no named statement from one transaction to
+        # the next unless it is 1.21 or later with max_prepared_statements.
+        assert environment["INBOX_STATEMENT_CACHE_SIZE"] == "0", name
+        assert services[name]["depends_on"]["pgbouncer"] == {"condition": "service_healthy"}
+
+
 def test_the_schema_is_migrated_once_before_any_web_or_worker_starts(
     services: dict[str, dict[str, Any]],
 ) -> None:
@@ -98,7 +111,7 @@ def test_no_secret_is_written_in_the_compose_file(
 ) -> None:
     for name, service in services.items():
         for setting, value in service.get("environment", {}).items():
-            if setting == "DATABASE_URL":
+            if setting in ("DATABASE_URL", "INBOX_DIRECT_DATABASE_URL"):
                 password = value.split("://", 1)[1].split("@", 1)[0].split(":", 1)[1]
                 assert INTERPOLATED.match(password), f"{name}: {setting}"
             elif SECRET_NAME.search(setting) and not setting.endswith("_FILE"):

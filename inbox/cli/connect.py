@@ -10,7 +10,7 @@ import sys
 
 from pydantic import SecretStr
 
-from inbox.bootstrap import open_runtime, workspace_setup
+from inbox.bootstrap import Runtime, open_runtime, workspace_setup
 from inbox.cli.common import Commands, configured
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.network import Network
@@ -99,6 +99,7 @@ async def connect_x(settings: Settings, args: argparse.Namespace) -> None:
             account_settings,
             credentials.as_mapping(),
         )
+        await _record_connected(runtime, Network.X, args.user_id, handle)
     can = "read mentions and post replies" if credentials.can_post else "read mentions only"
     print(f"x account @{handle} ({args.user_id}) connected: it can {can}")
     if not credentials.can_post:
@@ -132,6 +133,7 @@ async def connect_mastodon(settings: Settings, args: argparse.Namespace) -> None
             account_settings,
             {"access_token": token},
         )
+        await _record_connected(runtime, Network.MASTODON, me.user_id, me.username)
     print(
         f"mastodon account @{me.username} on {me.instance} ({me.user_id}) connected: "
         "it can read mentions and post replies"
@@ -168,7 +170,21 @@ async def connect_bluesky(settings: Settings, args: argparse.Namespace) -> None:
             account_settings,
             credentials.as_mapping(),
         )
+        await _record_connected(runtime, Network.BLUESKY, signed_in.did, signed_in.handle)
     print(
         f"bluesky account @{signed_in.handle} ({signed_in.did}) connected: it can read "
         "mentions, replies and quotes and post replies"
+    )
+
+
+async def _record_connected(
+    runtime: Runtime, network: Network, external_id: str, handle: str
+) -> None:
+    """In the audit trail: the command line connected the account (its secrets stay out)."""
+    await runtime.services.audit.record_command(
+        runtime.default_workspace_id,
+        "account_connected",
+        "account",
+        f"{network.value}:{external_id}",
+        handle=handle,
     )

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from inbox.domain.audit import (
+    COMMAND_LINE,
     Actor,
     ActorKind,
     AuditEntry,
@@ -83,6 +84,21 @@ class AuditLog:
 
     async def record(self, entry: AuditEntry) -> None:
         await self._trail.record(entry)
+
+    async def record_command(
+        self, workspace_id: int, action: str, kind: str, object_id: object, **summary: object
+    ) -> None:
+        """A change made by a command run on the instance (`inbox token create`...)."""
+        await self._trail.record(
+            AuditEntry(
+                workspace_id,
+                COMMAND_LINE,
+                action,
+                kind,
+                None if object_id is None else str(object_id),
+                summary_of(**summary),
+            )
+        )
 
     async def read(
         self, session: WebSession, query: AuditQuery, before: int | None = None

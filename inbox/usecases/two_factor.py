@@ -127,8 +127,13 @@ class TwoFactor:
         return SecondStep.CODE if factor is not None and factor.confirmed else SecondStep.SETUP
 
     async def enrolment_for_pending(self, workspace_id: int, token: str) -> Enrolment:
-        """The secret a pending sign-in sets up (a new one each time it is asked for)."""
+        """The secret a pending sign-in sets up: the one it was shown already, if any (the
+        page shown again must not change what the person's authenticator has scanned)."""
         pending = await self._required_pending(workspace_id, token)
+        factor = await self._store.factor(workspace_id, pending.agent_id)
+        if factor is not None and not factor.confirmed:
+            secret = factor.secret.get_secret_value()
+            return Enrolment(secret, totp.provisioning_uri(secret, pending.email))
         return await self._begin(workspace_id, pending.agent_id, pending.email)
 
     async def finish_with_code(
@@ -173,6 +178,14 @@ class TwoFactor:
         if factor is not None and factor.confirmed:
             raise ConfigurationError("code", "two-factor sign-in is on already: turn it off first")
         return await self._begin(session.workspace_id, session.agent_id, account)
+
+    async def waiting(self, session: WebSession, account: str) -> Enrolment | None:
+        """The secret started and not confirmed yet (shown again beside a refused code)."""
+        factor = await self._store.factor(session.workspace_id, session.agent_id)
+        if factor is None or factor.confirmed:
+            return None
+        secret = factor.secret.get_secret_value()
+        return Enrolment(secret, totp.provisioning_uri(secret, account))
 
     async def confirm(self, session: WebSession, code: str) -> list[str]:
         """Turn it on with a first code; the recovery codes, to show once."""

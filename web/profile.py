@@ -41,7 +41,7 @@ async def _two_factor_page(
 ) -> web.Response:
     context: dict[str, Any] = {
         "session": session,
-        "status": await services_of(request).two_factor.status(session),
+        "two_factor": await services_of(request).two_factor.status(session),
         "error": error,
         "setup": setup,
         "codes": codes,

@@ -19,6 +19,7 @@ from inbox.domain.errors import ConfigurationError, PermissionDeniedError
 from inbox.usecases.two_factor import PENDING_LIFETIME, CodeRefusedError, SecondStep
 from inbox.usecases.web_auth import LoginRefusedError, TooManyAttemptsError
 from web.keys import WORKSPACE, services_of
+from web.qr import qr_svg
 from web.rendering import render
 from web.session import COOKIE, checked_form, home_of, required_session
 
@@ -125,7 +126,7 @@ async def _code_form(request: web.Request, *, error: str | None, status: int) ->
         )
     if step is SecondStep.SETUP:
         enrolment = await two_factor.enrolment_for_pending(workspace_id, token)
-        return render("login_code.html", status=status, error=error, setup=enrolment)
+        return render("login_code.html", status=status, error=error, setup=enrolment, qr_svg=qr_svg)
     return render("login_code.html", status=status, error=error, setup=None)
 
 

@@ -14,6 +14,7 @@ from inbox.domain.errors import ConfigurationError
 from inbox.domain.web import WebSession
 from inbox.usecases.two_factor import CodeRefusedError, Enrolment
 from web.keys import services_of
+from web.qr import qr_svg
 from web.rendering import render
 from web.session import checked_form, required_session
 
@@ -45,6 +46,7 @@ async def _two_factor_page(
         "error": error,
         "setup": setup,
         "codes": codes,
+        "qr_svg": qr_svg,
     }
     return render("me_two_factor.html", status=status, **context)
 

@@ -55,7 +55,7 @@ async def test_a_change_made_on_the_admin_pages_is_on_the_audit_page_escaped(
     assert status == 200
     assert XSS not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "<code>work_changed</code>" in html
+    assert 'data-action="work_changed"' in html
     assert "capacity" in html
     assert "8 → 4" in html  # before and after
 
@@ -75,14 +75,14 @@ async def test_the_page_goes_back_a_page_at_a_time_and_keeps_its_filters(
             AuditEntry(workspace_id, COMMAND_LINE, "routing_changed", "routing", "1")
         )
         _, first = await page(admin, f"{base}/admin/audit?action=team_changed")
-        assert first.count("<code>team_changed</code>") == PAGE_SIZE
-        assert "routing_changed</code>" not in first
+        assert first.count('data-action="team_changed"') == PAGE_SIZE
+        assert 'data-action="routing_changed"' not in first
         older = re.search(r'href="(/admin/audit\?[^"]+)">Older changes', first)
         assert older is not None
         link = older.group(1).replace("&amp;", "&")
         assert "action=team_changed" in link
         _, second = await page(admin, base + link)
-        assert second.count("<code>team_changed</code>") == 5
+        assert second.count('data-action="team_changed"') == 5
         assert "Older changes" not in second
 
 

@@ -135,7 +135,7 @@ async def test_the_right_code_signs_in_and_the_same_code_is_refused_a_second_tim
         await _password(browser, base, AGENT)
         status, _, html = await _code_step(browser, base, code)
         assert status == 401
-        assert "wrong or expired code" in html
+        assert "Wrong or expired code." in html
         assert COOKIE not in _cookies(browser)
 
 
@@ -147,7 +147,7 @@ async def test_a_wrong_code_is_refused_and_opens_no_session(base: str, agent_id:
         await _password(browser, base, AGENT)
         status, _, html = await _code_step(browser, base, wrong)
         assert status == 401
-        assert "wrong or expired code" in html
+        assert "Wrong or expired code." in html
         assert COOKIE not in _cookies(browser)
 
 
@@ -176,7 +176,7 @@ async def test_wrong_codes_count_with_the_password_and_are_throttled(
         # Even the right code waits: guessing cannot go on faster than passwords.
         status, _, html = await _code_step(browser, base, _code(secret, ahead=1))
         assert status == 429
-        assert "too many failed logins" in html
+        assert "Too many failed logins" in html
         assert COOKIE not in _cookies(browser)
 
 
@@ -198,7 +198,7 @@ async def test_turning_it_off_takes_a_code_and_then_the_password_is_enough(
         off = f"{base}/me/two-factor/off"
         status, _, html = await post(browser, off, {"code": "000000"}, f"{base}/me/two-factor")
         assert status == 400
-        assert "wrong or expired code" in html
+        assert "Wrong or expired code." in html
         status, where, _ = await post(browser, off, {"code": codes[0]}, f"{base}/me/two-factor")
         assert (status, where) == (303, "/me?saved=two-factor-off#two-factor")
     async with _browser() as browser:
@@ -242,8 +242,8 @@ async def test_an_admin_reset_ends_the_second_factor_and_is_in_the_audit_trail(
         status, where, _ = await post(admin, f"{person_page}/two-factor/reset", {}, person_page)
         assert (status, where) == (303, f"/admin/people/{agent_id}?notice=two-factor-reset")
         _, trail = await page(admin, f"{base}/admin/audit?action=two_factor_reset")
-        assert "<code>two_factor_reset</code>" in trail
-        assert f"person {agent_id}" in trail
+        assert 'data-action="two_factor_reset"' in trail
+        assert "person ana</td>" in trail  # named, not numbered
         assert "127.0.0.1" in trail
     async with _browser() as browser:
         assert await _password(browser, base, AGENT) == (303, "/inbox")  # the password alone

@@ -109,6 +109,8 @@ async def audit_page(request: web.Request) -> web.StreamResponse:
     context: dict[str, Any] = {
         "query": query,
         "people": people,
+        # A person the trail names is shown by name (as now), not by number.
+        "names": {str(p.agent_id): p.name for p in people},
         "actions": KNOWN_ACTIONS,
         "rows": [],
         "next_link": None,

@@ -92,7 +92,8 @@ def test_a_wrong_code_is_refused() -> None:
 
 def test_new_secrets_are_160_bits_of_base32_and_differ() -> None:
     first, second = totp.new_secret(), totp.new_secret()
-    assert len(first) == 32 and set(first) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+    assert len(first) == 32
+    assert set(first) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
     assert first != second
 
 

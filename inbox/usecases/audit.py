@@ -100,6 +100,27 @@ class AuditLog:
             )
         )
 
+    async def record_by_token(
+        self,
+        caller: Caller,
+        address: str | None,
+        action: str,
+        kind: str,
+        object_id: object,
+        **summary: object,
+    ) -> None:
+        """A change made through the API with `caller`'s token, from `address`."""
+        await self._trail.record(
+            AuditEntry(
+                caller.workspace_id,
+                token_actor(caller, address),
+                action,
+                kind,
+                None if object_id is None else str(object_id),
+                summary_of(**summary),
+            )
+        )
+
     async def read(
         self, session: WebSession, query: AuditQuery, before: int | None = None
     ) -> AuditPage:

@@ -140,3 +140,36 @@ def test_the_openapi_document_describes_the_audit_endpoint_for_admins() -> None:
     assert operation["x-roles"] == ["admin"]
     names = {parameter["name"] for parameter in operation["parameters"]}
     assert names == {"person", "action", "since", "until", "limit", "before"}
+
+
+async def test_a_change_through_the_api_names_its_token_and_address(
+    base: str, services: Services, workspace_id: int
+) -> None:
+    admin = await services.tokens.issue(workspace_id, "integration", Role.ADMIN)
+    headers = {"Authorization": f"Bearer {admin}"}
+    body = {"crm_url_template": "https://crm.example.com/c/{crm_id}", "agent_comparisons": True}
+    async with (
+        aiohttp.ClientSession() as api,
+        api.put(f"{base}/api/v1/admin/workspace-preferences", json=body, headers=headers) as put,
+    ):
+        assert put.status == 200
+    _, trail = await _api(base, admin, action="preferences_changed")
+    items = trail["items"]
+    assert isinstance(items, list)
+    (item,) = items
+    assert item["actor"]["kind"] == "token"
+    assert item["actor"]["name"].startswith("API token ")
+    assert item["address"] == "127.0.0.1"
+    assert item["summary"] == body
+
+
+async def test_preferences_saved_on_the_admin_page_are_recorded(base: str, admin_id: int) -> None:
+    workspaces = f"{base}/admin/workspaces"
+    async with logged_in(base, ADMIN) as admin:
+        status, _, _ = await post(
+            admin, f"{workspaces}/preferences", {"agent_comparisons": "1"}, workspaces
+        )
+        assert status == 303
+        _, html = await page(admin, f"{base}/admin/audit?action=preferences_changed")
+    assert 'data-action="preferences_changed"' in html
+    assert "agent comparisons" in html

@@ -43,6 +43,7 @@ KNOWN_ACTIONS = (
     "webhook_added",
     "webhook_removed",
     "workspace_created",
+    "preferences_changed",
     "token_created",
     "agent_saved",
     "account_registered",

@@ -20,7 +20,7 @@ from inbox.store.database import Connection, Database
 
 # Rows of a workspace are chained: appends wait for each other (a lock held to the end of
 # the transaction), so each reads the hash of the true last row.
-LOCK = "SELECT pg_advisory_xact_lock(hashtext('audit_entry'), $1::bigint::int)"
+LOCK = "SELECT pg_advisory_xact_lock(hashtext('audit_entry'), hashtext($1::bigint::text))"
 LAST = """
 SELECT row_hash FROM audit_entry WHERE workspace_id = $1 ORDER BY id DESC LIMIT 1
 """

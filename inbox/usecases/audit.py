@@ -20,7 +20,7 @@ from inbox.domain.audit import (
     AuditRow,
     summary_of,
 )
-from inbox.domain.errors import ConfigurationError, PermissionDeniedError
+from inbox.domain.errors import ConfigurationError, InboxError, PermissionDeniedError
 from inbox.domain.people import Role
 from inbox.domain.web import WebSession
 from inbox.ports.audit import AuditTrail
@@ -51,6 +51,19 @@ def entry_by(
         None if object_id is None else str(object_id),
         summary_of(**summary),
     )
+
+
+class BrokenAuditTrailError(InboxError):
+    """A row of the trail no longer matches the chain: it, or a row before it, was altered or
+    removed."""
+
+    def __init__(self, workspace_id: int, entry_id: int) -> None:
+        super().__init__(
+            f"the audit trail of workspace {workspace_id} is broken at row {entry_id}: "
+            "that row, or one just before it, was altered or removed"
+        )
+        self.workspace_id = workspace_id
+        self.entry_id = entry_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,9 +152,11 @@ class AuditLog:
             raise ConfigurationError("limit", f"1 to {LARGEST_PAGE}")
         return await self._page(caller.workspace_id, query.checked("UTC"), before, size)
 
-    async def first_broken(self, workspace_id: int) -> int | None:
-        """The first row whose chain does not hold (see AuditTrail), or None."""
-        return await self._trail.first_broken(workspace_id)
+    async def verify(self, workspace_id: int) -> None:
+        """BrokenAuditTrailError naming the first row whose chain does not hold."""
+        broken = await self._trail.first_broken(workspace_id)
+        if broken is not None:
+            raise BrokenAuditTrailError(workspace_id, broken)
 
     async def _page(
         self, workspace_id: int, where: AuditFilter, before: int | None, size: int

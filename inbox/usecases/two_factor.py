@@ -20,6 +20,7 @@ from enum import StrEnum
 from pydantic import SecretStr
 
 from inbox.domain import totp
+from inbox.domain.audit import COMMAND_LINE, AuditEntry
 from inbox.domain.clock import Clock, utc_now
 from inbox.domain.errors import ConfigurationError, InboxError, NotFoundError
 from inbox.domain.web import AgentLogin, WebSession
@@ -222,6 +223,18 @@ class TwoFactor:
         entry = entry_by(session, "two_factor_reset", "person", agent_id)
         if not await self._store.remove(session.workspace_id, agent_id, entry):
             raise NotFoundError("second factor of person", agent_id)
+
+    async def reset_by_command_line(self, workspace_id: int, email: str) -> None:
+        """The same, by whoever runs the command on the instance: the way back in for a
+        workspace's last admin who lost their authenticator and their codes."""
+        login = await self._logins.person(workspace_id, email)
+        if login is None:
+            raise NotFoundError("person", email)
+        entry = AuditEntry(
+            workspace_id, COMMAND_LINE, "two_factor_reset", "person", str(login.agent_id)
+        )
+        if not await self._store.remove(workspace_id, login.agent_id, entry):
+            raise NotFoundError("second factor of person", email)
 
     async def required(self, session: WebSession) -> bool:
         return await self._store.required(session.workspace_id)

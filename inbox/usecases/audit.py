@@ -135,13 +135,17 @@ class AuditLog:
         )
 
     async def read(
-        self, session: WebSession, query: AuditQuery, before: int | None = None
+        self,
+        session: WebSession,
+        query: AuditQuery,
+        before: int | None = None,
+        size: int = PAGE_SIZE,
     ) -> AuditPage:
         """A page of the session's workspace trail, newest first; admins only."""
         if Role.ADMIN not in session.roles:
             raise PermissionDeniedError("the audit trail is for admins")
         where = query.checked(session.time_zone)
-        return await self._page(session.workspace_id, where, before, PAGE_SIZE)
+        return await self._page(session.workspace_id, where, before, size)
 
     async def read_for(
         self, caller: Caller, query: AuditQuery, before: int | None = None, size: int = PAGE_SIZE

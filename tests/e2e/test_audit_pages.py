@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 import aiohttp
@@ -13,7 +15,7 @@ from inbox.domain.people import Role
 from inbox.store.audit import PgAuditTrail
 from inbox.store.database import Database
 from inbox.store.workspaces import PgWorkspaceStore
-from inbox.usecases.audit import PAGE_SIZE
+from inbox.usecases.audit import LARGEST_PAGE, PAGE_SIZE
 from inbox.usecases.services import Services
 from tests.e2e.test_admin_pages import ADMIN, XSS, logged_in, page, person, post
 from web.openapi import document
@@ -173,3 +175,28 @@ async def test_preferences_saved_on_the_admin_page_are_recorded(base: str, admin
         _, html = await page(admin, f"{base}/admin/audit?action=preferences_changed")
     assert 'data-action="preferences_changed"' in html
     assert "agent comparisons" in html
+
+
+async def test_the_csv_export_holds_every_row_the_filters_keep_with_formulas_quoted(
+    base: str, admin_id: int, db: Database, workspace_id: int
+) -> None:
+    trail = PgAuditTrail(db)
+    for n in range(LARGEST_PAGE + 3):
+        await trail.record(AuditEntry(workspace_id, COMMAND_LINE, "team_changed", "team", str(n)))
+    await trail.record(
+        AuditEntry(workspace_id, COMMAND_LINE, "team_created", "team", "=HYPERLINK(1)")
+    )
+    async with logged_in(base, ADMIN) as admin:
+        _, html = await page(admin, f"{base}/admin/audit?action=team_changed")
+        link = re.search(r'href="([^"]+)" download', html)
+        assert link is not None
+        async with admin.get(base + link.group(1).replace("&amp;", "&")) as answer:
+            assert answer.status == 200
+            assert answer.headers["Content-Type"].startswith("text/csv")
+            rows = list(csv.reader(io.StringIO(await answer.text())))
+        assert rows[0][:6] == ["id", "at", "actor_kind", "actor_id", "actor", "action"]
+        assert len(rows) == 1 + LARGEST_PAGE + 3
+        assert {row[5] for row in rows[1:]} == {"team_changed"}
+        async with admin.get(f"{base}/admin/audit?action=team_created&format=csv") as answer:
+            created = list(csv.reader(io.StringIO(await answer.text())))
+        assert created[1][7] == "'=HYPERLINK(1)"

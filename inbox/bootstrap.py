@@ -47,6 +47,7 @@ from inbox.store.admin_people import PgPeopleAdmin, PgTeamAdmin
 from inbox.store.admin_webhooks import KeyOnFirstUseWebhookStore
 from inbox.store.admin_workspaces import PgWorkspaceDirectory, PgWorkspacePreferences
 from inbox.store.adoption import PgAdoptionQuery
+from inbox.store.audit import PgAuditTrail
 from inbox.store.bulk import PgBulkStore
 from inbox.store.canned import PgCannedStore
 from inbox.store.community import PgCommunityAnswers
@@ -78,6 +79,7 @@ from inbox.store.sla_settings import PgSlaQuery, PgSlaSettingsStore
 from inbox.store.sla_timer import PgShiftReports, PgSlaTimerStore
 from inbox.store.threads import PgThreadQuery
 from inbox.store.tokens import PgTokenStore
+from inbox.store.two_factor import PgTwoFactor
 from inbox.store.web_sessions import PgWebSessions
 from inbox.store.webhooks import PgWebhookStore
 from inbox.store.workspaces import PgWorkspaceStore
@@ -96,6 +98,7 @@ from inbox.usecases.admin_webhooks import AdminWebhooks
 from inbox.usecases.admin_workspaces import ManageWorkspaces
 from inbox.usecases.adoption import Adoption
 from inbox.usecases.assignment import AssignWaiting, ClaimNext, ReassignStale
+from inbox.usecases.audit import AuditLog
 from inbox.usecases.bulk import BulkActions
 from inbox.usecases.canned import CannedResponses
 from inbox.usecases.channels import ListChannels
@@ -134,6 +137,7 @@ from inbox.usecases.sla_timer import SlaTimer
 from inbox.usecases.threads import ListThreads
 from inbox.usecases.time_zones import TeamTimeZones
 from inbox.usecases.tokens import ApiTokens
+from inbox.usecases.two_factor import TwoFactor
 from inbox.usecases.web_auth import WebLogins
 from inbox.usecases.web_pages import InboxPages
 from inbox.usecases.webhooks import DeliverWebhooks, ManageWebhooks
@@ -188,6 +192,9 @@ def build_services(
     # Seats freed (a thread closed or handed over, someone back) go to waiting threads.
     waiting = AssignWaiting(PgRoutingStore(db), routing, clock=utc_now)
     close = CloseWithoutReply(PgSlaSettingsStore(db), clocks, clock=utc_now, waiting=waiting)
+    web_logins = WebLogins(
+        PgWebSessions(db), passwords, clock=utc_now, zones=TeamTimeZones(PgSlaQuery(db), clocks)
+    )
     return Services(
         # Rules and assignment first: a rule's priority or "no reply needed" is what the
         # clocks then see, in the same transaction. Incident links before the clocks too: a
@@ -221,9 +228,7 @@ def build_services(
             utc_now,
         ),
         community_answers=CommunityAnswers(PgCommunityAnswers(db), utc_now),
-        web_logins=WebLogins(
-            PgWebSessions(db), passwords, clock=utc_now, zones=TeamTimeZones(PgSlaQuery(db), clocks)
-        ),
+        web_logins=web_logins,
         inbox_pages=InboxPages(PgInboxPages(db, reads), media=media_links, waiting=waiting),
         live=live,
         canned=CannedResponses(PgCannedStore(db)),
@@ -238,6 +243,8 @@ def build_services(
         clock=utc_now,
         bulk=BulkActions(PgBulkStore(db), close, waiting, clock=utc_now),
         set_status=SetStatus(PgRoutingStore(db), waiting),
+        two_factor=TwoFactor(PgTwoFactor(db, box), web_logins, passwords, clock=utc_now),
+        audit=AuditLog(PgAuditTrail(db)),
         replica=replica.state if replica is not None else None,
     )
 
@@ -251,17 +258,19 @@ def _admin_services(
 ) -> AdminServices:
     sla = SaveSlaSettings(PgSlaSettingsStore(db), clocks)
     teams = PgTeamAdmin(db)
+    trail = PgAuditTrail(db)
     return AdminServices(
-        workspaces=ManageWorkspaces(PgWorkspaceDirectory(db)),
+        workspaces=ManageWorkspaces(PgWorkspaceDirectory(db), trail),
         people=ManagePeople(PgPeopleAdmin(db), teams, passwords),
-        teams=ManageTeams(teams),
-        calendars=ManageCalendars(sla, clock=utc_now),
-        sla=ManageSlaPolicies(sla, teams),
-        routing=ManageRouting(RoutingSettings(PgRoutingStore(db))),
+        teams=ManageTeams(teams, trail),
+        calendars=ManageCalendars(sla, trail, clock=utc_now),
+        sla=ManageSlaPolicies(sla, teams, trail),
+        routing=ManageRouting(RoutingSettings(PgRoutingStore(db)), trail),
         canned=ManageCanned(CannedResponses(PgCannedStore(db))),
-        accounts=ManageAccounts(ListChannels(PgChannelQuery(db)), PgAccountAdmin(db, keys)),
+        accounts=ManageAccounts(ListChannels(PgChannelQuery(db)), PgAccountAdmin(db, keys), trail),
         webhooks=AdminWebhooks(
-            ManageWebhooks(KeyOnFirstUseWebhookStore(db, keys), CheckedDestinations(egress))
+            ManageWebhooks(KeyOnFirstUseWebhookStore(db, keys), CheckedDestinations(egress)),
+            trail,
         ),
     )
 

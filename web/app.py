@@ -20,6 +20,7 @@ from inbox.usecases.inbound_webhooks import ReceiveWebhooks
 from inbox.usecases.services import Services
 from web.admin import add_admin_pages
 from web.admin.api import add_admin_api
+from web.api.audit import add_audit_api
 from web.api.replies import add_reply_api
 from web.api.reports import add_report_api
 from web.api.settings import add_settings_api
@@ -60,6 +61,7 @@ def _api_app(inbound: ReceiveWebhooks | None) -> web.Application:
     add_settings_api(api)
     add_report_api(api)
     add_admin_api(api)
+    add_audit_api(api)
     add_openapi(api)
     add_inbound_webhooks(api, inbound)
     return api

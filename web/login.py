@@ -1,22 +1,32 @@
 """Logging in and out, and the site's front door.
 
 The login form is refused from another origin; the session cookie is HttpOnly, SameSite=Lax,
-and Secure unless the site is served on loopback over plain HTTP.
+and Secure unless the site is served on loopback over plain HTTP. Where the person has a
+second factor (or the workspace requires one), the password yields no session: only a
+pending sign-in, in a cookie of its own scoped to /login, which the code page turns into a
+session (see inbox.usecases.two_factor).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from aiohttp import web
 from pydantic import SecretStr
 
 from inbox.domain.egress import is_loopback_host
-from inbox.domain.errors import PermissionDeniedError
+from inbox.domain.errors import ConfigurationError, PermissionDeniedError
+from inbox.usecases.two_factor import PENDING_LIFETIME, CodeRefusedError, SecondStep
 from inbox.usecases.web_auth import LoginRefusedError, TooManyAttemptsError
 from web.keys import WORKSPACE, services_of
+from web.qr import qr_svg
 from web.rendering import render
 from web.session import COOKIE, checked_form, home_of, required_session
 
 SESSION_HOURS = 12
+# The second step's page, and the cookie of the sign-in waiting there (sent nowhere else).
+CODE_PATH = "/login/code"
+PENDING_COOKIE = "inbox_pending_login"
 
 
 def _loopback(request: web.Request) -> bool:
@@ -43,16 +53,35 @@ async def login(request: web.Request) -> web.StreamResponse:
     address = request.remote or "unknown"
     # A refused login is the form again, saying why: not an error page.
     try:
-        token, session = await services_of(request).web_logins.login(
+        signed = await services_of(request).two_factor.sign_in(
             request.config_dict[WORKSPACE], email, password, address
         )
     except LoginRefusedError as exc:
         return render("login.html", status=401, error=str(exc), email=email)
     except TooManyAttemptsError as exc:
-        refused = render("login.html", status=429, error=str(exc), email=email)
-        refused.headers["Retry-After"] = str(exc.retry_after)
-        return refused
-    response = web.HTTPSeeOther(home_of(session))
+        return _throttled("login.html", exc, email=email)
+    if signed.session is None:
+        response = web.HTTPSeeOther(CODE_PATH)
+        response.set_cookie(
+            PENDING_COOKIE,
+            signed.token,
+            httponly=True,
+            samesite="Strict",
+            secure=request.secure or not _loopback(request),
+            path=CODE_PATH,
+            max_age=int(PENDING_LIFETIME.total_seconds()),
+        )
+        raise response
+    raise _signed_in(request, signed.token, home_of(signed.session))
+
+
+def _signed_in(request: web.Request, token: str, where: str) -> web.HTTPSeeOther:
+    response = web.HTTPSeeOther(where)
+    _set_session_cookie(request, response, token)
+    return response
+
+
+def _set_session_cookie(request: web.Request, response: web.StreamResponse, token: str) -> None:
     response.set_cookie(
         COOKIE,
         token,
@@ -62,7 +91,68 @@ async def login(request: web.Request) -> web.StreamResponse:
         path="/",
         max_age=SESSION_HOURS * 3600,
     )
-    raise response
+    response.del_cookie(PENDING_COOKIE, path=CODE_PATH)
+
+
+def _throttled(template: str, exc: TooManyAttemptsError, **context: Any) -> web.Response:
+    refused = render(template, status=429, error=str(exc), **context)
+    refused.headers["Retry-After"] = str(exc.retry_after)
+    return refused
+
+
+async def code_page(request: web.Request) -> web.StreamResponse:
+    """The second step: a code, or (where the workspace requires a second factor and the
+    person has none) setting one up."""
+    return await _code_form(request, error=None, status=200)
+
+
+async def _code_form(request: web.Request, *, error: str | None, status: int) -> web.Response:
+    workspace_id = request.config_dict[WORKSPACE]
+    token = request.cookies.get(PENDING_COOKIE, "")
+    two_factor = services_of(request).two_factor
+    step = await two_factor.pending_step(workspace_id, token)
+    if step is None:
+        return render(
+            "login.html",
+            status=401,
+            error="the sign-in has expired: enter your password again",
+            email="",
+        )
+    if step is SecondStep.SETUP:
+        enrolment = await two_factor.enrolment_for_pending(workspace_id, token)
+        return render("login_code.html", status=status, error=error, setup=enrolment, qr_svg=qr_svg)
+    return render("login_code.html", status=status, error=error, setup=None)
+
+
+async def submit_code(request: web.Request) -> web.StreamResponse:
+    if not _same_origin(request):
+        raise PermissionDeniedError("log in from this site's own page")
+    form = await request.post()
+    code = str(form.get("code", ""))[:100]
+    workspace_id = request.config_dict[WORKSPACE]
+    token = request.cookies.get(PENDING_COOKIE, "")
+    address = request.remote or "unknown"
+    two_factor = services_of(request).two_factor
+    step = await two_factor.pending_step(workspace_id, token)
+    try:
+        if step is SecondStep.SETUP:
+            opened, session, codes = await two_factor.finish_with_setup(
+                workspace_id, token, code, address
+            )
+            shown = render("recovery_codes.html", codes=codes, next=home_of(session))
+            _set_session_cookie(request, shown, opened)
+            return shown
+        opened, session = await two_factor.finish_with_code(workspace_id, token, code, address)
+    except LoginRefusedError as exc:
+        return render("login.html", status=401, error=str(exc), email="")
+    except TooManyAttemptsError as exc:
+        refused = await _code_form(request, error=str(exc), status=429)
+        refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
+    except (CodeRefusedError, ConfigurationError) as exc:
+        reason = exc.reason if isinstance(exc, ConfigurationError) else str(exc)
+        return await _code_form(request, error=reason, status=401)
+    raise _signed_in(request, opened, home_of(session))
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
@@ -84,4 +174,6 @@ def add_login_pages(app: web.Application, default_workspace: int) -> None:
     app.router.add_get("/", home)
     app.router.add_get("/login", login_page)
     app.router.add_post("/login", login)
+    app.router.add_get(CODE_PATH, code_page)
+    app.router.add_post(CODE_PATH, submit_code)
     app.router.add_post("/logout", logout)

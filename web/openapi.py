@@ -68,7 +68,51 @@ EDITORS = ("agent", "lead", "admin")
 MONITORS = ("lead", "ops", "admin")
 LEADS = ("lead", "admin")
 
+AUDIT_ROW = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "at": {"type": "string", "format": "date-time"},
+        "actor": {
+            "type": "object",
+            "description": "kind: person, token or command_line; id: the agent's or token's",
+        },
+        "action": {"type": "string"},
+        "object": {"type": "object", "description": "kind and id of what was changed"},
+        "summary": {"type": "object", "description": "before/after; never secrets or texts"},
+        "address": {"type": ["string", "null"]},
+    },
+}
+
+
+def _audit_operation() -> dict[str, Any]:
+    operation = _operation(
+        "The workspace's audit trail: who changed what, newest first",
+        ("admin",),
+        parameters=[
+            _query("person", {"type": "integer", "description": "changes by this agent"}),
+            _query("action", {"type": "string", "description": "e.g. roles_changed"}),
+            _query("since", {"type": "string", "format": "date", "description": "UTC day"}),
+            _query("until", {"type": "string", "format": "date", "description": "included"}),
+            _query("limit", {"type": "integer", "minimum": 1, "maximum": 200}),
+            _query("before", {"type": "integer", "description": "next_before of the last page"}),
+        ],
+    )
+    operation["responses"]["200"] = _answer(
+        "a page of rows, and next_before (null on the last page)",
+        {
+            "type": "object",
+            "properties": {
+                "items": {"type": "array", "items": AUDIT_ROW},
+                "next_before": {"type": ["integer", "null"]},
+            },
+        },
+    )
+    return operation
+
+
 PATHS: dict[str, dict[str, Any]] = {
+    "/api/v1/audit": {"get": _audit_operation()},
     "/api/v1/threads": {
         "get": _operation(
             "Threads of the workspace, newest first",

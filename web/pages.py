@@ -216,6 +216,7 @@ async def my_dashboard(request: web.Request) -> web.Response:
         rows=rows_html(mine, instant, zone=session.time_zone),
         notifications=told,
         saved=request.query.get("saved", ""),
+        two_factor=await services.two_factor.status(session),
     )
 
 

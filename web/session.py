@@ -6,6 +6,7 @@ session's CSRF token (masked in each page, see web.csrf), compared in constant t
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from aiohttp import web
@@ -24,7 +25,10 @@ SESSION = web.RequestKey("session", WebSession)
 
 async def current_session(request: web.Request) -> WebSession | None:
     token = request.cookies.get(COOKIE, "")
-    return await services_of(request).web_logins.session(token) if token else None
+    session = await services_of(request).web_logins.session(token) if token else None
+    if session is None:
+        return None
+    return dataclasses.replace(session, address=request.remote)
 
 
 async def required_session(request: web.Request) -> WebSession:

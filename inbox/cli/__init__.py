@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from inbox.cli import (
     accounts,
     agents,
+    audit,
     classify,
     connect,
     ingest,
@@ -47,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     routing_settings.register(commands)
     sla_settings.register(commands)
     connect.register(commands)
+    audit.register(commands)
     return parser
 
 

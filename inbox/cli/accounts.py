@@ -33,4 +33,11 @@ async def _register(settings: Settings, network: Network, external_id: str, hand
         account = await workspace_setup(runtime).accounts.register(
             runtime.default_workspace_id, network, external_id, handle
         )
+        await runtime.services.audit.record_command(
+            runtime.default_workspace_id,
+            "account_registered",
+            "account",
+            f"{network.value}:{external_id}",
+            handle=handle,
+        )
     print(f"account {account.network.value}:{account.handle} ({account.external_id}) registered")

@@ -51,6 +51,16 @@ async def _save(settings: Settings, args: argparse.Namespace) -> None:
             args.team,
             password=password,
         )
+        await runtime.services.audit.record_command(
+            runtime.default_workspace_id,
+            "agent_saved",
+            "person",
+            saved.agent_id,
+            email=saved.email,
+            roles=list(saved.roles),
+            teams=list(saved.teams),
+            password_set=password is not None,
+        )
     print(
         f"agent {saved.email} (id {saved.agent_id}) saved: roles {', '.join(saved.roles)}"
         + (f"; teams {', '.join(saved.teams)}" if saved.teams else "")

@@ -181,3 +181,11 @@ async def _connect(
         await workspace_setup(runtime).accounts.connect(
             runtime.default_workspace_id, network, external_id, handle, account_settings, secrets
         )
+        # In the audit trail: the command line connected the account (its secrets stay out).
+        await runtime.services.audit.record_command(
+            runtime.default_workspace_id,
+            "account_connected",
+            "account",
+            f"{network.value}:{external_id}",
+            handle=handle,
+        )

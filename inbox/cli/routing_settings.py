@@ -69,4 +69,12 @@ async def _save(settings: Settings, document: Document) -> None:
             document["lexicon"],
             document["rules"],
         )
+        rules = document["rules"].get("rules")
+        await runtime.services.audit.record_command(
+            runtime.default_workspace_id,
+            "routing_imported",
+            "routing",
+            version,
+            rules=len(rules) if isinstance(rules, list) else 0,
+        )
     print(f"routing version {version} saved")

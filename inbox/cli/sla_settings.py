@@ -62,6 +62,14 @@ async def _save(settings: Settings, document: dict[str, dict[str, object]]) -> N
         version, replanned = await runtime.services.sla_settings(
             runtime.default_workspace_id, document["calendars"], document["policies"]
         )
+        await runtime.services.audit.record_command(
+            runtime.default_workspace_id,
+            "sla_settings_imported",
+            "sla_settings",
+            version,
+            calendars=sorted(document["calendars"]),
+            clocks_replanned=replanned,
+        )
     print(f"SLA settings version {version} saved; {replanned} threads' running clocks re-planned")
 
 

@@ -29,5 +29,9 @@ def _create(args: argparse.Namespace, settings: Settings) -> None:
 
 async def _issue(settings: Settings, name: str, role: Role, agent: str | None) -> None:
     async with open_runtime(settings) as runtime:
-        token = await runtime.services.tokens.issue(runtime.default_workspace_id, name, role, agent)
+        workspace_id = runtime.default_workspace_id
+        token = await runtime.services.tokens.issue(workspace_id, name, role, agent)
+        await runtime.services.audit.record_command(
+            workspace_id, "token_created", "token", None, name=name, role=role, agent=agent
+        )
     print(token)

@@ -78,6 +78,14 @@ async def webhook(settings: Settings, args: argparse.Namespace) -> None:
         match args.webhook_command:
             case "add":
                 hook, secret = await webhooks.add(workspace_id, args.url, args.event)
+                await runtime.services.audit.record_command(
+                    workspace_id,
+                    "webhook_added",
+                    "webhook",
+                    hook.id,
+                    url=hook.shown_url,
+                    events=list(hook.events),
+                )
                 print(f"webhook {hook.id} posts {', '.join(hook.events)} to {hook.shown_url}")
                 print(f"signing secret (shown once): {secret.get_secret_value()}")
             case "list":
@@ -89,6 +97,9 @@ async def webhook(settings: Settings, args: argparse.Namespace) -> None:
                     )
             case "remove":
                 await webhooks.remove(workspace_id, args.id)
+                await runtime.services.audit.record_command(
+                    workspace_id, "webhook_removed", "webhook", args.id
+                )
                 print(f"webhook {args.id} removed")
 
 

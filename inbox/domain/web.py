@@ -36,6 +36,8 @@ class WebSession:
     chosen_time_zone: str | None = None
     # Their status and shift as routing sees them now (the rail shows it).
     presence: Presence = field(default_factory=Presence)
+    # The client address of the request being served (the audit trail records it).
+    address: str | None = None
 
     def has(self, *roles: Role) -> bool:
         return bool(self.roles & set(roles))

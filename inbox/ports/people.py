@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import SecretStr
 
+from inbox.domain.audit import AuditEntry
 from inbox.domain.login_throttle import LoginAttempt, LoginThrottle
 from inbox.domain.network import Network, NetworkAccount
 from inbox.domain.people import Role
@@ -179,26 +180,50 @@ class PeopleAdminStore(Protocol):
 
     async def person(self, workspace_id: int, agent_id: int) -> PersonRecord | None: ...
 
-    async def add(self, workspace_id: int, person: NewPerson) -> int:
-        """The new person's id; ConfigurationError("email") when someone has the address."""
+    async def add(
+        self, workspace_id: int, person: NewPerson, *, audit: AuditEntry | None = None
+    ) -> int:
+        """The new person's id; ConfigurationError("email") when someone has the address.
+        `audit` (its object id set to the new person's) is appended in the same transaction,
+        as it is by every change below."""
         ...
 
     async def save_work(
-        self, workspace_id: int, agent_id: int, name: str, work: WorkProfile
+        self,
+        workspace_id: int,
+        agent_id: int,
+        name: str,
+        work: WorkProfile,
+        *,
+        audit: AuditEntry | None = None,
     ) -> bool:
         """Name, teams, capacity, languages, networks, topics, shift; False if nobody."""
         ...
 
     async def save_roles(
-        self, workspace_id: int, agent_id: int, roles: frozenset[Role]
+        self,
+        workspace_id: int,
+        agent_id: int,
+        roles: frozenset[Role],
+        *,
+        audit: AuditEntry | None = None,
     ) -> bool: ...
 
-    async def set_active(self, workspace_id: int, agent_id: int, active: bool) -> bool:
+    async def set_active(
+        self, workspace_id: int, agent_id: int, active: bool, *, audit: AuditEntry | None = None
+    ) -> bool:
         """Deactivating ends the person's web sessions and revokes their API tokens, in the
         same transaction; their threads, notes and history stay."""
         ...
 
-    async def set_password_hash(self, workspace_id: int, agent_id: int, password_hash: str) -> bool:
+    async def set_password_hash(
+        self,
+        workspace_id: int,
+        agent_id: int,
+        password_hash: str,
+        *,
+        audit: AuditEntry | None = None,
+    ) -> bool:
         """A new password ends the person's web sessions."""
         ...
 

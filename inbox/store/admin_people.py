@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import asyncpg
 
+from inbox.domain.audit import AuditEntry
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.people import Role
 from inbox.domain.workspace_settings import NewPerson, PersonRecord, TeamProfile, WorkProfile
+from inbox.store.audit import append
 from inbox.store.database import Connection, Database
 
 PEOPLE = """
@@ -111,6 +114,11 @@ async def _join_teams(
     await conn.execute(JOIN_TEAMS, workspace_id, agent_id, list(teams))
 
 
+async def _audited(conn: Connection, audit: AuditEntry | None) -> None:
+    if audit is not None:
+        await append(conn, audit)
+
+
 class PgPeopleAdmin:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -123,7 +131,9 @@ class PgPeopleAdmin:
         row = await self._db.fetchrow(PEOPLE, workspace_id, agent_id)
         return None if row is None else _person(row)
 
-    async def add(self, workspace_id: int, person: NewPerson) -> int:
+    async def add(
+        self, workspace_id: int, person: NewPerson, *, audit: AuditEntry | None = None
+    ) -> int:
         try:
             async with self._db.transaction() as conn:
                 agent_id = int(
@@ -138,12 +148,20 @@ class PgPeopleAdmin:
                     )
                 )
                 await _join_teams(conn, workspace_id, agent_id, person.work.teams)
+                if audit is not None:
+                    await append(conn, dataclasses.replace(audit, object_id=str(agent_id)))
         except asyncpg.UniqueViolationError as exc:
             raise ConfigurationError("email", f"{person.email} has an account already") from exc
         return agent_id
 
     async def save_work(
-        self, workspace_id: int, agent_id: int, name: str, work: WorkProfile
+        self,
+        workspace_id: int,
+        agent_id: int,
+        name: str,
+        work: WorkProfile,
+        *,
+        audit: AuditEntry | None = None,
     ) -> bool:
         async with self._db.transaction() as conn:
             found = await conn.fetchval(
@@ -152,28 +170,50 @@ class PgPeopleAdmin:
             if found is None:
                 return False
             await _join_teams(conn, workspace_id, agent_id, work.teams)
+            await _audited(conn, audit)
         return True
 
-    async def save_roles(self, workspace_id: int, agent_id: int, roles: frozenset[Role]) -> bool:
-        async with self._db.connection() as conn:
+    async def save_roles(
+        self,
+        workspace_id: int,
+        agent_id: int,
+        roles: frozenset[Role],
+        *,
+        audit: AuditEntry | None = None,
+    ) -> bool:
+        async with self._db.transaction() as conn:
             found = await conn.fetchval(
                 SAVE_ROLES, workspace_id, agent_id, sorted(r.value for r in roles)
             )
+            if found is not None:
+                await _audited(conn, audit)
         return found is not None
 
-    async def set_active(self, workspace_id: int, agent_id: int, active: bool) -> bool:
+    async def set_active(
+        self, workspace_id: int, agent_id: int, active: bool, *, audit: AuditEntry | None = None
+    ) -> bool:
         async with self._db.transaction() as conn:
             found = await conn.fetchval(SET_ACTIVE, workspace_id, agent_id, active)
             if found is not None and not active:
                 await conn.execute(END_SESSIONS, workspace_id, agent_id)
                 await conn.execute(REVOKE_TOKENS, workspace_id, agent_id)
+            if found is not None:
+                await _audited(conn, audit)
         return found is not None
 
-    async def set_password_hash(self, workspace_id: int, agent_id: int, password_hash: str) -> bool:
+    async def set_password_hash(
+        self,
+        workspace_id: int,
+        agent_id: int,
+        password_hash: str,
+        *,
+        audit: AuditEntry | None = None,
+    ) -> bool:
         async with self._db.transaction() as conn:
             found = await conn.fetchval(SET_HASH, workspace_id, agent_id, password_hash)
             if found is not None:
                 await conn.execute(END_SESSIONS, workspace_id, agent_id)
+                await _audited(conn, audit)
         return found is not None
 
 

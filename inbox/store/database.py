@@ -55,6 +55,8 @@ class Reads(Protocol):
 
     def connection(self) -> AbstractAsyncContextManager[Connection]: ...
 
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]: ...
+
 
 class Database:
     """An asyncpg pool behind a semaphore of the pool's size.

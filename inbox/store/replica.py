@@ -15,6 +15,9 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+import asyncpg
 
 from inbox.domain.errors import DatabaseUnavailableError
 from inbox.domain.replica import ReplicaState
@@ -70,6 +73,10 @@ class ReplicaReads:
             if conn is None:
                 conn = await stack.enter_async_context(self._primary.connection())
             yield conn
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        async with self.connection() as conn:
+            return await conn.fetch(query, *args)
 
     async def state(self) -> ReplicaState:
         """The replica's lag and where reads go, measured at most once a second."""

@@ -2,7 +2,8 @@
 
 Admins may do everything. Leads run the team day to day: teams and skills, calendars, SLA
 policies, routing rules, canned responses, and people's work profiles (teams, capacity,
-languages, shifts), but not roles, passwords, accounts, webhooks or workspaces. Agents,
+languages, shifts), but not roles, passwords, second factors, accounts, webhooks, workspaces
+or the audit trail. Agents,
 community members and ops have no admin section at all.
 """
 
@@ -25,6 +26,7 @@ class Section(StrEnum):
     CANNED = "canned"
     ACCOUNTS = "accounts"
     WEBHOOKS = "webhooks"
+    AUDIT = "audit"
 
 
 ADMINS = frozenset({Role.ADMIN})
@@ -41,6 +43,7 @@ SECTION_ROLES: dict[Section, frozenset[Role]] = {
     Section.CANNED: RUNNING_THE_TEAM,
     Section.ACCOUNTS: ADMINS,
     Section.WEBHOOKS: ADMINS,
+    Section.AUDIT: ADMINS,
 }
 
 

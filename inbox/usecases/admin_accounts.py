@@ -17,8 +17,10 @@ from pydantic import SecretStr
 from inbox.domain.errors import ConfigurationError, NotFoundError
 from inbox.domain.network import ChannelStatus
 from inbox.domain.web import WebSession
+from inbox.ports.audit import AuditTrail
 from inbox.ports.people import AccountAdminStore
 from inbox.usecases.admin_access import Section, require_section
+from inbox.usecases.audit import entry_by
 from inbox.usecases.channels import ListChannels
 
 log = logging.getLogger(__name__)
@@ -88,9 +90,10 @@ class AccountRow:
 
 
 class ManageAccounts:
-    def __init__(self, channels: ListChannels, store: AccountAdminStore) -> None:
+    def __init__(self, channels: ListChannels, store: AccountAdminStore, audit: AuditTrail) -> None:
         self._channels = channels
         self._store = store
+        self._audit = audit
 
     async def all(self, session: WebSession) -> list[AccountRow]:
         require_section(session, Section.ACCOUNTS)
@@ -133,6 +136,17 @@ class ManageAccounts:
         account_id = await self._store.add_account(session.workspace_id, network, account, name)
         await self._store.set_credentials(session.workspace_id, account_id, secrets)
         _log("account_added", session, account_id, sorted(secrets))
+        await self._audit.record(
+            entry_by(
+                session,
+                "account_added",
+                "account",
+                account_id,
+                network=network,
+                handle=name,
+                fields_set=sorted(secrets),
+            )
+        )
         return account_id
 
     async def set_credentials(
@@ -144,13 +158,24 @@ class ManageAccounts:
         if not await self._store.set_credentials(session.workspace_id, account_id, secrets):
             raise NotFoundError("account", account_id)
         _log("account_credentials_set", session, account_id, sorted(secrets))
+        await self._audit.record(
+            entry_by(
+                session,
+                "account_credentials_set",
+                "account",
+                account_id,
+                fields_set=sorted(secrets),
+            )
+        )
         return len(secrets)
 
     async def set_enabled(self, session: WebSession, account_id: int, enabled: bool) -> None:
         require_section(session, Section.ACCOUNTS)
         if not await self._store.set_enabled(session.workspace_id, account_id, enabled):
             raise NotFoundError("account", account_id)
-        _log("account_enabled" if enabled else "account_disabled", session, account_id, [])
+        action = "account_enabled" if enabled else "account_disabled"
+        _log(action, session, account_id, [])
+        await self._audit.record(entry_by(session, action, "account", account_id, enabled=enabled))
 
 
 def _log(action: str, session: WebSession, account_id: int, names: list[str]) -> None:

@@ -23,7 +23,9 @@ from inbox.domain.clock import Clock, utc_now
 from inbox.domain.errors import ConfigurationError, NotFoundError
 from inbox.domain.web import WebSession
 from inbox.domain.workspace_settings import checked_email, checked_name, split_list
+from inbox.ports.audit import AuditTrail
 from inbox.usecases.admin_access import Section, require_section
+from inbox.usecases.audit import entry_by
 from inbox.usecases.sla_settings import SaveSlaSettings
 from sla.calendar import WEEKDAYS, CalendarError, WeeklyCalendar, Window
 from sla.calendar_config import (
@@ -79,8 +81,9 @@ class HoursForm:
 
 
 class ManageCalendars:
-    def __init__(self, sla: SaveSlaSettings, *, clock: Clock = utc_now) -> None:
+    def __init__(self, sla: SaveSlaSettings, audit: AuditTrail, *, clock: Clock = utc_now) -> None:
         self._sla = sla
+        self._audit = audit
         self._clock = clock
 
     async def all(self, session: WebSession) -> list[CalendarView]:
@@ -182,7 +185,18 @@ class ManageCalendars:
     async def _save(
         self, session: WebSession, calendars: dict[str, object], policies: dict[str, object]
     ) -> tuple[int, int]:
-        return await self._sla(session.workspace_id, calendars, policies)
+        version, replanned = await self._sla(session.workspace_id, calendars, policies)
+        await self._audit.record(
+            entry_by(
+                session,
+                "calendars_changed",
+                "sla_settings",
+                version,
+                calendars=sorted(calendars),
+                clocks_replanned=replanned,
+            )
+        )
+        return version, replanned
 
 
 def public_holidays(country: str, subdivision: str, years: list[int]) -> dict[str, str]:

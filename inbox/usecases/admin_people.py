@@ -35,6 +35,7 @@ from inbox.domain.workspace_settings import (
 )
 from inbox.ports.people import PasswordCheck, PeopleAdminStore, TeamAdminStore
 from inbox.usecases.admin_access import Section, require_admin, require_section
+from inbox.usecases.audit import entry_by
 from inbox.usecases.web_auth import SHORTEST_PASSWORD
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,11 @@ class ManagePeople:
         person = NewPerson(
             address, checked_name(work.name), chosen, profile, await self._passwords.hash(initial)
         )
-        agent_id = await self._people.add(session.workspace_id, person)
+        audit = entry_by(
+            session, "person_added", "person", None, email=address, roles=sorted(chosen),
+            teams=profile.teams,
+        )  # fmt: skip
+        agent_id = await self._people.add(session.workspace_id, person, audit=audit)
         _log("person_added", session, agent_id, roles=sorted(chosen))
         return agent_id, generated
 
@@ -106,7 +111,18 @@ class ManagePeople:
         require_section(session, Section.PEOPLE)
         profile = await self._checked_work(session, work)
         name = checked_name(work.name)
-        if not await self._people.save_work(session.workspace_id, agent_id, name, profile):
+        before = await self.person(session, agent_id)
+        audit = entry_by(
+            session,
+            "work_changed",
+            "person",
+            agent_id,
+            before=_work_summary(before.name, before.work),
+            after=_work_summary(name, profile),
+        )
+        if not await self._people.save_work(
+            session.workspace_id, agent_id, name, profile, audit=audit
+        ):
             raise NotFoundError("person", agent_id)
 
     async def save_roles(self, session: WebSession, agent_id: int, roles: Iterable[str]) -> None:
@@ -116,7 +132,16 @@ class ManagePeople:
             raise ConfigurationError(
                 "roles", "you cannot take away your own admin role: ask another admin"
             )
-        if not await self._people.save_roles(session.workspace_id, agent_id, chosen):
+        before = await self.person(session, agent_id)
+        audit = entry_by(
+            session,
+            "roles_changed",
+            "person",
+            agent_id,
+            before=sorted(before.roles),
+            after=sorted(chosen),
+        )
+        if not await self._people.save_roles(session.workspace_id, agent_id, chosen, audit=audit):
             raise NotFoundError("person", agent_id)
         _log("roles_changed", session, agent_id, roles=sorted(chosen))
 
@@ -124,9 +149,11 @@ class ManagePeople:
         require_admin(session, "deactivating people")
         if agent_id == session.agent_id and not active:
             raise ConfigurationError("active", "you cannot deactivate yourself: ask another admin")
-        if not await self._people.set_active(session.workspace_id, agent_id, active):
+        action = "person_reactivated" if active else "person_deactivated"
+        audit = entry_by(session, action, "person", agent_id, active=active)
+        if not await self._people.set_active(session.workspace_id, agent_id, active, audit=audit):
             raise NotFoundError("person", agent_id)
-        _log("person_reactivated" if active else "person_deactivated", session, agent_id)
+        _log(action, session, agent_id)
 
     async def reset_password(
         self, session: WebSession, agent_id: int, password: str = ""
@@ -135,8 +162,11 @@ class ManagePeople:
         sessions end."""
         require_admin(session, "resetting passwords")
         new, generated = _initial_password(password)
+        audit = entry_by(
+            session, "password_reset", "person", agent_id, generated=generated is not None
+        )
         if not await self._people.set_password_hash(
-            session.workspace_id, agent_id, await self._passwords.hash(new)
+            session.workspace_id, agent_id, await self._passwords.hash(new), audit=audit
         ):
             raise NotFoundError("person", agent_id)
         _log("password_reset", session, agent_id)
@@ -166,6 +196,19 @@ def _log(action: str, session: WebSession, agent_id: int, **details: object) -> 
             **details,
         },
     )
+
+
+def _work_summary(name: str, work: WorkProfile) -> dict[str, object]:
+    return {
+        "name": name,
+        "teams": list(work.teams),
+        "capacity": work.capacity,
+        "languages": list(work.languages),
+        "networks": list(work.networks),
+        "topics": list(work.topics),
+        "on_shift": work.on_shift,
+        "away": work.away,
+    }
 
 
 def _initial_password(typed: str) -> tuple[SecretStr, SecretStr | None]:

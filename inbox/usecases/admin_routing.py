@@ -11,8 +11,10 @@ import yaml
 from inbox.domain.documents import MAX_DEPTH, check_document
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.web import WebSession
+from inbox.ports.audit import AuditTrail
 from inbox.usecases.admin_access import Section, require_section
 from inbox.usecases.admin_documents import check_length, check_storable
+from inbox.usecases.audit import entry_by
 from inbox.usecases.routing import RoutingSettings
 from routing.model import shipped_model
 
@@ -55,8 +57,9 @@ class RoutingPage:
 
 
 class ManageRouting:
-    def __init__(self, routing: RoutingSettings) -> None:
+    def __init__(self, routing: RoutingSettings, audit: AuditTrail) -> None:
         self._routing = routing
+        self._audit = audit
 
     async def page(self, session: WebSession) -> RoutingPage:
         require_section(session, Section.ROUTING)
@@ -85,9 +88,23 @@ class ManageRouting:
         """The new version; ConfigurationError names the line, or the rule and field."""
         require_section(session, Section.ROUTING)
         parts = routing_document(text)
-        return await self._routing.save(
+        before = await self._routing.current(session.workspace_id)
+        version = await self._routing.save(
             session.workspace_id, parts["settings"], parts["lexicon"], parts["rules"]
         )
+        rules = parts["rules"].get("rules")
+        await self._audit.record(
+            entry_by(
+                session,
+                "routing_changed",
+                "routing",
+                version,
+                before_version=before.version,
+                after_version=version,
+                rules=len(rules) if isinstance(rules, list) else 0,
+            )
+        )
+        return version
 
 
 def _complaint_threshold(

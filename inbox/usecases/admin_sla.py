@@ -16,6 +16,7 @@ from inbox.domain.documents import read_json
 from inbox.domain.errors import ConfigurationError, NotFoundError
 from inbox.domain.sla import SlaSettings
 from inbox.domain.web import WebSession
+from inbox.ports.audit import AuditTrail
 from inbox.ports.people import TeamAdminStore
 from inbox.usecases.admin_access import Section, require_section
 from inbox.usecases.admin_documents import check_length, check_storable
@@ -33,6 +34,7 @@ from inbox.usecases.admin_sla_forms import (
     rule_position,
     rule_views,
 )
+from inbox.usecases.audit import entry_by
 from inbox.usecases.sla_settings import SaveSlaSettings
 from sla.policy import PolicyBook
 
@@ -52,9 +54,10 @@ class PolicyPage:
 
 
 class ManageSlaPolicies:
-    def __init__(self, sla: SaveSlaSettings, teams: TeamAdminStore) -> None:
+    def __init__(self, sla: SaveSlaSettings, teams: TeamAdminStore, audit: AuditTrail) -> None:
         self._sla = sla
         self._teams = teams
+        self._audit = audit
 
     async def page(self, session: WebSession) -> PolicyPage:
         require_section(session, Section.SLA)
@@ -88,7 +91,7 @@ class ManageSlaPolicies:
                     f"policies.{name}.calendar",
                     f"no calendar {policy.calendar!r}; the calendars are {known}",
                 )
-        return await self._sla(session.workspace_id, dict(current.calendars), policies)
+        return await self._saved(session, current, policies)
 
     async def save_policy(self, session: WebSession, form: PolicyForm) -> tuple[int, int]:
         """A new policy, or one edited (renamed: the rules and the default follow it)."""
@@ -175,7 +178,27 @@ class ManageSlaPolicies:
         self, session: WebSession, current: SlaSettings, book: dict[str, Any]
     ) -> tuple[int, int]:
         check_storable(book, "policies")
-        return await self._sla(session.workspace_id, dict(current.calendars), book)
+        return await self._saved(session, current, book)
+
+    async def _saved(
+        self, session: WebSession, current: SlaSettings, book: dict[str, Any]
+    ) -> tuple[int, int]:
+        version, replanned = await self._sla(session.workspace_id, dict(current.calendars), book)
+        await self._audit.record(
+            entry_by(
+                session,
+                "sla_policies_changed",
+                "sla_settings",
+                version,
+                before_version=current.version,
+                after_version=version,
+                policies=sorted(book.get("policies", {})),
+                default=book.get("default"),
+                rules=len(_rules(book)),
+                clocks_replanned=replanned,
+            )
+        )
+        return version, replanned
 
 
 def checked_policies(text: str) -> dict[str, object]:

@@ -14,8 +14,10 @@ from inbox.domain.workspace_settings import (
     checked_topics,
     split_list,
 )
+from inbox.ports.audit import AuditTrail
 from inbox.ports.people import TeamAdminStore
 from inbox.usecases.admin_access import Section, require_section
+from inbox.usecases.audit import entry_by
 
 LONGEST_TEAM_NAME = 60
 
@@ -30,8 +32,9 @@ class TeamForm:
 
 
 class ManageTeams:
-    def __init__(self, store: TeamAdminStore) -> None:
+    def __init__(self, store: TeamAdminStore, audit: AuditTrail) -> None:
         self._store = store
+        self._audit = audit
 
     async def all(self, session: WebSession) -> list[TeamProfile]:
         require_section(session, Section.TEAMS)
@@ -40,13 +43,20 @@ class ManageTeams:
     async def create(self, session: WebSession, form: TeamForm) -> int:
         require_section(session, Section.TEAMS)
         team = await self._checked(session, 0, form)
-        return await self._store.create(session.workspace_id, team)
+        team_id = await self._store.create(session.workspace_id, team)
+        await self._audit.record(
+            entry_by(session, "team_created", "team", team_id, **_summary(team))
+        )
+        return team_id
 
     async def save(self, session: WebSession, team_id: int, form: TeamForm) -> None:
         require_section(session, Section.TEAMS)
         team = await self._checked(session, team_id, form)
         if not await self._store.save(session.workspace_id, team):
             raise NotFoundError("team", team_id)
+        await self._audit.record(
+            entry_by(session, "team_changed", "team", team_id, **_summary(team))
+        )
 
     async def _checked(self, session: WebSession, team_id: int, form: TeamForm) -> TeamProfile:
         name = checked_name(form.name, "name", LONGEST_TEAM_NAME)
@@ -62,3 +72,13 @@ class ManageTeams:
             networks=checked_networks(form.networks),
             vip=form.vip,
         )
+
+
+def _summary(team: TeamProfile) -> dict[str, object]:
+    return {
+        "name": team.name,
+        "topics": list(team.topics),
+        "languages": list(team.languages),
+        "networks": list(team.networks),
+        "vip": team.vip,
+    }

@@ -11,6 +11,7 @@ from inbox.usecases.admin import AdminServices
 from inbox.usecases.admin_preferences import ManageWorkspacePreferences
 from inbox.usecases.adoption import Adoption
 from inbox.usecases.assignment import ClaimNext
+from inbox.usecases.audit import AuditLog
 from inbox.usecases.bulk import BulkActions
 from inbox.usecases.canned import CannedResponses
 from inbox.usecases.channels import ListChannels
@@ -28,6 +29,7 @@ from inbox.usecases.sla_reports import SlaNow, SlaReport
 from inbox.usecases.sla_settings import SaveSlaSettings
 from inbox.usecases.threads import ListThreads
 from inbox.usecases.tokens import ApiTokens
+from inbox.usecases.two_factor import TwoFactor
 from inbox.usecases.web_auth import WebLogins
 from inbox.usecases.web_pages import InboxPages
 
@@ -70,6 +72,10 @@ class Services:
     # The agent's flow: several threads at once, and the status they set themselves.
     bulk: BulkActions
     set_status: SetStatus
+    # Sign-in's second factor: TOTP and recovery codes, and the workspace's requirement.
+    two_factor: TwoFactor
+    # Who changed what: written by the admin use cases, read by admins.
+    audit: AuditLog
     # The read replica's lag and where reads that may be a moment behind go (for /metrics);
     # None without a replica.
     replica: Callable[[], Awaitable[ReplicaState]] | None = None

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from inbox.domain.clock import Clock, utc_now
 from inbox.domain.errors import ConfigurationError, InboxError, NotFoundError
 from inbox.domain.login_throttle import LoginThrottle
-from inbox.domain.web import WebSession
+from inbox.domain.web import AgentLogin, WebSession
 from inbox.ports.people import PasswordCheck, WebSessionStore
 from inbox.usecases.time_zones import TeamTimeZones, checked_time_zone
 
@@ -63,18 +63,39 @@ class WebLogins:
         self, workspace_id: int, email: str, password: SecretStr, address: str
     ) -> tuple[str, WebSession]:
         """The session token (for the cookie, never stored) and the session."""
-        now = self._clock()
+        login = await self.check_password(workspace_id, email, password, address)
+        return await self.open_session(login, email, address)
+
+    async def check_password(
+        self, workspace_id: int, email: str, password: SecretStr, address: str
+    ) -> AgentLogin:
+        """The person, if the password is theirs; the attempt is counted either way, and a
+        success does not clear the count: only a session opened does (so that a second
+        factor's guesses count with the password's)."""
         # Counted before the check, so that concurrent guesses cannot all be checked.
-        attempt = await self._store.count_attempt(workspace_id, email, address, now, self._throttle)
-        if attempt.number is None:
-            wait = (attempt.try_again_at or now) - now
-            raise TooManyAttemptsError(max(1, math.ceil(wait.total_seconds())))
+        await self.count_attempt(workspace_id, email, address)
         login = await self._store.login_of(workspace_id, email)
         # Verified even when the e-mail is unknown, so that timing says nothing.
         valid = await self._passwords.verify(login.password_hash if login else None, password)
         if login is None or not valid:
             raise LoginRefusedError("wrong e-mail or password")
-        await self._store.login_succeeded(workspace_id, email, address, now, self._throttle)
+        return login
+
+    async def count_attempt(self, workspace_id: int, email: str, address: str) -> None:
+        """One more attempt for the e-mail from the address; TooManyAttemptsError beyond
+        what the throttle lets through."""
+        now = self._clock()
+        attempt = await self._store.count_attempt(workspace_id, email, address, now, self._throttle)
+        if attempt.number is None:
+            wait = (attempt.try_again_at or now) - now
+            raise TooManyAttemptsError(max(1, math.ceil(wait.total_seconds())))
+
+    async def open_session(
+        self, login: AgentLogin, email: str, address: str
+    ) -> tuple[str, WebSession]:
+        """A session for a person who proved who they are: the address's count is cleared."""
+        now = self._clock()
+        await self._store.login_succeeded(login.workspace_id, email, address, now, self._throttle)
         token = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(32)
         # Worked out once a session: the team's calendar then, for as long as it lasts.
@@ -99,6 +120,10 @@ class WebLogins:
             chosen_time_zone=login.time_zone,
         )
         return token, session
+
+    async def person(self, workspace_id: int, email: str) -> AgentLogin | None:
+        """The active person who logs in with this e-mail, if any."""
+        return await self._store.login_of(workspace_id, email)
 
     async def session(self, token: str) -> WebSession | None:
         if not token or len(token) > 100:

@@ -38,7 +38,7 @@ PAGES = {
     Role.ADMIN: [
         "/admin", "/admin/people", "/admin/teams", "/admin/calendars", "/admin/sla",
         "/admin/routing", "/admin/canned", "/admin/accounts", "/admin/webhooks",
-        "/admin/workspaces",
+        "/admin/workspaces", "/admin/audit", "/me/two-factor",
     ],
 }  # fmt: skip
 

@@ -9,6 +9,7 @@ import pytest
 
 from inbox.domain.people import Role
 from inbox.domain.web import WebSession
+from inbox.store.audit import PgAuditTrail
 from inbox.store.database import Database
 from inbox.store.sla_settings import PgSlaSettingsStore
 from inbox.usecases.admin_calendars import ComingHoliday, ManageCalendars
@@ -29,7 +30,7 @@ POLICIES: dict[str, object] = {
 async def _calendars(db: Database, workspace_id: int, office: dict[str, object]) -> ManageCalendars:
     sla = SaveSlaSettings(PgSlaSettingsStore(db), KeepClocks())
     await sla(workspace_id, {"office": office}, POLICIES)
-    return ManageCalendars(sla, clock=lambda: NOW)
+    return ManageCalendars(sla, PgAuditTrail(db), clock=lambda: NOW)
 
 
 def _admin(workspace_id: int) -> WebSession:

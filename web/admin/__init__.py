@@ -1,5 +1,5 @@
 """The admin pages under /admin: workspaces, people, teams, calendars, SLA policies, routing
-rules, canned responses, connected accounts, webhooks.
+rules, canned responses, connected accounts, webhooks, the audit trail.
 
 Server-rendered like the agent pages, under the same CSP (no inline script or style); every
 form posts the session's CSRF token and redirects after success (Post/Redirect/Get), or shows
@@ -14,6 +14,7 @@ from aiohttp import web
 from inbox.domain.errors import PermissionDeniedError
 from inbox.usecases.admin_access import sections_for
 from web.admin import (
+    audit,
     calendars,
     canned,
     documents,
@@ -50,6 +51,8 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("POST", "/admin/people/{agent_id}/password", people.reset_password),
     ("POST", "/admin/people/{agent_id}/deactivate", people.deactivate),
     ("POST", "/admin/people/{agent_id}/reactivate", people.reactivate),
+    ("POST", "/admin/people/{agent_id}/two-factor/reset", people.reset_two_factor),
+    ("POST", "/admin/people/two-factor", people.require_two_factor),
     ("GET", "/admin/teams", teams.teams_page),
     ("POST", "/admin/teams", teams.create_team),
     ("POST", "/admin/teams/{team_id}", teams.save_team),
@@ -79,6 +82,7 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/admin/webhooks", integrations.webhooks_page),
     ("POST", "/admin/webhooks", integrations.add_webhook),
     ("POST", "/admin/webhooks/{webhook_id}/remove", integrations.remove_webhook),
+    ("GET", "/admin/audit", audit.audit_page),
 )
 
 

@@ -45,11 +45,20 @@ async def put_preferences(request: web.Request) -> web.Response:
     caller = await caller_of(request)
     caller.require(Role.ADMIN)
     body = await read_body(request, PreferencesBody)
-    saved = await services_of(request).workspace_preferences.save(
+    services = services_of(request)
+    saved = await services.workspace_preferences.save(
         caller.workspace_id,
         crm_url_template=body.crm_url_template,
         agent_comparisons=body.agent_comparisons,
         roles={caller.role},
+    )
+    await services.audit.record_by_token(
+        caller,
+        request.remote,
+        "preferences_changed",
+        "workspace",
+        caller.workspace_id,
+        **_as_json(saved),
     )
     return web.json_response(_as_json(saved))
 

@@ -35,6 +35,8 @@ NOTICES = {
     "reactivated": "Reactivated: they can log in again.",
     "password": "Password set: their open sessions ended.",
     "replanned": "Saved: running SLA clocks were re-planned.",
+    "two-factor-reset": "Second factor reset: they sign in with their password alone (and set "
+    "one up again where the workspace requires it).",
 }
 
 SECTIONS = {
@@ -47,6 +49,7 @@ SECTIONS = {
     "canned": ("Canned responses", "Answers written once, filled in per thread."),
     "accounts": ("Network accounts", "Connected accounts, their health and credentials."),
     "webhooks": ("Webhooks", "Where events are posted, signed; pending and failed deliveries."),
+    "audit": ("Audit trail", "Who changed settings, people and access, when, and from where."),
 }
 
 

@@ -1,5 +1,6 @@
-"""People: the list, adding someone, their work profile (leads too), roles, password and
-deactivation (admins)."""
+"""People: the list, adding someone, their work profile (leads too), roles, password,
+second factor and deactivation, and whether the workspace requires a second factor
+(admins)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from inbox.domain.web import WebSession
 from inbox.usecases.admin_access import Section
 from inbox.usecases.admin_people import WorkForm
 from web.admin.common import AdminPage, admin, done, number, shown_once, text, texts, ticked
+from web.keys import services_of
 
 PATH = "/admin/people"
 ROLES = tuple(r.value for r in Role)
@@ -36,21 +38,32 @@ def _work(form: MultiDictProxy[Any]) -> WorkForm:
 
 async def _list_context(request: web.Request, session: WebSession) -> dict[str, Any]:
     people = admin(request).people
+    two_factor = services_of(request).two_factor
     return {
         "people": await people.all(session),
         "teams": await people.team_names(session),
         "roles": ROLES,
         "networks": NETWORKS,
+        "two_factor_required": await two_factor.required(session),
     }
 
 
 async def _person_context(request: web.Request, session: WebSession) -> dict[str, Any]:
     people = admin(request).people
+    person = await people.person(session, number(request, "agent_id"))
+    two_factor = services_of(request).two_factor
+    # Whether someone has a second factor is for admins, who may reset it.
+    has_two_factor = (
+        await two_factor.has_factor(session, person.agent_id)
+        if Role.ADMIN in session.roles
+        else None
+    )
     return {
-        "person": await people.person(session, number(request, "agent_id")),
+        "person": person,
         "teams": await people.team_names(session),
         "roles": ROLES,
         "networks": NETWORKS,
+        "has_two_factor": has_two_factor,
     }
 
 
@@ -150,3 +163,19 @@ async def _set_active(request: web.Request, *, active: bool) -> web.StreamRespon
     change = admin(request).people.set_active(session, agent_id, active)
     notice = "reactivated" if active else "deactivated"
     return await PERSON.submit(request, session, change, notice=notice, then=_person_path(agent_id))
+
+
+async def reset_two_factor(request: web.Request) -> web.StreamResponse:
+    """Take the person's second factor away (admins; recorded in the audit trail)."""
+    session, _ = await PERSON.posted(request)
+    agent_id = number(request, "agent_id")
+    change = services_of(request).two_factor.reset(session, agent_id)
+    return await PERSON.submit(
+        request, session, change, notice="two-factor-reset", then=_person_path(agent_id)
+    )
+
+
+async def require_two_factor(request: web.Request) -> web.StreamResponse:
+    session, form = await PEOPLE.posted(request)
+    change = services_of(request).two_factor.set_required(session, ticked(form, "required"))
+    return await PEOPLE.submit(request, session, change, notice="saved")

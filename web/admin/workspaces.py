@@ -8,6 +8,7 @@ from aiohttp import web
 
 from inbox.domain.web import WebSession
 from inbox.usecases.admin_access import Section
+from inbox.usecases.audit import entry_by
 from web.admin.common import AdminPage, admin, fields, text, ticked
 from web.keys import services_of
 
@@ -37,10 +38,27 @@ async def save_preferences(request: web.Request) -> web.StreamResponse:
     template = text(form, "crm_url_template", 1000)
     comparisons = ticked(form, "agent_comparisons")
     typed = {"crm_url_template": template, "agent_comparisons": comparisons}
-    change = services_of(request).workspace_preferences.save(
+    change = _save_preferences(request, session, template, comparisons)
+    return await WORKSPACES.submit(request, session, change, notice="saved", typed=typed)
+
+
+async def _save_preferences(
+    request: web.Request, session: WebSession, template: str, comparisons: bool
+) -> None:
+    services = services_of(request)
+    saved = await services.workspace_preferences.save(
         session.workspace_id,
         crm_url_template=template,
         agent_comparisons=comparisons,
         roles=session.roles,
     )
-    return await WORKSPACES.submit(request, session, change, notice="saved", typed=typed)
+    await services.audit.record(
+        entry_by(
+            session,
+            "preferences_changed",
+            "workspace",
+            session.workspace_id,
+            crm_url_template=saved.crm_url_template,
+            agent_comparisons=saved.agent_comparisons,
+        )
+    )

@@ -36,8 +36,19 @@ async def put_routing(request: web.Request) -> web.Response:
     caller = await caller_of(request)
     caller.require(Role.ADMIN)
     body = await read_body(request, RoutingBody)
-    version = await services_of(request).routing_settings.save(
+    services = services_of(request)
+    version = await services.routing_settings.save(
         caller.workspace_id, body.settings, body.lexicon, body.rules
+    )
+    rules = body.rules.get("rules")
+    await services.audit.record_by_token(
+        caller,
+        request.remote,
+        "routing_changed",
+        "routing",
+        version,
+        after_version=version,
+        rules=len(rules) if isinstance(rules, list) else 0,
     )
     return web.json_response({"version": version})
 

@@ -53,6 +53,7 @@ from inbox.store.community import PgCommunityAnswers
 from inbox.store.connector_state import PgChannelQuery, PgConnectorState
 from inbox.store.corrections import PgCorrectionStore, PgThreadEdits
 from inbox.store.credentials import PgCredentialStore
+from inbox.store.customers import PgCustomers
 from inbox.store.database import Database
 from inbox.store.embedded import APP_NAME, EmbeddedPostgres, default_data_dir, ensure_database
 from inbox.store.health import PgHealthCheck
@@ -98,6 +99,7 @@ from inbox.usecases.assignment import AssignWaiting, ClaimNext, ReassignStale
 from inbox.usecases.bulk import BulkActions
 from inbox.usecases.canned import CannedResponses
 from inbox.usecases.channels import ListChannels
+from inbox.usecases.customers import Customers
 from inbox.usecases.file_import import ImportBatches
 from inbox.usecases.group_commit import GroupCommit
 from inbox.usecases.health import CheckHealth, HealthBoard
@@ -234,6 +236,7 @@ def build_services(
         clock=utc_now,
         bulk=BulkActions(PgBulkStore(db), close, waiting, clock=utc_now),
         set_status=SetStatus(PgRoutingStore(db), waiting),
+        customers=Customers(PgCustomers(db)),
     )
 
 

@@ -12,6 +12,7 @@ from inbox.usecases.assignment import ClaimNext
 from inbox.usecases.bulk import BulkActions
 from inbox.usecases.canned import CannedResponses
 from inbox.usecases.channels import ListChannels
+from inbox.usecases.customers import Customers
 from inbox.usecases.health import CheckHealth
 from inbox.usecases.incident_pages import IncidentPages
 from inbox.usecases.incidents import Incidents
@@ -68,3 +69,5 @@ class Services:
     # The agent's flow: several threads at once, and the status they set themselves.
     bulk: BulkActions
     set_status: SetStatus
+    # The customer record: edits, search, history, suggestions, merge, split, import.
+    customers: Customers

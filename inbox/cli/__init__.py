@@ -14,6 +14,7 @@ from inbox.cli import (
     agents,
     classify,
     connect,
+    customers,
     ingest,
     routing_settings,
     serve,
@@ -47,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     routing_settings.register(commands)
     sla_settings.register(commands)
     connect.register(commands)
+    customers.register(commands)
     return parser
 
 

@@ -44,6 +44,11 @@ class EvidenceKind(StrEnum):
     def strength(self) -> Strength:
         return STRENGTHS[self]
 
+    @property
+    def words(self) -> str:
+        """The evidence as the pages say it, before what matched."""
+        return EVIDENCE_WORDS[self]
+
 
 STRENGTHS = {
     EvidenceKind.SAME_HANDLE: Strength.WEAK,
@@ -51,6 +56,13 @@ STRENGTHS = {
     EvidenceKind.SAME_EMAIL: Strength.STRONG,
     EvidenceKind.SAME_PHONE: Strength.STRONG,
     EvidenceKind.SAME_CRM_ID: Strength.CERTAIN,
+}
+EVIDENCE_WORDS = {
+    EvidenceKind.SAME_HANDLE: "same handle",
+    EvidenceKind.PROFILE_LINK: "a profile links to",
+    EvidenceKind.SAME_EMAIL: "same e-mail in private messages",
+    EvidenceKind.SAME_PHONE: "same phone number in private messages",
+    EvidenceKind.SAME_CRM_ID: "same CRM id",
 }
 # What a workspace may accept as enough to merge without a person: never a handle (a name).
 AUTO_MERGEABLE = frozenset(kind for kind, s in STRENGTHS.items() if s >= Strength.STRONG)

@@ -60,6 +60,12 @@ AGENTS_BY_EMAIL = """
 SELECT lower(email) AS email, id FROM agent
 WHERE workspace_id = $1 AND active AND lower(email) = ANY($2::text[])
 """
+# Who may follow a customer: the workspace's active staff who work threads.
+OWNERS = """
+SELECT id, display_name FROM agent
+WHERE workspace_id = $1 AND active AND roles && ARRAY['agent', 'lead', 'admin']
+ORDER BY display_name, id
+"""
 AGENT_EXISTS = "SELECT true FROM agent WHERE workspace_id = $1 AND id = $2 AND active"
 # Every thread of the customer, on each network, newest first, with who opened it.
 THREADS = """
@@ -403,6 +409,11 @@ class PgCustomers:
         async with self._db.connection() as conn:
             rows = await conn.fetch(AGENTS_BY_EMAIL, workspace_id, [e.lower() for e in emails])
         return {row["email"]: row["id"] for row in rows}
+
+    async def owners(self, workspace_id: int) -> list[tuple[int, str]]:
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(OWNERS, workspace_id)
+        return [(row["id"], row["display_name"]) for row in rows]
 
     async def agent_exists(self, workspace_id: int, agent_id: int) -> bool:
         async with self._db.connection() as conn:

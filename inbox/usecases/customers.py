@@ -11,11 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from inbox.domain.customer_record import (
     DEFAULT_AUTO_MERGE,
+    MERGE_FIELDS,
     BadRow,
     CustomerChange,
     CustomerRecord,
@@ -154,6 +155,10 @@ class Customers:
             raise ConfigurationError("owner", f"{email}: not an active colleague")
         return found[email]
 
+    async def owners(self, workspace_id: int) -> list[tuple[int, str]]:
+        """The colleagues who may follow a customer: (agent id, name)."""
+        return await self._store.owners(workspace_id)
+
     async def threads(self, workspace_id: int, customer_id: int) -> list[CustomerThread]:
         """Every thread of every identity of the customer, newest first."""
         await self.show(workspace_id, customer_id)
@@ -168,6 +173,31 @@ class Customers:
         that involve that customer."""
         evidence = await self._store.evidence(workspace_id, customer_id, EVIDENCE_LIMIT)
         return suggestions(evidence)
+
+    async def suggested_for(
+        self, workspace_id: int, customer_id: int
+    ) -> list[tuple[Suggestion, CustomerRecord]]:
+        """The customers that may be this one, each with its record, strongest first."""
+        found = await self.suggestions(workspace_id, customer_id)
+        others = await self._by_id(workspace_id, [s.other(customer_id) for s in found])
+        return [(s, others[s.other(customer_id)]) for s in found if s.other(customer_id) in others]
+
+    async def review_list(
+        self, workspace_id: int, limit: int = 200
+    ) -> list[tuple[Suggestion, CustomerRecord, CustomerRecord]]:
+        """The workspace's pairs to review, strongest first, with both records."""
+        found = (await self.suggestions(workspace_id))[:limit]
+        records = await self._by_id(workspace_id, [c for s in found for c in (s.first, s.second)])
+        return [
+            (s, records[s.first], records[s.second])
+            for s in found
+            if s.first in records and s.second in records
+        ]
+
+    async def _by_id(self, workspace_id: int, ids: Sequence[int]) -> dict[int, CustomerRecord]:
+        if not ids:
+            return {}
+        return {r.id: r for r in await self._store.records(workspace_id, sorted(set(ids)))}
 
     async def auto_merge_kinds(self, workspace_id: int) -> frozenset[EvidenceKind]:
         kinds = await self._store.auto_merge(workspace_id)
@@ -209,7 +239,7 @@ class Customers:
         kept_id: int,
         other_id: int,
         *,
-        choices: dict[str, str],
+        choices: Mapping[str, str],
         by: str,
         reason: str,
     ) -> int:
@@ -218,6 +248,9 @@ class Customers:
         The change's id, for an undo."""
         if kept_id == other_id:
             raise ConfigurationError("other", "a customer cannot be merged with itself")
+        unknown = set(choices) - set(MERGE_FIELDS)
+        if unknown:
+            raise ConfigurationError("choices", f"only {', '.join(MERGE_FIELDS)} are chosen")
         why = checked_reason(reason)
         evidence = ", ".join(
             f"{e.kind.value} {e.detail}"
@@ -232,7 +265,7 @@ class Customers:
         workspace_id: int,
         kept_id: int,
         other_id: int,
-        choices: dict[str, str],
+        choices: Mapping[str, str],
         by: str,
         reason: str,
         evidence: str,

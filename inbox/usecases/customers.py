@@ -37,6 +37,7 @@ from inbox.domain.customer_record import (
 )
 from inbox.domain.errors import ConfigurationError, ConflictError, InboxError, NotFoundError
 from inbox.domain.network import Network
+from inbox.domain.text import is_storable
 from inbox.ports.customers import CustomerStore
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,8 @@ class Customers:
         """Live customers whose handle, name or CRM id holds the words, by id after
         `after_id` (the previous page's last)."""
         words = " ".join(words.split())[:MAX_SEARCH]
+        if not is_storable(words):
+            raise ConfigurationError("q", "plain text")
         if not 1 <= limit <= MAX_PAGE:
             raise ConfigurationError("limit", f"between 1 and {MAX_PAGE}")
         return await self._store.search(workspace_id, words, max(after_id, 0), limit)

@@ -208,6 +208,11 @@ async def test_the_customer_page_lists_every_thread_escaped_for_staff_only(
         assert page.count('href="/threads/') == 2
         assert 'action="/customers/' in page
         assert (await _page(agent, f"{base}/customers/{mastodon}"))[0] == 303  # merged
+        x_thread = await db.fetchval(
+            "SELECT id FROM thread WHERE workspace_id = $1 AND network = 'x'", workspace_id
+        )
+        status, thread_page = await _page(agent, f"{base}/threads/{x_thread}")
+        assert "hello from &lt;script&gt;" in thread_page  # the Mastodon thread, in its history
         assert (await _page(agent, f"{base}/customers/suggestions"))[0] == 403
     async with _browser(base, "ops@example.com") as ops:
         status, page = await _page(ops, f"{base}/customers/{jane}")

@@ -85,70 +85,30 @@ INSERT INTO customer_settings (workspace_id, auto_merge) VALUES ($1, $2)
 ON CONFLICT (workspace_id) DO UPDATE SET auto_merge = excluded.auto_merge
 """
 
-# The evidence that two customers are one person, set-based. With $2, only evidence that
-# involves that customer (its payloads' profile links; the other direction is found by the
-# workspace-wide pass of the review list). Pairs come out as (lower id, higher id).
-EVIDENCE = r"""
-WITH handles AS (
-    -- a handle as a person would say it: no Mastodon instance, no bsky.social suffix
-    SELECT i.customer_id,
-           lower(regexp_replace(split_part(i.handle, '@', 1), '\.bsky\.social$', '')) AS name,
-           i.network
-    FROM identity i
-    WHERE i.workspace_id = $1 AND i.handle IS NOT NULL
-), same_handle AS (
-    SELECT DISTINCT least(a.customer_id, b.customer_id) AS first,
-           greatest(a.customer_id, b.customer_id) AS second, 'same_handle' AS kind,
-           a.name AS detail
-    FROM handles a
-    JOIN handles b ON b.name = a.name AND b.network > a.network
-                  AND b.customer_id <> a.customer_id
-    WHERE length(a.name) >= 3 AND ($2::bigint IS NULL OR $2 IN (a.customer_id, b.customer_id))
-), same_crm AS (
-    SELECT a.id AS first, b.id AS second, 'same_crm_id' AS kind, a.crm_external_id AS detail
-    FROM customer a
-    JOIN customer b ON b.workspace_id = a.workspace_id AND b.crm_external_id = a.crm_external_id
-                   AND b.id > a.id AND b.merged_into_id IS NULL
-    WHERE a.workspace_id = $1 AND a.merged_into_id IS NULL AND a.crm_external_id IS NOT NULL
-      AND ($2::bigint IS NULL OR $2 IN (a.id, b.id))
-), private_texts AS (
-    -- who wrote it now: the identity's customer (a merge moves identities, not messages)
-    SELECT i.customer_id, m.body
-    FROM mention m
-    JOIN identity i ON i.workspace_id = m.workspace_id AND i.network = m.network
-                   AND i.external_user_id = m.author_external_id
-    WHERE m.workspace_id = $1 AND m.private AND m.direction = 'inbound'
-), contacts AS (
-    SELECT DISTINCT p.customer_id, 'same_email' AS kind, lower(x[1]) AS value
-    FROM private_texts p,
-         regexp_matches(p.body,
-                        '([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})',
-                        'g') x
-    UNION
-    SELECT DISTINCT p.customer_id, 'same_phone', regexp_replace(x[1], '[^0-9+]', '', 'g')
-    FROM private_texts p, regexp_matches(p.body, '(\+?[0-9][0-9 .()-]{6,}[0-9])', 'g') x
-    WHERE length(regexp_replace(x[1], '[^0-9]', '', 'g')) BETWEEN 8 AND 15
-), same_contact AS (
-    SELECT DISTINCT least(a.customer_id, b.customer_id) AS first,
-           greatest(a.customer_id, b.customer_id) AS second, a.kind, a.value AS detail
-    FROM contacts a
-    JOIN contacts b ON b.kind = a.kind AND b.value = a.value AND b.customer_id > a.customer_id
-    WHERE $2::bigint IS NULL OR $2 IN (a.customer_id, b.customer_id)
-), payloads AS (
-    -- the latest payload of each identity, where its profile is (through its threads: the
-    -- thread index, not a scan of every message)
+# The evidence that two customers are one person, set-based, as (lower id, higher id, kind,
+# what matched). Two statements share their pieces: the workspace's pass (the review list),
+# and one customer's (the sidebar, on every thread shown), which starts from that customer's
+# identities and reaches the others through indexes only.
+
+# A handle as a person would say it: no Mastodon instance, no bsky.social suffix (indexed
+# as `identity_person_name`).
+PERSON_NAME = r"lower(regexp_replace(split_part({0}.handle, '@', 1), '\.bsky\.social$', ''))"
+EMAIL = r"'([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})'"
+PHONE = r"'(\+?[0-9][0-9 .()-]{6,}[0-9])'"
+# The latest payload of each identity in `scope` (its profile is there), reached through its
+# threads (the thread index, not a scan of every message); then the links its profile shows:
+# Mastodon's profile fields (verified or not), X's website and description links, expanded.
+PROFILE_LINKS = r"""
+payloads AS (
     SELECT DISTINCT ON (i.id) i.customer_id, m.raw
-    FROM identity i
-    JOIN thread t ON t.workspace_id = i.workspace_id AND t.customer_id = i.customer_id
+    FROM scope i
+    JOIN thread t ON t.workspace_id = $1 AND t.customer_id = i.customer_id
                  AND t.network = i.network
     JOIN mention m ON m.workspace_id = t.workspace_id AND m.thread_id = t.id
                   AND m.author_external_id = i.external_user_id AND m.direction = 'inbound'
-    WHERE i.workspace_id = $1 AND i.network IN ('x', 'mastodon')
-      AND ($2::bigint IS NULL OR i.customer_id = $2)
+    WHERE i.network IN ('x', 'mastodon')
     ORDER BY i.id, m.created_at DESC
 ), profile_urls AS (
-    -- Mastodon: the profile's fields (verified links or not); X: the profile's website
-    -- and the links of its description, expanded
     SELECT p.customer_id, x[1] AS url
     FROM payloads p,
          jsonb_array_elements(CASE WHEN jsonb_typeof(coalesce(
@@ -172,31 +132,122 @@ WITH handles AS (
     SELECT DISTINCT customer_id,
            lower(regexp_replace(url, '^https?://(www\.)?|/+$', '', 'g')) AS link
     FROM profile_urls WHERE url IS NOT NULL
-), addresses AS (
-    -- where each identity lives on the web; a Bluesky handle that is a domain is one too
-    SELECT i.customer_id, a.address
-    FROM identity i,
-         unnest(CASE i.network
-             WHEN 'x' THEN ARRAY['x.com/' || lower(i.handle), 'twitter.com/' || lower(i.handle)]
-             WHEN 'bluesky' THEN ARRAY['bsky.app/profile/' || lower(i.handle), lower(i.handle)]
-             WHEN 'mastodon' THEN CASE WHEN i.handle LIKE '%@%'
-                 THEN ARRAY[lower(split_part(i.handle, '@', 2)) || '/@'
-                            || lower(split_part(i.handle, '@', 1))]
-                 ELSE ARRAY[]::text[] END
-             ELSE ARRAY[]::text[] END) AS a(address)
-    WHERE i.workspace_id = $1 AND i.handle IS NOT NULL
+), pointed AS (
+    -- whose profile each link is: x.com/NAME, bsky.app/profile/NAME, HOST/@USER (Mastodon),
+    -- or a bare domain, which a Bluesky handle can be
+    SELECT customer_id, link,
+           CASE WHEN link ~ '^(x|twitter)\.com/[a-z0-9_]+$' THEN 'x'
+                WHEN link ~ '^bsky\.app/profile/[^/]+$' THEN 'bluesky'
+                WHEN link ~ '^[^/]+/@[^/]+$' THEN 'mastodon'
+                WHEN link ~ '^[a-z0-9.-]+\.[a-z]{2,}$' THEN 'bluesky' END AS network,
+           CASE WHEN link ~ '^(x|twitter)\.com/' THEN split_part(link, '/', 2)
+                WHEN link ~ '^bsky\.app/profile/' THEN split_part(link, '/', 3)
+                WHEN link ~ '^[^/]+/@[^/]+$'
+                    THEN split_part(link, '/@', 2) || '@' || split_part(link, '/', 1)
+                ELSE link END AS handle
+    FROM links
 ), profile_link AS (
-    SELECT DISTINCT least(l.customer_id, a.customer_id) AS first,
-           greatest(l.customer_id, a.customer_id) AS second, 'profile_link' AS kind,
-           a.address AS detail
-    FROM links l JOIN addresses a ON a.address = l.link AND a.customer_id <> l.customer_id
-)
+    SELECT DISTINCT least(p.customer_id, i.customer_id) AS first,
+           greatest(p.customer_id, i.customer_id) AS second, 'profile_link' AS kind,
+           p.link AS detail
+    FROM pointed p
+    JOIN identity i ON i.workspace_id = $1 AND i.network = p.network
+                   AND lower(i.handle) = p.handle AND i.customer_id <> p.customer_id
+    WHERE p.network IS NOT NULL
+)"""
+CONTACTS = f"""
+contacts AS (
+    SELECT DISTINCT p.customer_id, 'same_email' AS kind, lower(x[1]) AS value
+    FROM private_texts p, regexp_matches(p.body, {EMAIL}, 'g') x
+    UNION
+    SELECT DISTINCT p.customer_id, 'same_phone', regexp_replace(x[1], '[^0-9+]', '', 'g')
+    FROM private_texts p, regexp_matches(p.body, {PHONE}, 'g') x
+    WHERE length(regexp_replace(x[1], '[^0-9]', '', 'g')) BETWEEN 8 AND 15
+)"""  # noqa: S608 (constants, not input)
+# Who wrote a private message now: its identity's customer (a merge moves identities).
+PRIVATE_TEXTS = """
+private_texts AS (
+    SELECT i.customer_id, m.body
+    FROM {identities} i
+    JOIN mention m ON m.workspace_id = $1 AND m.network = i.network
+                  AND m.author_external_id = i.external_user_id
+                  AND m.private AND m.direction = 'inbound'
+)"""
+EVIDENCE_ALL = f"""
+WITH scope AS (
+    SELECT id, customer_id, network, external_user_id, handle
+    FROM identity WHERE workspace_id = $1
+), same_handle AS (
+    SELECT DISTINCT least(a.customer_id, b.customer_id) AS first,
+           greatest(a.customer_id, b.customer_id) AS second, 'same_handle' AS kind,
+           {PERSON_NAME.format("a")} AS detail
+    FROM identity a
+    JOIN identity b ON b.workspace_id = a.workspace_id
+                   AND {PERSON_NAME.format("b")} = {PERSON_NAME.format("a")}
+                   AND b.network > a.network AND b.customer_id <> a.customer_id
+    WHERE a.workspace_id = $1 AND length({PERSON_NAME.format("a")}) >= 3
+), same_crm AS (
+    SELECT a.id AS first, b.id AS second, 'same_crm_id' AS kind, a.crm_external_id AS detail
+    FROM customer a
+    JOIN customer b ON b.workspace_id = a.workspace_id AND b.crm_external_id = a.crm_external_id
+                   AND b.id > a.id AND b.merged_into_id IS NULL
+    WHERE a.workspace_id = $1 AND a.merged_into_id IS NULL AND a.crm_external_id IS NOT NULL
+), {PRIVATE_TEXTS.format(identities="scope")}, {CONTACTS}, same_contact AS (
+    SELECT DISTINCT least(a.customer_id, b.customer_id) AS first,
+           greatest(a.customer_id, b.customer_id) AS second, a.kind, a.value AS detail
+    FROM contacts a
+    JOIN contacts b ON b.kind = a.kind AND b.value = a.value AND b.customer_id > a.customer_id
+), {PROFILE_LINKS}
+SELECT first, second, kind, detail FROM same_handle
+UNION ALL SELECT first, second, kind, detail FROM same_crm
+UNION ALL SELECT first, second, kind, detail FROM same_contact
+UNION ALL SELECT first, second, kind, detail FROM profile_link
+LIMIT $2
+"""  # noqa: S608 (constants, not input)
+# One customer's: their handles against the others' (index), their CRM id, the e-mail
+# addresses of their private messages found in the others' through the search index (phone
+# numbers, written many ways, are left to the workspace's pass), and their profile's links.
+EVIDENCE_OF = f"""
+WITH scope AS (
+    SELECT id, customer_id, network, external_user_id, handle
+    FROM identity WHERE workspace_id = $1 AND customer_id = $2
+), same_handle AS (
+    SELECT DISTINCT least(a.customer_id, b.customer_id) AS first,
+           greatest(a.customer_id, b.customer_id) AS second, 'same_handle' AS kind,
+           {PERSON_NAME.format("a")} AS detail
+    FROM scope a
+    JOIN identity b ON b.workspace_id = $1
+                   AND {PERSON_NAME.format("b")} = {PERSON_NAME.format("a")}
+                   AND b.network <> a.network AND b.customer_id <> a.customer_id
+    WHERE length({PERSON_NAME.format("a")}) >= 3
+), same_crm AS (
+    SELECT least(a.id, b.id) AS first, greatest(a.id, b.id) AS second, 'same_crm_id' AS kind,
+           a.crm_external_id AS detail
+    FROM customer a
+    JOIN customer b ON b.workspace_id = a.workspace_id AND b.crm_external_id = a.crm_external_id
+                   AND b.id <> a.id AND b.merged_into_id IS NULL
+    WHERE a.workspace_id = $1 AND a.id = $2 AND a.crm_external_id IS NOT NULL
+), {PRIVATE_TEXTS.format(identities="scope")}, my_emails AS (
+    SELECT DISTINCT lower(x[1]) AS value
+    FROM private_texts p, regexp_matches(p.body, {EMAIL}, 'g') x
+), same_contact AS (
+    SELECT DISTINCT least($2, i.customer_id) AS first, greatest($2, i.customer_id) AS second,
+           'same_email' AS kind, e.value AS detail
+    FROM my_emails e
+    JOIN mention m
+      ON m.workspace_id = $1
+     AND (to_tsvector('inbox_fr'::regconfig, m.body)
+          || to_tsvector('inbox_en'::regconfig, m.body)) @@ plainto_tsquery('simple', e.value)
+     AND m.private AND m.direction = 'inbound' AND strpos(lower(m.body), e.value) > 0
+    JOIN identity i ON i.workspace_id = m.workspace_id AND i.network = m.network
+                   AND i.external_user_id = m.author_external_id AND i.customer_id <> $2
+), {PROFILE_LINKS}
 SELECT first, second, kind, detail FROM same_handle
 UNION ALL SELECT first, second, kind, detail FROM same_crm
 UNION ALL SELECT first, second, kind, detail FROM same_contact
 UNION ALL SELECT first, second, kind, detail FROM profile_link
 LIMIT $3
-"""
+"""  # noqa: S608 (constants, not input)
 
 LOCK_LIVE = """
 SELECT id, vip, owner_agent_id, crm_external_id, tags, language, merged_into_id
@@ -441,7 +492,10 @@ class PgCustomers:
         self, workspace_id: int, customer_id: int | None, limit: int
     ) -> list[Evidence]:
         async with self._db.connection() as conn:
-            rows = await conn.fetch(EVIDENCE, workspace_id, customer_id, limit)
+            if customer_id is None:
+                rows = await conn.fetch(EVIDENCE_ALL, workspace_id, limit)
+            else:
+                rows = await conn.fetch(EVIDENCE_OF, workspace_id, customer_id, limit)
         return [
             Evidence(row["first"], row["second"], EvidenceKind(row["kind"]), row["detail"])
             for row in rows

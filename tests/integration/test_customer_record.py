@@ -148,6 +148,16 @@ async def test_a_profile_link_and_an_email_in_private_messages_are_strong(
     assert (EvidenceKind.PROFILE_LINK, "x.com/janeonx") in kinds
     assert (EvidenceKind.PROFILE_LINK, "shop.example.com") in kinds
     assert (EvidenceKind.SAME_EMAIL, "bob@mail.example") in kinds
+    # One customer's own pass (the sidebar's) finds the same, from their side.
+    for network, author in ((Network.X, "u2"), (Network.MASTODON, "m1")):
+        mine = await _customer_of(db, workspace_id, network, author)
+        found = {
+            e.kind
+            for s in await services.customers.suggestions(workspace_id, mine)
+            for e in s.evidence
+        }
+        wanted = EvidenceKind.SAME_EMAIL if author == "u2" else EvidenceKind.PROFILE_LINK
+        assert wanted in found, (network, found)
 
 
 async def test_merge_then_split_gives_every_thread_back_to_its_identity(

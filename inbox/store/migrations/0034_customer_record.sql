@@ -9,9 +9,13 @@ ALTER TABLE customer
     ADD COLUMN merged_into_id bigint,
     ADD COLUMN updated_at     timestamptz NOT NULL DEFAULT now();
 
--- Suggestions compare CRM ids across the workspace (handles have their index already).
+-- Suggestions compare CRM ids, and handles as a person would say them (no Mastodon
+-- instance, no bsky.social suffix), across the workspace.
 CREATE INDEX customer_crm ON customer (workspace_id, crm_external_id)
     WHERE crm_external_id IS NOT NULL AND merged_into_id IS NULL;
+CREATE INDEX identity_person_name ON identity (
+    workspace_id, lower(regexp_replace(split_part(handle, '@', 1), '\.bsky\.social$', ''))
+);
 
 -- A merge (other_customer_id folded into customer_id) or a split (the identities moved out
 -- of customer_id into the new other_customer_id), with the rows it moved: what an undo

@@ -19,6 +19,7 @@ from inbox.domain.network import Network
 from inbox.domain.people import Role
 from inbox.store.database import Database
 from inbox.store.workspaces import PgWorkspaceStore
+from inbox.usecases.customers import RecordEdit
 from inbox.usecases.services import Services
 from tests.e2e.browsing import PASSWORD, person
 from tests.factories import T0
@@ -269,3 +270,46 @@ async def test_leads_review_the_suggestions_with_their_evidence(
     assert status == 200
     assert "same handle" in page
     assert HOSTILE not in page
+
+
+async def test_merge_split_and_undo_from_the_customer_page(
+    client: Client, services: Services, db: Database, workspace_id: int
+) -> None:
+    _, base = client
+    jane, mastodon = await _two_identities(services, db, workspace_id)
+    await services.customers.edit(workspace_id, jane, RecordEdit(language="fr"), "test")
+    await services.customers.edit(workspace_id, mastodon, RecordEdit(language="en"), "test")
+    await person(services, db, workspace_id, "agent@example.com", Role.AGENT)
+    async with _browser(base, "agent@example.com") as agent:
+        _, page = await _page(agent, f"{base}/customers/{jane}")
+        assert 'name="keep_language"' in page  # both differ: the form asks
+        form = {"csrf": _csrf(page), "other": str(mastodon), "reason": "same person"}
+        async with agent.post(f"{base}/customers/{jane}/merge", data=form) as answer:
+            assert answer.status == 409  # no choice made
+        form["keep_language"] = "other"
+        async with agent.post(
+            f"{base}/customers/{jane}/merge", data=form, allow_redirects=False
+        ) as answer:
+            assert answer.status == 303
+        assert (await services.customers.show(workspace_id, jane)).fields.language == "en"
+        _, page = await _page(agent, f"{base}/customers/{jane}")
+        undo = re.search(r'action="(/customer-changes/\d+/undo)"', page)
+        assert undo is not None
+        async with agent.post(
+            base + undo.group(1), data={"csrf": _csrf(page)}, allow_redirects=False
+        ) as answer:
+            assert answer.status == 303
+        assert (await services.customers.show(workspace_id, jane)).fields.language == "fr"
+        await services.customers.merge(
+            workspace_id, jane, mastodon, choices={"language": "kept"}, by="t", reason="again"
+        )
+        _, page = await _page(agent, f"{base}/customers/{jane}")
+        record = await services.customers.show(workspace_id, jane)
+        identity = next(i.id for i in record.identities if i.network == "mastodon")
+        form = {"csrf": _csrf(page), "identity": str(identity), "reason": "two people"}
+        async with agent.post(
+            f"{base}/customers/{jane}/split", data=form, allow_redirects=False
+        ) as answer:
+            assert answer.status == 303
+            assert answer.headers["Location"].startswith("/customers/")
+    assert [t.network for t in await services.customers.threads(workspace_id, jane)] == ["x"]

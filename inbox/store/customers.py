@@ -249,6 +249,13 @@ UNION ALL SELECT first, second, kind, detail FROM profile_link
 LIMIT $3
 """  # noqa: S608 (constants, not input)
 
+# Pairs a person judged to be two people: split apart, or a merge undone.
+APART = """
+SELECT DISTINCT least(customer_id, other_customer_id) AS first,
+       greatest(customer_id, other_customer_id) AS second
+FROM customer_change
+WHERE workspace_id = $1 AND (kind = 'split' OR undone_at IS NOT NULL)
+"""
 LOCK_LIVE = """
 SELECT id, vip, owner_agent_id, crm_external_id, tags, language, merged_into_id
 FROM customer WHERE workspace_id = $1 AND id = ANY($2::bigint[])
@@ -500,6 +507,11 @@ class PgCustomers:
             Evidence(row["first"], row["second"], EvidenceKind(row["kind"]), row["detail"])
             for row in rows
         ]
+
+    async def apart(self, workspace_id: int) -> set[tuple[int, int]]:
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(APART, workspace_id)
+        return {(row["first"], row["second"]) for row in rows}
 
     async def auto_merge(self, workspace_id: int) -> list[str] | None:
         async with self._db.connection() as conn:

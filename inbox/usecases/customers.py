@@ -175,7 +175,12 @@ class Customers:
         """Customers that may be one person, strongest first; with `customer_id`, those
         that involve that customer."""
         evidence = await self._store.evidence(workspace_id, customer_id, EVIDENCE_LIMIT)
-        return suggestions(evidence)
+        if not evidence:
+            return []
+        # A split, or an undone merge, is a person's word that these are two people: they
+        # are neither suggested again nor merged by themselves.
+        apart = await self._store.apart(workspace_id)
+        return [s for s in suggestions(evidence) if (s.first, s.second) not in apart]
 
     async def suggested_for(
         self, workspace_id: int, customer_id: int

@@ -31,6 +31,7 @@ class FakeCustomers:
     merges: list[tuple[int, int, str]] = field(default_factory=list)
     merged_into: dict[int, int] = field(default_factory=dict)
     applied: list[list[tuple[int, RecordFields]]] = field(default_factory=list)
+    judged_apart: set[tuple[int, int]] = field(default_factory=set)
 
     def _record(self, customer_id: int) -> CustomerRecord:
         return CustomerRecord(
@@ -81,6 +82,9 @@ class FakeCustomers:
             if e.first not in self.merged_into and e.second not in self.merged_into
         ]
         return [e for e in live if customer_id in (None, e.first, e.second)][:limit]
+
+    async def apart(self, workspace_id: int) -> set[tuple[int, int]]:
+        return set(self.judged_apart)
 
     async def auto_merge(self, workspace_id: int) -> list[str] | None:
         return self.accepted

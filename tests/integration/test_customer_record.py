@@ -222,6 +222,10 @@ async def test_undoing_a_merge_restores_the_record_threads_and_notes(
     assert (await services.customers.show(workspace_id, bluesky)).merged_into_id is None
     with pytest.raises(ConflictError):
         await services.customers.undo_merge(workspace_id, change, "t")
+    # Undone: a person said they are two people; the same CRM id no longer merges them.
+    await services.customers.edit(workspace_id, bluesky, RecordEdit(crm_id="A"), "t")
+    assert await services.customers.suggestions(workspace_id, x) == []
+    assert (await services.customers.show(workspace_id, bluesky)).merged_into_id is None
 
 
 async def test_the_same_crm_id_merges_by_itself_and_a_handle_never_does(

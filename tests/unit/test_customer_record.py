@@ -150,3 +150,14 @@ async def test_an_owner_must_be_a_colleague_of_the_workspace() -> None:
         await customers.edit(1, 1, RecordEdit(owner_email="bob@example.com"), "t")
     record = await customers.edit(1, 1, RecordEdit(owner_email="Lea@example.com"), "t")
     assert record.fields.owner_agent_id == 4
+
+
+async def test_a_pair_a_person_split_apart_is_neither_suggested_nor_merged_again() -> None:
+    store = FakeCustomers(
+        fields={1: RecordFields(crm_id="C"), 2: RecordFields(crm_id="C")},
+        planted=[Evidence(1, 2, EvidenceKind.SAME_CRM_ID, "C")],
+        judged_apart={(1, 2)},
+    )
+    customers = Customers(store)
+    assert await customers.suggestions(1) == []
+    assert await customers.merge_certain(1) == 0

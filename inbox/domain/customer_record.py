@@ -154,6 +154,8 @@ MERGE_FIELDS: tuple[MergeField, ...] = ("vip", "owner", "crm_id", "language")
 Side = Literal["kept", "other"]
 # Given the kept and the other record, the record after the merge (see `merged_fields`).
 Decide = Callable[["RecordFields", "RecordFields"], "RecordFields"]
+# Given a record, the record once an edit is applied.
+Patch = Callable[["RecordFields"], "RecordFields"]
 
 
 class MergeConflictError(ConflictError):

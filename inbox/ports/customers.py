@@ -12,6 +12,7 @@ from inbox.domain.customer_record import (
     CustomerThread,
     Decide,
     Evidence,
+    Patch,
     RecordFields,
 )
 
@@ -25,7 +26,12 @@ class CustomerStore(Protocol):
         self, workspace_id: int, words: str, after_id: int, limit: int
     ) -> list[CustomerRecord]: ...
 
-    async def update(self, workspace_id: int, customer_id: int, fields: RecordFields) -> None: ...
+    async def change(
+        self, workspace_id: int, customer_id: int, patched: Patch
+    ) -> tuple[RecordFields, RecordFields]:
+        """The record before and after `patched`, applied to it locked; NotFoundError, or
+        ConflictError once merged into another."""
+        ...
 
     async def agents_by_email(self, workspace_id: int, emails: Sequence[str]) -> dict[str, int]: ...
 

@@ -16,6 +16,7 @@ from inbox.domain.customer_record import (
     Decide,
     Evidence,
     EvidenceKind,
+    Patch,
     RecordFields,
     RecordIdentity,
 )
@@ -459,9 +460,23 @@ class PgCustomers:
             rows = await conn.fetch(SEARCH, workspace_id, words, after_id, _like(words), limit)
             return await self._records(conn, workspace_id, [row["id"] for row in rows])
 
-    async def update(self, workspace_id: int, customer_id: int, fields: RecordFields) -> None:
-        async with self._db.connection() as conn:
-            await _update(conn, workspace_id, customer_id, fields)
+    async def change(
+        self, workspace_id: int, customer_id: int, patched: Patch
+    ) -> tuple[RecordFields, RecordFields]:
+        """The record before and after `patched`, applied to it locked."""
+        async with self._db.transaction() as conn:
+            row = await conn.fetchrow(LOCK_LIVE, workspace_id, [customer_id])
+            if row is None:
+                raise NotFoundError("customer", customer_id)
+            if row["merged_into_id"] is not None:
+                raise ConflictError(
+                    f"customer {customer_id} is merged into {row['merged_into_id']}"
+                )
+            before = _fields(row)
+            after = patched(before)
+            if after != before:
+                await _update(conn, workspace_id, customer_id, after)
+        return before, after
 
     async def agents_by_email(self, workspace_id: int, emails: Sequence[str]) -> dict[str, int]:
         async with self._db.connection() as conn:

@@ -12,7 +12,7 @@ import csv
 import io
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from inbox.domain.customer_record import (
     DEFAULT_AUTO_MERGE,
@@ -35,7 +35,7 @@ from inbox.domain.customer_record import (
     merged_fields,
     suggestions,
 )
-from inbox.domain.errors import ConfigurationError, ConflictError, InboxError, NotFoundError
+from inbox.domain.errors import ConfigurationError, InboxError, NotFoundError
 from inbox.domain.network import Network
 from inbox.domain.text import is_storable
 from inbox.ports.customers import CustomerStore
@@ -119,27 +119,30 @@ class Customers:
     async def edit(
         self, workspace_id: int, customer_id: int, edit: RecordEdit, by: str
     ) -> CustomerRecord:
-        record = await self.show(workspace_id, customer_id)
-        if record.merged_into_id is not None:
-            raise ConflictError(f"customer {customer_id} is merged into {record.merged_into_id}")
-        fields = record.fields
-        if edit.vip is not None:
-            fields = replace(fields, vip=edit.vip)
-        if edit.owner_email is not None or edit.owner_agent_id is not None:
-            fields = replace(fields, owner_agent_id=await self._owner(workspace_id, edit))
-        if edit.crm_id is not None:
-            fields = replace(fields, crm_id=checked_crm_id(edit.crm_id))
-        if edit.tags is not None:
-            fields = replace(fields, tags=checked_tags(edit.tags))
-        if edit.language is not None:
-            fields = replace(fields, language=checked_language(edit.language))
-        if fields != record.fields:
-            await self._store.update(workspace_id, customer_id, fields)
+        """The edit checked first, then applied to the record as it is when locked (two
+        people editing different fields both keep theirs)."""
+        owner_given = edit.owner_email is not None or edit.owner_agent_id is not None
+        owner = await self._owner(workspace_id, edit) if owner_given else None
+        crm_id = None if edit.crm_id is None else checked_crm_id(edit.crm_id)
+        tags = None if edit.tags is None else checked_tags(edit.tags)
+        language = None if edit.language is None else checked_language(edit.language)
+
+        def patched(fields: RecordFields) -> RecordFields:
+            return RecordFields(
+                vip=fields.vip if edit.vip is None else edit.vip,
+                owner_agent_id=owner if owner_given else fields.owner_agent_id,
+                crm_id=fields.crm_id if edit.crm_id is None else crm_id,
+                tags=fields.tags if tags is None else tags,
+                language=fields.language if edit.language is None else language,
+            )
+
+        before, after = await self._store.change(workspace_id, customer_id, patched)
+        if after != before:
             log.info(
                 "customer record edited",
                 extra={"action": "customer.edit", "customer_id": customer_id, "by": by},
             )
-            if fields.crm_id and fields.crm_id != record.fields.crm_id:
+            if after.crm_id and after.crm_id != before.crm_id:
                 await self.merge_certain(workspace_id, customer_id)
         return await self.show(workspace_id, customer_id)
 

@@ -13,6 +13,7 @@ from inbox.domain.customer_record import (
     CustomerThread,
     Decide,
     Evidence,
+    Patch,
     RecordFields,
 )
 from inbox.domain.errors import NotFoundError
@@ -56,8 +57,14 @@ class FakeCustomers:
     ) -> list[CustomerRecord]:
         return [self._record(i) for i in sorted(self.fields) if i > after_id][:limit]
 
-    async def update(self, workspace_id: int, customer_id: int, fields: RecordFields) -> None:
-        self.fields[customer_id] = fields
+    async def change(
+        self, workspace_id: int, customer_id: int, patched: Patch
+    ) -> tuple[RecordFields, RecordFields]:
+        if customer_id not in self.fields:
+            raise NotFoundError("customer", customer_id)
+        before = self.fields[customer_id]
+        self.fields[customer_id] = patched(before)
+        return before, self.fields[customer_id]
 
     async def agents_by_email(self, workspace_id: int, emails: Sequence[str]) -> dict[str, int]:
         return {e: self.agents[e] for e in emails if e in self.agents}

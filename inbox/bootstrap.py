@@ -54,6 +54,7 @@ from inbox.store.community import PgCommunityAnswers
 from inbox.store.connector_state import PgChannelQuery, PgConnectorState
 from inbox.store.corrections import PgCorrectionStore, PgThreadEdits
 from inbox.store.credentials import PgCredentialStore
+from inbox.store.customers import PgCustomers
 from inbox.store.database import Database, Reads
 from inbox.store.embedded import APP_NAME, EmbeddedPostgres, default_data_dir, ensure_database
 from inbox.store.health import PgHealthCheck
@@ -102,6 +103,7 @@ from inbox.usecases.audit import AuditLog
 from inbox.usecases.bulk import BulkActions
 from inbox.usecases.canned import CannedResponses
 from inbox.usecases.channels import ListChannels
+from inbox.usecases.customers import Customers
 from inbox.usecases.file_import import ImportBatches
 from inbox.usecases.group_commit import GroupCommit
 from inbox.usecases.health import CheckHealth, HealthBoard
@@ -246,6 +248,7 @@ def build_services(
         two_factor=TwoFactor(PgTwoFactor(db, box), web_logins, passwords, clock=utc_now),
         audit=AuditLog(PgAuditTrail(db)),
         replica=replica.state if replica is not None else None,
+        customers=Customers(PgCustomers(db)),
     )
 
 

@@ -21,12 +21,14 @@ from inbox.usecases.services import Services
 from web.admin import add_admin_pages
 from web.admin.api import add_admin_api
 from web.api.audit import add_audit_api
+from web.api.customers import add_customer_api
 from web.api.replies import add_reply_api
 from web.api.reports import add_report_api
 from web.api.settings import add_settings_api
 from web.api.threads import add_thread_api
 from web.assets import add_assets
 from web.community import add_community_pages
+from web.customer_pages import add_customer_pages
 from web.desk_actions import add_desk_actions
 from web.errors import api_errors, page_errors
 from web.inbound_webhooks import add_inbound_webhooks
@@ -60,6 +62,7 @@ def _api_app(inbound: ReceiveWebhooks | None) -> web.Application:
     add_reply_api(api)
     add_settings_api(api)
     add_report_api(api)
+    add_customer_api(api)
     add_admin_api(api)
     add_audit_api(api)
     add_openapi(api)
@@ -73,6 +76,7 @@ def _add_pages(app: web.Application, default_workspace: int) -> None:
     add_pages(app)
     add_desk_actions(app)
     add_thread_pages(app)
+    add_customer_pages(app)
     add_incident_pages(app)
     add_live_events(app)
     add_admin_pages(app)

@@ -53,6 +53,7 @@ NOTICES = {
     "corrected": "Classification corrected; the SLA deadline follows it.",
     "noted": "Note added (colleagues only).",
     "customer_noted": "Note about the customer added: it shows on all their threads.",
+    "customer_saved": "Customer record saved.",
 }
 CLOCK_NAMES = {
     "first_response": "First response",
@@ -211,6 +212,10 @@ async def thread_pane(
     except NotFoundError:
         clocks = []
     preferences = await services.workspace_preferences.load(session.workspace_id)
+    record = await services.customers.of_thread(session.workspace_id, thread_id)
+    suggested = (
+        await services.customers.suggested_for(session.workspace_id, record.id) if record else []
+    )
     limit = room(page.network, page.customer_handle, page.private)
     return {
         "page": page,
@@ -233,6 +238,10 @@ async def thread_pane(
         "snoozes": SNOOZE_LABELS,
         # Only the actions the person may take are offered: ops read and write notes.
         "can_act": session.has(*DESK),
+        # The customer's record beside the thread: its form, and who may be the same person.
+        "record": record,
+        "suggested": suggested,
+        "owners": await services.customers.owners(session.workspace_id) if record else [],
         "see_incidents": session.has(Role.OPS, Role.LEAD, Role.ADMIN),
         "draft": draft,
         "warnings": list(warnings),

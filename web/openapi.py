@@ -21,6 +21,7 @@ ERROR = {
         }
     },
 }
+CUSTOMER_ID = {"name": "customer_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 THREAD_ID = {"name": "thread_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 
 
@@ -285,6 +286,84 @@ PATHS: dict[str, dict[str, Any]] = {
                 },
             },
         ),
+    },
+    "/api/v1/customers": {
+        "get": _operation(
+            "Customers by handle, name or CRM id, by id (next_after pages on)",
+            STAFF,
+            parameters=[
+                _query("q", {"type": "string", "maxLength": 200}),
+                _query("after", {"type": "integer", "minimum": 0}),
+                _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
+            ],
+        )
+    },
+    "/api/v1/customers/{customer_id}": {
+        "get": _operation(
+            "A customer's record, every thread of every identity, merges and splits",
+            STAFF,
+            parameters=[CUSTOMER_ID],
+        ),
+        "patch": _operation(
+            "Edit the record (absent fields stay; null clears owner, crm_id, language)",
+            EDITORS,
+            parameters=[CUSTOMER_ID],
+            body={
+                "type": "object",
+                "properties": {
+                    "vip": {"type": "boolean"},
+                    "owner": {"type": ["string", "null"], "description": "a colleague's e-mail"},
+                    "crm_id": {"type": ["string", "null"], "maxLength": 100},
+                    "tags": {"type": "array", "items": {"type": "string"}, "maxItems": 20},
+                    "language": {"type": ["string", "null"], "pattern": "^[a-z]{2,3}$"},
+                },
+            },
+        ),
+    },
+    "/api/v1/customers/{customer_id}/merge": {
+        "post": _operation(
+            "Fold another customer into this one (409 names the fields to choose)",
+            EDITORS,
+            parameters=[CUSTOMER_ID],
+            body={
+                "type": "object",
+                "properties": {
+                    "other_id": {"type": "integer"},
+                    "reason": {"type": "string", "maxLength": 500},
+                    "choices": {
+                        "type": "object",
+                        "propertyNames": {"enum": ["vip", "owner", "crm_id", "language"]},
+                        "additionalProperties": {"type": "string", "enum": ["kept", "other"]},
+                    },
+                },
+                "required": ["other_id", "reason"],
+            },
+        )
+    },
+    "/api/v1/customers/{customer_id}/split": {
+        "post": _operation(
+            "Move an identity and the threads it opened out to a new customer",
+            EDITORS,
+            parameters=[CUSTOMER_ID],
+            ok=201,
+            body={
+                "type": "object",
+                "properties": {
+                    "identity_id": {"type": "integer"},
+                    "reason": {"type": "string", "maxLength": 500},
+                },
+                "required": ["identity_id", "reason"],
+            },
+        )
+    },
+    "/api/v1/customer-changes/{change_id}/undo": {
+        "post": _operation(
+            "Undo a merge: identities, threads, notes and the record as they were",
+            EDITORS,
+            parameters=[
+                {"name": "change_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+            ],
+        )
     },
 }
 

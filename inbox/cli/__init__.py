@@ -15,6 +15,7 @@ from inbox.cli import (
     audit,
     classify,
     connect,
+    customers,
     ingest,
     routing_settings,
     serve,
@@ -49,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     sla_settings.register(commands)
     connect.register(commands)
     audit.register(commands)
+    customers.register(commands)
     return parser
 
 

@@ -15,6 +15,7 @@ from inbox.usecases.audit import AuditLog
 from inbox.usecases.bulk import BulkActions
 from inbox.usecases.canned import CannedResponses
 from inbox.usecases.channels import ListChannels
+from inbox.usecases.customers import Customers
 from inbox.usecases.health import CheckHealth
 from inbox.usecases.incident_pages import IncidentPages
 from inbox.usecases.incidents import Incidents
@@ -76,6 +77,8 @@ class Services:
     two_factor: TwoFactor
     # Who changed what: written by the admin use cases, read by admins.
     audit: AuditLog
+    # The customer record: edits, search, history, suggestions, merge, split, import.
+    customers: Customers
     # The read replica's lag and where reads that may be a moment behind go (for /metrics);
     # None without a replica.
     replica: Callable[[], Awaitable[ReplicaState]] | None = None

@@ -69,3 +69,28 @@ class CannedItem(BaseModel):
 
 class CannedBody(RequestBody):
     items: list[CannedItem]
+
+
+class CustomerPatch(RequestBody):
+    """Fields absent stay as they are; `owner` (a colleague's e-mail), `crm_id` and
+    `language` set to null clear them."""
+
+    vip: StrictBool | None = None
+    owner: StrictStr | None = None
+    crm_id: StrictStr | None = None
+    tags: list[StrictStr] | None = Field(default=None, max_length=20)
+    language: StrictStr | None = None
+
+
+class MergeBody(RequestBody):
+    """Fold customer `other_id` into the one the path names; where both records differ,
+    `choices` says which to keep per field ("kept" or "other")."""
+
+    other_id: StrictInt
+    reason: StrictStr
+    choices: dict[StrictStr, Literal["kept", "other"]] = Field(default_factory=dict)
+
+
+class SplitBody(RequestBody):
+    identity_id: StrictInt
+    reason: StrictStr

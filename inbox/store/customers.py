@@ -1,0 +1,669 @@
+"""The customer record in PostgreSQL: reading and editing it, searching it, the threads of
+every identity of a customer, the evidence that two customers are one person, merges and
+splits with their history, and a CSV import applied in one transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import asyncpg
+
+from inbox.domain.customer_record import (
+    CustomerChange,
+    CustomerRecord,
+    CustomerThread,
+    Decide,
+    Evidence,
+    EvidenceKind,
+    Patch,
+    RecordFields,
+    RecordIdentity,
+)
+from inbox.domain.errors import ConflictError, NotFoundError
+from inbox.store.database import Connection, Database
+
+RECORDS = """
+SELECT c.id, c.display_name, c.vip, c.owner_agent_id, c.crm_external_id, c.tags, c.language,
+       c.merged_into_id, c.created_at, a.display_name AS owner_name, a.email AS owner_email
+FROM customer c
+LEFT JOIN agent a ON a.workspace_id = c.workspace_id AND a.id = c.owner_agent_id
+WHERE c.workspace_id = $1 AND c.id = ANY($2::bigint[])
+ORDER BY c.id
+"""
+IDENTITIES = """
+SELECT id, customer_id, network, external_user_id, handle, display_name
+FROM identity
+WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[])
+ORDER BY network, handle, id
+"""
+THREAD_CUSTOMER = "SELECT customer_id FROM thread WHERE workspace_id = $1 AND id = $2"
+# By handle, name or CRM id (a word of it, case aside), or an exact external id; paged by id.
+SEARCH = r"""
+SELECT c.id FROM customer c
+WHERE c.workspace_id = $1 AND c.merged_into_id IS NULL AND c.id > $3
+  AND ($2 = ''
+       OR c.crm_external_id = $2
+       OR c.display_name ILIKE $4 ESCAPE '\'
+       OR EXISTS (SELECT 1 FROM identity i
+                  WHERE i.workspace_id = c.workspace_id AND i.customer_id = c.id
+                    AND (i.handle ILIKE $4 ESCAPE '\' OR i.external_user_id = $2)))
+ORDER BY c.id
+LIMIT $5
+"""
+UPDATE = """
+UPDATE customer
+SET vip = $3, owner_agent_id = $4, crm_external_id = $5, tags = $6, language = $7,
+    updated_at = now()
+WHERE workspace_id = $1 AND id = $2 AND merged_into_id IS NULL
+"""
+AGENTS_BY_EMAIL = """
+SELECT lower(email) AS email, id FROM agent
+WHERE workspace_id = $1 AND active AND lower(email) = ANY($2::text[])
+"""
+# Who may follow a customer: the workspace's active staff who work threads.
+OWNERS = """
+SELECT id, display_name FROM agent
+WHERE workspace_id = $1 AND active AND roles && ARRAY['agent', 'lead', 'admin']
+ORDER BY display_name, id
+"""
+AGENT_EXISTS = "SELECT true FROM agent WHERE workspace_id = $1 AND id = $2 AND active"
+# Every thread of the customer, on each network, newest first, with who opened it.
+THREADS = """
+SELECT t.id, t.network, t.status, t.excerpt, t.opened_at, t.last_inbound_at,
+       (SELECT m.author_handle FROM mention m
+        WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id
+          AND m.direction = 'inbound'
+        ORDER BY m.created_at, m.external_id LIMIT 1) AS handle
+FROM thread t
+WHERE t.workspace_id = $1 AND t.customer_id = $2
+ORDER BY t.opened_at DESC, t.id DESC
+LIMIT $3
+"""
+AUTO_MERGE = "SELECT auto_merge FROM customer_settings WHERE workspace_id = $1"
+SET_AUTO_MERGE = """
+INSERT INTO customer_settings (workspace_id, auto_merge) VALUES ($1, $2)
+ON CONFLICT (workspace_id) DO UPDATE SET auto_merge = excluded.auto_merge
+"""
+
+# The evidence that two customers are one person, set-based, as (lower id, higher id, kind,
+# what matched). Two statements share their pieces: the workspace's pass (the review list),
+# and one customer's (the sidebar, on every thread shown), which starts from that customer's
+# identities and reaches the others through indexes only.
+
+# A handle as a person would say it: no Mastodon instance, no bsky.social suffix (indexed
+# as `identity_person_name`).
+PERSON_NAME = r"lower(regexp_replace(split_part({0}.handle, '@', 1), '\.bsky\.social$', ''))"
+EMAIL = r"'([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})'"
+PHONE = r"'(\+?[0-9][0-9 .()-]{6,}[0-9])'"
+# The latest payload of each identity in `scope` (its profile is there), reached through its
+# threads (the thread index, not a scan of every message); then the links its profile shows:
+# Mastodon's profile fields (verified or not), X's website and description links, expanded.
+PROFILE_LINKS = r"""
+payloads AS (
+    SELECT DISTINCT ON (i.id) i.customer_id, m.raw
+    FROM scope i
+    JOIN thread t ON t.workspace_id = $1 AND t.customer_id = i.customer_id
+                 AND t.network = i.network
+    JOIN mention m ON m.workspace_id = t.workspace_id AND m.thread_id = t.id
+                  AND m.author_external_id = i.external_user_id AND m.direction = 'inbound'
+    WHERE i.network IN ('x', 'mastodon')
+    ORDER BY i.id, m.created_at DESC
+), profile_urls AS (
+    SELECT p.customer_id, x[1] AS url
+    FROM payloads p,
+         jsonb_array_elements(CASE WHEN jsonb_typeof(coalesce(
+             p.raw -> 'account' -> 'fields',
+             p.raw -> 'notification' -> 'status' -> 'account' -> 'fields')) = 'array'
+           THEN coalesce(p.raw -> 'account' -> 'fields',
+                         p.raw -> 'notification' -> 'status' -> 'account' -> 'fields')
+           ELSE '[]'::jsonb END) f,
+         regexp_matches(coalesce(f ->> 'value', ''), '(https?://[^\s"<>]+)', 'g') x
+    UNION ALL
+    SELECT p.customer_id, u ->> 'expanded_url'
+    FROM payloads p,
+         jsonb_array_elements(CASE WHEN jsonb_typeof(p.raw -> 'includes' -> 'users') = 'array'
+                              THEN p.raw -> 'includes' -> 'users' ELSE '[]'::jsonb END) usr,
+         jsonb_array_elements(
+             CASE WHEN jsonb_typeof(usr -> 'entities' -> 'url' -> 'urls') = 'array'
+                  THEN usr -> 'entities' -> 'url' -> 'urls' ELSE '[]'::jsonb END
+             || CASE WHEN jsonb_typeof(usr -> 'entities' -> 'description' -> 'urls') = 'array'
+                     THEN usr -> 'entities' -> 'description' -> 'urls' ELSE '[]'::jsonb END) u
+), links AS (
+    SELECT DISTINCT customer_id,
+           lower(regexp_replace(url, '^https?://(www\.)?|/+$', '', 'g')) AS link
+    FROM profile_urls WHERE url IS NOT NULL
+), pointed AS (
+    -- whose profile each link is: x.com/NAME, bsky.app/profile/NAME, HOST/@USER (Mastodon),
+    -- or a bare domain, which a Bluesky handle can be
+    SELECT customer_id, link,
+           CASE WHEN link ~ '^(x|twitter)\.com/[a-z0-9_]+$' THEN 'x'
+                WHEN link ~ '^bsky\.app/profile/[^/]+$' THEN 'bluesky'
+                WHEN link ~ '^[^/]+/@[^/]+$' THEN 'mastodon'
+                WHEN link ~ '^[a-z0-9.-]+\.[a-z]{2,}$' THEN 'bluesky' END AS network,
+           CASE WHEN link ~ '^(x|twitter)\.com/' THEN split_part(link, '/', 2)
+                WHEN link ~ '^bsky\.app/profile/' THEN split_part(link, '/', 3)
+                WHEN link ~ '^[^/]+/@[^/]+$'
+                    THEN split_part(link, '/@', 2) || '@' || split_part(link, '/', 1)
+                ELSE link END AS handle
+    FROM links
+), profile_link AS (
+    SELECT DISTINCT least(p.customer_id, i.customer_id) AS first,
+           greatest(p.customer_id, i.customer_id) AS second, 'profile_link' AS kind,
+           p.link AS detail
+    FROM pointed p
+    JOIN identity i ON i.workspace_id = $1 AND i.network = p.network
+                   AND lower(i.handle) = p.handle AND i.customer_id <> p.customer_id
+    WHERE p.network IS NOT NULL
+)"""
+CONTACTS = f"""
+contacts AS (
+    SELECT DISTINCT p.customer_id, 'same_email' AS kind, lower(x[1]) AS value
+    FROM private_texts p, regexp_matches(p.body, {EMAIL}, 'g') x
+    UNION
+    SELECT DISTINCT p.customer_id, 'same_phone', regexp_replace(x[1], '[^0-9+]', '', 'g')
+    FROM private_texts p, regexp_matches(p.body, {PHONE}, 'g') x
+    WHERE length(regexp_replace(x[1], '[^0-9]', '', 'g')) BETWEEN 8 AND 15
+)"""  # noqa: S608 (constants, not input)
+# Who wrote a private message now: its identity's customer (a merge moves identities).
+PRIVATE_TEXTS = """
+private_texts AS (
+    SELECT i.customer_id, m.body
+    FROM {identities} i
+    JOIN mention m ON m.workspace_id = $1 AND m.network = i.network
+                  AND m.author_external_id = i.external_user_id
+                  AND m.private AND m.direction = 'inbound'
+)"""
+EVIDENCE_ALL = f"""
+WITH scope AS (
+    SELECT id, customer_id, network, external_user_id, handle
+    FROM identity WHERE workspace_id = $1
+), same_handle AS (
+    SELECT DISTINCT least(a.customer_id, b.customer_id) AS first,
+           greatest(a.customer_id, b.customer_id) AS second, 'same_handle' AS kind,
+           {PERSON_NAME.format("a")} AS detail
+    FROM identity a
+    JOIN identity b ON b.workspace_id = a.workspace_id
+                   AND {PERSON_NAME.format("b")} = {PERSON_NAME.format("a")}
+                   AND b.network > a.network AND b.customer_id <> a.customer_id
+    WHERE a.workspace_id = $1 AND length({PERSON_NAME.format("a")}) >= 3
+), same_crm AS (
+    SELECT a.id AS first, b.id AS second, 'same_crm_id' AS kind, a.crm_external_id AS detail
+    FROM customer a
+    JOIN customer b ON b.workspace_id = a.workspace_id AND b.crm_external_id = a.crm_external_id
+                   AND b.id > a.id AND b.merged_into_id IS NULL
+    WHERE a.workspace_id = $1 AND a.merged_into_id IS NULL AND a.crm_external_id IS NOT NULL
+), {PRIVATE_TEXTS.format(identities="scope")}, {CONTACTS}, same_contact AS (
+    SELECT DISTINCT least(a.customer_id, b.customer_id) AS first,
+           greatest(a.customer_id, b.customer_id) AS second, a.kind, a.value AS detail
+    FROM contacts a
+    JOIN contacts b ON b.kind = a.kind AND b.value = a.value AND b.customer_id > a.customer_id
+), {PROFILE_LINKS}
+SELECT first, second, kind, detail FROM same_handle
+UNION ALL SELECT first, second, kind, detail FROM same_crm
+UNION ALL SELECT first, second, kind, detail FROM same_contact
+UNION ALL SELECT first, second, kind, detail FROM profile_link
+LIMIT $2
+"""  # noqa: S608 (constants, not input)
+# One customer's: their handles against the others' (index), their CRM id, the e-mail
+# addresses of their private messages found in the others' through the search index (phone
+# numbers, written many ways, are left to the workspace's pass), and their profile's links.
+EVIDENCE_OF = f"""
+WITH scope AS (
+    SELECT id, customer_id, network, external_user_id, handle
+    FROM identity WHERE workspace_id = $1 AND customer_id = $2
+), same_handle AS (
+    SELECT DISTINCT least(a.customer_id, b.customer_id) AS first,
+           greatest(a.customer_id, b.customer_id) AS second, 'same_handle' AS kind,
+           {PERSON_NAME.format("a")} AS detail
+    FROM scope a
+    JOIN identity b ON b.workspace_id = $1
+                   AND {PERSON_NAME.format("b")} = {PERSON_NAME.format("a")}
+                   AND b.network <> a.network AND b.customer_id <> a.customer_id
+    WHERE length({PERSON_NAME.format("a")}) >= 3
+), same_crm AS (
+    SELECT least(a.id, b.id) AS first, greatest(a.id, b.id) AS second, 'same_crm_id' AS kind,
+           a.crm_external_id AS detail
+    FROM customer a
+    JOIN customer b ON b.workspace_id = a.workspace_id AND b.crm_external_id = a.crm_external_id
+                   AND b.id <> a.id AND b.merged_into_id IS NULL
+    WHERE a.workspace_id = $1 AND a.id = $2 AND a.crm_external_id IS NOT NULL
+), {PRIVATE_TEXTS.format(identities="scope")}, my_emails AS (
+    SELECT DISTINCT lower(x[1]) AS value
+    FROM private_texts p, regexp_matches(p.body, {EMAIL}, 'g') x
+), same_contact AS (
+    SELECT DISTINCT least($2, i.customer_id) AS first, greatest($2, i.customer_id) AS second,
+           'same_email' AS kind, e.value AS detail
+    FROM my_emails e
+    JOIN mention m
+      ON m.workspace_id = $1
+     AND (to_tsvector('inbox_fr'::regconfig, m.body)
+          || to_tsvector('inbox_en'::regconfig, m.body)) @@ plainto_tsquery('simple', e.value)
+     AND m.private AND m.direction = 'inbound' AND strpos(lower(m.body), e.value) > 0
+    JOIN identity i ON i.workspace_id = m.workspace_id AND i.network = m.network
+                   AND i.external_user_id = m.author_external_id AND i.customer_id <> $2
+), {PROFILE_LINKS}
+SELECT first, second, kind, detail FROM same_handle
+UNION ALL SELECT first, second, kind, detail FROM same_crm
+UNION ALL SELECT first, second, kind, detail FROM same_contact
+UNION ALL SELECT first, second, kind, detail FROM profile_link
+LIMIT $3
+"""  # noqa: S608 (constants, not input)
+
+# Pairs a person judged to be two people: split apart, or a merge undone.
+APART = """
+SELECT DISTINCT least(customer_id, other_customer_id) AS first,
+       greatest(customer_id, other_customer_id) AS second
+FROM customer_change
+WHERE workspace_id = $1 AND (kind = 'split' OR undone_at IS NOT NULL)
+"""
+LOCK_LIVE = """
+SELECT id, vip, owner_agent_id, crm_external_id, tags, language, merged_into_id
+FROM customer WHERE workspace_id = $1 AND id = ANY($2::bigint[])
+ORDER BY id
+FOR UPDATE
+"""
+MOVE_IDENTITIES = """
+UPDATE identity SET customer_id = $3
+WHERE workspace_id = $1 AND customer_id = $2
+RETURNING id
+"""
+MOVE_THREADS = """
+UPDATE thread SET customer_id = $3
+WHERE workspace_id = $1 AND customer_id = $2
+RETURNING id
+"""
+MOVE_NOTES = """
+UPDATE customer_note SET customer_id = $3
+WHERE workspace_id = $1 AND customer_id = $2
+RETURNING id
+"""
+# Messages carry the customer they were written as; through the thread index.
+MOVE_MENTIONS = """
+UPDATE mention SET customer_id = $3
+WHERE workspace_id = $1 AND thread_id = ANY($4::bigint[]) AND customer_id = $2
+"""
+FOLD = """
+UPDATE customer SET merged_into_id = $3, updated_at = now()
+WHERE workspace_id = $1 AND id = $2
+"""
+RECORD_CHANGE = """
+INSERT INTO customer_change (workspace_id, kind, customer_id, other_customer_id,
+                             identity_ids, thread_ids, note_ids, before, evidence, done_by,
+                             reason)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11)
+RETURNING id
+"""
+CHANGE = """
+SELECT id, kind, customer_id, other_customer_id, identity_ids, thread_ids, note_ids, before,
+       evidence, done_by, reason, created_at, undone_at
+FROM customer_change WHERE workspace_id = $1 AND id = $2
+FOR UPDATE
+"""
+CHANGES = """
+SELECT id, kind, customer_id, other_customer_id, identity_ids, thread_ids, note_ids, before,
+       evidence, done_by, reason, created_at, undone_at
+FROM customer_change
+WHERE workspace_id = $1 AND (customer_id = $2 OR other_customer_id = $2)
+ORDER BY created_at DESC, id DESC
+LIMIT 50
+"""
+MOVE_BACK = """
+UPDATE {table} SET customer_id = $3
+WHERE workspace_id = $1 AND customer_id = $2 AND id = ANY($4::bigint[])
+RETURNING id
+"""
+UNFOLD = """
+UPDATE customer SET merged_into_id = NULL, updated_at = now()
+WHERE workspace_id = $1 AND id = $2
+"""
+MARK_UNDONE = """
+UPDATE customer_change SET undone_by = $3, undone_at = now()
+WHERE workspace_id = $1 AND id = $2
+"""
+IDENTITY = """
+SELECT id, network, external_user_id, handle, display_name, customer_id
+FROM identity WHERE workspace_id = $1 AND id = $2
+"""
+NEW_CUSTOMER = """
+INSERT INTO customer (workspace_id, display_name) VALUES ($1, $2) RETURNING id
+"""
+# The threads an identity opened (its first customer message is theirs).
+MOVE_IDENTITY_THREADS = """
+UPDATE thread t SET customer_id = $3
+WHERE t.workspace_id = $1 AND t.customer_id = $2 AND t.network = $4
+  AND (SELECT m.author_external_id FROM mention m
+       WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id
+         AND m.direction = 'inbound'
+       ORDER BY m.created_at, m.external_id LIMIT 1) = $5
+RETURNING t.id
+"""
+MOVE_IDENTITY_MENTIONS = """
+UPDATE mention SET customer_id = $3
+WHERE workspace_id = $1 AND thread_id = ANY($4::bigint[]) AND author_external_id = $5
+  AND customer_id = $2
+"""
+MOVE_ONE_IDENTITY = "UPDATE identity SET customer_id = $3 WHERE workspace_id = $1 AND id = $2"
+COUNT_IDENTITIES = "SELECT count(*) FROM identity WHERE workspace_id = $1 AND customer_id = $2"
+# An import row's customer: by network and external id, else network and handle.
+RESOLVE = """
+SELECT r.line, i.customer_id
+FROM unnest($2::int[], $3::text[], $4::text[], $5::text[]) AS r(line, network, handle, ext)
+LEFT JOIN identity i
+  ON i.workspace_id = $1 AND i.network = r.network
+ AND CASE WHEN r.ext IS NOT NULL THEN i.external_user_id = r.ext
+          ELSE lower(i.handle) = lower(ltrim(r.handle, '@')) END
+ORDER BY r.line
+"""
+
+
+def _fields(row: asyncpg.Record) -> RecordFields:
+    return RecordFields(
+        vip=row["vip"],
+        owner_agent_id=row["owner_agent_id"],
+        crm_id=row["crm_external_id"],
+        tags=tuple(row["tags"]),
+        language=row["language"],
+    )
+
+
+def _fields_json(fields: RecordFields) -> str:
+    return json.dumps(
+        {
+            "vip": fields.vip,
+            "owner_agent_id": fields.owner_agent_id,
+            "crm_id": fields.crm_id,
+            "tags": list(fields.tags),
+            "language": fields.language,
+        }
+    )
+
+
+def _change(row: asyncpg.Record) -> CustomerChange:
+    return CustomerChange(
+        id=row["id"],
+        kind=row["kind"],
+        customer_id=row["customer_id"],
+        other_customer_id=row["other_customer_id"],
+        identity_ids=tuple(row["identity_ids"]),
+        thread_ids=tuple(row["thread_ids"]),
+        evidence=row["evidence"],
+        done_by=row["done_by"],
+        reason=row["reason"],
+        created_at=row["created_at"],
+        undone_at=row["undone_at"],
+    )
+
+
+async def _ids(conn: Connection, query: str, *args: object) -> list[int]:
+    return [row["id"] for row in await conn.fetch(query, *args)]
+
+
+def _like(words: str) -> str:
+    escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def _update(conn: Connection, workspace_id: int, customer_id: int, f: RecordFields) -> None:
+    await conn.execute(
+        UPDATE, workspace_id, customer_id, f.vip, f.owner_agent_id, f.crm_id, list(f.tags),
+        f.language,
+    )  # fmt: skip
+
+
+class PgCustomers:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def records(self, workspace_id: int, ids: Sequence[int]) -> list[CustomerRecord]:
+        async with self._db.connection() as conn:
+            return await self._records(conn, workspace_id, ids)
+
+    async def _records(
+        self, conn: Connection, workspace_id: int, ids: Sequence[int]
+    ) -> list[CustomerRecord]:
+        rows = await conn.fetch(RECORDS, workspace_id, list(ids))
+        identities: dict[int, list[RecordIdentity]] = {}
+        for row in await conn.fetch(IDENTITIES, workspace_id, list(ids)):
+            identities.setdefault(row["customer_id"], []).append(
+                RecordIdentity(
+                    row["id"],
+                    row["network"],
+                    row["external_user_id"],
+                    row["handle"],
+                    row["display_name"],
+                )
+            )
+        return [
+            CustomerRecord(
+                id=row["id"],
+                display_name=row["display_name"],
+                fields=_fields(row),
+                owner_name=row["owner_name"],
+                owner_email=row["owner_email"],
+                identities=tuple(identities.get(row["id"], ())),
+                merged_into_id=row["merged_into_id"],
+                created_at=row["created_at"],
+            )
+            for row in rows
+        ]
+
+    async def customer_of_thread(self, workspace_id: int, thread_id: int) -> int | None:
+        async with self._db.connection() as conn:
+            found: int | None = await conn.fetchval(THREAD_CUSTOMER, workspace_id, thread_id)
+        return found
+
+    async def search(
+        self, workspace_id: int, words: str, after_id: int, limit: int
+    ) -> list[CustomerRecord]:
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(SEARCH, workspace_id, words, after_id, _like(words), limit)
+            return await self._records(conn, workspace_id, [row["id"] for row in rows])
+
+    async def change(
+        self, workspace_id: int, customer_id: int, patched: Patch
+    ) -> tuple[RecordFields, RecordFields]:
+        """The record before and after `patched`, applied to it locked."""
+        async with self._db.transaction() as conn:
+            row = await conn.fetchrow(LOCK_LIVE, workspace_id, [customer_id])
+            if row is None:
+                raise NotFoundError("customer", customer_id)
+            if row["merged_into_id"] is not None:
+                raise ConflictError(
+                    f"customer {customer_id} is merged into {row['merged_into_id']}"
+                )
+            before = _fields(row)
+            after = patched(before)
+            if after != before:
+                await _update(conn, workspace_id, customer_id, after)
+        return before, after
+
+    async def agents_by_email(self, workspace_id: int, emails: Sequence[str]) -> dict[str, int]:
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(AGENTS_BY_EMAIL, workspace_id, [e.lower() for e in emails])
+        return {row["email"]: row["id"] for row in rows}
+
+    async def owners(self, workspace_id: int) -> list[tuple[int, str]]:
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(OWNERS, workspace_id)
+        return [(row["id"], row["display_name"]) for row in rows]
+
+    async def agent_exists(self, workspace_id: int, agent_id: int) -> bool:
+        async with self._db.connection() as conn:
+            return bool(await conn.fetchval(AGENT_EXISTS, workspace_id, agent_id))
+
+    async def threads(
+        self, workspace_id: int, customer_id: int, limit: int
+    ) -> list[CustomerThread]:
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(THREADS, workspace_id, customer_id, limit)
+        return [
+            CustomerThread(
+                row["id"],
+                row["network"],
+                row["status"],
+                row["excerpt"],
+                row["opened_at"],
+                row["last_inbound_at"],
+                row["handle"],
+            )
+            for row in rows
+        ]
+
+    async def evidence(
+        self, workspace_id: int, customer_id: int | None, limit: int
+    ) -> list[Evidence]:
+        async with self._db.connection() as conn:
+            if customer_id is None:
+                rows = await conn.fetch(EVIDENCE_ALL, workspace_id, limit)
+            else:
+                rows = await conn.fetch(EVIDENCE_OF, workspace_id, customer_id, limit)
+        return [
+            Evidence(row["first"], row["second"], EvidenceKind(row["kind"]), row["detail"])
+            for row in rows
+        ]
+
+    async def apart(self, workspace_id: int) -> set[tuple[int, int]]:
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(APART, workspace_id)
+        return {(row["first"], row["second"]) for row in rows}
+
+    async def auto_merge(self, workspace_id: int) -> list[str] | None:
+        async with self._db.connection() as conn:
+            kinds: list[str] | None = await conn.fetchval(AUTO_MERGE, workspace_id)
+        return kinds
+
+    async def set_auto_merge(self, workspace_id: int, kinds: Sequence[str]) -> None:
+        async with self._db.connection() as conn:
+            await conn.execute(SET_AUTO_MERGE, workspace_id, list(kinds))
+
+    async def fields_of(self, workspace_id: int, ids: Sequence[int]) -> dict[int, RecordFields]:
+        """The live customers among `ids` and their records (merged ones left out)."""
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(RECORDS, workspace_id, list(ids))
+        return {row["id"]: _fields(row) for row in rows if row["merged_into_id"] is None}
+
+    async def merge(
+        self,
+        workspace_id: int,
+        kept_id: int,
+        other_id: int,
+        decide: Decide,
+        *,
+        evidence: str,
+        done_by: str,
+        reason: str,
+    ) -> int:
+        """Fold `other_id` into `kept_id` in one transaction; `decide(kept, other)` gives
+        the kept record's fields (and refuses when a conflict has no choice)."""
+        async with self._db.transaction() as conn:
+            rows = {
+                row["id"]: row
+                for row in await conn.fetch(LOCK_LIVE, workspace_id, [kept_id, other_id])
+            }
+            for customer_id in (kept_id, other_id):
+                if customer_id not in rows:
+                    raise NotFoundError("customer", customer_id)
+                if rows[customer_id]["merged_into_id"] is not None:
+                    raise ConflictError(f"customer {customer_id} is already merged into another")
+            before = _fields(rows[kept_id])
+            fields = decide(before, _fields(rows[other_id]))
+            moved = [
+                await _ids(conn, query, workspace_id, other_id, kept_id)
+                for query in (MOVE_IDENTITIES, MOVE_THREADS, MOVE_NOTES)
+            ]
+            identity_ids, thread_ids, note_ids = moved
+            await conn.execute(MOVE_MENTIONS, workspace_id, other_id, kept_id, thread_ids)
+            await conn.execute(FOLD, workspace_id, other_id, kept_id)
+            await _update(conn, workspace_id, kept_id, fields)
+            change_id: int = await conn.fetchval(
+                RECORD_CHANGE, workspace_id, "merge", kept_id, other_id, identity_ids,
+                thread_ids, note_ids, _fields_json(before), evidence, done_by, reason,
+            )  # fmt: skip
+        return change_id
+
+    async def split(
+        self, workspace_id: int, customer_id: int, identity_id: int, *, done_by: str, reason: str
+    ) -> tuple[int, int]:
+        """The identity and the threads it opened out into a new customer: (its id, change)."""
+        async with self._db.transaction() as conn:
+            locked = await conn.fetch(LOCK_LIVE, workspace_id, [customer_id])
+            identity = await conn.fetchrow(IDENTITY, workspace_id, identity_id)
+            if not locked or identity is None or identity["customer_id"] != customer_id:
+                raise NotFoundError("identity", identity_id)
+            if await conn.fetchval(COUNT_IDENTITIES, workspace_id, customer_id) < 2:
+                raise ConflictError("a customer's only identity cannot be split off")
+            name = identity["display_name"] or identity["handle"]
+            new_id: int = await conn.fetchval(NEW_CUSTOMER, workspace_id, name)
+            external = identity["external_user_id"]
+            thread_ids = await _ids(
+                conn, MOVE_IDENTITY_THREADS, workspace_id, customer_id, new_id,
+                identity["network"], external,
+            )  # fmt: skip
+            await conn.execute(
+                MOVE_IDENTITY_MENTIONS, workspace_id, customer_id, new_id, thread_ids, external
+            )
+            await conn.execute(MOVE_ONE_IDENTITY, workspace_id, identity_id, new_id)
+            change_id: int = await conn.fetchval(
+                RECORD_CHANGE, workspace_id, "split", customer_id, new_id, [identity_id],
+                thread_ids, [], "{}", "", done_by, reason,
+            )  # fmt: skip
+        return new_id, change_id
+
+    async def undo_merge(self, workspace_id: int, change_id: int, done_by: str) -> CustomerChange:
+        """The merge's identities, threads and notes back to the customer they came from,
+        and the kept customer's record as it was; refused once undone or built upon."""
+        async with self._db.transaction() as conn:
+            row = await conn.fetchrow(CHANGE, workspace_id, change_id)
+            if row is None:
+                raise NotFoundError("change", change_id)
+            if row["kind"] != "merge" or row["undone_at"] is not None:
+                raise ConflictError("only a merge not yet undone can be undone")
+            kept, other = row["customer_id"], row["other_customer_id"]
+            locked = {r["id"]: r for r in await conn.fetch(LOCK_LIVE, workspace_id, [kept, other])}
+            if kept not in locked or locked[kept]["merged_into_id"] is not None:
+                raise ConflictError(f"customer {kept} was merged since: undo that merge first")
+            for table, ids in (
+                ("identity", row["identity_ids"]),
+                ("thread", row["thread_ids"]),
+                ("customer_note", row["note_ids"]),
+            ):
+                await conn.execute(MOVE_BACK.format(table=table), workspace_id, kept, other, ids)
+            await conn.execute(MOVE_MENTIONS, workspace_id, kept, other, row["thread_ids"])
+            await conn.execute(UNFOLD, workspace_id, other)
+            before = json.loads(row["before"])
+            await _update(
+                conn, workspace_id, kept,
+                RecordFields(
+                    vip=before["vip"], owner_agent_id=before["owner_agent_id"],
+                    crm_id=before["crm_id"], tags=tuple(before["tags"]),
+                    language=before["language"],
+                ),
+            )  # fmt: skip
+            await conn.execute(MARK_UNDONE, workspace_id, change_id, done_by)
+        return _change(row)
+
+    async def changes(self, workspace_id: int, customer_id: int) -> list[CustomerChange]:
+        async with self._db.connection() as conn:
+            return [_change(r) for r in await conn.fetch(CHANGES, workspace_id, customer_id)]
+
+    async def resolve(
+        self, workspace_id: int, keys: Sequence[tuple[int, str, str | None, str | None]]
+    ) -> list[tuple[int, int | None]]:
+        """(line, customer id) for each (line, network, handle, external id); a line that
+        matches several identities comes back once for each."""
+        lines, networks, handles, externals = (list(c) for c in zip(*keys, strict=True))
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(RESOLVE, workspace_id, lines, networks, handles, externals)
+        return [(row["line"], row["customer_id"]) for row in rows]
+
+    async def apply(self, workspace_id: int, updates: Sequence[tuple[int, RecordFields]]) -> None:
+        """Every update or none."""
+        async with self._db.transaction() as conn:
+            await conn.executemany(
+                UPDATE,
+                [
+                    (workspace_id, cid, f.vip, f.owner_agent_id, f.crm_id, list(f.tags), f.language)
+                    for cid, f in updates
+                ],
+            )

@@ -1,0 +1,477 @@
+"""The customer record: reading, editing and searching it; the threads of every identity of
+a customer; suggestions that two customers are one person; merges and splits, recorded and
+reversible; and the CSV import that links CRM ids and attributes to identities.
+
+Entry points check the caller's role; every call names the workspace, and nothing of
+another workspace is ever found. `by` says who acts, as the logs and the history name them
+("agent:ID", "token:ID", "cli", "auto")."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from inbox.domain.customer_record import (
+    DEFAULT_AUTO_MERGE,
+    MERGE_FIELDS,
+    BadRow,
+    CustomerChange,
+    CustomerRecord,
+    CustomerThread,
+    EvidenceKind,
+    ImportChange,
+    ImportRow,
+    RecordFields,
+    Suggestion,
+    accepted_auto_merge,
+    checked_crm_id,
+    checked_language,
+    checked_reason,
+    checked_tags,
+    conflicts,
+    merged_fields,
+    suggestions,
+)
+from inbox.domain.errors import ConfigurationError, InboxError, NotFoundError
+from inbox.domain.network import Network
+from inbox.domain.text import is_storable
+from inbox.ports.customers import CustomerStore
+
+log = logging.getLogger(__name__)
+
+HISTORY_LIMIT = 500
+MAX_PAGE = 100
+MAX_SEARCH = 200
+MAX_IMPORT_ROWS = 50_000
+# Evidence rows read for one pass; a workspace with more pairs than this sees the first.
+EVIDENCE_LIMIT = 2_000
+IMPORT_COLUMNS = ("network", "handle", "external_id", "crm_id", "vip", "owner", "tags", "language")
+TRUE_WORDS = {"yes", "true", "1", "y"}
+FALSE_WORDS = {"no", "false", "0", "n"}
+
+
+@dataclass(frozen=True, slots=True)
+class RecordEdit:
+    """What an edit changes; None leaves a field as it is. `owner_email` "" and
+    `owner_agent_id` 0 both mean nobody follows the customer any more; `crm_id` and
+    `language` "" clear them."""
+
+    vip: bool | None = None
+    owner_email: str | None = None
+    owner_agent_id: int | None = None
+    crm_id: str | None = None
+    tags: tuple[str, ...] | None = None
+    language: str | None = None
+
+
+class ImportRejected(InboxError):
+    """Some rows of an import are wrong: nothing was applied; `bad` names each line."""
+
+    def __init__(self, bad: Sequence[BadRow]) -> None:
+        lines = "; ".join(f"line {b.line}: {b.reason}" for b in bad[:20])
+        more = f" (and {len(bad) - 20} more)" if len(bad) > 20 else ""
+        super().__init__(f"nothing imported, {len(bad)} bad row(s): {lines}{more}")
+        self.bad = tuple(bad)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    changes: tuple[ImportChange, ...]
+    unchanged: int
+    applied: bool
+    merged: int = 0
+
+
+class Customers:
+    def __init__(self, store: CustomerStore) -> None:
+        self._store = store
+
+    # --- the record --------------------------------------------------------------------
+
+    async def show(self, workspace_id: int, customer_id: int) -> CustomerRecord:
+        found = await self._store.records(workspace_id, [customer_id])
+        if not found:
+            raise NotFoundError("customer", customer_id)
+        return found[0]
+
+    async def of_thread(self, workspace_id: int, thread_id: int) -> CustomerRecord | None:
+        customer_id = await self._store.customer_of_thread(workspace_id, thread_id)
+        if customer_id is None:
+            return None
+        found = await self._store.records(workspace_id, [customer_id])
+        return found[0] if found else None
+
+    async def search(
+        self, workspace_id: int, words: str, *, after_id: int = 0, limit: int = 50
+    ) -> list[CustomerRecord]:
+        """Live customers whose handle, name or CRM id holds the words, by id after
+        `after_id` (the previous page's last)."""
+        words = " ".join(words.split())[:MAX_SEARCH]
+        if not is_storable(words):
+            raise ConfigurationError("q", "plain text")
+        if not 1 <= limit <= MAX_PAGE:
+            raise ConfigurationError("limit", f"between 1 and {MAX_PAGE}")
+        return await self._store.search(workspace_id, words, max(after_id, 0), limit)
+
+    async def edit(
+        self, workspace_id: int, customer_id: int, edit: RecordEdit, by: str
+    ) -> CustomerRecord:
+        """The edit checked first, then applied to the record as it is when locked (two
+        people editing different fields both keep theirs)."""
+        owner_given = edit.owner_email is not None or edit.owner_agent_id is not None
+        owner = await self._owner(workspace_id, edit) if owner_given else None
+        crm_id = None if edit.crm_id is None else checked_crm_id(edit.crm_id)
+        tags = None if edit.tags is None else checked_tags(edit.tags)
+        language = None if edit.language is None else checked_language(edit.language)
+
+        def patched(fields: RecordFields) -> RecordFields:
+            return RecordFields(
+                vip=fields.vip if edit.vip is None else edit.vip,
+                owner_agent_id=owner if owner_given else fields.owner_agent_id,
+                crm_id=fields.crm_id if edit.crm_id is None else crm_id,
+                tags=fields.tags if tags is None else tags,
+                language=fields.language if edit.language is None else language,
+            )
+
+        before, after = await self._store.change(workspace_id, customer_id, patched)
+        if after != before:
+            log.info(
+                "customer record edited",
+                extra={"action": "customer.edit", "customer_id": customer_id, "by": by},
+            )
+            if after.crm_id and after.crm_id != before.crm_id:
+                await self.merge_certain(workspace_id, customer_id)
+        return await self.show(workspace_id, customer_id)
+
+    async def _owner(self, workspace_id: int, edit: RecordEdit) -> int | None:
+        if edit.owner_agent_id is not None:
+            if edit.owner_agent_id == 0:
+                return None
+            if not await self._store.agent_exists(workspace_id, edit.owner_agent_id):
+                raise ConfigurationError("owner", "not an active colleague of this workspace")
+            return edit.owner_agent_id
+        email = (edit.owner_email or "").strip().lower()
+        if not email:
+            return None
+        found = await self._store.agents_by_email(workspace_id, [email])
+        if email not in found:
+            raise ConfigurationError("owner", f"{email}: not an active colleague")
+        return found[email]
+
+    async def owners(self, workspace_id: int) -> list[tuple[int, str]]:
+        """The colleagues who may follow a customer: (agent id, name)."""
+        return await self._store.owners(workspace_id)
+
+    async def threads(self, workspace_id: int, customer_id: int) -> list[CustomerThread]:
+        """Every thread of every identity of the customer, newest first."""
+        await self.show(workspace_id, customer_id)
+        return await self._store.threads(workspace_id, customer_id, HISTORY_LIMIT)
+
+    # --- one person across networks ------------------------------------------------------
+
+    async def suggestions(
+        self, workspace_id: int, customer_id: int | None = None
+    ) -> list[Suggestion]:
+        """Customers that may be one person, strongest first; with `customer_id`, those
+        that involve that customer."""
+        evidence = await self._store.evidence(workspace_id, customer_id, EVIDENCE_LIMIT)
+        if not evidence:
+            return []
+        # A split, or an undone merge, is a person's word that these are two people: they
+        # are neither suggested again nor merged by themselves.
+        apart = await self._store.apart(workspace_id)
+        return [s for s in suggestions(evidence) if (s.first, s.second) not in apart]
+
+    async def suggested_for(
+        self, workspace_id: int, customer_id: int
+    ) -> list[tuple[Suggestion, CustomerRecord]]:
+        """The customers that may be this one, each with its record, strongest first."""
+        found = await self.suggestions(workspace_id, customer_id)
+        others = await self._by_id(workspace_id, [s.other(customer_id) for s in found])
+        return [(s, others[s.other(customer_id)]) for s in found if s.other(customer_id) in others]
+
+    async def review_list(
+        self, workspace_id: int, limit: int = 200
+    ) -> list[tuple[Suggestion, CustomerRecord, CustomerRecord]]:
+        """The workspace's pairs to review, strongest first, with both records."""
+        found = (await self.suggestions(workspace_id))[:limit]
+        records = await self._by_id(workspace_id, [c for s in found for c in (s.first, s.second)])
+        return [
+            (s, records[s.first], records[s.second])
+            for s in found
+            if s.first in records and s.second in records
+        ]
+
+    async def _by_id(self, workspace_id: int, ids: Sequence[int]) -> dict[int, CustomerRecord]:
+        if not ids:
+            return {}
+        return {r.id: r for r in await self._store.records(workspace_id, sorted(set(ids)))}
+
+    async def auto_merge_kinds(self, workspace_id: int) -> frozenset[EvidenceKind]:
+        kinds = await self._store.auto_merge(workspace_id)
+        return DEFAULT_AUTO_MERGE if kinds is None else accepted_auto_merge(kinds)
+
+    async def set_auto_merge(self, workspace_id: int, kinds: Sequence[str]) -> None:
+        accepted = accepted_auto_merge(kinds)
+        await self._store.set_auto_merge(workspace_id, sorted(accepted))
+
+    async def merge_certain(self, workspace_id: int, customer_id: int | None = None) -> int:
+        """Merge the pairs whose evidence the workspace accepts as certain, when their
+        records do not conflict (a conflict waits for a person); the older customer is kept.
+        How many merges were made."""
+        accepted = await self.auto_merge_kinds(workspace_id)
+        merged = 0
+        gone: set[int] = set()
+        for suggestion in await self.suggestions(workspace_id, customer_id):
+            if not suggestion.mergeable_by_itself(accepted):
+                continue
+            if gone & {suggestion.first, suggestion.second}:
+                continue  # one side was folded in this pass; the next pass sees the pair anew
+            live = await self._store.fields_of(workspace_id, [suggestion.first, suggestion.second])
+            if len(live) != 2 or conflicts(live[suggestion.first], live[suggestion.second]):
+                continue
+            reason = ", ".join(
+                f"{e.kind.value} {e.detail}" for e in suggestion.evidence if e.kind in accepted
+            )
+            await self._merge(
+                workspace_id, suggestion.first, suggestion.second, {}, "auto",
+                "accepted as certain by the workspace", reason,
+            )  # fmt: skip
+            gone.add(suggestion.second)
+            merged += 1
+        return merged
+
+    async def merge(
+        self,
+        workspace_id: int,
+        kept_id: int,
+        other_id: int,
+        *,
+        choices: Mapping[str, str],
+        by: str,
+        reason: str,
+    ) -> int:
+        """Fold `other_id` into `kept_id`: its identities, threads and notes move, the
+        record takes what `choices` says where both differ ("kept" or "other" per field).
+        The change's id, for an undo."""
+        if kept_id == other_id:
+            raise ConfigurationError("other", "a customer cannot be merged with itself")
+        unknown = set(choices) - set(MERGE_FIELDS)
+        if unknown:
+            raise ConfigurationError("choices", f"only {', '.join(MERGE_FIELDS)} are chosen")
+        why = checked_reason(reason)
+        evidence = ", ".join(
+            f"{e.kind.value} {e.detail}"
+            for s in await self.suggestions(workspace_id, kept_id)
+            if s.other(kept_id) == other_id
+            for e in s.evidence
+        )
+        return await self._merge(workspace_id, kept_id, other_id, choices, by, why, evidence)
+
+    async def _merge(
+        self,
+        workspace_id: int,
+        kept_id: int,
+        other_id: int,
+        choices: Mapping[str, str],
+        by: str,
+        reason: str,
+        evidence: str,
+    ) -> int:
+        change_id = await self._store.merge(
+            workspace_id, kept_id, other_id,
+            lambda kept, other: merged_fields(kept, other, choices),
+            evidence=evidence[:1000], done_by=by, reason=reason,
+        )  # fmt: skip
+        log.info(
+            "customers merged",
+            extra={
+                "action": "customer.merge",
+                "customer_id": kept_id,
+                "merged_id": other_id,
+                "change_id": change_id,
+                "by": by,
+            },
+        )
+        return change_id
+
+    async def conflicts(self, workspace_id: int, kept_id: int, other_id: int) -> tuple[str, ...]:
+        """The fields a merge of these two needs a choice for."""
+        live = await self._store.fields_of(workspace_id, [kept_id, other_id])
+        for customer_id in (kept_id, other_id):
+            if customer_id not in live:
+                raise NotFoundError("customer", customer_id)
+        return conflicts(live[kept_id], live[other_id])
+
+    async def split(
+        self, workspace_id: int, customer_id: int, identity_id: int, *, by: str, reason: str
+    ) -> int:
+        """The identity and the threads it opened out to a new customer; its id."""
+        new_id, change_id = await self._store.split(
+            workspace_id, customer_id, identity_id, done_by=by, reason=checked_reason(reason)
+        )
+        log.info(
+            "customer split",
+            extra={
+                "action": "customer.split",
+                "customer_id": customer_id,
+                "new_customer_id": new_id,
+                "identity_id": identity_id,
+                "change_id": change_id,
+                "by": by,
+            },
+        )
+        return new_id
+
+    async def undo_merge(self, workspace_id: int, change_id: int, by: str) -> CustomerChange:
+        change = await self._store.undo_merge(workspace_id, change_id, by)
+        log.info(
+            "customer merge undone",
+            extra={"action": "customer.unmerge", "change_id": change_id, "by": by},
+        )
+        return change
+
+    async def changes(self, workspace_id: int, customer_id: int) -> list[CustomerChange]:
+        return await self._store.changes(workspace_id, customer_id)
+
+    # --- import --------------------------------------------------------------------------
+
+    async def import_csv(self, workspace_id: int, text: str, *, dry_run: bool) -> ImportReport:
+        """Link CRM ids and attributes to identities by network and handle or external id.
+        Every row is checked first: one bad row and nothing is applied (`ImportRejected`
+        names them all); otherwise every change is applied in one transaction, and the
+        customers the CRM now says are one are merged where the workspace accepts it."""
+        rows, bad = parse_import(text)
+        if not rows and not bad:
+            raise ConfigurationError("file", "no rows to import")
+        resolved: dict[int, list[int]] = {}
+        if rows:
+            for line, customer_id in await self._store.resolve(
+                workspace_id, [(r.line, r.network, r.handle, r.external_id) for r in rows]
+            ):
+                resolved.setdefault(line, []).extend([] if customer_id is None else [customer_id])
+        owners = await self._store.agents_by_email(
+            workspace_id, sorted({r.owner_email for r in rows if r.owner_email})
+        )
+        ids = sorted({c for found in resolved.values() for c in found})
+        current = await self._store.fields_of(workspace_id, ids) if ids else {}
+        planned: dict[int, RecordFields] = {}
+        claimed: dict[int, int] = {}
+        changes: list[ImportChange] = []
+        unchanged = 0
+        for row in rows:
+            found = resolved.get(row.line, [])
+            who = row.external_id or row.handle
+            if not found:
+                bad.append(BadRow(row.line, f"no {row.network} identity {who!r}"))
+                continue
+            if len(set(found)) > 1:
+                bad.append(BadRow(row.line, f"{row.network} {who!r} matches several customers"))
+                continue
+            customer_id = found[0]
+            if customer_id in claimed:
+                bad.append(BadRow(row.line, f"the same customer as line {claimed[customer_id]}"))
+                continue
+            claimed[customer_id] = row.line
+            if row.owner_email and row.owner_email not in owners:
+                bad.append(BadRow(row.line, f"owner {row.owner_email}: not an active colleague"))
+                continue
+            before = current.get(customer_id, RecordFields())
+            after = _applied(before, row, owners)
+            if after == before:
+                unchanged += 1
+                continue
+            planned[customer_id] = after
+            changes.append(ImportChange(row.line, customer_id, _differences(before, after)))
+        if bad:
+            raise ImportRejected(sorted(bad, key=lambda b: b.line))
+        if dry_run or not planned:
+            return ImportReport(tuple(changes), unchanged, applied=False)
+        await self._store.apply(workspace_id, list(planned.items()))
+        log.info(
+            "customer records imported",
+            extra={"action": "customer.import", "changed": len(planned)},
+        )
+        merged = await self.merge_certain(workspace_id)
+        return ImportReport(tuple(changes), unchanged, applied=True, merged=merged)
+
+
+def _applied(before: RecordFields, row: ImportRow, owners: dict[str, int]) -> RecordFields:
+    """The record once the row is applied: what it leaves empty stays; tags are added."""
+    return RecordFields(
+        vip=before.vip if row.vip is None else row.vip,
+        owner_agent_id=owners[row.owner_email] if row.owner_email else before.owner_agent_id,
+        crm_id=before.crm_id if row.crm_id is None else row.crm_id,
+        tags=before.tags if row.tags is None else tuple(dict.fromkeys((*before.tags, *row.tags))),
+        language=before.language if row.language is None else row.language,
+    )
+
+
+def _differences(before: RecordFields, after: RecordFields) -> dict[str, tuple[object, object]]:
+    names = ("vip", "owner_agent_id", "crm_id", "tags", "language")
+    return {
+        name: (getattr(before, name), getattr(after, name))
+        for name in names
+        if getattr(before, name) != getattr(after, name)
+    }
+
+
+def parse_import(text: str) -> tuple[list[ImportRow], list[BadRow]]:
+    """The rows of an import file, and the lines that are wrong with why. The header names
+    the columns (any of IMPORT_COLUMNS, `network` and `handle` or `external_id` required);
+    an empty cell leaves the field as it is; tags are separated by `;`."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [name.strip().lower() for name in reader.fieldnames or []]
+    unknown = [name for name in header if name not in IMPORT_COLUMNS]
+    if unknown or "network" not in header or not {"handle", "external_id"} & set(header):
+        raise ConfigurationError(
+            "header",
+            f"columns among {', '.join(IMPORT_COLUMNS)}, with network and handle or "
+            f"external_id" + (f"; unknown: {', '.join(unknown)}" if unknown else ""),
+        )
+    reader.fieldnames = header
+    rows: list[ImportRow] = []
+    bad: list[BadRow] = []
+    for cells in reader:
+        line = reader.line_num
+        if len(rows) + len(bad) >= MAX_IMPORT_ROWS:
+            raise ConfigurationError("file", f"at most {MAX_IMPORT_ROWS} rows at once")
+        if None in cells:
+            bad.append(BadRow(line, "more cells than columns"))
+            continue
+        try:
+            rows.append(_row(line, {k: (v or "").strip() for k, v in cells.items()}))
+        except ConfigurationError as exc:
+            bad.append(BadRow(line, str(exc)))
+    return rows, bad
+
+
+def _row(line: int, cells: dict[str, str]) -> ImportRow:
+    network = cells.get("network", "").lower()
+    if network not in {n.value for n in Network}:
+        raise ConfigurationError("network", f"{network!r} is not one of {', '.join(Network)}")
+    handle = cells.get("handle", "").lstrip("@") or None
+    external_id = cells.get("external_id") or None
+    if handle is None and external_id is None:
+        raise ConfigurationError("handle", "a handle or an external_id says who")
+    vip_word = cells.get("vip", "").lower()
+    if vip_word and vip_word not in TRUE_WORDS | FALSE_WORDS:
+        raise ConfigurationError("vip", f"{vip_word!r}: yes or no")
+    owner = cells.get("owner", "").lower() or None
+    if owner is not None and "@" not in owner:
+        raise ConfigurationError("owner", f"{owner!r}: a colleague's e-mail")
+    tags = cells.get("tags", "")
+    return ImportRow(
+        line=line,
+        network=network,
+        handle=handle,
+        external_id=external_id,
+        crm_id=checked_crm_id(cells.get("crm_id")),
+        vip=None if not vip_word else vip_word in TRUE_WORDS,
+        owner_email=owner,
+        tags=checked_tags(tags.split(";")) if tags else None,
+        language=checked_language(cells.get("language")),
+    )

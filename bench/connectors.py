@@ -208,12 +208,14 @@ async def polled_rounds(
 
     for number in range(args.rounds):
         await ask("publish", args.per_round)
+        first_batch = len(timed.batches)
         measured, outcome = await timed_round(poll, fake_cpu, timed, ingest, ceiling_ws)
         added += outcome.added
         rounds.append(measured)
         print(
             f"round {number + 1}: {measured.mentions} mentions in {outcome.requests} "
-            f"requests; connector {measured.connector_seconds:.3f} s "
+            f"requests, {len(timed.batches) - first_batch} batches; "
+            f"connector {measured.connector_seconds:.3f} s "
             f"(fake's CPU {measured.fake_cpu_seconds:.3f} s), "
             f"ceiling {measured.ceiling_seconds:.3f} s"
         )

@@ -18,8 +18,6 @@ before the commit leaves it where it was and the next poll reads the same notifi
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -90,10 +88,6 @@ class _Walk:
     """What one walk through notification pages found."""
 
     items: list[dict[str, Any]] = field(default_factory=list)
-    # The items read as mentions, page by page while the next page is on its way; the items
-    # that could not be read, and the pages.
-    mentions: list[Mention] = field(default_factory=list)
-    unreadable: list[RejectedPayload] = field(default_factory=list)
     rejected: list[RejectedPayload] = field(default_factory=list)
     pages: int = 0
     # Reached its floor (or the end of the notifications).
@@ -170,18 +164,13 @@ class BlueskyPoller:
             budget_left = budget - top.pages
             if budget_left > 0 and top.complete:
                 back = await self._walk(
-                    before.resume,
-                    before.until,
-                    frozenset(),
-                    budget_left,
-                    outcome,
-                    counted=len(top.items),
+                    before.resume, before.until, frozenset(), budget_left, outcome
                 )
             else:
                 back = _Walk(complete=False, next_cursor=before.resume)
         after = self._next_position(before, top, back, first, outcome)
-        mentions = [*top.mentions, *back.mentions]
-        rejected = [*top.rejected, *back.rejected, *top.unreadable, *back.unreadable]
+        mentions, rejected = self._normalise([*top.items, *back.items])
+        rejected = [*top.rejected, *back.rejected, *rejected]
         mentions.extend(await self._missing_ancestors(mentions, rejected, outcome))
         cursor = None
         if after is not None and after != before:
@@ -237,62 +226,41 @@ class BlueskyPoller:
         skip: frozenset[str],
         budget: int,
         outcome: PollOutcome,
-        *,
-        counted: int = 0,
     ) -> _Walk:
         """Pages from `cursor` (None: the newest) back to `floor` (inclusive), at most
-        `budget` pages, each read while the next one is fetched (`counted`: the items of the
-        poll before this walk, which number the unreadable ones)."""
+        `budget` pages."""
         walk = _Walk()
         previous: datetime | None = None
-        fetching = asyncio.create_task(self._notifications(cursor))
-        try:
-            while walk.pages < budget:
-                answer = await fetching
-                walk.pages += 1
-                outcome.requests += 1
-                items, next_cursor, problem = self._page(answer)
-                if problem is not None:
-                    walk.rejected.append(RejectedPayload(self._source, answer.raw, problem))
-                    walk.broken = True
-                    return walk
-                reached_floor = False
-                kept: list[dict[str, Any]] = []
-                for item in items:
-                    # Pages are newest first: one without a readable time sits just below its
-                    # newer neighbour (it is quarantined once, then skipped with it).
-                    at = _indexed_at(item) or previous
-                    previous = at
-                    if reached_floor or (at is not None and floor is not None and at < floor):
-                        reached_floor = True
-                        continue
-                    if at is not None and at == floor and _uri(item) in skip:
-                        continue
-                    kept.append(item)
-                    self._note_newest(walk, at, _uri(item))
-                complete = reached_floor or not items or next_cursor is None
-                if not complete and walk.pages < budget:
-                    fetching = asyncio.create_task(self._notifications(next_cursor))
-                mentions, unreadable = self._normalise(kept, counted + len(walk.items))
-                walk.items.extend(kept)
-                walk.mentions.extend(mentions)
-                walk.unreadable.extend(unreadable)
-                if complete:
-                    walk.complete = True
-                    return walk
-                cursor = next_cursor
-            walk.next_cursor = cursor
-            return walk
-        finally:
-            if not fetching.done():
-                fetching.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await fetching
-
-    async def _notifications(self, cursor: str | None) -> ApiAnswer:
-        return await self._api.notifications(
-            cursor=cursor, reasons=READ_REASONS, limit=self._page_size
-        )
+        while walk.pages < budget:
+            answer = await self._api.notifications(
+                cursor=cursor, reasons=READ_REASONS, limit=self._page_size
+            )
+            walk.pages += 1
+            outcome.requests += 1
+            items, next_cursor, problem = self._page(answer)
+            if problem is not None:
+                walk.rejected.append(RejectedPayload(self._source, answer.raw, problem))
+                walk.broken = True
+                return walk
+            reached_floor = False
+            for item in items:
+                # Pages are newest first: one without a readable time sits just below its
+                # newer neighbour (it is quarantined once, then skipped with it).
+                at = _indexed_at(item) or previous
+                previous = at
+                if reached_floor or (at is not None and floor is not None and at < floor):
+                    reached_floor = True
+                    continue
+                if at is not None and at == floor and _uri(item) in skip:
+                    continue
+                walk.items.append(item)
+                self._note_newest(walk, at, _uri(item))
+            if reached_floor or not items or next_cursor is None:
+                walk.complete = True
+                return walk
+            cursor = next_cursor
+        walk.next_cursor = cursor
+        return walk
 
     @staticmethod
     def _note_newest(walk: _Walk, at: datetime | None, uri: str | None) -> None:
@@ -317,12 +285,10 @@ class BlueskyPoller:
         next_cursor = body.get("cursor")
         return items, next_cursor if isinstance(next_cursor, str) and next_cursor else None, None
 
-    def _normalise(
-        self, items: Sequence[Any], first_position: int = 0
-    ) -> tuple[list[Mention], list[RejectedPayload]]:
+    def _normalise(self, items: Sequence[Any]) -> tuple[list[Mention], list[RejectedPayload]]:
         mentions: list[Mention] = []
         rejected: list[RejectedPayload] = []
-        for position, item in enumerate(items, start=first_position):
+        for position, item in enumerate(items):
             if not isinstance(item, dict):
                 error = f"notification {position}: a JSON {type(item).__name__}, not an object"
                 rejected.append(quarantined(self._source, item, error))

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,7 +137,7 @@ class XPoller:
         self,
         cursor: str,
         since: str | None,
-        fetch: Callable[[str | None], Coroutine[Any, Any, ApiAnswer]],
+        fetch: Callable[[str | None], Awaitable[ApiAnswer]],
     ) -> PollOutcome:
         """Pages are ingested while the next ones are fetched; only the last batch carries
         the cursor, so a failure part-way leaves it where it was (re-reading is harmless)."""
@@ -183,26 +183,22 @@ class XPoller:
     async def _fetch_pages(
         self,
         since: str | None,
-        fetch: Callable[[str | None], Coroutine[Any, Any, ApiAnswer]],
+        fetch: Callable[[str | None], Awaitable[ApiAnswer]],
         pages: asyncio.Queue[NormalisedPage | _EndOfPages | BaseException],
         outcome: PollOutcome,
     ) -> None:
-        """Each page, read, into `pages`, then the end (or the error that stopped them). The
-        next page is asked for before this one is read: X prepares it meanwhile."""
         newest = since
+        token: str | None = None
         limit = MAX_PAGES if since is not None else FIRST_POLL_PAGES
-        fetching = asyncio.create_task(fetch(None))
         try:
             for number in range(limit):
-                answer = await fetching
+                answer = await fetch(token)
                 outcome.requests += 1
+                await pages.put(self._read(answer, outcome))
                 meta = _meta(answer)
                 newest = _newest(newest, meta.get("newest_id"))
                 next_token = meta.get("next_token")
                 token = next_token if isinstance(next_token, str) else None
-                if token is not None and number + 1 < limit:
-                    fetching = asyncio.create_task(fetch(token))
-                await pages.put(self._read(answer, outcome))
                 if token is None:
                     break
                 if number == limit - 1 and since is not None:
@@ -211,11 +207,6 @@ class XPoller:
         except Exception as error:  # handed to the consumer, which raises it
             await pages.put(error)
             return
-        finally:
-            if not fetching.done():
-                fetching.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await fetching
         await pages.put(_EndOfPages(newest))
 
     def _read(self, answer: ApiAnswer, outcome: PollOutcome) -> NormalisedPage:

@@ -9,6 +9,21 @@ straight, into a workspace of their own: that second figure is the ceiling the c
 transport and parsing eat into. A section returns its figures; `main` runs the sections asked
 for with `--connector` (all by default) and prints every figure last, one a line.
 
+The fake runs in a child process, as the network would on another machine; but here it shares
+the machine's cores with the connector and PostgreSQL, so its own work (rendering pages) is
+inside the connector's measured time. A polled section therefore also prints, before its three
+ratio figures:
+
+- `<name>_fake_cpu_ms_per_1000`: the fake's CPU time during the polls (read from the child
+  before and after each), per 1,000 mentions;
+- `<name>_connector_cpu_over_ceiling_ms_per_1000`: this process's CPU time during the poll
+  less its CPU time ingesting the same mentions straight: the connector's own share
+  (transport, decoding, normalisation, and what its extra batches cost ingestion);
+- `<name>_connector_ratio_fake_cpu_excluded`: the ratio with each poll's wall time less the
+  fake's CPU time during it, as if the fake served from another machine. It takes off all of
+  the fake's CPU, as though every bit of it delayed the poll: the connector's true ratio lies
+  between this one and `<name>_connector_ratio`, which is printed unchanged.
+
 To add a connector: write `async def bench_<name>(db, args) -> list[Figure]` and register it
 in SECTIONS.
 """
@@ -93,6 +108,46 @@ async def workspaces_for(db: Database, name: str) -> tuple[int, int]:
     return connector, ceiling
 
 
+@dataclass(frozen=True, slots=True)
+class Round:
+    """One polled round: the poll's wall time and the CPU spent during it, the ceiling's."""
+
+    mentions: int
+    connector_seconds: float
+    ceiling_seconds: float
+    # The fake server's CPU time during the poll (its child process).
+    fake_cpu_seconds: float
+    # This process's CPU time during the poll, less during the ceiling's straight ingest.
+    cpu_over_ceiling_seconds: float
+
+
+def per_thousand(seconds: float, mentions: int) -> float:
+    return 1000 * seconds * 1000 / max(mentions, 1)
+
+
+def cpu_figures(name: str, rounds: Sequence[Round]) -> list[Figure]:
+    """What the fake's own work and the connector's own work cost, and the ratio without the
+    fake's (see the module's docstring)."""
+    mentions = sum(r.mentions for r in rounds)
+    fake_excluded = statistics.median(
+        r.mentions / max(r.connector_seconds - r.fake_cpu_seconds, 1e-9) for r in rounds
+    )
+    ceiling = statistics.median(r.mentions / r.ceiling_seconds for r in rounds)
+    return [
+        Figure(
+            f"{name}_fake_cpu_ms_per_1000",
+            per_thousand(sum(r.fake_cpu_seconds for r in rounds), mentions),
+            1,
+        ),
+        Figure(
+            f"{name}_connector_cpu_over_ceiling_ms_per_1000",
+            per_thousand(sum(r.cpu_over_ceiling_seconds for r in rounds), mentions),
+            1,
+        ),
+        Figure(f"{name}_connector_ratio_fake_cpu_excluded", fake_excluded / ceiling, 3),
+    ]
+
+
 def ratio_figures(
     name: str, connector_rates: list[float], ceiling_rates: list[float]
 ) -> list[Figure]:
@@ -105,10 +160,39 @@ def ratio_figures(
     ]
 
 
+async def timed_round(
+    poll: Callable[[], Awaitable[Any]],
+    fake_cpu: Callable[[], Awaitable[float]],
+    timed: TimedIngest,
+    ingest: IngestMentions,
+    ceiling_ws: int,
+) -> tuple[Round, Any]:
+    """One poll, timed with the CPU of both processes, then its mentions ingested straight
+    into the ceiling's workspace, timed alike; with the poll's outcome."""
+    first_batch = len(timed.batches)
+    fake_before = await fake_cpu()
+    cpu_before = time.process_time()
+    started = time.perf_counter()
+    outcome = await poll()
+    connector_seconds = time.perf_counter() - started
+    connector_cpu = time.process_time() - cpu_before
+    fake_seconds = await fake_cpu() - fake_before
+    mentions = timed.mentions_since(first_batch)
+    cpu_before = time.process_time()
+    started = time.perf_counter()
+    await ingest(ceiling_ws, IngestBatch(mentions))
+    ceiling_seconds = max(time.perf_counter() - started, 1e-9)
+    ceiling_cpu = time.process_time() - cpu_before
+    measured = Round(
+        len(mentions), connector_seconds, ceiling_seconds, fake_seconds, connector_cpu - ceiling_cpu
+    )
+    return measured, outcome
+
+
 async def polled_rounds(
     name: str,
     args: argparse.Namespace,
-    publish: Callable[[int], Awaitable[Any]],
+    ask: Ask,
     poll: Callable[[], Awaitable[Any]],
     timed: TimedIngest,
     ingest: IngestMentions,
@@ -116,27 +200,34 @@ async def polled_rounds(
 ) -> list[Figure]:
     """Each round the fake publishes new mentions and the connector polls them all; the same
     mentions are then ingested straight into the ceiling's workspace, timed alike."""
-    connector_rates: list[float] = []
-    ceiling_rates: list[float] = []
+    rounds: list[Round] = []
     added = 0
+
+    async def fake_cpu() -> float:
+        return float(await ask("cpu", 0))
+
     for number in range(args.rounds):
-        await publish(args.per_round)
+        await ask("publish", args.per_round)
         first_batch = len(timed.batches)
-        started = time.perf_counter()
-        outcome = await poll()
-        connector_seconds = time.perf_counter() - started
-        mentions = timed.mentions_since(first_batch)
-        ceiling = await ceiling_rate(ingest, ceiling_ws, mentions)
+        measured, outcome = await timed_round(poll, fake_cpu, timed, ingest, ceiling_ws)
         added += outcome.added
-        connector_rates.append(len(mentions) / connector_seconds)
-        ceiling_rates.append(ceiling)
+        rounds.append(measured)
         print(
-            f"round {number + 1}: {len(mentions)} mentions in {outcome.requests} "
-            f"requests; connector {connector_seconds:.3f} s, "
-            f"ceiling {len(mentions) / ceiling:.3f} s"
+            f"round {number + 1}: {measured.mentions} mentions in {outcome.requests} "
+            f"requests, {len(timed.batches) - first_batch} batches; "
+            f"connector {measured.connector_seconds:.3f} s "
+            f"(fake's CPU {measured.fake_cpu_seconds:.3f} s), "
+            f"ceiling {measured.ceiling_seconds:.3f} s"
         )
     print(f"{added} mentions added by the {name} connector")
-    return ratio_figures(name.lower(), connector_rates, ceiling_rates)
+    return [
+        *cpu_figures(name.lower(), rounds),
+        *ratio_figures(
+            name.lower(),
+            [r.mentions / r.connector_seconds for r in rounds],
+            [r.mentions / r.ceiling_seconds for r in rounds],
+        ),
+    ]
 
 
 Ask = Callable[[str, int], Awaitable[Any]]
@@ -180,7 +271,7 @@ async def post_rounds(
 ) -> None:
     """A fake network's side of the rounds, until the pipe says "stop": each round's count
     of posts by customers (three in ten follow up a recent one), then the fake's reads so
-    far, sent back."""
+    far, sent back; asked "cpu", its CPU time so far."""
     import random
 
     rng = random.Random(seed)
@@ -190,6 +281,9 @@ async def post_rounds(
         command, count = await loop.run_in_executor(None, pipe.recv)
         if command == "stop":
             break
+        if command == "cpu":
+            pipe.send(time.process_time())
+            continue
         for _ in range(count):
             author = rng.choice(customers)
             if roots and rng.random() < 0.3:
@@ -269,7 +363,7 @@ async def bench_mastodon(db: Database, args: argparse.Namespace) -> list[Figure]
             return await polled_rounds(
                 "Mastodon",
                 args,
-                lambda count: ask("publish", count),
+                ask,
                 poller.poll_mentions,
                 timed,
                 ingest,
@@ -481,7 +575,7 @@ async def bench_bluesky(db: Database, args: argparse.Namespace) -> list[Figure]:
             return await polled_rounds(
                 "Bluesky",
                 args,
-                lambda count: ask("publish", count),
+                ask,
                 poller.poll,
                 timed,
                 ingest,

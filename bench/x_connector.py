@@ -10,6 +10,12 @@ normalised, missing parents are looked up, and one batch is ingested with its cu
 The same batch is then ingested again, into another workspace, straight from its
 normalised mentions: that is the ceiling the connector's transport and parsing eat into.
 
+The fake's CPU time during each poll is read from the child; before the three ratio figures,
+the run prints x_fake_cpu_ms_per_1000, x_connector_cpu_over_ceiling_ms_per_1000 and
+x_connector_ratio_fake_cpu_excluded, defined as in bench/connectors.py (the ratio with each
+poll's wall time less the fake's CPU time during it: the connector's true ratio, were the fake
+on another machine, lies between that one and x_connector_ratio).
+
 The last three lines are the figures: x_connector_mentions_per_s,
 ingest_ceiling_mentions_per_s, x_connector_ratio (the first over the second).
 """
@@ -33,12 +39,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pydantic import SecretStr
 
+from bench.connectors import Round, TimedIngest, cpu_figures, timed_round
 from bench.ingest import bench_database
 from connectors.x.api import XApi, XCredentials
 from connectors.x.fake import FakeX, FakeXServer
 from connectors.x.poller import XAccount, XPoller
 from connectors.x.session import x_api_session
-from inbox.domain.ingestion import IngestBatch, IngestResult
 from inbox.domain.network import Network
 from inbox.store.connector_state import PgConnectorState
 from inbox.store.ingest import PgIngestStore
@@ -109,23 +115,6 @@ def run_fake(pipe: Pipe, customers_count: int, seed: int) -> None:
 # -- the parent: the connector and the ceiling -------------------------------------------------
 
 
-class TimedIngest:
-    """Ingests like the connector would and keeps the batches for the ceiling run."""
-
-    def __init__(self, ingest: IngestMentions) -> None:
-        self._ingest = ingest
-        self.batches: list[IngestBatch] = []
-        self.seconds = 0.0
-
-    async def __call__(self, workspace_id: int, batch: IngestBatch) -> IngestResult:
-        started = time.perf_counter()
-        try:
-            return await self._ingest(workspace_id, batch)
-        finally:
-            self.seconds += time.perf_counter() - started
-            self.batches.append(batch)
-
-
 async def ask(pipe: Pipe, message: tuple[str, int]) -> Any:
     pipe.send(message)
     return await asyncio.get_running_loop().run_in_executor(None, pipe.recv)
@@ -163,51 +152,48 @@ async def main(args: argparse.Namespace) -> None:
             await poller.poll_mentions()  # the first poll sets the cursor
             timed.batches.clear()
             timed.seconds = 0.0
-            connector_rates: list[float] = []
-            ceiling_rates: list[float] = []
-            polled = ingested = 0
-            connector_total = 0.0
-            fake_cpu = 0.0
+            rounds: list[Round] = []
+            polled = 0
+
+            async def fake_cpu() -> float:
+                return float(await ask(parent_end, ("cpu", 0)))
+
             for number in range(args.rounds):
                 await ask(parent_end, ("publish", args.per_round))
                 first_batch = len(timed.batches)
-                fake_cpu_before = await ask(parent_end, ("cpu", 0))
-                started = time.perf_counter()
-                outcome = await poller.poll_mentions()
-                connector_seconds = time.perf_counter() - started
-                fake_cpu += await ask(parent_end, ("cpu", 0)) - fake_cpu_before
-                connector_total += connector_seconds
                 # The connector writes pages while fetching the next ones; the ceiling writes
                 # the whole round at once, its best batch size.
-                batches = timed.batches[first_batch:]
-                mentions = [m for b in batches for m in b.mentions]
-                started = time.perf_counter()
-                await ingest(ceiling_ws, IngestBatch(mentions))
-                ceiling_seconds = time.perf_counter() - started
-                count = len(mentions)
+                measured, outcome = await timed_round(
+                    poller.poll_mentions, fake_cpu, timed, ingest, ceiling_ws
+                )
                 polled += outcome.added
-                ingested += count
-                connector_rates.append(count / connector_seconds)
-                ceiling_rates.append(count / ceiling_seconds)
+                rounds.append(measured)
                 print(
-                    f"round {number + 1}: {count} mentions in {outcome.requests} requests, "
-                    f"{len(batches)} batches; "
-                    f"connector {connector_seconds:.3f} s, ceiling {ceiling_seconds:.3f} s"
+                    f"round {number + 1}: {measured.mentions} mentions in {outcome.requests} "
+                    f"requests, {len(timed.batches) - first_batch} batches; "
+                    f"connector {measured.connector_seconds:.3f} s "
+                    f"(fake's CPU {measured.fake_cpu_seconds:.3f} s), "
+                    f"ceiling {measured.ceiling_seconds:.3f} s"
                 )
     finally:
         await session.close()
         parent_end.send(("stop", 0))
         child.join(timeout=10)
 
+    ingested = sum(r.mentions for r in rounds)
     print(f"{polled} mentions added by the connector, {ingested} in the ceiling workspace")
+    connector_total = sum(r.connector_seconds for r in rounds)
+    fake_total = sum(r.fake_cpu_seconds for r in rounds)
     print(
         f"connector wall time {connector_total:.2f} s; inside ingestion {timed.seconds:.2f} s "
-        f"(overlapping the next pages' fetches); the fake X server's own CPU {fake_cpu:.2f} s "
+        f"(overlapping the next pages' fetches); the fake X server's own CPU {fake_total:.2f} s "
         "(rendering pages, TLS), which shares this machine's cores with the connector and "
         "PostgreSQL"
     )
-    connector = statistics.median(connector_rates)
-    ceiling = statistics.median(ceiling_rates)
+    for figure in cpu_figures("x", rounds):
+        print(figure.line())
+    connector = statistics.median(r.mentions / r.connector_seconds for r in rounds)
+    ceiling = statistics.median(r.mentions / r.ceiling_seconds for r in rounds)
     print(f"x_connector_mentions_per_s: {connector:.0f}")
     print(f"ingest_ceiling_mentions_per_s: {ceiling:.0f}")
     print(f"x_connector_ratio: {connector / ceiling:.3f}")

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from inbox.domain.ingestion import IngestBatch, IngestResult
 
 # Hands one batch of a workspace to ingestion (which commits it with its cursor).
 Ingest = Callable[[int, IngestBatch], Awaitable[IngestResult]]
+Item = TypeVar("Item")
+
+
+async def arrived(queue: asyncio.Queue[Item]) -> list[Item]:
+    """The next item, waited for, and every one that has arrived with it: what a poll's
+    fetcher read while the previous batch was being written, written as the next batch."""
+    items = [await queue.get()]
+    while not queue.empty():
+        items.append(queue.get_nowait())
+    return items
 
 
 @dataclass(slots=True)

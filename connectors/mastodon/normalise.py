@@ -212,6 +212,17 @@ def _valid_id(value: str) -> bool:
     return _ID_PATTERN.match(value) is not None
 
 
+def newest_notification_id(page: Sequence[Any]) -> str | None:
+    """The newest id of a page of notifications, as `normalise_notifications` finds it, read
+    from the ids alone: where the next page starts, known before the page is read."""
+    newest: str | None = None
+    for item in page:
+        found = item.get("id") if isinstance(item, dict) else None
+        if isinstance(found, str) and _valid_id(found):
+            newest = newer(newest, found)
+    return newest
+
+
 def normalise_notifications(page: Any, *, source: str) -> NormalisedPage:
     """Every notification of one response page, as mentions, rejects and skips."""
     try:

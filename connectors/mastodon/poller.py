@@ -1,11 +1,13 @@
 """One poll of an account's mention notifications, page by page from the saved cursor.
 
 The cursor is the newest notification id read. A poll asks for the page just above it
-(`min_id`), which Mastodon answers with the oldest notifications newer than the cursor; each
-page is ingested as one batch that carries the page's newest id as the new cursor, and the next
-page starts there. The cursor so moves forward with the mentions, in their transaction: a
-crash part-way keeps every page already written and re-reads none of them, and a poll capped
-at `max_pages` leaves the rest for the next one, skipping nothing.
+(`min_id`), which Mastodon answers with the oldest notifications newer than the cursor; the
+next page starts at that page's newest id. Pages are fetched while the previous batch is
+written, and the pages that arrived meanwhile are ingested together as the next batch, which
+carries the newest id of its last page as the new cursor. The cursor so moves forward with the
+mentions, in their transaction: a crash part-way keeps every batch already written and
+re-reads none of them, and a poll capped at `max_pages` (which also bounds the pages held in
+memory) leaves the rest for the next one, skipping nothing.
 
 Replies whose parent neither the batch nor the inbox holds get their status context fetched
 (`/api/v1/statuses/:id/context`); its ancestors join the batch, so the thread is whole.
@@ -27,6 +29,7 @@ from connectors.mastodon.api import NOTIFICATIONS_PAGE, MastodonApi
 from connectors.mastodon.normalise import (
     NormalisedPage,
     id_order,
+    newest_notification_id,
     normalise_notifications,
     normalise_statuses,
 )
@@ -60,6 +63,18 @@ class PollOutcome(polling.PollOutcome):
     truncated: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class _ReadPage:
+    page: NormalisedPage
+    # The page's newest id as the new cursor; None: the cursor must not move for this page.
+    cursor: ConnectorCursor | None
+
+
+@dataclass(frozen=True, slots=True)
+class _EndOfPages:
+    pass
+
+
 def cursor_name(account: MastodonAccount, stream: str = "mentions") -> str:
     host = urlsplit(account.instance).netloc
     return f"mastodon:{host}:{account.user_id}:{stream}"
@@ -88,38 +103,86 @@ class MastodonPoller:
         outcome = PollOutcome()
         name = cursor_name(self.account)
         position = await self._state.cursor(self.account.workspace_id, name)
+        pages: asyncio.Queue[_ReadPage | _EndOfPages | BaseException] = asyncio.Queue()
+        fetcher = asyncio.create_task(self._fetch_pages(name, position, pages, outcome))
+        try:
+            finished = False
+            while not finished:
+                batch: list[_ReadPage] = []
+                failure: BaseException | None = None
+                for item in await polling.arrived(pages):
+                    if isinstance(item, BaseException):
+                        failure = item
+                    elif isinstance(item, _EndOfPages):
+                        finished = True
+                    else:
+                        batch.append(item)
+                if batch:
+                    await self._write_pages(batch, outcome)
+                if failure is not None:
+                    # The pages read before it are written with their cursor; it raises.
+                    raise failure
+        finally:
+            fetcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await fetcher
+        return outcome
+
+    async def _fetch_pages(
+        self,
+        name: str,
+        position: str | None,
+        pages: asyncio.Queue[_ReadPage | _EndOfPages | BaseException],
+        outcome: PollOutcome,
+    ) -> None:
+        """Each page, read, into `pages`, then the end (or the error that stopped them). The
+        next page is asked for before this one is read: the server prepares it meanwhile."""
         first_poll = position is None
-        # The next page is fetched while the current one is written.
         fetching = asyncio.create_task(self._fetch(position))
         try:
             for number in range(1 if first_poll else self._max_pages):
                 answer = await fetching
                 outcome.requests += 1
+                body = answer.body if answer.parses else None
+                ahead = newest_notification_id(body) if isinstance(body, list) else None
+                more = isinstance(body, list) and len(body) >= self._page_size
+                more = more and ahead is not None and _after(ahead, position)
+                if more and not first_poll and number + 1 < self._max_pages:
+                    fetching = asyncio.create_task(self._fetch(ahead))
                 page = self._read(answer, outcome)
                 newest = page.newest_id
-                behind = newest is not None and position is not None
-                if behind and id_order(newest or "") <= id_order(position or ""):
+                if newest is not None and position is not None and not _after(newest, position):
                     newest = None  # a server going backwards: never move the cursor back
-                full = answer.parses and isinstance(answer.body, list)
-                more = full and len(answer.body) >= self._page_size and newest is not None
-                if more and not first_poll and number + 1 < self._max_pages:
-                    fetching = asyncio.create_task(self._fetch(newest))
+                if newest != ahead:
+                    more = False  # a page read otherwise than its ids said: stop at it
                 cursor = ConnectorCursor(connector=name, position=newest) if newest else None
-                mentions = page.mentions + await self._missing_parents(page, outcome)
-                if mentions or page.rejected or cursor is not None:
-                    await self._write(IngestBatch(mentions, page.rejected, cursor), outcome)
+                await pages.put(_ReadPage(page, cursor))
                 if not more:
                     break
                 position = newest
                 if number + 1 == self._max_pages:
                     outcome.truncated = True
                     outcome.notes.append(f"more than {self._max_pages} pages waiting")
+        except Exception as error:  # handed to the writer, which raises it
+            await pages.put(error)
+            return
         finally:
             if not fetching.done():
                 fetching.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await fetching
-        return outcome
+        await pages.put(_EndOfPages())
+
+    async def _write_pages(self, batch: list[_ReadPage], outcome: PollOutcome) -> None:
+        """The pages as one batch, with their missing parents, and the newest cursor."""
+        mentions = [m for read in batch for m in read.page.mentions]
+        rejected = [r for read in batch for r in read.page.rejected]
+        cursors = [read.cursor for read in batch if read.cursor is not None]
+        cursor = cursors[-1] if cursors else None
+        lookups = MAX_CONTEXT_LOOKUPS * len(batch)
+        mentions += await self._missing_parents(mentions, rejected, lookups, outcome)
+        if mentions or rejected or cursor is not None:
+            await self._write(IngestBatch(mentions, rejected, cursor), outcome)
 
     async def _fetch(self, position: str | None) -> ApiAnswer:
         return await self._api.mentions(min_id=position, limit=self._page_size)
@@ -139,10 +202,17 @@ class MastodonPoller:
         result = await self.ingest(self.account.workspace_id, batch)
         outcome.count_ingested(result)
 
-    async def _missing_parents(self, page: NormalisedPage, outcome: PollOutcome) -> list[Mention]:
-        """The ancestors of replies whose parent is neither on the page nor in the inbox."""
-        have = {m.external_id for m in page.mentions}
-        wanted = sorted({m.in_reply_to for m in page.mentions if m.in_reply_to} - have)
+    async def _missing_parents(
+        self,
+        mentions: list[Mention],
+        rejected: list[RejectedPayload],
+        most_lookups: int,
+        outcome: PollOutcome,
+    ) -> list[Mention]:
+        """The ancestors of replies whose parent is neither in the batch nor in the inbox
+        (at most `most_lookups` contexts fetched; the rest are left to later)."""
+        have = {m.external_id for m in mentions}
+        wanted = sorted({m.in_reply_to for m in mentions if m.in_reply_to} - have)
         if not wanted:
             return []
         stored = await self._state.known_external_ids(
@@ -151,16 +221,16 @@ class MastodonPoller:
         missing = set(wanted) - stored
         found: list[Mention] = []
         lookups = 0
-        for reply in page.mentions:
+        for reply in mentions:
             if reply.in_reply_to not in missing:
                 continue
-            if lookups == MAX_CONTEXT_LOOKUPS:
+            if lookups == most_lookups:
                 outcome.notes.append(f"parents of more than {lookups} replies left to later")
                 break
             lookups += 1
             ancestors = await self._ancestors(reply.external_id, outcome)
             found.extend(m for m in ancestors.mentions if m.external_id not in have)
-            page.rejected.extend(ancestors.rejected)
+            rejected.extend(ancestors.rejected)
             have.update(m.external_id for m in ancestors.mentions)
             missing -= have
         return found
@@ -180,3 +250,7 @@ class MastodonPoller:
             reason = f"context of status {status_id}: no list of ancestors"
             return NormalisedPage([], [RejectedPayload(self.source, answer.raw, reason)])
         return normalise_statuses(ancestors, source=self.source)
+
+
+def _after(candidate: str, position: str | None) -> bool:
+    return position is None or id_order(candidate) > id_order(position)

@@ -56,13 +56,6 @@ class _EndOfPages:
     newest: str | None
 
 
-def _drain(queue: asyncio.Queue[Any]) -> list[Any]:
-    items = []
-    while not queue.empty():
-        items.append(queue.get_nowait())
-    return items
-
-
 @dataclass(slots=True)
 class PollOutcome(polling.PollOutcome):
     truncated: bool = False
@@ -159,7 +152,7 @@ class XPoller:
                 mentions: list[Mention] = []
                 rejected: list[RejectedPayload] = []
                 # Whatever has arrived while the previous batch was being written.
-                for item in [await pages.get(), *_drain(pages)]:
+                for item in await polling.arrived(pages):
                     if isinstance(item, BaseException):
                         raise item
                     if isinstance(item, _EndOfPages):

@@ -20,6 +20,7 @@ from inbox.store.database import Database
 from inbox.store.people import PgPeopleStore
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.services import Services
+from tests.e2e.site import csrf_of
 from tests.factories import mention
 from web.admin import ROUTES
 
@@ -40,12 +41,6 @@ async def person(
     )
     await services.web_logins.set_password(workspace_id, email, SecretStr(PASSWORD))
     return agent_id
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found is not None
-    return found.group(1)
 
 
 @asynccontextmanager

@@ -15,7 +15,8 @@ from inbox.domain.people import Role
 from inbox.domain.presence import AgentStatus
 from inbox.store.database import Database
 from inbox.usecases.services import Services
-from tests.e2e.test_pages import agent, csrf_of, signed_in
+from tests.e2e.browsing import person
+from tests.e2e.site import csrf_of, page_text, signed_in
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
@@ -61,16 +62,10 @@ async def _statuses(db: Database, workspace_id: int) -> dict[int, str]:
     return {row["id"]: row["status"] for row in rows}
 
 
-async def _page(session: aiohttp.ClientSession, url: str) -> str:
-    async with session.get(url) as r:
-        assert r.status == 200, await r.text()
-        return await r.text()
-
-
 async def _ana(client: Client, services: Services, db: Database, workspace_id: int) -> int:
     """Ana, an agent of team care, logged in: her id."""
     session, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     await signed_in(session, base, "ana@example.com")
     return await _agent_id(db, workspace_id, "ana@example.com")
 
@@ -79,7 +74,7 @@ async def _post(
     client: Client, path: str, fields: list[tuple[str, str]], *, json: bool = False
 ) -> aiohttp.ClientResponse:
     session, base = client
-    page = await _page(session, f"{base}/inbox?view=all")
+    page = await page_text(session, f"{base}/inbox?view=all")
     headers = {"Accept": "application/json"} if json else {}
     return await session.post(
         f"{base}{path}",
@@ -92,7 +87,7 @@ async def _post(
 async def _notice(client: Client, location: str) -> str:
     """The page a form sent the agent back to."""
     session, base = client
-    return await _page(session, f"{base}{location}")
+    return await page_text(session, f"{base}{location}")
 
 
 # -- Next --------------------------------------------------------------------------------------
@@ -135,7 +130,7 @@ async def test_next_is_not_for_ops_and_needs_the_forms_token(
     client: Client, services: Services, db: Database, workspace_id: int
 ) -> None:
     session, base = client
-    await agent(services, db, workspace_id, "ops@example.com", Role.OPS)
+    await person(services, db, workspace_id, "ops@example.com", Role.OPS)
     await _threads(services, workspace_id, "one")
     await signed_in(session, base, "ops@example.com")
     async with await _post(client, "/inbox/next", []) as r:
@@ -144,7 +139,7 @@ async def test_next_is_not_for_ops_and_needs_the_forms_token(
         assert r.status == 403  # ops are not routed threads: no status to set
     async with session.post(f"{base}/inbox/next", data={}, allow_redirects=False) as r:
         assert r.status in (400, 403)
-    page = await _page(session, f"{base}/inbox?view=all")
+    page = await page_text(session, f"{base}/inbox?view=all")
     assert 'action="/inbox/next"' not in page  # no Next, no selection for who cannot act
     assert "thread-list selectable" not in page
 
@@ -159,7 +154,7 @@ async def test_the_rail_sets_the_agents_status_and_coming_back_gives_out_waiting
     ana = await _ana(client, services, db, workspace_id)
     async with await _post(client, "/me/status", [("status", "away")]) as r:
         assert r.status == 303
-    page = await _page(session, f"{base}/inbox?view=all")
+    page = await page_text(session, f"{base}/inbox?view=all")
     assert "presence-away" in page
     assert '<option value="away" selected>' in page
 
@@ -170,7 +165,7 @@ async def test_the_rail_sets_the_agents_status_and_coming_back_gives_out_waiting
     async with await _post(client, "/me/status", [("status", "available")]) as r:
         assert r.status == 303
     assert await _holders(db, workspace_id) == {one: ana, two: ana}
-    page = await _page(session, f"{base}/inbox?view=mine")
+    page = await page_text(session, f"{base}/inbox?view=mine")
     assert "presence-available" in page
     assert "hello from one" in page
     assert "hello from two" in page
@@ -181,7 +176,7 @@ async def test_a_status_form_goes_back_to_the_page_it_came_from_on_this_site_onl
 ) -> None:
     session, base = client
     await _ana(client, services, db, workspace_id)
-    page = await _page(session, f"{base}/me")
+    page = await page_text(session, f"{base}/me")
     fields = {"csrf": csrf_of(page), "status": "busy"}
     same = {"Referer": f"{base}/me?x=1"}
     async with session.post(
@@ -214,13 +209,13 @@ async def test_selected_rows_are_assigned_together_and_the_list_says_what_was_do
 ) -> None:
     session, base = client
     ana = await _ana(client, services, db, workspace_id)
-    await agent(services, db, workspace_id, "bob@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "bob@example.com", Role.AGENT)
     bob = await _agent_id(db, workspace_id, "bob@example.com")
     await services.set_status(workspace_id, ana, AgentStatus.BUSY)
     await services.set_status(workspace_id, bob, AgentStatus.BUSY)
     one, two, three = await _threads(services, workspace_id, "one", "two", "three")
 
-    page = await _page(session, f"{base}/inbox?view=all")
+    page = await page_text(session, f"{base}/inbox?view=all")
     # Without script: the rows' boxes belong to the toolbar's form, which posts them.
     assert 'form="selection"' in page
     assert 'id="selection"' in page
@@ -252,7 +247,7 @@ async def test_selected_rows_are_snoozed_and_closed_as_needing_no_reply_the_reso
     fields = [("action", "snooze"), ("snooze", "4h"), ("thread", str(one))]
     async with await _post(client, "/inbox/selection", fields, json=True) as r:
         assert (await r.json())["said"] == "1 snoozed for 4 hours"
-    assert "hello from one" in await _page(session, f"{base}/inbox?view=snoozed")
+    assert "hello from one" in await page_text(session, f"{base}/inbox?view=snoozed")
 
     fields = [("action", "close"), ("thread", str(two)), ("thread", str(three))]
     async with await _post(client, "/inbox/selection", fields, json=True) as r:
@@ -305,7 +300,7 @@ async def test_ops_may_not_act_on_a_selection(
     client: Client, services: Services, db: Database, workspace_id: int
 ) -> None:
     session, base = client
-    await agent(services, db, workspace_id, "ops@example.com", Role.OPS)
+    await person(services, db, workspace_id, "ops@example.com", Role.OPS)
     [one] = await _threads(services, workspace_id, "one")
     await signed_in(session, base, "ops@example.com")
     fields = [("action", "close"), ("thread", str(one))]
@@ -326,7 +321,7 @@ async def test_a_notice_in_the_address_is_shown_only_when_signed_for_the_session
     signed = parse_qs(urlsplit(location).query)
     assert signed["said"] == ["1 tagged billing"]
     forged = f"{base}/inbox?view=all&said=Call+us+on+0800&sig={signed['sig'][0]}"
-    assert "Call us on 0800" not in await _page(session, forged)
+    assert "Call us on 0800" not in await page_text(session, forged)
     assert "1 tagged billing" in await _notice(client, location)
 
 
@@ -344,12 +339,12 @@ async def test_tags_are_added_on_rows_together_shown_filtered_on_and_edited_on_t
     fields.append(("thread", str(two)))
     async with await _post(client, "/inbox/selection", fields, json=True) as r:
         assert (await r.json())["said"] == "2 tagged billing issue"
-    page = await _page(session, f"{base}/inbox?view=all")
+    page = await page_text(session, f"{base}/inbox?view=all")
     assert page.count('class="chip chip-tag"') >= 2
 
     # On the thread's page: taken off, another put on.
     thread_url = f"{base}/threads/{one}"
-    page = await _page(session, thread_url)
+    page = await page_text(session, thread_url)
     assert 'aria-label="Remove the tag billing issue"' in page
     async with session.post(
         f"{thread_url}/tags",
@@ -362,15 +357,15 @@ async def test_tags_are_added_on_rows_together_shown_filtered_on_and_edited_on_t
         f"{thread_url}/tags", data={"csrf": csrf_of(page), "add": "VIP"}, allow_redirects=False
     ) as r:
         assert r.status == 303
-    page = await _page(session, thread_url)
+    page = await page_text(session, thread_url)
     assert "Remove the tag vip" in page
     assert "Remove the tag billing issue" not in page
 
     # The list filters on a tag, in any spelling.
-    page = await _page(session, f"{base}/inbox?view=all&tag=Billing%20issue")
+    page = await page_text(session, f"{base}/inbox?view=all&tag=Billing%20issue")
     assert "hello from two" in page
     assert "hello from one" not in page
-    page = await _page(session, f"{base}/inbox?view=all&tag=vip")
+    page = await page_text(session, f"{base}/inbox?view=all&tag=vip")
     assert "hello from one" in page
     assert "hello from two" not in page
 
@@ -380,7 +375,7 @@ async def test_a_thread_of_another_workspace_cannot_be_tagged(
 ) -> None:
     session, base = client
     await _ana(client, services, db, workspace_id)
-    page = await _page(session, f"{base}/inbox?view=all")
+    page = await page_text(session, f"{base}/inbox?view=all")
     async with session.post(
         f"{base}/threads/999999/tags", data={"csrf": csrf_of(page), "add": "x"}
     ) as r:
@@ -405,7 +400,7 @@ async def test_the_rail_shows_every_views_count_and_serves_them_fresh(
     assert counts["mine"] == 0
     assert counts["unassigned"] == 2
     assert counts["all"] == 2
-    page = await _page(session, f"{base}/inbox?view=mine")
+    page = await page_text(session, f"{base}/inbox?view=mine")
     assert '<span class="count" data-count="unassigned">2</span>' in page
 
     async with (

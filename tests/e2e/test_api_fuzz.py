@@ -17,7 +17,7 @@ from inbox.domain.ingestion import IngestBatch
 from inbox.domain.people import Role
 from inbox.store.database import Database
 from inbox.usecases.services import Services
-from tests.e2e.test_pages import agent
+from tests.e2e.browsing import person
 from tests.factories import mention
 from web import openapi
 
@@ -56,7 +56,7 @@ async def test_generated_requests_never_get_a_server_error(
     client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
 ) -> None:
     session, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     await services.ingest(
         workspace_id,
         IngestBatch([mention(str(n), author=f"u{n}", conversation=f"c{n}") for n in range(1, 6)]),

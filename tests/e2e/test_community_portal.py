@@ -18,6 +18,7 @@ from inbox.store.database import Database
 from inbox.store.people import PgPeopleStore
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.services import Services
+from tests.e2e.site import csrf_of
 from tests.factories import mention
 from web.app import create_app
 
@@ -56,12 +57,6 @@ async def html(browser: aiohttp.ClientSession, url: str, status: int = 200) -> s
     async with browser.get(url) as answer:
         assert answer.status == status, (url, answer.status)
         return await answer.text()
-
-
-def csrf_of(page: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert found is not None
-    return found.group(1)
 
 
 def main_of(page: str) -> str:

@@ -17,7 +17,8 @@ from inbox.domain.people import Role
 from inbox.domain.web import WebSession
 from inbox.store.database import Database
 from inbox.usecases.services import Services
-from tests.e2e.test_pages import agent, csrf_of, signed_in
+from tests.e2e.browsing import person
+from tests.e2e.site import csrf_of, page_text, signed_in
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
@@ -42,12 +43,6 @@ def figure(html: str, key: str) -> str:
     return found.group(0)
 
 
-async def page(session: aiohttp.ClientSession, url: str) -> str:
-    async with session.get(url) as answer:
-        assert answer.status == 200, url
-        return await answer.text()
-
-
 def assert_a_chart(chart: str) -> None:
     """A chart a reader can read: a title and a description for screen readers, its figures
     as a table; columns on an axis with a legend naming each series (a list of bars names
@@ -66,8 +61,8 @@ async def test_a_lead_reads_the_dashboard_as_charts_in_their_own_zone_with_denom
     client: Client, services: Services, db: Database, workspace_id: int
 ) -> None:
     session, base = client
-    await agent(services, db, workspace_id, "lea@example.com", Role.LEAD)
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "lea@example.com", Role.LEAD)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     await services.ingest(
         workspace_id,
         IngestBatch(
@@ -78,13 +73,13 @@ async def test_a_lead_reads_the_dashboard_as_charts_in_their_own_zone_with_denom
         ),
     )
     await signed_in(session, base, "lea@example.com")
-    csrf = csrf_of(await page(session, f"{base}/me"))
+    csrf = csrf_of(await page_text(session, f"{base}/me"))
     async with session.post(
         f"{base}/me/time-zone", data={"csrf": csrf, "time_zone": "America/New_York"}
     ) as saved:
         assert saved.status == 200
 
-    html = await page(session, f"{base}/dashboard")
+    html = await page_text(session, f"{base}/dashboard")
     text = words(html)
     today = datetime.now(NEW_YORK)
     assert "The last 7 days, in America/New_York" in text
@@ -113,10 +108,10 @@ async def test_an_agent_reads_their_own_clocks_and_queue_as_charts_on_me(
     client: Client, services: Services, db: Database, workspace_id: int
 ) -> None:
     session, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     await services.ingest(workspace_id, IngestBatch([ago(mention("1", conversation="c1"), 20)]))
     await signed_in(session, base, "ana@example.com")
-    html = await page(session, f"{base}/me")
+    html = await page_text(session, f"{base}/me")
     clocks = figure(html, "my-clocks-per-day")
     assert_a_chart(clocks)
     assert "Day by day, on my threads" in clocks
@@ -131,7 +126,7 @@ async def test_ops_read_an_incident_in_plain_words_with_its_build_up_places_and_
     client: Client, services: Services, db: Database, workspace_id: int
 ) -> None:
     session, base = client
-    await agent(services, db, workspace_id, "omar@example.com", Role.OPS)
+    await person(services, db, workspace_id, "omar@example.com", Role.OPS)
     # Two complaints an hour before, then the burst: six in the last ten minutes.
     before = [ago(mention(f"b{n}", author=f"early{n}", text=OUTAGE), 60 + n) for n in range(2)]
     burst = [ago(mention(f"n{n}", author=f"late{n}", text=OUTAGE), 1 + n) for n in range(6)]
@@ -145,7 +140,7 @@ async def test_ops_read_an_incident_in_plain_words_with_its_build_up_places_and_
         started_at=datetime.now(UTC) - timedelta(minutes=10),
     )
     await signed_in(session, base, "omar@example.com")
-    html = await page(session, f"{base}/incidents/{incident.id}")
+    html = await page_text(session, f"{base}/incidents/{incident.id}")
     text = words(html)
     assert "<h1>Fibre down, Lyon</h1>" in html
     # The sentence over the burst: how many, in how long, against the usual.

@@ -17,7 +17,8 @@ from inbox.domain.people import Role
 from inbox.store.database import Database
 from inbox.store.outbox import PgOutboxStore
 from inbox.usecases.services import Services
-from tests.e2e.test_pages import agent, csrf_of, signed_in
+from tests.e2e.browsing import person
+from tests.e2e.site import post_form, signed_in
 from tests.e2e.test_replies_api import bearer, thread_of
 from tests.e2e.test_replies_api import person as api_person
 from tests.factories import mention
@@ -34,7 +35,7 @@ async def _desk(
 ) -> tuple[int, str]:
     """Ana, an agent, logged in beside a customer's new X thread: its id and the base URL."""
     session, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     await services.ingest(
         workspace_id, IngestBatch([mention("1", author="sarah", conversation="c1", text=text)])
     )
@@ -48,12 +49,6 @@ async def _get(session: aiohttp.ClientSession, url: str, status: int = 200) -> s
         text = await answer.text()
         assert answer.status == status, text
         return text
-
-
-async def _post(
-    session: aiohttp.ClientSession, url: str, page: str, **fields: str
-) -> aiohttp.ClientResponse:
-    return await session.post(url, data={"csrf": csrf_of(page), **fields}, allow_redirects=False)
 
 
 async def _outbox(db: Database, workspace_id: int) -> list[tuple[str, str, int | None]]:
@@ -100,7 +95,7 @@ async def test_the_fragment_is_the_threads_pane_alone_and_its_forms_answer_back_
     # Its forms name the desk they were posted from: view, filters and the open thread.
     back = f"/inbox?view=all&amp;kind=question&amp;thread={thread_id}"
     assert f'name="back" value="{back}"' in fragment
-    async with await _post(
+    async with await post_form(
         session, f"{base}/threads/{thread_id}/notes", fragment,
         body="checked the carrier", back=back.replace("&amp;", "&"),
     ) as answer:  # fmt: skip
@@ -109,7 +104,7 @@ async def test_the_fragment_is_the_threads_pane_alone_and_its_forms_answer_back_
             f"/inbox?view=all&kind=question&thread={thread_id}&notice=noted"
         )
     # An address from elsewhere never becomes the redirect: the thread's own page instead.
-    async with await _post(
+    async with await post_form(
         session, f"{base}/threads/{thread_id}/notes", fragment,
         body="again", back="https://evil.example/inbox?view=all",
     ) as answer:  # fmt: skip
@@ -144,7 +139,7 @@ async def test_each_brand_message_says_who_sent_it_and_an_acknowledgement_is_aut
     session, _ = client
     thread_id, base = await _desk(client, services, db, workspace_id, text="@acme hello?")
     page = await _get(session, f"{base}/threads/{thread_id}")
-    async with await _post(
+    async with await post_form(
         session, f"{base}/threads/{thread_id}/reply", page, body="On it, Sarah.", key="k1"
     ) as answer:
         assert answer.status == 303
@@ -180,7 +175,7 @@ async def test_the_customer_sidebar_groups_a_repeated_question_and_links_their_p
     client: Client, services: Services, db: Database, workspace_id: int
 ) -> None:
     session, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     # Seven earlier threads: the same question three times, four others.
     said = ["@acme where is my refund"] * 3 + [f"@acme question {n}" for n in range(4)]
     for n, text in enumerate(said):
@@ -213,7 +208,7 @@ async def test_a_reply_echoing_personal_data_is_held_back_with_the_warning_until
     text = "We will mail you at sarah@example.com today"
     back = f"/inbox?view=all&thread={thread_id}"
     url = f"{base}/threads/{thread_id}/reply"
-    async with await _post(session, url, desk, body=text, key="k1", back=back) as answer:
+    async with await post_form(session, url, desk, body=text, key="k1", back=back) as answer:
         # Not sent: the desk again, the text as written and what held it back.
         assert answer.status == 409
         held = await answer.text()
@@ -221,7 +216,7 @@ async def test_a_reply_echoing_personal_data_is_held_back_with_the_warning_until
     assert f">{text}</textarea>" in held
     assert 'id="rows"' in held
     assert await _outbox(db, workspace_id) == []
-    async with await _post(
+    async with await post_form(
         session, url, held, body=text, key="k1", back=back, override="1"
     ) as answer:
         assert answer.status == 303
@@ -235,7 +230,7 @@ async def test_a_reply_too_long_for_the_network_is_refused_even_when_overridden(
     session, _ = client
     thread_id, base = await _desk(client, services, db, workspace_id, text="@acme hi")
     page = await _get(session, f"{base}/threads/{thread_id}")
-    async with await _post(
+    async with await post_form(
         session, f"{base}/threads/{thread_id}/reply", page, body="a" * 300, override="1"
     ) as answer:
         assert answer.status == 409
@@ -266,10 +261,10 @@ async def test_a_reply_on_a_thread_linked_to_an_open_incident_is_asked_to_mentio
         )
     page = await _get(session, f"{base}/threads/{thread_id}")
     url = f"{base}/threads/{thread_id}/reply"
-    async with await _post(session, url, page, body="Let us check your line.") as answer:
+    async with await post_form(session, url, page, body="Let us check your line.") as answer:
         assert answer.status == 409
         assert 'data-check="incident_unsaid"' in await answer.text()
-    async with await _post(
+    async with await post_form(
         session, url, page, body="An outage hits Lyon: the 4G network is being repaired."
     ) as answer:
         assert answer.status == 303
@@ -285,7 +280,7 @@ async def test_a_public_x_thread_moves_to_a_private_message_with_a_public_notice
     back = f"/inbox?view=all&thread={thread_id}"
     url = f"{base}/threads/{thread_id}/private"
     for key in ("k1", "k2"):
-        async with await _post(
+        async with await post_form(
             session, url, desk, body=f"Send us your account number ({key})", key=key, back=back
         ) as answer:
             assert answer.status == 303
@@ -311,7 +306,7 @@ async def test_only_networks_with_direct_messages_offer_to_move_to_private(
     client: Client, services: Services, db: Database, workspace_id: int
 ) -> None:
     session, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     await services.ingest(
         workspace_id,
         IngestBatch([mention("b1", conversation="b", text="hi", network=Network.BLUESKY)]),
@@ -320,7 +315,7 @@ async def test_only_networks_with_direct_messages_offer_to_move_to_private(
     await signed_in(session, base, "ana@example.com")
     page = await _get(session, f"{base}/threads/{thread_id}")
     assert "/private" not in page
-    async with await _post(
+    async with await post_form(
         session, f"{base}/threads/{thread_id}/private", page, body="hello"
     ) as answer:
         assert answer.status == 400
@@ -336,7 +331,9 @@ async def test_the_rail_counts_each_view_as_its_list_holds_it(
         workspace_id, IngestBatch([mention("2", author="u2", conversation="c2", text="@acme hi")])
     )
     page = await _get(session, f"{base}/threads/{thread_id}")
-    async with await _post(session, f"{base}/threads/{thread_id}/snooze", page, **{"for": "1h"}):
+    async with await post_form(
+        session, f"{base}/threads/{thread_id}/snooze", page, **{"for": "1h"}
+    ):
         pass
     async with session.get(f"{base}/inbox/counts") as answer:
         counts = await answer.json()
@@ -361,10 +358,14 @@ async def test_a_reply_promising_a_time_the_team_is_closed_is_held_back(
     thread_id, base = await _desk(client, services, db, workspace_id, text="@acme call me?")
     page = await _get(session, f"{base}/threads/{thread_id}")
     url = f"{base}/threads/{thread_id}/reply"
-    async with await _post(session, url, page, body="We will call you tomorrow at 3am") as answer:
+    async with await post_form(
+        session, url, page, body="We will call you tomorrow at 3am"
+    ) as answer:
         assert answer.status == 409
         assert 'data-check="closed_then"' in await answer.text()
-    async with await _post(session, url, page, body="We will call you tomorrow at 10am") as answer:
+    async with await post_form(
+        session, url, page, body="We will call you tomorrow at 10am"
+    ) as answer:
         assert answer.status == 303
 
 
@@ -376,7 +377,7 @@ async def test_a_community_answer_says_who_wrote_it_and_who_approved_it(
         workspace_id, {"community": {"enabled": True, "topics": ["app"]}}, {}, {"rules": []}
     )
     member = await api_person(services, db, workspace_id, "max", Role.COMMUNITY)
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     question = mention("1", conversation="q", text="@acme how do I update the app?")
     await services.ingest(workspace_id, IngestBatch([question]))
     thread_id = await thread_of(db, workspace_id, "q")

@@ -9,7 +9,8 @@ import pytest
 from inbox.domain.people import Role
 from inbox.store.database import Database
 from inbox.usecases.services import Services
-from tests.e2e.test_pages import agent, csrf_of, signed_in
+from tests.e2e.browsing import person
+from tests.e2e.site import csrf_of, signed_in
 
 pytestmark = pytest.mark.integration
 
@@ -56,7 +57,7 @@ async def test_a_page_refused_to_a_role_says_why_and_offers_a_way_out(
     client: Client, services: Services, db: Database, workspace_id: int
 ) -> None:
     session, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     await signed_in(session, base, "ana@example.com")
     async with session.get(f"{base}/dashboard") as answer:
         assert answer.status == 403
@@ -72,7 +73,7 @@ async def test_a_community_member_refused_the_inbox_is_pointed_to_their_own_page
     client: Client, services: Services, db: Database, workspace_id: int
 ) -> None:
     session, base = client
-    await agent(services, db, workspace_id, "cleo@example.com", Role.COMMUNITY)
+    await person(services, db, workspace_id, "cleo@example.com", Role.COMMUNITY)
     await signed_in(session, base, "cleo@example.com")
     async with session.get(f"{base}/inbox") as answer:
         assert answer.status == 403
@@ -89,7 +90,7 @@ async def test_an_unknown_page_and_an_unknown_thread_are_404_pages(
         assert answer.status == 404
         assert answer.content_type == "text/html"
         assert 'href="/login"' in await answer.text()
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     await signed_in(session, base, "ana@example.com")
     for address in ("/threads/999999", "/threads/not-a-number", f"/threads/{2**64}"):
         async with session.get(f"{base}{address}") as answer:
@@ -103,7 +104,7 @@ async def test_a_malformed_form_is_a_400_page_naming_the_field(
     client: Client, services: Services, db: Database, workspace_id: int
 ) -> None:
     session, base = client
-    await agent(services, db, workspace_id, "ops@example.com", Role.OPS)
+    await person(services, db, workspace_id, "ops@example.com", Role.OPS)
     await signed_in(session, base, "ops@example.com")
     async with session.get(f"{base}/incidents") as answer:
         csrf = csrf_of(await answer.text())
@@ -150,7 +151,7 @@ async def test_a_malformed_body_is_refused_naming_its_field(
 ) -> None:
     session, base = client
     email = f"{role}@example.com"
-    await agent(services, db, workspace_id, email, Role(role))
+    await person(services, db, workspace_id, email, Role(role))
     token = await services.tokens.issue(workspace_id, role, Role(role), email)
     async with session.request(
         method, f"{base}/api/v1{path}", json=body, headers={"Authorization": f"Bearer {token}"}

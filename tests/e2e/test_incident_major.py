@@ -13,8 +13,9 @@ from inbox.domain.network import Network
 from inbox.domain.people import Role
 from inbox.store.database import Database
 from inbox.usecases.services import Services
-from tests.e2e.test_incident_pages import Client, declare, page, post
-from tests.e2e.test_pages import agent, csrf_of, log_in
+from tests.e2e.browsing import person
+from tests.e2e.site import csrf_of, log_in, page_text
+from tests.e2e.test_incident_pages import Client, declare, post
 
 pytestmark = pytest.mark.integration
 
@@ -49,11 +50,11 @@ async def test_ops_declare_an_incident_major_and_the_linked_threads_clocks_are_s
     session, base = client
     await suspending_policy(services, workspace_id)
     thread_id = await a_complaint(services, db, workspace_id)
-    await agent(services, db, workspace_id, "omar@example.com", Role.OPS)
+    await person(services, db, workspace_id, "omar@example.com", Role.OPS)
     await log_in(session, base, "omar@example.com")
-    csrf = csrf_of(await page(session, f"{base}/incidents"))
+    csrf = csrf_of(await page_text(session, f"{base}/incidents"))
     incident = await declare(session, base, csrf, title="Network down")
-    html = await page(session, f"{base}/incidents/{incident}")
+    html = await page_text(session, f"{base}/incidents/{incident}")
     assert "Declare major" in html
     assert "SLA clocks of linked threads suspended" not in html
 
@@ -63,12 +64,12 @@ async def test_ops_declare_an_incident_major_and_the_linked_threads_clocks_are_s
         assert refused.status == 403  # no CSRF token
     location = await post(session, f"{base}/incidents/{incident}/major", {"csrf": csrf})
     assert location == f"/incidents/{incident}?notice=major"
-    html = await page(session, f"{base}{location}")
+    html = await page_text(session, f"{base}{location}")
     assert "Declared major." in html
     assert "SLA clocks of linked threads suspended" in html
     assert "No longer major" in html
 
-    thread = await page(session, f"{base}/threads/{thread_id}")
+    thread = await page_text(session, f"{base}/threads/{thread_id}")
     assert f"(still suspended) by major incident #{incident}" in thread
     token = await services.tokens.issue(workspace_id, "lead", Role.LEAD)
     async with session.get(
@@ -81,7 +82,7 @@ async def test_ops_declare_an_incident_major_and_the_linked_threads_clocks_are_s
     assert clock["suspensions"][0]["to"] is None
 
     await post(session, f"{base}/incidents/{incident}/close", {"csrf": csrf})
-    html = await page(session, f"{base}/incidents/{incident}")
+    html = await page_text(session, f"{base}/incidents/{incident}")
     assert "were suspended while this incident was major" in html
 
 
@@ -89,15 +90,15 @@ async def test_agents_cannot_declare_an_incident_major(
     client: Client, services: Services, db: Database, workspace_id: int
 ) -> None:
     session, base = client
-    await agent(services, db, workspace_id, "omar@example.com", Role.OPS)
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "omar@example.com", Role.OPS)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     await log_in(session, base, "omar@example.com")
     incident = await declare(
-        session, base, csrf_of(await page(session, f"{base}/incidents")), title="Outage"
+        session, base, csrf_of(await page_text(session, f"{base}/incidents")), title="Outage"
     )
     session.cookie_jar.clear()
     await log_in(session, base, "ana@example.com")
-    csrf = csrf_of(await page(session, f"{base}/me"))
+    csrf = csrf_of(await page_text(session, f"{base}/me"))
     async with session.post(
         f"{base}/incidents/{incident}/major", data={"csrf": csrf}, allow_redirects=False
     ) as answer:

@@ -18,18 +18,13 @@ from inbox.store.database import Database
 from inbox.store.secret_box import SecretBox
 from inbox.store.webhooks import PgWebhookStore
 from inbox.usecases.services import Services
-from tests.e2e.test_pages import agent, csrf_of, log_in
+from tests.e2e.browsing import person
+from tests.e2e.site import csrf_of, log_in, page_text
 
 pytestmark = pytest.mark.integration
 
 XSS = "<script>alert(1)</script>"
 Client = tuple[aiohttp.ClientSession, str]
-
-
-async def page(session: aiohttp.ClientSession, url: str) -> str:
-    async with session.get(url) as answer:
-        assert answer.status == 200
-        return await answer.text()
 
 
 async def post(session: aiohttp.ClientSession, url: str, data: dict[str, str]) -> str:
@@ -59,16 +54,16 @@ async def test_ops_open_merge_and_close_by_hand_with_keywords_and_places_escaped
     await PgWebhookStore(db, box).add(
         workspace_id, "https://hooks.example/in", ("*",), SecretStr("s")
     )
-    await agent(services, db, workspace_id, "omar@example.com", Role.OPS)
+    await person(services, db, workspace_id, "omar@example.com", Role.OPS)
     await log_in(session, base, "omar@example.com")
-    csrf = csrf_of(await page(session, f"{base}/incidents"))
+    csrf = csrf_of(await page_text(session, f"{base}/incidents"))
     first = await declare(
         session, base, csrf, title=f"Fibre {XSS}", keywords=f"fibre, {XSS}", places=f"Lyon, {XSS}"
     )
-    html = await page(session, f"{base}/incidents/{first}")
+    html = await page_text(session, f"{base}/incidents/{first}")
     assert XSS not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    listed = await page(session, f"{base}/incidents?partial=1")
+    listed = await page_text(session, f"{base}/incidents?partial=1")
     assert XSS not in listed
     assert f"/incidents/{first}" in listed
     second = await declare(session, base, csrf, title="Mobile data down", major="1")
@@ -99,15 +94,15 @@ async def test_agents_and_community_members_are_refused_every_incident_page_and_
     client: Client, services: Services, db: Database, workspace_id: int, role: Role
 ) -> None:
     session, base = client
-    await agent(services, db, workspace_id, "boss@example.com", Role.OPS)
-    await agent(services, db, workspace_id, "someone@example.com", role)
+    await person(services, db, workspace_id, "boss@example.com", Role.OPS)
+    await person(services, db, workspace_id, "someone@example.com", role)
     await log_in(session, base, "boss@example.com")
-    csrf = csrf_of(await page(session, f"{base}/incidents"))
+    csrf = csrf_of(await page_text(session, f"{base}/incidents"))
     incident = await declare(session, base, csrf, title="Outage")
     session.cookie_jar.clear()
     await log_in(session, base, "someone@example.com")
-    csrf = csrf_of(await page(session, f"{base}/me"))
-    assert "/incidents" not in await page(session, f"{base}/me")
+    csrf = csrf_of(await page_text(session, f"{base}/me"))
+    assert "/incidents" not in await page_text(session, f"{base}/me")
     for url in ("/incidents", f"/incidents/{incident}"):
         async with session.get(f"{base}{url}", allow_redirects=False) as answer:
             assert answer.status == 403
@@ -136,15 +131,15 @@ async def test_an_agent_sees_the_banner_on_a_thread_linked_to_an_open_incident(
     thread_id = int(
         await db.fetchval("SELECT id FROM thread WHERE workspace_id = $1", workspace_id)
     )
-    await agent(services, db, workspace_id, "omar@example.com", Role.OPS)
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "omar@example.com", Role.OPS)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     await log_in(session, base, "omar@example.com")
-    csrf = csrf_of(await page(session, f"{base}/incidents"))
+    csrf = csrf_of(await page_text(session, f"{base}/incidents"))
     incident = await declare(session, base, csrf, title=f"Network {XSS}", topics="network")
-    assert f"/threads/{thread_id}" in await page(session, f"{base}/incidents/{incident}")
+    assert f"/threads/{thread_id}" in await page_text(session, f"{base}/incidents/{incident}")
     session.cookie_jar.clear()
     await log_in(session, base, "ana@example.com")
-    html = await page(session, f"{base}/threads/{thread_id}")
+    html = await page_text(session, f"{base}/threads/{thread_id}")
     assert 'class="incident-banner"' in html
     assert "Network &lt;script&gt;" in html
     assert XSS not in html

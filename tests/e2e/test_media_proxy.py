@@ -38,7 +38,7 @@ from inbox.store.secret_box import SecretBox
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.services import Services
 from tests.e2e.browsing import logged_in, person, recent, screenshot
-from tests.e2e.test_pages import agent, signed_in
+from tests.e2e.site import signed_in
 from tests.factories import allowing, mention
 from web.app import create_app
 
@@ -233,7 +233,7 @@ async def desk(
     media_host: MediaHost,
 ) -> Desk:
     session, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     await signed_in(session, base, "ana@example.com")
     return Desk(session, base, services, workspace_id, media_host)
 
@@ -366,7 +366,7 @@ async def test_the_proxy_answers_only_a_person_logged_in_to_the_links_workspace(
     base = desk.base
     link = await desk.link_to("/pic.png")
     other = await PgWorkspaceStore(db).ensure_workspace("other", "Other brand")
-    await agent(services, db, other, "otto@example.com", Role.ADMIN)
+    await person(services, db, other, "otto@example.com", Role.ADMIN)
     elsewhere = TestServer(create_app(services, other), host="127.0.0.1", port=0)
     await elsewhere.start_server()
     try:

@@ -9,53 +9,25 @@ from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
-from pydantic import SecretStr
 
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.people import Role
 from inbox.store.database import Database
-from inbox.store.people import PgPeopleStore
 from inbox.usecases.services import Services
+from tests.e2e.browsing import PASSWORD, person
+from tests.e2e.site import csrf_of, log_in, signed_in
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
 
-PASSWORD = "correct horse battery"
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-
-
-async def agent(
-    services: Services, db: Database, workspace_id: int, email: str, role: Role
-) -> None:
-    await PgPeopleStore(db).save_agent(workspace_id, email, email.split("@")[0], [role], ["care"])
-    await services.web_logins.set_password(workspace_id, email, SecretStr(PASSWORD))
-
-
-async def log_in(
-    session: aiohttp.ClientSession, base: str, email: str, password: str = PASSWORD
-) -> aiohttp.ClientResponse:
-    return await session.post(
-        f"{base}/login", data={"email": email, "password": password}, allow_redirects=False
-    )
-
-
-async def signed_in(session: aiohttp.ClientSession, base: str, email: str) -> None:
-    """Log in (the session keeps the cookie) and check it worked."""
-    async with await log_in(session, base, email) as answer:
-        assert answer.status == 303, await answer.text()
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found is not None
-    return found.group(1)
 
 
 async def test_an_agent_logs_in_sees_the_inbox_escaped_and_replies(
     client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
 ) -> None:
     session, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     await services.ingest(workspace_id, IngestBatch([mention("1", conversation="c1", text=XSS)]))
     async with session.get(f"{base}/inbox", allow_redirects=False) as r:
         assert r.status == 303
@@ -96,7 +68,7 @@ async def test_wrong_passwords_are_refused_alike_and_then_rate_limited(
     client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
 ) -> None:
     session, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     async with await log_in(session, base, "ana@example.com", "wrong password!") as r:
         wrong_password = (r.status, await r.text())
     async with await log_in(session, base, "nobody@example.com") as r:
@@ -115,7 +87,7 @@ async def test_a_login_from_another_site_and_a_logout_without_its_token_are_refu
     client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
 ) -> None:
     session, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     async with session.post(
         f"{base}/login",
         data={"email": "ana@example.com", "password": PASSWORD},
@@ -138,7 +110,7 @@ async def test_a_community_member_cannot_open_the_inbox(
     client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
 ) -> None:
     session, base = client
-    await agent(services, db, workspace_id, "max@example.com", Role.COMMUNITY)
+    await person(services, db, workspace_id, "max@example.com", Role.COMMUNITY)
     await signed_in(session, base, "max@example.com")
     async with session.get(f"{base}/inbox") as r:
         assert r.status == 403
@@ -148,7 +120,7 @@ async def test_an_open_page_hears_of_a_new_thread_and_gets_its_rows(
     client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
 ) -> None:
     session, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     await signed_in(session, base, "ana@example.com")
 
     async def first_change(stream: aiohttp.ClientResponse) -> dict[str, object]:
@@ -177,8 +149,8 @@ async def test_a_lead_reads_the_sla_figures_and_an_agent_cannot(
     client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
 ) -> None:
     session, base = client
-    await agent(services, db, workspace_id, "lea@example.com", Role.LEAD)
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "lea@example.com", Role.LEAD)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     recent = mention("1", conversation="c1").model_copy(
         update={"created_at": datetime.now(UTC) - timedelta(minutes=5)}
     )
@@ -199,7 +171,7 @@ async def test_an_agent_takes_a_thread_notes_it_and_closes_it(
     client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
 ) -> None:
     session, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     await services.ingest(workspace_id, IngestBatch([mention("1", conversation="c1")]))
     async with db.connection() as conn:
         thread_id = await conn.fetchval(
@@ -231,7 +203,7 @@ async def test_the_thread_page_shows_the_customer_and_their_other_threads(
     client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
 ) -> None:
     session, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     earlier = mention("1", author="u7", conversation="old", text="my earlier question")
     later = mention("2", author="u7", minute=60, conversation="new", text="back again")
     await services.ingest(workspace_id, IngestBatch([earlier, later]))
@@ -251,7 +223,7 @@ async def test_views_and_filters_narrow_the_inbox(
     client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
 ) -> None:
     session, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     await services.ingest(
         workspace_id,
         IngestBatch(
@@ -278,7 +250,7 @@ async def test_an_agent_sees_their_own_figures_and_threads(
     client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
 ) -> None:
     session, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     await services.ingest(workspace_id, IngestBatch([mention("1", conversation="c1")]))
     await signed_in(session, base, "ana@example.com")
     async with session.get(f"{base}/me") as r:
@@ -291,7 +263,7 @@ async def test_search_finds_threads_by_their_words_and_customers_by_handle(
     client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
 ) -> None:
     session, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     await services.ingest(
         workspace_id,
         IngestBatch(
@@ -331,7 +303,7 @@ async def test_search_reads_french_and_english(
     words: str,
 ) -> None:
     session, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     others = mention("2", author="u2", conversation="c2", text="router blinking orange")
     await services.ingest(
         workspace_id, IngestBatch([mention("1", conversation="c1", text=text), others])
@@ -347,7 +319,7 @@ async def test_canned_responses_are_offered_filled_for_the_thread(
     client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
 ) -> None:
     session, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     lead = await services.tokens.issue(workspace_id, "lead", Role.LEAD)
     items = [{"name": "sorry", "body": "Hi {customer}, {agent} here <b>on it</b>."}]
     async with session.put(
@@ -373,7 +345,7 @@ async def test_pages_are_compressed_and_never_show_the_session_token_itself(
     client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
 ) -> None:
     session, base = client
-    await agent(services, db, workspace_id, "gzip@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "gzip@example.com", Role.AGENT)
     await services.ingest(workspace_id, IngestBatch([mention("9", conversation="c9")]))
     await signed_in(session, base, "gzip@example.com")
     tokens = set()

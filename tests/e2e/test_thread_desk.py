@@ -16,7 +16,8 @@ from inbox.domain.mention import Direction
 from inbox.domain.people import Role
 from inbox.store.database import Database
 from inbox.usecases.services import Services
-from tests.e2e.test_pages import agent, csrf_of, signed_in
+from tests.e2e.browsing import person
+from tests.e2e.site import page_text, post_form, signed_in
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
@@ -41,22 +42,10 @@ async def _agent_on_a_thread(
     session: aiohttp.ClientSession, base: str, services: Services, db: Database, workspace_id: int
 ) -> tuple[int, str]:
     """Ana, an agent, logged in beside a customer's new thread: its id and its page's URL."""
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     thread_id = await _thread(services, workspace_id)
     await signed_in(session, base, "ana@example.com")
     return thread_id, f"{base}/threads/{thread_id}"
-
-
-async def _page(session: aiohttp.ClientSession, url: str) -> str:
-    async with session.get(url) as r:
-        assert r.status == 200, await r.text()
-        return await r.text()
-
-
-async def _post(
-    session: aiohttp.ClientSession, url: str, page: str, **fields: str
-) -> aiohttp.ClientResponse:
-    return await session.post(url, data={"csrf": csrf_of(page), **fields}, allow_redirects=False)
 
 
 async def test_a_note_naming_a_colleague_tells_them_live_and_on_their_page(
@@ -67,20 +56,20 @@ async def test_a_note_naming_a_colleague_tells_them_live_and_on_their_page(
     workspace_id: int,
 ) -> None:
     ana, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
-    await agent(services, db, workspace_id, "bob@example.com", Role.AGENT)
-    await agent(services, db, workspace_id, "cy@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "bob@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "cy@example.com", Role.AGENT)
     thread_id = await _thread(services, workspace_id)
     await signed_in(ana, base, "ana@example.com")
     await signed_in(second, base, "bob@example.com")
     url = f"{base}/threads/{thread_id}"
-    page = await _page(ana, url)
+    page = await page_text(ana, url)
 
     async with second.get(f"{base}/events") as stream:
         assert stream.status == 200
         await stream.content.readuntil(b"\n\n")  # the retry line: subscribed
         body = "@bob can you check the <b>invoice</b>? cc @ana @nobody, and a@b.example"
-        async with await _post(ana, f"{url}/notes", page, body=body) as r:
+        async with await post_form(ana, f"{url}/notes", page, body=body) as r:
             assert r.status == 303
             assert r.headers["Location"].endswith("notice=noted&told=1")
         seen = b""
@@ -88,12 +77,12 @@ async def test_a_note_naming_a_colleague_tells_them_live_and_on_their_page(
             seen += await asyncio.wait_for(stream.content.readuntil(b"\n\n"), 10)
     assert f'"thread_id":{thread_id}'.encode() in seen
 
-    me = await _page(second, f"{base}/me")
+    me = await page_text(second, f"{base}/me")
     assert f"named you on thread {thread_id}" in me
     assert "&lt;b&gt;invoice&lt;/b&gt;" in me
     assert "<b>invoice" not in me
     assert 'class="unread"' in me
-    assert 'class="unread"' not in await _page(second, f"{base}/me")  # read once seen
+    assert 'class="unread"' not in await page_text(second, f"{base}/me")  # read once seen
     async with db.connection() as conn:
         told = await conn.fetch(
             "SELECT a.email FROM agent_notification n JOIN agent a"
@@ -113,9 +102,9 @@ async def test_assign_to_a_colleague_or_a_team_and_community_may_not(
     workspace_id: int,
 ) -> None:
     ana, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
-    await agent(services, db, workspace_id, "bob@example.com", Role.AGENT)
-    await agent(services, db, workspace_id, "kim@example.com", Role.COMMUNITY)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "bob@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "kim@example.com", Role.COMMUNITY)
     async with db.connection() as conn:
         bob = await conn.fetchval("SELECT id FROM agent WHERE email = 'bob@example.com'")
         team = await conn.fetchval(
@@ -125,19 +114,19 @@ async def test_assign_to_a_colleague_or_a_team_and_community_may_not(
     thread_id = await _thread(services, workspace_id)
     await signed_in(ana, base, "ana@example.com")
     url = f"{base}/threads/{thread_id}"
-    page = await _page(ana, url)
+    page = await page_text(ana, url)
     assert "Billing FR" in page
-    async with await _post(ana, f"{url}/assign", page, to=f"agent:{bob}") as r:
+    async with await post_form(ana, f"{url}/assign", page, to=f"agent:{bob}") as r:
         assert r.status == 303
-    assert "Assigned to bob." in await _page(ana, url)
-    async with await _post(ana, f"{url}/assign", page, to=f"team:{team}") as r:
+    assert "Assigned to bob." in await page_text(ana, url)
+    async with await post_form(ana, f"{url}/assign", page, to=f"team:{team}") as r:
         assert r.status == 303
-    page = await _page(ana, url)
+    page = await page_text(ana, url)
     assert "In the queue." in page
     assert "Team Billing FR." in page
-    async with await _post(ana, f"{url}/assign", page, to="agent:999999") as r:
+    async with await post_form(ana, f"{url}/assign", page, to="agent:999999") as r:
         assert r.status == 404
-    async with await _post(ana, f"{url}/assign", page, to="agent:x") as r:
+    async with await post_form(ana, f"{url}/assign", page, to="agent:x") as r:
         assert r.status == 400
     async with db.connection() as conn:
         sources = await conn.fetch(
@@ -154,14 +143,14 @@ async def test_assign_to_a_colleague_or_a_team_and_community_may_not(
     assert sources[-1]["team_id"] == team
 
     await signed_in(second, base, "kim@example.com")
-    own_page = await _page(second, f"{base}/me")  # a valid form token of their own
+    own_page = await page_text(second, f"{base}/me")  # a valid form token of their own
     for action, fields in (
         ("assign", {"to": f"agent:{bob}"}),
         ("reply", {"body": "posted by the community", "key": "k"}),
         ("resolve", {}),
         ("replying", {}),
     ):
-        async with await _post(second, f"{url}/{action}", own_page, **fields) as r:
+        async with await post_form(second, f"{url}/{action}", own_page, **fields) as r:
             assert r.status == 403, action
 
 
@@ -170,20 +159,20 @@ async def test_snooze_hides_a_thread_until_the_customer_writes_again(
 ) -> None:
     ana, base = client
     thread_id, url = await _agent_on_a_thread(ana, base, services, db, workspace_id)
-    page = await _page(ana, url)
-    async with await _post(ana, f"{url}/snooze", page, **{"for": "4h"}) as r:
+    page = await page_text(ana, url)
+    async with await post_form(ana, f"{url}/snooze", page, **{"for": "4h"}) as r:
         assert r.status == 303
-    assert "Snoozed until" in await _page(ana, url)
-    assert f'data-thread="{thread_id}"' not in await _page(ana, f"{base}/inbox?view=all")
-    assert f'data-thread="{thread_id}"' in await _page(ana, f"{base}/inbox?view=snoozed")
-    async with await _post(ana, f"{url}/snooze", page, **{"for": "forever"}) as r:
+    assert "Snoozed until" in await page_text(ana, url)
+    assert f'data-thread="{thread_id}"' not in await page_text(ana, f"{base}/inbox?view=all")
+    assert f'data-thread="{thread_id}"' in await page_text(ana, f"{base}/inbox?view=snoozed")
+    async with await post_form(ana, f"{url}/snooze", page, **{"for": "forever"}) as r:
         assert r.status == 400
 
     # The customer writes again: the thread is back.
     await services.ingest(
         workspace_id, IngestBatch([mention("2", conversation="c1", reply_to="1", minute=5)])
     )
-    assert f'data-thread="{thread_id}"' in await _page(ana, f"{base}/inbox?view=all")
+    assert f'data-thread="{thread_id}"' in await page_text(ana, f"{base}/inbox?view=all")
 
 
 async def test_resolve_needs_an_answer_first(
@@ -191,17 +180,17 @@ async def test_resolve_needs_an_answer_first(
 ) -> None:
     ana, base = client
     thread_id, url = await _agent_on_a_thread(ana, base, services, db, workspace_id)
-    page = await _page(ana, url)
+    page = await page_text(ana, url)
     assert 'id="resolve"' not in page  # nothing to resolve while the customer waits
-    async with await _post(ana, f"{url}/resolve", page) as r:
+    async with await post_form(ana, f"{url}/resolve", page) as r:
         assert r.status == 409
         assert "still waiting" in await r.text()
 
     brand = mention("9", conversation="c1", reply_to="1", minute=3, direction=Direction.OUTBOUND)
     await services.ingest(workspace_id, IngestBatch([brand]))
-    page = await _page(ana, url)
+    page = await page_text(ana, url)
     assert 'id="resolve"' in page
-    async with await _post(ana, f"{url}/resolve", page) as r:
+    async with await post_form(ana, f"{url}/resolve", page) as r:
         assert r.status == 303
     async with db.connection() as conn:
         closed = await conn.fetchrow(
@@ -220,16 +209,16 @@ async def test_one_click_corrects_the_urgency_and_the_sla_is_explained(
 ) -> None:
     ana, base = client
     _, url = await _agent_on_a_thread(ana, base, services, db, workspace_id)
-    page = await _page(ana, url)
-    async with await _post(
+    page = await page_text(ana, url)
+    async with await post_form(
         ana, f"{url}/classification", page, field="urgency", value="urgent"
     ) as r:
         assert r.status == 303
-    page = await _page(ana, url)
+    page = await page_text(ana, url)
     assert "chip-priority-urgent" in page
-    async with await _post(ana, f"{url}/classification", page, field="owner", value="x") as r:
+    async with await post_form(ana, f"{url}/classification", page, field="owner", value="x") as r:
         assert r.status == 400
-    async with await _post(ana, f"{url}/classification", page, field="kind", value="??") as r:
+    async with await post_form(ana, f"{url}/classification", page, field="kind", value="??") as r:
         assert r.status == 400
 
 
@@ -241,24 +230,24 @@ async def test_colleagues_see_who_is_replying(
     workspace_id: int,
 ) -> None:
     ana, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
-    await agent(services, db, workspace_id, "bob@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "bob@example.com", Role.AGENT)
     thread_id = await _thread(services, workspace_id)
     await signed_in(ana, base, "ana@example.com")
     await signed_in(second, base, "bob@example.com")
     url = f"{base}/threads/{thread_id}"
-    bob_page = await _page(second, url)
-    async with await _post(second, f"{url}/replying", bob_page) as r:
+    bob_page = await page_text(second, url)
+    async with await post_form(second, f"{url}/replying", bob_page) as r:
         assert r.status == 200
-    assert "Replying now: bob." in await _page(ana, url)
-    assert "Replying now" not in await _page(second, url)  # not told about oneself
+    assert "Replying now: bob." in await page_text(ana, url)
+    assert "Replying now" not in await page_text(second, url)  # not told about oneself
 
 
 async def test_rows_show_both_clocks_and_filter_by_deadline_and_topic(
     client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
 ) -> None:
     ana, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     await services.ingest(
         workspace_id,
         IngestBatch(
@@ -280,18 +269,18 @@ async def test_rows_show_both_clocks_and_filter_by_deadline_and_topic(
             workspace_id,
         )
     await signed_in(ana, base, "ana@example.com")
-    everything = await _page(ana, f"{base}/inbox?view=all")
+    everything = await page_text(ana, f"{base}/inbox?view=all")
     assert re.search(r"late by \d+ min", everything)
     assert re.search(r"1 h \d\d left", everything)
     assert "waiting " in everything
-    breached = await _page(ana, f"{base}/inbox?view=all&sla=breached")
+    breached = await page_text(ana, f"{base}/inbox?view=all&sla=breached")
     assert "no internet" in breached
     assert "change my plan" not in breached
     assert "<option selected>breached</option>" in breached
-    on_time = await _page(ana, f"{base}/inbox?view=all&sla=on_time&topic=billing")
+    on_time = await page_text(ana, f"{base}/inbox?view=all&sla=on_time&topic=billing")
     assert "change my plan" in on_time
     assert "no internet" not in on_time
-    nothing = await _page(ana, f"{base}/inbox?view=all&sla=on_time&topic=outage")
+    nothing = await page_text(ana, f"{base}/inbox?view=all&sla=on_time&topic=outage")
     assert "Nothing waiting here." in nothing
 
 
@@ -299,7 +288,7 @@ async def test_the_customer_panel_links_to_the_crm_record(
     client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
 ) -> None:
     ana, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     thread_id = await _thread(services, workspace_id)
     async with db.connection() as conn:
         await conn.execute(
@@ -308,14 +297,14 @@ async def test_the_customer_panel_links_to_the_crm_record(
         )
     await signed_in(ana, base, "ana@example.com")
     url = f"{base}/threads/{thread_id}"
-    assert "crm.example.com" not in await _page(ana, url)  # no template: the id alone
+    assert "crm.example.com" not in await page_text(ana, url)  # no template: the id alone
     await services.workspace_preferences.save(
         workspace_id,
         crm_url_template="https://crm.example.com/customers/{crm_id}",
         agent_comparisons=False,
         roles=[Role.ADMIN],
     )
-    page = await _page(ana, url)
+    page = await page_text(ana, url)
     assert 'href="https://crm.example.com/customers/C%2042%2F%22x"' in page
 
 
@@ -327,8 +316,8 @@ async def test_per_person_figures_only_when_the_workspace_turns_them_on(
     workspace_id: int,
 ) -> None:
     lead, base = client
-    await agent(services, db, workspace_id, "lea@example.com", Role.LEAD)
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "lea@example.com", Role.LEAD)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     recent = mention("1", conversation="c1").model_copy(
         update={"created_at": datetime.now(UTC) - timedelta(minutes=20)}
     )
@@ -344,19 +333,19 @@ async def test_per_person_figures_only_when_the_workspace_turns_them_on(
         )
     await signed_in(lead, base, "lea@example.com")
     await signed_in(second, base, "ana@example.com")
-    board = await _page(lead, f"{base}/dashboard?by=agent")
+    board = await page_text(lead, f"{base}/dashboard?by=agent")
     assert "by=agent" not in board  # off: no per-person view offered, the daily one shown
     assert "Queue health" in board
     assert "open threads unassigned" in board
-    assert "What the lead sees about me" not in await _page(second, f"{base}/me")
+    assert "What the lead sees about me" not in await page_text(second, f"{base}/me")
 
     await services.workspace_preferences.save(
         workspace_id, crm_url_template=None, agent_comparisons=True, roles=[Role.ADMIN]
     )
-    board = await _page(lead, f"{base}/dashboard?by=agent")
+    board = await page_text(lead, f"{base}/dashboard?by=agent")
     lead_row = re.search(r"<td>ana \(#\d+\)</td>\s*<td>(\d+)</td>", board)
     assert lead_row is not None
-    mine = await _page(second, f"{base}/me")
+    mine = await page_text(second, f"{base}/me")
     assert "What the lead sees about me" in mine
     own_row = re.search(r"<td>ana \(#\d+\)</td>\s*<td>(\d+)</td>", mine)
     assert own_row is not None
@@ -368,9 +357,9 @@ async def test_a_note_about_the_customer_shows_on_all_their_threads(
 ) -> None:
     ana, base = client
     thread_id, url = await _agent_on_a_thread(ana, base, services, db, workspace_id)
-    page = await _page(ana, url)
+    page = await page_text(ana, url)
     body = "Prefers e-mail <b>after 6pm</b>; disputed the November bill"
-    async with await _post(ana, f"{url}/customer-notes", page, body=body) as r:
+    async with await post_form(ana, f"{url}/customer-notes", page, body=body) as r:
         assert r.status == 303
     # The same customer writes again in another conversation, on the same network.
     await services.ingest(workspace_id, IngestBatch([mention("5", conversation="c5", minute=9)]))
@@ -379,9 +368,9 @@ async def test_a_note_about_the_customer_shows_on_all_their_threads(
             "SELECT id FROM thread WHERE workspace_id = $1 AND thread_key = 'c5'", workspace_id
         )
     assert other != thread_id
-    shown = await _page(ana, f"{base}/threads/{other}")
+    shown = await page_text(ana, f"{base}/threads/{other}")
     assert "Prefers e-mail &lt;b&gt;after 6pm&lt;/b&gt;" in shown
-    async with await _post(ana, f"{url}/customer-notes", page, body="   ") as r:
+    async with await post_form(ana, f"{url}/customer-notes", page, body="   ") as r:
         assert r.status == 400
 
 
@@ -394,15 +383,15 @@ async def test_a_thread_page_offers_only_the_actions_the_persons_roles_allow(
 ) -> None:
     ana, base = client
     thread_id, url = await _agent_on_a_thread(ana, base, services, db, workspace_id)
-    await agent(services, db, workspace_id, "oscar@example.com", Role.OPS)
+    await person(services, db, workspace_id, "oscar@example.com", Role.OPS)
     await signed_in(second, base, "oscar@example.com")
     acting = ("take", "snooze", "assign", "close", "classification", "reply")
 
-    agents_page = await _page(ana, url)
+    agents_page = await page_text(ana, url)
     for action in acting:
         assert f'action="/threads/{thread_id}/{action}"' in agents_page, action
 
-    ops_page = await _page(second, url)
+    ops_page = await page_text(second, url)
     for action in acting:
         assert f'action="/threads/{thread_id}/{action}"' not in ops_page, action
     # What ops may do on a thread stays: notes for colleagues and about the customer.

@@ -14,6 +14,7 @@ from inbox.domain.people import Role
 from inbox.store.database import Database
 from inbox.store.people import PgPeopleStore
 from inbox.usecases.services import Services
+from tests.e2e.site import csrf_of
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
@@ -63,12 +64,6 @@ async def text_of(session: aiohttp.ClientSession, url: str) -> str:
     async with session.get(url) as answer:
         assert answer.status == 200, url
         return await answer.text()
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found is not None
-    return found.group(1)
 
 
 def deadline_words(html: str) -> str:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pydantic import SecretStr
 
@@ -26,6 +25,7 @@ from inbox.store.ingest import PgIngestStore
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.sla import KeepClocks
+from tests.waiting import Sleeps
 
 BRAND_ID = "1000"
 BRAND = "acme"
@@ -51,17 +51,6 @@ def build_world() -> FakeX:
     for number, user_id in enumerate(CUSTOMERS):
         fake.add_user(user_id, f"customer{number}", f"Customer {number}")
     return fake
-
-
-@dataclass
-class Sleeps:
-    """Records the waits asked for and yields without waiting: tests stay fast."""
-
-    seconds: list[float] = field(default_factory=list)
-
-    async def __call__(self, seconds: float) -> None:
-        self.seconds.append(seconds)
-        await asyncio.sleep(0)
 
 
 @dataclass

@@ -18,7 +18,6 @@ from connectors.mastodon.fake import FakeMastodon, FakeMastodonServer
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Author, Mention
 from inbox.domain.network import Network
-from inbox.domain.outbox import OutboxKind
 from inbox.store.credentials import PgCredentialStore
 from inbox.store.database import Database
 from inbox.store.ingest import PgIngestStore
@@ -27,10 +26,11 @@ from inbox.store.secret_box import SecretBox
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.ingest import IngestMentions
 from tests.e2e.worker_process import (
-    eventually,
-    outbound_mentions,
+    queued_reply,
+    reconciled_by_a_second_worker,
     running_worker,
-    until_sent,
+    sent_once,
+    until_posted,
     worker_env,
 )
 from tests.factories import allowed_hosts
@@ -73,32 +73,17 @@ async def test_a_worker_killed_between_post_and_update_never_posts_twice(
                 ]
             ),
         )
-        thread_id = int(
-            await db.fetchval("SELECT id FROM thread WHERE workspace_id = $1", workspace_id)
-        )
+        thread_id, item = await queued_reply(db, workspace_id, "Sorry, DM us")
         store = PgOutboxStore(db)
-        item = await store.enqueue(workspace_id, thread_id, OutboxKind.REPLY, "r1", "Sorry, DM us")
 
         env = worker_env(database_dsn, key, INBOX_ALLOWED_INTERNAL_HOSTS=allowed_hosts(server.url))
         fake.hold_answer("post_status", 60)
         async with running_worker(env, stopped_by=signal.SIGKILL):
-
-            async def posted() -> bool:
-                return len(fake.posted) == 1
-
-            await eventually(posted, "the worker to post the reply")
+            await until_posted(fake.posted)
         fake.hold_answer("post_status", 0)
         fake.idempotency.clear()  # more than an hour later, as far as the instance knows
-        claimed = await store.get(workspace_id, item.id)
-        assert claimed is not None
-        assert claimed.status.value == "sending"
-
-        async with running_worker(env):
-            await until_sent(store, workspace_id, item.id, "the second worker to reconcile it")
+        await reconciled_by_a_second_worker(env, store, workspace_id, item.id)
 
     (reply,) = fake.posted
     assert reply.text == "@ann@other.example Sorry, DM us"
-    done = await store.get(workspace_id, item.id)
-    assert done is not None
-    assert done.sent_external_id == reply.id
-    assert await outbound_mentions(db, workspace_id, thread_id) == 1
+    assert await sent_once(db, workspace_id, thread_id, item.id) == reply.id

@@ -7,19 +7,13 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Sized
 from contextlib import asynccontextmanager
 
+from inbox.domain.outbox import OutboxItem, OutboxKind
 from inbox.store.database import Database
 from inbox.store.outbox import PgOutboxStore
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], what: str, seconds: float = 60) -> None:
-    for _ in range(int(seconds * 10)):
-        if await check():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+from tests.waiting import eventually
 
 
 def worker_env(database_dsn: str, secret_key: str, **settings: str) -> dict[str, str]:
@@ -92,3 +86,44 @@ async def outbound_mentions(db: Database, workspace_id: int, thread_id: int) -> 
             thread_id,
         )
     )
+
+
+# -- a worker killed mid-send ---------------------------------------------------------------
+
+
+async def queued_reply(db: Database, workspace_id: int, body: str) -> tuple[int, OutboxItem]:
+    """A reply queued on the workspace's one thread: the thread's id and the outbox item."""
+    thread_id = int(
+        await db.fetchval("SELECT id FROM thread WHERE workspace_id = $1", workspace_id)
+    )
+    item = await PgOutboxStore(db).enqueue(workspace_id, thread_id, OutboxKind.REPLY, "r1", body)
+    return thread_id, item
+
+
+async def until_posted(posted: Sized) -> None:
+    """Wait until the fake network holds one reply (`posted`, the fake's list of them)."""
+
+    async def one() -> bool:
+        return len(posted) == 1
+
+    await eventually(one, "the worker to post the reply")
+
+
+async def reconciled_by_a_second_worker(
+    env: dict[str, str], store: PgOutboxStore, workspace_id: int, item_id: int
+) -> None:
+    """The item a killed worker left "sending" is recorded as sent by the next worker."""
+    claimed = await store.get(workspace_id, item_id)
+    assert claimed is not None
+    assert claimed.status.value == "sending"
+
+    async with running_worker(env):
+        await until_sent(store, workspace_id, item_id, "the second worker to reconcile it")
+
+
+async def sent_once(db: Database, workspace_id: int, thread_id: int, item_id: int) -> str | None:
+    """The network's id the item was recorded as sent under, the thread holding one reply."""
+    assert await outbound_mentions(db, workspace_id, thread_id) == 1
+    done = await PgOutboxStore(db).get(workspace_id, item_id)
+    assert done is not None
+    return done.sent_external_id

@@ -51,6 +51,11 @@ class Site:
         """A person of the workspace with that role, who may log in with PASSWORD."""
         await person(self.services, self.db, self.workspace_id, email, role)
 
+    async def api_token(self, email: str, role: Role = Role.AGENT) -> str:
+        """`email` hired with that role, and an API token of theirs."""
+        await self.hire(email, role)
+        return await self.services.tokens.issue(self.workspace_id, email.split("@")[0], role, email)
+
     async def sign_in(self, email: str, session: aiohttp.ClientSession | None = None) -> None:
         """`email` logged in on `session` (the first person's by default)."""
         await signed_in(session or self.session, self.base, email)

@@ -6,16 +6,10 @@ from __future__ import annotations
 
 import re
 
-import aiohttp
 import pytest
 
-from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Direction
-from inbox.domain.people import Role
-from inbox.store.database import Database
-from inbox.usecases.services import Services
-from tests.e2e.browsing import person
-from tests.e2e.site import csrf_of, page_text, signed_in
+from tests.e2e.site import Site, csrf_of, page_text
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
@@ -27,24 +21,24 @@ def _row(inbox_html: str, thread_id: int) -> str | None:
     return None if found is None else found.group(0)
 
 
-async def _acknowledged_thread(services: Services, workspace_id: int) -> int:
+async def _acknowledged_thread(site: Site) -> int:
     """A customer's message, then only the automatic out-of-hours acknowledgement."""
     acknowledgement = mention(
         "ack", conversation="c1", reply_to="1", minute=1, direction=Direction.OUTBOUND
     ).model_copy(update={"automated": True})
-    await services.ingest(workspace_id, IngestBatch([mention("1", conversation="c1")]))
-    await services.ingest(workspace_id, IngestBatch([acknowledgement]))
-    rows = await services.list_threads(workspace_id)
+    await site.ingest(mention("1", conversation="c1"))
+    await site.ingest(acknowledgement)
+    rows = await site.services.list_threads(site.workspace_id)
     return rows[0].id
 
 
 async def test_an_acknowledged_thread_still_waits_for_the_team_and_cannot_be_resolved(
-    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
+    site: Site,
 ) -> None:
-    ana, base = client
-    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
-    thread_id = await _acknowledged_thread(services, workspace_id)
-    await signed_in(ana, base, "ana@example.com")
+    ana, base = site.session, site.base
+    await site.hire("ana@example.com")
+    thread_id = await _acknowledged_thread(site)
+    await site.sign_in("ana@example.com", ana)
 
     waiting_for_us = _row(await page_text(ana, f"{base}/inbox?view=all"), thread_id)
     assert waiting_for_us is not None
@@ -60,15 +54,13 @@ async def test_an_acknowledged_thread_still_waits_for_the_team_and_cannot_be_res
         assert "still waiting" in await r.text()
 
 
-async def test_the_first_human_answer_after_an_acknowledgement_ends_the_wait(
-    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
-) -> None:
-    ana, base = client
-    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
-    thread_id = await _acknowledged_thread(services, workspace_id)
+async def test_the_first_human_answer_after_an_acknowledgement_ends_the_wait(site: Site) -> None:
+    ana, base = site.session, site.base
+    await site.hire("ana@example.com")
+    thread_id = await _acknowledged_thread(site)
     answer = mention("9", conversation="c1", reply_to="1", minute=30, direction=Direction.OUTBOUND)
-    await services.ingest(workspace_id, IngestBatch([answer]))
-    await signed_in(ana, base, "ana@example.com")
+    await site.ingest(answer)
+    await site.sign_in("ana@example.com", ana)
 
     waiting_on_customer = _row(await page_text(ana, f"{base}/inbox?view=waiting"), thread_id)
     assert waiting_on_customer is not None

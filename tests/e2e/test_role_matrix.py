@@ -9,27 +9,27 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
-from inbox.domain.ingestion import IngestBatch
 from inbox.domain.people import Role
 from inbox.store.database import Database
 from inbox.store.people import PgPeopleStore
 from inbox.usecases.admin_access import SECTION_ROLES
 from inbox.usecases.services import Services
+from tests.e2e.site import Site
 from tests.factories import mention
 from web.openapi import PATHS
 
 pytestmark = pytest.mark.integration
 
 
-async def test_each_endpoint_lets_in_exactly_its_roles(
-    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
-) -> None:
-    session, base = client
+async def test_each_endpoint_lets_in_exactly_its_roles(site: Site) -> None:
+    session, base = site.session, site.base
     tokens = {}
     for role in Role:
         email = f"{role.value}@example.com"
-        await PgPeopleStore(db).save_agent(workspace_id, email, role.value, [role], [])
-        tokens[role.value] = await services.tokens.issue(workspace_id, role.value, role, email)
+        await PgPeopleStore(site.db).save_agent(site.workspace_id, email, role.value, [role], [])
+        tokens[role.value] = await site.services.tokens.issue(
+            site.workspace_id, role.value, role, email
+        )
     checked = 0
     for path, operations in PATHS.items():
         url = base + re.sub(r"\{[a-z_]+\}", "999999", path)
@@ -45,16 +45,16 @@ async def test_each_endpoint_lets_in_exactly_its_roles(
     assert checked == len(Role) * sum(len(ops) for ops in PATHS.values())
 
 
-async def test_each_admin_page_lets_in_exactly_its_roles(
-    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
-) -> None:
+async def test_each_admin_page_lets_in_exactly_its_roles(site: Site) -> None:
     """The admin pages by session: admins everywhere, leads where they run the team, nobody
     else anywhere (the JSON endpoints above are held to x-roles the same way)."""
-    _, base = client
+    base = site.base
     for role in Role:
         email = f"{role.value}@example.com"
-        await PgPeopleStore(db).save_agent(workspace_id, email, role.value, [role], [])
-        await services.web_logins.set_password(workspace_id, email, SecretStr("a long password"))
+        await PgPeopleStore(site.db).save_agent(site.workspace_id, email, role.value, [role], [])
+        await site.services.web_logins.set_password(
+            site.workspace_id, email, SecretStr("a long password")
+        )
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
             async with browser.post(
                 f"{base}/login",
@@ -109,15 +109,13 @@ async def _browser_of(
     return browser, found.group(1)
 
 
-async def test_each_thread_action_lets_in_exactly_its_roles(
-    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
-) -> None:
-    _, base = client
-    await services.ingest(workspace_id, IngestBatch([mention("1", conversation="c1")]))
+async def test_each_thread_action_lets_in_exactly_its_roles(site: Site) -> None:
+    base = site.base
+    await site.ingest(mention("1", conversation="c1"))
     url = f"{base}/threads/{{thread_id}}/{{action}}"
-    thread_id = (await services.list_threads(workspace_id, statuses=[], limit=1))[0].id
+    thread_id = (await site.services.list_threads(site.workspace_id, statuses=[], limit=1))[0].id
     for role in Role:
-        browser, csrf = await _browser_of(base, services, db, workspace_id, role)
+        browser, csrf = await _browser_of(base, site.services, site.db, site.workspace_id, role)
         async with browser:
             for action, allowed in THREAD_ACTIONS.items():
                 form = {"csrf": csrf, "for": "1h", "body": "a note", "to": "team:1"}
@@ -129,13 +127,11 @@ async def test_each_thread_action_lets_in_exactly_its_roles(
                 assert denied is (role not in allowed), (action, role, answer.status)
 
 
-async def test_ops_may_neither_take_nor_snooze_a_thread(
-    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
-) -> None:
-    _, base = client
-    await services.ingest(workspace_id, IngestBatch([mention("1", conversation="c1")]))
-    (thread,) = await services.list_threads(workspace_id, statuses=[], limit=1)
-    browser, csrf = await _browser_of(base, services, db, workspace_id, Role.OPS)
+async def test_ops_may_neither_take_nor_snooze_a_thread(site: Site) -> None:
+    base = site.base
+    await site.ingest(mention("1", conversation="c1"))
+    (thread,) = await site.services.list_threads(site.workspace_id, statuses=[], limit=1)
+    browser, csrf = await _browser_of(base, site.services, site.db, site.workspace_id, Role.OPS)
     async with browser:
         for action in ("take", "snooze"):
             async with browser.post(
@@ -145,7 +141,7 @@ async def test_ops_may_neither_take_nor_snooze_a_thread(
             ) as answer:
                 assert answer.status == 403
                 assert "agents, leads and admins" in await answer.text()
-    async with db.connection() as conn:
+    async with site.db.connection() as conn:
         held = await conn.fetchrow(
             "SELECT assignee_id, snoozed_until, updated_at FROM thread WHERE id = $1", thread.id
         )

@@ -51,8 +51,10 @@ async def running_worker(
         await process.wait()
 
 
-async def run_inbox(env: dict[str, str], *args: str, stdin: bytes | None = None) -> str:
-    """`inbox ARGS...` to its end; what it printed. It must succeed."""
+async def inbox_command(
+    env: dict[str, str], *args: str, stdin: bytes | None = None
+) -> tuple[int, str, str]:
+    """`inbox ARGS...` to its end: its exit code, and what it printed on each stream."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -64,8 +66,15 @@ async def run_inbox(env: dict[str, str], *args: str, stdin: bytes | None = None)
         stderr=asyncio.subprocess.PIPE,
     )
     out, err = await process.communicate(stdin)
-    assert process.returncode == 0, err.decode()
-    return out.decode()
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def run_inbox(env: dict[str, str], *args: str, stdin: bytes | None = None) -> str:
+    """`inbox ARGS...` to its end; what it printed. It must succeed."""
+    code, out, err = await inbox_command(env, *args, stdin=stdin)
+    assert code == 0, err
+    return out
 
 
 async def until_sent(store: PgOutboxStore, workspace_id: int, item_id: int, what: str) -> None:

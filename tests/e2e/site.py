@@ -5,7 +5,10 @@ fixture in tests/e2e/conftest.py)."""
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 import aiohttp
 
@@ -25,10 +28,22 @@ async def log_in(
     )
 
 
-async def signed_in(session: aiohttp.ClientSession, base: str, email: str) -> None:
+async def signed_in(
+    session: aiohttp.ClientSession, base: str, email: str, password: str = PASSWORD
+) -> None:
     """Log in (the session keeps the cookie) and check it worked."""
-    async with await log_in(session, base, email) as answer:
+    async with await log_in(session, base, email, password) as answer:
         assert answer.status == 303, await answer.text()
+
+
+@asynccontextmanager
+async def session_of(
+    base: str, email: str, password: str = PASSWORD
+) -> AsyncIterator[aiohttp.ClientSession]:
+    """A browser of its own (its own cookies) logged in as `email` through the form."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
+        await signed_in(browser, base, email, password)
+        yield browser
 
 
 def csrf_of(html: str) -> str:
@@ -80,3 +95,26 @@ async def post_form(
 ) -> aiohttp.ClientResponse:
     """The form posted with the CSRF token of `page`, the redirect not followed."""
     return await session.post(url, data={"csrf": csrf_of(page), **fields}, allow_redirects=False)
+
+
+async def thread_of(db: Database, workspace_id: int, key: str) -> int:
+    """The id of the thread of that conversation."""
+    async with db.connection() as conn:
+        return int(
+            await conn.fetchval(
+                "SELECT id FROM thread WHERE workspace_id = $1 AND thread_key = $2",
+                workspace_id,
+                key,
+            )
+        )
+
+
+async def running_deadline(db: Database, workspace_id: int) -> datetime:
+    """The deadline of the workspace's one running SLA clock."""
+    async with db.connection() as conn:
+        value = await conn.fetchval(
+            "SELECT deadline FROM sla_clock WHERE workspace_id = $1 AND stopped_at IS NULL",
+            workspace_id,
+        )
+    assert isinstance(value, datetime)
+    return value

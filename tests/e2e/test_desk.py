@@ -14,8 +14,8 @@ from inbox.domain.mention import Direction
 from inbox.domain.network import Network
 from inbox.domain.people import Role
 from inbox.store.outbox import PgOutboxStore
-from tests.e2e.site import Site, post_form
-from tests.e2e.test_replies_api import bearer, thread_of
+from tests.e2e.site import Site, post_form, thread_of
+from tests.e2e.test_replies_api import bearer
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration

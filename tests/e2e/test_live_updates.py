@@ -21,13 +21,13 @@ from inbox.domain.web import WebSession
 from inbox.store.database import Database
 from inbox.store.people import PgPeopleStore
 from inbox.usecases.services import Services
+from tests.e2e.browsing import PASSWORD
 from tests.factories import mention
 from web.app import create_app
 from web.live import LIVE_STREAMS
 
 pytestmark = pytest.mark.integration
 
-PASSWORD = "correct horse battery"
 SignIn = Callable[[str, str], Awaitable[aiohttp.ClientSession]]
 # Generous: a guard against hanging, never a measure.
 DEADLINE_SECONDS = 30.0

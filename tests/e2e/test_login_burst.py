@@ -12,11 +12,10 @@ from pydantic import SecretStr
 from inbox.domain.people import Role
 from inbox.store.people import PgPeopleStore
 from inbox.usecases.web_auth import THROTTLE
+from tests.e2e.browsing import PASSWORD
 from tests.e2e.site import Site
 
 pytestmark = pytest.mark.integration
-
-PASSWORD = "correct horse battery"
 
 
 async def post_login(

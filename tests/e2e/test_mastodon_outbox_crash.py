@@ -12,20 +12,18 @@ from __future__ import annotations
 import signal
 
 import pytest
-from pydantic import SecretStr
 
 from connectors.mastodon.fake import FakeMastodon, FakeMastodonServer
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Author, Mention
 from inbox.domain.network import Network
-from inbox.store.credentials import PgCredentialStore
 from inbox.store.database import Database
 from inbox.store.ingest import PgIngestStore
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.secret_box import SecretBox
-from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.ingest import IngestMentions
 from tests.e2e.worker_process import (
+    mastodon_account,
     queued_reply,
     reconciled_by_a_second_worker,
     running_worker,
@@ -50,14 +48,8 @@ async def test_a_worker_killed_between_post_and_update_never_posts_twice(
     complaint = fake.post(customer, "@acme my fibre is down")
     key = SecretBox.new_key()
     async with FakeMastodonServer(fake) as server:
-        workspaces = PgWorkspaceStore(db)
-        workspace_id = await workspaces.ensure_workspace("default", "default")
-        account_id = await workspaces.configure_account(
-            workspace_id, Network.MASTODON, brand, "acme",
-            {"instance": server.url, "poll_seconds": 600},
-        )  # fmt: skip
-        await PgCredentialStore(db, SecretBox(SecretStr(key))).replace(
-            workspace_id, account_id, {"access_token": SecretStr(TOKEN)}
+        workspace_id, _ = await mastodon_account(
+            db, key, server.url, brand, TOKEN, poll_seconds=600
         )
         await IngestMentions(PgIngestStore(db))(
             workspace_id,

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from inbox.domain.people import Role
-from inbox.store.database import Database
-from tests.e2e.site import Site
+from tests.e2e.site import Site, thread_of
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
@@ -14,17 +13,6 @@ pytestmark = pytest.mark.integration
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-async def thread_of(db: Database, workspace_id: int, key: str) -> int:
-    async with db.connection() as conn:
-        return int(
-            await conn.fetchval(
-                "SELECT id FROM thread WHERE workspace_id = $1 AND thread_key = $2",
-                workspace_id,
-                key,
-            )
-        )
 
 
 async def test_a_second_reply_while_someone_replies_needs_an_override(site: Site) -> None:

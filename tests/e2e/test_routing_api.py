@@ -12,7 +12,7 @@ from inbox.domain.people import Role
 from inbox.store.database import Database
 from inbox.store.people import PgPeopleStore
 from inbox.usecases.services import Services
-from tests.e2e.site import Site
+from tests.e2e.site import Site, running_deadline
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
@@ -40,23 +40,13 @@ async def one_thread(services: Services, db: Database, workspace_id: int) -> int
         )
 
 
-async def deadline(db: Database, workspace_id: int) -> datetime:
-    async with db.connection() as conn:
-        value = await conn.fetchval(
-            "SELECT deadline FROM sla_clock WHERE workspace_id = $1 AND stopped_at IS NULL",
-            workspace_id,
-        )
-    assert isinstance(value, datetime)
-    return value
-
-
 async def test_an_agent_corrects_the_urgency_in_one_action_and_the_clock_follows(
     site: Site,
 ) -> None:
     session, base = site.session, site.base
     await site.services.sla_settings(site.workspace_id, ALWAYS, URGENT_IN_15)
     thread_id = await one_thread(site.services, site.db, site.workspace_id)
-    before = await deadline(site.db, site.workspace_id)
+    before = await running_deadline(site.db, site.workspace_id)
     agent = await site.services.tokens.issue(site.workspace_id, "ana", Role.AGENT)
     async with session.post(
         f"{base}/api/v1/threads/{thread_id}/classification",
@@ -67,7 +57,7 @@ async def test_an_agent_corrects_the_urgency_in_one_action_and_the_clock_follows
         assert await answer.json() == {
             "thread_id": thread_id, "field": "urgency", "old": "normal", "new": "urgent",
         }  # fmt: skip
-    assert await deadline(site.db, site.workspace_id) == before - timedelta(minutes=45)
+    assert await running_deadline(site.db, site.workspace_id) == before - timedelta(minutes=45)
     async with site.db.connection() as conn:
         row = await conn.fetchrow(
             "SELECT field, old_value, new_value, text FROM classification_correction"

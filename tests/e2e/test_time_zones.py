@@ -14,12 +14,12 @@ from inbox.domain.people import Role
 from inbox.store.database import Database
 from inbox.store.people import PgPeopleStore
 from inbox.usecases.services import Services
+from tests.e2e.browsing import PASSWORD
 from tests.e2e.site import csrf_of
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
 
-PASSWORD = "correct horse battery"
 Client = tuple[aiohttp.ClientSession, str]
 ALWAYS = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 

@@ -10,9 +10,15 @@ import sys
 from collections.abc import AsyncIterator, Sized
 from contextlib import asynccontextmanager
 
+from pydantic import SecretStr
+
+from inbox.domain.network import Network
 from inbox.domain.outbox import OutboxItem, OutboxKind
+from inbox.store.credentials import PgCredentialStore
 from inbox.store.database import Database
 from inbox.store.outbox import PgOutboxStore
+from inbox.store.secret_box import SecretBox
+from inbox.store.workspaces import PgWorkspaceStore
 from tests.waiting import eventually
 
 
@@ -95,6 +101,23 @@ async def outbound_mentions(db: Database, workspace_id: int, thread_id: int) -> 
             thread_id,
         )
     )
+
+
+async def mastodon_account(
+    db: Database, secret_key: str, instance: str, brand: str, token: str, poll_seconds: int
+) -> tuple[int, int]:
+    """The default workspace with the brand's Mastodon account on `instance`, its token
+    sealed with `secret_key` for a worker to read: the workspace's id and the account's."""
+    workspaces = PgWorkspaceStore(db)
+    workspace_id = await workspaces.ensure_workspace("default", "default")
+    account_id = await workspaces.configure_account(
+        workspace_id, Network.MASTODON, brand, "acme",
+        {"instance": instance, "poll_seconds": poll_seconds},
+    )  # fmt: skip
+    await PgCredentialStore(db, SecretBox(SecretStr(secret_key))).replace(
+        workspace_id, account_id, {"access_token": SecretStr(token)}
+    )
+    return workspace_id, account_id
 
 
 # -- a worker killed mid-send ---------------------------------------------------------------

@@ -19,7 +19,6 @@ from inbox.store.database import Database
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.secret_box import SecretBox
 from tests.e2e.worker_process import (
-    eventually,
     reconciled_by_a_second_worker,
     run_inbox,
     running_worker,
@@ -28,6 +27,7 @@ from tests.e2e.worker_process import (
     worker_env,
 )
 from tests.factories import allowed_hosts
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
 

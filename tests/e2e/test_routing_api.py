@@ -7,11 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from inbox.domain.ingestion import IngestBatch
 from inbox.domain.people import Role
-from inbox.store.database import Database
 from inbox.store.people import PgPeopleStore
-from inbox.usecases.services import Services
 from tests.e2e.site import Site, running_deadline
 from tests.factories import mention
 
@@ -29,14 +26,14 @@ ALWAYS = {"always": {"tz": "UTC", "weekly": {d: [["00:00", "24:00"]] for d in
           ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}}}  # fmt: skip
 
 
-async def one_thread(services: Services, db: Database, workspace_id: int) -> int:
+async def one_thread(site: Site) -> int:
     message = mention("1", conversation="1", text="@acme still waiting for my refund").model_copy(
         update={"created_at": datetime.now(UTC) - timedelta(minutes=5)}
     )
-    await services.ingest(workspace_id, IngestBatch([message]))
-    async with db.connection() as conn:
+    await site.ingest(message)
+    async with site.db.connection() as conn:
         return int(
-            await conn.fetchval("SELECT id FROM thread WHERE workspace_id = $1", workspace_id)
+            await conn.fetchval("SELECT id FROM thread WHERE workspace_id = $1", site.workspace_id)
         )
 
 
@@ -45,7 +42,7 @@ async def test_an_agent_corrects_the_urgency_in_one_action_and_the_clock_follows
 ) -> None:
     session, base = site.session, site.base
     await site.services.sla_settings(site.workspace_id, ALWAYS, URGENT_IN_15)
-    thread_id = await one_thread(site.services, site.db, site.workspace_id)
+    thread_id = await one_thread(site)
     before = await running_deadline(site.db, site.workspace_id)
     agent = await site.services.tokens.issue(site.workspace_id, "ana", Role.AGENT)
     async with session.post(
@@ -77,7 +74,7 @@ async def test_bad_corrections_are_named(
     site: Site, body: dict[str, object], status: int, problem: str
 ) -> None:
     session, base = site.session, site.base
-    thread_id = await one_thread(site.services, site.db, site.workspace_id)
+    thread_id = await one_thread(site)
     agent = await site.services.tokens.issue(site.workspace_id, "ana", Role.AGENT)
     async with session.post(
         f"{base}/api/v1/threads/{thread_id}/classification",
@@ -90,7 +87,7 @@ async def test_bad_corrections_are_named(
 
 async def test_claims_need_a_token_that_acts_for_an_agent(site: Site) -> None:
     session, base = site.session, site.base
-    thread_id = await one_thread(site.services, site.db, site.workspace_id)
+    thread_id = await one_thread(site)
     await PgPeopleStore(site.db).save_agent(
         site.workspace_id, "ana@example.com", "Ana", [Role.AGENT], []
     )

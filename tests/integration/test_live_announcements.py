@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from inbox.bootstrap import build_services
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.live import LivePage, PageKind, PageUpdate
 from inbox.domain.mention import Author, Direction, Mention
@@ -38,11 +37,6 @@ pytestmark = pytest.mark.integration
 
 # Generous: a guard against hanging, never a measure.
 DEADLINE_SECONDS = 30.0
-
-
-@pytest.fixture
-def services(db: Database) -> Services:
-    return build_services(db)
 
 
 @pytest.fixture

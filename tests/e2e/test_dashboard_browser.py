@@ -7,7 +7,6 @@ INBOX_SCREENSHOTS to a folder to save what the pages look like."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,7 +15,6 @@ from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Direction
 from inbox.domain.network import Network
 from inbox.domain.people import Role
-from inbox.domain.web import WebSession
 from inbox.store.workspaces import PgWorkspaceStore
 from tests.e2e.browsing import (
     DESKTOP,
@@ -27,7 +25,7 @@ from tests.e2e.browsing import (
     screenshot,
 )
 from tests.e2e.site import Site
-from tests.e2e.test_dashboard_pages import OUTAGE
+from tests.e2e.test_dashboard_pages import OUTAGE, lyon_outage
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
@@ -72,14 +70,7 @@ async def test_a_lead_an_agent_and_ops_read_their_charts_on_a_desk_and_a_phone(
     messages += [recent(mention(f"o{n}", author=f"o{n}", text=OUTAGE), 1 + n) for n in range(5)]
     await PgWorkspaceStore(site.db).add_account(site.workspace_id, Network.X, "brand", "acme")
     await site.services.ingest(site.workspace_id, IngestBatch(messages))
-    ops = WebSession(site.workspace_id, 1, "Omar", frozenset({Role.OPS}), "csrf")
-    incident = await site.services.incidents.open(
-        ops,
-        title="Fibre down, Lyon",
-        keywords=["fibre"],
-        places=["Lyon"],
-        started_at=datetime.now(UTC) - timedelta(minutes=8),
-    )
+    incident = await lyon_outage(site, minutes_ago=8)
 
     lead = await logged_in(browser, base, "lea@example.com", None)
     await looked_at(lead, f"{base}/dashboard", "dashboard")

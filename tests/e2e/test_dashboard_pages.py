@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 
+from inbox.domain.incidents import Incident
 from inbox.domain.mention import Mention
 from inbox.domain.people import Role
 from inbox.domain.web import WebSession
@@ -51,6 +52,18 @@ def assert_a_chart(chart: str) -> None:
         assert 'class="chart-axis"' in chart
         assert 'class="chart-legend"' in chart
         assert 'class="chart-tick"' in chart
+
+
+async def lyon_outage(site: Site, minutes_ago: int) -> Incident:
+    """The fibre outage in Lyon, opened by hand by ops, started that long ago."""
+    ops = WebSession(site.workspace_id, 1, "Omar", frozenset({Role.OPS}), "csrf")
+    return await site.services.incidents.open(
+        ops,
+        title="Fibre down, Lyon",
+        keywords=["fibre"],
+        places=["Lyon"],
+        started_at=datetime.now(UTC) - timedelta(minutes=minutes_ago),
+    )
 
 
 async def test_a_lead_reads_the_dashboard_as_charts_in_their_own_zone_with_denominators(
@@ -120,14 +133,7 @@ async def test_ops_read_an_incident_in_plain_words_with_its_build_up_places_and_
     before = [ago(mention(f"b{n}", author=f"early{n}", text=OUTAGE), 60 + n) for n in range(2)]
     burst = [ago(mention(f"n{n}", author=f"late{n}", text=OUTAGE), 1 + n) for n in range(6)]
     await site.ingest(*before, *burst)
-    ops = WebSession(site.workspace_id, 1, "Omar", frozenset({Role.OPS}), "csrf")
-    incident = await site.services.incidents.open(
-        ops,
-        title="Fibre down, Lyon",
-        keywords=["fibre"],
-        places=["Lyon"],
-        started_at=datetime.now(UTC) - timedelta(minutes=10),
-    )
+    incident = await lyon_outage(site, minutes_ago=10)
     await site.sign_in("omar@example.com")
     html = await page_text(session, f"{base}/incidents/{incident.id}")
     text = words(html)

@@ -75,6 +75,14 @@ def deadline_words(html: str) -> str:
     return f"{found.group(2)} | {found.group(1)}".replace("\xa0", " ")
 
 
+async def ana_on_a_thread(site: Site) -> int:
+    """The teams' calendars set, a customer's thread, and Ana logged in: the thread's id."""
+    await team_calendars(site)
+    thread_id = await a_thread(site)
+    await site.sign_in("ana@example.com")
+    return thread_id
+
+
 async def a_thread(site: Site) -> int:
     # Written Monday 2 March 2026 at 09:00 UTC: due an hour later, 11:00 in Paris (CET).
     await site.ingest(mention("1", conversation="c1"))
@@ -104,9 +112,7 @@ async def test_a_deadline_shows_in_local_time_labelled_with_its_zone_on_another_
     site: Site,
 ) -> None:
     session, base = site.session, site.base
-    await team_calendars(site)
-    thread_id = await a_thread(site)
-    await site.sign_in("ana@example.com")
+    thread_id = await ana_on_a_thread(site)
     said = deadline_words(await text_of(session, f"{base}/threads/{thread_id}"))
     assert "Mon 02 Mar" in said
     assert "11:00 CET" in said
@@ -117,9 +123,7 @@ async def test_a_time_zone_chosen_on_me_applies_to_every_page_and_can_be_given_b
     site: Site,
 ) -> None:
     session, base = site.session, site.base
-    await team_calendars(site)
-    thread_id = await a_thread(site)
-    await site.sign_in("ana@example.com")
+    thread_id = await ana_on_a_thread(site)
     csrf = csrf_of(await text_of(session, f"{base}/me"))
     async with session.post(
         f"{base}/me/time-zone",

@@ -9,26 +9,19 @@ worker must find the reply among the account's statuses and record it, not post 
 
 from __future__ import annotations
 
-import signal
-
 import pytest
 
 from connectors.mastodon.fake import FakeMastodon, FakeMastodonServer
-from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Author, Mention
 from inbox.domain.network import Network
 from inbox.store.database import Database
-from inbox.store.ingest import PgIngestStore
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.secret_box import SecretBox
-from inbox.usecases.ingest import IngestMentions
 from tests.e2e.worker_process import (
+    killed_mid_send,
     mastodon_account,
     queued_reply,
-    reconciled_by_a_second_worker,
-    running_worker,
     sent_once,
-    until_posted,
     worker_env,
 )
 from tests.factories import allowed_hosts
@@ -51,30 +44,24 @@ async def test_a_worker_killed_between_post_and_update_never_posts_twice(
         workspace_id, _ = await mastodon_account(
             db, key, server.url, brand, TOKEN, poll_seconds=600
         )
-        await IngestMentions(PgIngestStore(db))(
-            workspace_id,
-            IngestBatch(
-                [
-                    Mention(
-                        network=Network.MASTODON,
-                        external_id=complaint,
-                        author=Author(external_id=customer, handle="ann@other.example"),
-                        text="@acme my fibre is down",
-                        created_at=utc_now(),
-                    )
-                ]
-            ),
+        written = Mention(
+            network=Network.MASTODON,
+            external_id=complaint,
+            author=Author(external_id=customer, handle="ann@other.example"),
+            text="@acme my fibre is down",
+            created_at=utc_now(),
         )
-        thread_id, item = await queued_reply(db, workspace_id, "Sorry, DM us")
+        thread_id, item = await queued_reply(db, workspace_id, written, "Sorry, DM us")
         store = PgOutboxStore(db)
 
         env = worker_env(database_dsn, key, INBOX_ALLOWED_INTERNAL_HOSTS=allowed_hosts(server.url))
         fake.hold_answer("post_status", 60)
-        async with running_worker(env, stopped_by=signal.SIGKILL):
-            await until_posted(fake.posted)
-        fake.hold_answer("post_status", 0)
-        fake.idempotency.clear()  # more than an hour later, as far as the instance knows
-        await reconciled_by_a_second_worker(env, store, workspace_id, item.id)
+
+        def answer_again() -> None:
+            fake.hold_answer("post_status", 0)
+            fake.idempotency.clear()  # more than an hour later, as far as the instance knows
+
+        await killed_mid_send(env, fake.posted, answer_again, store, workspace_id, item.id)
 
     (reply,) = fake.posted
     assert reply.text == "@ann@other.example Sorry, DM us"

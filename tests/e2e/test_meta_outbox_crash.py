@@ -8,7 +8,6 @@ among the comment's replies and record it, not post it again.
 
 from __future__ import annotations
 
-import signal
 from datetime import UTC, datetime
 
 import pytest
@@ -17,23 +16,13 @@ from pydantic import SecretStr
 from connectors.common.egress import CheckedDestinations
 from connectors.meta.fake import FakeGraphServer, FakeMeta
 from connectors.meta.normalise import facebook_comment
-from inbox.domain.ingestion import IngestBatch
 from inbox.store.database import Database
 from inbox.store.inbound_webhooks import PgInboundSourceStore
-from inbox.store.ingest import PgIngestStore
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.secret_box import SecretBox
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.inbound_webhooks import ManageWebhookSources
-from inbox.usecases.ingest import IngestMentions
-from tests.e2e.worker_process import (
-    queued_reply,
-    reconciled_by_a_second_worker,
-    running_worker,
-    sent_once,
-    until_posted,
-    worker_env,
-)
+from tests.e2e.worker_process import killed_mid_send, queued_reply, sent_once, worker_env
 from tests.factories import allowed_hosts, allowing
 
 pytestmark = pytest.mark.integration
@@ -61,10 +50,12 @@ async def test_a_worker_killed_between_post_and_record_never_replies_twice(
             instagram=None,
         )
         value = fake.notification(comment)["entry"][0]["changes"][0]["value"]
-        await IngestMentions(PgIngestStore(db))(
-            workspace_id, IngestBatch([facebook_comment(value, fake.page_id)])
+        thread_id, item = await queued_reply(
+            db,
+            workspace_id,
+            facebook_comment(value, fake.page_id),
+            "Sorry Jane, a technician is coming",
         )
-        thread_id, item = await queued_reply(db, workspace_id, "Sorry Jane, a technician is coming")
         store = PgOutboxStore(db)
         assert item.account_id == source.facebook_account_id
 
@@ -72,10 +63,11 @@ async def test_a_worker_killed_between_post_and_record_never_replies_twice(
             database_dsn, key, INBOX_ALLOWED_INTERNAL_HOSTS=allowed_hosts(graph.base_url)
         )
         fake.hold_seconds = 60
-        async with running_worker(env, stopped_by=signal.SIGKILL):
-            await until_posted(fake.posted)
-        fake.hold_seconds = 0
-        await reconciled_by_a_second_worker(env, store, workspace_id, item.id)
+
+        def answer_again() -> None:
+            fake.hold_seconds = 0
+
+        await killed_mid_send(env, fake.posted, answer_again, store, workspace_id, item.id)
 
     (reply,) = fake.posted
     assert reply.top_level == comment.id

@@ -8,31 +8,20 @@ the account's posts and record it, not post it again.
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
 from connectors.x.fake import FakeXServer
-from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Author, Mention
 from inbox.domain.network import Network
 from inbox.store.credentials import PgCredentialStore
 from inbox.store.database import Database
-from inbox.store.ingest import PgIngestStore
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.secret_box import SecretBox
 from inbox.store.workspaces import PgWorkspaceStore
-from inbox.usecases.ingest import IngestMentions
-from tests.e2e.worker_process import (
-    queued_reply,
-    reconciled_by_a_second_worker,
-    running_worker,
-    sent_once,
-    until_posted,
-    worker_env,
-)
+from tests.e2e.worker_process import killed_mid_send, queued_reply, sent_once, worker_env
 from tests.x_world import (
     ACCESS_TOKEN,
     BEARER,
@@ -66,22 +55,15 @@ async def test_a_worker_killed_between_post_and_update_never_posts_twice(
         await PgCredentialStore(db, SecretBox(SecretStr(key))).replace(
             workspace_id, account_id, CREDENTIALS.as_mapping()
         )
-        await IngestMentions(PgIngestStore(db))(
-            workspace_id,
-            IngestBatch(
-                [
-                    Mention(
-                        network=Network.X,
-                        external_id=complaint,
-                        author=Author(external_id=CUSTOMERS[0]),
-                        text="my fibre is down",
-                        created_at=utc_now(),
-                        conversation_key=complaint,
-                    )
-                ]
-            ),
+        written = Mention(
+            network=Network.X,
+            external_id=complaint,
+            author=Author(external_id=CUSTOMERS[0]),
+            text="my fibre is down",
+            created_at=utc_now(),
+            conversation_key=complaint,
         )
-        thread_id, item = await queued_reply(db, workspace_id, "Sorry, DM us")
+        thread_id, item = await queued_reply(db, workspace_id, written, "Sorry, DM us")
         store = PgOutboxStore(db)
 
         env = worker_env(
@@ -91,10 +73,14 @@ async def test_a_worker_killed_between_post_and_update_never_posts_twice(
             INBOX_X_API_CA_FILE=str(ca_file),
         )
         fake.hold_answer("create_tweet", 60)
-        async with running_worker(env, stopped_by=signal.SIGKILL):
-            await until_posted(fake.posted)
-        fake.hold_answer("create_tweet", 0)
-        await reconciled_by_a_second_worker(env, store, workspace_id, item.id)
+        await killed_mid_send(
+            env,
+            fake.posted,
+            lambda: fake.hold_answer("create_tweet", 0),
+            store,
+            workspace_id,
+            item.id,
+        )
 
     (reply,) = fake.posted
     assert await sent_once(db, workspace_id, thread_id, item.id) == reply.id

@@ -7,18 +7,22 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Sized
+from collections.abc import AsyncIterator, Callable, Sized
 from contextlib import asynccontextmanager
 
 from pydantic import SecretStr
 
+from inbox.domain.ingestion import IngestBatch
+from inbox.domain.mention import Mention
 from inbox.domain.network import Network
 from inbox.domain.outbox import OutboxItem, OutboxKind
 from inbox.store.credentials import PgCredentialStore
 from inbox.store.database import Database
+from inbox.store.ingest import PgIngestStore
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.secret_box import SecretBox
 from inbox.store.workspaces import PgWorkspaceStore
+from inbox.usecases.ingest import IngestMentions
 from tests.waiting import eventually
 
 
@@ -123,13 +127,34 @@ async def mastodon_account(
 # -- a worker killed mid-send ---------------------------------------------------------------
 
 
-async def queued_reply(db: Database, workspace_id: int, body: str) -> tuple[int, OutboxItem]:
-    """A reply queued on the workspace's one thread: the thread's id and the outbox item."""
+async def queued_reply(
+    db: Database, workspace_id: int, complaint: Mention, body: str
+) -> tuple[int, OutboxItem]:
+    """The customer's complaint ingested and the brand's reply to it queued: the thread's id
+    and the outbox item."""
+    await IngestMentions(PgIngestStore(db))(workspace_id, IngestBatch([complaint]))
     thread_id = int(
         await db.fetchval("SELECT id FROM thread WHERE workspace_id = $1", workspace_id)
     )
     item = await PgOutboxStore(db).enqueue(workspace_id, thread_id, OutboxKind.REPLY, "r1", body)
     return thread_id, item
+
+
+async def killed_mid_send(
+    env: dict[str, str],
+    posted: Sized,
+    answer_again: Callable[[], object],
+    store: PgOutboxStore,
+    workspace_id: int,
+    item_id: int,
+) -> None:
+    """A worker killed (SIGKILL) once the fake network holds the reply (`posted`, the fake's
+    list of replies) while the fake holds its answer back; then the fake answers again
+    (`answer_again`) and the next worker must record the item as sent."""
+    async with running_worker(env, stopped_by=signal.SIGKILL):
+        await until_posted(posted)
+    answer_again()
+    await reconciled_by_a_second_worker(env, store, workspace_id, item_id)
 
 
 async def until_posted(posted: Sized) -> None:

@@ -10,23 +10,29 @@ import pytest
 from pydantic import SecretStr
 
 from inbox.domain.people import Role
-from inbox.store.database import Database
 from inbox.store.people import PgPeopleStore
 from inbox.usecases.admin_access import SECTION_ROLES
-from inbox.usecases.services import Services
-from tests.e2e.site import Site
+from tests.e2e.browsing import PASSWORD
+from tests.e2e.site import Site, csrf_of, page_text, session_of, signed_in
 from tests.factories import mention
 from web.openapi import PATHS
 
 pytestmark = pytest.mark.integration
 
 
+async def _alone_in_role(site: Site, role: Role) -> str:
+    """Someone with this role alone and no team, who may log in with PASSWORD: their e-mail."""
+    email = f"{role.value}@example.com"
+    await PgPeopleStore(site.db).save_agent(site.workspace_id, email, role.value, [role], [])
+    await site.services.web_logins.set_password(site.workspace_id, email, SecretStr(PASSWORD))
+    return email
+
+
 async def test_each_endpoint_lets_in_exactly_its_roles(site: Site) -> None:
     session, base = site.session, site.base
     tokens = {}
     for role in Role:
-        email = f"{role.value}@example.com"
-        await PgPeopleStore(site.db).save_agent(site.workspace_id, email, role.value, [role], [])
+        email = await _alone_in_role(site, role)
         tokens[role.value] = await site.services.tokens.issue(
             site.workspace_id, role.value, role, email
         )
@@ -50,18 +56,7 @@ async def test_each_admin_page_lets_in_exactly_its_roles(site: Site) -> None:
     else anywhere (the JSON endpoints above are held to x-roles the same way)."""
     base = site.base
     for role in Role:
-        email = f"{role.value}@example.com"
-        await PgPeopleStore(site.db).save_agent(site.workspace_id, email, role.value, [role], [])
-        await site.services.web_logins.set_password(
-            site.workspace_id, email, SecretStr("a long password")
-        )
-        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
-            async with browser.post(
-                f"{base}/login",
-                data={"email": email, "password": "a long password"},
-                allow_redirects=False,
-            ) as answer:
-                assert answer.status == 303
+        async with session_of(base, await _alone_in_role(site, role)) as browser:
             for section, allowed in SECTION_ROLES.items():
                 url = f"{base}/admin/{section.value}"
                 async with browser.get(url, allow_redirects=False) as answer:
@@ -89,24 +84,11 @@ THREAD_ACTIONS = {
 }
 
 
-async def _browser_of(
-    base: str, services: Services, db: Database, workspace_id: int, role: Role
-) -> tuple[aiohttp.ClientSession, str]:
+async def _browser_of(site: Site, role: Role) -> tuple[aiohttp.ClientSession, str]:
     """A browser logged in with this role alone, and its session's CSRF token."""
-    email = f"{role.value}@example.com"
-    await PgPeopleStore(db).save_agent(workspace_id, email, role.value, [role], [])
-    await services.web_logins.set_password(workspace_id, email, SecretStr("a long password"))
     browser = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
-    async with browser.post(
-        f"{base}/login",
-        data={"email": email, "password": "a long password"},
-        allow_redirects=False,
-    ) as answer:
-        assert answer.status == 303
-    async with browser.get(f"{base}/me") as answer:
-        found = re.search(r'name="csrf" value="([^"]+)"', await answer.text())
-    assert found is not None
-    return browser, found.group(1)
+    await signed_in(browser, site.base, await _alone_in_role(site, role))
+    return browser, csrf_of(await page_text(browser, f"{site.base}/me"))
 
 
 async def test_each_thread_action_lets_in_exactly_its_roles(site: Site) -> None:
@@ -115,7 +97,7 @@ async def test_each_thread_action_lets_in_exactly_its_roles(site: Site) -> None:
     url = f"{base}/threads/{{thread_id}}/{{action}}"
     thread_id = (await site.services.list_threads(site.workspace_id, statuses=[], limit=1))[0].id
     for role in Role:
-        browser, csrf = await _browser_of(base, site.services, site.db, site.workspace_id, role)
+        browser, csrf = await _browser_of(site, role)
         async with browser:
             for action, allowed in THREAD_ACTIONS.items():
                 form = {"csrf": csrf, "for": "1h", "body": "a note", "to": "team:1"}
@@ -131,7 +113,7 @@ async def test_ops_may_neither_take_nor_snooze_a_thread(site: Site) -> None:
     base = site.base
     await site.ingest(mention("1", conversation="c1"))
     (thread,) = await site.services.list_threads(site.workspace_id, statuses=[], limit=1)
-    browser, csrf = await _browser_of(base, site.services, site.db, site.workspace_id, Role.OPS)
+    browser, csrf = await _browser_of(site, Role.OPS)
     async with browser:
         for action in ("take", "snooze"):
             async with browser.post(

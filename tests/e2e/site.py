@@ -66,6 +66,11 @@ class Site:
         """A person of the workspace with that role, who may log in with PASSWORD."""
         await person(self.services, self.db, self.workspace_id, email, role)
 
+    async def bearer(self, name: str, role: Role) -> dict[str, str]:
+        """The Authorization header of a new API token of that role (no person behind it)."""
+        token = await self.services.tokens.issue(self.workspace_id, name, role)
+        return {"Authorization": f"Bearer {token}"}
+
     async def api_token(self, email: str, role: Role = Role.AGENT) -> str:
         """`email` hired with that role, and an API token of theirs."""
         await self.hire(email, role)

@@ -38,8 +38,7 @@ async def test_threads_need_a_token(client: tuple[aiohttp.ClientSession, str]) -
 
 async def test_a_community_token_cannot_list_every_thread(site: Site) -> None:
     session, base = site.session, site.base
-    token = await site.services.tokens.issue(site.workspace_id, "helper", Role.COMMUNITY)
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = await site.bearer("helper", Role.COMMUNITY)
     async with session.get(f"{base}/api/v1/threads", headers=headers) as response:
         assert response.status == 403
 
@@ -51,8 +50,7 @@ async def test_an_agent_lists_the_threads_of_their_workspace_newest_first(site: 
         mention("2", conversation="2", minute=1),
         mention("3", conversation="3", minute=2),
     )
-    token = await site.services.tokens.issue(site.workspace_id, "agent", Role.AGENT)
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = await site.bearer("agent", Role.AGENT)
     async with session.get(f"{base}/api/v1/threads?limit=2", headers=headers) as response:
         assert response.status == 200
         assert response.content_type == "application/json"
@@ -68,8 +66,7 @@ async def test_an_agent_lists_the_threads_of_their_workspace_newest_first(site: 
 
 async def test_a_bad_filter_is_named_in_the_error(site: Site) -> None:
     session, base = site.session, site.base
-    token = await site.services.tokens.issue(site.workspace_id, "agent", Role.AGENT)
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = await site.bearer("agent", Role.AGENT)
     async with session.get(f"{base}/api/v1/threads?status=closed", headers=headers) as response:
         assert response.status == 400
         assert (await response.json())["error"]["message"].startswith("status:")

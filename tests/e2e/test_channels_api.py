@@ -27,10 +27,8 @@ async def test_leads_see_channel_health_and_budget_and_ops_scrape_metrics(site: 
         runner = runner_for(x, site.db, ReadBudget(reads_per_month=10_000))
         await runner.tick(Stream.MENTIONS)
 
-    lead = await site.services.tokens.issue(site.workspace_id, "lead", Role.LEAD)
-    async with session.get(
-        f"{base}/api/v1/channels", headers={"Authorization": f"Bearer {lead}"}
-    ) as response:
+    lead = await site.bearer("lead", Role.LEAD)
+    async with session.get(f"{base}/api/v1/channels", headers=lead) as response:
         assert response.status == 200
         body = await response.text()
     assert "test-bearer" not in body
@@ -42,16 +40,12 @@ async def test_leads_see_channel_health_and_budget_and_ops_scrape_metrics(site: 
     assert channel["status"]["health"]["degraded"] is False
     assert channel["status"]["projected_month_end_reads"] >= 25
 
-    agent = await site.services.tokens.issue(site.workspace_id, "agent", Role.AGENT)
-    async with session.get(
-        f"{base}/api/v1/channels", headers={"Authorization": f"Bearer {agent}"}
-    ) as response:
+    agent = await site.bearer("agent", Role.AGENT)
+    async with session.get(f"{base}/api/v1/channels", headers=agent) as response:
         assert response.status == 403
 
-    ops = await site.services.tokens.issue(site.workspace_id, "ops", Role.OPS)
-    async with session.get(
-        f"{base}/metrics", headers={"Authorization": f"Bearer {ops}"}
-    ) as response:
+    ops = await site.bearer("ops", Role.OPS)
+    async with session.get(f"{base}/metrics", headers=ops) as response:
         assert response.status == 200
         text = await response.text()
     assert f'inbox_channel_reads_this_month{{network="x",account="{BRAND}"}} 25' in text

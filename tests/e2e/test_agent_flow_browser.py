@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from inbox.domain.ingestion import IngestBatch
 from inbox.domain.presence import AgentStatus
-from tests.e2e.browsing import logged_in, recent, screenshot, serious_violations
+from tests.e2e.browsing import DESKTOP, PHONE, logged_in, recent, screenshot, serious_violations
 from tests.e2e.site import Site
 from tests.factories import mention
 
@@ -33,7 +32,17 @@ async def _busy_agent_with_waiting_threads(site: Site, count: int) -> None:
         recent(mention(str(n), author=f"u{n}", conversation=f"c{n}", text=f"order {n} late"), n)
         for n in range(1, count + 1)
     ]
-    await site.services.ingest(site.workspace_id, IngestBatch(batch))
+    await site.ingest(*batch)
+
+
+async def _unassigned_list(site: Site, browser: Any, count: int, viewport: dict[str, int]) -> Any:
+    """Ana's page on the queue of `count` unassigned threads, at that size."""
+    await _busy_agent_with_waiting_threads(site, count)
+    page = await logged_in(browser, site.base, "ana@example.com")
+    await page.set_viewport_size(viewport)
+    await page.goto(f"{site.base}/inbox?view=unassigned")
+    await page.wait_for_selector(f"text=order {count} late")
+    return page
 
 
 async def _ticked(page: Any) -> list[str]:
@@ -48,11 +57,7 @@ async def test_an_agent_ticks_rows_tags_them_and_closes_them_without_leaving_the
     site: Site, browser: Any
 ) -> None:
     base = site.base
-    await _busy_agent_with_waiting_threads(site, 3)
-    page = await logged_in(browser, base, "ana@example.com")
-    await page.set_viewport_size({"width": 1440, "height": 900})
-    await page.goto(f"{base}/inbox?view=unassigned")
-    await page.wait_for_selector("text=order 3 late")
+    page = await _unassigned_list(site, browser, 3, DESKTOP)
     bar = page.locator("#selection")
     assert not await bar.is_visible()  # with script, shown once a row is ticked
 
@@ -97,11 +102,7 @@ async def test_on_a_phone_the_rows_boxes_and_next_take_a_finger_and_the_list_pas
     site: Site, browser: Any
 ) -> None:
     base = site.base
-    await _busy_agent_with_waiting_threads(site, 2)
-    page = await logged_in(browser, base, "ana@example.com")
-    await page.set_viewport_size({"width": 390, "height": 844})
-    await page.goto(f"{base}/inbox?view=unassigned")
-    await page.wait_for_selector("text=order 2 late")
+    page = await _unassigned_list(site, browser, 2, PHONE)
     for target in ("label.row-pick >> nth=0", "#claim-next button"):
         box = await page.locator(target).bounding_box()
         assert box is not None

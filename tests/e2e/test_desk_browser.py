@@ -42,30 +42,28 @@ async def _desk(browser: Any, base: str, viewport: dict[str, int]) -> Any:
     return page
 
 
-async def _parcel_opened(
-    browser: Any,
-    base: str,
-    site: Site,
-    viewport: dict[str, int],
-) -> Any:
-    """The desk with the parcel thread opened from the list by a click."""
+@pytest.fixture(params=[WIDE, PHONE], ids=["1440", "390"])
+async def parcel_opened(
+    request: pytest.FixtureRequest, site: Site, browser: Any
+) -> tuple[Any, dict[str, int]]:
+    """The desk at each size with the parcel thread opened from the list by a click: the
+    page and the size."""
+    viewport: dict[str, int] = request.param
     await _two_threads(site)
-    page = await _desk(browser, base, viewport)
+    page = await _desk(browser, site.base, viewport)
     await page.click("#rows a:has-text('where is my parcel')")
     await page.wait_for_selector("#desk-thread .conversation")
-    return page
+    return page, viewport
 
 
 async def _still_the_same_document(page: Any) -> bool:
     return bool(await page.evaluate("window.__sameDocument === true"))
 
 
-@pytest.mark.parametrize("viewport", [WIDE, PHONE], ids=["1440", "390"])
 async def test_a_thread_opens_beside_the_list_without_leaving_it(
-    site: Site, browser: Any, viewport: dict[str, int]
+    parcel_opened: tuple[Any, dict[str, int]],
 ) -> None:
-    base = site.base
-    page = await _parcel_opened(browser, base, site, viewport)
+    page, viewport = parcel_opened
     assert await _still_the_same_document(page)
     assert "thread=" in page.url
     assert "/inbox?view=all" in page.url
@@ -139,11 +137,9 @@ async def test_on_a_phone_what_a_finger_presses_is_large_enough(site: Site, brow
     await page.close()
 
 
-@pytest.mark.parametrize("viewport", [WIDE, PHONE], ids=["1440", "390"])
 async def test_axe_finds_nothing_serious_on_the_desk_with_a_thread_open(
-    site: Site, browser: Any, viewport: dict[str, int]
+    parcel_opened: tuple[Any, dict[str, int]],
 ) -> None:
-    base = site.base
-    page = await _parcel_opened(browser, base, site, viewport)
+    page, _ = parcel_opened
     assert await serious_violations(page) == []
     await page.close()

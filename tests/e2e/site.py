@@ -1,4 +1,5 @@
-"""What the HTTP tests share: logging in over a session, a form's CSRF token, and `Site`, the
+"""What the HTTP tests share: logging in over a session, a form's CSRF token, reading a page
+and posting a form, a conversation's thread and the running clock's deadline, and `Site`: the
 site on loopback over the real services with the first person's session on it (the `site`
 fixture in tests/e2e/conftest.py)."""
 
@@ -52,42 +53,6 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
-@dataclass
-class Site:
-    """The site on loopback over the real services, and the first person's HTTP session."""
-
-    session: aiohttp.ClientSession
-    base: str
-    services: Services
-    db: Database
-    workspace_id: int
-
-    async def hire(self, email: str, role: Role = Role.AGENT) -> None:
-        """A person of the workspace with that role, who may log in with PASSWORD."""
-        await person(self.services, self.db, self.workspace_id, email, role)
-
-    async def bearer(self, name: str, role: Role) -> dict[str, str]:
-        """The Authorization header of a new API token of that role (no person behind it)."""
-        token = await self.services.tokens.issue(self.workspace_id, name, role)
-        return {"Authorization": f"Bearer {token}"}
-
-    async def api_token(self, email: str, role: Role = Role.AGENT) -> str:
-        """`email` hired with that role, and an API token of theirs."""
-        await self.hire(email, role)
-        return await self.services.tokens.issue(self.workspace_id, email.split("@")[0], role, email)
-
-    async def sign_in(self, email: str, session: aiohttp.ClientSession | None = None) -> None:
-        """`email` logged in on `session` (the first person's by default)."""
-        await signed_in(session or self.session, self.base, email)
-
-    async def ingest(self, *messages: Mention) -> None:
-        await self.services.ingest(self.workspace_id, IngestBatch(list(messages)))
-
-    async def text(self, path: str, session: aiohttp.ClientSession | None = None) -> str:
-        """The page at `path`, answered 200, as text."""
-        return await page_text(session or self.session, f"{self.base}{path}")
-
-
 async def page_text(session: aiohttp.ClientSession, url: str) -> str:
     """The page at `url`, answered 200, as text."""
     async with session.get(url) as answer:
@@ -123,3 +88,39 @@ async def running_deadline(db: Database, workspace_id: int) -> datetime:
         )
     assert isinstance(value, datetime)
     return value
+
+
+@dataclass
+class Site:
+    """The site on loopback over the real services, and the first person's HTTP session."""
+
+    session: aiohttp.ClientSession
+    base: str
+    services: Services
+    db: Database
+    workspace_id: int
+
+    async def hire(self, email: str, role: Role = Role.AGENT) -> None:
+        """A person of the workspace with that role, who may log in with PASSWORD."""
+        await person(self.services, self.db, self.workspace_id, email, role)
+
+    async def bearer(self, name: str, role: Role) -> dict[str, str]:
+        """The Authorization header of a new API token of that role (no person behind it)."""
+        token = await self.services.tokens.issue(self.workspace_id, name, role)
+        return {"Authorization": f"Bearer {token}"}
+
+    async def api_token(self, email: str, role: Role = Role.AGENT) -> str:
+        """`email` hired with that role, and an API token of theirs."""
+        await self.hire(email, role)
+        return await self.services.tokens.issue(self.workspace_id, email.split("@")[0], role, email)
+
+    async def sign_in(self, email: str, session: aiohttp.ClientSession | None = None) -> None:
+        """`email` logged in on `session` (the first person's by default)."""
+        await signed_in(session or self.session, self.base, email)
+
+    async def ingest(self, *messages: Mention) -> None:
+        await self.services.ingest(self.workspace_id, IngestBatch(list(messages)))
+
+    async def text(self, path: str, session: aiohttp.ClientSession | None = None) -> str:
+        """The page at `path`, answered 200, as text."""
+        return await page_text(session or self.session, f"{self.base}{path}")

@@ -38,7 +38,7 @@ async def test_an_acknowledged_thread_still_waits_for_the_team_and_cannot_be_res
     ana, base = site.session, site.base
     await site.hire("ana@example.com")
     thread_id = await _acknowledged_thread(site)
-    await site.sign_in("ana@example.com", ana)
+    await site.sign_in("ana@example.com")
 
     waiting_for_us = _row(await page_text(ana, f"{base}/inbox?view=all"), thread_id)
     assert waiting_for_us is not None
@@ -60,7 +60,7 @@ async def test_the_first_human_answer_after_an_acknowledgement_ends_the_wait(sit
     thread_id = await _acknowledged_thread(site)
     answer = mention("9", conversation="c1", reply_to="1", minute=30, direction=Direction.OUTBOUND)
     await site.ingest(answer)
-    await site.sign_in("ana@example.com", ana)
+    await site.sign_in("ana@example.com")
 
     waiting_on_customer = _row(await page_text(ana, f"{base}/inbox?view=waiting"), thread_id)
     assert waiting_on_customer is not None

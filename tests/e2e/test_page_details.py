@@ -24,7 +24,7 @@ async def test_a_resolved_thread_offers_nothing_to_resolve_assign_or_snooze(site
     answered = mention("9", conversation="c1", reply_to="1", minute=3, direction=Direction.OUTBOUND)
     await site.ingest(mention("1", conversation="c1"), answered)
     thread_id = (await site.services.list_threads(site.workspace_id))[0].id
-    await site.sign_in("ana@example.com", ana)
+    await site.sign_in("ana@example.com")
     url = f"{base}/threads/{thread_id}"
     page = await page_text(ana, url)
     async with ana.post(f"{url}/resolve", data={"csrf": csrf_of(page)}, allow_redirects=False) as r:
@@ -66,7 +66,7 @@ async def test_the_favicon_is_an_icon_cached_long_and_needs_no_login(
 async def test_the_dashboard_says_why_it_shows_no_per_person_figures(site: Site) -> None:
     lea, base = site.session, site.base
     await site.hire("lea@example.com", Role.LEAD)
-    await site.sign_in("lea@example.com", lea)
+    await site.sign_in("lea@example.com")
     assert PER_PERSON_OFF not in await page_text(lea, f"{base}/dashboard")
     html = await page_text(lea, f"{base}/dashboard?by=agent")
     assert PER_PERSON_OFF in html

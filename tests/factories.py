@@ -10,6 +10,13 @@ from inbox.domain.mention import Author, Direction, Mention
 from inbox.domain.network import Network
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+
+
+def paris_office(**more: object) -> dict[str, object]:
+    """A calendar's settings as an admin writes them: Paris, weekdays 09:00 to 19:00 (and
+    `more`, such as holidays)."""
+    return {"tz": "Europe/Paris", "weekly": {d: [["09:00", "19:00"]] for d in WEEKDAYS}, **more}
 
 
 def mention(

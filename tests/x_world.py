@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+import aiohttp
 from pydantic import SecretStr
 
 from connectors.x.api import XApi, XCredentials
@@ -26,6 +26,7 @@ from inbox.store.ingest import PgIngestStore
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.sla import KeepClocks
+from tests.waiting import Sleeps
 
 BRAND_ID = "1000"
 BRAND = "acme"
@@ -54,17 +55,6 @@ def build_world() -> FakeX:
 
 
 @dataclass
-class Sleeps:
-    """Records the waits asked for and yields without waiting: tests stay fast."""
-
-    seconds: list[float] = field(default_factory=list)
-
-    async def __call__(self, seconds: float) -> None:
-        self.seconds.append(seconds)
-        await asyncio.sleep(0)
-
-
-@dataclass
 class Connected:
     fake: FakeX
     server: FakeXServer
@@ -75,10 +65,11 @@ class Connected:
 
 
 @asynccontextmanager
-async def connected(
-    db: Database, workspace_id: int, *, search_terms: tuple[str, ...] = ()
-) -> AsyncIterator[Connected]:
-    fake = build_world()
+async def served_account(
+    db: Database, workspace_id: int, fake: FakeX, search_terms: tuple[str, ...] = ()
+) -> AsyncIterator[tuple[FakeXServer, aiohttp.ClientSession, XAccount]]:
+    """The fake X API served on loopback with the brand's account configured: the server,
+    a session to it, and the account."""
     async with FakeXServer(
         fake, bearer_token=BEARER, consumer_key=CONSUMER_KEY, access_token=ACCESS_TOKEN
     ) as server:
@@ -87,14 +78,22 @@ async def connected(
             account_id = await PgWorkspaceStore(db).configure_account(
                 workspace_id, Network.X, BRAND_ID, BRAND, {"search_terms": list(search_terms)}
             )
-            account = XAccount(workspace_id, account_id, BRAND_ID, BRAND, search_terms)
-            sleeps = Sleeps()
-            api = XApi(CREDENTIALS, session, clock=utc_now, sleep=sleeps)
-            ingest = IngestMentions(PgIngestStore(db), hooks=[KeepClocks()])
-            poller = XPoller(account, api, ingest, PgConnectorState(db))
-            yield Connected(fake, server, api, account, poller, sleeps)
+            yield server, session, XAccount(workspace_id, account_id, BRAND_ID, BRAND, search_terms)
         finally:
             await session.close()
+
+
+@asynccontextmanager
+async def connected(
+    db: Database, workspace_id: int, *, search_terms: tuple[str, ...] = ()
+) -> AsyncIterator[Connected]:
+    fake = build_world()
+    async with served_account(db, workspace_id, fake, search_terms) as (server, session, account):
+        sleeps = Sleeps()
+        api = XApi(CREDENTIALS, session, clock=utc_now, sleep=sleeps)
+        ingest = IngestMentions(PgIngestStore(db), hooks=[KeepClocks()])
+        poller = XPoller(account, api, ingest, PgConnectorState(db))
+        yield Connected(fake, server, api, account, poller, sleeps)
 
 
 def runner_for(x: Connected, db: Database, budget: ReadBudget | None = None) -> XAccountRunner:

@@ -14,6 +14,7 @@ from inbox.bootstrap import build_services
 from inbox.store.database import Database
 from inbox.usecases.services import Services
 from tests.e2e.browsing import CHROMIUM, FLAGS
+from tests.e2e.site import Site
 from web.app import create_app
 
 
@@ -32,6 +33,15 @@ async def client(
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
         yield session, str(server.make_url(""))
     await server.close()
+
+
+@pytest.fixture
+def site(
+    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
+) -> Site:
+    """The site over HTTP with its services: people to hire, messages to ingest, pages to read."""
+    session, base = client
+    return Site(session, base, services, db, workspace_id)
 
 
 @pytest.fixture

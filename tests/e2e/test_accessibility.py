@@ -13,13 +13,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from inbox.domain.ingestion import IngestBatch
 from inbox.domain.network import Network
 from inbox.domain.people import Role
 from inbox.domain.web import WebSession
-from inbox.store.database import Database
-from inbox.usecases.services import Services
 from tests.e2e.browsing import WIDTHS, fit_and_accessible, logged_in, person, recent, screenshot
+from tests.e2e.site import Site
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
@@ -61,29 +59,26 @@ QUEUE = (
 )
 
 
-async def seeded_workspace(services: Services, db: Database, workspace_id: int) -> dict[str, int]:
+async def seeded_workspace(site: Site) -> dict[str, int]:
     """The queue above, ingested, and an outage declared: the first customer's thread and the
     incident, by their numbers."""
-    await services.ingest(
-        workspace_id,
-        IngestBatch(
-            [
-                recent(
-                    mention(str(n), author=author, network=network, conversation=author, text=text),
-                    minutes_ago,
-                )
-                for n, (author, network, minutes_ago, text) in enumerate(QUEUE)
-            ]
-        ),
+    await site.ingest(
+        *(
+            recent(
+                mention(str(n), author=author, network=network, conversation=author, text=text),
+                minutes_ago,
+            )
+            for n, (author, network, minutes_ago, text) in enumerate(QUEUE)
+        )
     )
-    async with db.connection() as conn:
+    async with site.db.connection() as conn:
         thread_id: int = await conn.fetchval(
             "SELECT thread_id FROM mention WHERE workspace_id = $1 AND author_handle = $2",
-            workspace_id,
+            site.workspace_id,
             "handle_u1",
         )
-    ops = WebSession(workspace_id, 1, "Omar", frozenset({Role.OPS}), "csrf")
-    incident = await services.incidents.open(
+    ops = WebSession(site.workspace_id, 1, "Omar", frozenset({Role.OPS}), "csrf")
+    incident = await site.services.incidents.open(
         ops,
         title="Network outage, Lyon",
         keywords=["internet", "fibre"],
@@ -124,17 +119,12 @@ async def audit(
 
 @pytest.mark.parametrize("role", list(PAGES), ids=lambda role: str(role))
 async def test_each_roles_pages_have_no_serious_accessibility_violation(
-    role: Role,
-    browser: Any,
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
+    site: Site, role: Role, browser: Any
 ) -> None:
-    _, base = client
-    numbers = await seeded_workspace(services, db, workspace_id)
+    base = site.base
+    numbers = await seeded_workspace(site)
     email = f"{role}@example.com"
-    await person(services, db, workspace_id, email, role)
+    await person(site.services, site.db, site.workspace_id, email, role)
     addresses = {address.format(**numbers): SHOWN.get((role, address)) for address in PAGES[role]}
     problems = await audit(browser, base, email, addresses)
     assert not problems, "\n".join(problems)

@@ -6,15 +6,10 @@ from __future__ import annotations
 
 import re
 
-import aiohttp
 import pytest
 
-from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Direction
-from inbox.domain.people import Role
-from inbox.store.database import Database
-from inbox.usecases.services import Services
-from tests.e2e.test_pages import agent, csrf_of, signed_in
+from tests.e2e.site import Site, csrf_of, page_text
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
@@ -26,38 +21,32 @@ def _row(inbox_html: str, thread_id: int) -> str | None:
     return None if found is None else found.group(0)
 
 
-async def _page(session: aiohttp.ClientSession, url: str) -> str:
-    async with session.get(url) as r:
-        assert r.status == 200, await r.text()
-        return await r.text()
-
-
-async def _acknowledged_thread(services: Services, workspace_id: int) -> int:
+async def _acknowledged_thread(site: Site) -> int:
     """A customer's message, then only the automatic out-of-hours acknowledgement."""
     acknowledgement = mention(
         "ack", conversation="c1", reply_to="1", minute=1, direction=Direction.OUTBOUND
     ).model_copy(update={"automated": True})
-    await services.ingest(workspace_id, IngestBatch([mention("1", conversation="c1")]))
-    await services.ingest(workspace_id, IngestBatch([acknowledgement]))
-    rows = await services.list_threads(workspace_id)
+    await site.ingest(mention("1", conversation="c1"))
+    await site.ingest(acknowledgement)
+    rows = await site.services.list_threads(site.workspace_id)
     return rows[0].id
 
 
 async def test_an_acknowledged_thread_still_waits_for_the_team_and_cannot_be_resolved(
-    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
+    site: Site,
 ) -> None:
-    ana, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
-    thread_id = await _acknowledged_thread(services, workspace_id)
-    await signed_in(ana, base, "ana@example.com")
+    ana, base = site.session, site.base
+    await site.hire("ana@example.com")
+    thread_id = await _acknowledged_thread(site)
+    await site.sign_in("ana@example.com")
 
-    waiting_for_us = _row(await _page(ana, f"{base}/inbox?view=all"), thread_id)
+    waiting_for_us = _row(await page_text(ana, f"{base}/inbox?view=all"), thread_id)
     assert waiting_for_us is not None
     assert re.search(r"waiting \d", waiting_for_us)  # the customer's wait, from their message
-    assert _row(await _page(ana, f"{base}/inbox?view=waiting"), thread_id) is None
+    assert _row(await page_text(ana, f"{base}/inbox?view=waiting"), thread_id) is None
 
     url = f"{base}/threads/{thread_id}"
-    page = await _page(ana, url)
+    page = await page_text(ana, url)
     assert "automatic" in page  # the acknowledgement is shown, for what it is
     assert 'id="resolve"' not in page
     async with ana.post(f"{url}/resolve", data={"csrf": csrf_of(page)}, allow_redirects=False) as r:
@@ -65,21 +54,19 @@ async def test_an_acknowledged_thread_still_waits_for_the_team_and_cannot_be_res
         assert "still waiting" in await r.text()
 
 
-async def test_the_first_human_answer_after_an_acknowledgement_ends_the_wait(
-    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
-) -> None:
-    ana, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
-    thread_id = await _acknowledged_thread(services, workspace_id)
+async def test_the_first_human_answer_after_an_acknowledgement_ends_the_wait(site: Site) -> None:
+    ana, base = site.session, site.base
+    await site.hire("ana@example.com")
+    thread_id = await _acknowledged_thread(site)
     answer = mention("9", conversation="c1", reply_to="1", minute=30, direction=Direction.OUTBOUND)
-    await services.ingest(workspace_id, IngestBatch([answer]))
-    await signed_in(ana, base, "ana@example.com")
+    await site.ingest(answer)
+    await site.sign_in("ana@example.com")
 
-    waiting_on_customer = _row(await _page(ana, f"{base}/inbox?view=waiting"), thread_id)
+    waiting_on_customer = _row(await page_text(ana, f"{base}/inbox?view=waiting"), thread_id)
     assert waiting_on_customer is not None
     assert not re.search(r"waiting \d", waiting_on_customer)
     url = f"{base}/threads/{thread_id}"
-    page = await _page(ana, url)
+    page = await page_text(ana, url)
     assert 'id="resolve"' in page
     async with ana.post(f"{url}/resolve", data={"csrf": csrf_of(page)}, allow_redirects=False) as r:
         assert r.status == 303

@@ -12,7 +12,8 @@ import pytest
 from inbox.domain.people import Role
 from inbox.store.database import Database
 from inbox.usecases.services import Services
-from tests.e2e.test_admin_pages import ADMIN, logged_in, page, person
+from tests.e2e.site import session_of
+from tests.e2e.test_admin_pages import ADMIN, page, person
 
 pytestmark = pytest.mark.integration
 
@@ -46,7 +47,7 @@ async def test_the_country_s_coming_holidays_are_listed_beside_the_typed_ones(
     }
     await services.sla_settings(workspace_id, {"office": office}, policies)
 
-    async with logged_in(base, ADMIN) as admin:
+    async with session_of(base, ADMIN) as admin:
         status, html = await page(admin, f"{base}/admin/calendars")
     assert status == 200
     assert "public holidays of <strong>FR</strong>" in html

@@ -5,8 +5,7 @@ takes effect (a new person logs in, a deactivated one is logged out, holidays re
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import aiohttp
@@ -20,12 +19,13 @@ from inbox.store.database import Database
 from inbox.store.people import PgPeopleStore
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.services import Services
+from tests.e2e.browsing import PASSWORD
+from tests.e2e.site import csrf_of, running_deadline, session_of
 from tests.factories import mention
 from web.admin import ROUTES
 
 pytestmark = pytest.mark.integration
 
-PASSWORD = "correct horse battery"
 ADMIN = "ada@example.com"
 XSS = "<script>alert(1)</script>"
 SCRIPT_TAG = '<script src="/static/inbox.js" defer></script>'
@@ -40,25 +40,6 @@ async def person(
     )
     await services.web_logins.set_password(workspace_id, email, SecretStr(PASSWORD))
     return agent_id
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found is not None
-    return found.group(1)
-
-
-@asynccontextmanager
-async def logged_in(
-    base: str, email: str, password: str = PASSWORD
-) -> AsyncIterator[aiohttp.ClientSession]:
-    """A browser of its own (its own cookies) logged in as `email`."""
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
-        async with browser.post(
-            f"{base}/login", data={"email": email, "password": password}, allow_redirects=False
-        ) as answer:
-            assert answer.status == 303, await answer.text()
-        yield browser
 
 
 async def page(browser: aiohttp.ClientSession, url: str) -> tuple[int, str]:
@@ -105,7 +86,7 @@ def _concrete(path: str, ids: dict[str, int]) -> str:
 
 async def test_every_admin_page_renders_for_an_admin(base: str, admin_id: int) -> None:
     ids = {"agent_id": admin_id}
-    async with logged_in(base, ADMIN) as browser:
+    async with session_of(base, ADMIN) as browser:
         _, inbox = await page(browser, f"{base}/inbox")
         assert 'href="/admin"' in inbox
         for method, path, _ in ROUTES:
@@ -122,7 +103,7 @@ async def test_leads_run_the_team_but_not_roles_accounts_webhooks_or_workspaces(
 ) -> None:
     await person(services, db, workspace_id, "lea@example.com", Role.LEAD)
     ana = await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
-    async with logged_in(base, "lea@example.com") as lead:
+    async with session_of(base, "lea@example.com") as lead:
         _, inbox = await page(lead, f"{base}/inbox")
         assert 'href="/admin"' in inbox
         for section in ("people", "teams", "calendars", "sla", "routing", "canned"):
@@ -161,7 +142,7 @@ async def test_agents_community_and_ops_get_403_on_every_admin_route(
 ) -> None:
     agent_id = await person(services, db, workspace_id, f"{role.value}@example.com", role)
     ids = {"agent_id": agent_id, "team_id": 1, "account_id": 1, "webhook_id": 1}
-    async with logged_in(base, f"{role.value}@example.com") as browser:
+    async with session_of(base, f"{role.value}@example.com") as browser:
         own_page = "/community" if role is Role.COMMUNITY else "/me"
         _, inbox = await page(browser, f"{base}{own_page}")
         assert 'href="/admin"' not in inbox
@@ -177,7 +158,7 @@ async def test_agents_community_and_ops_get_403_on_every_admin_route(
 
 
 async def test_a_post_without_the_session_csrf_token_is_refused(base: str, admin_id: int) -> None:
-    async with logged_in(base, ADMIN) as browser:
+    async with session_of(base, ADMIN) as browser:
         for data in ({"name": "Care"}, {"name": "Care", "csrf": "forged"}):
             async with browser.post(
                 f"{base}/admin/teams", data=data, allow_redirects=False
@@ -195,7 +176,7 @@ async def test_a_person_added_here_logs_in_with_the_password_shown_once(
     base: str, db: Database, admin_id: int
 ) -> None:
     people = f"{base}/admin/people"
-    async with logged_in(base, ADMIN) as admin:
+    async with session_of(base, ADMIN) as admin:
         status, _, _ = await post(
             admin, f"{base}/admin/teams", {"name": "Care"}, f"{base}/admin/teams"
         )
@@ -217,7 +198,7 @@ async def test_a_person_added_here_logs_in_with_the_password_shown_once(
         again = {"email": "ben@example.com", "name": "Ben", "roles": "agent", "capacity": "8"}
         html = refused(await post(admin, people, again, people), "email")
         assert "has an account already" in html
-    async with logged_in(base, "ben@example.com", password) as ben:
+    async with session_of(base, "ben@example.com", password) as ben:
         status, html = await page(ben, f"{base}/admin/teams")
         assert status == 200  # a lead
         assert "Care" in html
@@ -236,8 +217,8 @@ async def test_deactivating_someone_logs_them_out_and_keeps_them_listed(
 ) -> None:
     ana = await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     async with (
-        logged_in(base, "ana@example.com") as agent,
-        logged_in(base, ADMIN) as admin,
+        session_of(base, "ana@example.com") as agent,
+        session_of(base, ADMIN) as admin,
     ):
         assert (await page(agent, f"{base}/inbox"))[0] == 200
         where = f"{base}/admin/people/{ana}"
@@ -270,7 +251,7 @@ async def test_an_admin_cannot_take_away_their_own_admin_role_or_deactivate_them
     base: str, admin_id: int
 ) -> None:
     where = f"{base}/admin/people/{admin_id}"
-    async with logged_in(base, ADMIN) as admin:
+    async with session_of(base, ADMIN) as admin:
         refused(await post(admin, f"{where}/roles", {"roles": "agent"}, where), "roles")
         refused(await post(admin, f"{where}/deactivate", {}, where), "active")
         assert (await page(admin, f"{base}/admin/workspaces"))[0] == 200
@@ -294,18 +275,9 @@ async def test_french_holidays_fill_a_calendar_and_a_clock_on_a_holiday_is_repla
     )
     await services.ingest(workspace_id, IngestBatch([evening]))
 
-    async def deadline() -> datetime:
-        async with db.connection() as conn:
-            value = await conn.fetchval(
-                "SELECT deadline FROM sla_clock WHERE workspace_id = $1 AND stopped_at IS NULL",
-                workspace_id,
-            )
-        assert isinstance(value, datetime)
-        return value
-
-    assert await deadline() == datetime(2026, 7, 14, 7, 30, tzinfo=UTC)
+    assert await running_deadline(db, workspace_id) == datetime(2026, 7, 14, 7, 30, tzinfo=UTC)
     calendars = f"{base}/admin/calendars"
-    async with logged_in(base, ADMIN) as admin:
+    async with session_of(base, ADMIN) as admin:
         status, location, _ = await post(
             admin,
             f"{calendars}/holidays/fill",
@@ -320,8 +292,8 @@ async def test_french_holidays_fill_a_calendar_and_a_clock_on_a_holiday_is_repla
         unknown = {"calendar": "office", "country": "ZZ", "years": "2026"}
         refused(await post(admin, f"{calendars}/holidays/fill", unknown, calendars), "country")
     # The Fête nationale is off: the second half hour runs on Thursday morning.
-    assert await deadline() == datetime(2026, 7, 15, 7, 30, tzinfo=UTC)
-    async with logged_in(base, ADMIN) as admin:
+    assert await running_deadline(db, workspace_id) == datetime(2026, 7, 15, 7, 30, tzinfo=UTC)
+    async with session_of(base, ADMIN) as admin:
         _, html = await page(admin, calendars)
         edited = "\n".join(
             line for line in _textarea(html, "holidays").splitlines() if "2026-07-14" not in line
@@ -330,7 +302,7 @@ async def test_french_holidays_fill_a_calendar_and_a_clock_on_a_holiday_is_repla
             admin, f"{calendars}/holidays", {"calendar": "office", "holidays": edited}, calendars
         )
         assert status == 303
-    assert await deadline() == datetime(2026, 7, 14, 7, 30, tzinfo=UTC)
+    assert await running_deadline(db, workspace_id) == datetime(2026, 7, 14, 7, 30, tzinfo=UTC)
 
 
 def _textarea(html: str, name: str) -> str:
@@ -352,7 +324,7 @@ async def test_a_bad_routing_document_is_refused_naming_the_rule_and_field(
         "    when: {text_contains_any: [refund]}\n"
         "    then: {priority: sky-high}\n"
     )
-    async with logged_in(base, ADMIN) as admin:
+    async with session_of(base, ADMIN) as admin:
         status, _, html = await post(admin, routing, {"document": document}, routing)
         assert status == 400
         assert "rule 2" in html
@@ -374,7 +346,7 @@ async def test_the_routing_page_shows_what_the_complaint_threshold_does(
     base: str, workspace_id: int, admin_id: int
 ) -> None:
     routing = f"{base}/admin/routing"
-    async with logged_in(base, ADMIN) as admin:
+    async with session_of(base, ADMIN) as admin:
         _, html = await page(admin, routing)
         assert "the model&#39;s own" in html or "the model's own" in html
         assert html.count("(in effect)") == 1
@@ -392,7 +364,7 @@ async def test_credentials_and_webhook_secrets_never_appear_in_any_admin_page(
 ) -> None:
     secret = "s3cr3t-bearer-token-that-must-stay-hidden"
     accounts = f"{base}/admin/accounts"
-    async with logged_in(base, ADMIN) as admin:
+    async with session_of(base, ADMIN) as admin:
         status, _, _ = await post(
             admin,
             accounts,
@@ -459,7 +431,7 @@ async def test_a_team_named_like_a_script_is_escaped_everywhere_it_is_shown(
     base: str, admin_id: int
 ) -> None:
     teams = f"{base}/admin/teams"
-    async with logged_in(base, ADMIN) as admin:
+    async with session_of(base, ADMIN) as admin:
         status, _, _ = await post(admin, teams, {"name": XSS, "topics": "billing"}, teams)
         assert status == 303
         for url in (teams, f"{base}/admin/people", f"{base}/admin/people/{admin_id}"):
@@ -474,7 +446,7 @@ async def test_workspaces_and_preferences_are_saved_or_refused_naming_the_field(
     base: str, services: Services, workspace_id: int, admin_id: int
 ) -> None:
     where = f"{base}/admin/workspaces"
-    async with logged_in(base, ADMIN) as admin:
+    async with session_of(base, ADMIN) as admin:
         plain_http = {
             "crm_url_template": "http://crm.example.com/{crm_id}",
             "agent_comparisons": "1",
@@ -505,7 +477,7 @@ async def test_canned_responses_are_added_edited_and_deleted_with_placeholders_c
     base: str, services: Services, workspace_id: int, admin_id: int
 ) -> None:
     canned = f"{base}/admin/canned"
-    async with logged_in(base, ADMIN) as admin:
+    async with session_of(base, ADMIN) as admin:
         typo = {"name": "sorry", "body": "Sorry {customr}!"}
         assert "customr" in refused(await post(admin, canned, typo, canned), "body")
         status, _, _ = await post(
@@ -536,7 +508,7 @@ async def test_sla_policies_are_refused_naming_the_field_then_saved(
         '{"policies": {"p": {"name": "p", "calendar": "always",'
         ' "targets": {"first_response": 0}}}, "default": "p"}'
     )
-    async with logged_in(base, ADMIN) as admin:
+    async with session_of(base, ADMIN) as admin:
         status, _, html = await post(admin, sla, {"document": bad}, sla)
         assert status == 400
         assert "policies.p.targets.first_response" in html
@@ -585,7 +557,7 @@ async def test_text_postgres_cannot_store_is_refused_naming_the_field_not_a_serv
         ("/admin/sla", {"document": '{"policies": {}, "default": "\\u0000"}'}, "policies"),
         ("/admin/webhooks", {"url": f"https://hooks.example.com/{nul}"}, "webhook url"),
     ]
-    async with logged_in(base, ADMIN) as admin:
+    async with session_of(base, ADMIN) as admin:
         for path, form, field in forms:
             status, _, html = await post(admin, base + path, form, base + path)
             assert status == 400, (path, status)
@@ -599,7 +571,7 @@ async def test_mastodon_and_bluesky_accounts_are_connected_by_command_and_rekeye
     await PgWorkspaceStore(db).configure_account(
         workspace_id, Network.MASTODON, "1042", "acme", {"instance": "https://fake.social"}
     )
-    async with logged_in(base, ADMIN) as admin:
+    async with session_of(base, ADMIN) as admin:
         _, html = await page(admin, accounts)
         assert "inbox connect mastodon --instance URL" in html
         assert "inbox connect bluesky --handle NAME" in html
@@ -628,7 +600,7 @@ async def test_a_webhook_to_an_internal_address_is_refused_on_the_form_naming_th
     base: str, db: Database, workspace_id: int, admin_id: int
 ) -> None:
     webhooks = f"{base}/admin/webhooks"
-    async with logged_in(base, ADMIN) as admin:
+    async with session_of(base, ADMIN) as admin:
         for url, reason in (
             ("http://127.0.0.1:5432/x", "points to a loopback address (127.0.0.1)"),
             ("https://10.0.0.5/hooks", "points to a private address (10.0.0.5)"),

@@ -16,7 +16,8 @@ from inbox.domain.people import Role
 from inbox.store.database import Database
 from inbox.usecases.services import Services
 from sla.policy import PolicyBook
-from tests.e2e.test_admin_pages import logged_in, page, person, post, refused
+from tests.e2e.site import session_of
+from tests.e2e.test_admin_pages import page, person, post, refused
 
 pytestmark = pytest.mark.integration
 
@@ -94,7 +95,7 @@ def _text(html: str) -> str:
 async def test_policies_are_listed_with_their_targets_calendar_warning_and_rules(
     base: str, billing: int
 ) -> None:
-    async with logged_in(base, LEAD) as lead:
+    async with session_of(base, LEAD) as lead:
         status, html = await page(lead, f"{base}/admin/sla")
     assert status == 200
     words = _text(html)
@@ -117,7 +118,7 @@ async def test_a_policy_is_added_through_its_fields(
     base: str, billing: int, services: Services, workspace_id: int
 ) -> None:
     sla = f"{base}/admin/sla"
-    async with logged_in(base, LEAD) as lead:
+    async with session_of(base, LEAD) as lead:
         status, where, _ = await post(lead, f"{sla}/policies", _policy_form(), sla)
         assert (status, where) == (303, "/admin/sla?notice=replanned")
     added = (await _book(services, workspace_id))["policies"]["vip care"]
@@ -159,7 +160,7 @@ async def test_a_refused_policy_comes_back_as_typed_naming_the_field(
 ) -> None:
     sla = f"{base}/admin/sla"
     before = await _book(services, workspace_id)
-    async with logged_in(base, LEAD) as lead:
+    async with session_of(base, LEAD) as lead:
         status, _, html = await post(lead, f"{sla}/policies", _policy_form(**changes), sla)
     assert status == 400, html[:300]
     assert re.search(rf"<strong>{re.escape(field)}[^<]*</strong>", html)
@@ -174,7 +175,7 @@ async def test_renaming_a_policy_carries_its_rules_and_the_default(
     base: str, billing: int, services: Services, workspace_id: int
 ) -> None:
     sla = f"{base}/admin/sla"
-    async with logged_in(base, LEAD) as lead:
+    async with session_of(base, LEAD) as lead:
         for original, name in (("urgent", "fast lane"), ("standard", "office hours")):
             form = _policy_form(original=original, name=name, calendar="always")
             status, _, _ = await post(lead, f"{sla}/policies", form, sla)
@@ -189,7 +190,7 @@ async def test_the_default_and_a_policy_rules_choose_cannot_be_removed_others_ca
     base: str, billing: int, services: Services, workspace_id: int
 ) -> None:
     sla = f"{base}/admin/sla"
-    async with logged_in(base, LEAD) as lead:
+    async with session_of(base, LEAD) as lead:
         html = refused(
             await post(lead, f"{sla}/policies/remove", {"policy": "standard"}, sla), "policy"
         )
@@ -224,7 +225,7 @@ async def test_rules_are_added_edited_moved_and_removed_through_choices(
         "policy": "standard",
         "position": "1",
     }
-    async with logged_in(base, LEAD) as lead:
+    async with session_of(base, LEAD) as lead:
         assert (await post(lead, f"{sla}/rules", rule, sla))[0] == 303
         rules = (await _book(services, workspace_id))["rules"]
         assert rules[0] == {
@@ -281,7 +282,7 @@ async def test_a_refused_rule_comes_back_as_typed_naming_the_field(
     sla = f"{base}/admin/sla"
     before = await _book(services, workspace_id)
     rule = {"kinds": ["complaint"], "networks": ["x"], "policy": "urgent", **changes}
-    async with logged_in(base, LEAD) as lead:
+    async with session_of(base, LEAD) as lead:
         html = refused(await post(lead, f"{sla}/rules", rule, sla), field)
     assert "<details open><summary>Add a rule</summary>" in html
     kept = "networks" if "kinds" in changes else "kinds"  # what was ticked, ticked again
@@ -342,7 +343,7 @@ async def test_a_policy_saved_as_shown_is_unchanged(
 ) -> None:
     sla = f"{base}/admin/sla"
     before = await _book(services, workspace_id)
-    async with logged_in(base, LEAD) as lead:
+    async with session_of(base, LEAD) as lead:
         _, html = await page(lead, sla)
         form = _form_of(html, f"Save {policy}")
         assert (await post(lead, f"{sla}/policies", form, sla))[0] == 303

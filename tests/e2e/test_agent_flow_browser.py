@@ -6,15 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import aiohttp
 import pytest
 
-from inbox.domain.ingestion import IngestBatch
-from inbox.domain.people import Role
 from inbox.domain.presence import AgentStatus
-from inbox.store.database import Database
-from inbox.usecases.services import Services
-from tests.e2e.browsing import logged_in, person, recent, screenshot, serious_violations
+from tests.e2e.browsing import DESKTOP, PHONE, logged_in, recent, screenshot, serious_violations
+from tests.e2e.site import Site
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
@@ -23,22 +19,30 @@ pytestmark = pytest.mark.integration
 DEADLINE_MS = 20_000
 
 
-async def _busy_agent_with_waiting_threads(
-    services: Services, db: Database, workspace_id: int, count: int
-) -> None:
+async def _busy_agent_with_waiting_threads(site: Site, count: int) -> None:
     """Ana, busy (routing gives her nothing): `count` threads wait in her team's queue."""
-    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
-    async with db.connection() as conn:
+    await site.hire("ana@example.com")
+    async with site.db.connection() as conn:
         ana = await conn.fetchval(
             "SELECT id FROM agent WHERE workspace_id = $1 AND email = 'ana@example.com'",
-            workspace_id,
+            site.workspace_id,
         )
-    await services.set_status(workspace_id, ana, AgentStatus.BUSY)
+    await site.services.set_status(site.workspace_id, ana, AgentStatus.BUSY)
     batch = [
         recent(mention(str(n), author=f"u{n}", conversation=f"c{n}", text=f"order {n} late"), n)
         for n in range(1, count + 1)
     ]
-    await services.ingest(workspace_id, IngestBatch(batch))
+    await site.ingest(*batch)
+
+
+async def _unassigned_list(site: Site, browser: Any, count: int, viewport: dict[str, int]) -> Any:
+    """Ana's page on the queue of `count` unassigned threads, at that size."""
+    await _busy_agent_with_waiting_threads(site, count)
+    page = await logged_in(browser, site.base, "ana@example.com")
+    await page.set_viewport_size(viewport)
+    await page.goto(f"{site.base}/inbox?view=unassigned")
+    await page.wait_for_selector(f"text=order {count} late")
+    return page
 
 
 async def _ticked(page: Any) -> list[str]:
@@ -50,18 +54,10 @@ async def _ticked(page: Any) -> list[str]:
 
 
 async def test_an_agent_ticks_rows_tags_them_and_closes_them_without_leaving_the_list(
-    browser: Any,
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
+    site: Site, browser: Any
 ) -> None:
-    _, base = client
-    await _busy_agent_with_waiting_threads(services, db, workspace_id, 3)
-    page = await logged_in(browser, base, "ana@example.com")
-    await page.set_viewport_size({"width": 1440, "height": 900})
-    await page.goto(f"{base}/inbox?view=unassigned")
-    await page.wait_for_selector("text=order 3 late")
+    base = site.base
+    page = await _unassigned_list(site, browser, 3, DESKTOP)
     bar = page.locator("#selection")
     assert not await bar.is_visible()  # with script, shown once a row is ticked
 
@@ -93,9 +89,9 @@ async def test_an_agent_ticks_rows_tags_them_and_closes_them_without_leaving_the
     # What left the list left the selection.
     await bar.wait_for(state="hidden", timeout=DEADLINE_MS)
     assert await page.locator("tr[data-thread]").count() == 1
-    async with db.connection() as conn:
+    async with site.db.connection() as conn:
         statuses = await conn.fetch(
-            "SELECT id, status FROM thread WHERE workspace_id = $1", workspace_id
+            "SELECT id, status FROM thread WHERE workspace_id = $1", site.workspace_id
         )
     resolved = {str(r["id"]) for r in statuses if r["status"] == "resolved"}
     assert resolved == set(ticked)
@@ -103,18 +99,10 @@ async def test_an_agent_ticks_rows_tags_them_and_closes_them_without_leaving_the
 
 
 async def test_on_a_phone_the_rows_boxes_and_next_take_a_finger_and_the_list_passes_axe(
-    browser: Any,
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
+    site: Site, browser: Any
 ) -> None:
-    _, base = client
-    await _busy_agent_with_waiting_threads(services, db, workspace_id, 2)
-    page = await logged_in(browser, base, "ana@example.com")
-    await page.set_viewport_size({"width": 390, "height": 844})
-    await page.goto(f"{base}/inbox?view=unassigned")
-    await page.wait_for_selector("text=order 2 late")
+    base = site.base
+    page = await _unassigned_list(site, browser, 2, PHONE)
     for target in ("label.row-pick >> nth=0", "#claim-next button"):
         box = await page.locator(target).bounding_box()
         assert box is not None

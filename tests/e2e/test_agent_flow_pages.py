@@ -15,7 +15,7 @@ from inbox.domain.people import Role
 from inbox.domain.presence import AgentStatus
 from inbox.store.database import Database
 from inbox.usecases.services import Services
-from tests.e2e.test_pages import agent, csrf_of, signed_in
+from tests.e2e.site import Site, csrf_of, page_text
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
@@ -61,25 +61,18 @@ async def _statuses(db: Database, workspace_id: int) -> dict[int, str]:
     return {row["id"]: row["status"] for row in rows}
 
 
-async def _page(session: aiohttp.ClientSession, url: str) -> str:
-    async with session.get(url) as r:
-        assert r.status == 200, await r.text()
-        return await r.text()
-
-
-async def _ana(client: Client, services: Services, db: Database, workspace_id: int) -> int:
+async def _ana(site: Site) -> int:
     """Ana, an agent of team care, logged in: her id."""
-    session, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
-    await signed_in(session, base, "ana@example.com")
-    return await _agent_id(db, workspace_id, "ana@example.com")
+    await site.hire("ana@example.com")
+    await site.sign_in("ana@example.com")
+    return await _agent_id(site.db, site.workspace_id, "ana@example.com")
 
 
 async def _post(
-    client: Client, path: str, fields: list[tuple[str, str]], *, json: bool = False
+    site: Site, path: str, fields: list[tuple[str, str]], *, json: bool = False
 ) -> aiohttp.ClientResponse:
-    session, base = client
-    page = await _page(session, f"{base}/inbox?view=all")
+    session, base = site.session, site.base
+    page = await page_text(session, f"{base}/inbox?view=all")
     headers = {"Accept": "application/json"} if json else {}
     return await session.post(
         f"{base}{path}",
@@ -89,62 +82,57 @@ async def _post(
     )
 
 
-async def _notice(client: Client, location: str) -> str:
+async def _notice(site: Site, location: str) -> str:
     """The page a form sent the agent back to."""
-    session, base = client
-    return await _page(session, f"{base}{location}")
+    return await site.text(location)
 
 
 # -- Next --------------------------------------------------------------------------------------
 
 
 async def test_next_takes_the_oldest_waiting_thread_of_the_agents_teams_and_opens_it(
-    client: Client, services: Services, db: Database, workspace_id: int
+    site: Site,
 ) -> None:
-    ana = await _ana(client, services, db, workspace_id)
+    ana = await _ana(site)
     # Busy: routing gives her nothing new, the threads wait in the queue for whoever takes them.
-    await services.set_status(workspace_id, ana, AgentStatus.BUSY)
-    older, newer = await _threads(services, workspace_id, "older", "newer")
-    assert await _holders(db, workspace_id) == {older: None, newer: None}
+    await site.services.set_status(site.workspace_id, ana, AgentStatus.BUSY)
+    older, newer = await _threads(site.services, site.workspace_id, "older", "newer")
+    assert await _holders(site.db, site.workspace_id) == {older: None, newer: None}
 
-    async with await _post(client, "/inbox/next", [("view", "team")]) as r:
+    async with await _post(site, "/inbox/next", [("view", "team")]) as r:
         assert r.status == 303
         # It opens on the desk, beside the list it was taken from.
         assert r.headers["Location"] == f"/inbox?view=team&thread={older}"
-    assert await _holders(db, workspace_id) == {older: ana, newer: None}
+    assert await _holders(site.db, site.workspace_id) == {older: ana, newer: None}
 
     # The page's script asks for JSON: where to go, without a redirect.
-    async with await _post(client, "/inbox/next", [], json=True) as r:
+    async with await _post(site, "/inbox/next", [], json=True) as r:
         assert r.status == 200
         assert await r.json() == {"thread_id": newer, "url": f"/inbox?view=mine&thread={newer}"}
 
 
-async def test_next_with_nothing_waiting_goes_back_to_the_view_and_says_so(
-    client: Client, services: Services, db: Database, workspace_id: int
-) -> None:
-    await _ana(client, services, db, workspace_id)
-    async with await _post(client, "/inbox/next", [("view", "team")]) as r:
+async def test_next_with_nothing_waiting_goes_back_to_the_view_and_says_so(site: Site) -> None:
+    await _ana(site)
+    async with await _post(site, "/inbox/next", [("view", "team")]) as r:
         assert r.status == 303
         location = r.headers["Location"]
     assert location.startswith("/inbox?view=team&")
-    page = await _notice(client, location)
+    page = await _notice(site, location)
     assert "Nothing to take" in page
 
 
-async def test_next_is_not_for_ops_and_needs_the_forms_token(
-    client: Client, services: Services, db: Database, workspace_id: int
-) -> None:
-    session, base = client
-    await agent(services, db, workspace_id, "ops@example.com", Role.OPS)
-    await _threads(services, workspace_id, "one")
-    await signed_in(session, base, "ops@example.com")
-    async with await _post(client, "/inbox/next", []) as r:
+async def test_next_is_not_for_ops_and_needs_the_forms_token(site: Site) -> None:
+    session, base = site.session, site.base
+    await site.hire("ops@example.com", Role.OPS)
+    await _threads(site.services, site.workspace_id, "one")
+    await site.sign_in("ops@example.com")
+    async with await _post(site, "/inbox/next", []) as r:
         assert r.status == 403
-    async with await _post(client, "/me/status", [("status", "busy")]) as r:
+    async with await _post(site, "/me/status", [("status", "busy")]) as r:
         assert r.status == 403  # ops are not routed threads: no status to set
     async with session.post(f"{base}/inbox/next", data={}, allow_redirects=False) as r:
         assert r.status in (400, 403)
-    page = await _page(session, f"{base}/inbox?view=all")
+    page = await page_text(session, f"{base}/inbox?view=all")
     assert 'action="/inbox/next"' not in page  # no Next, no selection for who cannot act
     assert "thread-list selectable" not in page
 
@@ -153,35 +141,38 @@ async def test_next_is_not_for_ops_and_needs_the_forms_token(
 
 
 async def test_the_rail_sets_the_agents_status_and_coming_back_gives_out_waiting_threads(
-    client: Client, services: Services, db: Database, workspace_id: int
+    site: Site,
 ) -> None:
-    session, base = client
-    ana = await _ana(client, services, db, workspace_id)
-    async with await _post(client, "/me/status", [("status", "away")]) as r:
+    session, base = site.session, site.base
+    ana = await _ana(site)
+    async with await _post(site, "/me/status", [("status", "away")]) as r:
         assert r.status == 303
-    page = await _page(session, f"{base}/inbox?view=all")
+    page = await page_text(session, f"{base}/inbox?view=all")
     assert "presence-away" in page
     assert '<option value="away" selected>' in page
 
-    one, two = await _threads(services, workspace_id, "one", "two")
-    assert await _holders(db, workspace_id) == {one: None, two: None}  # away: nothing for her
+    one, two = await _threads(site.services, site.workspace_id, "one", "two")
+    assert await _holders(site.db, site.workspace_id) == {
+        one: None,
+        two: None,
+    }  # away: nothing for her
 
     # Back to available: the threads waiting in her team's queue are hers at once.
-    async with await _post(client, "/me/status", [("status", "available")]) as r:
+    async with await _post(site, "/me/status", [("status", "available")]) as r:
         assert r.status == 303
-    assert await _holders(db, workspace_id) == {one: ana, two: ana}
-    page = await _page(session, f"{base}/inbox?view=mine")
+    assert await _holders(site.db, site.workspace_id) == {one: ana, two: ana}
+    page = await page_text(session, f"{base}/inbox?view=mine")
     assert "presence-available" in page
     assert "hello from one" in page
     assert "hello from two" in page
 
 
 async def test_a_status_form_goes_back_to_the_page_it_came_from_on_this_site_only(
-    client: Client, services: Services, db: Database, workspace_id: int
+    site: Site,
 ) -> None:
-    session, base = client
-    await _ana(client, services, db, workspace_id)
-    page = await _page(session, f"{base}/me")
+    session, base = site.session, site.base
+    await _ana(site)
+    page = await page_text(session, f"{base}/me")
     fields = {"csrf": csrf_of(page), "status": "busy"}
     same = {"Referer": f"{base}/me?x=1"}
     async with session.post(
@@ -195,11 +186,9 @@ async def test_a_status_form_goes_back_to_the_page_it_came_from_on_this_site_onl
         assert r.headers["Location"] == "/inbox"
 
 
-async def test_an_unknown_status_is_refused_naming_the_field(
-    client: Client, services: Services, db: Database, workspace_id: int
-) -> None:
-    await _ana(client, services, db, workspace_id)
-    async with await _post(client, "/me/status", [("status", "asleep")]) as r:
+async def test_an_unknown_status_is_refused_naming_the_field(site: Site) -> None:
+    await _ana(site)
+    async with await _post(site, "/me/status", [("status", "asleep")]) as r:
         assert r.status == 400
         text = await r.text()
     assert "status" in text
@@ -210,82 +199,85 @@ async def test_an_unknown_status_is_refused_naming_the_field(
 
 
 async def test_selected_rows_are_assigned_together_and_the_list_says_what_was_done(
-    client: Client, services: Services, db: Database, workspace_id: int
+    site: Site,
 ) -> None:
-    session, base = client
-    ana = await _ana(client, services, db, workspace_id)
-    await agent(services, db, workspace_id, "bob@example.com", Role.AGENT)
-    bob = await _agent_id(db, workspace_id, "bob@example.com")
-    await services.set_status(workspace_id, ana, AgentStatus.BUSY)
-    await services.set_status(workspace_id, bob, AgentStatus.BUSY)
-    one, two, three = await _threads(services, workspace_id, "one", "two", "three")
+    session, base = site.session, site.base
+    ana = await _ana(site)
+    await site.hire("bob@example.com")
+    bob = await _agent_id(site.db, site.workspace_id, "bob@example.com")
+    await site.services.set_status(site.workspace_id, ana, AgentStatus.BUSY)
+    await site.services.set_status(site.workspace_id, bob, AgentStatus.BUSY)
+    one, two, three = await _threads(site.services, site.workspace_id, "one", "two", "three")
 
-    page = await _page(session, f"{base}/inbox?view=all")
+    page = await page_text(session, f"{base}/inbox?view=all")
     # Without script: the rows' boxes belong to the toolbar's form, which posts them.
     assert 'form="selection"' in page
     assert 'id="selection"' in page
     fields = [("view", "all"), ("action", "assign"), ("to", f"agent:{bob}")]
     fields += [("thread", str(one)), ("thread", str(two))]
-    async with await _post(client, "/inbox/selection", fields) as r:
+    async with await _post(site, "/inbox/selection", fields) as r:
         assert r.status == 303
         location = r.headers["Location"]
-    assert await _holders(db, workspace_id) == {one: bob, two: bob, three: None}
-    page = await _notice(client, location)
+    assert await _holders(site.db, site.workspace_id) == {one: bob, two: bob, three: None}
+    page = await _notice(site, location)
     assert "2 assigned to bob" in page
 
     fields = [("action", "assign"), ("to", "me"), ("thread", str(two)), ("thread", str(three))]
-    async with await _post(client, "/inbox/selection", fields, json=True) as r:
+    async with await _post(site, "/inbox/selection", fields, json=True) as r:
         assert r.status == 200
         done = await r.json()
     assert done["said"] == "2 assigned to you"
     assert sorted(done["done"]) == sorted([two, three])
-    assert await _holders(db, workspace_id) == {one: bob, two: ana, three: ana}
+    assert await _holders(site.db, site.workspace_id) == {one: bob, two: ana, three: ana}
 
 
 async def test_selected_rows_are_snoozed_and_closed_as_needing_no_reply_the_resolved_skipped(
-    client: Client, services: Services, db: Database, workspace_id: int
+    site: Site,
 ) -> None:
-    session, base = client
-    await _ana(client, services, db, workspace_id)
-    one, two, three = await _threads(services, workspace_id, "one", "two", "three")
+    session, base = site.session, site.base
+    await _ana(site)
+    one, two, three = await _threads(site.services, site.workspace_id, "one", "two", "three")
 
     fields = [("action", "snooze"), ("snooze", "4h"), ("thread", str(one))]
-    async with await _post(client, "/inbox/selection", fields, json=True) as r:
+    async with await _post(site, "/inbox/selection", fields, json=True) as r:
         assert (await r.json())["said"] == "1 snoozed for 4 hours"
-    assert "hello from one" in await _page(session, f"{base}/inbox?view=snoozed")
+    assert "hello from one" in await page_text(session, f"{base}/inbox?view=snoozed")
 
     fields = [("action", "close"), ("thread", str(two)), ("thread", str(three))]
-    async with await _post(client, "/inbox/selection", fields, json=True) as r:
+    async with await _post(site, "/inbox/selection", fields, json=True) as r:
         assert (await r.json())["said"] == "2 closed: no reply needed"
     fields = [("action", "close"), ("thread", str(two)), ("thread", str(one))]
-    async with await _post(client, "/inbox/selection", fields, json=True) as r:
+    async with await _post(site, "/inbox/selection", fields, json=True) as r:
         assert (await r.json())["said"] == "1 closed: no reply needed; 1 skipped: already resolved"
-    statuses = await _statuses(db, workspace_id)
+    statuses = await _statuses(site.db, site.workspace_id)
     assert statuses[one] == statuses[two] == statuses[three] == "resolved"
 
 
 async def test_closing_selected_threads_gives_the_freed_seats_to_threads_waiting_at_once(
-    client: Client, services: Services, db: Database, workspace_id: int
+    site: Site,
 ) -> None:
-    ana = await _ana(client, services, db, workspace_id)
-    async with db.connection() as conn:
+    ana = await _ana(site)
+    async with site.db.connection() as conn:
         await conn.execute("UPDATE agent SET capacity = 2 WHERE id = $1", ana)
-    one, two = await _threads(services, workspace_id, "one", "two")
-    three, four = await _threads(services, workspace_id, "three", "four")
-    assert await _holders(db, workspace_id) == {one: ana, two: ana, three: None, four: None}
+    one, two = await _threads(site.services, site.workspace_id, "one", "two")
+    three, four = await _threads(site.services, site.workspace_id, "three", "four")
+    assert await _holders(site.db, site.workspace_id) == {
+        one: ana,
+        two: ana,
+        three: None,
+        four: None,
+    }
 
     fields = [("action", "close"), ("thread", str(one)), ("thread", str(two))]
-    async with await _post(client, "/inbox/selection", fields) as r:
+    async with await _post(site, "/inbox/selection", fields) as r:
         assert r.status == 303
-    holders = await _holders(db, workspace_id)
+    holders = await _holders(site.db, site.workspace_id)
     assert holders[three] == holders[four] == ana
 
 
-async def test_a_selection_names_its_threads_and_an_action_it_knows(
-    client: Client, services: Services, db: Database, workspace_id: int
-) -> None:
-    await _ana(client, services, db, workspace_id)
-    [one] = await _threads(services, workspace_id, "one")
+async def test_a_selection_names_its_threads_and_an_action_it_knows(site: Site) -> None:
+    await _ana(site)
+    [one] = await _threads(site.services, site.workspace_id, "one")
     cases = [
         ([("action", "close")], "thread"),
         ([("action", "close"), ("thread", "x1")], "thread"),
@@ -295,61 +287,58 @@ async def test_a_selection_names_its_threads_and_an_action_it_knows(
         ([("action", "tag"), ("tag", "<b>"), ("thread", str(one))], "tag"),
     ]
     for fields, field in cases:
-        async with await _post(client, "/inbox/selection", fields) as r:
+        async with await _post(site, "/inbox/selection", fields) as r:
             assert r.status == 400, fields
             assert field in await r.text()
-    assert (await _statuses(db, workspace_id))[one] != "resolved"
+    assert (await _statuses(site.db, site.workspace_id))[one] != "resolved"
 
 
-async def test_ops_may_not_act_on_a_selection(
-    client: Client, services: Services, db: Database, workspace_id: int
-) -> None:
-    session, base = client
-    await agent(services, db, workspace_id, "ops@example.com", Role.OPS)
-    [one] = await _threads(services, workspace_id, "one")
-    await signed_in(session, base, "ops@example.com")
+async def test_ops_may_not_act_on_a_selection(site: Site) -> None:
+    await site.hire("ops@example.com", Role.OPS)
+    [one] = await _threads(site.services, site.workspace_id, "one")
+    await site.sign_in("ops@example.com")
     fields = [("action", "close"), ("thread", str(one))]
-    async with await _post(client, "/inbox/selection", fields) as r:
+    async with await _post(site, "/inbox/selection", fields) as r:
         assert r.status == 403
-    assert (await _statuses(db, workspace_id))[one] != "resolved"
+    assert (await _statuses(site.db, site.workspace_id))[one] != "resolved"
 
 
 async def test_a_notice_in_the_address_is_shown_only_when_signed_for_the_session(
-    client: Client, services: Services, db: Database, workspace_id: int
+    site: Site,
 ) -> None:
-    session, base = client
-    await _ana(client, services, db, workspace_id)
-    [one] = await _threads(services, workspace_id, "one")
+    session, base = site.session, site.base
+    await _ana(site)
+    [one] = await _threads(site.services, site.workspace_id, "one")
     fields = [("view", "all"), ("action", "tag"), ("tag", "billing"), ("thread", str(one))]
-    async with await _post(client, "/inbox/selection", fields) as r:
+    async with await _post(site, "/inbox/selection", fields) as r:
         location = r.headers["Location"]
     signed = parse_qs(urlsplit(location).query)
     assert signed["said"] == ["1 tagged billing"]
     forged = f"{base}/inbox?view=all&said=Call+us+on+0800&sig={signed['sig'][0]}"
-    assert "Call us on 0800" not in await _page(session, forged)
-    assert "1 tagged billing" in await _notice(client, location)
+    assert "Call us on 0800" not in await page_text(session, forged)
+    assert "1 tagged billing" in await _notice(site, location)
 
 
 # -- tags --------------------------------------------------------------------------------------
 
 
 async def test_tags_are_added_on_rows_together_shown_filtered_on_and_edited_on_the_thread(
-    client: Client, services: Services, db: Database, workspace_id: int
+    site: Site,
 ) -> None:
-    session, base = client
-    await _ana(client, services, db, workspace_id)
-    one, two = await _threads(services, workspace_id, "one", "two")
+    session, base = site.session, site.base
+    await _ana(site)
+    one, two = await _threads(site.services, site.workspace_id, "one", "two")
 
     fields = [("action", "tag"), ("tag", " Billing  Issue "), ("thread", str(one))]
     fields.append(("thread", str(two)))
-    async with await _post(client, "/inbox/selection", fields, json=True) as r:
+    async with await _post(site, "/inbox/selection", fields, json=True) as r:
         assert (await r.json())["said"] == "2 tagged billing issue"
-    page = await _page(session, f"{base}/inbox?view=all")
+    page = await page_text(session, f"{base}/inbox?view=all")
     assert page.count('class="chip chip-tag"') >= 2
 
     # On the thread's page: taken off, another put on.
     thread_url = f"{base}/threads/{one}"
-    page = await _page(session, thread_url)
+    page = await page_text(session, thread_url)
     assert 'aria-label="Remove the tag billing issue"' in page
     async with session.post(
         f"{thread_url}/tags",
@@ -362,25 +351,23 @@ async def test_tags_are_added_on_rows_together_shown_filtered_on_and_edited_on_t
         f"{thread_url}/tags", data={"csrf": csrf_of(page), "add": "VIP"}, allow_redirects=False
     ) as r:
         assert r.status == 303
-    page = await _page(session, thread_url)
+    page = await page_text(session, thread_url)
     assert "Remove the tag vip" in page
     assert "Remove the tag billing issue" not in page
 
     # The list filters on a tag, in any spelling.
-    page = await _page(session, f"{base}/inbox?view=all&tag=Billing%20issue")
+    page = await page_text(session, f"{base}/inbox?view=all&tag=Billing%20issue")
     assert "hello from two" in page
     assert "hello from one" not in page
-    page = await _page(session, f"{base}/inbox?view=all&tag=vip")
+    page = await page_text(session, f"{base}/inbox?view=all&tag=vip")
     assert "hello from one" in page
     assert "hello from two" not in page
 
 
-async def test_a_thread_of_another_workspace_cannot_be_tagged(
-    client: Client, services: Services, db: Database, workspace_id: int
-) -> None:
-    session, base = client
-    await _ana(client, services, db, workspace_id)
-    page = await _page(session, f"{base}/inbox?view=all")
+async def test_a_thread_of_another_workspace_cannot_be_tagged(site: Site) -> None:
+    session, base = site.session, site.base
+    await _ana(site)
+    page = await page_text(session, f"{base}/inbox?view=all")
     async with session.post(
         f"{base}/threads/999999/tags", data={"csrf": csrf_of(page), "add": "x"}
     ) as r:
@@ -390,13 +377,11 @@ async def test_a_thread_of_another_workspace_cannot_be_tagged(
 # -- the rail's counts -----------------------------------------------------------------------
 
 
-async def test_the_rail_shows_every_views_count_and_serves_them_fresh(
-    client: Client, services: Services, db: Database, workspace_id: int
-) -> None:
-    session, base = client
-    ana = await _ana(client, services, db, workspace_id)
-    await services.set_status(workspace_id, ana, AgentStatus.BUSY)
-    await _threads(services, workspace_id, "one", "two")
+async def test_the_rail_shows_every_views_count_and_serves_them_fresh(site: Site) -> None:
+    session, base = site.session, site.base
+    ana = await _ana(site)
+    await site.services.set_status(site.workspace_id, ana, AgentStatus.BUSY)
+    await _threads(site.services, site.workspace_id, "one", "two")
 
     async with session.get(f"{base}/inbox/counts") as r:
         assert r.status == 200
@@ -405,7 +390,7 @@ async def test_the_rail_shows_every_views_count_and_serves_them_fresh(
     assert counts["mine"] == 0
     assert counts["unassigned"] == 2
     assert counts["all"] == 2
-    page = await _page(session, f"{base}/inbox?view=mine")
+    page = await page_text(session, f"{base}/inbox?view=mine")
     assert '<span class="count" data-count="unassigned">2</span>' in page
 
     async with (

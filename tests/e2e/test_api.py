@@ -5,9 +5,8 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from inbox.domain.ingestion import IngestBatch
 from inbox.domain.people import Role
-from inbox.usecases.services import Services
+from tests.e2e.site import Site
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
@@ -37,32 +36,21 @@ async def test_threads_need_a_token(client: tuple[aiohttp.ClientSession, str]) -
         assert response.status == 401
 
 
-async def test_a_community_token_cannot_list_every_thread(
-    client: tuple[aiohttp.ClientSession, str], services: Services, workspace_id: int
-) -> None:
-    session, base = client
-    token = await services.tokens.issue(workspace_id, "helper", Role.COMMUNITY)
-    headers = {"Authorization": f"Bearer {token}"}
+async def test_a_community_token_cannot_list_every_thread(site: Site) -> None:
+    session, base = site.session, site.base
+    headers = await site.bearer("helper", Role.COMMUNITY)
     async with session.get(f"{base}/api/v1/threads", headers=headers) as response:
         assert response.status == 403
 
 
-async def test_an_agent_lists_the_threads_of_their_workspace_newest_first(
-    client: tuple[aiohttp.ClientSession, str], services: Services, workspace_id: int
-) -> None:
-    session, base = client
-    await services.ingest(
-        workspace_id,
-        IngestBatch(
-            [
-                mention("1", conversation="1", text="<script>alert(1)</script> my box is down"),
-                mention("2", conversation="2", minute=1),
-                mention("3", conversation="3", minute=2),
-            ]
-        ),
+async def test_an_agent_lists_the_threads_of_their_workspace_newest_first(site: Site) -> None:
+    session, base = site.session, site.base
+    await site.ingest(
+        mention("1", conversation="1", text="<script>alert(1)</script> my box is down"),
+        mention("2", conversation="2", minute=1),
+        mention("3", conversation="3", minute=2),
     )
-    token = await services.tokens.issue(workspace_id, "agent", Role.AGENT)
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = await site.bearer("agent", Role.AGENT)
     async with session.get(f"{base}/api/v1/threads?limit=2", headers=headers) as response:
         assert response.status == 200
         assert response.content_type == "application/json"
@@ -76,12 +64,9 @@ async def test_an_agent_lists_the_threads_of_their_workspace_newest_first(
     assert rest["next_before"] is None
 
 
-async def test_a_bad_filter_is_named_in_the_error(
-    client: tuple[aiohttp.ClientSession, str], services: Services, workspace_id: int
-) -> None:
-    session, base = client
-    token = await services.tokens.issue(workspace_id, "agent", Role.AGENT)
-    headers = {"Authorization": f"Bearer {token}"}
+async def test_a_bad_filter_is_named_in_the_error(site: Site) -> None:
+    session, base = site.session, site.base
+    headers = await site.bearer("agent", Role.AGENT)
     async with session.get(f"{base}/api/v1/threads?status=closed", headers=headers) as response:
         assert response.status == 400
         assert (await response.json())["error"]["message"].startswith("status:")
@@ -90,16 +75,14 @@ async def test_a_bad_filter_is_named_in_the_error(
         assert "limit" in (await response.json())["error"]["message"]
 
 
-async def test_the_openapi_document_describes_every_api_route(
-    client: tuple[aiohttp.ClientSession, str], services: Services
-) -> None:
+async def test_the_openapi_document_describes_every_api_route(site: Site) -> None:
     from web.app import create_app
 
-    session, base = client
+    session, base = site.session, site.base
     async with session.get(f"{base}/api/v1/openapi.json") as answer:
         document = await answer.json()
     assert document["openapi"].startswith("3.")
-    app = create_app(services)
+    app = create_app(site.services)
     routes = {
         (route.resource.canonical, route.method.lower())
         for route in app.router.routes()  # the sub-applications' routes too, with their prefix

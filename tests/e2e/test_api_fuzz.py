@@ -13,11 +13,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 
-from inbox.domain.ingestion import IngestBatch
 from inbox.domain.people import Role
-from inbox.store.database import Database
-from inbox.usecases.services import Services
-from tests.e2e.test_pages import agent
+from tests.e2e.site import Site
 from tests.factories import mention
 from web import openapi
 
@@ -52,18 +49,13 @@ def _operations() -> list[Any]:
     return [result.ok() for result in results]
 
 
-async def test_generated_requests_never_get_a_server_error(
-    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
-) -> None:
-    session, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
-    await services.ingest(
-        workspace_id,
-        IngestBatch([mention(str(n), author=f"u{n}", conversation=f"c{n}") for n in range(1, 6)]),
-    )
+async def test_generated_requests_never_get_a_server_error(site: Site) -> None:
+    session, base = site.session, site.base
+    await site.hire("ana@example.com")
+    await site.ingest(*(mention(str(n), author=f"u{n}", conversation=f"c{n}") for n in range(1, 6)))
     tokens = {
-        role.value: await services.tokens.issue(
-            workspace_id, f"fuzz-{role.value}", role, "ana@example.com"
+        role.value: await site.services.tokens.issue(
+            site.workspace_id, f"fuzz-{role.value}", role, "ana@example.com"
         )
         for role in Role
     }

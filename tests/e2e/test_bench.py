@@ -3,30 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
+from tests.e2e.benchmarks import last_figures, run_bench
 from tests.shared_data import PROJECT_ROOT, require_shared_data
 
 pytestmark = pytest.mark.integration
-
-
-def run_bench(script: str, *args: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, str(PROJECT_ROOT / "bench" / script), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return result
-
-
-def last_figures(output: str) -> list[str]:
-    return [line.split(":")[0] for line in output.strip().splitlines()[-3:]]
 
 
 def test_the_ingest_benchmark_prints_its_three_figures_last(database_dsn: str) -> None:
@@ -64,7 +47,7 @@ def test_the_sla_benchmark_prints_its_figures_last(database_dsn: str) -> None:
         *("--deadlines", "200", "--naive", "20", "--clocks", "1000", "3000", "--punctual", "3"),
         *("--database-url", database_dsn),
     )
-    names = [line.split(":")[0] for line in result.stdout.strip().splitlines()[-10:]]
+    names = last_figures(result.stdout, 10)
     assert names == [
         "deadlines_per_s",
         "naive_deadlines_per_s",
@@ -122,7 +105,7 @@ def test_the_routing_benchmark_prints_its_figures_last(database_dsn: str) -> Non
         *("--threads", "200", "--claimers", "2", "--decision-batches", "1"),
         *("--database-url", database_dsn),
     )
-    names = [line.split(":")[0] for line in result.stdout.strip().splitlines()[-8:]]
+    names = last_figures(result.stdout, 8)
     assert names == [
         "routing_decisions_per_s",
         "claims_per_s_single",
@@ -142,7 +125,7 @@ def test_the_web_benchmark_prints_its_figures_last(database_dsn: str) -> None:
         *("--database-url", database_dsn),
     )
     weighed = ("inbox", "thread", "search", "me", "dashboard", "incidents", "login")
-    names = [line.split(":")[0] for line in result.stdout.strip().splitlines()[-27:]]
+    names = last_figures(result.stdout, 27)
     assert names == [
         "inbox_list_p50_ms",
         "inbox_list_p99_ms",
@@ -167,7 +150,7 @@ def test_the_live_benchmark_prints_its_figures_last(database_dsn: str) -> None:
         *("--clients", "6", "--agents", "3", "--threads", "300", "--rate", "20"),
         *("--batch", "5", "--seconds", "2", "--database-url", database_dsn),
     )
-    names = [line.split(":")[0] for line in result.stdout.strip().splitlines()[-16:]]
+    names = last_figures(result.stdout, 16)
     assert names == [
         "page_quiet_p50_ms",
         "page_p50_ms",

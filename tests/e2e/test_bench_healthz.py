@@ -3,30 +3,19 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
-from tests.shared_data import PROJECT_ROOT
+from tests.e2e.benchmarks import run_bench
 
 pytestmark = pytest.mark.integration
 
 
 def test_the_healthz_benchmark_prints_its_figures_last(database_dsn: str) -> None:
-    result = subprocess.run(  # noqa: S603
-        [
-            sys.executable,
-            str(PROJECT_ROOT / "bench" / "healthz.py"),
-            *("--senders", "1", "--deliveries", "1", "--logins", "4", "--rest-seconds", "0.3"),
-            *("--database-url", database_dsn),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    result = run_bench(
+        "healthz.py",
+        *("--senders", "1", "--deliveries", "1", "--logins", "4", "--rest-seconds", "0.3"),
+        *("--database-url", database_dsn),
     )
-    assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     assert "1 deliveries of 50 x 20000 characters" in lines[0]
     assert "(1 x 200)" in lines[0]

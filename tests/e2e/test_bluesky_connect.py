@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
-
 import pytest
 
 from connectors.bluesky.fake import FakeBluesky, FakeBlueskyServer
 from inbox.store.database import Database
 from inbox.store.secret_box import SecretBox
+from tests.e2e.worker_process import inbox_command, worker_env
 from tests.factories import allowed_hosts
 
 pytestmark = pytest.mark.integration
@@ -19,29 +16,17 @@ BRAND = "acme.bsky.social"
 PASSWORD = "abcd-efgh-ijkl-mnop"
 
 
-async def inbox(
-    database_dsn: str, *args: str, stdin: str, allowed: str = ""
+async def connect(
+    database_dsn: str, handle: str, service: str, *more: str, password: str, allowed: str = ""
 ) -> tuple[int, str, str]:
-    """`inbox ARGS`; `allowed` is INBOX_ALLOWED_INTERNAL_HOSTS (the fake service's address)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INBOX_")}
-    env.update(
-        DATABASE_URL=database_dsn,
-        INBOX_SECRET_KEY=SecretBox.new_key(),
-        INBOX_ALLOWED_INTERNAL_HOSTS=allowed,
+    """`inbox connect bluesky --handle HANDLE --service SERVICE MORE...`, the app password on
+    standard input; `allowed` is INBOX_ALLOWED_INTERNAL_HOSTS (the fake service's address)."""
+    env = worker_env(database_dsn, SecretBox.new_key(), INBOX_ALLOWED_INTERNAL_HOSTS=allowed)
+    return await inbox_command(
+        env,
+        *("connect", "bluesky", "--handle", handle, "--service", service, *more),
+        stdin=f"{password}\n".encode(),
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "inbox.cli",
-        *args,
-        env=env,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await process.communicate(stdin.encode())
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
 
 
 def world() -> FakeBluesky:
@@ -55,17 +40,13 @@ async def test_an_account_is_stored_under_its_did_with_its_password_sealed(
 ) -> None:
     fake = world()
     async with FakeBlueskyServer(fake) as server:
-        code, out, err = await inbox(
+        code, out, err = await connect(
             database_dsn,
-            "connect",
-            "bluesky",
-            "--handle",
             f"@{BRAND.upper()}",
-            "--service",
             server.url,
             "--poll-seconds",
             "10",
-            stdin=PASSWORD + "\n",
+            password=PASSWORD,
             allowed=allowed_hosts(server.url),
         )
     assert code == 0, err
@@ -91,15 +72,11 @@ async def test_a_refused_password_is_reported_and_nothing_is_stored(
     db: Database, database_dsn: str
 ) -> None:
     async with FakeBlueskyServer(world()) as server:
-        code, _, err = await inbox(
+        code, _, err = await connect(
             database_dsn,
-            "connect",
-            "bluesky",
-            "--handle",
             BRAND,
-            "--service",
             server.url,
-            stdin="wxyz-wxyz-wxyz-wxyz\n",
+            password="wxyz-wxyz-wxyz-wxyz",
             allowed=allowed_hosts(server.url),
         )
     assert code == 2
@@ -111,16 +88,7 @@ async def test_a_refused_password_is_reported_and_nothing_is_stored(
 async def test_a_service_in_clear_beyond_this_machine_is_refused_before_any_call(
     database_dsn: str,
 ) -> None:
-    code, _, err = await inbox(
-        database_dsn,
-        "connect",
-        "bluesky",
-        "--handle",
-        BRAND,
-        "--service",
-        "http://pds.example.com",
-        stdin=PASSWORD + "\n",
-    )
+    code, _, err = await connect(database_dsn, BRAND, "http://pds.example.com", password=PASSWORD)
     assert code == 2
     assert "only https is accepted" in err
 
@@ -130,16 +98,7 @@ async def test_a_service_on_this_machine_not_named_in_the_allow_setting_is_never
 ) -> None:
     fake = world()
     async with FakeBlueskyServer(fake) as server:
-        code, _, err = await inbox(
-            database_dsn,
-            "connect",
-            "bluesky",
-            "--handle",
-            BRAND,
-            "--service",
-            server.url,
-            stdin=PASSWORD + "\n",
-        )
+        code, _, err = await connect(database_dsn, BRAND, server.url, password=PASSWORD)
     assert code == 2
     assert "Bluesky service: points to a loopback address (127.0.0.1)" in err
     assert "INBOX_ALLOWED_INTERNAL_HOSTS" in err

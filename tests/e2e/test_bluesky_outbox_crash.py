@@ -19,14 +19,15 @@ from inbox.store.database import Database
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.secret_box import SecretBox
 from tests.e2e.worker_process import (
-    eventually,
-    outbound_mentions,
+    reconciled_by_a_second_worker,
     run_inbox,
     running_worker,
-    until_sent,
+    sent_once,
+    until_posted,
     worker_env,
 )
 from tests.factories import allowed_hosts
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -78,26 +79,14 @@ async def test_a_worker_killed_between_post_and_update_never_posts_twice(
             item = await store.enqueue(
                 workspace_id, thread_id, OutboxKind.REPLY, "r1", "Sorry, we are on it"
             )
-
-            async def posted() -> bool:
-                return len(fake.posted) == 1
-
-            await eventually(posted, "the worker to post the reply")
+            await until_posted(fake.posted)
         fake.hold_answer(CREATE_RECORD, 0)
-        claimed = await store.get(workspace_id, item.id)
-        assert claimed is not None
-        assert claimed.status.value == "sending"
-
-        async with running_worker(env):
-            await until_sent(store, workspace_id, item.id, "the second worker to reconcile it")
+        await reconciled_by_a_second_worker(env, store, workspace_id, item.id)
 
     (reply,) = fake.posted
     assert fake.requests[CREATE_RECORD] == 1  # the second worker looked, it did not post
     assert reply.record["reply"]["parent"]["uri"] == complaint
-    done = await store.get(workspace_id, item.id)
-    assert done is not None
-    assert done.sent_external_id == reply.uri
-    assert await outbound_mentions(db, workspace_id, thread_id) == 1
+    assert await sent_once(db, workspace_id, thread_id, item.id) == reply.uri
 
 
 async def _thread(db: Database, thread_key: str) -> tuple[int, int]:

@@ -11,17 +11,15 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import aiohttp
 import pytest
 
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Direction
 from inbox.domain.network import Network
 from inbox.domain.people import Role
-from inbox.store.database import Database
 from inbox.store.workspaces import PgWorkspaceStore
-from inbox.usecases.services import Services
-from tests.e2e.browsing import logged_in, person, recent, screenshot
+from tests.e2e.browsing import logged_in, recent, screenshot
+from tests.e2e.site import Site
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
@@ -45,27 +43,18 @@ XSS_CORPUS = (
 
 
 async def test_an_agent_sees_a_mention_arrive_live_opens_it_and_replies(
-    browser: Any,
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
+    site: Site, browser: Any
 ) -> None:
-    _, base = client
-    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
-    await services.ingest(
-        workspace_id,
-        IngestBatch(
-            [recent(mention("1", conversation="c1", text="@acme where is my parcel?"), 12)]
-        ),
-    )
+    base = site.base
+    await site.hire("ana@example.com")
+    await site.ingest(recent(mention("1", conversation="c1", text="@acme where is my parcel?"), 12))
     page = await logged_in(browser, base, "ana@example.com")
     await page.goto(f"{base}/inbox?view=all")
     await page.wait_for_selector("text=where is my parcel")
     arrival = recent(
         mention("2", author="u2", conversation="c2", text="@acme my fibre is down, live test"), 1
     )
-    await services.ingest(workspace_id, IngestBatch([arrival]))
+    await site.ingest(arrival)
     # No reload: the row comes by the event stream.
     await page.wait_for_selector("text=my fibre is down, live test", timeout=20_000)
     await screenshot(page, "inbox")
@@ -76,27 +65,23 @@ async def test_an_agent_sees_a_mention_arrive_live_opens_it_and_replies(
     await page.click("form[action$='/reply'] button[type=submit]")
     await page.wait_for_selector("text=Reply queued")
     await screenshot(page, "thread")
-    async with db.connection() as conn:
+    async with site.db.connection() as conn:
         body = await conn.fetchval(
-            "SELECT body FROM outbox_item WHERE workspace_id = $1", workspace_id
+            "SELECT body FROM outbox_item WHERE workspace_id = $1", site.workspace_id
         )
     assert body == "So sorry, an engineer is on it."
 
 
 async def test_a_new_row_comes_in_live_and_the_focus_stays_on_the_agents_row(
-    browser: Any,
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
+    site: Site, browser: Any
 ) -> None:
-    _, base = client
-    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    base = site.base
+    await site.hire("ana@example.com")
     earlier = [
         recent(mention(str(n), author=f"u{n}", conversation=f"c{n}", text=f"@acme issue {n}"), 30)
         for n in (1, 2, 3)
     ]
-    await services.ingest(workspace_id, IngestBatch(earlier))
+    await site.services.ingest(site.workspace_id, IngestBatch(earlier))
     page = await logged_in(browser, base, "ana@example.com")
     await page.goto(f"{base}/inbox?view=all")
     await page.wait_for_selector("text=issue 3")
@@ -107,7 +92,7 @@ async def test_a_new_row_comes_in_live_and_the_focus_stays_on_the_agents_row(
     assert chosen is not None
 
     arrival = recent(mention("4", author="u4", conversation="c4", text="@acme fibre cut, live"), 1)
-    await services.ingest(workspace_id, IngestBatch([arrival]))
+    await site.ingest(arrival)
     # No reload: the row comes by the event stream, and the focus stays where it was.
     await page.wait_for_selector("text=fibre cut, live", timeout=20_000)
     assert await page.evaluate(focused_row) == chosen
@@ -117,16 +102,12 @@ async def test_a_new_row_comes_in_live_and_the_focus_stays_on_the_agents_row(
 
 
 async def test_a_stream_refused_once_is_opened_again_and_rows_still_come_live(
-    browser: Any,
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
+    site: Site, browser: Any
 ) -> None:
     # An answer other than 200 (the database down, a restart) ends an EventSource for good:
     # the page must open its stream again by itself.
-    _, base = client
-    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    base = site.base
+    await site.hire("ana@example.com")
     page = await logged_in(browser, base, "ana@example.com")
     streams: list[str] = []
 
@@ -146,27 +127,23 @@ async def test_a_stream_refused_once_is_opened_again_and_rows_still_come_live(
         await asyncio.sleep(0.05)
 
     arrival = recent(mention("1", author="u1", conversation="c1", text="@acme back online"), 1)
-    await services.ingest(workspace_id, IngestBatch([arrival]))
+    await site.ingest(arrival)
     await page.wait_for_selector("text=back online", timeout=20_000)
 
 
 async def test_rows_come_and_go_with_their_changes_and_the_page_fetches_nothing(
-    browser: Any,
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
+    site: Site, browser: Any
 ) -> None:
-    _, base = client
-    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    base = site.base
+    await site.hire("ana@example.com")
     answered = [
         recent(mention("1", conversation="c1", text="@acme thanks, all good now"), 30),
         recent(mention("r1", author="brand", conversation="c1", direction=Direction.OUTBOUND), 20),
     ]
-    await services.ingest(workspace_id, IngestBatch(answered))
-    async with db.connection() as conn:
+    await site.services.ingest(site.workspace_id, IngestBatch(answered))
+    async with site.db.connection() as conn:
         thread_id = await conn.fetchval(
-            "SELECT id FROM thread WHERE workspace_id = $1", workspace_id
+            "SELECT id FROM thread WHERE workspace_id = $1", site.workspace_id
         )
     page = await logged_in(browser, base, "ana@example.com")
     await page.goto(f"{base}/inbox?view=all")
@@ -175,23 +152,17 @@ async def test_rows_come_and_go_with_their_changes_and_the_page_fetches_nothing(
     page.on("request", lambda request: fetched.append(request.url))
 
     arrival = recent(mention("2", author="u2", conversation="c2", text="@acme sent live"), 1)
-    await services.ingest(workspace_id, IngestBatch([arrival]))
+    await site.ingest(arrival)
     await page.wait_for_selector("text=sent live", timeout=20_000)
-    await services.close_without_reply(workspace_id, thread_id, "resolved", "agent:test")
+    await site.services.close_without_reply(site.workspace_id, thread_id, "resolved", "agent:test")
     await page.wait_for_selector("text=all good now", state="detached", timeout=20_000)
     assert await page.inner_text("#thread-count") == "1"
     assert [url for url in fetched if "/inbox" in url] == []
 
 
-async def test_a_lead_reads_the_sla_figures(
-    browser: Any,
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
-) -> None:
-    _, base = client
-    await person(services, db, workspace_id, "lea@example.com", Role.LEAD)
+async def test_a_lead_reads_the_sla_figures(site: Site, browser: Any) -> None:
+    base = site.base
+    await site.hire("lea@example.com", Role.LEAD)
     # Six customers over the last hours; the brand answered four of them, two late.
     waits = {1: 20, 2: 45, 3: 90, 4: 150, 5: None, 6: None}
     messages = []
@@ -203,8 +174,8 @@ async def test_a_lead_reads_the_sla_figures(
                 f"r{n}", author="brand", conversation=f"c{n}", direction=Direction.OUTBOUND
             )
             messages.append(recent(answer, asked - waited))
-    await PgWorkspaceStore(db).add_account(workspace_id, Network.X, "brand", "acme")
-    await services.ingest(workspace_id, IngestBatch(messages))
+    await PgWorkspaceStore(site.db).add_account(site.workspace_id, Network.X, "brand", "acme")
+    await site.services.ingest(site.workspace_id, IngestBatch(messages))
     page = await logged_in(browser, base, "lea@example.com")
     await page.goto(f"{base}/dashboard")
     text = await page.inner_text("main")
@@ -213,20 +184,14 @@ async def test_a_lead_reads_the_sla_figures(
     await screenshot(page, "dashboard")
 
 
-async def test_no_payload_of_the_xss_corpus_runs_on_any_page(
-    browser: Any,
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
-) -> None:
-    _, base = client
-    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
+async def test_no_payload_of_the_xss_corpus_runs_on_any_page(site: Site, browser: Any) -> None:
+    base = site.base
+    await site.hire("ana@example.com")
     messages = [
         mention(str(n), author=f"u{n}", conversation=f"x{n}", text=payload)
         for n, payload in enumerate(XSS_CORPUS)
     ]
-    await services.ingest(workspace_id, IngestBatch(messages))
+    await site.services.ingest(site.workspace_id, IngestBatch(messages))
     page = await logged_in(browser, base, "ana@example.com")
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: dialogs.append(dialog.message))
@@ -245,21 +210,17 @@ async def test_no_payload_of_the_xss_corpus_runs_on_any_page(
 
 
 async def test_a_canned_response_fills_the_reply_box_and_the_count_follows(
-    browser: Any,
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
+    site: Site, browser: Any
 ) -> None:
-    _, base = client
-    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
-    await services.canned.replace(
-        workspace_id, [{"name": "sorry", "body": "Sorry {customer}, we are looking into it."}]
+    base = site.base
+    await site.hire("ana@example.com")
+    await site.services.canned.replace(
+        site.workspace_id, [{"name": "sorry", "body": "Sorry {customer}, we are looking into it."}]
     )
-    await services.ingest(workspace_id, IngestBatch([mention("1", conversation="c1")]))
-    async with db.connection() as conn:
+    await site.ingest(mention("1", conversation="c1"))
+    async with site.db.connection() as conn:
         thread_id = await conn.fetchval(
-            "SELECT id FROM thread WHERE workspace_id = $1", workspace_id
+            "SELECT id FROM thread WHERE workspace_id = $1", site.workspace_id
         )
     page = await logged_in(browser, base, "ana@example.com")
     await page.goto(f"{base}/threads/{thread_id}")
@@ -271,18 +232,14 @@ async def test_a_canned_response_fills_the_reply_box_and_the_count_follows(
 
 
 async def test_an_admin_fills_a_calendar_with_public_holidays_from_the_admin_menu(
-    browser: Any,
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
+    site: Site, browser: Any
 ) -> None:
-    _, base = client
-    await person(services, db, workspace_id, "ada@example.com", Role.ADMIN)
+    base = site.base
+    await site.hire("ada@example.com", Role.ADMIN)
     weekdays = ("mon", "tue", "wed", "thu", "fri")
     office = {"tz": "Europe/Paris", "weekly": {day: [["09:00", "18:00"]] for day in weekdays}}
-    await services.sla_settings(
-        workspace_id,
+    await site.services.sla_settings(
+        site.workspace_id,
         {"office": office},
         {"policies": {"office": {"name": "office", "calendar": "office"}}, "default": "office"},
     )
@@ -299,15 +256,11 @@ async def test_an_admin_fills_a_calendar_with_public_holidays_from_the_admin_men
 
 
 async def test_question_mark_opens_the_shortcuts_overlay_which_holds_the_focus_until_escape(
-    browser: Any,
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
+    site: Site, browser: Any
 ) -> None:
-    _, base = client
-    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
-    await services.ingest(workspace_id, IngestBatch([mention("1", conversation="c1")]))
+    base = site.base
+    await site.hire("ana@example.com")
+    await site.ingest(mention("1", conversation="c1"))
     page = await logged_in(browser, base, "ana@example.com")
     await page.goto(f"{base}/inbox?view=all")
     overlay = page.locator("dialog#shortcuts")
@@ -330,22 +283,18 @@ async def test_question_mark_opens_the_shortcuts_overlay_which_holds_the_focus_u
 
 
 async def test_a_row_sent_live_shows_its_times_in_the_readers_zone(
-    browser: Any,
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
+    site: Site, browser: Any
 ) -> None:
-    _, base = client
-    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
-    async with db.connection() as conn:
+    base = site.base
+    await site.hire("ana@example.com")
+    async with site.db.connection() as conn:
         await conn.execute(
-            "UPDATE agent SET time_zone = 'Asia/Tokyo' WHERE workspace_id = $1", workspace_id
+            "UPDATE agent SET time_zone = 'Asia/Tokyo' WHERE workspace_id = $1", site.workspace_id
         )
     page = await logged_in(browser, base, "ana@example.com")
     await page.goto(f"{base}/inbox?view=all")
     arrival = recent(mention("1", author="u1", conversation="c1", text="@acme zone test"), 1)
-    await services.ingest(workspace_id, IngestBatch([arrival]))
+    await site.ingest(arrival)
     # Rendered once for every open page, without a zone; the page gives its times one.
     await page.wait_for_selector("text=zone test", timeout=20_000)
     title = await page.get_attribute("#rows time.sla-left", "title")

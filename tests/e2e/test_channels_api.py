@@ -4,40 +4,31 @@ from __future__ import annotations
 
 import json
 
-import aiohttp
 import pytest
 from pydantic import SecretStr
 
 from connectors.x.budget import ReadBudget, Stream
 from inbox.domain.people import Role
 from inbox.store.credentials import PgCredentialStore
-from inbox.store.database import Database
 from inbox.store.secret_box import SecretBox
-from inbox.usecases.services import Services
+from tests.e2e.site import Site
 from tests.x_world import BRAND, BRAND_ID, CREDENTIALS, CUSTOMERS, connected, runner_for
 
 pytestmark = pytest.mark.integration
 
 
-async def test_leads_see_channel_health_and_budget_and_ops_scrape_metrics(
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
-) -> None:
-    session, base = client
-    async with connected(db, workspace_id) as x:
-        await PgCredentialStore(db, SecretBox(SecretStr(SecretBox.new_key()))).replace(
-            workspace_id, x.account.account_id, CREDENTIALS.as_mapping()
+async def test_leads_see_channel_health_and_budget_and_ops_scrape_metrics(site: Site) -> None:
+    session, base = site.session, site.base
+    async with connected(site.db, site.workspace_id) as x:
+        await PgCredentialStore(site.db, SecretBox(SecretStr(SecretBox.new_key()))).replace(
+            site.workspace_id, x.account.account_id, CREDENTIALS.as_mapping()
         )
         x.fake.steady(list(CUSTOMERS), BRAND_ID, 25)
-        runner = runner_for(x, db, ReadBudget(reads_per_month=10_000))
+        runner = runner_for(x, site.db, ReadBudget(reads_per_month=10_000))
         await runner.tick(Stream.MENTIONS)
 
-    lead = await services.tokens.issue(workspace_id, "lead", Role.LEAD)
-    async with session.get(
-        f"{base}/api/v1/channels", headers={"Authorization": f"Bearer {lead}"}
-    ) as response:
+    lead = await site.bearer("lead", Role.LEAD)
+    async with session.get(f"{base}/api/v1/channels", headers=lead) as response:
         assert response.status == 200
         body = await response.text()
     assert "test-bearer" not in body
@@ -49,16 +40,12 @@ async def test_leads_see_channel_health_and_budget_and_ops_scrape_metrics(
     assert channel["status"]["health"]["degraded"] is False
     assert channel["status"]["projected_month_end_reads"] >= 25
 
-    agent = await services.tokens.issue(workspace_id, "agent", Role.AGENT)
-    async with session.get(
-        f"{base}/api/v1/channels", headers={"Authorization": f"Bearer {agent}"}
-    ) as response:
+    agent = await site.bearer("agent", Role.AGENT)
+    async with session.get(f"{base}/api/v1/channels", headers=agent) as response:
         assert response.status == 403
 
-    ops = await services.tokens.issue(workspace_id, "ops", Role.OPS)
-    async with session.get(
-        f"{base}/metrics", headers={"Authorization": f"Bearer {ops}"}
-    ) as response:
+    ops = await site.bearer("ops", Role.OPS)
+    async with session.get(f"{base}/metrics", headers=ops) as response:
         assert response.status == 200
         text = await response.text()
     assert f'inbox_channel_reads_this_month{{network="x",account="{BRAND}"}} 25' in text

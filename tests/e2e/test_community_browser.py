@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import aiohttp
 import pytest
 
-from inbox.domain.ingestion import IngestBatch
 from inbox.domain.people import Role
-from inbox.store.database import Database
-from inbox.usecases.services import Services
 from tests.e2e.browsing import DESKTOP, WIDTHS, fit_and_accessible, logged_in, recent, screenshot
+from tests.e2e.site import Site
 from tests.e2e.test_community_portal import AGENT, MEMBER, person
 from tests.factories import mention
 
@@ -33,22 +30,16 @@ async def looked_at(page: Any, name: str) -> None:
 
 
 async def test_a_member_answers_in_the_browser_and_an_agent_approves_it(
-    browser: Any,
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
+    site: Site, browser: Any
 ) -> None:
-    _, base = client
-    await services.routing_settings.save(
-        workspace_id, {"community": {"enabled": True, "topics": ["app"]}}, {}, {"rules": []}
+    base = site.base
+    await site.services.routing_settings.save(
+        site.workspace_id, {"community": {"enabled": True, "topics": ["app"]}}, {}, {"rules": []}
     )
-    await person(services, db, workspace_id, MEMBER, Role.COMMUNITY)
-    await person(services, db, workspace_id, AGENT, Role.AGENT)
+    await person(site.services, site.db, site.workspace_id, MEMBER, Role.COMMUNITY)
+    await person(site.services, site.db, site.workspace_id, AGENT, Role.AGENT)
     question = "@acme how do I update the app on my phone? Is there a setting for it?"
-    await services.ingest(
-        workspace_id, IngestBatch([recent(mention("1", conversation="q", text=question), 25)])
-    )
+    await site.ingest(recent(mention("1", conversation="q", text=question), 25))
     member = await logged_in(browser, base, MEMBER, "/community")
     await member.wait_for_selector("text=Is there a setting for it")
     await looked_at(member, "community")
@@ -91,8 +82,8 @@ async def test_a_member_answers_in_the_browser_and_an_agent_approves_it(
     await member.wait_for_selector("text=Thank you")
     assert await member.locator("text=Sent for review").count() == 0  # reviewed since
     await looked_at(member, "community-approved")
-    async with db.connection() as conn:
+    async with site.db.connection() as conn:
         posted = await conn.fetchval(
-            "SELECT body FROM outbox_item WHERE workspace_id = $1", workspace_id
+            "SELECT body FROM outbox_item WHERE workspace_id = $1", site.workspace_id
         )
     assert posted == "Store > search the app > Update."

@@ -5,8 +5,6 @@ staff's review, and everything else of the inbox closed to members."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import aiohttp
 import pytest
@@ -18,12 +16,13 @@ from inbox.store.database import Database
 from inbox.store.people import PgPeopleStore
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.services import Services
+from tests.e2e.browsing import PASSWORD
+from tests.e2e.site import csrf_of, session_of, thread_of
 from tests.factories import mention
 from web.app import create_app
 
 pytestmark = pytest.mark.integration
 
-PASSWORD = "correct horse battery"
 MEMBER = "max@example.com"
 AGENT = "ana@example.com"
 QUESTION = "@acme how do I update the app on my phone?"
@@ -42,26 +41,10 @@ async def person(
     return agent_id
 
 
-@asynccontextmanager
-async def browser_of(base: str, email: str) -> AsyncIterator[aiohttp.ClientSession]:
-    """A browser of its own (its own cookies), logged in through the form."""
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
-        form = {"email": email, "password": PASSWORD}
-        async with browser.post(f"{base}/login", data=form, allow_redirects=False) as answer:
-            assert answer.status == 303, await answer.text()
-        yield browser
-
-
 async def html(browser: aiohttp.ClientSession, url: str, status: int = 200) -> str:
     async with browser.get(url) as answer:
         assert answer.status == status, (url, answer.status)
         return await answer.text()
-
-
-def csrf_of(page: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert found is not None
-    return found.group(1)
 
 
 def main_of(page: str) -> str:
@@ -74,17 +57,6 @@ async def post(
     """Status, where it sends to, and the page it answered."""
     async with browser.post(url, data=form, allow_redirects=False) as answer:
         return answer.status, answer.headers.get("Location", ""), await answer.text()
-
-
-async def thread_of(db: Database, workspace_id: int, key: str) -> int:
-    async with db.connection() as conn:
-        return int(
-            await conn.fetchval(
-                "SELECT id FROM thread WHERE workspace_id = $1 AND thread_key = $2",
-                workspace_id,
-                key,
-            )
-        )
 
 
 async def offer(db: Database, workspace_id: int, thread_id: int, member_id: int) -> None:
@@ -154,7 +126,7 @@ async def draft(
 async def review(
     base: str, answer_id: int, decision: str, body: str | None = None, note: str = ""
 ) -> tuple[int, str, str]:
-    async with browser_of(base, AGENT) as agent:
+    async with session_of(base, AGENT) as agent:
         page = await html(agent, f"{base}/community/review")
         form = {"csrf": csrf_of(page), "decision": decision, "note": note}
         if body is not None:
@@ -193,7 +165,7 @@ async def test_a_draft_over_the_networks_limit_is_refused_and_kept_in_its_form(
 ) -> None:
     _, base = client
     long_answer = "Update the app from the store. " * 10  # 310 characters, X takes 280
-    async with browser_of(base, MEMBER) as member:
+    async with session_of(base, MEMBER) as member:
         status, _, page = await draft(member, base, world["question"], long_answer)
     assert status == 400
     assert "Not sent: 309 characters as X counts them; it takes 280. Shorten it by 29." in page
@@ -207,7 +179,7 @@ async def test_a_draft_with_personal_data_is_warned_about_and_sent_only_once_con
 ) -> None:
     _, base = client
     text = "Write to support.desk@acme-mail.com with your phone model."
-    async with browser_of(base, MEMBER) as member:
+    async with session_of(base, MEMBER) as member:
         status, _, page = await draft(member, base, world["question"], text)
         assert status == 200
         assert (
@@ -235,13 +207,13 @@ async def test_an_agent_approves_an_answer_the_outbox_posts_it_once_and_the_memb
     client: Client, db: Database, workspace_id: int, world: dict[str, int]
 ) -> None:
     _, base = client
-    async with browser_of(base, MEMBER) as member:
+    async with session_of(base, MEMBER) as member:
         status, _, _ = await draft(member, base, world["question"], ANSWER)
         assert status == 303
         before = await html(member, f"{base}/community")
     assert re.search(r"<strong>0</strong> <span>answers approved in \w+ \d{4}</span>", before)
     (answer,) = await answers(db, workspace_id)
-    async with browser_of(base, AGENT) as agent:
+    async with session_of(base, AGENT) as agent:
         rail = await html(agent, f"{base}/inbox")
         assert 'href="/community/review"' in rail
         async with agent.get(f"{base}/community/review/count") as counted:
@@ -268,7 +240,7 @@ async def test_an_agent_approves_an_answer_the_outbox_posts_it_once_and_the_memb
         "approved", world["member"], None,
     )  # fmt: skip
     assert approved["outbox_item_id"] == queued[0]["id"]
-    async with browser_of(base, MEMBER) as member:
+    async with session_of(base, MEMBER) as member:
         page = await html(member, f"{base}/community")
         # The page the member was sent to after writing, reloaded: no "Sent for review" now.
         reloaded = await html(member, f"{base}/community?sent={answer['id']}")
@@ -286,7 +258,7 @@ async def test_an_edited_answer_shows_what_was_posted_beside_the_members_words(
     client: Client, db: Database, workspace_id: int, world: dict[str, int]
 ) -> None:
     _, base = client
-    async with browser_of(base, MEMBER) as member:
+    async with session_of(base, MEMBER) as member:
         await draft(member, base, world["question"], ANSWER)
     (answer,) = await answers(db, workspace_id)
     edited = "Go to Settings > About > Update."
@@ -299,7 +271,7 @@ async def test_an_edited_answer_shows_what_was_posted_beside_the_members_words(
             "SELECT body FROM outbox_item WHERE workspace_id = $1", workspace_id
         )
     assert posted == edited
-    async with browser_of(base, MEMBER) as member:
+    async with session_of(base, MEMBER) as member:
         page = main_of(await html(member, f"{base}/community"))
     assert ">Approved with edits<" in page
     assert "You wrote" in page
@@ -313,7 +285,7 @@ async def test_a_rejected_answer_shows_the_note_and_the_question_waits_again(
     client: Client, db: Database, workspace_id: int, world: dict[str, int]
 ) -> None:
     _, base = client
-    async with browser_of(base, MEMBER) as member:
+    async with session_of(base, MEMBER) as member:
         await draft(member, base, world["question"], "Just reinstall it lol")
     (answer,) = await answers(db, workspace_id)
     status, _, page = await review(base, int(answer["id"]), "reject")
@@ -324,7 +296,7 @@ async def test_a_rejected_answer_shows_the_note_and_the_question_waits_again(
     assert (status, location) == (303, "/community/review?notice=reject")
     async with db.connection() as conn:
         assert await conn.fetchval("SELECT count(*) FROM outbox_item") == 0
-    async with browser_of(base, MEMBER) as member:
+    async with session_of(base, MEMBER) as member:
         page = main_of(await html(member, f"{base}/community"))
     assert ">Not posted<" in page
     assert "chip-status-rejected" in page
@@ -365,7 +337,7 @@ async def test_a_member_is_refused_every_other_page_with_the_way_back_to_their_o
     refused = [(m, p) for m, p in routes if (m, p) not in MEMBERS_ROUTES]
     assert ("GET", "/inbox") in refused
     assert ("GET", "/community/review") in refused
-    async with browser_of(base, MEMBER) as member:
+    async with session_of(base, MEMBER) as member:
         token = csrf_of(await html(member, f"{base}/community"))
         for method, path in refused:
             address = re.sub(r"\{([a-z_]+)\}", lambda m: str(ids.get(m.group(1), 1)), path)
@@ -389,7 +361,7 @@ async def test_a_member_sees_neither_another_members_drafts_nor_another_workspac
     )
     zoes_question = await thread_of(db, workspace_id, "z")
     await offer(db, workspace_id, zoes_question, zoe)
-    async with browser_of(base, "zoe@example.com") as zoe_browser:
+    async with session_of(base, "zoe@example.com") as zoe_browser:
         status, _, _ = await draft(zoe_browser, base, zoes_question, "Settings > Display.")
         assert status == 303
     # Another workspace's question, given (as a forged row would) to Max's own id there.
@@ -399,7 +371,7 @@ async def test_a_member_sees_neither_another_members_drafts_nor_another_workspac
     )
     others_question = await thread_of(db, other, "o")
     await offer(db, other, others_question, world["member"])
-    async with browser_of(base, MEMBER) as member:
+    async with session_of(base, MEMBER) as member:
         page = await html(member, f"{base}/community")
         for thread_id in (zoes_question, others_question):
             status, _, _ = await post(

@@ -7,30 +7,25 @@ INBOX_SCREENSHOTS to a folder to save what the pages look like."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import aiohttp
 import pytest
 
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Direction
 from inbox.domain.network import Network
 from inbox.domain.people import Role
-from inbox.domain.web import WebSession
-from inbox.store.database import Database
 from inbox.store.workspaces import PgWorkspaceStore
-from inbox.usecases.services import Services
 from tests.e2e.browsing import (
     DESKTOP,
     WIDTHS,
     fit_and_accessible,
     logged_in,
-    person,
     recent,
     screenshot,
 )
-from tests.e2e.test_dashboard_pages import OUTAGE
+from tests.e2e.site import Site
+from tests.e2e.test_dashboard_pages import OUTAGE, lyon_outage
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
@@ -52,16 +47,12 @@ async def looked_at(page: Any, url: str, name: str) -> None:
 
 
 async def test_a_lead_an_agent_and_ops_read_their_charts_on_a_desk_and_a_phone(
-    browser: Any,
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
+    site: Site, browser: Any
 ) -> None:
-    _, base = client
-    await person(services, db, workspace_id, "lea@example.com", Role.LEAD)
-    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
-    await person(services, db, workspace_id, "omar@example.com", Role.OPS)
+    base = site.base
+    await site.hire("lea@example.com", Role.LEAD)
+    await site.hire("ana@example.com")
+    await site.hire("omar@example.com", Role.OPS)
     # Customers over the last hours, some answered, and an outage in Lyon now.
     messages = []
     for n, waited in {1: 20, 2: 90, 3: None, 4: None}.items():
@@ -77,16 +68,9 @@ async def test_a_lead_an_agent_and_ops_read_their_charts_on_a_desk_and_a_phone(
             )
             messages.append(recent(answer, asked - waited))
     messages += [recent(mention(f"o{n}", author=f"o{n}", text=OUTAGE), 1 + n) for n in range(5)]
-    await PgWorkspaceStore(db).add_account(workspace_id, Network.X, "brand", "acme")
-    await services.ingest(workspace_id, IngestBatch(messages))
-    ops = WebSession(workspace_id, 1, "Omar", frozenset({Role.OPS}), "csrf")
-    incident = await services.incidents.open(
-        ops,
-        title="Fibre down, Lyon",
-        keywords=["fibre"],
-        places=["Lyon"],
-        started_at=datetime.now(UTC) - timedelta(minutes=8),
-    )
+    await PgWorkspaceStore(site.db).add_account(site.workspace_id, Network.X, "brand", "acme")
+    await site.services.ingest(site.workspace_id, IngestBatch(messages))
+    incident = await lyon_outage(site, minutes_ago=8)
 
     lead = await logged_in(browser, base, "lea@example.com", None)
     await looked_at(lead, f"{base}/dashboard", "dashboard")

@@ -11,13 +11,11 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 
-from inbox.domain.ingestion import IngestBatch
+from inbox.domain.incidents import Incident
 from inbox.domain.mention import Mention
 from inbox.domain.people import Role
 from inbox.domain.web import WebSession
-from inbox.store.database import Database
-from inbox.usecases.services import Services
-from tests.e2e.test_pages import agent, csrf_of, signed_in
+from tests.e2e.site import Site, csrf_of, page_text
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
@@ -42,12 +40,6 @@ def figure(html: str, key: str) -> str:
     return found.group(0)
 
 
-async def page(session: aiohttp.ClientSession, url: str) -> str:
-    async with session.get(url) as answer:
-        assert answer.status == 200, url
-        return await answer.text()
-
-
 def assert_a_chart(chart: str) -> None:
     """A chart a reader can read: a title and a description for screen readers, its figures
     as a table; columns on an axis with a legend naming each series (a list of bars names
@@ -62,29 +54,36 @@ def assert_a_chart(chart: str) -> None:
         assert 'class="chart-tick"' in chart
 
 
-async def test_a_lead_reads_the_dashboard_as_charts_in_their_own_zone_with_denominators(
-    client: Client, services: Services, db: Database, workspace_id: int
-) -> None:
-    session, base = client
-    await agent(services, db, workspace_id, "lea@example.com", Role.LEAD)
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
-    await services.ingest(
-        workspace_id,
-        IngestBatch(
-            [
-                ago(mention("1", conversation="c1", author="u1"), 5),
-                ago(mention("2", conversation="c2", author="u2"), 90),
-            ]
-        ),
+async def lyon_outage(site: Site, minutes_ago: int) -> Incident:
+    """The fibre outage in Lyon, opened by hand by ops, started that long ago."""
+    ops = WebSession(site.workspace_id, 1, "Omar", frozenset({Role.OPS}), "csrf")
+    return await site.services.incidents.open(
+        ops,
+        title="Fibre down, Lyon",
+        keywords=["fibre"],
+        places=["Lyon"],
+        started_at=datetime.now(UTC) - timedelta(minutes=minutes_ago),
     )
-    await signed_in(session, base, "lea@example.com")
-    csrf = csrf_of(await page(session, f"{base}/me"))
+
+
+async def test_a_lead_reads_the_dashboard_as_charts_in_their_own_zone_with_denominators(
+    site: Site,
+) -> None:
+    session, base = site.session, site.base
+    await site.hire("lea@example.com", Role.LEAD)
+    await site.hire("ana@example.com")
+    await site.ingest(
+        ago(mention("1", conversation="c1", author="u1"), 5),
+        ago(mention("2", conversation="c2", author="u2"), 90),
+    )
+    await site.sign_in("lea@example.com")
+    csrf = csrf_of(await page_text(session, f"{base}/me"))
     async with session.post(
         f"{base}/me/time-zone", data={"csrf": csrf, "time_zone": "America/New_York"}
     ) as saved:
         assert saved.status == 200
 
-    html = await page(session, f"{base}/dashboard")
+    html = await page_text(session, f"{base}/dashboard")
     text = words(html)
     today = datetime.now(NEW_YORK)
     assert "The last 7 days, in America/New_York" in text
@@ -109,14 +108,12 @@ async def test_a_lead_reads_the_dashboard_as_charts_in_their_own_zone_with_denom
     assert "nats" not in html
 
 
-async def test_an_agent_reads_their_own_clocks_and_queue_as_charts_on_me(
-    client: Client, services: Services, db: Database, workspace_id: int
-) -> None:
-    session, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
-    await services.ingest(workspace_id, IngestBatch([ago(mention("1", conversation="c1"), 20)]))
-    await signed_in(session, base, "ana@example.com")
-    html = await page(session, f"{base}/me")
+async def test_an_agent_reads_their_own_clocks_and_queue_as_charts_on_me(site: Site) -> None:
+    session, base = site.session, site.base
+    await site.hire("ana@example.com")
+    await site.ingest(ago(mention("1", conversation="c1"), 20))
+    await site.sign_in("ana@example.com")
+    html = await page_text(session, f"{base}/me")
     clocks = figure(html, "my-clocks-per-day")
     assert_a_chart(clocks)
     assert "Day by day, on my threads" in clocks
@@ -128,24 +125,17 @@ async def test_an_agent_reads_their_own_clocks_and_queue_as_charts_on_me(
 
 
 async def test_ops_read_an_incident_in_plain_words_with_its_build_up_places_and_threads(
-    client: Client, services: Services, db: Database, workspace_id: int
+    site: Site,
 ) -> None:
-    session, base = client
-    await agent(services, db, workspace_id, "omar@example.com", Role.OPS)
+    session, base = site.session, site.base
+    await site.hire("omar@example.com", Role.OPS)
     # Two complaints an hour before, then the burst: six in the last ten minutes.
     before = [ago(mention(f"b{n}", author=f"early{n}", text=OUTAGE), 60 + n) for n in range(2)]
     burst = [ago(mention(f"n{n}", author=f"late{n}", text=OUTAGE), 1 + n) for n in range(6)]
-    await services.ingest(workspace_id, IngestBatch([*before, *burst]))
-    ops = WebSession(workspace_id, 1, "Omar", frozenset({Role.OPS}), "csrf")
-    incident = await services.incidents.open(
-        ops,
-        title="Fibre down, Lyon",
-        keywords=["fibre"],
-        places=["Lyon"],
-        started_at=datetime.now(UTC) - timedelta(minutes=10),
-    )
-    await signed_in(session, base, "omar@example.com")
-    html = await page(session, f"{base}/incidents/{incident.id}")
+    await site.ingest(*before, *burst)
+    incident = await lyon_outage(site, minutes_ago=10)
+    await site.sign_in("omar@example.com")
+    html = await page_text(session, f"{base}/incidents/{incident.id}")
     text = words(html)
     assert "<h1>Fibre down, Lyon</h1>" in html
     # The sentence over the burst: how many, in how long, against the usual.

@@ -30,15 +30,14 @@ from pydantic import SecretStr
 from connectors.mastodon.fake import FakeMastodon, FakeMastodonServer
 from connectors.webhooks.inbound_generic import signed_headers
 from inbox.domain.errors import DatabaseUnavailableError
-from inbox.domain.network import Network
 from inbox.domain.outbox import OutboxKind
-from inbox.store.credentials import PgCredentialStore
 from inbox.store.database import Database
 from inbox.store.migrate import migrate
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.secret_box import SecretBox
-from inbox.store.workspaces import PgWorkspaceStore
 from tests.controlled_postgres import ControlledPostgres, controlled_postgres
+from tests.e2e.browsing import PASSWORD
+from tests.e2e.worker_process import mastodon_account
 from tests.factories import allowed_hosts
 
 pytestmark = pytest.mark.integration
@@ -46,7 +45,6 @@ pytestmark = pytest.mark.integration
 INBOX = [sys.executable, "-m", "inbox.cli"]
 TOKEN = "brand-token"
 AGENT = "agent@example.com"
-PASSWORD = "correct horse battery"
 # Generous: a part that failed waits up to 30 s before it starts again, on a busy machine.
 DEADLINE_S = 120.0
 _databases = itertools.count(1)
@@ -441,14 +439,8 @@ async def test_inbox_worker_outlives_its_database_then_polls_and_sends_again(
     db = await Database.connect(outage_dsn, size=2)
     try:
         async with FakeMastodonServer(fake) as server:
-            workspaces = PgWorkspaceStore(db)
-            workspace_id = await workspaces.ensure_workspace("default", "default")
-            account_id = await workspaces.configure_account(
-                workspace_id, Network.MASTODON, brand, "acme",
-                {"instance": server.url, "poll_seconds": 1},
-            )  # fmt: skip
-            await PgCredentialStore(db, SecretBox(SecretStr(key))).replace(
-                workspace_id, account_id, {"access_token": SecretStr(TOKEN)}
+            workspace_id, account_id = await mastodon_account(
+                db, key, server.url, brand, TOKEN, poll_seconds=1
             )
             fake.post(customer, "@acme my fibre is down")
             port = free_port()

@@ -9,14 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import aiohttp
 import pytest
 
-from inbox.domain.ingestion import IngestBatch
-from inbox.domain.people import Role
-from inbox.store.database import Database
-from inbox.usecases.services import Services
-from tests.e2e.browsing import logged_in, person, recent, screenshot, serious_violations
+from tests.e2e.browsing import logged_in, recent, screenshot, serious_violations
+from tests.e2e.site import Site
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
@@ -28,18 +24,11 @@ PHONE = {"width": 390, "height": 844}
 TOUCH = 44
 
 
-async def _two_threads(services: Services, db: Database, workspace_id: int) -> None:
-    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
-    await services.ingest(
-        workspace_id,
-        IngestBatch(
-            [
-                recent(mention("1", conversation="c1", text="@acme where is my parcel?"), 20),
-                recent(
-                    mention("2", author="u2", conversation="c2", text="@acme my fibre is down"), 5
-                ),
-            ]
-        ),
+async def _two_threads(site: Site) -> None:
+    await site.hire("ana@example.com")
+    await site.ingest(
+        recent(mention("1", conversation="c1", text="@acme where is my parcel?"), 20),
+        recent(mention("2", author="u2", conversation="c2", text="@acme my fibre is down"), 5),
     )
 
 
@@ -53,37 +42,28 @@ async def _desk(browser: Any, base: str, viewport: dict[str, int]) -> Any:
     return page
 
 
-async def _parcel_opened(
-    browser: Any,
-    base: str,
-    services: Services,
-    db: Database,
-    workspace_id: int,
-    viewport: dict[str, int],
-) -> Any:
-    """The desk with the parcel thread opened from the list by a click."""
-    await _two_threads(services, db, workspace_id)
-    page = await _desk(browser, base, viewport)
+@pytest.fixture(params=[WIDE, PHONE], ids=["1440", "390"])
+async def parcel_opened(
+    request: pytest.FixtureRequest, site: Site, browser: Any
+) -> tuple[Any, dict[str, int]]:
+    """The desk at each size with the parcel thread opened from the list by a click: the
+    page and the size."""
+    viewport: dict[str, int] = request.param
+    await _two_threads(site)
+    page = await _desk(browser, site.base, viewport)
     await page.click("#rows a:has-text('where is my parcel')")
     await page.wait_for_selector("#desk-thread .conversation")
-    return page
+    return page, viewport
 
 
 async def _still_the_same_document(page: Any) -> bool:
     return bool(await page.evaluate("window.__sameDocument === true"))
 
 
-@pytest.mark.parametrize("viewport", [WIDE, PHONE], ids=["1440", "390"])
 async def test_a_thread_opens_beside_the_list_without_leaving_it(
-    browser: Any,
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
-    viewport: dict[str, int],
+    parcel_opened: tuple[Any, dict[str, int]],
 ) -> None:
-    _, base = client
-    page = await _parcel_opened(browser, base, services, db, workspace_id, viewport)
+    page, viewport = parcel_opened
     assert await _still_the_same_document(page)
     assert "thread=" in page.url
     assert "/inbox?view=all" in page.url
@@ -117,14 +97,10 @@ async def test_a_thread_opens_beside_the_list_without_leaving_it(
 
 
 async def test_the_keyboard_alone_opens_a_thread_and_reaches_its_reply_box(
-    browser: Any,
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
+    site: Site, browser: Any
 ) -> None:
-    _, base = client
-    await _two_threads(services, db, workspace_id)
+    base = site.base
+    await _two_threads(site)
     page = await _desk(browser, base, WIDE)
     await page.keyboard.press("j")
     await page.keyboard.press("ArrowDown")
@@ -141,15 +117,9 @@ async def test_the_keyboard_alone_opens_a_thread_and_reaches_its_reply_box(
     await page.close()
 
 
-async def test_on_a_phone_what_a_finger_presses_is_large_enough(
-    browser: Any,
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
-) -> None:
-    _, base = client
-    await _two_threads(services, db, workspace_id)
+async def test_on_a_phone_what_a_finger_presses_is_large_enough(site: Site, browser: Any) -> None:
+    base = site.base
+    await _two_threads(site)
     page = await _desk(browser, base, PHONE)
     await page.click("#rows a:has-text('where is my parcel')")
     await page.wait_for_selector("#desk-thread .conversation")
@@ -167,16 +137,9 @@ async def test_on_a_phone_what_a_finger_presses_is_large_enough(
     await page.close()
 
 
-@pytest.mark.parametrize("viewport", [WIDE, PHONE], ids=["1440", "390"])
 async def test_axe_finds_nothing_serious_on_the_desk_with_a_thread_open(
-    browser: Any,
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
-    viewport: dict[str, int],
+    parcel_opened: tuple[Any, dict[str, int]],
 ) -> None:
-    _, base = client
-    page = await _parcel_opened(browser, base, services, db, workspace_id, viewport)
+    page, _ = parcel_opened
     assert await serious_violations(page) == []
     await page.close()

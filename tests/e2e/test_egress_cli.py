@@ -12,7 +12,8 @@ from pydantic import SecretStr
 from inbox.store.database import Database
 from inbox.store.secret_box import SecretBox
 from tests.e2e.test_cli import INBOX, env_with
-from tests.e2e.worker_process import eventually, running_worker, worker_env
+from tests.e2e.worker_process import running_worker, worker_env
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
 

@@ -7,9 +7,8 @@ import aiohttp
 import pytest
 
 from inbox.domain.people import Role
-from inbox.store.database import Database
-from inbox.usecases.services import Services
-from tests.e2e.test_pages import agent, csrf_of, signed_in
+from tests.e2e.browsing import person
+from tests.e2e.site import Site, csrf_of
 
 pytestmark = pytest.mark.integration
 
@@ -29,11 +28,9 @@ async def test_the_api_answers_an_unknown_route_and_a_wrong_method_in_json(
         assert (await answer.json())["error"]["code"] == "method_not_allowed"
 
 
-async def test_a_malformed_api_parameter_is_named_in_json(
-    client: Client, services: Services, workspace_id: int
-) -> None:
-    session, base = client
-    token = await services.tokens.issue(workspace_id, "lead", Role.LEAD)
+async def test_a_malformed_api_parameter_is_named_in_json(site: Site) -> None:
+    session, base = site.session, site.base
+    token = await site.services.tokens.issue(site.workspace_id, "lead", Role.LEAD)
     headers = {"Authorization": f"Bearer {token}", "Accept": "text/html"}
     async with session.get(f"{base}/api/v1/reports/sla?tz=Mars/Olympus", headers=headers) as r:
         assert r.status == 400
@@ -52,12 +49,10 @@ async def test_metrics_without_a_token_answer_401_in_json_with_the_bearer_challe
         assert (await answer.json())["error"]["code"] == "unauthenticated"
 
 
-async def test_a_page_refused_to_a_role_says_why_and_offers_a_way_out(
-    client: Client, services: Services, db: Database, workspace_id: int
-) -> None:
-    session, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
-    await signed_in(session, base, "ana@example.com")
+async def test_a_page_refused_to_a_role_says_why_and_offers_a_way_out(site: Site) -> None:
+    session, base = site.session, site.base
+    await site.hire("ana@example.com")
+    await site.sign_in("ana@example.com")
     async with session.get(f"{base}/dashboard") as answer:
         assert answer.status == 403
         assert answer.content_type == "text/html"
@@ -69,11 +64,11 @@ async def test_a_page_refused_to_a_role_says_why_and_offers_a_way_out(
 
 
 async def test_a_community_member_refused_the_inbox_is_pointed_to_their_own_page(
-    client: Client, services: Services, db: Database, workspace_id: int
+    site: Site,
 ) -> None:
-    session, base = client
-    await agent(services, db, workspace_id, "cleo@example.com", Role.COMMUNITY)
-    await signed_in(session, base, "cleo@example.com")
+    session, base = site.session, site.base
+    await site.hire("cleo@example.com", Role.COMMUNITY)
+    await site.sign_in("cleo@example.com")
     async with session.get(f"{base}/inbox") as answer:
         assert answer.status == 403
         page = await answer.text()
@@ -81,16 +76,14 @@ async def test_a_community_member_refused_the_inbox_is_pointed_to_their_own_page
     assert 'href="/inbox"' not in page  # neither the way out nor the rail offer the desk
 
 
-async def test_an_unknown_page_and_an_unknown_thread_are_404_pages(
-    client: Client, services: Services, db: Database, workspace_id: int
-) -> None:
-    session, base = client
+async def test_an_unknown_page_and_an_unknown_thread_are_404_pages(site: Site) -> None:
+    session, base = site.session, site.base
     async with session.get(f"{base}/no-such-page") as answer:
         assert answer.status == 404
         assert answer.content_type == "text/html"
         assert 'href="/login"' in await answer.text()
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
-    await signed_in(session, base, "ana@example.com")
+    await site.hire("ana@example.com")
+    await site.sign_in("ana@example.com")
     for address in ("/threads/999999", "/threads/not-a-number", f"/threads/{2**64}"):
         async with session.get(f"{base}{address}") as answer:
             assert answer.status == 404, address
@@ -99,12 +92,10 @@ async def test_an_unknown_page_and_an_unknown_thread_are_404_pages(
         assert 'href="/inbox"' in page
 
 
-async def test_a_malformed_form_is_a_400_page_naming_the_field(
-    client: Client, services: Services, db: Database, workspace_id: int
-) -> None:
-    session, base = client
-    await agent(services, db, workspace_id, "ops@example.com", Role.OPS)
-    await signed_in(session, base, "ops@example.com")
+async def test_a_malformed_form_is_a_400_page_naming_the_field(site: Site) -> None:
+    session, base = site.session, site.base
+    await site.hire("ops@example.com", Role.OPS)
+    await site.sign_in("ops@example.com")
     async with session.get(f"{base}/incidents") as answer:
         csrf = csrf_of(await answer.text())
     async with session.post(
@@ -138,20 +129,12 @@ MALFORMED_BODIES = {
     ("method", "path", "role", "body", "named"), MALFORMED_BODIES.values(), ids=MALFORMED_BODIES
 )
 async def test_a_malformed_body_is_refused_naming_its_field(
-    client: Client,
-    services: Services,
-    db: Database,
-    workspace_id: int,
-    method: str,
-    path: str,
-    role: str,
-    body: dict[str, object],
-    named: str,
+    site: Site, method: str, path: str, role: str, body: dict[str, object], named: str
 ) -> None:
-    session, base = client
+    session, base = site.session, site.base
     email = f"{role}@example.com"
-    await agent(services, db, workspace_id, email, Role(role))
-    token = await services.tokens.issue(workspace_id, role, Role(role), email)
+    await person(site.services, site.db, site.workspace_id, email, Role(role))
+    token = await site.services.tokens.issue(site.workspace_id, role, Role(role), email)
     async with session.request(
         method, f"{base}/api/v1{path}", json=body, headers={"Authorization": f"Bearer {token}"}
     ) as answer:

@@ -7,14 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Author, Mention
 from inbox.domain.network import Network
 from inbox.domain.people import Role
-from inbox.store.database import Database
 from inbox.usecases.services import Services
-from tests.e2e.test_incident_pages import Client, declare, page, post
-from tests.e2e.test_pages import agent, csrf_of, log_in
+from tests.e2e.site import Site, csrf_of, log_in, page_text
+from tests.e2e.test_incident_pages import declare, post
 
 pytestmark = pytest.mark.integration
 
@@ -30,7 +28,7 @@ async def suspending_policy(services: Services, workspace_id: int) -> None:
     await services.sla_settings(workspace_id, {"always": ALWAYS}, policies)
 
 
-async def a_complaint(services: Services, db: Database, workspace_id: int) -> int:
+async def a_complaint(site: Site) -> int:
     complaint = Mention(
         network=Network.X,
         external_id="c1",
@@ -39,21 +37,23 @@ async def a_complaint(services: Services, db: Database, workspace_id: int) -> in
         created_at=datetime.now(UTC),
         raw={"id": "c1"},
     )
-    await services.ingest(workspace_id, IngestBatch([complaint]))
-    return int(await db.fetchval("SELECT id FROM thread WHERE workspace_id = $1", workspace_id))
+    await site.ingest(complaint)
+    return int(
+        await site.db.fetchval("SELECT id FROM thread WHERE workspace_id = $1", site.workspace_id)
+    )
 
 
 async def test_ops_declare_an_incident_major_and_the_linked_threads_clocks_are_suspended(
-    client: Client, services: Services, db: Database, workspace_id: int
+    site: Site,
 ) -> None:
-    session, base = client
-    await suspending_policy(services, workspace_id)
-    thread_id = await a_complaint(services, db, workspace_id)
-    await agent(services, db, workspace_id, "omar@example.com", Role.OPS)
+    session, base = site.session, site.base
+    await suspending_policy(site.services, site.workspace_id)
+    thread_id = await a_complaint(site)
+    await site.hire("omar@example.com", Role.OPS)
     await log_in(session, base, "omar@example.com")
-    csrf = csrf_of(await page(session, f"{base}/incidents"))
+    csrf = csrf_of(await page_text(session, f"{base}/incidents"))
     incident = await declare(session, base, csrf, title="Network down")
-    html = await page(session, f"{base}/incidents/{incident}")
+    html = await page_text(session, f"{base}/incidents/{incident}")
     assert "Declare major" in html
     assert "SLA clocks of linked threads suspended" not in html
 
@@ -63,14 +63,14 @@ async def test_ops_declare_an_incident_major_and_the_linked_threads_clocks_are_s
         assert refused.status == 403  # no CSRF token
     location = await post(session, f"{base}/incidents/{incident}/major", {"csrf": csrf})
     assert location == f"/incidents/{incident}?notice=major"
-    html = await page(session, f"{base}{location}")
+    html = await page_text(session, f"{base}{location}")
     assert "Declared major." in html
     assert "SLA clocks of linked threads suspended" in html
     assert "No longer major" in html
 
-    thread = await page(session, f"{base}/threads/{thread_id}")
+    thread = await page_text(session, f"{base}/threads/{thread_id}")
     assert f"(still suspended) by major incident #{incident}" in thread
-    token = await services.tokens.issue(workspace_id, "lead", Role.LEAD)
+    token = await site.services.tokens.issue(site.workspace_id, "lead", Role.LEAD)
     async with session.get(
         f"{base}/api/v1/threads/{thread_id}/sla", headers={"Authorization": f"Bearer {token}"}
     ) as answer:
@@ -81,25 +81,23 @@ async def test_ops_declare_an_incident_major_and_the_linked_threads_clocks_are_s
     assert clock["suspensions"][0]["to"] is None
 
     await post(session, f"{base}/incidents/{incident}/close", {"csrf": csrf})
-    html = await page(session, f"{base}/incidents/{incident}")
+    html = await page_text(session, f"{base}/incidents/{incident}")
     assert "were suspended while this incident was major" in html
 
 
-async def test_agents_cannot_declare_an_incident_major(
-    client: Client, services: Services, db: Database, workspace_id: int
-) -> None:
-    session, base = client
-    await agent(services, db, workspace_id, "omar@example.com", Role.OPS)
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+async def test_agents_cannot_declare_an_incident_major(site: Site) -> None:
+    session, base = site.session, site.base
+    await site.hire("omar@example.com", Role.OPS)
+    await site.hire("ana@example.com")
     await log_in(session, base, "omar@example.com")
     incident = await declare(
-        session, base, csrf_of(await page(session, f"{base}/incidents")), title="Outage"
+        session, base, csrf_of(await page_text(session, f"{base}/incidents")), title="Outage"
     )
     session.cookie_jar.clear()
     await log_in(session, base, "ana@example.com")
-    csrf = csrf_of(await page(session, f"{base}/me"))
+    csrf = csrf_of(await page_text(session, f"{base}/me"))
     async with session.post(
         f"{base}/incidents/{incident}/major", data={"csrf": csrf}, allow_redirects=False
     ) as answer:
         assert answer.status == 403
-    assert not await db.fetchval("SELECT major FROM incident WHERE id = $1", incident)
+    assert not await site.db.fetchval("SELECT major FROM incident WHERE id = $1", incident)

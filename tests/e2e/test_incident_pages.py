@@ -10,26 +10,19 @@ import pytest
 from pydantic import SecretStr
 
 from inbox.domain.incidents import IncidentStatus
-from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Author, Mention
 from inbox.domain.network import Network
 from inbox.domain.people import Role
 from inbox.store.database import Database
 from inbox.store.secret_box import SecretBox
 from inbox.store.webhooks import PgWebhookStore
-from inbox.usecases.services import Services
-from tests.e2e.test_pages import agent, csrf_of, log_in
+from tests.e2e.browsing import person
+from tests.e2e.site import Site, csrf_of, log_in, page_text
 
 pytestmark = pytest.mark.integration
 
 XSS = "<script>alert(1)</script>"
 Client = tuple[aiohttp.ClientSession, str]
-
-
-async def page(session: aiohttp.ClientSession, url: str) -> str:
-    async with session.get(url) as answer:
-        assert answer.status == 200
-        return await answer.text()
 
 
 async def post(session: aiohttp.ClientSession, url: str, data: dict[str, str]) -> str:
@@ -52,23 +45,23 @@ async def deliveries(db: Database, kind: str) -> int:
 
 
 async def test_ops_open_merge_and_close_by_hand_with_keywords_and_places_escaped(
-    client: Client, services: Services, db: Database, workspace_id: int
+    site: Site,
 ) -> None:
-    session, base = client
+    session, base = site.session, site.base
     box = SecretBox(SecretStr(SecretBox.new_key()))
-    await PgWebhookStore(db, box).add(
-        workspace_id, "https://hooks.example/in", ("*",), SecretStr("s")
+    await PgWebhookStore(site.db, box).add(
+        site.workspace_id, "https://hooks.example/in", ("*",), SecretStr("s")
     )
-    await agent(services, db, workspace_id, "omar@example.com", Role.OPS)
+    await site.hire("omar@example.com", Role.OPS)
     await log_in(session, base, "omar@example.com")
-    csrf = csrf_of(await page(session, f"{base}/incidents"))
+    csrf = csrf_of(await page_text(session, f"{base}/incidents"))
     first = await declare(
         session, base, csrf, title=f"Fibre {XSS}", keywords=f"fibre, {XSS}", places=f"Lyon, {XSS}"
     )
-    html = await page(session, f"{base}/incidents/{first}")
+    html = await page_text(session, f"{base}/incidents/{first}")
     assert XSS not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    listed = await page(session, f"{base}/incidents?partial=1")
+    listed = await page_text(session, f"{base}/incidents?partial=1")
     assert XSS not in listed
     assert f"/incidents/{first}" in listed
     second = await declare(session, base, csrf, title="Mobile data down", major="1")
@@ -78,16 +71,16 @@ async def test_ops_open_merge_and_close_by_hand_with_keywords_and_places_escaped
     )
     assert location == f"/incidents/{second}?notice=merged"
     await post(session, f"{base}/incidents/{second}/close", {"csrf": csrf})
-    async with db.connection() as conn:
+    async with site.db.connection() as conn:
         rows = await conn.fetch(
-            "SELECT id, status FROM incident WHERE workspace_id = $1", workspace_id
+            "SELECT id, status FROM incident WHERE workspace_id = $1", site.workspace_id
         )
     assert {r["id"]: r["status"] for r in rows} == {
         first: IncidentStatus.MERGED.value,
         second: IncidentStatus.CLOSED.value,
     }
-    assert await deliveries(db, "incident.opened") == 2
-    assert await deliveries(db, "incident.closed") == 2
+    assert await deliveries(site.db, "incident.opened") == 2
+    assert await deliveries(site.db, "incident.closed") == 2
     async with session.post(
         f"{base}/incidents/{second}/close", data={"csrf": csrf}, allow_redirects=False
     ) as again:
@@ -96,18 +89,18 @@ async def test_ops_open_merge_and_close_by_hand_with_keywords_and_places_escaped
 
 @pytest.mark.parametrize("role", [Role.AGENT, Role.COMMUNITY])
 async def test_agents_and_community_members_are_refused_every_incident_page_and_action(
-    client: Client, services: Services, db: Database, workspace_id: int, role: Role
+    site: Site, role: Role
 ) -> None:
-    session, base = client
-    await agent(services, db, workspace_id, "boss@example.com", Role.OPS)
-    await agent(services, db, workspace_id, "someone@example.com", role)
+    session, base = site.session, site.base
+    await site.hire("boss@example.com", Role.OPS)
+    await person(site.services, site.db, site.workspace_id, "someone@example.com", role)
     await log_in(session, base, "boss@example.com")
-    csrf = csrf_of(await page(session, f"{base}/incidents"))
+    csrf = csrf_of(await page_text(session, f"{base}/incidents"))
     incident = await declare(session, base, csrf, title="Outage")
     session.cookie_jar.clear()
     await log_in(session, base, "someone@example.com")
-    csrf = csrf_of(await page(session, f"{base}/me"))
-    assert "/incidents" not in await page(session, f"{base}/me")
+    csrf = csrf_of(await page_text(session, f"{base}/me"))
+    assert "/incidents" not in await page_text(session, f"{base}/me")
     for url in ("/incidents", f"/incidents/{incident}"):
         async with session.get(f"{base}{url}", allow_redirects=False) as answer:
             assert answer.status == 403
@@ -119,10 +112,8 @@ async def test_agents_and_community_members_are_refused_every_incident_page_and_
             assert answer.status == 403, url
 
 
-async def test_an_agent_sees_the_banner_on_a_thread_linked_to_an_open_incident(
-    client: Client, services: Services, db: Database, workspace_id: int
-) -> None:
-    session, base = client
+async def test_an_agent_sees_the_banner_on_a_thread_linked_to_an_open_incident(site: Site) -> None:
+    session, base = site.session, site.base
     now = datetime.now(UTC)
     complaint = Mention(
         network=Network.X,
@@ -132,19 +123,19 @@ async def test_an_agent_sees_the_banner_on_a_thread_linked_to_an_open_incident(
         created_at=now,
         raw={"id": "c1"},
     )
-    await services.ingest(workspace_id, IngestBatch([complaint]))
+    await site.ingest(complaint)
     thread_id = int(
-        await db.fetchval("SELECT id FROM thread WHERE workspace_id = $1", workspace_id)
+        await site.db.fetchval("SELECT id FROM thread WHERE workspace_id = $1", site.workspace_id)
     )
-    await agent(services, db, workspace_id, "omar@example.com", Role.OPS)
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await site.hire("omar@example.com", Role.OPS)
+    await site.hire("ana@example.com")
     await log_in(session, base, "omar@example.com")
-    csrf = csrf_of(await page(session, f"{base}/incidents"))
+    csrf = csrf_of(await page_text(session, f"{base}/incidents"))
     incident = await declare(session, base, csrf, title=f"Network {XSS}", topics="network")
-    assert f"/threads/{thread_id}" in await page(session, f"{base}/incidents/{incident}")
+    assert f"/threads/{thread_id}" in await page_text(session, f"{base}/incidents/{incident}")
     session.cookie_jar.clear()
     await log_in(session, base, "ana@example.com")
-    html = await page(session, f"{base}/threads/{thread_id}")
+    html = await page_text(session, f"{base}/threads/{thread_id}")
     assert 'class="incident-banner"' in html
     assert "Network &lt;script&gt;" in html
     assert XSS not in html

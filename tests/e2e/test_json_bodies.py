@@ -9,9 +9,8 @@ import aiohttp
 import pytest
 
 from inbox.domain.people import Role
-from inbox.store.database import Database
 from inbox.store.people import PgPeopleStore
-from inbox.usecases.services import Services
+from tests.e2e.site import Site
 from web.openapi import PATHS
 
 pytestmark = pytest.mark.integration
@@ -29,14 +28,16 @@ BAD_BODIES = {
 
 @pytest.mark.parametrize(("body", "said"), BAD_BODIES.values(), ids=BAD_BODIES)
 async def test_every_json_route_answers_400_naming_the_problem(
-    client: Client, services: Services, db: Database, workspace_id: int, body: str, said: str
+    site: Site, body: str, said: str
 ) -> None:
-    session, base = client
+    session, base = site.session, site.base
     tokens = {}
     for role in (Role.ADMIN, Role.COMMUNITY):
         email = f"{role.value}@example.com"
-        await PgPeopleStore(db).save_agent(workspace_id, email, role.value, [role], [])
-        tokens[role.value] = await services.tokens.issue(workspace_id, role.value, role, email)
+        await PgPeopleStore(site.db).save_agent(site.workspace_id, email, role.value, [role], [])
+        tokens[role.value] = await site.services.tokens.issue(
+            site.workspace_id, role.value, role, email
+        )
     checked = []
     for path, operations in PATHS.items():
         url = base + re.sub(r"\{[a-z_]+\}", "1", path)

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import aiohttp
 import pytest
 
-from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Direction
-from inbox.domain.people import Role
 from inbox.domain.presence import AgentStatus
 from inbox.store.database import Database
-from inbox.usecases.services import Services
-from tests.e2e.browsing import PASSWORD, person, recent
+from tests.e2e.browsing import PASSWORD, recent
+from tests.e2e.site import Site
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
@@ -32,25 +29,21 @@ async def _thread(db: Database, workspace_id: int) -> tuple[int, str, int | None
 
 
 async def test_an_agent_takes_the_next_thread_replies_and_resolves_it_by_keyboard_alone(
-    browser: Any,
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
+    site: Site, browser: Any
 ) -> None:
-    _, base = client
-    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
-    async with db.connection() as conn:
+    base = site.base
+    await site.hire("ana@example.com")
+    async with site.db.connection() as conn:
         ana: int = await conn.fetchval(
             "SELECT id FROM agent WHERE workspace_id = $1 AND email = $2",
-            workspace_id,
+            site.workspace_id,
             "ana@example.com",
         )
     # Busy: routing gives her nothing, the thread waits in her team's queue for Next.
-    await services.set_status(workspace_id, ana, AgentStatus.BUSY)
+    await site.services.set_status(site.workspace_id, ana, AgentStatus.BUSY)
     question = recent(mention("1", conversation="c1", text="@acme where is my parcel?"), 10)
-    await services.ingest(workspace_id, IngestBatch([question]))
-    _, _, holder = await _thread(db, workspace_id)
+    await site.ingest(question)
+    _, _, holder = await _thread(site.db, site.workspace_id)
     assert holder is None
 
     page = await browser.new_page()
@@ -65,7 +58,7 @@ async def test_an_agent_takes_the_next_thread_replies_and_resolves_it_by_keyboar
     # "c": the next thread becomes hers and opens beside the list.
     await page.keyboard.press("c")
     await page.wait_for_selector("#thread-pane", timeout=DEADLINE_MS)
-    assert (await _thread(db, workspace_id))[2] == ana
+    assert (await _thread(site.db, site.workspace_id))[2] == ana
 
     # "r": the reply box; then Tab to Send and Enter.
     await page.keyboard.press("r")
@@ -83,12 +76,12 @@ async def test_an_agent_takes_the_next_thread_replies_and_resolves_it_by_keyboar
 
     # The reply leaves and the connector sees it on the network: the thread is answered.
     posted = mention("r1", author="brand", conversation="c1", direction=Direction.OUTBOUND)
-    await services.ingest(workspace_id, IngestBatch([recent(posted, 0)]))
+    await site.ingest(recent(posted, 0))
     await page.reload()
     await page.wait_for_selector("#resolve", timeout=DEADLINE_MS)
 
     # "e": resolved.
     async with page.expect_navigation():
         await page.keyboard.press("e")
-    assert (await _thread(db, workspace_id))[1] == "resolved"
+    assert (await _thread(site.db, site.workspace_id))[1] == "resolved"
     await page.close()

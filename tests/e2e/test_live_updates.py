@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp
@@ -21,13 +20,15 @@ from inbox.domain.web import WebSession
 from inbox.store.database import Database
 from inbox.store.people import PgPeopleStore
 from inbox.usecases.services import Services
+from tests.e2e.browsing import PASSWORD
+from tests.e2e.site import thread_of
 from tests.factories import mention
+from tests.waiting import eventually
 from web.app import create_app
 from web.live import LIVE_STREAMS
 
 pytestmark = pytest.mark.integration
 
-PASSWORD = "correct horse battery"
 SignIn = Callable[[str, str], Awaitable[aiohttp.ClientSession]]
 # Generous: a guard against hanging, never a measure.
 DEADLINE_SECONDS = 30.0
@@ -132,20 +133,15 @@ def changes_of(thread_id: int) -> Callable[[str, dict[str, object]], bool]:
     return wanted
 
 
-async def thread_of(db: Database, workspace_id: int, key: str) -> int:
-    async with db.connection() as conn:
-        found = await conn.fetchval(
-            "SELECT id FROM thread WHERE workspace_id = $1 AND thread_key = $2", workspace_id, key
-        )
-    assert found is not None
-    return int(found)
-
-
-async def eventually(check: Callable[[], Awaitable[bool]]) -> None:
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while not await check():
-        assert time.monotonic() < deadline, "not within the deadline"
-        await asyncio.sleep(0.05)
+async def two_threads(services: Services, db: Database, workspace_id: int) -> tuple[int, int]:
+    """Two customers' threads, c1 then c2: their ids."""
+    await services.ingest(
+        workspace_id,
+        IngestBatch(
+            [mention("1", conversation="c1"), mention("2", author="u2", conversation="c2")]
+        ),
+    )
+    return await thread_of(db, workspace_id, "c1"), await thread_of(db, workspace_id, "c2")
 
 
 async def test_the_mine_view_of_one_agent_does_not_hear_of_a_thread_given_to_another(
@@ -158,14 +154,7 @@ async def test_the_mine_view_of_one_agent_does_not_hear_of_a_thread_given_to_ano
     ana = await person(services, db, workspace_id, "ana@example.com")
     ben = await person(services, db, workspace_id, "ben@example.com")
     lead = await person(services, db, workspace_id, "lea@example.com", Role.LEAD)
-    await services.ingest(
-        workspace_id,
-        IngestBatch(
-            [mention("1", conversation="c1"), mention("2", author="u2", conversation="c2")]
-        ),
-    )
-    for_ben = await thread_of(db, workspace_id, "c1")
-    for_ana = await thread_of(db, workspace_id, "c2")
+    for_ben, for_ana = await two_threads(services, db, workspace_id)
     session = await browser_session(server.base, "ana@example.com")
     stream = await opened(session, f"{server.base}/events?view=mine")
 
@@ -192,14 +181,7 @@ async def test_a_thread_page_hears_of_its_thread(
     browser_session: SignIn,
 ) -> None:
     await person(services, db, workspace_id, "ana@example.com")
-    await services.ingest(
-        workspace_id,
-        IngestBatch(
-            [mention("1", conversation="c1"), mention("2", author="u2", conversation="c2")]
-        ),
-    )
-    watched = await thread_of(db, workspace_id, "c1")
-    other = await thread_of(db, workspace_id, "c2")
+    watched, other = await two_threads(services, db, workspace_id)
     session = await browser_session(server.base, "ana@example.com")
     stream = await opened(session, f"{server.base}/events?thread={watched}")
     await services.ingest(
@@ -229,7 +211,7 @@ async def test_a_new_mention_reaches_an_open_view_after_the_listener_was_termina
     async def listening() -> bool:
         return services.live.status().listening
 
-    await eventually(listening)
+    await eventually(listening, seconds=DEADLINE_SECONDS)
     async with db.connection() as conn:
         killed = await conn.fetchval(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
@@ -272,6 +254,6 @@ async def test_a_page_leaving_its_stream_logs_no_error(
     async def ended() -> bool:
         return not server.app[LIVE_STREAMS]
 
-    await eventually(ended)
+    await eventually(ended, seconds=DEADLINE_SECONDS)
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert errors == []

@@ -10,14 +10,12 @@ import pytest
 from pydantic import SecretStr
 
 from inbox.domain.people import Role
-from inbox.store.database import Database
 from inbox.store.people import PgPeopleStore
-from inbox.usecases.services import Services
 from inbox.usecases.web_auth import THROTTLE
+from tests.e2e.browsing import PASSWORD
+from tests.e2e.site import Site
 
 pytestmark = pytest.mark.integration
-
-PASSWORD = "correct horse battery"
 
 
 async def post_login(
@@ -32,11 +30,15 @@ async def post_login(
 
 
 async def test_a_burst_of_wrong_passwords_is_checked_five_times_then_answered_429(
-    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
+    site: Site,
 ) -> None:
-    session, base = client
-    await PgPeopleStore(db).save_agent(workspace_id, "ana@example.com", "Ana", [Role.AGENT], [])
-    await services.web_logins.set_password(workspace_id, "ana@example.com", SecretStr(PASSWORD))
+    session, base = site.session, site.base
+    await PgPeopleStore(site.db).save_agent(
+        site.workspace_id, "ana@example.com", "Ana", [Role.AGENT], []
+    )
+    await site.services.web_logins.set_password(
+        site.workspace_id, "ana@example.com", SecretStr(PASSWORD)
+    )
     burst = await asyncio.gather(*(post_login(session, base, "a wrong guess!") for _ in range(40)))
     statuses = [status for status, _, _ in burst]
     assert statuses.count(401) == THROTTLE.per_address

@@ -9,28 +9,19 @@ worker must find the reply among the account's statuses and record it, not post 
 
 from __future__ import annotations
 
-import signal
-
 import pytest
-from pydantic import SecretStr
 
 from connectors.mastodon.fake import FakeMastodon, FakeMastodonServer
-from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Author, Mention
 from inbox.domain.network import Network
-from inbox.domain.outbox import OutboxKind
-from inbox.store.credentials import PgCredentialStore
 from inbox.store.database import Database
-from inbox.store.ingest import PgIngestStore
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.secret_box import SecretBox
-from inbox.store.workspaces import PgWorkspaceStore
-from inbox.usecases.ingest import IngestMentions
 from tests.e2e.worker_process import (
-    eventually,
-    outbound_mentions,
-    running_worker,
-    until_sent,
+    killed_mid_send,
+    mastodon_account,
+    queued_reply,
+    sent_once,
     worker_env,
 )
 from tests.factories import allowed_hosts
@@ -50,55 +41,28 @@ async def test_a_worker_killed_between_post_and_update_never_posts_twice(
     complaint = fake.post(customer, "@acme my fibre is down")
     key = SecretBox.new_key()
     async with FakeMastodonServer(fake) as server:
-        workspaces = PgWorkspaceStore(db)
-        workspace_id = await workspaces.ensure_workspace("default", "default")
-        account_id = await workspaces.configure_account(
-            workspace_id, Network.MASTODON, brand, "acme",
-            {"instance": server.url, "poll_seconds": 600},
-        )  # fmt: skip
-        await PgCredentialStore(db, SecretBox(SecretStr(key))).replace(
-            workspace_id, account_id, {"access_token": SecretStr(TOKEN)}
+        workspace_id, _ = await mastodon_account(
+            db, key, server.url, brand, TOKEN, poll_seconds=600
         )
-        await IngestMentions(PgIngestStore(db))(
-            workspace_id,
-            IngestBatch(
-                [
-                    Mention(
-                        network=Network.MASTODON,
-                        external_id=complaint,
-                        author=Author(external_id=customer, handle="ann@other.example"),
-                        text="@acme my fibre is down",
-                        created_at=utc_now(),
-                    )
-                ]
-            ),
+        written = Mention(
+            network=Network.MASTODON,
+            external_id=complaint,
+            author=Author(external_id=customer, handle="ann@other.example"),
+            text="@acme my fibre is down",
+            created_at=utc_now(),
         )
-        thread_id = int(
-            await db.fetchval("SELECT id FROM thread WHERE workspace_id = $1", workspace_id)
-        )
+        thread_id, item = await queued_reply(db, workspace_id, written, "Sorry, DM us")
         store = PgOutboxStore(db)
-        item = await store.enqueue(workspace_id, thread_id, OutboxKind.REPLY, "r1", "Sorry, DM us")
 
         env = worker_env(database_dsn, key, INBOX_ALLOWED_INTERNAL_HOSTS=allowed_hosts(server.url))
         fake.hold_answer("post_status", 60)
-        async with running_worker(env, stopped_by=signal.SIGKILL):
 
-            async def posted() -> bool:
-                return len(fake.posted) == 1
+        def answer_again() -> None:
+            fake.hold_answer("post_status", 0)
+            fake.idempotency.clear()  # more than an hour later, as far as the instance knows
 
-            await eventually(posted, "the worker to post the reply")
-        fake.hold_answer("post_status", 0)
-        fake.idempotency.clear()  # more than an hour later, as far as the instance knows
-        claimed = await store.get(workspace_id, item.id)
-        assert claimed is not None
-        assert claimed.status.value == "sending"
-
-        async with running_worker(env):
-            await until_sent(store, workspace_id, item.id, "the second worker to reconcile it")
+        await killed_mid_send(env, fake.posted, answer_again, store, workspace_id, item.id)
 
     (reply,) = fake.posted
     assert reply.text == "@ann@other.example Sorry, DM us"
-    done = await store.get(workspace_id, item.id)
-    assert done is not None
-    assert done.sent_external_id == reply.id
-    assert await outbound_mentions(db, workspace_id, thread_id) == 1
+    assert await sent_once(db, workspace_id, thread_id, item.id) == reply.id

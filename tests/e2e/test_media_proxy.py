@@ -37,14 +37,12 @@ from inbox.store.database import Database
 from inbox.store.secret_box import SecretBox
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.services import Services
-from tests.e2e.browsing import CHROMIUM, FLAGS, logged_in, person, recent, screenshot
-from tests.e2e.test_pages import agent, signed_in
+from tests.e2e.browsing import logged_in, person, recent, screenshot
+from tests.e2e.site import signed_in
 from tests.factories import allowing, mention
 from web.app import create_app
 
 pytestmark = pytest.mark.integration
-
-playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
 
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
@@ -70,18 +68,23 @@ class MediaHost:
 
     def app(self) -> web.Application:
         app = web.Application()
-        app.router.add_get("/pic.png", self._png)
-        app.router.add_get("/untyped.png", self._untyped)
-        app.router.add_get("/page.html", self._html)
-        app.router.add_get("/logo.svg", self._svg)
-        app.router.add_get("/liar.png", self._liar)
-        app.router.add_get("/endless.png", self._endless)
-        app.router.add_get("/declared-huge.png", self._declared_huge)
-        app.router.add_get("/slow.png", self._slow)
-        app.router.add_get("/gone.png", self._gone)
-        app.router.add_get("/to/{target:.*}", self._redirect)
-        app.router.add_get("/loop", self._loop)
-        app.router.add_get("/{name}.png", self._picture)
+        app.router.add_routes(
+            web.get(path, handler)
+            for path, handler in {
+                "/pic.png": self._png,
+                "/untyped.png": self._untyped,
+                "/page.html": self._html,
+                "/logo.svg": self._svg,
+                "/liar.png": self._liar,
+                "/endless.png": self._endless,
+                "/declared-huge.png": self._declared_huge,
+                "/slow.png": self._slow,
+                "/gone.png": self._gone,
+                "/to/{target:.*}": self._redirect,
+                "/loop": self._loop,
+                "/{name}.png": self._picture,
+            }.items()
+        )
         app.middlewares.append(self._count)
         return app
 
@@ -181,56 +184,70 @@ def services(db: Database, media_host: MediaHost, box: SecretBox) -> Services:
     return build_services(db, lambda: box, egress=allowing(media_host.base))
 
 
-async def _thread_with(
-    services: Services, workspace_id: int, *media: MediaAttachment, external_id: str = "1"
-) -> int:
-    message = mention(external_id, conversation="c1", text="look at my router").model_copy(
-        update={"media": media}
-    )
-    await services.ingest(workspace_id, IngestBatch([message]))
-    rows = await services.list_threads(workspace_id)
-    return rows[0].id
-
-
 def _picture(host: MediaHost, path: str, **fields: object) -> MediaAttachment:
     return MediaAttachment(kind=MediaKind.IMAGE, url=f"{host.base}{path}", **fields)  # type: ignore[arg-type]
 
 
-async def _proxy_links(session: aiohttp.ClientSession, base: str, thread_id: int) -> list[str]:
-    """The proxy's addresses the thread page shows, in the page's order: for a picture, the
-    link to the whole of it, then its thumbnail."""
-    async with session.get(f"{base}/threads/{thread_id}") as page:
-        assert page.status == 200
-        assert page.headers["Content-Security-Policy"].startswith("default-src 'self'")
-        text = await page.text()
-    return [html.unescape(link) for link in re.findall(r'(?:src|href)="(/media/[^"]+)"', text)]
+@dataclass
+class Desk:
+    """Ana, an agent logged in over HTTP, and what she reaches: the site and its services."""
+
+    session: aiohttp.ClientSession
+    base: str
+    services: Services
+    workspace_id: int
+    host: MediaHost
+
+    async def thread_with(self, *media: MediaAttachment) -> int:
+        """A customer's thread whose first message carries these attachments."""
+        message = mention("1", conversation="c1", text="look at my router").model_copy(
+            update={"media": media}
+        )
+        await self.services.ingest(self.workspace_id, IngestBatch([message]))
+        rows = await self.services.list_threads(self.workspace_id)
+        return rows[0].id
+
+    async def proxy_links(self, thread_id: int) -> list[str]:
+        """The proxy's addresses the thread page shows, in the page's order: for a picture,
+        the link to the whole of it, then its thumbnail."""
+        async with self.session.get(f"{self.base}/threads/{thread_id}") as page:
+            assert page.status == 200
+            assert page.headers["Content-Security-Policy"].startswith("default-src 'self'")
+            text = await page.text()
+        return [html.unescape(link) for link in re.findall(r'(?:src|href)="(/media/[^"]+)"', text)]
+
+    async def link_to(self, path: str) -> str:
+        """The proxy's link to the whole of the one picture, at `path` on the media host, of
+        a new thread."""
+        thread_id = await self.thread_with(_picture(self.host, path))
+        link, _ = await self.proxy_links(thread_id)
+        return link
 
 
-async def _desk(
-    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
-) -> tuple[aiohttp.ClientSession, str]:
-    session, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
-    await signed_in(session, base, "ana@example.com")
-    return session, base
-
-
-async def test_a_threads_picture_is_shown_from_this_site_and_served_as_the_png_it_is(
+@pytest.fixture
+async def desk(
     client: tuple[aiohttp.ClientSession, str],
     services: Services,
     db: Database,
     workspace_id: int,
     media_host: MediaHost,
+) -> Desk:
+    session, base = client
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await signed_in(session, base, "ana@example.com")
+    return Desk(session, base, services, workspace_id, media_host)
+
+
+async def test_a_threads_picture_is_shown_from_this_site_and_served_as_the_png_it_is(
+    desk: Desk,
 ) -> None:
-    session, base = await _desk(client, services, db, workspace_id)
-    thread_id = await _thread_with(
-        services, workspace_id, _picture(media_host, "/pic.png", alt_text="A red light")
-    )
+    session, base = desk.session, desk.base
+    thread_id = await desk.thread_with(_picture(desk.host, "/pic.png", alt_text="A red light"))
     async with session.get(f"{base}/threads/{thread_id}") as page:
         text = await page.text()
-    assert media_host.base not in text  # the media host's address never reaches the page
+    assert desk.host.base not in text  # the media host's address never reaches the page
     assert 'alt="A red light"' in text
-    whole, thumbnail = await _proxy_links(session, base, thread_id)
+    whole, thumbnail = await desk.proxy_links(thread_id)
     assert thumbnail == whole  # no preview: the picture itself, drawn small
     async with session.get(f"{base}{thumbnail}") as answer:
         assert answer.status == 200
@@ -239,35 +256,20 @@ async def test_a_threads_picture_is_shown_from_this_site_and_served_as_the_png_i
         assert answer.headers["X-Content-Type-Options"] == "nosniff"
         assert answer.headers["Content-Security-Policy"].startswith("default-src 'none'")
         assert re.fullmatch(r"private, max-age=\d+, immutable", answer.headers["Cache-Control"])
-    assert media_host.requests == ["/pic.png"]
+    assert desk.host.requests == ["/pic.png"]
 
 
-async def test_an_image_sent_as_an_unlabelled_file_is_typed_by_its_bytes(
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
-    media_host: MediaHost,
-) -> None:
-    session, base = await _desk(client, services, db, workspace_id)
-    thread_id = await _thread_with(services, workspace_id, _picture(media_host, "/untyped.png"))
-    link, _ = await _proxy_links(session, base, thread_id)
+async def test_an_image_sent_as_an_unlabelled_file_is_typed_by_its_bytes(desk: Desk) -> None:
+    session, base = desk.session, desk.base
+    link = await desk.link_to("/untyped.png")
     async with session.get(f"{base}{link}") as answer:
         assert (answer.status, answer.headers["Content-Type"]) == (200, "image/png")
 
 
 @pytest.mark.parametrize("path", ["/page.html", "/logo.svg", "/liar.png"])
-async def test_what_is_not_an_image_is_refused_with_415(
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
-    media_host: MediaHost,
-    path: str,
-) -> None:
-    session, base = await _desk(client, services, db, workspace_id)
-    thread_id = await _thread_with(services, workspace_id, _picture(media_host, path))
-    link, _ = await _proxy_links(session, base, thread_id)
+async def test_what_is_not_an_image_is_refused_with_415(desk: Desk, path: str) -> None:
+    session, base = desk.session, desk.base
+    link = await desk.link_to(path)
     async with session.get(f"{base}{link}") as answer:
         assert answer.status == 415
         assert answer.headers["Content-Type"].startswith("text/plain")
@@ -279,34 +281,21 @@ async def test_what_is_not_an_image_is_refused_with_415(
 
 
 async def test_an_endless_body_is_refused_with_413_without_being_read_to_its_end(
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
-    media_host: MediaHost,
+    desk: Desk,
 ) -> None:
-    session, base = await _desk(client, services, db, workspace_id)
-    thread_id = await _thread_with(services, workspace_id, _picture(media_host, "/endless.png"))
-    link, _ = await _proxy_links(session, base, thread_id)
+    session, base = desk.session, desk.base
+    link = await desk.link_to("/endless.png")
     async with session.get(f"{base}{link}") as answer:
         assert answer.status == 413
         assert "larger than the 5 MiB" in await answer.text()
-    await asyncio.wait_for(media_host.stream_over.wait(), 30)
+    await asyncio.wait_for(desk.host.stream_over.wait(), 30)
     # The proxy hung up soon after its bound: the host could not push the rest.
-    assert MAX_IMAGE_BYTES < media_host.streamed < HUGE
+    assert MAX_IMAGE_BYTES < desk.host.streamed < HUGE
 
 
-async def test_a_declared_length_beyond_the_bound_is_refused_before_the_body(
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
-    media_host: MediaHost,
-) -> None:
-    session, base = await _desk(client, services, db, workspace_id)
-    picture = _picture(media_host, "/declared-huge.png")
-    thread_id = await _thread_with(services, workspace_id, picture)
-    link, _ = await _proxy_links(session, base, thread_id)
+async def test_a_declared_length_beyond_the_bound_is_refused_before_the_body(desk: Desk) -> None:
+    session, base = desk.session, desk.base
+    link = await desk.link_to("/declared-huge.png")
     # The host holds its body back: an answer at all shows that none of it was awaited.
     async with session.get(f"{base}{link}") as answer:
         assert answer.status == 413
@@ -323,38 +312,23 @@ async def test_a_declared_length_beyond_the_bound_is_refused_before_the_body(
     ],
 )
 async def test_a_redirect_to_an_internal_address_is_checked_again_and_refused(
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
-    media_host: MediaHost,
-    target: str,
-    reason: str,
+    desk: Desk, target: str, reason: str
 ) -> None:
-    session, base = await _desk(client, services, db, workspace_id)
-    thread_id = await _thread_with(services, workspace_id, _picture(media_host, f"/to/{target}"))
-    link, _ = await _proxy_links(session, base, thread_id)
+    session, base = desk.session, desk.base
+    link = await desk.link_to(f"/to/{target}")
     async with session.get(f"{base}{link}") as answer:
         assert answer.status == 502
         assert reason in await answer.text()
 
 
-async def test_redirects_within_allowed_hosts_are_followed_three_times_at_most(
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
-    media_host: MediaHost,
-) -> None:
-    session, base = await _desk(client, services, db, workspace_id)
-    thread_id = await _thread_with(
-        services,
-        workspace_id,
-        _picture(media_host, "/to/to/to/pic.png"),
-        _picture(media_host, "/loop"),
-        _picture(media_host, "/gone.png"),
+async def test_redirects_within_allowed_hosts_are_followed_three_times_at_most(desk: Desk) -> None:
+    session, base = desk.session, desk.base
+    thread_id = await desk.thread_with(
+        _picture(desk.host, "/to/to/to/pic.png"),
+        _picture(desk.host, "/loop"),
+        _picture(desk.host, "/gone.png"),
     )
-    links = await _proxy_links(session, base, thread_id)
+    links = await desk.proxy_links(thread_id)
     statuses = []
     for link in links[::2]:
         async with session.get(f"{base}{link}") as answer:
@@ -363,25 +337,17 @@ async def test_redirects_within_allowed_hosts_are_followed_three_times_at_most(
     assert statuses[1] == (502, "more than 3 redirects: not followed")
     assert statuses[2][0] == 502
     assert "answered 404" in statuses[2][1]
-    assert media_host.requests.count("/loop") == 4  # the first request and three redirects
+    assert desk.host.requests.count("/loop") == 4  # the first request and three redirects
 
 
-async def test_a_link_altered_expired_or_unknown_is_refused(
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
-    media_host: MediaHost,
-    box: SecretBox,
-) -> None:
-    session, base = await _desk(client, services, db, workspace_id)
-    thread_id = await _thread_with(services, workspace_id, _picture(media_host, "/pic.png"))
-    link, _ = await _proxy_links(session, base, thread_id)
+async def test_a_link_altered_expired_or_unknown_is_refused(desk: Desk, box: SecretBox) -> None:
+    session, base = desk.session, desk.base
+    link = await desk.link_to("/pic.png")
     payload, signature = link.removeprefix("/media/").split(".")
     key = box.derived_key("media links")
     past = int((datetime.now(UTC) - timedelta(minutes=1)).timestamp())
-    expired = sign_link(key, MediaRef(workspace_id, "x", "1", 0, "full", past))
-    never_stored = sign_link(key, MediaRef(workspace_id, "x", "404", 0, "full", past + 86400))
+    expired = sign_link(key, MediaRef(desk.workspace_id, "x", "1", 0, "full", past))
+    never_stored = sign_link(key, MediaRef(desk.workspace_id, "x", "404", 0, "full", past + 86400))
     for attempt, status in (
         (f"{payload}.{signature[::-1]}", 403),
         (f"{payload[:-2]}AA.{signature}", 403),
@@ -391,21 +357,16 @@ async def test_a_link_altered_expired_or_unknown_is_refused(
     ):
         async with session.get(f"{base}/media/{attempt}") as answer:
             assert answer.status == status, (attempt, await answer.text())
-    assert media_host.requests == []
+    assert desk.host.requests == []
 
 
 async def test_the_proxy_answers_only_a_person_logged_in_to_the_links_workspace(
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
-    media_host: MediaHost,
+    desk: Desk, services: Services, db: Database
 ) -> None:
-    session, base = await _desk(client, services, db, workspace_id)
-    thread_id = await _thread_with(services, workspace_id, _picture(media_host, "/pic.png"))
-    link, _ = await _proxy_links(session, base, thread_id)
+    base = desk.base
+    link = await desk.link_to("/pic.png")
     other = await PgWorkspaceStore(db).ensure_workspace("other", "Other brand")
-    await agent(services, db, other, "otto@example.com", Role.ADMIN)
+    await person(services, db, other, "otto@example.com", Role.ADMIN)
     elsewhere = TestServer(create_app(services, other), host="127.0.0.1", port=0)
     await elsewhere.start_server()
     try:
@@ -420,31 +381,27 @@ async def test_the_proxy_answers_only_a_person_logged_in_to_the_links_workspace(
             assert "log in" in await answer.text()
     finally:
         await elsewhere.close()
-    assert media_host.requests == []
+    assert desk.host.requests == []
 
 
 async def test_videos_and_links_are_links_to_the_original_with_their_preview_proxied(
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
-    media_host: MediaHost,
+    desk: Desk,
 ) -> None:
-    session, base = await _desk(client, services, db, workspace_id)
+    session, base = desk.session, desk.base
     video = MediaAttachment(
         kind=MediaKind.VIDEO,
         url="https://video.example.net/watch/1",
-        preview_url=f"{media_host.base}/pic.png",
+        preview_url=f"{desk.host.base}/pic.png",
         alt_text="the noise it makes",
     )
     card = MediaAttachment(kind=MediaKind.LINK, url="https://status.example.com/", alt_text="S")
-    thread_id = await _thread_with(services, workspace_id, video, card)
+    thread_id = await desk.thread_with(video, card)
     async with session.get(f"{base}/threads/{thread_id}") as page:
         text = await page.text()
     assert 'href="https://video.example.net/watch/1"' in text
     assert 'href="https://status.example.com/"' in text
     assert 'rel="noopener noreferrer"' in text
-    (preview,) = await _proxy_links(session, base, thread_id)
+    (preview,) = await desk.proxy_links(thread_id)
     async with session.get(f"{base}{preview}") as answer:
         assert answer.status == 200
 
@@ -500,19 +457,8 @@ def png_of(width: int, height: int) -> bytes:
 
 
 @pytest.fixture
-async def chromium() -> AsyncIterator[Any]:
-    if CHROMIUM is None:
-        pytest.skip("no Chromium here: install Debian's chromium package")
-    async with playwright_api.async_playwright() as driver:
-        launched = await driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            yield launched
-        finally:
-            await launched.close()
-
-
-async def _thread_in_browser(
-    chromium: Any,
+async def thread_in_browser(
+    browser: Any,
     client: tuple[aiohttp.ClientSession, str],
     services: Services,
     db: Database,
@@ -540,7 +486,7 @@ async def _thread_in_browser(
     )  # fmt: skip
     await services.ingest(workspace_id, IngestBatch([message]))
     thread_id = (await services.list_threads(workspace_id))[0].id
-    page = await logged_in(chromium, base, "ana@example.com")
+    page = await logged_in(browser, base, "ana@example.com")
     said: list[str] = []
     loaded: list[str] = []
     page.on("console", lambda line: said.append(f"{line.type}: {line.text}"))
@@ -557,17 +503,12 @@ async def _thread_in_browser(
 
 
 async def test_the_thread_shows_the_pictures_through_the_proxy_under_the_pages_csp(
-    chromium: Any,
+    thread_in_browser: tuple[Any, list[str], list[str]],
     client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
     media_host: MediaHost,
 ) -> None:
     _, base = client
-    page, said, loaded = await _thread_in_browser(
-        chromium, client, services, db, workspace_id, media_host
-    )
+    page, said, loaded = thread_in_browser
     drawn = await page.eval_on_selector_all(
         "img.thumbnail",
         "images => images.map(i => [i.getAttribute('src'), i.alt, i.naturalWidth, i.width])",
@@ -593,15 +534,10 @@ async def test_the_thread_shows_the_pictures_through_the_proxy_under_the_pages_c
 
 
 async def test_the_thread_with_attachments_has_no_serious_accessibility_violation(
-    chromium: Any,
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
-    media_host: MediaHost,
+    thread_in_browser: tuple[Any, list[str], list[str]],
 ) -> None:
     axe = pytest.importorskip("axe_playwright_python.async_playwright", reason="axe not installed")
-    page, _, _ = await _thread_in_browser(chromium, client, services, db, workspace_id, media_host)
+    page, _, _ = thread_in_browser
     for width in (1440, 390):
         await page.set_viewport_size({"width": width, "height": 900})
         results = await axe.Axe().run(page, context=".attachments")

@@ -8,7 +8,6 @@ among the comment's replies and record it, not post it again.
 
 from __future__ import annotations
 
-import signal
 from datetime import UTC, datetime
 
 import pytest
@@ -17,23 +16,13 @@ from pydantic import SecretStr
 from connectors.common.egress import CheckedDestinations
 from connectors.meta.fake import FakeGraphServer, FakeMeta
 from connectors.meta.normalise import facebook_comment
-from inbox.domain.ingestion import IngestBatch
-from inbox.domain.outbox import OutboxKind
 from inbox.store.database import Database
 from inbox.store.inbound_webhooks import PgInboundSourceStore
-from inbox.store.ingest import PgIngestStore
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.secret_box import SecretBox
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.inbound_webhooks import ManageWebhookSources
-from inbox.usecases.ingest import IngestMentions
-from tests.e2e.worker_process import (
-    eventually,
-    outbound_mentions,
-    running_worker,
-    until_sent,
-    worker_env,
-)
+from tests.e2e.worker_process import killed_mid_send, queued_reply, sent_once, worker_env
 from tests.factories import allowed_hosts, allowing
 
 pytestmark = pytest.mark.integration
@@ -61,40 +50,26 @@ async def test_a_worker_killed_between_post_and_record_never_replies_twice(
             instagram=None,
         )
         value = fake.notification(comment)["entry"][0]["changes"][0]["value"]
-        await IngestMentions(PgIngestStore(db))(
-            workspace_id, IngestBatch([facebook_comment(value, fake.page_id)])
-        )
-        thread_id = int(
-            await db.fetchval("SELECT id FROM thread WHERE workspace_id = $1", workspace_id)
+        thread_id, item = await queued_reply(
+            db,
+            workspace_id,
+            facebook_comment(value, fake.page_id),
+            "Sorry Jane, a technician is coming",
         )
         store = PgOutboxStore(db)
-        item = await store.enqueue(
-            workspace_id, thread_id, OutboxKind.REPLY, "r1", "Sorry Jane, a technician is coming"
-        )
         assert item.account_id == source.facebook_account_id
 
         env = worker_env(
             database_dsn, key, INBOX_ALLOWED_INTERNAL_HOSTS=allowed_hosts(graph.base_url)
         )
         fake.hold_seconds = 60
-        async with running_worker(env, stopped_by=signal.SIGKILL):
 
-            async def posted() -> bool:
-                return len(fake.posted) == 1
+        def answer_again() -> None:
+            fake.hold_seconds = 0
 
-            await eventually(posted, "the worker to post the reply")
-        fake.hold_seconds = 0
-        claimed = await store.get(workspace_id, item.id)
-        assert claimed is not None
-        assert claimed.status.value == "sending"
-
-        async with running_worker(env):
-            await until_sent(store, workspace_id, item.id, "the second worker to reconcile it")
+        await killed_mid_send(env, fake.posted, answer_again, store, workspace_id, item.id)
 
     (reply,) = fake.posted
     assert reply.top_level == comment.id
     assert reply.created_at <= datetime.now(UTC)
-    done = await store.get(workspace_id, item.id)
-    assert done is not None
-    assert done.sent_external_id == reply.id
-    assert await outbound_mentions(db, workspace_id, thread_id) == 1
+    assert await sent_once(db, workspace_id, thread_id, item.id) == reply.id

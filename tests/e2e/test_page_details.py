@@ -8,12 +8,9 @@ from datetime import UTC, datetime
 import aiohttp
 import pytest
 
-from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Direction
 from inbox.domain.people import Role
-from inbox.store.database import Database
-from inbox.usecases.services import Services
-from tests.e2e.test_pages import agent, csrf_of, signed_in
+from tests.e2e.site import Site, csrf_of, page_text
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
@@ -21,27 +18,19 @@ pytestmark = pytest.mark.integration
 PER_PERSON_OFF = "Per-person figures are off for this workspace"
 
 
-async def _page(session: aiohttp.ClientSession, url: str) -> str:
-    async with session.get(url) as r:
-        assert r.status == 200, await r.text()
-        return await r.text()
-
-
-async def test_a_resolved_thread_offers_nothing_to_resolve_assign_or_snooze(
-    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
-) -> None:
-    ana, base = client
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+async def test_a_resolved_thread_offers_nothing_to_resolve_assign_or_snooze(site: Site) -> None:
+    ana, base = site.session, site.base
+    await site.hire("ana@example.com")
     answered = mention("9", conversation="c1", reply_to="1", minute=3, direction=Direction.OUTBOUND)
-    await services.ingest(workspace_id, IngestBatch([mention("1", conversation="c1"), answered]))
-    thread_id = (await services.list_threads(workspace_id))[0].id
-    await signed_in(ana, base, "ana@example.com")
+    await site.ingest(mention("1", conversation="c1"), answered)
+    thread_id = (await site.services.list_threads(site.workspace_id))[0].id
+    await site.sign_in("ana@example.com")
     url = f"{base}/threads/{thread_id}"
-    page = await _page(ana, url)
+    page = await page_text(ana, url)
     async with ana.post(f"{url}/resolve", data={"csrf": csrf_of(page)}, allow_redirects=False) as r:
         assert r.status == 303
 
-    page = await _page(ana, url)
+    page = await page_text(ana, url)
     for offered in ('id="resolve"', 'id="no-reply"', f"/threads/{thread_id}/snooze",
                     f"/threads/{thread_id}/take", f"/threads/{thread_id}/assign"):  # fmt: skip
         assert offered not in page, offered
@@ -52,8 +41,8 @@ async def test_a_resolved_thread_offers_nothing_to_resolve_assign_or_snooze(
     again = mention("2", conversation="c1", reply_to="9").model_copy(
         update={"created_at": datetime.now(UTC)}
     )
-    await services.ingest(workspace_id, IngestBatch([again]))
-    page = await _page(ana, url)
+    await site.ingest(again)
+    page = await page_text(ana, url)
     assert 'id="resolved"' not in page
     assert 'id="no-reply"' in page
 
@@ -74,21 +63,19 @@ async def test_the_favicon_is_an_icon_cached_long_and_needs_no_login(
         assert "<svg" in await r.text()
 
 
-async def test_the_dashboard_says_why_it_shows_no_per_person_figures(
-    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
-) -> None:
-    lea, base = client
-    await agent(services, db, workspace_id, "lea@example.com", Role.LEAD)
-    await signed_in(lea, base, "lea@example.com")
-    assert PER_PERSON_OFF not in await _page(lea, f"{base}/dashboard")
-    html = await _page(lea, f"{base}/dashboard?by=agent")
+async def test_the_dashboard_says_why_it_shows_no_per_person_figures(site: Site) -> None:
+    lea, base = site.session, site.base
+    await site.hire("lea@example.com", Role.LEAD)
+    await site.sign_in("lea@example.com")
+    assert PER_PERSON_OFF not in await page_text(lea, f"{base}/dashboard")
+    html = await page_text(lea, f"{base}/dashboard?by=agent")
     assert PER_PERSON_OFF in html
     assert "an admin can turn them on in preferences" in html
     assert "<h2>By day</h2>" in html  # what it shows instead
 
-    await services.workspace_preferences.save(
-        workspace_id, crm_url_template=None, agent_comparisons=True, roles=[Role.ADMIN]
+    await site.services.workspace_preferences.save(
+        site.workspace_id, crm_url_template=None, agent_comparisons=True, roles=[Role.ADMIN]
     )
-    html = await _page(lea, f"{base}/dashboard?by=agent")
+    html = await page_text(lea, f"{base}/dashboard?by=agent")
     assert PER_PERSON_OFF not in html
     assert "<h2>By person</h2>" in html

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import aiohttp
 import pytest
 
-from inbox.domain.ingestion import IngestBatch
 from inbox.domain.people import Role
-from inbox.store.database import Database
-from inbox.store.people import PgPeopleStore
-from inbox.usecases.services import Services
+from tests.e2e.site import Site, thread_of
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
@@ -19,30 +15,12 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def person(services: Services, db: Database, workspace_id: int, name: str, role: Role) -> str:
-    await PgPeopleStore(db).save_agent(workspace_id, f"{name}@example.com", name, [role], ["care"])
-    return await services.tokens.issue(workspace_id, name, role, f"{name}@example.com")
-
-
-async def thread_of(db: Database, workspace_id: int, key: str) -> int:
-    async with db.connection() as conn:
-        return int(
-            await conn.fetchval(
-                "SELECT id FROM thread WHERE workspace_id = $1 AND thread_key = $2",
-                workspace_id,
-                key,
-            )
-        )
-
-
-async def test_a_second_reply_while_someone_replies_needs_an_override(
-    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
-) -> None:
-    session, base = client
-    ana = await person(services, db, workspace_id, "ana", Role.AGENT)
-    ben = await person(services, db, workspace_id, "ben", Role.AGENT)
-    await services.ingest(workspace_id, IngestBatch([mention("1", conversation="c1")]))
-    thread_id = await thread_of(db, workspace_id, "c1")
+async def test_a_second_reply_while_someone_replies_needs_an_override(site: Site) -> None:
+    session, base = site.session, site.base
+    ana = await site.api_token("ana@example.com")
+    ben = await site.api_token("ben@example.com")
+    await site.ingest(mention("1", conversation="c1"))
+    thread_id = await thread_of(site.db, site.workspace_id, "c1")
     url = f"{base}/api/v1/threads/{thread_id}"
     async with session.post(f"{url}/replying", headers=bearer(ana)) as r:
         assert await r.json() == {"others_replying": []}
@@ -58,21 +36,21 @@ async def test_a_second_reply_while_someone_replies_needs_an_override(
         f"{url}/replies", json={**reply, "body": " "}, headers=bearer(ana)
     ) as r:
         assert r.status == 400
-    async with db.connection() as conn:
+    async with site.db.connection() as conn:
         queued = await conn.fetchval(
-            "SELECT count(*) FROM outbox_item WHERE workspace_id = $1", workspace_id
+            "SELECT count(*) FROM outbox_item WHERE workspace_id = $1", site.workspace_id
         )
     assert queued == 1
 
 
 async def test_a_reply_the_checks_hold_back_says_why_and_whether_an_override_sends_it(
-    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
+    site: Site,
 ) -> None:
-    session, base = client
-    ana = await person(services, db, workspace_id, "ana", Role.AGENT)
+    session, base = site.session, site.base
+    ana = await site.api_token("ana@example.com")
     text = "@acme my order never came, write to sarah@example.com"
-    await services.ingest(workspace_id, IngestBatch([mention("1", conversation="c1", text=text)]))
-    url = f"{base}/api/v1/threads/{await thread_of(db, workspace_id, 'c1')}/replies"
+    await site.ingest(mention("1", conversation="c1", text=text))
+    url = f"{base}/api/v1/threads/{await thread_of(site.db, site.workspace_id, 'c1')}/replies"
     echoing = {"body": "We wrote to sarah@example.com", "key": "k1"}
     async with session.post(url, json=echoing, headers=bearer(ana)) as r:
         assert r.status == 409
@@ -91,31 +69,24 @@ async def test_a_reply_the_checks_hold_back_says_why_and_whether_an_override_sen
     assert said["warnings"][0]["blocking"] is True
 
 
-async def test_a_community_answer_waits_for_an_agent_and_is_credited(
-    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
-) -> None:
-    session, base = client
-    await services.routing_settings.save(
-        workspace_id, {"community": {"enabled": True, "topics": ["app"]}}, {}, {"rules": []}
+async def test_a_community_answer_waits_for_an_agent_and_is_credited(site: Site) -> None:
+    session, base = site.session, site.base
+    await site.services.routing_settings.save(
+        site.workspace_id, {"community": {"enabled": True, "topics": ["app"]}}, {}, {"rules": []}
     )
-    member = await person(services, db, workspace_id, "max", Role.COMMUNITY)
-    agent = await person(services, db, workspace_id, "ana", Role.AGENT)
-    await services.ingest(
-        workspace_id,
-        IngestBatch(
-            [
+    member = await site.api_token("max@example.com", Role.COMMUNITY)
+    agent = await site.api_token("ana@example.com")
+    await site.ingest(
                 mention("1", conversation="q", text="@acme how do I update the app?"),
                 mention("2", author="u2", conversation="c",
                         text="@acme the app keeps crashing, useless"),
-            ]
-        ),
-    )  # fmt: skip
-    question = await thread_of(db, workspace_id, "q")
-    complaint = await thread_of(db, workspace_id, "c")
-    async with db.connection() as conn:
+            )  # fmt: skip
+    question = await thread_of(site.db, site.workspace_id, "q")
+    complaint = await thread_of(site.db, site.workspace_id, "c")
+    async with site.db.connection() as conn:
         offered = await conn.fetch(
             "SELECT thread_key, community FROM thread WHERE workspace_id = $1 ORDER BY thread_key",
-            workspace_id,
+            site.workspace_id,
         )
     assert [(r["thread_key"], r["community"]) for r in offered] == [("c", False), ("q", True)]
     answer = {"body": "Settings > About > Update: it takes a minute."}
@@ -144,8 +115,8 @@ async def test_a_community_answer_waits_for_an_agent_and_is_credited(
         assert r.status == 404  # reviewed once
     async with session.get(f"{base}/api/v1/community/me", headers=bearer(member)) as r:
         assert await r.json() == {"answers": 1, "accepted": 1, "pending": 0, "rejected": 0}
-    async with db.connection() as conn:
+    async with site.db.connection() as conn:
         posted = await conn.fetchval(
-            "SELECT body FROM outbox_item WHERE workspace_id = $1", workspace_id
+            "SELECT body FROM outbox_item WHERE workspace_id = $1", site.workspace_id
         )
     assert posted == "Go to Settings > About > Update."

@@ -9,27 +9,33 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
-from inbox.domain.ingestion import IngestBatch
 from inbox.domain.people import Role
-from inbox.store.database import Database
 from inbox.store.people import PgPeopleStore
 from inbox.usecases.admin_access import SECTION_ROLES
-from inbox.usecases.services import Services
+from tests.e2e.browsing import PASSWORD
+from tests.e2e.site import Site, csrf_of, page_text, session_of, signed_in
 from tests.factories import mention
 from web.openapi import PATHS
 
 pytestmark = pytest.mark.integration
 
 
-async def test_each_endpoint_lets_in_exactly_its_roles(
-    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
-) -> None:
-    session, base = client
+async def _alone_in_role(site: Site, role: Role) -> str:
+    """Someone with this role alone and no team, who may log in with PASSWORD: their e-mail."""
+    email = f"{role.value}@example.com"
+    await PgPeopleStore(site.db).save_agent(site.workspace_id, email, role.value, [role], [])
+    await site.services.web_logins.set_password(site.workspace_id, email, SecretStr(PASSWORD))
+    return email
+
+
+async def test_each_endpoint_lets_in_exactly_its_roles(site: Site) -> None:
+    session, base = site.session, site.base
     tokens = {}
     for role in Role:
-        email = f"{role.value}@example.com"
-        await PgPeopleStore(db).save_agent(workspace_id, email, role.value, [role], [])
-        tokens[role.value] = await services.tokens.issue(workspace_id, role.value, role, email)
+        email = await _alone_in_role(site, role)
+        tokens[role.value] = await site.services.tokens.issue(
+            site.workspace_id, role.value, role, email
+        )
     checked = 0
     for path, operations in PATHS.items():
         url = base + re.sub(r"\{[a-z_]+\}", "999999", path)
@@ -45,23 +51,12 @@ async def test_each_endpoint_lets_in_exactly_its_roles(
     assert checked == len(Role) * sum(len(ops) for ops in PATHS.values())
 
 
-async def test_each_admin_page_lets_in_exactly_its_roles(
-    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
-) -> None:
+async def test_each_admin_page_lets_in_exactly_its_roles(site: Site) -> None:
     """The admin pages by session: admins everywhere, leads where they run the team, nobody
     else anywhere (the JSON endpoints above are held to x-roles the same way)."""
-    _, base = client
+    base = site.base
     for role in Role:
-        email = f"{role.value}@example.com"
-        await PgPeopleStore(db).save_agent(workspace_id, email, role.value, [role], [])
-        await services.web_logins.set_password(workspace_id, email, SecretStr("a long password"))
-        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
-            async with browser.post(
-                f"{base}/login",
-                data={"email": email, "password": "a long password"},
-                allow_redirects=False,
-            ) as answer:
-                assert answer.status == 303
+        async with session_of(base, await _alone_in_role(site, role)) as browser:
             for section, allowed in SECTION_ROLES.items():
                 url = f"{base}/admin/{section.value}"
                 async with browser.get(url, allow_redirects=False) as answer:
@@ -89,35 +84,20 @@ THREAD_ACTIONS = {
 }
 
 
-async def _browser_of(
-    base: str, services: Services, db: Database, workspace_id: int, role: Role
-) -> tuple[aiohttp.ClientSession, str]:
+async def _browser_of(site: Site, role: Role) -> tuple[aiohttp.ClientSession, str]:
     """A browser logged in with this role alone, and its session's CSRF token."""
-    email = f"{role.value}@example.com"
-    await PgPeopleStore(db).save_agent(workspace_id, email, role.value, [role], [])
-    await services.web_logins.set_password(workspace_id, email, SecretStr("a long password"))
     browser = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
-    async with browser.post(
-        f"{base}/login",
-        data={"email": email, "password": "a long password"},
-        allow_redirects=False,
-    ) as answer:
-        assert answer.status == 303
-    async with browser.get(f"{base}/me") as answer:
-        found = re.search(r'name="csrf" value="([^"]+)"', await answer.text())
-    assert found is not None
-    return browser, found.group(1)
+    await signed_in(browser, site.base, await _alone_in_role(site, role))
+    return browser, csrf_of(await page_text(browser, f"{site.base}/me"))
 
 
-async def test_each_thread_action_lets_in_exactly_its_roles(
-    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
-) -> None:
-    _, base = client
-    await services.ingest(workspace_id, IngestBatch([mention("1", conversation="c1")]))
+async def test_each_thread_action_lets_in_exactly_its_roles(site: Site) -> None:
+    base = site.base
+    await site.ingest(mention("1", conversation="c1"))
     url = f"{base}/threads/{{thread_id}}/{{action}}"
-    thread_id = (await services.list_threads(workspace_id, statuses=[], limit=1))[0].id
+    thread_id = (await site.services.list_threads(site.workspace_id, statuses=[], limit=1))[0].id
     for role in Role:
-        browser, csrf = await _browser_of(base, services, db, workspace_id, role)
+        browser, csrf = await _browser_of(site, role)
         async with browser:
             for action, allowed in THREAD_ACTIONS.items():
                 form = {"csrf": csrf, "for": "1h", "body": "a note", "to": "team:1"}
@@ -129,13 +109,11 @@ async def test_each_thread_action_lets_in_exactly_its_roles(
                 assert denied is (role not in allowed), (action, role, answer.status)
 
 
-async def test_ops_may_neither_take_nor_snooze_a_thread(
-    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
-) -> None:
-    _, base = client
-    await services.ingest(workspace_id, IngestBatch([mention("1", conversation="c1")]))
-    (thread,) = await services.list_threads(workspace_id, statuses=[], limit=1)
-    browser, csrf = await _browser_of(base, services, db, workspace_id, Role.OPS)
+async def test_ops_may_neither_take_nor_snooze_a_thread(site: Site) -> None:
+    base = site.base
+    await site.ingest(mention("1", conversation="c1"))
+    (thread,) = await site.services.list_threads(site.workspace_id, statuses=[], limit=1)
+    browser, csrf = await _browser_of(site, Role.OPS)
     async with browser:
         for action in ("take", "snooze"):
             async with browser.post(
@@ -145,7 +123,7 @@ async def test_ops_may_neither_take_nor_snooze_a_thread(
             ) as answer:
                 assert answer.status == 403
                 assert "agents, leads and admins" in await answer.text()
-    async with db.connection() as conn:
+    async with site.db.connection() as conn:
         held = await conn.fetchrow(
             "SELECT assignee_id, snoozed_until, updated_at FROM thread WHERE id = $1", thread.id
         )

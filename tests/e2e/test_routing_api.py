@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import aiohttp
 import pytest
 
-from inbox.domain.ingestion import IngestBatch
 from inbox.domain.people import Role
-from inbox.store.database import Database
 from inbox.store.people import PgPeopleStore
-from inbox.usecases.services import Services
+from tests.e2e.site import Site, running_deadline
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
@@ -29,35 +26,25 @@ ALWAYS = {"always": {"tz": "UTC", "weekly": {d: [["00:00", "24:00"]] for d in
           ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}}}  # fmt: skip
 
 
-async def one_thread(services: Services, db: Database, workspace_id: int) -> int:
+async def one_thread(site: Site) -> int:
     message = mention("1", conversation="1", text="@acme still waiting for my refund").model_copy(
         update={"created_at": datetime.now(UTC) - timedelta(minutes=5)}
     )
-    await services.ingest(workspace_id, IngestBatch([message]))
-    async with db.connection() as conn:
+    await site.ingest(message)
+    async with site.db.connection() as conn:
         return int(
-            await conn.fetchval("SELECT id FROM thread WHERE workspace_id = $1", workspace_id)
+            await conn.fetchval("SELECT id FROM thread WHERE workspace_id = $1", site.workspace_id)
         )
-
-
-async def deadline(db: Database, workspace_id: int) -> datetime:
-    async with db.connection() as conn:
-        value = await conn.fetchval(
-            "SELECT deadline FROM sla_clock WHERE workspace_id = $1 AND stopped_at IS NULL",
-            workspace_id,
-        )
-    assert isinstance(value, datetime)
-    return value
 
 
 async def test_an_agent_corrects_the_urgency_in_one_action_and_the_clock_follows(
-    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
+    site: Site,
 ) -> None:
-    session, base = client
-    await services.sla_settings(workspace_id, ALWAYS, URGENT_IN_15)
-    thread_id = await one_thread(services, db, workspace_id)
-    before = await deadline(db, workspace_id)
-    agent = await services.tokens.issue(workspace_id, "ana", Role.AGENT)
+    session, base = site.session, site.base
+    await site.services.sla_settings(site.workspace_id, ALWAYS, URGENT_IN_15)
+    thread_id = await one_thread(site)
+    before = await running_deadline(site.db, site.workspace_id)
+    agent = await site.services.tokens.issue(site.workspace_id, "ana", Role.AGENT)
     async with session.post(
         f"{base}/api/v1/threads/{thread_id}/classification",
         json={"field": "urgency", "value": "urgent"},
@@ -67,8 +54,8 @@ async def test_an_agent_corrects_the_urgency_in_one_action_and_the_clock_follows
         assert await answer.json() == {
             "thread_id": thread_id, "field": "urgency", "old": "normal", "new": "urgent",
         }  # fmt: skip
-    assert await deadline(db, workspace_id) == before - timedelta(minutes=45)
-    async with db.connection() as conn:
+    assert await running_deadline(site.db, site.workspace_id) == before - timedelta(minutes=45)
+    async with site.db.connection() as conn:
         row = await conn.fetchrow(
             "SELECT field, old_value, new_value, text FROM classification_correction"
         )
@@ -84,17 +71,11 @@ async def test_an_agent_corrects_the_urgency_in_one_action_and_the_clock_follows
     ],
 )
 async def test_bad_corrections_are_named(
-    client: tuple[aiohttp.ClientSession, str],
-    services: Services,
-    db: Database,
-    workspace_id: int,
-    body: dict[str, object],
-    status: int,
-    problem: str,
+    site: Site, body: dict[str, object], status: int, problem: str
 ) -> None:
-    session, base = client
-    thread_id = await one_thread(services, db, workspace_id)
-    agent = await services.tokens.issue(workspace_id, "ana", Role.AGENT)
+    session, base = site.session, site.base
+    thread_id = await one_thread(site)
+    agent = await site.services.tokens.issue(site.workspace_id, "ana", Role.AGENT)
     async with session.post(
         f"{base}/api/v1/threads/{thread_id}/classification",
         json=body,
@@ -104,15 +85,15 @@ async def test_bad_corrections_are_named(
         assert problem in (await answer.json())["error"]["message"]
 
 
-async def test_claims_need_a_token_that_acts_for_an_agent(
-    client: tuple[aiohttp.ClientSession, str], services: Services, db: Database, workspace_id: int
-) -> None:
-    session, base = client
-    thread_id = await one_thread(services, db, workspace_id)
-    await PgPeopleStore(db).save_agent(workspace_id, "ana@example.com", "Ana", [Role.AGENT], [])
-    ana = await services.tokens.issue(workspace_id, "ana", Role.AGENT, "ana@example.com")
-    robot = await services.tokens.issue(workspace_id, "crm", Role.AGENT)
-    ops = await services.tokens.issue(workspace_id, "ops", Role.OPS)
+async def test_claims_need_a_token_that_acts_for_an_agent(site: Site) -> None:
+    session, base = site.session, site.base
+    thread_id = await one_thread(site)
+    await PgPeopleStore(site.db).save_agent(
+        site.workspace_id, "ana@example.com", "Ana", [Role.AGENT], []
+    )
+    ana = await site.services.tokens.issue(site.workspace_id, "ana", Role.AGENT, "ana@example.com")
+    robot = await site.services.tokens.issue(site.workspace_id, "crm", Role.AGENT)
+    ops = await site.services.tokens.issue(site.workspace_id, "ops", Role.OPS)
     claim = f"{base}/api/v1/queue/claim"
     async with session.post(claim, json={}, headers={"Authorization": f"Bearer {robot}"}) as r:
         assert r.status == 403
@@ -125,12 +106,10 @@ async def test_claims_need_a_token_that_acts_for_an_agent(
         assert [item["thread_id"] for item in (await r.json())["items"]] == [thread_id]
 
 
-async def test_only_admins_change_routing_and_leads_read_it(
-    client: tuple[aiohttp.ClientSession, str], services: Services, workspace_id: int
-) -> None:
-    session, base = client
-    admin = await services.tokens.issue(workspace_id, "admin", Role.ADMIN)
-    lead = await services.tokens.issue(workspace_id, "lead", Role.LEAD)
+async def test_only_admins_change_routing_and_leads_read_it(site: Site) -> None:
+    session, base = site.session, site.base
+    admin = await site.services.tokens.issue(site.workspace_id, "admin", Role.ADMIN)
+    lead = await site.services.tokens.issue(site.workspace_id, "lead", Role.LEAD)
     url = f"{base}/api/v1/routing"
     document = {"settings": {"reassign_after_minutes": 15},
                 "rules": {"rules": [{"name": "vip", "when": {"customer_vip": True},

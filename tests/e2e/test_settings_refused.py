@@ -13,7 +13,8 @@ from inbox.domain.ingestion import IngestBatch
 from inbox.domain.people import Role
 from inbox.store.database import Database
 from inbox.usecases.services import Services
-from tests.e2e.test_admin_pages import ADMIN, Client, logged_in, person, post, refused
+from tests.e2e.site import session_of
+from tests.e2e.test_admin_pages import ADMIN, Client, person, post, refused
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
@@ -68,7 +69,7 @@ async def test_emptied_hours_are_refused_with_the_form_as_typed_and_nothing_save
     calendars = f"{base}/admin/calendars"
     emptied = {"calendar": "office", "tz": "Europe/Paris", "on_call": "night@example.com"}
     emptied |= {f"hours_{day}": "" for day in WEEKDAYS}
-    async with logged_in(base, ADMIN) as admin:
+    async with session_of(base, ADMIN) as admin:
         html = refused(
             await post(admin, f"{calendars}/hours", emptied, calendars), "calendars.office"
         )
@@ -80,7 +81,7 @@ async def test_emptied_hours_are_refused_with_the_form_as_typed_and_nothing_save
         too_many = emptied | {"hours_mon": ", ".join(["09:00-09:01"] * 13)}
         refused(await post(admin, f"{calendars}/hours", too_many, calendars), "hours mon")
     assert await in_force(services, db, workspace_id) == before
-    async with logged_in(base, ADMIN) as admin:
+    async with session_of(base, ADMIN) as admin:
         shorter = emptied | {f"hours_{day}": "09:00-12:00" for day in WEEKDAYS[:5]}
         status, location, _ = await post(admin, f"{calendars}/hours", shorter, calendars)
         assert (status, location) == (303, "/admin/calendars?notice=replanned")
@@ -95,7 +96,7 @@ async def test_a_huge_holiday_list_is_refused_naming_the_holidays_and_kept_as_ty
     calendars = f"{base}/admin/calendars"
     days = [datetime(2027, 1, 1) + timedelta(days=n) for n in range(1001)]
     typed = "\n".join(f"{day:%Y-%m-%d} closed" for day in days)
-    async with logged_in(base, ADMIN) as admin:
+    async with session_of(base, ADMIN) as admin:
         form = {"calendar": "office", "holidays": typed}
         html = refused(await post(admin, f"{calendars}/holidays", form, calendars), "holidays")
         assert "at most 1000 dates" in html
@@ -131,7 +132,7 @@ async def test_the_sla_page_refuses_bad_policies_naming_the_field_and_saves_noth
 ) -> None:
     before = await in_force(services, db, workspace_id)
     sla = f"{base}/admin/sla"
-    async with logged_in(base, ADMIN) as admin:
+    async with session_of(base, ADMIN) as admin:
         html = refused(await post(admin, sla, {"document": document}, sla), field)
         assert "Not saved." in html
         assert '<textarea name="document"' in html
@@ -161,6 +162,6 @@ async def test_the_routing_page_refuses_bad_documents_naming_the_field_and_saves
     base: str, services: Services, workspace_id: int, document: str, field: str
 ) -> None:
     routing = f"{base}/admin/routing"
-    async with logged_in(base, ADMIN) as admin:
+    async with session_of(base, ADMIN) as admin:
         refused(await post(admin, routing, {"document": document}, routing), field)
     assert (await services.routing_settings.current(workspace_id)).version == 0

@@ -9,34 +9,34 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
-from inbox.domain.ingestion import IngestBatch
 from inbox.domain.people import Role
-from inbox.store.database import Database
 from inbox.store.people import PgPeopleStore
-from inbox.usecases.services import Services
+from tests.e2e.browsing import PASSWORD
+from tests.e2e.site import Site, csrf_of
 from tests.factories import mention
 
 pytestmark = pytest.mark.integration
 
-PASSWORD = "correct horse battery"
 Client = tuple[aiohttp.ClientSession, str]
 ALWAYS = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 
-async def team_calendars(services: Services, db: Database, workspace_id: int) -> None:
+async def team_calendars(site: Site) -> None:
     """The Paris team counts in a Paris calendar; every other thread in New York's."""
-    await PgPeopleStore(db).save_agent(
-        workspace_id, "ana@example.com", "Ana", [Role.AGENT], ["paris"]
+    await PgPeopleStore(site.db).save_agent(
+        site.workspace_id, "ana@example.com", "Ana", [Role.AGENT], ["paris"]
     )
-    await PgPeopleStore(db).save_agent(workspace_id, "bob@example.com", "Bob", [Role.AGENT], [])
+    await PgPeopleStore(site.db).save_agent(
+        site.workspace_id, "bob@example.com", "Bob", [Role.AGENT], []
+    )
     for email in ("ana@example.com", "bob@example.com"):
-        await services.web_logins.set_password(workspace_id, email, SecretStr(PASSWORD))
-    async with db.connection() as conn:
+        await site.services.web_logins.set_password(site.workspace_id, email, SecretStr(PASSWORD))
+    async with site.db.connection() as conn:
         paris = await conn.fetchval(
-            "SELECT id FROM team WHERE workspace_id = $1 AND name = 'paris'", workspace_id
+            "SELECT id FROM team WHERE workspace_id = $1 AND name = 'paris'", site.workspace_id
         )
-    await services.sla_settings(
-        workspace_id,
+    await site.services.sla_settings(
+        site.workspace_id,
         {
             "paris": {"tz": "Europe/Paris", "weekly": ALWAYS},
             "new york": {"tz": "America/New_York", "weekly": ALWAYS},
@@ -65,12 +65,6 @@ async def text_of(session: aiohttp.ClientSession, url: str) -> str:
         return await answer.text()
 
 
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found is not None
-    return found.group(1)
-
-
 def deadline_words(html: str) -> str:
     """What the thread's SLA panel says its deadline is, with the time's hover text."""
     found = re.search(
@@ -81,38 +75,44 @@ def deadline_words(html: str) -> str:
     return f"{found.group(2)} | {found.group(1)}".replace("\xa0", " ")
 
 
-async def a_thread(services: Services, db: Database, workspace_id: int) -> int:
+async def ana_on_a_thread(site: Site) -> int:
+    """The teams' calendars set, a customer's thread, and Ana logged in: the thread's id."""
+    await team_calendars(site)
+    thread_id = await a_thread(site)
+    await site.sign_in("ana@example.com")
+    return thread_id
+
+
+async def a_thread(site: Site) -> int:
     # Written Monday 2 March 2026 at 09:00 UTC: due an hour later, 11:00 in Paris (CET).
-    await services.ingest(workspace_id, IngestBatch([mention("1", conversation="c1")]))
-    async with db.connection() as conn:
+    await site.ingest(mention("1", conversation="c1"))
+    async with site.db.connection() as conn:
         thread_id: int = await conn.fetchval(
-            "SELECT id FROM thread WHERE workspace_id = $1", workspace_id
+            "SELECT id FROM thread WHERE workspace_id = $1", site.workspace_id
         )
     return thread_id
 
 
 async def test_a_person_reads_times_in_their_teams_calendar_zone_without_a_choice(
-    client: Client, services: Services, db: Database, workspace_id: int
+    site: Site,
 ) -> None:
-    session, base = client
-    await team_calendars(services, db, workspace_id)
-    await signed_in(session, base, "ana@example.com")
+    session, base = site.session, site.base
+    await team_calendars(site)
+    await site.sign_in("ana@example.com")
     me = await text_of(session, f"{base}/me")
     assert 'data-tz="Europe/Paris"' in me
     assert "My team's calendar (Europe/Paris)" in me
     session.cookie_jar.clear()
     # No team: the default policy's calendar.
-    await signed_in(session, base, "bob@example.com")
+    await site.sign_in("bob@example.com")
     assert 'data-tz="America/New_York"' in await text_of(session, f"{base}/me")
 
 
 async def test_a_deadline_shows_in_local_time_labelled_with_its_zone_on_another_day(
-    client: Client, services: Services, db: Database, workspace_id: int
+    site: Site,
 ) -> None:
-    session, base = client
-    await team_calendars(services, db, workspace_id)
-    thread_id = await a_thread(services, db, workspace_id)
-    await signed_in(session, base, "ana@example.com")
+    session, base = site.session, site.base
+    thread_id = await ana_on_a_thread(site)
     said = deadline_words(await text_of(session, f"{base}/threads/{thread_id}"))
     assert "Mon 02 Mar" in said
     assert "11:00 CET" in said
@@ -120,12 +120,10 @@ async def test_a_deadline_shows_in_local_time_labelled_with_its_zone_on_another_
 
 
 async def test_a_time_zone_chosen_on_me_applies_to_every_page_and_can_be_given_back(
-    client: Client, services: Services, db: Database, workspace_id: int
+    site: Site,
 ) -> None:
-    session, base = client
-    await team_calendars(services, db, workspace_id)
-    thread_id = await a_thread(services, db, workspace_id)
-    await signed_in(session, base, "ana@example.com")
+    session, base = site.session, site.base
+    thread_id = await ana_on_a_thread(site)
     csrf = csrf_of(await text_of(session, f"{base}/me"))
     async with session.post(
         f"{base}/me/time-zone",
@@ -148,11 +146,11 @@ async def test_a_time_zone_chosen_on_me_applies_to_every_page_and_can_be_given_b
 
 @pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "../../etc/passwd", "UTC" * 30])
 async def test_a_time_zone_the_zone_database_does_not_know_is_refused_naming_the_field(
-    client: Client, services: Services, db: Database, workspace_id: int, zone: str
+    site: Site, zone: str
 ) -> None:
-    session, base = client
-    await team_calendars(services, db, workspace_id)
-    await signed_in(session, base, "ana@example.com")
+    session, base = site.session, site.base
+    await team_calendars(site)
+    await site.sign_in("ana@example.com")
     csrf = csrf_of(await text_of(session, f"{base}/me"))
     async with session.post(
         f"{base}/me/time-zone", data={"csrf": csrf, "time_zone": zone}, allow_redirects=False
@@ -163,12 +161,10 @@ async def test_a_time_zone_the_zone_database_does_not_know_is_refused_naming_the
     assert 'data-tz="Europe/Paris"' in await text_of(session, f"{base}/me")
 
 
-async def test_a_time_zone_form_without_its_token_is_refused(
-    client: Client, services: Services, db: Database, workspace_id: int
-) -> None:
-    session, base = client
-    await team_calendars(services, db, workspace_id)
-    await signed_in(session, base, "ana@example.com")
+async def test_a_time_zone_form_without_its_token_is_refused(site: Site) -> None:
+    session, base = site.session, site.base
+    await team_calendars(site)
+    await site.sign_in("ana@example.com")
     async with session.post(
         f"{base}/me/time-zone", data={"time_zone": "Asia/Tokyo"}, allow_redirects=False
     ) as answer:
@@ -176,18 +172,13 @@ async def test_a_time_zone_form_without_its_token_is_refused(
     assert 'data-tz="Europe/Paris"' in await text_of(session, f"{base}/me")
 
 
-async def test_a_row_carries_its_chips_its_sla_bar_and_its_priority_edge(
-    client: Client, services: Services, db: Database, workspace_id: int
-) -> None:
-    session, base = client
-    await team_calendars(services, db, workspace_id)
-    await services.ingest(
-        workspace_id,
-        IngestBatch(
-            [mention("1", conversation="c1", text="@acme internet down again, nothing works")]
-        ),
+async def test_a_row_carries_its_chips_its_sla_bar_and_its_priority_edge(site: Site) -> None:
+    session, base = site.session, site.base
+    await team_calendars(site)
+    await site.ingest(
+        mention("1", conversation="c1", text="@acme internet down again, nothing works")
     )
-    await signed_in(session, base, "ana@example.com")
+    await site.sign_in("ana@example.com")
     html = await text_of(session, f"{base}/inbox?view=all")
     row = re.search(r'<tr class="thread-row [^"]*" data-thread="\d+".*?</tr>', html, re.S)
     assert row is not None

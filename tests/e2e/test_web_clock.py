@@ -14,7 +14,8 @@ from inbox.domain.ingestion import IngestBatch
 from inbox.domain.people import Role
 from inbox.store.database import Database
 from inbox.usecases.services import Services
-from tests.e2e.test_pages import agent, signed_in
+from tests.e2e.browsing import person
+from tests.e2e.site import signed_in
 from tests.factories import mention
 from web.app import create_app
 from web.keys import CLOCK
@@ -59,7 +60,7 @@ async def test_the_inbox_shows_deadlines_and_waits_against_the_applications_cloc
     await a_complaint_just_now(services, workspace_id)
     # Whatever the calendar, an hour of business time has gone by ten days later.
     session, base = await serve_at(datetime.now(UTC) + timedelta(days=10))
-    await agent(services, db, workspace_id, "ana@example.com", Role.AGENT)
+    await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     await signed_in(session, base, "ana@example.com")
     async with session.get(f"{base}/inbox?view=all") as answer:
         page = await answer.text()

@@ -8,31 +8,20 @@ the account's posts and record it, not post it again.
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
 from connectors.x.fake import FakeXServer
-from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Author, Mention
 from inbox.domain.network import Network
-from inbox.domain.outbox import OutboxKind
 from inbox.store.credentials import PgCredentialStore
 from inbox.store.database import Database
-from inbox.store.ingest import PgIngestStore
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.secret_box import SecretBox
 from inbox.store.workspaces import PgWorkspaceStore
-from inbox.usecases.ingest import IngestMentions
-from tests.e2e.worker_process import (
-    eventually,
-    outbound_mentions,
-    running_worker,
-    until_sent,
-    worker_env,
-)
+from tests.e2e.worker_process import killed_mid_send, queued_reply, sent_once, worker_env
 from tests.x_world import (
     ACCESS_TOKEN,
     BEARER,
@@ -66,26 +55,16 @@ async def test_a_worker_killed_between_post_and_update_never_posts_twice(
         await PgCredentialStore(db, SecretBox(SecretStr(key))).replace(
             workspace_id, account_id, CREDENTIALS.as_mapping()
         )
-        await IngestMentions(PgIngestStore(db))(
-            workspace_id,
-            IngestBatch(
-                [
-                    Mention(
-                        network=Network.X,
-                        external_id=complaint,
-                        author=Author(external_id=CUSTOMERS[0]),
-                        text="my fibre is down",
-                        created_at=utc_now(),
-                        conversation_key=complaint,
-                    )
-                ]
-            ),
+        written = Mention(
+            network=Network.X,
+            external_id=complaint,
+            author=Author(external_id=CUSTOMERS[0]),
+            text="my fibre is down",
+            created_at=utc_now(),
+            conversation_key=complaint,
         )
-        thread_id = int(
-            await db.fetchval("SELECT id FROM thread WHERE workspace_id = $1", workspace_id)
-        )
+        thread_id, item = await queued_reply(db, workspace_id, written, "Sorry, DM us")
         store = PgOutboxStore(db)
-        item = await store.enqueue(workspace_id, thread_id, OutboxKind.REPLY, "r1", "Sorry, DM us")
 
         env = worker_env(
             database_dsn,
@@ -94,22 +73,14 @@ async def test_a_worker_killed_between_post_and_update_never_posts_twice(
             INBOX_X_API_CA_FILE=str(ca_file),
         )
         fake.hold_answer("create_tweet", 60)
-        async with running_worker(env, stopped_by=signal.SIGKILL):
-
-            async def posted() -> bool:
-                return len(fake.posted) == 1
-
-            await eventually(posted, "the worker to post the reply")
-        fake.hold_answer("create_tweet", 0)
-        claimed = await store.get(workspace_id, item.id)
-        assert claimed is not None
-        assert claimed.status.value == "sending"
-
-        async with running_worker(env):
-            await until_sent(store, workspace_id, item.id, "the second worker to reconcile it")
+        await killed_mid_send(
+            env,
+            fake.posted,
+            lambda: fake.hold_answer("create_tweet", 0),
+            store,
+            workspace_id,
+            item.id,
+        )
 
     (reply,) = fake.posted
-    done = await store.get(workspace_id, item.id)
-    assert done is not None
-    assert done.sent_external_id == reply.id
-    assert await outbound_mentions(db, workspace_id, thread_id) == 1
+    assert await sent_once(db, workspace_id, thread_id, item.id) == reply.id

@@ -16,7 +16,6 @@ from inbox.domain.presence import AgentStatus
 from inbox.domain.web import WebSession
 from inbox.store.database import Database
 from inbox.store.inbox_pages import PgInboxPages
-from inbox.store.people import PgPeopleStore
 from inbox.store.routing import PgRoutingStore
 from inbox.store.sla_settings import PgSlaQuery
 from inbox.usecases.assignment import AssignWaiting
@@ -26,6 +25,7 @@ from inbox.usecases.services import Services
 from inbox.usecases.sla import KeepClocks
 from inbox.usecases.web_pages import COUNTS_FRESH_FOR, InboxPages
 from tests.factories import mention
+from tests.integration.people import agent_of_team
 
 pytestmark = pytest.mark.integration
 
@@ -45,15 +45,7 @@ TUESDAY_09_PARIS = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
 async def agent(
     db: Database, workspace_id: int, name: str, *, capacity: int = 8, team: str = "care"
 ) -> int:
-    agent_id = await PgPeopleStore(db).save_agent(
-        workspace_id, f"{name}@example.com", name.title(), [Role.AGENT], [team]
-    )
-    async with db.connection() as conn:
-        await conn.execute(
-            "UPDATE agent SET capacity = $3 WHERE workspace_id = $1 AND id = $2",
-            workspace_id, agent_id, capacity,
-        )  # fmt: skip
-    return agent_id
+    return await agent_of_team(db, workspace_id, name, name.title(), capacity=capacity, team=team)
 
 
 async def new_threads(services: Services, workspace_id: int, *names: str) -> list[int]:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
@@ -35,6 +34,7 @@ from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.outbox import SendOutbox
 from inbox.usecases.sla import KeepClocks
 from tests.factories import allowing
+from tests.waiting import Sleeps
 
 pytestmark = pytest.mark.integration
 
@@ -43,17 +43,6 @@ PASSWORD = "abcd-efgh-ijkl-mnop"
 CUSTOMERS = ("customer0.bsky.social", "customer1.bsky.social", "customer2.bsky.social")
 MENTIONS = "SELECT count(*) FROM mention WHERE workspace_id = $1"
 QUARANTINED = "SELECT count(*) FROM quarantine WHERE workspace_id = $1"
-
-
-@dataclass
-class Sleeps:
-    """Records the waits asked for and yields without waiting: tests stay fast."""
-
-    seconds: list[float] = field(default_factory=list)
-
-    async def __call__(self, seconds: float) -> None:
-        self.seconds.append(seconds)
-        await asyncio.sleep(0)
 
 
 def build_world() -> FakeBluesky:

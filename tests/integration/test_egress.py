@@ -8,12 +8,11 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 import asyncpg
 import pytest
-from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
 from pydantic import SecretStr
 
@@ -30,6 +29,7 @@ from inbox.store.migrate import available_migrations, migrate
 from inbox.store.secret_box import SecretBox
 from inbox.store.webhooks import PgWebhookStore
 from inbox.usecases.webhooks import DeliverWebhooks, ManageWebhooks
+from tests.hooks import HookReceiver
 
 pytestmark = pytest.mark.integration
 
@@ -85,31 +85,6 @@ async def listener() -> AsyncIterator[Listener]:
     yield state
     server.close()
     await server.wait_closed()
-
-
-@dataclass
-class Receiver:
-    """An HTTP webhook receiver on loopback."""
-
-    port: int = 0
-    received: list[bytes] = field(default_factory=list)
-
-    async def handle(self, request: web.Request) -> web.Response:
-        self.received.append(await request.read())
-        return web.Response(status=204)
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    state = Receiver()
-    app = web.Application()
-    app.router.add_post("/hooks/{secret}", state.handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    state.port = runner.addresses[0][1]
-    yield state
-    await runner.cleanup()
 
 
 async def queue_delivery(db: Database, workspace_id: int, webhook_id: int) -> None:
@@ -182,7 +157,7 @@ async def test_a_webhook_stored_before_the_policy_to_a_loopback_port_fails_witho
 
 
 async def test_a_named_internal_receiver_is_reached_through_the_allow_setting(
-    db: Database, workspace_id: int, receiver: Receiver
+    db: Database, workspace_id: int, receiver: HookReceiver
 ) -> None:
     policy = EgressPolicy.from_setting(f"hooks.corp.example:{receiver.port}")
     names = NameTable({"hooks.corp.example": "127.0.0.1"})
@@ -201,7 +176,7 @@ async def test_a_named_internal_receiver_is_reached_through_the_allow_setting(
 
 
 async def test_a_loopback_receiver_named_by_address_and_port_is_reached_and_no_other_port(
-    db: Database, workspace_id: int, receiver: Receiver, listener: Listener
+    db: Database, workspace_id: int, receiver: HookReceiver, listener: Listener
 ) -> None:
     policy = EgressPolicy.from_setting(f"127.0.0.1:{receiver.port}")
     webhooks = ManageWebhooks(PgWebhookStore(db, BOX), CheckedDestinations(policy))

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from connectors.x.api import XApi
-from connectors.x.fake import FakeX, FakeXServer, fake_x_session
+from connectors.x.fake import FakeX
 from connectors.x.outbound import XOutboundChannel
-from connectors.x.poller import XAccount, XPoller
+from connectors.x.poller import XPoller
 from inbox.bootstrap import build_services
 from inbox.domain.incidents import BulkMessage, Incident, IncidentSource, IncidentStatus
 from inbox.domain.ingestion import IngestBatch
@@ -26,11 +26,15 @@ from inbox.store.database import Database
 from inbox.store.incidents import PgIncidentStore
 from inbox.store.outbound_channels import ChannelDirectory
 from inbox.store.outbox import PgOutboxStore
-from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.incidents import Incidents, IncidentTimer
 from inbox.usecases.outbox import SendOutbox
 from inbox.usecases.services import Services
-from tests.x_world import ACCESS_TOKEN, BEARER, BRAND, BRAND_ID, CONSUMER_KEY, CREDENTIALS
+from tests.x_world import (
+    BRAND,
+    BRAND_ID,
+    CREDENTIALS,
+    served_account,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -101,31 +105,21 @@ async def x_world(db: Database, workspace_id: int, clock: Clock) -> AsyncIterato
     fake = FakeX(clock=lambda: clock.now.timestamp(), keepalive_seconds=0.2)
     fake.add_user(BRAND_ID, BRAND, "Acme Telecom")
     services = build_services(db)
-    async with FakeXServer(
-        fake, bearer_token=BEARER, consumer_key=CONSUMER_KEY, access_token=ACCESS_TOKEN
-    ) as server:
-        session = fake_x_session(server)
-        try:
-            account_id = await PgWorkspaceStore(db).configure_account(
-                workspace_id, Network.X, BRAND_ID, BRAND, {}
-            )
-            account = XAccount(workspace_id, account_id, BRAND_ID, BRAND, ())
-            api = XApi(CREDENTIALS, session, clock=clock)
-            poller = XPoller(account, api, services.ingest, PgConnectorState(db))
-            timer = IncidentTimer(
-                PgIncidentStore(db),
-                services.incidents.watcher,
-                clock=clock,
-                relearn=timedelta(days=4),
-            )
-            channels = {(workspace_id, account_id): XOutboundChannel(account, api, clock)}
-            sender = SendOutbox(
-                PgOutboxStore(db), ChannelDirectory(dict(channels)), services.ingest, clock=clock
-            )
-            incidents = Incidents(PgIncidentStore(db), services.incidents.watcher, clock=clock)
-            yield World(fake, poller, services, timer, incidents, clock, sender, workspace_id)
-        finally:
-            await session.close()
+    async with served_account(db, workspace_id, fake) as (_, session, account):
+        api = XApi(CREDENTIALS, session, clock=clock)
+        poller = XPoller(account, api, services.ingest, PgConnectorState(db))
+        timer = IncidentTimer(
+            PgIncidentStore(db),
+            services.incidents.watcher,
+            clock=clock,
+            relearn=timedelta(days=4),
+        )
+        channels = {(workspace_id, account.account_id): XOutboundChannel(account, api, clock)}
+        sender = SendOutbox(
+            PgOutboxStore(db), ChannelDirectory(dict(channels)), services.ingest, clock=clock
+        )
+        incidents = Incidents(PgIncidentStore(db), services.incidents.watcher, clock=clock)
+        yield World(fake, poller, services, timer, incidents, clock, sender, workspace_id)
 
 
 def brand_posts(fake: FakeX) -> list[str]:

@@ -7,13 +7,11 @@ pages show them."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from inbox.bootstrap import build_services
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.live import LivePage, PageKind, PageUpdate
 from inbox.domain.mention import Author, Direction, Mention
@@ -32,17 +30,13 @@ from inbox.usecases.outbox import SendOutbox
 from inbox.usecases.routing_config import RoutingConfigs
 from inbox.usecases.services import Services
 from tests.factories import mention
+from tests.waiting import eventually
 from web.inbox_rows import row_html
 
 pytestmark = pytest.mark.integration
 
 # Generous: a guard against hanging, never a measure.
 DEADLINE_SECONDS = 30.0
-
-
-@pytest.fixture
-def services(db: Database) -> Services:
-    return build_services(db)
 
 
 @pytest.fixture
@@ -57,13 +51,6 @@ def _listening(services: Services) -> Callable[[], Awaitable[bool]]:
         return services.live.status().listening
 
     return check
-
-
-async def eventually(check: Callable[[], Awaitable[bool]]) -> None:
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while not await check():
-        assert time.monotonic() < deadline, "not within the deadline"
-        await asyncio.sleep(0.05)
 
 
 async def heard(subscription: Subscription, wanted: Callable[[PageUpdate], bool]) -> None:
@@ -227,7 +214,7 @@ async def test_a_snoozed_thread_comes_back_to_its_views_when_its_time_comes(
         async def woken() -> bool:
             return thread_id in await services.inbox_pages.wake_snoozed(workspace_id)
 
-        await eventually(woken)
+        await eventually(woken, seconds=DEADLINE_SECONDS)
         await heard(page, row_of(thread_id))
     async with db.connection() as conn:
         left = await conn.fetchval(

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from inbox.bootstrap import build_services
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.live import LiveChange, ThreadsChanged
 from inbox.domain.people import Role
@@ -22,11 +21,6 @@ from tests.factories import mention
 pytestmark = pytest.mark.integration
 
 DEADLINE_SECONDS = 30.0
-
-
-@pytest.fixture
-def services(db: Database) -> Services:
-    return build_services(db)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -12,19 +11,12 @@ from inbox.store.database import Database
 from inbox.store.ingest import PgIngestStore
 from inbox.usecases.ingest import IngestMentions
 from tests.integration.test_mastodon_connector import BRAND, Connected, build_world, connected
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
 MENTIONS = "SELECT count(*) FROM mention WHERE workspace_id = $1"
 QUARANTINED = "SELECT count(*) FROM quarantine WHERE workspace_id = $1"
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], what: str, seconds: float = 20) -> None:
-    for _ in range(int(seconds * 20)):
-        if await check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def stream_for(m: Connected, db: Database, catch_ups: list[int]) -> MastodonStream:

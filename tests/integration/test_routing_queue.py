@@ -11,14 +11,13 @@ import pytest
 from inbox.bootstrap import build_services
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.ingestion import IngestBatch
-from inbox.domain.people import Role
 from inbox.store.database import Database
-from inbox.store.people import PgPeopleStore
 from inbox.store.routing import PgRoutingStore
 from inbox.usecases.assignment import ClaimNext, ReassignStale
 from inbox.usecases.routing import RoutingSettings
 from inbox.usecases.routing_config import RoutingConfigs
 from tests.factories import mention
+from tests.integration.people import agent_of_team
 
 pytestmark = pytest.mark.integration
 
@@ -40,15 +39,7 @@ async def threads(db: Database, workspace_id: int, count: int) -> list[int]:
 async def agent(
     db: Database, workspace_id: int, name: str, *, capacity: int = 100, team: str = "care"
 ) -> int:
-    agent_id = await PgPeopleStore(db).save_agent(
-        workspace_id, f"{name}@example.com", name, [Role.AGENT], [team]
-    )
-    async with db.connection() as conn:
-        await conn.execute(
-            "UPDATE agent SET capacity = $3 WHERE workspace_id = $1 AND id = $2",
-            workspace_id, agent_id, capacity,
-        )  # fmt: skip
-    return agent_id
+    return await agent_of_team(db, workspace_id, name, name, capacity=capacity, team=team)
 
 
 async def test_claims_take_the_most_pressing_then_the_nearest_deadline(

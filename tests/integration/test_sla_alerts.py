@@ -5,13 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
-from aiohttp import web
 from pydantic import SecretStr
 
 from connectors.common.egress import CheckedDestinations
@@ -32,6 +30,7 @@ from inbox.usecases.sla_alerts import DispatchSlaEvents
 from inbox.usecases.sla_timer import SlaTimer
 from inbox.usecases.webhooks import DeliverWebhooks, DeliveryPolicy, ManageWebhooks
 from tests.factories import mention
+from tests.hooks import HookReceiver
 
 pytestmark = pytest.mark.integration
 
@@ -44,37 +43,6 @@ POLICIES = {"policies": {"office": {"name": "office", "calendar": "office"}}, "d
 TUESDAY_10_PARIS = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
 FRIDAY_16_PARIS = datetime(2026, 3, 6, 15, 0, tzinfo=UTC)
 BOX = SecretBox(SecretStr(SecretBox.new_key()))
-
-
-@dataclass
-class Receiver:
-    """A webhook receiver on loopback that answers with the statuses it is given."""
-
-    url: str = ""
-    # INBOX_ALLOWED_INTERNAL_HOSTS naming this receiver, and port 9 where nobody listens.
-    allowed: str = ""
-    statuses: list[int] = field(default_factory=list)
-    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-
-    async def handle(self, request: web.Request) -> web.Response:
-        self.received.append((dict(request.headers), await request.read()))
-        return web.Response(status=self.statuses.pop(0) if self.statuses else 204)
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    state = Receiver()
-    app = web.Application()
-    app.router.add_post("/hooks/{secret}", state.handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    state.url = f"http://127.0.0.1:{port}/hooks/path-secret"
-    state.allowed = f"127.0.0.1:{port},127.0.0.1:9"
-    yield state
-    await runner.cleanup()
 
 
 @pytest.fixture
@@ -127,12 +95,12 @@ async def alerts(db: Database, workspace_id: int) -> list[tuple[str, int, str, b
     return [tuple(r) for r in rows]
 
 
-def managed(db: Database, receiver: Receiver) -> ManageWebhooks:
+def managed(db: Database, receiver: HookReceiver) -> ManageWebhooks:
     policy = EgressPolicy.from_setting(receiver.allowed)
     return ManageWebhooks(PgWebhookStore(db, BOX), CheckedDestinations(policy))
 
 
-def session_to(receiver: Receiver) -> aiohttp.ClientSession:
+def session_to(receiver: HookReceiver) -> aiohttp.ClientSession:
     return webhook_session(EgressPolicy.from_setting(receiver.allowed))
 
 
@@ -185,7 +153,7 @@ async def test_events_left_undispatched_by_a_crash_are_dispatched_once_later(
 
 
 async def test_each_event_is_posted_once_signed_and_retried_through_a_server_error(
-    db: Database, workspace_id: int, people: dict[str, int], receiver: Receiver
+    db: Database, workspace_id: int, people: dict[str, int], receiver: HookReceiver
 ) -> None:
     hook, secret = await managed(db, receiver).add(workspace_id, receiver.url, ["sla.breach"])
     await setup(db, workspace_id, people["ana"])
@@ -221,7 +189,7 @@ async def test_each_event_is_posted_once_signed_and_retried_through_a_server_err
 
 
 async def test_a_refusal_is_final_and_an_unreachable_receiver_gives_up_after_its_attempts(
-    db: Database, workspace_id: int, people: dict[str, int], receiver: Receiver
+    db: Database, workspace_id: int, people: dict[str, int], receiver: HookReceiver
 ) -> None:
     webhooks = managed(db, receiver)
     await webhooks.add(workspace_id, receiver.url, [])
@@ -251,7 +219,7 @@ async def test_a_refusal_is_final_and_an_unreachable_receiver_gives_up_after_its
 
 
 async def test_an_end_of_shift_list_is_posted_to_subscribed_webhooks(
-    db: Database, workspace_id: int, receiver: Receiver
+    db: Database, workspace_id: int, receiver: HookReceiver
 ) -> None:
     await managed(db, receiver).add(workspace_id, receiver.url, ["sla.end_of_shift"])
     await setup(db, workspace_id, None)

@@ -23,7 +23,7 @@ from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.sla import KeepClocks
 from sla.calendar import WEEKDAYS
-from tests.factories import T0, mention
+from tests.factories import T0, mention, paris_office
 
 pytestmark = pytest.mark.integration
 
@@ -114,10 +114,7 @@ async def test_clocks_do_not_depend_on_the_order_messages_arrive_in(
 
 
 async def test_a_workspace_calendar_and_policy_rules_apply(db: Database, workspace_id: int) -> None:
-    office = {
-        "tz": "Europe/Paris",
-        "weekly": {d: [["09:00", "19:00"]] for d in ("mon", "tue", "wed", "thu", "fri")},
-    }
+    office = paris_office()
     policies = {
         "policies": {
             "office": {"name": "office", "calendar": "office"},
@@ -152,10 +149,7 @@ async def test_unusable_settings_never_stop_messages_from_being_stored(
 async def test_out_of_hours_messages_are_acknowledged_once_and_the_ack_stops_no_clock(
     db: Database, workspace_id: int
 ) -> None:
-    office = {
-        "tz": "Europe/Paris",
-        "weekly": {d: [["09:00", "19:00"]] for d in ("mon", "tue", "wed", "thu", "fri")},
-    }
+    office = paris_office()
     policies = {
         "policies": {
             "office": {"name": "office", "calendar": "office", "out_of_hours_acknowledgement": True}

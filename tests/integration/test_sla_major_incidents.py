@@ -23,15 +23,12 @@ from inbox.usecases.incidents import Incidents
 from inbox.usecases.incidents_watch import ComplaintWatcher
 from inbox.usecases.sla import KeepClocks
 from inbox.usecases.sla_explain import ExplainThreadSla
-from tests.factories import T0, mention
+from tests.factories import T0, mention, paris_office
 
 pytestmark = pytest.mark.integration
 
 # T0 is Monday 2 March 2026, 10:00 in Paris: inside the office's hours all the while below.
-OFFICE: dict[str, object] = {
-    "tz": "Europe/Paris",
-    "weekly": {d: [["09:00", "19:00"]] for d in ("mon", "tue", "wed", "thu", "fri")},
-}
+OFFICE = paris_office()
 COMPLAINT = "@acme the network is down, no signal at all since this morning"
 
 

@@ -16,7 +16,7 @@ from inbox.store.database import Database
 from inbox.store.sla_timer import TIMER_LOCK_KEY, PgShiftReports, PgSlaTimerStore
 from inbox.usecases.sla import KeepClocks
 from inbox.usecases.sla_timer import SlaTimer
-from tests.factories import mention
+from tests.factories import mention, paris_office
 
 pytestmark = pytest.mark.integration
 
@@ -120,10 +120,7 @@ async def test_a_deadline_seconds_ahead_fires_by_itself_after_its_instant(
 async def test_at_closing_minus_15_minutes_running_clocks_are_listed_once(
     db: Database, workspace_id: int
 ) -> None:
-    office = {
-        "tz": "Europe/Paris",
-        "weekly": {d: [["09:00", "19:00"]] for d in ("mon", "tue", "wed", "thu", "fri")},
-    }
+    office = paris_office()
     await build_services(db).sla_settings(
         workspace_id,
         {"office": office},

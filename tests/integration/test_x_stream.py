@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -13,19 +12,12 @@ from connectors.x.stream import XStream, desired_rules, rule_tag
 from inbox.store.database import Database
 from inbox.store.ingest import PgIngestStore
 from inbox.usecases.ingest import IngestMentions
+from tests.waiting import eventually
 from tests.x_world import BEARER, BRAND, CUSTOMERS, Connected, connected
 
 pytestmark = pytest.mark.integration
 
 MENTIONS = "SELECT count(*) FROM mention WHERE workspace_id = $1"
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], what: str, seconds: float = 20) -> None:
-    for _ in range(int(seconds * 20)):
-        if await check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def stream_for(x: Connected, db: Database, catch_ups: list[int]) -> XStream:

@@ -165,21 +165,31 @@ class Renderer:
         return f"<tr>{row.thread_id}</tr>"
 
 
-async def test_changed_rows_are_read_and_rendered_once_for_every_page_that_shows_them() -> None:
+@contextlib.asynccontextmanager
+async def live_over(
+    rows: FakeRows, render: Renderer | None = None
+) -> AsyncIterator[tuple[LiveUpdates, Callable[[LiveChange], None]]]:
+    """Live updates reading `rows`, running over a feed open at once: the updates, and how
+    the feed delivers a change."""
     feed = FakeFeed(failures=0)
+    live = LiveUpdates(feed, rows)
+    async with live.running(render_row=render or Renderer()):
+        await asyncio.wait_for(feed.opened.get(), timeout=30)
+        assert feed.deliver is not None
+        yield live, feed.deliver
+
+
+async def test_changed_rows_are_read_and_rendered_once_for_every_page_that_shows_them() -> None:
     # Announced as Ana's, read as Ben's now: the pages go by what was read.
     rows = FakeRows(ThreadState(5, "open", assignee_id=2), ThreadState(6, "resolved"))
     render = Renderer()
-    live = LiveUpdates(feed, rows)
-    async with live.running(render_row=render):
-        await asyncio.wait_for(feed.opened.get(), timeout=30)
-        assert feed.deliver is not None
+    async with live_over(rows, render) as (live, deliver):
         bens = [LivePage(PageKind.INBOX, 2, view="mine") for _ in range(120)]
         anas = LivePage(PageKind.INBOX, 1, view="mine")
         async with contextlib.AsyncExitStack() as pages:
             ben_pages = [await pages.enter_async_context(live.subscribe(WS, p)) for p in bens]
             ana = await pages.enter_async_context(live.subscribe(WS, anas, frozenset({5})))
-            feed.deliver(
+            deliver(
                 ThreadsChanged(WS, threads=(ThreadState(5, "open", assignee_id=1),), unknown=(6,))
             )
             for page in ben_pages:
@@ -194,32 +204,28 @@ async def test_changed_rows_are_read_and_rendered_once_for_every_page_that_shows
 
 
 async def test_pages_fetch_what_changed_when_the_rows_cannot_be_read() -> None:
-    feed = FakeFeed(failures=0)
     rows = FakeRows()
     rows.fail = True
-    live = LiveUpdates(feed, rows)
-    async with live.running(render_row=Renderer()):
-        await asyncio.wait_for(feed.opened.get(), timeout=30)
-        assert feed.deliver is not None
-        async with live.subscribe(WS, LivePage(PageKind.INBOX, 1, view="mine")) as page:
-            feed.deliver(ThreadsChanged(WS, threads=(ThreadState(5, "open", assignee_id=1),)))
-            update = await page.next(quiet_seconds=30)
-            assert update is not None
-            assert (update.threads, update.rows) == ({5}, {})
+    async with (
+        live_over(rows) as (live, deliver),
+        live.subscribe(WS, LivePage(PageKind.INBOX, 1, view="mine")) as page,
+    ):
+        deliver(ThreadsChanged(WS, threads=(ThreadState(5, "open", assignee_id=1),)))
+        update = await page.next(quiet_seconds=30)
+        assert update is not None
+        assert (update.threads, update.rows) == ({5}, {})
 
 
 async def test_no_rows_are_read_for_a_workspace_without_an_open_inbox_page() -> None:
-    feed = FakeFeed(failures=0)
     rows = FakeRows(ThreadState(5, "open", assignee_id=1))
-    live = LiveUpdates(feed, rows)
-    async with live.running(render_row=Renderer()):
-        await asyncio.wait_for(feed.opened.get(), timeout=30)
-        assert feed.deliver is not None
-        async with live.subscribe(WS, LivePage(PageKind.THREAD, 1, thread_id=5)) as page:
-            feed.deliver(ThreadsChanged(WS, threads=(ThreadState(5, "open", assignee_id=1),)))
-            update = await page.next(quiet_seconds=30)
-            assert update is not None
-            assert update.threads == {5}
+    async with (
+        live_over(rows) as (live, deliver),
+        live.subscribe(WS, LivePage(PageKind.THREAD, 1, thread_id=5)) as page,
+    ):
+        deliver(ThreadsChanged(WS, threads=(ThreadState(5, "open", assignee_id=1),)))
+        update = await page.next(quiet_seconds=30)
+        assert update is not None
+        assert update.threads == {5}
     assert rows.reads == []
 
 
@@ -240,19 +246,17 @@ class StuckRows(FakeRows):
 
 
 async def test_pages_reload_rather_than_changes_queue_without_end_behind_a_stuck_read() -> None:
-    feed = FakeFeed(failures=0)
     rows = StuckRows()
-    live = LiveUpdates(feed, rows)
-    async with live.running(render_row=Renderer()):
-        await asyncio.wait_for(feed.opened.get(), timeout=30)
-        assert feed.deliver is not None
-        async with live.subscribe(WS, LivePage(PageKind.INBOX, 1, view="mine")) as page:
-            feed.deliver(ThreadsChanged(WS, threads=(ThreadState(1, "open", assignee_id=1),)))
-            await asyncio.wait_for(rows.reading.wait(), timeout=30)
-            for thread_id in range(2, MOST_QUEUED + 3):
-                state = ThreadState(thread_id, "open", assignee_id=1)
-                feed.deliver(ThreadsChanged(WS, threads=(state,)))
-            update = await page.next(quiet_seconds=30)
-            assert update is not None
-            assert update.reload
-            rows.answer.set()
+    async with (
+        live_over(rows) as (live, deliver),
+        live.subscribe(WS, LivePage(PageKind.INBOX, 1, view="mine")) as page,
+    ):
+        deliver(ThreadsChanged(WS, threads=(ThreadState(1, "open", assignee_id=1),)))
+        await asyncio.wait_for(rows.reading.wait(), timeout=30)
+        for thread_id in range(2, MOST_QUEUED + 3):
+            state = ThreadState(thread_id, "open", assignee_id=1)
+            deliver(ThreadsChanged(WS, threads=(state,)))
+        update = await page.next(quiet_seconds=30)
+        assert update is not None
+        assert update.reload
+        rows.answer.set()

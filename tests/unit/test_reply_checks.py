@@ -19,14 +19,10 @@ from routing.reply_checks import (
     room,
 )
 from sla.calendar_config import calendar_from_config
+from tests.factories import paris_office
 
 PARIS = ZoneInfo("Europe/Paris")
-OFFICE = calendar_from_config(
-    {
-        "tz": "Europe/Paris",
-        "weekly": {d: [["09:00", "19:00"]] for d in ("mon", "tue", "wed", "thu", "fri")},
-    }
-)
+OFFICE = calendar_from_config(paris_office())
 ALWAYS = calendar_from_config(
     {
         "tz": "UTC",

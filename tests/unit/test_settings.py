@@ -8,6 +8,14 @@ from pydantic import ValidationError
 from inbox.settings import Settings
 
 
+def refusal(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> str:
+    """What the settings say when the environment variable `name` holds `value`."""
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError) as caught:
+        Settings(_env_file=None)
+    return str(caught.value)
+
+
 def test_without_a_database_url_the_embedded_server_is_used(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -18,11 +26,9 @@ def test_without_a_database_url_the_embedded_server_is_used(
 def test_a_non_postgres_url_is_refused_without_echoing_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", "mysql://root:hunter2@db/x")
-    with pytest.raises(ValidationError) as caught:
-        Settings(_env_file=None)
-    assert "postgresql://" in str(caught.value)
-    assert "hunter2" not in str(caught.value)
+    said = refusal(monkeypatch, "DATABASE_URL", "mysql://root:hunter2@db/x")
+    assert "postgresql://" in said
+    assert "hunter2" not in said
 
 
 def test_the_database_url_is_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -45,8 +51,6 @@ def test_outbound_requests_reach_no_internal_destination_unless_named(
 def test_an_unreadable_list_of_internal_destinations_is_refused_naming_the_entry(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("INBOX_ALLOWED_INTERNAL_HOSTS", "hooks.internal, 0x7f.1")
-    with pytest.raises(ValidationError) as caught:
-        Settings(_env_file=None)
-    assert "allowed_internal_hosts" in str(caught.value)
-    assert "'0x7f.1': write the address as 127.0.0.1" in str(caught.value)
+    said = refusal(monkeypatch, "INBOX_ALLOWED_INTERNAL_HOSTS", "hooks.internal, 0x7f.1")
+    assert "allowed_internal_hosts" in said
+    assert "'0x7f.1': write the address as 127.0.0.1" in said

@@ -21,12 +21,10 @@ from sla.calendar import (
     next_opening,
 )
 from sla.calendar_config import calendar_from_config
+from tests.factories import paris_office
 
 PARIS = ZoneInfo("Europe/Paris")
-WEEKDAYS_9_TO_19 = {
-    "tz": "Europe/Paris",
-    **{"weekly": {d: [["09:00", "19:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}},
-}
+WEEKDAYS_9_TO_19 = paris_office()
 
 
 def paris(*parts: int) -> datetime:

@@ -8,15 +8,10 @@ from zoneinfo import ZoneInfo
 from sla.calendar import deadline
 from sla.calendar_config import calendar_from_config
 from sla.explain import explain
+from tests.factories import paris_office
 
 PARIS = ZoneInfo("Europe/Paris")
-OFFICE = calendar_from_config(
-    {
-        "tz": "Europe/Paris",
-        "weekly": {d: [["09:00", "19:00"]] for d in ("mon", "tue", "wed", "thu", "fri")},
-        "holidays": ["2026-04-06"],  # Easter Monday
-    }
-)
+OFFICE = calendar_from_config(paris_office(holidays=["2026-04-06"]))  # Easter Monday
 
 
 def test_a_friday_evening_mention_before_a_bank_holiday() -> None:

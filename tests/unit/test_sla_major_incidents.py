@@ -28,12 +28,10 @@ from sla.calendar import business_time, deadline
 from sla.calendar_config import calendar_from_config
 from sla.explain import Suspension, explain
 from sla.policy import ClockKind, SlaPolicy, Targets, clock_pauses, plan_clock
+from tests.factories import paris_office
 
 PARIS = ZoneInfo("Europe/Paris")
-OFFICE_CONFIG: dict[str, object] = {
-    "tz": "Europe/Paris",
-    "weekly": {d: [["09:00", "19:00"]] for d in ("mon", "tue", "wed", "thu", "fri")},
-}
+OFFICE_CONFIG = paris_office()
 OFFICE = calendar_from_config(OFFICE_CONFIG)
 SUSPENDING = SlaPolicy(name="outages", calendar="office", suspend_during_major_incidents=True)
 PLAIN = SlaPolicy(name="standard", calendar="office")

@@ -21,14 +21,10 @@ from sla.policy import (
     ThreadFacts,
     plan_clock,
 )
+from tests.factories import paris_office
 
 PARIS = ZoneInfo("Europe/Paris")
-OFFICE = calendar_from_config(
-    {
-        "tz": "Europe/Paris",
-        "weekly": {d: [["09:00", "19:00"]] for d in ("mon", "tue", "wed", "thu", "fri")},
-    }
-)
+OFFICE = calendar_from_config(paris_office())
 
 BOOK = PolicyBook(
     policies={

@@ -5,22 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 
 import pytest
 
 from inbox.supervise import Backoff, Supervisor
 from inbox.usecases.health import HealthBoard, PartHealth
+from tests.waiting import until
 
 QUICK = Backoff(first_seconds=0.001, max_seconds=0.01)
-
-
-async def until(condition: Callable[[], bool]) -> None:
-    for _ in range(3000):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("timed out")
 
 
 class FlakyPart:

@@ -4,21 +4,13 @@ until `stop`; a pass under way when `stop` is set ends before the worker returns
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 from inbox.supervise import Backoff
 from inbox.usecases.health import HealthBoard, PartHealth
 from inbox.worker import LongRunning, Periodic, Worker, each_workspace, started_once
+from tests.waiting import until
 
 QUICK = Backoff(first_seconds=0.001, max_seconds=0.01)
-
-
-async def until(condition: Callable[[], bool]) -> None:
-    for _ in range(3000):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("timed out")
 
 
 async def test_passes_repeat_and_parts_run_until_stop_then_nothing_is_left_scheduled() -> None:

@@ -17,7 +17,8 @@ from inbox.store.database import Database
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.audit import LARGEST_PAGE, PAGE_SIZE
 from inbox.usecases.services import Services
-from tests.e2e.test_admin_pages import ADMIN, XSS, logged_in, page, person, post
+from tests.e2e.site import session_of
+from tests.e2e.test_admin_pages import ADMIN, XSS, page, person, post
 from web.openapi import document
 
 pytestmark = pytest.mark.integration
@@ -50,7 +51,7 @@ async def test_a_change_made_on_the_admin_pages_is_on_the_audit_page_escaped(
 ) -> None:
     ana = await person(services, db, workspace_id, "ana@example.com", Role.AGENT)
     people = f"{base}/admin/people/{ana}"
-    async with logged_in(base, ADMIN) as admin:
+    async with session_of(base, ADMIN) as admin:
         status, _, _ = await post(admin, people, {"name": XSS, "capacity": "4"}, people)
         assert status == 303
         status, html = await page(admin, f"{base}/admin/audit")
@@ -66,7 +67,7 @@ async def test_the_page_goes_back_a_page_at_a_time_and_keeps_its_filters(
     base: str, admin_id: int, db: Database, workspace_id: int
 ) -> None:
     trail = PgAuditTrail(db)
-    async with logged_in(base, ADMIN) as admin:
+    async with session_of(base, ADMIN) as admin:
         _, first = await page(admin, f"{base}/admin/audit")
         assert "No change recorded" in first
         for n in range(PAGE_SIZE + 5):
@@ -89,7 +90,7 @@ async def test_the_page_goes_back_a_page_at_a_time_and_keeps_its_filters(
 
 
 async def test_a_bad_filter_is_named(base: str, admin_id: int) -> None:
-    async with logged_in(base, ADMIN) as admin:
+    async with session_of(base, ADMIN) as admin:
         status, html = await page(admin, f"{base}/admin/audit?since=yesterday")
     assert status == 400
     assert "<strong>since</strong>" in html
@@ -100,7 +101,7 @@ async def test_leads_and_agents_do_not_see_the_audit_page(
 ) -> None:
     for email, role in (("lea@example.com", Role.LEAD), ("ana@example.com", Role.AGENT)):
         await person(services, db, workspace_id, email, role)
-        async with logged_in(base, email) as browser:
+        async with session_of(base, email) as browser:
             assert (await page(browser, f"{base}/admin/audit"))[0] == 403
 
 
@@ -109,7 +110,7 @@ async def test_the_api_gives_an_admin_token_its_own_workspace_rows_only(
 ) -> None:
     other = await PgWorkspaceStore(db).ensure_workspace("other", "Other")
     people = f"{base}/admin/people"
-    async with logged_in(base, ADMIN) as admin:
+    async with session_of(base, ADMIN) as admin:
         await post(admin, f"{people}/two-factor", {"required": "1"}, people)
     ours = await services.tokens.issue(workspace_id, "ours", Role.ADMIN)
     theirs = await services.tokens.issue(other, "theirs", Role.ADMIN)
@@ -167,7 +168,7 @@ async def test_a_change_through_the_api_names_its_token_and_address(
 
 async def test_preferences_saved_on_the_admin_page_are_recorded(base: str, admin_id: int) -> None:
     workspaces = f"{base}/admin/workspaces"
-    async with logged_in(base, ADMIN) as admin:
+    async with session_of(base, ADMIN) as admin:
         status, _, _ = await post(
             admin, f"{workspaces}/preferences", {"agent_comparisons": "1"}, workspaces
         )
@@ -186,7 +187,7 @@ async def test_the_csv_export_holds_every_row_the_filters_keep_with_formulas_quo
     await trail.record(
         AuditEntry(workspace_id, COMMAND_LINE, "team_created", "team", "=HYPERLINK(1)")
     )
-    async with logged_in(base, ADMIN) as admin:
+    async with session_of(base, ADMIN) as admin:
         _, html = await page(admin, f"{base}/admin/audit?action=team_changed")
         link = re.search(r'href="([^"]+)" download', html)
         assert link is not None

@@ -18,7 +18,9 @@ from inbox.store.database import Database
 from inbox.usecases.services import Services
 from inbox.usecases.two_factor import RECOVERY_CODES
 from inbox.usecases.web_auth import THROTTLE
-from tests.e2e.test_admin_pages import ADMIN, PASSWORD, logged_in, page, person, post
+from tests.e2e.browsing import PASSWORD
+from tests.e2e.site import session_of
+from tests.e2e.test_admin_pages import ADMIN, page, person, post
 from web.login import PENDING_COOKIE
 from web.session import COOKIE
 
@@ -65,7 +67,7 @@ async def _code_step(browser: aiohttp.ClientSession, base: str, code: str) -> tu
 
 async def _turn_on(base: str, email: str) -> tuple[str, list[str]]:
     """Two-factor sign-in turned on from /me: the secret and the recovery codes shown."""
-    async with logged_in(base, email) as browser:
+    async with session_of(base, email) as browser:
         status, _, html = await post(
             browser, f"{base}/me/two-factor/start", {}, f"{base}/me/two-factor"
         )
@@ -210,7 +212,7 @@ async def test_a_workspace_that_requires_it_sends_people_without_it_to_set_it_up
     base: str, agent_id: int, admin_id: int
 ) -> None:
     people = f"{base}/admin/people"
-    async with logged_in(base, ADMIN) as admin:
+    async with session_of(base, ADMIN) as admin:
         status, where, _ = await post(admin, f"{people}/two-factor", {"required": "1"}, people)
         assert (status, where) == (303, "/admin/people?notice=saved")
     async with _browser() as browser:
@@ -236,7 +238,7 @@ async def test_an_admin_reset_ends_the_second_factor_and_is_in_the_audit_trail(
 ) -> None:
     await _turn_on(base, AGENT)
     person_page = f"{base}/admin/people/{agent_id}"
-    async with logged_in(base, ADMIN) as admin:
+    async with session_of(base, ADMIN) as admin:
         _, html = await page(admin, person_page)
         assert "Reset their second factor" in html
         status, where, _ = await post(admin, f"{person_page}/two-factor/reset", {}, person_page)
@@ -267,7 +269,7 @@ async def test_leads_cannot_reset_a_second_factor(
     await person(services, db, workspace_id, "lea@example.com", Role.LEAD)
     await _turn_on(base, AGENT)
     person_page = f"{base}/admin/people/{agent_id}"
-    async with logged_in(base, "lea@example.com") as lead:
+    async with session_of(base, "lea@example.com") as lead:
         _, html = await page(lead, person_page)
         assert "Reset their second factor" not in html
         status, _, _ = await post(lead, f"{person_page}/two-factor/reset", {}, person_page)

@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -18,6 +18,7 @@ from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Mention
 from inbox.store.database import Database
 from inbox.store.incidents import DETECTOR_LOCK_KEY, PgIncidentStore
+from inbox.store.migrate import available_migrations
 from inbox.usecases.incidents import IncidentTimer
 from inbox.usecases.incidents_watch import ComplaintWatcher
 from inbox.usecases.services import Services
@@ -209,3 +210,33 @@ async def test_a_leader_lost_mid_burst_hands_over_without_losing_it_or_opening_t
         assert second.watcher.is_open(SeriesKey(workspace_id, "region", "Lyon")), (
             "the new leader learned the burst from the stored counts"
         )
+
+
+async def test_the_migration_counts_the_stored_complaints_as_ingestion_does(
+    db: Database, workspace_id: int
+) -> None:
+    services = build_services(db)
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    texts = [
+        "@acme no network at all in Lyon, panne totale",
+        "@acme plus de réseau à Lyon depuis midi, c'est une panne",
+        "@acme my bill is wrong again, overcharged twice",
+        "@acme internet down near Grenoble, I am leaving you for another operator",
+    ]
+    mentions = [
+        complaint(200_000 + n, now - timedelta(minutes=n % 3, seconds=10), text)
+        for n, text in enumerate(texts * 3)
+    ]
+    await services.ingest(workspace_id, IngestBatch(mentions))
+    stored = PgIncidentStore(db)
+    window = (now - timedelta(hours=1), now + timedelta(minutes=1))
+    written = await stored.complaint_counts(*window)
+    assert {c.key.kind for c in written} >= {"all", "topic", "keywords", "region"}
+
+    (migration,) = [m for m in available_migrations() if m.name.endswith("complaint_counts")]
+    backfill = migration.sql[migration.sql.index("INSERT INTO complaint_count") :]
+    async with db.transaction() as conn:
+        await conn.execute("DELETE FROM complaint_count")
+        await conn.execute(backfill)
+
+    assert await stored.complaint_counts(*window) == written

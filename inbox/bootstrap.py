@@ -150,7 +150,6 @@ from inbox.worker import (
     RunningAccounts,
     Worker,
     each_workspace,
-    started_once,
 )
 
 log = logging.getLogger(__name__)
@@ -185,7 +184,8 @@ def build_services(
     media_key = functools.cache(lambda: box().derived_key("media links"))
     media_links = MediaLinks(media_key, clock=utc_now)
     routing = RoutingConfigs()
-    watcher = ComplaintWatcher()  # this process's complaint counts; the worker's timer reads it
+    # The detector's watch: fed only while this process's worker leads the detection.
+    watcher = ComplaintWatcher()
     board = HealthBoard()  # this process's parts report here; /healthz and run_workers read it
     live = LiveUpdates(PgChangeFeed(db), PgLiveRows(db))
     board.watch("listener", live.health)
@@ -206,7 +206,7 @@ def build_services(
             classifier=ClassifyMentions(PgRoutingStore(db), routing),
             hooks=[
                 RouteThreads(routing, clock=utc_now),
-                WatchComplaints(watcher),
+                WatchComplaints(),
                 clocks,
             ],
         ),
@@ -442,7 +442,11 @@ async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: fl
             extra={"action": "workers_start", "worker_id": accounts.keep.worker_id},
         )
         await worker.run(
-            [*accounts.long_running(), _sla_timer(runtime, rules, worker.scheduler)],
+            [
+                *accounts.long_running(),
+                _sla_timer(runtime, rules, worker.scheduler),
+                _incident_detector(runtime),
+            ],
             [
                 accounts.periodic(),
                 _outbox(runtime, accounts.channels, outbox_every),
@@ -516,6 +520,17 @@ async def _webhook_deliveries(
     return Periodic("webhooks", seconds, webhooks.run_once)
 
 
+def _incident_detector(runtime: Runtime) -> LongRunning:
+    """One detector for the database: it leads (its own lock) or waits to."""
+    detector = IncidentTimer(
+        PgIncidentStore(runtime.db),
+        runtime.services.incidents.watcher,
+        clock=utc_now,
+        report=functools.partial(runtime.services.health.board.report, "incidents"),
+    )
+    return LongRunning("incidents", detector.run, reports_itself=True)
+
+
 REASSIGN_EVERY_SECONDS = 60.0
 # Each workspace's classifier relearns from its corrections (only those corrected since).
 LEARN_EVERY_SECONDS = 3600.0
@@ -524,16 +539,11 @@ LEARN_EVERY_SECONDS = 3600.0
 SHIFTS_EVERY_SECONDS = 60.0
 # A snoozed thread comes back to the open pages within this much of its time.
 WAKE_EVERY_SECONDS = 10.0
-INCIDENT_TICK_SECONDS = 60.0
 
 
 def _upkeep(runtime: Runtime, rules: KeepClocks) -> list[Periodic]:
-    """The passes that keep the queue moving: incidents, reassignment, learning, shifts and
-    snoozes."""
+    """The passes that keep the queue moving: reassignment, learning, shifts and snoozes."""
     db, workspaces = runtime.db, runtime.workspaces
-    incidents = IncidentTimer(
-        PgIncidentStore(db), runtime.services.incidents.watcher, clock=utc_now
-    )
     reassign = ReassignStale(PgRoutingStore(db), RoutingConfigs(), clock=utc_now)
     shifts = FollowShifts(
         PgRoutingStore(db),
@@ -543,9 +553,6 @@ def _upkeep(runtime: Runtime, rules: KeepClocks) -> list[Periodic]:
         clock=utc_now,
     )
     return [
-        # The complaint baseline is relearned first (until that succeeds), then the minute's
-        # buckets are closed at every pass.
-        Periodic("incidents", INCIDENT_TICK_SECONDS, started_once(incidents.start, incidents.tick)),
         Periodic(
             "reassignment",
             REASSIGN_EVERY_SECONDS,

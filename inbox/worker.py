@@ -3,9 +3,9 @@
 Two kinds of parts, both under the supervisor (a part that fails is shown as retrying on the
 health board and started again after a backoff; it is never the end of the process):
 - long-running parts keep their own pace: each connected account's runner, its stream, the
-  SLA timer (which leads or follows, and reports itself);
+  SLA timer and the incident detector (each leads or follows, and reports itself);
 - periodic passes are jobs of the worker's one APScheduler scheduler: the outbox, webhook
-  deliveries, the incident watch, reassignment, learning, shifts, snoozes. The SLA timer's
+  deliveries, reassignment, learning, shifts, snoozes. The SLA timer's
   leader keeps its instants (the next deadline, the safety pass, the end-of-shift lists) on
   the same scheduler.
 

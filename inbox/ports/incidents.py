@@ -1,8 +1,11 @@
-"""Outage incidents: their store and their work on an ingestion batch."""
+"""Outage incidents: their store, their work on an ingestion batch, the complaint counts the
+one detector of the workspace reads."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -19,11 +22,21 @@ from inbox.domain.incidents import (
 from inbox.domain.sla import (
     SlaSettings,
 )
-from inbox.ports.sla import ClockWriter
+from inbox.ports.sla import ClockWriter, Leadership
+from routing.signals import SeriesKey
 
 # Re-plans the SLA clocks of these threads on the writer of the transaction that changed what
 # they count (KeepClocks.keep): a major incident's window opened, closed, or gained threads.
 ReplanClocks = Callable[[ClockWriter, int, Sequence[int]], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesCount:
+    """Complaints counted in one series in the minute starting at `bucket`."""
+
+    key: SeriesKey
+    bucket: datetime
+    count: int
 
 
 class IncidentIngestWriter(Protocol):
@@ -40,10 +53,21 @@ class IncidentIngestWriter(Protocol):
         """Link this transaction's complaints to the open incidents they match."""
         ...
 
+    async def count_complaints(self, counts: Sequence[SeriesCount]) -> None:
+        """Add these counts (one per series and minute) to the shared complaint counts, in
+        this transaction: a rollback takes them back."""
+        ...
+
 
 class IncidentStore(Protocol):
-    async def complaint_history(self, since: datetime, until: datetime) -> list[ComplaintCount]:
-        """Complaints per workspace, minute and slice: one row per group, in time order."""
+    async def complaint_counts(self, since: datetime, until: datetime) -> list[SeriesCount]:
+        """Every workspace's complaint counts of the minutes in [since, until), in time order,
+        each workspace's whole volume before its slices within a minute."""
+        ...
+
+    def leadership(self) -> AbstractAsyncContextManager[Leadership]:
+        """Leader while this process is the one detector of the database (a session lock on a
+        connection of its own, released when that connection drops)."""
         ...
 
     async def all_settings(self) -> dict[int, IncidentSettings]:

@@ -92,8 +92,8 @@ class AfterIngestHook(Protocol):
     """Runs inside the batch transaction after the mentions are written, on its unit of work.
 
     SLA clocks start here and routing writes its assignments here, so that a crash never leaves
-    a mention without its clock or its assignment. What must follow only a stored batch (the
-    in-memory counts of the outage detector) is returned as an `AfterCommit`: ingestion runs
+    a mention without its clock or its assignment. What must follow only a stored batch (and
+    cannot be written in it) is returned as an `AfterCommit`: ingestion runs
     it once the transaction has committed, and never for a transaction that rolled back (a
     batch retried, split or refused would otherwise be counted again, or counted unstored).
     """

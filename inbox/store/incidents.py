@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,11 +25,17 @@ from inbox.domain.incidents import (
     title_for,
 )
 from inbox.domain.sla import SlaSettings
-from inbox.ports.incidents import ReplanClocks
+from inbox.ports.incidents import ReplanClocks, SeriesCount
 from inbox.store import incidents_sql as sql
 from inbox.store.database import Connection, Database
 from inbox.store.ingest_sql import LOCK_WORKSPACE
 from inbox.store.sla_clocks import PgClockWriter
+from inbox.store.sla_timer import PgLeadership
+from routing.signals import SeriesKey
+
+# Any constant of the inbox's own, apart from the SLA timer's: the detector's leader may be
+# another process than the timer's.
+DETECTOR_LOCK_KEY = 0x1B0C5_0003
 
 # The classifier's urgency reasons that name a keyword group (see routing/classify.py): the
 # slices the detector counts besides topics.
@@ -115,17 +122,40 @@ class PgIncidentIngestWriter:
         )
         return int(status.rsplit(" ", 1)[-1])
 
+    async def count_complaints(self, counts: Sequence[SeriesCount]) -> None:
+        if not counts:
+            return
+        await self._conn.execute(
+            sql.COUNT_COMPLAINTS,
+            [c.key.workspace_id for c in counts],
+            [c.bucket for c in counts],
+            [c.key.kind for c in counts],
+            [c.key.value for c in counts],
+            [c.count for c in counts],
+        )
+
 
 class PgIncidentStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def complaint_history(self, since: datetime, until: datetime) -> list[ComplaintCount]:
+    async def complaint_counts(self, since: datetime, until: datetime) -> list[SeriesCount]:
         async with self._db.connection() as conn:
-            rows = await conn.fetch(
-                sql.COMPLAINT_HISTORY, since, until, _EFFECTS, _GROUPS, sql.PLACE_PATTERN
+            rows = await conn.fetch(sql.COMPLAINT_COUNTS, since, until)
+        return [
+            SeriesCount(
+                SeriesKey(row["workspace_id"], row["kind"], row["value"]),
+                row["bucket"],
+                row["count"],
             )
-        return [_complaint(row["workspace_id"], row, row["count"]) for row in rows]
+            for row in rows
+        ]
+
+    @asynccontextmanager
+    async def leadership(self) -> AsyncIterator[PgLeadership]:
+        async with self._db.dedicated() as conn:
+            leader = bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", DETECTOR_LOCK_KEY))
+            yield PgLeadership(conn, leader)
 
     async def all_settings(self) -> dict[int, IncidentSettings]:
         async with self._db.connection() as conn:

@@ -105,17 +105,22 @@ WHERE i.workspace_id = $1 AND i.id = $2 AND {matches("$4", "$5")}
 ON CONFLICT DO NOTHING
 """  # noqa: S608
 
-COMPLAINT_HISTORY = f"""
-SELECT m.workspace_id, date_trunc('minute', m.created_at) AS at, mc.topics,
-       {keyword_groups("$3", "$4")} AS groups, {regions("$5")} AS regions, count(*) AS count
-FROM mention m
-JOIN mention_classification mc
-  ON mc.workspace_id = m.workspace_id AND mc.network = m.network
- AND mc.external_id = m.external_id AND mc.kind = 'complaint'
-WHERE m.direction = 'inbound' AND m.created_at >= $1 AND m.created_at < $2
-GROUP BY 1, 2, 3, 4, 5
-ORDER BY 2, 1
-"""  # noqa: S608
+# One statement per batch: the batch's counts, summed per series and minute by the caller
+# (a row may be touched once per statement), added to what other batches counted.
+COUNT_COMPLAINTS = """
+INSERT INTO complaint_count (workspace_id, bucket, kind, value, count)
+SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::int[])
+ON CONFLICT (workspace_id, bucket, kind, value)
+DO UPDATE SET count = complaint_count.count + excluded.count
+"""
+
+# The workspace's whole volume first within a minute: a slice's series is started from its
+# workspace's (see routing.signals.BucketCounter).
+COMPLAINT_COUNTS = """
+SELECT workspace_id, bucket, kind, value, count FROM complaint_count
+WHERE bucket >= $1 AND bucket < $2
+ORDER BY bucket, workspace_id, kind <> 'all', kind, value
+"""
 
 SETTINGS_COLUMNS = """workspace_id, threshold, quiet_seconds, status_url, ack_template,
        followup_template"""

@@ -1,12 +1,15 @@
 """Incidents: opened by the outage detector or by ops, threads linked, authors acknowledged.
 
-Three entry points share one per-process `ComplaintWatcher`:
-- `WatchComplaints`, an after-ingest hook: links each batch's new complaints to the open
-  incidents they match, in the batch's transaction, set-based, and counts them once the
-  batch has committed;
-- `IncidentTimer`, the worker's job every minute: closes buckets, opens (or joins) an incident
-  when a series crosses the workspace's threshold, charts it, and closes it once every series
-  has been normal for the quiet period; `start` relearns the baseline from the database;
+Three entry points:
+- `WatchComplaints`, an after-ingest hook run by every ingestion path of every process:
+  links each batch's new complaints to the open incidents they match and adds their counts
+  per series and minute to the shared complaint counts, both in the batch's transaction (a
+  batch rolled back counts nothing; one retried counts only the mentions it added);
+- `IncidentTimer`, the one detector of the database: in whichever worker holds its lock, it
+  relearns the baseline from the stored counts, then every minute reads the minutes since
+  its last evaluation, closes buckets, opens (or joins) an incident when a series crosses the
+  workspace's threshold, charts it, and closes it once every series has been normal for the
+  quiet period. Another worker takes over when the leader's connection drops;
 - `Incidents`, for the pages: list, detail, open/merge/close by hand, declare major, bulk
   messages, banners.
 
@@ -18,10 +21,10 @@ re-plan their running clocks (KeepClocks) in the same transaction.
 from __future__ import annotations
 
 import asyncio
-import functools
+import contextlib
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from inbox.domain.clock import Clock
@@ -41,9 +44,17 @@ from inbox.domain.incidents import (
 from inbox.domain.ingestion import IngestResult
 from inbox.domain.people import Role
 from inbox.domain.web import WebSession
-from inbox.ports.incidents import IncidentStore
+from inbox.ports.incidents import IncidentStore, SeriesCount
 from inbox.ports.ingest import AfterCommit, IngestUnitOfWork
-from inbox.usecases.incidents_watch import ComplaintWatcher, Tick, series_key, series_name
+from inbox.ports.sla import Leadership
+from inbox.usecases.incidents_watch import (
+    COUNT_BUCKET,
+    ComplaintWatcher,
+    Tick,
+    series_counts,
+    series_key,
+    series_name,
+)
 from inbox.usecases.sla import KeepClocks
 from routing.signals import Crossing, CrossingKind, SeriesKey, Signal, bucket_start
 from routing.signals.keywords import document_counts, over_represented
@@ -58,15 +69,25 @@ RELEARN = timedelta(days=21)
 KEYWORD_BASELINE = timedelta(days=7)
 MAX_TEXT = 200
 MAX_ITEMS = 20
+# The detector evaluates the counts this often; a follower tries for the lead this often.
+TICK_SECONDS = 60.0
+LEADERSHIP_RETRY_SECONDS = 10.0
+# How far ahead of the present stored counts are read (a network's clock a little ahead of
+# ours): the counter's own horizon.
+READ_AHEAD = timedelta(minutes=15)
+# (ok, detail): where the detector stands, for the process's health.
+Report = Callable[[bool, str], None]
+
+
+def _unreported(ok: bool, detail: str) -> None:
+    return None
 
 
 class WatchComplaints:
-    """After-ingest hook: the batch's complaints are linked to open incidents in its
-    transaction, and counted by the watcher once that transaction has committed (a batch
-    rolled back, then retried or split, is counted once, for what was stored)."""
-
-    def __init__(self, watcher: ComplaintWatcher) -> None:
-        self._watcher = watcher
+    """After-ingest hook: the batch's complaints are linked to open incidents, and their counts
+    added to the shared complaint counts, in its transaction (a batch rolled back, then
+    retried or split, is counted once, for what was stored: only the mentions it added are
+    its complaints)."""
 
     async def __call__(
         self, uow: IngestUnitOfWork, workspace_id: int, result: IngestResult
@@ -79,12 +100,15 @@ class WatchComplaints:
         if not complaints:
             return None
         await writer.link_new(workspace_id, thread_ids)
-        return functools.partial(self._watcher.add, complaints)
+        await writer.count_complaints(series_counts(complaints))
+        return None
 
 
 class IncidentTimer:
-    """The minute job. Every worker runs one over its own watcher; the store keeps one open
-    detector incident per workspace, so two workers that see one burst open one incident."""
+    """The one detector: `run` leads (or waits to) and evaluates the stored counts every
+    minute while it leads. `start` and `tick` are its steps (a benchmark drives them on a
+    simulated clock). The store keeps one open detector incident per workspace, so even two
+    detectors racing through a leader change open one incident."""
 
     def __init__(
         self,
@@ -94,34 +118,98 @@ class IncidentTimer:
         clock: Clock,
         relearn: timedelta = RELEARN,
         clocks: KeepClocks | None = None,
+        tick_seconds: float = TICK_SECONDS,
+        leadership_retry_seconds: float = LEADERSHIP_RETRY_SECONDS,
+        report: Report = _unreported,
     ) -> None:
         self._store = store
         self._watcher = watcher
         self._clock = clock
         self._relearn = relearn
         self._replan = (clocks or KeepClocks(clock=clock)).keep
+        self._tick_seconds = tick_seconds
+        self._retry_seconds = leadership_retry_seconds
+        self._report = report
+        # What was read of the stored counts: from which minute on they may still change
+        # what the watch counts, and how much of each was fed to it already.
+        self._read_from: datetime | None = None
+        self._fed: dict[tuple[SeriesKey, datetime], int] = {}
         self._settings: dict[int, IncidentSettings] = {}
         # Per open incident: its baseline's word counts (fixed: the days before it began) and
         # how many threads it had linked when its keywords were last drawn.
         self._baselines: dict[int, tuple[Counter[str], int]] = {}
         self._keywords_drawn_at: dict[int, int] = {}
 
-    async def start(self) -> None:
-        """Relearn the baseline from the complaints of the last weeks (one query)."""
-        self._watcher.begin_relearning()
-        until = bucket_start(self._clock(), min(self._watcher.widths))
+    async def run(self, stop: asyncio.Event) -> None:
+        """Lead or follow until `stop` is set; a lost leadership is sought again at once.
+        Errors (the database away) leave `run`: the supervisor starts it again."""
+        while not stop.is_set():
+            async with self._store.leadership() as held:
+                if held.leader:
+                    self._report(True, "leading")
+                    if not await self._lead(stop, held):
+                        return
+                    self._report(False, "leadership lost; taking it again")
+                    log.warning(
+                        "incident detector lost its lock's connection",
+                        extra={"action": "incident_detector_lost"},
+                    )
+                    continue
+                self._report(True, "following")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self._retry_seconds)
+
+    async def _lead(self, stop: asyncio.Event, held: Leadership) -> bool:
+        """Relearn, then tick every minute until `stop` is set (False) or the lock's
+        connection drops (True)."""
+        log.info("incident detector leading", extra={"action": "incident_detector_lead"})
+        stopping = asyncio.ensure_future(stop.wait())
+        losing = asyncio.ensure_future(held.lost())
         try:
-            await self._load_settings()
-            history = await self._store.complaint_history(until - self._relearn, until)
-            state = await asyncio.to_thread(self._watcher.relearned, history, until)
-        except BaseException:
-            self._watcher.finish_relearning(self._watcher.relearned((), until), until)
-            raise
-        self._watcher.finish_relearning(state, until)
+            await self.start()
+            while not (stopping.done() or losing.done()):
+                await self.tick()
+                await asyncio.wait(
+                    (stopping, losing),
+                    timeout=self._tick_seconds,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+        finally:
+            stopping.cancel()
+            losing.cancel()
+        return not stop.is_set()
+
+    async def start(self) -> None:
+        """Relearn the baseline from the stored counts of the last weeks (one query)."""
+        until = bucket_start(self._clock(), COUNT_BUCKET)
+        await self._load_settings()
+        history = await self._store.complaint_counts(until - self._relearn, until)
+        state = await asyncio.to_thread(self._watcher.relearned, history, until)
+        self._watcher.finish_relearning(state)
+        self._read_from, self._fed = until, {}
         log.info(
             "incident baseline relearned",
-            extra={"action": "incident_relearn", "groups": len(history)},
+            extra={"action": "incident_relearn", "counts": len(history)},
         )
+
+    async def _read_counts(self, now: datetime) -> None:
+        """Feed the watch what was counted since the last evaluation: each minute that a
+        bucket still open may hold, less what was fed of it already (a batch committed after
+        its minute was read adds to it; after its bucket closed, the watch tallies it late,
+        as it would any late complaint)."""
+        if self._read_from is None:
+            raise RuntimeError("the detector reads counts only after `start`")
+        stored = await self._store.complaint_counts(self._read_from, now + READ_AHEAD)
+        fresh = []
+        for counted in stored:
+            seen = (counted.key, counted.bucket)
+            added = counted.count - self._fed.get(seen, 0)
+            if added > 0:
+                fresh.append(SeriesCount(counted.key, counted.bucket, added))
+                self._fed[seen] = counted.count
+        self._watcher.add(fresh)
+        self._read_from = max(self._read_from, bucket_start(now, max(self._watcher.widths)))
+        self._fed = {seen: n for seen, n in self._fed.items() if seen[1] >= self._read_from}
 
     async def _load_settings(self) -> None:
         self._settings = await self._store.all_settings()
@@ -134,6 +222,7 @@ class IncidentTimer:
         """Close buckets up to now; answer the incidents opened or closed by this tick."""
         now = self._clock()
         await self._load_settings()
+        await self._read_counts(now)
         tick = self._watcher.close_until(now)
         changed: list[Incident] = []
         openings = _fresh_openings(tick, now)

@@ -1,37 +1,42 @@
-"""The per-process complaint watcher: counts complaints per slice and turns buckets into crossings.
+"""The detector's watch: complaint counts per slice turned into buckets and crossings.
 
-It owns one `BucketCounter` (one detector per workspace, slice and bucket width) and one
-`AlertWatch` per workspace (its threshold). Ingestion adds complaints as they are written; the
-timer job closes buckets every minute. No I/O and no clock: instants come in with the calls,
-and the timer's instant is the present against which a complaint dated too far ahead is left
-uncounted (the counter's `early_events`): nothing a payload claims makes it work through
+Ingestion, in every process, writes each batch's counts per series and minute to the database
+(`series_counts` says which); the one elected detector feeds what it reads there into this
+watch. It owns one `BucketCounter` (one detector per workspace, slice and bucket width) and
+one `AlertWatch` per workspace (its threshold). No I/O and no clock: instants come in with the
+calls, and the timer's instant is the present against which a complaint dated too far ahead is
+left uncounted (the counter's `early_events`): nothing a payload claims makes it work through
 buckets of a future that has not come.
 
-On start it relearns from the database's history (the caller hands it the counts), so a restart
-does not forget what normal looks like. While relearning, complaints ingested meanwhile wait
-and are counted afterwards.
+When a process becomes the detector it relearns from the counts of the last weeks, so a
+restart or a new leader does not forget what normal looks like, nor a burst under way.
 """
 
 from __future__ import annotations
 
 import math
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from inbox.domain.incidents import ComplaintCount
+from inbox.ports.incidents import SeriesCount
 from routing.signals import (
     AlertWatch,
     BucketCounter,
     Crossing,
+    CrossingKind,
     DetectorSettings,
     SeriesKey,
     SeriesSignal,
     Signal,
+    bucket_start,
     complaint_keys,
 )
 
+# Complaints are stored per minute: every width is a whole number of minutes.
+COUNT_BUCKET = timedelta(minutes=1)
 WIDTHS = (timedelta(minutes=1), timedelta(minutes=5))
 DEFAULT_THRESHOLD = 0.5
 # Recent buckets kept per series: the chart of a new incident starts before its onset.
@@ -79,9 +84,8 @@ class ComplaintWatcher:
         self._thresholds: dict[int, float] = {}
         self._watches: dict[int, AlertWatch] = {}
         self._recent: dict[WatchKey, deque[Signal]] = {}
-        self._relearning = False
-        self._waiting: list[ComplaintCount] = []
-        # Buckets an event closed before the tick did: the next tick reports them.
+        # Buckets an event closed before the tick did (and, after relearning, the alerts that
+        # opened in the last buckets relearned): the next tick reports them.
         self._unreported: list[SeriesSignal] = []
         self._unreported_crossings: list[Crossing] = []
 
@@ -107,17 +111,13 @@ class ComplaintWatcher:
             watch = self._watches[workspace_id] = AlertWatch(threshold)
         return watch
 
-    def add(self, complaints: Iterable[ComplaintCount]) -> None:
-        """Count complaints in every series they fall in (buckets they show over are scored at
-        the next tick, like every other: the order of closing does not depend on traffic)."""
-        if self._relearning:
-            self._waiting.extend(complaints)
-            return
-        for complaint in complaints:
-            closed = self._counter.add(_series_of(complaint), complaint.at, complaint.count)
+    def add(self, counts: Iterable[SeriesCount]) -> None:
+        """Count complaints in their series (buckets they show over are scored at the next
+        tick, like every other: the order of closing does not depend on traffic)."""
+        for counted in counts:
+            closed = self._counter.add((counted.key,), counted.bucket, counted.count)
             self._unreported.extend(closed)
             self._unreported_crossings.extend(self._observe(closed))
-        # A process that ingests but runs no timer (a web process) must not grow without end.
         del self._unreported[:-MAX_UNREPORTED]
         del self._unreported_crossings[:-MAX_UNREPORTED]
 
@@ -182,21 +182,20 @@ class ComplaintWatcher:
 
     # Relearning on start -------------------------------------------------------------------
 
-    def begin_relearning(self) -> None:
-        """From now on complaints wait until `finish_relearning`."""
-        self._relearning = True
-
-    def relearned(self, history: Iterable[ComplaintCount], until: datetime) -> RelearnedState:
+    def relearned(self, history: Iterable[SeriesCount], until: datetime) -> RelearnedState:
         """Replay history (in time order, before `until`) into a fresh counter and watches.
 
-        CPU-bound and touching nothing of this watcher: it may run in another thread while the
-        process keeps ingesting. The history is replayed bucket by bucket, quiet gaps included
-        (its span is the relearning window, not a date of a payload); live counting then
-        bounds its catch-up after a gap."""
+        CPU-bound and touching nothing of this watcher: it may run in another thread. The
+        history is replayed bucket by bucket, quiet gaps included (its span is the relearning
+        window, not a date of a payload); live counting then bounds its catch-up after a gap.
+        The alerts that opened in the buckets replayed and are open still are kept for the
+        next tick: a burst under way when this process took over is not forgotten (the tick
+        leaves out those long past, and the store those already in an open incident)."""
         counter = self._new_counter()
         live_catch_up, counter.catch_up = counter.catch_up, None
         watches = {w: AlertWatch(t) for w, t in self._thresholds.items()}
         recent: dict[WatchKey, deque[Signal]] = {}
+        opened: dict[WatchKey, Crossing] = {}
 
         def observe(signals: Iterable[SeriesSignal]) -> None:
             for closed in signals:
@@ -205,23 +204,28 @@ class ComplaintWatcher:
                 workspace_id = closed.key.workspace_id
                 if workspace_id not in watches:
                     watches[workspace_id] = AlertWatch(DEFAULT_THRESHOLD)
-                watches[workspace_id].observe(key, closed.signal)
+                crossing = watches[workspace_id].observe(key, closed.signal)
+                if crossing is not None and crossing.kind is CrossingKind.OPENED:
+                    opened[key] = crossing
 
-        for complaint in history:
-            observe(counter.add(_series_of(complaint), complaint.at, complaint.count))
+        for counted in history:
+            observe(counter.add((counted.key,), counted.bucket, counted.count))
         observe(counter.close_until(until))
         counter.catch_up = live_catch_up
-        return RelearnedState(counter, watches, recent)
+        still_open = [
+            crossing
+            for (series, width), crossing in opened.items()
+            if watches[series.workspace_id].is_open((series, width))
+        ]
+        return RelearnedState(counter, watches, recent, still_open)
 
-    def finish_relearning(self, state: RelearnedState, until: datetime) -> None:
-        """Take the relearned state; count what waited (what came before `until` was in the
-        history already)."""
+    def finish_relearning(self, state: RelearnedState) -> None:
+        """Take the relearned state (what was counted before is replaced)."""
         self._counter = state.counter
         self._watches = state.watches
         self._recent = state.recent
-        self._relearning = False
-        waiting, self._waiting = self._waiting, []
-        self.add(c for c in waiting if c.at >= until)
+        self._unreported = []
+        self._unreported_crossings = list(state.open_alerts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +233,17 @@ class RelearnedState:
     counter: BucketCounter
     watches: dict[int, AlertWatch]
     recent: dict[WatchKey, deque[Signal]]
+    open_alerts: list[Crossing]
+
+
+def series_counts(complaints: Iterable[ComplaintCount]) -> list[SeriesCount]:
+    """What complaints add to the stored counts: one count per series and minute."""
+    summed: Counter[tuple[SeriesKey, datetime]] = Counter()
+    for complaint in complaints:
+        bucket = bucket_start(complaint.at, COUNT_BUCKET)
+        for key in _series_of(complaint):
+            summed[(key, bucket)] += complaint.count
+    return [SeriesCount(key, bucket, count) for (key, bucket), count in summed.items()]
 
 
 def _series_of(complaint: ComplaintCount) -> list[SeriesKey]:

@@ -25,6 +25,7 @@ from inbox.domain.ingestion import (
 from inbox.domain.mention import Direction, Mention
 from inbox.domain.sla import StoredClock, TimelineEntry
 from inbox.domain.threading import place_in_threads
+from inbox.ports.incidents import SeriesCount
 from inbox.ports.ingest import MentionClassification
 from routing.snapshot import Assignment
 from tests.fakes.clocks import FakeClockWriter
@@ -72,6 +73,7 @@ class InMemoryInbox:
     assignments: list[tuple[str, Assignment]] = field(default_factory=list)  # source, decision
     rules_fired: dict[str, int] = field(default_factory=dict)
     incident_links: list[int] = field(default_factory=list)
+    complaint_counts: list[SeriesCount] = field(default_factory=list)
 
     def copy(self) -> InMemoryInbox:
         return InMemoryInbox(
@@ -86,6 +88,7 @@ class InMemoryInbox:
             assignments=list(self.assignments),
             rules_fired=dict(self.rules_fired),
             incident_links=list(self.incident_links),
+            complaint_counts=list(self.complaint_counts),
         )
 
     def thread_of(self, network: str, external_id: str) -> FakeThread:
@@ -207,6 +210,9 @@ class FakeIncidentWriter:
     async def link_new(self, workspace_id: int, thread_ids: Sequence[int]) -> int:
         self._inbox.incident_links.extend(thread_ids)
         return len(thread_ids)
+
+    async def count_complaints(self, counts: Sequence[SeriesCount]) -> None:
+        self._inbox.complaint_counts.extend(counts)
 
 
 class FakeIngestUnitOfWork:

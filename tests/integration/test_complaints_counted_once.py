@@ -1,5 +1,5 @@
-"""The outage detector counts what was stored, once: a batch whose transaction rolls back is
-not counted, and a batch written again (split to isolate a refused message, retried by its
+"""The stored complaint counts hold what was stored, once: a batch whose transaction rolls back
+is not counted, and a batch written again (split to isolate a refused message, retried by its
 connector, a group commit's deliveries written alone) counts each stored complaint once. Real
 PostgreSQL, the real classifier and incident link."""
 
@@ -15,11 +15,11 @@ from inbox.domain.errors import DatabaseUnavailableError
 from inbox.domain.ingestion import IngestBatch, IngestResult
 from inbox.ports.ingest import IngestUnitOfWork
 from inbox.store.database import Database
+from inbox.store.incidents import PgIncidentStore
 from inbox.store.ingest import PgIngestStore
 from inbox.store.routing import PgRoutingStore
 from inbox.usecases.group_commit import GroupCommit
 from inbox.usecases.incidents import WatchComplaints
-from inbox.usecases.incidents_watch import ComplaintWatcher
 from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.routing import ClassifyMentions
 from inbox.usecases.routing_config import RoutingConfigs
@@ -31,26 +31,20 @@ pytestmark = pytest.mark.integration
 MINUTE = timedelta(minutes=1)
 
 
-def watched_ingest(db: Database, watcher: ComplaintWatcher, *after: Any) -> IngestMentions:
+def watched_ingest(db: Database, *after: Any) -> IngestMentions:
     """Ingestion as the process wires it for the detector, with `after` hooks running after
     the detector's in the same transaction (one that fails rolls everything back)."""
     return IngestMentions(
         PgIngestStore(db),
         classifier=ClassifyMentions(PgRoutingStore(db), RoutingConfigs()),
-        hooks=[WatchComplaints(watcher), *after],
+        hooks=[WatchComplaints(), *after],
     )
 
 
-def counted(watcher: ComplaintWatcher, workspace_id: int, now: datetime) -> int:
-    """The complaints the watcher counted for the whole workspace, per minute, up to `now`."""
-    tick = watcher.close_until(now + 2 * MINUTE)
-    return int(
-        sum(
-            s.signal.observed
-            for s in tick.signals
-            if s.key == SeriesKey(workspace_id) and s.width == MINUTE
-        )
-    )
+async def counted(db: Database, workspace_id: int, now: datetime) -> int:
+    """The complaints counted for the whole workspace around `now`."""
+    counts = await PgIncidentStore(db).complaint_counts(now - 2 * MINUTE, now + 2 * MINUTE)
+    return sum(c.count for c in counts if c.key == SeriesKey(workspace_id))
 
 
 def failing_once() -> Any:
@@ -69,39 +63,36 @@ def failing_once() -> Any:
 async def test_a_batch_whose_transaction_fails_after_the_detector_is_not_counted(
     db: Database, workspace_id: int
 ) -> None:
-    watcher = ComplaintWatcher()
-    ingest = watched_ingest(db, watcher, failing_once())
+    ingest = watched_ingest(db, failing_once())
     now = datetime.now(UTC)
     batch = IngestBatch([complaint(str(n), now) for n in range(5)])
 
     with pytest.raises(DatabaseUnavailableError):
         await ingest(workspace_id, batch)
-    assert counted(watcher, workspace_id, now) == 0, "nothing was stored, nothing counted"
+    assert await counted(db, workspace_id, now) == 0, "nothing was stored, nothing counted"
 
     result = await ingest(workspace_id, batch)  # the connector sends it again
     assert result.mentions_added == 5
-    assert counted(watcher, workspace_id, now) == 5
+    assert await counted(db, workspace_id, now) == 5
 
 
 async def test_a_batch_split_around_a_refused_message_counts_each_stored_complaint_once(
     db: Database, workspace_id: int
 ) -> None:
-    watcher = ComplaintWatcher()
-    ingest = watched_ingest(db, watcher, refusing("7", data_error=True))
+    ingest = watched_ingest(db, refusing("7", data_error=True))
     now = datetime.now(UTC)
     batch = IngestBatch([complaint(str(n), now) for n in range(12)])
 
     result = await ingest(workspace_id, batch)
 
     assert (result.mentions_added, result.quarantined) == (11, 1)
-    assert counted(watcher, workspace_id, now) == 11
+    assert await counted(db, workspace_id, now) == 11
 
 
 async def test_a_group_commit_written_again_delivery_by_delivery_counts_each_once(
     db: Database, workspace_id: int
 ) -> None:
-    watcher = ComplaintWatcher()
-    group = GroupCommit(watched_ingest(db, watcher, refusing("poison", data_error=False)))
+    group = GroupCommit(watched_ingest(db, refusing("poison", data_error=False)))
     now = datetime.now(UTC)
     names = ["a", "b", "poison", "c", "d"]
 
@@ -111,7 +102,7 @@ async def test_a_group_commit_written_again_delivery_by_delivery_counts_each_onc
     )
 
     assert sum(isinstance(o, IngestResult) and o.mentions_added == 1 for o in outcomes) == 4
-    assert counted(watcher, workspace_id, now) == 4
+    assert await counted(db, workspace_id, now) == 4
 
 
 async def test_a_step_failing_after_the_commit_leaves_the_batch_stored_and_answered(

@@ -102,20 +102,6 @@ def each_workspace(
     return each
 
 
-def started_once(start: Run, tick: Run) -> Run:
-    """A pass that runs `start` first, at every pass until it succeeds, then `tick`."""
-    started = False
-
-    async def step() -> object:
-        nonlocal started
-        if not started:
-            await start()
-            started = True
-        return await tick()
-
-    return step
-
-
 class AccountCatalog(Protocol):
     """Every connected account's parts, built by the composition root."""
 

@@ -7,7 +7,7 @@ import asyncio
 
 from inbox.supervise import Backoff
 from inbox.usecases.health import HealthBoard, PartHealth
-from inbox.worker import LongRunning, Periodic, Worker, each_workspace, started_once
+from inbox.worker import LongRunning, Periodic, Worker, each_workspace
 from tests.waiting import until
 
 QUICK = Backoff(first_seconds=0.001, max_seconds=0.01)
@@ -113,26 +113,3 @@ async def test_each_workspace_acts_on_every_workspace_in_turn() -> None:
 
     await each_workspace(ids, act)()
     assert done == [1, 2, 3]
-
-
-async def test_started_once_starts_until_it_succeeds_then_only_ticks() -> None:
-    calls: list[str] = []
-    starts = 0
-
-    async def start() -> None:
-        nonlocal starts
-        starts += 1
-        calls.append("start")
-        if starts == 1:
-            raise ConnectionResetError("database away")
-
-    async def tick() -> None:
-        calls.append("tick")
-
-    step = started_once(start, tick)
-    for _ in range(3):
-        try:
-            await step()
-        except ConnectionResetError:
-            calls.append("failed")
-    assert calls == ["start", "failed", "start", "tick", "tick"]

@@ -10,17 +10,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import os
-import secrets
-import socket
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 
 import asyncpg
 import platformdirs
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from pydantic import SecretStr
 
 from connectors.common.egress import CheckedDestinations
@@ -28,20 +23,11 @@ from connectors.common.image_fetch import GuardedImageFetcher
 from connectors.meta.graph import graph_session
 from connectors.meta.inbound import MetaFormat
 from connectors.webhooks.inbound_generic import GenericFormat
-from connectors.webhooks.outbound import AiohttpWebhookPoster
-from inbox.connector_wiring import (
-    ConnectorSources,
-    NetworkSessions,
-    account_catalog,
-    network_sessions,
-)
 from inbox.domain.clock import utc_now
 from inbox.domain.egress import PUBLIC_ONLY, EgressPolicy
 from inbox.domain.errors import ConfigurationError, DatabaseUnavailableError
 from inbox.domain.inbound_webhooks import SourceKind
-from inbox.ports.connectors import OutboundChannel
 from inbox.settings import Settings
-from inbox.store.account_leases import PgAccountChanges, PgAccountLeases
 from inbox.store.admin_accounts import PgAccountAdmin
 from inbox.store.admin_people import PgPeopleAdmin, PgTeamAdmin
 from inbox.store.admin_webhooks import KeyOnFirstUseWebhookStore
@@ -52,7 +38,7 @@ from inbox.store.bulk import PgBulkStore
 from inbox.store.canned import PgCannedStore
 from inbox.store.community import PgCommunityAnswers
 from inbox.store.connector_state import PgChannelQuery, PgConnectorState
-from inbox.store.corrections import PgCorrectionStore, PgThreadEdits
+from inbox.store.corrections import PgThreadEdits
 from inbox.store.credentials import PgCredentialStore
 from inbox.store.customers import PgCustomers
 from inbox.store.database import Database, Reads
@@ -66,7 +52,6 @@ from inbox.store.ingest import PgIngestStore
 from inbox.store.live import PgChangeFeed, PgLiveRows
 from inbox.store.media import PgMediaLookup
 from inbox.store.migrate import migrate
-from inbox.store.outbound_channels import ChannelDirectory
 from inbox.store.outbox import PgOutboxStore
 from inbox.store.passwords import Argon2Passwords
 from inbox.store.people import PgPeopleStore
@@ -74,17 +59,14 @@ from inbox.store.replica import ReplicaReads
 from inbox.store.reply_desk import PgReplyDesk
 from inbox.store.routing import PgRoutingStore
 from inbox.store.secret_box import SecretBox, load_or_create_key
-from inbox.store.sla_alerts import PgSlaDispatchStore
 from inbox.store.sla_reports import PgSlaGauges, PgSlaReports
 from inbox.store.sla_settings import PgSlaQuery, PgSlaSettingsStore
-from inbox.store.sla_timer import PgShiftReports, PgSlaTimerStore
 from inbox.store.threads import PgThreadQuery
 from inbox.store.tokens import PgTokenStore
 from inbox.store.two_factor import PgTwoFactor
 from inbox.store.web_sessions import PgWebSessions
 from inbox.store.webhooks import PgWebhookStore
 from inbox.store.workspaces import PgWorkspaceStore
-from inbox.usecases.account_leases import BEATS_PER_LEASE, KeepAccountLeases
 from inbox.usecases.accounts import ConnectAccounts
 from inbox.usecases.admin import AdminServices
 from inbox.usecases.admin_accounts import ManageAccounts
@@ -98,7 +80,7 @@ from inbox.usecases.admin_teams import ManageTeams
 from inbox.usecases.admin_webhooks import AdminWebhooks
 from inbox.usecases.admin_workspaces import ManageWorkspaces
 from inbox.usecases.adoption import Adoption
-from inbox.usecases.assignment import AssignWaiting, ClaimNext, ReassignStale
+from inbox.usecases.assignment import AssignWaiting, ClaimNext
 from inbox.usecases.audit import AuditLog
 from inbox.usecases.bulk import BulkActions
 from inbox.usecases.canned import CannedResponses
@@ -109,19 +91,16 @@ from inbox.usecases.group_commit import GroupCommit
 from inbox.usecases.health import CheckHealth, HealthBoard
 from inbox.usecases.inbound_webhooks import ManageWebhookSources, ReceiveWebhooks
 from inbox.usecases.incident_pages import IncidentPages
-from inbox.usecases.incidents import Incidents, IncidentTimer, WatchComplaints
+from inbox.usecases.incidents import Incidents, WatchComplaints
 from inbox.usecases.incidents_watch import ComplaintWatcher
 from inbox.usecases.ingest import IngestMentions
-from inbox.usecases.learning import LearnFromCorrections
 from inbox.usecases.live import LiveUpdates
 from inbox.usecases.media import MediaLinks, MediaProxy
-from inbox.usecases.outbox import SendOutbox, SendPolicy
 from inbox.usecases.people import SaveAgents
 from inbox.usecases.replies import CommunityAnswers, Replies, ThreadCalendars
 from inbox.usecases.routing import (
     ClassifyMentions,
     CorrectClassification,
-    FollowShifts,
     RouteThreads,
     RoutingSettings,
     SetStatus,
@@ -130,27 +109,17 @@ from inbox.usecases.routing_config import RoutingConfigs
 from inbox.usecases.services import Services
 from inbox.usecases.setup import WorkspaceSetup
 from inbox.usecases.sla import KeepClocks
-from inbox.usecases.sla_alerts import DispatchSlaEvents
 from inbox.usecases.sla_close import CloseWithoutReply
 from inbox.usecases.sla_explain import ExplainThreadSla
 from inbox.usecases.sla_reports import SlaNow, SlaReport
 from inbox.usecases.sla_settings import SaveSlaSettings
-from inbox.usecases.sla_timer import SlaTimer
 from inbox.usecases.threads import ListThreads
 from inbox.usecases.time_zones import TeamTimeZones
 from inbox.usecases.tokens import ApiTokens
 from inbox.usecases.two_factor import TwoFactor
 from inbox.usecases.web_auth import WebLogins
 from inbox.usecases.web_pages import InboxPages
-from inbox.usecases.webhooks import DeliverWebhooks, ManageWebhooks
-from inbox.worker import (
-    AccountOwnership,
-    LongRunning,
-    Periodic,
-    RunningAccounts,
-    Worker,
-    each_workspace,
-)
+from inbox.usecases.webhooks import ManageWebhooks
 
 log = logging.getLogger(__name__)
 
@@ -418,158 +387,3 @@ async def inbound_webhooks(settings: Settings, runtime: Runtime) -> AsyncIterato
         )
     finally:
         await session.close()
-
-
-async def run_workers(runtime: Runtime, stop: asyncio.Event, *, outbox_every: float = 1.0) -> None:
-    """This process's worker, built and run until `stop` is set: its share of the connected
-    accounts (held by leases, so each runs on one worker of the cluster), the outbox sender,
-    the webhook deliveries, the SLA timer, the incident watch, reassignment, learning, shifts
-    and snoozes (see inbox.worker)."""
-    worker = Worker(runtime.services.health.board, stop)
-    sources = ConnectorSources(
-        runtime.settings,
-        runtime.db,
-        secret_box(runtime.settings),
-        runtime.services.ingest,
-        utc_now,
-    )
-    # One cache of parsed SLA rules for the timer and the shifts.
-    rules = KeepClocks()
-    async with network_sessions(runtime.settings) as sessions:
-        accounts = await _account_ownership(runtime, sources, sessions, worker)
-        log.info(
-            "workers running",
-            extra={"action": "workers_start", "worker_id": accounts.keep.worker_id},
-        )
-        await worker.run(
-            [
-                *accounts.long_running(),
-                _sla_timer(runtime, rules, worker.scheduler),
-                _incident_detector(runtime),
-            ],
-            [
-                accounts.periodic(),
-                _outbox(runtime, accounts.channels, outbox_every),
-                await _webhook_deliveries(runtime, sessions, outbox_every),
-                *_upkeep(runtime, rules),
-            ],
-        )
-
-
-def worker_id() -> str:
-    """This process in the worker registry: readable by an operator, unique even when a
-    process id is reused on another machine or after a restart."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-
-
-async def _account_ownership(
-    runtime: Runtime, sources: ConnectorSources, sessions: NetworkSessions, worker: Worker
-) -> AccountOwnership:
-    """This worker's share of the connected accounts, held by leases and followed as the
-    accounts change."""
-    catalog = await account_catalog(sources, sessions)
-    board = runtime.services.health.board
-    lease_seconds = runtime.settings.account_lease_seconds
-    # A runner stopping may finish its poll for up to a heartbeat.
-    runners = RunningAccounts(board, catalog, stop_grace_seconds=lease_seconds / BEATS_PER_LEASE)
-    leases, me = PgAccountLeases(runtime.db), worker_id()
-    # The outbox posts on any account's channel from its first pass, which comes before the
-    # first heartbeat: the accounts are read now, so a reply queued before the start is not
-    # failed for want of a channel.
-    await catalog.follow((await leases.beat(me, lease_seconds)).accounts)
-    keep = KeepAccountLeases(leases, runners, worker_id=me, lease_seconds=lease_seconds)
-    return AccountOwnership(
-        keep, runners, PgAccountChanges(runtime.db).listen, worker.scheduler, catalog.channels
-    )
-
-
-def _sla_timer(runtime: Runtime, rules: KeepClocks, scheduler: AsyncIOScheduler) -> LongRunning:
-    board = runtime.services.health.board
-    timer = SlaTimer(
-        PgSlaTimerStore(runtime.db),
-        clock=utc_now,
-        shifts=PgShiftReports(runtime.db),
-        rules=rules,
-        dispatch=DispatchSlaEvents(PgSlaDispatchStore(runtime.db), PgSlaQuery(runtime.db), rules),
-        report=functools.partial(board.report, "timer"),
-        scheduler=scheduler,
-    )
-    return LongRunning("timer", timer.run, reports_itself=True)
-
-
-def _outbox(
-    runtime: Runtime, channels: Mapping[tuple[int, int], OutboundChannel], seconds: float
-) -> Periodic:
-    sender = SendOutbox(
-        PgOutboxStore(runtime.db),
-        ChannelDirectory(channels),
-        runtime.services.ingest,
-        clock=utc_now,
-        policy=SendPolicy(lease=timedelta(seconds=runtime.settings.outbox_lease_seconds)),
-    )
-    return Periodic("outbox", seconds, sender.run_once)
-
-
-async def _webhook_deliveries(
-    runtime: Runtime, sessions: NetworkSessions, seconds: float
-) -> Periodic:
-    hooks = webhook_store(runtime.settings, runtime.db)
-    if sealed := await hooks.seal_clear_urls():
-        log.info("webhook URLs sealed", extra={"action": "webhook_urls_sealed", "count": sealed})
-    webhooks = DeliverWebhooks(hooks, AiohttpWebhookPoster(sessions.webhooks), clock=utc_now)
-    return Periodic("webhooks", seconds, webhooks.run_once)
-
-
-def _incident_detector(runtime: Runtime) -> LongRunning:
-    """One detector for the database: it leads (its own lock) or waits to."""
-    detector = IncidentTimer(
-        PgIncidentStore(runtime.db),
-        runtime.services.incidents.watcher,
-        clock=utc_now,
-        report=functools.partial(runtime.services.health.board.report, "incidents"),
-    )
-    return LongRunning("incidents", detector.run, reports_itself=True)
-
-
-REASSIGN_EVERY_SECONDS = 60.0
-# Each workspace's classifier relearns from its corrections (only those corrected since).
-LEARN_EVERY_SECONDS = 3600.0
-# A team's shift starts (and its waiting threads are given out) within this much of its
-# calendar's opening.
-SHIFTS_EVERY_SECONDS = 60.0
-# A snoozed thread comes back to the open pages within this much of its time.
-WAKE_EVERY_SECONDS = 10.0
-
-
-def _upkeep(runtime: Runtime, rules: KeepClocks) -> list[Periodic]:
-    """The passes that keep the queue moving: reassignment, learning, shifts and snoozes."""
-    db, workspaces = runtime.db, runtime.workspaces
-    reassign = ReassignStale(PgRoutingStore(db), RoutingConfigs(), clock=utc_now)
-    shifts = FollowShifts(
-        PgRoutingStore(db),
-        PgSlaQuery(db),
-        rules,
-        AssignWaiting(PgRoutingStore(db), RoutingConfigs(), clock=utc_now),
-        clock=utc_now,
-    )
-    return [
-        Periodic(
-            "reassignment",
-            REASSIGN_EVERY_SECONDS,
-            functools.partial(_reassign_stale, reassign, workspaces),
-        ),
-        Periodic(
-            "learning", LEARN_EVERY_SECONDS, LearnFromCorrections(PgCorrectionStore(db)).run_once
-        ),
-        Periodic("shifts", SHIFTS_EVERY_SECONDS, each_workspace(workspaces.all_ids, shifts)),
-        Periodic(
-            "snoozes",
-            WAKE_EVERY_SECONDS,
-            each_workspace(workspaces.all_ids, runtime.services.inbox_pages.wake_snoozed),
-        ),
-    ]
-
-
-async def _reassign_stale(reassign: ReassignStale, workspaces: PgWorkspaceStore) -> None:
-    """Threads assigned but not answered in time go to someone else (run every minute)."""
-    await reassign.everywhere(await workspaces.all_ids())

@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING
 
 from connectors.x.fake import FakeX, FakeXServer
 from inbox import demo_calendar, demo_day, demo_history, demo_networks, demo_workspace
-from inbox.bootstrap import Runtime, open_runtime, run_workers, workspace_setup
+from inbox.bootstrap import Runtime, open_runtime, workspace_setup
 from inbox.domain.people import Role
 from inbox.logs import logging_to_file
 from inbox.settings import Settings
+from inbox.worker_wiring import run_workers
 
 if TYPE_CHECKING:
     from aiohttp import web

@@ -20,9 +20,10 @@ from enum import StrEnum
 
 from aiohttp import web
 
-from inbox.bootstrap import Runtime, inbound_webhooks, open_runtime, run_workers
+from inbox.bootstrap import Runtime, inbound_webhooks, open_runtime
 from inbox.cli.common import Commands, configured, listen, stop_on_signals
 from inbox.settings import Settings
+from inbox.worker_wiring import run_workers
 
 HOST_HELP = "address to listen on (default INBOX_HOST, 127.0.0.1)"
 PORT_HELP = "port to listen on (default INBOX_PORT, 8080)"

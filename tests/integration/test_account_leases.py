@@ -15,7 +15,7 @@ import pytest
 from pydantic import SecretStr
 
 from connectors.mastodon.fake import FakeMastodon, FakeMastodonServer
-from inbox.bootstrap import Runtime, open_runtime, run_workers, workspace_setup
+from inbox.bootstrap import Runtime, open_runtime, workspace_setup
 from inbox.domain.network import Network
 from inbox.settings import Settings
 from inbox.store.account_leases import PgAccountChanges, PgAccountLeases
@@ -23,6 +23,7 @@ from inbox.store.admin_accounts import PgAccountAdmin
 from inbox.store.database import Database
 from inbox.store.secret_box import SecretBox
 from inbox.store.workspaces import PgWorkspaceStore
+from inbox.worker_wiring import run_workers
 
 pytestmark = pytest.mark.integration
 

@@ -167,18 +167,7 @@ def build_services(
         PgWebSessions(db), passwords, clock=utc_now, zones=TeamTimeZones(PgSlaQuery(db), clocks)
     )
     return Services(
-        # Rules and assignment first: a rule's priority or "no reply needed" is what the
-        # clocks then see, in the same transaction. Incident links before the clocks too: a
-        # thread linked to a major incident starts suspended where its policy says so.
-        ingest=IngestMentions(
-            PgIngestStore(db),
-            classifier=ClassifyMentions(PgRoutingStore(db), routing),
-            hooks=[
-                RouteThreads(routing, clock=utc_now),
-                WatchComplaints(),
-                clocks,
-            ],
-        ),
+        ingest=_ingestion(db, routing, clocks),
         list_threads=ListThreads(PgThreadQuery(db)),
         tokens=ApiTokens(PgTokenStore(db)),
         health=CheckHealth(PgHealthCheck(db), board),
@@ -218,6 +207,17 @@ def build_services(
         audit=AuditLog(PgAuditTrail(db)),
         replica=replica.state if replica is not None else None,
         customers=Customers(PgCustomers(db)),
+    )
+
+
+def _ingestion(db: Database, routing: RoutingConfigs, clocks: KeepClocks) -> IngestMentions:
+    # Rules and assignment first: a rule's priority or "no reply needed" is what the clocks
+    # then see, in the same transaction. Incident links before the clocks too: a thread
+    # linked to a major incident starts suspended where its policy says so.
+    return IngestMentions(
+        PgIngestStore(db),
+        classifier=ClassifyMentions(PgRoutingStore(db), routing),
+        hooks=[RouteThreads(routing, clock=utc_now), WatchComplaints(), clocks],
     )
 
 

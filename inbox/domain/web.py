@@ -24,6 +24,15 @@ class AgentLogin:
 
 
 @dataclass(frozen=True, slots=True)
+class Membership:
+    """One workspace a person belongs to, and their agent row there."""
+
+    workspace_id: int
+    agent_id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class WebSession:
     workspace_id: int
     agent_id: int
@@ -38,6 +47,8 @@ class WebSession:
     presence: Presence = field(default_factory=Presence)
     # The client address of the request being served (the audit trail records it).
     address: str | None = None
+    # Every workspace the person signs in to, as (id, name), by name: the switcher's choices.
+    workspaces: tuple[tuple[int, str], ...] = ()
 
     def has(self, *roles: Role) -> bool:
         return bool(self.roles & set(roles))

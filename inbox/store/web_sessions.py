@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import asyncpg
+
 from inbox.domain.login_throttle import LoginAttempt, LoginThrottle
 from inbox.domain.people import Role
-from inbox.domain.web import AgentLogin, WebSession
+from inbox.domain.web import AgentLogin, Membership, WebSession
 from inbox.store.database import Database
 from inbox.store.presence_sql import PRESENCE_COLUMNS, presence
 
@@ -17,10 +19,38 @@ SELECT a.workspace_id, a.id, a.display_name, a.roles, a.password_hash, a.time_zo
        (SELECT min(m.team_id) FROM team_member m
         WHERE m.workspace_id = a.workspace_id AND m.agent_id = a.id) AS team_id
 FROM agent a JOIN workspace w ON w.workspace_id = a.workspace_id
-WHERE w.workspace_id = $1 AND a.email = lower($2) AND a.active
+WHERE w.workspace_id = $1 AND a.email = lower($2) AND a.active AND a.login_agent_id IS NULL
+"""
+FIND_MEMBER_LOGIN = """
+SELECT a.workspace_id, a.id, a.display_name, a.roles, a.password_hash, a.time_zone,
+       (SELECT min(m.team_id) FROM team_member m
+        WHERE m.workspace_id = a.workspace_id AND m.agent_id = a.id) AS team_id
+FROM agent a WHERE a.workspace_id = $1 AND a.id = $2 AND a.active
+"""
+# Where an e-mail's own sign-ins are (a person made in several workspaces apart, before they
+# were linked, has one in each); a membership linked to another's sign-in is not one.
+SIGN_IN_WORKSPACES = """
+SELECT workspace_id FROM agent
+WHERE email = lower($1) AND active AND login_agent_id IS NULL AND password_hash IS NOT NULL
+ORDER BY workspace_id LIMIT 5
+"""
+# The workspaces a sign-in reaches: its own row's and those of the rows linked to it.
+_MEMBERSHIPS = """
+SELECT m.workspace_id, m.id AS agent_id, w.name
+FROM agent m JOIN workspace w ON w.workspace_id = m.workspace_id
+WHERE m.active AND (
+    (m.workspace_id = {ws} AND m.id = {agent})
+    OR (m.login_workspace_id = {ws} AND m.login_agent_id = {agent}))
+"""
+MEMBERSHIPS = _MEMBERSHIPS.format(
+    ws="coalesce($3::bigint, $1::bigint)", agent="coalesce($4::bigint, $2::bigint)"
+)
+IDENTITY = """
+SELECT login_workspace_id, login_agent_id FROM agent WHERE workspace_id = $1 AND id = $2
 """
 UPDATE_AGENT_HASH = """
-UPDATE agent SET password_hash = $3 WHERE workspace_id = $1 AND email = lower($2)
+UPDATE agent SET password_hash = $3
+WHERE workspace_id = $1 AND email = lower($2) AND login_agent_id IS NULL
 RETURNING id
 """
 CREATE = """
@@ -28,6 +58,9 @@ INSERT INTO web_session (token_hash, workspace_id, agent_id, csrf_token, expires
                          default_time_zone)
 VALUES ($1, $2, $3, $4, $5, $6)
 """
+# The sign-in a session's agent row belongs to: the row it is linked to, else its own.
+_ID_WS = "coalesce(a.login_workspace_id, a.workspace_id)"
+_ID_AGENT = "coalesce(a.login_agent_id, a.id)"
 # Every page asks: a read, and a write only every few minutes (a write per request would
 # flush the WAL on every page view).
 FIND = f"""
@@ -37,7 +70,11 @@ WITH touched AS (
 )
 SELECT s.workspace_id, s.agent_id, s.csrf_token, a.display_name, a.roles,
        coalesce(a.time_zone, s.default_time_zone) AS time_zone, a.time_zone AS chosen_time_zone,
-       {PRESENCE_COLUMNS}
+       {PRESENCE_COLUMNS},
+       (SELECT array_agg(m.workspace_id ORDER BY m.name, m.workspace_id)
+        FROM ({_MEMBERSHIPS.format(ws=_ID_WS, agent=_ID_AGENT)}) m) AS member_ids,
+       (SELECT array_agg(m.name ORDER BY m.name, m.workspace_id)
+        FROM ({_MEMBERSHIPS.format(ws=_ID_WS, agent=_ID_AGENT)}) m) AS member_names
 FROM web_session s
 JOIN agent a ON a.workspace_id = s.workspace_id AND a.id = s.agent_id AND a.active
 WHERE s.token_hash = $1 AND s.expires_at > $2
@@ -109,23 +146,29 @@ WHERE workspace_id = $1 AND window_start <= $2::timestamptz - $3::interval
 """
 
 
+def _login(row: asyncpg.Record | None) -> AgentLogin | None:
+    if row is None:
+        return None
+    return AgentLogin(
+        workspace_id=row["workspace_id"],
+        agent_id=row["id"],
+        name=row["display_name"],
+        roles=frozenset(Role(r) for r in row["roles"]),
+        password_hash=row["password_hash"],
+        time_zone=row["time_zone"],
+        team_id=row["team_id"],
+    )
+
+
 class PgWebSessions:
     def __init__(self, db: Database) -> None:
         self._db = db
 
     async def login_of(self, workspace_id: int, email: str) -> AgentLogin | None:
-        row = await self._db.fetchrow(FIND_LOGIN, workspace_id, email)
-        if row is None:
-            return None
-        return AgentLogin(
-            workspace_id=row["workspace_id"],
-            agent_id=row["id"],
-            name=row["display_name"],
-            roles=frozenset(Role(r) for r in row["roles"]),
-            password_hash=row["password_hash"],
-            time_zone=row["time_zone"],
-            team_id=row["team_id"],
-        )
+        return _login(await self._db.fetchrow(FIND_LOGIN, workspace_id, email))
+
+    async def member_login(self, workspace_id: int, agent_id: int) -> AgentLogin | None:
+        return _login(await self._db.fetchrow(FIND_MEMBER_LOGIN, workspace_id, agent_id))
 
     async def set_password(self, workspace_id: int, email: str, password_hash: str) -> bool:
         agent_id = await self._db.fetchval(UPDATE_AGENT_HASH, workspace_id, email, password_hash)
@@ -164,6 +207,28 @@ class PgWebSessions:
             time_zone=row["time_zone"],
             chosen_time_zone=row["chosen_time_zone"],
             presence=presence(row),
+            workspaces=tuple(zip(row["member_ids"] or (), row["member_names"] or (), strict=True)),
+        )
+
+    async def sign_in_workspaces(self, email: str) -> list[int]:
+        return [row["workspace_id"] for row in await self._db.fetch(SIGN_IN_WORKSPACES, email)]
+
+    async def memberships(self, workspace_id: int, agent_id: int) -> list[Membership]:
+        """Every workspace the sign-in of this agent row reaches (the row's own among them)."""
+        async with self._db.connection() as conn:
+            link = await conn.fetchrow(IDENTITY, workspace_id, agent_id)
+            if link is None:
+                return []
+            rows = await conn.fetch(
+                MEMBERSHIPS,
+                workspace_id,
+                agent_id,
+                link["login_workspace_id"],
+                link["login_agent_id"],
+            )
+        return sorted(
+            (Membership(r["workspace_id"], r["agent_id"], r["name"]) for r in rows),
+            key=lambda m: (m.name, m.workspace_id),
         )
 
     async def delete(self, token_hash: bytes) -> None:

@@ -31,6 +31,8 @@ from inbox.usecases.audit import entry_by
 from inbox.usecases.web_auth import LoginRefusedError, WebLogins
 
 RECOVERY_CODES = 10
+# Where attempts at an e-mail that signs in nowhere are counted (no workspace has this id).
+NO_WORKSPACE = 0
 PENDING_LIFETIME = timedelta(minutes=10)
 # Lower-case letters and digits without the look-alikes (0/o, 1/l/i): 10 of them, 50 bits.
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -54,6 +56,8 @@ class SignIn:
     token: str
     session: WebSession | None
     second_step: SecondStep | None = None
+    # The workspace whose sign-in the password was (the pending sign-in is kept there).
+    workspace_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +105,19 @@ class TwoFactor:
 
     # Signing in.
 
+    async def sign_in_by_email(self, email: str, password: SecretStr, address: str) -> SignIn:
+        """The sign-in form's first step, before any workspace is known: the password is
+        checked where the e-mail has a sign-in of its own. An unknown e-mail is checked (and
+        counted) all the same, against no workspace, so that the answer and its time say
+        nothing of whether it exists."""
+        workspaces = await self._logins.sign_in_workspaces(email) or [NO_WORKSPACE]
+        for workspace_id in workspaces[:-1]:
+            try:
+                return await self.sign_in(workspace_id, email, password, address)
+            except LoginRefusedError:
+                continue  # a sign-in of the same e-mail made apart, with its own password
+        return await self.sign_in(workspaces[-1], email, password, address)
+
     async def sign_in(
         self, workspace_id: int, email: str, password: SecretStr, address: str
     ) -> SignIn:
@@ -113,11 +130,11 @@ class TwoFactor:
             step = SecondStep.SETUP
         if step is None:
             token, session = await self._logins.open_session(login, email, address)
-            return SignIn(token, session)
+            return SignIn(token, session, workspace_id=login.workspace_id)
         token = secrets.token_urlsafe(32)
         pending = PendingLogin(login.workspace_id, login.agent_id, email, address)
         await self._store.add_pending(_digest(token), pending, self._clock() + PENDING_LIFETIME)
-        return SignIn(token, None, step)
+        return SignIn(token, None, step, login.workspace_id)
 
     async def pending_step(self, workspace_id: int, token: str) -> SecondStep | None:
         """What the pending sign-in waits for; None when there is none (expired, unknown)."""

@@ -21,6 +21,9 @@ class AgentLogin:
     password_hash: str | None
     time_zone: str | None = None  # their own choice; None: their team's calendar's
     team_id: int | None = None  # their first team (the oldest), whose calendar sets the default
+    # False for a sign-in deactivated where it was made and still used by memberships
+    # elsewhere: its session opens in one of those.
+    active: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,6 +66,13 @@ UPDATE agent SET password_hash = $3
 WHERE workspace_id = $1 AND id = $2 AND login_agent_id IS NULL
 RETURNING id
 """
+# A sign-in that other workspaces' memberships use: an admin of one of them setting its
+# password would reach into the others.
+SIGN_IN_SHARED = """
+SELECT EXISTS (SELECT FROM agent WHERE login_workspace_id = $1 AND login_agent_id = $2)
+    OR EXISTS (SELECT FROM agent WHERE workspace_id = $1 AND id = $2
+               AND login_agent_id IS NOT NULL)
+"""
 END_SESSIONS = "DELETE FROM web_session WHERE workspace_id = $1 AND agent_id = $2"
 REVOKE_TOKENS = """
 UPDATE api_token SET revoked_at = now()
@@ -260,6 +267,12 @@ class PgPeopleAdmin:
         audit: AuditEntry | None = None,
     ) -> bool:
         async with self._db.transaction() as conn:
+            if await conn.fetchval(SIGN_IN_SHARED, workspace_id, agent_id):
+                raise ConfigurationError(
+                    "password",
+                    "this person signs in to other workspaces too: their password is set "
+                    "from the command line of the workspace they first signed in to",
+                )
             found = await conn.fetchval(SET_HASH, workspace_id, agent_id, password_hash)
             if found is not None:
                 await conn.execute(END_SESSIONS, workspace_id, agent_id)

@@ -12,28 +12,34 @@ from inbox.domain.web import AgentLogin, Membership, WebSession
 from inbox.store.database import Database
 from inbox.store.presence_sql import PRESENCE_COLUMNS, presence
 
+# A sign-in stays usable while any of its memberships is active: deactivated in the workspace
+# where it was made, a person still works in the others.
+_IN_USE = """(a.active OR EXISTS (
+    SELECT FROM agent l
+    WHERE l.login_workspace_id = a.workspace_id AND l.login_agent_id = a.id AND l.active))"""
 # With the person's own time zone and their first team (whose calendar's zone is theirs
 # when they chose none).
-FIND_LOGIN = """
-SELECT a.workspace_id, a.id, a.display_name, a.roles, a.password_hash, a.time_zone,
+FIND_LOGIN = f"""
+SELECT a.workspace_id, a.id, a.display_name, a.roles, a.password_hash, a.time_zone, a.active,
        (SELECT min(m.team_id) FROM team_member m
         WHERE m.workspace_id = a.workspace_id AND m.agent_id = a.id) AS team_id
 FROM agent a JOIN workspace w ON w.workspace_id = a.workspace_id
-WHERE w.workspace_id = $1 AND a.email = lower($2) AND a.active AND a.login_agent_id IS NULL
-"""
+WHERE w.workspace_id = $1 AND a.email = lower($2) AND a.login_agent_id IS NULL AND {_IN_USE}
+"""  # noqa: S608 (constants only)
 FIND_MEMBER_LOGIN = """
-SELECT a.workspace_id, a.id, a.display_name, a.roles, a.password_hash, a.time_zone,
+SELECT a.workspace_id, a.id, a.display_name, a.roles, a.password_hash, a.time_zone, a.active,
        (SELECT min(m.team_id) FROM team_member m
         WHERE m.workspace_id = a.workspace_id AND m.agent_id = a.id) AS team_id
 FROM agent a WHERE a.workspace_id = $1 AND a.id = $2 AND a.active
 """
 # Where an e-mail's own sign-ins are (a person made in several workspaces apart, before they
 # were linked, has one in each); a membership linked to another's sign-in is not one.
-SIGN_IN_WORKSPACES = """
-SELECT workspace_id FROM agent
-WHERE email = lower($1) AND active AND login_agent_id IS NULL AND password_hash IS NOT NULL
-ORDER BY workspace_id LIMIT 5
-"""
+SIGN_IN_WORKSPACES = f"""
+SELECT a.workspace_id FROM agent a
+WHERE a.email = lower($1) AND a.login_agent_id IS NULL AND a.password_hash IS NOT NULL
+  AND {_IN_USE}
+ORDER BY a.workspace_id LIMIT 5
+"""  # noqa: S608 (constants only)
 # The workspaces a sign-in reaches: its own row's and those of the rows linked to it.
 _MEMBERSHIPS = """
 SELECT m.workspace_id, m.id AS agent_id, w.name
@@ -157,6 +163,7 @@ def _login(row: asyncpg.Record | None) -> AgentLogin | None:
         password_hash=row["password_hash"],
         time_zone=row["time_zone"],
         team_id=row["team_id"],
+        active=row["active"],
     )
 
 

@@ -97,7 +97,17 @@ class WebLogins:
         await self._store.login_succeeded(
             login.workspace_id, email, address, self._clock(), self._throttle
         )
+        if not login.active:
+            login = await self._first_membership(login)
         return await self._create_session(login)
+
+    async def _first_membership(self, login: AgentLogin) -> AgentLogin:
+        """Where a sign-in deactivated in its own workspace still works."""
+        for membership in await self._store.memberships(login.workspace_id, login.agent_id):
+            member = await self._store.member_login(membership.workspace_id, membership.agent_id)
+            if member is not None:
+                return member
+        raise LoginRefusedError("wrong e-mail or password")
 
     async def _create_session(self, login: AgentLogin) -> tuple[str, WebSession]:
         now = self._clock()

@@ -356,24 +356,54 @@ async def test_the_password_of_a_person_added_from_another_workspace_stays_their
     acme, globex = two
     await agent(services, db, acme.workspace_id, "carol@example.com", Role.AGENT)
     assert await _add_existing(base, globex.admin_email, "carol@example.com") == 303
-    carol_there = int(
-        await db.fetchval(
-            "SELECT id FROM agent WHERE workspace_id = $1 AND email = 'carol@example.com'",
-            globex.workspace_id,
-        )
-    )
-    browser, _ = await _signed_in(base, globex.admin_email)
-    async with browser:
-        csrf = await _csrf(browser, base)
-        reset = {"csrf": csrf, "password": "the admin's choice of password"}
-        url = f"{base}/admin/people/{carol_there}/password"
-        assert await _posted(browser, url, reset) == 404
+    # Neither the admin of the workspace she joined nor that of her own sets it: either would
+    # reach into the other's workspace.
+    for them in (globex, acme):
+        carol = await _carol_in(db, them.workspace_id)
+        browser, _ = await _signed_in(base, them.admin_email)
+        async with browser:
+            csrf = await _csrf(browser, base)
+            reset = {"csrf": csrf, "password": "the admin's choice of password"}
+            url = f"{base}/admin/people/{carol}/password"
+            async with browser.post(url, data=reset, allow_redirects=False) as answer:
+                assert answer.status == 400
+                assert "signs in to other workspaces too" in await answer.text()
     refused = {"email": "carol@example.com", "password": "the admin's choice of password"}
     async with _browser() as stranger:
         assert await _posted(stranger, f"{base}/login", refused) == 401
     browser, landed = await _signed_in(base, "carol@example.com")
     await browser.close()
     assert landed == "/login/workspace"
+
+
+async def _carol_in(db: Database, workspace_id: int) -> int:
+    return int(
+        await db.fetchval(
+            "SELECT id FROM agent WHERE workspace_id = $1 AND email = 'carol@example.com'",
+            workspace_id,
+        )
+    )
+
+
+async def test_deactivated_in_her_own_workspace_she_still_signs_in_to_the_other(
+    client: Client, services: Services, db: Database, two: tuple[Seeded, Seeded]
+) -> None:
+    _, base = client
+    acme, globex = two
+    await agent(services, db, acme.workspace_id, "carol@example.com", Role.AGENT)
+    assert await _add_existing(base, globex.admin_email, "carol@example.com") == 303
+    browser, _ = await _signed_in(base, acme.admin_email)
+    async with browser:
+        csrf = await _csrf(browser, base)
+        url = f"{base}/admin/people/{await _carol_in(db, acme.workspace_id)}/deactivate"
+        assert await _posted(browser, url, {"csrf": csrf}) == 303
+    browser, landed = await _signed_in(base, "carol@example.com")
+    async with browser:
+        assert landed == "/inbox"
+        shown = await _text(browser, f"{base}/inbox?view=all")
+        assert "globexword" in shown
+        assert "acmeword" not in shown
+        assert 'id="workspace-switch"' not in shown
 
 
 async def test_adding_by_e_mail_someone_who_signs_in_nowhere_else_is_refused(

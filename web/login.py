@@ -202,7 +202,7 @@ async def switch_workspace(request: web.Request) -> web.StreamResponse:
     chosen = str(form.get("workspace", ""))
     if not chosen.isdigit() or len(chosen) > 18:
         raise ConfigurationError("workspace", "choose one of your workspaces")
-    token, switched = await services_of(request).web_logins.switch(
+    token, switched = await services_of(request).two_factor.switch(
         request.cookies.get(COOKIE, ""), session, int(chosen)
     )
     raise _signed_in(request, token, home_of(switched))

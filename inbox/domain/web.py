@@ -52,6 +52,14 @@ class WebSession:
     address: str | None = None
     # Every workspace the person signs in to, as (id, name), by name: the switcher's choices.
     workspaces: tuple[tuple[int, str], ...] = ()
+    # The agent row (workspace, id) holding their password and second factor, when it is not
+    # this session's own (they joined this workspace from another).
+    linked_sign_in: tuple[int, int] | None = None
+
+    @property
+    def sign_in_row(self) -> tuple[int, int]:
+        """Where the person's password and second factor are kept."""
+        return self.linked_sign_in or (self.workspace_id, self.agent_id)
 
     def has(self, *roles: Role) -> bool:
         return bool(self.roles & set(roles))

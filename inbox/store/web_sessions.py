@@ -76,6 +76,7 @@ WITH touched AS (
 )
 SELECT s.workspace_id, s.agent_id, s.csrf_token, a.display_name, a.roles,
        coalesce(a.time_zone, s.default_time_zone) AS time_zone, a.time_zone AS chosen_time_zone,
+       a.login_workspace_id, a.login_agent_id,
        {PRESENCE_COLUMNS},
        (SELECT array_agg(m.workspace_id ORDER BY m.name, m.workspace_id)
         FROM ({_MEMBERSHIPS.format(ws=_ID_WS, agent=_ID_AGENT)}) m) AS member_ids,
@@ -215,6 +216,11 @@ class PgWebSessions:
             chosen_time_zone=row["chosen_time_zone"],
             presence=presence(row),
             workspaces=tuple(zip(row["member_ids"] or (), row["member_names"] or (), strict=True)),
+            linked_sign_in=(
+                (row["login_workspace_id"], row["login_agent_id"])
+                if row["login_agent_id"] is not None
+                else None
+            ),
         )
 
     async def sign_in_workspaces(self, email: str) -> list[int]:

@@ -441,3 +441,32 @@ async def test_with_a_second_factor_the_workspace_is_asked_after_the_code(
         assert (status, where) == (303, "/login/workspace")
         assert await _switch(browser, base, globex.workspace_id) == "/inbox"
         assert "globexword" in await _text(browser, f"{base}/inbox?view=all")
+
+
+async def test_a_workspace_that_requires_a_second_factor_lets_in_no_member_from_elsewhere_without(
+    client: Client, services: Services, db: Database, two: tuple[Seeded, Seeded]
+) -> None:
+    _, base = client
+    acme, globex = two
+    await agent(services, db, acme.workspace_id, "carol@example.com", Role.AGENT)
+    assert await _add_existing(base, globex.admin_email, "carol@example.com") == 303
+    await db.execute(
+        "INSERT INTO workspace_two_factor (workspace_id, required, updated_at) "
+        "VALUES ($1, true, now())",
+        globex.workspace_id,
+    )
+    browser, _ = await _signed_in(base, "carol@example.com")
+    async with browser:
+        csrf = await _csrf(browser, base)
+        chosen = {"csrf": csrf, "workspace": str(globex.workspace_id)}
+        async with browser.post(f"{base}/workspace", data=chosen) as answer:
+            assert answer.status == 400
+            assert "requires two-factor sign-in" in await answer.text()
+    secret, _ = await two_factor_turned_on(base, "carol@example.com")
+    async with _browser() as browser:
+        assert await password_step(browser, base, "carol@example.com") == (303, "/login/code")
+        status, where, _ = await code_step(browser, base, totp_code(secret, ahead=1))
+        assert (status, where) == (303, "/login/workspace")
+        assert await _switch(browser, base, globex.workspace_id) == "/inbox"
+        # Her second factor, seen from there, is the one she signs in with.
+        assert "<strong>On.</strong>" in await _text(browser, f"{base}/me")

@@ -70,9 +70,9 @@ def _api_app(inbound: ReceiveWebhooks | None) -> web.Application:
     return api
 
 
-def _add_pages(app: web.Application, default_workspace: int) -> None:
+def _add_pages(app: web.Application) -> None:
     """Every page family, each registering its own routes."""
-    add_login_pages(app, default_workspace)
+    add_login_pages(app)
     add_pages(app)
     add_desk_actions(app)
     add_thread_pages(app)
@@ -92,14 +92,15 @@ def create_app(
     *,
     inbound: ReceiveWebhooks | None = None,
 ) -> web.Application:
-    """The JSON API; with the instance's workspace, the agent pages too; with a receiver, the
-    signed inbound webhooks."""
+    """The JSON API; with a workspace (the instance's own, as the command line names it), the
+    agent pages too; with a receiver, the signed inbound webhooks. No page or endpoint is
+    scoped by it: each serves the workspace of its session or token."""
     app = web.Application(middlewares=[security_headers, page_errors])
     app[SERVICES] = services
     app[CLOCK] = services.clock
     app.router.add_get("/healthz", healthz)
     if default_workspace is not None:
-        _add_pages(app, default_workspace)
+        _add_pages(app)
     app.add_subapp("/metrics", metrics_app())
     app.add_subapp(API_PREFIX, _api_app(inbound))
     return app

@@ -18,8 +18,6 @@ from inbox.usecases.services import Services
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 SERVICES = web.AppKey("services", Services)
-# The workspace the login page logs into (the instance's own).
-WORKSPACE = web.AppKey("default_workspace", int)
 # The web layer's one clock, given by the composition root (a test may hold it still).
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 

@@ -21,6 +21,18 @@ class AgentLogin:
     password_hash: str | None
     time_zone: str | None = None  # their own choice; None: their team's calendar's
     team_id: int | None = None  # their first team (the oldest), whose calendar sets the default
+    # False for a sign-in deactivated where it was made and still used by memberships
+    # elsewhere: its session opens in one of those.
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """One workspace a person belongs to, and their agent row there."""
+
+    workspace_id: int
+    agent_id: int
+    name: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +50,16 @@ class WebSession:
     presence: Presence = field(default_factory=Presence)
     # The client address of the request being served (the audit trail records it).
     address: str | None = None
+    # Every workspace the person signs in to, as (id, name), by name: the switcher's choices.
+    workspaces: tuple[tuple[int, str], ...] = ()
+    # The agent row (workspace, id) holding their password and second factor, when it is not
+    # this session's own (they joined this workspace from another).
+    linked_sign_in: tuple[int, int] | None = None
+
+    @property
+    def sign_in_row(self) -> tuple[int, int]:
+        """Where the person's password and second factor are kept."""
+        return self.linked_sign_in or (self.workspace_id, self.agent_id)
 
     def has(self, *roles: Role) -> bool:
         return bool(self.roles & set(roles))

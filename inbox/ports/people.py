@@ -14,6 +14,7 @@ from inbox.domain.network import Network, NetworkAccount
 from inbox.domain.people import Role
 from inbox.domain.web import (
     AgentLogin,
+    Membership,
     WebSession,
 )
 from inbox.domain.workspace_settings import (
@@ -139,6 +140,16 @@ class WebSessionStore(Protocol):
 
     async def delete(self, token_hash: bytes) -> None: ...
 
+    async def sign_in_workspaces(self, email: str) -> list[int]:
+        """The workspaces where this e-mail has a sign-in of its own (a password), by id."""
+        ...
+
+    async def memberships(self, workspace_id: int, agent_id: int) -> list[Membership]: ...
+
+    async def member_login(self, workspace_id: int, agent_id: int) -> AgentLogin | None:
+        """The active agent row as a session is opened for it, linked or not."""
+        ...
+
     async def set_time_zone(
         self, workspace_id: int, agent_id: int, time_zone: str | None
     ) -> None: ...
@@ -186,6 +197,14 @@ class PeopleAdminStore(Protocol):
         """The new person's id; ConfigurationError("email") when someone has the address.
         `audit` (its object id set to the new person's) is appended in the same transaction,
         as it is by every change below."""
+        ...
+
+    async def add_member(
+        self, workspace_id: int, person: NewPerson, *, audit: AuditEntry | None = None
+    ) -> int:
+        """A person who signs in to another workspace, added to this one: a new agent row
+        linked to their sign-in there (`person.password_hash` is not used); ConfigurationError
+        ("email") when the e-mail has no such sign-in, or several, or is here already."""
         ...
 
     async def save_work(

@@ -17,7 +17,8 @@ from inbox.store.database import Connection, Database
 
 PEOPLE = """
 SELECT a.id, a.email, a.display_name, a.roles, a.active, a.capacity, a.languages, a.networks,
-       a.topics, a.on_shift, a.away, a.password_hash IS NOT NULL AS has_password,
+       a.topics, a.on_shift, a.away,
+       a.password_hash IS NOT NULL OR a.login_agent_id IS NOT NULL AS has_password,
        coalesce(array_agg(t.name ORDER BY t.name) FILTER (WHERE t.name IS NOT NULL), '{}')
            AS teams
 FROM agent a
@@ -31,6 +32,20 @@ ADD_PERSON = """
 INSERT INTO agent (workspace_id, email, display_name, roles, capacity, languages, networks,
                    topics, on_shift, away, password_hash)
 VALUES ($1, lower($2), $3, $4, $5, $6, $7, $8, $9, $10, $11)
+RETURNING id
+"""
+# The one sign-in of an e-mail in other workspaces, locked until the new membership is written
+# (so that it cannot be deactivated in between); two rows: ambiguous, none: unknown.
+SIGN_IN_ELSEWHERE = """
+SELECT workspace_id, id FROM agent
+WHERE email = lower($2) AND workspace_id <> $1 AND active AND login_agent_id IS NULL
+  AND password_hash IS NOT NULL
+LIMIT 2 FOR SHARE
+"""
+ADD_MEMBER = """
+INSERT INTO agent (workspace_id, email, display_name, roles, capacity, languages, networks,
+                   topics, on_shift, away, login_workspace_id, login_agent_id)
+VALUES ($1, lower($2), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 RETURNING id
 """
 SAVE_WORK = """
@@ -47,7 +62,16 @@ SELECT $1, t.id, $2 FROM team t WHERE t.workspace_id = $1 AND t.name = ANY($3::t
 SAVE_ROLES = "UPDATE agent SET roles = $3 WHERE workspace_id = $1 AND id = $2 RETURNING id"
 SET_ACTIVE = "UPDATE agent SET active = $3 WHERE workspace_id = $1 AND id = $2 RETURNING id"
 SET_HASH = """
-UPDATE agent SET password_hash = $3 WHERE workspace_id = $1 AND id = $2 RETURNING id
+UPDATE agent SET password_hash = $3
+WHERE workspace_id = $1 AND id = $2 AND login_agent_id IS NULL
+RETURNING id
+"""
+# A sign-in that other workspaces' memberships use: an admin of one of them setting its
+# password would reach into the others.
+SIGN_IN_SHARED = """
+SELECT EXISTS (SELECT FROM agent WHERE login_workspace_id = $1 AND login_agent_id = $2)
+    OR EXISTS (SELECT FROM agent WHERE workspace_id = $1 AND id = $2
+               AND login_agent_id IS NOT NULL)
 """
 END_SESSIONS = "DELETE FROM web_session WHERE workspace_id = $1 AND agent_id = $2"
 REVOKE_TOKENS = """
@@ -154,6 +178,39 @@ class PgPeopleAdmin:
             raise ConfigurationError("email", f"{person.email} has an account already") from exc
         return agent_id
 
+    async def add_member(
+        self, workspace_id: int, person: NewPerson, *, audit: AuditEntry | None = None
+    ) -> int:
+        try:
+            async with self._db.transaction() as conn:
+                found = await conn.fetch(SIGN_IN_ELSEWHERE, workspace_id, person.email)
+                if len(found) != 1:
+                    raise ConfigurationError(
+                        "email",
+                        f"{person.email} signs in to no other workspace"
+                        if not found
+                        else f"{person.email} signs in to several workspaces apart: add them "
+                        "with a password of their own",
+                    )
+                agent_id = int(
+                    await conn.fetchval(
+                        ADD_MEMBER,
+                        workspace_id,
+                        person.email,
+                        person.name,
+                        sorted(r.value for r in person.roles),
+                        *_work_columns(person.work),
+                        found[0]["workspace_id"],
+                        found[0]["id"],
+                    )
+                )
+                await _join_teams(conn, workspace_id, agent_id, person.work.teams)
+                if audit is not None:
+                    await append(conn, dataclasses.replace(audit, object_id=str(agent_id)))
+        except asyncpg.UniqueViolationError as exc:
+            raise ConfigurationError("email", f"{person.email} has an account already") from exc
+        return agent_id
+
     async def save_work(
         self,
         workspace_id: int,
@@ -210,6 +267,12 @@ class PgPeopleAdmin:
         audit: AuditEntry | None = None,
     ) -> bool:
         async with self._db.transaction() as conn:
+            if await conn.fetchval(SIGN_IN_SHARED, workspace_id, agent_id):
+                raise ConfigurationError(
+                    "password",
+                    "this person signs in to other workspaces too: their password is set "
+                    "from the command line of the workspace they first signed in to",
+                )
             found = await conn.fetchval(SET_HASH, workspace_id, agent_id, password_hash)
             if found is not None:
                 await conn.execute(END_SESSIONS, workspace_id, agent_id)

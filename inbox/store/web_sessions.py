@@ -4,23 +4,59 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import asyncpg
+
 from inbox.domain.login_throttle import LoginAttempt, LoginThrottle
 from inbox.domain.people import Role
-from inbox.domain.web import AgentLogin, WebSession
+from inbox.domain.web import AgentLogin, Membership, WebSession
 from inbox.store.database import Database
 from inbox.store.presence_sql import PRESENCE_COLUMNS, presence
 
+# A sign-in stays usable while any of its memberships is active: deactivated in the workspace
+# where it was made, a person still works in the others.
+_IN_USE = """(a.active OR EXISTS (
+    SELECT FROM agent l
+    WHERE l.login_workspace_id = a.workspace_id AND l.login_agent_id = a.id AND l.active))"""
 # With the person's own time zone and their first team (whose calendar's zone is theirs
 # when they chose none).
-FIND_LOGIN = """
-SELECT a.workspace_id, a.id, a.display_name, a.roles, a.password_hash, a.time_zone,
+FIND_LOGIN = f"""
+SELECT a.workspace_id, a.id, a.display_name, a.roles, a.password_hash, a.time_zone, a.active,
        (SELECT min(m.team_id) FROM team_member m
         WHERE m.workspace_id = a.workspace_id AND m.agent_id = a.id) AS team_id
 FROM agent a JOIN workspace w ON w.workspace_id = a.workspace_id
-WHERE w.workspace_id = $1 AND a.email = lower($2) AND a.active
+WHERE w.workspace_id = $1 AND a.email = lower($2) AND a.login_agent_id IS NULL AND {_IN_USE}
+"""  # noqa: S608 (constants only)
+FIND_MEMBER_LOGIN = """
+SELECT a.workspace_id, a.id, a.display_name, a.roles, a.password_hash, a.time_zone, a.active,
+       (SELECT min(m.team_id) FROM team_member m
+        WHERE m.workspace_id = a.workspace_id AND m.agent_id = a.id) AS team_id
+FROM agent a WHERE a.workspace_id = $1 AND a.id = $2 AND a.active
+"""
+# Where an e-mail's own sign-ins are (a person made in several workspaces apart, before they
+# were linked, has one in each); a membership linked to another's sign-in is not one.
+SIGN_IN_WORKSPACES = f"""
+SELECT a.workspace_id FROM agent a
+WHERE a.email = lower($1) AND a.login_agent_id IS NULL AND a.password_hash IS NOT NULL
+  AND {_IN_USE}
+ORDER BY a.workspace_id LIMIT 5
+"""  # noqa: S608 (constants only)
+# The workspaces a sign-in reaches: its own row's and those of the rows linked to it.
+_MEMBERSHIPS = """
+SELECT m.workspace_id, m.id AS agent_id, w.name
+FROM agent m JOIN workspace w ON w.workspace_id = m.workspace_id
+WHERE m.active AND (
+    (m.workspace_id = {ws} AND m.id = {agent})
+    OR (m.login_workspace_id = {ws} AND m.login_agent_id = {agent}))
+"""
+MEMBERSHIPS = _MEMBERSHIPS.format(
+    ws="coalesce($3::bigint, $1::bigint)", agent="coalesce($4::bigint, $2::bigint)"
+)
+IDENTITY = """
+SELECT login_workspace_id, login_agent_id FROM agent WHERE workspace_id = $1 AND id = $2
 """
 UPDATE_AGENT_HASH = """
-UPDATE agent SET password_hash = $3 WHERE workspace_id = $1 AND email = lower($2)
+UPDATE agent SET password_hash = $3
+WHERE workspace_id = $1 AND email = lower($2) AND login_agent_id IS NULL
 RETURNING id
 """
 CREATE = """
@@ -28,6 +64,9 @@ INSERT INTO web_session (token_hash, workspace_id, agent_id, csrf_token, expires
                          default_time_zone)
 VALUES ($1, $2, $3, $4, $5, $6)
 """
+# The sign-in a session's agent row belongs to: the row it is linked to, else its own.
+_ID_WS = "coalesce(a.login_workspace_id, a.workspace_id)"
+_ID_AGENT = "coalesce(a.login_agent_id, a.id)"
 # Every page asks: a read, and a write only every few minutes (a write per request would
 # flush the WAL on every page view).
 FIND = f"""
@@ -37,7 +76,12 @@ WITH touched AS (
 )
 SELECT s.workspace_id, s.agent_id, s.csrf_token, a.display_name, a.roles,
        coalesce(a.time_zone, s.default_time_zone) AS time_zone, a.time_zone AS chosen_time_zone,
-       {PRESENCE_COLUMNS}
+       a.login_workspace_id, a.login_agent_id,
+       {PRESENCE_COLUMNS},
+       (SELECT array_agg(m.workspace_id ORDER BY m.name, m.workspace_id)
+        FROM ({_MEMBERSHIPS.format(ws=_ID_WS, agent=_ID_AGENT)}) m) AS member_ids,
+       (SELECT array_agg(m.name ORDER BY m.name, m.workspace_id)
+        FROM ({_MEMBERSHIPS.format(ws=_ID_WS, agent=_ID_AGENT)}) m) AS member_names
 FROM web_session s
 JOIN agent a ON a.workspace_id = s.workspace_id AND a.id = s.agent_id AND a.active
 WHERE s.token_hash = $1 AND s.expires_at > $2
@@ -109,23 +153,30 @@ WHERE workspace_id = $1 AND window_start <= $2::timestamptz - $3::interval
 """
 
 
+def _login(row: asyncpg.Record | None) -> AgentLogin | None:
+    if row is None:
+        return None
+    return AgentLogin(
+        workspace_id=row["workspace_id"],
+        agent_id=row["id"],
+        name=row["display_name"],
+        roles=frozenset(Role(r) for r in row["roles"]),
+        password_hash=row["password_hash"],
+        time_zone=row["time_zone"],
+        team_id=row["team_id"],
+        active=row["active"],
+    )
+
+
 class PgWebSessions:
     def __init__(self, db: Database) -> None:
         self._db = db
 
     async def login_of(self, workspace_id: int, email: str) -> AgentLogin | None:
-        row = await self._db.fetchrow(FIND_LOGIN, workspace_id, email)
-        if row is None:
-            return None
-        return AgentLogin(
-            workspace_id=row["workspace_id"],
-            agent_id=row["id"],
-            name=row["display_name"],
-            roles=frozenset(Role(r) for r in row["roles"]),
-            password_hash=row["password_hash"],
-            time_zone=row["time_zone"],
-            team_id=row["team_id"],
-        )
+        return _login(await self._db.fetchrow(FIND_LOGIN, workspace_id, email))
+
+    async def member_login(self, workspace_id: int, agent_id: int) -> AgentLogin | None:
+        return _login(await self._db.fetchrow(FIND_MEMBER_LOGIN, workspace_id, agent_id))
 
     async def set_password(self, workspace_id: int, email: str, password_hash: str) -> bool:
         agent_id = await self._db.fetchval(UPDATE_AGENT_HASH, workspace_id, email, password_hash)
@@ -164,6 +215,33 @@ class PgWebSessions:
             time_zone=row["time_zone"],
             chosen_time_zone=row["chosen_time_zone"],
             presence=presence(row),
+            workspaces=tuple(zip(row["member_ids"] or (), row["member_names"] or (), strict=True)),
+            linked_sign_in=(
+                (row["login_workspace_id"], row["login_agent_id"])
+                if row["login_agent_id"] is not None
+                else None
+            ),
+        )
+
+    async def sign_in_workspaces(self, email: str) -> list[int]:
+        return [row["workspace_id"] for row in await self._db.fetch(SIGN_IN_WORKSPACES, email)]
+
+    async def memberships(self, workspace_id: int, agent_id: int) -> list[Membership]:
+        """Every workspace the sign-in of this agent row reaches (the row's own among them)."""
+        async with self._db.connection() as conn:
+            link = await conn.fetchrow(IDENTITY, workspace_id, agent_id)
+            if link is None:
+                return []
+            rows = await conn.fetch(
+                MEMBERSHIPS,
+                workspace_id,
+                agent_id,
+                link["login_workspace_id"],
+                link["login_agent_id"],
+            )
+        return sorted(
+            (Membership(r["workspace_id"], r["agent_id"], r["name"]) for r in rows),
+            key=lambda m: (m.name, m.workspace_id),
         )
 
     async def delete(self, token_hash: bytes) -> None:

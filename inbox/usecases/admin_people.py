@@ -107,6 +107,25 @@ class ManagePeople:
         _log("person_added", session, agent_id, roles=sorted(chosen))
         return agent_id, generated
 
+    async def add_existing(
+        self, session: WebSession, *, email: str, roles: Iterable[str], work: WorkForm
+    ) -> int:
+        """Someone who signs in to another workspace, added to this one by e-mail: they sign in
+        as before (their password and second factor stay theirs) and then choose a workspace.
+        Their roles, teams and work here are this workspace's own."""
+        require_admin(session, "adding people")
+        address = checked_email(email)
+        chosen = checked_roles(roles)
+        profile = await self._checked_work(session, work)
+        person = NewPerson(address, checked_name(work.name), chosen, profile, password_hash="")
+        audit = entry_by(
+            session, "person_added", "person", None, email=address, roles=sorted(chosen),
+            teams=profile.teams, existing_sign_in=True,
+        )  # fmt: skip
+        agent_id = await self._people.add_member(session.workspace_id, person, audit=audit)
+        _log("person_added", session, agent_id, roles=sorted(chosen), existing_sign_in=True)
+        return agent_id
+
     async def save_work(self, session: WebSession, agent_id: int, work: WorkForm) -> None:
         require_section(session, Section.PEOPLE)
         profile = await self._checked_work(session, work)

@@ -31,6 +31,8 @@ from inbox.usecases.audit import entry_by
 from inbox.usecases.web_auth import LoginRefusedError, WebLogins
 
 RECOVERY_CODES = 10
+# Where attempts at an e-mail that signs in nowhere are counted (no workspace has this id).
+NO_WORKSPACE = 0
 PENDING_LIFETIME = timedelta(minutes=10)
 # Lower-case letters and digits without the look-alikes (0/o, 1/l/i): 10 of them, 50 bits.
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -54,6 +56,8 @@ class SignIn:
     token: str
     session: WebSession | None
     second_step: SecondStep | None = None
+    # The workspace whose sign-in the password was (the pending sign-in is kept there).
+    workspace_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +105,19 @@ class TwoFactor:
 
     # Signing in.
 
+    async def sign_in_by_email(self, email: str, password: SecretStr, address: str) -> SignIn:
+        """The sign-in form's first step, before any workspace is known: the password is
+        checked where the e-mail has a sign-in of its own. An unknown e-mail is checked (and
+        counted) all the same, against no workspace, so that the answer and its time say
+        nothing of whether it exists."""
+        workspaces = await self._logins.sign_in_workspaces(email) or [NO_WORKSPACE]
+        for workspace_id in workspaces[:-1]:
+            try:
+                return await self.sign_in(workspace_id, email, password, address)
+            except LoginRefusedError:
+                continue  # a sign-in of the same e-mail made apart, with its own password
+        return await self.sign_in(workspaces[-1], email, password, address)
+
     async def sign_in(
         self, workspace_id: int, email: str, password: SecretStr, address: str
     ) -> SignIn:
@@ -113,11 +130,11 @@ class TwoFactor:
             step = SecondStep.SETUP
         if step is None:
             token, session = await self._logins.open_session(login, email, address)
-            return SignIn(token, session)
+            return SignIn(token, session, workspace_id=login.workspace_id)
         token = secrets.token_urlsafe(32)
         pending = PendingLogin(login.workspace_id, login.agent_id, email, address)
         await self._store.add_pending(_digest(token), pending, self._clock() + PENDING_LIFETIME)
-        return SignIn(token, None, step)
+        return SignIn(token, None, step, login.workspace_id)
 
     async def pending_step(self, workspace_id: int, token: str) -> SecondStep | None:
         """What the pending sign-in waits for; None when there is none (expired, unknown)."""
@@ -165,7 +182,7 @@ class TwoFactor:
     # The person's own settings (/me).
 
     async def status(self, session: WebSession) -> TwoFactorStatus:
-        factor = await self._store.factor(session.workspace_id, session.agent_id)
+        factor = await self._store.factor(*session.sign_in_row)
         on = factor is not None and factor.confirmed
         return TwoFactorStatus(
             on=on,
@@ -175,14 +192,14 @@ class TwoFactor:
 
     async def start(self, session: WebSession, account: str) -> Enrolment:
         """A new secret to add to an authenticator; refused while a factor is on."""
-        factor = await self._store.factor(session.workspace_id, session.agent_id)
+        factor = await self._store.factor(*session.sign_in_row)
         if factor is not None and factor.confirmed:
             raise ConfigurationError("code", "two-factor sign-in is on already: turn it off first")
-        return await self._begin(session.workspace_id, session.agent_id, account)
+        return await self._begin(*session.sign_in_row, account)
 
     async def waiting(self, session: WebSession, account: str) -> Enrolment | None:
         """The secret started and not confirmed yet (shown again beside a refused code)."""
-        factor = await self._store.factor(session.workspace_id, session.agent_id)
+        factor = await self._store.factor(*session.sign_in_row)
         if factor is None or factor.confirmed:
             return None
         secret = factor.secret.get_secret_value()
@@ -199,20 +216,36 @@ class TwoFactor:
                 "code", "this workspace requires two-factor sign-in: it stays on"
             )
         factor = await self._confirmed(session)
-        await self._check_code(session.workspace_id, session.agent_id, factor, code)
+        await self._check_code(*session.sign_in_row, factor, code)
         entry = entry_by(session, "two_factor_off", "person", session.agent_id)
-        await self._store.remove(session.workspace_id, session.agent_id, entry)
+        await self._store.remove(*session.sign_in_row, entry)
 
     async def new_recovery_codes(self, session: WebSession, code: str) -> list[str]:
         """Ten new codes replacing the old, for a current code."""
         factor = await self._confirmed(session)
-        await self._check_code(session.workspace_id, session.agent_id, factor, code)
+        await self._check_code(*session.sign_in_row, factor, code)
         codes, hashes = await self._recovery_codes()
         entry = entry_by(session, "recovery_codes_renewed", "person", session.agent_id)
-        await self._store.replace_recovery_codes(
-            session.workspace_id, session.agent_id, hashes, entry
-        )
+        await self._store.replace_recovery_codes(*session.sign_in_row, hashes, entry)
         return codes
+
+    # Choosing a workspace.
+
+    async def switch(
+        self, token: str, session: WebSession, workspace_id: int
+    ) -> tuple[str, WebSession]:
+        """A session in another of the person's workspaces (see WebLogins.switch), refused
+        where that workspace requires a second factor and their sign-in has none: a
+        workspace's requirement holds for its members from elsewhere too."""
+        if await self._store.required(workspace_id) and workspace_id in dict(session.workspaces):
+            factor = await self._store.factor(*session.sign_in_row)
+            if factor is None or not factor.confirmed:
+                raise ConfigurationError(
+                    "workspace",
+                    "that workspace requires two-factor sign-in: turn it on on your page (Me) "
+                    "first",
+                )
+        return await self._logins.switch(token, session, workspace_id)
 
     # Admins.
 
@@ -265,7 +298,7 @@ class TwoFactor:
         return Enrolment(secret, totp.provisioning_uri(secret, account))
 
     async def _confirm(self, session: WebSession, code: str) -> list[str]:
-        factor = await self._store.factor(session.workspace_id, session.agent_id)
+        factor = await self._store.factor(*session.sign_in_row)
         if factor is None or factor.confirmed:
             raise ConfigurationError("code", "start again: no new secret is waiting")
         step = totp.matching_step(
@@ -277,9 +310,7 @@ class TwoFactor:
             )
         codes, hashes = await self._recovery_codes()
         entry = entry_by(session, "two_factor_on", "person", session.agent_id)
-        if not await self._store.confirm(
-            session.workspace_id, session.agent_id, step, hashes, self._clock(), entry
-        ):
+        if not await self._store.confirm(*session.sign_in_row, step, hashes, self._clock(), entry):
             raise ConfigurationError("code", "start again: no new secret is waiting")
         return codes
 
@@ -309,7 +340,7 @@ class TwoFactor:
         return codes, [await self._passwords.hash(SecretStr(code)) for code in codes]
 
     async def _confirmed(self, session: WebSession) -> SecondFactor:
-        factor = await self._store.factor(session.workspace_id, session.agent_id)
+        factor = await self._store.factor(*session.sign_in_row)
         if factor is None or not factor.confirmed:
             raise ConfigurationError("code", "two-factor sign-in is not on")
         return factor

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from inbox.domain.clock import Clock, utc_now
 from inbox.domain.errors import ConfigurationError, InboxError, NotFoundError
 from inbox.domain.login_throttle import LoginThrottle
-from inbox.domain.web import AgentLogin, WebSession
+from inbox.domain.web import AgentLogin, Membership, WebSession
 from inbox.ports.people import PasswordCheck, WebSessionStore
 from inbox.usecases.time_zones import TeamTimeZones, checked_time_zone
 
@@ -94,8 +94,23 @@ class WebLogins:
         self, login: AgentLogin, email: str, address: str
     ) -> tuple[str, WebSession]:
         """A session for a person who proved who they are: the address's count is cleared."""
+        await self._store.login_succeeded(
+            login.workspace_id, email, address, self._clock(), self._throttle
+        )
+        if not login.active:
+            login = await self._first_membership(login)
+        return await self._create_session(login)
+
+    async def _first_membership(self, login: AgentLogin) -> AgentLogin:
+        """Where a sign-in deactivated in its own workspace still works."""
+        for membership in await self._store.memberships(login.workspace_id, login.agent_id):
+            member = await self._store.member_login(membership.workspace_id, membership.agent_id)
+            if member is not None:
+                return member
+        raise LoginRefusedError("wrong e-mail or password")
+
+    async def _create_session(self, login: AgentLogin) -> tuple[str, WebSession]:
         now = self._clock()
-        await self._store.login_succeeded(login.workspace_id, email, address, now, self._throttle)
         token = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(32)
         # Worked out once a session: the team's calendar then, for as long as it lasts.
@@ -120,6 +135,31 @@ class WebLogins:
             chosen_time_zone=login.time_zone,
         )
         return token, session
+
+    async def sign_in_workspaces(self, email: str) -> list[int]:
+        """Where this e-mail's password may be checked: the workspaces where it has a sign-in
+        of its own (usually one; none for an unknown e-mail)."""
+        return await self._store.sign_in_workspaces(email)
+
+    async def memberships(self, session: WebSession) -> list[Membership]:
+        """Every workspace the session's person belongs to, by name."""
+        return await self._store.memberships(session.workspace_id, session.agent_id)
+
+    async def switch(
+        self, token: str, session: WebSession, workspace_id: int
+    ) -> tuple[str, WebSession]:
+        """A new session in another of the person's workspaces, as their agent row there; the
+        old session ends. NotFoundError for a workspace they do not belong to (which says
+        nothing of whether it exists)."""
+        chosen = next(
+            (m for m in await self.memberships(session) if m.workspace_id == workspace_id), None
+        )
+        login = chosen and await self._store.member_login(chosen.workspace_id, chosen.agent_id)
+        if not login:
+            raise NotFoundError("workspace", workspace_id)
+        opened = await self._create_session(login)
+        await self.logout(token)
+        return opened
 
     async def person(self, workspace_id: int, email: str) -> AgentLogin | None:
         """The active person who logs in with this e-mail, if any."""

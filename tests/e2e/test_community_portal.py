@@ -309,6 +309,7 @@ async def test_a_rejected_answer_shows_the_note_and_the_question_waits_again(
 # visitor gets. Every other route of the pages must answer 403.
 MEMBERS_ROUTES = {
     ("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"),
+    ("GET", "/login/workspace"), ("POST", "/workspace"),  # a member of several workspaces
     ("GET", "/me"), ("POST", "/me/time-zone"),  # /me sends them to /community
     ("POST", "/me/status"),  # routing offers them questions: away means none
     ("GET", "/events"),  # only what is told to them: nobody tells a member anything yet

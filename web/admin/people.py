@@ -89,6 +89,11 @@ async def add_person(request: web.Request) -> web.StreamResponse:
     work = _work(form)
     email = text(form, "email", 300)
     try:
+        if form.get("existing"):
+            await admin(request).people.add_existing(
+                session, email=email, roles=texts(form, "roles"), work=work
+            )
+            raise done(PATH, "added")
         _, generated = await admin(request).people.add(
             session,
             email=email,

@@ -310,6 +310,10 @@ async def test_a_rejected_answer_shows_the_note_and_the_question_waits_again(
 MEMBERS_ROUTES = {
     ("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"),
     ("GET", "/login/workspace"), ("POST", "/workspace"),  # a member of several workspaces
+    ("GET", "/login/code"), ("POST", "/login/code"),  # signing in with a second factor
+    ("GET", "/me/two-factor"), ("POST", "/me/two-factor/start"),  # their own second factor
+    ("POST", "/me/two-factor/confirm"), ("POST", "/me/two-factor/recovery"),
+    ("POST", "/me/two-factor/off"),
     ("GET", "/me"), ("POST", "/me/time-zone"),  # /me sends them to /community
     ("POST", "/me/status"),  # routing offers them questions: away means none
     ("GET", "/events"),  # only what is told to them: nobody tells a member anything yet

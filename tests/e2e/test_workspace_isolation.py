@@ -20,7 +20,9 @@ from inbox.store.secret_box import SecretBox
 from inbox.store.webhooks import PgWebhookStore
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.services import Services
-from tests.e2e.test_pages import PASSWORD, agent, csrf_of
+from tests.e2e.browsing import PASSWORD
+from tests.e2e.browsing import person as agent
+from tests.e2e.site import csrf_of
 from tests.e2e.test_two_factor import _code as totp_code
 from tests.e2e.test_two_factor import _code_step as code_step
 from tests.e2e.test_two_factor import _password as password_step

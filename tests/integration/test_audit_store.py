@@ -11,7 +11,7 @@ from inbox.domain.audit import AuditEntry, AuditFilter
 from inbox.domain.errors import NotFoundError, PermissionDeniedError
 from inbox.domain.people import Role
 from inbox.domain.web import WebSession
-from inbox.domain.workspace_settings import WorkProfile
+from inbox.domain.workspace_settings import NewPerson, WorkProfile
 from inbox.store.admin_people import PgPeopleAdmin, PgTeamAdmin
 from inbox.store.audit import PgAuditTrail
 from inbox.store.database import Database
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.integration
 
 async def _admin(db: Database, workspace_id: int, email: str = "ada@example.com") -> WebSession:
     agent_id = await PgPeopleAdmin(db).add(
-        workspace_id, email, "Ada", frozenset({Role.ADMIN}), WorkProfile(), "not a hash"
+        workspace_id, NewPerson(email, "Ada", frozenset({Role.ADMIN}), WorkProfile(), "not a hash")
     )
     return WebSession(workspace_id, agent_id, "Ada", frozenset({Role.ADMIN}), "c", address="::1")
 

@@ -77,6 +77,7 @@ from inbox.store.sla_alerts import PgSlaDispatchStore
 from inbox.store.sla_reports import PgSlaGauges, PgSlaReports
 from inbox.store.sla_settings import PgSlaQuery, PgSlaSettingsStore
 from inbox.store.sla_timer import PgShiftReports, PgSlaTimerStore
+from inbox.store.thread_events import PgThreadEventOutbox
 from inbox.store.threads import PgThreadQuery
 from inbox.store.tokens import PgTokenStore
 from inbox.store.two_factor import PgTwoFactor
@@ -509,7 +510,12 @@ async def _webhook_deliveries(
     hooks = webhook_store(runtime.settings, runtime.db)
     if sealed := await hooks.seal_clear_urls():
         log.info("webhook URLs sealed", extra={"action": "webhook_urls_sealed", "count": sealed})
-    webhooks = DeliverWebhooks(hooks, AiohttpWebhookPoster(sessions.webhooks), clock=utc_now)
+    webhooks = DeliverWebhooks(
+        hooks,
+        AiohttpWebhookPoster(sessions.webhooks),
+        clock=utc_now,
+        thread_events=PgThreadEventOutbox(runtime.db),
+    )
     return Periodic("webhooks", seconds, webhooks.run_once)
 
 

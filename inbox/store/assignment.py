@@ -45,7 +45,7 @@ WITH d AS (
     WHERE t.workspace_id = $1 AND t.id = d.thread_id
       AND t.assignee_id IS NOT DISTINCT FROM d.holder
     RETURNING t.id, t.event_seq, t.network, t.assignee_id, t.team_id
-), {assigned_events("written", "$7", "$8")}, logged AS (
+), {assigned_events("written", "$7::timestamptz", "$8::text")}, logged AS (
     INSERT INTO assignment (workspace_id, thread_id, agent_id, team_id, community, source,
                             reasons, at)
     SELECT $1, d.thread_id, d.agent_id, d.team_id, d.community, $8, d.reasons::jsonb, $7

@@ -15,6 +15,7 @@ from inbox.usecases.audit import AuditLog
 from inbox.usecases.bulk import BulkActions
 from inbox.usecases.canned import CannedResponses
 from inbox.usecases.channels import ListChannels
+from inbox.usecases.exports import Exports
 from inbox.usecases.health import CheckHealth
 from inbox.usecases.incident_pages import IncidentPages
 from inbox.usecases.incidents import Incidents
@@ -27,6 +28,7 @@ from inbox.usecases.sla_close import CloseWithoutReply
 from inbox.usecases.sla_explain import ExplainThreadSla
 from inbox.usecases.sla_reports import SlaNow, SlaReport
 from inbox.usecases.sla_settings import SaveSlaSettings
+from inbox.usecases.thread_detail import ThreadDetails
 from inbox.usecases.threads import ListThreads
 from inbox.usecases.tokens import ApiTokens
 from inbox.usecases.two_factor import TwoFactor
@@ -76,6 +78,9 @@ class Services:
     two_factor: TwoFactor
     # Who changed what: written by the admin use cases, read by admins.
     audit: AuditLog
+    # A thread with its messages, notes and assignments for the API; CSV exports for leads.
+    thread_details: ThreadDetails
+    exports: Exports
     # The read replica's lag and where reads that may be a moment behind go (for /metrics);
     # None without a replica.
     replica: Callable[[], Awaitable[ReplicaState]] | None = None

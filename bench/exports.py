@@ -65,11 +65,14 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
             tracemalloc.start()
             started = time.perf_counter()
             lines = 0
-            async with aiohttp.ClientSession() as session, session.get(
-                str(server.make_url("/api/v1/exports/conversations.csv")),
-                params={"since": "2026-01-01", "until": "2026-12-31"},
-                headers={"Authorization": f"Bearer {token}"},
-            ) as answer:
+            async with (
+                aiohttp.ClientSession() as session,
+                session.get(
+                    str(server.make_url("/api/v1/exports/conversations.csv")),
+                    params={"since": "2026-01-01", "until": "2026-12-31"},
+                    headers={"Authorization": f"Bearer {token}"},
+                ) as answer,
+            ):
                 async for chunk in answer.content.iter_any():
                     lines += chunk.count(b"\n")
             figures["export_seconds"] = time.perf_counter() - started

@@ -127,7 +127,7 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
                     PgWebhookStore(db, BOX),
                     AiohttpWebhookPoster(session),
                     clock=utc_now,
-                    thread_events=PgThreadEventOutbox(db),
+                    outboxes=[PgThreadEventOutbox(db)],
                 )
                 # A first round unmeasured: connections opened, statements prepared.
                 await queue_sla_events(db, workspace_id, "warm", 200)

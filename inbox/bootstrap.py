@@ -520,7 +520,7 @@ async def _webhook_deliveries(
         hooks,
         AiohttpWebhookPoster(sessions.webhooks),
         clock=utc_now,
-        thread_events=PgThreadEventOutbox(runtime.db),
+        outboxes=[PgThreadEventOutbox(runtime.db)],
     )
     return Periodic("webhooks", seconds, webhooks.run_once)
 

@@ -100,6 +100,8 @@ async def webhook(settings: Settings, args: argparse.Namespace) -> None:
             case "list":
                 for hook in await webhooks.all(workspace_id):
                     state = "active" if hook.active else "inactive"
+                    if hook.include_text:
+                        state += ", with texts"
                     print(
                         f"{hook.id}\t{hook.shown_url}\t{','.join(hook.events)}\t{state}\t"
                         f"{hook.pending} pending\t{hook.failed} failed"

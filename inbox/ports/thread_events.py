@@ -15,8 +15,12 @@ class ThreadEventWriter(Protocol):
     async def record(self, workspace_id: int, events: Sequence[NewThreadEvent]) -> None: ...
 
 
-class ThreadEventOutbox(Protocol):
+class EventOutbox(Protocol):
+    """Events written with their change, waiting to become webhook deliveries: the thread
+    events, and any other ordered family (a customer's events would be one more outbox,
+    queueing its deliveries under `customer:<id>`)."""
+
     async def dispatch(self, limit: int) -> int:
-        """Queues the oldest written events as deliveries to their webhooks, in each thread's
-        order; returns how many events were taken (0: none left)."""
+        """Queues the oldest written events as deliveries to their webhooks, in the order of
+        their sequence; returns how many events were taken (0: none left)."""
         ...

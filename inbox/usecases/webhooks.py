@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -30,7 +31,7 @@ from inbox.domain.webhooks import (
     validate_url,
 )
 from inbox.ports.outbox import OutboundDestinations, WebhookPoster, WebhookStore
-from inbox.ports.thread_events import ThreadEventOutbox
+from inbox.ports.thread_events import EventOutbox
 
 log = logging.getLogger(__name__)
 
@@ -81,24 +82,24 @@ class DeliverWebhooks:
         *,
         clock: Clock,
         policy: DeliveryPolicy = DeliveryPolicy(),
-        thread_events: ThreadEventOutbox | None = None,
+        outboxes: Sequence[EventOutbox] = (),
     ) -> None:
         self._store = store
         self._poster = poster
         self._clock = clock
         self._policy = policy
         self._slots = asyncio.Semaphore(policy.concurrency)
-        self._thread_events = thread_events
+        self._outboxes = tuple(outboxes)
 
     async def run_once(self) -> int:
-        """Queue the thread events written since, then post every due delivery (a batch at a
-        time); returns how many were attempted.
+        """Queue the events written since (thread events...), then post every due delivery (a
+        batch at a time); returns how many were attempted.
 
         A claim holds at most one delivery of each thread per webhook (the store's order), so
         the threads of a batch are posted in parallel and each thread's events one after
         another, across batches."""
-        if self._thread_events is not None:
-            while await self._thread_events.dispatch(self._policy.batch * 10):
+        for outbox in self._outboxes:
+            while await outbox.dispatch(self._policy.batch * 10):
                 pass
         attempted = 0
         while jobs := await self._store.claim_due(

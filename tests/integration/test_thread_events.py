@@ -88,7 +88,7 @@ def deliverer(db: Database, poster: AiohttpWebhookPoster, now: list[datetime]) -
         poster,
         clock=lambda: now[0],
         policy=DeliveryPolicy(max_attempts=3),
-        thread_events=PgThreadEventOutbox(db),
+        outboxes=[PgThreadEventOutbox(db)],
     )
 
 

@@ -174,7 +174,7 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/threads/{thread_id}/notes": {
         "post": _operation(
             "Add an internal note, as the token's agent (colleagues named with @ are told)",
-            EDITORS,
+            STAFF,
             parameters=[THREAD_ID],
             body={
                 "type": "object",

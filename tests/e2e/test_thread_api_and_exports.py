@@ -93,9 +93,12 @@ async def test_a_note_needs_a_text_and_an_agents_token(
     async with session.post(url, json={"body": "  "}, headers=bearer(agent)) as answer:
         assert answer.status == 400
         assert "note" in (await answer.json())["error"]["message"]
-    ops = await token(services, db, workspace_id, Role.OPS)
-    async with session.post(url, json={"body": "seen"}, headers=bearer(ops)) as answer:
+    member = await token(services, db, workspace_id, Role.COMMUNITY)
+    async with session.post(url, json={"body": "seen"}, headers=bearer(member)) as answer:
         assert answer.status == 403
+    ops = await token(services, db, workspace_id, Role.OPS)
+    async with session.post(url, json={"body": "fibre cut in Lyon"}, headers=bearer(ops)) as answer:
+        assert answer.status == 201
 
 
 async def test_another_workspace_gets_404_for_a_thread_and_nothing_in_its_exports(

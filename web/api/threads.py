@@ -57,9 +57,10 @@ async def get_thread(request: web.Request) -> web.Response:
 
 
 async def add_thread_note(request: web.Request) -> web.Response:
-    """POST /api/v1/threads/{id}/notes {"body": "..."}: an internal note, by the token's agent."""
+    """POST /api/v1/threads/{id}/notes {"body": "..."}: an internal note, by the token's agent.
+    Staff, ops included, as on the thread's page: they write what they know of an outage."""
     caller = await caller_of(request)
-    caller.require(*EDITORS)
+    caller.require(*STAFF)
     agent_id = caller.require_agent()
     thread_id = path_id(request, "thread_id")
     body = (await read_body(request, NoteBody)).body

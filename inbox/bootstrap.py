@@ -43,6 +43,7 @@ from inbox.store.credentials import PgCredentialStore
 from inbox.store.customers import PgCustomers
 from inbox.store.database import Database, Reads
 from inbox.store.embedded import APP_NAME, EmbeddedPostgres, default_data_dir, ensure_database
+from inbox.store.exports import PgExports
 from inbox.store.health import PgHealthCheck
 from inbox.store.inbound_webhooks import PgInboundSourceStore
 from inbox.store.inbox_pages import PgInboxPages
@@ -61,6 +62,7 @@ from inbox.store.routing import PgRoutingStore
 from inbox.store.secret_box import SecretBox, load_or_create_key
 from inbox.store.sla_reports import PgSlaGauges, PgSlaReports
 from inbox.store.sla_settings import PgSlaQuery, PgSlaSettingsStore
+from inbox.store.thread_detail import PgThreadDetail
 from inbox.store.threads import PgThreadQuery
 from inbox.store.tokens import PgTokenStore
 from inbox.store.two_factor import PgTwoFactor
@@ -86,6 +88,7 @@ from inbox.usecases.bulk import BulkActions
 from inbox.usecases.canned import CannedResponses
 from inbox.usecases.channels import ListChannels
 from inbox.usecases.customers import Customers
+from inbox.usecases.exports import Exports
 from inbox.usecases.file_import import ImportBatches
 from inbox.usecases.group_commit import GroupCommit
 from inbox.usecases.health import CheckHealth, HealthBoard
@@ -113,6 +116,7 @@ from inbox.usecases.sla_close import CloseWithoutReply
 from inbox.usecases.sla_explain import ExplainThreadSla
 from inbox.usecases.sla_reports import SlaNow, SlaReport
 from inbox.usecases.sla_settings import SaveSlaSettings
+from inbox.usecases.thread_detail import ThreadDetails
 from inbox.usecases.threads import ListThreads
 from inbox.usecases.time_zones import TeamTimeZones
 from inbox.usecases.tokens import ApiTokens
@@ -205,6 +209,8 @@ def build_services(
         set_status=SetStatus(PgRoutingStore(db), waiting),
         two_factor=TwoFactor(PgTwoFactor(db, box), web_logins, passwords, clock=utc_now),
         audit=AuditLog(PgAuditTrail(db)),
+        thread_details=ThreadDetails(PgThreadDetail(db), PgInboxPages(db)),
+        exports=Exports(PgExports(reads)),
         replica=replica.state if replica is not None else None,
         customers=Customers(PgCustomers(db)),
     )

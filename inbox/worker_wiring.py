@@ -34,6 +34,7 @@ from inbox.store.routing import PgRoutingStore
 from inbox.store.sla_alerts import PgSlaDispatchStore
 from inbox.store.sla_settings import PgSlaQuery
 from inbox.store.sla_timer import PgShiftReports, PgSlaTimerStore
+from inbox.store.thread_events import PgThreadEventOutbox
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.account_leases import BEATS_PER_LEASE, KeepAccountLeases
 from inbox.usecases.assignment import AssignWaiting, ReassignStale
@@ -158,7 +159,12 @@ async def _webhook_deliveries(
     hooks = webhook_store(runtime.settings, runtime.db)
     if sealed := await hooks.seal_clear_urls():
         log.info("webhook URLs sealed", extra={"action": "webhook_urls_sealed", "count": sealed})
-    webhooks = DeliverWebhooks(hooks, AiohttpWebhookPoster(sessions.webhooks), clock=utc_now)
+    webhooks = DeliverWebhooks(
+        hooks,
+        AiohttpWebhookPoster(sessions.webhooks),
+        clock=utc_now,
+        outboxes=[PgThreadEventOutbox(runtime.db)],
+    )
     return Periodic("webhooks", seconds, webhooks.run_once)
 
 

@@ -22,6 +22,7 @@ from web.admin import add_admin_pages
 from web.admin.api import add_admin_api
 from web.api.audit import add_audit_api
 from web.api.customers import add_customer_api
+from web.api.exports import add_export_api
 from web.api.replies import add_reply_api
 from web.api.reports import add_report_api
 from web.api.settings import add_settings_api
@@ -31,6 +32,7 @@ from web.community import add_community_pages
 from web.customer_pages import add_customer_pages
 from web.desk_actions import add_desk_actions
 from web.errors import api_errors, page_errors
+from web.exports import add_export_pages
 from web.inbound_webhooks import add_inbound_webhooks
 from web.incidents import add_incident_pages
 from web.keys import CLOCK, SERVICES, Handler
@@ -65,6 +67,7 @@ def _api_app(inbound: ReceiveWebhooks | None) -> web.Application:
     add_customer_api(api)
     add_admin_api(api)
     add_audit_api(api)
+    add_export_api(api)
     add_openapi(api)
     add_inbound_webhooks(api, inbound)
     return api
@@ -82,6 +85,7 @@ def _add_pages(app: web.Application) -> None:
     add_admin_pages(app)
     add_profile_pages(app)
     add_community_pages(app)
+    add_export_pages(app)
     add_assets(app)
     add_media_proxy(app)
 

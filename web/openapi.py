@@ -112,8 +112,85 @@ def _audit_operation() -> dict[str, Any]:
     return operation
 
 
+THREAD_DETAIL = {
+    "type": "object",
+    "description": "the thread's facts (status, priority, kind, team_id, assignee_id, "
+    "customer_id, opened_at, resolved_at, sla_due_at...), never a raw payload",
+    "properties": {
+        "id": {"type": "integer"},
+        "network": {"type": "string"},
+        "status": {"type": "string"},
+        "messages": {
+            "type": "array",
+            "description": "oldest first; each with id (its place: the cursor), network, "
+            "external_id, direction, author_handle, text, created_at",
+            "items": JSON_OBJECT,
+        },
+        "next_messages_after": {"type": ["integer", "null"]},
+        "notes": {"type": "array", "items": JSON_OBJECT},
+        "assignments": {
+            "type": "array",
+            "description": "oldest first: agent_id, team_id, community, source, reasons, at",
+            "items": JSON_OBJECT,
+        },
+    },
+}
+
+
+def _thread_operation() -> dict[str, Any]:
+    operation = _operation(
+        "A thread with a page of its messages, its notes and its assignments",
+        STAFF,
+        parameters=[
+            THREAD_ID,
+            _query("after", {"type": "integer", "description": "next_messages_after"}),
+            _query("limit", {"type": "integer", "minimum": 1, "maximum": 200}),
+        ],
+    )
+    operation["responses"]["200"] = _answer("the thread", THREAD_DETAIL)
+    return operation
+
+
+EXPORT_FILTERS = [
+    _query("since", {"type": "string", "format": "date", "description": "UTC day, included"}),
+    _query("until", {"type": "string", "format": "date", "description": "UTC day, included"}),
+    _query("team", {"type": "integer", "description": "a team's id"}),
+    _query("network", {"type": "string"}),
+]
+
+
+def _export_operation(summary: str) -> dict[str, Any]:
+    operation = _operation(summary, LEADS, parameters=EXPORT_FILTERS)
+    operation["responses"]["200"] = {
+        "description": "a CSV file with a header line, streamed; cells a spreadsheet would "
+        "run as a formula start with a quote",
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    }
+    return operation
+
+
 PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/audit": {"get": _audit_operation()},
+    "/api/v1/threads/{thread_id}": {"get": _thread_operation()},
+    "/api/v1/threads/{thread_id}/notes": {
+        "post": _operation(
+            "Add an internal note, as the token's agent (colleagues named with @ are told)",
+            STAFF,
+            parameters=[THREAD_ID],
+            body={
+                "type": "object",
+                "properties": {"body": {"type": "string", "minLength": 1, "maxLength": 5000}},
+                "required": ["body"],
+            },
+            ok=201,
+        )
+    },
+    "/api/v1/exports/conversations.csv": {
+        "get": _export_operation("Conversations opened in a range of days, as CSV")
+    },
+    "/api/v1/exports/sla-clocks.csv": {
+        "get": _export_operation("SLA clocks started in a range of days, as CSV")
+    },
     "/api/v1/threads": {
         "get": _operation(
             "Threads of the workspace, newest first",

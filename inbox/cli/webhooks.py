@@ -26,7 +26,14 @@ def register(commands: Commands) -> None:
         "--event",
         action="append",
         default=[],
-        help="repeatable: sla.warning, sla.breach, sla.end_of_shift, sla.* (default: all)",
+        help="repeatable: sla.warning, sla.breach, sla.end_of_shift, incident.opened, "
+        "incident.closed, message.received, message.sent, thread.created, thread.assigned, "
+        "thread.resolved, thread.reopened, or a family such as thread.* (default: all)",
+    )
+    webhook_add.add_argument(
+        "--with-text",
+        action="store_true",
+        help="message events carry the message's text (personal data: off by default)",
     )
     configured(webhook_add, _webhook)
     configured(
@@ -77,7 +84,9 @@ async def webhook(settings: Settings, args: argparse.Namespace) -> None:
         workspace_id = runtime.default_workspace_id
         match args.webhook_command:
             case "add":
-                hook, secret = await webhooks.add(workspace_id, args.url, args.event)
+                hook, secret = await webhooks.add(
+                    workspace_id, args.url, args.event, include_text=args.with_text
+                )
                 await runtime.services.audit.record_command(
                     workspace_id,
                     "webhook_added",
@@ -91,6 +100,8 @@ async def webhook(settings: Settings, args: argparse.Namespace) -> None:
             case "list":
                 for hook in await webhooks.all(workspace_id):
                     state = "active" if hook.active else "inactive"
+                    if hook.include_text:
+                        state += ", with texts"
                     print(
                         f"{hook.id}\t{hook.shown_url}\t{','.join(hook.events)}\t{state}\t"
                         f"{hook.pending} pending\t{hook.failed} failed"

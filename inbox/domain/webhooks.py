@@ -15,14 +15,16 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from inbox.domain.errors import ConfigurationError, InboxError
+from inbox.domain.thread_events import THREAD_EVENT_KINDS
 
-# The events that can leave today. Subscriptions name kinds, a family (`sla.*`) or all (`*`).
+# The events that can leave. Subscriptions name kinds, a family (`sla.*`) or all (`*`).
 EVENT_KINDS = (
     "sla.warning",
     "sla.breach",
     "sla.end_of_shift",
     "incident.opened",
     "incident.closed",
+    *THREAD_EVENT_KINDS,
 )
 
 MAX_ATTEMPTS = 10
@@ -45,6 +47,7 @@ class Webhook(BaseModel):
     events: tuple[str, ...]
     active: bool
     created_at: datetime
+    include_text: bool = False
     pending: int = 0
     failed: int = 0
 

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from inbox.ports.incidents import IncidentIngestWriter
     from inbox.ports.routing import RoutingWriter
     from inbox.ports.sla import ClockWriter
+    from inbox.ports.thread_events import ThreadEventWriter
 
 
 class MentionClassification(Protocol):
@@ -81,6 +82,11 @@ class IngestUnitOfWork(Protocol):
 
     @property
     def incidents(self) -> IncidentIngestWriter: ...
+
+    @property
+    def events(self) -> ThreadEventWriter:
+        """Thread events for webhooks (the batch's own are written by `threads`)."""
+        ...
 
 
 # What a hook has ingestion do once its batch has committed: no I/O, nothing that can fail

@@ -45,8 +45,16 @@ class OutboxStore(Protocol):
 
 class WebhookStore(Protocol):
     async def add(
-        self, workspace_id: int, url: str, events: tuple[str, ...], secret: SecretStr
-    ) -> Webhook: ...
+        self,
+        workspace_id: int,
+        url: str,
+        events: tuple[str, ...],
+        secret: SecretStr,
+        *,
+        include_text: bool = False,
+    ) -> Webhook:
+        """`include_text`: message events carry the message's text to this webhook."""
+        ...
 
     async def all(self, workspace_id: int) -> list[Webhook]: ...
 

@@ -23,9 +23,15 @@ class KeyOnFirstUseWebhookStore:
         return PgWebhookStore(self._db, self._box())
 
     async def add(
-        self, workspace_id: int, url: str, events: tuple[str, ...], secret: SecretStr
+        self,
+        workspace_id: int,
+        url: str,
+        events: tuple[str, ...],
+        secret: SecretStr,
+        *,
+        include_text: bool = False,
     ) -> Webhook:
-        return await self._store().add(workspace_id, url, events, secret)
+        return await self._store().add(workspace_id, url, events, secret, include_text=include_text)
 
     async def all(self, workspace_id: int) -> list[Webhook]:
         return await self._store().all(workspace_id)

@@ -17,6 +17,7 @@ from inbox.domain.bulk import AssignTarget, Skipped
 from inbox.domain.routing import ClaimedThread
 from inbox.store import live_sql
 from inbox.store.database import Connection, Database
+from inbox.store.thread_events import assigned_events
 from inbox.store.thread_sql import (
     ANSWER,
     AWAITING_ANSWER_SQL,
@@ -29,7 +30,7 @@ from routing.snapshot import Assignment
 # Writes `thread` here, not in thread_sql: the move and its log are one statement, so they agree.
 # Routing's decisions. Only threads still in the state the decision saw are written ($9: the
 # holder it saw, or NULL for the queue), so a claim racing the router never loses.
-APPLY_DECISIONS = """
+APPLY_DECISIONS = f"""
 WITH d AS (
     SELECT * FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::boolean[], $6::text[],
                          $9::bigint[])
@@ -39,12 +40,12 @@ WITH d AS (
     SET assignee_id = d.agent_id, team_id = coalesce(d.team_id, t.team_id),
         community = d.community,
         assigned_at = CASE WHEN d.agent_id IS NULL THEN NULL ELSE $7::timestamptz END,
-        updated_at = now()
+        updated_at = now(), event_seq = t.event_seq + 1
     FROM d
     WHERE t.workspace_id = $1 AND t.id = d.thread_id
       AND t.assignee_id IS NOT DISTINCT FROM d.holder
-    RETURNING t.id
-), logged AS (
+    RETURNING t.id, t.event_seq, t.network, t.assignee_id, t.team_id
+), {assigned_events("written", "$7::timestamptz", "$8::text")}, logged AS (
     INSERT INTO assignment (workspace_id, thread_id, agent_id, team_id, community, source,
                             reasons, at)
     SELECT $1, d.thread_id, d.agent_id, d.team_id, d.community, $8, d.reasons::jsonb, $7
@@ -54,7 +55,7 @@ WITH d AS (
 UPDATE agent a SET last_assigned_at = $7
 FROM (SELECT DISTINCT agent_id FROM logged WHERE agent_id IS NOT NULL) x
 WHERE a.workspace_id = $1 AND a.id = x.agent_id
-"""
+"""  # noqa: S608 (constants only)
 
 # Writes `thread` here, not in thread_sql: the move and its log are one statement, so they agree.
 # The next threads of an agent's queue (their teams' and the unteamed), most pressing first,
@@ -79,10 +80,11 @@ WITH me AS (
     LIMIT least($3, greatest((SELECT room FROM me), 0))
     FOR UPDATE OF t SKIP LOCKED
 ), claimed AS (
-    UPDATE thread t SET assignee_id = $2, assigned_at = $4, updated_at = now()
+    UPDATE thread t SET assignee_id = $2, assigned_at = $4, updated_at = now(),
+                        event_seq = t.event_seq + 1
     FROM picked WHERE t.workspace_id = $1 AND t.id = picked.id
-    RETURNING t.id, t.priority, t.sla_due_at, t.team_id
-), logged AS (
+    RETURNING t.id, t.priority, t.sla_due_at, t.team_id, t.event_seq, t.network, t.assignee_id
+), {assigned_events("claimed", "$4", "'claim'")}, logged AS (
     INSERT INTO assignment (workspace_id, thread_id, agent_id, team_id, source, reasons, at)
     SELECT $1, id, $2, team_id, 'claim', '["claimed from the queue"]'::jsonb, $4 FROM claimed
 )
@@ -95,10 +97,11 @@ ORDER BY array_position(ARRAY['urgent', 'high', 'normal', 'low'], priority),
 # An agent takes one open thread themselves; announced to the pages in the same statement.
 TAKE = f"""
 WITH taken AS (
-    UPDATE thread SET assignee_id = $3, assigned_at = $4, community = false, updated_at = now()
+    UPDATE thread SET assignee_id = $3, assigned_at = $4, community = false, updated_at = now(),
+                      event_seq = event_seq + 1
     WHERE workspace_id = $1 AND id = $2 AND status IN {OPEN_STATUSES_SQL}
     RETURNING *
-), recorded AS (
+), {assigned_events("taken", "$4", "'manual'")}, recorded AS (
     INSERT INTO assignment (workspace_id, thread_id, agent_id, team_id, source, reasons, at)
     SELECT $1, id, $3, team_id, 'manual', '["taken by hand"]'::jsonb, $4 FROM taken
     RETURNING thread_id
@@ -118,13 +121,13 @@ WITH target AS (
     UPDATE thread t
     SET assignee_id = target.agent_id,
         team_id = coalesce(target.team_id, t.team_id),
-        assigned_at = $6, community = false, updated_at = now()
+        assigned_at = $6, community = false, updated_at = now(), event_seq = t.event_seq + 1
     FROM target
     WHERE t.workspace_id = $1 AND t.id = $2 AND t.status IN {OPEN_STATUSES_SQL}
       AND ($3::bigint IS NULL OR target.agent_id IS NOT NULL)
       AND ($4::bigint IS NULL OR target.team_id IS NOT NULL)
     RETURNING t.*
-), recorded AS (
+), {assigned_events("given", "$6", "'manual'")}, recorded AS (
     INSERT INTO assignment (workspace_id, thread_id, agent_id, team_id, source, reasons, at)
     SELECT $1, id, assignee_id, team_id, 'manual',
            jsonb_build_array('assigned by agent ' || $5), $6
@@ -144,12 +147,13 @@ WITH {SELECTED},
 changed AS (
     UPDATE thread t
     SET assignee_id = $3, team_id = coalesce($4, t.team_id), assigned_at = $5,
-        community = false, updated_at = now()
+        community = false, updated_at = now(), event_seq = t.event_seq + 1
     FROM found f
     WHERE t.workspace_id = $1 AND t.id = f.id AND t.status IN {OPEN_STATUSES_SQL}
       AND ($3::bigint IS NULL OR t.assignee_id IS DISTINCT FROM $3)
-    RETURNING t.id, t.team_id
+    RETURNING t.id, t.team_id, t.event_seq, t.network, t.assignee_id
 ),
+{assigned_events("changed", "$5", "'manual'")},
 logged AS (
     INSERT INTO assignment (workspace_id, thread_id, agent_id, team_id, source, reasons, at)
     SELECT $1, c.id, $3, c.team_id, 'manual', jsonb_build_array($6::text), $5 FROM changed c

@@ -19,6 +19,7 @@ from inbox.domain.ingestion import (
 from inbox.domain.media import MediaAttachment
 from inbox.domain.mention import Direction, Mention
 from inbox.domain.text import is_storable, storable_json
+from inbox.domain.thread_events import NewThreadEvent, WrittenMessage, ingestion_events
 from inbox.domain.threading import place_in_threads
 from inbox.ports.ingest import MentionClassification
 from inbox.store import ingest_sql as sql
@@ -27,6 +28,7 @@ from inbox.store.incidents import PgIncidentIngestWriter
 from inbox.store.live_sql import announce_threads
 from inbox.store.routing import PgRoutingWriter
 from inbox.store.sla_clocks import PgClockWriter, new_thread_timelines
+from inbox.store.thread_events import PgThreadEventWriter
 
 # Bounds the chase of conversation keys through a batch; only malformed reply cycles reach it.
 MAX_KEY_HOPS = 32
@@ -121,6 +123,7 @@ class PgIngestUnitOfWork:
         self.routing = PgRoutingWriter(conn)
         self.clocks = PgClockWriter(conn)
         self.incidents = PgIncidentIngestWriter(conn)
+        self.events = self.threads.events
 
 
 class PgBatchWriter:
@@ -128,6 +131,7 @@ class PgBatchWriter:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self.events = PgThreadEventWriter(conn)
 
     async def write_batch(
         self,
@@ -182,6 +186,7 @@ class PgBatchWriter:
             timelines = new_thread_timelines(inserted, created)
             if kept_classes is not None:
                 await self._store_classifications(workspace_id, mentions, kept_classes, inserted)
+            await self.events.record(workspace_id, _events(result_threads, inserted))
             # Unthreaded posts wait under a conversation key: only a thread created now, or
             # one whose key was just re-filed, can have some to take in.
             candidates = [tid for tid, (new, _) in result_threads.items() if new or rekeyed]
@@ -271,6 +276,17 @@ class PgBatchWriter:
 
     async def notify_threads_changed(self, workspace_id: int, thread_ids: frozenset[int]) -> None:
         await announce_threads(self.conn, workspace_id, thread_ids)
+
+
+def _events(threads: dict[int, tuple[bool, bool]], inserted: Sequence[Any]) -> list[NewThreadEvent]:
+    written = [
+        WrittenMessage(
+            row["thread_id"], row["network"], row["external_id"], row["created_at"], row["inbound"]
+        )
+        for row in inserted
+        if row["thread_id"] is not None
+    ]
+    return ingestion_events(threads, written)
 
 
 def _count(status: str) -> int:

@@ -61,10 +61,29 @@ SELECT {ITEM_COLUMNS}
 FROM claimed o JOIN thread t ON t.workspace_id = o.workspace_id AND t.id = o.thread_id
 """  # noqa: S608 (ITEM_COLUMNS is a constant, not input)
 
+# A reply posted is the thread's `message.sent` event, written once (a repeated mark of an
+# item already sent writes none) in the same statement.
 MARK_SENT = """
-UPDATE outbox_item SET status = 'sent', sent_external_id = $3, last_error = NULL,
-                       updated_at = now()
-WHERE workspace_id = $1 AND id = $2
+WITH was_sent AS (
+    SELECT status = 'sent' AS already FROM outbox_item WHERE workspace_id = $1 AND id = $2
+), sent AS (
+    UPDATE outbox_item SET status = 'sent', sent_external_id = $3, last_error = NULL,
+                           updated_at = now()
+    WHERE workspace_id = $1 AND id = $2
+    RETURNING id, thread_id, network, kind, sent_external_id
+), numbered AS (
+    UPDATE thread t SET event_seq = t.event_seq + 1
+    FROM sent s WHERE t.workspace_id = $1 AND t.id = s.thread_id
+      AND NOT (SELECT already FROM was_sent)
+    RETURNING t.id, t.event_seq
+)
+INSERT INTO thread_event (workspace_id, thread_id, seq, kind, occurred_at, data, outbox_id)
+SELECT $1, s.thread_id, n.event_seq, 'message.sent', now(),
+       jsonb_build_object('network', s.network, 'outbox_id', s.id, 'reply_kind', s.kind,
+                          'message', jsonb_build_object('network', s.network,
+                                                        'external_id', s.sent_external_id)),
+       s.id
+FROM sent s JOIN numbered n ON n.id = s.thread_id
 """
 MARK_FAILED = """
 UPDATE outbox_item SET status = 'failed', last_error = $3, updated_at = now()

@@ -240,11 +240,16 @@ WHERE t.workspace_id = $1 AND t.id = d.thread_id
 RECORD_CLOSURES = """
 WITH closed AS (
     UPDATE thread SET status = 'resolved', resolved_at = $3, snoozed_until = NULL,
-                      updated_at = now()
+                      updated_at = now(), event_seq = event_seq + 1
     WHERE workspace_id = $1 AND id = ANY($2::bigint[])
       AND ($4 <> 'resolved'
            OR coalesce(last_answered_at, '-infinity') >= coalesce(last_inbound_at, 'infinity'))
-    RETURNING id
+    RETURNING id, event_seq, network
+), resolved_events AS (  -- the thread.resolved webhook event (inbox/store/thread_events.py)
+    INSERT INTO thread_event (workspace_id, thread_id, seq, kind, occurred_at, data)
+    SELECT $1, id, event_seq, 'thread.resolved', $3,
+           jsonb_build_object('network', network, 'reason', $4::text)
+    FROM closed
 )
 INSERT INTO thread_closure (workspace_id, thread_id, at, reason, closed_by)
 SELECT $1, id, $3, $4, $5 FROM closed

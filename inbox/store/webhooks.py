@@ -19,12 +19,13 @@ from inbox.store.database import Database
 from inbox.store.secret_box import SecretBox
 
 ADD = """
-INSERT INTO webhook (workspace_id, url_sealed, url_shown, events, secret_sealed)
-VALUES ($1, $2, $3, $4, $5)
-RETURNING workspace_id, id, url, url_shown, events, active, created_at
+INSERT INTO webhook (workspace_id, url_sealed, url_shown, events, secret_sealed, include_text)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING workspace_id, id, url, url_shown, events, active, include_text, created_at
 """
 LIST = """
-SELECT w.workspace_id, w.id, w.url, w.url_shown, w.events, w.active, w.created_at,
+SELECT w.workspace_id, w.id, w.url, w.url_shown, w.events, w.active, w.include_text,
+       w.created_at,
        count(*) FILTER (WHERE d.status IN ('pending', 'sending')) AS pending,
        count(*) FILTER (WHERE d.status = 'failed') AS failed
 FROM webhook w
@@ -37,10 +38,18 @@ REMOVE = "DELETE FROM webhook WHERE workspace_id = $1 AND id = $2"
 
 # A claimed delivery stays "sending" under a lease: if the sender dies it is due again when
 # the lease ends. Receivers deduplicate on the event key, so a repeat post is harmless.
+# A delivery of a sequence (a thread's events) waits while an earlier one of its sequence to
+# the same webhook is still pending or sending: a receiver gets them in order, and the next
+# goes once the one before was delivered or given up. Other sequences go on meanwhile.
 CLAIM_DUE = """
 WITH due AS (
-    SELECT workspace_id, id FROM webhook_delivery
+    SELECT workspace_id, id FROM webhook_delivery d
     WHERE status IN ('pending', 'sending') AND next_attempt_at <= $1
+      AND (sequence_key IS NULL OR NOT EXISTS (
+          SELECT 1 FROM webhook_delivery e
+          WHERE e.workspace_id = d.workspace_id AND e.webhook_id = d.webhook_id
+            AND e.sequence_key = d.sequence_key AND e.sequence_no < d.sequence_no
+            AND e.status IN ('pending', 'sending')))
     ORDER BY next_attempt_at, id
     LIMIT $2
     FOR UPDATE SKIP LOCKED
@@ -98,18 +107,31 @@ class PgWebhookStore:
             url=values["url_shown"] or redacted_url(values["url"]),
             events=tuple(values["events"]),
             active=values["active"],
+            include_text=values["include_text"],
             created_at=values["created_at"],
             pending=values.get("pending", 0),
             failed=values.get("failed", 0),
         )
 
     async def add(
-        self, workspace_id: int, url: str, events: tuple[str, ...], secret: SecretStr
+        self,
+        workspace_id: int,
+        url: str,
+        events: tuple[str, ...],
+        secret: SecretStr,
+        *,
+        include_text: bool = False,
     ) -> Webhook:
         sealed_url, sealed_secret = self._box.seal(SecretStr(url)), self._box.seal(secret)
         async with self._db.connection() as conn:
             row = await conn.fetchrow(
-                ADD, workspace_id, sealed_url, redacted_url(url), list(events), sealed_secret
+                ADD,
+                workspace_id,
+                sealed_url,
+                redacted_url(url),
+                list(events),
+                sealed_secret,
+                include_text,
             )
         return self._webhook(row)
 

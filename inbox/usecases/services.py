@@ -16,6 +16,7 @@ from inbox.usecases.bulk import BulkActions
 from inbox.usecases.canned import CannedResponses
 from inbox.usecases.channels import ListChannels
 from inbox.usecases.customers import Customers
+from inbox.usecases.exports import Exports
 from inbox.usecases.health import CheckHealth
 from inbox.usecases.incident_pages import IncidentPages
 from inbox.usecases.incidents import Incidents
@@ -28,6 +29,7 @@ from inbox.usecases.sla_close import CloseWithoutReply
 from inbox.usecases.sla_explain import ExplainThreadSla
 from inbox.usecases.sla_reports import SlaNow, SlaReport
 from inbox.usecases.sla_settings import SaveSlaSettings
+from inbox.usecases.thread_detail import ThreadDetails
 from inbox.usecases.threads import ListThreads
 from inbox.usecases.tokens import ApiTokens
 from inbox.usecases.two_factor import TwoFactor
@@ -79,6 +81,9 @@ class Services:
     audit: AuditLog
     # The customer record: edits, search, history, suggestions, merge, split, import.
     customers: Customers
+    # A thread with its messages, notes and assignments for the API; CSV exports for leads.
+    thread_details: ThreadDetails
+    exports: Exports
     # The read replica's lag and where reads that may be a moment behind go (for /metrics);
     # None without a replica.
     replica: Callable[[], Awaitable[ReplicaState]] | None = None

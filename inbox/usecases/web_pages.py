@@ -8,9 +8,8 @@ from datetime import datetime, timedelta
 from inbox.domain.clock import Clock, utc_now
 from inbox.domain.errors import ConfigurationError, NotFoundError, PermissionDeniedError
 from inbox.domain.live import LivePage, PageKind
-from inbox.domain.notes import named_in
+from inbox.domain.notes import named_in, note_text
 from inbox.domain.people import Role
-from inbox.domain.text import is_storable
 from inbox.domain.web import (
     ANY,
     SLA_STATES,
@@ -27,7 +26,6 @@ from inbox.usecases.assignment import AssignByHand
 from inbox.usecases.media import MediaLinks
 
 VIEWS = ("mine", "team", "unassigned", "waiting", "community", "snoozed", "all")
-LONGEST_NOTE = 5000
 # Set aside for at most a month: longer is a closure, not a snooze.
 LONGEST_SNOOZE = timedelta(days=31)
 # The snoozes the pages offer, in hours, by the key their forms send.
@@ -175,7 +173,7 @@ class InboxPages:
     async def add_note(self, session: WebSession, thread_id: int, body: str) -> list[int]:
         """The note, and the ids of the colleagues it names (@handle) who were told."""
         _staff(session)
-        text = _note_text(body)
+        text = note_text(body)
         told = await self._query.add_note(
             session.workspace_id, thread_id, session.agent_id, text, named_in(text)
         )
@@ -186,7 +184,7 @@ class InboxPages:
     async def add_customer_note(self, session: WebSession, thread_id: int, body: str) -> None:
         """A note about the thread's customer, shown on every thread of theirs."""
         _staff(session)
-        text = _note_text(body)
+        text = note_text(body)
         if not await self._query.add_customer_note(
             session.workspace_id, thread_id, session.agent_id, text
         ):
@@ -234,13 +232,6 @@ def _known_states(filters: InboxFilters) -> InboxFilters:
     if filters.sla is not None and filters.sla not in SLA_STATES:
         return replace(filters, sla=None)  # an unknown state filters nothing out
     return filters
-
-
-def _note_text(body: str) -> str:
-    text = body.strip()
-    if not text or len(text) > LONGEST_NOTE or not is_storable(text):
-        raise ConfigurationError("note", f"1 to {LONGEST_NOTE} characters of plain text")
-    return text
 
 
 def _staff(session: WebSession) -> None:

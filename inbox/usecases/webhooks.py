@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -30,6 +31,7 @@ from inbox.domain.webhooks import (
     validate_url,
 )
 from inbox.ports.outbox import OutboundDestinations, WebhookPoster, WebhookStore
+from inbox.ports.thread_events import EventOutbox
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +45,17 @@ class ManageWebhooks:
         self._destinations = destinations
 
     async def add(
-        self, workspace_id: int, url: str, events: list[str]
+        self, workspace_id: int, url: str, events: list[str], *, include_text: bool = False
     ) -> tuple[Webhook, SecretStr]:
-        """The webhook and its signing secret, which is shown this once."""
+        """The webhook and its signing secret, which is shown this once. With `include_text`
+        the message events it receives carry the message's text (personal data: opt in)."""
         checked = validate_url(url)
         filters = event_filters(events)
         await self._destinations.check(checked, URL_FIELD)
         secret = SecretStr(secrets.token_urlsafe(32))
-        webhook = await self._store.add(workspace_id, checked, filters, secret)
+        webhook = await self._store.add(
+            workspace_id, checked, filters, secret, include_text=include_text
+        )
         return webhook, secret
 
     async def all(self, workspace_id: int) -> list[Webhook]:
@@ -77,15 +82,25 @@ class DeliverWebhooks:
         *,
         clock: Clock,
         policy: DeliveryPolicy = DeliveryPolicy(),
+        outboxes: Sequence[EventOutbox] = (),
     ) -> None:
         self._store = store
         self._poster = poster
         self._clock = clock
         self._policy = policy
         self._slots = asyncio.Semaphore(policy.concurrency)
+        self._outboxes = tuple(outboxes)
 
     async def run_once(self) -> int:
-        """Post every due delivery (a batch at a time); returns how many were attempted."""
+        """Queue the events written since (thread events...), then post every due delivery (a
+        batch at a time); returns how many were attempted.
+
+        A claim holds at most one delivery of each thread per webhook (the store's order), so
+        the threads of a batch are posted in parallel and each thread's events one after
+        another, across batches."""
+        for outbox in self._outboxes:
+            while await outbox.dispatch(self._policy.batch * 10):
+                pass
         attempted = 0
         while jobs := await self._store.claim_due(
             self._clock(), self._policy.batch, self._policy.lease

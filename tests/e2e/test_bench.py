@@ -197,3 +197,23 @@ def test_the_incidents_benchmark_prints_linking_precision_and_recall_last(
     figures = dict(line.split(": ") for line in result.stdout.strip().splitlines()[-10:])
     assert list(figures)[-2:] == ["incidents_linking_precision", "incidents_linking_recall"]
     assert all(0.0 <= float(value) <= 1.0 for name, value in figures.items() if "linking" in name)
+
+
+def test_the_webhook_fanout_benchmark_prints_its_ratio_last(database_dsn: str) -> None:
+    result = run_bench(
+        "webhooks.py", "--threads", "5", "--messages", "2", "--database-url", database_dsn
+    )
+    assert last_figures(result.stdout) == [
+        "thread_events_per_s",
+        "one_thread_events_per_s",
+        "thread_to_sla_fanout_ratio",
+    ]
+
+
+def test_the_export_benchmark_prints_its_memory_figures_last(database_dsn: str) -> None:
+    result = run_bench("exports.py", "--threads", "300", "--database-url", database_dsn)
+    assert last_figures(result.stdout) == [
+        "export_peak_mib",
+        "fetch_all_peak_mib",
+        "export_to_fetch_all_memory_ratio",
+    ]

@@ -25,6 +25,9 @@ WRITTEN_BESIDE_THEIR_LOG = {
     ("inbox.store.assignment", "ASSIGN_BY_HAND"),
     ("inbox.store.assignment", "ASSIGN_SELECTION"),
     ("inbox.store.ingest_sql", "ATTACH_UNTHREADED"),
+    # A thread's event counter moves with the events it numbers (webhook events).
+    ("inbox.store.thread_events", "RECORD"),
+    ("inbox.store.outbox", "MARK_SENT"),
 }
 
 

@@ -17,6 +17,7 @@ from inbox.domain.web import WebSession
 from inbox.usecases.admin_access import Section
 from inbox.usecases.audit import LARGEST_PAGE, AuditQuery
 from web.admin.common import admin, admin_session, page
+from web.csv_export import spreadsheet_safe
 from web.keys import services_of
 from web.params import int_param
 
@@ -167,11 +168,11 @@ async def _csv(request: web.Request, session: WebSession, query: AuditQuery) -> 
                     row.at.isoformat(),
                     row.actor_kind.value,
                     "" if row.actor_id is None else row.actor_id,
-                    _cell(row.actor_name),
+                    spreadsheet_safe(row.actor_name),
                     row.action,
                     row.object_kind,
-                    _cell(row.object_id or ""),
-                    _cell("; ".join(f"{k}: {v}" for k, v in summary_lines(row.summary))),
+                    spreadsheet_safe(row.object_id or ""),
+                    spreadsheet_safe("; ".join(f"{k}: {v}" for k, v in summary_lines(row.summary))),
                     row.address or "",
                 ]
             )
@@ -183,11 +184,6 @@ async def _csv(request: web.Request, session: WebSession, query: AuditQuery) -> 
         found = await audit.read(session, query, found.next_before, LARGEST_PAGE)
     await response.write_eof()
     return response
-
-
-def _cell(text: str) -> str:
-    """Names are typed by people: one a spreadsheet would run as a formula is quoted."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _page(

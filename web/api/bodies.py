@@ -28,6 +28,10 @@ class ClaimBody(RequestBody):
     count: StrictInt = 1
 
 
+class NoteBody(RequestBody):
+    body: StrictStr
+
+
 def _no_rules() -> dict[str, object]:
     return {"rules": []}
 

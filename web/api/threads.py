@@ -1,12 +1,13 @@
-"""Threads: the list, how their SLA clocks were computed, closing without a reply, correcting
-the classification, and claiming the next threads of one's queue."""
+"""Threads: the list, one thread with its messages, notes and assignments, adding a note, how
+their SLA clocks were computed, closing without a reply, correcting the classification, and
+claiming the next threads of one's queue."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from inbox.domain.thread import ThreadStatus
-from web.api.bodies import ClaimBody, ClassificationBody, CloseBody
+from web.api.bodies import ClaimBody, ClassificationBody, CloseBody, NoteBody
 from web.api.roles import EDITORS, STAFF
 from web.caller import caller_of
 from web.errors import BadRequestError
@@ -39,6 +40,34 @@ async def list_threads(request: web.Request) -> web.Response:
     items = [t.model_dump(mode="json") for t in threads]
     next_before = threads[-1].id if len(threads) == limit and threads else None
     return web.json_response({"items": items, "next_before": next_before})
+
+
+async def get_thread(request: web.Request) -> web.Response:
+    """GET /api/v1/threads/{id}?after=&limit= : the thread, a page of its messages (the next
+    page after `next_messages_after`), its notes and who held it."""
+    caller = await caller_of(request)
+    caller.require(*STAFF)
+    thread = await services_of(request).thread_details.get(
+        caller.workspace_id,
+        path_id(request, "thread_id"),
+        after=int_param(request, "after", None),
+        limit=int_param(request, "limit", None),
+    )
+    return web.json_response(thread.model_dump(mode="json"))
+
+
+async def add_thread_note(request: web.Request) -> web.Response:
+    """POST /api/v1/threads/{id}/notes {"body": "..."}: an internal note, by the token's agent.
+    Staff, ops included, as on the thread's page: they write what they know of an outage."""
+    caller = await caller_of(request)
+    caller.require(*STAFF)
+    agent_id = caller.require_agent()
+    thread_id = path_id(request, "thread_id")
+    body = (await read_body(request, NoteBody)).body
+    await services_of(request).thread_details.add_note(
+        caller.workspace_id, thread_id, agent_id, body
+    )
+    return web.json_response({"thread_id": thread_id}, status=201)
 
 
 async def explain_thread_sla(request: web.Request) -> web.Response:
@@ -100,6 +129,8 @@ async def claim_threads(request: web.Request) -> web.Response:
 
 def add_thread_api(api: web.Application) -> None:
     api.router.add_get("/threads", list_threads)
+    api.router.add_get("/threads/{thread_id}", get_thread)
+    api.router.add_post("/threads/{thread_id}/notes", add_thread_note)
     api.router.add_get("/threads/{thread_id}/sla", explain_thread_sla)
     api.router.add_post("/threads/{thread_id}/close", close_thread)
     api.router.add_post("/threads/{thread_id}/classification", correct_classification)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inbox.domain.ingestion import NewThreadTimeline
 from inbox.domain.network import Network
 from inbox.domain.sla import SlaSettings, StoredClock, ThreadTimeline, TimelineEntry
 from inbox.domain.thread import Priority, ThreadKind
@@ -193,30 +191,14 @@ VERSION = 3
 
 
 class FakeWriter(FakeClockWriter):
-    """The shared clock writer over timelines given whole (as drawn), keeping every clock
-    saved, in order."""
+    """The shared clock writer over timelines given whole (as drawn)."""
 
     def __init__(self, settings: SlaSettings, timelines: list[ThreadTimeline]) -> None:
-        super().__init__(InMemoryInbox(), settings)
-        self.held = timelines
-        self.saved: list[StoredClock] = []
+        super().__init__(InMemoryInbox(), settings, timelines=timelines)
 
-    async def timelines(
-        self,
-        workspace_id: int,
-        thread_ids: Sequence[int],
-        written: Mapping[int, NewThreadTimeline] | None = None,
-    ) -> list[ThreadTimeline]:
-        return [t for t in self.held if t.thread_id in thread_ids]
-
-    async def save_clocks(
-        self,
-        workspace_id: int,
-        clocks: Sequence[StoredClock],
-        stale: Sequence[StoredClock] = (),
-        fresh: Collection[int] = frozenset(),
-    ) -> None:
-        self.saved.extend(clocks)
+    @property
+    def saved(self) -> list[StoredClock]:
+        return self.saved_clocks
 
 
 @settings(max_examples=300, deadline=None)

@@ -4,7 +4,7 @@ and the customer's wait never paused."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,7 +13,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from inbox.domain.ingestion import NewThreadTimeline
 from inbox.domain.network import Network
 from inbox.domain.sla import (
     MajorIncidentWindow,
@@ -147,21 +146,12 @@ class WindowsWriter(FakeClockWriter):
         self, settings: SlaSettings, timeline: ThreadTimeline, windows: list[MajorIncidentWindow]
     ) -> None:
         self.inbox = InMemoryInbox()
-        super().__init__(self.inbox, settings, windows)
-        self.timeline = timeline
+        super().__init__(self.inbox, settings, windows, timelines=[timeline])
         self.windows_read = 0
 
     @property
     def saved(self) -> list[StoredClock]:
         return list(self.inbox.clocks.values())
-
-    async def timelines(
-        self,
-        workspace_id: int,
-        thread_ids: Sequence[int],
-        written: Mapping[int, NewThreadTimeline] | None = None,
-    ) -> list[ThreadTimeline]:
-        return [self.timeline]
 
     async def major_incident_windows(
         self, workspace_id: int, thread_ids: Sequence[int]

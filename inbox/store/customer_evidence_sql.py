@@ -1,6 +1,7 @@
 """The statements that find the evidence two customers are one person, and the pairs a
 person judged to be two: the workspace's pass (the review list) and one customer's (the
-sidebar), set-based, read by `PgCustomers.evidence` and `PgCustomers.apart`."""
+sidebar), set-based, read by `PgCustomers.evidence` and `PgCustomers.apart`; and the
+workspace's setting of which kinds of evidence merge customers without review."""
 
 # The evidence that two customers are one person, set-based, as (lower id, higher id, kind,
 # what matched). Two statements share their pieces: the workspace's pass (the review list),
@@ -172,4 +173,10 @@ SELECT DISTINCT least(customer_id, other_customer_id) AS first,
        greatest(customer_id, other_customer_id) AS second
 FROM customer_change
 WHERE workspace_id = $1 AND (kind = 'split' OR undone_at IS NOT NULL)
+"""
+# The kinds of evidence that merge two customers without review (none stored: the default).
+AUTO_MERGE = "SELECT auto_merge FROM customer_settings WHERE workspace_id = $1"
+SET_AUTO_MERGE = """
+INSERT INTO customer_settings (workspace_id, auto_merge) VALUES ($1, $2)
+ON CONFLICT (workspace_id) DO UPDATE SET auto_merge = excluded.auto_merge
 """

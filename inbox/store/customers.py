@@ -1,7 +1,7 @@
 """The customer record in PostgreSQL: reading and editing it, searching it, the threads of
 every identity of a customer, merges and splits with their history, and a CSV import applied
-in one transaction. The evidence that two customers are one person is read here with the
-statements of `inbox.store.customer_evidence_sql`."""
+in one transaction. The evidence that two customers are one person, and which kinds of it
+merge them without review, are read here with `inbox.store.customer_evidence_sql`."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from inbox.domain.customer_record import (
     RecordIdentity,
 )
 from inbox.domain.errors import ConflictError, NotFoundError
-from inbox.store.customer_evidence_sql import APART, EVIDENCE_ALL, EVIDENCE_OF
+from inbox.store import customer_evidence_sql as evidence_sql
 from inbox.store.database import Connection, Database
 
 RECORDS = """
@@ -81,11 +81,6 @@ FROM thread t
 WHERE t.workspace_id = $1 AND t.customer_id = $2
 ORDER BY t.opened_at DESC, t.id DESC
 LIMIT $3
-"""
-AUTO_MERGE = "SELECT auto_merge FROM customer_settings WHERE workspace_id = $1"
-SET_AUTO_MERGE = """
-INSERT INTO customer_settings (workspace_id, auto_merge) VALUES ($1, $2)
-ON CONFLICT (workspace_id) DO UPDATE SET auto_merge = excluded.auto_merge
 """
 
 LOCK_LIVE = """
@@ -346,9 +341,9 @@ class PgCustomers:
     ) -> list[Evidence]:
         async with self._db.connection() as conn:
             if customer_id is None:
-                rows = await conn.fetch(EVIDENCE_ALL, workspace_id, limit)
+                rows = await conn.fetch(evidence_sql.EVIDENCE_ALL, workspace_id, limit)
             else:
-                rows = await conn.fetch(EVIDENCE_OF, workspace_id, customer_id, limit)
+                rows = await conn.fetch(evidence_sql.EVIDENCE_OF, workspace_id, customer_id, limit)
         return [
             Evidence(row["first"], row["second"], EvidenceKind(row["kind"]), row["detail"])
             for row in rows
@@ -356,17 +351,17 @@ class PgCustomers:
 
     async def apart(self, workspace_id: int) -> set[tuple[int, int]]:
         async with self._db.connection() as conn:
-            rows = await conn.fetch(APART, workspace_id)
+            rows = await conn.fetch(evidence_sql.APART, workspace_id)
         return {(row["first"], row["second"]) for row in rows}
 
     async def auto_merge(self, workspace_id: int) -> list[str] | None:
         async with self._db.connection() as conn:
-            kinds: list[str] | None = await conn.fetchval(AUTO_MERGE, workspace_id)
+            kinds: list[str] | None = await conn.fetchval(evidence_sql.AUTO_MERGE, workspace_id)
         return kinds
 
     async def set_auto_merge(self, workspace_id: int, kinds: Sequence[str]) -> None:
         async with self._db.connection() as conn:
-            await conn.execute(SET_AUTO_MERGE, workspace_id, list(kinds))
+            await conn.execute(evidence_sql.SET_AUTO_MERGE, workspace_id, list(kinds))
 
     async def fields_of(self, workspace_id: int, ids: Sequence[int]) -> dict[int, RecordFields]:
         """The live customers among `ids` and their records (merged ones left out)."""

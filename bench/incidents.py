@@ -50,7 +50,7 @@ from inbox.store.database import Database
 from inbox.store.incidents import PgIncidentStore
 from inbox.store.migrate import migrate
 from inbox.store.workspaces import PgWorkspaceStore
-from inbox.usecases.incidents import IncidentTimer
+from inbox.usecases.incident_detector import IncidentTimer
 
 WEDNESDAY = datetime(2026, 3, 4, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)

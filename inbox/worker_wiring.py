@@ -38,7 +38,7 @@ from inbox.store.thread_events import PgThreadEventOutbox
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.account_leases import BEATS_PER_LEASE, KeepAccountLeases
 from inbox.usecases.assignment import AssignWaiting, ReassignStale
-from inbox.usecases.incidents import IncidentTimer
+from inbox.usecases.incident_detector import IncidentTimer
 from inbox.usecases.learning import LearnFromCorrections
 from inbox.usecases.outbox import SendOutbox, SendPolicy
 from inbox.usecases.routing import (

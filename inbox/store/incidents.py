@@ -1,4 +1,6 @@
-"""The PostgreSQL side of incidents: detection, links, bulk messages and their announcements."""
+"""The PostgreSQL side of incidents: detection, links, bulk messages and their announcements.
+What an ingestion batch writes of them in its own transaction (its complaints, linked and
+counted) is in `inbox.store.incident_ingest`."""
 
 from __future__ import annotations
 
@@ -13,7 +15,6 @@ from inbox.domain.incidents import (
     DEFAULT_ACK_TEMPLATE,
     DEFAULT_FOLLOWUP_TEMPLATE,
     BulkMessage,
-    ComplaintCount,
     Detection,
     Incident,
     IncidentBanner,
@@ -87,52 +88,6 @@ def _settings(row: Any) -> IncidentSettings:
         ack_template=row["ack_template"] or DEFAULT_ACK_TEMPLATE,
         followup_template=row["followup_template"] or DEFAULT_FOLLOWUP_TEMPLATE,
     )
-
-
-def _complaint(workspace_id: int, row: Any, count: int = 1) -> ComplaintCount:
-    return ComplaintCount(
-        workspace_id=workspace_id,
-        at=row["at"] if "at" in row else row["created_at"],
-        topics=tuple(row["topics"]),
-        keyword_groups=tuple(row["groups"]),
-        regions=tuple(row["regions"]),
-        count=count,
-    )
-
-
-class PgIncidentIngestWriter:
-    """Incident statements on an ingestion batch's connection, inside its transaction: the
-    `incidents` repository of its unit of work (inbox/store/ingest.py)."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
-    async def new_complaints(
-        self, workspace_id: int, thread_ids: Sequence[int]
-    ) -> list[ComplaintCount]:
-        rows = await self._conn.fetch(
-            sql.NEW_COMPLAINTS, workspace_id, list(thread_ids), _EFFECTS, _GROUPS,
-            sql.PLACE_PATTERN,
-        )  # fmt: skip
-        return [_complaint(workspace_id, row) for row in rows]
-
-    async def link_new(self, workspace_id: int, thread_ids: Sequence[int]) -> int:
-        status = await self._conn.execute(
-            sql.LINK_NEW, workspace_id, list(thread_ids), _EFFECTS, _GROUPS
-        )
-        return int(status.rsplit(" ", 1)[-1])
-
-    async def count_complaints(self, counts: Sequence[SeriesCount]) -> None:
-        if not counts:
-            return
-        await self._conn.execute(
-            sql.COUNT_COMPLAINTS,
-            [c.key.workspace_id for c in counts],
-            [c.bucket for c in counts],
-            [c.key.kind for c in counts],
-            [c.key.value for c in counts],
-            [c.count for c in counts],
-        )
 
 
 class PgIncidentStore:

@@ -24,7 +24,7 @@ from inbox.domain.threading import place_in_threads
 from inbox.ports.ingest import MentionClassification
 from inbox.store import ingest_sql as sql
 from inbox.store.database import Connection, Database
-from inbox.store.incidents import PgIncidentIngestWriter
+from inbox.store.incident_ingest import PgIncidentIngestWriter
 from inbox.store.live_sql import announce_threads
 from inbox.store.routing import PgRoutingWriter
 from inbox.store.sla_clocks import PgClockWriter, new_thread_timelines

@@ -31,13 +31,18 @@ class FakeClockWriter:
         inbox: InMemoryInbox,
         settings: SlaSettings | None = None,
         windows: Sequence[MajorIncidentWindow] = (),
+        *,
+        timelines: Sequence[ThreadTimeline] = (),
     ) -> None:
         self._inbox = inbox
         self.settings = settings
         self.windows = list(windows)
+        # Timelines given whole (a test's own), read instead of the inbox's threads.
+        self._given = {t.thread_id: t for t in timelines}
         self.closed: set[int] = set()
         self.read_back: list[int] = []  # threads whose timelines were read from the inbox
         self.saved_fresh: list[frozenset[int]] = []  # `fresh` of each save
+        self.saved_clocks: list[StoredClock] = []  # every clock handed to a save, in order
 
     async def sla_settings(self, workspace_id: int) -> SlaSettings | None:
         return self.settings
@@ -50,6 +55,9 @@ class FakeClockWriter:
     ) -> list[ThreadTimeline]:
         timelines = []
         for thread_id in thread_ids:
+            if thread_id in self._given:
+                timelines.append(self._given[thread_id])
+                continue
             thread = self._inbox.threads[thread_id]
             given = (written or {}).get(thread_id)
             if given is None or thread_id in self.closed:
@@ -88,6 +96,7 @@ class FakeClockWriter:
         fresh: Collection[int] = frozenset(),
     ) -> None:
         self.saved_fresh.append(frozenset(fresh))
+        self.saved_clocks.extend(clocks)
         for clock in stale:
             self._inbox.clocks.pop((clock.thread_id, clock.kind, clock.started_at), None)
         for clock in clocks:

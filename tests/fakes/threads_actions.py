@@ -14,10 +14,12 @@ from datetime import datetime
 from inbox.domain.bulk import AssignTarget, Skipped
 from inbox.domain.ingestion import NewThreadTimeline
 from inbox.domain.routing import RoutingConfig
-from inbox.domain.sla import MajorIncidentWindow, SlaSettings, StoredClock, ThreadTimeline
+from inbox.domain.sla import SlaSettings, StoredClock, ThreadTimeline
 from inbox.domain.thread import OPEN_STATUSES, ThreadStatus
 from routing.snapshot import Assignment, Snapshot, ThreadToRoute
 from tests.fakes.assignment import Writer
+from tests.fakes.clocks import FakeClockWriter
+from tests.fakes.ingest import InMemoryInbox
 
 
 @dataclass
@@ -217,16 +219,15 @@ class FakeBulkStore:
         return self.colleagues, self.teams
 
 
-@dataclass
-class FakeClosingWriter:
+class FakeClosingWriter(FakeClockWriter):
     """The SLA clock writer's closures on the board; no clock is stored (no timeline), so
-    keeping the clocks only records which threads it was asked about."""
+    keeping the clocks only records which threads it was asked about. Settings, stored
+    clocks and major windows are the shared fake's, all empty."""
 
-    board: ThreadBoard
-    clocks_kept_for: list[list[int]] = field(default_factory=list)
-
-    async def sla_settings(self, workspace_id: int) -> SlaSettings | None:
-        return None
+    def __init__(self, board: ThreadBoard) -> None:
+        super().__init__(InMemoryInbox())
+        self.board = board
+        self.clocks_kept_for: list[list[int]] = []
 
     async def timelines(
         self,
@@ -235,14 +236,6 @@ class FakeClosingWriter:
         written: Mapping[int, NewThreadTimeline] | None = None,
     ) -> list[ThreadTimeline]:
         self.clocks_kept_for.append(list(thread_ids))
-        return []
-
-    async def clocks_of(self, workspace_id: int, thread_ids: Sequence[int]) -> list[StoredClock]:
-        return []
-
-    async def major_incident_windows(
-        self, workspace_id: int, thread_ids: Sequence[int]
-    ) -> list[MajorIncidentWindow]:
         return []
 
     async def save_clocks(
@@ -258,11 +251,6 @@ class FakeClosingWriter:
         self, workspace_id: int, acknowledgements: Sequence[tuple[int, str, str]]
     ) -> None:
         assert not acknowledgements
-
-    async def record_closure(
-        self, workspace_id: int, thread_id: int, at: datetime, reason: str, closed_by: str
-    ) -> bool:
-        return bool(await self.record_closures(workspace_id, [thread_id], at, reason, closed_by))
 
     async def thread_exists(self, workspace_id: int, thread_id: int) -> bool:
         return self.board.of(workspace_id, thread_id) is not None

@@ -26,7 +26,8 @@ from inbox.store.database import Database
 from inbox.store.incidents import PgIncidentStore
 from inbox.store.outbound_channels import ChannelDirectory
 from inbox.store.outbox import PgOutboxStore
-from inbox.usecases.incidents import Incidents, IncidentTimer
+from inbox.usecases.incident_detector import IncidentTimer
+from inbox.usecases.incidents import Incidents
 from inbox.usecases.outbox import SendOutbox
 from inbox.usecases.services import Services
 from tests.x_world import (

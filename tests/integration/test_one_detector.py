@@ -19,7 +19,7 @@ from inbox.domain.mention import Mention
 from inbox.store.database import Database
 from inbox.store.incidents import DETECTOR_LOCK_KEY, PgIncidentStore
 from inbox.store.migrate import available_migrations
-from inbox.usecases.incidents import IncidentTimer
+from inbox.usecases.incident_detector import IncidentTimer
 from inbox.usecases.incidents_watch import ComplaintWatcher
 from inbox.usecases.services import Services
 from routing.signals import SeriesKey

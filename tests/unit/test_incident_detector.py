@@ -13,7 +13,8 @@ from inbox.domain.incidents import ComplaintCount
 from inbox.domain.ingestion import IngestBatch, IngestResult
 from inbox.ports.incidents import SeriesCount
 from inbox.ports.ingest import IngestUnitOfWork
-from inbox.usecases.incidents import IncidentTimer, WatchComplaints
+from inbox.usecases.incident_detector import IncidentTimer
+from inbox.usecases.incidents import WatchComplaints
 from inbox.usecases.incidents_watch import ComplaintWatcher, series_counts
 from routing.signals import SeriesKey
 from tests.factories import mention

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inbox.domain.ingestion import NewThreadTimeline
 from inbox.domain.network import Network
 from inbox.domain.sla import SlaSettings, StoredClock, ThreadTimeline, TimelineEntry
 from inbox.domain.thread import Priority, ThreadKind
@@ -17,6 +15,8 @@ from sla.calendar import WEEKDAYS, business_time, is_open
 from sla.calendar_config import calendar_from_config
 from sla.clocks import ClockSpan, ResolutionSpan, TimelineMessage, resolution_spans, response_spans
 from sla.policy import ClockKind, SlaPolicy, plan_clock
+from tests.fakes.clocks import FakeClockWriter
+from tests.fakes.ingest import InMemoryInbox
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -190,46 +190,15 @@ Pauses = tuple[tuple[datetime, datetime | None], ...]
 VERSION = 3
 
 
-class FakeWriter:
-    """A ClockWriter holding timelines in memory and keeping what is saved."""
+class FakeWriter(FakeClockWriter):
+    """The shared clock writer over timelines given whole (as drawn)."""
 
     def __init__(self, settings: SlaSettings, timelines: list[ThreadTimeline]) -> None:
-        self.settings = settings
-        self.held = timelines
-        self.saved: list[StoredClock] = []
+        super().__init__(InMemoryInbox(), settings, timelines=timelines)
 
-    async def sla_settings(self, workspace_id: int) -> SlaSettings | None:
-        return self.settings
-
-    async def timelines(
-        self,
-        workspace_id: int,
-        thread_ids: Sequence[int],
-        written: Mapping[int, NewThreadTimeline] | None = None,
-    ) -> list[ThreadTimeline]:
-        return [t for t in self.held if t.thread_id in thread_ids]
-
-    async def clocks_of(self, workspace_id: int, thread_ids: Sequence[int]) -> list[StoredClock]:
-        return []
-
-    async def save_clocks(
-        self,
-        workspace_id: int,
-        clocks: Sequence[StoredClock],
-        stale: Sequence[StoredClock] = (),
-        fresh: Collection[int] = frozenset(),
-    ) -> None:
-        self.saved.extend(clocks)
-
-    async def record_closure(
-        self, workspace_id: int, thread_id: int, at: datetime, reason: str, closed_by: str
-    ) -> bool:
-        raise NotImplementedError
-
-    async def queue_acknowledgements(
-        self, workspace_id: int, acknowledgements: Sequence[tuple[int, str, str]]
-    ) -> None:
-        pass
+    @property
+    def saved(self) -> list[StoredClock]:
+        return self.saved_clocks
 
 
 @settings(max_examples=300, deadline=None)

@@ -4,7 +4,7 @@ and the customer's wait never paused."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,7 +13,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from inbox.domain.ingestion import NewThreadTimeline
 from inbox.domain.network import Network
 from inbox.domain.sla import (
     MajorIncidentWindow,
@@ -29,6 +28,8 @@ from sla.calendar_config import calendar_from_config
 from sla.explain import Suspension, explain
 from sla.policy import ClockKind, SlaPolicy, Targets, clock_pauses, plan_clock
 from tests.factories import paris_office
+from tests.fakes.clocks import FakeClockWriter
+from tests.fakes.ingest import InMemoryInbox
 
 PARIS = ZoneInfo("Europe/Paris")
 OFFICE_CONFIG = paris_office()
@@ -137,71 +138,26 @@ def test_a_closed_suspension_moves_the_deadline_by_the_business_time_it_covered(
     assert paused.deadline >= plain.deadline
 
 
-class WindowsWriter:
-    """A ClockWriter holding one timeline and the major windows of its incidents."""
+class WindowsWriter(FakeClockWriter):
+    """The shared clock writer over one timeline given whole, counting how often the major
+    windows of its incidents are read."""
 
     def __init__(
         self, settings: SlaSettings, timeline: ThreadTimeline, windows: list[MajorIncidentWindow]
     ) -> None:
-        self.settings = settings
-        self.timeline = timeline
-        self.windows = windows
-        self.saved: list[StoredClock] = []
+        self.inbox = InMemoryInbox()
+        super().__init__(self.inbox, settings, windows, timelines=[timeline])
         self.windows_read = 0
 
-    async def sla_settings(self, workspace_id: int) -> SlaSettings | None:
-        return self.settings
-
-    async def timelines(
-        self,
-        workspace_id: int,
-        thread_ids: Sequence[int],
-        written: Mapping[int, NewThreadTimeline] | None = None,
-    ) -> list[ThreadTimeline]:
-        return [self.timeline]
-
-    async def clocks_of(self, workspace_id: int, thread_ids: Sequence[int]) -> list[StoredClock]:
-        return list(self.saved)
+    @property
+    def saved(self) -> list[StoredClock]:
+        return list(self.inbox.clocks.values())
 
     async def major_incident_windows(
         self, workspace_id: int, thread_ids: Sequence[int]
     ) -> list[MajorIncidentWindow]:
         self.windows_read += 1
-        return [w for w in self.windows if w.thread_id in thread_ids]
-
-    async def save_clocks(
-        self,
-        workspace_id: int,
-        clocks: Sequence[StoredClock],
-        stale: Sequence[StoredClock] = (),
-        fresh: Collection[int] = frozenset(),
-    ) -> None:
-        kept = {(c.kind, c.started_at): c for c in self.saved}
-        kept.update({(c.kind, c.started_at): c for c in clocks})
-        self.saved = list(kept.values())
-
-    async def queue_acknowledgements(
-        self, workspace_id: int, acknowledgements: Sequence[tuple[int, str, str]]
-    ) -> None:
-        pass
-
-    async def record_closure(
-        self, workspace_id: int, thread_id: int, at: datetime, reason: str, closed_by: str
-    ) -> bool:
-        raise NotImplementedError
-
-    async def thread_exists(self, workspace_id: int, thread_id: int) -> bool:
-        raise NotImplementedError
-
-    async def record_closures(
-        self,
-        workspace_id: int,
-        thread_ids: Sequence[int],
-        at: datetime,
-        reason: str,
-        closed_by: str,
-    ) -> list[int]:
-        raise NotImplementedError
+        return await super().major_incident_windows(workspace_id, thread_ids)
 
 
 def office_settings(*, suspend: bool, resolution: int | None = None) -> SlaSettings:

@@ -24,6 +24,7 @@ from inbox.domain.customer_record import (
 from inbox.domain.errors import ConflictError, NotFoundError
 from inbox.store import customer_evidence_sql as evidence_sql
 from inbox.store.database import Connection, Database
+from inbox.store.thread_sql import MOVE_IDENTITY_THREADS, MOVE_THREADS
 
 RECORDS = """
 SELECT c.id, c.display_name, c.vip, c.owner_agent_id, c.crm_external_id, c.tags, c.language,
@@ -94,11 +95,6 @@ UPDATE identity SET customer_id = $3
 WHERE workspace_id = $1 AND customer_id = $2
 RETURNING id
 """
-MOVE_THREADS = """
-UPDATE thread SET customer_id = $3
-WHERE workspace_id = $1 AND customer_id = $2
-RETURNING id
-"""
 MOVE_NOTES = """
 UPDATE customer_note SET customer_id = $3
 WHERE workspace_id = $1 AND customer_id = $2
@@ -155,15 +151,6 @@ NEW_CUSTOMER = """
 INSERT INTO customer (workspace_id, display_name) VALUES ($1, $2) RETURNING id
 """
 # The threads an identity opened (its first customer message is theirs).
-MOVE_IDENTITY_THREADS = """
-UPDATE thread t SET customer_id = $3
-WHERE t.workspace_id = $1 AND t.customer_id = $2 AND t.network = $4
-  AND (SELECT m.author_external_id FROM mention m
-       WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id
-         AND m.direction = 'inbound'
-       ORDER BY m.created_at, m.external_id LIMIT 1) = $5
-RETURNING t.id
-"""
 MOVE_IDENTITY_MENTIONS = """
 UPDATE mention SET customer_id = $3
 WHERE workspace_id = $1 AND thread_id = ANY($4::bigint[]) AND author_external_id = $5

@@ -355,3 +355,21 @@ UPDATE thread t SET {column} = {value}, updated_at = now()
 FROM old WHERE t.workspace_id = $1 AND t.id = old.id
 RETURNING old.value::text
 """
+
+
+# A customer merged into another (`inbox.store.customers`): their threads follow.
+MOVE_THREADS = """
+UPDATE thread SET customer_id = $3
+WHERE workspace_id = $1 AND customer_id = $2
+RETURNING id
+"""
+# An identity split out to a customer of its own: the threads it opened follow it.
+MOVE_IDENTITY_THREADS = """
+UPDATE thread t SET customer_id = $3
+WHERE t.workspace_id = $1 AND t.customer_id = $2 AND t.network = $4
+  AND (SELECT m.author_external_id FROM mention m
+       WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id
+         AND m.direction = 'inbound'
+       ORDER BY m.created_at, m.external_id LIMIT 1) = $5
+RETURNING t.id
+"""

@@ -60,6 +60,9 @@ class IngestMentions:
     Should the database still refuse a value of the batch, the batch is split until the
     message at fault stands alone: it is quarantined with the database's reason and the
     others are stored; the cursor commits last, with the quarantine.
+
+    A source of many batches (a file import, a backlog) gives them to `ingest_many`, which
+    writes them the same way, one after the other, classifying the next while one is written.
     """
 
     def __init__(

@@ -1,6 +1,7 @@
 """Batch ingestion end to end, against the bare ceiling of a single-table upsert.
 
     python bench/ingest.py [--mentions 20000] [--batch 1000] [--rounds 3] [--profile]
+                           [--one-by-one]
 
 Generates realistic X mentions (about 70% opening threads, 25% replies in existing threads of
 which some are the brand's own, repeat customers, 5% duplicates, ~1 KB raw payloads), then,
@@ -8,6 +9,13 @@ in the same run and in alternating order, ingests them through the real use case
 the same rows into a table shaped like `mention` with only its primary key, using
 `INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING` at the same batch size. Both start
 from the same Mention objects and commit each batch durably.
+
+The ingestion measured is the application's own (`build_services`): screening,
+classification, rules and assignment, incident links and the outage watcher's counts, SLA
+clocks and the queue's deadline, the live announcement. Batches go through `ingest_many`, as
+a file import does (the next batch classified while one is written); `--one-by-one` calls
+ingestion batch after batch instead, for comparison. `--profile` books each statement, the
+commit and, apart, the classification.
 
 Runs on a throwaway embedded PostgreSQL unless --database-url names a server (it then works
 in workspaces of its own and in a `bench_raw` table it drops at the end).

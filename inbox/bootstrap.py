@@ -375,7 +375,7 @@ def workspace_setup(runtime: Runtime) -> WorkspaceSetup:
             runtime.workspaces, functools.cache(lambda: credential_store(settings, db))
         ),
         agents=SaveAgents(PgPeopleStore(db), runtime.services.web_logins),
-        imports=ImportBatches(PgConnectorState(db), runtime.services.ingest),
+        imports=ImportBatches(PgConnectorState(db), runtime.services.ingest.ingest_many),
     )
 
 

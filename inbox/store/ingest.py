@@ -46,11 +46,17 @@ def first_of_each(mentions: Sequence[Mention]) -> list[int]:
     return keep
 
 
+# Built once: `json.dumps` with any option builds an encoder at each call, a cost as large as
+# encoding the small values of a message (several of them for each message of a batch).
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_READABLE = json.JSONEncoder(ensure_ascii=False)
+
+
 def raw_json(raw: dict[str, Any]) -> str:
     """The payload as jsonb accepts it (it refuses \\u0000 and unpaired surrogates)."""
-    text = json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+    text = _COMPACT.encode(raw)
     if "\\u0000" in text or not is_storable(text):
-        text = json.dumps(storable_json(raw), ensure_ascii=False, separators=(",", ":"))
+        text = _COMPACT.encode(storable_json(raw))
     return text
 
 
@@ -58,11 +64,7 @@ def media_json(media: Sequence[MediaAttachment]) -> str | None:
     """The attachments as their jsonb column holds them; None (NULL) when there are none."""
     if not media:
         return None
-    return json.dumps(
-        [item.model_dump(mode="json", exclude_none=True) for item in media],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    return _COMPACT.encode([item.model_dump(mode="json", exclude_none=True) for item in media])
 
 
 def staging_records(
@@ -107,10 +109,7 @@ def staging_records(
 def _decision_json(decided: MentionClassification) -> tuple[str, str]:
     """The personal data found (masked) and the reasons, as JSON for their jsonb columns."""
     whole = decided.as_dict()
-    return (
-        json.dumps(whole["personal_data"], ensure_ascii=False),
-        json.dumps(whole["reasons"], ensure_ascii=False),
-    )
+    return _READABLE.encode(whole["personal_data"]), _READABLE.encode(whole["reasons"])
 
 
 class PgIngestUnitOfWork:

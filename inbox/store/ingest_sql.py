@@ -89,9 +89,16 @@ USING mention m
 WHERE m.workspace_id = $1 AND m.network = s.network AND m.external_id = s.external_id
 """
 
+_OWN_ACCOUNT = """EXISTS (SELECT 1 FROM network_account a
+                         WHERE a.workspace_id = $1 AND a.network = s.network
+                           AND a.external_id = s.author_external_id)"""
+
 # A chain that left the batch takes its parent's conversation, or waits under the parent's id.
 # A message written by one of the workspace's own accounts is outbound whatever the connector said.
-RESOLVE = """
+# Only the rows that change are rewritten: most arrive with their conversation and direction,
+# and rewriting a row of the staging table copies its payload and leaves a dead row that every
+# later statement of the batch would scan past.
+RESOLVE = f"""
 UPDATE ingest_staging s SET
     thread_key = coalesce(
         s.thread_key,
@@ -99,12 +106,9 @@ UPDATE ingest_staging s SET
           WHERE m.workspace_id = $1 AND m.network = s.network
             AND m.external_id = s.parent_outside_batch),
         s.parent_outside_batch),
-    direction = CASE
-        WHEN EXISTS (SELECT 1 FROM network_account a
-                      WHERE a.workspace_id = $1 AND a.network = s.network
-                        AND a.external_id = s.author_external_id)
-        THEN 'outbound' ELSE s.direction END
-"""
+    direction = CASE WHEN {_OWN_ACCOUNT} THEN 'outbound' ELSE s.direction END
+WHERE s.thread_key IS NULL OR (s.direction <> 'outbound' AND {_OWN_ACCOUNT})
+"""  # noqa: S608 (constants only)
 
 # A message of the batch filed under the id of another message of the batch that itself
 # belongs to a further conversation takes that conversation. Repeated until nothing changes:

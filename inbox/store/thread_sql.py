@@ -228,11 +228,13 @@ WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[])
     SELECT min(c.deadline) FROM sla_clock c
     WHERE c.workspace_id = t.workspace_id AND c.thread_id = t.id AND c.stopped_at IS NULL)
 """
-# Deadlines the clock writer has just planned, one per thread.
+# Deadlines the clock writer has just planned, one per thread. The threads are found through
+# the primary key (`= ANY`): joined to the list alone, they were found by reading every thread
+# of every workspace, a cost that grew with the table rather than with the batch.
 SET_THREAD_DUE = """
 UPDATE thread t SET sla_due_at = d.due
 FROM unnest($2::bigint[], $3::timestamptz[]) AS d(thread_id, due)
-WHERE t.workspace_id = $1 AND t.id = d.thread_id
+WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[]) AND t.id = d.thread_id
 """
 # Closing without an answer resolves the thread; a customer writing again reopens it.
 # "resolved" is for a thread a person answered only (an acknowledgement answers nothing):

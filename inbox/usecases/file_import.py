@@ -5,17 +5,18 @@ Reading the file, and what a cursor means, is the connector's part."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 
 from inbox.domain.ingestion import IngestBatch, IngestResult
 from inbox.ports.connectors import ConnectorState
 
-# `IngestMentions`: each batch, its mentions and its cursor, in one transaction.
-Ingest = Callable[[int, IngestBatch], Awaitable[IngestResult]]
+# `IngestMentions.ingest_many`: each batch, its mentions and its cursor, in one transaction,
+# in order, the next batch classified while one is written.
+IngestMany = Callable[[int, Iterable[IngestBatch]], AsyncIterator[IngestResult]]
 
 
 class ImportBatches:
-    def __init__(self, state: ConnectorState, ingest: Ingest) -> None:
+    def __init__(self, state: ConnectorState, ingest: IngestMany) -> None:
         self._state = state
         self._ingest = ingest
 
@@ -29,9 +30,8 @@ class ImportBatches:
         """How many batches were read, and what they changed in all."""
         count = 0
         totals = IngestResult(0, 0, 0, 0, 0, 0)
-        for batch in batches:
+        async for result in self._ingest(workspace_id, batches):
             count += 1
-            result = await self._ingest(workspace_id, batch)
             totals = IngestResult(
                 totals.mentions_added + result.mentions_added,
                 totals.duplicates + result.duplicates,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from inbox.domain.clock import Clock, utc_now
@@ -25,11 +27,25 @@ from inbox.ports.ingest import (
 
 log = logging.getLogger(__name__)
 
+# Batches screened and classified ahead of the one being written, in `ingest_many`. One is
+# enough to hide classification behind a write (they take comparable time); more would only
+# hold more batches in memory, and classify batches a failed write leaves unwritten.
+CLASSIFIED_AHEAD = 1
+
 
 @dataclass(frozen=True, slots=True)
 class _Screened:
     mentions: list[Mention]
     rejected: list[RejectedPayload]
+    quarantined_keys: frozenset[tuple[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A batch screened and classified: what its transaction writes."""
+
+    batch: IngestBatch
+    classifications: list[MentionClassification] | None
     quarantined_keys: frozenset[tuple[str, str]]
 
 
@@ -44,6 +60,9 @@ class IngestMentions:
     Should the database still refuse a value of the batch, the batch is split until the
     message at fault stands alone: it is quarantined with the database's reason and the
     others are stored; the cursor commits last, with the quarantine.
+
+    A source of many batches (a file import, a backlog) gives them to `ingest_many`, which
+    writes them the same way, one after the other, classifying the next while one is written.
     """
 
     def __init__(
@@ -60,6 +79,49 @@ class IngestMentions:
         self._clock = clock
 
     async def __call__(self, workspace_id: int, batch: IngestBatch) -> IngestResult:
+        return await self._store_batch(workspace_id, await self._prepare(workspace_id, batch))
+
+    async def ingest_many(
+        self,
+        workspace_id: int,
+        batches: Iterable[IngestBatch] | AsyncIterable[IngestBatch],
+        *,
+        ahead: int = CLASSIFIED_AHEAD,
+    ) -> AsyncIterator[IngestResult]:
+        """Batches of one source, each in a transaction of its own with its cursor, in order:
+        what calling this object on each in turn would write, and the results in the same
+        order. The next `ahead` batches are screened and classified (in the classifier's
+        worker thread) while one is written, so that classification no longer adds to the
+        write. A batch that fails stops the stream there: the batches after it, classified
+        perhaps, are not written, and their cursors not saved.
+
+        Leaving the loop early writes nothing more; use `contextlib.aclosing` to stop the
+        classification ahead at once rather than when the generator is collected."""
+        if ahead < 0:
+            raise ValueError("ahead must be at least 0")
+        source = _each(batches)
+        pending: deque[asyncio.Task[_Prepared]] = deque()
+        exhausted = False
+        try:
+            while True:
+                while not exhausted and len(pending) <= ahead:
+                    batch = await anext(source, None)
+                    if batch is None:
+                        exhausted = True
+                    else:
+                        pending.append(asyncio.create_task(self._prepare(workspace_id, batch)))
+                if not pending:
+                    return
+                prepared = await pending.popleft()
+                yield await self._store_batch(workspace_id, prepared)
+        finally:
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            await source.aclose()
+
+    async def _prepare(self, workspace_id: int, batch: IngestBatch) -> _Prepared:
+        """What a batch needs before its transaction: screened, then classified (no lock)."""
         screened = self._screen(workspace_id, batch)
         batch = IngestBatch(screened.mentions, screened.rejected, batch.cursor)
         classifications = (
@@ -67,15 +129,19 @@ class IngestMentions:
             if self._classifier is not None and batch.mentions
             else None
         )
+        return _Prepared(batch, classifications, screened.quarantined_keys)
+
+    async def _store_batch(self, workspace_id: int, prepared: _Prepared) -> IngestResult:
+        batch, classifications = prepared.batch, prepared.classifications
         try:
             result = await self._write(workspace_id, batch, classifications)
         except UnstorableBatchError as error:
             if not batch.mentions:
                 raise  # only rejects and a cursor: nothing of the network's to isolate
             result = await self._isolate(workspace_id, batch, classifications, error)
-        if screened.quarantined_keys:
+        if prepared.quarantined_keys:
             result = replace(
-                result, quarantined_keys=result.quarantined_keys | screened.quarantined_keys
+                result, quarantined_keys=result.quarantined_keys | prepared.quarantined_keys
             )
         log.info(
             "batch ingested",
@@ -218,6 +284,17 @@ def _log_screened(workspace_id: int, mention: Mention, outcome: str, reason: str
             "reason": reason,
         },
     )
+
+
+async def _each(
+    batches: Iterable[IngestBatch] | AsyncIterable[IngestBatch],
+) -> AsyncGenerator[IngestBatch]:
+    if isinstance(batches, AsyncIterable):
+        async for batch in batches:
+            yield batch
+    else:
+        for batch in batches:
+            yield batch
 
 
 def _key(mention: Mention) -> tuple[str, str]:

@@ -3,7 +3,7 @@ imports, as use cases over in-memory stores (no database)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -178,9 +178,12 @@ class Ingest:
     def __init__(self) -> None:
         self.batches = 0
 
-    async def __call__(self, workspace_id: int, batch: IngestBatch) -> IngestResult:
-        self.batches += 1
-        return IngestResult(len(batch.mentions), 1, 2, 3, 4, 5)
+    async def __call__(
+        self, workspace_id: int, batches: Iterable[IngestBatch]
+    ) -> AsyncIterator[IngestResult]:
+        for batch in batches:
+            self.batches += 1
+            yield IngestResult(len(batch.mentions), 1, 2, 3, 4, 5)
 
 
 async def test_an_import_counts_its_batches_and_adds_up_what_they_changed() -> None:

@@ -62,6 +62,11 @@ class PgWorkspaceStore:
 
     async def ensure_workspace(self, slug: str, name: str) -> int:
         value = await self._db.fetchval(ENSURE_WORKSPACE, slug, name)
+        if value is None:
+            # Another process created it at the same moment (a web and a worker starting
+            # together): the insert gave way to that row, which this statement's snapshot,
+            # taken before it committed, cannot see. A new statement does.
+            value = await self._db.fetchval(WORKSPACE_ID, slug)
         return int(value)
 
     async def all_ids(self) -> list[int]:

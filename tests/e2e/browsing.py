@@ -99,3 +99,9 @@ async def fit_and_accessible(page: Any) -> list[str]:
     if overflow:
         problems.append(f"{overflow} px wider than the screen")
     return problems
+
+
+async def listening(page: Any) -> None:
+    """Until the page's event stream is open (the server said hello): what changes from then
+    on reaches it live."""
+    await page.wait_for_selector("html[data-live=open]", state="attached", timeout=20_000)

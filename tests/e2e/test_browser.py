@@ -18,7 +18,7 @@ from inbox.domain.mention import Direction
 from inbox.domain.network import Network
 from inbox.domain.people import Role
 from inbox.store.workspaces import PgWorkspaceStore
-from tests.e2e.browsing import logged_in, recent, screenshot
+from tests.e2e.browsing import listening, logged_in, recent, screenshot
 from tests.e2e.site import Site
 from tests.factories import mention
 
@@ -51,6 +51,7 @@ async def test_an_agent_sees_a_mention_arrive_live_opens_it_and_replies(
     page = await logged_in(browser, base, "ana@example.com")
     await page.goto(f"{base}/inbox?view=all")
     await page.wait_for_selector("text=where is my parcel")
+    await listening(page)
     arrival = recent(
         mention("2", author="u2", conversation="c2", text="@acme my fibre is down, live test"), 1
     )
@@ -85,6 +86,7 @@ async def test_a_new_row_comes_in_live_and_the_focus_stays_on_the_agents_row(
     page = await logged_in(browser, base, "ana@example.com")
     await page.goto(f"{base}/inbox?view=all")
     await page.wait_for_selector("text=issue 3")
+    await listening(page)
     focused_row = "(document.activeElement.closest('tr') || {dataset: {}}).dataset.thread || null"
     await page.keyboard.press("j")
     await page.keyboard.press("j")
@@ -148,6 +150,7 @@ async def test_rows_come_and_go_with_their_changes_and_the_page_fetches_nothing(
     page = await logged_in(browser, base, "ana@example.com")
     await page.goto(f"{base}/inbox?view=all")
     await page.wait_for_selector("text=all good now")
+    await listening(page)
     fetched: list[str] = []
     page.on("request", lambda request: fetched.append(request.url))
 
@@ -293,6 +296,7 @@ async def test_a_row_sent_live_shows_its_times_in_the_readers_zone(
         )
     page = await logged_in(browser, base, "ana@example.com")
     await page.goto(f"{base}/inbox?view=all")
+    await listening(page)
     arrival = recent(mention("1", author="u1", conversation="c1", text="@acme zone test"), 1)
     await site.ingest(arrival)
     # Rendered once for every open page, without a zone; the page gives its times one.

@@ -207,6 +207,8 @@
     };
     connect();
     events.addEventListener("hello", (event) => {
+      // Said on the page, for whoever waits for the stream (a test, a style).
+      document.documentElement.dataset.live = "open";
       let said = null;
       try { said = JSON.parse(event.data); } catch (error) { return; }
       stream = said && typeof said.stream === "string" ? said.stream : "";

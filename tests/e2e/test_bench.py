@@ -67,10 +67,10 @@ def test_the_classifier_benchmark_prints_its_figures_last() -> None:
     result = run_bench("classify.py", "--texts", "200")
     expected = []
     for part in ("en", "fr_written"):
-        expected.append(f"test_messages_{part}")
+        expected += [f"test_messages_{part}", f"language_accuracy_{part}"]
         expected += [
             f"{figure}_{part}_{classifier}"
-            for classifier in ("model", "lexicon", "keywords")
+            for classifier in ("model", "model_language_guessed", "lexicon", "keywords")
             for figure in ("complaint_precision", "complaint_recall", "complaint_f1", "macro_f1")
         ]
     expected += [
@@ -82,6 +82,7 @@ def test_the_classifier_benchmark_prints_its_figures_last() -> None:
         "model_to_lexicon_cpu_ratio",
         "tokenise_texts_per_s",
         "classify_to_tokenise_ratio",
+        "classify_language_guessed_to_tokenise_ratio",
     ]
     names = [line.split()[0] for line in result.stdout.strip().splitlines()[-len(expected) :]]
     assert names == expected

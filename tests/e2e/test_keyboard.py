@@ -10,7 +10,7 @@ import pytest
 from inbox.domain.mention import Direction
 from inbox.domain.presence import AgentStatus
 from inbox.store.database import Database
-from tests.e2e.browsing import PASSWORD, recent
+from tests.e2e.browsing import PASSWORD, listening, recent
 from tests.e2e.site import Site
 from tests.factories import mention
 
@@ -55,9 +55,12 @@ async def test_an_agent_takes_the_next_thread_replies_and_resolves_it_by_keyboar
     async with page.expect_navigation():
         await page.keyboard.press("Enter")
 
-    # "c": the next thread becomes hers and opens beside the list.
+    # "c": the next thread becomes hers and opens beside the list. The page's scripts have
+    # run once its event stream is open; a refusal would show in the toast, and says why.
+    await listening(page)
     await page.keyboard.press("c")
-    await page.wait_for_selector("#thread-pane", timeout=DEADLINE_MS)
+    shown = await page.wait_for_selector("#thread-pane, #toast", timeout=DEADLINE_MS)
+    assert await shown.get_attribute("id") == "thread-pane", await shown.text_content()
     assert (await _thread(site.db, site.workspace_id))[2] == ana
 
     # "r": the reply box; then Tab to Send and Enter.

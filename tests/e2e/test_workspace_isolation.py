@@ -271,6 +271,18 @@ async def _add_existing(base: str, admin_email: str, email: str) -> int:
         return await _posted(browser, f"{base}/admin/people", data)
 
 
+@pytest.fixture
+async def carol_in_both(
+    client: Client, services: Services, db: Database, two: tuple[Seeded, Seeded]
+) -> tuple[Seeded, Seeded]:
+    """Carol, an agent of Acme, whom Globex's admin then adds by her e-mail."""
+    _, base = client
+    acme, globex = two
+    await agent(services, db, acme.workspace_id, "carol@example.com", Role.AGENT)
+    assert await _add_existing(base, globex.admin_email, "carol@example.com") == 303
+    return two
+
+
 async def _switch(browser: aiohttp.ClientSession, base: str, workspace_id: int) -> str:
     csrf = await _csrf(browser, base)
     async with browser.post(
@@ -283,12 +295,10 @@ async def _switch(browser: aiohttp.ClientSession, base: str, workspace_id: int) 
 
 
 async def test_a_person_of_both_chooses_after_sign_in_and_the_switcher_changes_what_is_shown(
-    client: Client, services: Services, db: Database, two: tuple[Seeded, Seeded]
+    client: Client, db: Database, carol_in_both: tuple[Seeded, Seeded]
 ) -> None:
     _, base = client
-    acme, globex = two
-    await agent(services, db, acme.workspace_id, "carol@example.com", Role.AGENT)
-    assert await _add_existing(base, globex.admin_email, "carol@example.com") == 303
+    acme, globex = carol_in_both
 
     browser, landed = await _signed_in(base, "carol@example.com")
     async with browser:
@@ -334,12 +344,10 @@ async def test_switching_asks_the_session_token_and_a_workspace_of_the_person(
 
 
 async def test_a_switch_ends_the_old_session(
-    client: Client, services: Services, db: Database, two: tuple[Seeded, Seeded]
+    client: Client, db: Database, carol_in_both: tuple[Seeded, Seeded]
 ) -> None:
     _, base = client
-    acme, globex = two
-    await agent(services, db, acme.workspace_id, "carol@example.com", Role.AGENT)
-    assert await _add_existing(base, globex.admin_email, "carol@example.com") == 303
+    _, globex = carol_in_both
     browser, _ = await _signed_in(base, "carol@example.com")
     async with browser:
         before = browser.cookie_jar.filter_cookies(URL(base))["inbox_session"].value
@@ -352,12 +360,10 @@ async def test_a_switch_ends_the_old_session(
 
 
 async def test_the_password_of_a_person_added_from_another_workspace_stays_theirs(
-    client: Client, services: Services, db: Database, two: tuple[Seeded, Seeded]
+    client: Client, db: Database, carol_in_both: tuple[Seeded, Seeded]
 ) -> None:
     _, base = client
-    acme, globex = two
-    await agent(services, db, acme.workspace_id, "carol@example.com", Role.AGENT)
-    assert await _add_existing(base, globex.admin_email, "carol@example.com") == 303
+    acme, globex = carol_in_both
     # Neither the admin of the workspace she joined nor that of her own sets it: either would
     # reach into the other's workspace.
     for them in (globex, acme):
@@ -388,12 +394,10 @@ async def _carol_in(db: Database, workspace_id: int) -> int:
 
 
 async def test_deactivated_in_her_own_workspace_she_still_signs_in_to_the_other(
-    client: Client, services: Services, db: Database, two: tuple[Seeded, Seeded]
+    client: Client, db: Database, carol_in_both: tuple[Seeded, Seeded]
 ) -> None:
     _, base = client
-    acme, globex = two
-    await agent(services, db, acme.workspace_id, "carol@example.com", Role.AGENT)
-    assert await _add_existing(base, globex.admin_email, "carol@example.com") == 303
+    acme, _ = carol_in_both
     browser, _ = await _signed_in(base, acme.admin_email)
     async with browser:
         csrf = await _csrf(browser, base)
@@ -430,12 +434,10 @@ async def test_adding_by_e_mail_someone_who_signs_in_nowhere_else_is_refused(
 
 
 async def test_with_a_second_factor_the_workspace_is_asked_after_the_code(
-    client: Client, services: Services, db: Database, two: tuple[Seeded, Seeded]
+    client: Client, db: Database, carol_in_both: tuple[Seeded, Seeded]
 ) -> None:
     _, base = client
-    acme, globex = two
-    await agent(services, db, acme.workspace_id, "carol@example.com", Role.AGENT)
-    assert await _add_existing(base, globex.admin_email, "carol@example.com") == 303
+    _, globex = carol_in_both
     secret, _ = await two_factor_turned_on(base, "carol@example.com")
     async with _browser() as browser:
         assert await password_step(browser, base, "carol@example.com") == (303, "/login/code")
@@ -446,12 +448,10 @@ async def test_with_a_second_factor_the_workspace_is_asked_after_the_code(
 
 
 async def test_a_workspace_that_requires_a_second_factor_lets_in_no_member_from_elsewhere_without(
-    client: Client, services: Services, db: Database, two: tuple[Seeded, Seeded]
+    client: Client, db: Database, carol_in_both: tuple[Seeded, Seeded]
 ) -> None:
     _, base = client
-    acme, globex = two
-    await agent(services, db, acme.workspace_id, "carol@example.com", Role.AGENT)
-    assert await _add_existing(base, globex.admin_email, "carol@example.com") == 303
+    _, globex = carol_in_both
     await db.execute(
         "INSERT INTO workspace_two_factor (workspace_id, required, updated_at) "
         "VALUES ($1, true, now())",

@@ -36,6 +36,8 @@ async def rights_page(request: web.Request) -> web.Response:
     customer_id = _customer_id(request)
     services = services_of(request)
     record = await services.customers.show(session.workspace_id, customer_id)
+    if record.merged_into_id is not None:  # their data is that customer's now
+        raise web.HTTPSeeOther(f"/customers/{record.merged_into_id}/rights")
     return render(
         "customer_rights.html",
         instant=now(request),

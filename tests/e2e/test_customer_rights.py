@@ -8,6 +8,7 @@ import io
 import json
 import zipfile
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,7 @@ from inbox.domain.mention import Author, Mention
 from inbox.domain.network import Network
 from inbox.domain.people import Role
 from inbox.store.workspaces import PgWorkspaceStore
+from tests.e2e.browsing import logged_in, screenshot, serious_violations
 from tests.e2e.site import Site, csrf_of, session_of
 from tests.factories import T0
 
@@ -149,3 +151,26 @@ async def test_an_admin_finds_no_customer_of_another_workspace(site: Site) -> No
         await site.db.fetchval("SELECT display_name FROM customer WHERE workspace_id = $1", other)
         == "Kim"
     )
+
+
+async def test_in_a_browser_an_admin_goes_from_the_customer_to_the_erasure_and_confirms_it(
+    site: Site, browser: Any
+) -> None:
+    jane = await _jane(site)
+    await site.hire("admin@example.com", Role.ADMIN)
+    page = await logged_in(browser, site.base, "admin@example.com")
+    for width in (1440, 390):
+        await page.set_viewport_size({"width": width, "height": 900})
+        await page.goto(f"{site.base}/customers/{jane}")
+        await page.click("text=Access and erasure requests")
+        await page.wait_for_url(f"{site.base}/customers/{jane}/rights")
+        await screenshot(page, f"customer-rights-{width}")
+        assert await serious_violations(page) == []
+    await page.fill("input[name=reason]", "request R-9")
+    await page.fill("input[name=confirm]", str(jane))
+    await page.click("text=Erase this customer")
+    await page.wait_for_url(f"{site.base}/customers/{jane}/rights?notice=erased")
+    assert "erased-" in await page.inner_text("main")
+    await screenshot(page, "customer-rights-erased-390")
+    await page.set_viewport_size({"width": 1440, "height": 900})
+    await screenshot(page, "customer-rights-erased-1440")

@@ -30,6 +30,7 @@ from inbox.domain.customer_rights import (
 from inbox.domain.errors import NotFoundError
 from inbox.store.audit import append
 from inbox.store.database import Connection, Database
+from inbox.store.ingest_sql import LOCK_WORKSPACE
 
 CUSTOMER = """
 SELECT id, merged_into_id, erased_at, display_name FROM customer
@@ -376,6 +377,9 @@ class PgCustomerRights:
         audit: AuditEntry,
     ) -> Erasure:
         async with self._db.transaction() as conn:
+            # Ingestion of the workspace waits for the erasure (a tenth of a second for 1,000
+            # messages): a message of theirs committed halfway would keep its text.
+            await conn.execute(LOCK_WORKSPACE, workspace_id)
             _checked(await conn.fetchrow(LOCK_CUSTOMER, workspace_id, customer_id), customer_id)
             whose = await _whose(conn, workspace_id, customer_id)
             erasure_id = int(await conn.fetchval(NEXT_ERASURE))

@@ -34,8 +34,7 @@ from inbox.domain.people import Role
 from inbox.domain.web import WebSession
 from inbox.ports.audit import AuditTrail
 from inbox.ports.customer_rights import CustomerRightsStore, CustomerSnapshot
-from inbox.usecases.audit import actor_of, token_actor
-from inbox.usecases.tokens import Caller
+from inbox.usecases.audit import actor_of
 
 log = logging.getLogger(__name__)
 
@@ -53,13 +52,6 @@ def requested_in_session(session: WebSession) -> RightsRequest:
     if Role.ADMIN not in session.roles:
         raise PermissionDeniedError("a customer's access and erasure requests are for admins")
     return RightsRequest(session.workspace_id, actor_of(session), f"agent:{session.agent_id}")
-
-
-def requested_with_token(caller: Caller, address: str | None = None) -> RightsRequest:
-    caller.require(Role.ADMIN)
-    return RightsRequest(
-        caller.workspace_id, token_actor(caller, address), f"token:{caller.token_id}"
-    )
 
 
 def requested_on_command_line(workspace_id: int) -> RightsRequest:

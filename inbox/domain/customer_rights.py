@@ -27,13 +27,17 @@ class Section(StrEnum):
     THREADS = "threads"
     MESSAGES = "messages"  # with their texts and the networks' raw payloads
     CLASSIFICATIONS = "classifications"
+    CORRECTIONS = "classification_corrections"  # with the text that was classified
     CUSTOMER_NOTES = "customer_notes"
     THREAD_NOTES = "thread_notes"
     ASSIGNMENTS = "assignments"
     SLA_CLOCKS = "sla_clocks"
     OUTBOX = "outbox"
+    COMMUNITY_ANSWERS = "community_answers"
+    CLOSURES = "closures"
     THREAD_EVENTS = "thread_events"
     QUARANTINE = "quarantine"  # payloads that could not be read and name their identities
+    MERGE_HISTORY = "merge_history"  # merges and splits, with the records as they were
 
     @property
     def heading(self) -> str:
@@ -46,13 +50,17 @@ SECTION_TITLES = {
     Section.THREADS: "Conversations",
     Section.MESSAGES: "Messages, with what each network sent",
     Section.CLASSIFICATIONS: "How each message was classified",
+    Section.CORRECTIONS: "Classifications corrected by the team",
     Section.CUSTOMER_NOTES: "Notes about the customer",
     Section.THREAD_NOTES: "Notes on their conversations",
     Section.ASSIGNMENTS: "Who their conversations were given to",
     Section.SLA_CLOCKS: "Response-time clocks",
     Section.OUTBOX: "Replies and messages sent to them",
+    Section.COMMUNITY_ANSWERS: "Answers community members wrote to them",
+    Section.CLOSURES: "Conversations closed without a reply",
     Section.THREAD_EVENTS: "Events sent to other tools",
     Section.QUARANTINE: "Payloads that could not be read",
+    Section.MERGE_HISTORY: "Merges and splits of their record",
 }
 
 

@@ -102,6 +102,11 @@ JOIN mention_classification mc ON mc.workspace_id = m.workspace_id
  AND mc.network = m.network AND mc.external_id = m.external_id
 WHERE {THEIR_MENTIONS} ORDER BY m.created_at, m.external_id
 """,  # noqa: S608 (constants only)
+    Section.CORRECTIONS: """
+SELECT (to_jsonb(c) - 'workspace_id')::text FROM classification_correction c
+WHERE c.workspace_id = :workspace AND c.thread_id = ANY(:threads::bigint[])
+ORDER BY c.at, c.id
+""",
     Section.CUSTOMER_NOTES: """
 SELECT (to_jsonb(n) - 'workspace_id')::text FROM customer_note n
 WHERE n.workspace_id = :workspace AND n.customer_id = ANY(:customers::bigint[])
@@ -127,6 +132,16 @@ SELECT (to_jsonb(o) - 'workspace_id' - 'idempotency_key')::text FROM outbox_item
 WHERE o.workspace_id = :workspace AND o.thread_id = ANY(:threads::bigint[])
 ORDER BY o.created_at, o.id
 """,
+    Section.COMMUNITY_ANSWERS: """
+SELECT (to_jsonb(a) - 'workspace_id')::text FROM community_answer a
+WHERE a.workspace_id = :workspace AND a.thread_id = ANY(:threads::bigint[])
+ORDER BY a.created_at, a.id
+""",
+    Section.CLOSURES: """
+SELECT (to_jsonb(c) - 'workspace_id')::text FROM thread_closure c
+WHERE c.workspace_id = :workspace AND c.thread_id = ANY(:threads::bigint[])
+ORDER BY c.at, c.id
+""",
     Section.THREAD_EVENTS: """
 SELECT (to_jsonb(e) - 'workspace_id')::text FROM thread_event e
 WHERE e.workspace_id = :workspace AND e.thread_id = ANY(:threads::bigint[])
@@ -138,6 +153,12 @@ SELECT jsonb_build_object('id', q.id, 'source', q.source, 'error', q.error,
                           'received_at', q.received_at, 'raw', encode(q.raw, 'escape'))::text
 FROM quarantine q WHERE {THEIR_QUARANTINE} ORDER BY q.id
 """,  # noqa: S608 (constants only)
+    Section.MERGE_HISTORY: """
+SELECT (to_jsonb(c) - 'workspace_id')::text FROM customer_change c
+WHERE c.workspace_id = :workspace
+  AND (c.customer_id = ANY(:customers::bigint[]) OR c.other_customer_id = ANY(:customers::bigint[]))
+ORDER BY c.created_at, c.id
+""",
 }
 
 # --- erasure: each statement returns how many rows it changed -----------------------------

@@ -230,13 +230,16 @@ async def test_the_export_holds_every_kind_of_data_and_escapes_their_texts_on_it
         "threads",
         "messages",
         "classifications",
+        "classification_corrections",
         "customer_notes",
         "thread_notes",
         "assignments",
         "sla_clocks",
         "outbox",
+        "community_answers",
         "thread_events",
         "quarantine",
+        "merge_history",
     ):
         assert sections[section], f"nothing in {section}"
     assert {i["network"] for i in sections["identities"]} == {"x", "mastodon"}

@@ -267,7 +267,7 @@ WHERE workspace_id = :workspace AND customer_id = ANY(:customers::bigint[])
     "customers": """
 UPDATE customer
 SET display_name = :pseudonym, crm_external_id = NULL, tags = '{}', language = NULL,
-    erased_at = now(), updated_at = now()
+    erased_at = :erased_at::timestamptz, updated_at = now()
 WHERE workspace_id = :workspace AND id = ANY(:customers::bigint[])
 """,
 }
@@ -404,7 +404,12 @@ class PgCustomerRights:
             _checked(await conn.fetchrow(LOCK_CUSTOMER, workspace_id, customer_id), customer_id)
             whose = await _whose(conn, workspace_id, customer_id)
             erasure_id = int(await conn.fetchval(NEXT_ERASURE))
-            values = {**whose.values(workspace_id), "pseudonym": pseudonym, "erasure": erasure_id}
+            values = {
+                **whose.values(workspace_id),
+                "pseudonym": pseudonym,
+                "erasure": erasure_id,
+                "erased_at": now,
+            }
             await _execute(conn, TOMBSTONES, values)
             counts = {name: await _execute(conn, sql, values) for name, sql in ERASE.items()}
             await conn.execute(

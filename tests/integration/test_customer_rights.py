@@ -21,6 +21,7 @@ from inbox.domain.network import Network
 from inbox.domain.people import Role
 from inbox.domain.web import WebSession
 from inbox.store.database import Database
+from inbox.store.thread_events import PgThreadEventOutbox
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.customer_rights import (
     RightsRequest,
@@ -95,7 +96,8 @@ async def _customer_of(db: Database, workspace_id: int, network: Network, author
 async def _arrange(services: Services, db: Database, workspace_id: int) -> int:
     """Zelda on X (public and private messages, our reply, a quarantined payload naming her)
     and on Mastodon (merged into her X customer), notes about her, a reply not sent yet, a
-    community answer, a correction and an assignment; Bob beside her. Her customer's id."""
+    community answer, a correction, an assignment and webhook deliveries with texts; Bob
+    beside her. Her customer's id."""
     x, mastodon = Network.X, Network.MASTODON
     quarantined = json.dumps({"user": {"screen_name": HANDLE}, "text": TEXTS[2]}).encode()
     await services.ingest(
@@ -169,6 +171,13 @@ async def _arrange(services: Services, db: Database, workspace_id: int) -> int:
         thread,
         T0 + timedelta(minutes=1),
     )
+    # A webhook that takes messages' texts, with the events of her threads queued for it.
+    await db.execute(
+        "INSERT INTO webhook (workspace_id, url_sealed, url_shown, events, secret_sealed,"
+        " include_text) VALUES ($1, 'sealed', 'https://crm.example/hook', '{*}', 's', true)",
+        workspace_id,
+    )
+    await PgThreadEventOutbox(db).dispatch(100)
     return zelda
 
 
@@ -260,13 +269,19 @@ async def test_an_erased_customer_is_in_no_table_and_no_export_and_the_sla_repor
     zelda = await _arrange(services, db, workspace_id)
     before = await _sla_figures(services, workspace_id)
     assert any(row.clocks for row in before)
-    assert await _found_anywhere(db, PERSONAL)  # the scan sees them while they are there
+    there = await _found_anywhere(db, PERSONAL)  # the scan sees them while they are there
+    assert {"mention.body", "mention.raw", "identity.handle", "quarantine.raw"} <= set(there)
+    assert {"webhook_delivery.payload", "note.body", "customer_note.body"} <= set(there)
+    assert {"outbox_item.body", "community_answer.body", "customer.display_name"} <= set(there)
 
     erasure = await services.customer_rights.erase(
         requested_on_command_line(workspace_id), zelda, reason="request R-118"
     )
 
     assert await _found_anywhere(db, PERSONAL) == []
+    unsent = await db.fetchrow("SELECT status, body FROM outbox_item WHERE idempotency_key = 'k-1'")
+    assert unsent is not None
+    assert (unsent["status"], unsent["body"]) == ("failed", "")  # never sent, now
     assert await _sla_figures(services, workspace_id) == before
     assert erasure.pseudonym.startswith("erased-")
     assert erasure.counts["messages"] == 4

@@ -327,6 +327,23 @@ async def test_a_later_post_of_an_erased_account_starts_a_fresh_customer(
     with pytest.raises(AlreadyErasedError):
         await services.customer_rights.erase(request, zelda, reason="again")
 
+    # A reply inside an erased conversation joins it, as the fresh customer's message.
+    inside = _mention("z10", Network.X, ZELDA_X, "any news?", minute=95, conversation="conv-z")
+    await services.ingest(
+        workspace_id, IngestBatch([inside.model_copy(update={"in_reply_to": "r1"})])
+    )
+    rows = await db.fetch(
+        "SELECT m.external_id, m.body, m.customer_id FROM mention m"
+        " JOIN thread t ON t.workspace_id = m.workspace_id AND t.id = m.thread_id"
+        " WHERE m.workspace_id = $1 AND t.thread_key = 'conv-z' ORDER BY m.created_at",
+        workspace_id,
+    )
+    assert [(r["external_id"], r["body"], r["customer_id"]) for r in rows] == [
+        ("z1", "", zelda),
+        ("r1", "", None),
+        ("z10", "any news?", fresh),
+    ]
+
 
 async def test_a_customer_merged_into_another_is_exported_and_erased_through_that_one(
     services: Services, db: Database, workspace_id: int

@@ -1,4 +1,4 @@
-"""`inbox customers export` and `inbox customers erase`: a customer's access and erasure
+"""`inbox customers export`, `erase` and `was-erased`: a customer's access and erasure
 requests, served from the instance's command line (recorded as the command line's)."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from pathlib import Path
 
 from inbox.bootstrap import open_runtime
 from inbox.cli.common import Commands, configured
+from inbox.domain.network import Network
 from inbox.settings import Settings
 from inbox.usecases.customer_rights import requested_on_command_line
 
@@ -32,6 +33,13 @@ def register(sub: Commands) -> None:
         "--reason", required=True, help="the request it answers (a reference, not the person)"
     )
     configured(erase, lambda args, settings: asyncio.run(_erase(settings, args)))
+
+    erased = sub.add_parser(
+        "was-erased", help="whether a network account was erased (from its tombstone)"
+    )
+    erased.add_argument("network", choices=[n.value for n in Network])
+    erased.add_argument("user_id", help="the account's id on the network")
+    configured(erased, lambda args, settings: asyncio.run(_was_erased(settings, args)))
 
 
 async def _export(settings: Settings, args: argparse.Namespace) -> None:
@@ -57,3 +65,18 @@ async def _erase(settings: Settings, args: argparse.Namespace) -> None:
     changed = ", ".join(f"{name} {count}" for name, count in erasure.counts.items() if count)
     print(f"customer {args.id} erased, now {erasure.pseudonym} (erasure {erasure.erasure_id})")
     print(f"  emptied or removed: {changed or 'nothing'}")
+
+
+async def _was_erased(settings: Settings, args: argparse.Namespace) -> None:
+    async with open_runtime(settings) as runtime:
+        request = requested_on_command_line(runtime.default_workspace_id)
+        found = await runtime.services.customer_rights.erased_before(
+            request, args.network, args.user_id
+        )
+    if found is None:
+        print(f"no erasure of that {args.network} account")
+    else:
+        print(
+            f"erased {found.erased_at:%Y-%m-%d %H:%M} UTC by {found.erased_by}: customer "
+            f"{found.customer_id}, now {found.pseudonym} (erasure {found.erasure_id})"
+        )

@@ -115,11 +115,6 @@ def export_file_names(customer_id: int) -> tuple[str, str]:
     return f"customer-{customer_id}.json", f"customer-{customer_id}.html"
 
 
-def json_value(value: object) -> str:
-    """One value of the JSON document: times as ISO 8601, bytes as text (raw payloads)."""
-    return json.dumps(value, default=_plain, ensure_ascii=False, sort_keys=True)
-
-
 def _plain(value: object) -> object:
     if isinstance(value, datetime):
         return value.isoformat()

@@ -47,6 +47,10 @@ async def test_export_then_erase_from_the_command_line(
     assert again.returncode != 0
     assert "already erased" in again.stderr
     assert "Jane" not in run("customers", "show", str(customer), env=env).stdout
+    asked = run("customers", "was-erased", "x", "u1", env=env)
+    assert asked.returncode == 0, asked.stderr
+    assert f"customer {customer}, now erased-" in asked.stdout
+    assert "no erasure" in run("customers", "was-erased", "x", "u2", env=env).stdout
     actors = await db.fetch(
         "SELECT actor_kind, action FROM audit_entry WHERE workspace_id = $1 ORDER BY id",
         workspace_id,

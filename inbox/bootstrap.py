@@ -40,6 +40,7 @@ from inbox.store.community import PgCommunityAnswers
 from inbox.store.connector_state import PgChannelQuery, PgConnectorState
 from inbox.store.corrections import PgThreadEdits
 from inbox.store.credentials import PgCredentialStore
+from inbox.store.customer_rights import PgCustomerRights
 from inbox.store.customers import PgCustomers
 from inbox.store.database import Database, Reads
 from inbox.store.embedded import APP_NAME, EmbeddedPostgres, default_data_dir, ensure_database
@@ -87,6 +88,7 @@ from inbox.usecases.audit import AuditLog
 from inbox.usecases.bulk import BulkActions
 from inbox.usecases.canned import CannedResponses
 from inbox.usecases.channels import ListChannels
+from inbox.usecases.customer_rights import CustomerRights
 from inbox.usecases.customers import Customers
 from inbox.usecases.exports import Exports
 from inbox.usecases.file_import import ImportBatches
@@ -213,6 +215,7 @@ def build_services(
         exports=Exports(PgExports(reads)),
         replica=replica.state if replica is not None else None,
         customers=Customers(PgCustomers(db)),
+        customer_rights=CustomerRights(PgCustomerRights(db), PgAuditTrail(db), clock=utc_now),
     )
 
 

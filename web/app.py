@@ -30,6 +30,7 @@ from web.api.threads import add_thread_api
 from web.assets import add_assets
 from web.community import add_community_pages
 from web.customer_pages import add_customer_pages
+from web.customer_rights import add_customer_rights_pages
 from web.desk_actions import add_desk_actions
 from web.errors import api_errors, page_errors
 from web.exports import add_export_pages
@@ -80,6 +81,7 @@ def _add_pages(app: web.Application) -> None:
     add_desk_actions(app)
     add_thread_pages(app)
     add_customer_pages(app)
+    add_customer_rights_pages(app)
     add_incident_pages(app)
     add_live_events(app)
     add_admin_pages(app)

@@ -1,5 +1,6 @@
 """`inbox customers`: show and set a customer's record, import CRM ids and attributes from a
-CSV file, merge, split and undo a merge, and say which evidence merges by itself."""
+CSV file, merge, split and undo a merge, and say which evidence merges by itself; export and
+erase a customer's data (inbox.cli.customer_rights)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from inbox.bootstrap import open_runtime
+from inbox.cli import customer_rights
 from inbox.cli.common import Commands, Configured, configured, document_text
 from inbox.domain.customer_record import AUTO_MERGEABLE, MERGE_FIELDS, CustomerRecord
 from inbox.settings import Settings
@@ -78,6 +80,8 @@ def register(commands: Commands) -> None:
         "kinds", nargs="*", metavar="KIND", help=f"among {', '.join(sorted(AUTO_MERGEABLE))}"
     )
     configured(auto, _run(_auto_merge))
+
+    customer_rights.register(sub)
 
 
 # A subcommand: the use case, the instance's workspace and the parsed arguments.

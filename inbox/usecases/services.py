@@ -15,6 +15,7 @@ from inbox.usecases.audit import AuditLog
 from inbox.usecases.bulk import BulkActions
 from inbox.usecases.canned import CannedResponses
 from inbox.usecases.channels import ListChannels
+from inbox.usecases.customer_rights import CustomerRights
 from inbox.usecases.customers import Customers
 from inbox.usecases.exports import Exports
 from inbox.usecases.health import CheckHealth
@@ -81,6 +82,8 @@ class Services:
     audit: AuditLog
     # The customer record: edits, search, history, suggestions, merge, split, import.
     customers: Customers
+    # A customer's access and erasure requests (admins).
+    customer_rights: CustomerRights
     # A thread with its messages, notes and assignments for the API; CSV exports for leads.
     thread_details: ThreadDetails
     exports: Exports

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from inbox.domain import customer_events
 from inbox.domain.customer_record import (
     CustomerChange,
     CustomerRecord,
@@ -23,6 +24,7 @@ from inbox.domain.customer_record import (
 )
 from inbox.domain.errors import ConflictError, NotFoundError
 from inbox.store import customer_evidence_sql as evidence_sql
+from inbox.store.customer_events import record_customer_events
 from inbox.store.database import Connection, Database
 from inbox.store.thread_sql import MOVE_IDENTITY_THREADS, MOVE_THREADS
 
@@ -289,6 +291,9 @@ class PgCustomers:
             after = patched(before)
             if after != before:
                 await _update(conn, workspace_id, customer_id, after)
+                await record_customer_events(
+                    conn, workspace_id, customer_events.updated(customer_id, before, after)
+                )
         return before, after
 
     async def agents_by_email(self, workspace_id: int, emails: Sequence[str]) -> dict[str, int]:
@@ -393,6 +398,11 @@ class PgCustomers:
                 RECORD_CHANGE, workspace_id, "merge", kept_id, other_id, identity_ids,
                 thread_ids, note_ids, _fields_json(before), evidence, done_by, reason,
             )  # fmt: skip
+            event = customer_events.merged(
+                kept_id, other_id, fields, change_id=change_id, identity_ids=identity_ids,
+                thread_ids=thread_ids, by=done_by,
+            )  # fmt: skip
+            await record_customer_events(conn, workspace_id, [event])
         return change_id
 
     async def split(
@@ -421,6 +431,11 @@ class PgCustomers:
                 RECORD_CHANGE, workspace_id, "split", customer_id, new_id, [identity_id],
                 thread_ids, [], "{}", "", done_by, reason,
             )  # fmt: skip
+            event = customer_events.split(
+                customer_id, new_id, _fields(locked[0]), change_id=change_id,
+                identity_ids=[identity_id], thread_ids=thread_ids, by=done_by,
+            )  # fmt: skip
+            await record_customer_events(conn, workspace_id, [event])
         return new_id, change_id
 
     async def undo_merge(self, workspace_id: int, change_id: int, done_by: str) -> CustomerChange:
@@ -445,15 +460,17 @@ class PgCustomers:
             await conn.execute(MOVE_MENTIONS, workspace_id, kept, other, row["thread_ids"])
             await conn.execute(UNFOLD, workspace_id, other)
             before = json.loads(row["before"])
-            await _update(
-                conn, workspace_id, kept,
-                RecordFields(
-                    vip=before["vip"], owner_agent_id=before["owner_agent_id"],
-                    crm_id=before["crm_id"], tags=tuple(before["tags"]),
-                    language=before["language"],
-                ),
+            restored = RecordFields(
+                vip=before["vip"], owner_agent_id=before["owner_agent_id"],
+                crm_id=before["crm_id"], tags=tuple(before["tags"]), language=before["language"],
             )  # fmt: skip
+            await _update(conn, workspace_id, kept, restored)
             await conn.execute(MARK_UNDONE, workspace_id, change_id, done_by)
+            event = customer_events.split(
+                kept, other, restored, change_id=change_id, identity_ids=row["identity_ids"],
+                thread_ids=row["thread_ids"], by=done_by, undone_merge=True,
+            )  # fmt: skip
+            await record_customer_events(conn, workspace_id, [event])
         return _change(row)
 
     async def changes(self, workspace_id: int, customer_id: int) -> list[CustomerChange]:
@@ -471,8 +488,17 @@ class PgCustomers:
         return [(row["line"], row["customer_id"]) for row in rows]
 
     async def apply(self, workspace_id: int, updates: Sequence[tuple[int, RecordFields]]) -> None:
-        """Every update or none."""
+        """Every update or none, each told as `customer.updated` against the record as it was
+        when locked (a merged customer's update is not applied)."""
         async with self._db.transaction() as conn:
+            locked = await conn.fetch(LOCK_LIVE, workspace_id, [cid for cid, _ in updates])
+            before = {row["id"]: _fields(row) for row in locked if row["merged_into_id"] is None}
+            events = [
+                event
+                for cid, after in updates
+                if cid in before
+                for event in customer_events.updated(cid, before[cid], after)
+            ]
             await conn.executemany(
                 UPDATE,
                 [
@@ -480,3 +506,4 @@ class PgCustomers:
                     for cid, f in updates
                 ],
             )
+            await record_customer_events(conn, workspace_id, events)

@@ -212,7 +212,7 @@ def build_services(
         thread_details=ThreadDetails(PgThreadDetail(db), PgInboxPages(db)),
         exports=Exports(PgExports(reads)),
         replica=replica.state if replica is not None else None,
-        customers=Customers(PgCustomers(db)),
+        customers=Customers(PgCustomers(db), PgAuditTrail(db)),
     )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from inbox.bootstrap import open_runtime
 from inbox.cli.common import Commands, Configured, configured, document_text
+from inbox.domain.audit import COMMAND_LINE
 from inbox.domain.customer_record import AUTO_MERGEABLE, MERGE_FIELDS, CustomerRecord
 from inbox.settings import Settings
 from inbox.usecases.customers import IMPORT_COLUMNS, Customers, ImportReport, RecordEdit
@@ -175,6 +176,6 @@ async def _undo(customers: Customers, workspace_id: int, args: argparse.Namespac
 
 async def _auto_merge(customers: Customers, workspace_id: int, args: argparse.Namespace) -> None:
     if args.kinds:
-        await customers.set_auto_merge(workspace_id, args.kinds)
+        await customers.set_auto_merge(workspace_id, args.kinds, COMMAND_LINE)
     accepted = await customers.auto_merge_kinds(workspace_id)
     print(f"merged without a person on: {', '.join(sorted(accepted)) or 'nothing'}")

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from inbox.domain.audit import Actor, AuditEntry, summary_of
 from inbox.domain.customer_record import (
     DEFAULT_AUTO_MERGE,
     MERGE_FIELDS,
@@ -38,6 +39,7 @@ from inbox.domain.customer_record import (
 from inbox.domain.errors import ConfigurationError, InboxError, NotFoundError
 from inbox.domain.network import Network
 from inbox.domain.text import is_storable
+from inbox.ports.audit import AuditTrail
 from inbox.ports.customers import CustomerStore
 
 log = logging.getLogger(__name__)
@@ -86,8 +88,9 @@ class ImportReport:
 
 
 class Customers:
-    def __init__(self, store: CustomerStore) -> None:
+    def __init__(self, store: CustomerStore, audit: AuditTrail) -> None:
         self._store = store
+        self._audit = audit
 
     # --- the record --------------------------------------------------------------------
 
@@ -214,9 +217,21 @@ class Customers:
         kinds = await self._store.auto_merge(workspace_id)
         return DEFAULT_AUTO_MERGE if kinds is None else accepted_auto_merge(kinds)
 
-    async def set_auto_merge(self, workspace_id: int, kinds: Sequence[str]) -> None:
-        accepted = accepted_auto_merge(kinds)
-        await self._store.set_auto_merge(workspace_id, sorted(accepted))
+    async def set_auto_merge(self, workspace_id: int, kinds: Sequence[str], actor: Actor) -> None:
+        """Which kinds of evidence merge customers without a person (none: every merge is a
+        person's); a handle or a name is refused. Callers check that `actor` is an admin."""
+        accepted = sorted(accepted_auto_merge(kinds))
+        await self._store.set_auto_merge(workspace_id, accepted)
+        await self._audit.record(
+            AuditEntry(
+                workspace_id,
+                actor,
+                "auto_merge_changed",
+                "workspace",
+                str(workspace_id),
+                summary_of(kinds=[kind.value for kind in accepted]),
+            )
+        )
 
     async def merge_certain(self, workspace_id: int, customer_id: int | None = None) -> int:
         """Merge the pairs whose evidence the workspace accepts as certain, when their

@@ -10,12 +10,14 @@ from typing import Any
 import pytest
 
 from inbox.bootstrap import build_services
+from inbox.domain.audit import COMMAND_LINE
 from inbox.domain.customer_record import EvidenceKind, MergeConflictError, Strength
 from inbox.domain.errors import ConflictError
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Author, Mention
 from inbox.domain.network import Network
 from inbox.domain.people import Role
+from inbox.store.audit import PgAuditTrail
 from inbox.store.customers import PgCustomers
 from inbox.store.database import Database
 from inbox.store.people import PgPeopleStore
@@ -113,7 +115,7 @@ async def test_same_crm_id_is_certain_and_same_handle_weak(
     bluesky = await _customer_of(db, workspace_id, Network.BLUESKY, "b1")
     (handle,) = await services.customers.suggestions(workspace_id)
     assert handle.strength is Strength.WEAK
-    await services.customers.set_auto_merge(workspace_id, ["same_email"])  # not CRM ids now
+    await services.customers.set_auto_merge(workspace_id, ["same_email"], COMMAND_LINE)  # no CRM id
     for customer_id in (x, bluesky):
         await services.customers.edit(workspace_id, customer_id, RecordEdit(crm_id="C9"), "t")
     found = {(s.first, s.second): s for s in await services.customers.suggestions(workspace_id)}
@@ -269,7 +271,7 @@ async def test_a_dry_run_says_what_would_change_and_changes_nothing(
     services: Services, db: Database, workspace_id: int
 ) -> None:
     await services.ingest(workspace_id, IngestBatch([said("1", Network.X, "u1", "jane")]))
-    customers = Customers(PgCustomers(db))
+    customers = Customers(PgCustomers(db), PgAuditTrail(db))
     report = await customers.import_csv(
         workspace_id, "network,external_id,crm_id,vip\nx,u1,CRM-1,yes\n", dry_run=True
     )

@@ -18,6 +18,7 @@ from inbox.domain.customer_record import (
 )
 from inbox.domain.errors import ConfigurationError
 from inbox.usecases.customers import Customers, ImportRejected, RecordEdit, parse_import
+from tests.fakes.audit import FakeAuditTrail
 from tests.fakes.customers import FakeCustomers
 
 
@@ -114,7 +115,7 @@ async def test_certain_evidence_merges_the_newer_customer_into_the_older() -> No
             Evidence(1, 3, EvidenceKind.SAME_HANDLE, "jane"),
         ],
     )
-    assert await Customers(store).merge_certain(1) == 1
+    assert await Customers(store, FakeAuditTrail()).merge_certain(1) == 1
     assert store.merges == [(1, 2, "auto")]
 
 
@@ -123,7 +124,7 @@ async def test_certain_evidence_waits_for_a_person_when_the_records_conflict() -
         fields={1: RecordFields(crm_id="C", vip=True), 2: RecordFields(crm_id="C")},
         planted=[Evidence(1, 2, EvidenceKind.SAME_CRM_ID, "C")],
     )
-    assert await Customers(store).merge_certain(1) == 0
+    assert await Customers(store, FakeAuditTrail()).merge_certain(1) == 0
     assert store.merges == []
 
 
@@ -131,7 +132,7 @@ async def test_an_import_with_an_unknown_identity_applies_nothing() -> None:
     store = FakeCustomers(fields={1: RecordFields()}, identities={("x", "jane"): 1})
     text = "network,handle,crm_id\nx,jane,C1\nx,nobody,C2\n"
     with pytest.raises(ImportRejected) as rejected:
-        await Customers(store).import_csv(1, text, dry_run=False)
+        await Customers(store, FakeAuditTrail()).import_csv(1, text, dry_run=False)
     assert [b.line for b in rejected.value.bad] == [3]
     assert store.applied == []
 
@@ -140,12 +141,12 @@ async def test_two_rows_for_one_customer_are_refused() -> None:
     store = FakeCustomers(fields={1: RecordFields()}, identities={("x", "jane"): 1, ("x", "u1"): 1})
     text = "network,handle,external_id,crm_id\nx,jane,,C1\nx,,u1,C2\n"
     with pytest.raises(ImportRejected, match="line 3: the same customer as line 2"):
-        await Customers(store).import_csv(1, text, dry_run=True)
+        await Customers(store, FakeAuditTrail()).import_csv(1, text, dry_run=True)
 
 
 async def test_an_owner_must_be_a_colleague_of_the_workspace() -> None:
     store = FakeCustomers(fields={1: RecordFields()}, agents={"lea@example.com": 4})
-    customers = Customers(store)
+    customers = Customers(store, FakeAuditTrail())
     with pytest.raises(ConfigurationError, match="not an active colleague"):
         await customers.edit(1, 1, RecordEdit(owner_email="bob@example.com"), "t")
     record = await customers.edit(1, 1, RecordEdit(owner_email="Lea@example.com"), "t")
@@ -158,6 +159,6 @@ async def test_a_pair_a_person_split_apart_is_neither_suggested_nor_merged_again
         planted=[Evidence(1, 2, EvidenceKind.SAME_CRM_ID, "C")],
         judged_apart={(1, 2)},
     )
-    customers = Customers(store)
+    customers = Customers(store, FakeAuditTrail())
     assert await customers.suggestions(1) == []
     assert await customers.merge_certain(1) == 0

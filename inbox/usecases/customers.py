@@ -3,8 +3,10 @@ a customer; suggestions that two customers are one person; merges and splits, re
 reversible; and the CSV import that links CRM ids and attributes to identities.
 
 Entry points check the caller's role; every call names the workspace, and nothing of
-another workspace is ever found. `by` says who acts, as the logs and the history name them
-("agent:ID", "token:ID", "cli", "auto")."""
+another workspace is ever found. `by` says who acts: a person's, a token's or the command
+line's change is kept in the audit trail (ids and field names, never a value a customer
+wrote), and the customer's history names them as "agent:ID", "token:ID", "cli" (or "auto",
+a merge made on evidence the workspace accepts as certain)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from inbox.domain.audit import Actor, AuditEntry, summary_of
+from inbox.domain.audit import Actor, ActorKind
+from inbox.domain.customer_events import changed_fields
 from inbox.domain.customer_record import (
     DEFAULT_AUTO_MERGE,
     MERGE_FIELDS,
@@ -41,6 +44,7 @@ from inbox.domain.network import Network
 from inbox.domain.text import is_storable
 from inbox.ports.audit import AuditTrail
 from inbox.ports.customers import CustomerStore
+from inbox.usecases.audit import entry_as
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +55,18 @@ MAX_IMPORT_ROWS = 50_000
 # Evidence rows read for one pass; a workspace with more pairs than this sees the first.
 EVIDENCE_LIMIT = 2_000
 IMPORT_COLUMNS = ("network", "handle", "external_id", "crm_id", "vip", "owner", "tags", "language")
+AUTO = "auto"
 TRUE_WORDS = {"yes", "true", "1", "y"}
 FALSE_WORDS = {"no", "false", "0", "n"}
+
+
+def history_name(actor: Actor) -> str:
+    """Who acted, as a customer's history of merges and splits and its events name them."""
+    if actor.kind is ActorKind.PERSON:
+        return f"agent:{actor.actor_id}"
+    if actor.kind is ActorKind.TOKEN:
+        return f"token:{actor.actor_id}"
+    return "cli"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +106,13 @@ class Customers:
         self._store = store
         self._audit = audit
 
+    async def _audited(
+        self, workspace_id: int, by: Actor, action: str, kind: str, object_id: object,
+        **summary: object,
+    ) -> None:  # fmt: skip
+        """The change `by` made, in the audit trail once it is done: ids and kinds only."""
+        await self._audit.record(entry_as(workspace_id, by, action, kind, object_id, **summary))
+
     # --- the record --------------------------------------------------------------------
 
     async def show(self, workspace_id: int, customer_id: int) -> CustomerRecord:
@@ -120,7 +141,7 @@ class Customers:
         return await self._store.search(workspace_id, words, max(after_id, 0), limit)
 
     async def edit(
-        self, workspace_id: int, customer_id: int, edit: RecordEdit, by: str
+        self, workspace_id: int, customer_id: int, edit: RecordEdit, by: Actor
     ) -> CustomerRecord:
         """The edit checked first, then applied to the record as it is when locked (two
         people editing different fields both keep theirs)."""
@@ -141,9 +162,17 @@ class Customers:
 
         before, after = await self._store.change(workspace_id, customer_id, patched)
         if after != before:
+            fields = changed_fields(before, after)
+            await self._audited(
+                workspace_id, by, "customer_edited", "customer", customer_id, fields=fields
+            )
             log.info(
                 "customer record edited",
-                extra={"action": "customer.edit", "customer_id": customer_id, "by": by},
+                extra={
+                    "action": "customer.edit",
+                    "customer_id": customer_id,
+                    "by": history_name(by),
+                },
             )
             if after.crm_id and after.crm_id != before.crm_id:
                 await self.merge_certain(workspace_id, customer_id)
@@ -222,15 +251,9 @@ class Customers:
         person's); a handle or a name is refused. Callers check that `actor` is an admin."""
         accepted = sorted(accepted_auto_merge(kinds))
         await self._store.set_auto_merge(workspace_id, accepted)
-        await self._audit.record(
-            AuditEntry(
-                workspace_id,
-                actor,
-                "auto_merge_changed",
-                "workspace",
-                str(workspace_id),
-                summary_of(kinds=[kind.value for kind in accepted]),
-            )
+        kinds_kept = [kind.value for kind in accepted]
+        await self._audited(
+            workspace_id, actor, "auto_merge_changed", "workspace", workspace_id, kinds=kinds_kept
         )
 
     async def merge_certain(self, workspace_id: int, customer_id: int | None = None) -> int:
@@ -252,7 +275,7 @@ class Customers:
                 f"{e.kind.value} {e.detail}" for e in suggestion.evidence if e.kind in accepted
             )
             await self._merge(
-                workspace_id, suggestion.first, suggestion.second, {}, "auto",
+                workspace_id, suggestion.first, suggestion.second, {}, AUTO,
                 "accepted as certain by the workspace", reason,
             )  # fmt: skip
             gone.add(suggestion.second)
@@ -266,7 +289,7 @@ class Customers:
         other_id: int,
         *,
         choices: Mapping[str, str],
-        by: str,
+        by: Actor,
         reason: str,
     ) -> int:
         """Fold `other_id` into `kept_id`: its identities, threads and notes move, the
@@ -284,7 +307,14 @@ class Customers:
             if s.other(kept_id) == other_id
             for e in s.evidence
         )
-        return await self._merge(workspace_id, kept_id, other_id, choices, by, why, evidence)
+        change_id = await self._merge(
+            workspace_id, kept_id, other_id, choices, history_name(by), why, evidence
+        )
+        await self._audited(
+            workspace_id, by, "customers_merged", "customer", kept_id,
+            merged_customer_id=other_id, change_id=change_id,
+        )  # fmt: skip
+        return change_id
 
     async def _merge(
         self,
@@ -322,12 +352,17 @@ class Customers:
         return conflicts(live[kept_id], live[other_id])
 
     async def split(
-        self, workspace_id: int, customer_id: int, identity_id: int, *, by: str, reason: str
+        self, workspace_id: int, customer_id: int, identity_id: int, *, by: Actor, reason: str
     ) -> int:
         """The identity and the threads it opened out to a new customer; its id."""
         new_id, change_id = await self._store.split(
-            workspace_id, customer_id, identity_id, done_by=by, reason=checked_reason(reason)
-        )
+            workspace_id, customer_id, identity_id,
+            done_by=history_name(by), reason=checked_reason(reason),
+        )  # fmt: skip
+        await self._audited(
+            workspace_id, by, "customer_split", "customer", customer_id,
+            identity_id=identity_id, new_customer_id=new_id, change_id=change_id,
+        )  # fmt: skip
         log.info(
             "customer split",
             extra={
@@ -336,16 +371,20 @@ class Customers:
                 "new_customer_id": new_id,
                 "identity_id": identity_id,
                 "change_id": change_id,
-                "by": by,
+                "by": history_name(by),
             },
         )
         return new_id
 
-    async def undo_merge(self, workspace_id: int, change_id: int, by: str) -> CustomerChange:
-        change = await self._store.undo_merge(workspace_id, change_id, by)
+    async def undo_merge(self, workspace_id: int, change_id: int, by: Actor) -> CustomerChange:
+        change = await self._store.undo_merge(workspace_id, change_id, history_name(by))
+        await self._audited(
+            workspace_id, by, "customer_merge_undone", "customer_change", change_id,
+            customer_id=change.customer_id, restored_customer_id=change.other_customer_id,
+        )  # fmt: skip
         log.info(
             "customer merge undone",
-            extra={"action": "customer.unmerge", "change_id": change_id, "by": by},
+            extra={"action": "customer.unmerge", "change_id": change_id, "by": history_name(by)},
         )
         return change
 
@@ -354,7 +393,9 @@ class Customers:
 
     # --- import --------------------------------------------------------------------------
 
-    async def import_csv(self, workspace_id: int, text: str, *, dry_run: bool) -> ImportReport:
+    async def import_csv(
+        self, workspace_id: int, text: str, *, dry_run: bool, by: Actor
+    ) -> ImportReport:
         """Link CRM ids and attributes to identities by network and handle or external id.
         Every row is checked first: one bad row and nothing is applied (`ImportRejected`
         names them all); otherwise every change is applied in one transaction, and the
@@ -411,6 +452,10 @@ class Customers:
             extra={"action": "customer.import", "changed": len(planned)},
         )
         merged = await self.merge_certain(workspace_id)
+        await self._audited(
+            workspace_id, by, "customers_imported", "customer", None,
+            customer_ids=sorted(planned), changed=len(planned), merged=merged,
+        )  # fmt: skip
         return ImportReport(tuple(changes), unchanged, applied=True, merged=merged)
 
 

@@ -12,6 +12,7 @@ from pydantic import SecretStr
 
 from connectors.common.egress import CheckedDestinations
 from connectors.webhooks.outbound import AiohttpWebhookPoster, webhook_session
+from inbox.domain.audit import COMMAND_LINE, Actor, ActorKind
 from inbox.domain.clock import utc_now
 from inbox.domain.egress import EgressPolicy
 from inbox.domain.errors import ConflictError
@@ -32,6 +33,10 @@ from tests.hooks import HookReceiver
 pytestmark = pytest.mark.integration
 
 BOX = SecretBox(SecretStr(SecretBox.new_key()))
+
+
+def agent(agent_id: int) -> Actor:
+    return Actor(ActorKind.PERSON, agent_id, f"agent {agent_id}")
 
 
 def said(external_id: str, network: Network, author: str, minute: int) -> Mention:
@@ -103,21 +108,21 @@ async def test_customer_events_arrive_once_each_and_in_order_after_a_receiver_er
     secret = await subscribe(db, receiver, workspace_id)
     x, mastodon = await two_customers(db, services, workspace_id)
     customers = services.customers
-    await customers.edit(workspace_id, x, RecordEdit(tags=("gold",), crm_id="C-7"), "agent:1")
-    await customers.edit(workspace_id, x, RecordEdit(tags=("gold",)), "agent:1")  # no event
+    await customers.edit(workspace_id, x, RecordEdit(tags=("gold",), crm_id="C-7"), agent(1))
+    await customers.edit(workspace_id, x, RecordEdit(tags=("gold",)), agent(1))  # no event
     # The same CRM id on the other side: the workspace accepts it as certain, they merge.
-    await customers.edit(workspace_id, mastodon, RecordEdit(crm_id="C-7"), "agent:1")
+    await customers.edit(workspace_id, mastodon, RecordEdit(crm_id="C-7"), agent(1))
     (merge,) = [c for c in await customers.changes(workspace_id, x) if c.kind == "merge"]
-    await customers.undo_merge(workspace_id, merge.id, "agent:2")
+    await customers.undo_merge(workspace_id, merge.id, agent(2))
     await customers.merge(
-        workspace_id, x, mastodon, choices={}, by="agent:2", reason="the same person"
+        workspace_id, x, mastodon, choices={}, by=agent(2), reason="the same person"
     )
     (identity,) = [
         i.id for i in (await customers.show(workspace_id, x)).identities if i.network == "mastodon"
     ]
-    await customers.split(workspace_id, x, identity, by="agent:3", reason="two people after all")
+    await customers.split(workspace_id, x, identity, by=agent(3), reason="two people after all")
     with pytest.raises(ConflictError):  # refused: its change and its event are not written
-        await customers.edit(workspace_id, mastodon, RecordEdit(vip=True), "agent:1")
+        await customers.edit(workspace_id, mastodon, RecordEdit(vip=True), agent(1))
     receiver.statuses.append(500)  # the first post is refused once
 
     await deliver_all(db, receiver)
@@ -164,12 +169,13 @@ async def test_an_import_tells_each_customer_it_changed_and_nothing_of_the_other
 ) -> None:
     await subscribe(db, receiver, workspace_id)
     x, mastodon = await two_customers(db, services, workspace_id)
-    await services.customers.edit(workspace_id, mastodon, RecordEdit(language="de"), "cli")
+    await services.customers.edit(workspace_id, mastodon, RecordEdit(language="de"), COMMAND_LINE)
 
     await services.customers.import_csv(
         workspace_id,
         "network,handle,vip,tags,language\nx,ana,yes,gold,\nmastodon,ana_m,,,de\n",
         dry_run=False,
+        by=COMMAND_LINE,
     )
     await deliver_all(db, receiver)
 
@@ -189,7 +195,7 @@ async def test_a_customer_event_is_not_queued_for_a_webhook_that_did_not_subscri
     )
     await manage.add(workspace_id, receiver.url, ["thread.*", "customer.merged"])
     x, _ = await two_customers(db, services, workspace_id)
-    await services.customers.edit(workspace_id, x, RecordEdit(vip=True), "agent:1")
+    await services.customers.edit(workspace_id, x, RecordEdit(vip=True), agent(1))
 
     assert await PgCustomerEventOutbox(db).dispatch(100) == 1
     assert await db.fetchval("SELECT count(*) FROM webhook_delivery") == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from inbox.domain.audit import COMMAND_LINE
 from inbox.domain.customer_record import (
     Evidence,
     EvidenceKind,
@@ -132,24 +133,52 @@ async def test_an_import_with_an_unknown_identity_applies_nothing() -> None:
     store = FakeCustomers(fields={1: RecordFields()}, identities={("x", "jane"): 1})
     text = "network,handle,crm_id\nx,jane,C1\nx,nobody,C2\n"
     with pytest.raises(ImportRejected) as rejected:
-        await Customers(store, FakeAuditTrail()).import_csv(1, text, dry_run=False)
+        await Customers(store, FakeAuditTrail()).import_csv(1, text, dry_run=False, by=COMMAND_LINE)
     assert [b.line for b in rejected.value.bad] == [3]
     assert store.applied == []
+
+
+async def test_an_applied_import_leaves_one_audit_row_naming_the_customers_not_the_values() -> None:
+    store = FakeCustomers(
+        fields={1: RecordFields(), 2: RecordFields()}, identities={("x", "jane"): 1}
+    )
+    trail = FakeAuditTrail()
+    text = "network,handle,crm_id\nx,jane,C-SECRET-LOOKING\n"
+
+    await Customers(store, trail).import_csv(1, text, dry_run=True, by=COMMAND_LINE)
+    assert trail.entries == []  # a dry run changes nothing
+    await Customers(store, trail).import_csv(1, text, dry_run=False, by=COMMAND_LINE)
+
+    (entry,) = trail.entries
+    assert (entry.action, entry.actor) == ("customers_imported", COMMAND_LINE)
+    assert entry.summary == {"customer_ids": [1], "changed": 1, "merged": 0}
+
+
+async def test_only_an_edit_that_changes_the_record_is_audited_naming_its_fields() -> None:
+    store = FakeCustomers(fields={1: RecordFields(vip=True)})
+    trail = FakeAuditTrail()
+    customers = Customers(store, trail)
+
+    await customers.edit(1, 1, RecordEdit(vip=True), COMMAND_LINE)
+    await customers.edit(1, 1, RecordEdit(vip=False, language="de"), COMMAND_LINE)
+
+    assert trail.actions() == [("customer_edited", "1")]
+    assert trail.entries[0].summary == {"fields": ["vip", "language"]}
 
 
 async def test_two_rows_for_one_customer_are_refused() -> None:
     store = FakeCustomers(fields={1: RecordFields()}, identities={("x", "jane"): 1, ("x", "u1"): 1})
     text = "network,handle,external_id,crm_id\nx,jane,,C1\nx,,u1,C2\n"
     with pytest.raises(ImportRejected, match="line 3: the same customer as line 2"):
-        await Customers(store, FakeAuditTrail()).import_csv(1, text, dry_run=True)
+        await Customers(store, FakeAuditTrail()).import_csv(1, text, dry_run=True, by=COMMAND_LINE)
 
 
 async def test_an_owner_must_be_a_colleague_of_the_workspace() -> None:
     store = FakeCustomers(fields={1: RecordFields()}, agents={"lea@example.com": 4})
     customers = Customers(store, FakeAuditTrail())
     with pytest.raises(ConfigurationError, match="not an active colleague"):
-        await customers.edit(1, 1, RecordEdit(owner_email="bob@example.com"), "t")
-    record = await customers.edit(1, 1, RecordEdit(owner_email="Lea@example.com"), "t")
+        await customers.edit(1, 1, RecordEdit(owner_email="bob@example.com"), COMMAND_LINE)
+    record = await customers.edit(1, 1, RecordEdit(owner_email="Lea@example.com"), COMMAND_LINE)
     assert record.fields.owner_agent_id == 4
 
 

@@ -170,8 +170,9 @@ def build_services(
     web_logins = WebLogins(
         PgWebSessions(db), passwords, clock=utc_now, zones=TeamTimeZones(PgSlaQuery(db), clocks)
     )
+    customers = Customers(PgCustomers(db), PgAuditTrail(db))
     return Services(
-        ingest=_ingestion(db, routing, clocks),
+        ingest=_ingestion(db, routing, clocks, customers),
         list_threads=ListThreads(PgThreadQuery(db)),
         tokens=ApiTokens(PgTokenStore(db)),
         health=CheckHealth(PgHealthCheck(db), board),
@@ -212,11 +213,13 @@ def build_services(
         thread_details=ThreadDetails(PgThreadDetail(db), PgInboxPages(db)),
         exports=Exports(PgExports(reads)),
         replica=replica.state if replica is not None else None,
-        customers=Customers(PgCustomers(db), PgAuditTrail(db)),
+        customers=customers,
     )
 
 
-def _ingestion(db: Database, routing: RoutingConfigs, clocks: KeepClocks) -> IngestMentions:
+def _ingestion(
+    db: Database, routing: RoutingConfigs, clocks: KeepClocks, customers: Customers
+) -> IngestMentions:
     # Rules and assignment first: a rule's priority or "no reply needed" is what the clocks
     # then see, in the same transaction. Incident links before the clocks too: a thread
     # linked to a major incident starts suspended where its policy says so.
@@ -224,6 +227,8 @@ def _ingestion(db: Database, routing: RoutingConfigs, clocks: KeepClocks) -> Ing
         PgIngestStore(db),
         classifier=ClassifyMentions(PgRoutingStore(db), routing),
         hooks=[RouteThreads(routing, clock=utc_now), WatchComplaints(), clocks],
+        # Once stored, a new customer whose certain evidence names another is merged into it.
+        followers=[customers.after_ingest],
     )
 
 

@@ -341,6 +341,18 @@ class PgCustomers:
             for row in rows
         ]
 
+    async def certain_evidence(
+        self, workspace_id: int, customer_ids: Sequence[int], kinds: Sequence[str], limit: int
+    ) -> list[Evidence]:
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(
+                evidence_sql.CERTAIN_AMONG, workspace_id, list(customer_ids), list(kinds), limit
+            )
+        return [
+            Evidence(row["first"], row["second"], EvidenceKind(row["kind"]), row["detail"])
+            for row in rows
+        ]
+
     async def apart(self, workspace_id: int) -> set[tuple[int, int]]:
         async with self._db.connection() as conn:
             rows = await conn.fetch(evidence_sql.APART, workspace_id)

@@ -40,6 +40,7 @@ from inbox.domain.customer_record import (
     suggestions,
 )
 from inbox.domain.errors import ConfigurationError, InboxError, NotFoundError
+from inbox.domain.ingestion import IngestResult
 from inbox.domain.network import Network
 from inbox.domain.text import is_storable
 from inbox.ports.audit import AuditTrail
@@ -261,9 +262,40 @@ class Customers:
         records do not conflict (a conflict waits for a person); the older customer is kept.
         How many merges were made."""
         accepted = await self.auto_merge_kinds(workspace_id)
+        found = await self.suggestions(workspace_id, customer_id)
+        return await self._merge_suggested(workspace_id, found, accepted)
+
+    async def after_ingest(self, workspace_id: int, result: IngestResult) -> None:
+        """Once a batch is stored: the customers it created merged into those their certain
+        evidence names (an ingestion follower)."""
+        if result.created_customer_ids:
+            await self.merge_new(workspace_id, sorted(result.created_customer_ids))
+
+    async def merge_new(self, workspace_id: int, customer_ids: Sequence[int]) -> int:
+        """Customers just created by ingestion, each merged into the older customer it
+        certainly is (evidence of the kinds the workspace accepts, no conflicting field), as
+        automatic and with its evidence; one read of the evidence for them all. How many
+        merges were made."""
+        accepted = await self.auto_merge_kinds(workspace_id)
+        # A customer ingestion has just created has no CRM id yet: that kind cannot match.
+        kinds = sorted(kind.value for kind in accepted - {EvidenceKind.SAME_CRM_ID})
+        if not customer_ids or not kinds:
+            return 0
+        evidence = await self._store.certain_evidence(
+            workspace_id, customer_ids, kinds, EVIDENCE_LIMIT
+        )
+        if not evidence:
+            return 0
+        apart = await self._store.apart(workspace_id)
+        found = [s for s in suggestions(evidence) if (s.first, s.second) not in apart]
+        return await self._merge_suggested(workspace_id, found, accepted)
+
+    async def _merge_suggested(
+        self, workspace_id: int, found: Sequence[Suggestion], accepted: frozenset[EvidenceKind]
+    ) -> int:
         merged = 0
         gone: set[int] = set()
-        for suggestion in await self.suggestions(workspace_id, customer_id):
+        for suggestion in found:
             if not suggestion.mergeable_by_itself(accepted):
                 continue
             if gone & {suggestion.first, suggestion.second}:

@@ -137,6 +137,72 @@ async def test_same_crm_id_is_certain_and_same_handle_weak(
     assert found[(min(x, bluesky), max(x, bluesky))].strength is Strength.CERTAIN
 
 
+async def test_a_new_customer_certainly_someone_known_is_merged_into_them_as_the_batch_is_stored(
+    services: Services, db: Database, workspace_id: int
+) -> None:
+    await services.customers.set_auto_merge(
+        workspace_id, ["same_email", "same_phone"], COMMAND_LINE
+    )
+    await services.ingest(
+        workspace_id,
+        IngestBatch(
+            [
+                said("1", Network.X, "u1", "jane", private=True, text="I am jane@shop.example"),
+                said("2", Network.X, "u2", "bob", private=True, text="call +33 6 12 34 56 78"),
+            ]
+        ),
+    )
+    jane = await _customer_of(db, workspace_id, Network.X, "u1")
+    bob = await _customer_of(db, workspace_id, Network.X, "u2")
+
+    await services.ingest(
+        workspace_id,
+        IngestBatch(
+            [
+                said("3", Network.MASTODON, "m1", "jj@example.social", private=True,
+                     text="it's me, JANE@shop.example", minute=5),
+                said("4", Network.BLUESKY, "b1", "bobby.bsky.social", private=True,
+                     text="+33 6.12.34.56.78", minute=6),
+                # The same handle as Jane's: never enough, whatever the workspace accepts.
+                said("5", Network.MASTODON, "m2", "jane@other.social", minute=7),
+            ]
+        ),
+    )  # fmt: skip
+
+    assert await _customer_of(db, workspace_id, Network.MASTODON, "m1") == jane
+    assert await _customer_of(db, workspace_id, Network.BLUESKY, "b1") == bob
+    stranger = await _customer_of(db, workspace_id, Network.MASTODON, "m2")
+    assert stranger not in (jane, bob)
+    (merge,) = await services.customers.changes(workspace_id, jane)
+    assert (merge.kind, merge.done_by) == ("merge", "auto")
+    assert "same_email jane@shop.example" in merge.evidence
+    assert [t.network for t in await services.customers.threads(workspace_id, jane)] == [
+        "mastodon", "x",
+    ]  # fmt: skip
+    # Reversible like any merge, and then not merged again by itself.
+    await services.customers.undo_merge(workspace_id, merge.id, ANA)
+    assert await _customer_of(db, workspace_id, Network.MASTODON, "m1") == merge.other_customer_id
+    assert await services.customers.merge_certain(workspace_id) == 0
+
+
+async def test_with_the_default_setting_ingestion_merges_no_one(
+    services: Services, db: Database, workspace_id: int
+) -> None:
+    await services.ingest(
+        workspace_id,
+        IngestBatch([said("1", Network.X, "u1", "jane", private=True, text="jane@shop.example")]),
+    )
+    await services.ingest(
+        workspace_id,
+        IngestBatch(
+            [said("2", Network.MASTODON, "m1", "jj", private=True, text="jane@shop.example")]
+        ),
+    )
+    x = await _customer_of(db, workspace_id, Network.X, "u1")
+    assert await _customer_of(db, workspace_id, Network.MASTODON, "m1") != x
+    assert await services.customers.changes(workspace_id, x) == []
+
+
 async def test_a_profile_link_and_an_email_in_private_messages_are_strong(
     services: Services, db: Database, workspace_id: int
 ) -> None:

@@ -18,6 +18,7 @@ from inbox.domain.customer_record import (
     suggestions,
 )
 from inbox.domain.errors import ConfigurationError
+from inbox.domain.ingestion import IngestResult
 from inbox.usecases.customers import Customers, ImportRejected, RecordEdit, parse_import
 from tests.fakes.audit import FakeAuditTrail
 from tests.fakes.customers import FakeCustomers
@@ -118,6 +119,47 @@ async def test_certain_evidence_merges_the_newer_customer_into_the_older() -> No
     )
     assert await Customers(store, FakeAuditTrail()).merge_certain(1) == 1
     assert store.merges == [(1, 2, "auto")]
+
+
+def _batch_creating(*customer_ids: int) -> IngestResult:
+    return IngestResult(
+        1, 0, 0, 1, 0, len(customer_ids), created_customer_ids=frozenset(customer_ids)
+    )
+
+
+async def test_new_customers_of_a_batch_merge_into_those_their_certain_evidence_names() -> None:
+    store = FakeCustomers(
+        fields={i: RecordFields() for i in (1, 2, 3, 7, 8, 9)},
+        planted=[
+            Evidence(1, 7, EvidenceKind.SAME_EMAIL, "jane@shop.example"),
+            Evidence(2, 8, EvidenceKind.SAME_HANDLE, "bob"),  # a name: never by itself
+            Evidence(3, 9, EvidenceKind.PROFILE_LINK, "x.com/c"),  # not accepted here
+        ],
+        accepted=["same_email", "same_crm_id"],
+    )
+
+    await Customers(store, FakeAuditTrail()).after_ingest(1, _batch_creating(7, 8, 9))
+
+    assert store.merges == [(1, 7, "auto")]
+    # One read of the evidence for the whole batch, of the kinds a new customer can match.
+    assert store.evidence_reads == [(7, 8, 9)]
+
+
+async def test_with_only_crm_ids_accepted_a_batch_reads_no_evidence() -> None:
+    store = FakeCustomers(
+        fields={1: RecordFields(), 7: RecordFields()},
+        planted=[Evidence(1, 7, EvidenceKind.SAME_EMAIL, "jane@shop.example")],
+    )  # the default: the same CRM id, which a customer just created does not have
+
+    await Customers(store, FakeAuditTrail()).after_ingest(1, _batch_creating(7))
+
+    assert (store.merges, store.evidence_reads) == ([], [])
+
+
+async def test_a_batch_that_created_no_customer_merges_nothing() -> None:
+    store = FakeCustomers(accepted=["same_email"])
+    await Customers(store, FakeAuditTrail()).after_ingest(1, _batch_creating())
+    assert store.evidence_reads == []
 
 
 async def test_certain_evidence_waits_for_a_person_when_the_records_conflict() -> None:

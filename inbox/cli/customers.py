@@ -13,7 +13,8 @@ from inbox.cli.common import Commands, Configured, configured, document_text
 from inbox.domain.audit import COMMAND_LINE
 from inbox.domain.customer_record import AUTO_MERGEABLE, MERGE_FIELDS, CustomerRecord
 from inbox.settings import Settings
-from inbox.usecases.customers import IMPORT_COLUMNS, Customers, ImportReport, RecordEdit
+from inbox.usecases.customer_import import IMPORT_COLUMNS, ImportReport
+from inbox.usecases.customers import Customers, RecordEdit
 
 
 def register(commands: Commands) -> None:

@@ -23,7 +23,8 @@ from inbox.store.customers import PgCustomers
 from inbox.store.database import Database
 from inbox.store.people import PgPeopleStore
 from inbox.store.workspaces import PgWorkspaceStore
-from inbox.usecases.customers import Customers, ImportRejected, RecordEdit
+from inbox.usecases.customer_import import ImportRejected
+from inbox.usecases.customers import Customers, RecordEdit
 from inbox.usecases.services import Services
 from tests.factories import T0
 

@@ -19,7 +19,8 @@ from inbox.domain.customer_record import (
 )
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.ingestion import IngestResult
-from inbox.usecases.customers import Customers, ImportRejected, RecordEdit, parse_import
+from inbox.usecases.customer_import import ImportRejected, parse_import
+from inbox.usecases.customers import Customers, RecordEdit
 from tests.fakes.audit import FakeAuditTrail
 from tests.fakes.customers import FakeCustomers
 

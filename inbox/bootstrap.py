@@ -206,7 +206,7 @@ def build_services(
         incident_pages=IncidentPages(PgIncidentHistory(reads)),
         adoption=Adoption(PgAdoptionQuery(reads), PgWorkspacePreferences(db)),
         clock=utc_now,
-        bulk=BulkActions(PgBulkStore(db), close, waiting, clock=utc_now),
+        bulk=BulkActions(PgBulkStore(db), close, waiting, PgAuditTrail(db), clock=utc_now),
         set_status=SetStatus(PgRoutingStore(db), waiting),
         two_factor=TwoFactor(PgTwoFactor(db, box), web_logins, passwords, clock=utc_now),
         audit=AuditLog(PgAuditTrail(db)),

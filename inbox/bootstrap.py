@@ -211,7 +211,7 @@ def build_services(
         two_factor=TwoFactor(PgTwoFactor(db, box), web_logins, passwords, clock=utc_now),
         audit=AuditLog(PgAuditTrail(db)),
         thread_details=ThreadDetails(PgThreadDetail(db), PgInboxPages(db)),
-        exports=Exports(PgExports(reads)),
+        exports=Exports(PgExports(reads), PgAuditTrail(db)),
         replica=replica.state if replica is not None else None,
         customers=customers,
     )

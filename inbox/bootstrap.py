@@ -190,11 +190,14 @@ def build_services(
             PgOutboxStore(db),
             PgInboxPages(db),
             ThreadCalendars(PgSlaQuery(db), clocks),
+            PgAuditTrail(db),
             utc_now,
         ),
         community_answers=CommunityAnswers(PgCommunityAnswers(db), utc_now),
         web_logins=web_logins,
-        inbox_pages=InboxPages(PgInboxPages(db, reads), media=media_links, waiting=waiting),
+        inbox_pages=InboxPages(
+            PgInboxPages(db, reads), audit=PgAuditTrail(db), media=media_links, waiting=waiting
+        ),
         live=live,
         canned=CannedResponses(PgCannedStore(db)),
         workspace_preferences=ManageWorkspacePreferences(PgWorkspacePreferences(db)),

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field, StrictStr, field_validator
 from inbox.domain.errors import PermissionDeniedError
 from inbox.domain.people import Role
 from inbox.domain.web import WebSession
+from inbox.usecases.audit import actor_of
 from inbox.usecases.replies import ReplyChecksFailed, ReplyCollisionError
 from inbox.usecases.web_pages import SNOOZES
 from web.desk import (
@@ -135,6 +136,7 @@ async def _queue_reply(request: web.Request, *, private: bool) -> web.StreamResp
             session.agent_id,
             str(form.get("body", "")),
             key=str(form.get("key", ""))[:100] or secrets.token_urlsafe(16),
+            by=actor_of(session),
             override=form.get("override") == "1",
         )
     except ReplyChecksFailed as held:

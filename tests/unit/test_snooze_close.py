@@ -104,7 +104,7 @@ def desk(people: Snapshot = NO_ROOM) -> Desk:
     )
     audit = FakeAuditTrail()
     bulk = BulkActions(bulk_store, close, waiting, audit, clock=clock)
-    pages = InboxPages(FakeSnoozeQuery(board), clock=clock)
+    pages = InboxPages(FakeSnoozeQuery(board), audit=audit, clock=clock)
     return Desk(board, bulk_store, closing, seats, close, bulk, pages, audit)
 
 

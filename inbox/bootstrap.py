@@ -182,7 +182,7 @@ def build_services(
         explain_sla=ExplainThreadSla(PgSlaQuery(db), clocks, clock=utc_now),
         sla_settings=SaveSlaSettings(PgSlaSettingsStore(db), clocks),
         close_without_reply=close,
-        correct_classification=CorrectClassification(PgThreadEdits(db), clocks),
+        correct_classification=CorrectClassification(PgThreadEdits(db), clocks, PgAuditTrail(db)),
         claim_next=ClaimNext(PgRoutingStore(db), clock=utc_now),
         routing_settings=RoutingSettings(PgRoutingStore(db)),
         replies=Replies(
@@ -213,7 +213,7 @@ def build_services(
         set_status=SetStatus(PgRoutingStore(db), waiting),
         two_factor=TwoFactor(PgTwoFactor(db, box), web_logins, passwords, clock=utc_now),
         audit=AuditLog(PgAuditTrail(db)),
-        thread_details=ThreadDetails(PgThreadDetail(db), PgInboxPages(db)),
+        thread_details=ThreadDetails(PgThreadDetail(db), PgInboxPages(db), PgAuditTrail(db)),
         exports=Exports(PgExports(reads), PgAuditTrail(db)),
         replica=replica.state if replica is not None else None,
         customers=customers,

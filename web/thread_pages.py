@@ -255,8 +255,7 @@ async def correct_thread(request: web.Request) -> web.StreamResponse:
     session, form, thread_id = await _action(request, *DESK, doing="correcting a classification")
     correction = validated_form(CorrectionForm, form)
     await services_of(request).correct_classification(
-        session.workspace_id, thread_id, correction.field, correction.value,
-        f"agent:{session.agent_id}",
+        session.workspace_id, thread_id, correction.field, correction.value, actor_of(session),
     )  # fmt: skip
     raise _back(form, thread_id, "corrected")
 

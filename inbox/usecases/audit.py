@@ -39,6 +39,16 @@ def token_actor(caller: Caller, address: str | None = None) -> Actor:
     return Actor(ActorKind.TOKEN, caller.token_id, f"API token {caller.token_id}", address)
 
 
+def history_name(actor: Actor) -> str:
+    """Who acted, as the records a change keeps of it name them (a merge's history, a
+    correction, webhook events): "agent:ID", "token:ID" or "cli"."""
+    if actor.kind is ActorKind.PERSON:
+        return f"agent:{actor.actor_id}"
+    if actor.kind is ActorKind.TOKEN:
+        return f"token:{actor.actor_id}"
+    return "cli"
+
+
 def entry_by(
     session: WebSession, action: str, kind: str, object_id: object, **summary: object
 ) -> AuditEntry:

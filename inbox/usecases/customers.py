@@ -14,7 +14,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from inbox.domain.audit import Actor, ActorKind
+from inbox.domain.audit import Actor
 from inbox.domain.customer_events import changed_fields
 from inbox.domain.customer_record import (
     DEFAULT_AUTO_MERGE,
@@ -41,7 +41,7 @@ from inbox.domain.ingestion import IngestResult
 from inbox.domain.text import is_storable
 from inbox.ports.audit import AuditTrail
 from inbox.ports.customers import CustomerStore
-from inbox.usecases.audit import entry_as
+from inbox.usecases.audit import entry_as, history_name
 from inbox.usecases.customer_import import (
     ImportRejected,
     ImportReport,
@@ -58,15 +58,6 @@ MAX_SEARCH = 200
 # Evidence rows read for one pass; a workspace with more pairs than this sees the first.
 EVIDENCE_LIMIT = 2_000
 AUTO = "auto"
-
-
-def history_name(actor: Actor) -> str:
-    """Who acted, as a customer's history of merges and splits and its events name them."""
-    if actor.kind is ActorKind.PERSON:
-        return f"agent:{actor.actor_id}"
-    if actor.kind is ActorKind.TOKEN:
-        return f"token:{actor.actor_id}"
-    return "cli"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,6 @@
 """What a person does on a thread is kept in the audit trail: taking it, giving it to someone,
-a note about the thread or its customer; with ids, never a note's text."""
+a note about the thread or its customer, a correction of its classification; with ids, never
+a note's text."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from inbox.domain.ingestion import IngestBatch
 from inbox.domain.people import Role
 from inbox.domain.web import WebSession
 from inbox.store.database import Database
+from inbox.usecases.audit import actor_of
 from tests.factories import mention
 from tests.integration.people import agent_of_team
 
@@ -33,6 +35,7 @@ async def test_taking_giving_and_noting_a_thread_each_leave_one_audit_row(
     await pages.assign(as_ana, row.id, ben, None)
     await pages.add_note(as_ana, row.id, "@ben the secret order number is 42")
     await pages.add_customer_note(as_ana, row.id, "prefers French")
+    await services.correct_classification(workspace_id, row.id, "urgency", "high", actor_of(as_ana))
 
     rows = await db.fetch(
         "SELECT action, actor_id, actor_name, object_id, summary, address FROM audit_entry"
@@ -44,9 +47,11 @@ async def test_taking_giving_and_noting_a_thread_each_leave_one_audit_row(
         ("thread_assigned", str(row.id)),
         ("note_added", str(row.id)),
         ("customer_note_added", str(row.id)),
+        ("classification_corrected", str(row.id)),
     ]
     assert {(r["actor_id"], r["actor_name"], r["address"]) for r in rows} == {
         (ana, "Ana", "10.0.0.9")
     }
     assert json.loads(rows[1]["summary"]) == {"agent_id": ben, "team_id": None}
+    assert json.loads(rows[4]["summary"])["new"] == "high"
     assert not any("secret" in r["summary"] or "French" in r["summary"] for r in rows)

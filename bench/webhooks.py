@@ -1,4 +1,5 @@
-"""Webhook fan-out: thread events (ordered per thread) against SLA events (unordered).
+"""Webhook fan-out: thread and customer events (ordered per thread, per customer) against SLA
+events (unordered).
 
     python bench/webhooks.py [--threads 200] [--messages 5] [--database-url URL]
 
@@ -8,7 +9,9 @@ events to come are queued at once and posted: the baseline. Then `--threads` con
 of `--messages` customer messages each are ingested (one event to create each thread, one per
 message), and the worker queues and posts them, a thread's events one after another,
 threads in parallel. Ingestion time is not counted. Then the same number of events from one
-single thread (the worst case: every post waits for the one before).
+single thread (the worst case: every post waits for the one before). Then as many
+`customer.updated` events, `--messages` + 1 edits of each customer those threads created
+(the edits not counted), queued and posted customer by customer.
 
 The last lines are the figures, one a line.
 """
@@ -33,12 +36,14 @@ from bench.ingest import bench_database
 from connectors.common.egress import CheckedDestinations
 from connectors.webhooks.outbound import AiohttpWebhookPoster, webhook_session
 from inbox.bootstrap import build_services
+from inbox.domain.audit import COMMAND_LINE
 from inbox.domain.clock import utc_now
 from inbox.domain.egress import EgressPolicy
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Author, Mention
 from inbox.domain.network import Network
 from inbox.domain.sla_alerts import SlaDispatch
+from inbox.store.customer_events import PgCustomerEventOutbox
 from inbox.store.database import Database
 from inbox.store.migrate import migrate
 from inbox.store.secret_box import SecretBox
@@ -46,6 +51,7 @@ from inbox.store.sla_alerts import PgSlaDispatchStore
 from inbox.store.thread_events import PgThreadEventOutbox
 from inbox.store.webhooks import PgWebhookStore
 from inbox.store.workspaces import PgWorkspaceStore
+from inbox.usecases.customers import RecordEdit
 from inbox.usecases.webhooks import DeliverWebhooks, ManageWebhooks
 
 BOX = SecretBox(SecretStr(SecretBox.new_key()))
@@ -96,6 +102,20 @@ async def ingest(db: Database, workspace_id: int, mentions: list[Mention]) -> No
         await services.ingest(workspace_id, IngestBatch(mentions[first : first + 500]))
 
 
+async def edit_customers(db: Database, workspace_id: int, edits_each: int) -> None:
+    """Each customer of the workspace edited `edits_each` times: one `customer.updated` each."""
+    customers = build_services(db).customers
+    ids = [
+        r["id"]
+        for r in await db.fetch("SELECT id FROM customer WHERE workspace_id = $1", workspace_id)
+    ]
+    for round_ in range(edits_each):
+        for customer_id in ids:
+            await customers.edit(
+                workspace_id, customer_id, RecordEdit(tags=(f"round-{round_}",)), COMMAND_LINE
+            )
+
+
 async def run(args: argparse.Namespace) -> dict[str, float]:
     received = 0
 
@@ -127,7 +147,7 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
                     PgWebhookStore(db, BOX),
                     AiohttpWebhookPoster(session),
                     clock=utc_now,
-                    outboxes=[PgThreadEventOutbox(db)],
+                    outboxes=[PgThreadEventOutbox(db), PgCustomerEventOutbox(db)],
                 )
                 # A first round unmeasured: connections opened, statements prepared.
                 await queue_sla_events(db, workspace_id, "warm", 200)
@@ -146,6 +166,12 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
                 posted, seconds = await drain(send)
                 print(f"{posted} thread events of one thread posted in {seconds:.2f} s")
                 figures["one_thread_events_per_s"] = posted / seconds
+
+                # The customers of the "many" threads (the single thread's customer is one more).
+                await edit_customers(db, workspace_id, args.messages + 1)
+                posted, seconds = await drain(send)
+                print(f"{posted} customer events posted in {seconds:.2f} s")
+                figures["customer_events_per_s"] = posted / seconds
     finally:
         await runner.cleanup()
     print(f"{received} posts received")
@@ -165,8 +191,11 @@ async def main(args: argparse.Namespace) -> None:
     print(f"sla_events_per_s: {figures['sla_events_per_s']:.0f}")
     print(f"thread_events_per_s: {figures['thread_events_per_s']:.0f}")
     print(f"one_thread_events_per_s: {figures['one_thread_events_per_s']:.0f}")
+    print(f"customer_events_per_s: {figures['customer_events_per_s']:.0f}")
     ratio = figures["thread_events_per_s"] / figures["sla_events_per_s"]
     print(f"thread_to_sla_fanout_ratio: {ratio:.2f}")
+    ratio = figures["customer_events_per_s"] / figures["sla_events_per_s"]
+    print(f"customer_to_sla_fanout_ratio: {ratio:.2f}")
 
 
 if __name__ == "__main__":

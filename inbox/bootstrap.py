@@ -172,8 +172,9 @@ def build_services(
     web_logins = WebLogins(
         PgWebSessions(db), passwords, clock=utc_now, zones=TeamTimeZones(PgSlaQuery(db), clocks)
     )
+    customers = Customers(PgCustomers(db), PgAuditTrail(db))
     return Services(
-        ingest=_ingestion(db, routing, clocks),
+        ingest=_ingestion(db, routing, clocks, customers),
         list_threads=ListThreads(PgThreadQuery(db)),
         tokens=ApiTokens(PgTokenStore(db)),
         health=CheckHealth(PgHealthCheck(db), board),
@@ -183,7 +184,7 @@ def build_services(
         explain_sla=ExplainThreadSla(PgSlaQuery(db), clocks, clock=utc_now),
         sla_settings=SaveSlaSettings(PgSlaSettingsStore(db), clocks),
         close_without_reply=close,
-        correct_classification=CorrectClassification(PgThreadEdits(db), clocks),
+        correct_classification=CorrectClassification(PgThreadEdits(db), clocks, PgAuditTrail(db)),
         claim_next=ClaimNext(PgRoutingStore(db), clock=utc_now),
         routing_settings=RoutingSettings(PgRoutingStore(db)),
         replies=Replies(
@@ -191,11 +192,14 @@ def build_services(
             PgOutboxStore(db),
             PgInboxPages(db),
             ThreadCalendars(PgSlaQuery(db), clocks),
+            PgAuditTrail(db),
             utc_now,
         ),
         community_answers=CommunityAnswers(PgCommunityAnswers(db), utc_now),
         web_logins=web_logins,
-        inbox_pages=InboxPages(PgInboxPages(db, reads), media=media_links, waiting=waiting),
+        inbox_pages=InboxPages(
+            PgInboxPages(db, reads), audit=PgAuditTrail(db), media=media_links, waiting=waiting
+        ),
         live=live,
         canned=CannedResponses(PgCannedStore(db)),
         workspace_preferences=ManageWorkspacePreferences(PgWorkspacePreferences(db)),
@@ -207,19 +211,21 @@ def build_services(
         incident_pages=IncidentPages(PgIncidentHistory(reads)),
         adoption=Adoption(PgAdoptionQuery(reads), PgWorkspacePreferences(db)),
         clock=utc_now,
-        bulk=BulkActions(PgBulkStore(db), close, waiting, clock=utc_now),
+        bulk=BulkActions(PgBulkStore(db), close, waiting, PgAuditTrail(db), clock=utc_now),
         set_status=SetStatus(PgRoutingStore(db), waiting),
         two_factor=TwoFactor(PgTwoFactor(db, box), web_logins, passwords, clock=utc_now),
         audit=AuditLog(PgAuditTrail(db)),
-        thread_details=ThreadDetails(PgThreadDetail(db), PgInboxPages(db)),
-        exports=Exports(PgExports(reads)),
+        thread_details=ThreadDetails(PgThreadDetail(db), PgInboxPages(db), PgAuditTrail(db)),
+        exports=Exports(PgExports(reads), PgAuditTrail(db)),
         replica=replica.state if replica is not None else None,
-        customers=Customers(PgCustomers(db)),
+        customers=customers,
         customer_rights=CustomerRights(PgCustomerRights(db), PgAuditTrail(db), clock=utc_now),
     )
 
 
-def _ingestion(db: Database, routing: RoutingConfigs, clocks: KeepClocks) -> IngestMentions:
+def _ingestion(
+    db: Database, routing: RoutingConfigs, clocks: KeepClocks, customers: Customers
+) -> IngestMentions:
     # Rules and assignment first: a rule's priority or "no reply needed" is what the clocks
     # then see, in the same transaction. Incident links before the clocks too: a thread
     # linked to a major incident starts suspended where its policy says so.
@@ -227,6 +233,8 @@ def _ingestion(db: Database, routing: RoutingConfigs, clocks: KeepClocks) -> Ing
         PgIngestStore(db),
         classifier=ClassifyMentions(PgRoutingStore(db), routing),
         hooks=[RouteThreads(routing, clock=utc_now), WatchComplaints(), clocks],
+        # Once stored, a new customer whose certain evidence names another is merged into it.
+        followers=[customers.after_ingest],
     )
 
 

@@ -27,6 +27,7 @@ from inbox.domain.clock import utc_now
 from inbox.ports.connectors import OutboundChannel
 from inbox.store.account_leases import PgAccountChanges, PgAccountLeases
 from inbox.store.corrections import PgCorrectionStore
+from inbox.store.customer_events import PgCustomerEventOutbox
 from inbox.store.incidents import PgIncidentStore
 from inbox.store.outbound_channels import ChannelDirectory
 from inbox.store.outbox import PgOutboxStore
@@ -163,7 +164,7 @@ async def _webhook_deliveries(
         hooks,
         AiohttpWebhookPoster(sessions.webhooks),
         clock=utc_now,
-        outboxes=[PgThreadEventOutbox(runtime.db)],
+        outboxes=[PgThreadEventOutbox(runtime.db), PgCustomerEventOutbox(runtime.db)],
     )
     return Periodic("webhooks", seconds, webhooks.run_once)
 

@@ -17,6 +17,7 @@ from inbox.domain.customer_record import MERGE_FIELDS, CustomerRecord
 from inbox.domain.errors import PermissionDeniedError
 from inbox.domain.people import Role
 from inbox.domain.web import WebSession
+from inbox.usecases.audit import actor_of
 from inbox.usecases.customers import RecordEdit
 from web.desk import back_to, with_notice
 from web.errors import BadRequestError
@@ -77,10 +78,6 @@ def _shown(record: CustomerRecord, field: str) -> str:
         return f"followed by {record.owner_name}" if record.owner_name else "nobody"
     value = fields.crm_id if field == "crm_id" else fields.language
     return value or "none"
-
-
-def _by(session: WebSession) -> str:
-    return f"agent:{session.agent_id}"
 
 
 async def customer_page(request: web.Request) -> web.StreamResponse:
@@ -161,7 +158,7 @@ async def save_record(request: web.Request) -> web.StreamResponse:
             tags=tuple(posted.tags.split(",")),
             language=posted.language,
         ),
-        _by(session),
+        actor_of(session),
     )
     raise _after(form, customer_id, "saved")
 
@@ -179,7 +176,7 @@ async def merge(request: web.Request) -> web.StreamResponse:
         customer_id,
         _form_id(form, "other"),
         choices=choices,
-        by=_by(session),
+        by=actor_of(session),
         reason=str(form.get("reason", "")),
     )
     raise web.HTTPSeeOther(with_notice(f"/customers/{customer_id}", "merged"))
@@ -192,7 +189,7 @@ async def split(request: web.Request) -> web.StreamResponse:
         session.workspace_id,
         customer_id,
         _form_id(form, "identity"),
-        by=_by(session),
+        by=actor_of(session),
         reason=str(form.get("reason", "")),
     )
     raise web.HTTPSeeOther(with_notice(f"/customers/{new_id}", "split"))
@@ -201,7 +198,7 @@ async def split(request: web.Request) -> web.StreamResponse:
 async def undo(request: web.Request) -> web.StreamResponse:
     session, _ = await _posted(request, "undoing a merge")
     change = await services_of(request).customers.undo_merge(
-        session.workspace_id, page_id(request, "change_id", "change"), _by(session)
+        session.workspace_id, page_id(request, "change_id", "change"), actor_of(session)
     )
     raise web.HTTPSeeOther(with_notice(f"/customers/{change.customer_id}", "undone"))
 

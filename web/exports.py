@@ -8,6 +8,7 @@ from datetime import timedelta
 from aiohttp import web
 
 from inbox.domain.network import Network
+from inbox.usecases.audit import actor_of
 from inbox.usecases.exports import Exports
 from web.components import NETWORK_NAMES
 from web.csv_export import DEFAULT_DAYS, export_filters, stream_csv
@@ -39,7 +40,9 @@ async def conversations_csv(request: web.Request) -> web.StreamResponse:
     if request.query.get("what") == "sla-clocks":
         return await sla_clocks_csv(request)
     filters = export_filters(request, now(request).date())
-    columns, pages = services_of(request).exports.conversations(session.workspace_id, filters)
+    columns, pages = await services_of(request).exports.conversations(
+        session.workspace_id, filters, actor_of(session)
+    )
     return await stream_csv(request, "conversations.csv", columns, pages)
 
 
@@ -47,7 +50,9 @@ async def sla_clocks_csv(request: web.Request) -> web.StreamResponse:
     session = await required_session(request)
     Exports.allowed(session)
     filters = export_filters(request, now(request).date())
-    columns, pages = services_of(request).exports.sla_clocks(session.workspace_id, filters)
+    columns, pages = await services_of(request).exports.sla_clocks(
+        session.workspace_id, filters, actor_of(session)
+    )
     return await stream_csv(request, "sla-clocks.csv", columns, pages)
 
 

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field, StrictStr, field_validator
 from inbox.domain.errors import PermissionDeniedError
 from inbox.domain.people import Role
 from inbox.domain.web import WebSession
+from inbox.usecases.audit import actor_of
 from inbox.usecases.replies import ReplyChecksFailed, ReplyCollisionError
 from inbox.usecases.web_pages import SNOOZES
 from web.desk import (
@@ -135,6 +136,7 @@ async def _queue_reply(request: web.Request, *, private: bool) -> web.StreamResp
             session.agent_id,
             str(form.get("body", "")),
             key=str(form.get("key", ""))[:100] or secrets.token_urlsafe(16),
+            by=actor_of(session),
             override=form.get("override") == "1",
         )
     except ReplyChecksFailed as held:
@@ -253,8 +255,7 @@ async def correct_thread(request: web.Request) -> web.StreamResponse:
     session, form, thread_id = await _action(request, *DESK, doing="correcting a classification")
     correction = validated_form(CorrectionForm, form)
     await services_of(request).correct_classification(
-        session.workspace_id, thread_id, correction.field, correction.value,
-        f"agent:{session.agent_id}",
+        session.workspace_id, thread_id, correction.field, correction.value, actor_of(session),
     )  # fmt: skip
     raise _back(form, thread_id, "corrected")
 

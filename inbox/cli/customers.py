@@ -12,11 +12,11 @@ from pathlib import Path
 from inbox.bootstrap import open_runtime
 from inbox.cli import customer_rights
 from inbox.cli.common import Commands, Configured, configured, document_text
+from inbox.domain.audit import COMMAND_LINE
 from inbox.domain.customer_record import AUTO_MERGEABLE, MERGE_FIELDS, CustomerRecord
 from inbox.settings import Settings
-from inbox.usecases.customers import IMPORT_COLUMNS, Customers, ImportReport, RecordEdit
-
-CLI = "cli"
+from inbox.usecases.customer_import import IMPORT_COLUMNS, ImportReport
+from inbox.usecases.customers import Customers, RecordEdit
 
 
 def register(commands: Commands) -> None:
@@ -137,12 +137,12 @@ async def _set(customers: Customers, workspace_id: int, args: argparse.Namespace
         tags=tags,
         language=args.language,
     )
-    _print_record(await customers.edit(workspace_id, args.id, edit, CLI))
+    _print_record(await customers.edit(workspace_id, args.id, edit, COMMAND_LINE))
 
 
 async def _import(customers: Customers, workspace_id: int, args: argparse.Namespace) -> None:
     text = document_text(args.file, "CSV")
-    report = await customers.import_csv(workspace_id, text, dry_run=args.dry_run)
+    report = await customers.import_csv(workspace_id, text, dry_run=args.dry_run, by=COMMAND_LINE)
     _print_report(report, dry_run=args.dry_run)
 
 
@@ -162,23 +162,25 @@ def _print_report(report: ImportReport, *, dry_run: bool) -> None:
 async def _merge(customers: Customers, workspace_id: int, args: argparse.Namespace) -> None:
     choices = dict(choice.partition("=")[::2] for choice in args.keep)
     change = await customers.merge(
-        workspace_id, args.kept, args.other, choices=choices, by=CLI, reason=args.reason
+        workspace_id, args.kept, args.other, choices=choices, by=COMMAND_LINE, reason=args.reason
     )
     print(f"customer {args.other} merged into {args.kept} (change {change}; undo with it)")
 
 
 async def _split(customers: Customers, workspace_id: int, args: argparse.Namespace) -> None:
-    new_id = await customers.split(workspace_id, args.id, args.identity, by=CLI, reason=args.reason)
+    new_id = await customers.split(
+        workspace_id, args.id, args.identity, by=COMMAND_LINE, reason=args.reason
+    )
     print(f"identity {args.identity} and its threads are now customer {new_id}")
 
 
 async def _undo(customers: Customers, workspace_id: int, args: argparse.Namespace) -> None:
-    change = await customers.undo_merge(workspace_id, args.change, CLI)
+    change = await customers.undo_merge(workspace_id, args.change, COMMAND_LINE)
     print(f"merge {change.id} undone: customer {change.other_customer_id} is back")
 
 
 async def _auto_merge(customers: Customers, workspace_id: int, args: argparse.Namespace) -> None:
     if args.kinds:
-        await customers.set_auto_merge(workspace_id, args.kinds)
+        await customers.set_auto_merge(workspace_id, args.kinds, COMMAND_LINE)
     accepted = await customers.auto_merge_kinds(workspace_id)
     print(f"merged without a person on: {', '.join(sorted(accepted)) or 'nothing'}")

@@ -28,7 +28,8 @@ def register(commands: Commands) -> None:
         default=[],
         help="repeatable: sla.warning, sla.breach, sla.end_of_shift, incident.opened, "
         "incident.closed, message.received, message.sent, thread.created, thread.assigned, "
-        "thread.resolved, thread.reopened, or a family such as thread.* (default: all)",
+        "thread.resolved, thread.reopened, customer.updated, customer.merged, "
+        "customer.split, or a family such as thread.* (default: all)",
     )
     webhook_add.add_argument(
         "--with-text",

@@ -100,3 +100,6 @@ class IngestResult:
     new_thread_timelines: Mapping[int, NewThreadTimeline] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # The customers this batch created (a new identity each), for what follows the commit
+    # (merging one with a customer it certainly is); left out of equality, as the count is in.
+    created_customer_ids: frozenset[int] = field(default_factory=frozenset, compare=False)

@@ -6,9 +6,8 @@ each subscribed webhook in that order: a receiver never learns that a thread was
 before it learns that it was created. Events carry ids, the network and instants, never a
 secret; a message's text only goes to webhooks that asked for it (`include_text`).
 
-Other sequences plug in the same way: an event of a customer (`customer.updated`,
-`customer.merged`, `customer.split`) would be ordered under `customer:<id>`
-(`sequence_key`), delivered by the same worker.
+Other sequences plug in the same way: a customer's events (`inbox.domain.customer_events`)
+are ordered under `customer:<id>` (`sequence_key`), delivered by the same worker.
 """
 
 from __future__ import annotations

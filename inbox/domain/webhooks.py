@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
+from inbox.domain.customer_events import CUSTOMER_EVENT_KINDS
 from inbox.domain.errors import ConfigurationError, InboxError
 from inbox.domain.thread_events import THREAD_EVENT_KINDS
 
@@ -25,6 +26,7 @@ EVENT_KINDS = (
     "incident.opened",
     "incident.closed",
     *THREAD_EVENT_KINDS,
+    *CUSTOMER_EVENT_KINDS,
 )
 
 MAX_ATTEMPTS = 10

@@ -47,6 +47,13 @@ class CustomerStore(Protocol):
         self, workspace_id: int, customer_id: int | None, limit: int
     ) -> list[Evidence]: ...
 
+    async def certain_evidence(
+        self, workspace_id: int, customer_ids: Sequence[int], kinds: Sequence[str], limit: int
+    ) -> list[Evidence]:
+        """Evidence of the `kinds` given (never a handle) between `customer_ids` and any
+        customer: one statement for the set."""
+        ...
+
     async def apart(self, workspace_id: int) -> set[tuple[int, int]]:
         """Pairs (lower id, higher id) a person judged to be two people."""
         ...

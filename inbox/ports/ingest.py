@@ -109,6 +109,15 @@ class AfterIngestHook(Protocol):
     ) -> AfterCommit | None: ...
 
 
+class IngestFollower(Protocol):
+    """Runs once a batch is stored (committed), awaited before its caller is answered, with
+    I/O of its own: what belongs to the stored batch but not to its transaction (merging the
+    customers it created with those they certainly are). A failure is logged, never raised:
+    the batch is stored, and sending it again would change nothing."""
+
+    async def __call__(self, workspace_id: int, result: IngestResult) -> None: ...
+
+
 class IngestStore(Protocol):
     def batch_transaction(self, workspace_id: int) -> AbstractAsyncContextManager[IngestUnitOfWork]:
         """`async with store.batch_transaction(workspace_id) as uow:` commits as the block

@@ -17,7 +17,7 @@ class ThreadEventWriter(Protocol):
 
 class EventOutbox(Protocol):
     """Events written with their change, waiting to become webhook deliveries: the thread
-    events, and any other ordered family (a customer's events would be one more outbox,
+    events, and any other ordered family (a customer's events are one more outbox,
     queueing its deliveries under `customer:<id>`)."""
 
     async def dispatch(self, limit: int) -> int:

@@ -1,6 +1,7 @@
 """The statements that find the evidence two customers are one person, and the pairs a
 person judged to be two: the workspace's pass (the review list) and one customer's (the
-sidebar), set-based, read by `PgCustomers.evidence` and `PgCustomers.apart`; and the
+sidebar), set-based, read by `PgCustomers.evidence` and `PgCustomers.apart`; the certain
+evidence about the customers an ingested batch created (`PgCustomers.certain_evidence`); and the
 workspace's setting of which kinds of evidence merge customers without review."""
 
 # The evidence that two customers are one person, set-based, as (lower id, higher id, kind,
@@ -165,6 +166,68 @@ UNION ALL SELECT first, second, kind, detail FROM same_crm
 UNION ALL SELECT first, second, kind, detail FROM same_contact
 UNION ALL SELECT first, second, kind, detail FROM profile_link
 LIMIT $3
+"""  # noqa: S608 (constants, not input)
+
+# The certain evidence (of the kinds in $3, never a handle) between the customers in $2 (just
+# created by ingestion) and any other, for merging without a person: their CRM ids; the
+# e-mail addresses of their private messages, found in the others' through the search index;
+# the phone numbers of their private messages against every private message's (few); their
+# profiles' links. A branch whose kind is not accepted is not run (a one-time filter).
+CERTAIN_AMONG = f"""
+WITH scope AS (
+    SELECT id, customer_id, network, external_user_id, handle
+    FROM identity WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[])
+), same_crm AS (
+    SELECT least(a.id, b.id) AS first, greatest(a.id, b.id) AS second, 'same_crm_id' AS kind,
+           a.crm_external_id AS detail
+    FROM customer a
+    JOIN customer b ON b.workspace_id = a.workspace_id AND b.crm_external_id = a.crm_external_id
+                   AND b.id <> a.id AND b.merged_into_id IS NULL
+    WHERE 'same_crm_id' = ANY($3::text[]) AND a.workspace_id = $1 AND a.id = ANY($2::bigint[])
+      AND a.crm_external_id IS NOT NULL AND a.merged_into_id IS NULL
+), {PRIVATE_TEXTS.format(identities="scope")}, my_emails AS (
+    SELECT DISTINCT p.customer_id, lower(x[1]) AS value
+    FROM private_texts p, regexp_matches(p.body, {EMAIL}, 'g') x
+    WHERE 'same_email' = ANY($3::text[])
+), same_email AS (
+    SELECT DISTINCT least(e.customer_id, i.customer_id) AS first,
+           greatest(e.customer_id, i.customer_id) AS second, 'same_email' AS kind,
+           e.value AS detail
+    FROM my_emails e
+    JOIN mention m
+      ON m.workspace_id = $1
+     AND (to_tsvector('inbox_fr'::regconfig, m.body)
+          || to_tsvector('inbox_en'::regconfig, m.body)) @@ plainto_tsquery('simple', e.value)
+     AND m.private AND m.direction = 'inbound' AND strpos(lower(m.body), e.value) > 0
+    JOIN identity i ON i.workspace_id = m.workspace_id AND i.network = m.network
+                   AND i.external_user_id = m.author_external_id
+                   AND i.customer_id <> e.customer_id
+), my_phones AS (
+    SELECT DISTINCT p.customer_id, regexp_replace(x[1], '[^0-9+]', '', 'g') AS value
+    FROM private_texts p, regexp_matches(p.body, {PHONE}, 'g') x
+    WHERE 'same_phone' = ANY($3::text[])
+      AND length(regexp_replace(x[1], '[^0-9]', '', 'g')) BETWEEN 8 AND 15
+), their_phones AS (
+    SELECT DISTINCT i.customer_id, regexp_replace(x[1], '[^0-9+]', '', 'g') AS value
+    FROM mention m
+    JOIN identity i ON i.workspace_id = m.workspace_id AND i.network = m.network
+                   AND i.external_user_id = m.author_external_id,
+         regexp_matches(m.body, {PHONE}, 'g') x
+    WHERE m.workspace_id = $1 AND m.private AND m.direction = 'inbound'
+      AND EXISTS (SELECT 1 FROM my_phones)
+), same_phone AS (
+    SELECT DISTINCT least(a.customer_id, b.customer_id) AS first,
+           greatest(a.customer_id, b.customer_id) AS second, 'same_phone' AS kind,
+           a.value AS detail
+    FROM my_phones a
+    JOIN their_phones b ON b.value = a.value AND b.customer_id <> a.customer_id
+), {PROFILE_LINKS}
+SELECT first, second, kind, detail FROM same_crm
+UNION ALL SELECT first, second, kind, detail FROM same_email
+UNION ALL SELECT first, second, kind, detail FROM same_phone
+UNION ALL SELECT first, second, kind, detail FROM profile_link
+          WHERE 'profile_link' = ANY($3::text[])
+LIMIT $4
 """  # noqa: S608 (constants, not input)
 
 # Pairs a person judged to be two people: split apart, or a merge undone.

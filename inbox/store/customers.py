@@ -1,7 +1,9 @@
 """The customer record in PostgreSQL: reading and editing it, searching it, the threads of
 every identity of a customer, merges and splits with their history, and a CSV import applied
-in one transaction. The evidence that two customers are one person, and which kinds of it
-merge them without review, are read here with `inbox.store.customer_evidence_sql`."""
+in one transaction; each change writes its webhook events (`inbox.store.customer_events`) in
+its transaction. The evidence that two customers are one person, and which kinds of it merge
+them without review, are read with `inbox.store.customer_evidence_sql`; merges and splits
+run `inbox.store.customer_changes_sql`."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from inbox.domain import customer_events
 from inbox.domain.customer_record import (
     CustomerChange,
     CustomerRecord,
@@ -22,7 +25,9 @@ from inbox.domain.customer_record import (
     RecordIdentity,
 )
 from inbox.domain.errors import ConflictError, NotFoundError
+from inbox.store import customer_changes_sql as changes_sql
 from inbox.store import customer_evidence_sql as evidence_sql
+from inbox.store.customer_events import record_customer_events
 from inbox.store.database import Connection, Database
 from inbox.store.thread_sql import MOVE_IDENTITY_THREADS, MOVE_THREADS
 
@@ -90,74 +95,6 @@ FROM customer WHERE workspace_id = $1 AND id = ANY($2::bigint[])
 ORDER BY id
 FOR UPDATE
 """
-MOVE_IDENTITIES = """
-UPDATE identity SET customer_id = $3
-WHERE workspace_id = $1 AND customer_id = $2
-RETURNING id
-"""
-MOVE_NOTES = """
-UPDATE customer_note SET customer_id = $3
-WHERE workspace_id = $1 AND customer_id = $2
-RETURNING id
-"""
-# Messages carry the customer they were written as; through the thread index.
-MOVE_MENTIONS = """
-UPDATE mention SET customer_id = $3
-WHERE workspace_id = $1 AND thread_id = ANY($4::bigint[]) AND customer_id = $2
-"""
-FOLD = """
-UPDATE customer SET merged_into_id = $3, updated_at = now()
-WHERE workspace_id = $1 AND id = $2
-"""
-RECORD_CHANGE = """
-INSERT INTO customer_change (workspace_id, kind, customer_id, other_customer_id,
-                             identity_ids, thread_ids, note_ids, before, evidence, done_by,
-                             reason)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11)
-RETURNING id
-"""
-CHANGE = """
-SELECT id, kind, customer_id, other_customer_id, identity_ids, thread_ids, note_ids, before,
-       evidence, done_by, reason, created_at, undone_at
-FROM customer_change WHERE workspace_id = $1 AND id = $2
-FOR UPDATE
-"""
-CHANGES = """
-SELECT id, kind, customer_id, other_customer_id, identity_ids, thread_ids, note_ids, before,
-       evidence, done_by, reason, created_at, undone_at
-FROM customer_change
-WHERE workspace_id = $1 AND (customer_id = $2 OR other_customer_id = $2)
-ORDER BY created_at DESC, id DESC
-LIMIT 50
-"""
-MOVE_BACK = """
-UPDATE {table} SET customer_id = $3
-WHERE workspace_id = $1 AND customer_id = $2 AND id = ANY($4::bigint[])
-RETURNING id
-"""
-UNFOLD = """
-UPDATE customer SET merged_into_id = NULL, updated_at = now()
-WHERE workspace_id = $1 AND id = $2
-"""
-MARK_UNDONE = """
-UPDATE customer_change SET undone_by = $3, undone_at = now()
-WHERE workspace_id = $1 AND id = $2
-"""
-IDENTITY = """
-SELECT id, network, external_user_id, handle, display_name, customer_id
-FROM identity WHERE workspace_id = $1 AND id = $2
-"""
-NEW_CUSTOMER = """
-INSERT INTO customer (workspace_id, display_name) VALUES ($1, $2) RETURNING id
-"""
-# The threads an identity opened (its first customer message is theirs).
-MOVE_IDENTITY_MENTIONS = """
-UPDATE mention SET customer_id = $3
-WHERE workspace_id = $1 AND thread_id = ANY($4::bigint[]) AND author_external_id = $5
-  AND customer_id = $2
-"""
-MOVE_ONE_IDENTITY = "UPDATE identity SET customer_id = $3 WHERE workspace_id = $1 AND id = $2"
-COUNT_IDENTITIES = "SELECT count(*) FROM identity WHERE workspace_id = $1 AND customer_id = $2"
 # An import row's customer: by network and external id, else network and handle.
 RESOLVE = """
 SELECT r.line, i.customer_id
@@ -289,6 +226,9 @@ class PgCustomers:
             after = patched(before)
             if after != before:
                 await _update(conn, workspace_id, customer_id, after)
+                await record_customer_events(
+                    conn, workspace_id, customer_events.updated(customer_id, before, after)
+                )
         return before, after
 
     async def agents_by_email(self, workspace_id: int, emails: Sequence[str]) -> dict[str, int]:
@@ -331,6 +271,18 @@ class PgCustomers:
                 rows = await conn.fetch(evidence_sql.EVIDENCE_ALL, workspace_id, limit)
             else:
                 rows = await conn.fetch(evidence_sql.EVIDENCE_OF, workspace_id, customer_id, limit)
+        return [
+            Evidence(row["first"], row["second"], EvidenceKind(row["kind"]), row["detail"])
+            for row in rows
+        ]
+
+    async def certain_evidence(
+        self, workspace_id: int, customer_ids: Sequence[int], kinds: Sequence[str], limit: int
+    ) -> list[Evidence]:
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(
+                evidence_sql.CERTAIN_AMONG, workspace_id, list(customer_ids), list(kinds), limit
+            )
         return [
             Evidence(row["first"], row["second"], EvidenceKind(row["kind"]), row["detail"])
             for row in rows
@@ -383,16 +335,23 @@ class PgCustomers:
             fields = decide(before, _fields(rows[other_id]))
             moved = [
                 await _ids(conn, query, workspace_id, other_id, kept_id)
-                for query in (MOVE_IDENTITIES, MOVE_THREADS, MOVE_NOTES)
+                for query in (changes_sql.MOVE_IDENTITIES, MOVE_THREADS, changes_sql.MOVE_NOTES)
             ]
             identity_ids, thread_ids, note_ids = moved
-            await conn.execute(MOVE_MENTIONS, workspace_id, other_id, kept_id, thread_ids)
-            await conn.execute(FOLD, workspace_id, other_id, kept_id)
+            await conn.execute(
+                changes_sql.MOVE_MENTIONS, workspace_id, other_id, kept_id, thread_ids
+            )
+            await conn.execute(changes_sql.FOLD, workspace_id, other_id, kept_id)
             await _update(conn, workspace_id, kept_id, fields)
             change_id: int = await conn.fetchval(
-                RECORD_CHANGE, workspace_id, "merge", kept_id, other_id, identity_ids,
+                changes_sql.RECORD_CHANGE, workspace_id, "merge", kept_id, other_id, identity_ids,
                 thread_ids, note_ids, _fields_json(before), evidence, done_by, reason,
             )  # fmt: skip
+            event = customer_events.merged(
+                kept_id, other_id, fields, change_id=change_id, identity_ids=identity_ids,
+                thread_ids=thread_ids, by=done_by,
+            )  # fmt: skip
+            await record_customer_events(conn, workspace_id, [event])
         return change_id
 
     async def split(
@@ -401,33 +360,43 @@ class PgCustomers:
         """The identity and the threads it opened out into a new customer: (its id, change)."""
         async with self._db.transaction() as conn:
             locked = await conn.fetch(LOCK_LIVE, workspace_id, [customer_id])
-            identity = await conn.fetchrow(IDENTITY, workspace_id, identity_id)
+            identity = await conn.fetchrow(changes_sql.IDENTITY, workspace_id, identity_id)
             if not locked or identity is None or identity["customer_id"] != customer_id:
                 raise NotFoundError("identity", identity_id)
-            if await conn.fetchval(COUNT_IDENTITIES, workspace_id, customer_id) < 2:
+            if await conn.fetchval(changes_sql.COUNT_IDENTITIES, workspace_id, customer_id) < 2:
                 raise ConflictError("a customer's only identity cannot be split off")
             name = identity["display_name"] or identity["handle"]
-            new_id: int = await conn.fetchval(NEW_CUSTOMER, workspace_id, name)
+            new_id: int = await conn.fetchval(changes_sql.NEW_CUSTOMER, workspace_id, name)
             external = identity["external_user_id"]
             thread_ids = await _ids(
                 conn, MOVE_IDENTITY_THREADS, workspace_id, customer_id, new_id,
                 identity["network"], external,
             )  # fmt: skip
             await conn.execute(
-                MOVE_IDENTITY_MENTIONS, workspace_id, customer_id, new_id, thread_ids, external
+                changes_sql.MOVE_IDENTITY_MENTIONS,
+                workspace_id,
+                customer_id,
+                new_id,
+                thread_ids,
+                external,
             )
-            await conn.execute(MOVE_ONE_IDENTITY, workspace_id, identity_id, new_id)
+            await conn.execute(changes_sql.MOVE_ONE_IDENTITY, workspace_id, identity_id, new_id)
             change_id: int = await conn.fetchval(
-                RECORD_CHANGE, workspace_id, "split", customer_id, new_id, [identity_id],
-                thread_ids, [], "{}", "", done_by, reason,
+                changes_sql.RECORD_CHANGE, workspace_id, "split", customer_id, new_id,
+                [identity_id], thread_ids, [], "{}", "", done_by, reason,
             )  # fmt: skip
+            event = customer_events.split(
+                customer_id, new_id, _fields(locked[0]), change_id=change_id,
+                identity_ids=[identity_id], thread_ids=thread_ids, by=done_by,
+            )  # fmt: skip
+            await record_customer_events(conn, workspace_id, [event])
         return new_id, change_id
 
     async def undo_merge(self, workspace_id: int, change_id: int, done_by: str) -> CustomerChange:
         """The merge's identities, threads and notes back to the customer they came from,
         and the kept customer's record as it was; refused once undone or built upon."""
         async with self._db.transaction() as conn:
-            row = await conn.fetchrow(CHANGE, workspace_id, change_id)
+            row = await conn.fetchrow(changes_sql.CHANGE, workspace_id, change_id)
             if row is None:
                 raise NotFoundError("change", change_id)
             if row["kind"] != "merge" or row["undone_at"] is not None:
@@ -441,24 +410,32 @@ class PgCustomers:
                 ("thread", row["thread_ids"]),
                 ("customer_note", row["note_ids"]),
             ):
-                await conn.execute(MOVE_BACK.format(table=table), workspace_id, kept, other, ids)
-            await conn.execute(MOVE_MENTIONS, workspace_id, kept, other, row["thread_ids"])
-            await conn.execute(UNFOLD, workspace_id, other)
+                await conn.execute(
+                    changes_sql.MOVE_BACK.format(table=table), workspace_id, kept, other, ids
+                )
+            await conn.execute(
+                changes_sql.MOVE_MENTIONS, workspace_id, kept, other, row["thread_ids"]
+            )
+            await conn.execute(changes_sql.UNFOLD, workspace_id, other)
             before = json.loads(row["before"])
-            await _update(
-                conn, workspace_id, kept,
-                RecordFields(
-                    vip=before["vip"], owner_agent_id=before["owner_agent_id"],
-                    crm_id=before["crm_id"], tags=tuple(before["tags"]),
-                    language=before["language"],
-                ),
+            restored = RecordFields(
+                vip=before["vip"], owner_agent_id=before["owner_agent_id"],
+                crm_id=before["crm_id"], tags=tuple(before["tags"]), language=before["language"],
             )  # fmt: skip
-            await conn.execute(MARK_UNDONE, workspace_id, change_id, done_by)
+            await _update(conn, workspace_id, kept, restored)
+            await conn.execute(changes_sql.MARK_UNDONE, workspace_id, change_id, done_by)
+            event = customer_events.split(
+                kept, other, restored, change_id=change_id, identity_ids=row["identity_ids"],
+                thread_ids=row["thread_ids"], by=done_by, undone_merge=True,
+            )  # fmt: skip
+            await record_customer_events(conn, workspace_id, [event])
         return _change(row)
 
     async def changes(self, workspace_id: int, customer_id: int) -> list[CustomerChange]:
         async with self._db.connection() as conn:
-            return [_change(r) for r in await conn.fetch(CHANGES, workspace_id, customer_id)]
+            return [
+                _change(r) for r in await conn.fetch(changes_sql.CHANGES, workspace_id, customer_id)
+            ]
 
     async def resolve(
         self, workspace_id: int, keys: Sequence[tuple[int, str, str | None, str | None]]
@@ -471,8 +448,17 @@ class PgCustomers:
         return [(row["line"], row["customer_id"]) for row in rows]
 
     async def apply(self, workspace_id: int, updates: Sequence[tuple[int, RecordFields]]) -> None:
-        """Every update or none."""
+        """Every update or none, each told as `customer.updated` against the record as it was
+        when locked (a merged customer's update is not applied)."""
         async with self._db.transaction() as conn:
+            locked = await conn.fetch(LOCK_LIVE, workspace_id, [cid for cid, _ in updates])
+            before = {row["id"]: _fields(row) for row in locked if row["merged_into_id"] is None}
+            events = [
+                event
+                for cid, after in updates
+                if cid in before
+                for event in customer_events.updated(cid, before[cid], after)
+            ]
             await conn.executemany(
                 UPDATE,
                 [
@@ -480,3 +466,4 @@ class PgCustomers:
                     for cid, f in updates
                 ],
             )
+            await record_customer_events(conn, workspace_id, events)

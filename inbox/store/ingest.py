@@ -152,7 +152,8 @@ class PgBatchWriter:
         mentions = [batch.mentions[i] for i in keep]
         kept_classes = [classifications[i] for i in keep] if classifications is not None else None
         result_threads: dict[int, tuple[bool, bool]] = {}
-        added = customers = 0
+        added = 0
+        new_customers: list[int] = []
         added_keys: frozenset[tuple[str, str]] = frozenset()
         newest_added_at: datetime | None = None
         timelines: dict[int, NewThreadTimeline] = {}
@@ -174,7 +175,9 @@ class PgBatchWriter:
                 if _count(await conn.execute(sql.FOLLOW_KEYS_IN_BATCH)) == 0:
                     break
             rekeyed = await self._apply_rekeys(workspace_id)
-            customers = _count(await conn.execute(sql.NEW_CUSTOMERS, workspace_id))
+            new_customers = [
+                r["customer_id"] for r in await conn.fetch(sql.NEW_CUSTOMERS, workspace_id)
+            ]
             for row in await conn.fetch(sql.UPSERT_THREADS, workspace_id):
                 result_threads[row["id"]] = (row["created"], bool(row["reopened"]))
             inserted = await conn.fetch(sql.INSERT_MENTIONS, workspace_id)
@@ -203,7 +206,8 @@ class PgBatchWriter:
             quarantined=len(batch.rejected),
             threads_created=sum(1 for c, _ in result_threads.values() if c),
             threads_reopened=sum(1 for _, r in result_threads.values() if r),
-            customers_created=customers,
+            customers_created=len(new_customers),
+            created_customer_ids=frozenset(new_customers),
             changed_thread_ids=frozenset(result_threads),
             created_thread_ids=frozenset(
                 t for t, (created, _) in result_threads.items() if created

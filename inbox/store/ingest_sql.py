@@ -178,6 +178,7 @@ WITH authors AS MATERIALIZED (
 )
 INSERT INTO identity (workspace_id, customer_id, network, external_user_id, handle, display_name)
 SELECT $1, customer_id, network, author_external_id, author_handle, author_name FROM allocated
+RETURNING customer_id
 """
 
 

@@ -39,13 +39,31 @@ def token_actor(caller: Caller, address: str | None = None) -> Actor:
     return Actor(ActorKind.TOKEN, caller.token_id, f"API token {caller.token_id}", address)
 
 
+def history_name(actor: Actor) -> str:
+    """Who acted, as the records a change keeps of it name them (a merge's history, a
+    correction, webhook events): "agent:ID", "token:ID" or "cli"."""
+    if actor.kind is ActorKind.PERSON:
+        return f"agent:{actor.actor_id}"
+    if actor.kind is ActorKind.TOKEN:
+        return f"token:{actor.actor_id}"
+    return "cli"
+
+
 def entry_by(
     session: WebSession, action: str, kind: str, object_id: object, **summary: object
 ) -> AuditEntry:
     """What a signed-in person just changed, as an entry of their workspace's trail."""
+    return entry_as(session.workspace_id, actor_of(session), action, kind, object_id, **summary)
+
+
+def entry_as(
+    workspace_id: int, actor: Actor, action: str, kind: str, object_id: object, **summary: object
+) -> AuditEntry:
+    """What `actor` (a person, a token or the command line) just changed: for use cases
+    that every entry point reaches with its own actor."""
     return AuditEntry(
-        session.workspace_id,
-        actor_of(session),
+        workspace_id,
+        actor,
         action,
         kind,
         None if object_id is None else str(object_id),

@@ -20,8 +20,10 @@ from inbox.domain.people import Role
 from inbox.domain.tags import MOST_TAGS, checked_tag
 from inbox.domain.thread import OPEN_STATUSES
 from inbox.domain.web import WebSession
+from inbox.ports.audit import AuditTrail
 from inbox.ports.routing import BulkStore
 from inbox.usecases.assignment import AssignSelection, AssignWaiting
+from inbox.usecases.audit import entry_by
 from inbox.usecases.sla_close import CloseWithoutReply
 from inbox.usecases.web_pages import LONGEST_SNOOZE, snooze_words
 
@@ -37,10 +39,12 @@ class BulkActions:
         store: BulkStore,
         close: CloseWithoutReply,
         waiting: AssignWaiting,
+        audit: AuditTrail,
         *,
         clock: Clock = utc_now,
     ) -> None:
         self._store = store
+        self._audit = audit
         self._close = close
         self._assign = AssignSelection(waiting, clock=clock)
         self._clock = clock
@@ -60,23 +64,24 @@ class BulkActions:
                 target,
                 f"assigned by agent {session.agent_id} with the selection",
             )
+        target_id = f"agent:{target.agent_id}" if target.agent_id else f"team:{target.team_id}"
         if target.agent_id == session.agent_id:
             name = "you"
-        return _outcome(session, BulkAction.ASSIGN, done, skipped, name)
+        return await self._done(session, BulkAction.ASSIGN, done, skipped, name, target_id)
 
     async def tag(self, session: WebSession, thread_ids: Iterable[int], tag: str) -> BulkOutcome:
         ids = _checked(session, thread_ids)
         checked = checked_tag(tag)
         async with self._store.transaction(session.workspace_id) as writer:
             done, skipped = await writer.tag(session.workspace_id, ids, [checked], MOST_TAGS)
-        return _outcome(session, BulkAction.TAG, done, skipped, checked)
+        return await self._done(session, BulkAction.TAG, done, skipped, checked)
 
     async def untag(self, session: WebSession, thread_ids: Iterable[int], tag: str) -> BulkOutcome:
         ids = _checked(session, thread_ids)
         checked = checked_tag(tag)
         async with self._store.transaction(session.workspace_id) as writer:
             done, skipped = await writer.untag(session.workspace_id, ids, [checked])
-        return _outcome(session, BulkAction.UNTAG, done, skipped, checked)
+        return await self._done(session, BulkAction.UNTAG, done, skipped, checked)
 
     async def snooze(
         self, session: WebSession, thread_ids: Iterable[int], hours: float
@@ -88,7 +93,7 @@ class BulkActions:
         until = self._clock() + timedelta(hours=hours)
         async with self._store.transaction(session.workspace_id) as writer:
             done, skipped = await writer.snooze(session.workspace_id, ids, until)
-        return _outcome(session, BulkAction.SNOOZE, done, skipped, snooze_words(hours))
+        return await self._done(session, BulkAction.SNOOZE, done, skipped, snooze_words(hours))
 
     async def close(self, session: WebSession, thread_ids: Iterable[int]) -> BulkOutcome:
         """No reply needed: resolved, their waiting clocks excluded from the figures (the SLA
@@ -104,7 +109,7 @@ class BulkActions:
             for i in ids
             if i not in closed
         }
-        return _outcome(session, BulkAction.CLOSE, closed, skipped, "")
+        return await self._done(session, BulkAction.CLOSE, closed, skipped, "")
 
     async def assignees(
         self, session: WebSession
@@ -112,6 +117,27 @@ class BulkActions:
         """Whom the selection may be given to: (colleagues, teams), each (id, name)."""
         _desk(session)
         return await self._store.assignees(session.workspace_id)
+
+    async def _done(
+        self,
+        session: WebSession,
+        action: BulkAction,
+        done: Sequence[int],
+        skipped: dict[int, Skipped],
+        target: str,
+        audited_target: str | None = None,
+    ) -> BulkOutcome:
+        """The outcome, logged and kept in the audit trail (the threads acted on, never a
+        colleague's name: `audited_target` names whom by id where `target` says it)."""
+        outcome = _outcome(session, action, done, skipped, target)
+        entry = entry_by(
+            session, f"threads_{action.value}", "thread", None,
+            thread_ids=list(outcome.done), done=len(outcome.done),
+            skipped=sum(outcome.skipped.values()),
+            target=audited_target if audited_target is not None else target,
+        )  # fmt: skip
+        await self._audit.record(entry)
+        return outcome
 
 
 def _desk(session: WebSession) -> None:

@@ -3,17 +3,19 @@ a customer; suggestions that two customers are one person; merges and splits, re
 reversible; and the CSV import that links CRM ids and attributes to identities.
 
 Entry points check the caller's role; every call names the workspace, and nothing of
-another workspace is ever found. `by` says who acts, as the logs and the history name them
-("agent:ID", "token:ID", "cli", "auto")."""
+another workspace is ever found. `by` says who acts: a person's, a token's or the command
+line's change is kept in the audit trail (ids and field names, never a value a customer
+wrote), and the customer's history names them as "agent:ID", "token:ID", "cli" (or "auto",
+a merge made on evidence the workspace accepts as certain)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from inbox.domain.audit import Actor
+from inbox.domain.customer_events import changed_fields
 from inbox.domain.customer_record import (
     DEFAULT_AUTO_MERGE,
     MERGE_FIELDS,
@@ -23,7 +25,6 @@ from inbox.domain.customer_record import (
     CustomerThread,
     EvidenceKind,
     ImportChange,
-    ImportRow,
     RecordFields,
     Suggestion,
     accepted_auto_merge,
@@ -35,22 +36,28 @@ from inbox.domain.customer_record import (
     merged_fields,
     suggestions,
 )
-from inbox.domain.errors import ConfigurationError, InboxError, NotFoundError
-from inbox.domain.network import Network
+from inbox.domain.errors import ConfigurationError, NotFoundError
+from inbox.domain.ingestion import IngestResult
 from inbox.domain.text import is_storable
+from inbox.ports.audit import AuditTrail
 from inbox.ports.customers import CustomerStore
+from inbox.usecases.audit import entry_as, history_name
+from inbox.usecases.customer_import import (
+    ImportRejected,
+    ImportReport,
+    applied_row,
+    differences,
+    parse_import,
+)
 
 log = logging.getLogger(__name__)
 
 HISTORY_LIMIT = 500
 MAX_PAGE = 100
 MAX_SEARCH = 200
-MAX_IMPORT_ROWS = 50_000
 # Evidence rows read for one pass; a workspace with more pairs than this sees the first.
 EVIDENCE_LIMIT = 2_000
-IMPORT_COLUMNS = ("network", "handle", "external_id", "crm_id", "vip", "owner", "tags", "language")
-TRUE_WORDS = {"yes", "true", "1", "y"}
-FALSE_WORDS = {"no", "false", "0", "n"}
+AUTO = "auto"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,27 +74,17 @@ class RecordEdit:
     language: str | None = None
 
 
-class ImportRejected(InboxError):
-    """Some rows of an import are wrong: nothing was applied; `bad` names each line."""
-
-    def __init__(self, bad: Sequence[BadRow]) -> None:
-        lines = "; ".join(f"line {b.line}: {b.reason}" for b in bad[:20])
-        more = f" (and {len(bad) - 20} more)" if len(bad) > 20 else ""
-        super().__init__(f"nothing imported, {len(bad)} bad row(s): {lines}{more}")
-        self.bad = tuple(bad)
-
-
-@dataclass(frozen=True, slots=True)
-class ImportReport:
-    changes: tuple[ImportChange, ...]
-    unchanged: int
-    applied: bool
-    merged: int = 0
-
-
 class Customers:
-    def __init__(self, store: CustomerStore) -> None:
+    def __init__(self, store: CustomerStore, audit: AuditTrail) -> None:
         self._store = store
+        self._audit = audit
+
+    async def _audited(
+        self, workspace_id: int, by: Actor, action: str, kind: str, object_id: object,
+        **summary: object,
+    ) -> None:  # fmt: skip
+        """The change `by` made, in the audit trail once it is done: ids and kinds only."""
+        await self._audit.record(entry_as(workspace_id, by, action, kind, object_id, **summary))
 
     # --- the record --------------------------------------------------------------------
 
@@ -117,7 +114,7 @@ class Customers:
         return await self._store.search(workspace_id, words, max(after_id, 0), limit)
 
     async def edit(
-        self, workspace_id: int, customer_id: int, edit: RecordEdit, by: str
+        self, workspace_id: int, customer_id: int, edit: RecordEdit, by: Actor
     ) -> CustomerRecord:
         """The edit checked first, then applied to the record as it is when locked (two
         people editing different fields both keep theirs)."""
@@ -138,9 +135,17 @@ class Customers:
 
         before, after = await self._store.change(workspace_id, customer_id, patched)
         if after != before:
+            fields = changed_fields(before, after)
+            await self._audited(
+                workspace_id, by, "customer_edited", "customer", customer_id, fields=fields
+            )
             log.info(
                 "customer record edited",
-                extra={"action": "customer.edit", "customer_id": customer_id, "by": by},
+                extra={
+                    "action": "customer.edit",
+                    "customer_id": customer_id,
+                    "by": history_name(by),
+                },
             )
             if after.crm_id and after.crm_id != before.crm_id:
                 await self.merge_certain(workspace_id, customer_id)
@@ -214,18 +219,55 @@ class Customers:
         kinds = await self._store.auto_merge(workspace_id)
         return DEFAULT_AUTO_MERGE if kinds is None else accepted_auto_merge(kinds)
 
-    async def set_auto_merge(self, workspace_id: int, kinds: Sequence[str]) -> None:
-        accepted = accepted_auto_merge(kinds)
-        await self._store.set_auto_merge(workspace_id, sorted(accepted))
+    async def set_auto_merge(self, workspace_id: int, kinds: Sequence[str], actor: Actor) -> None:
+        """Which kinds of evidence merge customers without a person (none: every merge is a
+        person's); a handle or a name is refused. Callers check that `actor` is an admin."""
+        accepted = sorted(accepted_auto_merge(kinds))
+        await self._store.set_auto_merge(workspace_id, accepted)
+        kinds_kept = [kind.value for kind in accepted]
+        await self._audited(
+            workspace_id, actor, "auto_merge_changed", "workspace", workspace_id, kinds=kinds_kept
+        )
 
     async def merge_certain(self, workspace_id: int, customer_id: int | None = None) -> int:
         """Merge the pairs whose evidence the workspace accepts as certain, when their
         records do not conflict (a conflict waits for a person); the older customer is kept.
         How many merges were made."""
         accepted = await self.auto_merge_kinds(workspace_id)
+        found = await self.suggestions(workspace_id, customer_id)
+        return await self._merge_suggested(workspace_id, found, accepted)
+
+    async def after_ingest(self, workspace_id: int, result: IngestResult) -> None:
+        """Once a batch is stored: the customers it created merged into those their certain
+        evidence names (an ingestion follower)."""
+        if result.created_customer_ids:
+            await self.merge_new(workspace_id, sorted(result.created_customer_ids))
+
+    async def merge_new(self, workspace_id: int, customer_ids: Sequence[int]) -> int:
+        """Customers just created by ingestion, each merged into the older customer it
+        certainly is (evidence of the kinds the workspace accepts, no conflicting field), as
+        automatic and with its evidence; one read of the evidence for them all. How many
+        merges were made."""
+        accepted = await self.auto_merge_kinds(workspace_id)
+        # A customer ingestion has just created has no CRM id yet: that kind cannot match.
+        kinds = sorted(kind.value for kind in accepted - {EvidenceKind.SAME_CRM_ID})
+        if not customer_ids or not kinds:
+            return 0
+        evidence = await self._store.certain_evidence(
+            workspace_id, customer_ids, kinds, EVIDENCE_LIMIT
+        )
+        if not evidence:
+            return 0
+        apart = await self._store.apart(workspace_id)
+        found = [s for s in suggestions(evidence) if (s.first, s.second) not in apart]
+        return await self._merge_suggested(workspace_id, found, accepted)
+
+    async def _merge_suggested(
+        self, workspace_id: int, found: Sequence[Suggestion], accepted: frozenset[EvidenceKind]
+    ) -> int:
         merged = 0
         gone: set[int] = set()
-        for suggestion in await self.suggestions(workspace_id, customer_id):
+        for suggestion in found:
             if not suggestion.mergeable_by_itself(accepted):
                 continue
             if gone & {suggestion.first, suggestion.second}:
@@ -237,7 +279,7 @@ class Customers:
                 f"{e.kind.value} {e.detail}" for e in suggestion.evidence if e.kind in accepted
             )
             await self._merge(
-                workspace_id, suggestion.first, suggestion.second, {}, "auto",
+                workspace_id, suggestion.first, suggestion.second, {}, AUTO,
                 "accepted as certain by the workspace", reason,
             )  # fmt: skip
             gone.add(suggestion.second)
@@ -251,7 +293,7 @@ class Customers:
         other_id: int,
         *,
         choices: Mapping[str, str],
-        by: str,
+        by: Actor,
         reason: str,
     ) -> int:
         """Fold `other_id` into `kept_id`: its identities, threads and notes move, the
@@ -269,7 +311,14 @@ class Customers:
             if s.other(kept_id) == other_id
             for e in s.evidence
         )
-        return await self._merge(workspace_id, kept_id, other_id, choices, by, why, evidence)
+        change_id = await self._merge(
+            workspace_id, kept_id, other_id, choices, history_name(by), why, evidence
+        )
+        await self._audited(
+            workspace_id, by, "customers_merged", "customer", kept_id,
+            merged_customer_id=other_id, change_id=change_id,
+        )  # fmt: skip
+        return change_id
 
     async def _merge(
         self,
@@ -307,12 +356,17 @@ class Customers:
         return conflicts(live[kept_id], live[other_id])
 
     async def split(
-        self, workspace_id: int, customer_id: int, identity_id: int, *, by: str, reason: str
+        self, workspace_id: int, customer_id: int, identity_id: int, *, by: Actor, reason: str
     ) -> int:
         """The identity and the threads it opened out to a new customer; its id."""
         new_id, change_id = await self._store.split(
-            workspace_id, customer_id, identity_id, done_by=by, reason=checked_reason(reason)
-        )
+            workspace_id, customer_id, identity_id,
+            done_by=history_name(by), reason=checked_reason(reason),
+        )  # fmt: skip
+        await self._audited(
+            workspace_id, by, "customer_split", "customer", customer_id,
+            identity_id=identity_id, new_customer_id=new_id, change_id=change_id,
+        )  # fmt: skip
         log.info(
             "customer split",
             extra={
@@ -321,16 +375,20 @@ class Customers:
                 "new_customer_id": new_id,
                 "identity_id": identity_id,
                 "change_id": change_id,
-                "by": by,
+                "by": history_name(by),
             },
         )
         return new_id
 
-    async def undo_merge(self, workspace_id: int, change_id: int, by: str) -> CustomerChange:
-        change = await self._store.undo_merge(workspace_id, change_id, by)
+    async def undo_merge(self, workspace_id: int, change_id: int, by: Actor) -> CustomerChange:
+        change = await self._store.undo_merge(workspace_id, change_id, history_name(by))
+        await self._audited(
+            workspace_id, by, "customer_merge_undone", "customer_change", change_id,
+            customer_id=change.customer_id, restored_customer_id=change.other_customer_id,
+        )  # fmt: skip
         log.info(
             "customer merge undone",
-            extra={"action": "customer.unmerge", "change_id": change_id, "by": by},
+            extra={"action": "customer.unmerge", "change_id": change_id, "by": history_name(by)},
         )
         return change
 
@@ -339,7 +397,9 @@ class Customers:
 
     # --- import --------------------------------------------------------------------------
 
-    async def import_csv(self, workspace_id: int, text: str, *, dry_run: bool) -> ImportReport:
+    async def import_csv(
+        self, workspace_id: int, text: str, *, dry_run: bool, by: Actor
+    ) -> ImportReport:
         """Link CRM ids and attributes to identities by network and handle or external id.
         Every row is checked first: one bad row and nothing is applied (`ImportRejected`
         names them all); otherwise every change is applied in one transaction, and the
@@ -380,12 +440,12 @@ class Customers:
                 bad.append(BadRow(row.line, f"owner {row.owner_email}: not an active colleague"))
                 continue
             before = current.get(customer_id, RecordFields())
-            after = _applied(before, row, owners)
+            after = applied_row(before, row, owners)
             if after == before:
                 unchanged += 1
                 continue
             planned[customer_id] = after
-            changes.append(ImportChange(row.line, customer_id, _differences(before, after)))
+            changes.append(ImportChange(row.line, customer_id, differences(before, after)))
         if bad:
             raise ImportRejected(sorted(bad, key=lambda b: b.line))
         if dry_run or not planned:
@@ -396,82 +456,8 @@ class Customers:
             extra={"action": "customer.import", "changed": len(planned)},
         )
         merged = await self.merge_certain(workspace_id)
+        await self._audited(
+            workspace_id, by, "customers_imported", "customer", None,
+            customer_ids=sorted(planned), changed=len(planned), merged=merged,
+        )  # fmt: skip
         return ImportReport(tuple(changes), unchanged, applied=True, merged=merged)
-
-
-def _applied(before: RecordFields, row: ImportRow, owners: dict[str, int]) -> RecordFields:
-    """The record once the row is applied: what it leaves empty stays; tags are added."""
-    return RecordFields(
-        vip=before.vip if row.vip is None else row.vip,
-        owner_agent_id=owners[row.owner_email] if row.owner_email else before.owner_agent_id,
-        crm_id=before.crm_id if row.crm_id is None else row.crm_id,
-        tags=before.tags if row.tags is None else tuple(dict.fromkeys((*before.tags, *row.tags))),
-        language=before.language if row.language is None else row.language,
-    )
-
-
-def _differences(before: RecordFields, after: RecordFields) -> dict[str, tuple[object, object]]:
-    names = ("vip", "owner_agent_id", "crm_id", "tags", "language")
-    return {
-        name: (getattr(before, name), getattr(after, name))
-        for name in names
-        if getattr(before, name) != getattr(after, name)
-    }
-
-
-def parse_import(text: str) -> tuple[list[ImportRow], list[BadRow]]:
-    """The rows of an import file, and the lines that are wrong with why. The header names
-    the columns (any of IMPORT_COLUMNS, `network` and `handle` or `external_id` required);
-    an empty cell leaves the field as it is; tags are separated by `;`."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [name.strip().lower() for name in reader.fieldnames or []]
-    unknown = [name for name in header if name not in IMPORT_COLUMNS]
-    if unknown or "network" not in header or not {"handle", "external_id"} & set(header):
-        raise ConfigurationError(
-            "header",
-            f"columns among {', '.join(IMPORT_COLUMNS)}, with network and handle or "
-            f"external_id" + (f"; unknown: {', '.join(unknown)}" if unknown else ""),
-        )
-    reader.fieldnames = header
-    rows: list[ImportRow] = []
-    bad: list[BadRow] = []
-    for cells in reader:
-        line = reader.line_num
-        if len(rows) + len(bad) >= MAX_IMPORT_ROWS:
-            raise ConfigurationError("file", f"at most {MAX_IMPORT_ROWS} rows at once")
-        if None in cells:
-            bad.append(BadRow(line, "more cells than columns"))
-            continue
-        try:
-            rows.append(_row(line, {k: (v or "").strip() for k, v in cells.items()}))
-        except ConfigurationError as exc:
-            bad.append(BadRow(line, str(exc)))
-    return rows, bad
-
-
-def _row(line: int, cells: dict[str, str]) -> ImportRow:
-    network = cells.get("network", "").lower()
-    if network not in {n.value for n in Network}:
-        raise ConfigurationError("network", f"{network!r} is not one of {', '.join(Network)}")
-    handle = cells.get("handle", "").lstrip("@") or None
-    external_id = cells.get("external_id") or None
-    if handle is None and external_id is None:
-        raise ConfigurationError("handle", "a handle or an external_id says who")
-    vip_word = cells.get("vip", "").lower()
-    if vip_word and vip_word not in TRUE_WORDS | FALSE_WORDS:
-        raise ConfigurationError("vip", f"{vip_word!r}: yes or no")
-    owner = cells.get("owner", "").lower() or None
-    if owner is not None and "@" not in owner:
-        raise ConfigurationError("owner", f"{owner!r}: a colleague's e-mail")
-    tags = cells.get("tags", "")
-    return ImportRow(
-        line=line,
-        network=network,
-        handle=handle,
-        external_id=external_id,
-        crm_id=checked_crm_id(cells.get("crm_id")),
-        vip=None if not vip_word else vip_word in TRUE_WORDS,
-        owner_email=owner,
-        tags=checked_tags(tags.split(";")) if tags else None,
-        language=checked_language(cells.get("language")),
-    )

@@ -20,6 +20,7 @@ from inbox.domain.payload_limits import payload_bytes, screen_mention
 from inbox.ports.ingest import (
     AfterCommit,
     AfterIngestHook,
+    IngestFollower,
     IngestStore,
     MentionClassification,
     MentionClassifier,
@@ -71,11 +72,13 @@ class IngestMentions:
         *,
         classifier: MentionClassifier | None = None,
         hooks: Sequence[AfterIngestHook] = (),
+        followers: Sequence[IngestFollower] = (),
         clock: Clock = utc_now,
     ) -> None:
         self._store = store
         self._classifier = classifier
         self._hooks = tuple(hooks)
+        self._followers = tuple(followers)
         self._clock = clock
 
     async def __call__(self, workspace_id: int, batch: IngestBatch) -> IngestResult:
@@ -155,6 +158,14 @@ class IngestMentions:
                 "cursor": batch.cursor.connector if batch.cursor else None,
             },
         )
+        for follower in self._followers:
+            try:
+                await follower(workspace_id, result)
+            except Exception:
+                log.exception(
+                    "a follower of an ingested batch failed",
+                    extra={"action": "ingest_follower_failed", "workspace_id": workspace_id},
+                )
         return result
 
     def _screen(self, workspace_id: int, batch: IngestBatch) -> _Screened:
@@ -312,6 +323,7 @@ def _combined(parts: Sequence[IngestResult], stored: int) -> IngestResult:
         threads_created=sum(p.threads_created for p in parts),
         threads_reopened=sum(p.threads_reopened for p in parts),
         customers_created=sum(p.customers_created for p in parts),
+        created_customer_ids=frozenset().union(*(p.created_customer_ids for p in parts)),
         changed_thread_ids=frozenset().union(*(p.changed_thread_ids for p in parts)),
         created_thread_ids=frozenset().union(*(p.created_thread_ids for p in parts)),
         added_keys=frozenset().union(*(p.added_keys for p in parts)),

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from inbox.domain.audit import Actor
 from inbox.domain.clock import Clock, utc_now
 from inbox.domain.community import (
     AnswerForReview,
@@ -41,9 +42,11 @@ from inbox.domain.replies import ThreadReplyFacts
 from inbox.domain.text import is_storable
 from inbox.domain.thread import Priority, ThreadKind
 from inbox.domain.web import WebSession
+from inbox.ports.audit import AuditTrail
 from inbox.ports.outbox import OutboxStore
 from inbox.ports.replies import CommunityAnswerStore, ReplyDesk, ReplyFactsQuery
 from inbox.ports.sla import SlaQuery
+from inbox.usecases.audit import entry_as
 from inbox.usecases.sla import KeepClocks
 from routing.reply_checks import (
     AnswerCheck,
@@ -140,6 +143,8 @@ class Replies:
     outbox: OutboxStore
     facts: ReplyFactsQuery
     calendars: ThreadCalendars
+    # Each reply and private message queued is kept there: ids only, never the text.
+    audit: AuditTrail
     clock: Clock = utc_now
 
     async def start(self, workspace_id: int, thread_id: int, agent_id: int) -> list[int]:
@@ -165,6 +170,7 @@ class Replies:
         body: object,
         *,
         key: str,
+        by: Actor,
         override: bool = False,
     ) -> OutboxItem:
         """Queue the reply. Raises ReplyChecksFailed when it raises warnings (unless
@@ -182,6 +188,8 @@ class Replies:
             agent_id=agent_id,
         )
         await self.desk.done_replying(workspace_id, thread_id, agent_id)
+        entry = entry_as(workspace_id, by, "reply_sent", "thread", thread_id, outbox_id=item.id)
+        await self.audit.record(entry)
         return item
 
     async def move_to_private(
@@ -192,6 +200,7 @@ class Replies:
         body: object,
         *,
         key: str,
+        by: Actor,
         override: bool = False,
     ) -> tuple[OutboxItem, OutboxItem]:
         """Write to the customer in a direct message (X) or a direct status (Mastodon) on the
@@ -226,6 +235,11 @@ class Replies:
             agent_id=agent_id,
         )
         await self.desk.done_replying(workspace_id, thread_id, agent_id)
+        entry = entry_as(
+            workspace_id, by, "private_message_sent", "thread", thread_id,
+            outbox_id=direct.id, notice_outbox_id=notice.id,
+        )  # fmt: skip
+        await self.audit.record(entry)
         return direct, notice
 
     async def _facts(self, workspace_id: int, thread_id: int) -> ThreadReplyFacts:

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from inbox.domain.audit import Actor
 from inbox.domain.clock import Clock, utc_now
 from inbox.domain.documents import check_document
 from inbox.domain.errors import ConfigurationError, NotFoundError
@@ -30,11 +31,13 @@ from inbox.domain.mention import Mention
 from inbox.domain.presence import AgentStatus, Presence
 from inbox.domain.routing import RoutingConfig
 from inbox.domain.thread import Priority, ThreadKind
+from inbox.ports.audit import AuditTrail
 from inbox.ports.ingest import IngestUnitOfWork
 from inbox.ports.routing import RoutingStore, RoutingWriter
 from inbox.ports.sla import ClockWriter, SlaQuery
 from inbox.ports.threads import ThreadEditStore
 from inbox.usecases.assignment import AssignWaiting, assign_as_rules_say, assign_changed
+from inbox.usecases.audit import entry_as, history_name
 from inbox.usecases.routing_config import ParsedConfig, RoutingConfigs, parse_config
 from inbox.usecases.sla import KeepClocks
 from routing.classification import Classification
@@ -258,19 +261,25 @@ class CorrectClassification:
     once (a new kind or urgency re-plans its SLA clocks: a different policy or priority may
     apply) and the correction is kept, with the text, for later learning."""
 
-    def __init__(self, store: ThreadEditStore, clocks: KeepClocks) -> None:
+    def __init__(self, store: ThreadEditStore, clocks: KeepClocks, audit: AuditTrail) -> None:
         self._store = store
         self._clocks = clocks
+        self._audit = audit
 
     async def __call__(
-        self, workspace_id: int, thread_id: int, field: str, value: object, corrected_by: str
+        self, workspace_id: int, thread_id: int, field: str, value: object, by: Actor
     ) -> object:
         """The value it replaced."""
         checked = _checked_correction(field, value)
         async with self._store.edit() as editor:
-            old = await editor.correct(workspace_id, thread_id, field, checked, corrected_by)
+            old = await editor.correct(workspace_id, thread_id, field, checked, history_name(by))
             if field in ("kind", "urgency"):
                 await self._clocks.keep(editor.clocks, workspace_id, [thread_id])
+        entry = entry_as(
+            workspace_id, by, "classification_corrected", "thread", thread_id,
+            field=field, old=old, new=checked,
+        )  # fmt: skip
+        await self._audit.record(entry)
         log.info(
             "classification corrected",
             extra={"action": "classification_corrected", "thread_id": thread_id, "field": field},

@@ -20,9 +20,11 @@ from inbox.domain.web import (
     ThreadPage,
     WebSession,
 )
+from inbox.ports.audit import AuditTrail
 from inbox.ports.pages import InboxPageQuery
 from inbox.ports.routing import WaitingThreads
 from inbox.usecases.assignment import AssignByHand
+from inbox.usecases.audit import entry_by
 from inbox.usecases.media import MediaLinks
 
 VIEWS = ("mine", "team", "unassigned", "waiting", "community", "snoozed", "all")
@@ -57,11 +59,13 @@ class InboxPages:
         self,
         query: InboxPageQuery,
         *,
+        audit: AuditTrail,
         clock: Clock = utc_now,
         media: MediaLinks | None = None,
         waiting: WaitingThreads | None = None,
     ) -> None:
         self._query = query
+        self._audit = audit
         self._clock = clock
         self._media = media
         # (workspace, agent) -> (when read, the counts)
@@ -169,6 +173,7 @@ class InboxPages:
     async def take(self, session: WebSession, thread_id: int) -> None:
         _staff(session)
         await self._by_hand.take(session.workspace_id, thread_id, session.agent_id)
+        await self._audit.record(entry_by(session, "thread_taken", "thread", thread_id))
 
     async def add_note(self, session: WebSession, thread_id: int, body: str) -> list[int]:
         """The note, and the ids of the colleagues it names (@handle) who were told."""
@@ -179,6 +184,7 @@ class InboxPages:
         )
         if told is None:
             raise NotFoundError("thread", thread_id)
+        await self._audit.record(entry_by(session, "note_added", "thread", thread_id, told=told))
         return told
 
     async def add_customer_note(self, session: WebSession, thread_id: int, body: str) -> None:
@@ -189,6 +195,7 @@ class InboxPages:
             session.workspace_id, thread_id, session.agent_id, text
         ):
             raise NotFoundError("customer of thread", thread_id)
+        await self._audit.record(entry_by(session, "customer_note_added", "thread", thread_id))
 
     async def assign(
         self, session: WebSession, thread_id: int, agent_id: int | None, team_id: int | None
@@ -199,6 +206,10 @@ class InboxPages:
         await self._by_hand.give(
             session.workspace_id, thread_id, agent_id, team_id, session.agent_id
         )
+        entry = entry_by(
+            session, "thread_assigned", "thread", thread_id, agent_id=agent_id, team_id=team_id
+        )
+        await self._audit.record(entry)
 
     async def snooze(self, session: WebSession, thread_id: int, hours: float | None) -> None:
         """Set the thread aside for some hours (None wakes it now). Its clocks keep running."""

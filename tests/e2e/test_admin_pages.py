@@ -4,6 +4,7 @@ takes effect (a new person logs in, a deactivated one is logged out, holidays re
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -471,6 +472,47 @@ async def test_workspaces_and_preferences_are_saved_or_refused_naming_the_field(
     preferences = await services.workspace_preferences.load(workspace_id)
     assert preferences.crm_url("a b") == "https://crm.example.com/c/a%20b"
     assert preferences.agent_comparisons
+
+
+def ticked_kinds(html: str) -> list[str]:
+    """The evidence kinds the auto-merge form shows ticked."""
+    boxes = re.findall(r'<input type="checkbox" name="kinds" value="(\w+)"([^>]*)>', html)
+    return sorted(kind for kind, rest in boxes if "checked" in rest)
+
+
+async def test_an_admin_chooses_the_evidence_that_merges_customers_and_the_choice_is_audited(
+    base: str, services: Services, db: Database, workspace_id: int, admin_id: int
+) -> None:
+    where = f"{base}/admin/workspaces"
+    chosen = {"kinds": ["same_email", "same_crm_id"]}
+    async with session_of(base, ADMIN) as admin:
+        _, html = await page(admin, where)
+        assert ticked_kinds(html) == ["same_crm_id"]  # the default
+        assert 'value="same_handle"' not in html  # a name is never offered
+        status, location, _ = await post(admin, f"{where}/auto-merge", chosen, where)
+        assert (status, location) == (303, "/admin/workspaces?notice=saved")
+        html = refused(
+            await post(admin, f"{where}/auto-merge", {"kinds": ["same_handle"]}, where),
+            "auto_merge",
+        )
+        assert "too weak to merge without a person" in html
+        _, html = await page(admin, where)
+        assert ticked_kinds(html) == ["same_crm_id", "same_email"]
+    await person(services, db, workspace_id, "lea@example.com", Role.LEAD)
+    async with session_of(base, "lea@example.com") as lead:
+        status, _, _ = await post(lead, f"{where}/auto-merge", {"kinds": []}, f"{base}/inbox")
+        assert status == 403
+
+    accepted = await services.customers.auto_merge_kinds(workspace_id)
+    assert sorted(accepted) == ["same_crm_id", "same_email"]
+    rows = await db.fetch(
+        "SELECT actor_id, object_id, summary FROM audit_entry"
+        " WHERE workspace_id = $1 AND action = 'auto_merge_changed'",
+        workspace_id,
+    )
+    assert [(r["actor_id"], r["object_id"], json.loads(r["summary"])) for r in rows] == [
+        (admin_id, str(workspace_id), {"kinds": ["same_crm_id", "same_email"]})
+    ]
 
 
 async def test_canned_responses_are_added_edited_and_deleted_with_placeholders_checked(

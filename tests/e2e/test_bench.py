@@ -205,9 +205,9 @@ def test_the_webhook_fanout_benchmark_prints_its_ratio_last(database_dsn: str) -
         "webhooks.py", "--threads", "5", "--messages", "2", "--database-url", database_dsn
     )
     assert last_figures(result.stdout) == [
-        "thread_events_per_s",
-        "one_thread_events_per_s",
+        "customer_events_per_s",
         "thread_to_sla_fanout_ratio",
+        "customer_to_sla_fanout_ratio",
     ]
 
 

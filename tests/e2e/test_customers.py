@@ -13,6 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from inbox.domain.audit import COMMAND_LINE
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Author, Mention
 from inbox.domain.network import Network
@@ -169,6 +170,16 @@ async def test_a_merge_asks_for_a_choice_where_both_differ_and_split_and_undo_re
     _, apart = await _json(session, "GET", f"{api}/{made['new_customer_id']}", lead)
     assert [t["network"] for t in apart["threads"]] == ["mastodon"]
     assert identity not in [i["id"] for i in apart["identities"]]
+    # Each change the token made is in the audit trail, by the token, from this address.
+    rows = await db.fetch(
+        "SELECT action, actor_kind, address FROM audit_entry WHERE workspace_id = $1 ORDER BY id",
+        workspace_id,
+    )
+    assert [r["action"] for r in rows] == [
+        "customer_edited", "customer_edited", "customers_merged", "customer_merge_undone",
+        "customers_merged", "customer_split",
+    ]  # fmt: skip
+    assert {(r["actor_kind"], r["address"]) for r in rows} == {("token", "127.0.0.1")}
 
 
 @asynccontextmanager
@@ -197,7 +208,7 @@ async def test_the_customer_page_lists_every_thread_escaped_for_staff_only(
     _, base = client
     jane, mastodon = await _two_identities(services, db, workspace_id)
     await services.customers.merge(
-        workspace_id, jane, mastodon, choices={}, by="test", reason="same"
+        workspace_id, jane, mastodon, choices={}, by=COMMAND_LINE, reason="same"
     )
     for role in (Role.AGENT, Role.OPS, Role.COMMUNITY):
         await person(services, db, workspace_id, f"{role.value}@example.com", role)
@@ -277,8 +288,8 @@ async def test_merge_split_and_undo_from_the_customer_page(
 ) -> None:
     _, base = client
     jane, mastodon = await _two_identities(services, db, workspace_id)
-    await services.customers.edit(workspace_id, jane, RecordEdit(language="fr"), "test")
-    await services.customers.edit(workspace_id, mastodon, RecordEdit(language="en"), "test")
+    await services.customers.edit(workspace_id, jane, RecordEdit(language="fr"), COMMAND_LINE)
+    await services.customers.edit(workspace_id, mastodon, RecordEdit(language="en"), COMMAND_LINE)
     await person(services, db, workspace_id, "agent@example.com", Role.AGENT)
     async with _browser(base, "agent@example.com") as agent:
         _, page = await _page(agent, f"{base}/customers/{jane}")
@@ -301,7 +312,12 @@ async def test_merge_split_and_undo_from_the_customer_page(
             assert answer.status == 303
         assert (await services.customers.show(workspace_id, jane)).fields.language == "fr"
         await services.customers.merge(
-            workspace_id, jane, mastodon, choices={"language": "kept"}, by="t", reason="again"
+            workspace_id,
+            jane,
+            mastodon,
+            choices={"language": "kept"},
+            by=COMMAND_LINE,
+            reason="again",
         )
         _, page = await _page(agent, f"{base}/customers/{jane}")
         record = await services.customers.show(workspace_id, jane)

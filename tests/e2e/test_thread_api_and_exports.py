@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import aiohttp
 import pytest
@@ -167,6 +168,18 @@ async def test_exports_are_for_leads_and_admins_and_filter_by_days_team_and_netw
         assert answer.status == 200
         clock_rows = list(csv.DictReader(io.StringIO(await answer.text())))
     assert {row["kind"] for row in clock_rows} == {"first_response"}
+    # Each export that ran is in the audit trail, by the token, with what it asked for; the
+    # refused ones (403, 400) are not.
+    rows = await db.fetch(
+        "SELECT actor_kind, object_id, summary FROM audit_entry"
+        " WHERE workspace_id = $1 AND action = 'exported' ORDER BY id",
+        workspace_id,
+    )
+    assert [(r["actor_kind"], r["object_id"]) for r in rows] == [
+        ("token", "conversations"), ("token", "conversations"), ("token", "conversations"),
+        ("token", "sla_clocks"),
+    ]  # fmt: skip
+    assert json.loads(rows[1]["summary"])["network"] == "mastodon"
 
 
 async def test_a_large_export_is_streamed_page_by_page(

@@ -33,6 +33,8 @@ class FakeCustomers:
     merged_into: dict[int, int] = field(default_factory=dict)
     applied: list[list[tuple[int, RecordFields]]] = field(default_factory=list)
     judged_apart: set[tuple[int, int]] = field(default_factory=set)
+    # The customer ids of each read of certain evidence: one read per ingested batch.
+    evidence_reads: list[tuple[int, ...]] = field(default_factory=list)
 
     def _record(self, customer_id: int) -> CustomerRecord:
         return CustomerRecord(
@@ -89,6 +91,15 @@ class FakeCustomers:
             if e.first not in self.merged_into and e.second not in self.merged_into
         ]
         return [e for e in live if customer_id in (None, e.first, e.second)][:limit]
+
+    async def certain_evidence(
+        self, workspace_id: int, customer_ids: Sequence[int], kinds: Sequence[str], limit: int
+    ) -> list[Evidence]:
+        self.evidence_reads.append(tuple(customer_ids))
+        wanted = set(customer_ids)
+        return [e for e in self.planted if e.kind.value in kinds and wanted & {e.first, e.second}][
+            :limit
+        ]
 
     async def apart(self, workspace_id: int) -> set[tuple[int, int]]:
         return set(self.judged_apart)

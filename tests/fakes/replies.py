@@ -16,6 +16,7 @@ from inbox.domain.replies import ThreadReplyFacts
 from inbox.domain.sla import MajorIncidentWindow, SlaSettings, StoredClock
 from inbox.usecases.replies import Replies, ThreadCalendars
 from inbox.usecases.sla import KeepClocks
+from tests.fakes.audit import FakeAuditTrail
 
 # (workspace id, thread id): a thread is only ever found in its own workspace.
 ThreadKey = tuple[int, int]
@@ -156,6 +157,7 @@ class ReplyFakes:
     facts: FakeReplyFacts
     desk: FakeReplyDesk
     outbox: FakeOutbox
+    audit: FakeAuditTrail = field(default_factory=FakeAuditTrail)
 
 
 def replies_on(
@@ -164,5 +166,5 @@ def replies_on(
     """The replies' use case on fakes that know `threads`, at the time `clock` says."""
     fakes = ReplyFakes(FakeReplyFacts(threads), FakeReplyDesk(threads), FakeOutbox(threads, clock))
     calendars = ThreadCalendars(FakeSlaQuery(), KeepClocks(clock=clock))
-    replies = Replies(fakes.desk, fakes.outbox, fakes.facts, calendars, clock)
+    replies = Replies(fakes.desk, fakes.outbox, fakes.facts, calendars, fakes.audit, clock)
     return replies, fakes

@@ -14,6 +14,7 @@ from inbox.domain.ingestion import IngestBatch
 from inbox.domain.people import Role
 from inbox.domain.presence import AgentStatus
 from inbox.domain.web import WebSession
+from inbox.store.audit import PgAuditTrail
 from inbox.store.database import Database
 from inbox.store.inbox_pages import PgInboxPages
 from inbox.store.routing import PgRoutingStore
@@ -232,7 +233,7 @@ async def test_the_rails_counts_are_counted_at_most_every_few_seconds_for_a_pers
     services = build_services(db)
     ana = await agent(db, workspace_id, "ana")
     instant = [TUESDAY_09_PARIS]
-    pages = InboxPages(PgInboxPages(db), clock=lambda: instant[0])
+    pages = InboxPages(PgInboxPages(db), audit=PgAuditTrail(db), clock=lambda: instant[0])
     session = session_of(workspace_id, ana)
     assert pages.kept_counts(session) is None  # a page does not wait: its script asks
     first = await pages.counts(session)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from inbox.bootstrap import build_services
+from inbox.domain.audit import COMMAND_LINE
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.thread import ThreadKind
 from inbox.store.corrections import PgCorrectionStore
@@ -47,7 +48,7 @@ async def corrected_threads(services: Services, db: Database, workspace_id: int)
         )
     for row in thread_ids:
         await services.correct_classification(
-            workspace_id, row["id"], "kind", "complaint", "agent:ana"
+            workspace_id, row["id"], "kind", "complaint", COMMAND_LINE
         )
 
 
@@ -91,7 +92,7 @@ async def test_the_worker_relearns_only_after_new_corrections(
         thread_id = await conn.fetchval(
             "SELECT min(id) FROM thread WHERE workspace_id = $1", workspace_id
         )
-    await services.correct_classification(workspace_id, thread_id, "urgency", "high", "agent:ana")
+    await services.correct_classification(workspace_id, thread_id, "urgency", "high", COMMAND_LINE)
     assert await learn() == [workspace_id]
     again = await PgRoutingStore(db).load_config(workspace_id)
     assert again is not None

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from inbox.domain.audit import Actor, ActorKind
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.live import LivePage, PageKind, PageUpdate
 from inbox.domain.mention import Author, Direction, Mention
@@ -181,7 +182,7 @@ async def test_a_corrected_urgency_brings_the_thread_to_a_view_filtered_on_it(
     urgent = inbox_view(ana, priority="urgent")
     async with services.live.subscribe(workspace_id, urgent) as page:
         await services.correct_classification(
-            workspace_id, thread_id, "urgency", "urgent", f"agent:{ana}"
+            workspace_id, thread_id, "urgency", "urgent", Actor(ActorKind.PERSON, ana, "Ana")
         )
         await heard(page, row_of(thread_id))
 

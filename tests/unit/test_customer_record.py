@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from inbox.domain.audit import COMMAND_LINE
 from inbox.domain.customer_record import (
     Evidence,
     EvidenceKind,
@@ -17,7 +18,10 @@ from inbox.domain.customer_record import (
     suggestions,
 )
 from inbox.domain.errors import ConfigurationError
-from inbox.usecases.customers import Customers, ImportRejected, RecordEdit, parse_import
+from inbox.domain.ingestion import IngestResult
+from inbox.usecases.customer_import import ImportRejected, parse_import
+from inbox.usecases.customers import Customers, RecordEdit
+from tests.fakes.audit import FakeAuditTrail
 from tests.fakes.customers import FakeCustomers
 
 
@@ -114,8 +118,49 @@ async def test_certain_evidence_merges_the_newer_customer_into_the_older() -> No
             Evidence(1, 3, EvidenceKind.SAME_HANDLE, "jane"),
         ],
     )
-    assert await Customers(store).merge_certain(1) == 1
+    assert await Customers(store, FakeAuditTrail()).merge_certain(1) == 1
     assert store.merges == [(1, 2, "auto")]
+
+
+def _batch_creating(*customer_ids: int) -> IngestResult:
+    return IngestResult(
+        1, 0, 0, 1, 0, len(customer_ids), created_customer_ids=frozenset(customer_ids)
+    )
+
+
+async def test_new_customers_of_a_batch_merge_into_those_their_certain_evidence_names() -> None:
+    store = FakeCustomers(
+        fields={i: RecordFields() for i in (1, 2, 3, 7, 8, 9)},
+        planted=[
+            Evidence(1, 7, EvidenceKind.SAME_EMAIL, "jane@shop.example"),
+            Evidence(2, 8, EvidenceKind.SAME_HANDLE, "bob"),  # a name: never by itself
+            Evidence(3, 9, EvidenceKind.PROFILE_LINK, "x.com/c"),  # not accepted here
+        ],
+        accepted=["same_email", "same_crm_id"],
+    )
+
+    await Customers(store, FakeAuditTrail()).after_ingest(1, _batch_creating(7, 8, 9))
+
+    assert store.merges == [(1, 7, "auto")]
+    # One read of the evidence for the whole batch, of the kinds a new customer can match.
+    assert store.evidence_reads == [(7, 8, 9)]
+
+
+async def test_with_only_crm_ids_accepted_a_batch_reads_no_evidence() -> None:
+    store = FakeCustomers(
+        fields={1: RecordFields(), 7: RecordFields()},
+        planted=[Evidence(1, 7, EvidenceKind.SAME_EMAIL, "jane@shop.example")],
+    )  # the default: the same CRM id, which a customer just created does not have
+
+    await Customers(store, FakeAuditTrail()).after_ingest(1, _batch_creating(7))
+
+    assert (store.merges, store.evidence_reads) == ([], [])
+
+
+async def test_a_batch_that_created_no_customer_merges_nothing() -> None:
+    store = FakeCustomers(accepted=["same_email"])
+    await Customers(store, FakeAuditTrail()).after_ingest(1, _batch_creating())
+    assert store.evidence_reads == []
 
 
 async def test_certain_evidence_waits_for_a_person_when_the_records_conflict() -> None:
@@ -123,7 +168,7 @@ async def test_certain_evidence_waits_for_a_person_when_the_records_conflict() -
         fields={1: RecordFields(crm_id="C", vip=True), 2: RecordFields(crm_id="C")},
         planted=[Evidence(1, 2, EvidenceKind.SAME_CRM_ID, "C")],
     )
-    assert await Customers(store).merge_certain(1) == 0
+    assert await Customers(store, FakeAuditTrail()).merge_certain(1) == 0
     assert store.merges == []
 
 
@@ -131,24 +176,52 @@ async def test_an_import_with_an_unknown_identity_applies_nothing() -> None:
     store = FakeCustomers(fields={1: RecordFields()}, identities={("x", "jane"): 1})
     text = "network,handle,crm_id\nx,jane,C1\nx,nobody,C2\n"
     with pytest.raises(ImportRejected) as rejected:
-        await Customers(store).import_csv(1, text, dry_run=False)
+        await Customers(store, FakeAuditTrail()).import_csv(1, text, dry_run=False, by=COMMAND_LINE)
     assert [b.line for b in rejected.value.bad] == [3]
     assert store.applied == []
+
+
+async def test_an_applied_import_leaves_one_audit_row_naming_the_customers_not_the_values() -> None:
+    store = FakeCustomers(
+        fields={1: RecordFields(), 2: RecordFields()}, identities={("x", "jane"): 1}
+    )
+    trail = FakeAuditTrail()
+    text = "network,handle,crm_id\nx,jane,C-SECRET-LOOKING\n"
+
+    await Customers(store, trail).import_csv(1, text, dry_run=True, by=COMMAND_LINE)
+    assert trail.entries == []  # a dry run changes nothing
+    await Customers(store, trail).import_csv(1, text, dry_run=False, by=COMMAND_LINE)
+
+    (entry,) = trail.entries
+    assert (entry.action, entry.actor) == ("customers_imported", COMMAND_LINE)
+    assert entry.summary == {"customer_ids": [1], "changed": 1, "merged": 0}
+
+
+async def test_only_an_edit_that_changes_the_record_is_audited_naming_its_fields() -> None:
+    store = FakeCustomers(fields={1: RecordFields(vip=True)})
+    trail = FakeAuditTrail()
+    customers = Customers(store, trail)
+
+    await customers.edit(1, 1, RecordEdit(vip=True), COMMAND_LINE)
+    await customers.edit(1, 1, RecordEdit(vip=False, language="de"), COMMAND_LINE)
+
+    assert trail.actions() == [("customer_edited", "1")]
+    assert trail.entries[0].summary == {"fields": ["vip", "language"]}
 
 
 async def test_two_rows_for_one_customer_are_refused() -> None:
     store = FakeCustomers(fields={1: RecordFields()}, identities={("x", "jane"): 1, ("x", "u1"): 1})
     text = "network,handle,external_id,crm_id\nx,jane,,C1\nx,,u1,C2\n"
     with pytest.raises(ImportRejected, match="line 3: the same customer as line 2"):
-        await Customers(store).import_csv(1, text, dry_run=True)
+        await Customers(store, FakeAuditTrail()).import_csv(1, text, dry_run=True, by=COMMAND_LINE)
 
 
 async def test_an_owner_must_be_a_colleague_of_the_workspace() -> None:
     store = FakeCustomers(fields={1: RecordFields()}, agents={"lea@example.com": 4})
-    customers = Customers(store)
+    customers = Customers(store, FakeAuditTrail())
     with pytest.raises(ConfigurationError, match="not an active colleague"):
-        await customers.edit(1, 1, RecordEdit(owner_email="bob@example.com"), "t")
-    record = await customers.edit(1, 1, RecordEdit(owner_email="Lea@example.com"), "t")
+        await customers.edit(1, 1, RecordEdit(owner_email="bob@example.com"), COMMAND_LINE)
+    record = await customers.edit(1, 1, RecordEdit(owner_email="Lea@example.com"), COMMAND_LINE)
     assert record.fields.owner_agent_id == 4
 
 
@@ -158,6 +231,6 @@ async def test_a_pair_a_person_split_apart_is_neither_suggested_nor_merged_again
         planted=[Evidence(1, 2, EvidenceKind.SAME_CRM_ID, "C")],
         judged_apart={(1, 2)},
     )
-    customers = Customers(store)
+    customers = Customers(store, FakeAuditTrail())
     assert await customers.suggestions(1) == []
     assert await customers.merge_certain(1) == 0

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from inbox.domain.audit import Actor, ActorKind
 from inbox.domain.errors import ConfigurationError, NotFoundError
 from inbox.domain.outbox import OutboxKind
 from inbox.domain.replies import ThreadIncident, ThreadReplyFacts
@@ -23,6 +24,7 @@ from routing.reply_checks import ReplyCheck
 from tests.fakes.replies import PUBLIC_X_THREAD, ReplyFakes, replies_on
 
 WORKSPACE, THREAD, AGENT, COLLEAGUE = 1, 5, 7, 8
+BY = Actor(ActorKind.PERSON, AGENT, "Max")
 PERSONAL = "Write to us at max.dupont@gmail.com"
 
 
@@ -42,11 +44,21 @@ def desk(facts: ThreadReplyFacts = PUBLIC_X_THREAD) -> tuple[Replies, ReplyFakes
     return replies, fakes, hands
 
 
+async def test_a_reply_queued_is_audited_by_who_sent_it_with_ids_and_never_its_text() -> None:
+    replies, fakes, _ = desk()
+
+    item = await replies.send(WORKSPACE, THREAD, AGENT, "On its way!", key="k", by=BY)
+
+    (entry,) = fakes.audit.entries
+    assert (entry.action, entry.object_id, entry.actor) == ("reply_sent", str(THREAD), BY)
+    assert entry.summary == {"outbox_id": item.id}
+
+
 async def test_an_agents_reply_is_queued_once_however_many_times_it_is_sent() -> None:
     replies, fakes, _ = desk()
 
-    first = await replies.send(WORKSPACE, THREAD, AGENT, "On its way!", key="k1")
-    again = await replies.send(WORKSPACE, THREAD, AGENT, "On its way!", key="k1")
+    first = await replies.send(WORKSPACE, THREAD, AGENT, "On its way!", key="k1", by=BY)
+    again = await replies.send(WORKSPACE, THREAD, AGENT, "On its way!", key="k1", by=BY)
 
     assert again.id == first.id
     assert fakes.outbox.queued() == [(OutboxKind.REPLY, "reply:7:k1", "On its way!")]
@@ -57,7 +69,9 @@ async def test_an_agents_reply_is_queued_once_however_many_times_it_is_sent() ->
 async def test_a_reply_is_queued_trimmed_with_a_forms_line_breaks_counted_as_one() -> None:
     replies, _, _ = desk()
 
-    item = await replies.send(WORKSPACE, THREAD, AGENT, "  Hello\r\nIt left today.  ", key="k")
+    item = await replies.send(
+        WORKSPACE, THREAD, AGENT, "  Hello\r\nIt left today.  ", key="k", by=BY
+    )
 
     assert item.body == "Hello\nIt left today."
 
@@ -70,7 +84,7 @@ async def test_a_reply_without_text_or_beyond_what_the_inbox_stores_is_refused(
 
     for override in (False, True):
         with pytest.raises(ConfigurationError) as refused:
-            await replies.send(WORKSPACE, THREAD, AGENT, body, key="k", override=override)
+            await replies.send(WORKSPACE, THREAD, AGENT, body, key="k", override=override, by=BY)
         assert refused.value.setting == "body"
 
     assert fakes.outbox.items == []
@@ -81,12 +95,12 @@ async def test_a_public_reply_with_personal_data_waits_for_send_anyway() -> None
     replies, fakes, _ = desk()
 
     with pytest.raises(ReplyChecksFailed) as held:
-        await replies.send(WORKSPACE, THREAD, AGENT, PERSONAL, key="k")
+        await replies.send(WORKSPACE, THREAD, AGENT, PERSONAL, key="k", by=BY)
     assert [w.check for w in held.value.warnings] == [ReplyCheck.PERSONAL_DATA]
     assert not held.value.blocking
     assert fakes.outbox.items == []
 
-    await replies.send(WORKSPACE, THREAD, AGENT, PERSONAL, key="k", override=True)
+    await replies.send(WORKSPACE, THREAD, AGENT, PERSONAL, key="k", override=True, by=BY)
     assert fakes.outbox.queued() == [(OutboxKind.REPLY, "reply:7:k", PERSONAL)]
 
 
@@ -95,7 +109,9 @@ async def test_a_reply_too_long_for_the_network_is_never_sent_even_anyway() -> N
 
     for override in (False, True):
         with pytest.raises(ReplyChecksFailed) as held:
-            await replies.send(WORKSPACE, THREAD, AGENT, "a" * 300, key="k", override=override)
+            await replies.send(
+                WORKSPACE, THREAD, AGENT, "a" * 300, key="k", override=override, by=BY
+            )
         assert held.value.blocking
         assert held.value.warnings[0].check is ReplyCheck.TOO_LONG
 
@@ -131,11 +147,11 @@ async def test_a_colleague_replying_these_two_minutes_holds_the_reply_until_over
     hands.now += timedelta(minutes=1)
 
     with pytest.raises(ReplyCollisionError) as held:
-        await replies.send(WORKSPACE, THREAD, AGENT, "On its way!", key="k")
+        await replies.send(WORKSPACE, THREAD, AGENT, "On its way!", key="k", by=BY)
     assert held.value.others == [COLLEAGUE]
     assert fakes.outbox.items == []
 
-    await replies.send(WORKSPACE, THREAD, AGENT, "On its way!", key="k", override=True)
+    await replies.send(WORKSPACE, THREAD, AGENT, "On its way!", key="k", override=True, by=BY)
     assert len(fakes.outbox.items) == 1
     assert fakes.desk.replying_on(WORKSPACE, THREAD) == [COLLEAGUE]  # theirs stays open
 
@@ -145,7 +161,7 @@ async def test_a_colleague_who_opened_the_reply_box_over_two_minutes_ago_holds_n
     await replies.start(WORKSPACE, THREAD, COLLEAGUE)
     hands.now += timedelta(minutes=2, seconds=1)
 
-    await replies.send(WORKSPACE, THREAD, AGENT, "On its way!", key="k")
+    await replies.send(WORKSPACE, THREAD, AGENT, "On its way!", key="k", by=BY)
 
     assert len(fakes.outbox.items) == 1
 
@@ -156,7 +172,7 @@ async def test_a_reply_held_by_its_checks_names_the_colleagues_replying_too() ->
     hands.now += timedelta(seconds=30)
 
     with pytest.raises(ReplyChecksFailed) as held:
-        await replies.send(WORKSPACE, THREAD, AGENT, PERSONAL, key="k")
+        await replies.send(WORKSPACE, THREAD, AGENT, PERSONAL, key="k", by=BY)
 
     assert held.value.others == [COLLEAGUE]  # one "send anyway" overrides both
 
@@ -165,9 +181,9 @@ async def test_a_thread_of_another_workspace_is_not_found_and_nothing_is_queued(
     replies, fakes, _ = desk()
 
     with pytest.raises(NotFoundError):
-        await replies.send(WORKSPACE + 1, THREAD, AGENT, "On its way!", key="k")
+        await replies.send(WORKSPACE + 1, THREAD, AGENT, "On its way!", key="k", by=BY)
     with pytest.raises(NotFoundError):
-        await replies.move_to_private(WORKSPACE + 1, THREAD, AGENT, "Your order?", key="k")
+        await replies.move_to_private(WORKSPACE + 1, THREAD, AGENT, "Your order?", key="k", by=BY)
     with pytest.raises(NotFoundError):
         await replies.check(WORKSPACE + 1, THREAD, "On its way!")
 
@@ -179,9 +195,9 @@ async def test_moving_to_private_sends_a_direct_message_and_says_so_in_public_on
     replies, fakes, _ = desk()
 
     direct, notice = await replies.move_to_private(
-        WORKSPACE, THREAD, AGENT, "Your order number?", key="k1"
+        WORKSPACE, THREAD, AGENT, "Your order number?", key="k1", by=BY
     )
-    await replies.move_to_private(WORKSPACE, THREAD, AGENT, "And your postcode?", key="k2")
+    await replies.move_to_private(WORKSPACE, THREAD, AGENT, "And your postcode?", key="k2", by=BY)
 
     assert (direct.kind, direct.recipient_id) == (OutboxKind.DIRECT_MESSAGE, "9001")
     assert fakes.outbox.queued() == [
@@ -196,7 +212,7 @@ async def test_moving_to_private_sends_a_direct_message_and_says_so_in_public_on
 async def test_a_private_message_may_hold_personal_data_a_public_reply_is_warned_of() -> None:
     replies, fakes, _ = desk()
 
-    await replies.move_to_private(WORKSPACE, THREAD, AGENT, PERSONAL, key="k")
+    await replies.move_to_private(WORKSPACE, THREAD, AGENT, PERSONAL, key="k", by=BY)
 
     assert fakes.outbox.queued()[0] == (OutboxKind.DIRECT_MESSAGE, "private:7:k", PERSONAL)
 
@@ -207,7 +223,7 @@ async def test_the_public_notice_speaks_the_threads_language_else_english(
 ) -> None:
     replies, _, _ = desk(replace(PUBLIC_X_THREAD, language=language))
 
-    _, said = await replies.move_to_private(WORKSPACE, THREAD, AGENT, "Hello", key="k")
+    _, said = await replies.move_to_private(WORKSPACE, THREAD, AGENT, "Hello", key="k", by=BY)
 
     assert said.body == PRIVATE_NOTICES[notice]
 
@@ -215,7 +231,7 @@ async def test_the_public_notice_speaks_the_threads_language_else_english(
 async def test_a_mastodon_thread_moves_to_a_direct_status_addressed_by_handle() -> None:
     replies, _, _ = desk(replace(PUBLIC_X_THREAD, network="mastodon", customer_id=None))
 
-    direct, _ = await replies.move_to_private(WORKSPACE, THREAD, AGENT, "Hello", key="k")
+    direct, _ = await replies.move_to_private(WORKSPACE, THREAD, AGENT, "Hello", key="k", by=BY)
 
     assert (direct.kind, direct.recipient_id) == (OutboxKind.DIRECT_MESSAGE, None)
 
@@ -237,7 +253,7 @@ async def test_only_a_public_x_or_mastodon_thread_with_a_customer_moves_to_priva
     for override in (False, True):
         with pytest.raises(ConfigurationError) as refused:
             await replies.move_to_private(
-                WORKSPACE, THREAD, AGENT, "Hello", key="k", override=override
+                WORKSPACE, THREAD, AGENT, "Hello", key="k", override=override, by=BY
             )
         assert refused.value.setting == "private"
 

@@ -30,6 +30,7 @@ from inbox.usecases.sla_close import CloseWithoutReply
 from inbox.usecases.web_pages import InboxPages
 from routing.snapshot import AgentState, Snapshot, TeamState
 from tests.fakes.assignment import RoutingStore, Seats
+from tests.fakes.audit import FakeAuditTrail
 from tests.fakes.threads_actions import (
     Closure,
     DeskThread,
@@ -77,6 +78,7 @@ class Desk:
     close: CloseWithoutReply
     bulk: BulkActions
     pages: InboxPages
+    audit: FakeAuditTrail
 
 
 def desk(people: Snapshot = NO_ROOM) -> Desk:
@@ -100,9 +102,10 @@ def desk(people: Snapshot = NO_ROOM) -> Desk:
     bulk_store = FakeBulkStore(
         board, people, colleagues=((ME, "Max"), (LEA, "Léa")), teams=((SUPPORT, "Support FR"),)
     )
-    bulk = BulkActions(bulk_store, close, waiting, clock=clock)
-    pages = InboxPages(FakeSnoozeQuery(board), clock=clock)
-    return Desk(board, bulk_store, closing, seats, close, bulk, pages)
+    audit = FakeAuditTrail()
+    bulk = BulkActions(bulk_store, close, waiting, audit, clock=clock)
+    pages = InboxPages(FakeSnoozeQuery(board), audit=audit, clock=clock)
+    return Desk(board, bulk_store, closing, seats, close, bulk, pages, audit)
 
 
 # -- one thread, from its page ------------------------------------------------------------
@@ -229,6 +232,19 @@ async def test_closing_a_selection_resolves_its_open_threads_as_needing_no_reply
     ]
     assert d.board.threads[OPEN].snoozed_until is None
     assert d.board.threads[ELSEWHERE].status is ThreadStatus.OPEN
+
+
+async def test_each_action_on_a_selection_leaves_one_audit_row_with_the_threads_done() -> None:
+    d = desk()
+
+    await d.bulk.close(AGENT, [OPEN, PENDING, RESOLVED])
+    await d.bulk.tag(AGENT, [OPEN], "Billing")
+
+    assert d.audit.actions() == [("threads_close", None), ("threads_tag", None)]
+    closed, tagged = (e.summary for e in d.audit.entries)
+    assert closed == {"thread_ids": [OPEN, PENDING], "done": 2, "skipped": 1, "target": ""}
+    assert tagged["target"] == "billing"
+    assert {e.actor.actor_id for e in d.audit.entries} == {AGENT.agent_id}
 
 
 async def test_closing_a_selection_keeps_its_clocks_then_frees_the_holders_seats() -> None:

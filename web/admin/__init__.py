@@ -43,6 +43,7 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/admin/workspaces", workspaces.workspaces_page),
     ("POST", "/admin/workspaces", workspaces.create_workspace),
     ("POST", "/admin/workspaces/preferences", workspaces.save_preferences),
+    ("POST", "/admin/workspaces/auto-merge", workspaces.save_auto_merge),
     ("GET", "/admin/people", people.people_page),
     ("POST", "/admin/people", people.add_person),
     ("GET", "/admin/people/{agent_id}", people.person_page),

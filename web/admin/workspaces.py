@@ -1,4 +1,5 @@
-"""Workspaces (admins): the instance's list, a new one, and this workspace's preferences."""
+"""Workspaces (admins): the instance's list, a new one, this workspace's preferences, and
+which evidence merges two customers without a person."""
 
 from __future__ import annotations
 
@@ -6,17 +7,52 @@ from typing import Any
 
 from aiohttp import web
 
+from inbox.domain.customer_record import EvidenceKind
 from inbox.domain.web import WebSession
 from inbox.usecases.admin_access import Section
-from inbox.usecases.audit import entry_by
-from web.admin.common import AdminPage, admin, fields, text, ticked
+from inbox.usecases.audit import actor_of, entry_by
+from web.admin.common import AdminPage, admin, fields, text, texts, ticked
 from web.keys import services_of
+
+# The evidence an admin may accept as certain, strongest first, as the page explains it.
+AUTO_MERGE_CHOICES: tuple[tuple[EvidenceKind, str, str], ...] = (
+    (
+        EvidenceKind.SAME_CRM_ID,
+        "The same CRM id",
+        "Your CRM already says they are one person: the id was set by a person, the API or an "
+        "import.",
+    ),
+    (
+        EvidenceKind.SAME_EMAIL,
+        "The same e-mail address, given in private messages",
+        "Both identities wrote the same address to you privately.",
+    ),
+    (
+        EvidenceKind.SAME_PHONE,
+        "The same phone number, given in private messages",
+        "Both identities wrote the same number to you privately.",
+    ),
+    (
+        EvidenceKind.PROFILE_LINK,
+        "A profile that links to the other",
+        "A Mastodon profile field or verified link, a Bluesky domain handle or an X profile "
+        "address points at the other identity. Anyone can write a link in a profile: accept "
+        "it only if your customers' profiles are ones you trust.",
+    ),
+)
 
 
 async def _context(request: web.Request, session: WebSession) -> dict[str, Any]:
     workspaces = await admin(request).workspaces.all(session)
-    preferences = await services_of(request).workspace_preferences.load(session.workspace_id)
-    return {"workspaces": workspaces, "preferences": preferences}
+    services = services_of(request)
+    preferences = await services.workspace_preferences.load(session.workspace_id)
+    accepted = await services.customers.auto_merge_kinds(session.workspace_id)
+    return {
+        "workspaces": workspaces,
+        "preferences": preferences,
+        "auto_merge": {kind.value for kind in accepted},
+        "auto_merge_choices": AUTO_MERGE_CHOICES,
+    }
 
 
 WORKSPACES = AdminPage(Section.WORKSPACES, "/admin/workspaces", "admin_workspaces.html", _context)
@@ -61,4 +97,15 @@ async def _save_preferences(
             crm_url_template=saved.crm_url_template,
             agent_comparisons=saved.agent_comparisons,
         )
+    )
+
+
+async def save_auto_merge(request: web.Request) -> web.StreamResponse:
+    session, form = await WORKSPACES.posted(request)
+    kinds = texts(form, "kinds")
+    change = services_of(request).customers.set_auto_merge(
+        session.workspace_id, kinds, actor_of(session)
+    )
+    return await WORKSPACES.submit(
+        request, session, change, notice="saved", typed={"auto_merge": kinds}
     )

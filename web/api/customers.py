@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from inbox.domain.customer_record import CustomerChange, CustomerRecord, CustomerThread
+from inbox.usecases.audit import token_actor
 from inbox.usecases.customers import RecordEdit
 from web.api.bodies import CustomerPatch, MergeBody, SplitBody
 from web.api.roles import EDITORS, STAFF
@@ -121,7 +122,7 @@ async def patch_customer(request: web.Request) -> web.Response:
         language=(body.language or "") if "language" in given else None,
     )
     record = await services_of(request).customers.edit(
-        caller.workspace_id, customer_id, edit, f"token:{caller.token_id}"
+        caller.workspace_id, customer_id, edit, token_actor(caller, request.remote)
     )
     return web.json_response(record_json(record))
 
@@ -137,7 +138,7 @@ async def merge_customers(request: web.Request) -> web.Response:
         customer_id,
         body.other_id,
         choices=body.choices,
-        by=f"token:{caller.token_id}",
+        by=token_actor(caller, request.remote),
         reason=body.reason,
     )
     return web.json_response({"customer_id": customer_id, "change_id": change_id})
@@ -152,7 +153,7 @@ async def split_customer(request: web.Request) -> web.Response:
         caller.workspace_id,
         customer_id,
         body.identity_id,
-        by=f"token:{caller.token_id}",
+        by=token_actor(caller, request.remote),
         reason=body.reason,
     )
     return web.json_response({"customer_id": customer_id, "new_customer_id": new_id}, status=201)
@@ -162,7 +163,7 @@ async def undo_merge(request: web.Request) -> web.Response:
     caller = await caller_of(request)
     caller.require(*EDITORS)
     change = await services_of(request).customers.undo_merge(
-        caller.workspace_id, path_id(request, "change_id"), f"token:{caller.token_id}"
+        caller.workspace_id, path_id(request, "change_id"), token_actor(caller, request.remote)
     )
     return web.json_response(_change_json(change))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from inbox.usecases.audit import token_actor
 from web.api.roles import LEADS
 from web.caller import caller_of
 from web.csv_export import export_filters, stream_csv
@@ -15,7 +16,9 @@ async def conversations_csv(request: web.Request) -> web.StreamResponse:
     caller = await caller_of(request)
     caller.require(*LEADS)
     filters = export_filters(request, now(request).date())
-    columns, pages = services_of(request).exports.conversations(caller.workspace_id, filters)
+    columns, pages = await services_of(request).exports.conversations(
+        caller.workspace_id, filters, token_actor(caller, request.remote)
+    )
     return await stream_csv(request, "conversations.csv", columns, pages)
 
 
@@ -23,7 +26,9 @@ async def sla_clocks_csv(request: web.Request) -> web.StreamResponse:
     caller = await caller_of(request)
     caller.require(*LEADS)
     filters = export_filters(request, now(request).date())
-    columns, pages = services_of(request).exports.sla_clocks(caller.workspace_id, filters)
+    columns, pages = await services_of(request).exports.sla_clocks(
+        caller.workspace_id, filters, token_actor(caller, request.remote)
+    )
     return await stream_csv(request, "sla-clocks.csv", columns, pages)
 
 

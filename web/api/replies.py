@@ -6,6 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from inbox.domain.people import Role
+from inbox.usecases.audit import token_actor
 from inbox.usecases.replies import ReplyChecksFailed, ReplyCollisionError
 from web.api.bodies import CommunityAnswerBody, ReplyBody, ReviewBody
 from web.api.roles import EDITORS
@@ -43,6 +44,7 @@ async def send_reply(request: web.Request) -> web.Response:
             agent_id,
             reply.body,
             key=reply.key,
+            by=token_actor(caller, request.remote),
             override=reply.override,
         )
     except ReplyCollisionError as exc:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from inbox.domain.thread import ThreadStatus
+from inbox.usecases.audit import token_actor
 from web.api.bodies import ClaimBody, ClassificationBody, CloseBody, NoteBody
 from web.api.roles import EDITORS, STAFF
 from web.caller import caller_of
@@ -65,7 +66,7 @@ async def add_thread_note(request: web.Request) -> web.Response:
     thread_id = path_id(request, "thread_id")
     body = (await read_body(request, NoteBody)).body
     await services_of(request).thread_details.add_note(
-        caller.workspace_id, thread_id, agent_id, body
+        caller.workspace_id, thread_id, agent_id, body, token_actor(caller, request.remote)
     )
     return web.json_response({"thread_id": thread_id}, status=201)
 
@@ -99,7 +100,7 @@ async def correct_classification(request: web.Request) -> web.Response:
     thread_id = path_id(request, "thread_id")
     body = await read_body(request, ClassificationBody)
     old = await services_of(request).correct_classification(
-        caller.workspace_id, thread_id, body.field, body.value, f"token:{caller.token_id}"
+        caller.workspace_id, thread_id, body.field, body.value, token_actor(caller, request.remote)
     )
     return web.json_response(
         {"thread_id": thread_id, "field": body.field, "old": old, "new": body.value}

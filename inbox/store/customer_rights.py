@@ -249,6 +249,18 @@ WHERE workspace_id = :workspace
   AND sequence_key = ANY(ARRAY(SELECT 'thread:' || t FROM unnest(:threads::bigint[]) AS t))
   AND payload -> 'data' ? 'text'
 """,
+    # The record's own events carried its CRM id and tags as they were: the counts stay.
+    "customer_events": """
+UPDATE customer_event SET data = '{}'
+WHERE workspace_id = :workspace AND customer_id = ANY(:customers::bigint[]) AND data <> '{}'
+""",
+    "customer_event_deliveries": """
+UPDATE webhook_delivery
+SET payload = jsonb_set(payload, '{data}', jsonb_build_object(
+    'customer_id', payload #> '{data,customer_id}', 'sequence', payload #> '{data,sequence}'))
+WHERE workspace_id = :workspace
+  AND sequence_key = ANY(ARRAY(SELECT 'customer:' || c FROM unnest(:customers::bigint[]) AS c))
+""",
     "quarantine_rows": f"DELETE FROM quarantine q WHERE {THEIR_QUARANTINE}",  # noqa: S608
     # Merges and splits keep the records as they were (for an undo): nothing to undo now.
     "merge_history": """

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from inbox.domain.audit import COMMAND_LINE
 from inbox.domain.customer_rights import AlreadyErasedError, MergedCustomerError
 from inbox.domain.errors import NotFoundError, PermissionDeniedError
 from inbox.domain.ingestion import IngestBatch, RejectedPayload
@@ -124,7 +125,7 @@ async def _arrange(services: Services, db: Database, workspace_id: int) -> int:
     zelda = await _customer_of(db, workspace_id, x, ZELDA_X.external_id)
     elsewhere = await _customer_of(db, workspace_id, mastodon, ZELDA_MASTODON.external_id)
     await services.customers.merge(
-        workspace_id, zelda, elsewhere, choices={}, by="cli", reason="same person"
+        workspace_id, zelda, elsewhere, choices={}, by=COMMAND_LINE, reason="same person"
     )
     thread = await db.fetchval(
         "SELECT id FROM thread WHERE workspace_id = $1 AND thread_key = 'conv-z'", workspace_id
@@ -286,6 +287,12 @@ async def test_an_erased_customer_is_in_no_table_and_no_export_and_the_sla_repor
     assert erasure.pseudonym.startswith("erased-")
     assert erasure.counts["messages"] == 4
     assert erasure.counts["quarantine_rows"] == 1
+    # The merge's event told the CRM what the record held; it says nothing of it now.
+    assert erasure.counts["customer_events"] >= 1
+    assert not await db.fetchval(
+        "SELECT count(*) FROM customer_event WHERE workspace_id = $1 AND data <> '{}'",
+        workspace_id,
+    )
     document, page = await _exported(services, requested_on_command_line(workspace_id), zelda)
     exported = json.dumps(document) + page
     assert not [needle for needle in PERSONAL if needle.lower() in exported.lower()]

@@ -43,7 +43,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -178,6 +178,7 @@ class Replies:
     """Agents replying through the API, each reply under its own key until it is accepted."""
 
     token: str
+    since: datetime  # threads opened before (the detector's baseline) are not answered
     accepted: list[str] = field(default_factory=list)
     replied_threads: set[int] = field(default_factory=set)
     _keys: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -236,7 +237,12 @@ class Replies:
                 items = (await answer.json())["items"]
         except (aiohttp.ClientError, TimeoutError):
             return None
-        fresh = [item["id"] for item in items if item["id"] not in self.replied_threads]
+        fresh = [
+            item["id"]
+            for item in items
+            if item["id"] not in self.replied_threads
+            and datetime.fromisoformat(item["opened_at"]) >= self.since
+        ]
         return rng.choice(fresh) if fresh else None
 
 
@@ -282,31 +288,54 @@ class Run:
     primary_lost_at: datetime | None = None
     kills: Counter[str] = field(default_factory=Counter)
     exited: Counter[str] = field(default_factory=Counter)  # without being killed
+    # One kill or restart at a time: the chaos and the supervisor never start one process twice.
+    turns: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def chaos(self) -> None:
         """`plan.kills` kills of a random process, each started again at once; halfway, the
-        primary lost and the replica promoted."""
+        primary lost and the replica promoted. The order is random, the count even: every
+        process is killed in each round of as many kills as there are processes."""
         lag_stop = asyncio.Event()
         sampling = asyncio.create_task(sample_replica_lag(self.dbs, self.lags, lag_stop))
+        victims = self.victims()
         for number in range(1, self.plan.kills + 1):
             await asyncio.sleep(self.plan.kill_every_s)
-            await self.restart_the_fallen()
-            slot = self.rng.choice(self.cluster.slots)
-            # Read the fakes' logs first, in the same step: the victim's polls are its own.
-            self.polls.read(self.cluster.pids)
-            pid = self.cluster.kill(slot)
-            self.polls.died(pid)
-            self.kills[slot.role] += 1
-            await self.cluster.reap(slot)
-            await self.cluster.start(slot)
+            slot = next(victims)
+            async with self.turns:
+                await self.restart_the_fallen()
+                # Read the fakes' logs first, in the same step: the victim's polls are its own.
+                self.polls.read(self.cluster.pids)
+                pid = self.cluster.kill(slot)
+                self.polls.died(pid)
+                self.kills[slot.role] += 1
+                await self.cluster.reap(slot)
+                await self.cluster.start(slot)
             print(f"kill {number}: {slot.name} (pid {pid}), started again", flush=True)
             if number == self.plan.kills // 2:
                 lag_stop.set()
                 await sampling
                 await self.fail_over()
 
+    def victims(self) -> Iterator[Slot]:
+        while True:
+            round_ = list(self.cluster.slots)
+            self.rng.shuffle(round_)
+            yield from round_
+
+    async def supervise(self, stop: asyncio.Event) -> None:
+        """As a supervisor does (systemd, compose's restart policy): a process that ended by
+        itself is started again a second later."""
+        while not stop.is_set():
+            async with self.turns:
+                await self.restart_the_fallen()
+            try:
+                await asyncio.wait_for(stop.wait(), 1.0)
+            except TimeoutError:
+                continue
+
     async def restart_the_fallen(self) -> None:
-        """A process that ended without being killed is a finding: said, and started again."""
+        """A process that ended without being killed (one started while no server took
+        writes exits with status 2, saying so): said, and started again."""
         for slot in self.cluster.slots:
             if slot.process is not None and slot.process.returncode is not None:
                 self.exited[slot.name] += 1
@@ -413,6 +442,7 @@ async def run(dbs: Databases, folder: Path, plan: Plan) -> dict[str, float]:
             INBOX_OUTBOX_LEASE_SECONDS="5",
         )
         token = await seed(dbs, world, key, env)
+        since = datetime.now(UTC)
         cluster = InboxCluster.of(env, folder, webs=2, workers=2)
         started = time.monotonic()
         async with cluster.running():
@@ -422,11 +452,12 @@ async def run(dbs: Databases, folder: Path, plan: Plan) -> dict[str, float]:
             print(f"cluster healthy in {time.monotonic() - started:.1f} s", flush=True)
             this = Run(
                 plan, dbs, world, cluster, PollLog(world.request_logs()),
-                Replies(token), random.Random(plan.seed),
+                Replies(token, since), random.Random(plan.seed),
             )  # fmt: skip
             stop = asyncio.Event()
             background = [
                 asyncio.create_task(world.steady(stop, plan.mentions_per_s)),
+                asyncio.create_task(this.supervise(stop)),
                 asyncio.create_task(keep_reading_polls(this.polls, cluster, stop)),
                 asyncio.create_task(
                     this.replies.keep_replying(cluster, stop, plan.reply_every_s, this.rng)
@@ -438,8 +469,10 @@ async def run(dbs: Databases, folder: Path, plan: Plan) -> dict[str, float]:
             finally:
                 stop.set()
                 await asyncio.gather(*background)
+            supervising = asyncio.create_task(this.supervise(caught := asyncio.Event()))
             caught_up = await this.catch_up(incident_expected=True)
-            await this.restart_the_fallen()
+            caught.set()
+            await supervising
             print(
                 f"caught up: {caught_up}; kills {dict(this.kills)};"
                 f" exited by themselves {dict(this.exited)};"
@@ -474,10 +507,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--logs", type=Path, help="keep the processes' logs in this folder")
     args = parser.parse_args(argv)
     plan = plan_of(args)
+    began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="inbox-chaos-logs-") as scratch, databases() as dbs:
         folder = args.logs or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
+        print(f"primary, replica and PgBouncer ready in {time.monotonic() - began:.1f} s")
         figures = asyncio.run(run(dbs, folder, plan))
+    print(f"whole run {time.monotonic() - began:.1f} s")
     for name in FIGURES:
         print(f"{name} {figures[name]}")
     return 0

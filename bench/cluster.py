@@ -64,13 +64,14 @@ from bench.cluster_processes import (
     until_healthy,
 )
 from bench.cluster_world import CUSTOMER_MARKER, FakeWorld
-from bench.restart import inbox
 from inbox.bootstrap import build_services
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Author, Mention
 from inbox.domain.network import Network
+from inbox.domain.people import Role
 from inbox.store.credentials import PgCredentialStore
 from inbox.store.database import Database
+from inbox.store.people import PgPeopleStore
 from inbox.store.secret_box import SecretBox
 from inbox.store.workspaces import PgWorkspaceStore
 
@@ -150,7 +151,7 @@ def quiet_history(now: datetime) -> list[Mention]:
     return mentions
 
 
-async def seed(dbs: Databases, world: FakeWorld, key: str, env: dict[str, str]) -> str:
+async def seed(dbs: Databases, world: FakeWorld, key: str) -> str:
     """The workspace, the brand's three accounts, the detector's baseline, an agent and an
     API token acting for them (returned)."""
     db = await Database.connect(dbs.primary_dsn(), size=2)
@@ -163,11 +164,12 @@ async def seed(dbs: Databases, world: FakeWorld, key: str, env: dict[str, str]) 
                 workspace_id, network, external_id, handle, settings
             )
             await credentials.replace(workspace_id, account_id, secrets)
-        await build_services(db).ingest(workspace_id, IngestBatch(quiet_history(datetime.now(UTC))))
+        services = build_services(db)
+        await services.ingest(workspace_id, IngestBatch(quiet_history(datetime.now(UTC))))
+        await PgPeopleStore(db).save_agent(workspace_id, AGENT, "Chaos Agent", [Role.AGENT], [])
+        return await services.tokens.issue(workspace_id, "agents", Role.AGENT, AGENT)
     finally:
         await db.close()
-    await inbox(env, "agent", "add", AGENT, "--name", "Chaos Agent")
-    return (await inbox(env, "token", "create", "--name", "agents", "--agent", AGENT)).strip()
 
 
 # -- what runs during the chaos ---------------------------------------------------------------
@@ -441,7 +443,7 @@ async def run(dbs: Databases, folder: Path, plan: Plan) -> dict[str, float]:
             # A killed sender's claim is looked at again soon (the default is two minutes).
             INBOX_OUTBOX_LEASE_SECONDS="5",
         )
-        token = await seed(dbs, world, key, env)
+        token = await seed(dbs, world, key)
         since = datetime.now(UTC)
         cluster = InboxCluster.of(env, folder, webs=2, workers=2)
         started = time.monotonic()
@@ -481,7 +483,10 @@ async def run(dbs: Databases, folder: Path, plan: Plan) -> dict[str, float]:
                 flush=True,
             )
             this.polls.read(cluster.pids)
-            return await this.figures()
+            figures = await this.figures()
+            stopping = time.monotonic()
+        print(f"processes stopped in {time.monotonic() - stopping:.1f} s", flush=True)
+        return figures
 
 
 async def _until_a_detector_leads(cluster: InboxCluster) -> None:
@@ -513,6 +518,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         folder.mkdir(parents=True, exist_ok=True)
         print(f"primary, replica and PgBouncer ready in {time.monotonic() - began:.1f} s")
         figures = asyncio.run(run(dbs, folder, plan))
+        ending = time.monotonic()
+    print(f"databases stopped in {time.monotonic() - ending:.1f} s")
     print(f"whole run {time.monotonic() - began:.1f} s")
     for name in FIGURES:
         print(f"{name} {figures[name]}")

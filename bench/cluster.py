@@ -20,7 +20,8 @@ cluster to catch up (bounded), and prints, last, one figure a line:
   than once (the fakes' own post logs); `replies_unsent`: accepted and never posted;
 - `overlapping_polls`: two processes polling one account at once (bench/cluster_polls.py);
 - `x_reads_per_post`: tweets X billed as read per distinct tweet it served;
-- `sla_events_duplicated`: SLA warnings or breaches fired twice for one clock;
+- `sla_events_fired`: SLA warnings and breaches fired (targets of a minute: they fire during
+  the run); `sla_events_duplicated`: fired twice for one clock;
 - `incidents_opened`: incidents the detector opened (one burst: 1 expected);
 - `failover_seconds`: from the last mention written before the primary was lost to the first
   written after (`ingested_at`, the database's clock);
@@ -76,6 +77,21 @@ from inbox.store.secret_box import SecretBox
 from inbox.store.workspaces import PgWorkspaceStore
 
 AGENT = "agent@chaos.example"
+WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+ALWAYS_OPEN = {"tz": "UTC", "weekly": {day: [["00:00", "24:00"]] for day in WEEK}}
+# Warnings at 30 s and breaches at a minute: the SLA timer fires during the run, through the
+# kills of the worker that leads it.
+MINUTE_TARGETS = {
+    "policies": {
+        "fast": {
+            "name": "fast",
+            "calendar": "always",
+            "targets": {"first_response": 1, "next_response": 1},
+            "warn_at": 0.5,
+        }
+    },
+    "default": "fast",
+}
 BURST = 12
 FIGURES = (
     "mentions_served",
@@ -86,6 +102,7 @@ FIGURES = (
     "replies_unsent",
     "overlapping_polls",
     "x_reads_per_post",
+    "sla_events_fired",
     "sla_events_duplicated",
     "incidents_opened",
     "failover_seconds",
@@ -152,8 +169,8 @@ def quiet_history(now: datetime) -> list[Mention]:
 
 
 async def seed(dbs: Databases, world: FakeWorld, key: str) -> str:
-    """The workspace, the brand's three accounts, the detector's baseline, an agent and an
-    API token acting for them (returned)."""
+    """The workspace, the brand's three accounts, SLA targets of a minute, the detector's
+    baseline, an agent and an API token acting for them (returned)."""
     db = await Database.connect(dbs.primary_dsn(), size=2)
     try:
         workspaces = PgWorkspaceStore(db)
@@ -165,6 +182,7 @@ async def seed(dbs: Databases, world: FakeWorld, key: str) -> str:
             )
             await credentials.replace(workspace_id, account_id, secrets)
         services = build_services(db)
+        await services.sla_settings(workspace_id, {"always": ALWAYS_OPEN}, MINUTE_TARGETS)
         await services.ingest(workspace_id, IngestBatch(quiet_history(datetime.now(UTC))))
         await PgPeopleStore(db).save_agent(workspace_id, AGENT, "Chaos Agent", [Role.AGENT], [])
         return await services.tokens.issue(workspace_id, "agents", Role.AGENT, AGENT)
@@ -370,14 +388,16 @@ class Run:
             await asyncio.sleep(1.0)
         return False
 
-    async def database_view(self) -> tuple[Counter[str], int, int]:
-        """How many stored inbound mentions carry each marker, SLA events fired twice, and
-        the incidents the detector opened; read on the primary of the moment."""
+    async def database_view(self) -> tuple[Counter[str], tuple[int, int], int]:
+        """How many stored inbound mentions carry each marker, SLA events fired (and how
+        many of them twice for one clock), and the incidents the detector opened; read on the
+        primary of the moment."""
         conn = await asyncpg.connect(self.dbs.primary_dsn())
         try:
             bodies = await conn.fetch("SELECT body FROM mention WHERE direction = 'inbound'")
-            sla_twice = await conn.fetchval(
-                "SELECT count(*) - count(DISTINCT (workspace_id, clock_id, kind)) FROM sla_event"
+            sla = await conn.fetchrow(
+                "SELECT count(*), count(*) - count(DISTINCT (workspace_id, clock_id, kind))"
+                " FROM sla_event"
             )
             incidents = await conn.fetchval(
                 "SELECT count(*) FROM incident WHERE source = 'detector'"
@@ -387,7 +407,8 @@ class Run:
         stored = Counter(
             found[0] for row in bodies if (found := CUSTOMER_MARKER.search(row["body"]))
         )
-        return stored, int(sla_twice), int(incidents)
+        fired, twice = (int(sla[0]), int(sla[1])) if sla is not None else (0, 0)
+        return stored, (fired, twice), int(incidents)
 
     async def failover_seconds(self) -> float:
         """From the last mention written before the primary was lost to the first after."""
@@ -408,7 +429,7 @@ class Run:
         return float((after - before).total_seconds())
 
     async def figures(self) -> dict[str, float]:
-        stored, sla_twice, incidents = await self.database_view()
+        stored, (sla_fired, sla_twice), incidents = await self.database_view()
         served = self.world.served.markers
         posted = self.world.posted_reply_markers()
         lags = self.lags or [0.0]
@@ -421,6 +442,7 @@ class Run:
             "replies_unsent": sum(1 for key in self.replies.accepted if not posted[key]),
             "overlapping_polls": overlapping_polls(self.polls.polls, self.plan.lease_seconds),
             "x_reads_per_post": round(self.world.x_reads_per_post(), 3),
+            "sla_events_fired": sla_fired,
             "sla_events_duplicated": sla_twice,
             "incidents_opened": incidents,
             "failover_seconds": round(await self.failover_seconds(), 2),

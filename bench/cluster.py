@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
 import random
 import statistics
 import sys
@@ -46,15 +45,14 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
-import aiohttp
 import asyncpg
-from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.cluster_agents import Replies
 from bench.cluster_polls import PollLog, overlapping_polls
 from bench.cluster_processes import (
     Databases,
@@ -64,34 +62,10 @@ from bench.cluster_processes import (
     inbox_env,
     until_healthy,
 )
+from bench.cluster_seed import seed
 from bench.cluster_world import CUSTOMER_MARKER, FakeWorld
-from inbox.bootstrap import build_services
-from inbox.domain.ingestion import IngestBatch
-from inbox.domain.mention import Author, Mention
-from inbox.domain.network import Network
-from inbox.domain.people import Role
-from inbox.store.credentials import PgCredentialStore
-from inbox.store.database import Database
-from inbox.store.people import PgPeopleStore
 from inbox.store.secret_box import SecretBox
-from inbox.store.workspaces import PgWorkspaceStore
 
-AGENT = "agent@chaos.example"
-WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-ALWAYS_OPEN = {"tz": "UTC", "weekly": {day: [["00:00", "24:00"]] for day in WEEK}}
-# Warnings at 30 s and breaches at a minute: the SLA timer fires during the run, through the
-# kills of the worker that leads it.
-MINUTE_TARGETS = {
-    "policies": {
-        "fast": {
-            "name": "fast",
-            "calendar": "always",
-            "targets": {"first_response": 1, "next_response": 1},
-            "warn_at": 0.5,
-        }
-    },
-    "default": "fast",
-}
 BURST = 12
 FIGURES = (
     "mentions_served",
@@ -144,126 +118,7 @@ def plan_of(args: argparse.Namespace) -> Plan:
     )
 
 
-# -- the workspace ----------------------------------------------------------------------------
-
-
-def quiet_history(now: datetime) -> list[Mention]:
-    """Two days of a complaint every twenty minutes: the detector's baseline to stand out
-    from (on X, with ids the fake never served)."""
-    texts = ("@acme my bill is wrong again, overcharged twice", "@acme the app logs me out")
-    at, mentions = now - timedelta(days=2), list[Mention]()
-    while at < now - timedelta(minutes=20):
-        number = len(mentions)
-        who = f"regular{number % 40}"
-        mentions.append(
-            Mention(
-                network=Network.X,
-                external_id=f"history-{number}",
-                author=Author(external_id=who, handle=who),
-                text=texts[number % 2],
-                created_at=at,
-            )
-        )
-        at += timedelta(minutes=20)
-    return mentions
-
-
-async def seed(dbs: Databases, world: FakeWorld, key: str) -> str:
-    """The workspace, the brand's three accounts, SLA targets of a minute, the detector's
-    baseline, an agent and an API token acting for them (returned)."""
-    db = await Database.connect(dbs.primary_dsn(), size=2)
-    try:
-        workspaces = PgWorkspaceStore(db)
-        workspace_id = await workspaces.ensure_workspace("default", "default")
-        credentials = PgCredentialStore(db, SecretBox(SecretStr(key)))
-        for network, external_id, handle, settings, secrets in world.accounts():
-            account_id = await workspaces.configure_account(
-                workspace_id, network, external_id, handle, settings
-            )
-            await credentials.replace(workspace_id, account_id, secrets)
-        services = build_services(db)
-        await services.sla_settings(workspace_id, {"always": ALWAYS_OPEN}, MINUTE_TARGETS)
-        await services.ingest(workspace_id, IngestBatch(quiet_history(datetime.now(UTC))))
-        await PgPeopleStore(db).save_agent(workspace_id, AGENT, "Chaos Agent", [Role.AGENT], [])
-        return await services.tokens.issue(workspace_id, "agents", Role.AGENT, AGENT)
-    finally:
-        await db.close()
-
-
 # -- what runs during the chaos ---------------------------------------------------------------
-
-
-@dataclass
-class Replies:
-    """Agents replying through the API, each reply under its own key until it is accepted."""
-
-    token: str
-    since: datetime  # threads opened before (the detector's baseline) are not answered
-    accepted: list[str] = field(default_factory=list)
-    replied_threads: set[int] = field(default_factory=set)
-    _keys: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-
-    async def keep_replying(
-        self, cluster: InboxCluster, stop: asyncio.Event, every_s: float, rng: random.Random
-    ) -> None:
-        headers = {"Authorization": f"Bearer {self.token}"}
-        async with aiohttp.ClientSession(headers=headers) as session:
-            while not stop.is_set():
-                await self._reply_once(session, cluster.of_role("web"), rng)
-                try:
-                    await asyncio.wait_for(stop.wait(), every_s)
-                except TimeoutError:
-                    continue
-
-    async def _reply_once(
-        self, session: aiohttp.ClientSession, webs: list[Slot], rng: random.Random
-    ) -> None:
-        thread_id = await self._unanswered_thread(session, webs, rng)
-        if thread_id is None:
-            return
-        key = f"r-{next(self._keys)}"
-        body = {"body": f"Sorry about this, we are looking into it (ref {key})", "key": key,
-                "override": True}  # fmt: skip
-        deadline = time.monotonic() + 30.0
-        while time.monotonic() < deadline:
-            web = rng.choice(webs)  # the other one, sooner or later, when this one is down
-            try:
-                async with session.post(
-                    f"{web.url}/api/v1/threads/{thread_id}/replies",
-                    json=body,
-                    timeout=aiohttp.ClientTimeout(total=10),
-                ) as answer:
-                    if answer.status == 202:
-                        self.accepted.append(key)
-                        self.replied_threads.add(thread_id)
-                        return
-                    if answer.status < 500:
-                        return  # refused for a reason of its own (a colleague replying...)
-            except (aiohttp.ClientError, TimeoutError):
-                pass
-            await asyncio.sleep(0.3)
-
-    async def _unanswered_thread(
-        self, session: aiohttp.ClientSession, webs: list[Slot], rng: random.Random
-    ) -> int | None:
-        try:
-            async with session.get(
-                f"{rng.choice(webs).url}/api/v1/threads",
-                params={"limit": "30"},
-                timeout=aiohttp.ClientTimeout(total=10),
-            ) as answer:
-                if answer.status != 200:
-                    return None
-                items = (await answer.json())["items"]
-        except (aiohttp.ClientError, TimeoutError):
-            return None
-        fresh = [
-            item["id"]
-            for item in items
-            if item["id"] not in self.replied_threads
-            and datetime.fromisoformat(item["opened_at"]) >= self.since
-        ]
-        return rng.choice(fresh) if fresh else None
 
 
 async def sample_replica_lag(dbs: Databases, lags: list[float], stop: asyncio.Event) -> None:

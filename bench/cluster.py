@@ -1,18 +1,19 @@
 """The chaos run: a cluster of inbox processes under steady traffic, killed again and again,
 its primary database lost and its replica promoted; then what the fakes and the database say.
 
-    python bench/cluster.py [--short] [--kills N] [--kill-every S] [--seed N]
+    python bench/cluster.py [--short] [--kills N] [--kill-every S] [--seed N] [--logs DIR]
 
 Starts a PostgreSQL primary with a streaming replica (`pg_basebackup`), a PgBouncer in
-transaction mode in front of each, two `inbox web` and two `inbox worker` processes
+transaction mode in front of the primary, two `inbox web` and two `inbox worker` processes
 (bench/cluster_processes.py), and in this process a fake X, Mastodon and Bluesky with the
 brand's account on each (bench/cluster_world.py). Customers write steadily on the three
 networks, and once a burst of outage complaints arrives on X; agents reply to threads through
 the API with a token (each reply with its own idempotency key, sent again to the other web
-process when one dies under it). Every few seconds a random process is killed with SIGKILL
-and started again; halfway through, the primary's machine is lost (server and PgBouncer
-stopped for good) and the replica promoted. Then the traffic stops, the run waits for the
-cluster to catch up (bounded), and prints, last, one figure a line:
+process when one dies under it; bench/cluster_agents.py). Every few seconds a random process
+is killed with SIGKILL and started again (a process that ends by itself is started again, as
+a supervisor would, and the run says so); halfway through, the primary's machine is lost
+(server and PgBouncer stopped for good) and the replica promoted. Then the traffic stops, the
+run waits for the cluster to catch up (bounded), and prints, last, one figure a line:
 
 - `mentions_served`: customer posts the fakes served; `mentions_lost`: those the database does
   not hold; `mentions_duplicated`: stored more than once;

@@ -1,6 +1,7 @@
 """The chaos run's cluster: a PostgreSQL primary behind a PgBouncer in transaction mode, its
-streaming replica, and `inbox web` and `inbox worker`
-processes that the run kills (SIGKILL) and starts again.
+streaming replica, and `inbox web` and `inbox worker` processes that the run kills (SIGKILL)
+and starts again. The servers are the tests' own (tests/controlled_postgres.py,
+tests/replica.py), the PgBouncer bench/pgbouncer_control.py's.
 
 Every process is given the settings a deployment with a standby has:
 - `DATABASE_URL`: the primary's PgBouncer, then the replica itself, with

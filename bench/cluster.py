@@ -15,7 +15,7 @@ a supervisor would, and the run says so); halfway through, the primary's machine
 (server and PgBouncer stopped for good) and the replica promoted. Then the traffic stops, the
 run waits for the cluster to catch up (bounded), and prints, last, one figure a line:
 
-- `mentions_served`: customer posts the fakes served; `mentions_lost`: those the database does
+- `mentions_served`: customer posts put on the fakes; `mentions_lost`: those the database does
   not hold; `mentions_duplicated`: stored more than once;
 - `replies_requested`: replies the API accepted; `replies_duplicated`: posted on a network more
   than once (the fakes' own post logs); `replies_unsent`: accepted and never posted;

@@ -3,9 +3,10 @@ and stopped around an `async with` block so that a failing test never leaves it 
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, NamedTuple, Self
 
 from aiohttp import web
 
@@ -43,3 +44,20 @@ async def serve(
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     return runner, int(runner.addresses[0][1])
+
+
+class TimedRequest(NamedTuple):
+    """A request a fake network answered: its endpoint, the client's port (which of several
+    processes asked, for a run of several) and when it began and ended (monotonic seconds)."""
+
+    endpoint: str
+    client_port: int
+    started: float
+    finished: float
+
+
+def timed(endpoint: str, request: web.Request, started: float) -> TimedRequest:
+    """The request, begun at `started` (`time.monotonic()`), as it ends now."""
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    port = int(peer[1]) if isinstance(peer, tuple) and len(peer) >= 2 else 0
+    return TimedRequest(endpoint, port, started, time.monotonic())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +19,7 @@ from aiohttp import web
 
 from connectors.bluesky.fake.errors import XrpcError
 from connectors.bluesky.fake.state import FakeBluesky
-from connectors.common.fake_server import LOOPBACK, LoopbackServer, serve
+from connectors.common.fake_server import LOOPBACK, LoopbackServer, serve, timed
 
 Handler = Callable[[web.Request, str | None], Awaitable[Any]]
 
@@ -86,8 +87,15 @@ class FakeBlueskyServer(LoopbackServer):
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         nsid = request.match_info["nsid"]
+        self.fake.requests[nsid] += 1
+        started = time.monotonic()
+        try:
+            return await self._answer(request, nsid)
+        finally:
+            self.fake.timed_requests.append(timed(nsid, request, started))
+
+    async def _answer(self, request: web.Request, nsid: str) -> web.StreamResponse:
         fake = self.fake
-        fake.requests[nsid] += 1
         route = self._routes.get(nsid)
         headers: dict[str, str] = {}
         try:

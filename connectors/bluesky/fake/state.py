@@ -24,6 +24,7 @@ import regex
 from connectors.bluesky.fake.errors import XrpcError
 from connectors.bluesky.fake.sessions import FakeSessions
 from connectors.bluesky.record_key import encode_tid, is_tid
+from connectors.common.fake_server import TimedRequest
 from inbox.domain.clock import Clock, utc_now
 
 POST = "app.bsky.feed.post"
@@ -154,6 +155,7 @@ class FakeBluesky:
         # Posts made through createRecord (by the connector), in order.
         self.posted: list[FakePost] = []
         self.requests: Counter[str] = Counter()
+        self.timed_requests: list[TimedRequest] = []
         self.faults = Faults()
         self.rate_limit = rate_limit
         self.rate_window = rate_window

@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
 
-from connectors.common.fake_server import LOOPBACK, LoopbackServer, serve
+from connectors.common.fake_server import LOOPBACK, LoopbackServer, serve, timed
 from connectors.mastodon.fake.state import (
     FakeMastodon,
     FakeNotification,
@@ -75,6 +76,16 @@ async def _gatekeeper(request: web.Request, handler: Handler) -> web.StreamRespo
     world = request.app[WORLD]
     endpoint = endpoint_of(request)
     world.requests[endpoint] = world.requests.get(endpoint, 0) + 1
+    started = time.monotonic()
+    try:
+        return await _guarded(request, handler, world, endpoint)
+    finally:
+        world.timed_requests.append(timed(endpoint, request, started))
+
+
+async def _guarded(
+    request: web.Request, handler: Handler, world: FakeMastodon, endpoint: str
+) -> web.StreamResponse:
     if request.path in PUBLIC_PATHS:
         return await handler(request)
     token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()

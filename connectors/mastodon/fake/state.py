@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from connectors.common.fake_server import TimedRequest
 from inbox.domain.clock import Clock, utc_now
 
 MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_]+)(?:@([A-Za-z0-9.\-]+[A-Za-z0-9]))?")
@@ -127,6 +128,7 @@ class FakeMastodon:
         self.idempotency: dict[tuple[str, str], str] = {}
         self.script = Script()
         self.requests: dict[str, int] = {}
+        self.timed_requests: list[TimedRequest] = []
         self.reads = 0
         self.streams: dict[str, list[asyncio.Queue[bytes | StreamBreak]]] = {}
         self._windows: dict[str, tuple[datetime, int]] = {}

@@ -15,6 +15,7 @@ import logging
 import re
 import socket
 import ssl
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -25,7 +26,7 @@ from urllib.parse import unquote
 import trustme
 from aiohttp import web
 
-from connectors.common.fake_server import LoopbackServer
+from connectors.common.fake_server import LoopbackServer, timed
 from connectors.x.fake.state import (
     MAX_QUERY_LENGTH,
     AuthKind,
@@ -603,7 +604,11 @@ class FakeXApi:
         self, endpoint: str, kinds: frozenset[AuthKind], handler: Handler
     ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         async def serve(request: web.Request) -> web.StreamResponse:
-            return await self._serve(request, endpoint, kinds, handler)
+            started = time.monotonic()
+            try:
+                return await self._serve(request, endpoint, kinds, handler)
+            finally:
+                self.fake.timed_requests.append(timed(endpoint, request, started))
 
         return serve
 
@@ -642,7 +647,7 @@ class FakeXApi:
         return outcome
 
     def _deliver(self, endpoint: str, answer: Answer, headers: RateHeaders) -> web.Response:
-        self.fake.record_reads(len(answer.tweets))
+        self.fake.record_reads([tweet.id for tweet in answer.tweets])
         malformation = self.fake.pending_malformation(endpoint)
         if malformation is None or not answer.tweets:
             return json_response(answer.status, answer.body, headers)
@@ -1049,12 +1054,12 @@ class FakeXApi:
             if not rules:
                 continue
             if not await self._write_line(
-                request, response, self._stream_line(tweet, rules, renderer)
+                request, response, tweet.id, self._stream_line(tweet, rules, renderer)
             ):
                 return
 
     async def _write_line(
-        self, request: web.Request, response: web.StreamResponse, line: JsonObject
+        self, request: web.Request, response: web.StreamResponse, tweet_id: str, line: JsonObject
     ) -> bool:
         """Write one tweet line as the scenario says; False once the connection is cut."""
         malformation = self.fake.pending_malformation("stream")
@@ -1073,7 +1078,7 @@ class FakeXApi:
             _cut(request)
             return False
         await response.write(raw + b"\r\n")
-        self.fake.record_reads(1)
+        self.fake.record_reads([tweet_id])
         if plan == "send_then_cut":
             _cut(request)
             return False

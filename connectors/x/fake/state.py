@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal, NamedTuple
 
+from connectors.common.fake_server import TimedRequest
+
 # The fake X keeps its rate windows in epoch seconds, as X's headers give them.
 EpochClock = Callable[[], float]
 AuthKind = Literal["app", "user"]
@@ -489,7 +491,10 @@ class FakeX:
         self.keepalive_seconds = keepalive_seconds
         # What the fake observed, for tests and benchmarks to assert on.
         self.requests: list[SeenRequest] = []
+        self.timed_requests: list[TimedRequest] = []
         self.reads = 0
+        # Every tweet delivered, by id: X bills each delivery as a read.
+        self.reads_by_tweet: Counter[str] = Counter()
         self.posted: list[Tweet] = []
         self.dms: list[DirectMessage] = []
         self._users: dict[str, User] = {}
@@ -947,9 +952,10 @@ class FakeX:
     def record_request(self, method: str, path: str, query: Mapping[str, str]) -> None:
         self.requests.append(SeenRequest(method, path, dict(query)))
 
-    def record_reads(self, count: int) -> None:
+    def record_reads(self, tweet_ids: Sequence[str]) -> None:
         """X bills per post read: every tweet delivered in `data` or on the stream counts."""
-        self.reads += count
+        self.reads += len(tweet_ids)
+        self.reads_by_tweet.update(tweet_ids)
 
     # --- rate limits ---
 

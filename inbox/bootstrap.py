@@ -58,6 +58,7 @@ from inbox.store.passwords import Argon2Passwords
 from inbox.store.people import PgPeopleStore
 from inbox.store.replica import ReplicaReads
 from inbox.store.reply_desk import PgReplyDesk
+from inbox.store.retention import PgRetentionStore
 from inbox.store.routing import PgRoutingStore
 from inbox.store.secret_box import SecretBox, load_or_create_key
 from inbox.store.sla_reports import PgSlaGauges, PgSlaReports
@@ -101,6 +102,7 @@ from inbox.usecases.live import LiveUpdates
 from inbox.usecases.media import MediaLinks, MediaProxy
 from inbox.usecases.people import SaveAgents
 from inbox.usecases.replies import CommunityAnswers, Replies, ThreadCalendars
+from inbox.usecases.retention import ManageRetention
 from inbox.usecases.routing import (
     ClassifyMentions,
     CorrectClassification,
@@ -211,6 +213,7 @@ def build_services(
         audit=AuditLog(PgAuditTrail(db)),
         thread_details=ThreadDetails(PgThreadDetail(db), PgInboxPages(db)),
         exports=Exports(PgExports(reads)),
+        retention=ManageRetention(PgRetentionStore(db), PgAuditTrail(db), clock=utc_now),
         replica=replica.state if replica is not None else None,
         customers=Customers(PgCustomers(db)),
     )

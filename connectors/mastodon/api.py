@@ -46,6 +46,13 @@ STATUSES_PAGE = 40
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=30, sock_connect=10)
 
+
+def is_status_id(text: str) -> bool:
+    """Whether `text` can be an id of this instance's (a number on Mastodon, letters too
+    on Pleroma or Akkoma)."""
+    return _ID.match(text) is not None
+
+
 # Every Mastodon call fails with one of the kinds every network shares.
 MastodonApiError = ApiError
 

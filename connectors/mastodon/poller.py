@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
+from http import HTTPStatus
 from urllib.parse import urlsplit
 
 from connectors.common import polling
@@ -33,7 +34,12 @@ from connectors.mastodon.normalise import (
     normalise_notifications,
     normalise_statuses,
 )
-from inbox.domain.ingestion import ConnectorCursor, IngestBatch, RejectedPayload
+from inbox.domain.ingestion import (
+    ConnectorCursor,
+    IngestBatch,
+    NetworkDeletion,
+    RejectedPayload,
+)
 from inbox.domain.mention import Mention
 from inbox.domain.network import Network
 from inbox.ports.connectors import ConnectorState
@@ -180,9 +186,10 @@ class MastodonPoller:
         cursors = [read.cursor for read in batch if read.cursor is not None]
         cursor = cursors[-1] if cursors else None
         lookups = MAX_CONTEXT_LOOKUPS * len(batch)
-        mentions += await self._missing_parents(mentions, rejected, lookups, outcome)
+        deleted: list[NetworkDeletion] = []
+        mentions += await self._missing_parents(mentions, rejected, deleted, lookups, outcome)
         if mentions or rejected or cursor is not None:
-            await self._write(IngestBatch(mentions, rejected, cursor), outcome)
+            await self._write(IngestBatch(mentions, rejected, cursor, deleted), outcome)
 
     async def _fetch(self, position: str | None) -> ApiAnswer:
         return await self._api.mentions(min_id=position, limit=self._page_size)
@@ -206,11 +213,13 @@ class MastodonPoller:
         self,
         mentions: list[Mention],
         rejected: list[RejectedPayload],
+        deleted: list[NetworkDeletion],
         most_lookups: int,
         outcome: PollOutcome,
     ) -> list[Mention]:
         """The ancestors of replies whose parent is neither in the batch nor in the inbox
-        (at most `most_lookups` contexts fetched; the rest are left to later)."""
+        (at most `most_lookups` contexts fetched; the rest are left to later). A reply whose
+        context answers 404 was deleted since it was listed: it goes into `deleted`."""
         have = {m.external_id for m in mentions}
         wanted = sorted({m.in_reply_to for m in mentions if m.in_reply_to} - have)
         if not wanted:
@@ -228,19 +237,24 @@ class MastodonPoller:
                 outcome.notes.append(f"parents of more than {lookups} replies left to later")
                 break
             lookups += 1
-            ancestors = await self._ancestors(reply.external_id, outcome)
+            ancestors = await self._ancestors(reply.external_id, outcome, deleted)
             found.extend(m for m in ancestors.mentions if m.external_id not in have)
             rejected.extend(ancestors.rejected)
             have.update(m.external_id for m in ancestors.mentions)
             missing -= have
         return found
 
-    async def _ancestors(self, status_id: str, outcome: PollOutcome) -> NormalisedPage:
+    async def _ancestors(
+        self, status_id: str, outcome: PollOutcome, deleted: list[NetworkDeletion]
+    ) -> NormalisedPage:
         try:
             answer = await self._api.context(status_id)
         except PermanentApiError as error:
-            # Deleted since, or not visible: the reply still threads under its parent's id.
+            # Deleted since (404), or not visible: the reply still threads under its
+            # parent's id; a deleted one is stored without its text.
             outcome.notes.append(f"no context for status {status_id}: {error.detail}")
+            if error.status == HTTPStatus.NOT_FOUND:
+                deleted.append(NetworkDeletion(Network.MASTODON.value, status_id))
             return NormalisedPage([], [])
         finally:
             outcome.requests += 1

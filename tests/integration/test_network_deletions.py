@@ -1,0 +1,84 @@
+"""A post deleted on its network loses its text in the inbox: each connector, against its fake
+server speaking the network's wire format, reports the deletion to ingestion, which empties
+the message's text and raw payload and keeps its row, its thread and its clocks."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from connectors.mastodon.stream import MastodonStream
+from inbox.store.database import Database
+from inbox.store.ingest import PgIngestStore
+from inbox.usecases.ingest import IngestMentions
+from tests.integration.test_mastodon_connector import BRAND, build_world, connected
+from tests.waiting import eventually
+
+pytestmark = pytest.mark.integration
+
+MESSAGE = """
+SELECT body, raw::text AS raw, text_removed_reason, thread_id FROM mention
+WHERE workspace_id = $1 AND network = $2 AND external_id = $3
+"""
+MENTIONS = "SELECT count(*) FROM mention WHERE workspace_id = $1"
+
+
+async def removed(db: Database, workspace_id: int, network: str, external_id: str) -> bool:
+    row = await db.fetchrow(MESSAGE, workspace_id, network, external_id)
+    return row is not None and row["text_removed_reason"] == "deleted_on_network"
+
+
+async def test_a_mastodon_status_deleted_by_its_author_loses_its_text_through_the_stream(
+    db: Database, workspace_id: int
+) -> None:
+    world = build_world(keepalive_seconds=0.2)
+    fake, customers = world.fake, world.customers
+    async with connected(db, workspace_id, world) as m:
+        stream = MastodonStream(
+            m.account, m.api, IngestMentions(PgIngestStore(db)), flush_seconds=0.1, sleep=m.sleeps
+        )
+        stop = asyncio.Event()
+        running = asyncio.create_task(stream.run(stop))
+        try:
+
+            async def listening() -> bool:
+                return fake.open_streams() == 1
+
+            await eventually(listening, "the stream to connect")
+            regretted = fake.post(customers[0], f"@{BRAND} my phone is 06 12 34 56 78")
+            kept = fake.post(customers[1], f"@{BRAND} still no signal")
+
+            async def stored() -> bool:
+                return int(await db.fetchval(MENTIONS, workspace_id)) == 2
+
+            await eventually(stored, "both mentions")
+            fake.delete(regretted)
+            await eventually(
+                lambda: removed(db, workspace_id, "mastodon", regretted), "the deletion"
+            )
+        finally:
+            stop.set()
+            await running
+    gone = await db.fetchrow(MESSAGE, workspace_id, "mastodon", regretted)
+    assert gone is not None
+    assert (gone["body"], gone["raw"]) == ("", "{}")
+    assert gone["thread_id"] is not None
+    still = await db.fetchrow(MESSAGE, workspace_id, "mastodon", kept)
+    assert still is not None
+    assert still["body"] == "@acme still no signal"
+    assert stream.events.get("delete") == 1
+
+
+async def test_a_mastodon_reply_whose_context_answers_404_is_stored_without_its_text(
+    db: Database, workspace_id: int
+) -> None:
+    async with connected(db, workspace_id) as m:
+        ann, bob, _ = m.world.customers
+        parent = m.fake.post(ann, "the fibre is down again")
+        reply = m.fake.post(bob, f"@{BRAND} same here", reply_to=parent)
+        # The reply is listed, then deleted before its context is fetched: Mastodon's 404.
+        m.fake.fail_next("context", 404)
+        outcome = await m.poller.poll_mentions()
+    assert outcome.added == 1
+    assert await removed(db, workspace_id, "mastodon", reply)

@@ -14,6 +14,9 @@ from inbox.store.ingest import PgIngestStore
 from inbox.usecases.ingest import IngestMentions
 from tests.integration.test_mastodon_connector import BRAND, build_world, connected
 from tests.waiting import eventually
+from tests.x_world import BRAND as X_BRAND
+from tests.x_world import CUSTOMERS as X_CUSTOMERS
+from tests.x_world import connected as x_connected
 
 pytestmark = pytest.mark.integration
 
@@ -82,3 +85,21 @@ async def test_a_mastodon_reply_whose_context_answers_404_is_stored_without_its_
         outcome = await m.poller.poll_mentions()
     assert outcome.added == 1
     assert await removed(db, workspace_id, "mastodon", reply)
+
+
+async def test_an_x_tweet_deleted_since_it_was_stored_loses_its_text_when_a_reply_names_it(
+    db: Database, workspace_id: int
+) -> None:
+    async with x_connected(db, workspace_id) as x:
+        complaint = x.fake.post(X_CUSTOMERS[0], f"@{X_BRAND} my account number is 4412")
+        await x.poller.poll_mentions()
+        follow_up = x.fake.post(X_CUSTOMERS[0], f"@{X_BRAND} anyone there?", reply_to=complaint)
+        # X answers the reply's expanded reference with a resource-not-found error.
+        x.fake.delete(complaint)
+        outcome = await x.poller.poll_mentions()
+    assert outcome.added == 1
+    assert await removed(db, workspace_id, "x", complaint)
+    kept = await db.fetchrow(MESSAGE, workspace_id, "x", follow_up)
+    assert kept is not None
+    assert kept["body"] == f"@{X_BRAND} anyone there?"
+    assert int(await db.fetchval(MENTIONS, workspace_id)) == 2

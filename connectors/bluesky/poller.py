@@ -27,6 +27,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from connectors.bluesky.normalise import (
+    deleted_ancestor,
     is_post_notification,
     notification_mention,
     post_view_mention,
@@ -37,7 +38,7 @@ from connectors.common import polling
 from connectors.common.http_api import ApiAnswer
 from connectors.common.polling import Ingest
 from connectors.common.rejected import quarantined, validation_reason
-from inbox.domain.ingestion import ConnectorCursor, IngestBatch, RejectedPayload
+from inbox.domain.ingestion import ConnectorCursor, IngestBatch, NetworkDeletion, RejectedPayload
 from inbox.domain.mention import Mention
 from inbox.domain.network import Network
 from inbox.ports.connectors import ConnectorState
@@ -171,14 +172,15 @@ class BlueskyPoller:
         after = self._next_position(before, top, back, first, outcome)
         mentions, rejected = self._normalise([*top.items, *back.items])
         rejected = [*top.rejected, *back.rejected, *rejected]
-        mentions.extend(await self._missing_ancestors(mentions, rejected, outcome))
+        deleted: list[NetworkDeletion] = []
+        mentions.extend(await self._missing_ancestors(mentions, rejected, deleted, outcome))
         cursor = None
         if after is not None and after != before:
             cursor = ConnectorCursor(
                 connector=cursor_name(self.account), position=after.model_dump_json()
             )
-        if mentions or rejected or cursor is not None:
-            await self._write(IngestBatch(mentions, rejected, cursor), outcome)
+        if mentions or rejected or deleted or cursor is not None:
+            await self._write(IngestBatch(mentions, rejected, cursor, deleted), outcome)
         return outcome
 
     def _next_position(
@@ -309,10 +311,15 @@ class BlueskyPoller:
         outcome.count_ingested(result)
 
     async def _missing_ancestors(
-        self, mentions: list[Mention], rejected: list[RejectedPayload], outcome: PollOutcome
+        self,
+        mentions: list[Mention],
+        rejected: list[RejectedPayload],
+        deleted: list[NetworkDeletion],
+        outcome: PollOutcome,
     ) -> list[Mention]:
         """The posts that replies answer, up to their roots, that neither this poll nor the
-        inbox holds."""
+        inbox holds. A post the service answers `NotFound` for, or a chain that ends on a
+        `notFoundPost`, was deleted: it goes into `deleted` (the inbox may hold it)."""
         have = {m.external_id for m in mentions}
         wanted = sorted({m.in_reply_to for m in mentions if m.in_reply_to} - have)
         if not wanted:
@@ -332,12 +339,16 @@ class BlueskyPoller:
             except PermanentApiError as error:
                 # Deleted or hidden since: the reply stays threaded by its root.
                 outcome.notes.append(f"{uri}: {error.error}")
+                if error.error == "NotFound":
+                    deleted.append(NetworkDeletion(Network.BLUESKY.value, uri))
                 continue
             finally:
                 outcome.requests += 1
             views, stopped = thread_ancestors(answer.body)
             if stopped:
                 outcome.notes.append(stopped)
+            if (gone := deleted_ancestor(answer.body)) is not None:
+                deleted.append(NetworkDeletion(Network.BLUESKY.value, gone))
             for view in views:
                 uri_of_view = _uri(view)
                 if uri_of_view in have or uri_of_view in stored:

@@ -12,6 +12,9 @@ from connectors.mastodon.stream import MastodonStream
 from inbox.store.database import Database
 from inbox.store.ingest import PgIngestStore
 from inbox.usecases.ingest import IngestMentions
+from tests.integration.test_bluesky_connector import BRAND as BLUESKY_BRAND
+from tests.integration.test_bluesky_connector import CUSTOMERS as BLUESKY_CUSTOMERS
+from tests.integration.test_bluesky_connector import connected as bluesky_connected
 from tests.integration.test_mastodon_connector import BRAND, build_world, connected
 from tests.waiting import eventually
 from tests.x_world import BRAND as X_BRAND
@@ -103,3 +106,39 @@ async def test_an_x_tweet_deleted_since_it_was_stored_loses_its_text_when_a_repl
     assert kept is not None
     assert kept["body"] == f"@{X_BRAND} anyone there?"
     assert int(await db.fetchval(MENTIONS, workspace_id)) == 2
+
+
+async def test_a_bluesky_post_found_deleted_up_a_thread_loses_its_text(
+    db: Database, workspace_id: int
+) -> None:
+    async with bluesky_connected(db, workspace_id) as sky:
+        fake = sky.fake
+        first, second, third = BLUESKY_CUSTOMERS
+        complaint = fake.post(first, f"@{BLUESKY_BRAND} my address is 3 rue des Lilas")
+        await sky.poller.poll()
+        aside = fake.post(second, "same for me", reply_to=complaint)
+        fake.post(third, f"@{BLUESKY_BRAND} and here", reply_to=aside)
+        # The thread of the new reply's missing parent ends on a notFoundPost.
+        fake.delete(complaint)
+        outcome = await sky.poller.poll()
+    assert outcome.added == 2
+    assert await removed(db, workspace_id, "bluesky", complaint)
+    assert int(await db.fetchval(MENTIONS, workspace_id)) == 3
+
+
+async def test_a_bluesky_parent_the_service_no_longer_finds_is_recorded_as_deleted(
+    db: Database, workspace_id: int
+) -> None:
+    async with bluesky_connected(db, workspace_id) as sky:
+        fake = sky.fake
+        first, second, _ = BLUESKY_CUSTOMERS
+        parent = fake.post(first, "no signal since noon")
+        fake.post(second, f"@{BLUESKY_BRAND} here too", reply_to=parent)
+        fake.delete(parent)  # getPostThread answers 400 NotFound
+        await sky.poller.poll()
+    recorded = await db.fetchval(
+        "SELECT count(*) FROM network_deletion WHERE workspace_id = $1 AND external_id = $2",
+        workspace_id,
+        parent,
+    )
+    assert recorded == 1

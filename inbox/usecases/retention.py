@@ -26,6 +26,9 @@ COMMAND_LINE = "command line"
 # A deletion seen on a network is kept this long after its text went: longer than any poll
 # can take between reading a post and committing it.
 KEEP_DELETIONS = timedelta(days=7)
+# The daily pass skips a workspace whose last pass is more recent than this: several workers,
+# or one restarted, start the pass each time they start, and once a day is enough.
+DAILY_GAP = timedelta(hours=20)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,10 +113,14 @@ class ManageRetention:
     def daily(
         self, workspace_ids: Callable[[], Awaitable[list[int]]]
     ) -> Callable[[], Awaitable[None]]:
-        """The worker's pass: every workspace, one after the other."""
+        """The worker's pass: every workspace, one after the other, unless a pass ran there
+        within `DAILY_GAP`."""
 
         async def every_workspace() -> None:
             for workspace_id in await workspace_ids():
+                last = await self._store.last_run(workspace_id)
+                if last is not None and self._clock() - last.finished_at < DAILY_GAP:
+                    continue
                 await self.run(workspace_id, run_by=DAILY_JOB)
 
         return every_workspace

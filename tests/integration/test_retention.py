@@ -241,3 +241,24 @@ async def test_the_worker_runs_retention_on_its_scheduler(
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(task, 30)
     assert runs == 1
+
+
+async def test_the_daily_pass_skips_a_workspace_whose_last_pass_is_recent(
+    db: Database, workspace_id: int
+) -> None:
+    now = [NOW]
+    retained = ManageRetention(PgRetentionStore(db), PgAuditTrail(db), clock=lambda: now[0])
+
+    async def only_this() -> list[int]:
+        return [workspace_id]
+
+    daily = retained.daily(only_this)
+    await daily()
+    now[0] = NOW + timedelta(hours=19)
+    await daily()  # another worker starting: nothing to do yet
+    now[0] = NOW + timedelta(hours=21)
+    await daily()
+    runs = await db.fetchval(
+        "SELECT count(*) FROM retention_run WHERE workspace_id = $1", workspace_id
+    )
+    assert runs == 2

@@ -43,7 +43,9 @@ class BlueskyWiring:
         bluesky_account = BlueskyAccount(
             account.workspace_id, account.account_id, account.external_id, account.handle
         )
-        poller = BlueskyPoller(bluesky_account, client, ports.ingest, ports.state)
+        poller = BlueskyPoller(
+            bluesky_account, client, ports.ingest, ports.state, held=ports.held, clock=self.clock
+        )
         poll_seconds = float(account.settings.get("poll_seconds") or 30.0)
         runner = BlueskyAccountRunner(
             poller, client, ports.ledger, ports.health, clock=self.clock, poll_seconds=poll_seconds

@@ -64,3 +64,14 @@ class DeletionWriter(Protocol):
         batch's new messages, keyed (network, external id)) that the network deleted; the
         rows stay. Returns the threads whose messages lost their text."""
         ...
+
+
+class HeldMessages(Protocol):
+    """What a connector checks is still on its network."""
+
+    async def recent_with_text(
+        self, workspace_id: int, network: str, since: datetime, *, limit: int
+    ) -> list[str]:
+        """The external ids of the customers' messages of `network` ingested since `since`
+        that still hold their text, newest first, at most `limit`."""
+        ...

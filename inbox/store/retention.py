@@ -288,6 +288,28 @@ class PgRetentionStore:
         )
 
 
+RECENT_WITH_TEXT = """
+SELECT external_id FROM mention
+WHERE workspace_id = $1 AND network = $2 AND ingested_at >= $3 AND direction = 'inbound'
+  AND text_removed_at IS NULL
+ORDER BY ingested_at DESC LIMIT $4
+"""
+
+
+class PgHeldMessages:
+    """The HeldMessages port. The arrival window is read through the BRIN index on
+    `ingested_at`: a few days of pages, whatever the table's size."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def recent_with_text(
+        self, workspace_id: int, network: str, since: datetime, *, limit: int
+    ) -> list[str]:
+        rows = await self._db.fetch(RECENT_WITH_TEXT, workspace_id, network, since, limit)
+        return [row["external_id"] for row in rows]
+
+
 class PgDeletionWriter:
     """The DeletionWriter port, on a batch transaction's connection."""
 

@@ -5,12 +5,17 @@ the message's text and raw payload and keeps its row, its thread and its clocks.
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
+from connectors.bluesky.poller import BlueskyPoller
 from connectors.mastodon.stream import MastodonStream
+from inbox.domain.clock import utc_now
+from inbox.store.connector_state import PgConnectorState
 from inbox.store.database import Database
 from inbox.store.ingest import PgIngestStore
+from inbox.store.retention import PgHeldMessages
 from inbox.usecases.ingest import IngestMentions
 from tests.integration.test_bluesky_connector import BRAND as BLUESKY_BRAND
 from tests.integration.test_bluesky_connector import CUSTOMERS as BLUESKY_CUSTOMERS
@@ -142,3 +147,32 @@ async def test_a_bluesky_parent_the_service_no_longer_finds_is_recorded_as_delet
         parent,
     )
     assert recorded == 1
+
+
+async def test_a_bluesky_post_deleted_after_it_was_stored_is_found_gone_within_the_hour(
+    db: Database, workspace_id: int
+) -> None:
+    start = utc_now()
+    now = [start]
+    async with bluesky_connected(db, workspace_id) as sky:
+        poller = BlueskyPoller(
+            sky.account,
+            sky.api,
+            IngestMentions(PgIngestStore(db)),
+            PgConnectorState(db),
+            held=PgHeldMessages(db),
+            clock=lambda: now[0],
+        )
+        first, second, _ = BLUESKY_CUSTOMERS
+        regretted = sky.fake.post(first, f"@{BLUESKY_BRAND} my card ends 4242")
+        kept = sky.fake.post(second, f"@{BLUESKY_BRAND} no signal")
+        await poller.poll()
+        sky.fake.delete(regretted)
+        now[0] = start + timedelta(minutes=30)
+        await poller.poll()  # checked less than an hour ago: not asked yet
+        assert not await removed(db, workspace_id, "bluesky", regretted)
+        now[0] = start + timedelta(minutes=61)
+        outcome = await poller.poll()
+    assert outcome.requests >= 1
+    assert await removed(db, workspace_id, "bluesky", regretted)
+    assert not await removed(db, workspace_id, "bluesky", kept)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, TypeAdapter, ValidationError
@@ -43,6 +43,7 @@ from connectors.common import polling
 from connectors.common.http_api import ApiAnswer
 from connectors.common.polling import Ingest
 from connectors.common.rejected import quarantined, validation_reason
+from connectors.common.stored_posts import StoredPostsCheck
 from inbox.domain.clock import Clock, utc_now
 from inbox.domain.ingestion import ConnectorCursor, IngestBatch, NetworkDeletion, RejectedPayload
 from inbox.domain.mention import Mention
@@ -61,12 +62,6 @@ FIRST_POLL_PAGES = 1
 # already threaded by their root, only the context is late).
 MAX_THREAD_LOOKUPS = 25
 PARENT_HEIGHT = 20
-# Stored posts still on the network? Asked once an hour, of those stored in the last three
-# days (when a customer regrets a post), 25 a call: 20 calls at most out of the 3,000 a
-# service allows in five minutes.
-CHECK_EVERY = timedelta(hours=1)
-CHECK_WINDOW = timedelta(days=3)
-CHECK_MOST = 500
 _INSTANT: TypeAdapter[datetime] = TypeAdapter(AwareDatetime)
 
 
@@ -147,10 +142,19 @@ class BlueskyPoller:
         self._api = api
         self.ingest = ingest
         self._state = state
-        # Without it (tests of other parts), stored posts are never checked again.
-        self._held = held
-        self._clock = clock
-        self._checked_at: datetime | None = None
+        # Without `held` (tests of other parts), stored posts are never checked again.
+        self._check = (
+            StoredPostsCheck(
+                held,
+                account.workspace_id,
+                Network.BLUESKY.value,
+                self._present,
+                per_call=POSTS_PER_CALL,
+                clock=clock,
+            )
+            if held is not None
+            else None
+        )
         self._page_size = page_size
         self._max_pages = max_pages
         self._source = f"bluesky:{account.handle}"
@@ -203,29 +207,20 @@ class BlueskyPoller:
         return outcome
 
     async def _gone_since_stored(self, outcome: PollOutcome) -> list[NetworkDeletion]:
-        """The posts stored lately that the service no longer has, once every CHECK_EVERY."""
-        now = self._clock()
-        if self._held is None or (
-            self._checked_at is not None and now - self._checked_at < CHECK_EVERY
-        ):
+        """The posts stored lately that the service no longer has, once an hour."""
+        if self._check is None:
             return []
-        stored = await self._held.recent_with_text(
-            self.account.workspace_id, Network.BLUESKY.value, now - CHECK_WINDOW, limit=CHECK_MOST
-        )
-        gone: list[NetworkDeletion] = []
-        for start in range(0, len(stored), POSTS_PER_CALL):
-            asked = stored[start : start + POSTS_PER_CALL]
-            answer = await self._api.posts(asked)
-            outcome.requests += 1
-            posts = answer.body.get("posts") if isinstance(answer.body, dict) else None
-            if not isinstance(posts, list):
-                # An answer we cannot read proves nothing gone.
-                outcome.notes.append("getPosts: no list of posts; deletions not checked")
-                continue
-            present = {uri for post in posts if isinstance(uri := _uri(post), str)}
-            gone += [NetworkDeletion(Network.BLUESKY.value, u) for u in asked if u not in present]
-        self._checked_at = now
+        calls = self._check.calls
+        gone = await self._check.gone()
+        outcome.requests += self._check.calls - calls
         return gone
+
+    async def _present(self, uris: Sequence[str]) -> set[str] | None:
+        answer = await self._api.posts(uris)
+        posts = answer.body.get("posts") if isinstance(answer.body, dict) else None
+        if not isinstance(posts, list):
+            return None
+        return {uri for post in posts if isinstance(uri := _uri(post), str)}
 
     def _next_position(
         self,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Unpack
@@ -42,6 +42,8 @@ from inbox.domain.errors import ConfigurationError
 # Mastodon serves at most 80 notifications and 40 statuses a page.
 NOTIFICATIONS_PAGE = 80
 STATUSES_PAGE = 40
+# `GET /api/v1/statuses?id[]=` (Mastodon 4.3 and later) takes at most this many ids.
+STATUSES_PER_LOOKUP = 20
 # Ids go into URL paths: Mastodon's are numbers, other servers' (Pleroma, Akkoma) letters too.
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=30, sock_connect=10)
@@ -204,6 +206,12 @@ class MastodonApi(RetryingApi):
 
     async def status(self, status_id: str) -> ApiAnswer:
         return await self._call("status", "GET", f"/api/v1/statuses/{checked_id(status_id)}")
+
+    async def statuses(self, status_ids: Sequence[str]) -> ApiAnswer:
+        """Several statuses at once (Mastodon 4.3+): those that no longer exist, or that
+        the account may not see, are left out of the list."""
+        params = [("id[]", checked_id(status_id)) for status_id in status_ids]
+        return await self._call("statuses", "GET", "/api/v1/statuses", params=params)
 
     async def context(self, status_id: str) -> ApiAnswer:
         """The status's ancestors (oldest first) and descendants."""

@@ -11,6 +11,9 @@ memory) leaves the rest for the next one, skipping nothing.
 
 Replies whose parent neither the batch nor the inbox holds get their status context fetched
 (`/api/v1/statuses/:id/context`); its ancestors join the batch, so the thread is whole.
+Once an hour the statuses stored in the last days are looked up again (`GET
+/api/v1/statuses?id[]=`, Mastodon 4.3+): those the instance no longer returns were deleted,
+which an account without the stream would not otherwise learn.
 The first poll of an account reads only the newest page: older history is not the inbox's.
 """
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from urllib.parse import urlsplit
@@ -26,7 +30,8 @@ from urllib.parse import urlsplit
 from connectors.common import polling
 from connectors.common.http_api import ApiAnswer, PermanentApiError
 from connectors.common.polling import Ingest
-from connectors.mastodon.api import NOTIFICATIONS_PAGE, MastodonApi
+from connectors.common.stored_posts import StoredPostsCheck
+from connectors.mastodon.api import NOTIFICATIONS_PAGE, STATUSES_PER_LOOKUP, MastodonApi
 from connectors.mastodon.normalise import (
     NormalisedPage,
     id_order,
@@ -34,6 +39,7 @@ from connectors.mastodon.normalise import (
     normalise_notifications,
     normalise_statuses,
 )
+from inbox.domain.clock import Clock, utc_now
 from inbox.domain.ingestion import (
     ConnectorCursor,
     IngestBatch,
@@ -43,6 +49,7 @@ from inbox.domain.ingestion import (
 from inbox.domain.mention import Mention
 from inbox.domain.network import Network
 from inbox.ports.connectors import ConnectorState
+from inbox.ports.retention import HeldMessages
 
 log = logging.getLogger(__name__)
 
@@ -96,17 +103,38 @@ class MastodonPoller:
         *,
         max_pages: int = MAX_PAGES,
         page_size: int = NOTIFICATIONS_PAGE,
+        held: HeldMessages | None = None,
+        clock: Clock = utc_now,
     ) -> None:
         self.account = account
         self.ingest = ingest
         self._api = api
         self._state = state
+        # Without `held` (tests of other parts), stored statuses are never checked again.
+        self._check = (
+            StoredPostsCheck(
+                held,
+                account.workspace_id,
+                Network.MASTODON.value,
+                self._present,
+                per_call=STATUSES_PER_LOOKUP,
+                clock=clock,
+            )
+            if held is not None
+            else None
+        )
         self._max_pages = max_pages
         self._page_size = page_size
         self.source = f"mastodon:{account.handle}"
 
     async def poll_mentions(self) -> PollOutcome:
         outcome = PollOutcome()
+        if self._check is not None and self._check.due():
+            calls = self._check.calls
+            gone = await self._check.gone()
+            outcome.requests += self._check.calls - calls
+            if gone:
+                await self._write(IngestBatch([], deletions=gone), outcome)
         name = cursor_name(self.account)
         position = await self._state.cursor(self.account.workspace_id, name)
         pages: asyncio.Queue[_ReadPage | _EndOfPages | BaseException] = asyncio.Queue()
@@ -204,6 +232,19 @@ class MastodonPoller:
         outcome.reads += len(page.mentions) + len(page.rejected) + page.skipped
         outcome.skipped += page.skipped
         return page
+
+    async def _present(self, status_ids: Sequence[str]) -> set[str] | None:
+        """The ids among `status_ids` the instance still returns; None when it cannot say
+        (an instance before 4.3 has no such call)."""
+        try:
+            answer = await self._api.statuses(status_ids)
+        except PermanentApiError:
+            return None
+        if not isinstance(answer.body, list):
+            return None
+        return {
+            s["id"] for s in answer.body if isinstance(s, dict) and isinstance(s.get("id"), str)
+        }
 
     async def _write(self, batch: IngestBatch, outcome: PollOutcome) -> None:
         result = await self.ingest(self.account.workspace_id, batch)

@@ -66,7 +66,9 @@ class MastodonWiring:
         streamed = bool(account.settings.get("stream"))
         default = STREAMED_POLL_SECONDS if streamed else 60.0
         poll_seconds = float(account.settings.get("poll_seconds") or default)
-        poller = MastodonPoller(mastodon_account, client, ports.ingest, ports.state)
+        poller = MastodonPoller(
+            mastodon_account, client, ports.ingest, ports.state, held=ports.held, clock=self.clock
+        )
         runner = MastodonAccountRunner(
             poller, client, ports.ledger, ports.health, clock=self.clock, poll_seconds=poll_seconds
         )

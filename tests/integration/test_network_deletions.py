@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from connectors.bluesky.poller import BlueskyPoller
+from connectors.mastodon.poller import MastodonPoller
 from connectors.mastodon.stream import MastodonStream
 from inbox.domain.clock import utc_now
 from inbox.store.connector_state import PgConnectorState
@@ -176,3 +177,63 @@ async def test_a_bluesky_post_deleted_after_it_was_stored_is_found_gone_within_t
     assert outcome.requests >= 1
     assert await removed(db, workspace_id, "bluesky", regretted)
     assert not await removed(db, workspace_id, "bluesky", kept)
+
+
+async def test_a_mastodon_status_deleted_while_no_stream_listens_is_found_gone_within_the_hour(
+    db: Database, workspace_id: int
+) -> None:
+    start = utc_now()
+    now = [start]
+    async with connected(db, workspace_id) as m:
+        poller = MastodonPoller(
+            m.account,
+            m.api,
+            IngestMentions(PgIngestStore(db)),
+            PgConnectorState(db),
+            held=PgHeldMessages(db),
+            clock=lambda: now[0],
+        )
+        ann, bob, _ = m.world.customers
+        regretted = m.fake.post(ann, f"@{BRAND} my email is ann@example.com")
+        kept = m.fake.post(bob, f"@{BRAND} no signal")
+        await poller.poll_mentions()
+        m.fake.delete(regretted)  # no stream open: the delete event reaches nobody
+        now[0] = start + timedelta(minutes=30)
+        await poller.poll_mentions()
+        assert not await removed(db, workspace_id, "mastodon", regretted)
+        now[0] = start + timedelta(minutes=61)
+        await poller.poll_mentions()
+    assert await removed(db, workspace_id, "mastodon", regretted)
+    assert not await removed(db, workspace_id, "mastodon", kept)
+    # Nothing was stored at the first poll; asked again only an hour after it.
+    assert m.fake.requests.get("statuses") == 1
+
+
+async def test_an_instance_without_the_statuses_lookup_takes_nothing_for_deleted(
+    db: Database, workspace_id: int
+) -> None:
+    async with connected(db, workspace_id) as m:
+        poller = MastodonPoller(
+            m.account,
+            m.api,
+            IngestMentions(PgIngestStore(db)),
+            PgConnectorState(db),
+            held=PgHeldMessages(db),
+        )
+        m.fake.post(m.world.customers[0], f"@{BRAND} hello")
+        await poller.poll_mentions()
+        poller_again = MastodonPoller(
+            m.account,
+            m.api,
+            IngestMentions(PgIngestStore(db)),
+            PgConnectorState(db),
+            held=PgHeldMessages(db),
+        )
+        m.fake.fail_next("statuses", 404)  # before Mastodon 4.3: no such route
+        await poller_again.poll_mentions()
+    assert m.fake.requests.get("statuses") == 1
+    removed_count = await db.fetchval(
+        "SELECT count(*) FROM mention WHERE workspace_id = $1 AND text_removed_at IS NOT NULL",
+        workspace_id,
+    )
+    assert removed_count == 0

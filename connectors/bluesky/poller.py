@@ -151,6 +151,7 @@ class BlueskyPoller:
                 self._present,
                 per_call=POSTS_PER_CALL,
                 clock=clock,
+                ids_are_global=True,
             )
             if held is not None
             else None

@@ -36,6 +36,7 @@ class StoredPostsCheck:
         *,
         per_call: int,
         clock: Clock,
+        ids_are_global: bool,
         every: timedelta = CHECK_EVERY,
         window: timedelta = CHECK_WINDOW,
         most: int = CHECK_MOST,
@@ -49,6 +50,9 @@ class StoredPostsCheck:
         self._every = every
         self._window = window
         self._most = most
+        # A Bluesky AT-URI names a post wherever it is asked; a Mastodon id only on the
+        # account's own instance: asked of another one, every post would look deleted.
+        self._sole_account = not ids_are_global
         self._checked_at: datetime | None = None
         self.calls = 0
 
@@ -63,7 +67,11 @@ class StoredPostsCheck:
             return []
         now = self._clock()
         stored = await self._held.recent_with_text(
-            self._workspace_id, self._network, now - self._window, limit=self._most
+            self._workspace_id,
+            self._network,
+            now - self._window,
+            limit=self._most,
+            sole_account=self._sole_account,
         )
         gone: list[NetworkDeletion] = []
         for start in range(0, len(stored), self._per_call):

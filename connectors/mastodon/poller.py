@@ -119,6 +119,7 @@ class MastodonPoller:
                 self._present,
                 per_call=STATUSES_PER_LOOKUP,
                 clock=clock,
+                ids_are_global=False,
             )
             if held is not None
             else None

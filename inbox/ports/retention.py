@@ -70,8 +70,10 @@ class HeldMessages(Protocol):
     """What a connector checks is still on its network."""
 
     async def recent_with_text(
-        self, workspace_id: int, network: str, since: datetime, *, limit: int
+        self, workspace_id: int, network: str, since: datetime, *, limit: int, sole_account: bool
     ) -> list[str]:
         """The external ids of the customers' messages of `network` ingested since `since`
-        that still hold their text, newest first, at most `limit`."""
+        that still hold their text, newest first, at most `limit`. With `sole_account`, none
+        unless the workspace has only ever connected one account of that network (its ids
+        are the account's server's own: another server would not know them)."""
         ...

@@ -292,6 +292,8 @@ RECENT_WITH_TEXT = """
 SELECT external_id FROM mention
 WHERE workspace_id = $1 AND network = $2 AND ingested_at >= $3 AND direction = 'inbound'
   AND text_removed_at IS NULL
+  AND (NOT $5 OR (SELECT count(*) FROM network_account a
+                  WHERE a.workspace_id = $1 AND a.network = $2) = 1)
 ORDER BY ingested_at DESC LIMIT $4
 """
 
@@ -304,9 +306,11 @@ class PgHeldMessages:
         self._db = db
 
     async def recent_with_text(
-        self, workspace_id: int, network: str, since: datetime, *, limit: int
+        self, workspace_id: int, network: str, since: datetime, *, limit: int, sole_account: bool
     ) -> list[str]:
-        rows = await self._db.fetch(RECENT_WITH_TEXT, workspace_id, network, since, limit)
+        rows = await self._db.fetch(
+            RECENT_WITH_TEXT, workspace_id, network, since, limit, sole_account
+        )
         return [row["external_id"] for row in rows]
 
 

@@ -13,10 +13,12 @@ from connectors.bluesky.poller import BlueskyPoller
 from connectors.mastodon.poller import MastodonPoller
 from connectors.mastodon.stream import MastodonStream
 from inbox.domain.clock import utc_now
+from inbox.domain.network import Network
 from inbox.store.connector_state import PgConnectorState
 from inbox.store.database import Database
 from inbox.store.ingest import PgIngestStore
 from inbox.store.retention import PgHeldMessages
+from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.ingest import IngestMentions
 from tests.integration.test_bluesky_connector import BRAND as BLUESKY_BRAND
 from tests.integration.test_bluesky_connector import CUSTOMERS as BLUESKY_CUSTOMERS
@@ -237,3 +239,24 @@ async def test_an_instance_without_the_statuses_lookup_takes_nothing_for_deleted
         workspace_id,
     )
     assert removed_count == 0
+
+
+async def test_mastodon_statuses_are_not_asked_again_where_two_instances_hold_the_ids(
+    db: Database, workspace_id: int
+) -> None:
+    async with connected(db, workspace_id) as m:
+        await PgWorkspaceStore(db).configure_account(
+            workspace_id, Network.MASTODON, "777", "acme_elsewhere", {"instance": m.server.url}
+        )
+        poller = MastodonPoller(
+            m.account,
+            m.api,
+            IngestMentions(PgIngestStore(db)),
+            PgConnectorState(db),
+            held=PgHeldMessages(db),
+        )
+        m.fake.post(m.world.customers[0], f"@{BRAND} hello")
+        await m.poller.poll_mentions()
+        await poller.poll_mentions()
+    # Another account's ids are not this instance's: none is looked up, none taken for gone.
+    assert m.fake.requests.get("statuses") is None

@@ -21,9 +21,9 @@ from inbox.store.thread_sql import CLAIM_CLOSED_TEXTS, CLEAR_DELETED_EXCERPTS
 # Threads per transaction, and quarantined payloads per delete.
 THREADS_PER_BATCH = 500
 QUARANTINE_PER_BATCH = 5000
-# Raw payloads are emptied one day of arrivals per transaction (the BRIN index reads that
-# day's pages only).
-RAW_WINDOW = timedelta(days=1)
+# Raw payloads are emptied a week of arrivals per transaction (the BRIN index reads that
+# week's pages only); the daily pass has a day to do, a first pass a long history.
+RAW_WINDOW = timedelta(days=7)
 
 SETTINGS = """
 SELECT raw_payload_days, closed_thread_text_months, quarantine_days
@@ -54,6 +54,10 @@ COUNT_RAW = """
 SELECT count(*) FROM mention
 WHERE workspace_id = $1 AND ingested_at >= $2 AND ingested_at < $3 AND raw_removed_at IS NULL
 """
+# The rows a window rewrote went to the end of the table, in pages the index has not
+# summarised yet; every later window would read them all again. Summarised now, the next
+# window skips them (they are another window's arrivals).
+SUMMARISE_ARRIVALS = "SELECT brin_summarize_new_values('mention_ingested_brin')"
 MOVE_RAW_WATERMARK = """
 INSERT INTO retention_settings (workspace_id, raw_payload_days, closed_thread_text_months,
                                 quarantine_days, raw_checked_before)
@@ -215,6 +219,7 @@ class PgRetentionStore:
                     settings.quarantine_days,
                 )
             removed += _row_count(status)
+            await self._db.fetchval(SUMMARISE_ARRIVALS)
             start = end
         return removed
 

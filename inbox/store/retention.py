@@ -65,13 +65,21 @@ VALUES ($1, $3, $4, $5, $2)
 ON CONFLICT (workspace_id) DO UPDATE SET raw_checked_before = $2
 """
 
+# A message event's delivery to a webhook that takes texts carries the text as it was when
+# the event was queued (`data.text`): it goes with the message's. Deliveries are found from
+# the events by their key, webhook by webhook (the delivery's unique key).
+WITHOUT_TEXT = "jsonb_set(d.payload, '{data}', (d.payload -> 'data') - 'text')"
+DELIVERY_OF_EVENT = """w.workspace_id = $1 AND d.workspace_id = $1 AND d.webhook_id = w.id
+      AND d.event_key = e.kind || ':' || e.workspace_id || ':' || e.thread_id || '.' || e.seq
+      AND d.payload -> 'data' ? 'text'"""
+
 # The texts of a selection of threads ($2), in every table that holds one of them. The
 # classifier's reasons quote the text, its personal data holds masked pieces of it, and a
 # correction keeps the text it corrected: all go with it.
-REMOVE_THREAD_TEXTS = """
+REMOVE_THREAD_TEXTS = f"""
 WITH texts AS (
     UPDATE mention m
-    SET body = '', raw = '{}'::jsonb, media = NULL, text_removed_at = $3,
+    SET body = '', raw = '{{}}'::jsonb, media = NULL, text_removed_at = $3,
         text_removed_reason = 'retention', raw_removed_at = coalesce(m.raw_removed_at, $3)
     WHERE m.workspace_id = $1 AND m.thread_id = ANY($2::bigint[]) AND m.text_removed_at IS NULL
     RETURNING m.network, m.external_id
@@ -93,9 +101,15 @@ WITH texts AS (
 ), corrections AS (
     UPDATE classification_correction SET text = ''
     WHERE workspace_id = $1 AND thread_id = ANY($2::bigint[]) AND text <> ''
+), deliveries AS (
+    UPDATE webhook_delivery d SET payload = {WITHOUT_TEXT}
+    FROM thread_event e, webhook w
+    WHERE e.workspace_id = $1 AND e.thread_id = ANY($2::bigint[])
+      AND e.message_external_id IS NOT NULL
+      AND {DELIVERY_OF_EVENT}
 )
 SELECT count(*) FROM texts
-"""
+"""  # noqa: S608 (constants only)
 COUNT_CLOSED_TEXTS = """
 WITH due AS (
     SELECT d.id FROM thread d
@@ -136,7 +150,7 @@ INSERT INTO network_deletion (workspace_id, network, external_id)
 SELECT $1, d.network, d.external_id FROM unnest($2::text[], $3::text[]) AS d(network, external_id)
 ON CONFLICT DO NOTHING
 """
-REMOVE_DELETED = """
+REMOVE_DELETED = f"""
 WITH asked AS (
     SELECT DISTINCT k.network, k.external_id
     FROM unnest($2::text[], $3::text[]) AS k(network, external_id)
@@ -152,7 +166,7 @@ WITH asked AS (
     FOR UPDATE OF m
 ), texts AS (
     UPDATE mention m
-    SET body = '', raw = '{}'::jsonb, media = NULL, text_removed_at = now(),
+    SET body = '', raw = '{{}}'::jsonb, media = NULL, text_removed_at = now(),
         text_removed_reason = 'deleted_on_network',
         raw_removed_at = coalesce(m.raw_removed_at, now())
     FROM old
@@ -166,9 +180,15 @@ WITH asked AS (
     FROM old
     WHERE c.workspace_id = $1 AND c.thread_id = old.thread_id AND c.text = old.body
       AND c.text <> ''
+), deliveries AS (
+    UPDATE webhook_delivery d SET payload = {WITHOUT_TEXT}
+    FROM old, thread_event e, webhook w
+    WHERE e.workspace_id = $1 AND e.thread_id = old.thread_id
+      AND e.message_network = old.network AND e.message_external_id = old.external_id
+      AND {DELIVERY_OF_EVENT}
 )
 SELECT thread_id, body FROM old WHERE thread_id IS NOT NULL
-"""
+"""  # noqa: S608 (constants only)
 
 
 class PgRetentionStore:

@@ -8,8 +8,9 @@ import contextlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import SecretStr
 
-from inbox.bootstrap import open_runtime
+from inbox.bootstrap import build_services, open_runtime
 from inbox.domain.audit import COMMAND_LINE
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.ingestion import IngestBatch, NetworkDeletion, RejectedPayload
@@ -19,6 +20,8 @@ from inbox.store.database import Database
 from inbox.store.ingest import PgIngestStore
 from inbox.store.retention import PgRetentionStore
 from inbox.store.secret_box import SecretBox
+from inbox.store.thread_events import PgThreadEventOutbox
+from inbox.store.webhooks import PgWebhookStore
 from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.retention import DAILY_JOB, ManageRetention
 from inbox.worker_wiring import run_workers
@@ -262,3 +265,27 @@ async def test_the_daily_pass_skips_a_workspace_whose_last_pass_is_recent(
         "SELECT count(*) FROM retention_run WHERE workspace_id = $1", workspace_id
     )
     assert runs == 2
+
+
+async def test_a_deleted_messages_text_leaves_the_webhook_deliveries_that_carried_it(
+    db: Database, workspace_id: int
+) -> None:
+    hooks = PgWebhookStore(db, SecretBox(SecretStr(SecretBox.new_key())))
+    await hooks.add(
+        workspace_id,
+        "https://crm.example.com/in",
+        ("message.*",),
+        SecretStr("s" * 32),
+        include_text=True,
+    )
+    await build_services(db).ingest(
+        workspace_id, IngestBatch([mention("9", text="call me on 06 12 34 56 78")])
+    )
+    assert await PgThreadEventOutbox(db).dispatch(100) >= 1
+    await ingest(db, workspace_id, IngestBatch([], deletions=[NetworkDeletion("x", "9")]))
+    payloads = await db.fetch(
+        "SELECT payload::text AS payload, event_kind FROM webhook_delivery WHERE workspace_id = $1",
+        workspace_id,
+    )
+    assert [row["event_kind"] for row in payloads].count("message.received") == 1
+    assert all("06 12 34" not in row["payload"] for row in payloads)

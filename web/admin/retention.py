@@ -11,7 +11,7 @@ from inbox.domain.retention import FIELDS
 from inbox.domain.web import WebSession
 from inbox.usecases.admin_access import Section
 from inbox.usecases.audit import actor_of
-from web.admin.common import AdminPage, fields
+from web.admin.common import AdminPage, text
 from web.keys import services_of
 
 
@@ -29,7 +29,8 @@ async def retention_page(request: web.Request) -> web.StreamResponse:
 
 async def save_retention(request: web.Request) -> web.StreamResponse:
     session, form = await RETENTION.posted(request)
-    # An empty field keeps for ever; the use case refuses anything else but a number.
-    typed = fields(form, **dict.fromkeys(FIELDS, 20))
+    # An empty field keeps for ever; a field not posted at all stays as it was; the use case
+    # refuses anything else but a number.
+    typed = {name: text(form, name, 20) for name in FIELDS if name in form}
     change = services_of(request).retention.set(session.workspace_id, typed, by=actor_of(session))
     return await RETENTION.submit(request, session, change, notice="saved", typed=typed)

@@ -38,18 +38,16 @@ from connectors.bluesky.normalise import (
     post_view_mention,
     thread_ancestors,
 )
-from connectors.bluesky.xrpc import POSTS_PER_CALL, BlueskyApi, PermanentApiError
+from connectors.bluesky.xrpc import BlueskyApi, PermanentApiError
 from connectors.common import polling
 from connectors.common.http_api import ApiAnswer
 from connectors.common.polling import Ingest
 from connectors.common.rejected import quarantined, validation_reason
-from connectors.common.stored_posts import StoredPostsCheck
-from inbox.domain.clock import Clock, utc_now
+from connectors.common.stored_posts import StoredPostsCheck, deletions_due
 from inbox.domain.ingestion import ConnectorCursor, IngestBatch, NetworkDeletion, RejectedPayload
 from inbox.domain.mention import Mention
 from inbox.domain.network import Network
 from inbox.ports.connectors import ConnectorState
-from inbox.ports.retention import HeldMessages
 
 log = logging.getLogger(__name__)
 
@@ -135,27 +133,14 @@ class BlueskyPoller:
         *,
         page_size: int = PAGE_SIZE,
         max_pages: int = MAX_PAGES,
-        held: HeldMessages | None = None,
-        clock: Clock = utc_now,
+        deletions: StoredPostsCheck | None = None,
     ) -> None:
         self.account = account
         self._api = api
         self.ingest = ingest
         self._state = state
-        # Without `held` (tests of other parts), stored posts are never checked again.
-        self._check = (
-            StoredPostsCheck(
-                held,
-                account.workspace_id,
-                Network.BLUESKY.value,
-                self._present,
-                per_call=POSTS_PER_CALL,
-                clock=clock,
-                ids_are_global=True,
-            )
-            if held is not None
-            else None
-        )
+        # Stored posts asked again (None: never, for tests of other parts).
+        self._check = deletions
         self._page_size = page_size
         self._max_pages = max_pages
         self._source = f"bluesky:{account.handle}"
@@ -176,7 +161,7 @@ class BlueskyPoller:
 
     async def poll(self) -> PollOutcome:
         outcome = PollOutcome()
-        deleted = await self._gone_since_stored(outcome)
+        deleted = await deletions_due(self._check, outcome)
         before = await self.position()
         # Only the very first poll skips history; after it, everything that arrives is new
         # (even for an account that had no notification then).
@@ -206,22 +191,6 @@ class BlueskyPoller:
         if mentions or rejected or deleted or cursor is not None:
             await self._write(IngestBatch(mentions, rejected, cursor, deleted), outcome)
         return outcome
-
-    async def _gone_since_stored(self, outcome: PollOutcome) -> list[NetworkDeletion]:
-        """The posts stored lately that the service no longer has, once an hour."""
-        if self._check is None:
-            return []
-        calls = self._check.calls
-        gone = await self._check.gone()
-        outcome.requests += self._check.calls - calls
-        return gone
-
-    async def _present(self, uris: Sequence[str]) -> set[str] | None:
-        answer = await self._api.posts(uris)
-        posts = answer.body.get("posts") if isinstance(answer.body, dict) else None
-        if not isinstance(posts, list):
-            return None
-        return {uri for post in posts if isinstance(uri := _uri(post), str)}
 
     def _next_position(
         self,
@@ -360,14 +329,12 @@ class BlueskyPoller:
         """The posts that replies answer, up to their roots, that neither this poll nor the
         inbox holds. A post the service answers `NotFound` for, or a chain that ends on a
         `notFoundPost`, was deleted: it goes into `deleted` (the inbox may hold it)."""
-        have = {m.external_id for m in mentions}
-        wanted = sorted({m.in_reply_to for m in mentions if m.in_reply_to} - have)
-        if not wanted:
-            return []
-        stored = await self._state.known_external_ids(
-            self.account.workspace_id, Network.BLUESKY.value, wanted
+        missing, stored = await polling.unknown_parents(
+            self._state, self.account.workspace_id, Network.BLUESKY.value, mentions
         )
-        missing = [uri for uri in wanted if uri not in stored]
+        if not missing:
+            return []
+        have = {m.external_id for m in mentions}
         if len(missing) > MAX_THREAD_LOOKUPS:
             outcome.notes.append(f"{len(missing) - MAX_THREAD_LOOKUPS} threads left incomplete")
         found: list[Mention] = []

@@ -295,9 +295,15 @@ class BlueskyApi(RetryingApi):
         params = [("uri", uri), ("depth", str(depth)), ("parentHeight", str(parent_height))]
         return await self.query(GET_POST_THREAD, params)
 
-    async def posts(self, uris: Sequence[str]) -> ApiAnswer:
-        """The views of those of `uris` (at most POSTS_PER_CALL) that still exist."""
-        return await self.query(GET_POSTS, [("uris", uri) for uri in uris])
+    async def present_posts(self, uris: Sequence[str]) -> set[str] | None:
+        """Those of `uris` (at most POSTS_PER_CALL) that still exist: `getPosts` leaves out
+        the others. None when the answer cannot be read (it proves nothing gone)."""
+        answer = await self.query(GET_POSTS, [("uris", uri) for uri in uris])
+        posts = answer.body.get("posts") if isinstance(answer.body, dict) else None
+        if not isinstance(posts, list):
+            return None
+        found = (post.get("uri") for post in posts if isinstance(post, dict))
+        return {uri for uri in found if isinstance(uri, str)}
 
     async def create_post(self, repo: str, rkey: str, record: Mapping[str, Any]) -> ApiAnswer:
         body = {"repo": repo, "collection": POST_COLLECTION, "rkey": rkey, "record": record}

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
+from connectors.common.polling import PollOutcome
 from inbox.domain.clock import Clock
 from inbox.domain.ingestion import NetworkDeletion
 from inbox.ports.retention import HeldMessages
@@ -82,3 +83,40 @@ class StoredPostsCheck:
                 gone += [NetworkDeletion(self._network, i) for i in asked if i not in present]
         self._checked_at = now
         return gone
+
+
+def stored_posts_check(
+    held: HeldMessages | None,
+    workspace_id: int,
+    network: str,
+    ask: AskNetwork,
+    *,
+    per_call: int,
+    clock: Clock,
+    ids_are_global: bool,
+) -> StoredPostsCheck | None:
+    """A poller's check; None without `held` (tests of other parts): its stored posts are
+    then never asked again."""
+    if held is None:
+        return None
+    return StoredPostsCheck(
+        held,
+        workspace_id,
+        network,
+        ask,
+        per_call=per_call,
+        clock=clock,
+        ids_are_global=ids_are_global,
+    )
+
+
+async def deletions_due(
+    check: StoredPostsCheck | None, outcome: PollOutcome
+) -> list[NetworkDeletion]:
+    """What a poll learns of deletions when its check is due, its calls counted."""
+    if check is None or not check.due():
+        return []
+    calls = check.calls
+    gone = await check.gone()
+    outcome.requests += check.calls - calls
+    return gone

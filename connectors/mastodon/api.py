@@ -207,11 +207,20 @@ class MastodonApi(RetryingApi):
     async def status(self, status_id: str) -> ApiAnswer:
         return await self._call("status", "GET", f"/api/v1/statuses/{checked_id(status_id)}")
 
-    async def statuses(self, status_ids: Sequence[str]) -> ApiAnswer:
-        """Several statuses at once (Mastodon 4.3+): those that no longer exist, or that
-        the account may not see, are left out of the list."""
+    async def present_statuses(self, status_ids: Sequence[str]) -> set[str] | None:
+        """Those of `status_ids` (at most STATUSES_PER_LOOKUP) the instance still returns:
+        `GET /api/v1/statuses` (Mastodon 4.3+) leaves out the statuses that no longer exist
+        or that the account may not see. None when it cannot say (an older instance has no
+        such call, or the answer cannot be read)."""
         params = [("id[]", checked_id(status_id)) for status_id in status_ids]
-        return await self._call("statuses", "GET", "/api/v1/statuses", params=params)
+        try:
+            answer = await self._call("statuses", "GET", "/api/v1/statuses", params=params)
+        except PermanentApiError:
+            return None
+        if not isinstance(answer.body, list):
+            return None
+        found = (status.get("id") for status in answer.body if isinstance(status, dict))
+        return {status_id for status_id in found if isinstance(status_id, str)}
 
     async def context(self, status_id: str) -> ApiAnswer:
         """The status's ancestors (oldest first) and descendants."""

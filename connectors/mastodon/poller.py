@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from urllib.parse import urlsplit
@@ -30,8 +29,8 @@ from urllib.parse import urlsplit
 from connectors.common import polling
 from connectors.common.http_api import ApiAnswer, PermanentApiError
 from connectors.common.polling import Ingest
-from connectors.common.stored_posts import StoredPostsCheck
-from connectors.mastodon.api import NOTIFICATIONS_PAGE, STATUSES_PER_LOOKUP, MastodonApi
+from connectors.common.stored_posts import StoredPostsCheck, deletions_due
+from connectors.mastodon.api import NOTIFICATIONS_PAGE, MastodonApi
 from connectors.mastodon.normalise import (
     NormalisedPage,
     id_order,
@@ -39,7 +38,6 @@ from connectors.mastodon.normalise import (
     normalise_notifications,
     normalise_statuses,
 )
-from inbox.domain.clock import Clock, utc_now
 from inbox.domain.ingestion import (
     ConnectorCursor,
     IngestBatch,
@@ -49,7 +47,6 @@ from inbox.domain.ingestion import (
 from inbox.domain.mention import Mention
 from inbox.domain.network import Network
 from inbox.ports.connectors import ConnectorState
-from inbox.ports.retention import HeldMessages
 
 log = logging.getLogger(__name__)
 
@@ -103,39 +100,22 @@ class MastodonPoller:
         *,
         max_pages: int = MAX_PAGES,
         page_size: int = NOTIFICATIONS_PAGE,
-        held: HeldMessages | None = None,
-        clock: Clock = utc_now,
+        deletions: StoredPostsCheck | None = None,
     ) -> None:
         self.account = account
         self.ingest = ingest
         self._api = api
         self._state = state
-        # Without `held` (tests of other parts), stored statuses are never checked again.
-        self._check = (
-            StoredPostsCheck(
-                held,
-                account.workspace_id,
-                Network.MASTODON.value,
-                self._present,
-                per_call=STATUSES_PER_LOOKUP,
-                clock=clock,
-                ids_are_global=False,
-            )
-            if held is not None
-            else None
-        )
+        # Stored statuses asked again (None: never, for tests of other parts).
+        self._check = deletions
         self._max_pages = max_pages
         self._page_size = page_size
         self.source = f"mastodon:{account.handle}"
 
     async def poll_mentions(self) -> PollOutcome:
         outcome = PollOutcome()
-        if self._check is not None and self._check.due():
-            calls = self._check.calls
-            gone = await self._check.gone()
-            outcome.requests += self._check.calls - calls
-            if gone:
-                await self._write(IngestBatch([], deletions=gone), outcome)
+        if gone := await deletions_due(self._check, outcome):
+            await self._write(IngestBatch([], deletions=gone), outcome)
         name = cursor_name(self.account)
         position = await self._state.cursor(self.account.workspace_id, name)
         pages: asyncio.Queue[_ReadPage | _EndOfPages | BaseException] = asyncio.Queue()
@@ -234,19 +214,6 @@ class MastodonPoller:
         outcome.skipped += page.skipped
         return page
 
-    async def _present(self, status_ids: Sequence[str]) -> set[str] | None:
-        """The ids among `status_ids` the instance still returns; None when it cannot say
-        (an instance before 4.3 has no such call)."""
-        try:
-            answer = await self._api.statuses(status_ids)
-        except PermanentApiError:
-            return None
-        if not isinstance(answer.body, list):
-            return None
-        return {
-            s["id"] for s in answer.body if isinstance(s, dict) and isinstance(s.get("id"), str)
-        }
-
     async def _write(self, batch: IngestBatch, outcome: PollOutcome) -> None:
         result = await self.ingest(self.account.workspace_id, batch)
         outcome.count_ingested(result)
@@ -262,14 +229,13 @@ class MastodonPoller:
         """The ancestors of replies whose parent is neither in the batch nor in the inbox
         (at most `most_lookups` contexts fetched; the rest are left to later). A reply whose
         context answers 404 was deleted since it was listed: it goes into `deleted`."""
-        have = {m.external_id for m in mentions}
-        wanted = sorted({m.in_reply_to for m in mentions if m.in_reply_to} - have)
-        if not wanted:
-            return []
-        stored = await self._state.known_external_ids(
-            self.account.workspace_id, Network.MASTODON.value, wanted
+        unknown, _ = await polling.unknown_parents(
+            self._state, self.account.workspace_id, Network.MASTODON.value, mentions
         )
-        missing = set(wanted) - stored
+        missing = set(unknown)
+        if not missing:
+            return []
+        have = {m.external_id for m in mentions}
         found: list[Mention] = []
         lookups = 0
         for reply in mentions:

@@ -10,9 +10,12 @@ from datetime import timedelta
 import pytest
 
 from connectors.bluesky.poller import BlueskyPoller
+from connectors.bluesky.xrpc import POSTS_PER_CALL
+from connectors.common.stored_posts import StoredPostsCheck
+from connectors.mastodon.api import STATUSES_PER_LOOKUP, MastodonApi
 from connectors.mastodon.poller import MastodonPoller
 from connectors.mastodon.stream import MastodonStream
-from inbox.domain.clock import utc_now
+from inbox.domain.clock import Clock, utc_now
 from inbox.domain.network import Network
 from inbox.store.connector_state import PgConnectorState
 from inbox.store.database import Database
@@ -36,6 +39,20 @@ SELECT body, raw::text AS raw, text_removed_reason, thread_id FROM mention
 WHERE workspace_id = $1 AND network = $2 AND external_id = $3
 """
 MENTIONS = "SELECT count(*) FROM mention WHERE workspace_id = $1"
+
+
+def mastodon_check(
+    db: Database, workspace_id: int, api: MastodonApi, clock: Clock
+) -> StoredPostsCheck:
+    return StoredPostsCheck(
+        PgHeldMessages(db),
+        workspace_id,
+        "mastodon",
+        api.present_statuses,
+        per_call=STATUSES_PER_LOOKUP,
+        clock=clock,
+        ids_are_global=False,
+    )
 
 
 async def removed(db: Database, workspace_id: int, network: str, external_id: str) -> bool:
@@ -158,13 +175,21 @@ async def test_a_bluesky_post_deleted_after_it_was_stored_is_found_gone_within_t
     start = utc_now()
     now = [start]
     async with bluesky_connected(db, workspace_id) as sky:
+        check = StoredPostsCheck(
+            PgHeldMessages(db),
+            workspace_id,
+            "bluesky",
+            sky.api.present_posts,
+            per_call=POSTS_PER_CALL,
+            clock=lambda: now[0],
+            ids_are_global=True,
+        )
         poller = BlueskyPoller(
             sky.account,
             sky.api,
             IngestMentions(PgIngestStore(db)),
             PgConnectorState(db),
-            held=PgHeldMessages(db),
-            clock=lambda: now[0],
+            deletions=check,
         )
         first, second, _ = BLUESKY_CUSTOMERS
         regretted = sky.fake.post(first, f"@{BLUESKY_BRAND} my card ends 4242")
@@ -192,8 +217,7 @@ async def test_a_mastodon_status_deleted_while_no_stream_listens_is_found_gone_w
             m.api,
             IngestMentions(PgIngestStore(db)),
             PgConnectorState(db),
-            held=PgHeldMessages(db),
-            clock=lambda: now[0],
+            deletions=mastodon_check(db, workspace_id, m.api, lambda: now[0]),
         )
         ann, bob, _ = m.world.customers
         regretted = m.fake.post(ann, f"@{BRAND} my email is ann@example.com")
@@ -220,7 +244,7 @@ async def test_an_instance_without_the_statuses_lookup_takes_nothing_for_deleted
             m.api,
             IngestMentions(PgIngestStore(db)),
             PgConnectorState(db),
-            held=PgHeldMessages(db),
+            deletions=mastodon_check(db, workspace_id, m.api, utc_now),
         )
         m.fake.post(m.world.customers[0], f"@{BRAND} hello")
         await poller.poll_mentions()
@@ -229,7 +253,7 @@ async def test_an_instance_without_the_statuses_lookup_takes_nothing_for_deleted
             m.api,
             IngestMentions(PgIngestStore(db)),
             PgConnectorState(db),
-            held=PgHeldMessages(db),
+            deletions=mastodon_check(db, workspace_id, m.api, utc_now),
         )
         m.fake.fail_next("statuses", 404)  # before Mastodon 4.3: no such route
         await poller_again.poll_mentions()
@@ -253,7 +277,7 @@ async def test_mastodon_statuses_are_not_asked_again_where_two_instances_hold_th
             m.api,
             IngestMentions(PgIngestStore(db)),
             PgConnectorState(db),
-            held=PgHeldMessages(db),
+            deletions=mastodon_check(db, workspace_id, m.api, utc_now),
         )
         m.fake.post(m.world.customers[0], f"@{BRAND} hello")
         await m.poller.poll_mentions()

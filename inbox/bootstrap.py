@@ -59,6 +59,7 @@ from inbox.store.passwords import Argon2Passwords
 from inbox.store.people import PgPeopleStore
 from inbox.store.replica import ReplicaReads
 from inbox.store.reply_desk import PgReplyDesk
+from inbox.store.retention import PgRetentionStore
 from inbox.store.routing import PgRoutingStore
 from inbox.store.secret_box import SecretBox, load_or_create_key
 from inbox.store.sla_reports import PgSlaGauges, PgSlaReports
@@ -103,6 +104,7 @@ from inbox.usecases.live import LiveUpdates
 from inbox.usecases.media import MediaLinks, MediaProxy
 from inbox.usecases.people import SaveAgents
 from inbox.usecases.replies import CommunityAnswers, Replies, ThreadCalendars
+from inbox.usecases.retention import ManageRetention
 from inbox.usecases.routing import (
     ClassifyMentions,
     CorrectClassification,
@@ -217,6 +219,7 @@ def build_services(
         audit=AuditLog(PgAuditTrail(db)),
         thread_details=ThreadDetails(PgThreadDetail(db), PgInboxPages(db), PgAuditTrail(db)),
         exports=Exports(PgExports(reads), PgAuditTrail(db)),
+        retention=ManageRetention(PgRetentionStore(db), PgAuditTrail(db), clock=utc_now),
         replica=replica.state if replica is not None else None,
         customers=customers,
         customer_rights=CustomerRights(PgCustomerRights(db), PgAuditTrail(db), clock=utc_now),

@@ -42,6 +42,7 @@ from inbox.store.connector_state import PgApiUsageLedger, PgChannelHealthStore, 
 from inbox.store.credentials import PgCredentialStore
 from inbox.store.database import Database
 from inbox.store.inbound_webhooks import PgInboundSourceStore
+from inbox.store.retention import PgHeldMessages
 from inbox.store.secret_box import SecretBox
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.worker import LongRunning
@@ -102,7 +103,11 @@ class AccountCatalog:
         settings, db, clock = sources.settings, sources.db, sources.clock
         self._sources = sources
         self._ports = ConnectorPorts(
-            sources.ingest, PgConnectorState(db), PgApiUsageLedger(db), PgChannelHealthStore(db)
+            sources.ingest,
+            PgConnectorState(db),
+            PgApiUsageLedger(db),
+            PgChannelHealthStore(db),
+            PgHeldMessages(db),
         )
         self._wirings: dict[Network, NetworkWiring[Any, Any]] = {
             Network.X: XWiring(

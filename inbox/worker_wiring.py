@@ -188,10 +188,15 @@ LEARN_EVERY_SECONDS = 3600.0
 SHIFTS_EVERY_SECONDS = 60.0
 # A snoozed thread comes back to the open pages within this much of its time.
 WAKE_EVERY_SECONDS = 10.0
+# Retention removes what fell due, once a day (and at the start: a worker restarted often
+# still applies it). Every pass is idempotent: two workers running it at once remove nothing
+# twice.
+RETENTION_EVERY_SECONDS = 86400.0
 
 
 def _upkeep(runtime: Runtime, rules: KeepClocks) -> list[Periodic]:
-    """The passes that keep the queue moving: reassignment, learning, shifts and snoozes."""
+    """The passes that keep the queue moving (reassignment, learning, shifts and snoozes)
+    and the daily retention."""
     db, workspaces = runtime.db, runtime.workspaces
     reassign = ReassignStale(PgRoutingStore(db), RoutingConfigs(), clock=utc_now)
     shifts = FollowShifts(
@@ -215,6 +220,11 @@ def _upkeep(runtime: Runtime, rules: KeepClocks) -> list[Periodic]:
             "snoozes",
             WAKE_EVERY_SECONDS,
             each_workspace(workspaces.all_ids, runtime.services.inbox_pages.wake_snoozed),
+        ),
+        Periodic(
+            "retention",
+            RETENTION_EVERY_SECONDS,
+            runtime.services.retention.daily(workspaces.all_ids),
         ),
     ]
 

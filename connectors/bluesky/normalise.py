@@ -297,6 +297,18 @@ def _mention(
     )
 
 
+def deleted_ancestor(body: Any) -> str | None:
+    """The AT-URI of the post where a getPostThread answer's chain of parents ends on a
+    `notFoundPost`: a post its author deleted (a blocked one is a `blockedPost`)."""
+    node = body.get("thread") if isinstance(body, dict) else None
+    while isinstance(node, dict):
+        if node.get("notFound") is True or node.get("$type") == "app.bsky.feed.defs#notFoundPost":
+            uri = node.get("uri")
+            return uri if isinstance(uri, str) and uri.startswith("at://") else None
+        node = node.get("parent")
+    return None
+
+
 def thread_ancestors(body: Any) -> tuple[list[dict[str, Any]], str | None]:
     """The post views of a getPostThread answer from its post up to the root, and why the
     chain stopped early (a deleted or blocked ancestor), if it did."""

@@ -11,8 +11,13 @@ go; the next polls read the new notifications first, then finish that catch-up. 
 skipped; at worst a stretch is read twice, and ingestion drops what it already holds.
 
 Replies whose parent the inbox does not hold bring their ancestors along (`getPostThread`
-with the parents only). Everything of a poll, with the new position, goes to ingestion as
-ONE batch: the position is saved in the transaction of the mentions it covers, so a crash
+with the parents only). The connector reads no firehose, so it learns of deletions by asking:
+once an hour, the customers' posts it stored in the last days go to `getPosts`, which leaves
+out those that no longer exist (deleted by their author, or taken down); a thread walk that
+ends on a deleted post says so too.
+
+Everything of a poll, with the new position and the deletions seen, goes to ingestion as ONE
+batch: the position is saved in the transaction of the mentions it covers, so a crash
 before the commit leaves it where it was and the next poll reads the same notifications.
 """
 
@@ -27,6 +32,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from connectors.bluesky.normalise import (
+    deleted_ancestor,
     is_post_notification,
     notification_mention,
     post_view_mention,
@@ -37,7 +43,8 @@ from connectors.common import polling
 from connectors.common.http_api import ApiAnswer
 from connectors.common.polling import Ingest
 from connectors.common.rejected import quarantined, validation_reason
-from inbox.domain.ingestion import ConnectorCursor, IngestBatch, RejectedPayload
+from connectors.common.stored_posts import StoredPostsCheck, deletions_due
+from inbox.domain.ingestion import ConnectorCursor, IngestBatch, NetworkDeletion, RejectedPayload
 from inbox.domain.mention import Mention
 from inbox.domain.network import Network
 from inbox.ports.connectors import ConnectorState
@@ -126,11 +133,14 @@ class BlueskyPoller:
         *,
         page_size: int = PAGE_SIZE,
         max_pages: int = MAX_PAGES,
+        deletions: StoredPostsCheck | None = None,
     ) -> None:
         self.account = account
         self._api = api
         self.ingest = ingest
         self._state = state
+        # Stored posts asked again (None: never, for tests of other parts).
+        self._check = deletions
         self._page_size = page_size
         self._max_pages = max_pages
         self._source = f"bluesky:{account.handle}"
@@ -151,6 +161,7 @@ class BlueskyPoller:
 
     async def poll(self) -> PollOutcome:
         outcome = PollOutcome()
+        deleted = await deletions_due(self._check, outcome)
         before = await self.position()
         # Only the very first poll skips history; after it, everything that arrives is new
         # (even for an account that had no notification then).
@@ -171,14 +182,14 @@ class BlueskyPoller:
         after = self._next_position(before, top, back, first, outcome)
         mentions, rejected = self._normalise([*top.items, *back.items])
         rejected = [*top.rejected, *back.rejected, *rejected]
-        mentions.extend(await self._missing_ancestors(mentions, rejected, outcome))
+        mentions.extend(await self._missing_ancestors(mentions, rejected, deleted, outcome))
         cursor = None
         if after is not None and after != before:
             cursor = ConnectorCursor(
                 connector=cursor_name(self.account), position=after.model_dump_json()
             )
-        if mentions or rejected or cursor is not None:
-            await self._write(IngestBatch(mentions, rejected, cursor), outcome)
+        if mentions or rejected or deleted or cursor is not None:
+            await self._write(IngestBatch(mentions, rejected, cursor, deleted), outcome)
         return outcome
 
     def _next_position(
@@ -309,18 +320,21 @@ class BlueskyPoller:
         outcome.count_ingested(result)
 
     async def _missing_ancestors(
-        self, mentions: list[Mention], rejected: list[RejectedPayload], outcome: PollOutcome
+        self,
+        mentions: list[Mention],
+        rejected: list[RejectedPayload],
+        deleted: list[NetworkDeletion],
+        outcome: PollOutcome,
     ) -> list[Mention]:
         """The posts that replies answer, up to their roots, that neither this poll nor the
-        inbox holds."""
-        have = {m.external_id for m in mentions}
-        wanted = sorted({m.in_reply_to for m in mentions if m.in_reply_to} - have)
-        if not wanted:
-            return []
-        stored = await self._state.known_external_ids(
-            self.account.workspace_id, Network.BLUESKY.value, wanted
+        inbox holds. A post the service answers `NotFound` for, or a chain that ends on a
+        `notFoundPost`, was deleted: it goes into `deleted` (the inbox may hold it)."""
+        missing, stored = await polling.unknown_parents(
+            self._state, self.account.workspace_id, Network.BLUESKY.value, mentions
         )
-        missing = [uri for uri in wanted if uri not in stored]
+        if not missing:
+            return []
+        have = {m.external_id for m in mentions}
         if len(missing) > MAX_THREAD_LOOKUPS:
             outcome.notes.append(f"{len(missing) - MAX_THREAD_LOOKUPS} threads left incomplete")
         found: list[Mention] = []
@@ -332,12 +346,16 @@ class BlueskyPoller:
             except PermanentApiError as error:
                 # Deleted or hidden since: the reply stays threaded by its root.
                 outcome.notes.append(f"{uri}: {error.error}")
+                if error.error == "NotFound":
+                    deleted.append(NetworkDeletion(Network.BLUESKY.value, uri))
                 continue
             finally:
                 outcome.requests += 1
             views, stopped = thread_ancestors(answer.body)
             if stopped:
                 outcome.notes.append(stopped)
+            if (gone := deleted_ancestor(answer.body)) is not None:
+                deleted.append(NetworkDeletion(Network.BLUESKY.value, gone))
             for view in views:
                 uri_of_view = _uri(view)
                 if uri_of_view in have or uri_of_view in stored:

@@ -11,9 +11,11 @@ import aiohttp
 from connectors.bluesky.outbound import BlueskyOutboundChannel
 from connectors.bluesky.poller import BlueskyAccount, BlueskyPoller
 from connectors.bluesky.runner import BlueskyAccountRunner
-from connectors.bluesky.xrpc import BlueskyApi, BlueskyCredentials
+from connectors.bluesky.xrpc import POSTS_PER_CALL, BlueskyApi, BlueskyCredentials
+from connectors.common.stored_posts import stored_posts_check
 from connectors.common.wiring import AccountParts, ConnectorPorts, EnabledAccount
 from inbox.domain.clock import Clock
+from inbox.domain.network import Network
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +45,12 @@ class BlueskyWiring:
         bluesky_account = BlueskyAccount(
             account.workspace_id, account.account_id, account.external_id, account.handle
         )
-        poller = BlueskyPoller(bluesky_account, client, ports.ingest, ports.state)
+        # AT-URIs name a post wherever they are asked.
+        check = stored_posts_check(
+            ports.held, account.workspace_id, Network.BLUESKY.value, client.present_posts,
+            per_call=POSTS_PER_CALL, clock=self.clock, ids_are_global=True,
+        )  # fmt: skip
+        poller = BlueskyPoller(bluesky_account, client, ports.ingest, ports.state, deletions=check)
         poll_seconds = float(account.settings.get("poll_seconds") or 30.0)
         runner = BlueskyAccountRunner(
             poller, client, ports.ledger, ports.health, clock=self.clock, poll_seconds=poll_seconds

@@ -53,6 +53,9 @@ CREATE_SESSION = "com.atproto.server.createSession"
 REFRESH_SESSION = "com.atproto.server.refreshSession"
 LIST_NOTIFICATIONS = "app.bsky.notification.listNotifications"
 GET_POST_THREAD = "app.bsky.feed.getPostThread"
+GET_POSTS = "app.bsky.feed.getPosts"
+# The most posts one getPosts call takes.
+POSTS_PER_CALL = 25
 CREATE_RECORD = "com.atproto.repo.createRecord"
 GET_RECORD = "com.atproto.repo.getRecord"
 POST_COLLECTION = "app.bsky.feed.post"
@@ -291,6 +294,16 @@ class BlueskyApi(RetryingApi):
     async def post_thread(self, uri: str, *, parent_height: int, depth: int = 0) -> ApiAnswer:
         params = [("uri", uri), ("depth", str(depth)), ("parentHeight", str(parent_height))]
         return await self.query(GET_POST_THREAD, params)
+
+    async def present_posts(self, uris: Sequence[str]) -> set[str] | None:
+        """Those of `uris` (at most POSTS_PER_CALL) that still exist: `getPosts` leaves out
+        the others. None when the answer cannot be read (it proves nothing gone)."""
+        answer = await self.query(GET_POSTS, [("uris", uri) for uri in uris])
+        posts = answer.body.get("posts") if isinstance(answer.body, dict) else None
+        if not isinstance(posts, list):
+            return None
+        found = (post.get("uri") for post in posts if isinstance(post, dict))
+        return {uri for uri in found if isinstance(uri, str)}
 
     async def create_post(self, repo: str, rkey: str, record: Mapping[str, Any]) -> ApiAnswer:
         body = {"repo": repo, "collection": POST_COLLECTION, "rkey": rkey, "record": record}

@@ -15,7 +15,12 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from connectors.common.polling import Ingest
-from inbox.domain.ingestion import ConnectorCursor, IngestBatch, RejectedPayload
+from inbox.domain.ingestion import (
+    ConnectorCursor,
+    IngestBatch,
+    NetworkDeletion,
+    RejectedPayload,
+)
 from inbox.domain.mention import Mention
 
 log = logging.getLogger(__name__)
@@ -48,6 +53,8 @@ class StreamBatches:
         self._on_reconnect = on_reconnect
         self.mentions: list[Mention] = []
         self.rejected: list[RejectedPayload] = []
+        # Posts the stream said were deleted on the network.
+        self.deletions: list[NetworkDeletion] = []
         # The newest post id delivered, the stream cursor's position.
         self.newest: str | None = None
         self.connections = 0
@@ -55,22 +62,26 @@ class StreamBatches:
         self.catch_ups: list[asyncio.Task[object]] = []
 
     async def flush(self) -> None:
-        if not self.mentions and not self.rejected:
+        if not self.mentions and not self.rejected and not self.deletions:
             return
         mentions, self.mentions = self.mentions, []
         rejected, self.rejected = self.rejected, []
+        deletions, self.deletions = self.deletions, []
         cursor = (
             ConnectorCursor(connector=self._cursor_name, position=self.newest)
             if self.newest
             else None
         )
         try:
-            result = await self._ingest(self._workspace_id, IngestBatch(mentions, rejected, cursor))
+            result = await self._ingest(
+                self._workspace_id, IngestBatch(mentions, rejected, cursor, deletions)
+            )
         except BaseException:
             # Not written (the database away): kept, ahead of what arrives meanwhile, for
             # the next flush, so that nothing the stream delivered is lost.
             self.mentions[:0] = mentions
             self.rejected[:0] = rejected
+            self.deletions[:0] = deletions
             raise
         self.ingested += result.mentions_added
 

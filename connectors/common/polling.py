@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
 from inbox.domain.ingestion import IngestBatch, IngestResult
+from inbox.domain.mention import Mention
+from inbox.ports.connectors import ConnectorState
 
 # Hands one batch of a workspace to ingestion (which commits it with its cursor).
 Ingest = Callable[[int, IngestBatch], Awaitable[IngestResult]]
@@ -22,6 +24,19 @@ async def arrived(queue: asyncio.Queue[Item]) -> list[Item]:
     while not queue.empty():
         items.append(queue.get_nowait())
     return items
+
+
+async def unknown_parents(
+    state: ConnectorState, workspace_id: int, network: str, mentions: Sequence[Mention]
+) -> tuple[list[str], set[str]]:
+    """The posts the batch's replies answer that neither the batch nor the inbox holds, in
+    the order of their ids; and those of them the inbox holds."""
+    have = {m.external_id for m in mentions}
+    wanted = sorted({m.in_reply_to for m in mentions if m.in_reply_to} - have)
+    if not wanted:
+        return [], set()
+    stored = await state.known_external_ids(workspace_id, network, wanted)
+    return [parent for parent in wanted if parent not in stored], set(stored)
 
 
 @dataclass(slots=True)

@@ -27,6 +27,7 @@ from inbox.ports.connectors import (
     ConnectorState,
     OutboundChannel,
 )
+from inbox.ports.retention import HeldMessages
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,8 @@ class ConnectorPorts:
     state: ConnectorState
     ledger: ApiUsageLedger
     health: ChannelHealthStore
+    # What a connector that learns of deletions by asking checks is still on its network.
+    held: HeldMessages | None = None
 
 
 @dataclass(frozen=True, slots=True)

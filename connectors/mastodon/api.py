@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Unpack
@@ -42,9 +42,18 @@ from inbox.domain.errors import ConfigurationError
 # Mastodon serves at most 80 notifications and 40 statuses a page.
 NOTIFICATIONS_PAGE = 80
 STATUSES_PAGE = 40
+# `GET /api/v1/statuses?id[]=` (Mastodon 4.3 and later) takes at most this many ids.
+STATUSES_PER_LOOKUP = 20
 # Ids go into URL paths: Mastodon's are numbers, other servers' (Pleroma, Akkoma) letters too.
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=30, sock_connect=10)
+
+
+def is_status_id(text: str) -> bool:
+    """Whether `text` can be an id of this instance's (a number on Mastodon, letters too
+    on Pleroma or Akkoma)."""
+    return _ID.match(text) is not None
+
 
 # Every Mastodon call fails with one of the kinds every network shares.
 MastodonApiError = ApiError
@@ -197,6 +206,21 @@ class MastodonApi(RetryingApi):
 
     async def status(self, status_id: str) -> ApiAnswer:
         return await self._call("status", "GET", f"/api/v1/statuses/{checked_id(status_id)}")
+
+    async def present_statuses(self, status_ids: Sequence[str]) -> set[str] | None:
+        """Those of `status_ids` (at most STATUSES_PER_LOOKUP) the instance still returns:
+        `GET /api/v1/statuses` (Mastodon 4.3+) leaves out the statuses that no longer exist
+        or that the account may not see. None when it cannot say (an older instance has no
+        such call, or the answer cannot be read)."""
+        params = [("id[]", checked_id(status_id)) for status_id in status_ids]
+        try:
+            answer = await self._call("statuses", "GET", "/api/v1/statuses", params=params)
+        except PermanentApiError:
+            return None
+        if not isinstance(answer.body, list):
+            return None
+        found = (status.get("id") for status in answer.body if isinstance(status, dict))
+        return {status_id for status_id in found if isinstance(status_id, str)}
 
     async def context(self, status_id: str) -> ApiAnswer:
         """The status's ancestors (oldest first) and descendants."""

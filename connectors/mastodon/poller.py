@@ -11,6 +11,9 @@ memory) leaves the rest for the next one, skipping nothing.
 
 Replies whose parent neither the batch nor the inbox holds get their status context fetched
 (`/api/v1/statuses/:id/context`); its ancestors join the batch, so the thread is whole.
+Once an hour the statuses stored in the last days are looked up again (`GET
+/api/v1/statuses?id[]=`, Mastodon 4.3+): those the instance no longer returns were deleted,
+which an account without the stream would not otherwise learn.
 The first poll of an account reads only the newest page: older history is not the inbox's.
 """
 
@@ -20,11 +23,13 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
+from http import HTTPStatus
 from urllib.parse import urlsplit
 
 from connectors.common import polling
 from connectors.common.http_api import ApiAnswer, PermanentApiError
 from connectors.common.polling import Ingest
+from connectors.common.stored_posts import StoredPostsCheck, deletions_due
 from connectors.mastodon.api import NOTIFICATIONS_PAGE, MastodonApi
 from connectors.mastodon.normalise import (
     NormalisedPage,
@@ -33,7 +38,12 @@ from connectors.mastodon.normalise import (
     normalise_notifications,
     normalise_statuses,
 )
-from inbox.domain.ingestion import ConnectorCursor, IngestBatch, RejectedPayload
+from inbox.domain.ingestion import (
+    ConnectorCursor,
+    IngestBatch,
+    NetworkDeletion,
+    RejectedPayload,
+)
 from inbox.domain.mention import Mention
 from inbox.domain.network import Network
 from inbox.ports.connectors import ConnectorState
@@ -90,17 +100,22 @@ class MastodonPoller:
         *,
         max_pages: int = MAX_PAGES,
         page_size: int = NOTIFICATIONS_PAGE,
+        deletions: StoredPostsCheck | None = None,
     ) -> None:
         self.account = account
         self.ingest = ingest
         self._api = api
         self._state = state
+        # Stored statuses asked again (None: never, for tests of other parts).
+        self._check = deletions
         self._max_pages = max_pages
         self._page_size = page_size
         self.source = f"mastodon:{account.handle}"
 
     async def poll_mentions(self) -> PollOutcome:
         outcome = PollOutcome()
+        if gone := await deletions_due(self._check, outcome):
+            await self._write(IngestBatch([], deletions=gone), outcome)
         name = cursor_name(self.account)
         position = await self._state.cursor(self.account.workspace_id, name)
         pages: asyncio.Queue[_ReadPage | _EndOfPages | BaseException] = asyncio.Queue()
@@ -180,9 +195,10 @@ class MastodonPoller:
         cursors = [read.cursor for read in batch if read.cursor is not None]
         cursor = cursors[-1] if cursors else None
         lookups = MAX_CONTEXT_LOOKUPS * len(batch)
-        mentions += await self._missing_parents(mentions, rejected, lookups, outcome)
+        deleted: list[NetworkDeletion] = []
+        mentions += await self._missing_parents(mentions, rejected, deleted, lookups, outcome)
         if mentions or rejected or cursor is not None:
-            await self._write(IngestBatch(mentions, rejected, cursor), outcome)
+            await self._write(IngestBatch(mentions, rejected, cursor, deleted), outcome)
 
     async def _fetch(self, position: str | None) -> ApiAnswer:
         return await self._api.mentions(min_id=position, limit=self._page_size)
@@ -206,19 +222,20 @@ class MastodonPoller:
         self,
         mentions: list[Mention],
         rejected: list[RejectedPayload],
+        deleted: list[NetworkDeletion],
         most_lookups: int,
         outcome: PollOutcome,
     ) -> list[Mention]:
         """The ancestors of replies whose parent is neither in the batch nor in the inbox
-        (at most `most_lookups` contexts fetched; the rest are left to later)."""
-        have = {m.external_id for m in mentions}
-        wanted = sorted({m.in_reply_to for m in mentions if m.in_reply_to} - have)
-        if not wanted:
-            return []
-        stored = await self._state.known_external_ids(
-            self.account.workspace_id, Network.MASTODON.value, wanted
+        (at most `most_lookups` contexts fetched; the rest are left to later). A reply whose
+        context answers 404 was deleted since it was listed: it goes into `deleted`."""
+        unknown, _ = await polling.unknown_parents(
+            self._state, self.account.workspace_id, Network.MASTODON.value, mentions
         )
-        missing = set(wanted) - stored
+        missing = set(unknown)
+        if not missing:
+            return []
+        have = {m.external_id for m in mentions}
         found: list[Mention] = []
         lookups = 0
         for reply in mentions:
@@ -228,19 +245,24 @@ class MastodonPoller:
                 outcome.notes.append(f"parents of more than {lookups} replies left to later")
                 break
             lookups += 1
-            ancestors = await self._ancestors(reply.external_id, outcome)
+            ancestors = await self._ancestors(reply.external_id, outcome, deleted)
             found.extend(m for m in ancestors.mentions if m.external_id not in have)
             rejected.extend(ancestors.rejected)
             have.update(m.external_id for m in ancestors.mentions)
             missing -= have
         return found
 
-    async def _ancestors(self, status_id: str, outcome: PollOutcome) -> NormalisedPage:
+    async def _ancestors(
+        self, status_id: str, outcome: PollOutcome, deleted: list[NetworkDeletion]
+    ) -> NormalisedPage:
         try:
             answer = await self._api.context(status_id)
         except PermanentApiError as error:
-            # Deleted since, or not visible: the reply still threads under its parent's id.
+            # Deleted since (404), or not visible: the reply still threads under its
+            # parent's id; a deleted one is stored without its text.
             outcome.notes.append(f"no context for status {status_id}: {error.detail}")
+            if error.status == HTTPStatus.NOT_FOUND:
+                deleted.append(NetworkDeletion(Network.MASTODON.value, status_id))
             return NormalisedPage([], [])
         finally:
             outcome.requests += 1

@@ -1,8 +1,11 @@
 """The user stream of a Mastodon account: live mentions, reconnection, REST catch-up.
 
 `GET /api/v1/streaming/user` sends server-sent events: `notification` (a mention among them),
-`update` and `status.update` (home timeline posts), `delete`, and a `:thump` heartbeat. Only
-mention notifications are kept; they are written in batches every `flush_seconds`.
+`update` and `status.update` (home timeline posts), `delete`, and a `:thump` heartbeat. Mention
+notifications are kept, and `delete` events, whose data is the deleted status's bare id: the
+instance sends one to the author's followers and to every local account the status mentioned,
+so a customer deleting a post that mentioned the brand is seen here (ingestion removes its
+text, or ignores an id it does not hold). Both are written in batches every `flush_seconds`.
 
 The stream's batches carry a cursor of their own (`...:stream`), never the REST one: a stream
 cannot prove it missed nothing, so only the REST poll, reading page by page from its cursor,
@@ -24,12 +27,13 @@ import aiohttp
 
 from connectors.common.live_stream import BatchedStream, CatchUp, StreamBatches
 from connectors.common.polling import Ingest
-from connectors.mastodon.api import MastodonApi, MastodonApiError, instance_url
+from connectors.mastodon.api import MastodonApi, MastodonApiError, instance_url, is_status_id
 from connectors.mastodon.normalise import newer, normalise_notification
 from connectors.mastodon.poller import MastodonAccount, cursor_name
 from connectors.mastodon.sse import EventParser, ServerEvent
 from inbox.domain.errors import ConfigurationError
-from inbox.domain.ingestion import RejectedPayload
+from inbox.domain.ingestion import NetworkDeletion, RejectedPayload
+from inbox.domain.network import Network
 
 log = logging.getLogger(__name__)
 
@@ -170,8 +174,11 @@ class MastodonStream(BatchedStream):
 
     def _on_event(self, event: ServerEvent) -> None:
         self.events[event.name] = self.events.get(event.name, 0) + 1
+        if event.name == "delete":
+            self._on_delete(event)
+            return
         if event.name != "notification":
-            return  # timeline updates, edits, deletions: mentions come as notifications
+            return  # timeline updates and edits: mentions come as notifications
         try:
             value = json.loads(event.data)
         except (ValueError, RecursionError) as exc:
@@ -185,3 +192,11 @@ class MastodonStream(BatchedStream):
             self._batches.rejected.append(result.rejected)
         if result.mention is not None or result.rejected is not None:
             self._batches.newest = newer(self._batches.newest, result.notification_id)
+
+    def _on_delete(self, event: ServerEvent) -> None:
+        status_id = event.data.strip()
+        if not is_status_id(status_id):
+            error = "delete event: the data is not a status id"
+            self._batches.rejected.append(RejectedPayload(self._source, event.raw, error))
+            return
+        self._batches.deletions.append(NetworkDeletion(Network.MASTODON.value, status_id))

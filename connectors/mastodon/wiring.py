@@ -9,13 +9,15 @@ from dataclasses import dataclass
 import aiohttp
 from pydantic import SecretStr
 
+from connectors.common.stored_posts import stored_posts_check
 from connectors.common.wiring import AccountParts, ConnectorPorts, EnabledAccount, Stream
-from connectors.mastodon.api import MastodonApi
+from connectors.mastodon.api import STATUSES_PER_LOOKUP, MastodonApi
 from connectors.mastodon.outbound import MastodonOutboundChannel
 from connectors.mastodon.poller import MastodonAccount, MastodonPoller
 from connectors.mastodon.runner import MastodonAccountRunner
 from connectors.mastodon.stream import MastodonStream
 from inbox.domain.clock import Clock
+from inbox.domain.network import Network
 
 # With the user stream on, REST polls are its safety net: they run rarely.
 STREAMED_POLL_SECONDS = 600.0
@@ -66,7 +68,14 @@ class MastodonWiring:
         streamed = bool(account.settings.get("stream"))
         default = STREAMED_POLL_SECONDS if streamed else 60.0
         poll_seconds = float(account.settings.get("poll_seconds") or default)
-        poller = MastodonPoller(mastodon_account, client, ports.ingest, ports.state)
+        # Status ids are the instance's own: asked only where one account was connected.
+        check = stored_posts_check(
+            ports.held, account.workspace_id, Network.MASTODON.value, client.present_statuses,
+            per_call=STATUSES_PER_LOOKUP, clock=self.clock, ids_are_global=False,
+        )  # fmt: skip
+        poller = MastodonPoller(
+            mastodon_account, client, ports.ingest, ports.state, deletions=check
+        )
         runner = MastodonAccountRunner(
             poller, client, ports.ledger, ports.health, clock=self.clock, poll_seconds=poll_seconds
         )

@@ -79,6 +79,9 @@ class NormalisedPage:
     rejected: list[RejectedPayload]
     # Entries of the page's `errors` (deleted or protected tweets...): reported, not stored.
     skipped_errors: int = 0
+    # Of those, the tweets X says no longer exist (`resource-not-found`: a lookup's id, or a
+    # referenced tweet of a page's expansions): deleted by their author.
+    deleted: tuple[str, ...] = ()
 
 
 def _users_by_id(page: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -236,10 +239,11 @@ def _normalise_page(page: Any, source: str) -> NormalisedPage:
         return NormalisedPage([], [quarantined(source, page, "not a JSON object")])
     errors = page.get("errors")
     skipped = len(errors) if isinstance(errors, list) else 0
+    gone = deleted_tweets(errors)
     data = page.get("data")
     if data is None:
         if skipped or is_empty_page(page):
-            return NormalisedPage([], [], skipped)
+            return NormalisedPage([], [], skipped, gone)
         return NormalisedPage([], [quarantined(source, page, "no 'data' in the page")])
     tweets = [data] if isinstance(data, dict) else data
     if not isinstance(tweets, list):
@@ -247,10 +251,32 @@ def _normalise_page(page: Any, source: str) -> NormalisedPage:
         return NormalisedPage([], [quarantined(source, page, reason)])
     other_kind = _not_tweets(tweets)
     if other_kind is not None:
-        return NormalisedPage([], [quarantined(source, page, other_kind)], skipped)
+        return NormalisedPage([], [quarantined(source, page, other_kind)], skipped, gone)
     users = _users_by_id(page)
     media = _media_by_key(page)
     mentions, rejected = normalised_each(
         tweets, lambda tweet: normalise_tweet(tweet, users, media), source=source, kind="tweet"
     )
-    return NormalisedPage(mentions, rejected, skipped)
+    return NormalisedPage(mentions, rejected, skipped, gone)
+
+
+def deleted_tweets(errors: Any) -> tuple[str, ...]:
+    """The ids of the tweets an `errors` list says are not found: X answers a deleted
+    tweet so (a protected one is `not-authorized-for-resource`, a suspended author's
+    `resource-unavailable`; neither is a deletion)."""
+    if not isinstance(errors, list):
+        return ()
+    found = []
+    for error in errors:
+        if not isinstance(error, dict) or error.get("resource_type") != "tweet":
+            continue
+        kind, tweet_id = error.get("type"), error.get("resource_id")
+        if (
+            isinstance(kind, str)
+            and kind.endswith("/resource-not-found")
+            and isinstance(tweet_id, str)
+            and tweet_id.isdigit()
+            and len(tweet_id) <= 20
+        ):
+            found.append(tweet_id)
+    return tuple(dict.fromkeys(found))

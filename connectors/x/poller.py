@@ -26,6 +26,7 @@ from inbox.domain.errors import ConfigurationError
 from inbox.domain.ingestion import (
     ConnectorCursor,
     IngestBatch,
+    NetworkDeletion,
     RejectedPayload,
 )
 from inbox.domain.mention import Mention
@@ -151,6 +152,7 @@ class XPoller:
             while finished is None:
                 mentions: list[Mention] = []
                 rejected: list[RejectedPayload] = []
+                deleted: list[str] = []
                 # Whatever has arrived while the previous batch was being written.
                 for item in await polling.arrived(pages):
                     if isinstance(item, BaseException):
@@ -160,16 +162,22 @@ class XPoller:
                     else:
                         mentions.extend(item.mentions)
                         rejected.extend(item.rejected)
+                        deleted.extend(item.deleted)
                 seen.update(m.external_id for m in mentions)
                 wanted.update(m.in_reply_to for m in mentions if m.in_reply_to)
                 position = None
                 if finished is not None:
                     # Parents are looked up last: on a later page they would come for free.
-                    mentions.extend(await self._missing_parents(wanted, seen, rejected, outcome))
+                    mentions.extend(
+                        await self._missing_parents(wanted, seen, rejected, deleted, outcome)
+                    )
                     if finished.newest is not None:
                         position = ConnectorCursor(connector=cursor, position=finished.newest)
-                if mentions or rejected or (position is not None and position.position != since):
-                    await self._write(IngestBatch(mentions, rejected, position), outcome)
+                deletions = [NetworkDeletion(Network.X.value, i) for i in dict.fromkeys(deleted)]
+                moved = position is not None and position.position != since
+                if mentions or rejected or deletions or moved:
+                    batch = IngestBatch(mentions, rejected, position, deletions)
+                    await self._write(batch, outcome)
         finally:
             fetcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -223,9 +231,11 @@ class XPoller:
         wanted: set[str],
         have: set[str],
         rejected: list[RejectedPayload],
+        deleted: list[str],
         outcome: PollOutcome,
     ) -> list[Mention]:
-        """Posts that replies answer and that neither this poll nor the inbox holds."""
+        """Posts that replies answer and that neither this poll nor the inbox holds; those
+        X says are not found go into `deleted`."""
         found: list[Mention] = []
         have = set(have)
         for _ in range(PARENT_LOOKUP_ROUNDS):
@@ -245,6 +255,7 @@ class XPoller:
                 outcome.requests += 1
                 page = self._read(answer, outcome)
                 rejected.extend(page.rejected)
+                deleted.extend(page.deleted)
                 found.extend(page.mentions)
                 wanted.update(m.in_reply_to for m in page.mentions if m.in_reply_to)
         return found

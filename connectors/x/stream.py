@@ -26,6 +26,8 @@ from connectors.jsonl import JsonLine, parse_line
 from connectors.x.api import EXPANSIONS, MEDIA_FIELDS, TWEET_FIELDS, USER_FIELDS
 from connectors.x.normalise import normalise_page
 from connectors.x.poller import XAccount, search_query
+from inbox.domain.ingestion import NetworkDeletion
+from inbox.domain.network import Network
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +127,8 @@ class XStream(BatchedStream, AsyncStreamingClient):  # type: ignore[misc]  # twe
         page = normalise_page(line.value, source=self._source)
         self._batches.mentions.extend(page.mentions)
         self._batches.rejected.extend(page.rejected)
+        # A post answering a tweet deleted since: the line's errors name the tweet.
+        self._batches.deletions.extend(NetworkDeletion(Network.X.value, i) for i in page.deleted)
         for mention in page.mentions:
             newest = self._batches.newest
             if newest is None or int(mention.external_id) > int(newest):

@@ -17,6 +17,7 @@ from inbox.cli import (
     connect,
     customers,
     ingest,
+    retention,
     routing_settings,
     serve,
     signals,
@@ -51,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     connect.register(commands)
     audit.register(commands)
     customers.register(commands)
+    retention.register(commands)
     return parser
 
 

@@ -54,10 +54,21 @@ class QuarantinedPayload(BaseModel):
 
 
 @dataclass(frozen=True, slots=True)
+class NetworkDeletion:
+    """A post its author deleted on the network, as a connector saw it: its text goes."""
+
+    network: str
+    external_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class IngestBatch:
     mentions: Sequence[Mention]
     rejected: Sequence[RejectedPayload] = ()
     cursor: ConnectorCursor | None = None
+    # Applied after the batch's mentions, in its transaction: a post stored and deleted in
+    # the same batch is stored without its text.
+    deletions: Sequence[NetworkDeletion] = ()
 
 
 @dataclass(frozen=True, slots=True)

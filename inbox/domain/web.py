@@ -161,6 +161,8 @@ class PageMessage:
     sender: Sender | None = None
     sent_by: str | None = None
     approved_by: str | None = None
+    # Why its text is gone, if it is: "deleted_on_network" or "retention".
+    text_removed: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

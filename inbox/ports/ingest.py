@@ -12,6 +12,7 @@ from inbox.domain.thread import Priority, ThreadKind
 
 if TYPE_CHECKING:
     from inbox.ports.incidents import IncidentIngestWriter
+    from inbox.ports.retention import DeletionWriter
     from inbox.ports.routing import RoutingWriter
     from inbox.ports.sla import ClockWriter
     from inbox.ports.thread_events import ThreadEventWriter
@@ -86,6 +87,11 @@ class IngestUnitOfWork(Protocol):
     @property
     def events(self) -> ThreadEventWriter:
         """Thread events for webhooks (the batch's own are written by `threads`)."""
+        ...
+
+    @property
+    def deletions(self) -> DeletionWriter:
+        """The posts the batch's connector saw deleted on their network."""
         ...
 
 

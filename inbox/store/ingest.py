@@ -26,6 +26,7 @@ from inbox.store import ingest_sql as sql
 from inbox.store.database import Connection, Database
 from inbox.store.incident_ingest import PgIncidentIngestWriter
 from inbox.store.live_sql import announce_threads
+from inbox.store.retention import PgDeletionWriter
 from inbox.store.routing import PgRoutingWriter
 from inbox.store.sla_clocks import PgClockWriter, new_thread_timelines
 from inbox.store.thread_events import PgThreadEventWriter
@@ -123,6 +124,7 @@ class PgIngestUnitOfWork:
         self.clocks = PgClockWriter(conn)
         self.incidents = PgIncidentIngestWriter(conn)
         self.events = self.threads.events
+        self.deletions = PgDeletionWriter(conn)
 
 
 class PgBatchWriter:

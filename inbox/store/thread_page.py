@@ -68,7 +68,7 @@ TEAMS = "SELECT id, name FROM team WHERE workspace_id = $1 ORDER BY name, id"
 # through). A brand message no item sent was posted on the network itself.
 MESSAGES = """
 SELECT m.direction, m.network, m.external_id, m.author_handle, m.author_name, m.body,
-       m.created_at, m.url, m.automated, m.private, m.media,
+       m.created_at, m.url, m.automated, m.private, m.media, m.text_removed_reason,
        c.reasons, c.kind, c.language, c.urgency, c.topics,
        sent.outbox_id, sent.sent_by, sent.member
 FROM mention m
@@ -339,6 +339,7 @@ def _message(row: Any) -> PageMessage:
         sent_by=row["member"] if community else row["sent_by"],
         approved_by=row["sent_by"] if community else None,
         attachments=page_attachments(row["network"], row["external_id"], row["media"]),
+        text_removed=row["text_removed_reason"],
     )
 
 

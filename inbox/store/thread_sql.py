@@ -375,3 +375,24 @@ WHERE t.workspace_id = $1 AND t.customer_id = $2 AND t.network = $4
        ORDER BY m.created_at, m.external_id LIMIT 1) = $5
 RETURNING t.id
 """
+
+# Retention (inbox.store.retention): the closed threads whose texts are due, oldest closing
+# first, lose their excerpt and are marked, $3 at a time. A thread being changed now (an
+# ingestion reopening it) is skipped and left to the next pass.
+CLAIM_CLOSED_TEXTS = """
+UPDATE thread t SET excerpt = '', texts_removed_at = $4
+WHERE t.workspace_id = $1
+  AND t.id IN (SELECT d.id FROM thread d
+               WHERE d.workspace_id = $1 AND d.status = 'resolved' AND d.resolved_at < $2
+                 AND (d.texts_removed_at IS NULL OR d.texts_removed_at < d.resolved_at)
+               ORDER BY d.resolved_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+  AND t.status = 'resolved' AND t.resolved_at < $2
+RETURNING t.id
+"""
+# A message deleted on its network was the thread's excerpt: the excerpt goes with it.
+CLEAR_DELETED_EXCERPTS = """
+UPDATE thread t SET excerpt = ''
+FROM unnest($2::bigint[], $3::text[]) AS g(thread_id, body)
+WHERE t.workspace_id = $1 AND t.id = g.thread_id AND t.excerpt <> ''
+  AND left(g.body, 280) = t.excerpt
+"""

@@ -27,6 +27,7 @@ class Section(StrEnum):
     ACCOUNTS = "accounts"
     WEBHOOKS = "webhooks"
     AUDIT = "audit"
+    RETENTION = "retention"
 
 
 ADMINS = frozenset({Role.ADMIN})
@@ -44,6 +45,7 @@ SECTION_ROLES: dict[Section, frozenset[Role]] = {
     Section.ACCOUNTS: ADMINS,
     Section.WEBHOOKS: ADMINS,
     Section.AUDIT: ADMINS,
+    Section.RETENTION: ADMINS,
 }
 
 

@@ -126,7 +126,7 @@ class IngestMentions:
     async def _prepare(self, workspace_id: int, batch: IngestBatch) -> _Prepared:
         """What a batch needs before its transaction: screened, then classified (no lock)."""
         screened = self._screen(workspace_id, batch)
-        batch = IngestBatch(screened.mentions, screened.rejected, batch.cursor)
+        batch = IngestBatch(screened.mentions, screened.rejected, batch.cursor, batch.deletions)
         classifications = (
             list(await self._classifier.classify(workspace_id, batch.mentions))
             if self._classifier is not None and batch.mentions
@@ -199,7 +199,14 @@ class IngestMentions:
                 then = await hook(uow, workspace_id, result)
                 if then is not None:
                     after_commit.append(then)
-            await uow.threads.notify_threads_changed(workspace_id, result.changed_thread_ids)
+            # After the hooks, which read the batch's texts (classification, incidents); the
+            # batch's new messages are checked too: a poll that read a post before its
+            # deletion may commit after the deletion's batch.
+            deleted = await uow.deletions.remove_deleted(
+                workspace_id, batch.deletions, result.added_keys
+            )
+            changed = result.changed_thread_ids | deleted
+            await uow.threads.notify_threads_changed(workspace_id, changed)
         # Committed: each stored part of a batch reaches here once, whatever was retried.
         for then in after_commit:
             _run_after_commit(then, workspace_id)
@@ -250,7 +257,7 @@ class IngestMentions:
             await attempt(indexes[middle:], None)
 
         await attempt(list(range(len(batch.mentions))), error.reason)
-        last = IngestBatch([], [*batch.rejected, *poisoned], batch.cursor)
+        last = IngestBatch([], [*batch.rejected, *poisoned], batch.cursor, batch.deletions)
         written.append(await self._write(workspace_id, last, None))
         return replace(
             _combined(written, len(batch.mentions) - len(poisoned)),

@@ -25,6 +25,7 @@ from inbox.usecases.ingest import IngestMentions
 from inbox.usecases.live import LiveUpdates
 from inbox.usecases.media import MediaProxy
 from inbox.usecases.replies import CommunityAnswers, Replies
+from inbox.usecases.retention import ManageRetention
 from inbox.usecases.routing import CorrectClassification, RoutingSettings, SetStatus
 from inbox.usecases.sla_close import CloseWithoutReply
 from inbox.usecases.sla_explain import ExplainThreadSla
@@ -87,6 +88,8 @@ class Services:
     # A thread with its messages, notes and assignments for the API; CSV exports for leads.
     thread_details: ThreadDetails
     exports: Exports
+    # How long raw payloads, closed threads' texts and quarantined payloads are kept.
+    retention: ManageRetention
     # The read replica's lag and where reads that may be a moment behind go (for /metrics);
     # None without a replica.
     replica: Callable[[], Awaitable[ReplicaState]] | None = None

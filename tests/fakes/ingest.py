@@ -18,6 +18,7 @@ from inbox.domain.ingestion import (
     ConnectorCursor,
     IngestBatch,
     IngestResult,
+    NetworkDeletion,
     NewThreadTimeline,
     RejectedPayload,
     UnstorableBatchError,
@@ -74,6 +75,9 @@ class InMemoryInbox:
     rules_fired: dict[str, int] = field(default_factory=dict)
     incident_links: list[int] = field(default_factory=list)
     complaint_counts: list[SeriesCount] = field(default_factory=list)
+    # (network, external id): posts deleted on their network, and messages that lost their text.
+    network_deletions: set[tuple[str, str]] = field(default_factory=set)
+    texts_removed: set[tuple[str, str]] = field(default_factory=set)
 
     def copy(self) -> InMemoryInbox:
         return InMemoryInbox(
@@ -89,6 +93,8 @@ class InMemoryInbox:
             rules_fired=dict(self.rules_fired),
             incident_links=list(self.incident_links),
             complaint_counts=list(self.complaint_counts),
+            network_deletions=set(self.network_deletions),
+            texts_removed=set(self.texts_removed),
         )
 
     def thread_of(self, network: str, external_id: str) -> FakeThread:
@@ -226,8 +232,32 @@ class FakeIngestUnitOfWork:
         self.routing = FakeRoutingWriter(inbox, routing)
         self.clocks = FakeClockWriter(inbox)
         self.incidents = FakeIncidentWriter(inbox)
+        self.deletions = FakeDeletionWriter(inbox)
         self.committed = False
         self.rolled_back = False
+
+
+class FakeDeletionWriter:
+    """Deletions recorded, and the stored messages they name marked as without text."""
+
+    def __init__(self, inbox: InMemoryInbox) -> None:
+        self.inbox = inbox
+
+    async def remove_deleted(
+        self,
+        workspace_id: int,
+        deletions: Sequence[NetworkDeletion],
+        added: Collection[tuple[str, str]],
+    ) -> frozenset[int]:
+        self.inbox.network_deletions.update((d.network, d.external_id) for d in deletions)
+        named = {(d.network, d.external_id) for d in deletions} | set(added)
+        gone = {
+            key
+            for key in named & self.inbox.network_deletions
+            if key in self.inbox.mentions and key not in self.inbox.texts_removed
+        }
+        self.inbox.texts_removed |= gone
+        return frozenset(self.inbox.mentions[key] for key in gone)
 
 
 class FakeIngestStore:

@@ -21,6 +21,7 @@ from web.admin import (
     integrations,
     people,
     policies,
+    retention,
     teams,
     workspaces,
 )
@@ -84,6 +85,8 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("POST", "/admin/webhooks", integrations.add_webhook),
     ("POST", "/admin/webhooks/{webhook_id}/remove", integrations.remove_webhook),
     ("GET", "/admin/audit", audit.audit_page),
+    ("GET", "/admin/retention", retention.retention_page),
+    ("POST", "/admin/retention", retention.save_retention),
 )
 
 

@@ -50,6 +50,7 @@ SECTIONS = {
     "accounts": ("Network accounts", "Connected accounts, their health and credentials."),
     "webhooks": ("Webhooks", "Where events are posted, signed; pending and failed deliveries."),
     "audit": ("Audit trail", "Who changed settings, people and access, when, and from where."),
+    "retention": ("Retention", "How long raw payloads, closed threads' texts and quarantine stay."),
 }
 
 

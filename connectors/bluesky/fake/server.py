@@ -64,6 +64,7 @@ class FakeBlueskyServer(LoopbackServer):
             "com.atproto.server.getSession": ("GET", True, self._get_session),
             "app.bsky.notification.listNotifications": ("GET", True, self._notifications),
             "app.bsky.feed.getPostThread": ("GET", True, self._post_thread),
+            "app.bsky.feed.getPosts": ("GET", True, self._get_posts),
             "com.atproto.repo.createRecord": ("POST", True, self._create_record),
             "com.atproto.repo.getRecord": ("GET", False, self._get_record),
         }
@@ -186,6 +187,12 @@ class FakeBlueskyServer(LoopbackServer):
             depth=_integer(request, "depth", 6, 0, 1000),
             parent_height=_integer(request, "parentHeight", 80, 0, 1000),
         )
+
+    async def _get_posts(self, request: web.Request, caller: str | None) -> Any:
+        uris = request.query.getall("uris", [])
+        if not uris:
+            raise XrpcError(400, "InvalidRequest", 'Params must have the property "uris"')
+        return self.fake.get_posts(uris)
 
     async def _create_record(self, request: web.Request, caller: str | None) -> Any:
         assert caller is not None

@@ -401,6 +401,14 @@ class FakeBluesky:
             answer["cursor"] = str(page[-1].seq)
         return answer
 
+    def get_posts(self, uris: Sequence[str]) -> dict[str, Any]:
+        """`app.bsky.feed.getPosts`: the views of the posts that exist, in the order asked;
+        a deleted (or unknown) post is left out, without an error, as the AppView does."""
+        if len(uris) > 25:
+            raise XrpcError(400, "InvalidRequest", "uris must not have more than 25 elements")
+        found = [self.posts.get(uri) for uri in dict.fromkeys(uris)]
+        return {"posts": [self.post_view(post) for post in found if post and not post.deleted]}
+
     def post_thread(self, uri: str, *, depth: int, parent_height: int) -> dict[str, Any]:
         post = self.posts.get(uri)
         if post is None or post.deleted:

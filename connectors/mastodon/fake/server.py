@@ -2,10 +2,11 @@
 
 It serves what the connector uses: `verify_credentials`, `/api/v2/instance` (whose streaming
 URL points back here), mention notifications paginated by `max_id` / `min_id` / `since_id`
-with `Link` headers, statuses and their context, an account's statuses, posting a status
-(with `Idempotency-Key`), and the user stream as server-sent events with `:thump` heartbeats.
-Every answer carries `X-RateLimit-*` headers; 429s, errors and malformed bodies are scripted
-on the world (`FakeMastodon`). Bearer tokens are checked; nothing listens beyond 127.0.0.1.
+with `Link` headers, statuses (one, or several by `id[]`) and their context, an account's
+statuses, posting a status (with `Idempotency-Key`), and the user stream as server-sent events
+with `:thump` heartbeats. Every answer carries `X-RateLimit-*` headers; 429s, errors and
+malformed bodies are scripted on the world (`FakeMastodon`). Bearer tokens are checked; nothing
+listens beyond 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ PUBLIC_PATHS = frozenset({"/api/v2/instance", "/api/v1/streaming/health"})
 
 def endpoint_of(request: web.Request) -> str:
     path = request.path
+    if path == "/api/v1/statuses" and request.method == "GET":
+        return "statuses"
     if path in ENDPOINTS:
         return ENDPOINTS[path]
     if path.endswith("/context"):
@@ -238,6 +241,18 @@ async def status(request: web.Request) -> web.Response:
     return _json(request.app[WORLD].status_json(found))
 
 
+async def statuses(request: web.Request) -> web.Response:
+    """`GET /api/v1/statuses?id[]=...` (Mastodon 4.3): the statuses that exist and the
+    account may see, in the order asked; the others are left out, without an error."""
+    world = request.app[WORLD]
+    ids = list(dict.fromkeys(request.query.getall("id[]", [])))
+    if len(ids) > 20:
+        return _error(422, "Too many ids requested")
+    found = [world.statuses.get(status_id) for status_id in ids]
+    viewer = request[ACCOUNT]
+    return _json([world.status_json(s) for s in found if s and world.visible(s, viewer)])
+
+
 async def context(request: web.Request) -> web.Response:
     world = request.app[WORLD]
     found = _visible_status(request)
@@ -375,6 +390,7 @@ def build_app(world: FakeMastodon) -> web.Application:
     app.router.add_get("/api/v1/accounts/verify_credentials", verify_credentials)
     app.router.add_get("/api/v2/instance", instance)
     app.router.add_get("/api/v1/notifications", notifications)
+    app.router.add_get("/api/v1/statuses", statuses)
     app.router.add_get("/api/v1/statuses/{id}", status)
     app.router.add_get("/api/v1/statuses/{id}/context", context)
     app.router.add_get("/api/v1/accounts/{id}/statuses", account_statuses)

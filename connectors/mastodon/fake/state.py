@@ -218,9 +218,13 @@ class FakeMastodon:
         return notification.id
 
     def delete(self, status_id: str) -> None:
+        """The author deletes a status: as Mastodon's RemoveStatusService does, a `delete`
+        event with the bare id goes to the author's stream and to every account it mentioned
+        (followers' home timelines are not modelled)."""
         status = self.statuses[status_id]
         status.deleted = True
-        self._publish_raw(status.account_id, "delete", status_id)
+        for account_id in dict.fromkeys([status.account_id, *status.mentions]):
+            self._publish_raw(account_id, "delete", status_id)
 
     def steady(self, authors: list[str], text: str, count: int) -> list[str]:
         return [self.post(authors[n % len(authors)], f"{text} #{n}") for n in range(count)]

@@ -2,7 +2,7 @@
 `inbox web` process serves, on one PostgreSQL, in one run.
 
     python bench/sizing.py [--mentions 6000] [--batch 100] [--rounds 3] [--threads 10000]
-                           [--period 10] [--seconds 30] [--steps 1,10,25,50,100,150,200]
+                           [--period 10] [--seconds 30] [--steps 1,10,25,50,75,100,150,200]
                            [--arrivals 1] [--short]
 
 1. A worker's ingestion: mentions of a busy brand (bench/ingest.py's mix: new complaints,
@@ -19,10 +19,11 @@
    and, every `--period` seconds, loads the inbox (`/inbox?view=all`) then a thread page;
    agents start at random instants of the period. First one agent alone, page after page:
    the quiet p99. Then each step of `--steps` agents for `--seconds`: the p99 of their pages,
-   until a step's p99 passes twice the quiet one. `web_agents_served` is the largest step
-   within it. Baseline for the ratio: pages a second flat out (16 clients without pause), the
-   web process's pages against a bare aiohttp + asyncpg process (same pool size) answering
-   one query of the same 100 rows as JSON.
+   until a step's p99 passes twice the quiet one (or a page fails); a step past it runs once
+   more and fails only if it passes it again, the machine being shared. `web_agents_served`
+   is the largest step within it. Baseline for the ratio: pages a second flat out (16
+   clients without pause), the web process's pages against a bare aiohttp + asyncpg process
+   (same pool size) answering one query of the same 100 rows as JSON.
 
 Runs on a throwaway embedded PostgreSQL unless --database-url names a server (it then works in
 workspaces of its own and drops its `bench_raw` table at the end). The load, the web process
@@ -226,7 +227,14 @@ class Pages:
 
     @property
     def p99(self) -> float:
-        return percentile(self.latencies, 0.99)
+        return percentile(self.latencies, 0.99) if self.latencies else float("inf")
+
+    def summary(self, rate: float, within: bool) -> str:
+        p50 = percentile(self.latencies, 0.5) if self.latencies else float("inf")
+        return (
+            f"{len(self.latencies)} pages, p50 {p50:.1f} ms, p99 {self.p99:.1f} ms, "
+            f"{rate:.1f} pages/s, {self.failures} failed{'' if within else ' (past the bound)'}"
+        )
 
 
 async def agent_day(
@@ -248,6 +256,22 @@ async def agent_day(
         await pages.get(session, f"{base}/inbox?view=all")
         await pages.get(session, f"{base}/threads/{rng.choice(thread_ids)}")
         due += period
+
+
+async def agents_at_work(
+    sessions: Sequence[aiohttp.ClientSession],
+    base: str,
+    thread_ids: Sequence[int],
+    args: argparse.Namespace,
+) -> tuple[Pages, float]:
+    """One step: every session an agent at work for `--seconds`; its pages and their rate."""
+    pages = Pages()
+    started = time.monotonic()
+    until = started + args.seconds
+    await asyncio.gather(
+        *(agent_day(s, base, thread_ids, pages, args.period, until) for s in sessions)
+    )
+    return pages, len(pages.latencies) / (time.monotonic() - started)
 
 
 async def flat_out(
@@ -325,28 +349,17 @@ async def web_capacity(dsn: str, db: Database, args: argparse.Namespace) -> WebF
                 print(f"one agent alone: pages p99 {quiet.p99:.1f} ms")
                 served, served_p99, served_rate = 0, quiet.p99, 0.0
                 for step in sorted(args.steps):
-                    streams += [
-                        asyncio.create_task(listening(s, base))
-                        for s in sessions[len(streams) : step]
-                    ]
-                    pages = Pages()
-                    started = time.monotonic()
-                    until = started + args.seconds
-                    await asyncio.gather(
-                        *(
-                            agent_day(s, base, thread_ids, pages, args.period, until)
-                            for s in sessions[:step]
-                        )
-                    )
-                    rate = len(pages.latencies) / (time.monotonic() - started)
-                    within = pages.latencies != [] and pages.p99 <= P99_BOUND * quiet.p99
-                    print(
-                        f"{step} agents: {len(pages.latencies)} pages, p50 "
-                        f"{percentile(pages.latencies, 0.5) if pages.latencies else 0:.1f} ms, "
-                        f"p99 {pages.p99 if pages.latencies else 0:.1f} ms, {rate:.1f} pages/s, "
-                        f"{pages.failures} failed{'' if within else ' (past the bound)'}"
-                    )
-                    if not within or pages.failures:
+                    opening = sessions[len(streams) : step]
+                    streams += [asyncio.create_task(listening(s, base)) for s in opening]
+                    # The machine is shared: a step past the bound runs once more, and fails
+                    # only if it is past it again (a neighbour's burst is not our limit).
+                    for _ in range(2):
+                        pages, rate = await agents_at_work(sessions[:step], base, thread_ids, args)
+                        within = not pages.failures and pages.p99 <= P99_BOUND * quiet.p99
+                        print(f"{step} agents: {pages.summary(rate, within)}")
+                        if within:
+                            break
+                    if not within:
                         break
                     served, served_p99, served_rate = step, pages.p99, rate
                 paths = [f"{base}/inbox?view=all", f"{base}/threads/{thread_ids[0]}"]
@@ -428,7 +441,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--steps",
         type=lambda text: [int(n) for n in text.split(",")],
-        default=[1, 10, 25, 50, 100, 150, 200],
+        default=[1, 10, 25, 50, 75, 100, 150, 200],
         help="numbers of agents, comma-separated",
     )
     parser.add_argument("--arrivals", type=float, default=1.0, help="mentions a second meanwhile")

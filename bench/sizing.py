@@ -23,7 +23,10 @@
    more and fails only if it passes it again, the machine being shared. `web_agents_served`
    is the largest step within it. Baseline for the ratio: pages a second flat out (16
    clients without pause), the web process's pages against a bare aiohttp + asyncpg process
-   (same pool size) answering one query of the same 100 rows as JSON.
+   (same pool size) answering one query of the same 100 rows as JSON. The web process's CPU
+   time a page during its flat-out load gives `web_agents_per_cpu_core`: the agents at this
+   rhythm whose pages would keep its one core busy (Python runs a process on one core), a
+   figure that neighbours on a shared machine disturb far less than they do latencies.
 
 Runs on a throwaway embedded PostgreSQL unless --database-url names a server (it then works in
 workspaces of its own and drops its `bench_raw` table at the end). The load, the web process
@@ -51,6 +54,7 @@ from pathlib import Path
 
 import aiohttp
 import asyncpg
+import psutil
 from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -116,8 +120,9 @@ async def worker_ingestion(db: Database, args: argparse.Namespace) -> tuple[floa
 
 
 @contextlib.asynccontextmanager
-async def inbox_web(dsn: str, folder: Path) -> AsyncIterator[str]:
-    """`inbox web` in a child process on a free port, until the block ends."""
+async def inbox_web(dsn: str, folder: Path) -> AsyncIterator[tuple[str, int]]:
+    """`inbox web` in a child process on a free port, until the block ends: its address and
+    its process id."""
     port = free_port()
     environment = {
         **{k: v for k, v in os.environ.items() if not k.startswith("INBOX_")},
@@ -143,7 +148,7 @@ async def inbox_web(dsn: str, folder: Path) -> AsyncIterator[str]:
         if b"inbox serving on" not in line:
             tail = errors.read_text(encoding="utf-8", errors="replace")[-2000:]
             raise RuntimeError(f"inbox web did not start:\n{tail}")
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", process.pid
     finally:
         process.terminate()
         try:
@@ -276,8 +281,9 @@ async def agents_at_work(
 
 async def flat_out(
     sessions: Sequence[aiohttp.ClientSession], addresses: Sequence[str], seconds: float
-) -> float:
-    """Pages a second with every session asking the next page as soon as one answers."""
+) -> tuple[float, int]:
+    """Pages a second, and pages, with every session asking the next page as soon as one
+    answers."""
     pages = Pages()
     until = time.monotonic() + seconds
     turns = itertools.cycle(addresses)
@@ -288,7 +294,13 @@ async def flat_out(
 
     started = time.monotonic()
     await asyncio.gather(*(client(s) for s in sessions))
-    return len(pages.latencies) / (time.monotonic() - started)
+    return len(pages.latencies) / (time.monotonic() - started), len(pages.latencies)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system time a process has used so far."""
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
 
 
 async def listening(session: aiohttp.ClientSession, base: str) -> None:
@@ -321,6 +333,7 @@ class WebFigures:
     pages_per_s_at_served: float
     web_pages_per_s: float
     bare_pages_per_s: float
+    cpu_ms_per_page: float
 
 
 async def web_capacity(dsn: str, db: Database, args: argparse.Namespace) -> WebFigures:
@@ -334,7 +347,7 @@ async def web_capacity(dsn: str, db: Database, args: argparse.Namespace) -> WebF
     ]
     connector = aiohttp.TCPConnector(limit=0)
     with tempfile.TemporaryDirectory(prefix="inbox-bench-sizing-") as folder:
-        async with inbox_web(dsn, Path(folder)) as base:
+        async with inbox_web(dsn, Path(folder)) as (base, pid):
             sessions = await logged_in(base, emails, connector)
             streams: list[asyncio.Task[None]] = []
             flowing = asyncio.Event()
@@ -363,7 +376,13 @@ async def web_capacity(dsn: str, db: Database, args: argparse.Namespace) -> WebF
                         break
                     served, served_p99, served_rate = step, pages.p99, rate
                 paths = [f"{base}/inbox?view=all", f"{base}/threads/{thread_ids[0]}"]
-                web_rate = await flat_out(sessions[:FLAT_OUT_CLIENTS], paths, args.flat_seconds)
+                # Its CPU time a page, read while it is busiest: neighbours on a shared
+                # machine stretch the latencies, much less the work each page costs.
+                cpu_before = cpu_seconds(pid)
+                web_rate, web_pages = await flat_out(
+                    sessions[:FLAT_OUT_CLIENTS], paths, args.flat_seconds
+                )
+                cpu_ms_per_page = 1000 * (cpu_seconds(pid) - cpu_before) / web_pages
             finally:
                 for task in [*streams, arrivals]:
                     task.cancel()
@@ -377,12 +396,14 @@ async def web_capacity(dsn: str, db: Database, args: argparse.Namespace) -> WebF
         ]
         try:
             await answering(bare_sessions[0], f"{bare_base}/bare")
-            bare_rate = await flat_out(bare_sessions, [f"{bare_base}/bare"], args.flat_seconds)
+            bare_rate, _ = await flat_out(bare_sessions, [f"{bare_base}/bare"], args.flat_seconds)
         finally:
             for session in bare_sessions:
                 await session.close()
     await connector.close()
-    return WebFigures(quiet.p99, served, served_p99, served_rate, web_rate, bare_rate)
+    return WebFigures(
+        quiet.p99, served, served_p99, served_rate, web_rate, bare_rate, cpu_ms_per_page
+    )
 
 
 # The run ---------------------------------------------------------------------------------
@@ -426,6 +447,10 @@ async def measure(dsn: str, args: argparse.Namespace) -> None:
     print(f"web_pages_per_s_flat_out: {figures.web_pages_per_s:.0f}")
     print(f"bare_pages_per_s_flat_out: {figures.bare_pages_per_s:.0f}")
     print(f"web_to_bare_pages_ratio: {figures.web_pages_per_s / figures.bare_pages_per_s:.3f}")
+    print(f"web_cpu_ms_per_page: {figures.cpu_ms_per_page:.1f}")
+    # Each agent asks two pages a period: a core's pages a second, spread over agents.
+    per_core = 1000 / figures.cpu_ms_per_page * args.period / 2
+    print(f"web_agents_per_cpu_core: {per_core:.0f}")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

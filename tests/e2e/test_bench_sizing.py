@@ -20,13 +20,16 @@ FIGURES = [
     "web_pages_per_s_flat_out",
     "bare_pages_per_s_flat_out",
     "web_to_bare_pages_ratio",
+    "web_cpu_ms_per_page",
+    "web_agents_per_cpu_core",
 ]
 
 
 def test_the_sizing_benchmark_prints_its_figures_last(database_dsn: str) -> None:
     result = run_bench("sizing.py", "--short", "--database-url", database_dsn)
     assert last_figures(result.stdout, len(FIGURES)) == FIGURES
-    figures = dict(line.split(": ") for line in result.stdout.strip().splitlines()[-10:])
+    figures = dict(line.split(": ") for line in result.stdout.strip().splitlines()[-len(FIGURES) :])
     assert float(figures["worker_mentions_per_s"]) > 0
     assert float(figures["web_pages_per_s_flat_out"]) > 0
+    assert float(figures["web_cpu_ms_per_page"]) > 0
     assert "1 agents: " in result.stdout, "the steps of agents are reported as they run"

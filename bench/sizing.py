@@ -26,7 +26,9 @@
    (same pool size) answering one query of the same 100 rows as JSON. The web process's CPU
    time a page during its flat-out load gives `web_agents_per_cpu_core`: the agents at this
    rhythm whose pages would keep its one core busy (Python runs a process on one core), a
-   figure that neighbours on a shared machine disturb far less than they do latencies.
+   figure that neighbours on a shared machine disturb far less than they do latencies; and,
+   on the benchmark's own server, PostgreSQL's CPU time for the same pages
+   (`database_cpu_ms_per_page`, NaN on a server named by --database-url).
 
 Runs on a throwaway embedded PostgreSQL unless --database-url names a server (it then works in
 workspaces of its own and drops its `bench_raw` table at the end). The load, the web process
@@ -40,6 +42,7 @@ import argparse
 import asyncio
 import contextlib
 import itertools
+import math
 import multiprocessing
 import os
 import random
@@ -303,6 +306,27 @@ def cpu_seconds(pid: int) -> float:
     return float(times.user + times.system)
 
 
+def server_cpu_seconds(data: Path | None) -> dict[int, float]:
+    """By process, the CPU time of the PostgreSQL server whose data folder this is (its
+    postmaster and every backend); empty for a server that is not the benchmark's own."""
+    if data is None:
+        return {}
+    postmaster = psutil.Process(int((data / "postmaster.pid").read_text().split()[0]))
+    used = {}
+    for process in [postmaster, *postmaster.children(recursive=True)]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            used[process.pid] = cpu_seconds(process.pid)
+    return used
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float | None:
+    """The CPU time used between two readings, by the processes alive at the second (a
+    backend that ended meanwhile is missed)."""
+    if not after:
+        return None
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
 async def listening(session: aiohttp.ClientSession, base: str) -> None:
     """An open inbox's live updates, read and let go, until cancelled."""
     timeout = aiohttp.ClientTimeout(total=None, sock_read=None)
@@ -334,9 +358,12 @@ class WebFigures:
     web_pages_per_s: float
     bare_pages_per_s: float
     cpu_ms_per_page: float
+    db_cpu_ms_per_page: float  # NaN on a server not the benchmark's own
 
 
-async def web_capacity(dsn: str, db: Database, args: argparse.Namespace) -> WebFigures:
+async def web_capacity(
+    dsn: str, data: Path | None, db: Database, args: argparse.Namespace
+) -> WebFigures:
     most = max(args.steps)
     workspace_id, emails = await seed(
         db, argparse.Namespace(agents=max(most, FLAT_OUT_CLIENTS), threads=args.threads)
@@ -378,11 +405,15 @@ async def web_capacity(dsn: str, db: Database, args: argparse.Namespace) -> WebF
                 paths = [f"{base}/inbox?view=all", f"{base}/threads/{thread_ids[0]}"]
                 # Its CPU time a page, read while it is busiest: neighbours on a shared
                 # machine stretch the latencies, much less the work each page costs.
-                cpu_before = cpu_seconds(pid)
+                cpu_before, server_before = cpu_seconds(pid), server_cpu_seconds(data)
                 web_rate, web_pages = await flat_out(
                     sessions[:FLAT_OUT_CLIENTS], paths, args.flat_seconds
                 )
                 cpu_ms_per_page = 1000 * (cpu_seconds(pid) - cpu_before) / web_pages
+                server_used = cpu_used(server_before, server_cpu_seconds(data))
+                db_cpu_ms_per_page = (
+                    math.nan if server_used is None else 1000 * server_used / web_pages
+                )
             finally:
                 for task in [*streams, arrivals]:
                     task.cancel()
@@ -402,7 +433,14 @@ async def web_capacity(dsn: str, db: Database, args: argparse.Namespace) -> WebF
                 await session.close()
     await connector.close()
     return WebFigures(
-        quiet.p99, served, served_p99, served_rate, web_rate, bare_rate, cpu_ms_per_page
+        quiet.p99,
+        served,
+        served_p99,
+        served_rate,
+        web_rate,
+        bare_rate,
+        cpu_ms_per_page,
+        db_cpu_ms_per_page,
     )
 
 
@@ -410,26 +448,27 @@ async def web_capacity(dsn: str, db: Database, args: argparse.Namespace) -> WebF
 
 
 @contextlib.contextmanager
-def postgres(database_url: str | None) -> Iterator[str]:
+def postgres(database_url: str | None) -> Iterator[tuple[str, Path | None]]:
+    """The server's address, and its data folder when it is the benchmark's own."""
     if database_url:
-        yield database_url
+        yield database_url, None
         return
     with tempfile.TemporaryDirectory(prefix="inbox-bench-sizing-pg-") as folder:
         server = EmbeddedPostgres(Path(folder) / "data", delete_on_stop=True)
         dsn = server.start()
         try:
-            yield dsn
+            yield dsn, Path(folder) / "data"
         finally:
             server.stop()
 
 
-async def measure(dsn: str, args: argparse.Namespace) -> None:
+async def measure(dsn: str, data: Path | None, args: argparse.Namespace) -> None:
     db = await Database.connect(dsn, size=4)
     try:
         async with db.connection() as conn:
             await migrate(conn)
         ingest_rate, raw_rate = await worker_ingestion(db, args)
-        figures = await web_capacity(dsn, db, args)
+        figures = await web_capacity(dsn, data, db, args)
     finally:
         await db.close()
     print(
@@ -451,6 +490,7 @@ async def measure(dsn: str, args: argparse.Namespace) -> None:
     # Each agent asks two pages a period: a core's pages a second, spread over agents.
     per_core = 1000 / figures.cpu_ms_per_page * args.period / 2
     print(f"web_agents_per_cpu_core: {per_core:.0f}")
+    print(f"database_cpu_ms_per_page: {figures.db_cpu_ms_per_page:.1f}")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -489,8 +529,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def main(args: argparse.Namespace) -> None:
-    with postgres(args.database_url) as dsn:
-        asyncio.run(measure(dsn, args))
+    with postgres(args.database_url) as (dsn, data):
+        asyncio.run(measure(dsn, data, args))
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ FIGURES = [
     "web_to_bare_pages_ratio",
     "web_cpu_ms_per_page",
     "web_agents_per_cpu_core",
+    "database_cpu_ms_per_page",
 ]
 
 

@@ -72,7 +72,8 @@ _ID_AGENT = "coalesce(a.login_agent_id, a.id)"
 FIND = f"""
 WITH touched AS (
     UPDATE web_session SET last_seen_at = $2
-    WHERE token_hash = $1 AND last_seen_at < $2::timestamptz - interval '5 minutes'
+    WHERE workspace_id = $3 AND token_hash = $1
+      AND last_seen_at < $2::timestamptz - interval '5 minutes'
 )
 SELECT s.workspace_id, s.agent_id, s.csrf_token, a.display_name, a.roles,
        coalesce(a.time_zone, s.default_time_zone) AS time_zone, a.time_zone AS chosen_time_zone,
@@ -84,9 +85,9 @@ SELECT s.workspace_id, s.agent_id, s.csrf_token, a.display_name, a.roles,
         FROM ({_MEMBERSHIPS.format(ws=_ID_WS, agent=_ID_AGENT)}) m) AS member_names
 FROM web_session s
 JOIN agent a ON a.workspace_id = s.workspace_id AND a.id = s.agent_id AND a.active
-WHERE s.token_hash = $1 AND s.expires_at > $2
+WHERE s.workspace_id = $3 AND s.token_hash = $1 AND s.expires_at > $2
 """  # noqa: S608 (constants only)
-DELETE = "DELETE FROM web_session WHERE token_hash = $1"
+DELETE = "DELETE FROM web_session WHERE workspace_id = $1 AND token_hash = $2"
 SET_TIME_ZONE = "UPDATE agent SET time_zone = $3 WHERE workspace_id = $1 AND id = $2"
 # One statement, so that concurrent attempts are counted one after the other (each upsert waits
 # for the row lock of the one before it and sees its count):
@@ -202,8 +203,8 @@ class PgWebSessions:
                 default_time_zone,
             )
 
-    async def find(self, token_hash: bytes, now: datetime) -> WebSession | None:
-        row = await self._db.fetchrow(FIND, token_hash, now)
+    async def find(self, workspace_id: int, token_hash: bytes, now: datetime) -> WebSession | None:
+        row = await self._db.fetchrow(FIND, token_hash, now, workspace_id)
         if row is None:
             return None
         return WebSession(
@@ -244,8 +245,8 @@ class PgWebSessions:
             key=lambda m: (m.name, m.workspace_id),
         )
 
-    async def delete(self, token_hash: bytes) -> None:
-        await self._db.execute(DELETE, token_hash)
+    async def delete(self, workspace_id: int, token_hash: bytes) -> None:
+        await self._db.execute(DELETE, workspace_id, token_hash)
 
     async def set_time_zone(self, workspace_id: int, agent_id: int, time_zone: str | None) -> None:
         await self._db.execute(SET_TIME_ZONE, workspace_id, agent_id, time_zone)

@@ -43,6 +43,15 @@ def _digest(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
+def _workspace_of(token: str) -> int | None:
+    """The workspace a session token names (`<workspace id>.<secret>`): its session is looked
+    up there only. The whole token is hashed, so naming another workspace finds nothing."""
+    workspace, dot, _ = token.partition(".")
+    if not dot or not workspace.isdigit() or len(workspace) > 18:
+        return None
+    return int(workspace)
+
+
 class WebLogins:
     def __init__(
         self,
@@ -111,7 +120,7 @@ class WebLogins:
 
     async def _create_session(self, login: AgentLogin) -> tuple[str, WebSession]:
         now = self._clock()
-        token = secrets.token_urlsafe(32)
+        token = f"{login.workspace_id}.{secrets.token_urlsafe(32)}"
         csrf = secrets.token_urlsafe(32)
         # Worked out once a session: the team's calendar then, for as long as it lasts.
         team_zone = "UTC"
@@ -166,12 +175,15 @@ class WebLogins:
         return await self._store.login_of(workspace_id, email)
 
     async def session(self, token: str) -> WebSession | None:
-        if not token or len(token) > 100:
+        workspace_id = _workspace_of(token)
+        if workspace_id is None or len(token) > 100:
             return None
-        return await self._store.find(_digest(token), self._clock())
+        return await self._store.find(workspace_id, _digest(token), self._clock())
 
     async def logout(self, token: str) -> None:
-        await self._store.delete(_digest(token))
+        workspace_id = _workspace_of(token)
+        if workspace_id is not None:
+            await self._store.delete(workspace_id, _digest(token))
 
     async def set_time_zone(self, session: WebSession, time_zone: str) -> str | None:
         """The person's own zone for every page from their next one; empty: their team's

@@ -9,7 +9,7 @@ ceiling: one `UPDATE` of the raw payloads due and one of the closed threads' mes
 side goes first alternates by round. Figures are printed last, one a line.
 
 Runs on a throwaway embedded PostgreSQL unless --database-url names a server:
-`python -m bench.retention [--mentions 100000] [--rounds 2]`.
+`python bench/retention.py [--mentions 100000] [--rounds 2]`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.ingest import bench_database
 from inbox.store.audit import PgAuditTrail

@@ -262,7 +262,7 @@ class History:
                 last_out = at
                 chunk.rows["outbox_item"].append(
                     (workspace, ids.take("outbox_item"), thread_id, network, "reply",
-                     f"reply-{external_id}", text, previous, "sent", 1, external_id, at,
+                     f"reply:{agent}:{external_id}", text, previous, "sent", 1, external_id, at,
                      at - timedelta(seconds=5), at, agent)
                 )  # fmt: skip
             excerpt = excerpt or text[:140]

@@ -118,7 +118,9 @@ async def ingest_rate(db: Database, workspace_id: int, round_: int, batches: int
     """Mentions per second through the real path, new threads and replies to them."""
     generator = Generator(seed=1900 + round_)
     generator.next_id += round_ * 10**15  # never the ids of an earlier round
-    generator.clock = growth_fill.utc_minute() - timedelta(hours=1)
+    # A thousand mentions span about twenty minutes: all of them in the past, or ingestion
+    # would take them for clocks gone wrong (and repair them, a path of its own).
+    generator.clock = growth_fill.utc_minute() - timedelta(minutes=30 * batches)
     work = generator.batches(batches * 1000, 1000)
     ingest = build_services(db).ingest
     started = time.perf_counter()

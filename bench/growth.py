@@ -81,6 +81,9 @@ class Figures:
     def add(self, name: str, size: int, value: float, digits: int = 1) -> None:
         self.lines.append(f"{name}_{size}: {value:.{digits}f}")
 
+    def of(self, size: int) -> list[str]:
+        return [line for line in self.lines if line.split(":")[0].endswith(f"_{size}")]
+
 
 @asynccontextmanager
 async def database(given: str | None, folder: Path) -> AsyncIterator[str]:
@@ -255,6 +258,8 @@ async def main(args: argparse.Namespace) -> None:
                         figures.add(
                             "database_mb_per_million_mentions", size, size_mb * 1e6 / mentions, 0
                         )
+                        # A long run shows each size's figures as it goes (stdout ends with all).
+                        print(summaries[-1], *figures.of(size), sep="\n", file=sys.stderr)
                 finally:
                     for session in [*sessions, lead]:
                         await session.close()

@@ -175,13 +175,19 @@ SELECT c.id, c.display_name,
            AS identities,
        (SELECT max(t.id) FROM thread t
         WHERE t.workspace_id = c.workspace_id AND t.customer_id = c.id) AS latest_thread
-FROM customer c
-WHERE c.workspace_id = $1
-  AND (to_tsvector('inbox_names'::regconfig, coalesce(c.display_name, ''))
-       @@ plainto_tsquery('inbox_names'::regconfig, $2)
-       OR EXISTS (SELECT 1 FROM identity i
-                  WHERE i.workspace_id = c.workspace_id AND i.customer_id = c.id
-                    AND lower(i.handle) = lower(ltrim($2, '@'))))
+FROM (
+    -- Two look-ups, each by its own index, then their union: written as one condition with
+    -- OR EXISTS, the planner used neither and read every customer of the workspace (270 ms
+    -- at 170,000 customers; 2-30 ms this way, growing with the matches only).
+    SELECT c.id FROM customer c
+    WHERE c.workspace_id = $1
+      AND to_tsvector('inbox_names'::regconfig, coalesce(c.display_name, ''))
+          @@ plainto_tsquery('inbox_names'::regconfig, $2)
+    UNION
+    SELECT i.customer_id FROM identity i
+    WHERE i.workspace_id = $1 AND lower(i.handle) = lower(ltrim($2, '@'))
+) found
+JOIN customer c ON c.workspace_id = $1 AND c.id = found.id
 LIMIT $3
 """
 

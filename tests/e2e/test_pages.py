@@ -249,6 +249,9 @@ async def test_search_finds_threads_by_their_words_and_customers_by_handle(site:
     async with session.get(f"{base}/search", params={"q": "@handle_u2"}) as r:
         page = await r.text()
     assert "x:handle_u2" in page
+    async with session.get(f"{base}/search", params={"q": "U2"}) as r:  # by the name
+        page = await r.text()
+    assert "x:handle_u2" in page
     async with session.get(f"{base}/search", params={"q": "<script>alert(1)</script>"}) as r:
         page = await r.text()
     assert "<script>alert(1)</script>" not in page

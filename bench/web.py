@@ -1,12 +1,14 @@
 """Web figures: the inbox page under 100 concurrent agents over 100,000 threads, against a bare
 aiohttp + asyncpg endpoint doing one query in the same run; ingestion-to-page latency.
 
-    python bench/web.py [--threads 100000] [--agents 100] [--requests 20]
+    python bench/web.py [--threads 100000] [--agents 100] [--requests 20] [--rounds 4]
 
 1. The inbox list (`/inbox?view=all`, server-rendered, session checked, 100 rows with their
    authors) requested by `--agents` logged-in clients at once, `--requests` each: p50 and p99
    latency and requests per second. The baseline is a bare endpoint of the same server
    process reading the same 100 rows with one query and answering JSON, under the same load.
+   The two take turns, `--rounds` times, so that a shared machine's load drifting during the
+   run weighs on both alike. Also the statements one inbox page runs (through the pool).
 2. The thread page (`/threads/{id}`, each request a different thread with its customer,
    messages, SLA and history) under the same load: p50 and p99.
 3. What each page weighs on the wire, compressed as a browser asks for it, and its size
@@ -26,7 +28,8 @@ import itertools
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,7 +45,7 @@ from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Author, Mention
 from inbox.domain.network import Network
 from inbox.domain.people import Role
-from inbox.store.database import Database
+from inbox.store.database import Connection, Database
 from inbox.store.migrate import migrate
 from inbox.store.people import PgPeopleStore
 from inbox.store.thread_sql import OPEN_STATUSES_SQL
@@ -74,6 +77,24 @@ SELECT id, excerpt, priority, sla_due_at FROM thread
 WHERE workspace_id = $1 AND status IN {OPEN_STATUSES_SQL}
 ORDER BY sla_due_at NULLS LAST, id LIMIT 100
 """  # noqa: S608 (constants only)
+
+
+class CountedDatabase(Database):
+    """The database, counting the statements run on its pooled connections."""
+
+    statements = 0
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[Connection]:
+        async with super().connection() as conn:
+            conn.add_query_logger(self._count)
+            try:
+                yield conn
+            finally:
+                conn.remove_query_logger(self._count)
+
+    def _count(self, _: object) -> None:
+        self.statements += 1
 
 
 def percentile(values: Sequence[float], share: float) -> float:
@@ -125,6 +146,26 @@ async def load(
     started = time.perf_counter()
     await asyncio.gather(*(agent(s) for s in sessions))
     return latencies, len(latencies) / (time.perf_counter() - started)
+
+
+async def taking_turns(
+    base: str,
+    paths: Mapping[str, str],
+    sessions: Sequence[aiohttp.ClientSession],
+    requests: int,
+    rounds: int,
+) -> dict[str, tuple[list[float], float]]:
+    """Each address loaded in turn, `rounds` times, `requests` per agent in all: each one's
+    latencies, and its requests per second over the time it was loaded."""
+    latencies: dict[str, list[float]] = {name: [] for name in paths}
+    seconds = dict.fromkeys(paths, 0.0)
+    for _ in range(rounds):
+        for name, path in paths.items():
+            started = time.perf_counter()
+            measured, _ = await load(base, path, sessions, max(1, requests // rounds))
+            seconds[name] += time.perf_counter() - started
+            latencies[name] += measured
+    return {name: (latencies[name], len(latencies[name]) / seconds[name]) for name in paths}
 
 
 async def logged_in(
@@ -210,7 +251,8 @@ async def sse_latencies(
 
 
 async def main(args: argparse.Namespace) -> None:
-    async with bench_database(args.database_url, pool_size=20) as db:
+    async with bench_database(args.database_url, pool_size=20, kind=CountedDatabase) as db:
+        assert isinstance(db, CountedDatabase)
         async with db.connection() as conn:
             await migrate(conn)
         workspace_id, emails = await seed(db, args)
@@ -249,8 +291,17 @@ async def main(args: argparse.Namespace) -> None:
         try:
             await load(base, "/bench/bare", sessions[:5], 2)  # warm both paths
             await load(base, "/inbox?view=all", sessions[:5], 2)
-            bare_ms, bare_rate = await load(base, "/bench/bare", sessions, args.requests)
-            page_ms, page_rate = await load(base, "/inbox?view=all", sessions, args.requests)
+            counted = db.statements
+            await load(base, "/inbox?view=all", sessions[:1], 1)
+            page_statements = db.statements - counted
+            turns = await taking_turns(
+                base,
+                {"bare": "/bench/bare", "page": "/inbox?view=all"},
+                sessions,
+                args.requests,
+                args.rounds,
+            )
+            (bare_ms, bare_rate), (page_ms, page_rate) = turns["bare"], turns["page"]
             await load(base, f"/threads/{thread_ids[0]}", sessions[:5], 2)
             thread_ms, thread_rate = await load(
                 base,
@@ -276,6 +327,8 @@ async def main(args: argparse.Namespace) -> None:
     print(f"bare_query_p99_ms: {percentile(bare_ms, 0.99):.1f}")
     print(f"bare_query_requests_per_s: {bare_rate:.0f}")
     print(f"inbox_to_bare_p99_ratio: {percentile(page_ms, 0.99) / percentile(bare_ms, 0.99):.2f}")
+    print(f"inbox_to_bare_throughput_ratio: {page_rate / bare_rate:.2f}")
+    print(f"inbox_page_statements: {page_statements}")
     print(f"thread_page_p50_ms: {percentile(thread_ms, 0.5):.1f}")
     print(f"thread_page_p99_ms: {percentile(thread_ms, 0.99):.1f}")
     print(f"thread_page_requests_per_s: {thread_rate:.0f}")
@@ -294,10 +347,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=100_000)
     parser.add_argument("--agents", type=int, default=100)
     parser.add_argument("--requests", type=int, default=20, help="requests per agent")
+    parser.add_argument("--rounds", type=int, default=4, help="turns of the bare and the page")
     parser.add_argument("--live-batches", type=int, default=20)
     parser.add_argument("--database-url", help="a PostgreSQL server to use instead")
     arguments = parser.parse_args(argv)
-    if min(arguments.threads, arguments.agents, arguments.requests, arguments.live_batches) < 1:
+    counts = (arguments.threads, arguments.agents, arguments.requests, arguments.rounds)
+    if min(*counts, arguments.live_batches) < 1:
         parser.error("every count must be at least 1")
     return arguments
 

@@ -29,6 +29,7 @@ from web.api.settings import add_settings_api
 from web.api.threads import add_thread_api
 from web.assets import add_assets
 from web.community import add_community_pages
+from web.compression import compressed_pages
 from web.customer_pages import add_customer_pages
 from web.customer_rights import add_customer_rights_pages
 from web.desk_actions import add_desk_actions
@@ -101,7 +102,8 @@ def create_app(
     """The JSON API; with a workspace (the instance's own, as the command line names it), the
     agent pages too; with a receiver, the signed inbound webhooks. No page or endpoint is
     scoped by it: each serves the workspace of its session or token."""
-    app = web.Application(middlewares=[security_headers, page_errors])
+    # Compression outermost: error pages are compressed like the others.
+    app = web.Application(middlewares=[compressed_pages, security_headers, page_errors])
     app[SERVICES] = services
     app[CLOCK] = services.clock
     app.router.add_get("/healthz", healthz)

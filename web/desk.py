@@ -9,6 +9,7 @@ address from elsewhere never becomes a redirect.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from aiohttp import web
+from markupsafe import Markup, escape
 
 from inbox.domain.errors import NotFoundError
 from inbox.domain.people import Role
@@ -249,6 +251,28 @@ async def thread_pane(
     }
 
 
+@functools.lru_cache(maxsize=256)
+def assign_choices(
+    colleagues: tuple[tuple[int, str], ...], teams: tuple[tuple[int, str], ...], me: int
+) -> Markup:
+    """The toolbar's "Assign to" choices after "Me": every colleague but the reader, then the
+    teams, each name escaped. Built in Python and kept per workspace's people and reader: a
+    hundred colleagues drawn piece by piece by the template were a third of the desk's
+    rendering."""
+    people = "".join(
+        f'<option value="agent:{agent_id}">{escape(name)}</option>'
+        for agent_id, name in colleagues
+        if agent_id != me
+    )
+    groups = "".join(
+        f'<option value="team:{team_id}">{escape(name)}</option>' for team_id, name in teams
+    )
+    return Markup(  # noqa: S704 (every name escaped above)
+        f'<optgroup label="Colleagues">{people}</optgroup>'
+        f'<optgroup label="Teams">{groups}</optgroup>'
+    )
+
+
 async def desk_page(
     request: web.Request,
     session: WebSession,
@@ -282,8 +306,7 @@ async def desk_page(
         place=place,
         pane=pane,
         can_act=can_act,
-        colleagues=colleagues,
-        teams=teams,
+        assign_choices=assign_choices(tuple(colleagues), tuple(teams), session.agent_id),
         snoozes=SNOOZE_LABELS,
         said=said(request.query, session),
     )

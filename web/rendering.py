@@ -39,7 +39,5 @@ def html_response(html: str, status: int = 200) -> web.Response:
     # Not "no-referrer": with it, browsers send `Origin: null` on this site's own forms,
     # and the login's origin check could not tell them from another site's.
     response.headers["Referrer-Policy"] = "same-origin"
-    # A list page is ~100 kB of repetitive markup: gzip takes it to a tenth, which is what
-    # an agent on a phone or a hotel network waits for. Only when the browser asks for it.
-    response.enable_compression()
+    # Compressed on the way out, when the browser asks (web.compression).
     return response

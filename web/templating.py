@@ -48,6 +48,9 @@ def environment() -> jinja2.Environment:
         loader=jinja2.PackageLoader("web", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        # Read once, like the assets: a release changes them. Checking every file a page
+        # extends, imports or includes for a change was a dozen stat calls per page.
+        auto_reload=False,
     )
     env.globals.update(
         asset=asset_url,

@@ -1,4 +1,5 @@
-"""The desk's pure parts: where an action answers back to, and each running clock's words."""
+"""The desk's pure parts: where an action answers back to, each running clock's words, and
+the selection's choices of whom to assign to."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from inbox.domain.web import InboxFilters
-from web.desk import DeskPlace, back_to, clock_lines
+from web.desk import DeskPlace, assign_choices, back_to, clock_lines
 from web.timefmt import LocalTimes
 
 NOW = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)  # Monday, 09:00 in Paris
@@ -78,3 +79,13 @@ def test_a_desk_place_keeps_its_filters_in_the_addresses_it_makes() -> None:
     assert place.list_url == "/inbox?view=all&network=x&topic=billing+%26+co"
     assert place.thread_link == "/inbox?view=all&network=x&topic=billing+%26+co&thread="
     assert DeskPlace.of({"view": "all", "thread": "99999999999999999999999"}).thread_id is None
+
+
+def test_the_selection_offers_every_colleague_but_the_reader_then_the_teams_names_escaped() -> None:
+    choices = assign_choices(((1, "Ana"), (2, "<b>Léa</b>")), ((7, "Billing & co"),), me=1)
+
+    assert str(choices) == (
+        '<optgroup label="Colleagues"><option value="agent:2">&lt;b&gt;Léa&lt;/b&gt;</option>'
+        '</optgroup><optgroup label="Teams"><option value="team:7">Billing &amp; co</option>'
+        "</optgroup>"
+    )

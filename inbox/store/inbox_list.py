@@ -4,7 +4,7 @@ how many threads each view holds, an agent's own figures and the search."""
 from __future__ import annotations
 
 import functools
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from inbox.domain.clock import utc_now
@@ -164,29 +164,16 @@ SELECT
 
 # Words in any message of a thread (newest match first per thread), and customers by name
 # or by handle on any network.
-_SEARCH_THREADS = """
-SELECT t.id, t.network, t.status, t.excerpt, max(m.created_at) AS latest{sure}
+SEARCH_THREADS = """
+SELECT t.id, t.network, t.status, t.excerpt, max(m.created_at) AS latest
 FROM mention m JOIN thread t ON t.workspace_id = m.workspace_id AND t.id = m.thread_id
 WHERE m.workspace_id = $1
   AND (to_tsvector('inbox_fr'::regconfig, m.body) || to_tsvector('inbox_en'::regconfig, m.body))
       @@ (plainto_tsquery('inbox_fr'::regconfig, $2) || plainto_tsquery('inbox_en'::regconfig, $2))
-  {recent}
 GROUP BY t.id, t.network, t.status, t.excerpt
-ORDER BY latest DESC, t.id DESC
+ORDER BY latest DESC
 LIMIT $3
 """
-SEARCH_THREADS = _SEARCH_THREADS.format(sure="", recent="")
-# A common word is in a share of every message ever kept: reading them all to show the newest
-# 50 threads grew with the history (50 s at ten million mentions, docs/growth.md). The newest
-# are looked for among the messages that arrived lately first (the BRIN index on arrival
-# makes that a few pages), and the search widens only while that is not enough. A message
-# arrives after it is written, so every thread whose latest match was written in the window
-# is found there with that match: those (`sure`) come first in the full search's order too.
-SEARCH_THREADS_RECENT = _SEARCH_THREADS.format(
-    sure=",\n       max(m.created_at) >= now() - $4::interval AS sure",
-    recent="AND m.ingested_at >= now() - $4::interval",
-)
-SEARCH_WINDOWS = (timedelta(days=30), timedelta(days=365))
 SEARCH_CUSTOMERS = """
 SELECT c.id, c.display_name,
        (SELECT array_agg(i2.network || ':' || coalesce(i2.handle, i2.external_user_id))
@@ -209,17 +196,6 @@ FROM (
 JOIN customer c ON c.workspace_id = $1 AND c.id = found.id
 LIMIT $3
 """
-
-
-async def _threads_matching(conn: Any, workspace_id: int, words: str, limit: int) -> list[Any]:
-    """The `limit` threads whose latest message holding the words is newest, as
-    SEARCH_THREADS finds them, reading the recent messages first."""
-    for window in SEARCH_WINDOWS:
-        rows = await conn.fetch(SEARCH_THREADS_RECENT, workspace_id, words, limit, window)
-        sure = [row for row in rows if row["sure"]]
-        if len(sure) >= limit:
-            return sure
-    return list(await conn.fetch(SEARCH_THREADS, workspace_id, words, limit))
 
 
 def inbox_row(row: Any) -> InboxRow:
@@ -303,7 +279,7 @@ class PgInboxList:
 
     async def search(self, workspace_id: int, words: str, limit: int) -> SearchResults:
         async with self._reads.connection() as conn:
-            threads = await _threads_matching(conn, workspace_id, words, limit)
+            threads = await conn.fetch(SEARCH_THREADS, workspace_id, words, limit)
             customers = await conn.fetch(SEARCH_CUSTOMERS, workspace_id, words, limit)
         return SearchResults(
             threads=tuple(

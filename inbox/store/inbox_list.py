@@ -171,7 +171,7 @@ WHERE m.workspace_id = $1
   AND (to_tsvector('inbox_fr'::regconfig, m.body) || to_tsvector('inbox_en'::regconfig, m.body))
       @@ (plainto_tsquery('inbox_fr'::regconfig, $2) || plainto_tsquery('inbox_en'::regconfig, $2))
 GROUP BY t.id, t.network, t.status, t.excerpt
-ORDER BY latest DESC
+ORDER BY latest DESC, t.id DESC
 LIMIT $3
 """
 SEARCH_CUSTOMERS = """

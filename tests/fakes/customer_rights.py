@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from inbox.domain.audit import AuditEntry, AuditFilter, AuditRow
+from inbox.domain.audit import AuditEntry
 from inbox.domain.customer_rights import AlreadyErasedError, Erasure, Section
 from inbox.domain.errors import NotFoundError
 
@@ -67,20 +67,4 @@ class FakeCustomerRights:
     async def erasure_by_key(
         self, workspace_id: int, network: str, key_hash: bytes
     ) -> Erasure | None:
-        return None
-
-
-@dataclass
-class FakeAuditTrail:
-    recorded: list[AuditEntry] = field(default_factory=list)
-
-    async def record(self, entry: AuditEntry) -> None:
-        self.recorded.append(entry)
-
-    async def page(
-        self, workspace_id: int, where: AuditFilter, *, before_id: int | None, size: int
-    ) -> list[AuditRow]:
-        return []
-
-    async def first_broken(self, workspace_id: int) -> int | None:
         return None

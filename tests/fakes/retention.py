@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from inbox.domain.audit import AuditEntry, AuditFilter, AuditRow
 from inbox.domain.retention import RetentionRun, RetentionSettings
 
 
@@ -55,19 +54,3 @@ class FakeRetentionStore:
     async def last_run(self, workspace_id: int) -> RetentionRun | None:
         mine = [run for ws, run in self.runs if ws == workspace_id]
         return mine[-1] if mine else None
-
-
-@dataclass
-class FakeAuditTrail:
-    entries: list[AuditEntry] = field(default_factory=list)
-
-    async def record(self, entry: AuditEntry) -> None:
-        self.entries.append(entry)
-
-    async def page(
-        self, workspace_id: int, where: AuditFilter, *, before_id: int | None, size: int
-    ) -> list[AuditRow]:
-        return []
-
-    async def first_broken(self, workspace_id: int) -> int | None:
-        return None

@@ -27,7 +27,8 @@ from inbox.usecases.customer_rights import (
     requested_in_session,
     requested_on_command_line,
 )
-from tests.fakes.customer_rights import FakeAuditTrail, FakeCustomerRights
+from tests.fakes.audit import FakeAuditTrail
+from tests.fakes.customer_rights import FakeCustomerRights
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 HOSTILE = "</pre><script>alert('x')</script>"
@@ -70,7 +71,7 @@ async def test_an_export_is_recorded_with_counts_and_no_personal_data() -> None:
 
     await rights.export(requested_on_command_line(1), 7, io.BytesIO())
 
-    (entry,) = trail.recorded
+    (entry,) = trail.entries
     assert (entry.action, entry.object_id) == ("customer.exported", "7")
     assert "Jane" not in json.dumps(entry.summary)
     rows = entry.summary["rows"]

@@ -11,7 +11,8 @@ from inbox.domain.audit import COMMAND_LINE
 from inbox.domain.errors import ConfigurationError
 from inbox.domain.retention import RetentionReport
 from inbox.usecases.retention import DAILY_JOB, KEEP_DELETIONS, ManageRetention
-from tests.fakes.retention import FakeAuditTrail, FakeRetentionStore
+from tests.fakes.audit import FakeAuditTrail
+from tests.fakes.retention import FakeRetentionStore
 
 NOW = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)
 WORKSPACE = 1

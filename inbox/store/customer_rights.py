@@ -31,6 +31,7 @@ from inbox.domain.errors import NotFoundError
 from inbox.store.audit import append
 from inbox.store.database import Connection, Database
 from inbox.store.ingest_sql import LOCK_WORKSPACE
+from inbox.store.text_removal import Why, remove_texts
 
 CUSTOMER = """
 SELECT id, merged_into_id, erased_at, display_name FROM customer
@@ -57,8 +58,7 @@ SELECT coalesce(array_agg(external_user_id), '{}'),
 FROM identity WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[])
 """
 # Their messages: written by them (on any thread), and ours in their threads (replies name
-# them). mention.customer_id has no index (the hot table pays for each one at ingestion):
-# an export or an erasure, rare, reads it once through the table.
+# them). Found by the indexes on the customer and on the thread.
 THEIR_MENTIONS = """
 m.workspace_id = :workspace
 AND (m.customer_id = ANY(:customers::bigint[])
@@ -182,12 +182,18 @@ SELECT workspace_id, network,
 FROM identity WHERE workspace_id = :workspace AND customer_id = ANY(:customers::bigint[])
 ON CONFLICT DO NOTHING
 """  # noqa: S608 (constants only)
+# Their messages by key, for the text removal.
+THEIR_MESSAGE_KEYS = f"""
+SELECT coalesce(array_agg(m.network), '{{}}'), coalesce(array_agg(m.external_id), '{{}}')
+FROM mention m WHERE {THEIR_MENTIONS}
+"""  # noqa: S608 (constants only)
+# What only an erasure removes (their texts go as retention's do: inbox.store.text_removal).
 ERASE = {
-    # Their words and what the networks sent; the message stays (its id keeps an old post,
-    # fetched again, from coming back; its time counts in the reports) under the pseudonym.
-    "messages": f"""
+    # The message stays (its id keeps an old post, fetched again, from coming back; its time
+    # counts in the reports) under the pseudonym, with no link to the post.
+    "authors": f"""
 UPDATE mention m
-SET body = '', raw = '{{}}', media = NULL, url = NULL,
+SET url = NULL,
     author_handle = CASE WHEN m.direction = 'inbound' THEN :pseudonym ELSE m.author_handle END,
     author_name = CASE WHEN m.direction = 'inbound' THEN NULL ELSE m.author_name END,
     author_external_id = CASE WHEN m.direction = 'inbound'
@@ -195,59 +201,14 @@ SET body = '', raw = '{{}}', media = NULL, url = NULL,
         ELSE m.author_external_id END
 WHERE {THEIR_MENTIONS}
 """,  # noqa: S608 (constants only)
-    # The words that matched (cues) and masked personal data; the decisions stay.
-    "classifications": f"""
-UPDATE mention_classification mc
-SET reasons = coalesce((SELECT jsonb_agg(r - 'cue') FROM jsonb_array_elements(mc.reasons) r),
-                       '[]'),
-    personal_data = coalesce((SELECT jsonb_agg(p - 'masked')
-                              FROM jsonb_array_elements(mc.personal_data) p), '[]')
-FROM mention m
-WHERE mc.workspace_id = m.workspace_id AND mc.network = m.network
-  AND mc.external_id = m.external_id AND {THEIR_MENTIONS}
+    "outbox_recipients": f"""
+UPDATE outbox_item SET recipient_id = '{PSEUDONYM_PREFIX}recipient', updated_at = now()
+WHERE workspace_id = :workspace AND thread_id = ANY(:threads::bigint[])
+  AND recipient_id = ANY(:keys::text[])
 """,  # noqa: S608 (constants only)
-    "thread_excerpts": """
-UPDATE thread SET excerpt = ''
-WHERE workspace_id = :workspace AND id = ANY(:threads::bigint[])
-""",
     "customer_notes": """
 DELETE FROM customer_note
 WHERE workspace_id = :workspace AND customer_id = ANY(:customers::bigint[])
-""",
-    "thread_notes": """
-DELETE FROM note WHERE workspace_id = :workspace AND thread_id = ANY(:threads::bigint[])
-""",
-    # The example stands only with their text: no text, no example.
-    "classification_corrections": """
-DELETE FROM classification_correction
-WHERE workspace_id = :workspace AND thread_id = ANY(:threads::bigint[])
-""",
-    # A reply not sent yet is not sent at all: its text is gone.
-    "outbox_items": f"""
-UPDATE outbox_item
-SET body = '',
-    recipient_id = CASE WHEN recipient_id = ANY(:keys::text[])
-                        THEN '{PSEUDONYM_PREFIX}recipient' ELSE recipient_id END,
-    status = CASE WHEN status IN ('pending', 'sending') THEN 'failed' ELSE status END,
-    last_error = CASE WHEN status IN ('pending', 'sending') THEN 'the customer was erased'
-                      ELSE last_error END,
-    updated_at = now()
-WHERE workspace_id = :workspace AND thread_id = ANY(:threads::bigint[])
-""",  # noqa: S608 (constants only)
-    "community_answers": """
-UPDATE community_answer SET body = '', posted_body = NULL, review_note = NULL
-WHERE workspace_id = :workspace AND thread_id = ANY(:threads::bigint[])
-""",
-    "thread_events": """
-UPDATE thread_event SET data = data - 'text'
-WHERE workspace_id = :workspace AND thread_id = ANY(:threads::bigint[]) AND data ? 'text'
-""",
-    # Deliveries already queued carry the text they were given.
-    "webhook_deliveries": """
-UPDATE webhook_delivery SET payload = payload #- '{data,text}'
-WHERE workspace_id = :workspace
-  AND sequence_key = ANY(ARRAY(SELECT 'thread:' || t FROM unnest(:threads::bigint[]) AS t))
-  AND payload -> 'data' ? 'text'
 """,
     # The record's own events carried its CRM id and tags as they were: the counts stay.
     "customer_events": """
@@ -423,7 +384,19 @@ class PgCustomerRights:
                 "erased_at": now,
             }
             await _execute(conn, TOMBSTONES, values)
-            counts = {name: await _execute(conn, sql, values) for name, sql in ERASE.items()}
+            query, args = positional(THEIR_MESSAGE_KEYS, values)
+            keys = await conn.fetchrow(query, *args)
+            assert keys is not None
+            counts = await remove_texts(
+                conn,
+                workspace_id,
+                threads=whose.thread_ids,
+                messages=list(zip(keys[0], keys[1], strict=True)),
+                now=now,
+                why=Why.ERASED,
+                give_up_waiting=True,
+            )
+            counts |= {name: await _execute(conn, sql, values) for name, sql in ERASE.items()}
             await conn.execute(
                 RECORD,
                 workspace_id,

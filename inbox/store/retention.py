@@ -16,6 +16,14 @@ from datetime import datetime, timedelta
 from inbox.domain.ingestion import NetworkDeletion
 from inbox.domain.retention import RetentionReport, RetentionRun, RetentionSettings
 from inbox.store.database import Connection, Database
+from inbox.store.text_removal import (
+    DELIVERY_OF_EVENT,
+    MESSAGES_OF_THREADS,
+    WITHOUT_TEXT,
+    Why,
+    remove_texts,
+    row_count,
+)
 from inbox.store.thread_sql import CLAIM_CLOSED_TEXTS, CLEAR_DELETED_EXCERPTS
 
 # Threads per transaction, and quarantined payloads per delete.
@@ -65,51 +73,6 @@ VALUES ($1, $3, $4, $5, $2)
 ON CONFLICT (workspace_id) DO UPDATE SET raw_checked_before = $2
 """
 
-# A message event's delivery to a webhook that takes texts carries the text as it was when
-# the event was queued (`data.text`): it goes with the message's. Deliveries are found from
-# the events by their key, webhook by webhook (the delivery's unique key).
-WITHOUT_TEXT = "jsonb_set(d.payload, '{data}', (d.payload -> 'data') - 'text')"
-DELIVERY_OF_EVENT = """w.workspace_id = $1 AND d.workspace_id = $1 AND d.webhook_id = w.id
-      AND d.event_key = e.kind || ':' || e.workspace_id || ':' || e.thread_id || '.' || e.seq
-      AND d.payload -> 'data' ? 'text'"""
-
-# The texts of a selection of threads ($2), in every table that holds one of them. The
-# classifier's reasons quote the text, its personal data holds masked pieces of it, and a
-# correction keeps the text it corrected: all go with it.
-REMOVE_THREAD_TEXTS = f"""
-WITH texts AS (
-    UPDATE mention m
-    SET body = '', raw = '{{}}'::jsonb, media = NULL, text_removed_at = $3,
-        text_removed_reason = 'retention', raw_removed_at = coalesce(m.raw_removed_at, $3)
-    WHERE m.workspace_id = $1 AND m.thread_id = ANY($2::bigint[]) AND m.text_removed_at IS NULL
-    RETURNING m.network, m.external_id
-), reasons AS (
-    UPDATE mention_classification c SET reasons = '[]', personal_data = '[]'
-    WHERE c.workspace_id = $1 AND c.thread_id = ANY($2::bigint[])
-      AND (c.reasons <> '[]' OR c.personal_data <> '[]')
-), notes AS (
-    UPDATE note SET body = ''
-    WHERE workspace_id = $1 AND thread_id = ANY($2::bigint[]) AND body <> ''
-), replies AS (
-    -- Only what the sender is done with: a reply still queued keeps its text to be sent.
-    UPDATE outbox_item SET body = ''
-    WHERE workspace_id = $1 AND thread_id = ANY($2::bigint[]) AND status IN ('sent', 'failed')
-      AND body <> ''
-), answers AS (
-    UPDATE community_answer SET body = '', posted_body = NULL, review_note = NULL
-    WHERE workspace_id = $1 AND thread_id = ANY($2::bigint[]) AND status <> 'pending'
-), corrections AS (
-    UPDATE classification_correction SET text = ''
-    WHERE workspace_id = $1 AND thread_id = ANY($2::bigint[]) AND text <> ''
-), deliveries AS (
-    UPDATE webhook_delivery d SET payload = {WITHOUT_TEXT}
-    FROM thread_event e, webhook w
-    WHERE e.workspace_id = $1 AND e.thread_id = ANY($2::bigint[])
-      AND e.message_external_id IS NOT NULL
-      AND {DELIVERY_OF_EVENT}
-)
-SELECT count(*) FROM texts
-"""  # noqa: S608 (constants only)
 COUNT_CLOSED_TEXTS = """
 WITH due AS (
     SELECT d.id FROM thread d
@@ -238,7 +201,7 @@ class PgRetentionStore:
                     settings.closed_thread_text_months,
                     settings.quarantine_days,
                 )
-            removed += _row_count(status)
+            removed += row_count(status)
             await self._db.fetchval(SUMMARISE_ARRIVALS)
             start = end
         return removed
@@ -258,9 +221,18 @@ class PgRetentionStore:
                 )
                 ids = [row["id"] for row in claimed]
                 if ids:
-                    messages += int(
-                        await conn.fetchval(REMOVE_THREAD_TEXTS, workspace_id, ids, now)
+                    keys = await conn.fetch(MESSAGES_OF_THREADS, workspace_id, ids)
+                    removed = await remove_texts(
+                        conn,
+                        workspace_id,
+                        threads=ids,
+                        messages=[(key["network"], key["external_id"]) for key in keys],
+                        now=now,
+                        why=Why.RETENTION,
+                        # A reply still queued keeps its text to be sent.
+                        give_up_waiting=False,
                     )
+                    messages += removed["messages"]
             threads += len(ids)
             if len(ids) < THREADS_PER_BATCH:
                 return threads, messages
@@ -275,12 +247,12 @@ class PgRetentionStore:
             status = await self._db.execute(
                 REMOVE_QUARANTINED, workspace_id, before, QUARANTINE_PER_BATCH
             )
-            removed += (count := _row_count(status))
+            removed += (count := row_count(status))
             if count < QUARANTINE_PER_BATCH:
                 return removed
 
     async def forget_deletions(self, workspace_id: int, before: datetime) -> int:
-        return _row_count(await self._db.execute(FORGET_DELETIONS, workspace_id, before))
+        return row_count(await self._db.execute(FORGET_DELETIONS, workspace_id, before))
 
     async def record_run(self, workspace_id: int, run: RetentionRun) -> None:
         removed = run.removed
@@ -376,8 +348,3 @@ class PgDeletionWriter:
             [row["body"] for row in removed],
         )
         return frozenset(row["thread_id"] for row in removed)
-
-
-def _row_count(status: str) -> int:
-    """The count of an `UPDATE n` or `DELETE n` command status."""
-    return int(status.rsplit(" ", 1)[-1])

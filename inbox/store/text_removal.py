@@ -1,0 +1,151 @@
+"""Removing texts in place, for retention's closed threads and for a customer's erasure alike:
+the same columns of the same tables emptied the same way, set-based over the ids of a batch.
+
+A row whose text goes keeps everything else (its thread, times, direction, classification's
+decisions), so every count and timing a report reads is unchanged. Messages are named by key
+(a customer's messages can sit in other people's threads); everything else about a thread
+(notes, replies, community answers, corrections, events and their webhook deliveries) by the
+thread's id. Who asked decides one thing only: whether what is still waiting (a reply not sent
+yet, an answer not reviewed yet) keeps its text to be sent or is given up with it."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from enum import StrEnum
+
+from inbox.domain.thread_events import MESSAGE_EVENT_KINDS
+from inbox.store.database import Connection
+
+
+class Why(StrEnum):
+    """Why a message's text was removed, as `mention.text_removed_reason` records it and the
+    thread page says it."""
+
+    RETENTION = "retention"
+    ERASED = "erased"
+
+
+# The messages of a selection of threads ($2) whose text is still there.
+MESSAGES_OF_THREADS = """
+SELECT network, external_id FROM mention
+WHERE workspace_id = $1 AND thread_id = ANY($2::bigint[]) AND text_removed_at IS NULL
+"""
+
+# --- by message: $1 workspace, $2 networks, $3 external ids (in pairs) ---------------------
+
+# $4 now, $5 why.
+MESSAGE_TEXTS = """
+UPDATE mention m
+SET body = '', raw = '{}'::jsonb, media = NULL, text_removed_at = $4, text_removed_reason = $5,
+    raw_removed_at = coalesce(m.raw_removed_at, $4)
+FROM unnest($2::text[], $3::text[]) AS k(network, external_id)
+WHERE m.workspace_id = $1 AND m.network = k.network AND m.external_id = k.external_id
+  AND m.text_removed_at IS NULL
+"""
+# The classifier's reasons quote the words that matched (cues), its personal data holds
+# masked pieces of the text: both go, the decisions stay (incidents group by them).
+CLASSIFIER_CUES = """
+UPDATE mention_classification mc
+SET reasons = coalesce((SELECT jsonb_agg(r - 'cue') FROM jsonb_array_elements(mc.reasons) r),
+                       '[]'),
+    personal_data = coalesce((SELECT jsonb_agg(p - 'masked')
+                              FROM jsonb_array_elements(mc.personal_data) p), '[]')
+FROM unnest($2::text[], $3::text[]) AS k(network, external_id)
+WHERE mc.workspace_id = $1 AND mc.network = k.network AND mc.external_id = k.external_id
+  AND (mc.reasons <> '[]' OR mc.personal_data <> '[]')
+"""
+
+# --- by thread: $1 workspace, $2 thread ids -------------------------------------------------
+
+# A delivery to a webhook that takes texts carries the message's text as it was when its event
+# was queued (`data.text`). Deliveries are found from the events by their key, webhook by
+# webhook (the delivery's unique key).
+WITHOUT_TEXT = "jsonb_set(d.payload, '{data}', (d.payload -> 'data') - 'text')"
+DELIVERY_OF_EVENT = """w.workspace_id = $1 AND d.workspace_id = $1 AND d.webhook_id = w.id
+      AND d.event_key = e.kind || ':' || e.workspace_id || ':' || e.thread_id || '.' || e.seq
+      AND d.payload -> 'data' ? 'text'"""
+
+THREAD_TEXTS = {
+    "thread_excerpts": """
+UPDATE thread SET excerpt = ''
+WHERE workspace_id = $1 AND id = ANY($2::bigint[]) AND excerpt <> ''
+""",
+    "thread_notes": """
+UPDATE note SET body = ''
+WHERE workspace_id = $1 AND thread_id = ANY($2::bigint[]) AND body <> ''
+""",
+    # A correction keeps the text it corrected; without it, it teaches the classifier nothing
+    # (the learning reads only corrections with a text) and stays as a count.
+    "classification_corrections": """
+UPDATE classification_correction SET text = ''
+WHERE workspace_id = $1 AND thread_id = ANY($2::bigint[]) AND text <> ''
+""",
+    "thread_events": """
+UPDATE thread_event SET data = data - 'text'
+WHERE workspace_id = $1 AND thread_id = ANY($2::bigint[]) AND data ? 'text'
+""",
+    "webhook_deliveries": f"""
+UPDATE webhook_delivery d SET payload = {WITHOUT_TEXT}
+FROM thread_event e, webhook w
+WHERE e.workspace_id = $1 AND e.thread_id = ANY($2::bigint[])
+  AND e.kind IN {MESSAGE_EVENT_KINDS!r}
+  AND {DELIVERY_OF_EVENT}
+""",  # noqa: S608 (constants only)
+}
+# What still waits for someone: $3 says whether it is given up with its text (a reply not sent
+# is not sent at all, an answer not reviewed is rejected) or keeps its text to be sent.
+WAITING_TEXTS = {
+    "outbox_items": """
+UPDATE outbox_item
+SET body = '',
+    status = CASE WHEN status IN ('pending', 'sending') THEN 'failed' ELSE status END,
+    last_error = CASE WHEN status IN ('pending', 'sending')
+                      THEN 'given up: its text was removed before it was sent'
+                      ELSE last_error END,
+    updated_at = now()
+WHERE workspace_id = $1 AND thread_id = ANY($2::bigint[]) AND body <> ''
+  AND ($3 OR status IN ('sent', 'failed'))
+""",
+    "community_answers": """
+UPDATE community_answer
+SET body = '', posted_body = NULL, review_note = NULL,
+    status = CASE WHEN status = 'pending' THEN 'rejected' ELSE status END,
+    reviewed_at = CASE WHEN status = 'pending' THEN now() ELSE reviewed_at END
+WHERE workspace_id = $1 AND thread_id = ANY($2::bigint[]) AND ($3 OR status <> 'pending')
+  AND (body <> '' OR posted_body IS NOT NULL OR review_note IS NOT NULL)
+""",
+}
+
+
+async def remove_texts(
+    conn: Connection,
+    workspace_id: int,
+    *,
+    threads: Sequence[int],
+    messages: Collection[tuple[str, str]],
+    now: datetime,
+    why: Why,
+    give_up_waiting: bool,
+) -> dict[str, int]:
+    """Empty the texts of `messages` (network, external id) and of everything about `threads`,
+    on the caller's transaction; how many rows each table had changed, by name (`messages`
+    counts the messages whose text was still there)."""
+    networks = [network for network, _ in messages]
+    external_ids = [external_id for _, external_id in messages]
+    by_message = (workspace_id, networks, external_ids)
+    counts = {
+        "messages": row_count(await conn.execute(MESSAGE_TEXTS, *by_message, now, str(why))),
+        "classifications": row_count(await conn.execute(CLASSIFIER_CUES, *by_message)),
+    }
+    by_thread = (workspace_id, list(threads))
+    for name, sql in THREAD_TEXTS.items():
+        counts[name] = row_count(await conn.execute(sql, *by_thread))
+    for name, sql in WAITING_TEXTS.items():
+        counts[name] = row_count(await conn.execute(sql, *by_thread, give_up_waiting))
+    return counts
+
+
+def row_count(status: str) -> int:
+    """The count of an `UPDATE n` command status."""
+    return int(status.rsplit(" ", 1)[-1])

@@ -161,7 +161,7 @@ class PageMessage:
     sender: Sender | None = None
     sent_by: str | None = None
     approved_by: str | None = None
-    # Why its text is gone, if it is: "deleted_on_network" or "retention".
+    # Why its text is gone, if it is: "deleted_on_network", "retention" or "erased".
     text_removed: str | None = None
 
 

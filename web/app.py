@@ -21,10 +21,12 @@ from inbox.usecases.services import Services
 from web.admin import add_admin_pages
 from web.admin.api import add_admin_api
 from web.api.audit import add_audit_api
+from web.api.customer_rights import add_customer_rights_api
 from web.api.customers import add_customer_api
 from web.api.exports import add_export_api
 from web.api.replies import add_reply_api
 from web.api.reports import add_report_api
+from web.api.retention import add_retention_api
 from web.api.settings import add_settings_api
 from web.api.threads import add_thread_api
 from web.assets import add_assets
@@ -67,6 +69,8 @@ def _api_app(inbound: ReceiveWebhooks | None) -> web.Application:
     add_settings_api(api)
     add_report_api(api)
     add_customer_api(api)
+    add_customer_rights_api(api)
+    add_retention_api(api)
     add_admin_api(api)
     add_audit_api(api)
     add_export_api(api)

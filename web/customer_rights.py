@@ -7,11 +7,10 @@ workspace, and records each request in the audit trail."""
 
 from __future__ import annotations
 
-import tempfile
-
 from aiohttp import web
 
 from inbox.usecases.customer_rights import requested_in_session
+from web.customer_export import send_customer_export
 from web.desk import with_notice
 from web.errors import BadRequestError
 from web.keys import now, services_of
@@ -19,10 +18,6 @@ from web.params import page_id
 from web.rendering import render
 from web.session import checked_form, required_session
 
-# An export up to this size stays in memory on its way out; a larger one goes to a
-# temporary file, so a customer with years of messages costs disk, not memory.
-IN_MEMORY = 4 * 1024 * 1024
-CHUNK = 64 * 1024
 NOTICES = {"erased": "Erased: their texts, names and notes are gone; the counts stay."}
 
 
@@ -49,29 +44,9 @@ async def rights_page(request: web.Request) -> web.Response:
 
 
 async def export(request: web.Request) -> web.StreamResponse:
-    """The zip file, written whole before the answer starts (an error is still a page),
-    then sent in chunks."""
     session = await required_session(request)
     await checked_form(request, session)
-    asked = requested_in_session(session)
-    customer_id = _customer_id(request)
-    with tempfile.SpooledTemporaryFile(max_size=IN_MEMORY) as file:
-        await services_of(request).customer_rights.export(asked, customer_id, file)
-        size = file.tell()
-        file.seek(0)
-        response = web.StreamResponse(
-            headers={
-                "Content-Type": "application/zip",
-                "Content-Disposition": f'attachment; filename="customer-{customer_id}.zip"',
-                "Content-Length": str(size),
-                "Cache-Control": "no-store",
-            }
-        )
-        await response.prepare(request)
-        while chunk := file.read(CHUNK):
-            await response.write(chunk)
-    await response.write_eof()
-    return response
+    return await send_customer_export(request, requested_in_session(session), _customer_id(request))
 
 
 async def erase(request: web.Request) -> web.StreamResponse:

@@ -23,9 +23,11 @@ from web.openapi_parts import (
     json_answer,
 )
 from web.openapi_record import CUSTOMER_PATHS, audit_operation, export_operation, thread_operation
+from web.openapi_rights import RIGHTS_PATHS
 
 PATHS: dict[str, dict[str, Any]] = {
     **CUSTOMER_PATHS,
+    **RIGHTS_PATHS,
     "/api/v1/audit": {"get": audit_operation()},
     "/api/v1/threads/{thread_id}": {"get": thread_operation()},
     "/api/v1/threads/{thread_id}/notes": {

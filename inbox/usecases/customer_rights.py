@@ -34,7 +34,8 @@ from inbox.domain.people import Role
 from inbox.domain.web import WebSession
 from inbox.ports.audit import AuditTrail
 from inbox.ports.customer_rights import CustomerRightsStore, CustomerSnapshot
-from inbox.usecases.audit import actor_of
+from inbox.usecases.audit import actor_of, history_name, token_actor
+from inbox.usecases.tokens import Caller
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,13 @@ def requested_in_session(session: WebSession) -> RightsRequest:
     if Role.ADMIN not in session.roles:
         raise PermissionDeniedError("a customer's access and erasure requests are for admins")
     return RightsRequest(session.workspace_id, actor_of(session), f"agent:{session.agent_id}")
+
+
+def requested_by_token(caller: Caller, address: str | None) -> RightsRequest:
+    if caller.role is not Role.ADMIN:
+        raise PermissionDeniedError("a customer's access and erasure requests are for admins")
+    actor = token_actor(caller, address)
+    return RightsRequest(caller.workspace_id, actor, history_name(actor))
 
 
 def requested_on_command_line(workspace_id: int) -> RightsRequest:

@@ -55,4 +55,4 @@ async def test_every_json_route_answers_400_naming_the_problem(
                 assert said in message, (method, path, message)
             checked.append(path)
     assert {"/api/v1/routing", "/api/v1/queue/claim"} <= set(checked)
-    assert len(checked) == 13
+    assert len(checked) == 16

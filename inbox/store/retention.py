@@ -21,6 +21,7 @@ from inbox.store.text_removal import (
     MESSAGES_OF_THREADS,
     WITHOUT_TEXT,
     Why,
+    remove_message_texts,
     remove_texts,
     row_count,
 )
@@ -106,51 +107,47 @@ FROM retention_run WHERE workspace_id = $1 ORDER BY id DESC LIMIT 1
 """
 
 # The batch's deletions are recorded (once each); then every message among them or among the
-# batch's new ones that a recorded deletion names loses its text. `old` reads the texts as
-# they were, for the excerpts and the corrections that copied them.
+# batch's new ones that a recorded deletion names loses its text. The texts as they were are
+# read first, for the excerpts and the corrections that copied them.
 RECORD_DELETIONS = """
 INSERT INTO network_deletion (workspace_id, network, external_id)
 SELECT $1, d.network, d.external_id FROM unnest($2::text[], $3::text[]) AS d(network, external_id)
 ON CONFLICT DO NOTHING
 """
-REMOVE_DELETED = f"""
+# Most batches name no deleted post: the few deletions are looked up first.
+DELETED_WITH_TEXT = """
 WITH asked AS (
     SELECT DISTINCT k.network, k.external_id
     FROM unnest($2::text[], $3::text[]) AS k(network, external_id)
-), old AS (
-    -- Most batches name no deleted post: the few deletions are looked up first.
-    SELECT m.network, m.external_id, m.thread_id, m.body
-    FROM asked k
-    JOIN network_deletion d
-      ON d.workspace_id = $1 AND d.network = k.network AND d.external_id = k.external_id
-    JOIN mention m
-      ON m.workspace_id = $1 AND m.network = k.network AND m.external_id = k.external_id
-    WHERE m.text_removed_at IS NULL
-    FOR UPDATE OF m
-), texts AS (
-    UPDATE mention m
-    SET body = '', raw = '{{}}'::jsonb, media = NULL, text_removed_at = now(),
-        text_removed_reason = 'deleted_on_network',
-        raw_removed_at = coalesce(m.raw_removed_at, now())
-    FROM old
-    WHERE m.workspace_id = $1 AND m.network = old.network AND m.external_id = old.external_id
-), reasons AS (
-    UPDATE mention_classification c SET reasons = '[]', personal_data = '[]'
-    FROM old
-    WHERE c.workspace_id = $1 AND c.network = old.network AND c.external_id = old.external_id
+)
+SELECT m.network, m.external_id, m.thread_id, m.body
+FROM asked k
+JOIN network_deletion d
+  ON d.workspace_id = $1 AND d.network = k.network AND d.external_id = k.external_id
+JOIN mention m
+  ON m.workspace_id = $1 AND m.network = k.network AND m.external_id = k.external_id
+WHERE m.text_removed_at IS NULL
+FOR UPDATE OF m
+"""
+# What copied a deleted message's text in its thread: a correction of it, and the deliveries
+# of its events to webhooks that take texts. $2 thread ids, $3 networks, $4 external ids,
+# $5 the texts as they were, in quintuples with $1.
+DELETED_COPIES = f"""
+WITH old AS (
+    SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[])
+        AS o(thread_id, network, external_id, body)
+    WHERE o.thread_id IS NOT NULL
 ), corrections AS (
     UPDATE classification_correction c SET text = ''
     FROM old
     WHERE c.workspace_id = $1 AND c.thread_id = old.thread_id AND c.text = old.body
       AND c.text <> ''
-), deliveries AS (
-    UPDATE webhook_delivery d SET payload = {WITHOUT_TEXT}
-    FROM old, thread_event e, webhook w
-    WHERE e.workspace_id = $1 AND e.thread_id = old.thread_id
-      AND e.message_network = old.network AND e.message_external_id = old.external_id
-      AND {DELIVERY_OF_EVENT}
 )
-SELECT thread_id, body FROM old WHERE thread_id IS NOT NULL
+UPDATE webhook_delivery d SET payload = {WITHOUT_TEXT}
+FROM old, thread_event e, webhook w
+WHERE e.workspace_id = $1 AND e.thread_id = old.thread_id
+  AND e.message_network = old.network AND e.message_external_id = old.external_id
+  AND {DELIVERY_OF_EVENT}
 """  # noqa: S608 (constants only)
 
 
@@ -334,17 +331,33 @@ class PgDeletionWriter:
         if not keys:
             return frozenset()
         removed = await self._conn.fetch(
-            REMOVE_DELETED,
+            DELETED_WITH_TEXT,
             workspace_id,
             [network for network, _ in keys],
             [external_id for _, external_id in keys],
         )
         if not removed:
             return frozenset()
+        await remove_message_texts(
+            self._conn,
+            workspace_id,
+            [(row["network"], row["external_id"]) for row in removed],
+            now=None,
+            why=Why.DELETED_ON_NETWORK,
+        )
+        await self._conn.execute(
+            DELETED_COPIES,
+            workspace_id,
+            *(
+                [row[column] for row in removed]
+                for column in ("thread_id", "network", "external_id", "body")
+            ),
+        )
+        threaded = [row for row in removed if row["thread_id"] is not None]
         await self._conn.execute(
             CLEAR_DELETED_EXCERPTS,
             workspace_id,
-            [row["thread_id"] for row in removed],
-            [row["body"] for row in removed],
+            [row["thread_id"] for row in threaded],
+            [row["body"] for row in threaded],
         )
-        return frozenset(row["thread_id"] for row in removed)
+        return frozenset(row["thread_id"] for row in threaded)

@@ -24,6 +24,7 @@ class Why(StrEnum):
 
     RETENTION = "retention"
     ERASED = "erased"
+    DELETED_ON_NETWORK = "deleted_on_network"
 
 
 # The messages of a selection of threads ($2) whose text is still there.
@@ -34,11 +35,12 @@ WHERE workspace_id = $1 AND thread_id = ANY($2::bigint[]) AND text_removed_at IS
 
 # --- by message: $1 workspace, $2 networks, $3 external ids (in pairs) ---------------------
 
-# $4 now, $5 why.
+# $4 now (NULL: the transaction's time, for ingestion, which has no clock of its own), $5 why.
 MESSAGE_TEXTS = """
 UPDATE mention m
-SET body = '', raw = '{}'::jsonb, media = NULL, text_removed_at = $4, text_removed_reason = $5,
-    raw_removed_at = coalesce(m.raw_removed_at, $4)
+SET body = '', raw = '{}'::jsonb, media = NULL,
+    text_removed_at = coalesce($4::timestamptz, now()), text_removed_reason = $5,
+    raw_removed_at = coalesce(m.raw_removed_at, $4::timestamptz, now())
 FROM unnest($2::text[], $3::text[]) AS k(network, external_id)
 WHERE m.workspace_id = $1 AND m.network = k.network AND m.external_id = k.external_id
   AND m.text_removed_at IS NULL
@@ -131,19 +133,33 @@ async def remove_texts(
     """Empty the texts of `messages` (network, external id) and of everything about `threads`,
     on the caller's transaction; how many rows each table had changed, by name (`messages`
     counts the messages whose text was still there)."""
-    networks = [network for network, _ in messages]
-    external_ids = [external_id for _, external_id in messages]
-    by_message = (workspace_id, networks, external_ids)
-    counts = {
-        "messages": row_count(await conn.execute(MESSAGE_TEXTS, *by_message, now, str(why))),
-        "classifications": row_count(await conn.execute(CLASSIFIER_CUES, *by_message)),
-    }
+    counts = await remove_message_texts(conn, workspace_id, messages, now=now, why=why)
     by_thread = (workspace_id, list(threads))
     for name, sql in THREAD_TEXTS.items():
         counts[name] = row_count(await conn.execute(sql, *by_thread))
     for name, sql in WAITING_TEXTS.items():
         counts[name] = row_count(await conn.execute(sql, *by_thread, give_up_waiting))
     return counts
+
+
+async def remove_message_texts(
+    conn: Connection,
+    workspace_id: int,
+    messages: Collection[tuple[str, str]],
+    *,
+    now: datetime | None,
+    why: Why,
+) -> dict[str, int]:
+    """Empty the texts of `messages` (network, external id) and what the classifier kept of
+    them; how many messages lost their text (those that still had one) and how many
+    classifications changed."""
+    networks = [network for network, _ in messages]
+    external_ids = [external_id for _, external_id in messages]
+    by_message = (workspace_id, networks, external_ids)
+    return {
+        "messages": row_count(await conn.execute(MESSAGE_TEXTS, *by_message, now, str(why))),
+        "classifications": row_count(await conn.execute(CLASSIFIER_CUES, *by_message)),
+    }
 
 
 def row_count(status: str) -> int:

@@ -1,5 +1,6 @@
-"""Removing texts in place, for retention's closed threads and for a customer's erasure alike:
-the same columns of the same tables emptied the same way, set-based over the ids of a batch.
+"""Removing texts in place, for retention's closed threads, a customer's erasure and a post
+deleted on its network alike: the same columns of the same tables emptied the same way,
+set-based over the ids of a batch.
 
 A row whose text goes keeps everything else (its thread, times, direction, classification's
 decisions), so every count and timing a report reads is unchanged. Messages are named by key

@@ -32,6 +32,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import io
+import pstats
 import statistics
 import sys
 import time
@@ -74,7 +77,7 @@ Section = Callable[[Database, argparse.Namespace], Awaitable[list[Figure]]]
 
 @dataclass(slots=True)
 class TimedIngest:
-    """Ingests as the connector asks and keeps the batches, for the ceiling run."""
+    """Ingests as the connector asks and keeps the batches of the round, for its ceiling."""
 
     ingest: IngestMentions
     batches: list[IngestBatch] = field(default_factory=list)
@@ -88,8 +91,14 @@ class TimedIngest:
             self.seconds += time.perf_counter() - started
             self.batches.append(batch)
 
-    def mentions_since(self, first_batch: int) -> list[Mention]:
-        return [m for b in self.batches[first_batch:] for m in b.mentions]
+    def taken(self) -> tuple[list[Mention], int]:
+        """The mentions written since the last call, and in how many batches; forgotten
+        here. Kept round after round, they would outlive what a connector holds and make
+        each full garbage collection, which falls on the polls that allocate, ever longer."""
+        mentions = [m for b in self.batches for m in b.mentions]
+        count = len(self.batches)
+        self.batches.clear()
+        return mentions, count
 
 
 async def ceiling_rate(ingest: IngestMentions, workspace_id: int, mentions: list[Mention]) -> float:
@@ -113,6 +122,8 @@ class Round:
     """One polled round: the poll's wall time and the CPU spent during it, the ceiling's."""
 
     mentions: int
+    # The batches the connector wrote them in.
+    batches: int
     connector_seconds: float
     ceiling_seconds: float
     # The fake server's CPU time during the poll (its child process).
@@ -160,31 +171,73 @@ def ratio_figures(
     ]
 
 
+def add_profile_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--profile",
+        type=int,
+        nargs="?",
+        const=40,
+        default=0,
+        metavar="LINES",
+        help="profile the polls (cProfile) and print the LINES functions with the most own time "
+        "(40 without a number); the figures then include the profiler's cost",
+    )
+
+
+def profiler_for(args: argparse.Namespace) -> cProfile.Profile | None:
+    """The profiler of the polls when `--profile` asks for one."""
+    return cProfile.Profile() if args.profile else None
+
+
+def print_profile(profiler: cProfile.Profile | None, lines: int) -> None:
+    """Where the polls' time went, in this process (the connector and the ingestion it
+    calls; the fake's is in its child): the functions with the most time of their own."""
+    if profiler is None:
+        return
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats(pstats.SortKey.TIME).print_stats(lines)
+    print(out.getvalue())
+
+
 async def timed_round(
     poll: Callable[[], Awaitable[Any]],
     fake_cpu: Callable[[], Awaitable[float]],
     timed: TimedIngest,
     ingest: IngestMentions,
     ceiling_ws: int,
+    profiler: cProfile.Profile | None = None,
 ) -> tuple[Round, Any]:
     """One poll, timed with the CPU of both processes, then its mentions ingested straight
-    into the ceiling's workspace, timed alike; with the poll's outcome."""
-    first_batch = len(timed.batches)
+    into the ceiling's workspace, timed alike; with the poll's outcome. With a `profiler`,
+    the poll (not the ceiling) is profiled: its timings are then the profiler's too."""
+    timed.taken()  # what an earlier poll wrote is not this round's
     fake_before = await fake_cpu()
     cpu_before = time.process_time()
     started = time.perf_counter()
-    outcome = await poll()
+    if profiler is not None:
+        profiler.enable()
+    try:
+        outcome = await poll()
+    finally:
+        if profiler is not None:
+            profiler.disable()
     connector_seconds = time.perf_counter() - started
     connector_cpu = time.process_time() - cpu_before
     fake_seconds = await fake_cpu() - fake_before
-    mentions = timed.mentions_since(first_batch)
+    mentions, batches = timed.taken()
     cpu_before = time.process_time()
     started = time.perf_counter()
     await ingest(ceiling_ws, IngestBatch(mentions))
     ceiling_seconds = max(time.perf_counter() - started, 1e-9)
     ceiling_cpu = time.process_time() - cpu_before
     measured = Round(
-        len(mentions), connector_seconds, ceiling_seconds, fake_seconds, connector_cpu - ceiling_cpu
+        len(mentions),
+        batches,
+        connector_seconds,
+        ceiling_seconds,
+        fake_seconds,
+        connector_cpu - ceiling_cpu,
     )
     return measured, outcome
 
@@ -202,24 +255,25 @@ async def polled_rounds(
     mentions are then ingested straight into the ceiling's workspace, timed alike."""
     rounds: list[Round] = []
     added = 0
+    profiler = profiler_for(args)
 
     async def fake_cpu() -> float:
         return float(await ask("cpu", 0))
 
     for number in range(args.rounds):
         await ask("publish", args.per_round)
-        first_batch = len(timed.batches)
-        measured, outcome = await timed_round(poll, fake_cpu, timed, ingest, ceiling_ws)
+        measured, outcome = await timed_round(poll, fake_cpu, timed, ingest, ceiling_ws, profiler)
         added += outcome.added
         rounds.append(measured)
         print(
             f"round {number + 1}: {measured.mentions} mentions in {outcome.requests} "
-            f"requests, {len(timed.batches) - first_batch} batches; "
+            f"requests, {measured.batches} batches; "
             f"connector {measured.connector_seconds:.3f} s "
             f"(fake's CPU {measured.fake_cpu_seconds:.3f} s), "
             f"ceiling {measured.ceiling_seconds:.3f} s"
         )
     print(f"{added} mentions added by the {name} connector")
+    print_profile(profiler, args.profile)
     return [
         *cpu_figures(name.lower(), rounds),
         *ratio_figures(
@@ -617,6 +671,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--database-url", help="a PostgreSQL server to use instead")
+    add_profile_option(parser)
     arguments = parser.parse_args(argv)
     if arguments.rounds < 1 or arguments.per_round < 1 or arguments.customers < 1:
         parser.error("--rounds, --per-round and --customers must be at least 1")

@@ -39,7 +39,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pydantic import SecretStr
 
-from bench.connectors import Round, TimedIngest, cpu_figures, timed_round
+from bench.connectors import (
+    Round,
+    TimedIngest,
+    add_profile_option,
+    cpu_figures,
+    print_profile,
+    profiler_for,
+    timed_round,
+)
 from bench.ingest import bench_database
 from connectors.x.api import XApi, XCredentials
 from connectors.x.fake import FakeX, FakeXServer
@@ -128,6 +136,7 @@ async def main(args: argparse.Namespace) -> None:
     child.start()
     port, ca_pem = parent_end.recv()
     session = x_api_session(pinned_address=("127.0.0.1", port), ca_pem=ca_pem)
+    profiler = profiler_for(args)
     try:
         async with bench_database(args.database_url) as db:
             async with db.connection() as conn:
@@ -150,7 +159,6 @@ async def main(args: argparse.Namespace) -> None:
             )
             await ask(parent_end, ("publish", 1))
             await poller.poll_mentions()  # the first poll sets the cursor
-            timed.batches.clear()
             timed.seconds = 0.0
             rounds: list[Round] = []
             polled = 0
@@ -160,17 +168,16 @@ async def main(args: argparse.Namespace) -> None:
 
             for number in range(args.rounds):
                 await ask(parent_end, ("publish", args.per_round))
-                first_batch = len(timed.batches)
                 # The connector writes pages while fetching the next ones; the ceiling writes
                 # the whole round at once, its best batch size.
                 measured, outcome = await timed_round(
-                    poller.poll_mentions, fake_cpu, timed, ingest, ceiling_ws
+                    poller.poll_mentions, fake_cpu, timed, ingest, ceiling_ws, profiler
                 )
                 polled += outcome.added
                 rounds.append(measured)
                 print(
                     f"round {number + 1}: {measured.mentions} mentions in {outcome.requests} "
-                    f"requests, {len(timed.batches) - first_batch} batches; "
+                    f"requests, {measured.batches} batches; "
                     f"connector {measured.connector_seconds:.3f} s "
                     f"(fake's CPU {measured.fake_cpu_seconds:.3f} s), "
                     f"ceiling {measured.ceiling_seconds:.3f} s"
@@ -180,6 +187,7 @@ async def main(args: argparse.Namespace) -> None:
         parent_end.send(("stop", 0))
         child.join(timeout=10)
 
+    print_profile(profiler, args.profile)
     ingested = sum(r.mentions for r in rounds)
     print(f"{polled} mentions added by the connector, {ingested} in the ceiling workspace")
     connector_total = sum(r.connector_seconds for r in rounds)
@@ -212,6 +220,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--customers", type=int, default=400)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--database-url", help="a PostgreSQL server to use instead")
+    add_profile_option(parser)
     arguments = parser.parse_args(argv)
     if not 1 <= arguments.per_round <= 800 or arguments.rounds < 1 or arguments.customers < 1:
         parser.error("--per-round must be 1..800; --rounds and --customers at least 1")

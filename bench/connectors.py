@@ -1,6 +1,6 @@
 """Connectors' throughput through their fake networks, against the ingest ceiling of the run.
 
-    python bench/connectors.py [--connector mastodon] [--rounds 5] [--per-round 400]
+    python bench/connectors.py [--connector mastodon] [--rounds 5] [--per-round 400] [--profile]
 
 Each connector has one section: a coroutine that starts its fake network server on loopback,
 publishes `--per-round` new mentions a round, lets the real connector read and ingest them
@@ -19,10 +19,17 @@ ratio figures:
 - `<name>_connector_cpu_over_ceiling_ms_per_1000`: this process's CPU time during the poll
   less its CPU time ingesting the same mentions straight: the connector's own share
   (transport, decoding, normalisation, and what its extra batches cost ingestion);
+- `<name>_full_gc_ms_per_1000`: of this process's CPU time during the polls, what full
+  garbage collections took (they scan the whole heap and fall on the polls, which allocate
+  the pages and mentions: part of the share above);
 - `<name>_connector_ratio_fake_cpu_excluded`: the ratio with each poll's wall time less the
   fake's CPU time during it, as if the fake served from another machine. It takes off all of
   the fake's CPU, as though every bit of it delayed the poll: the connector's true ratio lies
   between this one and `<name>_connector_ratio`, which is printed unchanged.
+
+`--profile [LINES]` runs cProfile over the polls alone (not the ceiling) and prints, before
+the figures, the functions with the most time of their own; the figures then carry the
+profiler's cost.
 
 To add a connector: write `async def bench_<name>(db, args) -> list[Figure]` and register it
 in SECTIONS.
@@ -33,6 +40,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import io
 import pstats
 import statistics
@@ -130,6 +138,8 @@ class Round:
     fake_cpu_seconds: float
     # This process's CPU time during the poll, less during the ceiling's straight ingest.
     cpu_over_ceiling_seconds: float
+    # Of this process's CPU during the poll, what full garbage collections took.
+    full_gc_seconds: float = 0.0
 
 
 def per_thousand(seconds: float, mentions: int) -> float:
@@ -155,8 +165,37 @@ def cpu_figures(name: str, rounds: Sequence[Round]) -> list[Figure]:
             per_thousand(sum(r.cpu_over_ceiling_seconds for r in rounds), mentions),
             1,
         ),
+        Figure(
+            f"{name}_full_gc_ms_per_1000",
+            per_thousand(sum(r.full_gc_seconds for r in rounds), mentions),
+            1,
+        ),
         Figure(f"{name}_connector_ratio_fake_cpu_excluded", fake_excluded / ceiling, 3),
     ]
+
+
+class FullCollections:
+    """The CPU time full (generation 2) garbage collections take while it is entered: they
+    scan the whole heap, and fall on whatever allocates when one is due, here the polls."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._started = 0.0
+
+    def _observe(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._started = time.process_time()
+        else:
+            self.seconds += time.process_time() - self._started
+
+    def __enter__(self) -> FullCollections:
+        gc.callbacks.append(self._observe)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        gc.callbacks.remove(self._observe)
 
 
 def ratio_figures(
@@ -218,7 +257,8 @@ async def timed_round(
     if profiler is not None:
         profiler.enable()
     try:
-        outcome = await poll()
+        with FullCollections() as collections:
+            outcome = await poll()
     finally:
         if profiler is not None:
             profiler.disable()
@@ -238,6 +278,7 @@ async def timed_round(
         ceiling_seconds,
         fake_seconds,
         connector_cpu - ceiling_cpu,
+        collections.seconds,
     )
     return measured, outcome
 

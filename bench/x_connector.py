@@ -1,6 +1,6 @@
 """The X connector's throughput, against the ingest ceiling measured in the same run.
 
-    python bench/x_connector.py [--rounds 10] [--per-round 800] [--customers 400]
+    python bench/x_connector.py [--rounds 10] [--per-round 800] [--customers 400] [--profile]
 
 The fake X API runs in a child process (as X would, on another machine), serving over
 loopback TLS. Each round, the child publishes `--per-round` new posts that mention the brand
@@ -11,10 +11,11 @@ The same batch is then ingested again, into another workspace, straight from its
 normalised mentions: that is the ceiling the connector's transport and parsing eat into.
 
 The fake's CPU time during each poll is read from the child; before the three ratio figures,
-the run prints x_fake_cpu_ms_per_1000, x_connector_cpu_over_ceiling_ms_per_1000 and
-x_connector_ratio_fake_cpu_excluded, defined as in bench/connectors.py (the ratio with each
-poll's wall time less the fake's CPU time during it: the connector's true ratio, were the fake
-on another machine, lies between that one and x_connector_ratio).
+the run prints x_fake_cpu_ms_per_1000, x_connector_cpu_over_ceiling_ms_per_1000,
+x_full_gc_ms_per_1000 and x_connector_ratio_fake_cpu_excluded, defined as in
+bench/connectors.py (the last is the ratio with each poll's wall time less the fake's CPU time
+during it: the connector's true ratio, were the fake on another machine, lies between that one
+and x_connector_ratio). `--profile` prints where the polls' time went (cProfile).
 
 The last three lines are the figures: x_connector_mentions_per_s,
 ingest_ceiling_mentions_per_s, x_connector_ratio (the first over the second).

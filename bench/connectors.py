@@ -27,6 +27,9 @@ ratio figures:
   the fake's CPU, as though every bit of it delayed the poll: the connector's true ratio lies
   between this one and `<name>_connector_ratio`, which is printed unchanged.
 
+`--freeze-heap` leaves what this process holds once set up out of its later garbage
+collections (gc.freeze), as a worker that froze its heap after starting would run: full
+collections, which otherwise fall on the polls, then scan only what was made since.
 `--profile [LINES]` runs cProfile over the polls alone (not the ceiling) and prints, before
 the figures, the functions with the most time of their own; the figures then carry the
 profiler's cost.
@@ -210,6 +213,25 @@ def ratio_figures(
     ]
 
 
+def add_connector_options(parser: argparse.ArgumentParser) -> None:
+    """The options of every polled connector's benchmark."""
+    parser.add_argument(
+        "--freeze-heap",
+        action="store_true",
+        help="once set up, leave this process's heap out of later garbage collections "
+        "(gc.freeze), as a worker that froze its startup heap would run",
+    )
+    add_profile_option(parser)
+
+
+def freeze_heap(args: argparse.Namespace) -> None:
+    """With `--freeze-heap`, what this process holds once set up (modules, schemas, the pool)
+    is left out of later garbage collections: full ones then scan only what was made since."""
+    if args.freeze_heap:
+        gc.collect()
+        gc.freeze()
+
+
 def add_profile_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--profile",
@@ -297,6 +319,7 @@ async def polled_rounds(
     rounds: list[Round] = []
     added = 0
     profiler = profiler_for(args)
+    freeze_heap(args)
 
     async def fake_cpu() -> float:
         return float(await ask("cpu", 0))
@@ -723,7 +746,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--database-url", help="a PostgreSQL server to use instead")
-    add_profile_option(parser)
+    add_connector_options(parser)
     arguments = parser.parse_args(argv)
     if arguments.rounds < 1 or arguments.per_round < 1 or arguments.customers < 1:
         parser.error("--rounds, --per-round and --customers must be at least 1")

@@ -1,6 +1,7 @@
 """The X connector's throughput, against the ingest ceiling measured in the same run.
 
-    python bench/x_connector.py [--rounds 10] [--per-round 800] [--customers 400] [--profile]
+    python bench/x_connector.py [--rounds 10] [--per-round 800] [--customers 400]
+        [--profile] [--freeze-heap]
 
 The fake X API runs in a child process (as X would, on another machine), serving over
 loopback TLS. Each round, the child publishes `--per-round` new posts that mention the brand
@@ -18,7 +19,9 @@ the run prints x_fake_cpu_ms_per_1000, x_connector_cpu_over_ceiling_ms_per_1000,
 x_full_gc_ms_per_1000 and x_connector_ratio_fake_cpu_excluded, defined as in
 bench/connectors.py (the last is the ratio with each poll's wall time less the fake's CPU time
 during it: the connector's true ratio, were the fake on another machine, lies between that one
-and x_connector_ratio). `--profile` prints where the polls' time went (cProfile).
+and x_connector_ratio). `--profile` prints where the polls' time went (cProfile);
+`--freeze-heap` runs the polls as a worker that froze its heap once started would (see
+bench/connectors.py).
 
 The last three lines are the figures: x_connector_mentions_per_s,
 ingest_ceiling_mentions_per_s, x_connector_ratio (the first over the second).
@@ -46,8 +49,9 @@ from pydantic import SecretStr
 from bench.connectors import (
     Round,
     TimedIngest,
-    add_profile_option,
+    add_connector_options,
     cpu_figures,
+    freeze_heap,
     print_profile,
     profiler_for,
     settle_world,
@@ -166,6 +170,7 @@ async def main(args: argparse.Namespace) -> None:
             await ask(parent_end, ("publish", 1))
             await poller.poll_mentions()  # the first poll sets the cursor
             timed.seconds = 0.0
+            freeze_heap(args)
             rounds: list[Round] = []
             polled = 0
 
@@ -226,7 +231,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--customers", type=int, default=400)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--database-url", help="a PostgreSQL server to use instead")
-    add_profile_option(parser)
+    add_connector_options(parser)
     arguments = parser.parse_args(argv)
     if not 1 <= arguments.per_round <= 800 or arguments.rounds < 1 or arguments.customers < 1:
         parser.error("--per-round must be 1..800; --rounds and --customers at least 1")

@@ -17,11 +17,14 @@ ratio figures:
 - `<name>_fake_cpu_ms_per_1000`: the fake's CPU time during the polls (read from the child
   before and after each), per 1,000 mentions;
 - `<name>_connector_cpu_over_ceiling_ms_per_1000`: this process's CPU time during the poll
-  less its CPU time ingesting the same mentions straight: the connector's own share
-  (transport, decoding, normalisation, and what its extra batches cost ingestion);
-- `<name>_full_gc_ms_per_1000`: of this process's CPU time during the polls, what full
-  garbage collections took (they scan the whole heap and fall on the polls, which allocate
-  the pages and mentions: part of the share above);
+  less its CPU time ingesting the same mentions straight, full garbage collections left out
+  of both: the connector's own share (transport, decoding, normalisation, and what its extra
+  batches cost ingestion);
+- `<name>_full_gc_ms_per_1000`: what full garbage collections took during the polls, less
+  during the ceiling's ingests. They scan the whole heap and fall on whatever allocates when
+  one is due, mostly the polls (they allocate the pages and the mentions), sometimes the
+  ceiling: apart, neither side's CPU is read through the other's collections. The two
+  figures add up to the connector's whole CPU over the ceiling's;
 - `<name>_connector_ratio_fake_cpu_excluded`: the ratio with each poll's wall time less the
   fake's CPU time during it, as if the fake served from another machine. It takes off all of
   the fake's CPU, as though every bit of it delayed the poll: the connector's true ratio lies
@@ -139,9 +142,10 @@ class Round:
     ceiling_seconds: float
     # The fake server's CPU time during the poll (its child process).
     fake_cpu_seconds: float
-    # This process's CPU time during the poll, less during the ceiling's straight ingest.
+    # This process's CPU time during the poll, less during the ceiling's straight ingest,
+    # full garbage collections left out of both.
     cpu_over_ceiling_seconds: float
-    # Of this process's CPU during the poll, what full garbage collections took.
+    # What full garbage collections took during the poll, less during the ceiling's ingest.
     full_gc_seconds: float = 0.0
 
 
@@ -279,7 +283,7 @@ async def timed_round(
     if profiler is not None:
         profiler.enable()
     try:
-        with FullCollections() as collections:
+        with FullCollections() as polls_collections:
             outcome = await poll()
     finally:
         if profiler is not None:
@@ -290,17 +294,19 @@ async def timed_round(
     mentions, batches = timed.taken()
     cpu_before = time.process_time()
     started = time.perf_counter()
-    await ingest(ceiling_ws, IngestBatch(mentions))
+    with FullCollections() as ceiling_collections:
+        await ingest(ceiling_ws, IngestBatch(mentions))
     ceiling_seconds = max(time.perf_counter() - started, 1e-9)
     ceiling_cpu = time.process_time() - cpu_before
+    polls_gc, ceiling_gc = polls_collections.seconds, ceiling_collections.seconds
     measured = Round(
         len(mentions),
         batches,
         connector_seconds,
         ceiling_seconds,
         fake_seconds,
-        connector_cpu - ceiling_cpu,
-        collections.seconds,
+        (connector_cpu - polls_gc) - (ceiling_cpu - ceiling_gc),
+        polls_gc - ceiling_gc,
     )
     return measured, outcome
 

@@ -1,6 +1,6 @@
 """Connectors' throughput through their fake networks, against the ingest ceiling of the run.
 
-    python bench/connectors.py [--connector mastodon] [--rounds 5] [--per-round 400]
+    python bench/connectors.py [--connector mastodon] [--rounds 5] [--per-round 400] [--profile]
 
 Each connector has one section: a coroutine that starts its fake network server on loopback,
 publishes `--per-round` new mentions a round, lets the real connector read and ingest them
@@ -17,12 +17,25 @@ ratio figures:
 - `<name>_fake_cpu_ms_per_1000`: the fake's CPU time during the polls (read from the child
   before and after each), per 1,000 mentions;
 - `<name>_connector_cpu_over_ceiling_ms_per_1000`: this process's CPU time during the poll
-  less its CPU time ingesting the same mentions straight: the connector's own share
-  (transport, decoding, normalisation, and what its extra batches cost ingestion);
+  less its CPU time ingesting the same mentions straight, full garbage collections left out
+  of both: the connector's own share (transport, decoding, normalisation, and what its extra
+  batches cost ingestion);
+- `<name>_full_gc_ms_per_1000`: what full garbage collections took during the polls, less
+  during the ceiling's ingests. They scan the whole heap and fall on whatever allocates when
+  one is due, mostly the polls (they allocate the pages and the mentions), sometimes the
+  ceiling: apart, neither side's CPU is read through the other's collections. The two
+  figures add up to the connector's whole CPU over the ceiling's;
 - `<name>_connector_ratio_fake_cpu_excluded`: the ratio with each poll's wall time less the
   fake's CPU time during it, as if the fake served from another machine. It takes off all of
   the fake's CPU, as though every bit of it delayed the poll: the connector's true ratio lies
   between this one and `<name>_connector_ratio`, which is printed unchanged.
+
+`--freeze-heap` leaves what this process holds once set up out of its later garbage
+collections (gc.freeze), as a worker that froze its heap after starting would run: full
+collections, which otherwise fall on the polls, then scan only what was made since.
+`--profile [LINES]` runs cProfile over the polls alone (not the ceiling) and prints, before
+the figures, the functions with the most time of their own; the figures then carry the
+profiler's cost.
 
 To add a connector: write `async def bench_<name>(db, args) -> list[Figure]` and register it
 in SECTIONS.
@@ -32,6 +45,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import gc
+import io
+import pstats
 import statistics
 import sys
 import time
@@ -74,7 +91,7 @@ Section = Callable[[Database, argparse.Namespace], Awaitable[list[Figure]]]
 
 @dataclass(slots=True)
 class TimedIngest:
-    """Ingests as the connector asks and keeps the batches, for the ceiling run."""
+    """Ingests as the connector asks and keeps the batches of the round, for its ceiling."""
 
     ingest: IngestMentions
     batches: list[IngestBatch] = field(default_factory=list)
@@ -88,8 +105,14 @@ class TimedIngest:
             self.seconds += time.perf_counter() - started
             self.batches.append(batch)
 
-    def mentions_since(self, first_batch: int) -> list[Mention]:
-        return [m for b in self.batches[first_batch:] for m in b.mentions]
+    def taken(self) -> tuple[list[Mention], int]:
+        """The mentions written since the last call, and in how many batches; forgotten
+        here. Kept round after round, they would outlive what a connector holds and make
+        each full garbage collection, which falls on the polls that allocate, ever longer."""
+        mentions = [m for b in self.batches for m in b.mentions]
+        count = len(self.batches)
+        self.batches.clear()
+        return mentions, count
 
 
 async def ceiling_rate(ingest: IngestMentions, workspace_id: int, mentions: list[Mention]) -> float:
@@ -113,12 +136,17 @@ class Round:
     """One polled round: the poll's wall time and the CPU spent during it, the ceiling's."""
 
     mentions: int
+    # The batches the connector wrote them in.
+    batches: int
     connector_seconds: float
     ceiling_seconds: float
     # The fake server's CPU time during the poll (its child process).
     fake_cpu_seconds: float
-    # This process's CPU time during the poll, less during the ceiling's straight ingest.
+    # This process's CPU time during the poll, less during the ceiling's straight ingest,
+    # full garbage collections left out of both.
     cpu_over_ceiling_seconds: float
+    # What full garbage collections took during the poll, less during the ceiling's ingest.
+    full_gc_seconds: float = 0.0
 
 
 def per_thousand(seconds: float, mentions: int) -> float:
@@ -144,8 +172,37 @@ def cpu_figures(name: str, rounds: Sequence[Round]) -> list[Figure]:
             per_thousand(sum(r.cpu_over_ceiling_seconds for r in rounds), mentions),
             1,
         ),
+        Figure(
+            f"{name}_full_gc_ms_per_1000",
+            per_thousand(sum(r.full_gc_seconds for r in rounds), mentions),
+            1,
+        ),
         Figure(f"{name}_connector_ratio_fake_cpu_excluded", fake_excluded / ceiling, 3),
     ]
+
+
+class FullCollections:
+    """The CPU time full (generation 2) garbage collections take while it is entered: they
+    scan the whole heap, and fall on whatever allocates when one is due, here the polls."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._started = 0.0
+
+    def _observe(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._started = time.process_time()
+        else:
+            self.seconds += time.process_time() - self._started
+
+    def __enter__(self) -> FullCollections:
+        gc.callbacks.append(self._observe)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        gc.callbacks.remove(self._observe)
 
 
 def ratio_figures(
@@ -160,31 +217,96 @@ def ratio_figures(
     ]
 
 
+def add_connector_options(parser: argparse.ArgumentParser) -> None:
+    """The options of every polled connector's benchmark."""
+    parser.add_argument(
+        "--freeze-heap",
+        action="store_true",
+        help="once set up, leave this process's heap out of later garbage collections "
+        "(gc.freeze), as a worker that froze its startup heap would run",
+    )
+    add_profile_option(parser)
+
+
+def freeze_heap(args: argparse.Namespace) -> None:
+    """With `--freeze-heap`, what this process holds once set up (modules, schemas, the pool)
+    is left out of later garbage collections: full ones then scan only what was made since."""
+    if args.freeze_heap:
+        gc.collect()
+        gc.freeze()
+
+
+def add_profile_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--profile",
+        type=int,
+        nargs="?",
+        const=40,
+        default=0,
+        metavar="LINES",
+        help="profile the polls (cProfile) and print the LINES functions with the most own time "
+        "(40 without a number); the figures then include the profiler's cost",
+    )
+
+
+def profiler_for(args: argparse.Namespace) -> cProfile.Profile | None:
+    """The profiler of the polls when `--profile` asks for one."""
+    return cProfile.Profile() if args.profile else None
+
+
+def print_profile(profiler: cProfile.Profile | None, lines: int) -> None:
+    """Where the polls' time went, in this process (the connector and the ingestion it
+    calls; the fake's is in its child): the functions with the most time of their own."""
+    if profiler is None:
+        return
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats(pstats.SortKey.TIME).print_stats(lines)
+    print(out.getvalue())
+
+
 async def timed_round(
     poll: Callable[[], Awaitable[Any]],
     fake_cpu: Callable[[], Awaitable[float]],
     timed: TimedIngest,
     ingest: IngestMentions,
     ceiling_ws: int,
+    profiler: cProfile.Profile | None = None,
 ) -> tuple[Round, Any]:
     """One poll, timed with the CPU of both processes, then its mentions ingested straight
-    into the ceiling's workspace, timed alike; with the poll's outcome."""
-    first_batch = len(timed.batches)
+    into the ceiling's workspace, timed alike; with the poll's outcome. With a `profiler`,
+    the poll (not the ceiling) is profiled: its timings are then the profiler's too."""
+    timed.taken()  # what an earlier poll wrote is not this round's
     fake_before = await fake_cpu()
     cpu_before = time.process_time()
     started = time.perf_counter()
-    outcome = await poll()
+    if profiler is not None:
+        profiler.enable()
+    try:
+        with FullCollections() as polls_collections:
+            outcome = await poll()
+    finally:
+        if profiler is not None:
+            profiler.disable()
     connector_seconds = time.perf_counter() - started
     connector_cpu = time.process_time() - cpu_before
     fake_seconds = await fake_cpu() - fake_before
-    mentions = timed.mentions_since(first_batch)
+    mentions, batches = timed.taken()
     cpu_before = time.process_time()
     started = time.perf_counter()
-    await ingest(ceiling_ws, IngestBatch(mentions))
+    with FullCollections() as ceiling_collections:
+        await ingest(ceiling_ws, IngestBatch(mentions))
     ceiling_seconds = max(time.perf_counter() - started, 1e-9)
     ceiling_cpu = time.process_time() - cpu_before
+    polls_gc, ceiling_gc = polls_collections.seconds, ceiling_collections.seconds
     measured = Round(
-        len(mentions), connector_seconds, ceiling_seconds, fake_seconds, connector_cpu - ceiling_cpu
+        len(mentions),
+        batches,
+        connector_seconds,
+        ceiling_seconds,
+        fake_seconds,
+        (connector_cpu - polls_gc) - (ceiling_cpu - ceiling_gc),
+        polls_gc - ceiling_gc,
     )
     return measured, outcome
 
@@ -202,24 +324,26 @@ async def polled_rounds(
     mentions are then ingested straight into the ceiling's workspace, timed alike."""
     rounds: list[Round] = []
     added = 0
+    profiler = profiler_for(args)
+    freeze_heap(args)
 
     async def fake_cpu() -> float:
         return float(await ask("cpu", 0))
 
     for number in range(args.rounds):
         await ask("publish", args.per_round)
-        first_batch = len(timed.batches)
-        measured, outcome = await timed_round(poll, fake_cpu, timed, ingest, ceiling_ws)
+        measured, outcome = await timed_round(poll, fake_cpu, timed, ingest, ceiling_ws, profiler)
         added += outcome.added
         rounds.append(measured)
         print(
             f"round {number + 1}: {measured.mentions} mentions in {outcome.requests} "
-            f"requests, {len(timed.batches) - first_batch} batches; "
+            f"requests, {measured.batches} batches; "
             f"connector {measured.connector_seconds:.3f} s "
             f"(fake's CPU {measured.fake_cpu_seconds:.3f} s), "
             f"ceiling {measured.ceiling_seconds:.3f} s"
         )
     print(f"{added} mentions added by the {name} connector")
+    print_profile(profiler, args.profile)
     return [
         *cpu_figures(name.lower(), rounds),
         *ratio_figures(
@@ -271,7 +395,8 @@ async def post_rounds(
 ) -> None:
     """A fake network's side of the rounds, until the pipe says "stop": each round's count
     of posts by customers (three in ten follow up a recent one), then the fake's reads so
-    far, sent back; asked "cpu", its CPU time so far."""
+    far, sent back; asked "cpu", its CPU time so far. Each round's world is settled
+    (`settle_world`) before the fake answers."""
     import random
 
     rng = random.Random(seed)
@@ -291,7 +416,17 @@ async def post_rounds(
                 post(author, rng.choice(follow_ups), reply_to=parent)
             else:
                 roots.append(post(author, rng.choice(complaints)))
+        settle_world()
         pipe.send(reads())
+
+
+def settle_world() -> None:
+    """In a fake's process, once a round is published: what the fake holds is left out of its
+    later garbage collections. The fake stands for a server on another machine; its world only
+    grows, and full collections scanning it took about a third of its CPU while it served the
+    polls, on the cores the connector is measured on."""
+    gc.collect()
+    gc.freeze()
 
 
 # -- Mastodon -----------------------------------------------------------------------------------
@@ -617,6 +752,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--database-url", help="a PostgreSQL server to use instead")
+    add_connector_options(parser)
     arguments = parser.parse_args(argv)
     if arguments.rounds < 1 or arguments.per_round < 1 or arguments.customers < 1:
         parser.error("--rounds, --per-round and --customers must be at least 1")

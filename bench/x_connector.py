@@ -1,6 +1,7 @@
 """The X connector's throughput, against the ingest ceiling measured in the same run.
 
     python bench/x_connector.py [--rounds 10] [--per-round 800] [--customers 400]
+        [--profile] [--freeze-heap]
 
 The fake X API runs in a child process (as X would, on another machine), serving over
 loopback TLS. Each round, the child publishes `--per-round` new posts that mention the brand
@@ -10,11 +11,17 @@ normalised, missing parents are looked up, and one batch is ingested with its cu
 The same batch is then ingested again, into another workspace, straight from its
 normalised mentions: that is the ceiling the connector's transport and parsing eat into.
 
-The fake's CPU time during each poll is read from the child; before the three ratio figures,
-the run prints x_fake_cpu_ms_per_1000, x_connector_cpu_over_ceiling_ms_per_1000 and
-x_connector_ratio_fake_cpu_excluded, defined as in bench/connectors.py (the ratio with each
-poll's wall time less the fake's CPU time during it: the connector's true ratio, were the fake
-on another machine, lies between that one and x_connector_ratio).
+After each round's posts the fake settles its world (`settle_world`: what it holds is left
+out of its later garbage collections, which would otherwise scan a world that only grows while
+it serves the polls, about a third of its CPU here). The fake's CPU time during each poll is
+read from the child; before the three ratio figures,
+the run prints x_fake_cpu_ms_per_1000, x_connector_cpu_over_ceiling_ms_per_1000,
+x_full_gc_ms_per_1000 and x_connector_ratio_fake_cpu_excluded, defined as in
+bench/connectors.py (the last is the ratio with each poll's wall time less the fake's CPU time
+during it: the connector's true ratio, were the fake on another machine, lies between that one
+and x_connector_ratio). `--profile` prints where the polls' time went (cProfile);
+`--freeze-heap` runs the polls as a worker that froze its heap once started would (see
+bench/connectors.py).
 
 The last three lines are the figures: x_connector_mentions_per_s,
 ingest_ceiling_mentions_per_s, x_connector_ratio (the first over the second).
@@ -39,7 +46,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pydantic import SecretStr
 
-from bench.connectors import Round, TimedIngest, cpu_figures, timed_round
+from bench.connectors import (
+    Round,
+    TimedIngest,
+    add_connector_options,
+    cpu_figures,
+    freeze_heap,
+    print_profile,
+    profiler_for,
+    settle_world,
+    timed_round,
+)
 from bench.ingest import bench_database
 from connectors.x.api import XApi, XCredentials
 from connectors.x.fake import FakeX, FakeXServer
@@ -105,6 +122,7 @@ async def serve_fake(pipe: Pipe, customers_count: int, seed: int) -> None:
                 pipe.send(time.process_time())
                 continue
             publish(fake, rng, customers, roots, count)
+            settle_world()
             pipe.send(fake.reads)
 
 
@@ -128,6 +146,7 @@ async def main(args: argparse.Namespace) -> None:
     child.start()
     port, ca_pem = parent_end.recv()
     session = x_api_session(pinned_address=("127.0.0.1", port), ca_pem=ca_pem)
+    profiler = profiler_for(args)
     try:
         async with bench_database(args.database_url) as db:
             async with db.connection() as conn:
@@ -150,8 +169,8 @@ async def main(args: argparse.Namespace) -> None:
             )
             await ask(parent_end, ("publish", 1))
             await poller.poll_mentions()  # the first poll sets the cursor
-            timed.batches.clear()
             timed.seconds = 0.0
+            freeze_heap(args)
             rounds: list[Round] = []
             polled = 0
 
@@ -160,17 +179,16 @@ async def main(args: argparse.Namespace) -> None:
 
             for number in range(args.rounds):
                 await ask(parent_end, ("publish", args.per_round))
-                first_batch = len(timed.batches)
                 # The connector writes pages while fetching the next ones; the ceiling writes
                 # the whole round at once, its best batch size.
                 measured, outcome = await timed_round(
-                    poller.poll_mentions, fake_cpu, timed, ingest, ceiling_ws
+                    poller.poll_mentions, fake_cpu, timed, ingest, ceiling_ws, profiler
                 )
                 polled += outcome.added
                 rounds.append(measured)
                 print(
                     f"round {number + 1}: {measured.mentions} mentions in {outcome.requests} "
-                    f"requests, {len(timed.batches) - first_batch} batches; "
+                    f"requests, {measured.batches} batches; "
                     f"connector {measured.connector_seconds:.3f} s "
                     f"(fake's CPU {measured.fake_cpu_seconds:.3f} s), "
                     f"ceiling {measured.ceiling_seconds:.3f} s"
@@ -180,6 +198,7 @@ async def main(args: argparse.Namespace) -> None:
         parent_end.send(("stop", 0))
         child.join(timeout=10)
 
+    print_profile(profiler, args.profile)
     ingested = sum(r.mentions for r in rounds)
     print(f"{polled} mentions added by the connector, {ingested} in the ceiling workspace")
     connector_total = sum(r.connector_seconds for r in rounds)
@@ -212,6 +231,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--customers", type=int, default=400)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--database-url", help="a PostgreSQL server to use instead")
+    add_connector_options(parser)
     arguments = parser.parse_args(argv)
     if not 1 <= arguments.per_round <= 800 or arguments.rounds < 1 or arguments.customers < 1:
         parser.error("--per-round must be 1..800; --rounds and --customers at least 1")

@@ -118,10 +118,16 @@ class FakeMastodon:
         self.rate_limit = rate_limit
         self.rate_window = rate_window
         self.accounts: dict[str, FakeAccount] = {}
+        # Accounts by (casefolded username, domain), the first of each: each @mention of
+        # each status rendered is looked up.
+        self._by_name: dict[tuple[str, str | None], FakeAccount] = {}
         self.statuses: dict[str, FakeStatus] = {}
         # Replies to each status, counted as they are posted: rendering a status must not
         # scan every status (a page of 80 would cost the benchmarks' fake 80 scans).
         self._replies: Counter[str] = Counter()
+        # Statuses of each account (deleted ones too, as before), counted alike: every page
+        # renders two accounts a notification.
+        self._statuses_by: Counter[str] = Counter()
         self.notifications: list[FakeNotification] = []
         self.tokens: dict[str, str] = {}
         self.posted: list[FakeStatus] = []
@@ -149,9 +155,9 @@ class FakeMastodon:
     ) -> str:
         self._next_account += 1
         account_id = str(self._next_account)
-        self.accounts[account_id] = FakeAccount(
-            account_id, username, display_name, domain, followers, self.clock()
-        )
+        account = FakeAccount(account_id, username, display_name, domain, followers, self.clock())
+        self.accounts[account_id] = account
+        self._by_name.setdefault((username.casefold(), domain), account)
         if token is not None:
             self.tokens[token] = account_id
         return account_id
@@ -159,10 +165,7 @@ class FakeMastodon:
     def find(self, username: str, domain: str | None = None) -> FakeAccount | None:
         if domain == self.domain:
             domain = None
-        for account in self.accounts.values():
-            if account.username.casefold() == username.casefold() and account.domain == domain:
-                return account
-        return None
+        return self._by_name.get((username.casefold(), domain))
 
     def post(
         self,
@@ -198,6 +201,7 @@ class FakeMastodon:
             media=tuple(media),
         )
         self.statuses[status_id] = status
+        self._statuses_by[author_id] += 1
         if reply_to is not None:
             self._replies[reply_to] += 1
         self._publish(author_id, "update", self.status_json(status))
@@ -282,7 +286,7 @@ class FakeMastodon:
     def account_json(self, account: FakeAccount) -> dict[str, Any]:
         home = account.domain or self.domain
         url = f"https://{home}/@{account.username}"
-        statuses = sum(1 for s in self.statuses.values() if s.account_id == account.id)
+        statuses = self._statuses_by[account.id]
         return {
             "id": account.id,
             "username": account.username,

@@ -19,7 +19,6 @@ from inbox.domain.ingestion import (
 from inbox.domain.media import MediaAttachment
 from inbox.domain.mention import Direction, Mention
 from inbox.domain.text import is_storable, storable_json
-from inbox.domain.thread_events import NewThreadEvent, WrittenMessage, ingestion_events
 from inbox.domain.threading import place_in_threads
 from inbox.ports.ingest import MentionClassification
 from inbox.store import ingest_sql as sql
@@ -182,15 +181,15 @@ class PgBatchWriter:
             ]
             for row in await conn.fetch(sql.UPSERT_THREADS, workspace_id):
                 result_threads[row["id"]] = (row["created"], bool(row["reopened"]))
-            inserted = await conn.fetch(sql.INSERT_MENTIONS, workspace_id)
+            created = [tid for tid, (new, _) in result_threads.items() if new]
+            reopened = [tid for tid, (_, again) in result_threads.items() if again]
+            inserted = await conn.fetch(sql.INSERT_MENTIONS, workspace_id, created, reopened)
             added = len(inserted)
             added_keys = frozenset((row["network"], row["external_id"]) for row in inserted)
             newest_added_at = max((row["created_at"] for row in inserted), default=None)
-            created = {tid for tid, (new, _) in result_threads.items() if new}
-            timelines = new_thread_timelines(inserted, created)
+            timelines = new_thread_timelines(inserted, frozenset(created))
             if kept_classes is not None:
                 await self._store_classifications(workspace_id, mentions, kept_classes, inserted)
-            await self.events.record(workspace_id, _events(result_threads, inserted))
             # Unthreaded posts wait under a conversation key: only a thread created now, or
             # one whose key was just re-filed, can have some to take in.
             candidates = [tid for tid, (new, _) in result_threads.items() if new or rekeyed]
@@ -281,17 +280,6 @@ class PgBatchWriter:
 
     async def notify_threads_changed(self, workspace_id: int, thread_ids: frozenset[int]) -> None:
         await announce_threads(self.conn, workspace_id, thread_ids)
-
-
-def _events(threads: dict[int, tuple[bool, bool]], inserted: Sequence[Any]) -> list[NewThreadEvent]:
-    written = [
-        WrittenMessage(
-            row["thread_id"], row["network"], row["external_id"], row["created_at"], row["inbound"]
-        )
-        for row in inserted
-        if row["thread_id"] is not None
-    ]
-    return ingestion_events(threads, written)
 
 
 def _count(status: str) -> int:

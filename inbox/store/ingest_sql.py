@@ -9,6 +9,8 @@ from __future__ import annotations
 
 # The batch's writes of `thread` live with every other one; `ingest.py` runs each statement
 # of the batch from this module.
+from inbox.domain.thread_events import ThreadEventKind
+from inbox.store.thread_events import INSERT_EVENT_COLUMNS
 from inbox.store.thread_sql import DELETE_THREAD as DELETE_THREAD
 from inbox.store.thread_sql import RECOUNT_THREAD as RECOUNT_THREAD
 from inbox.store.thread_sql import RENAME_THREAD as RENAME_THREAD
@@ -183,26 +185,58 @@ RETURNING customer_id
 
 
 # Returns each message written, shaped like a row of sla_clocks.TIMELINES: the timelines of the
-# threads created by the batch are then known without reading them back.
-INSERT_MENTIONS = """
-INSERT INTO mention (workspace_id, network, external_id, thread_id, thread_key, direction,
-                     author_external_id, author_handle, author_name, customer_id, body,
-                     language, in_reply_to, url, edit_of, created_at, raw, automated,
-                     private, claimed_at, media)
-SELECT $1, s.network, s.external_id, t.id, s.thread_key, s.direction,
-       s.author_external_id, s.author_handle, s.author_name, i.customer_id, s.body,
-       s.language, s.in_reply_to, s.url, s.edit_of, s.created_at, s.raw, s.automated,
-       s.private, s.claimed_at, s.media
-FROM ingest_staging s
-LEFT JOIN thread t
-       ON t.workspace_id = $1 AND t.network = s.network AND t.thread_key = s.thread_key
-LEFT JOIN identity i
-       ON s.direction = 'inbound' AND i.workspace_id = $1 AND i.network = s.network
-      AND i.external_user_id = s.author_external_id
-ON CONFLICT DO NOTHING
-RETURNING thread_id, direction = 'inbound' AS inbound, created_at, NOT automated AS qualifying,
-          language, false AS closes, external_id, network
-"""
+# threads created by the batch are then known without reading them back. Writes the batch's
+# thread events from the same rows (thread_events.py tells what they are): per thread, its
+# creation ($2) or reopening ($3) at its first customer message, then each customer message,
+# oldest first, numbered below the counter UPSERT_THREADS has already moved past them.
+INSERT_MENTIONS = f"""
+WITH written AS (
+    INSERT INTO mention (workspace_id, network, external_id, thread_id, thread_key, direction,
+                         author_external_id, author_handle, author_name, customer_id, body,
+                         language, in_reply_to, url, edit_of, created_at, raw, automated,
+                         private, claimed_at, media)
+    SELECT $1, s.network, s.external_id, t.id, s.thread_key, s.direction,
+           s.author_external_id, s.author_handle, s.author_name, i.customer_id, s.body,
+           s.language, s.in_reply_to, s.url, s.edit_of, s.created_at, s.raw, s.automated,
+           s.private, s.claimed_at, s.media
+    FROM ingest_staging s
+    LEFT JOIN thread t
+           ON t.workspace_id = $1 AND t.network = s.network AND t.thread_key = s.thread_key
+    LEFT JOIN identity i
+           ON s.direction = 'inbound' AND i.workspace_id = $1 AND i.network = s.network
+          AND i.external_user_id = s.author_external_id
+    ON CONFLICT DO NOTHING
+    RETURNING thread_id, direction = 'inbound' AS inbound, created_at,
+              NOT automated AS qualifying, language, false AS closes, external_id, network
+), received AS (
+    SELECT w.thread_id, w.network, w.external_id, w.created_at,
+           row_number() OVER (PARTITION BY w.thread_id
+                              ORDER BY w.created_at, w.external_id COLLATE "C") AS n,
+           -- the opening's number, when there is one; its first message's follows it
+           t.event_seq - count(*) OVER (PARTITION BY w.thread_id) AS base,
+           CASE WHEN t.id = ANY($2::bigint[]) THEN 'thread.created'
+                WHEN t.id = ANY($3::bigint[]) THEN 'thread.reopened' END AS opening
+    FROM written w
+    JOIN thread t ON t.workspace_id = $1 AND t.id = w.thread_id
+    WHERE w.inbound
+), events AS (
+    INSERT INTO thread_event ({INSERT_EVENT_COLUMNS}, message_network, message_external_id)
+    SELECT $1, r.thread_id, r.base + r.n,
+           '{ThreadEventKind.MESSAGE_RECEIVED.value}', r.created_at,
+           jsonb_build_object('network', r.network, 'message',
+                              jsonb_build_object('network', r.network,
+                                                 'external_id', r.external_id)),
+           r.network, r.external_id
+    FROM received r
+    UNION ALL
+    SELECT $1, r.thread_id, r.base, r.opening, r.created_at,
+           jsonb_build_object('network', r.network), NULL, NULL
+    FROM received r
+    WHERE r.n = 1 AND r.opening IS NOT NULL
+)
+SELECT thread_id, inbound, created_at, qualifying, language, closes, external_id, network
+FROM written
+"""  # noqa: S608 (constants only)
 
 # What the classifier decided about each customer message written, with its reasons.
 CLASSIFICATION_COLUMNS = (

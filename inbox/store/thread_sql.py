@@ -230,24 +230,18 @@ DELETE_THREAD = "DELETE FROM thread WHERE workspace_id = $1 AND id = $2"
 
 # SLA: each thread's nearest deadline, and closures.
 
-# Clocks the messages no longer imply (a backfilled answer that came earlier than thought).
-# The queue is claimed by priority then by the nearest deadline: each thread keeps its own.
+# Each thread's nearest running deadline, after its clocks changed: the queue is claimed by
+# priority then by the nearest deadline. Read from sla_clock_running_thread, one probe a
+# thread; only the threads whose deadline moved are written.
 THREAD_DUE = """
-UPDATE thread t SET sla_due_at = (
-    SELECT min(c.deadline) FROM sla_clock c
-    WHERE c.workspace_id = t.workspace_id AND c.thread_id = t.id AND c.stopped_at IS NULL)
-WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[])
-  AND t.sla_due_at IS DISTINCT FROM (
-    SELECT min(c.deadline) FROM sla_clock c
-    WHERE c.workspace_id = t.workspace_id AND c.thread_id = t.id AND c.stopped_at IS NULL)
-"""
-# Deadlines the clock writer has just planned, one per thread. The threads are found through
-# the primary key (`= ANY`): joined to the list alone, they were found by reading every thread
-# of every workspace, a cost that grew with the table rather than with the batch.
-SET_THREAD_DUE = """
 UPDATE thread t SET sla_due_at = d.due
-FROM unnest($2::bigint[], $3::timestamptz[]) AS d(thread_id, due)
-WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[]) AND t.id = d.thread_id
+FROM (SELECT a.id,
+             (SELECT min(c.deadline) FROM sla_clock c
+               WHERE c.workspace_id = $1 AND c.thread_id = a.id AND c.stopped_at IS NULL)
+                 AS due
+      FROM unnest($2::bigint[]) AS a(id)) d
+WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[]) AND t.id = d.id
+  AND t.sla_due_at IS DISTINCT FROM d.due
 """
 # Closing without an answer resolves the thread; a customer writing again reopens it.
 # "resolved" is for a thread a person answered only (an acknowledgement answers nothing):

@@ -20,7 +20,7 @@ from inbox.domain.media import MediaAttachment
 from inbox.domain.mention import Direction, Mention
 from inbox.domain.text import is_storable, storable_json
 from inbox.domain.threading import place_in_threads
-from inbox.ports.ingest import MentionClassification
+from inbox.ports.ingest import MentionClassification, StagedRows
 from inbox.store import ingest_sql as sql
 from inbox.store.database import Connection, Database
 from inbox.store.incident_ingest import PgIncidentIngestWriter
@@ -71,6 +71,8 @@ def staging_records(
     mentions: Sequence[Mention],
     classifications: Sequence[MentionClassification] | None,
 ) -> list[tuple[Any, ...]]:
+    """The rows of `ingest_staging` (STAGING_COLUMNS), one per mention, of a batch already
+    cut to the first of each id."""
     placements = place_in_threads(mentions)
     records = []
     for ordinal, (mention, placement) in enumerate(zip(mentions, placements, strict=True)):
@@ -138,6 +140,7 @@ class PgBatchWriter:
         workspace_id: int,
         batch: IngestBatch,
         classifications: Sequence[MentionClassification] | None = None,
+        staged: StagedRows | None = None,
     ) -> IngestResult:
         conn = self.conn
         await conn.execute(sql.LOCK_WORKSPACE, workspace_id)
@@ -149,9 +152,7 @@ class PgBatchWriter:
                 [r.raw for r in batch.rejected],
                 [r.error for r in batch.rejected],
             )
-        keep = first_of_each(batch.mentions)
-        mentions = [batch.mentions[i] for i in keep]
-        kept_classes = [classifications[i] for i in keep] if classifications is not None else None
+        mentions, kept_classes = kept_of(batch, classifications)
         result_threads: dict[int, tuple[bool, bool]] = {}
         added = 0
         new_customers: list[int] = []
@@ -161,10 +162,11 @@ class PgBatchWriter:
         if mentions:
             await conn.execute(sql.CREATE_STAGING)
             try:
+                records = (
+                    staged.rows if staged is not None else staging_records(mentions, kept_classes)
+                )
                 await conn.copy_records_to_table(
-                    "ingest_staging",
-                    records=staging_records(mentions, kept_classes),
-                    columns=sql.STAGING_COLUMNS,
+                    "ingest_staging", records=records, columns=sql.STAGING_COLUMNS
                 )
             except (ValueError, TypeError, OverflowError, RecursionError) as exc:
                 # Raised while encoding the batch's own values (a payload json cannot write,
@@ -287,9 +289,29 @@ def _count(status: str) -> int:
     return int(status.rsplit(" ", 1)[-1])
 
 
+def kept_of(
+    batch: IngestBatch, classifications: Sequence[MentionClassification] | None
+) -> tuple[list[Mention], list[MentionClassification] | None]:
+    """The first of each id of the batch, with their classifications."""
+    keep = first_of_each(batch.mentions)
+    mentions = [batch.mentions[i] for i in keep]
+    return mentions, [classifications[i] for i in keep] if classifications is not None else None
+
+
 class PgIngestStore:
     def __init__(self, db: Database) -> None:
         self._db = db
+
+    def stage(
+        self, batch: IngestBatch, classifications: Sequence[MentionClassification] | None
+    ) -> StagedRows | None:
+        """The staging rows (the payloads encoded as JSON: most of a batch's Python work),
+        built before the transaction; a value they cannot encode is left for the
+        transaction, which isolates it."""
+        try:
+            return StagedRows(staging_records(*kept_of(batch, classifications)))
+        except (ValueError, TypeError, OverflowError, RecursionError):
+            return None
 
     @asynccontextmanager
     async def batch_transaction(self, workspace_id: int) -> AsyncIterator[PgIngestUnitOfWork]:

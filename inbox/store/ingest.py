@@ -77,6 +77,8 @@ def staging_records(
     records = []
     for ordinal, (mention, placement) in enumerate(zip(mentions, placements, strict=True)):
         decided = classifications[ordinal] if classifications is not None else None
+        # Kept for customer messages only (an own account's post has no classification).
+        kept = decided if mention.direction is Direction.INBOUND else None
         records.append(
             (
                 ordinal,
@@ -103,6 +105,8 @@ def staging_records(
                 mention.private,
                 mention.claimed_at,
                 media_json(mention.media),
+                kept.language if kept else None,
+                *(_decision_json(kept) if kept else (None, None)),
             )
         )
     return records
@@ -190,8 +194,6 @@ class PgBatchWriter:
             added_keys = frozenset((row["network"], row["external_id"]) for row in inserted)
             newest_added_at = max((row["created_at"] for row in inserted), default=None)
             timelines = new_thread_timelines(inserted, frozenset(created))
-            if kept_classes is not None:
-                await self._store_classifications(workspace_id, mentions, kept_classes, inserted)
             # Unthreaded posts wait under a conversation key: only a thread created now, or
             # one whose key was just re-filed, can have some to take in.
             candidates = [tid for tid, (new, _) in result_threads.items() if new or rekeyed]
@@ -219,40 +221,6 @@ class PgBatchWriter:
             newest_added_at=newest_added_at,
             new_thread_timelines=timelines,
         )
-
-    async def _store_classifications(
-        self,
-        workspace_id: int,
-        mentions: Sequence[Mention],
-        classifications: Sequence[MentionClassification],
-        inserted: Sequence[Any],
-    ) -> None:
-        """Each written customer message's classification, matched by network and id."""
-        decided = {
-            (m.network.value, m.external_id): c
-            for m, c in zip(mentions, classifications, strict=True)
-            if m.direction is Direction.INBOUND
-        }
-        rows = [
-            (row["network"], row["external_id"], row["thread_id"])
-            for row in inserted
-            if row["inbound"]
-            and row["thread_id"] is not None
-            and (row["network"], row["external_id"]) in decided
-        ]
-        if not rows:
-            return
-        # Copied, not inserted: these messages were written just now, so none has one yet.
-        await self.conn.copy_records_to_table(
-            "mention_classification",
-            records=[
-                (workspace_id, network, external_id, thread_id, c.kind.value, c.language,
-                 c.priority.value, list(c.topics), *_decision_json(c))
-                for network, external_id, thread_id in rows
-                for c in (decided[(network, external_id)],)
-            ],
-            columns=sql.CLASSIFICATION_COLUMNS,
-        )  # fmt: skip
 
     async def _apply_rekeys(self, workspace_id: int) -> bool:
         """Re-file threads and posts kept under the id of a message that has now arrived.

@@ -41,6 +41,9 @@ STAGING_COLUMNS = (
     "private",
     "claimed_at",
     "media",
+    "decided_language",
+    "decided_personal_data",
+    "reasons",
 )
 
 CREATE_STAGING = """
@@ -68,7 +71,12 @@ CREATE TEMP TABLE IF NOT EXISTS ingest_staging (
     personal_data        boolean,
     private              boolean NOT NULL,
     claimed_at           timestamptz,
-    media                jsonb
+    media                jsonb,
+    -- the classifier's own decision, for mention_classification: its language (NULL when
+    -- it could not tell), the personal data it found (masked) and its reasons
+    decided_language     text,
+    decided_personal_data jsonb,
+    reasons              jsonb
 ) ON COMMIT DELETE ROWS
 """
 
@@ -185,7 +193,9 @@ RETURNING customer_id
 
 
 # Returns each message written, shaped like a row of sla_clocks.TIMELINES: the timelines of the
-# threads created by the batch are then known without reading them back. Writes the batch's
+# threads created by the batch are then known without reading them back. Writes what the
+# classifier decided about each customer message written (a new message has none yet), and the
+# batch's
 # thread events from the same rows (thread_events.py tells what they are): per thread, its
 # creation ($2) or reopening ($3) at its first customer message, then each customer message,
 # oldest first, numbered below the counter UPSERT_THREADS has already moved past them.
@@ -208,6 +218,14 @@ WITH written AS (
     ON CONFLICT DO NOTHING
     RETURNING thread_id, direction = 'inbound' AS inbound, created_at,
               NOT automated AS qualifying, language, false AS closes, external_id, network
+), classified AS (
+    INSERT INTO mention_classification (workspace_id, network, external_id, thread_id, kind,
+                                        language, urgency, topics, personal_data, reasons)
+    SELECT $1, w.network, w.external_id, w.thread_id, s.kind, s.decided_language, s.priority,
+           s.topics, s.decided_personal_data, s.reasons
+    FROM written w
+    JOIN ingest_staging s ON s.network = w.network AND s.external_id = w.external_id
+    WHERE w.inbound AND w.thread_id IS NOT NULL AND s.kind IS NOT NULL
 ), received AS (
     SELECT w.thread_id, w.network, w.external_id, w.created_at,
            row_number() OVER (PARTITION BY w.thread_id
@@ -237,20 +255,6 @@ WITH written AS (
 SELECT thread_id, inbound, created_at, qualifying, language, closes, external_id, network
 FROM written
 """  # noqa: S608 (constants only)
-
-# What the classifier decided about each customer message written, with its reasons.
-CLASSIFICATION_COLUMNS = (
-    "workspace_id",
-    "network",
-    "external_id",
-    "thread_id",
-    "kind",
-    "language",
-    "urgency",
-    "topics",
-    "personal_data",
-    "reasons",
-)
 
 # Brand posts stored earlier without a thread join the thread a customer has just opened in
 # their conversation; an answer that came after the customer's first message opens it. Returns

@@ -176,8 +176,7 @@ class PgBatchWriter:
                 # Raised while encoding the batch's own values (a payload json cannot write,
                 # a date beyond what the driver converts): the data's fault, not the code's.
                 raise UnstorableBatchError(f"{type(exc).__name__}: {exc}") from exc
-            await conn.execute(sql.DROP_KNOWN, workspace_id)
-            await conn.execute(sql.RESOLVE, workspace_id)
+            await conn.execute(sql.DROP_KNOWN_AND_RESOLVE, workspace_id)
             for _ in range(MAX_KEY_HOPS):
                 if _count(await conn.execute(sql.FOLLOW_KEYS_IN_BATCH)) == 0:
                     break

@@ -91,24 +91,25 @@ SELECT $1, q.source, q.raw, q.error
 FROM unnest($2::text[], $3::bytea[], $4::text[]) AS q(source, raw, error)
 """
 
-# Drop what is already stored (dedupe across batches; within a batch the caller has already
-# kept the first of each id).
-DROP_KNOWN = """
-DELETE FROM ingest_staging s
-USING mention m
-WHERE m.workspace_id = $1 AND m.network = s.network AND m.external_id = s.external_id
-"""
-
 _OWN_ACCOUNT = """EXISTS (SELECT 1 FROM network_account a
                          WHERE a.workspace_id = $1 AND a.network = s.network
                            AND a.external_id = s.author_external_id)"""
 
-# A chain that left the batch takes its parent's conversation, or waits under the parent's id.
-# A message written by one of the workspace's own accounts is outbound whatever the connector said.
-# Only the rows that change are rewritten: most arrive with their conversation and direction,
-# and rewriting a row of the staging table copies its payload and leaves a dead row that every
-# later statement of the batch would scan past.
-RESOLVE = f"""
+# Drops what is already stored (dedupe across batches; within a batch the caller has already
+# kept the first of each id), and resolves the others, in one statement: the update leaves
+# alone the rows the delete takes (a row is changed once per statement).
+# Resolving: a chain that left the batch takes its parent's conversation, or waits under the
+# parent's id; a message written by one of the workspace's own accounts is outbound whatever
+# the connector said. Only the rows that change are rewritten: most arrive with their
+# conversation and direction, and rewriting a row of the staging table copies its payload and
+# leaves a dead row that every later statement of the batch would scan past.
+DROP_KNOWN_AND_RESOLVE = f"""
+WITH known AS (
+    DELETE FROM ingest_staging s
+    USING mention m
+    WHERE m.workspace_id = $1 AND m.network = s.network AND m.external_id = s.external_id
+    RETURNING s.network, s.external_id
+)
 UPDATE ingest_staging s SET
     thread_key = coalesce(
         s.thread_key,
@@ -117,7 +118,9 @@ UPDATE ingest_staging s SET
             AND m.external_id = s.parent_outside_batch),
         s.parent_outside_batch),
     direction = CASE WHEN {_OWN_ACCOUNT} THEN 'outbound' ELSE s.direction END
-WHERE s.thread_key IS NULL OR (s.direction <> 'outbound' AND {_OWN_ACCOUNT})
+WHERE (s.thread_key IS NULL OR (s.direction <> 'outbound' AND {_OWN_ACCOUNT}))
+  AND NOT EXISTS (SELECT 1 FROM known k
+                   WHERE k.network = s.network AND k.external_id = s.external_id)
 """  # noqa: S608 (constants only)
 
 # A message of the batch filed under the id of another message of the batch that itself

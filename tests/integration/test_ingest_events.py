@@ -1,11 +1,17 @@
-"""The thread events an ingestion batch writes with its messages, numbered thread by thread."""
+"""What an ingestion batch writes with its messages, in the same statement: the thread events,
+numbered thread by thread, and what the classifier decided about each customer message."""
 
 from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pytest
 
 from inbox.domain.ingestion import IngestBatch
-from inbox.domain.mention import Direction
+from inbox.domain.mention import Direction, Mention
+from inbox.domain.thread import Priority, ThreadKind
 from inbox.store.database import Database
 from inbox.store.ingest import PgIngestStore
 from inbox.usecases.ingest import IngestMentions
@@ -75,3 +81,58 @@ async def test_a_batch_of_only_known_messages_writes_no_event(
         "message.received",
         "message.received",
     ]
+
+
+@dataclass(frozen=True)
+class Decided:
+    kind: ThreadKind
+    language: str | None
+    priority: Priority = Priority.HIGH
+    topics: tuple[str, ...] = ("billing",)
+    suggest_private_message: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "personal_data": [{"kind": "email", "value": "a***@example.com"}],
+            "reasons": [{"decision": "urgency", "effect": "outage words"}],
+        }
+
+
+class Classifier:
+    """Complaint for every message; the language told only for some."""
+
+    async def classify(self, workspace_id: int, mentions: Sequence[Mention]) -> list[Decided]:
+        return [
+            Decided(ThreadKind.COMPLAINT, "fr" if m.external_id == "f1" else None) for m in mentions
+        ]
+
+
+async def test_each_customer_message_written_keeps_its_classification_and_a_brand_post_none(
+    db: Database, workspace_id: int
+) -> None:
+    ingest = IngestMentions(PgIngestStore(db), classifier=Classifier())
+    batch = IngestBatch(
+        [
+            mention("f1", conversation="f", minute=1),
+            mention("f2", conversation="f", minute=2),
+            mention("f3", conversation="f", minute=3, author="brand",
+                    direction=Direction.OUTBOUND),
+        ]
+    )  # fmt: skip
+    await ingest(workspace_id, batch)
+    await ingest(workspace_id, batch)  # known: nothing written twice
+
+    rows = await db.fetch(
+        """SELECT c.external_id, c.kind, c.language, c.urgency, c.topics, c.personal_data,
+                  c.reasons, c.thread_id = t.id AS in_its_thread
+           FROM mention_classification c
+           JOIN thread t ON t.workspace_id = c.workspace_id AND t.thread_key = 'f'
+           WHERE c.workspace_id = $1 ORDER BY c.external_id""",
+        workspace_id,
+    )
+    assert [(r["external_id"], r["language"]) for r in rows] == [("f1", "fr"), ("f2", None)]
+    first = rows[0]
+    assert (first["kind"], first["urgency"], first["topics"]) == ("complaint", "high", ["billing"])
+    assert json.loads(first["personal_data"]) == [{"kind": "email", "value": "a***@example.com"}]
+    assert json.loads(first["reasons"]) == [{"decision": "urgency", "effect": "outage words"}]
+    assert all(r["in_its_thread"] for r in rows)

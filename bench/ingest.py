@@ -46,7 +46,16 @@ from inbox.bootstrap import build_services
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Author, Direction, Mention
 from inbox.domain.network import Network
-from inbox.store import ingest_sql, sla_clocks
+from inbox.store import (
+    assignment,
+    customer_events,
+    incidents_sql,
+    ingest_sql,
+    live_sql,
+    routing,
+    sla_clocks,
+    thread_sql,
+)
 from inbox.store.database import Connection, Database
 from inbox.store.embedded import EmbeddedPostgres
 from inbox.store.ingest import raw_json
@@ -246,16 +255,23 @@ async def raw_upsert(db: Database, workspace_id: int, batch: Sequence[Mention]) 
         await conn.execute(RAW_UPSERT, workspace_id, *columns)
 
 
+# The modules whose statements a batch runs, for their names in the profile.
+NAMED_STATEMENTS = (
+    ingest_sql, thread_sql, sla_clocks, incidents_sql, routing, assignment, live_sql,
+    customer_events,
+)  # fmt: skip
+
+
 class StatementTimes:
-    """Time spent per ingestion statement, named after its constant in ingest_sql or
-    sla_clocks."""
+    """Time spent per ingestion statement, named after its constant in the modules of
+    NAMED_STATEMENTS."""
 
     def __init__(self) -> None:
         self.names = {
             value: name
-            for module in (ingest_sql, sla_clocks)
+            for module in NAMED_STATEMENTS
             for name, value in vars(module).items()
-            if isinstance(value, str)
+            if isinstance(value, str) and not name.startswith("_")
         }
         self.seconds: dict[str, float] = defaultdict(float)
         self.calls: dict[str, int] = defaultdict(int)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from inbox.domain.ingestion import IngestBatch, IngestResult
@@ -49,6 +50,15 @@ class MentionClassifier(Protocol):
     ) -> Sequence[MentionClassification]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class StagedRows:
+    """A batch's rows as its store writes them, encoded before its transaction: work on the
+    batch's values alone, done while another batch is written. Only the store that made them
+    reads them."""
+
+    rows: Sequence[tuple[object, ...]]
+
+
 class BatchWriter(Protocol):
     """The threads of a batch: its messages written into them, and their change announced."""
 
@@ -57,8 +67,10 @@ class BatchWriter(Protocol):
         workspace_id: int,
         batch: IngestBatch,
         classifications: Sequence[MentionClassification] | None = None,
+        staged: StagedRows | None = None,
     ) -> IngestResult:
-        """The result also carries, as data, the timelines of the threads the batch created
+        """`staged`: what `IngestStore.stage` made of this batch and these classifications.
+        The result also carries, as data, the timelines of the threads the batch created
         (`IngestResult.new_thread_timelines`): what the clocks of the same unit of work start
         from, until another batch writes in it."""
         ...
@@ -128,4 +140,12 @@ class IngestStore(Protocol):
     def batch_transaction(self, workspace_id: int) -> AbstractAsyncContextManager[IngestUnitOfWork]:
         """`async with store.batch_transaction(workspace_id) as uow:` commits as the block
         ends, and rolls back if it raises."""
+        ...
+
+    def stage(
+        self, batch: IngestBatch, classifications: Sequence[MentionClassification] | None
+    ) -> StagedRows | None:
+        """The batch's rows, encoded ahead of its transaction (no I/O: a worker thread may run
+        it); None when the store has nothing to do ahead, or when a value cannot be encoded
+        (the transaction then says which)."""
         ...

@@ -19,9 +19,8 @@ from inbox.domain.ingestion import (
 from inbox.domain.media import MediaAttachment
 from inbox.domain.mention import Direction, Mention
 from inbox.domain.text import is_storable, storable_json
-from inbox.domain.thread_events import NewThreadEvent, WrittenMessage, ingestion_events
 from inbox.domain.threading import place_in_threads
-from inbox.ports.ingest import MentionClassification
+from inbox.ports.ingest import MentionClassification, StagedRows
 from inbox.store import ingest_sql as sql
 from inbox.store.database import Connection, Database
 from inbox.store.incident_ingest import PgIncidentIngestWriter
@@ -72,10 +71,14 @@ def staging_records(
     mentions: Sequence[Mention],
     classifications: Sequence[MentionClassification] | None,
 ) -> list[tuple[Any, ...]]:
+    """The rows of `ingest_staging` (STAGING_COLUMNS), one per mention, of a batch already
+    cut to the first of each id."""
     placements = place_in_threads(mentions)
     records = []
     for ordinal, (mention, placement) in enumerate(zip(mentions, placements, strict=True)):
         decided = classifications[ordinal] if classifications is not None else None
+        # Kept for customer messages only (an own account's post has no classification).
+        kept = decided if mention.direction is Direction.INBOUND else None
         records.append(
             (
                 ordinal,
@@ -102,6 +105,8 @@ def staging_records(
                 mention.private,
                 mention.claimed_at,
                 media_json(mention.media),
+                kept.language if kept else None,
+                *(_decision_json(kept) if kept else (None, None)),
             )
         )
     return records
@@ -139,6 +144,7 @@ class PgBatchWriter:
         workspace_id: int,
         batch: IngestBatch,
         classifications: Sequence[MentionClassification] | None = None,
+        staged: StagedRows | None = None,
     ) -> IngestResult:
         conn = self.conn
         await conn.execute(sql.LOCK_WORKSPACE, workspace_id)
@@ -150,9 +156,7 @@ class PgBatchWriter:
                 [r.raw for r in batch.rejected],
                 [r.error for r in batch.rejected],
             )
-        keep = first_of_each(batch.mentions)
-        mentions = [batch.mentions[i] for i in keep]
-        kept_classes = [classifications[i] for i in keep] if classifications is not None else None
+        mentions, kept_classes = kept_of(batch, classifications)
         result_threads: dict[int, tuple[bool, bool]] = {}
         added = 0
         new_customers: list[int] = []
@@ -162,17 +166,17 @@ class PgBatchWriter:
         if mentions:
             await conn.execute(sql.CREATE_STAGING)
             try:
+                records = (
+                    staged.rows if staged is not None else staging_records(mentions, kept_classes)
+                )
                 await conn.copy_records_to_table(
-                    "ingest_staging",
-                    records=staging_records(mentions, kept_classes),
-                    columns=sql.STAGING_COLUMNS,
+                    "ingest_staging", records=records, columns=sql.STAGING_COLUMNS
                 )
             except (ValueError, TypeError, OverflowError, RecursionError) as exc:
                 # Raised while encoding the batch's own values (a payload json cannot write,
                 # a date beyond what the driver converts): the data's fault, not the code's.
                 raise UnstorableBatchError(f"{type(exc).__name__}: {exc}") from exc
-            await conn.execute(sql.DROP_KNOWN, workspace_id)
-            await conn.execute(sql.RESOLVE, workspace_id)
+            await conn.execute(sql.DROP_KNOWN_AND_RESOLVE, workspace_id)
             for _ in range(MAX_KEY_HOPS):
                 if _count(await conn.execute(sql.FOLLOW_KEYS_IN_BATCH)) == 0:
                     break
@@ -182,15 +186,13 @@ class PgBatchWriter:
             ]
             for row in await conn.fetch(sql.UPSERT_THREADS, workspace_id):
                 result_threads[row["id"]] = (row["created"], bool(row["reopened"]))
-            inserted = await conn.fetch(sql.INSERT_MENTIONS, workspace_id)
+            created = [tid for tid, (new, _) in result_threads.items() if new]
+            reopened = [tid for tid, (_, again) in result_threads.items() if again]
+            inserted = await conn.fetch(sql.INSERT_MENTIONS, workspace_id, created, reopened)
             added = len(inserted)
             added_keys = frozenset((row["network"], row["external_id"]) for row in inserted)
             newest_added_at = max((row["created_at"] for row in inserted), default=None)
-            created = {tid for tid, (new, _) in result_threads.items() if new}
-            timelines = new_thread_timelines(inserted, created)
-            if kept_classes is not None:
-                await self._store_classifications(workspace_id, mentions, kept_classes, inserted)
-            await self.events.record(workspace_id, _events(result_threads, inserted))
+            timelines = new_thread_timelines(inserted, frozenset(created))
             # Unthreaded posts wait under a conversation key: only a thread created now, or
             # one whose key was just re-filed, can have some to take in.
             candidates = [tid for tid, (new, _) in result_threads.items() if new or rekeyed]
@@ -218,40 +220,6 @@ class PgBatchWriter:
             newest_added_at=newest_added_at,
             new_thread_timelines=timelines,
         )
-
-    async def _store_classifications(
-        self,
-        workspace_id: int,
-        mentions: Sequence[Mention],
-        classifications: Sequence[MentionClassification],
-        inserted: Sequence[Any],
-    ) -> None:
-        """Each written customer message's classification, matched by network and id."""
-        decided = {
-            (m.network.value, m.external_id): c
-            for m, c in zip(mentions, classifications, strict=True)
-            if m.direction is Direction.INBOUND
-        }
-        rows = [
-            (row["network"], row["external_id"], row["thread_id"])
-            for row in inserted
-            if row["inbound"]
-            and row["thread_id"] is not None
-            and (row["network"], row["external_id"]) in decided
-        ]
-        if not rows:
-            return
-        # Copied, not inserted: these messages were written just now, so none has one yet.
-        await self.conn.copy_records_to_table(
-            "mention_classification",
-            records=[
-                (workspace_id, network, external_id, thread_id, c.kind.value, c.language,
-                 c.priority.value, list(c.topics), *_decision_json(c))
-                for network, external_id, thread_id in rows
-                for c in (decided[(network, external_id)],)
-            ],
-            columns=sql.CLASSIFICATION_COLUMNS,
-        )  # fmt: skip
 
     async def _apply_rekeys(self, workspace_id: int) -> bool:
         """Re-file threads and posts kept under the id of a message that has now arrived.
@@ -283,25 +251,34 @@ class PgBatchWriter:
         await announce_threads(self.conn, workspace_id, thread_ids)
 
 
-def _events(threads: dict[int, tuple[bool, bool]], inserted: Sequence[Any]) -> list[NewThreadEvent]:
-    written = [
-        WrittenMessage(
-            row["thread_id"], row["network"], row["external_id"], row["created_at"], row["inbound"]
-        )
-        for row in inserted
-        if row["thread_id"] is not None
-    ]
-    return ingestion_events(threads, written)
-
-
 def _count(status: str) -> int:
     """Rows touched, from a command tag such as 'INSERT 0 42'."""
     return int(status.rsplit(" ", 1)[-1])
 
 
+def kept_of(
+    batch: IngestBatch, classifications: Sequence[MentionClassification] | None
+) -> tuple[list[Mention], list[MentionClassification] | None]:
+    """The first of each id of the batch, with their classifications."""
+    keep = first_of_each(batch.mentions)
+    mentions = [batch.mentions[i] for i in keep]
+    return mentions, [classifications[i] for i in keep] if classifications is not None else None
+
+
 class PgIngestStore:
     def __init__(self, db: Database) -> None:
         self._db = db
+
+    def stage(
+        self, batch: IngestBatch, classifications: Sequence[MentionClassification] | None
+    ) -> StagedRows | None:
+        """The staging rows (the payloads encoded as JSON: most of a batch's Python work),
+        built before the transaction; a value they cannot encode is left for the
+        transaction, which isolates it."""
+        try:
+            return StagedRows(staging_records(*kept_of(batch, classifications)))
+        except (ValueError, TypeError, OverflowError, RecursionError):
+            return None
 
     @asynccontextmanager
     async def batch_transaction(self, workspace_id: int) -> AsyncIterator[PgIngestUnitOfWork]:

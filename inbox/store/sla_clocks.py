@@ -22,7 +22,7 @@ from inbox.domain.sla import (
 )
 from inbox.domain.thread import Priority, ThreadKind
 from inbox.store.database import Connection
-from inbox.store.thread_sql import RECORD_CLOSURES, SET_THREAD_DUE, THREAD_DUE
+from inbox.store.thread_sql import RECORD_CLOSURES, THREAD_DUE
 
 SETTINGS = "SELECT version, calendars, policies FROM sla_config WHERE workspace_id = $1"
 
@@ -280,7 +280,7 @@ class PgClockWriter:
                 [c.started_at for c in stale],
             )
         if not clocks:
-            await self._keep_thread_due(workspace_id, (), stale, set())
+            await self._keep_thread_due(workspace_id, (), stale)
             return
         # Fresh threads (created by this transaction) have no clock yet: theirs are copied
         # in, cheaper than the upsert, which the others take.
@@ -297,33 +297,21 @@ class PgClockWriter:
         if upserted:
             _, *columns = zip(*upserted, strict=True)
             await self._conn.execute(SAVE_CLOCKS, workspace_id, *columns)
-        await self._keep_thread_due(workspace_id, clocks, stale, copied_threads)
+        await self._keep_thread_due(workspace_id, clocks, stale)
         running = [c.deadline for c in clocks if c.stopped_at is None and c.deadline]
         if running:
             payload = {"workspace_id": workspace_id, "earliest": min(running).isoformat()}
             await self._conn.execute(NOTIFY_DEADLINES, json.dumps(payload))
 
     async def _keep_thread_due(
-        self,
-        workspace_id: int,
-        clocks: Sequence[StoredClock],
-        stale: Sequence[StoredClock],
-        complete: set[int],
+        self, workspace_id: int, clocks: Sequence[StoredClock], stale: Sequence[StoredClock]
     ) -> None:
-        """Each thread's nearest running deadline (the queue's order). Threads whose every
-        clock is in hand (created by this transaction) get it from them; others from SQL."""
-        known: dict[int, datetime | None] = dict.fromkeys(complete)
-        for clock in clocks:
-            if clock.thread_id in complete and clock.stopped_at is None and clock.deadline:
-                due = known[clock.thread_id]
-                known[clock.thread_id] = clock.deadline if due is None else min(due, clock.deadline)
-        if any(due is not None for due in known.values()):
-            ids = [t for t, due in known.items() if due is not None]
-            await self._conn.execute(SET_THREAD_DUE, workspace_id, ids, [known[t] for t in ids])
-        others = {c.thread_id for c in clocks if c.thread_id not in complete}
-        others.update(c.thread_id for c in stale)
-        if others:
-            await self._conn.execute(THREAD_DUE, workspace_id, sorted(others))
+        """Each thread's nearest running deadline (the queue's order), read back from the
+        clocks as stored: a clock the upsert left alone (excluded) still counts."""
+        changed = {c.thread_id for c in clocks}
+        changed.update(c.thread_id for c in stale)
+        if changed:
+            await self._conn.execute(THREAD_DUE, workspace_id, sorted(changed))
 
 
 def _row(workspace_id: int, clock: StoredClock) -> tuple[object, ...]:

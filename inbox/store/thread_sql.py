@@ -61,10 +61,13 @@ def skipped_because(row: Any, *, already: bool = False) -> Skipped:
 
 # Ingestion: the batch's threads, read from its staging table (see `ingest_sql`).
 
-# Creates the threads of new conversations and updates the others, in one pass. A conversation
-# with only outbound messages gets no thread (a brand post nobody answered is not work); its
-# messages wait unthreaded until a customer writes in it. 'infinity' never reaches a row: such
-# groups are only selected when their thread exists, so they always take the UPDATE branch.
+# Creates the threads of new conversations and updates the others, in one pass, each thread's
+# event counter moved past the events of the batch (its creation or reopening, then each
+# customer message) so that INSERT_MENTIONS writes them without writing the thread again.
+# A conversation with only outbound messages gets no thread (a brand post nobody answered is
+# not work); its messages wait unthreaded until a customer writes in it. 'infinity' never
+# reaches a row: such groups are only selected when their thread exists, so they always take
+# the UPDATE branch.
 UPSERT_THREADS = """
 WITH grouped AS (
     SELECT s.network, s.thread_key,
@@ -75,6 +78,7 @@ WITH grouped AS (
            max(s.created_at) FILTER (WHERE s.direction = 'outbound' AND NOT s.automated)
                AS last_answer,
            count(*) AS n,
+           count(*) FILTER (WHERE s.direction = 'inbound') AS n_in,
            (array_agg(i.customer_id ORDER BY s.created_at, s.external_id)
                FILTER (WHERE s.direction = 'inbound'))[1] AS first_customer,
            (array_agg(left(s.body, 280) ORDER BY s.created_at DESC, s.external_id DESC)
@@ -108,7 +112,7 @@ WITH grouped AS (
     INSERT INTO thread AS t (workspace_id, network, thread_key, status, priority, kind,
                              customer_id, opened_at, last_inbound_at, last_outbound_at,
                              last_answered_at, message_count, excerpt, language, topics,
-                             personal_data, private)
+                             personal_data, private, event_seq)
     SELECT $1, g.network, g.thread_key,
            CASE WHEN g.last_out >= g.first_in THEN 'open' ELSE 'new' END,
            (ARRAY['low', 'normal', 'high', 'urgent'])[coalesce(g.priority_rank, 2)],
@@ -116,7 +120,10 @@ WITH grouped AS (
            g.first_customer, coalesce(g.first_in, 'infinity'), g.last_in, g.last_out,
            g.last_answer, g.n,
            coalesce(g.excerpt, ''), g.language, coalesce(tp.topics, '{}'), g.personal_data,
-           g.private
+           g.private,
+           -- numbers taken by the batch's events (INSERT_MENTIONS writes them): a new thread's
+           -- creation, then each customer message
+           CASE WHEN g.n_in > 0 THEN g.n_in + 1 ELSE 0 END
     FROM grouped g
     LEFT JOIN topics tp USING (network, thread_key)
     WHERE g.first_in IS NOT NULL
@@ -171,6 +178,12 @@ WITH grouped AS (
             WHEN excluded.opened_at < t.opened_at AND excluded.customer_id IS NOT NULL
                 THEN excluded.customer_id
             ELSE coalesce(t.customer_id, excluded.customer_id) END,
+        -- a message received each, and the reopening (the status' first branch, from
+        -- 'resolved') first
+        event_seq = t.event_seq + greatest(excluded.event_seq - 1, 0)
+            + CASE WHEN t.status = 'resolved'
+                        AND excluded.last_inbound_at > coalesce(t.resolved_at, '-infinity')
+                   THEN 1 ELSE 0 END,
         updated_at = now()
     RETURNING t.id, t.network, t.thread_key, t.status, (t.xmax = 0) AS created
 )
@@ -217,24 +230,18 @@ DELETE_THREAD = "DELETE FROM thread WHERE workspace_id = $1 AND id = $2"
 
 # SLA: each thread's nearest deadline, and closures.
 
-# Clocks the messages no longer imply (a backfilled answer that came earlier than thought).
-# The queue is claimed by priority then by the nearest deadline: each thread keeps its own.
+# Each thread's nearest running deadline, after its clocks changed: the queue is claimed by
+# priority then by the nearest deadline. Read from sla_clock_running_thread, one probe a
+# thread; only the threads whose deadline moved are written.
 THREAD_DUE = """
-UPDATE thread t SET sla_due_at = (
-    SELECT min(c.deadline) FROM sla_clock c
-    WHERE c.workspace_id = t.workspace_id AND c.thread_id = t.id AND c.stopped_at IS NULL)
-WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[])
-  AND t.sla_due_at IS DISTINCT FROM (
-    SELECT min(c.deadline) FROM sla_clock c
-    WHERE c.workspace_id = t.workspace_id AND c.thread_id = t.id AND c.stopped_at IS NULL)
-"""
-# Deadlines the clock writer has just planned, one per thread. The threads are found through
-# the primary key (`= ANY`): joined to the list alone, they were found by reading every thread
-# of every workspace, a cost that grew with the table rather than with the batch.
-SET_THREAD_DUE = """
 UPDATE thread t SET sla_due_at = d.due
-FROM unnest($2::bigint[], $3::timestamptz[]) AS d(thread_id, due)
-WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[]) AND t.id = d.thread_id
+FROM (SELECT a.id,
+             (SELECT min(c.deadline) FROM sla_clock c
+               WHERE c.workspace_id = $1 AND c.thread_id = a.id AND c.stopped_at IS NULL)
+                 AS due
+      FROM unnest($2::bigint[]) AS a(id)) d
+WHERE t.workspace_id = $1 AND t.id = ANY($2::bigint[]) AND t.id = d.id
+  AND t.sla_due_at IS DISTINCT FROM d.due
 """
 # Closing without an answer resolves the thread; a customer writing again reopens it.
 # "resolved" is for a thread a person answered only (an acknowledgement answers nothing):

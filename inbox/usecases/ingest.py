@@ -24,6 +24,7 @@ from inbox.ports.ingest import (
     IngestStore,
     MentionClassification,
     MentionClassifier,
+    StagedRows,
 )
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ class _Prepared:
     batch: IngestBatch
     classifications: list[MentionClassification] | None
     quarantined_keys: frozenset[tuple[str, str]]
+    staged: StagedRows | None
 
 
 class IngestMentions:
@@ -124,7 +126,9 @@ class IngestMentions:
             await source.aclose()
 
     async def _prepare(self, workspace_id: int, batch: IngestBatch) -> _Prepared:
-        """What a batch needs before its transaction: screened, then classified (no lock)."""
+        """What a batch needs before its transaction: screened, classified (no lock), then its
+        rows encoded by the store, in a worker thread: in `ingest_many` all of it runs while
+        the batch before is written, rather than inside this batch's transaction."""
         screened = self._screen(workspace_id, batch)
         batch = IngestBatch(screened.mentions, screened.rejected, batch.cursor, batch.deletions)
         classifications = (
@@ -132,12 +136,17 @@ class IngestMentions:
             if self._classifier is not None and batch.mentions
             else None
         )
-        return _Prepared(batch, classifications, screened.quarantined_keys)
+        staged = (
+            await asyncio.to_thread(self._store.stage, batch, classifications)
+            if batch.mentions
+            else None
+        )
+        return _Prepared(batch, classifications, screened.quarantined_keys, staged)
 
     async def _store_batch(self, workspace_id: int, prepared: _Prepared) -> IngestResult:
         batch, classifications = prepared.batch, prepared.classifications
         try:
-            result = await self._write(workspace_id, batch, classifications)
+            result = await self._write(workspace_id, batch, classifications, prepared.staged)
         except UnstorableBatchError as error:
             if not batch.mentions:
                 raise  # only rejects and a cursor: nothing of the network's to isolate
@@ -191,10 +200,11 @@ class IngestMentions:
         workspace_id: int,
         batch: IngestBatch,
         classifications: Sequence[MentionClassification] | None,
+        staged: StagedRows | None = None,
     ) -> IngestResult:
         after_commit: list[AfterCommit] = []
         async with self._store.batch_transaction(workspace_id) as uow:
-            result = await uow.threads.write_batch(workspace_id, batch, classifications)
+            result = await uow.threads.write_batch(workspace_id, batch, classifications, staged)
             for hook in self._hooks:
                 then = await hook(uow, workspace_id, result)
                 if then is not None:

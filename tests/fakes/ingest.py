@@ -27,7 +27,7 @@ from inbox.domain.mention import Direction, Mention
 from inbox.domain.sla import StoredClock, TimelineEntry
 from inbox.domain.threading import place_in_threads
 from inbox.ports.incidents import SeriesCount
-from inbox.ports.ingest import MentionClassification
+from inbox.ports.ingest import MentionClassification, StagedRows
 from routing.snapshot import Assignment
 from tests.fakes.clocks import FakeClockWriter
 from tests.fakes.routing import FakeRoutingWriter, RoutingSetup
@@ -115,6 +115,7 @@ class FakeBatchWriter:
         workspace_id: int,
         batch: IngestBatch,
         classifications: Sequence[MentionClassification] | None = None,
+        staged: StagedRows | None = None,
     ) -> IngestResult:
         self.batches.append(batch)
         refused = [m.external_id for m in batch.mentions if m.external_id in self._refuses]
@@ -274,6 +275,11 @@ class FakeIngestStore:
         self.routing = routing or RoutingSetup()
         self.refuses = set(refuses)
         self.units: list[FakeIngestUnitOfWork] = []
+
+    def stage(
+        self, batch: IngestBatch, classifications: Sequence[MentionClassification] | None
+    ) -> StagedRows | None:
+        return None  # nothing to encode ahead: the unit of work keeps the objects themselves
 
     @asynccontextmanager
     async def batch_transaction(self, workspace_id: int) -> AsyncIterator[FakeIngestUnitOfWork]:

@@ -51,7 +51,12 @@ parts AS (
            json_build_object('workspace_id', c.workspace_id,
                              'thread_ids', json_agg(c.id ORDER BY c.id))::text AS named
     FROM changed c
-    LEFT JOIN thread t ON t.workspace_id = c.workspace_id AND t.id = c.id
+    -- One index probe per thread named: as a plain join, the planner (which cannot guess how
+    -- many ids the payload holds) hashed the whole thread table for every announcement.
+    -- OFFSET 0 keeps the subquery from being flattened back into that join.
+    LEFT JOIN LATERAL (SELECT * FROM thread t0
+                       WHERE t0.workspace_id = c.workspace_id AND t0.id = c.id
+                       OFFSET 0) t ON true
     GROUP BY c.workspace_id, c.part
 )
 SELECT pg_notify('inbox_threads',

@@ -72,15 +72,20 @@ class LinearModel:
     development_complaints: int = 0
     about: dict[str, Any] = field(default_factory=dict)
     _words: dict[str, tuple[float, ...]] = field(default_factory=dict, repr=False)
-    _pair_firsts: frozenset[str] = field(default=frozenset(), repr=False)
+    _pairs: dict[str, dict[str, tuple[float, ...]]] | None = field(default=None, repr=False)
+    _slopes: tuple[float, ...] = field(default=(), repr=False)
 
-    def _index_pairs(self) -> frozenset[str]:
-        """The first words of the pairs the model weighs (weights are not changed once
-        scoring starts, as the word cache assumes too)."""
-        self._pair_firsts = frozenset(
-            name.split(" ")[1] for name in self.weights if name.startswith("b ")
-        )
-        return self._pair_firsts
+    def _index_pairs(self) -> dict[str, dict[str, tuple[float, ...]]]:
+        """The pairs the model weighs, by their first word and then their second (weights
+        are not changed once scoring starts, as the word cache assumes too)."""
+        pairs: dict[str, dict[str, tuple[float, ...]]] = {}
+        for name, weights in self.weights.items():
+            kind, *words = name.split(" ")
+            # A pair's words are tokens, which hold no space: any other name is no pair.
+            if kind == "b" and len(words) == 2:
+                pairs.setdefault(words[0], {})[words[1]] = weights
+        self._pairs = pairs
+        return pairs
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any]) -> LinearModel:
@@ -139,20 +144,19 @@ class LinearModel:
         return min(self.development, key=lambda e: abs(e.threshold - threshold))
 
     def _word(self, token: str) -> tuple[float, ...]:
-        """A token's own evidence per head: its unigram and its n-grams, unscaled."""
-        found = self._words.get(token)
-        if found is None:
-            total = [0.0] * len(HEADS)
-            names = [(f"w {token}", 1.0), *((f"c {g}", CHAR_SCALE) for g in word_ngrams(token))]
-            for name, value in names:
-                weights = self.weights.get(name)
-                if weights is not None:
-                    for head, weight in enumerate(weights):
-                        total[head] += weight * value
-            found = tuple(total)
-            if len(self._words) >= WORD_CACHE_SIZE:
-                self._words.clear()
-            self._words[token] = found
+        """A token's own evidence per head: its unigram and its n-grams, unscaled; empty
+        when the model gives it none."""
+        total = [0.0] * len(HEADS)
+        names = [(f"w {token}", 1.0), *((f"c {g}", CHAR_SCALE) for g in word_ngrams(token))]
+        for name, value in names:
+            weights = self.weights.get(name)
+            if weights is not None:
+                for head, weight in enumerate(weights):
+                    total[head] += weight * value
+        found = tuple(total) if any(total) else ()
+        if len(self._words) >= WORD_CACHE_SIZE:
+            self._words.clear()
+        self._words[token] = found
         return found
 
     def score(
@@ -165,57 +169,83 @@ class LinearModel:
         # evidence is shared among its occurrences, for the explanation.
         where: dict[str, list[int]] = {}
         for index, token in enumerate(tokens):
-            where.setdefault(token, []).append(index)
+            seen = where.get(token)
+            if seen is None:
+                where[token] = [index]
+            else:
+                seen.append(index)
         scale = feature_scale(len(where))
         parts: list[Part] = []
         named: list[tuple[str, tuple[float, ...]]] = []
         c, q, p, h = 0.0, 0.0, 0.0, 0.0  # the heads' sums (HEADS' order), unrolled for speed
         known = self._words
         for token, positions in where.items():
-            own = known.get(token) or self._word(token)
-            if own[0] or own[1] or own[2] or own[3]:
+            own = known.get(token)
+            if own is None:
+                own = self._word(token)
+            if own:
                 weights = (own[0] * scale, own[1] * scale, own[2] * scale, own[3] * scale)
                 c, q, p, h = c + weights[0], q + weights[1], p + weights[2], h + weights[3]
                 parts.append((tuple(positions), weights))
-        get = self.weights.get
-        # Pairs the model knows, by their first word: most adjacent pairs are not among them,
-        # and are not worth a name.
-        pairs: dict[str, list[int]] = {}
-        pair_firsts = self._pair_firsts or self._index_pairs()
-        for index in range(len(tokens) - 1):
-            if tokens[index] in pair_firsts:
-                name = f"b {tokens[index]} {tokens[index + 1]}"
-                if name in self.weights:
-                    pairs.setdefault(name, []).append(index)
-        for name, starts in pairs.items():
-            pair = self.weights[name]
+        # Pairs the model knows, by their first word then their second: most adjacent pairs
+        # are not among them, and are not worth a name.
+        pairs_by_first = self._pairs if self._pairs is not None else self._index_pairs()
+        pairs: dict[tuple[str, str], list[int]] = {}
+        found_pairs: dict[tuple[str, str], tuple[float, ...]] = {}
+        last = len(tokens) - 1
+        for index, token in enumerate(tokens):
+            seconds = pairs_by_first.get(token)
+            if seconds is None or index == last:
+                continue
+            following = tokens[index + 1]
+            pair = seconds.get(following)
+            if pair is not None:
+                key = (token, following)
+                starts = pairs.get(key)
+                if starts is None:
+                    pairs[key] = [index]
+                    found_pairs[key] = pair
+                else:
+                    starts.append(index)
+        for key, starts in pairs.items():
+            pair = found_pairs[key]
             weights = (pair[0] * scale, pair[1] * scale, pair[2] * scale, pair[3] * scale)
             c, q, p, h = c + weights[0], q + weights[1], p + weights[2], h + weights[3]
             parts.append((tuple(i + k for i in starts for k in (0, 1)), weights))
+        get = self.weights.get
+        count = len(tokens)
         for signal in signals:
-            found = get(signal.name)
             value = signal.value
-            if found is None or not value:
+            if not value:
+                continue
+            found = get(signal.name)
+            if found is None:
                 continue
             added = (found[0] * value, found[1] * value, found[2] * value, found[3] * value)
             c, q, p, h = c + added[0], q + added[1], p + added[2], h + added[3]
             if not signal.parts:
                 named.append((signal.name, added))
             for first, end, share in signal.parts:
-                span = tuple(range(first, min(end, len(tokens))))
                 parts.append(
-                    (span, (added[0] * share, added[1] * share, added[2] * share, added[3] * share))
+                    (
+                        tuple(range(first, min(end, count))),
+                        (added[0] * share, added[1] * share, added[2] * share, added[3] * share),
+                    )
                 )
         raw = (c, q, p, h)
         logits = [
             a * (bias + total) + b
             for total, bias, (a, b) in zip(raw, self.bias, self.calibration, strict=True)
         ]
-        scored = Scored({}, tokens, parts, named, tuple(a for a, _ in self.calibration))
+        scored = Scored({}, tokens, parts, named, self._slopes or self._calibration_slopes())
         if adjustment is not None:
             adjustment.apply(message_features(tokens, signals), tokens, logits, scored.adjusted)
-        scored.probabilities = {name: _sigmoid(z) for name, z in zip(HEADS, logits, strict=True)}
+        scored.probabilities = dict(zip(HEADS, map(_sigmoid, logits), strict=True))
         return scored
+
+    def _calibration_slopes(self) -> tuple[float, ...]:
+        self._slopes = tuple(a for a, _ in self.calibration)
+        return self._slopes
 
 
 def _sigmoid(z: float) -> float:

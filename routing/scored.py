@@ -78,49 +78,80 @@ class Scored:
             self._shares[index] = found
         return found
 
-    def _run(self, shares: Sequence[float], start: int, end: int) -> list[Phrase]:
-        first, end = _trimmed(self.tokens, start, end)
-        words = " ".join(self.tokens[first:end])
-        if not _SAYS_SOMETHING.search(words):  # a lone comma says nothing
-            return []
-        return [Phrase(words, sum(shares[first:end]))]
-
     def phrases(self, head: str, *, against: bool = False) -> list[Phrase]:
         """The runs of adjacent tokens that pushed `head` up (or down, `against`) most,
         strongest first, at most `REASONS_SHOWN`."""
         index = HEADS.index(head)
         sign = -1.0 if against else 1.0
         shares = self.shares(head)
-        runs: list[Phrase] = []
+        tokens = self.tokens
+        runs: list[tuple[str, float, bool]] = []
         start = None
         for position, share in enumerate(shares):
             if sign * share >= SALIENT:
                 if start is None:
                     start = position
             elif start is not None:
-                runs.extend(self._run(shares, start, position))
+                _add_run(runs, tokens, shares, start, position)
                 start = None
         if start is not None:
-            runs.extend(self._run(shares, start, len(shares)))
+            _add_run(runs, tokens, shares, start, len(shares))
         slope = self.slopes[index]
         runs.extend(
-            Phrase(SIGNAL_LABELS.get(name, name), slope * weights[index], quoted=False)
+            (SIGNAL_LABELS.get(name, name), slope * weights[index], False)
             for name, weights in self.named
             if sign * slope * weights[index] >= SALIENT
         )
-        runs.sort(key=lambda p: (-abs(p.weight), p.words))
-        return runs[:REASONS_SHOWN]
+        runs.sort(key=lambda run: (-abs(run[1]), run[0]))
+        return [Phrase(*run) for run in runs[:REASONS_SHOWN]]
+
+
+def _add_run(
+    runs: list[tuple[str, float, bool]],
+    tokens: Sequence[str],
+    shares: Sequence[float],
+    start: int,
+    end: int,
+) -> None:
+    first, end = _trimmed(tokens, start, end)
+    words = tokens[first:end]
+    # A lone comma says nothing. (Tokens hold no space, so a run says something when one
+    # of its tokens does.)
+    if any(_token_kind(word) for word in words):
+        runs.append((" ".join(words), sum(shares[first:end]), True))
 
 
 def _trimmed(tokens: Sequence[str], start: int, end: int) -> tuple[int, int]:
     """The run without the punctuation at its edges ("nobody answers", not "nobody
     answers ."), unless punctuation is all it is ("?")."""
     first, last = start, end
-    while first < last and not _WORDLIKE.search(tokens[first]):
+    while first < last and _token_kind(tokens[first]) != _WORDLIKE_TOKEN:
         first += 1
-    while last > first and not _WORDLIKE.search(tokens[last - 1]):
+    while last > first and _token_kind(tokens[last - 1]) != _WORDLIKE_TOKEN:
         last -= 1
     return (first, last) if first < last else (start, end)
+
+
+_SAYS_NOTHING, _MARK, _WORDLIKE_TOKEN = 0, 1, 2
+_TOKEN_KINDS: dict[str, int] = {}
+TOKEN_KIND_CACHE_SIZE = 100_000
+
+
+def _token_kind(token: str) -> int:
+    """Whether a token is word-like (a letter or digit), else a ? or ! (which say
+    something), else nothing; remembered, as tokens repeat across messages."""
+    kind = _TOKEN_KINDS.get(token)
+    if kind is None:
+        if _WORDLIKE.search(token):
+            kind = _WORDLIKE_TOKEN
+        elif _SAYS_SOMETHING.search(token):
+            kind = _MARK
+        else:
+            kind = _SAYS_NOTHING
+        if len(_TOKEN_KINDS) >= TOKEN_KIND_CACHE_SIZE:
+            _TOKEN_KINDS.clear()
+        _TOKEN_KINDS[token] = kind
+    return kind
 
 
 _WORDLIKE = re.compile(r"[^\W_]")

@@ -211,7 +211,11 @@ class LinearModel:
             pair = found_pairs[key]
             weights = (pair[0] * scale, pair[1] * scale, pair[2] * scale, pair[3] * scale)
             c, q, p, h = c + weights[0], q + weights[1], p + weights[2], h + weights[3]
-            parts.append((tuple(i + k for i in starts for k in (0, 1)), weights))
+            if len(starts) == 1:
+                both: tuple[int, ...] = (starts[0], starts[0] + 1)
+            else:
+                both = tuple(i + k for i in starts for k in (0, 1))
+            parts.append((both, weights))
         get = self.weights.get
         count = len(tokens)
         for signal in signals:

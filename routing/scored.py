@@ -113,23 +113,21 @@ def _add_run(
     start: int,
     end: int,
 ) -> None:
-    first, end = _trimmed(tokens, start, end)
-    words = tokens[first:end]
-    # A lone comma says nothing. (Tokens hold no space, so a run says something when one
-    # of its tokens does.)
-    if any(_token_kind(word) for word in words):
-        runs.append((" ".join(words), sum(shares[first:end]), True))
-
-
-def _trimmed(tokens: Sequence[str], start: int, end: int) -> tuple[int, int]:
     """The run without the punctuation at its edges ("nobody answers", not "nobody
-    answers ."), unless punctuation is all it is ("?")."""
+    answers ."), unless punctuation is all it is ("?"); a lone comma says nothing."""
     first, last = start, end
     while first < last and _token_kind(tokens[first]) != _WORDLIKE_TOKEN:
         first += 1
     while last > first and _token_kind(tokens[last - 1]) != _WORDLIKE_TOKEN:
         last -= 1
-    return (first, last) if first < last else (start, end)
+    if first == last:
+        first, last = start, end
+        for token in tokens[start:end]:
+            if _token_kind(token) == _MARK:
+                break
+        else:
+            return
+    runs.append((" ".join(tokens[first:last]), sum(shares[first:last]), True))
 
 
 _SAYS_NOTHING, _MARK, _WORDLIKE_TOKEN = 0, 1, 2

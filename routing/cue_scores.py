@@ -172,13 +172,33 @@ def lexicon_signals(
     cross-validation and would explain nothing: it is left out. So is the language: most
     French training messages are the project's writing, and the model would learn where a
     message came from rather than what it says.)"""
-    signals = [squashed_signal(f"lex {g}", scores.spans.get(g, [])) for g in SIGNAL_GROUPS]
-    for group in URGENCY_GROUPS:
-        found = [(h.start, h.end, 1.0) for h in hits if h.cue.group == group]
-        signals.append(squashed_signal(f"lex {group}", found))
-    signals.append(Signal("lex capitals", float(scores.capitals)))
-    signals.append(Signal("lex marks", float(scores.marks)))
+    spans = scores.spans
+    signals = [
+        squashed_signal(name, spans[group]) if group in spans else _NOTHING[name]
+        for group, name in _SIGNAL_NAMES
+    ]
+    urgent: dict[str, list[tuple[int, int, float]]] = {}
+    negators: list[int] = []
+    for hit in hits:
+        group = hit.cue.group
+        if group in _URGENCY_NAMES:
+            urgent.setdefault(group, []).append((hit.start, hit.end, 1.0))
+        elif group == "negator":
+            negators.append(hit.end - 1)
+    signals.extend(
+        squashed_signal(name, urgent[group]) if group in urgent else _NOTHING[name]
+        for group, name in _URGENCY_NAMES.items()
+    )
+    signals.append(_CAPITALS[scores.capitals])
+    signals.append(_MARKS[scores.marks])
     if language == "en":
-        negators = [h.end - 1 for h in hits if h.cue.group == "negator"]
         signals.extend(valence_signals(words, negators))
     return signals
+
+
+# The signals' names, and each signal that found nothing, made once (most are nothing).
+_SIGNAL_NAMES = tuple((group, f"lex {group}") for group in SIGNAL_GROUPS)
+_URGENCY_NAMES = {group: f"lex {group}" for group in URGENCY_GROUPS}
+_NOTHING = {name: Signal(name, 0.0) for _, name in (*_SIGNAL_NAMES, *_URGENCY_NAMES.items())}
+_CAPITALS = {flag: Signal("lex capitals", float(flag)) for flag in (False, True)}
+_MARKS = {flag: Signal("lex marks", float(flag)) for flag in (False, True)}

@@ -84,70 +84,121 @@ class _Compiled:
     words: tuple[str, ...]
     prefix_last: bool
     cue: Cue
+    # Where it is tried among the phrases that start on one word: longest first, then those
+    # keyed on the whole first word before the one-word prefixes, then the lexicon's order.
+    rank: int = 0
+
+
+class _Node:
+    """The phrases reached by a run of words: those that end here, those whose last word is
+    a prefix of the next word, and the longer ones by their next word."""
+
+    __slots__ = ("ends", "following", "prefixes")
+
+    def __init__(self) -> None:
+        self.ends: list[_Compiled] = []
+        self.prefixes: list[_Compiled] = []
+        self.following: dict[str, _Node] = {}
+
+
+# A word on which no phrase starts: most words.
+_NO_START: tuple[_Node | None, tuple[_Compiled, ...]] = (None, ())
 
 
 class CueIndex:
+    """The cues as a tree of words (one walk from each word finds every phrase starting on
+    it, however many phrases share its first word) and the one-word prefixes by their first
+    three letters."""
+
     def __init__(self, cues: Iterable[Cue]) -> None:
-        self._exact: dict[str, list[_Compiled]] = {}
-        self._prefixed: dict[str, list[_Compiled]] = {}  # first token itself a prefix
+        keyed: list[_Compiled] = []
+        prefixed: list[_Compiled] = []  # one word, itself a prefix
         for cue in cues:
             words = tokens(fold(cue.phrase.rstrip("*")))
             if not words:
                 continue
             compiled = _Compiled(tuple(words), cue.phrase.endswith("*"), cue)
-            if compiled.prefix_last and len(words) == 1:
-                self._prefixed.setdefault(words[0][:3], []).append(compiled)
-            else:
-                self._exact.setdefault(words[0], []).append(compiled)
-        # Per word seen, the phrases that may start on it (exact and prefix cues together),
-        # longest first. Bounded: a long-running worker meets new words forever.
-        self._starting: dict[str, tuple[_Compiled, ...]] = {}
-
-    def _candidates(self, word: str) -> tuple[_Compiled, ...]:
-        found = self._starting.get(word)
-        if found is None:
-            prefixed = [c for c in self._prefixed.get(word[:3], ()) if word.startswith(c.words[0])]
-            found = tuple(
-                sorted([*self._exact.get(word, ()), *prefixed], key=lambda c: -len(c.words))
+            (prefixed if compiled.prefix_last and len(words) == 1 else keyed).append(compiled)
+        ranked = sorted(
+            [(0, n, c) for n, c in enumerate(keyed)] + [(1, n, c) for n, c in enumerate(prefixed)],
+            key=lambda item: (-len(item[2].words), item[0], item[1]),
+        )
+        rank = {id(c): position for position, (_, _, c) in enumerate(ranked)}
+        self._roots: dict[str, _Node] = {}
+        for compiled in keyed:
+            node = self._roots.setdefault(compiled.words[0], _Node())
+            ranked_one = _Compiled(
+                compiled.words, compiled.prefix_last, compiled.cue, rank[id(compiled)]
             )
-            if len(self._starting) >= WORD_CACHE_SIZE:
-                self._starting.clear()
-            self._starting[word] = found
+            inner = compiled.words[1:-1] if compiled.prefix_last else compiled.words[1:]
+            for word in inner:
+                node = node.following.setdefault(word, _Node())
+            (node.prefixes if compiled.prefix_last else node.ends).append(ranked_one)
+        self._prefixed: dict[str, list[_Compiled]] = {}
+        for compiled in prefixed:
+            self._prefixed.setdefault(compiled.words[0][:3], []).append(
+                _Compiled(compiled.words, True, compiled.cue, rank[id(compiled)])
+            )
+        # Per word seen, its node and the one-word prefixes it starts with. Bounded: a
+        # long-running worker meets new words forever.
+        self._starting: dict[str, tuple[_Node | None, tuple[_Compiled, ...]]] = {}
+
+    def _start(self, word: str) -> tuple[_Node | None, tuple[_Compiled, ...]]:
+        prefixed = tuple(c for c in self._prefixed.get(word[:3], ()) if word.startswith(c.words[0]))
+        node = self._roots.get(word)
+        found = _NO_START if node is None and not prefixed else (node, prefixed)
+        if len(self._starting) >= WORD_CACHE_SIZE:
+            self._starting.clear()
+        self._starting[word] = found
         return found
 
     def find(self, words: Sequence[str]) -> list[Hit]:
         """Every cue present; where phrases of one group overlap, the longest wins."""
         hits: list[Hit] = []
         taken: dict[str, int] = {}  # group -> index up to which its tokens are used
+        starting = self._starting
+        count = len(words)
         for index, word in enumerate(words):
-            candidates = self._starting.get(word)
-            if candidates is None:
-                candidates = self._candidates(word)
-            for compiled in candidates:
+            start = starting.get(word)
+            if start is None:
+                start = self._start(word)
+            if start is _NO_START:
+                continue
+            node, prefixed = start
+            found: list[_Compiled] = []
+            if node is not None:
+                found.extend(node.ends)
+                following = index + 1
+                while following < count:
+                    ahead = words[following]
+                    for compiled in node.prefixes:
+                        if ahead.startswith(compiled.words[-1]):
+                            found.append(compiled)
+                    next_node = node.following.get(ahead)
+                    if next_node is None:
+                        break
+                    node = next_node
+                    found.extend(node.ends)
+                    following += 1
+            found.extend(prefixed)
+            if len(found) > 1:
+                found.sort(key=_rank)
+            for compiled in found:
                 group = compiled.cue.group
                 if taken.get(group, 0) > index:
                     continue
-                length = len(compiled.words)
-                if length == 1:
-                    # The word itself was the key (or starts with the prefix): it matches.
-                    hits.append(Hit(compiled.cue, index, index + 1, word))
-                    taken[group] = index + 1
-                    continue
-                end = index + length
-                if end > len(words) or not _matches(compiled, words, index):
-                    continue
-                hits.append(Hit(compiled.cue, index, end, " ".join(words[index:end])))
+                end = index + len(compiled.words)
+                hits.append(
+                    Hit(
+                        compiled.cue,
+                        index,
+                        end,
+                        word if end == index + 1 else " ".join(words[index:end]),
+                    )
+                )
                 taken[group] = end
         return hits
 
 
-def _matches(compiled: _Compiled, words: Sequence[str], start: int) -> bool:
-    last = len(compiled.words) - 1
-    for offset, expected in enumerate(compiled.words):
-        actual = words[start + offset]
-        if offset == last and compiled.prefix_last:
-            if not actual.startswith(expected):
-                return False
-        elif actual != expected:
-            return False
-    return True
+def _rank(compiled: _Compiled) -> int:
+    return compiled.rank

@@ -3,8 +3,9 @@
 Text is folded (case, accents, curly apostrophes, English contractions written without their
 apostrophe, French elisions split off) so that a lexicon entry written once matches the ways
 people type it on a phone. A cue is a phrase of tokens; a last token ending in `*` matches any
-word starting with it (`rembours*`). Matching is one pass over the tokens with a dictionary
-keyed on the first token: the cost grows with the text, not with the lexicon.
+word starting with it (`rembours*`). Matching is one pass over the tokens, walking a tree of
+the phrases' words from each token as far as the text follows one: the cost grows with the
+text, not with the lexicon.
 """
 
 from __future__ import annotations

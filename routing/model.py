@@ -167,13 +167,32 @@ class LinearModel:
     ) -> Scored:
         # Presence, not counts: a word said a thousand times says what it says once. Its
         # evidence is shared among its occurrences, for the explanation.
+        # Pairs the model knows, found on the way by their first word then their second:
+        # most adjacent pairs are not among them, and are not worth a name.
+        pairs_by_first = self._pairs if self._pairs is not None else self._index_pairs()
         where: dict[str, list[int]] = {}
+        pairs: dict[tuple[str, str], list[int]] = {}
+        found_pairs: dict[tuple[str, str], tuple[float, ...]] = {}
+        seconds: dict[str, tuple[float, ...]] | None = None
+        previous = ""
         for index, token in enumerate(tokens):
             seen = where.get(token)
             if seen is None:
                 where[token] = [index]
             else:
                 seen.append(index)
+            if seconds is not None:
+                pair = seconds.get(token)
+                if pair is not None:
+                    key = (previous, token)
+                    starts = pairs.get(key)
+                    if starts is None:
+                        pairs[key] = [index - 1]
+                        found_pairs[key] = pair
+                    else:
+                        starts.append(index - 1)
+            seconds = pairs_by_first.get(token)
+            previous = token
         scale = feature_scale(len(where))
         parts: list[Part] = []
         named: list[tuple[str, tuple[float, ...]]] = []
@@ -187,26 +206,6 @@ class LinearModel:
                 weights = (own[0] * scale, own[1] * scale, own[2] * scale, own[3] * scale)
                 c, q, p, h = c + weights[0], q + weights[1], p + weights[2], h + weights[3]
                 parts.append((tuple(positions), weights))
-        # Pairs the model knows, by their first word then their second: most adjacent pairs
-        # are not among them, and are not worth a name.
-        pairs_by_first = self._pairs if self._pairs is not None else self._index_pairs()
-        pairs: dict[tuple[str, str], list[int]] = {}
-        found_pairs: dict[tuple[str, str], tuple[float, ...]] = {}
-        last = len(tokens) - 1
-        for index, token in enumerate(tokens):
-            seconds = pairs_by_first.get(token)
-            if seconds is None or index == last:
-                continue
-            following = tokens[index + 1]
-            pair = seconds.get(following)
-            if pair is not None:
-                key = (token, following)
-                starts = pairs.get(key)
-                if starts is None:
-                    pairs[key] = [index]
-                    found_pairs[key] = pair
-                else:
-                    starts.append(index)
         for key, starts in pairs.items():
             pair = found_pairs[key]
             weights = (pair[0] * scale, pair[1] * scale, pair[2] * scale, pair[3] * scale)

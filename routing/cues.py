@@ -72,7 +72,9 @@ class Cue:
     weight: float = 1.0
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: one is made for every cue found in every message, a frozen dataclass costs
+# three times as much to build, and nothing changes a hit once found.
+@dataclass(slots=True, eq=False)
 class Hit:
     cue: Cue
     start: int  # token index
@@ -166,24 +168,24 @@ class CueIndex:
             if start is _NO_START:
                 continue
             node, prefixed = start
-            found: list[_Compiled] = []
-            if node is not None:
-                found.extend(node.ends)
+            if node is None:
+                found = list(prefixed)
+            else:
+                found = node.ends + list(prefixed) if prefixed else node.ends.copy()
                 following = index + 1
                 while following < count:
                     ahead = words[following]
-                    for compiled in node.prefixes:
-                        if ahead.startswith(compiled.words[-1]):
-                            found.append(compiled)
+                    if node.prefixes:
+                        found.extend(c for c in node.prefixes if ahead.startswith(c.words[-1]))
                     next_node = node.following.get(ahead)
                     if next_node is None:
                         break
                     node = next_node
-                    found.extend(node.ends)
+                    if node.ends:
+                        found.extend(node.ends)
                     following += 1
-            found.extend(prefixed)
-            if len(found) > 1:
-                found.sort(key=_rank)
+                if len(found) > 1:
+                    found.sort(key=_rank)
             for compiled in found:
                 group = compiled.cue.group
                 if taken.get(group, 0) > index:

@@ -73,8 +73,11 @@ class Scored:
                 for positions, weights in parts:
                     if positions and weights[index]:
                         each = weights[index] * scale / len(positions)
-                        for position in positions:
-                            found[position] += each
+                        if len(positions) == 1:  # most words are said once
+                            found[positions[0]] += each
+                        else:
+                            for position in positions:
+                                found[position] += each
             self._shares[index] = found
         return found
 

@@ -161,13 +161,14 @@ class CueIndex:
         taken: dict[str, int] = {}  # group -> index up to which its tokens are used
         starting = self._starting
         count = len(words)
-        for index, word in enumerate(words):
-            start = starting.get(word)
-            if start is None:
-                start = self._start(word)
-            if start is _NO_START:
-                continue
-            node, prefixed = start
+        get, start = starting.get, self._start
+        # The words on which a phrase may start, found first: most words start none.
+        starts = [
+            (index, word, begun)
+            for index, word in enumerate(words)
+            if (begun := get(word) or start(word)) is not _NO_START
+        ]
+        for index, word, (node, prefixed) in starts:
             if node is None:
                 found = list(prefixed)
             else:

@@ -87,10 +87,8 @@ def valence_signals(tokens: Sequence[str], negator_ends: Sequence[int]) -> list[
     valences = vader_lexicon()
     negative: list[tuple[int, int, float]] = []
     positive: list[tuple[int, int, float]] = []
-    for index, token in enumerate(tokens):
-        valence = valences.get(token)
-        if valence is None:
-            continue
+    for index in [i for i, token in enumerate(tokens) if token in valences]:
+        valence = valences[tokens[index]]
         if negator_ends and any(
             index - VADER_NEGATION_REACH <= end < index for end in negator_ends
         ):

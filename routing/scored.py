@@ -88,49 +88,52 @@ class Scored:
         sign = -1.0 if against else 1.0
         shares = self.shares(head)
         tokens = self.tokens
-        runs: list[tuple[str, float, bool]] = []
-        start = None
-        for position, share in enumerate(shares):
-            if sign * share >= SALIENT:
-                if start is None:
-                    start = position
-            elif start is not None:
-                _add_run(runs, tokens, shares, start, position)
-                start = None
-        if start is not None:
-            _add_run(runs, tokens, shares, start, len(shares))
+        # (weight, first token, end, label): the runs of tokens have their words joined
+        # only if they may be shown.
+        found: list[tuple[float, int, int, str]] = []
+        salient = [p for p, share in enumerate(shares) if sign * share >= SALIENT]
+        count, at = len(salient), 0
+        while at < count:
+            start = end = salient[at]
+            while at < count and salient[at] == end:
+                end += 1
+                at += 1
+            run = _trimmed(tokens, start, end)
+            if run is not None:
+                found.append((sum(shares[run[0] : run[1]]), run[0], run[1], ""))
         slope = self.slopes[index]
-        runs.extend(
-            (SIGNAL_LABELS.get(name, name), slope * weights[index], False)
+        found.extend(
+            (slope * weights[index], 0, 0, SIGNAL_LABELS.get(name, name))
             for name, weights in self.named
             if sign * slope * weights[index] >= SALIENT
         )
-        runs.sort(key=lambda run: (-abs(run[1]), run[0]))
-        return [Phrase(*run) for run in runs[:REASONS_SHOWN]]
+        if len(found) > REASONS_SHOWN:
+            # Only a run as strong as the third strongest may be shown.
+            weakest = sorted((abs(f[0]) for f in found), reverse=True)[REASONS_SHOWN - 1]
+            found = [f for f in found if abs(f[0]) >= weakest]
+        shown = [
+            (label, weight, False) if label else (" ".join(tokens[first:end]), weight, True)
+            for weight, first, end, label in found
+        ]
+        shown.sort(key=lambda phrase: (-abs(phrase[1]), phrase[0]))
+        return [Phrase(*phrase) for phrase in shown[:REASONS_SHOWN]]
 
 
-def _add_run(
-    runs: list[tuple[str, float, bool]],
-    tokens: Sequence[str],
-    shares: Sequence[float],
-    start: int,
-    end: int,
-) -> None:
+def _trimmed(tokens: Sequence[str], start: int, end: int) -> tuple[int, int] | None:
     """The run without the punctuation at its edges ("nobody answers", not "nobody
-    answers ."), unless punctuation is all it is ("?"); a lone comma says nothing."""
+    answers ."), unless punctuation is all it is ("?"); None for a run that says nothing
+    (a lone comma)."""
     first, last = start, end
     while first < last and _token_kind(tokens[first]) != _WORDLIKE_TOKEN:
         first += 1
     while last > first and _token_kind(tokens[last - 1]) != _WORDLIKE_TOKEN:
         last -= 1
-    if first == last:
-        first, last = start, end
-        for token in tokens[start:end]:
-            if _token_kind(token) == _MARK:
-                break
-        else:
-            return
-    runs.append((" ".join(tokens[first:last]), sum(shares[first:last]), True))
+    if first < last:
+        return first, last
+    for token in tokens[start:end]:
+        if _token_kind(token) == _MARK:
+            return start, end
+    return None
 
 
 _SAYS_NOTHING, _MARK, _WORDLIKE_TOKEN = 0, 1, 2

@@ -58,6 +58,10 @@ class ThresholdEffect:
     recall: float
 
 
+# A token's own evidence per head, and the pairs it starts (see LinearModel._token).
+_TokenFacts = tuple[tuple[float, ...], dict[str, tuple[float, ...]] | None]
+
+
 @dataclass
 class LinearModel:
     """Weights by feature (one number per head), biases, and per head the Platt calibration
@@ -71,7 +75,7 @@ class LinearModel:
     development_messages: int = 0
     development_complaints: int = 0
     about: dict[str, Any] = field(default_factory=dict)
-    _words: dict[str, tuple[float, ...]] = field(default_factory=dict, repr=False)
+    _tokens: dict[str, _TokenFacts] = field(default_factory=dict, repr=False)
     _pairs: dict[str, dict[str, tuple[float, ...]]] | None = field(default=None, repr=False)
     _slopes: tuple[float, ...] = field(default=(), repr=False)
 
@@ -143,9 +147,10 @@ class LinearModel:
             return None
         return min(self.development, key=lambda e: abs(e.threshold - threshold))
 
-    def _word(self, token: str) -> tuple[float, ...]:
-        """A token's own evidence per head: its unigram and its n-grams, unscaled; empty
-        when the model gives it none."""
+    def _token(self, token: str) -> _TokenFacts:
+        """What the model knows of a token: its own evidence per head (its unigram and its
+        n-grams, unscaled; empty when it has none), and the pairs it starts by their second
+        word (None when it starts none)."""
         total = [0.0] * len(HEADS)
         names = [(f"w {token}", 1.0), *((f"c {g}", CHAR_SCALE) for g in word_ngrams(token))]
         for name, value in names:
@@ -153,10 +158,11 @@ class LinearModel:
             if weights is not None:
                 for head, weight in enumerate(weights):
                     total[head] += weight * value
-        found = tuple(total) if any(total) else ()
-        if len(self._words) >= WORD_CACHE_SIZE:
-            self._words.clear()
-        self._words[token] = found
+        pairs = self._pairs if self._pairs is not None else self._index_pairs()
+        found = (tuple(total) if any(total) else (), pairs.get(token))
+        if len(self._tokens) >= WORD_CACHE_SIZE:
+            self._tokens.clear()
+        self._tokens[token] = found
         return found
 
     def score(
@@ -169,16 +175,19 @@ class LinearModel:
         # evidence is shared among its occurrences, for the explanation.
         # Pairs the model knows, found on the way by their first word then their second:
         # most adjacent pairs are not among them, and are not worth a name.
-        pairs_by_first = self._pairs if self._pairs is not None else self._index_pairs()
+        facts = self._tokens
         where: dict[str, list[int]] = {}
+        owns: list[tuple[float, ...]] = []  # each distinct token's own evidence, in order
         pairs: dict[tuple[str, str], list[int]] = {}
         found_pairs: dict[tuple[str, str], tuple[float, ...]] = {}
         seconds: dict[str, tuple[float, ...]] | None = None
         previous = ""
         for index, token in enumerate(tokens):
+            fact = facts.get(token) or self._token(token)
             seen = where.get(token)
             if seen is None:
                 where[token] = [index]
+                owns.append(fact[0])
             else:
                 seen.append(index)
             if seconds is not None:
@@ -191,21 +200,20 @@ class LinearModel:
                         found_pairs[key] = pair
                     else:
                         starts.append(index - 1)
-            seconds = pairs_by_first.get(token)
+            seconds = fact[1]
             previous = token
         scale = feature_scale(len(where))
         parts: list[Part] = []
         named: list[tuple[str, tuple[float, ...]]] = []
         c, q, p, h = 0.0, 0.0, 0.0, 0.0  # the heads' sums (HEADS' order), unrolled for speed
-        known = self._words
-        for token, positions in where.items():
-            own = known.get(token)
-            if own is None:
-                own = self._word(token)
+        for positions, own in zip(where.values(), owns, strict=True):
             if own:
-                weights = (own[0] * scale, own[1] * scale, own[2] * scale, own[3] * scale)
-                c, q, p, h = c + weights[0], q + weights[1], p + weights[2], h + weights[3]
-                parts.append((tuple(positions), weights))
+                w0, w1, w2, w3 = own[0] * scale, own[1] * scale, own[2] * scale, own[3] * scale
+                c += w0
+                q += w1
+                p += w2
+                h += w3
+                parts.append((tuple(positions), (w0, w1, w2, w3)))
         for key, starts in pairs.items():
             pair = found_pairs[key]
             weights = (pair[0] * scale, pair[1] * scale, pair[2] * scale, pair[3] * scale)

@@ -176,7 +176,8 @@ class LinearModel:
         # Pairs the model knows, found on the way by their first word then their second:
         # most adjacent pairs are not among them, and are not worth a name.
         facts = self._tokens
-        where: dict[str, list[int]] = {}
+        where: dict[str, int] = {}  # each distinct token's first position
+        again: dict[str, list[int]] = {}  # the later positions of the tokens said again
         owns: list[tuple[float, ...]] = []  # each distinct token's own evidence, in order
         pairs: dict[tuple[str, str], list[int]] = {}
         found_pairs: dict[tuple[str, str], tuple[float, ...]] = {}
@@ -184,12 +185,10 @@ class LinearModel:
         previous = ""
         for index, token in enumerate(tokens):
             fact = facts.get(token) or self._token(token)
-            seen = where.get(token)
-            if seen is None:
-                where[token] = [index]
+            if where.setdefault(token, index) == index:
                 owns.append(fact[0])
             else:
-                seen.append(index)
+                again.setdefault(token, []).append(index)
             if seconds is not None:
                 pair = seconds.get(token)
                 if pair is not None:
@@ -206,22 +205,27 @@ class LinearModel:
         parts: list[Part] = []
         named: list[tuple[str, tuple[float, ...]]] = []
         c, q, p, h = 0.0, 0.0, 0.0, 0.0  # the heads' sums (HEADS' order), unrolled for speed
-        for positions, own in zip(where.values(), owns, strict=True):
+        for (token, first), own in zip(where.items(), owns, strict=True):
             if own:
                 w0, w1, w2, w3 = own[0] * scale, own[1] * scale, own[2] * scale, own[3] * scale
                 c += w0
                 q += w1
                 p += w2
                 h += w3
-                parts.append((tuple(positions), (w0, w1, w2, w3)))
+                if token in again:
+                    positions: tuple[int, ...] = (first, *again[token])
+                else:
+                    positions = _ONE[first] if first < _MADE else (first,)
+                parts.append((positions, (w0, w1, w2, w3)))
         for key, starts in pairs.items():
             pair = found_pairs[key]
             weights = (pair[0] * scale, pair[1] * scale, pair[2] * scale, pair[3] * scale)
             c, q, p, h = c + weights[0], q + weights[1], p + weights[2], h + weights[3]
-            if len(starts) == 1:
-                both: tuple[int, ...] = (starts[0], starts[0] + 1)
+            if len(starts) > 1:
+                both: tuple[int, ...] = tuple(i + k for i in starts for k in (0, 1))
             else:
-                both = tuple(i + k for i in starts for k in (0, 1))
+                start = starts[0]
+                both = _TWO[start] if start < _MADE else (start, start + 1)
             parts.append((both, weights))
         get = self.weights.get
         count = len(tokens)
@@ -257,6 +261,13 @@ class LinearModel:
     def _calibration_slopes(self) -> tuple[float, ...]:
         self._slopes = tuple(a for a, _ in self.calibration)
         return self._slopes
+
+
+# The positions of a word said once and of a pair, made once: they are in most parts of
+# every explanation, and fewer objects made per message is less for the garbage collector.
+_MADE = 512
+_ONE = tuple((i,) for i in range(_MADE))
+_TWO = tuple((i, i + 1) for i in range(_MADE))
 
 
 def _sigmoid(z: float) -> float:

@@ -89,7 +89,7 @@ class _Compiled:
     cue: Cue
     # Where it is tried among the phrases that start on one word: longest first, then those
     # keyed on the whole first word before the one-word prefixes, then the lexicon's order.
-    rank: int = 0
+    rank: int
 
 
 class _Node:
@@ -114,34 +114,31 @@ class CueIndex:
     three letters."""
 
     def __init__(self, cues: Iterable[Cue]) -> None:
-        keyed: list[_Compiled] = []
-        prefixed: list[_Compiled] = []  # one word, itself a prefix
+        keyed: list[tuple[tuple[str, ...], bool, Cue]] = []
+        prefixed: list[tuple[tuple[str, ...], bool, Cue]] = []  # one word, itself a prefix
         for cue in cues:
-            words = tokens(fold(cue.phrase.rstrip("*")))
+            words = tuple(tokens(fold(cue.phrase.rstrip("*"))))
             if not words:
                 continue
-            compiled = _Compiled(tuple(words), cue.phrase.endswith("*"), cue)
-            (prefixed if compiled.prefix_last and len(words) == 1 else keyed).append(compiled)
+            prefix_last = cue.phrase.endswith("*")
+            (prefixed if prefix_last and len(words) == 1 else keyed).append(
+                (words, prefix_last, cue)
+            )
         ranked = sorted(
             [(0, n, c) for n, c in enumerate(keyed)] + [(1, n, c) for n, c in enumerate(prefixed)],
-            key=lambda item: (-len(item[2].words), item[0], item[1]),
+            key=lambda item: (-len(item[2][0]), item[0], item[1]),
         )
-        rank = {id(c): position for position, (_, _, c) in enumerate(ranked)}
         self._roots: dict[str, _Node] = {}
-        for compiled in keyed:
-            node = self._roots.setdefault(compiled.words[0], _Node())
-            ranked_one = _Compiled(
-                compiled.words, compiled.prefix_last, compiled.cue, rank[id(compiled)]
-            )
-            inner = compiled.words[1:-1] if compiled.prefix_last else compiled.words[1:]
-            for word in inner:
-                node = node.following.setdefault(word, _Node())
-            (node.prefixes if compiled.prefix_last else node.ends).append(ranked_one)
         self._prefixed: dict[str, list[_Compiled]] = {}
-        for compiled in prefixed:
-            self._prefixed.setdefault(compiled.words[0][:3], []).append(
-                _Compiled(compiled.words, True, compiled.cue, rank[id(compiled)])
-            )
+        for rank, (source, _, (words, prefix_last, cue)) in enumerate(ranked):
+            compiled = _Compiled(words, prefix_last, cue, rank)
+            if source == 1:
+                self._prefixed.setdefault(words[0][:3], []).append(compiled)
+                continue
+            node = self._roots.setdefault(words[0], _Node())
+            for word in words[1:-1] if prefix_last else words[1:]:
+                node = node.following.setdefault(word, _Node())
+            (node.prefixes if prefix_last else node.ends).append(compiled)
         # Per word seen, its node and the one-word prefixes it starts with. Bounded: a
         # long-running worker meets new words forever.
         self._starting: dict[str, tuple[_Node | None, tuple[_Compiled, ...]]] = {}

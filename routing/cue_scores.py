@@ -26,7 +26,7 @@ _CAPITAL = re.compile(r"[A-ZÀ-ÖØ-Þ]")
 _LETTER = re.compile(r"[^\W\d_]")
 
 
-@dataclass
+@dataclass(slots=True)
 class CueScores:
     """A message's cue weights by group, with the words that made each (`because`, for the
     reasons) and the token spans (`spans`, for the model's explanation)."""
@@ -45,9 +45,14 @@ class CueScores:
     spans: dict[str, list[tuple[int, int, float]]] = field(default_factory=dict)
 
     def add(self, group: str, weight: float, why: str, span: tuple[int, int] | None) -> None:
-        setattr(self, group, getattr(self, group) + weight)
-        if group == "question" and why != "?":
-            self.question_words += weight
+        if group == "complaint":
+            self.complaint += weight
+        elif group == "question":
+            self.question += weight
+            if why != "?":
+                self.question_words += weight
+        else:
+            setattr(self, group, getattr(self, group) + weight)
         self.because.setdefault(group, []).append(why)
         if span is not None:
             self.spans.setdefault(group, []).append((span[0], span[1], weight))
@@ -62,9 +67,21 @@ def score_cues(text: str, words: Sequence[str], hits: Sequence[Hit]) -> CueScore
 
 def _score_hits(words: Sequence[str], hits: Sequence[Hit]) -> CueScores:
     scores = CueScores()
-    conditional = _conditional_tokens(words, hits)
-    negator_ends = sorted(h.end for h in hits if h.cue.group == "negator")
-    opinions = _Opinions([h for h in hits if h.cue.group in ("complaint", "praise")])
+    negator_ends: list[int] = []
+    opinion_hits: list[Hit] = []
+    conditionals = False
+    for hit in hits:
+        group = hit.cue.group
+        if group == "negator":
+            negator_ends.append(hit.end)
+        elif group == "complaint" or group == "praise":
+            opinion_hits.append(hit)
+        elif group == "conditional":
+            conditionals = True
+    negator_ends.sort()
+    conditional = _conditional_tokens(words, hits) if conditionals else None
+    # A lone opinion lies inside no longer one of the other group.
+    opinions = _Opinions(opinion_hits) if len(opinion_hits) > 1 else None
     for hit in hits:
         group = hit.cue.group
         if group == "resolved":
@@ -73,17 +90,21 @@ def _score_hits(words: Sequence[str], hits: Sequence[Hit]) -> CueScores:
             continue
         if group not in ("complaint", "question", "praise", "spam"):
             continue
-        if group in ("complaint", "praise") and opinions.inside_longer(hit):
+        if (
+            opinions is not None
+            and (group == "complaint" or group == "praise")
+            and opinions.inside_longer(hit)
+        ):
             continue  # "not bad", "pas top": the phrase decides, not the word inside it
         weight = hit.cue.weight
         why = hit.words
-        if _negated(hit, negator_ends, words):
+        if negator_ends and _negated(hit, negator_ends, words):
             if group == "praise":
                 group, why = "complaint", f"{why} (negated)"
             elif group == "complaint" and weight >= 2 and hit.end - hit.start == 1:
                 # "pas deçu", "without a single outage": a grievance word denied.
                 group, weight, why = "praise", 1.0, f"{why} (negated)"
-        if group == "complaint" and conditional[hit.start]:
+        if group == "complaint" and conditional is not None and conditional[hit.start]:
             weight *= CONDITIONAL_DISCOUNT
             why = f"{why} (only if)"
         if group == "complaint" and weight >= 2:
@@ -172,13 +193,33 @@ def lexicon_signals(
     cross-validation and would explain nothing: it is left out. So is the language: most
     French training messages are the project's writing, and the model would learn where a
     message came from rather than what it says.)"""
-    signals = [squashed_signal(f"lex {g}", scores.spans.get(g, [])) for g in SIGNAL_GROUPS]
-    for group in URGENCY_GROUPS:
-        found = [(h.start, h.end, 1.0) for h in hits if h.cue.group == group]
-        signals.append(squashed_signal(f"lex {group}", found))
-    signals.append(Signal("lex capitals", float(scores.capitals)))
-    signals.append(Signal("lex marks", float(scores.marks)))
+    spans = scores.spans
+    signals = [
+        squashed_signal(name, spans[group]) if group in spans else _NOTHING[name]
+        for group, name in _SIGNAL_NAMES
+    ]
+    urgent: dict[str, list[tuple[int, int, float]]] = {}
+    negators: list[int] = []
+    for hit in hits:
+        group = hit.cue.group
+        if group in _URGENCY_NAMES:
+            urgent.setdefault(group, []).append((hit.start, hit.end, 1.0))
+        elif group == "negator":
+            negators.append(hit.end - 1)
+    signals.extend(
+        squashed_signal(name, urgent[group]) if group in urgent else _NOTHING[name]
+        for group, name in _URGENCY_NAMES.items()
+    )
+    signals.append(_CAPITALS[scores.capitals])
+    signals.append(_MARKS[scores.marks])
     if language == "en":
-        negators = [h.end - 1 for h in hits if h.cue.group == "negator"]
         signals.extend(valence_signals(words, negators))
     return signals
+
+
+# The signals' names, and each signal that found nothing, made once (most are nothing).
+_SIGNAL_NAMES = tuple((group, f"lex {group}") for group in SIGNAL_GROUPS)
+_URGENCY_NAMES = {group: f"lex {group}" for group in URGENCY_GROUPS}
+_NOTHING = {name: Signal(name, 0.0) for _, name in (*_SIGNAL_NAMES, *_URGENCY_NAMES.items())}
+_CAPITALS = {flag: Signal("lex capitals", float(flag)) for flag in (False, True)}
+_MARKS = {flag: Signal("lex marks", float(flag)) for flag in (False, True)}

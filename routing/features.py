@@ -87,17 +87,20 @@ def valence_signals(tokens: Sequence[str], negator_ends: Sequence[int]) -> list[
     valences = vader_lexicon()
     negative: list[tuple[int, int, float]] = []
     positive: list[tuple[int, int, float]] = []
-    for index, token in enumerate(tokens):
-        valence = valences.get(token)
-        if valence is None:
-            continue
-        if any(index - VADER_NEGATION_REACH <= end < index for end in negator_ends):
+    for index in [i for i, token in enumerate(tokens) if token in valences]:
+        valence = valences[tokens[index]]
+        if negator_ends and any(
+            index - VADER_NEGATION_REACH <= end < index for end in negator_ends
+        ):
             valence *= VADER_NEGATION
         (negative if valence < 0 else positive).append((index, index + 1, abs(valence)))
     return [
-        squashed_signal("vader negative", negative),
-        squashed_signal("vader positive", positive),
+        squashed_signal("vader negative", negative) if negative else _NO_VALENCE[0],
+        squashed_signal("vader positive", positive) if positive else _NO_VALENCE[1],
     ]
+
+
+_NO_VALENCE = (Signal("vader negative", 0.0), Signal("vader positive", 0.0))
 
 
 def squashed_signal(name: str, parts: Sequence[tuple[int, int, float]]) -> Signal:

@@ -58,6 +58,10 @@ class ThresholdEffect:
     recall: float
 
 
+# A token's own evidence per head, and the pairs it starts (see LinearModel._token).
+_TokenFacts = tuple[tuple[float, ...], dict[str, tuple[float, ...]] | None]
+
+
 @dataclass
 class LinearModel:
     """Weights by feature (one number per head), biases, and per head the Platt calibration
@@ -71,16 +75,21 @@ class LinearModel:
     development_messages: int = 0
     development_complaints: int = 0
     about: dict[str, Any] = field(default_factory=dict)
-    _words: dict[str, tuple[float, ...]] = field(default_factory=dict, repr=False)
-    _pair_firsts: frozenset[str] = field(default=frozenset(), repr=False)
+    _tokens: dict[str, _TokenFacts] = field(default_factory=dict, repr=False)
+    _pairs: dict[str, dict[str, tuple[float, ...]]] | None = field(default=None, repr=False)
+    _slopes: tuple[float, ...] = field(default=(), repr=False)
 
-    def _index_pairs(self) -> frozenset[str]:
-        """The first words of the pairs the model weighs (weights are not changed once
-        scoring starts, as the word cache assumes too)."""
-        self._pair_firsts = frozenset(
-            name.split(" ")[1] for name in self.weights if name.startswith("b ")
-        )
-        return self._pair_firsts
+    def _index_pairs(self) -> dict[str, dict[str, tuple[float, ...]]]:
+        """The pairs the model weighs, by their first word and then their second (weights
+        are not changed once scoring starts, as the word cache assumes too)."""
+        pairs: dict[str, dict[str, tuple[float, ...]]] = {}
+        for name, weights in self.weights.items():
+            kind, *words = name.split(" ")
+            # A pair's words are tokens, which hold no space: any other name is no pair.
+            if kind == "b" and len(words) == 2:
+                pairs.setdefault(words[0], {})[words[1]] = weights
+        self._pairs = pairs
+        return pairs
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any]) -> LinearModel:
@@ -138,21 +147,22 @@ class LinearModel:
             return None
         return min(self.development, key=lambda e: abs(e.threshold - threshold))
 
-    def _word(self, token: str) -> tuple[float, ...]:
-        """A token's own evidence per head: its unigram and its n-grams, unscaled."""
-        found = self._words.get(token)
-        if found is None:
-            total = [0.0] * len(HEADS)
-            names = [(f"w {token}", 1.0), *((f"c {g}", CHAR_SCALE) for g in word_ngrams(token))]
-            for name, value in names:
-                weights = self.weights.get(name)
-                if weights is not None:
-                    for head, weight in enumerate(weights):
-                        total[head] += weight * value
-            found = tuple(total)
-            if len(self._words) >= WORD_CACHE_SIZE:
-                self._words.clear()
-            self._words[token] = found
+    def _token(self, token: str) -> _TokenFacts:
+        """What the model knows of a token: its own evidence per head (its unigram and its
+        n-grams, unscaled; empty when it has none), and the pairs it starts by their second
+        word (None when it starts none)."""
+        total = [0.0] * len(HEADS)
+        names = [(f"w {token}", 1.0), *((f"c {g}", CHAR_SCALE) for g in word_ngrams(token))]
+        for name, value in names:
+            weights = self.weights.get(name)
+            if weights is not None:
+                for head, weight in enumerate(weights):
+                    total[head] += weight * value
+        pairs = self._pairs if self._pairs is not None else self._index_pairs()
+        found = (tuple(total) if any(total) else (), pairs.get(token))
+        if len(self._tokens) >= WORD_CACHE_SIZE:
+            self._tokens.clear()
+        self._tokens[token] = found
         return found
 
     def score(
@@ -163,59 +173,101 @@ class LinearModel:
     ) -> Scored:
         # Presence, not counts: a word said a thousand times says what it says once. Its
         # evidence is shared among its occurrences, for the explanation.
-        where: dict[str, list[int]] = {}
+        # Pairs the model knows, found on the way by their first word then their second:
+        # most adjacent pairs are not among them, and are not worth a name.
+        facts = self._tokens
+        where: dict[str, int] = {}  # each distinct token's first position
+        again: dict[str, list[int]] = {}  # the later positions of the tokens said again
+        owns: list[tuple[float, ...]] = []  # each distinct token's own evidence, in order
+        pairs: dict[tuple[str, str], list[int]] = {}
+        found_pairs: dict[tuple[str, str], tuple[float, ...]] = {}
+        seconds: dict[str, tuple[float, ...]] | None = None
+        previous = ""
         for index, token in enumerate(tokens):
-            where.setdefault(token, []).append(index)
+            fact = facts.get(token) or self._token(token)
+            if where.setdefault(token, index) == index:
+                owns.append(fact[0])
+            else:
+                again.setdefault(token, []).append(index)
+            if seconds is not None:
+                pair = seconds.get(token)
+                if pair is not None:
+                    key = (previous, token)
+                    starts = pairs.get(key)
+                    if starts is None:
+                        pairs[key] = [index - 1]
+                        found_pairs[key] = pair
+                    else:
+                        starts.append(index - 1)
+            seconds = fact[1]
+            previous = token
         scale = feature_scale(len(where))
         parts: list[Part] = []
         named: list[tuple[str, tuple[float, ...]]] = []
         c, q, p, h = 0.0, 0.0, 0.0, 0.0  # the heads' sums (HEADS' order), unrolled for speed
-        known = self._words
-        for token, positions in where.items():
-            own = known.get(token) or self._word(token)
-            if own[0] or own[1] or own[2] or own[3]:
-                weights = (own[0] * scale, own[1] * scale, own[2] * scale, own[3] * scale)
-                c, q, p, h = c + weights[0], q + weights[1], p + weights[2], h + weights[3]
-                parts.append((tuple(positions), weights))
-        get = self.weights.get
-        # Pairs the model knows, by their first word: most adjacent pairs are not among them,
-        # and are not worth a name.
-        pairs: dict[str, list[int]] = {}
-        pair_firsts = self._pair_firsts or self._index_pairs()
-        for index in range(len(tokens) - 1):
-            if tokens[index] in pair_firsts:
-                name = f"b {tokens[index]} {tokens[index + 1]}"
-                if name in self.weights:
-                    pairs.setdefault(name, []).append(index)
-        for name, starts in pairs.items():
-            pair = self.weights[name]
+        for (token, first), own in zip(where.items(), owns, strict=True):
+            if own:
+                w0, w1, w2, w3 = own[0] * scale, own[1] * scale, own[2] * scale, own[3] * scale
+                c += w0
+                q += w1
+                p += w2
+                h += w3
+                if token in again:
+                    positions: tuple[int, ...] = (first, *again[token])
+                else:
+                    positions = _ONE[first] if first < _MADE else (first,)
+                parts.append((positions, (w0, w1, w2, w3)))
+        for key, starts in pairs.items():
+            pair = found_pairs[key]
             weights = (pair[0] * scale, pair[1] * scale, pair[2] * scale, pair[3] * scale)
             c, q, p, h = c + weights[0], q + weights[1], p + weights[2], h + weights[3]
-            parts.append((tuple(i + k for i in starts for k in (0, 1)), weights))
+            if len(starts) > 1:
+                both: tuple[int, ...] = tuple(i + k for i in starts for k in (0, 1))
+            else:
+                start = starts[0]
+                both = _TWO[start] if start < _MADE else (start, start + 1)
+            parts.append((both, weights))
+        get = self.weights.get
+        count = len(tokens)
         for signal in signals:
-            found = get(signal.name)
             value = signal.value
-            if found is None or not value:
+            if not value:
+                continue
+            found = get(signal.name)
+            if found is None:
                 continue
             added = (found[0] * value, found[1] * value, found[2] * value, found[3] * value)
             c, q, p, h = c + added[0], q + added[1], p + added[2], h + added[3]
             if not signal.parts:
                 named.append((signal.name, added))
             for first, end, share in signal.parts:
-                span = tuple(range(first, min(end, len(tokens))))
                 parts.append(
-                    (span, (added[0] * share, added[1] * share, added[2] * share, added[3] * share))
+                    (
+                        tuple(range(first, min(end, count))),
+                        (added[0] * share, added[1] * share, added[2] * share, added[3] * share),
+                    )
                 )
         raw = (c, q, p, h)
         logits = [
             a * (bias + total) + b
             for total, bias, (a, b) in zip(raw, self.bias, self.calibration, strict=True)
         ]
-        scored = Scored({}, tokens, parts, named, tuple(a for a, _ in self.calibration))
+        scored = Scored({}, tokens, parts, named, self._slopes or self._calibration_slopes())
         if adjustment is not None:
             adjustment.apply(message_features(tokens, signals), tokens, logits, scored.adjusted)
-        scored.probabilities = {name: _sigmoid(z) for name, z in zip(HEADS, logits, strict=True)}
+        scored.probabilities = dict(zip(HEADS, map(_sigmoid, logits), strict=True))
         return scored
+
+    def _calibration_slopes(self) -> tuple[float, ...]:
+        self._slopes = tuple(a for a, _ in self.calibration)
+        return self._slopes
+
+
+# The positions of a word said once and of a pair, made once: they are in most parts of
+# every explanation, and fewer objects made per message is less for the garbage collector.
+_MADE = 512
+_ONE = tuple((i,) for i in range(_MADE))
+_TWO = tuple((i, i + 1) for i in range(_MADE))
 
 
 def _sigmoid(z: float) -> float:

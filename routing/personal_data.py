@@ -40,6 +40,7 @@ REFERENCE = re.compile(
 )
 
 
+_AT_INSIDE_WORDS = re.compile(r"[\w.+-]@[\w-]")
 _DIGIT = re.compile(r"\d")
 MIN_DIGITS = 5
 
@@ -60,7 +61,9 @@ def find_personal_data(text: str) -> list[PersonalData]:
         taken.append((start, end))
         found.append(PersonalData(kind, _mask(kind, value)))
 
-    if "@" in text:
+    # An address has a word's character on each side of its "@": a handle ("@brand") has
+    # not, and most messages that hold an "@" hold only handles.
+    if "@" in text and _AT_INSIDE_WORDS.search(text):
         for match in EMAIL.finditer(text):
             keep("email", match.start(), match.end(), match.group())
     if len(_DIGIT.findall(text)) < MIN_DIGITS:

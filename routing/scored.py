@@ -73,17 +73,13 @@ class Scored:
                 for positions, weights in parts:
                     if positions and weights[index]:
                         each = weights[index] * scale / len(positions)
-                        for position in positions:
-                            found[position] += each
+                        if len(positions) == 1:  # most words are said once
+                            found[positions[0]] += each
+                        else:
+                            for position in positions:
+                                found[position] += each
             self._shares[index] = found
         return found
-
-    def _run(self, shares: Sequence[float], start: int, end: int) -> list[Phrase]:
-        first, end = _trimmed(self.tokens, start, end)
-        words = " ".join(self.tokens[first:end])
-        if not _SAYS_SOMETHING.search(words):  # a lone comma says nothing
-            return []
-        return [Phrase(words, sum(shares[first:end]))]
 
     def phrases(self, head: str, *, against: bool = False) -> list[Phrase]:
         """The runs of adjacent tokens that pushed `head` up (or down, `against`) most,
@@ -91,36 +87,75 @@ class Scored:
         index = HEADS.index(head)
         sign = -1.0 if against else 1.0
         shares = self.shares(head)
-        runs: list[Phrase] = []
-        start = None
-        for position, share in enumerate(shares):
-            if sign * share >= SALIENT:
-                if start is None:
-                    start = position
-            elif start is not None:
-                runs.extend(self._run(shares, start, position))
-                start = None
-        if start is not None:
-            runs.extend(self._run(shares, start, len(shares)))
+        tokens = self.tokens
+        # (weight, first token, end, label): the runs of tokens have their words joined
+        # only if they may be shown.
+        found: list[tuple[float, int, int, str]] = []
+        salient = [p for p, share in enumerate(shares) if sign * share >= SALIENT]
+        count, at = len(salient), 0
+        while at < count:
+            start = end = salient[at]
+            while at < count and salient[at] == end:
+                end += 1
+                at += 1
+            run = _trimmed(tokens, start, end)
+            if run is not None:
+                found.append((sum(shares[run[0] : run[1]]), run[0], run[1], ""))
         slope = self.slopes[index]
-        runs.extend(
-            Phrase(SIGNAL_LABELS.get(name, name), slope * weights[index], quoted=False)
+        found.extend(
+            (slope * weights[index], 0, 0, SIGNAL_LABELS.get(name, name))
             for name, weights in self.named
             if sign * slope * weights[index] >= SALIENT
         )
-        runs.sort(key=lambda p: (-abs(p.weight), p.words))
-        return runs[:REASONS_SHOWN]
+        if len(found) > REASONS_SHOWN:
+            # Only a run as strong as the third strongest may be shown.
+            weakest = sorted((abs(f[0]) for f in found), reverse=True)[REASONS_SHOWN - 1]
+            found = [f for f in found if abs(f[0]) >= weakest]
+        shown = [
+            (label, weight, False) if label else (" ".join(tokens[first:end]), weight, True)
+            for weight, first, end, label in found
+        ]
+        shown.sort(key=lambda phrase: (-abs(phrase[1]), phrase[0]))
+        return [Phrase(*phrase) for phrase in shown[:REASONS_SHOWN]]
 
 
-def _trimmed(tokens: Sequence[str], start: int, end: int) -> tuple[int, int]:
+def _trimmed(tokens: Sequence[str], start: int, end: int) -> tuple[int, int] | None:
     """The run without the punctuation at its edges ("nobody answers", not "nobody
-    answers ."), unless punctuation is all it is ("?")."""
+    answers ."), unless punctuation is all it is ("?"); None for a run that says nothing
+    (a lone comma)."""
     first, last = start, end
-    while first < last and not _WORDLIKE.search(tokens[first]):
+    while first < last and _token_kind(tokens[first]) != _WORDLIKE_TOKEN:
         first += 1
-    while last > first and not _WORDLIKE.search(tokens[last - 1]):
+    while last > first and _token_kind(tokens[last - 1]) != _WORDLIKE_TOKEN:
         last -= 1
-    return (first, last) if first < last else (start, end)
+    if first < last:
+        return first, last
+    for token in tokens[start:end]:
+        if _token_kind(token) == _MARK:
+            return start, end
+    return None
+
+
+_SAYS_NOTHING, _MARK, _WORDLIKE_TOKEN = 0, 1, 2
+_TOKEN_KINDS: dict[str, int] = {}
+TOKEN_KIND_CACHE_SIZE = 100_000
+
+
+def _token_kind(token: str) -> int:
+    """Whether a token is word-like (a letter or digit), else a ? or ! (which say
+    something), else nothing; remembered, as tokens repeat across messages."""
+    kind = _TOKEN_KINDS.get(token)
+    if kind is None:
+        if _WORDLIKE.search(token):
+            kind = _WORDLIKE_TOKEN
+        elif _SAYS_SOMETHING.search(token):
+            kind = _MARK
+        else:
+            kind = _SAYS_NOTHING
+        if len(_TOKEN_KINDS) >= TOKEN_KIND_CACHE_SIZE:
+            _TOKEN_KINDS.clear()
+        _TOKEN_KINDS[token] = kind
+    return kind
 
 
 _WORDLIKE = re.compile(r"[^\W_]")

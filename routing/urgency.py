@@ -29,15 +29,18 @@ def urgency(
     scored: Scored | None,
 ) -> Priority:
     """The message's priority; the reasons that raised or set it are appended to `reasons`."""
-    found = {group: [h.words for h in hits if h.cue.group == group] for group in URGENCY_GROUPS}
-    if found["safety"]:
+    found: dict[str, list[str]] = {}
+    for hit in hits:
+        if hit.cue.group in URGENCY_GROUPS:
+            found.setdefault(hit.cue.group, []).append(hit.words)
+    if "safety" in found:
         reasons.append(Reason("urgency", ", ".join(found["safety"]), "safety: urgent"))
         return Priority.URGENT
     raised: list[Reason] = []
-    if found["outage"] and kind is ThreadKind.COMPLAINT:
+    if "outage" in found and kind is ThreadKind.COMPLAINT:
         raised.append(Reason("urgency", ", ".join(found["outage"]), "outage words"))
     for group, effect in (("churn", "threat to leave"), ("legal", "legal or regulator")):
-        if found[group]:
+        if group in found:
             raised.append(Reason("urgency", ", ".join(found[group]), effect))
     if scored is not None and kind is not ThreadKind.PRAISE:
         high = scored.probability("high")

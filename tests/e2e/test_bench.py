@@ -83,6 +83,8 @@ def test_the_classifier_benchmark_prints_its_figures_last() -> None:
         "tokenise_texts_per_s",
         "classify_to_tokenise_ratio",
         "classify_language_guessed_to_tokenise_ratio",
+        "tokenise_texts_per_cpu_s",
+        "classify_to_tokenise_cpu_ratio",
     ]
     names = [line.split()[0] for line in result.stdout.strip().splitlines()[-len(expected) :]]
     assert names == expected

@@ -4,8 +4,9 @@ then queued as webhook deliveries that the delivery worker sends in order, threa
 Statements that change a thread in one SQL statement (an assignment, a closure, a reply
 marked sent) write their event in that statement: they bump `thread.event_seq` in their own
 `UPDATE thread` and insert from its RETURNING (see `INSERT_EVENT_COLUMNS`). Ingestion writes
-its events (`inbox.domain.thread_events.ingestion_events` says which) from the messages it
-inserts, in the same statement (`inbox.store.ingest_sql.INSERT_MENTIONS`), the threads'
+its events (a thread's creation or reopening first, then each customer message received,
+oldest first; the brand's own posts are none) from the messages it inserts, in the same
+statement (`inbox.store.ingest_sql.INSERT_MENTIONS`), the threads'
 counters moved by the statement that writes them. A batch of events decided in Python goes
 through `PgThreadEventWriter.record`, one statement.
 """

@@ -16,6 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from inbox.domain.thread_events import MESSAGE_EVENT_KINDS
+from inbox.store import thread_sql
 from inbox.store.database import Connection
 
 
@@ -70,10 +71,7 @@ DELIVERY_OF_EVENT = """w.workspace_id = $1 AND d.workspace_id = $1 AND d.webhook
       AND d.payload -> 'data' ? 'text'"""
 
 THREAD_TEXTS = {
-    "thread_excerpts": """
-UPDATE thread SET excerpt = ''
-WHERE workspace_id = $1 AND id = ANY($2::bigint[]) AND excerpt <> ''
-""",
+    "thread_excerpts": thread_sql.EMPTY_EXCERPTS,
     "thread_notes": """
 UPDATE note SET body = ''
 WHERE workspace_id = $1 AND thread_id = ANY($2::bigint[]) AND body <> ''

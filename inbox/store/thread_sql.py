@@ -403,3 +403,9 @@ FROM unnest($2::bigint[], $3::text[]) AS g(thread_id, body)
 WHERE t.workspace_id = $1 AND t.id = g.thread_id AND t.excerpt <> ''
   AND left(g.body, 280) = t.excerpt
 """
+
+# A selection of threads ($2) loses its excerpt with its messages' texts (inbox.store.text_removal).
+EMPTY_EXCERPTS = """
+UPDATE thread SET excerpt = ''
+WHERE workspace_id = $1 AND id = ANY($2::bigint[]) AND excerpt <> ''
+"""

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlencode
 from aiohttp import web
 from markupsafe import Markup, escape
 
+from inbox.domain.desk import DeskRead
 from inbox.domain.errors import NotFoundError
 from inbox.domain.people import Role
 from inbox.domain.thread import Priority, ThreadKind
@@ -280,15 +281,22 @@ async def desk_page(
     pane: dict[str, Any] | None,
     *,
     status: int = 200,
+    read: DeskRead | None = None,
 ) -> web.Response:
-    """The inbox's view at `place`: its list, and the pane of the open thread beside it."""
+    """The inbox's view at `place`: its list, and the pane of the open thread beside it;
+    the list and the toolbar's names as `read` with the session, when they were."""
     services = services_of(request)
     pages = services.inbox_pages
-    rows = await pages.inbox(session, place.view, filters=place.filters)
     instant = now(request)
     # Who may act on threads gets the list's tools: Next, and the selection's toolbar.
     can_act = session.has(*DESK)
-    colleagues, teams = await services.bulk.assignees(session) if can_act else ((), ())
+    if read is None:
+        rows = await pages.inbox(session, place.view, filters=place.filters)
+        colleagues, teams = await services.bulk.assignees(session) if can_act else ((), ())
+    else:
+        rows, colleagues, teams = read.rows, read.colleagues, read.teams
+        if not can_act:
+            colleagues, teams = (), ()
     opened = place.thread_id if pane is not None else None
     html = rows_html(rows, instant, zone=session.time_zone, link=place.thread_link, opened=opened)
     return render(

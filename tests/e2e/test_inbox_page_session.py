@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestServer
 from inbox.bootstrap import build_services
 from inbox.domain.people import Role
 from inbox.store.database import Database
-from tests.e2e.site import Site, csrf_of, page_text
+from tests.e2e.site import Site, csrf_of, page_text, session_of
 from tests.factories import mention
 from web.app import create_app
 
@@ -115,3 +115,24 @@ async def test_the_inbox_refuses_an_expired_session_and_a_forged_cookie(site: Si
         cookies={"inbox_session": f"{site.workspace_id}.not-a-session"},
     ) as forger:
         assert await status_of(forger, f"{site.base}{INBOX}") == (303, "/login")
+
+
+async def test_each_person_sees_their_own_rail_and_a_change_of_status_on_the_next_page(
+    site: Site,
+) -> None:
+    await site.hire("ana@example.com")
+    await site.hire("bob@example.com")
+    await site.sign_in("ana@example.com")
+    async with session_of(site.base, "bob@example.com") as bob:
+        bobs = await page_text(bob, f"{site.base}{INBOX}")
+    anas = await site.text(INBOX)
+    assert '<span class="person-name">ana</span>' in anas
+    assert '<span class="person-name">bob</span>' in bobs
+    assert '<option value="busy" selected>' not in anas
+    async with site.db.connection() as conn:
+        await conn.execute(
+            "UPDATE agent SET busy = true WHERE workspace_id = $1 AND email = $2",
+            site.workspace_id,
+            "ana@example.com",
+        )
+    assert '<option value="busy" selected>' in await site.text(INBOX)

@@ -58,9 +58,9 @@ async def _desk(request: web.Request, place: DeskPlace) -> web.Response:
     except PermissionDeniedError:
         await required_session(request)  # the refusal's page offers the person a way out
         raise
-    session = signed_in(request, read.session if read else None)
-    assert read is not None
-    return await desk_page(request, session, place, None, read=read)
+    if read is None:
+        raise web.HTTPSeeOther("/login")
+    return await desk_page(request, signed_in(request, read.session), place, None, read=read)
 
 
 async def _rows(request: web.Request, session: WebSession, place: DeskPlace) -> web.Response:

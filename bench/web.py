@@ -8,7 +8,9 @@ aiohttp + asyncpg endpoint doing one query in the same run; ingestion-to-page la
    latency and requests per second. The baseline is a bare endpoint of the same server
    process reading the same 100 rows with one query and answering JSON, under the same load.
    The two take turns, `--rounds` times, so that a shared machine's load drifting during the
-   run weighs on both alike. Also the statements one inbox page runs (through the pool).
+   run weighs on both alike; and the milliseconds of this process's CPU each request took,
+   the clients' share included (they read the bytes that crossed the wire as they came: a
+   browser decompresses on its own CPU). Also the statements one inbox page runs.
 2. The thread page (`/threads/{id}`, each request a different thread with its customer,
    messages, SLA and history) under the same load: p50 and p99.
 3. What each page weighs on the wire, compressed as a browser asks for it, and its size
@@ -154,26 +156,34 @@ async def taking_turns(
     sessions: Sequence[aiohttp.ClientSession],
     requests: int,
     rounds: int,
-) -> dict[str, tuple[list[float], float]]:
+) -> dict[str, tuple[list[float], float, float]]:
     """Each address loaded in turn, `rounds` times, `requests` per agent in all: each one's
-    latencies, and its requests per second over the time it was loaded."""
+    latencies, its requests per second over the time it was loaded, and the milliseconds of
+    this process's CPU (server and clients) per request."""
     latencies: dict[str, list[float]] = {name: [] for name in paths}
     seconds = dict.fromkeys(paths, 0.0)
+    cpu = dict.fromkeys(paths, 0.0)
     for _ in range(rounds):
         for name, path in paths.items():
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             measured, _ = await load(base, path, sessions, max(1, requests // rounds))
             seconds[name] += time.perf_counter() - started
+            cpu[name] += time.process_time() - cpu_started
             latencies[name] += measured
-    return {name: (latencies[name], len(latencies[name]) / seconds[name]) for name in paths}
+    return {
+        name: (
+            latencies[name],
+            len(latencies[name]) / seconds[name],
+            1000 * cpu[name] / len(latencies[name]),
+        )
+        for name in paths
+    }
 
 
 async def logged_in(
     base: str,
     emails: Sequence[str],
     connector: aiohttp.TCPConnector,
-    *,
-    auto_decompress: bool = True,
 ) -> list[aiohttp.ClientSession]:
     sessions = []
     for email in emails:
@@ -181,7 +191,7 @@ async def logged_in(
             cookie_jar=aiohttp.CookieJar(unsafe=True),
             connector=connector,
             connector_owner=False,
-            auto_decompress=auto_decompress,
+            auto_decompress=False,
         )
         async with session.post(
             f"{base}/login", data={"email": email, "password": LOGIN_WORDS}, allow_redirects=False
@@ -276,9 +286,11 @@ async def main(args: argparse.Namespace) -> None:
         await site.start()
         base = f"http://127.0.0.1:{runner.addresses[0][1]}"
         connector = aiohttp.TCPConnector(limit=0)
+        # Without decompressing: the body read is what crossed the wire, and the clients, in
+        # this process, do not spend its CPU on what a browser does on its own (they do not
+        # parse the bare endpoint's JSON either).
         sessions = await logged_in(base, emails, connector)
-        # Without decompressing: the body read is what crossed the wire.
-        (viewer,) = await logged_in(base, [VIEWER], connector, auto_decompress=False)
+        (viewer,) = await logged_in(base, [VIEWER], connector)
         async with db.connection() as conn:
             thread_ids = [
                 r["id"]
@@ -301,7 +313,10 @@ async def main(args: argparse.Namespace) -> None:
                 args.requests,
                 args.rounds,
             )
-            (bare_ms, bare_rate), (page_ms, page_rate) = turns["bare"], turns["page"]
+            (bare_ms, bare_rate, bare_cpu), (page_ms, page_rate, page_cpu) = (
+                turns["bare"],
+                turns["page"],
+            )
             await load(base, f"/threads/{thread_ids[0]}", sessions[:5], 2)
             thread_ms, thread_rate = await load(
                 base,
@@ -328,6 +343,8 @@ async def main(args: argparse.Namespace) -> None:
     print(f"bare_query_requests_per_s: {bare_rate:.0f}")
     print(f"inbox_to_bare_p99_ratio: {percentile(page_ms, 0.99) / percentile(bare_ms, 0.99):.2f}")
     print(f"inbox_to_bare_throughput_ratio: {page_rate / bare_rate:.2f}")
+    print(f"inbox_page_cpu_ms: {page_cpu:.2f}")
+    print(f"bare_query_cpu_ms: {bare_cpu:.2f}")
     print(f"inbox_page_statements: {page_statements}")
     print(f"thread_page_p50_ms: {percentile(thread_ms, 0.5):.1f}")
     print(f"thread_page_p99_ms: {percentile(thread_ms, 0.99):.1f}")

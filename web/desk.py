@@ -9,6 +9,7 @@ address from elsewhere never becomes a redirect.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
@@ -20,6 +21,7 @@ from urllib.parse import parse_qsl, urlencode
 from aiohttp import web
 from markupsafe import Markup, escape
 
+from inbox.domain.desk import DeskRead
 from inbox.domain.errors import NotFoundError
 from inbox.domain.people import Role
 from inbox.domain.thread import Priority, ThreadKind
@@ -30,7 +32,7 @@ from web.inbox_rows import rows_html
 from web.keys import now, services_of
 from web.notices import said
 from web.params import LARGEST_ID
-from web.rendering import render
+from web.rendering import render, render_around
 from web.templating import page_times
 from web.timefmt import LocalTimes, span
 from web.view_params import FILTERS, filters_from
@@ -280,33 +282,50 @@ async def desk_page(
     pane: dict[str, Any] | None,
     *,
     status: int = 200,
+    read: DeskRead | None = None,
 ) -> web.Response:
-    """The inbox's view at `place`: its list, and the pane of the open thread beside it."""
+    """The inbox's view at `place`: its list, and the pane of the open thread beside it;
+    the list and the toolbar's names as `read` with the session, when they were."""
     services = services_of(request)
     pages = services.inbox_pages
-    rows = await pages.inbox(session, place.view, filters=place.filters)
     instant = now(request)
     # Who may act on threads gets the list's tools: Next, and the selection's toolbar.
     can_act = session.has(*DESK)
-    colleagues, teams = await services.bulk.assignees(session) if can_act else ((), ())
+    if read is None:
+        rows = await pages.inbox(session, place.view, filters=place.filters)
+        colleagues, teams = await services.bulk.assignees(session) if can_act else ((), ())
+    else:
+        rows, colleagues, teams = read.rows, read.colleagues, read.teams
+        if not can_act:
+            colleagues, teams = (), ()
     opened = place.thread_id if pane is not None else None
     html = rows_html(rows, instant, zone=session.time_zone, link=place.thread_link, opened=opened)
-    return render(
-        "inbox.html",
-        status,
-        instant=instant,
-        session=session,
-        rows=html,
-        count=len(rows),
-        # The rail's counts when read in the last seconds; else the page's script asks.
-        view_counts=pages.kept_counts(session),
-        view=place.view,
-        filters=place.filters,
-        filtered=sum(1 for name in FILTERS if getattr(place.filters, name)),
-        place=place,
-        pane=pane,
-        can_act=can_act,
-        assign_choices=assign_choices(tuple(colleagues), tuple(teams), session.agent_id),
-        snoozes=SNOOZE_LABELS,
-        said=said(request.query, session),
-    )
+    # The rail's counts when read in the last seconds; else the page's script asks.
+    view_counts = pages.kept_counts(session)
+    context = {
+        "session": session,
+        "count": len(rows),
+        "view_counts": view_counts,
+        "view": place.view,
+        "filters": place.filters,
+        "filtered": sum(1 for name in FILTERS if getattr(place.filters, name)),
+        "place": place,
+        "can_act": can_act,
+        "assign_choices": assign_choices(tuple(colleagues), tuple(teams), session.agent_id),
+        "snoozes": SNOOZE_LABELS,
+        "said": said(request.query, session),
+    }
+    if pane is None:
+        # Without a thread open the page shows no time: all it shows around its rows is in
+        # the key (the session but for the address it was read from, which it does not show).
+        key = (
+            "inbox.html",
+            status,
+            dataclasses.replace(session, address=None),
+            tuple(sorted(view_counts.items())) if view_counts else None,
+            *(value for name, value in context.items() if name not in ("session", "view_counts")),
+        )
+        return render_around(
+            "inbox.html", "rows", html, key=key, status=status, pane=None, **context
+        )
+    return render("inbox.html", status, instant=instant, rows=html, pane=pane, **context)

@@ -23,8 +23,12 @@ COOKIE = "inbox_session"
 SESSION = web.RequestKey("session", WebSession)
 
 
+def session_token(request: web.Request) -> str:
+    return request.cookies.get(COOKIE, "")
+
+
 async def current_session(request: web.Request) -> WebSession | None:
-    token = request.cookies.get(COOKIE, "")
+    token = session_token(request)
     session = await services_of(request).web_logins.session(token) if token else None
     if session is None:
         return None
@@ -33,9 +37,16 @@ async def current_session(request: web.Request) -> WebSession | None:
 
 async def required_session(request: web.Request) -> WebSession:
     """The logged-in person; anyone else is sent to the login page."""
-    session = await current_session(request)
+    return signed_in(request, await current_session(request))
+
+
+def signed_in(request: web.Request, session: WebSession | None) -> WebSession:
+    """The session found for the request, as its handler sees it (from its address); without
+    one, the person is sent to the login page."""
     if session is None:
         raise web.HTTPSeeOther("/login")
+    if session.address != request.remote:
+        session = dataclasses.replace(session, address=request.remote)
     request[SESSION] = session
     return session
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from inbox.domain.adoption import AnswerWeek, PersonWeeks, Team, TeamWeek, WeekSpan
+from inbox.domain.desk import DeskRead
 from inbox.domain.incident_history import ChartWindow, IncidentFacts
 from inbox.domain.live import LiveChange, ThreadState
 from inbox.domain.media import MediaAttachment
@@ -40,6 +41,20 @@ class InboxPageQuery(HandAssignmentStore, Protocol):
     ) -> list[InboxRow]:
         """The view's open threads; snoozed ones only in the "snoozed" view, until `now`
         passes their time. With `threads`, only those of them the view holds."""
+        ...
+
+    async def desk(
+        self,
+        workspace_id: int,
+        token_hash: bytes,
+        view: str,
+        limit: int,
+        filters: InboxFilters,
+        now: datetime,
+    ) -> DeskRead | None:
+        """The session whose token hashes to `token_hash` (as WebSessionStore.find finds it)
+        with its view's first rows and whom threads may be given to, in one round trip;
+        None without such a session."""
         ...
 
     async def teams_of(self, workspace_id: int, agent_id: int) -> frozenset[int]:

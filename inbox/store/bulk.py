@@ -10,10 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from inbox.domain.bulk import AssignTarget, Skipped
+from inbox.store.assignees_sql import COLLEAGUES, TEAMS
 from inbox.store.database import Connection, Database
 from inbox.store.live_sql import announce_threads
 from inbox.store.routing import PgRoutingWriter
-from inbox.store.thread_page import COLLEAGUES, TEAMS
 from inbox.store.thread_sql import (
     ANSWER,
     SELECTED,

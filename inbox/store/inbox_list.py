@@ -4,11 +4,14 @@ how many threads each view holds, an agent's own figures and the search."""
 from __future__ import annotations
 
 import functools
+import json
 from datetime import datetime
 from typing import Any
 
 from inbox.domain.clock import utc_now
+from inbox.domain.desk import DeskRead
 from inbox.domain.web import ANY, InboxFilters, InboxRow, SearchResults
+from inbox.store.assignees_sql import COLLEAGUES, TEAMS
 from inbox.store.database import Database, Reads
 from inbox.store.thread_sql import (
     AWAITING_ANSWER_SQL,
@@ -16,6 +19,7 @@ from inbox.store.thread_sql import (
     WAITING_ON_CUSTOMER,
     snoozed,
 )
+from inbox.store.web_sessions import SESSION, TOUCH, web_session
 
 # The customer's real wait, from their oldest message nobody has answered. "Answered" is
 # always by a person (`last_answered_at`): an automated acknowledgement leaves the customer
@@ -42,12 +46,28 @@ def latest_inbound(*columns: str) -> str:
 
 # What an inbox row shows of a thread `t` (see `inbox_row`): the author from the thread's
 # latest customer message, and the customer's real wait.
-ROW_COLUMNS = f"""
-       t.id, t.network, t.status, t.priority, t.kind, t.language, t.topics, t.tags, t.excerpt,
-       t.sla_due_at, t.last_inbound_at, t.last_answered_at, t.assignee_id,
-       a.display_name AS assignee, who.author_handle, who.author_name,
-       {WAITING_SINCE} AS waiting_since,
-       clock.started_at AS sla_started_at, clock.warn_at AS sla_warn_at"""
+_ROW_SELECTS = (
+    "t.id",
+    "t.network",
+    "t.status",
+    "t.priority",
+    "t.kind",
+    "t.language",
+    "t.topics",
+    "t.tags",
+    "t.excerpt",
+    "t.sla_due_at",
+    "t.last_inbound_at",
+    "t.last_answered_at",
+    "t.assignee_id",
+    "a.display_name AS assignee",
+    "who.author_handle",
+    "who.author_name",
+    f"{WAITING_SINCE} AS waiting_since",
+    "clock.started_at AS sla_started_at",
+    "clock.warn_at AS sla_warn_at",
+)
+ROW_COLUMNS = "\n       " + ",\n       ".join(_ROW_SELECTS)
 ROW_JOINS = f"""
 LEFT JOIN agent a ON a.workspace_id = t.workspace_id AND a.id = t.assignee_id
 {latest_inbound("author_handle", "author_name")}
@@ -67,12 +87,13 @@ LEFT JOIN LATERAL (
 # planning every run afresh (a third of the statement's time), and a generic plan is what a
 # statement written for its view and filters is for. $1 workspace, $2 now, then the agent
 # when the view names them ($3), the filters' values in the order asked and, for a live
-# update, the changed threads' ids (their rows only, the plan starting from them).
+# update, the changed threads' ids (their rows only, the plan starting from them). In the
+# page's own statement (`desk_query`), the agent is the session's, read in the statement.
 _VIEW_WHERE = {
-    "mine": "t.assignee_id = $3",
+    "mine": "t.assignee_id = {agent}",
     "unassigned": "t.assignee_id IS NULL",
     "team": "t.team_id IN (SELECT m.team_id FROM team_member m"
-    " WHERE m.workspace_id = $1 AND m.agent_id = $3)",
+    " WHERE m.workspace_id = $1 AND m.agent_id = {agent})",
     "waiting": WAITING_ON_CUSTOMER,
     "community": "t.community",
     "snoozed": "",
@@ -96,23 +117,30 @@ _SLA_WHERE = {
 }
 
 
-@functools.lru_cache(maxsize=512)
-def inbox_query(
-    view: str, filtered: tuple[str, ...], sla: str | None, by_ids: bool, limit: int
+def _list_query(
+    view: str,
+    filtered: tuple[str, ...],
+    sla: str | None,
+    by_ids: bool,
+    limit: int,
+    *,
+    agent: str,
+    first: int,
+    only_if: str = "",
+    extra: str = "",
 ) -> str:
-    """The statement of one view with the filters named in `filtered` (their values are
-    passed in that order, after the agent if the view names them) and the SLA state `sla`;
-    `by_ids`: the changed threads' rows only (their ids the last parameter); at most
-    `limit` rows."""
+    """The list's SELECT; the agent as `agent` (a parameter or an expression), the filters'
+    values from the parameter `first`; rows only if `only_if` holds, each one's columns
+    followed by `extra`."""
     where = [
+        *([only_if] if only_if else []),
         "t.workspace_id = $1",
         f"t.status IN {OPEN_STATUSES_SQL}",
         # a snoozed thread shows only in the snoozed view until its time comes
         snoozed("$2") if view == "snoozed" else f"NOT {snoozed('$2')}",
     ]
     if _VIEW_WHERE.get(view):
-        where.append(_VIEW_WHERE[view])
-    first = 4 if view in _VIEWS_OF_AGENT else 3
+        where.append(_VIEW_WHERE[view].format(agent=agent))
     for number, name in enumerate(filtered, start=first):
         where.append(_FILTER_WHERE[name].format(f"${number}"))
     if sla is not None:
@@ -121,12 +149,61 @@ def inbox_query(
         where.append(f"t.id = ANY (${first + len(filtered)}::bigint[])")
     conditions = "\n  AND ".join(where)
     return f"""
-SELECT {ROW_COLUMNS}
+SELECT {ROW_COLUMNS}{extra}
 FROM thread t {ROW_JOINS}
 WHERE {conditions}
 ORDER BY t.sla_due_at NULLS LAST, t.last_inbound_at DESC NULLS LAST, t.id DESC
 LIMIT {int(limit)}
 """  # noqa: S608 (fixed fragments and an int only; every other value is a parameter)
+
+
+@functools.lru_cache(maxsize=512)
+def inbox_query(
+    view: str, filtered: tuple[str, ...], sla: str | None, by_ids: bool, limit: int
+) -> str:
+    """The statement of one view with the filters named in `filtered` (their values are
+    passed in that order, after the agent if the view names them) and the SLA state `sla`;
+    `by_ids`: the changed threads' rows only (their ids the last parameter); at most
+    `limit` rows."""
+    first = 4 if view in _VIEWS_OF_AGENT else 3
+    return _list_query(view, filtered, sla, by_ids, limit, agent="$3", first=first)
+
+
+# The inbox's page in one statement (`desk_query`): the session of a token ($1 workspace,
+# $2 now, $3 the token's hash) as SESSION finds it, then, only if there is one, its view's
+# rows and whom a selection may be given to. A page asked for three statements besides its
+# list (session, colleagues, teams); each round trip cost the page more than its rendering.
+# One result: the rows, each with `page` NULL, then one row whose `page` is the session and
+# the names as JSON (every row column NULL). No row at all: no such session.
+_PAGE_ROW = f"""
+SELECT {", ".join(["NULL"] * len(_ROW_SELECTS))}, json_build_object(
+    'session', to_json(me),
+    'colleagues', (SELECT json_agg(json_build_array(c.id, c.display_name)
+                                   ORDER BY c.display_name, c.id) FROM ({COLLEAGUES}) c),
+    'teams', (SELECT json_agg(json_build_array(g.id, g.name) ORDER BY g.name, g.id)
+              FROM ({TEAMS}) g))::text
+FROM me"""  # noqa: S608 (constants only)
+_SESSION_PARAMETERS = {"workspace": "$1", "now": "$2", "token": "$3"}
+_ME = f"""WITH {TOUCH.format(**_SESSION_PARAMETERS)},
+me AS ({SESSION.format(**_SESSION_PARAMETERS)})"""
+
+
+@functools.lru_cache(maxsize=512)
+def desk_query(view: str, filtered: tuple[str, ...], sla: str | None, limit: int) -> str:
+    """The page's one statement for a view and its filters (their values after the token's
+    hash, in the order of `filtered`)."""
+    rows = _list_query(
+        view,
+        filtered,
+        sla,
+        False,
+        limit,
+        agent="(SELECT me.agent_id FROM me)",
+        first=4,
+        only_if="EXISTS (SELECT FROM me)",
+        extra=", NULL AS page",
+    )
+    return f"{_ME}\n({rows})\nUNION ALL{_PAGE_ROW}\n"
 
 
 # How many open threads each view holds for the agent, as INBOX selects them (filters aside).
@@ -268,6 +345,42 @@ class PgInboxList:
                 *(() if threads is None else (sorted(threads),)),
             )
         return [inbox_row(row) for row in rows]
+
+    async def desk(
+        self,
+        workspace_id: int,
+        token_hash: bytes,
+        view: str,
+        limit: int,
+        filters: InboxFilters,
+        now: datetime,
+    ) -> DeskRead | None:
+        asked = [(name, getattr(filters, name)) for name in _FILTER_WHERE]
+        asked = [(name, value) for name, value in asked if value is not None]
+        # A state no thread is in filters every row out (and the session is still read).
+        sla = filters.sla if filters.sla in _SLA_WHERE else None
+        limit = max(0, limit) if filters.sla is None or sla is not None else 0
+        view = view if view in _VIEW_WHERE else "all"
+        statement = desk_query(view, tuple(name for name, _ in asked), sla, limit)
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(
+                statement, workspace_id, now, token_hash, *(value for _, value in asked)
+            )
+        # UNION ALL gives each branch's rows as it reads them: the list's in its order.
+        listed, page = [], None
+        for row in rows:
+            if row["page"] is None:
+                listed.append(inbox_row(row))
+            else:
+                page = json.loads(row["page"])
+        if page is None:
+            return None  # no such session, or it ended
+        return DeskRead(
+            session=web_session(page["session"]),
+            rows=listed,
+            colleagues=tuple((c[0], c[1]) for c in page["colleagues"] or ()),
+            teams=tuple((t[0], t[1]) for t in page["teams"] or ()),
+        )
 
     async def view_counts(self, workspace_id: int, agent_id: int, now: datetime) -> dict[str, int]:
         async with self._db.connection() as conn:

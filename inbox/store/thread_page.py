@@ -29,6 +29,7 @@ from inbox.domain.web import (
     post_url,
     profile_url,
 )
+from inbox.store.assignees_sql import COLLEAGUES, TEAMS
 from inbox.store.database import Database
 from inbox.store.inbox_list import WAITING_SINCE, latest_inbound
 
@@ -57,12 +58,6 @@ WHERE p.workspace_id = $1 AND p.thread_id = $2 AND p.agent_id <> $3
   AND p.replying_at > $4::timestamptz - interval '2 minutes'
 ORDER BY p.replying_at
 """
-COLLEAGUES = """
-SELECT id, display_name FROM agent
-WHERE workspace_id = $1 AND active AND roles && ARRAY['agent', 'lead']::text[]
-ORDER BY display_name, id
-"""
-TEAMS = "SELECT id, name FROM team WHERE workspace_id = $1 ORDER BY name, id"
 # The conversation: each message with the classifier's reading of it and, for the brand's,
 # the outbox item that sent it (who queued it; a community member's answer and who let it
 # through). A brand message no item sent was posted on the network itself.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 
@@ -68,13 +69,15 @@ VALUES ($1, $2, $3, $4, $5, $6)
 _ID_WS = "coalesce(a.login_workspace_id, a.workspace_id)"
 _ID_AGENT = "coalesce(a.login_agent_id, a.id)"
 # Every page asks: a read, and a write only every few minutes (a write per request would
-# flush the WAL on every page view).
-FIND = f"""
-WITH touched AS (
-    UPDATE web_session SET last_seen_at = $2
-    WHERE workspace_id = $3 AND token_hash = $1
-      AND last_seen_at < $2::timestamptz - interval '5 minutes'
-)
+# flush the WAL on every page view). The two halves of a lookup, `TOUCH` (a CTE) and
+# `SESSION` (a SELECT), with the workspace, token hash and now as parameters: FIND puts them
+# together, and the inbox's page statement (inbox_list.DESK) reads its list beside them.
+TOUCH = """touched AS (
+    UPDATE web_session SET last_seen_at = {now}
+    WHERE workspace_id = {workspace} AND token_hash = {token}
+      AND last_seen_at < {now}::timestamptz - interval '5 minutes'
+)"""
+SESSION = f"""
 SELECT s.workspace_id, s.agent_id, s.csrf_token, a.display_name, a.roles,
        coalesce(a.time_zone, s.default_time_zone) AS time_zone, a.time_zone AS chosen_time_zone,
        a.login_workspace_id, a.login_agent_id,
@@ -85,8 +88,10 @@ SELECT s.workspace_id, s.agent_id, s.csrf_token, a.display_name, a.roles,
         FROM ({_MEMBERSHIPS.format(ws=_ID_WS, agent=_ID_AGENT)}) m) AS member_names
 FROM web_session s
 JOIN agent a ON a.workspace_id = s.workspace_id AND a.id = s.agent_id AND a.active
-WHERE s.workspace_id = $3 AND s.token_hash = $1 AND s.expires_at > $2
+WHERE s.workspace_id = {{workspace}} AND s.token_hash = {{token}} AND s.expires_at > {{now}}
 """  # noqa: S608 (constants only)
+_FIND_PARAMETERS = {"token": "$1", "now": "$2", "workspace": "$3"}
+FIND = f"WITH {TOUCH.format(**_FIND_PARAMETERS)}{SESSION.format(**_FIND_PARAMETERS)}"
 DELETE = "DELETE FROM web_session WHERE workspace_id = $1 AND token_hash = $2"
 SET_TIME_ZONE = "UPDATE agent SET time_zone = $3 WHERE workspace_id = $1 AND id = $2"
 # One statement, so that concurrent attempts are counted one after the other (each upsert waits
@@ -154,6 +159,26 @@ WHERE workspace_id = $1 AND window_start <= $2::timestamptz - $3::interval
 """
 
 
+def web_session(row: Any) -> WebSession:
+    """A session read with SESSION (a row, or the same names in a mapping)."""
+    return WebSession(
+        workspace_id=row["workspace_id"],
+        agent_id=row["agent_id"],
+        name=row["display_name"],
+        roles=frozenset(Role(r) for r in row["roles"]),
+        csrf_token=row["csrf_token"],
+        time_zone=row["time_zone"],
+        chosen_time_zone=row["chosen_time_zone"],
+        presence=presence(row),
+        workspaces=tuple(zip(row["member_ids"] or (), row["member_names"] or (), strict=True)),
+        linked_sign_in=(
+            (row["login_workspace_id"], row["login_agent_id"])
+            if row["login_agent_id"] is not None
+            else None
+        ),
+    )
+
+
 def _login(row: asyncpg.Record | None) -> AgentLogin | None:
     if row is None:
         return None
@@ -205,24 +230,7 @@ class PgWebSessions:
 
     async def find(self, workspace_id: int, token_hash: bytes, now: datetime) -> WebSession | None:
         row = await self._db.fetchrow(FIND, token_hash, now, workspace_id)
-        if row is None:
-            return None
-        return WebSession(
-            workspace_id=row["workspace_id"],
-            agent_id=row["agent_id"],
-            name=row["display_name"],
-            roles=frozenset(Role(r) for r in row["roles"]),
-            csrf_token=row["csrf_token"],
-            time_zone=row["time_zone"],
-            chosen_time_zone=row["chosen_time_zone"],
-            presence=presence(row),
-            workspaces=tuple(zip(row["member_ids"] or (), row["member_names"] or (), strict=True)),
-            linked_sign_in=(
-                (row["login_workspace_id"], row["login_agent_id"])
-                if row["login_agent_id"] is not None
-                else None
-            ),
-        )
+        return None if row is None else web_session(row)
 
     async def sign_in_workspaces(self, email: str) -> list[int]:
         return [row["workspace_id"] for row in await self._db.fetch(SIGN_IN_WORKSPACES, email)]

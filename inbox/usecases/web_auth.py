@@ -52,6 +52,15 @@ def _workspace_of(token: str) -> int | None:
     return int(workspace)
 
 
+def session_key(token: str) -> tuple[int, bytes] | None:
+    """Where a session token's session is looked up: (workspace, hash of the token); None
+    for what cannot be a token."""
+    workspace_id = _workspace_of(token)
+    if workspace_id is None or len(token) > 100:
+        return None
+    return workspace_id, _digest(token)
+
+
 class WebLogins:
     def __init__(
         self,
@@ -175,10 +184,8 @@ class WebLogins:
         return await self._store.login_of(workspace_id, email)
 
     async def session(self, token: str) -> WebSession | None:
-        workspace_id = _workspace_of(token)
-        if workspace_id is None or len(token) > 100:
-            return None
-        return await self._store.find(workspace_id, _digest(token), self._clock())
+        key = session_key(token)
+        return None if key is None else await self._store.find(*key, self._clock())
 
     async def logout(self, token: str) -> None:
         workspace_id = _workspace_of(token)

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from inbox.domain.clock import Clock, utc_now
+from inbox.domain.desk import DeskRead
 from inbox.domain.errors import ConfigurationError, NotFoundError, PermissionDeniedError
 from inbox.domain.live import LivePage, PageKind
 from inbox.domain.notes import named_in, note_text
@@ -26,6 +27,7 @@ from inbox.ports.routing import WaitingThreads
 from inbox.usecases.assignment import AssignByHand
 from inbox.usecases.audit import entry_by
 from inbox.usecases.media import MediaLinks
+from inbox.usecases.web_auth import session_key
 
 VIEWS = ("mine", "team", "unassigned", "waiting", "community", "snoozed", "all")
 # Set aside for at most a month: longer is a closure, not a snooze.
@@ -93,6 +95,24 @@ class InboxPages:
             self._clock(),
             threads,
         )
+
+    async def desk(
+        self, token: str, view: str, limit: int = 100, filters: InboxFilters = ANY
+    ) -> DeskRead | None:
+        """The inbox's page for the session of `token`, read in one round trip: the session
+        (checked as WebLogins.session checks it, so an ended session or a person deactivated
+        or demoted is refused at once), the view's first `limit` rows and whom threads may be
+        given to. None without a session; PermissionDeniedError for a person not staff."""
+        key = session_key(token)
+        if key is None:
+            return None
+        workspace_id, token_hash = key
+        read = await self._query.desk(
+            workspace_id, token_hash, _view(view), limit, _known_states(filters), self._clock()
+        )
+        if read is not None:
+            _staff(read.session)
+        return read
 
     async def counts(self, session: WebSession) -> dict[str, int]:
         """Every view's count for the person (the rail shows them), in one query, read again

@@ -128,7 +128,7 @@ def test_the_web_benchmark_prints_its_figures_last(database_dsn: str) -> None:
         *("--database-url", database_dsn),
     )
     weighed = ("inbox", "thread", "search", "me", "dashboard", "incidents", "login")
-    names = last_figures(result.stdout, 29)
+    names = last_figures(result.stdout, 31)
     assert names == [
         "inbox_list_p50_ms",
         "inbox_list_p99_ms",
@@ -138,6 +138,8 @@ def test_the_web_benchmark_prints_its_figures_last(database_dsn: str) -> None:
         "bare_query_requests_per_s",
         "inbox_to_bare_p99_ratio",
         "inbox_to_bare_throughput_ratio",
+        "inbox_page_cpu_ms",
+        "bare_query_cpu_ms",
         "inbox_page_statements",
         "thread_page_p50_ms",
         "thread_page_p99_ms",

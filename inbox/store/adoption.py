@@ -1,7 +1,11 @@
 """Adoption figures by SQL over what the product keeps anyway: outbox items, notes,
 assignments and closures (who acted, when), and the brand's own posts seen by the connectors
 (see inbox/domain/adoption.py for what counts). Set-based: one statement each, grouped by the
-reader's weeks in the database."""
+reader's weeks in the database.
+
+What has settled is read from roll-ups that a periodic pass of the worker keeps (acts by UTC
+day, answers by quarter hour), and only what came after their marks is read as it is: a
+view costs the roll-ups of a year and a day of acts, not a year of acts and answers."""
 
 from __future__ import annotations
 

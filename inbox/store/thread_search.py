@@ -1,12 +1,12 @@
 """Threads by the words of their messages, newest match first, at a cost set by the page.
 
 Searching the whole history for a common word read every message that holds it (a city name
-of the complaints: 17,000 messages at a million, three times that at three million) only to
-keep the newest few threads. The newest matches are the ones shown, so the search first
-counts the matches up to a small number: a word rarer than that is read where it is, over
-the whole history. Otherwise it looks at the last day, and widens the window only while it
-has found fewer threads than the page holds. Within a window, the B-tree on the messages'
-date and the full-text index are intersected, and only that window's matches are read.
+of the complaints: 17,000 messages at a million, 170,000 at ten million) only to keep the
+newest few threads. The newest matches are the ones shown, so the search looks at the last
+day first, and widens the window only while it has found fewer threads than the page holds.
+Within a window, the B-tree on the messages' date and the full-text index are intersected,
+and only that window's matches are read. A rare word ends in the whole history, where its
+few matches are cheap to read.
 
 The answer is the same as a search of everything: a window that yields a full page holds
 the page's threads with their true latest match (each is inside the window), and every
@@ -22,12 +22,9 @@ from inbox.store.database import Connection
 
 # Windows back from now, each tried only while the one before found less than a page. A busy
 # workspace fills a page with a common word in the first day; a word that does not fill one
-# in a month is read over the whole history.
+# in a month is read over the whole history. Each window costs at most its own span of dates,
+# whatever the history's length.
 WINDOWS = (timedelta(days=1), timedelta(days=30))
-
-# A word held by fewer messages than this in the whole history is read there at once: its
-# few matches cost less than intersecting a day or a month of dates with them.
-FEW_MATCHES = 200
 
 # The full-text condition: the same expression as the index `mention_search`, or the index
 # is not used.
@@ -54,14 +51,6 @@ JOIN thread t ON t.workspace_id = $1 AND t.id = found.thread_id
 ORDER BY found.latest DESC, t.id DESC
 """
 SEARCH_SINCE = _SEARCH.format(since="AND m.created_at >= $4", matches=_MATCHES)
-# How many messages hold the words, counted up to $3 only.
-MATCHES_UP_TO = f"""
-SELECT count(*) FROM (
-    SELECT 1 FROM mention m
-    WHERE m.workspace_id = $1 AND m.thread_id IS NOT NULL AND {_MATCHES}
-    LIMIT $3
-) few
-"""  # noqa: S608 (constants only)
 SEARCH_ALL = _SEARCH.format(since="", matches=_MATCHES)
 
 
@@ -70,8 +59,6 @@ async def search_threads(
 ) -> list[Any]:
     """The `limit` threads whose newest message holding `words` is the newest (ties: the
     newest thread first), with that message's date as `latest`."""
-    if await conn.fetchval(MATCHES_UP_TO, workspace_id, words, FEW_MATCHES) < FEW_MATCHES:
-        return await conn.fetch(SEARCH_ALL, workspace_id, words, limit)
     for window in WINDOWS:
         rows = await conn.fetch(SEARCH_SINCE, workspace_id, words, limit, now - window)
         if len(rows) >= limit:

@@ -9,7 +9,6 @@ import pytest
 
 from inbox.bootstrap import build_services
 from inbox.domain.ingestion import IngestBatch
-from inbox.store import thread_search
 from inbox.store.database import Database
 from inbox.store.thread_search import search_threads
 from tests.factories import T0, mention
@@ -38,7 +37,7 @@ def minute_of(at: datetime) -> int:
 
 
 async def fill(db: Database, workspace_id: int) -> None:
-    """Threads over ninety days: `parcel` in every message (more than FEW_MATCHES of them),
+    """Threads over ninety days: `parcel` in every message,
     `refund` in a few of the last month and many older ones, `voucher` in one message
     of a year-old thread, and two threads whose newest `parcel` is at the same minute."""
     messages = []
@@ -92,18 +91,16 @@ async def fill(db: Database, workspace_id: int) -> None:
     ],
 )
 async def test_windowed_search_answers_what_the_whole_history_answers(
-    db: Database, workspace_id: int, words: str, limit: int, monkeypatch: pytest.MonkeyPatch
+    db: Database, workspace_id: int, words: str, limit: int
 ) -> None:
     await fill(db, workspace_id)
-    # The data is small: count every word as frequent, or only the rare path would run.
-    monkeypatch.setattr(thread_search, "FEW_MATCHES", 1)
     async with db.connection() as conn:
         expected = [tuple(row) for row in await conn.fetch(EVERYTHING, workspace_id, words, limit)]
         found = [tuple(row) for row in await search_threads(conn, workspace_id, words, limit, NOW)]
     assert found == expected
 
 
-async def test_a_rare_word_is_read_over_the_whole_history_at_once(
+async def test_a_word_too_sparse_for_a_page_in_a_month_is_read_over_the_whole_history(
     db: Database, workspace_id: int
 ) -> None:
     await fill(db, workspace_id)
@@ -115,10 +112,9 @@ async def test_a_rare_word_is_read_over_the_whole_history_at_once(
 
 
 async def test_threads_whose_newest_match_ties_come_newest_thread_first(
-    db: Database, workspace_id: int, monkeypatch: pytest.MonkeyPatch
+    db: Database, workspace_id: int
 ) -> None:
     await fill(db, workspace_id)
-    monkeypatch.setattr(thread_search, "FEW_MATCHES", 1)
     async with db.connection() as conn:
         found = await search_threads(conn, workspace_id, "parcel", 2, NOW)
     assert found[0]["latest"] == found[1]["latest"] == NOW - timedelta(minutes=5)

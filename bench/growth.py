@@ -54,9 +54,11 @@ from bench import growth_fill, growth_memory
 from bench.ingest import BRAND_HANDLE, BRAND_ID, Generator
 from bench.web import LOGIN_WORDS, load, logged_in, percentile
 from inbox.bootstrap import build_services
+from inbox.domain.clock import utc_now
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.network import Network
 from inbox.domain.people import Role
+from inbox.store.adoption import PgAdoptionRollUp
 from inbox.store.database import Database
 from inbox.store.embedded import EmbeddedPostgres
 from inbox.store.migrate import migrate
@@ -234,6 +236,11 @@ async def main(args: argparse.Namespace) -> None:
                         async with db.connection() as conn:
                             have += await growth_fill.grow(conn, history, have, size, now)
                         fill_seconds = time.perf_counter() - started
+                        # What the worker's periodic pass keeps: made again over the history
+                        # just loaded beneath it.
+                        started = time.perf_counter()
+                        await PgAdoptionRollUp(db).rebuild(workspace_id, utc_now())
+                        roll_up_seconds = time.perf_counter() - started
                         rate = await ingest_rate(db, workspace_id, round_, args.batches)
                         threads = await sample_threads(db, workspace_id, args.requests)
                         word = await rare_word(db, workspace_id)
@@ -249,6 +256,7 @@ async def main(args: argparse.Namespace) -> None:
                         )
                         summaries.append(
                             f"{size}: {mentions} mentions, filled in {fill_seconds:.0f} s, "
+                            f"adoption roll-ups made in {roll_up_seconds:.0f} s, "
                             f"database {size_mb:.0f} MiB"
                         )
                         figures.add("ingest_mentions_per_s", size, rate, 0)

@@ -411,8 +411,19 @@ async def grow(conn: Connection, history: History, have: int, want: int, now: da
         await move_sequences(conn, ids)
         await conn.execute("RESET synchronous_commit")
         await conn.execute("RESET maintenance_work_mem")
+    await conn.execute(COUNT_SLA_EVENTS, history.workspace_id)
     await conn.execute("ANALYZE")
     return added
+
+
+# The metrics' count of SLA events, kept by the timer as it fires them: the loaded events were
+# never fired.
+COUNT_SLA_EVENTS = """
+INSERT INTO sla_event_count (workspace_id, kind, fired)
+SELECT workspace_id, kind, count(*) FROM sla_event WHERE workspace_id = $1
+GROUP BY workspace_id, kind
+ON CONFLICT (workspace_id, kind) DO UPDATE SET fired = excluded.fired
+"""
 
 
 def utc_minute() -> datetime:

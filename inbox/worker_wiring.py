@@ -26,6 +26,7 @@ from inbox.connector_wiring import (
 from inbox.domain.clock import utc_now
 from inbox.ports.connectors import OutboundChannel
 from inbox.store.account_leases import PgAccountChanges, PgAccountLeases
+from inbox.store.adoption import SETTLE, PgAdoptionRollUp
 from inbox.store.corrections import PgCorrectionStore
 from inbox.store.customer_events import PgCustomerEventOutbox
 from inbox.store.incidents import PgIncidentStore
@@ -192,6 +193,9 @@ WAKE_EVERY_SECONDS = 10.0
 # still applies it). Every pass is idempotent: two workers running it at once remove nothing
 # twice.
 RETENTION_EVERY_SECONDS = 86400.0
+# The adoption panel's roll-ups take in what settled since their last pass; the panel reads
+# what came after as it is, so an hourly pass keeps that to a day or so.
+ROLL_UP_EVERY_SECONDS = 3600.0
 
 
 def _upkeep(runtime: Runtime, rules: KeepClocks) -> list[Periodic]:
@@ -226,7 +230,16 @@ def _upkeep(runtime: Runtime, rules: KeepClocks) -> list[Periodic]:
             RETENTION_EVERY_SECONDS,
             runtime.services.retention.daily(workspaces.all_ids),
         ),
+        Periodic(
+            "adoption roll-ups",
+            ROLL_UP_EVERY_SECONDS,
+            each_workspace(workspaces.all_ids, functools.partial(_roll_up, PgAdoptionRollUp(db))),
+        ),
     ]
+
+
+async def _roll_up(roll_ups: PgAdoptionRollUp, workspace_id: int) -> None:
+    await roll_ups.roll_up(workspace_id, utc_now() - SETTLE)
 
 
 async def _reassign_stale(reassign: ReassignStale, workspaces: PgWorkspaceStore) -> None:

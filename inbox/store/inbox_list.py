@@ -13,6 +13,7 @@ from inbox.domain.desk import DeskRead
 from inbox.domain.web import ANY, InboxFilters, InboxRow, SearchResults
 from inbox.store.assignees_sql import COLLEAGUES, TEAMS
 from inbox.store.database import Database, Reads
+from inbox.store.thread_search import search_threads
 from inbox.store.thread_sql import (
     AWAITING_ANSWER_SQL,
     OPEN_STATUSES_SQL,
@@ -239,18 +240,7 @@ SELECT
      AND status IN ('approved', 'edited')) AS community_approved
 """  # noqa: S608 (constants only)
 
-# Words in any message of a thread (newest match first per thread), and customers by name
-# or by handle on any network.
-SEARCH_THREADS = """
-SELECT t.id, t.network, t.status, t.excerpt, max(m.created_at) AS latest
-FROM mention m JOIN thread t ON t.workspace_id = m.workspace_id AND t.id = m.thread_id
-WHERE m.workspace_id = $1
-  AND (to_tsvector('inbox_fr'::regconfig, m.body) || to_tsvector('inbox_en'::regconfig, m.body))
-      @@ (plainto_tsquery('inbox_fr'::regconfig, $2) || plainto_tsquery('inbox_en'::regconfig, $2))
-GROUP BY t.id, t.network, t.status, t.excerpt
-ORDER BY latest DESC, t.id DESC
-LIMIT $3
-"""
+# Customers by name or by handle on any network (threads by their words: thread_search).
 SEARCH_CUSTOMERS = """
 SELECT c.id, c.display_name,
        (SELECT array_agg(i2.network || ':' || coalesce(i2.handle, i2.external_user_id))
@@ -392,7 +382,7 @@ class PgInboxList:
 
     async def search(self, workspace_id: int, words: str, limit: int) -> SearchResults:
         async with self._reads.connection() as conn:
-            threads = await conn.fetch(SEARCH_THREADS, workspace_id, words, limit)
+            threads = await search_threads(conn, workspace_id, words, limit, utc_now())
             customers = await conn.fetch(SEARCH_CUSTOMERS, workspace_id, words, limit)
         return SearchResults(
             threads=tuple(

@@ -21,8 +21,9 @@ TIMER_LOCK_KEY = 0x1B0C5_0002
 NEXT_DUE = "SELECT min(next_due_at) FROM sla_clock WHERE next_due_at IS NOT NULL"
 
 # Claims due clocks (another timer's claims are skipped, never waited for), records their
-# events (the unique key makes each fire once, whoever tries) and moves each clock to its
-# next event. A breach that is due makes a warning not yet sent pointless: it is skipped.
+# events (the unique key makes each fire once, whoever tries), counts them for the metrics
+# (in one order, so two timers never wait on each other crosswise) and moves each clock to
+# its next event. A breach that is due makes a warning not yet sent pointless: it is skipped.
 FIRE_DUE = """
 WITH due AS (
     SELECT workspace_id, id, thread_id, warn_at, deadline, warned_at, breached_at
@@ -44,6 +45,11 @@ WITH due AS (
     SELECT workspace_id, id, thread_id, 'warning', warn_at, $1 FROM decided WHERE warn_now
     ON CONFLICT (workspace_id, clock_id, kind) DO NOTHING
     RETURNING workspace_id, id, clock_id, thread_id, kind, due_at, fired_at
+), counted AS (
+    INSERT INTO sla_event_count (workspace_id, kind, fired)
+    SELECT workspace_id, kind, count(*) FROM fired GROUP BY workspace_id, kind
+    ORDER BY workspace_id, kind
+    ON CONFLICT (workspace_id, kind) DO UPDATE SET fired = sla_event_count.fired + excluded.fired
 ), moved AS (
     UPDATE sla_clock c
     SET warned_at = CASE WHEN d.warn_now OR d.breach_now THEN coalesce(c.warned_at, $1)

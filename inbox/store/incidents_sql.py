@@ -64,14 +64,12 @@ def regions(pattern: str) -> str:
     return _REGIONS.format(pattern=pattern)
 
 
-# The batch's messages, thread by thread, then each one's classification by its key (the
-# subqueries kept apart, OFFSET 0): with statistics that lag a workspace being filled, the
-# planner otherwise read every complaint of the workspace, a read that grew with the data.
-NEW_COMPLAINTS = f"""
-SELECT m.created_at, mc.topics, {keyword_groups("$3", "$4")} AS groups, {regions("$5")} AS regions
-FROM (SELECT DISTINCT unnest($2::bigint[]) AS id) t
-CROSS JOIN LATERAL (
-    SELECT m.network, m.external_id, m.created_at, m.body FROM mention m
+# The complaints a batch just wrote in the threads `t` ($1 workspace): each thread's messages,
+# then each message's classification, looked up by key. OFFSET 0 keeps each lookup a lateral
+# probe: flattened into joins, the planner (with a fast-growing workspace's stale statistics)
+# read every complaint of the workspace.
+BATCH_COMPLAINTS = """CROSS JOIN LATERAL (
+    SELECT m.thread_id, m.network, m.external_id, m.created_at, m.body FROM mention m
     WHERE m.workspace_id = $1 AND m.thread_id = t.id AND m.direction = 'inbound'
       AND m.ingested_at = now()   -- written by this transaction: now() is its start
     OFFSET 0
@@ -82,6 +80,13 @@ CROSS JOIN LATERAL (
       AND mc.kind = 'complaint'
     OFFSET 0
 ) mc
+"""
+
+# The batch's complaints, with what the outage watcher counts of each.
+NEW_COMPLAINTS = f"""
+SELECT m.created_at, mc.topics, {keyword_groups("$3", "$4")} AS groups, {regions("$5")} AS regions
+FROM (SELECT DISTINCT unnest($2::bigint[]) AS id) t
+{BATCH_COMPLAINTS}
 """  # noqa: S608 (constants only)
 
 # The batch's complaints found as NEW_COMPLAINTS finds them, then matched to each open incident;
@@ -92,18 +97,7 @@ SELECT DISTINCT i.workspace_id, i.id, m.thread_id, now()
 FROM (SELECT DISTINCT unnest($2::bigint[]) AS id
       WHERE EXISTS (SELECT 1 FROM incident o WHERE o.workspace_id = $1 AND o.status = 'open')
      ) t
-CROSS JOIN LATERAL (
-    SELECT m.thread_id, m.network, m.external_id, m.body FROM mention m
-    WHERE m.workspace_id = $1 AND m.thread_id = t.id AND m.direction = 'inbound'
-      AND m.ingested_at = now()
-    OFFSET 0
-) m
-CROSS JOIN LATERAL (
-    SELECT mc.topics, mc.reasons FROM mention_classification mc
-    WHERE mc.workspace_id = $1 AND mc.network = m.network AND mc.external_id = m.external_id
-      AND mc.kind = 'complaint'
-    OFFSET 0
-) mc
+{BATCH_COMPLAINTS}
 JOIN incident i ON i.workspace_id = $1 AND i.status = 'open' AND {matches("$3", "$4")}
 ON CONFLICT DO NOTHING
 """  # noqa: S608

@@ -17,15 +17,13 @@ from inbox.domain.ingestion import NetworkDeletion
 from inbox.domain.retention import RetentionReport, RetentionRun, RetentionSettings
 from inbox.store.database import Connection, Database
 from inbox.store.text_removal import (
-    DELIVERY_OF_EVENT,
     MESSAGES_OF_THREADS,
-    WITHOUT_TEXT,
     Why,
     remove_message_texts,
     remove_texts,
     row_count,
 )
-from inbox.store.thread_sql import CLAIM_CLOSED_TEXTS, CLEAR_DELETED_EXCERPTS
+from inbox.store.thread_sql import CLAIM_CLOSED_TEXTS
 
 # Threads per transaction, and quarantined payloads per delete.
 THREADS_PER_BATCH = 500
@@ -107,8 +105,7 @@ FROM retention_run WHERE workspace_id = $1 ORDER BY id DESC LIMIT 1
 """
 
 # The batch's deletions are recorded (once each); then every message among them or among the
-# batch's new ones that a recorded deletion names loses its text. The texts as they were are
-# read first, for the excerpts and the corrections that copied them.
+# batch's new ones that a recorded deletion names loses its text, with every copy of it.
 RECORD_DELETIONS = """
 INSERT INTO network_deletion (workspace_id, network, external_id)
 SELECT $1, d.network, d.external_id FROM unnest($2::text[], $3::text[]) AS d(network, external_id)
@@ -120,7 +117,7 @@ WITH asked AS (
     SELECT DISTINCT k.network, k.external_id
     FROM unnest($2::text[], $3::text[]) AS k(network, external_id)
 )
-SELECT m.network, m.external_id, m.thread_id, m.body
+SELECT m.network, m.external_id, m.thread_id
 FROM asked k
 JOIN network_deletion d
   ON d.workspace_id = $1 AND d.network = k.network AND d.external_id = k.external_id
@@ -129,26 +126,6 @@ JOIN mention m
 WHERE m.text_removed_at IS NULL
 FOR UPDATE OF m
 """
-# What copied a deleted message's text in its thread: a correction of it, and the deliveries
-# of its events to webhooks that take texts. $2 thread ids, $3 networks, $4 external ids,
-# $5 the texts as they were, in quintuples with $1.
-DELETED_COPIES = f"""
-WITH old AS (
-    SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[])
-        AS o(thread_id, network, external_id, body)
-    WHERE o.thread_id IS NOT NULL
-), corrections AS (
-    UPDATE classification_correction c SET text = ''
-    FROM old
-    WHERE c.workspace_id = $1 AND c.thread_id = old.thread_id AND c.text = old.body
-      AND c.text <> ''
-)
-UPDATE webhook_delivery d SET payload = {WITHOUT_TEXT}
-FROM old, thread_event e, webhook w
-WHERE e.workspace_id = $1 AND e.thread_id = old.thread_id
-  AND e.message_network = old.network AND e.message_external_id = old.external_id
-  AND {DELIVERY_OF_EVENT}
-"""  # noqa: S608 (constants only)
 
 
 class PgRetentionStore:
@@ -345,19 +322,5 @@ class PgDeletionWriter:
             now=None,
             why=Why.DELETED_ON_NETWORK,
         )
-        await self._conn.execute(
-            DELETED_COPIES,
-            workspace_id,
-            *(
-                [row[column] for row in removed]
-                for column in ("thread_id", "network", "external_id", "body")
-            ),
-        )
         threaded = [row for row in removed if row["thread_id"] is not None]
-        await self._conn.execute(
-            CLEAR_DELETED_EXCERPTS,
-            workspace_id,
-            [row["thread_id"] for row in threaded],
-            [row["body"] for row in threaded],
-        )
         return frozenset(row["thread_id"] for row in threaded)

@@ -3,11 +3,13 @@ deleted on its network alike: the same columns of the same tables emptied the sa
 set-based over the ids of a batch.
 
 A row whose text goes keeps everything else (its thread, times, direction, classification's
-decisions), so every count and timing a report reads is unchanged. Messages are named by key
-(a customer's messages can sit in other people's threads); everything else about a thread
-(notes, replies, community answers, corrections, events and their webhook deliveries) by the
-thread's id. Who asked decides one thing only: whether what is still waiting (a reply not sent
-yet, an answer not reviewed yet) keeps its text to be sent or is given up with it."""
+decisions), so every count and timing a report reads is unchanged. Messages are named by key,
+and what copied a message's text goes with it wherever it sits (a customer's messages can sit
+in other people's threads): the excerpt of its thread, a correction that kept it, the
+classifier's cues and the webhook deliveries of its events. Everything else about a thread
+(notes, replies, community answers, corrections, events and their webhook deliveries) goes by
+the thread's id. Who asked decides one thing only: whether what is still waiting (a reply not
+sent yet, an answer not reviewed yet) keeps its text to be sent or is given up with it."""
 
 from __future__ import annotations
 
@@ -38,14 +40,18 @@ WHERE workspace_id = $1 AND thread_id = ANY($2::bigint[]) AND text_removed_at IS
 # --- by message: $1 workspace, $2 networks, $3 external ids (in pairs) ---------------------
 
 # $4 now (NULL: the transaction's time, for ingestion, which has no clock of its own), $5 why.
+# The row as it was (`was`, read in the statement's snapshot) gives the text its copies are
+# found by.
 MESSAGE_TEXTS = """
 UPDATE mention m
 SET body = '', raw = '{}'::jsonb, media = NULL,
     text_removed_at = coalesce($4::timestamptz, now()), text_removed_reason = $5,
     raw_removed_at = coalesce(m.raw_removed_at, $4::timestamptz, now())
-FROM unnest($2::text[], $3::text[]) AS k(network, external_id)
+FROM unnest($2::text[], $3::text[]) AS k(network, external_id), mention was
 WHERE m.workspace_id = $1 AND m.network = k.network AND m.external_id = k.external_id
   AND m.text_removed_at IS NULL
+  AND was.workspace_id = $1 AND was.network = m.network AND was.external_id = m.external_id
+RETURNING m.thread_id, m.network, m.external_id, was.body
 """
 # The classifier's reasons quote the words that matched (cues), its personal data holds
 # masked pieces of the text: both go, the decisions stay (incidents group by them).
@@ -60,8 +66,6 @@ WHERE mc.workspace_id = $1 AND mc.network = k.network AND mc.external_id = k.ext
   AND (mc.reasons <> '[]' OR mc.personal_data <> '[]')
 """
 
-# --- by thread: $1 workspace, $2 thread ids -------------------------------------------------
-
 # A delivery to a webhook that takes texts carries the message's text as it was when its event
 # was queued (`data.text`). Deliveries are found from the events by their key, webhook by
 # webhook (the delivery's unique key).
@@ -69,6 +73,29 @@ WITHOUT_TEXT = "jsonb_set(d.payload, '{data}', (d.payload -> 'data') - 'text')"
 DELIVERY_OF_EVENT = """w.workspace_id = $1 AND d.workspace_id = $1 AND d.webhook_id = w.id
       AND d.event_key = e.kind || ':' || e.workspace_id || ':' || e.thread_id || '.' || e.seq
       AND d.payload -> 'data' ? 'text'"""
+
+# --- what copied the removed messages' texts: $1 workspace, then the removed rows ------------
+
+# Their own events, wherever they sit (the index on the event's message): $2 networks,
+# $3 external ids.
+MESSAGE_DELIVERIES = f"""
+UPDATE webhook_delivery d SET payload = {WITHOUT_TEXT}
+FROM unnest($2::text[], $3::text[]) AS r(network, external_id), thread_event e, webhook w
+WHERE e.workspace_id = $1
+  AND e.message_network = r.network AND e.message_external_id = r.external_id
+  AND {DELIVERY_OF_EVENT}
+"""  # noqa: S608 (constants only)
+# A correction keeps the text of its thread's latest message when it was made: one that
+# equals a removed text, in that message's thread ($2 thread ids, $3 the texts as they were).
+MESSAGE_CORRECTIONS = """
+UPDATE classification_correction c SET text = ''
+FROM unnest($2::bigint[], $3::text[]) AS r(thread_id, body)
+WHERE c.workspace_id = $1 AND c.thread_id = r.thread_id AND c.text = r.body AND c.text <> ''
+"""
+# A thread's excerpt is its latest message, cut: found by the same pairs as the corrections.
+MESSAGE_EXCERPTS = thread_sql.CLEAR_DELETED_EXCERPTS
+
+# --- by thread: $1 workspace, $2 thread ids -------------------------------------------------
 
 THREAD_TEXTS = {
     "thread_excerpts": thread_sql.EMPTY_EXCERPTS,
@@ -129,13 +156,13 @@ async def remove_texts(
     why: Why,
     give_up_waiting: bool,
 ) -> dict[str, int]:
-    """Empty the texts of `messages` (network, external id) and of everything about `threads`,
-    on the caller's transaction; how many rows each table had changed, by name (`messages`
-    counts the messages whose text was still there)."""
+    """Empty the texts of `messages` (network, external id), of what copied them and of
+    everything about `threads`, on the caller's transaction; how many rows each table had
+    changed, by name (`messages` counts the messages whose text was still there)."""
     counts = await remove_message_texts(conn, workspace_id, messages, now=now, why=why)
     by_thread = (workspace_id, list(threads))
     for name, sql in THREAD_TEXTS.items():
-        counts[name] = row_count(await conn.execute(sql, *by_thread))
+        counts[name] = counts.get(name, 0) + row_count(await conn.execute(sql, *by_thread))
     for name, sql in WAITING_TEXTS.items():
         counts[name] = row_count(await conn.execute(sql, *by_thread, give_up_waiting))
     return counts
@@ -149,16 +176,32 @@ async def remove_message_texts(
     now: datetime | None,
     why: Why,
 ) -> dict[str, int]:
-    """Empty the texts of `messages` (network, external id) and what the classifier kept of
-    them; how many messages lost their text (those that still had one) and how many
-    classifications changed."""
-    networks = [network for network, _ in messages]
-    external_ids = [external_id for _, external_id in messages]
-    by_message = (workspace_id, networks, external_ids)
-    return {
-        "messages": row_count(await conn.execute(MESSAGE_TEXTS, *by_message, now, str(why))),
+    """Empty the texts of `messages` (network, external id), what the classifier kept of them
+    and every copy of them, in whichever thread; how many messages lost their text (those
+    that still had one), and how many rows of each copy changed."""
+    by_message = (
+        workspace_id,
+        [network for network, _ in messages],
+        [external_id for _, external_id in messages],
+    )
+    removed = await conn.fetch(MESSAGE_TEXTS, *by_message, now, str(why))
+    counts = {
+        "messages": len(removed),
         "classifications": row_count(await conn.execute(CLASSIFIER_CUES, *by_message)),
     }
+    keys = ([row["network"] for row in removed], [row["external_id"] for row in removed])
+    threaded = [row for row in removed if row["thread_id"] is not None]
+    texts = ([row["thread_id"] for row in threaded], [row["body"] for row in threaded])
+    counts["webhook_deliveries"] = row_count(
+        await conn.execute(MESSAGE_DELIVERIES, workspace_id, *keys)
+    )
+    counts["classification_corrections"] = row_count(
+        await conn.execute(MESSAGE_CORRECTIONS, workspace_id, *texts)
+    )
+    counts["thread_excerpts"] = row_count(
+        await conn.execute(MESSAGE_EXCERPTS, workspace_id, *texts)
+    )
+    return counts
 
 
 def row_count(status: str) -> int:

@@ -137,3 +137,65 @@ async def test_retention_of_a_closed_conversation_takes_every_copy_of_its_messag
     assert (threads, messages) == (1, 2)
     assert await _found_anywhere(db, ("qwxz-away", "bob-only")) == []
     assert "mention.body" in await _found_anywhere(db, ("qwxz-home",))
+
+
+async def _zelda_answers_before_bobs_conversation_arrives(
+    services: Services, db: Database, workspace_id: int
+) -> int:
+    """Zelda's reply arrives before the post it answers: her event is written under a thread of
+    its own, which merges into Bob's conversation once that post arrives and leaves the event
+    under its old id. Bob's conversation's id."""
+    await db.execute(
+        "INSERT INTO webhook (workspace_id, url_sealed, url_shown, events, secret_sealed,"
+        " include_text) VALUES ($1, 'sealed', 'https://crm.example/hook', '{*}', 's', true)",
+        workspace_id,
+    )
+    replies = [
+        mention("z2", author="zelda", minute=3, reply_to="b2", text=AWAY),
+        mention("b3", author="bob", minute=2, reply_to="b1", text=BOBS),
+        mention("b2", author="bob", minute=1, reply_to="b1", text="and again bob-only"),
+    ]
+    for reply in replies:
+        await services.ingest(workspace_id, IngestBatch([reply]))
+        assert await PgThreadEventOutbox(db).dispatch(100) >= 1
+    bobs = await _thread_of(db, workspace_id, "b3")
+    assert await _thread_of(db, workspace_id, "z2") == bobs
+    events_elsewhere = await db.fetchval(
+        "SELECT count(*) FROM thread_event"
+        " WHERE workspace_id = $1 AND message_external_id = 'z2' AND thread_id <> $2",
+        workspace_id,
+        bobs,
+    )
+    assert events_elsewhere == 1
+    assert "webhook_delivery.payload" in await _found_anywhere(db, ("qwxz-away",))
+    return bobs
+
+
+async def test_a_deleted_post_leaves_the_delivery_of_its_event_under_a_merged_threads_old_id(
+    services: Services, db: Database, workspace_id: int
+) -> None:
+    await _zelda_answers_before_bobs_conversation_arrives(services, db, workspace_id)
+
+    await services.ingest(workspace_id, IngestBatch([], deletions=[NetworkDeletion("x", "z2")]))
+
+    assert await _found_anywhere(db, ("qwxz-away",)) == []
+    await _bobs_text_is_everywhere_it_was(db)
+
+
+async def test_retention_leaves_no_text_in_the_deliveries_of_a_merged_threads_events(
+    services: Services, db: Database, workspace_id: int
+) -> None:
+    bobs = await _zelda_answers_before_bobs_conversation_arrives(services, db, workspace_id)
+    await db.execute(
+        "UPDATE thread SET status = 'resolved', resolved_at = $3"
+        " WHERE workspace_id = $1 AND id = $2",
+        workspace_id,
+        bobs,
+        T0,
+    )
+
+    await PgRetentionStore(db).remove_closed_texts(
+        workspace_id, T0 + timedelta(days=1), NOW, dry_run=False
+    )
+
+    assert await _found_anywhere(db, ("qwxz-away", "bob-only")) == []

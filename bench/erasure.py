@@ -3,13 +3,15 @@ customer with many messages among other customers' traffic.
 
     python bench/erasure.py [--messages 1000] [--others 10000] [--database-url URL]
 
-The customer's `--messages` posts (ten to a conversation) and `--others` posts of other
-customers go through the real ingestion. The export (the zip of a JSON document and a page)
-is timed alone, then run again into a file under tracemalloc for Python's peak.
+The customer's `--messages` posts (ten to a conversation, every tenth written in another
+customer's conversation) and `--others` posts of other customers go through the real
+ingestion; a webhook that takes texts has every message event queued for it. The export (the
+zip of a JSON document and a page) is timed alone, then run again into a file under
+tracemalloc for Python's peak.
 Baselines of the same run: the customer's messages fetched whole (peak memory of holding
 them) and read once through the same predicate the erasure uses (the time of one pass over
 the table). The erasure is then timed, and checked to have left none of the customer's
-texts.
+texts, in the messages or in the deliveries.
 
 The last lines are the figures, one a line.
 """
@@ -29,6 +31,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from pydantic import SecretStr
+
 from bench.ingest import bench_database
 from inbox.bootstrap import build_services
 from inbox.domain.customer_rights import Section
@@ -37,6 +41,9 @@ from inbox.domain.mention import Author, Mention
 from inbox.domain.network import Network
 from inbox.store.customer_rights import EXPORT, positional
 from inbox.store.migrate import migrate
+from inbox.store.secret_box import SecretBox
+from inbox.store.thread_events import PgThreadEventOutbox
+from inbox.store.webhooks import PgWebhookStore
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.customer_rights import requested_on_command_line
 from inbox.usecases.services import Services
@@ -70,12 +77,27 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
             await migrate(conn)
         workspace_id = await PgWorkspaceStore(db).ensure_workspace("bench-erasure", "erasure")
         services = build_services(db)
+        hooks = PgWebhookStore(db, SecretBox(SecretStr(SecretBox.new_key())))
+        await hooks.add(
+            workspace_id,
+            "https://crm.example.com/in",
+            ("message.*",),
+            SecretStr("s" * 32),
+            include_text=True,
+        )
         others = [_post(n, f"other{n % 1000}", f"o-{n // 5}") for n in range(args.others)]
-        theirs = [_post(n, "zelda", f"z-{n // 10}") for n in range(args.messages)]
+        theirs = [
+            _post(n, "zelda", f"o-{n // 5}" if n % 10 == 9 else f"z-{n // 10}")
+            for n in range(args.messages)
+        ]
         started = time.perf_counter()
         await _ingest(services, workspace_id, others + theirs)
+        queued = 0
+        while taken := await PgThreadEventOutbox(db).dispatch(5000):
+            queued += taken
         print(
-            f"{len(others) + len(theirs)} posts ingested in {time.perf_counter() - started:.1f} s"
+            f"{len(others) + len(theirs)} posts ingested and {queued} events queued"
+            f" in {time.perf_counter() - started:.1f} s"
         )
         customer = await db.fetchval(
             "SELECT customer_id FROM identity WHERE workspace_id = $1 AND external_user_id = $2",
@@ -122,6 +144,12 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
             workspace_id,
         )
         assert left == 0, f"{left} messages of theirs left"
+        carried = await db.fetchval(
+            "SELECT count(*) FROM webhook_delivery"
+            " WHERE workspace_id = $1 AND payload #>> '{data,text}' LIKE '%zelda-%'",
+            workspace_id,
+        )
+        assert carried == 0, f"{carried} deliveries still carry their texts"
         print(f"erased: {dict(erasure.counts)}")
     return figures
 

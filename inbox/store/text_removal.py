@@ -66,25 +66,42 @@ WHERE mc.workspace_id = $1 AND mc.network = k.network AND mc.external_id = k.ext
   AND (mc.reasons <> '[]' OR mc.personal_data <> '[]')
 """
 
+
 # A delivery to a webhook that takes texts carries the message's text as it was when its event
-# was queued (`data.text`). Deliveries are found from the events by their key, webhook by
-# webhook (the delivery's unique key).
-WITHOUT_TEXT = "jsonb_set(d.payload, '{data}', (d.payload -> 'data') - 'text')"
-DELIVERY_OF_EVENT = """w.workspace_id = $1 AND d.workspace_id = $1 AND d.webhook_id = w.id
-      AND d.event_key = e.kind || ':' || e.workspace_id || ':' || e.thread_id || '.' || e.seq
-      AND d.payload -> 'data' ? 'text'"""
+# was queued (`data.text`). The deliveries of a selection of events are found in two steps:
+# their keys first (the delivery's unique key: webhook, event key), then each delivery by its
+# key. The planner then knows how many keys there are; a join on the computed key alone can
+# be planned, on tables whose statistics are not there yet (just after a bulk import), as
+# every delivery against every event.
+DELIVERIES_WITHOUT_TEXT = """
+UPDATE webhook_delivery d
+SET payload = jsonb_set(d.payload, '{data}', (d.payload -> 'data') - 'text')
+FROM unnest($2::bigint[], $3::text[]) AS k(webhook_id, event_key)
+WHERE d.workspace_id = $1 AND d.webhook_id = k.webhook_id AND d.event_key = k.event_key
+  AND d.payload -> 'data' ? 'text'
+"""
+
+
+def delivery_keys(events: str, where: str) -> str:
+    """The keys of the deliveries of the events that `events` (a FROM list naming
+    `thread_event e`) and `where` select in workspace $1, as two arrays: webhook ids and
+    event keys, in pairs."""
+    key = "e.kind || ':' || e.workspace_id || ':' || e.thread_id || '.' || e.seq"
+    return f"""
+SELECT coalesce(array_agg(w.id), '{{}}'), coalesce(array_agg({key}), '{{}}')
+FROM {events}, webhook w
+WHERE w.workspace_id = $1 AND e.workspace_id = $1 AND {where}
+"""  # noqa: S608 (the callers' constants only)
+
 
 # --- what copied the removed messages' texts: $1 workspace, then the removed rows ------------
 
 # Their own events, wherever they sit (the index on the event's message): $2 networks,
 # $3 external ids.
-MESSAGE_DELIVERIES = f"""
-UPDATE webhook_delivery d SET payload = {WITHOUT_TEXT}
-FROM unnest($2::text[], $3::text[]) AS r(network, external_id), thread_event e, webhook w
-WHERE e.workspace_id = $1
-  AND e.message_network = r.network AND e.message_external_id = r.external_id
-  AND {DELIVERY_OF_EVENT}
-"""  # noqa: S608 (constants only)
+MESSAGE_DELIVERY_KEYS = delivery_keys(
+    "unnest($2::text[], $3::text[]) AS r(network, external_id), thread_event e",
+    "e.message_network = r.network AND e.message_external_id = r.external_id",
+)
 # A correction keeps the text of its thread's latest message when it was made: one that
 # equals a removed text, in that message's thread ($2 thread ids, $3 the texts as they were).
 MESSAGE_CORRECTIONS = """
@@ -113,14 +130,10 @@ WHERE workspace_id = $1 AND thread_id = ANY($2::bigint[]) AND text <> ''
 UPDATE thread_event SET data = data - 'text'
 WHERE workspace_id = $1 AND thread_id = ANY($2::bigint[]) AND data ? 'text'
 """,
-    "webhook_deliveries": f"""
-UPDATE webhook_delivery d SET payload = {WITHOUT_TEXT}
-FROM thread_event e, webhook w
-WHERE e.workspace_id = $1 AND e.thread_id = ANY($2::bigint[])
-  AND e.kind IN {MESSAGE_EVENT_KINDS!r}
-  AND {DELIVERY_OF_EVENT}
-""",  # noqa: S608 (constants only)
 }
+THREAD_DELIVERY_KEYS = delivery_keys(
+    "thread_event e", f"e.thread_id = ANY($2::bigint[]) AND e.kind IN {MESSAGE_EVENT_KINDS!r}"
+)
 # What still waits for someone: $3 says whether it is given up with its text (a reply not sent
 # is not sent at all, an answer not reviewed is rejected) or keeps its text to be sent.
 WAITING_TEXTS = {
@@ -163,6 +176,9 @@ async def remove_texts(
     by_thread = (workspace_id, list(threads))
     for name, sql in THREAD_TEXTS.items():
         counts[name] = counts.get(name, 0) + row_count(await conn.execute(sql, *by_thread))
+    counts["webhook_deliveries"] += await _remove_delivery_texts(
+        conn, THREAD_DELIVERY_KEYS, *by_thread
+    )
     for name, sql in WAITING_TEXTS.items():
         counts[name] = row_count(await conn.execute(sql, *by_thread, give_up_waiting))
     return counts
@@ -192,8 +208,8 @@ async def remove_message_texts(
     keys = ([row["network"] for row in removed], [row["external_id"] for row in removed])
     threaded = [row for row in removed if row["thread_id"] is not None]
     texts = ([row["thread_id"] for row in threaded], [row["body"] for row in threaded])
-    counts["webhook_deliveries"] = row_count(
-        await conn.execute(MESSAGE_DELIVERIES, workspace_id, *keys)
+    counts["webhook_deliveries"] = await _remove_delivery_texts(
+        conn, MESSAGE_DELIVERY_KEYS, workspace_id, *keys
     )
     counts["classification_corrections"] = row_count(
         await conn.execute(MESSAGE_CORRECTIONS, workspace_id, *texts)
@@ -202,6 +218,16 @@ async def remove_message_texts(
         await conn.execute(MESSAGE_EXCERPTS, workspace_id, *texts)
     )
     return counts
+
+
+async def _remove_delivery_texts(
+    conn: Connection, keys_sql: str, workspace_id: int, *selection: Sequence[object]
+) -> int:
+    """Take the text out of the deliveries `keys_sql` names; how many had one."""
+    keys = await conn.fetchrow(keys_sql, workspace_id, *selection)
+    assert keys is not None
+    status = await conn.execute(DELIVERIES_WITHOUT_TEXT, workspace_id, keys[0], keys[1])
+    return row_count(status)
 
 
 def row_count(status: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -40,6 +41,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     pool_size: int = Field(default=10, ge=1, le=200)
+    # Processes that classify ingested batches beside this one (0: a thread of this process).
+    # Unset: one when the machine has a second core (see `classifier_process_count`).
+    classifier_processes: int | None = Field(default=None, ge=0, le=64)
     workspace: str = Field(default="default", pattern=r"^[a-z0-9][a-z0-9_-]*$")
     log_level: str = "INFO"
     # Seals stored network credentials. Unset: a key file made on first use (secret_key_file,
@@ -114,6 +118,21 @@ class Settings(BaseSettings):
             "credentials stored with it could no longer be read",
         )
 
+    def classifier_process_count(self) -> int:
+        """Classification out of this process's interpreter lock lets a batch be classified
+        while the one before is written, on another core; with a single core it would only
+        add the cost of sending the batch across."""
+        if self.classifier_processes is not None:
+            return self.classifier_processes
+        return 1 if _usable_cores() >= 2 else 0
+
     def egress_policy(self) -> EgressPolicy:
         """Where outbound requests may go: public addresses, and the destinations allowed."""
         return EgressPolicy.from_setting(self.allowed_internal_hosts)
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (a container's or `taskset`'s share, where told)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1

@@ -12,10 +12,14 @@ import asyncio
 import functools
 import logging
 import multiprocessing
+import multiprocessing.connection
+import os
+import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
+from multiprocessing.process import BaseProcess
 from typing import TypeVar, TypeVarTuple
 
 from inbox.domain.errors import WorkerLostError
@@ -73,7 +77,9 @@ class ProcessPool:
         self._executor.shutdown(wait=True, cancel_futures=True)
 
     def _start(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(self._size, mp_context=self._context, initializer=self._warm_up)
+        return ProcessPoolExecutor(
+            self._size, mp_context=self._context, initializer=_begin, initargs=(self._warm_up,)
+        )
 
 
 @asynccontextmanager
@@ -85,6 +91,20 @@ async def open_worker_processes(
         yield pool
     finally:
         await asyncio.to_thread(pool.close)
+
+
+def _begin(warm_up: Callable[[], None]) -> None:
+    """In each process as it starts. A process whose parent was killed (no `close`) would
+    wait for work forever, holding its memory: it ends when its parent does."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
+    warm_up()
+
+
+def _end_with(parent: BaseProcess) -> None:
+    multiprocessing.connection.wait([parent.sentinel])
+    os._exit(0)
 
 
 def _pause() -> None:

@@ -25,6 +25,7 @@ from inbox.ports.ingest import MentionClassification, MentionClassifier
 from inbox.ports.routing import RoutingStore
 from inbox.ports.workers import WorkerProcesses
 from inbox.usecases.routing_config import RoutingConfigs
+from routing import language
 from routing.classification import Classification, Reason
 from routing.classify import READ_AT_MOST
 from routing.personal_data import PersonalData
@@ -120,8 +121,9 @@ def classify_inputs(
 
 
 def warm_classifier() -> None:
-    """In a worker process as it starts: the shipped model and the language detector loaded
-    (a text without a language hint is guessed), so the first batch does not pay for them."""
+    """In a worker process as it starts: the language models and the shipped model loaded, so
+    the first batch does not pay for them."""
+    language.warm_up()
     classify_inputs(0, None, [_WARM_UP])
 
 

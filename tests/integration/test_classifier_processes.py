@@ -91,7 +91,7 @@ async def test_batches_classified_in_a_process_are_stored_as_in_this_one(
 
 
 async def test_a_killed_classifier_process_loses_no_batch_and_is_replaced(
-    db: Database, processes: WorkerProcesses
+    db: Database, processes: WorkerProcesses, caplog: pytest.LogCaptureFixture
 ) -> None:
     there, here = await workspaces(db)
     killed = await processes.run(os.getpid)
@@ -103,6 +103,8 @@ async def test_a_killed_classifier_process_loses_no_batch_and_is_replaced(
         pass
 
     assert [r.mentions_added for r in results] == [5, 5, 5, 5]
+    lost = [r for r in caplog.records if getattr(r, "action", None) == "classifier_process_lost"]
+    assert lost  # the batches sent to the dead process, classified here instead
     assert await decisions(db, there) == await decisions(db, here)
     cursor = await db.fetchval(
         "SELECT position FROM connector_cursor WHERE workspace_id = $1", there

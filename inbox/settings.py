@@ -11,6 +11,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from inbox.domain.egress import EgressPolicy, parse_allowed
 from inbox.domain.errors import ConfigurationError
 
+# Usable cores from which ingestion classifies in a process of its own by default.
+PROCESS_CLASSIFIER_CORES = 4
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -42,7 +45,7 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=0, le=65535)
     pool_size: int = Field(default=10, ge=1, le=200)
     # Processes that classify ingested batches beside this one (0: a thread of this process).
-    # Unset: one when the machine has a second core (see `classifier_process_count`).
+    # Unset: one from four cores on, none below (see `classifier_process_count`).
     classifier_processes: int | None = Field(default=None, ge=0, le=64)
     workspace: str = Field(default="default", pattern=r"^[a-z0-9][a-z0-9_-]*$")
     log_level: str = "INFO"
@@ -119,12 +122,15 @@ class Settings(BaseSettings):
         )
 
     def classifier_process_count(self) -> int:
-        """Classification out of this process's interpreter lock lets a batch be classified
-        while the one before is written, on another core; with a single core it would only
-        add the cost of sending the batch across."""
+        """A classifier process takes classification (about a third of ingestion's CPU) off
+        the writer's interpreter lock, but adds the cost of sending each batch across and a
+        process of its own (about 130 MB beside the fork server's 50). On two cores shared
+        with PostgreSQL it gained nothing measurable (bench/ingest.py ingest_ratio 0.15-0.16
+        either way, the writer's own CPU a mention down by a third): the cores, not the lock,
+        bound the writer there. From four, a core is left for it."""
         if self.classifier_processes is not None:
             return self.classifier_processes
-        return 1 if _usable_cores() >= 2 else 0
+        return 1 if _usable_cores() >= PROCESS_CLASSIFIER_CORES else 0
 
     def egress_policy(self) -> EgressPolicy:
         """Where outbound requests may go: public addresses, and the destinations allowed."""

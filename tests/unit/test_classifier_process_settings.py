@@ -1,4 +1,4 @@
-"""How many processes classify ingested batches: the setting, else the machine's cores."""
+"""How many processes classify ingested batches: the setting, else by the machine's cores."""
 
 from __future__ import annotations
 
@@ -26,8 +26,11 @@ def test_a_count_given_is_the_count_used(monkeypatch: pytest.MonkeyPatch) -> Non
     assert settings(monkeypatch, "3").classifier_process_count() == 3
 
 
-@pytest.mark.parametrize(("cores", "expected"), [({0}, 0), ({0, 1}, 1), (set(range(8)), 1)])
-def test_unset_one_process_when_a_second_core_is_there(
+@pytest.mark.parametrize(
+    ("cores", "expected"),
+    [({0}, 0), ({0, 1}, 0), ({0, 1, 2}, 0), ({0, 1, 2, 3}, 1), (set(range(16)), 1)],
+)
+def test_unset_one_process_from_four_cores_on(
     monkeypatch: pytest.MonkeyPatch, cores: set[int], expected: int
 ) -> None:
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: cores)

@@ -1,7 +1,7 @@
 """Batch ingestion end to end, against the bare ceiling of a single-table upsert.
 
     python bench/ingest.py [--mentions 20000] [--batch 1000] [--rounds 3] [--profile]
-                           [--one-by-one]
+                           [--one-by-one] [--classifier-processes N]
 
 Generates realistic X mentions (about 70% opening threads, 25% replies in existing threads of
 which some are the brand's own, repeat customers, 5% duplicates, ~1 KB raw payloads), then,
@@ -13,9 +13,10 @@ from the same Mention objects and commit each batch durably.
 The ingestion measured is the application's own (`build_services`): screening,
 classification, rules and assignment, incident links and the outage watcher's counts, SLA
 clocks and the queue's deadline, the live announcement. Batches go through `ingest_many`, as
-a file import does (the next batch classified while one is written); `--one-by-one` calls
-ingestion batch after batch instead, for comparison. `--profile` books each statement, the
-commit and, apart, the classification.
+a file import does (the next batch classified while one is written, in the classifier's
+process as the product composes it, or `--classifier-processes 0` in a thread of the writer's
+own); `--one-by-one` calls ingestion batch after batch instead, for comparison. `--profile`
+books each statement, the commit and, apart, the classification.
 
 Runs on a throwaway embedded PostgreSQL unless --database-url names a server (it then works
 in workspaces of its own and in a `bench_raw` table it drops at the end).
@@ -42,10 +43,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from inbox.bootstrap import build_services
+from inbox.bootstrap import build_services, open_classifier_processes
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Author, Direction, Mention
 from inbox.domain.network import Network
+from inbox.settings import Settings
 from inbox.store import (
     assignment,
     customer_events,
@@ -62,6 +64,7 @@ from inbox.store.ingest import raw_json
 from inbox.store.migrate import migrate
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.ingest import IngestMentions
+from inbox.usecases.ingest_classify import ClassifyInProcesses
 from inbox.usecases.routing import ClassifyMentions
 
 BRAND_ID = "900000000000000001"
@@ -323,19 +326,21 @@ class ProfiledDatabase(Database):
         self.times.add("(whole batch)", time.perf_counter() - started)
 
 
-def time_classification(times: StatementTimes) -> None:
-    """Books classification too: it runs before the transaction (in a worker thread, while
-    the previous batch is written), outside what the statements account for."""
-    classify = ClassifyMentions.classify
+def time_classification(
+    times: StatementTimes, classifier: type[ClassifyMentions] | type[ClassifyInProcesses]
+) -> None:
+    """Books classification too: it runs before the transaction (in a worker thread or
+    process, while the previous batch is written), outside what the statements account for."""
+    classify = classifier.classify
 
-    async def timed(self: ClassifyMentions, workspace_id: int, mentions: Any) -> Any:
+    async def timed(self: Any, workspace_id: int, mentions: Any) -> Any:
         started = time.perf_counter()
         try:
             return await classify(self, workspace_id, mentions)
         finally:
             times.add("(classify, overlapped)", time.perf_counter() - started)
 
-    ClassifyMentions.classify = timed  # type: ignore[method-assign]
+    classifier.classify = timed  # type: ignore[method-assign]
 
 
 async def run_ingest(
@@ -344,9 +349,11 @@ async def run_ingest(
     batches: Sequence[Sequence[Mention]],
     *,
     one_by_one: bool,
-) -> tuple[float, int]:
+) -> tuple[float, float, int]:
+    """Seconds taken, CPU seconds of this process (every thread of it, not the database's
+    nor the classifier's processes), mentions added."""
     added = 0
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     if one_by_one:
         for batch in batches:
             result = await ingest(workspace_id, IngestBatch(batch))
@@ -354,7 +361,7 @@ async def run_ingest(
     else:
         async for result in ingest.ingest_many(workspace_id, (IngestBatch(b) for b in batches)):
             added += result.mentions_added
-    return time.perf_counter() - started, added
+    return time.perf_counter() - started, time.process_time() - cpu_started, added
 
 
 async def run_raw(db: Database, workspace_id: int, batches: Sequence[Sequence[Mention]]) -> float:
@@ -399,16 +406,21 @@ async def main(args: argparse.Namespace) -> None:
 
     kind = ProfiledDatabase if args.profile else Database
     times = ProfiledDatabase.times
+    processes = Settings(classifier_processes=args.classifier_processes).classifier_process_count()
     if args.profile:
-        time_classification(times)
-    async with bench_database(args.database_url, kind=kind) as db:
+        time_classification(times, ClassifyInProcesses if processes else ClassifyMentions)
+    async with (
+        bench_database(args.database_url, kind=kind) as db,
+        # Started and warm before the rounds, as in a process that has ingested before.
+        open_classifier_processes(processes, warm=True) as classifier,
+    ):
         async with db.connection() as conn:
             await migrate(conn)
             await conn.execute(RAW_TABLE)
         workspaces = PgWorkspaceStore(db)
         # The product's ingestion as the application composes it: classification, rules and
         # assignment, incident links, SLA clocks.
-        ingest = build_services(db).ingest
+        ingest = build_services(db, classifier_processes=classifier).ingest
         ingest_rates: list[float] = []
         raw_rates: list[float] = []
         stamp = int(time.time())
@@ -419,13 +431,13 @@ async def main(args: argparse.Namespace) -> None:
             count = sum(len(b) for b in batches)
             # Alternate which side runs first, so that neither always meets a warmer cache.
             if number % 2 == 0:
-                ingest_seconds, added = await run_ingest(
+                ingest_seconds, ingest_cpu, added = await run_ingest(
                     ingest, workspace_id, batches, one_by_one=args.one_by_one
                 )
                 raw_seconds = await run_raw(db, workspace_id, batches)
             else:
                 raw_seconds = await run_raw(db, workspace_id, batches)
-                ingest_seconds, added = await run_ingest(
+                ingest_seconds, ingest_cpu, added = await run_ingest(
                     ingest, workspace_id, batches, one_by_one=args.one_by_one
                 )
             ingest_rates.append(count / ingest_seconds)
@@ -435,12 +447,17 @@ async def main(args: argparse.Namespace) -> None:
             )
             print(
                 f"round {number + 1}: {count} mentions ({added} new, {threads} threads) "
-                f"ingest {ingest_seconds:.2f} s, raw upsert {raw_seconds:.2f} s, "
+                f"ingest {ingest_seconds:.2f} s ({1e6 * ingest_cpu / count:.0f} us CPU a mention "
+                f"in this process), raw upsert {raw_seconds:.2f} s, "
                 f"ratio {ingest_rates[-1] / raw_rates[-1]:.3f}"
             )
         async with db.connection() as conn:
             await conn.execute("DROP TABLE bench_raw")
 
+    print(
+        f"classification in {f'{processes} process(es)' if processes else 'a thread'} "
+        "beside the writer's"
+    )
     print(
         f"{args.rounds} rounds of {args.mentions} mentions in batches of {args.batch}; "
         f"{duplicates} duplicates a round; raw payload {raw_bytes:.0f} bytes on average"
@@ -486,6 +503,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--one-by-one",
         action="store_true",
         help="call ingestion batch after batch instead of ingest_many (no classification ahead)",
+    )
+    parser.add_argument(
+        "--classifier-processes",
+        type=int,
+        help="processes classifying beside the writer (0: a thread of its own process; "
+        "default: the product's, by the machine's cores)",
     )
     parser.add_argument("--database-url", help="a PostgreSQL server to use instead")
     arguments = parser.parse_args(argv)

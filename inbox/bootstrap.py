@@ -27,6 +27,8 @@ from inbox.domain.clock import utc_now
 from inbox.domain.egress import PUBLIC_ONLY, EgressPolicy
 from inbox.domain.errors import ConfigurationError, DatabaseUnavailableError
 from inbox.domain.inbound_webhooks import SourceKind
+from inbox.ports.ingest import MentionClassifier
+from inbox.ports.workers import WorkerProcesses
 from inbox.settings import Settings
 from inbox.store.admin_accounts import PgAccountAdmin
 from inbox.store.admin_people import PgPeopleAdmin, PgTeamAdmin
@@ -70,6 +72,7 @@ from inbox.store.tokens import PgTokenStore
 from inbox.store.two_factor import PgTwoFactor
 from inbox.store.web_sessions import PgWebSessions
 from inbox.store.webhooks import PgWebhookStore
+from inbox.store.worker_processes import open_worker_processes
 from inbox.store.workspaces import PgWorkspaceStore
 from inbox.usecases.accounts import ConnectAccounts
 from inbox.usecases.admin import AdminServices
@@ -100,6 +103,7 @@ from inbox.usecases.incident_pages import IncidentPages
 from inbox.usecases.incidents import Incidents, WatchComplaints
 from inbox.usecases.incidents_watch import ComplaintWatcher
 from inbox.usecases.ingest import IngestMentions
+from inbox.usecases.ingest_classify import ClassifyInProcesses, warm_classifier
 from inbox.usecases.live import LiveUpdates
 from inbox.usecases.media import MediaLinks, MediaProxy
 from inbox.usecases.people import SaveAgents
@@ -149,12 +153,14 @@ def build_services(
     *,
     egress: EgressPolicy = PUBLIC_ONLY,
     replica: ReplicaReads | None = None,
+    classifier_processes: WorkerProcesses | None = None,
 ) -> Services:
     """`keys` gives the box that seals stored secrets, asked for when one is first sealed or
     opened; without it (tests, benchmarks) secrets are sealed with a key of this process only.
     `egress` says where addresses typed into the admin pages, and the image proxy, may lead
     (no internal address by default). With a `replica`, dashboards, reports, incident
-    history and search read there while it keeps up."""
+    history and search read there while it keeps up. With `classifier_processes`, ingestion
+    classifies its batches there rather than in a thread of this process."""
     reads: Reads = replica or db
     clocks = KeepClocks()
     box = keys or _process_key()
@@ -176,7 +182,7 @@ def build_services(
     )
     customers = Customers(PgCustomers(db), PgAuditTrail(db))
     return Services(
-        ingest=_ingestion(db, routing, clocks, customers),
+        ingest=_ingestion(db, routing, clocks, customers, classifier_processes),
         list_threads=ListThreads(PgThreadQuery(db)),
         tokens=ApiTokens(PgTokenStore(db)),
         health=CheckHealth(PgHealthCheck(db), board),
@@ -227,14 +233,24 @@ def build_services(
 
 
 def _ingestion(
-    db: Database, routing: RoutingConfigs, clocks: KeepClocks, customers: Customers
+    db: Database,
+    routing: RoutingConfigs,
+    clocks: KeepClocks,
+    customers: Customers,
+    classifier_processes: WorkerProcesses | None,
 ) -> IngestMentions:
+    in_thread = ClassifyMentions(PgRoutingStore(db), routing)
+    classifier: MentionClassifier = (
+        in_thread
+        if classifier_processes is None
+        else ClassifyInProcesses(PgRoutingStore(db), classifier_processes, fallback=in_thread)
+    )
     # Rules and assignment first: a rule's priority or "no reply needed" is what the clocks
     # then see, in the same transaction. Incident links before the clocks too: a thread
     # linked to a major incident starts suspended where its policy says so.
     return IngestMentions(
         PgIngestStore(db),
-        classifier=ClassifyMentions(PgRoutingStore(db), routing),
+        classifier=classifier,
         hooks=[RouteThreads(routing, clock=utc_now), WatchComplaints(), clocks],
         # Once stored, a new customer whose certain evidence names another is merged into it.
         followers=[customers.after_ingest],
@@ -314,12 +330,38 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     async with (
         open_database(settings, apply_migrations=True) as db,
         open_replica(settings, db) as replica,
+        open_classifier_processes(settings.classifier_process_count()) as classifier,
     ):
         workspaces = PgWorkspaceStore(db)
         workspace_id = await workspaces.ensure_workspace(settings.workspace, settings.workspace)
         keys = functools.cache(lambda: secret_box(settings))
-        services = build_services(db, keys, egress=settings.egress_policy(), replica=replica)
+        services = build_services(
+            db,
+            keys,
+            egress=settings.egress_policy(),
+            replica=replica,
+            classifier_processes=classifier,
+        )
         yield Runtime(settings, db, services, workspaces, workspace_id)
+
+
+@asynccontextmanager
+async def open_classifier_processes(
+    count: int, *, warm: bool = False
+) -> AsyncIterator[WorkerProcesses | None]:
+    """The processes that classify ingested batches (None: 0, a thread of this process does).
+    They start with the first batch, or here with `warm`: a command that ingests nothing pays
+    nothing for them."""
+    if count == 0:
+        yield None
+        return
+    # The fork server imports the classifier once; each process loads its models as it starts.
+    async with open_worker_processes(
+        count, warm_up=warm_classifier, preload=["inbox.usecases.ingest_classify"]
+    ) as processes:
+        if warm:
+            await processes.warm()
+        yield processes
 
 
 @asynccontextmanager

@@ -48,3 +48,8 @@ class AuthenticationError(InboxError):
 
 class PermissionDeniedError(InboxError):
     """The caller is known but lacks the role the action needs."""
+
+
+class WorkerLostError(InboxError):
+    """A worker process ended before answering (killed, out of memory): its work is not done
+    and may be done again elsewhere."""

@@ -96,9 +96,9 @@ class IngestMentions:
         """Batches of one source, each in a transaction of its own with its cursor, in order:
         what calling this object on each in turn would write, and the results in the same
         order. The next `ahead` batches are screened and classified (in the classifier's
-        worker thread) while one is written, so that classification no longer adds to the
-        write. A batch that fails stops the stream there: the batches after it, classified
-        perhaps, are not written, and their cursors not saved.
+        worker thread, or its worker process) while one is written, so that classification
+        no longer adds to the write. A batch that fails stops the stream there: the batches
+        after it, classified perhaps, are not written, and their cursors not saved.
 
         Leaving the loop early writes nothing more; use `contextlib.aclosing` to stop the
         classification ahead at once rather than when the generator is collected."""

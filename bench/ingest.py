@@ -13,10 +13,10 @@ from the same Mention objects and commit each batch durably.
 The ingestion measured is the application's own (`build_services`): screening,
 classification, rules and assignment, incident links and the outage watcher's counts, SLA
 clocks and the queue's deadline, the live announcement. Batches go through `ingest_many`, as
-a file import does (the next batch classified while one is written, in the classifier's
-process as the product composes it, or `--classifier-processes 0` in a thread of the writer's
-own); `--one-by-one` calls ingestion batch after batch instead, for comparison. `--profile`
-books each statement, the commit and, apart, the classification.
+a file import does (the next batch classified while one is written, in a thread of the
+writer's process as the product composes it by default, or with `--classifier-processes N` in
+N processes of their own); `--one-by-one` calls ingestion batch after batch instead, for
+comparison. `--profile` books each statement, the commit and, apart, the classification.
 
 Runs on a throwaway embedded PostgreSQL unless --database-url names a server (it then works
 in workspaces of its own and in a `bench_raw` table it drops at the end).
@@ -47,7 +47,6 @@ from inbox.bootstrap import build_services, open_classifier_processes
 from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Author, Direction, Mention
 from inbox.domain.network import Network
-from inbox.settings import Settings
 from inbox.store import (
     assignment,
     customer_events,
@@ -406,7 +405,7 @@ async def main(args: argparse.Namespace) -> None:
 
     kind = ProfiledDatabase if args.profile else Database
     times = ProfiledDatabase.times
-    processes = Settings(classifier_processes=args.classifier_processes).classifier_process_count()
+    processes = args.classifier_processes
     if args.profile:
         time_classification(times, ClassifyInProcesses if processes else ClassifyMentions)
     async with (
@@ -507,8 +506,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--classifier-processes",
         type=int,
-        help="processes classifying beside the writer (0: a thread of its own process; "
-        "default: the product's, by the machine's cores)",
+        default=0,
+        help="processes classifying beside the writer (default 0: a thread of its own process)",
     )
     parser.add_argument("--database-url", help="a PostgreSQL server to use instead")
     arguments = parser.parse_args(argv)

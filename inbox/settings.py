@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -10,9 +9,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from inbox.domain.egress import EgressPolicy, parse_allowed
 from inbox.domain.errors import ConfigurationError
-
-# Usable cores from which ingestion classifies in a process of its own by default.
-PROCESS_CLASSIFIER_CORES = 4
 
 
 class Settings(BaseSettings):
@@ -45,8 +41,8 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=0, le=65535)
     pool_size: int = Field(default=10, ge=1, le=200)
     # Processes that classify ingested batches beside this one (0: a thread of this process).
-    # Unset: one from four cores on, none below (see `classifier_process_count`).
-    classifier_processes: int | None = Field(default=None, ge=0, le=64)
+    # None unless asked for (see `classifier_process_count`).
+    classifier_processes: int = Field(default=0, ge=0, le=64)
     workspace: str = Field(default="default", pattern=r"^[a-z0-9][a-z0-9_-]*$")
     log_level: str = "INFO"
     # Seals stored network credentials. Unset: a key file made on first use (secret_key_file,
@@ -127,18 +123,9 @@ class Settings(BaseSettings):
         process of its own (about 130 MB beside the fork server's 50). On two cores shared
         with PostgreSQL it gained nothing measurable (bench/ingest.py ingest_ratio 0.15-0.16
         either way, the writer's own CPU a mention down by a third): the cores, not the lock,
-        bound the writer there. From four, a core is left for it."""
-        if self.classifier_processes is not None:
-            return self.classifier_processes
-        return 1 if _usable_cores() >= PROCESS_CLASSIFIER_CORES else 0
+        bound the writer there. So none unless asked for, on a machine with cores to spare."""
+        return self.classifier_processes
 
     def egress_policy(self) -> EgressPolicy:
         """Where outbound requests may go: public addresses, and the destinations allowed."""
         return EgressPolicy.from_setting(self.allowed_internal_hosts)
-
-
-def _usable_cores() -> int:
-    """The cores this process may run on (a container's or `taskset`'s share, where told)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1

@@ -1,8 +1,6 @@
-"""How many processes classify ingested batches: the setting, else by the machine's cores."""
+"""How many processes classify ingested batches: the setting, none unless asked for."""
 
 from __future__ import annotations
-
-import os
 
 import pytest
 from pydantic import ValidationError
@@ -26,15 +24,8 @@ def test_a_count_given_is_the_count_used(monkeypatch: pytest.MonkeyPatch) -> Non
     assert settings(monkeypatch, "3").classifier_process_count() == 3
 
 
-@pytest.mark.parametrize(
-    ("cores", "expected"),
-    [({0}, 0), ({0, 1}, 0), ({0, 1, 2}, 0), ({0, 1, 2, 3}, 1), (set(range(16)), 1)],
-)
-def test_unset_one_process_from_four_cores_on(
-    monkeypatch: pytest.MonkeyPatch, cores: set[int], expected: int
-) -> None:
-    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: cores)
-    assert settings(monkeypatch, None).classifier_process_count() == expected
+def test_unset_classifies_in_a_thread_of_the_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert settings(monkeypatch, None).classifier_process_count() == 0
 
 
 def test_a_negative_count_is_refused_naming_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -33,11 +33,25 @@ _MATCHES = """(to_tsvector('inbox_fr'::regconfig, m.body)
       @@ (plainto_tsquery('inbox_fr'::regconfig, $2)
           || plainto_tsquery('inbox_en'::regconfig, $2))"""
 
+# Marks around each word found, in the text `ts_headline` returns: control characters that
+# are taken out of the message first, so that no customer's text can forge or break a mark.
+# `inbox.store.search_results` reads them.
+_MARKED = "E'StartSel=\\x01, StopSel=\\x02, HighlightAll=true'"
+
 # The page is chosen from the messages alone, then its threads are read by key: joined before
 # the limit, a word the statistics do not know (an order number, estimated at one message in
 # a hundred) led the planner to read every thread of the workspace for a handful of matches.
+# What a result shows is read for the page's threads only: the author of the thread's latest
+# customer message (as the inbox names it), the assignee, and the newest matching message
+# with its words marked, once by each language's stemming (either may have matched).
 _SEARCH = """
-SELECT t.id, t.network, t.status, t.excerpt, found.latest
+SELECT t.id, t.network, t.status, t.excerpt, found.latest,
+       a.display_name AS assignee, who.author_handle, who.author_name,
+       hit.direction AS hit_direction,
+       ts_headline('inbox_fr'::regconfig, hit.body, plainto_tsquery('inbox_fr'::regconfig, $2),
+                   {marked}) AS marked_fr,
+       ts_headline('inbox_en'::regconfig, hit.body, plainto_tsquery('inbox_en'::regconfig, $2),
+                   {marked}) AS marked_en
 FROM (
     SELECT m.thread_id, max(m.created_at) AS latest
     FROM mention m
@@ -48,17 +62,33 @@ FROM (
     LIMIT $3
 ) found
 JOIN thread t ON t.workspace_id = $1 AND t.id = found.thread_id
+LEFT JOIN agent a ON a.workspace_id = t.workspace_id AND a.id = t.assignee_id
+LEFT JOIN LATERAL (
+    SELECT m.author_handle, m.author_name FROM mention m
+    WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id AND m.direction = 'inbound'
+    ORDER BY m.created_at DESC LIMIT 1
+) who ON true
+LEFT JOIN LATERAL (
+    -- one line of single spaces: a result is one paragraph
+    SELECT btrim(regexp_replace(translate(m.body, E'\\x01\\x02', ''), '\\s+', ' ', 'g')) AS body,
+           m.direction
+    FROM mention m
+    WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id
+      AND m.created_at = found.latest AND {matches}
+    ORDER BY m.direction, m.external_id DESC LIMIT 1  -- a tie: the customer's words first
+) hit ON true
 ORDER BY found.latest DESC, t.id DESC
 """
-SEARCH_SINCE = _SEARCH.format(since="AND m.created_at >= $4", matches=_MATCHES)
-SEARCH_ALL = _SEARCH.format(since="", matches=_MATCHES)
+SEARCH_SINCE = _SEARCH.format(since="AND m.created_at >= $4", matches=_MATCHES, marked=_MARKED)
+SEARCH_ALL = _SEARCH.format(since="", matches=_MATCHES, marked=_MARKED)
 
 
 async def search_threads(
     conn: Connection, workspace_id: int, words: str, limit: int, now: datetime
 ) -> list[Any]:
     """The `limit` threads whose newest message holding `words` is the newest (ties: the
-    newest thread first), with that message's date as `latest`."""
+    newest thread first), with that message's date as `latest`, and what a result shows of
+    each (`inbox.store.search_results.found_thread` reads it)."""
     for window in WINDOWS:
         rows = await conn.fetch(SEARCH_SINCE, workspace_id, words, limit, now - window)
         if len(rows) >= limit:

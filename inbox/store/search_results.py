@@ -21,13 +21,13 @@ LEAD_IN_CHARS = 60  # before the first match, for its context
 
 def found_thread(row: Any) -> FoundThread:
     """A row of `inbox.store.thread_search.search_threads` as the page shows it."""
-    marked = [text for text in (row["marked_fr"], row["marked_en"]) if text is not None]
+    marked = row["marked"]
     return FoundThread(
         thread_id=row["id"],
         network=row["network"],
         status=row["status"],
         latest=row["latest"],
-        excerpt=excerpt(marked) if marked else ((row["excerpt"], False),),
+        excerpt=excerpt(marked) if marked is not None else ((row["excerpt"], False),),
         author_handle=row["author_handle"],
         author_name=row["author_name"],
         assignee=row["assignee"],
@@ -35,15 +35,10 @@ def found_thread(row: Any) -> FoundThread:
     )
 
 
-def excerpt(marked: list[str]) -> tuple[tuple[str, bool], ...]:
-    """The words around the first match of one message, as pieces saying whether each is a
-    word searched: the union of the marks of each text (the same message marked by each
-    language's stemming), cut to `EXCERPT_CHARS` on word boundaries."""
-    text, found = _unmarked(marked[0])
-    for other in marked[1:]:
-        other_text, other_found = _unmarked(other)
-        if other_text == text:
-            found = _union(found + other_found)
+def excerpt(marked: str) -> tuple[tuple[str, bool], ...]:
+    """The words of one marked message around its first match, as pieces saying whether each
+    is a word searched, cut to `EXCERPT_CHARS` on word boundaries."""
+    text, found = _unmarked(marked)
     first = found[0][0] if found else 0
     # a long token (an address) before the match keeps the cut inside it rather than skip it
     start = min(_word_start(text, max(0, first - LEAD_IN_CHARS)), first)
@@ -81,16 +76,6 @@ def _unmarked(marked: str) -> tuple[str, list[tuple[int, int]]]:
             text.append(part)
             length += len(part)
     return "".join(text), found
-
-
-def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
 
 
 def _word_start(text: str, at: int) -> int:

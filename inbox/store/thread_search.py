@@ -43,15 +43,18 @@ _MARKED = "E'StartSel=\\x01, StopSel=\\x02, HighlightAll=true'"
 # a hundred) led the planner to read every thread of the workspace for a handful of matches.
 # What a result shows is read for the page's threads only: the author of the thread's latest
 # customer message (as the inbox names it), the assignee, and the newest matching message
-# with its words marked, once by each language's stemming (either may have matched).
+# with the words of either language's query marked, read by the thread's language (one
+# `ts_headline` a result: each is a parse of the whole message).
 _SEARCH = """
 SELECT t.id, t.network, t.status, t.excerpt, found.latest,
        a.display_name AS assignee, who.author_handle, who.author_name,
        hit.direction AS hit_direction,
-       ts_headline('inbox_fr'::regconfig, hit.body, plainto_tsquery('inbox_fr'::regconfig, $2),
-                   {marked}) AS marked_fr,
-       ts_headline('inbox_en'::regconfig, hit.body, plainto_tsquery('inbox_en'::regconfig, $2),
-                   {marked}) AS marked_en
+       ts_headline(
+           CASE WHEN t.language = 'fr' THEN 'inbox_fr' ELSE 'inbox_en' END::regconfig,
+           hit.body,
+           plainto_tsquery('inbox_fr'::regconfig, $2) || plainto_tsquery('inbox_en'::regconfig, $2),
+           {marked}
+       ) AS marked
 FROM (
     SELECT m.thread_id, max(m.created_at) AS latest
     FROM mention m

@@ -130,3 +130,13 @@ async def test_every_staff_role_searches(site: Site, role: Role) -> None:
     await site.ingest(mention("1", conversation="c1", text="no signal in Lyon"))
     await site.sign_in("someone@example.com")
     assert "<mark>Lyon</mark>" in await site.text("/search?q=lyon")
+
+
+async def test_an_at_handle_shows_the_customers_found_first(site: Site) -> None:
+    await site.hire("ana@example.com")
+    await site.ingest(mention("1", author="jane", conversation="c1", text="my router blinks"))
+    await site.sign_in("ana@example.com")
+    by_handle = await site.text("/search?q=@handle_jane")
+    assert by_handle.index('id="found-customers"') < by_handle.index('id="found-threads"')
+    by_words = await site.text("/search?q=router")
+    assert by_words.index('id="found-threads"') < by_words.index('id="found-customers"')

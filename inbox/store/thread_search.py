@@ -76,9 +76,12 @@ LEFT JOIN LATERAL (
     SELECT btrim(regexp_replace(translate(m.body, E'\\x01\\x02', ''), '\\s+', ' ', 'g')) AS body,
            m.direction
     FROM mention m
+    -- read back from `latest` by the thread's own index (the newest match is the first
+    -- row read); an equality on the date alone led to the index of every message by date,
+    -- and through all the workspace's messages of that instant
     WHERE m.workspace_id = t.workspace_id AND m.thread_id = t.id
-      AND m.created_at = found.latest AND {matches}
-    ORDER BY m.direction, m.external_id DESC LIMIT 1  -- a tie: the customer's words first
+      AND m.created_at <= found.latest AND {matches}
+    ORDER BY m.created_at DESC LIMIT 1
 ) hit ON true
 ORDER BY found.latest DESC, t.id DESC
 """

@@ -13,8 +13,8 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from inbox.domain.errors import PermissionDeniedError
+from inbox.domain.people import Role
 from inbox.domain.web import WebSession
-from inbox.usecases.web_pages import STAFF
 from web.csrf import matches
 from web.keys import services_of
 
@@ -51,10 +51,22 @@ def signed_in(request: web.Request, session: WebSession | None) -> WebSession:
     return session
 
 
+# Where each role's day starts, the first role a person holds deciding: whoever answers
+# customers lands on their own queue; a lead on the dashboard (the SLA at risk, the queue's
+# health); network operations on the incidents (bursts of complaints: they answer no thread,
+# so their "Mine" is always empty); an admin on the settings; a community member on their page.
+LANDINGS = (
+    (Role.AGENT, "/inbox"),
+    (Role.LEAD, "/dashboard"),
+    (Role.OPS, "/incidents"),
+    (Role.ADMIN, "/admin"),
+    (Role.COMMUNITY, "/community"),
+)
+
+
 def home_of(session: WebSession) -> str:
-    """Where a person lands (after logging in, on `/`): the inbox for staff, their own page
-    for a community member."""
-    return "/inbox" if session.has(*STAFF) else "/community"
+    """Where a person lands (after logging in, on `/`): where their role's day starts."""
+    return next((page for role, page in LANDINGS if session.has(role)), "/community")
 
 
 async def checked_form(request: web.Request, session: WebSession) -> MultiDictProxy[Any]:

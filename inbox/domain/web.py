@@ -178,9 +178,44 @@ class PendingMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class FoundThread:
+    """A thread the search found: who wrote it, where, when its newest message holding the
+    words was written (`latest`), where it stands, and that message's words around the
+    match as pieces, each saying whether it is one of the words searched (`excerpt`)."""
+
+    thread_id: int
+    network: str
+    status: str
+    latest: datetime
+    excerpt: tuple[tuple[str, bool], ...]
+    author_handle: str | None = None
+    author_name: str | None = None
+    assignee: str | None = None
+    # The matching message is the brand's own (an answer), not the customer's.
+    from_brand: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FoundCustomer:
+    customer_id: int
+    name: str
+    identities: tuple[tuple[str, str], ...]  # network, handle
+    latest_thread: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class SearchResults:
-    threads: tuple[tuple[int, str, str, str], ...]  # id, network, status, excerpt
-    customers: tuple[tuple[str, tuple[str, ...], int | None], ...]  # name, identities, thread
+    """What a search found: the threads whose newest match is the newest (at most `limit`:
+    older matches are not paged through, more words narrow them) and customers by name or
+    @handle."""
+
+    threads: tuple[FoundThread, ...]
+    customers: tuple[FoundCustomer, ...]
+    limit: int = 0
+
+    @property
+    def more_threads_than_shown(self) -> bool:
+        return self.limit > 0 and len(self.threads) >= self.limit
 
 
 @dataclass(frozen=True, slots=True)

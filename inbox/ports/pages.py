@@ -73,7 +73,12 @@ class InboxPageQuery(HandAssignmentStore, Protocol):
         self, workspace_id: int, agent_id: int, now: datetime
     ) -> dict[str, int]: ...
 
-    async def search(self, workspace_id: int, words: str, limit: int) -> SearchResults: ...
+    async def search(
+        self, workspace_id: int, words: str, limit: int, now: datetime
+    ) -> SearchResults:
+        """At most `limit` threads whose newest match is the newest, as of `now` (the windows
+        of the search start there), and customers by name or @handle."""
+        ...
 
     async def add_note(
         self,

@@ -13,6 +13,7 @@ from inbox.domain.desk import DeskRead
 from inbox.domain.web import ANY, InboxFilters, InboxRow, SearchResults
 from inbox.store.assignees_sql import COLLEAGUES, TEAMS
 from inbox.store.database import Database, Reads
+from inbox.store.search_results import found_customer, found_thread
 from inbox.store.thread_search import search_threads
 from inbox.store.thread_sql import (
     AWAITING_ANSWER_SQL,
@@ -380,18 +381,16 @@ class PgInboxList:
         rows = await self._db.fetch(TEAMS_OF, workspace_id, agent_id)
         return frozenset(row["team_id"] for row in rows)
 
-    async def search(self, workspace_id: int, words: str, limit: int) -> SearchResults:
+    async def search(
+        self, workspace_id: int, words: str, limit: int, now: datetime
+    ) -> SearchResults:
         async with self._reads.connection() as conn:
-            threads = await search_threads(conn, workspace_id, words, limit, utc_now())
+            threads = await search_threads(conn, workspace_id, words, limit, now)
             customers = await conn.fetch(SEARCH_CUSTOMERS, workspace_id, words, limit)
         return SearchResults(
-            threads=tuple(
-                (row["id"], row["network"], row["status"], row["excerpt"]) for row in threads
-            ),
-            customers=tuple(
-                (row["display_name"] or "", tuple(row["identities"] or ()), row["latest_thread"])
-                for row in customers
-            ),
+            threads=tuple(found_thread(row) for row in threads),
+            customers=tuple(found_customer(row) for row in customers),
+            limit=limit,
         )
 
     async def my_figures(self, workspace_id: int, agent_id: int, now: datetime) -> dict[str, int]:

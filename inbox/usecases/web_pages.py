@@ -54,6 +54,8 @@ STAFF = (Role.AGENT, Role.LEAD, Role.OPS, Role.ADMIN)
 # so a count is never more than a few seconds behind.
 COUNTS_FRESH_FOR = timedelta(seconds=3)
 COUNTS_KEPT = 10_000  # people whose counts one process keeps at once
+# Search shows the newest matches only: older ones are found by adding words, not by paging.
+SEARCH_LIMIT = 50
 
 
 class InboxPages:
@@ -183,8 +185,8 @@ class InboxPages:
         _staff(session)
         words = " ".join(words.split())[:200]
         if not words:
-            return SearchResults((), ())
-        return await self._query.search(session.workspace_id, words, 50)
+            return SearchResults((), (), SEARCH_LIMIT)
+        return await self._query.search(session.workspace_id, words, SEARCH_LIMIT, self._clock())
 
     async def my_figures(self, session: WebSession) -> dict[str, int]:
         """The agent's own figures and nobody else's."""

@@ -179,7 +179,7 @@ async def test_a_lead_reads_the_sla_figures(site: Site, browser: Any) -> None:
             messages.append(recent(answer, asked - waited))
     await PgWorkspaceStore(site.db).add_account(site.workspace_id, Network.X, "brand", "acme")
     await site.services.ingest(site.workspace_id, IngestBatch(messages))
-    page = await logged_in(browser, base, "lea@example.com")
+    page = await logged_in(browser, base, "lea@example.com", "/dashboard")
     await page.goto(f"{base}/dashboard")
     text = await page.inner_text("main")
     assert "clocks running" in text
@@ -246,7 +246,7 @@ async def test_an_admin_fills_a_calendar_with_public_holidays_from_the_admin_men
         {"office": office},
         {"policies": {"office": {"name": "office", "calendar": "office"}}, "default": "office"},
     )
-    page = await logged_in(browser, base, "ada@example.com")
+    page = await logged_in(browser, base, "ada@example.com", "/admin")
     await page.click("header nav a[href='/admin']")
     await page.click("nav.admin-menu a[href='/admin/calendars']")
     fill = "form[action='/admin/calendars/holidays/fill']"

@@ -99,7 +99,7 @@ async def test_the_customer_pages_read_well_for_an_agent_and_a_lead(
     await agent.wait_for_url(f"{base}/customers/{jane}")
     await looked_at(agent, "customer-page")
 
-    lead = await logged_in(browser, base, LEAD)
+    lead = await logged_in(browser, base, LEAD, "/dashboard")
     await lead.goto(f"{base}/customers/suggestions")
     await lead.wait_for_selector("text=same handle")
     assert HOSTILE in await lead.inner_text("main")  # shown as text, never run

@@ -186,7 +186,7 @@ async def test_a_person_of_one_workspace_reaches_nothing_of_the_other(
     us, them = two if direction.startswith("acme") else (two[1], two[0])
     browser, landed = await _signed_in(base, us.admin_email)
     async with browser:
-        assert landed == "/inbox"
+        assert landed == "/admin"
         csrf = await _csrf(browser, base)
         for path in _pages_by_id(them):
             async with browser.get(base + path, allow_redirects=False) as answer:

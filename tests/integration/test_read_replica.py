@@ -14,6 +14,7 @@ import os
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -119,7 +120,7 @@ async def _ingest(db: Database, workspace_id: int, external_id: str, text: str) 
 
 
 async def _found(pages: PgInboxPages, workspace_id: int, word: str) -> bool:
-    return bool((await pages.search(workspace_id, word, 50)).threads)
+    return bool((await pages.search(workspace_id, word, 50, datetime.now(UTC))).threads)
 
 
 async def test_search_reads_from_the_replica_while_it_keeps_up(

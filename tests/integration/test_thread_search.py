@@ -4,6 +4,7 @@ exactly what a search of the whole history answers: the same threads in the same
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -30,6 +31,11 @@ GROUP BY t.id, t.network, t.status, t.excerpt
 ORDER BY latest DESC, t.id DESC
 LIMIT $3
 """
+
+
+def shown(row: Any) -> tuple[Any, ...]:
+    """The columns a search of the whole history answers (a result reads more beside them)."""
+    return tuple(row[column] for column in ("id", "network", "status", "excerpt", "latest"))
 
 
 def minute_of(at: datetime) -> int:
@@ -96,7 +102,7 @@ async def test_windowed_search_answers_what_the_whole_history_answers(
     await fill(db, workspace_id)
     async with db.connection() as conn:
         expected = [tuple(row) for row in await conn.fetch(EVERYTHING, workspace_id, words, limit)]
-        found = [tuple(row) for row in await search_threads(conn, workspace_id, words, limit, NOW)]
+        found = [shown(row) for row in await search_threads(conn, workspace_id, words, limit, NOW)]
     assert found == expected
 
 
@@ -106,7 +112,7 @@ async def test_a_word_too_sparse_for_a_page_in_a_month_is_read_over_the_whole_hi
     await fill(db, workspace_id)
     async with db.connection() as conn:
         expected = [tuple(row) for row in await conn.fetch(EVERYTHING, workspace_id, "refund", 50)]
-        found = [tuple(row) for row in await search_threads(conn, workspace_id, "refund", 50, NOW)]
+        found = [shown(row) for row in await search_threads(conn, workspace_id, "refund", 50, NOW)]
     assert found == expected
     assert len(found) > 4  # the month's four threads and older ones
 

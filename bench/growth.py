@@ -26,6 +26,10 @@ Every figure should stay flat, or grow with the log of the data.
 process) with --accounts accounts on fake Mastodon and Bluesky services and --streams open
 live-update streams, read from /proc (bench/growth_memory.py).
 
+Each size's summary line says how long the fill and the roll-ups took, the database's size and
+the load average (one minute) before the step and after its figures: on a shared machine the
+other work moves every figure but the sizes.
+
 Runs on a throwaway embedded PostgreSQL unless --database-url names a server (it then adds a
 workspace of its own there). The figures come last, one a line, each named with its size.
 """
@@ -35,6 +39,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import os
 import random
 import sys
 import tempfile
@@ -232,6 +237,7 @@ async def main(args: argparse.Namespace) -> None:
                 have = 0
                 try:
                     for round_, size in enumerate(sorted(args.sizes), start=1):
+                        load_before = os.getloadavg()[0]
                         started = time.perf_counter()
                         async with db.connection() as conn:
                             have += await growth_fill.grow(conn, history, have, size, now)
@@ -257,7 +263,10 @@ async def main(args: argparse.Namespace) -> None:
                         summaries.append(
                             f"{size}: {mentions} mentions, filled in {fill_seconds:.0f} s, "
                             f"adoption roll-ups made in {roll_up_seconds:.0f} s, "
-                            f"database {size_mb:.0f} MiB"
+                            f"database {size_mb:.0f} MiB, "
+                            # the machine's other work, which moves every figure but the size
+                            f"load average {load_before:.1f} before, "
+                            f"{os.getloadavg()[0]:.1f} after"
                         )
                         figures.add("ingest_mentions_per_s", size, rate, 0)
                         for name, value in found.items():
@@ -281,7 +290,8 @@ async def main(args: argparse.Namespace) -> None:
                         accounts=args.accounts, streams=args.streams, folder=folder,
                     )  # fmt: skip
                     summaries.append(
-                        f"inbox serve: {args.accounts} accounts, {args.streams} event streams"
+                        f"inbox serve: {args.accounts} accounts, {args.streams} event streams, "
+                        f"load average {os.getloadavg()[0]:.1f} after"
                     )
                     figures.add("serve_started_rss_mb", largest, memory.started_mb, 0)
                     figures.add("serve_peak_rss_mb", largest, memory.peak_mb, 0)

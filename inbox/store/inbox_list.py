@@ -260,9 +260,12 @@ FROM (
     UNION
     SELECT i.customer_id FROM identity i
     WHERE i.workspace_id = $1 AND lower(i.handle) = lower(ltrim($2, '@'))
+    -- the page's count, said here: the planner otherwise guesses thousands of names found
+    -- and reads every customer of the workspace to join them (180-330 ms at 1.7 million
+    -- customers, under 1.1 ms with it)
+    LIMIT $3
 ) found
 JOIN customer c ON c.workspace_id = $1 AND c.id = found.id
-LIMIT $3
 """
 
 

@@ -96,13 +96,21 @@ LEFT JOIN LATERAL (
 """  # noqa: S608 (constants only)
 
 
+# A common word's matches, at ten million messages, no longer fit a bitmap of the default
+# 4 MB: it turns lossy and every message of the day's window is parsed again (165 ms, 68 ms
+# with 16 MB, measured there). For this search's transaction only.
+ROOMY_BITMAPS = "SET LOCAL work_mem = '16MB'"
+
+
 async def search_threads(
     conn: Connection, workspace_id: int, words: str, limit: int, now: datetime
 ) -> list[dict[str, Any]]:
     """The `limit` threads whose newest message holding `words` is the newest (ties: the
     newest thread first), with that message's date as `latest`, and what a result shows of
     each (`inbox.store.search_results.found_thread` reads it)."""
-    page = await _page(conn, workspace_id, words, limit, now)
+    async with conn.transaction(readonly=True):
+        await conn.execute(ROOMY_BITMAPS)
+        page = await _page(conn, workspace_id, words, limit, now)
     if not page:
         return []
     shown = await conn.fetch(

@@ -206,11 +206,12 @@ async def thread_pane(
     draft: str = "",
     warnings: Sequence[ReplyWarning] = (),
     others_replying: bool = False,
+    read: ThreadPage | None = None,
 ) -> dict[str, Any]:
     """What the thread's pane shows (`thread_pane.html`): on the desk at `place`, or on the
-    thread's own page (`place` None)."""
+    thread's own page (`place` None); the thread as `read` with the session, when it was."""
     services = services_of(request)
-    page = await services.inbox_pages.thread(session, thread_id)
+    page = read or await services.inbox_pages.thread(session, thread_id)
     try:
         clocks = await services.explain_sla(session.workspace_id, thread_id, session.time_zone)
     except NotFoundError:

@@ -1,11 +1,11 @@
-"""What the inbox's page reads at each request: who asks, their view's rows, and whom the
-list's selection may be given to."""
+"""What the inbox's and a thread's pages read at each request: who asks, with their view's
+rows and whom the list's selection may be given to, or with the thread."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inbox.domain.web import InboxRow, WebSession
+from inbox.domain.web import InboxRow, ThreadPage, WebSession
 
 # (id, name) of each colleague or team, by name.
 Named = tuple[tuple[int, str], ...]
@@ -20,3 +20,12 @@ class DeskRead:
     rows: list[InboxRow]
     colleagues: Named
     teams: Named
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadRead:
+    """Read together, in one statement: the session (checked then) and the thread as its page
+    shows it (None: no such thread in the session's workspace)."""
+
+    session: WebSession
+    page: ThreadPage | None

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from inbox.domain.clock import Clock, utc_now
-from inbox.domain.desk import DeskRead
+from inbox.domain.desk import DeskRead, ThreadRead
 from inbox.domain.errors import ConfigurationError, NotFoundError, PermissionDeniedError
 from inbox.domain.live import LivePage, PageKind
 from inbox.domain.notes import named_in, note_text
@@ -175,6 +175,27 @@ class InboxPages:
         )
         if page is None:
             raise NotFoundError("thread", thread_id)
+        return self._signed(session, page)
+
+    async def thread_read(self, token: str, thread_id: int) -> ThreadRead | None:
+        """A thread's page for the session of `token`, read in one round trip: the session
+        (checked as WebLogins.session checks it, so an ended session or a person deactivated
+        or demoted is refused at once) and the thread as it shows to them. None without a
+        session; PermissionDeniedError for a person not staff, NotFoundError for a thread
+        not in their workspace."""
+        key = session_key(token)
+        if key is None:
+            return None
+        workspace_id, token_hash = key
+        read = await self._query.thread_read(workspace_id, token_hash, thread_id, self._clock())
+        if read is None:
+            return None
+        _staff(read.session)
+        if read.page is None:
+            raise NotFoundError("thread", thread_id)
+        return replace(read, page=self._signed(read.session, read.page))
+
+    def _signed(self, session: WebSession, page: ThreadPage) -> ThreadPage:
         # Pictures are shown through the image proxy, by links signed for this workspace.
         return page if self._media is None else self._media.signed(session.workspace_id, page)
 

@@ -88,7 +88,7 @@ async def thread_page(request: web.Request) -> web.Response:
         place=DeskPlace.of(request.query) if fragment else None,
         notice=request.query.get("notice", ""),
         told=request.query.get("told", ""),
-        read=read.page,
+        read=read,
     )
     if fragment:
         return render("thread_fragment.html", instant=now(request), session=session, pane=pane)

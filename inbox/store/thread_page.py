@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from inbox.domain.clock import utc_now
 from inbox.domain.desk import ThreadRead
+from inbox.domain.incidents import IncidentBanner
 from inbox.domain.media import MediaAttachment
 from inbox.domain.outbox import OutboxKind
 from inbox.domain.replies import ThreadIncident, ThreadReplyFacts
@@ -30,9 +31,13 @@ from inbox.domain.web import (
     post_url,
     profile_url,
 )
+from inbox.domain.workspace_settings import WorkspacePreferences
+from inbox.store.admin_workspaces import LOAD_PREFERENCES
 from inbox.store.assignees_sql import COLLEAGUES, TEAMS
+from inbox.store.canned import ALL as CANNED
 from inbox.store.database import Database
 from inbox.store.inbox_list import WAITING_SINCE, latest_inbound
+from inbox.store.incidents_sql import FOR_THREAD as INCIDENTS_OF_THREAD
 from inbox.store.web_sessions import SESSION, TOUCH, web_session
 
 # One thread `t` with its team `tm` and its customer's latest message `who`: a statement adds
@@ -44,11 +49,12 @@ LEFT JOIN team tm ON tm.workspace_id = t.workspace_id AND tm.id = t.team_id
 # A thread's page in one statement. It asked for eleven besides its session's (the thread,
 # its conversation, notes, queue, customer, their identities, history and notes, who is
 # replying, whom it may go to); each round trip cost the page more than reading its rows.
-# $1 the workspace, $2 now, $3 who reads it (`me`: the session of a token's hash, or a
-# viewer's id), $4 the thread. One row, unless the reader has no session: the reader as
-# JSON, the thread's columns (all NULL for no such thread in the workspace), and each list
-# as JSON text (one decode in C each, where rows of several lists would be as many
-# statements).
+# $1 the workspace, $2 the thread, $3 who reads it (`me`: the session of a token's hash, or
+# a viewer's id), $4 now. One row, unless the reader has no session: the reader as JSON, the
+# thread's columns (all NULL for no such thread in the workspace), each list as JSON text
+# (one decode in C each, where rows of several lists would be as many statements), and what
+# the page shows around the thread: the workspace's canned responses and CRM link, and the
+# open incidents the thread is linked to.
 #
 # The thread `th`, read only for a reader: its customer's real wait (as its row says it) and
 # their latest message.
@@ -62,7 +68,7 @@ SELECT t.workspace_id, t.customer_id, t.id, t.network, t.status, t.priority, t.k
        who.author_handle, who.author_external_id, who.external_id AS latest_inbound
 {ONE_THREAD}
 LEFT JOIN agent a ON a.workspace_id = t.workspace_id AND a.id = t.assignee_id
-WHERE t.workspace_id = $1 AND t.id = $4 AND EXISTS (SELECT FROM me)
+WHERE t.workspace_id = $1 AND t.id = $2 AND EXISTS (SELECT FROM me)
 )"""  # noqa: S608 (constants only)
 # The conversation: each message with the classifier's reading of it and, for the brand's,
 # the outbox item that sent it (who queued it; a community member's answer and who let it
@@ -136,7 +142,7 @@ _REPLYING = """(SELECT json_agg(a.display_name ORDER BY p.replying_at)
     JOIN agent a ON a.workspace_id = p.workspace_id AND a.id = p.agent_id
     WHERE p.workspace_id = th.workspace_id AND p.thread_id = th.id
       AND p.agent_id <> me.agent_id
-      AND p.replying_at > $2::timestamptz - interval '2 minutes')"""
+      AND p.replying_at > $4::timestamptz - interval '2 minutes')"""
 _PAGE = f"""
 SELECT to_json(me)::text AS reader, th.*,
        {_MESSAGES}::text AS messages,
@@ -151,10 +157,14 @@ SELECT to_json(me)::text AS reader, th.*,
        (SELECT json_agg(json_build_array(c.id, c.display_name) ORDER BY c.display_name, c.id)
         FROM ({COLLEAGUES}) c)::text AS colleagues,
        (SELECT json_agg(json_build_array(g.id, g.name) ORDER BY g.name, g.id)
-        FROM ({TEAMS}) g)::text AS teams
+        FROM ({TEAMS}) g)::text AS teams,
+       (SELECT json_agg(json_build_array(r.name, r.body, r.language) ORDER BY r.name)
+        FROM ({CANNED}) r)::text AS canned,
+       (SELECT to_json(p) FROM ({LOAD_PREFERENCES}) p)::text AS preferences,
+       (SELECT json_agg(i ORDER BY i.id) FROM ({INCIDENTS_OF_THREAD}) i)::text AS incidents
 FROM me LEFT JOIN th ON true
 """  # noqa: S608 (constants only)
-_SESSION_PARAMETERS = {"workspace": "$1", "now": "$2", "token": "$3"}
+_SESSION_PARAMETERS = {"workspace": "$1", "token": "$3", "now": "$4"}
 # The page for the session whose token hashes to $3, as WebSessionStore.find finds it.
 THREAD_PAGE = f"""WITH {TOUCH.format(**_SESSION_PARAMETERS)},
 me AS ({SESSION.format(**_SESSION_PARAMETERS)}),
@@ -201,7 +211,7 @@ class PgThreadPage:
     ) -> ThreadPage | None:
         async with self._db.connection() as conn:
             row = await conn.fetchrow(
-                THREAD_OF_VIEWER, workspace_id, now or utc_now(), viewer_id, thread_id
+                THREAD_OF_VIEWER, workspace_id, thread_id, viewer_id, now or utc_now()
             )
         return _page(row) if row is not None and row["id"] is not None else None
 
@@ -209,11 +219,22 @@ class PgThreadPage:
         self, workspace_id: int, token_hash: bytes, thread_id: int, now: datetime
     ) -> ThreadRead | None:
         async with self._db.connection() as conn:
-            row = await conn.fetchrow(THREAD_PAGE, workspace_id, now, token_hash, thread_id)
+            row = await conn.fetchrow(THREAD_PAGE, workspace_id, thread_id, token_hash, now)
         if row is None:
             return None  # no such session, or it ended
-        session = web_session(json.loads(row["reader"]))
-        return ThreadRead(session, _page(row) if row["id"] is not None else None)
+        preferences = _json(row["preferences"])
+        return ThreadRead(
+            session=web_session(json.loads(row["reader"])),
+            page=_page(row) if row["id"] is not None else None,
+            customer_id=row["customer_id"],
+            canned=tuple((r[0], r[1], r[2]) for r in _list(row["canned"])),
+            preferences=WorkspacePreferences()
+            if preferences is None
+            else WorkspacePreferences(
+                preferences["crm_url_template"], preferences["agent_comparisons"]
+            ),
+            incidents=tuple(IncidentBanner.model_validate(i) for i in _list(row["incidents"])),
+        )
 
     async def reply_facts(self, workspace_id: int, thread_id: int) -> ThreadReplyFacts | None:
         async with self._db.connection() as conn:

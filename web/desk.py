@@ -225,11 +225,13 @@ async def thread_pane(
         record = await services.customers.of_thread(workspace_id, thread_id)
         incidents = await services.incidents.banners(session, thread_id)
         canned = await services.canned.all(workspace_id)
+        owners = await services.customers.owners(workspace_id) if record else []
     else:
         preferences = read.preferences
         record = await services.customers.record(workspace_id, read.customer_id)
         incidents = list(read.incidents)
         canned = [CannedResponse(*stored) for stored in read.canned]
+        owners = list(read.owners)
     suggested = (
         await services.customers.suggested_for(session.workspace_id, record.id) if record else []
     )
@@ -258,7 +260,7 @@ async def thread_pane(
         # The customer's record beside the thread: its form, and who may be the same person.
         "record": record,
         "suggested": suggested,
-        "owners": await services.customers.owners(session.workspace_id) if record else [],
+        "owners": owners if record else [],
         "see_incidents": session.has(Role.OPS, Role.LEAD, Role.ADMIN),
         "draft": draft,
         "warnings": list(warnings),

@@ -38,3 +38,5 @@ class ThreadRead:
     preferences: WorkspacePreferences = field(default_factory=WorkspacePreferences)
     # The open incidents the thread is linked to.
     incidents: tuple[IncidentBanner, ...] = ()
+    # Who may follow the thread's customer (none without a customer).
+    owners: Named = ()

@@ -35,6 +35,7 @@ from inbox.domain.workspace_settings import WorkspacePreferences
 from inbox.store.admin_workspaces import LOAD_PREFERENCES
 from inbox.store.assignees_sql import COLLEAGUES, TEAMS
 from inbox.store.canned import ALL as CANNED
+from inbox.store.customers import OWNERS as CUSTOMER_OWNERS
 from inbox.store.database import Database
 from inbox.store.inbox_list import WAITING_SINCE, latest_inbound
 from inbox.store.incidents_sql import FOR_THREAD as INCIDENTS_OF_THREAD
@@ -53,8 +54,8 @@ LEFT JOIN team tm ON tm.workspace_id = t.workspace_id AND tm.id = t.team_id
 # a viewer's id), $4 now. One row, unless the reader has no session: the reader as JSON, the
 # thread's columns (all NULL for no such thread in the workspace), each list as JSON text
 # (one decode in C each, where rows of several lists would be as many statements), and what
-# the page shows around the thread: the workspace's canned responses and CRM link, and the
-# open incidents the thread is linked to.
+# the page shows around the thread: the workspace's canned responses and CRM link, the open
+# incidents the thread is linked to, and whom its customer may be followed by.
 #
 # The thread `th`, read only for a reader: its customer's real wait (as its row says it) and
 # their latest message.
@@ -161,7 +162,13 @@ SELECT to_json(me)::text AS reader, th.*,
        (SELECT json_agg(json_build_array(r.name, r.body, r.language) ORDER BY r.name)
         FROM ({CANNED}) r)::text AS canned,
        (SELECT to_json(p) FROM ({LOAD_PREFERENCES}) p)::text AS preferences,
-       (SELECT json_agg(i ORDER BY i.id) FROM ({INCIDENTS_OF_THREAD}) i)::text AS incidents
+       (SELECT json_agg(i ORDER BY i.id) FROM ({INCIDENTS_OF_THREAD}) i)::text AS incidents,
+       -- who may follow the customer, for their record's form (a thread without one has none)
+       CASE WHEN th.customer_id IS NOT NULL THEN
+           (SELECT json_agg(json_build_array(o.id, o.display_name)
+                            ORDER BY o.display_name, o.id)
+            FROM ({CUSTOMER_OWNERS}) o)::text
+       END AS owners
 FROM me LEFT JOIN th ON true
 """  # noqa: S608 (constants only)
 _SESSION_PARAMETERS = {"workspace": "$1", "token": "$3", "now": "$4"}
@@ -234,6 +241,7 @@ class PgThreadPage:
                 preferences["crm_url_template"], preferences["agent_comparisons"]
             ),
             incidents=tuple(IncidentBanner.model_validate(i) for i in _list(row["incidents"])),
+            owners=tuple((o[0], o[1]) for o in _list(row["owners"])),
         )
 
     async def reply_facts(self, workspace_id: int, thread_id: int) -> ThreadReplyFacts | None:

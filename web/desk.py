@@ -214,24 +214,18 @@ async def thread_pane(
     the session, when they were."""
     services = services_of(request)
     workspace_id = session.workspace_id
-    page = read.page if read and read.page else None
-    page = page or await services.inbox_pages.thread(session, thread_id)
+    read = read or await services.inbox_pages.thread_read_by(session, thread_id)
+    page = read.page
+    assert page is not None  # a read without its thread is refused (NotFoundError)
     try:
         clocks = await services.explain_sla(workspace_id, thread_id, session.time_zone)
     except NotFoundError:
         clocks = []
-    if read is None:
-        preferences = await services.workspace_preferences.load(workspace_id)
-        record = await services.customers.of_thread(workspace_id, thread_id)
-        incidents = await services.incidents.banners(session, thread_id)
-        canned = await services.canned.all(workspace_id)
-        owners = await services.customers.owners(workspace_id) if record else []
-    else:
-        preferences = read.preferences
-        record = await services.customers.record(workspace_id, read.customer_id)
-        incidents = list(read.incidents)
-        canned = [CannedResponse(*stored) for stored in read.canned]
-        owners = list(read.owners)
+    preferences = read.preferences
+    record = await services.customers.record(workspace_id, read.customer_id)
+    incidents = list(read.incidents)
+    canned = [CannedResponse(*stored) for stored in read.canned]
+    owners = list(read.owners)
     suggested = (
         await services.customers.suggested_for(session.workspace_id, record.id) if record else []
     )

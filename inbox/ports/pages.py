@@ -19,6 +19,7 @@ from inbox.domain.web import (
     PageNotification,
     SearchResults,
     ThreadPage,
+    WebSession,
 )
 from inbox.ports.routing import HandAssignmentStore
 
@@ -75,6 +76,13 @@ class InboxPageQuery(HandAssignmentStore, Protocol):
         """The session whose token hashes to `token_hash` (as WebSessionStore.find finds it)
         with the thread as its page shows it to them, in one round trip; None without such
         a session."""
+        ...
+
+    async def thread_read_by(
+        self, session: WebSession, thread_id: int, now: datetime
+    ) -> ThreadRead:
+        """The thread as its page shows it to the person of `session` (checked before), and
+        what the page shows around it, in one round trip."""
         ...
 
     async def my_figures(

@@ -27,6 +27,7 @@ from inbox.domain.web import (
     PendingMessage,
     Sender,
     ThreadPage,
+    WebSession,
     can_go_private,
     post_url,
     profile_url,
@@ -229,20 +230,17 @@ class PgThreadPage:
             row = await conn.fetchrow(THREAD_PAGE, workspace_id, thread_id, token_hash, now)
         if row is None:
             return None  # no such session, or it ended
-        preferences = _json(row["preferences"])
-        return ThreadRead(
-            session=web_session(json.loads(row["reader"])),
-            page=_page(row) if row["id"] is not None else None,
-            customer_id=row["customer_id"],
-            canned=tuple((r[0], r[1], r[2]) for r in _list(row["canned"])),
-            preferences=WorkspacePreferences()
-            if preferences is None
-            else WorkspacePreferences(
-                preferences["crm_url_template"], preferences["agent_comparisons"]
-            ),
-            incidents=tuple(IncidentBanner.model_validate(i) for i in _list(row["incidents"])),
-            owners=tuple((o[0], o[1]) for o in _list(row["owners"])),
-        )
+        return _read(row, web_session(json.loads(row["reader"])))
+
+    async def thread_read_by(
+        self, session: WebSession, thread_id: int, now: datetime
+    ) -> ThreadRead:
+        async with self._db.connection() as conn:
+            row = await conn.fetchrow(
+                THREAD_OF_VIEWER, session.workspace_id, thread_id, session.agent_id, now
+            )
+        assert row is not None  # `me` is one row: the statement answers one
+        return _read(row, session)
 
     async def reply_facts(self, workspace_id: int, thread_id: int) -> ThreadReplyFacts | None:
         async with self._db.connection() as conn:
@@ -269,6 +267,24 @@ class PgThreadPage:
                 for i in incidents
             ),
         )
+
+
+def _read(row: Any, session: WebSession) -> ThreadRead:
+    """The page and what stands around it from THREAD_PAGE's row, for `session`."""
+    preferences = _json(row["preferences"])
+    return ThreadRead(
+        session=session,
+        page=_page(row) if row["id"] is not None else None,
+        customer_id=row["customer_id"],
+        canned=tuple((r[0], r[1], r[2]) for r in _list(row["canned"])),
+        preferences=WorkspacePreferences()
+        if preferences is None
+        else WorkspacePreferences(
+            preferences["crm_url_template"], preferences["agent_comparisons"]
+        ),
+        incidents=tuple(IncidentBanner.model_validate(i) for i in _list(row["incidents"])),
+        owners=tuple((o[0], o[1]) for o in _list(row["owners"])),
+    )
 
 
 def _page(thread: Any) -> ThreadPage:

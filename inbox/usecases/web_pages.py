@@ -169,13 +169,17 @@ class InboxPages:
         return LivePage(PageKind.NOTICES, agent_id)
 
     async def thread(self, session: WebSession, thread_id: int) -> ThreadPage:
+        page = (await self.thread_read_by(session, thread_id)).page
+        assert page is not None  # thread_read_by finds it or raises
+        return page
+
+    async def thread_read_by(self, session: WebSession, thread_id: int) -> ThreadRead:
+        """The thread as its page shows it to the person of `session`, and what the page
+        shows around it, in one round trip; NotFoundError for a thread not in their
+        workspace."""
         _staff(session)
-        page = await self._query.thread(
-            session.workspace_id, thread_id, session.agent_id, self._clock()
-        )
-        if page is None:
-            raise NotFoundError("thread", thread_id)
-        return self._signed(session, page)
+        read = await self._query.thread_read_by(session, thread_id, self._clock())
+        return self._found(read, thread_id)
 
     async def thread_read(self, token: str, thread_id: int) -> ThreadRead | None:
         """A thread's page for the session of `token`, read in one round trip: the session
@@ -191,13 +195,16 @@ class InboxPages:
         if read is None:
             return None
         _staff(read.session)
+        return self._found(read, thread_id)
+
+    def _found(self, read: ThreadRead, thread_id: int) -> ThreadRead:
+        """The read with its pictures shown through the image proxy, by links signed for the
+        workspace; NotFoundError without its thread."""
         if read.page is None:
             raise NotFoundError("thread", thread_id)
-        return replace(read, page=self._signed(read.session, read.page))
-
-    def _signed(self, session: WebSession, page: ThreadPage) -> ThreadPage:
-        # Pictures are shown through the image proxy, by links signed for this workspace.
-        return page if self._media is None else self._media.signed(session.workspace_id, page)
+        if self._media is None:
+            return read
+        return replace(read, page=self._media.signed(read.session.workspace_id, read.page))
 
     async def search(self, session: WebSession, words: str) -> SearchResults:
         """Threads whose messages hold the words, and customers by name or @handle."""

@@ -12,7 +12,9 @@ aiohttp + asyncpg endpoint doing one query in the same run; ingestion-to-page la
    the clients' share included (they read the bytes that crossed the wire as they came: a
    browser decompresses on its own CPU). Also the statements one inbox page runs.
 2. The thread page (`/threads/{id}`, each request a different thread with its customer,
-   messages, SLA and history) under the same load: p50 and p99.
+   messages, SLA and history) under the same load, in the same turns as the bare endpoint
+   and the inbox: p50 and p99, requests per second, both against the bare endpoint's, and
+   the statements one thread page runs.
 3. What each page weighs on the wire, compressed as a browser asks for it, and its size
    uncompressed (inbox, thread, search, /me, dashboard, incidents, login).
 4. Live updates: pages listening on `/events` while batches are ingested; the time from the
@@ -152,7 +154,7 @@ async def load(
 
 async def taking_turns(
     base: str,
-    paths: Mapping[str, str],
+    paths: Mapping[str, str | Callable[[int], str]],
     sessions: Sequence[aiohttp.ClientSession],
     requests: int,
     rounds: int,
@@ -306,9 +308,17 @@ async def main(args: argparse.Namespace) -> None:
             counted = db.statements
             await load(base, "/inbox?view=all", sessions[:1], 1)
             page_statements = db.statements - counted
+            await load(base, f"/threads/{thread_ids[0]}", sessions[:5], 2)
+            counted = db.statements
+            await load(base, f"/threads/{thread_ids[-1]}", sessions[:1], 1)
+            thread_statements = db.statements - counted
             turns = await taking_turns(
                 base,
-                {"bare": "/bench/bare", "page": "/inbox?view=all"},
+                {
+                    "bare": "/bench/bare",
+                    "page": "/inbox?view=all",
+                    "thread": lambda n: f"/threads/{thread_ids[n % len(thread_ids)]}",
+                },
                 sessions,
                 args.requests,
                 args.rounds,
@@ -317,13 +327,7 @@ async def main(args: argparse.Namespace) -> None:
                 turns["bare"],
                 turns["page"],
             )
-            await load(base, f"/threads/{thread_ids[0]}", sessions[:5], 2)
-            thread_ms, thread_rate = await load(
-                base,
-                lambda n: f"/threads/{thread_ids[n % len(thread_ids)]}",
-                sessions,
-                args.requests,
-            )
+            thread_ms, thread_rate, thread_cpu = turns["thread"]
             weights = await page_weights(base, viewer, thread_ids[0])
             live_ms = await sse_latencies(db, workspace_id, base, sessions[0], args.live_batches)
         finally:
@@ -352,6 +356,9 @@ async def main(args: argparse.Namespace) -> None:
     print(
         f"thread_to_bare_p99_ratio: {percentile(thread_ms, 0.99) / percentile(bare_ms, 0.99):.2f}"
     )
+    print(f"thread_to_bare_throughput_ratio: {thread_rate / bare_rate:.2f}")
+    print(f"thread_page_cpu_ms: {thread_cpu:.2f}")
+    print(f"thread_page_statements: {thread_statements}")
     for name, (wire, plain) in weights.items():
         print(f"{name}_page_bytes_gzip: {wire}")
         print(f"{name}_page_bytes_plain: {plain}")

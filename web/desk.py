@@ -21,11 +21,12 @@ from urllib.parse import parse_qsl, urlencode
 from aiohttp import web
 from markupsafe import Markup, escape
 
-from inbox.domain.desk import DeskRead
+from inbox.domain.desk import DeskRead, ThreadRead
 from inbox.domain.errors import NotFoundError
 from inbox.domain.people import Role
 from inbox.domain.thread import Priority, ThreadKind
 from inbox.domain.web import ANY, InboxFilters, ThreadPage, WebSession
+from inbox.usecases.canned import CannedResponse
 from inbox.usecases.web_pages import SNOOZES, VIEWS, snooze_words
 from routing.reply_checks import LINK_LENGTH, SHORTENED_LINKS, ReplyWarning, room
 from web.inbox_rows import rows_html
@@ -206,17 +207,25 @@ async def thread_pane(
     draft: str = "",
     warnings: Sequence[ReplyWarning] = (),
     others_replying: bool = False,
+    read: ThreadRead | None = None,
 ) -> dict[str, Any]:
     """What the thread's pane shows (`thread_pane.html`): on the desk at `place`, or on the
-    thread's own page (`place` None)."""
+    thread's own page (`place` None); the thread and what stands around it as `read` with
+    the session, when they were."""
     services = services_of(request)
-    page = await services.inbox_pages.thread(session, thread_id)
+    workspace_id = session.workspace_id
+    read = read or await services.inbox_pages.thread_read_by(session, thread_id)
+    page = read.page
+    assert page is not None  # a read without its thread is refused (NotFoundError)
     try:
-        clocks = await services.explain_sla(session.workspace_id, thread_id, session.time_zone)
+        clocks = await services.explain_sla(workspace_id, thread_id, session.time_zone)
     except NotFoundError:
         clocks = []
-    preferences = await services.workspace_preferences.load(session.workspace_id)
-    record = await services.customers.of_thread(session.workspace_id, thread_id)
+    preferences = read.preferences
+    record = await services.customers.record(workspace_id, read.customer_id)
+    incidents = list(read.incidents)
+    canned = [CannedResponse(*stored) for stored in read.canned]
+    owners = list(read.owners)
     suggested = (
         await services.customers.suggested_for(session.workspace_id, record.id) if record else []
     )
@@ -226,8 +235,8 @@ async def thread_pane(
         "on_desk": place is not None,
         "back": place.url(thread_id=thread_id) if place else f"/threads/{thread_id}",
         "list_url": place.list_url if place else "/inbox",
-        "incidents": await services.incidents.banners(session, thread_id),
-        "canned": _canned(await services.canned.all(session.workspace_id), page, session),
+        "incidents": incidents,
+        "canned": _canned(canned, page, session),
         "limit": NO_LIMIT if limit is None else limit,
         # How long a link counts on the thread's network, for the reply box's counter.
         "link_length": LINK_LENGTH if page.network in SHORTENED_LINKS else 0,
@@ -245,7 +254,7 @@ async def thread_pane(
         # The customer's record beside the thread: its form, and who may be the same person.
         "record": record,
         "suggested": suggested,
-        "owners": await services.customers.owners(session.workspace_id) if record else [],
+        "owners": owners if record else [],
         "see_incidents": session.has(Role.OPS, Role.LEAD, Role.ADMIN),
         "draft": draft,
         "warnings": list(warnings),

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, Field, StrictStr, field_validator
 
-from inbox.domain.errors import PermissionDeniedError
+from inbox.domain.errors import InboxError, PermissionDeniedError
 from inbox.domain.people import Role
 from inbox.domain.web import WebSession
 from inbox.usecases.audit import actor_of
@@ -38,7 +38,7 @@ from web.errors import BadRequestError
 from web.keys import now, services_of
 from web.params import LARGEST_ID, page_id
 from web.rendering import render
-from web.session import checked_form, required_session
+from web.session import checked_form, required_session, session_token, signed_in
 from web.validation import validated_form
 
 # The answer to a reply its checks held back: it was not sent, the page says why.
@@ -68,9 +68,18 @@ def _back(form: Any, thread_id: int, notice: str, told: int = 0) -> web.HTTPSeeO
 
 async def thread_page(request: web.Request) -> web.Response:
     """The thread on its own page; with `fragment=1`, its pane alone for the desk whose
-    view and filters the query names."""
-    session = await required_session(request)
-    thread_id = _thread_id(request)
+    view and filters the query names. The session and the thread are read in one
+    statement."""
+    try:
+        thread_id = _thread_id(request)
+        read = await services_of(request).inbox_pages.thread_read(session_token(request), thread_id)
+    except InboxError:
+        # Its page knows who asked (it offers a way out), or sends a stranger to log in.
+        await required_session(request)
+        raise
+    if read is None:
+        raise web.HTTPSeeOther("/login")
+    session = signed_in(request, read.session)
     fragment = request.query.get("fragment") == "1"
     pane = await thread_pane(
         request,
@@ -79,6 +88,7 @@ async def thread_page(request: web.Request) -> web.Response:
         place=DeskPlace.of(request.query) if fragment else None,
         notice=request.query.get("notice", ""),
         told=request.query.get("told", ""),
+        read=read,
     )
     if fragment:
         return render("thread_fragment.html", instant=now(request), session=session, pane=pane)

@@ -1,11 +1,13 @@
-"""What the inbox's page reads at each request: who asks, their view's rows, and whom the
-list's selection may be given to."""
+"""What the inbox's and a thread's pages read at each request: who asks, with their view's
+rows and whom the list's selection may be given to, or with the thread."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from inbox.domain.web import InboxRow, WebSession
+from inbox.domain.incidents import IncidentBanner
+from inbox.domain.web import InboxRow, ThreadPage, WebSession
+from inbox.domain.workspace_settings import WorkspacePreferences
 
 # (id, name) of each colleague or team, by name.
 Named = tuple[tuple[int, str], ...]
@@ -20,3 +22,21 @@ class DeskRead:
     rows: list[InboxRow]
     colleagues: Named
     teams: Named
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadRead:
+    """Read together, in one statement: the session (checked then), the thread as its page
+    shows it (None: no such thread in the session's workspace) and what the page shows
+    around it."""
+
+    session: WebSession
+    page: ThreadPage | None
+    customer_id: int | None = None
+    # The workspace's canned responses as stored: (name, body, language), by name.
+    canned: tuple[tuple[str, str, str | None], ...] = ()
+    preferences: WorkspacePreferences = field(default_factory=WorkspacePreferences)
+    # The open incidents the thread is linked to.
+    incidents: tuple[IncidentBanner, ...] = ()
+    # Who may follow the thread's customer (none without a customer).
+    owners: Named = ()

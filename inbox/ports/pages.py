@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from inbox.domain.adoption import AnswerWeek, PersonWeeks, Team, TeamWeek, WeekSpan
-from inbox.domain.desk import DeskRead
+from inbox.domain.desk import DeskRead, ThreadRead
 from inbox.domain.incident_history import ChartWindow, IncidentFacts
 from inbox.domain.live import LiveChange, ThreadState
 from inbox.domain.media import MediaAttachment
@@ -19,6 +19,7 @@ from inbox.domain.web import (
     PageNotification,
     SearchResults,
     ThreadPage,
+    WebSession,
 )
 from inbox.ports.routing import HandAssignmentStore
 
@@ -68,6 +69,21 @@ class InboxPageQuery(HandAssignmentStore, Protocol):
     async def thread(
         self, workspace_id: int, thread_id: int, viewer_id: int = 0, now: datetime | None = None
     ) -> ThreadPage | None: ...
+
+    async def thread_read(
+        self, workspace_id: int, token_hash: bytes, thread_id: int, now: datetime
+    ) -> ThreadRead | None:
+        """The session whose token hashes to `token_hash` (as WebSessionStore.find finds it)
+        with the thread as its page shows it to them, in one round trip; None without such
+        a session."""
+        ...
+
+    async def thread_read_by(
+        self, session: WebSession, thread_id: int, now: datetime
+    ) -> ThreadRead:
+        """The thread as its page shows it to the person of `session` (checked before), and
+        what the page shows around it, in one round trip."""
+        ...
 
     async def my_figures(
         self, workspace_id: int, agent_id: int, now: datetime

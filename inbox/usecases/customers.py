@@ -94,12 +94,18 @@ class Customers:
             raise NotFoundError("customer", customer_id)
         return found[0]
 
-    async def of_thread(self, workspace_id: int, thread_id: int) -> CustomerRecord | None:
-        customer_id = await self._store.customer_of_thread(workspace_id, thread_id)
+    async def record(self, workspace_id: int, customer_id: int | None) -> CustomerRecord | None:
+        """The customer's record; None for none (a thread without a customer, or one erased
+        since its id was read)."""
         if customer_id is None:
             return None
         found = await self._store.records(workspace_id, [customer_id])
         return found[0] if found else None
+
+    async def of_thread(self, workspace_id: int, thread_id: int) -> CustomerRecord | None:
+        return await self.record(
+            workspace_id, await self._store.customer_of_thread(workspace_id, thread_id)
+        )
 
     async def search(
         self, workspace_id: int, words: str, *, after_id: int = 0, limit: int = 50

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from inbox.domain.clock import Clock, utc_now
-from inbox.domain.desk import DeskRead
+from inbox.domain.desk import DeskRead, ThreadRead
 from inbox.domain.errors import ConfigurationError, NotFoundError, PermissionDeniedError
 from inbox.domain.live import LivePage, PageKind
 from inbox.domain.notes import named_in, note_text
@@ -171,14 +171,42 @@ class InboxPages:
         return LivePage(PageKind.NOTICES, agent_id)
 
     async def thread(self, session: WebSession, thread_id: int) -> ThreadPage:
+        page = (await self.thread_read_by(session, thread_id)).page
+        assert page is not None  # thread_read_by finds it or raises
+        return page
+
+    async def thread_read_by(self, session: WebSession, thread_id: int) -> ThreadRead:
+        """The thread as its page shows it to the person of `session`, and what the page
+        shows around it, in one round trip; NotFoundError for a thread not in their
+        workspace."""
         _staff(session)
-        page = await self._query.thread(
-            session.workspace_id, thread_id, session.agent_id, self._clock()
-        )
-        if page is None:
+        read = await self._query.thread_read_by(session, thread_id, self._clock())
+        return self._found(read, thread_id)
+
+    async def thread_read(self, token: str, thread_id: int) -> ThreadRead | None:
+        """A thread's page for the session of `token`, read in one round trip: the session
+        (checked as WebLogins.session checks it, so an ended session or a person deactivated
+        or demoted is refused at once) and the thread as it shows to them. None without a
+        session; PermissionDeniedError for a person not staff, NotFoundError for a thread
+        not in their workspace."""
+        key = session_key(token)
+        if key is None:
+            return None
+        workspace_id, token_hash = key
+        read = await self._query.thread_read(workspace_id, token_hash, thread_id, self._clock())
+        if read is None:
+            return None
+        _staff(read.session)
+        return self._found(read, thread_id)
+
+    def _found(self, read: ThreadRead, thread_id: int) -> ThreadRead:
+        """The read with its pictures shown through the image proxy, by links signed for the
+        workspace; NotFoundError without its thread."""
+        if read.page is None:
             raise NotFoundError("thread", thread_id)
-        # Pictures are shown through the image proxy, by links signed for this workspace.
-        return page if self._media is None else self._media.signed(session.workspace_id, page)
+        if self._media is None:
+            return read
+        return replace(read, page=self._media.signed(read.session.workspace_id, read.page))
 
     async def search(self, session: WebSession, words: str) -> SearchResults:
         """Threads whose messages hold the words, and customers by name or @handle."""

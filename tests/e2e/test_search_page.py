@@ -140,3 +140,14 @@ async def test_an_at_handle_shows_the_customers_found_first(site: Site) -> None:
     assert by_handle.index('id="found-customers"') < by_handle.index('id="found-threads"')
     by_words = await site.text("/search?q=router")
     assert by_words.index('id="found-threads"') < by_words.index('id="found-customers"')
+
+
+async def test_an_at_handle_nobody_has_says_so_rather_than_pointing_above(site: Site) -> None:
+    await site.hire("ana@example.com")
+    await site.ingest(mention("1", author="jane", conversation="c1", text="my router blinks"))
+    await site.sign_in("ana@example.com")
+    page = await site.text("/search?q=@nobody_here")
+    assert "Nobody with that handle has written in" in page
+    assert "are above" not in page
+    found = await site.text("/search?q=@handle_jane")
+    assert "are above" in found

@@ -50,13 +50,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
-from aiohttp import web
 from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import growth_fill, growth_memory
 from bench.ingest import BRAND_HANDLE, BRAND_ID, Generator
+from bench.serving import served
 from bench.web import LOGIN_WORDS, load, logged_in, percentile
 from inbox.bootstrap import build_services
 from inbox.domain.clock import utc_now
@@ -225,63 +225,63 @@ async def main(args: argparse.Namespace) -> None:
                 await ingest_rate(db, workspace_id, 0, 1)  # loads the classifier's models
                 now = growth_fill.utc_minute()
                 history = growth_fill.History(workspace_id, agent_ids, now)
-                app = create_app(build_services(db), workspace_id)
-                runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
-                await runner.setup()
-                site = web.TCPSite(runner, "127.0.0.1", 0)
-                await site.start()
-                base = f"http://127.0.0.1:{runner.addresses[0][1]}"
-                connector = aiohttp.TCPConnector(limit=0)
-                sessions = await logged_in(base, emails, connector)
-                (lead,) = await logged_in(base, [LEAD], connector)
-                have = 0
-                try:
-                    for round_, size in enumerate(sorted(args.sizes), start=1):
-                        load_before = os.getloadavg()[0]
-                        started = time.perf_counter()
-                        async with db.connection() as conn:
-                            have += await growth_fill.grow(conn, history, have, size, now)
-                        fill_seconds = time.perf_counter() - started
-                        # What the worker's periodic pass keeps: made again over the history
-                        # just loaded beneath it.
-                        started = time.perf_counter()
-                        await PgAdoptionRollUp(db).rebuild(workspace_id, utc_now())
-                        roll_up_seconds = time.perf_counter() - started
-                        rate = await ingest_rate(db, workspace_id, round_, args.batches)
-                        threads = await sample_threads(db, workspace_id, args.requests)
-                        word = await rare_word(db, workspace_id)
-                        for path in ("/inbox?view=all", f"/threads/{threads[0]}", "/dashboard"):
-                            await load(base, path, [lead], 2)  # warm the paths
-                        found = await pages_p99(base, sessions, lead, threads, word, args.requests)
-                        scan = await breach_scan_p99(db)
-                        mentions = await db.fetchval(
-                            "SELECT count(*) FROM mention WHERE workspace_id = $1", workspace_id
-                        )
-                        size_mb = (
-                            await db.fetchval("SELECT pg_database_size(current_database())") / 2**20
-                        )
-                        summaries.append(
-                            f"{size}: {mentions} mentions, filled in {fill_seconds:.0f} s, "
-                            f"adoption roll-ups made in {roll_up_seconds:.0f} s, "
-                            f"database {size_mb:.0f} MiB, "
-                            # the machine's other work, which moves every figure but the size
-                            f"load average {load_before:.1f} before, "
-                            f"{os.getloadavg()[0]:.1f} after"
-                        )
-                        figures.add("ingest_mentions_per_s", size, rate, 0)
-                        for name, value in found.items():
-                            figures.add(name, size, value)
-                        figures.add("breach_scan_p99_ms", size, scan, 2)
-                        figures.add(
-                            "database_mb_per_million_mentions", size, size_mb * 1e6 / mentions, 0
-                        )
-                        # A long run shows each size's figures as it goes (stdout ends with all).
-                        print(summaries[-1], *figures.of(size), sep="\n", file=sys.stderr)
-                finally:
-                    for session in [*sessions, lead]:
-                        await session.close()
-                    await connector.close()
-                    await runner.cleanup()
+                async with served(create_app(build_services(db), workspace_id)) as base:
+                    connector = aiohttp.TCPConnector(limit=0)
+                    sessions = await logged_in(base, emails, connector)
+                    (lead,) = await logged_in(base, [LEAD], connector)
+                    have = 0
+                    try:
+                        for round_, size in enumerate(sorted(args.sizes), start=1):
+                            load_before = os.getloadavg()[0]
+                            started = time.perf_counter()
+                            async with db.connection() as conn:
+                                have += await growth_fill.grow(conn, history, have, size, now)
+                            fill_seconds = time.perf_counter() - started
+                            # What the worker's periodic pass keeps: made again over the history
+                            # just loaded beneath it.
+                            started = time.perf_counter()
+                            await PgAdoptionRollUp(db).rebuild(workspace_id, utc_now())
+                            roll_up_seconds = time.perf_counter() - started
+                            rate = await ingest_rate(db, workspace_id, round_, args.batches)
+                            threads = await sample_threads(db, workspace_id, args.requests)
+                            word = await rare_word(db, workspace_id)
+                            for path in ("/inbox?view=all", f"/threads/{threads[0]}", "/dashboard"):
+                                await load(base, path, [lead], 2)  # warm the paths
+                            found = await pages_p99(
+                                base, sessions, lead, threads, word, args.requests
+                            )
+                            scan = await breach_scan_p99(db)
+                            mentions = await db.fetchval(
+                                "SELECT count(*) FROM mention WHERE workspace_id = $1", workspace_id
+                            )
+                            size_mb = (
+                                await db.fetchval("SELECT pg_database_size(current_database())")
+                                / 2**20
+                            )
+                            summaries.append(
+                                f"{size}: {mentions} mentions, filled in {fill_seconds:.0f} s, "
+                                f"adoption roll-ups made in {roll_up_seconds:.0f} s, "
+                                f"database {size_mb:.0f} MiB, "
+                                # the machine's other work, which moves every figure but the size
+                                f"load average {load_before:.1f} before, "
+                                f"{os.getloadavg()[0]:.1f} after"
+                            )
+                            figures.add("ingest_mentions_per_s", size, rate, 0)
+                            for name, value in found.items():
+                                figures.add(name, size, value)
+                            figures.add("breach_scan_p99_ms", size, scan, 2)
+                            figures.add(
+                                "database_mb_per_million_mentions",
+                                size,
+                                size_mb * 1e6 / mentions,
+                                0,
+                            )
+                            # A long run shows each size's figures as it goes (stdout: all).
+                            print(summaries[-1], *figures.of(size), sep="\n", file=sys.stderr)
+                    finally:
+                        for session in [*sessions, lead]:
+                            await session.close()
+                        await connector.close()
                 if args.memory:
                     largest = max(args.sizes)
                     memory = await growth_memory.measure(

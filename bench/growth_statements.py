@@ -38,12 +38,12 @@ from typing import Any
 
 import aiohttp
 import asyncpg
-from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import inbox.store
 from bench import growth, growth_fill
+from bench.serving import served
 from bench.web import logged_in
 from inbox.bootstrap import build_services
 from inbox.store.database import Database
@@ -178,13 +178,27 @@ async def breach_scans(db: Database, runs: int, recorder: Recorder, timings: Tim
                 await transaction.rollback()
 
 
+# What a plan can be asked of; a page's transaction control (BEGIN, COMMIT) is not.
+PLANNED = re.compile(r"\s*(SELECT|WITH|INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+# A page's settings for its own transaction (search's work_mem), replayed before its plans.
+SETTING = re.compile(r"\s*SET\s+LOCAL\b", re.IGNORECASE)
+
+
 async def write_plans(db: Database, timings: Timings, path: Path) -> None:
+    settings: dict[str, list[str]] = defaultdict(list)
+    for (page, _, _), (query, _) in timings.first.items():
+        if SETTING.match(query):
+            settings[page].append(query)
     with path.open("w") as plans:
         for (page, position, name), (query, args) in timings.first.items():
+            if not PLANNED.match(query):
+                continue
             async with db.connection() as conn:
                 transaction = conn.transaction()
                 await transaction.start()
                 try:
+                    for setting in settings[page]:
+                        await conn.execute(setting)
                     rows = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {query}", *args)
                 finally:
                     await transaction.rollback()
@@ -216,33 +230,27 @@ async def main(args: argparse.Namespace) -> None:
         mentions = await db.fetchval(
             "SELECT count(*) FROM mention WHERE workspace_id = $1", workspace_id
         )
-        app = create_app(build_services(db), workspace_id)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        base = f"http://127.0.0.1:{runner.addresses[0][1]}"
-        connector = aiohttp.TCPConnector(limit=0)
-        agent, lead = await logged_in(base, ["agent0@growth.example", growth.LEAD], connector)
-        try:
-            await listen_on_every_connection(db, recorder)
-            pages: list[tuple[str, aiohttp.ClientSession, Callable[[int], str]]] = [
-                ("inbox", agent, lambda _: "/inbox?view=all"),
-                ("thread", agent, lambda run: f"/threads/{threads[run % len(threads)]}"),
-                ("search_common", agent, lambda _: f"/search?q={growth.COMMON_WORD}"),
-                ("search_rare", agent, lambda _: f"/search?q={word}"),
-                ("dashboard", lead, lambda _: "/dashboard"),
-            ]
-            for page, session, address in pages:
-                await page_runs(base, session, page, address, args.runs, recorder, timings)
-            await breach_scans(db, args.runs, recorder, timings)
-            if args.explain:
-                await write_plans(db, timings, args.explain)
-        finally:
-            for session in (agent, lead):
-                await session.close()
-            await connector.close()
-            await runner.cleanup()
+        async with served(create_app(build_services(db), workspace_id)) as base:
+            connector = aiohttp.TCPConnector(limit=0)
+            agent, lead = await logged_in(base, ["agent0@growth.example", growth.LEAD], connector)
+            try:
+                await listen_on_every_connection(db, recorder)
+                pages: list[tuple[str, aiohttp.ClientSession, Callable[[int], str]]] = [
+                    ("inbox", agent, lambda _: "/inbox?view=all"),
+                    ("thread", agent, lambda run: f"/threads/{threads[run % len(threads)]}"),
+                    ("search_common", agent, lambda _: f"/search?q={growth.COMMON_WORD}"),
+                    ("search_rare", agent, lambda _: f"/search?q={word}"),
+                    ("dashboard", lead, lambda _: "/dashboard"),
+                ]
+                for page, session, address in pages:
+                    await page_runs(base, session, page, address, args.runs, recorder, timings)
+                await breach_scans(db, args.runs, recorder, timings)
+                if args.explain:
+                    await write_plans(db, timings, args.explain)
+            finally:
+                for session in (agent, lead):
+                    await session.close()
+                await connector.close()
     finally:
         await db.close()
     print(f"workspace {found['slug']}: {mentions} mentions, median of {args.runs} runs")

@@ -103,11 +103,11 @@ async def worker_ingestion(db: Database, args: argparse.Namespace) -> tuple[floa
         await workspaces.add_account(workspace_id, Network.X, BRAND_ID, BRAND_HANDLE)
         # Alternate which side runs first, so that neither always meets a warmer cache.
         if number % 2 == 0:
-            ingest_seconds, _ = await run_ingest(ingest, workspace_id, batches, one_by_one=True)
+            ingest_seconds, _, _ = await run_ingest(ingest, workspace_id, batches, one_by_one=True)
             raw_seconds = await run_raw(db, workspace_id, batches)
         else:
             raw_seconds = await run_raw(db, workspace_id, batches)
-            ingest_seconds, _ = await run_ingest(ingest, workspace_id, batches, one_by_one=True)
+            ingest_seconds, _, _ = await run_ingest(ingest, workspace_id, batches, one_by_one=True)
         ingest_rates.append(args.mentions / ingest_seconds)
         raw_rates.append(args.mentions / raw_seconds)
         print(

@@ -128,7 +128,7 @@ def test_the_web_benchmark_prints_its_figures_last(database_dsn: str) -> None:
         *("--database-url", database_dsn),
     )
     weighed = ("inbox", "thread", "search", "me", "dashboard", "incidents", "login")
-    names = last_figures(result.stdout, 31)
+    names = last_figures(result.stdout, 34)
     assert names == [
         "inbox_list_p50_ms",
         "inbox_list_p99_ms",
@@ -145,6 +145,9 @@ def test_the_web_benchmark_prints_its_figures_last(database_dsn: str) -> None:
         "thread_page_p99_ms",
         "thread_page_requests_per_s",
         "thread_to_bare_p99_ratio",
+        "thread_to_bare_throughput_ratio",
+        "thread_page_cpu_ms",
+        "thread_page_statements",
         *(f"{page}_page_bytes_{form}" for page in weighed for form in ("gzip", "plain")),
         "ingest_to_page_p50_ms",
         "ingest_to_page_p99_ms",

@@ -158,7 +158,7 @@ async def test_in_a_browser_an_admin_goes_from_the_customer_to_the_erasure_and_c
 ) -> None:
     jane = await _jane(site)
     await site.hire("admin@example.com", Role.ADMIN)
-    page = await logged_in(browser, site.base, "admin@example.com")
+    page = await logged_in(browser, site.base, "admin@example.com", "/admin")
     for width in (1440, 390):
         await page.set_viewport_size({"width": width, "height": 900})
         await page.goto(f"{site.base}/customers/{jane}")

@@ -171,9 +171,9 @@ def _bound(statement: str, **parameters: str) -> str:
 
 _THE_THREAD = "ARRAY(SELECT th.id FROM th)"
 _ITS_CUSTOMER = "(SELECT th.customer_id FROM th)"
-# The thread's SLA clocks; the evidence that its customer and another are one person (read
-# only for a thread with a customer); the customer and those others, whose records the page
-# may show.
+# The thread's SLA clocks; the evidence that its customer and another are one person (it
+# starts from the customer's identities: none without a customer); the customer and those
+# others, whose records the page may show.
 _AROUND = f""",
 sla_clocks AS ({_bound(CLOCKS_OF, p2=_THE_THREAD)}),
 evidence AS ({_bound(EVIDENCE_OF, p2=_ITS_CUSTOMER, p3="$5")}),

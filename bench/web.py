@@ -12,9 +12,9 @@ aiohttp + asyncpg endpoint doing one query in the same run; ingestion-to-page la
    the clients' share included (they read the bytes that crossed the wire as they came: a
    browser decompresses on its own CPU). Also the statements one inbox page runs.
 2. The thread page (`/threads/{id}`, each request a different thread with its customer,
-   messages, SLA and history) under the same load, in the same turns as the bare endpoint
-   and the inbox: p50 and p99, requests per second, both against the bare endpoint's, and
-   the statements one thread page runs.
+   messages, a met and a running SLA clock, and history) under the same load, in the same
+   turns as the bare endpoint and the inbox: p50 and p99, requests per second, both against
+   the bare endpoint's, and the statements one thread page runs.
 3. What each page weighs on the wire, compressed as a browser asks for it, and its size
    uncompressed (inbox, thread, search, /me, dashboard, incidents, login).
 4. Live updates: pages listening on `/events` while batches are ingested; the time from the
@@ -76,6 +76,40 @@ SELECT t.workspace_id, 'x', 'm-' || t.id, t.id, t.thread_key, 'inbound', 'u' || 
        'customer_' || t.id, t.excerpt, t.opened_at, '{}'
 FROM thread t WHERE t.workspace_id = $1
 """
+# The threads the thread page is measured on, as a customer's are: each with its customer
+# (their identity the thread's author), a first-response clock met and a next-response clock
+# running, so that the page reads and explains what a real one does. $1 the workspace, $2 how
+# many threads, from the first.
+FILL_CUSTOMERS = """
+WITH picked AS (
+    SELECT id FROM thread WHERE workspace_id = $1 ORDER BY id LIMIT $2
+), made AS (
+    INSERT INTO customer (workspace_id, display_name)
+    SELECT $1, 'customer_' || p.id FROM picked p
+    RETURNING id, display_name
+), linked AS (
+    UPDATE thread t SET customer_id = m.id
+    FROM made m
+    WHERE t.workspace_id = $1 AND m.display_name = 'customer_' || t.id
+    RETURNING t.id AS thread_id, t.customer_id, t.opened_at
+)
+INSERT INTO identity (workspace_id, customer_id, network, external_user_id, handle)
+SELECT $1, l.customer_id, 'x', 'u' || l.thread_id, 'customer_' || l.thread_id FROM linked l
+"""
+FILL_CLOCKS = """
+INSERT INTO sla_clock (workspace_id, thread_id, kind, started_at, policy, calendar,
+                       config_version, budget_seconds, deadline, warn_at, stopped_at, outcome,
+                       next_due_at)
+SELECT t.workspace_id, t.id, c.kind, t.opened_at + c.started, 'one hour', 'always', 0, 3600,
+       t.opened_at + c.started + interval '1 hour', t.opened_at + c.started + interval '45 minutes',
+       CASE WHEN c.kind = 'first_response' THEN t.opened_at - interval '50 minutes' END,
+       CASE WHEN c.kind = 'first_response' THEN 'met' END,
+       CASE WHEN c.kind = 'next_response' THEN t.opened_at + interval '45 minutes' END
+FROM thread t
+CROSS JOIN (VALUES ('first_response', interval '-1 hour'),
+                   ('next_response', interval '0 minutes')) AS c (kind, started)
+WHERE t.workspace_id = $1 AND t.customer_id IS NOT NULL
+"""
 BARE = f"""
 SELECT id, excerpt, priority, sla_due_at FROM thread
 WHERE workspace_id = $1 AND status IN {OPEN_STATUSES_SQL}
@@ -123,6 +157,8 @@ async def seed(db: Database, args: argparse.Namespace) -> tuple[int, list[str]]:
         now = datetime.now(UTC)
         await conn.execute(FILL_THREADS, workspace_id, now, args.threads, args.agents)
         await conn.execute(FILL_MENTIONS, workspace_id)
+        await conn.execute(FILL_CUSTOMERS, workspace_id, args.agents * args.requests)
+        await conn.execute(FILL_CLOCKS, workspace_id)
         await conn.execute("ANALYZE thread")
         await conn.execute("ANALYZE mention")
     return workspace_id, emails
@@ -297,7 +333,8 @@ async def main(args: argparse.Namespace) -> None:
             thread_ids = [
                 r["id"]
                 for r in await conn.fetch(
-                    "SELECT id FROM thread WHERE workspace_id = $1 ORDER BY random() LIMIT $2",
+                    "SELECT id FROM thread WHERE workspace_id = $1 AND customer_id IS NOT NULL"
+                    " ORDER BY random() LIMIT $2",
                     workspace_id,
                     args.agents * args.requests,
                 )

@@ -22,11 +22,11 @@ from aiohttp import web
 from markupsafe import Markup, escape
 
 from inbox.domain.desk import DeskRead, ThreadRead
-from inbox.domain.errors import NotFoundError
 from inbox.domain.people import Role
 from inbox.domain.thread import Priority, ThreadKind
 from inbox.domain.web import ANY, InboxFilters, ThreadPage, WebSession
 from inbox.usecases.canned import CannedResponse
+from inbox.usecases.customers import suggested_among
 from inbox.usecases.web_pages import SNOOZES, VIEWS, snooze_words
 from routing.reply_checks import LINK_LENGTH, SHORTENED_LINKS, ReplyWarning, room
 from web.inbox_rows import rows_html
@@ -217,18 +217,13 @@ async def thread_pane(
     read = read or await services.inbox_pages.thread_read_by(session, thread_id)
     page = read.page
     assert page is not None  # a read without its thread is refused (NotFoundError)
-    try:
-        clocks = await services.explain_sla(workspace_id, thread_id, session.time_zone)
-    except NotFoundError:
-        clocks = []
+    clocks = services.explain_sla.explained(workspace_id, read.sla, session.time_zone)
     preferences = read.preferences
-    record = await services.customers.record(workspace_id, read.customer_id)
+    record = read.customer.record
     incidents = list(read.incidents)
     canned = [CannedResponse(*stored) for stored in read.canned]
     owners = list(read.owners)
-    suggested = (
-        await services.customers.suggested_for(session.workspace_id, record.id) if record else []
-    )
+    suggested = suggested_among(read.customer)
     limit = room(page.network, page.customer_handle, page.private)
     return {
         "page": page,

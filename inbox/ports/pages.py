@@ -71,15 +71,20 @@ class InboxPageQuery(HandAssignmentStore, Protocol):
     ) -> ThreadPage | None: ...
 
     async def thread_read(
-        self, workspace_id: int, token_hash: bytes, thread_id: int, now: datetime
+        self,
+        workspace_id: int,
+        token_hash: bytes,
+        thread_id: int,
+        now: datetime,
+        evidence_limit: int,
     ) -> ThreadRead | None:
         """The session whose token hashes to `token_hash` (as WebSessionStore.find finds it)
         with the thread as its page shows it to them, in one round trip; None without such
-        a session."""
+        a session. At most `evidence_limit` rows of evidence about its customer."""
         ...
 
     async def thread_read_by(
-        self, session: WebSession, thread_id: int, now: datetime
+        self, session: WebSession, thread_id: int, now: datetime, evidence_limit: int
     ) -> ThreadRead:
         """The thread as its page shows it to the person of `session` (checked before), and
         what the page shows around it, in one round trip."""

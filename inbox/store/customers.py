@@ -8,7 +8,8 @@ run `inbox.store.customer_changes_sql`."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import asyncpg
 
@@ -107,7 +108,36 @@ ORDER BY r.line
 """
 
 
-def _fields(row: asyncpg.Record) -> RecordFields:
+# A row as asyncpg reads it, or as decoded from JSON where a statement aggregates it.
+Row = asyncpg.Record | Mapping[str, Any]
+
+
+def customer_records(rows: Sequence[Row], identity_rows: Sequence[Row]) -> list[CustomerRecord]:
+    """The records of RECORDS' rows, each with its identities of IDENTITIES' rows."""
+    identities: dict[int, list[RecordIdentity]] = {}
+    for row in identity_rows:
+        identities.setdefault(row["customer_id"], []).append(
+            RecordIdentity(
+                row["id"], row["network"], row["external_user_id"], row["handle"],
+                row["display_name"],
+            )
+        )  # fmt: skip
+    return [
+        CustomerRecord(
+            id=row["id"],
+            display_name=row["display_name"],
+            fields=_fields(row),
+            owner_name=row["owner_name"],
+            owner_email=row["owner_email"],
+            identities=tuple(identities.get(row["id"], ())),
+            merged_into_id=row["merged_into_id"],
+            created_at=row["created_at"],
+        )
+        for row in rows
+    ]
+
+
+def _fields(row: Row) -> RecordFields:
     return RecordFields(
         vip=row["vip"],
         owner_agent_id=row["owner_agent_id"],
@@ -173,30 +203,7 @@ class PgCustomers:
         self, conn: Connection, workspace_id: int, ids: Sequence[int]
     ) -> list[CustomerRecord]:
         rows = await conn.fetch(RECORDS, workspace_id, list(ids))
-        identities: dict[int, list[RecordIdentity]] = {}
-        for row in await conn.fetch(IDENTITIES, workspace_id, list(ids)):
-            identities.setdefault(row["customer_id"], []).append(
-                RecordIdentity(
-                    row["id"],
-                    row["network"],
-                    row["external_user_id"],
-                    row["handle"],
-                    row["display_name"],
-                )
-            )
-        return [
-            CustomerRecord(
-                id=row["id"],
-                display_name=row["display_name"],
-                fields=_fields(row),
-                owner_name=row["owner_name"],
-                owner_email=row["owner_email"],
-                identities=tuple(identities.get(row["id"], ())),
-                merged_into_id=row["merged_into_id"],
-                created_at=row["created_at"],
-            )
-            for row in rows
-        ]
+        return customer_records(rows, await conn.fetch(IDENTITIES, workspace_id, list(ids)))
 
     async def customer_of_thread(self, workspace_id: int, thread_id: int) -> int | None:
         async with self._db.connection() as conn:

@@ -47,6 +47,10 @@ CLOSE_TIMEOUT_S = 5.0
 
 # asyncpg's own default: each pooled connection keeps its 100 most used statements prepared.
 DEFAULT_STATEMENT_CACHE_SIZE = 100
+# A page read in one statement is longer than asyncpg's 15 KiB default for the statements it
+# keeps prepared (the thread's page is ~17 KiB): past it, the statement is planned anew at
+# each run, which costs more than the round trips it saved.
+MAX_CACHED_STATEMENT_BYTES = 64 * 1024
 
 
 class Reads(Protocol):
@@ -107,6 +111,7 @@ class Database:
                 min_size=min_size,
                 max_size=size,
                 statement_cache_size=statement_cache_size,
+                max_cacheable_statement_size=MAX_CACHED_STATEMENT_BYTES,
                 server_settings={"application_name": "inbox", **server_settings},
                 reset=_roll_back_only,
             )

@@ -4,6 +4,7 @@ customer, the colleagues it may go to, and what a reply to it is checked against
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -11,11 +12,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from inbox.domain.clock import utc_now
-from inbox.domain.desk import ThreadRead
+from inbox.domain.customer_record import Evidence, EvidenceKind
+from inbox.domain.desk import CustomerFacts, SlaFacts, ThreadRead
 from inbox.domain.incidents import IncidentBanner
 from inbox.domain.media import MediaAttachment
 from inbox.domain.outbox import OutboxKind
 from inbox.domain.replies import ThreadIncident, ThreadReplyFacts
+from inbox.domain.sla import MajorIncidentWindow, SlaSettings, StoredClock
 from inbox.domain.web import (
     HISTORY_READ,
     PageAttachment,
@@ -36,10 +39,16 @@ from inbox.domain.workspace_settings import WorkspacePreferences
 from inbox.store.admin_workspaces import LOAD_PREFERENCES
 from inbox.store.assignees_sql import COLLEAGUES, TEAMS
 from inbox.store.canned import ALL as CANNED
+from inbox.store.customer_evidence_sql import APART, EVIDENCE_OF
+from inbox.store.customers import IDENTITIES as CUSTOMER_IDENTITIES
 from inbox.store.customers import OWNERS as CUSTOMER_OWNERS
+from inbox.store.customers import RECORDS as CUSTOMER_RECORDS
+from inbox.store.customers import customer_records
 from inbox.store.database import Database
 from inbox.store.inbox_list import WAITING_SINCE, latest_inbound
 from inbox.store.incidents_sql import FOR_THREAD as INCIDENTS_OF_THREAD
+from inbox.store.sla_clocks import CLOCKS_OF, MAJOR_WINDOWS
+from inbox.store.sla_clocks import SETTINGS as SLA_SETTINGS
 from inbox.store.web_sessions import SESSION, TOUCH, web_session
 
 # One thread `t` with its team `tm` and its customer's latest message `who`: a statement adds
@@ -51,15 +60,17 @@ LEFT JOIN team tm ON tm.workspace_id = t.workspace_id AND tm.id = t.team_id
 # A thread's page in one statement. Each part was a statement of its own (the thread, its
 # conversation, notes, queue, customer, their identities, history and notes, who is replying,
 # whom it may go to, the canned responses, the CRM link, the incident banners, the customer's
-# possible owners): a page ran 14 with the session's, 22 for a thread with a customer; each
-# a round trip through the pool. The SLA clocks, the customer's record and who they may be
-# are still read apart, by their own use cases.
+# possible owners, the SLA clocks with their settings and incident windows, the customer's
+# record and who they may be): a page ran 14 with the session's, 22 for a thread with a
+# customer; each a round trip through the pool.
 # $1 the workspace, $2 the thread, $3 who reads it (`me`: the session of a token's hash, or
-# a viewer's id), $4 now. One row, unless the reader has no session: the reader as JSON, the
-# thread's columns (all NULL for no such thread in the workspace), each list as JSON text
-# (one decode in C each, where rows of several lists would be as many statements), and what
-# the page shows around the thread: the workspace's canned responses and CRM link, the open
-# incidents the thread is linked to, and whom its customer may be followed by.
+# a viewer's id), $4 now, $5 how many rows of evidence about its customer are read. One row,
+# unless the reader has no session: the reader as JSON, the thread's columns (all NULL for no
+# such thread in the workspace), each list as JSON text (one decode in C each, where rows of
+# several lists would be as many statements), and what the page shows around the thread:
+# the workspace's canned responses and CRM link, the open incidents the thread is linked to,
+# whom its customer may be followed by, its SLA clocks with what explains them, and its
+# customer's record with what says who else they may be.
 #
 # The thread `th`, read only for a reader: its customer's real wait (as its row says it) and
 # their latest message.
@@ -148,6 +159,31 @@ _REPLYING = """(SELECT json_agg(a.display_name ORDER BY p.replying_at)
     WHERE p.workspace_id = th.workspace_id AND p.thread_id = th.id
       AND p.agent_id <> me.agent_id
       AND p.replying_at > $4::timestamptz - interval '2 minutes')"""
+
+
+def _bound(statement: str, **parameters: str) -> str:
+    """Another store's statement, its positional parameters standing for what this one has
+    for them (`p2="..."` for `$2`; the others as they are): its text is kept in one place."""
+    return re.sub(
+        r"\$(\d+)\b", lambda found: f"({parameters.get(f'p{found[1]}', found[0])})", statement
+    )
+
+
+_THE_THREAD = "ARRAY(SELECT th.id FROM th)"
+_ITS_CUSTOMER = "(SELECT th.customer_id FROM th)"
+# The thread's SLA clocks; the evidence that its customer and another are one person (it
+# starts from the customer's identities: none without a customer); the customer and those
+# others, whose records the page may show.
+_AROUND = f""",
+sla_clocks AS ({_bound(CLOCKS_OF, p2=_THE_THREAD)}),
+evidence AS ({_bound(EVIDENCE_OF, p2=_ITS_CUSTOMER, p3="$5")}),
+people AS (
+    SELECT th.customer_id AS id FROM th
+    WHERE th.customer_id IS NOT NULL
+    UNION SELECT e.first FROM evidence e
+    UNION SELECT e.second FROM evidence e
+)"""  # noqa: S608 (constants only)
+_PEOPLE = "ARRAY(SELECT p.id FROM people p)"
 _PAGE = f"""
 SELECT to_json(me)::text AS reader, th.*,
        {_MESSAGES}::text AS messages,
@@ -172,17 +208,35 @@ SELECT to_json(me)::text AS reader, th.*,
            (SELECT json_agg(json_build_array(o.id, o.display_name)
                             ORDER BY o.display_name, o.id)
             FROM ({CUSTOMER_OWNERS}) o)::text
-       END AS owners
+       END AS owners,
+       -- the clocks explained with the workspace's SLA settings and the major periods of
+       -- the incidents the thread is linked to: read when it has a clock
+       (SELECT json_agg(c) FROM sla_clocks c)::text AS clocks,
+       CASE WHEN EXISTS (SELECT FROM sla_clocks) THEN
+           (SELECT to_json(s) FROM ({SLA_SETTINGS}) s)::text
+       END AS sla_settings,
+       CASE WHEN EXISTS (SELECT FROM sla_clocks) THEN
+           (SELECT json_agg(w) FROM ({_bound(MAJOR_WINDOWS, p2=_THE_THREAD)}) w)::text
+       END AS major_windows,
+       CASE WHEN th.customer_id IS NOT NULL THEN (SELECT json_agg(e) FROM evidence e)::text
+       END AS evidence,
+       -- pairs a person said are two people: read when there is evidence to weigh
+       CASE WHEN EXISTS (SELECT FROM evidence) THEN
+           (SELECT json_agg(a) FROM ({APART}) a)::text
+       END AS apart,
+       (SELECT json_agg(r) FROM ({_bound(CUSTOMER_RECORDS, p2=_PEOPLE)}) r)::text AS records,
+       (SELECT json_agg(i) FROM ({_bound(CUSTOMER_IDENTITIES, p2=_PEOPLE)}) i)::text
+           AS record_identities
 FROM me LEFT JOIN th ON true
 """  # noqa: S608 (constants only)
 _SESSION_PARAMETERS = {"workspace": "$1", "token": "$3", "now": "$4"}
 # The page for the session whose token hashes to $3, as WebSessionStore.find finds it.
 THREAD_PAGE = f"""WITH {TOUCH.format(**_SESSION_PARAMETERS)},
 me AS ({SESSION.format(**_SESSION_PARAMETERS)}),
-{_THREAD}{_PAGE}"""
+{_THREAD}{_AROUND}{_PAGE}"""
 # The page as the agent $3 sees it (who asks was checked before).
 THREAD_OF_VIEWER = f"""WITH me AS (SELECT $3::bigint AS agent_id),
-{_THREAD}{_PAGE}"""
+{_THREAD}{_AROUND}{_PAGE}"""
 # What a reply to the thread is checked against: the facts selecting its SLA policy (and the
 # calendar of its latest clock), the customer's latest message and what they wrote.
 REPLY_FACTS = f"""
@@ -222,25 +276,37 @@ class PgThreadPage:
     ) -> ThreadPage | None:
         async with self._db.connection() as conn:
             row = await conn.fetchrow(
-                THREAD_OF_VIEWER, workspace_id, thread_id, viewer_id, now or utc_now()
+                THREAD_OF_VIEWER, workspace_id, thread_id, viewer_id, now or utc_now(), 0
             )
         return _page(row) if row is not None and row["id"] is not None else None
 
     async def thread_read(
-        self, workspace_id: int, token_hash: bytes, thread_id: int, now: datetime
+        self,
+        workspace_id: int,
+        token_hash: bytes,
+        thread_id: int,
+        now: datetime,
+        evidence_limit: int,
     ) -> ThreadRead | None:
         async with self._db.connection() as conn:
-            row = await conn.fetchrow(THREAD_PAGE, workspace_id, thread_id, token_hash, now)
+            row = await conn.fetchrow(
+                THREAD_PAGE, workspace_id, thread_id, token_hash, now, evidence_limit
+            )
         if row is None:
             return None  # no such session, or it ended
         return _read(row, web_session(json.loads(row["reader"])))
 
     async def thread_read_by(
-        self, session: WebSession, thread_id: int, now: datetime
+        self, session: WebSession, thread_id: int, now: datetime, evidence_limit: int
     ) -> ThreadRead:
         async with self._db.connection() as conn:
             row = await conn.fetchrow(
-                THREAD_OF_VIEWER, session.workspace_id, thread_id, session.agent_id, now
+                THREAD_OF_VIEWER,
+                session.workspace_id,
+                thread_id,
+                session.agent_id,
+                now,
+                evidence_limit,
             )
         assert row is not None  # `me` is one row: the statement answers one
         return _read(row, session)
@@ -287,6 +353,59 @@ def _read(row: Any, session: WebSession) -> ThreadRead:
         ),
         incidents=tuple(IncidentBanner.model_validate(i) for i in _list(row["incidents"])),
         owners=tuple((o[0], o[1]) for o in _list(row["owners"])),
+        sla=_sla(row),
+        customer=_customer_facts(row),
+    )
+
+
+def _sla(row: Any) -> SlaFacts:
+    """The clocks oldest first, as the SLA query gives them to their explanation."""
+    clocks = [
+        StoredClock(
+            **{
+                **clock,
+                **{
+                    name: _at(clock[name]) if clock[name] is not None else None
+                    for name in ("started_at", "stopped_at", "deadline", "warn_at")
+                },
+            }
+        )
+        for clock in _list(row["clocks"])
+    ]
+    settings = _json(row["sla_settings"])
+    return SlaFacts(
+        clocks=tuple(sorted(clocks, key=lambda clock: clock.started_at)),
+        settings=None
+        if settings is None
+        else SlaSettings(settings["version"], settings["calendars"], settings["policies"]),
+        windows=tuple(
+            MajorIncidentWindow(
+                w["thread_id"],
+                w["incident_id"],
+                _at(w["started_at"]),
+                None if w["ended_at"] is None else _at(w["ended_at"]),
+            )
+            for w in _list(row["major_windows"])
+        ),
+    )
+
+
+def _customer_facts(row: Any) -> CustomerFacts:
+    """The thread's customer's record, and the evidence and records that say who else they
+    may be."""
+    records = customer_records(
+        [{**r, "created_at": _at(r["created_at"])} for r in _list(row["records"])],
+        _list(row["record_identities"]),
+    )
+    customer_id = row["customer_id"]
+    return CustomerFacts(
+        record=next((r for r in records if r.id == customer_id), None),
+        evidence=tuple(
+            Evidence(e["first"], e["second"], EvidenceKind(e["kind"]), e["detail"])
+            for e in _list(row["evidence"])
+        ),
+        apart=frozenset((a["first"], a["second"]) for a in _list(row["apart"])),
+        others=tuple(r for r in records if r.id != customer_id),
     )
 
 

@@ -11,7 +11,7 @@ a merge made on evidence the workspace accepts as certain)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from inbox.domain.audit import Actor
@@ -23,6 +23,7 @@ from inbox.domain.customer_record import (
     CustomerChange,
     CustomerRecord,
     CustomerThread,
+    Evidence,
     EvidenceKind,
     ImportChange,
     RecordFields,
@@ -36,6 +37,7 @@ from inbox.domain.customer_record import (
     merged_fields,
     suggestions,
 )
+from inbox.domain.desk import CustomerFacts
 from inbox.domain.errors import ConfigurationError, NotFoundError
 from inbox.domain.ingestion import IngestResult
 from inbox.domain.text import is_storable
@@ -191,10 +193,7 @@ class Customers:
         evidence = await self._store.evidence(workspace_id, customer_id, EVIDENCE_LIMIT)
         if not evidence:
             return []
-        # A split, or an undone merge, is a person's word that these are two people: they
-        # are neither suggested again nor merged by themselves.
-        apart = await self._store.apart(workspace_id)
-        return [s for s in suggestions(evidence) if (s.first, s.second) not in apart]
+        return _not_apart(evidence, await self._store.apart(workspace_id))
 
     async def suggested_for(
         self, workspace_id: int, customer_id: int
@@ -202,7 +201,7 @@ class Customers:
         """The customers that may be this one, each with its record, strongest first."""
         found = await self.suggestions(workspace_id, customer_id)
         others = await self._by_id(workspace_id, [s.other(customer_id) for s in found])
-        return [(s, others[s.other(customer_id)]) for s in found if s.other(customer_id) in others]
+        return _with_records(customer_id, found, others)
 
     async def review_list(
         self, workspace_id: int, limit: int = 200
@@ -467,3 +466,27 @@ class Customers:
             customer_ids=sorted(planned), changed=len(planned), merged=merged,
         )  # fmt: skip
         return ImportReport(tuple(changes), unchanged, applied=True, merged=merged)
+
+
+def suggested_among(facts: CustomerFacts) -> list[tuple[Suggestion, CustomerRecord]]:
+    """What `suggested_for` finds for the customer of `facts`, from what was read with their
+    thread (nothing without a customer)."""
+    if facts.record is None:
+        return []
+    customer_id = facts.record.id
+    found = _not_apart(facts.evidence, facts.apart)
+    return _with_records(customer_id, found, {r.id: r for r in facts.others})
+
+
+def _not_apart(
+    evidence: Sequence[Evidence], apart: Collection[tuple[int, int]]
+) -> list[Suggestion]:
+    # A split, or an undone merge, is a person's word that these are two people: they are
+    # neither suggested again nor merged by themselves.
+    return [s for s in suggestions(evidence) if (s.first, s.second) not in apart]
+
+
+def _with_records(
+    customer_id: int, found: Sequence[Suggestion], others: Mapping[int, CustomerRecord]
+) -> list[tuple[Suggestion, CustomerRecord]]:
+    return [(s, others[s.other(customer_id)]) for s in found if s.other(customer_id) in others]

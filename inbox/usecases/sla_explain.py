@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from inbox.domain.clock import Clock
+from inbox.domain.desk import SlaFacts
 from inbox.domain.errors import NotFoundError
 from inbox.ports.sla import SlaQuery
 from inbox.usecases.sla import KeepClocks
@@ -27,13 +28,25 @@ class ExplainThreadSla:
         clocks = await self._query.thread_clocks(workspace_id, thread_id)
         if not clocks:
             raise NotFoundError("SLA clocks of thread", thread_id)
-        rules = self._rules.rules_for(workspace_id, await self._query.sla_settings(workspace_id))
+        settings = await self._query.sla_settings(workspace_id)
+        rules = self._rules.rules_for(workspace_id, settings)
+        windows = (
+            await self._query.major_incident_windows(workspace_id, [thread_id])
+            if rules.suspends
+            else []
+        )
+        return self.explained(
+            workspace_id, SlaFacts(tuple(clocks), settings, tuple(windows)), time_zone
+        )
+
+    def explained(
+        self, workspace_id: int, facts: SlaFacts, time_zone: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The clocks of `facts` explained (none for none), as read with the thread."""
+        rules = self._rules.rules_for(workspace_id, facts.settings)
         now = self._clock()
         windows = (
-            [
-                Suspension(w.incident_id, w.started_at, w.ended_at)
-                for w in await self._query.major_incident_windows(workspace_id, [thread_id])
-            ]
+            [Suspension(w.incident_id, w.started_at, w.ended_at) for w in facts.windows]
             if rules.suspends
             else []
         )
@@ -43,7 +56,7 @@ class ExplainThreadSla:
         }
         reader_zone = _zone(time_zone)
         explained = []
-        for clock in clocks:
+        for clock in facts.clocks:
             calendar = rules.calendars.get(clock.calendar)
             if calendar is None:  # the calendar was renamed since: explain what is stored
                 calendar = next(iter(rules.calendars.values()))

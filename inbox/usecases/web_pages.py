@@ -26,6 +26,7 @@ from inbox.ports.pages import InboxPageQuery
 from inbox.ports.routing import WaitingThreads
 from inbox.usecases.assignment import AssignByHand
 from inbox.usecases.audit import entry_by
+from inbox.usecases.customers import EVIDENCE_LIMIT
 from inbox.usecases.media import MediaLinks
 from inbox.usecases.web_auth import session_key
 
@@ -180,7 +181,7 @@ class InboxPages:
         shows around it, in one round trip; NotFoundError for a thread not in their
         workspace."""
         _staff(session)
-        read = await self._query.thread_read_by(session, thread_id, self._clock())
+        read = await self._query.thread_read_by(session, thread_id, self._clock(), EVIDENCE_LIMIT)
         return self._found(read, thread_id)
 
     async def thread_read(self, token: str, thread_id: int) -> ThreadRead | None:
@@ -193,7 +194,9 @@ class InboxPages:
         if key is None:
             return None
         workspace_id, token_hash = key
-        read = await self._query.thread_read(workspace_id, token_hash, thread_id, self._clock())
+        read = await self._query.thread_read(
+            workspace_id, token_hash, thread_id, self._clock(), EVIDENCE_LIMIT
+        )
         if read is None:
             return None
         _staff(read.session)

@@ -17,7 +17,12 @@ aiohttp + asyncpg endpoint doing one query in the same run; ingestion-to-page la
    the bare endpoint's, and the statements one thread page runs.
 3. What each page weighs on the wire, compressed as a browser asks for it, and its size
    uncompressed (inbox, thread, search, /me, dashboard, incidents, login).
-4. Live updates: pages listening on `/events` while batches are ingested; the time from the
+4. The inbox rows' Python work alone, without HTTP: this process's CPU for the page's one
+   statement read into rows (`PgInboxList.desk`) and the rows drawn as HTML as of the minute
+   (their cache warm, as under load), in microseconds a page, against fetching the bare
+   endpoint's query alone in the same turns (a baseline the page's own statement does not
+   move).
+5. Live updates: pages listening on `/events` while batches are ingested; the time from the
    start of an ingestion call to the arrival of its change on a page (the change carries the
    new row: the page has it then), p50 and p99.
 
@@ -32,7 +37,7 @@ import itertools
 import statistics
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,12 +54,16 @@ from inbox.domain.ingestion import IngestBatch
 from inbox.domain.mention import Author, Mention
 from inbox.domain.network import Network
 from inbox.domain.people import Role
+from inbox.domain.web import ANY
 from inbox.store.database import Connection, Database
+from inbox.store.inbox_list import PgInboxList
 from inbox.store.migrate import migrate
 from inbox.store.people import PgPeopleStore
 from inbox.store.thread_sql import OPEN_STATUSES_SQL
 from inbox.store.workspaces import PgWorkspaceStore
+from inbox.usecases.web_auth import session_key
 from web.app import create_app
+from web.inbox_rows import rows_html
 
 LOGIN_WORDS = "a benchmark passphrase"
 VIEWER = "lead@bench.example"
@@ -265,6 +274,41 @@ async def page_weights(
     return weights
 
 
+async def rows_cpu(
+    db: Database, workspace_id: int, email: str, pages: int, rounds: int
+) -> tuple[float, float]:
+    """Microseconds of this process's CPU a page: (the desk read into rows and the rows
+    drawn, the bare query fetched), each the median of `rounds` turns."""
+    services = build_services(db)
+    token, _ = await services.web_logins.login(
+        workspace_id, email, SecretStr(LOGIN_WORDS), "127.0.0.1"
+    )
+    key = session_key(token)
+    assert key is not None
+    _, token_hash = key
+    store = PgInboxList(db)
+    now = datetime.now(UTC)
+
+    async def fetched() -> None:
+        async with db.connection() as conn:
+            await conn.fetch(BARE, workspace_id)
+
+    async def drawn() -> None:
+        read = await store.desk(workspace_id, token_hash, "all", 100, ANY, now)
+        assert read is not None
+        rows_html(read.rows, now, zone="Europe/Paris")
+
+    async def cpu_of(page: Callable[[], Awaitable[None]]) -> float:
+        started = time.process_time()
+        for _ in range(pages):
+            await page()
+        return (time.process_time() - started) / pages * 1e6
+
+    await cpu_of(drawn)  # the rows' HTML cached, the statement prepared, as under load
+    turns = [(await cpu_of(drawn), await cpu_of(fetched)) for _ in range(rounds)]
+    return statistics.median(t[0] for t in turns), statistics.median(t[1] for t in turns)
+
+
 def _live_message(number: int) -> Mention:
     return Mention(
         network=Network.X,
@@ -366,6 +410,7 @@ async def main(args: argparse.Namespace) -> None:
             )
             thread_ms, thread_rate, thread_cpu = turns["thread"]
             weights = await page_weights(base, viewer, thread_ids[0])
+            rows_us, fetch_us = await rows_cpu(db, workspace_id, emails[0], 200, args.rounds)
             live_ms = await sse_latencies(db, workspace_id, base, sessions[0], args.live_batches)
         finally:
             for session in [*sessions, viewer]:
@@ -387,6 +432,9 @@ async def main(args: argparse.Namespace) -> None:
     print(f"inbox_page_cpu_ms: {page_cpu:.2f}")
     print(f"bare_query_cpu_ms: {bare_cpu:.2f}")
     print(f"inbox_page_statements: {page_statements}")
+    print(f"inbox_rows_cpu_us: {rows_us:.0f}")
+    print(f"bare_fetch_cpu_us: {fetch_us:.0f}")
+    print(f"inbox_rows_to_bare_fetch_cpu_ratio: {rows_us / fetch_us:.2f}")
     print(f"thread_page_p50_ms: {percentile(thread_ms, 0.5):.1f}")
     print(f"thread_page_p99_ms: {percentile(thread_ms, 0.99):.1f}")
     print(f"thread_page_requests_per_s: {thread_rate:.0f}")

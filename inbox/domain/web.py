@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from inbox.domain.people import Role
 from inbox.domain.presence import Presence
@@ -84,8 +85,12 @@ SLA_STATES = ("breached", "at_risk", "on_time", "none")
 ANY = InboxFilters()
 
 
-@dataclass(frozen=True, slots=True)
-class InboxRow:
+class InboxRow(NamedTuple):
+    """A thread as the inbox lists it. A named tuple, not a dataclass: a hundred are built
+    for every page and live update, and each is the key of its drawn HTML (web.inbox_rows);
+    a tuple is built three times faster than a frozen dataclass and hashed and compared in
+    C."""
+
     thread_id: int
     network: str
     status: str

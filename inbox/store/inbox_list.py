@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from inbox.domain.clock import utc_now
@@ -46,8 +46,17 @@ def latest_inbound(*columns: str) -> str:
 ) who ON true"""  # noqa: S608 (column names from the code, never input)
 
 
+def _micros(instant: str) -> str:
+    """A timestamp as microseconds since 1970 (the row's instants are finite: deadlines,
+    messages' times): asyncpg decodes a timestamptz six times slower than a bigint, and a
+    row's instants come back page after page, made into datetimes once (`_instant`)."""
+    return f"(extract(epoch FROM {instant}) * 1000000)::bigint"
+
+
 # What an inbox row shows of a thread `t` (see `inbox_row`): the author from the thread's
-# latest customer message, and the customer's real wait.
+# latest customer message, and the customer's real wait. Only what the row shows, each as
+# the row holds it (whether answered, one author, instants as integers): every column is
+# decoded for a hundred rows at every page and live update.
 _ROW_SELECTS = (
     "t.id",
     "t.network",
@@ -58,16 +67,15 @@ _ROW_SELECTS = (
     "t.topics",
     "t.tags",
     "t.excerpt",
-    "t.sla_due_at",
-    "t.last_inbound_at",
-    "t.last_answered_at",
-    "t.assignee_id",
+    f"{_micros('t.sla_due_at')} AS sla_due_us",
+    f"{_micros('t.last_inbound_at')} AS last_inbound_us",
+    "coalesce(t.last_answered_at >= t.last_inbound_at, false) AS answered",
     "a.display_name AS assignee",
-    "who.author_handle",
-    "who.author_name",
-    f"{WAITING_SINCE} AS waiting_since",
-    "clock.started_at AS sla_started_at",
-    "clock.warn_at AS sla_warn_at",
+    # an empty handle is no handle: the name then
+    "coalesce(nullif(who.author_handle, ''), who.author_name) AS author",
+    f"{_micros(WAITING_SINCE)} AS waiting_since_us",
+    f"{_micros('clock.started_at')} AS sla_started_us",
+    f"{_micros('clock.warn_at')} AS sla_warn_us",
 )
 ROW_COLUMNS = "\n       " + ",\n       ".join(_ROW_SELECTS)
 ROW_JOINS = f"""
@@ -269,6 +277,19 @@ JOIN customer c ON c.workspace_id = $1 AND c.id = found.id
 """
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@functools.lru_cache(maxsize=32768)
+def _instant(micros: int) -> datetime:
+    # The same threads' instants at every page: most are found here, not built again.
+    return _EPOCH + timedelta(microseconds=micros)
+
+
+def _instant_or_none(micros: int | None) -> datetime | None:
+    return None if micros is None else _instant(micros)
+
+
 def inbox_row(row: Any) -> InboxRow:
     """A row read with ROW_COLUMNS."""
     return InboxRow(
@@ -280,16 +301,14 @@ def inbox_row(row: Any) -> InboxRow:
         language=row["language"],
         topics=tuple(row["topics"]),
         excerpt=row["excerpt"],
-        sla_due_at=row["sla_due_at"],
-        last_inbound_at=row["last_inbound_at"],
-        answered=row["last_answered_at"] is not None
-        and row["last_inbound_at"] is not None
-        and row["last_answered_at"] >= row["last_inbound_at"],
+        sla_due_at=_instant_or_none(row["sla_due_us"]),
+        last_inbound_at=_instant_or_none(row["last_inbound_us"]),
+        answered=row["answered"],
         assignee=row["assignee"],
-        author=row["author_handle"] or row["author_name"],
-        waiting_since=row["waiting_since"],
-        sla_started_at=row["sla_started_at"],
-        sla_warn_at=row["sla_warn_at"],
+        author=row["author"],
+        waiting_since=_instant_or_none(row["waiting_since_us"]),
+        sla_started_at=_instant_or_none(row["sla_started_us"]),
+        sla_warn_at=_instant_or_none(row["sla_warn_us"]),
         tags=tuple(row["tags"]),
     )
 

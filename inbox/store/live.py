@@ -103,7 +103,8 @@ class PgChangeFeed:
 # The changed threads, whatever their status, with what their inbox rows show and what the
 # views select on (as `live_sql.THREAD_STATE` announces it).
 ROWS = f"""
-SELECT {ROW_COLUMNS}, t.team_id, t.community, t.snoozed_until
+SELECT {ROW_COLUMNS}, t.assignee_id, t.sla_due_at, t.last_inbound_at, t.last_answered_at,
+       t.team_id, t.community, t.snoozed_until
 FROM thread t {ROW_JOINS}
 WHERE t.workspace_id = $1 AND t.id = ANY ($2::bigint[])
 """  # noqa: S608 (constants only)

@@ -128,7 +128,7 @@ def test_the_web_benchmark_prints_its_figures_last(database_dsn: str) -> None:
         *("--database-url", database_dsn),
     )
     weighed = ("inbox", "thread", "search", "me", "dashboard", "incidents", "login")
-    names = last_figures(result.stdout, 34)
+    names = last_figures(result.stdout, 37)
     assert names == [
         "inbox_list_p50_ms",
         "inbox_list_p99_ms",
@@ -141,6 +141,9 @@ def test_the_web_benchmark_prints_its_figures_last(database_dsn: str) -> None:
         "inbox_page_cpu_ms",
         "bare_query_cpu_ms",
         "inbox_page_statements",
+        "inbox_rows_cpu_us",
+        "bare_fetch_cpu_us",
+        "inbox_rows_to_bare_fetch_cpu_ratio",
         "thread_page_p50_ms",
         "thread_page_p99_ms",
         "thread_page_requests_per_s",

@@ -366,7 +366,9 @@ async def web_capacity(
 ) -> WebFigures:
     most = max(args.steps)
     workspace_id, emails = await seed(
-        db, argparse.Namespace(agents=max(most, FLAT_OUT_CLIENTS), threads=args.threads)
+        db,
+        # one thread with a customer and clocks an agent, as the web benchmark's thread pages
+        argparse.Namespace(agents=max(most, FLAT_OUT_CLIENTS), threads=args.threads, requests=1),
     )
     thread_ids = [
         r["id"]

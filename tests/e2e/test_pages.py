@@ -151,7 +151,8 @@ async def test_a_lead_reads_the_sla_figures_and_an_agent_cannot(site: Site) -> N
         html = await r.text()
         assert r.status == 200
     assert "1 clocks running" in re.sub(r"<[^>]+>", "", html)  # the words, whatever their markup
-    assert datetime.now(UTC).date().isoformat() in html
+    # the day its clock started (five minutes ago: yesterday, just after midnight)
+    assert recent.created_at.date().isoformat() in html
 
 
 async def test_an_agent_takes_a_thread_notes_it_and_closes_it(site: Site) -> None:
